@@ -1,0 +1,126 @@
+/*
+ * omniq_api.h - the C API that channel modules bind to (the tm `load_tm_api` pattern).
+ *
+ * A channel module never links against omniq.so. In its mod_init it calls
+ * omniq_load_api(), which finds the `bind_omniq` export of the loaded omniq module, and
+ * registers a channel driver: how to deliver an agent's reply to a customer on that channel,
+ * and what to do when a session of that channel changes (offered to an agent, closed...).
+ * Everything else - customers, queues, routing, capacity - stays in the core, so a new
+ * channel is only the code that is really about that channel.
+ *
+ * Compatibility: OMNIQ_API_VERSION changes only when an existing member changes meaning;
+ * new members are appended, so a module built against an older header keeps working.
+ */
+#ifndef OMNIQ_API_H
+#define OMNIQ_API_H
+
+#include "core/str.h"
+#include "core/sr_module.h"
+#include "core/dprint.h"
+
+#define OMNIQ_API_VERSION 1
+
+/* Return codes of every API call (and of the cfg functions, as -1..-7). */
+#define OMNIQ_OK 0
+#define OMNIQ_EARG -1       /* bad argument: nothing was written */
+#define OMNIQ_ENOTFOUND -2  /* no such session / agent / customer */
+#define OMNIQ_ESTATE -3     /* illegal transition: nothing was changed */
+#define OMNIQ_EAGENT -4     /* not offered to / held by this agent */
+#define OMNIQ_ECAPACITY -5  /* agent has no free capacity */
+#define OMNIQ_EREDIS -6     /* Redis unreachable or reply lost: not acknowledged */
+#define OMNIQ_EINTERNAL -7
+
+/* Capacity classes a channel counts in. */
+#define OMNIQ_CLASS_VOICE 0
+#define OMNIQ_CLASS_CHAT 1
+#define OMNIQ_CLASS_EMAIL 2
+
+/* What a channel can carry (informative for the agent desk). */
+#define OMNIQ_CAP_TEXT (1u << 0)
+#define OMNIQ_CAP_MEDIA (1u << 1)  /* images, files */
+#define OMNIQ_CAP_VOICE (1u << 2)
+
+#define OMNIQ_SID_MAX 24
+#define OMNIQ_ID_MAX 64
+
+typedef struct omniq_session_info {
+	char sid[OMNIQ_SID_MAX];
+	char state[16];                /* queued offered active wrapup closed abandoned expired */
+	char agent[OMNIQ_ID_MAX + 1];  /* empty while queued */
+	char customer[OMNIQ_SID_MAX];
+	char channel[OMNIQ_ID_MAX + 1];
+	int position;                  /* 1-based place in its queue while queued, else 0 */
+	int est_wait_s;                /* estimated wait while queued, from recent history */
+} omniq_session_info_t;
+
+/* A session event, as the dispatcher process of every node sees it (through Redis). */
+typedef struct omniq_event {
+	str type;    /* "offer", "state" */
+	str sid;
+	str state;   /* the session's new state */
+	str agent;   /* agent concerned, may be empty */
+	str channel;
+	str ext;     /* the channel's own reference given at open (Call-ID, openid, ...) */
+} omniq_event_t;
+
+typedef struct omniq_driver {
+	str channel;        /* `[a-z][a-z0-9_-]{0,31}`, e.g. "sms" */
+	int cls;            /* OMNIQ_CLASS_* */
+	unsigned int caps;  /* OMNIQ_CAP_* */
+	/* Agent → customer. Called in the process that called api.reply(); one bounded network
+	 * send at most. Return 0 when handed to the channel, <0 to report the reply undelivered. */
+	int (*deliver)(const str *sid, const str *ext, const str *from, const str *body,
+			void *param);
+	/* Called in the omniq dispatcher process of every node for events of this channel; a
+	 * driver that owns node-local state (a suspended transaction) checks ext. May be NULL. */
+	void (*event)(const omniq_event_t *ev, void *param);
+	void *param;
+} omniq_driver_t;
+
+typedef struct omniq_api {
+	int version;
+	/* From mod_init only (drivers are copied into every child at fork). */
+	int (*register_driver)(const omniq_driver_t *drv);
+	/* A customer contact on a channel: finds or creates the customer from identity, opens a
+	 * session and routes it at once. skills: "sales,en" or empty; priority 0..1000; queue and
+	 * ext may be NULL. */
+	int (*open)(const str *channel, const str *identity, const str *skills, int priority,
+			const str *queue, const str *ext, omniq_session_info_t *out);
+	/* Transcript entry. dir: "in" (customer), "out" (agent), "sys". */
+	int (*append)(const str *sid, const str *dir, const str *from, const str *body);
+	/* Agent reply: appended as "out" and handed to the channel driver's deliver(). */
+	int (*reply)(const str *sid, const str *from, const str *body);
+	int (*accept)(const str *sid, const str *agent);
+	int (*decline)(const str *sid, const str *agent);
+	/* Agent finished: wrap-up or closed. disposition: resolved, complaint, lead, ... */
+	int (*close)(const str *sid, const str *disposition);
+	/* Customer left before being served (queued or offered). */
+	int (*abandon)(const str *sid);
+	int (*get)(const str *sid, omniq_session_info_t *out);
+	const char *(*strerror)(int code);
+	/* Human reason of the last failed call in this process (for a log line or reply). */
+	const char *(*last_error)(void);
+} omniq_api_t;
+
+typedef int (*bind_omniq_f)(omniq_api_t *api);
+
+static inline int omniq_load_api(omniq_api_t *api)
+{
+	/* through void (*)(void): the generic function pointer type, so -Wextra stays quiet */
+	bind_omniq_f bindf =
+			(bind_omniq_f)(void (*)(void))find_export("bind_omniq", 0, 0);
+	if(bindf == 0) {
+		LM_ERR("cannot find bind_omniq: load the omniq module before this one\n");
+		return -1;
+	}
+	if(bindf(api) < 0)
+		return -1;
+	if(api->version != OMNIQ_API_VERSION) {
+		LM_ERR("omniq API version %d, this module was built for %d\n", api->version,
+				OMNIQ_API_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * oq_api.c - bind_omniq(): fills the struct of function pointers channel modules call
+ * (include/omniq/omniq_api.h). Each member is the same core function the cfg script uses.
+ */
+#include "oq_core.h"
+#include "oq_driver.h"
+
+int bind_omniq(omniq_api_t *api)
+{
+	if(api == NULL)
+		return -1;
+	api->version = OMNIQ_API_VERSION;
+	api->register_driver = oq_driver_register;
+	api->open = oq_enqueue;
+	api->append = oq_append;
+	api->reply = oq_reply;
+	api->accept = oq_accept;
+	api->decline = oq_decline;
+	api->close = oq_close;
+	api->abandon = oq_abandon;
+	api->get = oq_get;
+	api->strerror = oq_strerror;
+	api->last_error = oq_last_error;
+	return 0;
+}

@@ -1,0 +1,497 @@
+/*
+ * oq_core.c - omniq operations: validate, one FCALL, map the reply.
+ *
+ * The Redis functions re-check everything (they are the last line of defence and serve the
+ * REST API too), but checking here first gives the admin a precise reason in the log at no
+ * Redis cost, and keeps garbage off the wire. Replies of the library are flat arrays; errors
+ * are "OQ_<CODE> text", mapped back to OMNIQ_* codes.
+ */
+#include <stdio.h>
+#include <stdarg.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "core/dprint.h"
+#include "core/mem/pkg.h"
+
+#include "oq_core.h"
+#include "oq_redis.h"
+#include "oq_validate.h"
+#include "oq_driver.h"
+#include "oq_stats.h"
+
+oq_settings_t oq_settings = {
+	.tenant = {"default", 7},
+	.default_cc = NULL,
+	.affinity_window = 604800,
+	.affinity_wait = 0,
+	.offer_timeout = 20,
+	.max_misses = 2,
+	.wrapup_time = 0,
+	.reopen_window = 0,
+	.lookahead = 16,
+	.policy = "blended",
+	.cap_default = {1, 4, 8, 10},
+};
+
+static char prefix_buf[OQ_ID_MAX + 8];
+static str prefix = {prefix_buf, 0};
+static char last_err[256];
+static int last_code;
+
+const str *oq_prefix(void)
+{
+	return &prefix;
+}
+
+void oq_set_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(last_err, sizeof(last_err), fmt, ap);
+	va_end(ap);
+	last_code = code;
+}
+
+const char *oq_last_error(void)
+{
+	return last_err;
+}
+
+const char *oq_strerror(int code)
+{
+	switch(code) {
+		case OMNIQ_OK: return "ok";
+		case OMNIQ_EARG: return "bad argument";
+		case OMNIQ_ENOTFOUND: return "not found";
+		case OMNIQ_ESTATE: return "illegal state transition";
+		case OMNIQ_EAGENT: return "wrong agent";
+		case OMNIQ_ECAPACITY: return "no capacity";
+		case OMNIQ_EREDIS: return "Redis unavailable";
+		default: return "internal error";
+	}
+}
+
+int oq_core_init(void)
+{
+	char why[OQ_WHY_MAX];
+
+	if(oq_check_id(oq_settings.tenant.s, oq_settings.tenant.len, why) < 0) {
+		LM_ERR("modparam tenant: %s\n", why);
+		return -1;
+	}
+	if(strcmp(oq_settings.policy, "blended") && strcmp(oq_settings.policy, "voice_exclusive")) {
+		LM_ERR("modparam policy must be 'blended' or 'voice_exclusive', not '%s'\n",
+				oq_settings.policy);
+		return -1;
+	}
+	prefix.len = snprintf(prefix_buf, sizeof(prefix_buf), "oq:{%.*s}", oq_settings.tenant.len,
+			oq_settings.tenant.s);
+	return 0;
+}
+
+/* Map a library error reply "OQ_STATE session 7 is closed" to a code + reason. */
+static int map_error_reply(const char *fn, redisReply *r)
+{
+	static const struct { const char *tag; int code; } tags[] = {
+		{"OQ_ARG ", OMNIQ_EARG}, {"OQ_NOTFOUND ", OMNIQ_ENOTFOUND},
+		{"OQ_STATE ", OMNIQ_ESTATE}, {"OQ_AGENT ", OMNIQ_EAGENT},
+		{"OQ_CAPACITY ", OMNIQ_ECAPACITY},
+	};
+	unsigned i;
+	for(i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		size_t n = strlen(tags[i].tag);
+		if(r->len >= n && !strncmp(r->str, tags[i].tag, n)) {
+			oq_set_error(tags[i].code, "%s", r->str + n);
+			return tags[i].code;
+		}
+	}
+	oq_set_error(OMNIQ_EINTERNAL, "%s: %s", fn, r->str);
+	LM_ERR("Redis function %s failed: %s\n", fn, r->str);
+	return OMNIQ_EINTERNAL;
+}
+
+redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc)
+{
+	const char *av[16];
+	size_t al[16];
+	redisReply *r;
+	int i;
+
+	for(i = 0; i < argc && i < 16; i++) {
+		av[i] = argv[i].s ? argv[i].s : "";
+		al[i] = argv[i].s ? (size_t)argv[i].len : 0;
+	}
+	r = oq_redis_fcall(fn, prefix.s, prefix.len, argc, av, al);
+	if(r == NULL) {
+		oq_stat_inc(OQ_ST_REDIS_ERRORS);
+		oq_set_error(OMNIQ_EREDIS, "Redis unavailable (%s)", oq_redis_last_error());
+		*rc = OMNIQ_EREDIS;
+		return NULL;
+	}
+	if(r->type == REDIS_REPLY_ERROR) {
+		*rc = map_error_reply(fn, r);
+		freeReplyObject(r);
+		return NULL;
+	}
+	*rc = OMNIQ_OK;
+	return r;
+}
+
+/* Calls whose reply we only need to be "not an error". */
+static int call_simple(const char *fn, int argc, const str *argv)
+{
+	int rc;
+	redisReply *r = oq_call(fn, argc, argv, &rc);
+	if(r)
+		freeReplyObject(r);
+	return rc;
+}
+
+static int bad_arg(const char *what, const char *why)
+{
+	oq_set_error(OMNIQ_EARG, "%s: %s", what, why);
+	return OMNIQ_EARG;
+}
+
+#define CHECK_ID(what, v)                                             \
+	do {                                                              \
+		char why_[OQ_WHY_MAX];                                        \
+		if(oq_check_id((v)->s, (v)->len, why_) < 0)                   \
+			return bad_arg(what, why_);                               \
+	} while(0)
+
+static void copy_elem(char *dst, size_t dstsz, redisReply *e)
+{
+	size_t n = 0;
+	if(e && (e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS)) {
+		n = e->len < dstsz - 1 ? e->len : dstsz - 1;
+		memcpy(dst, e->str, n);
+	} else if(e && e->type == REDIS_REPLY_INTEGER) {
+		n = (size_t)snprintf(dst, dstsz, "%lld", e->integer);
+		if(n >= dstsz)
+			n = dstsz - 1;
+	}
+	dst[n] = '\0';
+}
+
+static long elem_long(redisReply *e)
+{
+	if(e && e->type == REDIS_REPLY_INTEGER)
+		return (long)e->integer;
+	if(e && e->type == REDIS_REPLY_STRING)
+		return strtol(e->str, NULL, 10);
+	return 0;
+}
+
+int oq_enqueue(const str *channel, const str *identity, const str *skills, int priority,
+		const str *queue, const str *ext, omniq_session_info_t *out)
+{
+	char why[OQ_WHY_MAX], ident[OQ_IDENTITY_MAX + 1], sk[OQ_SKILLS_MAX * (OQ_NAME_MAX + 1) + 1];
+	char prio[16];
+	oq_class_t cls = OQ_CLASS_CHAT;
+	const omniq_driver_t *drv;
+	str a[7];
+	int rc;
+	redisReply *r;
+
+	rc = oq_check_channel(channel->s, channel->len, &cls, why);
+	if(rc < 0)
+		return bad_arg("channel", why);
+	if(rc == 1) {
+		drv = oq_driver_find(channel);
+		if(drv == NULL)
+			return bad_arg("channel", "no channel driver registered under this name");
+		cls = (oq_class_t)drv->cls;
+	}
+	if(oq_identity_canon(identity->s, identity->len, oq_settings.default_cc, ident,
+			   sizeof(ident), why) < 0)
+		return bad_arg("identity", why);
+	if(oq_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, sk, sizeof(sk), why) < 0)
+		return bad_arg("skills", why);
+	if(priority < 0 || priority > 1000)
+		return bad_arg("priority", "must be 0..1000");
+	if(queue && queue->len)
+		CHECK_ID("queue", queue);
+	if(ext && ext->len > 1024)
+		return bad_arg("ext", "channel reference longer than 1024 bytes");
+
+	snprintf(prio, sizeof(prio), "%d", priority);
+	a[0] = *channel;
+	a[1].s = (char *)oq_class_name(cls); a[1].len = strlen(a[1].s);
+	a[2].s = ident; a[2].len = strlen(ident);
+	a[3].s = sk; a[3].len = strlen(sk);
+	a[4].s = prio; a[4].len = strlen(prio);
+	if(queue && queue->len) a[5] = *queue; else { a[5].s = "default"; a[5].len = 7; }
+	if(ext) a[6] = *ext; else { a[6].s = ""; a[6].len = 0; }
+
+	r = oq_call("oq_enqueue", 7, a, &rc);
+	if(r == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements < 5) {
+		freeReplyObject(r);
+		oq_set_error(OMNIQ_EINTERNAL, "oq_enqueue: unexpected reply shape");
+		return OMNIQ_EINTERNAL;
+	}
+	oq_stat_inc(OQ_ST_ENQUEUED);
+	if(out) {
+		memset(out, 0, sizeof(*out));
+		copy_elem(out->sid, sizeof(out->sid), r->element[0]);
+		copy_elem(out->state, sizeof(out->state), r->element[1]);
+		copy_elem(out->agent, sizeof(out->agent), r->element[2]);
+		out->position = (int)elem_long(r->element[3]);
+		copy_elem(out->customer, sizeof(out->customer), r->element[4]);
+		snprintf(out->channel, sizeof(out->channel), "%.*s", channel->len, channel->s);
+	}
+	freeReplyObject(r);
+	return OMNIQ_OK;
+}
+
+static int check_sid(const str *sid)
+{
+	int i;
+	if(sid == NULL || sid->len <= 0 || sid->len >= OMNIQ_SID_MAX)
+		return bad_arg("session id", "must be 1..23 characters");
+	for(i = 0; i < sid->len; i++)
+		if(sid->s[i] < '0' || sid->s[i] > '9')
+			return bad_arg("session id", "must be decimal digits");
+	return OMNIQ_OK;
+}
+
+int oq_append(const str *sid, const str *dir, const str *from, const str *body)
+{
+	char why[OQ_WHY_MAX];
+	str a[5];
+	int rc;
+
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	if(!dir || !((dir->len == 2 && !strncmp(dir->s, "in", 2))
+				|| (dir->len == 3 && !strncmp(dir->s, "out", 3))
+				|| (dir->len == 3 && !strncmp(dir->s, "sys", 3))))
+		return bad_arg("direction", "must be in, out or sys");
+	if(from && from->len > 256)
+		return bad_arg("from", "longer than 256 bytes");
+	if(oq_check_body(body->s, body->len, why) < 0)
+		return bad_arg("body", why);
+	a[0] = *sid; a[1] = *dir;
+	if(from) a[2] = *from; else { a[2].s = ""; a[2].len = 0; }
+	a[3].s = "text"; a[3].len = 4;
+	a[4] = *body;
+	rc = call_simple("oq_append", 5, a);
+	if(rc == OMNIQ_OK)
+		oq_stat_inc(OQ_ST_MESSAGES);
+	return rc;
+}
+
+static int sid_agent_call(const char *fn, const str *sid, const str *agent, int stat)
+{
+	str a[2];
+	int rc;
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	CHECK_ID("agent", agent);
+	a[0] = *sid; a[1] = *agent;
+	rc = call_simple(fn, 2, a);
+	if(rc == OMNIQ_OK)
+		oq_stat_inc(stat);
+	return rc;
+}
+
+int oq_accept(const str *sid, const str *agent)
+{
+	return sid_agent_call("oq_accept", sid, agent, OQ_ST_ACCEPTED);
+}
+
+int oq_decline(const str *sid, const str *agent)
+{
+	return sid_agent_call("oq_decline", sid, agent, OQ_ST_DECLINED);
+}
+
+int oq_close(const str *sid, const str *disposition)
+{
+	str a[2];
+	int rc;
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	if(disposition && disposition->len)
+		CHECK_ID("disposition", disposition);
+	a[0] = *sid;
+	if(disposition && disposition->len) a[1] = *disposition; else { a[1].s = "resolved"; a[1].len = 8; }
+	rc = call_simple("oq_close", 2, a);
+	if(rc == OMNIQ_OK)
+		oq_stat_inc(OQ_ST_CLOSED);
+	return rc;
+}
+
+int oq_abandon(const str *sid)
+{
+	int rc;
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	rc = call_simple("oq_abandon", 1, sid);
+	if(rc == OMNIQ_OK)
+		oq_stat_inc(OQ_ST_ABANDONED);
+	return rc;
+}
+
+/* The session hash into out; its channel reference into ext (capacity extsz) when given. */
+static int get_session(const str *sid, omniq_session_info_t *out, str *ext, size_t extsz)
+{
+	redisReply *r;
+	size_t i;
+	int rc;
+
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	r = oq_call("oq_session_get", 1, sid, &rc);
+	if(r == NULL)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	if(r->type == REDIS_REPLY_ARRAY) {
+		for(i = 0; i + 1 < r->elements; i += 2) {
+			redisReply *k = r->element[i], *v = r->element[i + 1];
+			if(k->type != REDIS_REPLY_STRING)
+				continue;
+			if(!strcmp(k->str, "id")) copy_elem(out->sid, sizeof(out->sid), v);
+			else if(!strcmp(k->str, "state")) copy_elem(out->state, sizeof(out->state), v);
+			else if(!strcmp(k->str, "agent")) copy_elem(out->agent, sizeof(out->agent), v);
+			else if(!strcmp(k->str, "customer")) copy_elem(out->customer, sizeof(out->customer), v);
+			else if(!strcmp(k->str, "channel")) copy_elem(out->channel, sizeof(out->channel), v);
+			else if(!strcmp(k->str, "position")) out->position = (int)elem_long(v);
+			else if(!strcmp(k->str, "est_wait_ms")) out->est_wait_s = (int)(elem_long(v) / 1000);
+			else if(ext && !strcmp(k->str, "ext") && v->type == REDIS_REPLY_STRING) {
+				ext->len = (int)(v->len < extsz ? v->len : extsz);
+				memcpy(ext->s, v->str, ext->len);
+			}
+		}
+	}
+	freeReplyObject(r);
+	if(out->sid[0] == '\0') {
+		oq_set_error(OMNIQ_ENOTFOUND, "session %.*s not found", sid->len, sid->s);
+		return OMNIQ_ENOTFOUND;
+	}
+	return OMNIQ_OK;
+}
+
+int oq_get(const str *sid, omniq_session_info_t *out)
+{
+	return get_session(sid, out, NULL, 0);
+}
+
+int oq_reply(const str *sid, const str *from, const str *body)
+{
+	static str out = {"out", 3};
+	omniq_session_info_t info;
+	const omniq_driver_t *drv;
+	char extbuf[1025];
+	str ch, ext = {extbuf, 0};
+	int rc;
+
+	if((rc = get_session(sid, &info, &ext, sizeof(extbuf))) < 0)
+		return rc;
+	if((rc = oq_append(sid, &out, from, body)) < 0)
+		return rc;
+	ch.s = info.channel; ch.len = strlen(info.channel);
+	drv = oq_driver_find(&ch);
+	if(drv == NULL || drv->deliver == NULL)
+		return OMNIQ_OK; /* channel without push delivery: the customer reads the transcript */
+	if(drv->deliver(sid, &ext, from, body, drv->param) < 0) {
+		oq_set_error(OMNIQ_EINTERNAL, "channel %s could not deliver the reply", info.channel);
+		return OMNIQ_EINTERNAL;
+	}
+	return OMNIQ_OK;
+}
+
+int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,
+		const str *contact)
+{
+	char why[OQ_WHY_MAX], sk[OQ_SKILLS_MAX * (OQ_NAME_MAX + 4) + 1], cp[96];
+	str a[5];
+
+	CHECK_ID("agent", aid);
+	if(name && name->len > 128)
+		return bad_arg("name", "longer than 128 bytes");
+	if(oq_agent_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, sk, sizeof(sk),
+			   why) < 0)
+		return bad_arg("skills", why);
+	if(oq_caps_canon(caps ? caps->s : "", caps ? caps->len : 0, oq_settings.cap_default, cp,
+			   sizeof(cp), why) < 0)
+		return bad_arg("capacity", why);
+	if(contact && contact->len > 256)
+		return bad_arg("contact", "longer than 256 bytes");
+	a[0] = *aid;
+	if(name) a[1] = *name; else { a[1].s = ""; a[1].len = 0; }
+	a[2].s = sk; a[2].len = strlen(sk);
+	a[3].s = cp; a[3].len = strlen(cp);
+	if(contact) a[4] = *contact; else { a[4].s = ""; a[4].len = 0; }
+	return call_simple("oq_agent_set", 5, a);
+}
+
+int oq_agent_state(const str *aid, const str *presence)
+{
+	char why[OQ_WHY_MAX], p[OQ_NAME_MAX + 1];
+	str a[2];
+
+	CHECK_ID("agent", aid);
+	if(oq_check_presence(presence->s, presence->len, p, sizeof(p), why) < 0)
+		return bad_arg("state", why);
+	a[0] = *aid;
+	a[1].s = p; a[1].len = strlen(p);
+	return call_simple("oq_agent_state", 2, a);
+}
+
+int oq_agent_del(const str *aid)
+{
+	CHECK_ID("agent", aid);
+	return call_simple("oq_agent_del", 1, aid);
+}
+
+int oq_sweep(int max, int counts[3])
+{
+	char m[16];
+	str a;
+	redisReply *r;
+	int rc, i;
+
+	a.len = snprintf(m, sizeof(m), "%d", max);
+	a.s = m;
+	r = oq_call("oq_sweep", 1, &a, &rc);
+	if(r == NULL)
+		return rc;
+	for(i = 0; i < 3; i++)
+		counts[i] = (r->type == REDIS_REPLY_ARRAY && (size_t)i < r->elements)
+				? (int)elem_long(r->element[i]) : 0;
+	freeReplyObject(r);
+	return OMNIQ_OK;
+}
+
+int oq_push_config(void)
+{
+	char v[7][16];
+	str a[16];
+	int rc;
+
+	snprintf(v[0], 16, "%d", oq_settings.affinity_window);
+	snprintf(v[1], 16, "%d", oq_settings.affinity_wait);
+	snprintf(v[2], 16, "%d", oq_settings.offer_timeout);
+	snprintf(v[3], 16, "%d", oq_settings.max_misses);
+	snprintf(v[4], 16, "%d", oq_settings.wrapup_time);
+	snprintf(v[5], 16, "%d", oq_settings.lookahead);
+	snprintf(v[6], 16, "%d", oq_settings.reopen_window);
+#define KV(i, k, val) a[2 * (i)].s = k; a[2 * (i)].len = strlen(k); a[2 * (i) + 1].s = val; \
+	a[2 * (i) + 1].len = strlen(val)
+	KV(0, "affinity_window", v[0]);
+	KV(1, "affinity_wait", v[1]);
+	KV(2, "offer_timeout", v[2]);
+	KV(3, "max_misses", v[3]);
+	KV(4, "wrapup_time", v[4]);
+	KV(5, "lookahead", v[5]);
+	KV(6, "reopen_window", v[6]);
+	KV(7, "policy", oq_settings.policy);
+#undef KV
+	rc = call_simple("oq_config", 16, a);
+	if(rc < 0)
+		LM_ERR("cannot write omniq settings to Redis: %s\n", oq_last_error());
+	return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * oq_core.h - the operations of omniq, shared by the cfg functions, KEMI, RPC and the C API.
+ *
+ * Each operation validates its arguments completely (oq_validate.h) before it sends the one
+ * FCALL that does the work in Redis, so a bad value is refused with OMNIQ_EARG and nothing
+ * is written. Errors leave a human reason in oq_last_error() for the log line and reply.
+ */
+#ifndef OQ_CORE_H
+#define OQ_CORE_H
+
+#include <hiredis/hiredis.h>
+#include "core/str.h"
+#include "../../include/omniq/omniq_api.h"
+
+typedef struct oq_settings {
+	str tenant;
+	char *default_cc;
+	int affinity_window, affinity_wait, offer_timeout, max_misses, wrapup_time;
+	int reopen_window, lookahead;
+	char *policy;
+	int cap_default[4];
+} oq_settings_t;
+
+extern oq_settings_t oq_settings;
+
+int oq_core_init(void);              /* build the tenant prefix (mod_init) */
+int oq_push_config(void);            /* write modparams to Redis P:cfg (mod_init) */
+const str *oq_prefix(void);
+
+int oq_enqueue(const str *channel, const str *identity, const str *skills, int priority,
+		const str *queue, const str *ext, omniq_session_info_t *out);
+int oq_append(const str *sid, const str *dir, const str *from, const str *body);
+int oq_reply(const str *sid, const str *from, const str *body);
+int oq_accept(const str *sid, const str *agent);
+int oq_decline(const str *sid, const str *agent);
+int oq_close(const str *sid, const str *disposition);
+int oq_abandon(const str *sid);
+int oq_get(const str *sid, omniq_session_info_t *out);
+
+int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,
+		const str *contact);
+int oq_agent_state(const str *aid, const str *presence);
+int oq_agent_del(const str *aid);
+
+/* Sweep expired offers, wrap-ups and affinity waits (timer process). */
+int oq_sweep(int max, int counts[3]);
+
+/* Raw call for read-only RPC helpers: returns the reply or NULL with oq_last_error() set;
+ * an error reply is converted to NULL too. *rc gets the OMNIQ_* code. */
+redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc);
+
+const char *oq_strerror(int code);
+const char *oq_last_error(void);
+void oq_set_error(int code, const char *fmt, ...);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * oq_dispatch.c - the dispatcher process (see oq_dispatch.h).
+ *
+ * The loop blocks in XREAD for at most the time left until the next sweep, so events are
+ * handled the moment they are written and sweeps keep their rhythm under any event rate.
+ * It starts at "$" (events written from now on): a node that was down has no suspended
+ * transactions or connections the missed events could concern; desks and apps that need
+ * history read the stream themselves from their last id.
+ */
+#include <string.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/time.h>
+
+#include "core/sr_module.h"
+#include "core/dprint.h"
+#include "core/pt.h"
+#include "core/cfg/cfg_struct.h"
+#include "core/route.h"
+#include "core/fmsg.h"
+#include "core/kemi.h"
+#include "core/receive.h"
+
+#include "oq_dispatch.h"
+#include "oq_core.h"
+#include "oq_redis.h"
+#include "oq_driver.h"
+#include "oq_pv.h"
+#include "oq_stats.h"
+
+oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL};
+
+#define OQ_EVENT_TYPES 4
+static const char *event_types[OQ_EVENT_TYPES] = {"offer", "state", "agent", "message"};
+static int event_rt_idx[OQ_EVENT_TYPES];
+
+static long long now_ms(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+int oq_dispatch_mod_init(void)
+{
+	char name[32];
+	int i;
+
+	for(i = 0; i < OQ_EVENT_TYPES; i++) {
+		snprintf(name, sizeof(name), "omniq:%s", event_types[i]);
+		event_rt_idx[i] = route_lookup(&event_rt, name);
+		if(event_rt_idx[i] >= 0 && event_rt.rlist[event_rt_idx[i]] == NULL)
+			event_rt_idx[i] = -1;
+	}
+	if(!oq_dispatch_cfg.enabled)
+		return 0;
+	register_procs(1);
+	cfg_register_child(1);
+	return 0;
+}
+
+static void run_event_route(const omniq_event_t *ev)
+{
+	sip_msg_t *fmsg;
+	sr_kemi_eng_t *keng;
+	str evname;
+	char namebuf[40];
+	int i, rt = -1, backup_rt;
+
+	for(i = 0; i < OQ_EVENT_TYPES; i++)
+		if(ev->type.len == (int)strlen(event_types[i])
+				&& !strncmp(ev->type.s, event_types[i], ev->type.len))
+			rt = event_rt_idx[i];
+	keng = sr_kemi_eng_get();
+	if(rt < 0 && (keng == NULL || oq_dispatch_cfg.kemi_callback.len <= 0))
+		return;
+	if(faked_msg_init() < 0)
+		return;
+	fmsg = faked_msg_next();
+	oq_pv_set_event(ev);
+	backup_rt = get_route_type();
+	set_route_type(EVENT_ROUTE);
+	if(rt >= 0) {
+		struct run_act_ctx ctx;
+		init_run_actions_ctx(&ctx);
+		run_top_route(event_rt.rlist[rt], fmsg, &ctx);
+	} else {
+		evname.len = snprintf(namebuf, sizeof(namebuf), "omniq:%.*s", ev->type.len, ev->type.s);
+		evname.s = namebuf;
+		if(sr_kemi_route(keng, fmsg, EVENT_ROUTE, &oq_dispatch_cfg.kemi_callback, &evname) < 0)
+			LM_ERR("KEMI event callback failed for %.*s\n", evname.len, evname.s);
+	}
+	set_route_type(backup_rt);
+	ksr_msg_env_reset();
+}
+
+static void field(redisReply *fields, const char *name, str *out)
+{
+	size_t i;
+	out->s = "";
+	out->len = 0;
+	for(i = 0; i + 1 < fields->elements; i += 2) {
+		redisReply *k = fields->element[i], *v = fields->element[i + 1];
+		if(k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING
+				&& !strcmp(k->str, name)) {
+			out->s = v->str;
+			out->len = (int)v->len;
+			return;
+		}
+	}
+}
+
+/* XREAD reply: [[key, [[id, [f, v, ...]], ...]]]. Returns entries handled. */
+static int handle_events(redisReply *r, char *last_id, size_t last_id_sz)
+{
+	redisReply *entries, *e;
+	omniq_event_t ev;
+	size_t i;
+	int n = 0;
+
+	if(r->type != REDIS_REPLY_ARRAY || r->elements < 1
+			|| r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements < 2)
+		return 0;
+	entries = r->element[0]->element[1];
+	for(i = 0; i < entries->elements; i++) {
+		e = entries->element[i];
+		if(e->type != REDIS_REPLY_ARRAY || e->elements < 2
+				|| e->element[0]->type != REDIS_REPLY_STRING)
+			continue;
+		snprintf(last_id, last_id_sz, "%s", e->element[0]->str);
+		if(e->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		field(e->element[1], "type", &ev.type);
+		field(e->element[1], "sid", &ev.sid);
+		field(e->element[1], "state", &ev.state);
+		field(e->element[1], "agent", &ev.agent);
+		field(e->element[1], "channel", &ev.channel);
+		field(e->element[1], "ext", &ev.ext);
+		run_event_route(&ev);
+		oq_driver_event(&ev);
+		n++;
+	}
+	return n;
+}
+
+static void sweep(void)
+{
+	int c[3];
+	if(oq_sweep(1000, c) < 0) {
+		LM_ERR("sweep failed: %s\n", oq_last_error());
+		return;
+	}
+	oq_stat_add(OQ_ST_OFFERS_EXPIRED, c[0]);
+	oq_stat_add(OQ_ST_WRAPUPS_ENDED, c[1]);
+	if(c[0] || c[1] || c[2])
+		LM_DBG("sweep: %d offers expired, %d wrap-ups ended, %d affinity waits released\n",
+				c[0], c[1], c[2]);
+}
+
+static void dispatcher_loop(void)
+{
+	char key[OMNIQ_ID_MAX + 32], last_id[64] = "$";
+	long long next_sweep = 0, now;
+	redisReply *r;
+	int block;
+
+	snprintf(key, sizeof(key), "%.*s:events", oq_prefix()->len, oq_prefix()->s);
+	for(;;) {
+		cfg_update();
+		now = now_ms();
+		if(now >= next_sweep) {
+			sweep();
+			next_sweep = now + oq_dispatch_cfg.sweep_interval_ms;
+		}
+		block = (int)(next_sweep - now_ms());
+		if(block < 1)
+			block = 1;
+		r = oq_redis_xread(key, last_id, block, 100);
+		if(r == NULL) {
+			/* Redis down: oq_redis already logged; do not spin */
+			usleep(100000);
+			continue;
+		}
+		if(r->type == REDIS_REPLY_ERROR)
+			LM_ERR("XREAD %s: %s\n", key, r->str);
+		else if(r->type == REDIS_REPLY_ARRAY)
+			oq_stat_add(OQ_ST_EVENTS, handle_events(r, last_id, sizeof(last_id)));
+		freeReplyObject(r);
+	}
+}
+
+int oq_dispatch_fork(void)
+{
+	int pid;
+
+	if(!oq_dispatch_cfg.enabled)
+		return 0;
+	pid = fork_process(PROC_NOCHLDINIT, "omniq dispatcher", 1);
+	if(pid < 0)
+		return -1;
+	if(pid == 0) {
+		/* child init of the other modules, so event routes may call their functions */
+		if(init_child(PROC_RPC) < 0) {
+			LM_ERR("child init of the omniq dispatcher failed\n");
+			return -1;
+		}
+		if(cfg_child_init())
+			return -1;
+		dispatcher_loop();
+	}
+	return 0;
+}

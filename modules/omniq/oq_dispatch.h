@@ -1,0 +1,27 @@
+/*
+ * oq_dispatch.h - the omniq dispatcher: one process per node that follows the tenant's event
+ * stream in Redis and runs event_route[omniq:<type>] (or the KEMI event_callback) and the
+ * channel drivers' event hooks, and sweeps expired offers, wrap-ups and affinity waits.
+ *
+ * Events travel through Redis, not through this node's memory, so an offer made on one node
+ * reaches the driver that owns the customer's connection on another. Sweeping here keeps
+ * SIP workers free of periodic work; several nodes sweeping at once is harmless because each
+ * sweep is one atomic Redis function.
+ */
+#ifndef OQ_DISPATCH_H
+#define OQ_DISPATCH_H
+
+#include "core/str.h"
+
+typedef struct oq_dispatch_cfg {
+	int enabled;
+	int sweep_interval_ms;
+	str kemi_callback;
+} oq_dispatch_cfg_t;
+
+extern oq_dispatch_cfg_t oq_dispatch_cfg;
+
+int oq_dispatch_mod_init(void);
+int oq_dispatch_fork(void);
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * oq_redis.c - the per-process Redis connection (see oq_redis.h for the rules).
+ *
+ * Kamailio forks its workers after mod_init, and a hiredis context must never cross a fork:
+ * mod_init connects only to check Redis and load the library, closes, and every child opens
+ * its own connection in child_init. The library text is generated at build time from
+ * the files under lua/ (oq_lualib.c), so the running module and the functions it calls always match.
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <sys/time.h>
+
+#include "core/dprint.h"
+
+#include "oq_redis.h"
+
+extern const char oq_lualib[];
+
+oq_redis_cfg_t oq_redis_cfg = {"127.0.0.1", 6379, 1000, 1000, 1000, NULL, 0};
+
+static redisContext *ctx = NULL;
+static long long last_attempt_ms = 0;
+static int ever_connected = 0;
+static unsigned long n_errors = 0;
+static unsigned long n_reconnects = 0;
+static char last_error[160] = "";
+
+static long long now_ms(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static struct timeval ms_to_tv(int ms)
+{
+	struct timeval tv;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+static void remember_error(const char *what, const char *detail)
+{
+	snprintf(last_error, sizeof(last_error), "%s: %s", what, detail ? detail : "unknown");
+}
+
+/* A simple command during connection setup (AUTH, SELECT); 0 when the reply is not an error. */
+static int setup_command(const char *fmt, const char *arg)
+{
+	redisReply *r = redisCommand(ctx, fmt, arg);
+	int ok = (r != NULL && r->type != REDIS_REPLY_ERROR);
+	if(!ok)
+		remember_error("setup", r ? r->str : ctx->errstr);
+	if(r)
+		freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
+int oq_redis_connect(void)
+{
+	struct timeval ct = ms_to_tv(oq_redis_cfg.connect_timeout_ms);
+	struct timeval rt = ms_to_tv(oq_redis_cfg.command_timeout_ms);
+	char dbs[16];
+
+	oq_redis_close();
+	last_attempt_ms = now_ms();
+	if(oq_redis_cfg.host[0] == '/')
+		ctx = redisConnectUnixWithTimeout(oq_redis_cfg.host, ct);
+	else
+		ctx = redisConnectWithTimeout(oq_redis_cfg.host, oq_redis_cfg.port, ct);
+	if(ctx == NULL || ctx->err) {
+		remember_error("connect", ctx ? ctx->errstr : "out of memory");
+		LM_ERR("cannot connect to Redis at %s:%d: %s\n", oq_redis_cfg.host,
+				oq_redis_cfg.port, ctx ? ctx->errstr : "out of memory");
+		oq_redis_close();
+		return -1;
+	}
+	if(redisSetTimeout(ctx, rt) != REDIS_OK) {
+		remember_error("timeout", ctx->errstr);
+		oq_redis_close();
+		return -1;
+	}
+	if(oq_redis_cfg.password && oq_redis_cfg.password[0]
+			&& setup_command("AUTH %s", oq_redis_cfg.password) < 0) {
+		LM_ERR("Redis AUTH refused at %s:%d: %s\n", oq_redis_cfg.host, oq_redis_cfg.port,
+				last_error);
+		oq_redis_close();
+		return -1;
+	}
+	if(oq_redis_cfg.db > 0) {
+		snprintf(dbs, sizeof(dbs), "%d", oq_redis_cfg.db);
+		if(setup_command("SELECT %s", dbs) < 0) {
+			LM_ERR("Redis SELECT %d failed: %s\n", oq_redis_cfg.db, last_error);
+			oq_redis_close();
+			return -1;
+		}
+	}
+	if(ever_connected)
+		n_reconnects++;
+	ever_connected = 1;
+	return 0;
+}
+
+void oq_redis_close(void)
+{
+	if(ctx)
+		redisFree(ctx);
+	ctx = NULL;
+}
+
+void oq_redis_detach(void)
+{
+	oq_redis_close();
+	last_attempt_ms = 0;
+	ever_connected = 0;
+}
+
+/* Connected, or reconnected now if the last attempt is old enough; otherwise fail fast. */
+static int ensure_connected(void)
+{
+	if(ctx)
+		return 0;
+	if(now_ms() - last_attempt_ms < oq_redis_cfg.reconnect_interval_ms) {
+		remember_error("unreachable", "Redis is down, waiting before the next reconnect");
+		return -1;
+	}
+	if(oq_redis_connect() < 0)
+		return -1;
+	LM_NOTICE("reconnected to Redis at %s:%d\n", oq_redis_cfg.host, oq_redis_cfg.port);
+	return 0;
+}
+
+/* A NULL reply means the connection is broken: drop it so the next call reconnects. */
+static redisReply *finish(redisReply *r)
+{
+	if(r == NULL) {
+		n_errors++;
+		remember_error("io", ctx ? ctx->errstr : "not connected");
+		LM_ERR("Redis request failed (%s); connection dropped, will reconnect\n", last_error);
+		oq_redis_close();
+		last_attempt_ms = now_ms();
+	}
+	return r;
+}
+
+#define OQ_FCALL_MAX_ARGS 16
+
+redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, int argc,
+		const char **argv, const size_t *argvlen)
+{
+	const char *av[OQ_FCALL_MAX_ARGS + 4];
+	size_t al[OQ_FCALL_MAX_ARGS + 4];
+	int i;
+
+	if(argc < 0 || argc > OQ_FCALL_MAX_ARGS) {
+		LM_BUG("FCALL %s with %d arguments\n", fn, argc);
+		return NULL;
+	}
+	if(ensure_connected() < 0) {
+		n_errors++;
+		return NULL;
+	}
+	av[0] = "FCALL"; al[0] = 5;
+	av[1] = fn; al[1] = strlen(fn);
+	av[2] = "1"; al[2] = 1;
+	av[3] = prefix; al[3] = (size_t)prefixlen;
+	for(i = 0; i < argc; i++) {
+		av[4 + i] = argv[i];
+		al[4 + i] = argvlen[i];
+	}
+	return finish(redisCommandArgv(ctx, argc + 4, av, al));
+}
+
+redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen)
+{
+	if(ensure_connected() < 0) {
+		n_errors++;
+		return NULL;
+	}
+	return finish(redisCommandArgv(ctx, argc, argv, argvlen));
+}
+
+redisReply *oq_redis_xread(const char *key, const char *last_id, int block_ms, int count)
+{
+	char bms[16], cnt[16];
+	const char *av[8];
+	size_t al[8];
+	int i;
+	redisReply *r;
+	struct timeval rt;
+
+	if(ensure_connected() < 0)
+		return NULL;
+	snprintf(bms, sizeof(bms), "%d", block_ms);
+	snprintf(cnt, sizeof(cnt), "%d", count);
+	av[0] = "XREAD"; av[1] = "COUNT"; av[2] = cnt; av[3] = "BLOCK"; av[4] = bms;
+	av[5] = "STREAMS"; av[6] = key; av[7] = last_id;
+	for(i = 0; i < 8; i++)
+		al[i] = strlen(av[i]);
+	/* the blocking read needs a socket timeout longer than the block itself */
+	rt = ms_to_tv(block_ms + oq_redis_cfg.command_timeout_ms);
+	redisSetTimeout(ctx, rt);
+	r = finish(redisCommandArgv(ctx, 8, av, al));
+	if(ctx) {
+		rt = ms_to_tv(oq_redis_cfg.command_timeout_ms);
+		redisSetTimeout(ctx, rt);
+	}
+	return r;
+}
+
+int oq_redis_load_library(void)
+{
+	redisReply *r;
+	const char *av[3] = {"FUNCTION", "LOAD", "REPLACE"};
+	const char *lv[4];
+	size_t ll[4];
+	int major = 0;
+
+	r = oq_redis_command(1, (const char *[]){"INFO"}, (size_t[]){4});
+	if(r && r->type == REDIS_REPLY_STRING) {
+		const char *v = strstr(r->str, "redis_version:");
+		if(v)
+			major = atoi(v + 14);
+	}
+	if(r)
+		freeReplyObject(r);
+	if(major < 7) {
+		LM_ERR("Redis at %s:%d is version %d; omniq needs Redis 7 or later (functions)\n",
+				oq_redis_cfg.host, oq_redis_cfg.port, major);
+		return -1;
+	}
+	lv[0] = av[0]; ll[0] = 8;
+	lv[1] = av[1]; ll[1] = 4;
+	lv[2] = av[2]; ll[2] = 7;
+	lv[3] = oq_lualib; ll[3] = strlen(oq_lualib);
+	r = oq_redis_command(4, lv, ll);
+	if(r == NULL || r->type == REDIS_REPLY_ERROR) {
+		LM_ERR("Redis refused the omniq function library: %s\n",
+				r ? r->str : oq_redis_last_error());
+		if(r)
+			freeReplyObject(r);
+		return -1;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+unsigned long oq_redis_errors(void)
+{
+	return n_errors;
+}
+
+unsigned long oq_redis_reconnects(void)
+{
+	return n_reconnects;
+}
+
+const char *oq_redis_last_error(void)
+{
+	return last_error;
+}

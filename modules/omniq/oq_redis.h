@@ -1,0 +1,55 @@
+/*
+ * oq_redis.h - one hiredis connection per Kamailio process, and FCALL into the omniq library.
+ *
+ * Every SIP worker, timer and RPC process owns its own synchronous connection (hiredis is not
+ * shared across fork). A call is exactly one round trip. When Redis is gone the call fails
+ * at once with OQ_EREDIS instead of queueing work: a SIP worker must answer the request, not
+ * wait. Reconnection is attempted on the next call, but not more often than
+ * reconnect_interval, so a dead Redis costs each call one failed check, not one connect
+ * timeout. A write whose reply was lost is never retried: the caller reports the error and
+ * nothing was acknowledged.
+ */
+#ifndef OQ_REDIS_H
+#define OQ_REDIS_H
+
+#include <hiredis/hiredis.h>
+
+typedef struct oq_redis_cfg {
+	char *host;          /* or unix socket path when it starts with '/' */
+	int port;
+	int connect_timeout_ms;
+	int command_timeout_ms;
+	int reconnect_interval_ms;
+	char *password;      /* NULL = none */
+	int db;
+} oq_redis_cfg_t;
+
+extern oq_redis_cfg_t oq_redis_cfg;
+
+/* Connect now (mod_init check, child_init). 0 ok, -1 with the reason logged. */
+int oq_redis_connect(void);
+void oq_redis_close(void);
+/* Before fork: close and forget, so each child connects on its first call. */
+void oq_redis_detach(void);
+
+/* Load the embedded function library (FUNCTION LOAD REPLACE) and check the server version. */
+int oq_redis_load_library(void);
+
+/* FCALL fn 1 <prefix> argv[0..argc-1] with binary-safe arguments. Returns the reply (caller
+ * frees with freeReplyObject) or NULL when Redis is unreachable / the reply was lost; a Redis
+ * error reply is returned as a REDIS_REPLY_ERROR reply. */
+redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, int argc,
+		const char **argv, const size_t *argvlen);
+
+/* Any other command (RPC helpers, dispatcher). Same NULL rule. */
+redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen);
+
+/* Block up to block_ms for new entries of a stream after last_id (dispatcher process only). */
+redisReply *oq_redis_xread(const char *key, const char *last_id, int block_ms, int count);
+
+/* Counters for statistics: calls that failed because Redis was unreachable, reconnections. */
+unsigned long oq_redis_errors(void);
+unsigned long oq_redis_reconnects(void);
+const char *oq_redis_last_error(void);
+
+#endif

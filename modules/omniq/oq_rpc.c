@@ -1,0 +1,391 @@
+/*
+ * oq_rpc.c - kamcmd / JSON-RPC commands. Answers are structures (rpc->add "{"), so kamcmd,
+ * kamcli and JSON-RPC clients all read them. Write commands go through oq_core.c exactly like
+ * the cfg functions; read commands turn the library's flat [field, value, ...] replies into
+ * structs generically, so a new field in Redis shows up without touching this file.
+ */
+#include <string.h>
+#include <stdlib.h>
+
+#include "core/rpc.h"
+#include "core/rpc_lookup.h"
+#include "core/dprint.h"
+
+#include "oq_rpc.h"
+#include "oq_core.h"
+#include "oq_validate.h"
+
+static void fail(rpc_t *rpc, void *c, int rc)
+{
+	int code = 500;
+	switch(rc) {
+		case OMNIQ_EARG: code = 400; break;
+		case OMNIQ_ENOTFOUND: code = 404; break;
+		case OMNIQ_ESTATE: case OMNIQ_EAGENT: case OMNIQ_ECAPACITY: code = 409; break;
+		case OMNIQ_EREDIS: code = 503; break;
+	}
+	rpc->fault(c, code, "%s: %s", oq_strerror(rc), oq_last_error());
+}
+
+static void reply_str(rpc_t *rpc, void *c, void *st, const char *name, redisReply *v);
+
+/* [k1, v1, k2, v2 ...] → struct; nested arrays become arrays of strings. */
+static void add_flat_struct(rpc_t *rpc, void *c, void *st, redisReply *r)
+{
+	size_t i;
+	for(i = 0; i + 1 < r->elements; i += 2) {
+		if(r->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		reply_str(rpc, c, st, r->element[i]->str, r->element[i + 1]);
+	}
+}
+
+static void reply_str(rpc_t *rpc, void *c, void *st, const char *name, redisReply *v)
+{
+	void *arr;
+	size_t j;
+	switch(v->type) {
+		case REDIS_REPLY_STRING:
+		case REDIS_REPLY_STATUS:
+			rpc->struct_add(st, "s", name, v->str);
+			break;
+		case REDIS_REPLY_INTEGER:
+			rpc->struct_add(st, "d", name, (int)v->integer);
+			break;
+		case REDIS_REPLY_ARRAY:
+			if(rpc->struct_add(st, "[", name, &arr) < 0)
+				return;
+			for(j = 0; j < v->elements; j++) {
+				if(v->element[j]->type == REDIS_REPLY_STRING)
+					rpc->array_add(arr, "s", v->element[j]->str);
+				else if(v->element[j]->type == REDIS_REPLY_INTEGER)
+					rpc->array_add(arr, "d", (int)v->element[j]->integer);
+			}
+			break;
+		default:
+			break;
+	}
+}
+
+/* Call fn with the given string args and answer with one struct. */
+static void call_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
+{
+	void *st;
+	int rc;
+	redisReply *r = oq_call(fn, argc, argv, &rc);
+	if(r == NULL) {
+		fail(rpc, c, rc);
+		return;
+	}
+	if(r->type == REDIS_REPLY_ARRAY && r->elements == 0) {
+		freeReplyObject(r);
+		oq_set_error(OMNIQ_ENOTFOUND, "%.*s not found", argc ? argv[0].len : 0,
+				argc ? argv[0].s : "");
+		fail(rpc, c, OMNIQ_ENOTFOUND);
+		return;
+	}
+	if(rpc->add(c, "{", &st) < 0) {
+		freeReplyObject(r);
+		return;
+	}
+	if(r->type == REDIS_REPLY_ARRAY)
+		add_flat_struct(rpc, c, st, r);
+	else
+		reply_str(rpc, c, st, "result", r);
+	freeReplyObject(r);
+}
+
+static void done(rpc_t *rpc, void *c, int rc)
+{
+	if(rc < 0)
+		fail(rpc, c, rc);
+	else
+		rpc->rpl_printf(c, "ok");
+}
+
+static const char *rpc_enqueue_doc[] = {
+	"Open a session and route it: channel identity skills [priority [queue]]", 0};
+static void rpc_enqueue(rpc_t *rpc, void *c)
+{
+	str ch, id, sk, q = STR_NULL;
+	int prio = 0, rc;
+	omniq_session_info_t info;
+	void *st;
+
+	if(rpc->scan(c, "SSS", &ch, &id, &sk) < 3)
+		return;
+	if(rpc->scan(c, "*d", &prio) < 1)
+		prio = 0;
+	if(rpc->scan(c, "*S", &q) < 1)
+		q.len = 0;
+	rc = oq_enqueue(&ch, &id, &sk, prio, q.len ? &q : NULL, NULL, &info);
+	if(rc < 0) {
+		fail(rpc, c, rc);
+		return;
+	}
+	if(rpc->add(c, "{", &st) < 0)
+		return;
+	rpc->struct_add(st, "sssdd", "sid", info.sid, "state", info.state, "agent", info.agent,
+			"position", info.position, "customer", atoi(info.customer));
+}
+
+/* One session id argument, forwarded to a library reader. */
+#define RPC_READER_1(name, fn, doc)                                 \
+	static const char *name##_doc[] = {doc, 0};                     \
+	static void name(rpc_t *rpc, void *c)                           \
+	{                                                               \
+		str a;                                                      \
+		if(rpc->scan(c, "S", &a) < 1)                               \
+			return;                                                 \
+		call_struct(rpc, c, fn, 1, &a);                             \
+	}
+
+RPC_READER_1(rpc_session, "oq_session_get", "Show a session: sid")
+RPC_READER_1(rpc_agent, "oq_agent_get", "Show an agent: agent_id")
+RPC_READER_1(rpc_customer, "oq_customer_get", "Show a customer: identity or customer id")
+
+static const char *rpc_transcript_doc[] = {"Transcript of a session: sid [count]", 0};
+static void rpc_transcript(rpc_t *rpc, void *c)
+{
+	str a[3];
+	int count = 100;
+	char cnt[16];
+	if(rpc->scan(c, "S", &a[0]) < 1)
+		return;
+	if(rpc->scan(c, "*d", &count) < 1)
+		count = 100;
+	a[1].s = "-"; a[1].len = 1;
+	a[2].len = snprintf(cnt, sizeof(cnt), "%d", count); a[2].s = cnt;
+	call_struct(rpc, c, "oq_transcript", 3, a);
+}
+
+static const char *rpc_stats_doc[] = {"Tenant-wide counters and current load", 0};
+static void rpc_stats(rpc_t *rpc, void *c)
+{
+	call_struct(rpc, c, "oq_stats", 0, NULL);
+}
+
+static const char *rpc_queues_doc[] = {"Waiting sessions per named queue", 0};
+static void rpc_queues(rpc_t *rpc, void *c)
+{
+	call_struct(rpc, c, "oq_queue_list", 0, NULL);
+}
+
+static const char *rpc_queue_doc[] = {"Waiting sessions of a queue: name [start [count]]", 0};
+static void rpc_queue(rpc_t *rpc, void *c)
+{
+	str a[3];
+	int start = 0, count = 50;
+	char b1[16], b2[16];
+	if(rpc->scan(c, "S", &a[0]) < 1)
+		return;
+	if(rpc->scan(c, "*d", &start) < 1)
+		start = 0;
+	if(rpc->scan(c, "*d", &count) < 1)
+		count = 50;
+	a[1].len = snprintf(b1, sizeof(b1), "%d", start); a[1].s = b1;
+	a[2].len = snprintf(b2, sizeof(b2), "%d", count); a[2].s = b2;
+	call_struct(rpc, c, "oq_queue_get", 3, a);
+}
+
+static const char *rpc_agents_doc[] = {"List agents with presence and load", 0};
+static void rpc_agents(rpc_t *rpc, void *c)
+{
+	call_struct(rpc, c, "oq_agent_list", 0, NULL);
+}
+
+static const char *rpc_agent_set_doc[] = {
+	"Create or update an agent: id name skills capacity [contact]", 0};
+static void rpc_agent_set(rpc_t *rpc, void *c)
+{
+	str aid, name, sk, caps, contact = STR_NULL;
+	if(rpc->scan(c, "SSSS", &aid, &name, &sk, &caps) < 4)
+		return;
+	if(rpc->scan(c, "*S", &contact) < 1)
+		contact.len = 0;
+	done(rpc, c, oq_agent_set(&aid, &name, &sk, &caps, contact.len ? &contact : NULL));
+}
+
+static const char *rpc_agent_state_doc[] = {
+	"Set an agent's presence (login = available, logout = offline): id state", 0};
+static void rpc_agent_state(rpc_t *rpc, void *c)
+{
+	str aid, state;
+	if(rpc->scan(c, "SS", &aid, &state) < 2)
+		return;
+	done(rpc, c, oq_agent_state(&aid, &state));
+}
+
+static const char *rpc_agent_del_doc[] = {"Delete an agent holding no sessions: id", 0};
+static void rpc_agent_del(rpc_t *rpc, void *c)
+{
+	str aid;
+	if(rpc->scan(c, "S", &aid) < 1)
+		return;
+	done(rpc, c, oq_agent_del(&aid));
+}
+
+/* Session commands with (sid, agent) or (sid [, arg]). */
+static const char *rpc_accept_doc[] = {"Agent accepts an offer: sid agent", 0};
+static void rpc_accept(rpc_t *rpc, void *c)
+{
+	str sid, agent;
+	if(rpc->scan(c, "SS", &sid, &agent) < 2)
+		return;
+	done(rpc, c, oq_accept(&sid, &agent));
+}
+
+static const char *rpc_decline_doc[] = {"Agent declines an offer: sid agent", 0};
+static void rpc_decline(rpc_t *rpc, void *c)
+{
+	str sid, agent;
+	if(rpc->scan(c, "SS", &sid, &agent) < 2)
+		return;
+	done(rpc, c, oq_decline(&sid, &agent));
+}
+
+static const char *rpc_close_doc[] = {"Close a session: sid [disposition]", 0};
+static void rpc_close(rpc_t *rpc, void *c)
+{
+	str sid, disp = STR_NULL;
+	if(rpc->scan(c, "S", &sid) < 1)
+		return;
+	if(rpc->scan(c, "*S", &disp) < 1)
+		disp.len = 0;
+	done(rpc, c, oq_close(&sid, disp.len ? &disp : NULL));
+}
+
+static const char *rpc_abandon_doc[] = {"Customer left a waiting session: sid", 0};
+static void rpc_abandon(rpc_t *rpc, void *c)
+{
+	str sid;
+	if(rpc->scan(c, "S", &sid) < 1)
+		return;
+	done(rpc, c, oq_abandon(&sid));
+}
+
+static const char *rpc_append_doc[] = {"Add a transcript message: sid dir(in|out|sys) from body", 0};
+static void rpc_append(rpc_t *rpc, void *c)
+{
+	str sid, dir, from, body;
+	if(rpc->scan(c, "SSSS", &sid, &dir, &from, &body) < 4)
+		return;
+	done(rpc, c, oq_append(&sid, &dir, &from, &body));
+}
+
+static const char *rpc_customer_set_doc[] = {
+	"Set a customer's profile field: cid field(name|tier|language|region) value", 0};
+static void rpc_customer_set(rpc_t *rpc, void *c)
+{
+	str a[3];
+	int rc;
+	redisReply *r;
+	if(rpc->scan(c, "SSS", &a[0], &a[1], &a[2]) < 3)
+		return;
+	if(a[2].len > 256) {
+		oq_set_error(OMNIQ_EARG, "value longer than 256 bytes");
+		fail(rpc, c, OMNIQ_EARG);
+		return;
+	}
+	r = oq_call("oq_customer_set", 3, a, &rc);
+	if(r)
+		freeReplyObject(r);
+	done(rpc, c, rc);
+}
+
+static void identity_pair(rpc_t *rpc, void *c, const char *fn)
+{
+	str a[2];
+	char ca[OQ_IDENTITY_MAX + 1], cb[OQ_IDENTITY_MAX + 1], why[OQ_WHY_MAX];
+	int rc;
+	redisReply *r;
+	if(rpc->scan(c, "SS", &a[0], &a[1]) < 2)
+		return;
+	if(!strcmp(fn, "oq_link")) {
+		if(oq_identity_canon(a[0].s, a[0].len, oq_settings.default_cc, ca, sizeof(ca), why) < 0
+				|| oq_identity_canon(a[1].s, a[1].len, oq_settings.default_cc, cb, sizeof(cb),
+						   why) < 0) {
+			oq_set_error(OMNIQ_EARG, "identity: %s", why);
+			fail(rpc, c, OMNIQ_EARG);
+			return;
+		}
+		a[0].s = ca; a[0].len = strlen(ca);
+		a[1].s = cb; a[1].len = strlen(cb);
+	}
+	r = oq_call(fn, 2, a, &rc);
+	if(r == NULL) {
+		fail(rpc, c, rc);
+		return;
+	}
+	if(r->type == REDIS_REPLY_STRING)
+		rpc->rpl_printf(c, "%s", r->str);
+	else if(r->type == REDIS_REPLY_INTEGER)
+		rpc->rpl_printf(c, "%lld", r->integer);
+	else
+		rpc->rpl_printf(c, "ok");
+	freeReplyObject(r);
+}
+
+static const char *rpc_link_doc[] = {"Link two identities to one customer: identity identity", 0};
+static void rpc_link(rpc_t *rpc, void *c)
+{
+	identity_pair(rpc, c, "oq_link");
+}
+
+static const char *rpc_merge_doc[] = {"Merge customer cid_from into cid_into", 0};
+static void rpc_merge(rpc_t *rpc, void *c)
+{
+	identity_pair(rpc, c, "oq_merge");
+}
+
+static const char *rpc_sweep_doc[] = {"Run the expiry sweep now", 0};
+static void rpc_sweep(rpc_t *rpc, void *c)
+{
+	int n[3];
+	void *st;
+	int rc = oq_sweep(1000, n);
+	if(rc < 0) {
+		fail(rpc, c, rc);
+		return;
+	}
+	if(rpc->add(c, "{", &st) < 0)
+		return;
+	rpc->struct_add(st, "ddd", "offers_expired", n[0], "wrapups_ended", n[1],
+			"affinity_released", n[2]);
+}
+
+/* clang-format off */
+static rpc_export_t rpc_cmds[] = {
+	{"omniq.enqueue", rpc_enqueue, rpc_enqueue_doc, 0},
+	{"omniq.session", rpc_session, rpc_session_doc, 0},
+	{"omniq.transcript", rpc_transcript, rpc_transcript_doc, 0},
+	{"omniq.append", rpc_append, rpc_append_doc, 0},
+	{"omniq.accept", rpc_accept, rpc_accept_doc, 0},
+	{"omniq.decline", rpc_decline, rpc_decline_doc, 0},
+	{"omniq.close", rpc_close, rpc_close_doc, 0},
+	{"omniq.abandon", rpc_abandon, rpc_abandon_doc, 0},
+	{"omniq.agents", rpc_agents, rpc_agents_doc, 0},
+	{"omniq.agent", rpc_agent, rpc_agent_doc, 0},
+	{"omniq.agent_set", rpc_agent_set, rpc_agent_set_doc, 0},
+	{"omniq.agent_state", rpc_agent_state, rpc_agent_state_doc, 0},
+	{"omniq.agent_del", rpc_agent_del, rpc_agent_del_doc, 0},
+	{"omniq.customer", rpc_customer, rpc_customer_doc, 0},
+	{"omniq.customer_set", rpc_customer_set, rpc_customer_set_doc, 0},
+	{"omniq.link", rpc_link, rpc_link_doc, 0},
+	{"omniq.merge", rpc_merge, rpc_merge_doc, 0},
+	{"omniq.queues", rpc_queues, rpc_queues_doc, 0},
+	{"omniq.queue", rpc_queue, rpc_queue_doc, 0},
+	{"omniq.stats", rpc_stats, rpc_stats_doc, 0},
+	{"omniq.sweep", rpc_sweep, rpc_sweep_doc, 0},
+	{0, 0, 0, 0}
+};
+/* clang-format on */
+
+int oq_rpc_register(void)
+{
+	if(rpc_register_array(rpc_cmds) != 0) {
+		LM_ERR("cannot register RPC commands\n");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * oq_stats.c - the statistics table. Kamailio keeps the counters in shared memory per
+ * process and sums them on read, so incrementing is lock-free on the SIP hot path.
+ */
+#include "oq_stats.h"
+
+static stat_var *st[OQ_ST_COUNT];
+
+stat_export_t oq_stat_exports[] = {
+	{"enqueued", 0, &st[OQ_ST_ENQUEUED]},
+	{"accepted", 0, &st[OQ_ST_ACCEPTED]},
+	{"declined", 0, &st[OQ_ST_DECLINED]},
+	{"closed", 0, &st[OQ_ST_CLOSED]},
+	{"abandoned", 0, &st[OQ_ST_ABANDONED]},
+	{"messages", 0, &st[OQ_ST_MESSAGES]},
+	{"offers_expired", 0, &st[OQ_ST_OFFERS_EXPIRED]},
+	{"wrapups_ended", 0, &st[OQ_ST_WRAPUPS_ENDED]},
+	{"events", 0, &st[OQ_ST_EVENTS]},
+	{"errors", 0, &st[OQ_ST_ERRORS]},
+	{"redis_errors", 0, &st[OQ_ST_REDIS_ERRORS]},
+	{0, 0, 0}
+};
+
+void oq_stat_add(int which, int n)
+{
+	if(which >= 0 && which < OQ_ST_COUNT && st[which])
+		update_stat(st[which], n);
+}
+
+void oq_stat_inc(int which)
+{
+	oq_stat_add(which, 1);
+}

@@ -1,0 +1,95 @@
+/*
+ * oq_validate.h - checking and canonicalising everything that enters omniq from outside
+ * (cfg scripts, KEMI, RPC, channel modules) before a byte is written to Redis.
+ *
+ * Pure C, no Kamailio and no allocation: every function works on caller-supplied buffers
+ * with explicit lengths, so it is unit-tested (and fuzzed) without a running server, and a
+ * hostile value can never overrun anything. Inputs are (pointer, length) pairs and need not
+ * be NUL-terminated; outputs are always NUL-terminated.
+ *
+ * Every function returns 0 on success or a negative OQ_V_* code; when `why` is non-NULL it
+ * is filled with a short human reason ("skill 'a b' has a space", ...) for the log line and
+ * the error reply.
+ */
+#ifndef OQ_VALIDATE_H
+#define OQ_VALIDATE_H
+
+#include <stddef.h>
+
+#define OQ_V_OK 0
+#define OQ_V_EMPTY -1    /* required value missing */
+#define OQ_V_TOOLONG -2  /* over its limit */
+#define OQ_V_SYNTAX -3   /* bad character or shape */
+#define OQ_V_RANGE -4    /* number out of range */
+#define OQ_V_UNKNOWN -5  /* not one of the allowed names */
+#define OQ_V_NOSPACE -6  /* output buffer too small */
+
+#define OQ_WHY_MAX 128
+
+#define OQ_ID_MAX 64          /* agent id, queue name, tenant, channel */
+#define OQ_NAME_MAX 32        /* skill, channel, disposition, presence */
+#define OQ_SKILLS_MAX 16      /* skills per session / per agent */
+#define OQ_IDENTITY_MAX 256   /* whole identity string */
+#define OQ_BODY_MAX 65536     /* one message body */
+
+/* Capacity classes: what an agent's capacity is counted in. */
+typedef enum { OQ_CLASS_VOICE = 0, OQ_CLASS_CHAT = 1, OQ_CLASS_EMAIL = 2 } oq_class_t;
+
+/* Channel name: `[a-z][a-z0-9_-]{0,31}`. The built-in channels phone, web, wechat, app, sms
+ * and email have a fixed class (phone→voice, email→email, others→chat); for any other name
+ * *cls is left untouched and the function returns 1 (a channel a driver must register). */
+int oq_check_channel(const char *s, size_t len, oq_class_t *cls, char *why);
+const char *oq_class_name(oq_class_t cls);
+int oq_class_parse(const char *s, size_t len, oq_class_t *cls, char *why);
+
+/* Identifier for agents, queues, tenants, dispositions: 1..OQ_ID_MAX chars of
+ * `[A-Za-z0-9_.@+-]`. */
+int oq_check_id(const char *s, size_t len, char *why);
+
+/* Identity `kind:value`, kinds:
+ *   phone:+E164 / sms:+E164  E.164: '+' then 8..15 digits, first digit 1-9. The value may also
+ *                             be given as a local or 00-prefixed number, normalised with
+ *                             default_cc (digits only, e.g. "86"; NULL = no default, then a
+ *                             number without '+' or 00 is an error): "00861380000" → "+861380000",
+ *                             "013800138000" with cc 86 → "+8613800138000" (one leading 0 is a
+ *                             trunk prefix and dropped), visual separators ' ', '-', '.', '(' ,')'
+ *                             are removed; a "tel:" or "sip:" URI user part is NOT handled here.
+ *   wechat:<appid>:<openid>   appid `[A-Za-z0-9_-]{1,64}`, openid `[A-Za-z0-9_-]{1,128}`
+ *   email:<addr>              local@domain, local 1..64 printable non-space non-<>()[],;:"
+ *                             chars, domain 1..253 chars of [A-Za-z0-9.-] with at least one dot
+ *                             and no empty label; the domain is lowercased in the output
+ *   app:<app>:<user>          app `[A-Za-z0-9_.-]{1,64}`, user printable non-space 1..128
+ *   web:<visitor>             `[A-Za-z0-9_.-]{1,128}`
+ * Kind is case-insensitive and lowercased. The canonical form is written to out (size
+ * outsz, at most OQ_IDENTITY_MAX+1 needed). Total input length ≤ OQ_IDENTITY_MAX. */
+int oq_identity_canon(const char *s, size_t len, const char *default_cc, char *out,
+		size_t outsz, char *why);
+
+/* Session skill list: "Sales, EN ,sales" → "en,sales". Comma-separated names
+ * `[a-z0-9_-]{1,OQ_NAME_MAX}` after trimming spaces and lowercasing; sorted, de-duplicated, at most
+ * OQ_SKILLS_MAX; empty string (or only spaces) is valid and means "any agent". */
+int oq_skills_canon(const char *s, size_t len, char *out, size_t outsz, char *why);
+
+/* Agent skill list with levels: "sales:5, en:3" → "en:3,sales:5" (sorted by name). Level
+ * 1..10; a missing level is an error. Duplicate
+ * names are an error. At most OQ_SKILLS_MAX. Empty is valid (an agent with no skills serves
+ * only sessions that require none). */
+int oq_agent_skills_canon(const char *s, size_t len, char *out, size_t outsz, char *why);
+
+/* Capacities "voice=1,chat=4,email=8,total=10" in any order, each 0..100; missing classes
+ * take the given defaults (defaults[0..2] = voice, chat, email; defaults[3] = total); total
+ * must be ≥ 1 and, when given as 0 or omitted, defaults[3]. Output is always all four, in
+ * that order: "voice=1,chat=4,email=8,total=10". Unknown names are an error. */
+int oq_caps_canon(const char *s, size_t len, const int defaults[4], char *out, size_t outsz,
+		char *why);
+
+/* Integer in [min, max], decimal, optional leading '-', no spaces. */
+int oq_parse_int(const char *s, size_t len, long min, long max, long *val, char *why);
+
+/* Presence an agent may set: offline, available, away (case-insensitive, lowercased out). */
+int oq_check_presence(const char *s, size_t len, char *out, size_t outsz, char *why);
+
+/* Message body: 1..OQ_BODY_MAX bytes of valid UTF-8 with no NUL. */
+int oq_check_body(const char *s, size_t len, char *why);
+
+#endif

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what omniq needs on Debian bookworm, idempotently.
+#   scripts/deps.sh build   - compiler, Kamailio, Redis, hiredis (make / make run)
+#   scripts/deps.sh test    - the above plus what the tests drive (sipp, valgrind...)
+# Only calls apt when something is missing, so a second run costs a few dpkg queries.
+set -euo pipefail
+
+want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
+      redis-server redis-tools libhiredis-dev libjansson-dev dpkg-dev)
+case "${1:-build}" in
+  test) want+=(sip-tester valgrind python3 python3-redis jq kamailio-lua-modules) ;;
+  build) ;;
+  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+# deb-src for the Debian suites already configured, so `apt-get source kamailio` works.
+src=/etc/apt/sources.list.d/omniq-deb-src.sources
+need_update=0
+if [ ! -f "$src" ]; then
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed -e 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+      | $SUDO tee "$src" >/dev/null
+  elif [ -f /etc/apt/sources.list ]; then
+    grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' \
+      | $SUDO tee /etc/apt/sources.list.d/omniq-deb-src.list >/dev/null
+    src=/etc/apt/sources.list.d/omniq-deb-src.list
+  fi
+  need_update=1
+fi
+
+if ((${#missing[@]})) || ((need_update)); then
+  echo "deps: installing ${missing[*]:-(deb-src index only)}" >&2
+  $SUDO apt-get update -qq
+  if ((${#missing[@]})); then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+# The Debian package enables and starts system services; our runs use their own
+# instances on their own ports, so leave the system ones alone.
+exit 0

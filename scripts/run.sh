@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make run`: a local redis-server (AOF on, data under run/redis) and kamailio with
+# cfg/omniq.cfg on loopback, in the foreground until Ctrl-C.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+rundir="$top/run"
+redis_port=${OMNIQ_REDIS_PORT:-6379}
+sip=${OMNIQ_SIP_LISTEN:-udp:127.0.0.1:5060}
+ctl="unix:$rundir/kamailio_ctl"
+mkdir -p "$rundir/redis"
+
+if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+  echo "Redis already answers on 127.0.0.1:$redis_port: using it (set OMNIQ_REDIS_PORT for another)"
+  redis_pid=""
+else
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$rundir/redis" --appendonly yes \
+    --save '' --daemonize no --logfile "$rundir/redis.log" &
+  redis_pid=$!
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+cleanup() {
+  [ -n "${kam_pid:-}" ] && kill "$kam_pid" 2>/dev/null || true
+  [ -n "$redis_pid" ] && redis-cli -p "$redis_port" shutdown >/dev/null 2>&1 || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+cat <<EOT
+omniq is starting:
+  Redis     127.0.0.1:$redis_port  (data: $rundir/redis, AOF on, log: $rundir/redis.log)
+  SIP       $sip
+  RPC       kamcmd -s $ctl omniq.stats
+            kamcmd -s $ctl omniq.agent_set alice Alice "sales:8,en:5" "voice=1,chat=4"
+            kamcmd -s $ctl omniq.agent_state alice available
+            kamcmd -s $ctl omniq.enqueue web web:visitor1 sales
+Press Ctrl-C to stop.
+EOT
+kamailio -DD -E -f "$top/cfg/omniq.cfg" -L "$top/build/modules:/usr/lib/x86_64-linux-gnu/kamailio/modules" \
+  -A "OMNIQ_SIP_LISTEN=$sip" -A "OMNIQ_REDIS_PORT=$redis_port" -A "OMNIQ_CTL=\"$ctl\"" \
+  -Y "$rundir" &
+kam_pid=$!
+wait "$kam_pid"

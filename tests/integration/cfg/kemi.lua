@@ -1,0 +1,16 @@
+-- KEMI routing: every omniq cfg function is KSR.omniq.<name> here.
+function ksr_request_route()
+	if KSR.is_MESSAGE() then
+		local ch = KSR.pv.get("$hdr(X-Channel)")
+		local id = KSR.pv.get("$hdr(X-Identity)")
+		local rc = KSR.omniq.enqueue(ch, id, "", 0)
+		if rc < 0 then
+			KSR.sl.sl_send_reply(400, "Bad Request")
+			return
+		end
+		KSR.textops.append_to_reply("X-Omniq-Session: " .. KSR.pv.get("$oq(sid)") .. "\r\n")
+		KSR.sl.sl_send_reply(200, "OK")
+		return
+	end
+	KSR.sl.sl_send_reply(501, "Not Implemented")
+end

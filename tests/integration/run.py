@@ -1,0 +1,13 @@
+#!/usr/bin/env python3
+"""omniq integration tests: real kamailio + redis-server (+ sipp) on loopback."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import test_core  # noqa: E402,F401
+import test_failure  # noqa: E402,F401
+import test_hammer  # noqa: E402,F401
+
+if __name__ == "__main__":
+    sys.exit(harness.run(sys.argv[1:] or None))

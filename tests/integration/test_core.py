@@ -1,0 +1,127 @@
+"""The omniq module in a running kamailio: RPC, cfg functions over SIP, event routes, KEMI."""
+import os
+import time
+
+from harness import test, sipp, wait_for
+
+P = "oq:{default}"
+
+
+def session_count(r):
+    v = r.get(P + ":seq:s")
+    return int(v or 0)
+
+
+@test
+def test_rpc_agent_session_lifecycle(ctx):
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port)
+    r = rs.client()
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:8,en:5", "voice=1,chat=4")[0] == 0
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    s = k.rpc_struct("omniq.enqueue", "web", "web:visitor-1", "sales", 0)
+    assert s["state"] == "offered" and s["agent"] == "alice", s
+    sid = s["sid"]
+    assert k.rpc("omniq.accept", sid, "alice")[0] == 0
+    assert r.hget("%s:s:%s" % (P, sid), "state") == "active"
+    a = k.rpc_struct("omniq.agent", "alice")
+    assert a.get("load:chat") == "1", a
+    assert k.rpc("omniq.append", sid, "out", "alice", "How can I help?")[0] == 0
+    assert r.xlen("%s:s:%s:tx" % (P, sid)) == 1
+    assert k.rpc("omniq.close", sid, "resolved")[0] == 0
+    # shipped cfg has wrapup_time 30: capacity held in wrap-up
+    assert r.hget("%s:s:%s" % (P, sid), "state") == "wrapup"
+    st = k.rpc_struct("omniq.session", sid)
+    assert st["disposition"] == "resolved", st
+    # node statistics count what this node did
+    rc, out = k.rpc("stats.get_statistics", "omniq:")
+    assert "omniq:enqueued = 1" in out and "omniq:accepted = 1" in out, out
+
+
+@test
+def test_rpc_errors_write_nothing(ctx):
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port)
+    r = rs.client()
+    before = sorted(r.keys("*"))
+    bad = [
+        ("omniq.enqueue", "fax", "web:v1", "sales", 0),          # unknown channel
+        ("omniq.enqueue", "web", "nokind", "sales", 0),          # bad identity
+        ("omniq.enqueue", "web", "phone:12", "sales", 0),        # too short number
+        ("omniq.enqueue", "web", "web:v1", "sa les", 0),         # bad skill
+        ("omniq.enqueue", "web", "web:v1", ",".join("s%d" % i for i in range(17)), 0),
+        ("omniq.enqueue", "web", "web:" + "x" * 300, "", 0),     # oversized identity
+        ("omniq.enqueue", "web", "web:v1", "", 5000),            # priority out of range
+        ("omniq.agent_set", "bob", "Bob", "sales:11", ""),       # level out of range
+        ("omniq.agent_set", "b b", "Bob", "sales:1", ""),        # bad id
+        ("omniq.agent_state", "bob", "sleeping"),
+        ("omniq.accept", "abc", "bob"),
+        ("omniq.close", "999", "resolved"),                      # unknown session
+    ]
+    for args in bad:
+        rc, out = k.rpc(*args)
+        assert rc != 0 or out.startswith("error"), "%s accepted: %s" % (args, out)
+        assert "error" in out, out
+    assert sorted(r.keys("*")) == before, "errors wrote keys: %s" % (set(r.keys("*")) - set(before))
+
+
+@test
+def test_sip_message_opens_session(ctx):
+    rs = ctx.redis()
+    k = ctx.kamailio("hammer.cfg", rs.port)
+    r = rs.client()
+    inf = os.path.join(ctx.dir, "in.csv")
+    with open(inf, "w") as f:
+        f.write("SEQUENTIAL\n")
+        for i in range(20):
+            f.write("sms;sms:+8613800%06d;sales\n" % i)
+    rc = sipp("message.xml", k.sip_port, ctx.dir, calls=20, rate=50, inf=inf)
+    assert rc == 0, "sipp exit %d" % rc
+    assert session_count(r) == 20
+    # sms: and phone: of one number are one customer
+    assert k.rpc("omniq.agent_set", "x", "X", "", "")[0] == 0
+    s = k.rpc_struct("omniq.enqueue", "phone", "phone:+8613800000003", "", 0)
+    c = k.rpc_struct("omniq.customer", "sms:+8613800000003")
+    assert c.get("id") == s["customer"], (c, s)
+
+
+@test
+def test_sip_bad_input_gets_400_and_writes_nothing(ctx):
+    rs = ctx.redis()
+    k = ctx.kamailio("hammer.cfg", rs.port)
+    r = rs.client()
+    inf = os.path.join(ctx.dir, "in.csv")
+    with open(inf, "w") as f:
+        f.write("SEQUENTIAL\nfax;sms:+8613800000001;sales\n")
+    before = sorted(r.keys("*"))
+    rc = sipp("message.xml", k.sip_port, ctx.dir, calls=1, rate=10, inf=inf,
+              extra=["-timeout_error"], timeout=10)
+    assert rc != 0, "unknown channel was accepted"
+    assert sorted(r.keys("*")) == before
+    assert "unknown" in k.text() or "channel" in k.text(), k.tail()
+
+
+@test
+def test_event_route_sees_offers(ctx):
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port)
+    k.rpc("omniq.agent_set", "ann", "Ann", "billing:5", "")
+    k.rpc("omniq.agent_state", "ann", "available")
+    s = k.rpc_struct("omniq.enqueue", "email", "email:Someone@Example.COM", "billing", 0)
+    assert s["agent"] == "ann"
+    wait_for(lambda: "session %s (email) offered to agent ann" % s["sid"] in k.text(),
+             timeout=5, what="event_route[omniq:offer] log line")
+
+
+@test
+def test_kemi_lua_routing_script(ctx):
+    rs = ctx.redis()
+    k = ctx.kamailio("kemi.cfg", rs.port,
+                     defines={"OMNIQ_LUA": '"%s"' % os.path.join(os.path.dirname(__file__), "cfg", "kemi.lua")})
+    inf = os.path.join(ctx.dir, "in.csv")
+    with open(inf, "w") as f:
+        f.write("SEQUENTIAL\nweb;web:kemi-1;\n")
+    assert sipp("message.xml", k.sip_port, ctx.dir, calls=1, rate=10, inf=inf) == 0
+    r = rs.client()
+    assert r.hget(P + ":s:1", "channel") == "web"
+    assert r.hget(P + ":s:1", "identity") == "web:kemi-1"

@@ -1,0 +1,97 @@
+"""Failure: Redis absent at start, Redis lost while running, kill -9 under load."""
+import os
+import subprocess
+import threading
+import time
+
+from harness import test, sipp, wait_for, free_port, RedisServer
+
+P = "oq:{default}"
+
+
+@test
+def test_refuses_to_start_without_redis(ctx):
+    dead = free_port()
+    k = ctx.kamailio("omniq.cfg", dead, start=False)
+    k.start(expect_ready=False)
+    rc = k.wait_exit(20)
+    assert rc != 0, "kamailio started without Redis"
+    assert "omniq cannot reach Redis at 127.0.0.1:%d" % dead in k.text(), k.tail()
+
+
+@test
+def test_refuses_bad_modparam(ctx):
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port, start=False,
+                     extra_args=[])
+    k.defines["OMNIQ_POLICY"] = '"sometimes"'
+    k.cfg = os.path.join(os.path.dirname(__file__), "cfg", "policy.cfg")
+    k.start(expect_ready=False)
+    assert k.wait_exit(20) != 0
+    assert "modparam policy must be 'blended' or 'voice_exclusive'" in k.text(), k.tail()
+
+
+@test
+def test_redis_lost_then_back(ctx):
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port)
+    s1 = k.rpc_struct("omniq.enqueue", "web", "web:before", "", 0)
+    rs.stop()
+    t0 = time.time()
+    rc, out = k.rpc("omniq.enqueue", "web", "web:during", "", 0)
+    took = time.time() - t0
+    assert rc != 0 or out.startswith("error"), out
+    assert "503" in out and "Redis" in out, out
+    assert took < 3.0, "failing call took %.1fs" % took
+    # fails fast while down (no connect attempt per call within reconnect_interval)
+    t0 = time.time()
+    for _ in range(20):
+        k.rpc("omniq.enqueue", "web", "web:during", "", 0)
+    assert time.time() - t0 < 5.0
+    assert "Redis request failed" in k.text() or "cannot connect to Redis" in k.text(), k.tail()
+    # back on the same port with the same AOF: reconnects by itself, nothing lost
+    rs2 = RedisServer(ctx.dir, rs.port)
+    rs2.dir = rs.dir
+    rs2.start()
+    ctx.servers.append(rs2)
+    s2 = wait_for(lambda: (lambda r: r[0] == 0 and not r[1].startswith("error") and r)(
+        k.rpc("omniq.enqueue", "web", "web:after", "", 0)), timeout=10, what="reconnect")
+    r = rs2.client()
+    assert r.hget("%s:s:%s" % (P, s1["sid"]), "identity") == "web:before"
+    ids = [r.hget("%s:s:%d" % (P, i), "identity") for i in range(1, int(r.get(P + ":seq:s")) + 1)]
+    assert "web:during" not in ids, "a refused call was written: %s" % ids
+    assert "web:after" in ids
+
+
+@test
+def test_kill9_under_load_loses_nothing(ctx):
+    rs = ctx.redis()
+    k = ctx.kamailio("hammer.cfg", rs.port)
+    r = rs.client()
+    for i in range(20):
+        assert k.rpc("omniq.agent_set", "a%d" % i, "A", "sales:5", "chat=2,total=2")[0] == 0
+        assert k.rpc("omniq.agent_state", "a%d" % i, "available")[0] == 0
+    inf = os.path.join(ctx.dir, "in.csv")
+    with open(inf, "w") as f:
+        f.write("SEQUENTIAL\n")
+        for i in range(3000):
+            f.write("sms;sms:+8613900%06d;sales\n" % i)
+    th = threading.Thread(target=lambda: sipp("message.xml", k.sip_port, ctx.dir, calls=3000,
+                                              rate=300, inf=inf, timeout=30))
+    th.start()
+    wait_for(lambda: int(r.get(P + ":seq:s") or 0) > 800, timeout=30, what="load")
+    k.kill9()
+    th.join()
+    from invariants import check_tenant
+    problems = check_tenant(r, P)
+    assert not problems, "after kill -9: %s" % problems[:10]
+    # every session id ever handed out exists, in exactly one state
+    n = int(r.get(P + ":seq:s"))
+    states = {}
+    for i in range(1, n + 1):
+        st = r.hget("%s:s:%d" % (P, i), "state")
+        assert st, "session %d lost" % i
+        states[st] = states.get(st, 0) + 1
+    # a restarted node carries on with the same data
+    k2 = ctx.kamailio("hammer.cfg", rs.port, name="kam2")
+    assert k2.rpc_struct("omniq.enqueue", "web", "web:after-crash", "", 0)["sid"] == str(n + 1)

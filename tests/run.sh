@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test suite and ends with one plain summary line, "N passed, N failed".
+# Each suite prints `PASS <name>` / `FAIL <name>: <why>` lines; a suite that exits non-zero
+# without printing a FAIL line counts as one failure of its own, so nothing fails silently.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+export OMNIQ_TOP="$top" OMNIQ_BUILD="${OMNIQ_BUILD:-$top/build}"
+out="$OMNIQ_BUILD/test-logs"
+mkdir -p "$out"
+PY=/usr/bin/python3
+
+suites=(
+  "unit|make --no-print-directory -C tests/unit check BUILD=$OMNIQ_BUILD/unit"
+  "redis|$PY tests/redis/run.py"
+  "integration|$PY tests/integration/run.py"
+)
+[ -n "${OMNIQ_SUITES:-}" ] && { sel=(); for s in "${suites[@]}"; do [[ " $OMNIQ_SUITES " == *" ${s%%|*} "* ]] && sel+=("$s"); done; suites=("${sel[@]}"); }
+
+passed=0; failed=0
+for s in "${suites[@]}"; do
+  name=${s%%|*}; cmd=${s#*|}
+  echo "== $name: $cmd"
+  start=$(date +%s)
+  bash -c "$cmd" 2>&1 | tee "$out/$name.log" | grep -E '^(PASS|FAIL) ' 
+  rc=${PIPESTATUS[0]}
+  p=$(grep -cE '^PASS ' "$out/$name.log"); f=$(grep -cE '^FAIL ' "$out/$name.log")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "FAIL $name: suite exited $rc without a FAIL line (see $out/$name.log)"; tail -20 "$out/$name.log"; f=1
+  fi
+  if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+    echo "FAIL $name: suite ran no test (see $out/$name.log)"; f=1
+  fi
+  echo "== $name: $p passed, $f failed in $(( $(date +%s) - start ))s"
+  passed=$((passed + p)); failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
