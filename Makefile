@@ -9,6 +9,8 @@
 CACHE ?= $(CURDIR)/.cache
 BUILD ?= $(CURDIR)/build
 MODULES := $(patsubst modules/%/Makefile,%,$(wildcard modules/*/Makefile))
+# the worked example of docs/integrator.md, built and tested like a module
+EXAMPLES := docs/examples/omniq_echo
 
 .PHONY: all deps deps-test modules run test unit bench clean
 all: modules
@@ -24,7 +26,11 @@ modules: deps
 	for m in $(MODULES); do \
 	  $(MAKE) --no-print-directory -C modules/$$m COREPATH=$$src/src quiet=silent; \
 	  cp modules/$$m/$$m.so $(BUILD)/modules/; \
-	done; echo "built: $(MODULES) -> $(BUILD)/modules"
+	done; \
+	for e in $(EXAMPLES); do \
+	  $(MAKE) --no-print-directory -C $$e COREPATH=$$src/src OMNIQ_INCLUDE=$(CURDIR)/include quiet=silent; \
+	  cp $$e/$$(basename $$e).so $(BUILD)/modules/; \
+	done; echo "built: $(MODULES) $(notdir $(EXAMPLES)) -> $(BUILD)/modules"
 
 run: modules
 	@scripts/run.sh
@@ -41,4 +47,4 @@ bench: modules
 
 clean:
 	rm -rf $(BUILD)
-	@for m in $(MODULES); do rm -f modules/$$m/*.o modules/$$m/*.d modules/$$m/*.so modules/$$m/oq_lualib.c; done
+	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c; done

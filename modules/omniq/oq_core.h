@@ -10,7 +10,7 @@
 
 #include <hiredis/hiredis.h>
 #include "core/str.h"
-#include "../../include/omniq/omniq_api.h"
+#include "omniq/omniq_api.h"
 
 typedef struct oq_settings {
 	str tenant;

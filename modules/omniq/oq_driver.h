@@ -7,7 +7,7 @@
 #ifndef OQ_DRIVER_H
 #define OQ_DRIVER_H
 
-#include "../../include/omniq/omniq_api.h"
+#include "omniq/omniq_api.h"
 
 #define OQ_DRIVERS_MAX 32
 

@@ -74,13 +74,13 @@ int pv_get_oq(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 	return pv_get_null(msg, param, res);
 }
 
+/* A call that returns no session (accept, close...) keeps the current one, so a script can
+ * chain omniq_accept("$oq(sid)", ...) and omniq_close("$oq(sid)") in an event route. */
 void oq_pv_set(int rc, const omniq_session_info_t *info)
 {
 	cur_rc = rc;
 	if(info)
 		cur = *info;
-	else if(rc == OMNIQ_OK)
-		memset(&cur, 0, sizeof(cur));
 }
 
 static void copy_str(char *dst, size_t sz, const str *s)

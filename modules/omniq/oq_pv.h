@@ -7,7 +7,7 @@
 #define OQ_PV_H
 
 #include "core/pvar.h"
-#include "../../include/omniq/omniq_api.h"
+#include "omniq/omniq_api.h"
 
 int pv_parse_oq_name(pv_spec_t *sp, str *in);
 int pv_get_oq(struct sip_msg *msg, pv_param_t *param, pv_value_t *res);

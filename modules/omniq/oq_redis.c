@@ -128,7 +128,8 @@ static int ensure_connected(void)
 	}
 	if(oq_redis_connect() < 0)
 		return -1;
-	LM_NOTICE("reconnected to Redis at %s:%d\n", oq_redis_cfg.host, oq_redis_cfg.port);
+	if(n_reconnects)
+		LM_NOTICE("reconnected to Redis at %s:%d\n", oq_redis_cfg.host, oq_redis_cfg.port);
 	return 0;
 }
 

@@ -112,11 +112,11 @@ static void rpc_enqueue(rpc_t *rpc, void *c)
 	omniq_session_info_t info;
 	void *st;
 
-	if(rpc->scan(c, "SSS", &ch, &id, &sk) < 3)
+	if(rpc->scan(c, ".S.S.S", &ch, &id, &sk) < 3)
 		return;
 	if(rpc->scan(c, "*d", &prio) < 1)
 		prio = 0;
-	if(rpc->scan(c, "*S", &q) < 1)
+	if(rpc->scan(c, "*.S", &q) < 1)
 		q.len = 0;
 	rc = oq_enqueue(&ch, &id, &sk, prio, q.len ? &q : NULL, NULL, &info);
 	if(rc < 0) {
@@ -135,7 +135,7 @@ static void rpc_enqueue(rpc_t *rpc, void *c)
 	static void name(rpc_t *rpc, void *c)                           \
 	{                                                               \
 		str a;                                                      \
-		if(rpc->scan(c, "S", &a) < 1)                               \
+		if(rpc->scan(c, ".S", &a) < 1)                               \
 			return;                                                 \
 		call_struct(rpc, c, fn, 1, &a);                             \
 	}
@@ -150,7 +150,7 @@ static void rpc_transcript(rpc_t *rpc, void *c)
 	str a[3];
 	int count = 100;
 	char cnt[16];
-	if(rpc->scan(c, "S", &a[0]) < 1)
+	if(rpc->scan(c, ".S", &a[0]) < 1)
 		return;
 	if(rpc->scan(c, "*d", &count) < 1)
 		count = 100;
@@ -177,7 +177,7 @@ static void rpc_queue(rpc_t *rpc, void *c)
 	str a[3];
 	int start = 0, count = 50;
 	char b1[16], b2[16];
-	if(rpc->scan(c, "S", &a[0]) < 1)
+	if(rpc->scan(c, ".S", &a[0]) < 1)
 		return;
 	if(rpc->scan(c, "*d", &start) < 1)
 		start = 0;
@@ -199,9 +199,9 @@ static const char *rpc_agent_set_doc[] = {
 static void rpc_agent_set(rpc_t *rpc, void *c)
 {
 	str aid, name, sk, caps, contact = STR_NULL;
-	if(rpc->scan(c, "SSSS", &aid, &name, &sk, &caps) < 4)
+	if(rpc->scan(c, ".S.S.S.S", &aid, &name, &sk, &caps) < 4)
 		return;
-	if(rpc->scan(c, "*S", &contact) < 1)
+	if(rpc->scan(c, "*.S", &contact) < 1)
 		contact.len = 0;
 	done(rpc, c, oq_agent_set(&aid, &name, &sk, &caps, contact.len ? &contact : NULL));
 }
@@ -211,7 +211,7 @@ static const char *rpc_agent_state_doc[] = {
 static void rpc_agent_state(rpc_t *rpc, void *c)
 {
 	str aid, state;
-	if(rpc->scan(c, "SS", &aid, &state) < 2)
+	if(rpc->scan(c, ".S.S", &aid, &state) < 2)
 		return;
 	done(rpc, c, oq_agent_state(&aid, &state));
 }
@@ -220,7 +220,7 @@ static const char *rpc_agent_del_doc[] = {"Delete an agent holding no sessions: 
 static void rpc_agent_del(rpc_t *rpc, void *c)
 {
 	str aid;
-	if(rpc->scan(c, "S", &aid) < 1)
+	if(rpc->scan(c, ".S", &aid) < 1)
 		return;
 	done(rpc, c, oq_agent_del(&aid));
 }
@@ -230,7 +230,7 @@ static const char *rpc_accept_doc[] = {"Agent accepts an offer: sid agent", 0};
 static void rpc_accept(rpc_t *rpc, void *c)
 {
 	str sid, agent;
-	if(rpc->scan(c, "SS", &sid, &agent) < 2)
+	if(rpc->scan(c, ".S.S", &sid, &agent) < 2)
 		return;
 	done(rpc, c, oq_accept(&sid, &agent));
 }
@@ -239,7 +239,7 @@ static const char *rpc_decline_doc[] = {"Agent declines an offer: sid agent", 0}
 static void rpc_decline(rpc_t *rpc, void *c)
 {
 	str sid, agent;
-	if(rpc->scan(c, "SS", &sid, &agent) < 2)
+	if(rpc->scan(c, ".S.S", &sid, &agent) < 2)
 		return;
 	done(rpc, c, oq_decline(&sid, &agent));
 }
@@ -248,9 +248,9 @@ static const char *rpc_close_doc[] = {"Close a session: sid [disposition]", 0};
 static void rpc_close(rpc_t *rpc, void *c)
 {
 	str sid, disp = STR_NULL;
-	if(rpc->scan(c, "S", &sid) < 1)
+	if(rpc->scan(c, ".S", &sid) < 1)
 		return;
-	if(rpc->scan(c, "*S", &disp) < 1)
+	if(rpc->scan(c, "*.S", &disp) < 1)
 		disp.len = 0;
 	done(rpc, c, oq_close(&sid, disp.len ? &disp : NULL));
 }
@@ -259,7 +259,7 @@ static const char *rpc_abandon_doc[] = {"Customer left a waiting session: sid", 
 static void rpc_abandon(rpc_t *rpc, void *c)
 {
 	str sid;
-	if(rpc->scan(c, "S", &sid) < 1)
+	if(rpc->scan(c, ".S", &sid) < 1)
 		return;
 	done(rpc, c, oq_abandon(&sid));
 }
@@ -268,9 +268,19 @@ static const char *rpc_append_doc[] = {"Add a transcript message: sid dir(in|out
 static void rpc_append(rpc_t *rpc, void *c)
 {
 	str sid, dir, from, body;
-	if(rpc->scan(c, "SSSS", &sid, &dir, &from, &body) < 4)
+	if(rpc->scan(c, ".S.S.S.S", &sid, &dir, &from, &body) < 4)
 		return;
 	done(rpc, c, oq_append(&sid, &dir, &from, &body));
+}
+
+static const char *rpc_reply_doc[] = {
+	"Agent reply to the customer (transcript + channel delivery): sid from body", 0};
+static void rpc_reply(rpc_t *rpc, void *c)
+{
+	str sid, from, body;
+	if(rpc->scan(c, ".S.S.S", &sid, &from, &body) < 3)
+		return;
+	done(rpc, c, oq_reply(&sid, &from, &body));
 }
 
 static const char *rpc_customer_set_doc[] = {
@@ -280,7 +290,7 @@ static void rpc_customer_set(rpc_t *rpc, void *c)
 	str a[3];
 	int rc;
 	redisReply *r;
-	if(rpc->scan(c, "SSS", &a[0], &a[1], &a[2]) < 3)
+	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
 		return;
 	if(a[2].len > 256) {
 		oq_set_error(OMNIQ_EARG, "value longer than 256 bytes");
@@ -299,7 +309,7 @@ static void identity_pair(rpc_t *rpc, void *c, const char *fn)
 	char ca[OQ_IDENTITY_MAX + 1], cb[OQ_IDENTITY_MAX + 1], why[OQ_WHY_MAX];
 	int rc;
 	redisReply *r;
-	if(rpc->scan(c, "SS", &a[0], &a[1]) < 2)
+	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
 		return;
 	if(!strcmp(fn, "oq_link")) {
 		if(oq_identity_canon(a[0].s, a[0].len, oq_settings.default_cc, ca, sizeof(ca), why) < 0
@@ -360,6 +370,7 @@ static rpc_export_t rpc_cmds[] = {
 	{"omniq.session", rpc_session, rpc_session_doc, 0},
 	{"omniq.transcript", rpc_transcript, rpc_transcript_doc, 0},
 	{"omniq.append", rpc_append, rpc_append_doc, 0},
+	{"omniq.reply", rpc_reply, rpc_reply_doc, 0},
 	{"omniq.accept", rpc_accept, rpc_accept_doc, 0},
 	{"omniq.decline", rpc_decline, rpc_decline_doc, 0},
 	{"omniq.close", rpc_close, rpc_close_doc, 0},

@@ -9,7 +9,9 @@
  *
  * Every function returns 0 on success or a negative OQ_V_* code; when `why` is non-NULL it
  * is filled with a short human reason ("skill 'a b' has a space", ...) for the log line and
- * the error reply.
+ * the error reply, and emptied on success. Offending values appear in it escaped (\xNN) and
+ * shortened. On any error an output buffer (if outsz > 0) holds "": a canonical value is
+ * delivered whole or not at all. Validation errors take precedence over OQ_V_NOSPACE.
  */
 #ifndef OQ_VALIDATE_H
 #define OQ_VALIDATE_H
@@ -26,8 +28,8 @@
 
 #define OQ_WHY_MAX 128
 
-#define OQ_ID_MAX 64          /* agent id, queue name, tenant, channel */
-#define OQ_NAME_MAX 32        /* skill, channel, disposition, presence */
+#define OQ_ID_MAX 64          /* agent id, queue name, tenant, disposition (oq_check_id) */
+#define OQ_NAME_MAX 32        /* skill, channel */
 #define OQ_SKILLS_MAX 16      /* skills per session / per agent */
 #define OQ_IDENTITY_MAX 256   /* whole identity string */
 #define OQ_BODY_MAX 65536     /* one message body */
@@ -37,9 +39,12 @@ typedef enum { OQ_CLASS_VOICE = 0, OQ_CLASS_CHAT = 1, OQ_CLASS_EMAIL = 2 } oq_cl
 
 /* Channel name: `[a-z][a-z0-9_-]{0,31}`. The built-in channels phone, web, wechat, app, sms
  * and email have a fixed class (phone→voice, email→email, others→chat); for any other name
- * *cls is left untouched and the function returns 1 (a channel a driver must register). */
+ * *cls is left untouched and the function returns 1 (a channel a driver must register).
+ * Built-ins return 0. No case folding: "Phone" is a syntax error. cls may be NULL. */
 int oq_check_channel(const char *s, size_t len, oq_class_t *cls, char *why);
+/* "voice", "chat", "email"; "unknown" for a value outside the enum (never NULL). */
 const char *oq_class_name(oq_class_t cls);
+/* The inverse, case-insensitive; OQ_V_UNKNOWN for anything else. cls may be NULL. */
 int oq_class_parse(const char *s, size_t len, oq_class_t *cls, char *why);
 
 /* Identifier for agents, queues, tenants, dispositions: 1..OQ_ID_MAX chars of
@@ -54,39 +59,52 @@ int oq_check_id(const char *s, size_t len, char *why);
  *                             "013800138000" with cc 86 → "+8613800138000" (one leading 0 is a
  *                             trunk prefix and dropped), visual separators ' ', '-', '.', '(' ,')'
  *                             are removed; a "tel:" or "sip:" URI user part is NOT handled here.
+ *                             The digit count is taken after normalisation: under 8 is
+ *                             OQ_V_SYNTAX, over 15 OQ_V_TOOLONG. default_cc "" = NULL; an
+ *                             unusable default_cc (not 1-3 digits, or leading 0) is
+ *                             OQ_V_SYNTAX, but only when a number needs it.
  *   wechat:<appid>:<openid>   appid `[A-Za-z0-9_-]{1,64}`, openid `[A-Za-z0-9_-]{1,128}`
- *   email:<addr>              local@domain, local 1..64 printable non-space non-<>()[],;:"
- *                             chars, domain 1..253 chars of [A-Za-z0-9.-] with at least one dot
- *                             and no empty label; the domain is lowercased in the output
+ *   email:<addr>              local@domain with exactly one '@', local 1..64 printable
+ *                             non-space non-<>()[],;:"@ chars, domain 1..253 chars of
+ *                             [A-Za-z0-9.-] with at least one dot and no empty label; the
+ *                             domain is lowercased in the output (the local part is kept)
  *   app:<app>:<user>          app `[A-Za-z0-9_.-]{1,64}`, user printable non-space 1..128
  *   web:<visitor>             `[A-Za-z0-9_.-]{1,128}`
- * Kind is case-insensitive and lowercased. The canonical form is written to out (size
- * outsz, at most OQ_IDENTITY_MAX+1 needed). Total input length ≤ OQ_IDENTITY_MAX. */
+ * "Printable" means ASCII 0x21..0x7e. Kind is case-insensitive and lowercased. The
+ * canonical form is written to out (size outsz, at most OQ_IDENTITY_MAX+1 needed). Total
+ * input length ≤ OQ_IDENTITY_MAX, checked first (so in practice it caps an email domain at
+ * 248). An empty part is OQ_V_EMPTY, an unknown kind OQ_V_UNKNOWN. */
 int oq_identity_canon(const char *s, size_t len, const char *default_cc, char *out,
 		size_t outsz, char *why);
 
 /* Session skill list: "Sales, EN ,sales" → "en,sales". Comma-separated names
- * `[a-z0-9_-]{1,OQ_NAME_MAX}` after trimming spaces and lowercasing; sorted, de-duplicated, at most
- * OQ_SKILLS_MAX; empty string (or only spaces) is valid and means "any agent". */
+ * `[a-z0-9_-]{1,OQ_NAME_MAX}` after trimming spaces/tabs and lowercasing; sorted (bytewise),
+ * de-duplicated, at most OQ_SKILLS_MAX distinct names (duplicates do not count); empty string
+ * (or only spaces) is valid and means "any agent". An empty item ("a,,b", "a,") is
+ * OQ_V_SYNTAX. */
 int oq_skills_canon(const char *s, size_t len, char *out, size_t outsz, char *why);
 
-/* Agent skill list with levels: "sales:5, en:3" → "en:3,sales:5" (sorted by name). Level
- * 1..10; a missing level is an error. Duplicate
- * names are an error. At most OQ_SKILLS_MAX. Empty is valid (an agent with no skills serves
- * only sessions that require none). */
+/* Agent skill list with levels: "sales:5, en:3" → "en:3,sales:5" (sorted by name, names as
+ * for oq_skills_canon, spaces around name and level trimmed). Level 1..10 decimal
+ * (OQ_V_RANGE outside); a missing level is an error (OQ_V_EMPTY). Duplicate
+ * names (case-insensitive) are an error (OQ_V_SYNTAX). At most OQ_SKILLS_MAX (OQ_V_TOOLONG).
+ * Empty is valid (an agent with no skills serves only sessions that require none). */
 int oq_agent_skills_canon(const char *s, size_t len, char *out, size_t outsz, char *why);
 
 /* Capacities "voice=1,chat=4,email=8,total=10" in any order, each 0..100; missing classes
  * take the given defaults (defaults[0..2] = voice, chat, email; defaults[3] = total); total
  * must be ≥ 1 and, when given as 0 or omitted, defaults[3]. Output is always all four, in
- * that order: "voice=1,chat=4,email=8,total=10". Unknown names are an error. */
+ * that order: "voice=1,chat=4,email=8,total=10". Unknown names are an error (OQ_V_UNKNOWN),
+ * so is a name given twice (OQ_V_SYNTAX). Names are case-insensitive, spaces around names and
+ * values are trimmed. defaults NULL = all 0; a default outside 0..100 is OQ_V_RANGE. */
 int oq_caps_canon(const char *s, size_t len, const int defaults[4], char *out, size_t outsz,
 		char *why);
 
 /* Integer in [min, max], decimal, optional leading '-', no spaces. */
 int oq_parse_int(const char *s, size_t len, long min, long max, long *val, char *why);
 
-/* Presence an agent may set: offline, available, away (case-insensitive, lowercased out). */
+/* Presence an agent may set: offline, available, away (case-insensitive, lowercased out;
+ * outsz 10 always suffices). */
 int oq_check_presence(const char *s, size_t len, char *out, size_t outsz, char *why);
 
 /* Message body: 1..OQ_BODY_MAX bytes of valid UTF-8 with no NUL. */

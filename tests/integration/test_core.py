@@ -79,7 +79,7 @@ def test_sip_message_opens_session(ctx):
     assert rc == 0, "sipp exit %d" % rc
     assert session_count(r) == 20
     # sms: and phone: of one number are one customer
-    assert k.rpc("omniq.agent_set", "x", "X", "", "")[0] == 0
+    assert k.rpc("omniq.agent_set", "x", "X", "s:", "s:")[0] == 0
     s = k.rpc_struct("omniq.enqueue", "phone", "phone:+8613800000003", "", 0)
     c = k.rpc_struct("omniq.customer", "sms:+8613800000003")
     assert c.get("id") == s["customer"], (c, s)
@@ -105,7 +105,7 @@ def test_sip_bad_input_gets_400_and_writes_nothing(ctx):
 def test_event_route_sees_offers(ctx):
     rs = ctx.redis()
     k = ctx.kamailio("omniq.cfg", rs.port)
-    k.rpc("omniq.agent_set", "ann", "Ann", "billing:5", "")
+    k.rpc("omniq.agent_set", "ann", "Ann", "billing:5", "s:")
     k.rpc("omniq.agent_state", "ann", "available")
     s = k.rpc_struct("omniq.enqueue", "email", "email:Someone@Example.COM", "billing", 0)
     assert s["agent"] == "ann"
@@ -125,3 +125,29 @@ def test_kemi_lua_routing_script(ctx):
     r = rs.client()
     assert r.hget(P + ":s:1", "channel") == "web"
     assert r.hget(P + ":s:1", "identity") == "web:kemi-1"
+
+
+@test
+def test_example_channel_module(ctx):
+    """docs/examples/omniq_echo: a channel module bound through include/omniq/omniq_api.h."""
+    rs = ctx.redis()
+    outbox = os.path.join(ctx.dir, "outbox.txt")
+    k = ctx.kamailio("echo.cfg", rs.port, defines={"OMNIQ_OUTBOX": '"%s"' % outbox})
+    assert "channel driver 'echo' registered (class chat)" in k.text(), k.tail()
+    k.rpc("omniq.agent_set", "eve", "Eve", "s:", "s:")
+    k.rpc("omniq.agent_state", "eve", "available")
+    inf = os.path.join(ctx.dir, "in.csv")
+    with open(inf, "w") as f:
+        f.write("SEQUENTIAL\necho;web:echo-visitor;\n")
+    assert sipp("message.xml", k.sip_port, ctx.dir, calls=1, rate=10, inf=inf) == 0
+    r = rs.client()
+    assert r.hget(P + ":s:1", "channel") == "echo"
+    assert r.hget(P + ":s:1", "class") == "chat"
+    assert r.xlen(P + ":s:1:tx") == 1
+    wait_for(lambda: os.path.exists(outbox) and "event offer session 1 agent eve" in open(outbox).read(),
+             timeout=5, what="driver event hook")
+    assert k.rpc("omniq.accept", "1", "eve")[0] == 0
+    rc, out = k.rpc("omniq.reply", "1", "eve", "Hello from Eve")
+    assert rc == 0 and not out.startswith("error"), out
+    assert "reply 1 from eve: Hello from Eve" in open(outbox).read()
+    assert r.xlen(P + ":s:1:tx") == 2

@@ -8,7 +8,7 @@ function ksr_request_route()
 			KSR.sl.sl_send_reply(400, "Bad Request")
 			return
 		end
-		KSR.textops.append_to_reply("X-Omniq-Session: " .. KSR.pv.get("$oq(sid)") .. "\r\n")
+		KSR.hdr.append_to_reply("X-Omniq-Session: " .. KSR.pv.get("$oq(sid)") .. "\r\n")
 		KSR.sl.sl_send_reply(200, "OK")
 		return
 	end
