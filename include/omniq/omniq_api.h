@@ -83,7 +83,8 @@ typedef struct omniq_api {
 	int (*register_driver)(const omniq_driver_t *drv);
 	/* A customer contact on a channel: finds or creates the customer from identity, opens a
 	 * session and routes it at once. skills: "sales,en" or empty; priority 0..1000; queue and
-	 * ext may be NULL. */
+	 * ext (the channel's own reference, at most 256 bytes, handed back in events and
+	 * deliver()) may be NULL. */
 	int (*open)(const str *channel, const str *identity, const str *skills, int priority,
 			const str *queue, const str *ext, omniq_session_info_t *out);
 	/* Transcript entry. dir: "in" (customer), "out" (agent), "sys". */

@@ -213,8 +213,8 @@ int oq_enqueue(const str *channel, const str *identity, const str *skills, int p
 		return bad_arg("priority", "must be 0..1000");
 	if(queue && queue->len)
 		CHECK_ID("queue", queue);
-	if(ext && ext->len > 1024)
-		return bad_arg("ext", "channel reference longer than 1024 bytes");
+	if(ext && ext->len > 256)
+		return bad_arg("ext", "channel reference longer than 256 bytes");
 
 	snprintf(prio, sizeof(prio), "%d", priority);
 	a[0] = *channel;
@@ -384,7 +384,7 @@ int oq_reply(const str *sid, const str *from, const str *body)
 	static str out = {"out", 3};
 	omniq_session_info_t info;
 	const omniq_driver_t *drv;
-	char extbuf[1025];
+	char extbuf[257];
 	str ch, ext = {extbuf, 0};
 	int rc;
 
