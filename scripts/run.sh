@@ -3,7 +3,7 @@
 # cfg/omniq.cfg on loopback, in the foreground until Ctrl-C.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-rundir="$top/run"
+rundir=${OMNIQ_RUN_DIR:-$top/run}
 redis_port=${OMNIQ_REDIS_PORT:-6379}
 sip=${OMNIQ_SIP_LISTEN:-udp:127.0.0.1:5060}
 ctl="unix:$rundir/kamailio_ctl"

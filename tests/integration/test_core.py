@@ -1,5 +1,6 @@
 """The omniq module in a running kamailio: RPC, cfg functions over SIP, event routes, KEMI."""
 import os
+import socket
 import time
 
 from harness import test, sipp, wait_for
@@ -125,6 +126,9 @@ def test_kemi_lua_routing_script(ctx):
     r = rs.client()
     assert r.hget(P + ":s:1", "channel") == "web"
     assert r.hget(P + ":s:1", "identity") == "web:kemi-1"
+    # events reach the KEMI event_callback
+    wait_for(lambda: "omniq event omniq:enqueue sid 1" in k.text(), timeout=5,
+             what="KEMI event callback")
 
 
 @test
@@ -151,3 +155,34 @@ def test_example_channel_module(ctx):
     assert rc == 0 and not out.startswith("error"), out
     assert "reply 1 from eve: Hello from Eve" in open(outbox).read()
     assert r.xlen(P + ":s:1:tx") == 2
+
+
+@test
+def test_make_run_starts_and_stops(ctx):
+    """The README's run command: redis-server + kamailio in the foreground until Ctrl-C."""
+    import signal
+    import subprocess
+    from harness import free_port, TOP
+    rport = free_port()
+    sport = free_port(socket.SOCK_DGRAM)
+    env = dict(os.environ, OMNIQ_REDIS_PORT=str(rport), OMNIQ_SIP_LISTEN="udp:127.0.0.1:%d" % sport,
+               OMNIQ_RUN_DIR=os.path.join(ctx.dir, "run"))
+    log = open(os.path.join(ctx.dir, "run.log"), "w")
+    p = subprocess.Popen([os.path.join(TOP, "scripts", "run.sh")], env=env, stdout=log,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    ctl = "unix:" + os.path.join(ctx.dir, "run", "kamailio_ctl")
+    try:
+        def up():
+            r = subprocess.run(["kamcmd", "-s", ctl, "omniq.stats"], capture_output=True, text=True)
+            return r.returncode == 0 and "enqueued" in r.stdout
+        wait_for(up, timeout=20, what="make run to answer")
+        out = open(os.path.join(ctx.dir, "run.log")).read()
+        assert "Redis     127.0.0.1:%d" % rport in out and "udp:127.0.0.1:%d" % sport in out, out
+        assert os.path.exists(os.path.join(ctx.dir, "run", "redis", "appendonlydir")), "AOF not on"
+    finally:
+        os.killpg(p.pid, signal.SIGINT)
+        rc = p.wait(20)
+    assert subprocess.run(["redis-cli", "-p", str(rport), "ping"], capture_output=True).returncode != 0, \
+        "redis-server still running after Ctrl-C"
+    assert subprocess.run(["kamcmd", "-s", ctl, "core.version"], capture_output=True).returncode != 0, \
+        "kamailio still running after Ctrl-C"

@@ -14,3 +14,8 @@ function ksr_request_route()
 	end
 	KSR.sl.sl_send_reply(501, "Not Implemented")
 end
+
+-- omniq events (no event_route in a KEMI script): evname is "omniq:<type>".
+function ksr_omniq_event(evname)
+	KSR.info("omniq event " .. evname .. " sid " .. KSR.pv.get("$oq(sid)") .. "\n")
+end
