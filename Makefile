@@ -43,6 +43,7 @@ test: deps-test
 	@tests/run.sh
 
 bench: modules
+	@scripts/deps.sh bench
 	@bench/run.sh
 
 clean:

@@ -2,6 +2,7 @@
 # Installs what omniq needs on Debian bookworm, idempotently.
 #   scripts/deps.sh build   - compiler, Kamailio, Redis, hiredis (make / make run)
 #   scripts/deps.sh test    - the above plus what the tests drive (sipp, valgrind...)
+#   scripts/deps.sh bench   - the build set plus what the benchmarks use
 # Only calls apt when something is missing, so a second run costs a few dpkg queries.
 set -euo pipefail
 
@@ -9,8 +10,9 @@ want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
       redis-server redis-tools libhiredis-dev libjansson-dev dpkg-dev)
 case "${1:-build}" in
   test) want+=(sip-tester valgrind python3 python3-redis jq kamailio-lua-modules) ;;
+  bench) want+=(bc python3) ;;
   build) ;;
-  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -261,6 +261,7 @@ static param_export_t params[] = {
 	{"wrapup_time", PARAM_INT, &oq_settings.wrapup_time},
 	{"reopen_window", PARAM_INT, &oq_settings.reopen_window},
 	{"lookahead", PARAM_INT, &oq_settings.lookahead},
+	{"max_wait", PARAM_INT, &oq_settings.max_wait},
 	{"policy", PARAM_STRING, &oq_settings.policy},
 	{"capacity", PARAM_STRING, &capacity_param},
 	{"sweep_interval", PARAM_INT, &oq_dispatch_cfg.sweep_interval_ms},
@@ -303,6 +304,7 @@ static int check_int_params(void)
 		{"wrapup_time", &oq_settings.wrapup_time, 0, 86400},
 		{"reopen_window", &oq_settings.reopen_window, 0, 31536000},
 		{"lookahead", &oq_settings.lookahead, 1, 256},
+		{"max_wait", &oq_settings.max_wait, 0, 31536000},
 		{"sweep_interval", &oq_dispatch_cfg.sweep_interval_ms, 10, 60000},
 	};
 	unsigned i;

@@ -29,6 +29,7 @@ oq_settings_t oq_settings = {
 	.max_misses = 2,
 	.wrapup_time = 0,
 	.reopen_window = 0,
+	.max_wait = 0,
 	.lookahead = 16,
 	.policy = "blended",
 	.cap_default = {1, 4, 8, 10},
@@ -113,12 +114,12 @@ static int map_error_reply(const char *fn, redisReply *r)
 
 redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc)
 {
-	const char *av[16];
-	size_t al[16];
+	const char *av[24];
+	size_t al[24];
 	redisReply *r;
 	int i;
 
-	for(i = 0; i < argc && i < 16; i++) {
+	for(i = 0; i < argc && i < 24; i++) {
 		av[i] = argv[i].s ? argv[i].s : "";
 		al[i] = argv[i].s ? (size_t)argv[i].len : 0;
 	}
@@ -447,7 +448,7 @@ int oq_agent_del(const str *aid)
 	return call_simple("oq_agent_del", 1, aid);
 }
 
-int oq_sweep(int max, int counts[3])
+int oq_sweep(int max, int counts[4])
 {
 	char m[16];
 	str a;
@@ -459,7 +460,7 @@ int oq_sweep(int max, int counts[3])
 	r = oq_call("oq_sweep", 1, &a, &rc);
 	if(r == NULL)
 		return rc;
-	for(i = 0; i < 3; i++)
+	for(i = 0; i < 4; i++)
 		counts[i] = (r->type == REDIS_REPLY_ARRAY && (size_t)i < r->elements)
 				? (int)elem_long(r->element[i]) : 0;
 	freeReplyObject(r);
@@ -468,8 +469,8 @@ int oq_sweep(int max, int counts[3])
 
 int oq_push_config(void)
 {
-	char v[7][16];
-	str a[16];
+	char v[8][16];
+	str a[18];
 	int rc;
 
 	snprintf(v[0], 16, "%d", oq_settings.affinity_window);
@@ -479,6 +480,7 @@ int oq_push_config(void)
 	snprintf(v[4], 16, "%d", oq_settings.wrapup_time);
 	snprintf(v[5], 16, "%d", oq_settings.lookahead);
 	snprintf(v[6], 16, "%d", oq_settings.reopen_window);
+	snprintf(v[7], 16, "%d", oq_settings.max_wait);
 #define KV(i, k, val) a[2 * (i)].s = k; a[2 * (i)].len = strlen(k); a[2 * (i) + 1].s = val; \
 	a[2 * (i) + 1].len = strlen(val)
 	KV(0, "affinity_window", v[0]);
@@ -489,8 +491,9 @@ int oq_push_config(void)
 	KV(5, "lookahead", v[5]);
 	KV(6, "reopen_window", v[6]);
 	KV(7, "policy", oq_settings.policy);
+	KV(8, "max_wait", v[7]);
 #undef KV
-	rc = call_simple("oq_config", 16, a);
+	rc = call_simple("oq_config", 18, a);
 	if(rc < 0)
 		LM_ERR("cannot write omniq settings to Redis: %s\n", oq_last_error());
 	return rc;

@@ -16,7 +16,7 @@ typedef struct oq_settings {
 	str tenant;
 	char *default_cc;
 	int affinity_window, affinity_wait, offer_timeout, max_misses, wrapup_time;
-	int reopen_window, lookahead;
+	int reopen_window, lookahead, max_wait;
 	char *policy;
 	int cap_default[4];
 } oq_settings_t;
@@ -42,8 +42,9 @@ int oq_agent_set(const str *aid, const str *name, const str *skills, const str *
 int oq_agent_state(const str *aid, const str *presence);
 int oq_agent_del(const str *aid);
 
-/* Sweep expired offers, wrap-ups and affinity waits (timer process). */
-int oq_sweep(int max, int counts[3]);
+/* Sweep expired offers, wrap-ups, affinity waits and sessions past max_wait (dispatcher).
+ * counts: offers expired, wrap-ups ended, affinity waits released, sessions expired. */
+int oq_sweep(int max, int counts[4]);
 
 /* Raw call for read-only RPC helpers: returns the reply or NULL with oq_last_error() set;
  * an error reply is converted to NULL too. *rc gets the OMNIQ_* code. */

@@ -148,16 +148,17 @@ static int handle_events(redisReply *r, char *last_id, size_t last_id_sz)
 
 static void sweep(void)
 {
-	int c[3];
+	int c[4];
 	if(oq_sweep(1000, c) < 0) {
 		LM_ERR("sweep failed: %s\n", oq_last_error());
 		return;
 	}
 	oq_stat_add(OQ_ST_OFFERS_EXPIRED, c[0]);
 	oq_stat_add(OQ_ST_WRAPUPS_ENDED, c[1]);
-	if(c[0] || c[1] || c[2])
-		LM_DBG("sweep: %d offers expired, %d wrap-ups ended, %d affinity waits released\n",
-				c[0], c[1], c[2]);
+	oq_stat_add(OQ_ST_EXPIRED, c[3]);
+	if(c[0] || c[1] || c[2] || c[3])
+		LM_DBG("sweep: %d offers expired, %d wrap-ups ended, %d affinity waits released, "
+			   "%d sessions expired\n", c[0], c[1], c[2], c[3]);
 }
 
 static void dispatcher_loop(void)

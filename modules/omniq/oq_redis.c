@@ -146,7 +146,7 @@ static redisReply *finish(redisReply *r)
 	return r;
 }
 
-#define OQ_FCALL_MAX_ARGS 16
+#define OQ_FCALL_MAX_ARGS 24
 
 redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, int argc,
 		const char **argv, const size_t *argvlen)

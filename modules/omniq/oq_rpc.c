@@ -283,6 +283,25 @@ static void rpc_reply(rpc_t *rpc, void *c)
 	done(rpc, c, oq_reply(&sid, &from, &body));
 }
 
+static const char *rpc_session_set_doc[] = {
+	"Set session fields: sid field value [field value ...] (tags, csat 1-5, nps 0-10, "
+	"disposition)", 0};
+static void rpc_session_set(rpc_t *rpc, void *c)
+{
+	str a[9];
+	int n = 1, rc;
+	redisReply *r;
+	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
+		return;
+	n = 3;
+	while(n + 1 < 9 && rpc->scan(c, "*.S.S", &a[n], &a[n + 1]) == 2)
+		n += 2;
+	r = oq_call("oq_session_set", n, a, &rc);
+	if(r)
+		freeReplyObject(r);
+	done(rpc, c, rc);
+}
+
 static const char *rpc_customer_set_doc[] = {
 	"Set a customer's profile field: cid field(name|tier|language|region) value", 0};
 static void rpc_customer_set(rpc_t *rpc, void *c)
@@ -351,7 +370,7 @@ static void rpc_merge(rpc_t *rpc, void *c)
 static const char *rpc_sweep_doc[] = {"Run the expiry sweep now", 0};
 static void rpc_sweep(rpc_t *rpc, void *c)
 {
-	int n[3];
+	int n[4];
 	void *st;
 	int rc = oq_sweep(1000, n);
 	if(rc < 0) {
@@ -360,8 +379,8 @@ static void rpc_sweep(rpc_t *rpc, void *c)
 	}
 	if(rpc->add(c, "{", &st) < 0)
 		return;
-	rpc->struct_add(st, "ddd", "offers_expired", n[0], "wrapups_ended", n[1],
-			"affinity_released", n[2]);
+	rpc->struct_add(st, "dddd", "offers_expired", n[0], "wrapups_ended", n[1],
+			"affinity_released", n[2], "sessions_expired", n[3]);
 }
 
 /* clang-format off */
@@ -369,6 +388,7 @@ static rpc_export_t rpc_cmds[] = {
 	{"omniq.enqueue", rpc_enqueue, rpc_enqueue_doc, 0},
 	{"omniq.session", rpc_session, rpc_session_doc, 0},
 	{"omniq.transcript", rpc_transcript, rpc_transcript_doc, 0},
+	{"omniq.session_set", rpc_session_set, rpc_session_set_doc, 0},
 	{"omniq.append", rpc_append, rpc_append_doc, 0},
 	{"omniq.reply", rpc_reply, rpc_reply_doc, 0},
 	{"omniq.accept", rpc_accept, rpc_accept_doc, 0},

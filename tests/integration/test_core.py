@@ -34,6 +34,13 @@ def test_rpc_agent_session_lifecycle(ctx):
     assert r.hget("%s:s:%s" % (P, sid), "state") == "wrapup"
     st = k.rpc_struct("omniq.session", sid)
     assert st["disposition"] == "resolved", st
+    # survey answers: csat on the session becomes the customer's last CSAT
+    rc, out = k.rpc("omniq.session_set", sid, "csat", "5", "nps", "9")
+    assert rc == 0 and not out.startswith("error"), out
+    c = k.rpc_struct("omniq.customer", "web:visitor-1")
+    assert c.get("last_csat") == "5", c
+    rc, out = k.rpc("omniq.session_set", sid, "csat", "7")
+    assert "error" in out and "400" in out, out
     # node statistics count what this node did
     rc, out = k.rpc("stats.get_statistics", "omniq:")
     assert "omniq:enqueued = 1" in out and "omniq:accepted = 1" in out, out

@@ -1,0 +1,405 @@
+/*
+ * route_bench.c — throughput of the omniq routing functions in Redis.
+ *
+ * Talks to an already running redis-server with the omniq library loaded
+ * (run.sh starts one, with AOF, and loads the library the way the build
+ * embeds it). Scenario:
+ *
+ *   1. N agents (default 10,000), 100 skills, 5-15 skills per agent with
+ *      levels 1-10, caps voice=1,chat=4,email=8,total=10, all available.
+ *   2. M sessions (default 100,000) with 1-3 random skills across the three
+ *      classes. The first S (default 10,000) are enqueued one call at a time
+ *      to measure latency (p50/p99); the rest are pipelined for throughput.
+ *      Sessions that find a free skilled agent are offered at once; the rest
+ *      queue.
+ *   3. Drain: every offered session is accepted and closed by its agent, and
+ *      each close pulls the agent's next waiting session inside the same
+ *      call. New offers are learnt the way the Kamailio module learns them,
+ *      from the P:events stream. Assignments/s = offers made during the
+ *      drain / drain wall time.
+ *
+ * Why one connection and pipelining: the functions run on Redis' single
+ * thread; the question is how much of that thread one assignment costs, so
+ * the client must never be the bottleneck and must not add parallelism the
+ * server does not have. The single-connection round-trip ceiling
+ * (redis-benchmark PING -c 1), printed beside by run.sh, is what any
+ * one-call-per-operation design without pipelining could reach here.
+ *
+ * Usage: route_bench host port [agents sessions sample seed]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <hiredis/hiredis.h>
+
+#define TENANT "oq:{bench}"
+#define NSKILLS 100
+#define BATCH 512          /* pipelined commands in flight per round */
+
+static redisContext *rc;
+static unsigned long long rng_state = 88172645463325252ULL;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, redisReply *r)
+{
+	fprintf(stderr, "route_bench: %s: %s\n", what,
+		r ? (r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply")
+		  : (rc->errstr[0] ? rc->errstr : "no reply"));
+	exit(1);
+}
+
+/* argv for FCALL name 1 TENANT args... */
+struct cmd {
+	int argc;
+	const char *argv[16];
+	char buf[16][64];
+};
+
+static void cmd_init(struct cmd *c, const char *fn)
+{
+	c->argc = 0;
+	c->argv[c->argc++] = "FCALL";
+	c->argv[c->argc++] = fn;
+	c->argv[c->argc++] = "1";
+	c->argv[c->argc++] = TENANT;
+}
+
+static void cmd_arg(struct cmd *c, const char *s)
+{
+	c->argv[c->argc++] = s;
+}
+
+static void cmd_argf(struct cmd *c, const char *fmt, long v)
+{
+	snprintf(c->buf[c->argc], sizeof c->buf[0], fmt, v);
+	c->argv[c->argc] = c->buf[c->argc];
+	c->argc++;
+}
+
+static void append(struct cmd *c)
+{
+	if (redisAppendCommandArgv(rc, c->argc, c->argv, NULL) != REDIS_OK)
+		die("append", NULL);
+}
+
+static redisReply *get_reply(void)
+{
+	void *r = NULL;
+	if (redisGetReply(rc, &r) != REDIS_OK)
+		die("reply", NULL);
+	return r;
+}
+
+static redisReply *call(struct cmd *c)
+{
+	redisReply *r = redisCommandArgv(rc, c->argc, c->argv, NULL);
+	if (!r)
+		die("call", NULL);
+	return r;
+}
+
+static int cmpd(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Offered sessions waiting to be accepted+closed by their agent. */
+struct pair {
+	long sid;
+	char aid[16];
+};
+static struct pair *pend;
+static size_t npend, cappend;
+
+static void push_pair(long sid, const char *aid)
+{
+	if (npend == cappend) {
+		cappend = cappend ? cappend * 2 : 4096;
+		pend = realloc(pend, cappend * sizeof *pend);
+		if (!pend)
+			die("oom", NULL);
+	}
+	pend[npend].sid = sid;
+	snprintf(pend[npend].aid, sizeof pend[npend].aid, "%s", aid);
+	npend++;
+}
+
+/* Record an enqueue reply [sid, state, agent, position, cid]. */
+static long offered_at_enqueue;
+static void note_enqueue(redisReply *r)
+{
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 5)
+		die("enqueue", r);
+	if (strcmp(r->element[1]->str, "offered") == 0) {
+		push_pair(atol(r->element[0]->str), r->element[2]->str);
+		offered_at_enqueue++;
+	}
+}
+
+static void make_session(struct cmd *c, long i)
+{
+	static const char *chan[] = {"phone", "web", "email"};
+	static char skills[64], ident[32];
+	int k = 1 + rnd(3), s[3], n = 0;
+	/* distinct sorted skills: names sk00..sk99 sort like their numbers */
+	while (n < k) {
+		int v = rnd(NSKILLS), dup = 0;
+		for (int j = 0; j < n; j++)
+			dup |= s[j] == v;
+		if (!dup)
+			s[n++] = v;
+	}
+	for (int a = 0; a < n; a++)
+		for (int b = a + 1; b < n; b++)
+			if (s[b] < s[a]) {
+				int t = s[a]; s[a] = s[b]; s[b] = t;
+			}
+	skills[0] = 0;
+	for (int j = 0; j < n; j++)
+		sprintf(skills + strlen(skills), "%ssk%02d", j ? "," : "", s[j]);
+	snprintf(ident, sizeof ident, "web:b%ld", i);
+	cmd_init(c, "oq_enqueue");
+	cmd_arg(c, chan[rnd(3)]);
+	cmd_arg(c, "");
+	cmd_arg(c, ident);
+	cmd_arg(c, skills);
+	cmd_argf(c, "%ld", rnd(10));
+	cmd_arg(c, "bench");
+	cmd_arg(c, "");
+}
+
+/* Collect offer events after *last; returns how many were read. */
+static long read_offers(char *last, size_t lastsz)
+{
+	long n = 0;
+	for (;;) {
+		redisReply *r = redisCommand(rc, "XREAD COUNT 20000 STREAMS %s %s",
+					     TENANT ":events", last);
+		if (!r)
+			die("xread", NULL);
+		if (r->type == REDIS_REPLY_NIL) {
+			freeReplyObject(r);
+			return n;
+		}
+		if (r->type != REDIS_REPLY_ARRAY)
+			die("xread", r);
+		redisReply *entries = r->element[0]->element[1];
+		for (size_t i = 0; i < entries->elements; i++) {
+			redisReply *e = entries->element[i];
+			redisReply *f = e->element[1];
+			const char *type = NULL, *sid = NULL, *agent = NULL;
+			for (size_t j = 0; j + 1 < f->elements; j += 2) {
+				if (!strcmp(f->element[j]->str, "type"))
+					type = f->element[j + 1]->str;
+				else if (!strcmp(f->element[j]->str, "sid"))
+					sid = f->element[j + 1]->str;
+				else if (!strcmp(f->element[j]->str, "agent"))
+					agent = f->element[j + 1]->str;
+			}
+			if (type && !strcmp(type, "offer")) {
+				push_pair(atol(sid), agent);
+				n++;
+			}
+			snprintf(last, lastsz, "%s", e->element[0]->str);
+		}
+		size_t got = entries->elements;
+		freeReplyObject(r);
+		if (got < 20000)
+			return n;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s host port [agents sessions sample seed]\n", argv[0]);
+		return 2;
+	}
+	long nag = argc > 3 ? atol(argv[3]) : 10000;
+	long nses = argc > 4 ? atol(argv[4]) : 100000;
+	long nsample = argc > 5 ? atol(argv[5]) : 10000;
+	if (argc > 6)
+		rng_state ^= strtoull(argv[6], NULL, 10) * 2654435761ULL;
+	if (nsample > nses)
+		nsample = nses;
+
+	rc = redisConnect(argv[1], atoi(argv[2]));
+	if (!rc || rc->err)
+		die("connect", NULL);
+
+	struct cmd c;
+	redisReply *r;
+	cmd_init(&c, "oq_config");
+	cmd_arg(&c, "offer_timeout"); cmd_arg(&c, "3600");
+	cmd_arg(&c, "max_misses"); cmd_arg(&c, "0");
+	cmd_arg(&c, "lookahead"); cmd_arg(&c, "16");
+	r = call(&c);
+	if (r->type == REDIS_REPLY_ERROR)
+		die("config", r);
+	freeReplyObject(r);
+
+	/* 1. agents */
+	double t0 = now_s();
+	static char sk[512];
+	for (long i = 0; i < nag; i++) {
+		int k = 5 + rnd(11), used[NSKILLS] = {0};
+		sk[0] = 0;
+		for (int j = 0; j < k; j++) {
+			int v;
+			do v = rnd(NSKILLS); while (used[v]);
+			used[v] = 1;
+			sprintf(sk + strlen(sk), "%ssk%02d:%u", j ? "," : "", v, 1 + rnd(10));
+		}
+		cmd_init(&c, "oq_agent_set");
+		cmd_argf(&c, "ag%05ld", i);
+		cmd_argf(&c, "Agent %ld", i);
+		cmd_arg(&c, sk);
+		cmd_arg(&c, "voice=1,chat=4,email=8,total=10");
+		cmd_arg(&c, "");
+		append(&c);
+		cmd_init(&c, "oq_agent_state");
+		cmd_argf(&c, "ag%05ld", i);
+		cmd_arg(&c, "available");
+		append(&c);
+		if ((i + 1) % (BATCH / 2) == 0 || i + 1 == nag) {
+			long n = (i % (BATCH / 2)) + 1;
+			for (long j = 0; j < 2 * n; j++) {
+				r = get_reply();
+				if (r->type == REDIS_REPLY_ERROR)
+					die("agent", r);
+				freeReplyObject(r);
+			}
+		}
+	}
+	double t_agents = now_s() - t0;
+
+	/* 2a. enqueue latency, one call at a time */
+	double *lat = malloc(sizeof(double) * (nsample ? nsample : 1));
+	t0 = now_s();
+	for (long i = 0; i < nsample; i++) {
+		make_session(&c, i);
+		double a = now_s();
+		r = call(&c);
+		lat[i] = (now_s() - a) * 1e3;
+		note_enqueue(r);
+		freeReplyObject(r);
+	}
+	double t_sample = now_s() - t0;
+	qsort(lat, nsample, sizeof *lat, cmpd);
+
+	/* 2b. enqueue throughput, pipelined */
+	t0 = now_s();
+	long inflight = 0;
+	for (long i = nsample; i < nses; i++) {
+		make_session(&c, i);
+		append(&c);
+		if (++inflight == BATCH || i + 1 == nses) {
+			while (inflight) {
+				r = get_reply();
+				note_enqueue(r);
+				freeReplyObject(r);
+				inflight--;
+			}
+		}
+	}
+	double t_pipe = now_s() - t0;
+
+	/* 3. drain */
+	char last[64];
+	r = redisCommand(rc, "XREVRANGE %s + - COUNT 1", TENANT ":events");
+	snprintf(last, sizeof last, "%s",
+		 (r && r->type == REDIS_REPLY_ARRAY && r->elements) ? r->element[0]->element[0]->str : "0-0");
+	freeReplyObject(r);
+
+	int show_stats = getenv("BENCH_STATS") != NULL;
+	if (show_stats)
+		freeReplyObject(redisCommand(rc, "CONFIG RESETSTAT"));
+	long drained = 0, assigned = 0, rounds = 0;
+	size_t head = 0;
+	t0 = now_s();
+	while (head < npend) {
+		size_t end = npend;
+		while (head < end) {
+			size_t n = end - head < BATCH / 2 ? end - head : BATCH / 2;
+			for (size_t j = 0; j < n; j++) {
+				struct pair *p = &pend[head + j];
+				cmd_init(&c, "oq_accept");
+				cmd_argf(&c, "%ld", p->sid);
+				cmd_arg(&c, p->aid);
+				append(&c);
+				cmd_init(&c, "oq_close");
+				cmd_argf(&c, "%ld", p->sid);
+				cmd_arg(&c, "done");
+				append(&c);
+			}
+			for (size_t j = 0; j < 2 * n; j++) {
+				r = get_reply();
+				if (r->type == REDIS_REPLY_ERROR)
+					die("drain", r);
+				freeReplyObject(r);
+			}
+			head += n;
+			drained += n;
+		}
+		assigned += read_offers(last, sizeof last);
+		rounds++;
+	}
+	double t_drain = now_s() - t0;
+	if (show_stats) {
+		/* where the drain's time went: per-command calls and usec */
+		r = redisCommand(rc, "INFO commandstats");
+		if (r && r->type == REDIS_REPLY_STRING)
+			fprintf(stderr, "%s\n", r->str);
+		freeReplyObject(r);
+	}
+
+	cmd_init(&c, "oq_stats");
+	r = call(&c);
+	long queued_left = -1, offered_total = -1;
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+		if (!strcmp(r->element[i]->str, "queued"))
+			queued_left = atol(r->element[i + 1]->str);
+		if (!strcmp(r->element[i]->str, "offered"))
+			offered_total = atol(r->element[i + 1]->str);
+	}
+	freeReplyObject(r);
+
+	printf("agents            %ld created+available in %.2f s (%.0f/s, pipelined)\n",
+	       nag, t_agents, 2 * nag / t_agents);
+	printf("enqueue latency   p50 %.3f ms  p99 %.3f ms  (%ld single calls, %.0f/s)\n",
+	       nsample ? lat[nsample / 2] : 0, nsample ? lat[(long)(nsample * 0.99)] : 0,
+	       nsample, nsample / t_sample);
+	printf("enqueue pipelined %ld in %.2f s = %.0f/s\n",
+	       nses - nsample, t_pipe, (nses - nsample) / t_pipe);
+	printf("offered on arrival %ld of %ld sessions\n", offered_at_enqueue, nses);
+	printf("drain             %ld sessions accepted+closed, %ld assignments pulled from queue "
+	       "in %.2f s (%ld rounds)\n", drained, assigned, t_drain, rounds);
+	printf("ASSIGNMENTS/S     %.0f  (pulled from queue by freed capacity)\n", assigned / t_drain);
+	printf("SESSIONS/S        %.0f  (accept+close+pull cycles: 2 FCALL each)\n", drained / t_drain);
+	printf("FCALL/S (drain)   %.0f\n", 2 * drained / t_drain);
+	printf("left queued       %ld (no free agent has all their skills within lookahead)\n",
+	       queued_left);
+	printf("offers total      %ld\n", offered_total);
+	printf("RESULT assign_per_s=%.0f enqueue_p50_ms=%.3f enqueue_p99_ms=%.3f\n",
+	       assigned / t_drain, nsample ? lat[nsample / 2] : 0,
+	       nsample ? lat[(long)(nsample * 0.99)] : 0);
+	free(lat);
+	redisFree(rc);
+	return 0;
+}

@@ -1,0 +1,385 @@
+-- 30_route.lua — where sessions wait, and matching in both directions.
+--
+-- A queued session sits in exactly one routing index:
+--   P:w:<class>:<first skill>  (or P:w:<class>:* when it needs no skill)
+--   P:aw:<aid>                 parked for its last agent (affinity wait)
+-- and, for listing and position only, in P:q:<queue>. All three use the same
+-- score, (1000-priority)*2^42 + enq, so lower is better: higher priority
+-- first, then older first. A session re-queued after a decline or a lapsed
+-- offer keeps its original enq and therefore its place.
+--
+-- Session → agent (a session arrives or is re-queued): the customer's last
+-- agent if usable, else the first `lookahead` entries of
+-- P:av:<class>:<first skill> (best level of that skill, longest idle first),
+-- keeping those that have every other required skill and picking the
+-- highest sum of levels. Looking at a bounded prefix is the trade-off that
+-- keeps the call O(lookahead * log n): a session whose first skill is common
+-- and whose other skills are rare may wait although a rare agent is free;
+-- that agent will find it from the other side as soon as it frees capacity.
+--
+-- Agent → session (an agent frees capacity or comes available): the agent
+-- must see the best waiting session it can take, across every class it has
+-- room in and every skill it has. Two things make that cheap:
+--   * P:wk:<class> is a zset skill → score of the head of P:w:<class>:<skill>,
+--     so one ZMSCORE per class gives every candidate index's head at once
+--     and indexes that cannot beat the best fit found are never read;
+--   * the member of P:w is `<sid>|<other required skills>|<x if the session
+--     has decliners>`, so whether this agent can take an entry is decided in
+--     Lua from the ZRANGE reply itself, without a Redis call per candidate.
+-- Indexes are visited best head first; each is scanned until the first
+-- entry this agent can take, and an index whose head cannot beat the best
+-- fit so far ends the search. Because a check costs no call, the walk can
+-- afford to look deep (16*lookahead entries in all, 8*lookahead per index):
+-- with multi-skill demand the head of an index is often a session that needs
+-- a rare combination, and an agent that only looked at the first few entries
+-- would leave everything behind it waiting (head-of-line blocking; measured
+-- to strand a third of a 100k-session queue with a shallow walk).
+-- Keeping P:wk exact costs one ZADD LT on insert and a head refresh when the
+-- head itself leaves.
+-- What can still be slow: when *nothing* fits (the agent's indexes are full
+-- of sessions needing skill combinations it lacks) the walk reads every
+-- index of every skill in every free class, one ZRANGE each (~13 with
+-- 10-skill agents). With the bench's uniformly random 1-3-of-100 skills this
+-- is the majority of closes and the dominant cost of routing; with the
+-- structured skills of real centres (language x product) it is rare.
+
+-- Parked sessions (P:aw:<aid>) are looked at before the general indexes:
+-- they are waiting for this agent specifically and nobody else may take
+-- them until their affinity wait ends.
+
+local SESSION_FIELDS = {'id', 'state', 'class', 'skills', 'queue', 'priority', 'enq',
+    'offers', 'affinity', 'agent', 'customer', 'channel', 'created'}
+
+local function skey(ctx, sid)
+    return ctx.P .. ':s:' .. sid
+end
+
+local function sess_from(v)
+    if not v[1] then return nil end
+    local s = {
+        id = v[1], state = v[2], class = v[3], skills = split(v[4] or '', ','),
+        skills_s = v[4] or '', queue = v[5], priority = num(v[6], 0), enq = num(v[7], 0),
+        offers = num(v[8], 0), affinity = v[9] or '', agent = v[10] or '',
+        customer = v[11] or '', channel = v[12], created = num(v[13], 0),
+    }
+    s.idx = s.skills[1] or '*'
+    s.score = (1000 - s.priority) * TWO42 + s.enq
+    return s
+end
+
+-- Member of the session in its P:w index (see the header). Deterministic
+-- from the session hash, which does not change while the session waits, so
+-- the member can always be rebuilt to remove it.
+local function wait_member(s)
+    local rest = ''
+    if #s.skills > 1 then rest = string.sub(s.skills_s, #s.skills[1] + 2) end
+    return s.id .. '|' .. rest .. '|' .. (s.offers > 0 and 'x' or '')
+end
+
+local function sess_load(ctx, sid)
+    return sess_from(redis.call('HMGET', skey(ctx, sid), unpack(SESSION_FIELDS)))
+end
+
+-- Where a queued session currently waits ('w' or 'aw'); one ZSCORE, and
+-- only for sessions that were ever parked.
+local function sess_where(ctx, s)
+    if s.state ~= 'queued' then return nil end
+    if s.affinity ~= '' and redis.call('ZSCORE', ctx.P .. ':awx', s.id) then return 'aw' end
+    return 'w'
+end
+
+local function declined_by(ctx, s, aid)
+    -- Only sessions that have been offered before can have decliners.
+    return s.offers > 0 and redis.call('SISMEMBER', skey(ctx, s.id) .. ':x', aid) == 1
+end
+
+local function wait_key(ctx, s)
+    return ctx.P .. ':w:' .. s.class .. ':' .. s.idx
+end
+
+-- Put a queued session into the general wait index.
+local function wait_insert(ctx, s)
+    local sc = istr(s.score)
+    redis.call('ZADD', wait_key(ctx, s), sc, wait_member(s))
+    redis.call('ZADD', ctx.P .. ':wk:' .. s.class, 'LT', sc, s.idx)
+    redis.call('ZADD', ctx.P .. ':q:' .. s.queue, sc, s.id)
+    if ctx.cfg.max_wait > 0 then
+        redis.call('ZADD', ctx.P .. ':qx', istr(s.enq + ctx.cfg.max_wait * 1000), s.id)
+    end
+    s.where = 'w'
+end
+
+local function wait_park(ctx, s, aid)
+    local sc = istr(s.score)
+    redis.call('ZADD', ctx.P .. ':aw:' .. aid, sc, s.id)
+    redis.call('ZADD', ctx.P .. ':awx', istr(ctx.now + ctx.cfg.affinity_wait * 1000), s.id)
+    redis.call('ZADD', ctx.P .. ':q:' .. s.queue, sc, s.id)
+    if ctx.cfg.max_wait > 0 then
+        redis.call('ZADD', ctx.P .. ':qx', istr(s.enq + ctx.cfg.max_wait * 1000), s.id)
+    end
+    s.affinity = aid
+    redis.call('HSET', skey(ctx, s.id), 'affinity', aid)
+    s.where = 'aw'
+end
+
+-- Take a queued session out of wherever it waits (s.where must be set).
+local function wait_remove(ctx, s)
+    if s.where == 'w' then
+        local key = wait_key(ctx, s)
+        redis.call('ZREM', key, wait_member(s))
+        local wk = ctx.P .. ':wk:' .. s.class
+        local head = redis.call('ZSCORE', wk, s.idx)
+        if head and tonumber(head) >= s.score then
+            local h = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+            if h[1] then
+                redis.call('ZADD', wk, h[2], s.idx)
+            else
+                redis.call('ZREM', wk, s.idx)
+            end
+        end
+    elseif s.where == 'aw' then
+        redis.call('ZREM', ctx.P .. ':aw:' .. s.affinity, s.id)
+        redis.call('ZREM', ctx.P .. ':awx', s.id)
+    end
+    if s.where == 'w' or s.where == 'aw' then
+        redis.call('ZREM', ctx.P .. ':q:' .. s.queue, s.id)
+        if ctx.cfg.max_wait > 0 then redis.call('ZREM', ctx.P .. ':qx', s.id) end
+    end
+    s.where = nil
+end
+
+-- Exponentially weighted average of the time from enqueue to offer, the
+-- basis of est_wait_ms. alpha = 1/8: follows a shift within a few dozen
+-- offers without jumping on one outlier.
+local function note_wait(ctx, s)
+    local k = ctx.P .. ':stat'
+    local v = redis.call('HMGET', k, 'wait_ewma_ms', 'offered')
+    local w = math.max(0, ctx.now - s.enq)
+    local e = num(v[1], nil)
+    if e == nil then e = w else e = e + (w - e) / 8 end
+    redis.call('HSET', k, 'wait_ewma_ms', istr(e), 'offered', istr(num(v[2], 0) + 1))
+end
+
+-- queued → offered. The caller saves the agent afterwards.
+local function offer(ctx, s, a)
+    wait_remove(ctx, s)
+    local exp = ctx.now + ctx.cfg.offer_timeout * 1000
+    s.state, s.agent, s.offers = 'offered', a.id, s.offers + 1
+    redis.call('HSET', skey(ctx, s.id), 'state', 'offered', 'agent', a.id,
+        'offer_exp', istr(exp), 'offers', s.offers, 'updated', istr(ctx.now))
+    redis.call('ZADD', ctx.P .. ':offers', istr(exp), s.id)
+    agent_take(ctx, a, s.id, s.class)
+    note_wait(ctx, s)
+    emit(ctx, 'offer', s.id, 'offered', a.id)
+end
+
+---------------------------------------------------------------------------
+-- Session → agent
+---------------------------------------------------------------------------
+
+-- Candidate agents for a session from the availability index, best first.
+-- Returns a list of agent ids (already ranked), at most lookahead long.
+local function rank_agents(ctx, s)
+    local key = av_key(ctx, s.class, s.idx)
+    -- With one skill (or none) and no decliners the index order is the
+    -- answer: two candidates (one spare in case the first turns out stale)
+    -- instead of converting a whole lookahead window into Lua.
+    local n = ctx.cfg.lookahead
+    if #s.skills <= 1 and s.offers == 0 then n = math.min(n, 2) end
+    local c = redis.call('ZRANGE', key, 0, n - 1, 'WITHSCORES')
+    local ranked = {}
+    local rest = {}
+    for i = 2, #s.skills do rest[#rest + 1] = s.skills[i] end
+    for i = 1, #c, 2 do
+        local aid, score = c[i], tonumber(c[i + 1])
+        if not declined_by(ctx, s, aid) then
+            if #rest == 0 then
+                -- Index order is already level desc, idle asc.
+                ranked[#ranked + 1] = {id = aid, sum = 0, idle = 0, ord = i}
+            else
+                local band = math.floor(score / TWO42)
+                local sum, ok = 10 - band, true
+                local lv = redis.call('HMGET', akey(ctx, aid) .. ':sk', unpack(rest))
+                for j = 1, #rest do
+                    if not lv[j] then ok = false; break end
+                    sum = sum + tonumber(lv[j])
+                end
+                if ok then
+                    ranked[#ranked + 1] = {id = aid, sum = sum, idle = score - band * TWO42, ord = i}
+                end
+            end
+        end
+    end
+    table.sort(ranked, function(x, y)
+        if x.sum ~= y.sum then return x.sum > y.sum end
+        if x.idle ~= y.idle then return x.idle < y.idle end
+        return x.ord < y.ord
+    end)
+    return ranked
+end
+
+-- Is this (loaded) agent able to take s right now? Returns 'free', 'full'
+-- (usable but no room: candidate for affinity parking) or nil.
+local function agent_fit(ctx, a, s)
+    if not a or a.presence ~= 'available' then return nil end
+    if not agent_skilled(a, s.skills) or declined_by(ctx, s, a.id) then return nil end
+    if agent_free(ctx, a, s.class) then return 'free' end
+    return 'full'
+end
+
+-- Route a queued session (s.where says where it is now: nil = nowhere yet).
+-- opts.pref: preferred agent id (last agent / reopen agent);
+-- opts.park: may park for pref when pref is full and affinity_wait > 0.
+-- Returns the agent id offered to, or nil when the session waits.
+local function route_session(ctx, s, pref, park)
+    if pref and pref ~= '' then
+        local a = agent_load(ctx, pref)
+        local fit = agent_fit(ctx, a, s)
+        if fit == 'free' then
+            offer(ctx, s, a)
+            agent_save(ctx, a)
+            return a.id
+        elseif fit == 'full' and park and ctx.cfg.affinity_wait > 0 then
+            wait_remove(ctx, s)
+            wait_park(ctx, s, a.id)
+            emit(ctx, 'park', s.id, 'queued', a.id)
+            return nil
+        end
+    end
+    for _, c in ipairs(rank_agents(ctx, s)) do
+        local a = agent_load(ctx, c.id)
+        if a and agent_free(ctx, a, s.class) then
+            offer(ctx, s, a)
+            agent_save(ctx, a)
+            return a.id
+        elseif a then
+            -- The index said free but the agent is not (config changed under
+            -- it): repair the index and try the next candidate.
+            agent_save(ctx, a)
+        end
+    end
+    if s.where ~= 'w' then
+        wait_remove(ctx, s)
+        wait_insert(ctx, s)
+    end
+    return nil
+end
+
+---------------------------------------------------------------------------
+-- Agent → session
+---------------------------------------------------------------------------
+
+local function session_fits(ctx, a, s, free)
+    return s and s.state == 'queued' and free[s.class] and agent_skilled(a, s.skills)
+        and not declined_by(ctx, s, a.id)
+end
+
+-- Best waiting session the agent can take now, or nil.
+local function find_session(ctx, a)
+    local free, any = {}, false
+    for _, c in ipairs(CLASSES) do
+        if agent_free(ctx, a, c) then free[c] = true; any = true end
+    end
+    if not any then return nil end
+    local la = ctx.cfg.lookahead
+
+    if ctx.cfg.affinity_wait > 0 then
+        local parked = redis.call('ZRANGE', ctx.P .. ':aw:' .. a.id, 0, la - 1)
+        for _, sid in ipairs(parked) do
+            local s = sess_load(ctx, sid)
+            if session_fits(ctx, a, s, free) then
+                s.where = 'aw'
+                return s
+            end
+        end
+    end
+
+    -- Every non-empty wait index this agent could draw from, with its head.
+    local names = {}
+    for i, n in ipairs(a.names) do names[i] = n end
+    names[#names + 1] = '*'
+    local idx = {}
+    for _, c in ipairs(CLASSES) do
+        if free[c] then
+            local heads = redis.call('ZMSCORE', ctx.P .. ':wk:' .. c, unpack(names))
+            for i = 1, #names do
+                if heads[i] then
+                    idx[#idx + 1] = {key = ctx.P .. ':w:' .. c .. ':' .. names[i],
+                                     head = tonumber(heads[i])}
+                end
+            end
+        end
+    end
+    if #idx == 0 then return nil end
+    table.sort(idx, function(x, y) return x.head < y.head end)
+    -- Visit indexes best head first; in each, the first entry this agent can
+    -- take is that index's best. An index whose head cannot beat the best
+    -- fit found so far (and every index after it) is skipped, so the usual
+    -- case is one or two small ZRANGEs. The walk is bounded by `budget`
+    -- entries in all and `depth` per index.
+    local depth, budget = 8 * la, 16 * la
+    local skills, aid = a.skills, a.id
+    local best_sid, best_score = nil, nil
+    for _, k in ipairs(idx) do
+        if budget <= 0 or (best_score and k.head >= best_score) then break end
+        local pos, batch = 0, 8
+        while pos < depth and budget > 0 do
+            local hi = math.min(pos + batch, depth) - 1
+            local buf = redis.call('ZRANGE', k.key, pos, hi, 'WITHSCORES')
+            local stop = #buf < 2 * (hi - pos + 1)
+            for i = 1, #buf, 2 do
+                local score = tonumber(buf[i + 1])
+                if best_score and score >= best_score then stop = true; break end
+                budget = budget - 1
+                local m = buf[i]
+                local bar = string.find(m, '|', 1, true)
+                local ok = true
+                if string.sub(m, -2) ~= '||' then
+                    -- other skills and/or decliners: look closer
+                    local rest, x = string.match(m, '|([^|]*)|(x?)$', bar)
+                    if rest ~= '' then
+                        for sk in string.gmatch(rest, '[^,]+') do
+                            if not skills[sk] then ok = false; break end
+                        end
+                    end
+                    if ok and x == 'x' and redis.call('SISMEMBER',
+                            skey(ctx, string.sub(m, 1, bar - 1)) .. ':x', aid) == 1 then
+                        ok = false
+                    end
+                end
+                if ok then
+                    best_sid, best_score = string.sub(m, 1, bar - 1), score
+                    stop = true
+                    break
+                end
+                if budget <= 0 then stop = true; break end
+            end
+            if stop then break end
+            pos, batch = hi + 1, 32
+        end
+    end
+    if not best_sid then return nil end
+    local s = sess_load(ctx, best_sid)
+    if not s or s.state ~= 'queued' then return nil end
+    s.where = 'w'
+    return s
+end
+
+-- Offer the agent waiting sessions for the room that was just opened:
+-- `limit` is what the event freed (one slot for a close, decline or lapse;
+-- everything when the agent comes available or gets more capacity). Slots
+-- that were already free before the event were already searched for when
+-- they freed, and new arrivals look for free agents themselves, so filling
+-- only the new room avoids a second, almost always fruitless, full search
+-- on every close. Returns the list of sids offered. Saves the agent.
+local function pull(ctx, a, limit)
+    local out = {}
+    for _ = 1, math.min(limit or agent_room(a), agent_room(a)) do
+        local s = find_session(ctx, a)
+        if not s then break end
+        offer(ctx, s, a)
+        out[#out + 1] = s.id
+    end
+    agent_save(ctx, a)
+    return out
+end

@@ -1,0 +1,322 @@
+-- 40_session.lua — the session life cycle.
+--
+--   queued → offered → active → wrapup → closed
+--   queued → abandoned | expired        offered → queued (decline, lapse) | abandoned
+--   active → closed (no wrap-up)        closed → queued (reopen within reopen_window)
+--
+-- Each handler reads the session, decides whether the transition is legal
+-- and raises OQ_STATE / OQ_AGENT / OQ_NOTFOUND before its first write, so a
+-- refused call changes nothing. Every transition sets `updated`, appends to
+-- P:s:<sid>:ev and to P:events.
+--
+-- Capacity is held from the offer until the session is closed (after wrap-up
+-- when there is one). Whenever a transition frees an agent's capacity, the
+-- same call pulls the best waiting session for that agent (pull()), so
+-- routing never waits for a timer; only expiries are left to oq_sweep.
+--
+-- Accept frees nothing (the offer already held the slot), so it does not
+-- route; this keeps the most frequent call of a busy centre cheap.
+
+-- How much room releasing one session of `class` opened: one slot, except
+-- under voice_exclusive when the agent's last call ended, which reopens its
+-- chat and email capacity as a whole.
+local function freed_room(ctx, a, class)
+    if class == 'voice' and a.load.voice == 0 and ctx.cfg.policy == 'voice_exclusive' then
+        return agent_room(a)
+    end
+    return 1
+end
+
+local function sess_require(ctx, sid)
+    local s = sess_load(ctx, sid)
+    if not s then fail('NOTFOUND', 'session ' .. sid) end
+    return s
+end
+
+local function set_state(ctx, s, state, extra)
+    s.state = state
+    local args = {'state', state, 'updated', istr(ctx.now)}
+    if extra then for _, v in ipairs(extra) do args[#args + 1] = v end end
+    redis.call('HSET', skey(ctx, s.id), unpack(args))
+end
+
+-- A session leaves the live set (closed, abandoned, expired).
+local function terminate(ctx, s, state, typ, agent, extra)
+    set_state(ctx, s, state, extra)
+    redis.call('ZREM', ctx.P .. ':sessions', s.id)
+    stat_incr(ctx, state)
+    emit(ctx, typ, s.id, state, agent)
+end
+
+-- Offer lapsed or declined: give the slot back, remember the agent as one
+-- this session must never be offered to again, and route the session anew
+-- (keeping its enq, hence its place). Returns the agent object (saved).
+local function unoffer(ctx, s, a)
+    redis.call('ZREM', ctx.P .. ':offers', s.id)
+    redis.call('SADD', skey(ctx, s.id) .. ':x', a.id)
+    agent_release(ctx, a, s.id, s.class)
+end
+
+local function requeue(ctx, s, typ, aid)
+    set_state(ctx, s, 'queued', {'agent', '', 'offer_exp', ''})
+    s.agent = ''
+    emit(ctx, typ, s.id, 'queued', aid)
+    s.where = nil
+    route_session(ctx, s, cust_pref_agent(ctx, s.customer), false)
+end
+
+-- Terminal exit from queued/offered (close or abandon before it was taken).
+local function abandon_session(ctx, s, reason)
+    if s.state == 'queued' then
+        s.where = sess_where(ctx, s)
+        wait_remove(ctx, s)
+        terminate(ctx, s, 'abandoned', 'abandon', '', reason)
+    else
+        local a = agent_load(ctx, s.agent)
+        redis.call('ZREM', ctx.P .. ':offers', s.id)
+        terminate(ctx, s, 'abandoned', 'abandon', s.agent, reason)
+        if a then
+            agent_release(ctx, a, s.id, s.class)
+            pull(ctx, a, freed_room(ctx, a, s.class))
+        end
+    end
+end
+
+-- wrapup/active → closed: the agent's work is over; its slot pulls the next.
+local function finish(ctx, s, extra)
+    local a = agent_load(ctx, s.agent)
+    if s.state == 'wrapup' then redis.call('ZREM', ctx.P .. ':wu', s.id) end
+    terminate(ctx, s, 'closed', 'close', s.agent, extra)
+    if a then
+        agent_release(ctx, a, s.id, s.class)
+        pull(ctx, a, freed_room(ctx, a, s.class))
+    end
+end
+
+-- The most recent session of this customer on this channel, if it is
+-- closed and was closed within the reopen window. Looks at `lookahead`
+-- history entries at most.
+local function find_reopen(ctx, cid, channel)
+    local hist = redis.call('ZREVRANGE', ctx.P .. ':c:' .. cid .. ':hist', 0, ctx.cfg.lookahead - 1)
+    for _, sid in ipairs(hist) do
+        local v = redis.call('HMGET', skey(ctx, sid), 'channel', 'state', 'updated')
+        if v[1] == channel then
+            if v[2] == 'closed' and ctx.now - num(v[3], 0) <= ctx.cfg.reopen_window * 1000 then
+                return sid
+            end
+            return nil
+        end
+    end
+    return nil
+end
+
+local function enqueue_reply(ctx, s, cid)
+    local pos = 0
+    if s.state == 'queued' then
+        pos = (redis.call('ZRANK', ctx.P .. ':q:' .. s.queue, s.id) or -1) + 1
+    end
+    return {s.id, s.state, s.agent or '', tostring(pos), cid}
+end
+
+---------------------------------------------------------------------------
+-- Handlers
+---------------------------------------------------------------------------
+
+local function fn_enqueue(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 7, 'channel class identity skills priority queue ext')
+    local channel = v_channel(args[1])
+    local class = v_class(args[2], channel)
+    local ident = args[3]
+    local canon = canon_identity(ident)
+    local skills = v_session_skills(args[4])
+    local prio = v_int('priority', args[5], 0, 1000)
+    local queue = args[6]
+    if queue == '' then queue = 'default' else v_name('queue', queue) end
+    local ext = v_str('ext', args[7], MAX_ID, true)
+
+    local P = ctx.P
+    local cid = redis.call('HGET', P .. ':ident', canon)
+    if cid then
+        cid = cust_resolve(ctx, cid) or cid
+        -- Remember the identity as given (sms:+1.. next to phone:+1..): the
+        -- channels reply to the address they know.
+        redis.call('SADD', P .. ':c:' .. cid .. ':ids', ident)
+    else
+        cid = cust_create(ctx, ident, canon)
+    end
+
+    if ctx.cfg.reopen_window > 0 then
+        local rsid = find_reopen(ctx, cid, channel)
+        if rsid then
+            local s = sess_load(ctx, rsid)
+            local prev = s.agent
+            s.enq = ctx.now
+            s.score = (1000 - s.priority) * TWO42 + s.enq
+            local extra = {'agent', '', 'enq', istr(ctx.now), 'offer_exp', ''}
+            if ext ~= '' then extra[#extra + 1] = 'ext'; extra[#extra + 1] = ext end
+            set_state(ctx, s, 'queued', extra)
+            s.agent = ''
+            redis.call('ZADD', P .. ':sessions', istr(s.created), s.id)
+            stat_incr(ctx, 'enqueued')
+            emit(ctx, 'reopen', s.id, 'queued', prev)
+            route_session(ctx, s, prev ~= '' and prev or cust_pref_agent(ctx, cid), true)
+            return enqueue_reply(ctx, s, cid)
+        end
+    end
+
+    local sid = tostring(redis.call('INCR', P .. ':seq:s'))
+    local now = istr(ctx.now)
+    local skills_s = table.concat(skills, ',')
+    redis.call('HSET', skey(ctx, sid), 'id', sid, 'channel', channel, 'class', class,
+        'queue', queue, 'customer', cid, 'identity', ident, 'skills', skills_s,
+        'priority', tostring(prio), 'state', 'queued', 'agent', '', 'created', now,
+        'updated', now, 'enq', now, 'offer_exp', '', 'offers', '0', 'ext', ext, 'affinity', '')
+    redis.call('ZADD', P .. ':sessions', now, sid)
+    redis.call('ZADD', P .. ':c:' .. cid .. ':hist', now, sid)
+    redis.call('SADD', P .. ':queues', queue)
+    stat_incr(ctx, 'enqueued')
+    emit(ctx, 'enqueue', sid, 'queued', '')
+    local s = {id = sid, state = 'queued', class = class, skills = skills, skills_s = skills_s,
+               queue = queue, priority = prio, enq = ctx.now, offers = 0, affinity = '',
+               agent = '', customer = cid, channel = channel, created = ctx.now,
+               idx = skills[1] or '*', score = (1000 - prio) * TWO42 + ctx.now}
+    route_session(ctx, s, cust_pref_agent(ctx, cid), true)
+    return enqueue_reply(ctx, s, cid)
+end
+
+-- Arguments of accept and decline: (sid, aid) of a session offered to aid.
+local function offered_to(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 2, 'sid aid')
+    local sid, aid = v_sid(args[1]), v_name('agent id', args[2])
+    local s = sess_require(ctx, sid)
+    if s.state ~= 'offered' then fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ', not offered') end
+    if s.agent ~= aid then fail('AGENT', 'session ' .. sid .. ' is not offered to ' .. aid) end
+    return ctx, s, sid, aid
+end
+
+local function fn_accept(keys, args)
+    local ctx, s, sid, aid = offered_to(keys, args)
+    redis.call('ZREM', ctx.P .. ':offers', sid)
+    set_state(ctx, s, 'active', {'offer_exp', ''})
+    local live = cust_resolve(ctx, s.customer)
+    if live then
+        redis.call('HSET', ctx.P .. ':c:' .. live, 'last_agent', aid, 'last_agent_at', istr(ctx.now))
+    end
+    -- misses counts *consecutive* lapses: a taken offer proves presence.
+    redis.call('HSET', akey(ctx, aid), 'misses', '0')
+    stat_incr(ctx, 'accepted')
+    emit(ctx, 'accept', sid, 'active', aid)
+    return 'OK'
+end
+
+local function fn_decline(keys, args)
+    local ctx, s, sid, aid = offered_to(keys, args)
+    local a = agent_load(ctx, aid)
+    if not a then fail('AGENT', 'agent ' .. aid .. ' does not exist') end
+    unoffer(ctx, s, a)
+    agent_save(ctx, a)
+    stat_incr(ctx, 'declined')
+    requeue(ctx, s, 'decline', aid)
+    pull(ctx, a, freed_room(ctx, a, s.class))
+    return {sid, s.state, s.agent or ''}
+end
+
+local function fn_close(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 2, 'sid disposition')
+    local sid = v_sid(args[1])
+    local disp = v_str('disposition', args[2], MAX_ID, true)
+    local s = sess_require(ctx, sid)
+    local extra = nil
+    if disp ~= '' then extra = {'disposition', disp} end
+    if s.state == 'active' then
+        if ctx.cfg.wrapup_time > 0 then
+            set_state(ctx, s, 'wrapup', extra)
+            redis.call('ZADD', ctx.P .. ':wu', istr(ctx.now + ctx.cfg.wrapup_time * 1000), sid)
+            emit(ctx, 'wrapup', sid, 'wrapup', s.agent)
+        else
+            finish(ctx, s, extra)
+        end
+    elseif s.state == 'wrapup' then
+        finish(ctx, s, extra)
+    elseif s.state == 'queued' or s.state == 'offered' then
+        abandon_session(ctx, s, extra)
+    else
+        fail('STATE', 'session ' .. sid .. ' is already ' .. s.state)
+    end
+    return {sid, s.state}
+end
+
+local function fn_abandon(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 1, 'sid')
+    local sid = v_sid(args[1])
+    local s = sess_require(ctx, sid)
+    if s.state ~= 'queued' and s.state ~= 'offered' then
+        fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. '; only queued or offered sessions are abandoned')
+    end
+    abandon_session(ctx, s, nil)
+    return 'OK'
+end
+
+local function fn_wrapup_done(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 1, 'sid')
+    local sid = v_sid(args[1])
+    local s = sess_require(ctx, sid)
+    if s.state ~= 'wrapup' then fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ', not wrapup') end
+    finish(ctx, s, nil)
+    return 'OK'
+end
+
+local DIRS = {['in'] = true, out = true, sys = true}
+
+local function fn_append(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 5, 'sid dir from type body')
+    local sid = v_sid(args[1])
+    if not DIRS[args[2]] then fail('ARG', 'dir must be in, out or sys') end
+    local from = v_str('from', args[3], MAX_ID, true)
+    local typ = v_str('type', args[4], 64, false)
+    local body = v_body('body', args[5])
+    local st = redis.call('HGET', ctx.P .. ':s:' .. sid, 'state')
+    if not st then fail('NOTFOUND', 'session ' .. sid) end
+    if TERMINAL[st] then fail('STATE', 'session ' .. sid .. ' is ' .. st) end
+    return redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', args[2],
+        'from', from, 'type', typ, 'body', body)
+end
+
+-- Fields a desk or survey may set on a session at any time. csat also
+-- becomes the customer's last_csat.
+local SESSION_SET = {tags = 1024, csat = 0, nps = 0, disposition = MAX_ID}
+
+local function fn_session_set(keys, args)
+    local ctx = begin(keys)
+    if #args < 3 or #args % 2 ~= 1 then
+        fail('ARG', 'wrong number of arguments, expected: sid field value [field value...]')
+    end
+    local sid = v_sid(args[1])
+    local upd, csat = {}, nil
+    for i = 2, #args, 2 do
+        local f, v = args[i], args[i + 1]
+        local lim = SESSION_SET[f]
+        if not lim then fail('ARG', 'field must be one of tags, csat, nps, disposition') end
+        if f == 'csat' then
+            v_int('csat', v, 1, 5); csat = v
+        elseif f == 'nps' then
+            v_int('nps', v, 0, 10)
+        else
+            v_str(f, v, lim, true)
+        end
+        upd[#upd + 1] = f; upd[#upd + 1] = v
+    end
+    local s = sess_require(ctx, sid)
+    redis.call('HSET', skey(ctx, sid), unpack(upd))
+    if csat then
+        local live = cust_resolve(ctx, s.customer)
+        if live then redis.call('HSET', ctx.P .. ':c:' .. live, 'last_csat', csat) end
+    end
+    return 'OK'
+end

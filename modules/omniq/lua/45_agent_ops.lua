@@ -1,0 +1,113 @@
+-- 45_agent_ops.lua — agent administration and presence, and tenant config.
+--
+-- These live after the router because two of them route: an agent coming
+-- available, or getting more capacity or new skills, immediately pulls the
+-- waiting sessions it can take (up to its free capacity), instead of
+-- waiting for the next arrival. Going away/offline only leaves the
+-- availability index; sessions already held (even pending offers) stay
+-- with the agent and end through the normal paths (accept, decline, the
+-- offer timeout), so a desk that blinks offline never loses a customer.
+
+local function fn_agent_set(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 5, 'aid name skills caps contact')
+    local aid = v_name('agent id', args[1])
+    local name = v_str('name', args[2], MAX_ID, true)
+    local skills, names = v_agent_skills(args[3])
+    local caps = v_caps(args[4])
+    local contact = v_str('contact', args[5], 1024, true)
+
+    local a = agent_load(ctx, aid)
+    if not a then
+        a = {id = aid, presence = 'offline', misses = 0, idle = ctx.now, avx = {},
+             load = {voice = 0, chat = 0, email = 0, total = 0},
+             skills = {}, names = {}, o_skills = {}, o_names = {}, o_idle = ctx.now,
+             o_presence = 'offline'}
+        redis.call('SADD', ctx.P .. ':agents', aid)
+        redis.call('HSET', akey(ctx, aid), 'id', aid, 'state_at', istr(ctx.now))
+    end
+    local k = akey(ctx, aid) .. ':sk'
+    redis.call('DEL', k)
+    if #names > 0 then
+        local kv = {}
+        for _, s in ipairs(names) do kv[#kv + 1] = s; kv[#kv + 1] = tostring(skills[s]) end
+        redis.call('HSET', k, unpack(kv))
+    end
+    a.skills, a.names = skills, names
+    a.cap = caps
+    redis.call('HSET', akey(ctx, aid), 'name', name, 'contact', contact,
+        'cap:voice', caps.voice, 'cap:chat', caps.chat, 'cap:email', caps.email,
+        'cap:total', caps.total)
+    -- More room or new skills may let the agent take waiting sessions now.
+    if a.presence == 'available' then
+        pull(ctx, a)
+    else
+        agent_save(ctx, a)
+    end
+    return 'OK'
+end
+
+local function fn_agent_del(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 1, 'aid')
+    local aid = v_name('agent id', args[1])
+    local a = agent_load(ctx, aid)
+    if not a then fail('NOTFOUND', 'agent ' .. aid) end
+    local held = redis.call('SCARD', akey(ctx, aid) .. ':ss')
+    if held > 0 then fail('STATE', 'agent ' .. aid .. ' holds ' .. held .. ' sessions') end
+    -- Out of every index first (agent_save with presence offline does it),
+    -- then the keys. Sessions parked for this agent are released by the
+    -- sweep when their affinity wait ends (there may be many; not here).
+    a.presence = 'offline'
+    agent_index(ctx, a)
+    redis.call('SREM', ctx.P .. ':avail', aid)
+    redis.call('DEL', akey(ctx, aid), akey(ctx, aid) .. ':sk', akey(ctx, aid) .. ':ss')
+    redis.call('SREM', ctx.P .. ':agents', aid)
+    emit(ctx, 'agent_del', '', 'deleted', aid)
+    return 'OK'
+end
+
+local function fn_agent_state(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 2, 'aid presence')
+    local aid = v_name('agent id', args[1])
+    local presence = v_presence(args[2])
+    local a = agent_load(ctx, aid)
+    if not a then fail('NOTFOUND', 'agent ' .. aid) end
+    local prev = a.presence
+    a.presence = presence
+    if prev ~= presence then
+        redis.call('HSET', akey(ctx, aid), 'state_at', istr(ctx.now))
+        emit(ctx, 'presence', '', presence, aid)
+    end
+    local out = {aid, presence}
+    if presence == 'available' then
+        a.misses = 0
+        if prev ~= 'available' then a.idle = ctx.now end
+        for _, sid in ipairs(pull(ctx, a)) do out[#out + 1] = sid end
+    else
+        agent_save(ctx, a)
+    end
+    return out
+end
+
+local function fn_config(keys, args)
+    local ctx = begin_ro(keys)
+    if #args < 2 or #args % 2 ~= 0 then
+        fail('ARG', 'wrong number of arguments, expected: field value [field value...]')
+    end
+    for i = 1, #args, 2 do
+        local f, v = args[i], args[i + 1]
+        if f == 'policy' then
+            if v ~= 'blended' and v ~= 'voice_exclusive' then
+                fail('ARG', 'policy must be blended or voice_exclusive')
+            end
+        elseif CFG_LIMITS[f] then
+            v_int(f, v, CFG_LIMITS[f][1], CFG_LIMITS[f][2])
+        else
+            fail('ARG', 'unknown config field ' .. tostring(f))
+        end
+    end
+    redis.call('HSET', ctx.P .. ':cfg', unpack(args))
+    return 'OK'
+end

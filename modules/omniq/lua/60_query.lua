@@ -1,0 +1,156 @@
+-- 60_query.lua — read-only views: sessions, agents, customers, queues, stats.
+--
+-- All of these are registered with the no-writes flag, so Redis runs them
+-- on replicas too and refuses them nothing under memory pressure. They
+-- never read the clock except where a figure depends on it (est_wait_ms).
+--
+-- Position and estimated wait. Position is the 1-based rank in the named
+-- queue P:q:<queue> (priority, then age). The estimate scales the recent
+-- average time-to-offer (wait_ewma_ms, an EWMA kept at every offer) by how
+-- far the session is through its queue, and never promises less than what
+-- is left of the average for someone who has already waited: crude, but
+-- honest, monotone in position, and O(1).
+
+local function est_wait(ewma, pos, qlen, waited)
+    if ewma <= 0 or pos <= 0 then return 0 end
+    local by_pos = ewma * pos / math.max(qlen, 1)
+    return math.floor(math.max(by_pos, ewma - waited, 0))
+end
+
+local function fn_session_get(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 1, 'sid')
+    local sid = v_sid(args[1])
+    local h = redis.call('HGETALL', skey(ctx, sid))
+    if #h == 0 then fail('NOTFOUND', 'session ' .. sid) end
+    local m = {}
+    for i = 1, #h, 2 do m[h[i]] = h[i + 1] end
+    if m.state == 'queued' then
+        local q = ctx.P .. ':q:' .. m.queue
+        local pos = (redis.call('ZRANK', q, sid) or -1) + 1
+        local qlen = redis.call('ZCARD', q)
+        local ewma = num(redis.call('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
+        local waited = math.max(0, now_ms() - num(m.enq, 0))
+        h[#h + 1] = 'position'; h[#h + 1] = tostring(pos)
+        h[#h + 1] = 'est_wait_ms'; h[#h + 1] = istr(est_wait(ewma, pos, qlen, waited))
+    end
+    return h
+end
+
+local function fn_agent_get(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 1, 'aid')
+    local aid = v_name('agent id', args[1])
+    local h = redis.call('HGETALL', akey(ctx, aid))
+    if #h == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    local sk = redis.call('HGETALL', akey(ctx, aid) .. ':sk')
+    local lv, names = {}, {}
+    for i = 1, #sk, 2 do lv[sk[i]] = sk[i + 1]; names[#names + 1] = sk[i] end
+    table.sort(names)
+    local parts = {}
+    for _, n in ipairs(names) do parts[#parts + 1] = n .. ':' .. lv[n] end
+    local ss = redis.call('SMEMBERS', akey(ctx, aid) .. ':ss')
+    table.sort(ss, function(x, y) return tonumber(x) < tonumber(y) end)
+    h[#h + 1] = 'skills'; h[#h + 1] = table.concat(parts, ',')
+    h[#h + 1] = 'sessions'; h[#h + 1] = table.concat(ss, ',')
+    return h
+end
+
+local function fn_customer_get(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 1, 'ident_or_cid')
+    local v = args[1]
+    local cid
+    if type(v) == 'string' and string.match(v, '^%d+$') then
+        cid = v_cid(v)
+    else
+        cid = redis.call('HGET', ctx.P .. ':ident', canon_identity(v))
+        if not cid then fail('NOTFOUND', 'identity ' .. v) end
+    end
+    local live = cust_resolve(ctx, cid)
+    if not live then fail('NOTFOUND', 'customer ' .. cid) end
+    local h = redis.call('HGETALL', cust_key(ctx, live))
+    local ids = redis.call('SMEMBERS', cust_key(ctx, live) .. ':ids')
+    table.sort(ids)
+    local hist = redis.call('ZREVRANGE', cust_key(ctx, live) .. ':hist', 0, 49)
+    h[#h + 1] = 'identities'; h[#h + 1] = table.concat(ids, ',')
+    h[#h + 1] = 'history'; h[#h + 1] = table.concat(hist, ',')
+    return h
+end
+
+local MAX_QUEUES = 1000
+local QUEUE_ENTRY = {'id', 'channel', 'class', 'customer', 'identity', 'skills', 'priority',
+    'enq', 'affinity', 'ext'}
+
+local function fn_queue_list(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 0, '(none)')
+    local qs = redis.call('SMEMBERS', ctx.P .. ':queues')
+    table.sort(qs)
+    local out = {}
+    for i = 1, math.min(#qs, MAX_QUEUES) do
+        out[#out + 1] = qs[i]
+        out[#out + 1] = tostring(redis.call('ZCARD', ctx.P .. ':q:' .. qs[i]))
+    end
+    return out
+end
+
+local function fn_queue_get(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 3, 'queue start count')
+    local q = v_name('queue', args[1])
+    local start = v_int('start', args[2], 0, 1000000000)
+    local count = v_int('count', args[3], 1, 1000)
+    local sids = redis.call('ZRANGE', ctx.P .. ':q:' .. q, start, start + count - 1)
+    local out = {}
+    for i, sid in ipairs(sids) do
+        local v = redis.call('HMGET', skey(ctx, sid), unpack(QUEUE_ENTRY))
+        local e = {}
+        for j, f in ipairs(QUEUE_ENTRY) do e[#e + 1] = f; e[#e + 1] = v[j] or '' end
+        e[#e + 1] = 'position'; e[#e + 1] = tostring(start + i)
+        out[#out + 1] = e
+    end
+    return out
+end
+
+local STAT_FIELDS = {'enqueued', 'offered', 'accepted', 'declined', 'missed', 'abandoned',
+    'closed', 'expired', 'wait_ewma_ms'}
+
+local function fn_stats(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 0, '(none)')
+    local v = redis.call('HMGET', ctx.P .. ':stat', unpack(STAT_FIELDS))
+    local out = {}
+    for i, f in ipairs(STAT_FIELDS) do out[#out + 1] = f; out[#out + 1] = v[i] or '0' end
+    local qs = redis.call('SMEMBERS', ctx.P .. ':queues')
+    local queued = 0
+    for i = 1, math.min(#qs, MAX_QUEUES) do
+        queued = queued + redis.call('ZCARD', ctx.P .. ':q:' .. qs[i])
+    end
+    local offered = redis.call('ZCARD', ctx.P .. ':offers')
+    local wrapup = redis.call('ZCARD', ctx.P .. ':wu')
+    local live = redis.call('ZCARD', ctx.P .. ':sessions')
+    out[#out + 1] = 'queued'; out[#out + 1] = tostring(queued)
+    out[#out + 1] = 'pending_offers'; out[#out + 1] = tostring(offered)
+    out[#out + 1] = 'active'; out[#out + 1] = tostring(math.max(0, live - queued - offered - wrapup))
+    out[#out + 1] = 'wrapup'; out[#out + 1] = tostring(wrapup)
+    out[#out + 1] = 'agents_available'; out[#out + 1] = tostring(redis.call('SCARD', ctx.P .. ':avail'))
+    return out
+end
+
+local function fn_transcript(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 3, 'sid from_id count')
+    local sid = v_sid(args[1])
+    local from = args[2]
+    if from == '' or from == '-' or from == '0' then
+        from = '-'
+    elseif type(from) == 'string' and string.match(from, '^%d+%-%d+$') and #from <= 41 then
+        from = '(' .. from
+    else
+        fail('ARG', 'from_id must be a stream id (ms-seq), "-" or ""')
+    end
+    local count = v_int('count', args[3], 1, 1000)
+    if redis.call('EXISTS', skey(ctx, sid)) == 0 then fail('NOTFOUND', 'session ' .. sid) end
+    return redis.call('XRANGE', skey(ctx, sid) .. ':tx', from, '+', 'COUNT', count)
+end

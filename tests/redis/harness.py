@@ -1,0 +1,368 @@
+"""Test harness for the omniq Redis function library.
+
+Starts a private redis-server (AOF on, no RDB) on a free loopback port in a
+temporary directory, loads the library exactly as the build embeds it (the
+line `#!lua name=omniq` followed by modules/omniq/lua/*.lua concatenated in
+sorted filename order), and offers small helpers:
+
+  * Tenant: FCALL wrappers bound to one tenant prefix, plus expect_err(), which
+    asserts an error code *and* that no key of the tenant changed;
+  * snapshot(): every key of a tenant with its full content;
+  * check_invariants(): the structural invariants of the data model, run by
+    the runner after every test on every tenant the test used.
+
+Only the stdlib and python3-redis (4.3.x) are used.
+"""
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import redis
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+LUA_DIR = os.path.join(ROOT, 'modules', 'omniq', 'lua')
+TWO42 = 2 ** 42
+CLASSES = ('voice', 'chat', 'email')
+TERMINAL = ('closed', 'abandoned', 'expired')
+
+
+def library_text():
+    parts = ['#!lua name=omniq\n']
+    for path in sorted(glob.glob(os.path.join(LUA_DIR, '*.lua'))):
+        with open(path, encoding='utf-8') as f:
+            parts.append(f.read())
+    return ''.join(parts)
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='omniq-redis-')
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ['redis-server', '--port', str(self.port), '--bind', '127.0.0.1',
+             '--appendonly', 'yes', '--dir', self.dir, '--save', ''],
+            stdout=open(os.path.join(self.dir, 'redis.log'), 'w'), stderr=subprocess.STDOUT)
+        self.r = redis.Redis(host='127.0.0.1', port=self.port, decode_responses=True)
+        for _ in range(200):
+            try:
+                self.r.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.02)
+        else:
+            self.stop()
+            raise RuntimeError('redis-server did not start')
+        self.r.execute_command('FUNCTION', 'LOAD', 'REPLACE', library_text())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def snapshot(r, P):
+    """All keys of tenant P with their complete content."""
+    out = {}
+    for k in sorted(r.scan_iter(match=P.replace('[', '\\[') + ':*', count=1000)):
+        t = r.type(k)
+        if t == 'string':
+            v = r.get(k)
+        elif t == 'hash':
+            v = r.hgetall(k)
+        elif t == 'set':
+            v = sorted(r.smembers(k))
+        elif t == 'zset':
+            v = r.zrange(k, 0, -1, withscores=True)
+        elif t == 'stream':
+            v = r.xrange(k)
+        elif t == 'list':
+            v = r.lrange(k, 0, -1)
+        else:
+            v = None
+        out[k] = (t, v)
+    return out
+
+
+def diff_snap(a, b):
+    keys = sorted(set(a) | set(b))
+    return [k for k in keys if a.get(k) != b.get(k)]
+
+
+class Tenant:
+    _n = 0
+
+    def __init__(self, r, name=None):
+        Tenant._n += 1
+        self.r = r
+        self.name = name or ('t%d' % Tenant._n)
+        self.P = 'oq:{%s}' % self.name
+        self._ident = 0
+        self.allow_overcap = set()   # agents whose caps were lowered under load
+
+    # raw call
+    def fc(self, fn, *args):
+        return self.r.fcall(fn, 1, self.P, *[str(a) for a in args])
+
+    def expect_err(self, code, fn, *args):
+        """Call fn expecting error OQ_<code>; assert nothing of the tenant changed."""
+        before = snapshot(self.r, self.P)
+        try:
+            res = self.fc(fn, *args)
+        except redis.ResponseError as e:
+            msg = str(e)
+            if not msg.startswith('OQ_' + code + ' '):
+                raise AssertionError('%s%r: expected OQ_%s, got %r' % (fn, args, code, msg))
+        else:
+            raise AssertionError('%s%r: expected OQ_%s, got reply %r' % (fn, args, code, res))
+        after = snapshot(self.r, self.P)
+        changed = diff_snap(before, after)
+        if changed:
+            raise AssertionError('%s%r refused but changed %s' % (fn, args, changed))
+        return msg
+
+    # helpers
+    def cfg(self, **kw):
+        args = []
+        for k, v in kw.items():
+            args += [k, v]
+        return self.fc('oq_config', *args)
+
+    def agent(self, aid, skills='', caps='voice=1,chat=4,email=8,total=10',
+              presence='available', name=None, contact=''):
+        self.fc('oq_agent_set', aid, name or aid, skills, caps, contact)
+        if presence != 'offline':
+            return self.fc('oq_agent_state', aid, presence)
+        return None
+
+    def ident(self):
+        self._ident += 1
+        return 'web:v%d' % self._ident
+
+    def enq(self, channel='web', identity=None, skills='', priority=0, queue='q',
+            ext='', cls=''):
+        r = self.fc('oq_enqueue', channel, cls, identity or self.ident(), skills,
+                    priority, queue, ext)
+        return {'sid': r[0], 'state': r[1], 'agent': r[2], 'position': int(r[3]), 'cid': r[4]}
+
+    def sess(self, sid):
+        return pairs(self.fc('oq_session_get', sid))
+
+    def ag(self, aid):
+        return pairs(self.fc('oq_agent_get', aid))
+
+    def cust(self, x):
+        return pairs(self.fc('oq_customer_get', x))
+
+    def stats(self):
+        return pairs(self.fc('oq_stats'))
+
+    def state(self, sid):
+        return self.r.hget(self.P + ':s:' + str(sid), 'state')
+
+    def events(self):
+        return [f for _, f in self.r.xrange(self.P + ':events')]
+
+    def sev(self, sid):
+        return [f for _, f in self.r.xrange('%s:s:%s:ev' % (self.P, sid))]
+
+    def sweep(self, mx=100):
+        return [int(x) for x in self.fc('oq_sweep', mx)]
+
+
+def pairs(flat):
+    return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
+
+
+# ---------------------------------------------------------------------------
+# Invariants
+# ---------------------------------------------------------------------------
+
+def _agent_free(a, cls, policy):
+    if a.get('presence') != 'available':
+        return False
+    ld = lambda c: int(a.get('load:' + c, 0) or 0)
+    cp = lambda c: int(a.get('cap:' + c, 0) or 0)
+    if ld('total') >= cp('total') or ld(cls) >= cp(cls):
+        return False
+    if cls != 'voice' and ld('voice') > 0 and policy == 'voice_exclusive':
+        return False
+    return True
+
+
+def wait_member(sid, h):
+    """Member of a waiting session in P:w:<class>:<first skill>."""
+    rest = ','.join(h['skills'].split(',')[1:]) if h.get('skills') else ''
+    return '%s|%s|%s' % (sid, rest, 'x' if int(h.get('offers', 0)) > 0 else '')
+
+
+def check_invariants(r, P, allow_overcap=()):
+    """Return a list of violated invariants (empty when all hold)."""
+    errs = []
+    cfg = r.hgetall(P + ':cfg')
+    policy = cfg.get('policy', 'blended')
+    keys = set(r.scan_iter(match=P + ':*', count=1000))
+    pre = P + ':'
+
+    live = set(r.zrange(P + ':sessions', 0, -1))
+    offers = dict(r.zrange(P + ':offers', 0, -1, withscores=True))
+    wu = dict(r.zrange(P + ':wu', 0, -1, withscores=True))
+    awx = dict(r.zrange(P + ':awx', 0, -1, withscores=True))
+    w_ent, aw_ent, q_ent = {}, {}, {}
+    wkeys = {}
+    for k in keys:
+        rest = k[len(pre):]
+        if rest.startswith('w:'):
+            _, cls, skill = rest.split(':', 2)
+            z = r.zrange(k, 0, -1, withscores=True)
+            wkeys[(cls, skill)] = z
+            for member, sc in z:
+                sid = member.split('|', 1)[0]
+                w_ent.setdefault(sid, []).append((cls, skill, sc, member))
+        elif rest.startswith('aw:'):
+            aid = rest[3:]
+            for sid, sc in r.zrange(k, 0, -1, withscores=True):
+                aw_ent.setdefault(sid, []).append((aid, sc))
+        elif rest.startswith('q:'):
+            q = rest[2:]
+            for sid, sc in r.zrange(k, 0, -1, withscores=True):
+                q_ent.setdefault(sid, []).append((q, sc))
+
+    # wk: skill -> head score, exactly the non-empty indexes
+    for cls in CLASSES:
+        wk = dict(r.zrange(P + ':wk:' + cls, 0, -1, withscores=True))
+        nonempty = {s: z[0][1] for (c, s), z in wkeys.items() if c == cls and z}
+        if set(wk) != set(nonempty):
+            errs.append('wk:%s members %s != non-empty indexes %s' % (cls, sorted(wk), sorted(nonempty)))
+        for s, sc in nonempty.items():
+            if s in wk and wk[s] != sc:
+                errs.append('wk:%s:%s score %r != head %r' % (cls, s, wk[s], sc))
+
+    agents = set(r.smembers(P + ':agents'))
+    held = {}   # aid -> list of (sid, class)
+    sess_keys = [k for k in keys if k.startswith(pre + 's:') and k.count(':') == 3]
+    for k in sess_keys:
+        sid = k.rsplit(':', 1)[1]
+        h = r.hgetall(k)
+        st = h.get('state')
+        where = 'session %s (%s)' % (sid, st)
+        inw, inaw, inq = w_ent.get(sid, []), aw_ent.get(sid, []), q_ent.get(sid, [])
+        if st in TERMINAL:
+            if sid in live or sid in offers or sid in wu or sid in awx or inw or inaw or inq:
+                errs.append(where + ' terminal but still indexed')
+            continue
+        if st not in ('queued', 'offered', 'active', 'wrapup'):
+            errs.append(where + ' unknown state')
+            continue
+        if sid not in live:
+            errs.append(where + ' not in P:sessions')
+        score = (1000 - int(h['priority'])) * TWO42 + int(h['enq'])
+        if st == 'queued':
+            if h.get('agent'):
+                errs.append(where + ' queued with agent')
+            if len(inq) != 1 or inq[0][0] != h['queue'] or inq[0][1] != score:
+                errs.append(where + ' q entries %r' % inq)
+            if sid in offers or sid in wu:
+                errs.append(where + ' queued but in offers/wu')
+            idx = (h['skills'].split(',')[0] if h['skills'] else '*')
+            if inaw:
+                if inw or len(inaw) != 1 or sid not in awx or inaw[0][0] != h.get('affinity') \
+                        or inaw[0][1] != score:
+                    errs.append(where + ' parked wrongly w=%r aw=%r' % (inw, inaw))
+            else:
+                if sid in awx:
+                    errs.append(where + ' in awx but not parked')
+                want = (h['class'], idx, score, wait_member(sid, h))
+                if len(inw) != 1 or inw[0] != want:
+                    errs.append(where + ' w entries %r, want %r' % (inw, want))
+        else:
+            if inw or inaw or inq or sid in awx:
+                errs.append(where + ' not queued but in a wait index')
+            aid = h.get('agent')
+            if not aid:
+                errs.append(where + ' without agent')
+            else:
+                held.setdefault(aid, []).append((sid, h['class']))
+            if (st == 'offered') != (sid in offers):
+                errs.append(where + ' offers membership wrong')
+            if (st == 'wrapup') != (sid in wu):
+                errs.append(where + ' wu membership wrong')
+    for sid in live:
+        if not r.exists(P + ':s:' + sid):
+            errs.append('live session %s has no hash' % sid)
+
+    # agents
+    av = {}   # (cls, skill) -> {aid: score}
+    for k in keys:
+        rest = k[len(pre):]
+        if rest.startswith('av:'):
+            _, cls, skill = rest.split(':', 2)
+            av[(cls, skill)] = dict(r.zrange(k, 0, -1, withscores=True))
+    for (cls, skill), z in av.items():
+        for aid in z:
+            if aid not in agents:
+                errs.append('av:%s:%s has unknown agent %s' % (cls, skill, aid))
+    avail = set(r.smembers(P + ':avail'))
+    for aid in agents:
+        a = r.hgetall(P + ':a:' + aid)
+        if not a:
+            errs.append('agent %s in P:agents without hash' % aid)
+            continue
+        sk = r.hgetall(P + ':a:' + aid + ':sk')
+        ss = set(r.smembers(P + ':a:' + aid + ':ss'))
+        mine = held.get(aid, [])
+        if ss != set(s for s, _ in mine):
+            errs.append('agent %s ss %s != held %s' % (aid, sorted(ss), sorted(mine)))
+        for cls in CLASSES:
+            n = sum(1 for _, c in mine if c == cls)
+            if int(a.get('load:' + cls, 0)) != n:
+                errs.append('agent %s load:%s=%s but holds %d' % (aid, cls, a.get('load:' + cls), n))
+            if aid not in allow_overcap and n > int(a.get('cap:' + cls, 0)):
+                errs.append('agent %s over cap in %s' % (aid, cls))
+        if int(a.get('load:total', 0)) != len(mine):
+            errs.append('agent %s load:total=%s but holds %d' % (aid, a.get('load:total'), len(mine)))
+        if aid not in allow_overcap and len(mine) > int(a.get('cap:total', 0)):
+            errs.append('agent %s over total cap' % aid)
+        if (a.get('presence') == 'available') != (aid in avail):
+            errs.append('agent %s avail set membership wrong' % aid)
+        idle = int(a.get('idle_since', 0))
+        for cls in CLASSES:
+            free = _agent_free(a, cls, policy)
+            want = {}
+            if free:
+                for s, lv in sk.items():
+                    want[s] = (10 - int(lv)) * TWO42 + idle
+                want['*'] = idle
+            for (c, s), z in av.items():
+                if c != cls:
+                    continue
+                if s in want:
+                    if z.get(aid) != want[s]:
+                        errs.append('agent %s av:%s:%s score %r want %r' % (aid, cls, s, z.get(aid), want[s]))
+                elif aid in z:
+                    errs.append('agent %s in av:%s:%s but should not be' % (aid, cls, s))
+            for s in want:
+                if (cls, s) not in av:
+                    errs.append('agent %s missing from av:%s:%s' % (aid, cls, s))
+    for aid in held:
+        if aid not in agents:
+            errs.append('sessions held by unknown agent %s' % aid)
+    return errs

@@ -1,0 +1,154 @@
+"""Agents: create/update, presence, capacity, deletion, availability index."""
+
+from harness import TWO42
+
+
+def test_config_set_and_defaults(h):
+    t = h.tenant()
+    assert t.fc('oq_config', 'offer_timeout', '5', 'policy', 'voice_exclusive') == 'OK'
+    assert h.r.hgetall(t.P + ':cfg') == {'offer_timeout': '5', 'policy': 'voice_exclusive'}
+    t.expect_err('ARG', 'oq_config', 'policy', 'greedy')
+    t.expect_err('ARG', 'oq_config', 'nosuch', '1')
+    t.expect_err('ARG', 'oq_config', 'offer_timeout')
+    t.expect_err('ARG', 'oq_config', 'offer_timeout', 'x')
+    t.expect_err('ARG', 'oq_config', 'offer_timeout', '0')
+    t.expect_err('ARG', 'oq_config', 'lookahead', '100000')
+    t.expect_err('ARG', 'oq_config', 'max_misses', '-1')
+    t.expect_err('ARG', 'oq_config', 'wrapup_time', '1', 'policy', 'bad')   # all-or-nothing
+
+
+def test_agent_create_is_offline_and_unindexed(h):
+    t = h.tenant()
+    assert t.fc('oq_agent_set', 'a1', 'Alice', 'sales:5,en:3', 'voice=1,chat=4,email=8,total=10',
+                'sip:a1@x') == 'OK'
+    a = t.ag('a1')
+    assert a['presence'] == 'offline' and a['name'] == 'Alice' and a['contact'] == 'sip:a1@x'
+    assert a['skills'] == 'en:3,sales:5' and a['sessions'] == ''
+    assert a['cap:chat'] == '4' and a['load:total'] == '0' and a['misses'] == '0'
+    assert h.r.sismember(t.P + ':agents', 'a1')
+    assert not h.r.exists(t.P + ':av:chat:sales')
+
+
+def test_agent_available_indexes_every_class_and_skill(h):
+    t = h.tenant()
+    t.agent('a1', 'sales:5,en:3', 'voice=1,chat=4,email=0,total=10')
+    idle = int(t.ag('a1')['idle_since'])
+    assert h.r.zscore(t.P + ':av:chat:sales', 'a1') == 5 * TWO42 + idle
+    assert h.r.zscore(t.P + ':av:voice:en', 'a1') == 7 * TWO42 + idle
+    assert h.r.zscore(t.P + ':av:chat:*', 'a1') == idle
+    assert h.r.zscore(t.P + ':av:email:sales', 'a1') is None     # cap 0
+    assert t.stats()['agents_available'] == '1'
+
+
+def test_agent_state_transitions(h):
+    t = h.tenant()
+    t.agent('a1', 'en:3', presence='offline')
+    assert t.fc('oq_agent_state', 'a1', 'available') == ['a1', 'available']
+    assert h.r.zscore(t.P + ':av:chat:en', 'a1') is not None
+    assert t.fc('oq_agent_state', 'a1', 'away') == ['a1', 'away']
+    assert h.r.zscore(t.P + ':av:chat:en', 'a1') is None
+    assert t.fc('oq_agent_state', 'a1', 'offline') == ['a1', 'offline']
+    assert t.ag('a1')['presence'] == 'offline'
+    assert t.stats()['agents_available'] == '0'
+    pres = [e for e in t.events() if e['type'] == 'presence']
+    assert [e['state'] for e in pres] == ['available', 'away', 'offline']
+    t.expect_err('ARG', 'oq_agent_state', 'a1', 'busy')
+    t.expect_err('NOTFOUND', 'oq_agent_state', 'nobody', 'available')
+
+
+def test_available_resets_misses_and_idle(h):
+    t = h.tenant()
+    t.agent('a1', 'en:3', presence='offline')
+    h.r.hset(t.P + ':a:a1', 'misses', 2)
+    t.fc('oq_agent_state', 'a1', 'available')
+    assert t.ag('a1')['misses'] == '0'
+    idle = t.ag('a1')['idle_since']
+    t.fc('oq_agent_state', 'a1', 'available')          # already available: idle kept
+    assert t.ag('a1')['idle_since'] == idle
+
+
+def test_agent_available_pulls_up_to_capacity(h):
+    t = h.tenant()
+    t.agent('a1', 'en:3', 'voice=1,chat=2,email=0,total=10', presence='offline')
+    s = [t.enq(skills='en')['sid'] for _ in range(3)]
+    v = t.enq(channel='phone', skills='en')['sid']
+    r = t.fc('oq_agent_state', 'a1', 'available')
+    assert r[:2] == ['a1', 'available']
+    assert sorted(r[2:], key=int) == sorted([s[0], s[1], v], key=int)
+    assert t.state(s[2]) == 'queued'
+    a = t.ag('a1')
+    assert a['load:chat'] == '2' and a['load:voice'] == '1' and a['load:total'] == '3'
+
+
+def test_agent_update_skills_reindexes(h):
+    t = h.tenant()
+    t.agent('a1', 'sales:5,en:3')
+    t.fc('oq_agent_set', 'a1', 'Alice', 'support:9,en:4', 'voice=1,chat=4,email=8,total=10', '')
+    assert h.r.zscore(t.P + ':av:chat:sales', 'a1') is None
+    idle = int(t.ag('a1')['idle_since'])
+    assert h.r.zscore(t.P + ':av:chat:support', 'a1') == 1 * TWO42 + idle
+    assert h.r.zscore(t.P + ':av:chat:en', 'a1') == 6 * TWO42 + idle
+    assert t.ag('a1')['presence'] == 'available'
+
+
+def test_agent_update_never_drops_held_sessions(h):
+    t = h.tenant()
+    t.agent('a1', 'sales:5', 'voice=0,chat=3,email=0,total=3')
+    ss = [t.enq(skills='sales')['sid'] for _ in range(3)]
+    t.fc('oq_accept', ss[0], 'a1')
+    t.allow_overcap.add('a1')
+    t.fc('oq_agent_set', 'a1', 'A', 'en:1', 'voice=0,chat=1,email=0,total=1', '')
+    a = t.ag('a1')
+    assert a['load:chat'] == '3' and sorted(a['sessions'].split(','), key=int) == ss
+    assert t.state(ss[0]) == 'active' and t.state(ss[1]) == 'offered'
+    assert h.r.zscore(t.P + ':av:chat:en', 'a1') is None     # over cap: not free
+    # closing everything brings it back under its new cap and into the index
+    t.fc('oq_close', ss[0], '')
+    for sid in ss[1:]:
+        t.fc('oq_decline', sid, 'a1')
+    assert h.r.zscore(t.P + ':av:chat:en', 'a1') is not None
+    t.allow_overcap.discard('a1')
+
+
+def test_capacity_raised_pulls_waiting(h):
+    t = h.tenant()
+    t.agent('a1', 'en:3', 'voice=0,chat=1,email=0,total=1')
+    s1 = t.enq(skills='en')
+    s2 = t.enq(skills='en')
+    assert s1['agent'] == 'a1' and s2['state'] == 'queued'
+    t.fc('oq_agent_set', 'a1', 'A', 'en:3', 'voice=0,chat=2,email=0,total=2', '')
+    assert t.sess(s2['sid'])['agent'] == 'a1'
+
+
+def test_new_skill_pulls_waiting(h):
+    t = h.tenant()
+    t.agent('a1', 'en:3')
+    s = t.enq(skills='fr')
+    assert s['state'] == 'queued'
+    t.fc('oq_agent_set', 'a1', 'A', 'en:3,fr:2', 'voice=1,chat=4,email=8,total=10', '')
+    assert t.state(s['sid']) == 'offered'
+
+
+def test_agent_del(h):
+    t = h.tenant()
+    t.agent('a1', 'en:3')
+    s = t.enq(skills='en')
+    t.expect_err('STATE', 'oq_agent_del', 'a1')
+    t.fc('oq_abandon', s['sid'])
+    assert t.fc('oq_agent_del', 'a1') == 'OK'
+    assert not h.r.exists(t.P + ':a:a1') and not h.r.exists(t.P + ':a:a1:sk')
+    assert not h.r.sismember(t.P + ':agents', 'a1')
+    assert h.r.zscore(t.P + ':av:chat:en', 'a1') is None
+    assert h.r.zscore(t.P + ':av:voice:*', 'a1') is None
+    t.expect_err('NOTFOUND', 'oq_agent_del', 'a1')
+    t.expect_err('NOTFOUND', 'oq_agent_get', 'a1')
+
+
+def test_agent_get_lists_sessions(h):
+    t = h.tenant()
+    t.agent('a1', 'en:3,b:1')
+    s1 = t.enq(skills='en')['sid']
+    s2 = t.enq(channel='email', skills='b')['sid']
+    a = t.ag('a1')
+    assert a['sessions'] == s1 + ',' + s2 and a['skills'] == 'b:1,en:3'
+    assert a['load:chat'] == '1' and a['load:email'] == '1' and a['load:total'] == '2'

@@ -1,0 +1,153 @@
+"""Randomised operations: invariants hold every 100 ops and at the end.
+
+~200 agents, ~3000 operations drawn at random (enqueue, accept, decline,
+close, abandon, wrap-up done, presence changes, skill/capacity changes,
+link/merge, sweeps with deadlines pulled into the past). Deadlines are
+made due by rewriting their zset score to 0 instead of sleeping: the sweep
+only looks at those scores, and the test then runs in seconds.
+Set OQ_SEED to replay a run.
+"""
+
+import os
+import random
+
+import redis
+
+from harness import check_invariants
+
+SKILLS = ['s%02d' % i for i in range(12)]
+CHANNELS = ['phone', 'web', 'wechat', 'app', 'sms', 'email']
+
+
+def agent_skills(rng):
+    k = rng.randint(0, 5)
+    return ','.join('%s:%d' % (s, rng.randint(1, 10)) for s in rng.sample(SKILLS, k))
+
+
+def caps(rng):
+    return 'voice=%d,chat=%d,email=%d,total=%d' % (
+        rng.randint(0, 1), rng.randint(0, 4), rng.randint(0, 6), rng.randint(1, 8))
+
+
+def test_random_operations(h):
+    seed = int(os.environ.get('OQ_SEED', random.randrange(1 << 30)))
+    rng = random.Random(seed)
+    t = h.tenant(affinity_wait=rng.choice([0, 30]), wrapup_time=rng.choice([0, 30]),
+                 policy=rng.choice(['blended', 'voice_exclusive']), lookahead=8,
+                 reopen_window=rng.choice([0, 3600]))
+    r = h.r
+    P = t.P
+    agents = ['ag%03d' % i for i in range(200)]
+    for a in agents:
+        t.agent(a, agent_skills(rng), caps(rng),
+                presence=rng.choice(['available', 'available', 'away', 'offline']))
+    idents = ['web:r%d' % i for i in range(300)] + ['phone:+1%04d' % i for i in range(100)]
+    counts = {}
+
+    def rand_member(key):
+        n = r.zcard(key)
+        if n == 0:
+            return None
+        i = rng.randrange(n)
+        m = r.zrange(key, i, i)
+        return m[0] if m else None
+
+    def live_in_state(state, tries=8):
+        for _ in range(tries):
+            sid = rand_member(P + ':sessions')
+            if sid and r.hget(P + ':s:' + sid, 'state') == state:
+                return sid
+        return None
+
+    def op():
+        x = rng.random()
+        if x < 0.30:
+            ch = rng.choice(CHANNELS)
+            if ch == 'phone' and rng.random() < 0.5:
+                ident = rng.choice(idents[300:]).replace('phone:', rng.choice(['phone:', 'sms:']))
+            else:
+                ident = rng.choice(idents)
+            sk = ','.join(sorted(rng.sample(SKILLS, rng.choice([0, 1, 1, 2, 3]))))
+            t.fc('oq_enqueue', ch, '', ident, sk, rng.randint(0, 10),
+                 rng.choice(['sales', 'support', '']), '')
+            return 'enqueue'
+        if x < 0.45:
+            sid = rand_member(P + ':offers')
+            if not sid:
+                return None
+            aid = r.hget(P + ':s:' + sid, 'agent')
+            t.fc('oq_accept', sid, aid)
+            return 'accept'
+        if x < 0.52:
+            sid = rand_member(P + ':offers')
+            if not sid:
+                return None
+            t.fc('oq_decline', sid, r.hget(P + ':s:' + sid, 'agent'))
+            return 'decline'
+        if x < 0.65:
+            sid = live_in_state(rng.choice(['active', 'active', 'wrapup']))
+            if not sid:
+                return None
+            t.fc('oq_close', sid, rng.choice(['', 'resolved']))
+            return 'close'
+        if x < 0.69:
+            sid = live_in_state(rng.choice(['queued', 'offered']))
+            if not sid:
+                return None
+            t.fc('oq_abandon', sid)
+            return 'abandon'
+        if x < 0.71:
+            sid = live_in_state('wrapup')
+            if not sid:
+                return None
+            t.fc('oq_wrapup_done', sid)
+            return 'wrapup_done'
+        if x < 0.80:
+            t.fc('oq_agent_state', rng.choice(agents),
+                 rng.choice(['available', 'available', 'away', 'offline']))
+            return 'presence'
+        if x < 0.84:
+            a = rng.choice(agents)
+            # never below what the agent holds (lowering is tested elsewhere)
+            cur = t.ag(a)
+            c = {k: int(cur['load:' + k]) for k in ('voice', 'chat', 'email', 'total')}
+            new = 'voice=%d,chat=%d,email=%d,total=%d' % (
+                max(c['voice'], rng.randint(0, 1)), max(c['chat'], rng.randint(0, 4)),
+                max(c['email'], rng.randint(0, 6)), max(c['total'], rng.randint(1, 8)))
+            t.fc('oq_agent_set', a, a, agent_skills(rng), new, '')
+            return 'agent_set'
+        if x < 0.86:
+            a, b = rng.sample(idents, 2)
+            t.fc('oq_link', a, b)
+            return 'link'
+        if x < 0.97:
+            # time travel: make some deadlines due, then sweep
+            for key in (':offers', ':wu', ':awx'):
+                for _ in range(rng.randint(0, 3)):
+                    sid = rand_member(P + key)
+                    if sid:
+                        r.zadd(P + key, {sid: 0})
+            t.fc('oq_sweep', rng.randint(1, 5))
+            return 'sweep'
+        # illegal operation on purpose: must be refused, cleanly
+        sid = rand_member(P + ':sessions')
+        if not sid:
+            return None
+        try:
+            t.fc('oq_accept', sid, 'nobody')
+        except redis.ResponseError as e:
+            assert str(e).startswith(('OQ_STATE', 'OQ_AGENT')), str(e)
+        else:
+            raise AssertionError('accept by nobody succeeded')
+        return 'illegal'
+
+    for i in range(1, 3001):
+        name = op()
+        counts[name] = counts.get(name, 0) + 1
+        if i % 100 == 0:
+            errs = check_invariants(r, P)
+            assert not errs, 'seed %d after op %d (%s): %s' % (seed, i, name, errs[:5])
+    errs = check_invariants(r, P)
+    assert not errs, 'seed %d at end: %s' % (seed, errs[:5])
+    st = t.stats()
+    assert int(st['offered']) > 100 and int(st['accepted']) > 50, (seed, st, counts)

@@ -1,0 +1,332 @@
+"""Routing: skills, levels, idle tie-break, affinity, capacity, policy, pulls."""
+
+import time
+
+CAPS = 'voice=1,chat=4,email=8,total=10'
+
+
+def test_best_level_wins(h):
+    t = h.tenant()
+    t.agent('lo', 'sales:3')
+    t.agent('hi', 'sales:9')
+    t.agent('mid', 'sales:6')
+    assert t.enq(skills='sales')['agent'] == 'hi'
+
+
+def test_sum_of_levels_over_required_skills(h):
+    t = h.tenant()
+    t.agent('a', 'en:9,sales:2')     # sum 11
+    t.agent('b', 'en:7,sales:7')     # sum 14
+    assert t.enq(skills='en,sales')['agent'] == 'b'
+
+
+def test_missing_skill_excluded(h):
+    t = h.tenant()
+    t.agent('a', 'en:10')              # best en, lacks sales
+    t.agent('b', 'en:1,sales:1')
+    assert t.enq(skills='en,sales')['agent'] == 'b'
+    s = t.enq(skills='en,fr')
+    assert s['state'] == 'queued' and s['position'] == 1 and s['agent'] == ''
+
+
+def test_longest_idle_tiebreak(h):
+    t = h.tenant()
+    t.agent('first', 'en:5')
+    time.sleep(0.01)
+    t.agent('second', 'en:5')
+    time.sleep(0.005)
+    assert t.enq(skills='en')['agent'] == 'first'
+    # the offer bumps first's idle_since: the next equal session spreads
+    # (idle_since has millisecond resolution, hence the sleeps)
+    time.sleep(0.005)
+    assert t.enq(skills='en')['agent'] == 'second'
+    time.sleep(0.005)
+    assert t.enq(skills='en')['agent'] == 'first'
+
+
+def test_idle_refreshed_by_finished_work(h):
+    t = h.tenant()
+    t.agent('a', 'en:5', 'voice=1,chat=0,email=0,total=1')
+    time.sleep(0.005)
+    t.agent('b', 'en:5', 'voice=1,chat=0,email=0,total=1')
+    s1 = t.enq(channel='phone', skills='en')
+    assert s1['agent'] == 'a'
+    time.sleep(0.005)
+    s2 = t.enq(channel='phone', skills='en')
+    assert s2['agent'] == 'b'
+    t.fc('oq_accept', s2['sid'], 'b')
+    t.fc('oq_close', s2['sid'], '')            # b finished first → idle longer
+    time.sleep(0.005)
+    t.fc('oq_accept', s1['sid'], 'a')
+    t.fc('oq_close', s1['sid'], '')
+    assert t.enq(channel='phone', skills='en')['agent'] == 'b'
+
+
+def test_no_skill_session_goes_to_anyone(h):
+    t = h.tenant()
+    t.agent('a', 'x:1')
+    s = t.enq(skills='')
+    assert s['agent'] == 'a'
+    assert t.sess(s['sid'])['skills'] == ''
+
+
+def test_affinity_last_agent_preferred(h):
+    t = h.tenant()
+    t.agent('star', 'en:10')
+    t.agent('usual', 'en:2')
+    s = t.enq(identity='phone:+100', channel='phone', skills='en')
+    assert s['agent'] == 'star'
+    h.r.hset(t.P + ':c:' + s['cid'], 'last_agent', 'usual')   # pretend history
+    t.fc('oq_abandon', s['sid'])
+    s2 = t.enq(identity='sms:+100', channel='sms', skills='en')
+    assert s2['agent'] == 'star'            # no last_agent_at → outside window
+    t.fc('oq_accept', s2['sid'], 'star')
+    t.fc('oq_close', s2['sid'], '')
+    t.fc('oq_agent_set', 'usual', 'u', 'en:2', CAPS, '')
+    # now make 'usual' the real last agent through an accept
+    t.fc('oq_agent_state', 'star', 'away')
+    s3 = t.enq(identity='phone:+100', channel='phone', skills='en')
+    assert s3['agent'] == 'usual'
+    t.fc('oq_accept', s3['sid'], 'usual')
+    t.fc('oq_close', s3['sid'], '')
+    t.fc('oq_agent_state', 'star', 'available')
+    s4 = t.enq(identity='phone:+100', channel='web', skills='en')
+    assert s4['agent'] == 'usual'          # affinity beats the better level
+
+
+def test_affinity_requires_skill_and_window(h):
+    t = h.tenant(affinity_window=1)
+    t.agent('u', 'en:2,fr:1')
+    t.agent('v', 'en:9')
+    s = t.enq(identity='web:c', skills='fr')
+    assert s['agent'] == 'u'
+    t.fc('oq_accept', s['sid'], 'u')
+    t.fc('oq_close', s['sid'], '')
+    s2 = t.enq(identity='web:c', skills='en')
+    assert s2['agent'] == 'u'              # within window
+    t.fc('oq_abandon', s2['sid'])
+    t.fc('oq_agent_set', 'u', 'u', 'fr:1', CAPS, '')
+    assert t.enq(identity='web:c', skills='en')['agent'] == 'v'   # u lost skill
+    t.fc('oq_agent_set', 'u', 'u', 'en:2,fr:1', CAPS, '')
+    time.sleep(1.05)
+    assert t.enq(identity='web:c', skills='en')['agent'] == 'v'   # window over
+
+
+def test_affinity_wait_parks_and_last_agent_takes_it(h):
+    t = h.tenant(affinity_wait=30)
+    t.agent('u', 'en:1', 'voice=1,chat=1,email=0,total=1')
+    t.agent('v', 'en:9')
+    s = t.enq(identity='web:c', skills='en', channel='web')
+    assert s['agent'] == 'v'
+    t.fc('oq_decline', s['sid'], 'v')            # → u
+    assert t.sess(s['sid'])['agent'] == 'u'
+    t.fc('oq_accept', s['sid'], 'u')              # u is full now and last agent
+    s2 = t.enq(identity='web:c', skills='en')
+    assert s2['state'] == 'queued' and s2['position'] == 1
+    assert h.r.zscore(t.P + ':aw:u', s2['sid']) is not None
+    assert t.sess(s2['sid'])['affinity'] == 'u'
+    assert t.ag('v')['load:total'] == '0'         # v free but not offered
+    assert any(e['type'] == 'park' for e in t.events())
+    t.fc('oq_close', s['sid'], '')                 # u frees → gets parked session
+    assert t.sess(s2['sid'])['agent'] == 'u'
+    assert h.r.zcard(t.P + ':awx') == 0
+
+
+def test_affinity_wait_released_by_sweep(h):
+    t = h.tenant(affinity_wait=1)
+    t.agent('u', 'en:1', 'voice=1,chat=1,email=0,total=1')
+    s = t.enq(identity='web:c', skills='en')
+    t.fc('oq_accept', s['sid'], 'u')
+    t.agent('v', 'en:9')
+    t.fc('oq_agent_state', 'v', 'away')
+    s2 = t.enq(identity='web:c', skills='en')
+    assert h.r.zscore(t.P + ':aw:u', s2['sid']) is not None
+    t.fc('oq_agent_state', 'v', 'available')
+    assert t.state(s2['sid']) == 'queued'         # parked: v may not take it
+    assert t.sweep() == [0, 0, 0, 0]
+    time.sleep(1.05)
+    assert t.sweep() == [0, 0, 1, 0]
+    assert t.sess(s2['sid'])['agent'] == 'v'
+    assert h.r.zcard(t.P + ':aw:u') == 0
+
+
+def test_affinity_release_without_agents_goes_to_queue(h):
+    t = h.tenant(affinity_wait=1)
+    t.agent('u', 'en:1', 'voice=1,chat=1,email=0,total=1')
+    s = t.enq(identity='web:c', skills='en')
+    t.fc('oq_accept', s['sid'], 'u')
+    s2 = t.enq(identity='web:c', skills='en')
+    time.sleep(1.05)
+    assert t.sweep() == [0, 0, 1, 0]
+    assert t.sess(s2['sid'])['position'] == '1'
+    assert h.r.zscore(t.P + ':w:chat:en', s2['sid'] + '||') is not None
+    t.fc('oq_close', s['sid'], '')
+    assert t.sess(s2['sid'])['agent'] == 'u'
+
+
+def test_capacity_per_class(h):
+    t = h.tenant()
+    t.agent('a', 'en:1', 'voice=1,chat=2,email=1,total=10')
+    v1, v2 = t.enq(channel='phone', skills='en'), t.enq(channel='phone', skills='en')
+    c1, c2, c3 = [t.enq(channel='web', skills='en') for _ in range(3)]
+    e1, e2 = t.enq(channel='email', skills='en'), t.enq(channel='email', skills='en')
+    assert [x['agent'] for x in (v1, v2, c1, c2, c3, e1, e2)] == ['a', '', 'a', 'a', '', 'a', '']
+    a = t.ag('a')
+    assert (a['load:voice'], a['load:chat'], a['load:email'], a['load:total']) == ('1', '2', '1', '4')
+
+
+def test_capacity_total(h):
+    t = h.tenant()
+    t.agent('a', '', 'voice=1,chat=4,email=8,total=3')
+    got = [t.enq(channel=c)['agent'] for c in ('web', 'email', 'phone', 'web', 'email')]
+    assert got == ['a', 'a', 'a', '', '']
+
+
+def test_integrator_channel_uses_given_class(h):
+    t = h.tenant()
+    t.agent('a', '', 'voice=0,chat=0,email=1,total=1')
+    s = t.enq(channel='fax', cls='email')
+    assert s['agent'] == 'a' and t.sess(s['sid'])['class'] == 'email'
+    t.expect_err('ARG', 'oq_enqueue', 'fax', '', 'web:z', '', '0', 'q', '')
+    t.expect_err('ARG', 'oq_enqueue', 'phone', 'chat', 'web:z', '', '0', 'q', '')
+
+
+def test_blended_allows_chat_during_call(h):
+    t = h.tenant()
+    t.agent('a', '')
+    assert t.enq(channel='phone')['agent'] == 'a'
+    assert t.enq(channel='web')['agent'] == 'a'
+
+
+def test_voice_exclusive(h):
+    t = h.tenant(policy='voice_exclusive')
+    t.agent('a', '')
+    v = t.enq(channel='phone')
+    assert v['agent'] == 'a'
+    assert h.r.zscore(t.P + ':av:chat:*', 'a') is None
+    c = t.enq(channel='web')
+    e = t.enq(channel='email')
+    assert c['state'] == 'queued' and e['state'] == 'queued'
+    t.fc('oq_accept', v['sid'], 'a')
+    t.fc('oq_close', v['sid'], '')              # call over: chat and email pulled
+    assert t.sess(c['sid'])['agent'] == 'a' and t.sess(e['sid'])['agent'] == 'a'
+    # chats do not block a call under this policy (only the reverse)
+    assert t.enq(channel='phone')['agent'] == 'a'
+
+
+def test_queue_order_priority_then_age(h):
+    t = h.tenant()
+    t.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1', presence='offline')
+    s1 = t.enq(skills='en', priority=1)
+    s2 = t.enq(skills='en', priority=5)
+    s3 = t.enq(skills='en', priority=1)
+    s4 = t.enq(skills='en', priority=5)
+    assert [t.sess(x['sid'])['position'] for x in (s1, s2, s3, s4)] == ['3', '1', '4', '2']
+    order = []
+    r = t.fc('oq_agent_state', 'a', 'available')
+    order.append(r[2])
+    for _ in range(3):
+        t.fc('oq_accept', order[-1], 'a')
+        t.fc('oq_close', order[-1], '')
+        order.append(t.ag('a')['sessions'])
+    assert order == [s2['sid'], s4['sid'], s1['sid'], s3['sid']]
+
+
+def test_freed_agent_gets_best_across_classes_and_queues(h):
+    t = h.tenant()
+    t.agent('a', 'en:1,fr:1', 'voice=1,chat=1,email=1,total=1')
+    first = t.enq(channel='web', skills='en')
+    assert first['agent'] == 'a'
+    lo = t.enq(channel='web', skills='fr', queue='chatq', priority=1)
+    hi = t.enq(channel='email', skills='en', queue='mailq', priority=7)
+    mid = t.enq(channel='phone', skills='', queue='voiceq', priority=3)
+    t.fc('oq_accept', first['sid'], 'a')
+    t.fc('oq_close', first['sid'], '')
+    assert t.sess(hi['sid'])['agent'] == 'a'
+    t.fc('oq_accept', hi['sid'], 'a')
+    t.fc('oq_close', hi['sid'], '')
+    assert t.sess(mid['sid'])['agent'] == 'a'
+    t.fc('oq_decline', mid['sid'], 'a')
+    assert t.sess(lo['sid'])['agent'] == 'a'
+
+
+def test_freed_agent_skips_sessions_it_cannot_serve(h):
+    t = h.tenant()
+    t.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1')
+    busy = t.enq(skills='en')
+    blocked = [t.enq(skills='en,zz')['sid'] for _ in range(3)]
+    ok = t.enq(skills='en')
+    t.fc('oq_accept', busy['sid'], 'a')
+    t.fc('oq_close', busy['sid'], '')
+    assert t.sess(ok['sid'])['agent'] == 'a'
+    assert all(t.state(x) == 'queued' for x in blocked)
+
+
+def test_decline_reroutes_and_never_reoffers(h):
+    t = h.tenant()
+    t.agent('a', 'en:9')
+    t.agent('b', 'en:5')
+    s = t.enq(skills='en')
+    assert s['agent'] == 'a'
+    assert t.fc('oq_decline', s['sid'], 'a') == [s['sid'], 'offered', 'b']
+    assert t.fc('oq_decline', s['sid'], 'b') == [s['sid'], 'queued', '']
+    assert sorted(h.r.smembers(t.P + ':s:' + s['sid'] + ':x')) == ['a', 'b']
+    # both free, session waiting: neither may get it back
+    t.fc('oq_agent_state', 'a', 'away')
+    assert t.fc('oq_agent_state', 'a', 'available') == ['a', 'available']
+    t.agent('c', 'en:1')
+    assert t.sess(s['sid'])['agent'] == 'c'
+    st = t.stats()
+    assert st['declined'] == '2' and st['offered'] == '3'
+
+
+def test_decline_keeps_place_in_queue(h):
+    t = h.tenant()
+    t.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1')
+    t.agent('b', 'en:1', 'voice=0,chat=1,email=0,total=1', presence='offline')
+    s1 = t.enq(skills='en')
+    s2 = t.enq(skills='en')
+    s3 = t.enq(skills='en')
+    assert s1['agent'] == 'a'
+    enq = t.sess(s1['sid'])['enq']
+    t.fc('oq_decline', s1['sid'], 'a')            # a pulls s2 instead
+    d = t.sess(s1['sid'])
+    assert d['state'] == 'queued' and d['enq'] == enq and d['position'] == '1'
+    assert t.sess(s2['sid'])['agent'] == 'a'
+    assert t.sess(s3['sid'])['position'] == '2'
+    assert t.fc('oq_agent_state', 'b', 'available') == ['b', 'available', s1['sid']]
+
+
+def test_lookahead_bounds_candidates(h):
+    t = h.tenant(lookahead=2)
+    # three agents better at 'en' but without 'zz'; the only fit is 4th
+    for i in range(3):
+        t.agent('g%d' % i, 'en:9')
+    t.agent('fit', 'en:1,zz:1')
+    s = t.enq(skills='en,zz')
+    assert s['state'] == 'queued'                  # beyond lookahead
+    t.fc('oq_agent_set', 'fit', 'f', 'en:1,zz:2', CAPS, '')   # fit pulls it
+    assert t.sess(s['sid'])['agent'] == 'fit'
+
+
+def test_freed_agent_looks_past_blocked_heads_within_bound(h):
+    # lookahead 2: an agent examines up to 16*2 entries, 8*2 per index
+    t = h.tenant(lookahead=2)
+    t.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1')
+    busy = t.enq(skills='en')
+    blocked = [t.enq(skills='en,zz')['sid'] for _ in range(12)]
+    ok = t.enq(skills='en')
+    t.fc('oq_accept', busy['sid'], 'a')
+    t.fc('oq_close', busy['sid'], '')
+    assert t.sess(ok['sid'])['agent'] == 'a'            # 13th in its index
+    assert all(t.state(x) == 'queued' for x in blocked)
+    # beyond the per-index depth the agent gives up (bounded work per call)
+    t2 = h.tenant(lookahead=2)
+    t2.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1')
+    busy = t2.enq(skills='en')
+    for _ in range(16):
+        t2.enq(skills='en,zz')
+    far = t2.enq(skills='en')
+    t2.fc('oq_accept', busy['sid'], 'a')
+    t2.fc('oq_close', busy['sid'], '')
+    assert t2.state(far['sid']) == 'queued'

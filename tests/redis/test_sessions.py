@@ -1,0 +1,314 @@
+"""Session life cycle: every legal transition, illegal ones refused unchanged."""
+
+import time
+
+
+def lifecycle_tenant(h, **cfg):
+    t = h.tenant(**cfg)
+    t.agent('a', 'en:5')
+    return t
+
+
+def test_enqueue_creates_session_and_customer(h):
+    t = h.tenant()
+    s = t.enq(channel='web', identity='web:v1', skills='en,sales', priority=7, queue='sales',
+              ext='thread-1')
+    assert s['state'] == 'queued' and s['position'] == 1 and s['agent'] == ''
+    d = t.sess(s['sid'])
+    for k, v in {'id': s['sid'], 'channel': 'web', 'class': 'chat', 'queue': 'sales',
+                 'customer': s['cid'], 'identity': 'web:v1', 'skills': 'en,sales',
+                 'priority': '7', 'state': 'queued', 'ext': 'thread-1', 'offers': '0'}.items():
+        assert d[k] == v, (k, d[k], v)
+    assert d['position'] == '1' and 'est_wait_ms' in d
+    assert h.r.zscore(t.P + ':sessions', s['sid']) == int(d['created'])
+    assert h.r.zscore(t.P + ':c:%s:hist' % s['cid'], s['sid']) is not None
+    assert t.sev(s['sid'])[0]['state'] == 'queued'
+    s2 = t.enq(queue='', identity='web:v1')
+    assert t.sess(s2['sid'])['queue'] == 'default' and s2['cid'] == s['cid']
+
+
+def test_offer_accept_close(h):
+    t = lifecycle_tenant(h)
+    s = t.enq(skills='en')
+    assert s['state'] == 'offered' and s['agent'] == 'a' and s['position'] == 0
+    d = t.sess(s['sid'])
+    assert int(d['offer_exp']) > int(d['updated']) and d['offers'] == '1'
+    assert 'position' not in d
+    assert h.r.zscore(t.P + ':offers', s['sid']) == int(d['offer_exp'])
+    assert t.fc('oq_accept', s['sid'], 'a') == 'OK'
+    d = t.sess(s['sid'])
+    assert d['state'] == 'active' and d['offer_exp'] == ''
+    assert h.r.zscore(t.P + ':offers', s['sid']) is None
+    c = t.cust(s['cid'])
+    assert c['last_agent'] == 'a' and int(c['last_agent_at']) >= int(d['created'])
+    assert t.fc('oq_close', s['sid'], 'resolved') == [s['sid'], 'closed']
+    d = t.sess(s['sid'])
+    assert d['state'] == 'closed' and d['disposition'] == 'resolved'
+    assert h.r.zscore(t.P + ':sessions', s['sid']) is None
+    assert t.ag('a')['load:total'] == '0'
+    assert [e['state'] for e in t.sev(s['sid'])] == ['queued', 'offered', 'active', 'closed']
+    assert [e['type'] for e in t.events() if e['sid'] == s['sid']] == \
+        ['enqueue', 'offer', 'accept', 'close']
+
+
+def test_wrapup_holds_capacity_then_releases(h):
+    t = h.tenant(wrapup_time=30)
+    t.agent('a', 'en:5', 'voice=0,chat=1,email=0,total=1')
+    s = t.enq(skills='en')
+    w = t.enq(skills='en')
+    t.fc('oq_accept', s['sid'], 'a')
+    assert t.fc('oq_close', s['sid'], 'sale') == [s['sid'], 'wrapup']
+    assert t.ag('a')['load:chat'] == '1'
+    assert t.state(w['sid']) == 'queued'                 # capacity still held
+    assert h.r.zscore(t.P + ':wu', s['sid']) is not None
+    assert t.fc('oq_wrapup_done', s['sid']) == 'OK'
+    assert t.state(s['sid']) == 'closed'
+    assert t.sess(w['sid'])['agent'] == 'a'              # released and pulled
+    assert t.stats()['closed'] == '1'
+
+
+def test_wrapup_ends_by_sweep(h):
+    t = h.tenant(wrapup_time=1)
+    t.agent('a', 'en:5', 'voice=0,chat=1,email=0,total=1')
+    s = t.enq(skills='en')
+    w = t.enq(skills='en')
+    t.fc('oq_accept', s['sid'], 'a')
+    t.fc('oq_close', s['sid'], '')
+    assert t.sweep() == [0, 0, 0, 0]
+    time.sleep(1.05)
+    assert t.sweep() == [0, 1, 0, 0]
+    assert t.state(s['sid']) == 'closed' and t.sess(w['sid'])['agent'] == 'a'
+
+
+def test_close_in_wrapup_sets_disposition(h):
+    t = lifecycle_tenant(h, wrapup_time=30)
+    s = t.enq(skills='en')
+    t.fc('oq_accept', s['sid'], 'a')
+    t.fc('oq_close', s['sid'], '')
+    assert t.fc('oq_close', s['sid'], 'lead') == [s['sid'], 'closed']
+    assert t.sess(s['sid'])['disposition'] == 'lead'
+
+
+def test_abandon_queued_and_offered(h):
+    t = h.tenant()
+    t.agent('a', 'en:5', 'voice=0,chat=1,email=0,total=1')
+    s1 = t.enq(skills='en')
+    s2 = t.enq(skills='en')
+    s3 = t.enq(skills='en')
+    assert t.fc('oq_abandon', s2['sid']) == 'OK'          # queued
+    assert t.state(s2['sid']) == 'abandoned'
+    assert t.fc('oq_close', s1['sid'], '') == [s1['sid'], 'abandoned']   # offered
+    assert t.sess(s3['sid'])['agent'] == 'a'               # freed slot pulls s3
+    st = t.stats()
+    assert st['abandoned'] == '2' and st['closed'] == '0'
+
+
+def test_reopen_within_window(h):
+    t = h.tenant(reopen_window=60)
+    t.agent('a', 'en:5')
+    t.agent('b', 'en:9')
+    t.fc('oq_agent_state', 'b', 'away')
+    s = t.enq(identity='web:c', skills='en')
+    t.fc('oq_accept', s['sid'], 'a')
+    t.fc('oq_close', s['sid'], 'resolved')
+    t.fc('oq_agent_state', 'b', 'available')
+    h.r.hdel(t.P + ':c:' + s['cid'], 'last_agent')       # only the reopen rule may pick a
+    r = t.enq(identity='web:c', skills='en', ext='thread-2')
+    assert r['sid'] == s['sid'] and r['state'] == 'offered' and r['agent'] == 'a'
+    d = t.sess(s['sid'])
+    assert d['ext'] == 'thread-2' and h.r.zscore(t.P + ':sessions', s['sid']) is not None
+    assert any(e['type'] == 'reopen' for e in t.events())
+    # other channel: new session
+    o = t.enq(identity='web:c', channel='email', skills='en')
+    assert o['sid'] != s['sid']
+
+
+def test_reopen_not_after_window_or_when_off(h):
+    t = h.tenant(reopen_window=1)
+    t.agent('a', 'en:5')
+    s = t.enq(identity='web:c', skills='en')
+    t.fc('oq_accept', s['sid'], 'a')
+    t.fc('oq_close', s['sid'], '')
+    time.sleep(1.05)
+    assert t.enq(identity='web:c', skills='en')['sid'] != s['sid']
+    t2 = h.tenant()
+    t2.agent('a', 'en:5')
+    s = t2.enq(identity='web:c', skills='en')
+    t2.fc('oq_accept', s['sid'], 'a')
+    t2.fc('oq_close', s['sid'], '')
+    assert t2.enq(identity='web:c', skills='en')['sid'] != s['sid']
+
+
+def test_illegal_transitions_refused_unchanged(h):
+    t = h.tenant(wrapup_time=30)
+    t.agent('a', 'en:5')
+    t.agent('b', 'en:1', presence='offline')
+    q = t.enq(skills='zz')                  # stays queued
+    o = t.enq(skills='en')                  # offered to a
+    act = t.enq(skills='en')
+    t.fc('oq_accept', act['sid'], 'a')
+    wu = t.enq(skills='en')
+    t.fc('oq_accept', wu['sid'], 'a')
+    t.fc('oq_close', wu['sid'], '')
+    cl = t.enq(skills='en')
+    t.fc('oq_accept', cl['sid'], 'a')
+    t.fc('oq_close', cl['sid'], '')
+    t.fc('oq_close', cl['sid'], '')
+    ab = t.enq(skills='zz')
+    t.fc('oq_abandon', ab['sid'])
+    assert [t.state(x['sid']) for x in (q, o, act, wu, cl, ab)] == \
+        ['queued', 'offered', 'active', 'wrapup', 'closed', 'abandoned']
+    # accept: only offered, only by the agent it is offered to
+    t.expect_err('STATE', 'oq_accept', q['sid'], 'a')
+    t.expect_err('STATE', 'oq_accept', act['sid'], 'a')
+    t.expect_err('STATE', 'oq_accept', cl['sid'], 'a')
+    t.expect_err('AGENT', 'oq_accept', o['sid'], 'b')
+    t.expect_err('AGENT', 'oq_accept', o['sid'], 'ghost')
+    t.expect_err('NOTFOUND', 'oq_accept', '9999', 'a')
+    # decline
+    t.expect_err('STATE', 'oq_decline', q['sid'], 'a')
+    t.expect_err('STATE', 'oq_decline', act['sid'], 'a')
+    t.expect_err('STATE', 'oq_decline', wu['sid'], 'a')
+    t.expect_err('AGENT', 'oq_decline', o['sid'], 'b')
+    # close / abandon / wrapup_done
+    t.expect_err('STATE', 'oq_close', cl['sid'], '')
+    t.expect_err('STATE', 'oq_close', ab['sid'], '')
+    t.expect_err('STATE', 'oq_abandon', act['sid'])
+    t.expect_err('STATE', 'oq_abandon', wu['sid'])
+    t.expect_err('STATE', 'oq_abandon', cl['sid'])
+    t.expect_err('STATE', 'oq_wrapup_done', act['sid'])
+    t.expect_err('STATE', 'oq_wrapup_done', q['sid'])
+    t.expect_err('STATE', 'oq_wrapup_done', cl['sid'])
+    t.expect_err('NOTFOUND', 'oq_wrapup_done', '9999')
+    t.expect_err('NOTFOUND', 'oq_close', '9999', '')
+    t.expect_err('NOTFOUND', 'oq_abandon', '9999')
+    # transcript refuses terminal sessions
+    t.expect_err('STATE', 'oq_append', cl['sid'], 'in', 'x', 'text', 'hi')
+    t.expect_err('STATE', 'oq_append', ab['sid'], 'in', 'x', 'text', 'hi')
+    t.expect_err('NOTFOUND', 'oq_append', '9999', 'in', 'x', 'text', 'hi')
+
+
+def test_append_and_transcript(h):
+    t = lifecycle_tenant(h)
+    s = t.enq(skills='en')
+    ids = []
+    for i in range(5):
+        ids.append(t.fc('oq_append', s['sid'], ('in', 'out', 'sys')[i % 3], 'who%d' % i, 'text',
+                        'msg %d\nline' % i))
+    tx = t.fc('oq_transcript', s['sid'], '', '100')
+    assert [e[0] for e in tx] == ids
+    assert tx[0][1] == ['dir', 'in', 'from', 'who0', 'type', 'text', 'body', 'msg 0\nline']
+    page = t.fc('oq_transcript', s['sid'], ids[1], '2')
+    assert [e[0] for e in page] == ids[2:4]
+    assert t.fc('oq_transcript', s['sid'], '-', '1')[0][0] == ids[0]
+    big = 'x' * 65536
+    t.fc('oq_append', s['sid'], 'in', '', 'text', big)
+    t.expect_err('ARG', 'oq_append', s['sid'], 'in', '', 'text', big + 'y')
+    t.expect_err('ARG', 'oq_append', s['sid'], 'up', '', 'text', 'x')
+    t.expect_err('ARG', 'oq_append', s['sid'], 'in', '', '', 'x')
+    t.expect_err('NOTFOUND', 'oq_transcript', '9999', '', '10')
+    # wrapup and active still accept messages
+    t.fc('oq_accept', s['sid'], 'a')
+    t.fc('oq_append', s['sid'], 'out', 'a', 'text', 'bye')
+
+
+def test_session_set(h):
+    t = lifecycle_tenant(h)
+    s = t.enq(skills='en')
+    t.fc('oq_accept', s['sid'], 'a')
+    t.fc('oq_close', s['sid'], 'resolved')
+    assert t.fc('oq_session_set', s['sid'], 'csat', '5', 'nps', '9', 'tags', 'vip,refund') == 'OK'
+    d = t.sess(s['sid'])
+    assert (d['csat'], d['nps'], d['tags']) == ('5', '9', 'vip,refund')
+    assert t.cust(s['cid'])['last_csat'] == '5'
+    t.expect_err('ARG', 'oq_session_set', s['sid'], 'csat', '6')
+    t.expect_err('ARG', 'oq_session_set', s['sid'], 'nps', '11')
+    t.expect_err('ARG', 'oq_session_set', s['sid'], 'state', 'queued')
+    t.expect_err('ARG', 'oq_session_set', s['sid'], 'tags')
+    t.expect_err('NOTFOUND', 'oq_session_set', '9999', 'csat', '1')
+
+
+def test_position_and_estimated_wait(h):
+    t = h.tenant()
+    t.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1')
+    first = t.enq(skills='en', queue='sales')
+    time.sleep(0.05)
+    w = [t.enq(skills='en', queue='sales') for _ in range(3)]
+    assert [x['position'] for x in w] == [1, 2, 3]
+    time.sleep(0.1)
+    t.fc('oq_accept', first['sid'], 'a')
+    t.fc('oq_close', first['sid'], '')                 # w0 offered after ~100 ms wait
+    assert int(t.stats()['wait_ewma_ms']) > 0
+    d1, d2 = t.sess(w[1]['sid']), t.sess(w[2]['sid'])
+    assert (d1['position'], d2['position']) == ('1', '2')
+    assert 0 < int(d1['est_wait_ms']) <= int(d2['est_wait_ms'])
+
+
+def test_queue_list_and_get(h):
+    t = h.tenant()
+    a = [t.enq(queue='sales', skills='zz', priority=p) for p in (1, 9, 5)]
+    t.enq(queue='support', skills='zz')
+    assert t.fc('oq_queue_list') == ['sales', '3', 'support', '1']
+    rows = [dict(zip(r[::2], r[1::2])) for r in t.fc('oq_queue_get', 'sales', '0', '10')]
+    assert [r['id'] for r in rows] == [a[1]['sid'], a[2]['sid'], a[0]['sid']]
+    assert [r['position'] for r in rows] == ['1', '2', '3']
+    assert rows[0]['priority'] == '9' and rows[0]['channel'] == 'web'
+    rows = t.fc('oq_queue_get', 'sales', '1', '1')
+    assert len(rows) == 1 and dict(zip(rows[0][::2], rows[0][1::2]))['position'] == '2'
+    assert t.fc('oq_queue_get', 'empty', '0', '10') == []
+
+
+def test_stats_counters(h):
+    t = h.tenant(offer_timeout=1, wrapup_time=30)
+    t.agent('a', 'en:1')
+    t.agent('b', 'en:1')
+    s1 = t.enq(skills='en')            # → a
+    s2 = t.enq(skills='en')            # → b
+    s3 = t.enq(skills='zz')            # queued
+    t.fc('oq_accept', s1['sid'], s1['agent'])
+    t.fc('oq_close', s1['sid'], '')    # wrapup
+    t.fc('oq_decline', s2['sid'], s2['agent'])   # → the other agent
+    t.fc('oq_abandon', s3['sid'])
+    time.sleep(1.05)
+    t.sweep()                          # s2's second offer lapses → missed
+    st = t.stats()
+    want = {'enqueued': '3', 'accepted': '1', 'declined': '1', 'missed': '1',
+            'abandoned': '1', 'closed': '0', 'expired': '0', 'queued': '1',
+            'pending_offers': '0', 'active': '0', 'wrapup': '1', 'agents_available': '2'}
+    for k, v in want.items():
+        assert st[k] == v, (k, st[k], v)
+    assert st['offered'] == '3'
+
+
+def test_max_wait_expires_queued(h):
+    t = h.tenant(max_wait=1)
+    s = t.enq(skills='zz')
+    p = t.enq(skills='zz', channel='email')
+    t.fc('oq_abandon', p['sid'])
+    time.sleep(1.05)
+    assert t.sweep() == [0, 0, 0, 1]
+    assert t.state(s['sid']) == 'expired'
+    assert t.stats()['expired'] == '1'
+    t.expect_err('STATE', 'oq_abandon', s['sid'])
+
+
+def test_events_stream(h):
+    t = h.tenant(offer_timeout=1)
+    t.agent('a', 'en:1')
+    s = t.enq(skills='en')
+    t.fc('oq_decline', s['sid'], 'a')
+    t.agent('b', 'en:1')
+    time.sleep(1.05)
+    t.sweep()
+    ev = [(e['type'], e['sid'], e['agent'], e['state']) for e in t.events()]
+    sid = s['sid']
+    assert ev == [
+        ('presence', '', 'a', 'available'),
+        ('enqueue', sid, '', 'queued'),
+        ('offer', sid, 'a', 'offered'),
+        ('decline', sid, 'a', 'queued'),
+        ('presence', '', 'b', 'available'),
+        ('offer', sid, 'b', 'offered'),
+        ('miss', sid, 'b', 'queued'),
+    ], ev
+    assert [e['reason'] for e in t.sev(sid)] == ['enqueue', 'offer', 'decline', 'offer', 'miss']
