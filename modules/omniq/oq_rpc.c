@@ -188,10 +188,19 @@ static void rpc_queue(rpc_t *rpc, void *c)
 	call_struct(rpc, c, "oq_queue_get", 3, a);
 }
 
-static const char *rpc_agents_doc[] = {"List agents with presence and load", 0};
+static const char *rpc_agents_doc[] = {"List agents with state and load: [start [count]]", 0};
 static void rpc_agents(rpc_t *rpc, void *c)
 {
-	call_struct(rpc, c, "oq_agent_list", 0, NULL);
+	str a[2];
+	int start = 0, count = 1000;
+	char b1[16], b2[16];
+	if(rpc->scan(c, "*d", &start) < 1)
+		start = 0;
+	if(rpc->scan(c, "*d", &count) < 1)
+		count = 1000;
+	a[0].len = snprintf(b1, sizeof(b1), "%d", start); a[0].s = b1;
+	a[1].len = snprintf(b2, sizeof(b2), "%d", count); a[1].s = b2;
+	call_struct(rpc, c, "oq_agent_list", 2, a);
 }
 
 static const char *rpc_agent_set_doc[] = {

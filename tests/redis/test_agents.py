@@ -1,6 +1,6 @@
 """Agents: create/update, presence, capacity, deletion, availability index."""
 
-from harness import TWO42
+from harness import TWO42, pairs
 
 
 def test_config_set_and_defaults(h):
@@ -152,3 +152,27 @@ def test_agent_get_lists_sessions(h):
     a = t.ag('a1')
     assert a['sessions'] == s1 + ',' + s2 and a['skills'] == 'b:1,en:3'
     assert a['load:chat'] == '1' and a['load:email'] == '1' and a['load:total'] == '2'
+
+
+def test_agent_reported_state_and_list(h):
+    """Reported state: presence when not available, else wrapup / busy / available."""
+    t = h.tenant()
+    t.fc('oq_config', 'wrapup_time', '60')
+    t.agent('a1', 'sales:5', caps='voice=1,chat=1,email=0,total=1')
+    t.agent('a2', 'sales:5', presence='away')
+    t.agent('a3', '', presence='offline')
+    assert t.ag('a1')['state'] == 'available'
+    assert t.ag('a2')['state'] == 'away' and t.ag('a3')['state'] == 'offline'
+    s = t.enq(skills='sales')
+    assert s['agent'] == 'a1'
+    assert t.ag('a1')['state'] == 'busy'          # the offer fills its only slot
+    t.fc('oq_accept', s['sid'], 'a1')
+    t.fc('oq_close', s['sid'], 'resolved')
+    assert t.state(s['sid']) == 'wrapup'
+    assert t.ag('a1')['state'] == 'wrapup'
+    lst = pairs(t.fc('oq_agent_list'))
+    assert lst == {'a1': 'wrapup 1/1', 'a2': 'away 0/10', 'a3': 'offline 0/10'}, lst
+    assert pairs(t.fc('oq_agent_list', '1', '1')) == {'a2': 'away 0/10'}
+    t.expect_err('ARG', 'oq_agent_list', 'x')
+    t.fc('oq_wrapup_done', s['sid'])
+    assert t.ag('a1')['state'] == 'available'

@@ -37,6 +37,30 @@ local function fn_session_get(keys, args)
     return h
 end
 
+-- What a supervisor sees: presence when not available; otherwise `wrapup`
+-- when every held session is in wrap-up, `busy` when no class has room,
+-- else `available`. Derived on read, never stored, so it cannot go stale.
+local function agent_state(ctx, aid)
+    local a = agent_load(ctx, aid)
+    if not a then return nil end
+    if a.presence ~= 'available' then return a.presence, a end
+    local ss = redis.call('SMEMBERS', akey(ctx, aid) .. ':ss')
+    if #ss > 0 then
+        local all_wrapup = true
+        for _, sid in ipairs(ss) do
+            if redis.call('HGET', ctx.P .. ':s:' .. sid, 'state') ~= 'wrapup' then
+                all_wrapup = false
+                break
+            end
+        end
+        if all_wrapup then return 'wrapup', a end
+    end
+    for _, c in ipairs(CLASSES) do
+        if agent_free(ctx, a, c) then return 'available', a end
+    end
+    return 'busy', a
+end
+
 local function fn_agent_get(keys, args)
     local ctx = begin_ro(keys)
     need_args(args, 1, 'aid')
@@ -53,7 +77,29 @@ local function fn_agent_get(keys, args)
     table.sort(ss, function(x, y) return tonumber(x) < tonumber(y) end)
     h[#h + 1] = 'skills'; h[#h + 1] = table.concat(parts, ',')
     h[#h + 1] = 'sessions'; h[#h + 1] = table.concat(ss, ',')
+    ctx.cfg = load_cfg(ctx.P)
+    h[#h + 1] = 'state'; h[#h + 1] = agent_state(ctx, aid)
     return h
+end
+
+-- oq_agent_list [start [count]]: agents by id, each as
+-- aid → "<state> <load:total>/<cap:total>". Bounded by count (max 1000).
+local function fn_agent_list(keys, args)
+    local ctx = begin_ro(keys)
+    ctx.cfg = load_cfg(ctx.P)
+    local start = v_int('start', args[1] or '0', 0, 1e9)
+    local count = v_int('count', args[2] or '1000', 1, 1000)
+    local ids = redis.call('SMEMBERS', ctx.P .. ':agents')
+    table.sort(ids)
+    local out = {}
+    for i = start + 1, math.min(#ids, start + count) do
+        local st, a = agent_state(ctx, ids[i])
+        if st then
+            out[#out + 1] = ids[i]
+            out[#out + 1] = st .. ' ' .. a.load.total .. '/' .. a.cap.total
+        end
+    end
+    return out
 end
 
 local function fn_customer_get(keys, args)
