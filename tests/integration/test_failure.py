@@ -95,3 +95,31 @@ def test_kill9_under_load_loses_nothing(ctx):
     # a restarted node carries on with the same data
     k2 = ctx.kamailio("hammer.cfg", rs.port, name="kam2")
     assert k2.rpc_struct("omniq.enqueue", "web", "web:after-crash", "", 0)["sid"] == str(n + 1)
+
+
+@test
+def test_dispatcher_sweeps_lapsed_offers_and_wrapups(ctx):
+    """The node's own dispatcher (no RPC sweep) re-routes a lapsed offer, sets the agent
+    away at max_misses, and ends wrap-ups."""
+    rs = ctx.redis()
+    k = ctx.kamailio("sweep.cfg", rs.port)
+    r = rs.client()
+    for a in ("a1", "a2"):
+        k.rpc("omniq.agent_set", a, a, "sales:5", "chat=1,total=1")
+    k.rpc("omniq.agent_state", "a1", "available")
+    s = k.rpc_struct("omniq.enqueue", "web", "web:sweep-1", "sales", 0)
+    assert s["agent"] == "a1", s
+    k.rpc("omniq.agent_state", "a2", "available")
+    sid = s["sid"]
+    # a2 is busy-free but the session is a1's until the offer lapses (1 s)
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "a2", timeout=5,
+             what="lapsed offer re-routed to a2")
+    assert r.hget(P + ":a:a1", "presence") == "away"
+    assert k.rpc("omniq.accept", sid, "a2")[0] == 0
+    assert k.rpc("omniq.close", sid, "resolved")[0] == 0
+    assert r.hget("%s:s:%s" % (P, sid), "state") == "wrapup"
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "closed", timeout=5,
+             what="wrap-up ended by the sweep")
+    assert r.hget(P + ":a:a2", "load:total") == "0"
+    rc, out = k.rpc("stats.get_statistics", "omniq:")
+    assert "omniq:offers_expired = 1" in out and "omniq:wrapups_ended = 1" in out, out
