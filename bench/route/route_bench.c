@@ -25,7 +25,12 @@
  * (redis-benchmark PING -c 1), printed beside by run.sh, is what any
  * one-call-per-operation design without pipelining could reach here.
  *
- * Usage: route_bench host port [agents sessions sample seed]
+ *   4. Steady state (default M/2 more sessions): arrivals and completions
+ *      interleaved, pipelined in rounds; offers/s counts offers made at
+ *      enqueue and those pulled by closes (the issue's "assignments/s
+ *      under load"), learnt from P:events.
+ *
+ * Usage: route_bench host port [agents sessions sample seed steady]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,12 +147,14 @@ static void push_pair(long sid, const char *aid)
 
 /* Record an enqueue reply [sid, state, agent, position, cid]. */
 static long offered_at_enqueue;
+static int push_enqueue_offers = 1;   /* phase 4 learns every offer from P:events */
 static void note_enqueue(redisReply *r)
 {
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 5)
 		die("enqueue", r);
 	if (strcmp(r->element[1]->str, "offered") == 0) {
-		push_pair(atol(r->element[0]->str), r->element[2]->str);
+		if (push_enqueue_offers)
+			push_pair(atol(r->element[0]->str), r->element[2]->str);
 		offered_at_enqueue++;
 	}
 }
@@ -228,7 +235,7 @@ static long read_offers(char *last, size_t lastsz)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s host port [agents sessions sample seed]\n", argv[0]);
+		fprintf(stderr, "usage: %s host port [agents sessions sample seed steady]\n", argv[0]);
 		return 2;
 	}
 	long nag = argc > 3 ? atol(argv[3]) : 10000;
@@ -369,6 +376,65 @@ int main(int argc, char **argv)
 		freeReplyObject(r);
 	}
 
+	/* 4. steady state: arrivals and completions interleaved. Each round
+	 * pipelines BATCH/2 new sessions and accept+close of every session
+	 * offered so far; offers (made at enqueue or pulled by a close) are
+	 * learnt from P:events like the module does. This is the issue's
+	 * "assignments/s under load": sessions offered per second from both
+	 * directions, while the queue holds a backlog. */
+	long nsteady = argc > 7 ? atol(argv[7]) : nses / 2;
+	long steady_offers = 0, steady_enq = 0, steady_closed = 0, steady_calls = 0;
+	long enq_offered0 = offered_at_enqueue;
+	push_enqueue_offers = 0;
+	head = npend;
+	{
+		r = redisCommand(rc, "XREVRANGE %s + - COUNT 1", TENANT ":events");
+		snprintf(last, sizeof last, "%s",
+			 (r && r->type == REDIS_REPLY_ARRAY && r->elements) ? r->element[0]->element[0]->str : "0-0");
+		freeReplyObject(r);
+	}
+	t0 = now_s();
+	while (steady_enq < nsteady || head < npend) {
+		long ne = nsteady - steady_enq < BATCH / 2 ? nsteady - steady_enq : BATCH / 2;
+		size_t nc = npend - head;
+		if (nc > BATCH / 2)
+			nc = BATCH / 2;
+		for (long j = 0; j < ne; j++) {
+			make_session(&c, nses + steady_enq + j);
+			append(&c);
+		}
+		for (size_t j = 0; j < nc; j++) {
+			struct pair *p = &pend[head + j];
+			cmd_init(&c, "oq_accept");
+			cmd_argf(&c, "%ld", p->sid);
+			cmd_arg(&c, p->aid);
+			append(&c);
+			cmd_init(&c, "oq_close");
+			cmd_argf(&c, "%ld", p->sid);
+			cmd_arg(&c, "done");
+			append(&c);
+		}
+		for (long j = 0; j < ne; j++) {
+			r = get_reply();
+			note_enqueue(r);
+			freeReplyObject(r);
+		}
+		for (size_t j = 0; j < 2 * nc; j++) {
+			r = get_reply();
+			if (r->type == REDIS_REPLY_ERROR)
+				die("steady", r);
+			freeReplyObject(r);
+		}
+		steady_enq += ne;
+		head += nc;
+		steady_closed += nc;
+		steady_calls += ne + 2 * nc;
+		steady_offers += read_offers(last, sizeof last);
+		if (ne == 0 && nc == 0)
+			break;
+	}
+	double t_steady = now_s() - t0;
+
 	cmd_init(&c, "oq_stats");
 	r = call(&c);
 	long queued_left = -1, offered_total = -1;
@@ -387,17 +453,22 @@ int main(int argc, char **argv)
 	       nsample, nsample / t_sample);
 	printf("enqueue pipelined %ld in %.2f s = %.0f/s\n",
 	       nses - nsample, t_pipe, (nses - nsample) / t_pipe);
-	printf("offered on arrival %ld of %ld sessions\n", offered_at_enqueue, nses);
+	printf("offered on arrival %ld of %ld sessions\n", enq_offered0, nses);
 	printf("drain             %ld sessions accepted+closed, %ld assignments pulled from queue "
 	       "in %.2f s (%ld rounds)\n", drained, assigned, t_drain, rounds);
 	printf("ASSIGNMENTS/S     %.0f  (pulled from queue by freed capacity)\n", assigned / t_drain);
 	printf("SESSIONS/S        %.0f  (accept+close+pull cycles: 2 FCALL each)\n", drained / t_drain);
 	printf("FCALL/S (drain)   %.0f\n", 2 * drained / t_drain);
+	printf("STEADY            %ld enqueued + %ld accepted+closed in %.2f s (%ld FCALL, %.0f/s)\n",
+	       steady_enq, steady_closed, t_steady, steady_calls, steady_calls / t_steady);
+	printf("OFFERED/S (steady) %.0f  (%ld offers: %ld at enqueue, %ld pulled by closes)\n",
+	       steady_offers / t_steady, steady_offers, offered_at_enqueue - enq_offered0,
+	       steady_offers - (offered_at_enqueue - enq_offered0));
 	printf("left queued       %ld (no free agent has all their skills within lookahead)\n",
 	       queued_left);
 	printf("offers total      %ld\n", offered_total);
-	printf("RESULT assign_per_s=%.0f enqueue_p50_ms=%.3f enqueue_p99_ms=%.3f\n",
-	       assigned / t_drain, nsample ? lat[nsample / 2] : 0,
+	printf("RESULT assign_per_s=%.0f steady_offers_per_s=%.0f enqueue_p50_ms=%.3f enqueue_p99_ms=%.3f\n",
+	       assigned / t_drain, steady_offers / t_steady, nsample ? lat[nsample / 2] : 0,
 	       nsample ? lat[(long)(nsample * 0.99)] : 0);
 	free(lat);
 	redisFree(rc);

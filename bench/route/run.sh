@@ -3,7 +3,7 @@
 # dir, loads the omniq library exactly as the build embeds it, runs
 # route_bench, measures the single-connection round-trip ceiling on the same
 # server with redis-benchmark, prints both side by side, stops the server.
-#   bench/route/run.sh [agents sessions sample seed]
+#   bench/route/run.sh [agents sessions sample seed steady]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -38,6 +38,10 @@ evalr=$(rb -n 50000 eval 'return 1' 0)
 assign=$(sed -n 's/.*assign_per_s=\([0-9]*\).*/\1/p' "$dir/out.txt")
 echo "ceiling           PING -c 1: ${ping} req/s   EVAL 'return 1' -c 1: ${evalr} req/s"
 fcalls=$(sed -n 's/^FCALL\/S (drain) *\([0-9]*\).*/\1/p' "$dir/out.txt")
+steady=$(sed -n 's/.*steady_offers_per_s=\([0-9]*\).*/\1/p' "$dir/out.txt")
+if [ -n "$ping" ] && [ -n "$steady" ]; then
+  echo "RATIO (steady)    offers/s / PING ceiling = $(echo "$steady/$ping" | bc -l | xargs printf '%.3f')   (issue target: >= 0.5 and >= 20000/s)"
+fi
 if [ -n "$ping" ] && [ -n "$assign" ]; then
   echo "RATIO             assignments/s / PING ceiling = $(echo "$assign/$ping" | bc -l | xargs printf '%.3f')   drain FCALL/s / PING ceiling = $(echo "$fcalls/$ping" | bc -l | xargs printf '%.3f')"
 fi

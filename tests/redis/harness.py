@@ -208,9 +208,15 @@ def _agent_free(a, cls, policy):
     return True
 
 
+def wait_idx(h):
+    """Wait index of a session: its first two skills, its only skill, or '*'."""
+    sk = h['skills'].split(',') if h.get('skills') else []
+    return ','.join(sk[:2]) if sk else '*'
+
+
 def wait_member(sid, h):
-    """Member of a waiting session in P:w:<class>:<first skill>."""
-    rest = ','.join(h['skills'].split(',')[1:]) if h.get('skills') else ''
+    """Member of a waiting session in P:w:<class>:<wait_idx>: sid|skills after the first two|x."""
+    rest = ','.join(h['skills'].split(',')[2:]) if h.get('skills') else ''
     return '%s|%s|%s' % (sid, rest, 'x' if int(h.get('offers', 0)) > 0 else '')
 
 
@@ -282,7 +288,7 @@ def check_invariants(r, P, allow_overcap=()):
                 errs.append(where + ' q entries %r' % inq)
             if sid in offers or sid in wu:
                 errs.append(where + ' queued but in offers/wu')
-            idx = (h['skills'].split(',')[0] if h['skills'] else '*')
+            idx = wait_idx(h)
             if inaw:
                 if inw or len(inaw) != 1 or sid not in awx or inaw[0][0] != h.get('affinity') \
                         or inaw[0][1] != score:

@@ -310,23 +310,81 @@ def test_lookahead_bounds_candidates(h):
 
 
 def test_freed_agent_looks_past_blocked_heads_within_bound(h):
-    # lookahead 2: an agent examines up to 16*2 entries, 8*2 per index
+    # lookahead 2: an agent examines up to 16*2 entries, 8*2 per index.
+    # Sessions wait in the index of their first two skills, so the entries
+    # that block an agent are those needing a further skill it lacks.
     t = h.tenant(lookahead=2)
-    t.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1')
+    t.agent('a', 'en:1,zz:1,zzy:1', 'voice=0,chat=1,email=0,total=1')
     busy = t.enq(skills='en')
-    blocked = [t.enq(skills='en,zz')['sid'] for _ in range(12)]
-    ok = t.enq(skills='en')
+    blocked = [t.enq(skills='en,zz,zzz')['sid'] for _ in range(12)]
+    ok = t.enq(skills='en,zz,zzy')
+    assert h.r.zcard(t.P + ':w:chat:en,zz') == 13
     t.fc('oq_accept', busy['sid'], 'a')
     t.fc('oq_close', busy['sid'], '')
     assert t.sess(ok['sid'])['agent'] == 'a'            # 13th in its index
     assert all(t.state(x) == 'queued' for x in blocked)
     # beyond the per-index depth the agent gives up (bounded work per call)
     t2 = h.tenant(lookahead=2)
-    t2.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1')
+    t2.agent('a', 'en:1,zz:1,zzy:1', 'voice=0,chat=1,email=0,total=1')
     busy = t2.enq(skills='en')
     for _ in range(16):
-        t2.enq(skills='en,zz')
-    far = t2.enq(skills='en')
+        t2.enq(skills='en,zz,zzz')
+    time.sleep(0.002)                      # far strictly behind all 16
+    far = t2.enq(skills='en,zz,zzy')
     t2.fc('oq_accept', busy['sid'], 'a')
     t2.fc('oq_close', busy['sid'], '')
     assert t2.state(far['sid']) == 'queued'
+
+
+def test_single_skill_sessions_not_blocked_by_multi_skill_heads(h):
+    # A session needing only 'en' waits in its own index, not behind any
+    # number of older 'en,...' sessions the agent cannot take.
+    t = h.tenant(lookahead=2)
+    t.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1')
+    busy = t.enq(skills='en')
+    blocked = [t.enq(skills='en,zz')['sid']]
+    time.sleep(0.002)                      # blocked[0] strictly oldest
+    blocked += [t.enq(skills='en,zz')['sid'] for _ in range(39)]
+    far = t.enq(skills='en')
+    t.fc('oq_accept', busy['sid'], 'a')
+    t.fc('oq_close', busy['sid'], '')
+    assert t.sess(far['sid'])['agent'] == 'a'
+    assert all(t.state(x) == 'queued' for x in blocked)
+    # and a later agent with both skills takes the oldest of them first
+    t.agent('b', 'en:1,zz:1', 'voice=0,chat=1,email=0,total=1')
+    assert t.sess(blocked[0])['agent'] == 'b'
+
+
+def test_pair_index_respects_priority_across_indexes(h):
+    # The best (priority, then age) fit wins whichever index it sits in.
+    t = h.tenant()
+    t.agent('a', 'en:1,fr:1,zz:1', 'voice=0,chat=1,email=0,total=1')
+    busy = t.enq(skills='en')
+    old1 = t.enq(skills='en')
+    time.sleep(0.002)                      # distinct enq: order is by age
+    old2 = t.enq(skills='en,fr,zz')
+    hi = t.enq(skills='fr,zz', priority=5)
+    t.fc('oq_accept', busy['sid'], 'a')
+    t.fc('oq_close', busy['sid'], '')
+    assert t.sess(hi['sid'])['agent'] == 'a'
+    t.fc('oq_accept', hi['sid'], 'a')
+    t.fc('oq_close', hi['sid'], '')
+    assert t.sess(old1['sid'])['agent'] == 'a'
+    t.fc('oq_accept', old1['sid'], 'a')
+    t.fc('oq_close', old1['sid'], '')
+    assert t.sess(old2['sid'])['agent'] == 'a'
+
+
+def test_agent_with_64_skills_finds_pair_and_triple_sessions(h):
+    # The agent side asks about every skill pair: 2081 index names at the
+    # 64-skill cap, still one call per class.
+    t = h.tenant()
+    names = ['s%02d' % i for i in range(64)]
+    t.agent('big', ','.join('%s:5' % n for n in names), 'voice=0,chat=3,email=0,total=3',
+            presence='away')
+    a = t.enq(skills='s10,s63')
+    b = t.enq(skills='s00,s31,s62')
+    c = t.enq(skills='s05')
+    r = t.fc('oq_agent_state', 'big', 'available')
+    # (same millisecond: equal scores, so the order among them is not fixed)
+    assert r[:2] == ['big', 'available'] and sorted(r[2:]) == sorted([a['sid'], b['sid'], c['sid']]), r

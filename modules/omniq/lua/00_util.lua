@@ -300,7 +300,8 @@ end
 -- stream that other nodes and agent desks tail. The tenant stream is capped
 -- approximately (MAXLEN ~ trims whole macro nodes, which is what keeps XADD
 -- O(1)); consumers that fall 100k events behind resync from the hashes.
-local function emit(ctx, typ, sid, state, agent, reason)
+-- `s`, when given, is the loaded session (its channel and ext save a read).
+local function emit(ctx, typ, sid, state, agent, reason, s)
     agent = agent or ''
     local channel, ext = '', ''
     if sid ~= '' then
@@ -308,8 +309,12 @@ local function emit(ctx, typ, sid, state, agent, reason)
             'at', istr(ctx.now), 'agent', agent, 'reason', reason or typ)
         -- channel and ext let each node's dispatcher hand the event to the
         -- driver that owns the customer's connection without reading the hash
-        local v = redis.call('HMGET', ctx.P .. ':s:' .. sid, 'channel', 'ext')
-        channel, ext = v[1] or '', v[2] or ''
+        if s and s.channel and s.ext then
+            channel, ext = s.channel, s.ext
+        else
+            local v = redis.call('HMGET', ctx.P .. ':s:' .. sid, 'channel', 'ext')
+            channel, ext = v[1] or '', v[2] or ''
+        end
     end
     redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*',
         'type', typ, 'sid', sid, 'agent', agent, 'state', state, 'channel', channel, 'ext', ext)

@@ -64,6 +64,21 @@ local function cust_pref_agent(ctx, cid)
     return v[2]
 end
 
+-- Live customer and preferred agent in one read for the common case of an
+-- unmerged customer (the enqueue hot path); merged ones take the general
+-- route above. Returns live cid (or the given one when it has no hash, as
+-- cust_resolve's callers do) and the preferred agent or nil.
+local function cust_live_pref(ctx, cid)
+    local v = redis.call('HMGET', cust_key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at')
+    if v[1] and v[2] and v[2] ~= '' then
+        local live = cust_resolve(ctx, cid) or cid
+        return live, cust_pref_agent(ctx, live)
+    end
+    if not v[1] or ctx.cfg.affinity_window <= 0 or not v[3] or v[3] == '' then return cid, nil end
+    if ctx.now - num(v[4], 0) > ctx.cfg.affinity_window * 1000 then return cid, nil end
+    return cid, v[3]
+end
+
 -- Checks for a merge; raises before anything is written.
 local function merge_check(ctx, from, into)
     if from == into then fail('ARG', 'cannot merge a customer into itself') end

@@ -1,7 +1,9 @@
 -- 30_route.lua — where sessions wait, and matching in both directions.
 --
 -- A queued session sits in exactly one routing index:
---   P:w:<class>:<first skill>  (or P:w:<class>:* when it needs no skill)
+--   P:w:<class>:<s1>,<s2>      its first two skills, when it needs two or more
+--   P:w:<class>:<s1>           its only skill
+--   P:w:<class>:*              when it needs no skill
 --   P:aw:<aid>                 parked for its last agent (affinity wait)
 -- and, for listing and position only, in P:q:<queue>. All three use the same
 -- score, (1000-priority)*2^42 + enq, so lower is better: higher priority
@@ -19,39 +21,49 @@
 --
 -- Agent → session (an agent frees capacity or comes available): the agent
 -- must see the best waiting session it can take, across every class it has
--- room in and every skill it has. Two things make that cheap:
---   * P:wk:<class> is a zset skill → score of the head of P:w:<class>:<skill>,
---     so one ZMSCORE per class gives every candidate index's head at once
---     and indexes that cannot beat the best fit found are never read;
---   * the member of P:w is `<sid>|<other required skills>|<x if the session
---     has decliners>`, so whether this agent can take an entry is decided in
---     Lua from the ZRANGE reply itself, without a Redis call per candidate.
+-- room in and every skill it has. Three things make that cheap:
+--   * the wait index is keyed by the first *two* skills, so the only indexes
+--     an agent reads are those of skills and skill pairs it has, and every
+--     entry in them fits except for a third+ skill it lacks (or a decline).
+--     Keyed by the first skill alone (the previous layout) an agent with
+--     skill a had to walk past every waiting "a,x,..." session for x it
+--     lacks; with uniformly random 1-3-of-100 skills that was ~99% of the
+--     entries, and the walk (~11 ZRANGEs per close, mostly finding nothing)
+--     was the dominant cost of routing. The price: an agent asks about
+--     1 + n + n(n-1)/2 index names (56 for 10 skills, 2081 at the 64-skill
+--     cap), in one ZMSCORE per class;
+--   * P:wk:<class> is a zset index name → score of the head of that index,
+--     so that one ZMSCORE gives every candidate index's head at once, an
+--     empty search costs those ZMSCOREs and nothing else, and indexes that
+--     cannot beat the best fit found are never read;
+--   * the member of P:w is `<sid>|<required skills after the first two>|<x
+--     if the session has decliners>`, so whether this agent can take an
+--     entry is decided in Lua from the ZRANGE reply itself, without a Redis
+--     call per candidate.
 -- Indexes are visited best head first; each is scanned until the first
 -- entry this agent can take, and an index whose head cannot beat the best
--- fit so far ends the search. Because a check costs no call, the walk can
--- afford to look deep (16*lookahead entries in all, 8*lookahead per index):
--- with multi-skill demand the head of an index is often a session that needs
--- a rare combination, and an agent that only looked at the first few entries
--- would leave everything behind it waiting (head-of-line blocking; measured
--- to strand a third of a 100k-session queue with a shallow walk).
+-- fit so far ends the search. The walk is bounded (16*lookahead entries in
+-- all, 8*lookahead per index); only sessions needing three or more skills,
+-- or declined ones, can now stand in an agent's way.
 -- Keeping P:wk exact costs one ZADD LT on insert and a head refresh when the
 -- head itself leaves.
--- What can still be slow: when *nothing* fits (the agent's indexes are full
--- of sessions needing skill combinations it lacks) the walk reads every
--- index of every skill in every free class, one ZRANGE each (~13 with
--- 10-skill agents). With the bench's uniformly random 1-3-of-100 skills this
--- is the majority of closes and the dominant cost of routing; with the
--- structured skills of real centres (language x product) it is rare.
 
 -- Parked sessions (P:aw:<aid>) are looked at before the general indexes:
 -- they are waiting for this agent specifically and nobody else may take
 -- them until their affinity wait ends.
 
 local SESSION_FIELDS = {'id', 'state', 'class', 'skills', 'queue', 'priority', 'enq',
-    'offers', 'affinity', 'agent', 'customer', 'channel', 'created'}
+    'offers', 'affinity', 'agent', 'customer', 'channel', 'created', 'ext'}
 
 local function skey(ctx, sid)
     return ctx.P .. ':s:' .. sid
+end
+
+-- Name of the wait index of a session with these (sorted) skills: its
+-- first two skills ("a,b"), its only skill ("a"), or "*" (see the header).
+local function wait_idx(skills)
+    if skills[2] then return skills[1] .. ',' .. skills[2] end
+    return skills[1] or '*'
 end
 
 local function sess_from(v)
@@ -60,9 +72,9 @@ local function sess_from(v)
         id = v[1], state = v[2], class = v[3], skills = split(v[4] or '', ','),
         skills_s = v[4] or '', queue = v[5], priority = num(v[6], 0), enq = num(v[7], 0),
         offers = num(v[8], 0), affinity = v[9] or '', agent = v[10] or '',
-        customer = v[11] or '', channel = v[12], created = num(v[13], 0),
+        customer = v[11] or '', channel = v[12], created = num(v[13], 0), ext = v[14] or '',
     }
-    s.idx = s.skills[1] or '*'
+    s.idx = wait_idx(s.skills)
     s.score = (1000 - s.priority) * TWO42 + s.enq
     return s
 end
@@ -72,7 +84,7 @@ end
 -- the member can always be rebuilt to remove it.
 local function wait_member(s)
     local rest = ''
-    if #s.skills > 1 then rest = string.sub(s.skills_s, #s.skills[1] + 2) end
+    if #s.skills > 2 then rest = string.sub(s.skills_s, #s.idx + 2) end
     return s.id .. '|' .. rest .. '|' .. (s.offers > 0 and 'x' or '')
 end
 
@@ -128,7 +140,8 @@ local function wait_remove(ctx, s)
         local key = wait_key(ctx, s)
         redis.call('ZREM', key, wait_member(s))
         local wk = ctx.P .. ':wk:' .. s.class
-        local head = redis.call('ZSCORE', wk, s.idx)
+        -- find_session already read the head score through ZMSCORE
+        local head = s.wk_head or redis.call('ZSCORE', wk, s.idx)
         if head and tonumber(head) >= s.score then
             local h = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
             if h[1] then
@@ -170,7 +183,7 @@ local function offer(ctx, s, a)
     redis.call('ZADD', ctx.P .. ':offers', istr(exp), s.id)
     agent_take(ctx, a, s.id, s.class)
     note_wait(ctx, s)
-    emit(ctx, 'offer', s.id, 'offered', a.id)
+    emit(ctx, 'offer', s.id, 'offered', a.id, nil, s)
 end
 
 ---------------------------------------------------------------------------
@@ -180,7 +193,7 @@ end
 -- Candidate agents for a session from the availability index, best first.
 -- Returns a list of agent ids (already ranked), at most lookahead long.
 local function rank_agents(ctx, s)
-    local key = av_key(ctx, s.class, s.idx)
+    local key = av_key(ctx, s.class, s.skills[1] or '*')
     -- With one skill (or none) and no decliners the index order is the
     -- answer: two candidates (one spare in case the first turns out stale)
     -- instead of converting a whole lookahead window into Lua.
@@ -188,21 +201,32 @@ local function rank_agents(ctx, s)
     if #s.skills <= 1 and s.offers == 0 then n = math.min(n, 2) end
     local c = redis.call('ZRANGE', key, 0, n - 1, 'WITHSCORES')
     local ranked = {}
-    local rest = {}
-    for i = 2, #s.skills do rest[#rest + 1] = s.skills[i] end
+    local ids = {}
+    for i = 1, #c, 2 do ids[#ids + 1] = c[i] end
+    -- Levels of the other required skills for all candidates at once: one
+    -- ZMSCORE of P:av:<class>:<skill> per skill (its score carries the
+    -- level, and membership means "has it and is free in this class"),
+    -- instead of one HMGET of P:a:<aid>:sk per candidate.
+    local lv = {}
+    if #ids > 0 then
+        for j = 2, #s.skills do
+            lv[j] = redis.call('ZMSCORE', av_key(ctx, s.class, s.skills[j]), unpack(ids))
+        end
+    end
     for i = 1, #c, 2 do
+        local n_ = (i + 1) / 2
         local aid, score = c[i], tonumber(c[i + 1])
         if not declined_by(ctx, s, aid) then
-            if #rest == 0 then
+            if #s.skills <= 1 then
                 -- Index order is already level desc, idle asc.
                 ranked[#ranked + 1] = {id = aid, sum = 0, idle = 0, ord = i}
             else
                 local band = math.floor(score / TWO42)
                 local sum, ok = 10 - band, true
-                local lv = redis.call('HMGET', akey(ctx, aid) .. ':sk', unpack(rest))
-                for j = 1, #rest do
-                    if not lv[j] then ok = false; break end
-                    sum = sum + tonumber(lv[j])
+                for j = 2, #s.skills do
+                    local v = lv[j][n_]
+                    if not v then ok = false; break end
+                    sum = sum + 10 - math.floor(tonumber(v) / TWO42)
                 end
                 if ok then
                     ranked[#ranked + 1] = {id = aid, sum = sum, idle = score - band * TWO42, ord = i}
@@ -242,7 +266,7 @@ local function route_session(ctx, s, pref, park)
         elseif fit == 'full' and park and ctx.cfg.affinity_wait > 0 then
             wait_remove(ctx, s)
             wait_park(ctx, s, a.id)
-            emit(ctx, 'park', s.id, 'queued', a.id)
+            emit(ctx, 'park', s.id, 'queued', a.id, nil, s)
             return nil
         end
     end
@@ -274,6 +298,23 @@ local function session_fits(ctx, a, s, free)
         and not declined_by(ctx, s, a.id)
 end
 
+-- Names of every wait index an agent with these skills may draw from: "*",
+-- each skill, each pair of skills (a.names is sorted, so "a,b" is built in
+-- the order wait_idx() uses). 1 + n + n(n-1)/2 names: 56 for a 10-skill
+-- agent, 2081 at the 64-skill cap (one ZMSCORE per class either way;
+-- bounded, and unpack() stays far below Lua's 8000-slot C stack). Built
+-- once per call and kept on the agent object.
+local function wait_names(a)
+    if a.wn_for == a.names then return a.wn end
+    local names, sk = {'*'}, a.names
+    for i = 1, #sk do
+        names[#names + 1] = sk[i]
+        for j = i + 1, #sk do names[#names + 1] = sk[i] .. ',' .. sk[j] end
+    end
+    a.wn, a.wn_for = names, a.names
+    return names
+end
+
 -- Best waiting session the agent can take now, or nil.
 local function find_session(ctx, a)
     local free, any = {}, false
@@ -295,9 +336,7 @@ local function find_session(ctx, a)
     end
 
     -- Every non-empty wait index this agent could draw from, with its head.
-    local names = {}
-    for i, n in ipairs(a.names) do names[i] = n end
-    names[#names + 1] = '*'
+    local names = wait_names(a)
     local idx = {}
     for _, c in ipairs(CLASSES) do
         if free[c] then
@@ -319,7 +358,7 @@ local function find_session(ctx, a)
     -- entries in all and `depth` per index.
     local depth, budget = 8 * la, 16 * la
     local skills, aid = a.skills, a.id
-    local best_sid, best_score = nil, nil
+    local best_sid, best_score, best_head = nil, nil, nil
     for _, k in ipairs(idx) do
         if budget <= 0 or (best_score and k.head >= best_score) then break end
         local pos, batch = 0, 8
@@ -348,7 +387,7 @@ local function find_session(ctx, a)
                     end
                 end
                 if ok then
-                    best_sid, best_score = string.sub(m, 1, bar - 1), score
+                    best_sid, best_score, best_head = string.sub(m, 1, bar - 1), score, k.head
                     stop = true
                     break
                 end
@@ -361,7 +400,7 @@ local function find_session(ctx, a)
     if not best_sid then return nil end
     local s = sess_load(ctx, best_sid)
     if not s or s.state ~= 'queued' then return nil end
-    s.where = 'w'
+    s.where, s.wk_head = 'w', best_head
     return s
 end
 

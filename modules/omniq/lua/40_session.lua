@@ -45,7 +45,7 @@ local function terminate(ctx, s, state, typ, agent, extra)
     set_state(ctx, s, state, extra)
     redis.call('ZREM', ctx.P .. ':sessions', s.id)
     stat_incr(ctx, state)
-    emit(ctx, typ, s.id, state, agent)
+    emit(ctx, typ, s.id, state, agent, nil, s)
 end
 
 -- Offer lapsed or declined: give the slot back, remember the agent as one
@@ -60,7 +60,7 @@ end
 local function requeue(ctx, s, typ, aid)
     set_state(ctx, s, 'queued', {'agent', '', 'offer_exp', ''})
     s.agent = ''
-    emit(ctx, typ, s.id, 'queued', aid)
+    emit(ctx, typ, s.id, 'queued', aid, nil, s)
     s.where = nil
     route_session(ctx, s, cust_pref_agent(ctx, s.customer), false)
 end
@@ -137,8 +137,9 @@ local function fn_enqueue(keys, args)
 
     local P = ctx.P
     local cid = redis.call('HGET', P .. ':ident', canon)
+    local pref = nil   -- a new customer has no last agent
     if cid then
-        cid = cust_resolve(ctx, cid) or cid
+        cid, pref = cust_live_pref(ctx, cid)
         -- Remember the identity as given (sms:+1.. next to phone:+1..): the
         -- channels reply to the address they know.
         redis.call('SADD', P .. ':c:' .. cid .. ':ids', ident)
@@ -154,12 +155,12 @@ local function fn_enqueue(keys, args)
             s.enq = ctx.now
             s.score = (1000 - s.priority) * TWO42 + s.enq
             local extra = {'agent', '', 'enq', istr(ctx.now), 'offer_exp', ''}
-            if ext ~= '' then extra[#extra + 1] = 'ext'; extra[#extra + 1] = ext end
+            if ext ~= '' then extra[#extra + 1] = 'ext'; extra[#extra + 1] = ext; s.ext = ext end
             set_state(ctx, s, 'queued', extra)
             s.agent = ''
             redis.call('ZADD', P .. ':sessions', istr(s.created), s.id)
             stat_incr(ctx, 'enqueued')
-            emit(ctx, 'reopen', s.id, 'queued', prev)
+            emit(ctx, 'reopen', s.id, 'queued', prev, nil, s)
             route_session(ctx, s, prev ~= '' and prev or cust_pref_agent(ctx, cid), true)
             return enqueue_reply(ctx, s, cid)
         end
@@ -176,12 +177,12 @@ local function fn_enqueue(keys, args)
     redis.call('ZADD', P .. ':c:' .. cid .. ':hist', now, sid)
     redis.call('SADD', P .. ':queues', queue)
     stat_incr(ctx, 'enqueued')
-    emit(ctx, 'enqueue', sid, 'queued', '')
+    emit(ctx, 'enqueue', sid, 'queued', '', nil, {channel = channel, ext = ext})
     local s = {id = sid, state = 'queued', class = class, skills = skills, skills_s = skills_s,
                queue = queue, priority = prio, enq = ctx.now, offers = 0, affinity = '',
-               agent = '', customer = cid, channel = channel, created = ctx.now,
-               idx = skills[1] or '*', score = (1000 - prio) * TWO42 + ctx.now}
-    route_session(ctx, s, cust_pref_agent(ctx, cid), true)
+               agent = '', customer = cid, channel = channel, created = ctx.now, ext = ext,
+               idx = wait_idx(skills), score = (1000 - prio) * TWO42 + ctx.now}
+    route_session(ctx, s, pref, true)
     return enqueue_reply(ctx, s, cid)
 end
 
@@ -207,7 +208,7 @@ local function fn_accept(keys, args)
     -- misses counts *consecutive* lapses: a taken offer proves presence.
     redis.call('HSET', akey(ctx, aid), 'misses', '0')
     stat_incr(ctx, 'accepted')
-    emit(ctx, 'accept', sid, 'active', aid)
+    emit(ctx, 'accept', sid, 'active', aid, nil, s)
     return 'OK'
 end
 
@@ -235,7 +236,7 @@ local function fn_close(keys, args)
         if ctx.cfg.wrapup_time > 0 then
             set_state(ctx, s, 'wrapup', extra)
             redis.call('ZADD', ctx.P .. ':wu', istr(ctx.now + ctx.cfg.wrapup_time * 1000), sid)
-            emit(ctx, 'wrapup', sid, 'wrapup', s.agent)
+            emit(ctx, 'wrapup', sid, 'wrapup', s.agent, nil, s)
         else
             finish(ctx, s, extra)
         end

@@ -63,7 +63,7 @@ local function sweep_affinity(ctx, sid)
     end
     s.where = 'aw'
     wait_remove(ctx, s)
-    emit(ctx, 'unpark', sid, 'queued', s.affinity)
+    emit(ctx, 'unpark', sid, 'queued', s.affinity, nil, s)
     route_session(ctx, s, nil, false)
     return true
 end
