@@ -67,8 +67,10 @@ static void reply_str(rpc_t *rpc, void *c, void *st, const char *name, redisRepl
 	}
 }
 
-/* Call fn with the given string args and answer with one struct. */
-static void call_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
+/* Call fn and answer with one struct. Readers of one object (session, agent, customer)
+ * answer 404 on an empty reply; listings answer an empty struct. */
+static void call_struct_ex(rpc_t *rpc, void *c, const char *fn, int argc, str *argv,
+		int empty_is_404)
 {
 	void *st;
 	int rc;
@@ -77,7 +79,7 @@ static void call_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv
 		fail(rpc, c, rc);
 		return;
 	}
-	if(r->type == REDIS_REPLY_ARRAY && r->elements == 0) {
+	if(empty_is_404 && r->type == REDIS_REPLY_ARRAY && r->elements == 0) {
 		freeReplyObject(r);
 		oq_set_error(OMNIQ_ENOTFOUND, "%.*s not found", argc ? argv[0].len : 0,
 				argc ? argv[0].s : "");
@@ -92,6 +94,43 @@ static void call_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv
 		add_flat_struct(rpc, c, st, r);
 	else
 		reply_str(rpc, c, st, "result", r);
+	freeReplyObject(r);
+}
+
+static void call_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
+{
+	call_struct_ex(rpc, c, fn, argc, argv, 1);
+}
+
+/* Call fn whose reply is a list of records and answer with an array of structs. A record
+ * is either flat [k, v, ...] or a stream entry [id, [k, v, ...]] (the id becomes "id"). */
+static void call_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
+{
+	void *arr, *st;
+	redisReply *e;
+	size_t i;
+	int rc;
+	redisReply *r = oq_call(fn, argc, argv, &rc);
+	if(r == NULL) {
+		fail(rpc, c, rc);
+		return;
+	}
+	if(rpc->add(c, "[", &arr) < 0) {
+		freeReplyObject(r);
+		return;
+	}
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		e = r->element[i];
+		if(e->type != REDIS_REPLY_ARRAY || rpc->array_add(arr, "{", &st) < 0)
+			continue;
+		if(e->elements == 2 && e->element[0]->type == REDIS_REPLY_STRING
+				&& e->element[1]->type == REDIS_REPLY_ARRAY) {
+			rpc->struct_add(st, "s", "id", e->element[0]->str);
+			add_flat_struct(rpc, c, st, e->element[1]);
+		} else {
+			add_flat_struct(rpc, c, st, e);
+		}
+	}
 	freeReplyObject(r);
 }
 
@@ -156,51 +195,53 @@ static void rpc_transcript(rpc_t *rpc, void *c)
 		count = 100;
 	a[1].s = "-"; a[1].len = 1;
 	a[2].len = snprintf(cnt, sizeof(cnt), "%d", count); a[2].s = cnt;
-	call_struct(rpc, c, "oq_transcript", 3, a);
+	call_list(rpc, c, "oq_transcript", 3, a);
 }
 
 static const char *rpc_stats_doc[] = {"Tenant-wide counters and current load", 0};
 static void rpc_stats(rpc_t *rpc, void *c)
 {
-	call_struct(rpc, c, "oq_stats", 0, NULL);
+	call_struct_ex(rpc, c, "oq_stats", 0, NULL, 0);
 }
 
 static const char *rpc_queues_doc[] = {"Waiting sessions per named queue", 0};
 static void rpc_queues(rpc_t *rpc, void *c)
 {
-	call_struct(rpc, c, "oq_queue_list", 0, NULL);
+	call_struct_ex(rpc, c, "oq_queue_list", 0, NULL, 0);
+}
+
+/* Optional [start [count]] of a listing, as the two string arguments out[0..1]. */
+static void scan_window(rpc_t *rpc, void *c, int default_count, str out[2], char buf[2][16])
+{
+	int start = 0, count = default_count;
+	if(rpc->scan(c, "*d", &start) < 1)
+		start = 0;
+	else if(rpc->scan(c, "*d", &count) < 1)
+		count = default_count;
+	out[0].len = snprintf(buf[0], 16, "%d", start);
+	out[0].s = buf[0];
+	out[1].len = snprintf(buf[1], 16, "%d", count);
+	out[1].s = buf[1];
 }
 
 static const char *rpc_queue_doc[] = {"Waiting sessions of a queue: name [start [count]]", 0};
 static void rpc_queue(rpc_t *rpc, void *c)
 {
 	str a[3];
-	int start = 0, count = 50;
-	char b1[16], b2[16];
+	char b[2][16];
 	if(rpc->scan(c, ".S", &a[0]) < 1)
 		return;
-	if(rpc->scan(c, "*d", &start) < 1)
-		start = 0;
-	if(rpc->scan(c, "*d", &count) < 1)
-		count = 50;
-	a[1].len = snprintf(b1, sizeof(b1), "%d", start); a[1].s = b1;
-	a[2].len = snprintf(b2, sizeof(b2), "%d", count); a[2].s = b2;
-	call_struct(rpc, c, "oq_queue_get", 3, a);
+	scan_window(rpc, c, 50, &a[1], b);
+	call_list(rpc, c, "oq_queue_get", 3, a);
 }
 
 static const char *rpc_agents_doc[] = {"List agents with state and load: [start [count]]", 0};
 static void rpc_agents(rpc_t *rpc, void *c)
 {
 	str a[2];
-	int start = 0, count = 1000;
-	char b1[16], b2[16];
-	if(rpc->scan(c, "*d", &start) < 1)
-		start = 0;
-	if(rpc->scan(c, "*d", &count) < 1)
-		count = 1000;
-	a[0].len = snprintf(b1, sizeof(b1), "%d", start); a[0].s = b1;
-	a[1].len = snprintf(b2, sizeof(b2), "%d", count); a[1].s = b2;
-	call_struct(rpc, c, "oq_agent_list", 2, a);
+	char b[2][16];
+	scan_window(rpc, c, 1000, a, b);
+	call_struct_ex(rpc, c, "oq_agent_list", 2, a, 0);
 }
 
 static const char *rpc_agent_set_doc[] = {

@@ -709,7 +709,9 @@ static int canonical_email(span_t value, out_t *o, char *why)
 					is_domain_char, "[A-Za-z0-9.-]", why)) != OQ_V_OK
 			|| (rc = check_domain_labels(domain, why)) != OQ_V_OK)
 		return rc;
-	put_bytes(o, local.p, local.n);
+	/* The whole address is lowercased: RFC 5321 lets a local part be case-sensitive, but no
+	 * real mailbox is, and Jane@ and jane@ must be one customer. */
+	put_lowered(o, local.p, local.n);
 	put_bytes(o, "@", 1);
 	put_lowered(o, domain.p, domain.n);
 	return OQ_V_OK;

@@ -67,7 +67,7 @@ int oq_check_id(const char *s, size_t len, char *why);
  *   email:<addr>              local@domain with exactly one '@', local 1..64 printable
  *                             non-space non-<>()[],;:"@ chars, domain 1..253 chars of
  *                             [A-Za-z0-9.-] with at least one dot and no empty label; the
- *                             domain is lowercased in the output (the local part is kept)
+ *                             whole address is lowercased in the output
  *   app:<app>:<user>          app `[A-Za-z0-9_.-]{1,64}`, user printable non-space 1..128
  *   web:<visitor>             `[A-Za-z0-9_.-]{1,128}`
  * "Printable" means ASCII 0x21..0x7e. Kind is case-insensitive and lowercased. The

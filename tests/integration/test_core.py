@@ -195,3 +195,31 @@ def test_make_run_starts_and_stops(ctx):
         "redis-server still running after Ctrl-C"
     assert subprocess.run(["kamcmd", "-s", ctl, "core.version"], capture_output=True).returncode != 0, \
         "kamailio still running after Ctrl-C"
+
+
+@test
+def test_rpc_queues_transcript_link(ctx):
+    """Listings answer structures (empty lists too); identities link across channels."""
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port)
+    rc, out = k.rpc("omniq.agents")
+    assert rc == 0 and "error" not in out, "empty agent list: %s" % out
+    s1 = k.rpc_struct("omniq.enqueue", "web", "web:q1", "sales", 5, "sales")
+    s2 = k.rpc_struct("omniq.enqueue", "email", "email:Jane@Example.CN", "billing", 0, "support")
+    assert s1["state"] == "queued" and s1["position"] == "1", s1
+    q = k.rpc_struct("omniq.queues")
+    assert q == {"sales": "1", "support": "1"}, q
+    rc, out = k.rpc("omniq.queue", "sales")
+    assert rc == 0 and "identity: web:q1" in out and "skills: sales" in out, out
+    for body in ("hello", "I need help"):
+        assert k.rpc("omniq.append", s1["sid"], "in", "web:q1", body)[0] == 0
+    rc, out = k.rpc("omniq.transcript", s1["sid"])
+    assert out.count("dir: in") == 2 and "body: I need help" in out, out
+    # link web visitor and email address: one customer with both histories
+    rc, out = k.rpc("omniq.link", "web:q1", "email:jane@example.cn")
+    assert rc == 0 and "error" not in out, out
+    c = k.rpc_struct("omniq.customer", "email:jane@example.cn")
+    assert c["identities"] == "email:jane@example.cn,web:q1", c
+    assert sorted(c["history"].split(",")) == sorted([s1["sid"], s2["sid"]]), c
+    st = k.rpc_struct("omniq.stats")
+    assert st["queued"] == "2" and st["enqueued"] == "2", st

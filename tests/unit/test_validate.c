@@ -499,7 +499,7 @@ TEST(identity_email)
 	char buf[512], dom[300];
 
 	EXPECT_OK_OUT(ident_n(LIT("email:John.Doe@Example.COM"), NULL),
-			"email:John.Doe@example.com");
+			"email:john.doe@example.com");
 	EXPECT_OK_OUT(ident_n(LIT("EMAIL:a+tag@b-c.co.uk"), NULL), "email:a+tag@b-c.co.uk");
 	EXPECT_OK_OUT(ident_n(LIT("email:o'neil!#$%&*/=?^_`{|}~@x.io"), NULL),
 			"email:o'neil!#$%&*/=?^_`{|}~@x.io");
