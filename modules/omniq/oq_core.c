@@ -336,8 +336,7 @@ int oq_abandon(const str *sid)
 	return rc;
 }
 
-/* The session hash into out; its channel reference into ext (capacity extsz) when given. */
-static int get_session(const str *sid, omniq_session_info_t *out, str *ext, size_t extsz)
+int oq_get(const str *sid, omniq_session_info_t *out)
 {
 	redisReply *r;
 	size_t i;
@@ -361,10 +360,6 @@ static int get_session(const str *sid, omniq_session_info_t *out, str *ext, size
 			else if(!strcmp(k->str, "channel")) copy_elem(out->channel, sizeof(out->channel), v);
 			else if(!strcmp(k->str, "position")) out->position = (int)elem_long(v);
 			else if(!strcmp(k->str, "est_wait_ms")) out->est_wait_s = (int)(elem_long(v) / 1000);
-			else if(ext && !strcmp(k->str, "ext") && v->type == REDIS_REPLY_STRING) {
-				ext->len = (int)(v->len < extsz ? v->len : extsz);
-				memcpy(ext->s, v->str, ext->len);
-			}
 		}
 	}
 	freeReplyObject(r);
@@ -375,33 +370,46 @@ static int get_session(const str *sid, omniq_session_info_t *out, str *ext, size
 	return OMNIQ_OK;
 }
 
-int oq_get(const str *sid, omniq_session_info_t *out)
-{
-	return get_session(sid, out, NULL, 0);
-}
-
 int oq_reply(const str *sid, const str *from, const str *body)
 {
-	static str out = {"out", 3};
-	omniq_session_info_t info;
+	char why[OQ_WHY_MAX];
 	const omniq_driver_t *drv;
-	char extbuf[257];
-	str ch, ext = {extbuf, 0};
+	str a[4], ch, ext;
+	redisReply *r;
 	int rc;
 
-	if((rc = get_session(sid, &info, &ext, sizeof(extbuf))) < 0)
+	if((rc = check_sid(sid)) < 0)
 		return rc;
-	if((rc = oq_append(sid, &out, from, body)) < 0)
+	if(from && from->len > 256)
+		return bad_arg("from", "longer than 256 bytes");
+	if(oq_check_body(body->s, body->len, why) < 0)
+		return bad_arg("body", why);
+	a[0] = *sid;
+	if(from) a[1] = *from; else { a[1].s = ""; a[1].len = 0; }
+	a[2].s = "text"; a[2].len = 4;
+	a[3] = *body;
+	r = oq_call("oq_reply", 4, a, &rc);
+	if(r == NULL)
 		return rc;
-	ch.s = info.channel; ch.len = strlen(info.channel);
-	drv = oq_driver_find(&ch);
-	if(drv == NULL || drv->deliver == NULL)
-		return OMNIQ_OK; /* channel without push delivery: the customer reads the transcript */
-	if(drv->deliver(sid, &ext, from, body, drv->param) < 0) {
-		oq_set_error(OMNIQ_EINTERNAL, "channel %s could not deliver the reply", info.channel);
+	oq_stat_inc(OQ_ST_MESSAGES);
+	if(r->type != REDIS_REPLY_ARRAY || r->elements < 3
+			|| r->element[1]->type != REDIS_REPLY_STRING
+			|| r->element[2]->type != REDIS_REPLY_STRING) {
+		freeReplyObject(r);
+		oq_set_error(OMNIQ_EINTERNAL, "oq_reply: unexpected reply shape");
 		return OMNIQ_EINTERNAL;
 	}
-	return OMNIQ_OK;
+	ch.s = r->element[1]->str; ch.len = (int)r->element[1]->len;
+	ext.s = r->element[2]->str; ext.len = (int)r->element[2]->len;
+	drv = oq_driver_find(&ch);
+	/* a channel without push delivery: the customer reads the transcript (web, app) */
+	rc = OMNIQ_OK;
+	if(drv && drv->deliver && drv->deliver(sid, &ext, from, body, drv->param) < 0) {
+		oq_set_error(OMNIQ_EINTERNAL, "channel %.*s could not deliver the reply", ch.len, ch.s);
+		rc = OMNIQ_EINTERNAL;
+	}
+	freeReplyObject(r);
+	return rc;
 }
 
 int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,

@@ -212,6 +212,24 @@ def test_append_and_transcript(h):
     t.fc('oq_append', s['sid'], 'out', 'a', 'text', 'bye')
 
 
+def test_reply_returns_delivery_target(h):
+    """oq_reply: appended as 'out', answers what the channel driver needs (one round trip)."""
+    t = lifecycle_tenant(h)
+    s = t.enq(channel='sms', identity='sms:+8613800000001', skills='en', ext='smsc-7')
+    t.fc('oq_accept', s['sid'], 'a')
+    rid, channel, ext = t.fc('oq_reply', s['sid'], 'a', 'text', 'on my way')
+    assert (channel, ext) == ('sms', 'smsc-7')
+    tx = t.fc('oq_transcript', s['sid'], '', '10')
+    assert tx[-1][0] == rid and tx[-1][1][:2] == ['dir', 'out']
+    t.expect_err('ARG', 'oq_reply', s['sid'], 'a', 'text', '')
+    t.expect_err('NOTFOUND', 'oq_reply', '9999', 'a', 'text', 'x')
+    t.fc('oq_close', s['sid'], 'resolved')
+    if t.state(s['sid']) == 'wrapup':
+        t.fc('oq_wrapup_done', s['sid'])
+    assert t.state(s['sid']) == 'closed'
+    t.expect_err('STATE', 'oq_reply', s['sid'], 'a', 'text', 'too late')
+
+
 def test_session_set(h):
     t = lifecycle_tenant(h)
     s = t.enq(skills='en')

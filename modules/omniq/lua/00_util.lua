@@ -87,7 +87,7 @@ end
 
 -- Message bodies may contain newlines and tabs, only NUL is refused.
 local function v_body(name, v)
-    if type(v) ~= 'string' then fail('ARG', name .. ' missing') end
+    if type(v) ~= 'string' or v == '' then fail('ARG', name .. ' missing') end
     if #v > MAX_BODY then fail('ARG', name .. ' longer than ' .. MAX_BODY .. ' bytes') end
     return v
 end

@@ -274,19 +274,33 @@ end
 
 local DIRS = {['in'] = true, out = true, sys = true}
 
-local function fn_append(keys, args)
+-- Transcript entry; returns the stream id, the session's channel and ext.
+local function append(keys, sid, dir, from, typ, body)
     local ctx = begin_ro(keys)
-    need_args(args, 5, 'sid dir from type body')
-    local sid = v_sid(args[1])
-    if not DIRS[args[2]] then fail('ARG', 'dir must be in, out or sys') end
-    local from = v_str('from', args[3], MAX_ID, true)
-    local typ = v_str('type', args[4], 64, false)
-    local body = v_body('body', args[5])
-    local st = redis.call('HGET', ctx.P .. ':s:' .. sid, 'state')
-    if not st then fail('NOTFOUND', 'session ' .. sid) end
-    if TERMINAL[st] then fail('STATE', 'session ' .. sid .. ' is ' .. st) end
-    return redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', args[2],
+    sid = v_sid(sid)
+    if not DIRS[dir] then fail('ARG', 'dir must be in, out or sys') end
+    from = v_str('from', from, MAX_ID, true)
+    typ = v_str('type', typ, 64, false)
+    body = v_body('body', body)
+    local v = redis.call('HMGET', ctx.P .. ':s:' .. sid, 'state', 'channel', 'ext')
+    if not v[1] then fail('NOTFOUND', 'session ' .. sid) end
+    if TERMINAL[v[1]] then fail('STATE', 'session ' .. sid .. ' is ' .. v[1]) end
+    local id = redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', dir,
         'from', from, 'type', typ, 'body', body)
+    return id, v[2] or '', v[3] or ''
+end
+
+local function fn_append(keys, args)
+    need_args(args, 5, 'sid dir from type body')
+    return (append(keys, args[1], args[2], args[3], args[4], args[5]))
+end
+
+-- An agent's reply in one round trip: appended as 'out', and what the channel
+-- driver needs to deliver it comes back with the id (no second read).
+local function fn_reply(keys, args)
+    need_args(args, 4, 'sid from type body')
+    local id, channel, ext = append(keys, args[1], 'out', args[2], args[3], args[4])
+    return {id, channel, ext}
 end
 
 -- Fields a desk or survey may set on a session at any time. csat also
