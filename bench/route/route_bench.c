@@ -132,6 +132,19 @@ struct pair {
 static struct pair *pend;
 static size_t npend, cappend;
 
+/* An agent taking an offered session and finishing it at once: the drain's unit of work. */
+static void append_accept_close(struct cmd *c, const struct pair *p)
+{
+	cmd_init(c, "oq_accept");
+	cmd_argf(c, "%ld", p->sid);
+	cmd_arg(c, p->aid);
+	append(c);
+	cmd_init(c, "oq_close");
+	cmd_argf(c, "%ld", p->sid);
+	cmd_arg(c, "done");
+	append(c);
+}
+
 static void push_pair(long sid, const char *aid)
 {
 	if (npend == cappend) {
@@ -344,17 +357,8 @@ int main(int argc, char **argv)
 		size_t end = npend;
 		while (head < end) {
 			size_t n = end - head < BATCH / 2 ? end - head : BATCH / 2;
-			for (size_t j = 0; j < n; j++) {
-				struct pair *p = &pend[head + j];
-				cmd_init(&c, "oq_accept");
-				cmd_argf(&c, "%ld", p->sid);
-				cmd_arg(&c, p->aid);
-				append(&c);
-				cmd_init(&c, "oq_close");
-				cmd_argf(&c, "%ld", p->sid);
-				cmd_arg(&c, "done");
-				append(&c);
-			}
+			for (size_t j = 0; j < n; j++)
+				append_accept_close(&c, &pend[head + j]);
 			for (size_t j = 0; j < 2 * n; j++) {
 				r = get_reply();
 				if (r->type == REDIS_REPLY_ERROR)
@@ -403,17 +407,8 @@ int main(int argc, char **argv)
 			make_session(&c, nses + steady_enq + j);
 			append(&c);
 		}
-		for (size_t j = 0; j < nc; j++) {
-			struct pair *p = &pend[head + j];
-			cmd_init(&c, "oq_accept");
-			cmd_argf(&c, "%ld", p->sid);
-			cmd_arg(&c, p->aid);
-			append(&c);
-			cmd_init(&c, "oq_close");
-			cmd_argf(&c, "%ld", p->sid);
-			cmd_arg(&c, "done");
-			append(&c);
-		}
+		for (size_t j = 0; j < nc; j++)
+			append_accept_close(&c, &pend[head + j]);
 		for (long j = 0; j < ne; j++) {
 			r = get_reply();
 			note_enqueue(r);
