@@ -135,6 +135,17 @@ end
 -- Handlers
 ---------------------------------------------------------------------------
 
+-- oq_link where one identity (known) already has customer cid: the other
+-- (given spelling other, canonical canon_other) joins it.
+local function link_to_known(ctx, cid, known, other, canon_other)
+    if redis.call('SCARD', cust_key(ctx, cid) .. ':ids') >= MAX_IDENTITIES then
+        fail('CAPACITY', 'too many identities')
+    end
+    cust_attach(ctx, cid, other, canon_other)
+    redis.call('SADD', cust_key(ctx, cid) .. ':ids', known)
+    return cid
+end
+
 local function fn_link(keys, args)
     local ctx = begin(keys)
     need_args(args, 2, 'ident_a ident_b')
@@ -153,19 +164,9 @@ local function fn_link(keys, args)
         redis.call('SADD', cust_key(ctx, ida) .. ':ids', a, b)
         return ida
     elseif ida then
-        if redis.call('SCARD', cust_key(ctx, ida) .. ':ids') >= MAX_IDENTITIES then
-            fail('CAPACITY', 'too many identities')
-        end
-        cust_attach(ctx, ida, b, cb)
-        redis.call('SADD', cust_key(ctx, ida) .. ':ids', a)
-        return ida
+        return link_to_known(ctx, ida, a, b, cb)
     elseif idb then
-        if redis.call('SCARD', cust_key(ctx, idb) .. ':ids') >= MAX_IDENTITIES then
-            fail('CAPACITY', 'too many identities')
-        end
-        cust_attach(ctx, idb, a, ca)
-        redis.call('SADD', cust_key(ctx, idb) .. ':ids', b)
-        return idb
+        return link_to_known(ctx, idb, b, a, ca)
     end
     local cid = cust_create(ctx, a, ca)
     cust_attach(ctx, cid, b, cb)
