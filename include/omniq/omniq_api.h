@@ -101,6 +101,14 @@ typedef struct omniq_api {
 	const char *(*strerror)(int code);
 	/* Human reason of the last failed call in this process (for a log line or reply). */
 	const char *(*last_error)(void);
+	/* The agent failed to take an offer the channel delivered (a phone that rejects, does
+	 * not answer or is not registered): the session is re-queued and re-routed at once,
+	 * never to that agent again; the agent counts a miss and is set away at max_misses, or
+	 * at once when away is 1. OMNIQ_ESTATE/OMNIQ_EAGENT: the offer was no longer this one. */
+	int (*miss)(const str *sid, const str *agent, int away);
+	/* A queued session waited longer than the channel allows (a queue's own maximum wait):
+	 * it becomes expired. OMNIQ_ESTATE when it was offered in the meantime. */
+	int (*expire)(const str *sid);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

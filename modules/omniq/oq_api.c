@@ -21,5 +21,7 @@ int bind_omniq(omniq_api_t *api)
 	api->get = oq_get;
 	api->strerror = oq_strerror;
 	api->last_error = oq_last_error;
+	api->miss = oq_miss;
+	api->expire = oq_expire;
 	return 0;
 }

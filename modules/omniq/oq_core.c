@@ -309,6 +309,32 @@ int oq_decline(const str *sid, const str *agent)
 	return sid_agent_call("oq_decline", sid, agent, OQ_ST_DECLINED);
 }
 
+int oq_miss(const str *sid, const str *agent, int away)
+{
+	str a[3];
+	int rc;
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	CHECK_ID("agent", agent);
+	a[0] = *sid; a[1] = *agent;
+	a[2].s = away ? "1" : "0"; a[2].len = 1;
+	rc = call_simple("oq_miss", 3, a);
+	if(rc == OMNIQ_OK)
+		oq_stat_inc(OQ_ST_OFFERS_EXPIRED);
+	return rc;
+}
+
+int oq_expire(const str *sid)
+{
+	int rc;
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	rc = call_simple("oq_expire", 1, sid);
+	if(rc == OMNIQ_OK)
+		oq_stat_inc(OQ_ST_EXPIRED);
+	return rc;
+}
+
 int oq_close(const str *sid, const str *disposition)
 {
 	str a[2];

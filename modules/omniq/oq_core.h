@@ -35,6 +35,8 @@ int oq_accept(const str *sid, const str *agent);
 int oq_decline(const str *sid, const str *agent);
 int oq_close(const str *sid, const str *disposition);
 int oq_abandon(const str *sid);
+int oq_miss(const str *sid, const str *agent, int away);
+int oq_expire(const str *sid);
 int oq_get(const str *sid, omniq_session_info_t *out);
 
 int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,

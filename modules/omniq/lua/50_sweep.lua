@@ -18,7 +18,10 @@ local function due(ctx, key, max)
     return redis.call('ZRANGEBYSCORE', key, '-inf', istr(ctx.now), 'LIMIT', 0, max)
 end
 
-local function sweep_offer(ctx, sid)
+-- An offer lapsed: by its deadline here, or because a channel saw the agent
+-- fail to take it (a phone that rejects or does not answer; oq_miss, with
+-- away_now set so the agent is away at once).
+local function sweep_offer(ctx, sid, away_now)
     local s = sess_load(ctx, sid)
     if not s or s.state ~= 'offered' then
         redis.call('ZREM', ctx.P .. ':offers', sid)   -- stale entry
@@ -29,7 +32,8 @@ local function sweep_offer(ctx, sid)
     if a then
         unoffer(ctx, s, a)
         a.misses = a.misses + 1
-        if ctx.cfg.max_misses > 0 and a.misses >= ctx.cfg.max_misses and a.presence == 'available' then
+        if (away_now or (ctx.cfg.max_misses > 0 and a.misses >= ctx.cfg.max_misses))
+                and a.presence == 'available' then
             a.presence = 'away'
             redis.call('HSET', akey(ctx, aid), 'state_at', istr(ctx.now))
             emit(ctx, 'presence', '', 'away', aid)
@@ -87,7 +91,7 @@ local function fn_sweep(keys, args)
     local max = v_int('max', args[1], 1, 100000)
     local n = {0, 0, 0, 0}
     for _, sid in ipairs(due(ctx, ctx.P .. ':offers', max)) do
-        if sweep_offer(ctx, sid) then n[1] = n[1] + 1 end
+        if sweep_offer(ctx, sid, false) then n[1] = n[1] + 1 end
     end
     for _, sid in ipairs(due(ctx, ctx.P .. ':wu', max)) do
         if sweep_wrapup(ctx, sid) then n[2] = n[2] + 1 end
