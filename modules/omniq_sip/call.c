@@ -1,0 +1,753 @@
+/*
+ * call.c - see call.h.
+ *
+ * A call is in one of these states (os_call_t.state), each change made under the call's
+ * bucket lock:
+ *
+ *   OPENING     a process is talking to Redis for it (open, miss, expire); an offer event that
+ *               arrives meanwhile is kept in `pending` and taken when that process is done
+ *   WAITING     the INVITE transaction is suspended (t_suspend), the caller has 182 Queued;
+ *               its blind branch times out at the queue's max wait
+ *   CONTINUING  the dispatcher took an offer and is resuming the transaction (t_continue)
+ *   RINGING     the INVITE is relayed to the agent's registered phone
+ *   ANSWERED    the agent's phone answered: the session is active; the dialog's end closes it
+ *   ENDED       final response sent or call left omniq (overflow to a URI)
+ *
+ * Who may act: the SIP worker that received the INVITE (OPENING → RINGING/WAITING), the
+ * dispatcher (WAITING → CONTINUING, then the resumed transaction), tm's failure handling of
+ * this transaction (RINGING → OPENING on an agent's failure, WAITING → overflow at max wait),
+ * the worker that receives a CANCEL (abandon). A state is claimed under the lock, the work
+ * (Redis, SIP) is done outside it. Lock order: the bucket lock is never held while waiting
+ * for a tm reply lock (t_reply, t_relay); only t_suspend runs under it, so that a suspended
+ * call is never seen WAITING before it really is.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+#include "core/mem/pkg.h"
+#include "core/dset.h"
+#include "core/route_struct.h"
+#include "core/sr_module.h"
+#include "modules/tm/h_table.h"
+#include "modules/tm/t_hooks.h"
+
+#include "os.h"
+#include "call.h"
+#include "caller.h"
+
+#define OS_BUCKETS 256
+#define OS_RING_ATTEMPTS 8            /* agents tried in a row within one settle() */
+#define OS_NO_DEADLINE_MS (24 * 3600 * 1000) /* queue without max_wait: tm's lifetime bounds it */
+#define OS_IDENT_MAX 96
+
+typedef enum {
+	OS_OPENING, OS_WAITING, OS_CONTINUING, OS_RINGING, OS_ANSWERED, OS_ENDED
+} os_state_t;
+
+/* The session id the dialog callbacks close; owned by the dialog (freed with it). */
+typedef struct os_dref {
+	char sid[OMNIQ_SID_MAX];
+} os_dref_t;
+
+typedef struct os_call {
+	struct os_call *next;
+	unsigned int hi, label;   /* the INVITE transaction */
+	os_state_t state;
+	int cancelled;
+	int qidx;                 /* its queue now (changes on overflow to another queue) */
+	int hops;                 /* overflows so far */
+	long long deadline_ms;    /* end of the current queue's max wait, 0 = none */
+	char ident[OS_IDENT_MAX];
+	char sid[OMNIQ_SID_MAX];
+	char agent[OMNIQ_ID_MAX + 1];
+	char pending[OMNIQ_ID_MAX + 1];
+	os_dref_t *dref;
+} os_call_t;
+
+static os_call_t **table = NULL;
+static gen_lock_set_t *locks = NULL;
+
+/* the call the dispatcher is resuming (t_continue runs w_resume synchronously) */
+static unsigned int resume_hi, resume_label;
+static struct action *resume_action = NULL;
+
+static const str phone = str_init("phone");
+
+static long long now_ms(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+int os_call_init(void)
+{
+	table = shm_malloc(OS_BUCKETS * sizeof(*table));
+	if(table == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(table, 0, OS_BUCKETS * sizeof(*table));
+	locks = lock_set_alloc(OS_BUCKETS);
+	if(locks == NULL || lock_set_init(locks) == NULL) {
+		LM_ERR("cannot create the call table locks\n");
+		return -1;
+	}
+	return 0;
+}
+
+void os_call_destroy(void)
+{
+	if(locks) {
+		lock_set_destroy(locks);
+		lock_set_dealloc(locks);
+		locks = NULL;
+	}
+	if(table) {
+		shm_free(table);
+		table = NULL;
+	}
+}
+
+static void lock_c(os_call_t *c)
+{
+	lock_set_get(locks, c->hi % OS_BUCKETS);
+}
+
+static void unlock_c(os_call_t *c)
+{
+	lock_set_release(locks, c->hi % OS_BUCKETS);
+}
+
+/* The call of transaction hi:label, returned with its bucket locked; NULL (unlocked). */
+static os_call_t *find_locked(unsigned int hi, unsigned int label)
+{
+	os_call_t *c;
+	lock_set_get(locks, hi % OS_BUCKETS);
+	for(c = table[hi % OS_BUCKETS]; c; c = c->next)
+		if(c->hi == hi && c->label == label)
+			return c;
+	lock_set_release(locks, hi % OS_BUCKETS);
+	return NULL;
+}
+
+static void unlink_call(os_call_t *c)
+{
+	os_call_t **p;
+	lock_c(c);
+	for(p = &table[c->hi % OS_BUCKETS]; *p; p = &(*p)->next)
+		if(*p == c) {
+			*p = c->next;
+			break;
+		}
+	unlock_c(c);
+}
+
+static str mkstr(char *s)
+{
+	str r;
+	r.s = s;
+	r.len = strlen(s);
+	return r;
+}
+
+/* In the request route tm takes the reply lock itself; in a failure handler or a resumed
+ * (t_continue) transaction it is already held: the unsafe variant. */
+static void reply(sip_msg_t *msg, int in_fail, int code, char *text)
+{
+	int rc = in_fail ? os_tmb.t_reply_unsafe(msg, code, text)
+					 : os_tmb.t_reply(msg, code, text);
+	if(rc < 0)
+		LM_NOTICE("could not send %d %s (transaction already answered?)\n", code, text);
+}
+
+static void set_sid(os_call_t *c, const char *sid)
+{
+	snprintf(c->sid, sizeof(c->sid), "%s", sid);
+	if(c->dref)
+		snprintf(c->dref->sid, sizeof(c->dref->sid), "%s", sid);
+}
+
+static void end_call(os_call_t *c)
+{
+	lock_c(c);
+	c->state = OS_ENDED;
+	unlock_c(c);
+}
+
+/* Redis failed mid-call: the caller gets a final answer, the session does not stay queued
+ * for a call that no longer exists. */
+static void give_up(os_call_t *c, sip_msg_t *msg, int in_fail, int code, char *text)
+{
+	str sid;
+	char sidbuf[OMNIQ_SID_MAX];
+
+	lock_c(c);
+	c->state = OS_ENDED;
+	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
+	unlock_c(c);
+	reply(msg, in_fail, code, text);
+	if(sidbuf[0]) {
+		sid = mkstr(sidbuf);
+		if(os_oq.abandon(&sid) < 0)
+			LM_NOTICE("session %s left as it is: %s\n", sidbuf, os_oq.last_error());
+	}
+}
+
+/* Rewrite the request to the agent's registered contacts and relay. <0: not reachable. */
+static int relay_agent(os_call_t *c, sip_msg_t *msg, const char *agent)
+{
+	char aor[256];
+	str s;
+	int rc;
+
+	s.len = snprintf(aor, sizeof(aor), os_cfg.agent_aor, agent);
+	if(s.len <= 0 || s.len >= (int)sizeof(aor)) {
+		LM_ERR("agent '%s': AOR from agent_aor too long\n", agent);
+		return -1;
+	}
+	s.s = aor;
+	clear_branches();
+	rc = os_regb.lookup_uri(msg, &os_cfg.location, &s);
+	if(rc != 1) {
+		LM_NOTICE("call %s: agent %s (%s) has no registered phone (lookup %d)\n", c->sid, agent,
+				aor, rc);
+		return -1;
+	}
+	os_tmb.set_fr(msg, os_cfg.ring_timeout_ms, os_cfg.ring_timeout_ms);
+	if(os_tmb.t_relay(msg, NULL, NULL) < 0) {
+		LM_NOTICE("call %s: relay to agent %s failed\n", c->sid, agent);
+		return -1;
+	}
+	os_stat_inc(OS_ST_RELAYED);
+	LM_INFO("call %s ringing agent %s\n", c->sid, agent);
+	return 0;
+}
+
+/* With the call's lock held: suspend the transaction until an offer (or the max wait). */
+static int suspend_locked(os_call_t *c, sip_msg_t *msg)
+{
+	unsigned int hi, label;
+	long long left = c->deadline_ms ? c->deadline_ms - now_ms() : OS_NO_DEADLINE_MS;
+	int rc;
+
+	if(left < 100)
+		left = 100;
+	os_tmb.set_fr(msg, 0, (unsigned int)left);
+	rc = os_tmb.t_suspend(msg, &hi, &label);
+	if(rc == 0)
+		c->state = OS_WAITING;
+	return rc;
+}
+
+/*
+ * After a routing step: ring the agent the session is offered to (given, or pending from an
+ * offer event), or wait suspended for one. An agent that cannot be reached counts as a miss
+ * (set away, session re-routed) and the next offer is taken the same way.
+ */
+static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fail)
+{
+	char agent[OMNIQ_ID_MAX + 1], sidbuf[OMNIQ_SID_MAX];
+	str sid, ag;
+	int tries = 0, sent182 = 0, rc;
+
+	snprintf(agent, sizeof(agent), "%s", offered ? offered : "");
+	while(tries < OS_RING_ATTEMPTS) {
+		lock_c(c);
+		if(c->cancelled) {
+			c->state = OS_ENDED;
+			unlock_c(c);
+			if(!in_fail)
+				reply(msg, in_fail, 487, "Request Terminated");
+			return;
+		}
+		if(agent[0] == '\0' && c->pending[0])
+			snprintf(agent, sizeof(agent), "%s", c->pending);
+		c->pending[0] = '\0';
+		snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
+		if(agent[0] == '\0') {
+			if(!sent182) {
+				c->state = OS_OPENING;
+				unlock_c(c);
+				reply(msg, in_fail, 182, "Queued");
+				sent182 = 1;
+				continue;
+			}
+			rc = suspend_locked(c, msg);
+			unlock_c(c);
+			if(rc == 0) {
+				os_stat_inc(OS_ST_QUEUED);
+				LM_INFO("call %s queued\n", sidbuf);
+				return;
+			}
+			if(rc == 1) /* CANCEL came first: tm answers 487, the CANCEL hook abandoned */
+				return;
+			LM_ERR("call %s: cannot suspend the INVITE (%d)\n", sidbuf, rc);
+			give_up(c, msg, in_fail, 500, "Cannot Queue Call");
+			return;
+		}
+		c->state = OS_RINGING;
+		snprintf(c->agent, sizeof(c->agent), "%s", agent);
+		unlock_c(c);
+		if(relay_agent(c, msg, agent) == 0)
+			return;
+		tries++;
+		os_stat_inc(OS_ST_AGENT_FAILED);
+		lock_c(c);
+		c->state = OS_OPENING;
+		unlock_c(c);
+		sid = mkstr(sidbuf);
+		ag = mkstr(agent);
+		rc = os_oq.miss(&sid, &ag, 1);
+		if(rc < 0 && rc != OMNIQ_ESTATE && rc != OMNIQ_EAGENT) {
+			LM_ERR("call %s: %s\n", sidbuf, os_oq.last_error());
+			give_up(c, msg, in_fail, 503, "Queue Unavailable");
+			return;
+		}
+		agent[0] = '\0';
+	}
+	LM_WARN("call %s: %d agents in a row could not be reached\n", sidbuf, tries);
+	give_up(c, msg, in_fail, 480, "No Agent Reachable");
+}
+
+/* Open a session for the call in queue q and settle it. */
+static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int in_fail)
+{
+	char ext[OMNIQ_ID_MAX * 2 + 32];
+	omniq_session_info_t info;
+	str ident, skills, qname, sext;
+	int rc;
+
+	snprintf(ext, sizeof(ext), "%.*s/%u/%u", os_cfg.node.len, os_cfg.node.s, c->hi, c->label);
+	ident = mkstr(c->ident);
+	skills = mkstr((char *)q->skills);
+	qname = mkstr((char *)q->name);
+	sext = mkstr(ext);
+	lock_c(c);
+	c->qidx = os_queue_index(q);
+	c->deadline_ms = q->max_wait_s ? now_ms() + q->max_wait_s * 1000LL : 0;
+	c->state = OS_OPENING;
+	unlock_c(c);
+	rc = os_oq.open(&phone, &ident, &skills, q->priority, &qname, &sext, &info);
+	if(rc < 0) {
+		end_call(c);
+		if(rc == OMNIQ_EARG) {
+			LM_NOTICE("call refused: %s\n", os_oq.last_error());
+			os_stat_inc(OS_ST_REFUSED);
+			reply(msg, in_fail, 400, strstr(os_oq.last_error(), "identity")
+											  ? "Bad Caller Number"
+											  : "Bad Queue Settings");
+		} else {
+			LM_ERR("call not queued: %s\n", os_oq.last_error());
+			reply(msg, in_fail, rc == OMNIQ_EREDIS ? 503 : 500,
+					rc == OMNIQ_EREDIS ? "Queue Unavailable" : "Queue Failure");
+		}
+		return;
+	}
+	lock_c(c);
+	set_sid(c, info.sid);
+	unlock_c(c);
+	LM_INFO("call %s for %s in queue %s: %s %s\n", info.sid, c->ident, q->name, info.state,
+			info.agent);
+	settle(c, msg, strcmp(info.state, "offered") == 0 ? info.agent : NULL, in_fail);
+}
+
+/* ---- tm and dialog hooks ---- */
+
+static void on_cancel(os_call_t *c)
+{
+	char sidbuf[OMNIQ_SID_MAX];
+	os_state_t st;
+	str sid;
+
+	lock_c(c);
+	c->cancelled = 1;
+	st = c->state;
+	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
+	unlock_c(c);
+	if(st == OS_ANSWERED || st == OS_ENDED || sidbuf[0] == '\0')
+		return;
+	os_stat_inc(OS_ST_ABANDONED);
+	sid = mkstr(sidbuf);
+	if(os_oq.abandon(&sid) < 0)
+		LM_NOTICE("call %s cancelled by the caller; abandon: %s\n", sidbuf,
+				os_oq.last_error());
+	else
+		LM_INFO("call %s abandoned by the caller\n", sidbuf);
+}
+
+/* Max wait passed: expire the session, then the queue's overflow. */
+static void overflow(os_call_t *c, sip_msg_t *msg)
+{
+	const os_queue_t *q = os_queue_at(c->qidx), *next;
+	char sidbuf[OMNIQ_SID_MAX];
+	str sid, uri;
+	int rc;
+
+	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
+	sid = mkstr(sidbuf);
+	rc = os_oq.expire(&sid);
+	if(rc == OMNIQ_ESTATE) {
+		/* offered in the meantime: that offer wins over the overflow */
+		settle(c, msg, NULL, 1);
+		return;
+	}
+	if(rc < 0) {
+		LM_ERR("call %s: %s\n", sidbuf, os_oq.last_error());
+		give_up(c, msg, 1, 503, "Queue Unavailable");
+		return;
+	}
+	os_stat_inc(OS_ST_OVERFLOWED);
+	switch(q->ovf) {
+		case OS_OVF_QUEUE:
+			next = os_queue_find(&(str){(char *)q->ovf_target, strlen(q->ovf_target)});
+			if(next && ++c->hops <= os_cfg.max_hops) {
+				LM_INFO("call %s: max wait of %s passed, moving to queue %s\n", sidbuf, q->name,
+						next->name);
+				open_in_queue(c, msg, next, 1);
+				return;
+			}
+			LM_NOTICE("call %s: overflow hop limit reached\n", sidbuf);
+			end_call(c);
+			reply(msg, 1, 480, "No Agent Available");
+			return;
+		case OS_OVF_URI:
+			LM_INFO("call %s: max wait of %s passed, relaying to %s\n", sidbuf, q->name,
+					q->ovf_target);
+			end_call(c);
+			uri = mkstr((char *)q->ovf_target);
+			clear_branches();
+			if(rewrite_uri(msg, &uri) < 0 || os_tmb.t_relay(msg, NULL, NULL) < 0)
+				reply(msg, 1, 500, "Overflow Failed");
+			return;
+		case OS_OVF_REPLY:
+		default:
+			LM_INFO("call %s: max wait of %s passed, answering %d\n", sidbuf, q->name,
+					q->ovf_code);
+			end_call(c);
+			reply(msg, 1, q->ovf_code, (char *)q->ovf_text);
+			return;
+	}
+}
+
+static void on_failure(os_call_t *c, sip_msg_t *msg, int code)
+{
+	char agent[OMNIQ_ID_MAX + 1], sidbuf[OMNIQ_SID_MAX];
+	os_state_t st;
+	str sid, ag;
+	int rc;
+
+	lock_c(c);
+	st = c->state;
+	if(c->cancelled || st == OS_ANSWERED || st == OS_ENDED || st == OS_OPENING) {
+		unlock_c(c);
+		return;
+	}
+	snprintf(agent, sizeof(agent), "%s", c->agent);
+	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
+	c->state = OS_OPENING;
+	unlock_c(c);
+
+	if(st == OS_WAITING) {
+		overflow(c, msg);
+		return;
+	}
+	if(st == OS_CONTINUING) {
+		/* the wait timed out just as an offer came: take the offer */
+		settle(c, msg, agent, 1);
+		return;
+	}
+	/* RINGING: the agent's phone rejected, timed out or failed */
+	LM_INFO("call %s: agent %s did not take the call (%d)\n", sidbuf, agent, code);
+	os_stat_inc(OS_ST_AGENT_FAILED);
+	sid = mkstr(sidbuf);
+	ag = mkstr(agent);
+	rc = os_oq.miss(&sid, &ag, 1);
+	if(rc < 0 && rc != OMNIQ_ESTATE && rc != OMNIQ_EAGENT) {
+		LM_ERR("call %s: %s\n", sidbuf, os_oq.last_error());
+		give_up(c, msg, 1, 503, "Queue Unavailable");
+		return;
+	}
+	settle(c, msg, NULL, 1);
+}
+
+static void on_answer(os_call_t *c)
+{
+	char agent[OMNIQ_ID_MAX + 1], sidbuf[OMNIQ_SID_MAX];
+	str sid, ag;
+
+	lock_c(c);
+	if(c->state != OS_RINGING) {
+		unlock_c(c);
+		return;
+	}
+	c->state = OS_ANSWERED;
+	snprintf(agent, sizeof(agent), "%s", c->agent);
+	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
+	unlock_c(c);
+	os_stat_inc(OS_ST_ANSWERED);
+	sid = mkstr(sidbuf);
+	ag = mkstr(agent);
+	if(os_oq.accept(&sid, &ag) < 0)
+		LM_ERR("call %s answered by %s but the session refused it: %s\n", sidbuf, agent,
+				os_oq.last_error());
+	else
+		LM_INFO("call %s answered by agent %s\n", sidbuf, agent);
+}
+
+static void on_tm(struct cell *t, int type, struct tmcb_params *ps)
+{
+	os_call_t *c = (os_call_t *)*ps->param;
+
+	if(c == NULL)
+		return;
+	switch(type) {
+		case TMCB_E2ECANCEL_IN:
+			on_cancel(c);
+			break;
+		case TMCB_ON_FAILURE:
+			on_failure(c, ps->req, ps->code);
+			break;
+		case TMCB_RESPONSE_OUT:
+			if(ps->code >= 200 && ps->code < 300)
+				on_answer(c);
+			break;
+		case TMCB_DESTROY:
+			unlink_call(c);
+			shm_free(c);
+			*ps->param = NULL;
+			break;
+	}
+}
+
+/* BYE from either side, or the dialog timed out (a lost BYE): the agent goes to wrap-up. */
+static void on_dialog_end(struct dlg_cell *dlg, int type, struct dlg_cb_params *params)
+{
+	os_dref_t *d = (os_dref_t *)*params->param;
+	str sid;
+
+	if(d == NULL || d->sid[0] == '\0')
+		return;
+	os_stat_inc(OS_ST_ENDED);
+	sid = mkstr(d->sid);
+	if(os_oq.close(&sid, NULL) < 0)
+		LM_NOTICE("call %s ended (%s); close: %s\n", d->sid,
+				type == DLGCB_EXPIRED ? "dialog timeout" : "BYE", os_oq.last_error());
+	else
+		LM_INFO("call %s ended (%s)\n", d->sid,
+				type == DLGCB_EXPIRED ? "dialog timeout" : "BYE");
+	d->sid[0] = '\0';
+}
+
+static void free_dref(void *p)
+{
+	shm_free(p);
+}
+
+static int track_dialog(sip_msg_t *msg, os_call_t *c)
+{
+	struct dlg_cell *dlg;
+
+	if(os_dlg_manage(msg, NULL, NULL) < 0) {
+		LM_ERR("dlg_manage failed: is record_route() done before omniq_call()?\n");
+		return -1;
+	}
+	dlg = os_dlgb.get_dlg(msg);
+	if(dlg == NULL) {
+		LM_ERR("no dialog for the INVITE\n");
+		return -1;
+	}
+	c->dref = shm_malloc(sizeof(os_dref_t));
+	if(c->dref == NULL) {
+		os_dlgb.release_dlg(dlg);
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	c->dref->sid[0] = '\0';
+	if(os_dlgb.register_dlgcb(dlg, DLGCB_TERMINATED | DLGCB_EXPIRED, on_dialog_end, c->dref,
+			   free_dref)
+			!= 0) {
+		shm_free(c->dref);
+		c->dref = NULL;
+		os_dlgb.release_dlg(dlg);
+		LM_ERR("cannot register dialog callbacks\n");
+		return -1;
+	}
+	os_dlgb.release_dlg(dlg);
+	return 0;
+}
+
+/* ---- the entry point ---- */
+
+int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
+{
+	char ident[OS_IDENT_MAX];
+	struct cell *t;
+	os_call_t *c;
+	int rc;
+
+	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INVITE) {
+		LM_ERR("omniq_call() takes INVITEs only\n");
+		return -1;
+	}
+	rc = os_tmb.t_newtran(msg);
+	if(rc == 0)
+		return 1; /* retransmission: tm absorbed it */
+	if(rc < 0) {
+		LM_ERR("cannot create the INVITE transaction (%d)\n", rc);
+		return -1;
+	}
+	if(os_cfg.max_msg_size > 0 && (int)msg->len > os_cfg.max_msg_size) {
+		LM_NOTICE("INVITE of %u bytes refused (max_msg_size %d)\n", msg->len,
+				os_cfg.max_msg_size);
+		os_stat_inc(OS_ST_REFUSED);
+		reply(msg, 0, 513, "Message Too Large");
+		return -1;
+	}
+	if(q == NULL) {
+		os_stat_inc(OS_ST_REFUSED);
+		reply(msg, 0, 404, "Unknown Queue");
+		return -1;
+	}
+	rc = os_caller_identity(msg, caller, ident, sizeof(ident));
+	if(rc != OS_CALLER_OK) {
+		os_stat_inc(OS_ST_REFUSED);
+		LM_NOTICE("INVITE for queue %s refused: %s\n", q->name,
+				rc == OS_CALLER_ANON ? "caller number withheld" : "no usable caller number");
+		if(rc == OS_CALLER_ANON)
+			reply(msg, 0, 433, "Anonymity Disallowed");
+		else
+			reply(msg, 0, 400, "Bad Caller Number");
+		return -1;
+	}
+	t = os_tmb.t_gett();
+	if(t == NULL || t == T_UNDEFINED) {
+		LM_ERR("no transaction after t_newtran\n");
+		return -1;
+	}
+	c = shm_malloc(sizeof(*c));
+	if(c == NULL) {
+		SHM_MEM_ERROR;
+		reply(msg, 0, 500, "Server Out Of Memory");
+		return -1;
+	}
+	memset(c, 0, sizeof(*c));
+	c->hi = t->hash_index;
+	c->label = t->label;
+	c->state = OS_OPENING;
+	snprintf(c->ident, sizeof(c->ident), "%s", ident);
+	if(track_dialog(msg, c) < 0) {
+		shm_free(c);
+		reply(msg, 0, 500, "Dialog Tracking Failed");
+		return -1;
+	}
+	lock_c(c);
+	c->next = table[c->hi % OS_BUCKETS];
+	table[c->hi % OS_BUCKETS] = c;
+	unlock_c(c);
+	if(os_tmb.register_tmcb(msg, t,
+			   TMCB_E2ECANCEL_IN | TMCB_ON_FAILURE | TMCB_RESPONSE_OUT | TMCB_DESTROY, on_tm,
+			   c, NULL)
+			<= 0) {
+		LM_ERR("cannot register transaction callbacks\n");
+		unlink_call(c);
+		shm_free(c);
+		reply(msg, 0, 500, "Server Error");
+		return -1;
+	}
+	os_stat_inc(OS_ST_CALLS);
+	open_in_queue(c, msg, q, 0);
+	return 1;
+}
+
+/* ---- the dispatcher side ---- */
+
+static int w_resume(sip_msg_t *msg, char *p1, char *p2)
+{
+	char agent[OMNIQ_ID_MAX + 1];
+	os_call_t *c = find_locked(resume_hi, resume_label);
+
+	if(c == NULL)
+		return 1;
+	if(c->state != OS_CONTINUING) {
+		unlock_c(c);
+		return 1;
+	}
+	snprintf(agent, sizeof(agent), "%s", c->agent);
+	c->state = OS_OPENING;
+	unlock_c(c);
+	settle(c, msg, agent, 1);
+	return 1;
+}
+
+static cmd_export_t resume_cmd = {"omniq_sip:resume", (cmd_function)w_resume, 0, 0, 0, 0};
+
+static int parse_ext(const str *ext, unsigned int *hi, unsigned int *label)
+{
+	char buf[300], *p;
+	if(ext->len <= os_cfg.node.len + 1 || ext->len >= (int)sizeof(buf)
+			|| memcmp(ext->s, os_cfg.node.s, os_cfg.node.len) != 0
+			|| ext->s[os_cfg.node.len] != '/')
+		return -1; /* another node's call */
+	memcpy(buf, ext->s, ext->len);
+	buf[ext->len] = '\0';
+	p = buf + os_cfg.node.len + 1;
+	return sscanf(p, "%u/%u", hi, label) == 2 ? 0 : -1;
+}
+
+void os_call_event(const omniq_event_t *ev, void *param)
+{
+	unsigned int hi, label;
+	os_call_t *c;
+
+	if(ev->type.len != 5 || memcmp(ev->type.s, "offer", 5) != 0 || ev->agent.len <= 0
+			|| ev->agent.len > OMNIQ_ID_MAX)
+		return;
+	if(parse_ext(&ev->ext, &hi, &label) < 0)
+		return;
+	c = find_locked(hi, label);
+	if(c == NULL)
+		return;
+	if(c->sid[0] && (ev->sid.len != (int)strlen(c->sid)
+							|| memcmp(ev->sid.s, c->sid, ev->sid.len) != 0)) {
+		unlock_c(c);
+		return; /* an earlier session of this call (before an overflow) */
+	}
+	switch(c->state) {
+		case OS_WAITING:
+			c->state = OS_CONTINUING;
+			snprintf(c->agent, sizeof(c->agent), "%.*s", ev->agent.len, ev->agent.s);
+			unlock_c(c);
+			if(resume_action == NULL) {
+				resume_action = mk_action(MODULE0_T, 2, MODEXP_ST, &resume_cmd, NUMBER_ST, 0);
+				if(resume_action == NULL) {
+					LM_ERR("cannot build the resume action\n");
+					return;
+				}
+			}
+			resume_hi = hi;
+			resume_label = label;
+			if(os_tmb.t_continue(hi, label, resume_action) < 0)
+				LM_NOTICE("call %.*s: transaction gone before the offer to %.*s\n", ev->sid.len,
+						ev->sid.s, ev->agent.len, ev->agent.s);
+			return;
+		case OS_OPENING:
+			snprintf(c->pending, sizeof(c->pending), "%.*s", ev->agent.len, ev->agent.s);
+			unlock_c(c);
+			return;
+		case OS_RINGING:
+		case OS_CONTINUING:
+			if(ev->agent.len != (int)strlen(c->agent)
+					|| memcmp(ev->agent.s, c->agent, ev->agent.len) != 0)
+				snprintf(c->pending, sizeof(c->pending), "%.*s", ev->agent.len, ev->agent.s);
+			unlock_c(c);
+			return;
+		default:
+			unlock_c(c);
+			return;
+	}
+}

@@ -1,0 +1,25 @@
+/*
+ * call.h - a phone call in a queue: from the INVITE to the agent's answer, and the end of the
+ * dialog. The session lives in Redis (omniq core); what lives here is what only this node can
+ * act on: the INVITE transaction, suspended while the caller waits.
+ */
+#ifndef OS_CALL_H
+#define OS_CALL_H
+
+#include "core/parser/msg_parser.h"
+#include "omniq/omniq_api.h"
+#include "queue.h"
+
+int os_call_init(void);      /* mod_init: the shared call table */
+void os_call_destroy(void);
+
+/* omniq_call(): takes the INVITE into queue q. Always answers the caller in the end: the
+ * INVITE is relayed to an agent, waits (182 Queued), or gets a final error response.
+ * Returns 1 when the call is in the queue's hands, <0 when it was refused (already replied). */
+int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller);
+
+/* The driver's event hook, in the omniq dispatcher process of every node: an offer for a
+ * call suspended on this node resumes its transaction (t_continue) towards the agent. */
+void os_call_event(const omniq_event_t *ev, void *param);
+
+#endif

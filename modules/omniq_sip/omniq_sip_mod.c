@@ -1,0 +1,248 @@
+/*
+ * omniq_sip_mod.c - the phone channel's Kamailio face: parameters, omniq_call() and its KEMI
+ * export, statistics, binding tm / registrar / dialog / omniq. The call itself is call.c.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/sr_module.h"
+#include "core/dprint.h"
+#include "core/mod_fix.h"
+#include "core/kemi.h"
+#include "core/mem/pkg.h"
+
+#include "os.h"
+#include "queue.h"
+#include "call.h"
+
+MODULE_VERSION
+
+struct tm_binds os_tmb;
+registrar_api_t os_regb;
+struct dlg_binds os_dlgb;
+omniq_api_t os_oq;
+cmd_function os_dlg_manage = NULL;
+
+os_settings_t os_cfg = {
+	.node = STR_NULL,
+	.location = str_init("location"),
+	.agent_aor = "sip:%s@localhost",
+	.ring_timeout_ms = 15000,
+	.max_msg_size = 8192,
+	.max_hops = 3,
+};
+
+static char *node_param = NULL;
+static char *location_param = NULL;
+static char queue_errors[256] = "";
+
+static int mod_init(void);
+static void mod_destroy(void);
+
+static int queue_param(modparam_t type, void *val)
+{
+	char why[256];
+	if(os_queue_add((char *)val, why, sizeof(why)) < 0) {
+		LM_ERR("modparam queue: %s\n", why);
+		snprintf(queue_errors, sizeof(queue_errors), "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int phone_deliver(const str *sid, const str *ext, const str *from, const str *body,
+		void *param)
+{
+	LM_NOTICE("session %.*s is a phone call: text replies cannot be delivered\n", sid->len,
+			sid->s);
+	return -1;
+}
+
+/* ---- omniq_call(queue [, caller]) ---- */
+
+static int ki_omniq_call_caller(sip_msg_t *msg, str *queue, str *caller)
+{
+	return os_call_start(msg, os_queue_find(queue), caller);
+}
+
+static int ki_omniq_call(sip_msg_t *msg, str *queue)
+{
+	return os_call_start(msg, os_queue_find(queue), NULL);
+}
+
+static int w_omniq_call(sip_msg_t *msg, char *p1, char *p2)
+{
+	str queue, caller = STR_NULL;
+	if(fixup_get_svalue(msg, (gparam_t *)p1, &queue) < 0) {
+		LM_ERR("cannot evaluate the queue parameter\n");
+		return -1;
+	}
+	if(p2 && fixup_get_svalue(msg, (gparam_t *)p2, &caller) < 0) {
+		LM_ERR("cannot evaluate the caller parameter\n");
+		return -1;
+	}
+	return os_call_start(msg, os_queue_find(&queue), p2 ? &caller : NULL);
+}
+
+/* clang-format off */
+static cmd_export_t cmds[] = {
+	{"omniq_call", (cmd_function)w_omniq_call, 1, fixup_spve_null, fixup_free_spve_null, REQUEST_ROUTE},
+	{"omniq_call", (cmd_function)w_omniq_call, 2, fixup_spve_spve, fixup_free_spve_spve, REQUEST_ROUTE},
+	{0, 0, 0, 0, 0, 0}
+};
+
+static param_export_t params[] = {
+	{"queue", PARAM_STRING | PARAM_USE_FUNC, (void *)queue_param},
+	{"node", PARAM_STRING, &node_param},
+	{"location", PARAM_STRING, &location_param},
+	{"agent_aor", PARAM_STRING, &os_cfg.agent_aor},
+	{"ring_timeout", PARAM_INT, &os_cfg.ring_timeout_ms},
+	{"max_msg_size", PARAM_INT, &os_cfg.max_msg_size},
+	{"max_overflows", PARAM_INT, &os_cfg.max_hops},
+	{0, 0, 0}
+};
+
+struct module_exports exports = {
+	"omniq_sip",
+	DEFAULT_DLFLAGS,
+	cmds,
+	params,
+	0,              /* RPC methods */
+	0,              /* pseudo-variables */
+	0,              /* response function */
+	mod_init,
+	0,              /* per-child init: nothing per process */
+	mod_destroy
+};
+/* clang-format on */
+
+static int check_params(void)
+{
+	const char *p;
+	int n = 0;
+
+	if(os_cfg.ring_timeout_ms < 1000 || os_cfg.ring_timeout_ms > 600000) {
+		LM_ERR("modparam ring_timeout = %d ms is outside 1000..600000\n", os_cfg.ring_timeout_ms);
+		return -1;
+	}
+	if(os_cfg.max_msg_size < 0 || os_cfg.max_msg_size > 65535) {
+		LM_ERR("modparam max_msg_size = %d is outside 0..65535\n", os_cfg.max_msg_size);
+		return -1;
+	}
+	if(os_cfg.max_hops < 0 || os_cfg.max_hops > 16) {
+		LM_ERR("modparam max_overflows = %d is outside 0..16\n", os_cfg.max_hops);
+		return -1;
+	}
+	/* agent_aor: one %s and no other conversion */
+	for(p = os_cfg.agent_aor; (p = strchr(p, '%')) != NULL; p += 2) {
+		if(p[1] != 's') {
+			LM_ERR("modparam agent_aor '%s': only %%s (the agent id) may appear\n",
+					os_cfg.agent_aor);
+			return -1;
+		}
+		n++;
+	}
+	if(n != 1 || (strncmp(os_cfg.agent_aor, "sip:", 4) && strncmp(os_cfg.agent_aor, "sips:", 5))) {
+		LM_ERR("modparam agent_aor '%s' must be a sip: URI with one %%s for the agent id\n",
+				os_cfg.agent_aor);
+		return -1;
+	}
+	return 0;
+}
+
+static int mod_init(void)
+{
+	char why[256], host[128];
+	omniq_driver_t drv;
+
+	if(register_module_stats(exports.name, os_stat_exports) != 0) {
+		LM_ERR("cannot register statistics\n");
+		return -1;
+	}
+	if(check_params() < 0)
+		return -1;
+	if(os_queue_at(0) == NULL) {
+		LM_ERR("no queue defined: add modparam(\"omniq_sip\", \"queue\", \"<name>; skills=...\")\n");
+		return -1;
+	}
+	if(os_queue_check(why, sizeof(why)) < 0) {
+		LM_ERR("modparam queue: %s\n", why);
+		return -1;
+	}
+	if(load_tm_api(&os_tmb) < 0) {
+		LM_ERR("omniq_sip needs the tm module\n");
+		return -1;
+	}
+	if(registrar_load_api(&os_regb) < 0) {
+		LM_ERR("omniq_sip needs the registrar module (agents' phones register there)\n");
+		return -1;
+	}
+	if(load_dlg_api(&os_dlgb) < 0
+			|| (os_dlg_manage = find_export("dlg_manage", 0, 0)) == NULL) {
+		LM_ERR("omniq_sip needs the dialog module (a call ends on BYE or dialog timeout)\n");
+		return -1;
+	}
+	if(omniq_load_api(&os_oq) < 0)
+		return -1;
+	if(location_param) {
+		os_cfg.location.s = location_param;
+		os_cfg.location.len = strlen(location_param);
+	}
+	if(node_param && node_param[0]) {
+		os_cfg.node.s = node_param;
+		os_cfg.node.len = strlen(node_param);
+	} else {
+		/* unique per running instance: calls are resumed only by the node that holds them */
+		if(gethostname(host, sizeof(host)) < 0)
+			strcpy(host, "node");
+		host[sizeof(host) - 1] = '\0';
+		os_cfg.node.s = pkg_malloc(sizeof(host) + 16);
+		if(os_cfg.node.s == NULL) {
+			PKG_MEM_ERROR;
+			return -1;
+		}
+		os_cfg.node.len = snprintf(os_cfg.node.s, sizeof(host) + 16, "%s.%d", host, (int)getpid());
+	}
+	if(strchr(os_cfg.node.s, '/') || os_cfg.node.len > 64) {
+		LM_ERR("modparam node '%.*s' must be at most 64 bytes without '/'\n", os_cfg.node.len,
+				os_cfg.node.s);
+		return -1;
+	}
+	if(os_call_init() < 0)
+		return -1;
+
+	memset(&drv, 0, sizeof(drv));
+	drv.channel.s = "phone";
+	drv.channel.len = 5;
+	drv.cls = OMNIQ_CLASS_VOICE;
+	drv.caps = OMNIQ_CAP_VOICE;
+	drv.deliver = phone_deliver;
+	drv.event = os_call_event;
+	if(os_oq.register_driver(&drv) < 0)
+		return -1;
+	LM_INFO("omniq_sip ready: node %.*s, agents at %s in usrloc table %.*s\n", os_cfg.node.len,
+			os_cfg.node.s, os_cfg.agent_aor, os_cfg.location.len, os_cfg.location.s);
+	return 0;
+}
+
+static void mod_destroy(void)
+{
+	os_call_destroy();
+}
+
+/* clang-format off */
+static sr_kemi_t sr_kemi_omniq_sip_exports[] = {
+	{ str_init("omniq_sip"), str_init("call"), SR_KEMIP_INT, ki_omniq_call,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ str_init("omniq_sip"), str_init("call_caller"), SR_KEMIP_INT, ki_omniq_call_caller,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+};
+/* clang-format on */
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(sr_kemi_omniq_sip_exports);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * os.h - what the parts of omniq_sip share: the bound APIs, the settings, the statistics.
+ * Internal to the module.
+ */
+#ifndef OS_H
+#define OS_H
+
+#include "core/str.h"
+#include "core/counters.h"
+#include "modules/tm/tm_load.h"
+#include "modules/registrar/api.h"
+#include "modules/dialog/dlg_load.h"
+#include "omniq/omniq_api.h"
+
+extern struct tm_binds os_tmb;
+extern registrar_api_t os_regb;
+extern struct dlg_binds os_dlgb;
+extern omniq_api_t os_oq;
+extern cmd_function os_dlg_manage;
+
+typedef struct os_settings {
+	str node;             /* this kamailio instance, in every call's ext */
+	str location;         /* usrloc table agents register in */
+	char *agent_aor;      /* printf format, %s = agent id */
+	int ring_timeout_ms;  /* how long an agent's phone may ring */
+	int max_msg_size;     /* larger INVITEs are refused with 513 */
+	int max_hops;         /* overflows from queue to queue for one call */
+} os_settings_t;
+extern os_settings_t os_cfg;
+
+enum {
+	OS_ST_CALLS,       /* INVITEs taken into a queue */
+	OS_ST_QUEUED,      /* times a call waited suspended (182 Queued) */
+	OS_ST_RELAYED,     /* INVITEs relayed to an agent's phone */
+	OS_ST_ANSWERED,
+	OS_ST_AGENT_FAILED,/* agent phone rejected, did not answer or was not registered */
+	OS_ST_ABANDONED,   /* caller CANCEL while waiting or ringing */
+	OS_ST_OVERFLOWED,  /* max wait passed */
+	OS_ST_REFUSED,     /* bad input: error reply, nothing written */
+	OS_ST_ENDED,       /* dialogs ended (BYE or dialog timeout) */
+	OS_ST_COUNT
+};
+extern stat_export_t os_stat_exports[];
+void os_stat_inc(int which);
+
+#endif

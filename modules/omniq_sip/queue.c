@@ -1,0 +1,187 @@
+/*
+ * queue.c - parsing and lookup of the phone queues (see queue.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ctype.h>
+
+#include "queue.h"
+
+static os_queue_t queues[OS_QUEUES_MAX];
+static int n_queues = 0;
+
+static int bad(char *why, int why_len, const char *fmt, const char *a, const char *b)
+{
+	snprintf(why, why_len, fmt, a, b);
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+	while(isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while(e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+	if(n == 0 || n > OMNIQ_ID_MAX)
+		return 0;
+	for(i = 0; i < n; i++)
+		if(!isalnum((unsigned char)s[i]) && !strchr("_-.", s[i]))
+			return 0;
+	return 1;
+}
+
+static int int_in(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if(*s == '\0' || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_overflow(os_queue_t *q, const char *v, char *why, int why_len)
+{
+	const char *sp;
+	if(!strncmp(v, "queue:", 6)) {
+		if(!name_ok(v + 6))
+			return bad(why, why_len, "queue '%s': overflow queue name '%s' is not valid",
+					q->name, v + 6);
+		q->ovf = OS_OVF_QUEUE;
+		snprintf(q->ovf_target, sizeof(q->ovf_target), "%s", v + 6);
+	} else if(!strncmp(v, "uri:", 4)) {
+		if(strncmp(v + 4, "sip:", 4) && strncmp(v + 4, "sips:", 5))
+			return bad(why, why_len, "queue '%s': overflow uri '%s' is not a sip: URI", q->name,
+					v + 4);
+		if(strlen(v + 4) >= sizeof(q->ovf_target))
+			return bad(why, why_len, "queue '%s': overflow uri too long%s", q->name, "");
+		q->ovf = OS_OVF_URI;
+		snprintf(q->ovf_target, sizeof(q->ovf_target), "%s", v + 4);
+	} else if(!strncmp(v, "reply:", 6)) {
+		char code[8];
+		sp = strchr(v + 6, ' ');
+		if(sp == NULL || sp - (v + 6) != 3)
+			return bad(why, why_len,
+					"queue '%s': overflow '%s' must be reply:<code> <reason>", q->name, v);
+		memcpy(code, v + 6, 3);
+		code[3] = '\0';
+		if(int_in(code, 300, 699, &q->ovf_code) < 0)
+			return bad(why, why_len, "queue '%s': overflow reply code '%s' is not 300..699",
+					q->name, code);
+		if(strlen(trim((char *)sp + 1)) == 0 || strlen(sp + 1) >= sizeof(q->ovf_text))
+			return bad(why, why_len, "queue '%s': overflow reason '%s' empty or too long",
+					q->name, sp + 1);
+		q->ovf = OS_OVF_REPLY;
+		snprintf(q->ovf_text, sizeof(q->ovf_text), "%s", sp + 1);
+	} else {
+		return bad(why, why_len,
+				"queue '%s': overflow '%s' is not queue:<name>, uri:<sip uri> or reply:<code> "
+				"<reason>",
+				q->name, v);
+	}
+	return 0;
+}
+
+int os_queue_add(const char *def, char *why, int why_len)
+{
+	char buf[1024], *tok, *save = NULL, *k, *v, *eq;
+	os_queue_t q;
+	int first = 1;
+
+	if(n_queues == OS_QUEUES_MAX)
+		return bad(why, why_len, "more than %s queues%s", "64", "");
+	if(strlen(def) >= sizeof(buf))
+		return bad(why, why_len, "queue definition longer than %s bytes%s", "1023", "");
+	memset(&q, 0, sizeof(q));
+	q.ovf = OS_OVF_REPLY;
+	q.ovf_code = 480;
+	snprintf(q.ovf_text, sizeof(q.ovf_text), "No Agent Available");
+	strcpy(buf, def);
+	for(tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save), first = 0) {
+		tok = trim(tok);
+		if(first) {
+			if(!name_ok(tok))
+				return bad(why, why_len,
+						"queue name '%s' must be 1-64 of [A-Za-z0-9_.-]%s", tok, "");
+			snprintf(q.name, sizeof(q.name), "%s", tok);
+			continue;
+		}
+		if(*tok == '\0')
+			continue;
+		eq = strchr(tok, '=');
+		if(eq == NULL)
+			return bad(why, why_len, "queue '%s': '%s' is not key=value", q.name, tok);
+		*eq = '\0';
+		k = trim(tok);
+		v = trim(eq + 1);
+		if(!strcmp(k, "skills")) {
+			if(strlen(v) >= sizeof(q.skills))
+				return bad(why, why_len, "queue '%s': skills too long%s", q.name, "");
+			snprintf(q.skills, sizeof(q.skills), "%s", v);
+		} else if(!strcmp(k, "priority")) {
+			if(int_in(v, 0, 1000, &q.priority) < 0)
+				return bad(why, why_len, "queue '%s': priority '%s' is not 0..1000", q.name, v);
+		} else if(!strcmp(k, "max_wait")) {
+			if(int_in(v, 0, 86400, &q.max_wait_s) < 0)
+				return bad(why, why_len, "queue '%s': max_wait '%s' is not 0..86400 seconds",
+						q.name, v);
+		} else if(!strcmp(k, "overflow")) {
+			if(parse_overflow(&q, v, why, why_len) < 0)
+				return -1;
+		} else {
+			return bad(why, why_len,
+					"queue '%s': unknown key '%s' (skills, priority, max_wait, overflow)",
+					q.name, k);
+		}
+	}
+	if(q.name[0] == '\0')
+		return bad(why, why_len, "queue definition '%s' has no name%s", def, "");
+	if(os_queue_find(&(str){q.name, strlen(q.name)}))
+		return bad(why, why_len, "queue '%s' defined twice%s", q.name, "");
+	queues[n_queues++] = q;
+	return 0;
+}
+
+int os_queue_check(char *why, int why_len)
+{
+	int i;
+	for(i = 0; i < n_queues; i++) {
+		if(queues[i].ovf != OS_OVF_QUEUE)
+			continue;
+		if(!os_queue_find(&(str){queues[i].ovf_target, strlen(queues[i].ovf_target)}))
+			return bad(why, why_len, "queue '%s' overflows to undefined queue '%s'",
+					queues[i].name, queues[i].ovf_target);
+		if(!strcmp(queues[i].ovf_target, queues[i].name))
+			return bad(why, why_len, "queue '%s' overflows to itself%s", queues[i].name, "");
+	}
+	return 0;
+}
+
+const os_queue_t *os_queue_find(const str *name)
+{
+	int i;
+	for(i = 0; i < n_queues; i++)
+		if((int)strlen(queues[i].name) == name->len
+				&& !memcmp(queues[i].name, name->s, name->len))
+			return &queues[i];
+	return NULL;
+}
+
+int os_queue_index(const os_queue_t *q)
+{
+	return (int)(q - queues);
+}
+
+const os_queue_t *os_queue_at(int i)
+{
+	return (i >= 0 && i < n_queues) ? &queues[i] : NULL;
+}

@@ -1,0 +1,39 @@
+/*
+ * queue.h - phone queues as the admin defines them with modparam("omniq_sip", "queue", ...).
+ *
+ *   "sales; skills=sales,en; priority=10; max_wait=120; overflow=queue:support"
+ *
+ * overflow (what happens when max_wait passes): queue:<name> (the call moves to that queue
+ * with a new session), uri:<sip uri> (relayed there, e.g. voicemail, leaving omniq), or
+ * reply:<code> <reason> (a final response; the default is "480 No Agent Available").
+ * Parsed once in mod_init, read-only afterwards (every child inherits the table at fork).
+ */
+#ifndef OS_QUEUE_H
+#define OS_QUEUE_H
+
+#include "omniq/omniq_api.h"
+
+#define OS_QUEUES_MAX 64
+
+typedef enum { OS_OVF_REPLY, OS_OVF_QUEUE, OS_OVF_URI } os_ovf_t;
+
+typedef struct os_queue {
+	char name[OMNIQ_ID_MAX + 1];
+	char skills[512];
+	int priority;      /* 0..1000 */
+	int max_wait_s;    /* 0: as long as tm lets the INVITE live */
+	os_ovf_t ovf;
+	int ovf_code;      /* OS_OVF_REPLY */
+	char ovf_text[64]; /* OS_OVF_REPLY reason phrase */
+	char ovf_target[256]; /* queue name or SIP URI */
+} os_queue_t;
+
+/* Parse one modparam value and add it; <0 with the reason in why (mod_init fails). */
+int os_queue_add(const char *def, char *why, int why_len);
+/* After all modparams: overflow targets must name defined queues. */
+int os_queue_check(char *why, int why_len);
+const os_queue_t *os_queue_find(const str *name);
+int os_queue_index(const os_queue_t *q);
+const os_queue_t *os_queue_at(int i);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * stats.c - omniq_sip statistics (kamcmd stats.get_statistics omniq_sip:).
+ */
+#include "os.h"
+
+static stat_var *st[OS_ST_COUNT];
+
+stat_export_t os_stat_exports[] = {
+	{"calls", 0, &st[OS_ST_CALLS]},
+	{"queued", 0, &st[OS_ST_QUEUED]},
+	{"relayed", 0, &st[OS_ST_RELAYED]},
+	{"answered", 0, &st[OS_ST_ANSWERED]},
+	{"agent_failed", 0, &st[OS_ST_AGENT_FAILED]},
+	{"abandoned", 0, &st[OS_ST_ABANDONED]},
+	{"overflowed", 0, &st[OS_ST_OVERFLOWED]},
+	{"refused", 0, &st[OS_ST_REFUSED]},
+	{"ended", 0, &st[OS_ST_ENDED]},
+	{0, 0, 0}
+};
+
+void os_stat_inc(int which)
+{
+	if(which >= 0 && which < OS_ST_COUNT && st[which])
+		update_stat(st[which], 1);
+}

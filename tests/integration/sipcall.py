@@ -1,0 +1,198 @@
+"""Real SIP peers for the phone-queue tests: agents' phones and callers, all sipp.
+
+An agent phone first REGISTERs its AOR (sip:<agent>@localhost) from its own UDP port with
+sipp/register.xml, then a sipp UAS on that same port answers with one of the agent_*.xml
+scenarios. A caller is a sipp UAC whose scenario is written per test by caller_xml(): what it
+must see (182 Queued or not, which final response) is the assertion, sipp fails the call
+otherwise.
+"""
+import os
+import socket
+import subprocess
+
+from harness import HERE, free_port
+
+SIPP = os.path.join(HERE, "sipp")
+
+
+def _sipp_common(workdir, tag):
+    return ["-nostdin", "-trace_err", "-error_file", os.path.join(workdir, tag + "_err.log"),
+            "-trace_msg", "-message_file", os.path.join(workdir, tag + "_msg.log")]
+
+
+class Phone:
+    """One agent's phone: registered, then answering `calls` INVITEs with `scenario`."""
+
+    def __init__(self, ctx, kam, agent, scenario, calls=1, register=True, timeout=60):
+        self.agent = agent
+        self.port = free_port(socket.SOCK_DGRAM)
+        self.workdir = ctx.dir
+        if register:
+            r = subprocess.run(
+                ["sipp", "127.0.0.1:%d" % kam.sip_port, "-sf", os.path.join(SIPP, "register.xml"),
+                 "-s", agent, "-m", "1", "-i", "127.0.0.1", "-p", str(self.port),
+                 "-timeout", "10", "-timeout_error"] + _sipp_common(ctx.dir, "reg_" + agent),
+                cwd=ctx.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                timeout=30)
+            assert r.returncode == 0, "REGISTER of %s failed: %s" % (agent, r.stderr[-500:])
+        self.proc = subprocess.Popen(
+            ["sipp", "-sf", os.path.join(SIPP, scenario), "-i", "127.0.0.1", "-p", str(self.port),
+             "-m", str(calls), "-timeout", str(timeout)] + _sipp_common(ctx.dir, "phone_" + agent),
+            cwd=ctx.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ctx.servers.append(self)
+
+    def wait(self, timeout=30):
+        return self.proc.wait(timeout)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
+               cancel_after_ms=None, from_user="[caller]", extra_header=""):
+    """Write a caller scenario; returns its path.
+
+    queued: "must" (182 Queued before anything else but 100), "may", or "never" (a 182 is
+    then an unexpected message and fails the call). final: the final response expected.
+    cancel_after_ms: send CANCEL that long after the 182 (queued must be "must") and expect
+    487. bye: after 200/ACK and hold_ms, send BYE and expect 200.
+    """
+    invite = """  <send retrans="500">
+    <![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:%s@[local_ip]>;tag=[pid]caller[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:caller@[local_ip]:[local_port]>
+      Max-Forwards: 70
+%s      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=caller 1 1 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+
+    ]]>
+  </send>
+""" % (from_user, ("      " + extra_header + "\n") if extra_header else "")
+    parts = [invite, '  <recv response="100" optional="true"/>\n']
+    if queued == "must":
+        parts.append('  <recv response="182"/>\n')
+    elif queued == "may":
+        parts.append('  <recv response="182" optional="true"/>\n')
+    if cancel_after_ms is not None:
+        parts.append("""  <pause milliseconds="%d"/>
+  <send>
+    <![CDATA[
+      CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      [last_Via:]
+      From: <sip:%s@[local_ip]>;tag=[pid]caller[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 CANCEL
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+""" % (cancel_after_ms, from_user))
+        final = 487
+    else:
+        # ringing agents, back to the queue, ringing the next one: any order of these
+        for code in ("180", "183", "182", "180", "183"):
+            if code == "182" and queued == "never":
+                continue
+            parts.append('  <recv response="%s" optional="true"/>\n' % code)
+    if final == 200:
+        parts.append("""  <recv response="200" rrs="true"/>
+  <send>
+    <![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      [last_From:]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <pause milliseconds="%d"/>
+""" % hold_ms)
+        if bye:
+            parts.append("""  <send retrans="500">
+    <![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      [last_From:]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+""")
+    else:
+        parts.append("""  <recv response="%d"/>
+  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+""" % final)
+    xml = ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<!DOCTYPE scenario SYSTEM "sipp.dtd">\n'
+           '<scenario name="%s">\n%s</scenario>\n' % (name, "".join(parts)))
+    path = os.path.join(workdir, name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    return path
+
+
+def call(ctx, kam, queue, scenario, calls=1, rate=10, caller="13800000001", background=False,
+         timeout=60):
+    """Run the caller; returns the exit code (0: every call went as the scenario says), or the
+    Popen when background."""
+    port = free_port(socket.SOCK_DGRAM)
+    argv = ["sipp", "127.0.0.1:%d" % kam.sip_port, "-sf", scenario, "-s", queue,
+            "-key", "caller", caller, "-m", str(calls), "-r", str(rate), "-i", "127.0.0.1",
+            "-p", str(port), "-timeout", str(timeout), "-timeout_error"] + \
+        _sipp_common(ctx.dir, "caller_%d" % port)
+    if background:
+        p = subprocess.Popen(argv, cwd=ctx.dir, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+
+        class _P:
+            proc = p
+
+            def stop(self):
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        ctx.servers.append(_P())
+        return p
+    r = subprocess.run(argv, cwd=ctx.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=timeout + 30)
+    return r.returncode
