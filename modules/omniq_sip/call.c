@@ -155,12 +155,12 @@ static str mkstr(char *s)
 	return r;
 }
 
-/* In the request route tm takes the reply lock itself; in a failure handler or a resumed
- * (t_continue) transaction it is already held: the unsafe variant. */
+/* tm's t_reply picks the variant itself: in a failure handler or a resumed (t_continue)
+ * transaction the route type is FAILURE_ROUTE and the reply lock is already held.
+ * (tm_binds.t_reply_unsafe is never filled in by tm: do not call it.) */
 static void reply(sip_msg_t *msg, int in_fail, int code, char *text)
 {
-	int rc = in_fail ? os_tmb.t_reply_unsafe(msg, code, text)
-					 : os_tmb.t_reply(msg, code, text);
+	int rc = os_tmb.t_reply(msg, code, text);
 	if(rc < 0)
 		LM_NOTICE("could not send %d %s (transaction already answered?)\n", code, text);
 }
@@ -351,6 +351,8 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 	lock_c(c);
 	set_sid(c, info.sid);
 	unlock_c(c);
+	if(c->hops == 0)
+		os_stat_inc(OS_ST_CALLS);
 	LM_INFO("call %s for %s in queue %s: %s %s\n", info.sid, c->ident, q->name, info.state,
 			info.agent);
 	settle(c, msg, strcmp(info.state, "offered") == 0 ? info.agent : NULL, in_fail);
@@ -434,7 +436,7 @@ static void overflow(os_call_t *c, sip_msg_t *msg)
 	}
 }
 
-static void on_failure(os_call_t *c, sip_msg_t *msg, int code)
+static void on_failure(os_call_t *c, struct cell *t, sip_msg_t *msg, int code)
 {
 	char agent[OMNIQ_ID_MAX + 1], sidbuf[OMNIQ_SID_MAX];
 	os_state_t st;
@@ -452,6 +454,11 @@ static void on_failure(os_call_t *c, sip_msg_t *msg, int code)
 	c->state = OS_OPENING;
 	unlock_c(c);
 
+	if(st == OS_WAITING || st == OS_CONTINUING) {
+		/* the blind branch of t_suspend timed out; tm clears the flag only for a cfg
+		 * failure_route, and a transaction flagged suspended drops the agents' replies */
+		t->flags &= ~T_ASYNC_SUSPENDED;
+	}
 	if(st == OS_WAITING) {
 		overflow(c, msg);
 		return;
@@ -510,7 +517,7 @@ static void on_tm(struct cell *t, int type, struct tmcb_params *ps)
 			on_cancel(c);
 			break;
 		case TMCB_ON_FAILURE:
-			on_failure(c, ps->req, ps->code);
+			on_failure(c, t, ps->req, ps->code);
 			break;
 		case TMCB_RESPONSE_OUT:
 			if(ps->code >= 200 && ps->code < 300)
@@ -609,6 +616,8 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 		return -1;
 	}
 	if(q == NULL) {
+		LM_NOTICE("INVITE to %.*s refused: no such queue\n", msg->first_line.u.request.uri.len,
+				msg->first_line.u.request.uri.s);
 		os_stat_inc(OS_ST_REFUSED);
 		reply(msg, 0, 404, "Unknown Queue");
 		return -1;
@@ -659,7 +668,6 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 		reply(msg, 0, 500, "Server Error");
 		return -1;
 	}
-	os_stat_inc(OS_ST_CALLS);
 	open_in_queue(c, msg, q, 0);
 	return 1;
 }

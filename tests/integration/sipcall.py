@@ -103,7 +103,7 @@ def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
 
     ]]>
   </send>
-  <recv response="200"/>
+  <recv response="200" optional="true"/>
 """ % (cancel_after_ms, from_user))
         final = 487
     else:

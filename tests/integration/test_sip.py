@@ -65,3 +65,190 @@ def test_sip_answered_at_once(ctx):
     types = [e["type"] for e in events(r, "1")]
     assert types[:3] == ["enqueue", "offer", "accept"], types
     assert stat(k, "answered") == 1 and stat(k, "queued") == 0 and stat(k, "ended") == 1
+
+
+def waiting(k, queue):
+    """Sessions waiting in a queue, from omniq.queue."""
+    rc, out = k.rpc("omniq.queue", queue)
+    assert rc == 0 and not out.startswith("error"), out
+    return out.count("position:")
+
+
+@test
+def test_sip_queued_then_answered(ctx):
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice", state="away")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    sc = caller_xml(ctx.dir, "queued", queued="must")
+    p = call(ctx, k, "sales", sc, background=True)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", what="call queued")
+    wait_for(lambda: stat(k, "queued") == 1, what="transaction suspended")
+    assert waiting(k, "sales") == 1
+    time.sleep(0.5)                       # the caller really waits: nothing rings
+    assert r.hget(P + ":s:1", "state") == "queued"
+    agent(k, "alice", state="available")  # freed capacity pulls the call: t_continue
+    assert p.wait(30) == 0, "caller scenario failed (182, then 200 expected)"
+    assert phone.wait() == 0
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="session closed")
+    assert r.hget(P + ":s:1", "agent") == "alice"
+    assert waiting(k, "sales") == 0
+    assert stat(k, "answered") == 1
+
+
+@test
+def test_sip_caller_cancels_while_queued(ctx):
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    sc = caller_xml(ctx.dir, "cancel", queued="must", cancel_after_ms=800)
+    assert call(ctx, k, "sales", sc) == 0, "caller scenario failed (182, CANCEL, 487)"
+    assert r.hget(P + ":s:1", "state") == "abandoned"
+    assert waiting(k, "sales") == 0
+    assert stat(k, "abandoned") == 1
+    assert k.rpc_struct("omniq.stats").get("abandoned") == "1"
+    # an agent arriving later gets nothing: the queue really is empty
+    agent(k, "alice")
+    time.sleep(0.3)
+    assert not events(r, "1", "offer")
+
+
+@test
+def test_sip_agent_busy_then_second_answers(ctx):
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "bob", skills="sales:9")     # best skilled: rung first
+    agent(k, "alice", skills="sales:5")
+    busy = Phone(ctx, k, "bob", "agent_reject.xml")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    sc = caller_xml(ctx.dir, "busy", queued="may")
+    assert call(ctx, k, "sales", sc) == 0
+    assert busy.wait() == 0 and phone.wait() == 0
+    offers = [e["agent"] for e in events(r, "1", "offer")]
+    assert offers == ["bob", "alice"], offers
+    assert k.rpc_struct("omniq.agent", "bob").get("presence") == "away"
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="session closed")
+    assert r.hget(P + ":s:1", "agent") == "alice"
+    assert stat(k, "agent_failed") == 1
+
+
+@test
+def test_sip_agent_no_answer_times_out(ctx):
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs, OMNIQ_RING_MS=1500)
+    r = rs.client()
+    agent(k, "bob", skills="sales:9")
+    agent(k, "alice", skills="sales:5")
+    ring = Phone(ctx, k, "bob", "agent_noanswer.xml")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    sc = caller_xml(ctx.dir, "noanswer", queued="may")
+    t0 = time.time()
+    assert call(ctx, k, "sales", sc) == 0
+    assert time.time() - t0 >= 1.4, "bob's phone was not given its ring time"
+    assert ring.wait() == 0 and phone.wait() == 0
+    assert [e["agent"] for e in events(r, "1", "offer")] == ["bob", "alice"]
+    assert k.rpc_struct("omniq.agent", "bob").get("presence") == "away"
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="session closed")
+
+
+@test
+def test_sip_unregistered_agent_is_skipped(ctx):
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "ghost", skills="sales:9")   # logged in, phone not registered
+    agent(k, "alice", skills="sales:5")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    sc = caller_xml(ctx.dir, "ghost", queued="may")
+    assert call(ctx, k, "sales", sc) == 0
+    assert phone.wait() == 0
+    assert [e["agent"] for e in events(r, "1", "offer")] == ["ghost", "alice"]
+    assert k.rpc_struct("omniq.agent", "ghost").get("presence") == "away"
+
+
+@test
+def test_sip_max_wait_overflow(ctx):
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    # "short": nobody has its skill, max_wait 2 s, overflow = 480 All Agents Busy
+    sc = caller_xml(ctx.dir, "overflow_reply", queued="must", final=480)
+    t0 = time.time()
+    assert call(ctx, k, "short", sc) == 0, "caller expected 182 then 480"
+    assert 1.8 <= time.time() - t0 < 10
+    assert r.hget(P + ":s:1", "state") == "expired"
+    assert waiting(k, "short") == 0
+    # "hop": after 2 s the call moves to queue "sales", where alice answers
+    agent(k, "alice")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    sc = caller_xml(ctx.dir, "overflow_queue", queued="must")
+    assert call(ctx, k, "hop", sc, caller="13800000002") == 0
+    assert phone.wait() == 0
+    assert r.hget(P + ":s:2", "state") == "expired" and r.hget(P + ":s:2", "queue") == "hop"
+    wait_for(lambda: r.hget(P + ":s:3", "state") == "closed", what="overflowed call closed")
+    assert r.hget(P + ":s:3", "queue") == "sales" and r.hget(P + ":s:3", "agent") == "alice"
+    assert stat(k, "overflowed") == 2
+
+
+@test
+def test_sip_two_calls_one_agent_capacity_one(ctx):
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice", caps="voice=1,chat=4,email=0,total=5")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml", calls=2)
+    first = caller_xml(ctx.dir, "first", queued="never", hold_ms=2000)
+    second = caller_xml(ctx.dir, "second", queued="must", hold_ms=200)
+    p1 = call(ctx, k, "sales", first, background=True)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "active", what="first call answered")
+    p2 = call(ctx, k, "sales", second, caller="13800000002", background=True)
+    wait_for(lambda: r.hget(P + ":s:2", "state") == "queued", what="second call waits")
+    # in a call, alice still takes a chat: voice capacity is full, chat is not
+    s = k.rpc_struct("omniq.enqueue", "web", "web:visitor-9", "sales", 0)
+    assert s["state"] == "offered" and s["agent"] == "alice", s
+    assert p1.wait(30) == 0 and p2.wait(30) == 0 and phone.wait() == 0
+    # the second call was offered only after the first one ended
+    evs = [(e["type"], e.get("sid")) for e in events(r)]
+    assert evs.index(("offer", "2")) > evs.index(("close", "1")), evs
+    wait_for(lambda: r.hget(P + ":s:2", "state") == "closed", what="second call closed")
+
+
+@test
+def test_sip_dialog_timeout_frees_the_agent(ctx):
+    # the caller vanishes without BYE: the dialog timeout closes the session
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs, OMNIQ_DLG_TIMEOUT=2)
+    r = rs.client()
+    agent(k, "alice")
+    Phone(ctx, k, "alice", "agent_answer.xml", timeout=5)
+    sc = caller_xml(ctx.dir, "nobye", queued="never", bye=False, hold_ms=0)
+    assert call(ctx, k, "sales", sc) == 0
+    assert r.hget(P + ":s:1", "state") == "active"
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", timeout=15,
+             what="session closed by the dialog timeout")
+    assert k.rpc_struct("omniq.agent", "alice").get("load:voice") == "0"
+
+
+@test
+def test_sip_hostile_input_writes_nothing(ctx):
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    before = sorted(r.keys("*"))
+    cases = [
+        ("anonymous", "sales", 433, "anonymous", ""),
+        ("letters", "sales", 400, "alice", ""),
+        ("short_number", "sales", 400, "12", ""),
+        ("unknown_queue", "nosuch", 404, "[caller]", ""),
+        ("huge_header", "sales", 513, "[caller]", "X-Junk: " + "a" * 12000),
+    ]
+    for name, queue, code, user, hdr in cases:
+        sc = caller_xml(ctx.dir, name, queued="never", final=code, from_user=user,
+                        extra_header=hdr)
+        assert call(ctx, k, queue, sc) == 0, "%s: expected %d" % (name, code)
+    assert sorted(r.keys("*")) == before, "refused calls wrote to Redis"
+    assert stat(k, "refused") == len(cases)
+    assert stat(k, "calls") == 0
