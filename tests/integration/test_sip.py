@@ -252,3 +252,61 @@ def test_sip_hostile_input_writes_nothing(ctx):
     assert sorted(r.keys("*")) == before, "refused calls wrote to Redis"
     assert stat(k, "refused") == len(cases)
     assert stat(k, "calls") == 0
+
+
+@test
+def test_sip_caller_cancels_while_ringing(ctx):
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs, OMNIQ_RING_MS=5000)
+    r = rs.client()
+    agent(k, "bob")
+    ring = Phone(ctx, k, "bob", "agent_noanswer.xml")
+    sc = caller_xml(ctx.dir, "cancel_ringing", queued="never", cancel_after_ms=None, final=487)
+    # 180 from bob's phone, then the caller gives up
+    with open(sc) as f:
+        xml = f.read()
+    xml = xml.replace('  <recv response="487"/>', """  <recv response="180"/>
+  <pause milliseconds="500"/>
+  <send>
+    <![CDATA[
+      CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      [last_Via:]
+      From: <sip:[caller]@[local_ip]>;tag=[pid]caller[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 CANCEL
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200" optional="true"/>
+  <recv response="487"/>""")
+    xml = xml.replace('  <recv response="180" optional="true"/>\n', "", 2)
+    with open(sc, "w") as f:
+        f.write(xml)
+    assert call(ctx, k, "sales", sc) == 0
+    assert ring.wait() == 0, "bob's phone did not see the CANCEL"
+    assert r.hget(P + ":s:1", "state") == "abandoned"
+    a = k.rpc_struct("omniq.agent", "bob")
+    assert a.get("presence") == "available" and a.get("load:voice") == "0", a
+
+
+@test
+def test_sip_offer_made_on_another_node_resumes_the_call(ctx):
+    # The call waits suspended on node A. The agent becomes available through node B's RPC:
+    # the assignment is made there, node A's dispatcher sees the offer and resumes the call.
+    rs = ctx.redis()
+    a = sip_kam(ctx, rs)
+    b = ctx.kamailio("sip.cfg", rs.port, name="kamb")
+    r = rs.client()
+    agent(a, "alice", state="away")
+    phone = Phone(ctx, a, "alice", "agent_answer.xml")
+    sc = caller_xml(ctx.dir, "two_nodes", queued="must")
+    p = call(ctx, a, "sales", sc, background=True)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", what="call queued on node A")
+    rc, out = b.rpc("omniq.agent_state", "alice", "available")
+    assert rc == 0 and "error" not in out, out
+    assert p.wait(30) == 0 and phone.wait() == 0
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="session closed")
+    assert stat(a, "answered") == 1 and stat(b, "answered") == 0
