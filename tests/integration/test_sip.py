@@ -310,3 +310,20 @@ def test_sip_offer_made_on_another_node_resumes_the_call(ctx):
     assert p.wait(30) == 0 and phone.wait() == 0
     wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="session closed")
     assert stat(a, "answered") == 1 and stat(b, "answered") == 0
+
+
+@test
+def test_sip_shipped_cfg_queues_a_call(ctx):
+    # cfg/omniq.cfg (what `make run` starts): queue "support" overflows to "sales" after
+    # 120 s; here an agent is free at once. The shipped wrap-up time is 30 s.
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port)
+    r = rs.client()
+    agent(k, "alice", skills="support:5")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    assert call(ctx, k, "support", caller_xml(ctx.dir, "shipped", queued="may")) == 0
+    assert phone.wait() == 0
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "wrapup", what="wrap-up after BYE")
+    assert r.hget(P + ":s:1", "queue") == "support"
+    rc, out = k.rpc("stats.get_statistics", "omniq_sip:")
+    assert "omniq_sip:answered = 1" in out, out

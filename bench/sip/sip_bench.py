@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""bench/sip: the highest call rate kamailio sustains with < 0.1 % failed calls, through plain
+stateful relay and through omniq routing, measured in the same run on the same kamailio.
+
+One redis-server, one kamailio (bench.cfg), one sipp UAS playing every agent's phone (all
+agents register their AOR with that sipp as contact), one sipp UAC as callers. At each rate
+the caller places rate x duration calls (INVITE, 200, ACK, hold, BYE):
+  relay  sip:relay-<agent>@  lookup("location") + t_relay, calls spread over the agents
+  omniq  sip:bench@          omniq_call("bench"): session, routing to a free agent (voice
+                             capacity 1), relay, accept on 200, close on BYE
+Prints per step: calls, failed, and the CPU seconds of kamailio, redis-server, the agents'
+sipp (uas) and the callers' sipp (uac); then
+the highest clean rate of each path and their ratio.
+
+    sip_bench.py [rates] [duration_s] [hold_ms] [agents]
+    e.g. sip_bench.py 100,200,400,800 5 100 600
+"""
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.abspath(os.path.join(HERE, "../.."))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+from harness import RedisServer, Kamailio, free_port, wait_for  # noqa: E402
+
+P = "oq:{default}"
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids):
+    t = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                v = f.read().rsplit(")", 1)[1].split()
+            t += int(v[11]) + int(v[12])
+        except (OSError, IndexError):
+            pass
+    return t / HZ
+
+
+def kam_pids(k):
+    out = subprocess.run(["pgrep", "-s", str(k.proc.pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def sipp_stats(path):
+    with open(path) as f:
+        lines = [ln.strip() for ln in f if ln.strip()]
+    head = lines[0].split(";")
+    last = lines[-1].split(";")
+    get = lambda name: int(last[head.index(name)])  # noqa: E731
+    return get("SuccessfulCall(C)"), get("FailedCall(C)")
+
+
+def main():
+    rates = [int(x) for x in (sys.argv[1] if len(sys.argv) > 1 else
+                              "100,200,300,400,600,800,1000,1200").split(",")]
+    duration = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    hold_ms = int(sys.argv[3]) if len(sys.argv) > 3 else 100
+    n_agents = int(sys.argv[4]) if len(sys.argv) > 4 else 600
+    work = tempfile.mkdtemp(prefix="omniq-sipbench.")
+    servers = []
+    try:
+        rs = RedisServer(work).start()
+        servers.append(rs)
+        k = Kamailio(work, os.path.join(HERE, "bench.cfg"), rs.port, name="kam",
+                     extra_args=["-m", "1024", "-M", "32"])
+        k.start()
+        servers.append(k)
+        r = rs.client()
+
+        # the agents' phones: one sipp UAS, every agent's contact
+        aport = free_port(socket.SOCK_DGRAM)
+        agents = subprocess.Popen(
+            ["sipp", "-sf", os.path.join(HERE, "agent.xml"), "-i", "127.0.0.1", "-p", str(aport),
+             "-nostdin", "-trace_err",
+             "-error_file", os.path.join(work, "agents_err.log")],
+            cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        reg = os.path.join(work, "agents.csv")
+        with open(reg, "w") as f:
+            f.write("SEQUENTIAL\n")
+            for i in range(n_agents):
+                f.write("agent%d;127.0.0.1:%d\n" % (i, aport))
+        rc = subprocess.run(
+            ["sipp", "127.0.0.1:%d" % k.sip_port, "-sf", os.path.join(HERE, "register.xml"),
+             "-inf", reg, "-m", str(n_agents), "-r", "500", "-i", "127.0.0.1",
+             "-p", str(free_port(socket.SOCK_DGRAM)), "-nostdin", "-timeout", "60",
+             "-timeout_error"], cwd=work, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL).returncode
+        if rc != 0:
+            raise SystemExit("sip_bench: agent registration failed")
+        pipe = r.pipeline(transaction=False)
+        for i in range(n_agents):
+            pipe.fcall("oq_agent_set", 1, P, "agent%d" % i, "Agent %d" % i, "sales:5",
+                       "voice=1,chat=0,email=0,total=1", "")
+            pipe.fcall("oq_agent_state", 1, P, "agent%d" % i, "available")
+        pipe.execute()
+
+        relay_inf = os.path.join(work, "relay.csv")
+        with open(relay_inf, "w") as f:
+            f.write("SEQUENTIAL\n")
+            for i in range(n_agents):
+                f.write("relay-agent%d;\n" % i)
+        omniq_inf = os.path.join(work, "omniq.csv")
+        with open(omniq_inf, "w") as f:
+            f.write("SEQUENTIAL\nbench;\n")
+        scen = os.path.join(work, "caller.xml")
+        with open(os.path.join(HERE, "caller.xml")) as f:
+            xml = f.read().replace("HOLD_MS", str(hold_ms))
+        with open(scen, "w") as f:
+            f.write(xml)
+
+        print("== bench/sip: %d agents, hold %d ms, %d s per step, kamailio children=4, "
+              "sipp UAC + UAS on the same %d cores" % (n_agents, hold_ms, duration,
+                                                        os.cpu_count()))
+        print("%-6s %6s %7s %7s %8s %9s %9s %8s %8s" % (
+            "path", "rate", "calls", "failed", "fail%", "kam cpu", "redis cpu", "uas cpu",
+            "uac cpu"))
+        best = {"relay": 0, "omniq": 0}
+        dead = {"relay": False, "omniq": False}
+        sessions_before = 0
+        for rate in rates:
+            for path, inf in (("relay", relay_inf), ("omniq", omniq_inf)):
+                if dead[path]:
+                    continue
+                calls = rate * duration
+                stf = os.path.join(work, "stat_%s_%d.csv" % (path, rate))
+                kp = kam_pids(k)
+                c0 = (cpu_of(kp), cpu_of([rs.proc.pid]), cpu_of([agents.pid]))
+                ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                caller = subprocess.Popen(
+                    ["sipp", "127.0.0.1:%d" % k.sip_port, "-sf", scen, "-inf", inf,
+                     "-m", str(calls), "-r", str(rate), "-l", str(max(rate * 2, 100)),
+                     "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)), "-nostdin",
+                     "-timeout", str(duration + 40), "-trace_stat", "-stf", stf, "-fd", "1",
+                     "-recv_timeout", "10000", "-trace_err",
+                     "-error_file", os.path.join(work, "err_%s_%d.log" % (path, rate))],
+                    cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                caller.wait(duration + 90)
+                c1 = (cpu_of(kp), cpu_of([rs.proc.pid]), cpu_of([agents.pid]))
+                ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                uac_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+                ok, failed = sipp_stats(stf)
+                fail_pct = 100.0 * failed / max(calls, 1)
+                clean = failed * 1000 <= calls and ok + failed == calls
+                print("%-6s %6d %7d %7d %7.2f%% %8.1fs %8.1fs %7.1fs %7.1fs%s" % (
+                    path, rate, ok + failed, failed, fail_pct, c1[0] - c0[0], c1[1] - c0[1],
+                    c1[2] - c0[2], uac_cpu, "" if clean else "  (not clean)"), flush=True)
+                if clean:
+                    best[path] = max(best[path], rate)
+                else:
+                    dead[path] = True
+                if path == "omniq":
+                    # every session of the step must have ended: nothing stuck, nothing lost
+                    time.sleep(1.0)
+                    n = int(r.get(P + ":seq:s") or 0)
+                    states = {}
+                    for i in range(sessions_before + 1, n + 1):
+                        st = r.hget("%s:s:%d" % (P, i), "state")
+                        states[st] = states.get(st, 0) + 1
+                    if set(states) != {"closed"}:
+                        print("       omniq: sessions of this step by state: %s" % states)
+                    sessions_before = n
+                time.sleep(1.0)
+            if dead["relay"] and dead["omniq"]:
+                break
+        print("RESULT relay_max_clean_cps=%d omniq_max_clean_cps=%d ratio=%.2f "
+              "(targets: ratio >= 0.80, omniq >= 1000 cps)" % (
+                  best["relay"], best["omniq"],
+                  best["omniq"] / best["relay"] if best["relay"] else 0.0))
+        agents.kill()
+        agents.wait()
+    finally:
+        for s in reversed(servers):
+            s.stop()
+
+
+if __name__ == "__main__":
+    main()
