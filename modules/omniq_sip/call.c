@@ -406,7 +406,7 @@ static void overflow(os_call_t *c, sip_msg_t *msg)
 	os_stat_inc(OS_ST_OVERFLOWED);
 	switch(q->ovf) {
 		case OS_OVF_QUEUE:
-			next = os_queue_find(&(str){(char *)q->ovf_target, strlen(q->ovf_target)});
+			next = os_queue_find(q->ovf_target, strlen(q->ovf_target));
 			if(next && ++c->hops <= os_cfg.max_hops) {
 				LM_INFO("call %s: max wait of %s passed, moving to queue %s\n", sidbuf, q->name,
 						next->name);

@@ -63,12 +63,12 @@ static int phone_deliver(const str *sid, const str *ext, const str *from, const 
 
 static int ki_omniq_call_caller(sip_msg_t *msg, str *queue, str *caller)
 {
-	return os_call_start(msg, os_queue_find(queue), caller);
+	return os_call_start(msg, os_queue_find(queue->s, queue->len), caller);
 }
 
 static int ki_omniq_call(sip_msg_t *msg, str *queue)
 {
-	return os_call_start(msg, os_queue_find(queue), NULL);
+	return os_call_start(msg, os_queue_find(queue->s, queue->len), NULL);
 }
 
 static int w_omniq_call(sip_msg_t *msg, char *p1, char *p2)
@@ -82,7 +82,7 @@ static int w_omniq_call(sip_msg_t *msg, char *p1, char *p2)
 		LM_ERR("cannot evaluate the caller parameter\n");
 		return -1;
 	}
-	return os_call_start(msg, os_queue_find(&queue), p2 ? &caller : NULL);
+	return os_call_start(msg, os_queue_find(queue.s, queue.len), p2 ? &caller : NULL);
 }
 
 /* clang-format off */

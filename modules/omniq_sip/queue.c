@@ -31,7 +31,7 @@ static char *trim(char *s)
 static int name_ok(const char *s)
 {
 	size_t n = strlen(s), i;
-	if(n == 0 || n > OMNIQ_ID_MAX)
+	if(n == 0 || n > OS_QUEUE_NAME_MAX)
 		return 0;
 	for(i = 0; i < n; i++)
 		if(!isalnum((unsigned char)s[i]) && !strchr("_-.", s[i]))
@@ -145,7 +145,7 @@ int os_queue_add(const char *def, char *why, int why_len)
 	}
 	if(q.name[0] == '\0')
 		return bad(why, why_len, "queue definition '%s' has no name%s", def, "");
-	if(os_queue_find(&(str){q.name, strlen(q.name)}))
+	if(os_queue_find(q.name, strlen(q.name)))
 		return bad(why, why_len, "queue '%s' defined twice%s", q.name, "");
 	queues[n_queues++] = q;
 	return 0;
@@ -157,7 +157,7 @@ int os_queue_check(char *why, int why_len)
 	for(i = 0; i < n_queues; i++) {
 		if(queues[i].ovf != OS_OVF_QUEUE)
 			continue;
-		if(!os_queue_find(&(str){queues[i].ovf_target, strlen(queues[i].ovf_target)}))
+		if(!os_queue_find(queues[i].ovf_target, strlen(queues[i].ovf_target)))
 			return bad(why, why_len, "queue '%s' overflows to undefined queue '%s'",
 					queues[i].name, queues[i].ovf_target);
 		if(!strcmp(queues[i].ovf_target, queues[i].name))
@@ -166,12 +166,11 @@ int os_queue_check(char *why, int why_len)
 	return 0;
 }
 
-const os_queue_t *os_queue_find(const str *name)
+const os_queue_t *os_queue_find(const char *name, int len)
 {
 	int i;
 	for(i = 0; i < n_queues; i++)
-		if((int)strlen(queues[i].name) == name->len
-				&& !memcmp(queues[i].name, name->s, name->len))
+		if((int)strlen(queues[i].name) == len && !memcmp(queues[i].name, name, len))
 			return &queues[i];
 	return NULL;
 }

@@ -7,18 +7,19 @@
  * with a new session), uri:<sip uri> (relayed there, e.g. voicemail, leaving omniq), or
  * reply:<code> <reason> (a final response; the default is "480 No Agent Available").
  * Parsed once in mod_init, read-only afterwards (every child inherits the table at fork).
+ * Plain C on purpose (no Kamailio headers): tests/unit checks the parser directly.
  */
 #ifndef OS_QUEUE_H
 #define OS_QUEUE_H
 
-#include "omniq/omniq_api.h"
 
 #define OS_QUEUES_MAX 64
+#define OS_QUEUE_NAME_MAX 64
 
 typedef enum { OS_OVF_REPLY, OS_OVF_QUEUE, OS_OVF_URI } os_ovf_t;
 
 typedef struct os_queue {
-	char name[OMNIQ_ID_MAX + 1];
+	char name[OS_QUEUE_NAME_MAX + 1];
 	char skills[512];
 	int priority;      /* 0..1000 */
 	int max_wait_s;    /* 0: as long as tm lets the INVITE live */
@@ -32,7 +33,7 @@ typedef struct os_queue {
 int os_queue_add(const char *def, char *why, int why_len);
 /* After all modparams: overflow targets must name defined queues. */
 int os_queue_check(char *why, int why_len);
-const os_queue_t *os_queue_find(const str *name);
+const os_queue_t *os_queue_find(const char *name, int len);
 int os_queue_index(const os_queue_t *q);
 const os_queue_t *os_queue_at(int i);
 

@@ -1,0 +1,97 @@
+/*
+ * test_sip_queue.c - omniq_sip's queue definitions (modparam "queue"): what is accepted, what
+ * is refused with which reason. The table is the module's own static one, so cases use
+ * distinct queue names.
+ */
+#include "unit.h"
+#include "queue.h"
+
+static char why[256];
+
+static const os_queue_t *find(const char *name)
+{
+	return os_queue_find(name, (int)strlen(name));
+}
+
+TEST(queue_full_definition)
+{
+	const os_queue_t *q;
+	CHECK_EQ_INT(os_queue_add(" sales ; skills=sales,en ; priority=10; max_wait=120;"
+							  " overflow=reply:486 All Busy", why, sizeof why), 0);
+	q = find("sales");
+	CHECK(q != NULL);
+	if(!q)
+		return;
+	CHECK_EQ_STR(q->skills, "sales,en");
+	CHECK_EQ_INT(q->priority, 10);
+	CHECK_EQ_INT(q->max_wait_s, 120);
+	CHECK_EQ_INT(q->ovf, OS_OVF_REPLY);
+	CHECK_EQ_INT(q->ovf_code, 486);
+	CHECK_EQ_STR(q->ovf_text, "All Busy");
+}
+
+TEST(queue_defaults)
+{
+	const os_queue_t *q;
+	CHECK_EQ_INT(os_queue_add("plain", why, sizeof why), 0);
+	q = find("plain");
+	CHECK(q != NULL);
+	if(!q)
+		return;
+	CHECK_EQ_STR(q->skills, "");
+	CHECK_EQ_INT(q->priority, 0);
+	CHECK_EQ_INT(q->max_wait_s, 0);
+	CHECK_EQ_INT(q->ovf, OS_OVF_REPLY);
+	CHECK_EQ_INT(q->ovf_code, 480);
+	CHECK_EQ_STR(q->ovf_text, "No Agent Available");
+}
+
+TEST(queue_overflow_kinds)
+{
+	const os_queue_t *q;
+	CHECK_EQ_INT(os_queue_add("vm; overflow=uri:sip:voicemail@10.0.0.1", why, sizeof why), 0);
+	q = find("vm");
+	CHECK(q && q->ovf == OS_OVF_URI && !strcmp(q->ovf_target, "sip:voicemail@10.0.0.1"));
+	CHECK_EQ_INT(os_queue_add("first; max_wait=5; overflow=queue:plain", why, sizeof why), 0);
+	q = find("first");
+	CHECK(q && q->ovf == OS_OVF_QUEUE && !strcmp(q->ovf_target, "plain"));
+	CHECK_EQ_INT(os_queue_check(why, sizeof why), 0);
+}
+
+static void refused(const char *def, const char *reason_part)
+{
+	why[0] = '\0';
+	CHECK_EQ_INT(os_queue_add(def, why, sizeof why), -1);
+	if(!strstr(why, reason_part))
+		CHECK_EQ_STR(why, reason_part);
+}
+
+TEST(queue_bad_definitions_refused_with_reason)
+{
+	refused("", "has no name");
+	refused("bad name", "must be 1-64");
+	refused("x1; priority=1001", "priority '1001' is not 0..1000");
+	refused("x2; priority=ten", "priority 'ten'");
+	refused("x3; max_wait=-1", "max_wait '-1'");
+	refused("x4; max_wait=86401", "max_wait '86401'");
+	refused("x5; colour=blue", "unknown key 'colour'");
+	refused("x6; skills", "'skills' is not key=value");
+	refused("x7; overflow=voicemail", "is not queue:<name>");
+	refused("x8; overflow=reply:48 Short", "reply:<code> <reason>");
+	refused("x9; overflow=reply:200 OK", "is not 300..699");
+	refused("x10; overflow=reply:480 ", "reply:<code> <reason>");   /* trimmed: no reason */
+	refused("x11; overflow=uri:http://x", "is not a sip: URI");
+	refused("x12; overflow=queue:bad name", "is not valid");
+	refused("sales", "defined twice");
+	/* none of the refused ones exists */
+	CHECK(find("x1") == NULL && find("x5") == NULL && find("x11") == NULL);
+}
+
+TEST(queue_overflow_to_undefined_queue_refused_at_check)
+{
+	CHECK_EQ_INT(os_queue_add("dangling; overflow=queue:nowhere", why, sizeof why), 0);
+	CHECK_EQ_INT(os_queue_check(why, sizeof why), -1);
+	CHECK(strstr(why, "undefined queue 'nowhere'") != NULL);
+}
+
+UNIT_MAIN()
