@@ -327,3 +327,20 @@ def test_sip_shipped_cfg_queues_a_call(ctx):
     assert r.hget(P + ":s:1", "queue") == "support"
     rc, out = k.rpc("stats.get_statistics", "omniq_sip:")
     assert "omniq_sip:answered = 1" in out, out
+
+
+@test
+def test_sip_caller_from_p_asserted_identity(ctx):
+    # a carrier asserts the number (tel: URI, national format) while From is anonymous
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    sc = caller_xml(ctx.dir, "pai", queued="never", from_user="anonymous",
+                    extra_header="P-Asserted-Identity: <tel:0139-0000-0009>")
+    assert call(ctx, k, "sales", sc) == 0
+    assert phone.wait() == 0
+    c = k.rpc_struct("omniq.customer", "phone:+8613900000009")
+    assert c.get("last_agent") == "alice", c
+    assert r.hget(P + ":s:1", "channel") == "phone"
