@@ -344,3 +344,26 @@ def test_sip_caller_from_p_asserted_identity(ctx):
     c = k.rpc_struct("omniq.customer", "phone:+8613900000009")
     assert c.get("last_agent") == "alice", c
     assert r.hget(P + ":s:1", "channel") == "phone"
+
+
+@test
+def test_sip_rejected_call_waits_for_the_next_agent(ctx):
+    # bob rejects and nobody else is free: the call goes back to waiting (suspended again,
+    # from tm's failure handling) and alice gets it when she becomes available
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "bob", skills="sales:9")
+    agent(k, "alice", skills="sales:5", state="away")
+    busy = Phone(ctx, k, "bob", "agent_reject.xml")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    sc = caller_xml(ctx.dir, "rewait", queued="may")
+    p = call(ctx, k, "sales", sc, background=True)
+    assert busy.wait(20) == 0
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", what="call back in the queue")
+    wait_for(lambda: stat(k, "queued") == 1, what="call suspended again")
+    time.sleep(0.3)
+    agent(k, "alice", state="available")
+    assert p.wait(30) == 0 and phone.wait() == 0
+    assert [e["agent"] for e in events(r, "1", "offer")] == ["bob", "alice"]
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="session closed")
