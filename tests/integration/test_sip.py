@@ -367,3 +367,53 @@ def test_sip_rejected_call_waits_for_the_next_agent(ctx):
     assert p.wait(30) == 0 and phone.wait() == 0
     assert [e["agent"] for e in events(r, "1", "offer")] == ["bob", "alice"]
     wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="session closed")
+
+
+@test
+def test_sip_max_wait_overflow_to_voicemail_uri(ctx):
+    import socket as so
+    from harness import free_port
+    vm_port = free_port(so.SOCK_DGRAM)
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs, OMNIQ_QUEUE_VM='"vm; skills=nobody; max_wait=1; '
+                'overflow=uri:sip:voicemail@127.0.0.1:%d"' % vm_port)
+    r = rs.client()
+    # the voicemail server: a sipp UAS on the overflow URI's port (no registration)
+    vm = Phone.__new__(Phone)
+    vm.port = vm_port
+    import subprocess
+    import os
+    from sipcall import SIPP
+    vm.proc = subprocess.Popen(
+        ["sipp", "-sf", os.path.join(SIPP, "agent_answer.xml"), "-i", "127.0.0.1",
+         "-p", str(vm_port), "-m", "1", "-timeout", "30", "-nostdin"],
+        cwd=ctx.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ctx.servers.append(vm)
+    sc = caller_xml(ctx.dir, "to_voicemail", queued="must")
+    assert call(ctx, k, "vm", sc) == 0, "caller expected 182, then the voicemail's 200"
+    assert vm.wait() == 0, "voicemail did not get the call"
+    assert r.hget(P + ":s:1", "state") == "expired"
+    assert stat(k, "overflowed") == 1 and stat(k, "answered") == 0
+
+
+@test
+def test_sip_calls_leave_no_shared_memory_behind(ctx):
+    # 200 calls for 3 agents (many wait suspended) must give back the shm the module took
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    phones = []
+    for a in ("alice", "bob", "carol"):
+        agent(k, a, caps="voice=1,chat=0,email=0,total=1")
+        phones.append(Phone(ctx, k, a, "agent_answer.xml", calls=1000, timeout=120))
+    warm = caller_xml(ctx.dir, "warm", queued="may", hold_ms=0)
+    assert call(ctx, k, "sales", warm, calls=20, rate=20) == 0
+
+    def used():
+        return int(k.rpc_struct("core.shmmem")["used"])
+    time.sleep(7)                          # tm wait timer, dialog clean-up
+    before = used()
+    assert call(ctx, k, "sales", warm, calls=200, rate=40, caller="13800000003") == 0
+    time.sleep(7)
+    growth = used() - before
+    assert stat(k, "queued") > 0, "no call waited: the suspended path was not exercised"
+    assert growth < 4096, "shm grew by %d bytes over 200 calls" % growth
