@@ -58,6 +58,7 @@ typedef struct os_call {
 	unsigned int hi, label;   /* the INVITE transaction */
 	os_state_t state;
 	int cancelled;
+	int abandoned;            /* the session was abandoned for the CANCEL */
 	int qidx;                 /* its queue now (changes on overflow to another queue) */
 	int hops;                 /* overflows so far */
 	long long deadline_ms;    /* end of the current queue's max wait, 0 = none */
@@ -259,8 +260,18 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 	while(tries < OS_RING_ATTEMPTS) {
 		lock_c(c);
 		if(c->cancelled) {
+			/* the CANCEL came while this process talked to Redis: the hook could not
+			 * abandon a session it did not know yet */
+			int todo = !c->abandoned && c->sid[0];
+			c->abandoned = 1;
 			c->state = OS_ENDED;
+			snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 			unlock_c(c);
+			if(todo) {
+				sid = mkstr(sidbuf);
+				if(os_oq.abandon(&sid) < 0)
+					LM_NOTICE("call %s cancelled; abandon: %s\n", sidbuf, os_oq.last_error());
+			}
 			if(!in_fail)
 				reply(msg, in_fail, 487, "Request Terminated");
 			return;
@@ -284,8 +295,13 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 				LM_INFO("call %s queued\n", sidbuf);
 				return;
 			}
-			if(rc == 1) /* CANCEL came first: tm answers 487, the CANCEL hook abandoned */
-				return;
+			if(rc == 1) {
+				/* tm saw the CANCEL first and answers 487; our hook may not have run yet */
+				lock_c(c);
+				c->cancelled = 1;
+				unlock_c(c);
+				continue;
+			}
 			LM_ERR("call %s: cannot suspend the INVITE (%d)\n", sidbuf, rc);
 			give_up(c, msg, in_fail, 500, "Cannot Queue Call");
 			return;
@@ -370,9 +386,13 @@ static void on_cancel(os_call_t *c)
 	c->cancelled = 1;
 	st = c->state;
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
-	unlock_c(c);
-	if(st == OS_ANSWERED || st == OS_ENDED || sidbuf[0] == '\0')
+	/* while OPENING the process in Redis abandons it when it is done (settle) */
+	if(st == OS_ANSWERED || st == OS_ENDED || st == OS_OPENING || sidbuf[0] == '\0') {
+		unlock_c(c);
 		return;
+	}
+	c->abandoned = 1;
+	unlock_c(c);
 	os_stat_inc(OS_ST_ABANDONED);
 	sid = mkstr(sidbuf);
 	if(os_oq.abandon(&sid) < 0)
