@@ -8,7 +8,8 @@ the caller places rate x duration calls (INVITE, 200, ACK, hold, BYE):
   relay  sip:relay-<agent>@  lookup("location") + t_relay, calls spread over the agents
   omniq  sip:bench@          omniq_call("bench"): session, routing to a free agent (voice
                              capacity 1), relay, accept on 200, close on BYE
-Prints per step: calls, failed, and the CPU seconds of kamailio, redis-server, the agents'
+Prints per step: calls, failed, and the CPU seconds of kamailio (and of that, its omniq
+dispatcher process), redis-server, the agents'
 sipp (uas) and the callers' sipp (uac); then
 the highest clean rate of each path and their ratio.
 
@@ -47,6 +48,19 @@ def cpu_of(pids):
 def kam_pids(k):
     out = subprocess.run(["pgrep", "-s", str(k.proc.pid)], capture_output=True, text=True).stdout
     return [int(x) for x in out.split()]
+
+
+def dispatcher_pid(k):
+    """The omniq dispatcher process, from core.psx (its CPU is reported on its own)."""
+    rc, out = k.rpc("core.psx")
+    pid = None
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("PID:"):
+            pid = int(line.split(":")[1])
+        elif line.startswith("DSC:") and "omniq dispatcher" in line:
+            return pid
+    return None
 
 
 def sipp_stats(path):
@@ -119,9 +133,9 @@ def main():
         print("== bench/sip: %d agents, hold %d ms, %d s per step, kamailio children=4, "
               "sipp UAC + UAS on the same %d cores" % (n_agents, hold_ms, duration,
                                                         os.cpu_count()))
-        print("%-6s %6s %7s %7s %8s %9s %9s %8s %8s" % (
-            "path", "rate", "calls", "failed", "fail%", "kam cpu", "redis cpu", "uas cpu",
-            "uac cpu"))
+        print("%-6s %6s %7s %7s %8s %9s %9s %9s %8s %8s" % (
+            "path", "rate", "calls", "failed", "fail%", "kam cpu", "(dispatch)", "redis cpu",
+            "uas cpu", "uac cpu"))
         best = {"relay": 0, "omniq": 0}
         dead = {"relay": False, "omniq": False}
         sessions_before = 0
@@ -132,7 +146,8 @@ def main():
                 calls = rate * duration
                 stf = os.path.join(work, "stat_%s_%d.csv" % (path, rate))
                 kp = kam_pids(k)
-                c0 = (cpu_of(kp), cpu_of([rs.proc.pid]), cpu_of([agents.pid]))
+                dp = [dispatcher_pid(k)]
+                c0 = (cpu_of(kp), cpu_of([rs.proc.pid]), cpu_of([agents.pid]), cpu_of(dp))
                 ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 caller = subprocess.Popen(
                     ["sipp", "127.0.0.1:%d" % k.sip_port, "-sf", scen, "-inf", inf,
@@ -143,15 +158,16 @@ def main():
                      "-error_file", os.path.join(work, "err_%s_%d.log" % (path, rate))],
                     cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 caller.wait(duration + 90)
-                c1 = (cpu_of(kp), cpu_of([rs.proc.pid]), cpu_of([agents.pid]))
+                c1 = (cpu_of(kp), cpu_of([rs.proc.pid]), cpu_of([agents.pid]), cpu_of(dp))
                 ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 uac_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
                 ok, failed = sipp_stats(stf)
                 fail_pct = 100.0 * failed / max(calls, 1)
                 clean = failed * 1000 <= calls and ok + failed == calls
-                print("%-6s %6d %7d %7d %7.2f%% %8.1fs %8.1fs %7.1fs %7.1fs%s" % (
-                    path, rate, ok + failed, failed, fail_pct, c1[0] - c0[0], c1[1] - c0[1],
-                    c1[2] - c0[2], uac_cpu, "" if clean else "  (not clean)"), flush=True)
+                print("%-6s %6d %7d %7d %7.2f%% %8.1fs %9.1fs %8.1fs %8.1fs %7.1fs%s" % (
+                    path, rate, ok + failed, failed, fail_pct, c1[0] - c0[0], c1[3] - c0[3],
+                    c1[1] - c0[1], c1[2] - c0[2], uac_cpu, "" if clean else "  (not clean)"),
+                    flush=True)
                 if clean:
                     best[path] = max(best[path], rate)
                 else:
