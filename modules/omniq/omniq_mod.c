@@ -323,7 +323,9 @@ static int mod_init(void)
 	char why[OQ_WHY_MAX], caps[96];
 	int i;
 
-	if(register_module_stats(exports.name, oq_stat_exports) != 0) {
+	/* the group by literal name: `exports` may resolve to a module loaded RTLD_GLOBAL
+	 * before this one (app_lua does so), not to ours */
+	if(register_module_stats("omniq", oq_stat_exports) != 0) {
 		LM_ERR("cannot register statistics\n");
 		return -1;
 	}

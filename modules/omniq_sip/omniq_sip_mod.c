@@ -12,6 +12,8 @@
 #include "core/kemi.h"
 #include "core/mem/pkg.h"
 
+#include "modules/usrloc/usrloc.h"
+
 #include "os.h"
 #include "queue.h"
 #include "call.h"
@@ -151,12 +153,34 @@ static int check_params(void)
 	return 0;
 }
 
+/* The usrloc table must exist before the children fork. A native cfg's save("location")
+ * creates it through its fixup; a KEMI script has no fixups, so do it here. */
+static int register_location(void)
+{
+	bind_usrloc_t bind_usrloc;
+	usrloc_api_t ul;
+	udomain_t *d;
+
+	bind_usrloc = (bind_usrloc_t)find_export("ul_bind_usrloc", 1, 0);
+	if(bind_usrloc == NULL || bind_usrloc(&ul) < 0) {
+		LM_ERR("omniq_sip needs the usrloc module (agents' phones register there)\n");
+		return -1;
+	}
+	if(ul.register_udomain(os_cfg.location.s, &d) < 0) {
+		LM_ERR("cannot register usrloc table '%.*s'\n", os_cfg.location.len,
+				os_cfg.location.s);
+		return -1;
+	}
+	return 0;
+}
+
 static int mod_init(void)
 {
 	char why[256], host[128];
 	omniq_driver_t drv;
 
-	if(register_module_stats(exports.name, os_stat_exports) != 0) {
+	/* by literal name: `exports` may resolve to an RTLD_GLOBAL module's (app_lua) */
+	if(register_module_stats("omniq_sip", os_stat_exports) != 0) {
 		LM_ERR("cannot register statistics\n");
 		return -1;
 	}
@@ -189,6 +213,8 @@ static int mod_init(void)
 		os_cfg.location.s = location_param;
 		os_cfg.location.len = strlen(location_param);
 	}
+	if(register_location() < 0)
+		return -1;
 	if(node_param && node_param[0]) {
 		os_cfg.node.s = node_param;
 		os_cfg.node.len = strlen(node_param);

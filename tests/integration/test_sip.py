@@ -417,3 +417,22 @@ def test_sip_calls_leave_no_shared_memory_behind(ctx):
     growth = used() - before
     assert stat(k, "queued") > 0, "no call waited: the suspended path was not exercised"
     assert growth < 4096, "shm grew by %d bytes over 200 calls" % growth
+
+
+@test
+def test_sip_kemi_lua_call(ctx):
+    import os
+    from harness import HERE
+    rs = ctx.redis()
+    k = ctx.kamailio("sip_kemi.cfg", rs.port,
+                     defines={"OMNIQ_LUA": '"%s"' % os.path.join(HERE, "cfg", "sip_kemi.lua")})
+    r = rs.client()
+    agent(k, "alice", state="away")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    p = call(ctx, k, "sales", caller_xml(ctx.dir, "kemi", queued="must"), background=True)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", what="call queued")
+    agent(k, "alice")
+    assert p.wait(30) == 0 and phone.wait() == 0
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="session closed")
+    sc = caller_xml(ctx.dir, "kemi_unknown", queued="never", final=404)
+    assert call(ctx, k, "nosuch", sc) == 0
