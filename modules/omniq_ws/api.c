@@ -1,0 +1,210 @@
+/*
+ * api.c - the REST API for integrators, /api/v1 (see docs/openapi.yaml).
+ *
+ *   POST /api/v1/sessions                       open a session on any channel (ingest)
+ *   GET  /api/v1/sessions/{sid}                 state, agent, position, estimated wait
+ *   POST /api/v1/sessions/{sid}/messages        append a message (in | out | sys)
+ *   POST /api/v1/sessions/{sid}/accept          {"agent"}
+ *   POST /api/v1/sessions/{sid}/decline         {"agent"}
+ *   POST /api/v1/sessions/{sid}/close           {"disposition"}
+ *   POST /api/v1/sessions/{sid}/abandon
+ *
+ * Every argument is checked here for presence and JSON type, and by the core for content;
+ * the core writes nothing for a refused call. Errors are JSON with an HTTP status.
+ */
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ws.h"
+
+#define API "/api/v1/"
+
+int ws_omniq_error(ws_resp_t *rs, int rc)
+{
+	static const struct { int rc, status; const char *code; } map[] = {
+		{OMNIQ_EARG, 400, "bad_argument"}, {OMNIQ_ENOTFOUND, 404, "not_found"},
+		{OMNIQ_ESTATE, 409, "wrong_state"}, {OMNIQ_EAGENT, 409, "wrong_agent"},
+		{OMNIQ_ECAPACITY, 409, "no_capacity"}, {OMNIQ_EREDIS, 503, "unavailable"},
+		{OMNIQ_EINTERNAL, 500, "internal"},
+	};
+	unsigned i;
+	if(rc == OMNIQ_OK)
+		return 0;
+	for(i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if(map[i].rc == rc) {
+			ws_error(rs, map[i].status, map[i].code, "%s", ws_oq.last_error());
+			return -1;
+		}
+	ws_error(rs, 500, "internal", "unexpected result %d", rc);
+	return -1;
+}
+
+/* A string member of the body: required, or optional (NULL when absent). */
+static int body_str(const ws_req_t *rq, ws_resp_t *rs, const char *name, int required,
+		str *out)
+{
+	json_t *v = rq->body ? json_object_get(rq->body, name) : NULL;
+	out->s = NULL;
+	out->len = 0;
+	if(v == NULL || json_is_null(v)) {
+		if(required) {
+			ws_error(rs, 400, "bad_argument", "'%s' is required", name);
+			return -1;
+		}
+		return 0;
+	}
+	if(!json_is_string(v)) {
+		ws_error(rs, 400, "bad_argument", "'%s' must be a string", name);
+		return -1;
+	}
+	out->s = (char *)json_string_value(v);
+	out->len = (int)json_string_length(v);
+	return 0;
+}
+
+static json_t *session_json(const omniq_session_info_t *s)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:i}", "sid", s->sid, "state", s->state,
+			"agent", s->agent, "customer", s->customer, "channel", s->channel, "position",
+			s->position, "est_wait_s", s->est_wait_s);
+}
+
+static void open_session(const ws_req_t *rq, ws_resp_t *rs)
+{
+	str channel, identity, skills, queue, ext;
+	omniq_session_info_t info;
+	json_t *prio;
+	json_int_t priority = 0;
+
+	if(body_str(rq, rs, "channel", 1, &channel) < 0
+			|| body_str(rq, rs, "identity", 1, &identity) < 0
+			|| body_str(rq, rs, "skills", 0, &skills) < 0
+			|| body_str(rq, rs, "queue", 0, &queue) < 0
+			|| body_str(rq, rs, "ext", 0, &ext) < 0)
+		return;
+	prio = rq->body ? json_object_get(rq->body, "priority") : NULL;
+	if(prio && !json_is_null(prio)) {
+		if(!json_is_integer(prio)) {
+			ws_error(rs, 400, "bad_argument", "'priority' must be an integer 0..1000");
+			return;
+		}
+		priority = json_integer_value(prio);
+		if(priority < 0 || priority > 1000) {
+			ws_error(rs, 400, "bad_argument", "'priority' must be an integer 0..1000");
+			return;
+		}
+	}
+	if(ws_omniq_error(rs, ws_oq.open(&channel, &identity, skills.s ? &skills : NULL,
+								  (int)priority, queue.s ? &queue : NULL,
+								  ext.s ? &ext : NULL, &info))
+			< 0)
+		return;
+	rs->status = 201;
+	rs->json = session_json(&info);
+}
+
+static void get_session(const str *sid, ws_resp_t *rs)
+{
+	omniq_session_info_t info;
+	if(ws_omniq_error(rs, ws_oq.get(sid, &info)) < 0)
+		return;
+	rs->status = 200;
+	rs->json = session_json(&info);
+}
+
+static void ok(ws_resp_t *rs, const str *sid, const char *what)
+{
+	rs->status = 200;
+	rs->json = json_pack("{s:s%,s:s}", "sid", sid->s, (size_t)sid->len, "result", what);
+}
+
+static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, const char *act)
+{
+	str a, b, c;
+
+	if(!strcmp(act, "messages")) {
+		if(body_str(rq, rs, "direction", 1, &a) < 0 || body_str(rq, rs, "from", 1, &b) < 0
+				|| body_str(rq, rs, "body", 1, &c) < 0)
+			return;
+		if(ws_omniq_error(rs, ws_oq.append(sid, &a, &b, &c)) < 0)
+			return;
+		ok(rs, sid, "appended");
+		rs->status = 201;
+	} else if(!strcmp(act, "accept") || !strcmp(act, "decline")) {
+		if(body_str(rq, rs, "agent", 1, &a) < 0)
+			return;
+		if(ws_omniq_error(rs, act[0] == 'a' ? ws_oq.accept(sid, &a) : ws_oq.decline(sid, &a))
+				< 0)
+			return;
+		ok(rs, sid, act[0] == 'a' ? "accepted" : "declined");
+	} else if(!strcmp(act, "close")) {
+		if(body_str(rq, rs, "disposition", 0, &a) < 0)
+			return;
+		if(ws_omniq_error(rs, ws_oq.close(sid, a.s ? &a : NULL)) < 0)
+			return;
+		ok(rs, sid, "closed");
+	} else if(!strcmp(act, "abandon")) {
+		if(ws_omniq_error(rs, ws_oq.abandon(sid)) < 0)
+			return;
+		ok(rs, sid, "abandoned");
+	} else {
+		ws_error(rs, 404, "not_found", "no such action '%s'", act);
+	}
+}
+
+void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs)
+{
+	const char *p = rq->path;
+	char sidbuf[OMNIQ_SID_MAX], act[32];
+	const char *slash;
+	str sid;
+	size_t n;
+
+	if(strncmp(p, API, sizeof(API) - 1) != 0) {
+		ws_error(rs, 404, "not_found", "no such resource");
+		return;
+	}
+	p += sizeof(API) - 1;
+	if(!strcmp(p, "sessions")) {
+		if(strcmp(rq->method, "POST")) {
+			ws_error(rs, 405, "method_not_allowed", "%s /api/v1/sessions", rq->method);
+			return;
+		}
+		open_session(rq, rs);
+		return;
+	}
+	if(strncmp(p, "sessions/", 9) != 0) {
+		ws_error(rs, 404, "not_found", "no such resource");
+		return;
+	}
+	p += 9;
+	slash = strchr(p, '/');
+	n = slash ? (size_t)(slash - p) : strlen(p);
+	if(n == 0 || n >= sizeof(sidbuf) || strspn(p, "0123456789") != n) {
+		ws_error(rs, 404, "not_found", "session ids are decimal numbers");
+		return;
+	}
+	memcpy(sidbuf, p, n);
+	sidbuf[n] = '\0';
+	sid.s = sidbuf;
+	sid.len = (int)n;
+	if(slash == NULL) {
+		if(strcmp(rq->method, "GET")) {
+			ws_error(rs, 405, "method_not_allowed", "%s on a session", rq->method);
+			return;
+		}
+		get_session(&sid, rs);
+		return;
+	}
+	if(strlen(slash + 1) >= sizeof(act) || strchr(slash + 1, '/')) {
+		ws_error(rs, 404, "not_found", "no such resource");
+		return;
+	}
+	snprintf(act, sizeof(act), "%s", slash + 1);
+	if(strcmp(rq->method, "POST")) {
+		ws_error(rs, 405, "method_not_allowed", "%s on a session action", rq->method);
+		return;
+	}
+	session_action(rq, rs, &sid, act);
+}

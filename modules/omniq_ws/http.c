@@ -1,0 +1,362 @@
+/*
+ * http.c - the libwebsockets HTTP server of one omniq_ws process.
+ *
+ * Every request is read whole (bounded by max_body), authenticated, parsed as JSON and
+ * answered with JSON. Everything that is wrong with a request is answered with its HTTP
+ * status and an error body; nothing malformed reaches the core. One Redis round trip per
+ * request at most, made by the core API in this process.
+ */
+#define _GNU_SOURCE 1 /* accept4 */
+#include <string.h>
+#include <stdio.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <libwebsockets.h>
+
+#include "core/dprint.h"
+#include "core/cfg/cfg_struct.h"
+
+#include "ws.h"
+
+#define WS_PATH_MAX 512
+
+struct pss {
+	char method[8];
+	char path[WS_PATH_MAX];
+	char *body;            /* request body, malloc'd, bounded by max_body */
+	size_t body_len;
+	int too_large;
+	int authed;
+	char key_name[65];
+	unsigned char *out;    /* LWS_PRE + response body */
+	size_t out_len;
+	int status;
+};
+
+void ws_error(ws_resp_t *rs, int status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if(rs->json)
+		json_decref(rs->json);
+	rs->status = status;
+	rs->json = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+}
+
+/* Constant time for equal lengths: an API key is not found by timing the comparison. */
+static int secret_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = (unsigned char)(la != lb);
+	for(i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* "Authorization: Bearer <name>:<secret>" */
+static int authenticate(struct lws *wsi, struct pss *p)
+{
+	char h[256], *tok, *colon;
+	int i, n = lws_hdr_copy(wsi, h, sizeof(h), WSI_TOKEN_HTTP_AUTHORIZATION);
+
+	if(n <= 7 || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	tok = h + 7;
+	colon = strchr(tok, ':');
+	if(colon == NULL)
+		return 0;
+	*colon = '\0';
+	for(i = 0; i < ws_cfg.n_keys; i++)
+		if(!strcmp(ws_cfg.key_name[i], tok) && secret_eq(ws_cfg.key_secret[i], colon + 1)) {
+			snprintf(p->key_name, sizeof(p->key_name), "%s", ws_cfg.key_name[i]);
+			return 1;
+		}
+	return 0;
+}
+
+static int method_of(struct lws *wsi, struct pss *p)
+{
+	static const struct { enum lws_token_indexes tok; const char *name; } m[] = {
+		{WSI_TOKEN_GET_URI, "GET"}, {WSI_TOKEN_POST_URI, "POST"},
+		{WSI_TOKEN_PUT_URI, "PUT"}, {WSI_TOKEN_DELETE_URI, "DELETE"},
+	};
+	unsigned i;
+	for(i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if(lws_hdr_total_length(wsi, m[i].tok) > 0) {
+			snprintf(p->method, sizeof(p->method), "%s", m[i].name);
+			return 0;
+		}
+	return -1;
+}
+
+/* Serialise the response and ask for a writable callback. */
+static int respond(struct lws *wsi, struct pss *p, ws_resp_t *rs)
+{
+	unsigned char hdr[LWS_PRE + 512], *start = &hdr[LWS_PRE], *q = start,
+			*end = &hdr[sizeof(hdr) - 1];
+	char *txt;
+	size_t n;
+
+	if(rs->json == NULL)
+		ws_error(rs, 500, "internal", "no response");
+	txt = json_dumps(rs->json, JSON_COMPACT);
+	json_decref(rs->json);
+	rs->json = NULL;
+	if(txt == NULL)
+		return -1;
+	n = strlen(txt);
+	p->out = malloc(LWS_PRE + n + 1);
+	if(p->out == NULL) {
+		free(txt);
+		return -1;
+	}
+	memcpy(p->out + LWS_PRE, txt, n);
+	p->out[LWS_PRE + n] = '\n';
+	p->out_len = n + 1;
+	free(txt);
+	p->status = rs->status;
+	if(lws_add_http_common_headers(wsi, (unsigned int)rs->status, "application/json",
+			   p->out_len, &q, end)
+			|| lws_finalize_write_http_header(wsi, start, &q, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int handle(struct lws *wsi, struct pss *p)
+{
+	ws_resp_t rs = {0, NULL};
+	ws_req_t rq;
+	json_error_t jerr;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = p->method;
+	rq.path = p->path;
+	if(p->too_large) {
+		ws_error(&rs, 413, "too_large", "request body larger than %d bytes", ws_cfg.max_body);
+	} else if(!p->authed) {
+		ws_error(&rs, 401, "unauthorized",
+				"send Authorization: Bearer <key name>:<secret> (modparam api_key)");
+	} else {
+		rq.key_name = p->key_name;
+		if(p->body_len > 0) {
+			rq.body = json_loadb(p->body, p->body_len, JSON_REJECT_DUPLICATES, &jerr);
+			if(rq.body == NULL) {
+				ws_error(&rs, 400, "invalid_json", "line %d column %d: %s", jerr.line,
+						jerr.column, jerr.text);
+			} else if(!json_is_object(rq.body)) {
+				ws_error(&rs, 400, "invalid_json", "the body must be a JSON object");
+			}
+		}
+		if(rs.json == NULL)
+			ws_api_handle(&rq, &rs);
+		if(rq.body)
+			json_decref(rq.body);
+	}
+	LM_DBG("%s %s -> %d\n", p->method, p->path, rs.status);
+	return respond(wsi, p, &rs);
+}
+
+static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		size_t len)
+{
+	struct pss *p = (struct pss *)user;
+	char cl[24];
+
+	switch(reason) {
+		case LWS_CALLBACK_HTTP:
+			memset(p, 0, sizeof(*p));
+			if(method_of(wsi, p) < 0) {
+				lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
+				return -1;
+			}
+			if(len >= WS_PATH_MAX) {
+				lws_return_http_status(wsi, HTTP_STATUS_REQ_URI_TOO_LONG, NULL);
+				return -1;
+			}
+			memcpy(p->path, in, len);
+			p->path[len] = '\0';
+			p->authed = authenticate(wsi, p);
+			if(lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
+					&& atol(cl) > ws_cfg.max_body)
+				p->too_large = 1;
+			if(!strcmp(p->method, "POST") || !strcmp(p->method, "PUT")) {
+				if(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
+						&& atol(cl) > 0)
+					return 0; /* wait for the body */
+			}
+			return handle(wsi, p) ? -1 : 0;
+
+		case LWS_CALLBACK_HTTP_BODY:
+			if(p->too_large || p->body_len + len > (size_t)ws_cfg.max_body) {
+				p->too_large = 1;
+				return 0; /* keep reading, answer 413 at the end */
+			}
+			{
+				char *nb = realloc(p->body, p->body_len + len);
+				if(nb == NULL)
+					return -1;
+				p->body = nb;
+				memcpy(p->body + p->body_len, in, len);
+				p->body_len += len;
+			}
+			return 0;
+
+		case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+			return handle(wsi, p) ? -1 : 0;
+
+		case LWS_CALLBACK_HTTP_WRITEABLE:
+			if(p->out == NULL)
+				return 0;
+			if(lws_write(wsi, p->out + LWS_PRE, p->out_len, LWS_WRITE_HTTP_FINAL)
+					!= (int)p->out_len)
+				return -1;
+			free(p->out);
+			p->out = NULL;
+			free(p->body);
+			p->body = NULL;
+			p->body_len = 0;
+			if(lws_http_transaction_completed(wsi))
+				return -1;
+			return 0;
+
+		case LWS_CALLBACK_CLOSED_HTTP:
+		case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+			if(p) {
+				free(p->out);
+				p->out = NULL;
+				free(p->body);
+				p->body = NULL;
+			}
+			break;
+
+		default:
+			break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/*
+ * The listening socket is ours, not lws's: every omniq_ws process opens its own with
+ * SO_REUSEPORT on the same address, so the kernel spreads connections over the processes
+ * (lws 4.1 sets SO_REUSEPORT nowhere). lws watches it as a raw descriptor; each accepted
+ * connection is handed to lws as an HTTP socket (TLS when configured).
+ */
+static int listen_fd = -1;
+
+static int open_listener(void)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)ws_cfg.port);
+	if(inet_pton(AF_INET, ws_cfg.listen_addr, &sa.sin_addr) != 1) {
+		LM_CRIT("omniq_ws listen '%s' is not an IPv4 address\n", ws_cfg.listen_addr);
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if(fd < 0)
+		return -1;
+	if(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0
+			|| setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0
+			|| bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1024) < 0) {
+		LM_CRIT("omniq_ws cannot listen on %s:%d: %s\n", ws_cfg.listen_addr, ws_cfg.port,
+				strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int cb_listen(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		size_t len)
+{
+	lws_sock_file_fd_type fd;
+	int c;
+
+	if(reason != LWS_CALLBACK_RAW_RX_FILE)
+		return 0;
+	/* drain the accept queue: another process may take some, EAGAIN ends the round */
+	while((c = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		fd.sockfd = c;
+		if(lws_adopt_descriptor_vhost(lws_get_vhost(wsi),
+				   LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP
+						   | (ws_cfg.cert ? LWS_ADOPT_ALLOW_SSL : 0),
+				   fd, NULL, NULL)
+				== NULL)
+			LM_WARN("omniq_ws could not take a connection (closed)\n");
+	}
+	if(errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		LM_WARN("omniq_ws accept: %s\n", strerror(errno));
+	return 0;
+}
+
+static struct lws_protocols protocols[] = {
+	{"http", cb_http, sizeof(struct pss), 0, 0, NULL, 0},
+	{"omniq-listen", cb_listen, 0, 0, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0}
+};
+
+static void lws_log(int level, const char *line)
+{
+	if(level & LLL_ERR)
+		LM_ERR("libwebsockets: %s", line);
+	else if(level & LLL_WARN)
+		LM_WARN("libwebsockets: %s", line);
+	else
+		LM_DBG("libwebsockets: %s", line);
+}
+
+void ws_http_loop(int rank)
+{
+	struct lws_context_creation_info info;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	lws_sock_file_fd_type fd;
+
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+	listen_fd = open_listener();
+	if(listen_fd < 0)
+		return;
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	info.protocols = protocols;
+	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE
+				   | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	if(ws_cfg.cert && ws_cfg.key) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT
+						| LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
+		info.ssl_cert_filepath = ws_cfg.cert;
+		info.ssl_private_key_filepath = ws_cfg.key;
+	}
+	ctx = lws_create_context(&info);
+	vh = ctx ? lws_create_vhost(ctx, &info) : NULL;
+	fd.filefd = listen_fd;
+	if(vh == NULL
+			|| lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, fd, "omniq-listen", NULL)
+					   == NULL) {
+		LM_CRIT("omniq_ws process %d cannot start its HTTP server\n", rank);
+		if(ctx)
+			lws_context_destroy(ctx);
+		return;
+	}
+	LM_INFO("omniq_ws process %d serving http%s://%s:%d\n", rank,
+			ws_cfg.cert ? "s" : "", ws_cfg.listen_addr, ws_cfg.port);
+	for(;;) {
+		cfg_update();
+		if(lws_service(ctx, 0) < 0)
+			break;
+	}
+	lws_context_destroy(ctx);
+}

@@ -1,0 +1,51 @@
+/*
+ * ws.h - what the parts of omniq_ws share. Internal to the module.
+ */
+#ifndef OMNIQ_WS_H
+#define OMNIQ_WS_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "omniq/omniq_api.h"
+
+extern omniq_api_t ws_oq;
+
+#define WS_KEYS_MAX 32
+
+typedef struct ws_settings {
+	char *listen_addr;     /* "127.0.0.1" */
+	int port;              /* 8080 */
+	int processes;         /* lws service processes */
+	int max_body;          /* bytes of one request body */
+	char *cert, *key;      /* TLS when both are set */
+	int n_keys;
+	char key_name[WS_KEYS_MAX][65];
+	char key_secret[WS_KEYS_MAX][129];
+} ws_settings_t;
+extern ws_settings_t ws_cfg;
+
+/* One HTTP request, as the API handlers see it. */
+typedef struct ws_req {
+	const char *method;    /* GET POST PUT DELETE */
+	const char *path;      /* "/api/v1/sessions/12" */
+	json_t *body;          /* parsed JSON object, or NULL for no body */
+	const char *key_name;  /* authenticated API key, or NULL */
+} ws_req_t;
+
+/* A response: status and a JSON value (owned; the writer frees it). */
+typedef struct ws_resp {
+	int status;
+	json_t *json;
+} ws_resp_t;
+
+/* api.c: answers one authenticated /api/v1 request. */
+void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs);
+/* A JSON error body {"error":{"code":..,"message":..}} with its status. */
+void ws_error(ws_resp_t *rs, int status, const char *code, const char *fmt, ...);
+/* Map an OMNIQ_* result to a response (error) and return 0 for OMNIQ_OK. */
+int ws_omniq_error(ws_resp_t *rs, int rc);
+
+/* http.c: the lws server loop of one process (never returns). */
+void ws_http_loop(int rank);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * ws_mod.c - the Kamailio face of omniq_ws: parameters, binding omniq, forking the web
+ * server processes. The server is http.c, the REST API api.c.
+ *
+ * The server runs in processes of its own (modparam "processes"), never in SIP workers:
+ * a slow browser or a flood of HTTP requests cannot hold up a SIP transaction.
+ */
+#include <string.h>
+#include <stdio.h>
+
+#include "core/sr_module.h"
+#include "core/dprint.h"
+#include "core/pt.h"
+#include "core/cfg/cfg_struct.h"
+#include "core/mod_fix.h"
+
+#include "ws.h"
+
+MODULE_VERSION
+
+omniq_api_t ws_oq;
+
+ws_settings_t ws_cfg = {
+	.listen_addr = "127.0.0.1",
+	.port = 8080,
+	.processes = 1,
+	.max_body = 65536,
+	.cert = NULL,
+	.key = NULL,
+	.n_keys = 0,
+};
+
+static int mod_init(void);
+static int child_init(int rank);
+
+/* modparam("omniq_ws", "api_key", "<name>:<secret>"), repeatable */
+static int api_key_param(modparam_t type, void *val)
+{
+	const char *v = (const char *)val, *colon = strchr(v, ':');
+	size_t nl;
+
+	if(ws_cfg.n_keys == WS_KEYS_MAX) {
+		LM_ERR("modparam api_key: more than %d keys\n", WS_KEYS_MAX);
+		return -1;
+	}
+	nl = colon ? (size_t)(colon - v) : 0;
+	if(colon == NULL || nl == 0 || nl > 64 || strlen(colon + 1) < 16 || strlen(colon + 1) > 128
+			|| strchr(colon + 1, ':')) {
+		LM_ERR("modparam api_key must be <name>:<secret> with a name of 1-64 bytes and a "
+			   "secret of 16-128 bytes without ':'\n");
+		return -1;
+	}
+	memcpy(ws_cfg.key_name[ws_cfg.n_keys], v, nl);
+	ws_cfg.key_name[ws_cfg.n_keys][nl] = '\0';
+	snprintf(ws_cfg.key_secret[ws_cfg.n_keys], sizeof(ws_cfg.key_secret[0]), "%s", colon + 1);
+	ws_cfg.n_keys++;
+	return 0;
+}
+
+/* clang-format off */
+static param_export_t params[] = {
+	{"listen", PARAM_STRING, &ws_cfg.listen_addr},
+	{"port", PARAM_INT, &ws_cfg.port},
+	{"processes", PARAM_INT, &ws_cfg.processes},
+	{"max_body", PARAM_INT, &ws_cfg.max_body},
+	{"tls_certificate", PARAM_STRING, &ws_cfg.cert},
+	{"tls_private_key", PARAM_STRING, &ws_cfg.key},
+	{"api_key", PARAM_STRING | PARAM_USE_FUNC, (void *)api_key_param},
+	{0, 0, 0}
+};
+
+struct module_exports exports = {
+	"omniq_ws",
+	DEFAULT_DLFLAGS,
+	0,              /* cfg functions */
+	params,
+	0,              /* RPC methods */
+	0,              /* pseudo-variables */
+	0,              /* response function */
+	mod_init,
+	child_init,
+	0
+};
+/* clang-format on */
+
+static int mod_init(void)
+{
+	if(ws_cfg.port < 1 || ws_cfg.port > 65535) {
+		LM_ERR("modparam port = %d is outside 1..65535\n", ws_cfg.port);
+		return -1;
+	}
+	if(ws_cfg.processes < 1 || ws_cfg.processes > 64) {
+		LM_ERR("modparam processes = %d is outside 1..64\n", ws_cfg.processes);
+		return -1;
+	}
+	if(ws_cfg.max_body < 1024 || ws_cfg.max_body > 16 * 1024 * 1024) {
+		LM_ERR("modparam max_body = %d is outside 1024..16777216\n", ws_cfg.max_body);
+		return -1;
+	}
+	if((ws_cfg.cert == NULL) != (ws_cfg.key == NULL)) {
+		LM_ERR("TLS needs both tls_certificate and tls_private_key\n");
+		return -1;
+	}
+	if(omniq_load_api(&ws_oq) < 0)
+		return -1;
+	if(ws_cfg.n_keys == 0)
+		LM_WARN("no api_key: every /api/v1 request will be refused with 401\n");
+	register_procs(ws_cfg.processes);
+	cfg_register_child(ws_cfg.processes);
+	return 0;
+}
+
+static int child_init(int rank)
+{
+	int i, pid;
+	char desc[32];
+
+	if(rank != PROC_MAIN)
+		return 0;
+	for(i = 0; i < ws_cfg.processes; i++) {
+		snprintf(desc, sizeof(desc), "omniq_ws http %d", i);
+		pid = fork_process(PROC_NOCHLDINIT, desc, 1);
+		if(pid < 0)
+			return -1;
+		if(pid == 0) {
+			if(cfg_child_init())
+				return -1;
+			ws_http_loop(i);
+			LM_CRIT("omniq_ws process %d stopped\n", i);
+			exit(-1);
+		}
+	}
+	return 0;
+}
