@@ -335,22 +335,31 @@ local function find_session(ctx, a)
         end
     end
 
-    -- Every non-empty wait index this agent could draw from, with its head.
+    -- Every non-empty wait index this agent could draw from, with its head:
+    -- one ZMSCORE per class with room. Kept as two flat arrays (head, and
+    -- which class/name it belongs to) instead of a table per index plus a
+    -- sort: a 10-skill agent has 56 names per class, nearly all non-empty
+    -- in a loaded centre, and building and sorting ~170 small tables with
+    -- a Lua comparator cost more than every Redis call of the search. The
+    -- walk below takes the best remaining head by a linear pass instead,
+    -- and usually stops after the first or second index, so it visits the
+    -- same indexes in the same order as the sort did.
     local names = wait_names(a)
-    local idx = {}
+    local nn = #names
+    local hv, hc, hn, nh = {}, {}, {}, 0
     for _, c in ipairs(CLASSES) do
         if free[c] then
             local heads = redis.call('ZMSCORE', ctx.P .. ':wk:' .. c, unpack(names))
-            for i = 1, #names do
-                if heads[i] then
-                    idx[#idx + 1] = {key = ctx.P .. ':w:' .. c .. ':' .. names[i],
-                                     head = tonumber(heads[i])}
+            for i = 1, nn do
+                local h = heads[i]
+                if h then
+                    nh = nh + 1
+                    hv[nh], hc[nh], hn[nh] = tonumber(h), c, i
                 end
             end
         end
     end
-    if #idx == 0 then return nil end
-    table.sort(idx, function(x, y) return x.head < y.head end)
+    if nh == 0 then return nil end
     -- Visit indexes best head first; in each, the first entry this agent can
     -- take is that index's best. An index whose head cannot beat the best
     -- fit found so far (and every index after it) is skipped, so the usual
@@ -359,12 +368,19 @@ local function find_session(ctx, a)
     local depth, budget = 8 * la, 16 * la
     local skills, aid = a.skills, a.id
     local best_sid, best_score, best_head = nil, nil, nil
-    for _, k in ipairs(idx) do
-        if budget <= 0 or (best_score and k.head >= best_score) then break end
+    while budget > 0 do
+        local bj, bh = nil, best_score
+        for j = 1, nh do
+            local h = hv[j]
+            if h and (not bh or h < bh) then bj, bh = j, h end
+        end
+        if not bj then break end
+        hv[bj] = false
+        local key = ctx.P .. ':w:' .. hc[bj] .. ':' .. names[hn[bj]]
         local pos, batch = 0, 8
         while pos < depth and budget > 0 do
             local hi = math.min(pos + batch, depth) - 1
-            local buf = redis.call('ZRANGE', k.key, pos, hi, 'WITHSCORES')
+            local buf = redis.call('ZRANGE', key, pos, hi, 'WITHSCORES')
             local stop = #buf < 2 * (hi - pos + 1)
             for i = 1, #buf, 2 do
                 local score = tonumber(buf[i + 1])
@@ -387,7 +403,7 @@ local function find_session(ctx, a)
                     end
                 end
                 if ok then
-                    best_sid, best_score, best_head = string.sub(m, 1, bar - 1), score, k.head
+                    best_sid, best_score, best_head = string.sub(m, 1, bar - 1), score, bh
                     stop = true
                     break
                 end
