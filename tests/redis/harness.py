@@ -252,15 +252,16 @@ def check_invariants(r, P, allow_overcap=()):
             for sid, sc in r.zrange(k, 0, -1, withscores=True):
                 q_ent.setdefault(sid, []).append((q, sc))
 
-    # wk: skill -> head score, exactly the non-empty indexes
+    # wk: hash index name -> head score as 16 zero-padded digits, exactly
+    # the non-empty indexes
     for cls in CLASSES:
-        wk = dict(r.zrange(P + ':wk:' + cls, 0, -1, withscores=True))
+        wk = r.hgetall(P + ':wk:' + cls)
         nonempty = {s: z[0][1] for (c, s), z in wkeys.items() if c == cls and z}
         if set(wk) != set(nonempty):
             errs.append('wk:%s members %s != non-empty indexes %s' % (cls, sorted(wk), sorted(nonempty)))
         for s, sc in nonempty.items():
-            if s in wk and wk[s] != sc:
-                errs.append('wk:%s:%s score %r != head %r' % (cls, s, wk[s], sc))
+            if s in wk and wk[s] != '%016d' % int(sc):
+                errs.append('wk:%s:%s head %r != %016d' % (cls, s, wk[s], int(sc)))
 
     agents = set(r.smembers(P + ':agents'))
     held = {}   # aid -> list of (sid, class)
