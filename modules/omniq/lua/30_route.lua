@@ -32,17 +32,21 @@
 --     was the dominant cost of routing. The price: an agent asks about
 --     1 + n + n(n-1)/2 index names (56 for 10 skills, 2081 at the 64-skill
 --     cap), in one HMGET per class;
---   * P:wk:<class> is a hash index name → score of the head of that index,
---     written as a 16-digit zero-padded decimal, so that one HMGET gives
---     every candidate index's head at once, an empty search costs those
---     HMGETs and nothing else, and indexes that cannot beat the best fit
---     found are never read. A hash rather than a zset (the earlier layout,
---     read with ZMSCORE) because nobody needs the heads in order, only
---     looked up by name, and a zset score comes back as a double that Redis
---     prints with %.17g and Lua parses again: for the ~100-300 heads one
---     search reads, that formatting was the single largest cost of a close
---     (3x the cost of HMGET). Fixed width makes string order numeric order,
---     so the heads are compared in Lua as the strings they arrive as;
+--   * P:wk:<class> is a hash index name → the first WK_HEAD (4) entries of
+--     that index, each `<score, 16 zero-padded digits>|<member>`, separated
+--     by spaces, with a last token `+` when the index holds more. One HMGET
+--     thus gives every candidate index's head entries at once *and* whether
+--     this agent can take them, so that the search reads no P:w index at
+--     all unless one holds more than WK_HEAD entries, none of which this
+--     agent can take, and they beat the best it can take elsewhere. (In a
+--     loaded centre the queue left behind is mostly sessions needing three
+--     skills; with the head score alone an agent walked ~5-10 such indexes
+--     per close, one ZRANGE each, to find nothing it could take.) A hash
+--     rather than a zset (the earlier layout, read with ZMSCORE) because
+--     nobody needs the heads in order, only looked up by name, and a zset
+--     score comes back as a double that Redis prints with %.17g and Lua
+--     parses again. Fixed width makes string order (score, member) order,
+--     the order of the index itself;
 --   * the member of P:w is `<sid>|<required skills after the first two>|<x
 --     if the session has decliners>`, so whether this agent can take an
 --     entry is decided in Lua from the ZRANGE reply itself, without a Redis
@@ -52,8 +56,9 @@
 -- fit so far ends the search. The walk is bounded (16*lookahead entries in
 -- all, 8*lookahead per index); only sessions needing three or more skills,
 -- or declined ones, can now stand in an agent's way.
--- Keeping P:wk exact costs an HGET (and an HSET when the newcomer is the
--- new head) on insert and a head refresh when the head itself leaves.
+-- Keeping P:wk exact costs an HGET (and an HSET when the newcomer lands
+-- among the first WK_HEAD) on insert, and a refresh (ZRANGE, HSET) when one
+-- of those leaves (a ZCARD when a deeper one leaves an index marked `+`).
 
 -- Parked sessions (P:aw:<aid>) are looked at before the general indexes:
 -- they are waiting for this agent specifically and nobody else may take
@@ -112,10 +117,40 @@ local function declined_by(ctx, s, aid)
     return s.offers > 0 and redis.call('SISMEMBER', skey(ctx, s.id) .. ':x', aid) == 1
 end
 
--- A head score as stored in P:wk (see the header): scores stay below
+-- An entry as stored in P:wk (see the header): scores stay below
 -- 1001 * 2^42 + epoch ms < 10^16, so 16 digits always suffice.
-local function head_str(score)
-    return string.format('%016.0f', score)
+local WK_HEAD = 4
+local function head_val(score, member)
+    return string.format('%016.0f', score) .. '|' .. member
+end
+
+-- P:wk value → list of entries (best first) and whether the index has more.
+local function wk_parse(v)
+    local list, more = {}, false
+    for tok in string.gmatch(v, '[^ ]+') do
+        if tok == '+' then more = true else list[#list + 1] = tok end
+    end
+    return list, more
+end
+
+local function wk_value(list, more)
+    local v = table.concat(list, ' ')
+    if more then v = v .. ' +' end
+    return v
+end
+
+-- Rewrite the P:wk entry of an index from the index itself.
+local function wk_refresh(wk, name, key)
+    local h = redis.call('ZRANGE', key, 0, WK_HEAD, 'WITHSCORES')
+    if not h[1] then
+        redis.call('HDEL', wk, name)
+        return
+    end
+    local list = {}
+    for i = 1, math.min(#h, 2 * WK_HEAD), 2 do
+        list[#list + 1] = head_val(tonumber(h[i + 1]), h[i])
+    end
+    redis.call('HSET', wk, name, wk_value(list, #h > 2 * WK_HEAD))
 end
 
 local function wait_key(ctx, s)
@@ -126,9 +161,23 @@ end
 local function wait_insert(ctx, s)
     local sc = istr(s.score)
     redis.call('ZADD', wait_key(ctx, s), sc, wait_member(s))
-    local wk, hs = ctx.P .. ':wk:' .. s.class, head_str(s.score)
+    local wk, e = ctx.P .. ':wk:' .. s.class, head_val(s.score, wait_member(s))
     local cur = redis.call('HGET', wk, s.idx)
-    if not cur or hs < cur then redis.call('HSET', wk, s.idx, hs) end
+    if not cur then
+        redis.call('HSET', wk, s.idx, e)
+    else
+        local list, more = wk_parse(cur)
+        local n = #list
+        if n < WK_HEAD or e < list[n] then
+            local i = n
+            while i >= 1 and e < list[i] do list[i + 1] = list[i]; i = i - 1 end
+            list[i + 1] = e
+            if #list > WK_HEAD then list[#list] = nil; more = true end
+            redis.call('HSET', wk, s.idx, wk_value(list, more))
+        elseif not more then
+            redis.call('HSET', wk, s.idx, wk_value(list, true))
+        end
+    end
     redis.call('ZADD', ctx.P .. ':q:' .. s.queue, sc, s.id)
     if ctx.cfg.max_wait > 0 then
         redis.call('ZADD', ctx.P .. ':qx', istr(s.enq + ctx.cfg.max_wait * 1000), s.id)
@@ -153,16 +202,22 @@ end
 local function wait_remove(ctx, s)
     if s.where == 'w' then
         local key = wait_key(ctx, s)
-        redis.call('ZREM', key, wait_member(s))
+        local member = wait_member(s)
+        redis.call('ZREM', key, member)
         local wk = ctx.P .. ':wk:' .. s.class
-        -- find_session already read the head through HMGET
-        local head = s.wk_head or redis.call('HGET', wk, s.idx)
-        if head and tonumber(head) >= s.score then
-            local h = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-            if h[1] then
-                redis.call('HSET', wk, s.idx, head_str(tonumber(h[2])))
-            else
-                redis.call('HDEL', wk, s.idx)
+        -- find_session already read the P:wk value through HMGET
+        local cur = s.wk_head or redis.call('HGET', wk, s.idx)
+        if cur then
+            local e = head_val(s.score, member)
+            local list, more = wk_parse(cur)
+            local listed = false
+            for i = 1, #list do
+                if list[i] == e then listed = true; break end
+            end
+            if listed then
+                wk_refresh(wk, s.idx, key)
+            elseif more and redis.call('ZCARD', key) <= #list then
+                redis.call('HSET', wk, s.idx, wk_value(list, false))
             end
         end
     elseif s.where == 'aw' then
@@ -350,50 +405,68 @@ local function find_session(ctx, a)
         end
     end
 
-    -- Every non-empty wait index this agent could draw from, with its head:
-    -- one HMGET per class with room. Kept as two flat arrays (head, and
-    -- which class/name it belongs to) instead of a table per index plus a
-    -- sort: a 10-skill agent has 56 names per class, nearly all non-empty
-    -- in a loaded centre, and building and sorting ~170 small tables with
-    -- a Lua comparator cost more than every Redis call of the search. The
-    -- walk below takes the best remaining head by a linear pass instead,
-    -- and usually stops after the first or second index, so it visits the
-    -- same indexes in the same order as the sort did.
+    -- Every non-empty wait index this agent could draw from, with its first
+    -- WK_HEAD entries: one HMGET per class with room. Each entry is checked
+    -- in Lua; the best one the agent can take is the candidate, whatever
+    -- order the indexes come in. An index whose listed entries it cannot
+    -- take but which has more (`+`) is kept, as plain arrays, for the walk
+    -- below. Nothing is sorted: a 10-skill agent has 56 names per class,
+    -- nearly all non-empty in a loaded centre.
     local names = wait_names(a)
     local nn = #names
-    local hv, hc, hn, nh = {}, {}, {}, 0
+    local skills, aid = a.skills, a.id
+    local best_v, best_h = nil, nil       -- best entry taken so far, its index's P:wk value
+    local uv, uk, nu = {}, {}, 0          -- indexes to look into: P:wk value, key
+    local function takes(e)
+        -- e = "<score>|<sid>|<rest>|<x>"
+        if string.sub(e, -2) == '||' then return true end
+        local sid, rest, x = string.match(e, '^%d+|(%d+)|([^|]*)|(x?)$')
+        for sk in string.gmatch(rest, '[^,]+') do
+            if not skills[sk] then return false end
+        end
+        return x ~= 'x' or redis.call('SISMEMBER', skey(ctx, sid) .. ':x', aid) == 0
+    end
     for _, c in ipairs(CLASSES) do
         if free[c] then
             local heads = redis.call('HMGET', ctx.P .. ':wk:' .. c, unpack(names))
             for i = 1, nn do
-                local h = heads[i]
-                if h then
-                    nh = nh + 1
-                    hv[nh], hc[nh], hn[nh] = h, c, i
+                local v = heads[i]
+                if v and (not best_v or v < best_v) then
+                    local found, n, more = false, 0, false
+                    for e in string.gmatch(v, '[^ ]+') do
+                        if e == '+' then more = true; break end
+                        if best_v and e >= best_v then break end
+                        n = n + 1
+                        if takes(e) then
+                            best_v, best_h, found = e, v, true
+                            break
+                        end
+                    end
+                    if not found and more then
+                        nu = nu + 1
+                        uv[nu], uk[nu] = v, ctx.P .. ':w:' .. c .. ':' .. names[i]
+                    end
                 end
             end
         end
     end
-    if nh == 0 then return nil end
-    -- Visit indexes best head first; in each, the first entry this agent can
-    -- take is that index's best. An index whose head cannot beat the best
-    -- fit found so far (and every index after it) is skipped, so the usual
-    -- case is one or two small ZRANGEs. The walk is bounded by `budget`
-    -- entries in all and `depth` per index.
+    -- Behind the listed entries of those indexes, entries the agent can take
+    -- may still beat best_v: walk them, best head first, each from its
+    -- WK_HEAD-th entry until the first it can take or one that no longer
+    -- beats best_v. Bounded by `budget` entries read in all and `depth` per
+    -- index (counting the listed ones), as before.
     local depth, budget = 8 * la, 16 * la
-    local skills, aid = a.skills, a.id
-    local best_sid, best_score, best_head, best_str = nil, nil, nil, nil
+    local best_score = best_v and tonumber(string.sub(best_v, 1, 16))
     while budget > 0 do
-        -- heads are equal-width digit strings: string order is score order
-        local bj, bh = nil, best_str
-        for j = 1, nh do
-            local h = hv[j]
+        local bj, bh = nil, best_v
+        for j = 1, nu do
+            local h = uv[j]
             if h and (not bh or h < bh) then bj, bh = j, h end
         end
         if not bj then break end
-        hv[bj] = false
-        local key = ctx.P .. ':w:' .. hc[bj] .. ':' .. names[hn[bj]]
-        local pos, batch = 0, 8
+        uv[bj] = false
+        local key = uk[bj]
+        local pos, batch = WK_HEAD, 8
         while pos < depth and budget > 0 do
             local hi = math.min(pos + batch, depth) - 1
             local buf = redis.call('ZRANGE', key, pos, hi, 'WITHSCORES')
@@ -402,25 +475,9 @@ local function find_session(ctx, a)
                 local score = tonumber(buf[i + 1])
                 if best_score and score >= best_score then stop = true; break end
                 budget = budget - 1
-                local m = buf[i]
-                local bar = string.find(m, '|', 1, true)
-                local ok = true
-                if string.sub(m, -2) ~= '||' then
-                    -- other skills and/or decliners: look closer
-                    local rest, x = string.match(m, '|([^|]*)|(x?)$', bar)
-                    if rest ~= '' then
-                        for sk in string.gmatch(rest, '[^,]+') do
-                            if not skills[sk] then ok = false; break end
-                        end
-                    end
-                    if ok and x == 'x' and redis.call('SISMEMBER',
-                            skey(ctx, string.sub(m, 1, bar - 1)) .. ':x', aid) == 1 then
-                        ok = false
-                    end
-                end
-                if ok then
-                    best_sid, best_score, best_head = string.sub(m, 1, bar - 1), score, bh
-                    best_str = head_str(score)
+                local e = head_val(score, buf[i])
+                if takes(e) then
+                    best_v, best_h, best_score = e, bh, score
                     stop = true
                     break
                 end
@@ -430,10 +487,11 @@ local function find_session(ctx, a)
             pos, batch = hi + 1, 32
         end
     end
+    local best_sid = best_v and string.match(best_v, '^%d+|(%d+)|')
     if not best_sid then return nil end
     local s = sess_load(ctx, best_sid)
     if not s or s.state ~= 'queued' then return nil end
-    s.where, s.wk_head = 'w', best_head
+    s.where, s.wk_head = 'w', best_h
     return s
 end
 
