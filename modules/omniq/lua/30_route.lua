@@ -426,23 +426,50 @@ local function find_session(ctx, a)
         end
         return x ~= 'x' or redis.call('SISMEMBER', skey(ctx, sid) .. ':x', aid) == 0
     end
+    -- The first entry of a P:wk value this agent can take that beats
+    -- best16 (the score of the best so far), and whether the value ends in
+    -- `+`. Walks the string by positions: with a short queue nearly every
+    -- listed entry is one the agent cannot take (a third skill it lacks),
+    -- and cutting each out as its own string first was the main cost of an
+    -- empty search. Entry: 16-digit score | sid | rest | x-or-nothing.
+    local best16 = nil
+    local function scan(v)
+        local p, len = 1, #v
+        while p <= len do
+            if string.byte(v, p) == 43 then return nil, true end      -- '+'
+            if best16 and string.sub(v, p, p + 15) >= best16 then return nil, false end
+            local b2 = string.find(v, '|', p + 17, true)
+            local b3 = string.find(v, '|', b2 + 1, true)
+            local q = string.find(v, ' ', b3, true) or (len + 1)
+            local ok = true
+            if b3 > b2 + 1 then
+                local rest = string.sub(v, b2 + 1, b3 - 1)
+                if string.find(rest, ',', 1, true) then
+                    for sk in string.gmatch(rest, '[^,]+') do
+                        if not skills[sk] then ok = false; break end
+                    end
+                else
+                    ok = skills[rest] ~= nil
+                end
+            end
+            if ok and q > b3 + 1 then
+                ok = redis.call('SISMEMBER', skey(ctx, string.sub(v, p + 17, b2 - 1)) .. ':x', aid) == 0
+            end
+            if ok then return string.sub(v, p, q - 1), false end
+            p = q + 1
+        end
+        return nil, false
+    end
     for _, c in ipairs(CLASSES) do
         if free[c] then
             local heads = redis.call('HMGET', ctx.P .. ':wk:' .. c, unpack(names))
             for i = 1, nn do
                 local v = heads[i]
                 if v and (not best_v or v < best_v) then
-                    local found, n, more = false, 0, false
-                    for e in string.gmatch(v, '[^ ]+') do
-                        if e == '+' then more = true; break end
-                        if best_v and e >= best_v then break end
-                        n = n + 1
-                        if takes(e) then
-                            best_v, best_h, found = e, v, true
-                            break
-                        end
-                    end
-                    if not found and more then
+                    local e, more = scan(v)
+                    if e then
+                        best_v, best_h, best16 = e, v, string.sub(e, 1, 16)
+                    elseif more then
                         nu = nu + 1
                         uv[nu], uk[nu] = v, ctx.P .. ':w:' .. c .. ':' .. names[i]
                     end
