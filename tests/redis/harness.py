@@ -252,15 +252,20 @@ def check_invariants(r, P, allow_overcap=()):
             for sid, sc in r.zrange(k, 0, -1, withscores=True):
                 q_ent.setdefault(sid, []).append((q, sc))
 
-    # wk: skill -> head score, exactly the non-empty indexes
+    # wk: hash index name -> the first 4 entries of that index, each
+    # "<score, 16 zero-padded digits>|<member>", space-separated, and a last
+    # token "+" when the index holds more; exactly the non-empty indexes
+    def wk_want(z):
+        v = ' '.join('%016d|%s' % (int(sc), m) for m, sc in z[:4])
+        return v + ' +' if len(z) > 4 else v
     for cls in CLASSES:
-        wk = dict(r.zrange(P + ':wk:' + cls, 0, -1, withscores=True))
-        nonempty = {s: z[0][1] for (c, s), z in wkeys.items() if c == cls and z}
+        wk = r.hgetall(P + ':wk:' + cls)
+        nonempty = {s: wk_want(z) for (c, s), z in wkeys.items() if c == cls and z}
         if set(wk) != set(nonempty):
             errs.append('wk:%s members %s != non-empty indexes %s' % (cls, sorted(wk), sorted(nonempty)))
-        for s, sc in nonempty.items():
-            if s in wk and wk[s] != sc:
-                errs.append('wk:%s:%s score %r != head %r' % (cls, s, wk[s], sc))
+        for s, head in nonempty.items():
+            if s in wk and wk[s] != head:
+                errs.append('wk:%s:%s head %r != %r' % (cls, s, wk[s], head))
 
     agents = set(r.smembers(P + ':agents'))
     held = {}   # aid -> list of (sid, class)

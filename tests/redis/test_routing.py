@@ -388,3 +388,32 @@ def test_agent_with_64_skills_finds_pair_and_triple_sessions(h):
     r = t.fc('oq_agent_state', 'big', 'available')
     # (same millisecond: equal scores, so the order among them is not fixed)
     assert r[:2] == ['big', 'available'] and sorted(r[2:]) == sorted([a['sid'], b['sid'], c['sid']]), r
+
+
+def test_wait_head_list_follows_its_index(h):
+    # P:wk lists the first 4 entries of each wait index and "+" when there
+    # are more; it must stay exact as entries join and leave anywhere in the
+    # index (the invariant checker compares it with the index after the test).
+    t = h.tenant()
+    sids = []
+    for _ in range(6):
+        sids.append(t.enq(skills='en,zz,zzz')['sid'])
+        time.sleep(0.002)                  # distinct enq: index order is sid order
+    def listed():
+        return h.r.hget(t.P + ':wk:chat', 'en,zz').split(' ')
+    v = listed()
+    assert len(v) == 5 and v[-1] == '+'
+    assert [e.split('|')[1] for e in v[:4]] == sids[:4]
+    t.fc('oq_abandon', sids[5])            # deep ones leave: exactly 4 left, no "+"
+    assert listed()[-1] == '+'
+    t.fc('oq_abandon', sids[4])
+    assert listed()[-1] != '+' and len(listed()) == 4
+    t.fc('oq_abandon', sids[0])            # the head leaves: list refreshed
+    assert [e.split('|')[1] for e in listed()] == sids[1:4]
+    # an agent takes the best listed entry it can serve, behind ones it cannot
+    t.agent('a', 'en:1,zz:1', 'voice=0,chat=1,email=0,total=1', presence='away')
+    fit = t.enq(skills='en,zz')
+    r = t.fc('oq_agent_state', 'a', 'available')
+    assert r == ['a', 'available', fit['sid']]
+    for sid in sids[1:4]:
+        assert t.state(sid) == 'queued'

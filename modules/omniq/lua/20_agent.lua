@@ -104,6 +104,10 @@ local function agent_index(ctx, a)
     local idle_changed = a.o_idle ~= a.idle
     local want = {}
     local parts = {}
+    -- One score string per level (at most 10), not one string.format per
+    -- (class, skill) entry: a re-score writes 3 x (skills+1) entries.
+    local by_level = {}
+    local idle_s = istr(a.idle)
     for _, c in ipairs(CLASSES) do
         local w = agent_free(ctx, a, c)
         local had = a.avx[c]
@@ -120,9 +124,12 @@ local function agent_index(ctx, a)
         end
         if w and (not had or skills_changed or idle_changed) then
             for _, s in ipairs(a.names) do
-                redis.call('ZADD', av_key(ctx, c, s), av_score(a.skills[s], a.idle), a.id)
+                local lv = a.skills[s]
+                local sc = by_level[lv]
+                if not sc then sc = av_score(lv, a.idle); by_level[lv] = sc end
+                redis.call('ZADD', av_key(ctx, c, s), sc, a.id)
             end
-            redis.call('ZADD', av_key(ctx, c, '*'), istr(a.idle), a.id)
+            redis.call('ZADD', av_key(ctx, c, '*'), idle_s, a.id)
         end
         want[c] = w
     end

@@ -31,11 +31,22 @@
 --     entries, and the walk (~11 ZRANGEs per close, mostly finding nothing)
 --     was the dominant cost of routing. The price: an agent asks about
 --     1 + n + n(n-1)/2 index names (56 for 10 skills, 2081 at the 64-skill
---     cap), in one ZMSCORE per class;
---   * P:wk:<class> is a zset index name → score of the head of that index,
---     so that one ZMSCORE gives every candidate index's head at once, an
---     empty search costs those ZMSCOREs and nothing else, and indexes that
---     cannot beat the best fit found are never read;
+--     cap), in one HMGET per class;
+--   * P:wk:<class> is a hash index name → the first WK_HEAD (4) entries of
+--     that index, each `<score, 16 zero-padded digits>|<member>`, separated
+--     by spaces, with a last token `+` when the index holds more. One HMGET
+--     thus gives every candidate index's head entries at once *and* whether
+--     this agent can take them, so that the search reads no P:w index at
+--     all unless one holds more than WK_HEAD entries, none of which this
+--     agent can take, and they beat the best it can take elsewhere. (In a
+--     loaded centre the queue left behind is mostly sessions needing three
+--     skills; with the head score alone an agent walked ~5-10 such indexes
+--     per close, one ZRANGE each, to find nothing it could take.) A hash
+--     rather than a zset (the earlier layout, read with ZMSCORE) because
+--     nobody needs the heads in order, only looked up by name, and a zset
+--     score comes back as a double that Redis prints with %.17g and Lua
+--     parses again. Fixed width makes string order (score, member) order,
+--     the order of the index itself;
 --   * the member of P:w is `<sid>|<required skills after the first two>|<x
 --     if the session has decliners>`, so whether this agent can take an
 --     entry is decided in Lua from the ZRANGE reply itself, without a Redis
@@ -45,8 +56,9 @@
 -- fit so far ends the search. The walk is bounded (16*lookahead entries in
 -- all, 8*lookahead per index); only sessions needing three or more skills,
 -- or declined ones, can now stand in an agent's way.
--- Keeping P:wk exact costs one ZADD LT on insert and a head refresh when the
--- head itself leaves.
+-- Keeping P:wk exact costs an HGET (and an HSET when the newcomer lands
+-- among the first WK_HEAD) on insert, and a refresh (ZRANGE, HSET) when one
+-- of those leaves (a ZCARD when a deeper one leaves an index marked `+`).
 
 -- Parked sessions (P:aw:<aid>) are looked at before the general indexes:
 -- they are waiting for this agent specifically and nobody else may take
@@ -105,6 +117,42 @@ local function declined_by(ctx, s, aid)
     return s.offers > 0 and redis.call('SISMEMBER', skey(ctx, s.id) .. ':x', aid) == 1
 end
 
+-- An entry as stored in P:wk (see the header): scores stay below
+-- 1001 * 2^42 + epoch ms < 10^16, so 16 digits always suffice.
+local WK_HEAD = 4
+local function head_val(score, member)
+    return string.format('%016.0f', score) .. '|' .. member
+end
+
+-- P:wk value → list of entries (best first) and whether the index has more.
+local function wk_parse(v)
+    local list, more = {}, false
+    for tok in string.gmatch(v, '[^ ]+') do
+        if tok == '+' then more = true else list[#list + 1] = tok end
+    end
+    return list, more
+end
+
+local function wk_value(list, more)
+    local v = table.concat(list, ' ')
+    if more then v = v .. ' +' end
+    return v
+end
+
+-- Rewrite the P:wk entry of an index from the index itself.
+local function wk_refresh(wk, name, key)
+    local h = redis.call('ZRANGE', key, 0, WK_HEAD, 'WITHSCORES')
+    if not h[1] then
+        redis.call('HDEL', wk, name)
+        return
+    end
+    local list = {}
+    for i = 1, math.min(#h, 2 * WK_HEAD), 2 do
+        list[#list + 1] = head_val(tonumber(h[i + 1]), h[i])
+    end
+    redis.call('HSET', wk, name, wk_value(list, #h > 2 * WK_HEAD))
+end
+
 local function wait_key(ctx, s)
     return ctx.P .. ':w:' .. s.class .. ':' .. s.idx
 end
@@ -113,7 +161,23 @@ end
 local function wait_insert(ctx, s)
     local sc = istr(s.score)
     redis.call('ZADD', wait_key(ctx, s), sc, wait_member(s))
-    redis.call('ZADD', ctx.P .. ':wk:' .. s.class, 'LT', sc, s.idx)
+    local wk, e = ctx.P .. ':wk:' .. s.class, head_val(s.score, wait_member(s))
+    local cur = redis.call('HGET', wk, s.idx)
+    if not cur then
+        redis.call('HSET', wk, s.idx, e)
+    else
+        local list, more = wk_parse(cur)
+        local n = #list
+        if n < WK_HEAD or e < list[n] then
+            local i = n
+            while i >= 1 and e < list[i] do list[i + 1] = list[i]; i = i - 1 end
+            list[i + 1] = e
+            if #list > WK_HEAD then list[#list] = nil; more = true end
+            redis.call('HSET', wk, s.idx, wk_value(list, more))
+        elseif not more then
+            redis.call('HSET', wk, s.idx, wk_value(list, true))
+        end
+    end
     redis.call('ZADD', ctx.P .. ':q:' .. s.queue, sc, s.id)
     if ctx.cfg.max_wait > 0 then
         redis.call('ZADD', ctx.P .. ':qx', istr(s.enq + ctx.cfg.max_wait * 1000), s.id)
@@ -138,16 +202,22 @@ end
 local function wait_remove(ctx, s)
     if s.where == 'w' then
         local key = wait_key(ctx, s)
-        redis.call('ZREM', key, wait_member(s))
+        local member = wait_member(s)
+        redis.call('ZREM', key, member)
         local wk = ctx.P .. ':wk:' .. s.class
-        -- find_session already read the head score through ZMSCORE
-        local head = s.wk_head or redis.call('ZSCORE', wk, s.idx)
-        if head and tonumber(head) >= s.score then
-            local h = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-            if h[1] then
-                redis.call('ZADD', wk, h[2], s.idx)
-            else
-                redis.call('ZREM', wk, s.idx)
+        -- find_session already read the P:wk value through HMGET
+        local cur = s.wk_head or redis.call('HGET', wk, s.idx)
+        if cur then
+            local e = head_val(s.score, member)
+            local list, more = wk_parse(cur)
+            local listed = false
+            for i = 1, #list do
+                if list[i] == e then listed = true; break end
+            end
+            if listed then
+                wk_refresh(wk, s.idx, key)
+            elseif more and redis.call('ZCARD', key) <= #list then
+                redis.call('HSET', wk, s.idx, wk_value(list, false))
             end
         end
     elseif s.where == 'aw' then
@@ -301,7 +371,7 @@ end
 -- Names of every wait index an agent with these skills may draw from: "*",
 -- each skill, each pair of skills (a.names is sorted, so "a,b" is built in
 -- the order wait_idx() uses). 1 + n + n(n-1)/2 names: 56 for a 10-skill
--- agent, 2081 at the 64-skill cap (one ZMSCORE per class either way;
+-- agent, 2081 at the 64-skill cap (one HMGET per class either way;
 -- bounded, and unpack() stays far below Lua's 8000-slot C stack). Built
 -- once per call and kept on the agent object.
 local function wait_names(a)
@@ -335,59 +405,106 @@ local function find_session(ctx, a)
         end
     end
 
-    -- Every non-empty wait index this agent could draw from, with its head.
+    -- Every non-empty wait index this agent could draw from, with its first
+    -- WK_HEAD entries: one HMGET per class with room. Each entry is checked
+    -- in Lua; the best one the agent can take is the candidate, whatever
+    -- order the indexes come in. An index whose listed entries it cannot
+    -- take but which has more (`+`) is kept, as plain arrays, for the walk
+    -- below. Nothing is sorted: a 10-skill agent has 56 names per class,
+    -- nearly all non-empty in a loaded centre.
     local names = wait_names(a)
-    local idx = {}
+    local nn = #names
+    local skills, aid = a.skills, a.id
+    local best_v, best_h = nil, nil       -- best entry taken so far, its index's P:wk value
+    local uv, uk, nu = {}, {}, 0          -- indexes to look into: P:wk value, key
+    local function takes(e)
+        -- e = "<score>|<sid>|<rest>|<x>"
+        if string.sub(e, -2) == '||' then return true end
+        local sid, rest, x = string.match(e, '^%d+|(%d+)|([^|]*)|(x?)$')
+        for sk in string.gmatch(rest, '[^,]+') do
+            if not skills[sk] then return false end
+        end
+        return x ~= 'x' or redis.call('SISMEMBER', skey(ctx, sid) .. ':x', aid) == 0
+    end
+    -- The first entry of a P:wk value this agent can take that beats
+    -- best16 (the score of the best so far), and whether the value ends in
+    -- `+`. Walks the string by positions: with a short queue nearly every
+    -- listed entry is one the agent cannot take (a third skill it lacks),
+    -- and cutting each out as its own string first was the main cost of an
+    -- empty search. Entry: 16-digit score | sid | rest | x-or-nothing.
+    local best16 = nil
+    local function scan(v)
+        local p, len = 1, #v
+        while p <= len do
+            if string.byte(v, p) == 43 then return nil, true end      -- '+'
+            if best16 and string.sub(v, p, p + 15) >= best16 then return nil, false end
+            local b2 = string.find(v, '|', p + 17, true)
+            local b3 = string.find(v, '|', b2 + 1, true)
+            local q = string.find(v, ' ', b3, true) or (len + 1)
+            local ok = true
+            if b3 > b2 + 1 then
+                local rest = string.sub(v, b2 + 1, b3 - 1)
+                if string.find(rest, ',', 1, true) then
+                    for sk in string.gmatch(rest, '[^,]+') do
+                        if not skills[sk] then ok = false; break end
+                    end
+                else
+                    ok = skills[rest] ~= nil
+                end
+            end
+            if ok and q > b3 + 1 then
+                ok = redis.call('SISMEMBER', skey(ctx, string.sub(v, p + 17, b2 - 1)) .. ':x', aid) == 0
+            end
+            if ok then return string.sub(v, p, q - 1), false end
+            p = q + 1
+        end
+        return nil, false
+    end
     for _, c in ipairs(CLASSES) do
         if free[c] then
-            local heads = redis.call('ZMSCORE', ctx.P .. ':wk:' .. c, unpack(names))
-            for i = 1, #names do
-                if heads[i] then
-                    idx[#idx + 1] = {key = ctx.P .. ':w:' .. c .. ':' .. names[i],
-                                     head = tonumber(heads[i])}
+            local heads = redis.call('HMGET', ctx.P .. ':wk:' .. c, unpack(names))
+            for i = 1, nn do
+                local v = heads[i]
+                if v and (not best_v or v < best_v) then
+                    local e, more = scan(v)
+                    if e then
+                        best_v, best_h, best16 = e, v, string.sub(e, 1, 16)
+                    elseif more then
+                        nu = nu + 1
+                        uv[nu], uk[nu] = v, ctx.P .. ':w:' .. c .. ':' .. names[i]
+                    end
                 end
             end
         end
     end
-    if #idx == 0 then return nil end
-    table.sort(idx, function(x, y) return x.head < y.head end)
-    -- Visit indexes best head first; in each, the first entry this agent can
-    -- take is that index's best. An index whose head cannot beat the best
-    -- fit found so far (and every index after it) is skipped, so the usual
-    -- case is one or two small ZRANGEs. The walk is bounded by `budget`
-    -- entries in all and `depth` per index.
+    -- Behind the listed entries of those indexes, entries the agent can take
+    -- may still beat best_v: walk them, best head first, each from its
+    -- WK_HEAD-th entry until the first it can take or one that no longer
+    -- beats best_v. Bounded by `budget` entries read in all and `depth` per
+    -- index (counting the listed ones), as before.
     local depth, budget = 8 * la, 16 * la
-    local skills, aid = a.skills, a.id
-    local best_sid, best_score, best_head = nil, nil, nil
-    for _, k in ipairs(idx) do
-        if budget <= 0 or (best_score and k.head >= best_score) then break end
-        local pos, batch = 0, 8
+    local best_score = best_v and tonumber(string.sub(best_v, 1, 16))
+    while budget > 0 do
+        local bj, bh = nil, best_v
+        for j = 1, nu do
+            local h = uv[j]
+            if h and (not bh or h < bh) then bj, bh = j, h end
+        end
+        if not bj then break end
+        uv[bj] = false
+        local key = uk[bj]
+        local pos, batch = WK_HEAD, 8
         while pos < depth and budget > 0 do
             local hi = math.min(pos + batch, depth) - 1
-            local buf = redis.call('ZRANGE', k.key, pos, hi, 'WITHSCORES')
+            local buf = redis.call('ZRANGE', key, pos, hi, 'WITHSCORES')
             local stop = #buf < 2 * (hi - pos + 1)
             for i = 1, #buf, 2 do
                 local score = tonumber(buf[i + 1])
                 if best_score and score >= best_score then stop = true; break end
                 budget = budget - 1
-                local m = buf[i]
-                local bar = string.find(m, '|', 1, true)
-                local ok = true
-                if string.sub(m, -2) ~= '||' then
-                    -- other skills and/or decliners: look closer
-                    local rest, x = string.match(m, '|([^|]*)|(x?)$', bar)
-                    if rest ~= '' then
-                        for sk in string.gmatch(rest, '[^,]+') do
-                            if not skills[sk] then ok = false; break end
-                        end
-                    end
-                    if ok and x == 'x' and redis.call('SISMEMBER',
-                            skey(ctx, string.sub(m, 1, bar - 1)) .. ':x', aid) == 1 then
-                        ok = false
-                    end
-                end
-                if ok then
-                    best_sid, best_score, best_head = string.sub(m, 1, bar - 1), score, k.head
+                local e = head_val(score, buf[i])
+                if takes(e) then
+                    best_v, best_h, best_score = e, bh, score
                     stop = true
                     break
                 end
@@ -397,10 +514,11 @@ local function find_session(ctx, a)
             pos, batch = hi + 1, 32
         end
     end
+    local best_sid = best_v and string.match(best_v, '^%d+|(%d+)|')
     if not best_sid then return nil end
     local s = sess_load(ctx, best_sid)
     if not s or s.state ~= 'queued' then return nil end
-    s.where, s.wk_head = 'w', best_head
+    s.where, s.wk_head = 'w', best_h
     return s
 end
 
