@@ -197,6 +197,10 @@ def test_append_and_transcript(h):
                         'msg %d\nline' % i))
     tx = t.fc('oq_transcript', s['sid'], '', '100')
     assert [e[0] for e in tx] == ids
+    # each message is announced on the event stream, pointing into the transcript
+    ev = [e for e in t.events() if e['type'] == 'message']
+    assert [e['id'] for e in ev] == ids and [e['state'] for e in ev] == ['in', 'out', 'sys', 'in', 'out']
+    assert all(e['sid'] == s['sid'] and e['channel'] == 'web' and 'body' not in e for e in ev)
     assert tx[0][1] == ['dir', 'in', 'from', 'who0', 'type', 'text', 'body', 'msg 0\nline']
     page = t.fc('oq_transcript', s['sid'], ids[1], '2')
     assert [e[0] for e in page] == ids[2:4]

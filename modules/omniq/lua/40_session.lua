@@ -287,6 +287,11 @@ local function append(keys, sid, dir, from, typ, body)
     if TERMINAL[v[1]] then fail('STATE', 'session ' .. sid .. ' is ' .. v[1]) end
     local id = redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', dir,
         'from', from, 'type', typ, 'body', body)
+    -- Every node learns of the message at once (the customer's socket and the agent's desk
+    -- may be anywhere). Not the body: 'id' points into the transcript, which has it, so the
+    -- bounded event stream stays small.
+    redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'message',
+        'sid', sid, 'agent', '', 'state', dir, 'channel', v[2] or '', 'ext', v[3] or '', 'id', id)
     return id, v[2] or '', v[3] or ''
 end
 
