@@ -9,7 +9,7 @@ set -euo pipefail
 want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
       redis-server redis-tools libhiredis-dev libjansson-dev libwebsockets-dev dpkg-dev)
 case "${1:-build}" in
-  test) want+=(sip-tester valgrind python3 python3-redis jq kamailio-lua-modules) ;;
+  test) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules) ;;
   bench) want+=(bc python3) ;;
   build) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;

@@ -63,6 +63,19 @@ typedef struct omniq_event {
 	str ext;     /* the channel's own reference given at open (Call-ID, openid, ...) */
 } omniq_event_t;
 
+/* Where the tenant's data lives (api.conn_info). */
+typedef struct omniq_conn_info {
+	const char *host;      /* or a unix socket path when it starts with '/' */
+	int port;
+	const char *password;  /* NULL: none */
+	int db;
+	str prefix;            /* "oq:{<tenant>}": every key of the tenant starts with it */
+} omniq_conn_info_t;
+
+/* One transcript entry (api.transcript); the strings live until the callback returns. */
+typedef void (*omniq_tx_cb)(void *arg, const str *id, const str *dir, const str *from,
+		const str *body);
+
 typedef struct omniq_driver {
 	str channel;        /* `[a-z][a-z0-9_-]{0,31}`, e.g. "sms" */
 	int cls;            /* OMNIQ_CLASS_* */
@@ -109,6 +122,14 @@ typedef struct omniq_api {
 	/* A queued session waited longer than the channel allows (a queue's own maximum wait):
 	 * it becomes expired. OMNIQ_ESTATE when it was offered in the meantime. */
 	int (*expire)(const str *sid);
+	/* For a module that needs a Redis connection of its own, e.g. a thread blocking on the
+	 * event stream <prefix>:events (see docs/redis-model.md). Never write keys directly:
+	 * every change goes through the calls above. */
+	void (*conn_info)(omniq_conn_info_t *out);
+	/* Transcript entries after id `after` (NULL or "": from the start), at most count
+	 * (1..1000), oldest first, one cb per entry: what a reconnecting client missed. Returns
+	 * the number of entries or an OMNIQ_* error. */
+	int (*transcript)(const str *sid, const str *after, int count, omniq_tx_cb cb, void *arg);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

@@ -4,6 +4,16 @@
  */
 #include "oq_core.h"
 #include "oq_driver.h"
+#include "oq_redis.h"
+
+static void conn_info(omniq_conn_info_t *out)
+{
+	out->host = oq_redis_cfg.host;
+	out->port = oq_redis_cfg.port;
+	out->password = oq_redis_cfg.password;
+	out->db = oq_redis_cfg.db;
+	out->prefix = *oq_prefix();
+}
 
 int bind_omniq(omniq_api_t *api)
 {
@@ -23,5 +33,7 @@ int bind_omniq(omniq_api_t *api)
 	api->last_error = oq_last_error;
 	api->miss = oq_miss;
 	api->expire = oq_expire;
+	api->conn_info = conn_info;
+	api->transcript = oq_transcript_each;
 	return 0;
 }

@@ -362,6 +362,58 @@ int oq_abandon(const str *sid)
 	return rc;
 }
 
+static void elem_str(redisReply *e, str *out)
+{
+	out->s = (e && e->type == REDIS_REPLY_STRING) ? e->str : "";
+	out->len = (e && e->type == REDIS_REPLY_STRING) ? (int)e->len : 0;
+}
+
+int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb cb, void *arg)
+{
+	redisReply *r, *e, *f;
+	char cnt[16];
+	str a[3], id, dir, from, body, k;
+	size_t i, j;
+	int rc, n = 0;
+
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	if(count < 1 || count > 1000)
+		return bad_arg("count", "must be 1..1000");
+	a[0] = *sid;
+	if(after && after->len) a[1] = *after; else { a[1].s = ""; a[1].len = 0; }
+	a[2].len = snprintf(cnt, sizeof(cnt), "%d", count);
+	a[2].s = cnt;
+	r = oq_call("oq_transcript", 3, a, &rc);
+	if(r == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(r);
+		oq_set_error(OMNIQ_EINTERNAL, "oq_transcript: unexpected reply shape");
+		return OMNIQ_EINTERNAL;
+	}
+	for(i = 0; i < r->elements; i++) {
+		e = r->element[i];
+		if(e->type != REDIS_REPLY_ARRAY || e->elements != 2
+				|| e->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		elem_str(e->element[0], &id);
+		f = e->element[1];
+		dir.len = from.len = body.len = 0;
+		dir.s = from.s = body.s = "";
+		for(j = 0; j + 1 < f->elements; j += 2) {
+			elem_str(f->element[j], &k);
+			if(k.len == 3 && !memcmp(k.s, "dir", 3)) elem_str(f->element[j + 1], &dir);
+			else if(k.len == 4 && !memcmp(k.s, "from", 4)) elem_str(f->element[j + 1], &from);
+			else if(k.len == 4 && !memcmp(k.s, "body", 4)) elem_str(f->element[j + 1], &body);
+		}
+		cb(arg, &id, &dir, &from, &body);
+		n++;
+	}
+	freeReplyObject(r);
+	return n;
+}
+
 int oq_get(const str *sid, omniq_session_info_t *out)
 {
 	redisReply *r;

@@ -38,6 +38,7 @@ int oq_abandon(const str *sid);
 int oq_miss(const str *sid, const str *agent, int away);
 int oq_expire(const str *sid);
 int oq_get(const str *sid, omniq_session_info_t *out);
+int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb cb, void *arg);
 
 int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,
 		const str *contact);

@@ -22,6 +22,8 @@
 #include "core/cfg/cfg_struct.h"
 
 #include "ws.h"
+#include "chat.h"
+#include "events.h"
 
 #define WS_PATH_MAX 512
 
@@ -173,6 +175,9 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	char cl[24];
 
 	switch(reason) {
+		case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+			ws_chat_deliver();
+			return 0;
 		case LWS_CALLBACK_HTTP:
 			memset(p, 0, sizeof(*p));
 			if(method_of(wsi, p) < 0) {
@@ -304,6 +309,7 @@ static int cb_listen(struct lws *wsi, enum lws_callback_reasons reason, void *us
 
 static struct lws_protocols protocols[] = {
 	{"http", cb_http, sizeof(struct pss), 0, 0, NULL, 0},
+	{"omniq-chat", ws_chat_callback, 0 /* set from ws_chat_pss_size */, 0, 0, NULL, 0},
 	{"omniq-listen", cb_listen, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}
 };
@@ -329,6 +335,8 @@ void ws_http_loop(int rank)
 	listen_fd = open_listener();
 	if(listen_fd < 0)
 		return;
+	protocols[1].per_session_data_size = ws_chat_pss_size;
+	protocols[1].rx_buffer_size = (size_t)ws_cfg.max_frame;
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	info.protocols = protocols;
@@ -349,6 +357,10 @@ void ws_http_loop(int rank)
 		LM_CRIT("omniq_ws process %d cannot start its HTTP server\n", rank);
 		if(ctx)
 			lws_context_destroy(ctx);
+		return;
+	}
+	if(ws_events_start(ctx) < 0) {
+		lws_context_destroy(ctx);
 		return;
 	}
 	LM_INFO("omniq_ws process %d serving http%s://%s:%d\n", rank,

@@ -18,6 +18,11 @@ typedef struct ws_settings {
 	int processes;         /* lws service processes */
 	int max_body;          /* bytes of one request body */
 	char *cert, *key;      /* TLS when both are set */
+	char *site_secret;     /* signs visitor, user and resume tokens; chat needs it */
+	char *chat_skills;     /* skills of a web chat session */
+	char *chat_queue;
+	int chat_rate;         /* frames per second per socket (burst: twice that) */
+	int max_frame;         /* bytes of one WebSocket message */
 	int n_keys;
 	char key_name[WS_KEYS_MAX][65];
 	char key_secret[WS_KEYS_MAX][129];

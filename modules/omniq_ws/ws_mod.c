@@ -27,6 +27,11 @@ ws_settings_t ws_cfg = {
 	.max_body = 65536,
 	.cert = NULL,
 	.key = NULL,
+	.site_secret = NULL,
+	.chat_skills = "",
+	.chat_queue = "web",
+	.chat_rate = 5,
+	.max_frame = 16384,
 	.n_keys = 0,
 };
 
@@ -66,6 +71,11 @@ static param_export_t params[] = {
 	{"tls_certificate", PARAM_STRING, &ws_cfg.cert},
 	{"tls_private_key", PARAM_STRING, &ws_cfg.key},
 	{"api_key", PARAM_STRING | PARAM_USE_FUNC, (void *)api_key_param},
+	{"site_secret", PARAM_STRING, &ws_cfg.site_secret},
+	{"chat_skills", PARAM_STRING, &ws_cfg.chat_skills},
+	{"chat_queue", PARAM_STRING, &ws_cfg.chat_queue},
+	{"chat_rate", PARAM_INT, &ws_cfg.chat_rate},
+	{"max_frame", PARAM_INT, &ws_cfg.max_frame},
 	{0, 0, 0}
 };
 
@@ -99,6 +109,18 @@ static int mod_init(void)
 	}
 	if((ws_cfg.cert == NULL) != (ws_cfg.key == NULL)) {
 		LM_ERR("TLS needs both tls_certificate and tls_private_key\n");
+		return -1;
+	}
+	if(ws_cfg.site_secret && strlen(ws_cfg.site_secret) < 16) {
+		LM_ERR("modparam site_secret must be at least 16 bytes\n");
+		return -1;
+	}
+	if(ws_cfg.chat_rate < 1 || ws_cfg.chat_rate > 1000) {
+		LM_ERR("modparam chat_rate = %d is outside 1..1000\n", ws_cfg.chat_rate);
+		return -1;
+	}
+	if(ws_cfg.max_frame < 256 || ws_cfg.max_frame > 1048576) {
+		LM_ERR("modparam max_frame = %d is outside 256..1048576\n", ws_cfg.max_frame);
 		return -1;
 	}
 	if(omniq_load_api(&ws_oq) < 0)

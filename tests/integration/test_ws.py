@@ -141,3 +141,154 @@ def test_ws_rest_redis_down_is_503(ctx):
     wait_for(lambda: api.call("POST", "/api/v1/sessions",
                               {"channel": "web", "identity": "web:v"})[0] == 201,
              timeout=15, what="recovery after Redis is back")
+
+
+# ---- web chat: /ws/chat ----
+
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+import time  # noqa: E402
+
+import websocket  # noqa: E402  (Debian python3-websocket)
+
+SITE = b"site-secret-0123456789"
+
+
+class Chat:
+    def __init__(self, port, path="/ws/chat"):
+        self.ws = websocket.create_connection("ws://127.0.0.1:%d%s" % (port, path),
+                                              subprotocols=["omniq-chat"], timeout=10)
+
+    def send(self, obj=None, raw=None):
+        self.ws.send(raw if raw is not None else json.dumps(obj))
+
+    def recv(self, want=None, timeout=10):
+        """Next JSON frame (of type `want`, skipping others)."""
+        end = time.time() + timeout
+        while time.time() < end:
+            m = json.loads(self.ws.recv())
+            if want is None or m.get("type") == want:
+                return m
+        raise AssertionError("no %s frame" % want)
+
+    def close_code(self, timeout=10):
+        """Read until the server closes; its close status code."""
+        self.ws.settimeout(timeout)
+        while True:
+            try:
+                f = self.ws.recv_frame()     # raw frames: no automatic close reply
+            except (websocket.WebSocketConnectionClosedException, OSError):
+                return None
+            if f.opcode == websocket.ABNF.OPCODE_CLOSE:
+                return int.from_bytes(f.data[:2], "big") if len(f.data) >= 2 else None
+
+    def close(self):
+        try:
+            self.ws.close()
+        except Exception:
+            pass
+
+
+def chat_kam(ctx):
+    rs, k, api = ws_kam(ctx)
+    return rs, k, api, int(api.base.rsplit(":", 1)[1])
+
+
+@test
+def test_ws_chat_customer_and_agent_in_real_time(ctx):
+    rs, k, api, port = chat_kam(ctx)
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
+    c = Chat(port)
+    c.send({"type": "hello"})
+    w = c.recv("welcome")
+    assert w["session"] is None and w["identity"].startswith("web:"), w
+    c.send({"type": "message", "text": "Hello, my order is late", "cid": "c1"})
+    s = c.recv("session")
+    assert s["state"] == "queued" and s["position"] == 1, s     # nobody available yet
+    assert c.recv("ack")["cid"] == "c1"
+    sid = s["session"]
+    # alice comes: the offer reaches the customer's socket
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    st = c.recv("state")
+    assert st["event"] == "offer" and st["agent"] == "alice", st
+    assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})[0] == 200
+    st = c.recv("state")
+    assert st["event"] == "accept" and st["state"] == "active", st
+    t0 = time.time()
+    assert api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                    {"direction": "out", "from": "alice", "body": "Sorry! Let me check."})[0] == 201
+    m = c.recv("message")
+    assert m["text"] == "Sorry! Let me check." and m["from"] == "alice" and m["dir"] == "out", m
+    assert time.time() - t0 < 1.0
+    c.close()
+    # reload: the same visitor resumes the session and gets the transcript
+    c2 = Chat(port)
+    c2.send({"type": "hello", "visitor": w["visitor"], "session": sid, "resume": s["resume"]})
+    w2 = c2.recv("welcome")
+    assert w2["session"] == sid and w2["state"] == "active" and w2["identity"] == w["identity"]
+    assert [(e["dir"], e["text"]) for e in w2["transcript"]] == [
+        ("in", "Hello, my order is late"), ("out", "Sorry! Let me check.")], w2
+    c2.close()
+
+
+@test
+def test_ws_chat_signed_user_joins_customer_history(ctx):
+    rs, k, api, port = chat_kam(ctx)
+    ident = "email:bob@example.com"
+    tok = ident + "." + hmac.new(SITE, b"user|" + ident.encode(), hashlib.sha256).hexdigest()
+    c = Chat(port)
+    c.send({"type": "hello", "user": tok})
+    assert c.recv("welcome")["identity"] == ident
+    c.send({"type": "message", "text": "hi"})
+    sid = c.recv("session")["session"]
+    cust = k.rpc_struct("omniq.customer", ident)
+    assert cust.get("history") == sid and cust.get("identities") == ident, cust
+    c.close()
+
+
+@test
+def test_ws_chat_hostile_clients_get_close_codes(ctx):
+    rs, k, api, port = chat_kam(ctx)
+    r = rs.client()
+    before = sorted(r.keys("*"))
+    cases = [
+        ("message before hello", lambda c: c.send({"type": "message", "text": "x"}), 1007),
+        ("invalid JSON", lambda c: c.send(raw="{nope"), 1007),
+        ("forged visitor token", lambda c: c.send({"type": "hello", "visitor": "ab." + "0" * 64}),
+         1008),
+        ("forged user token", lambda c: c.send({"type": "hello",
+                                                "user": "email:x@y.z." + "1" * 64}), 1008),
+        ("oversized frame", lambda c: c.send(raw=json.dumps({"type": "hello",
+                                                             "pad": "x" * 5000})), 1009),
+    ]
+    for name, act, code in cases:
+        c = Chat(port)
+        act(c)
+        got = c.close_code()
+        assert got == code, (name, got)
+    # a flood from one client: rate limited (20/s, burst 40) and closed
+    c = Chat(port)
+    c.send({"type": "hello"})
+    c.recv("welcome")
+    for _ in range(200):
+        try:
+            c.send({"type": "ping"})
+        except Exception:
+            break
+    assert c.close_code() == 1008
+    # a forged resume token does not attach anyone's session
+    good = Chat(port)
+    good.send({"type": "hello"})
+    w = good.recv("welcome")
+    good.close()
+    again = Chat(port)
+    again.send({"type": "hello", "visitor": w["visitor"], "session": "1", "resume": "x." + "0" * 64})
+    assert again.recv("welcome")["session"] is None
+    again.close()
+    assert sorted(r.keys("*")) == before, "hostile sockets wrote to Redis"
+    # and the server keeps serving others
+    ok = Chat(port)
+    ok.send({"type": "hello"})
+    ok.send({"type": "message", "text": "still there?"})
+    assert ok.recv("session")["state"] == "queued"
+    ok.close()

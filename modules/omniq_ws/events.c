@@ -1,0 +1,248 @@
+/*
+ * events.c - see events.h. Only this file's thread touches its Redis connection; the watch
+ * set and the item list are shared with the lws loop under one mutex. The thread uses
+ * malloc, never Kamailio's pkg memory (which is not thread-safe).
+ */
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <hiredis/hiredis.h>
+
+#include "core/dprint.h"
+
+#include "ws.h"
+#include "events.h"
+
+#define WATCH_BUCKETS 4096
+
+typedef struct watch {
+	struct watch *next;
+	char sid[OMNIQ_SID_MAX];
+	int count;
+} watch_t;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static watch_t *watched[WATCH_BUCKETS];
+static ws_item_t *head = NULL, *tail = NULL;
+static struct lws_context *lws_ctx;
+static omniq_conn_info_t conn;
+static char events_key[128], tx_prefix[128];
+
+static unsigned bucket(const char *sid)
+{
+	return (unsigned)strtoul(sid, NULL, 10) % WATCH_BUCKETS;
+}
+
+void ws_events_watch(const char *sid)
+{
+	watch_t *w;
+	pthread_mutex_lock(&mu);
+	for(w = watched[bucket(sid)]; w; w = w->next)
+		if(!strcmp(w->sid, sid))
+			break;
+	if(w == NULL && (w = calloc(1, sizeof(*w))) != NULL) {
+		snprintf(w->sid, sizeof(w->sid), "%s", sid);
+		w->next = watched[bucket(sid)];
+		watched[bucket(sid)] = w;
+	}
+	if(w)
+		w->count++;
+	pthread_mutex_unlock(&mu);
+}
+
+void ws_events_unwatch(const char *sid)
+{
+	watch_t **p, *w;
+	pthread_mutex_lock(&mu);
+	for(p = &watched[bucket(sid)]; (w = *p) != NULL; p = &w->next)
+		if(!strcmp(w->sid, sid)) {
+			if(--w->count <= 0) {
+				*p = w->next;
+				free(w);
+			}
+			break;
+		}
+	pthread_mutex_unlock(&mu);
+}
+
+static int is_watched(const char *sid, size_t len)
+{
+	watch_t *w;
+	char s[OMNIQ_SID_MAX];
+	int yes = 0;
+	if(len == 0 || len >= sizeof(s))
+		return 0;
+	memcpy(s, sid, len);
+	s[len] = '\0';
+	pthread_mutex_lock(&mu);
+	for(w = watched[bucket(s)]; w; w = w->next)
+		if(!strcmp(w->sid, s)) {
+			yes = 1;
+			break;
+		}
+	pthread_mutex_unlock(&mu);
+	return yes;
+}
+
+ws_item_t *ws_events_take(void)
+{
+	ws_item_t *all;
+	pthread_mutex_lock(&mu);
+	all = head;
+	head = tail = NULL;
+	pthread_mutex_unlock(&mu);
+	return all;
+}
+
+void ws_item_free(ws_item_t *it)
+{
+	if(it) {
+		free(it->body);
+		free(it);
+	}
+}
+
+static void field(redisReply *f, const char *name, char *out, size_t outlen)
+{
+	size_t i;
+	out[0] = '\0';
+	for(i = 0; i + 1 < f->elements; i += 2)
+		if(f->element[i]->type == REDIS_REPLY_STRING && !strcmp(f->element[i]->str, name)
+				&& f->element[i + 1]->type == REDIS_REPLY_STRING) {
+			snprintf(out, outlen, "%s", f->element[i + 1]->str);
+			return;
+		}
+}
+
+/* The body and author of a message, from the transcript entry the event points at. */
+static void read_message(redisContext *rc, ws_item_t *it)
+{
+	redisReply *r = redisCommand(rc, "XRANGE %s%s:tx %s %s", tx_prefix, it->sid, it->id, it->id);
+	if(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1
+			&& r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2) {
+		redisReply *f = r->element[0]->element[1];
+		size_t i;
+		field(f, "from", it->from, sizeof(it->from));
+		for(i = 0; i + 1 < f->elements; i += 2)
+			if(!strcmp(f->element[i]->str, "body"))
+				it->body = strdup(f->element[i + 1]->str ? f->element[i + 1]->str : "");
+	}
+	if(r)
+		freeReplyObject(r);
+}
+
+static redisContext *connect_redis(void)
+{
+	struct timeval tv = {2, 0};
+	redisContext *rc;
+	redisReply *r;
+
+	rc = conn.host[0] == '/' ? redisConnectUnixWithTimeout(conn.host, tv)
+							 : redisConnectWithTimeout(conn.host, conn.port, tv);
+	if(rc == NULL || rc->err) {
+		if(rc)
+			redisFree(rc);
+		return NULL;
+	}
+	if(conn.password && conn.password[0]) {
+		r = redisCommand(rc, "AUTH %s", conn.password);
+		if(r == NULL || r->type == REDIS_REPLY_ERROR) {
+			if(r)
+				freeReplyObject(r);
+			redisFree(rc);
+			return NULL;
+		}
+		freeReplyObject(r);
+	}
+	if(conn.db) {
+		r = redisCommand(rc, "SELECT %d", conn.db);
+		if(r)
+			freeReplyObject(r);
+	}
+	return rc;
+}
+
+static void *reader(void *arg)
+{
+	char last[64] = "$";
+	redisContext *rc = NULL;
+	redisReply *r, *entries, *e;
+	ws_item_t *first, *lastit, *it;
+	size_t i;
+
+	for(;;) {
+		if(rc == NULL && (rc = connect_redis()) == NULL) {
+			sleep(1);
+			continue;
+		}
+		r = redisCommand(rc, "XREAD COUNT 512 BLOCK 5000 STREAMS %s %s", events_key, last);
+		if(r == NULL) {
+			/* connection lost: events written meanwhile are read on reconnect from `last` */
+			redisFree(rc);
+			rc = NULL;
+			continue;
+		}
+		first = lastit = NULL;
+		if(r->type == REDIS_REPLY_ARRAY && r->elements == 1
+				&& r->element[0]->elements == 2) {
+			entries = r->element[0]->element[1];
+			for(i = 0; i < entries->elements; i++) {
+				e = entries->element[i];
+				if(e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+					continue;
+				snprintf(last, sizeof(last), "%s", e->element[0]->str);
+				it = calloc(1, sizeof(*it));
+				if(it == NULL)
+					continue;
+				field(e->element[1], "sid", it->sid, sizeof(it->sid));
+				if(!is_watched(it->sid, strlen(it->sid))) {
+					free(it);
+					continue;
+				}
+				field(e->element[1], "type", it->type, sizeof(it->type));
+				field(e->element[1], "state", it->state, sizeof(it->state));
+				field(e->element[1], "agent", it->agent, sizeof(it->agent));
+				field(e->element[1], "id", it->id, sizeof(it->id));
+				if(!strcmp(it->type, "message") && it->id[0])
+					read_message(rc, it);
+				if(lastit)
+					lastit->next = it;
+				else
+					first = it;
+				lastit = it;
+			}
+		}
+		freeReplyObject(r);
+		if(first) {
+			pthread_mutex_lock(&mu);
+			if(tail)
+				tail->next = first;
+			else
+				head = first;
+			tail = lastit;
+			pthread_mutex_unlock(&mu);
+			lws_cancel_service(lws_ctx);
+		}
+	}
+	return NULL;
+}
+
+int ws_events_start(struct lws_context *ctx)
+{
+	pthread_t th;
+	pthread_attr_t at;
+
+	lws_ctx = ctx;
+	ws_oq.conn_info(&conn);
+	snprintf(events_key, sizeof(events_key), "%.*s:events", conn.prefix.len, conn.prefix.s);
+	snprintf(tx_prefix, sizeof(tx_prefix), "%.*s:s:", conn.prefix.len, conn.prefix.s);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if(pthread_create(&th, &at, reader, NULL) != 0) {
+		LM_ERR("cannot start the event reader thread\n");
+		return -1;
+	}
+	return 0;
+}

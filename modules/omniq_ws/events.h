@@ -1,0 +1,36 @@
+/*
+ * events.h - the tenant's event stream, as one omniq_ws process needs it.
+ *
+ * A thread of the process blocks on <prefix>:events (its own Redis connection; the lws loop
+ * never waits for Redis there) and keeps the events of the sessions this process has
+ * sockets for, with the message bodies read from the transcript. It wakes the lws loop with
+ * lws_cancel_service(); the loop takes the items (LWS_CALLBACK_EVENT_WAIT_CANCELLED) and
+ * sends them. Events of other sessions cost one string compare each.
+ */
+#ifndef OMNIQ_WS_EVENTS_H
+#define OMNIQ_WS_EVENTS_H
+
+#include <libwebsockets.h>
+#include "omniq/omniq_api.h"
+
+typedef struct ws_item {
+	struct ws_item *next;
+	char type[16];                 /* offer accept wrapup close message ... */
+	char sid[OMNIQ_SID_MAX];
+	char state[16];                /* new state, or the direction of a message */
+	char agent[OMNIQ_ID_MAX + 1];
+	char from[OMNIQ_ID_MAX + 1];   /* message: who wrote it */
+	char id[48];                   /* message: transcript entry id */
+	char *body;                    /* message: malloc'd, NUL-terminated */
+} ws_item_t;
+
+/* Start the reader thread for this process's lws context. */
+int ws_events_start(struct lws_context *ctx);
+/* Sockets of this process follow sid (counted: one per socket). */
+void ws_events_watch(const char *sid);
+void ws_events_unwatch(const char *sid);
+/* The items gathered since the last call, oldest first; free each with ws_item_free. */
+ws_item_t *ws_events_take(void);
+void ws_item_free(ws_item_t *it);
+
+#endif

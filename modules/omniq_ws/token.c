@@ -1,0 +1,90 @@
+/*
+ * token.c - see token.h.
+ */
+#include <string.h>
+#include <stdio.h>
+#include <openssl/hmac.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "token.h"
+
+static void hexify(const unsigned char *in, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+	for(i = 0; i < n; i++) {
+		out[2 * i] = hx[in[i] >> 4];
+		out[2 * i + 1] = hx[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int sign(const char *secret, const char *purpose, const char *id, size_t idlen,
+		char hex[65])
+{
+	unsigned char msg[WS_TOKEN_ID_MAX + 64], mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	size_t pl = strlen(purpose);
+
+	if(pl + 1 + idlen > sizeof(msg))
+		return -1;
+	memcpy(msg, purpose, pl);
+	msg[pl] = '|';
+	memcpy(msg + pl + 1, id, idlen);
+	if(HMAC(EVP_sha256(), secret, (int)strlen(secret), msg, pl + 1 + idlen, mac, &maclen)
+					== NULL
+			|| maclen != 32)
+		return -1;
+	hexify(mac, 32, hex);
+	return 0;
+}
+
+int ws_token_make(const char *secret, const char *purpose, const char *id, char *out,
+		size_t outlen)
+{
+	char hex[65];
+	size_t n = strlen(id);
+
+	if(n == 0 || n > WS_TOKEN_ID_MAX || n + 1 + 64 + 1 > outlen)
+		return -1;
+	if(sign(secret, purpose, id, n, hex) < 0)
+		return -1;
+	memcpy(out, id, n);
+	out[n] = '.';
+	memcpy(out + n + 1, hex, 65);
+	return 0;
+}
+
+int ws_token_check(const char *secret, const char *purpose, const char *token, char *id_out,
+		size_t id_outlen)
+{
+	const char *dot = strrchr(token, '.');
+	char hex[65];
+	unsigned char d = 0;
+	size_t n, i;
+
+	if(dot == NULL || strlen(dot + 1) != 64)
+		return -1;
+	n = (size_t)(dot - token);
+	if(n == 0 || n > WS_TOKEN_ID_MAX || n + 1 > id_outlen)
+		return -1;
+	if(sign(secret, purpose, token, n, hex) < 0)
+		return -1;
+	for(i = 0; i < 64; i++)
+		d |= (unsigned char)(hex[i] ^ dot[1 + i]);
+	if(d != 0)
+		return -1;
+	memcpy(id_out, token, n);
+	id_out[n] = '\0';
+	return 0;
+}
+
+int ws_token_random_id(char out[33])
+{
+	unsigned char r[16];
+	if(RAND_bytes(r, sizeof(r)) != 1)
+		return -1;
+	hexify(r, sizeof(r), out);
+	return 0;
+}
