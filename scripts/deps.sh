@@ -9,7 +9,12 @@ set -euo pipefail
 want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
       redis-server redis-tools libhiredis-dev libjansson-dev libwebsockets-dev dpkg-dev)
 case "${1:-build}" in
-  test) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules) ;;
+  test) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
+              chromium)
+        # node + npm for the browser tests (playwright-core); a node from elsewhere
+        # (e.g. nodesource, which bundles npm) is fine and must not be replaced
+        command -v node >/dev/null 2>&1 || want+=(nodejs)
+        command -v npm >/dev/null 2>&1 || want+=(npm) ;;
   bench) want+=(bc python3) ;;
   build) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
@@ -44,6 +49,10 @@ if ((${#missing[@]})) || ((need_update)); then
   if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+fi
+# playwright-core for the browser tests, at the version tests/e2e/package-lock.json pins
+if [ "${1:-build}" = test ] && [ ! -d "$(dirname "$0")/../tests/e2e/node_modules/playwright-core" ]; then
+  (cd "$(dirname "$0")/../tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 # The Debian package enables and starts system services; our runs use their own
 # instances on their own ports, so leave the system ones alone.

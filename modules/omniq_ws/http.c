@@ -23,6 +23,7 @@
 
 #include "ws.h"
 #include "chat.h"
+#include "static.h"
 #include "events.h"
 
 #define WS_PATH_MAX 512
@@ -100,11 +101,33 @@ static int method_of(struct lws *wsi, struct pss *p)
 	return -1;
 }
 
-/* Serialise the response and ask for a writable callback. */
-static int respond(struct lws *wsi, struct pss *p, ws_resp_t *rs)
+/* Queue a body with its headers and ask for a writable callback. */
+static int send_body(struct lws *wsi, struct pss *p, int status, const char *type,
+		const unsigned char *data, size_t n, int cache)
 {
 	unsigned char hdr[LWS_PRE + 512], *start = &hdr[LWS_PRE], *q = start,
 			*end = &hdr[sizeof(hdr) - 1];
+	static const char cc_static[] = "public, max-age=300", cc_api[] = "no-store";
+
+	p->out = malloc(LWS_PRE + n);
+	if(p->out == NULL)
+		return -1;
+	memcpy(p->out + LWS_PRE, data, n);
+	p->out_len = n;
+	p->status = status;
+	if(lws_add_http_common_headers(wsi, (unsigned int)status, type, n, &q, end)
+			|| lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+					   (const unsigned char *)(cache ? cc_static : cc_api),
+					   (int)strlen(cache ? cc_static : cc_api), &q, end)
+			|| lws_finalize_write_http_header(wsi, start, &q, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* Serialise the response and ask for a writable callback. */
+static int respond(struct lws *wsi, struct pss *p, ws_resp_t *rs)
+{
 	char *txt;
 	size_t n;
 
@@ -116,22 +139,11 @@ static int respond(struct lws *wsi, struct pss *p, ws_resp_t *rs)
 	if(txt == NULL)
 		return -1;
 	n = strlen(txt);
-	p->out = malloc(LWS_PRE + n + 1);
-	if(p->out == NULL) {
+	{
+		int rc = send_body(wsi, p, rs->status, "application/json", (unsigned char *)txt, n, 0);
 		free(txt);
-		return -1;
+		return rc;
 	}
-	memcpy(p->out + LWS_PRE, txt, n);
-	p->out[LWS_PRE + n] = '\n';
-	p->out_len = n + 1;
-	free(txt);
-	p->status = rs->status;
-	if(lws_add_http_common_headers(wsi, (unsigned int)rs->status, "application/json",
-			   p->out_len, &q, end)
-			|| lws_finalize_write_http_header(wsi, start, &q, end))
-		return -1;
-	lws_callback_on_writable(wsi);
-	return 0;
 }
 
 static int handle(struct lws *wsi, struct pss *p)
@@ -190,6 +202,18 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			}
 			memcpy(p->path, in, len);
 			p->path[len] = '\0';
+			if(strncmp(p->path, "/api/", 5) != 0) {
+				/* the widget, the demo page, the desk: public, GET only */
+				const ws_static_t *f = ws_static_find(p->path);
+				if(strcmp(p->method, "GET") || f == NULL) {
+					ws_resp_t rs = {0, NULL};
+					ws_error(&rs, strcmp(p->method, "GET") ? 405 : 404,
+							strcmp(p->method, "GET") ? "method_not_allowed" : "not_found",
+							"no such page");
+					return respond(wsi, p, &rs) ? -1 : 0;
+				}
+				return send_body(wsi, p, 200, f->type, f->data, f->len, 1) ? -1 : 0;
+			}
 			p->authed = authenticate(wsi, p);
 			if(lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
 					&& atol(cl) > ws_cfg.max_body)
@@ -340,8 +364,9 @@ void ws_http_loop(int rank)
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	info.protocols = protocols;
-	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE
-				   | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	/* not lws's "security best practices" headers: their CSP forbids the style element the
+	 * chat widget adds to the demo page (and to any site embedding it) */
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	if(ws_cfg.cert && ws_cfg.key) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT
 						| LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;

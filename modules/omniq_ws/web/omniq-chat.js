@@ -1,0 +1,140 @@
+/*
+ * omniq web chat widget: one <script> tag, no dependencies.
+ *
+ *   <script src="https://omniq.example.com/static/omniq-chat.js"
+ *           data-title="Talk to us" data-user="<signed identity token, optional>"></script>
+ *
+ * Talks to /ws/chat on the host it was loaded from (see docs/admin-ws.md). Keeps the visitor
+ * token, the session and its resume token in localStorage, so a reload continues the same
+ * conversation with its transcript. window.omniqChat exposes the state for integrators.
+ */
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  var origin = new URL(me.src, location.href);
+  var wsUrl = (origin.protocol === "https:" ? "wss://" : "ws://") + origin.host + "/ws/chat";
+  var title = me.getAttribute("data-title") || "Chat with us";
+  var userToken = me.getAttribute("data-user") || null;
+  var store = window.localStorage;
+  var K = "omniq-chat:" + origin.host + ":";
+
+  var state = { session: store.getItem(K + "session"), resume: store.getItem(K + "resume"),
+                visitor: store.getItem(K + "visitor"), status: "connecting", agent: "",
+                ws: null, pending: {}, seq: 0 };
+  window.omniqChat = state;
+
+  var css = "#omniq-chat{position:fixed;right:16px;bottom:16px;width:320px;font:14px sans-serif;" +
+    "box-shadow:0 2px 12px rgba(0,0,0,.25);border-radius:8px;background:#fff;z-index:99999}" +
+    "#omniq-chat header{background:#1565c0;color:#fff;padding:8px 12px;border-radius:8px 8px 0 0}" +
+    "#omniq-chat .st{font-size:12px;opacity:.85}" +
+    "#omniq-chat ol{list-style:none;margin:0;padding:8px;height:260px;overflow-y:auto}" +
+    "#omniq-chat li{margin:4px 0;padding:6px 8px;border-radius:6px;max-width:85%;white-space:pre-wrap}" +
+    "#omniq-chat li.in{background:#e3f2fd;margin-left:auto}" +
+    "#omniq-chat li.out{background:#f1f1f1}#omniq-chat li.sys{color:#777;font-style:italic}" +
+    "#omniq-chat form{display:flex;border-top:1px solid #ddd}" +
+    "#omniq-chat input{flex:1;border:0;padding:10px;font:inherit}" +
+    "#omniq-chat button{border:0;background:#1565c0;color:#fff;padding:0 14px}";
+  var style = document.createElement("style");
+  style.textContent = css;
+  document.head.appendChild(style);
+
+  var box = document.createElement("div");
+  box.id = "omniq-chat";
+  box.innerHTML = '<header><div class="t"></div><div class="st"></div></header>' +
+    '<ol aria-live="polite"></ol><form><input maxlength="4000" placeholder="Type a message…" ' +
+    'aria-label="Message"><button type="submit">Send</button></form>';
+  document.body.appendChild(box);
+  box.querySelector(".t").textContent = title;
+  var list = box.querySelector("ol"), input = box.querySelector("input"),
+      statusEl = box.querySelector(".st");
+
+  function show(dir, who, text) {
+    var li = document.createElement("li");
+    li.className = dir;
+    li.textContent = text;
+    if (who && dir === "out") li.title = who;
+    list.appendChild(li);
+    list.scrollTop = list.scrollHeight;
+    return li;
+  }
+
+  function status(s) {
+    var t;
+    if (s.state === "queued") {
+      t = "You are number " + s.position + " in the queue";
+      if (s.est_wait_s > 0) t += ", about " + Math.max(1, Math.round(s.est_wait_s / 60)) + " min";
+    } else if (s.state === "offered") {
+      t = "Connecting you to an agent…";
+    } else if (s.state === "active") {
+      t = (s.agent || state.agent || "An agent") + " is here";
+    } else if (s.state === "wrapup" || s.state === "closed") {
+      t = "The conversation has ended";
+    } else {
+      t = s.state || "";
+    }
+    if (s.agent) state.agent = s.agent;
+    state.status = s.state;
+    statusEl.textContent = t;
+  }
+
+  function remember(k, v) {
+    state[k] = v;
+    if (v) store.setItem(K + k, v); else store.removeItem(K + k);
+  }
+
+  function connect() {
+    var ws = new WebSocket(wsUrl, "omniq-chat");
+    state.ws = ws;
+    ws.onopen = function () {
+      var hello = { type: "hello" };
+      if (userToken) hello.user = userToken;
+      else if (state.visitor) hello.visitor = state.visitor;
+      if (state.session && state.resume) { hello.session = state.session; hello.resume = state.resume; }
+      ws.send(JSON.stringify(hello));
+    };
+    ws.onmessage = function (ev) {
+      var m = JSON.parse(ev.data);
+      if (m.type === "welcome") {
+        if (m.visitor) remember("visitor", m.visitor);
+        list.innerHTML = "";
+        if (m.session) {
+          (m.transcript || []).forEach(function (e) { show(e.dir, e.from, e.text); });
+          status(m);
+        } else {
+          remember("session", null); remember("resume", null);
+          statusEl.textContent = "Ask us anything";
+        }
+      } else if (m.type === "session") {
+        remember("session", m.session); remember("resume", m.resume);
+        status(m);
+      } else if (m.type === "ack") {
+        var li = state.pending[m.cid];
+        if (li) { li.classList.remove("sending"); delete state.pending[m.cid]; }
+      } else if (m.type === "state") {
+        status(m);
+      } else if (m.type === "message") {
+        show(m.dir, m.from, m.text);
+      } else if (m.type === "error") {
+        show("sys", "", "Not sent: " + m.message);
+      }
+    };
+    ws.onclose = function () {
+      statusEl.textContent = "Reconnecting…";
+      setTimeout(connect, 2000);
+    };
+  }
+
+  box.querySelector("form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text || !state.ws || state.ws.readyState !== 1) return;
+    var cid = "c" + (++state.seq) + "-" + Date.now();
+    var li = show("in", "", text);
+    li.classList.add("sending");
+    state.pending[cid] = li;
+    state.ws.send(JSON.stringify({ type: "message", text: text, cid: cid }));
+    input.value = "";
+  });
+
+  connect();
+})();
