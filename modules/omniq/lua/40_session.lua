@@ -186,10 +186,11 @@ local function fn_enqueue(keys, args)
     return enqueue_reply(ctx, s, cid)
 end
 
--- Arguments of accept and decline: (sid, aid) of a session offered to aid.
-local function offered_to(keys, args)
+-- Arguments of accept, decline (and miss, with one more): (sid, aid, ...) of a session
+-- offered to aid.
+local function offered_to(keys, args, nargs, usage)
     local ctx = begin(keys)
-    need_args(args, 2, 'sid aid')
+    need_args(args, nargs or 2, usage or 'sid aid')
     local sid, aid = v_sid(args[1]), v_name('agent id', args[2])
     local s = sess_require(ctx, sid)
     if s.state ~= 'offered' then fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ', not offered') end

@@ -12,13 +12,8 @@
 --                            the meantime: the channel then follows the offer)
 
 local function fn_miss(keys, args)
-    local ctx = begin(keys)
-    need_args(args, 3, 'sid aid away')
-    local sid, aid = v_sid(args[1]), v_name('agent id', args[2])
+    local ctx, s, sid, aid = offered_to(keys, args, 3, 'sid aid away')
     local away = v_int('away', args[3], 0, 1) == 1
-    local s = sess_require(ctx, sid)
-    if s.state ~= 'offered' then fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ', not offered') end
-    if s.agent ~= aid then fail('AGENT', 'session ' .. sid .. ' is not offered to ' .. aid) end
     sweep_offer(ctx, sid, away)
     s = sess_load(ctx, sid)
     return {sid, s.state, s.agent or ''}
