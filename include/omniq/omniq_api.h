@@ -14,11 +14,22 @@
 #ifndef OMNIQ_API_H
 #define OMNIQ_API_H
 
+#include <string.h>
+
 #include "core/str.h"
 #include "core/sr_module.h"
 #include "core/dprint.h"
 
 #define OMNIQ_API_VERSION 1
+
+/* A NUL-terminated C string as the str every API call takes (no copy). */
+static inline str omniq_str(const char *s)
+{
+	str r;
+	r.s = (char *)s;
+	r.len = (int)strlen(s);
+	return r;
+}
 
 /* Return codes of every API call (and of the cfg functions, as -1..-7). */
 #define OMNIQ_OK 0

@@ -148,14 +148,6 @@ static void unlink_call(os_call_t *c)
 	unlock_c(c);
 }
 
-static str mkstr(char *s)
-{
-	str r;
-	r.s = s;
-	r.len = strlen(s);
-	return r;
-}
-
 /* tm's t_reply picks the variant itself: in a failure handler or a resumed (t_continue)
  * transaction the route type is FAILURE_ROUTE and the reply lock is already held.
  * (tm_binds.t_reply_unsafe is never filled in by tm: do not call it.) */
@@ -193,7 +185,7 @@ static void give_up(os_call_t *c, sip_msg_t *msg, int in_fail, int code, char *t
 	unlock_c(c);
 	reply(msg, in_fail, code, text);
 	if(sidbuf[0]) {
-		sid = mkstr(sidbuf);
+		sid = omniq_str(sidbuf);
 		if(os_oq.abandon(&sid) < 0)
 			LM_NOTICE("session %s left as it is: %s\n", sidbuf, os_oq.last_error());
 	}
@@ -245,6 +237,26 @@ static int suspend_locked(os_call_t *c, sip_msg_t *msg)
 	return rc;
 }
 
+/* The agent's phone did not take the call (rejected, no answer, not registered): a miss in
+ * the core, which sets the agent away and re-routes the session. OMNIQ_ESTATE/EAGENT mean the
+ * offer was no longer this one (the core lapsed it first): the new offer is followed as any
+ * other. -1 when Redis failed and the call was given up. */
+static int agent_missed(
+		os_call_t *c, sip_msg_t *msg, int in_fail, const char *sidbuf, const char *agent)
+{
+	str sid = omniq_str(sidbuf), ag = omniq_str(agent);
+	int rc;
+
+	os_stat_inc(OS_ST_AGENT_FAILED);
+	rc = os_oq.miss(&sid, &ag, 1);
+	if(rc < 0 && rc != OMNIQ_ESTATE && rc != OMNIQ_EAGENT) {
+		LM_ERR("call %s: %s\n", sidbuf, os_oq.last_error());
+		give_up(c, msg, in_fail, 503, "Queue Unavailable");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * After a routing step: ring the agent the session is offered to (given, or pending from an
  * offer event), or wait suspended for one. An agent that cannot be reached counts as a miss
@@ -253,7 +265,7 @@ static int suspend_locked(os_call_t *c, sip_msg_t *msg)
 static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fail)
 {
 	char agent[OMNIQ_ID_MAX + 1], sidbuf[OMNIQ_SID_MAX];
-	str sid, ag;
+	str sid;
 	int tries = 0, sent182 = 0, rc;
 
 	snprintf(agent, sizeof(agent), "%s", offered ? offered : "");
@@ -268,7 +280,7 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 			snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 			unlock_c(c);
 			if(todo) {
-				sid = mkstr(sidbuf);
+				sid = omniq_str(sidbuf);
 				if(os_oq.abandon(&sid) < 0)
 					LM_NOTICE("call %s cancelled; abandon: %s\n", sidbuf, os_oq.last_error());
 			}
@@ -312,18 +324,11 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 		if(relay_agent(c, msg, agent) == 0)
 			return;
 		tries++;
-		os_stat_inc(OS_ST_AGENT_FAILED);
 		lock_c(c);
 		c->state = OS_OPENING;
 		unlock_c(c);
-		sid = mkstr(sidbuf);
-		ag = mkstr(agent);
-		rc = os_oq.miss(&sid, &ag, 1);
-		if(rc < 0 && rc != OMNIQ_ESTATE && rc != OMNIQ_EAGENT) {
-			LM_ERR("call %s: %s\n", sidbuf, os_oq.last_error());
-			give_up(c, msg, in_fail, 503, "Queue Unavailable");
+		if(agent_missed(c, msg, in_fail, sidbuf, agent) < 0)
 			return;
-		}
 		agent[0] = '\0';
 	}
 	LM_WARN("call %s: %d agents in a row could not be reached\n", sidbuf, tries);
@@ -339,10 +344,10 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 	int rc;
 
 	snprintf(ext, sizeof(ext), "%.*s/%u/%u", os_cfg.node.len, os_cfg.node.s, c->hi, c->label);
-	ident = mkstr(c->ident);
-	skills = mkstr((char *)q->skills);
-	qname = mkstr((char *)q->name);
-	sext = mkstr(ext);
+	ident = omniq_str(c->ident);
+	skills = omniq_str(q->skills);
+	qname = omniq_str(q->name);
+	sext = omniq_str(ext);
 	lock_c(c);
 	c->qidx = os_queue_index(q);
 	c->deadline_ms = q->max_wait_s ? now_ms() + q->max_wait_s * 1000LL : 0;
@@ -394,7 +399,7 @@ static void on_cancel(os_call_t *c)
 	c->abandoned = 1;
 	unlock_c(c);
 	os_stat_inc(OS_ST_ABANDONED);
-	sid = mkstr(sidbuf);
+	sid = omniq_str(sidbuf);
 	if(os_oq.abandon(&sid) < 0)
 		LM_NOTICE("call %s cancelled by the caller; abandon: %s\n", sidbuf,
 				os_oq.last_error());
@@ -411,7 +416,7 @@ static void overflow(os_call_t *c, sip_msg_t *msg)
 	int rc;
 
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
-	sid = mkstr(sidbuf);
+	sid = omniq_str(sidbuf);
 	rc = os_oq.expire(&sid);
 	if(rc == OMNIQ_ESTATE) {
 		/* offered in the meantime: that offer wins over the overflow */
@@ -441,7 +446,7 @@ static void overflow(os_call_t *c, sip_msg_t *msg)
 			LM_INFO("call %s: max wait of %s passed, relaying to %s\n", sidbuf, q->name,
 					q->ovf_target);
 			end_call(c);
-			uri = mkstr((char *)q->ovf_target);
+			uri = omniq_str(q->ovf_target);
 			clear_branches();
 			if(rewrite_uri(msg, &uri) < 0 || os_tmb.t_relay(msg, NULL, NULL) < 0)
 				reply(msg, 1, 500, "Overflow Failed");
@@ -460,8 +465,6 @@ static void on_failure(os_call_t *c, struct cell *t, sip_msg_t *msg, int code)
 {
 	char agent[OMNIQ_ID_MAX + 1], sidbuf[OMNIQ_SID_MAX];
 	os_state_t st;
-	str sid, ag;
-	int rc;
 
 	lock_c(c);
 	st = c->state;
@@ -490,15 +493,8 @@ static void on_failure(os_call_t *c, struct cell *t, sip_msg_t *msg, int code)
 	}
 	/* RINGING: the agent's phone rejected, timed out or failed */
 	LM_INFO("call %s: agent %s did not take the call (%d)\n", sidbuf, agent, code);
-	os_stat_inc(OS_ST_AGENT_FAILED);
-	sid = mkstr(sidbuf);
-	ag = mkstr(agent);
-	rc = os_oq.miss(&sid, &ag, 1);
-	if(rc < 0 && rc != OMNIQ_ESTATE && rc != OMNIQ_EAGENT) {
-		LM_ERR("call %s: %s\n", sidbuf, os_oq.last_error());
-		give_up(c, msg, 1, 503, "Queue Unavailable");
+	if(agent_missed(c, msg, 1, sidbuf, agent) < 0)
 		return;
-	}
 	settle(c, msg, NULL, 1);
 }
 
@@ -517,8 +513,8 @@ static void on_answer(os_call_t *c)
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 	unlock_c(c);
 	os_stat_inc(OS_ST_ANSWERED);
-	sid = mkstr(sidbuf);
-	ag = mkstr(agent);
+	sid = omniq_str(sidbuf);
+	ag = omniq_str(agent);
 	if(os_oq.accept(&sid, &ag) < 0)
 		LM_ERR("call %s answered by %s but the session refused it: %s\n", sidbuf, agent,
 				os_oq.last_error());
@@ -560,7 +556,7 @@ static void on_dialog_end(struct dlg_cell *dlg, int type, struct dlg_cb_params *
 	if(d == NULL || d->sid[0] == '\0')
 		return;
 	os_stat_inc(OS_ST_ENDED);
-	sid = mkstr(d->sid);
+	sid = omniq_str(d->sid);
 	if(os_oq.close(&sid, NULL) < 0)
 		LM_NOTICE("call %s ended (%s); close: %s\n", d->sid,
 				type == DLGCB_EXPIRED ? "dialog timeout" : "BYE", os_oq.last_error());

@@ -139,14 +139,6 @@ static int close_with(chat_t *c, int status, const char *why)
 	return -1;
 }
 
-static str mkstr(const char *s)
-{
-	str r;
-	r.s = (char *)s;
-	r.len = (int)strlen(s);
-	return r;
-}
-
 static int resume_token(const chat_t *c, const char *sid, char *out, size_t outlen)
 {
 	char id[sizeof(c->identity) + 32];
@@ -213,7 +205,7 @@ static int on_hello(chat_t *c, json_t *m)
 		snprintf(rid, sizeof(rid), "%s/%s", c->identity, sid);
 		if(ws_token_check(ws_cfg.site_secret, "resume", res, rtok, sizeof(rtok)) == 0
 				&& !strcmp(rtok, rid)) {
-			s = mkstr(sid);
+			s = omniq_str(sid);
 			if(ws_oq.get(&s, &info) == OMNIQ_OK && !is_terminal(info.state)) {
 				attach(c, sid);
 				json_object_set_new(w, "session", json_string(sid));
@@ -249,10 +241,10 @@ static int on_message(chat_t *c, json_t *m)
 		return 0;
 	}
 	if(c->sid[0] == '\0') {
-		ident = mkstr(c->identity);
-		skills = mkstr(ws_cfg.chat_skills);
-		queue = mkstr(ws_cfg.chat_queue);
-		ext = mkstr(c->identity);
+		ident = omniq_str(c->identity);
+		skills = omniq_str(ws_cfg.chat_skills);
+		queue = omniq_str(ws_cfg.chat_queue);
+		ext = omniq_str(c->identity);
 		rc = ws_oq.open(&channel, &ident, &skills, 0, &queue, &ext, &info);
 		if(rc < 0) {
 			send_error(c, rc == OMNIQ_EREDIS ? "unavailable" : "refused", ws_oq.last_error());
@@ -265,10 +257,10 @@ static int on_message(chat_t *c, json_t *m)
 		add_state(ack, &info);
 		send_json(c, ack);
 	}
-	sid = mkstr(c->sid);
+	sid = omniq_str(c->sid);
 	body.s = (char *)json_string_value(text);
 	body.len = (int)json_string_length(text);
-	ident = mkstr(c->identity);
+	ident = omniq_str(c->identity);
 	rc = ws_oq.append(&sid, &dir, &ident, &body);
 	if(rc < 0) {
 		send_error(c, rc == OMNIQ_EREDIS ? "unavailable" : "refused", ws_oq.last_error());

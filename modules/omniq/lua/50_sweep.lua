@@ -20,7 +20,8 @@ end
 
 -- An offer lapsed: by its deadline here, or because a channel saw the agent
 -- fail to take it (a phone that rejects or does not answer; oq_miss, with
--- away_now set so the agent is away at once).
+-- away_now set so the agent is away at once). Returns the session as re-queued (and
+-- perhaps offered again), or false for a stale entry.
 local function sweep_offer(ctx, sid, away_now)
     local s = sess_load(ctx, sid)
     if not s or s.state ~= 'offered' then
@@ -46,7 +47,7 @@ local function sweep_offer(ctx, sid, away_now)
     stat_incr(ctx, 'missed')
     requeue(ctx, s, 'miss', aid)
     if a and a.presence == 'available' then pull(ctx, a, freed_room(ctx, a, s.class)) end
-    return true
+    return s
 end
 
 local function sweep_wrapup(ctx, sid)

@@ -12,10 +12,9 @@
 --                            the meantime: the channel then follows the offer)
 
 local function fn_miss(keys, args)
-    local ctx, s, sid, aid = offered_to(keys, args, 3, 'sid aid away')
+    local ctx, _, sid = offered_to(keys, args, 3, 'sid aid away')
     local away = v_int('away', args[3], 0, 1) == 1
-    sweep_offer(ctx, sid, away)
-    s = sess_load(ctx, sid)
+    local s = sweep_offer(ctx, sid, away)
     return {sid, s.state, s.agent or ''}
 end
 
