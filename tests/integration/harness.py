@@ -17,12 +17,8 @@ LOGROOT = os.path.join(BUILD, "test-logs", "integration")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+sys.path.insert(0, os.path.dirname(HERE))
+from ports import free_port  # noqa: E402,F401  (re-exported to the tests)
 
 
 def wait_for(cond, timeout=10.0, step=0.05, what="condition"):
@@ -108,7 +104,7 @@ class Kamailio:
                      timeout=15, what="kamailio %s to answer RPC" % self.name)
             if self.proc.poll() is not None:
                 raise AssertionError("kamailio %s exited %s at start:\n%s" %
-                                     (self.name, self.proc.returncode, self.tail()))
+                                     (self.name, self.proc.returncode, self.errors()))
         return self
 
     def wait_exit(self, timeout=15):
@@ -149,6 +145,11 @@ class Kamailio:
     def text(self):
         with open(self.log, "rb") as f:
             return f.read().decode("utf-8", "replace")
+
+    def errors(self, n=30):
+        """The log's ERROR/CRITICAL lines first (the one-line FAIL summary is cut short), then its tail."""
+        bad = [l for l in self.text().splitlines() if "ERROR" in l or "CRITICAL" in l or "ALERT" in l]
+        return "\n".join(bad[-8:] + ["-- tail --", self.tail(n)])
 
     def tail(self, n=30):
         return "\n".join(self.text().splitlines()[-n:])

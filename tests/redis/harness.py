@@ -17,8 +17,8 @@ Only the stdlib and python3-redis (4.3.x) are used.
 import glob
 import os
 import shutil
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -40,12 +40,8 @@ def library_text():
     return ''.join(parts)
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, os.path.dirname(HERE))
+from ports import free_port  # noqa: E402
 
 
 class Server:

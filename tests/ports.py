@@ -1,0 +1,39 @@
+"""Free loopback ports for test servers, taken from *below* the kernel's ephemeral range.
+
+bind(port 0) hands out a port from the ephemeral range, and the moment the probe socket closes
+the kernel may give that same port to any outgoing connection — kamailio's own connections to
+Redis among them — so a server started on it a few milliseconds later can fail with EADDRINUSE.
+Ports under net.ipv4.ip_local_port_range are never chosen by connect(), so a port that binds
+now stays free until our server takes it. Each port is handed out once per test process.
+"""
+import random
+import socket
+
+_given = set()
+
+
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    hi = _ephemeral_low() - 1
+    lo = max(1024, hi - 20000)
+    for _ in range(1000):
+        p = random.randint(lo, hi)
+        if p in _given:
+            continue
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        _given.add(p)
+        return p
+    raise RuntimeError("no free loopback port in %d..%d" % (lo, hi))
