@@ -23,120 +23,49 @@
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/time.h>
 #include <libwebsockets.h>
 
 #include "core/dprint.h"
 
 #include "ws.h"
 #include "token.h"
-#include "events.h"
+#include "sock.h"
+#include "follow.h"
 #include "chat.h"
 
-#define CHAT_BUCKETS 4096
-#define OUT_MAX 512      /* queued frames per socket before it counts as stuck */
-
-typedef struct out {
-	struct out *next;
-	size_t len;
-	unsigned char buf[]; /* LWS_PRE + payload */
-} out_t;
-
 typedef struct chat {
-	struct chat *next;   /* in its session's bucket */
-	struct lws *wsi;
+	ws_sock_t sock;
+	ws_follower_t fol;   /* follows its session id */
 	int hello;
 	char identity[WS_TOKEN_ID_MAX + 8];
 	char visitor_tok[WS_TOKEN_MAX];
 	char sid[OMNIQ_SID_MAX];
-	char *rx;
-	size_t rx_len;
-	out_t *out_head, *out_tail;
-	int out_n;
-	double tokens;       /* rate limit bucket */
-	long long tokens_at;
 } chat_t;
 
-static chat_t *by_sid[CHAT_BUCKETS];
 const size_t ws_chat_pss_size = sizeof(chat_t);
 
-static long long now_ms(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-static unsigned bucket(const char *sid)
-{
-	return (unsigned)strtoul(sid, NULL, 10) % CHAT_BUCKETS;
-}
+static void on_item(ws_follower_t *f, const ws_item_t *it);
 
 static void attach(chat_t *c, const char *sid)
 {
 	snprintf(c->sid, sizeof(c->sid), "%s", sid);
-	c->next = by_sid[bucket(sid)];
-	by_sid[bucket(sid)] = c;
-	ws_events_watch(sid);
+	if(ws_follow(&c->fol, sid) < 0)
+		LM_ERR("chat of %s cannot follow session %s (out of memory)\n", c->identity, sid);
 }
 
-static void detach(chat_t *c)
-{
-	chat_t **p;
-	if(c->sid[0] == '\0')
-		return;
-	for(p = &by_sid[bucket(c->sid)]; *p; p = &(*p)->next)
-		if(*p == c) {
-			*p = c->next;
-			break;
-		}
-	ws_events_unwatch(c->sid);
-	c->sid[0] = '\0';
-}
-
-/* Queue a JSON value (consumed) for the socket. */
 static void send_json(chat_t *c, json_t *v)
 {
-	char *txt = v ? json_dumps(v, JSON_COMPACT) : NULL;
-	size_t n;
-	out_t *o;
-
-	if(v)
-		json_decref(v);
-	if(txt == NULL)
-		return;
-	n = strlen(txt);
-	if(c->out_n >= OUT_MAX || (o = malloc(sizeof(*o) + LWS_PRE + n)) == NULL) {
-		free(txt);
-		LM_NOTICE("chat socket of %s is not reading: frame dropped, closing\n", c->identity);
-		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-				(unsigned char *)"too slow", 8);
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
-		return;
-	}
-	memcpy(o->buf + LWS_PRE, txt, n);
-	o->len = n;
-	o->next = NULL;
-	free(txt);
-	if(c->out_tail)
-		c->out_tail->next = o;
-	else
-		c->out_head = o;
-	c->out_tail = o;
-	c->out_n++;
-	lws_callback_on_writable(c->wsi);
+	ws_sock_send(&c->sock, v);
 }
 
 static void send_error(chat_t *c, const char *code, const char *msg)
 {
-	send_json(c, json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", msg));
+	ws_sock_error(&c->sock, code, msg, NULL);
 }
 
 static int close_with(chat_t *c, int status, const char *why)
 {
-	LM_INFO("chat socket closed (%d %s)\n", status, why);
-	lws_close_reason(c->wsi, (enum lws_close_status)status, (unsigned char *)why, strlen(why));
-	return -1;
+	return ws_sock_close(&c->sock, status, why);
 }
 
 static int resume_token(const chat_t *c, const char *sid, char *out, size_t outlen)
@@ -273,143 +202,76 @@ static int on_message(chat_t *c, json_t *m)
 	return 0;
 }
 
-/* A complete frame: rate limit, parse, dispatch. */
-static int on_frame(chat_t *c)
+/* A complete message (rate limit and JSON checked by sock.c): dispatch. */
+static int on_frame(chat_t *c, json_t *m)
 {
-	json_error_t err;
-	json_t *m;
-	const char *type;
-	long long now = now_ms();
-	int rc = 0;
+	const char *type = json_string_value(json_object_get(m, "type"));
 
-	c->tokens += (now - c->tokens_at) * ws_cfg.chat_rate / 1000.0;
-	if(c->tokens > ws_cfg.chat_rate * 2.0)
-		c->tokens = ws_cfg.chat_rate * 2.0;
-	c->tokens_at = now;
-	if(c->tokens < 1.0)
-		return close_with(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit");
-	c->tokens -= 1.0;
-
-	m = json_loadb(c->rx, c->rx_len, JSON_REJECT_DUPLICATES, &err);
-	if(m == NULL || !json_is_object(m)) {
-		if(m)
-			json_decref(m);
-		return close_with(c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid JSON");
-	}
-	type = json_string_value(json_object_get(m, "type"));
 	if(type && !strcmp(type, "hello") && !c->hello)
-		rc = on_hello(c, m);
-	else if(!c->hello)
-		rc = close_with(c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "hello first");
-	else if(type && !strcmp(type, "message"))
-		rc = on_message(c, m);
-	else
-		send_error(c, "bad_argument", "unknown message type");
-	json_decref(m);
-	return rc;
+		return on_hello(c, m);
+	if(!c->hello)
+		return close_with(c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "hello first");
+	if(type && !strcmp(type, "message"))
+		return on_message(c, m);
+	send_error(c, "bad_argument", "unknown message type");
+	return 0;
 }
 
-/* The event thread's items, in the lws loop: to every socket of the session. */
-void ws_chat_deliver(void)
+/* An event of the session, from the event thread (lws loop). */
+static void on_item(ws_follower_t *f, const ws_item_t *it)
 {
-	ws_item_t *it = ws_events_take(), *next;
-	chat_t *c;
+	chat_t *c = (chat_t *)((char *)f - offsetof(chat_t, fol));
 	json_t *v;
 
-	for(; it; it = next) {
-		next = it->next;
-		for(c = by_sid[bucket(it->sid)]; c; c = c->next) {
-			if(strcmp(c->sid, it->sid))
-				continue;
-			if(!strcmp(it->type, "message")) {
-				if(!strcmp(it->state, "in") || it->body == NULL)
-					continue; /* the customer's own words are acked, not echoed */
-				v = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "message", "dir", it->state,
-						"from", it->from, "text", it->body, "id", it->id);
-			} else {
-				v = json_pack("{s:s,s:s,s:s,s:s}", "type", "state", "event", it->type, "state",
-						it->state, "agent", it->agent);
-			}
-			send_json(c, v);
-		}
-		ws_item_free(it);
+	if(!strcmp(it->type, "message")) {
+		if(!strcmp(it->state, "in") || it->body == NULL)
+			return; /* the customer's own words are acked, not echoed */
+		v = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "message", "dir", it->state, "from",
+				it->from, "text", it->body, "id", it->id);
+	} else if(!strcmp(it->type, "typing")) {
+		if(it->from[0] == '\0' || !strcmp(it->state, "in"))
+			return;
+		v = json_pack("{s:s,s:s}", "type", "typing", "from", it->from);
+	} else {
+		v = json_pack("{s:s,s:s,s:s,s:s}", "type", "state", "event", it->type, "state",
+				it->state, "agent", it->agent);
 	}
+	send_json(c, v);
 }
 
 int ws_chat_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		size_t len)
 {
 	chat_t *c = (chat_t *)user;
-	char uri[64];
-	out_t *o;
-	char *nb;
+	json_t *m;
+	int rc;
 
 	switch(reason) {
-		case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-			ws_chat_deliver();
-			return 0;
-
 		case LWS_CALLBACK_ESTABLISHED:
 			memset(c, 0, sizeof(*c));
-			c->wsi = wsi;
-			c->tokens = ws_cfg.chat_rate * 2.0;
-			c->tokens_at = now_ms();
-			if(lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0
-					|| strcmp(uri, "/ws/chat") != 0) {
-				lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-						(unsigned char *)"wrong path", 10);
+			c->fol.on_item = on_item;
+			c->sock.who = c->identity;
+			if(ws_sock_open(&c->sock, wsi, "/ws/chat", ws_cfg.chat_rate) < 0)
 				return -1;
-			}
-			if(ws_cfg.site_secret == NULL) {
-				lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-						(unsigned char *)"chat not configured", 19);
-				return -1;
-			}
+			if(ws_cfg.site_secret == NULL)
+				return close_with(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+						"chat not configured");
 			return 0;
 
 		case LWS_CALLBACK_RECEIVE:
-			if(lws_frame_is_binary(wsi))
-				return close_with(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, "text frames only");
-			if(c->rx_len + len > (size_t)ws_cfg.max_frame)
-				return close_with(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
-			nb = realloc(c->rx, c->rx_len + len + 1);
-			if(nb == NULL)
-				return close_with(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
-			c->rx = nb;
-			memcpy(c->rx + c->rx_len, in, len);
-			c->rx_len += len;
-			if(!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
-				return 0;
-			{
-				int rc = on_frame(c);
-				c->rx_len = 0;
+			rc = ws_sock_rx(&c->sock, in, len, &m);
+			if(rc <= 0)
 				return rc;
-			}
+			rc = on_frame(c, m);
+			json_decref(m);
+			return rc;
 
 		case LWS_CALLBACK_SERVER_WRITEABLE:
-			o = c->out_head;
-			if(o == NULL)
-				return 0;
-			if(lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT) < (int)o->len)
-				return -1;
-			c->out_head = o->next;
-			if(c->out_head == NULL)
-				c->out_tail = NULL;
-			c->out_n--;
-			free(o);
-			if(c->out_head)
-				lws_callback_on_writable(wsi);
-			return 0;
+			return ws_sock_writable(&c->sock);
 
 		case LWS_CALLBACK_CLOSED:
-			detach(c);
-			while((o = c->out_head) != NULL) {
-				c->out_head = o->next;
-				free(o);
-			}
-			c->out_tail = NULL;
-			free(c->rx);
-			c->rx = NULL;
+			ws_unfollow_all(&c->fol);
+			ws_sock_free(&c->sock);
 			return 0;
 
 		default:

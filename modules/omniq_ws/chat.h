@@ -11,7 +11,4 @@ extern const size_t ws_chat_pss_size;
 int ws_chat_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		size_t len);
 
-/* Send what the event thread gathered (the lws loop, woken by lws_cancel_service). */
-void ws_chat_deliver(void);
-
 #endif

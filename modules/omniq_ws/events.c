@@ -19,7 +19,7 @@
 
 typedef struct watch {
 	struct watch *next;
-	char sid[OMNIQ_SID_MAX];
+	char key[OMNIQ_ID_MAX + 3];
 	int count;
 } watch_t;
 
@@ -30,34 +30,30 @@ static struct lws_context *lws_ctx;
 static omniq_conn_info_t conn;
 static char events_key[128], tx_prefix[128];
 
-static unsigned bucket(const char *sid)
+void ws_events_watch(const char *key)
 {
-	return (unsigned)strtoul(sid, NULL, 10) % WATCH_BUCKETS;
-}
-
-void ws_events_watch(const char *sid)
-{
+	unsigned b = ws_key_hash(key) % WATCH_BUCKETS;
 	watch_t *w;
 	pthread_mutex_lock(&mu);
-	for(w = watched[bucket(sid)]; w; w = w->next)
-		if(!strcmp(w->sid, sid))
+	for(w = watched[b]; w; w = w->next)
+		if(!strcmp(w->key, key))
 			break;
 	if(w == NULL && (w = calloc(1, sizeof(*w))) != NULL) {
-		snprintf(w->sid, sizeof(w->sid), "%s", sid);
-		w->next = watched[bucket(sid)];
-		watched[bucket(sid)] = w;
+		snprintf(w->key, sizeof(w->key), "%s", key);
+		w->next = watched[b];
+		watched[b] = w;
 	}
 	if(w)
 		w->count++;
 	pthread_mutex_unlock(&mu);
 }
 
-void ws_events_unwatch(const char *sid)
+void ws_events_unwatch(const char *key)
 {
 	watch_t **p, *w;
 	pthread_mutex_lock(&mu);
-	for(p = &watched[bucket(sid)]; (w = *p) != NULL; p = &w->next)
-		if(!strcmp(w->sid, sid)) {
+	for(p = &watched[ws_key_hash(key) % WATCH_BUCKETS]; (w = *p) != NULL; p = &w->next)
+		if(!strcmp(w->key, key)) {
 			if(--w->count <= 0) {
 				*p = w->next;
 				free(w);
@@ -67,18 +63,17 @@ void ws_events_unwatch(const char *sid)
 	pthread_mutex_unlock(&mu);
 }
 
-static int is_watched(const char *sid, size_t len)
+/* Does a socket of this process follow the session or (prefix "a:") the agent? */
+static int is_watched(const char *prefix, const char *id)
 {
+	char k[OMNIQ_ID_MAX + 3];
 	watch_t *w;
-	char s[OMNIQ_SID_MAX];
 	int yes = 0;
-	if(len == 0 || len >= sizeof(s))
+	if(id[0] == '\0' || (size_t)snprintf(k, sizeof(k), "%s%s", prefix, id) >= sizeof(k))
 		return 0;
-	memcpy(s, sid, len);
-	s[len] = '\0';
 	pthread_mutex_lock(&mu);
-	for(w = watched[bucket(s)]; w; w = w->next)
-		if(!strcmp(w->sid, s)) {
+	for(w = watched[ws_key_hash(k) % WATCH_BUCKETS]; w; w = w->next)
+		if(!strcmp(w->key, k)) {
 			yes = 1;
 			break;
 		}
@@ -197,13 +192,13 @@ static void *reader(void *arg)
 				if(it == NULL)
 					continue;
 				field(e->element[1], "sid", it->sid, sizeof(it->sid));
-				if(!is_watched(it->sid, strlen(it->sid))) {
+				field(e->element[1], "agent", it->agent, sizeof(it->agent));
+				if(!is_watched("", it->sid) && !is_watched("a:", it->agent)) {
 					free(it);
 					continue;
 				}
 				field(e->element[1], "type", it->type, sizeof(it->type));
 				field(e->element[1], "state", it->state, sizeof(it->state));
-				field(e->element[1], "agent", it->agent, sizeof(it->agent));
 				field(e->element[1], "id", it->id, sizeof(it->id));
 				if(!strcmp(it->type, "message") && it->id[0])
 					read_message(rc, it);

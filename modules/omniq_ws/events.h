@@ -3,9 +3,10 @@
  *
  * A thread of the process blocks on <prefix>:events (its own Redis connection; the lws loop
  * never waits for Redis there) and keeps the events of the sessions this process has
- * sockets for, with the message bodies read from the transcript. It wakes the lws loop with
- * lws_cancel_service(); the loop takes the items (LWS_CALLBACK_EVENT_WAIT_CANCELLED) and
- * sends them. Events of other sessions cost one string compare each.
+ * sockets for (by session id, or by agent as "a:<id>"), with the message bodies read from
+ * the transcript. It wakes the lws loop with lws_cancel_service(); the loop takes the items
+ * (LWS_CALLBACK_EVENT_WAIT_CANCELLED) and hands them to their followers (follow.c). Events
+ * of other sessions cost two hash lookups each.
  */
 #ifndef OMNIQ_WS_EVENTS_H
 #define OMNIQ_WS_EVENTS_H
@@ -26,9 +27,10 @@ typedef struct ws_item {
 
 /* Start the reader thread for this process's lws context. */
 int ws_events_start(struct lws_context *ctx);
-/* Sockets of this process follow sid (counted: one per socket). */
-void ws_events_watch(const char *sid);
-void ws_events_unwatch(const char *sid);
+/* Sockets of this process follow key: a session id or "a:<agent id>" (counted: one per
+ * socket; follow.c does the counting for the sockets). */
+void ws_events_watch(const char *key);
+void ws_events_unwatch(const char *key);
 /* The items gathered since the last call, oldest first; free each with ws_item_free. */
 ws_item_t *ws_events_take(void);
 void ws_item_free(ws_item_t *it);

@@ -25,6 +25,7 @@
 #include "chat.h"
 #include "static.h"
 #include "events.h"
+#include "follow.h"
 
 #define WS_PATH_MAX 512
 
@@ -188,7 +189,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 
 	switch(reason) {
 		case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-			ws_chat_deliver();
+			ws_follow_deliver();
 			return 0;
 		case LWS_CALLBACK_HTTP:
 			memset(p, 0, sizeof(*p));

@@ -50,6 +50,9 @@ void ws_error(ws_resp_t *rs, int status, const char *code, const char *fmt, ...)
 /* Map an OMNIQ_* result to a response (error) and return 0 for OMNIQ_OK. */
 int ws_omniq_error(ws_resp_t *rs, int rc);
 
+/* follow.c: FNV-1a of a key (session id or "a:<agent>"), for the hash tables */
+unsigned ws_key_hash(const char *k);
+
 /* http.c: the lws server loop of one process (never returns). */
 void ws_http_loop(int rank);
 

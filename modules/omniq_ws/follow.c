@@ -1,0 +1,148 @@
+/*
+ * follow.c - see follow.h. lws loop only (one thread): plain malloc, no locks. Each
+ * (key, follower) pair is one node, in its key's bucket and in its follower's list.
+ */
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ws.h"
+#include "follow.h"
+
+#define BUCKETS 4096
+#define KEY_MAX (OMNIQ_ID_MAX + 3)
+
+struct ws_follow_node {
+	ws_follow_node_t *next;  /* in the bucket */
+	ws_follow_node_t *mine;  /* in the follower's list */
+	ws_follower_t *f;
+	char key[KEY_MAX];
+};
+
+static ws_follow_node_t *table[BUCKETS];
+static unsigned generation;
+
+unsigned ws_key_hash(const char *k)
+{
+	unsigned h = 2166136261u; /* FNV-1a */
+	for(; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
+static ws_follow_node_t *find(const ws_follower_t *f, const char *key)
+{
+	ws_follow_node_t *n;
+	for(n = f->keys; n; n = n->mine)
+		if(!strcmp(n->key, key))
+			return n;
+	return NULL;
+}
+
+int ws_follows(const ws_follower_t *f, const char *key)
+{
+	return find(f, key) != NULL;
+}
+
+int ws_follow(ws_follower_t *f, const char *key)
+{
+	ws_follow_node_t *n;
+	unsigned b;
+
+	if(strlen(key) >= KEY_MAX)
+		return -1;
+	if(find(f, key))
+		return 0;
+	n = calloc(1, sizeof(*n));
+	if(n == NULL)
+		return -1;
+	snprintf(n->key, sizeof(n->key), "%s", key);
+	n->f = f;
+	b = ws_key_hash(key) % BUCKETS;
+	n->next = table[b];
+	table[b] = n;
+	n->mine = f->keys;
+	f->keys = n;
+	ws_events_watch(key);
+	return 0;
+}
+
+static void drop(ws_follow_node_t *n)
+{
+	ws_follow_node_t **p;
+	for(p = &table[ws_key_hash(n->key) % BUCKETS]; *p; p = &(*p)->next)
+		if(*p == n) {
+			*p = n->next;
+			break;
+		}
+	ws_events_unwatch(n->key);
+	free(n);
+}
+
+void ws_unfollow(ws_follower_t *f, const char *key)
+{
+	ws_follow_node_t **p, *n;
+	for(p = &f->keys; (n = *p) != NULL; p = &n->mine)
+		if(!strcmp(n->key, key)) {
+			*p = n->mine;
+			drop(n);
+			return;
+		}
+}
+
+void ws_unfollow_all(ws_follower_t *f)
+{
+	ws_follow_node_t *n;
+	while((n = f->keys) != NULL) {
+		f->keys = n->mine;
+		drop(n);
+	}
+}
+
+static void hand(const char *key, const ws_item_t *it)
+{
+	ws_follower_t *local[64], **fs = local;
+	ws_follow_node_t *n;
+	size_t k = 0, cap = 64, i;
+
+	if(key[0] == '\0')
+		return;
+	/* gather first: a follower's on_item may unfollow keys, nodes of this bucket included */
+	for(n = table[ws_key_hash(key) % BUCKETS]; n; n = n->next) {
+		if(strcmp(n->key, key) || n->f->seen == generation)
+			continue;
+		n->f->seen = generation;
+		if(k == cap) {
+			ws_follower_t **more = malloc(2 * cap * sizeof(*more));
+			if(more == NULL)
+				break;
+			memcpy(more, fs, k * sizeof(*more));
+			if(fs != local)
+				free(fs);
+			fs = more;
+			cap *= 2;
+		}
+		fs[k++] = n->f;
+	}
+	for(i = 0; i < k; i++)
+		fs[i]->on_item(fs[i], it);
+	if(fs != local)
+		free(fs);
+}
+
+void ws_follow_deliver(void)
+{
+	ws_item_t *it = ws_events_take(), *next;
+	char akey[KEY_MAX];
+
+	for(; it; it = next) {
+		next = it->next;
+		generation++;
+		hand(it->sid, it);
+		if(it->agent[0]) {
+			snprintf(akey, sizeof(akey), "a:%s", it->agent);
+			hand(akey, it);
+		}
+		ws_item_free(it);
+	}
+}

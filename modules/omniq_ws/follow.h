@@ -1,0 +1,32 @@
+/*
+ * follow.h - which sockets of this process follow which events.
+ *
+ * A socket follows keys: a session id (a customer's chat, or a session in an agent's inbox)
+ * or "a:<agent id>" (everything offered to or taken from that agent). Following a key also
+ * tells the event thread to keep that key's events (ws_events_watch). ws_follow_deliver()
+ * runs in the lws loop when the thread has items and hands each item once to every socket
+ * that follows its session or its agent.
+ */
+#ifndef OMNIQ_WS_FOLLOW_H
+#define OMNIQ_WS_FOLLOW_H
+
+#include "events.h"
+
+typedef struct ws_follow_node ws_follow_node_t;
+
+typedef struct ws_follower {
+	void (*on_item)(struct ws_follower *f, const ws_item_t *it);
+	ws_follow_node_t *keys; /* the keys this follower follows (internal) */
+	unsigned seen;          /* internal: the last item handed to it */
+} ws_follower_t;
+
+/* 0, or -1 when out of memory. Following a key twice is a no-op. */
+int ws_follow(ws_follower_t *f, const char *key);
+void ws_unfollow(ws_follower_t *f, const char *key);
+int ws_follows(const ws_follower_t *f, const char *key);
+/* On close: every key of f. */
+void ws_unfollow_all(ws_follower_t *f);
+/* The event thread's items, to their followers (LWS_CALLBACK_EVENT_WAIT_CANCELLED). */
+void ws_follow_deliver(void);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * sock.c - see sock.h. Runs in the lws loop only (one thread): plain malloc, no locks.
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <sys/time.h>
+
+#include "core/dprint.h"
+
+#include "ws.h"
+#include "sock.h"
+
+#define OUT_MAX 512 /* queued messages per socket before it counts as stuck */
+
+struct ws_out {
+	struct ws_out *next;
+	size_t len;
+	unsigned char buf[]; /* LWS_PRE + payload */
+};
+
+long long ws_now_ms(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+int ws_sock_close(ws_sock_t *s, int status, const char *why)
+{
+	LM_INFO("socket of %s closed (%d %s)\n", s->who && s->who[0] ? s->who : "a client", status,
+			why);
+	lws_close_reason(s->wsi, (enum lws_close_status)status, (unsigned char *)why, strlen(why));
+	return -1;
+}
+
+int ws_sock_open(ws_sock_t *s, struct lws *wsi, const char *path, int rate)
+{
+	char uri[64];
+
+	s->wsi = wsi;
+	s->rate = rate;
+	s->tokens = rate * 2.0;
+	s->tokens_at = ws_now_ms();
+	if(lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, path) != 0)
+		return ws_sock_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "wrong path");
+	return 0;
+}
+
+int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg)
+{
+	json_error_t err;
+	long long now;
+	char *nb;
+	json_t *m;
+
+	*msg = NULL;
+	if(lws_frame_is_binary(s->wsi))
+		return ws_sock_close(s, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, "text frames only");
+	if(s->rx_len + len > (size_t)ws_cfg.max_frame)
+		return ws_sock_close(s, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
+	nb = realloc(s->rx, s->rx_len + len + 1);
+	if(nb == NULL)
+		return ws_sock_close(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+	s->rx = nb;
+	memcpy(s->rx + s->rx_len, in, len);
+	s->rx_len += len;
+	if(!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0)
+		return 0;
+
+	now = ws_now_ms();
+	s->tokens += (now - s->tokens_at) * s->rate / 1000.0;
+	if(s->tokens > s->rate * 2.0)
+		s->tokens = s->rate * 2.0;
+	s->tokens_at = now;
+	if(s->tokens < 1.0)
+		return ws_sock_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit");
+	s->tokens -= 1.0;
+
+	m = json_loadb(s->rx, s->rx_len, JSON_REJECT_DUPLICATES, &err);
+	s->rx_len = 0;
+	if(m == NULL || !json_is_object(m)) {
+		if(m)
+			json_decref(m);
+		return ws_sock_close(s, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid JSON");
+	}
+	*msg = m;
+	return 1;
+}
+
+void ws_sock_send(ws_sock_t *s, json_t *v)
+{
+	char *txt = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	size_t n;
+	ws_out_t *o;
+
+	if(v)
+		json_decref(v);
+	if(txt == NULL)
+		return;
+	n = strlen(txt);
+	if(s->out_n >= OUT_MAX || (o = malloc(sizeof(*o) + LWS_PRE + n)) == NULL) {
+		free(txt);
+		LM_NOTICE("socket of %s is not reading: message dropped, closing\n",
+				s->who && s->who[0] ? s->who : "a client");
+		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+				(unsigned char *)"too slow", 8);
+		lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	memcpy(o->buf + LWS_PRE, txt, n);
+	o->len = n;
+	o->next = NULL;
+	free(txt);
+	if(s->out_tail)
+		s->out_tail->next = o;
+	else
+		s->out_head = o;
+	s->out_tail = o;
+	s->out_n++;
+	lws_callback_on_writable(s->wsi);
+}
+
+void ws_sock_error(ws_sock_t *s, const char *code, const char *msg, json_t *rid)
+{
+	json_t *e = json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", msg);
+	if(e && rid)
+		json_object_set(e, "rid", rid);
+	ws_sock_send(s, e);
+}
+
+int ws_sock_writable(ws_sock_t *s)
+{
+	ws_out_t *o = s->out_head;
+	if(o == NULL)
+		return 0;
+	if(lws_write(s->wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT) < (int)o->len)
+		return -1;
+	s->out_head = o->next;
+	if(s->out_head == NULL)
+		s->out_tail = NULL;
+	s->out_n--;
+	free(o);
+	if(s->out_head)
+		lws_callback_on_writable(s->wsi);
+	return 0;
+}
+
+void ws_sock_free(ws_sock_t *s)
+{
+	ws_out_t *o;
+	while((o = s->out_head) != NULL) {
+		s->out_head = o->next;
+		free(o);
+	}
+	s->out_tail = NULL;
+	s->out_n = 0;
+	free(s->rx);
+	s->rx = NULL;
+}

@@ -1,0 +1,46 @@
+/*
+ * sock.h - what every omniq_ws WebSocket (customer chat, app, agent desk) does the same way:
+ * assemble a JSON text message from frames (bounded by max_frame), rate-limit it, queue JSON
+ * to send with back-pressure, and close with a code and a reason. The protocol files keep
+ * only what is theirs.
+ */
+#ifndef OMNIQ_WS_SOCK_H
+#define OMNIQ_WS_SOCK_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+
+typedef struct ws_out ws_out_t;
+
+typedef struct ws_sock {
+	struct lws *wsi;
+	const char *who;        /* for log lines: identity or agent id */
+	char *rx;
+	size_t rx_len;
+	ws_out_t *out_head, *out_tail;
+	int out_n;
+	double tokens;          /* rate limit bucket: rate per second, burst twice that */
+	long long tokens_at;
+	int rate;
+} ws_sock_t;
+
+long long ws_now_ms(void);
+
+/* LWS_CALLBACK_ESTABLISHED: checks the URI path; -1 (close) when it is not `path`. */
+int ws_sock_open(ws_sock_t *s, struct lws *wsi, const char *path, int rate);
+/* LWS_CALLBACK_RECEIVE: 1 and *msg (owned by the caller) when a whole message is in, 0 when
+ * more frames are due, -1 when the socket must close (the reason is set: binary frame, too
+ * large, rate limit, invalid JSON). */
+int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg);
+/* Queue a JSON value (consumed). A client that stops reading is closed (1008). */
+void ws_sock_send(ws_sock_t *s, json_t *v);
+void ws_sock_error(ws_sock_t *s, const char *code, const char *msg, json_t *rid);
+/* LWS_CALLBACK_SERVER_WRITEABLE: one queued message; -1 to close. */
+int ws_sock_writable(ws_sock_t *s);
+/* Set the close code and reason; returns -1 for the callback to return. */
+int ws_sock_close(ws_sock_t *s, int status, const char *why);
+/* LWS_CALLBACK_CLOSED: frees the queues. */
+void ws_sock_free(ws_sock_t *s);
+
+#endif
