@@ -87,6 +87,10 @@ typedef struct omniq_conn_info {
 typedef void (*omniq_tx_cb)(void *arg, const str *id, const str *dir, const str *from,
 		const str *body);
 
+/* One row of api.query(); the strings live until the callback returns. Return 0 to go on,
+ * anything else to stop early. */
+typedef int (*omniq_row_cb)(void *arg, int n, const str *items);
+
 typedef struct omniq_driver {
 	str channel;        /* `[a-z][a-z0-9_-]{0,31}`, e.g. "sms" */
 	int cls;            /* OMNIQ_CLASS_* */
@@ -141,6 +145,32 @@ typedef struct omniq_api {
 	 * (1..1000), oldest first, one cb per entry: what a reconnecting client missed. Returns
 	 * the number of entries or an OMNIQ_* error. */
 	int (*transcript)(const str *sid, const str *after, int count, omniq_tx_cb cb, void *arg);
+	/* A read in one Redis round trip, for desks and REST APIs. what / arguments / rows:
+	 *   "session" sid, "agent" aid, "customer" identity-or-cid, "stats", "queues",
+	 *   "agents" start count, "followups" from_ms to_ms count: one row, flat key, value, ...
+	 *   "agent_sessions" aid (the agent's inbox), "queue" name start count,
+	 *   "history" identity-or-cid count (the customer's past sessions, newest first):
+	 *   one row per record, flat key, value, ...
+	 * (docs/redis-model.md describes each reply.) Returns the number of rows or an OMNIQ_*
+	 * error; an unknown `what` is OMNIQ_EARG. */
+	int (*query)(const char *what, int argc, const str *argv, omniq_row_cb cb, void *arg);
+	/* Agents from a desk or REST API: same rules as the omniq.agent_* RPC commands. */
+	int (*agent_set)(const str *aid, const str *name, const str *skills, const str *caps,
+			const str *contact);
+	int (*agent_state)(const str *aid, const str *presence);
+	/* An agent hands an active session on: kind "agent" (offered to that agent, who must be
+	 * available with room: else OMNIQ_ECAPACITY and nothing changes) or "queue" (re-queued
+	 * there, skills replaced unless empty, seniority kept). Never offered back to `agent`. */
+	int (*transfer)(const str *sid, const str *agent, const str *kind, const str *target,
+			const str *skills);
+	/* One session field: tags, csat (1..5), nps (0..10), disposition, follow_up (YYYY-MM-DD
+	 * or empty to clear: a return visit on that day). */
+	int (*session_set)(const str *sid, const str *field, const str *value);
+	/* Desk passwords, kept in Redis as a salted PBKDF2-SHA256 hash (never the password).
+	 * agent_verify: OMNIQ_OK, or OMNIQ_EAGENT for a wrong password, an unknown agent or an
+	 * agent without a password alike (so a login form cannot probe agent ids). */
+	int (*agent_password)(const str *aid, const str *password);
+	int (*agent_verify)(const str *aid, const str *password);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

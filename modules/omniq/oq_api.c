@@ -35,5 +35,12 @@ int bind_omniq(omniq_api_t *api)
 	api->expire = oq_expire;
 	api->conn_info = conn_info;
 	api->transcript = oq_transcript_each;
+	api->query = oq_query;
+	api->agent_set = oq_agent_set;
+	api->agent_state = oq_agent_state;
+	api->transfer = oq_transfer;
+	api->session_set = oq_session_set;
+	api->agent_password = oq_agent_password;
+	api->agent_verify = oq_agent_verify;
 	return 0;
 }

@@ -584,3 +584,47 @@ int oq_push_config(void)
 		LM_ERR("cannot write omniq settings to Redis: %s\n", oq_last_error());
 	return rc;
 }
+
+int oq_session_set(const str *sid, const str *field, const str *value)
+{
+	static const char *const fields[] = {"tags", "csat", "nps", "disposition", "follow_up"};
+	str a[3];
+	unsigned i;
+	int rc;
+
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	for(i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if(field && field->len == (int)strlen(fields[i])
+				&& !memcmp(field->s, fields[i], field->len))
+			break;
+	if(i == sizeof(fields) / sizeof(fields[0]))
+		return bad_arg("field", "must be tags, csat, nps, disposition or follow_up");
+	if(value == NULL || value->len > 1024)
+		return bad_arg("value", "missing or longer than 1024 bytes");
+	a[0] = *sid; a[1] = *field; a[2] = *value;
+	return call_simple("oq_session_set", 3, a);
+}
+
+int oq_transfer(const str *sid, const str *agent, const str *kind, const str *target,
+		const str *skills)
+{
+	char why[OQ_WHY_MAX], sk[OQ_SKILLS_MAX * (OQ_NAME_MAX + 1) + 1];
+	str a[5];
+	int rc;
+
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	CHECK_ID("agent", agent);
+	if(kind == NULL || !((kind->len == 5 && !memcmp(kind->s, "agent", 5))
+							   || (kind->len == 5 && !memcmp(kind->s, "queue", 5))))
+		return bad_arg("kind", "must be agent or queue");
+	if(target == NULL)
+		return bad_arg("target", "missing");
+	CHECK_ID(kind->s[0] == 'a' ? "target agent" : "target queue", target);
+	if(oq_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, sk, sizeof(sk), why) < 0)
+		return bad_arg("skills", why);
+	a[0] = *sid; a[1] = *agent; a[2] = *kind; a[3] = *target;
+	a[4].s = sk; a[4].len = strlen(sk);
+	return call_simple("oq_transfer", 5, a);
+}

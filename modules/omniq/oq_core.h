@@ -39,6 +39,14 @@ int oq_miss(const str *sid, const str *agent, int away);
 int oq_expire(const str *sid);
 int oq_get(const str *sid, omniq_session_info_t *out);
 int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb cb, void *arg);
+int oq_session_set(const str *sid, const str *field, const str *value);
+int oq_transfer(const str *sid, const str *agent, const str *kind, const str *target,
+		const str *skills);
+/* oq_query.c: api.query() */
+int oq_query(const char *what, int argc, const str *argv, omniq_row_cb cb, void *arg);
+/* oq_secret.c: desk passwords */
+int oq_agent_password(const str *aid, const str *password);
+int oq_agent_verify(const str *aid, const str *password);
 
 int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,
 		const str *contact);

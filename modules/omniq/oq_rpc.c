@@ -266,6 +266,17 @@ static void rpc_agent_state(rpc_t *rpc, void *c)
 	done(rpc, c, oq_agent_state(&aid, &state));
 }
 
+static const char *rpc_agent_password_doc[] = {
+	"Set an agent's desk password (8-128 bytes; stored as a salted PBKDF2 hash): id password",
+	0};
+static void rpc_agent_password(rpc_t *rpc, void *c)
+{
+	str aid, pw;
+	if(rpc->scan(c, ".S.S", &aid, &pw) < 2)
+		return;
+	done(rpc, c, oq_agent_password(&aid, &pw));
+}
+
 static const char *rpc_agent_del_doc[] = {"Delete an agent holding no sessions: id", 0};
 static void rpc_agent_del(rpc_t *rpc, void *c)
 {
@@ -303,6 +314,18 @@ static void rpc_close(rpc_t *rpc, void *c)
 	if(rpc->scan(c, "*.S", &disp) < 1)
 		disp.len = 0;
 	done(rpc, c, oq_close(&sid, disp.len ? &disp : NULL));
+}
+
+static const char *rpc_transfer_doc[] = {
+	"Hand an active session on: sid agent agent|queue target [skills]", 0};
+static void rpc_transfer(rpc_t *rpc, void *c)
+{
+	str sid, agent, kind, target, skills = STR_NULL;
+	if(rpc->scan(c, ".S.S.S.S", &sid, &agent, &kind, &target) < 4)
+		return;
+	if(rpc->scan(c, "*.S", &skills) < 1)
+		skills.len = 0;
+	done(rpc, c, oq_transfer(&sid, &agent, &kind, &target, &skills));
 }
 
 static const char *rpc_abandon_doc[] = {"Customer left a waiting session: sid", 0};
@@ -445,11 +468,13 @@ static rpc_export_t rpc_cmds[] = {
 	{"omniq.decline", rpc_decline, rpc_decline_doc, 0},
 	{"omniq.close", rpc_close, rpc_close_doc, 0},
 	{"omniq.abandon", rpc_abandon, rpc_abandon_doc, 0},
+	{"omniq.transfer", rpc_transfer, rpc_transfer_doc, 0},
 	{"omniq.agents", rpc_agents, rpc_agents_doc, 0},
 	{"omniq.agent", rpc_agent, rpc_agent_doc, 0},
 	{"omniq.agent_set", rpc_agent_set, rpc_agent_set_doc, 0},
 	{"omniq.agent_state", rpc_agent_state, rpc_agent_state_doc, 0},
 	{"omniq.agent_del", rpc_agent_del, rpc_agent_del_doc, 0},
+	{"omniq.agent_password", rpc_agent_password, rpc_agent_password_doc, 0},
 	{"omniq.customer", rpc_customer, rpc_customer_doc, 0},
 	{"omniq.customer_set", rpc_customer_set, rpc_customer_set_doc, 0},
 	{"omniq.link", rpc_link, rpc_link_doc, 0},
