@@ -8,6 +8,7 @@
  *   POST /api/v1/sessions/{sid}/decline         {"agent"}
  *   POST /api/v1/sessions/{sid}/close           {"disposition"}
  *   POST /api/v1/sessions/{sid}/abandon
+ *   POST /api/v1/desk/login                     {"agent","password"} → desk token (no API key)
  *
  * Every argument is checked here for presence and JSON type, and by the core for content;
  * the core writes nothing for a refused call. Errors are JSON with an HTTP status.
@@ -16,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <time.h>
+
 #include "ws.h"
+#include "token.h"
 
 #define API "/api/v1/"
 
@@ -153,6 +157,39 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 	}
 }
 
+/* An agent's desk login: a token for /ws/agent, "<agent>/<expiry>" signed with desk_secret. */
+static void desk_login(const ws_req_t *rq, ws_resp_t *rs)
+{
+	char id[OMNIQ_ID_MAX + 24], tok[WS_TOKEN_MAX];
+	long long exp;
+	str aid, pw;
+	int rc;
+
+	if(strcmp(rq->method, "POST")) {
+		ws_error(rs, 405, "method_not_allowed", "%s /api/v1/desk/login", rq->method);
+		return;
+	}
+	if(body_str(rq, rs, "agent", 1, &aid) < 0 || body_str(rq, rs, "password", 1, &pw) < 0)
+		return;
+	rc = ws_oq.agent_verify(&aid, &pw);
+	if(rc == OMNIQ_EAGENT) {
+		LM_NOTICE("desk login refused for agent '%.*s'\n", aid.len > 64 ? 64 : aid.len, aid.s);
+		ws_error(rs, 401, "unauthorized", "wrong agent or password");
+		return;
+	}
+	if(ws_omniq_error(rs, rc) < 0)
+		return;
+	exp = (long long)time(NULL) + ws_cfg.desk_token_ttl;
+	snprintf(id, sizeof(id), "%.*s/%lld", aid.len, aid.s, exp);
+	if(ws_token_make(ws_cfg.desk_secret, "agent", id, tok, sizeof(tok)) < 0) {
+		ws_error(rs, 500, "internal", "cannot sign the token");
+		return;
+	}
+	rs->status = 200;
+	rs->json = json_pack("{s:s,s:s%,s:I}", "token", tok, "agent", aid.s, (size_t)aid.len,
+			"expires", (json_int_t)exp);
+}
+
 void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs)
 {
 	const char *p = rq->path;
@@ -166,6 +203,10 @@ void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs)
 		return;
 	}
 	p += sizeof(API) - 1;
+	if(!strcmp(p, "desk/login")) {
+		desk_login(rq, rs);
+		return;
+	}
 	if(!strcmp(p, "sessions")) {
 		if(strcmp(rq->method, "POST")) {
 			ws_error(rs, 405, "method_not_allowed", "%s /api/v1/sessions", rq->method);

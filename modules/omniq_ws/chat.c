@@ -84,14 +84,6 @@ static void add_state(json_t *o, const omniq_session_info_t *s)
 	json_object_set_new(o, "est_wait_s", json_integer(s->est_wait_s));
 }
 
-static void tx_entry(void *arg, const str *id, const str *dir, const str *from, const str *body)
-{
-	json_array_append_new((json_t *)arg,
-			json_pack("{s:s%,s:s%,s:s%,s:s%}", "id", id->s, (size_t)id->len, "dir", dir->s,
-					(size_t)dir->len, "from", from->s, (size_t)from->len, "text", body->s,
-					(size_t)body->len));
-}
-
 static int is_terminal(const char *state)
 {
 	return !strcmp(state, "closed") || !strcmp(state, "abandoned") || !strcmp(state, "expired");
@@ -141,7 +133,7 @@ static int on_hello(chat_t *c, json_t *m)
 				json_object_set_new(w, "resume", json_string(res));
 				add_state(w, &info);
 				tx = json_array();
-				if(ws_oq.transcript(&s, NULL, 1000, tx_entry, tx) < 0)
+				if(ws_oq.transcript(&s, NULL, 1000, ws_tx_append, tx) < 0)
 					LM_NOTICE("transcript of %s: %s\n", sid, ws_oq.last_error());
 				json_object_set_new(w, "transcript", tx);
 			}

@@ -90,6 +90,27 @@ void ws_unfollow(ws_follower_t *f, const char *key)
 		}
 }
 
+int ws_follow_only(ws_follower_t *f, const char *const *keys, int n)
+{
+	ws_follow_node_t **p, *nd;
+	int i, rc = 0, keep;
+
+	for(i = 0; i < n; i++)
+		if(ws_follow(f, keys[i]) < 0)
+			rc = -1;
+	for(p = &f->keys; (nd = *p) != NULL;) {
+		for(keep = 0, i = 0; i < n && !keep; i++)
+			keep = !strcmp(nd->key, keys[i]);
+		if(keep) {
+			p = &nd->mine;
+		} else {
+			*p = nd->mine;
+			drop(nd);
+		}
+	}
+	return rc;
+}
+
 void ws_unfollow_all(ws_follower_t *f)
 {
 	ws_follow_node_t *n;

@@ -24,6 +24,9 @@ typedef struct ws_follower {
 int ws_follow(ws_follower_t *f, const char *key);
 void ws_unfollow(ws_follower_t *f, const char *key);
 int ws_follows(const ws_follower_t *f, const char *key);
+/* Follow exactly keys[0..n-1]: the new ones first, then the others are dropped. 0, or -1
+ * when out of memory (what could be followed is). */
+int ws_follow_only(ws_follower_t *f, const char *const *keys, int n);
 /* On close: every key of f. */
 void ws_unfollow_all(ws_follower_t *f);
 /* The event thread's items, to their followers (LWS_CALLBACK_EVENT_WAIT_CANCELLED). */

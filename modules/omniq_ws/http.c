@@ -23,6 +23,7 @@
 
 #include "ws.h"
 #include "chat.h"
+#include "desk.h"
 #include "static.h"
 #include "events.h"
 #include "follow.h"
@@ -158,11 +159,11 @@ static int handle(struct lws *wsi, struct pss *p)
 	rq.path = p->path;
 	if(p->too_large) {
 		ws_error(&rs, 413, "too_large", "request body larger than %d bytes", ws_cfg.max_body);
-	} else if(!p->authed) {
+	} else if(!p->authed && strcmp(p->path, "/api/v1/desk/login") != 0) {
 		ws_error(&rs, 401, "unauthorized",
 				"send Authorization: Bearer <key name>:<secret> (modparam api_key)");
 	} else {
-		rq.key_name = p->key_name;
+		rq.key_name = p->authed ? p->key_name : NULL; /* NULL: the desk login only */
 		if(p->body_len > 0) {
 			rq.body = json_loadb(p->body, p->body_len, JSON_REJECT_DUPLICATES, &jerr);
 			if(rq.body == NULL) {
@@ -204,7 +205,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			memcpy(p->path, in, len);
 			p->path[len] = '\0';
 			if(strncmp(p->path, "/api/", 5) != 0) {
-				/* the widget, the demo page, the desk: public, GET only */
+				/* the widget, the demo page, the desk page: public, GET only */
 				const ws_static_t *f = ws_static_find(p->path);
 				if(strcmp(p->method, "GET") || f == NULL) {
 					ws_resp_t rs = {0, NULL};
@@ -335,6 +336,7 @@ static int cb_listen(struct lws *wsi, enum lws_callback_reasons reason, void *us
 static struct lws_protocols protocols[] = {
 	{"http", cb_http, sizeof(struct pss), 0, 0, NULL, 0},
 	{"omniq-chat", ws_chat_callback, 0 /* set from ws_chat_pss_size */, 0, 0, NULL, 0},
+	{"omniq-agent", ws_desk_callback, 0 /* set from ws_desk_pss_size */, 0, 0, NULL, 0},
 	{"omniq-listen", cb_listen, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}
 };
@@ -362,6 +364,8 @@ void ws_http_loop(int rank)
 		return;
 	protocols[1].per_session_data_size = ws_chat_pss_size;
 	protocols[1].rx_buffer_size = (size_t)ws_cfg.max_frame;
+	protocols[2].per_session_data_size = ws_desk_pss_size;
+	protocols[2].rx_buffer_size = (size_t)ws_cfg.max_frame;
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	info.protocols = protocols;

@@ -19,6 +19,9 @@ typedef struct ws_settings {
 	int max_body;          /* bytes of one request body */
 	char *cert, *key;      /* TLS when both are set */
 	char *site_secret;     /* signs visitor, user and resume tokens; chat needs it */
+	char *desk_secret;     /* signs agent desk tokens (random per start when unset) */
+	int desk_token_ttl;    /* seconds an agent login lasts */
+	int desk_rate;         /* desk socket messages per second (burst: twice that) */
 	char *chat_skills;     /* skills of a web chat session */
 	char *chat_queue;
 	int chat_rate;         /* frames per second per socket (burst: twice that) */
@@ -49,6 +52,16 @@ void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs);
 void ws_error(ws_resp_t *rs, int status, const char *code, const char *fmt, ...);
 /* Map an OMNIQ_* result to a response (error) and return 0 for OMNIQ_OK. */
 int ws_omniq_error(ws_resp_t *rs, int rc);
+
+/* rows.c: omniq_row_cb callbacks building JSON from api.query() rows (flat key, value, ...).
+ * ws_row_append: each row as an object appended to the json array arg.
+ * ws_row_merge: the first row's pairs set into the json object arg.
+ * ws_row_pairs: each pair as [key, value] appended to the json array arg (listings). */
+int ws_row_append(void *arr, int n, const str *items);
+int ws_row_merge(void *obj, int n, const str *items);
+int ws_row_pairs(void *arr, int n, const str *items);
+/* An omniq_tx_cb: each transcript entry as {id, dir, from, text} appended to arr. */
+void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, const str *body);
 
 /* follow.c: FNV-1a of a key (session id or "a:<agent>"), for the hash tables */
 unsigned ws_key_hash(const char *k);

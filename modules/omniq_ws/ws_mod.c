@@ -15,6 +15,7 @@
 #include "core/mod_fix.h"
 
 #include "ws.h"
+#include "token.h"
 
 MODULE_VERSION
 
@@ -28,6 +29,9 @@ ws_settings_t ws_cfg = {
 	.cert = NULL,
 	.key = NULL,
 	.site_secret = NULL,
+	.desk_secret = NULL,
+	.desk_token_ttl = 43200,
+	.desk_rate = 20,
 	.chat_skills = "",
 	.chat_queue = "web",
 	.chat_rate = 5,
@@ -72,6 +76,9 @@ static param_export_t params[] = {
 	{"tls_private_key", PARAM_STRING, &ws_cfg.key},
 	{"api_key", PARAM_STRING | PARAM_USE_FUNC, (void *)api_key_param},
 	{"site_secret", PARAM_STRING, &ws_cfg.site_secret},
+	{"desk_secret", PARAM_STRING, &ws_cfg.desk_secret},
+	{"desk_token_ttl", PARAM_INT, &ws_cfg.desk_token_ttl},
+	{"desk_rate", PARAM_INT, &ws_cfg.desk_rate},
 	{"chat_skills", PARAM_STRING, &ws_cfg.chat_skills},
 	{"chat_queue", PARAM_STRING, &ws_cfg.chat_queue},
 	{"chat_rate", PARAM_INT, &ws_cfg.chat_rate},
@@ -113,6 +120,28 @@ static int mod_init(void)
 	}
 	if(ws_cfg.site_secret && strlen(ws_cfg.site_secret) < 16) {
 		LM_ERR("modparam site_secret must be at least 16 bytes\n");
+		return -1;
+	}
+	if(ws_cfg.desk_secret && strlen(ws_cfg.desk_secret) < 16) {
+		LM_ERR("modparam desk_secret must be at least 16 bytes\n");
+		return -1;
+	}
+	if(ws_cfg.desk_secret == NULL) {
+		/* forked processes inherit it: good for one node; several nodes need the modparam */
+		static char rnd[65];
+		if(ws_token_random_id(rnd) < 0 || ws_token_random_id(rnd + 32) < 0) {
+			LM_ERR("no randomness for the desk token secret\n");
+			return -1;
+		}
+		ws_cfg.desk_secret = rnd;
+		LM_INFO("no desk_secret: agent logins last until this kamailio restarts\n");
+	}
+	if(ws_cfg.desk_token_ttl < 60 || ws_cfg.desk_token_ttl > 30 * 86400) {
+		LM_ERR("modparam desk_token_ttl = %d is outside 60..2592000\n", ws_cfg.desk_token_ttl);
+		return -1;
+	}
+	if(ws_cfg.desk_rate < 1 || ws_cfg.desk_rate > 1000) {
+		LM_ERR("modparam desk_rate = %d is outside 1..1000\n", ws_cfg.desk_rate);
 		return -1;
 	}
 	if(ws_cfg.chat_rate < 1 || ws_cfg.chat_rate > 1000) {

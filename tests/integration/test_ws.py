@@ -155,9 +155,9 @@ SITE = b"site-secret-0123456789"
 
 
 class Chat:
-    def __init__(self, port, path="/ws/chat"):
+    def __init__(self, port, path="/ws/chat", proto="omniq-chat"):
         self.ws = websocket.create_connection("ws://127.0.0.1:%d%s" % (port, path),
-                                              subprotocols=["omniq-chat"], timeout=10)
+                                              subprotocols=[proto], timeout=10)
 
     def send(self, obj=None, raw=None):
         self.ws.send(raw if raw is not None else json.dumps(obj))

@@ -1,0 +1,460 @@
+/*
+ * desk.c - the agents' desk socket: WebSocket /ws/agent, sub-protocol "omniq-agent".
+ *
+ * Client → server (JSON text frames; "rid" is optional and echoed in the answer):
+ *   {"type":"hello", "token":...}                       first (POST /api/v1/desk/login)
+ *   {"type":"state", "state":"available"|"away"|"offline"}
+ *   {"type":"accept"|"decline", "sid":...}
+ *   {"type":"reply", "sid":..., "text":..., "cid":...}
+ *   {"type":"close", "sid":..., "disposition":..., "follow_up":"YYYY-MM-DD"?}
+ *   {"type":"transfer", "sid":..., "to":"agent"|"queue", "target":..., "skills":...?}
+ *   {"type":"customer", "sid":...}                      profile and history of its customer
+ *   {"type":"transcript", "sid":..., "after":id?}
+ * Server → client:
+ *   {"type":"welcome", "agent":..., "name":..., "state":..., "inbox":[session...]}
+ *   {"type":"inbox", "state":..., "inbox":[session...]}  after any change of its sessions
+ *   {"type":"message", "sid":..., "dir":..., "from":..., "text":..., "id":...}
+ *   {"type":"ok", "rid":..., ...} / {"type":"error", "code":..., "message":..., "rid":...}
+ * Close codes: 1007 invalid JSON or no hello first, 1008 bad or expired token or rate limit,
+ * 1009 message larger than max_frame.
+ *
+ * An agent acts only on sessions it holds: the core refuses accept/decline of an offer made to
+ * someone else, and this file checks the session's agent before a reply, close, transfer,
+ * customer or transcript request. The inbox is re-read from Redis (one round trip) whenever
+ * an event concerns the agent or one of its sessions, coalesced per send, so the desk can
+ * never drift from the truth; messages are forwarded as they come.
+ */
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <libwebsockets.h>
+
+#include "core/dprint.h"
+
+#include "ws.h"
+#include "token.h"
+#include "sock.h"
+#include "follow.h"
+#include "desk.h"
+
+typedef struct desk {
+	ws_sock_t sock;
+	ws_follower_t fol;       /* "a:<agent>" and every session of the inbox */
+	int hello;
+	int dirty;               /* the inbox must be re-read before the next send */
+	char agent[OMNIQ_ID_MAX + 1];
+} desk_t;
+
+const size_t ws_desk_pss_size = sizeof(desk_t);
+
+static desk_t *of(ws_follower_t *f)
+{
+	return (desk_t *)((char *)f - offsetof(desk_t, fol));
+}
+
+/* ---- answers ---------------------------------------------------------------------- */
+
+static void error_rc(desk_t *d, int rc, json_t *rid)
+{
+	const char *code = rc == OMNIQ_EREDIS		? "unavailable"
+					   : rc == OMNIQ_ENOTFOUND	? "not_found"
+					   : rc == OMNIQ_EARG		? "bad_argument"
+					   : rc == OMNIQ_ECAPACITY	? "no_capacity"
+					   : rc == OMNIQ_EAGENT		? "wrong_agent"
+					   : rc == OMNIQ_ESTATE		? "wrong_state"
+												: "internal";
+	ws_sock_error(&d->sock, code, ws_oq.last_error(), rid);
+}
+
+static void ok(desk_t *d, json_t *rid, json_t *extra)
+{
+	json_t *v = extra ? extra : json_object();
+	json_object_set_new(v, "type", json_string("ok"));
+	if(rid)
+		json_object_set(v, "rid", rid);
+	ws_sock_send(&d->sock, v);
+}
+
+/* ---- the inbox ------------------------------------------------------------------- */
+
+static json_t *agent_state(desk_t *d)
+{
+	json_t *a = json_object();
+	str aid = omniq_str(d->agent);
+	if(ws_oq.query("agent", 1, &aid, ws_row_merge, a) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Follow exactly the sessions of the inbox and the agent itself (new keys first, so no
+ * event of a key kept falls into a gap). */
+static void follow_inbox(desk_t *d, json_t *inbox)
+{
+	char akey[OMNIQ_ID_MAX + 3];
+	const char *keys[64];
+	json_t *s;
+	size_t i;
+	int n = 0;
+
+	snprintf(akey, sizeof(akey), "a:%s", d->agent);
+	keys[n++] = akey;
+	json_array_foreach(inbox, i, s)
+	{
+		if(n < 64 && json_string_value(json_object_get(s, "sid")))
+			keys[n++] = json_string_value(json_object_get(s, "sid"));
+	}
+	if(ws_follow_only(&d->fol, keys, n) < 0)
+		LM_ERR("desk of %s cannot follow its sessions (out of memory)\n", d->agent);
+}
+
+/* Re-read the inbox and the agent's state and send them as `type`. */
+static int send_inbox(desk_t *d, const char *type)
+{
+	json_t *inbox = json_array(), *a, *v;
+	str aid = omniq_str(d->agent);
+	int rc;
+
+	rc = ws_oq.query("agent_sessions", 1, &aid, ws_row_append, inbox);
+	if(rc < 0) {
+		json_decref(inbox);
+		if(rc == OMNIQ_ENOTFOUND)
+			return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "agent deleted");
+		error_rc(d, rc, NULL);
+		d->dirty = 1; /* try again with the next event */
+		return 0;
+	}
+	d->dirty = 0;
+	follow_inbox(d, inbox);
+	a = agent_state(d);
+	v = json_pack("{s:s,s:s,s:o}", "type", type, "agent", d->agent, "inbox", inbox);
+	if(a) {
+		json_object_set(v, "name", json_object_get(a, "name"));
+		json_object_set(v, "state", json_object_get(a, "state"));
+		json_object_set(v, "presence", json_object_get(a, "presence"));
+		json_decref(a);
+	}
+	ws_sock_send(&d->sock, v);
+	return 0;
+}
+
+/* ---- requests --------------------------------------------------------------------- */
+
+/* The session of a request, which this agent must hold (offered, active or wrap-up). */
+static int held_session(desk_t *d, json_t *m, str *sid, json_t *rid)
+{
+	json_t *sess;
+	const char *agent;
+	int rc;
+
+	sid->s = (char *)json_string_value(json_object_get(m, "sid"));
+	if(sid->s == NULL) {
+		ws_sock_error(&d->sock, "bad_argument", "'sid' must be a string", rid);
+		return -1;
+	}
+	sid->len = (int)strlen(sid->s);
+	sess = json_object();
+	rc = ws_oq.query("session", 1, sid, ws_row_merge, sess);
+	if(rc < 0) {
+		json_decref(sess);
+		error_rc(d, rc, rid);
+		return -1;
+	}
+	agent = json_string_value(json_object_get(sess, "agent"));
+	if(agent == NULL || strcmp(agent, d->agent) != 0) {
+		json_decref(sess);
+		/* the same answer as for a session that does not exist: nothing to learn here */
+		ws_sock_error(&d->sock, "not_found", "no such session in your inbox", rid);
+		return -1;
+	}
+	json_decref(sess);
+	return 0;
+}
+
+static const char *opt_str(json_t *m, const char *name, int *bad)
+{
+	json_t *v = json_object_get(m, name);
+	if(v == NULL || json_is_null(v))
+		return NULL;
+	if(!json_is_string(v)) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static void do_state(desk_t *d, json_t *m, json_t *rid)
+{
+	const char *st = json_string_value(json_object_get(m, "state"));
+	str aid = omniq_str(d->agent), p;
+	int rc;
+
+	if(st == NULL || (strcmp(st, "available") && strcmp(st, "away") && strcmp(st, "offline"))) {
+		ws_sock_error(&d->sock, "bad_argument", "'state' must be available, away or offline",
+				rid);
+		return;
+	}
+	p = omniq_str(st);
+	if((rc = ws_oq.agent_state(&aid, &p)) < 0) {
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, NULL);
+	send_inbox(d, "inbox"); /* the new state, and offers it pulled in at once */
+}
+
+static void do_offer(desk_t *d, json_t *m, json_t *rid, int accept)
+{
+	str aid = omniq_str(d->agent), sid;
+	int rc;
+
+	sid.s = (char *)json_string_value(json_object_get(m, "sid"));
+	if(sid.s == NULL) {
+		ws_sock_error(&d->sock, "bad_argument", "'sid' must be a string", rid);
+		return;
+	}
+	sid.len = (int)strlen(sid.s);
+	rc = accept ? ws_oq.accept(&sid, &aid) : ws_oq.decline(&sid, &aid);
+	if(rc < 0) {
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, json_pack("{s:s}", "sid", sid.s));
+	send_inbox(d, "inbox");
+}
+
+static void do_reply(desk_t *d, json_t *m, json_t *rid)
+{
+	json_t *text = json_object_get(m, "text"), *cid = json_object_get(m, "cid");
+	str sid, from = omniq_str(d->agent), body;
+	int rc;
+
+	if(!json_is_string(text) || json_string_length(text) == 0) {
+		ws_sock_error(&d->sock, "bad_argument", "'text' must be a non-empty string", rid);
+		return;
+	}
+	if(held_session(d, m, &sid, rid) < 0)
+		return;
+	body.s = (char *)json_string_value(text);
+	body.len = (int)json_string_length(text);
+	if((rc = ws_oq.reply(&sid, &from, &body)) < 0) {
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, cid && json_is_string(cid) ? json_pack("{s:O}", "cid", cid) : NULL);
+}
+
+static void do_close(desk_t *d, json_t *m, json_t *rid)
+{
+	int bad = 0, rc;
+	const char *disp = opt_str(m, "disposition", &bad), *fu = opt_str(m, "follow_up", &bad);
+	str sid, ds, f = str_init("follow_up"), fv;
+
+	if(bad) {
+		ws_sock_error(&d->sock, "bad_argument", "'disposition' and 'follow_up' are strings",
+				rid);
+		return;
+	}
+	if(held_session(d, m, &sid, rid) < 0)
+		return;
+	/* the follow-up date first: a bad date refuses the close before anything changes */
+	if(fu && fu[0]) {
+		fv = omniq_str(fu);
+		if((rc = ws_oq.session_set(&sid, &f, &fv)) < 0) {
+			error_rc(d, rc, rid);
+			return;
+		}
+	}
+	ds = omniq_str(disp ? disp : "");
+	if((rc = ws_oq.close(&sid, &ds)) < 0) {
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, json_pack("{s:s}", "sid", sid.s));
+	send_inbox(d, "inbox");
+}
+
+static void do_transfer(desk_t *d, json_t *m, json_t *rid)
+{
+	int bad = 0, rc;
+	const char *to = opt_str(m, "to", &bad), *target = opt_str(m, "target", &bad),
+			   *skills = opt_str(m, "skills", &bad);
+	str sid, aid = omniq_str(d->agent), k, t, sk;
+
+	if(bad || to == NULL || target == NULL) {
+		ws_sock_error(&d->sock, "bad_argument",
+				"'to' (agent or queue) and 'target' are required strings, 'skills' a string",
+				rid);
+		return;
+	}
+	if(held_session(d, m, &sid, rid) < 0)
+		return;
+	k = omniq_str(to);
+	t = omniq_str(target);
+	sk = omniq_str(skills ? skills : "");
+	if((rc = ws_oq.transfer(&sid, &aid, &k, &t, &sk)) < 0) {
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, json_pack("{s:s}", "sid", sid.s));
+	send_inbox(d, "inbox");
+}
+
+static void do_customer(desk_t *d, json_t *m, json_t *rid)
+{
+	json_t *sess = json_object(), *prof = json_object(), *hist = json_array();
+	const char *cid;
+	str sid, a[2];
+	int rc;
+
+	if(held_session(d, m, &sid, rid) < 0)
+		goto out;
+	if((rc = ws_oq.query("session", 1, &sid, ws_row_merge, sess)) < 0)
+		goto fail;
+	cid = json_string_value(json_object_get(sess, "customer"));
+	a[0] = omniq_str(cid ? cid : "");
+	if((rc = ws_oq.query("customer", 1, a, ws_row_merge, prof)) < 0)
+		goto fail;
+	a[1] = omniq_str("20");
+	if((rc = ws_oq.query("history", 2, a, ws_row_append, hist)) < 0)
+		goto fail;
+	ok(d, rid, json_pack("{s:s,s:O,s:O}", "sid", sid.s, "customer", prof, "history", hist));
+	goto out;
+fail:
+	error_rc(d, rc, rid);
+out:
+	json_decref(sess);
+	json_decref(prof);
+	json_decref(hist);
+}
+
+static void do_transcript(desk_t *d, json_t *m, json_t *rid)
+{
+	int bad = 0, rc;
+	const char *after = opt_str(m, "after", &bad);
+	json_t *tx;
+	str sid, af;
+
+	if(bad) {
+		ws_sock_error(&d->sock, "bad_argument", "'after' must be a string", rid);
+		return;
+	}
+	if(held_session(d, m, &sid, rid) < 0)
+		return;
+	af = omniq_str(after ? after : "");
+	tx = json_array();
+	if((rc = ws_oq.transcript(&sid, &af, 1000, ws_tx_append, tx)) < 0) {
+		json_decref(tx);
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, json_pack("{s:s,s:o}", "sid", sid.s, "transcript", tx));
+}
+
+/* "<agent>/<expiry unix seconds>", signed with desk_secret, purpose "agent" */
+static int on_hello(desk_t *d, json_t *m)
+{
+	const char *tok = json_string_value(json_object_get(m, "token"));
+	char id[WS_TOKEN_ID_MAX + 1], *slash;
+	long long exp;
+
+	if(tok == NULL || ws_token_check(ws_cfg.desk_secret, "agent", tok, id, sizeof(id)) < 0
+			|| (slash = strrchr(id, '/')) == NULL || slash == id
+			|| (size_t)(slash - id) > OMNIQ_ID_MAX)
+		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
+	exp = atoll(slash + 1);
+	if(exp < (long long)time(NULL))
+		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "token expired");
+	memcpy(d->agent, id, (size_t)(slash - id)); /* length checked above */
+	d->agent[slash - id] = '\0';
+	d->hello = 1;
+	return send_inbox(d, "welcome");
+}
+
+static int on_message(desk_t *d, json_t *m)
+{
+	const char *type = json_string_value(json_object_get(m, "type"));
+	json_t *rid = json_object_get(m, "rid");
+
+	if(type && !strcmp(type, "hello") && !d->hello)
+		return on_hello(d, m);
+	if(!d->hello)
+		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "hello first");
+	if(type == NULL)
+		ws_sock_error(&d->sock, "bad_argument", "'type' is required", rid);
+	else if(!strcmp(type, "state"))
+		do_state(d, m, rid);
+	else if(!strcmp(type, "accept") || !strcmp(type, "decline"))
+		do_offer(d, m, rid, type[0] == 'a');
+	else if(!strcmp(type, "reply"))
+		do_reply(d, m, rid);
+	else if(!strcmp(type, "close"))
+		do_close(d, m, rid);
+	else if(!strcmp(type, "transfer"))
+		do_transfer(d, m, rid);
+	else if(!strcmp(type, "customer"))
+		do_customer(d, m, rid);
+	else if(!strcmp(type, "transcript"))
+		do_transcript(d, m, rid);
+	else
+		ws_sock_error(&d->sock, "bad_argument", "unknown message type", rid);
+	return 0;
+}
+
+/* ---- events ----------------------------------------------------------------------- */
+
+static void on_item(ws_follower_t *f, const ws_item_t *it)
+{
+	desk_t *d = of(f);
+
+	if(!strcmp(it->type, "message")) {
+		if(it->body)
+			ws_sock_send(&d->sock,
+					json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "message", "sid", it->sid,
+							"dir", it->state, "from", it->from, "text", it->body, "id",
+							it->id));
+		return;
+	}
+	/* an offer, a state change of one of its sessions: re-read before the next send */
+	d->dirty = 1;
+	lws_callback_on_writable(d->sock.wsi);
+}
+
+int ws_desk_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		size_t len)
+{
+	desk_t *d = (desk_t *)user;
+	json_t *m;
+	int rc;
+
+	switch(reason) {
+		case LWS_CALLBACK_ESTABLISHED:
+			memset(d, 0, sizeof(*d));
+			d->fol.on_item = on_item;
+			d->sock.who = d->agent;
+			return ws_sock_open(&d->sock, wsi, "/ws/agent", ws_cfg.desk_rate);
+
+		case LWS_CALLBACK_RECEIVE:
+			rc = ws_sock_rx(&d->sock, in, len, &m);
+			if(rc <= 0)
+				return rc;
+			rc = on_message(d, m);
+			json_decref(m);
+			return rc;
+
+		case LWS_CALLBACK_SERVER_WRITEABLE:
+			if(d->dirty && d->hello && send_inbox(d, "inbox") < 0)
+				return -1;
+			return ws_sock_writable(&d->sock);
+
+		case LWS_CALLBACK_CLOSED:
+			ws_unfollow_all(&d->fol);
+			ws_sock_free(&d->sock);
+			return 0;
+
+		default:
+			return 0;
+	}
+}

@@ -1,0 +1,257 @@
+"""The agent desk: POST /api/v1/desk/login and the /ws/agent socket, against a real kamailio
+(omniq + omniq_ws) and redis-server. Customers are real /ws/chat sockets or REST calls."""
+import hashlib
+import hmac
+import json
+import time
+
+from harness import test
+from test_ws import Chat, chat_kam
+
+DESK = b"desk-secret-0123456789"
+PASSWORD = "correct horse battery"
+
+
+class Desk(Chat):
+    """An agent's desk socket; request() sends with a rid and returns the ok/error answer."""
+
+    def __init__(self, port, token=None):
+        super().__init__(port, "/ws/agent", "omniq-agent")
+        self.rid = 0
+        self.pending = []     # frames read while waiting for something else
+        if token:
+            self.send({"type": "hello", "token": token})
+            self.welcome = self.recv("welcome")
+
+    def recv(self, want=None, timeout=10, where=None):
+        for i, m in enumerate(self.pending):
+            if (want is None or m.get("type") == want) and (where is None or where(m)):
+                return self.pending.pop(i)
+        end = time.time() + timeout
+        while time.time() < end:
+            self.ws.settimeout(max(0.1, end - time.time()))
+            m = json.loads(self.ws.recv())
+            if (want is None or m.get("type") == want) and (where is None or where(m)):
+                return m
+            self.pending.append(m)
+        raise AssertionError("no %s frame" % want)
+
+    def request(self, **msg):
+        self.rid += 1
+        msg["rid"] = str(self.rid)
+        self.send(msg)
+        return self.recv(where=lambda m: m.get("rid") == str(self.rid)
+                         and m["type"] in ("ok", "error"))
+
+    def inbox(self, where, timeout=10):
+        """The next inbox frame that satisfies where(list of sessions)."""
+        return self.recv("inbox", timeout, lambda m: where(m["inbox"]))["inbox"]
+
+
+def login(api, agent, password=PASSWORD):
+    return api.call("POST", "/api/v1/desk/login", {"agent": agent, "password": password},
+                    key="")
+
+
+def agent(k, aid, skills="sales:5", caps="voice=1,chat=4"):
+    assert k.rpc("omniq.agent_set", aid, aid.title(), skills, caps)[0] == 0
+    rc, out = k.rpc("omniq.agent_password", aid, PASSWORD)
+    assert rc == 0, out
+
+
+def desk(port, api, aid):
+    st, body = login(api, aid)
+    assert st == 200, body
+    return Desk(port, body["token"])
+
+
+def customer_session(port, text="Hello, my order is late"):
+    c = Chat(port)
+    c.send({"type": "hello"})
+    c.recv("welcome")
+    c.send({"type": "message", "text": text})
+    return c, c.recv("session")["session"]
+
+
+@test
+def test_desk_login_refuses_wrong_credentials_alike(ctx):
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    st, ok = login(api, "alice")
+    assert st == 200 and ok["agent"] == "alice" and ok["expires"] > time.time() + 3600, ok
+    for who, pw in [("alice", "wrong password"), ("nobody", PASSWORD), ("alice", "short")]:
+        st, body = login(api, who, pw)
+        assert st == 401 and body["error"]["code"] == "unauthorized", (who, st, body)
+        assert body["error"]["message"] == "wrong agent or password", body
+    st, body = api.call("POST", "/api/v1/desk/login", {"agent": "alice"}, key="")
+    assert st == 400 and "password" in body["error"]["message"], body
+    st, body = api.call("GET", "/api/v1/desk/login", key="")
+    assert st == 405, body
+    # the login is the only /api/v1 path that does not need an API key
+    st, body = api.call("GET", "/api/v1/sessions/1", key="")
+    assert st == 401, body
+    # Redis keeps a salted hash, never the password
+    h = rs.client().get("oq:{default}:a:alice:pw")
+    assert h.startswith(b"pbkdf2-sha256$") and PASSWORD.encode() not in h, h
+    rc, out = k.rpc("omniq.agent_password", "alice", "short")
+    assert rc != 0 and "password" in out, out
+
+
+@test
+def test_desk_agent_takes_a_chat_from_offer_to_close(ctx):
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    d = desk(port, api, "alice")
+    assert d.welcome["agent"] == "alice" and d.welcome["inbox"] == [], d.welcome
+    assert d.welcome["presence"] == "offline", d.welcome
+    assert d.request(type="state", state="available")["type"] == "ok"
+    c, sid = customer_session(port)
+    inbox = d.inbox(lambda ib: len(ib) == 1)
+    s = inbox[0]
+    assert s["sid"] == sid and s["state"] == "offered" and s["channel"] == "web", s
+    assert s["identity"].startswith("web:") and int(s["created"]) > 0, s
+    assert d.request(type="accept", sid=sid)["type"] == "ok"
+    assert d.inbox(lambda ib: ib and ib[0]["state"] == "active")[0]["sid"] == sid
+    # the customer's words reach the desk, the agent's reply reaches the customer
+    tx = d.request(type="transcript", sid=sid)
+    assert [e["text"] for e in tx["transcript"]] == ["Hello, my order is late"], tx
+    c.send({"type": "message", "text": "Order 4711"})
+    m = d.recv("message")
+    assert m["sid"] == sid and m["text"] == "Order 4711" and m["dir"] == "in", m
+    assert d.request(type="reply", sid=sid, text="It ships today.", cid="r1")["cid"] == "r1"
+    got = c.recv("message")
+    assert got["text"] == "It ships today." and got["from"] == "alice", got
+    # customer panel: the profile and the history across channels
+    r = rs.client()
+    cid = r.hget("oq:{default}:s:%s" % sid, "customer").decode()
+    assert k.rpc("omniq.customer_set", cid, "tier", "gold")[0] == 0
+    cust = d.request(type="customer", sid=sid)
+    assert cust["type"] == "ok" and cust["customer"]["tier"] == "gold", cust
+    assert [h["sid"] for h in cust["history"]] == [sid], cust
+    # close with a follow-up date: a return visit is recorded
+    bad = d.request(type="close", sid=sid, disposition="follow_up", follow_up="2027-02-30")
+    assert bad["type"] == "error" and bad["code"] == "bad_argument", bad
+    assert r.hget("oq:{default}:s:%s" % sid, "state") == b"active"
+    done = d.request(type="close", sid=sid, disposition="follow_up", follow_up="2027-02-21")
+    assert done["type"] == "ok", done
+    h = r.hgetall("oq:{default}:s:%s" % sid)
+    assert h[b"state"] == b"closed" and h[b"disposition"] == b"follow_up", h
+    assert h[b"follow_up"] == b"2027-02-21", h
+    assert r.zscore("oq:{default}:followups", sid) is not None
+    d.inbox(lambda ib: ib == [])
+    c.close()
+    d.close()
+
+
+@test
+def test_desk_agent_sees_and_touches_only_its_own_sessions(ctx):
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    agent(k, "bob", skills="billing:5")
+    a = desk(port, api, "alice")
+    b = desk(port, api, "bob")
+    assert a.request(type="state", state="available")["type"] == "ok"
+    c, sid = customer_session(port)
+    a.inbox(lambda ib: len(ib) == 1)
+    r = rs.client()
+    before = {kk: r.dump(kk) for kk in r.keys("*") if not kk.endswith(b":events")}
+    # bob cannot accept alice's offer, nor read or act on her session
+    assert b.request(type="accept", sid=sid)["code"] == "wrong_agent"
+    assert b.request(type="decline", sid=sid)["code"] == "wrong_agent"
+    for req in [dict(type="transcript", sid=sid), dict(type="customer", sid=sid),
+                dict(type="reply", sid=sid, text="hi, I am not your agent"),
+                dict(type="close", sid=sid, disposition="resolved"),
+                dict(type="transfer", sid=sid, to="agent", target="bob")]:
+        ans = b.request(**req)
+        assert ans["type"] == "error" and ans["code"] == "not_found", (req, ans)
+    after = {kk: r.dump(kk) for kk in r.keys("*") if not kk.endswith(b":events")}
+    assert after == before, "another agent's requests changed Redis"
+    # and bob's inbox never showed it
+    assert all(m["inbox"] == [] for m in b.pending if m["type"] == "inbox")
+    c.close()
+
+
+@test
+def test_desk_transfer_to_agent_and_to_queue(ctx):
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice", skills="sales:5,billing:3")
+    agent(k, "bob", skills="sales:3,billing:5")
+    agent(k, "carol", skills="billing:5")
+    a = desk(port, api, "alice")
+    b = desk(port, api, "bob")
+    assert a.request(type="state", state="available")["type"] == "ok"
+    c, sid = customer_session(port)
+    a.inbox(lambda ib: len(ib) == 1)
+    assert a.request(type="accept", sid=sid)["type"] == "ok"
+    # bob is not available: refused, nothing changes
+    ans = a.request(type="transfer", sid=sid, to="agent", target="bob")
+    assert ans["type"] == "error" and ans["code"] == "no_capacity", ans
+    assert rs.client().hget("oq:{default}:s:%s" % sid, "agent") == b"alice"
+    assert b.request(type="state", state="available")["type"] == "ok"
+    assert a.request(type="transfer", sid=sid, to="agent", target="bob")["type"] == "ok"
+    a.inbox(lambda ib: ib == [])
+    s = b.inbox(lambda ib: len(ib) == 1)[0]
+    assert s["sid"] == sid and s["state"] == "offered", s
+    assert b.request(type="accept", sid=sid)["type"] == "ok"
+    # the transcript tells the story
+    tx = b.request(type="transcript", sid=sid)["transcript"]
+    assert any(e["dir"] == "sys" and "alice" in e["text"] for e in tx), tx
+    # bob hands it to the billing queue; carol (billing, available) gets it, not alice
+    assert k.rpc("omniq.agent_state", "carol", "available")[0] == 0
+    ans = b.request(type="transfer", sid=sid, to="queue", target="billing", skills="billing")
+    assert ans["type"] == "ok", ans
+    b.inbox(lambda ib: ib == [])
+    h = rs.client().hgetall("oq:{default}:s:%s" % sid)
+    assert h[b"agent"] == b"carol" and h[b"state"] == b"offered" and h[b"queue"] == b"billing", h
+    for bad in [dict(to="somewhere", target="x"), dict(to="agent"), dict(to="queue", target="no way")]:
+        ans = a.request(type="transfer", sid=sid, **bad)
+        assert ans["type"] == "error", (bad, ans)
+    c.close()
+
+
+def token(aid, exp):
+    ident = "%s/%d" % (aid, exp)
+    return ident + "." + hmac.new(DESK, b"agent|" + ident.encode(), hashlib.sha256).hexdigest()
+
+
+@test
+def test_desk_hostile_clients_get_close_codes(ctx):
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    r = rs.client()
+    before = sorted(r.keys("*"))
+    cases = [
+        ("request before hello", lambda d: d.send({"type": "state", "state": "available"}), 1007),
+        ("invalid JSON", lambda d: d.send(raw="[1,2"), 1007),
+        ("forged token", lambda d: d.send({"type": "hello", "token": "alice/9999999999." + "0" * 64}),
+         1008),
+        ("a customer's visitor token", lambda d: d.send({"type": "hello", "token": "ab." + "1" * 64}),
+         1008),
+        ("expired token", lambda d: d.send({"type": "hello", "token": token("alice", time.time() - 5)}),
+         1008),
+        ("oversized frame", lambda d: d.send(raw=json.dumps({"type": "hello", "pad": "x" * 5000})),
+         1009),
+    ]
+    for name, act, code in cases:
+        d = Desk(port)
+        act(d)
+        got = d.close_code()
+        assert got == code, (name, got)
+    assert sorted(r.keys("*")) == before, "hostile sockets wrote to Redis"
+    # a token signed with the right secret works without a login (what login hands out)
+    d = Desk(port, token("alice", time.time() + 60))
+    assert d.welcome["agent"] == "alice"
+    for bad in [dict(type="state", state="sleeping"), dict(type="accept"), dict(type="reply", sid="1"),
+                dict(type="close", sid=7), dict(type="levitate")]:
+        ans = d.request(**bad)
+        assert ans["type"] == "error" and ans["code"] in ("bad_argument",), (bad, ans)
+    # a flood: rate limited and closed, while another desk keeps working
+    other = desk(port, api, "alice")
+    for _ in range(300):
+        try:
+            d.send({"type": "transcript", "sid": "1"})
+        except Exception:
+            break
+    assert d.close_code() == 1008
+    assert other.request(type="state", state="away")["type"] == "ok"
+    other.close()
