@@ -372,4 +372,12 @@ def check_invariants(r, P, allow_overcap=()):
     for aid in held:
         if aid not in agents:
             errs.append('sessions held by unknown agent %s' % aid)
+    # desk secrets: a string per existing agent, nothing left of deleted ones
+    for k in keys:
+        part = k[len(pre):].split(':')
+        if len(part) == 3 and part[0] == 'a' and part[2] == 'pw':
+            if part[1] not in agents:
+                errs.append('secret of unknown agent %s' % part[1])
+            elif r.type(k) != 'string':
+                errs.append('secret of agent %s is a %s' % (part[1], r.type(k)))
     return errs

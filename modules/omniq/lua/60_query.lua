@@ -82,6 +82,18 @@ local function fn_agent_get(keys, args)
     return h
 end
 
+-- The desk secret as oq_agent_secret stored it; an agent without one is as
+-- unknown to the desk login as an agent that does not exist.
+local function fn_agent_secret_get(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 1, 'aid')
+    local aid = v_name('agent id', args[1])
+    local v = redis.call('GET', akey(ctx, aid) .. ':pw')
+    if v then return v end
+    if redis.call('EXISTS', akey(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    fail('NOTFOUND', 'agent ' .. aid .. ' has no secret')
+end
+
 -- oq_agent_list [start [count]]: agents by id, each as
 -- aid → "<state> <load:total>/<cap:total>". Bounded by count (max 1000).
 local function fn_agent_list(keys, args)
