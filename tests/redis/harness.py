@@ -14,6 +14,7 @@ sorted filename order), and offers small helpers:
 Only the stdlib and python3-redis (4.3.x) are used.
 """
 
+import calendar
 import glob
 import os
 import shutil
@@ -315,6 +316,15 @@ def check_invariants(r, P, allow_overcap=()):
     for sid in live:
         if not r.exists(P + ':s:' + sid):
             errs.append('live session %s has no hash' % sid)
+    # follow-ups: exactly the sessions (any state) with a follow_up date, scored by its 00:00 UTC
+    want_fu = {}
+    for k in sess_keys:
+        d = r.hget(k, 'follow_up')
+        if d:
+            want_fu[k.rsplit(':', 1)[1]] = calendar.timegm(time.strptime(d, '%Y-%m-%d')) * 1000
+    fu = dict(r.zrange(P + ':followups', 0, -1, withscores=True))
+    if fu != want_fu:
+        errs.append('followups %r != session dates %r' % (sorted(fu.items())[:5], sorted(want_fu.items())[:5]))
 
     # agents
     av = {}   # (cls, skill) -> {aid: score}

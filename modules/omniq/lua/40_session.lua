@@ -310,8 +310,10 @@ local function fn_reply(keys, args)
 end
 
 -- Fields a desk or survey may set on a session at any time. csat also
--- becomes the customer's last_csat.
-local SESSION_SET = {tags = 1024, csat = 0, nps = 0, disposition = MAX_ID}
+-- becomes the customer's last_csat; follow_up (a date, "" clears it) is also
+-- kept in P:followups, scored by that date, so that the return visits due on
+-- some days are one range read away (oq_followups).
+local SESSION_SET = {tags = 1024, csat = 0, nps = 0, disposition = MAX_ID, follow_up = 0}
 
 local function fn_session_set(keys, args)
     local ctx = begin(keys)
@@ -319,15 +321,18 @@ local function fn_session_set(keys, args)
         fail('ARG', 'wrong number of arguments, expected: sid field value [field value...]')
     end
     local sid = v_sid(args[1])
-    local upd, csat = {}, nil
+    local upd, csat, follow = {}, nil, nil
     for i = 2, #args, 2 do
         local f, v = args[i], args[i + 1]
         local lim = SESSION_SET[f]
-        if not lim then fail('ARG', 'field must be one of tags, csat, nps, disposition') end
+        if not lim then fail('ARG', 'field must be one of tags, csat, nps, disposition, follow_up') end
         if f == 'csat' then
             v_int('csat', v, 1, 5); csat = v
         elseif f == 'nps' then
             v_int('nps', v, 0, 10)
+        elseif f == 'follow_up' then
+            -- false: clear it; the last one given wins, as it does in the hash
+            if v == '' then follow = false else follow = v_date('follow_up', v) end
         else
             v_str(f, v, lim, true)
         end
@@ -338,6 +343,11 @@ local function fn_session_set(keys, args)
     if csat then
         local live = cust_resolve(ctx, s.customer)
         if live then redis.call('HSET', ctx.P .. ':c:' .. live, 'last_csat', csat) end
+    end
+    if follow then
+        redis.call('ZADD', ctx.P .. ':followups', istr(follow), sid)
+    elseif follow == false then
+        redis.call('ZREM', ctx.P .. ':followups', sid)
     end
     return 'OK'
 end

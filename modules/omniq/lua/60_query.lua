@@ -136,6 +136,46 @@ local function fn_customer_get(keys, args)
     return h
 end
 
+-- oq_followups from_ms to_ms count: sessions whose follow_up date falls in
+-- [from_ms, to_ms] (the date's 00:00 UTC), by date, then sid. A zset orders
+-- members of one score bytewise ("10" before "9"), so when `count` cuts
+-- through the last day of the page, that day is read whole to pick its
+-- lowest sids: the work is bounded by count plus one day's follow-ups.
+local MAX_MS = 999999999999999
+
+local function fn_followups(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 3, 'from_ms to_ms count')
+    local from = v_int('from_ms', args[1], 0, MAX_MS)
+    local to = v_int('to_ms', args[2], 0, MAX_MS)
+    local count = v_int('count', args[3], 1, 1000)
+    if from > to then fail('ARG', 'from_ms must not be after to_ms') end
+    local key = ctx.P .. ':followups'
+    local z = redis.call('ZRANGEBYSCORE', key, istr(from), istr(to), 'WITHSCORES', 'LIMIT', 0, count)
+    local list = {}
+    for i = 1, #z, 2 do list[#list + 1] = {sid = z[i], day = tonumber(z[i + 1])} end
+    table.sort(list, function(x, y)
+        if x.day ~= y.day then return x.day < y.day end
+        return id_lt(x.sid, y.sid)
+    end)
+    local n = #list
+    if n == count then
+        local last, k = list[n].day, 0
+        while k < n and list[n - k].day == last do k = k + 1 end
+        if redis.call('ZCOUNT', key, istr(last), istr(last)) > k then
+            local day = redis.call('ZRANGEBYSCORE', key, istr(last), istr(last))
+            table.sort(day, id_lt)
+            for j = 1, k do list[n - k + j].sid = day[j] end
+        end
+    end
+    local out = {}
+    for _, e in ipairs(list) do
+        out[#out + 1] = e.sid
+        out[#out + 1] = redis.call('HGET', skey(ctx, e.sid), 'follow_up') or ''
+    end
+    return out
+end
+
 local MAX_QUEUES = 1000
 local QUEUE_ENTRY = {'id', 'channel', 'class', 'customer', 'identity', 'skills', 'priority',
     'enq', 'affinity', 'ext'}
