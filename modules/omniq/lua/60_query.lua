@@ -94,6 +94,40 @@ local function fn_agent_secret_get(keys, args)
     fail('NOTFOUND', 'agent ' .. aid .. ' has no secret')
 end
 
+-- oq_agent_sessions aid: the agent desk's inbox in one call, every session
+-- the agent holds (offered, active, wrapup) with what a desk lists for it.
+-- The customer's profile is read through merged_into (the customer the
+-- session belongs to now), as every write through a session does. Bounded
+-- by what one agent holds (its capacity).
+local INBOX_FIELDS = {'state', 'channel', 'queue', 'customer', 'identity', 'created', 'updated',
+    'offer_exp', 'ext'}
+
+local function fn_agent_sessions(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 1, 'aid')
+    local aid = v_name('agent id', args[1])
+    if redis.call('EXISTS', akey(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    local ss = redis.call('SMEMBERS', akey(ctx, aid) .. ':ss')
+    table.sort(ss, id_lt)
+    local out = {}
+    for _, sid in ipairs(ss) do
+        local v = redis.call('HMGET', skey(ctx, sid), unpack(INBOX_FIELDS))
+        local cid = v[4] or ''
+        local c = {}
+        local live = cid ~= '' and cust_resolve(ctx, cid)
+        if live then
+            cid = live
+            c = redis.call('HMGET', cust_key(ctx, live), 'name', 'tier', 'last_csat')
+        end
+        out[#out + 1] = {'sid', sid, 'state', v[1] or '', 'channel', v[2] or '',
+            'queue', v[3] or '', 'customer', cid, 'identity', v[5] or '',
+            'customer_name', c[1] or '', 'tier', c[2] or '', 'created', v[6] or '',
+            'updated', v[7] or '', 'offer_exp', v[8] or '', 'ext', v[9] or '',
+            'last_csat', c[3] or ''}
+    end
+    return out
+end
+
 -- oq_agent_list [start [count]]: agents by id, each as
 -- aid → "<state> <load:total>/<cap:total>". Bounded by count (max 1000).
 local function fn_agent_list(keys, args)
