@@ -111,6 +111,12 @@ local function v_name(name, v)
     return v
 end
 
+-- A queue name as enqueue and transfer take it: "" is the `default` queue.
+local function v_queue(v)
+    if v == '' then return 'default' end
+    return v_name('queue', v)
+end
+
 local function v_sid(v)
     if type(v) ~= 'string' or not string.match(v, '^%d+$') or #v > 20 then
         fail('ARG', 'session id must be a decimal number')

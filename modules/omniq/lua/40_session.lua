@@ -131,8 +131,7 @@ local function fn_enqueue(keys, args)
     local canon = canon_identity(ident)
     local skills = v_session_skills(args[4])
     local prio = v_int('priority', args[5], 0, 1000)
-    local queue = args[6]
-    if queue == '' then queue = 'default' else v_name('queue', queue) end
+    local queue = v_queue(args[6])
     local ext = v_str('ext', args[7], MAX_ID, true)
 
     local P = ctx.P
@@ -275,6 +274,18 @@ end
 
 local DIRS = {['in'] = true, out = true, sys = true}
 
+-- Write a transcript entry (arguments already validated) and tell every
+-- node of it at once (the customer's socket and the agent's desk may be
+-- anywhere). Not the body: 'id' points into the transcript, which has it,
+-- so the bounded event stream stays small. Returns the entry's id.
+local function tx_add(ctx, sid, dir, from, typ, body, channel, ext)
+    local id = redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', dir,
+        'from', from, 'type', typ, 'body', body)
+    redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'message',
+        'sid', sid, 'agent', '', 'state', dir, 'channel', channel, 'ext', ext, 'id', id)
+    return id
+end
+
 -- Transcript entry; returns the stream id, the session's channel and ext.
 local function append(keys, sid, dir, from, typ, body)
     local ctx = begin_ro(keys)
@@ -286,13 +297,7 @@ local function append(keys, sid, dir, from, typ, body)
     local v = redis.call('HMGET', ctx.P .. ':s:' .. sid, 'state', 'channel', 'ext')
     if not v[1] then fail('NOTFOUND', 'session ' .. sid) end
     if TERMINAL[v[1]] then fail('STATE', 'session ' .. sid .. ' is ' .. v[1]) end
-    local id = redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', dir,
-        'from', from, 'type', typ, 'body', body)
-    -- Every node learns of the message at once (the customer's socket and the agent's desk
-    -- may be anywhere). Not the body: 'id' points into the transcript, which has it, so the
-    -- bounded event stream stays small.
-    redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'message',
-        'sid', sid, 'agent', '', 'state', dir, 'channel', v[2] or '', 'ext', v[3] or '', 'id', id)
+    local id = tx_add(ctx, sid, dir, from, typ, body, v[2] or '', v[3] or '')
     return id, v[2] or '', v[3] or ''
 end
 
