@@ -222,6 +222,8 @@ def check_invariants(r, P, allow_overcap=()):
     errs = []
     cfg = r.hgetall(P + ':cfg')
     policy = cfg.get('policy', 'blended')
+    max_wait = int(cfg.get('max_wait', 0))
+    qx = dict(r.zrange(P + ':qx', 0, -1, withscores=True))
     keys = set(r.scan_iter(match=P + ':*', count=1000))
     pre = P + ':'
 
@@ -290,6 +292,10 @@ def check_invariants(r, P, allow_overcap=()):
                 errs.append(where + ' q entries %r' % inq)
             if sid in offers or sid in wu:
                 errs.append(where + ' queued but in offers/wu')
+            # max_wait counts from enq, or from the last transfer when later
+            if max_wait > 0 and sid in qx and \
+                    qx[sid] != max(int(h['enq']), int(h.get('transfer_at') or 0)) + max_wait * 1000:
+                errs.append(where + ' qx deadline %r' % qx[sid])
             idx = wait_idx(h)
             if inaw:
                 if inw or len(inaw) != 1 or sid not in awx or inaw[0][0] != h.get('affinity') \

@@ -3,6 +3,7 @@
 --   queued → offered → active → wrapup → closed
 --   queued → abandoned | expired        offered → queued (decline, lapse) | abandoned
 --   active → closed (no wrap-up)        closed → queued (reopen within reopen_window)
+--   active → offered | queued (transfer, 47_transfer.lua)
 --
 -- Each handler reads the session, decides whether the transition is legal
 -- and raises OQ_STATE / OQ_AGENT / OQ_NOTFOUND before its first write, so a
@@ -57,8 +58,12 @@ local function unoffer(ctx, s, a)
     agent_release(ctx, a, s.id, s.class)
 end
 
-local function requeue(ctx, s, typ, aid)
-    set_state(ctx, s, 'queued', {'agent', '', 'offer_exp', ''})
+-- Back to the queue from offered (decline, lapse) or active (a transfer to
+-- a queue, whose `extra` fields are written with the state).
+local function requeue(ctx, s, typ, aid, extra)
+    local fields = {'agent', '', 'offer_exp', ''}
+    for _, v in ipairs(extra or {}) do fields[#fields + 1] = v end
+    set_state(ctx, s, 'queued', fields)
     s.agent = ''
     emit(ctx, typ, s.id, 'queued', aid, nil, s)
     s.where = nil

@@ -30,7 +30,7 @@ local function fn_session_get(keys, args)
         local pos = (redis.call('ZRANK', q, sid) or -1) + 1
         local qlen = redis.call('ZCARD', q)
         local ewma = num(redis.call('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
-        local waited = math.max(0, now_ms() - num(m.enq, 0))
+        local waited = math.max(0, now_ms() - math.max(num(m.enq, 0), num(m.transfer_at, 0)))
         h[#h + 1] = 'position'; h[#h + 1] = tostring(pos)
         h[#h + 1] = 'est_wait_ms'; h[#h + 1] = istr(est_wait(ewma, pos, qlen, waited))
     end
@@ -246,7 +246,7 @@ local function fn_queue_get(keys, args)
 end
 
 local STAT_FIELDS = {'enqueued', 'offered', 'accepted', 'declined', 'missed', 'abandoned',
-    'closed', 'expired', 'wait_ewma_ms'}
+    'closed', 'expired', 'transferred', 'wait_ewma_ms'}
 
 local function fn_stats(keys, args)
     local ctx = begin_ro(keys)
