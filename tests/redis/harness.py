@@ -14,6 +14,7 @@ sorted filename order), and offers small helpers:
 Only the stdlib and python3-redis (4.3.x) are used.
 """
 
+import calendar
 import glob
 import os
 import shutil
@@ -221,6 +222,8 @@ def check_invariants(r, P, allow_overcap=()):
     errs = []
     cfg = r.hgetall(P + ':cfg')
     policy = cfg.get('policy', 'blended')
+    max_wait = int(cfg.get('max_wait', 0))
+    qx = dict(r.zrange(P + ':qx', 0, -1, withscores=True))
     keys = set(r.scan_iter(match=P + ':*', count=1000))
     pre = P + ':'
 
@@ -289,6 +292,10 @@ def check_invariants(r, P, allow_overcap=()):
                 errs.append(where + ' q entries %r' % inq)
             if sid in offers or sid in wu:
                 errs.append(where + ' queued but in offers/wu')
+            # max_wait counts from enq, or from the last transfer when later
+            if max_wait > 0 and sid in qx and \
+                    qx[sid] != max(int(h['enq']), int(h.get('transfer_at') or 0)) + max_wait * 1000:
+                errs.append(where + ' qx deadline %r' % qx[sid])
             idx = wait_idx(h)
             if inaw:
                 if inw or len(inaw) != 1 or sid not in awx or inaw[0][0] != h.get('affinity') \
@@ -315,6 +322,15 @@ def check_invariants(r, P, allow_overcap=()):
     for sid in live:
         if not r.exists(P + ':s:' + sid):
             errs.append('live session %s has no hash' % sid)
+    # follow-ups: exactly the sessions (any state) with a follow_up date, scored by its 00:00 UTC
+    want_fu = {}
+    for k in sess_keys:
+        d = r.hget(k, 'follow_up')
+        if d:
+            want_fu[k.rsplit(':', 1)[1]] = calendar.timegm(time.strptime(d, '%Y-%m-%d')) * 1000
+    fu = dict(r.zrange(P + ':followups', 0, -1, withscores=True))
+    if fu != want_fu:
+        errs.append('followups %r != session dates %r' % (sorted(fu.items())[:5], sorted(want_fu.items())[:5]))
 
     # agents
     av = {}   # (cls, skill) -> {aid: score}
@@ -372,4 +388,12 @@ def check_invariants(r, P, allow_overcap=()):
     for aid in held:
         if aid not in agents:
             errs.append('sessions held by unknown agent %s' % aid)
+    # desk secrets: a string per existing agent, nothing left of deleted ones
+    for k in keys:
+        part = k[len(pre):].split(':')
+        if len(part) == 3 and part[0] == 'a' and part[2] == 'pw':
+            if part[1] not in agents:
+                errs.append('secret of unknown agent %s' % part[1])
+            elif r.type(k) != 'string':
+                errs.append('secret of agent %s is a %s' % (part[1], r.type(k)))
     return errs

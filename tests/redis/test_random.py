@@ -2,7 +2,7 @@
 
 ~200 agents, ~3000 operations drawn at random (enqueue, accept, decline,
 close, abandon, wrap-up done, presence changes, skill/capacity changes,
-link/merge, sweeps with deadlines pulled into the past). Deadlines are
+link/merge, transfers, sweeps with deadlines pulled into the past). Deadlines are
 made due by rewriting their zset score to 0 instead of sleeping: the sweep
 only looks at those scores, and the test then runs in seconds.
 Set OQ_SEED to replay a run.
@@ -34,7 +34,7 @@ def test_random_operations(h):
     rng = random.Random(seed)
     t = h.tenant(affinity_wait=rng.choice([0, 30]), wrapup_time=rng.choice([0, 30]),
                  policy=rng.choice(['blended', 'voice_exclusive']), lookahead=8,
-                 reopen_window=rng.choice([0, 3600]))
+                 reopen_window=rng.choice([0, 3600]), max_wait=rng.choice([0, 3600]))
     r = h.r
     P = t.P
     agents = ['ag%03d' % i for i in range(200)]
@@ -120,6 +120,22 @@ def test_random_operations(h):
             a, b = rng.sample(idents, 2)
             t.fc('oq_link', a, b)
             return 'link'
+        if x < 0.89:
+            sid = live_in_state('active')
+            if not sid:
+                return None
+            aid = r.hget(P + ':s:' + sid, 'agent')
+            try:
+                if rng.random() < 0.5:
+                    t.fc('oq_transfer', sid, aid, 'agent', rng.choice(agents), '')
+                else:
+                    sk = ','.join(sorted(rng.sample(SKILLS, rng.choice([0, 1, 2]))))
+                    t.fc('oq_transfer', sid, aid, 'queue', rng.choice(['sales', 'support', 'vip']), sk)
+            except redis.ResponseError as e:
+                # a busy or absent colleague, or the holder itself
+                assert str(e).startswith(('OQ_CAPACITY', 'OQ_ARG agent')), str(e)
+                return 'transfer_refused'
+            return 'transfer'
         if x < 0.97:
             # time travel: make some deadlines due, then sweep
             for key in (':offers', ':wu', ':awx'):

@@ -111,6 +111,12 @@ local function v_name(name, v)
     return v
 end
 
+-- A queue name as enqueue and transfer take it: "" is the `default` queue.
+local function v_queue(v)
+    if v == '' then return 'default' end
+    return v_name('queue', v)
+end
+
 local function v_sid(v)
     if type(v) ~= 'string' or not string.match(v, '^%d+$') or #v > 20 then
         fail('ARG', 'session id must be a decimal number')
@@ -218,6 +224,28 @@ local function v_presence(v)
     return v
 end
 
+-- A calendar date "YYYY-MM-DD" (years 2000..2999) → its 00:00 UTC in ms.
+-- Days are counted with H. Hinnant's days_from_civil (proleptic Gregorian),
+-- exact in doubles for any year we accept.
+local MONTH_DAYS = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+local function v_date(name, v)
+    local y, m, d
+    if type(v) == 'string' then y, m, d = string.match(v, '^(%d%d%d%d)%-(%d%d)%-(%d%d)$') end
+    if not y then fail('ARG', name .. ' must be a date YYYY-MM-DD') end
+    y, m, d = tonumber(y), tonumber(m), tonumber(d)
+    if y < 2000 or y > 2999 then fail('ARG', name .. ' year must be in 2000..2999') end
+    local dim = MONTH_DAYS[m]
+    if m == 2 and y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0) then dim = 29 end
+    if not dim or d < 1 or d > dim then fail('ARG', name .. ' ' .. v .. ' is not a calendar date') end
+    if m <= 2 then y = y - 1 end
+    local era = math.floor(y / 400)
+    local yoe = y - era * 400
+    local doy = math.floor((153 * ((m + 9) % 12) + 2) / 5) + d - 1
+    local days = era * 146097 + yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy - 719468
+    return days * 86400000
+end
+
 -- Canonical identity: the key under which P:ident finds the customer.
 -- phone:, sms: and tel: are one number space (a customer who calls and then
 -- texts is one customer); visual separators are dropped so "+33 1 23-45"
@@ -318,6 +346,13 @@ local function emit(ctx, typ, sid, state, agent, reason, s)
     end
     redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*',
         'type', typ, 'sid', sid, 'agent', agent, 'state', state, 'channel', channel, 'ext', ext)
+end
+
+-- Numeric order of decimal ids without leading zeros (all of ours: INCRs),
+-- exact for any length, where tonumber() would round past 2^53.
+local function id_lt(x, y)
+    if #x ~= #y then return #x < #y end
+    return x < y
 end
 
 -- Flatten a Lua map into a sorted flat array (stable output for tests).

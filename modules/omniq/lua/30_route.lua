@@ -65,7 +65,7 @@
 -- them until their affinity wait ends.
 
 local SESSION_FIELDS = {'id', 'state', 'class', 'skills', 'queue', 'priority', 'enq',
-    'offers', 'affinity', 'agent', 'customer', 'channel', 'created', 'ext'}
+    'offers', 'affinity', 'agent', 'customer', 'channel', 'created', 'ext', 'transfer_at'}
 
 local function skey(ctx, sid)
     return ctx.P .. ':s:' .. sid
@@ -85,10 +85,19 @@ local function sess_from(v)
         skills_s = v[4] or '', queue = v[5], priority = num(v[6], 0), enq = num(v[7], 0),
         offers = num(v[8], 0), affinity = v[9] or '', agent = v[10] or '',
         customer = v[11] or '', channel = v[12], created = num(v[13], 0), ext = v[14] or '',
+        transfer_at = num(v[15], 0),
     }
     s.idx = wait_idx(s.skills)
     s.score = (1000 - s.priority) * TWO42 + s.enq
     return s
+end
+
+-- When the session's present wait began: its enq, or its last transfer when
+-- later. A transferred session keeps its enq, hence its place in the queue
+-- (seniority), but the time it then spent with an agent is no waiting: the
+-- max_wait deadline and the wait statistics count from the transfer.
+local function wait_from(s)
+    return math.max(s.enq, s.transfer_at or 0)
 end
 
 -- Member of the session in its P:w index (see the header). Deterministic
@@ -180,7 +189,7 @@ local function wait_insert(ctx, s)
     end
     redis.call('ZADD', ctx.P .. ':q:' .. s.queue, sc, s.id)
     if ctx.cfg.max_wait > 0 then
-        redis.call('ZADD', ctx.P .. ':qx', istr(s.enq + ctx.cfg.max_wait * 1000), s.id)
+        redis.call('ZADD', ctx.P .. ':qx', istr(wait_from(s) + ctx.cfg.max_wait * 1000), s.id)
     end
     s.where = 'w'
 end
@@ -191,7 +200,7 @@ local function wait_park(ctx, s, aid)
     redis.call('ZADD', ctx.P .. ':awx', istr(ctx.now + ctx.cfg.affinity_wait * 1000), s.id)
     redis.call('ZADD', ctx.P .. ':q:' .. s.queue, sc, s.id)
     if ctx.cfg.max_wait > 0 then
-        redis.call('ZADD', ctx.P .. ':qx', istr(s.enq + ctx.cfg.max_wait * 1000), s.id)
+        redis.call('ZADD', ctx.P .. ':qx', istr(wait_from(s) + ctx.cfg.max_wait * 1000), s.id)
     end
     s.affinity = aid
     redis.call('HSET', skey(ctx, s.id), 'affinity', aid)
@@ -233,18 +242,24 @@ end
 
 -- Exponentially weighted average of the time from enqueue to offer, the
 -- basis of est_wait_ms. alpha = 1/8: follows a shift within a few dozen
--- offers without jumping on one outlier.
-local function note_wait(ctx, s)
+-- offers without jumping on one outlier. An offer that did not come out of
+-- a queue (a transfer to a named agent) counts as an offer but is no sample.
+local function note_wait(ctx, s, no_sample)
     local k = ctx.P .. ':stat'
+    if no_sample then
+        redis.call('HINCRBY', k, 'offered', 1)
+        return
+    end
     local v = redis.call('HMGET', k, 'wait_ewma_ms', 'offered')
-    local w = math.max(0, ctx.now - s.enq)
+    local w = math.max(0, ctx.now - wait_from(s))
     local e = num(v[1], nil)
     if e == nil then e = w else e = e + (w - e) / 8 end
     redis.call('HSET', k, 'wait_ewma_ms', istr(e), 'offered', istr(num(v[2], 0) + 1))
 end
 
--- queued → offered. The caller saves the agent afterwards.
-local function offer(ctx, s, a)
+-- queued → offered (or active → offered: a transfer to a named agent,
+-- `direct`). The caller saves the agent afterwards.
+local function offer(ctx, s, a, direct)
     wait_remove(ctx, s)
     local exp = ctx.now + ctx.cfg.offer_timeout * 1000
     s.state, s.agent, s.offers = 'offered', a.id, s.offers + 1
@@ -252,7 +267,7 @@ local function offer(ctx, s, a)
         'offer_exp', istr(exp), 'offers', s.offers, 'updated', istr(ctx.now))
     redis.call('ZADD', ctx.P .. ':offers', istr(exp), s.id)
     agent_take(ctx, a, s.id, s.class)
-    note_wait(ctx, s)
+    note_wait(ctx, s, direct)
     emit(ctx, 'offer', s.id, 'offered', a.id, nil, s)
 end
 

@@ -3,6 +3,7 @@
 --   queued → offered → active → wrapup → closed
 --   queued → abandoned | expired        offered → queued (decline, lapse) | abandoned
 --   active → closed (no wrap-up)        closed → queued (reopen within reopen_window)
+--   active → offered | queued (transfer, 47_transfer.lua)
 --
 -- Each handler reads the session, decides whether the transition is legal
 -- and raises OQ_STATE / OQ_AGENT / OQ_NOTFOUND before its first write, so a
@@ -57,8 +58,12 @@ local function unoffer(ctx, s, a)
     agent_release(ctx, a, s.id, s.class)
 end
 
-local function requeue(ctx, s, typ, aid)
-    set_state(ctx, s, 'queued', {'agent', '', 'offer_exp', ''})
+-- Back to the queue from offered (decline, lapse) or active (a transfer to
+-- a queue, whose `extra` fields are written with the state).
+local function requeue(ctx, s, typ, aid, extra)
+    local fields = {'agent', '', 'offer_exp', ''}
+    for _, v in ipairs(extra or {}) do fields[#fields + 1] = v end
+    set_state(ctx, s, 'queued', fields)
     s.agent = ''
     emit(ctx, typ, s.id, 'queued', aid, nil, s)
     s.where = nil
@@ -131,8 +136,7 @@ local function fn_enqueue(keys, args)
     local canon = canon_identity(ident)
     local skills = v_session_skills(args[4])
     local prio = v_int('priority', args[5], 0, 1000)
-    local queue = args[6]
-    if queue == '' then queue = 'default' else v_name('queue', queue) end
+    local queue = v_queue(args[6])
     local ext = v_str('ext', args[7], MAX_ID, true)
 
     local P = ctx.P
@@ -275,6 +279,18 @@ end
 
 local DIRS = {['in'] = true, out = true, sys = true}
 
+-- Write a transcript entry (arguments already validated) and tell every
+-- node of it at once (the customer's socket and the agent's desk may be
+-- anywhere). Not the body: 'id' points into the transcript, which has it,
+-- so the bounded event stream stays small. Returns the entry's id.
+local function tx_add(ctx, sid, dir, from, typ, body, channel, ext)
+    local id = redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', dir,
+        'from', from, 'type', typ, 'body', body)
+    redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'message',
+        'sid', sid, 'agent', '', 'state', dir, 'channel', channel, 'ext', ext, 'id', id)
+    return id
+end
+
 -- Transcript entry; returns the stream id, the session's channel and ext.
 local function append(keys, sid, dir, from, typ, body)
     local ctx = begin_ro(keys)
@@ -286,13 +302,7 @@ local function append(keys, sid, dir, from, typ, body)
     local v = redis.call('HMGET', ctx.P .. ':s:' .. sid, 'state', 'channel', 'ext')
     if not v[1] then fail('NOTFOUND', 'session ' .. sid) end
     if TERMINAL[v[1]] then fail('STATE', 'session ' .. sid .. ' is ' .. v[1]) end
-    local id = redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', dir,
-        'from', from, 'type', typ, 'body', body)
-    -- Every node learns of the message at once (the customer's socket and the agent's desk
-    -- may be anywhere). Not the body: 'id' points into the transcript, which has it, so the
-    -- bounded event stream stays small.
-    redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'message',
-        'sid', sid, 'agent', '', 'state', dir, 'channel', v[2] or '', 'ext', v[3] or '', 'id', id)
+    local id = tx_add(ctx, sid, dir, from, typ, body, v[2] or '', v[3] or '')
     return id, v[2] or '', v[3] or ''
 end
 
@@ -310,8 +320,10 @@ local function fn_reply(keys, args)
 end
 
 -- Fields a desk or survey may set on a session at any time. csat also
--- becomes the customer's last_csat.
-local SESSION_SET = {tags = 1024, csat = 0, nps = 0, disposition = MAX_ID}
+-- becomes the customer's last_csat; follow_up (a date, "" clears it) is also
+-- kept in P:followups, scored by that date, so that the return visits due on
+-- some days are one range read away (oq_followups).
+local SESSION_SET = {tags = 1024, csat = 0, nps = 0, disposition = MAX_ID, follow_up = 0}
 
 local function fn_session_set(keys, args)
     local ctx = begin(keys)
@@ -319,15 +331,18 @@ local function fn_session_set(keys, args)
         fail('ARG', 'wrong number of arguments, expected: sid field value [field value...]')
     end
     local sid = v_sid(args[1])
-    local upd, csat = {}, nil
+    local upd, csat, follow = {}, nil, nil
     for i = 2, #args, 2 do
         local f, v = args[i], args[i + 1]
         local lim = SESSION_SET[f]
-        if not lim then fail('ARG', 'field must be one of tags, csat, nps, disposition') end
+        if not lim then fail('ARG', 'field must be one of tags, csat, nps, disposition, follow_up') end
         if f == 'csat' then
             v_int('csat', v, 1, 5); csat = v
         elseif f == 'nps' then
             v_int('nps', v, 0, 10)
+        elseif f == 'follow_up' then
+            -- false: clear it; the last one given wins, as it does in the hash
+            if v == '' then follow = false else follow = v_date('follow_up', v) end
         else
             v_str(f, v, lim, true)
         end
@@ -338,6 +353,11 @@ local function fn_session_set(keys, args)
     if csat then
         local live = cust_resolve(ctx, s.customer)
         if live then redis.call('HSET', ctx.P .. ':c:' .. live, 'last_csat', csat) end
+    end
+    if follow then
+        redis.call('ZADD', ctx.P .. ':followups', istr(follow), sid)
+    elseif follow == false then
+        redis.call('ZREM', ctx.P .. ':followups', sid)
     end
     return 'OK'
 end

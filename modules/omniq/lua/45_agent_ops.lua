@@ -61,9 +61,34 @@ local function fn_agent_del(keys, args)
     a.presence = 'offline'
     agent_index(ctx, a)
     redis.call('SREM', ctx.P .. ':avail', aid)
-    redis.call('DEL', akey(ctx, aid), akey(ctx, aid) .. ':sk', akey(ctx, aid) .. ':ss')
+    redis.call('DEL', akey(ctx, aid), akey(ctx, aid) .. ':sk', akey(ctx, aid) .. ':ss',
+        akey(ctx, aid) .. ':pw')
     redis.call('SREM', ctx.P .. ':agents', aid)
     emit(ctx, 'agent_del', '', 'deleted', aid)
+    return 'OK'
+end
+
+-- The agent desk's login secret. The C side derives it (a PBKDF2 hash with
+-- its salt and iteration count) and compares it; to Redis it is an opaque
+-- token, never a password. It is a key of its own rather than a field of
+-- P:a:<aid> so that nothing that shows the agent hash (oq_agent_get, a
+-- supervisor's screen, an RPC dump) can ever carry it along.
+local MAX_SECRET = 256
+
+local function v_secret(v)
+    if type(v) ~= 'string' or #v < 1 or #v > MAX_SECRET or not string.match(v, '^[!-~]+$') then
+        fail('ARG', 'secret must be 1..' .. MAX_SECRET .. ' printable ASCII characters, no spaces')
+    end
+    return v
+end
+
+local function fn_agent_secret(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 2, 'aid secret')
+    local aid = v_name('agent id', args[1])
+    local secret = v_secret(args[2])
+    if redis.call('EXISTS', akey(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    redis.call('SET', akey(ctx, aid) .. ':pw', secret)
     return 'OK'
 end
 

@@ -30,7 +30,7 @@ local function fn_session_get(keys, args)
         local pos = (redis.call('ZRANK', q, sid) or -1) + 1
         local qlen = redis.call('ZCARD', q)
         local ewma = num(redis.call('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
-        local waited = math.max(0, now_ms() - num(m.enq, 0))
+        local waited = math.max(0, now_ms() - math.max(num(m.enq, 0), num(m.transfer_at, 0)))
         h[#h + 1] = 'position'; h[#h + 1] = tostring(pos)
         h[#h + 1] = 'est_wait_ms'; h[#h + 1] = istr(est_wait(ewma, pos, qlen, waited))
     end
@@ -82,6 +82,52 @@ local function fn_agent_get(keys, args)
     return h
 end
 
+-- The desk secret as oq_agent_secret stored it; an agent without one is as
+-- unknown to the desk login as an agent that does not exist.
+local function fn_agent_secret_get(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 1, 'aid')
+    local aid = v_name('agent id', args[1])
+    local v = redis.call('GET', akey(ctx, aid) .. ':pw')
+    if v then return v end
+    if redis.call('EXISTS', akey(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    fail('NOTFOUND', 'agent ' .. aid .. ' has no secret')
+end
+
+-- oq_agent_sessions aid: the agent desk's inbox in one call, every session
+-- the agent holds (offered, active, wrapup) with what a desk lists for it.
+-- The customer's profile is read through merged_into (the customer the
+-- session belongs to now), as every write through a session does. Bounded
+-- by what one agent holds (its capacity).
+local INBOX_FIELDS = {'state', 'channel', 'queue', 'customer', 'identity', 'created', 'updated',
+    'offer_exp', 'ext'}
+
+local function fn_agent_sessions(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 1, 'aid')
+    local aid = v_name('agent id', args[1])
+    if redis.call('EXISTS', akey(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    local ss = redis.call('SMEMBERS', akey(ctx, aid) .. ':ss')
+    table.sort(ss, id_lt)
+    local out = {}
+    for _, sid in ipairs(ss) do
+        local v = redis.call('HMGET', skey(ctx, sid), unpack(INBOX_FIELDS))
+        local cid = v[4] or ''
+        local c = {}
+        local live = cid ~= '' and cust_resolve(ctx, cid)
+        if live then
+            cid = live
+            c = redis.call('HMGET', cust_key(ctx, live), 'name', 'tier', 'last_csat')
+        end
+        out[#out + 1] = {'sid', sid, 'state', v[1] or '', 'channel', v[2] or '',
+            'queue', v[3] or '', 'customer', cid, 'identity', v[5] or '',
+            'customer_name', c[1] or '', 'tier', c[2] or '', 'created', v[6] or '',
+            'updated', v[7] or '', 'offer_exp', v[8] or '', 'ext', v[9] or '',
+            'last_csat', c[3] or ''}
+    end
+    return out
+end
+
 -- oq_agent_list [start [count]]: agents by id, each as
 -- aid → "<state> <load:total>/<cap:total>". Bounded by count (max 1000).
 local function fn_agent_list(keys, args)
@@ -124,6 +170,46 @@ local function fn_customer_get(keys, args)
     return h
 end
 
+-- oq_followups from_ms to_ms count: sessions whose follow_up date falls in
+-- [from_ms, to_ms] (the date's 00:00 UTC), by date, then sid. A zset orders
+-- members of one score bytewise ("10" before "9"), so when `count` cuts
+-- through the last day of the page, that day is read whole to pick its
+-- lowest sids: the work is bounded by count plus one day's follow-ups.
+local MAX_MS = 999999999999999
+
+local function fn_followups(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 3, 'from_ms to_ms count')
+    local from = v_int('from_ms', args[1], 0, MAX_MS)
+    local to = v_int('to_ms', args[2], 0, MAX_MS)
+    local count = v_int('count', args[3], 1, 1000)
+    if from > to then fail('ARG', 'from_ms must not be after to_ms') end
+    local key = ctx.P .. ':followups'
+    local z = redis.call('ZRANGEBYSCORE', key, istr(from), istr(to), 'WITHSCORES', 'LIMIT', 0, count)
+    local list = {}
+    for i = 1, #z, 2 do list[#list + 1] = {sid = z[i], day = tonumber(z[i + 1])} end
+    table.sort(list, function(x, y)
+        if x.day ~= y.day then return x.day < y.day end
+        return id_lt(x.sid, y.sid)
+    end)
+    local n = #list
+    if n == count then
+        local last, k = list[n].day, 0
+        while k < n and list[n - k].day == last do k = k + 1 end
+        if redis.call('ZCOUNT', key, istr(last), istr(last)) > k then
+            local day = redis.call('ZRANGEBYSCORE', key, istr(last), istr(last))
+            table.sort(day, id_lt)
+            for j = 1, k do list[n - k + j].sid = day[j] end
+        end
+    end
+    local out = {}
+    for _, e in ipairs(list) do
+        out[#out + 1] = e.sid
+        out[#out + 1] = redis.call('HGET', skey(ctx, e.sid), 'follow_up') or ''
+    end
+    return out
+end
+
 local MAX_QUEUES = 1000
 local QUEUE_ENTRY = {'id', 'channel', 'class', 'customer', 'identity', 'skills', 'priority',
     'enq', 'affinity', 'ext'}
@@ -160,7 +246,7 @@ local function fn_queue_get(keys, args)
 end
 
 local STAT_FIELDS = {'enqueued', 'offered', 'accepted', 'declined', 'missed', 'abandoned',
-    'closed', 'expired', 'wait_ewma_ms'}
+    'closed', 'expired', 'transferred', 'wait_ewma_ms'}
 
 local function fn_stats(keys, args)
     local ctx = begin_ro(keys)

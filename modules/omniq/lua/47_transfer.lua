@@ -1,0 +1,85 @@
+-- 47_transfer.lua — an agent hands an active session on.
+--
+--   oq_transfer(sid, aid, 'agent', target, '')   active → offered to target
+--   oq_transfer(sid, aid, 'queue', queue, skills) active → queued in queue
+--
+-- The transcript, the customer and the session id stay; only who serves it
+-- changes. Whatever the kind, aid's slot is released at once and pulls its
+-- next waiting session (as a close does), and aid joins the session's
+-- decliners (P:s:<sid>:x), so that no routing ever gives the session back to
+-- the agent that passed it on: not the re-queue here, not the one after the
+-- target declines or lets the offer lapse.
+--
+-- To a named agent: an explicit choice by a colleague, so the target need
+-- not have the session's skills and may even be one who declined it before;
+-- it must be available with free capacity in the session's class, by the
+-- same rules routing uses (total and policy included), or nothing happens
+-- (OQ_CAPACITY). Skill requirements stay as they are, for a re-queue should
+-- the target decline.
+--
+-- To a queue: the session waits there as a session re-queued after a
+-- decline does, keeping its priority and its enq (so its place: the
+-- customer has waited already), optionally with new required skills, and is
+-- routed at once. Its max_wait deadline and wait statistics count from the
+-- transfer instead (transfer_at, see wait_from()): time spent talking to an
+-- agent is no waiting.
+
+local function fn_transfer(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 5, 'sid aid kind target skills')
+    local sid, aid = v_sid(args[1]), v_name('agent id', args[2])
+    local kind, target, skills = args[3], args[4], nil
+    if kind == 'agent' then
+        target = v_name('target agent', target)
+        if target == aid then fail('ARG', 'agent ' .. aid .. ' already holds session ' .. sid) end
+        if args[5] ~= '' then fail('ARG', 'skills must be empty for a transfer to an agent') end
+    elseif kind == 'queue' then
+        target = v_queue(target)
+        skills = v_session_skills(args[5])
+    else
+        fail('ARG', 'kind must be agent or queue')
+    end
+    local s = sess_require(ctx, sid)
+    if s.state ~= 'active' then fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ', not active') end
+    if s.agent ~= aid then fail('AGENT', 'session ' .. sid .. ' is not held by ' .. aid) end
+    local b = nil
+    if kind == 'agent' then
+        b = agent_load(ctx, target)
+        if not b then fail('NOTFOUND', 'agent ' .. target) end
+        if b.presence ~= 'available' then fail('CAPACITY', 'agent ' .. target .. ' is ' .. b.presence) end
+        if not agent_free(ctx, b, s.class) then
+            fail('CAPACITY', 'agent ' .. target .. ' has no free ' .. s.class .. ' capacity')
+        end
+    end
+
+    tx_add(ctx, sid, 'sys', aid, 'transfer', 'transferred by ' .. aid .. ' to ' .. kind .. ' ' .. target,
+        s.channel or '', s.ext)
+    redis.call('SADD', skey(ctx, sid) .. ':x', aid)
+    local a = agent_load(ctx, aid)
+    if a then
+        agent_release(ctx, a, sid, s.class)
+        agent_save(ctx, a)
+    else
+        redis.call('SREM', akey(ctx, aid) .. ':ss', sid)
+    end
+    stat_incr(ctx, 'transferred')
+    s.transfer_at = ctx.now
+    if kind == 'agent' then
+        redis.call('HSET', skey(ctx, sid), 'transfer_at', istr(ctx.now))
+        emit(ctx, 'transfer', sid, 'offered', aid, nil, s)
+        offer(ctx, s, b, true)
+        agent_save(ctx, b)
+    else
+        local extra = {'queue', target, 'transfer_at', istr(ctx.now)}
+        if #skills > 0 then
+            s.skills, s.skills_s = skills, table.concat(skills, ',')
+            s.idx = wait_idx(skills)
+            extra[#extra + 1] = 'skills'; extra[#extra + 1] = s.skills_s
+        end
+        s.queue = target
+        redis.call('SADD', ctx.P .. ':queues', target)
+        requeue(ctx, s, 'transfer', aid, extra)
+    end
+    if a then pull(ctx, a, freed_room(ctx, a, s.class)) end
+    return {sid, s.state, s.agent or ''}
+end
