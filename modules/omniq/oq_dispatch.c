@@ -33,7 +33,7 @@ oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL};
 /* Every event type the function library emits (emit() in the lua/ files). */
 static const char *event_types[] = {"enqueue", "offer", "park", "unpark", "reopen", "accept",
 		"decline", "miss", "wrapup", "close", "abandon", "expire", "presence", "merge",
-		"agent_del", "message"};
+		"agent_del", "message", "transfer"};
 #define OQ_EVENT_TYPES ((int)(sizeof(event_types) / sizeof(event_types[0])))
 static int event_rt_idx[OQ_EVENT_TYPES];
 

@@ -54,9 +54,10 @@ def login(api, agent, password=PASSWORD):
 
 
 def agent(k, aid, skills="sales:5", caps="voice=1,chat=4"):
-    assert k.rpc("omniq.agent_set", aid, aid.title(), skills, caps)[0] == 0
+    rc, out = k.rpc("omniq.agent_set", aid, aid.title(), skills, caps)
+    assert rc == 0 and not out.startswith("error"), out
     rc, out = k.rpc("omniq.agent_password", aid, PASSWORD)
-    assert rc == 0, out
+    assert rc == 0 and not out.startswith("error"), out
 
 
 def desk(port, api, aid):
@@ -92,9 +93,10 @@ def test_desk_login_refuses_wrong_credentials_alike(ctx):
     assert st == 401, body
     # Redis keeps a salted hash, never the password
     h = rs.client().get("oq:{default}:a:alice:pw")
-    assert h.startswith(b"pbkdf2-sha256$") and PASSWORD.encode() not in h, h
+    assert h.startswith("pbkdf2-sha256$") and PASSWORD not in h, h
     rc, out = k.rpc("omniq.agent_password", "alice", "short")
-    assert rc != 0 and "password" in out, out
+    assert out.startswith("error: 400") and "password" in out, out
+    assert rs.client().get("oq:{default}:a:alice:pw") == h     # unchanged
 
 
 @test
@@ -116,14 +118,16 @@ def test_desk_agent_takes_a_chat_from_offer_to_close(ctx):
     tx = d.request(type="transcript", sid=sid)
     assert [e["text"] for e in tx["transcript"]] == ["Hello, my order is late"], tx
     c.send({"type": "message", "text": "Order 4711"})
-    m = d.recv("message")
-    assert m["sid"] == sid and m["text"] == "Order 4711" and m["dir"] == "in", m
+    # (the first message may come too: the desk follows the session from the offer on, and
+    # the page de-duplicates by id against the transcript)
+    m = d.recv("message", where=lambda m: m["text"] == "Order 4711")
+    assert m["sid"] == sid and m["dir"] == "in" and m["id"] > tx["transcript"][0]["id"], m
     assert d.request(type="reply", sid=sid, text="It ships today.", cid="r1")["cid"] == "r1"
     got = c.recv("message")
     assert got["text"] == "It ships today." and got["from"] == "alice", got
     # customer panel: the profile and the history across channels
     r = rs.client()
-    cid = r.hget("oq:{default}:s:%s" % sid, "customer").decode()
+    cid = r.hget("oq:{default}:s:%s" % sid, "customer")
     assert k.rpc("omniq.customer_set", cid, "tier", "gold")[0] == 0
     cust = d.request(type="customer", sid=sid)
     assert cust["type"] == "ok" and cust["customer"]["tier"] == "gold", cust
@@ -131,12 +135,12 @@ def test_desk_agent_takes_a_chat_from_offer_to_close(ctx):
     # close with a follow-up date: a return visit is recorded
     bad = d.request(type="close", sid=sid, disposition="follow_up", follow_up="2027-02-30")
     assert bad["type"] == "error" and bad["code"] == "bad_argument", bad
-    assert r.hget("oq:{default}:s:%s" % sid, "state") == b"active"
+    assert r.hget("oq:{default}:s:%s" % sid, "state") == "active"
     done = d.request(type="close", sid=sid, disposition="follow_up", follow_up="2027-02-21")
     assert done["type"] == "ok", done
     h = r.hgetall("oq:{default}:s:%s" % sid)
-    assert h[b"state"] == b"closed" and h[b"disposition"] == b"follow_up", h
-    assert h[b"follow_up"] == b"2027-02-21", h
+    assert h["state"] == "closed" and h["disposition"] == "follow_up", h
+    assert h["follow_up"] == "2027-02-21", h
     assert r.zscore("oq:{default}:followups", sid) is not None
     d.inbox(lambda ib: ib == [])
     c.close()
@@ -154,7 +158,7 @@ def test_desk_agent_sees_and_touches_only_its_own_sessions(ctx):
     c, sid = customer_session(port)
     a.inbox(lambda ib: len(ib) == 1)
     r = rs.client()
-    before = {kk: r.dump(kk) for kk in r.keys("*") if not kk.endswith(b":events")}
+    before = {kk: r.dump(kk) for kk in r.keys("*") if not kk.endswith(":events")}
     # bob cannot accept alice's offer, nor read or act on her session
     assert b.request(type="accept", sid=sid)["code"] == "wrong_agent"
     assert b.request(type="decline", sid=sid)["code"] == "wrong_agent"
@@ -164,7 +168,7 @@ def test_desk_agent_sees_and_touches_only_its_own_sessions(ctx):
                 dict(type="transfer", sid=sid, to="agent", target="bob")]:
         ans = b.request(**req)
         assert ans["type"] == "error" and ans["code"] == "not_found", (req, ans)
-    after = {kk: r.dump(kk) for kk in r.keys("*") if not kk.endswith(b":events")}
+    after = {kk: r.dump(kk) for kk in r.keys("*") if not kk.endswith(":events")}
     assert after == before, "another agent's requests changed Redis"
     # and bob's inbox never showed it
     assert all(m["inbox"] == [] for m in b.pending if m["type"] == "inbox")
@@ -186,13 +190,18 @@ def test_desk_transfer_to_agent_and_to_queue(ctx):
     # bob is not available: refused, nothing changes
     ans = a.request(type="transfer", sid=sid, to="agent", target="bob")
     assert ans["type"] == "error" and ans["code"] == "no_capacity", ans
-    assert rs.client().hget("oq:{default}:s:%s" % sid, "agent") == b"alice"
+    assert rs.client().hget("oq:{default}:s:%s" % sid, "agent") == "alice"
     assert b.request(type="state", state="available")["type"] == "ok"
     assert a.request(type="transfer", sid=sid, to="agent", target="bob")["type"] == "ok"
     a.inbox(lambda ib: ib == [])
     s = b.inbox(lambda ib: len(ib) == 1)[0]
     assert s["sid"] == sid and s["state"] == "offered", s
     assert b.request(type="accept", sid=sid)["type"] == "ok"
+    # the same through kamcmd: only the holder may hand it on
+    rc, out = k.rpc("omniq.transfer", sid, "alice", "queue", "billing")
+    assert out.startswith("error: 409"), out
+    rc, out = k.rpc("omniq.transfer", sid, "bob", "sideways", "billing")
+    assert out.startswith("error: 400"), out
     # the transcript tells the story
     tx = b.request(type="transcript", sid=sid)["transcript"]
     assert any(e["dir"] == "sys" and "alice" in e["text"] for e in tx), tx
@@ -202,7 +211,7 @@ def test_desk_transfer_to_agent_and_to_queue(ctx):
     assert ans["type"] == "ok", ans
     b.inbox(lambda ib: ib == [])
     h = rs.client().hgetall("oq:{default}:s:%s" % sid)
-    assert h[b"agent"] == b"carol" and h[b"state"] == b"offered" and h[b"queue"] == b"billing", h
+    assert h["agent"] == "carol" and h["state"] == "offered" and h["queue"] == "billing", h
     for bad in [dict(to="somewhere", target="x"), dict(to="agent"), dict(to="queue", target="no way")]:
         ans = a.request(type="transfer", sid=sid, **bad)
         assert ans["type"] == "error", (bad, ans)

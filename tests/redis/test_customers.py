@@ -1,5 +1,7 @@
 """Customers: identity canonicalisation, profile, link and merge."""
 
+from harness import pairs
+
 
 def test_phone_and_sms_are_one_customer(h):
     t = h.tenant()
@@ -30,6 +32,32 @@ def test_customer_get_by_cid_and_identity(h):
     t.expect_err('NOTFOUND', 'oq_customer_get', '999')
     t.expect_err('NOTFOUND', 'oq_customer_get', 'web:nobody')
     t.expect_err('ARG', 'oq_customer_get', 'no-scheme')
+
+
+def test_customer_history_across_channels_newest_first(h):
+    t = h.tenant()
+    t.agent('alice')
+    a = t.enq(channel='web', identity='web:v-hist')
+    assert t.fc('oq_accept', a['sid'], 'alice') == 'OK'
+    t.fc('oq_session_set', a['sid'], 'csat', '4', 'follow_up', '2027-01-05')
+    t.fc('oq_close', a['sid'], 'lead')
+    b = t.enq(channel='email', identity='email:h@example.com')
+    # a second customer merged in: its history shows up under the live customer
+    assert t.fc('oq_merge', b['cid'], a['cid']) == 'OK'
+    rows = [pairs(r) for r in t.fc('oq_customer_history', 'web:v-hist', '10')]
+    assert [r['sid'] for r in rows] == [b['sid'], a['sid']], rows
+    old = rows[1]
+    assert (old['channel'], old['state'], old['agent'], old['disposition'], old['csat'],
+            old['follow_up']) == ('web', 'closed', 'alice', 'lead', '4', '2027-01-05'), old
+    assert rows[0]['channel'] == 'email' and rows[0]['agent'] in ('', 'alice'), rows[0]
+    assert int(old['created']) > 0 and rows[0]['disposition'] == '', rows
+    # through the merged customer's id too, and bounded by count
+    assert [pairs(r)['sid'] for r in t.fc('oq_customer_history', b['cid'], '1')] == [b['sid']]
+    t.expect_err('ARG', 'oq_customer_history', 'web:v-hist', '0')
+    t.expect_err('ARG', 'oq_customer_history', 'web:v-hist', '201')
+    t.expect_err('ARG', 'oq_customer_history', 'web:v-hist')
+    t.expect_err('NOTFOUND', 'oq_customer_history', 'web:nobody', '5')
+    t.expect_err('NOTFOUND', 'oq_customer_history', '999', '5')
 
 
 def test_customer_set(h):

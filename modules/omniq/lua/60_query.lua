@@ -148,10 +148,8 @@ local function fn_agent_list(keys, args)
     return out
 end
 
-local function fn_customer_get(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 1, 'ident_or_cid')
-    local v = args[1]
+-- The live customer id of an identity or a customer id (following merged_into).
+local function find_customer(ctx, v)
     local cid
     if type(v) == 'string' and string.match(v, '^%d+$') then
         cid = v_cid(v)
@@ -161,6 +159,13 @@ local function fn_customer_get(keys, args)
     end
     local live = cust_resolve(ctx, cid)
     if not live then fail('NOTFOUND', 'customer ' .. cid) end
+    return live
+end
+
+local function fn_customer_get(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 1, 'ident_or_cid')
+    local live = find_customer(ctx, args[1])
     local h = redis.call('HGETALL', cust_key(ctx, live))
     local ids = redis.call('SMEMBERS', cust_key(ctx, live) .. ':ids')
     table.sort(ids)
@@ -206,6 +211,30 @@ local function fn_followups(keys, args)
     for _, e in ipairs(list) do
         out[#out + 1] = e.sid
         out[#out + 1] = redis.call('HGET', skey(ctx, e.sid), 'follow_up') or ''
+    end
+    return out
+end
+
+-- oq_customer_history ident_or_cid count: the customer's sessions on every channel, newest
+-- first, each [sid, s, channel, c, state, st, agent, a, queue, q, created, ms, updated, ms,
+-- disposition, d, csat, x, nps, n, follow_up, f] ("" where unset); count 1..200.
+local HISTORY_FIELDS = {'channel', 'state', 'agent', 'queue', 'created', 'updated',
+    'disposition', 'csat', 'nps', 'follow_up'}
+
+local function fn_customer_history(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 2, 'ident_or_cid count')
+    local count = v_int('count', args[2], 1, 200)
+    local live = find_customer(ctx, args[1])
+    local out = {}
+    for _, sid in ipairs(redis.call('ZREVRANGE', cust_key(ctx, live) .. ':hist', 0, count - 1)) do
+        local v = redis.call('HMGET', skey(ctx, sid), unpack(HISTORY_FIELDS))
+        local row = {'sid', sid}
+        for i, f in ipairs(HISTORY_FIELDS) do
+            row[#row + 1] = f
+            row[#row + 1] = v[i] or ''
+        end
+        out[#out + 1] = row
     end
     return out
 end
