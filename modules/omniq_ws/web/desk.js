@@ -87,10 +87,15 @@
       $("me").textContent = (m.name || m.agent) + " (" + m.agent + ")";
       $("presence").value = m.presence === "available" || m.presence === "away" ? m.presence : "offline";
       $("load").textContent = m.state || "";
+      var was = st.sel && find(st.sel);
       st.inbox = m.inbox || [];
       renderInbox();
-      if (st.sel && !find(st.sel)) select(null);
-      else if (st.sel) renderSelected();
+      var now = st.sel && find(st.sel);
+      if (st.sel && !now) select(null);
+      else if (st.sel) {
+        renderSelected();
+        if (was && was.state !== now.state) loadCustomer(st.sel);   /* its history line changed */
+      }
       return;
     }
     if (m.type === "message") {
@@ -153,6 +158,9 @@
       st.transcripts[sid] = m.transcript;
       if (st.sel === sid) renderTranscript();
     });
+    loadCustomer(sid);
+  }
+  function loadCustomer(sid) {
     send({ type: "customer", sid: sid }, function (m) { if (m.type === "ok" && st.sel === sid) renderCustomer(m); });
   }
   function renderSelected() {
