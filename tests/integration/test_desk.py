@@ -264,3 +264,23 @@ def test_desk_hostile_clients_get_close_codes(ctx):
     assert d.close_code() == 1008
     assert other.request(type="state", state="away")["type"] == "ok"
     other.close()
+
+
+@test
+def test_desk_inbox_shows_calls_with_chats(ctx):
+    """A phone session (what omniq_sip opens for an INVITE) sits in the same inbox as chats:
+    offered while the phone rings, active in the call; blended capacity lets a chat in too."""
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    d = desk(port, api, "alice")
+    assert d.request(type="state", state="available")["type"] == "ok"
+    rc, out = k.rpc("omniq.enqueue", "phone", "phone:+8613800138000", "sales")
+    assert rc == 0 and not out.startswith("error"), out
+    call = d.inbox(lambda ib: len(ib) == 1)[0]
+    assert call["channel"] == "phone" and call["state"] == "offered", call
+    assert call["identity"] == "phone:+8613800138000", call
+    assert d.request(type="accept", sid=call["sid"])["type"] == "ok"     # the phone answered
+    c, sid = customer_session(port)
+    ib = d.inbox(lambda ib: len(ib) == 2)
+    assert [(s["channel"], s["state"]) for s in ib] == [("phone", "active"), ("web", "offered")], ib
+    c.close()
