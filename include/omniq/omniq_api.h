@@ -171,6 +171,10 @@ typedef struct omniq_api {
 	 * agent without a password alike (so a login form cannot probe agent ids). */
 	int (*agent_password)(const str *aid, const str *password);
 	int (*agent_verify)(const str *aid, const str *password);
+	/* Someone is writing: dir "in" (the customer) or "out" (the agent). Only an event of
+	 * type "typing" for the sockets that follow the session (nothing stored, no
+	 * event_route); OMNIQ_ESTATE once the session has ended. */
+	int (*typing)(const str *sid, const str *dir, const str *from);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

@@ -42,5 +42,6 @@ int bind_omniq(omniq_api_t *api)
 	api->session_set = oq_session_set;
 	api->agent_password = oq_agent_password;
 	api->agent_verify = oq_agent_verify;
+	api->typing = oq_typing;
 	return 0;
 }

@@ -628,3 +628,20 @@ int oq_transfer(const str *sid, const str *agent, const str *kind, const str *ta
 	a[4].s = sk; a[4].len = strlen(sk);
 	return call_simple("oq_transfer", 5, a);
 }
+
+int oq_typing(const str *sid, const str *dir, const str *from)
+{
+	str a[3];
+	int rc;
+
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	if(!dir || !((dir->len == 2 && !strncmp(dir->s, "in", 2))
+				|| (dir->len == 3 && !strncmp(dir->s, "out", 3))))
+		return bad_arg("direction", "must be in or out");
+	if(from && from->len > 256)
+		return bad_arg("from", "longer than 256 bytes");
+	a[0] = *sid; a[1] = *dir;
+	if(from) a[2] = *from; else { a[2].s = ""; a[2].len = 0; }
+	return call_simple("oq_typing", 3, a);
+}

@@ -134,6 +134,8 @@ static int handle_events(redisReply *r, char *last_id, size_t last_id_sz)
 		if(e->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
 		field(e->element[1], "type", &ev.type);
+		if(ev.type.len == 6 && !memcmp(ev.type.s, "typing", 6))
+			continue; /* a transient signal for sockets, not a session event */
 		field(e->element[1], "sid", &ev.sid);
 		field(e->element[1], "state", &ev.state);
 		field(e->element[1], "agent", &ev.agent);

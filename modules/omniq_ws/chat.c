@@ -4,13 +4,15 @@
  * Client → server (JSON text frames):
  *   {"type":"hello", "visitor":tok?, "user":tok?, "session":sid?, "resume":tok?}   first
  *   {"type":"message", "text":"...", "cid":"..."}                                   any time
+ *   {"type":"typing"}                                      the customer is writing (throttled)
  * Server → client:
  *   {"type":"welcome", "visitor":tok, "identity":..., "session":sid|null, "resume":tok|null,
  *    "state":..., "position":n, "est_wait_s":n, "transcript":[{id,dir,from,text}...]}
  *   {"type":"session", "session":sid, "resume":tok, "state":..., "position":n, "est_wait_s":n}
  *   {"type":"ack", "cid":..., "id":...}         the message is in the transcript
- *   {"type":"state", "state":..., "agent":...}  offered, accepted (the agent), closed ...
+ *   {"type":"state", "state":..., "agent":..., "agent_name":...}  offered, accepted, closed ...
  *   {"type":"message", "dir":"out"|"sys", "from":..., "text":..., "id":...}
+ *   {"type":"typing", "from":...}               the agent is writing
  *   {"type":"error", "code":..., "message":...} a refused request; the socket stays open
  * Close codes: 1007 invalid JSON or no hello first, 1008 bad token or rate limit,
  * 1009 frame larger than max_frame, 1011 server error.
@@ -84,6 +86,18 @@ static void add_state(json_t *o, const omniq_session_info_t *s)
 	json_object_set_new(o, "est_wait_s", json_integer(s->est_wait_s));
 }
 
+/* The customer sees the agent's name, not its id (one Redis read when an agent takes the
+ * session; the id stands in when the agent has no name or Redis does not answer). */
+static void add_agent_name(json_t *v, const char *aid)
+{
+	json_t *a = json_object(), *name;
+	str id = omniq_str(aid);
+	if(a && ws_oq.query("agent", 1, &id, ws_row_merge, a) >= 0
+			&& json_string_length(name = json_object_get(a, "name")) > 0)
+		json_object_set(v, "agent_name", name);
+	json_decref(a);
+}
+
 static int is_terminal(const char *state)
 {
 	return !strcmp(state, "closed") || !strcmp(state, "abandoned") || !strcmp(state, "expired");
@@ -132,6 +146,8 @@ static int on_hello(chat_t *c, json_t *m)
 				json_object_set_new(w, "session", json_string(sid));
 				json_object_set_new(w, "resume", json_string(res));
 				add_state(w, &info);
+				if(info.agent[0])
+					add_agent_name(w, info.agent);
 				tx = json_array();
 				if(ws_oq.transcript(&s, NULL, 1000, ws_tx_append, tx) < 0)
 					LM_NOTICE("transcript of %s: %s\n", sid, ws_oq.last_error());
@@ -205,6 +221,13 @@ static int on_frame(chat_t *c, json_t *m)
 		return close_with(c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "hello first");
 	if(type && !strcmp(type, "message"))
 		return on_message(c, m);
+	if(type && !strcmp(type, "typing")) {
+		/* before the first message there is no session and nobody to tell */
+		str sid = omniq_str(c->sid), dir = str_init("in"), who = omniq_str(c->identity);
+		if(c->sid[0] && ws_oq.typing(&sid, &dir, &who) < 0)
+			LM_DBG("typing on %s: %s\n", c->sid, ws_oq.last_error());
+		return 0;
+	}
 	send_error(c, "bad_argument", "unknown message type");
 	return 0;
 }
@@ -227,6 +250,8 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 	} else {
 		v = json_pack("{s:s,s:s,s:s,s:s}", "type", "state", "event", it->type, "state",
 				it->state, "agent", it->agent);
+		if(v && it->agent[0] && !strcmp(it->type, "accept"))
+			add_agent_name(v, it->agent);
 	}
 	send_json(c, v);
 }

@@ -10,10 +10,12 @@
  *   {"type":"transfer", "sid":..., "to":"agent"|"queue", "target":..., "skills":...?}
  *   {"type":"customer", "sid":...}                      profile and history of its customer
  *   {"type":"transcript", "sid":..., "after":id?}
+ *   {"type":"typing", "sid":...}                        the agent is writing (throttled)
  * Server → client:
  *   {"type":"welcome", "agent":..., "name":..., "state":..., "inbox":[session...]}
  *   {"type":"inbox", "state":..., "inbox":[session...]}  after any change of its sessions
  *   {"type":"message", "sid":..., "dir":..., "from":..., "text":..., "id":...}
+ *   {"type":"typing", "sid":..., "from":...}            the customer is writing
  *   {"type":"ok", "rid":..., ...} / {"type":"error", "code":..., "message":..., "rid":...}
  * Close codes: 1007 invalid JSON or no hello first, 1008 bad or expired token or rate limit,
  * 1009 message larger than max_frame.
@@ -353,6 +355,18 @@ static void do_transcript(desk_t *d, json_t *m, json_t *rid)
 	ok(d, rid, json_pack("{s:s,s:o}", "sid", sid.s, "transcript", tx));
 }
 
+static void do_typing(desk_t *d, json_t *m)
+{
+	str sid, dir = str_init("out"), who = omniq_str(d->agent);
+	json_t *rid = json_object_get(m, "rid");
+	int rc;
+
+	if(held_session(d, m, &sid, rid) < 0)
+		return;
+	if((rc = ws_oq.typing(&sid, &dir, &who)) < 0)
+		error_rc(d, rc, rid);
+}
+
 /* "<agent>/<expiry unix seconds>", signed with desk_secret, purpose "agent" */
 static int on_hello(desk_t *d, json_t *m)
 {
@@ -398,6 +412,8 @@ static int on_message(desk_t *d, json_t *m)
 		do_customer(d, m, rid);
 	else if(!strcmp(type, "transcript"))
 		do_transcript(d, m, rid);
+	else if(!strcmp(type, "typing"))
+		do_typing(d, m);
 	else
 		ws_sock_error(&d->sock, "bad_argument", "unknown message type", rid);
 	return 0;
@@ -415,6 +431,12 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 					json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "message", "sid", it->sid,
 							"dir", it->state, "from", it->from, "text", it->body, "id",
 							it->id));
+		return;
+	}
+	if(!strcmp(it->type, "typing")) {
+		if(!strcmp(it->state, "in"))
+			ws_sock_send(&d->sock, json_pack("{s:s,s:s,s:s}", "type", "typing", "sid", it->sid,
+										   "from", it->from));
 		return;
 	}
 	/* an offer, a state change of one of its sessions: re-read before the next send */

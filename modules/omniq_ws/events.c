@@ -202,6 +202,8 @@ static void *reader(void *arg)
 				field(e->element[1], "id", it->id, sizeof(it->id));
 				if(!strcmp(it->type, "message") && it->id[0])
 					read_message(rc, it);
+				else if(!strcmp(it->type, "typing"))
+					field(e->element[1], "from", it->from, sizeof(it->from));
 				if(lastit)
 					lastit->next = it;
 				else

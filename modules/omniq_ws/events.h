@@ -20,7 +20,7 @@ typedef struct ws_item {
 	char sid[OMNIQ_SID_MAX];
 	char state[16];                /* new state, or the direction of a message */
 	char agent[OMNIQ_ID_MAX + 1];
-	char from[OMNIQ_ID_MAX + 1];   /* message: who wrote it */
+	char from[OMNIQ_ID_MAX + 1];   /* message, typing: who writes */
 	char id[48];                   /* message: transcript entry id */
 	char *body;                    /* message: malloc'd, NUL-terminated */
 } ws_item_t;

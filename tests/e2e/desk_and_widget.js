@@ -1,6 +1,7 @@
 // An agent in the desk and a customer in the chat widget, both in headless Chromium, both
 // served by omniq_ws: the agent logs in, goes available, accepts the customer's chat, reads
-// the customer panel, replies, and closes; the customer sees the reply.
+// the customer panel, sees the customer typing (and the customer sees the agent's name and
+// typing), replies, and closes; the customer sees the reply.
 //   node desk_and_widget.js <http port> <screenshot dir> <agent> <password>
 // Prints "DONE <sid>" and exits 0 when every step was seen on the pages, "FAIL why" and 1
 // otherwise. test_e2e.py checks Redis afterwards.
@@ -64,8 +65,15 @@ async function step(what, p) {
     await step('customer panel', desk.waitForSelector('#profile dd >> text=web:', T));
     await step('history in the panel', desk.waitForSelector('#history li', T));
 
-    // the customer's next message arrives live; the agent replies with Enter
+    // typing indicators both ways, with the agent's name on the customer's side
     await shop.fill('#omniq-chat input', 'It is model WM-300');
+    await step('customer typing shown in the desk', desk.waitForSelector('#typing >> text=The customer is typing', T));
+    await desk.fill('#reply-text', 'Let me');
+    await step('agent typing shown in the widget', shop.waitForSelector('#omniq-chat .ty >> text=Alice is typing', T));
+    await step('agent name shown to the customer', shop.waitForSelector('#omniq-chat .st >> text=Alice is here', T));
+    await shop.screenshot({ path: path.join(shots, 'desk-3-customer-sees-typing.png') });
+
+    // the customer's next message arrives live; the agent replies with Enter
     await shop.click('#omniq-chat button');
     await step('live customer message', desk.waitForSelector('#transcript li.in >> text=It is model WM-300', T));
     await desk.fill('#reply-text', 'A technician can come tomorrow morning.');

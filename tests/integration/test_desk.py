@@ -284,3 +284,43 @@ def test_desk_inbox_shows_calls_with_chats(ctx):
     ib = d.inbox(lambda ib: len(ib) == 2)
     assert [(s["channel"], s["state"]) for s in ib] == [("phone", "active"), ("web", "offered")], ib
     c.close()
+
+
+@test
+def test_desk_typing_both_ways_and_agent_name(ctx):
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    agent(k, "bob")
+    d = desk(port, api, "alice")
+    b = desk(port, api, "bob")
+    assert d.request(type="state", state="available")["type"] == "ok"
+    c, sid = customer_session(port)
+    d.inbox(lambda ib: len(ib) == 1)
+    assert d.request(type="accept", sid=sid)["type"] == "ok"
+    st = c.recv("state")
+    while st["event"] != "accept":
+        st = c.recv("state")
+    assert st["agent"] == "alice" and st["agent_name"] == "Alice", st    # a name, not an id
+    c.send({"type": "typing"})
+    t = d.recv("typing")
+    assert t["sid"] == sid and t["from"].startswith("web:"), t
+    d.send({"type": "typing", "sid": sid})
+    t = c.recv("typing")
+    assert t["from"] == "alice", t
+    # bob cannot signal on alice's session; nothing reaches the customer
+    assert b.request(type="typing", sid=sid)["code"] == "not_found"
+    c.send({"type": "message", "text": "next"})
+    assert c.recv("ack")
+    # typing leaves nothing behind: the transcript has only the messages
+    assert [e["text"] for e in d.request(type="transcript", sid=sid)["transcript"]] == [
+        "Hello, my order is late", "next"]
+    # a visitor typing before its first message has no session: silently nothing
+    v = Chat(port)
+    v.send({"type": "hello"})
+    v.recv("welcome")
+    v.send({"type": "typing"})
+    v.send({"type": "message", "text": "first"})
+    first = v.recv()                              # no error frame before the session
+    assert first["type"] == "session" and first["state"] in ("queued", "offered"), first
+    v.close()
+    c.close()

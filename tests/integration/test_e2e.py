@@ -65,5 +65,5 @@ def test_e2e_desk_agent_serves_widget_customer(ctx):
         ("in", "Hi, my washing machine leaks"), ("in", "It is model WM-300"),
         ("out", "A technician can come tomorrow morning.")], tx
     for shot in ("desk-1-available.png", "desk-2-offer.png", "desk-3-conversation.png",
-                 "desk-3-customer.png", "desk-4-closed.png"):
+                 "desk-3-customer.png", "desk-3-customer-sees-typing.png", "desk-4-closed.png"):
         assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot

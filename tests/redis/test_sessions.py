@@ -188,6 +188,25 @@ def test_illegal_transitions_refused_unchanged(h):
     t.expect_err('NOTFOUND', 'oq_append', '9999', 'in', 'x', 'text', 'hi')
 
 
+def test_typing_is_an_event_only(h):
+    t = lifecycle_tenant(h)
+    s = t.enq(skills='en')
+    keys_before = sorted(h.r.keys(t.P + ':*'))
+    assert t.fc('oq_typing', s['sid'], 'in', 'web:v9') == 'OK'
+    assert t.fc('oq_typing', s['sid'], 'out', 'a') == 'OK'
+    ev = [e for e in t.events() if e['type'] == 'typing']
+    assert [(e['sid'], e['state'], e['from'], e['channel']) for e in ev] == [
+        (s['sid'], 'in', 'web:v9', 'web'), (s['sid'], 'out', 'a', 'web')], ev
+    assert sorted(h.r.keys(t.P + ':*')) == keys_before            # nothing stored but events
+    assert t.fc('oq_transcript', s['sid'], '', '10') == []
+    t.expect_err('ARG', 'oq_typing', s['sid'], 'sys', 'x')
+    t.expect_err('ARG', 'oq_typing', s['sid'], 'in')
+    t.expect_err('ARG', 'oq_typing', s['sid'], 'in', 'x' * 300)
+    t.expect_err('NOTFOUND', 'oq_typing', '9999', 'in', 'x')
+    t.fc('oq_abandon', s['sid'])
+    t.expect_err('STATE', 'oq_typing', s['sid'], 'in', 'x')
+
+
 def test_append_and_transcript(h):
     t = lifecycle_tenant(h)
     s = t.enq(skills='en')

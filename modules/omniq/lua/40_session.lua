@@ -319,6 +319,25 @@ local function fn_reply(keys, args)
     return {id, channel, ext}
 end
 
+-- oq_typing sid dir from: someone is writing (dir 'in' the customer, 'out' the
+-- agent). Only an event, nothing stored: the customer's socket and the agent's
+-- desk may be on any node. Refused on ended sessions like a message.
+local function fn_typing(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 3, 'sid dir from')
+    local sid = v_sid(args[1])
+    local dir = args[2]
+    if dir ~= 'in' and dir ~= 'out' then fail('ARG', 'dir must be in or out') end
+    local from = v_str('from', args[3], MAX_ID, true)
+    local v = redis.call('HMGET', ctx.P .. ':s:' .. sid, 'state', 'channel', 'ext')
+    if not v[1] then fail('NOTFOUND', 'session ' .. sid) end
+    if TERMINAL[v[1]] then fail('STATE', 'session ' .. sid .. ' is ' .. v[1]) end
+    redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'typing',
+        'sid', sid, 'agent', '', 'state', dir, 'channel', v[2] or '', 'ext', v[3] or '',
+        'from', from)
+    return 'OK'
+end
+
 -- Fields a desk or survey may set on a session at any time. csat also
 -- becomes the customer's last_csat; follow_up (a date, "" clears it) is also
 -- kept in P:followups, scored by that date, so that the return visits due on

@@ -98,7 +98,16 @@
       }
       return;
     }
+    if (m.type === "typing") {
+      if (m.sid === st.sel) {
+        clearTimeout(st.typingTimer);
+        $("typing").textContent = "The customer is typing…";
+        st.typingTimer = setTimeout(function () { $("typing").textContent = ""; }, 4000);
+      }
+      return;
+    }
     if (m.type === "message") {
+      if (m.sid === st.sel && m.dir === "in") $("typing").textContent = "";
       var tx = st.transcripts[m.sid];
       if (tx && !tx.some(function (e) { return e.id === m.id; })) {
         tx.push({ id: m.id, dir: m.dir, from: m.from, text: m.text });
@@ -209,6 +218,12 @@
     var t = $("reply-text").value.trim();
     if (!t) return;
     send({ type: "reply", sid: st.sel, text: t }, function (m) { if (m.type === "ok") $("reply-text").value = ""; });
+  });
+  /* tell the customer the agent is writing: at most every 3 s */
+  $("reply-text").addEventListener("input", function () {
+    if (!st.sel || Date.now() - (st.typingSent || 0) < 3000) return;
+    st.typingSent = Date.now();
+    send({ type: "typing", sid: st.sel });
   });
   $("reply-text").addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); $("reply").requestSubmit(); }

@@ -31,6 +31,7 @@
     "#omniq-chat li{margin:4px 0;padding:6px 8px;border-radius:6px;max-width:85%;white-space:pre-wrap}" +
     "#omniq-chat li.in{background:#e3f2fd;margin-left:auto}" +
     "#omniq-chat li.out{background:#f1f1f1}#omniq-chat li.sys{color:#777;font-style:italic}" +
+    "#omniq-chat .ty{font-size:12px;color:#777;padding:0 10px;min-height:16px}" +
     "#omniq-chat form{display:flex;border-top:1px solid #ddd}" +
     "#omniq-chat input{flex:1;border:0;padding:10px;font:inherit}" +
     "#omniq-chat button{border:0;background:#1565c0;color:#fff;padding:0 14px}";
@@ -41,12 +42,19 @@
   var box = document.createElement("div");
   box.id = "omniq-chat";
   box.innerHTML = '<header><div class="t"></div><div class="st"></div></header>' +
-    '<ol aria-live="polite"></ol><form><input maxlength="4000" placeholder="Type a message…" ' +
+    '<ol aria-live="polite"></ol><div class="ty"></div><form><input maxlength="4000" placeholder="Type a message…" ' +
     'aria-label="Message"><button type="submit">Send</button></form>';
   document.body.appendChild(box);
   box.querySelector(".t").textContent = title;
   var list = box.querySelector("ol"), input = box.querySelector("input"),
-      statusEl = box.querySelector(".st");
+      statusEl = box.querySelector(".st"), typingEl = box.querySelector(".ty"), typingTimer = 0,
+      typingSent = 0;
+
+  function typing(who) {
+    clearTimeout(typingTimer);
+    typingEl.textContent = who ? who + " is typing…" : "";
+    if (who) typingTimer = setTimeout(function () { typingEl.textContent = ""; }, 4000);
+  }
 
   function show(dir, who, text) {
     var li = document.createElement("li");
@@ -66,13 +74,14 @@
     } else if (s.state === "offered") {
       t = "Connecting you to an agent…";
     } else if (s.state === "active") {
-      t = (s.agent || state.agent || "An agent") + " is here";
+      t = (s.agent_name || state.agentName || s.agent || state.agent || "An agent") + " is here";
     } else if (s.state === "wrapup" || s.state === "closed") {
       t = "The conversation has ended";
     } else {
       t = s.state || "";
     }
     if (s.agent) state.agent = s.agent;
+    if (s.agent_name) state.agentName = s.agent_name;
     state.status = s.state;
     statusEl.textContent = t;
   }
@@ -113,7 +122,10 @@
       } else if (m.type === "state") {
         status(m);
       } else if (m.type === "message") {
+        typing(null);
         show(m.dir, m.from, m.text);
+      } else if (m.type === "typing") {
+        typing(state.agentName || m.from);
       } else if (m.type === "error") {
         show("sys", "", "Not sent: " + m.message);
       }
@@ -123,6 +135,13 @@
       setTimeout(connect, 2000);
     };
   }
+
+  /* tell the agent the customer is writing: at most every 3 s, only once there is a session */
+  input.addEventListener("input", function () {
+    if (!state.session || !state.ws || state.ws.readyState !== 1 || Date.now() - typingSent < 3000) return;
+    typingSent = Date.now();
+    state.ws.send(JSON.stringify({ type: "typing" }));
+  });
 
   box.querySelector("form").addEventListener("submit", function (e) {
     e.preventDefault();
