@@ -24,20 +24,30 @@
 
 #define API "/api/v1/"
 
+static const struct { int rc, status; const char *code; } omniq_map[] = {
+	{OMNIQ_EARG, 400, "bad_argument"}, {OMNIQ_ENOTFOUND, 404, "not_found"},
+	{OMNIQ_ESTATE, 409, "wrong_state"}, {OMNIQ_EAGENT, 409, "wrong_agent"},
+	{OMNIQ_ECAPACITY, 409, "no_capacity"}, {OMNIQ_EREDIS, 503, "unavailable"},
+	{OMNIQ_EINTERNAL, 500, "internal"},
+};
+
+const char *ws_omniq_code(int rc)
+{
+	unsigned i;
+	for(i = 0; i < sizeof(omniq_map) / sizeof(omniq_map[0]); i++)
+		if(omniq_map[i].rc == rc)
+			return omniq_map[i].code;
+	return "internal";
+}
+
 int ws_omniq_error(ws_resp_t *rs, int rc)
 {
-	static const struct { int rc, status; const char *code; } map[] = {
-		{OMNIQ_EARG, 400, "bad_argument"}, {OMNIQ_ENOTFOUND, 404, "not_found"},
-		{OMNIQ_ESTATE, 409, "wrong_state"}, {OMNIQ_EAGENT, 409, "wrong_agent"},
-		{OMNIQ_ECAPACITY, 409, "no_capacity"}, {OMNIQ_EREDIS, 503, "unavailable"},
-		{OMNIQ_EINTERNAL, 500, "internal"},
-	};
 	unsigned i;
 	if(rc == OMNIQ_OK)
 		return 0;
-	for(i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if(map[i].rc == rc) {
-			ws_error(rs, map[i].status, map[i].code, "%s", ws_oq.last_error());
+	for(i = 0; i < sizeof(omniq_map) / sizeof(omniq_map[0]); i++)
+		if(omniq_map[i].rc == rc) {
+			ws_error(rs, omniq_map[i].status, omniq_map[i].code, "%s", ws_oq.last_error());
 			return -1;
 		}
 	ws_error(rs, 500, "internal", "unexpected result %d", rc);

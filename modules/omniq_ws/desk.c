@@ -59,14 +59,7 @@ static desk_t *of(ws_follower_t *f)
 
 static void error_rc(desk_t *d, int rc, json_t *rid)
 {
-	const char *code = rc == OMNIQ_EREDIS		? "unavailable"
-					   : rc == OMNIQ_ENOTFOUND	? "not_found"
-					   : rc == OMNIQ_EARG		? "bad_argument"
-					   : rc == OMNIQ_ECAPACITY	? "no_capacity"
-					   : rc == OMNIQ_EAGENT		? "wrong_agent"
-					   : rc == OMNIQ_ESTATE		? "wrong_state"
-												: "internal";
-	ws_sock_error(&d->sock, code, ws_oq.last_error(), rid);
+	ws_sock_error(&d->sock, ws_omniq_code(rc), ws_oq.last_error(), rid);
 }
 
 static void ok(desk_t *d, json_t *rid, json_t *extra)
@@ -144,8 +137,9 @@ static int send_inbox(desk_t *d, const char *type)
 
 /* ---- requests --------------------------------------------------------------------- */
 
-/* The session of a request, which this agent must hold (offered, active or wrap-up). */
-static int held_session(desk_t *d, json_t *m, str *sid, json_t *rid)
+/* The session of a request, which this agent must hold (offered, active or wrap-up); its
+ * fields in *out when out is not NULL (the caller then owns them). */
+static int held_session_get(desk_t *d, json_t *m, str *sid, json_t *rid, json_t **out)
 {
 	json_t *sess;
 	const char *agent;
@@ -171,8 +165,16 @@ static int held_session(desk_t *d, json_t *m, str *sid, json_t *rid)
 		ws_sock_error(&d->sock, "not_found", "no such session in your inbox", rid);
 		return -1;
 	}
-	json_decref(sess);
+	if(out)
+		*out = sess;
+	else
+		json_decref(sess);
 	return 0;
+}
+
+static int held_session(desk_t *d, json_t *m, str *sid, json_t *rid)
+{
+	return held_session_get(d, m, sid, rid, NULL);
 }
 
 static const char *opt_str(json_t *m, const char *name, int *bad)
@@ -306,15 +308,13 @@ static void do_transfer(desk_t *d, json_t *m, json_t *rid)
 
 static void do_customer(desk_t *d, json_t *m, json_t *rid)
 {
-	json_t *sess = json_object(), *prof = json_object(), *hist = json_array();
+	json_t *sess = NULL, *prof = json_object(), *hist = json_array();
 	const char *cid;
 	str sid, a[2];
 	int rc;
 
-	if(held_session(d, m, &sid, rid) < 0)
+	if(held_session_get(d, m, &sid, rid, &sess) < 0)
 		goto out;
-	if((rc = ws_oq.query("session", 1, &sid, ws_row_merge, sess)) < 0)
-		goto fail;
 	cid = json_string_value(json_object_get(sess, "customer"));
 	a[0] = omniq_str(cid ? cid : "");
 	if((rc = ws_oq.query("customer", 1, a, ws_row_merge, prof)) < 0)

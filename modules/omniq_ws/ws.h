@@ -52,6 +52,8 @@ void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs);
 void ws_error(ws_resp_t *rs, int status, const char *code, const char *fmt, ...);
 /* Map an OMNIQ_* result to a response (error) and return 0 for OMNIQ_OK. */
 int ws_omniq_error(ws_resp_t *rs, int rc);
+/* The error code word of an OMNIQ_* result ("not_found" ...), for socket error frames. */
+const char *ws_omniq_code(int rc);
 
 /* rows.c: omniq_row_cb callbacks building JSON from api.query() rows (flat key, value, ...).
  * ws_row_append: each row as an object appended to the json array arg.
