@@ -29,6 +29,9 @@ cat <<EOT
 omniq is starting:
   Redis     127.0.0.1:$redis_port  (data: $rundir/redis, AOF on, log: $rundir/redis.log)
   SIP       $sip
+  Web       http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/        web chat demo
+            http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/desk/   agent desk (password: kamcmd ... omniq.agent_password alice <password>)
+            http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/api/v1  REST (key in cfg/omniq.cfg)
   RPC       kamcmd -s $ctl omniq.stats
             kamcmd -s $ctl omniq.agent_set alice Alice "sales:8,en:5" "voice=1,chat=4"
             kamcmd -s $ctl omniq.agent_state alice available
@@ -37,6 +40,7 @@ Press Ctrl-C to stop.
 EOT
 kamailio -DD -E -f "$top/cfg/omniq.cfg" -L "$top/build/modules:/usr/lib/x86_64-linux-gnu/kamailio/modules" \
   -A "OMNIQ_SIP_LISTEN=$sip" -A "OMNIQ_REDIS_PORT=$redis_port" -A "OMNIQ_CTL=\"$ctl\"" \
+  -A "OMNIQ_HTTP_PORT=${OMNIQ_HTTP_PORT:-8080}" \
   -Y "$rundir" &
 kam_pid=$!
 wait "$kam_pid"

@@ -83,8 +83,11 @@ class Kamailio:
         os.makedirs(self.rundir, exist_ok=True)
         self.defines = {"OMNIQ_REDIS_PORT": str(redis_port),
                         "OMNIQ_SIP_LISTEN": "udp:127.0.0.1:%d" % self.sip_port,
-                        "OMNIQ_CTL": '"unix:%s"' % self.ctl}
+                        "OMNIQ_CTL": '"unix:%s"' % self.ctl,
+                        # for cfgs that load omniq_ws (the shipped one does)
+                        "OMNIQ_HTTP_PORT": str(free_port())}
         self.defines.update(defines or {})
+        self.http_port = int(self.defines["OMNIQ_HTTP_PORT"])
         self.extra_args = list(extra_args)
         self.proc = None
 

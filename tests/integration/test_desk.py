@@ -324,3 +324,32 @@ def test_desk_typing_both_ways_and_agent_name(ctx):
     assert first["type"] == "session" and first["state"] in ("queued", "offered"), first
     v.close()
     c.close()
+
+
+@test
+def test_shipped_cfg_serves_chat_and_desk(ctx):
+    """cfg/omniq.cfg (what `make run` starts) has the web surface: the demo page, the desk
+    page, a desk login and a customer chat reaching the agent."""
+    import urllib.request
+    from harness import wait_for
+    from test_ws import Api
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port)
+    port = k.http_port
+
+    def up():
+        try:
+            return urllib.request.urlopen("http://127.0.0.1:%d/desk/" % port, timeout=1).status == 200
+        except OSError:
+            return False
+    wait_for(up, what="omniq_ws of the shipped cfg")
+    page = urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5).read()
+    assert b"omniq-chat.js" in page
+    api = Api(port, key="local:example-key-change-me-0123")
+    assert api.call("GET", "/api/v1/sessions/1")[0] == 404       # the key works: not 401
+    agent(k, "alice", skills="sales:8")
+    d = desk(port, api, "alice")
+    assert d.request(type="state", state="available")["type"] == "ok"
+    c, sid = customer_session(port)
+    assert d.inbox(lambda ib: len(ib) == 1)[0]["sid"] == sid
+    c.close()
