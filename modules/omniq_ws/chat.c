@@ -247,6 +247,8 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 		if(it->from[0] == '\0' || !strcmp(it->state, "in"))
 			return;
 		v = json_pack("{s:s,s:s}", "type", "typing", "from", it->from);
+	} else if(!strcmp(it->type, "enqueue")) {
+		return; /* the session frame told the customer already, with the queue position */
 	} else {
 		v = json_pack("{s:s,s:s,s:s,s:s}", "type", "state", "event", it->type, "state",
 				it->state, "agent", it->agent);

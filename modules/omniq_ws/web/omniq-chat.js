@@ -68,8 +68,10 @@
 
   function status(s) {
     var t;
+    if (s.position != null) state.position = s.position;
     if (s.state === "queued") {
-      t = "You are number " + s.position + " in the queue";
+      /* a state event (back in the queue after a transfer) carries no position */
+      t = state.position ? "You are number " + state.position + " in the queue" : "Waiting for an agent";
       if (s.est_wait_s > 0) t += ", about " + Math.max(1, Math.round(s.est_wait_s / 60)) + " min";
     } else if (s.state === "offered") {
       t = "Connecting you to an agent…";
