@@ -174,8 +174,9 @@ def test_make_run_starts_and_stops(ctx):
     from harness import free_port, TOP
     rport = free_port()
     sport = free_port(socket.SOCK_DGRAM)
+    hport = free_port()
     env = dict(os.environ, OMNIQ_REDIS_PORT=str(rport), OMNIQ_SIP_LISTEN="udp:127.0.0.1:%d" % sport,
-               OMNIQ_RUN_DIR=os.path.join(ctx.dir, "run"))
+               OMNIQ_RUN_DIR=os.path.join(ctx.dir, "run"), OMNIQ_HTTP_PORT=str(hport))
     log = open(os.path.join(ctx.dir, "run.log"), "w")
     p = subprocess.Popen([os.path.join(TOP, "scripts", "run.sh")], env=env, stdout=log,
                          stderr=subprocess.STDOUT, start_new_session=True)
@@ -184,13 +185,33 @@ def test_make_run_starts_and_stops(ctx):
         def up():
             r = subprocess.run(["kamcmd", "-s", ctl, "omniq.stats"], capture_output=True, text=True)
             return r.returncode == 0 and "enqueued" in r.stdout
+
+        # Ctrl-C only once kamailio has forked everything: a SIGINT while it still forks its
+        # last process (tcp main) leaves that process orphaned and spinning (Kamailio 5.6)
+        def started():
+            r = subprocess.run(["kamcmd", "-s", ctl, "core.psx"], capture_output=True, text=True)
+            return "tcp main process" in r.stdout
         wait_for(up, timeout=20, what="make run to answer")
+        wait_for(started, timeout=20, what="kamailio to start every process")
+        def web():
+            try:
+                socket.create_connection(("127.0.0.1", hport), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        wait_for(web, timeout=20, what="the web server")
         out = open(os.path.join(ctx.dir, "run.log")).read()
         assert "Redis     127.0.0.1:%d" % rport in out and "udp:127.0.0.1:%d" % sport in out, out
+        assert "http://127.0.0.1:%d/desk/" % hport in out, out
         assert os.path.exists(os.path.join(ctx.dir, "run", "redis", "appendonlydir")), "AOF not on"
     finally:
         os.killpg(p.pid, signal.SIGINT)
-        rc = p.wait(20)
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(5)
+            raise AssertionError("make run did not stop within 20 s of Ctrl-C")
     assert subprocess.run(["redis-cli", "-p", str(rport), "ping"], capture_output=True).returncode != 0, \
         "redis-server still running after Ctrl-C"
     assert subprocess.run(["kamcmd", "-s", ctl, "core.version"], capture_output=True).returncode != 0, \
