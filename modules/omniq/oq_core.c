@@ -259,6 +259,15 @@ static int check_sid(const str *sid)
 	return OMNIQ_OK;
 }
 
+/* "in", "out", or (with sys) "sys": who a message or a typing signal comes from. */
+static int dir_ok(const str *dir, int sys)
+{
+	return dir
+		   && ((dir->len == 2 && !strncmp(dir->s, "in", 2))
+				   || (dir->len == 3 && !strncmp(dir->s, "out", 3))
+				   || (sys && dir->len == 3 && !strncmp(dir->s, "sys", 3)));
+}
+
 int oq_append(const str *sid, const str *dir, const str *from, const str *body)
 {
 	char why[OQ_WHY_MAX];
@@ -267,9 +276,7 @@ int oq_append(const str *sid, const str *dir, const str *from, const str *body)
 
 	if((rc = check_sid(sid)) < 0)
 		return rc;
-	if(!dir || !((dir->len == 2 && !strncmp(dir->s, "in", 2))
-				|| (dir->len == 3 && !strncmp(dir->s, "out", 3))
-				|| (dir->len == 3 && !strncmp(dir->s, "sys", 3))))
+	if(!dir_ok(dir, 1))
 		return bad_arg("direction", "must be in, out or sys");
 	if(from && from->len > 256)
 		return bad_arg("from", "longer than 256 bytes");
@@ -636,8 +643,7 @@ int oq_typing(const str *sid, const str *dir, const str *from)
 
 	if((rc = check_sid(sid)) < 0)
 		return rc;
-	if(!dir || !((dir->len == 2 && !strncmp(dir->s, "in", 2))
-				|| (dir->len == 3 && !strncmp(dir->s, "out", 3))))
+	if(!dir_ok(dir, 0))
 		return bad_arg("direction", "must be in or out");
 	if(from && from->len > 256)
 		return bad_arg("from", "longer than 256 bytes");

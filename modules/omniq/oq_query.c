@@ -17,17 +17,18 @@ static const struct {
 	const char *what, *fn;
 	int argc;  /* arguments the function needs */
 	int list;  /* 1: one row per record */
+	int one;   /* 1: reads one object, so an empty reply means it does not exist */
 } readers[] = {
-	{"session", "oq_session_get", 1, 0},
-	{"agent", "oq_agent_get", 1, 0},
-	{"customer", "oq_customer_get", 1, 0},
-	{"stats", "oq_stats", 0, 0},
-	{"queues", "oq_queue_list", 0, 0},
-	{"agents", "oq_agent_list", 2, 0},
-	{"followups", "oq_followups", 3, 0},
-	{"agent_sessions", "oq_agent_sessions", 1, 1},
-	{"queue", "oq_queue_get", 3, 1},
-	{"history", "oq_customer_history", 2, 1},
+	{"session", "oq_session_get", 1, 0, 1},
+	{"agent", "oq_agent_get", 1, 0, 1},
+	{"customer", "oq_customer_get", 1, 0, 1},
+	{"stats", "oq_stats", 0, 0, 0},
+	{"queues", "oq_queue_list", 0, 0, 0},
+	{"agents", "oq_agent_list", 2, 0, 0},
+	{"followups", "oq_followups", 3, 0, 0},
+	{"agent_sessions", "oq_agent_sessions", 1, 1, 0},
+	{"queue", "oq_queue_get", 3, 1, 0},
+	{"history", "oq_customer_history", 2, 1, 0},
 };
 
 static void to_str(redisReply *e, str *out)
@@ -100,7 +101,7 @@ int oq_query(const char *what, int argc, const str *argv, omniq_row_cb cb, void 
 	}
 	if(!readers[k].list) {
 		/* a reader of one object answers an empty array when it does not exist */
-		if(r->elements == 0 && argc > 0 && strcmp(what, "agents") && strcmp(what, "followups")) {
+		if(r->elements == 0 && readers[k].one) {
 			freeReplyObject(r);
 			oq_set_error(OMNIQ_ENOTFOUND, "%s %.*s not found", what, argv[0].len, argv[0].s);
 			return OMNIQ_ENOTFOUND;

@@ -39,11 +39,6 @@ static ws_follow_node_t *find(const ws_follower_t *f, const char *key)
 	return NULL;
 }
 
-int ws_follows(const ws_follower_t *f, const char *key)
-{
-	return find(f, key) != NULL;
-}
-
 int ws_follow(ws_follower_t *f, const char *key)
 {
 	ws_follow_node_t *n;
@@ -77,17 +72,6 @@ static void drop(ws_follow_node_t *n)
 		}
 	ws_events_unwatch(n->key);
 	free(n);
-}
-
-void ws_unfollow(ws_follower_t *f, const char *key)
-{
-	ws_follow_node_t **p, *n;
-	for(p = &f->keys; (n = *p) != NULL; p = &n->mine)
-		if(!strcmp(n->key, key)) {
-			*p = n->mine;
-			drop(n);
-			return;
-		}
 }
 
 int ws_follow_only(ws_follower_t *f, const char *const *keys, int n)

@@ -22,8 +22,6 @@ typedef struct ws_follower {
 
 /* 0, or -1 when out of memory. Following a key twice is a no-op. */
 int ws_follow(ws_follower_t *f, const char *key);
-void ws_unfollow(ws_follower_t *f, const char *key);
-int ws_follows(const ws_follower_t *f, const char *key);
 /* Follow exactly keys[0..n-1]: the new ones first, then the others are dropped. 0, or -1
  * when out of memory (what could be followed is). */
 int ws_follow_only(ws_follower_t *f, const char *const *keys, int n);

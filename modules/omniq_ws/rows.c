@@ -38,16 +38,6 @@ int ws_row_merge(void *obj, int n, const str *it)
 	return 1; /* one object: stop after the first row */
 }
 
-int ws_row_pairs(void *arr, int n, const str *it)
-{
-	int i;
-	for(i = 0; i + 1 < n; i += 2)
-		json_array_append_new((json_t *)arr,
-				json_pack("[s%,s%]", it[i].s, (size_t)it[i].len, it[i + 1].s,
-						(size_t)it[i + 1].len));
-	return 0;
-}
-
 void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, const str *body)
 {
 	json_array_append_new((json_t *)arr,

@@ -57,11 +57,9 @@ const char *ws_omniq_code(int rc);
 
 /* rows.c: omniq_row_cb callbacks building JSON from api.query() rows (flat key, value, ...).
  * ws_row_append: each row as an object appended to the json array arg.
- * ws_row_merge: the first row's pairs set into the json object arg.
- * ws_row_pairs: each pair as [key, value] appended to the json array arg (listings). */
+ * ws_row_merge: the first row's pairs set into the json object arg. */
 int ws_row_append(void *arr, int n, const str *items);
 int ws_row_merge(void *obj, int n, const str *items);
-int ws_row_pairs(void *arr, int n, const str *items);
 /* An omniq_tx_cb: each transcript entry as {id, dir, from, text} appended to arr. */
 void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, const str *body);
 

@@ -1,12 +1,10 @@
 """The agent desk: POST /api/v1/desk/login and the /ws/agent socket, against a real kamailio
 (omniq + omniq_ws) and redis-server. Customers are real /ws/chat sockets or REST calls."""
-import hashlib
-import hmac
 import json
 import time
 
 from harness import test
-from test_ws import Chat, chat_kam
+from test_ws import Chat, chat_kam, sign
 
 DESK = b"desk-secret-0123456789"
 PASSWORD = "correct horse battery"
@@ -219,8 +217,7 @@ def test_desk_transfer_to_agent_and_to_queue(ctx):
 
 
 def token(aid, exp):
-    ident = "%s/%d" % (aid, exp)
-    return ident + "." + hmac.new(DESK, b"agent|" + ident.encode(), hashlib.sha256).hexdigest()
+    return sign(DESK, "agent", "%s/%d" % (aid, exp))
 
 
 @test

@@ -154,6 +154,12 @@ import websocket  # noqa: E402  (Debian python3-websocket)
 SITE = b"site-secret-0123456789"
 
 
+def sign(secret, purpose, ident):
+    """A token as omniq_ws's token.c makes it: <id>.<hex HMAC-SHA256(secret, purpose|id)>."""
+    return ident + "." + hmac.new(secret, purpose.encode() + b"|" + ident.encode(),
+                                  hashlib.sha256).hexdigest()
+
+
 class Chat:
     def __init__(self, port, path="/ws/chat", proto="omniq-chat"):
         self.ws = websocket.create_connection("ws://127.0.0.1:%d%s" % (port, path),
@@ -235,7 +241,7 @@ def test_ws_chat_customer_and_agent_in_real_time(ctx):
 def test_ws_chat_signed_user_joins_customer_history(ctx):
     rs, k, api, port = chat_kam(ctx)
     ident = "email:bob@example.com"
-    tok = ident + "." + hmac.new(SITE, b"user|" + ident.encode(), hashlib.sha256).hexdigest()
+    tok = sign(SITE, "user", ident)
     c = Chat(port)
     c.send({"type": "hello", "user": tok})
     assert c.recv("welcome")["identity"] == ident

@@ -221,6 +221,16 @@ end
 local HISTORY_FIELDS = {'channel', 'state', 'agent', 'queue', 'created', 'updated',
     'disposition', 'csat', 'nps', 'follow_up'}
 
+-- The named fields of a hash as flat pairs appended to row ("" where unset).
+local function hash_pairs(key, fields, row)
+    local v = redis.call('HMGET', key, unpack(fields))
+    for i, f in ipairs(fields) do
+        row[#row + 1] = f
+        row[#row + 1] = v[i] or ''
+    end
+    return row
+end
+
 local function fn_customer_history(keys, args)
     local ctx = begin_ro(keys)
     need_args(args, 2, 'ident_or_cid count')
@@ -228,13 +238,7 @@ local function fn_customer_history(keys, args)
     local live = find_customer(ctx, args[1])
     local out = {}
     for _, sid in ipairs(redis.call('ZREVRANGE', cust_key(ctx, live) .. ':hist', 0, count - 1)) do
-        local v = redis.call('HMGET', skey(ctx, sid), unpack(HISTORY_FIELDS))
-        local row = {'sid', sid}
-        for i, f in ipairs(HISTORY_FIELDS) do
-            row[#row + 1] = f
-            row[#row + 1] = v[i] or ''
-        end
-        out[#out + 1] = row
+        out[#out + 1] = hash_pairs(skey(ctx, sid), HISTORY_FIELDS, {'sid', sid})
     end
     return out
 end
@@ -265,9 +269,7 @@ local function fn_queue_get(keys, args)
     local sids = redis.call('ZRANGE', ctx.P .. ':q:' .. q, start, start + count - 1)
     local out = {}
     for i, sid in ipairs(sids) do
-        local v = redis.call('HMGET', skey(ctx, sid), unpack(QUEUE_ENTRY))
-        local e = {}
-        for j, f in ipairs(QUEUE_ENTRY) do e[#e + 1] = f; e[#e + 1] = v[j] or '' end
+        local e = hash_pairs(skey(ctx, sid), QUEUE_ENTRY, {})
         e[#e + 1] = 'position'; e[#e + 1] = tostring(start + i)
         out[#out + 1] = e
     end
