@@ -6,7 +6,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 rundir=${OMNIQ_RUN_DIR:-$top/run}
 redis_port=${OMNIQ_REDIS_PORT:-6379}
 sip=${OMNIQ_SIP_LISTEN:-udp:127.0.0.1:5060}
-ctl="unix:$rundir/kamailio_ctl"
+ctl_sock=${OMNIQ_CTL_SOCK:-$rundir/kamailio_ctl}
+# a unix socket path is limited to 108 bytes (104 for Kamailio's ctl): say so, not a cryptic ctl error
+if [ ${#ctl_sock} -gt 100 ]; then
+  echo "run.sh: the RPC socket path $ctl_sock is longer than 100 bytes; set OMNIQ_CTL_SOCK to a shorter one" >&2
+  exit 2
+fi
+ctl="unix:$ctl_sock"
 mkdir -p "$rundir/redis"
 
 if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then

@@ -194,7 +194,7 @@ def main():
         agents.wait()
     finally:
         for s in reversed(servers):
-            s.stop()
+            getattr(s, "cleanup", s.stop)()
 
 
 if __name__ == "__main__":

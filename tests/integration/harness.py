@@ -75,7 +75,10 @@ class Kamailio:
         self.workdir = workdir
         self.name = name
         self.sip_port = free_port(socket.SOCK_DGRAM)
-        self.ctl = os.path.join(workdir, name + ".ctl")
+        # a unix socket path is limited to 104 bytes in Kamailio's ctl: the log directory
+        # (under the clone) may be deeper, so the socket lives in a short directory of its own
+        self.ctldir = tempfile.mkdtemp(prefix="oq-ctl-")
+        self.ctl = os.path.join(self.ctldir, name + ".ctl")
         self.log = os.path.join(workdir, name + ".log")
         # "omniq.cfg" is the shipped cfg/omniq.cfg itself; others live in tests/integration/cfg
         self.cfg = os.path.join(TOP, "cfg", cfg) if cfg == "omniq.cfg" else os.path.join(HERE, "cfg", cfg)
@@ -139,6 +142,11 @@ class Kamailio:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.proc = None
+
+    def cleanup(self):
+        """After the last stop (a test may stop and start the same kamailio again)."""
+        self.stop()
+        shutil.rmtree(self.ctldir, ignore_errors=True)
 
     def kill9(self):
         os.killpg(self.proc.pid, signal.SIGKILL)
@@ -209,7 +217,7 @@ class Ctx:
     def close(self):
         for s in reversed(self.servers):
             try:
-                s.stop()
+                getattr(s, "cleanup", s.stop)()
             except Exception:
                 pass
 

@@ -1,5 +1,6 @@
 """The omniq module in a running kamailio: RPC, cfg functions over SIP, event routes, KEMI."""
 import os
+import shutil
 import socket
 import time
 
@@ -175,12 +176,15 @@ def test_make_run_starts_and_stops(ctx):
     rport = free_port()
     sport = free_port(socket.SOCK_DGRAM)
     hport = free_port()
+    import tempfile
+    ctldir = tempfile.mkdtemp(prefix="oq-ctl-")   # short: the log dir may be too deep for a socket
     env = dict(os.environ, OMNIQ_REDIS_PORT=str(rport), OMNIQ_SIP_LISTEN="udp:127.0.0.1:%d" % sport,
-               OMNIQ_RUN_DIR=os.path.join(ctx.dir, "run"), OMNIQ_HTTP_PORT=str(hport))
+               OMNIQ_RUN_DIR=os.path.join(ctx.dir, "run"), OMNIQ_HTTP_PORT=str(hport),
+               OMNIQ_CTL_SOCK=os.path.join(ctldir, "kamailio_ctl"))
     log = open(os.path.join(ctx.dir, "run.log"), "w")
     p = subprocess.Popen([os.path.join(TOP, "scripts", "run.sh")], env=env, stdout=log,
                          stderr=subprocess.STDOUT, start_new_session=True)
-    ctl = "unix:" + os.path.join(ctx.dir, "run", "kamailio_ctl")
+    ctl = "unix:" + os.path.join(ctldir, "kamailio_ctl")
     try:
         def up():
             r = subprocess.run(["kamcmd", "-s", ctl, "omniq.stats"], capture_output=True, text=True)
@@ -214,8 +218,9 @@ def test_make_run_starts_and_stops(ctx):
             raise AssertionError("make run did not stop within 20 s of Ctrl-C")
     assert subprocess.run(["redis-cli", "-p", str(rport), "ping"], capture_output=True).returncode != 0, \
         "redis-server still running after Ctrl-C"
-    assert subprocess.run(["kamcmd", "-s", ctl, "core.version"], capture_output=True).returncode != 0, \
-        "kamailio still running after Ctrl-C"
+    still = subprocess.run(["kamcmd", "-s", ctl, "core.version"], capture_output=True).returncode == 0
+    shutil.rmtree(ctldir, ignore_errors=True)
+    assert not still, "kamailio still running after Ctrl-C"
 
 
 @test
