@@ -175,6 +175,27 @@ typedef struct omniq_api {
 	 * type "typing" for the sockets that follow the session (nothing stored, no
 	 * event_route); OMNIQ_ESTATE once the session has ended. */
 	int (*typing)(const str *sid, const str *dir, const str *from);
+	/* append() for a client that may send one message twice (it resends what was not
+	 * acknowledged before its connection dropped): cid, 1..64 bytes, names the message
+	 * within the session. The first time: appended, OMNIQ_OK. Every later time: nothing
+	 * written, 1. Either way id_out (48 bytes) gets the entry's transcript id. */
+	int (*append_once)(const str *sid, const str *dir, const str *from, const str *body,
+			const str *cid, char *id_out, int id_size);
+	/* Leases of live connections, for "is this customer connected anywhere?" across
+	 * processes and nodes. pairs: n × (identity, connection id unique to the server);
+	 * ttl_ms 1000..600000 (re)leases them, 0 ends them. A server renews well within the
+	 * lease; one that dies stops counting when its leases run out. */
+	int (*presence)(int n, const str *pairs, int ttl_ms);
+	/* The number of live leases of identity, or an OMNIQ_* error. */
+	int (*online)(const str *identity);
+	/* A notification for a webhook sender (docs/redis-model.md, "Outbox"): kind ("push",
+	 * "webhook"), target (what the sender needs to find its receiver), payload (the body to
+	 * send, 1..512 KiB). When unless_online is a non-empty identity with a live lease,
+	 * nothing is queued: 1. Else OMNIQ_OK and id_out (48 bytes, may be NULL) gets the entry
+	 * id, which the sender passes on so that a receiver can drop a retried duplicate.
+	 * OMNIQ_ESTATE when the outbox is full (its receiver has been down for long). */
+	int (*outbox_add)(const str *kind, const str *target, const str *unless_online,
+			const str *payload, char *id_out, int id_size);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

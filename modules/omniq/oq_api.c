@@ -43,5 +43,9 @@ int bind_omniq(omniq_api_t *api)
 	api->agent_password = oq_agent_password;
 	api->agent_verify = oq_agent_verify;
 	api->typing = oq_typing;
+	api->append_once = oq_append_once;
+	api->presence = oq_presence;
+	api->online = oq_online;
+	api->outbox_add = oq_outbox_add;
 	return 0;
 }

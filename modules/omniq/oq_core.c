@@ -268,10 +268,10 @@ static int dir_ok(const str *dir, int sys)
 				   || (sys && dir->len == 3 && !strncmp(dir->s, "sys", 3)));
 }
 
-int oq_append(const str *sid, const str *dir, const str *from, const str *body)
+/* The arguments of oq_append / oq_append_once, checked, into a[0..4]. */
+static int append_args(const str *sid, const str *dir, const str *from, const str *body, str *a)
 {
 	char why[OQ_WHY_MAX];
-	str a[5];
 	int rc;
 
 	if((rc = check_sid(sid)) < 0)
@@ -286,7 +286,50 @@ int oq_append(const str *sid, const str *dir, const str *from, const str *body)
 	if(from) a[2] = *from; else { a[2].s = ""; a[2].len = 0; }
 	a[3].s = "text"; a[3].len = 4;
 	a[4] = *body;
+	return OMNIQ_OK;
+}
+
+int oq_append(const str *sid, const str *dir, const str *from, const str *body)
+{
+	str a[5];
+	int rc;
+
+	if((rc = append_args(sid, dir, from, body, a)) < 0)
+		return rc;
 	rc = call_simple("oq_append", 5, a);
+	if(rc == OMNIQ_OK)
+		oq_stat_inc(OQ_ST_MESSAGES);
+	return rc;
+}
+
+int oq_append_once(const str *sid, const str *dir, const str *from, const str *body,
+		const str *cid, char *id_out, int id_size)
+{
+	redisReply *r;
+	str a[6];
+	int rc;
+
+	if((rc = append_args(sid, dir, from, body, a)) < 0)
+		return rc;
+	if(cid == NULL || cid->len < 1 || cid->len > 64)
+		return bad_arg("client id", "must be 1..64 bytes");
+	if(id_out == NULL || id_size < 48)
+		return bad_arg("id_out", "needs 48 bytes");
+	a[5] = *cid;
+	r = oq_call("oq_append_once", 6, a, &rc);
+	if(r == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2
+			|| r->element[0]->type != REDIS_REPLY_STRING || r->element[0]->len >= (size_t)id_size
+			|| r->element[1]->type != REDIS_REPLY_STRING) {
+		freeReplyObject(r);
+		oq_set_error(OMNIQ_EINTERNAL, "oq_append_once: unexpected reply shape");
+		return OMNIQ_EINTERNAL;
+	}
+	memcpy(id_out, r->element[0]->str, r->element[0]->len);
+	id_out[r->element[0]->len] = '\0';
+	rc = r->element[1]->str[0] == '1' ? 1 : OMNIQ_OK;
+	freeReplyObject(r);
 	if(rc == OMNIQ_OK)
 		oq_stat_inc(OQ_ST_MESSAGES);
 	return rc;

@@ -30,6 +30,8 @@ const str *oq_prefix(void);
 int oq_enqueue(const str *channel, const str *identity, const str *skills, int priority,
 		const str *queue, const str *ext, omniq_session_info_t *out);
 int oq_append(const str *sid, const str *dir, const str *from, const str *body);
+int oq_append_once(const str *sid, const str *dir, const str *from, const str *body,
+		const str *cid, char *id_out, int id_size);
 int oq_reply(const str *sid, const str *from, const str *body);
 int oq_accept(const str *sid, const str *agent);
 int oq_decline(const str *sid, const str *agent);
@@ -45,6 +47,11 @@ int oq_transfer(const str *sid, const str *agent, const str *kind, const str *ta
 		const str *skills);
 /* oq_query.c: api.query() */
 int oq_query(const char *what, int argc, const str *argv, omniq_row_cb cb, void *arg);
+/* oq_notify.c: connection leases and the notification outbox */
+int oq_presence(int n, const str *pairs, int ttl_ms);
+int oq_online(const str *identity);
+int oq_outbox_add(const str *kind, const str *target, const str *unless_online,
+		const str *payload, char *id_out, int id_size);
 /* oq_secret.c: desk passwords */
 int oq_agent_password(const str *aid, const str *password);
 int oq_agent_verify(const str *aid, const str *password);

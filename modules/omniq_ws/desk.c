@@ -371,18 +371,14 @@ static void do_typing(desk_t *d, json_t *m)
 static int on_hello(desk_t *d, json_t *m)
 {
 	const char *tok = json_string_value(json_object_get(m, "token"));
-	char id[WS_TOKEN_ID_MAX + 1], *slash;
-	long long exp;
+	int rc = tok ? ws_token_check_until(ws_cfg.desk_secret, "agent", tok, (long long)time(NULL),
+						   d->agent, sizeof(d->agent))
+				 : -1;
 
-	if(tok == NULL || ws_token_check(ws_cfg.desk_secret, "agent", tok, id, sizeof(id)) < 0
-			|| (slash = strrchr(id, '/')) == NULL || slash == id
-			|| (size_t)(slash - id) > OMNIQ_ID_MAX)
-		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
-	exp = atoll(slash + 1);
-	if(exp < (long long)time(NULL))
+	if(rc == -2)
 		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "token expired");
-	memcpy(d->agent, id, (size_t)(slash - id)); /* length checked above */
-	d->agent[slash - id] = '\0';
+	if(rc < 0)
+		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
 	d->hello = 1;
 	return send_inbox(d, "welcome");
 }

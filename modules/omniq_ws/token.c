@@ -1,6 +1,7 @@
 /*
  * token.c - see token.h.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <openssl/hmac.h>
@@ -34,6 +35,18 @@ static int sign(const char *secret, const char *purpose, const char *id, size_t 
 	memcpy(msg + pl + 1, id, idlen);
 	if(HMAC(EVP_sha256(), secret, (int)strlen(secret), msg, pl + 1 + idlen, mac, &maclen)
 					== NULL
+			|| maclen != 32)
+		return -1;
+	hexify(mac, 32, hex);
+	return 0;
+}
+
+int ws_hmac_hex(const char *secret, const void *data, size_t len, char hex[65])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+
+	if(HMAC(EVP_sha256(), secret, (int)strlen(secret), data, len, mac, &maclen) == NULL
 			|| maclen != 32)
 		return -1;
 	hexify(mac, 32, hex);
@@ -77,6 +90,26 @@ int ws_token_check(const char *secret, const char *purpose, const char *token, c
 		return -1;
 	memcpy(id_out, token, n);
 	id_out[n] = '\0';
+	return 0;
+}
+
+int ws_token_check_until(const char *secret, const char *purpose, const char *token,
+		long long now, char *id_out, size_t id_outlen)
+{
+	char id[WS_TOKEN_ID_MAX + 1], *slash, *end;
+	long long exp;
+
+	if(ws_token_check(secret, purpose, token, id, sizeof(id)) < 0
+			|| (slash = strrchr(id, '/')) == NULL || slash == id
+			|| (size_t)(slash - id) + 1 > id_outlen)
+		return -1;
+	exp = strtoll(slash + 1, &end, 10);
+	if(slash[1] == '\0' || *end != '\0' || exp <= 0)
+		return -1;
+	if(exp < now)
+		return -2;
+	memcpy(id_out, id, (size_t)(slash - id));
+	id_out[slash - id] = '\0';
 	return 0;
 }
 

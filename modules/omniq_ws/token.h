@@ -22,6 +22,13 @@ int ws_token_make(const char *secret, const char *purpose, const char *id, char 
  * signature comparison. */
 int ws_token_check(const char *secret, const char *purpose, const char *token, char *id_out,
 		size_t id_outlen);
+/* A token whose id is "<id>/<expiry unix seconds>" (desk logins, app users): 0 and <id>
+ * in id_out when the signature matches and the expiry is not before now; -2 when it has
+ * expired; -1 when it is forged, malformed or <id> does not fit id_outlen. */
+int ws_token_check_until(const char *secret, const char *purpose, const char *token,
+		long long now, char *id_out, size_t id_outlen);
+/* hex HMAC-SHA256(secret, data): the signature of a webhook body. 0, or -1. */
+int ws_hmac_hex(const char *secret, const void *data, size_t len, char hex[65]);
 /* A fresh random visitor id: 32 hex characters. 0, or -1 when no randomness. */
 int ws_token_random_id(char out[33]);
 

@@ -59,6 +59,31 @@ TEST(token_limits)
 	CHECK_EQ_INT(ws_token_check(S, "visitor", tok, id, sizeof id), -1); /* id_out too small */
 }
 
+TEST(token_with_expiry)
+{
+	char tok[WS_TOKEN_MAX], id[65];
+	CHECK_EQ_INT(ws_token_make(S, "app", "u42/1000", tok, sizeof tok), 0);
+	CHECK_EQ_INT(ws_token_check_until(S, "app", tok, 999, id, sizeof id), 0);
+	CHECK_EQ_STR(id, "u42");
+	CHECK_EQ_INT(ws_token_check_until(S, "app", tok, 1000, id, sizeof id), 0); /* last second */
+	CHECK_EQ_INT(ws_token_check_until(S, "app", tok, 1001, id, sizeof id), -2);
+	CHECK_EQ_INT(ws_token_check_until(S, "agent", tok, 999, id, sizeof id), -1);
+	CHECK_EQ_INT(ws_token_check_until(S, "app", tok, 999, id, 3), -1); /* "u42" does not fit */
+	/* no expiry, an empty id, or an expiry that is not a number: refused, not "forever" */
+	CHECK_EQ_INT(ws_token_make(S, "app", "u42", tok, sizeof tok), 0);
+	CHECK_EQ_INT(ws_token_check_until(S, "app", tok, 0, id, sizeof id), -1);
+	CHECK_EQ_INT(ws_token_make(S, "app", "/5000", tok, sizeof tok), 0);
+	CHECK_EQ_INT(ws_token_check_until(S, "app", tok, 0, id, sizeof id), -1);
+	CHECK_EQ_INT(ws_token_make(S, "app", "u42/12x", tok, sizeof tok), 0);
+	CHECK_EQ_INT(ws_token_check_until(S, "app", tok, 0, id, sizeof id), -1);
+	CHECK_EQ_INT(ws_token_make(S, "app", "u42/", tok, sizeof tok), 0);
+	CHECK_EQ_INT(ws_token_check_until(S, "app", tok, 0, id, sizeof id), -1);
+	/* the id may itself contain '/': the expiry is after the last one */
+	CHECK_EQ_INT(ws_token_make(S, "app", "org/u7/2000", tok, sizeof tok), 0);
+	CHECK_EQ_INT(ws_token_check_until(S, "app", tok, 1500, id, sizeof id), 0);
+	CHECK_EQ_STR(id, "org/u7");
+}
+
 TEST(token_random_ids_differ)
 {
 	char a[33], b[33];

@@ -311,6 +311,22 @@ local function fn_append(keys, args)
     return (append(keys, args[1], args[2], args[3], args[4], args[5]))
 end
 
+-- oq_append_once sid dir from type body cid: a message a client may send twice (it
+-- resends what was not acknowledged before its connection dropped). The first time it is
+-- appended and {id, "0"} returned; every later time nothing is written and the first
+-- entry's {id, "1"} comes back, so the client gets the same ack. The client ids of a
+-- session live next to its transcript in P:s:<sid>:cids (cid -> entry id).
+local function fn_append_once(keys, args)
+    need_args(args, 6, 'sid dir from type body cid')
+    local cid = v_str('cid', args[6], 64, false)
+    local ckey = check_key(keys) .. ':s:' .. v_sid(args[1]) .. ':cids'
+    local seen = redis.call('HGET', ckey, cid)
+    if seen then return {seen, '1'} end
+    local id = append(keys, args[1], args[2], args[3], args[4], args[5])
+    redis.call('HSET', ckey, cid, id)
+    return {id, '0'}
+end
+
 -- An agent's reply in one round trip: appended as 'out', and what the channel
 -- driver needs to deliver it comes back with the id (no second read).
 local function fn_reply(keys, args)

@@ -1,0 +1,76 @@
+-- 70_notify.lua — who has a live connection, and the outbox of notifications for whoever
+-- has not.
+--
+-- A socket server (omniq_ws) leases presence for each connection of an identity: the
+-- connection is a member of P:online:<identity> scored by the time its lease ends, and the
+-- server renews the leases well before then. A server that dies stops counting within one
+-- lease; nothing has to clean up after it.
+--
+-- The outbox P:outbox is a stream of notifications (a push for an app user, a delivery to
+-- an integrator's webhook). Webhook senders read it in the consumer group 'senders', so
+-- each entry goes to one sender, is retried from the pending list when a send fails or a
+-- sender dies, and is deleted (XACK + XDEL) once delivered: at least once, never lost.
+
+local MAX_LEASES = 1000
+local MAX_PAYLOAD = 524288
+local OUTBOX_MAX = 100000
+
+-- oq_presence ttl_ms identity conn [identity conn ...]: a lease of ttl_ms (1000..600000)
+-- for each connection, or with ttl_ms 0 the connections are gone. Every pair is checked
+-- before any is written.
+local function fn_presence(keys, args)
+    local P = check_key(keys)
+    local n = #args
+    if n < 3 or n % 2 ~= 1 then fail('ARG', 'expected: ttl_ms identity conn [identity conn ...]') end
+    if (n - 1) / 2 > MAX_LEASES then fail('ARG', 'more than ' .. MAX_LEASES .. ' connections') end
+    local ttl = v_int('ttl_ms', args[1], 0, 600000)
+    if ttl > 0 and ttl < 1000 then fail('ARG', 'ttl_ms must be 0 or 1000..600000') end
+    for i = 2, n, 2 do
+        v_str('identity', args[i], MAX_ID, false)
+        v_str('conn', args[i + 1], 128, false)
+    end
+    local now = now_ms()
+    for i = 2, n, 2 do
+        local key = P .. ':online:' .. args[i]
+        if ttl == 0 then
+            redis.call('ZREM', key, args[i + 1])
+        else
+            redis.call('ZADD', key, istr(now + ttl), args[i + 1])
+            if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+        end
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', istr(now))
+    end
+    return 'OK'
+end
+
+-- oq_online identity: how many connections of identity hold a lease now.
+local function fn_online(keys, args)
+    local P = check_key(keys)
+    need_args(args, 1, 'identity')
+    local ident = v_str('identity', args[1], MAX_ID, false)
+    return redis.call('ZCOUNT', P .. ':online:' .. ident, istr(now_ms()), '+inf')
+end
+
+-- oq_outbox_add kind target unless_online payload: a notification of `kind` ("push",
+-- "webhook") for `target` (what the sender needs to find the receiver, e.g. a channel
+-- name), unless `unless_online` (an identity, or "") has a live connection: then nothing
+-- is queued and "" comes back. Else the entry id. A full outbox (the receiver has been
+-- down for long) refuses with OQ_STATE rather than grow without bound.
+local function fn_outbox_add(keys, args)
+    local P = check_key(keys)
+    need_args(args, 4, 'kind target unless_online payload')
+    local kind = v_str('kind', args[1], 32, false)
+    local target = v_str('target', args[2], MAX_ID, true)
+    local unless = v_str('unless_online', args[3], MAX_ID, true)
+    local payload = v_str('payload', args[4], MAX_PAYLOAD, false)
+    local now = now_ms()
+    if unless ~= '' and redis.call('ZCOUNT', P .. ':online:' .. unless, istr(now), '+inf') > 0 then
+        return ''
+    end
+    local key = P .. ':outbox'
+    if redis.call('XLEN', key) >= OUTBOX_MAX then
+        fail('STATE', 'outbox full (' .. OUTBOX_MAX .. ' undelivered notifications)')
+    end
+    return redis.call('XADD', key, '*', 'kind', kind, 'target', target, 'payload', payload,
+        'at', istr(now))
+end

@@ -1,0 +1,120 @@
+/*
+ * oq_notify.c - connection leases and the notification outbox (lua/70_notify.lua).
+ *
+ * A socket server leases presence for each live connection of a customer identity; a
+ * channel that must notify someone who is not connected (a push to an app user) adds to
+ * the outbox only when no lease is live, in the same round trip as the check. Webhook
+ * senders drain the outbox (docs/redis-model.md, "Outbox").
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dprint.h"
+
+#include "oq_core.h"
+
+#define LEASES_MAX 1000
+#define KIND_MAX 32
+#define PAYLOAD_MAX 524288
+
+static int bad(const char *what, const char *why)
+{
+	oq_set_error(OMNIQ_EARG, "%s: %s", what, why);
+	return OMNIQ_EARG;
+}
+
+/* identity: what the socket server and the channel agree on, e.g. "app:u42" */
+static int identity_ok(const str *s)
+{
+	return s && s->s && s->len > 0 && s->len <= OMNIQ_ID_MAX * 4;
+}
+
+int oq_presence(int n, const str *pairs, int ttl_ms)
+{
+	str a[1 + 2 * 64];
+	char ttl[16];
+	redisReply *r;
+	int i, k, chunk, rc;
+
+	if(n < 1 || n > LEASES_MAX || pairs == NULL)
+		return bad("presence", "1..1000 connections at a time");
+	if(ttl_ms != 0 && (ttl_ms < 1000 || ttl_ms > 600000))
+		return bad("presence ttl", "must be 0 or 1000..600000 ms");
+	for(i = 0; i < n; i++)
+		if(!identity_ok(&pairs[2 * i]) || pairs[2 * i + 1].len < 1
+				|| pairs[2 * i + 1].len > 128)
+			return bad("presence", "an identity of 1..256 bytes and a connection id of 1..128");
+	snprintf(ttl, sizeof(ttl), "%d", ttl_ms);
+	a[0].s = ttl;
+	a[0].len = (int)strlen(ttl);
+	/* in chunks of 64 so that one call never holds Redis for long */
+	for(i = 0; i < n; i += chunk) {
+		chunk = n - i < 64 ? n - i : 64;
+		for(k = 0; k < 2 * chunk; k++)
+			a[1 + k] = pairs[2 * i + k];
+		r = oq_call("oq_presence", 1 + 2 * chunk, a, &rc);
+		if(r == NULL)
+			return rc;
+		freeReplyObject(r);
+	}
+	return OMNIQ_OK;
+}
+
+int oq_online(const str *identity)
+{
+	redisReply *r;
+	int rc;
+
+	if(!identity_ok(identity))
+		return bad("identity", "must be 1..256 bytes");
+	r = oq_call("oq_online", 1, identity, &rc);
+	if(r == NULL)
+		return rc;
+	rc = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : OMNIQ_EINTERNAL;
+	freeReplyObject(r);
+	if(rc < 0)
+		oq_set_error(OMNIQ_EINTERNAL, "oq_online: unexpected reply shape");
+	return rc;
+}
+
+int oq_outbox_add(const str *kind, const str *target, const str *unless_online,
+		const str *payload, char *id_out, int id_size)
+{
+	static const str empty = {"", 0};
+	redisReply *r;
+	str a[4];
+	int rc;
+
+	if(kind == NULL || kind->len < 1 || kind->len > KIND_MAX)
+		return bad("kind", "must be 1..32 bytes");
+	if(target && target->len > OMNIQ_ID_MAX * 4)
+		return bad("target", "longer than 256 bytes");
+	if(unless_online && unless_online->len && !identity_ok(unless_online))
+		return bad("unless_online", "longer than 256 bytes");
+	if(payload == NULL || payload->len < 1 || payload->len > PAYLOAD_MAX)
+		return bad("payload", "must be 1..524288 bytes");
+	a[0] = *kind;
+	a[1] = target ? *target : empty;
+	a[2] = unless_online ? *unless_online : empty;
+	a[3] = *payload;
+	r = oq_call("oq_outbox_add", 4, a, &rc);
+	if(r == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_STRING) {
+		freeReplyObject(r);
+		oq_set_error(OMNIQ_EINTERNAL, "oq_outbox_add: unexpected reply shape");
+		return OMNIQ_EINTERNAL;
+	}
+	rc = r->len == 0 ? 1 : OMNIQ_OK;
+	if(id_out && id_size > 0) {
+		if(r->len >= (size_t)id_size) {
+			freeReplyObject(r);
+			oq_set_error(OMNIQ_EINTERNAL, "oq_outbox_add: entry id too long");
+			return OMNIQ_EINTERNAL;
+		}
+		memcpy(id_out, r->str, r->len);
+		id_out[r->len] = '\0';
+	}
+	freeReplyObject(r);
+	return rc;
+}
