@@ -141,7 +141,11 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 		if(body_str(rq, rs, "direction", 1, &a) < 0 || body_str(rq, rs, "from", 1, &b) < 0
 				|| body_str(rq, rs, "body", 1, &c) < 0)
 			return;
-		if(ws_omniq_error(rs, ws_oq.append(sid, &a, &b, &c)) < 0)
+		/* an agent's words go through reply(): the channel delivers them (an SMS, a push
+		 * to an app user who is not connected) */
+		if(ws_omniq_error(rs, a.len == 3 && !memcmp(a.s, "out", 3) ? ws_oq.reply(sid, &b, &c)
+																 : ws_oq.append(sid, &a, &b, &c))
+				< 0)
 			return;
 		ok(rs, sid, "appended");
 		rs->status = 201;

@@ -33,6 +33,7 @@
 #include "token.h"
 #include "sock.h"
 #include "follow.h"
+#include "customer.h"
 #include "chat.h"
 
 typedef struct chat {
@@ -78,31 +79,6 @@ static int resume_token(const chat_t *c, const char *sid, char *out, size_t outl
 	return ws_token_make(ws_cfg.site_secret, "resume", id, out, outlen);
 }
 
-static void add_state(json_t *o, const omniq_session_info_t *s)
-{
-	json_object_set_new(o, "state", json_string(s->state));
-	json_object_set_new(o, "agent", json_string(s->agent));
-	json_object_set_new(o, "position", json_integer(s->position));
-	json_object_set_new(o, "est_wait_s", json_integer(s->est_wait_s));
-}
-
-/* The customer sees the agent's name, not its id (one Redis read when an agent takes the
- * session; the id stands in when the agent has no name or Redis does not answer). */
-static void add_agent_name(json_t *v, const char *aid)
-{
-	json_t *a = json_object(), *name;
-	str id = omniq_str(aid);
-	if(a && ws_oq.query("agent", 1, &id, ws_row_merge, a) >= 0
-			&& json_string_length(name = json_object_get(a, "name")) > 0)
-		json_object_set(v, "agent_name", name);
-	json_decref(a);
-}
-
-static int is_terminal(const char *state)
-{
-	return !strcmp(state, "closed") || !strcmp(state, "abandoned") || !strcmp(state, "expired");
-}
-
 static int on_hello(chat_t *c, json_t *m)
 {
 	const char *user = json_string_value(json_object_get(m, "user"));
@@ -141,13 +117,13 @@ static int on_hello(chat_t *c, json_t *m)
 		if(ws_token_check(ws_cfg.site_secret, "resume", res, rtok, sizeof(rtok)) == 0
 				&& !strcmp(rtok, rid)) {
 			s = omniq_str(sid);
-			if(ws_oq.get(&s, &info) == OMNIQ_OK && !is_terminal(info.state)) {
+			if(ws_oq.get(&s, &info) == OMNIQ_OK && !ws_cust_terminal(info.state)) {
 				attach(c, sid);
 				json_object_set_new(w, "session", json_string(sid));
 				json_object_set_new(w, "resume", json_string(res));
-				add_state(w, &info);
+				ws_cust_state(w, &info);
 				if(info.agent[0])
-					add_agent_name(w, info.agent);
+					ws_cust_agent_name(w, info.agent);
 				tx = json_array();
 				if(ws_oq.transcript(&s, NULL, 1000, ws_tx_append, tx) < 0)
 					LM_NOTICE("transcript of %s: %s\n", sid, ws_oq.last_error());
@@ -191,7 +167,7 @@ static int on_message(chat_t *c, json_t *m)
 		if(resume_token(c, info.sid, rtok, sizeof(rtok)) < 0)
 			rtok[0] = '\0';
 		ack = json_pack("{s:s,s:s,s:s}", "type", "session", "session", info.sid, "resume", rtok);
-		add_state(ack, &info);
+		ws_cust_state(ack, &info);
 		send_json(c, ack);
 	}
 	sid = omniq_str(c->sid);
@@ -236,26 +212,10 @@ static int on_frame(chat_t *c, json_t *m)
 static void on_item(ws_follower_t *f, const ws_item_t *it)
 {
 	chat_t *c = (chat_t *)((char *)f - offsetof(chat_t, fol));
-	json_t *v;
+	json_t *v = ws_cust_frame(it, 0);
 
-	if(!strcmp(it->type, "message")) {
-		if(!strcmp(it->state, "in") || it->body == NULL)
-			return; /* the customer's own words are acked, not echoed */
-		v = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "message", "dir", it->state, "from",
-				it->from, "text", it->body, "id", it->id);
-	} else if(!strcmp(it->type, "typing")) {
-		if(it->from[0] == '\0' || !strcmp(it->state, "in"))
-			return;
-		v = json_pack("{s:s,s:s}", "type", "typing", "from", it->from);
-	} else if(!strcmp(it->type, "enqueue")) {
-		return; /* the session frame told the customer already, with the queue position */
-	} else {
-		v = json_pack("{s:s,s:s,s:s,s:s}", "type", "state", "event", it->type, "state",
-				it->state, "agent", it->agent);
-		if(v && it->agent[0] && !strcmp(it->type, "accept"))
-			add_agent_name(v, it->agent);
-	}
-	send_json(c, v);
+	if(v)
+		send_json(c, v);
 }
 
 int ws_chat_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

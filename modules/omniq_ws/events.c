@@ -128,37 +128,6 @@ static void read_message(redisContext *rc, ws_item_t *it)
 		freeReplyObject(r);
 }
 
-static redisContext *connect_redis(void)
-{
-	struct timeval tv = {2, 0};
-	redisContext *rc;
-	redisReply *r;
-
-	rc = conn.host[0] == '/' ? redisConnectUnixWithTimeout(conn.host, tv)
-							 : redisConnectWithTimeout(conn.host, conn.port, tv);
-	if(rc == NULL || rc->err) {
-		if(rc)
-			redisFree(rc);
-		return NULL;
-	}
-	if(conn.password && conn.password[0]) {
-		r = redisCommand(rc, "AUTH %s", conn.password);
-		if(r == NULL || r->type == REDIS_REPLY_ERROR) {
-			if(r)
-				freeReplyObject(r);
-			redisFree(rc);
-			return NULL;
-		}
-		freeReplyObject(r);
-	}
-	if(conn.db) {
-		r = redisCommand(rc, "SELECT %d", conn.db);
-		if(r)
-			freeReplyObject(r);
-	}
-	return rc;
-}
-
 static void *reader(void *arg)
 {
 	char last[64] = "$";
@@ -168,7 +137,7 @@ static void *reader(void *arg)
 	size_t i;
 
 	for(;;) {
-		if(rc == NULL && (rc = connect_redis()) == NULL) {
+		if(rc == NULL && (rc = ws_redis_connect(&conn)) == NULL) {
 			sleep(1);
 			continue;
 		}

@@ -24,6 +24,8 @@
 #include "ws.h"
 #include "chat.h"
 #include "desk.h"
+#include "app.h"
+#include "outbox.h"
 #include "static.h"
 #include "events.h"
 #include "follow.h"
@@ -337,6 +339,7 @@ static struct lws_protocols protocols[] = {
 	{"http", cb_http, sizeof(struct pss), 0, 0, NULL, 0},
 	{"omniq-chat", ws_chat_callback, 0 /* set from ws_chat_pss_size */, 0, 0, NULL, 0},
 	{"omniq-agent", ws_desk_callback, 0 /* set from ws_desk_pss_size */, 0, 0, NULL, 0},
+	{"omniq-app", ws_app_callback, 0 /* set from ws_app_pss_size */, 0, 0, NULL, 0},
 	{"omniq-listen", cb_listen, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}
 };
@@ -366,6 +369,8 @@ void ws_http_loop(int rank)
 	protocols[1].rx_buffer_size = (size_t)ws_cfg.max_frame;
 	protocols[2].per_session_data_size = ws_desk_pss_size;
 	protocols[2].rx_buffer_size = (size_t)ws_cfg.max_frame;
+	protocols[3].per_session_data_size = ws_app_pss_size;
+	protocols[3].rx_buffer_size = (size_t)ws_cfg.max_frame;
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	info.protocols = protocols;
@@ -389,7 +394,7 @@ void ws_http_loop(int rank)
 			lws_context_destroy(ctx);
 		return;
 	}
-	if(ws_events_start(ctx) < 0) {
+	if(ws_events_start(ctx) < 0 || (rank == 0 && ws_outbox_start() < 0)) {
 		lws_context_destroy(ctx);
 		return;
 	}

@@ -26,6 +26,14 @@ typedef struct ws_settings {
 	char *chat_queue;
 	int chat_rate;         /* frames per second per socket (burst: twice that) */
 	int max_frame;         /* bytes of one WebSocket message */
+	char *app_secret;      /* the app backend signs user tokens with it; app needs it */
+	char *app_id;          /* identities are app:<app_id>:<user> */
+	char *app_skills;      /* skills of an app session */
+	char *app_queue;
+	char *push_url;        /* the app backend's push webhook (none: no pushes) */
+	int push_retry;        /* seconds before an undelivered push is tried again */
+	int push_attempts;     /* deliveries before it is dropped */
+	int push_timeout;      /* seconds for one webhook request */
 	int n_keys;
 	char key_name[WS_KEYS_MAX][65];
 	char key_secret[WS_KEYS_MAX][129];
@@ -65,6 +73,11 @@ void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, con
 
 /* follow.c: FNV-1a of a key (session id or "a:<agent>"), for the hash tables */
 unsigned ws_key_hash(const char *k);
+
+/* redis_conn.c: a connection (connect timeout 2 s, AUTH, SELECT) to conn, or NULL. For
+ * threads only: the lws loop uses the core's API. */
+struct redisContext;
+struct redisContext *ws_redis_connect(const omniq_conn_info_t *conn);
 
 /* http.c: the lws server loop of one process (never returns). */
 void ws_http_loop(int rank);

@@ -16,6 +16,7 @@
 
 #include "ws.h"
 #include "token.h"
+#include "app.h"
 
 MODULE_VERSION
 
@@ -36,6 +37,14 @@ ws_settings_t ws_cfg = {
 	.chat_queue = "web",
 	.chat_rate = 5,
 	.max_frame = 16384,
+	.app_secret = NULL,
+	.app_id = "main",
+	.app_skills = "",
+	.app_queue = "app",
+	.push_url = NULL,
+	.push_retry = 10,
+	.push_attempts = 8,
+	.push_timeout = 5,
 	.n_keys = 0,
 };
 
@@ -83,6 +92,14 @@ static param_export_t params[] = {
 	{"chat_queue", PARAM_STRING, &ws_cfg.chat_queue},
 	{"chat_rate", PARAM_INT, &ws_cfg.chat_rate},
 	{"max_frame", PARAM_INT, &ws_cfg.max_frame},
+	{"app_secret", PARAM_STRING, &ws_cfg.app_secret},
+	{"app_id", PARAM_STRING, &ws_cfg.app_id},
+	{"app_skills", PARAM_STRING, &ws_cfg.app_skills},
+	{"app_queue", PARAM_STRING, &ws_cfg.app_queue},
+	{"push_url", PARAM_STRING, &ws_cfg.push_url},
+	{"push_retry", PARAM_INT, &ws_cfg.push_retry},
+	{"push_attempts", PARAM_INT, &ws_cfg.push_attempts},
+	{"push_timeout", PARAM_INT, &ws_cfg.push_timeout},
 	{0, 0, 0}
 };
 
@@ -152,7 +169,38 @@ static int mod_init(void)
 		LM_ERR("modparam max_frame = %d is outside 256..1048576\n", ws_cfg.max_frame);
 		return -1;
 	}
+	if(ws_cfg.app_secret && strlen(ws_cfg.app_secret) < 16) {
+		LM_ERR("modparam app_secret must be at least 16 bytes\n");
+		return -1;
+	}
+	if(strlen(ws_cfg.app_id) < 1 || strlen(ws_cfg.app_id) > 64
+			|| strspn(ws_cfg.app_id, "abcdefghijklmnopqrstuvwxyz0123456789_-.")
+					   != strlen(ws_cfg.app_id)) {
+		LM_ERR("modparam app_id must be 1..64 of [a-z0-9_.-]\n");
+		return -1;
+	}
+	if(ws_cfg.push_url && (ws_cfg.app_secret == NULL
+								  || (strncmp(ws_cfg.push_url, "http://", 7)
+										  && strncmp(ws_cfg.push_url, "https://", 8)))) {
+		LM_ERR("modparam push_url must be an http:// or https:// URL, and needs app_secret "
+			   "(it signs the pushes)\n");
+		return -1;
+	}
+	if(ws_cfg.push_retry < 1 || ws_cfg.push_retry > 3600) {
+		LM_ERR("modparam push_retry = %d is outside 1..3600\n", ws_cfg.push_retry);
+		return -1;
+	}
+	if(ws_cfg.push_attempts < 1 || ws_cfg.push_attempts > 100) {
+		LM_ERR("modparam push_attempts = %d is outside 1..100\n", ws_cfg.push_attempts);
+		return -1;
+	}
+	if(ws_cfg.push_timeout < 1 || ws_cfg.push_timeout > 60) {
+		LM_ERR("modparam push_timeout = %d is outside 1..60\n", ws_cfg.push_timeout);
+		return -1;
+	}
 	if(omniq_load_api(&ws_oq) < 0)
+		return -1;
+	if(ws_cfg.app_secret && ws_app_register() < 0)
 		return -1;
 	if(ws_cfg.n_keys == 0)
 		LM_WARN("no api_key: every /api/v1 request will be refused with 401\n");

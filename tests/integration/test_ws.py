@@ -35,10 +35,10 @@ class Api:
                 return e.code, txt
 
 
-def ws_kam(ctx):
+def ws_kam(ctx, defines=None):
     rs = ctx.redis()
     port = free_port()
-    k = ctx.kamailio("ws.cfg", rs.port, defines={"OMNIQ_HTTP_PORT": str(port)})
+    k = ctx.kamailio("ws.cfg", rs.port, defines=dict(defines or {}, OMNIQ_HTTP_PORT=str(port)))
 
     def up():
         try:
@@ -195,8 +195,8 @@ class Chat:
             pass
 
 
-def chat_kam(ctx):
-    rs, k, api = ws_kam(ctx)
+def chat_kam(ctx, defines=None):
+    rs, k, api = ws_kam(ctx, defines)
     return rs, k, api, int(api.base.rsplit(":", 1)[1])
 
 

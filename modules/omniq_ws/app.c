@@ -1,0 +1,542 @@
+/*
+ * app.c - the mobile app channel: WebSocket /ws/app, sub-protocol "omniq-app".
+ *
+ * Client → server (JSON text frames):
+ *   {"type":"hello", "token":..., "session":sid?, "last":id?}     first
+ *   {"type":"message", "text":"...", "cid":"..."}     cid (1..64 bytes) is required
+ *   {"type":"typing"}
+ * Server → client:
+ *   {"type":"welcome", "user":..., "session":sid|null, "state":..., "agent":...,
+ *    "agent_name":..., "position":n, "est_wait_s":n}
+ *   {"type":"missed", "session":sid, "messages":[{id,dir,from,text}...]}  zero or more
+ *   {"type":"synced", "session":sid|null, "last":id|null}   the missed ones are all sent
+ *   {"type":"session", "session":sid, "state":..., "position":n, "est_wait_s":n}
+ *   {"type":"ack", "cid":..., "id":..., "duplicate":true|false}
+ *   {"type":"message", "session":sid, "dir":"out"|"sys", "from":..., "text":..., "id":...}
+ *   {"type":"state", "session":sid, "event":..., "state":..., "agent":..., "agent_name":...}
+ *   {"type":"typing", "session":sid, "from":...}
+ *   {"type":"error", "code":..., "message":...}
+ * Close codes: 1007 invalid JSON or no hello first, 1008 bad or expired token or rate limit,
+ * 1009 frame larger than max_frame, 1011 Redis unavailable at hello or server error.
+ *
+ * The token is "<user>/<expiry>" signed by the app's backend with app_secret (purpose
+ * "app"); the user is the omniq identity "app:<app_id>:<user>". Nothing is lost and nothing comes
+ * twice across reconnects:
+ *   - customer → agent: a message is acked with its transcript id only once it is in
+ *     Redis; a client resends what was not acked with the same cid, and the core appends
+ *     a cid once per session (api.append_once), acking the resend with the first id;
+ *   - agent → customer: the hello names the session and the last id the client saw; the
+ *     socket follows the session first, then sends every later transcript entry, then
+ *     live messages with a greater id only. The customer's own messages are not echoed
+ *     live (the ack is their receipt); a resume returns them too, with their ids.
+ * The user counts as online while any socket of it holds a presence lease (renewed every
+ * LEASE_MS / 3 by this process, so a dead process stops counting within LEASE_MS); an
+ * agent's reply to a user who is not online goes to the outbox as a push notification for
+ * the app's backend (push_url; see outbox.c).
+ */
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <libwebsockets.h>
+
+#include "core/dprint.h"
+
+#include "ws.h"
+#include "token.h"
+#include "sock.h"
+#include "follow.h"
+#include "customer.h"
+#include "app.h"
+
+#define LEASE_MS 60000
+#define HISTORY_LOOK "50"        /* sessions of the customer looked at for its open one */
+#define PAGE 1000                /* transcript entries read per Redis call */
+#define MISSED_MAX 100           /* messages per "missed" frame ... */
+#define MISSED_BYTES (256 * 1024) /* ... or fewer when they are long */
+
+typedef struct app {
+	ws_sock_t sock;
+	ws_follower_t fol;          /* follows its open session */
+	struct app *prev, *next;    /* this process's sockets with a lease */
+	int hello;
+	char user[OMNIQ_ID_MAX + 1];
+	char identity[2 * OMNIQ_ID_MAX + 8]; /* app:<app_id>:<user> */
+	char conn[48];              /* lease id: unique per process and socket */
+	char sid[OMNIQ_SID_MAX];    /* the open session, or "" */
+	char last[48];              /* greatest transcript id of sid sent to the client */
+} app_t;
+
+const size_t ws_app_pss_size = sizeof(app_t);
+
+static app_t *leased;            /* this process's sockets after hello */
+static char proc_tag[16];        /* random per process: lease ids differ across nodes */
+static unsigned long conn_serial;
+static lws_sorted_usec_list_t renew_sul;
+static struct lws_context *renew_ctx;
+
+/* ---- transcript ids: "<ms>-<seq>", compared as numbers ------------------------------- */
+
+static int id_parse(const char *id, unsigned long long *ms, unsigned long long *seq)
+{
+	char *end;
+	*ms = strtoull(id, &end, 10);
+	if(end == id || *end != '-')
+		return -1;
+	*seq = strtoull(end + 1, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+/* a > b; an id that does not parse is never greater (and "" is below every id) */
+static int id_after(const char *a, const char *b)
+{
+	unsigned long long am, as, bm, bs;
+	if(id_parse(a, &am, &as) < 0)
+		return 0;
+	if(b[0] == '\0' || id_parse(b, &bm, &bs) < 0)
+		return 1;
+	return am > bm || (am == bm && as > bs);
+}
+
+/* ---- presence leases ---------------------------------------------------------------- */
+
+static void lease(app_t *a, int ttl)
+{
+	str p[2];
+	int rc;
+	p[0] = omniq_str(a->identity);
+	p[1] = omniq_str(a->conn);
+	if((rc = ws_oq.presence(1, p, ttl)) < 0)
+		LM_WARN("app %s: presence %s: %s\n", a->identity, ttl ? "lease" : "end",
+				ws_oq.last_error());
+}
+
+/* Every LEASE_MS / 3: this process's sockets in calls of up to 1000 leases each. */
+static void renew(lws_sorted_usec_list_t *sul)
+{
+	str p[2 * 1000];
+	app_t *a = leased;
+	int n;
+
+	while(a) {
+		for(n = 0; a && n < 1000; a = a->next, n++) {
+			p[2 * n] = omniq_str(a->identity);
+			p[2 * n + 1] = omniq_str(a->conn);
+		}
+		if(ws_oq.presence(n, p, LEASE_MS) < 0)
+			LM_WARN("app presence renewal of %d sockets: %s\n", n, ws_oq.last_error());
+	}
+	lws_sul_schedule(renew_ctx, 0, &renew_sul, renew, (lws_usec_t)LEASE_MS / 3 * 1000);
+}
+
+static void leased_add(app_t *a, struct lws *wsi)
+{
+	if(renew_ctx == NULL) {
+		char rnd[33];
+		renew_ctx = lws_get_context(wsi);
+		if(ws_token_random_id(rnd) < 0)
+			snprintf(rnd, sizeof(rnd), "%d", (int)getpid());
+		snprintf(proc_tag, sizeof(proc_tag), "%.12s", rnd);
+		lws_sul_schedule(renew_ctx, 0, &renew_sul, renew, (lws_usec_t)LEASE_MS / 3 * 1000);
+	}
+	snprintf(a->conn, sizeof(a->conn), "%s.%lu", proc_tag, ++conn_serial);
+	a->next = leased;
+	if(leased)
+		leased->prev = a;
+	leased = a;
+	lease(a, LEASE_MS);
+}
+
+static void leased_del(app_t *a)
+{
+	if(a->prev)
+		a->prev->next = a->next;
+	else if(leased == a)
+		leased = a->next;
+	else
+		return; /* never leased */
+	if(a->next)
+		a->next->prev = a->prev;
+	a->prev = a->next = NULL;
+	lease(a, 0);
+}
+
+/* ---- answers -------------------------------------------------------------------------- */
+
+static void follow_session(app_t *a, const char *sid)
+{
+	const char *k[1] = {sid};
+	snprintf(a->sid, sizeof(a->sid), "%s", sid);
+	a->last[0] = '\0';
+	if(ws_follow_only(&a->fol, k, 1) < 0)
+		LM_ERR("app %s cannot follow session %s (out of memory)\n", a->identity, sid);
+}
+
+/* ---- resume ----------------------------------------------------------------------------- */
+
+/* The customer's sessions, newest first (query "history"): its open app session, and
+ * whether `want` is one of its sessions at all. */
+typedef struct find {
+	const char *want;
+	int want_ok;
+	char open[OMNIQ_SID_MAX];
+} find_t;
+
+static int find_row(void *arg, int n, const str *it)
+{
+	find_t *f = (find_t *)arg;
+	const str *sid = NULL, *ch = NULL, *st = NULL;
+	char state[16];
+	int i;
+
+	for(i = 0; i + 1 < n; i += 2) {
+		if(it[i].len == 3 && !memcmp(it[i].s, "sid", 3))
+			sid = &it[i + 1];
+		else if(it[i].len == 7 && !memcmp(it[i].s, "channel", 7))
+			ch = &it[i + 1];
+		else if(it[i].len == 5 && !memcmp(it[i].s, "state", 5))
+			st = &it[i + 1];
+	}
+	if(sid == NULL || sid->len >= OMNIQ_SID_MAX || ch == NULL || st == NULL)
+		return 0;
+	if(ch->len != 3 || memcmp(ch->s, "app", 3))
+		return 0;
+	if(f->want && (int)strlen(f->want) == sid->len && !memcmp(f->want, sid->s, sid->len))
+		f->want_ok = 1;
+	snprintf(state, sizeof(state), "%.*s", st->len, st->s);
+	if(f->open[0] == '\0' && !ws_cust_terminal(state)) {
+		memcpy(f->open, sid->s, sid->len);
+		f->open[sid->len] = '\0';
+	}
+	return 0;
+}
+
+typedef struct page {
+	app_t *a;
+	json_t *msgs;
+	size_t bytes;
+	char sid[OMNIQ_SID_MAX];
+	char last[48];
+	int n;
+} page_t;
+
+static void flush_page(page_t *pg)
+{
+	if(json_array_size(pg->msgs) == 0)
+		return;
+	ws_sock_send(&pg->a->sock, json_pack("{s:s,s:s,s:o}", "type", "missed", "session", pg->sid,
+									   "messages", pg->msgs));
+	pg->msgs = json_array();
+	pg->bytes = 0;
+}
+
+static void page_entry(void *arg, const str *id, const str *dir, const str *from,
+		const str *body)
+{
+	page_t *pg = (page_t *)arg;
+	ws_tx_append(pg->msgs, id, dir, from, body);
+	pg->bytes += (size_t)body->len + 64;
+	pg->n++;
+	if(id->len < (int)sizeof(pg->last)) {
+		memcpy(pg->last, id->s, id->len);
+		pg->last[id->len] = '\0';
+	}
+	if(json_array_size(pg->msgs) >= MISSED_MAX || pg->bytes >= MISSED_BYTES)
+		flush_page(pg);
+}
+
+/* Every entry of sid after `after`, in "missed" frames. Returns the last id sent in
+ * last_out ("" when none), or -1 when Redis failed (an error frame is sent). */
+static int send_missed(app_t *a, const char *sid, const char *after, char *last_out)
+{
+	page_t pg;
+	str s = omniq_str(sid), from;
+	int rc;
+
+	memset(&pg, 0, sizeof(pg));
+	pg.a = a;
+	pg.msgs = json_array();
+	snprintf(pg.sid, sizeof(pg.sid), "%s", sid);
+	snprintf(pg.last, sizeof(pg.last), "%s", after ? after : "");
+	do {
+		pg.n = 0;
+		from = omniq_str(pg.last);
+		rc = ws_oq.transcript(&s, &from, PAGE, page_entry, &pg);
+	} while(rc == PAGE && pg.n == PAGE);
+	flush_page(&pg);
+	json_decref(pg.msgs);
+	if(rc < 0) {
+		ws_sock_error(&a->sock, ws_omniq_code(rc), ws_oq.last_error(), NULL);
+		return -1;
+	}
+	snprintf(last_out, 48, "%s", pg.last);
+	return 0;
+}
+
+static int on_hello(app_t *a, json_t *m, struct lws *wsi)
+{
+	const char *tok = json_string_value(json_object_get(m, "token"));
+	const char *want = json_string_value(json_object_get(m, "session"));
+	const char *last = json_string_value(json_object_get(m, "last"));
+	char after[48] = "", sent[48] = "";
+	omniq_session_info_t info;
+	find_t f;
+	str q[2];
+	json_t *w;
+	int rc;
+
+	rc = tok ? ws_token_check_until(ws_cfg.app_secret, "app", tok, (long long)time(NULL),
+					   a->user, sizeof(a->user))
+			 : -1;
+	if(rc == -2)
+		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "token expired");
+	if(rc < 0)
+		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
+	if((want && (strlen(want) == 0 || strlen(want) >= OMNIQ_SID_MAX))
+			|| (last && strlen(last) >= sizeof(after))) {
+		ws_sock_error(&a->sock, "bad_argument", "'session' or 'last' is malformed", NULL);
+		want = last = NULL;
+	}
+	if(snprintf(a->identity, sizeof(a->identity), "app:%s:%s", ws_cfg.app_id, a->user)
+			>= (int)sizeof(a->identity))
+		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "user id too long");
+
+	memset(&f, 0, sizeof(f));
+	f.want = want;
+	q[0] = omniq_str(a->identity);
+	q[1] = omniq_str(HISTORY_LOOK);
+	rc = ws_oq.query("history", 2, q, find_row, &f);
+	if(rc < 0 && rc != OMNIQ_ENOTFOUND) /* a first contact has no customer yet */
+		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+				"service unavailable, reconnect");
+	a->hello = 1;
+	leased_add(a, wsi);
+
+	/* follow before reading: whatever is written from here on is either in the
+	 * transcript read below or comes as an event with a greater id */
+	w = json_pack("{s:s,s:s}", "type", "welcome", "user", a->user);
+	if(f.open[0]) {
+		str s = omniq_str(f.open);
+		follow_session(a, f.open);
+		if(ws_oq.get(&s, &info) == OMNIQ_OK) {
+			ws_cust_state(w, &info);
+			if(info.agent[0])
+				ws_cust_agent_name(w, info.agent);
+		}
+		json_object_set_new(w, "session", json_string(f.open));
+	} else {
+		json_object_set_new(w, "session", json_null());
+	}
+	ws_sock_send(&a->sock, w);
+
+	/* the session the client knows (when it is the customer's) after its last id; then
+	 * the open one from the start when the client did not know it */
+	if(want && f.want_ok) {
+		snprintf(after, sizeof(after), "%s", last ? last : "");
+		if(send_missed(a, want, after, sent) < 0)
+			return 0;
+		if(!strcmp(want, a->sid))
+			snprintf(a->last, sizeof(a->last), "%s", sent[0] ? sent : after);
+	} else if(want) {
+		ws_sock_error(&a->sock, "not_found", "no such session of this user", NULL);
+	}
+	if(a->sid[0] && !(want && f.want_ok && !strcmp(want, a->sid))) {
+		if(send_missed(a, a->sid, "", sent) < 0)
+			return 0;
+		snprintf(a->last, sizeof(a->last), "%s", sent);
+	}
+	w = json_pack("{s:s}", "type", "synced");
+	json_object_set_new(w, "session", a->sid[0] ? json_string(a->sid) : json_null());
+	json_object_set_new(w, "last", a->last[0] ? json_string(a->last) : json_null());
+	ws_sock_send(&a->sock, w);
+	return 0;
+}
+
+static int on_message(app_t *a, json_t *m)
+{
+	json_t *text = json_object_get(m, "text"), *cid = json_object_get(m, "cid"), *v;
+	omniq_session_info_t info;
+	str channel = str_init("app"), ident, skills, queue, sid, dir = str_init("in"), body, c;
+	char id[48];
+	int rc;
+
+	if(!json_is_string(text) || json_string_length(text) == 0) {
+		ws_sock_error(&a->sock, "bad_argument", "'text' must be a non-empty string", NULL);
+		return 0;
+	}
+	if(!json_is_string(cid) || json_string_length(cid) < 1 || json_string_length(cid) > 64) {
+		ws_sock_error(&a->sock, "bad_argument", "'cid' must be a string of 1..64 bytes", NULL);
+		return 0;
+	}
+	if(a->sid[0] == '\0') {
+		ident = omniq_str(a->identity);
+		skills = omniq_str(ws_cfg.app_skills);
+		queue = omniq_str(ws_cfg.app_queue);
+		rc = ws_oq.open(&channel, &ident, &skills, 0, &queue, &ident, &info);
+		if(rc < 0) {
+			ws_sock_error(&a->sock, ws_omniq_code(rc), ws_oq.last_error(), NULL);
+			return 0;
+		}
+		follow_session(a, info.sid);
+		v = json_pack("{s:s,s:s}", "type", "session", "session", info.sid);
+		ws_cust_state(v, &info);
+		ws_sock_send(&a->sock, v);
+	}
+	sid = omniq_str(a->sid);
+	ident = omniq_str(a->identity);
+	body.s = (char *)json_string_value(text);
+	body.len = (int)json_string_length(text);
+	c.s = (char *)json_string_value(cid);
+	c.len = (int)json_string_length(cid);
+	rc = ws_oq.append_once(&sid, &dir, &ident, &body, &c, id, sizeof(id));
+	if(rc < 0) {
+		ws_sock_error(&a->sock, ws_omniq_code(rc), ws_oq.last_error(), NULL);
+		return 0;
+	}
+	v = json_pack("{s:s,s:O,s:s,s:b}", "type", "ack", "cid", cid, "id", id, "duplicate", rc == 1);
+	ws_sock_send(&a->sock, v);
+	return 0;
+}
+
+static int on_frame(app_t *a, json_t *m, struct lws *wsi)
+{
+	const char *type = json_string_value(json_object_get(m, "type"));
+
+	if(type && !strcmp(type, "hello") && !a->hello)
+		return on_hello(a, m, wsi);
+	if(!a->hello)
+		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "hello first");
+	if(type && !strcmp(type, "message"))
+		return on_message(a, m);
+	if(type && !strcmp(type, "typing")) {
+		str sid = omniq_str(a->sid), dir = str_init("in"), who = omniq_str(a->identity);
+		if(a->sid[0] && ws_oq.typing(&sid, &dir, &who) < 0)
+			LM_DBG("typing on %s: %s\n", a->sid, ws_oq.last_error());
+		return 0;
+	}
+	ws_sock_error(&a->sock, "bad_argument", "unknown message type", NULL);
+	return 0;
+}
+
+/* An event of the followed session (lws loop). */
+static void on_item(ws_follower_t *f, const ws_item_t *it)
+{
+	app_t *a = (app_t *)((char *)f - offsetof(app_t, fol));
+	json_t *v;
+
+	if(strcmp(it->sid, a->sid))
+		return;
+	if(!strcmp(it->type, "message")) {
+		if(!id_after(it->id, a->last))
+			return; /* sent with the missed ones already */
+		if(strcmp(it->state, "in"))
+			snprintf(a->last, sizeof(a->last), "%s", it->id);
+	}
+	if((v = ws_cust_frame(it, 1)) == NULL)
+		return;
+	if(strcmp(it->type, "message") && strcmp(it->type, "typing")
+			&& ws_cust_terminal(it->state)) {
+		/* the session ended: the next message opens a new one */
+		ws_unfollow_all(&a->fol);
+		a->sid[0] = a->last[0] = '\0';
+	}
+	ws_sock_send(&a->sock, v);
+}
+
+int ws_app_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		size_t len)
+{
+	app_t *a = (app_t *)user;
+	json_t *m;
+	int rc;
+
+	switch(reason) {
+		case LWS_CALLBACK_ESTABLISHED:
+			memset(a, 0, sizeof(*a));
+			a->fol.on_item = on_item;
+			a->sock.who = a->identity;
+			if(ws_sock_open(&a->sock, wsi, "/ws/app", ws_cfg.chat_rate) < 0)
+				return -1;
+			if(ws_cfg.app_secret == NULL)
+				return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+						"app channel not configured");
+			return 0;
+
+		case LWS_CALLBACK_RECEIVE:
+			rc = ws_sock_rx(&a->sock, in, len, &m);
+			if(rc <= 0)
+				return rc;
+			rc = on_frame(a, m, wsi);
+			json_decref(m);
+			return rc;
+
+		case LWS_CALLBACK_SERVER_WRITEABLE:
+			return ws_sock_writable(&a->sock);
+
+		case LWS_CALLBACK_CLOSED:
+			if(a->hello)
+				leased_del(a);
+			ws_unfollow_all(&a->fol);
+			ws_sock_free(&a->sock);
+			return 0;
+
+		default:
+			return 0;
+	}
+}
+
+/* ---- the channel driver: an agent's reply to a user who is not connected -------------- */
+
+static int deliver(const str *sid, const str *ext, const str *from, const str *body,
+		void *param)
+{
+	static const str kind = str_init("push"), target = str_init("app");
+	json_t *p;
+	char *txt;
+	str payload;
+	int rc;
+
+	const char *user;
+	int pre;
+
+	/* ext is the identity this channel opened the session with: app:<app_id>:<user> */
+	pre = 5 + (int)strlen(ws_cfg.app_id);
+	if(ws_cfg.push_url == NULL || ext->len <= pre || memcmp(ext->s, "app:", 4)
+			|| memcmp(ext->s + 4, ws_cfg.app_id, pre - 5) || ext->s[pre - 1] != ':')
+		return 0; /* no push configured, or not a session this channel opened */
+	user = ext->s + pre;
+	p = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:I}", "type", "reply", "app", ws_cfg.app_id,
+			"user", user, (size_t)(ext->len - pre), "session", sid->s, (size_t)sid->len, "from",
+			from ? from->s : "", (size_t)(from ? from->len : 0), "text", body->s,
+			(size_t)body->len, "ts", (json_int_t)time(NULL));
+	txt = p ? json_dumps(p, JSON_COMPACT) : NULL;
+	json_decref(p);
+	if(txt == NULL) {
+		LM_ERR("app push for session %.*s: out of memory\n", sid->len, sid->s);
+		return -1;
+	}
+	payload = omniq_str(txt);
+	rc = ws_oq.outbox_add(&kind, &target, ext, &payload, NULL, 0);
+	free(txt);
+	if(rc < 0) {
+		LM_ERR("app push for session %.*s not queued: %s\n", sid->len, sid->s,
+				ws_oq.last_error());
+		return -1;
+	}
+	LM_DBG("app push for session %.*s: %s\n", sid->len, sid->s,
+			rc == 1 ? "user online, none" : "queued");
+	return 0;
+}
+
+int ws_app_register(void)
+{
+	omniq_driver_t d;
+
+	memset(&d, 0, sizeof(d));
+	d.channel = omniq_str("app");
+	d.cls = OMNIQ_CLASS_CHAT;
+	d.caps = OMNIQ_CAP_TEXT;
+	d.deliver = deliver;
+	return ws_oq.register_driver(&d) < 0 ? -1 : 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * customer.c - see customer.h.
+ */
+#include <string.h>
+
+#include "ws.h"
+#include "customer.h"
+
+void ws_cust_state(json_t *o, const omniq_session_info_t *s)
+{
+	json_object_set_new(o, "state", json_string(s->state));
+	json_object_set_new(o, "agent", json_string(s->agent));
+	json_object_set_new(o, "position", json_integer(s->position));
+	json_object_set_new(o, "est_wait_s", json_integer(s->est_wait_s));
+}
+
+void ws_cust_agent_name(json_t *v, const char *aid)
+{
+	json_t *a = json_object(), *name;
+	str id = omniq_str(aid);
+	if(a && ws_oq.query("agent", 1, &id, ws_row_merge, a) >= 0
+			&& json_string_length(name = json_object_get(a, "name")) > 0)
+		json_object_set(v, "agent_name", name);
+	json_decref(a);
+}
+
+int ws_cust_terminal(const char *state)
+{
+	return !strcmp(state, "closed") || !strcmp(state, "abandoned") || !strcmp(state, "expired");
+}
+
+json_t *ws_cust_frame(const ws_item_t *it, int session)
+{
+	json_t *v;
+
+	if(!strcmp(it->type, "message")) {
+		if(!strcmp(it->state, "in") || it->body == NULL)
+			return NULL;
+		v = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "message", "dir", it->state, "from",
+				it->from, "text", it->body, "id", it->id);
+	} else if(!strcmp(it->type, "typing")) {
+		if(it->from[0] == '\0' || !strcmp(it->state, "in"))
+			return NULL;
+		v = json_pack("{s:s,s:s}", "type", "typing", "from", it->from);
+	} else if(!strcmp(it->type, "enqueue")) {
+		return NULL;
+	} else {
+		v = json_pack("{s:s,s:s,s:s,s:s}", "type", "state", "event", it->type, "state",
+				it->state, "agent", it->agent);
+		if(v && it->agent[0] && !strcmp(it->type, "accept"))
+			ws_cust_agent_name(v, it->agent);
+	}
+	if(v && session)
+		json_object_set_new(v, "session", json_string(it->sid));
+	return v;
+}

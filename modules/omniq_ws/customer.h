@@ -1,0 +1,24 @@
+/*
+ * customer.h - what the customers' sockets (web chat, app) tell about a session, the same
+ * way on both.
+ */
+#ifndef OMNIQ_WS_CUSTOMER_H
+#define OMNIQ_WS_CUSTOMER_H
+
+#include <jansson.h>
+#include "omniq/omniq_api.h"
+#include "events.h"
+
+/* state, agent, position, est_wait_s of s into o */
+void ws_cust_state(json_t *o, const omniq_session_info_t *s);
+/* agent_name into v: the customer sees the agent's name, not its id (one Redis read; nothing
+ * is added when the agent has no name or Redis does not answer) */
+void ws_cust_agent_name(json_t *v, const char *aid);
+/* closed, abandoned, expired */
+int ws_cust_terminal(const char *state);
+/* The frame an event of the session makes for its customer, or NULL when the customer is
+ * not told (its own words, which are acked; the enqueue, which the session frame said).
+ * With `session`, the frame names the session (the app's frames do). */
+json_t *ws_cust_frame(const ws_item_t *it, int session);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * outbox.c - the webhook sender: a thread of omniq_ws process 0 on every node drains the
+ * tenant's outbox <prefix>:outbox (lua/70_notify.lua) in the consumer group "senders" and
+ * POSTs each entry's payload to its receiver:
+ *   kind "push" → push_url, signed with app_secret
+ * with the headers
+ *   Content-Type: application/json
+ *   X-Omniq-Kind: push
+ *   X-Omniq-Delivery: <entry id>     the same on every retry: a receiver drops duplicates
+ *   X-Omniq-Signature: sha256=<hex HMAC-SHA256(secret, body)>
+ * A 2xx answer: delivered, the entry is acknowledged and deleted. A 4xx other than 408 and
+ * 429: the receiver refuses this entry for good: logged, dropped. Anything else (timeout,
+ * connection refused, 5xx): the entry stays pending, and once it has been idle for
+ * push_retry seconds a sender (this one or another node's) claims it again, up to
+ * push_attempts deliveries; then it is logged and dropped. A sender that dies mid-way leaves
+ * its entries pending: they are claimed the same way. At least once, never lost silently.
+ *
+ * The thread has its own Redis connection and curl handle and uses malloc only (Kamailio's
+ * pkg memory is not thread-safe); the lws loop never waits for a receiver.
+ */
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <pthread.h>
+#include <hiredis/hiredis.h>
+#include <curl/curl.h>
+
+#include "core/dprint.h"
+
+#include "ws.h"
+#include "token.h"
+#include "outbox.h"
+
+#define GROUP "senders"
+#define BATCH 16
+
+static omniq_conn_info_t conn;
+static char key[128], me[128];
+static CURL *curl;
+
+typedef struct entry {
+	const char *id, *kind, *payload;
+	size_t payload_len;
+} entry_t;
+
+static size_t discard(char *p, size_t sz, size_t n, void *u)
+{
+	return sz * n;
+}
+
+static int entry_of(redisReply *e, entry_t *out)
+{
+	redisReply *f;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if(e->type != REDIS_REPLY_ARRAY || e->elements != 2
+			|| e->element[0]->type != REDIS_REPLY_STRING)
+		return -1;
+	out->id = e->element[0]->str;
+	f = e->element[1];
+	if(f->type != REDIS_REPLY_ARRAY)
+		return -1; /* deleted meanwhile (XCLAIM answers nil fields) */
+	for(i = 0; i + 1 < f->elements; i += 2) {
+		if(!strcmp(f->element[i]->str, "kind"))
+			out->kind = f->element[i + 1]->str;
+		else if(!strcmp(f->element[i]->str, "payload")) {
+			out->payload = f->element[i + 1]->str;
+			out->payload_len = f->element[i + 1]->len;
+		}
+	}
+	return out->kind && out->payload ? 0 : -1;
+}
+
+/* 1 delivered, 0 retry later, -1 refused for good */
+static int post(const entry_t *e)
+{
+	struct curl_slist *h = NULL;
+	char hdr[256], sig[65];
+	const char *url, *secret;
+	long status = 0;
+	CURLcode cc;
+
+	if(!strcmp(e->kind, "push")) {
+		url = ws_cfg.push_url;
+		secret = ws_cfg.app_secret;
+	} else {
+		LM_ERR("outbox entry %s: unknown kind '%s', dropped\n", e->id, e->kind);
+		return -1;
+	}
+	if(url == NULL) {
+		LM_ERR("outbox entry %s: no URL for kind '%s' (modparam), dropped\n", e->id, e->kind);
+		return -1;
+	}
+	if(ws_hmac_hex(secret, e->payload, e->payload_len, sig) < 0)
+		return 0;
+	h = curl_slist_append(h, "Content-Type: application/json");
+	snprintf(hdr, sizeof(hdr), "X-Omniq-Kind: %s", e->kind);
+	h = curl_slist_append(h, hdr);
+	snprintf(hdr, sizeof(hdr), "X-Omniq-Delivery: %s", e->id);
+	h = curl_slist_append(h, hdr);
+	snprintf(hdr, sizeof(hdr), "X-Omniq-Signature: sha256=%s", sig);
+	h = curl_slist_append(h, hdr);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, e->payload);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)e->payload_len);
+	cc = curl_easy_perform(curl);
+	curl_slist_free_all(h);
+	if(cc != CURLE_OK) {
+		LM_WARN("outbox entry %s to %s: %s; retried in %d s\n", e->id, url,
+				curl_easy_strerror(cc), ws_cfg.push_retry);
+		return 0;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	if(status >= 200 && status < 300)
+		return 1;
+	if(status >= 400 && status < 500 && status != 408 && status != 429) {
+		LM_ERR("outbox entry %s: %s answered %ld: refused, dropped\n", e->id, url, status);
+		return -1;
+	}
+	LM_WARN("outbox entry %s: %s answered %ld; retried in %d s\n", e->id, url, status,
+			ws_cfg.push_retry);
+	return 0;
+}
+
+/* Acknowledge and delete: the entry is done with (delivered or dropped). */
+static int done(redisContext *rc, const char *id)
+{
+	redisReply *r = redisCommand(rc, "XACK %s " GROUP " %s", key, id);
+	if(r == NULL)
+		return -1;
+	freeReplyObject(r);
+	if((r = redisCommand(rc, "XDEL %s %s", key, id)) == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+/* Entries in r (XREADGROUP's or XCLAIM's list): send each. -1 when Redis is lost. */
+static int send_all(redisContext *rc, redisReply *list)
+{
+	entry_t e;
+	size_t i;
+	int res;
+
+	for(i = 0; i < list->elements; i++) {
+		if(entry_of(list->element[i], &e) < 0) {
+			if(e.id) {
+				LM_ERR("outbox entry %s is malformed, dropped\n", e.id);
+				if(done(rc, e.id) < 0)
+					return -1;
+			}
+			continue;
+		}
+		res = post(&e);
+		if(res != 0 && done(rc, e.id) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Pending entries idle for push_retry: dropped after push_attempts, else claimed and sent. */
+static int retry_due(redisContext *rc)
+{
+	redisReply *p, *c, *x;
+	long long idle_ms = (long long)ws_cfg.push_retry * 1000;
+	size_t i;
+	int res = 0;
+
+	p = redisCommand(rc, "XPENDING %s " GROUP " IDLE %lld - + %d", key, idle_ms, BATCH);
+	if(p == NULL)
+		return -1;
+	if(p->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(p);
+		return 0;
+	}
+	for(i = 0; i < p->elements && res == 0; i++) {
+		x = p->element[i];
+		if(x->type != REDIS_REPLY_ARRAY || x->elements != 4)
+			continue;
+		if(x->element[3]->integer >= ws_cfg.push_attempts) {
+			LM_ERR("outbox entry %s: not delivered after %lld attempts, dropped\n",
+					x->element[0]->str, x->element[3]->integer);
+			res = done(rc, x->element[0]->str);
+			continue;
+		}
+		c = redisCommand(rc, "XCLAIM %s " GROUP " %s %lld %s", key, me, idle_ms,
+				x->element[0]->str);
+		if(c == NULL)
+			return -1;
+		if(c->type == REDIS_REPLY_ARRAY)
+			res = send_all(rc, c);
+		freeReplyObject(c);
+	}
+	freeReplyObject(p);
+	return res;
+}
+
+static void *sender(void *arg)
+{
+	redisContext *rc = NULL;
+	redisReply *r;
+
+	for(;;) {
+		if(rc == NULL) {
+			if((rc = ws_redis_connect(&conn)) == NULL) {
+				sleep(1);
+				continue;
+			}
+			r = redisCommand(rc, "XGROUP CREATE %s " GROUP " 0 MKSTREAM", key);
+			if(r)
+				freeReplyObject(r); /* BUSYGROUP: it exists, which is what we want */
+		}
+		if(retry_due(rc) < 0)
+			goto lost;
+		r = redisCommand(rc, "XREADGROUP GROUP " GROUP " %s COUNT %d BLOCK 1000 STREAMS %s >",
+				me, BATCH, key);
+		if(r == NULL)
+			goto lost;
+		if(r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2
+				&& send_all(rc, r->element[0]->element[1]) < 0) {
+			freeReplyObject(r);
+			goto lost;
+		}
+		if(r->type == REDIS_REPLY_ERROR && strstr(r->str, "NOGROUP")) {
+			/* the stream was deleted (FLUSHALL): make the group again */
+			freeReplyObject(r);
+			goto lost;
+		}
+		freeReplyObject(r);
+		continue;
+	lost:
+		/* what was read but not acknowledged stays pending and is retried */
+		redisFree(rc);
+		rc = NULL;
+		sleep(1);
+	}
+	return NULL;
+}
+
+int ws_outbox_start(void)
+{
+	pthread_t th;
+	pthread_attr_t at;
+	char host[64];
+
+	if(ws_cfg.push_url == NULL)
+		return 0; /* nothing to send to */
+	if(curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (curl = curl_easy_init()) == NULL) {
+		LM_ERR("cannot initialise libcurl for the outbox sender\n");
+		return -1;
+	}
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)ws_cfg.push_timeout * 1000L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	ws_oq.conn_info(&conn);
+	snprintf(key, sizeof(key), "%.*s:outbox", conn.prefix.len, conn.prefix.s);
+	if(gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "node");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(me, sizeof(me), "%s:%d", host, (int)getpid());
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if(pthread_create(&th, &at, sender, NULL) != 0) {
+		LM_ERR("cannot start the outbox sender thread\n");
+		return -1;
+	}
+	LM_INFO("outbox sender %s: pushes to %s\n", me, ws_cfg.push_url);
+	return 0;
+}

@@ -1,0 +1,310 @@
+"""omniq_ws: the mobile app channel (/ws/app) and its push webhook, against a real kamailio,
+redis-server and an HTTP server standing in for the app's backend."""
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from harness import test, free_port, wait_for
+from test_ws import Chat, chat_kam, sign
+
+APP = b"app-secret-0123456789"
+P = "oq:{default}"
+
+
+def app_token(user, ttl=3600, secret=APP, purpose="app"):
+    return sign(secret, purpose, "%s/%d" % (user, int(time.time()) + ttl))
+
+
+class Backend:
+    """The app's backend: records each push; answers with the next status of `script`
+    (then 200 for good)."""
+
+    def __init__(self, script=()):
+        self.pushes = []
+        self.script = list(script)
+        self.lock = threading.Lock()
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with outer.lock:
+                    status = outer.script.pop(0) if outer.script else 200
+                    outer.pushes.append({"status": status, "body": body,
+                                         "headers": {k.lower(): v for k, v in self.headers.items()}})
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.port = free_port()
+        self.srv = ThreadingHTTPServer(("127.0.0.1", self.port), H)
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/push" % self.port
+
+    def delivered(self):
+        with self.lock:
+            return [p for p in self.pushes if p["status"] == 200]
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def app_kam(ctx, backend):
+    """kamailio with pushes to backend, and alice available for app sessions (skill sales)."""
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_PUSH_URL": '"%s"' % backend.url})
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    return rs, k, api, port
+
+
+class App(Chat):
+    def __init__(self, port):
+        super().__init__(port, "/ws/app", "omniq-app")
+
+    def hello(self, user="u42", **kw):
+        self.send(dict({"type": "hello", "token": app_token(user)}, **kw))
+        self.welcome = self.recv("welcome")
+        missed = []
+        while True:
+            m = self.recv()
+            if m["type"] == "missed":
+                missed += [dict(e, session=m["session"]) for e in m["messages"]]
+            elif m["type"] == "synced":
+                self.synced = m
+                return missed
+            else:
+                raise AssertionError("before synced: %r" % m)
+
+    def start(self, text, cid):
+        """The first message: opens the session; its id."""
+        self.send({"type": "message", "text": text, "cid": cid})
+        sid = self.recv("session")["session"]
+        assert self.recv("ack")["cid"] == cid
+        return sid
+
+    def quiet(self, seconds=0.5):
+        """Whatever frames arrive within `seconds` (to show that nothing more comes)."""
+        got = []
+        self.ws.settimeout(seconds)
+        try:
+            while True:
+                got.append(json.loads(self.ws.recv()))
+        except Exception:
+            pass
+        self.ws.settimeout(10)
+        return got
+
+
+def agent_takes(k, api, sid):
+    assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})[0] == 200
+
+
+def reply(api, sid, text):
+    st, body = api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                        {"direction": "out", "from": "alice", "body": text})
+    assert st == 201, (st, body)
+
+
+def tx(r, sid):
+    return [(f["dir"], f["body"]) for _, f in r.xrange("%s:s:%s:tx" % (P, sid))]
+
+
+@test
+def test_app_resend_and_resume_lose_nothing_and_repeat_nothing(ctx):
+    be = Backend()
+    try:
+        rs, k, api, port = app_kam(ctx, be)
+        r = rs.client()
+        a = App(port)
+        assert a.hello() == [] and a.welcome["session"] is None and a.synced["last"] is None
+        assert a.welcome["user"] == "u42"
+        a.send({"type": "message", "text": "My router is down", "cid": "m1"})
+        s = a.recv("session")
+        sid = s["session"]
+        ack1 = a.recv("ack")
+        assert ack1["cid"] == "m1" and ack1["duplicate"] is False and ack1["id"], ack1
+        assert r.hget("%s:s:%s" % (P, sid), "channel") == "app"
+        assert r.hget("%s:s:%s" % (P, sid), "identity") == "app:main:u42"
+        agent_takes(k, api, sid)
+        # (the offer came with the session frame: its event may come too, or not, as it
+        # raced with the socket following the new session)
+        assert s["state"] == "offered" and s["agent"] == "alice", s
+        st = a.recv("state")
+        if st["event"] == "offer":
+            st = a.recv("state")
+        assert st["event"] == "accept" and st["agent_name"] == "Alice", st
+        # the ack was lost: the app resends with the same cid and gets the same ack
+        a.send({"type": "message", "text": "My router is down", "cid": "m1"})
+        again = a.recv("ack")
+        assert again == dict(ack1, duplicate=True), (again, ack1)
+        assert tx(r, sid) == [("in", "My router is down")]
+        reply(api, sid, "Which model?")
+        m2 = a.recv("message")
+        assert (m2["session"], m2["dir"], m2["from"], m2["text"]) == (sid, "out", "alice",
+                                                                      "Which model?"), m2
+        # connected: an agent's reply is no push
+        assert be.pushes == []
+        a.close()
+
+        # offline: two replies, each a signed push to the backend
+        wait_for(lambda: k.rpc_ok("omniq.stats") and r.zcount("%s:online:app:main:u42" % P,
+                                                               "-inf", "+inf") == 0,
+                 what="the lease to end with the socket")
+        reply(api, sid, "Please restart it.")
+        reply(api, sid, "Still there?")
+        wait_for(lambda: len(be.delivered()) == 2, what="two pushes")
+        bodies = [json.loads(p["body"]) for p in be.delivered()]
+        assert sorted(b["text"] for b in bodies) == ["Please restart it.", "Still there?"], bodies
+        for p, b in zip(be.delivered(), bodies):
+            assert b["app"] == "main" and b["user"] == "u42" and b["session"] == sid and b["from"] == "alice", b
+            h = p["headers"]
+            want = hmac.new(APP, p["body"], hashlib.sha256).hexdigest()
+            assert h["x-omniq-signature"] == "sha256=" + want, h
+            assert h["x-omniq-kind"] == "push" and h["x-omniq-delivery"], h
+        wait_for(lambda: r.xlen(P + ":outbox") == 0, what="delivered pushes to leave the outbox")
+
+        # reconnect: exactly the two missed replies, then live ones once each
+        b = App(port)
+        missed = b.hello(session=sid, last=m2["id"])
+        assert b.welcome["session"] == sid and b.welcome["state"] == "active", b.welcome
+        assert b.welcome["agent_name"] == "Alice", b.welcome
+        assert [(e["dir"], e["text"]) for e in missed] == [("out", "Please restart it."),
+                                                           ("out", "Still there?")], missed
+        assert b.synced["last"] == missed[-1]["id"], b.synced
+        reply(api, sid, "Done?")
+        live = b.recv("message")
+        assert live["text"] == "Done?" and live["id"] > missed[-1]["id"], live
+        assert [f for f in b.quiet() if f["type"] == "message"] == []
+        assert len(be.delivered()) == 2          # online again: no push for "Done?"
+        # a new phone (nothing known): the open session's whole transcript, then synced
+        c = App(port)
+        everything = c.hello()
+        assert [(e["dir"], e["text"]) for e in everything] == tx(r, sid), everything
+        assert c.synced == {"type": "synced", "session": sid, "last": everything[-1]["id"]}
+        # the agent closes: both sockets hear it; the next message opens a new session
+        assert api.call("POST", "/api/v1/sessions/%s/close" % sid,
+                        {"disposition": "resolved"})[0] == 200
+        assert b.recv("state")["state"] in ("wrapup", "closed")
+        b.send({"type": "message", "text": "One more thing", "cid": "m1"})
+        s2 = b.recv("session")
+        assert s2["session"] != sid, s2
+        ack = b.recv("ack")
+        assert ack["duplicate"] is False                   # cids are per session
+        for x in (b, c):
+            x.close()
+        assert len(be.delivered()) == 2
+    finally:
+        be.stop()
+
+
+@test
+def test_app_push_retries_until_the_backend_takes_it(ctx):
+    # the backend fails twice (a 503, then a 500), takes the third try; then refuses one
+    # push for good (400): it is dropped, not retried; then it stays down: given up after
+    # push_attempts. The outbox drains every time.
+    be = Backend(script=[503, 500])
+    try:
+        rs, k, api, port = app_kam(ctx, be)
+        r = rs.client()
+        a = App(port)
+        a.hello(user="u7")
+        sid = a.start("hi", "1")
+        agent_takes(k, api, sid)
+        a.close()
+        wait_for(lambda: r.zcount("%s:online:app:main:u7" % P, "-inf", "+inf") == 0,
+                 what="the lease to end")
+        reply(api, sid, "Your ticket is 77.")
+        wait_for(lambda: len(be.delivered()) == 1, timeout=15, what="the push after two failures")
+        tries = [p for p in be.pushes]
+        assert [p["status"] for p in tries] == [503, 500, 200], [p["status"] for p in tries]
+        ids = {p["headers"]["x-omniq-delivery"] for p in tries}
+        assert len(ids) == 1, ids                # one delivery id on every try
+        assert len({p["body"] for p in tries}) == 1
+        wait_for(lambda: r.xlen(P + ":outbox") == 0, what="the outbox to drain")
+        with be.lock:
+            be.script = [400]
+        reply(api, sid, "Bye.")
+        wait_for(lambda: r.xlen(P + ":outbox") == 0 and len(be.pushes) == 4, timeout=10,
+                 what="the refused push to be dropped")
+        time.sleep(1.5)                          # longer than push_retry: no retry comes
+        assert len(be.pushes) == 4 and be.pushes[-1]["status"] == 400
+        assert "answered 400: refused, dropped" in k.text()
+        # a backend that stays down: push_attempts (3) tries, then dropped with a log line
+        with be.lock:
+            be.script = [503] * 10
+        reply(api, sid, "Anyone?")
+        wait_for(lambda: "not delivered after 3 attempts, dropped" in k.text(), timeout=15,
+                 what="the push to be given up")
+        assert [p["status"] for p in be.pushes[4:]] == [503] * 3, be.pushes[4:]
+        assert r.xlen(P + ":outbox") == 0
+        assert r.xpending(P + ":outbox", "senders")["pending"] == 0
+    finally:
+        be.stop()
+
+
+@test
+def test_app_hostile_clients_get_close_codes_and_write_nothing(ctx):
+    be = Backend()
+    try:
+        rs, k, api, port = app_kam(ctx, be)
+        r = rs.client()
+        # another user's session, to be asked for
+        other = App(port)
+        other.hello(user="victim")
+        victim_sid = other.start("my secret", "s")
+        before = sorted(r.keys("*"))
+        expired = sign(APP, "app", "u1/%d" % (int(time.time()) - 1))
+        cases = [
+            ("no hello first", {"type": "message", "text": "x", "cid": "1"}, 1007),
+            ("forged token", {"type": "hello", "token": app_token("u1", secret=b"not-the-secret!!")}, 1008),
+            ("chat token", {"type": "hello", "token": app_token("u1", purpose="user")}, 1008),
+            ("expired token", {"type": "hello", "token": expired}, 1008),
+            ("no expiry", {"type": "hello", "token": sign(APP, "app", "u1")}, 1008),
+            ("no token", {"type": "hello"}, 1008),
+        ]
+        for what, msg, code in cases:
+            c = App(port)
+            c.send(msg)
+            got = c.close_code()
+            assert got == code, (what, got)
+        for what, raw, code in [("invalid JSON", "{nope", 1007), ("oversized", "x" * 4096, 1009)]:
+            c = App(port)
+            c.send(raw=raw)
+            assert c.close_code() == code, what
+        assert sorted(r.keys("*")) == before, "refused clients wrote to Redis"
+        # a signed-in user asking for someone else's session gets not_found and nothing of it
+        c = App(port)
+        c.send({"type": "hello", "token": app_token("mallory"), "session": victim_sid, "last": ""})
+        w = c.recv("welcome")
+        assert w["session"] is None, w
+        frames = [c.recv()]
+        while frames[-1]["type"] != "synced":
+            frames.append(c.recv())
+        assert [f["type"] for f in frames] == ["error", "synced"], frames
+        assert frames[0]["code"] == "not_found", frames
+        assert "my secret" not in json.dumps(frames)
+        # a message without a client id, or with a bad one: refused, the socket stays
+        for bad in ({"type": "message", "text": "x"}, {"type": "message", "text": "x", "cid": ""},
+                    {"type": "message", "text": "x", "cid": "c" * 65},
+                    {"type": "message", "text": "", "cid": "1"}, {"type": "dance"}):
+            c.send(bad)
+            e = c.recv()
+            assert e["type"] == "error" and e["code"] == "bad_argument", (bad, e)
+        assert tx(r, victim_sid) == [("in", "my secret")]
+        # the only trace of mallory is its connection lease
+        assert sorted(set(r.keys("*")) - set(before)) == ["%s:online:app:main:mallory" % P], \
+            sorted(set(r.keys("*")) - set(before))
+        # the app channel keeps serving others meanwhile
+        other.send({"type": "message", "text": "still here", "cid": "s2"})
+        assert other.recv("ack")["duplicate"] is False
+        c.close()
+        other.close()
+    finally:
+        be.stop()
