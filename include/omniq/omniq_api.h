@@ -196,6 +196,15 @@ typedef struct omniq_api {
 	 * OMNIQ_ESTATE when the outbox is full (its receiver has been down for long). */
 	int (*outbox_add)(const str *kind, const str *target, const str *unless_online,
 			const str *payload, char *id_out, int id_size);
+	/* A customer's profile field: name, tier, language, region (value up to 256 bytes).
+	 * cid may be a merged customer's: the write goes to the one it was merged into. */
+	int (*customer_set)(const str *cid, const str *field, const str *value);
+	/* Two identities to one customer (created when neither is known; when both are, on two
+	 * customers, b's is merged into a's). cid_out (may be NULL) gets the customer id. */
+	int (*link)(const str *a, const str *b, char *cid_out, int size);
+	/* Customer from into customer into: identities and history move, nothing is lost;
+	 * OMNIQ_ESTATE when either is already merged. */
+	int (*merge)(const str *from, const str *into);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

@@ -47,5 +47,8 @@ int bind_omniq(omniq_api_t *api)
 	api->presence = oq_presence;
 	api->online = oq_online;
 	api->outbox_add = oq_outbox_add;
+	api->customer_set = oq_customer_set;
+	api->link = oq_link;
+	api->merge = oq_merge;
 	return 0;
 }

@@ -52,6 +52,10 @@ int oq_presence(int n, const str *pairs, int ttl_ms);
 int oq_online(const str *identity);
 int oq_outbox_add(const str *kind, const str *target, const str *unless_online,
 		const str *payload, char *id_out, int id_size);
+/* oq_customer.c: profiles, links, merges */
+int oq_customer_set(const str *cid, const str *field, const str *value);
+int oq_link(const str *a, const str *b, char *cid_out, int size);
+int oq_merge(const str *from, const str *into);
 /* oq_secret.c: desk passwords */
 int oq_agent_password(const str *aid, const str *password);
 int oq_agent_verify(const str *aid, const str *password);

@@ -380,64 +380,32 @@ static const char *rpc_customer_set_doc[] = {
 static void rpc_customer_set(rpc_t *rpc, void *c)
 {
 	str a[3];
-	int rc;
-	redisReply *r;
 	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
 		return;
-	if(a[2].len > 256) {
-		oq_set_error(OMNIQ_EARG, "value longer than 256 bytes");
-		fail(rpc, c, OMNIQ_EARG);
-		return;
-	}
-	r = oq_call("oq_customer_set", 3, a, &rc);
-	if(r)
-		freeReplyObject(r);
-	done(rpc, c, rc);
-}
-
-static void identity_pair(rpc_t *rpc, void *c, const char *fn)
-{
-	str a[2];
-	char ca[OQ_IDENTITY_MAX + 1], cb[OQ_IDENTITY_MAX + 1], why[OQ_WHY_MAX];
-	int rc;
-	redisReply *r;
-	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
-		return;
-	if(!strcmp(fn, "oq_link")) {
-		if(oq_identity_canon(a[0].s, a[0].len, oq_settings.default_cc, ca, sizeof(ca), why) < 0
-				|| oq_identity_canon(a[1].s, a[1].len, oq_settings.default_cc, cb, sizeof(cb),
-						   why) < 0) {
-			oq_set_error(OMNIQ_EARG, "identity: %s", why);
-			fail(rpc, c, OMNIQ_EARG);
-			return;
-		}
-		a[0].s = ca; a[0].len = strlen(ca);
-		a[1].s = cb; a[1].len = strlen(cb);
-	}
-	r = oq_call(fn, 2, a, &rc);
-	if(r == NULL) {
-		fail(rpc, c, rc);
-		return;
-	}
-	if(r->type == REDIS_REPLY_STRING)
-		rpc->rpl_printf(c, "%s", r->str);
-	else if(r->type == REDIS_REPLY_INTEGER)
-		rpc->rpl_printf(c, "%lld", r->integer);
-	else
-		rpc->rpl_printf(c, "ok");
-	freeReplyObject(r);
+	done(rpc, c, oq_customer_set(&a[0], &a[1], &a[2]));
 }
 
 static const char *rpc_link_doc[] = {"Link two identities to one customer: identity identity", 0};
 static void rpc_link(rpc_t *rpc, void *c)
 {
-	identity_pair(rpc, c, "oq_link");
+	str a[2];
+	char cid[OMNIQ_SID_MAX];
+	int rc;
+	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
+		return;
+	if((rc = oq_link(&a[0], &a[1], cid, sizeof(cid))) < 0)
+		fail(rpc, c, rc);
+	else
+		rpc->rpl_printf(c, "%s", cid[0] ? cid : "ok");
 }
 
 static const char *rpc_merge_doc[] = {"Merge customer cid_from into cid_into", 0};
 static void rpc_merge(rpc_t *rpc, void *c)
 {
-	identity_pair(rpc, c, "oq_merge");
+	str a[2];
+	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
+		return;
+	done(rpc, c, oq_merge(&a[0], &a[1]));
 }
 
 static const char *rpc_sweep_doc[] = {"Run the expiry sweep now", 0};

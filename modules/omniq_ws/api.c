@@ -3,12 +3,15 @@
  *
  *   POST /api/v1/sessions                       open a session on any channel (ingest)
  *   GET  /api/v1/sessions/{sid}                 state, agent, position, estimated wait
+ *   PUT  /api/v1/sessions/{sid}                 sets the fields given: {"tags","csat","nps",
+ *                                               "disposition","follow_up"}
  *   POST /api/v1/sessions/{sid}/messages        append a message (in | out | sys)
  *   POST /api/v1/sessions/{sid}/accept          {"agent"}
  *   POST /api/v1/sessions/{sid}/decline         {"agent"}
  *   POST /api/v1/sessions/{sid}/close           {"disposition"}
  *   POST /api/v1/sessions/{sid}/abandon
  *   POST /api/v1/desk/login                     {"agent","password"} → desk token (no API key)
+ *   customers, agents, queues, stats, followups: api_resources.c
  *
  * Every argument is checked here for presence and JSON type, and by the core for content;
  * the core writes nothing for a refused call. Errors are JSON with an HTTP status.
@@ -54,9 +57,7 @@ int ws_omniq_error(ws_resp_t *rs, int rc)
 	return -1;
 }
 
-/* A string member of the body: required, or optional (NULL when absent). */
-static int body_str(const ws_req_t *rq, ws_resp_t *rs, const char *name, int required,
-		str *out)
+int ws_body_str(const ws_req_t *rq, ws_resp_t *rs, const char *name, int required, str *out)
 {
 	json_t *v = rq->body ? json_object_get(rq->body, name) : NULL;
 	out->s = NULL;
@@ -77,6 +78,29 @@ static int body_str(const ws_req_t *rq, ws_resp_t *rs, const char *name, int req
 	return 0;
 }
 
+int ws_arg_int(const ws_req_t *rq, ws_resp_t *rs, const char *name, int def, int lo, int hi,
+		int *out)
+{
+	const char *q = rq->query ? rq->query : "", *v;
+	size_t nl = strlen(name);
+	char *end;
+	long x;
+
+	*out = def;
+	for(v = q; v && *v; v = strchr(v, '&') ? strchr(v, '&') + 1 : NULL) {
+		if(strncmp(v, name, nl) || v[nl] != '=')
+			continue;
+		x = strtol(v + nl + 1, &end, 10);
+		if(end == v + nl + 1 || (*end && *end != '&') || x < lo || x > hi) {
+			ws_error(rs, 400, "bad_argument", "'%s' must be an integer %d..%d", name, lo, hi);
+			return -1;
+		}
+		*out = (int)x;
+		return 0;
+	}
+	return 0;
+}
+
 static json_t *session_json(const omniq_session_info_t *s)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:i}", "sid", s->sid, "state", s->state,
@@ -91,11 +115,11 @@ static void open_session(const ws_req_t *rq, ws_resp_t *rs)
 	json_t *prio;
 	json_int_t priority = 0;
 
-	if(body_str(rq, rs, "channel", 1, &channel) < 0
-			|| body_str(rq, rs, "identity", 1, &identity) < 0
-			|| body_str(rq, rs, "skills", 0, &skills) < 0
-			|| body_str(rq, rs, "queue", 0, &queue) < 0
-			|| body_str(rq, rs, "ext", 0, &ext) < 0)
+	if(ws_body_str(rq, rs, "channel", 1, &channel) < 0
+			|| ws_body_str(rq, rs, "identity", 1, &identity) < 0
+			|| ws_body_str(rq, rs, "skills", 0, &skills) < 0
+			|| ws_body_str(rq, rs, "queue", 0, &queue) < 0
+			|| ws_body_str(rq, rs, "ext", 0, &ext) < 0)
 		return;
 	prio = rq->body ? json_object_get(rq->body, "priority") : NULL;
 	if(prio && !json_is_null(prio)) {
@@ -127,6 +151,57 @@ static void get_session(const str *sid, ws_resp_t *rs)
 	rs->json = session_json(&info);
 }
 
+int ws_set_fields(const ws_req_t *rq, ws_resp_t *rs, const str *id, const char *const *fields,
+		int n, unsigned numeric, int (*set)(const str *, const str *, const str *))
+{
+	str v[WS_FIELDS_MAX], f;
+	char num[WS_FIELDS_MAX][24];
+	int i, given = 0;
+	json_t *x;
+
+	for(i = 0; i < n && i < WS_FIELDS_MAX; i++) {
+		x = rq->body ? json_object_get(rq->body, fields[i]) : NULL;
+		if(json_is_integer(x) && (numeric & (1u << i))) {
+			snprintf(num[i], sizeof(num[i]), "%" JSON_INTEGER_FORMAT, json_integer_value(x));
+			v[i] = omniq_str(num[i]);
+		} else if(ws_body_str(rq, rs, fields[i], 0, &v[i]) < 0) {
+			return -1;
+		}
+		given += v[i].s != NULL;
+	}
+	if(given == 0 || (size_t)given != json_object_size(rq->body)) {
+		char names[WS_FIELDS_MAX * 24] = "";
+		for(i = 0; i < n; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+					i ? ", " : "", fields[i]);
+		ws_error(rs, 400, "bad_argument", "give one or more of %s, nothing else", names);
+		return -1;
+	}
+	for(i = 0; i < n; i++) {
+		if(v[i].s == NULL)
+			continue;
+		f = omniq_str(fields[i]);
+		if(ws_omniq_error(rs, set(id, &f, &v[i])) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Fields set after the contact: csat (1..5) and nps (0..10) may be JSON numbers. Each is
+ * one call, checked by the core on its own; a refused one stops there (the fields before it
+ * in this order stay set). */
+static void put_session(const ws_req_t *rq, ws_resp_t *rs, const str *sid)
+{
+	static const char *const fields[] = {"tags", "csat", "nps", "disposition", "follow_up"};
+
+	if(ws_set_fields(rq, rs, sid, fields, 5, (1u << 1) | (1u << 2), ws_oq.session_set) < 0)
+		return;
+	rs->status = 200;
+	rs->json = json_object();
+	if(ws_oq.query("session", 1, sid, ws_row_merge, rs->json) < 0)
+		json_object_set_new(rs->json, "sid", json_stringn(sid->s, sid->len));
+}
+
 static void ok(ws_resp_t *rs, const str *sid, const char *what)
 {
 	rs->status = 200;
@@ -138,8 +213,8 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 	str a, b, c;
 
 	if(!strcmp(act, "messages")) {
-		if(body_str(rq, rs, "direction", 1, &a) < 0 || body_str(rq, rs, "from", 1, &b) < 0
-				|| body_str(rq, rs, "body", 1, &c) < 0)
+		if(ws_body_str(rq, rs, "direction", 1, &a) < 0 || ws_body_str(rq, rs, "from", 1, &b) < 0
+				|| ws_body_str(rq, rs, "body", 1, &c) < 0)
 			return;
 		/* an agent's words go through reply(): the channel delivers them (an SMS, a push
 		 * to an app user who is not connected) */
@@ -150,14 +225,14 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 		ok(rs, sid, "appended");
 		rs->status = 201;
 	} else if(!strcmp(act, "accept") || !strcmp(act, "decline")) {
-		if(body_str(rq, rs, "agent", 1, &a) < 0)
+		if(ws_body_str(rq, rs, "agent", 1, &a) < 0)
 			return;
 		if(ws_omniq_error(rs, act[0] == 'a' ? ws_oq.accept(sid, &a) : ws_oq.decline(sid, &a))
 				< 0)
 			return;
 		ok(rs, sid, act[0] == 'a' ? "accepted" : "declined");
 	} else if(!strcmp(act, "close")) {
-		if(body_str(rq, rs, "disposition", 0, &a) < 0)
+		if(ws_body_str(rq, rs, "disposition", 0, &a) < 0)
 			return;
 		if(ws_omniq_error(rs, ws_oq.close(sid, a.s ? &a : NULL)) < 0)
 			return;
@@ -183,7 +258,7 @@ static void desk_login(const ws_req_t *rq, ws_resp_t *rs)
 		ws_error(rs, 405, "method_not_allowed", "%s /api/v1/desk/login", rq->method);
 		return;
 	}
-	if(body_str(rq, rs, "agent", 1, &aid) < 0 || body_str(rq, rs, "password", 1, &pw) < 0)
+	if(ws_body_str(rq, rs, "agent", 1, &aid) < 0 || ws_body_str(rq, rs, "password", 1, &pw) < 0)
 		return;
 	rc = ws_oq.agent_verify(&aid, &pw);
 	if(rc == OMNIQ_EAGENT) {
@@ -230,6 +305,8 @@ void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs)
 		return;
 	}
 	if(strncmp(p, "sessions/", 9) != 0) {
+		if(ws_api_resources(rq, rs, p) == 0)
+			return;
 		ws_error(rs, 404, "not_found", "no such resource");
 		return;
 	}
@@ -245,11 +322,12 @@ void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs)
 	sid.s = sidbuf;
 	sid.len = (int)n;
 	if(slash == NULL) {
-		if(strcmp(rq->method, "GET")) {
+		if(!strcmp(rq->method, "PUT"))
+			put_session(rq, rs, &sid);
+		else if(strcmp(rq->method, "GET"))
 			ws_error(rs, 405, "method_not_allowed", "%s on a session", rq->method);
-			return;
-		}
-		get_session(&sid, rs);
+		else
+			get_session(&sid, rs);
 		return;
 	}
 	if(strlen(slash + 1) >= sizeof(act) || strchr(slash + 1, '/')) {

@@ -35,6 +35,7 @@
 struct pss {
 	char method[8];
 	char path[WS_PATH_MAX];
+	char query[WS_PATH_MAX]; /* "start=0&count=50" (decoded by lws) */
 	char *body;            /* request body, malloc'd, bounded by max_body */
 	size_t body_len;
 	int too_large;
@@ -105,6 +106,26 @@ static int method_of(struct lws *wsi, struct pss *p)
 	return -1;
 }
 
+/* The query arguments joined with '&' (lws keeps them as fragments; its own copy joins
+ * them with ',', which a value may contain). Fits: the total length was checked. */
+static void query_of(struct lws *wsi, struct pss *p)
+{
+	size_t n = 0;
+	int i, len;
+
+	p->query[0] = '\0';
+	for(i = 0; n + 1 < sizeof(p->query); i++) {
+		len = lws_hdr_copy_fragment(wsi, p->query + n + (n ? 1 : 0),
+				(int)(sizeof(p->query) - n - 1), WSI_TOKEN_HTTP_URI_ARGS, i);
+		if(len <= 0)
+			break;
+		if(n)
+			p->query[n] = '&';
+		n += (size_t)len + (n ? 1 : 0);
+	}
+	p->query[n < sizeof(p->query) ? n : sizeof(p->query) - 1] = '\0';
+}
+
 /* Queue a body with its headers and ask for a writable callback. */
 static int send_body(struct lws *wsi, struct pss *p, int status, const char *type,
 		const unsigned char *data, size_t n, int cache)
@@ -159,6 +180,7 @@ static int handle(struct lws *wsi, struct pss *p)
 	memset(&rq, 0, sizeof(rq));
 	rq.method = p->method;
 	rq.path = p->path;
+	rq.query = p->query;
 	if(p->too_large) {
 		ws_error(&rs, 413, "too_large", "request body larger than %d bytes", ws_cfg.max_body);
 	} else if(!p->authed && strcmp(p->path, "/api/v1/desk/login") != 0) {
@@ -206,6 +228,11 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			}
 			memcpy(p->path, in, len);
 			p->path[len] = '\0';
+			if(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) >= (int)sizeof(p->query)) {
+				lws_return_http_status(wsi, HTTP_STATUS_REQ_URI_TOO_LONG, NULL);
+				return -1;
+			}
+			query_of(wsi, p);
 			if(strncmp(p->path, "/api/", 5) != 0) {
 				/* the widget, the demo page, the desk page: public, GET only */
 				const ws_static_t *f = ws_static_find(p->path);

@@ -44,6 +44,7 @@ extern ws_settings_t ws_cfg;
 typedef struct ws_req {
 	const char *method;    /* GET POST PUT DELETE */
 	const char *path;      /* "/api/v1/sessions/12" */
+	const char *query;     /* "start=0&count=50", or "" */
 	json_t *body;          /* parsed JSON object, or NULL for no body */
 	const char *key_name;  /* authenticated API key, or NULL */
 } ws_req_t;
@@ -58,6 +59,22 @@ typedef struct ws_resp {
 void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs);
 /* A JSON error body {"error":{"code":..,"message":..}} with its status. */
 void ws_error(ws_resp_t *rs, int status, const char *code, const char *fmt, ...);
+/* A string member of the body: required, or optional (out->s NULL when absent). 0, or -1
+ * with the 400 answer set. */
+int ws_body_str(const ws_req_t *rq, ws_resp_t *rs, const char *name, int required, str *out);
+/* An integer query argument lo..hi (def when absent). 0, or -1 with the 400 answer set. */
+int ws_arg_int(const ws_req_t *rq, ws_resp_t *rs, const char *name, int def, int lo, int hi,
+		int *out);
+/* PUT of a record: the body's members named in fields[0..n-1] (strings; JSON integers too
+ * for the fields whose bit is set in numeric), each set in that order with set(id, field,
+ * value); nothing else may be in the body. 0, or -1 with the error answer set (fields before
+ * a refused one stay set: each is one call). */
+#define WS_FIELDS_MAX 8
+int ws_set_fields(const ws_req_t *rq, ws_resp_t *rs, const str *id, const char *const *fields,
+		int n, unsigned numeric, int (*set)(const str *, const str *, const str *));
+/* The REST resources besides sessions (api_resources.c); rest is the path after /api/v1/.
+ * 0 when it answered, -1 when the path is not one of its resources. */
+int ws_api_resources(const ws_req_t *rq, ws_resp_t *rs, const char *rest);
 /* Map an OMNIQ_* result to a response (error) and return 0 for OMNIQ_OK. */
 int ws_omniq_error(ws_resp_t *rs, int rc);
 /* The error code word of an OMNIQ_* result ("not_found" ...), for socket error frames. */
