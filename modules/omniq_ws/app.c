@@ -247,7 +247,7 @@ static void page_entry(void *arg, const str *id, const str *dir, const str *from
 }
 
 /* Every entry of sid after `after`, in "missed" frames. Returns the last id sent in
- * last_out ("" when none), or -1 when Redis failed (an error frame is sent). */
+ * last_out ("" when none), or -1 when Redis failed. */
 static int send_missed(app_t *a, const char *sid, const char *after, char *last_out)
 {
 	page_t pg;
@@ -267,11 +267,19 @@ static int send_missed(app_t *a, const char *sid, const char *after, char *last_
 	flush_page(&pg);
 	json_decref(pg.msgs);
 	if(rc < 0) {
-		ws_sock_error(&a->sock, ws_omniq_code(rc), ws_oq.last_error(), NULL);
+		LM_WARN("app %s: transcript of %s: %s\n", a->identity, sid, ws_oq.last_error());
 		return -1;
 	}
 	snprintf(last_out, 48, "%s", pg.last);
 	return 0;
+}
+
+/* A resume cut short (Redis lost mid-way): the app must not count itself synced, so the
+ * socket closes and the app reconnects with the last id it got. */
+static int resume_failed(app_t *a)
+{
+	return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+			"service unavailable, reconnect");
 }
 
 static int on_hello(app_t *a, json_t *m, struct lws *wsi)
@@ -308,8 +316,7 @@ static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 	q[1] = omniq_str(HISTORY_LOOK);
 	rc = ws_oq.query("history", 2, q, find_row, &f);
 	if(rc < 0 && rc != OMNIQ_ENOTFOUND) /* a first contact has no customer yet */
-		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-				"service unavailable, reconnect");
+		return resume_failed(a);
 	a->hello = 1;
 	leased_add(a, wsi);
 
@@ -335,7 +342,7 @@ static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 	if(want && f.want_ok) {
 		snprintf(after, sizeof(after), "%s", last ? last : "");
 		if(send_missed(a, want, after, sent) < 0)
-			return 0;
+			return resume_failed(a);
 		if(!strcmp(want, a->sid))
 			snprintf(a->last, sizeof(a->last), "%s", sent[0] ? sent : after);
 	} else if(want) {
@@ -343,7 +350,7 @@ static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 	}
 	if(a->sid[0] && !(want && f.want_ok && !strcmp(want, a->sid))) {
 		if(send_missed(a, a->sid, "", sent) < 0)
-			return 0;
+			return resume_failed(a);
 		snprintf(a->last, sizeof(a->last), "%s", sent);
 	}
 	w = json_pack("{s:s}", "type", "synced");
