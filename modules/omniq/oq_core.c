@@ -149,7 +149,7 @@ static int call_simple(const char *fn, int argc, const str *argv)
 	return rc;
 }
 
-static int bad_arg(const char *what, const char *why)
+int oq_bad_arg(const char *what, const char *why)
 {
 	oq_set_error(OMNIQ_EARG, "%s: %s", what, why);
 	return OMNIQ_EARG;
@@ -159,7 +159,7 @@ static int bad_arg(const char *what, const char *why)
 	do {                                                              \
 		char why_[OQ_WHY_MAX];                                        \
 		if(oq_check_id((v)->s, (v)->len, why_) < 0)                   \
-			return bad_arg(what, why_);                               \
+			return oq_bad_arg(what, why_);                               \
 	} while(0)
 
 static void copy_elem(char *dst, size_t dstsz, redisReply *e)
@@ -198,24 +198,24 @@ int oq_enqueue(const str *channel, const str *identity, const str *skills, int p
 
 	rc = oq_check_channel(channel->s, channel->len, &cls, why);
 	if(rc < 0)
-		return bad_arg("channel", why);
+		return oq_bad_arg("channel", why);
 	if(rc == 1) {
 		drv = oq_driver_find(channel);
 		if(drv == NULL)
-			return bad_arg("channel", "no channel driver registered under this name");
+			return oq_bad_arg("channel", "no channel driver registered under this name");
 		cls = (oq_class_t)drv->cls;
 	}
 	if(oq_identity_canon(identity->s, identity->len, oq_settings.default_cc, ident,
 			   sizeof(ident), why) < 0)
-		return bad_arg("identity", why);
+		return oq_bad_arg("identity", why);
 	if(oq_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, sk, sizeof(sk), why) < 0)
-		return bad_arg("skills", why);
+		return oq_bad_arg("skills", why);
 	if(priority < 0 || priority > 1000)
-		return bad_arg("priority", "must be 0..1000");
+		return oq_bad_arg("priority", "must be 0..1000");
 	if(queue && queue->len)
 		CHECK_ID("queue", queue);
 	if(ext && ext->len > 256)
-		return bad_arg("ext", "channel reference longer than 256 bytes");
+		return oq_bad_arg("ext", "channel reference longer than 256 bytes");
 
 	snprintf(prio, sizeof(prio), "%d", priority);
 	a[0] = *channel;
@@ -252,10 +252,10 @@ static int check_sid(const str *sid)
 {
 	int i;
 	if(sid == NULL || sid->len <= 0 || sid->len >= OMNIQ_SID_MAX)
-		return bad_arg("session id", "must be 1..23 characters");
+		return oq_bad_arg("session id", "must be 1..23 characters");
 	for(i = 0; i < sid->len; i++)
 		if(sid->s[i] < '0' || sid->s[i] > '9')
-			return bad_arg("session id", "must be decimal digits");
+			return oq_bad_arg("session id", "must be decimal digits");
 	return OMNIQ_OK;
 }
 
@@ -277,11 +277,11 @@ static int append_args(const str *sid, const str *dir, const str *from, const st
 	if((rc = check_sid(sid)) < 0)
 		return rc;
 	if(!dir_ok(dir, 1))
-		return bad_arg("direction", "must be in, out or sys");
+		return oq_bad_arg("direction", "must be in, out or sys");
 	if(from && from->len > 256)
-		return bad_arg("from", "longer than 256 bytes");
+		return oq_bad_arg("from", "longer than 256 bytes");
 	if(oq_check_body(body->s, body->len, why) < 0)
-		return bad_arg("body", why);
+		return oq_bad_arg("body", why);
 	a[0] = *sid; a[1] = *dir;
 	if(from) a[2] = *from; else { a[2].s = ""; a[2].len = 0; }
 	a[3].s = "text"; a[3].len = 4;
@@ -312,9 +312,9 @@ int oq_append_once(const str *sid, const str *dir, const str *from, const str *b
 	if((rc = append_args(sid, dir, from, body, a)) < 0)
 		return rc;
 	if(cid == NULL || cid->len < 1 || cid->len > 64)
-		return bad_arg("client id", "must be 1..64 bytes");
+		return oq_bad_arg("client id", "must be 1..64 bytes");
 	if(id_out == NULL || id_size < 48)
-		return bad_arg("id_out", "needs 48 bytes");
+		return oq_bad_arg("id_out", "needs 48 bytes");
 	a[5] = *cid;
 	r = oq_call("oq_append_once", 6, a, &rc);
 	if(r == NULL)
@@ -429,7 +429,7 @@ int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb 
 	if((rc = check_sid(sid)) < 0)
 		return rc;
 	if(count < 1 || count > 1000)
-		return bad_arg("count", "must be 1..1000");
+		return oq_bad_arg("count", "must be 1..1000");
 	a[0] = *sid;
 	if(after && after->len) a[1] = *after; else { a[1].s = ""; a[1].len = 0; }
 	a[2].len = snprintf(cnt, sizeof(cnt), "%d", count);
@@ -509,9 +509,9 @@ int oq_reply(const str *sid, const str *from, const str *body)
 	if((rc = check_sid(sid)) < 0)
 		return rc;
 	if(from && from->len > 256)
-		return bad_arg("from", "longer than 256 bytes");
+		return oq_bad_arg("from", "longer than 256 bytes");
 	if(oq_check_body(body->s, body->len, why) < 0)
-		return bad_arg("body", why);
+		return oq_bad_arg("body", why);
 	a[0] = *sid;
 	if(from) a[1] = *from; else { a[1].s = ""; a[1].len = 0; }
 	a[2].s = "text"; a[2].len = 4;
@@ -548,15 +548,15 @@ int oq_agent_set(const str *aid, const str *name, const str *skills, const str *
 
 	CHECK_ID("agent", aid);
 	if(name && name->len > 128)
-		return bad_arg("name", "longer than 128 bytes");
+		return oq_bad_arg("name", "longer than 128 bytes");
 	if(oq_agent_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, sk, sizeof(sk),
 			   why) < 0)
-		return bad_arg("skills", why);
+		return oq_bad_arg("skills", why);
 	if(oq_caps_canon(caps ? caps->s : "", caps ? caps->len : 0, oq_settings.cap_default, cp,
 			   sizeof(cp), why) < 0)
-		return bad_arg("capacity", why);
+		return oq_bad_arg("capacity", why);
 	if(contact && contact->len > 256)
-		return bad_arg("contact", "longer than 256 bytes");
+		return oq_bad_arg("contact", "longer than 256 bytes");
 	a[0] = *aid;
 	if(name) a[1] = *name; else { a[1].s = ""; a[1].len = 0; }
 	a[2].s = sk; a[2].len = strlen(sk);
@@ -572,7 +572,7 @@ int oq_agent_state(const str *aid, const str *presence)
 
 	CHECK_ID("agent", aid);
 	if(oq_check_presence(presence->s, presence->len, p, sizeof(p), why) < 0)
-		return bad_arg("state", why);
+		return oq_bad_arg("state", why);
 	a[0] = *aid;
 	a[1].s = p; a[1].len = strlen(p);
 	return call_simple("oq_agent_state", 2, a);
@@ -649,9 +649,9 @@ int oq_session_set(const str *sid, const str *field, const str *value)
 				&& !memcmp(field->s, fields[i], field->len))
 			break;
 	if(i == sizeof(fields) / sizeof(fields[0]))
-		return bad_arg("field", "must be tags, csat, nps, disposition or follow_up");
+		return oq_bad_arg("field", "must be tags, csat, nps, disposition or follow_up");
 	if(value == NULL || value->len > 1024)
-		return bad_arg("value", "missing or longer than 1024 bytes");
+		return oq_bad_arg("value", "missing or longer than 1024 bytes");
 	a[0] = *sid; a[1] = *field; a[2] = *value;
 	return call_simple("oq_session_set", 3, a);
 }
@@ -668,12 +668,12 @@ int oq_transfer(const str *sid, const str *agent, const str *kind, const str *ta
 	CHECK_ID("agent", agent);
 	if(kind == NULL || !((kind->len == 5 && !memcmp(kind->s, "agent", 5))
 							   || (kind->len == 5 && !memcmp(kind->s, "queue", 5))))
-		return bad_arg("kind", "must be agent or queue");
+		return oq_bad_arg("kind", "must be agent or queue");
 	if(target == NULL)
-		return bad_arg("target", "missing");
+		return oq_bad_arg("target", "missing");
 	CHECK_ID(kind->s[0] == 'a' ? "target agent" : "target queue", target);
 	if(oq_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, sk, sizeof(sk), why) < 0)
-		return bad_arg("skills", why);
+		return oq_bad_arg("skills", why);
 	a[0] = *sid; a[1] = *agent; a[2] = *kind; a[3] = *target;
 	a[4].s = sk; a[4].len = strlen(sk);
 	return call_simple("oq_transfer", 5, a);
@@ -687,9 +687,9 @@ int oq_typing(const str *sid, const str *dir, const str *from)
 	if((rc = check_sid(sid)) < 0)
 		return rc;
 	if(!dir_ok(dir, 0))
-		return bad_arg("direction", "must be in or out");
+		return oq_bad_arg("direction", "must be in or out");
 	if(from && from->len > 256)
-		return bad_arg("from", "longer than 256 bytes");
+		return oq_bad_arg("from", "longer than 256 bytes");
 	a[0] = *sid; a[1] = *dir;
 	if(from) a[2] = *from; else { a[2].s = ""; a[2].len = 0; }
 	return call_simple("oq_typing", 3, a);

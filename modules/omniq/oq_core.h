@@ -73,6 +73,9 @@ int oq_sweep(int max, int counts[4]);
  * an error reply is converted to NULL too. *rc gets the OMNIQ_* code. */
 redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc);
 
+/* OMNIQ_EARG with "<what>: <why>" as the last error: a refused argument, nothing written. */
+int oq_bad_arg(const char *what, const char *why);
+
 const char *oq_strerror(int code);
 const char *oq_last_error(void);
 void oq_set_error(int code, const char *fmt, ...);

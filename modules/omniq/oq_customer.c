@@ -10,12 +10,6 @@
 #include "oq_core.h"
 #include "oq_validate.h"
 
-static int bad(const char *what, const char *why)
-{
-	oq_set_error(OMNIQ_EARG, "%s: %s", what, why);
-	return OMNIQ_EARG;
-}
-
 int oq_customer_set(const str *cid, const str *field, const str *value)
 {
 	str a[3];
@@ -23,9 +17,9 @@ int oq_customer_set(const str *cid, const str *field, const str *value)
 	redisReply *r;
 
 	if(cid == NULL || cid->len < 1 || field == NULL || field->len < 1 || value == NULL)
-		return bad("customer_set", "cid, field and value are required");
+		return oq_bad_arg("customer_set", "cid, field and value are required");
 	if(value->len > 256)
-		return bad("value", "longer than 256 bytes");
+		return oq_bad_arg("value", "longer than 256 bytes");
 	a[0] = *cid; a[1] = *field; a[2] = *value;
 	r = oq_call("oq_customer_set", 3, a, &rc);
 	if(r)
@@ -54,10 +48,10 @@ int oq_link(const str *a, const str *b, char *cid_out, int size)
 	redisReply *r;
 
 	if(a == NULL || b == NULL)
-		return bad("identity", "two identities are required");
+		return oq_bad_arg("identity", "two identities are required");
 	if(oq_identity_canon(a->s, a->len, oq_settings.default_cc, ca, sizeof(ca), why) < 0
 			|| oq_identity_canon(b->s, b->len, oq_settings.default_cc, cb, sizeof(cb), why) < 0)
-		return bad("identity", why);
+		return oq_bad_arg("identity", why);
 	arg[0] = omniq_str(ca);
 	arg[1] = omniq_str(cb);
 	r = oq_call("oq_link", 2, arg, &rc);
@@ -75,7 +69,7 @@ int oq_merge(const str *from, const str *into)
 	redisReply *r;
 
 	if(from == NULL || into == NULL || from->len < 1 || into->len < 1)
-		return bad("customer", "two customer ids are required");
+		return oq_bad_arg("customer", "two customer ids are required");
 	arg[0] = *from;
 	arg[1] = *into;
 	r = oq_call("oq_merge", 2, arg, &rc);

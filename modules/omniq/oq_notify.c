@@ -17,12 +17,6 @@
 #define KIND_MAX 32
 #define PAYLOAD_MAX 524288
 
-static int bad(const char *what, const char *why)
-{
-	oq_set_error(OMNIQ_EARG, "%s: %s", what, why);
-	return OMNIQ_EARG;
-}
-
 /* identity: what the socket server and the channel agree on, e.g. "app:u42" */
 static int identity_ok(const str *s)
 {
@@ -37,13 +31,13 @@ int oq_presence(int n, const str *pairs, int ttl_ms)
 	int i, k, chunk, rc;
 
 	if(n < 1 || n > LEASES_MAX || pairs == NULL)
-		return bad("presence", "1..1000 connections at a time");
+		return oq_bad_arg("presence", "1..1000 connections at a time");
 	if(ttl_ms != 0 && (ttl_ms < 1000 || ttl_ms > 600000))
-		return bad("presence ttl", "must be 0 or 1000..600000 ms");
+		return oq_bad_arg("presence ttl", "must be 0 or 1000..600000 ms");
 	for(i = 0; i < n; i++)
 		if(!identity_ok(&pairs[2 * i]) || pairs[2 * i + 1].len < 1
 				|| pairs[2 * i + 1].len > 128)
-			return bad("presence", "an identity of 1..256 bytes and a connection id of 1..128");
+			return oq_bad_arg("presence", "an identity of 1..256 bytes and a connection id of 1..128");
 	snprintf(ttl, sizeof(ttl), "%d", ttl_ms);
 	a[0].s = ttl;
 	a[0].len = (int)strlen(ttl);
@@ -66,7 +60,7 @@ int oq_online(const str *identity)
 	int rc;
 
 	if(!identity_ok(identity))
-		return bad("identity", "must be 1..256 bytes");
+		return oq_bad_arg("identity", "must be 1..256 bytes");
 	r = oq_call("oq_online", 1, identity, &rc);
 	if(r == NULL)
 		return rc;
@@ -86,13 +80,13 @@ int oq_outbox_add(const str *kind, const str *target, const str *unless_online,
 	int rc;
 
 	if(kind == NULL || kind->len < 1 || kind->len > KIND_MAX)
-		return bad("kind", "must be 1..32 bytes");
+		return oq_bad_arg("kind", "must be 1..32 bytes");
 	if(target && target->len > OMNIQ_ID_MAX * 4)
-		return bad("target", "longer than 256 bytes");
+		return oq_bad_arg("target", "longer than 256 bytes");
 	if(unless_online && unless_online->len && !identity_ok(unless_online))
-		return bad("unless_online", "longer than 256 bytes");
+		return oq_bad_arg("unless_online", "longer than 256 bytes");
 	if(payload == NULL || payload->len < 1 || payload->len > PAYLOAD_MAX)
-		return bad("payload", "must be 1..524288 bytes");
+		return oq_bad_arg("payload", "must be 1..524288 bytes");
 	a[0] = *kind;
 	a[1] = target ? *target : empty;
 	a[2] = unless_online ? *unless_online : empty;

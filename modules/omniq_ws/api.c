@@ -78,26 +78,36 @@ int ws_body_str(const ws_req_t *rq, ws_resp_t *rs, const char *name, int require
 	return 0;
 }
 
-int ws_arg_int(const ws_req_t *rq, ws_resp_t *rs, const char *name, int def, int lo, int hi,
-		int *out)
+int ws_arg_num(const ws_req_t *rq, ws_resp_t *rs, const char *name, long long def,
+		long long lo, long long hi, long long *out)
 {
 	const char *q = rq->query ? rq->query : "", *v;
 	size_t nl = strlen(name);
 	char *end;
-	long x;
+	long long x;
 
 	*out = def;
 	for(v = q; v && *v; v = strchr(v, '&') ? strchr(v, '&') + 1 : NULL) {
 		if(strncmp(v, name, nl) || v[nl] != '=')
 			continue;
-		x = strtol(v + nl + 1, &end, 10);
+		x = strtoll(v + nl + 1, &end, 10);
 		if(end == v + nl + 1 || (*end && *end != '&') || x < lo || x > hi) {
-			ws_error(rs, 400, "bad_argument", "'%s' must be an integer %d..%d", name, lo, hi);
+			ws_error(rs, 400, "bad_argument", "'%s' must be an integer %lld..%lld", name, lo, hi);
 			return -1;
 		}
-		*out = (int)x;
+		*out = x;
 		return 0;
 	}
+	return 0;
+}
+
+int ws_arg_int(const ws_req_t *rq, ws_resp_t *rs, const char *name, int def, int lo, int hi,
+		int *out)
+{
+	long long x;
+	if(ws_arg_num(rq, rs, name, def, lo, hi, &x) < 0)
+		return -1;
+	*out = (int)x;
 	return 0;
 }
 

@@ -298,29 +298,17 @@ static void queues(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 
 static void followups(const ws_req_t *rq, ws_resp_t *rs)
 {
+	const long long ms_max = 999999999999999LL;
 	char b[3][24];
 	str args[3];
-	const char *q = rq->query ? rq->query : "";
-	long long from = -1, to = -1;
+	long long from, to;
 	int count;
-	const char *v;
 
 	if(!method_is(rq, rs, "GET", "on follow-ups")
-			|| ws_arg_int(rq, rs, "count", 100, 1, 1000, &count) < 0)
+			|| ws_arg_int(rq, rs, "count", 100, 1, 1000, &count) < 0
+			|| ws_arg_num(rq, rs, "from", -1, 0, ms_max, &from) < 0
+			|| ws_arg_num(rq, rs, "to", -1, 0, ms_max, &to) < 0)
 		return;
-	/* unix ms do not fit an int: parsed here */
-	for(v = q; v && *v; v = strchr(v, '&') ? strchr(v, '&') + 1 : NULL) {
-		char *end;
-		long long *dst = !strncmp(v, "from=", 5) ? &from : !strncmp(v, "to=", 3) ? &to : NULL;
-		const char *num = dst == &from ? v + 5 : v + 3;
-		if(dst == NULL)
-			continue;
-		*dst = strtoll(num, &end, 10);
-		if(end == num || (*end && *end != '&') || *dst < 0 || *dst > 999999999999999LL) {
-			ws_error(rs, 400, "bad_argument", "'from' and 'to' are unix milliseconds");
-			return;
-		}
-	}
 	if(from < 0 || to < 0) {
 		ws_error(rs, 400, "bad_argument", "'from' and 'to' (unix milliseconds) are required");
 		return;

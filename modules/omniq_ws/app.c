@@ -186,29 +186,20 @@ typedef struct find {
 static int find_row(void *arg, int n, const str *it)
 {
 	find_t *f = (find_t *)arg;
-	const str *sid = NULL, *ch = NULL, *st = NULL;
-	char state[16];
-	int i;
+	json_t *row = json_object();
+	const char *sid, *ch, *st;
 
-	for(i = 0; i + 1 < n; i += 2) {
-		if(it[i].len == 3 && !memcmp(it[i].s, "sid", 3))
-			sid = &it[i + 1];
-		else if(it[i].len == 7 && !memcmp(it[i].s, "channel", 7))
-			ch = &it[i + 1];
-		else if(it[i].len == 5 && !memcmp(it[i].s, "state", 5))
-			st = &it[i + 1];
+	ws_row_merge(row, n, it);
+	sid = json_string_value(json_object_get(row, "sid"));
+	ch = json_string_value(json_object_get(row, "channel"));
+	st = json_string_value(json_object_get(row, "state"));
+	if(sid && strlen(sid) < OMNIQ_SID_MAX && ch && !strcmp(ch, "app") && st) {
+		if(f->want && !strcmp(f->want, sid))
+			f->want_ok = 1;
+		if(f->open[0] == '\0' && !ws_cust_terminal(st))
+			snprintf(f->open, sizeof(f->open), "%s", sid);
 	}
-	if(sid == NULL || sid->len >= OMNIQ_SID_MAX || ch == NULL || st == NULL)
-		return 0;
-	if(ch->len != 3 || memcmp(ch->s, "app", 3))
-		return 0;
-	if(f->want && (int)strlen(f->want) == sid->len && !memcmp(f->want, sid->s, sid->len))
-		f->want_ok = 1;
-	snprintf(state, sizeof(state), "%.*s", st->len, st->s);
-	if(f->open[0] == '\0' && !ws_cust_terminal(state)) {
-		memcpy(f->open, sid->s, sid->len);
-		f->open[sid->len] = '\0';
-	}
+	json_decref(row);
 	return 0;
 }
 

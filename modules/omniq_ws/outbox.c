@@ -125,16 +125,19 @@ static int post(const entry_t *e)
 	return 0;
 }
 
-/* Acknowledge and delete: the entry is done with (delivered or dropped). */
+/* Acknowledge and delete, in one round trip: the entry is done with (delivered or dropped). */
 static int done(redisContext *rc, const char *id)
 {
-	redisReply *r = redisCommand(rc, "XACK %s " GROUP " %s", key, id);
-	if(r == NULL)
-		return -1;
-	freeReplyObject(r);
-	if((r = redisCommand(rc, "XDEL %s %s", key, id)) == NULL)
-		return -1;
-	freeReplyObject(r);
+	redisReply *r;
+	int i;
+
+	redisAppendCommand(rc, "XACK %s " GROUP " %s", key, id);
+	redisAppendCommand(rc, "XDEL %s %s", key, id);
+	for(i = 0; i < 2; i++) {
+		if(redisGetReply(rc, (void **)&r) != REDIS_OK)
+			return -1;
+		freeReplyObject(r);
+	}
 	return 0;
 }
 

@@ -21,26 +21,6 @@ static void hexify(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int sign(const char *secret, const char *purpose, const char *id, size_t idlen,
-		char hex[65])
-{
-	unsigned char msg[WS_TOKEN_ID_MAX + 64], mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
-	size_t pl = strlen(purpose);
-
-	if(pl + 1 + idlen > sizeof(msg))
-		return -1;
-	memcpy(msg, purpose, pl);
-	msg[pl] = '|';
-	memcpy(msg + pl + 1, id, idlen);
-	if(HMAC(EVP_sha256(), secret, (int)strlen(secret), msg, pl + 1 + idlen, mac, &maclen)
-					== NULL
-			|| maclen != 32)
-		return -1;
-	hexify(mac, 32, hex);
-	return 0;
-}
-
 int ws_hmac_hex(const char *secret, const void *data, size_t len, char hex[65])
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
@@ -51,6 +31,20 @@ int ws_hmac_hex(const char *secret, const void *data, size_t len, char hex[65])
 		return -1;
 	hexify(mac, 32, hex);
 	return 0;
+}
+
+static int sign(const char *secret, const char *purpose, const char *id, size_t idlen,
+		char hex[65])
+{
+	unsigned char msg[WS_TOKEN_ID_MAX + 64];
+	size_t pl = strlen(purpose);
+
+	if(pl + 1 + idlen > sizeof(msg))
+		return -1;
+	memcpy(msg, purpose, pl);
+	msg[pl] = '|';
+	memcpy(msg + pl + 1, id, idlen);
+	return ws_hmac_hex(secret, msg, pl + 1 + idlen, hex);
 }
 
 int ws_token_make(const char *secret, const char *purpose, const char *id, char *out,

@@ -63,6 +63,8 @@ void ws_error(ws_resp_t *rs, int status, const char *code, const char *fmt, ...)
  * with the 400 answer set. */
 int ws_body_str(const ws_req_t *rq, ws_resp_t *rs, const char *name, int required, str *out);
 /* An integer query argument lo..hi (def when absent). 0, or -1 with the 400 answer set. */
+int ws_arg_num(const ws_req_t *rq, ws_resp_t *rs, const char *name, long long def,
+		long long lo, long long hi, long long *out);
 int ws_arg_int(const ws_req_t *rq, ws_resp_t *rs, const char *name, int def, int lo, int hi,
 		int *out);
 /* PUT of a record: the body's members named in fields[0..n-1] (strings; JSON integers too
