@@ -91,6 +91,17 @@ typedef void (*omniq_tx_cb)(void *arg, const str *id, const str *dir, const str 
  * anything else to stop early. */
 typedef int (*omniq_row_cb)(void *arg, int n, const str *items);
 
+/* A customer's message for api.ingest(). Empty strs (s NULL or len 0) are "not given". */
+typedef struct omniq_inbound {
+	str channel, identity;     /* as open() */
+	str skills, queue, ext;    /* as open(), used when a session has to be opened */
+	int priority;              /* 0..1000, likewise */
+	str from;                  /* who wrote it; empty: the identity */
+	str body;                  /* 1 byte..64 KiB, no NUL */
+	str cid;                   /* the channel's id of this message (up to 64 bytes), so that
+	                            * a delivery the channel retries is appended once; or empty */
+} omniq_inbound_t;
+
 typedef struct omniq_driver {
 	str channel;        /* `[a-z][a-z0-9_-]{0,31}`, e.g. "sms" */
 	int cls;            /* OMNIQ_CLASS_* */
@@ -205,6 +216,16 @@ typedef struct omniq_api {
 	/* Customer from into customer into: identities and history move, nothing is lost;
 	 * OMNIQ_ESTATE when either is already merged. */
 	int (*merge)(const str *from, const str *into);
+	/* A customer's message on a messaging channel (SMS, email, an integrator's channel),
+	 * in one round trip: appended to the customer's live session on that channel (the
+	 * latest one, unless it has ended), else to a session opened - or reopened within
+	 * reopen_window - and routed as open() does. out gets the session (may be NULL), id_out
+	 * (48 bytes, may be NULL) the transcript id. Returns OMNIQ_OK when appended to the live
+	 * session, 2 when appended to the session it opened, 1 when m->cid was appended before
+	 * (nothing written; out and id_out name that entry, even if its session has ended).
+	 * Voice channels are refused (OMNIQ_EARG): a call is opened with open(). */
+	int (*ingest)(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out,
+			int id_size);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

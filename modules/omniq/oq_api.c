@@ -50,5 +50,6 @@ int bind_omniq(omniq_api_t *api)
 	api->customer_set = oq_customer_set;
 	api->link = oq_link;
 	api->merge = oq_merge;
+	api->ingest = oq_ingest;
 	return 0;
 }

@@ -185,30 +185,39 @@ static long elem_long(redisReply *e)
 	return 0;
 }
 
-int oq_enqueue(const str *channel, const str *identity, const str *skills, int priority,
-		const str *queue, const str *ext, omniq_session_info_t *out)
-{
-	char why[OQ_WHY_MAX], ident[OQ_IDENTITY_MAX + 1], sk[OQ_SKILLS_MAX * (OQ_NAME_MAX + 1) + 1];
+/* The checked arguments a contact opens a session with, as the Redis function takes them. */
+typedef struct open_args {
+	char ident[OQ_IDENTITY_MAX + 1];
+	char sk[OQ_SKILLS_MAX * (OQ_NAME_MAX + 1) + 1];
 	char prio[16];
-	oq_class_t cls = OQ_CLASS_CHAT;
-	const omniq_driver_t *drv;
-	str a[7];
-	int rc;
-	redisReply *r;
+	oq_class_t cls;
+	str a[7]; /* channel class identity skills priority queue ext */
+} open_args_t;
 
-	rc = oq_check_channel(channel->s, channel->len, &cls, why);
+static int open_args(const str *channel, const str *identity, const str *skills, int priority,
+		const str *queue, const str *ext, open_args_t *o)
+{
+	char why[OQ_WHY_MAX];
+	const omniq_driver_t *drv;
+	int rc;
+
+	o->cls = OQ_CLASS_CHAT;
+	if(channel == NULL || identity == NULL)
+		return oq_bad_arg(channel ? "identity" : "channel", "missing");
+	rc = oq_check_channel(channel->s, channel->len, &o->cls, why);
 	if(rc < 0)
 		return oq_bad_arg("channel", why);
 	if(rc == 1) {
 		drv = oq_driver_find(channel);
 		if(drv == NULL)
 			return oq_bad_arg("channel", "no channel driver registered under this name");
-		cls = (oq_class_t)drv->cls;
+		o->cls = (oq_class_t)drv->cls;
 	}
-	if(oq_identity_canon(identity->s, identity->len, oq_settings.default_cc, ident,
-			   sizeof(ident), why) < 0)
+	if(oq_identity_canon(identity->s, identity->len, oq_settings.default_cc, o->ident,
+			   sizeof(o->ident), why) < 0)
 		return oq_bad_arg("identity", why);
-	if(oq_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, sk, sizeof(sk), why) < 0)
+	if(oq_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, o->sk, sizeof(o->sk),
+			   why) < 0)
 		return oq_bad_arg("skills", why);
 	if(priority < 0 || priority > 1000)
 		return oq_bad_arg("priority", "must be 0..1000");
@@ -217,16 +226,39 @@ int oq_enqueue(const str *channel, const str *identity, const str *skills, int p
 	if(ext && ext->len > 256)
 		return oq_bad_arg("ext", "channel reference longer than 256 bytes");
 
-	snprintf(prio, sizeof(prio), "%d", priority);
-	a[0] = *channel;
-	a[1].s = (char *)oq_class_name(cls); a[1].len = strlen(a[1].s);
-	a[2].s = ident; a[2].len = strlen(ident);
-	a[3].s = sk; a[3].len = strlen(sk);
-	a[4].s = prio; a[4].len = strlen(prio);
-	if(queue && queue->len) a[5] = *queue; else { a[5].s = "default"; a[5].len = 7; }
-	if(ext) a[6] = *ext; else { a[6].s = ""; a[6].len = 0; }
+	snprintf(o->prio, sizeof(o->prio), "%d", priority);
+	o->a[0] = *channel;
+	o->a[1] = omniq_str(oq_class_name(o->cls));
+	o->a[2] = omniq_str(o->ident);
+	o->a[3] = omniq_str(o->sk);
+	o->a[4] = omniq_str(o->prio);
+	o->a[5] = queue && queue->len ? *queue : omniq_str("default");
+	o->a[6] = ext ? *ext : omniq_str("");
+	return OMNIQ_OK;
+}
 
-	r = oq_call("oq_enqueue", 7, a, &rc);
+/* The session part of an oq_enqueue / oq_ingest reply: sid state agent position customer. */
+static void session_of(redisReply *r, const str *channel, omniq_session_info_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	copy_elem(out->sid, sizeof(out->sid), r->element[0]);
+	copy_elem(out->state, sizeof(out->state), r->element[1]);
+	copy_elem(out->agent, sizeof(out->agent), r->element[2]);
+	out->position = (int)elem_long(r->element[3]);
+	copy_elem(out->customer, sizeof(out->customer), r->element[4]);
+	snprintf(out->channel, sizeof(out->channel), "%.*s", channel->len, channel->s);
+}
+
+int oq_enqueue(const str *channel, const str *identity, const str *skills, int priority,
+		const str *queue, const str *ext, omniq_session_info_t *out)
+{
+	open_args_t o;
+	int rc;
+	redisReply *r;
+
+	if((rc = open_args(channel, identity, skills, priority, queue, ext, &o)) < 0)
+		return rc;
+	r = oq_call("oq_enqueue", 7, o.a, &rc);
 	if(r == NULL)
 		return rc;
 	if(r->type != REDIS_REPLY_ARRAY || r->elements < 5) {
@@ -235,15 +267,8 @@ int oq_enqueue(const str *channel, const str *identity, const str *skills, int p
 		return OMNIQ_EINTERNAL;
 	}
 	oq_stat_inc(OQ_ST_ENQUEUED);
-	if(out) {
-		memset(out, 0, sizeof(*out));
-		copy_elem(out->sid, sizeof(out->sid), r->element[0]);
-		copy_elem(out->state, sizeof(out->state), r->element[1]);
-		copy_elem(out->agent, sizeof(out->agent), r->element[2]);
-		out->position = (int)elem_long(r->element[3]);
-		copy_elem(out->customer, sizeof(out->customer), r->element[4]);
-		snprintf(out->channel, sizeof(out->channel), "%.*s", channel->len, channel->s);
-	}
+	if(out)
+		session_of(r, channel, out);
 	freeReplyObject(r);
 	return OMNIQ_OK;
 }
@@ -331,6 +356,56 @@ int oq_append_once(const str *sid, const str *dir, const str *from, const str *b
 	rc = r->element[1]->str[0] == '1' ? 1 : OMNIQ_OK;
 	freeReplyObject(r);
 	if(rc == OMNIQ_OK)
+		oq_stat_inc(OQ_ST_MESSAGES);
+	return rc;
+}
+
+int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out, int id_size)
+{
+	char why[OQ_WHY_MAX];
+	open_args_t o;
+	redisReply *r;
+	str a[11];
+	int rc;
+
+	if(m == NULL)
+		return oq_bad_arg("message", "missing");
+	rc = open_args(&m->channel, &m->identity, &m->skills, m->priority, &m->queue, &m->ext, &o);
+	if(rc < 0)
+		return rc;
+	if(o.cls == OQ_CLASS_VOICE)
+		return oq_bad_arg("channel", "carries calls, not messages: open() them");
+	if(m->from.len > 256)
+		return oq_bad_arg("from", "longer than 256 bytes");
+	if(oq_check_body(m->body.s, m->body.len, why) < 0)
+		return oq_bad_arg("body", why);
+	if(m->cid.len > 64)
+		return oq_bad_arg("client id", "longer than 64 bytes");
+	memcpy(a, o.a, sizeof(o.a));
+	a[7] = m->from.s ? m->from : omniq_str("");
+	a[8] = omniq_str("text");
+	a[9] = m->body;
+	a[10] = m->cid.s ? m->cid : omniq_str("");
+
+	r = oq_call("oq_ingest", 11, a, &rc);
+	if(r == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 7
+			|| r->element[5]->type != REDIS_REPLY_STRING || r->element[5]->len >= 48
+			|| r->element[6]->type != REDIS_REPLY_STRING || r->element[6]->len != 1) {
+		freeReplyObject(r);
+		oq_set_error(OMNIQ_EINTERNAL, "oq_ingest: unexpected reply shape");
+		return OMNIQ_EINTERNAL;
+	}
+	rc = r->element[6]->str[0] - '0';
+	if(out)
+		session_of(r, &m->channel, out);
+	if(id_out && id_size > 0)
+		copy_elem(id_out, (size_t)id_size, r->element[5]);
+	freeReplyObject(r);
+	if(rc == 2)
+		oq_stat_inc(OQ_ST_ENQUEUED);
+	if(rc != 1)
 		oq_stat_inc(OQ_ST_MESSAGES);
 	return rc;
 }

@@ -1,7 +1,9 @@
 /*
  * api.c - the REST API for integrators, /api/v1 (see docs/openapi.yaml).
  *
- *   POST /api/v1/sessions                       open a session on any channel (ingest)
+ *   POST /api/v1/sessions                       open a session on any channel
+ *   POST /api/v1/channels/{channel}/messages    a customer's message (generic ingest):
+ *                                               to the live session, or one it opens
  *   GET  /api/v1/sessions/{sid}                 state, agent, position, estimated wait
  *   PUT  /api/v1/sessions/{sid}                 sets the fields given: {"tags","csat","nps",
  *                                               "disposition","follow_up"}
@@ -118,38 +120,85 @@ static json_t *session_json(const omniq_session_info_t *s)
 			s->position, "est_wait_s", s->est_wait_s);
 }
 
+/* The optional "priority" member, 0..1000 (0 when absent). 0, or -1 with the 400 set. */
+static int body_priority(const ws_req_t *rq, ws_resp_t *rs, int *out)
+{
+	json_t *v = rq->body ? json_object_get(rq->body, "priority") : NULL;
+
+	*out = 0;
+	if(v == NULL || json_is_null(v))
+		return 0;
+	if(!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000) {
+		ws_error(rs, 400, "bad_argument", "'priority' must be an integer 0..1000");
+		return -1;
+	}
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+/* What opens a session: identity, skills, queue, priority and ext (the identity when
+ * absent, so that a webhook always knows whom to answer). 0, or -1 with the 400 set. */
+static int open_fields(const ws_req_t *rq, ws_resp_t *rs, str *identity, str *skills,
+		str *queue, int *priority, str *ext)
+{
+	if(ws_body_str(rq, rs, "identity", 1, identity) < 0
+			|| ws_body_str(rq, rs, "skills", 0, skills) < 0
+			|| ws_body_str(rq, rs, "queue", 0, queue) < 0
+			|| ws_body_str(rq, rs, "ext", 0, ext) < 0 || body_priority(rq, rs, priority) < 0)
+		return -1;
+	if(ext->s == NULL)
+		*ext = *identity;
+	return 0;
+}
+
 static void open_session(const ws_req_t *rq, ws_resp_t *rs)
 {
 	str channel, identity, skills, queue, ext;
 	omniq_session_info_t info;
-	json_t *prio;
-	json_int_t priority = 0;
+	int priority;
 
 	if(ws_body_str(rq, rs, "channel", 1, &channel) < 0
-			|| ws_body_str(rq, rs, "identity", 1, &identity) < 0
-			|| ws_body_str(rq, rs, "skills", 0, &skills) < 0
-			|| ws_body_str(rq, rs, "queue", 0, &queue) < 0
-			|| ws_body_str(rq, rs, "ext", 0, &ext) < 0)
+			|| open_fields(rq, rs, &identity, &skills, &queue, &priority, &ext) < 0)
 		return;
-	prio = rq->body ? json_object_get(rq->body, "priority") : NULL;
-	if(prio && !json_is_null(prio)) {
-		if(!json_is_integer(prio)) {
-			ws_error(rs, 400, "bad_argument", "'priority' must be an integer 0..1000");
-			return;
-		}
-		priority = json_integer_value(prio);
-		if(priority < 0 || priority > 1000) {
-			ws_error(rs, 400, "bad_argument", "'priority' must be an integer 0..1000");
-			return;
-		}
-	}
-	if(ws_omniq_error(rs, ws_oq.open(&channel, &identity, skills.s ? &skills : NULL,
-								  (int)priority, queue.s ? &queue : NULL,
-								  ext.s ? &ext : NULL, &info))
+	if(ws_omniq_error(rs, ws_oq.open(&channel, &identity, skills.s ? &skills : NULL, priority,
+								  queue.s ? &queue : NULL, &ext, &info))
 			< 0)
 		return;
 	rs->status = 201;
 	rs->json = session_json(&info);
+}
+
+/* POST /api/v1/channels/{channel}/messages: a customer's message on the integrator's
+ * channel, appended to the customer's live session there or to one it opens (api.ingest). */
+static void channel_message(const ws_req_t *rq, ws_resp_t *rs, const char *channel, size_t len)
+{
+	omniq_inbound_t m;
+	omniq_session_info_t info;
+	char id[48];
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.channel.s = (char *)channel;
+	m.channel.len = (int)len;
+	if(open_fields(rq, rs, &m.identity, &m.skills, &m.queue, &m.priority, &m.ext) < 0
+			|| ws_body_str(rq, rs, "body", 1, &m.body) < 0
+			|| ws_body_str(rq, rs, "from", 0, &m.from) < 0
+			|| ws_body_str(rq, rs, "cid", 0, &m.cid) < 0)
+		return;
+	if(m.cid.s && m.cid.len == 0) {
+		ws_error(rs, 400, "bad_argument", "'cid' must not be empty (leave it out instead)");
+		return;
+	}
+	rc = ws_oq.ingest(&m, &info, id, sizeof(id));
+	if(rc < 0) {
+		ws_omniq_error(rs, rc);
+		return;
+	}
+	rs->status = rc == 1 ? 200 : 201;
+	rs->json = session_json(&info);
+	json_object_set_new(rs->json, "id", json_string(id));
+	json_object_set_new(rs->json, "opened", json_boolean(rc == 2));
+	json_object_set_new(rs->json, "duplicate", json_boolean(rc == 1));
 }
 
 static void get_session(const str *sid, ws_resp_t *rs)
@@ -312,6 +361,19 @@ void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs)
 			return;
 		}
 		open_session(rq, rs);
+		return;
+	}
+	if(!strncmp(p, "channels/", 9)) {
+		slash = strchr(p + 9, '/');
+		if(slash == NULL || strcmp(slash, "/messages")) {
+			ws_error(rs, 404, "not_found", "no such resource");
+			return;
+		}
+		if(strcmp(rq->method, "POST")) {
+			ws_error(rs, 405, "method_not_allowed", "%s on a channel's messages", rq->method);
+			return;
+		}
+		channel_message(rq, rs, p + 9, (size_t)(slash - (p + 9)));
 		return;
 	}
 	if(strncmp(p, "sessions/", 9) != 0) {

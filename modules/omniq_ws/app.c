@@ -49,6 +49,7 @@
 #include "follow.h"
 #include "customer.h"
 #include "app.h"
+#include "outbox.h"
 
 #define LEASE_MS 60000
 #define HISTORY_LOOK "50"        /* sessions of the customer looked at for its open one */
@@ -489,13 +490,9 @@ int ws_app_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 static int deliver(const str *sid, const str *ext, const str *from, const str *body,
 		void *param)
 {
-	static const str kind = str_init("push"), target = str_init("app");
-	json_t *p;
-	char *txt;
-	str payload;
-	int rc;
-
+	static const str target = str_init("app");
 	const char *user;
+	json_t *p;
 	int pre;
 
 	/* ext is the identity this channel opened the session with: app:<app_id>:<user> */
@@ -508,23 +505,7 @@ static int deliver(const str *sid, const str *ext, const str *from, const str *b
 			"user", user, (size_t)(ext->len - pre), "session", sid->s, (size_t)sid->len, "from",
 			from ? from->s : "", (size_t)(from ? from->len : 0), "text", body->s,
 			(size_t)body->len, "ts", (json_int_t)time(NULL));
-	txt = p ? json_dumps(p, JSON_COMPACT) : NULL;
-	json_decref(p);
-	if(txt == NULL) {
-		LM_ERR("app push for session %.*s: out of memory\n", sid->len, sid->s);
-		return -1;
-	}
-	payload = omniq_str(txt);
-	rc = ws_oq.outbox_add(&kind, &target, ext, &payload, NULL, 0);
-	free(txt);
-	if(rc < 0) {
-		LM_ERR("app push for session %.*s not queued: %s\n", sid->len, sid->s,
-				ws_oq.last_error());
-		return -1;
-	}
-	LM_DBG("app push for session %.*s: %s\n", sid->len, sid->s,
-			rc == 1 ? "user online, none" : "queued");
-	return 0;
+	return ws_outbox_queue("push", &target, ext, p, sid);
 }
 
 int ws_app_register(void)

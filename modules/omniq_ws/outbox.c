@@ -2,17 +2,19 @@
  * outbox.c - the webhook sender: a thread of omniq_ws process 0 on every node drains the
  * tenant's outbox <prefix>:outbox (lua/70_notify.lua) in the consumer group "senders" and
  * POSTs each entry's payload to its receiver:
- *   kind "push" → push_url, signed with app_secret
+ *   kind "push"                       → push_url, signed with app_secret (app.c)
+ *   kind "webhook", target <channel>  → the channel's url, signed with its secret (channels.c)
  * with the headers
  *   Content-Type: application/json
- *   X-Omniq-Kind: push
+ *   X-Omniq-Kind: push | webhook
+ *   X-Omniq-Channel: <channel>        (webhooks)
  *   X-Omniq-Delivery: <entry id>     the same on every retry: a receiver drops duplicates
  *   X-Omniq-Signature: sha256=<hex HMAC-SHA256(secret, body)>
  * A 2xx answer: delivered, the entry is acknowledged and deleted. A 4xx other than 408 and
  * 429: the receiver refuses this entry for good: logged, dropped. Anything else (timeout,
  * connection refused, 5xx): the entry stays pending, and once it has been idle for
- * push_retry seconds a sender (this one or another node's) claims it again, up to
- * push_attempts deliveries; then it is logged and dropped. A sender that dies mid-way leaves
+ * webhook_retry seconds a sender (this one or another node's) claims it again, up to
+ * webhook_attempts deliveries; then it is logged and dropped. A sender that dies mid-way leaves
  * its entries pending: they are claimed the same way. At least once, never lost silently.
  *
  * The thread has its own Redis connection and curl handle and uses malloc only (Kamailio's
@@ -31,6 +33,7 @@
 #include "ws.h"
 #include "token.h"
 #include "outbox.h"
+#include "channels.h"
 
 #define GROUP "senders"
 #define BATCH 16
@@ -40,7 +43,7 @@ static char key[128], me[128];
 static CURL *curl;
 
 typedef struct entry {
-	const char *id, *kind, *payload;
+	const char *id, *kind, *target, *payload;
 	size_t payload_len;
 } entry_t;
 
@@ -65,12 +68,14 @@ static int entry_of(redisReply *e, entry_t *out)
 	for(i = 0; i + 1 < f->elements; i += 2) {
 		if(!strcmp(f->element[i]->str, "kind"))
 			out->kind = f->element[i + 1]->str;
+		else if(!strcmp(f->element[i]->str, "target"))
+			out->target = f->element[i + 1]->str;
 		else if(!strcmp(f->element[i]->str, "payload")) {
 			out->payload = f->element[i + 1]->str;
 			out->payload_len = f->element[i + 1]->len;
 		}
 	}
-	return out->kind && out->payload ? 0 : -1;
+	return out->kind && out->target && out->payload ? 0 : -1;
 }
 
 /* 1 delivered, 0 retry later, -1 refused for good */
@@ -82,11 +87,21 @@ static int post(const entry_t *e)
 	long status = 0;
 	CURLcode cc;
 
+	const ws_channel_t *ch = NULL;
+
 	if(!strcmp(e->kind, "push")) {
 		url = ws_cfg.push_url;
 		secret = ws_cfg.app_secret;
+	} else if(!strcmp(e->kind, "webhook")) {
+		if((ch = ws_channel_find(e->target, strlen(e->target))) == NULL) {
+			LM_ERR("outbox entry %s: channel '%.64s' is not configured here (modparam "
+				   "channel), dropped\n", e->id, e->target);
+			return -1;
+		}
+		url = ch->url;
+		secret = ch->secret;
 	} else {
-		LM_ERR("outbox entry %s: unknown kind '%s', dropped\n", e->id, e->kind);
+		LM_ERR("outbox entry %s: unknown kind '%.32s', dropped\n", e->id, e->kind);
 		return -1;
 	}
 	if(url == NULL) {
@@ -100,6 +115,10 @@ static int post(const entry_t *e)
 	h = curl_slist_append(h, hdr);
 	snprintf(hdr, sizeof(hdr), "X-Omniq-Delivery: %s", e->id);
 	h = curl_slist_append(h, hdr);
+	if(ch) {
+		snprintf(hdr, sizeof(hdr), "X-Omniq-Channel: %s", ch->name);
+		h = curl_slist_append(h, hdr);
+	}
 	snprintf(hdr, sizeof(hdr), "X-Omniq-Signature: sha256=%s", sig);
 	h = curl_slist_append(h, hdr);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -110,7 +129,7 @@ static int post(const entry_t *e)
 	curl_slist_free_all(h);
 	if(cc != CURLE_OK) {
 		LM_WARN("outbox entry %s to %s: %s; retried in %d s\n", e->id, url,
-				curl_easy_strerror(cc), ws_cfg.push_retry);
+				curl_easy_strerror(cc), ws_cfg.webhook_retry);
 		return 0;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -121,7 +140,7 @@ static int post(const entry_t *e)
 		return -1;
 	}
 	LM_WARN("outbox entry %s: %s answered %ld; retried in %d s\n", e->id, url, status,
-			ws_cfg.push_retry);
+			ws_cfg.webhook_retry);
 	return 0;
 }
 
@@ -164,11 +183,11 @@ static int send_all(redisContext *rc, redisReply *list)
 	return 0;
 }
 
-/* Pending entries idle for push_retry: dropped after push_attempts, else claimed and sent. */
+/* Pending entries idle for webhook_retry: dropped after webhook_attempts, else claimed and sent. */
 static int retry_due(redisContext *rc)
 {
 	redisReply *p, *c, *x;
-	long long idle_ms = (long long)ws_cfg.push_retry * 1000;
+	long long idle_ms = (long long)ws_cfg.webhook_retry * 1000;
 	size_t i;
 	int res = 0;
 
@@ -183,7 +202,7 @@ static int retry_due(redisContext *rc)
 		x = p->element[i];
 		if(x->type != REDIS_REPLY_ARRAY || x->elements != 4)
 			continue;
-		if(x->element[3]->integer >= ws_cfg.push_attempts) {
+		if(x->element[3]->integer >= ws_cfg.webhook_attempts) {
 			LM_ERR("outbox entry %s: not delivered after %lld attempts, dropped\n",
 					x->element[0]->str, x->element[3]->integer);
 			res = done(rc, x->element[0]->str);
@@ -249,7 +268,7 @@ int ws_outbox_start(void)
 	pthread_attr_t at;
 	char host[64];
 
-	if(ws_cfg.push_url == NULL)
+	if(ws_cfg.push_url == NULL && ws_channels_count() == 0)
 		return 0; /* nothing to send to */
 	if(curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (curl = curl_easy_init()) == NULL) {
 		LM_ERR("cannot initialise libcurl for the outbox sender\n");
@@ -257,7 +276,7 @@ int ws_outbox_start(void)
 	}
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)ws_cfg.push_timeout * 1000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)ws_cfg.webhook_timeout * 1000L);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	ws_oq.conn_info(&conn);
@@ -272,6 +291,32 @@ int ws_outbox_start(void)
 		LM_ERR("cannot start the outbox sender thread\n");
 		return -1;
 	}
-	LM_INFO("outbox sender %s: pushes to %s\n", me, ws_cfg.push_url);
+	LM_INFO("outbox sender %s: pushes to %s, webhooks of %d channels\n", me,
+			ws_cfg.push_url ? ws_cfg.push_url : "(none)", ws_channels_count());
+	return 0;
+}
+
+int ws_outbox_queue(const char *kind, const str *target, const str *unless_online,
+		json_t *payload, const str *sid)
+{
+	str k = omniq_str(kind), body;
+	char *txt = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+	int rc;
+
+	json_decref(payload);
+	if(txt == NULL) {
+		LM_ERR("%s for session %.*s: out of memory\n", kind, sid->len, sid->s);
+		return -1;
+	}
+	body = omniq_str(txt);
+	rc = ws_oq.outbox_add(&k, target, unless_online, &body, NULL, 0);
+	free(txt);
+	if(rc < 0) {
+		LM_ERR("%s for session %.*s (%.*s) not queued: %s\n", kind, sid->len, sid->s,
+				target->len, target->s, ws_oq.last_error());
+		return -1;
+	}
+	LM_DBG("%s for session %.*s (%.*s): %s\n", kind, sid->len, sid->s, target->len,
+			target->s, rc == 1 ? "receiver online, none" : "queued");
 	return 0;
 }

@@ -31,9 +31,9 @@ typedef struct ws_settings {
 	char *app_skills;      /* skills of an app session */
 	char *app_queue;
 	char *push_url;        /* the app backend's push webhook (none: no pushes) */
-	int push_retry;        /* seconds before an undelivered push is tried again */
-	int push_attempts;     /* deliveries before it is dropped */
-	int push_timeout;      /* seconds for one webhook request */
+	int webhook_retry;        /* seconds before an undelivered push is tried again */
+	int webhook_attempts;     /* deliveries before it is dropped */
+	int webhook_timeout;      /* seconds for one webhook request */
 	int n_keys;
 	char key_name[WS_KEYS_MAX][65];
 	char key_secret[WS_KEYS_MAX][129];

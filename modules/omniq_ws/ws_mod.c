@@ -17,6 +17,7 @@
 #include "ws.h"
 #include "token.h"
 #include "app.h"
+#include "channels.h"
 
 MODULE_VERSION
 
@@ -42,9 +43,9 @@ ws_settings_t ws_cfg = {
 	.app_skills = "",
 	.app_queue = "app",
 	.push_url = NULL,
-	.push_retry = 10,
-	.push_attempts = 8,
-	.push_timeout = 5,
+	.webhook_retry = 10,
+	.webhook_attempts = 8,
+	.webhook_timeout = 5,
 	.n_keys = 0,
 };
 
@@ -97,9 +98,10 @@ static param_export_t params[] = {
 	{"app_skills", PARAM_STRING, &ws_cfg.app_skills},
 	{"app_queue", PARAM_STRING, &ws_cfg.app_queue},
 	{"push_url", PARAM_STRING, &ws_cfg.push_url},
-	{"push_retry", PARAM_INT, &ws_cfg.push_retry},
-	{"push_attempts", PARAM_INT, &ws_cfg.push_attempts},
-	{"push_timeout", PARAM_INT, &ws_cfg.push_timeout},
+	{"webhook_retry", PARAM_INT, &ws_cfg.webhook_retry},
+	{"webhook_attempts", PARAM_INT, &ws_cfg.webhook_attempts},
+	{"webhook_timeout", PARAM_INT, &ws_cfg.webhook_timeout},
+	{"channel", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_channel_param},
 	{0, 0, 0}
 };
 
@@ -186,21 +188,23 @@ static int mod_init(void)
 			   "(it signs the pushes)\n");
 		return -1;
 	}
-	if(ws_cfg.push_retry < 1 || ws_cfg.push_retry > 3600) {
-		LM_ERR("modparam push_retry = %d is outside 1..3600\n", ws_cfg.push_retry);
+	if(ws_cfg.webhook_retry < 1 || ws_cfg.webhook_retry > 3600) {
+		LM_ERR("modparam webhook_retry = %d is outside 1..3600\n", ws_cfg.webhook_retry);
 		return -1;
 	}
-	if(ws_cfg.push_attempts < 1 || ws_cfg.push_attempts > 100) {
-		LM_ERR("modparam push_attempts = %d is outside 1..100\n", ws_cfg.push_attempts);
+	if(ws_cfg.webhook_attempts < 1 || ws_cfg.webhook_attempts > 100) {
+		LM_ERR("modparam webhook_attempts = %d is outside 1..100\n", ws_cfg.webhook_attempts);
 		return -1;
 	}
-	if(ws_cfg.push_timeout < 1 || ws_cfg.push_timeout > 60) {
-		LM_ERR("modparam push_timeout = %d is outside 1..60\n", ws_cfg.push_timeout);
+	if(ws_cfg.webhook_timeout < 1 || ws_cfg.webhook_timeout > 60) {
+		LM_ERR("modparam webhook_timeout = %d is outside 1..60\n", ws_cfg.webhook_timeout);
 		return -1;
 	}
 	if(omniq_load_api(&ws_oq) < 0)
 		return -1;
 	if(ws_cfg.app_secret && ws_app_register() < 0)
+		return -1;
+	if(ws_channels_register() < 0)
 		return -1;
 	if(ws_cfg.n_keys == 0)
 		LM_WARN("no api_key: every /api/v1 request will be refused with 401\n");

@@ -208,7 +208,7 @@ def test_app_resend_and_resume_lose_nothing_and_repeat_nothing(ctx):
 def test_app_push_retries_until_the_backend_takes_it(ctx):
     # the backend fails twice (a 503, then a 500), takes the third try; then refuses one
     # push for good (400): it is dropped, not retried; then it stays down: given up after
-    # push_attempts. The outbox drains every time.
+    # webhook_attempts. The outbox drains every time.
     be = Backend(script=[503, 500])
     try:
         rs, k, api, port = app_kam(ctx, be)
@@ -233,10 +233,10 @@ def test_app_push_retries_until_the_backend_takes_it(ctx):
         reply(api, sid, "Bye.")
         wait_for(lambda: r.xlen(P + ":outbox") == 0 and len(be.pushes) == 4, timeout=10,
                  what="the refused push to be dropped")
-        time.sleep(1.5)                          # longer than push_retry: no retry comes
+        time.sleep(1.5)                          # longer than webhook_retry: no retry comes
         assert len(be.pushes) == 4 and be.pushes[-1]["status"] == 400
         assert "answered 400: refused, dropped" in k.text()
-        # a backend that stays down: push_attempts (3) tries, then dropped with a log line
+        # a backend that stays down: webhook_attempts (3) tries, then dropped with a log line
         with be.lock:
             be.script = [503] * 10
         reply(api, sid, "Anyone?")

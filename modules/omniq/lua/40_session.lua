@@ -98,19 +98,22 @@ local function finish(ctx, s, extra)
     end
 end
 
--- The most recent session of this customer on this channel, if it is
--- closed and was closed within the reopen window. Looks at `lookahead`
--- history entries at most.
-local function find_reopen(ctx, cid, channel)
+-- The customer's most recent session on this channel among its last
+-- `lookahead` history entries: sid, state, updated (nil when none).
+local function latest_on(ctx, cid, channel)
     local hist = redis.call('ZREVRANGE', ctx.P .. ':c:' .. cid .. ':hist', 0, ctx.cfg.lookahead - 1)
     for _, sid in ipairs(hist) do
         local v = redis.call('HMGET', skey(ctx, sid), 'channel', 'state', 'updated')
-        if v[1] == channel then
-            if v[2] == 'closed' and ctx.now - num(v[3], 0) <= ctx.cfg.reopen_window * 1000 then
-                return sid
-            end
-            return nil
-        end
+        if v[1] == channel then return sid, v[2], num(v[3], 0) end
+    end
+    return nil
+end
+
+-- That session, if it is closed and was closed within the reopen window.
+local function find_reopen(ctx, cid, channel)
+    local sid, state, updated = latest_on(ctx, cid, channel)
+    if sid and state == 'closed' and ctx.now - updated <= ctx.cfg.reopen_window * 1000 then
+        return sid
     end
     return nil
 end
@@ -127,18 +130,9 @@ end
 -- Handlers
 ---------------------------------------------------------------------------
 
-local function fn_enqueue(keys, args)
-    local ctx = begin(keys)
-    need_args(args, 7, 'channel class identity skills priority queue ext')
-    local channel = v_channel(args[1])
-    local class = v_class(args[2], channel)
-    local ident = args[3]
-    local canon = canon_identity(ident)
-    local skills = v_session_skills(args[4])
-    local prio = v_int('priority', args[5], 0, 1000)
-    local queue = v_queue(args[6])
-    local ext = v_str('ext', args[7], MAX_ID, true)
-
+-- Open (or reopen) a session for a customer contact, arguments validated,
+-- and route it. Returns the session and the customer id.
+local function enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
     local P = ctx.P
     local cid = redis.call('HGET', P .. ':ident', canon)
     local pref = nil   -- a new customer has no last agent
@@ -166,7 +160,7 @@ local function fn_enqueue(keys, args)
             stat_incr(ctx, 'enqueued')
             emit(ctx, 'reopen', s.id, 'queued', prev, nil, s)
             route_session(ctx, s, prev ~= '' and prev or cust_pref_agent(ctx, cid), true)
-            return enqueue_reply(ctx, s, cid)
+            return s, cid
         end
     end
 
@@ -187,6 +181,23 @@ local function fn_enqueue(keys, args)
                agent = '', customer = cid, channel = channel, created = ctx.now, ext = ext,
                idx = wait_idx(skills), score = (1000 - prio) * TWO42 + ctx.now}
     route_session(ctx, s, pref, true)
+    return s, cid
+end
+
+-- The arguments a contact opens a session with: args[first..first+6] =
+-- channel class identity skills priority queue ext, validated.
+local function open_args(args, first)
+    local channel = v_channel(args[first])
+    return channel, v_class(args[first + 1], channel), args[first + 2],
+        canon_identity(args[first + 2]), v_session_skills(args[first + 3]),
+        v_int('priority', args[first + 4], 0, 1000), v_queue(args[first + 5]),
+        v_str('ext', args[first + 6], MAX_ID, true)
+end
+
+local function fn_enqueue(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 7, 'channel class identity skills priority queue ext')
+    local s, cid = enqueue(ctx, open_args(args, 1))
     return enqueue_reply(ctx, s, cid)
 end
 
@@ -325,6 +336,55 @@ local function fn_append_once(keys, args)
     local id = append(keys, args[1], args[2], args[3], args[4], args[5])
     redis.call('HSET', ckey, cid, id)
     return {id, '0'}
+end
+
+-- oq_ingest channel class identity skills priority queue ext from type body cid: a
+-- customer's message on a messaging channel, in one call. It goes to the customer's live
+-- session on that channel (the most recent one, if it has not ended); else a session is
+-- opened (or reopened) and routed as by oq_enqueue, with skills priority queue ext, and
+-- the message is appended to it. from defaults to the identity. cid, when not empty,
+-- names the message within its session as in oq_append_once, so that a channel retrying
+-- a delivery appends it once. Returns {sid, state, agent, position, customer, entry id,
+-- how}: how is '0' appended to the live session, '1' a duplicate (nothing written, the
+-- first entry's id), '2' appended to the session it opened.
+local function fn_ingest(keys, args)
+    local ctx = begin(keys)
+    need_args(args, 11, 'channel class identity skills priority queue ext from type body cid')
+    local channel, class, ident, canon, skills, prio, queue, ext = open_args(args, 1)
+    if class == 'voice' then fail('ARG', 'channel ' .. channel .. ' carries calls, not messages') end
+    local from = v_str('from', args[8], MAX_ID, true)
+    local typ = v_str('type', args[9], 64, false)
+    local body = v_body('body', args[10])
+    local mcid = v_str('cid', args[11], 64, true)
+    if from == '' then from = ident end
+
+    local s, cid, how, sid, state
+    local known = redis.call('HGET', ctx.P .. ':ident', canon)
+    if known then
+        cid = cust_resolve(ctx, known)
+        sid, state = latest_on(ctx, cid, channel)
+    end
+    -- A retried delivery is known to the session that took it, even if that one has
+    -- ended since: it must not open (or reopen) a session.
+    if sid and mcid ~= '' then
+        local seen = redis.call('HGET', ctx.P .. ':s:' .. sid .. ':cids', mcid)
+        if seen then
+            local r = enqueue_reply(ctx, sess_load(ctx, sid), cid)
+            r[6], r[7] = seen, '1'
+            return r
+        end
+    end
+    if sid and not TERMINAL[state] then
+        s, how = sess_load(ctx, sid), '0'
+    else
+        s, cid = enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
+        how = '2'
+    end
+    local id = tx_add(ctx, s.id, 'in', from, typ, body, channel, s.ext or '')
+    if mcid ~= '' then redis.call('HSET', ctx.P .. ':s:' .. s.id .. ':cids', mcid, id) end
+    local r = enqueue_reply(ctx, s, cid)
+    r[6], r[7] = id, how
+    return r
 end
 
 -- An agent's reply in one round trip: appended as 'out', and what the channel

@@ -1,0 +1,149 @@
+"""omniq_ws: an integrator's channel without C — the generic ingest
+(POST /api/v1/channels/{channel}/messages) and the outbound-delivery webhook, against a real
+kamailio, redis-server and an HTTP server standing in for the integrator's service."""
+import hashlib
+import hmac
+import json
+import time
+
+from harness import test, wait_for
+from test_app import Backend
+from test_rest import unchanged
+from test_ws import ws_kam
+
+LINE_SECRET = b"line-secret-0123456789"
+P = "oq:{default}"
+
+
+def line_kam(ctx, backend, **kw):
+    chan = "name=line;url=%s;secret=%s" % (backend.url, LINE_SECRET.decode())
+    rs, k, api = ws_kam(ctx, dict({"OMNIQ_LINE_CHANNEL": '"%s"' % chan}, **kw))
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    return rs, k, api
+
+
+def say(api, text, identity="app:line:U1", **kw):
+    return api.call("POST", "/api/v1/channels/line/messages",
+                    dict({"identity": identity, "body": text}, **kw))
+
+
+@test
+def test_channel_ingest_and_webhook_reply(ctx):
+    backend = Backend(script=[503])            # the first delivery fails, the retry lands
+    try:
+        rs, k, api = line_kam(ctx, backend)
+        r = rs.client()
+        st, a = say(api, "Hello from LINE", skills="sales", cid="L-1")
+        assert st == 201 and a["opened"] is True and a["duplicate"] is False, (st, a)
+        assert a["state"] == "offered" and a["agent"] == "alice" and a["channel"] == "line", a
+        sid = a["sid"]
+        # ext defaults to the identity: the webhook will know whom to answer
+        assert r.hget("%s:s:%s" % (P, sid), "ext") == "app:line:U1"
+        # the next message joins the live session
+        st, b = say(api, "Are you there?", cid="L-2", **{"from": "Ulla"})
+        assert st == 201 and b["sid"] == sid and b["opened"] is False, (st, b)
+        # the integrator retries a delivery it is not sure of: taken once, same answer
+        with unchanged(r):
+            st, again = say(api, "Are you there?", cid="L-2", **{"from": "Ulla"})
+        assert st == 200 and again["duplicate"] is True and again["id"] == b["id"], (st, again)
+        tx = [(f["dir"], f["from"], f["body"]) for _, f in r.xrange("%s:s:%s:tx" % (P, sid))]
+        assert tx == [("in", "app:line:U1", "Hello from LINE"), ("in", "Ulla", "Are you there?")], tx
+        # the agent answers (through REST here; the desk and cfg call the same reply())
+        assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})[0] == 200
+        st, _ = api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                         {"direction": "out", "from": "alice", "body": "Yes, how can I help?"})
+        assert st == 201
+        wait_for(lambda: backend.delivered(), timeout=15, what="the webhook delivered")
+        pushes = backend.pushes
+        assert [p["status"] for p in pushes] == [503, 200], pushes
+        first, got = pushes
+        h = got["headers"]
+        assert h["x-omniq-kind"] == "webhook" and h["x-omniq-channel"] == "line", h
+        assert h["x-omniq-delivery"] == first["headers"]["x-omniq-delivery"], "retry changed the id"
+        want = "sha256=" + hmac.new(LINE_SECRET, got["body"], hashlib.sha256).hexdigest()
+        assert h["x-omniq-signature"] == want, (h, want)
+        body = json.loads(got["body"])
+        assert (body["type"], body["channel"], body["session"], body["ext"], body["from"],
+                body["text"]) == ("message", "line", sid, "app:line:U1", "alice",
+                                  "Yes, how can I help?"), body
+        assert abs(body["ts"] - time.time()) < 30
+        # delivered: the outbox is empty again
+        wait_for(lambda: r.xlen(P + ":outbox") == 0, what="the outbox drained")
+        # closed; the customer writes again: a new session, in the customer's history
+        assert api.call("POST", "/api/v1/sessions/%s/close" % sid, {"disposition": "resolved"})[0] == 200
+        st, c = say(api, "One more question")
+        assert st == 201 and c["opened"] is True and c["sid"] != sid, (st, c)
+        st, hist = api.call("GET", "/api/v1/customers/app:line:U1/history")
+        assert st == 200 and [s["sid"] for s in hist["sessions"]] == [c["sid"], sid], hist
+        assert {s["channel"] for s in hist["sessions"]} == {"line"}
+        # an email-class channel counts against email capacity, not chat
+        st, t = api.call("POST", "/api/v1/channels/tickets/messages",
+                         {"identity": "email:buyer@example.com", "body": "Invoice?"})
+        assert st == 201 and r.hget("%s:s:%s" % (P, t["sid"]), "class") == "email", (st, t)
+    finally:
+        backend.stop()
+
+
+@test
+def test_channel_ingest_refusals(ctx):
+    backend = Backend()
+    try:
+        rs, k, api = line_kam(ctx, backend)
+        r = rs.client()
+        path = "/api/v1/channels/line/messages"
+        with unchanged(r):
+            for method, url, body, want, code in [
+                ("POST", "/api/v1/channels/nope/messages", {"identity": "app:line:U1", "body": "x"}, 400, "bad_argument"),
+                ("POST", "/api/v1/channels/LINE/messages", {"identity": "app:line:U1", "body": "x"}, 400, "bad_argument"),
+                ("POST", "/api/v1/channels/phone/messages", {"identity": "phone:+8613800000001", "body": "x"}, 400, "bad_argument"),
+                ("POST", path, {"body": "x"}, 400, "bad_argument"),
+                ("POST", path, {"identity": "U1", "body": "x"}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1"}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1", "body": ""}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1", "body": 7}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1", "body": "x", "cid": ""}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1", "body": "x", "cid": "c" * 65}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1", "body": "x", "priority": 1001}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1", "body": "x", "priority": "high"}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1", "body": "x", "skills": "Bad Skill"}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1", "body": "x", "ext": "e" * 257}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1", "body": "x", "from": "f" * 257}, 400, "bad_argument"),
+                ("POST", path, {"identity": "app:line:U1", "body": "x", "queue": "a queue"}, 400, "bad_argument"),
+                ("GET", path, None, 405, "method_not_allowed"),
+                ("POST", "/api/v1/channels/line", {"identity": "app:line:U1", "body": "x"}, 404, "not_found"),
+                ("POST", "/api/v1/channels/line/other", {"identity": "app:line:U1", "body": "x"}, 404, "not_found"),
+            ]:
+                st, e = api.call(method, url, body)
+                assert st == want and e["error"]["code"] == code, (method, url, body, st, e)
+            st, e = api.call("POST", path, raw=b'{"identity": "app:line:U1", "body": ')
+            assert st == 400 and e["error"]["code"] == "invalid_json", (st, e)
+            st, e = api.call("POST", path, {"identity": "app:line:U1", "body": "x" * 5000})
+            assert st == 413 and e["error"]["code"] == "too_large", (st, e)
+            st, e = api.call("POST", path, {"identity": "app:line:U1", "body": "x"},
+                             key="crm:wrong-secret-0000000")
+            assert st == 401 and e["error"]["code"] == "unauthorized", (st, e)
+        # and the same request, well formed, is taken
+        st, ok = say(api, "x")
+        assert st == 201 and ok["opened"] is True, (st, ok)
+    finally:
+        backend.stop()
+
+
+@test
+def test_channel_modparam_refusals(ctx):
+    """A wrong channel definition stops kamailio at start with a line saying what is wrong."""
+    rs = ctx.redis()
+    for i, (chan, says) in enumerate([
+        ("name=line;url=http://127.0.0.1:9/x", "secret of 16..128 bytes required"),
+        ("name=line;url=ftp://h/x;secret=line-secret-0123456789", "url must be an http:// or https:// URL"),
+        ("name=Line;url=http://h/x;secret=line-secret-0123456789", "name must match"),
+        ("name=line;url=http://h/x;secret=line-secret-0123456789;class=voice", "class must be chat or email"),
+        ("name=line;url=http://h/x;secret=line-secret-0123456789;colour=red", "unknown key 'colour'"),
+        ("name=tickets;url=http://h/x;secret=line-secret-0123456789", "channel tickets: configured twice"),
+    ]):
+        k = ctx.kamailio("ws.cfg", rs.port, name="bad%d" % i, start=False,
+                         defines={"OMNIQ_LINE_CHANNEL": '"%s"' % chan, "OMNIQ_HTTP_PORT": "1"})
+        k.start(expect_ready=False)
+        assert k.wait_exit(20) != 0, chan
+        assert says in k.text(), (chan, k.tail())
