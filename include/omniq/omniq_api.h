@@ -52,6 +52,7 @@ static inline str omniq_str(const char *s)
 #define OMNIQ_CAP_VOICE (1u << 2)
 
 #define OMNIQ_SID_MAX 24
+#define OMNIQ_TENANTS_MAX 32  /* tenants one kamailio serves */
 #define OMNIQ_ID_MAX 64
 
 typedef struct omniq_session_info {
@@ -72,9 +73,10 @@ typedef struct omniq_event {
 	str agent;   /* agent concerned, may be empty */
 	str channel;
 	str ext;     /* the channel's own reference given at open (Call-ID, openid, ...) */
+	str tenant;  /* whose session: the dispatcher has made it the current tenant */
 } omniq_event_t;
 
-/* Where the tenant's data lives (api.conn_info). */
+/* Where the default tenant's data lives (api.conn_info; api.tenant_at for the others). */
 typedef struct omniq_conn_info {
 	const char *host;      /* or a unix socket path when it starts with '/' */
 	int port;
@@ -226,6 +228,18 @@ typedef struct omniq_api {
 	 * Voice channels are refused (OMNIQ_EARG): a call is opened with open(). */
 	int (*ingest)(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out,
 			int id_size);
+	/* Tenants (modparam tenant, repeatable; the first is the default). Every call above
+	 * acts on the current tenant of the calling process, the default one unless switched.
+	 * tenant_use() switches: the tenant's index, or OMNIQ_EARG when it is not served here
+	 * (nothing changes). A module that serves several tenants switches before each piece
+	 * of work (a request, a socket message) and back to 0 after; the dispatcher does so for
+	 * the events it hands to drivers. */
+	int (*tenant_use)(const str *name);
+	/* Tenant i (0 the default): its name and key prefix ("oq:{<name>}"); -1 past the last,
+	 * so for(i = 0; api.tenant_at(i, &n, &p) == 0; i++) walks them. */
+	int (*tenant_at)(int i, str *name, str *prefix);
+	/* Tenant i current (0 ≤ i, past the last: no change). */
+	void (*tenant_use_index)(int i);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

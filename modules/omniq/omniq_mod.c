@@ -28,7 +28,6 @@ MODULE_VERSION
 
 int bind_omniq(omniq_api_t *api);
 
-static char *tenant_param = "default";
 static char *capacity_param = "voice=1,chat=4,email=8,total=10";
 
 static int mod_init(void);
@@ -252,7 +251,7 @@ static param_export_t params[] = {
 	{"redis_connect_timeout", PARAM_INT, &oq_redis_cfg.connect_timeout_ms},
 	{"redis_timeout", PARAM_INT, &oq_redis_cfg.command_timeout_ms},
 	{"reconnect_interval", PARAM_INT, &oq_redis_cfg.reconnect_interval_ms},
-	{"tenant", PARAM_STRING, &tenant_param},
+	{"tenant", PARAM_STRING | PARAM_USE_FUNC, (void *)oq_tenant_param},
 	{"default_cc", PARAM_STRING, &oq_settings.default_cc},
 	{"affinity_window", PARAM_INT, &oq_settings.affinity_window},
 	{"affinity_wait", PARAM_INT, &oq_settings.affinity_wait},
@@ -333,8 +332,6 @@ static int mod_init(void)
 		return -1;
 	if(check_int_params() < 0)
 		return -1;
-	oq_settings.tenant.s = tenant_param;
-	oq_settings.tenant.len = strlen(tenant_param);
 	if(oq_caps_canon(capacity_param, strlen(capacity_param), oq_settings.cap_default, caps,
 			   sizeof(caps), why) < 0) {
 		LM_ERR("modparam capacity: %s\n", why);
@@ -376,8 +373,8 @@ static int mod_init(void)
 		return -1;
 	}
 	oq_redis_detach();
-	LM_INFO("omniq ready: tenant '%.*s', Redis %s:%d\n", oq_settings.tenant.len,
-			oq_settings.tenant.s, oq_redis_cfg.host, oq_redis_cfg.port);
+	LM_INFO("omniq ready: %d tenant(s), default '%.*s', Redis %s:%d\n", oq_tenant_count(),
+			oq_prefix()->len - 5, oq_prefix()->s + 4, oq_redis_cfg.host, oq_redis_cfg.port);
 
 	if(oq_dispatch_mod_init() < 0)
 		return -1;

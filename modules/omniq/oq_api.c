@@ -12,7 +12,7 @@ static void conn_info(omniq_conn_info_t *out)
 	out->port = oq_redis_cfg.port;
 	out->password = oq_redis_cfg.password;
 	out->db = oq_redis_cfg.db;
-	out->prefix = *oq_prefix();
+	oq_tenant_at(0, NULL, &out->prefix);
 }
 
 int bind_omniq(omniq_api_t *api)
@@ -51,5 +51,8 @@ int bind_omniq(omniq_api_t *api)
 	api->link = oq_link;
 	api->merge = oq_merge;
 	api->ingest = oq_ingest;
+	api->tenant_use = oq_tenant_use;
+	api->tenant_at = oq_tenant_at;
+	api->tenant_use_index = oq_tenant_use_index;
 	return 0;
 }

@@ -21,7 +21,6 @@
 #include "oq_stats.h"
 
 oq_settings_t oq_settings = {
-	.tenant = {"default", 7},
 	.default_cc = NULL,
 	.affinity_window = 604800,
 	.affinity_wait = 0,
@@ -35,14 +34,83 @@ oq_settings_t oq_settings = {
 	.cap_default = {1, 4, 8, 10},
 };
 
-static char prefix_buf[OQ_ID_MAX + 8];
-static str prefix = {prefix_buf, 0};
+typedef struct tenant {
+	char name[OQ_ID_MAX + 1];
+	char prefix_buf[OQ_ID_MAX + 8];
+	str prefix;
+} tenant_t;
+
+static tenant_t tenants[OQ_TENANTS_MAX];
+static int n_tenants, cur;
 static char last_err[256];
 static int last_code;
 
 const str *oq_prefix(void)
 {
-	return &prefix;
+	return &tenants[cur].prefix;
+}
+
+int oq_tenant_param(modparam_t type, void *val)
+{
+	char why[OQ_WHY_MAX];
+	const char *v = (const char *)val;
+	int i;
+
+	if(n_tenants == OQ_TENANTS_MAX) {
+		LM_ERR("modparam tenant: more than %d tenants\n", OQ_TENANTS_MAX);
+		return -1;
+	}
+	if(oq_check_id(v, strlen(v), why) < 0) {
+		LM_ERR("modparam tenant: %s\n", why);
+		return -1;
+	}
+	for(i = 0; i < n_tenants; i++)
+		if(!strcmp(tenants[i].name, v)) {
+			LM_ERR("modparam tenant: '%s' is given twice\n", v);
+			return -1;
+		}
+	snprintf(tenants[n_tenants].name, sizeof(tenants[0].name), "%s", v);
+	n_tenants++;
+	return 0;
+}
+
+int oq_tenant_use(const str *name)
+{
+	int i;
+	for(i = 0; name && i < n_tenants; i++)
+		if((int)strlen(tenants[i].name) == name->len
+				&& !memcmp(tenants[i].name, name->s, name->len)) {
+			cur = i;
+			return i;
+		}
+	return oq_bad_arg("tenant", "not served by this kamailio (modparam tenant)");
+}
+
+void oq_tenant_use_index(int i)
+{
+	if(i >= 0 && i < n_tenants)
+		cur = i;
+}
+
+int oq_tenant_index(void)
+{
+	return cur;
+}
+
+int oq_tenant_count(void)
+{
+	return n_tenants;
+}
+
+int oq_tenant_at(int i, str *name, str *prefix)
+{
+	if(i < 0 || i >= n_tenants)
+		return -1;
+	if(name)
+		*name = omniq_str(tenants[i].name);
+	if(prefix)
+		*prefix = tenants[i].prefix;
+	return 0;
 }
 
 void oq_set_error(int code, const char *fmt, ...)
@@ -75,19 +143,22 @@ const char *oq_strerror(int code)
 
 int oq_core_init(void)
 {
-	char why[OQ_WHY_MAX];
+	tenant_t *t;
+	int i;
 
-	if(oq_check_id(oq_settings.tenant.s, oq_settings.tenant.len, why) < 0) {
-		LM_ERR("modparam tenant: %s\n", why);
+	if(n_tenants == 0 && oq_tenant_param(PARAM_STRING, "default") < 0)
 		return -1;
+	for(i = 0; i < n_tenants; i++) {
+		t = &tenants[i];
+		t->prefix.s = t->prefix_buf;
+		t->prefix.len = snprintf(t->prefix_buf, sizeof(t->prefix_buf), "oq:{%s}", t->name);
 	}
+	cur = 0;
 	if(strcmp(oq_settings.policy, "blended") && strcmp(oq_settings.policy, "voice_exclusive")) {
 		LM_ERR("modparam policy must be 'blended' or 'voice_exclusive', not '%s'\n",
 				oq_settings.policy);
 		return -1;
 	}
-	prefix.len = snprintf(prefix_buf, sizeof(prefix_buf), "oq:{%.*s}", oq_settings.tenant.len,
-			oq_settings.tenant.s);
 	return 0;
 }
 
@@ -123,7 +194,7 @@ redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc)
 		av[i] = argv[i].s ? argv[i].s : "";
 		al[i] = argv[i].s ? (size_t)argv[i].len : 0;
 	}
-	r = oq_redis_fcall(fn, prefix.s, prefix.len, argc, av, al);
+	r = oq_redis_fcall(fn, oq_prefix()->s, oq_prefix()->len, argc, av, al);
 	if(r == NULL) {
 		oq_stat_inc(OQ_ST_REDIS_ERRORS);
 		oq_set_error(OMNIQ_EREDIS, "Redis unavailable (%s)", oq_redis_last_error());
@@ -682,7 +753,7 @@ int oq_push_config(void)
 {
 	char v[8][16];
 	str a[18];
-	int rc;
+	int rc, i;
 
 	snprintf(v[0], 16, "%d", oq_settings.affinity_window);
 	snprintf(v[1], 16, "%d", oq_settings.affinity_wait);
@@ -704,9 +775,14 @@ int oq_push_config(void)
 	KV(7, "policy", oq_settings.policy);
 	KV(8, "max_wait", v[7]);
 #undef KV
-	rc = call_simple("oq_config", 18, a);
-	if(rc < 0)
-		LM_ERR("cannot write omniq settings to Redis: %s\n", oq_last_error());
+	for(i = 0, rc = OMNIQ_OK; i < n_tenants && rc == OMNIQ_OK; i++) {
+		oq_tenant_use_index(i);
+		rc = call_simple("oq_config", 18, a);
+		if(rc < 0)
+			LM_ERR("cannot write omniq settings of tenant %s to Redis: %s\n", tenants[i].name,
+					oq_last_error());
+	}
+	oq_tenant_use_index(0);
 	return rc;
 }
 

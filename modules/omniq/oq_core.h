@@ -10,10 +10,10 @@
 
 #include <hiredis/hiredis.h>
 #include "core/str.h"
+#include "core/sr_module.h"
 #include "omniq/omniq_api.h"
 
 typedef struct oq_settings {
-	str tenant;
 	char *default_cc;
 	int affinity_window, affinity_wait, offer_timeout, max_misses, wrapup_time;
 	int reopen_window, lookahead, max_wait;
@@ -23,9 +23,23 @@ typedef struct oq_settings {
 
 extern oq_settings_t oq_settings;
 
-int oq_core_init(void);              /* build the tenant prefix (mod_init) */
-int oq_push_config(void);            /* write modparams to Redis P:cfg (mod_init) */
-const str *oq_prefix(void);
+/* Tenants. Every call of this process goes to the current tenant's keys ("oq:{<name>}");
+ * the first configured tenant is the default and current at start. The process-wide
+ * choice is safe because a Kamailio process runs one thing at a time: whoever switches
+ * (the dispatcher per event, omniq_ws per request and socket message) switches back. */
+#define OQ_TENANTS_MAX OMNIQ_TENANTS_MAX
+int oq_tenant_param(modparam_t type, void *val);   /* modparam tenant, repeatable */
+int oq_core_init(void);              /* check the tenants, build their prefixes (mod_init) */
+int oq_push_config(void);            /* write modparams to every tenant's P:cfg (mod_init) */
+const str *oq_prefix(void);          /* the current tenant's */
+/* Make the tenant of that name current: its index, or OMNIQ_EARG (not served here;
+ * nothing changes). */
+int oq_tenant_use(const str *name);
+void oq_tenant_use_index(int i);     /* 0 ≤ i < oq_tenant_count() */
+int oq_tenant_index(void);
+int oq_tenant_count(void);
+/* name and prefix of tenant i: 0, or -1 past the last one */
+int oq_tenant_at(int i, str *name, str *prefix);
 
 int oq_enqueue(const str *channel, const str *identity, const str *skills, int priority,
 		const str *queue, const str *ext, omniq_session_info_t *out);

@@ -113,24 +113,31 @@ static void field(redisReply *fields, const char *name, str *out)
 	}
 }
 
-/* XREAD reply: [[key, [[id, [f, v, ...]], ...]]]. Returns entries handled. */
-static int handle_events(redisReply *r, char *last_id, size_t last_id_sz)
+typedef struct stream {
+	char key[OMNIQ_ID_MAX + 32];
+	char last[64];
+} stream_t;
+
+/* One stream's entries of an XREAD reply ([key, [[id, [f, v, ...]], ...]]), tenant t's:
+ * that tenant is current while its event routes and drivers run. Returns entries handled. */
+static int handle_events(redisReply *s, int t, stream_t *st)
 {
 	redisReply *entries, *e;
 	omniq_event_t ev;
 	size_t i;
 	int n = 0;
 
-	if(r->type != REDIS_REPLY_ARRAY || r->elements < 1
-			|| r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements < 2)
+	if(s->type != REDIS_REPLY_ARRAY || s->elements < 2
+			|| s->element[1]->type != REDIS_REPLY_ARRAY)
 		return 0;
-	entries = r->element[0]->element[1];
+	entries = s->element[1];
+	oq_tenant_at(t, &ev.tenant, NULL);
 	for(i = 0; i < entries->elements; i++) {
 		e = entries->element[i];
 		if(e->type != REDIS_REPLY_ARRAY || e->elements < 2
 				|| e->element[0]->type != REDIS_REPLY_STRING)
 			continue;
-		snprintf(last_id, last_id_sz, "%s", e->element[0]->str);
+		snprintf(st->last, sizeof(st->last), "%s", e->element[0]->str);
 		if(e->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
 		field(e->element[1], "type", &ev.type);
@@ -141,8 +148,10 @@ static int handle_events(redisReply *r, char *last_id, size_t last_id_sz)
 		field(e->element[1], "agent", &ev.agent);
 		field(e->element[1], "channel", &ev.channel);
 		field(e->element[1], "ext", &ev.ext);
+		oq_tenant_use_index(t);
 		run_event_route(&ev);
 		oq_driver_event(&ev);
+		oq_tenant_use_index(0);
 		n++;
 	}
 	return n;
@@ -150,27 +159,41 @@ static int handle_events(redisReply *r, char *last_id, size_t last_id_sz)
 
 static void sweep(void)
 {
-	int c[4];
-	if(oq_sweep(1000, c) < 0) {
-		LM_ERR("sweep failed: %s\n", oq_last_error());
-		return;
+	int c[4], t;
+	str name;
+
+	for(t = 0; oq_tenant_at(t, &name, NULL) == 0; t++) {
+		oq_tenant_use_index(t);
+		if(oq_sweep(1000, c) < 0) {
+			LM_ERR("sweep of tenant %.*s failed: %s\n", name.len, name.s, oq_last_error());
+			continue;
+		}
+		oq_stat_add(OQ_ST_OFFERS_EXPIRED, c[0]);
+		oq_stat_add(OQ_ST_WRAPUPS_ENDED, c[1]);
+		oq_stat_add(OQ_ST_EXPIRED, c[3]);
+		if(c[0] || c[1] || c[2] || c[3])
+			LM_DBG("sweep of %.*s: %d offers expired, %d wrap-ups ended, %d affinity waits "
+				   "released, %d sessions expired\n", name.len, name.s, c[0], c[1], c[2], c[3]);
 	}
-	oq_stat_add(OQ_ST_OFFERS_EXPIRED, c[0]);
-	oq_stat_add(OQ_ST_WRAPUPS_ENDED, c[1]);
-	oq_stat_add(OQ_ST_EXPIRED, c[3]);
-	if(c[0] || c[1] || c[2] || c[3])
-		LM_DBG("sweep: %d offers expired, %d wrap-ups ended, %d affinity waits released, "
-			   "%d sessions expired\n", c[0], c[1], c[2], c[3]);
+	oq_tenant_use_index(0);
 }
 
 static void dispatcher_loop(void)
 {
-	char key[OMNIQ_ID_MAX + 32], last_id[64] = "$";
+	static stream_t st[OQ_TENANTS_MAX];
+	const char *keys[OQ_TENANTS_MAX], *ids[OQ_TENANTS_MAX];
 	long long next_sweep = 0, now;
 	redisReply *r;
-	int block;
+	int block, n, t;
+	size_t i;
+	str prefix;
 
-	snprintf(key, sizeof(key), "%.*s:events", oq_prefix()->len, oq_prefix()->s);
+	for(n = 0; oq_tenant_at(n, NULL, &prefix) == 0; n++) {
+		snprintf(st[n].key, sizeof(st[n].key), "%.*s:events", prefix.len, prefix.s);
+		snprintf(st[n].last, sizeof(st[n].last), "$");
+		keys[n] = st[n].key;
+		ids[n] = st[n].last;
+	}
 	for(;;) {
 		cfg_update();
 		now = now_ms();
@@ -181,16 +204,25 @@ static void dispatcher_loop(void)
 		block = (int)(next_sweep - now_ms());
 		if(block < 1)
 			block = 1;
-		r = oq_redis_xread(key, last_id, block, 100);
+		r = oq_redis_xread(n, keys, ids, block, 100);
 		if(r == NULL) {
 			/* Redis down: oq_redis already logged; do not spin */
 			usleep(100000);
 			continue;
 		}
 		if(r->type == REDIS_REPLY_ERROR)
-			LM_ERR("XREAD %s: %s\n", key, r->str);
+			LM_ERR("XREAD of the event streams: %s\n", r->str);
 		else if(r->type == REDIS_REPLY_ARRAY)
-			oq_stat_add(OQ_ST_EVENTS, handle_events(r, last_id, sizeof(last_id)));
+			for(i = 0; i < r->elements; i++) {
+				redisReply *s = r->element[i];
+				if(s->type != REDIS_REPLY_ARRAY || s->elements < 1
+						|| s->element[0]->type != REDIS_REPLY_STRING)
+					continue;
+				for(t = 0; t < n && strcmp(st[t].key, s->element[0]->str); t++)
+					;
+				if(t < n)
+					oq_stat_add(OQ_ST_EVENTS, handle_events(s, t, &st[t]));
+			}
 		freeReplyObject(r);
 	}
 }

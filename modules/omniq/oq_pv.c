@@ -11,7 +11,7 @@
 #include "oq_core.h"
 
 enum { OQ_PV_SID = 1, OQ_PV_STATE, OQ_PV_AGENT, OQ_PV_CUSTOMER, OQ_PV_CHANNEL, OQ_PV_POSITION,
-	OQ_PV_EST_WAIT, OQ_PV_RC, OQ_PV_ERROR, OQ_PV_TYPE, OQ_PV_EXT };
+	OQ_PV_EST_WAIT, OQ_PV_RC, OQ_PV_ERROR, OQ_PV_TYPE, OQ_PV_EXT, OQ_PV_TENANT };
 
 static omniq_session_info_t cur;
 static int cur_rc;
@@ -22,7 +22,7 @@ static const struct { const char *name; int id; } names[] = {
 	{"sid", OQ_PV_SID}, {"state", OQ_PV_STATE}, {"agent", OQ_PV_AGENT},
 	{"customer", OQ_PV_CUSTOMER}, {"channel", OQ_PV_CHANNEL}, {"position", OQ_PV_POSITION},
 	{"est_wait", OQ_PV_EST_WAIT}, {"rc", OQ_PV_RC}, {"error", OQ_PV_ERROR},
-	{"type", OQ_PV_TYPE}, {"ext", OQ_PV_EXT},
+	{"type", OQ_PV_TYPE}, {"ext", OQ_PV_EXT}, {"tenant", OQ_PV_TENANT},
 };
 
 int pv_parse_oq_name(pv_spec_t *sp, str *in)
@@ -40,7 +40,7 @@ int pv_parse_oq_name(pv_spec_t *sp, str *in)
 		}
 	}
 	LM_ERR("unknown $oq(%.*s): use sid, state, agent, customer, channel, position, est_wait, "
-		   "rc, error, type or ext\n", in->len, in->s);
+		   "rc, error, type, ext or tenant\n", in->len, in->s);
 	return -1;
 }
 
@@ -70,6 +70,11 @@ int pv_get_oq(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 							  : pv_get_null(msg, param, res);
 		case OQ_PV_TYPE: return pv_str(msg, param, res, cur_type);
 		case OQ_PV_EXT: return pv_str(msg, param, res, cur_ext);
+		case OQ_PV_TENANT: {
+			str name;
+			oq_tenant_at(oq_tenant_index(), &name, NULL);
+			return pv_get_strval(msg, param, res, &name);
+		}
 	}
 	return pv_get_null(msg, param, res);
 }

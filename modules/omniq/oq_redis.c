@@ -14,6 +14,7 @@
 #include "core/dprint.h"
 
 #include "oq_redis.h"
+#include "oq_core.h"
 
 extern const char oq_lualib[];
 
@@ -183,27 +184,32 @@ redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen)
 	return finish(redisCommandArgv(ctx, argc, argv, argvlen));
 }
 
-redisReply *oq_redis_xread(const char *key, const char *last_id, int block_ms, int count)
+redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *ids,
+		int block_ms, int count)
 {
 	char bms[16], cnt[16];
-	const char *av[8];
-	size_t al[8];
+	const char *av[6 + 2 * OQ_TENANTS_MAX];
+	size_t al[6 + 2 * OQ_TENANTS_MAX];
 	int i;
 	redisReply *r;
 	struct timeval rt;
 
-	if(ensure_connected() < 0)
+	if(n < 1 || n > OQ_TENANTS_MAX || ensure_connected() < 0)
 		return NULL;
 	snprintf(bms, sizeof(bms), "%d", block_ms);
 	snprintf(cnt, sizeof(cnt), "%d", count);
 	av[0] = "XREAD"; av[1] = "COUNT"; av[2] = cnt; av[3] = "BLOCK"; av[4] = bms;
-	av[5] = "STREAMS"; av[6] = key; av[7] = last_id;
-	for(i = 0; i < 8; i++)
+	av[5] = "STREAMS";
+	for(i = 0; i < n; i++) {
+		av[6 + i] = keys[i];
+		av[6 + n + i] = ids[i];
+	}
+	for(i = 0; i < 6 + 2 * n; i++)
 		al[i] = strlen(av[i]);
 	/* the blocking read needs a socket timeout longer than the block itself */
 	rt = ms_to_tv(block_ms + oq_redis_cfg.command_timeout_ms);
 	redisSetTimeout(ctx, rt);
-	r = finish(redisCommandArgv(ctx, 8, av, al));
+	r = finish(redisCommandArgv(ctx, 6 + 2 * n, av, al));
 	if(ctx) {
 		rt = ms_to_tv(oq_redis_cfg.command_timeout_ms);
 		redisSetTimeout(ctx, rt);

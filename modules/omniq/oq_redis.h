@@ -44,8 +44,10 @@ redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, in
 /* Any other command (RPC helpers, dispatcher). Same NULL rule. */
 redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen);
 
-/* Block up to block_ms for new entries of a stream after last_id (dispatcher process only). */
-redisReply *oq_redis_xread(const char *key, const char *last_id, int block_ms, int count);
+/* Block up to block_ms for new entries of streams keys[0..n-1] after ids[0..n-1] (dispatcher
+ * process only). */
+redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *ids,
+		int block_ms, int count);
 
 /* Counters for statistics: calls that failed because Redis was unreachable, reconnections. */
 unsigned long oq_redis_errors(void);

@@ -305,20 +305,31 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 	}
 }
 
-/* An agent's desk login: a token for /ws/agent, "<agent>/<expiry>" signed with desk_secret. */
+/* An agent's desk login: a token for /ws/agent, "<tenant>|<agent>/<expiry>" signed with
+ * desk_secret. The tenant is the body's (the default one when absent). */
 static void desk_login(const ws_req_t *rq, ws_resp_t *rs)
 {
-	char id[OMNIQ_ID_MAX + 24], tok[WS_TOKEN_MAX];
+	char id[OMNIQ_ID_MAX + 96], tok[WS_TOKEN_MAX];
 	long long exp;
-	str aid, pw;
+	str aid, pw, tenant;
 	int rc;
 
 	if(strcmp(rq->method, "POST")) {
 		ws_error(rs, 405, "method_not_allowed", "%s /api/v1/desk/login", rq->method);
 		return;
 	}
-	if(ws_body_str(rq, rs, "agent", 1, &aid) < 0 || ws_body_str(rq, rs, "password", 1, &pw) < 0)
+	if(ws_body_str(rq, rs, "agent", 1, &aid) < 0 || ws_body_str(rq, rs, "password", 1, &pw) < 0
+			|| ws_body_str(rq, rs, "tenant", 0, &tenant) < 0)
 		return;
+	if(tenant.s == NULL)
+		ws_oq.tenant_at(0, &tenant, NULL);
+	else if(ws_oq.tenant_use(&tenant) < 0) {
+		/* as for a wrong password: a login does not tell which tenants exist */
+		LM_NOTICE("desk login refused: no tenant '%.*s'\n", tenant.len > 64 ? 64 : tenant.len,
+				tenant.s);
+		ws_error(rs, 401, "unauthorized", "wrong agent or password");
+		return;
+	}
 	rc = ws_oq.agent_verify(&aid, &pw);
 	if(rc == OMNIQ_EAGENT) {
 		LM_NOTICE("desk login refused for agent '%.*s'\n", aid.len > 64 ? 64 : aid.len, aid.s);
@@ -328,14 +339,14 @@ static void desk_login(const ws_req_t *rq, ws_resp_t *rs)
 	if(ws_omniq_error(rs, rc) < 0)
 		return;
 	exp = (long long)time(NULL) + ws_cfg.desk_token_ttl;
-	snprintf(id, sizeof(id), "%.*s/%lld", aid.len, aid.s, exp);
+	snprintf(id, sizeof(id), "%.*s|%.*s/%lld", tenant.len, tenant.s, aid.len, aid.s, exp);
 	if(ws_token_make(ws_cfg.desk_secret, "agent", id, tok, sizeof(tok)) < 0) {
 		ws_error(rs, 500, "internal", "cannot sign the token");
 		return;
 	}
 	rs->status = 200;
-	rs->json = json_pack("{s:s,s:s%,s:I}", "token", tok, "agent", aid.s, (size_t)aid.len,
-			"expires", (json_int_t)exp);
+	rs->json = json_pack("{s:s,s:s%,s:s%,s:I}", "token", tok, "agent", aid.s, (size_t)aid.len,
+			"tenant", tenant.s, (size_t)tenant.len, "expires", (json_int_t)exp);
 }
 
 void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs)

@@ -45,6 +45,7 @@ typedef struct desk {
 	ws_follower_t fol;       /* "a:<agent>" and every session of the inbox */
 	int hello;
 	int dirty;               /* the inbox must be re-read before the next send */
+	int tenant;              /* the agent's (from the token): current while serving it */
 	char agent[OMNIQ_ID_MAX + 1];
 } desk_t;
 
@@ -367,18 +368,28 @@ static void do_typing(desk_t *d, json_t *m)
 		error_rc(d, rc, rid);
 }
 
-/* "<agent>/<expiry unix seconds>", signed with desk_secret, purpose "agent" */
+/* "<tenant>|<agent>/<expiry unix seconds>", signed with desk_secret, purpose "agent" */
 static int on_hello(desk_t *d, json_t *m)
 {
 	const char *tok = json_string_value(json_object_get(m, "token"));
+	char id[OMNIQ_ID_MAX + 72], *bar;
+	str tenant;
 	int rc = tok ? ws_token_check_until(ws_cfg.desk_secret, "agent", tok, (long long)time(NULL),
-						   d->agent, sizeof(d->agent))
+						   id, sizeof(id))
 				 : -1;
 
 	if(rc == -2)
 		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "token expired");
-	if(rc < 0)
+	bar = rc < 0 ? NULL : strchr(id, '|');
+	if(bar == NULL || strlen(bar + 1) >= sizeof(d->agent))
 		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
+	tenant.s = id;
+	tenant.len = (int)(bar - id);
+	/* signed by us, but for a tenant this kamailio no longer serves */
+	if((d->tenant = ws_oq.tenant_use(&tenant)) < 0)
+		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
+	snprintf(d->agent, sizeof(d->agent), "%s", bar + 1);
+	d->fol.tenant = d->tenant;
 	d->hello = 1;
 	return send_inbox(d, "welcome");
 }
@@ -447,6 +458,8 @@ int ws_desk_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	json_t *m;
 	int rc;
 
+	if(d && d->hello)
+		ws_oq.tenant_use_index(d->tenant); /* http.c goes back to the default after */
 	switch(reason) {
 		case LWS_CALLBACK_ESTABLISHED:
 			memset(d, 0, sizeof(*d));

@@ -17,18 +17,26 @@
 
 #define WATCH_BUCKETS 4096
 
+#define WKEY_MAX (OMNIQ_ID_MAX + 8)
+
 typedef struct watch {
 	struct watch *next;
-	char key[OMNIQ_ID_MAX + 3];
+	char key[WKEY_MAX];
 	int count;
 } watch_t;
+
+/* One tenant's stream, and the last entry read of it. */
+typedef struct tstream {
+	char key[128], tx_prefix[128], last[64];
+} tstream_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static watch_t *watched[WATCH_BUCKETS];
 static ws_item_t *head = NULL, *tail = NULL;
 static struct lws_context *lws_ctx;
 static omniq_conn_info_t conn;
-static char events_key[128], tx_prefix[128];
+static tstream_t streams[OMNIQ_TENANTS_MAX];
+static int n_streams;
 
 void ws_events_watch(const char *key)
 {
@@ -63,13 +71,13 @@ void ws_events_unwatch(const char *key)
 	pthread_mutex_unlock(&mu);
 }
 
-/* Does a socket of this process follow the session or (prefix "a:") the agent? */
-static int is_watched(const char *prefix, const char *id)
+/* Does a socket of this process follow tenant t's session or (prefix "a:") agent? */
+static int is_watched(int t, const char *prefix, const char *id)
 {
-	char k[OMNIQ_ID_MAX + 3];
+	char k[WKEY_MAX];
 	watch_t *w;
 	int yes = 0;
-	if(id[0] == '\0' || (size_t)snprintf(k, sizeof(k), "%s%s", prefix, id) >= sizeof(k))
+	if(id[0] == '\0' || (size_t)snprintf(k, sizeof(k), "%d|%s%s", t, prefix, id) >= sizeof(k))
 		return 0;
 	pthread_mutex_lock(&mu);
 	for(w = watched[ws_key_hash(k) % WATCH_BUCKETS]; w; w = w->next)
@@ -114,7 +122,8 @@ static void field(redisReply *f, const char *name, char *out, size_t outlen)
 /* The body and author of a message, from the transcript entry the event points at. */
 static void read_message(redisContext *rc, ws_item_t *it)
 {
-	redisReply *r = redisCommand(rc, "XRANGE %s%s:tx %s %s", tx_prefix, it->sid, it->id, it->id);
+	redisReply *r = redisCommand(rc, "XRANGE %s%s:tx %s %s", streams[it->tenant].tx_prefix,
+			it->sid, it->id, it->id);
 	if(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1
 			&& r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2) {
 		redisReply *f = r->element[0]->element[1];
@@ -128,20 +137,71 @@ static void read_message(redisContext *rc, ws_item_t *it)
 		freeReplyObject(r);
 }
 
-static void *reader(void *arg)
+/* Tenant t's entries of an XREAD reply, the watched ones appended to *first..*lastit. */
+static void take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t **first,
+		ws_item_t **lastit)
 {
-	char last[64] = "$";
-	redisContext *rc = NULL;
-	redisReply *r, *entries, *e;
-	ws_item_t *first, *lastit, *it;
+	redisReply *e;
+	ws_item_t *it;
 	size_t i;
 
+	for(i = 0; i < entries->elements; i++) {
+		e = entries->element[i];
+		if(e->type != REDIS_REPLY_ARRAY || e->elements != 2
+				|| e->element[0]->type != REDIS_REPLY_STRING
+				|| e->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		snprintf(streams[t].last, sizeof(streams[t].last), "%s", e->element[0]->str);
+		it = calloc(1, sizeof(*it));
+		if(it == NULL)
+			continue;
+		it->tenant = t;
+		field(e->element[1], "sid", it->sid, sizeof(it->sid));
+		field(e->element[1], "agent", it->agent, sizeof(it->agent));
+		if(!is_watched(t, "", it->sid) && !is_watched(t, "a:", it->agent)) {
+			free(it);
+			continue;
+		}
+		field(e->element[1], "type", it->type, sizeof(it->type));
+		field(e->element[1], "state", it->state, sizeof(it->state));
+		field(e->element[1], "id", it->id, sizeof(it->id));
+		if(!strcmp(it->type, "message") && it->id[0])
+			read_message(rc, it);
+		else if(!strcmp(it->type, "typing"))
+			field(e->element[1], "from", it->from, sizeof(it->from));
+		if(*lastit)
+			(*lastit)->next = it;
+		else
+			*first = it;
+		*lastit = it;
+	}
+}
+
+static void *reader(void *arg)
+{
+	const char *av[6 + 2 * OMNIQ_TENANTS_MAX];
+	redisContext *rc = NULL;
+	redisReply *r, *entries;
+	ws_item_t *first, *lastit;
+	size_t i;
+	int t;
+
+	av[0] = "XREAD";
+	av[1] = "COUNT";
+	av[2] = "512";
+	av[3] = "BLOCK";
+	av[4] = "5000";
+	av[5] = "STREAMS";
 	for(;;) {
 		if(rc == NULL && (rc = ws_redis_connect(&conn)) == NULL) {
 			sleep(1);
 			continue;
 		}
-		r = redisCommand(rc, "XREAD COUNT 512 BLOCK 5000 STREAMS %s %s", events_key, last);
+		for(t = 0; t < n_streams; t++) {
+			av[6 + t] = streams[t].key;
+			av[6 + n_streams + t] = streams[t].last;
+		}
+		r = redisCommandArgv(rc, 6 + 2 * n_streams, av, NULL);
 		if(r == NULL) {
 			/* connection lost: events written meanwhile are read on reconnect from `last` */
 			redisFree(rc);
@@ -149,37 +209,9 @@ static void *reader(void *arg)
 			continue;
 		}
 		first = lastit = NULL;
-		if(r->type == REDIS_REPLY_ARRAY && r->elements == 1
-				&& r->element[0]->elements == 2) {
-			entries = r->element[0]->element[1];
-			for(i = 0; i < entries->elements; i++) {
-				e = entries->element[i];
-				if(e->type != REDIS_REPLY_ARRAY || e->elements != 2)
-					continue;
-				snprintf(last, sizeof(last), "%s", e->element[0]->str);
-				it = calloc(1, sizeof(*it));
-				if(it == NULL)
-					continue;
-				field(e->element[1], "sid", it->sid, sizeof(it->sid));
-				field(e->element[1], "agent", it->agent, sizeof(it->agent));
-				if(!is_watched("", it->sid) && !is_watched("a:", it->agent)) {
-					free(it);
-					continue;
-				}
-				field(e->element[1], "type", it->type, sizeof(it->type));
-				field(e->element[1], "state", it->state, sizeof(it->state));
-				field(e->element[1], "id", it->id, sizeof(it->id));
-				if(!strcmp(it->type, "message") && it->id[0])
-					read_message(rc, it);
-				else if(!strcmp(it->type, "typing"))
-					field(e->element[1], "from", it->from, sizeof(it->from));
-				if(lastit)
-					lastit->next = it;
-				else
-					first = it;
-				lastit = it;
-			}
-		}
+		for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+			if((t = ws_xread_stream(r, i, av + 6, n_streams, &entries)) >= 0)
+				take_entries(rc, t, entries, &first, &lastit);
 		freeReplyObject(r);
 		if(first) {
 			pthread_mutex_lock(&mu);
@@ -200,10 +232,17 @@ int ws_events_start(struct lws_context *ctx)
 	pthread_t th;
 	pthread_attr_t at;
 
+	str prefix;
+
 	lws_ctx = ctx;
 	ws_oq.conn_info(&conn);
-	snprintf(events_key, sizeof(events_key), "%.*s:events", conn.prefix.len, conn.prefix.s);
-	snprintf(tx_prefix, sizeof(tx_prefix), "%.*s:s:", conn.prefix.len, conn.prefix.s);
+	for(n_streams = 0; n_streams < OMNIQ_TENANTS_MAX && ws_oq.tenant_at(n_streams, NULL, &prefix) == 0;
+			n_streams++) {
+		tstream_t *t = &streams[n_streams];
+		snprintf(t->key, sizeof(t->key), "%.*s:events", prefix.len, prefix.s);
+		snprintf(t->tx_prefix, sizeof(t->tx_prefix), "%.*s:s:", prefix.len, prefix.s);
+		snprintf(t->last, sizeof(t->last), "$");
+	}
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	if(pthread_create(&th, &at, reader, NULL) != 0) {

@@ -1,7 +1,7 @@
 /*
- * events.h - the tenant's event stream, as one omniq_ws process needs it.
+ * events.h - the tenants' event streams, as one omniq_ws process needs them.
  *
- * A thread of the process blocks on <prefix>:events (its own Redis connection; the lws loop
+ * A thread of the process blocks on every tenant's <prefix>:events (its own Redis connection; the lws loop
  * never waits for Redis there) and keeps the events of the sessions this process has
  * sockets for (by session id, or by agent as "a:<id>"), with the message bodies read from
  * the transcript. It wakes the lws loop with lws_cancel_service(); the loop takes the items
@@ -16,6 +16,7 @@
 
 typedef struct ws_item {
 	struct ws_item *next;
+	int tenant;                    /* index (api.tenant_at) of the stream it came from */
 	char type[16];                 /* offer accept wrapup close message ... */
 	char sid[OMNIQ_SID_MAX];
 	char state[16];                /* new state, or the direction of a message */
@@ -27,8 +28,8 @@ typedef struct ws_item {
 
 /* Start the reader thread for this process's lws context. */
 int ws_events_start(struct lws_context *ctx);
-/* Sockets of this process follow key: a session id or "a:<agent id>" (counted: one per
- * socket; follow.c does the counting for the sockets). */
+/* Sockets of this process follow key: "<tenant index>|" and a session id or "a:<agent id>"
+ * (counted: one per socket; follow.c does the counting for the sockets). */
 void ws_events_watch(const char *key);
 void ws_events_unwatch(const char *key);
 /* The items gathered since the last call, oldest first; free each with ws_item_free. */

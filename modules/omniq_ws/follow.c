@@ -10,7 +10,7 @@
 #include "follow.h"
 
 #define BUCKETS 4096
-#define KEY_MAX (OMNIQ_ID_MAX + 3)
+#define KEY_MAX (OMNIQ_ID_MAX + 8) /* "<tenant>|a:<agent>" */
 
 struct ws_follow_node {
 	ws_follow_node_t *next;  /* in the bucket */
@@ -39,12 +39,19 @@ static ws_follow_node_t *find(const ws_follower_t *f, const char *key)
 	return NULL;
 }
 
-int ws_follow(ws_follower_t *f, const char *key)
+/* The key as stored and watched: the follower's tenant first. -1 when it does not fit. */
+static int full_key(int tenant, const char *key, char out[KEY_MAX])
+{
+	return (size_t)snprintf(out, KEY_MAX, "%d|%s", tenant, key) < KEY_MAX ? 0 : -1;
+}
+
+int ws_follow(ws_follower_t *f, const char *k)
 {
 	ws_follow_node_t *n;
+	char key[KEY_MAX];
 	unsigned b;
 
-	if(strlen(key) >= KEY_MAX)
+	if(full_key(f->tenant, k, key) < 0)
 		return -1;
 	if(find(f, key))
 		return 0;
@@ -77,6 +84,7 @@ static void drop(ws_follow_node_t *n)
 int ws_follow_only(ws_follower_t *f, const char *const *keys, int n)
 {
 	ws_follow_node_t **p, *nd;
+	char key[KEY_MAX];
 	int i, rc = 0, keep;
 
 	for(i = 0; i < n; i++)
@@ -84,7 +92,7 @@ int ws_follow_only(ws_follower_t *f, const char *const *keys, int n)
 			rc = -1;
 	for(p = &f->keys; (nd = *p) != NULL;) {
 		for(keep = 0, i = 0; i < n && !keep; i++)
-			keep = !strcmp(nd->key, keys[i]);
+			keep = full_key(f->tenant, keys[i], key) == 0 && !strcmp(nd->key, key);
 		if(keep) {
 			p = &nd->mine;
 		} else {
@@ -110,8 +118,6 @@ static void hand(const char *key, const ws_item_t *it)
 	ws_follow_node_t *n;
 	size_t k = 0, cap = 64, i;
 
-	if(key[0] == '\0')
-		return;
 	/* gather first: a follower's on_item may unfollow keys, nodes of this bucket included */
 	for(n = table[ws_key_hash(key) % BUCKETS]; n; n = n->next) {
 		if(strcmp(n->key, key) || n->f->seen == generation)
@@ -129,8 +135,10 @@ static void hand(const char *key, const ws_item_t *it)
 		}
 		fs[k++] = n->f;
 	}
+	ws_oq.tenant_use_index(it->tenant);
 	for(i = 0; i < k; i++)
 		fs[i]->on_item(fs[i], it);
+	ws_oq.tenant_use_index(0);
 	if(fs != local)
 		free(fs);
 }
@@ -138,16 +146,16 @@ static void hand(const char *key, const ws_item_t *it)
 void ws_follow_deliver(void)
 {
 	ws_item_t *it = ws_events_take(), *next;
-	char akey[KEY_MAX];
+	char key[KEY_MAX];
 
 	for(; it; it = next) {
 		next = it->next;
 		generation++;
-		hand(it->sid, it);
-		if(it->agent[0]) {
-			snprintf(akey, sizeof(akey), "a:%s", it->agent);
-			hand(akey, it);
-		}
+		if(it->sid[0] && (size_t)snprintf(key, sizeof(key), "%d|%s", it->tenant, it->sid) < sizeof(key))
+			hand(key, it);
+		if(it->agent[0]
+				&& (size_t)snprintf(key, sizeof(key), "%d|a:%s", it->tenant, it->agent) < sizeof(key))
+			hand(key, it);
 		ws_item_free(it);
 	}
 }

@@ -2,7 +2,8 @@
  * follow.h - which sockets of this process follow which events.
  *
  * A socket follows keys: a session id (a customer's chat, or a session in an agent's inbox)
- * or "a:<agent id>" (everything offered to or taken from that agent). Following a key also
+ * or "a:<agent id>" (everything offered to or taken from that agent), of its tenant: the
+ * same id in another tenant is another key. Following a key also
  * tells the event thread to keep that key's events (ws_events_watch). ws_follow_deliver()
  * runs in the lws loop when the thread has items and hands each item once to every socket
  * that follows its session or its agent.
@@ -15,7 +16,9 @@
 typedef struct ws_follow_node ws_follow_node_t;
 
 typedef struct ws_follower {
+	/* called with the item's tenant current */
 	void (*on_item)(struct ws_follower *f, const ws_item_t *it);
+	int tenant;             /* whose session ids and agent ids the keys are: set first */
 	ws_follow_node_t *keys; /* the keys this follower follows (internal) */
 	unsigned seen;          /* internal: the last item handed to it */
 } ws_follower_t;

@@ -40,6 +40,7 @@ struct pss {
 	size_t body_len;
 	int too_large;
 	int authed;
+	int tenant;            /* the key's */
 	char key_name[65];
 	unsigned char *out;    /* LWS_PRE + response body */
 	size_t out_len;
@@ -86,6 +87,7 @@ static int authenticate(struct lws *wsi, struct pss *p)
 	for(i = 0; i < ws_cfg.n_keys; i++)
 		if(!strcmp(ws_cfg.key_name[i], tok) && secret_eq(ws_cfg.key_secret[i], colon + 1)) {
 			snprintf(p->key_name, sizeof(p->key_name), "%s", ws_cfg.key_name[i]);
+			p->tenant = ws_cfg.key_tidx[i];
 			return 1;
 		}
 	return 0;
@@ -188,6 +190,8 @@ static int handle(struct lws *wsi, struct pss *p)
 				"send Authorization: Bearer <key name>:<secret> (modparam api_key)");
 	} else {
 		rq.key_name = p->authed ? p->key_name : NULL; /* NULL: the desk login only */
+		rq.tenant = p->authed ? p->tenant : 0;
+		ws_oq.tenant_use_index(rq.tenant);
 		if(p->body_len > 0) {
 			rq.body = json_loadb(p->body, p->body_len, JSON_REJECT_DUPLICATES, &jerr);
 			if(rq.body == NULL) {
@@ -362,11 +366,26 @@ static int cb_listen(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	return 0;
 }
 
+/* Every callback ends on the default tenant: a request or a socket message that switched to
+ * its own tenant cannot leave the next one, of whoever, on it. */
+#define ENDS_ON_DEFAULT_TENANT(name, cb)                                                 \
+	static int name(struct lws *wsi, enum lws_callback_reasons reason, void *user,     \
+			void *in, size_t len)                                                      \
+	{                                                                                  \
+		int rc = cb(wsi, reason, user, in, len);                                       \
+		ws_oq.tenant_use_index(0);                                                     \
+		return rc;                                                                     \
+	}
+ENDS_ON_DEFAULT_TENANT(t_http, cb_http)
+ENDS_ON_DEFAULT_TENANT(t_chat, ws_chat_callback)
+ENDS_ON_DEFAULT_TENANT(t_desk, ws_desk_callback)
+ENDS_ON_DEFAULT_TENANT(t_app, ws_app_callback)
+
 static struct lws_protocols protocols[] = {
-	{"http", cb_http, sizeof(struct pss), 0, 0, NULL, 0},
-	{"omniq-chat", ws_chat_callback, 0 /* set from ws_chat_pss_size */, 0, 0, NULL, 0},
-	{"omniq-agent", ws_desk_callback, 0 /* set from ws_desk_pss_size */, 0, 0, NULL, 0},
-	{"omniq-app", ws_app_callback, 0 /* set from ws_app_pss_size */, 0, 0, NULL, 0},
+	{"http", t_http, sizeof(struct pss), 0, 0, NULL, 0},
+	{"omniq-chat", t_chat, 0 /* set from ws_chat_pss_size */, 0, 0, NULL, 0},
+	{"omniq-agent", t_desk, 0 /* set from ws_desk_pss_size */, 0, 0, NULL, 0},
+	{"omniq-app", t_app, 0 /* set from ws_app_pss_size */, 0, 0, NULL, 0},
 	{"omniq-listen", cb_listen, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}
 };

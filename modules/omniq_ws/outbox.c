@@ -1,5 +1,5 @@
 /*
- * outbox.c - the webhook sender: a thread of omniq_ws process 0 on every node drains the
+ * outbox.c - the webhook sender: a thread of omniq_ws process 0 on every node drains every
  * tenant's outbox <prefix>:outbox (lua/70_notify.lua) in the consumer group "senders" and
  * POSTs each entry's payload to its receiver:
  *   kind "push"                       → push_url, signed with app_secret (app.c)
@@ -8,6 +8,7 @@
  *   Content-Type: application/json
  *   X-Omniq-Kind: push | webhook
  *   X-Omniq-Channel: <channel>        (webhooks)
+ *   X-Omniq-Tenant: <tenant>          whose customer it is
  *   X-Omniq-Delivery: <entry id>     the same on every retry: a receiver drops duplicates
  *   X-Omniq-Signature: sha256=<hex HMAC-SHA256(secret, body)>
  * A 2xx answer: delivered, the entry is acknowledged and deleted. A 4xx other than 408 and
@@ -39,10 +40,13 @@
 #define BATCH 16
 
 static omniq_conn_info_t conn;
-static char key[128], me[128];
+static char keys[OMNIQ_TENANTS_MAX][128], me[128];
+static str tenant_names[OMNIQ_TENANTS_MAX];
+static int n_keys;
 static CURL *curl;
 
 typedef struct entry {
+	int t;  /* the tenant whose outbox it is in */
 	const char *id, *kind, *target, *payload;
 	size_t payload_len;
 } entry_t;
@@ -52,12 +56,13 @@ static size_t discard(char *p, size_t sz, size_t n, void *u)
 	return sz * n;
 }
 
-static int entry_of(redisReply *e, entry_t *out)
+static int entry_of(redisReply *e, int t, entry_t *out)
 {
 	redisReply *f;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
+	out->t = t;
 	if(e->type != REDIS_REPLY_ARRAY || e->elements != 2
 			|| e->element[0]->type != REDIS_REPLY_STRING)
 		return -1;
@@ -119,6 +124,9 @@ static int post(const entry_t *e)
 		snprintf(hdr, sizeof(hdr), "X-Omniq-Channel: %s", ch->name);
 		h = curl_slist_append(h, hdr);
 	}
+	snprintf(hdr, sizeof(hdr), "X-Omniq-Tenant: %.*s", tenant_names[e->t].len,
+			tenant_names[e->t].s);
+	h = curl_slist_append(h, hdr);
 	snprintf(hdr, sizeof(hdr), "X-Omniq-Signature: sha256=%s", sig);
 	h = curl_slist_append(h, hdr);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -145,13 +153,13 @@ static int post(const entry_t *e)
 }
 
 /* Acknowledge and delete, in one round trip: the entry is done with (delivered or dropped). */
-static int done(redisContext *rc, const char *id)
+static int done(redisContext *rc, int t, const char *id)
 {
 	redisReply *r;
 	int i;
 
-	redisAppendCommand(rc, "XACK %s " GROUP " %s", key, id);
-	redisAppendCommand(rc, "XDEL %s %s", key, id);
+	redisAppendCommand(rc, "XACK %s " GROUP " %s", keys[t], id);
+	redisAppendCommand(rc, "XDEL %s %s", keys[t], id);
 	for(i = 0; i < 2; i++) {
 		if(redisGetReply(rc, (void **)&r) != REDIS_OK)
 			return -1;
@@ -160,32 +168,35 @@ static int done(redisContext *rc, const char *id)
 	return 0;
 }
 
-/* Entries in r (XREADGROUP's or XCLAIM's list): send each. -1 when Redis is lost. */
-static int send_all(redisContext *rc, redisReply *list)
+/* Entries of tenant t's outbox in list (XREADGROUP's or XCLAIM's): send each. -1 when
+ * Redis is lost. */
+static int send_all(redisContext *rc, int t, redisReply *list)
 {
 	entry_t e;
 	size_t i;
 	int res;
 
 	for(i = 0; i < list->elements; i++) {
-		if(entry_of(list->element[i], &e) < 0) {
+		if(entry_of(list->element[i], t, &e) < 0) {
 			if(e.id) {
 				LM_ERR("outbox entry %s is malformed, dropped\n", e.id);
-				if(done(rc, e.id) < 0)
+				if(done(rc, t, e.id) < 0)
 					return -1;
 			}
 			continue;
 		}
 		res = post(&e);
-		if(res != 0 && done(rc, e.id) < 0)
+		if(res != 0 && done(rc, t, e.id) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* Pending entries idle for webhook_retry: dropped after webhook_attempts, else claimed and sent. */
-static int retry_due(redisContext *rc)
+/* Tenant t's pending entries idle for webhook_retry: dropped after webhook_attempts, else
+ * claimed and sent. */
+static int retry_due(redisContext *rc, int t)
 {
+	const char *key = keys[t];
 	redisReply *p, *c, *x;
 	long long idle_ms = (long long)ws_cfg.webhook_retry * 1000;
 	size_t i;
@@ -205,7 +216,7 @@ static int retry_due(redisContext *rc)
 		if(x->element[3]->integer >= ws_cfg.webhook_attempts) {
 			LM_ERR("outbox entry %s: not delivered after %lld attempts, dropped\n",
 					x->element[0]->str, x->element[3]->integer);
-			res = done(rc, x->element[0]->str);
+			res = done(rc, t, x->element[0]->str);
 			continue;
 		}
 		c = redisCommand(rc, "XCLAIM %s " GROUP " %s %lld %s", key, me, idle_ms,
@@ -213,45 +224,77 @@ static int retry_due(redisContext *rc)
 		if(c == NULL)
 			return -1;
 		if(c->type == REDIS_REPLY_ARRAY)
-			res = send_all(rc, c);
+			res = send_all(rc, t, c);
 		freeReplyObject(c);
 	}
 	freeReplyObject(p);
 	return res;
 }
 
+/* XREADGROUP's reply: [[key, [entries]], ...], a list per tenant with new entries. */
+static int send_read(redisContext *rc, redisReply *r, const char *const *names)
+{
+	redisReply *entries;
+	size_t i;
+	int t;
+
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if((t = ws_xread_stream(r, i, names, n_keys, &entries)) >= 0
+				&& send_all(rc, t, entries) < 0)
+			return -1;
+	return 0;
+}
+
 static void *sender(void *arg)
 {
+	const char *av[7 + 2 * OMNIQ_TENANTS_MAX];
 	redisContext *rc = NULL;
 	redisReply *r;
+	char count[16];
+	int t, lost;
 
+	snprintf(count, sizeof(count), "%d", BATCH);
+	av[0] = "XREADGROUP";
+	av[1] = "GROUP";
+	av[2] = GROUP;
+	av[3] = me;
+	av[4] = "COUNT";
+	av[5] = count;
+	av[6] = "BLOCK";
+	av[7] = "1000";
+	av[8] = "STREAMS";
+	for(t = 0; t < n_keys; t++) {
+		av[9 + t] = keys[t];
+		av[9 + n_keys + t] = ">";
+	}
 	for(;;) {
 		if(rc == NULL) {
 			if((rc = ws_redis_connect(&conn)) == NULL) {
 				sleep(1);
 				continue;
 			}
-			r = redisCommand(rc, "XGROUP CREATE %s " GROUP " 0 MKSTREAM", key);
-			if(r)
-				freeReplyObject(r); /* BUSYGROUP: it exists, which is what we want */
+			for(t = 0; t < n_keys; t++) {
+				r = redisCommand(rc, "XGROUP CREATE %s " GROUP " 0 MKSTREAM", keys[t]);
+				if(r)
+					freeReplyObject(r); /* BUSYGROUP: it exists, which is what we want */
+			}
 		}
-		if(retry_due(rc) < 0)
+		for(t = 0, lost = 0; t < n_keys && !lost; t++)
+			lost = retry_due(rc, t) < 0;
+		if(lost)
 			goto lost;
-		r = redisCommand(rc, "XREADGROUP GROUP " GROUP " %s COUNT %d BLOCK 1000 STREAMS %s >",
-				me, BATCH, key);
+		r = redisCommandArgv(rc, 9 + 2 * n_keys, av, NULL);
 		if(r == NULL)
 			goto lost;
-		if(r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2
-				&& send_all(rc, r->element[0]->element[1]) < 0) {
-			freeReplyObject(r);
-			goto lost;
-		}
 		if(r->type == REDIS_REPLY_ERROR && strstr(r->str, "NOGROUP")) {
-			/* the stream was deleted (FLUSHALL): make the group again */
+			/* a stream was deleted (FLUSHALL): make the groups again */
 			freeReplyObject(r);
 			goto lost;
 		}
+		lost = send_read(rc, r, av + 9) < 0;
 		freeReplyObject(r);
+		if(lost)
+			goto lost;
 		continue;
 	lost:
 		/* what was read but not acknowledged stays pending and is retried */
@@ -264,6 +307,7 @@ static void *sender(void *arg)
 
 int ws_outbox_start(void)
 {
+	str prefix;
 	pthread_t th;
 	pthread_attr_t at;
 	char host[64];
@@ -280,7 +324,10 @@ int ws_outbox_start(void)
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	ws_oq.conn_info(&conn);
-	snprintf(key, sizeof(key), "%.*s:outbox", conn.prefix.len, conn.prefix.s);
+	for(n_keys = 0; n_keys < OMNIQ_TENANTS_MAX
+			&& ws_oq.tenant_at(n_keys, &tenant_names[n_keys], &prefix) == 0;
+			n_keys++)
+		snprintf(keys[n_keys], sizeof(keys[0]), "%.*s:outbox", prefix.len, prefix.s);
 	if(gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "node");
 	host[sizeof(host) - 1] = '\0';

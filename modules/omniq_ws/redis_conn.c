@@ -37,3 +37,23 @@ redisContext *ws_redis_connect(const omniq_conn_info_t *conn)
 	}
 	return rc;
 }
+
+int ws_xread_stream(const redisReply *r, size_t i, const char *const *keys, int n,
+		redisReply **entries)
+{
+	const redisReply *s;
+	int t;
+
+	if(r->type != REDIS_REPLY_ARRAY || i >= r->elements)
+		return -1;
+	s = r->element[i];
+	if(s->type != REDIS_REPLY_ARRAY || s->elements != 2 || s->element[0]->type != REDIS_REPLY_STRING
+			|| s->element[1]->type != REDIS_REPLY_ARRAY)
+		return -1;
+	for(t = 0; t < n; t++)
+		if(!strcmp(keys[t], s->element[0]->str)) {
+			*entries = s->element[1];
+			return t;
+		}
+	return -1;
+}

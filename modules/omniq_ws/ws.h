@@ -37,6 +37,8 @@ typedef struct ws_settings {
 	int n_keys;
 	char key_name[WS_KEYS_MAX][65];
 	char key_secret[WS_KEYS_MAX][129];
+	char key_tenant[WS_KEYS_MAX][65];  /* the tenant a key works for ("" the default) */
+	int key_tidx[WS_KEYS_MAX];         /* its index (api.tenant_at), set in mod_init */
 } ws_settings_t;
 extern ws_settings_t ws_cfg;
 
@@ -47,6 +49,7 @@ typedef struct ws_req {
 	const char *query;     /* "start=0&count=50", or "" */
 	json_t *body;          /* parsed JSON object, or NULL for no body */
 	const char *key_name;  /* authenticated API key, or NULL */
+	int tenant;            /* its tenant, current while the request is handled */
 } ws_req_t;
 
 /* A response: status and a JSON value (owned; the writer frees it). */
@@ -97,6 +100,11 @@ unsigned ws_key_hash(const char *k);
  * threads only: the lws loop uses the core's API. */
 struct redisContext;
 struct redisContext *ws_redis_connect(const omniq_conn_info_t *conn);
+/* Stream i of an XREAD / XREADGROUP reply over keys[0..n-1] (one per tenant): its index in
+ * keys, with *entries its entry list; -1 when it is malformed or none of them. */
+struct redisReply;
+int ws_xread_stream(const struct redisReply *r, size_t i, const char *const *keys, int n,
+		struct redisReply **entries);
 
 /* http.c: the lws server loop of one process (never returns). */
 void ws_http_loop(int rank);

@@ -52,27 +52,55 @@ ws_settings_t ws_cfg = {
 static int mod_init(void);
 static int child_init(int rank);
 
-/* modparam("omniq_ws", "api_key", "<name>:<secret>"), repeatable */
+/* modparam("omniq_ws", "api_key", "[<tenant>/]<name>:<secret>"), repeatable */
 static int api_key_param(modparam_t type, void *val)
 {
-	const char *v = (const char *)val, *colon = strchr(v, ':');
-	size_t nl;
+	const char *v = (const char *)val, *colon = strchr(v, ':'), *slash = strchr(v, '/');
+	size_t nl, tl = 0;
 
 	if(ws_cfg.n_keys == WS_KEYS_MAX) {
 		LM_ERR("modparam api_key: more than %d keys\n", WS_KEYS_MAX);
 		return -1;
 	}
+	if(slash && colon && slash < colon) {
+		tl = (size_t)(slash - v);
+		v = slash + 1;
+	}
 	nl = colon ? (size_t)(colon - v) : 0;
-	if(colon == NULL || nl == 0 || nl > 64 || strlen(colon + 1) < 16 || strlen(colon + 1) > 128
-			|| strchr(colon + 1, ':')) {
-		LM_ERR("modparam api_key must be <name>:<secret> with a name of 1-64 bytes and a "
-			   "secret of 16-128 bytes without ':'\n");
+	if(colon == NULL || nl == 0 || nl > 64 || tl > 64 || (slash && slash < colon && tl == 0)
+			|| strlen(colon + 1) < 16 || strlen(colon + 1) > 128 || strchr(colon + 1, ':')) {
+		LM_ERR("modparam api_key must be [<tenant>/]<name>:<secret> with a name of 1-64 bytes "
+			   "and a secret of 16-128 bytes without ':'\n");
 		return -1;
 	}
+	memcpy(ws_cfg.key_tenant[ws_cfg.n_keys], (const char *)val, tl);
+	ws_cfg.key_tenant[ws_cfg.n_keys][tl] = '\0';
 	memcpy(ws_cfg.key_name[ws_cfg.n_keys], v, nl);
 	ws_cfg.key_name[ws_cfg.n_keys][nl] = '\0';
 	snprintf(ws_cfg.key_secret[ws_cfg.n_keys], sizeof(ws_cfg.key_secret[0]), "%s", colon + 1);
 	ws_cfg.n_keys++;
+	return 0;
+}
+
+/* Each key's tenant must be one the omniq module serves. */
+static int key_tenants(void)
+{
+	str t;
+	int i;
+
+	for(i = 0; i < ws_cfg.n_keys; i++) {
+		if(ws_cfg.key_tenant[i][0] == '\0') {
+			ws_cfg.key_tidx[i] = 0;
+			continue;
+		}
+		t = omniq_str(ws_cfg.key_tenant[i]);
+		if((ws_cfg.key_tidx[i] = ws_oq.tenant_use(&t)) < 0) {
+			LM_ERR("modparam api_key %s/%s: the omniq module serves no tenant '%s' (modparam "
+				   "tenant)\n", ws_cfg.key_tenant[i], ws_cfg.key_name[i], ws_cfg.key_tenant[i]);
+			return -1;
+		}
+	}
+	ws_oq.tenant_use_index(0);
 	return 0;
 }
 
@@ -204,7 +232,7 @@ static int mod_init(void)
 		return -1;
 	if(ws_cfg.app_secret && ws_app_register() < 0)
 		return -1;
-	if(ws_channels_register() < 0)
+	if(ws_channels_register() < 0 || key_tenants() < 0)
 		return -1;
 	if(ws_cfg.n_keys == 0)
 		LM_WARN("no api_key: every /api/v1 request will be refused with 401\n");

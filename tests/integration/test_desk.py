@@ -216,8 +216,8 @@ def test_desk_transfer_to_agent_and_to_queue(ctx):
     c.close()
 
 
-def token(aid, exp):
-    return sign(DESK, "agent", "%s/%d" % (aid, exp))
+def token(aid, exp, tenant="default"):
+    return sign(DESK, "agent", "%s|%s/%d" % (tenant, aid, exp))
 
 
 @test
@@ -234,6 +234,11 @@ def test_desk_hostile_clients_get_close_codes(ctx):
         ("a customer's visitor token", lambda d: d.send({"type": "hello", "token": "ab." + "1" * 64}),
          1008),
         ("expired token", lambda d: d.send({"type": "hello", "token": token("alice", time.time() - 5)}),
+         1008),
+        ("a tenant this kamailio does not serve",
+         lambda d: d.send({"type": "hello", "token": token("alice", time.time() + 60, "nope")}), 1008),
+        ("a token without its tenant",
+         lambda d: d.send({"type": "hello", "token": sign(DESK, "agent", "alice/%d" % (time.time() + 60))}),
          1008),
         ("oversized frame", lambda d: d.send(raw=json.dumps({"type": "hello", "pad": "x" * 5000})),
          1009),

@@ -31,12 +31,15 @@
   }
 
   /* ---- login ---- */
+  /* a company's desk link may name it: /desk/?tenant=acme */
+  $("login").tenant.value = new URLSearchParams(location.search).get("tenant") || "";
   $("login").addEventListener("submit", function (ev) {
     ev.preventDefault();
-    var f = ev.target;
+    var f = ev.target, body = { agent: f.agent.value.trim(), password: f.password.value };
+    if (f.tenant.value.trim()) body.tenant = f.tenant.value.trim();
     $("login-err").textContent = "";
     fetch("/api/v1/desk/login", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ agent: f.agent.value.trim(), password: f.password.value }) })
+      body: JSON.stringify(body) })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
       .then(function (res) {
         if (!res.ok) { $("login-err").textContent = res.j.error ? res.j.error.message : "Login failed"; return; }
