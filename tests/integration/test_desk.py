@@ -46,8 +46,9 @@ class Desk(Chat):
         return self.recv("inbox", timeout, lambda m: where(m["inbox"]))["inbox"]
 
 
-def login(api, agent, password=PASSWORD):
-    return api.call("POST", "/api/v1/desk/login", {"agent": agent, "password": password},
+def login(api, agent, password=PASSWORD, **kw):
+    """POST /api/v1/desk/login (no API key); kw: more body members (tenant)."""
+    return api.call("POST", "/api/v1/desk/login", dict({"agent": agent, "password": password}, **kw),
                     key="")
 
 

@@ -7,7 +7,7 @@ import time
 from harness import test, wait_for
 from test_app import Backend
 from test_channels import line_kam
-from test_desk import Desk, PASSWORD
+from test_desk import Desk, PASSWORD, login
 from test_rest import unchanged
 from test_ws import Api
 
@@ -20,11 +20,6 @@ def setup_agent(api, aid, skills, password):
     assert st == 200, (st, a)
     st, a = api.call("POST", "/api/v1/agents/%s/password" % aid, {"password": password})
     assert st == 200, (st, a)
-
-
-def login(api, agent, password, **kw):
-    return api.call("POST", "/api/v1/desk/login", dict({"agent": agent, "password": password}, **kw),
-                    key="")
 
 
 @test
