@@ -104,6 +104,55 @@ typedef struct omniq_inbound {
 	                            * a delivery the channel retries is appended once; or empty */
 } omniq_inbound_t;
 
+/*
+ * HTTP routes: a channel whose provider calls us over HTTP (WeChat, Kannel, an MTA's pipe)
+ * registers a route below /hooks/ and omniq_ws serves it, in its own processes, next to
+ * the REST API: one listener, one TLS setup, one place for body and rate limits. The handler
+ * runs in an omniq_ws process while the request waits, so it may do what a REST handler
+ * does - the API calls above, one Redis round trip each - and must not block on anything
+ * else (send outbound traffic through outbox_add). It starts on the default tenant and may
+ * switch with tenant_use(); the server switches back after it.
+ */
+typedef struct omniq_http_req omniq_http_req_t;
+struct omniq_http_req {
+	str method;  /* "GET", "POST", "PUT" or "DELETE" */
+	str path;    /* the whole path, "/hooks/wechat/acme" */
+	str rest;    /* what follows the route's own path: "" or "/acme" */
+	str body;    /* as received, at most the route's max_body; NUL-terminated (s[len] == 0) */
+	str peer;    /* the client's address */
+	/* Request header name (case-insensitive, "Content-Type"), or URL query argument name
+	 * (URL-decoded, "signature"), copied NUL-terminated into buf: its length, or -1 when it
+	 * is absent or does not fit size - 1 bytes. */
+	int (*header)(const omniq_http_req_t *rq, const char *name, char *buf, int size);
+	int (*arg)(const omniq_http_req_t *rq, const char *name, char *buf, int size);
+	void *server; /* the server's own */
+};
+
+#define OMNIQ_HTTP_RESP_MAX 65536
+
+typedef struct omniq_http_resp {
+	int status;    /* 200 unless the handler changes it; 200..599 */
+	char type[64]; /* Content-Type, "text/plain; charset=utf-8" unless changed */
+	char *body;    /* the server's buffer of size (OMNIQ_HTTP_RESP_MAX) bytes */
+	int len;       /* bytes of body to send, 0..size */
+	int size;
+} omniq_http_resp_t;
+
+/* 0: rs is the answer. <0: the hook failed, the server logs it and answers 500. */
+typedef int (*omniq_http_handler)(const omniq_http_req_t *rq, omniq_http_resp_t *rs,
+		void *param);
+
+typedef struct omniq_http_route {
+	str path;      /* "/hooks/<name>[/<more>...]" (segments of [A-Za-z0-9._-]); it serves
+	                * that path and every path below it, the longest registered path wins */
+	int max_body;  /* request body limit in bytes; 0: omniq_ws's max_body; at most 16 MiB */
+	omniq_http_handler handle;
+	void *param;
+} omniq_http_route_t;
+
+#define OMNIQ_HTTP_ROUTES_MAX 32
+#define OMNIQ_HTTP_BODY_MAX (16 * 1024 * 1024)
+
 typedef struct omniq_driver {
 	str channel;        /* `[a-z][a-z0-9_-]{0,31}`, e.g. "sms" */
 	int cls;            /* OMNIQ_CLASS_* */
@@ -240,6 +289,13 @@ typedef struct omniq_api {
 	int (*tenant_at)(int i, str *name, str *prefix);
 	/* Tenant i current (0 ≤ i, past the last: no change). */
 	void (*tenant_use_index)(int i);
+	/* From mod_init only (copied into every child at fork): serve r->path and below
+	 * through omniq_ws. OMNIQ_EARG for a bad path or limit, a path already registered, or
+	 * more than OMNIQ_HTTP_ROUTES_MAX routes. */
+	int (*register_http_route)(const omniq_http_route_t *r);
+	/* The route serving path (the longest registered prefix on a '/' boundary), or NULL:
+	 * what omniq_ws asks for every request below /hooks/. */
+	const omniq_http_route_t *(*http_route_find)(const str *path);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

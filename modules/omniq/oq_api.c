@@ -4,6 +4,7 @@
  */
 #include "oq_core.h"
 #include "oq_driver.h"
+#include "oq_hooks.h"
 #include "oq_redis.h"
 
 static void conn_info(omniq_conn_info_t *out)
@@ -54,5 +55,7 @@ int bind_omniq(omniq_api_t *api)
 	api->tenant_use = oq_tenant_use;
 	api->tenant_at = oq_tenant_at;
 	api->tenant_use_index = oq_tenant_use_index;
+	api->register_http_route = oq_hook_register;
+	api->http_route_find = oq_hook_find;
 	return 0;
 }

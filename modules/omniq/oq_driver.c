@@ -6,6 +6,7 @@
 
 #include "core/dprint.h"
 #include "core/mem/pkg.h"
+#include "core/ut.h"
 
 #include "oq_driver.h"
 #include "oq_validate.h"
@@ -27,7 +28,7 @@ int oq_driver_register(const omniq_driver_t *drv)
 {
 	char why[OQ_WHY_MAX];
 	oq_class_t cls;
-	char *name;
+	str name;
 
 	if(drv == NULL || drv->channel.s == NULL) {
 		LM_ERR("channel driver without a channel name\n");
@@ -50,17 +51,12 @@ int oq_driver_register(const omniq_driver_t *drv)
 		LM_ERR("more than %d channel drivers\n", OQ_DRIVERS_MAX);
 		return OMNIQ_EINTERNAL;
 	}
-	name = pkg_malloc(drv->channel.len + 1);
-	if(name == NULL) {
-		PKG_MEM_ERROR;
+	if(pkg_str_dup(&name, &drv->channel) < 0)
 		return OMNIQ_EINTERNAL;
-	}
-	memcpy(name, drv->channel.s, drv->channel.len);
-	name[drv->channel.len] = '\0';
 	drivers[n_drivers] = *drv;
-	drivers[n_drivers].channel.s = name;
+	drivers[n_drivers].channel = name;
 	n_drivers++;
-	LM_INFO("channel driver '%s' registered (class %s)\n", name,
+	LM_INFO("channel driver '%s' registered (class %s)\n", name.s,
 			oq_class_name((oq_class_t)drv->cls));
 	return OMNIQ_OK;
 }

@@ -1114,3 +1114,39 @@ int oq_check_body(const char *s, size_t len, char *why)
 	}
 	return succeed(why);
 }
+
+int oq_check_hook_path(const char *s, size_t len, char *why)
+{
+	static const char root[] = "/hooks/";
+	span_t rest, seg;
+	quoted_t q;
+	byte_text_t b;
+	size_t at, bad;
+
+	if (len == 0)
+		return fail_with(why, OQ_V_EMPTY, "hook path is empty");
+	if (len > OQ_HOOK_PATH_MAX)
+		return fail_with(why, OQ_V_TOOLONG, "hook path '%s' has %zu characters, the limit is %d",
+				quoted(&q, s, len), len, OQ_HOOK_PATH_MAX);
+	if (len < sizeof(root) || memcmp(s, root, sizeof(root) - 1) != 0)
+		return fail_with(why, OQ_V_SYNTAX, "hook path '%s' must start with %s<name>",
+				quoted(&q, s, len), root);
+	rest = span_of(s + sizeof(root) - 1, len - (sizeof(root) - 1));
+	for (;;) {
+		int last = !find_byte(rest, '/', &at);
+		seg = span_of(rest.p, last ? rest.n : at);
+		if (seg.n == 0)
+			return fail_with(why, OQ_V_SYNTAX, "hook path '%s' has an empty segment",
+					quoted(&q, s, len));
+		bad = first_byte_failing(seg, is_dotted_token_char);
+		if (bad < seg.n)
+			return fail_with(why, OQ_V_SYNTAX, "hook path '%s' has %s, outside [A-Za-z0-9._-/]",
+					quoted(&q, s, len), byte_text(&b, (unsigned char)seg.p[bad]));
+		if ((seg.n == 1 && seg.p[0] == '.') || (seg.n == 2 && !memcmp(seg.p, "..", 2)))
+			return fail_with(why, OQ_V_SYNTAX, "hook path '%s' has a '.' or '..' segment",
+					quoted(&q, s, len));
+		if (last)
+			return succeed(why);
+		rest = span_of(rest.p + at + 1, rest.n - at - 1);
+	}
+}

@@ -110,4 +110,11 @@ int oq_check_presence(const char *s, size_t len, char *out, size_t outsz, char *
 /* Message body: 1..OQ_BODY_MAX bytes of valid UTF-8 with no NUL. */
 int oq_check_body(const char *s, size_t len, char *why);
 
+/* The path of an HTTP route another module serves through omniq_ws: "/hooks/<segment>"
+ * then more "/<segment>" at will, segments of `[A-Za-z0-9._-]`, never "." or "..", no empty
+ * segment (so no trailing '/'), at most OQ_HOOK_PATH_MAX bytes. Only below /hooks/, so a
+ * module cannot shadow the REST API, the sockets or the pages. */
+#define OQ_HOOK_PATH_MAX 128
+int oq_check_hook_path(const char *s, size_t len, char *why);
+
 #endif

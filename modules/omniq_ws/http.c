@@ -29,6 +29,7 @@
 #include "static.h"
 #include "events.h"
 #include "follow.h"
+#include "hooks.h"
 
 #define WS_PATH_MAX 512
 
@@ -36,9 +37,18 @@ struct pss {
 	char method[8];
 	char path[WS_PATH_MAX];
 	char query[WS_PATH_MAX]; /* "start=0&count=50" (decoded by lws) */
-	char *body;            /* request body, malloc'd, bounded by max_body */
+	char *body;            /* request body, malloc'd, bounded by max_body, NUL-terminated */
 	size_t body_len;
+	int max_body;          /* omniq_ws's, or the hook's own */
 	int too_large;
+	const omniq_http_route_t *hook; /* another module's route (/hooks/...), or NULL */
+	int body_expected;     /* Content-Length > 0: a body follows the headers */
+	int answered;          /* a response is queued: nothing more is answered or read */
+	/* answered before reading the body (no such page...): sent once the body is read and
+	 * dropped, so that its bytes are never taken for the next request */
+	int drop_body;
+	ws_resp_t early;
+	const ws_static_t *early_file;
 	int authed;
 	int tenant;            /* the key's */
 	char key_name[65];
@@ -139,6 +149,7 @@ static int send_body(struct lws *wsi, struct pss *p, int status, const char *typ
 	p->out = malloc(LWS_PRE + n);
 	if(p->out == NULL)
 		return -1;
+	p->answered = 1;
 	memcpy(p->out + LWS_PRE, data, n);
 	p->out_len = n;
 	p->status = status;
@@ -173,6 +184,29 @@ static int respond(struct lws *wsi, struct pss *p, ws_resp_t *rs)
 	}
 }
 
+/* Another module's route answers (hooks.c); its bytes as they are, with its type. */
+static int handle_hook(struct lws *wsi, struct pss *p)
+{
+	omniq_http_resp_t rs;
+	int rc;
+
+	if(p->too_large) {
+		ws_resp_t er = {0, NULL};
+		ws_error(&er, 413, "too_large", "request body larger than %d bytes", p->max_body);
+		return respond(wsi, p, &er);
+	}
+	memset(&rs, 0, sizeof(rs));
+	rs.body = malloc(OMNIQ_HTTP_RESP_MAX);
+	if(rs.body == NULL)
+		return -1;
+	ws_hook_serve(wsi, p->hook, p->method, p->path, p->body, p->body_len, &rs);
+	LM_DBG("%s %s -> %d (hook %.*s)\n", p->method, p->path, rs.status, p->hook->path.len,
+			p->hook->path.s);
+	rc = send_body(wsi, p, rs.status, rs.type, (unsigned char *)rs.body, (size_t)rs.len, 0);
+	free(rs.body);
+	return rc;
+}
+
 static int handle(struct lws *wsi, struct pss *p)
 {
 	ws_resp_t rs = {0, NULL};
@@ -183,8 +217,10 @@ static int handle(struct lws *wsi, struct pss *p)
 	rq.method = p->method;
 	rq.path = p->path;
 	rq.query = p->query;
+	if(p->hook)
+		return handle_hook(wsi, p);
 	if(p->too_large) {
-		ws_error(&rs, 413, "too_large", "request body larger than %d bytes", ws_cfg.max_body);
+		ws_error(&rs, 413, "too_large", "request body larger than %d bytes", p->max_body);
 	} else if(!p->authed && strcmp(p->path, "/api/v1/desk/login") != 0) {
 		ws_error(&rs, 401, "unauthorized",
 				"send Authorization: Bearer <key name>:<secret> (modparam api_key)");
@@ -208,6 +244,20 @@ static int handle(struct lws *wsi, struct pss *p)
 	}
 	LM_DBG("%s %s -> %d\n", p->method, p->path, rs.status);
 	return respond(wsi, p, &rs);
+}
+
+/* An answer known from the headers alone: now, or after the announced body is read. */
+static int answer_early(struct lws *wsi, struct pss *p, ws_resp_t *rs, const ws_static_t *f)
+{
+	if(p->body_expected) {
+		p->drop_body = 1;
+		p->early = *rs;
+		p->early_file = f;
+		return 0;
+	}
+	if(f)
+		return send_body(wsi, p, 200, f->type, f->data, f->len, 1);
+	return respond(wsi, p, rs);
 }
 
 static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -237,7 +287,20 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 				return -1;
 			}
 			query_of(wsi, p);
-			if(strncmp(p->path, "/api/", 5) != 0) {
+			p->max_body = ws_cfg.max_body;
+			p->body_expected = lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
+							   && atol(cl) > 0;
+			if(!strncmp(p->path, "/hooks/", 7)) {
+				str sp = {p->path, (int)strlen(p->path)};
+				p->hook = ws_oq.http_route_find(&sp);
+				if(p->hook == NULL) {
+					ws_resp_t rs = {0, NULL};
+					ws_error(&rs, 404, "not_found", "no module serves %s", p->path);
+					return answer_early(wsi, p, &rs, NULL) ? -1 : 0;
+				}
+				if(p->hook->max_body > 0)
+					p->max_body = p->hook->max_body;
+			} else if(strncmp(p->path, "/api/", 5) != 0) {
 				/* the widget, the demo page, the desk page: public, GET only */
 				const ws_static_t *f = ws_static_find(p->path);
 				if(strcmp(p->method, "GET") || f == NULL) {
@@ -245,37 +308,47 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 					ws_error(&rs, strcmp(p->method, "GET") ? 405 : 404,
 							strcmp(p->method, "GET") ? "method_not_allowed" : "not_found",
 							"no such page");
-					return respond(wsi, p, &rs) ? -1 : 0;
+					return answer_early(wsi, p, &rs, NULL) ? -1 : 0;
 				}
-				return send_body(wsi, p, 200, f->type, f->data, f->len, 1) ? -1 : 0;
+				{
+					ws_resp_t none = {0, NULL};
+					return answer_early(wsi, p, &none, f) ? -1 : 0;
+				}
+			} else {
+				/* the REST API; the hooks authenticate their callers their own way */
+				p->authed = authenticate(wsi, p);
 			}
-			p->authed = authenticate(wsi, p);
-			if(lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
-					&& atol(cl) > ws_cfg.max_body)
+			if(p->body_expected && atol(cl) > p->max_body)
 				p->too_large = 1;
-			if(!strcmp(p->method, "POST") || !strcmp(p->method, "PUT")) {
-				if(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
-						&& atol(cl) > 0)
-					return 0; /* wait for the body */
-			}
+			if(p->body_expected)
+				return 0; /* wait for the body */
 			return handle(wsi, p) ? -1 : 0;
 
 		case LWS_CALLBACK_HTTP_BODY:
-			if(p->too_large || p->body_len + len > (size_t)ws_cfg.max_body) {
+			if(p->answered || p->drop_body)
+				return 0;
+			if(p->too_large || p->body_len + len > (size_t)p->max_body) {
 				p->too_large = 1;
 				return 0; /* keep reading, answer 413 at the end */
 			}
 			{
-				char *nb = realloc(p->body, p->body_len + len);
+				char *nb = realloc(p->body, p->body_len + len + 1);
 				if(nb == NULL)
 					return -1;
 				p->body = nb;
 				memcpy(p->body + p->body_len, in, len);
 				p->body_len += len;
+				p->body[p->body_len] = '\0';
 			}
 			return 0;
 
 		case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+			if(p->answered)
+				return 0;
+			if(p->drop_body) {
+				p->body_expected = 0; /* read: answer now */
+				return answer_early(wsi, p, &p->early, p->early_file) ? -1 : 0;
+			}
 			return handle(wsi, p) ? -1 : 0;
 
 		case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -300,6 +373,9 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 				p->out = NULL;
 				free(p->body);
 				p->body = NULL;
+				if(p->early.json)
+					json_decref(p->early.json);
+				p->early.json = NULL;
 			}
 			break;
 

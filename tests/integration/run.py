@@ -15,6 +15,7 @@ import test_app  # noqa: E402,F401
 import test_rest  # noqa: E402,F401
 import test_channels  # noqa: E402,F401
 import test_tenants  # noqa: E402,F401
+import test_hooks  # noqa: E402,F401
 import test_e2e  # noqa: E402,F401
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
  * written past a bound is caught by the ASan and valgrind runs of this binary, not only
  * by an assertion.
  */
+#define _GNU_SOURCE 1 /* memmem */
 #include "unit.h"
 
 #include "oq_validate.h"
@@ -328,6 +329,60 @@ TEST(id_errors)
 }
 
 /* ---- integers ----------------------------------------------------------------------- */
+
+static int hook_n(const char *s, size_t len)
+{
+	char *in = heap_copy(s, len);
+	int rc = oq_check_hook_path(in, len, why);
+
+	heap_free(in);
+	return rc;
+}
+
+TEST(hook_path_accepts_segments_below_hooks)
+{
+	char buf[OQ_HOOK_PATH_MAX + 2];
+
+	CHECK_EQ_INT(hook_n(LIT("/hooks/wechat")), OQ_V_OK);
+	CHECK_EQ_STR(why, "");
+	CHECK_EQ_INT(hook_n(LIT("/hooks/sms/kannel.dlr")), OQ_V_OK);
+	CHECK_EQ_INT(hook_n(LIT("/hooks/A-z_0.9/..x/.y")), OQ_V_OK);
+	memcpy(buf, "/hooks/", 7);
+	run_of(buf + 7, 'a', OQ_HOOK_PATH_MAX - 7);
+	CHECK_EQ_INT(hook_n(buf, OQ_HOOK_PATH_MAX), OQ_V_OK);
+	run_of(buf + 7, 'a', OQ_HOOK_PATH_MAX + 1 - 7);
+	CHECK_EQ_INT(hook_n(buf, OQ_HOOK_PATH_MAX + 1), OQ_V_TOOLONG);
+	CHECK_CONTAINS(why, "129 characters");
+	/* only len bytes count */
+	CHECK_EQ_INT(hook_n("/hooks/echo/ x", 11), OQ_V_OK);
+}
+
+TEST(hook_path_errors)
+{
+	CHECK_EQ_INT(hook_n("", 0), OQ_V_EMPTY);
+	CHECK_CONTAINS(why, "empty");
+	CHECK_EQ_INT(hook_n(LIT("/hooks/")), OQ_V_SYNTAX);
+	CHECK_CONTAINS(why, "must start with /hooks/<name>");
+	CHECK_EQ_INT(hook_n(LIT("/hooks")), OQ_V_SYNTAX);
+	CHECK_EQ_INT(hook_n(LIT("/api/v1/x")), OQ_V_SYNTAX);
+	CHECK_CONTAINS(why, "'/api/v1/x'");
+	CHECK_EQ_INT(hook_n(LIT("hooks/x")), OQ_V_SYNTAX);
+	CHECK_EQ_INT(hook_n(LIT("/Hooks/x")), OQ_V_SYNTAX);
+	CHECK_EQ_INT(hook_n(LIT("/hooks/x/")), OQ_V_SYNTAX);
+	CHECK_CONTAINS(why, "empty segment");
+	CHECK_EQ_INT(hook_n(LIT("/hooks//x")), OQ_V_SYNTAX);
+	CHECK_CONTAINS(why, "empty segment");
+	CHECK_EQ_INT(hook_n(LIT("/hooks/..")), OQ_V_SYNTAX);
+	CHECK_CONTAINS(why, "'..'");
+	CHECK_EQ_INT(hook_n(LIT("/hooks/x/./y")), OQ_V_SYNTAX);
+	CHECK_EQ_INT(hook_n(LIT("/hooks/x?y=1")), OQ_V_SYNTAX);
+	CHECK_CONTAINS(why, "'?'");
+	CHECK_EQ_INT(hook_n(LIT("/hooks/a b")), OQ_V_SYNTAX);
+	CHECK_CONTAINS(why, "a space");
+	CHECK_EQ_INT(hook_n(LIT("/hooks/x\0")), OQ_V_SYNTAX);
+	CHECK_CONTAINS(why, "0x00");
+	CHECK_EQ_INT(hook_n(LIT("/hooks/caf\xc3\xa9")), OQ_V_SYNTAX);
+}
 
 TEST(parse_int_values_and_bounds)
 {
@@ -1280,6 +1335,14 @@ static void fuzz_checks(const unsigned char *in, size_t len, char *w)
 	CHECK_MSG(why_is_well_formed(w, rc), "class: bad reason for rc %d", rc);
 	CHECK_MSG(rc == OQ_V_OK ? strlen(oq_class_name(cls)) == len : cls == 42,
 			"class: rc %d class %d", rc, (int)cls);
+
+	rc = oq_check_hook_path(p, len, w);
+	CHECK_MSG(rc >= OQ_V_NOSPACE && rc <= 0, "hook path returned %d", rc);
+	CHECK_MSG(why_is_well_formed(w, rc), "hook path: bad reason for rc %d", rc);
+	CHECK_MSG(rc < 0 || (len > 7 && len <= OQ_HOOK_PATH_MAX && !memcmp(p, "/hooks/", 7)
+				     && p[len - 1] != '/' && memmem(p, len, "//", 2) == NULL
+				     && memmem(p, len, "/../", 4) == NULL && memchr(p, '?', len) == NULL),
+			"hook path accepted a bad value of %zu bytes", len);
 
 	rc = oq_check_id(p, len, w);
 	CHECK_MSG(rc >= OQ_V_NOSPACE && rc <= 0, "id returned %d", rc);
