@@ -119,11 +119,16 @@ static void field(redisReply *f, const char *name, char *out, size_t outlen)
 		}
 }
 
-/* The body and author of a message, from the transcript entry the event points at. */
-static void read_message(redisContext *rc, ws_item_t *it)
+/* Ask for the transcript entry a message event points at (its body and author); the
+ * replies of a whole batch are read after it in one round trip (read_messages). */
+static int ask_message(redisContext *rc, const ws_item_t *it)
 {
-	redisReply *r = redisCommand(rc, "XRANGE %s%s:tx %s %s", streams[it->tenant].tx_prefix,
+	return redisAppendCommand(rc, "XRANGE %s%s:tx %s %s", streams[it->tenant].tx_prefix,
 			it->sid, it->id, it->id);
+}
+
+static void fill_message(ws_item_t *it, redisReply *r)
+{
 	if(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1
 			&& r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2) {
 		redisReply *f = r->element[0]->element[1];
@@ -133,14 +138,34 @@ static void read_message(redisContext *rc, ws_item_t *it)
 			if(!strcmp(f->element[i]->str, "body"))
 				it->body = strdup(f->element[i + 1]->str ? f->element[i + 1]->str : "");
 	}
-	if(r)
-		freeReplyObject(r);
 }
 
-/* Tenant t's entries of an XREAD reply, the watched ones appended to *first..*lastit. */
-static void take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t **first,
+/* The replies to ask_message(), in the order asked. 0, or -1 when the connection failed
+ * (the bodies not read stay NULL: those messages are not delivered to sockets, which the
+ * desks and the chat recover from the transcript on their next read). */
+static int read_messages(redisContext *rc, ws_item_t *first, int asked)
+{
+	redisReply *r;
+	ws_item_t *it;
+
+	for(it = first; it && asked > 0; it = it->next) {
+		if(!it->asked)
+			continue;
+		asked--;
+		if(redisGetReply(rc, (void **)&r) != REDIS_OK)
+			return -1;
+		fill_message(it, r);
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* Tenant t's entries of an XREAD reply, the watched ones appended to *first..*lastit; the
+ * messages' bodies asked for (the number asked is returned). */
+static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t **first,
 		ws_item_t **lastit)
 {
+	int asked = 0;
 	redisReply *e;
 	ws_item_t *it;
 	size_t i;
@@ -165,9 +190,12 @@ static void take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t
 		field(e->element[1], "type", it->type, sizeof(it->type));
 		field(e->element[1], "state", it->state, sizeof(it->state));
 		field(e->element[1], "id", it->id, sizeof(it->id));
-		if(!strcmp(it->type, "message") && it->id[0])
-			read_message(rc, it);
-		else if(!strcmp(it->type, "typing"))
+		if(!strcmp(it->type, "message") && it->id[0]) {
+			if(ask_message(rc, it) == REDIS_OK) {
+				it->asked = 1;
+				asked++;
+			}
+		} else if(!strcmp(it->type, "typing"))
 			field(e->element[1], "from", it->from, sizeof(it->from));
 		if(*lastit)
 			(*lastit)->next = it;
@@ -175,6 +203,7 @@ static void take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t
 			*first = it;
 		*lastit = it;
 	}
+	return asked;
 }
 
 static void *reader(void *arg)
@@ -184,7 +213,7 @@ static void *reader(void *arg)
 	redisReply *r, *entries;
 	ws_item_t *first, *lastit;
 	size_t i;
-	int t;
+	int t, asked;
 
 	av[0] = "XREAD";
 	av[1] = "COUNT";
@@ -209,10 +238,16 @@ static void *reader(void *arg)
 			continue;
 		}
 		first = lastit = NULL;
+		asked = 0;
 		for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
 			if((t = ws_xread_stream(r, i, av + 6, n_streams, &entries)) >= 0)
-				take_entries(rc, t, entries, &first, &lastit);
+				asked += take_entries(rc, t, entries, &first, &lastit);
 		freeReplyObject(r);
+		if(asked && read_messages(rc, first, asked) < 0) {
+			LM_WARN("event reader lost Redis while reading %d messages: reconnecting\n", asked);
+			redisFree(rc);
+			rc = NULL;
+		}
 		if(first) {
 			pthread_mutex_lock(&mu);
 			if(tail)

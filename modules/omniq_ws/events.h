@@ -24,6 +24,7 @@ typedef struct ws_item {
 	char from[OMNIQ_ID_MAX + 1];   /* message, typing: who writes */
 	char id[48];                   /* message: transcript entry id */
 	char *body;                    /* message: malloc'd, NUL-terminated */
+	int asked;                     /* events.c: its body is asked for */
 } ws_item_t;
 
 /* Start the reader thread for this process's lws context. */

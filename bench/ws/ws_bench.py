@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""bench/ws: web chat customers and agent desks over WebSockets through omniq_ws (real
+kamailio, real redis-server), and the same client against a plain libwebsockets relay with
+no omniq and no Redis (relay.c), in the same run.
+
+    ws_bench.py customers agents rates seconds
+
+ws_load (C, libwebsockets client) does the work and prints RESULT lines; this script starts
+the servers, creates the agents (chat capacity to hold every customer), hands ws_load the
+server pids whose private memory it measures, and prints both runs side by side.
+"""
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.abspath(os.path.join(HERE, "../.."))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+from harness import RedisServer, Kamailio, free_port, wait_for  # noqa: E402
+
+DESK_SECRET = "desk-secret-bench-0123456789"
+KEY = "bench:bench-secret-0123456789"
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids):
+    t = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                v = f.read().rsplit(")", 1)[1].split()
+            t += int(v[11]) + int(v[12])
+        except (OSError, IndexError):
+            pass
+    return t / HZ
+
+
+def ws_pids(k):
+    """The omniq_ws processes, from core.psx."""
+    rc, out = k.rpc("core.psx")
+    pids, pid = [], None
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("PID:"):
+            pid = int(line.split(":")[1])
+        elif line.startswith("DSC:") and "omniq_ws" in line:
+            pids.append(pid)
+    return pids
+
+
+def load(port, mode, customers, agents, rates, seconds, pids, on_served=None):
+    """ws_load's RESULT lines; on_served() runs once every session is served, before the
+    rate steps."""
+    argv = [os.path.join(HERE, "ws_load"), "127.0.0.1", str(port), mode, str(customers),
+            str(agents), rates, str(seconds), DESK_SECRET] + [str(p) for p in pids]
+    t0 = time.time()
+    errf = tempfile.TemporaryFile(mode="w+")
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errf, text=True)
+    out = []
+    for line in p.stdout:
+        out.append(line.rstrip("\n"))
+        if line.startswith("RESULT open_s") and on_served:
+            on_served()
+    p.wait()
+    errf.seek(0)
+    res = {"steps": [], "wall": time.time() - t0, "rc": p.returncode}
+    for line in out:
+        if not line.startswith("RESULT "):
+            continue
+        key, val = line[7:].split(" ", 1)
+        if key == "step":
+            res["steps"].append(dict(kv.split("=") for kv in val.split()))
+        else:
+            res[key] = val
+    errs = errf.read().strip().splitlines()
+    if errs:
+        res["stderr"] = "%d lines, e.g. %s" % (len(errs), errs[0])
+    return res
+
+
+def run_omniq(workdir, customers, agents, rates, seconds):
+    rs = RedisServer(workdir).start()
+    k = Kamailio(workdir, os.path.join(HERE, "bench.cfg"), rs.port, name="kam-ws",
+                 defines={"OMNIQ_DESK_SECRET": '"%s"' % DESK_SECRET})
+    try:
+        k.start()
+        wait_for(lambda: ws_pids(k) and http_up(k.http_port), timeout=20, what="omniq_ws")
+        per_agent = (customers + agents - 1) // agents
+        c = http.client.HTTPConnection("127.0.0.1", k.http_port, timeout=30)
+        hdr = {"Authorization": "Bearer " + KEY, "Content-Type": "application/json"}
+        for i in range(agents):
+            body = json.dumps({"name": "Agent %d" % i, "skills": "",
+                               "caps": "voice=0,chat=%d,email=0,total=%d" % (per_agent, per_agent)})
+            c.request("PUT", "/api/v1/agents/a%d" % i, body, hdr)
+            r = c.getresponse()
+            r.read()
+            assert r.status == 200, (r.status, i)
+        c.close()
+        pids = ws_pids(k)
+        others = [rs.proc.pid]
+        cpu0 = cpu_of(pids), cpu_of(others)
+        r = rs.client()
+        res = load(k.http_port, "omniq", customers, agents, rates, seconds, pids,
+                   on_served=lambda: r.config_resetstat())
+        res["cpu_server"] = cpu_of(pids) - cpu0[0]
+        res["cpu_redis"] = cpu_of(others) - cpu0[1]
+        res["server"] = "omniq_ws: %d processes (+ their event threads), redis-server" % len(pids)
+        stats = r.info("commandstats")   # the rate steps only (reset before them)
+        res["redis_top"] = sorted(((v["usec"], k[8:], v["calls"], v["usec_per_call"])
+                                   for k, v in stats.items()), reverse=True)[:6]
+        return res
+    finally:
+        k.stop()
+        rs.stop()
+
+
+def http_up(port):
+    import socket
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def run_relay(workdir, customers, agents, rates, seconds):
+    port = free_port()
+    p = subprocess.Popen([os.path.join(HERE, "relay"), str(port)], stdout=subprocess.DEVNULL,
+                         stderr=open(os.path.join(workdir, "relay.log"), "w"))
+    try:
+        wait_for(lambda: http_up(port), timeout=10, what="relay")
+        cpu0 = cpu_of([p.pid])
+        res = load(port, "relay", customers, agents, rates, seconds, [p.pid])
+        res["cpu_server"] = cpu_of([p.pid]) - cpu0
+        res["cpu_redis"] = 0.0
+        res["server"] = "relay: 1 process, no Redis"
+        return res
+    finally:
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def show(name, r, customers, agents):
+    print("-- %s (%s), ws_load exit %s, %.0f s" % (name, r["server"], r["rc"], r["wall"]))
+    print("   held: %s of %d customers, %s of %d agents, failed %s; connect %s s" % (
+        r.get("customers_held", "?"), customers, r.get("agents_held", "?"), agents,
+        r.get("failed", "?"), r.get("connect_s", "?")))
+    if "bytes_per_idle_conn" in r:
+        print("   server private memory: %s kB with agents, %s kB with every customer idle: "
+              "%s bytes per idle connection" % (r["server_private_kb_before"],
+                                                 r["server_private_kb_after"],
+                                                 r["bytes_per_idle_conn"]))
+    print("   sessions served %s in %s s" % (r.get("sessions_served", "?"), r.get("open_s", "?")))
+    print("   %8s %8s %8s %9s %6s %9s %8s %8s %8s" % (
+        "rate/s", "sent", "skipped", "delivered", "lost", "msg/s", "p50 ms", "p99 ms", "max ms"))
+    for s in r["steps"]:
+        print("   %8s %8s %8s %9s %6s %9s %8s %8s %8s" % (
+            s["rate"], s["sent"], s["skipped"], s["delivered"], s["lost"], s["msg_per_s"],
+            s["p50_ms"], s["p99_ms"], s["max_ms"]))
+    print("   CPU: server %.1f s, redis-server %.1f s" % (r["cpu_server"], r["cpu_redis"]))
+    for usec, cmd, calls, per in r.get("redis_top", []):
+        print("   redis, rate steps only: %-8s %9d calls %6.1f s %7.1f us/call" % (
+            cmd, calls, usec / 1e6, per))
+    if "stderr" in r:
+        print("   ws_load stderr: %s" % r["stderr"])
+
+
+def best(r):
+    """The highest rate delivered whole (nothing lost or skipped) with p99 < 10 ms."""
+    ok = [s for s in r["steps"] if s["lost"] == "0" and s["skipped"] == "0"
+          and float(s["p99_ms"]) < 10.0]
+    return max(ok, key=lambda s: int(s["rate"])) if ok else None
+
+
+def main():
+    customers, agents = int(sys.argv[1]), int(sys.argv[2])
+    rates, seconds = sys.argv[3], int(sys.argv[4])
+    workdir = tempfile.mkdtemp(prefix="omniq-bench-ws.")
+    print("== omniq ws bench: %d customers (/ws/chat), %d agents (/ws/agent), rates %s/s, "
+          "%d s each, %d cores" % (customers, agents, rates, seconds, os.cpu_count()))
+    om = run_omniq(workdir, customers, agents, rates, seconds)
+    rl = run_relay(workdir, customers, agents, rates, seconds)
+    show("omniq", om, customers, agents)
+    show("relay (baseline)", rl, customers, agents)
+    bo, br = best(om), best(rl)
+    print("== summary")
+    print("connections held     omniq %s + %s   relay %s + %s   (target 10,000 + 500)" % (
+        om.get("customers_held"), om.get("agents_held"), rl.get("customers_held"),
+        rl.get("agents_held")))
+    print("bytes per idle conn  omniq %s   relay %s   (target < 20,480)" % (
+        om.get("bytes_per_idle_conn"), rl.get("bytes_per_idle_conn")))
+    fmt = lambda b: ("%s msg/s (p50 %s ms, p99 %s ms)" % (b["msg_per_s"], b["p50_ms"], b["p99_ms"])  # noqa: E731
+                     if b else "none of the rates")
+    print("best clean rate      omniq %s   relay %s   (target 20,000 msg/s, p99 < 10 ms)" % (
+        fmt(bo), fmt(br)))
+    if bo and br:
+        print("ratio omniq/relay    %.2f" % (float(bo["msg_per_s"]) / float(br["msg_per_s"])))
+    if om["rc"] or rl["rc"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
