@@ -39,19 +39,6 @@ def cpu_of(pids):
     return t / HZ
 
 
-def ws_pids(k):
-    """The omniq_ws processes, from core.psx."""
-    rc, out = k.rpc("core.psx")
-    pids, pid = [], None
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("PID:"):
-            pid = int(line.split(":")[1])
-        elif line.startswith("DSC:") and "omniq_ws" in line:
-            pids.append(pid)
-    return pids
-
-
 def load(port, mode, customers, agents, rates, seconds, pids, on_served=None):
     """ws_load's RESULT lines; on_served() runs once every session is served, before the
     rate steps."""
@@ -88,7 +75,7 @@ def run_omniq(workdir, customers, agents, rates, seconds):
                  defines={"OMNIQ_DESK_SECRET": '"%s"' % DESK_SECRET})
     try:
         k.start()
-        wait_for(lambda: ws_pids(k) and http_up(k.http_port), timeout=20, what="omniq_ws")
+        wait_for(lambda: k.pids("omniq_ws") and http_up(k.http_port), timeout=20, what="omniq_ws")
         per_agent = (customers + agents - 1) // agents
         c = http.client.HTTPConnection("127.0.0.1", k.http_port, timeout=30)
         hdr = {"Authorization": "Bearer " + KEY, "Content-Type": "application/json"}
@@ -100,7 +87,7 @@ def run_omniq(workdir, customers, agents, rates, seconds):
             r.read()
             assert r.status == 200, (r.status, i)
         c.close()
-        pids = ws_pids(k)
+        pids = k.pids("omniq_ws")
         others = [rs.proc.pid]
         cpu0 = cpu_of(pids), cpu_of(others)
         r = rs.client()

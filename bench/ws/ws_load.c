@@ -446,7 +446,9 @@ int main(int argc, char **argv)
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
-	info.fd_limit_per_thread = (unsigned)(n_cust + n_agent + 64);
+	/* no fd_limit_per_thread: lws then finds a socket's wsi by a linear search of its
+	 * table (11 % of this client's CPU at 8,000 msg/s) instead of indexing it by fd; the
+	 * table is sized by the descriptor limit, raised by run.sh */
 	info.timeout_secs = 30;
 	info.options = LWS_SERVER_OPTION_LIBUV;
 	info.foreign_loops = foreign;

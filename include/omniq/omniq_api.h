@@ -153,6 +153,17 @@ typedef struct omniq_http_route {
 #define OMNIQ_HTTP_ROUTES_MAX 32
 #define OMNIQ_HTTP_BODY_MAX (16 * 1024 * 1024)
 
+/* One message of api.append_many(). In: sid, dir, from, body as append() takes them
+ * (from may be empty). Out: rc, OMNIQ_OK or the code append() would return, and why, the
+ * reason when it failed (what last_error() would say). */
+typedef struct omniq_append {
+	str sid, dir, from, body;
+	int rc;
+	char why[160];
+} omniq_append_t;
+
+#define OMNIQ_APPEND_MANY_MAX 256
+
 typedef struct omniq_driver {
 	str channel;        /* `[a-z][a-z0-9_-]{0,31}`, e.g. "sms" */
 	int cls;            /* OMNIQ_CLASS_* */
@@ -296,6 +307,13 @@ typedef struct omniq_api {
 	/* The route serving path (the longest registered prefix on a '/' boundary), or NULL:
 	 * what omniq_ws asks for every request below /hooks/. */
 	const omniq_http_route_t *(*http_route_find)(const str *path);
+	/* append() for n messages (1..OMNIQ_APPEND_MANY_MAX) in one Redis round trip instead of
+	 * n: for a server that reads many customers' messages per turn of its loop. Each one is
+	 * checked and answered on its own (m[i].rc, m[i].why); they are appended in order, so a
+	 * session's messages keep theirs. Returns how many were appended (OMNIQ_EARG for a bad
+	 * n). When the connection fails midway, those not answered get OMNIQ_EREDIS: as with
+	 * append(), such a message may have been written before the reply was lost. */
+	int (*append_many)(omniq_append_t *m, int n);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

@@ -57,5 +57,6 @@ int bind_omniq(omniq_api_t *api)
 	api->tenant_use_index = oq_tenant_use_index;
 	api->register_http_route = oq_hook_register;
 	api->http_route_find = oq_hook_find;
+	api->append_many = oq_append_many;
 	return 0;
 }

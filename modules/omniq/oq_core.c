@@ -398,6 +398,51 @@ int oq_append(const str *sid, const str *dir, const str *from, const str *body)
 	return rc;
 }
 
+int oq_append_many(omniq_append_t *m, int n)
+{
+	const char *av[OMNIQ_APPEND_MANY_MAX * 5];
+	size_t al[OMNIQ_APPEND_MANY_MAX * 5];
+	redisReply *r[OMNIQ_APPEND_MANY_MAX];
+	int slot[OMNIQ_APPEND_MANY_MAX]; /* m's index of each command sent */
+	int i, j, k = 0, got, done = 0;
+	str a[5];
+
+	if(m == NULL || n < 1 || n > OMNIQ_APPEND_MANY_MAX)
+		return oq_bad_arg("append_many", "needs 1..OMNIQ_APPEND_MANY_MAX messages");
+	for(i = 0; i < n; i++) {
+		m[i].why[0] = '\0';
+		if((m[i].rc = append_args(&m[i].sid, &m[i].dir, &m[i].from, &m[i].body, a)) < 0) {
+			snprintf(m[i].why, sizeof(m[i].why), "%s", oq_last_error());
+			continue;
+		}
+		for(j = 0; j < 5; j++) {
+			av[k * 5 + j] = a[j].s ? a[j].s : "";
+			al[k * 5 + j] = a[j].s ? (size_t)a[j].len : 0;
+		}
+		slot[k++] = i;
+	}
+	got = oq_redis_fcall_many("oq_append", oq_prefix()->s, oq_prefix()->len, k, 5, av, al, r);
+	for(j = 0; j < k; j++) {
+		omniq_append_t *x = &m[slot[j]];
+		if(j >= got) {
+			oq_stat_inc(OQ_ST_REDIS_ERRORS);
+			oq_set_error(OMNIQ_EREDIS, "Redis unavailable (%s)", oq_redis_last_error());
+			x->rc = OMNIQ_EREDIS;
+		} else if(r[j]->type == REDIS_REPLY_ERROR) {
+			x->rc = map_error_reply("oq_append", r[j]);
+		} else {
+			x->rc = OMNIQ_OK;
+			oq_stat_inc(OQ_ST_MESSAGES);
+			done++;
+		}
+		if(x->rc < 0)
+			snprintf(x->why, sizeof(x->why), "%s", oq_last_error());
+		if(j < got)
+			freeReplyObject(r[j]);
+	}
+	return done;
+}
+
 int oq_append_once(const str *sid, const str *dir, const str *from, const str *body,
 		const str *cid, char *id_out, int id_size)
 {

@@ -175,6 +175,51 @@ redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, in
 	return finish(redisCommandArgv(ctx, argc + 4, av, al));
 }
 
+int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n, int argc,
+		const char *const *argv, const size_t *argvlen, redisReply **out)
+{
+	const char *av[OQ_FCALL_MAX_ARGS + 4];
+	size_t al[OQ_FCALL_MAX_ARGS + 4];
+	void *r;
+	int i, j, got = 0;
+
+	for(i = 0; i < n; i++)
+		out[i] = NULL;
+	if(argc < 0 || argc > OQ_FCALL_MAX_ARGS) {
+		LM_BUG("FCALL %s with %d arguments\n", fn, argc);
+		return 0;
+	}
+	if(n <= 0)
+		return 0;
+	if(ensure_connected() < 0) {
+		n_errors++;
+		return 0;
+	}
+	av[0] = "FCALL"; al[0] = 5;
+	av[1] = fn; al[1] = strlen(fn);
+	av[2] = "1"; al[2] = 1;
+	av[3] = prefix; al[3] = (size_t)prefixlen;
+	/* hiredis only buffers here: the first redisGetReply() writes the whole batch */
+	for(i = 0; i < n; i++) {
+		for(j = 0; j < argc; j++) {
+			av[4 + j] = argv[i * argc + j];
+			al[4 + j] = argvlen[i * argc + j];
+		}
+		if(redisAppendCommandArgv(ctx, argc + 4, av, al) != REDIS_OK) {
+			finish(NULL);
+			return 0;
+		}
+	}
+	for(; got < n; got++) {
+		if(redisGetReply(ctx, &r) != REDIS_OK || r == NULL) {
+			finish(NULL);
+			break;
+		}
+		out[got] = r;
+	}
+	return got;
+}
+
 redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen)
 {
 	if(ensure_connected() < 0) {

@@ -41,6 +41,13 @@ int oq_redis_load_library(void);
 redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, int argc,
 		const char **argv, const size_t *argvlen);
 
+/* n FCALLs of fn with argc arguments each (argv[i * argc ..], argvlen likewise) in one
+ * round trip: every command is written, then every reply read, in order. out[i] gets each
+ * reply as oq_redis_fcall() would return it; when the connection fails midway the replies
+ * not read are NULL (and the connection is dropped). Returns the number of replies read. */
+int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n, int argc,
+		const char *const *argv, const size_t *argvlen, redisReply **out);
+
 /* Any other command (RPC helpers, dispatcher). Same NULL rule. */
 redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen);
 

@@ -35,6 +35,7 @@
 #include "follow.h"
 #include "customer.h"
 #include "chat.h"
+#include "appends.h"
 
 typedef struct chat {
 	ws_sock_t sock;
@@ -137,12 +138,28 @@ static int on_hello(chat_t *c, json_t *m)
 	return 0;
 }
 
+/* The answer for a message of on_message(): in the transcript, or why not. */
+static void appended(void *owner, json_t *cid, int rc, const char *why)
+{
+	chat_t *c = (chat_t *)owner;
+	json_t *ack;
+
+	if(rc < 0) {
+		send_error(c, rc == OMNIQ_EREDIS ? "unavailable" : "refused", why);
+		return;
+	}
+	ack = json_pack("{s:s}", "type", "ack");
+	if(cid)
+		json_object_set(ack, "cid", cid);
+	send_json(c, ack);
+}
+
 static int on_message(chat_t *c, json_t *m)
 {
 	json_t *text = json_object_get(m, "text"), *cid = json_object_get(m, "cid"), *ack;
 	char rtok[WS_TOKEN_MAX];
 	omniq_session_info_t info;
-	str channel = str_init("web"), ident, skills, queue, ext, sid, dir = str_init("in"), body;
+	str channel = str_init("web"), ident, skills, queue, ext, body;
 	int rc;
 
 	if(!json_is_string(text) || json_string_length(text) == 0) {
@@ -170,19 +187,11 @@ static int on_message(chat_t *c, json_t *m)
 		ws_cust_state(ack, &info);
 		send_json(c, ack);
 	}
-	sid = omniq_str(c->sid);
 	body.s = (char *)json_string_value(text);
 	body.len = (int)json_string_length(text);
-	ident = omniq_str(c->identity);
-	rc = ws_oq.append(&sid, &dir, &ident, &body);
-	if(rc < 0) {
-		send_error(c, rc == OMNIQ_EREDIS ? "unavailable" : "refused", ws_oq.last_error());
-		return 0;
-	}
-	ack = json_pack("{s:s}", "type", "ack");
-	if(cid)
-		json_object_set(ack, "cid", cid);
-	send_json(c, ack);
+	/* appended with the other messages of this turn of the loop; acknowledged after */
+	if(ws_append_later(c, appended, 0, c->sid, c->identity, &body, cid) < 0)
+		send_error(c, "unavailable", "out of memory");
 	return 0;
 }
 
@@ -249,6 +258,7 @@ int ws_chat_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 			return ws_sock_writable(&c->sock);
 
 		case LWS_CALLBACK_CLOSED:
+			ws_append_forget(c);
 			ws_unfollow_all(&c->fol);
 			ws_sock_free(&c->sock);
 			return 0;

@@ -31,6 +31,7 @@
 #include "events.h"
 #include "follow.h"
 #include "hooks.h"
+#include "appends.h"
 
 #define WS_PATH_MAX 512
 
@@ -536,5 +537,6 @@ void ws_http_loop(int rank)
 	for(;;) {
 		cfg_update();
 		uv_run(&loop, UV_RUN_ONCE);
+		ws_append_flush(); /* the customers' messages of this turn, in one round trip */
 	}
 }

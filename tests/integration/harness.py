@@ -133,6 +133,18 @@ class Kamailio:
             raise AssertionError("kamcmd %s failed: %s" % (" ".join(map(str, args)), out.strip()))
         return parse_kamcmd(out)
 
+    def pids(self, word):
+        """The pids of the processes whose core.psx description holds word (e.g. omniq_ws)."""
+        rc, out = self.rpc("core.psx")
+        pids, pid = [], None
+        for line in out.splitlines():
+            line = line.strip()
+            if line.startswith("PID:"):
+                pid = int(line.split(":")[1])
+            elif line.startswith("DSC:") and word in line:
+                pids.append(pid)
+        return pids
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)

@@ -1,5 +1,7 @@
 """omniq_ws: the REST API (/api/v1) against a real kamailio and redis-server."""
 import json
+import os
+import signal
 import socket
 import urllib.request
 import urllib.error
@@ -298,3 +300,89 @@ def test_ws_chat_hostile_clients_get_close_codes(ctx):
     ok.send({"type": "message", "text": "still there?"})
     assert ok.recv("session")["state"] == "queued"
     ok.close()
+
+
+def redis_reads(r):
+    """Redis's count of socket reads so far: a pipeline of commands costs one."""
+    return int(r.info("stats")["total_reads_processed"])
+
+
+@test
+def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
+    """omniq_ws appends the customers' messages that one turn of its loop reads in one Redis
+    round trip (api.append_many). With both omniq_ws processes stopped, 60 customers send
+    four messages each; on resuming, each process reads them all in one turn. Every customer
+    gets its own answers in order (ack, or refused for a closed session), each message is in
+    its transcript once and in order, a customer who left meanwhile loses nothing, and
+    with Redis gone the whole batch is answered "unavailable"."""
+
+    rs, k, api, port = chat_kam(ctx)
+    r = rs.client()
+    chats, sids = [], []
+    for i in range(60):
+        c = Chat(port)
+        c.send({"type": "hello"})
+        c.recv("welcome")
+        c.send({"type": "message", "text": "first %d" % i, "cid": "f%d" % i})
+        sids.append(c.recv("session")["session"])
+        assert c.recv("ack")["cid"] == "f%d" % i
+        chats.append(c)
+    closed = set(range(0, 60, 10))          # these customers' sessions end before the batch
+    for i in closed:
+        assert api.call("POST", "/api/v1/sessions/%s/abandon" % sids[i])[0] == 200
+    leaver = Chat(port)                      # sends, then goes before omniq_ws reads it
+    leaver.send({"type": "hello"})
+    leaver.recv("welcome")
+    leaver.send({"type": "message", "text": "hello?"})
+    leaver_sid = leaver.recv("session")["session"]
+    leaver.recv("ack")
+    pids = k.pids("omniq_ws")
+    assert len(pids) == 2, pids
+
+    def stopped(send):
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        try:
+            send()
+        finally:
+            for p in pids:
+                os.kill(p, signal.SIGCONT)
+
+    def send_batch():
+        for i, c in enumerate(chats):
+            for n in range(4):
+                c.send({"type": "message", "text": "%d of %d" % (n, i), "cid": "%d/%d" % (n, i)})
+        leaver.send({"type": "message", "text": "are you there? bye", "cid": "gone"})
+        leaver.close()
+        time.sleep(0.3)                      # every frame is in the kernel's buffers
+
+    reads = redis_reads(r)
+    stopped(send_batch)
+    for i, c in enumerate(chats):
+        if i in closed:
+            for _ in range(4):
+                e = c.recv("error")
+                assert e["code"] == "refused" and "abandoned" in e["message"], e
+        else:
+            assert [c.recv("ack")["cid"] for _ in range(4)] == ["%d/%d" % (n, i)
+                                                                for n in range(4)]
+    reads = redis_reads(r) - reads
+    # a pipeline or two per process, plus what the event readers and the dispatcher's
+    # timers read meanwhile (tens); 241 round trips for the messages alone without batches
+    assert reads < 120, "%d Redis reads for 241 messages: not batched" % reads
+    for i, sid in enumerate(sids):
+        texts = [f["body"] for _, f in r.xrange(P + ":s:" + sid + ":tx")]
+        want = ["first %d" % i] + ([] if i in closed else ["%d of %d" % (n, i) for n in range(4)])
+        assert texts == want, (i, texts)
+    texts = [f["body"] for _, f in r.xrange(P + ":s:" + leaver_sid + ":tx")]
+    assert texts == ["hello?", "are you there? bye"], texts
+    # Redis gone while the batch waits: every message of it answered "unavailable"
+    live = [c for i, c in enumerate(chats) if i not in closed][:20]
+    stopped(lambda: (rs.stop(), [c.send({"type": "message", "text": "lost?"}) for c in live],
+                     time.sleep(0.3)))
+    for c in live:
+        e = c.recv("error")
+        assert e["code"] == "unavailable" and "Redis" in e["message"], e
+    rs.start()
+    for c in chats:
+        c.close()
