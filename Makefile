@@ -11,6 +11,8 @@ BUILD ?= $(CURDIR)/build
 MODULES := $(patsubst modules/%/Makefile,%,$(wildcard modules/*/Makefile))
 # the worked example of docs/integrator.md, built and tested like a module
 EXAMPLES := docs/examples/omniq_echo
+# modules that exist only for the tests (fixtures), built the same way
+FIXTURES := tests/modules/omniq_badhook
 
 .PHONY: all deps deps-test modules run test unit bench clean
 all: modules
@@ -27,10 +29,10 @@ modules: deps
 	  $(MAKE) --no-print-directory -C modules/$$m COREPATH=$$src/src quiet=silent; \
 	  cp modules/$$m/$$m.so $(BUILD)/modules/; \
 	done; \
-	for e in $(EXAMPLES); do \
+	for e in $(EXAMPLES) $(FIXTURES); do \
 	  $(MAKE) --no-print-directory -C $$e COREPATH=$$src/src OMNIQ_INCLUDE=$(CURDIR)/include quiet=silent; \
 	  cp $$e/$$(basename $$e).so $(BUILD)/modules/; \
-	done; echo "built: $(MODULES) $(notdir $(EXAMPLES)) -> $(BUILD)/modules"
+	done; echo "built: $(MODULES) $(notdir $(EXAMPLES) $(FIXTURES)) -> $(BUILD)/modules"
 
 run: modules
 	@scripts/run.sh
@@ -48,4 +50,4 @@ bench: modules
 
 clean:
 	rm -rf $(BUILD)
-	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c; done
+	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES) $(FIXTURES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c; done

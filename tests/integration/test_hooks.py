@@ -151,6 +151,35 @@ def test_answered_before_the_body_keeps_the_connection_straight(ctx):
 
 
 @test
+def test_misbehaving_hook_gets_500_and_the_server_goes_on(ctx):
+    """A module's handler that fails, or answers what cannot be sent (a status outside
+    200..599, a body length past its buffer, a Content-Type with CR LF or none), gets a 500
+    JSON answer instead, a log line naming the route and what was wrong, and the same
+    kept-alive connection is served on (tests/modules/omniq_badhook)."""
+    import http.client
+    rs, k, api = ws_kam(ctx, {"OMNIQ_BADHOOK": "1"})
+    c = http.client.HTTPConnection("127.0.0.1", k.http_port, timeout=10)
+    for how, why in (("fails", "it failed"), ("status", "a status outside 200..599"),
+                     ("length", "a body length outside the buffer"),
+                     ("type", "a control character in the Content-Type"),
+                     ("notype", "an empty or unterminated Content-Type")):
+        c.request("POST", "/hooks/bad/" + how, body=b"x", headers={"Content-Type": "text/plain"})
+        r = c.getresponse()
+        got = r.read()
+        assert r.status == 500 and r.getheader("Content-Type") == "application/json", (how, r.status)
+        assert r.getheader("Set-Cookie") is None, how
+        e = json.loads(got)["error"]
+        assert e["code"] == "hook_failed" and "/hooks/bad/" + how in e["message"], (how, e)
+        wait_for(lambda: "hook /hooks/bad/%s answered POST /hooks/bad/%s from 127.0.0.1" % (how, how)
+                 in k.text() and ("with %s: 500 instead" % why) in k.text(),
+                 what="the log line of %s" % how)
+        c.request("POST", "/hooks/bad/ok", body=b"x", headers={"Content-Type": "text/plain"})
+        r = c.getresponse()
+        assert (r.status, r.getheader("Content-Type"), r.read()) == (200, "text/plain", b"fine"), how
+    c.close()
+
+
+@test
 def test_hook_answers_503_while_redis_is_down(ctx):
     """A provider retries a 5xx: the module answers 503 while Redis is away, and the
     retry after it is back is taken once."""
