@@ -17,6 +17,7 @@
 #include "core/fmsg.h"
 
 #include "oq_core.h"
+#include "omniq/omniq_params.h"
 #include "oq_redis.h"
 #include "oq_validate.h"
 #include "oq_pv.h"
@@ -291,7 +292,7 @@ struct module_exports exports = {
 /* Range checks of the integer modparams: refuse to start rather than run with nonsense. */
 static int check_int_params(void)
 {
-	static const struct { const char *name; int *v; int min, max; } p[] = {
+	static const omniq_int_param_t p[] = {
 		{"redis_port", &oq_redis_cfg.port, 0, 65535},
 		{"redis_connect_timeout", &oq_redis_cfg.connect_timeout_ms, 10, 60000},
 		{"redis_timeout", &oq_redis_cfg.command_timeout_ms, 10, 60000},
@@ -306,15 +307,7 @@ static int check_int_params(void)
 		{"max_wait", &oq_settings.max_wait, 0, 31536000},
 		{"sweep_interval", &oq_dispatch_cfg.sweep_interval_ms, 10, 60000},
 	};
-	unsigned i;
-	for(i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
-		if(*p[i].v < p[i].min || *p[i].v > p[i].max) {
-			LM_ERR("modparam %s = %d is outside %d..%d\n", p[i].name, *p[i].v, p[i].min,
-					p[i].max);
-			return -1;
-		}
-	}
-	return 0;
+	return omniq_check_int_params(p, (int)(sizeof(p) / sizeof(p[0])));
 }
 
 static int mod_init(void)

@@ -17,6 +17,7 @@
 #include "os.h"
 #include "queue.h"
 #include "call.h"
+#include "omniq/omniq_params.h"
 
 MODULE_VERSION
 
@@ -121,21 +122,16 @@ struct module_exports exports = {
 
 static int check_params(void)
 {
+	static const omniq_int_param_t ints[] = {
+		{"ring_timeout", &os_cfg.ring_timeout_ms, 1000, 600000},
+		{"max_msg_size", &os_cfg.max_msg_size, 0, 65535},
+		{"max_overflows", &os_cfg.max_hops, 0, 16},
+	};
 	const char *p;
 	int n = 0;
 
-	if(os_cfg.ring_timeout_ms < 1000 || os_cfg.ring_timeout_ms > 600000) {
-		LM_ERR("modparam ring_timeout = %d ms is outside 1000..600000\n", os_cfg.ring_timeout_ms);
+	if(omniq_check_int_params(ints, (int)(sizeof(ints) / sizeof(ints[0]))) < 0)
 		return -1;
-	}
-	if(os_cfg.max_msg_size < 0 || os_cfg.max_msg_size > 65535) {
-		LM_ERR("modparam max_msg_size = %d is outside 0..65535\n", os_cfg.max_msg_size);
-		return -1;
-	}
-	if(os_cfg.max_hops < 0 || os_cfg.max_hops > 16) {
-		LM_ERR("modparam max_overflows = %d is outside 0..16\n", os_cfg.max_hops);
-		return -1;
-	}
 	/* agent_aor: one %s and no other conversion */
 	for(p = os_cfg.agent_aor; (p = strchr(p, '%')) != NULL; p += 2) {
 		if(p[1] != 's') {

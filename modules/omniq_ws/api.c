@@ -26,6 +26,7 @@
 
 #include "ws.h"
 #include "token.h"
+#include "login_guard.h"
 
 #define API "/api/v1/"
 
@@ -310,9 +311,10 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 static void desk_login(const ws_req_t *rq, ws_resp_t *rs)
 {
 	char id[OMNIQ_ID_MAX + 96], tok[WS_TOKEN_MAX];
+	const char *code;
 	long long exp;
 	str aid, pw, tenant;
-	int rc;
+	int rc, wait;
 
 	if(strcmp(rq->method, "POST")) {
 		ws_error(rs, 405, "method_not_allowed", "%s /api/v1/desk/login", rq->method);
@@ -321,23 +323,37 @@ static void desk_login(const ws_req_t *rq, ws_resp_t *rs)
 	if(ws_body_str(rq, rs, "agent", 1, &aid) < 0 || ws_body_str(rq, rs, "password", 1, &pw) < 0
 			|| ws_body_str(rq, rs, "tenant", 0, &tenant) < 0)
 		return;
+	if((wait = ws_login_admit(rq->peer, aid.s, aid.len, time(NULL), &code)) > 0) {
+		LM_NOTICE("desk login of agent '%.*s' from %s not checked: %s\n",
+				aid.len > 64 ? 64 : aid.len, aid.s, rq->peer, code);
+		if(!strcmp(code, "busy"))
+			ws_error(rs, 503, code, "too many logins at once: try again in a second");
+		else
+			ws_error(rs, 429, code, "too many failed logins: try again in %d seconds", wait);
+		rs->retry_after = wait;
+		return;
+	}
 	if(tenant.s == NULL)
 		ws_oq.tenant_at(0, &tenant, NULL);
 	else if(ws_oq.tenant_use(&tenant) < 0) {
 		/* as for a wrong password: a login does not tell which tenants exist */
 		LM_NOTICE("desk login refused: no tenant '%.*s'\n", tenant.len > 64 ? 64 : tenant.len,
 				tenant.s);
+		ws_login_result(rq->peer, aid.s, aid.len, time(NULL), 0);
 		ws_error(rs, 401, "unauthorized", "wrong agent or password");
 		return;
 	}
 	rc = ws_oq.agent_verify(&aid, &pw);
 	if(rc == OMNIQ_EAGENT) {
-		LM_NOTICE("desk login refused for agent '%.*s'\n", aid.len > 64 ? 64 : aid.len, aid.s);
+		LM_NOTICE("desk login refused for agent '%.*s' from %s\n", aid.len > 64 ? 64 : aid.len,
+				aid.s, rq->peer);
+		ws_login_result(rq->peer, aid.s, aid.len, time(NULL), 0);
 		ws_error(rs, 401, "unauthorized", "wrong agent or password");
 		return;
 	}
 	if(ws_omniq_error(rs, rc) < 0)
 		return;
+	ws_login_result(rq->peer, aid.s, aid.len, time(NULL), 1);
 	exp = (long long)time(NULL) + ws_cfg.desk_token_ttl;
 	snprintf(id, sizeof(id), "%.*s|%.*s/%lld", tenant.len, tenant.s, aid.len, aid.s, exp);
 	if(ws_token_make(ws_cfg.desk_secret, "agent", id, tok, sizeof(tok)) < 0) {

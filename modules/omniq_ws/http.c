@@ -142,11 +142,12 @@ static void query_of(struct lws *wsi, struct pss *p)
 
 /* Queue a body with its headers and ask for a writable callback. */
 static int send_body(struct lws *wsi, struct pss *p, int status, const char *type,
-		const unsigned char *data, size_t n, int cache)
+		const unsigned char *data, size_t n, int cache, int retry_after)
 {
 	unsigned char hdr[LWS_PRE + 512], *start = &hdr[LWS_PRE], *q = start,
 			*end = &hdr[sizeof(hdr) - 1];
 	static const char cc_static[] = "public, max-age=300", cc_api[] = "no-store";
+	char ra[16];
 
 	p->out = malloc(LWS_PRE + n);
 	if(p->out == NULL)
@@ -159,6 +160,10 @@ static int send_body(struct lws *wsi, struct pss *p, int status, const char *typ
 			|| lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 					   (const unsigned char *)(cache ? cc_static : cc_api),
 					   (int)strlen(cache ? cc_static : cc_api), &q, end)
+			|| (retry_after > 0
+					&& lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_RETRY_AFTER,
+							   (const unsigned char *)ra,
+							   snprintf(ra, sizeof(ra), "%d", retry_after), &q, end))
 			|| lws_finalize_write_http_header(wsi, start, &q, end))
 		return -1;
 	lws_callback_on_writable(wsi);
@@ -180,7 +185,8 @@ static int respond(struct lws *wsi, struct pss *p, ws_resp_t *rs)
 		return -1;
 	n = strlen(txt);
 	{
-		int rc = send_body(wsi, p, rs->status, "application/json", (unsigned char *)txt, n, 0);
+		int rc = send_body(wsi, p, rs->status, "application/json", (unsigned char *)txt, n, 0,
+				rs->retry_after);
 		free(txt);
 		return rc;
 	}
@@ -193,7 +199,7 @@ static int handle_hook(struct lws *wsi, struct pss *p)
 	int rc;
 
 	if(p->too_large) {
-		ws_resp_t er = {0, NULL};
+		ws_resp_t er = {0, NULL, 0};
 		ws_error(&er, 413, "too_large", "request body larger than %d bytes", p->max_body);
 		return respond(wsi, p, &er);
 	}
@@ -204,18 +210,21 @@ static int handle_hook(struct lws *wsi, struct pss *p)
 	ws_hook_serve(wsi, p->hook, p->method, p->path, p->body, p->body_len, &rs);
 	LM_DBG("%s %s -> %d (hook %.*s)\n", p->method, p->path, rs.status, p->hook->path.len,
 			p->hook->path.s);
-	rc = send_body(wsi, p, rs.status, rs.type, (unsigned char *)rs.body, (size_t)rs.len, 0);
+	rc = send_body(wsi, p, rs.status, rs.type, (unsigned char *)rs.body, (size_t)rs.len, 0, 0);
 	free(rs.body);
 	return rc;
 }
 
 static int handle(struct lws *wsi, struct pss *p)
 {
-	ws_resp_t rs = {0, NULL};
+	ws_resp_t rs = {0, NULL, 0};
 	ws_req_t rq;
 	json_error_t jerr;
+	char peer[64] = "";
 
 	memset(&rq, 0, sizeof(rq));
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	rq.peer = peer;
 	rq.method = p->method;
 	rq.path = p->path;
 	rq.query = p->query;
@@ -258,7 +267,7 @@ static int answer_early(struct lws *wsi, struct pss *p, ws_resp_t *rs, const ws_
 		return 0;
 	}
 	if(f)
-		return send_body(wsi, p, 200, f->type, f->data, f->len, 1);
+		return send_body(wsi, p, 200, f->type, f->data, f->len, 1, 0);
 	return respond(wsi, p, rs);
 }
 
@@ -296,7 +305,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 				str sp = {p->path, (int)strlen(p->path)};
 				p->hook = ws_oq.http_route_find(&sp);
 				if(p->hook == NULL) {
-					ws_resp_t rs = {0, NULL};
+					ws_resp_t rs = {0, NULL, 0};
 					ws_error(&rs, 404, "not_found", "no module serves %s", p->path);
 					return answer_early(wsi, p, &rs, NULL) ? -1 : 0;
 				}
@@ -306,14 +315,14 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 				/* the widget, the demo page, the desk page: public, GET only */
 				const ws_static_t *f = ws_static_find(p->path);
 				if(strcmp(p->method, "GET") || f == NULL) {
-					ws_resp_t rs = {0, NULL};
+					ws_resp_t rs = {0, NULL, 0};
 					ws_error(&rs, strcmp(p->method, "GET") ? 405 : 404,
 							strcmp(p->method, "GET") ? "method_not_allowed" : "not_found",
 							"no such page");
 					return answer_early(wsi, p, &rs, NULL) ? -1 : 0;
 				}
 				{
-					ws_resp_t none = {0, NULL};
+					ws_resp_t none = {0, NULL, 0};
 					return answer_early(wsi, p, &none, f) ? -1 : 0;
 				}
 			} else {

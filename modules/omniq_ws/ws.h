@@ -22,6 +22,9 @@ typedef struct ws_settings {
 	char *desk_secret;     /* signs agent desk tokens (random per start when unset) */
 	int desk_token_ttl;    /* seconds an agent login lasts */
 	int desk_rate;         /* desk socket messages per second (burst: twice that) */
+	int login_fails;       /* failed desk logins per address and agent within login_window */
+	int login_window;      /* seconds */
+	int login_rate;        /* desk password checks per second per process */
 	char *chat_skills;     /* skills of a web chat session */
 	char *chat_queue;
 	int chat_rate;         /* frames per second per socket (burst: twice that) */
@@ -50,12 +53,14 @@ typedef struct ws_req {
 	json_t *body;          /* parsed JSON object, or NULL for no body */
 	const char *key_name;  /* authenticated API key, or NULL */
 	int tenant;            /* its tenant, current while the request is handled */
+	const char *peer;      /* the client's address */
 } ws_req_t;
 
 /* A response: status and a JSON value (owned; the writer frees it). */
 typedef struct ws_resp {
 	int status;
 	json_t *json;
+	int retry_after;       /* > 0: a Retry-After header (seconds) */
 } ws_resp_t;
 
 /* api.c: answers one authenticated /api/v1 request. */

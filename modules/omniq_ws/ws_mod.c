@@ -18,6 +18,8 @@
 #include "token.h"
 #include "app.h"
 #include "channels.h"
+#include "login_guard.h"
+#include "omniq/omniq_params.h"
 
 MODULE_VERSION
 
@@ -34,6 +36,9 @@ ws_settings_t ws_cfg = {
 	.desk_secret = NULL,
 	.desk_token_ttl = 43200,
 	.desk_rate = 20,
+	.login_fails = 5,
+	.login_window = 300,
+	.login_rate = 10,
 	.chat_skills = "",
 	.chat_queue = "web",
 	.chat_rate = 5,
@@ -117,6 +122,9 @@ static param_export_t params[] = {
 	{"desk_secret", PARAM_STRING, &ws_cfg.desk_secret},
 	{"desk_token_ttl", PARAM_INT, &ws_cfg.desk_token_ttl},
 	{"desk_rate", PARAM_INT, &ws_cfg.desk_rate},
+	{"login_fails", PARAM_INT, &ws_cfg.login_fails},
+	{"login_window", PARAM_INT, &ws_cfg.login_window},
+	{"login_rate", PARAM_INT, &ws_cfg.login_rate},
 	{"chat_skills", PARAM_STRING, &ws_cfg.chat_skills},
 	{"chat_queue", PARAM_STRING, &ws_cfg.chat_queue},
 	{"chat_rate", PARAM_INT, &ws_cfg.chat_rate},
@@ -147,20 +155,31 @@ struct module_exports exports = {
 };
 /* clang-format on */
 
+/* The integer modparams and their ranges: outside them kamailio does not start. */
+static int check_ranges(void)
+{
+	static const omniq_int_param_t r[] = {
+		{"port", &ws_cfg.port, 1, 65535},
+		{"processes", &ws_cfg.processes, 1, 64},
+		{"max_body", &ws_cfg.max_body, 1024, 16 * 1024 * 1024},
+		{"desk_token_ttl", &ws_cfg.desk_token_ttl, 60, 30 * 86400},
+		{"desk_rate", &ws_cfg.desk_rate, 1, 1000},
+		{"login_fails", &ws_cfg.login_fails, 1, 1000},
+		{"login_window", &ws_cfg.login_window, 1, 86400},
+		{"login_rate", &ws_cfg.login_rate, 1, 1000},
+		{"chat_rate", &ws_cfg.chat_rate, 1, 1000},
+		{"max_frame", &ws_cfg.max_frame, 256, 1048576},
+		{"webhook_retry", &ws_cfg.webhook_retry, 1, 3600},
+		{"webhook_attempts", &ws_cfg.webhook_attempts, 1, 100},
+		{"webhook_timeout", &ws_cfg.webhook_timeout, 1, 60},
+	};
+	return omniq_check_int_params(r, (int)(sizeof(r) / sizeof(r[0])));
+}
+
 static int mod_init(void)
 {
-	if(ws_cfg.port < 1 || ws_cfg.port > 65535) {
-		LM_ERR("modparam port = %d is outside 1..65535\n", ws_cfg.port);
+	if(check_ranges() < 0)
 		return -1;
-	}
-	if(ws_cfg.processes < 1 || ws_cfg.processes > 64) {
-		LM_ERR("modparam processes = %d is outside 1..64\n", ws_cfg.processes);
-		return -1;
-	}
-	if(ws_cfg.max_body < 1024 || ws_cfg.max_body > 16 * 1024 * 1024) {
-		LM_ERR("modparam max_body = %d is outside 1024..16777216\n", ws_cfg.max_body);
-		return -1;
-	}
 	if((ws_cfg.cert == NULL) != (ws_cfg.key == NULL)) {
 		LM_ERR("TLS needs both tls_certificate and tls_private_key\n");
 		return -1;
@@ -183,22 +202,7 @@ static int mod_init(void)
 		ws_cfg.desk_secret = rnd;
 		LM_INFO("no desk_secret: agent logins last until this kamailio restarts\n");
 	}
-	if(ws_cfg.desk_token_ttl < 60 || ws_cfg.desk_token_ttl > 30 * 86400) {
-		LM_ERR("modparam desk_token_ttl = %d is outside 60..2592000\n", ws_cfg.desk_token_ttl);
-		return -1;
-	}
-	if(ws_cfg.desk_rate < 1 || ws_cfg.desk_rate > 1000) {
-		LM_ERR("modparam desk_rate = %d is outside 1..1000\n", ws_cfg.desk_rate);
-		return -1;
-	}
-	if(ws_cfg.chat_rate < 1 || ws_cfg.chat_rate > 1000) {
-		LM_ERR("modparam chat_rate = %d is outside 1..1000\n", ws_cfg.chat_rate);
-		return -1;
-	}
-	if(ws_cfg.max_frame < 256 || ws_cfg.max_frame > 1048576) {
-		LM_ERR("modparam max_frame = %d is outside 256..1048576\n", ws_cfg.max_frame);
-		return -1;
-	}
+	ws_login_limits(ws_cfg.login_fails, ws_cfg.login_window, ws_cfg.login_rate);
 	if(ws_cfg.app_secret && strlen(ws_cfg.app_secret) < 16) {
 		LM_ERR("modparam app_secret must be at least 16 bytes\n");
 		return -1;
@@ -214,18 +218,6 @@ static int mod_init(void)
 										  && strncmp(ws_cfg.push_url, "https://", 8)))) {
 		LM_ERR("modparam push_url must be an http:// or https:// URL, and needs app_secret "
 			   "(it signs the pushes)\n");
-		return -1;
-	}
-	if(ws_cfg.webhook_retry < 1 || ws_cfg.webhook_retry > 3600) {
-		LM_ERR("modparam webhook_retry = %d is outside 1..3600\n", ws_cfg.webhook_retry);
-		return -1;
-	}
-	if(ws_cfg.webhook_attempts < 1 || ws_cfg.webhook_attempts > 100) {
-		LM_ERR("modparam webhook_attempts = %d is outside 1..100\n", ws_cfg.webhook_attempts);
-		return -1;
-	}
-	if(ws_cfg.webhook_timeout < 1 || ws_cfg.webhook_timeout > 60) {
-		LM_ERR("modparam webhook_timeout = %d is outside 1..60\n", ws_cfg.webhook_timeout);
 		return -1;
 	}
 	if(omniq_load_api(&ws_oq) < 0)

@@ -99,6 +99,53 @@ def test_desk_login_refuses_wrong_credentials_alike(ctx):
 
 
 @test
+def test_desk_login_guessing_and_login_floods_are_refused_unchecked(ctx):
+    """login_fails=3, login_window=4 s, login_rate=2 per second (cfg/ws.cfg,
+    OMNIQ_LOGIN_GUARD). After 3 failed logins for one agent from one address, that address
+    gets 429 for that agent - even with the right password, which is not checked - until
+    the window ends; other agents are not locked out with it. A process checks at most 2
+    passwords a second: more get 503 with Retry-After. One kept-alive connection, so that
+    every request meets the same omniq_ws process (each keeps its own count)."""
+    import http.client
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_LOGIN_GUARD": "1"})
+    agent(k, "alice")
+    agent(k, "bob")
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+    def try_login(aid, pw):
+        c.request("POST", "/api/v1/desk/login", body=json.dumps({"agent": aid, "password": pw}),
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, r.getheader("Retry-After"), json.loads(r.read())
+
+    t0 = time.time()
+    for i in range(3):
+        if i == 2:
+            time.sleep(1.1)                  # two checks a second at most
+        st, ra, body = try_login("alice", "wrong password %d" % i)
+        assert (st, ra, body["error"]["code"]) == (401, None, "unauthorized"), (i, st, body)
+    for pw in ("another guess", PASSWORD):
+        st, ra, body = try_login("alice", pw)
+        assert st == 429 and body["error"]["code"] == "too_many_attempts", (st, body)
+        assert 1 <= int(ra) <= 4 and ra in body["error"]["message"], (ra, body)
+    assert "desk login of agent 'alice' from 127.0.0.1 not checked: too_many_attempts" in k.text()
+    time.sleep(1.1)
+    st, ra, body = try_login("bob", PASSWORD)           # same address, another agent
+    assert st == 200 and body["agent"] == "bob", (st, body)
+    # a flood of logins: at most 2 checks in any second, the rest 503 busy, Retry-After 1
+    time.sleep(1.1)
+    got = [try_login("bob", PASSWORD)[:2] for _ in range(6)]
+    assert got.count((503, "1")) >= 2 and got.count((200, None)) >= 2, got
+    assert set(got) <= {(503, "1"), (200, None)}, got
+    # alice's window ends: her password is checked again
+    time.sleep(max(0, t0 + 4.2 - time.time()))
+    time.sleep(1.1)
+    st, ra, body = try_login("alice", PASSWORD)
+    assert st == 200 and body["agent"] == "alice", (st, body)
+    c.close()
+
+
+@test
 def test_desk_agent_takes_a_chat_from_offer_to_close(ctx):
     rs, k, api, port = chat_kam(ctx)
     agent(k, "alice")

@@ -386,3 +386,25 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
     rs.start()
     for c in chats:
         c.close()
+
+
+@test
+def test_ws_integer_modparams_outside_their_ranges_stop_kamailio(ctx):
+    """Each integer modparam of omniq_ws outside its range: kamailio does not start, and
+    its log says which parameter, the value and the range."""
+    rs = ctx.redis()
+    cases = [("port", 70000, "1..65535"), ("processes", 0, "1..64"),
+             ("max_body", 1023, "1024..16777216"), ("desk_token_ttl", 59, "60..2592000"),
+             ("desk_rate", 1001, "1..1000"), ("login_fails", 0, "1..1000"),
+             ("login_window", 86401, "1..86400"), ("login_rate", 0, "1..1000"),
+             ("chat_rate", -1, "1..1000"), ("max_frame", 255, "256..1048576"),
+             ("webhook_retry", 3601, "1..3600"), ("webhook_attempts", 0, "1..100"),
+             ("webhook_timeout", 61, "1..60")]
+    for name, value, rng in cases:
+        k = ctx.kamailio("ws.cfg", rs.port, name="bad-" + name, start=False,
+                         defines={"OMNIQ_HTTP_PORT": "1", "OMNIQ_WS_INT": '"%s"' % name,
+                                  "OMNIQ_WS_INT_VALUE": str(value)})
+        k.start(expect_ready=False)
+        assert k.wait_exit(20) != 0, name
+        says = "modparam %s = %d is outside %s" % (name, value, rng)
+        assert says in k.text(), (says, k.tail())

@@ -1,0 +1,120 @@
+/*
+ * login_guard.c - see login_guard.h. A fixed table (no allocation, bounded memory however
+ * many addresses try): open addressing over SLOTS entries, PROBES places per key; a key
+ * finds its entry or takes the stalest of its places (an expired one first).
+ */
+#include <string.h>
+#include <stdio.h>
+
+#include "login_guard.h"
+
+#define SLOTS 4096
+#define PROBES 8
+#define KEY_MAX (64 + 1 + 128)
+
+typedef struct fail {
+	char key[KEY_MAX]; /* "<address> <agent>", or "" when free */
+	int count;
+	time_t since;      /* start of its window */
+} fail_t;
+
+static fail_t table[SLOTS];
+static time_t rate_sec;
+static int rate_used;
+static int max_fails = 5, window = 300, max_rate = 10;
+
+void ws_login_limits(int fails, int window_s, int rate)
+{
+	max_fails = fails;
+	window = window_s;
+	max_rate = rate;
+}
+
+static unsigned hash(const char *k)
+{
+	unsigned h = 2166136261u;
+	for(; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
+static void make_key(const char *peer, const char *agent, int len, char *k)
+{
+	snprintf(k, KEY_MAX, "%.64s %.*s", peer, len > 128 ? 128 : len, agent);
+}
+
+static int expired(const fail_t *e, time_t now)
+{
+	return now - e->since >= window;
+}
+
+/* The entry of k; else, when create, a place for it: a free or expired one of its places,
+ * or the one whose window started first. NULL when not found and not create. */
+static fail_t *find(const char *k, time_t now, int create)
+{
+	fail_t *e, *free_place = NULL, *oldest = NULL;
+	unsigned h = hash(k), i;
+
+	for(i = 0; i < PROBES; i++) {
+		e = &table[(h + i) % SLOTS];
+		if(e->key[0] && !strcmp(e->key, k)) {
+			if(expired(e, now)) { /* its window ended: a fresh one */
+				e->count = 0;
+				e->since = now;
+			}
+			return e;
+		}
+		if(!e->key[0] || expired(e, now)) {
+			if(free_place == NULL)
+				free_place = e;
+		} else if(oldest == NULL || e->since < oldest->since) {
+			oldest = e;
+		}
+	}
+	if(!create)
+		return NULL;
+	e = free_place ? free_place : oldest;
+	snprintf(e->key, KEY_MAX, "%s", k);
+	e->count = 0;
+	e->since = now;
+	return e;
+}
+
+int ws_login_admit(const char *peer, const char *agent, int agent_len, time_t now,
+		const char **code)
+{
+	char k[KEY_MAX];
+	fail_t *e;
+
+	make_key(peer, agent, agent_len, k);
+	e = find(k, now, 0);
+	if(e && e->count >= max_fails) {
+		*code = "too_many_attempts";
+		return (int)(e->since + window - now);
+	}
+	if(now != rate_sec) {
+		rate_sec = now;
+		rate_used = 0;
+	}
+	if(rate_used >= max_rate) {
+		*code = "busy";
+		return 1;
+	}
+	rate_used++;
+	return 0;
+}
+
+void ws_login_result(const char *peer, const char *agent, int agent_len, time_t now, int ok)
+{
+	char k[KEY_MAX];
+	fail_t *e;
+
+	make_key(peer, agent, agent_len, k);
+	if(ok) {
+		if((e = find(k, now, 0)) != NULL)
+			e->key[0] = '\0';
+		return;
+	}
+	e = find(k, now, 1);
+	e->count++;
+}

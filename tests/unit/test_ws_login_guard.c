@@ -1,0 +1,97 @@
+/*
+ * test_ws_login_guard.c - omniq_ws's desk login guard: failures counted per address and
+ * agent within a window, the per-second cap on password checks, a bounded table.
+ */
+#include "unit.h"
+#include "login_guard.h"
+
+static const char *code;
+
+/* a failed login of agent from peer at t (admitted first, as api.c does) */
+static int fail_at(const char *peer, const char *agent, time_t t)
+{
+	int w = ws_login_admit(peer, agent, (int)strlen(agent), t, &code);
+	if(w == 0)
+		ws_login_result(peer, agent, (int)strlen(agent), t, 0);
+	return w;
+}
+
+static int admit(const char *peer, const char *agent, time_t t)
+{
+	return ws_login_admit(peer, agent, (int)strlen(agent), t, &code);
+}
+
+TEST(guard_counts_failures_per_address_and_agent)
+{
+	time_t t = 1000000;
+	ws_login_limits(3, 60, 1000);
+	CHECK_EQ_INT(fail_at("10.0.0.1", "alice", t), 0);
+	CHECK_EQ_INT(fail_at("10.0.0.1", "alice", t + 1), 0);
+	CHECK_EQ_INT(fail_at("10.0.0.1", "alice", t + 2), 0);
+	/* the fourth is refused unchecked, until the window that began at t ends */
+	CHECK_EQ_INT(admit("10.0.0.1", "alice", t + 10), 50);
+	CHECK_EQ_STR(code, "too_many_attempts");
+	CHECK_EQ_INT(admit("10.0.0.1", "alice", t + 59), 1);
+	/* another agent from that address, the agent from another address: untouched */
+	CHECK_EQ_INT(admit("10.0.0.1", "bob", t + 10), 0);
+	CHECK_EQ_INT(admit("10.0.0.2", "alice", t + 10), 0);
+	/* the window ended: checked again, and counted afresh */
+	CHECK_EQ_INT(admit("10.0.0.1", "alice", t + 60), 0);
+	CHECK_EQ_INT(fail_at("10.0.0.1", "alice", t + 61), 0);
+	CHECK_EQ_INT(fail_at("10.0.0.1", "alice", t + 62), 0);
+	CHECK_EQ_INT(fail_at("10.0.0.1", "alice", t + 63), 0);
+	CHECK_EQ_INT(admit("10.0.0.1", "alice", t + 64), 56);
+}
+
+TEST(guard_success_clears_the_count)
+{
+	time_t t = 2000000;
+	ws_login_limits(3, 60, 1000);
+	CHECK_EQ_INT(fail_at("10.0.1.1", "carol", t), 0);
+	CHECK_EQ_INT(fail_at("10.0.1.1", "carol", t), 0);
+	CHECK_EQ_INT(admit("10.0.1.1", "carol", t), 0);
+	ws_login_result("10.0.1.1", "carol", 5, t, 1);
+	CHECK_EQ_INT(fail_at("10.0.1.1", "carol", t + 1), 0);
+	CHECK_EQ_INT(fail_at("10.0.1.1", "carol", t + 1), 0);
+	CHECK_EQ_INT(admit("10.0.1.1", "carol", t + 1), 0); /* two since the success */
+}
+
+TEST(guard_caps_checks_per_second)
+{
+	time_t t = 3000000;
+	int i, ok = 0;
+	ws_login_limits(3, 60, 4);
+	for(i = 0; i < 10; i++)
+		if(admit("10.0.2.1", "dave", t) == 0)
+			ok++;
+	CHECK_EQ_INT(ok, 4);
+	CHECK_EQ_INT(admit("10.0.2.9", "erin", t), 1);
+	CHECK_EQ_STR(code, "busy");
+	CHECK_EQ_INT(admit("10.0.2.9", "erin", t + 1), 0); /* the next second */
+}
+
+TEST(guard_table_stays_bounded_and_keeps_counting)
+{
+	time_t t = 4000000;
+	char peer[32];
+	int i;
+	ws_login_limits(2, 60, 1000000);
+	/* a hundred thousand addresses fail once each: the fixed table takes them */
+	for(i = 0; i < 100000; i++) {
+		snprintf(peer, sizeof peer, "192.168.%d.%d", i / 256, i % 256);
+		CHECK_EQ_INT(fail_at(peer, "frank", t), 0);
+	}
+	/* a key that fails now is counted however full the table is */
+	CHECK_EQ_INT(fail_at("172.16.0.1", "frank", t + 1), 0);
+	CHECK_EQ_INT(fail_at("172.16.0.1", "frank", t + 1), 0);
+	CHECK_EQ_INT(admit("172.16.0.1", "frank", t + 1), 60); /* its window began at t + 1 */
+	/* long names are cut, not overflowed */
+	{
+		char agent[1024];
+		memset(agent, 'a', sizeof agent - 1);
+		agent[sizeof agent - 1] = '\0';
+		CHECK_EQ_INT(fail_at("2001:db8::1:2:3:4:5", agent, t + 2), 0);
+	}
+}
+
+UNIT_MAIN()
