@@ -331,7 +331,9 @@ int ws_outbox_start(void)
 	if(gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "node");
 	host[sizeof(host) - 1] = '\0';
-	snprintf(me, sizeof(me), "%s:%d", host, (int)getpid());
+	/* one name per node, the same after a restart: a restarted sender takes up its own
+	 * consumer (and what it left pending) instead of adding one more to the group */
+	snprintf(me, sizeof(me), "%s:%s:%d", host, ws_cfg.listen_addr, ws_cfg.port);
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	if(pthread_create(&th, &at, sender, NULL) != 0) {

@@ -147,3 +147,44 @@ def test_channel_modparam_refusals(ctx):
         k.start(expect_ready=False)
         assert k.wait_exit(20) != 0, chan
         assert says in k.text(), (chan, k.tail())
+
+
+@test
+def test_webhook_sender_keeps_one_consumer_across_restarts(ctx):
+    """The webhook sender's consumer in the outbox group is named for its node
+    (<host>:<listen>:<port>), so restarting kamailio takes up the same consumer instead of
+    adding one per start; a reply whose delivery failed before the restarts is delivered
+    after them, once."""
+    import socket
+    backend = Backend(script=[503, 503])
+    try:
+        rs, k, api = line_kam(ctx, backend)
+        r = rs.client()
+        key = P + ":outbox"
+        me = "%s:127.0.0.1:%d" % (socket.gethostname(), k.http_port)
+
+        def consumers():
+            return sorted(c["name"] for c in r.xinfo_consumers(key, "senders"))
+        st, a = say(api, "Hello from LINE", skills="sales", cid="L-1")
+        assert st == 201, (st, a)
+        sid = a["sid"]
+        st, _ = api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                         {"direction": "out", "from": "alice", "body": "Yes, how can I help?"})
+        assert st == 201
+        wait_for(lambda: backend.pushes, timeout=10, what="the first delivery attempt")
+        assert consumers() == [me], consumers()      # made by its first read
+        k.stop()
+        assert r.xpending(key, "senders")["pending"] == 1
+        for _ in range(2):
+            k.start()
+            time.sleep(1.5)                          # its sender reads, claims, tries again
+            k.stop()
+            assert consumers() == [me], consumers()
+        k.start()
+        wait_for(lambda: backend.delivered(), timeout=20, what="the reply delivered")
+        wait_for(lambda: r.xlen(key) == 0, what="the outbox drained")
+        assert [p["status"] for p in backend.pushes] == [503, 503, 200], backend.pushes
+        assert json.loads(backend.delivered()[0]["body"])["text"] == "Yes, how can I help?"
+        assert consumers() == [me], consumers()
+    finally:
+        backend.stop()
