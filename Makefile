@@ -14,7 +14,7 @@ EXAMPLES := docs/examples/omniq_echo
 # modules that exist only for the tests (fixtures), built the same way
 FIXTURES := tests/modules/omniq_badhook
 
-.PHONY: all deps deps-test modules run test unit bench clean
+.PHONY: all deps deps-test modules fixtures run test unit bench clean
 all: modules
 
 deps:
@@ -29,10 +29,18 @@ modules: deps
 	  $(MAKE) --no-print-directory -C modules/$$m COREPATH=$$src/src quiet=silent; \
 	  cp modules/$$m/$$m.so $(BUILD)/modules/; \
 	done; \
-	for e in $(EXAMPLES) $(FIXTURES); do \
+	for e in $(EXAMPLES); do \
 	  $(MAKE) --no-print-directory -C $$e COREPATH=$$src/src OMNIQ_INCLUDE=$(CURDIR)/include quiet=silent; \
 	  cp $$e/$$(basename $$e).so $(BUILD)/modules/; \
-	done; echo "built: $(MODULES) $(notdir $(EXAMPLES) $(FIXTURES)) -> $(BUILD)/modules"
+	done; echo "built: $(MODULES) $(notdir $(EXAMPLES)) -> $(BUILD)/modules"
+
+# the test fixtures go to a directory of their own: never next to the modules admins load
+fixtures: modules
+	@set -e; src=$$(scripts/kamailio-src.sh $(CACHE)); mkdir -p $(BUILD)/test-modules; \
+	for e in $(FIXTURES); do \
+	  $(MAKE) --no-print-directory -C $$e COREPATH=$$src/src OMNIQ_INCLUDE=$(CURDIR)/include quiet=silent; \
+	  cp $$e/$$(basename $$e).so $(BUILD)/test-modules/; \
+	done
 
 run: modules
 	@scripts/run.sh
@@ -41,7 +49,7 @@ unit:
 	@$(MAKE) --no-print-directory -C tests/unit check BUILD=$(BUILD)/unit
 
 test: deps-test
-	@$(MAKE) --no-print-directory modules
+	@$(MAKE) --no-print-directory fixtures
 	@tests/run.sh
 
 bench: modules

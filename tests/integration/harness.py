@@ -12,6 +12,7 @@ import redis
 TOP = os.environ.get("OMNIQ_TOP") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 BUILD = os.environ.get("OMNIQ_BUILD") or os.path.join(TOP, "build")
 MODDIR = os.path.join(BUILD, "modules")
+FIXDIR = os.path.join(BUILD, "test-modules")   # tests/modules (make fixtures)
 KMODS = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
 LOGROOT = os.path.join(BUILD, "test-logs", "integration")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -95,7 +96,7 @@ class Kamailio:
         self.proc = None
 
     def argv(self):
-        a = ["kamailio", "-DD", "-E", "-f", self.cfg, "-L", MODDIR + ":" + KMODS,
+        a = ["kamailio", "-DD", "-E", "-f", self.cfg, "-L", ":".join((MODDIR, FIXDIR, KMODS)),
              "-Y", self.rundir, "-m", "64", "-M", "16"]
         for k, v in self.defines.items():
             a += ["-A", "%s=%s" % (k, v)]
