@@ -183,30 +183,42 @@ static int map_error_reply(const char *fn, redisReply *r)
 	return OMNIQ_EINTERNAL;
 }
 
+/* strs as binary-safe FCALL arguments (a NULL s is empty) */
+static void fcall_args(const str *a, int n, const char **av, size_t *al)
+{
+	int i;
+	for(i = 0; i < n; i++) {
+		av[i] = a[i].s ? a[i].s : "";
+		al[i] = a[i].s ? (size_t)a[i].len : 0;
+	}
+}
+
+/* The code of fn's reply r (NULL: Redis unreachable or the reply lost), the last error set. */
+static int reply_code(const char *fn, redisReply *r)
+{
+	if(r == NULL) {
+		oq_stat_inc(OQ_ST_REDIS_ERRORS);
+		oq_set_error(OMNIQ_EREDIS, "Redis unavailable (%s)", oq_redis_last_error());
+		return OMNIQ_EREDIS;
+	}
+	if(r->type == REDIS_REPLY_ERROR)
+		return map_error_reply(fn, r);
+	return OMNIQ_OK;
+}
+
 redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc)
 {
 	const char *av[24];
 	size_t al[24];
 	redisReply *r;
-	int i;
 
-	for(i = 0; i < argc && i < 24; i++) {
-		av[i] = argv[i].s ? argv[i].s : "";
-		al[i] = argv[i].s ? (size_t)argv[i].len : 0;
-	}
+	fcall_args(argv, argc < 24 ? argc : 24, av, al);
 	r = oq_redis_fcall(fn, oq_prefix()->s, oq_prefix()->len, argc, av, al);
-	if(r == NULL) {
-		oq_stat_inc(OQ_ST_REDIS_ERRORS);
-		oq_set_error(OMNIQ_EREDIS, "Redis unavailable (%s)", oq_redis_last_error());
-		*rc = OMNIQ_EREDIS;
+	if((*rc = reply_code(fn, r)) < 0) {
+		if(r)
+			freeReplyObject(r);
 		return NULL;
 	}
-	if(r->type == REDIS_REPLY_ERROR) {
-		*rc = map_error_reply(fn, r);
-		freeReplyObject(r);
-		return NULL;
-	}
-	*rc = OMNIQ_OK;
 	return r;
 }
 
@@ -415,28 +427,19 @@ int oq_append_many(omniq_append_t *m, int n)
 			snprintf(m[i].why, sizeof(m[i].why), "%s", oq_last_error());
 			continue;
 		}
-		for(j = 0; j < 5; j++) {
-			av[k * 5 + j] = a[j].s ? a[j].s : "";
-			al[k * 5 + j] = a[j].s ? (size_t)a[j].len : 0;
-		}
+		fcall_args(a, 5, av + k * 5, al + k * 5);
 		slot[k++] = i;
 	}
 	got = oq_redis_fcall_many("oq_append", oq_prefix()->s, oq_prefix()->len, k, 5, av, al, r);
 	for(j = 0; j < k; j++) {
 		omniq_append_t *x = &m[slot[j]];
-		if(j >= got) {
-			oq_stat_inc(OQ_ST_REDIS_ERRORS);
-			oq_set_error(OMNIQ_EREDIS, "Redis unavailable (%s)", oq_redis_last_error());
-			x->rc = OMNIQ_EREDIS;
-		} else if(r[j]->type == REDIS_REPLY_ERROR) {
-			x->rc = map_error_reply("oq_append", r[j]);
-		} else {
-			x->rc = OMNIQ_OK;
+		x->rc = reply_code("oq_append", j < got ? r[j] : NULL);
+		if(x->rc == OMNIQ_OK) {
 			oq_stat_inc(OQ_ST_MESSAGES);
 			done++;
-		}
-		if(x->rc < 0)
+		} else {
 			snprintf(x->why, sizeof(x->why), "%s", oq_last_error());
+		}
 		if(j < got)
 			freeReplyObject(r[j]);
 	}

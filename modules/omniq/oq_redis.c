@@ -149,32 +149,6 @@ static redisReply *finish(redisReply *r)
 
 #define OQ_FCALL_MAX_ARGS 24
 
-redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, int argc,
-		const char **argv, const size_t *argvlen)
-{
-	const char *av[OQ_FCALL_MAX_ARGS + 4];
-	size_t al[OQ_FCALL_MAX_ARGS + 4];
-	int i;
-
-	if(argc < 0 || argc > OQ_FCALL_MAX_ARGS) {
-		LM_BUG("FCALL %s with %d arguments\n", fn, argc);
-		return NULL;
-	}
-	if(ensure_connected() < 0) {
-		n_errors++;
-		return NULL;
-	}
-	av[0] = "FCALL"; al[0] = 5;
-	av[1] = fn; al[1] = strlen(fn);
-	av[2] = "1"; al[2] = 1;
-	av[3] = prefix; al[3] = (size_t)prefixlen;
-	for(i = 0; i < argc; i++) {
-		av[4 + i] = argv[i];
-		al[4 + i] = argvlen[i];
-	}
-	return finish(redisCommandArgv(ctx, argc + 4, av, al));
-}
-
 int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n, int argc,
 		const char *const *argv, const size_t *argvlen, redisReply **out)
 {
@@ -218,6 +192,14 @@ int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n
 		out[got] = r;
 	}
 	return got;
+}
+
+redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, int argc,
+		const char **argv, const size_t *argvlen)
+{
+	redisReply *r;
+	oq_redis_fcall_many(fn, prefix, prefixlen, 1, argc, argv, argvlen, &r);
+	return r;
 }
 
 redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen)

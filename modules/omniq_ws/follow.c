@@ -22,14 +22,6 @@ struct ws_follow_node {
 static ws_follow_node_t *table[BUCKETS];
 static unsigned generation;
 
-unsigned ws_key_hash(const char *k)
-{
-	unsigned h = 2166136261u; /* FNV-1a */
-	for(; *k; k++)
-		h = (h ^ (unsigned char)*k) * 16777619u;
-	return h;
-}
-
 static ws_follow_node_t *find(const ws_follower_t *f, const char *key)
 {
 	ws_follow_node_t *n;

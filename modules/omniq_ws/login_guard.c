@@ -6,6 +6,7 @@
 #include <string.h>
 #include <stdio.h>
 
+#include "key_hash.h"
 #include "login_guard.h"
 
 #define SLOTS 4096
@@ -30,14 +31,6 @@ void ws_login_limits(int fails, int window_s, int rate)
 	max_rate = rate;
 }
 
-static unsigned hash(const char *k)
-{
-	unsigned h = 2166136261u;
-	for(; *k; k++)
-		h = (h ^ (unsigned char)*k) * 16777619u;
-	return h;
-}
-
 static void make_key(const char *peer, const char *agent, int len, char *k)
 {
 	snprintf(k, KEY_MAX, "%.64s %.*s", peer, len > 128 ? 128 : len, agent);
@@ -53,7 +46,7 @@ static int expired(const fail_t *e, time_t now)
 static fail_t *find(const char *k, time_t now, int create)
 {
 	fail_t *e, *free_place = NULL, *oldest = NULL;
-	unsigned h = hash(k), i;
+	unsigned h = ws_key_hash(k), i;
 
 	for(i = 0; i < PROBES; i++) {
 		e = &table[(h + i) % SLOTS];

@@ -98,8 +98,7 @@ int ws_row_merge(void *obj, int n, const str *items);
 /* An omniq_tx_cb: each transcript entry as {id, dir, from, text} appended to arr. */
 void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, const str *body);
 
-/* follow.c: FNV-1a of a key (session id or "a:<agent>"), for the hash tables */
-unsigned ws_key_hash(const char *k);
+#include "key_hash.h" /* ws_key_hash() */
 
 /* redis_conn.c: a connection (connect timeout 2 s, AUTH, SELECT) to conn, or NULL. For
  * threads only: the lws loop uses the core's API. */
