@@ -127,17 +127,26 @@ static int ask_message(redisContext *rc, const ws_item_t *it)
 			it->sid, it->id, it->id);
 }
 
+/* A message's author and body from the fields that hold them (a transcript entry, or an
+ * event that carries a short body); 0 when f has a body, -1 when not (or out of memory). */
+static int take_body(ws_item_t *it, redisReply *f)
+{
+	size_t i;
+	for(i = 0; i + 1 < f->elements; i += 2)
+		if(f->element[i]->type == REDIS_REPLY_STRING && !strcmp(f->element[i]->str, "body")
+				&& f->element[i + 1]->type == REDIS_REPLY_STRING) {
+			field(f, "from", it->from, sizeof(it->from));
+			it->body = strdup(f->element[i + 1]->str);
+			return it->body ? 0 : -1;
+		}
+	return -1;
+}
+
 static void fill_message(ws_item_t *it, redisReply *r)
 {
 	if(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1
-			&& r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2) {
-		redisReply *f = r->element[0]->element[1];
-		size_t i;
-		field(f, "from", it->from, sizeof(it->from));
-		for(i = 0; i + 1 < f->elements; i += 2)
-			if(!strcmp(f->element[i]->str, "body"))
-				it->body = strdup(f->element[i + 1]->str ? f->element[i + 1]->str : "");
-	}
+			&& r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
+		take_body(it, r->element[0]->element[1]);
 }
 
 /* The replies to ask_message(), in the order asked. 0, or -1 when the connection failed
@@ -191,7 +200,8 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 		field(e->element[1], "state", it->state, sizeof(it->state));
 		field(e->element[1], "id", it->id, sizeof(it->id));
 		if(!strcmp(it->type, "message") && it->id[0]) {
-			if(ask_message(rc, it) == REDIS_OK) {
+			/* a short body comes with its event; a long one is read from the transcript */
+			if(take_body(it, e->element[1]) != 0 && ask_message(rc, it) == REDIS_OK) {
 				it->asked = 1;
 				asked++;
 			}

@@ -239,6 +239,45 @@ def test_ws_chat_customer_and_agent_in_real_time(ctx):
     c2.close()
 
 
+def xranges(r):
+    """How many XRANGE commands Redis has run (inside functions too)."""
+    return int(r.info("commandstats").get("cmdstat_xrange", {}).get("calls", 0))
+
+
+@test
+def test_ws_short_messages_reach_sockets_without_a_transcript_read(ctx):
+    """A message event carries a body of up to 512 bytes with its author, so the event
+    reader hands it to the socket as it is; only a longer body is read from the transcript
+    (one XRANGE). Both arrive whole: quotes, newlines and non-ASCII text intact."""
+    rs, k, api, port = chat_kam(ctx)
+    r = rs.client()
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    c = Chat(port)
+    c.send({"type": "hello"})
+    c.recv("welcome")
+    c.send({"type": "message", "text": "hi", "cid": "c1"})
+    sid = c.recv("session")["session"]
+    assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})[0] == 200
+    c.recv("ack")
+    short = ['Sorry, "order #12"\nis late', "您好！" * 40, "x" * 512]
+    long_ = ["y" * 513, "订单" * 200]
+    before = xranges(r)
+    for body in short:
+        assert api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                        {"direction": "out", "from": "alice", "body": body})[0] == 201
+        m = c.recv("message")
+        assert (m["text"], m["from"], m["dir"]) == (body, "alice", "out"), m
+    assert xranges(r) == before, "a short message was read back from the transcript"
+    for body in long_:
+        assert api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                        {"direction": "out", "from": "alice", "body": body})[0] == 201
+        m = c.recv("message")
+        assert (m["text"], m["from"]) == (body, "alice"), m
+    assert xranges(r) - before == len(long_), xranges(r) - before
+    c.close()
+
+
 @test
 def test_ws_chat_signed_user_joins_customer_history(ctx):
     rs, k, api, port = chat_kam(ctx)

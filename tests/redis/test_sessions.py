@@ -216,10 +216,19 @@ def test_append_and_transcript(h):
                         'msg %d\nline' % i))
     tx = t.fc('oq_transcript', s['sid'], '', '100')
     assert [e[0] for e in tx] == ids
-    # each message is announced on the event stream, pointing into the transcript
+    # each message is announced on the event stream, pointing into the transcript, and a
+    # short one carries its author and body (a socket server needs no transcript read)
     ev = [e for e in t.events() if e['type'] == 'message']
     assert [e['id'] for e in ev] == ids and [e['state'] for e in ev] == ['in', 'out', 'sys', 'in', 'out']
-    assert all(e['sid'] == s['sid'] and e['channel'] == 'web' and 'body' not in e for e in ev)
+    assert all(e['sid'] == s['sid'] and e['channel'] == 'web' for e in ev)
+    assert [(e['from'], e['body']) for e in ev] == [('who%d' % i, 'msg %d\nline' % i) for i in range(5)]
+    # up to 512 bytes ride along; a longer body stays in the transcript only
+    edge = t.fc('oq_append', s['sid'], 'in', 'w', 'text', 'é' * 256)
+    long_ = t.fc('oq_append', s['sid'], 'in', 'w', 'text', 'y' * 513)
+    ev = {e['id']: e for e in t.events() if e['type'] == 'message'}
+    assert ev[edge]['body'] == 'é' * 256 and ev[edge]['from'] == 'w'
+    assert 'body' not in ev[long_] and 'from' not in ev[long_], ev[long_]
+    ids += [edge, long_]
     assert tx[0][1] == ['dir', 'in', 'from', 'who0', 'type', 'text', 'body', 'msg 0\nline']
     page = t.fc('oq_transcript', s['sid'], ids[1], '2')
     assert [e[0] for e in page] == ids[2:4]

@@ -292,13 +292,23 @@ local DIRS = {['in'] = true, out = true, sys = true}
 
 -- Write a transcript entry (arguments already validated) and tell every
 -- node of it at once (the customer's socket and the agent's desk may be
--- anywhere). Not the body: 'id' points into the transcript, which has it,
--- so the bounded event stream stays small. Returns the entry's id.
+-- anywhere). 'id' points into the transcript. A short body (most chat
+-- lines) rides along with its author, so that a socket server hands it on
+-- without a transcript read per message; a longer one is left to the
+-- transcript, so that the bounded event stream stays small (at most
+-- EVENTS_MAXLEN * EVENT_BODY_MAX bytes of bodies). Returns the entry's id.
+local EVENT_BODY_MAX = 512
 local function tx_add(ctx, sid, dir, from, typ, body, channel, ext)
     local id = redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', dir,
         'from', from, 'type', typ, 'body', body)
-    redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'message',
-        'sid', sid, 'agent', '', 'state', dir, 'channel', channel, 'ext', ext, 'id', id)
+    if #body <= EVENT_BODY_MAX then
+        redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'message',
+            'sid', sid, 'agent', '', 'state', dir, 'channel', channel, 'ext', ext, 'id', id,
+            'from', from, 'body', body)
+    else
+        redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'message',
+            'sid', sid, 'agent', '', 'state', dir, 'channel', channel, 'ext', ext, 'id', id)
+    end
     return id
 end
 
