@@ -12,7 +12,7 @@
 
 local function ev(P, sid, state)
     local t = redis.call('TIME')
-    local at = t[1] .. string.sub(t[2] .. '000000', 1, 3)
+    local at = string.format('%s%03d', t[1], math.floor(tonumber(t[2]) / 1000))
     redis.call('XADD', P .. ':s:' .. sid .. ':ev', '*', 'state', state, 'at', at,
         'agent', 'a' .. (sid % 1000), 'reason', state)
     redis.call('XADD', P .. ':events', 'MAXLEN', '~', '100000', '*', 'type', state,

@@ -128,7 +128,8 @@ static int ask_message(redisContext *rc, const ws_item_t *it)
 }
 
 /* A message's author and body from the fields that hold them (a transcript entry, or an
- * event that carries a short body); 0 when f has a body, -1 when not (or out of memory). */
+ * event that carries a short body); 0 when f has a body, -1 when not (or out of memory:
+ * the caller then reads it from the transcript, or leaves it to the client's next read). */
 static int take_body(ws_item_t *it, redisReply *f)
 {
 	size_t i;

@@ -236,6 +236,7 @@ def test_append_and_transcript(h):
     big = 'x' * 65536
     t.fc('oq_append', s['sid'], 'in', '', 'text', big)
     t.expect_err('ARG', 'oq_append', s['sid'], 'in', '', 'text', big + 'y')
+    t.expect_err('ARG', 'oq_append', s['sid'], 'in', '', 'text', 'a\x00b')
     t.expect_err('ARG', 'oq_append', s['sid'], 'up', '', 'text', 'x')
     t.expect_err('ARG', 'oq_append', s['sid'], 'in', '', '', 'x')
     t.expect_err('NOTFOUND', 'oq_transcript', '9999', '', '10')

@@ -89,6 +89,7 @@ end
 local function v_body(name, v)
     if type(v) ~= 'string' or v == '' then fail('ARG', name .. ' missing') end
     if #v > MAX_BODY then fail('ARG', name .. ' longer than ' .. MAX_BODY .. ' bytes') end
+    if string.find(v, '%z') then fail('ARG', name .. ' contains a NUL byte') end
     return v
 end
 

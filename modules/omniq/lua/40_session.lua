@@ -301,14 +301,12 @@ local EVENT_BODY_MAX = 512
 local function tx_add(ctx, sid, dir, from, typ, body, channel, ext)
     local id = redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', dir,
         'from', from, 'type', typ, 'body', body)
+    local ev = {'type', 'message', 'sid', sid, 'agent', '', 'state', dir, 'channel', channel,
+        'ext', ext, 'id', id}
     if #body <= EVENT_BODY_MAX then
-        redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'message',
-            'sid', sid, 'agent', '', 'state', dir, 'channel', channel, 'ext', ext, 'id', id,
-            'from', from, 'body', body)
-    else
-        redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', 'message',
-            'sid', sid, 'agent', '', 'state', dir, 'channel', channel, 'ext', ext, 'id', id)
+        ev[15], ev[16], ev[17], ev[18] = 'from', from, 'body', body
     end
+    redis.call('XADD', ctx.P .. ':events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', unpack(ev))
     return id
 end
 
