@@ -38,7 +38,8 @@ redis.register_function('floor_offer', function(keys, args)
     return 1
 end)
 
--- the agent accepts the offer
+-- the agent accepts the offer (the customer's key stands in by the session
+-- number: the real accept reads it from the session first, one read more)
 redis.register_function('floor_accept', function(keys, args)
     local P, sid = keys[1], args[1]
     local at = ev(P, sid, 'active')

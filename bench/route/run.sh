@@ -52,11 +52,10 @@ fi
 # One cycle costs the sum of its three steps' times, so the cycles/s below
 # bound the assignments/s of any design made of Redis functions here.
 redis-cli -p "$port" -x FUNCTION LOAD REPLACE < "$here/floor.lua" >/dev/null
-rbp() { redis-benchmark -p "$port" -c 1 -P 16 -r 1000000 -q "$@" 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1 | awk -F': ' '{print $2}' | awk '{print $1}' || true; }
-nop=$(rbp -n 400000 eval 'return 1' 0)
-f_off=$(rbp -n 200000 fcall floor_offer 1 'oq:{floor}' __rand_int__)
-f_acc=$(rbp -n 200000 fcall floor_accept 1 'oq:{floor}' __rand_int__)
-f_clo=$(rbp -n 200000 fcall floor_close 1 'oq:{floor}' __rand_int__)
+nop=$(rb -P 16 -n 400000 eval 'return 1' 0)
+f_off=$(rb -P 16 -r 1000000 -n 200000 fcall floor_offer 1 'oq:{floor}' __rand_int__)
+f_acc=$(rb -P 16 -r 1000000 -n 200000 fcall floor_accept 1 'oq:{floor}' __rand_int__)
+f_clo=$(rb -P 16 -r 1000000 -n 200000 fcall floor_close 1 'oq:{floor}' __rand_int__)
 if [ -n "$f_off" ] && [ -n "$f_acc" ] && [ -n "$f_clo" ]; then
   cyc=$(echo "1/(1/$f_off+1/$f_acc+1/$f_clo)" | bc -l | xargs printf '%.0f')
   echo "floor (-P 16)     EVAL 'return 1': ${nop}/s   floor_offer ${f_off}/s  floor_accept ${f_acc}/s  floor_close ${f_clo}/s"
