@@ -314,6 +314,9 @@ typedef struct omniq_api {
 	 * n). When the connection fails midway, those not answered get OMNIQ_EREDIS: as with
 	 * append(), such a message may have been written before the reply was lost. */
 	int (*append_many)(omniq_append_t *m, int n);
+	/* The current tenant's index (see tenant_use): for a driver's deliver(), which the
+	 * dispatcher calls with the event's tenant current, to pick that tenant's settings. */
+	int (*tenant_index)(void);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

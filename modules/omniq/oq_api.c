@@ -58,5 +58,6 @@ int bind_omniq(omniq_api_t *api)
 	api->register_http_route = oq_hook_register;
 	api->http_route_find = oq_hook_find;
 	api->append_many = oq_append_many;
+	api->tenant_index = oq_tenant_index;
 	return 0;
 }

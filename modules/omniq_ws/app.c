@@ -2,7 +2,7 @@
  * app.c - the mobile app channel: WebSocket /ws/app, sub-protocol "omniq-app".
  *
  * Client → server (JSON text frames):
- *   {"type":"hello", "token":..., "session":sid?, "last":id?}     first
+ *   {"type":"hello", "tenant":name?, "token":..., "session":sid?, "last":id?}   first
  *   {"type":"message", "text":"...", "cid":"..."}     cid (1..64 bytes) is required
  *   {"type":"typing"}
  * Server → client:
@@ -16,11 +16,14 @@
  *   {"type":"state", "session":sid, "event":..., "state":..., "agent":..., "agent_name":...}
  *   {"type":"typing", "session":sid, "from":...}
  *   {"type":"error", "code":..., "message":...}
- * Close codes: 1007 invalid JSON or no hello first, 1008 bad or expired token or rate limit,
- * 1009 frame larger than max_frame, 1011 Redis unavailable at hello or server error.
+ * Close codes: 1007 invalid JSON or no hello first, 1008 bad or expired token, a tenant
+ * without an app channel or rate limit, 1009 frame larger than max_frame, 1011 Redis
+ * unavailable at hello or server error.
  *
- * The token is "<user>/<expiry>" signed by the app's backend with app_secret (purpose
- * "app"); the user is the omniq identity "app:<app_id>:<user>". Nothing is lost and nothing comes
+ * The tenant is the company whose app it is (the default one when the hello names none;
+ * its settings in sites.h). The token is "<user>/<expiry>" signed by the app's backend with
+ * the tenant's app secret (purpose "app"); the user is the omniq identity
+ * "app:<app_id>:<user>" in that tenant. Nothing is lost and nothing comes
  * twice across reconnects:
  *   - customer → agent: a message is acked with its transcript id only once it is in
  *     Redis; a client resends what was not acked with the same cid, and the core appends
@@ -32,7 +35,7 @@
  * The user counts as online while any socket of it holds a presence lease (renewed every
  * LEASE_MS / 3 by this process, so a dead process stops counting within LEASE_MS); an
  * agent's reply to a user who is not online goes to the outbox as a push notification for
- * the app's backend (push_url; see outbox.c).
+ * the tenant's app backend (its push_url; see outbox.c).
  */
 #include <string.h>
 #include <stdio.h>
@@ -50,6 +53,7 @@
 #include "customer.h"
 #include "app.h"
 #include "outbox.h"
+#include "sites.h"
 
 #define LEASE_MS 60000
 #define HISTORY_LOOK "50"        /* sessions of the customer looked at for its open one */
@@ -62,6 +66,8 @@ typedef struct app {
 	ws_follower_t fol;          /* follows its open session */
 	struct app *prev, *next;    /* this process's sockets with a lease */
 	int hello;
+	int tenant;                 /* from the hello: current while serving this socket */
+	const ws_app_site_t *site;  /* that tenant's app channel */
 	char user[OMNIQ_ID_MAX + 1];
 	char identity[2 * OMNIQ_ID_MAX + 8]; /* app:<app_id>:<user> */
 	char conn[48];              /* lease id: unique per process and socket */
@@ -108,26 +114,40 @@ static void lease(app_t *a, int ttl)
 	int rc;
 	p[0] = omniq_str(a->identity);
 	p[1] = omniq_str(a->conn);
+	ws_oq.tenant_use_index(a->tenant); /* CLOSED comes on the default tenant */
 	if((rc = ws_oq.presence(1, p, ttl)) < 0)
 		LM_WARN("app %s: presence %s: %s\n", a->identity, ttl ? "lease" : "end",
 				ws_oq.last_error());
+	ws_oq.tenant_use_index(0);
 }
 
-/* Every LEASE_MS / 3: this process's sockets in calls of up to 1000 leases each. */
+/* Every LEASE_MS / 3: this process's sockets, tenant by tenant, in calls of up to 1000
+ * leases each. */
 static void renew(lws_sorted_usec_list_t *sul)
 {
-	str p[2 * 1000];
-	app_t *a = leased;
-	int n;
+	static str p[2 * 1000];
+	app_t *a;
+	int n, t;
 
-	while(a) {
-		for(n = 0; a && n < 1000; a = a->next, n++) {
+	for(t = 0; t < OMNIQ_TENANTS_MAX; t++) {
+		if(ws_app_site(t) == NULL)
+			continue;
+		ws_oq.tenant_use_index(t);
+		for(a = leased, n = 0; a; a = a->next) {
+			if(a->tenant != t)
+				continue;
 			p[2 * n] = omniq_str(a->identity);
 			p[2 * n + 1] = omniq_str(a->conn);
+			if(++n == 1000) {
+				if(ws_oq.presence(n, p, LEASE_MS) < 0)
+					LM_WARN("app presence renewal of %d sockets: %s\n", n, ws_oq.last_error());
+				n = 0;
+			}
 		}
-		if(ws_oq.presence(n, p, LEASE_MS) < 0)
+		if(n > 0 && ws_oq.presence(n, p, LEASE_MS) < 0)
 			LM_WARN("app presence renewal of %d sockets: %s\n", n, ws_oq.last_error());
 	}
+	ws_oq.tenant_use_index(0);
 	lws_sul_schedule(renew_ctx, 0, &renew_sul, renew, (lws_usec_t)LEASE_MS / 3 * 1000);
 }
 
@@ -286,7 +306,12 @@ static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 	json_t *w;
 	int rc;
 
-	rc = tok ? ws_token_check_until(ws_cfg.app_secret, "app", tok, (long long)time(NULL),
+	if((rc = ws_hello_tenant(json_object_get(m, "tenant"))) < 0
+			|| (a->site = ws_app_site(rc)) == NULL)
+		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+				"no app channel for this tenant");
+	a->tenant = a->fol.tenant = rc;
+	rc = tok ? ws_token_check_until(a->site->secret, "app", tok, (long long)time(NULL),
 					   a->user, sizeof(a->user))
 			 : -1;
 	if(rc == -2)
@@ -298,7 +323,7 @@ static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 		ws_sock_error(&a->sock, "bad_argument", "'session' or 'last' is malformed", NULL);
 		want = last = NULL;
 	}
-	if(snprintf(a->identity, sizeof(a->identity), "app:%s:%s", ws_cfg.app_id, a->user)
+	if(snprintf(a->identity, sizeof(a->identity), "app:%s:%s", a->site->app_id, a->user)
 			>= (int)sizeof(a->identity))
 		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "user id too long");
 
@@ -370,8 +395,8 @@ static int on_message(app_t *a, json_t *m)
 	}
 	if(a->sid[0] == '\0') {
 		ident = omniq_str(a->identity);
-		skills = omniq_str(ws_cfg.app_skills);
-		queue = omniq_str(ws_cfg.app_queue);
+		skills = omniq_str(a->site->skills);
+		queue = omniq_str(a->site->queue);
 		rc = ws_oq.open(&channel, &ident, &skills, 0, &queue, &ident, &info);
 		if(rc < 0) {
 			ws_sock_error(&a->sock, ws_omniq_code(rc), ws_oq.last_error(), NULL);
@@ -457,7 +482,7 @@ int ws_app_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			a->sock.who = a->identity;
 			if(ws_sock_open(&a->sock, wsi, "/ws/app", ws_cfg.chat_rate) < 0)
 				return -1;
-			if(ws_cfg.app_secret == NULL)
+			if(!ws_app_any())
 				return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
 						"app channel not configured");
 			return 0;
@@ -466,6 +491,7 @@ int ws_app_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			rc = ws_sock_rx(&a->sock, in, len, &m);
 			if(rc <= 0)
 				return rc;
+			ws_oq.tenant_use_index(a->tenant); /* http.c goes back to the default after */
 			rc = on_frame(a, m, wsi);
 			json_decref(m);
 			return rc;
@@ -491,17 +517,21 @@ static int deliver(const str *sid, const str *ext, const str *from, const str *b
 		void *param)
 {
 	static const str target = str_init("app");
+	/* the dispatcher made the session's tenant current */
+	const ws_app_site_t *site = ws_app_site(ws_oq.tenant_index());
 	const char *user;
 	json_t *p;
 	int pre;
 
 	/* ext is the identity this channel opened the session with: app:<app_id>:<user> */
-	pre = 5 + (int)strlen(ws_cfg.app_id);
-	if(ws_cfg.push_url == NULL || ext->len <= pre || memcmp(ext->s, "app:", 4)
-			|| memcmp(ext->s + 4, ws_cfg.app_id, pre - 5) || ext->s[pre - 1] != ':')
-		return 0; /* no push configured, or not a session this channel opened */
+	if(site == NULL || site->push_url == NULL)
+		return 0; /* no push configured for this tenant */
+	pre = 5 + (int)strlen(site->app_id);
+	if(ext->len <= pre || memcmp(ext->s, "app:", 4) || memcmp(ext->s + 4, site->app_id, pre - 5)
+			|| ext->s[pre - 1] != ':')
+		return 0; /* not a session this channel opened */
 	user = ext->s + pre;
-	p = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:I}", "type", "reply", "app", ws_cfg.app_id,
+	p = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:I}", "type", "reply", "app", site->app_id,
 			"user", user, (size_t)(ext->len - pre), "session", sid->s, (size_t)sid->len, "from",
 			from ? from->s : "", (size_t)(from ? from->len : 0), "text", body->s,
 			(size_t)body->len, "ts", (json_int_t)time(NULL));

@@ -23,11 +23,11 @@
 #include <time.h>
 
 #include "core/dprint.h"
-#include "core/parser/parse_param.h"
 
 #include "ws.h"
 #include "outbox.h"
 #include "channels.h"
+#include "kvparam.h"
 
 static ws_channel_t channels[WS_CHANNELS_MAX];
 static int n_channels;
@@ -43,47 +43,20 @@ static int valid_name(const str *s)
 	return 1;
 }
 
-static int valid_url(const str *s)
+/* name, url, secret and class of a "channel" modparam into c; 0, or -1 (logged) */
+static int channel_of(const char *val, ws_channel_t *c)
 {
-	int i;
-	if(s->len > WS_URL_MAX
-			|| !((s->len > 7 && !strncmp(s->s, "http://", 7))
-					|| (s->len > 8 && !strncmp(s->s, "https://", 8))))
-		return 0;
-	for(i = 0; i < s->len; i++)
-		if((unsigned char)s->s[i] <= ' ' || (unsigned char)s->s[i] >= 0x7f)
-			return 0;
-	return 1;
-}
+	static const char *const keys[] = {"name", "url", "secret", "class"};
+	str v[4], name, url, secret, cls;
 
-/* name, url, secret and class from the parsed list into c; 0, or -1 (logged) */
-static int channel_of(param_t *list, ws_channel_t *c)
-{
-	str name = STR_NULL, url = STR_NULL, secret = STR_NULL, cls = STR_NULL;
-	param_t *p;
-
-	for(p = list; p; p = p->next) {
-		str *v = NULL;
-		if(p->name.len == 4 && !strncmp(p->name.s, "name", 4))
-			v = &name;
-		else if(p->name.len == 3 && !strncmp(p->name.s, "url", 3))
-			v = &url;
-		else if(p->name.len == 6 && !strncmp(p->name.s, "secret", 6))
-			v = &secret;
-		else if(p->name.len == 5 && !strncmp(p->name.s, "class", 5))
-			v = &cls;
-		if(v == NULL || v->s != NULL) {
-			LM_ERR("modparam channel: %s '%.*s' (the keys are name, url, secret, class)\n",
-					v ? "repeated key" : "unknown key", p->name.len, p->name.s);
-			return -1;
-		}
-		*v = p->body;
-	}
+	if(ws_kv_parse("channel", val, keys, v, 4) < 0)
+		return -1;
+	name = v[0], url = v[1], secret = v[2], cls = v[3];
 	if(name.s == NULL || !valid_name(&name)) {
 		LM_ERR("modparam channel: name must match [a-z][a-z0-9_-]{0,31}\n");
 		return -1;
 	}
-	if(url.s == NULL || !valid_url(&url)) {
+	if(url.s == NULL || !ws_valid_url(&url, WS_URL_MAX)) {
 		LM_ERR("modparam channel %.*s: url must be an http:// or https:// URL of at most %d "
 			   "bytes without blanks\n", name.len, name.s, WS_URL_MAX);
 		return -1;
@@ -114,27 +87,11 @@ static int channel_of(param_t *list, ws_channel_t *c)
 
 int ws_channel_param(modparam_t type, void *val)
 {
-	str s = omniq_str((const char *)val);
-	param_hooks_t hooks;
-	param_t *list = NULL;
-	int rc;
-
 	if(n_channels == WS_CHANNELS_MAX) {
 		LM_ERR("modparam channel: more than %d channels\n", WS_CHANNELS_MAX);
 		return -1;
 	}
-	/* parse_params stops at the end of s; a trailing ';' is tolerated */
-	if(s.len && s.s[s.len - 1] == ';')
-		s.len--;
-	if(parse_params(&s, CLASS_ANY, &hooks, &list) < 0 || s.len != 0) {
-		LM_ERR("modparam channel: cannot parse '%s' (name=..;url=..;secret=..)\n",
-				(const char *)val);
-		free_params(list);
-		return -1;
-	}
-	rc = channel_of(list, &channels[n_channels]);
-	free_params(list);
-	if(rc < 0)
+	if(channel_of((const char *)val, &channels[n_channels]) < 0)
 		return -1;
 	n_channels++;
 	return 0;

@@ -2,7 +2,8 @@
  * chat.c - the web chat of customers: WebSocket /ws/chat, sub-protocol "omniq-chat".
  *
  * Client → server (JSON text frames):
- *   {"type":"hello", "visitor":tok?, "user":tok?, "session":sid?, "resume":tok?}   first
+ *   {"type":"hello", "tenant":name?, "visitor":tok?, "user":tok?, "session":sid?,
+ *    "resume":tok?}                                                               first
  *   {"type":"message", "text":"...", "cid":"..."}                                   any time
  *   {"type":"typing"}                                      the customer is writing (throttled)
  * Server → client:
@@ -14,13 +15,16 @@
  *   {"type":"message", "dir":"out"|"sys", "from":..., "text":..., "id":...}
  *   {"type":"typing", "from":...}               the agent is writing
  *   {"type":"error", "code":..., "message":...} a refused request; the socket stays open
- * Close codes: 1007 invalid JSON or no hello first, 1008 bad token or rate limit,
- * 1009 frame larger than max_frame, 1011 server error.
+ * Close codes: 1007 invalid JSON or no hello first, 1008 bad token, a tenant without web
+ * chat or rate limit, 1009 frame larger than max_frame, 1011 server error.
  *
- * Identity: a visitor token (a random id signed with site_secret, issued here) or a user
- * token signed by the site's backend over an omniq identity ("email:bob@example.com"), so
- * the chat joins that customer's history. The resume token (visitor/identity + session id,
- * signed) lets a reloaded page continue its session and get the transcript again.
+ * Tenant: the company whose site embeds the widget (its data-tenant), the default one when
+ * the hello names none; everything the socket does is in that tenant, with its secret
+ * (sites.h). Identity: a visitor token (a random id signed with the tenant's secret, issued
+ * here) or a user token signed by the site's backend over an omniq identity
+ * ("email:bob@example.com"), so the chat joins that customer's history. The resume token
+ * (visitor/identity + session id, signed) lets a reloaded page continue its session and get
+ * the transcript again.
  */
 #include <string.h>
 #include <stdio.h>
@@ -36,11 +40,14 @@
 #include "customer.h"
 #include "chat.h"
 #include "appends.h"
+#include "sites.h"
 
 typedef struct chat {
 	ws_sock_t sock;
 	ws_follower_t fol;   /* follows its session id */
 	int hello;
+	int tenant;                /* from the hello: current while serving this socket */
+	const ws_chat_site_t *site; /* that tenant's web chat */
 	char identity[WS_TOKEN_ID_MAX + 8];
 	char visitor_tok[WS_TOKEN_MAX];
 	char sid[OMNIQ_SID_MAX];
@@ -77,7 +84,7 @@ static int resume_token(const chat_t *c, const char *sid, char *out, size_t outl
 	char id[sizeof(c->identity) + 32];
 	if((size_t)snprintf(id, sizeof(id), "%s/%s", c->identity, sid) > WS_TOKEN_ID_MAX)
 		return -1;
-	return ws_token_make(ws_cfg.site_secret, "resume", id, out, outlen);
+	return ws_token_make(c->site->secret, "resume", id, out, outlen);
 }
 
 static int on_hello(chat_t *c, json_t *m)
@@ -86,16 +93,21 @@ static int on_hello(chat_t *c, json_t *m)
 	const char *vis = json_string_value(json_object_get(m, "visitor"));
 	const char *sid = json_string_value(json_object_get(m, "session"));
 	const char *res = json_string_value(json_object_get(m, "resume"));
+	int t;
 	char id[WS_TOKEN_ID_MAX + 1], rtok[WS_TOKEN_ID_MAX + 1], rid[sizeof(c->identity) + 32];
 	omniq_session_info_t info;
 	json_t *w, *tx;
 	str s;
 
+	if((t = ws_hello_tenant(json_object_get(m, "tenant"))) < 0
+			|| (c->site = ws_chat_site(t)) == NULL)
+		return close_with(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "no web chat for this tenant");
+	c->tenant = c->fol.tenant = t;
 	if(user) {
-		if(ws_token_check(ws_cfg.site_secret, "user", user, c->identity, sizeof(c->identity)) < 0)
+		if(ws_token_check(c->site->secret, "user", user, c->identity, sizeof(c->identity)) < 0)
 			return close_with(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad user token");
 	} else if(vis) {
-		if(ws_token_check(ws_cfg.site_secret, "visitor", vis, id, sizeof(id)) < 0
+		if(ws_token_check(c->site->secret, "visitor", vis, id, sizeof(id)) < 0
 				|| strlen(id) != 32)
 			return close_with(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad visitor token");
 		snprintf(c->identity, sizeof(c->identity), "web:%s", id);
@@ -103,7 +115,7 @@ static int on_hello(chat_t *c, json_t *m)
 	} else {
 		char fresh[33];
 		if(ws_token_random_id(fresh) < 0
-				|| ws_token_make(ws_cfg.site_secret, "visitor", fresh, c->visitor_tok,
+				|| ws_token_make(c->site->secret, "visitor", fresh, c->visitor_tok,
 						   sizeof(c->visitor_tok))
 						   < 0)
 			return close_with(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "no randomness");
@@ -115,7 +127,7 @@ static int on_hello(chat_t *c, json_t *m)
 	/* resume: the token must be ours for exactly this session, and the session still open */
 	if(sid && res) {
 		snprintf(rid, sizeof(rid), "%s/%s", c->identity, sid);
-		if(ws_token_check(ws_cfg.site_secret, "resume", res, rtok, sizeof(rtok)) == 0
+		if(ws_token_check(c->site->secret, "resume", res, rtok, sizeof(rtok)) == 0
 				&& !strcmp(rtok, rid)) {
 			s = omniq_str(sid);
 			if(ws_oq.get(&s, &info) == OMNIQ_OK && !ws_cust_terminal(info.state)) {
@@ -172,8 +184,8 @@ static int on_message(chat_t *c, json_t *m)
 	}
 	if(c->sid[0] == '\0') {
 		ident = omniq_str(c->identity);
-		skills = omniq_str(ws_cfg.chat_skills);
-		queue = omniq_str(ws_cfg.chat_queue);
+		skills = omniq_str(c->site->skills);
+		queue = omniq_str(c->site->queue);
 		ext = omniq_str(c->identity);
 		rc = ws_oq.open(&channel, &ident, &skills, 0, &queue, &ext, &info);
 		if(rc < 0) {
@@ -190,7 +202,7 @@ static int on_message(chat_t *c, json_t *m)
 	body.s = (char *)json_string_value(text);
 	body.len = (int)json_string_length(text);
 	/* appended with the other messages of this turn of the loop; acknowledged after */
-	if(ws_append_later(c, appended, 0, c->sid, c->identity, &body, cid) < 0)
+	if(ws_append_later(c, appended, c->tenant, c->sid, c->identity, &body, cid) < 0)
 		send_error(c, "unavailable", "out of memory");
 	return 0;
 }
@@ -241,7 +253,7 @@ int ws_chat_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 			c->sock.who = c->identity;
 			if(ws_sock_open(&c->sock, wsi, "/ws/chat", ws_cfg.chat_rate) < 0)
 				return -1;
-			if(ws_cfg.site_secret == NULL)
+			if(!ws_chat_any())
 				return close_with(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
 						"chat not configured");
 			return 0;
@@ -250,6 +262,7 @@ int ws_chat_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 			rc = ws_sock_rx(&c->sock, in, len, &m);
 			if(rc <= 0)
 				return rc;
+			ws_oq.tenant_use_index(c->tenant); /* http.c goes back to the default after */
 			rc = on_frame(c, m);
 			json_decref(m);
 			return rc;

@@ -2,7 +2,8 @@
  * outbox.c - the webhook sender: a thread of omniq_ws process 0 on every node drains every
  * tenant's outbox <prefix>:outbox (lua/70_notify.lua) in the consumer group "senders" and
  * POSTs each entry's payload to its receiver:
- *   kind "push"                       → push_url, signed with app_secret (app.c)
+ *   kind "push"                       → the tenant's push_url, signed with its app secret
+ *                                       (app.c, sites.h)
  *   kind "webhook", target <channel>  → the channel's url, signed with its secret (channels.c)
  * with the headers
  *   Content-Type: application/json
@@ -35,6 +36,7 @@
 #include "token.h"
 #include "outbox.h"
 #include "channels.h"
+#include "sites.h"
 
 #define GROUP "senders"
 #define BATCH 16
@@ -95,8 +97,9 @@ static int post(const entry_t *e)
 	const ws_channel_t *ch = NULL;
 
 	if(!strcmp(e->kind, "push")) {
-		url = ws_cfg.push_url;
-		secret = ws_cfg.app_secret;
+		const ws_app_site_t *site = ws_app_site(e->t);
+		url = site ? site->push_url : NULL;
+		secret = site ? site->secret : NULL;
 	} else if(!strcmp(e->kind, "webhook")) {
 		if((ch = ws_channel_find(e->target, strlen(e->target))) == NULL) {
 			LM_ERR("outbox entry %s: channel '%.64s' is not configured here (modparam "
@@ -312,7 +315,7 @@ int ws_outbox_start(void)
 	pthread_attr_t at;
 	char host[64];
 
-	if(ws_cfg.push_url == NULL && ws_channels_count() == 0)
+	if(!ws_push_any() && ws_channels_count() == 0)
 		return 0; /* nothing to send to */
 	if(curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (curl = curl_easy_init()) == NULL) {
 		LM_ERR("cannot initialise libcurl for the outbox sender\n");
@@ -340,8 +343,8 @@ int ws_outbox_start(void)
 		LM_ERR("cannot start the outbox sender thread\n");
 		return -1;
 	}
-	LM_INFO("outbox sender %s: pushes to %s, webhooks of %d channels\n", me,
-			ws_cfg.push_url ? ws_cfg.push_url : "(none)", ws_channels_count());
+	LM_INFO("outbox sender %s: %s, webhooks of %d channels\n", me,
+			ws_push_any() ? "app pushes" : "no app pushes", ws_channels_count());
 	return 0;
 }
 

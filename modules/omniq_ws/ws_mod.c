@@ -18,6 +18,8 @@
 #include "token.h"
 #include "app.h"
 #include "channels.h"
+#include "kvparam.h"
+#include "sites.h"
 #include "login_guard.h"
 #include "omniq/omniq_params.h"
 
@@ -138,6 +140,8 @@ static param_export_t params[] = {
 	{"webhook_attempts", PARAM_INT, &ws_cfg.webhook_attempts},
 	{"webhook_timeout", PARAM_INT, &ws_cfg.webhook_timeout},
 	{"channel", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_channel_param},
+	{"tenant_chat", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_tenant_chat_param},
+	{"tenant_app", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_tenant_app_param},
 	{0, 0, 0}
 };
 
@@ -213,16 +217,17 @@ static int mod_init(void)
 		LM_ERR("modparam app_id must be 1..64 of [a-z0-9_.-]\n");
 		return -1;
 	}
-	if(ws_cfg.push_url && (ws_cfg.app_secret == NULL
-								  || (strncmp(ws_cfg.push_url, "http://", 7)
-										  && strncmp(ws_cfg.push_url, "https://", 8)))) {
-		LM_ERR("modparam push_url must be an http:// or https:// URL, and needs app_secret "
-			   "(it signs the pushes)\n");
-		return -1;
+	if(ws_cfg.push_url) {
+		str u = omniq_str(ws_cfg.push_url);
+		if(ws_cfg.app_secret == NULL || !ws_valid_url(&u, WS_URL_MAX)) {
+			LM_ERR("modparam push_url must be an http:// or https:// URL of at most %d bytes "
+				   "without blanks, and needs app_secret (it signs the pushes)\n", WS_URL_MAX);
+			return -1;
+		}
 	}
-	if(omniq_load_api(&ws_oq) < 0)
+	if(omniq_load_api(&ws_oq) < 0 || ws_sites_init() < 0)
 		return -1;
-	if(ws_cfg.app_secret && ws_app_register() < 0)
+	if(ws_app_any() && ws_app_register() < 0)
 		return -1;
 	if(ws_channels_register() < 0 || key_tenants() < 0)
 		return -1;

@@ -7,23 +7,16 @@
 //   → "RELOADED <n>"       after a reload, n = messages shown from the transcript
 // Exits 0 when every step was seen on the page, 1 with a reason otherwise.
 'use strict';
-const { chromium } = require('playwright-core');
 const path = require('path');
+const { fail, launch, watch, nextLine } = require('./browser');
 
 const [port, shots] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 
-function fail(why) {
-  console.log('FAIL ' + why);
-  process.exit(1);
-}
-
 (async () => {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox'] });
+  const browser = await launch();
   try {
-    const page = await browser.newPage();
-    page.on('pageerror', (e) => console.log('PAGEERROR ' + e.message));
+    const page = watch(await browser.newPage());
     await page.goto(base + '/demo.html');
     await page.waitForSelector('#omniq-chat input');
     await page.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
@@ -38,9 +31,7 @@ function fail(why) {
     console.log('SESSION ' + sid);
 
     // the agent's reply appears without any action of the customer
-    const reply = await new Promise((resolve) => {
-      process.stdin.once('data', (d) => resolve(d.toString().trim()));
-    });
+    const reply = await nextLine();
     await page.waitForSelector(`#omniq-chat li.out >> text=${reply}`, { timeout: 10000 })
       .catch(() => fail('agent reply not shown'));
     const agentStatus = await page.textContent('#omniq-chat .st');

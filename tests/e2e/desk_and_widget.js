@@ -6,28 +6,23 @@
 // Prints "DONE <sid>" and exits 0 when every step was seen on the pages, "FAIL why" and 1
 // otherwise. test_e2e.py checks Redis afterwards.
 'use strict';
-const { chromium } = require('playwright-core');
 const path = require('path');
+const { fail, launch, watch } = require('./browser');
 
 const [port, shots, agent, password] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 const T = { timeout: 10000 };
 
-function fail(why) {
-  console.log('FAIL ' + why);
-  process.exit(1);
-}
 async function step(what, p) {
   try { return await p; } catch (e) { fail(what + ': ' + e.message.split('\n')[0]); }
 }
 
 (async () => {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox'] });
+  const browser = await launch();
   try {
     const desk = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
     const shop = await (await browser.newContext()).newPage();
-    for (const p of [desk, shop]) p.on('pageerror', (e) => console.log('PAGEERROR ' + e.message));
+    for (const p of [desk, shop]) watch(p);
 
     // the agent logs in: a wrong password first
     await desk.goto(base + '/desk/');

@@ -9,7 +9,7 @@ import time
 from harness import test, wait_for
 from test_app import Backend
 from test_rest import unchanged
-from test_ws import ws_kam
+from test_ws import refuses_to_start, ws_kam
 
 LINE_SECRET = b"line-secret-0123456789"
 P = "oq:{default}"
@@ -134,19 +134,16 @@ def test_channel_ingest_refusals(ctx):
 def test_channel_modparam_refusals(ctx):
     """A wrong channel definition stops kamailio at start with a line saying what is wrong."""
     rs = ctx.redis()
-    for i, (chan, says) in enumerate([
+    cases = [
         ("name=line;url=http://127.0.0.1:9/x", "secret of 16..128 bytes required"),
         ("name=line;url=ftp://h/x;secret=line-secret-0123456789", "url must be an http:// or https:// URL"),
         ("name=Line;url=http://h/x;secret=line-secret-0123456789", "name must match"),
         ("name=line;url=http://h/x;secret=line-secret-0123456789;class=voice", "class must be chat or email"),
         ("name=line;url=http://h/x;secret=line-secret-0123456789;colour=red", "unknown key 'colour'"),
         ("name=tickets;url=http://h/x;secret=line-secret-0123456789", "channel tickets: configured twice"),
-    ]):
-        k = ctx.kamailio("ws.cfg", rs.port, name="bad%d" % i, start=False,
-                         defines={"OMNIQ_LINE_CHANNEL": '"%s"' % chan, "OMNIQ_HTTP_PORT": "1"})
-        k.start(expect_ready=False)
-        assert k.wait_exit(20) != 0, chan
-        assert says in k.text(), (chan, k.tail())
+    ]
+    refuses_to_start(ctx, rs, [({"OMNIQ_LINE_CHANNEL": '"%s"' % chan}, says)
+                               for chan, says in cases], "bad")
 
 
 @test

@@ -1,13 +1,51 @@
 """Browser end-to-end: a customer in headless Chromium (playwright-core) chats through the
-widget on omniq_ws's demo page; the agent side is played over the REST API. Screenshots are
-kept under build/test-logs/integration/<test>/ as artifacts."""
+widget on omniq_ws's demo page (or on another company's site, its own origin); the agent side
+is played over the REST API or the desk page. Screenshots are kept under
+build/test-logs/integration/<test>/ as artifacts."""
 import os
 import subprocess
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 from harness import test, TOP
-from test_ws import ws_kam
+from test_tenants import ACME
+from test_ws import Api, ws_kam
 
 E2E = os.path.join(TOP, "tests", "e2e")
+
+
+def browser(script, *args):
+    """A browser script of tests/e2e, speaking line by line with this driver."""
+    return subprocess.Popen(["node", os.path.join(E2E, script)] + list(args), cwd=E2E,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def expect(node, prefix):
+    """The browser script's next line, which must start with prefix; else the script is
+    stopped (it may be waiting for us) and what it said is the failure."""
+    line = node.stdout.readline().strip()
+    if not line.startswith(prefix):
+        node.kill()
+        raise AssertionError("browser, wanted %r: %s %s" % (prefix, line, node.stdout.read()))
+    return line
+
+
+def tell(node, line):
+    node.stdin.write(line + "\n")
+    node.stdin.flush()
+
+
+def stop(node):
+    if node.poll() is None:
+        node.kill()
+        node.wait()
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
 
 
 @test
@@ -15,13 +53,9 @@ def test_e2e_chat_widget_customer_sees_agent_reply(ctx):
     rs, k, api = ws_kam(ctx)
     port = int(api.base.rsplit(":", 1)[1])
     assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
-    node = subprocess.Popen(["node", os.path.join(E2E, "chat_widget.js"), str(port), ctx.dir],
-                            cwd=E2E, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    node = browser("chat_widget.js", str(port), ctx.dir)
     try:
-        line = node.stdout.readline().strip()
-        assert line.startswith("SESSION "), "browser: %s %s" % (line, node.stdout.read())
-        sid = line.split()[1]
+        sid = expect(node, "SESSION ").split()[1]
         assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
         st, e = api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})
         assert st == 200, (st, e)
@@ -29,15 +63,12 @@ def test_e2e_chat_widget_customer_sees_agent_reply(ctx):
         st, e = api.call("POST", "/api/v1/sessions/%s/messages" % sid,
                          {"direction": "out", "from": "alice", "body": reply})
         assert st == 201, (st, e)
-        node.stdin.write(reply + "\n")
-        node.stdin.flush()
-        line = node.stdout.readline().strip()
-        assert line == "RELOADED 2", "browser: %s %s" % (line, node.stdout.read())
+        tell(node, reply)
+        line = expect(node, "RELOADED ")
+        assert line == "RELOADED 2", line
         assert node.wait(30) == 0
     finally:
-        if node.poll() is None:
-            node.kill()
-            node.wait()
+        stop(node)
     for shot in ("chat-1-queued.png", "chat-2-reply.png", "chat-3-reloaded.png"):
         assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot
 
@@ -66,4 +97,50 @@ def test_e2e_desk_agent_serves_widget_customer(ctx):
         ("out", "A technician can come tomorrow morning.")], tx
     for shot in ("desk-1-available.png", "desk-2-offer.png", "desk-3-conversation.png",
                  "desk-3-customer.png", "desk-3-customer-sees-typing.png", "desk-4-closed.png"):
+        assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot
+
+
+@test
+def test_e2e_tenant_widget_serves_its_company_and_recovers_a_stale_visitor(ctx):
+    """acme's site embeds the widget with data-tenant="acme": the chat is acme's session,
+    answered by acme's agent; a visitor token the server no longer takes is replaced (the
+    widget used to reconnect with it forever)."""
+    rs, k, api = ws_kam(ctx)
+    port = int(api.base.rsplit(":", 1)[1])
+    acme = Api(port, key=ACME)
+    st, a = acme.call("PUT", "/api/v1/agents/bob", {"name": "Bob", "skills": "billing:5",
+                                                    "caps": "chat=4"})
+    assert st == 200, (st, a)
+    assert acme.call("POST", "/api/v1/agents/bob/state", {"state": "available"})[0] == 200
+    # acme's own web site, on another origin, with the widget's script tag
+    root = os.path.join(ctx.dir, "acme-site")
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "index.html"), "w") as f:
+        f.write('<!doctype html><html><head><meta charset="utf-8"><title>Acme</title></head>'
+                '<body><h1>Acme Corp</h1><script src="http://127.0.0.1:%d/static/omniq-chat.js" '
+                'data-tenant="acme" data-title="Acme support"></script></body></html>' % port)
+    site = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietFiles, directory=root))
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    node = browser("tenant_widget.js", "http://127.0.0.1:%d/index.html" % site.server_port,
+                   ctx.dir)
+    r = rs.client()
+    try:
+        expect(node, "STALE ")
+        sid = expect(node, "SESSION ").split()[1]
+        s = r.hgetall("oq:{acme}:s:%s" % sid)
+        assert s["channel"] == "web" and s["agent"] == "bob", s
+        assert not r.exists("oq:{default}:s:%s" % sid), "acme's widget wrote to the default tenant"
+        assert acme.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "bob"})[0] == 200
+        reply = "Bob from Acme billing here."
+        st, e = acme.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                          {"direction": "out", "from": "bob", "body": reply})
+        assert st == 201, (st, e)
+        tell(node, reply)
+        expect(node, "DONE")
+        assert node.wait(30) == 0
+    finally:
+        site.shutdown()
+        site.server_close()
+        stop(node)
+    for shot in ("acme-1-session.png", "acme-2-reply.png"):
         assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot

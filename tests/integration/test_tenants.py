@@ -1,15 +1,18 @@
 """Tenants: one kamailio serves two companies ("default" and "acme", tests/integration/cfg/
-ws.cfg). API keys, desk logins, desk sockets, events, sweeps and webhooks each stay within
-their tenant, even where both use the same agent ids, session ids and identities."""
+ws.cfg). API keys, desk logins, desk sockets, events, sweeps, webhooks, the web chat and the
+app channel each stay within their tenant, even where both use the same agent ids, session
+ids and identities."""
+import hashlib
+import hmac
 import json
 import time
 
 from harness import test, wait_for
-from test_app import Backend
+from test_app import APP, App, Backend, app_token
 from test_channels import line_kam
 from test_desk import Desk, PASSWORD, login
 from test_rest import unchanged
-from test_ws import Api
+from test_ws import SITE, Api, Chat, chat_kam, refuses_to_start, sign
 
 ACME = "acme-crm:acme-secret-0123456789"
 
@@ -145,9 +148,182 @@ def test_tenant_modparam_refusals(ctx):
         ({"OMNIQ_EXTRA_TENANT": '"acme"'}, "modparam tenant: 'acme' is given twice"),
         ({"OMNIQ_EXTRA_TENANT": '"a{b}"'}, "modparam tenant:"),
     ]
-    for i, (defines, says) in enumerate(cases):
-        k = ctx.kamailio("ws.cfg", rs.port, name="bad%d" % i, start=False,
-                         defines=dict(defines, OMNIQ_HTTP_PORT="1"))
-        k.start(expect_ready=False)
-        assert k.wait_exit(20) != 0, defines
-        assert says in k.text(), (defines, k.tail())
+    refuses_to_start(ctx, rs, cases, "bad")
+
+
+
+ACME_SITE = b"acme-site-secret-0123"
+ACME_APP = b"acme-app-secret-0123"
+
+
+def acme_app(push_url):
+    return '"tenant=acme;secret=%s;app_id=acmeapp;skills=billing;push_url=%s"' % (
+        ACME_APP.decode(), push_url)
+
+
+def refused(port, hello, path="/ws/chat", proto="omniq-chat"):
+    """The close code a socket gets for this hello (nothing else may come first)."""
+    c = Chat(port, path, proto)
+    c.send(hello)
+    code = c.close_code()
+    c.close()
+    return code
+
+
+@test
+def test_tenants_web_chat_and_app_each_their_own(ctx):
+    """acme's widget (hello "tenant":"acme") and acme's app open sessions in acme only, with
+    acme's secrets: a token of one company is refused by the other, a tenant without a web
+    chat or unknown is refused with 1008, and acme's offline app user's replies are pushed to
+    acme's backend, signed with acme's secret, never to the default company's."""
+    be, acme_be = Backend(), Backend()
+    try:
+        rs, k, api, port = chat_kam(ctx, {"OMNIQ_PUSH_URL": '"%s"' % be.url,
+                                          "OMNIQ_ACME_APP": acme_app(acme_be.url),
+                                          "OMNIQ_EXTRA_TENANT": '"globex"'})
+        r = rs.client()
+        acme = Api(port, key=ACME)
+        setup_agent(acme, "alice", "billing:7", "acme alice's password")
+        st, tok = login(api, "alice", "acme alice's password", tenant="acme")
+        assert st == 200, tok
+        desk = Desk(port, tok["token"])
+        assert desk.request(type="state", state="available")["type"] == "ok"
+
+        # acme's widget: a visitor of acme, its first message opens acme's session 1
+        c = Chat(port)
+        c.send({"type": "hello", "tenant": "acme"})
+        w = c.recv("welcome")
+        c.send({"type": "message", "text": "Invoice question", "cid": "c1"})
+        s = c.recv("session")
+        assert c.recv("ack")["cid"] == "c1"
+        sid = s["session"]
+        assert s["state"] == "offered" and s["agent"] == "alice", s   # acme's alice, billing
+        assert r.hget("oq:{acme}:s:%s" % sid, "identity") == w["identity"]
+        assert r.hget("oq:{acme}:s:%s" % sid, "channel") == "web"
+        assert not r.exists("oq:{default}:s:%s" % sid), "acme's chat wrote to the default tenant"
+        assert desk.request(type="accept", sid=sid)["type"] == "ok"
+        got = desk.recv("message", where=lambda m: m["sid"] == sid)
+        assert got["text"] == "Invoice question", got
+        st, _ = acme.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                          {"direction": "out", "from": "alice", "body": "Which invoice?"})
+        assert st == 201
+        m = c.recv("message")
+        assert m["text"] == "Which invoice?" and m["from"] == "alice", m
+        c.close()
+        # the reloaded page resumes acme's session with acme's resume token
+        c2 = Chat(port)
+        c2.send({"type": "hello", "tenant": "acme", "visitor": w["visitor"], "session": sid,
+                 "resume": s["resume"]})
+        w2 = c2.recv("welcome")
+        assert w2["session"] == sid and w2["identity"] == w["identity"], w2
+        assert [e["text"] for e in w2["transcript"]] == ["Invoice question", "Which invoice?"]
+        c2.close()
+        # a user token signed by acme's backend joins acme's customer
+        c3 = Chat(port)
+        c3.send({"type": "hello", "tenant": "acme",
+                 "user": sign(ACME_SITE, "user", "email:bob@acme.example")})
+        assert c3.recv("welcome")["identity"] == "email:bob@acme.example"
+        c3.close()
+
+        # one company's tokens are refused by the other, and nobody is written
+        d = Chat(port)
+        d.send({"type": "hello"})
+        dw = d.recv("welcome")
+        d.close()
+        with unchanged(r):
+            for hello in [
+                {"type": "hello", "visitor": w["visitor"]},                    # acme's, to default
+                {"type": "hello", "tenant": "acme", "visitor": dw["visitor"]},  # default's, to acme
+                {"type": "hello", "tenant": "acme",
+                 "user": sign(SITE, "user", "email:bob@acme.example")},      # default's backend
+                {"type": "hello", "user": sign(ACME_SITE, "user", "email:bob@acme.example")},
+                {"type": "hello", "tenant": "globex"},                         # no web chat
+                {"type": "hello", "tenant": "nope"},                           # not served
+                {"type": "hello", "tenant": 7},
+            ]:
+                assert refused(port, hello) == 1008, hello
+        # a resume token of acme's session does not resume the default's session of that id
+        st, _ = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:x"})
+        assert st == 201 and r.exists("oq:{default}:s:%s" % sid)
+        c4 = Chat(port)
+        c4.send({"type": "hello", "visitor": dw["visitor"], "session": sid, "resume": s["resume"]})
+        w4 = c4.recv("welcome")
+        assert w4["session"] is None, ("acme's resume token resumed a default session", w4)
+        c4.close()
+
+        # acme's app: acme's identity space and app id; its token only
+        for hello in [{"type": "hello", "tenant": "acme", "token": app_token("u1")},
+                      {"type": "hello", "token": app_token("u1", secret=ACME_APP)},
+                      {"type": "hello", "tenant": "globex", "token": app_token("u1")}]:
+            assert refused(port, hello, "/ws/app", "omniq-app") == 1008, hello
+        a = App(port)
+        a.send({"type": "hello", "tenant": "acme", "token": app_token("u1", secret=ACME_APP)})
+        assert a.recv("welcome")["session"] is None
+        assert a.recv("synced")["session"] is None
+        a.send({"type": "message", "text": "App question", "cid": "a1"})
+        asid = a.recv("session")["session"]
+        assert a.recv("ack")["cid"] == "a1"
+        assert r.hget("oq:{acme}:s:%s" % asid, "identity") == "app:acmeapp:u1"
+        assert r.zcard("oq:{acme}:online:app:acmeapp:u1") == 1, "acme's app user not online"
+        assert desk.request(type="accept", sid=asid)["type"] == "ok"
+        # online: the reply comes on the socket, no push
+        st, _ = acme.call("POST", "/api/v1/sessions/%s/messages" % asid,
+                          {"direction": "out", "from": "alice", "body": "Hi from acme"})
+        assert st == 201
+        assert a.recv("message")["text"] == "Hi from acme"
+        a.close()
+        # offline (its lease ended in acme): the next reply is pushed to acme's backend
+        wait_for(lambda: r.zcard("oq:{acme}:online:app:acmeapp:u1") == 0,
+                 what="acme's app lease to end with the socket")
+        st, _ = acme.call("POST", "/api/v1/sessions/%s/messages" % asid,
+                          {"direction": "out", "from": "alice", "body": "Still there?"})
+        assert st == 201
+        wait_for(lambda: len(acme_be.delivered()) == 1, what="acme's push")
+        p = acme_be.delivered()[0]
+        body = json.loads(p["body"])
+        assert body["app"] == "acmeapp" and body["user"] == "u1" and body["session"] == asid, body
+        assert p["headers"]["x-omniq-tenant"] == "acme", p["headers"]
+        want = hmac.new(ACME_APP, p["body"], hashlib.sha256).hexdigest()
+        assert p["headers"]["x-omniq-signature"] == "sha256=" + want, p["headers"]
+        time.sleep(0.5)
+        assert be.pushes == [], ("the default company's backend got acme's push", be.pushes)
+        desk.close()
+    finally:
+        be.stop()
+        acme_be.stop()
+
+
+@test
+def test_tenant_chat_and_app_modparam_refusals(ctx):
+    """tenant_chat / tenant_app for a tenant nobody serves, without or with a short secret,
+    with another company's secret, twice, with an unknown key, a bad app_id or push_url:
+    kamailio stops at start with a line that says so."""
+    rs = ctx.redis()
+    cases = [
+        ({"OMNIQ_EXTRA_CHAT": '"tenant=nope;secret=nope-secret-0123456789"'},
+         "modparam tenant_chat: the omniq module serves no tenant 'nope'"),
+        ({"OMNIQ_EXTRA_TENANT": '"globex"', "OMNIQ_EXTRA_CHAT": '"tenant=globex"'},
+         "modparam tenant_chat of tenant globex: secret of 16..128 bytes required"),
+        ({"OMNIQ_EXTRA_TENANT": '"globex"', "OMNIQ_EXTRA_CHAT": '"tenant=globex;secret=short"'},
+         "secret of 16..128 bytes required"),
+        ({"OMNIQ_EXTRA_TENANT": '"globex"',
+          "OMNIQ_EXTRA_CHAT": '"tenant=globex;secret=site-secret-0123456789"'},
+         "tenants default and globex have the same secret"),
+        ({"OMNIQ_EXTRA_CHAT": '"tenant=acme;secret=other-secret-0123456789"'},
+         "modparam tenant_chat: tenant acme is given twice"),
+        ({"OMNIQ_EXTRA_CHAT": '"tenant=default;secret=other-secret-0123456789"'},
+         "tenant default is the default one"),
+        ({"OMNIQ_EXTRA_TENANT": '"globex"',
+          "OMNIQ_EXTRA_CHAT": '"tenant=globex;secret=other-secret-0123456789;colour=red"'},
+         "modparam tenant_chat: unknown key 'colour'"),
+        ({"OMNIQ_EXTRA_TENANT": '"globex"',
+          "OMNIQ_EXTRA_APP": '"tenant=globex;secret=other-secret-0123456789;app_id=BadApp"'},
+         "app_id must be 1..64 of [a-z0-9_.-]"),
+        ({"OMNIQ_EXTRA_TENANT": '"globex"',
+          "OMNIQ_EXTRA_APP": '"tenant=globex;secret=other-secret-0123456789;push_url=ftp://x"'},
+         "push_url must be an http:// or https:// URL"),
+        ({"OMNIQ_EXTRA_TENANT": '"globex"',
+          "OMNIQ_EXTRA_APP": '"tenant=globex;secret=app-secret-0123456789"'},
+         "tenants default and globex have the same secret"),
+    ]
+    refuses_to_start(ctx, rs, cases, "site")

@@ -439,11 +439,16 @@ def test_ws_integer_modparams_outside_their_ranges_stop_kamailio(ctx):
              ("chat_rate", -1, "1..1000"), ("max_frame", 255, "256..1048576"),
              ("webhook_retry", 3601, "1..3600"), ("webhook_attempts", 0, "1..100"),
              ("webhook_timeout", 61, "1..60")]
-    for name, value, rng in cases:
-        k = ctx.kamailio("ws.cfg", rs.port, name="bad-" + name, start=False,
-                         defines={"OMNIQ_HTTP_PORT": "1", "OMNIQ_WS_INT": '"%s"' % name,
-                                  "OMNIQ_WS_INT_VALUE": str(value)})
+    refuses_to_start(ctx, rs, [({"OMNIQ_WS_INT": '"%s"' % name, "OMNIQ_WS_INT_VALUE": str(value)},
+                                "modparam %s = %d is outside %s" % (name, value, rng))
+                               for name, value, rng in cases], "bad-int")
+
+
+def refuses_to_start(ctx, rs, cases, name):
+    """Each (defines, says): ws.cfg with those defines stops at start, its log saying so."""
+    for i, (defines, says) in enumerate(cases):
+        k = ctx.kamailio("ws.cfg", rs.port, name="%s%d" % (name, i), start=False,
+                         defines=dict(defines, OMNIQ_HTTP_PORT="1"))
         k.start(expect_ready=False)
-        assert k.wait_exit(20) != 0, name
-        says = "modparam %s = %d is outside %s" % (name, value, rng)
-        assert says in k.text(), (says, k.tail())
+        assert k.wait_exit(20) != 0, defines
+        assert says in k.text(), (defines, says, k.tail())

@@ -1,8 +1,10 @@
 /*
  * omniq web chat widget: one <script> tag, no dependencies.
  *
- *   <script src="https://omniq.example.com/static/omniq-chat.js"
+ *   <script src="https://omniq.example.com/static/omniq-chat.js" data-tenant="acme"
  *           data-title="Talk to us" data-user="<signed identity token, optional>"></script>
+ *
+ * data-tenant names the company whose site it is (omitted: the server's default tenant).
  *
  * Talks to /ws/chat on the host it was loaded from (see docs/admin-ws.md). Keeps the visitor
  * token, the session and its resume token in localStorage, so a reload continues the same
@@ -15,8 +17,9 @@
   var wsUrl = (origin.protocol === "https:" ? "wss://" : "ws://") + origin.host + "/ws/chat";
   var title = me.getAttribute("data-title") || "Chat with us";
   var userToken = me.getAttribute("data-user") || null;
+  var tenant = me.getAttribute("data-tenant") || null;
   var store = window.localStorage;
-  var K = "omniq-chat:" + origin.host + ":";
+  var K = "omniq-chat:" + origin.host + ":" + (tenant ? tenant + ":" : "");
 
   var state = { session: store.getItem(K + "session"), resume: store.getItem(K + "resume"),
                 visitor: store.getItem(K + "visitor"), status: "connecting", agent: "",
@@ -98,6 +101,7 @@
     state.ws = ws;
     ws.onopen = function () {
       var hello = { type: "hello" };
+      if (tenant) hello.tenant = tenant;
       if (userToken) hello.user = userToken;
       else if (state.visitor) hello.visitor = state.visitor;
       if (state.session && state.resume) { hello.session = state.session; hello.resume = state.resume; }
@@ -132,9 +136,20 @@
         show("sys", "", "Not sent: " + m.message);
       }
     };
-    ws.onclose = function () {
-      statusEl.textContent = "Reconnecting…";
-      setTimeout(connect, 2000);
+    ws.onclose = function (ev) {
+      var wait = 2000;
+      if (ev.code === 1008 && /visitor token/.test(ev.reason)) {
+        // a visitor token the server no longer takes (its site secret changed): start afresh
+        remember("visitor", null); remember("session", null); remember("resume", null);
+        wait = 0;
+      } else if (ev.code === 1008 && /user token|tenant/.test(ev.reason)) {
+        // the page's own settings are refused: retrying soon cannot help
+        statusEl.textContent = "Chat is unavailable";
+        wait = 60000;
+      } else {
+        statusEl.textContent = "Reconnecting…";
+      }
+      setTimeout(connect, wait);
     };
   }
 

@@ -1,0 +1,33 @@
+// What the browser scripts share: Debian's Chromium (headless, through playwright-core), the
+// page's console and errors kept to be told with a failure, one way to fail, and the
+// driver's next line on stdin.
+'use strict';
+const { chromium } = require('playwright-core');
+
+const pageLog = [];
+
+// "FAIL <why>" and exit 1; the driver reports the line
+function fail(why) {
+  console.log('FAIL ' + why + (pageLog.length ? ' | page: ' + pageLog.join(' | ') : ''));
+  process.exit(1);
+}
+
+function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox'] });
+}
+
+// keep what the page says (stdout is the protocol with the driver)
+function watch(page) {
+  page.on('pageerror', (e) => pageLog.push('error: ' + e.message));
+  page.on('console', (m) => pageLog.push(m.text()));
+  return page;
+}
+
+function nextLine() {
+  return new Promise((resolve) => {
+    process.stdin.once('data', (d) => resolve(d.toString().trim()));
+  });
+}
+
+module.exports = { fail, launch, watch, nextLine };
