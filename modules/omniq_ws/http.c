@@ -23,6 +23,8 @@
 #include "core/cfg/cfg_struct.h"
 
 #include "ws.h"
+#include "flood.h"
+#include "sock.h"
 #include "chat.h"
 #include "desk.h"
 #include "app.h"
@@ -53,6 +55,7 @@ struct pss {
 	const ws_static_t *early_file;
 	int authed;
 	int tenant;            /* the key's */
+	int key_idx;           /* its index in ws_cfg's keys */
 	char key_name[65];
 	unsigned char *out;    /* LWS_PRE + response body */
 	size_t out_len;
@@ -100,6 +103,7 @@ static int authenticate(struct lws *wsi, struct pss *p)
 		if(!strcmp(ws_cfg.key_name[i], tok) && secret_eq(ws_cfg.key_secret[i], colon + 1)) {
 			snprintf(p->key_name, sizeof(p->key_name), "%s", ws_cfg.key_name[i]);
 			p->tenant = ws_cfg.key_tidx[i];
+			p->key_idx = i;
 			return 1;
 		}
 	return 0;
@@ -192,17 +196,42 @@ static int respond(struct lws *wsi, struct pss *p, ws_resp_t *rs)
 	}
 }
 
+/* Over its rate (flood.h): whether the request is refused, with 429 set in rs. The refusals
+ * are logged once a second per process at most: a flood must not become one of the log. */
+static int flooding(struct pss *p, const char *peer, ws_resp_t *rs)
+{
+	static long long logged;
+	long long now = ws_now_ms();
+	int by_key = p->authed && !p->hook, rate = by_key ? ws_cfg.api_rate : ws_cfg.hook_rate;
+
+	if((by_key ? ws_flood_key(p->key_idx, now) : ws_flood_peer(peer, now)) == 0)
+		return 0;
+	if(now - logged >= 1000) {
+		logged = now;
+		LM_NOTICE("%s %s from %s%s%s: over %d requests per second, refused (429)\n",
+				p->method, p->path, peer, by_key ? " with key " : "", by_key ? p->key_name : "",
+				rate);
+	}
+	ws_error(rs, 429, "rate_limited",
+			"more than %d requests per second (burst %d) from this %s: retry after 1 s", rate,
+			2 * rate, by_key ? "API key" : "address");
+	rs->retry_after = 1;
+	return 1;
+}
+
 /* Another module's route answers (hooks.c); its bytes as they are, with its type. */
-static int handle_hook(struct lws *wsi, struct pss *p)
+static int handle_hook(struct lws *wsi, struct pss *p, const char *peer)
 {
 	omniq_http_resp_t rs;
+	ws_resp_t er = {0, NULL, 0};
 	int rc;
 
 	if(p->too_large) {
-		ws_resp_t er = {0, NULL, 0};
 		ws_error(&er, 413, "too_large", "request body larger than %d bytes", p->max_body);
 		return respond(wsi, p, &er);
 	}
+	if(flooding(p, peer, &er))
+		return respond(wsi, p, &er);
 	memset(&rs, 0, sizeof(rs));
 	rs.body = malloc(OMNIQ_HTTP_RESP_MAX);
 	if(rs.body == NULL)
@@ -229,9 +258,11 @@ static int handle(struct lws *wsi, struct pss *p)
 	rq.path = p->path;
 	rq.query = p->query;
 	if(p->hook)
-		return handle_hook(wsi, p);
+		return handle_hook(wsi, p, peer);
 	if(p->too_large) {
 		ws_error(&rs, 413, "too_large", "request body larger than %d bytes", p->max_body);
+	} else if(flooding(p, peer, &rs)) {
+		/* answered: 429 */
 	} else if(!p->authed && strcmp(p->path, "/api/v1/desk/login") != 0) {
 		ws_error(&rs, 401, "unauthorized",
 				"send Authorization: Bearer <key name>:<secret> (modparam api_key)");

@@ -39,8 +39,7 @@ int ws_sock_open(ws_sock_t *s, struct lws *wsi, const char *path, int rate)
 
 	s->wsi = wsi;
 	s->rate = rate;
-	s->tokens = rate * 2.0;
-	s->tokens_at = ws_now_ms();
+	ws_bucket_init(&s->bucket, rate, ws_now_ms());
 	if(lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, path) != 0)
 		return ws_sock_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "wrong path");
 	return 0;
@@ -49,7 +48,6 @@ int ws_sock_open(ws_sock_t *s, struct lws *wsi, const char *path, int rate)
 int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg)
 {
 	json_error_t err;
-	long long now;
 	char *nb;
 	json_t *m;
 
@@ -67,14 +65,8 @@ int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg)
 	if(!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0)
 		return 0;
 
-	now = ws_now_ms();
-	s->tokens += (now - s->tokens_at) * s->rate / 1000.0;
-	if(s->tokens > s->rate * 2.0)
-		s->tokens = s->rate * 2.0;
-	s->tokens_at = now;
-	if(s->tokens < 1.0)
+	if(ws_bucket_take(&s->bucket, s->rate, ws_now_ms()) < 0)
 		return ws_sock_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit");
-	s->tokens -= 1.0;
 
 	m = json_loadb(s->rx, s->rx_len, JSON_REJECT_DUPLICATES, &err);
 	s->rx_len = 0;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include <libwebsockets.h>
+#include "flood.h"
 
 typedef struct ws_out ws_out_t;
 
@@ -20,8 +21,7 @@ typedef struct ws_sock {
 	size_t rx_len;
 	ws_out_t *out_head, *out_tail;
 	int out_n;
-	double tokens;          /* rate limit bucket: rate per second, burst twice that */
-	long long tokens_at;
+	ws_bucket_t bucket;     /* rate limit: rate per second, burst twice that */
 	int rate;
 } ws_sock_t;
 

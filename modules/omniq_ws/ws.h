@@ -10,7 +10,8 @@
 
 extern omniq_api_t ws_oq;
 
-#define WS_KEYS_MAX 32
+#include "flood.h"
+#define WS_KEYS_MAX WS_FLOOD_KEYS
 
 typedef struct ws_settings {
 	char *listen_addr;     /* "127.0.0.1" */
@@ -29,6 +30,8 @@ typedef struct ws_settings {
 	char *chat_queue;
 	int chat_rate;         /* frames per second per socket (burst: twice that) */
 	int max_frame;         /* bytes of one WebSocket message */
+	int api_rate;          /* requests per second per API key (burst: twice that) */
+	int hook_rate;         /* requests per second per address: /hooks/, unauthenticated */
 	char *app_secret;      /* the app backend signs user tokens with it; app needs it */
 	char *app_id;          /* identities are app:<app_id>:<user> */
 	char *app_skills;      /* skills of an app session */

@@ -45,6 +45,8 @@ ws_settings_t ws_cfg = {
 	.chat_queue = "web",
 	.chat_rate = 5,
 	.max_frame = 16384,
+	.api_rate = 200,
+	.hook_rate = 200,
 	.app_secret = NULL,
 	.app_id = "main",
 	.app_skills = "",
@@ -131,6 +133,8 @@ static param_export_t params[] = {
 	{"chat_queue", PARAM_STRING, &ws_cfg.chat_queue},
 	{"chat_rate", PARAM_INT, &ws_cfg.chat_rate},
 	{"max_frame", PARAM_INT, &ws_cfg.max_frame},
+	{"api_rate", PARAM_INT, &ws_cfg.api_rate},
+	{"hook_rate", PARAM_INT, &ws_cfg.hook_rate},
 	{"app_secret", PARAM_STRING, &ws_cfg.app_secret},
 	{"app_id", PARAM_STRING, &ws_cfg.app_id},
 	{"app_skills", PARAM_STRING, &ws_cfg.app_skills},
@@ -173,6 +177,8 @@ static int check_ranges(void)
 		{"login_rate", &ws_cfg.login_rate, 1, 1000},
 		{"chat_rate", &ws_cfg.chat_rate, 1, 1000},
 		{"max_frame", &ws_cfg.max_frame, 256, 1048576},
+		{"api_rate", &ws_cfg.api_rate, 1, 100000},
+		{"hook_rate", &ws_cfg.hook_rate, 1, 100000},
 		{"webhook_retry", &ws_cfg.webhook_retry, 1, 3600},
 		{"webhook_attempts", &ws_cfg.webhook_attempts, 1, 100},
 		{"webhook_timeout", &ws_cfg.webhook_timeout, 1, 60},
@@ -207,6 +213,7 @@ static int mod_init(void)
 		LM_INFO("no desk_secret: agent logins last until this kamailio restarts\n");
 	}
 	ws_login_limits(ws_cfg.login_fails, ws_cfg.login_window, ws_cfg.login_rate);
+	ws_flood_limits(ws_cfg.api_rate, ws_cfg.hook_rate);
 	if(ws_cfg.app_secret && strlen(ws_cfg.app_secret) < 16) {
 		LM_ERR("modparam app_secret must be at least 16 bytes\n");
 		return -1;

@@ -5,6 +5,7 @@ kamailio and redis-server."""
 import json
 import os
 import re
+import time
 import urllib.error
 import urllib.request
 
@@ -230,3 +231,40 @@ def test_hook_registration_refused(ctx):
     k = ctx.kamailio(echo_cfg(ctx, ["/hooks/e%d" % i for i in range(32)]), rs.port,
                      name="kam32ok", defines={"OMNIQ_OUTBOX": outbox})
     assert len(re.findall(r"HTTP route /hooks/e\d+ registered", k.text())) == 32, k.tail()
+
+
+@test
+def test_hook_flood_from_one_address_is_429_and_loses_nothing(ctx):
+    """hook_rate 5 (burst 10 per process): a sender posting 40 messages back to back gets 429
+    rate_limited for what is over, with nothing of those written; resending those after
+    Retry-After puts each in once, and the ones taken are not repeated."""
+    outbox = os.path.join(ctx.dir, "echo-outbox.txt")
+    rs, k, api = ws_kam(ctx, {"OMNIQ_ECHO": '"%s"' % outbox, "OMNIQ_WS_INT": '"hook_rate"',
+                              "OMNIQ_WS_INT_VALUE": "5"})
+    hook = Hook(k.http_port)
+    r = rs.client()
+    got = [hook.say("line %d" % i, mid="f-%d" % i) for i in range(40)]
+    taken = [i for i, (st, _, _) in enumerate(got) if st in (200, 201)]
+    limited = [i for i, (st, _, _) in enumerate(got) if st == 429]
+    assert len(taken) + len(limited) == 40 and limited and len(taken) >= 10, \
+        [st for st, _, _ in got]
+    for i in limited:
+        st, ctype, e = got[i]
+        assert ctype == "application/json" and e["error"]["code"] == "rate_limited", got[i]
+    assert [f["body"] for _, f in r.xrange(P + ":s:1:tx")] == ["line %d" % i for i in taken]
+    # the sender does as told: waits, resends the refused ones (the same ids) at its pace
+    time.sleep(1.1)
+    for i in limited:
+        st, _, a = hook.say("line %d" % i, mid="f-%d" % i)
+        assert st == 200 and a["how"] == "appended", (i, st, a)
+        time.sleep(0.25)
+    # ... and, not sure of the first answers, all of them again: nothing twice
+    time.sleep(1.1)
+    for i in range(0, 40, 8):
+        st, _, a = hook.say("line %d" % i, mid="f-%d" % i)
+        assert st == 200 and a["how"] == "duplicate", (i, st, a)
+        time.sleep(0.25)
+    tx = [f["body"] for _, f in r.xrange(P + ":s:1:tx")]
+    assert sorted(tx) == sorted("line %d" % i for i in range(40)) and len(tx) == 40, tx
+    # the REST API's own key is counted apart
+    assert api.call("GET", "/api/v1/stats")[0] == 200

@@ -3,9 +3,11 @@ follow-ups, and session fields — against a real kamailio and redis-server."""
 import contextlib
 import json
 import time
+import urllib.error
+import urllib.request
 
 from harness import test
-from test_ws import ws_kam
+from test_ws import Api, ws_kam
 
 
 def snapshot(r):
@@ -184,3 +186,54 @@ def test_rest_queues_stats_followups_and_session_fields(ctx):
         ]:
             st, e = api.call(method, path, body)
             assert st == want and e["error"]["code"] and e["error"]["message"], (method, path, st, e)
+
+
+def flood(send, n):
+    """Send n requests back to back: their (status, answer), in order."""
+    return [send(i) for i in range(n)]
+
+
+@test
+def test_rest_flood_from_one_key_is_429_and_others_are_served(ctx):
+    """api_rate 5 (burst 10 per process): a key sending 60 session opens back to back gets
+    429 rate_limited (Retry-After: 1) for what is over, and those write nothing; every 201
+    is one session, none twice; another key is served meanwhile, and the flooding key again
+    a second later."""
+    rs, k, api = ws_kam(ctx, {"OMNIQ_WS_INT": '"api_rate"', "OMNIQ_WS_INT_VALUE": "5"})
+    r = rs.client()
+    acme = Api(int(api.base.rsplit(":", 1)[1]), key="acme-crm:acme-secret-0123456789")
+    got = flood(lambda i: api.call("POST", "/api/v1/sessions",
+                                   {"channel": "web", "identity": "web:f-%d" % i}), 60)
+    ok = [i for i, (st, _) in enumerate(got) if st == 201]
+    limited = [i for i, (st, _) in enumerate(got) if st == 429]
+    assert len(ok) + len(limited) == 60, [st for st, _ in got]
+    assert limited and len(ok) >= 10, (len(ok), len(limited))   # the burst, then refusals
+    for i in limited:
+        e = got[i][1]["error"]
+        assert e["code"] == "rate_limited" and "5 requests per second" in e["message"], e
+    # nothing lost, nothing twice: exactly the answered sessions exist, once each
+    sids = sorted(int(got[i][1]["sid"]) for i in ok)
+    assert sids == list(range(1, len(ok) + 1)), sids
+    assert sorted(r.hget("oq:{default}:s:%d" % s, "identity") for s in sids) == \
+        sorted("web:f-%d" % i for i in ok)
+    assert not r.exists("oq:{default}:s:%d" % (len(ok) + 1))
+    # the other company's key is not held up by this one
+    for _ in range(3):
+        st, stats = acme.call("GET", "/api/v1/stats")
+        assert st == 200, (st, stats)
+    # the 429 says when to come back
+    req = urllib.request.Request(api.base + "/api/v1/stats",
+                                 headers={"Authorization": "Bearer " + api.key})
+    for _ in range(40):
+        try:
+            urllib.request.urlopen(req, timeout=10).read()
+        except urllib.error.HTTPError as e:
+            assert e.code == 429 and e.headers.get("Retry-After") == "1", (e.code, e.headers)
+            assert json.loads(e.read())["error"]["code"] == "rate_limited"
+            break
+    else:
+        raise AssertionError("40 requests back to back were never limited")
+    assert "over 5 requests per second, refused (429)" in k.text(), k.tail()
+    time.sleep(2.1)
+    st, _ = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:after"})
+    assert st == 201

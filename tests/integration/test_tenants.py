@@ -202,8 +202,14 @@ def test_tenants_web_chat_and_app_each_their_own(ctx):
         assert r.hget("oq:{acme}:s:%s" % sid, "channel") == "web"
         assert not r.exists("oq:{default}:s:%s" % sid), "acme's chat wrote to the default tenant"
         assert desk.request(type="accept", sid=sid)["type"] == "ok"
+        # (the first message came with the offer, before the desk followed the session: it
+        # reads it from the transcript; the next one comes live)
+        tx = desk.request(type="transcript", sid=sid)
+        assert [e["text"] for e in tx["transcript"]] == ["Invoice question"], tx
+        c.send({"type": "message", "text": "It is invoice 7", "cid": "c2"})
+        assert c.recv("ack")["cid"] == "c2"
         got = desk.recv("message", where=lambda m: m["sid"] == sid)
-        assert got["text"] == "Invoice question", got
+        assert got["text"] == "It is invoice 7", got
         st, _ = acme.call("POST", "/api/v1/sessions/%s/messages" % sid,
                           {"direction": "out", "from": "alice", "body": "Which invoice?"})
         assert st == 201
@@ -216,7 +222,8 @@ def test_tenants_web_chat_and_app_each_their_own(ctx):
                  "resume": s["resume"]})
         w2 = c2.recv("welcome")
         assert w2["session"] == sid and w2["identity"] == w["identity"], w2
-        assert [e["text"] for e in w2["transcript"]] == ["Invoice question", "Which invoice?"]
+        assert [e["text"] for e in w2["transcript"]] == ["Invoice question", "It is invoice 7",
+                                                         "Which invoice?"], w2
         c2.close()
         # a user token signed by acme's backend joins acme's customer
         c3 = Chat(port)

@@ -438,7 +438,8 @@ def test_ws_integer_modparams_outside_their_ranges_stop_kamailio(ctx):
              ("login_window", 86401, "1..86400"), ("login_rate", 0, "1..1000"),
              ("chat_rate", -1, "1..1000"), ("max_frame", 255, "256..1048576"),
              ("webhook_retry", 3601, "1..3600"), ("webhook_attempts", 0, "1..100"),
-             ("webhook_timeout", 61, "1..60")]
+             ("webhook_timeout", 61, "1..60"), ("api_rate", 0, "1..100000"),
+             ("hook_rate", 100001, "1..100000")]
     refuses_to_start(ctx, rs, [({"OMNIQ_WS_INT": '"%s"' % name, "OMNIQ_WS_INT_VALUE": str(value)},
                                 "modparam %s = %d is outside %s" % (name, value, rng))
                                for name, value, rng in cases], "bad-int")
