@@ -48,7 +48,7 @@ static int take(const char *what, const char *tenant, const char *key, const str
 	return 1;
 }
 
-static int valid_app_id(const char *id)
+int ws_valid_app_id(const char *id)
 {
 	size_t n = strlen(id);
 	return n >= 1 && n <= SITE_NAME_MAX && strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_-.") == n;
@@ -96,7 +96,7 @@ static int site_param(const char *what, const char *val, site_param_t *tab, int 
 	if(app) {
 		if((sp->has_app_id = take(what, sp->tenant, "app_id", &v[4], sp->app_id,
 					sizeof(sp->app_id))) < 0
-				|| (sp->has_app_id && !valid_app_id(sp->app_id))) {
+				|| (sp->has_app_id && !ws_valid_app_id(sp->app_id))) {
 			LM_ERR("modparam %s of tenant %s: app_id must be 1..64 of [a-z0-9_.-]\n", what,
 					sp->tenant);
 			return -1;

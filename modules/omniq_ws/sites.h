@@ -39,6 +39,8 @@ int ws_sites_init(void);
 /* Tenant t's web chat / app channel, or NULL when it has none. */
 const ws_chat_site_t *ws_chat_site(int t);
 const ws_app_site_t *ws_app_site(int t);
+/* An app id: 1..64 of [a-z0-9_.-] (identities are app:<app_id>:<user>). */
+int ws_valid_app_id(const char *id);
 /* Whether any tenant has a web chat / an app channel / a push URL. */
 int ws_chat_any(void);
 int ws_app_any(void);

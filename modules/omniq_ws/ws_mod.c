@@ -218,9 +218,7 @@ static int mod_init(void)
 		LM_ERR("modparam app_secret must be at least 16 bytes\n");
 		return -1;
 	}
-	if(strlen(ws_cfg.app_id) < 1 || strlen(ws_cfg.app_id) > 64
-			|| strspn(ws_cfg.app_id, "abcdefghijklmnopqrstuvwxyz0123456789_-.")
-					   != strlen(ws_cfg.app_id)) {
+	if(!ws_valid_app_id(ws_cfg.app_id)) {
 		LM_ERR("modparam app_id must be 1..64 of [a-z0-9_.-]\n");
 		return -1;
 	}
