@@ -153,10 +153,23 @@ static int distinct(const char *what, const char *const *secrets, const int *has
 	return 0;
 }
 
+/* The index of the tenant sp names, whose entry in has[] must be free (only the default
+ * tenant's can be taken, by its plain modparam `plain`); -1 (logged) when not. */
+static int place(const char *what, const site_param_t *sp, const int *has, const char *plain)
+{
+	int t = tenant_of(what, sp->tenant);
+	if(t >= 0 && has[t]) {
+		LM_ERR("modparam %s: tenant %s is the default one, set by modparam %s: set one of the "
+			   "two\n", what, sp->tenant, plain);
+		return -1;
+	}
+	return t;
+}
+
 int ws_sites_init(void)
 {
 	const char *secrets[OMNIQ_TENANTS_MAX];
-	site_param_t *sp;
+	const site_param_t *sp;
 	int i, t;
 
 	if(ws_cfg.site_secret) {
@@ -164,34 +177,24 @@ int ws_sites_init(void)
 				ws_cfg.chat_queue};
 		has_chat[0] = 1;
 	}
-	for(i = 0; i < n_chat_params; i++) {
-		sp = &chat_params[i];
-		if((t = tenant_of("tenant_chat", sp->tenant)) < 0)
-			return -1;
-		if(has_chat[t]) {
-			LM_ERR("modparam tenant_chat: tenant %s is the default one, whose web chat is "
-				   "site_secret's: set one of the two\n", sp->tenant);
-			return -1;
-		}
-		chat_sites[t] = (ws_chat_site_t){sp->secret,
-				sp->has_skills ? sp->skills : ws_cfg.chat_skills,
-				sp->has_queue ? sp->queue : ws_cfg.chat_queue};
-		has_chat[t] = 1;
-	}
 	if(ws_cfg.app_secret) {
 		app_sites[0] = (ws_app_site_t){ws_cfg.app_secret, ws_cfg.app_id, ws_cfg.app_skills,
 				ws_cfg.app_queue, ws_cfg.push_url};
 		has_app[0] = 1;
 	}
+	for(i = 0; i < n_chat_params; i++) {
+		sp = &chat_params[i];
+		if((t = place("tenant_chat", sp, has_chat, "site_secret")) < 0)
+			return -1;
+		chat_sites[t] = (ws_chat_site_t){sp->secret,
+				sp->has_skills ? sp->skills : ws_cfg.chat_skills,
+				sp->has_queue ? sp->queue : ws_cfg.chat_queue};
+		has_chat[t] = 1;
+	}
 	for(i = 0; i < n_app_params; i++) {
 		sp = &app_params[i];
-		if((t = tenant_of("tenant_app", sp->tenant)) < 0)
+		if((t = place("tenant_app", sp, has_app, "app_secret")) < 0)
 			return -1;
-		if(has_app[t]) {
-			LM_ERR("modparam tenant_app: tenant %s is the default one, whose app channel is "
-				   "app_secret's: set one of the two\n", sp->tenant);
-			return -1;
-		}
 		app_sites[t] = (ws_app_site_t){sp->secret, sp->has_app_id ? sp->app_id : ws_cfg.app_id,
 				sp->has_skills ? sp->skills : ws_cfg.app_skills,
 				sp->has_queue ? sp->queue : ws_cfg.app_queue,
