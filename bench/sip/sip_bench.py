@@ -9,9 +9,10 @@ the caller places rate x duration calls (INVITE, 200, ACK, hold, BYE):
   omniq  sip:bench@          omniq_call("bench"): session, routing to a free agent (voice
                              capacity 1), relay, accept on 200, close on BYE
 Prints per step: calls, failed, and the CPU seconds of kamailio (and of that, its omniq
-dispatcher process), redis-server, the agents'
-sipp (uas) and the callers' sipp (uac); then
-the highest clean rate of each path and their ratio.
+dispatcher process), redis-server, the agents' sipp (uas) and the callers' sipp (uac), and
+for omniq Redis' busiest commands per call; then the highest clean rate of each path, their
+ratio, and the CPU that 80 % of the relay's rate would take with omniq's Redis cost alone.
+kamailio runs with -x tlsf, as docs/admin.md recommends.
 
     sip_bench.py [rates] [duration_s] [hold_ms] [agents]
     e.g. sip_bench.py 100,200,400,800 5 100 600
@@ -63,6 +64,15 @@ def dispatcher_pid(k):
     return None
 
 
+def redis_per_call(r, calls):
+    """Redis' busiest commands of the step (stats reset before it), per call. Commands that
+    run inside a function count both on their own and in the function's FCALL."""
+    rows = sorted(((v["usec"], k[8:], v["calls"]) for k, v in r.info("commandstats").items()),
+                  reverse=True)[:8]
+    return "redis per call: " + ", ".join(
+        "%s %.2fx %.0fus" % (name, n / max(calls, 1), us / max(calls, 1)) for us, name, n in rows)
+
+
 def sipp_stats(path):
     with open(path) as f:
         lines = [ln.strip() for ln in f if ln.strip()]
@@ -84,7 +94,7 @@ def main():
         rs = RedisServer(work).start()
         servers.append(rs)
         k = Kamailio(work, os.path.join(HERE, "bench.cfg"), rs.port, name="kam",
-                     extra_args=["-m", "1024", "-M", "32"])
+                     extra_args=["-m", "1024", "-M", "32", "-x", "tlsf"])  # docs/admin.md
         k.start()
         servers.append(k)
         r = rs.client()
@@ -137,6 +147,7 @@ def main():
             "path", "rate", "calls", "failed", "fail%", "kam cpu", "(dispatch)", "redis cpu",
             "uas cpu", "uac cpu"))
         best = {"relay": 0, "omniq": 0}
+        per_call = {}
         dead = {"relay": False, "omniq": False}
         sessions_before = 0
         for rate in rates:
@@ -149,6 +160,7 @@ def main():
                 dp = [dispatcher_pid(k)]
                 c0 = (cpu_of(kp), cpu_of([rs.proc.pid]), cpu_of([agents.pid]), cpu_of(dp))
                 ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                r.config_resetstat()
                 caller = subprocess.Popen(
                     ["sipp", "127.0.0.1:%d" % k.sip_port, "-sf", scen, "-inf", inf,
                      "-m", str(calls), "-r", str(rate), "-l", str(max(rate * 2, 100)),
@@ -170,9 +182,13 @@ def main():
                     flush=True)
                 if clean:
                     best[path] = max(best[path], rate)
+                    # CPU per call at the best clean rate: (kamailio + both sipps, redis)
+                    per_call[path] = ((c1[0] - c0[0] + c1[2] - c0[2] + uac_cpu) / calls,
+                                      (c1[1] - c0[1]) / calls)
                 else:
                     dead[path] = True
                 if path == "omniq":
+                    print("       " + redis_per_call(r, ok + failed), flush=True)
                     # every session of the step must have ended: nothing stuck, nothing lost
                     time.sleep(1.0)
                     n = int(r.get(P + ":seq:s") or 0)
@@ -186,6 +202,19 @@ def main():
                 time.sleep(1.0)
             if dead["relay"] and dead["omniq"]:
                 break
+        if not dead["relay"]:
+            print("relay clean at every rate of the ramp: its ceiling is higher, so the ratio "
+                  "below is an upper bound")
+        if not dead["omniq"]:
+            print("omniq clean at every rate of the ramp: its ceiling is higher")
+        if "relay" in per_call and "omniq" in per_call:
+            # what 80 % of the relay's rate needs before kamailio does any omniq work: the
+            # relay's own CPU per call (kamailio, both sipps) and omniq's Redis per call
+            want = 0.8 * best["relay"]
+            print("CPU at 80%% of relay (%d calls/s): relay's own %.3f ms + omniq's Redis %.3f ms "
+                  "per call = %.2f cores, before kamailio's omniq work (this machine: %d)" % (
+                      want, per_call["relay"][0] * 1e3, per_call["omniq"][1] * 1e3,
+                      want * (per_call["relay"][0] + per_call["omniq"][1]), os.cpu_count()))
         print("RESULT relay_max_clean_cps=%d omniq_max_clean_cps=%d ratio=%.2f "
               "(targets: ratio >= 0.80, omniq >= 1000 cps)" % (
                   best["relay"], best["omniq"],

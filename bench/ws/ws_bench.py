@@ -39,19 +39,25 @@ def cpu_of(pids):
     return t / HZ
 
 
-def load(port, mode, customers, agents, rates, seconds, pids, on_served=None):
+def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, redis_pids=()):
     """ws_load's RESULT lines; on_served() runs once every session is served, before the
-    rate steps."""
+    rate steps. Each step also gets the CPU seconds that the server (pids), Redis and the
+    client spent in it (its sending window and the 3 s after)."""
     argv = [os.path.join(HERE, "ws_load"), "127.0.0.1", str(port), mode, str(customers),
             str(agents), rates, str(seconds), DESK_SECRET] + [str(p) for p in pids]
     t0 = time.time()
     errf = tempfile.TemporaryFile(mode="w+")
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errf, text=True)
-    out = []
+    out, cpu = [], []
+    probe = lambda: (cpu_of(pids), cpu_of(redis_pids), cpu_of([p.pid]))  # noqa: E731
     for line in p.stdout:
         out.append(line.rstrip("\n"))
-        if line.startswith("RESULT open_s") and on_served:
-            on_served()
+        if line.startswith("RESULT open_s"):
+            if on_served:
+                on_served()
+            cpu.append(probe())
+        elif line.startswith("RESULT step "):
+            cpu.append(probe())
     p.wait()
     errf.seek(0)
     res = {"steps": [], "wall": time.time() - t0, "rc": p.returncode}
@@ -60,7 +66,11 @@ def load(port, mode, customers, agents, rates, seconds, pids, on_served=None):
             continue
         key, val = line[7:].split(" ", 1)
         if key == "step":
-            res["steps"].append(dict(kv.split("=") for kv in val.split()))
+            step = dict(kv.split("=") for kv in val.split())
+            i = len(res["steps"])
+            if i + 1 < len(cpu):
+                step["cpu"] = [b - a for a, b in zip(cpu[i], cpu[i + 1])]
+            res["steps"].append(step)
         else:
             res[key] = val
     errs = errf.read().strip().splitlines()
@@ -72,7 +82,8 @@ def load(port, mode, customers, agents, rates, seconds, pids, on_served=None):
 def run_omniq(workdir, customers, agents, rates, seconds):
     rs = RedisServer(workdir).start()
     k = Kamailio(workdir, os.path.join(HERE, "bench.cfg"), rs.port, name="kam-ws",
-                 defines={"OMNIQ_DESK_SECRET": '"%s"' % DESK_SECRET})
+                 defines={"OMNIQ_DESK_SECRET": '"%s"' % DESK_SECRET},
+                 extra_args=["-x", "tlsf"])   # as docs/admin.md recommends
     try:
         k.start()
         wait_for(lambda: k.pids("omniq_ws") and http_up(k.http_port), timeout=20, what="omniq_ws")
@@ -92,7 +103,7 @@ def run_omniq(workdir, customers, agents, rates, seconds):
         cpu0 = cpu_of(pids), cpu_of(others)
         r = rs.client()
         res = load(k.http_port, "omniq", customers, agents, rates, seconds, pids,
-                   on_served=lambda: r.config_resetstat())
+                   on_served=lambda: r.config_resetstat(), redis_pids=others)
         res["cpu_server"] = cpu_of(pids) - cpu0[0]
         res["cpu_redis"] = cpu_of(others) - cpu0[1]
         res["server"] = "omniq_ws: %d processes (+ their event threads), redis-server" % len(pids)
@@ -146,12 +157,16 @@ def show(name, r, customers, agents):
                                                  r["server_private_kb_after"],
                                                  r["bytes_per_idle_conn"]))
     print("   sessions served %s in %s s" % (r.get("sessions_served", "?"), r.get("open_s", "?")))
-    print("   %8s %8s %8s %9s %6s %9s %8s %8s %8s" % (
-        "rate/s", "sent", "skipped", "delivered", "lost", "msg/s", "p50 ms", "p99 ms", "max ms"))
+    print("   %8s %8s %8s %9s %6s %9s %8s %8s %8s   %s" % (
+        "rate/s", "sent", "skipped", "delivered", "lost", "msg/s", "p50 ms", "p99 ms", "max ms",
+        "CPU us per message sent: server + redis + client"))
     for s in r["steps"]:
-        print("   %8s %8s %8s %9s %6s %9s %8s %8s %8s" % (
+        c = s.get("cpu")
+        per = ("%5.1f + %5.1f + %5.1f = %5.1f" % tuple(
+            x * 1e6 / max(int(s["sent"]), 1) for x in c + [sum(c)]) if c else "?")
+        print("   %8s %8s %8s %9s %6s %9s %8s %8s %8s   %s" % (
             s["rate"], s["sent"], s["skipped"], s["delivered"], s["lost"], s["msg_per_s"],
-            s["p50_ms"], s["p99_ms"], s["max_ms"]))
+            s["p50_ms"], s["p99_ms"], s["max_ms"], per))
     print("   CPU: server %.1f s, redis-server %.1f s" % (r["cpu_server"], r["cpu_redis"]))
     for usec, cmd, calls, per in r.get("redis_top", []):
         print("   redis, rate steps only: %-8s %9d calls %6.1f s %7.1f us/call" % (
@@ -190,6 +205,17 @@ def main():
         fmt(bo), fmt(br)))
     if bo and br:
         print("ratio omniq/relay    %.2f" % (float(bo["msg_per_s"]) / float(br["msg_per_s"])))
+    # What the target rate needs before omniq_ws does anything a bare relay does not: the
+    # relay's own server and client CPU per message and omniq's Redis per message, from the
+    # highest step of each run (where batching makes them cheapest).
+    top = lambda r: next((s for s in reversed(r["steps"]) if s.get("cpu")), None)  # noqa: E731
+    to, tr = top(om), top(rl)
+    if to and tr:
+        relay_us = (tr["cpu"][0] + tr["cpu"][2]) * 1e6 / max(int(tr["sent"]), 1)
+        redis_us = to["cpu"][1] * 1e6 / max(int(to["sent"]), 1)
+        print("CPU at 20,000 msg/s  relay's server + client %.1f us + omniq's Redis %.1f us per "
+              "message = %.2f cores, before omniq_ws' own work (this machine: %d)" % (
+                  relay_us, redis_us, (relay_us + redis_us) * 20000 / 1e6, os.cpu_count()))
     if om["rc"] or rl["rc"]:
         sys.exit(1)
 
