@@ -20,23 +20,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "../.."))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
-from harness import RedisServer, Kamailio, free_port, wait_for  # noqa: E402
+from harness import RedisServer, Kamailio, cpu_of, free_port, wait_for  # noqa: E402
 
 DESK_SECRET = "desk-secret-bench-0123456789"
 KEY = "bench:bench-secret-0123456789"
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_of(pids):
-    t = 0
-    for pid in pids:
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                v = f.read().rsplit(")", 1)[1].split()
-            t += int(v[11]) + int(v[12])
-        except (OSError, IndexError):
-            pass
-    return t / HZ
 
 
 def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, redis_pids=()):
