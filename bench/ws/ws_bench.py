@@ -7,7 +7,8 @@ no omniq and no Redis (relay.c), in the same run.
 
 ws_load (C, libwebsockets client) does the work and prints RESULT lines; this script starts
 the servers, creates the agents (chat capacity to hold every customer), hands ws_load the
-server pids whose private memory it measures, and prints both runs side by side.
+server pids whose private memory it measures, and prints both runs side by side, each step
+with its CPU per message (server, Redis, client), then what 20,000 msg/s would take.
 """
 import http.client
 import json
