@@ -20,13 +20,17 @@ typedef struct peer {
 
 static peer_t peers[SLOTS];
 static ws_bucket_t keys[WS_FLOOD_KEYS];
-static int keys_ready[WS_FLOOD_KEYS];
 static int key_rate = 200, peer_rate = 200;
 
 void ws_flood_limits(int api_rate, int hook_rate)
 {
+	int i;
+
 	key_rate = api_rate;
 	peer_rate = hook_rate;
+	/* full buckets as of time 0: the first take tops them up to the burst, whenever it is */
+	for(i = 0; i < WS_FLOOD_KEYS; i++)
+		ws_bucket_init(&keys[i], key_rate, 0);
 }
 
 void ws_bucket_init(ws_bucket_t *b, int rate, long long now_ms)
@@ -52,10 +56,6 @@ int ws_flood_key(int i, long long now_ms)
 {
 	if(i < 0 || i >= WS_FLOOD_KEYS)
 		return -1;
-	if(!keys_ready[i]) {
-		ws_bucket_init(&keys[i], key_rate, now_ms);
-		keys_ready[i] = 1;
-	}
 	return ws_bucket_take(&keys[i], key_rate, now_ms);
 }
 

@@ -21,7 +21,8 @@ void ws_bucket_init(ws_bucket_t *b, int rate, long long now_ms);
 /* One token at now_ms: 0, or -1 when the bucket is empty (nothing taken). */
 int ws_bucket_take(ws_bucket_t *b, int rate, long long now_ms);
 
-/* The rates (mod_init; modparams api_rate and hook_rate). */
+/* The rates (mod_init; modparams api_rate and hook_rate); every key starts with a full
+ * bucket. */
 void ws_flood_limits(int api_rate, int hook_rate);
 /* A request of API key i (0 ≤ i < WS_FLOOD_KEYS) at now_ms: 0 to serve it, -1 for 429. */
 int ws_flood_key(int i, long long now_ms);
