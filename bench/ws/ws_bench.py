@@ -9,6 +9,7 @@ ws_load (C, libwebsockets client) does the work and prints RESULT lines; this sc
 the servers, creates the agents (chat capacity to hold every customer), hands ws_load the
 server pids whose private memory it measures, and prints both runs side by side, each step
 with its CPU per message (server, Redis, client), then what 20,000 msg/s would take.
+With OMNIQ_BENCH_PERF=<file>, omniq_ws' first rate step is profiled there (perf record).
 """
 import http.client
 import json
@@ -90,11 +91,22 @@ def run_omniq(workdir, customers, agents, rates, seconds):
         others = [rs.proc.pid]
         cpu0 = cpu_of(pids), cpu_of(others)
         r = rs.client()
+        perf = []
+
+        def served():
+            r.config_resetstat()
+            if os.environ.get("OMNIQ_BENCH_PERF"):   # a profile of the first rate step
+                perf.append(subprocess.Popen(
+                    ["perf", "record", "-q", "-F", "499", "--call-graph", "dwarf,16384",
+                     "-o", os.environ["OMNIQ_BENCH_PERF"], "-p", ",".join(map(str, pids)),
+                     "--", "sleep", str(seconds)], stdout=subprocess.DEVNULL))
         res = load(k.http_port, "omniq", customers, agents, rates, seconds, pids,
-                   on_served=lambda: r.config_resetstat(), redis_pids=others)
+                   on_served=served, redis_pids=others)
+        for p in perf:
+            p.wait()
         res["cpu_server"] = cpu_of(pids) - cpu0[0]
         res["cpu_redis"] = cpu_of(others) - cpu0[1]
-        res["server"] = "omniq_ws: %d processes (+ their event threads), redis-server" % len(pids)
+        res["server"] = "omniq_ws: %d processes (+ their event and appender threads), redis-server" % len(pids)
         stats = r.info("commandstats")   # the rate steps only (reset before them)
         res["redis_top"] = sorted(((v["usec"], k[8:], v["calls"], v["usec_per_call"])
                                    for k, v in stats.items()), reverse=True)[:6]

@@ -41,9 +41,11 @@ typedef struct tenant {
 } tenant_t;
 
 static tenant_t tenants[OQ_TENANTS_MAX];
-static int n_tenants, cur;
-static char last_err[256];
-static int last_code;
+static int n_tenants;
+/* per thread, like the Redis connection (omniq_api.h, "Threads") */
+static __thread int cur;
+static __thread char last_err[256];
+static __thread int last_code;
 
 const str *oq_prefix(void)
 {

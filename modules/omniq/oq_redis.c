@@ -1,5 +1,5 @@
 /*
- * oq_redis.c - the per-process Redis connection (see oq_redis.h for the rules).
+ * oq_redis.c - the per-process (per-thread) Redis connection (see oq_redis.h for the rules).
  *
  * Kamailio forks its workers after mod_init, and a hiredis context must never cross a fork:
  * mod_init connects only to check Redis and load the library, closes, and every child opens
@@ -20,12 +20,12 @@ extern const char oq_lualib[];
 
 oq_redis_cfg_t oq_redis_cfg = {"127.0.0.1", 6379, 1000, 1000, 1000, NULL, 0};
 
-static redisContext *ctx = NULL;
-static long long last_attempt_ms = 0;
-static int ever_connected = 0;
-static unsigned long n_errors = 0;
-static unsigned long n_reconnects = 0;
-static char last_error[160] = "";
+/* per thread: a module's own thread (omniq_ws' appender) gets a connection of its own */
+static __thread redisContext *ctx = NULL;
+static __thread long long last_attempt_ms = 0;
+static __thread int ever_connected = 0;
+static __thread unsigned long n_reconnects = 0;
+static __thread char last_error[160] = "";
 
 static long long now_ms(void)
 {
@@ -138,7 +138,6 @@ static int ensure_connected(void)
 static redisReply *finish(redisReply *r)
 {
 	if(r == NULL) {
-		n_errors++;
 		remember_error("io", ctx ? ctx->errstr : "not connected");
 		LM_ERR("Redis request failed (%s); connection dropped, will reconnect\n", last_error);
 		oq_redis_close();
@@ -165,10 +164,8 @@ int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n
 	}
 	if(n <= 0)
 		return 0;
-	if(ensure_connected() < 0) {
-		n_errors++;
+	if(ensure_connected() < 0)
 		return 0;
-	}
 	av[0] = "FCALL"; al[0] = 5;
 	av[1] = fn; al[1] = strlen(fn);
 	av[2] = "1"; al[2] = 1;
@@ -204,10 +201,8 @@ redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, in
 
 redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen)
 {
-	if(ensure_connected() < 0) {
-		n_errors++;
+	if(ensure_connected() < 0)
 		return NULL;
-	}
 	return finish(redisCommandArgv(ctx, argc, argv, argvlen));
 }
 
@@ -279,16 +274,6 @@ int oq_redis_load_library(void)
 	}
 	freeReplyObject(r);
 	return 0;
-}
-
-unsigned long oq_redis_errors(void)
-{
-	return n_errors;
-}
-
-unsigned long oq_redis_reconnects(void)
-{
-	return n_reconnects;
 }
 
 const char *oq_redis_last_error(void)

@@ -7,7 +7,8 @@
  * wait. Reconnection is attempted on the next call, but not more often than
  * reconnect_interval, so a dead Redis costs each call one failed check, not one connect
  * timeout. A write whose reply was lost is never retried: the caller reports the error and
- * nothing was acknowledged.
+ * nothing was acknowledged. The connection and its state are thread-local: a thread that a
+ * module starts in its process (omniq_api.h, "Threads") opens its own on its first call.
  */
 #ifndef OQ_REDIS_H
 #define OQ_REDIS_H
@@ -56,9 +57,6 @@ redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen)
 redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *ids,
 		int block_ms, int count);
 
-/* Counters for statistics: calls that failed because Redis was unreachable, reconnections. */
-unsigned long oq_redis_errors(void);
-unsigned long oq_redis_reconnects(void);
 const char *oq_redis_last_error(void);
 
 #endif

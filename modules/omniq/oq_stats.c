@@ -1,6 +1,7 @@
 /*
  * oq_stats.c - the statistics table. Kamailio keeps the counters in shared memory per
- * process and sums them on read, so incrementing is lock-free on the SIP hot path.
+ * process and sums them on read, so incrementing is lock-free on the SIP hot path (and
+ * atomic, for a module's own thread).
  */
 #include "oq_stats.h"
 
@@ -24,8 +25,14 @@ stat_export_t oq_stat_exports[] = {
 
 void oq_stat_add(int which, int n)
 {
-	if(which >= 0 && which < OQ_ST_COUNT && st[which])
-		update_stat(st[which], n);
+	counter_handle_t h;
+
+	if(which < 0 || which >= OQ_ST_COUNT || st[which] == NULL)
+		return;
+	/* update_stat() without its race: a module's own thread (omniq_api.h, "Threads")
+	 * counts in the same per-process slot as the process's main thread */
+	h.id = (unsigned short)(unsigned long)st[which];
+	__atomic_fetch_add(&counter_pprocess_val(process_no, h), n, __ATOMIC_RELAXED);
 }
 
 void oq_stat_inc(int which)

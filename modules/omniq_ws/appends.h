@@ -1,14 +1,17 @@
 /*
- * appends.h - customers' messages appended in batches. What the socket callbacks of one
- * turn of the lws loop hand over is appended when the turn ends, in one Redis round trip
- * (api.append_many), and each owner then gets its answer. Under load a turn reads many
- * sockets, so the round trips per message fall as the rate rises; a lone message waits for
- * nothing but its own round trip. The lws loop only (one thread).
+ * appends.h - customers' messages appended in batches, off the lws loop. What the socket
+ * callbacks hand over is appended by the appender thread, in one Redis round trip per
+ * OMNIQ_APPEND_MANY_MAX messages (api.append_many), while the loop goes on serving its
+ * sockets; each owner then gets its answer on the loop. Under load many messages share a
+ * round trip, so the round trips per message fall as the rate rises; a lone message waits
+ * for nothing but its own round trip. A session's messages keep their order. The lws loop
+ * only (one thread), apart from the appender inside appends.c.
  */
 #ifndef OMNIQ_WS_APPENDS_H
 #define OMNIQ_WS_APPENDS_H
 
 #include <jansson.h>
+#include <libwebsockets.h>
 #include "core/str.h"
 
 /* The answer for one message: rc and why as in omniq_append_t; cid as handed over. It must
@@ -16,13 +19,18 @@
 typedef void (*ws_appended_f)(void *owner, json_t *cid, int rc, const char *why);
 
 /* Queue an inbound message of tenant for session sid (sid, from and body are copied, cid
- * is referenced until the answer; it may be NULL). When the batch is full it is appended
- * first, inside the caller's callback. 0, or -1 when out of memory (nothing queued). */
+ * is referenced until the answer; it may be NULL). When the batch being filled is full
+ * (2048 messages or 4 MiB), the loop waits for the appender's batch first, inside the
+ * caller's callback. 0, or -1 when out of memory (nothing queued). */
 int ws_append_later(void *owner, ws_appended_f done, int tenant, const char *sid,
 		const char *from, const str *body, json_t *cid);
 /* The owner is closing: its messages are still appended, but nobody is told. */
 void ws_append_forget(void *owner);
-/* Append everything queued and answer the owners (the end of each turn of the loop). */
-void ws_append_flush(void);
+/* Answer the owners of a batch the appender has finished, and hand it what was queued
+ * meanwhile when it is idle: at the end of each turn of the loop and when the appender
+ * wakes the loop (LWS_CALLBACK_EVENT_WAIT_CANCELLED). */
+void ws_append_pump(void);
+/* Start the appender thread of this process; it wakes ctx's loop with an answer. 0 or -1. */
+int ws_append_start(struct lws_context *ctx);
 
 #endif

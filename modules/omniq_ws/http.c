@@ -311,6 +311,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	switch(reason) {
 		case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 			ws_follow_deliver();
+			ws_append_pump();
 			return 0;
 		case LWS_CALLBACK_HTTP:
 			memset(p, 0, sizeof(*p));
@@ -568,7 +569,8 @@ void ws_http_loop(int rank)
 			lws_context_destroy(ctx);
 		return;
 	}
-	if(ws_events_start(ctx) < 0 || (rank == 0 && ws_outbox_start() < 0)) {
+	if(ws_events_start(ctx) < 0 || ws_append_start(ctx) < 0
+			|| (rank == 0 && ws_outbox_start() < 0)) {
 		lws_context_destroy(ctx);
 		return;
 	}
@@ -577,6 +579,6 @@ void ws_http_loop(int rank)
 	for(;;) {
 		cfg_update();
 		uv_run(&loop, UV_RUN_ONCE);
-		ws_append_flush(); /* the customers' messages of this turn, in one round trip */
+		ws_append_pump(); /* the customers' messages of this turn, to the appender */
 	}
 }

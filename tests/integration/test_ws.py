@@ -346,6 +346,21 @@ def redis_reads(r):
     return int(r.info("stats")["total_reads_processed"])
 
 
+def chatting(port, n):
+    """n customers, each with a session opened by its first message ("first <i>")
+    acknowledged: their sockets and session ids."""
+    chats, sids = [], []
+    for i in range(n):
+        c = Chat(port)
+        c.send({"type": "hello"})
+        c.recv("welcome")
+        c.send({"type": "message", "text": "first %d" % i, "cid": "f%d" % i})
+        sids.append(c.recv("session")["session"])
+        assert c.recv("ack")["cid"] == "f%d" % i
+        chats.append(c)
+    return chats, sids
+
+
 @test
 def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
     """omniq_ws appends the customers' messages that one turn of its loop reads in one Redis
@@ -357,15 +372,7 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
 
     rs, k, api, port = chat_kam(ctx)
     r = rs.client()
-    chats, sids = [], []
-    for i in range(60):
-        c = Chat(port)
-        c.send({"type": "hello"})
-        c.recv("welcome")
-        c.send({"type": "message", "text": "first %d" % i, "cid": "f%d" % i})
-        sids.append(c.recv("session")["session"])
-        assert c.recv("ack")["cid"] == "f%d" % i
-        chats.append(c)
+    chats, sids = chatting(port, 60)
     closed = set(range(0, 60, 10))          # these customers' sessions end before the batch
     for i in closed:
         assert api.call("POST", "/api/v1/sessions/%s/abandon" % sids[i])[0] == 200
@@ -423,6 +430,49 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
         e = c.recv("error")
         assert e["code"] == "unavailable" and "Redis" in e["message"], e
     rs.start()
+    for c in chats:
+        c.close()
+
+
+@test
+def test_ws_loop_serves_its_sockets_while_redis_appends(ctx):
+    """The customers' messages are appended by each omniq_ws process's appender thread, so
+    its loop goes on serving while Redis works. One omniq_ws process; Redis stopped (SIGSTOP:
+    the connection stays up, replies just do not come; redis_timeout 8 s) while eight
+    customers each send a message. Meanwhile the same process serves a static file and
+    closes a hostile socket (a wait on Redis in the loop would hold both until Redis came
+    back, and the test would time out first). When Redis resumes, every message is
+    acknowledged in order and in its transcript once."""
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1", "OMNIQ_REDIS_TIMEOUT": "8000"})
+    r = rs.client()
+    assert len(k.pids("omniq_ws")) == 1
+    chats, sids = chatting(port, 8)
+    hostile = Chat(port)
+    redis_pid = rs.proc.pid
+    os.kill(redis_pid, signal.SIGSTOP)
+    try:
+        for i, c in enumerate(chats):
+            c.send({"type": "message", "text": "second %d" % i, "cid": "s%d" % i})
+        time.sleep(0.3)                      # read, and handed to the appender
+        with urllib.request.urlopen("http://127.0.0.1:%d/static/omniq-chat.js" % port,
+                                    timeout=3) as f:
+            assert f.status == 200 and b"omniq" in f.read()
+        hostile.send(raw="{not json")
+        assert hostile.close_code(timeout=3) == 1007
+        chats[0].ws.settimeout(0.2)          # and no answer while Redis is stopped
+        try:
+            early = chats[0].ws.recv()
+        except websocket.WebSocketTimeoutException:
+            early = None
+        assert early is None, early
+        chats[0].ws.settimeout(10)
+    finally:
+        os.kill(redis_pid, signal.SIGCONT)
+    for i, c in enumerate(chats):
+        assert c.recv("ack")["cid"] == "s%d" % i
+    for i, sid in enumerate(sids):
+        texts = [f["body"] for _, f in r.xrange(P + ":s:" + sid + ":tx")]
+        assert texts == ["first %d" % i, "second %d" % i], (i, texts)
     for c in chats:
         c.close()
 
