@@ -27,7 +27,8 @@
  * twice across reconnects:
  *   - customer → agent: a message is acked with its transcript id only once it is in
  *     Redis; a client resends what was not acked with the same cid, and the core appends
- *     a cid once per session (api.append_once), acking the resend with the first id;
+ *     a cid once per session (api.append_once, on this process's appender: appends.h),
+ *     acking the resend with the first id;
  *   - agent → customer: the hello names the session and the last id the client saw; the
  *     socket follows the session first, then sends every later transcript entry, then
  *     live messages with a greater id only. The customer's own messages are not echoed
@@ -54,6 +55,7 @@
 #include "app.h"
 #include "outbox.h"
 #include "sites.h"
+#include "appends.h"
 
 #define LEASE_MS 60000
 #define HISTORY_LOOK "50"        /* sessions of the customer looked at for its open one */
@@ -377,12 +379,24 @@ static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 	return 0;
 }
 
+/* The appender's answer to a message: its ack with the transcript id, or why not. */
+static void appended(void *owner, json_t *cid, int rc, const char *why, const char *id)
+{
+	app_t *a = (app_t *)owner;
+
+	if(rc < 0) {
+		ws_sock_error(&a->sock, ws_omniq_code(rc), why, NULL);
+		return;
+	}
+	ws_sock_send(&a->sock, json_pack("{s:s,s:O,s:s,s:b}", "type", "ack", "cid", cid, "id",
+								   id ? id : "", "duplicate", rc == 1));
+}
+
 static int on_message(app_t *a, json_t *m)
 {
 	json_t *text = json_object_get(m, "text"), *cid = json_object_get(m, "cid"), *v;
 	omniq_session_info_t info;
-	str channel = str_init("app"), ident, skills, queue, sid, dir = str_init("in"), body, c;
-	char id[48];
+	str channel = str_init("app"), ident, skills, queue, body;
 	int rc;
 
 	if(!json_is_string(text) || json_string_length(text) == 0) {
@@ -407,19 +421,11 @@ static int on_message(app_t *a, json_t *m)
 		ws_cust_state(v, &info);
 		ws_sock_send(&a->sock, v);
 	}
-	sid = omniq_str(a->sid);
-	ident = omniq_str(a->identity);
 	body.s = (char *)json_string_value(text);
 	body.len = (int)json_string_length(text);
-	c.s = (char *)json_string_value(cid);
-	c.len = (int)json_string_length(cid);
-	rc = ws_oq.append_once(&sid, &dir, &ident, &body, &c, id, sizeof(id));
-	if(rc < 0) {
-		ws_sock_error(&a->sock, ws_omniq_code(rc), ws_oq.last_error(), NULL);
-		return 0;
-	}
-	v = json_pack("{s:s,s:O,s:s,s:b}", "type", "ack", "cid", cid, "id", id, "duplicate", rc == 1);
-	ws_sock_send(&a->sock, v);
+	/* appended by this process's appender (appends.h), off the loop; acknowledged after */
+	if(ws_append_later(a, appended, a->tenant, a->sid, a->identity, &body, cid, 1) < 0)
+		ws_sock_error(&a->sock, "unavailable", "out of memory", NULL);
 	return 0;
 }
 
@@ -500,6 +506,7 @@ int ws_app_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return ws_sock_writable(&a->sock);
 
 		case LWS_CALLBACK_CLOSED:
+			ws_append_forget(a);
 			if(a->hello)
 				leased_del(a);
 			ws_unfollow_all(&a->fol);

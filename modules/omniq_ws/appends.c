@@ -9,6 +9,7 @@
  * the appender, both under mu.
  */
 #include <string.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <pthread.h>
 #include <libwebsockets.h>
@@ -26,13 +27,15 @@ typedef struct pending {
 	void *owner;
 	ws_appended_f done;
 	int tenant;
-	char *buf; /* one allocation: sid\0from\0body\0, which m points into */
+	char *buf; /* one allocation: sid\0from\0body\0[once\0], which m and once point into */
+	str once;  /* the client id of an append_once(), else empty */
 	json_t *cid;
 } pending_t;
 
 typedef struct batch {
 	pending_t p[BATCH_MAX];
 	omniq_append_t m[BATCH_MAX]; /* parallel to p: what append_many takes */
+	char id[BATCH_MAX][48];      /* an append_once()'s transcript id */
 	int n;
 	size_t bytes;
 } batch_t;
@@ -44,19 +47,30 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct lws_context *lws_ctx;
 
-/* The appender: working's tenant runs, OMNIQ_APPEND_MANY_MAX a round trip. */
+/* The appender: b in order, in runs of one tenant's plain messages (OMNIQ_APPEND_MANY_MAX a
+ * round trip); a message with a client id on its own (append_once). */
 static void append_batch(batch_t *b)
 {
+	omniq_append_t *m;
 	int i, start, end;
 
 	for(start = 0; start < b->n; start = end) {
 		end = start + 1;
-		while(end < b->n && end - start < OMNIQ_APPEND_MANY_MAX
-				&& b->p[end].tenant == b->p[start].tenant)
-			end++;
 		ws_oq.tenant_use_index(b->p[start].tenant);
+		if(b->p[start].once.len) {
+			m = &b->m[start];
+			m->rc = ws_oq.append_once(&m->sid, &m->dir, &m->from, &m->body, &b->p[start].once,
+					b->id[start], sizeof(b->id[start]));
+			if(m->rc < 0)
+				snprintf(m->why, sizeof(m->why), "%s", ws_oq.last_error());
+			continue;
+		}
+		while(end < b->n && end - start < OMNIQ_APPEND_MANY_MAX
+				&& b->p[end].tenant == b->p[start].tenant && b->p[end].once.len == 0)
+			end++;
 		ws_oq.append_many(&b->m[start], end - start);
 	}
+	ws_oq.tenant_use_index(0);
 	for(i = 0; i < b->n; i++)
 		if(b->m[i].rc < 0)
 			LM_DBG("message of %.*s to session %.*s not appended: %s\n", b->m[i].from.len,
@@ -90,7 +104,7 @@ static void answer(batch_t *b)
 	for(i = 0; i < b->n; i++) {
 		pending_t *p = &b->p[i];
 		if(p->owner)
-			p->done(p->owner, p->cid, b->m[i].rc, b->m[i].why);
+			p->done(p->owner, p->cid, b->m[i].rc, b->m[i].why, p->once.len ? b->id[i] : NULL);
 		free(p->buf);
 		if(p->cid)
 			json_decref(p->cid);
@@ -139,13 +153,13 @@ static void make_room(void)
 }
 
 int ws_append_later(void *owner, ws_appended_f done, int tenant, const char *sid,
-		const char *from, const str *body, json_t *cid)
+		const char *from, const str *body, json_t *cid, int once)
 {
 	static const str in = str_init("in");
-	size_t ls = strlen(sid), lf = strlen(from);
+	size_t ls = strlen(sid), lf = strlen(from), lo = 0;
 	omniq_append_t *m;
 	pending_t *p;
-	char *buf;
+	char *buf, *o;
 
 	if(answering) {
 		LM_BUG("a message handed over while a batch is being answered\n");
@@ -153,13 +167,24 @@ int ws_append_later(void *owner, ws_appended_f done, int tenant, const char *sid
 	}
 	if(filling->n == BATCH_MAX || filling->bytes + (size_t)body->len > BATCH_BYTES)
 		make_room();
-	buf = malloc(ls + lf + (size_t)body->len + 3);
+	if(once) {
+		if(!json_is_string(cid) || json_string_length(cid) < 1) {
+			LM_BUG("a message to append once without its client id\n");
+			return -1;
+		}
+		lo = json_string_length(cid);
+	}
+	buf = malloc(ls + lf + (size_t)body->len + lo + 4);
 	if(buf == NULL)
 		return -1;
 	memcpy(buf, sid, ls + 1);
 	memcpy(buf + ls + 1, from, lf + 1);
 	memcpy(buf + ls + lf + 2, body->s, (size_t)body->len);
 	buf[ls + lf + 2 + body->len] = '\0';
+	o = buf + ls + lf + 3 + body->len; /* the appender's own copy: cid stays the loop's */
+	if(lo)
+		memcpy(o, json_string_value(cid), lo);
+	o[lo] = '\0';
 	p = &filling->p[filling->n];
 	m = &filling->m[filling->n];
 	filling->n++;
@@ -167,6 +192,8 @@ int ws_append_later(void *owner, ws_appended_f done, int tenant, const char *sid
 	p->done = done;
 	p->tenant = tenant;
 	p->buf = buf;
+	p->once.s = o;
+	p->once.len = (int)lo;
 	p->cid = cid ? json_incref(cid) : NULL;
 	m->sid.s = buf;
 	m->sid.len = (int)ls;

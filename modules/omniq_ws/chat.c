@@ -151,11 +151,12 @@ static int on_hello(chat_t *c, json_t *m)
 }
 
 /* The answer for a message of on_message(): in the transcript, or why not. */
-static void appended(void *owner, json_t *cid, int rc, const char *why)
+static void appended(void *owner, json_t *cid, int rc, const char *why, const char *id)
 {
 	chat_t *c = (chat_t *)owner;
 	json_t *ack;
 
+	(void)id;
 	if(rc < 0) {
 		send_error(c, rc == OMNIQ_EREDIS ? "unavailable" : "refused", why);
 		return;
@@ -202,7 +203,7 @@ static int on_message(chat_t *c, json_t *m)
 	body.s = (char *)json_string_value(text);
 	body.len = (int)json_string_length(text);
 	/* appended with the other messages of this turn of the loop; acknowledged after */
-	if(ws_append_later(c, appended, c->tenant, c->sid, c->identity, &body, cid) < 0)
+	if(ws_append_later(c, appended, c->tenant, c->sid, c->identity, &body, cid, 0) < 0)
 		send_error(c, "unavailable", "out of memory");
 	return 0;
 }

@@ -439,20 +439,29 @@ def test_ws_loop_serves_its_sockets_while_redis_appends(ctx):
     """The customers' messages are appended by each omniq_ws process's appender thread, so
     its loop goes on serving while Redis works. One omniq_ws process; Redis stopped (SIGSTOP:
     the connection stays up, replies just do not come; redis_timeout 8 s) while eight
-    customers each send a message. Meanwhile the same process serves a static file and
-    closes a hostile socket (a wait on Redis in the loop would hold both until Redis came
-    back, and the test would time out first). When Redis resumes, every message is
-    acknowledged in order and in its transcript once."""
+    customers each send a message and an app user sends one and resends it. Meanwhile the
+    same process serves a static file and closes a hostile socket (a wait on Redis in the
+    loop would hold both until Redis came back, and the test would time out first). When
+    Redis resumes, every message is acknowledged in order and in its transcript once; the
+    app's resend is acknowledged as the duplicate of the first, with its id."""
+    from test_app import App
     rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1", "OMNIQ_REDIS_TIMEOUT": "8000"})
     r = rs.client()
     assert len(k.pids("omniq_ws")) == 1
     chats, sids = chatting(port, 8)
+    app = App(port)
+    app.hello()
+    app.send({"type": "message", "text": "app first", "cid": "a1"})
+    app_sid = app.recv("session")["session"]
+    assert app.recv("ack")["cid"] == "a1"
     hostile = Chat(port)
     redis_pid = rs.proc.pid
     os.kill(redis_pid, signal.SIGSTOP)
     try:
         for i, c in enumerate(chats):
             c.send({"type": "message", "text": "second %d" % i, "cid": "s%d" % i})
+        for _ in range(2):
+            app.send({"type": "message", "text": "app second", "cid": "a2"})
         time.sleep(0.3)                      # read, and handed to the appender
         with urllib.request.urlopen("http://127.0.0.1:%d/static/omniq-chat.js" % port,
                                     timeout=3) as f:
@@ -473,7 +482,12 @@ def test_ws_loop_serves_its_sockets_while_redis_appends(ctx):
     for i, sid in enumerate(sids):
         texts = [f["body"] for _, f in r.xrange(P + ":s:" + sid + ":tx")]
         assert texts == ["first %d" % i, "second %d" % i], (i, texts)
-    for c in chats:
+    first, again = app.recv("ack"), app.recv("ack")
+    assert first["cid"] == "a2" and first["duplicate"] is False and first["id"], first
+    assert again == dict(first, duplicate=True), (again, first)
+    texts = [f["body"] for _, f in r.xrange(P + ":s:" + app_sid + ":tx")]
+    assert texts == ["app first", "app second"], texts
+    for c in chats + [app]:
         c.close()
 
 
