@@ -48,6 +48,20 @@ static inline str omniq_str(const char *s)
 #define OMNIQ_EREDIS -6     /* Redis unreachable or reply lost: not acknowledged */
 #define OMNIQ_EINTERNAL -7
 
+/* The HTTP status of a return code, for every surface that reports one (the REST API, the
+ * RPC faults), so that they agree: 200, 400, 404, 409, 503, else 500. */
+static inline int omniq_http_status(int rc)
+{
+	switch(rc) {
+		case OMNIQ_OK: return 200;
+		case OMNIQ_EARG: return 400;
+		case OMNIQ_ENOTFOUND: return 404;
+		case OMNIQ_ESTATE: case OMNIQ_EAGENT: case OMNIQ_ECAPACITY: return 409;
+		case OMNIQ_EREDIS: return 503;
+		default: return 500;
+	}
+}
+
 /* Capacity classes a channel counts in. */
 #define OMNIQ_CLASS_VOICE 0
 #define OMNIQ_CLASS_CHAT 1

@@ -17,14 +17,7 @@
 
 static void fail(rpc_t *rpc, void *c, int rc)
 {
-	int code = 500;
-	switch(rc) {
-		case OMNIQ_EARG: code = 400; break;
-		case OMNIQ_ENOTFOUND: code = 404; break;
-		case OMNIQ_ESTATE: case OMNIQ_EAGENT: case OMNIQ_ECAPACITY: code = 409; break;
-		case OMNIQ_EREDIS: code = 503; break;
-	}
-	rpc->fault(c, code, "%s: %s", oq_strerror(rc), oq_last_error());
+	rpc->fault(c, omniq_http_status(rc), "%s: %s", oq_strerror(rc), oq_last_error());
 }
 
 static void reply_str(rpc_t *rpc, void *c, void *st, const char *name, redisReply *v);

@@ -30,11 +30,12 @@
 
 #define API "/api/v1/"
 
-static const struct { int rc, status; const char *code; } omniq_map[] = {
-	{OMNIQ_EARG, 400, "bad_argument"}, {OMNIQ_ENOTFOUND, 404, "not_found"},
-	{OMNIQ_ESTATE, 409, "wrong_state"}, {OMNIQ_EAGENT, 409, "wrong_agent"},
-	{OMNIQ_ECAPACITY, 409, "no_capacity"}, {OMNIQ_EREDIS, 503, "unavailable"},
-	{OMNIQ_EINTERNAL, 500, "internal"},
+/* the JSON error code of each return code (its HTTP status: omniq_http_status) */
+static const struct { int rc; const char *code; } omniq_map[] = {
+	{OMNIQ_EARG, "bad_argument"}, {OMNIQ_ENOTFOUND, "not_found"},
+	{OMNIQ_ESTATE, "wrong_state"}, {OMNIQ_EAGENT, "wrong_agent"},
+	{OMNIQ_ECAPACITY, "no_capacity"}, {OMNIQ_EREDIS, "unavailable"},
+	{OMNIQ_EINTERNAL, "internal"},
 };
 
 const char *ws_omniq_code(int rc)
@@ -53,7 +54,7 @@ int ws_omniq_error(ws_resp_t *rs, int rc)
 		return 0;
 	for(i = 0; i < sizeof(omniq_map) / sizeof(omniq_map[0]); i++)
 		if(omniq_map[i].rc == rc) {
-			ws_error(rs, omniq_map[i].status, omniq_map[i].code, "%s", ws_oq.last_error());
+			ws_error(rs, omniq_http_status(rc), omniq_map[i].code, "%s", ws_oq.last_error());
 			return -1;
 		}
 	ws_error(rs, 500, "internal", "unexpected result %d", rc);
