@@ -106,7 +106,8 @@ def run_omniq(workdir, customers, agents, rates, seconds):
             p.wait()
         res["cpu_server"] = cpu_of(pids) - cpu0[0]
         res["cpu_redis"] = cpu_of(others) - cpu0[1]
-        res["server"] = "omniq_ws: %d processes (+ their event and appender threads), redis-server" % len(pids)
+        res["server"] = ("omniq_ws: %d processes (+ their event and appender threads), "
+                         "redis-server" % len(pids))
         stats = r.info("commandstats")   # the rate steps only (reset before them)
         res["redis_top"] = sorted(((v["usec"], k[8:], v["calls"], v["usec_per_call"])
                                    for k, v in stats.items()), reverse=True)[:6]

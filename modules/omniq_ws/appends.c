@@ -141,8 +141,8 @@ void ws_append_pump(void)
 	pthread_mutex_unlock(&mu);
 }
 
-/* filling is full: wait for the appender's batch (one round trip at most), then hand
- * filling over. */
+/* filling is full: wait for the appender's batch (its round trips: one per 256 plain
+ * messages, one per message appended once), then hand filling over. */
 static void make_room(void)
 {
 	pthread_mutex_lock(&mu);
