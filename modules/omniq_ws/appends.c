@@ -70,7 +70,6 @@ static void append_batch(batch_t *b)
 			end++;
 		ws_oq.append_many(&b->m[start], end - start);
 	}
-	ws_oq.tenant_use_index(0);
 	for(i = 0; i < b->n; i++)
 		if(b->m[i].rc < 0)
 			LM_DBG("message of %.*s to session %.*s not appended: %s\n", b->m[i].from.len,
@@ -222,18 +221,6 @@ void ws_append_forget(void *owner)
 
 int ws_append_start(struct lws_context *ctx)
 {
-	pthread_t th;
-	pthread_attr_t at;
-	int rc;
-
 	lws_ctx = ctx;
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&th, &at, appender, NULL);
-	pthread_attr_destroy(&at);
-	if(rc != 0) {
-		LM_ERR("cannot start the appender thread\n");
-		return -1;
-	}
-	return 0;
+	return ws_thread_start(appender, "appender");
 }

@@ -275,9 +275,6 @@ static void *reader(void *arg)
 
 int ws_events_start(struct lws_context *ctx)
 {
-	pthread_t th;
-	pthread_attr_t at;
-
 	str prefix;
 
 	lws_ctx = ctx;
@@ -289,11 +286,5 @@ int ws_events_start(struct lws_context *ctx)
 		snprintf(t->tx_prefix, sizeof(t->tx_prefix), "%.*s:s:", prefix.len, prefix.s);
 		snprintf(t->last, sizeof(t->last), "$");
 	}
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if(pthread_create(&th, &at, reader, NULL) != 0) {
-		LM_ERR("cannot start the event reader thread\n");
-		return -1;
-	}
-	return 0;
+	return ws_thread_start(reader, "event reader");
 }

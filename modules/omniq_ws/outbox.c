@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <pthread.h>
 #include <hiredis/hiredis.h>
 #include <curl/curl.h>
 
@@ -311,8 +310,6 @@ static void *sender(void *arg)
 int ws_outbox_start(void)
 {
 	str prefix;
-	pthread_t th;
-	pthread_attr_t at;
 	char host[64];
 
 	if(!ws_push_any() && ws_channels_count() == 0)
@@ -337,12 +334,8 @@ int ws_outbox_start(void)
 	/* one name per node, the same after a restart: a restarted sender takes up its own
 	 * consumer (and what it left pending) instead of adding one more to the group */
 	snprintf(me, sizeof(me), "%s:%s:%d", host, ws_cfg.listen_addr, ws_cfg.port);
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if(pthread_create(&th, &at, sender, NULL) != 0) {
-		LM_ERR("cannot start the outbox sender thread\n");
+	if(ws_thread_start(sender, "outbox sender") < 0)
 		return -1;
-	}
 	LM_INFO("outbox sender %s: %s, webhooks of %d channels\n", me,
 			ws_push_any() ? "app pushes" : "no app pushes", ws_channels_count());
 	return 0;
