@@ -23,6 +23,7 @@
  * pkg memory is not thread-safe); the lws loop never waits for a receiver.
  */
 #include <string.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -233,6 +234,52 @@ static int retry_due(redisContext *rc, int t)
 	return res;
 }
 
+/* Tenant t's group without the consumers of other nodes that have had nothing pending and
+ * not read for outbox_forget seconds (a node taken out of service): a restarted node makes
+ * its consumer again with the first entry it reads, and one with entries pending keeps them
+ * until a sender claims them. -1 when the connection failed. */
+static int forget_gone(redisContext *rc, int t)
+{
+	redisReply *r, *c, *d;
+	long long pending, idle;
+	const char *name;
+	size_t i, j;
+
+	r = redisCommand(rc, "XINFO CONSUMERS %s " GROUP, keys[t]);
+	if(r == NULL)
+		return -1;
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		c = r->element[i];
+		name = NULL;
+		pending = idle = -1;
+		for(j = 0; c->type == REDIS_REPLY_ARRAY && j + 1 < c->elements; j += 2) {
+			const char *f = c->element[j]->type == REDIS_REPLY_STRING ? c->element[j]->str : "";
+			redisReply *v = c->element[j + 1];
+			if(!strcmp(f, "name") && v->type == REDIS_REPLY_STRING)
+				name = v->str;
+			else if(!strcmp(f, "pending") && v->type == REDIS_REPLY_INTEGER)
+				pending = v->integer;
+			else if(!strcmp(f, "idle") && v->type == REDIS_REPLY_INTEGER)
+				idle = v->integer;
+		}
+		if(name == NULL || !strcmp(name, me) || pending != 0
+				|| idle < (long long)ws_cfg.outbox_forget * 1000)
+			continue;
+		d = redisCommand(rc, "XGROUP DELCONSUMER %s " GROUP " %s", keys[t], name);
+		if(d == NULL) {
+			freeReplyObject(r);
+			return -1;
+		}
+		/* 0 pending: nothing of the outbox goes with it */
+		LM_INFO("outbox of tenant %.*s: sender %s idle for %lld s with nothing pending, "
+				"removed from the group\n", tenant_names[t].len, tenant_names[t].s, name,
+				idle / 1000);
+		freeReplyObject(d);
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
 /* XREADGROUP's reply: [[key, [entries]], ...], a list per tenant with new entries. */
 static int send_read(redisContext *rc, redisReply *r, const char *const *names)
 {
@@ -254,6 +301,9 @@ static void *sender(void *arg)
 	redisReply *r;
 	char count[16];
 	int t, lost;
+	/* other nodes' senders are looked at twice per outbox_forget, at most once a minute */
+	time_t swept = 0, sweep = ws_cfg.outbox_forget / 2 < 1 ? 1
+						 : ws_cfg.outbox_forget / 2 > 60 ? 60 : ws_cfg.outbox_forget / 2;
 
 	snprintf(count, sizeof(count), "%d", BATCH);
 	av[0] = "XREADGROUP";
@@ -283,6 +333,11 @@ static void *sender(void *arg)
 		}
 		for(t = 0, lost = 0; t < n_keys && !lost; t++)
 			lost = retry_due(rc, t) < 0;
+		if(!lost && time(NULL) - swept >= sweep) {
+			for(t = 0; t < n_keys && !lost; t++)
+				lost = forget_gone(rc, t) < 0;
+			swept = time(NULL);
+		}
 		if(lost)
 			goto lost;
 		r = redisCommandArgv(rc, 9 + 2 * n_keys, av, NULL);

@@ -40,6 +40,7 @@ typedef struct ws_settings {
 	int webhook_retry;        /* seconds before an undelivered push is tried again */
 	int webhook_attempts;     /* deliveries before it is dropped */
 	int webhook_timeout;      /* seconds for one webhook request */
+	int outbox_forget;        /* seconds before another node's idle sender is dropped */
 	int n_keys;
 	char key_name[WS_KEYS_MAX][65];
 	char key_secret[WS_KEYS_MAX][129];

@@ -55,6 +55,7 @@ ws_settings_t ws_cfg = {
 	.webhook_retry = 10,
 	.webhook_attempts = 8,
 	.webhook_timeout = 5,
+	.outbox_forget = 3600,
 	.n_keys = 0,
 };
 
@@ -143,6 +144,7 @@ static param_export_t params[] = {
 	{"webhook_retry", PARAM_INT, &ws_cfg.webhook_retry},
 	{"webhook_attempts", PARAM_INT, &ws_cfg.webhook_attempts},
 	{"webhook_timeout", PARAM_INT, &ws_cfg.webhook_timeout},
+	{"outbox_forget", PARAM_INT, &ws_cfg.outbox_forget},
 	{"channel", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_channel_param},
 	{"tenant_chat", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_tenant_chat_param},
 	{"tenant_app", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_tenant_app_param},
@@ -182,6 +184,7 @@ static int check_ranges(void)
 		{"webhook_retry", &ws_cfg.webhook_retry, 1, 3600},
 		{"webhook_attempts", &ws_cfg.webhook_attempts, 1, 100},
 		{"webhook_timeout", &ws_cfg.webhook_timeout, 1, 60},
+		{"outbox_forget", &ws_cfg.outbox_forget, 1, 2592000},
 	};
 	return omniq_check_int_params(r, (int)(sizeof(r) / sizeof(r[0])));
 }

@@ -15,9 +15,9 @@ LINE_SECRET = b"line-secret-0123456789"
 P = "oq:{default}"
 
 
-def line_kam(ctx, backend, **kw):
+def line_kam(ctx, backend, prepare=None, **kw):
     chan = "name=line;url=%s;secret=%s" % (backend.url, LINE_SECRET.decode())
-    rs, k, api = ws_kam(ctx, dict({"OMNIQ_LINE_CHANNEL": '"%s"' % chan}, **kw))
+    rs, k, api = ws_kam(ctx, dict({"OMNIQ_LINE_CHANNEL": '"%s"' % chan}, **kw), prepare)
     assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
     assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
     return rs, k, api
@@ -144,6 +144,43 @@ def test_channel_modparam_refusals(ctx):
     ]
     refuses_to_start(ctx, rs, [({"OMNIQ_LINE_CHANNEL": '"%s"' % chan}, says)
                                for chan, says in cases], "bad")
+
+
+@test
+def test_webhook_sender_forgets_senders_of_nodes_gone_with_nothing_pending(ctx):
+    """A node taken out of service leaves its consumer in the outbox group. The live
+    senders remove such a consumer once it has read nothing for outbox_forget seconds (2
+    here) and has nothing pending; one with an entry pending stays until a sender claims it
+    (webhook_retry 30 here, so not during the test), and the node's own consumer stays,
+    however long it has been idle."""
+    import socket
+    key = P + ":outbox"
+
+    def me(port):
+        return "%s:127.0.0.1:%d" % (socket.gethostname(), port)
+
+    def gone_nodes(r, port):
+        r.xgroup_create(key, "senders", id="0", mkstream=True)
+        r.xgroup_createconsumer(key, "senders", "gone:10.0.0.9:8080")
+        r.xgroup_createconsumer(key, "senders", me(port))
+        r.xadd(key, {"kind": "webhook", "target": "line", "payload": "{}"})
+        assert len(r.xreadgroup("senders", "busy:10.0.0.8:8080", {key: ">"}, count=1)[0][1]) == 1
+    backend = Backend()
+    try:
+        rs, k, api = line_kam(ctx, backend, prepare=gone_nodes, OMNIQ_OUTBOX_FORGET="2",
+                              OMNIQ_WEBHOOK_RETRY="30")
+        r = rs.client()
+
+        def consumers():
+            return {c["name"]: c["pending"] for c in r.xinfo_consumers(key, "senders")}
+        wait_for(lambda: "gone:10.0.0.9:8080" not in consumers(), timeout=10,
+                 what="the gone node's consumer removed")
+        time.sleep(2.5)                              # another look of the sender's, at least
+        assert consumers() == {me(k.http_port): 0, "busy:10.0.0.8:8080": 1}, consumers()
+        assert "sender gone:10.0.0.9:8080 idle for" in k.text(), k.tail()
+        assert backend.pushes == []
+    finally:
+        backend.stop()
 
 
 @test
