@@ -42,7 +42,7 @@
 #define BATCH 16
 
 static omniq_conn_info_t conn;
-static char keys[OMNIQ_TENANTS_MAX][128], me[128];
+static char keys[OMNIQ_TENANTS_MAX][128], prefixes[OMNIQ_TENANTS_MAX][128], me[128];
 static str tenant_names[OMNIQ_TENANTS_MAX];
 static int n_keys;
 static CURL *curl;
@@ -235,47 +235,25 @@ static int retry_due(redisContext *rc, int t)
 }
 
 /* Tenant t's group without the consumers of other nodes that have had nothing pending and
- * not read for outbox_forget seconds (a node taken out of service): a restarted node makes
- * its consumer again with the first entry it reads, and one with entries pending keeps them
- * until a sender claims them. -1 when the connection failed. */
+ * not read for outbox_forget seconds (a node taken out of service), checked and removed in
+ * one step by the core's oq_outbox_forget: a restarted node makes its consumer again with
+ * the first entry it reads, and one with entries pending keeps them until a sender claims
+ * them. -1 when the connection failed. */
 static int forget_gone(redisContext *rc, int t)
 {
-	redisReply *r, *c, *d;
-	long long pending, idle;
-	const char *name;
-	size_t i, j;
+	redisReply *r;
+	size_t i;
 
-	r = redisCommand(rc, "XINFO CONSUMERS %s " GROUP, keys[t]);
+	r = redisCommand(rc, "FCALL oq_outbox_forget 1 %s %s %lld", prefixes[t], me,
+			(long long)ws_cfg.outbox_forget * 1000);
 	if(r == NULL)
 		return -1;
-	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-		c = r->element[i];
-		name = NULL;
-		pending = idle = -1;
-		for(j = 0; c->type == REDIS_REPLY_ARRAY && j + 1 < c->elements; j += 2) {
-			const char *f = c->element[j]->type == REDIS_REPLY_STRING ? c->element[j]->str : "";
-			redisReply *v = c->element[j + 1];
-			if(!strcmp(f, "name") && v->type == REDIS_REPLY_STRING)
-				name = v->str;
-			else if(!strcmp(f, "pending") && v->type == REDIS_REPLY_INTEGER)
-				pending = v->integer;
-			else if(!strcmp(f, "idle") && v->type == REDIS_REPLY_INTEGER)
-				idle = v->integer;
-		}
-		if(name == NULL || !strcmp(name, me) || pending != 0
-				|| idle < (long long)ws_cfg.outbox_forget * 1000)
-			continue;
-		d = redisCommand(rc, "XGROUP DELCONSUMER %s " GROUP " %s", keys[t], name);
-		if(d == NULL) {
-			freeReplyObject(r);
-			return -1;
-		}
-		/* 0 pending: nothing of the outbox goes with it */
-		LM_INFO("outbox of tenant %.*s: sender %s idle for %lld s with nothing pending, "
-				"removed from the group\n", tenant_names[t].len, tenant_names[t].s, name,
-				idle / 1000);
-		freeReplyObject(d);
-	}
+	if(r->type == REDIS_REPLY_ERROR)
+		LM_ERR("outbox of tenant %.*s: %s\n", tenant_names[t].len, tenant_names[t].s, r->str);
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+		LM_INFO("outbox of tenant %.*s: sender %s idle for %s ms with nothing pending, "
+				"removed from the group\n", tenant_names[t].len, tenant_names[t].s,
+				r->element[i]->str, r->element[i + 1]->str);
 	freeReplyObject(r);
 	return 0;
 }
@@ -381,8 +359,10 @@ int ws_outbox_start(void)
 	ws_oq.conn_info(&conn);
 	for(n_keys = 0; n_keys < OMNIQ_TENANTS_MAX
 			&& ws_oq.tenant_at(n_keys, &tenant_names[n_keys], &prefix) == 0;
-			n_keys++)
+			n_keys++) {
+		snprintf(prefixes[n_keys], sizeof(prefixes[0]), "%.*s", prefix.len, prefix.s);
 		snprintf(keys[n_keys], sizeof(keys[0]), "%.*s:outbox", prefix.len, prefix.s);
+	}
 	if(gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "node");
 	host[sizeof(host) - 1] = '\0';

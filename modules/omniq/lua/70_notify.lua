@@ -51,6 +51,33 @@ local function fn_online(keys, args)
     return redis.call('ZCOUNT', P .. ':online:' .. ident, istr(now_ms()), '+inf')
 end
 
+-- The senders' group of the outbox without the consumers of nodes gone: every consumer but
+-- `keep` (the caller's own) that has nothing pending and has been idle at least idle_ms.
+-- Checked and removed in one step, so that a node coming back cannot read an entry between
+-- the check and the removal (XGROUP DELCONSUMER drops the consumer's pending entries, which
+-- then would never be retried). Returns name, idle, ... of those removed; nothing before
+-- the first sender made the group.
+local function fn_outbox_forget(keys, args)
+    local P = check_key(keys)
+    need_args(args, 2, 'keep idle_ms')
+    local keep = v_str('keep', args[1], MAX_ID, false)
+    local idle_ms = v_int('idle_ms', args[2], 0, 2592000000)
+    local key = P .. ':outbox'
+    local ok, cs = pcall(redis.call, 'XINFO', 'CONSUMERS', key, 'senders')
+    if not ok then return {} end -- no outbox or no group yet
+    local gone = {}
+    for _, c in ipairs(cs) do
+        local f = {}
+        for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
+        if f.name ~= keep and f.pending == 0 and f.idle >= idle_ms then
+            redis.call('XGROUP', 'DELCONSUMER', key, 'senders', f.name)
+            gone[#gone + 1] = f.name
+            gone[#gone + 1] = istr(f.idle)
+        end
+    end
+    return gone
+end
+
 -- oq_outbox_add kind target unless_online payload: a notification of `kind` ("push",
 -- "webhook") for `target` (what the sender needs to find the receiver, e.g. a channel
 -- name), unless `unless_online` (an identity, or "") has a live connection: then nothing
