@@ -3,10 +3,11 @@
  * appender thread appends the other, so the loop never waits for Redis unless a batch is
  * full. Plain malloc (the lws loop's memory, like the sockets').
  *
- * Who touches what: a pending's owner, done and cid belong to the loop thread only; the
- * appender reads the batch's m[].sid/dir/from/body and writes m[].rc/why; `busy` (the
- * appender has a batch) changes on the loop thread and `answered` (that batch is done) on
- * the appender, both under mu.
+ * Who touches what: a pending's owner, done and cid belong to the loop thread only (owner
+ * may be cleared while the appender works); the appender reads a handed-over batch's
+ * tenant, once and m[].sid/dir/from/body, which nobody changes then, and writes m[].rc/why
+ * and id[]; `busy` (the appender has a batch) changes on the loop thread and `answered`
+ * (that batch is done) on the appender, both under mu.
  */
 #include <string.h>
 #include <stdio.h>
