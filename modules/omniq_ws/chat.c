@@ -74,6 +74,13 @@ static void send_error(chat_t *c, const char *code, const char *msg)
 	ws_sock_error(&c->sock, code, msg, NULL);
 }
 
+/* A message the core did not take: "unavailable" when Redis is (the widget may resend),
+ * else "refused" (the chat protocol's two words for it). */
+static void send_refusal(chat_t *c, int rc, const char *why)
+{
+	send_error(c, rc == OMNIQ_EREDIS ? "unavailable" : "refused", why);
+}
+
 static int close_with(chat_t *c, int status, const char *why)
 {
 	return ws_sock_close(&c->sock, status, why);
@@ -158,7 +165,7 @@ static void appended(void *owner, json_t *cid, int rc, const char *why, const ch
 
 	(void)id;
 	if(rc < 0) {
-		send_error(c, rc == OMNIQ_EREDIS ? "unavailable" : "refused", why);
+		send_refusal(c, rc, why);
 		return;
 	}
 	ack = json_pack("{s:s}", "type", "ack");
@@ -190,7 +197,7 @@ static int on_message(chat_t *c, json_t *m)
 		ext = omniq_str(c->identity);
 		rc = ws_oq.open(&channel, &ident, &skills, 0, &queue, &ext, &info);
 		if(rc < 0) {
-			send_error(c, rc == OMNIQ_EREDIS ? "unavailable" : "refused", ws_oq.last_error());
+			send_refusal(c, rc, ws_oq.last_error());
 			return 0;
 		}
 		attach(c, info.sid);
