@@ -9,12 +9,12 @@
  * channel is only the code that is really about that channel.
  *
  * Threads: make the calls from a process's main thread. Only append(), append_many(),
- * append_once(), tenant_use(), tenant_use_index(), tenant_index(), tenant_at(),
- * last_error() and strerror() may also be called from a thread that a module started in
- * its own process after fork, to keep its main loop serving while Redis works: the Redis
- * connection, the current tenant and the last error are the thread's own (it connects on
- * its first call). Every other call may use Kamailio's per-process memory or a channel's
- * driver, neither of which is thread-safe.
+ * append_once(), agent_verify(), tenant_use(), tenant_use_index(), tenant_index(),
+ * tenant_at(), last_error() and strerror() may also be called from a thread that a module
+ * started in its own process after fork, to keep its main loop serving while Redis (or a
+ * password hash) works: the Redis connection, the current tenant and the last error are
+ * the thread's own (it connects on its first call). Every other call may use Kamailio's
+ * per-process memory or a channel's driver, neither of which is thread-safe.
  *
  * Compatibility: OMNIQ_API_VERSION changes only when an existing member changes meaning;
  * new members are appended, so a module built against an older header keeps working.

@@ -12,7 +12,8 @@
  *   POST /api/v1/sessions/{sid}/decline         {"agent"}
  *   POST /api/v1/sessions/{sid}/close           {"disposition"}
  *   POST /api/v1/sessions/{sid}/abandon
- *   POST /api/v1/desk/login                     {"agent","password"} → desk token (no API key)
+ *   POST /api/v1/desk/login                     {"agent","password"} → desk token (no API key;
+ *                                               desk_login.c)
  *   customers, agents, queues, stats, followups: api_resources.c
  *
  * Every argument is checked here for presence and JSON type, and by the core for content;
@@ -22,11 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <time.h>
-
 #include "ws.h"
-#include "token.h"
-#include "login_guard.h"
+#include "desk_login.h"
 
 #define API "/api/v1/"
 
@@ -47,18 +45,23 @@ const char *ws_omniq_code(int rc)
 	return "internal";
 }
 
-int ws_omniq_error(ws_resp_t *rs, int rc)
+int ws_omniq_fail(ws_resp_t *rs, int rc, const char *why)
 {
 	unsigned i;
 	if(rc == OMNIQ_OK)
 		return 0;
 	for(i = 0; i < sizeof(omniq_map) / sizeof(omniq_map[0]); i++)
 		if(omniq_map[i].rc == rc) {
-			ws_error(rs, omniq_http_status(rc), omniq_map[i].code, "%s", ws_oq.last_error());
+			ws_error(rs, omniq_http_status(rc), omniq_map[i].code, "%s", why);
 			return -1;
 		}
 	ws_error(rs, 500, "internal", "unexpected result %d", rc);
 	return -1;
+}
+
+int ws_omniq_error(ws_resp_t *rs, int rc)
+{
+	return ws_omniq_fail(rs, rc, rc == OMNIQ_OK ? "" : ws_oq.last_error());
 }
 
 int ws_body_str(const ws_req_t *rq, ws_resp_t *rs, const char *name, int required, str *out)
@@ -307,65 +310,6 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 	}
 }
 
-/* An agent's desk login: a token for /ws/agent, "<tenant>|<agent>/<expiry>" signed with
- * desk_secret. The tenant is the body's (the default one when absent). */
-static void desk_login(const ws_req_t *rq, ws_resp_t *rs)
-{
-	char id[OMNIQ_ID_MAX + 96], tok[WS_TOKEN_MAX];
-	const char *code;
-	long long exp;
-	str aid, pw, tenant;
-	int rc, wait;
-
-	if(strcmp(rq->method, "POST")) {
-		ws_error(rs, 405, "method_not_allowed", "%s /api/v1/desk/login", rq->method);
-		return;
-	}
-	if(ws_body_str(rq, rs, "agent", 1, &aid) < 0 || ws_body_str(rq, rs, "password", 1, &pw) < 0
-			|| ws_body_str(rq, rs, "tenant", 0, &tenant) < 0)
-		return;
-	if((wait = ws_login_admit(rq->peer, aid.s, aid.len, time(NULL), &code)) > 0) {
-		LM_NOTICE("desk login of agent '%.*s' from %s not checked: %s\n",
-				aid.len > 64 ? 64 : aid.len, aid.s, rq->peer, code);
-		if(!strcmp(code, "busy"))
-			ws_error(rs, 503, code, "too many logins at once: try again in a second");
-		else
-			ws_error(rs, 429, code, "too many failed logins: try again in %d seconds", wait);
-		rs->retry_after = wait;
-		return;
-	}
-	if(tenant.s == NULL)
-		ws_oq.tenant_at(0, &tenant, NULL);
-	else if(ws_oq.tenant_use(&tenant) < 0) {
-		/* as for a wrong password: a login does not tell which tenants exist */
-		LM_NOTICE("desk login refused: no tenant '%.*s'\n", tenant.len > 64 ? 64 : tenant.len,
-				tenant.s);
-		ws_login_result(rq->peer, aid.s, aid.len, time(NULL), 0);
-		ws_error(rs, 401, "unauthorized", "wrong agent or password");
-		return;
-	}
-	rc = ws_oq.agent_verify(&aid, &pw);
-	if(rc == OMNIQ_EAGENT) {
-		LM_NOTICE("desk login refused for agent '%.*s' from %s\n", aid.len > 64 ? 64 : aid.len,
-				aid.s, rq->peer);
-		ws_login_result(rq->peer, aid.s, aid.len, time(NULL), 0);
-		ws_error(rs, 401, "unauthorized", "wrong agent or password");
-		return;
-	}
-	if(ws_omniq_error(rs, rc) < 0)
-		return;
-	ws_login_result(rq->peer, aid.s, aid.len, time(NULL), 1);
-	exp = (long long)time(NULL) + ws_cfg.desk_token_ttl;
-	snprintf(id, sizeof(id), "%.*s|%.*s/%lld", tenant.len, tenant.s, aid.len, aid.s, exp);
-	if(ws_token_make(ws_cfg.desk_secret, "agent", id, tok, sizeof(tok)) < 0) {
-		ws_error(rs, 500, "internal", "cannot sign the token");
-		return;
-	}
-	rs->status = 200;
-	rs->json = json_pack("{s:s,s:s%,s:s%,s:I}", "token", tok, "agent", aid.s, (size_t)aid.len,
-			"tenant", tenant.s, (size_t)tenant.len, "expires", (json_int_t)exp);
-}
-
 void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs)
 {
 	const char *p = rq->path;
@@ -380,7 +324,7 @@ void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs)
 	}
 	p += sizeof(API) - 1;
 	if(!strcmp(p, "desk/login")) {
-		desk_login(rq, rs);
+		ws_desk_login(rq, rs);
 		return;
 	}
 	if(!strcmp(p, "sessions")) {

@@ -34,6 +34,7 @@
 #include "follow.h"
 #include "hooks.h"
 #include "appends.h"
+#include "desk_login.h"
 
 #define WS_PATH_MAX 512
 
@@ -60,6 +61,8 @@ struct pss {
 	unsigned char *out;    /* LWS_PRE + response body */
 	size_t out_len;
 	int status;
+	struct lws *wsi;
+	int later;             /* its handler answers later (a desk login's password check) */
 };
 
 void ws_error(ws_resp_t *rs, int status, const char *code, const char *fmt, ...)
@@ -223,7 +226,7 @@ static int flooding(struct pss *p, const char *peer, ws_resp_t *rs)
 static int handle_hook(struct lws *wsi, struct pss *p, const char *peer)
 {
 	omniq_http_resp_t rs;
-	ws_resp_t er = {0, NULL, 0};
+	ws_resp_t er = {0, NULL, 0, 0};
 	int rc;
 
 	if(p->too_large) {
@@ -246,7 +249,7 @@ static int handle_hook(struct lws *wsi, struct pss *p, const char *peer)
 
 static int handle(struct lws *wsi, struct pss *p)
 {
-	ws_resp_t rs = {0, NULL, 0};
+	ws_resp_t rs = {0, NULL, 0, 0};
 	ws_req_t rq;
 	json_error_t jerr;
 	char peer[64] = "";
@@ -254,6 +257,7 @@ static int handle(struct lws *wsi, struct pss *p)
 	memset(&rq, 0, sizeof(rq));
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
 	rq.peer = peer;
+	rq.conn = p;
 	rq.method = p->method;
 	rq.path = p->path;
 	rq.query = p->query;
@@ -284,8 +288,23 @@ static int handle(struct lws *wsi, struct pss *p)
 		if(rq.body)
 			json_decref(rq.body);
 	}
+	if(rs.later) {
+		p->later = 1;
+		LM_DBG("%s %s -> answered later\n", p->method, p->path);
+		return 0;
+	}
 	LM_DBG("%s %s -> %d\n", p->method, p->path, rs.status);
 	return respond(wsi, p, &rs);
+}
+
+void ws_http_answer(void *conn, ws_resp_t *rs)
+{
+	struct pss *p = conn;
+
+	p->later = 0;
+	LM_DBG("%s %s -> %d\n", p->method, p->path, rs->status);
+	if(respond(p->wsi, p, rs) < 0)
+		lws_set_timeout(p->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
 }
 
 /* An answer known from the headers alone: now, or after the announced body is read. */
@@ -312,9 +331,11 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 			ws_follow_deliver();
 			ws_append_pump();
+			ws_desk_login_pump();
 			return 0;
 		case LWS_CALLBACK_HTTP:
 			memset(p, 0, sizeof(*p));
+			p->wsi = wsi;
 			if(method_of(wsi, p) < 0) {
 				lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
 				return -1;
@@ -337,7 +358,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 				str sp = {p->path, (int)strlen(p->path)};
 				p->hook = ws_oq.http_route_find(&sp);
 				if(p->hook == NULL) {
-					ws_resp_t rs = {0, NULL, 0};
+					ws_resp_t rs = {0, NULL, 0, 0};
 					ws_error(&rs, 404, "not_found", "no module serves %s", p->path);
 					return answer_early(wsi, p, &rs, NULL) ? -1 : 0;
 				}
@@ -347,14 +368,14 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 				/* the widget, the demo page, the desk page: public, GET only */
 				const ws_static_t *f = ws_static_find(p->path);
 				if(strcmp(p->method, "GET") || f == NULL) {
-					ws_resp_t rs = {0, NULL, 0};
+					ws_resp_t rs = {0, NULL, 0, 0};
 					ws_error(&rs, strcmp(p->method, "GET") ? 405 : 404,
 							strcmp(p->method, "GET") ? "method_not_allowed" : "not_found",
 							"no such page");
 					return answer_early(wsi, p, &rs, NULL) ? -1 : 0;
 				}
 				{
-					ws_resp_t none = {0, NULL, 0};
+					ws_resp_t none = {0, NULL, 0, 0};
 					return answer_early(wsi, p, &none, f) ? -1 : 0;
 				}
 			} else {
@@ -412,6 +433,9 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		case LWS_CALLBACK_CLOSED_HTTP:
 		case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 			if(p) {
+				if(p->later) /* its answer is not wanted any more */
+					ws_desk_login_forget(p);
+				p->later = 0;
 				free(p->out);
 				p->out = NULL;
 				free(p->body);
@@ -569,7 +593,7 @@ void ws_http_loop(int rank)
 			lws_context_destroy(ctx);
 		return;
 	}
-	if(ws_events_start(ctx) < 0 || ws_append_start(ctx) < 0
+	if(ws_events_start(ctx) < 0 || ws_append_start(ctx) < 0 || ws_desk_login_start(ctx) < 0
 			|| (rank == 0 && ws_outbox_start() < 0)) {
 		lws_context_destroy(ctx);
 		return;

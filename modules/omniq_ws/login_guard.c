@@ -16,6 +16,7 @@
 typedef struct fail {
 	char key[KEY_MAX]; /* "<address> <agent>", or "" when free */
 	int count;
+	int checking;      /* admitted, result not in yet: counted as failures until it is */
 	time_t since;      /* start of its window */
 } fail_t;
 
@@ -41,6 +42,12 @@ static int expired(const fail_t *e, time_t now)
 	return now - e->since >= window;
 }
 
+/* A place another key may take: free, or its window ended with no check in flight. */
+static int reusable(const fail_t *e, time_t now)
+{
+	return !e->key[0] || (expired(e, now) && e->checking == 0);
+}
+
 /* The entry of k; else, when create, a place for it: a free or expired one of its places,
  * or the one whose window started first. NULL when not found and not create. */
 static fail_t *find(const char *k, time_t now, int create)
@@ -57,7 +64,7 @@ static fail_t *find(const char *k, time_t now, int create)
 			}
 			return e;
 		}
-		if(!e->key[0] || expired(e, now)) {
+		if(reusable(e, now)) {
 			if(free_place == NULL)
 				free_place = e;
 		} else if(oldest == NULL || e->since < oldest->since) {
@@ -69,6 +76,7 @@ static fail_t *find(const char *k, time_t now, int create)
 	e = free_place ? free_place : oldest;
 	snprintf(e->key, KEY_MAX, "%s", k);
 	e->count = 0;
+	e->checking = 0;
 	e->since = now;
 	return e;
 }
@@ -81,9 +89,10 @@ int ws_login_admit(const char *peer, const char *agent, int agent_len, time_t no
 
 	make_key(peer, agent, agent_len, k);
 	e = find(k, now, 0);
-	if(e && e->count >= max_fails) {
+	if(e && e->count + e->checking >= max_fails) {
 		*code = "too_many_attempts";
-		return (int)(e->since + window - now);
+		/* checks in flight: their results decide, in a second or so */
+		return e->count >= max_fails ? (int)(e->since + window - now) : 1;
 	}
 	if(now != rate_sec) {
 		rate_sec = now;
@@ -94,6 +103,7 @@ int ws_login_admit(const char *peer, const char *agent, int agent_len, time_t no
 		return 1;
 	}
 	rate_used++;
+	find(k, now, 1)->checking++;
 	return 0;
 }
 
@@ -103,11 +113,17 @@ void ws_login_result(const char *peer, const char *agent, int agent_len, time_t 
 	fail_t *e;
 
 	make_key(peer, agent, agent_len, k);
-	if(ok) {
-		if((e = find(k, now, 0)) != NULL)
-			e->key[0] = '\0';
+	e = find(k, now, ok == 0);
+	if(e == NULL) /* a success whose entry another key took: nothing to clear */
 		return;
-	}
-	e = find(k, now, 1);
-	e->count++;
+	if(e->checking > 0)
+		e->checking--;
+	if(ok < 0) /* not checked after all */
+		return;
+	if(ok == 0)
+		e->count++;
+	else if(e->checking == 0)
+		e->key[0] = '\0';
+	else
+		e->count = 0; /* other checks of this key are still in flight */
 }

@@ -1,11 +1,13 @@
 /*
  * login_guard.h - what keeps desk logins from being a way in or a way down. A password
- * check is a PBKDF2 run (tens of milliseconds in the lws loop, which every socket of the
- * process waits for): so each process checks at most login_rate passwords per second, and
- * a client address that failed login_fails times for one agent within login_window seconds
- * is refused for that agent until the window ends, without a check. Keyed by address and
- * agent, so that agents behind one proxy do not lock each other out. Per process (a client
- * may reach each of them): the lws loop only.
+ * check is a PBKDF2 run (tens of milliseconds of CPU, on the process's checker thread): so
+ * each process checks at most login_rate passwords per second, and a client address that
+ * failed login_fails times for one agent within login_window seconds is refused for that
+ * agent until the window ends, without a check. Checks still in flight count as failures
+ * until their results come in, so that attempts sent all at once get no more checks than
+ * attempts sent one after another. Keyed by address and agent, so that agents behind one
+ * proxy do not lock each other out. Per process (a client may reach each of them): the lws
+ * loop only.
  */
 #ifndef OMNIQ_WS_LOGIN_GUARD_H
 #define OMNIQ_WS_LOGIN_GUARD_H
@@ -14,11 +16,13 @@
 
 /* The limits (mod_init; modparams login_fails, login_window, login_rate). */
 void ws_login_limits(int fails, int window, int rate);
-/* Before a check at now: 0 to go on, else the seconds to wait, with *code
- * "too_many_attempts" (this address and agent, 429) or "busy" (this process, 503). */
+/* Before a check at now: 0 to go on (the check is then in flight until ws_login_result),
+ * else the seconds to wait, with *code "too_many_attempts" (this address and agent, 429;
+ * 1 s while checks in flight make up the count) or "busy" (this process, 503). */
 int ws_login_admit(const char *peer, const char *agent, int agent_len, time_t now,
 		const char **code);
-/* After the check (only when admitted). */
+/* After the check, once for each admitted one, whether or not its client still waits: ok 1
+ * (the password was right), 0 (it was not), -1 (it was not checked: no failure either). */
 void ws_login_result(const char *peer, const char *agent, int agent_len, time_t now, int ok);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * thread.c - the threads of an omniq_ws process (event reader, appender, outbox sender):
- * detached, for the life of the process.
+ * thread.c - the threads of an omniq_ws process (event reader, appender, password checker,
+ * outbox sender): detached, for the life of the process.
  */
 #include <pthread.h>
 

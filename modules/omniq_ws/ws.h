@@ -25,7 +25,7 @@ typedef struct ws_settings {
 	int desk_rate;         /* desk socket messages per second (burst: twice that) */
 	int login_fails;       /* failed desk logins per address and agent within login_window */
 	int login_window;      /* seconds */
-	int login_rate;        /* desk password checks per second per process */
+	int login_rate;        /* desk password checks per second per process, and waiting */
 	char *chat_skills;     /* skills of a web chat session */
 	char *chat_queue;
 	int chat_rate;         /* frames per second per socket (burst: twice that) */
@@ -58,6 +58,7 @@ typedef struct ws_req {
 	const char *key_name;  /* authenticated API key, or NULL */
 	int tenant;            /* its tenant, current while the request is handled */
 	const char *peer;      /* the client's address */
+	void *conn;            /* its connection, for an answer given later (ws_http_answer) */
 } ws_req_t;
 
 /* A response: status and a JSON value (owned; the writer frees it). */
@@ -65,7 +66,13 @@ typedef struct ws_resp {
 	int status;
 	json_t *json;
 	int retry_after;       /* > 0: a Retry-After header (seconds) */
+	int later;             /* set by a handler that answers later, with ws_http_answer() */
 } ws_resp_t;
+
+/* http.c: the answer to a request whose handler set rs->later, on the lws loop; conn is the
+ * request's (rq->conn) and still open: a closed connection is forgotten by its handler's
+ * module (http.c tells it). rs->json is taken. */
+void ws_http_answer(void *conn, ws_resp_t *rs);
 
 /* api.c: answers one authenticated /api/v1 request. */
 void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs);
@@ -89,8 +96,10 @@ int ws_set_fields(const ws_req_t *rq, ws_resp_t *rs, const str *id, const char *
 /* The REST resources besides sessions (api_resources.c); rest is the path after /api/v1/.
  * 0 when it answered, -1 when the path is not one of its resources. */
 int ws_api_resources(const ws_req_t *rq, ws_resp_t *rs, const char *rest);
-/* Map an OMNIQ_* result to a response (error) and return 0 for OMNIQ_OK. */
+/* Map an OMNIQ_* result to a response (error) and return 0 for OMNIQ_OK. ws_omniq_fail:
+ * the same with the error's message given (a result made on another thread). */
 int ws_omniq_error(ws_resp_t *rs, int rc);
+int ws_omniq_fail(ws_resp_t *rs, int rc, const char *why);
 /* The error code word of an OMNIQ_* result ("not_found" ...), for socket error frames. */
 const char *ws_omniq_code(int rc);
 

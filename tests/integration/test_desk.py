@@ -3,7 +3,7 @@
 import json
 import time
 
-from harness import test
+from harness import test, wait_for
 from test_ws import Chat, chat_kam, sign
 
 DESK = b"desk-secret-0123456789"
@@ -143,6 +143,132 @@ def test_desk_login_guessing_and_login_floods_are_refused_unchecked(ctx):
     st, ra, body = try_login("alice", PASSWORD)
     assert st == 200 and body["agent"] == "alice", (st, body)
     c.close()
+
+
+@test
+def test_desk_password_checks_leave_the_loop_serving(ctx):
+    """A desk login's password check (a Redis read and a PBKDF2 run) runs on the process's
+    checker thread; the request is answered when it is done. One omniq_ws process, Redis
+    stopped (SIGSTOP; redis_timeout 8 s) while logins wait: the process still serves a static
+    file and a chat socket, and answers nothing early. Logins sent all at once count toward
+    login_fails (5) as one after another would: of seven wrong guesses for bob, five are
+    checked and two refused at once with 429; five guesses for carol whose clients hang up
+    before the answer still count, so carol's next login is refused unchecked. When Redis
+    resumes, alice gets her token and it opens her desk; bob's checked guesses get 401."""
+    import http.client
+    import os
+    import signal
+    import socket
+    import threading
+    import urllib.request
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1", "OMNIQ_REDIS_TIMEOUT": "8000",
+                                      "OMNIQ_WS_INT": '"login_rate"', "OMNIQ_WS_INT_VALUE": "50"})
+    for aid in ("alice", "bob", "carol"):
+        agent(k, aid)
+    c, sid = customer_session(port)
+    got = {}
+
+    def try_login(key, aid, pw):
+        h = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        h.request("POST", "/api/v1/desk/login", body=json.dumps({"agent": aid, "password": pw}),
+                  headers={"Content-Type": "application/json"})
+        r = h.getresponse()
+        got[key] = (r.status, json.loads(r.read()))
+        h.close()
+
+    def hang_up(aid, pw):
+        body = json.dumps({"agent": aid, "password": pw}).encode()
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"POST /api/v1/desk/login HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                  b"application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        time.sleep(0.1)
+        s.close()
+
+    redis_pid = rs.proc.pid
+    os.kill(redis_pid, signal.SIGSTOP)
+    try:
+        threads = [threading.Thread(target=try_login, args=("alice", "alice", PASSWORD))]
+        threads += [threading.Thread(target=try_login,
+                                     args=("bob%d" % i, "bob", "wrong guess %d" % i))
+                    for i in range(7)]
+        for t in threads:
+            t.start()
+        for i in range(5):
+            hang_up("carol", "wrong guess %d" % i)
+        time.sleep(0.5)
+        early = dict(got)
+        refused = [key for key, (st, body) in early.items()
+                   if st == 429 and body["error"]["code"] == "too_many_attempts"]
+        assert len(refused) == 2 and len(early) == 2, early   # nothing else answered yet
+        with urllib.request.urlopen("http://127.0.0.1:%d/static/omniq-chat.js" % port,
+                                    timeout=3) as f:
+            assert f.status == 200 and b"omniq" in f.read()
+        c.send(raw="{not json")                        # the chat socket is served
+        assert c.close_code(timeout=3) == 1007
+    finally:
+        os.kill(redis_pid, signal.SIGCONT)
+    for t in threads:
+        t.join(20)
+    st, ok = got["alice"]
+    assert st == 200 and ok["agent"] == "alice", (st, ok)
+    d = Desk(port, ok["token"])
+    assert d.welcome["agent"] == "alice", d.welcome
+    d.close()
+    bobs = sorted(st for key, (st, body) in got.items() if key.startswith("bob"))
+    assert bobs == [401] * 5 + [429] * 2, got
+    # the checks of the clients that hung up counted: carol is refused unchecked now
+    wait_for(lambda: k.text().count("desk login refused for agent 'carol'") == 5,
+             what="carol's five checks made")
+    st, body = login(api, "carol")
+    assert st == 429 and body["error"]["code"] == "too_many_attempts", (st, body)
+    assert k.text().count("desk login refused for agent 'bob' from 127.0.0.1") == 5, k.tail()
+    assert len(k.pids("omniq_ws")) == 1
+
+
+@test
+def test_desk_login_checks_waiting_are_bounded(ctx):
+    """login_rate (2, OMNIQ_LOGIN_GUARD) also bounds the checks waiting in a process: with
+    Redis stopped, two logins wait; a third, a second later (a new second of the rate), gets
+    503 busy at once instead of waiting behind them. When Redis resumes, the two waiting get
+    their tokens, and the third agent's next login is checked. With Redis down, a login gets
+    503 unavailable and does not count as a failure."""
+    import os
+    import signal
+    import threading
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1", "OMNIQ_REDIS_TIMEOUT": "8000",
+                                      "OMNIQ_LOGIN_GUARD": "1"})
+    for aid in ("alice", "bob", "carol"):
+        agent(k, aid)
+    got = {}
+    threads = [threading.Thread(target=lambda a=a: got.__setitem__(a, login(api, a)))
+               for a in ("alice", "bob")]
+    os.kill(rs.proc.pid, signal.SIGSTOP)
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(1.2)
+        t0 = time.time()
+        st, body = login(api, "carol")
+        assert st == 503 and body["error"]["code"] == "busy", (st, body)
+        assert time.time() - t0 < 2 and got == {}, got
+    finally:
+        os.kill(rs.proc.pid, signal.SIGCONT)
+    for t in threads:
+        t.join(20)
+    assert [got[a][0] for a in ("alice", "bob")] == [200, 200], got
+    time.sleep(1.1)
+    st, body = login(api, "carol")
+    assert st == 200 and body["agent"] == "carol", (st, body)
+    # Redis down: 503 unavailable, which is not a failed login (login_fails is 3 here)
+    rs.stop()
+    for i in range(4):
+        if i % 2 == 0:
+            time.sleep(1.1)                  # two checks a second
+        st, body = login(api, "alice")
+        assert st == 503 and body["error"]["code"] == "unavailable", (i, st, body)
+    rs.start()
+    time.sleep(1.1)
+    wait_for(lambda: login(api, "alice")[0] == 200, timeout=15, what="alice's login")
 
 
 @test

@@ -36,10 +36,9 @@ TEST(guard_counts_failures_per_address_and_agent)
 	CHECK_EQ_INT(admit("10.0.0.1", "bob", t + 10), 0);
 	CHECK_EQ_INT(admit("10.0.0.2", "alice", t + 10), 0);
 	/* the window ended: checked again, and counted afresh */
-	CHECK_EQ_INT(admit("10.0.0.1", "alice", t + 60), 0);
+	CHECK_EQ_INT(fail_at("10.0.0.1", "alice", t + 60), 0);
 	CHECK_EQ_INT(fail_at("10.0.0.1", "alice", t + 61), 0);
 	CHECK_EQ_INT(fail_at("10.0.0.1", "alice", t + 62), 0);
-	CHECK_EQ_INT(fail_at("10.0.0.1", "alice", t + 63), 0);
 	CHECK_EQ_INT(admit("10.0.0.1", "alice", t + 64), 56);
 }
 
@@ -60,14 +59,54 @@ TEST(guard_caps_checks_per_second)
 {
 	time_t t = 3000000;
 	int i, ok = 0;
+	char agent[16];
 	ws_login_limits(3, 60, 4);
-	for(i = 0; i < 10; i++)
-		if(admit("10.0.2.1", "dave", t) == 0)
+	for(i = 0; i < 10; i++) {
+		snprintf(agent, sizeof agent, "dave%d", i);
+		if(admit("10.0.2.1", agent, t) == 0)
 			ok++;
+	}
 	CHECK_EQ_INT(ok, 4);
 	CHECK_EQ_INT(admit("10.0.2.9", "erin", t), 1);
 	CHECK_EQ_STR(code, "busy");
 	CHECK_EQ_INT(admit("10.0.2.9", "erin", t + 1), 0); /* the next second */
+}
+
+TEST(guard_counts_checks_in_flight_as_failures)
+{
+	time_t t = 3500000;
+	int i;
+	ws_login_limits(3, 60, 1000);
+	/* five attempts at once: three are checked, the others wait for their results */
+	for(i = 0; i < 3; i++)
+		CHECK_EQ_INT(admit("10.0.3.1", "gina", t), 0);
+	CHECK_EQ_INT(admit("10.0.3.1", "gina", t), 1);
+	CHECK_EQ_STR(code, "too_many_attempts");
+	/* all three fail: refused for the rest of the window, as one after another would be */
+	for(i = 0; i < 3; i++)
+		ws_login_result("10.0.3.1", "gina", 4, t, 0);
+	CHECK_EQ_INT(admit("10.0.3.1", "gina", t + 1), 59);
+	/* one fails, one succeeds while a third is in flight: the success clears the count,
+	 * the third still counts until its result */
+	CHECK_EQ_INT(admit("10.0.3.2", "gina", t), 0);
+	CHECK_EQ_INT(admit("10.0.3.2", "gina", t), 0);
+	CHECK_EQ_INT(admit("10.0.3.2", "gina", t), 0);
+	ws_login_result("10.0.3.2", "gina", 4, t, 0);
+	ws_login_result("10.0.3.2", "gina", 4, t, 1);
+	CHECK_EQ_INT(admit("10.0.3.2", "gina", t), 0);     /* 0 failed, 1 in flight */
+	CHECK_EQ_INT(admit("10.0.3.2", "gina", t), 0);     /* 0 failed, 2 in flight */
+	CHECK_EQ_INT(admit("10.0.3.2", "gina", t), 1);     /* 3 in flight */
+	for(i = 0; i < 3; i++)
+		ws_login_result("10.0.3.2", "gina", 4, t, 1);
+	CHECK_EQ_INT(admit("10.0.3.2", "gina", t), 0);
+	/* a window that ends with a check in flight keeps that check's count */
+	CHECK_EQ_INT(admit("10.0.3.3", "gina", t), 0);
+	ws_login_result("10.0.3.3", "gina", 4, t, 0);
+	ws_login_result("10.0.3.3", "gina", 4, t, 0);
+	CHECK_EQ_INT(admit("10.0.3.3", "gina", t + 70), 0); /* a fresh window, 1 in flight */
+	CHECK_EQ_INT(admit("10.0.3.3", "gina", t + 70), 0);
+	CHECK_EQ_INT(admit("10.0.3.3", "gina", t + 70), 0);
+	CHECK_EQ_INT(admit("10.0.3.3", "gina", t + 70), 1);
 }
 
 TEST(guard_table_stays_bounded_and_keeps_counting)

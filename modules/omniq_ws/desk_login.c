@@ -1,0 +1,241 @@
+/*
+ * desk_login.c - see desk_login.h. The loop queues a check and goes on; the checker thread
+ * takes checks in order, makes them with the core (agent_verify, on its own Redis
+ * connection) and hands them back; the loop then tells the login guard and answers. At most
+ * login_rate checks wait at a time (each admitted by the guard, login_rate a second), so
+ * the queue is bounded however slow Redis is. Plain malloc (the lws loop's memory).
+ *
+ * Who touches what: a check's conn belongs to the loop thread only (cleared when its
+ * connection closes); the checker reads tenant, agent and password and writes rc and why,
+ * which nobody else touches until it hands the check back; the two lists and `queued` are
+ * under mu.
+ */
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <pthread.h>
+#include <openssl/crypto.h>
+
+#include "core/dprint.h"
+
+#include "desk_login.h"
+#include "login_guard.h"
+#include "token.h"
+
+typedef struct check {
+	struct check *next;
+	void *conn;            /* the request's connection; NULL once it closed */
+	int tenant;            /* index (api.tenant_at) */
+	str tname, agent, pw;  /* in buf */
+	char peer[64];
+	char *buf;             /* one allocation: tenant\0agent\0password\0 */
+	int rc;                /* agent_verify's */
+	char why[128];         /* its last_error() when it is not OMNIQ_OK or OMNIQ_EAGENT */
+} check_t;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static check_t *todo, **todo_end = &todo, *done, **done_end = &done;
+static int queued; /* checks handed to the checker and not yet answered on the loop */
+static struct lws_context *lws_ctx;
+
+static void *checker(void *arg)
+{
+	check_t *c;
+
+	(void)arg;
+	for(;;) {
+		pthread_mutex_lock(&mu);
+		while(todo == NULL)
+			pthread_cond_wait(&cv, &mu);
+		c = todo;
+		if((todo = c->next) == NULL)
+			todo_end = &todo;
+		pthread_mutex_unlock(&mu);
+		ws_oq.tenant_use_index(c->tenant);
+		c->rc = ws_oq.agent_verify(&c->agent, &c->pw);
+		if(c->rc != OMNIQ_OK && c->rc != OMNIQ_EAGENT)
+			snprintf(c->why, sizeof(c->why), "%s", ws_oq.last_error());
+		c->next = NULL;
+		pthread_mutex_lock(&mu);
+		*done_end = c;
+		done_end = &c->next;
+		pthread_mutex_unlock(&mu);
+		lws_cancel_service(lws_ctx); /* the loop answers in ws_desk_login_pump() */
+	}
+	return NULL;
+}
+
+static void check_free(check_t *c)
+{
+	OPENSSL_cleanse(c->pw.s, (size_t)c->pw.len);
+	free(c->buf);
+	free(c);
+}
+
+/* The answer to a check: a token "<tenant>|<agent>/<expiry>" signed with desk_secret. */
+static void answer(check_t *c, ws_resp_t *rs)
+{
+	char id[OMNIQ_ID_MAX + 96], tok[WS_TOKEN_MAX];
+	long long exp;
+	int n = c->agent.len > 64 ? 64 : c->agent.len;
+
+	/* Redis down or a PBKDF2 failure: not checked, neither a failure nor a success */
+	ws_login_result(c->peer, c->agent.s, c->agent.len, time(NULL),
+			c->rc == OMNIQ_OK ? 1 : c->rc == OMNIQ_EAGENT ? 0 : -1);
+	if(c->rc == OMNIQ_EAGENT) {
+		LM_NOTICE("desk login refused for agent '%.*s' from %s\n", n, c->agent.s, c->peer);
+		ws_error(rs, 401, "unauthorized", "wrong agent or password");
+		return;
+	}
+	if(ws_omniq_fail(rs, c->rc, c->why) < 0) {
+		LM_WARN("desk login of agent '%.*s' from %s not checked: %s\n", n, c->agent.s, c->peer,
+				c->why);
+		return;
+	}
+	exp = (long long)time(NULL) + ws_cfg.desk_token_ttl;
+	snprintf(id, sizeof(id), "%.*s|%.*s/%lld", c->tname.len, c->tname.s, c->agent.len,
+			c->agent.s, exp);
+	if(ws_token_make(ws_cfg.desk_secret, "agent", id, tok, sizeof(tok)) < 0) {
+		ws_error(rs, 500, "internal", "cannot sign the token");
+		return;
+	}
+	rs->status = 200;
+	rs->json = json_pack("{s:s,s:s%,s:s%,s:I}", "token", tok, "agent", c->agent.s,
+			(size_t)c->agent.len, "tenant", c->tname.s, (size_t)c->tname.len, "expires",
+			(json_int_t)exp);
+}
+
+void ws_desk_login_pump(void)
+{
+	ws_resp_t rs;
+	check_t *c, *next;
+
+	pthread_mutex_lock(&mu);
+	c = done;
+	done = NULL;
+	done_end = &done;
+	pthread_mutex_unlock(&mu);
+	for(; c; c = next) {
+		next = c->next;
+		memset(&rs, 0, sizeof(rs));
+		answer(c, &rs); /* also for a closed connection: the guard counts its result */
+		if(c->conn)
+			ws_http_answer(c->conn, &rs);
+		else if(rs.json)
+			json_decref(rs.json);
+		pthread_mutex_lock(&mu);
+		queued--;
+		pthread_mutex_unlock(&mu);
+		check_free(c);
+	}
+}
+
+void ws_desk_login_forget(void *conn)
+{
+	check_t *c;
+
+	pthread_mutex_lock(&mu); /* the lists, not conn: only the loop reads conn */
+	for(c = todo; c; c = c->next)
+		if(c->conn == conn)
+			c->conn = NULL;
+	for(c = done; c; c = c->next)
+		if(c->conn == conn)
+			c->conn = NULL;
+	pthread_mutex_unlock(&mu);
+}
+
+/* A check for the loop to queue: copies of what it needs; NULL when out of memory. */
+static check_t *check_new(const ws_req_t *rq, const str *tenant, const str *aid, const str *pw)
+{
+	check_t *c = calloc(1, sizeof(*c));
+	char *b;
+
+	if(c == NULL || (b = malloc((size_t)(tenant->len + aid->len + pw->len) + 3)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->buf = b;
+	c->conn = rq->conn;
+	c->tenant = ws_oq.tenant_index(); /* the login's, made current by the caller */
+	snprintf(c->peer, sizeof(c->peer), "%s", rq->peer);
+	c->tname.s = b;
+	c->tname.len = tenant->len;
+	memcpy(b, tenant->s, (size_t)tenant->len);
+	b[tenant->len] = '\0';
+	c->agent.s = b += tenant->len + 1;
+	c->agent.len = aid->len;
+	memcpy(b, aid->s, (size_t)aid->len);
+	b[aid->len] = '\0';
+	c->pw.s = b += aid->len + 1;
+	c->pw.len = pw->len;
+	memcpy(b, pw->s, (size_t)pw->len);
+	b[pw->len] = '\0';
+	return c;
+}
+
+void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
+{
+	const char *code;
+	str aid, pw, tenant;
+	int wait, full, n;
+	check_t *c;
+
+	if(strcmp(rq->method, "POST")) {
+		ws_error(rs, 405, "method_not_allowed", "%s /api/v1/desk/login", rq->method);
+		return;
+	}
+	if(ws_body_str(rq, rs, "agent", 1, &aid) < 0 || ws_body_str(rq, rs, "password", 1, &pw) < 0
+			|| ws_body_str(rq, rs, "tenant", 0, &tenant) < 0)
+		return;
+	n = aid.len > 64 ? 64 : aid.len;
+	pthread_mutex_lock(&mu);
+	full = queued >= ws_cfg.login_rate;
+	pthread_mutex_unlock(&mu);
+	if(full) {
+		code = "busy";
+		wait = 1;
+	} else {
+		wait = ws_login_admit(rq->peer, aid.s, aid.len, time(NULL), &code);
+	}
+	if(wait > 0) {
+		LM_NOTICE("desk login of agent '%.*s' from %s not checked: %s\n", n, aid.s, rq->peer,
+				code);
+		if(!strcmp(code, "busy"))
+			ws_error(rs, 503, code, "too many logins at once: try again in a second");
+		else
+			ws_error(rs, 429, code, "too many failed logins: try again in %d seconds", wait);
+		rs->retry_after = wait;
+		return;
+	}
+	if(tenant.s == NULL)
+		ws_oq.tenant_at(0, &tenant, NULL);
+	else if(ws_oq.tenant_use(&tenant) < 0) {
+		/* as for a wrong password: a login does not tell which tenants exist */
+		LM_NOTICE("desk login refused: no tenant '%.*s'\n", tenant.len > 64 ? 64 : tenant.len,
+				tenant.s);
+		ws_login_result(rq->peer, aid.s, aid.len, time(NULL), 0);
+		ws_error(rs, 401, "unauthorized", "wrong agent or password");
+		return;
+	}
+	if((c = check_new(rq, &tenant, &aid, &pw)) == NULL) {
+		ws_login_result(rq->peer, aid.s, aid.len, time(NULL), -1);
+		ws_error(rs, 503, "busy", "out of memory: try again in a second");
+		rs->retry_after = 1;
+		return;
+	}
+	pthread_mutex_lock(&mu);
+	queued++;
+	*todo_end = c;
+	todo_end = &c->next;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+	rs->later = 1;
+}
+
+int ws_desk_login_start(struct lws_context *ctx)
+{
+	lws_ctx = ctx;
+	return ws_thread_start(checker, "password checker");
+}
