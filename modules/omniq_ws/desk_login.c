@@ -5,17 +5,24 @@
  * login_rate checks wait at a time (each admitted by the guard, login_rate a second), so
  * the queue is bounded however slow Redis is. Plain malloc (the lws loop's memory).
  *
- * Who touches what: a check's conn belongs to the loop thread only (cleared when its
- * connection closes); the checker reads tenant, agent and password and writes rc and why,
- * which nobody else touches until it hands the check back; the two lists and `queued` are
- * under mu.
+ * Who touches what: the loop keeps every check it queued and has not answered in its own
+ * list (`waiting`, with `queued`), so that a connection that closes finds its check
+ * wherever it is, even the one the checker is making; a check's conn and its place in that
+ * list belong to the loop only. The checker reads tenant, agent and password and writes rc
+ * and why, which the loop does not touch until the check is handed back. The two queues
+ * (todo, done) are under mu.
  */
+#define _GNU_SOURCE 1 /* gettid */
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <pthread.h>
+#include <unistd.h>
+#include <sys/resource.h>
 #include <openssl/crypto.h>
+
+#include <errno.h>
 
 #include "core/dprint.h"
 
@@ -23,8 +30,11 @@
 #include "login_guard.h"
 #include "token.h"
 
+#define CHECKER_NICE 10
+
 typedef struct check {
-	struct check *next;
+	struct check *next;    /* in todo or done */
+	struct check *wprev, *wnext; /* in waiting */
 	void *conn;            /* the request's connection; NULL once it closed */
 	int tenant;            /* index (api.tenant_at) */
 	str tname, agent, pw;  /* in buf */
@@ -37,7 +47,8 @@ typedef struct check {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static check_t *todo, **todo_end = &todo, *done, **done_end = &done;
-static int queued; /* checks handed to the checker and not yet answered on the loop */
+static check_t *waiting; /* the loop's: queued and not yet answered */
+static int queued;       /* how many */
 static struct lws_context *lws_ctx;
 
 static void *checker(void *arg)
@@ -45,6 +56,10 @@ static void *checker(void *arg)
 	check_t *c;
 
 	(void)arg;
+	/* A check is tens of milliseconds of CPU: on a busy machine the loops' sockets come
+	 * first, a login may take a little longer (Linux: a thread's own nice value). */
+	if(setpriority(PRIO_PROCESS, (id_t)gettid(), CHECKER_NICE) != 0)
+		LM_DBG("password checker keeps its priority: %s\n", strerror(errno));
 	for(;;) {
 		pthread_mutex_lock(&mu);
 		while(todo == NULL)
@@ -119,15 +134,19 @@ void ws_desk_login_pump(void)
 	pthread_mutex_unlock(&mu);
 	for(; c; c = next) {
 		next = c->next;
+		if(c->wprev)
+			c->wprev->wnext = c->wnext;
+		else
+			waiting = c->wnext;
+		if(c->wnext)
+			c->wnext->wprev = c->wprev;
+		queued--;
 		memset(&rs, 0, sizeof(rs));
 		answer(c, &rs); /* also for a closed connection: the guard counts its result */
 		if(c->conn)
 			ws_http_answer(c->conn, &rs);
 		else if(rs.json)
 			json_decref(rs.json);
-		pthread_mutex_lock(&mu);
-		queued--;
-		pthread_mutex_unlock(&mu);
 		check_free(c);
 	}
 }
@@ -136,14 +155,9 @@ void ws_desk_login_forget(void *conn)
 {
 	check_t *c;
 
-	pthread_mutex_lock(&mu); /* the lists, not conn: only the loop reads conn */
-	for(c = todo; c; c = c->next)
+	for(c = waiting; c; c = c->wnext)
 		if(c->conn == conn)
 			c->conn = NULL;
-	for(c = done; c; c = c->next)
-		if(c->conn == conn)
-			c->conn = NULL;
-	pthread_mutex_unlock(&mu);
 }
 
 /* A check for the loop to queue: copies of what it needs; NULL when out of memory. */
@@ -179,7 +193,7 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 {
 	const char *code;
 	str aid, pw, tenant;
-	int wait, full, n;
+	int wait, n;
 	check_t *c;
 
 	if(strcmp(rq->method, "POST")) {
@@ -190,10 +204,7 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 			|| ws_body_str(rq, rs, "tenant", 0, &tenant) < 0)
 		return;
 	n = aid.len > 64 ? 64 : aid.len;
-	pthread_mutex_lock(&mu);
-	full = queued >= ws_cfg.login_rate;
-	pthread_mutex_unlock(&mu);
-	if(full) {
+	if(queued >= ws_cfg.login_rate) {
 		code = "busy";
 		wait = 1;
 	} else {
@@ -225,8 +236,12 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 		rs->retry_after = 1;
 		return;
 	}
-	pthread_mutex_lock(&mu);
+	c->wnext = waiting;
+	if(waiting)
+		waiting->wprev = c;
+	waiting = c;
 	queued++;
+	pthread_mutex_lock(&mu);
 	*todo_end = c;
 	todo_end = &c->next;
 	pthread_cond_signal(&cv);
