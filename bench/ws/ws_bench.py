@@ -10,6 +10,9 @@ the servers, creates the agents (chat capacity to hold every customer), hands ws
 server pids whose private memory it measures, and prints both runs side by side, each step
 with its CPU per message (server, Redis, client), then what 20,000 msg/s would take.
 With OMNIQ_BENCH_PERF=<file>, omniq_ws' first rate step is profiled there (perf record).
+With OMNIQ_BENCH_LOGINS=<n>, an agent logs in to the desk n times a second (a password check
+each) throughout omniq's rate steps, so that their latencies show what the checks cost the
+customers; the logins' own statuses and latencies are printed.
 """
 import http.client
 import json
@@ -17,12 +20,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "../.."))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
-from harness import RedisServer, Kamailio, cpu_of, free_port, wait_for  # noqa: E402
+from harness import RedisServer, Kamailio, cpu_by_thread, cpu_of, free_port, wait_for  # noqa: E402
 
 DESK_SECRET = "desk-secret-bench-0123456789"
 KEY = "bench:bench-secret-0123456789"
@@ -31,14 +35,16 @@ KEY = "bench:bench-secret-0123456789"
 def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, redis_pids=()):
     """ws_load's RESULT lines; on_served() runs once every session is served, before the
     rate steps. Each step also gets the CPU seconds that the server (pids), Redis and the
-    client spent in it (its sending window and the 3 s after)."""
+    client spent in it (its sending window and the 3 s after), and the server's per thread
+    name."""
     argv = [os.path.join(HERE, "ws_load"), "127.0.0.1", str(port), mode, str(customers),
             str(agents), rates, str(seconds), DESK_SECRET] + [str(p) for p in pids]
     t0 = time.time()
     errf = tempfile.TemporaryFile(mode="w+")
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errf, text=True)
     out, cpu = [], []
-    probe = lambda: (cpu_of(pids), cpu_of(redis_pids), cpu_of([p.pid]))  # noqa: E731
+    probe = lambda: (cpu_of(pids), cpu_of(redis_pids), cpu_of([p.pid]),  # noqa: E731
+                     cpu_by_thread(pids))
     for line in p.stdout:
         out.append(line.rstrip("\n"))
         if line.startswith("RESULT open_s"):
@@ -58,7 +64,8 @@ def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, re
             step = dict(kv.split("=") for kv in val.split())
             i = len(res["steps"])
             if i + 1 < len(cpu):
-                step["cpu"] = [b - a for a, b in zip(cpu[i], cpu[i + 1])]
+                step["cpu"] = [b - a for a, b in zip(cpu[i][:3], cpu[i + 1][:3])]
+                step["threads"] = {n: v - cpu[i][3].get(n, 0) for n, v in cpu[i + 1][3].items()}
             res["steps"].append(step)
         else:
             res[key] = val
@@ -87,6 +94,7 @@ def run_omniq(workdir, customers, agents, rates, seconds):
             r.read()
             assert r.status == 200, (r.status, i)
         c.close()
+        logins = Logins(k, float(os.environ.get("OMNIQ_BENCH_LOGINS") or 0))
         pids = k.pids("omniq_ws")
         others = [rs.proc.pid]
         cpu0 = cpu_of(pids), cpu_of(others)
@@ -100,14 +108,17 @@ def run_omniq(workdir, customers, agents, rates, seconds):
                     ["perf", "record", "-q", "-F", "499", "--call-graph", "dwarf,16384",
                      "-o", os.environ["OMNIQ_BENCH_PERF"], "-p", ",".join(map(str, pids)),
                      "--", "sleep", str(seconds)], stdout=subprocess.DEVNULL))
+            logins.start()
         res = load(k.http_port, "omniq", customers, agents, rates, seconds, pids,
                    on_served=served, redis_pids=others)
+        logins.stop()
         for p in perf:
             p.wait()
+        res["logins"] = logins.summary()
         res["cpu_server"] = cpu_of(pids) - cpu0[0]
         res["cpu_redis"] = cpu_of(others) - cpu0[1]
-        res["server"] = ("omniq_ws: %d processes (+ their event and appender threads), "
-                         "redis-server" % len(pids))
+        res["server"] = ("omniq_ws: %d processes (+ their events, appender and logins "
+                         "threads), redis-server" % len(pids))
         stats = r.info("commandstats")   # the rate steps only (reset before them)
         res["redis_top"] = sorted(((v["usec"], k[8:], v["calls"], v["usec_per_call"])
                                    for k, v in stats.items()), reverse=True)[:6]
@@ -115,6 +126,49 @@ def run_omniq(workdir, customers, agents, rates, seconds):
     finally:
         k.stop()
         rs.stop()
+
+
+class Logins:
+    """Desk logins of agent a0 at a steady rate (per second) from a thread, until stop()."""
+
+    def __init__(self, k, rate):
+        self.rate, self.port, self.took, self.status = rate, k.http_port, [], {}
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        if rate > 0:
+            rc, out = k.rpc("omniq.agent_password", "a0", "bench password 0")
+            assert rc == 0 and not out.startswith("error"), out
+
+    def start(self):
+        if self.rate > 0:
+            self.thread.start()
+
+    def run(self):
+        body = json.dumps({"agent": "a0", "password": "bench password 0"})
+        nxt = time.time()
+        while not self.done.is_set():
+            t0 = time.time()
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            c.request("POST", "/api/v1/desk/login", body, {"Content-Type": "application/json"})
+            r = c.getresponse()
+            r.read()
+            c.close()
+            self.took.append(time.time() - t0)
+            self.status[r.status] = self.status.get(r.status, 0) + 1
+            nxt += 1 / self.rate
+            self.done.wait(max(0, nxt - time.time()))
+
+    def stop(self):
+        self.done.set()
+        if self.thread.is_alive():
+            self.thread.join(30)
+
+    def summary(self):
+        if not self.took:
+            return None
+        t = sorted(self.took)
+        return "%d at %g/s, statuses %s, latency p50 %.1f ms, max %.1f ms" % (
+            len(t), self.rate, self.status, t[len(t) // 2] * 1e3, t[-1] * 1e3)
 
 
 def http_up(port):
@@ -168,10 +222,18 @@ def show(name, r, customers, agents):
         print("   %8s %8s %8s %9s %6s %9s %8s %8s %8s   %s" % (
             s["rate"], s["sent"], s["skipped"], s["delivered"], s["lost"], s["msg_per_s"],
             s["p50_ms"], s["p99_ms"], s["max_ms"], per))
+    if r["steps"] and len(r["steps"][0].get("threads", {})) > 1:
+        print("   server CPU us per message sent, by thread (the loop is 'kamailio'):")
+        for s in r["steps"]:
+            th = sorted(s.get("threads", {}).items(), key=lambda kv: -kv[1])
+            print("   %8s   %s" % (s["rate"], ", ".join(
+                "%s %.1f" % (n, v * 1e6 / max(int(s["sent"]), 1)) for n, v in th if v > 0)))
     print("   CPU: server %.1f s, redis-server %.1f s" % (r["cpu_server"], r["cpu_redis"]))
     for usec, cmd, calls, per in r.get("redis_top", []):
         print("   redis, rate steps only: %-8s %9d calls %6.1f s %7.1f us/call" % (
             cmd, calls, usec / 1e6, per))
+    if r.get("logins"):
+        print("   desk logins during the rate steps: %s" % r["logins"])
     if "stderr" in r:
         print("   ws_load stderr: %s" % r["stderr"])
 

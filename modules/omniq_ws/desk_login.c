@@ -252,5 +252,5 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 int ws_desk_login_start(struct lws_context *ctx)
 {
 	lws_ctx = ctx;
-	return ws_thread_start(checker, "password checker");
+	return ws_thread_start(checker, "logins");
 }

@@ -286,5 +286,5 @@ int ws_events_start(struct lws_context *ctx)
 		snprintf(t->tx_prefix, sizeof(t->tx_prefix), "%.*s:s:", prefix.len, prefix.s);
 		snprintf(t->last, sizeof(t->last), "$");
 	}
-	return ws_thread_start(reader, "event reader");
+	return ws_thread_start(reader, "events");
 }

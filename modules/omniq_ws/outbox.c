@@ -369,7 +369,7 @@ int ws_outbox_start(void)
 	/* one name per node, the same after a restart: a restarted sender takes up its own
 	 * consumer (and what it left pending) instead of adding one more to the group */
 	snprintf(me, sizeof(me), "%s:%s:%d", host, ws_cfg.listen_addr, ws_cfg.port);
-	if(ws_thread_start(sender, "outbox sender") < 0)
+	if(ws_thread_start(sender, "outbox") < 0)
 		return -1;
 	LM_INFO("outbox sender %s: %s, webhooks of %d channels\n", me,
 			ws_push_any() ? "app pushes" : "no app pushes", ws_channels_count());

@@ -1,7 +1,9 @@
 /*
- * thread.c - the threads of an omniq_ws process (event reader, appender, password checker,
- * outbox sender): detached, for the life of the process.
+ * thread.c - the threads of an omniq_ws process (event reader, appender, login checker,
+ * outbox sender): detached, for the life of the process, named for what they do.
  */
+#define _GNU_SOURCE 1 /* pthread_setname_np */
+#include <stdio.h>
 #include <pthread.h>
 
 #include "core/dprint.h"
@@ -12,6 +14,7 @@ int ws_thread_start(void *(*run)(void *), const char *what)
 {
 	pthread_attr_t at;
 	pthread_t th;
+	char name[16];
 	int rc;
 
 	pthread_attr_init(&at);
@@ -22,5 +25,7 @@ int ws_thread_start(void *(*run)(void *), const char *what)
 		LM_ERR("cannot start the %s thread (error %d)\n", what, rc);
 		return -1;
 	}
+	snprintf(name, sizeof(name), "ws %s", what);
+	pthread_setname_np(th, name); /* a name only: nothing depends on it */
 	return 0;
 }

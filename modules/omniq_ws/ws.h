@@ -118,7 +118,8 @@ void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, con
 struct redisContext;
 struct redisContext *ws_redis_connect(const omniq_conn_info_t *conn);
 /* thread.c: start run(NULL) on a detached thread of this process, for its whole life (the
- * event reader, the appender, the outbox sender). 0, or -1 with what logged. */
+ * event reader, the appender, the login checker, the outbox sender), named "ws <what>" (at
+ * most 15 characters: top -H, ps -L and /proc show it). 0, or -1 with what logged. */
 int ws_thread_start(void *(*run)(void *), const char *what);
 /* Stream i of an XREAD / XREADGROUP reply over keys[0..n-1] (one per tenant): its index in
  * keys, with *entries its entry list; -1 when it is malformed or none of them. */

@@ -83,6 +83,27 @@ def cpu_of(pids):
     return t / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_by_thread(pids):
+    """CPU seconds each thread name (its comm) of the processes has used so far, summed over
+    the processes (the benchmarks' CPU per thread)."""
+    t = {}
+    for pid in pids:
+        try:
+            tids = os.listdir("/proc/%d/task" % pid)
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                    name = f.read().strip()
+                with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                    v = f.read().rsplit(")", 1)[1].split()
+                t[name] = t.get(name, 0) + (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError):
+                pass
+    return t
+
+
 class Kamailio:
     """kamailio -DD -E with a cfg from tests/integration/cfg, defines passed with -A."""
 
