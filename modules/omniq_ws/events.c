@@ -1,7 +1,8 @@
 /*
  * events.c - see events.h. Only this file's thread touches its Redis connection; the watch
  * set and the item list are shared with the lws loop under one mutex. The thread uses
- * malloc, never Kamailio's pkg memory (which is not thread-safe).
+ * malloc, never Kamailio's pkg memory (which is not thread-safe), and builds its replies in
+ * an arena freed after each read (reply_arena.h).
  */
 #include <string.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "ws.h"
 #include "events.h"
+#include "reply_arena.h"
 
 #define WATCH_BUCKETS 4096
 
@@ -37,6 +39,7 @@ static struct lws_context *lws_ctx;
 static omniq_conn_info_t conn;
 static tstream_t streams[OMNIQ_TENANTS_MAX];
 static int n_streams;
+static ws_arena_t *arena; /* the reader thread's replies */
 
 void ws_events_watch(const char *key)
 {
@@ -107,16 +110,60 @@ void ws_item_free(ws_item_t *it)
 	}
 }
 
-static void field(redisReply *f, const char *name, char *out, size_t outlen)
+/* The fields of an event (or a transcript entry) that a socket server uses, pointing into
+ * the reply; NULL for a field that is absent (or not a string). One pass over its pairs. */
+typedef struct fields {
+	const redisReply *type, *sid, *agent, *state, *id, *from, *body;
+} fields_t;
+
+static void fields_of(const redisReply *f, fields_t *e)
 {
+	const redisReply *k, *v, **to;
 	size_t i;
-	out[0] = '\0';
-	for(i = 0; i + 1 < f->elements; i += 2)
-		if(f->element[i]->type == REDIS_REPLY_STRING && !strcmp(f->element[i]->str, name)
-				&& f->element[i + 1]->type == REDIS_REPLY_STRING) {
-			snprintf(out, outlen, "%s", f->element[i + 1]->str);
-			return;
+
+	memset(e, 0, sizeof(*e));
+	for(i = 0; i + 1 < f->elements; i += 2) {
+		k = f->element[i];
+		v = f->element[i + 1];
+		if(k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+			continue;
+		to = NULL;
+		switch(k->len) { /* the names of tx_add()'s and the other events' fields */
+			case 2:
+				if(!memcmp(k->str, "id", 2))
+					to = &e->id;
+				break;
+			case 3:
+				if(!memcmp(k->str, "sid", 3))
+					to = &e->sid;
+				break;
+			case 4:
+				if(!memcmp(k->str, "type", 4))
+					to = &e->type;
+				else if(!memcmp(k->str, "from", 4))
+					to = &e->from;
+				else if(!memcmp(k->str, "body", 4))
+					to = &e->body;
+				break;
+			case 5:
+				if(!memcmp(k->str, "agent", 5))
+					to = &e->agent;
+				else if(!memcmp(k->str, "state", 5))
+					to = &e->state;
+				break;
 		}
+		if(to)
+			*to = v;
+	}
+}
+
+/* v's string into out (cut to outlen - 1 bytes), or "" when v is NULL. */
+static void copy(char *out, size_t outlen, const redisReply *v)
+{
+	size_t n = v ? (v->len < outlen ? v->len : outlen - 1) : 0;
+	if(n)
+		memcpy(out, v->str, n);
+	out[n] = '\0';
 }
 
 /* Ask for the transcript entry a message event points at (its body and author); the
@@ -130,24 +177,28 @@ static int ask_message(redisContext *rc, const ws_item_t *it)
 /* A message's author and body from the fields that hold them (a transcript entry, or an
  * event that carries a short body); 0 when f has a body, -1 when not (or out of memory:
  * the caller then reads it from the transcript, or leaves it to the client's next read). */
-static int take_body(ws_item_t *it, redisReply *f)
+static int take_body(ws_item_t *it, const fields_t *f)
 {
-	size_t i;
-	for(i = 0; i + 1 < f->elements; i += 2)
-		if(f->element[i]->type == REDIS_REPLY_STRING && !strcmp(f->element[i]->str, "body")
-				&& f->element[i + 1]->type == REDIS_REPLY_STRING) {
-			field(f, "from", it->from, sizeof(it->from));
-			it->body = strdup(f->element[i + 1]->str);
-			return it->body ? 0 : -1;
-		}
-	return -1;
+	if(f->body == NULL)
+		return -1;
+	copy(it->from, sizeof(it->from), f->from);
+	it->body = malloc(f->body->len + 1);
+	if(it->body == NULL)
+		return -1;
+	memcpy(it->body, f->body->str, f->body->len + 1);
+	return 0;
 }
 
 static void fill_message(ws_item_t *it, redisReply *r)
 {
+	fields_t f;
+
 	if(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1
-			&& r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
-		take_body(it, r->element[0]->element[1]);
+			&& r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2
+			&& r->element[0]->element[1]->type == REDIS_REPLY_ARRAY) {
+		fields_of(r->element[0]->element[1], &f);
+		take_body(it, &f);
+	}
 }
 
 /* The replies to ask_message(), in the order asked. 0, or -1 when the connection failed
@@ -164,20 +215,32 @@ static int read_messages(redisContext *rc, ws_item_t *first, int asked)
 		asked--;
 		if(redisGetReply(rc, (void **)&r) != REDIS_OK)
 			return -1;
-		fill_message(it, r);
-		freeReplyObject(r);
+		fill_message(it, r); /* r is the arena's */
 	}
 	return 0;
 }
 
+/* Is the id (a reply string, or NULL) watched by a socket of this process? */
+static int watched_id(int t, const char *prefix, const redisReply *v)
+{
+	char id[OMNIQ_ID_MAX + 1];
+
+	if(v == NULL || v->len == 0 || v->len >= sizeof(id))
+		return 0;
+	copy(id, sizeof(id), v);
+	return is_watched(t, prefix, id);
+}
+
 /* Tenant t's entries of an XREAD reply, the watched ones appended to *first..*lastit; the
- * messages' bodies asked for (the number asked is returned). */
+ * messages' bodies asked for (the number asked is returned). Nothing is allocated for the
+ * events no socket of this process follows: most of them, with several processes. */
 static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t **first,
 		ws_item_t **lastit)
 {
 	int asked = 0;
 	redisReply *e;
 	ws_item_t *it;
+	fields_t f;
 	size_t i;
 
 	for(i = 0; i < entries->elements; i++) {
@@ -186,28 +249,27 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 				|| e->element[0]->type != REDIS_REPLY_STRING
 				|| e->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
-		snprintf(streams[t].last, sizeof(streams[t].last), "%s", e->element[0]->str);
+		copy(streams[t].last, sizeof(streams[t].last), e->element[0]);
+		fields_of(e->element[1], &f);
+		if(!watched_id(t, "", f.sid) && !watched_id(t, "a:", f.agent))
+			continue;
 		it = calloc(1, sizeof(*it));
 		if(it == NULL)
 			continue;
 		it->tenant = t;
-		field(e->element[1], "sid", it->sid, sizeof(it->sid));
-		field(e->element[1], "agent", it->agent, sizeof(it->agent));
-		if(!is_watched(t, "", it->sid) && !is_watched(t, "a:", it->agent)) {
-			free(it);
-			continue;
-		}
-		field(e->element[1], "type", it->type, sizeof(it->type));
-		field(e->element[1], "state", it->state, sizeof(it->state));
-		field(e->element[1], "id", it->id, sizeof(it->id));
+		copy(it->sid, sizeof(it->sid), f.sid);
+		copy(it->agent, sizeof(it->agent), f.agent);
+		copy(it->type, sizeof(it->type), f.type);
+		copy(it->state, sizeof(it->state), f.state);
+		copy(it->id, sizeof(it->id), f.id);
 		if(!strcmp(it->type, "message") && it->id[0]) {
 			/* a short body comes with its event; a long one is read from the transcript */
-			if(take_body(it, e->element[1]) != 0 && ask_message(rc, it) == REDIS_OK) {
+			if(take_body(it, &f) != 0 && ask_message(rc, it) == REDIS_OK) {
 				it->asked = 1;
 				asked++;
 			}
 		} else if(!strcmp(it->type, "typing"))
-			field(e->element[1], "from", it->from, sizeof(it->from));
+			copy(it->from, sizeof(it->from), f.from);
 		if(*lastit)
 			(*lastit)->next = it;
 		else
@@ -233,9 +295,12 @@ static void *reader(void *arg)
 	av[4] = "5000";
 	av[5] = "STREAMS";
 	for(;;) {
-		if(rc == NULL && (rc = ws_redis_connect(&conn)) == NULL) {
-			sleep(1);
-			continue;
+		if(rc == NULL) {
+			if((rc = ws_redis_connect(&conn)) == NULL) {
+				sleep(1);
+				continue;
+			}
+			ws_arena_attach(arena, rc->reader); /* every reply from here on */
 		}
 		for(t = 0; t < n_streams; t++) {
 			av[6 + t] = streams[t].key;
@@ -246,6 +311,7 @@ static void *reader(void *arg)
 			/* connection lost: events written meanwhile are read on reconnect from `last` */
 			redisFree(rc);
 			rc = NULL;
+			ws_arena_reset(arena);
 			continue;
 		}
 		first = lastit = NULL;
@@ -253,12 +319,12 @@ static void *reader(void *arg)
 		for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
 			if((t = ws_xread_stream(r, i, av + 6, n_streams, &entries)) >= 0)
 				asked += take_entries(rc, t, entries, &first, &lastit);
-		freeReplyObject(r);
 		if(asked && read_messages(rc, first, asked) < 0) {
 			LM_WARN("event reader lost Redis while reading %d messages: reconnecting\n", asked);
 			redisFree(rc);
 			rc = NULL;
 		}
+		ws_arena_reset(arena); /* the items hold copies of what they need */
 		if(first) {
 			pthread_mutex_lock(&mu);
 			if(tail)
@@ -285,6 +351,10 @@ int ws_events_start(struct lws_context *ctx)
 		snprintf(t->key, sizeof(t->key), "%.*s:events", prefix.len, prefix.s);
 		snprintf(t->tx_prefix, sizeof(t->tx_prefix), "%.*s:s:", prefix.len, prefix.s);
 		snprintf(t->last, sizeof(t->last), "$");
+	}
+	if((arena = ws_arena_new()) == NULL) {
+		LM_ERR("out of memory for the event reader\n");
+		return -1;
 	}
 	return ws_thread_start(reader, "events");
 }

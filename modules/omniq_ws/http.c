@@ -334,6 +334,8 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			ws_desk_login_pump();
 			return 0;
 		case LWS_CALLBACK_HTTP:
+			if(p->later) /* lws holds a pipelined request back until the answer; if not, */
+				ws_desk_login_forget(p); /* the earlier answer must not go to this one */
 			memset(p, 0, sizeof(*p));
 			p->wsi = wsi;
 			if(method_of(wsi, p) < 0) {
