@@ -17,12 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <errno.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <sys/resource.h>
 #include <openssl/crypto.h>
-
-#include <errno.h>
 
 #include "core/dprint.h"
 
@@ -59,7 +58,7 @@ static void *checker(void *arg)
 	/* A check is tens of milliseconds of CPU: on a busy machine the loops' sockets come
 	 * first, a login may take a little longer (Linux: a thread's own nice value). */
 	if(setpriority(PRIO_PROCESS, (id_t)gettid(), CHECKER_NICE) != 0)
-		LM_DBG("password checker keeps its priority: %s\n", strerror(errno));
+		LM_DBG("login checker keeps its priority: %s\n", strerror(errno));
 	for(;;) {
 		pthread_mutex_lock(&mu);
 		while(todo == NULL)

@@ -1,8 +1,9 @@
 /*
- * reply_arena.c - see reply_arena.h. The arena is a list of blocks taken from the front
- * (BLOCK bytes, or one reply object's own size when larger); an object is its redisReply
- * with its string or element array right after it, in one piece. Builds the same objects
- * as hiredis' default functions, so the reply is read the same way.
+ * reply_arena.c - see reply_arena.h. The arena is a list of blocks, the first one being
+ * filled (BLOCK bytes; an object larger than that gets a block of its own, behind the
+ * first, so that the first goes on filling). An object is its redisReply with its string
+ * or element array right after it, in one piece. Builds the same objects as hiredis'
+ * default functions, so the reply is read the same way.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,13 @@ static void *take(ws_arena_t *a, size_t n)
 			return NULL;
 		b->size = size;
 		b->used = 0;
-		b->next = a->head;
-		a->head = b;
+		if(size > BLOCK && a->head) { /* one object's own: the head goes on filling */
+			b->next = a->head->next;
+			a->head->next = b;
+		} else {
+			b->next = a->head;
+			a->head = b;
+		}
 	}
 	p = b->data + b->used;
 	b->used += n;

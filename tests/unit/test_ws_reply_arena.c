@@ -101,18 +101,25 @@ TEST(arena_takes_a_string_larger_than_a_block)
 	ws_arena_t *a = ws_arena_new();
 	redisReader *rd = redisReaderCreate();
 	size_t n = 200 * 1024, i;
-	char *in = malloc(n + 32);
-	int o = sprintf(in, "$%zu\r\n", n);
-	redisReply *r;
+	char *in = malloc(n + 64);
+	int o = sprintf(in, "*3\r\n$3\r\nabc\r\n$%zu\r\n", n);
+	redisReply *r, *big = NULL;
 
+	/* a small object first, so that the big one's block goes behind the one being filled */
 	memset(in + o, 'x', n);
-	memcpy(in + o + n, "\r\n", 2);
+	memcpy(in + o + n, "\r\n:5\r\n", 6);
 	ws_arena_attach(a, rd);
-	r = parse(rd, in, (size_t)o + n + 2);
-	CHECK(r != NULL && r->type == REDIS_REPLY_STRING && r->len == n);
-	for(i = 0; r && i < n && r->str[i] == 'x'; i++)
+	r = parse(rd, in, (size_t)o + n + 6);
+	CHECK(r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 3);
+	if(r && r->elements == 3) {
+		CHECK_EQ_STR(r->element[0]->str, "abc");
+		big = r->element[1];
+		CHECK(r->element[2]->type == REDIS_REPLY_INTEGER && r->element[2]->integer == 5);
+	}
+	CHECK(big != NULL && big->type == REDIS_REPLY_STRING && big->len == n);
+	for(i = 0; big && i < n && big->str[i] == 'x'; i++)
 		;
-	CHECK(r != NULL && i == n && r->str[n] == '\0');
+	CHECK(big != NULL && i == n && big->str[n] == '\0');
 	ws_arena_reset(a);
 	r = parse(rd, ":7\r\n", 4);
 	CHECK(r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 7);
