@@ -149,12 +149,17 @@ class Logins:
         while not self.done.is_set():
             t0 = time.time()
             c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            c.request("POST", "/api/v1/desk/login", body, {"Content-Type": "application/json"})
-            r = c.getresponse()
-            r.read()
+            try:
+                c.request("POST", "/api/v1/desk/login", body,
+                          {"Content-Type": "application/json"})
+                r = c.getresponse()
+                r.read()
+                status = r.status
+            except OSError as e:             # counted and shown, not a silent end of the logins
+                status = type(e).__name__
             c.close()
             self.took.append(time.time() - t0)
-            self.status[r.status] = self.status.get(r.status, 0) + 1
+            self.status[status] = self.status.get(status, 0) + 1
             nxt += 1 / self.rate
             self.done.wait(max(0, nxt - time.time()))
 
