@@ -6,7 +6,7 @@
  * the queue is bounded however slow Redis is. Plain malloc (the lws loop's memory).
  *
  * Who touches what: the loop keeps every check it queued and has not answered in its own
- * list (`waiting`, with `queued`), so that a connection that closes finds its check
+ * list (`waiting`), so that a connection that closes finds its check
  * wherever it is, even the one the checker is making; a check's conn and its place in that
  * list belong to the loop only. The checker reads tenant, agent and password and writes rc
  * and why, which the loop does not touch until the check is handed back. The two queues
@@ -47,7 +47,6 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static check_t *todo, **todo_end = &todo, *done, **done_end = &done;
 static check_t *waiting; /* the loop's: queued and not yet answered */
-static int queued;       /* how many */
 static struct lws_context *lws_ctx;
 
 static void *checker(void *arg)
@@ -139,7 +138,6 @@ void ws_desk_login_pump(void)
 			waiting = c->wnext;
 		if(c->wnext)
 			c->wnext->wprev = c->wprev;
-		queued--;
 		memset(&rs, 0, sizeof(rs));
 		answer(c, &rs); /* also for a closed connection: the guard counts its result */
 		if(c->conn)
@@ -192,7 +190,7 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 {
 	const char *code;
 	str aid, pw, tenant;
-	int wait, n;
+	int wait, n, queued = 0;
 	check_t *c;
 
 	if(strcmp(rq->method, "POST")) {
@@ -203,6 +201,8 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 			|| ws_body_str(rq, rs, "tenant", 0, &tenant) < 0)
 		return;
 	n = aid.len > 64 ? 64 : aid.len;
+	for(c = waiting; c && queued < ws_cfg.login_rate; c = c->wnext)
+		queued++;
 	if(queued >= ws_cfg.login_rate) {
 		code = "busy";
 		wait = 1;
@@ -239,7 +239,6 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 	if(waiting)
 		waiting->wprev = c;
 	waiting = c;
-	queued++;
 	pthread_mutex_lock(&mu);
 	*todo_end = c;
 	todo_end = &c->next;

@@ -4,6 +4,7 @@
  * malloc, never Kamailio's pkg memory (which is not thread-safe), and builds its replies in
  * an arena freed after each read (reply_arena.h).
  */
+#include <stddef.h>
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,13 +75,16 @@ void ws_events_unwatch(const char *key)
 	pthread_mutex_unlock(&mu);
 }
 
-/* Does a socket of this process follow tenant t's session or (prefix "a:") agent? */
-static int is_watched(int t, const char *prefix, const char *id)
+/* Does a socket of this process follow tenant t's session or (prefix "a:") agent, id a
+ * string of an event (or NULL when the event has none)? */
+static int is_watched(int t, const char *prefix, const redisReply *id)
 {
 	char k[WKEY_MAX];
 	watch_t *w;
 	int yes = 0;
-	if(id[0] == '\0' || (size_t)snprintf(k, sizeof(k), "%d|%s%s", t, prefix, id) >= sizeof(k))
+	if(id == NULL || id->len == 0 || id->len >= WKEY_MAX
+			|| (size_t)snprintf(k, sizeof(k), "%d|%s%.*s", t, prefix, (int)id->len, id->str)
+					   >= sizeof(k))
 		return 0;
 	pthread_mutex_lock(&mu);
 	for(w = watched[ws_key_hash(k) % WATCH_BUCKETS]; w; w = w->next)
@@ -116,10 +120,19 @@ typedef struct fields {
 	const redisReply *type, *sid, *agent, *state, *id, *from, *body;
 } fields_t;
 
+/* the names of tx_add()'s and the other events' fields */
+#define FIELD(n) {#n, sizeof(#n) - 1, offsetof(fields_t, n)}
+static const struct {
+	const char *name;
+	size_t len, at;
+} names[] = {FIELD(type), FIELD(sid), FIELD(agent), FIELD(state), FIELD(id), FIELD(from),
+		FIELD(body)};
+#undef FIELD
+
 static void fields_of(const redisReply *f, fields_t *e)
 {
 	const redisReply *k, *v, **to;
-	size_t i;
+	size_t i, j;
 
 	memset(e, 0, sizeof(*e));
 	for(i = 0; i + 1 < f->elements; i += 2) {
@@ -127,31 +140,9 @@ static void fields_of(const redisReply *f, fields_t *e)
 		v = f->element[i + 1];
 		if(k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
 			continue;
-		to = NULL;
-		switch(k->len) { /* the names of tx_add()'s and the other events' fields */
-			case 2:
-				if(!memcmp(k->str, "id", 2))
-					to = &e->id;
-				break;
-			case 3:
-				if(!memcmp(k->str, "sid", 3))
-					to = &e->sid;
-				break;
-			case 4:
-				if(!memcmp(k->str, "type", 4))
-					to = &e->type;
-				else if(!memcmp(k->str, "from", 4))
-					to = &e->from;
-				else if(!memcmp(k->str, "body", 4))
-					to = &e->body;
-				break;
-			case 5:
-				if(!memcmp(k->str, "agent", 5))
-					to = &e->agent;
-				else if(!memcmp(k->str, "state", 5))
-					to = &e->state;
-				break;
-		}
+		for(j = 0, to = NULL; j < sizeof(names) / sizeof(names[0]) && to == NULL; j++)
+			if(k->len == names[j].len && !memcmp(k->str, names[j].name, k->len))
+				to = (const redisReply **)((char *)e + names[j].at);
 		if(to)
 			*to = v;
 	}
@@ -220,17 +211,6 @@ static int read_messages(redisContext *rc, ws_item_t *first, int asked)
 	return 0;
 }
 
-/* Is the id (a reply string, or NULL) watched by a socket of this process? */
-static int watched_id(int t, const char *prefix, const redisReply *v)
-{
-	char id[OMNIQ_ID_MAX + 1];
-
-	if(v == NULL || v->len == 0 || v->len >= sizeof(id))
-		return 0;
-	copy(id, sizeof(id), v);
-	return is_watched(t, prefix, id);
-}
-
 /* Tenant t's entries of an XREAD reply, the watched ones appended to *first..*lastit; the
  * messages' bodies asked for (the number asked is returned). Nothing is allocated for the
  * events no socket of this process follows: most of them, with several processes. */
@@ -251,7 +231,7 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 			continue;
 		copy(streams[t].last, sizeof(streams[t].last), e->element[0]);
 		fields_of(e->element[1], &f);
-		if(!watched_id(t, "", f.sid) && !watched_id(t, "a:", f.agent))
+		if(!is_watched(t, "", f.sid) && !is_watched(t, "a:", f.agent))
 			continue;
 		it = calloc(1, sizeof(*it));
 		if(it == NULL)

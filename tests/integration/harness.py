@@ -69,18 +69,21 @@ class RedisServer:
         self.proc = None
 
 
+def _cpu_seconds(stat_path):
+    """User + system CPU seconds in a /proc stat file (a process's or a thread's); 0 when
+    it is gone."""
+    try:
+        with open(stat_path) as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError):
+        return 0
+
+
 def cpu_of(pids):
     """CPU seconds (user + system) the processes have used so far, their threads included;
     a process that is gone counts 0 (the benchmarks' CPU figures)."""
-    t = 0
-    for pid in pids:
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                v = f.read().rsplit(")", 1)[1].split()
-            t += int(v[11]) + int(v[12])
-        except (OSError, IndexError):
-            pass
-    return t / os.sysconf("SC_CLK_TCK")
+    return sum(_cpu_seconds("/proc/%d/stat" % pid) for pid in pids)
 
 
 def cpu_by_thread(pids):
@@ -96,11 +99,9 @@ def cpu_by_thread(pids):
             try:
                 with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
                     name = f.read().strip()
-                with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
-                    v = f.read().rsplit(")", 1)[1].split()
-                t[name] = t.get(name, 0) + (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
-            except (OSError, IndexError):
-                pass
+            except OSError:
+                continue
+            t[name] = t.get(name, 0) + _cpu_seconds("/proc/%d/task/%s/stat" % (pid, tid))
     return t
 
 

@@ -8,7 +8,16 @@
 #include "unit.h"
 #include "reply_arena.h"
 
-/* The next reply of bytes fed to a reader attached to a, or NULL. */
+/* A reader whose replies go into a. */
+static redisReader *reader_in(ws_arena_t *a)
+{
+	redisReader *rd = redisReaderCreate();
+	if(rd)
+		ws_arena_attach(a, rd);
+	return rd;
+}
+
+/* The next reply of bytes fed to a reader attached to an arena, or NULL. */
 static redisReply *parse(redisReader *rd, const char *bytes, size_t n)
 {
 	void *r = NULL;
@@ -21,10 +30,9 @@ TEST(arena_builds_what_hiredis_builds)
 {
 	static const char in[] = "*4\r\n$3\r\nfoo\r\n:-42\r\n*2\r\n$-1\r\n+OK\r\n$0\r\n\r\n";
 	ws_arena_t *a = ws_arena_new();
-	redisReader *rd = redisReaderCreate();
+	redisReader *rd = reader_in(a);
 	redisReply *r;
 
-	ws_arena_attach(a, rd);
 	r = parse(rd, in, sizeof(in) - 1);
 	CHECK(r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 4);
 	if(r && r->elements == 4) {
@@ -67,13 +75,12 @@ static char *xread_reply(int n, size_t *len)
 TEST(arena_spans_blocks_and_resets)
 {
 	ws_arena_t *a = ws_arena_new();
-	redisReader *rd = redisReaderCreate();
+	redisReader *rd = reader_in(a);
 	size_t len;
 	char *in = xread_reply(3000, &len); /* about 3 MB of objects: many blocks */
 	redisReply *r, *entries, *f;
 	int round, i, bad;
 
-	ws_arena_attach(a, rd);
 	for(round = 0; round < 3; round++) {
 		r = parse(rd, in, len);
 		CHECK(r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 1);
@@ -99,7 +106,7 @@ TEST(arena_spans_blocks_and_resets)
 TEST(arena_takes_a_string_larger_than_a_block)
 {
 	ws_arena_t *a = ws_arena_new();
-	redisReader *rd = redisReaderCreate();
+	redisReader *rd = reader_in(a);
 	size_t n = 200 * 1024, i;
 	char *in = malloc(n + 64);
 	int o = sprintf(in, "*3\r\n$3\r\nabc\r\n$%zu\r\n", n);
@@ -108,7 +115,6 @@ TEST(arena_takes_a_string_larger_than_a_block)
 	/* a small object first, so that the big one's block goes behind the one being filled */
 	memset(in + o, 'x', n);
 	memcpy(in + o + n, "\r\n:5\r\n", 6);
-	ws_arena_attach(a, rd);
 	r = parse(rd, in, (size_t)o + n + 6);
 	CHECK(r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 3);
 	if(r && r->elements == 3) {
@@ -131,18 +137,16 @@ TEST(arena_takes_a_string_larger_than_a_block)
 TEST(arena_frees_a_half_read_or_malformed_reply)
 {
 	ws_arena_t *a = ws_arena_new();
-	redisReader *rd = redisReaderCreate();
+	redisReader *rd = reader_in(a);
 	void *r = NULL;
 
-	ws_arena_attach(a, rd);
 	/* half of an array: no reply yet; the reader is freed with it pending */
 	CHECK_EQ_INT(redisReaderFeed(rd, "*3\r\n$3\r\nabc\r\n:1\r\n", 17), REDIS_OK);
 	CHECK_EQ_INT(redisReaderGetReply(rd, &r), REDIS_OK);
 	CHECK(r == NULL);
 	redisReaderFree(rd);
 	/* a protocol error inside an array */
-	rd = redisReaderCreate();
-	ws_arena_attach(a, rd);
+	rd = reader_in(a);
 	CHECK_EQ_INT(redisReaderFeed(rd, "*2\r\n$3\r\nabc\r\n?bad\r\n", 20), REDIS_OK);
 	CHECK_EQ_INT(redisReaderGetReply(rd, &r), REDIS_ERR);
 	redisReaderFree(rd);
