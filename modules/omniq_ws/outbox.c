@@ -279,7 +279,7 @@ static void *sender(void *arg)
 	redisReply *r;
 	char count[16];
 	int t, lost;
-	/* other nodes' senders are looked at twice per outbox_forget, at most once a minute */
+	/* other nodes' senders are looked at twice per outbox_forget, and at least once a minute */
 	time_t swept = 0, sweep = ws_cfg.outbox_forget / 2 < 1 ? 1
 						 : ws_cfg.outbox_forget / 2 > 60 ? 60 : ws_cfg.outbox_forget / 2;
 
