@@ -412,13 +412,50 @@ int oq_append(const str *sid, const str *dir, const str *from, const str *body)
 	return rc;
 }
 
+/* oq_append_many's share of a call's reply r for its c messages x: each message's own
+ * answer (its entry id or its error), or the whole reply's error for all c of them. */
+static void append_answers(omniq_append_t **x, int c, redisReply *r)
+{
+	static const char fn[] = "oq_append_many";
+	int i, whole = OMNIQ_OK;
+
+	if(r == NULL || r->type == REDIS_REPLY_ERROR) {
+		whole = reply_code(fn, r);
+	} else if(r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)c) {
+		oq_set_error(OMNIQ_EINTERNAL, "%s: unexpected reply shape", fn);
+		whole = OMNIQ_EINTERNAL;
+	}
+	for(i = 0; i < c; i++) {
+		if(whole < 0) {
+			x[i]->rc = whole;
+		} else if(r->element[i]->type == REDIS_REPLY_STRING
+				  || r->element[i]->type == REDIS_REPLY_ERROR) {
+			x[i]->rc = reply_code(fn, r->element[i]);
+		} else {
+			oq_set_error(OMNIQ_EINTERNAL, "%s: unexpected reply shape", fn);
+			x[i]->rc = OMNIQ_EINTERNAL;
+		}
+		if(x[i]->rc == OMNIQ_OK)
+			oq_stat_inc(OQ_ST_MESSAGES);
+		else
+			snprintf(x[i]->why, sizeof(x[i]->why), "%s", oq_last_error());
+	}
+}
+
+/* The messages that pass append()'s checks go in calls of OQ_APPEND_PER_CALL (the most
+ * oq_append_many takes), all calls in one round trip. */
+#define OQ_APPEND_PER_CALL (OQ_FCALL_MAX_ARGS / 5)
+#define OQ_APPEND_CALLS_MAX \
+	((OMNIQ_APPEND_MANY_MAX + OQ_APPEND_PER_CALL - 1) / OQ_APPEND_PER_CALL)
+
 int oq_append_many(omniq_append_t *m, int n)
 {
 	const char *av[OMNIQ_APPEND_MANY_MAX * 5];
 	size_t al[OMNIQ_APPEND_MANY_MAX * 5];
-	redisReply *r[OMNIQ_APPEND_MANY_MAX];
-	int slot[OMNIQ_APPEND_MANY_MAX]; /* m's index of each command sent */
-	int i, j, k = 0, got, done = 0;
+	omniq_append_t *sent[OMNIQ_APPEND_MANY_MAX]; /* the messages sent, in order */
+	redisReply *r[OQ_APPEND_CALLS_MAX];
+	int argc[OQ_APPEND_CALLS_MAX];
+	int i, j, k = 0, calls, got, done = 0;
 	str a[5];
 
 	if(m == NULL || n < 1 || n > OMNIQ_APPEND_MANY_MAX)
@@ -430,21 +467,20 @@ int oq_append_many(omniq_append_t *m, int n)
 			continue;
 		}
 		fcall_args(a, 5, av + k * 5, al + k * 5);
-		slot[k++] = i;
+		sent[k++] = &m[i];
 	}
-	got = oq_redis_fcall_many("oq_append", oq_prefix()->s, oq_prefix()->len, k, 5, av, al, r);
-	for(j = 0; j < k; j++) {
-		omniq_append_t *x = &m[slot[j]];
-		x->rc = reply_code("oq_append", j < got ? r[j] : NULL);
-		if(x->rc == OMNIQ_OK) {
-			oq_stat_inc(OQ_ST_MESSAGES);
-			done++;
-		} else {
-			snprintf(x->why, sizeof(x->why), "%s", oq_last_error());
-		}
+	calls = (k + OQ_APPEND_PER_CALL - 1) / OQ_APPEND_PER_CALL;
+	for(j = 0; j < calls; j++)
+		argc[j] = 5 * (j < calls - 1 ? OQ_APPEND_PER_CALL : k - j * OQ_APPEND_PER_CALL);
+	got = oq_redis_fcall_many(
+			"oq_append_many", oq_prefix()->s, oq_prefix()->len, calls, argc, av, al, r);
+	for(j = 0; j < calls; j++) {
+		append_answers(sent + j * OQ_APPEND_PER_CALL, argc[j] / 5, j < got ? r[j] : NULL);
 		if(j < got)
 			freeReplyObject(r[j]);
 	}
+	for(i = 0; i < n; i++)
+		done += m[i].rc == OMNIQ_OK;
 	return done;
 }
 

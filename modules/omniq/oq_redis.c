@@ -146,22 +146,21 @@ static redisReply *finish(redisReply *r)
 	return r;
 }
 
-#define OQ_FCALL_MAX_ARGS 24
-
-int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n, int argc,
-		const char *const *argv, const size_t *argvlen, redisReply **out)
+int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n,
+		const int *argc, const char *const *argv, const size_t *argvlen, redisReply **out)
 {
 	const char *av[OQ_FCALL_MAX_ARGS + 4];
 	size_t al[OQ_FCALL_MAX_ARGS + 4];
 	void *r;
-	int i, j, got = 0;
+	int i, got = 0;
 
 	for(i = 0; i < n; i++)
 		out[i] = NULL;
-	if(argc < 0 || argc > OQ_FCALL_MAX_ARGS) {
-		LM_BUG("FCALL %s with %d arguments\n", fn, argc);
-		return 0;
-	}
+	for(i = 0; i < n; i++)
+		if(argc[i] < 0 || argc[i] > OQ_FCALL_MAX_ARGS) {
+			LM_BUG("FCALL %s with %d arguments\n", fn, argc[i]);
+			return 0;
+		}
 	if(n <= 0)
 		return 0;
 	if(ensure_connected() < 0)
@@ -172,11 +171,11 @@ int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n
 	av[3] = prefix; al[3] = (size_t)prefixlen;
 	/* hiredis only buffers here: the first redisGetReply() writes the whole batch */
 	for(i = 0; i < n; i++) {
-		for(j = 0; j < argc; j++) {
-			av[4 + j] = argv[i * argc + j];
-			al[4 + j] = argvlen[i * argc + j];
-		}
-		if(redisAppendCommandArgv(ctx, argc + 4, av, al) != REDIS_OK) {
+		memcpy(av + 4, argv, (size_t)argc[i] * sizeof(*argv));
+		memcpy(al + 4, argvlen, (size_t)argc[i] * sizeof(*argvlen));
+		argv += argc[i];
+		argvlen += argc[i];
+		if(redisAppendCommandArgv(ctx, argc[i] + 4, av, al) != REDIS_OK) {
 			finish(NULL);
 			return 0;
 		}
@@ -195,7 +194,7 @@ redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, in
 		const char **argv, const size_t *argvlen)
 {
 	redisReply *r;
-	oq_redis_fcall_many(fn, prefix, prefixlen, 1, argc, argv, argvlen, &r);
+	oq_redis_fcall_many(fn, prefix, prefixlen, 1, &argc, argv, argvlen, &r);
 	return r;
 }
 

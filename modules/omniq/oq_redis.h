@@ -42,12 +42,16 @@ int oq_redis_load_library(void);
 redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, int argc,
 		const char **argv, const size_t *argvlen);
 
-/* n FCALLs of fn with argc arguments each (argv[i * argc ..], argvlen likewise) in one
- * round trip: every command is written, then every reply read, in order. out[i] gets each
- * reply as oq_redis_fcall() would return it; when the connection fails midway the replies
- * not read are NULL (and the connection is dropped). Returns the number of replies read. */
-int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n, int argc,
-		const char *const *argv, const size_t *argvlen, redisReply **out);
+/* The most arguments one FCALL of ours takes: oq_append_many's 64 messages of 5. */
+#define OQ_FCALL_MAX_ARGS 320
+
+/* n FCALLs of fn in one round trip, command i with argc[i] (0..OQ_FCALL_MAX_ARGS)
+ * arguments taken in turn from argv (argvlen likewise): every command is written, then every
+ * reply read, in order. out[i] gets each reply as oq_redis_fcall() would return it; when the
+ * connection fails midway the replies not read are NULL (and the connection is dropped).
+ * Returns the number of replies read. */
+int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n,
+		const int *argc, const char *const *argv, const size_t *argvlen, redisReply **out);
 
 /* Any other command (RPC helpers, dispatcher). Same NULL rule. */
 redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen);

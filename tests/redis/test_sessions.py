@@ -244,6 +244,35 @@ def test_append_and_transcript(h):
     t.fc('oq_append', s['sid'], 'out', 'a', 'text', 'bye')
 
 
+def test_append_many_answers_each_message(h):
+    """oq_append_many: many messages in one call, appended in order, each answered on its own
+    (a closed or unknown session refuses its message only); a malformed call writes nothing."""
+    t = lifecycle_tenant(h)
+    a, b, closed = t.enq(skills='en'), t.enq(skills='en'), t.enq(skills='en')
+    t.fc('oq_abandon', closed['sid'])
+    msgs = [(a['sid'], 'in', 'v1', 'text', 'one'), (closed['sid'], 'in', 'v3', 'text', 'late'),
+            (b['sid'], 'in', 'v2', 'text', 'two'), ('9999', 'in', 'v9', 'text', 'lost'),
+            (a['sid'], 'up', 'v1', 'text', 'bad dir'), (b['sid'], 'in', 'v2', 'text', 'a\x00b'),
+            (a['sid'], 'in', 'v1', 'text', 'three')]
+    res = t.fc('oq_append_many', *[x for m in msgs for x in m])
+    assert len(res) == len(msgs), res
+    errs = [str(r).split(' ')[0] if isinstance(r, Exception) else None for r in res]
+    assert errs == [None, 'OQ_STATE', None, 'OQ_NOTFOUND', 'OQ_ARG', 'OQ_ARG', None], res
+    assert [e[0] for e in t.fc('oq_transcript', a['sid'], '', '10')] == [res[0], res[6]]
+    assert [e[0] for e in t.fc('oq_transcript', b['sid'], '', '10')] == [res[2]]
+    assert t.fc('oq_transcript', closed['sid'], '', '10') == []
+    # announced in the order appended, as oq_append announces
+    ev = [e for e in t.events() if e['type'] == 'message']
+    assert [(e['id'], e['sid'], e['body']) for e in ev] == [
+        (res[0], a['sid'], 'one'), (res[2], b['sid'], 'two'), (res[6], a['sid'], 'three')], ev
+    # the call's own shape: 1..64 whole messages, else refused before anything is written
+    one = (a['sid'], 'in', 'v1', 'text', 'x')
+    t.expect_err('ARG', 'oq_append_many')
+    t.expect_err('ARG', 'oq_append_many', *one[:4])
+    t.expect_err('ARG', 'oq_append_many', *(one * 65))
+    assert len(t.fc('oq_append_many', *(one * 64))) == 64
+
+
 def test_reply_returns_delivery_target(h):
     """oq_reply: appended as 'out', answers what the channel driver needs (one round trip)."""
     t = lifecycle_tenant(h)

@@ -41,6 +41,13 @@ local function fail(code, msg)
     error(redis.error_reply('OQ_' .. code .. ' ' .. msg), 0)
 end
 
+-- The text of an error pcall caught: fail() and a failed redis.call raise an error_reply
+-- table ({err = text}), Lua itself a string.
+local function error_text(e)
+    if type(e) == 'table' then e = e.err end
+    return tostring(e)
+end
+
 local function now_ms()
     local t = redis.call('TIME')
     return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

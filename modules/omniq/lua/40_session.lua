@@ -311,8 +311,7 @@ local function tx_add(ctx, sid, dir, from, typ, body, channel, ext)
 end
 
 -- Transcript entry; returns the stream id, the session's channel and ext.
-local function append(keys, sid, dir, from, typ, body)
-    local ctx = begin_ro(keys)
+local function append(ctx, sid, dir, from, typ, body)
     sid = v_sid(sid)
     if not DIRS[dir] then fail('ARG', 'dir must be in, out or sys') end
     from = v_str('from', from, MAX_ID, true)
@@ -327,7 +326,41 @@ end
 
 local function fn_append(keys, args)
     need_args(args, 5, 'sid dir from type body')
-    return (append(keys, args[1], args[2], args[3], args[4], args[5]))
+    return (append(begin_ro(keys), args[1], args[2], args[3], args[4], args[5]))
+end
+
+-- oq_append_many sid dir from type body [sid dir from type body ...]: up to
+-- APPEND_MANY_MAX messages as oq_append takes them, appended in order, in one call: what a
+-- socket server that reads many customers' messages at once sends. Each call has a fixed
+-- cost in Redis (its dispatch, its Lua entry, with AOF its own MULTI/EXEC) that the
+-- messages of one call share.
+-- Each message is answered on its own: its entry id, or the error oq_append would have
+-- given (a closed session refuses its message, not its neighbours'). A failure that is not
+-- ours (a Redis command refused) is that message's error too: the messages before it are
+-- written, and an error for the whole call would have their senders send them again.
+local APPEND_MANY_MAX = 64   -- what oq_core.c sends a call (OQ_APPEND_PER_CALL)
+
+local function fn_append_many(keys, args)
+    local ctx = begin_ro(keys)
+    if #args == 0 or #args % 5 ~= 0 or #args > 5 * APPEND_MANY_MAX then
+        fail('ARG', 'expected 1..' .. APPEND_MANY_MAX .. ' times: sid dir from type body')
+    end
+    local out = {}
+    for i = 1, #args, 5 do
+        local ok, res = pcall(append, ctx, args[i], args[i + 1], args[i + 2], args[i + 3],
+            args[i + 4])
+        if ok then
+            out[#out + 1] = res
+        else
+            local msg = error_text(res)
+            if string.sub(msg, 1, 3) ~= 'OQ_' then
+                redis.log(redis.LOG_WARNING, 'oq_append_many: message to session '
+                    .. tostring(args[i]) .. ' failed: ' .. msg)
+            end
+            out[#out + 1] = redis.error_reply(msg)
+        end
+    end
+    return out
 end
 
 -- oq_append_once sid dir from type body cid: a message a client may send twice (it
@@ -337,11 +370,12 @@ end
 -- session live next to its transcript in P:s:<sid>:cids (cid -> entry id).
 local function fn_append_once(keys, args)
     need_args(args, 6, 'sid dir from type body cid')
+    local ctx = begin_ro(keys)
     local cid = v_str('cid', args[6], 64, false)
-    local ckey = check_key(keys) .. ':s:' .. v_sid(args[1]) .. ':cids'
+    local ckey = ctx.P .. ':s:' .. v_sid(args[1]) .. ':cids'
     local seen = redis.call('HGET', ckey, cid)
     if seen then return {seen, '1'} end
-    local id = append(keys, args[1], args[2], args[3], args[4], args[5])
+    local id = append(ctx, args[1], args[2], args[3], args[4], args[5])
     redis.call('HSET', ckey, cid, id)
     return {id, '0'}
 end
@@ -399,7 +433,7 @@ end
 -- driver needs to deliver it comes back with the id (no second read).
 local function fn_reply(keys, args)
     need_args(args, 4, 'sid from type body')
-    local id, channel, ext = append(keys, args[1], 'out', args[2], args[3], args[4])
+    local id, channel, ext = append(begin_ro(keys), args[1], 'out', args[2], args[3], args[4])
     return {id, channel, ext}
 end
 

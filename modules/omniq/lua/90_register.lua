@@ -11,11 +11,8 @@ local function guarded(fn)
     return function(keys, args)
         local ok, res = pcall(fn, keys, args)
         if ok then return res end
-        -- Redis' Lua error handler hands the error_reply table back to pcall
-        -- as its message string; accept either shape.
-        local msg = res
-        if type(res) == 'table' then msg = res.err end
-        if type(msg) == 'string' and string.sub(msg, 1, 3) == 'OQ_' then
+        local msg = error_text(res)
+        if string.sub(msg, 1, 3) == 'OQ_' then
             return redis.error_reply(msg)
         end
         error(res, 0)
@@ -50,6 +47,7 @@ reg('oq_close', fn_close)
 reg('oq_abandon', fn_abandon)
 reg('oq_wrapup_done', fn_wrapup_done)
 reg('oq_append', fn_append)
+reg('oq_append_many', fn_append_many)
 reg('oq_append_once', fn_append_once)
 reg('oq_typing', fn_typing)
 reg('oq_ingest', fn_ingest)
