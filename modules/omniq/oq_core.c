@@ -172,6 +172,11 @@ static int map_error_reply(const char *fn, redisReply *r)
 		{"OQ_STATE ", OMNIQ_ESTATE}, {"OQ_AGENT ", OMNIQ_EAGENT},
 		{"OQ_CAPACITY ", OMNIQ_ECAPACITY},
 	};
+	/* Redis refusing to run a call now (out of memory, a script running too long, loading
+	 * its data, a replica that may not write): nothing was written, and the same call may
+	 * succeed later, as when Redis is unreachable. */
+	static const char *const busy[] = {"OOM ", "BUSY ", "LOADING ", "READONLY ",
+			"MASTERDOWN ", "NOREPLICAS ", "TRYAGAIN "};
 	unsigned i;
 	for(i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
 		size_t n = strlen(tags[i].tag);
@@ -180,6 +185,13 @@ static int map_error_reply(const char *fn, redisReply *r)
 			return tags[i].code;
 		}
 	}
+	for(i = 0; i < sizeof(busy) / sizeof(busy[0]); i++)
+		if(!strncmp(r->str, busy[i], strlen(busy[i]))) {
+			oq_stat_inc(OQ_ST_REDIS_ERRORS);
+			oq_set_error(OMNIQ_EREDIS, "Redis refused %s (%s)", fn, r->str);
+			LM_WARN("Redis refused %s: %s\n", fn, r->str);
+			return OMNIQ_EREDIS;
+		}
 	oq_set_error(OMNIQ_EINTERNAL, "%s: %s", fn, r->str);
 	LM_ERR("Redis function %s failed: %s\n", fn, r->str);
 	return OMNIQ_EINTERNAL;

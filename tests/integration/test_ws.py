@@ -439,6 +439,45 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
 
 
 @test
+def test_ws_redis_out_of_memory_is_unavailable_and_loses_nothing(ctx):
+    """Redis at its maxmemory refuses writes. A customer's message (appended in a batch) is
+    answered "unavailable", and a REST append 503 unavailable, naming the cause, not
+    "refused" / 500 internal: the widget may send it again. Reads go on meanwhile. Once Redis
+    has room, each customer's resend is appended, once."""
+    rs, k, api, port = chat_kam(ctx)
+    r = rs.client()
+    chats, sids = chatting(port, 3)
+
+    def say(i):
+        return {"type": "message", "text": "still there? %d" % i, "cid": "again/%d" % i}
+
+    r.config_set("maxmemory", "1")
+    try:
+        for i, c in enumerate(chats):
+            c.send(say(i))
+        for c in chats:
+            e = c.recv("error")
+            assert e["code"] == "unavailable" and "OOM" in e["message"], e
+        st, e = api.call("POST", "/api/v1/sessions/%s/messages" % sids[0],
+                         {"direction": "in", "from": "web:x", "body": "by REST"})
+        assert st == 503 and e["error"]["code"] == "unavailable", (st, e)
+        assert "OOM" in e["error"]["message"], e
+        st, g = api.call("GET", "/api/v1/sessions/" + sids[0])
+        assert st == 200 and g["state"] == "queued", (st, g)
+        assert "Redis refused oq_append_many: OOM" in k.text(), k.tail()
+    finally:
+        r.config_set("maxmemory", "0")
+    for i, c in enumerate(chats):
+        c.send(say(i))
+        assert c.recv("ack")["cid"] == "again/%d" % i
+    for i, sid in enumerate(sids):
+        texts = [f["body"] for _, f in r.xrange(P + ":s:" + sid + ":tx")]
+        assert texts == ["first %d" % i, "still there? %d" % i], (i, texts)
+    for c in chats:
+        c.close()
+
+
+@test
 def test_ws_loop_serves_its_sockets_while_redis_appends(ctx):
     """The customers' messages are appended by each omniq_ws process's appender thread, so
     its loop goes on serving while Redis works. One omniq_ws process; Redis stopped (SIGSTOP:
