@@ -9,8 +9,9 @@
  * channel is only the code that is really about that channel.
  *
  * Threads: make the calls from a process's main thread. Only append(), append_many(),
- * append_once(), agent_verify(), tenant_use(), tenant_use_index(), tenant_index(),
- * tenant_at(), last_error() and strerror() may also be called from a thread that a module
+ * append_once(), agent_verify(), login_try(), login_done(), tenant_use(),
+ * tenant_use_index(), tenant_index(), tenant_at(), last_error() and strerror() may also be
+ * called from a thread that a module
  * started in its own process after fork, to keep its main loop serving while Redis (or a
  * password hash) works: the Redis connection, the current tenant and the last error are
  * the thread's own (it connects on its first call). Every other call may use Kamailio's
@@ -339,6 +340,15 @@ typedef struct omniq_api {
 	/* The current tenant's index (see tenant_use): for a driver's deliver(), which the
 	 * dispatcher calls with the event's tenant current, to pick that tenant's settings. */
 	int (*tenant_index)(void);
+	/* Desk login attempts, counted in Redis so that the limit holds across every process
+	 * and node. login_try, before a password check: counts the attempt for key (e.g.
+	 * "<address> <agent>", 1..256 bytes) and returns 1, or returns 0 with *wait the seconds
+	 * left when key already has `fails` attempts within `window` seconds. login_done, after
+	 * it: ok 1 (right password) clears key's count, -1 (not checked: Redis, the hash) takes
+	 * the attempt back, 0 (wrong) keeps it. Counting up front makes attempts sent all at
+	 * once, to any process, get no more checks than attempts sent one after another. */
+	int (*login_try)(const str *key, int fails, int window, int *wait);
+	int (*login_done)(const str *key, int ok);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

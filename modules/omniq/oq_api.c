@@ -43,6 +43,8 @@ int bind_omniq(omniq_api_t *api)
 	api->session_set = oq_session_set;
 	api->agent_password = oq_agent_password;
 	api->agent_verify = oq_agent_verify;
+	api->login_try = oq_login_try;
+	api->login_done = oq_login_done;
 	api->typing = oq_typing;
 	api->append_once = oq_append_once;
 	api->presence = oq_presence;

@@ -75,6 +75,8 @@ int oq_merge(const str *from, const str *into);
 /* oq_secret.c: desk passwords */
 int oq_agent_password(const str *aid, const str *password);
 int oq_agent_verify(const str *aid, const str *password);
+int oq_login_try(const str *key, int fails, int window, int *wait);
+int oq_login_done(const str *key, int ok);
 
 int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,
 		const str *contact);

@@ -1,5 +1,5 @@
 /*
- * oq_secret.c - agents' desk passwords.
+ * oq_secret.c - agents' desk passwords, and the count of desk login attempts.
  *
  * Redis keeps "pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>" (oq_agent_secret), never
  * the password, so a copy of the data set does not hand out logins. The iteration count is
@@ -135,5 +135,50 @@ int oq_agent_verify(const str *aid, const str *pw)
 	OPENSSL_cleanse(got, sizeof(got));
 	if(rc < 0)
 		oq_set_error(OMNIQ_EAGENT, "wrong agent or password");
+	return rc;
+}
+
+int oq_login_try(const str *key, int fails, int window, int *wait)
+{
+	char f[16], w[16];
+	redisReply *r;
+	str a[3];
+	int rc;
+
+	a[0] = *key;
+	a[1].s = f;
+	a[1].len = snprintf(f, sizeof(f), "%d", fails);
+	a[2].s = w;
+	a[2].len = snprintf(w, sizeof(w), "%d", window);
+	r = oq_call("oq_login_try", 3, a, &rc);
+	if(r == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2
+			|| r->element[0]->type != REDIS_REPLY_INTEGER
+			|| r->element[1]->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		oq_set_error(OMNIQ_EINTERNAL, "oq_login_try: unexpected reply shape");
+		return OMNIQ_EINTERNAL;
+	}
+	rc = r->element[0]->integer == 1;
+	*wait = (int)r->element[1]->integer;
+	freeReplyObject(r);
+	return rc;
+}
+
+int oq_login_done(const str *key, int ok)
+{
+	str a[2];
+	redisReply *r;
+	int rc;
+
+	if(ok == 0) /* counted by oq_login_try already */
+		return OMNIQ_OK;
+	a[0] = *key;
+	a[1].s = ok > 0 ? "ok" : "unchecked";
+	a[1].len = (int)strlen(a[1].s);
+	r = oq_call("oq_login_done", 2, a, &rc);
+	if(r)
+		freeReplyObject(r);
 	return rc;
 }

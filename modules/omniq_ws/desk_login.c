@@ -1,7 +1,8 @@
 /*
  * desk_login.c - see desk_login.h. The loop queues a check and goes on; the checker thread
- * takes checks in order, makes them with the core (agent_verify, on its own Redis
- * connection) and hands them back; the loop then tells the login guard and answers. At most
+ * takes checks in order, makes them with the core on its own Redis connection (the count of
+ * attempts across processes and nodes, login_try, then the password, agent_verify) and
+ * hands them back; the loop then tells its own login guard and answers. At most
  * login_rate checks wait at a time (each admitted by the guard, login_rate a second), so
  * the queue is bounded however slow Redis is. Plain malloc (the lws loop's memory).
  *
@@ -38,9 +39,11 @@ typedef struct check {
 	int tenant;            /* index (api.tenant_at) */
 	str tname, agent, pw;  /* in buf */
 	char peer[64];
+	char key[WS_LOGIN_KEY_MAX]; /* the count's (ws_login_key) */
 	char *buf;             /* one allocation: tenant\0agent\0password\0 */
-	int rc;                /* agent_verify's */
-	char why[128];         /* its last_error() when it is not OMNIQ_OK or OMNIQ_EAGENT */
+	int rc;                /* agent_verify's, or login_try's failure */
+	int wait;              /* > 0: refused unchecked, the count is full for this long */
+	char why[128];         /* last_error() when rc is not OMNIQ_OK or OMNIQ_EAGENT */
 } check_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -48,6 +51,34 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static check_t *todo, **todo_end = &todo, *done, **done_end = &done;
 static check_t *waiting; /* the loop's: queued and not yet answered */
 static struct lws_context *lws_ctx;
+
+/* The checker's part: the attempt is counted across processes (or refused, the count being
+ * full), then the password checked, then the count told how it went. */
+static void check(check_t *c)
+{
+	str key = {c->key, (int)strlen(c->key)};
+	int rc;
+
+	c->wait = 0;
+	rc = ws_oq.login_try(&key, ws_cfg.login_fails, ws_cfg.login_window, &c->wait);
+	if(rc < 0) { /* Redis down: not checked */
+		c->rc = rc;
+		snprintf(c->why, sizeof(c->why), "%s", ws_oq.last_error());
+		return;
+	}
+	if(rc == 0) { /* refused: c->wait > 0 */
+		c->rc = OMNIQ_OK;
+		return;
+	}
+	c->rc = ws_oq.agent_verify(&c->agent, &c->pw);
+	if(c->rc != OMNIQ_OK && c->rc != OMNIQ_EAGENT)
+		snprintf(c->why, sizeof(c->why), "%s", ws_oq.last_error());
+	rc = c->rc == OMNIQ_OK ? 1 : c->rc == OMNIQ_EAGENT ? 0 : -1;
+	if(ws_oq.login_done(&key, rc) < 0)
+		LM_WARN("desk login of agent '%.*s' from %s: its count not updated: %s\n",
+				c->agent.len > 64 ? 64 : c->agent.len, c->agent.s, c->peer,
+				ws_oq.last_error());
+}
 
 static void *checker(void *arg)
 {
@@ -67,9 +98,7 @@ static void *checker(void *arg)
 			todo_end = &todo;
 		pthread_mutex_unlock(&mu);
 		ws_oq.tenant_use_index(c->tenant);
-		c->rc = ws_oq.agent_verify(&c->agent, &c->pw);
-		if(c->rc != OMNIQ_OK && c->rc != OMNIQ_EAGENT)
-			snprintf(c->why, sizeof(c->why), "%s", ws_oq.last_error());
+		check(c);
 		c->next = NULL;
 		pthread_mutex_lock(&mu);
 		*done_end = c;
@@ -87,6 +116,13 @@ static void check_free(check_t *c)
 	free(c);
 }
 
+static void too_many(ws_resp_t *rs, int wait)
+{
+	ws_error(rs, 429, "too_many_attempts", "too many failed logins: try again in %d seconds",
+			wait);
+	rs->retry_after = wait;
+}
+
 /* The answer to a check: a token "<tenant>|<agent>/<expiry>" signed with desk_secret. */
 static void answer(check_t *c, ws_resp_t *rs)
 {
@@ -94,9 +130,16 @@ static void answer(check_t *c, ws_resp_t *rs)
 	long long exp;
 	int n = c->agent.len > 64 ? 64 : c->agent.len;
 
-	/* Redis down or a PBKDF2 failure: not checked, neither a failure nor a success */
+	/* Redis down, a PBKDF2 failure or the count full elsewhere: not checked, neither a
+	 * failure nor a success for this process's guard */
 	ws_login_result(c->peer, c->agent.s, c->agent.len, time(NULL),
-			c->rc == OMNIQ_OK ? 1 : c->rc == OMNIQ_EAGENT ? 0 : -1);
+			c->wait > 0 ? -1 : c->rc == OMNIQ_OK ? 1 : c->rc == OMNIQ_EAGENT ? 0 : -1);
+	if(c->wait > 0) {
+		LM_NOTICE("desk login of agent '%.*s' from %s not checked: too_many_attempts (on "
+				  "any process)\n", n, c->agent.s, c->peer);
+		too_many(rs, c->wait);
+		return;
+	}
 	if(c->rc == OMNIQ_EAGENT) {
 		LM_NOTICE("desk login refused for agent '%.*s' from %s\n", n, c->agent.s, c->peer);
 		ws_error(rs, 401, "unauthorized", "wrong agent or password");
@@ -171,6 +214,7 @@ static check_t *check_new(const ws_req_t *rq, const str *tenant, const str *aid,
 	c->conn = rq->conn;
 	c->tenant = ws_oq.tenant_index(); /* the login's, made current by the caller */
 	snprintf(c->peer, sizeof(c->peer), "%s", rq->peer);
+	ws_login_key(rq->peer, aid->s, aid->len, c->key);
 	c->tname.s = b;
 	c->tname.len = tenant->len;
 	memcpy(b, tenant->s, (size_t)tenant->len);
@@ -212,10 +256,11 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 	if(wait > 0) {
 		LM_NOTICE("desk login of agent '%.*s' from %s not checked: %s\n", n, aid.s, rq->peer,
 				code);
-		if(!strcmp(code, "busy"))
-			ws_error(rs, 503, code, "too many logins at once: try again in a second");
-		else
-			ws_error(rs, 429, code, "too many failed logins: try again in %d seconds", wait);
+		if(strcmp(code, "busy")) {
+			too_many(rs, wait);
+			return;
+		}
+		ws_error(rs, 503, code, "too many logins at once: try again in a second");
 		rs->retry_after = wait;
 		return;
 	}

@@ -11,10 +11,9 @@
 
 #define SLOTS 4096
 #define PROBES 8
-#define KEY_MAX (64 + 1 + 128)
 
 typedef struct fail {
-	char key[KEY_MAX]; /* "<address> <agent>", or "" when free */
+	char key[WS_LOGIN_KEY_MAX]; /* ws_login_key(), or "" when free */
 	int count;
 	int checking;      /* admitted, result not in yet: counted as failures until it is */
 	time_t since;      /* start of its window */
@@ -32,9 +31,9 @@ void ws_login_limits(int fails, int window_s, int rate)
 	max_rate = rate;
 }
 
-static void make_key(const char *peer, const char *agent, int len, char *k)
+void ws_login_key(const char *peer, const char *agent, int len, char *k)
 {
-	snprintf(k, KEY_MAX, "%.64s %.*s", peer, len > 128 ? 128 : len, agent);
+	snprintf(k, WS_LOGIN_KEY_MAX, "%.64s %.*s", peer, len > 128 ? 128 : len, agent);
 }
 
 static int expired(const fail_t *e, time_t now)
@@ -74,7 +73,7 @@ static fail_t *find(const char *k, time_t now, int create)
 	if(!create)
 		return NULL;
 	e = free_place ? free_place : oldest;
-	snprintf(e->key, KEY_MAX, "%s", k);
+	snprintf(e->key, WS_LOGIN_KEY_MAX, "%s", k);
 	e->count = 0;
 	e->checking = 0;
 	e->since = now;
@@ -84,10 +83,10 @@ static fail_t *find(const char *k, time_t now, int create)
 int ws_login_admit(const char *peer, const char *agent, int agent_len, time_t now,
 		const char **code)
 {
-	char k[KEY_MAX];
+	char k[WS_LOGIN_KEY_MAX];
 	fail_t *e;
 
-	make_key(peer, agent, agent_len, k);
+	ws_login_key(peer, agent, agent_len, k);
 	e = find(k, now, 0);
 	if(e && e->count + e->checking >= max_fails) {
 		*code = "too_many_attempts";
@@ -109,10 +108,10 @@ int ws_login_admit(const char *peer, const char *agent, int agent_len, time_t no
 
 void ws_login_result(const char *peer, const char *agent, int agent_len, time_t now, int ok)
 {
-	char k[KEY_MAX];
+	char k[WS_LOGIN_KEY_MAX];
 	fail_t *e;
 
-	make_key(peer, agent, agent_len, k);
+	ws_login_key(peer, agent, agent_len, k);
 	e = find(k, now, ok == 0);
 	if(e == NULL) /* a success whose entry another key took: nothing to clear */
 		return;

@@ -6,13 +6,18 @@
  * agent until the window ends, without a check. Checks still in flight count as failures
  * until their results come in, so that attempts sent all at once get no more checks than
  * attempts sent one after another. Keyed by address and agent, so that agents behind one
- * proxy do not lock each other out. Per process (a client may reach each of them): the lws
- * loop only.
+ * proxy do not lock each other out. This table is per process and the lws loop's only: it
+ * refuses without a round trip. The count that holds across processes and nodes is kept in
+ * Redis under the same key (api.login_try, on the checker thread: desk_login.c).
  */
 #ifndef OMNIQ_WS_LOGIN_GUARD_H
 #define OMNIQ_WS_LOGIN_GUARD_H
 
 #include <time.h>
+
+/* "<address> <agent>" (at most 64 and 128 bytes of them): what the counts are kept by. */
+#define WS_LOGIN_KEY_MAX (64 + 1 + 128 + 1)
+void ws_login_key(const char *peer, const char *agent, int agent_len, char *k);
 
 /* The limits (mod_init; modparams login_fails, login_window, login_rate). */
 void ws_login_limits(int fails, int window, int rate);

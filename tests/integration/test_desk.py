@@ -4,7 +4,7 @@ import json
 import time
 
 from harness import test, wait_for
-from test_ws import Chat, chat_kam, sign
+from test_ws import P, Chat, chat_kam, sign
 
 DESK = b"desk-secret-0123456789"
 PASSWORD = "correct horse battery"
@@ -143,6 +143,46 @@ def test_desk_login_guessing_and_login_floods_are_refused_unchecked(ctx):
     st, ra, body = try_login("alice", PASSWORD)
     assert st == 200 and body["agent"] == "alice", (st, body)
     c.close()
+
+
+@test
+def test_desk_login_failures_count_across_processes(ctx):
+    """login_fails (5 here) holds for all omniq_ws processes (and nodes), not for each: the
+    count is kept in Redis, per address and agent, and expires with login_window. Wrong
+    guesses for bob on new connections, which the kernel spreads over the two processes, get
+    five checks (401) in all, then 429 on whichever process they meet, also on one that has
+    seen fewer than five fail itself. alice, from the same address, is not locked out with
+    him, and her right password clears her own count."""
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    agent(k, "bob")
+    assert len(k.pids("omniq_ws")) == 2
+    r = rs.client()
+
+    def paced(aid, pw):
+        """A login, again a second later while its process has made its login_rate (10)
+        checks of this second."""
+        while True:
+            st, body = login(api, aid, pw)
+            if st != 503:
+                return st, body
+            assert body["error"]["code"] == "busy", body
+            time.sleep(1.1)
+
+    assert paced("alice", "wrong")[0] == 401
+    got = [paced("bob", "wrong guess %d" % i) for i in range(12)]
+    codes = [(st, body["error"]["code"]) for st, body in got]
+    assert codes == [(401, "unauthorized")] * 5 + [(429, "too_many_attempts")] * 7, codes
+    assert r.get(P + ":login:127.0.0.1 alice") == "1"
+    assert all(0 < int(body["error"]["message"].split(" in ")[1].split()[0]) <= 300
+               for st, body in got[5:]), got[5:]
+    assert r.get(P + ":login:127.0.0.1 bob") == "5"
+    assert 290 <= r.ttl(P + ":login:127.0.0.1 bob") <= 300
+    # refused by the count in Redis on a process that had not seen five failures itself
+    assert "not checked: too_many_attempts (on any process)" in k.text(), k.tail()
+    st, body = paced("alice", PASSWORD)
+    assert st == 200 and body["agent"] == "alice", (st, body)
+    assert r.exists(P + ":login:127.0.0.1 alice") == 0
 
 
 @test

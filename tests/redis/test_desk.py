@@ -1,5 +1,7 @@
-"""The agent desk's own calls: its login secret (oq_agent_secret, oq_agent_secret_get) and its
-inbox (oq_agent_sessions)."""
+"""The agent desk's own calls: its login secret (oq_agent_secret, oq_agent_secret_get), the
+count of its login attempts (oq_login_try, oq_login_done) and its inbox (oq_agent_sessions)."""
+
+import time
 
 import redis
 
@@ -90,6 +92,41 @@ def inbox(t, aid):
     for r in rows:
         assert r[::2] == INBOX, r
     return [dict(zip(r[::2], r[1::2])) for r in rows]
+
+
+def test_login_attempts_counted_up_front(h):
+    """oq_login_try counts an attempt before its check and refuses, with the seconds left,
+    once the key has `fails` of them in the window; 'ok' clears the count, 'unchecked' takes
+    one attempt back; a wrong password needs no call. Per tenant and per key."""
+    t, other = h.tenant(), h.tenant()
+    key = '127.0.0.1 alice'
+    assert [t.fc('oq_login_try', key, 3, 60) for _ in range(3)] == [[1, 0]] * 3
+    admitted, wait = t.fc('oq_login_try', key, 3, 60)
+    assert admitted == 0 and 55 <= wait <= 60, wait
+    assert h.r.get(t.P + ':login:' + key) == '3' and 55 <= h.r.ttl(t.P + ':login:' + key) <= 60
+    assert t.fc('oq_login_try', '127.0.0.1 bob', 3, 60) == [1, 0]   # another agent
+    assert other.fc('oq_login_try', key, 3, 60) == [1, 0]           # another tenant
+    assert t.fc('oq_login_done', key, 'unchecked') == 'OK'          # Redis or the hash failed
+    assert t.fc('oq_login_try', key, 3, 60) == [1, 0]
+    assert t.fc('oq_login_try', key, 3, 60)[0] == 0
+    assert t.fc('oq_login_done', key, 'ok') == 'OK'                 # the right password
+    assert h.r.exists(t.P + ':login:' + key) == 0
+    assert t.fc('oq_login_done', key, 'unchecked') == 'OK'          # nothing to take back
+    assert h.r.exists(t.P + ':login:' + key) == 0
+    # the window ends: the key expires and attempts are checked again
+    assert [t.fc('oq_login_try', 'x y', 1, 1) for _ in range(2)] == [[1, 0], [0, 1]]
+    time.sleep(1.1)
+    assert t.fc('oq_login_try', 'x y', 1, 1) == [1, 0]
+
+
+def test_login_attempt_errors(h):
+    t = h.tenant()
+    for fn, args in [('oq_login_try', ['k', '3']), ('oq_login_try', ['', '3', '60']),
+                     ('oq_login_try', ['k' * 257, '3', '60']), ('oq_login_try', ['k', '0', '60']),
+                     ('oq_login_try', ['k', '3', '0']), ('oq_login_try', ['k', '3', '86401']),
+                     ('oq_login_try', ['k', 'x', '60']), ('oq_login_done', ['k']),
+                     ('oq_login_done', ['k', 'failed']), ('oq_login_done', ['', 'ok'])]:
+        t.expect_err('ARG', fn, *args)
 
 
 def test_agent_sessions_inbox(h):

@@ -92,6 +92,48 @@ local function fn_agent_secret(keys, args)
     return 'OK'
 end
 
+-- Desk login attempts, counted where every process and node sees them: P:login:<key>
+-- (key: the caller's, e.g. "<address> <agent>") holds how many attempts of the window
+-- failed or are being checked, and expires with the window. oq_login_try key fails window:
+-- {1, 0} the attempt is counted and may be checked; {0, seconds left} refused, key already
+-- has fails. oq_login_done key outcome: 'ok' clears the count, 'unchecked' takes the
+-- attempt back (Redis or the hash failed: neither a failure nor a success); a failure
+-- needs no call, it was counted up front, so attempts made all at once get no more checks
+-- than attempts made one after another, on any process.
+local function login_key(ctx, v)
+    if type(v) ~= 'string' or v == '' or #v > 256 then fail('ARG', 'login key must be 1..256 bytes') end
+    return ctx.P .. ':login:' .. v
+end
+
+local function fn_login_try(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 3, 'key fails window')
+    local k = login_key(ctx, args[1])
+    local fails = v_int('fails', args[2], 1, 1000)
+    local window = v_int('window', args[3], 1, 86400)
+    local n = tonumber(redis.call('GET', k) or '0')
+    if n >= fails then
+        local ttl = redis.call('TTL', k)
+        return {0, ttl > 0 and ttl or 1}
+    end
+    if redis.call('INCR', k) == 1 then redis.call('EXPIRE', k, window) end
+    return {1, 0}
+end
+
+local function fn_login_done(keys, args)
+    local ctx = begin_ro(keys)
+    need_args(args, 2, 'key outcome')
+    local k = login_key(ctx, args[1])
+    if args[2] == 'ok' then
+        redis.call('DEL', k)
+    elseif args[2] == 'unchecked' then
+        if tonumber(redis.call('GET', k) or '0') > 0 then redis.call('DECR', k) end
+    else
+        fail('ARG', 'outcome must be ok or unchecked')
+    end
+    return 'OK'
+end
+
 local function fn_agent_state(keys, args)
     local ctx = begin(keys)
     need_args(args, 2, 'aid presence')
