@@ -29,7 +29,8 @@
 #include "core/sr_module.h"
 #include "core/dprint.h"
 
-#define OMNIQ_API_VERSION 1
+/* 2: omniq_append_t has a client id and the entry id (append_many appends once too) */
+#define OMNIQ_API_VERSION 2
 
 /* A NUL-terminated C string as the str every API call takes (no copy). */
 static inline str omniq_str(const char *s)
@@ -177,11 +178,14 @@ typedef struct omniq_http_route {
 #define OMNIQ_HTTP_BODY_MAX (16 * 1024 * 1024)
 
 /* One message of api.append_many(). In: sid, dir, from, body as append() takes them
- * (from may be empty). Out: rc, OMNIQ_OK or the code append() would return, and why, the
- * reason when it failed (what last_error() would say). */
+ * (from may be empty), and cid: empty, or the client's id for the message (1..64 bytes),
+ * which appends it once as append_once() does. Out: rc, OMNIQ_OK (appended), 1 (cid was
+ * appended before: nothing written) or the code append() would return; id, the entry's
+ * transcript id when rc >= 0; why, the reason when rc < 0 (what last_error() would say). */
 typedef struct omniq_append {
-	str sid, dir, from, body;
+	str sid, dir, from, body, cid;
 	int rc;
+	char id[48];
 	char why[160];
 } omniq_append_t;
 
@@ -330,12 +334,13 @@ typedef struct omniq_api {
 	/* The route serving path (the longest registered prefix on a '/' boundary), or NULL:
 	 * what omniq_ws asks for every request below /hooks/. */
 	const omniq_http_route_t *(*http_route_find)(const str *path);
-	/* append() for n messages (1..OMNIQ_APPEND_MANY_MAX) in one Redis round trip instead of
-	 * n: for a server that reads many customers' messages per turn of its loop. Each one is
-	 * checked and answered on its own (m[i].rc, m[i].why); they are appended in order, so a
-	 * session's messages keep theirs. Returns how many were appended (OMNIQ_EARG for a bad
-	 * n). When the connection fails midway, those not answered get OMNIQ_EREDIS: as with
-	 * append(), such a message may have been written before the reply was lost. */
+	/* append() or append_once() for n messages (1..OMNIQ_APPEND_MANY_MAX) in one Redis
+	 * round trip instead of n: for a server that reads many customers' messages per turn of
+	 * its loop. Each one is checked and answered on its own (m[i].rc, id, why); they are
+	 * appended in order, so a session's messages keep theirs. Returns how many were
+	 * appended, not counting duplicates (OMNIQ_EARG for a bad n). When the connection fails
+	 * midway, those not answered get OMNIQ_EREDIS: as with append(), such a message may
+	 * have been written before the reply was lost. */
 	int (*append_many)(omniq_append_t *m, int n);
 	/* The current tenant's index (see tenant_use): for a driver's deliver(), which the
 	 * dispatcher calls with the event's tenant current, to pick that tenant's settings. */

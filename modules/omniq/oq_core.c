@@ -424,8 +424,31 @@ int oq_append(const str *sid, const str *dir, const str *from, const str *body)
 	return rc;
 }
 
+/* An answer {id, "0"|"1"} of oq_append_once or oq_append_many, or its error: OMNIQ_OK
+ * (appended), 1 (appended before: nothing written) or the error's code; id_out gets the
+ * entry's id. */
+static int once_answer(const char *fn, redisReply *r, char *id_out, int id_size)
+{
+	int rc;
+
+	if((rc = reply_code(fn, r)) < 0)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2
+			|| r->element[0]->type != REDIS_REPLY_STRING || r->element[0]->len >= (size_t)id_size
+			|| r->element[1]->type != REDIS_REPLY_STRING) {
+		oq_set_error(OMNIQ_EINTERNAL, "%s: unexpected reply shape", fn);
+		return OMNIQ_EINTERNAL;
+	}
+	memcpy(id_out, r->element[0]->str, r->element[0]->len);
+	id_out[r->element[0]->len] = '\0';
+	rc = r->element[1]->str[0] == '1' ? 1 : OMNIQ_OK;
+	if(rc == OMNIQ_OK)
+		oq_stat_inc(OQ_ST_MESSAGES);
+	return rc;
+}
+
 /* oq_append_many's share of a call's reply r for its c messages x: each message's own
- * answer (its entry id or its error), or the whole reply's error for all c of them. */
+ * answer, or the whole reply's error for all c of them. */
 static void append_answers(omniq_append_t **x, int c, redisReply *r)
 {
 	static const char fn[] = "oq_append_many";
@@ -438,56 +461,55 @@ static void append_answers(omniq_append_t **x, int c, redisReply *r)
 		whole = OMNIQ_EINTERNAL;
 	}
 	for(i = 0; i < c; i++) {
-		if(whole < 0) {
-			x[i]->rc = whole;
-		} else if(r->element[i]->type == REDIS_REPLY_STRING
-				  || r->element[i]->type == REDIS_REPLY_ERROR) {
-			x[i]->rc = reply_code(fn, r->element[i]);
-		} else {
-			oq_set_error(OMNIQ_EINTERNAL, "%s: unexpected reply shape", fn);
-			x[i]->rc = OMNIQ_EINTERNAL;
-		}
-		if(x[i]->rc == OMNIQ_OK)
-			oq_stat_inc(OQ_ST_MESSAGES);
-		else
+		x[i]->rc = whole < 0 ? whole
+							 : once_answer(fn, r->element[i], x[i]->id, sizeof(x[i]->id));
+		if(x[i]->rc < 0)
 			snprintf(x[i]->why, sizeof(x[i]->why), "%s", oq_last_error());
 	}
 }
 
 /* The messages that pass append()'s checks go in calls of OQ_APPEND_PER_CALL (the most
  * oq_append_many takes), all calls in one round trip. */
-#define OQ_APPEND_PER_CALL (OQ_FCALL_MAX_ARGS / 5)
+#define OQ_APPEND_ARGS 6 /* sid dir from type body cid */
+#define OQ_APPEND_PER_CALL (OQ_FCALL_MAX_ARGS / OQ_APPEND_ARGS)
 #define OQ_APPEND_CALLS_MAX \
 	((OMNIQ_APPEND_MANY_MAX + OQ_APPEND_PER_CALL - 1) / OQ_APPEND_PER_CALL)
 
 int oq_append_many(omniq_append_t *m, int n)
 {
-	const char *av[OMNIQ_APPEND_MANY_MAX * 5];
-	size_t al[OMNIQ_APPEND_MANY_MAX * 5];
+	const char *av[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS];
+	size_t al[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS];
 	omniq_append_t *sent[OMNIQ_APPEND_MANY_MAX]; /* the messages sent, in order */
 	redisReply *r[OQ_APPEND_CALLS_MAX];
 	int argc[OQ_APPEND_CALLS_MAX];
 	int i, j, k = 0, calls, got, done = 0;
-	str a[5];
+	str a[OQ_APPEND_ARGS];
 
 	if(m == NULL || n < 1 || n > OMNIQ_APPEND_MANY_MAX)
 		return oq_bad_arg("append_many", "needs 1..OMNIQ_APPEND_MANY_MAX messages");
 	for(i = 0; i < n; i++) {
 		m[i].why[0] = '\0';
-		if((m[i].rc = append_args(&m[i].sid, &m[i].dir, &m[i].from, &m[i].body, a)) < 0) {
+		m[i].id[0] = '\0';
+		m[i].rc = append_args(&m[i].sid, &m[i].dir, &m[i].from, &m[i].body, a);
+		if(m[i].rc == OMNIQ_OK && (m[i].cid.len < 0 || m[i].cid.len > 64))
+			m[i].rc = oq_bad_arg("client id", "must be 1..64 bytes, or empty");
+		if(m[i].rc < 0) {
 			snprintf(m[i].why, sizeof(m[i].why), "%s", oq_last_error());
 			continue;
 		}
-		fcall_args(a, 5, av + k * 5, al + k * 5);
+		a[5] = m[i].cid;
+		fcall_args(a, OQ_APPEND_ARGS, av + k * OQ_APPEND_ARGS, al + k * OQ_APPEND_ARGS);
 		sent[k++] = &m[i];
 	}
 	calls = (k + OQ_APPEND_PER_CALL - 1) / OQ_APPEND_PER_CALL;
 	for(j = 0; j < calls; j++)
-		argc[j] = 5 * (j < calls - 1 ? OQ_APPEND_PER_CALL : k - j * OQ_APPEND_PER_CALL);
+		argc[j] = OQ_APPEND_ARGS
+				  * (j < calls - 1 ? OQ_APPEND_PER_CALL : k - j * OQ_APPEND_PER_CALL);
 	got = oq_redis_fcall_many(
 			"oq_append_many", oq_prefix()->s, oq_prefix()->len, calls, argc, av, al, r);
 	for(j = 0; j < calls; j++) {
-		append_answers(sent + j * OQ_APPEND_PER_CALL, argc[j] / 5, j < got ? r[j] : NULL);
+		append_answers(sent + j * OQ_APPEND_PER_CALL, argc[j] / OQ_APPEND_ARGS,
+				j < got ? r[j] : NULL);
 		if(j < got)
 			freeReplyObject(r[j]);
 	}
@@ -513,19 +535,8 @@ int oq_append_once(const str *sid, const str *dir, const str *from, const str *b
 	r = oq_call("oq_append_once", 6, a, &rc);
 	if(r == NULL)
 		return rc;
-	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2
-			|| r->element[0]->type != REDIS_REPLY_STRING || r->element[0]->len >= (size_t)id_size
-			|| r->element[1]->type != REDIS_REPLY_STRING) {
-		freeReplyObject(r);
-		oq_set_error(OMNIQ_EINTERNAL, "oq_append_once: unexpected reply shape");
-		return OMNIQ_EINTERNAL;
-	}
-	memcpy(id_out, r->element[0]->str, r->element[0]->len);
-	id_out[r->element[0]->len] = '\0';
-	rc = r->element[1]->str[0] == '1' ? 1 : OMNIQ_OK;
+	rc = once_answer("oq_append_once", r, id_out, id_size);
 	freeReplyObject(r);
-	if(rc == OMNIQ_OK)
-		oq_stat_inc(OQ_ST_MESSAGES);
 	return rc;
 }
 

@@ -42,8 +42,8 @@ int oq_redis_load_library(void);
 redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, int argc,
 		const char **argv, const size_t *argvlen);
 
-/* The most arguments one FCALL of ours takes: oq_append_many's 64 messages of 5. */
-#define OQ_FCALL_MAX_ARGS 320
+/* The most arguments one FCALL of ours takes: oq_append_many's 64 messages of 6. */
+#define OQ_FCALL_MAX_ARGS 384
 
 /* n FCALLs of fn in one round trip, command i with argc[i] (0..OQ_FCALL_MAX_ARGS)
  * arguments taken in turn from argv (argvlen likewise): every command is written, then every

@@ -27,8 +27,8 @@
  * twice across reconnects:
  *   - customer → agent: a message is acked with its transcript id only once it is in
  *     Redis; a client resends what was not acked with the same cid, and the core appends
- *     a cid once per session (api.append_once, on this process's appender: appends.h),
- *     acking the resend with the first id;
+ *     a cid once per session (api.append_many with the cid, in this process's appender's
+ *     batches: appends.h), acking the resend with the first id;
  *   - agent → customer: the hello names the session and the last id the client saw; the
  *     socket follows the session first, then sends every later transcript entry, then
  *     live messages with a greater id only. The customer's own messages are not echoed

@@ -5,8 +5,8 @@
  *
  * Who touches what: a pending's owner, done and cid belong to the loop thread only (owner
  * may be cleared while the appender works); the appender reads a handed-over batch's
- * tenant, once and m[].sid/dir/from/body, which nobody changes then, and writes m[].rc/why
- * and id[]; `busy` (the appender has a batch) changes on the loop thread and `answered`
+ * tenant and m[].sid/dir/from/body/cid, which nobody changes then, and writes m[].rc/id/why;
+ * `busy` (the appender has a batch) changes on the loop thread and `answered`
  * (that batch is done) on the appender, both under mu.
  */
 #include <string.h>
@@ -28,15 +28,13 @@ typedef struct pending {
 	void *owner;
 	ws_appended_f done;
 	int tenant;
-	char *buf; /* one allocation: sid\0from\0body\0[once\0], which m and once point into */
-	str once;  /* the client id of an append_once(), else empty */
+	char *buf; /* one allocation: sid\0from\0body\0cid\0, which its m points into */
 	json_t *cid;
 } pending_t;
 
 typedef struct batch {
 	pending_t p[BATCH_MAX];
 	omniq_append_t m[BATCH_MAX]; /* parallel to p: what append_many takes */
-	char id[BATCH_MAX][48];      /* an append_once()'s transcript id */
 	int n;
 	size_t bytes;
 } batch_t;
@@ -48,27 +46,18 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct lws_context *lws_ctx;
 
-/* The appender: b in order, in runs of one tenant's plain messages (OMNIQ_APPEND_MANY_MAX a
- * round trip); a message with a client id on its own (append_once). */
+/* The appender: b in order, in runs of one tenant's messages (OMNIQ_APPEND_MANY_MAX a round
+ * trip). */
 static void append_batch(batch_t *b)
 {
-	omniq_append_t *m;
 	int i, start, end;
 
 	for(start = 0; start < b->n; start = end) {
 		end = start + 1;
-		ws_oq.tenant_use_index(b->p[start].tenant);
-		if(b->p[start].once.len) {
-			m = &b->m[start];
-			m->rc = ws_oq.append_once(&m->sid, &m->dir, &m->from, &m->body, &b->p[start].once,
-					b->id[start], sizeof(b->id[start]));
-			if(m->rc < 0)
-				snprintf(m->why, sizeof(m->why), "%s", ws_oq.last_error());
-			continue;
-		}
 		while(end < b->n && end - start < OMNIQ_APPEND_MANY_MAX
-				&& b->p[end].tenant == b->p[start].tenant && b->p[end].once.len == 0)
+				&& b->p[end].tenant == b->p[start].tenant)
 			end++;
+		ws_oq.tenant_use_index(b->p[start].tenant);
 		ws_oq.append_many(&b->m[start], end - start);
 	}
 	for(i = 0; i < b->n; i++)
@@ -104,7 +93,8 @@ static void answer(batch_t *b)
 	for(i = 0; i < b->n; i++) {
 		pending_t *p = &b->p[i];
 		if(p->owner)
-			p->done(p->owner, p->cid, b->m[i].rc, b->m[i].why, p->once.len ? b->id[i] : NULL);
+			p->done(p->owner, p->cid, b->m[i].rc, b->m[i].why,
+					b->m[i].rc >= 0 ? b->m[i].id : NULL);
 		free(p->buf);
 		if(p->cid)
 			json_decref(p->cid);
@@ -141,8 +131,8 @@ void ws_append_pump(void)
 	pthread_mutex_unlock(&mu);
 }
 
-/* filling is full: wait for the appender's batch (its round trips: one per 256 plain
- * messages, one per message appended once), then hand filling over. */
+/* filling is full: wait for the appender's batch (a round trip per OMNIQ_APPEND_MANY_MAX
+ * messages of a tenant), then hand filling over. */
 static void make_room(void)
 {
 	pthread_mutex_lock(&mu);
@@ -192,8 +182,6 @@ int ws_append_later(void *owner, ws_appended_f done, int tenant, const char *sid
 	p->done = done;
 	p->tenant = tenant;
 	p->buf = buf;
-	p->once.s = o;
-	p->once.len = (int)lo;
 	p->cid = cid ? json_incref(cid) : NULL;
 	m->sid.s = buf;
 	m->sid.len = (int)ls;
@@ -202,6 +190,8 @@ int ws_append_later(void *owner, ws_appended_f done, int tenant, const char *sid
 	m->from.len = (int)lf;
 	m->body.s = buf + ls + lf + 2;
 	m->body.len = body->len;
+	m->cid.s = o;
+	m->cid.len = (int)lo;
 	m->rc = OMNIQ_EINTERNAL;
 	m->why[0] = '\0';
 	filling->bytes += (size_t)body->len;

@@ -15,17 +15,18 @@
 #include "core/str.h"
 
 /* The answer for one message: rc and why as in omniq_append_t (1: a message appended once
- * was there already); cid as handed over; id the transcript id of a message appended once,
+ * was there already); cid as handed over; id the message's transcript id when rc >= 0,
  * else NULL. It must not hand over another message. */
 typedef void (*ws_appended_f)(void *owner, json_t *cid, int rc, const char *why,
 		const char *id);
 
 /* Queue an inbound message of tenant for session sid (sid, from and body are copied, cid
  * is referenced until the answer; it may be NULL). once: cid is a client id (a string of
- * 1..64 bytes) that names the message within its session, appended once (api.append_once,
- * one round trip of its own) for a client that resends what was not acknowledged. When the batch being filled is full
- * (2048 messages or 4 MiB), the loop waits for the appender's batch first, inside the
- * caller's callback. 0, or -1 when out of memory (nothing queued). */
+ * 1..64 bytes) that names the message within its session, so that it is appended once, in
+ * the same batches as the rest, for a client that resends what was not acknowledged. When
+ * the batch being filled is full (2048 messages or 4 MiB), the loop waits for the
+ * appender's batch first, inside the caller's callback. 0, or -1 when out of memory
+ * (nothing queued). */
 int ws_append_later(void *owner, ws_appended_f done, int tenant, const char *sid,
 		const char *from, const str *body, json_t *cid, int once);
 /* The owner is closing: its messages are still appended, but nobody is told. */

@@ -205,6 +205,58 @@ def test_app_resend_and_resume_lose_nothing_and_repeat_nothing(ctx):
 
 
 @test
+def test_app_messages_of_one_turn_share_a_round_trip(ctx):
+    """An app's messages are appended in the same batches as the web chat's (api.append_many,
+    each with its client id): with both omniq_ws processes stopped, 30 app users send three
+    messages each and resend the first (its ack lost); on resuming, each user gets four acks
+    in order, the resend's marked duplicate with the first's id, each message is in its
+    transcript once, and a process took a round trip or two for them, not one a message."""
+    import os
+    import signal
+    from test_ws import redis_reads
+    be = Backend()
+    try:
+        rs, k, api, port = app_kam(ctx, be)
+        r = rs.client()
+        apps, sids = [], []
+        for i in range(30):
+            a = App(port)
+            a.hello(user="u%d" % i)
+            sids.append(a.start("hello %d" % i, "h%d" % i))
+            apps.append(a)
+        pids = k.pids("omniq_ws")
+        assert len(pids) == 2, pids
+        reads = redis_reads(r)
+        for p in pids:
+            os.kill(p, signal.SIGSTOP)
+        try:
+            for i, a in enumerate(apps):
+                for n in range(3):
+                    a.send({"type": "message", "text": "%d of %d" % (n, i), "cid": "%d/%d" % (n, i)})
+                a.send({"type": "message", "text": "0 of %d" % i, "cid": "0/%d" % i})
+            time.sleep(0.3)                  # every frame is in the kernel's buffers
+        finally:
+            for p in pids:
+                os.kill(p, signal.SIGCONT)
+        for i, a in enumerate(apps):
+            acks = [a.recv("ack") for _ in range(4)]
+            assert [x["cid"] for x in acks] == ["0/%d" % i, "1/%d" % i, "2/%d" % i, "0/%d" % i]
+            assert [x["duplicate"] for x in acks] == [False, False, False, True], acks
+            assert acks[3]["id"] == acks[0]["id"] and len({x["id"] for x in acks}) == 3, acks
+        reads = redis_reads(r) - reads
+        # a pipeline or two per process plus what the event readers and timers read
+        # meanwhile; 120 round trips for the messages alone, one a message
+        assert reads < 60, "%d Redis reads for 120 app messages: not batched" % reads
+        for i, sid in enumerate(sids):
+            assert tx(r, sid) == [("in", "hello %d" % i)] + [
+                ("in", "%d of %d" % (n, i)) for n in range(3)], (i, tx(r, sid))
+        for a in apps:
+            a.close()
+    finally:
+        be.stop()
+
+
+@test
 def test_app_push_retries_until_the_backend_takes_it(ctx):
     # the backend fails twice (a 503, then a 500), takes the third try; then refuses one
     # push for good (400): it is dropped, not retried; then it stays down: given up after

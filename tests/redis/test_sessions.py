@@ -246,29 +246,36 @@ def test_append_and_transcript(h):
 
 def test_append_many_answers_each_message(h):
     """oq_append_many: many messages in one call, appended in order, each answered on its own
-    (a closed or unknown session refuses its message only); a malformed call writes nothing."""
+    (a closed or unknown session refuses its message only); one with a client id is appended
+    once, also when it comes twice in one call; a malformed call writes nothing."""
     t = lifecycle_tenant(h)
     a, b, closed = t.enq(skills='en'), t.enq(skills='en'), t.enq(skills='en')
     t.fc('oq_abandon', closed['sid'])
-    msgs = [(a['sid'], 'in', 'v1', 'text', 'one'), (closed['sid'], 'in', 'v3', 'text', 'late'),
-            (b['sid'], 'in', 'v2', 'text', 'two'), ('9999', 'in', 'v9', 'text', 'lost'),
-            (a['sid'], 'up', 'v1', 'text', 'bad dir'), (b['sid'], 'in', 'v2', 'text', 'a\x00b'),
-            (a['sid'], 'in', 'v1', 'text', 'three')]
+    msgs = [(a['sid'], 'in', 'v1', 'text', 'one', ''), (closed['sid'], 'in', 'v3', 'text', 'late', ''),
+            (b['sid'], 'in', 'v2', 'text', 'two', 'c1'), ('9999', 'in', 'v9', 'text', 'lost', ''),
+            (a['sid'], 'up', 'v1', 'text', 'bad dir', ''), (b['sid'], 'in', 'v2', 'text', 'a\x00b', ''),
+            (b['sid'], 'in', 'v2', 'text', 'two again', 'c1'), (a['sid'], 'in', 'v1', 'text', 'c1', 'c1'),
+            (a['sid'], 'in', 'v1', 'text', 'three', ''), (a['sid'], 'in', 'v1', 'text', 'x', 'c' * 65)]
     res = t.fc('oq_append_many', *[x for m in msgs for x in m])
     assert len(res) == len(msgs), res
-    errs = [str(r).split(' ')[0] if isinstance(r, Exception) else None for r in res]
-    assert errs == [None, 'OQ_STATE', None, 'OQ_NOTFOUND', 'OQ_ARG', 'OQ_ARG', None], res
-    assert [e[0] for e in t.fc('oq_transcript', a['sid'], '', '10')] == [res[0], res[6]]
-    assert [e[0] for e in t.fc('oq_transcript', b['sid'], '', '10')] == [res[2]]
+    errs = [str(r).split(' ')[0] if isinstance(r, Exception) else r[1] for r in res]
+    assert errs == ['0', 'OQ_STATE', '0', 'OQ_NOTFOUND', 'OQ_ARG', 'OQ_ARG', '1', '0', '0', 'OQ_ARG'], res
+    assert res[6][0] == res[2][0]              # the same client id: the first entry's id
+    assert [e[0] for e in t.fc('oq_transcript', a['sid'], '', '10')] == [res[0][0], res[7][0], res[8][0]]
+    assert [e[0] for e in t.fc('oq_transcript', b['sid'], '', '10')] == [res[2][0]]
     assert t.fc('oq_transcript', closed['sid'], '', '10') == []
-    # announced in the order appended, as oq_append announces
+    assert h.r.hgetall(t.P + ':s:' + b['sid'] + ':cids') == {'c1': res[2][0]}
+    # announced in the order appended, as oq_append announces; a duplicate is not
     ev = [e for e in t.events() if e['type'] == 'message']
     assert [(e['id'], e['sid'], e['body']) for e in ev] == [
-        (res[0], a['sid'], 'one'), (res[2], b['sid'], 'two'), (res[6], a['sid'], 'three')], ev
+        (res[0][0], a['sid'], 'one'), (res[2][0], b['sid'], 'two'), (res[7][0], a['sid'], 'c1'),
+        (res[8][0], a['sid'], 'three')], ev
+    # oq_append_once sees the client ids oq_append_many wrote, and the other way round
+    assert t.fc('oq_append_once', b['sid'], 'in', 'v2', 'text', 'later', 'c1') == [res[2][0], '1']
     # the call's own shape: 1..64 whole messages, else refused before anything is written
-    one = (a['sid'], 'in', 'v1', 'text', 'x')
+    one = (a['sid'], 'in', 'v1', 'text', 'x', '')
     t.expect_err('ARG', 'oq_append_many')
-    t.expect_err('ARG', 'oq_append_many', *one[:4])
+    t.expect_err('ARG', 'oq_append_many', *one[:5])
     t.expect_err('ARG', 'oq_append_many', *(one * 65))
     assert len(t.fc('oq_append_many', *(one * 64))) == 64
 

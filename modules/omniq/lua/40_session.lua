@@ -329,26 +329,52 @@ local function fn_append(keys, args)
     return (append(begin_ro(keys), args[1], args[2], args[3], args[4], args[5]))
 end
 
--- oq_append_many sid dir from type body [sid dir from type body ...]: up to
--- APPEND_MANY_MAX messages as oq_append takes them, appended in order, in one call: what a
--- socket server that reads many customers' messages at once sends. Each call has a fixed
--- cost in Redis (its dispatch, its Lua entry, with AOF its own MULTI/EXEC) that the
--- messages of one call share.
--- Each message is answered on its own: its entry id, or the error oq_append would have
--- given (a closed session refuses its message, not its neighbours'). A failure that is not
--- ours (a Redis command refused) is that message's error too: the messages before it are
--- written, and an error for the whole call would have their senders send them again.
+-- oq_append_once sid dir from type body cid: a message a client may send twice (it
+-- resends what was not acknowledged before its connection dropped). The first time it is
+-- appended and {id, "0"} returned; every later time nothing is written and the first
+-- entry's {id, "1"} comes back, so the client gets the same ack. The client ids of a
+-- session live next to its transcript in P:s:<sid>:cids (cid -> entry id).
+local function append_once(ctx, sid, dir, from, typ, body, cid)
+    cid = v_str('cid', cid, 64, false)
+    local ckey = ctx.P .. ':s:' .. v_sid(sid) .. ':cids'
+    local seen = redis.call('HGET', ckey, cid)
+    if seen then return {seen, '1'} end
+    local id = append(ctx, sid, dir, from, typ, body)
+    redis.call('HSET', ckey, cid, id)
+    return {id, '0'}
+end
+
+local function fn_append_once(keys, args)
+    need_args(args, 6, 'sid dir from type body cid')
+    return append_once(begin_ro(keys), args[1], args[2], args[3], args[4], args[5], args[6])
+end
+
+-- oq_append_many sid dir from type body cid [sid dir from type body cid ...]: up to
+-- APPEND_MANY_MAX messages, appended in order, in one call: what a socket server that reads
+-- many customers' messages at once sends. A message with a cid is appended once, as by
+-- oq_append_once (also when it comes twice in one call); with an empty cid, as by
+-- oq_append. Each call has a fixed cost in Redis (its dispatch, its Lua entry, with AOF
+-- its own MULTI/EXEC) that the messages of one call share. Each message is answered on
+-- its own: {id, "0"|"1"} as oq_append_once answers, or the error it would have given (a
+-- closed session refuses its message, not its neighbours'). A failure that is not ours (a
+-- Redis command refused) is that message's error too: the messages before it are written,
+-- and an error for the whole call would have their senders send them again.
 local APPEND_MANY_MAX = 64   -- what oq_core.c sends a call (OQ_APPEND_PER_CALL)
+
+local function append_one(ctx, sid, dir, from, typ, body, cid)
+    if cid == '' then return {(append(ctx, sid, dir, from, typ, body)), '0'} end
+    return append_once(ctx, sid, dir, from, typ, body, cid)
+end
 
 local function fn_append_many(keys, args)
     local ctx = begin_ro(keys)
-    if #args == 0 or #args % 5 ~= 0 or #args > 5 * APPEND_MANY_MAX then
-        fail('ARG', 'expected 1..' .. APPEND_MANY_MAX .. ' times: sid dir from type body')
+    if #args == 0 or #args % 6 ~= 0 or #args > 6 * APPEND_MANY_MAX then
+        fail('ARG', 'expected 1..' .. APPEND_MANY_MAX .. ' times: sid dir from type body cid')
     end
     local out = {}
-    for i = 1, #args, 5 do
-        local ok, res = pcall(append, ctx, args[i], args[i + 1], args[i + 2], args[i + 3],
-            args[i + 4])
+    for i = 1, #args, 6 do
+        local ok, res = pcall(append_one, ctx, args[i], args[i + 1], args[i + 2], args[i + 3],
+            args[i + 4], args[i + 5])
         if ok then
             out[#out + 1] = res
         else
@@ -361,23 +387,6 @@ local function fn_append_many(keys, args)
         end
     end
     return out
-end
-
--- oq_append_once sid dir from type body cid: a message a client may send twice (it
--- resends what was not acknowledged before its connection dropped). The first time it is
--- appended and {id, "0"} returned; every later time nothing is written and the first
--- entry's {id, "1"} comes back, so the client gets the same ack. The client ids of a
--- session live next to its transcript in P:s:<sid>:cids (cid -> entry id).
-local function fn_append_once(keys, args)
-    need_args(args, 6, 'sid dir from type body cid')
-    local ctx = begin_ro(keys)
-    local cid = v_str('cid', args[6], 64, false)
-    local ckey = ctx.P .. ':s:' .. v_sid(args[1]) .. ':cids'
-    local seen = redis.call('HGET', ckey, cid)
-    if seen then return {seen, '1'} end
-    local id = append(ctx, args[1], args[2], args[3], args[4], args[5])
-    redis.call('HSET', ckey, cid, id)
-    return {id, '0'}
 end
 
 -- oq_ingest channel class identity skills priority queue ext from type body cid: a
