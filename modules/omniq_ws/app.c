@@ -385,7 +385,7 @@ static void appended(void *owner, json_t *cid, int rc, const char *why, const ch
 	app_t *a = (app_t *)owner;
 
 	if(rc < 0) {
-		ws_sock_error(&a->sock, ws_omniq_code(rc), why, NULL);
+		ws_sock_error_for(&a->sock, ws_omniq_code(rc), why, cid);
 		return;
 	}
 	ws_sock_send(&a->sock, json_pack("{s:s,s:O,s:s,s:b}", "type", "ack", "cid", cid, "id",

@@ -74,11 +74,12 @@ static void send_error(chat_t *c, const char *code, const char *msg)
 	ws_sock_error(&c->sock, code, msg, NULL);
 }
 
-/* A message the core did not take: "unavailable" when Redis is (the widget may resend),
- * else "refused" (the chat protocol's two words for it). */
-static void send_refusal(chat_t *c, int rc, const char *why)
+/* A message the core did not take: "unavailable" when Redis is (the widget sends it again,
+ * with the same cid, which appends it once), else "refused" (the chat protocol's two words
+ * for it); cid, when the client gave one, says which message. */
+static void send_refusal(chat_t *c, int rc, const char *why, json_t *cid)
 {
-	send_error(c, rc == OMNIQ_EREDIS ? "unavailable" : "refused", why);
+	ws_sock_error_for(&c->sock, rc == OMNIQ_EREDIS ? "unavailable" : "refused", why, cid);
 }
 
 static int close_with(chat_t *c, int status, const char *why)
@@ -165,11 +166,11 @@ static void appended(void *owner, json_t *cid, int rc, const char *why, const ch
 
 	(void)id;
 	if(rc < 0) {
-		send_refusal(c, rc, why);
+		send_refusal(c, rc, why, cid);
 		return;
 	}
-	ack = json_pack("{s:s}", "type", "ack");
-	if(cid)
+	ack = json_pack("{s:s,s:b}", "type", "ack", "duplicate", rc == 1);
+	if(ack && cid)
 		json_object_set(ack, "cid", cid);
 	send_json(c, ack);
 }
@@ -186,10 +187,12 @@ static int on_message(chat_t *c, json_t *m)
 		send_error(c, "bad_argument", "'text' must be a non-empty string");
 		return 0;
 	}
-	if(cid && !json_is_string(cid)) {
-		send_error(c, "bad_argument", "'cid' must be a string");
+	if(cid && (!json_is_string(cid) || json_string_length(cid) > 64)) {
+		send_error(c, "bad_argument", "'cid' must be a string of at most 64 bytes");
 		return 0;
 	}
+	if(cid && json_string_length(cid) == 0)
+		cid = NULL;
 	if(c->sid[0] == '\0') {
 		ident = omniq_str(c->identity);
 		skills = omniq_str(c->site->skills);
@@ -197,7 +200,7 @@ static int on_message(chat_t *c, json_t *m)
 		ext = omniq_str(c->identity);
 		rc = ws_oq.open(&channel, &ident, &skills, 0, &queue, &ext, &info);
 		if(rc < 0) {
-			send_refusal(c, rc, ws_oq.last_error());
+			send_refusal(c, rc, ws_oq.last_error(), cid);
 			return 0;
 		}
 		attach(c, info.sid);
@@ -209,9 +212,11 @@ static int on_message(chat_t *c, json_t *m)
 	}
 	body.s = (char *)json_string_value(text);
 	body.len = (int)json_string_length(text);
-	/* appended with the other messages of this turn of the loop; acknowledged after */
-	if(ws_append_later(c, appended, c->tenant, c->sid, c->identity, &body, cid, 0) < 0)
-		send_error(c, "unavailable", "out of memory");
+	/* appended with the other messages of this turn of the loop, once by its cid when it
+	 * has one (a resend after "unavailable" or a reconnect); acknowledged after */
+	if(ws_append_later(c, appended, c->tenant, c->sid, c->identity, &body, cid, cid != NULL)
+			< 0)
+		send_refusal(c, OMNIQ_EREDIS, "out of memory", cid);
 	return 0;
 }
 

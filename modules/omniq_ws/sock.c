@@ -112,12 +112,23 @@ void ws_sock_send(ws_sock_t *s, json_t *v)
 	lws_callback_on_writable(s->wsi);
 }
 
-void ws_sock_error(ws_sock_t *s, const char *code, const char *msg, json_t *rid)
+static void error_with(ws_sock_t *s, const char *code, const char *msg, const char *key,
+		json_t *id)
 {
 	json_t *e = json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", msg);
-	if(e && rid)
-		json_object_set(e, "rid", rid);
+	if(e && id)
+		json_object_set(e, key, id);
 	ws_sock_send(s, e);
+}
+
+void ws_sock_error(ws_sock_t *s, const char *code, const char *msg, json_t *rid)
+{
+	error_with(s, code, msg, "rid", rid);
+}
+
+void ws_sock_error_for(ws_sock_t *s, const char *code, const char *msg, json_t *cid)
+{
+	error_with(s, code, msg, "cid", cid);
 }
 
 int ws_sock_writable(ws_sock_t *s)

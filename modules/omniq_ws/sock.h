@@ -35,7 +35,10 @@ int ws_sock_open(ws_sock_t *s, struct lws *wsi, const char *path, int rate);
 int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg);
 /* Queue a JSON value (consumed). A client that stops reading is closed (1008). */
 void ws_sock_send(ws_sock_t *s, json_t *v);
+/* An error frame {"type":"error","code","message"}, with "rid" (a desk request's id) when
+ * rid is not NULL; ws_sock_error_for names the message it answers with "cid" instead. */
 void ws_sock_error(ws_sock_t *s, const char *code, const char *msg, json_t *rid);
+void ws_sock_error_for(ws_sock_t *s, const char *code, const char *msg, json_t *cid);
 /* LWS_CALLBACK_SERVER_WRITEABLE: one queued message; -1 to close. */
 int ws_sock_writable(ws_sock_t *s);
 /* Set the close code and reason; returns -1 for the callback to return. */

@@ -30,4 +30,17 @@ function nextLine() {
   });
 }
 
-module.exports = { fail, launch, watch, nextLine };
+// A script's steps with a fresh browser: exit 0 when they end, else fail with the reason.
+function run(steps) {
+  (async () => {
+    const browser = await launch();
+    try {
+      await steps(browser);
+    } finally {
+      await browser.close();
+    }
+    process.exit(0);
+  })().catch((e) => fail(e.message));
+}
+
+module.exports = { fail, launch, watch, nextLine, run };

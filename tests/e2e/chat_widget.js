@@ -8,49 +8,43 @@
 // Exits 0 when every step was seen on the page, 1 with a reason otherwise.
 'use strict';
 const path = require('path');
-const { fail, launch, watch, nextLine } = require('./browser');
+const { fail, watch, nextLine, run } = require('./browser');
 
 const [port, shots] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 
-(async () => {
-  const browser = await launch();
-  try {
-    const page = watch(await browser.newPage());
-    await page.goto(base + '/demo.html');
-    await page.waitForSelector('#omniq-chat input');
-    await page.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
-      window.omniqChat.ws.readyState === 1 && window.omniqChat.visitor);
-    await page.fill('#omniq-chat input', 'Hello, where is my parcel?');
-    await page.click('#omniq-chat button');
-    await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 });
-    const status = await page.textContent('#omniq-chat .st');
-    if (!/queue|Connecting|here/.test(status)) fail('no queue status shown: ' + status);
-    const sid = await page.evaluate(() => window.omniqChat.session);
-    await page.screenshot({ path: path.join(shots, 'chat-1-queued.png') });
-    console.log('SESSION ' + sid);
+run(async (browser) => {
+  const page = watch(await browser.newPage());
+  await page.goto(base + '/demo.html');
+  await page.waitForSelector('#omniq-chat input');
+  await page.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
+    window.omniqChat.ws.readyState === 1 && window.omniqChat.visitor);
+  await page.fill('#omniq-chat input', 'Hello, where is my parcel?');
+  await page.click('#omniq-chat button');
+  await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 });
+  const status = await page.textContent('#omniq-chat .st');
+  if (!/queue|Connecting|here/.test(status)) fail('no queue status shown: ' + status);
+  const sid = await page.evaluate(() => window.omniqChat.session);
+  await page.screenshot({ path: path.join(shots, 'chat-1-queued.png') });
+  console.log('SESSION ' + sid);
 
-    // the agent's reply appears without any action of the customer
-    const reply = await nextLine();
-    await page.waitForSelector(`#omniq-chat li.out >> text=${reply}`, { timeout: 10000 })
-      .catch(() => fail('agent reply not shown'));
-    const agentStatus = await page.textContent('#omniq-chat .st');
-    if (!/alice is here/i.test(agentStatus)) fail('agent name not shown: ' + agentStatus);
-    await page.screenshot({ path: path.join(shots, 'chat-2-reply.png') });
+  // the agent's reply appears without any action of the customer
+  const reply = await nextLine();
+  await page.waitForSelector(`#omniq-chat li.out >> text=${reply}`, { timeout: 10000 })
+    .catch(() => fail('agent reply not shown'));
+  const agentStatus = await page.textContent('#omniq-chat .st');
+  if (!/alice is here/i.test(agentStatus)) fail('agent name not shown: ' + agentStatus);
+  await page.screenshot({ path: path.join(shots, 'chat-2-reply.png') });
 
-    // reload: same session, transcript back
-    await page.reload();
-    await page.waitForSelector('#omniq-chat li.out', { timeout: 10000 })
-      .catch(() => fail('transcript not restored after reload'));
-    const items = await page.$$eval('#omniq-chat li', (lis) => lis.map((l) => l.textContent));
-    const sid2 = await page.evaluate(() => window.omniqChat.session);
-    if (sid2 !== sid) fail(`session changed on reload: ${sid} → ${sid2}`);
-    if (items[0] !== 'Hello, where is my parcel?' || items[1] !== reply)
-      fail('transcript after reload: ' + JSON.stringify(items));
-    await page.screenshot({ path: path.join(shots, 'chat-3-reloaded.png') });
-    console.log('RELOADED ' + items.length);
-  } finally {
-    await browser.close();
-  }
-  process.exit(0);
-})().catch((e) => fail(e.message));
+  // reload: same session, transcript back
+  await page.reload();
+  await page.waitForSelector('#omniq-chat li.out', { timeout: 10000 })
+    .catch(() => fail('transcript not restored after reload'));
+  const items = await page.$$eval('#omniq-chat li', (lis) => lis.map((l) => l.textContent));
+  const sid2 = await page.evaluate(() => window.omniqChat.session);
+  if (sid2 !== sid) fail(`session changed on reload: ${sid} → ${sid2}`);
+  if (items[0] !== 'Hello, where is my parcel?' || items[1] !== reply)
+    fail('transcript after reload: ' + JSON.stringify(items));
+  await page.screenshot({ path: path.join(shots, 'chat-3-reloaded.png') });
+  console.log('RELOADED ' + items.length);
+});

@@ -10,49 +10,43 @@
 // Exits 0 when every step was seen on the page, 1 with a reason otherwise.
 'use strict';
 const path = require('path');
-const { fail, launch, watch, nextLine } = require('./browser');
+const { fail, watch, nextLine, run } = require('./browser');
 
 const [site, shots] = process.argv.slice(2);
 const FORGED = '0123456789abcdef0123456789abcdef.' + '0'.repeat(64);
 
-(async () => {
-  const browser = await launch();
-  try {
-    const page = watch(await browser.newPage());
-    const connected = () => window.omniqChat && window.omniqChat.ws &&
-      window.omniqChat.ws.readyState === 1 && window.omniqChat.visitor;
-    await page.goto(site);
-    await page.waitForFunction(connected, null, { timeout: 10000 })
-      .catch(async () => fail('the acme widget did not connect: ' +
-        await page.evaluate(() => document.body.innerText)));
-    // the visitor token in storage no longer verifies (say the site secret was changed)
-    await page.evaluate((f) => {
-      for (let i = 0; i < localStorage.length; i++) {
-        const k = localStorage.key(i);
-        if (/:acme:visitor$/.test(k)) localStorage.setItem(k, f);
-      }
-    }, FORGED);
-    await page.reload();
-    await page.waitForFunction((f) => window.omniqChat && window.omniqChat.ws &&
-      window.omniqChat.ws.readyState === 1 && window.omniqChat.visitor &&
-      window.omniqChat.visitor !== f, FORGED, { timeout: 10000 })
-      .catch(() => fail('the widget did not recover from a stale visitor token'));
-    console.log('STALE ' + await page.evaluate(() => window.omniqChat.visitor));
+run(async (browser) => {
+  const page = watch(await browser.newPage());
+  const connected = () => window.omniqChat && window.omniqChat.ws &&
+    window.omniqChat.ws.readyState === 1 && window.omniqChat.visitor;
+  await page.goto(site);
+  await page.waitForFunction(connected, null, { timeout: 10000 })
+    .catch(async () => fail('the acme widget did not connect: ' +
+      await page.evaluate(() => document.body.innerText)));
+  // the visitor token in storage no longer verifies (say the site secret was changed)
+  await page.evaluate((f) => {
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (/:acme:visitor$/.test(k)) localStorage.setItem(k, f);
+    }
+  }, FORGED);
+  await page.reload();
+  await page.waitForFunction((f) => window.omniqChat && window.omniqChat.ws &&
+    window.omniqChat.ws.readyState === 1 && window.omniqChat.visitor &&
+    window.omniqChat.visitor !== f, FORGED, { timeout: 10000 })
+    .catch(() => fail('the widget did not recover from a stale visitor token'));
+  console.log('STALE ' + await page.evaluate(() => window.omniqChat.visitor));
 
-    await page.fill('#omniq-chat input', 'Hello Acme, my invoice is wrong');
-    await page.click('#omniq-chat button');
-    await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 })
-      .catch(() => fail('no session opened'));
-    console.log('SESSION ' + await page.evaluate(() => window.omniqChat.session));
-    await page.screenshot({ path: path.join(shots, 'acme-1-session.png') });
+  await page.fill('#omniq-chat input', 'Hello Acme, my invoice is wrong');
+  await page.click('#omniq-chat button');
+  await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 })
+    .catch(() => fail('no session opened'));
+  console.log('SESSION ' + await page.evaluate(() => window.omniqChat.session));
+  await page.screenshot({ path: path.join(shots, 'acme-1-session.png') });
 
-    const reply = await nextLine();
-    await page.waitForSelector(`#omniq-chat li.out >> text=${reply}`, { timeout: 10000 })
-      .catch(() => fail('acme agent reply not shown'));
-    await page.screenshot({ path: path.join(shots, 'acme-2-reply.png') });
-    console.log('DONE');
-  } finally {
-    await browser.close();
-  }
-  process.exit(0);
-})().catch((e) => fail(e.message));
+  const reply = await nextLine();
+  await page.waitForSelector(`#omniq-chat li.out >> text=${reply}`, { timeout: 10000 })
+    .catch(() => fail('acme agent reply not shown'));
+  await page.screenshot({ path: path.join(shots, 'acme-2-reply.png') });
+  console.log('DONE');
+});

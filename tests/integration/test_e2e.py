@@ -74,6 +74,35 @@ def test_e2e_chat_widget_customer_sees_agent_reply(ctx):
 
 
 @test
+def test_e2e_chat_widget_sends_again_what_was_not_taken(ctx):
+    """The widget keeps a customer's message until its ack: refused "unavailable" while Redis
+    is at its maxmemory, it is sent again (shown as sending, not as failed) and delivered once
+    Redis has room; one typed while the connection is down goes after the reconnect. Each is
+    in the transcript once."""
+    rs, k, api = ws_kam(ctx)
+    port = int(api.base.rsplit(":", 1)[1])
+    r = rs.client()
+    node = browser("chat_resend.js", str(port), ctx.dir)
+    try:
+        sid = expect(node, "SESSION ").split()[1]
+        r.config_set("maxmemory", "1")
+        try:
+            tell(node, "FULL")
+            expect(node, "RETRYING")
+        finally:
+            r.config_set("maxmemory", "0")
+        tell(node, "ROOM")
+        assert expect(node, "SENT ") == "SENT 3"
+        assert node.wait(30) == 0
+    finally:
+        stop(node)
+    texts = [f["body"] for _, f in r.xrange("oq:{default}:s:%s:tx" % sid)]
+    assert texts == ["Hello", "Are you there?", "Still waiting"], texts
+    for shot in ("resend-1-pending.png", "resend-2-delivered.png"):
+        assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot
+
+
+@test
 def test_e2e_desk_agent_serves_widget_customer(ctx):
     rs, k, api = ws_kam(ctx)
     port = int(api.base.rsplit(":", 1)[1])

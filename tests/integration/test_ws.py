@@ -441,9 +441,10 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
 @test
 def test_ws_redis_out_of_memory_is_unavailable_and_loses_nothing(ctx):
     """Redis at its maxmemory refuses writes. A customer's message (appended in a batch) is
-    answered "unavailable", and a REST append 503 unavailable, naming the cause, not
-    "refused" / 500 internal: the widget may send it again. Reads go on meanwhile. Once Redis
-    has room, each customer's resend is appended, once."""
+    answered "unavailable" with its cid, and a REST append 503 unavailable, naming the cause,
+    not "refused" / 500 internal: the widget sends it again. Reads go on meanwhile. Once
+    Redis has room, each customer's resend is appended, and a second resend of the same cid
+    (its ack lost) is acknowledged as a duplicate and not written again."""
     rs, k, api, port = chat_kam(ctx)
     r = rs.client()
     chats, sids = chatting(port, 3)
@@ -455,9 +456,10 @@ def test_ws_redis_out_of_memory_is_unavailable_and_loses_nothing(ctx):
     try:
         for i, c in enumerate(chats):
             c.send(say(i))
-        for c in chats:
+        for i, c in enumerate(chats):
             e = c.recv("error")
             assert e["code"] == "unavailable" and "OOM" in e["message"], e
+            assert e["cid"] == "again/%d" % i, e        # which message to send again
         st, e = api.call("POST", "/api/v1/sessions/%s/messages" % sids[0],
                          {"direction": "in", "from": "web:x", "body": "by REST"})
         assert st == 503 and e["error"]["code"] == "unavailable", (st, e)
@@ -469,7 +471,10 @@ def test_ws_redis_out_of_memory_is_unavailable_and_loses_nothing(ctx):
         r.config_set("maxmemory", "0")
     for i, c in enumerate(chats):
         c.send(say(i))
-        assert c.recv("ack")["cid"] == "again/%d" % i
+        assert c.recv("ack") == {"type": "ack", "cid": "again/%d" % i, "duplicate": False}
+    # its ack lost, the widget sends it once more: acknowledged, not written twice
+    chats[0].send(say(0))
+    assert chats[0].recv("ack") == {"type": "ack", "cid": "again/0", "duplicate": True}
     for i, sid in enumerate(sids):
         texts = [f["body"] for _, f in r.xrange(P + ":s:" + sid + ":tx")]
         assert texts == ["first %d" % i, "still there? %d" % i], (i, texts)

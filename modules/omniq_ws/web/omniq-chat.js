@@ -8,7 +8,9 @@
  *
  * Talks to /ws/chat on the host it was loaded from (see docs/admin-ws.md). Keeps the visitor
  * token, the session and its resume token in localStorage, so a reload continues the same
- * conversation with its transcript. window.omniqChat exposes the state for integrators.
+ * conversation with its transcript. A message is kept until the server acknowledges it, and
+ * sent again (same cid: the server appends it once) after "unavailable" and after a
+ * reconnect. window.omniqChat exposes the state for integrators.
  */
 (function () {
   "use strict";
@@ -34,6 +36,7 @@
     "#omniq-chat li{margin:4px 0;padding:6px 8px;border-radius:6px;max-width:85%;white-space:pre-wrap}" +
     "#omniq-chat li.in{background:#e3f2fd;margin-left:auto}" +
     "#omniq-chat li.out{background:#f1f1f1}#omniq-chat li.sys{color:#777;font-style:italic}" +
+    "#omniq-chat li.sending{opacity:.6}#omniq-chat li.failed{outline:1px solid #c62828}" +
     "#omniq-chat .ty{font-size:12px;color:#777;padding:0 10px;min-height:16px}" +
     "#omniq-chat form{display:flex;border-top:1px solid #ddd}" +
     "#omniq-chat input{flex:1;border:0;padding:10px;font:inherit}" +
@@ -91,6 +94,14 @@
     statusEl.textContent = t;
   }
 
+  /* Send a message kept in state.pending (again); while disconnected, the next welcome does. */
+  function send(cid) {
+    var p = state.pending[cid];
+    if (!p || !state.ws || state.ws.readyState !== 1) return;
+    p.tries++;
+    state.ws.send(JSON.stringify({ type: "message", text: p.text, cid: cid }));
+  }
+
   function remember(k, v) {
     state[k] = v;
     if (v) store.setItem(K + k, v); else store.removeItem(K + k);
@@ -119,12 +130,18 @@
           remember("session", null); remember("resume", null);
           statusEl.textContent = "Ask us anything";
         }
+        /* what was not acknowledged before the connection dropped (or typed since) */
+        Object.keys(state.pending).forEach(function (cid) {
+          list.appendChild(state.pending[cid].li);
+          state.pending[cid].tries = 0;
+          send(cid);
+        });
       } else if (m.type === "session") {
         remember("session", m.session); remember("resume", m.resume);
         status(m);
       } else if (m.type === "ack") {
-        var li = state.pending[m.cid];
-        if (li) { li.classList.remove("sending"); delete state.pending[m.cid]; }
+        var acked = state.pending[m.cid];
+        if (acked) { acked.li.classList.remove("sending"); delete state.pending[m.cid]; }
       } else if (m.type === "state") {
         status(m);
       } else if (m.type === "message") {
@@ -133,7 +150,18 @@
       } else if (m.type === "typing") {
         typing(state.agentName || m.from);
       } else if (m.type === "error") {
-        show("sys", "", "Not sent: " + m.message);
+        var p = m.cid && state.pending[m.cid];
+        if (p && m.code === "unavailable" && p.tries < 5) {
+          setTimeout(function () { send(m.cid); }, 3000);   /* nothing was taken: again */
+        } else {
+          if (p) {
+            p.li.classList.remove("sending");
+            p.li.classList.add("failed");
+            delete state.pending[m.cid];
+          }
+          show("sys", "", "Not sent: " + (m.code === "unavailable"
+            ? "we cannot take messages right now, please try again later" : m.message));
+        }
       }
     };
     ws.onclose = function (ev) {
@@ -163,12 +191,12 @@
   box.querySelector("form").addEventListener("submit", function (e) {
     e.preventDefault();
     var text = input.value.trim();
-    if (!text || !state.ws || state.ws.readyState !== 1) return;
+    if (!text) return;
     var cid = "c" + (++state.seq) + "-" + Date.now();
     var li = show("in", "", text);
     li.classList.add("sending");
-    state.pending[cid] = li;
-    state.ws.send(JSON.stringify({ type: "message", text: text, cid: cid }));
+    state.pending[cid] = { li: li, text: text, tries: 0 };
+    send(cid);   /* or, while disconnected, on the next welcome */
     input.value = "";
   });
 
