@@ -413,7 +413,7 @@ static int on_message(app_t *a, json_t *m)
 		queue = omniq_str(a->site->queue);
 		rc = ws_oq.open(&channel, &ident, &skills, 0, &queue, &ident, &info);
 		if(rc < 0) {
-			ws_sock_error(&a->sock, ws_omniq_code(rc), ws_oq.last_error(), NULL);
+			ws_sock_error_for(&a->sock, ws_omniq_code(rc), ws_oq.last_error(), cid);
 			return 0;
 		}
 		follow_session(a, info.sid);
@@ -425,7 +425,7 @@ static int on_message(app_t *a, json_t *m)
 	body.len = (int)json_string_length(text);
 	/* appended by this process's appender (appends.h), off the loop; acknowledged after */
 	if(ws_append_later(a, appended, a->tenant, a->sid, a->identity, &body, cid, 1) < 0)
-		ws_sock_error(&a->sock, "unavailable", "out of memory", NULL);
+		ws_sock_error_for(&a->sock, "unavailable", "out of memory", cid);
 	return 0;
 }
 

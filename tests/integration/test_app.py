@@ -210,7 +210,8 @@ def test_app_messages_of_one_turn_share_a_round_trip(ctx):
     each with its client id): with both omniq_ws processes stopped, 30 app users send three
     messages each and resend the first (its ack lost); on resuming, each user gets four acks
     in order, the resend's marked duplicate with the first's id, each message is in its
-    transcript once, and a process took a round trip or two for them, not one a message."""
+    transcript once, and a process took a round trip or two for them, not one a message.
+    With Redis refusing writes, a message's "unavailable" error names its cid."""
     import os
     import signal
     from test_ws import redis_reads
@@ -250,6 +251,17 @@ def test_app_messages_of_one_turn_share_a_round_trip(ctx):
         for i, sid in enumerate(sids):
             assert tx(r, sid) == [("in", "hello %d" % i)] + [
                 ("in", "%d of %d" % (n, i)) for n in range(3)], (i, tx(r, sid))
+        # Redis refusing writes: the error names the message, which the app sends again
+        r.config_set("maxmemory", "1")
+        try:
+            apps[0].send({"type": "message", "text": "full?", "cid": "full"})
+            e = apps[0].recv("error")
+            assert (e["code"], e["cid"]) == ("unavailable", "full") and "OOM" in e["message"], e
+        finally:
+            r.config_set("maxmemory", "0")
+        apps[0].send({"type": "message", "text": "full?", "cid": "full"})
+        ack = apps[0].recv("ack")
+        assert (ack["cid"], ack["duplicate"]) == ("full", False), ack
         for a in apps:
             a.close()
     finally:
