@@ -4,17 +4,18 @@
  * Client → server (JSON text frames):
  *   {"type":"hello", "tenant":name?, "visitor":tok?, "user":tok?, "session":sid?,
  *    "resume":tok?}                                                               first
- *   {"type":"message", "text":"...", "cid":"..."}                                   any time
+ *   {"type":"message", "text":"...", "cid":"..."}    any time; appended once by its cid
  *   {"type":"typing"}                                      the customer is writing (throttled)
  * Server → client:
  *   {"type":"welcome", "visitor":tok, "identity":..., "session":sid|null, "resume":tok|null,
  *    "state":..., "position":n, "est_wait_s":n, "transcript":[{id,dir,from,text}...]}
  *   {"type":"session", "session":sid, "resume":tok, "state":..., "position":n, "est_wait_s":n}
- *   {"type":"ack", "cid":..., "id":...}         the message is in the transcript
+ *   {"type":"ack", "cid":..., "duplicate":b}   the message is in the transcript (b: already)
  *   {"type":"state", "state":..., "agent":..., "agent_name":...}  offered, accepted, closed ...
  *   {"type":"message", "dir":"out"|"sys", "from":..., "text":..., "id":...}
  *   {"type":"typing", "from":...}               the agent is writing
- *   {"type":"error", "code":..., "message":...} a refused request; the socket stays open
+ *   {"type":"error", "code":..., "message":..., "cid":...?} a refused message or request
+ *                                               (cid: which message); the socket stays open
  * Close codes: 1007 invalid JSON or no hello first, 1008 bad token, a tenant without web
  * chat or rate limit, 1009 frame larger than max_frame, 1011 server error.
  *
