@@ -9,9 +9,9 @@
  * Who touches what: the loop keeps every check it queued and has not answered in its own
  * list (`waiting`), so that a connection that closes finds its check
  * wherever it is, even the one the checker is making; a check's conn and its place in that
- * list belong to the loop only. The checker reads tenant, agent and password and writes rc
- * and why, which the loop does not touch until the check is handed back. The two queues
- * (todo, done) are under mu.
+ * list belong to the loop only. The checker reads tenant, peer, agent and password and
+ * writes rc, wait and why, which the loop does not touch until the check is handed back.
+ * The two queues (todo, done) are under mu.
  */
 #define _GNU_SOURCE 1 /* gettid */
 #include <string.h>
@@ -39,7 +39,6 @@ typedef struct check {
 	int tenant;            /* index (api.tenant_at) */
 	str tname, agent, pw;  /* in buf */
 	char peer[64];
-	char key[WS_LOGIN_KEY_MAX]; /* the count's (ws_login_key) */
 	char *buf;             /* one allocation: tenant\0agent\0password\0 */
 	int rc;                /* agent_verify's, or login_try's failure */
 	int wait;              /* > 0: refused unchecked, the count is full for this long */
@@ -56,9 +55,13 @@ static struct lws_context *lws_ctx;
  * full), then the password checked, then the count told how it went. */
 static void check(check_t *c)
 {
-	str key = {c->key, (int)strlen(c->key)};
+	char k[WS_LOGIN_KEY_MAX];
+	str key;
 	int rc;
 
+	ws_login_key(c->peer, c->agent.s, c->agent.len, k);
+	key.s = k;
+	key.len = (int)strlen(k);
 	c->wait = 0;
 	rc = ws_oq.login_try(&key, ws_cfg.login_fails, ws_cfg.login_window, &c->wait);
 	if(rc < 0) { /* Redis down: not checked */
@@ -214,7 +217,6 @@ static check_t *check_new(const ws_req_t *rq, const str *tenant, const str *aid,
 	c->conn = rq->conn;
 	c->tenant = ws_oq.tenant_index(); /* the login's, made current by the caller */
 	snprintf(c->peer, sizeof(c->peer), "%s", rq->peer);
-	ws_login_key(rq->peer, aid->s, aid->len, c->key);
 	c->tname.s = b;
 	c->tname.len = tenant->len;
 	memcpy(b, tenant->s, (size_t)tenant->len);
