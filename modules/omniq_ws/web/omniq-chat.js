@@ -152,7 +152,7 @@
       } else if (m.type === "error") {
         var p = m.cid && state.pending[m.cid];
         if (p && m.code === "unavailable" && p.tries < 5) {
-          setTimeout(function () { send(m.cid); }, 3000);   /* nothing was taken: again */
+          setTimeout(function () { send(m.cid); }, 3000);   /* again: its cid keeps it single */
         } else {
           if (p) {
             p.li.classList.remove("sending");
