@@ -29,16 +29,38 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 LUA_DIR = os.path.join(ROOT, 'modules', 'omniq', 'lua')
 TWO42 = 2 ** 42
+CLOCK_KEY = 'oq:test:clock'          # read by clock.lua: ms added to Redis TIME
 CLASSES = ('voice', 'chat', 'email')
 TERMINAL = ('closed', 'abandoned', 'expired')
 
 
-def library_text():
+CLOCK_FILE = '00_clock.lua'            # swapped for TEST_CLOCK in the suite's library
+TEST_CLOCK = os.path.join(HERE, 'clock.lua')
+
+
+def library_text(test_clock=True):
+    """The library as the build embeds it; with test_clock, the clock file is the tests'
+    own (clock.lua: TIME plus an offset that Server.advance() moves)."""
     parts = ['#!lua name=omniq\n']
-    for path in sorted(glob.glob(os.path.join(LUA_DIR, '*.lua'))):
+    paths = sorted(glob.glob(os.path.join(LUA_DIR, '*.lua')))
+    if os.path.join(LUA_DIR, CLOCK_FILE) not in paths:
+        raise RuntimeError('no %s in %s: the test clock has nothing to replace' % (CLOCK_FILE, LUA_DIR))
+    for path in paths:
+        if test_clock and os.path.basename(path) == CLOCK_FILE:
+            path = TEST_CLOCK
         with open(path, encoding='utf-8') as f:
             parts.append(f.read())
     return ''.join(parts)
+
+
+def wait_until(cond, what, timeout=10.0):
+    """For what Redis itself times (key expiry, a consumer's idle time), which the test
+    clock does not move: poll until cond() holds."""
+    end = time.time() + timeout
+    while not cond():
+        if time.time() > end:
+            raise AssertionError('timed out after %.0f s waiting for %s' % (timeout, what))
+        time.sleep(0.002)
 
 
 sys.path.insert(0, os.path.dirname(HERE))
@@ -64,6 +86,10 @@ class Server:
             self.stop()
             raise RuntimeError('redis-server did not start')
         self.r.execute_command('FUNCTION', 'LOAD', 'REPLACE', library_text())
+
+    def advance(self, ms):
+        """Move the library's clock ms milliseconds forward (deadlines fall due at once)."""
+        self.r.incrby(CLOCK_KEY, int(ms))
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

@@ -27,6 +27,10 @@ class Ctx:
         self.r = server.r
         self.tenants = []
 
+    def advance(self, ms):
+        """Time passes for the library (its test clock), not for the test."""
+        self.server.advance(ms)
+
     def tenant(self, **cfg):
         t = harness.Tenant(self.r)
         if cfg:

@@ -2,7 +2,7 @@
 presence leases (oq_presence, oq_online) and the notification outbox (oq_outbox_add,
 oq_outbox_forget)."""
 
-import time
+import harness
 
 
 def _open(t):
@@ -64,7 +64,7 @@ def test_presence_leases_count_until_they_lapse_or_end(h):
     # a lease that is not renewed lapses (its server died): 1 s, the shortest
     t.fc('oq_presence', 1000, 'app:u3', 'dead.1')
     assert t.fc('oq_online', 'app:u3') == 1
-    time.sleep(1.2)
+    h.advance(1200)
     assert t.fc('oq_online', 'app:u3') == 0
     # and the key does not outlive its longest lease
     assert h.r.pttl(t.P + ':online:app:u2') <= 60000
@@ -136,7 +136,9 @@ def test_outbox_forget_removes_idle_senders_with_nothing_pending(h):
     for c in ('me:1', 'gone:2', 'busy:3'):
         h.r.xgroup_createconsumer(key, 'senders', c)
     assert len(h.r.xreadgroup('senders', 'busy:3', {key: '>'}, count=1)[0][1]) == 1
-    time.sleep(0.05)
+    # consumers' idle times are Redis' own clock: wait until gone:2 has been idle 10 ms
+    harness.wait_until(lambda: all(c['idle'] >= 10 for c in h.r.xinfo_consumers(key, 'senders')),
+                       'the consumers to be idle 10 ms')
     # idle for less than asked: all stay
     assert t.fc('oq_outbox_forget', 'me:1', '60000') == []
     # the caller's own and the one holding a pending entry stay; the other goes

@@ -1,6 +1,5 @@
 """Routing: skills, levels, idle tie-break, affinity, capacity, policy, pulls."""
 
-import time
 
 CAPS = 'voice=1,chat=4,email=8,total=10'
 
@@ -32,31 +31,31 @@ def test_missing_skill_excluded(h):
 def test_longest_idle_tiebreak(h):
     t = h.tenant()
     t.agent('first', 'en:5')
-    time.sleep(0.01)
+    h.advance(10)
     t.agent('second', 'en:5')
-    time.sleep(0.005)
+    h.advance(5)
     assert t.enq(skills='en')['agent'] == 'first'
     # the offer bumps first's idle_since: the next equal session spreads
     # (idle_since has millisecond resolution, hence the sleeps)
-    time.sleep(0.005)
+    h.advance(5)
     assert t.enq(skills='en')['agent'] == 'second'
-    time.sleep(0.005)
+    h.advance(5)
     assert t.enq(skills='en')['agent'] == 'first'
 
 
 def test_idle_refreshed_by_finished_work(h):
     t = h.tenant()
     t.agent('a', 'en:5', 'voice=1,chat=0,email=0,total=1')
-    time.sleep(0.005)
+    h.advance(5)
     t.agent('b', 'en:5', 'voice=1,chat=0,email=0,total=1')
     s1 = t.enq(channel='phone', skills='en')
     assert s1['agent'] == 'a'
-    time.sleep(0.005)
+    h.advance(5)
     s2 = t.enq(channel='phone', skills='en')
     assert s2['agent'] == 'b'
     t.fc('oq_accept', s2['sid'], 'b')
     t.fc('oq_close', s2['sid'], '')            # b finished first → idle longer
-    time.sleep(0.005)
+    h.advance(5)
     t.fc('oq_accept', s1['sid'], 'a')
     t.fc('oq_close', s1['sid'], '')
     assert t.enq(channel='phone', skills='en')['agent'] == 'b'
@@ -108,7 +107,7 @@ def test_affinity_requires_skill_and_window(h):
     t.fc('oq_agent_set', 'u', 'u', 'fr:1', CAPS, '')
     assert t.enq(identity='web:c', skills='en')['agent'] == 'v'   # u lost skill
     t.fc('oq_agent_set', 'u', 'u', 'en:2,fr:1', CAPS, '')
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.enq(identity='web:c', skills='en')['agent'] == 'v'   # window over
 
 
@@ -144,7 +143,7 @@ def test_affinity_wait_released_by_sweep(h):
     t.fc('oq_agent_state', 'v', 'available')
     assert t.state(s2['sid']) == 'queued'         # parked: v may not take it
     assert t.sweep() == [0, 0, 0, 0]
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.sweep() == [0, 0, 1, 0]
     assert t.sess(s2['sid'])['agent'] == 'v'
     assert h.r.zcard(t.P + ':aw:u') == 0
@@ -156,7 +155,7 @@ def test_affinity_release_without_agents_goes_to_queue(h):
     s = t.enq(identity='web:c', skills='en')
     t.fc('oq_accept', s['sid'], 'u')
     s2 = t.enq(identity='web:c', skills='en')
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.sweep() == [0, 0, 1, 0]
     assert t.sess(s2['sid'])['position'] == '1'
     assert h.r.zscore(t.P + ':w:chat:en', s2['sid'] + '||') is not None
@@ -329,7 +328,7 @@ def test_freed_agent_looks_past_blocked_heads_within_bound(h):
     busy = t2.enq(skills='en')
     for _ in range(16):
         t2.enq(skills='en,zz,zzz')
-    time.sleep(0.002)                      # far strictly behind all 16
+    h.advance(2)                      # far strictly behind all 16
     far = t2.enq(skills='en,zz,zzy')
     t2.fc('oq_accept', busy['sid'], 'a')
     t2.fc('oq_close', busy['sid'], '')
@@ -343,7 +342,7 @@ def test_single_skill_sessions_not_blocked_by_multi_skill_heads(h):
     t.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1')
     busy = t.enq(skills='en')
     blocked = [t.enq(skills='en,zz')['sid']]
-    time.sleep(0.002)                      # blocked[0] strictly oldest
+    h.advance(2)                      # blocked[0] strictly oldest
     blocked += [t.enq(skills='en,zz')['sid'] for _ in range(39)]
     far = t.enq(skills='en')
     t.fc('oq_accept', busy['sid'], 'a')
@@ -361,7 +360,7 @@ def test_pair_index_respects_priority_across_indexes(h):
     t.agent('a', 'en:1,fr:1,zz:1', 'voice=0,chat=1,email=0,total=1')
     busy = t.enq(skills='en')
     old1 = t.enq(skills='en')
-    time.sleep(0.002)                      # distinct enq: order is by age
+    h.advance(2)                      # distinct enq: order is by age
     old2 = t.enq(skills='en,fr,zz')
     hi = t.enq(skills='fr,zz', priority=5)
     t.fc('oq_accept', busy['sid'], 'a')
@@ -398,7 +397,7 @@ def test_wait_head_list_follows_its_index(h):
     sids = []
     for _ in range(6):
         sids.append(t.enq(skills='en,zz,zzz')['sid'])
-        time.sleep(0.002)                  # distinct enq: index order is sid order
+        h.advance(2)                  # distinct enq: index order is sid order
     def listed():
         return h.r.hget(t.P + ':wk:chat', 'en,zz').split(' ')
     v = listed()

@@ -1,7 +1,5 @@
 """Session life cycle: every legal transition, illegal ones refused unchanged."""
 
-import time
-
 
 def lifecycle_tenant(h, **cfg):
     t = h.tenant(**cfg)
@@ -75,7 +73,7 @@ def test_wrapup_ends_by_sweep(h):
     t.fc('oq_accept', s['sid'], 'a')
     t.fc('oq_close', s['sid'], '')
     assert t.sweep() == [0, 0, 0, 0]
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.sweep() == [0, 1, 0, 0]
     assert t.state(s['sid']) == 'closed' and t.sess(w['sid'])['agent'] == 'a'
 
@@ -129,7 +127,7 @@ def test_reopen_not_after_window_or_when_off(h):
     s = t.enq(identity='web:c', skills='en')
     t.fc('oq_accept', s['sid'], 'a')
     t.fc('oq_close', s['sid'], '')
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.enq(identity='web:c', skills='en')['sid'] != s['sid']
     t2 = h.tenant()
     t2.agent('a', 'en:5')
@@ -318,10 +316,10 @@ def test_position_and_estimated_wait(h):
     t = h.tenant()
     t.agent('a', 'en:1', 'voice=0,chat=1,email=0,total=1')
     first = t.enq(skills='en', queue='sales')
-    time.sleep(0.05)
+    h.advance(50)
     w = [t.enq(skills='en', queue='sales') for _ in range(3)]
     assert [x['position'] for x in w] == [1, 2, 3]
-    time.sleep(0.1)
+    h.advance(100)
     t.fc('oq_accept', first['sid'], 'a')
     t.fc('oq_close', first['sid'], '')                 # w0 offered after ~100 ms wait
     assert int(t.stats()['wait_ewma_ms']) > 0
@@ -355,7 +353,7 @@ def test_stats_counters(h):
     t.fc('oq_close', s1['sid'], '')    # wrapup
     t.fc('oq_decline', s2['sid'], s2['agent'])   # → the other agent
     t.fc('oq_abandon', s3['sid'])
-    time.sleep(1.05)
+    h.advance(1050)
     t.sweep()                          # s2's second offer lapses → missed
     st = t.stats()
     want = {'enqueued': '3', 'accepted': '1', 'declined': '1', 'missed': '1',
@@ -371,7 +369,7 @@ def test_max_wait_expires_queued(h):
     s = t.enq(skills='zz')
     p = t.enq(skills='zz', channel='email')
     t.fc('oq_abandon', p['sid'])
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.sweep() == [0, 0, 0, 1]
     assert t.state(s['sid']) == 'expired'
     assert t.stats()['expired'] == '1'
@@ -384,7 +382,7 @@ def test_events_stream(h):
     s = t.enq(skills='en')
     t.fc('oq_decline', s['sid'], 'a')
     t.agent('b', 'en:1')
-    time.sleep(1.05)
+    h.advance(1050)
     t.sweep()
     ev = [(e['type'], e['sid'], e['agent'], e['state']) for e in t.events()]
     sid = s['sid']

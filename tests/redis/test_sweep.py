@@ -1,7 +1,5 @@
 """Deadlines: offer timeout, misses → away, sweep bounds."""
 
-import time
-
 
 def test_offer_timeout_moves_to_next_agent(h):
     t = h.tenant(offer_timeout=1)
@@ -10,7 +8,7 @@ def test_offer_timeout_moves_to_next_agent(h):
     s = t.enq(skills='en')
     assert s['agent'] == 'a'
     assert t.sweep() == [0, 0, 0, 0]                    # not yet due
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.sweep() == [1, 0, 0, 0]
     d = t.sess(s['sid'])
     assert d['state'] == 'offered' and d['agent'] == 'b' and d['offers'] == '2'
@@ -25,7 +23,7 @@ def test_misses_set_agent_away(h):
     t.agent('a', 'en:9')
     s1 = t.enq(skills='en')
     s2 = t.enq(skills='en')
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.sweep() == [2, 0, 0, 0]
     a = t.ag('a')
     assert a['presence'] == 'away' and a['misses'] == '2' and a['load:total'] == '0'
@@ -42,7 +40,7 @@ def test_lapsed_agent_pulls_other_work(h):
     t.agent('a', 'en:9', 'voice=0,chat=1,email=0,total=1')
     s1 = t.enq(skills='en')
     s2 = t.enq(skills='en')
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.sweep() == [1, 0, 0, 0]
     assert t.state(s1['sid']) == 'queued'
     assert t.sess(s2['sid'])['agent'] == 'a'
@@ -53,7 +51,7 @@ def test_accept_resets_misses(h):
     t.agent('a', 'en:9', 'voice=0,chat=1,email=0,total=1')
     t.enq(skills='en')
     s2 = t.enq(skills='en')
-    time.sleep(1.05)
+    h.advance(1050)
     t.sweep()
     assert t.ag('a')['misses'] == '1'
     t.fc('oq_accept', s2['sid'], 'a')
@@ -64,7 +62,7 @@ def test_max_misses_zero_never_away(h):
     t = h.tenant(offer_timeout=1, max_misses=0)
     t.agent('a', 'en:9')
     t.enq(skills='en')
-    time.sleep(1.05)
+    h.advance(1050)
     t.sweep()
     assert t.ag('a')['presence'] == 'available'
 
@@ -74,7 +72,7 @@ def test_sweep_bounded_by_max(h):
     t.agent('a', '', 'voice=0,chat=5,email=0,total=5')
     for _ in range(5):
         t.enq()
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.sweep(2) == [2, 0, 0, 0]
     assert h.r.zcard(t.P + ':offers') == 3
     assert t.sweep(10) == [3, 0, 0, 0]
@@ -86,7 +84,7 @@ def test_offer_to_offline_agent_still_lapses(h):
     s = t.enq(skills='en')
     t.fc('oq_agent_state', 'a', 'offline')             # held offer stays
     assert t.ag('a')['sessions'] == s['sid']
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.sweep() == [1, 0, 0, 0]
     a = t.ag('a')
     assert a['presence'] == 'offline' and a['sessions'] == ''

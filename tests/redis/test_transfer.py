@@ -1,6 +1,5 @@
 """oq_transfer: an agent hands an active session on, to a named agent or to a queue."""
 
-import time
 
 from harness import TWO42
 
@@ -148,7 +147,7 @@ def test_transfer_to_queue(h):
     t.agent('a', 'en:5')
     s = active(t, 'a', skills='en', queue='sales', priority=4)
     sid = s['sid']
-    time.sleep(0.01)
+    h.advance(10)
     later = t.enq(skills='billing,en', queue='billing', priority=4)   # nobody has billing
     before = t.sess(sid)
     assert t.fc('oq_transfer', sid, 'a', 'queue', 'billing', 'billing,en') == [sid, 'queued', '']
@@ -201,13 +200,13 @@ def test_transfer_to_queue_wait_counts_from_transfer(h):
     t.agent('a', 'en:5')
     s = active(t, 'a', skills='en')
     sid = s['sid']
-    time.sleep(1.1)                              # talked longer than max_wait
+    h.advance(1100)                              # talked longer than max_wait
     t.fc('oq_transfer', sid, 'a', 'queue', 'q', 'zz')
     d = t.sess(sid)
     assert h.r.zscore(t.P + ':qx', sid) == int(d['transfer_at']) + 1000
     assert int(d['est_wait_ms']) >= 0
     assert t.sweep() == [0, 0, 0, 0] and t.state(sid) == 'queued'
-    time.sleep(1.05)
+    h.advance(1050)
     assert t.sweep() == [0, 0, 0, 1] and t.state(sid) == 'expired'
 
 
@@ -217,7 +216,7 @@ def test_transfer_to_agent_then_decline_wait_counts_from_transfer(h):
     s = active(t, 'a', skills='en')
     sid = s['sid']
     t.agent('b', 'fr:1')
-    time.sleep(1.1)
+    h.advance(1100)
     t.fc('oq_transfer', sid, 'a', 'agent', 'b', '')
     t.fc('oq_decline', sid, 'b')
     assert t.sweep() == [0, 0, 0, 0] and t.state(sid) == 'queued'
@@ -227,12 +226,12 @@ def test_transfer_to_queue_is_a_wait_sample_from_the_transfer(h):
     t = h.tenant()
     t.agent('a', 'en:5', presence='offline')
     s = t.enq(skills='en')
-    time.sleep(0.3)
+    h.advance(300)
     t.fc('oq_agent_state', 'a', 'available')
     e1 = int(t.stats()['wait_ewma_ms'])
     assert e1 >= 250
     t.fc('oq_accept', s['sid'], 'a')
-    time.sleep(0.3)
+    h.advance(300)
     t.agent('b', 'en:5')
     assert t.fc('oq_transfer', s['sid'], 'a', 'queue', 'q', '')[2] == 'b'
     e2 = int(t.stats()['wait_ewma_ms'])

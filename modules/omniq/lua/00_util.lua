@@ -48,11 +48,6 @@ local function error_text(e)
     return tostring(e)
 end
 
-local function now_ms()
-    local t = redis.call('TIME')
-    return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
 local function num(v, default)
     local n = tonumber(v)
     if n == nil then return default end
