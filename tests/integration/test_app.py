@@ -3,6 +3,7 @@ redis-server and an HTTP server standing in for the app's backend."""
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -252,6 +253,7 @@ def test_app_messages_of_one_turn_share_a_round_trip(ctx):
             assert tx(r, sid) == [("in", "hello %d" % i)] + [
                 ("in", "%d of %d" % (n, i)) for n in range(3)], (i, tx(r, sid))
         # Redis refusing writes: the error names the message, which the app sends again
+        ctx.expect_redis_full()
         r.config_set("maxmemory", "1")
         try:
             apps[0].send({"type": "message", "text": "full?", "cid": "full"})
@@ -294,6 +296,8 @@ def test_app_push_retries_until_the_backend_takes_it(ctx):
         wait_for(lambda: r.xlen(P + ":outbox") == 0, what="the outbox to drain")
         with be.lock:
             be.script = [400]
+        ctx.expect_log(r"omniq_ws \[outbox\.c:\d+\]: post\(\): outbox entry [0-9-]+: "
+                       r"%s answered 400: refused, dropped$" % re.escape(be.url))
         reply(api, sid, "Bye.")
         wait_for(lambda: r.xlen(P + ":outbox") == 0 and len(be.pushes) == 4, timeout=10,
                  what="the refused push to be dropped")
@@ -301,6 +305,8 @@ def test_app_push_retries_until_the_backend_takes_it(ctx):
         assert len(be.pushes) == 4 and be.pushes[-1]["status"] == 400
         assert "answered 400: refused, dropped" in k.text()
         # a backend that stays down: webhook_attempts (3) tries, then dropped with a log line
+        ctx.expect_log(r"omniq_ws \[outbox\.c:\d+\]: retry_due\(\): outbox entry [0-9-]+: "
+                       r"not delivered after 3 attempts, dropped$")
         with be.lock:
             be.script = [503] * 10
         reply(api, sid, "Anyone?")

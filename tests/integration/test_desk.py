@@ -307,6 +307,7 @@ def test_desk_login_checks_waiting_are_bounded(ctx):
     st, body = login(api, "carol")
     assert st == 200 and body["agent"] == "carol", (st, body)
     # Redis down: 503 unavailable, which is not a failed login (login_fails is 3 here)
+    ctx.expect_redis_down(rs)
     rs.stop()
     for i in range(4):
         if i % 2 == 0:

@@ -85,6 +85,7 @@ def test_e2e_chat_widget_sends_again_what_was_not_taken(ctx):
     node = browser("chat_resend.js", str(port), ctx.dir)
     try:
         sid = expect(node, "SESSION ").split()[1]
+        ctx.expect_redis_full()
         r.config_set("maxmemory", "1")
         try:
             tell(node, "FULL")

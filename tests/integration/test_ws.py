@@ -140,6 +140,7 @@ def test_ws_rest_bad_requests_get_json_errors_and_write_nothing(ctx):
 @test
 def test_ws_rest_redis_down_is_503(ctx):
     rs, k, api = ws_kam(ctx)
+    ctx.expect_redis_down(rs)
     rs.stop()
     st, e = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:v"})
     assert st == 503 and e["error"]["code"] == "unavailable", (st, e)
@@ -375,6 +376,7 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
     with Redis gone the whole batch is answered "unavailable"."""
 
     rs, k, api, port = chat_kam(ctx)
+    ctx.expect_redis_down(rs)
     r = rs.client()
     chats, sids = chatting(port, 60)
     closed = set(range(0, 60, 10))          # these customers' sessions end before the batch
@@ -446,6 +448,7 @@ def test_ws_redis_out_of_memory_is_unavailable_and_loses_nothing(ctx):
     Redis has room, each customer's resend is appended, and a second resend of the same cid
     (its ack lost) is acknowledged as a duplicate and not written again."""
     rs, k, api, port = chat_kam(ctx)
+    ctx.expect_redis_full()
     r = rs.client()
     chats, sids = chatting(port, 3)
 
