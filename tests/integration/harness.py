@@ -209,6 +209,14 @@ class Kamailio:
             raise AssertionError("kamcmd %s failed: %s" % (" ".join(map(str, args)), out.strip()))
         return parse_kamcmd(out)
 
+    def stat(self, name):
+        """A statistic of this kamailio ("<module>:<name>", e.g. omniq:accepted)."""
+        rc, out = self.rpc("stats.get_statistics", name.split(":")[0] + ":")   # its group
+        for line in out.splitlines():
+            if line.strip().startswith(name + " ="):
+                return int(line.split("=")[1])
+        raise AssertionError("no statistic %s: %s" % (name, out))
+
     def pids(self, word):
         """The pids of the processes whose core.psx description holds word (e.g. omniq_ws)."""
         return [pid for pid, desc in self.psx().items() if word in desc]

@@ -39,11 +39,7 @@ def events(r, sid=None, typ=None):
 
 
 def stat(k, name):
-    rc, out = k.rpc("stats.get_statistics", "omniq_sip:")
-    for line in out.splitlines():
-        if line.strip().startswith("omniq_sip:%s =" % name):
-            return int(line.split("=")[1])
-    raise AssertionError("no statistic %s: %s" % (name, out))
+    return k.stat("omniq_sip:" + name)
 
 
 @test
