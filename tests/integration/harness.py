@@ -35,6 +35,40 @@ def wait_for(cond, timeout=10.0, step=0.05, what="condition"):
     raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
 
 
+def _tcp_queues():
+    """{(local port, remote port): (send queue, receive queue)} of this machine's IPv4 TCP
+    sockets (/proc/net/tcp: bytes not yet acknowledged by the peer, bytes not yet read)."""
+    out = {}
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            p = line.split()
+            tx, rx = p[4].split(":")
+            out[(int(p[1].split(":")[1], 16), int(p[2].split(":")[1], 16))] = (int(tx, 16), int(rx, 16))
+    return out
+
+
+def _ends(socks):
+    """(our port, the peer's port) of each connected socket."""
+    return [(s.getsockname()[1], s.getpeername()[1]) for s in socks]
+
+
+def wait_sent(socks, timeout=10):
+    """Until the peer's kernel has taken every byte written on these sockets (acknowledged:
+    it is in the peer's receive buffer, even while the peer process is stopped)."""
+    ends = _ends(socks)
+    wait_for(lambda: all(_tcp_queues().get(e, (1, 0))[0] == 0 for e in ends), timeout=timeout,
+             what="the peer's kernel to take what was sent")
+
+
+def wait_read(socks, timeout=10):
+    """Until the peer process has read every byte written on these sockets."""
+    wait_sent(socks, timeout)
+    ends = [(b, a) for a, b in _ends(socks)]       # the peer's side of each connection
+    wait_for(lambda: all(_tcp_queues().get(e, (0, 1))[1] == 0 for e in ends), timeout=timeout,
+             what="the peer to read what was sent")
+
+
 class RedisServer:
     def __init__(self, workdir, port=None):
         self.port = port or free_port()

@@ -8,7 +8,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import test, free_port, wait_for
+from harness import test, free_port, wait_for, wait_sent
 from test_ws import Chat, chat_kam, sign
 
 APP = b"app-secret-0123456789"
@@ -236,7 +236,7 @@ def test_app_messages_of_one_turn_share_a_round_trip(ctx):
                 for n in range(3):
                     a.send({"type": "message", "text": "%d of %d" % (n, i), "cid": "%d/%d" % (n, i)})
                 a.send({"type": "message", "text": "0 of %d" % i, "cid": "0/%d" % i})
-            time.sleep(0.3)                  # every frame is in the kernel's buffers
+            wait_sent([a.ws.sock for a in apps])   # every frame in the processes' buffers
         finally:
             for p in pids:
                 os.kill(p, signal.SIGCONT)

@@ -156,3 +156,28 @@ def test_harness_misspelt_suite_fails_the_run(ctx):
         assert r.returncode != 0, (sel, r.stdout)
         assert "unknown suite" in r.stdout + r.stderr and "== " not in r.stdout, (sel, r.stdout,
                                                                                   r.stderr)
+
+
+@test
+def test_harness_waits_for_bytes_sent_then_read(ctx):
+    """wait_sent returns once the peer's kernel has the bytes, whether or not the peer reads;
+    wait_read only once the peer has read them."""
+    srv = socket.create_server(("127.0.0.1", 0))
+    cli = socket.create_connection(srv.getsockname())
+    peer, _ = srv.accept()
+    try:
+        cli.sendall(b"x" * 100000)
+        harness.wait_sent([cli])
+        try:
+            harness.wait_read([cli], timeout=0.5)
+        except AssertionError:
+            pass
+        else:
+            raise AssertionError("wait_read returned while nothing was read")
+        got = 0
+        while got < 100000:
+            got += len(peer.recv(65536))
+        harness.wait_read([cli])
+    finally:
+        for s in (cli, peer, srv):
+            s.close()
