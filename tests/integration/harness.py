@@ -10,6 +10,7 @@ import os, re, shutil, signal, socket, subprocess, sys, tempfile, time, tracebac
 import redis
 
 import procwatch
+import tcp_queues
 import teardown
 
 TOP = os.environ.get("OMNIQ_TOP") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
@@ -35,37 +36,15 @@ def wait_for(cond, timeout=10.0, step=0.05, what="condition"):
     raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
 
 
-def _tcp_queues():
-    """{(local port, remote port): (send queue, receive queue)} of this machine's IPv4 TCP
-    sockets (/proc/net/tcp: bytes not yet acknowledged by the peer, bytes not yet read)."""
-    out = {}
-    with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            p = line.split()
-            tx, rx = p[4].split(":")
-            out[(int(p[1].split(":")[1], 16), int(p[2].split(":")[1], 16))] = (int(tx, 16), int(rx, 16))
-    return out
-
-
-def _ends(socks):
-    """(our port, the peer's port) of each connected socket."""
-    return [(s.getsockname()[1], s.getpeername()[1]) for s in socks]
-
-
 def wait_sent(socks, timeout=10):
-    """Until the peer's kernel has taken every byte written on these sockets (acknowledged:
-    it is in the peer's receive buffer, even while the peer process is stopped)."""
-    ends = _ends(socks)
-    wait_for(lambda: all(_tcp_queues().get(e, (1, 0))[0] == 0 for e in ends), timeout=timeout,
+    """Until the peer's kernel has every byte written on these sockets (tcp_queues)."""
+    wait_for(lambda: tcp_queues.all_sent(socks), timeout=timeout,
              what="the peer's kernel to take what was sent")
 
 
 def wait_read(socks, timeout=10):
     """Until the peer process has read every byte written on these sockets."""
-    wait_sent(socks, timeout)
-    ends = [(b, a) for a, b in _ends(socks)]       # the peer's side of each connection
-    wait_for(lambda: all(_tcp_queues().get(e, (0, 1))[1] == 0 for e in ends), timeout=timeout,
+    wait_for(lambda: tcp_queues.all_read(socks), timeout=timeout,
              what="the peer to read what was sent")
 
 
@@ -145,23 +124,6 @@ def cpu_by_thread(pids):
     return t
 
 
-def group_of(pgid):
-    """The live (not zombie) processes of a process group: {pid: command name}."""
-    out = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                head, rest = f.read().rsplit(")", 1)
-        except OSError:
-            continue
-        state, _, pgrp = rest.split()[:3]
-        if int(pgrp) == pgid and state != "Z":
-            out[int(d)] = head.split("(", 1)[1]
-    return out
-
-
 class Kamailio:
     """kamailio -DD -E with a cfg from tests/integration/cfg, defines passed with -A.
 
@@ -220,7 +182,7 @@ class Kamailio:
                 raise AssertionError("kamailio %s exited %s at start:\n%s" %
                                      (self.name, self.proc.returncode, self.errors()))
             self.ready = self.ever_ready = True
-            self.ready_pids = group_of(self.proc.pid)
+            self.ready_pids = procwatch.group_of(self.proc.pid)
         return self
 
     def wait_exit(self, timeout=15):
@@ -273,7 +235,7 @@ class Kamailio:
         if not (self.proc and self.ready) or self.killed or self.proc.poll() is not None:
             return []
         me = "kamailio %s" % self.name
-        now = group_of(self.proc.pid)
+        now = procwatch.group_of(self.proc.pid)
         if self.proc.pid not in now:      # ending now: stop() tells how
             return []
         table = self.psx()
@@ -302,7 +264,7 @@ class Kamailio:
                     me, procwatch.describe(subprocess_status(self.proc.returncode))))
             self.proc = None
             return
-        members = group_of(self.proc.pid)
+        members = procwatch.group_of(self.proc.pid)
         if checked:   # names as kamailio gives them, for what may be said of them below
             members.update((p, d) for p, d in self.psx().items() if p in members)
         exits = procwatch.exits()
@@ -315,7 +277,7 @@ class Kamailio:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
             self.problems.append("%s did not exit within %d s of SIGTERM" % (me, self.stop_within))
-        left = group_of(self.proc.pid) if rc is not None else {}
+        left = procwatch.group_of(self.proc.pid) if rc is not None else {}
         if left:     # its main process waits for its children: these are not its own
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.problems.append("%s left processes running after its main process exited: %s"

@@ -1,4 +1,4 @@
-"""The exit status of every process a test cares about, parent or not.
+"""The processes of a kamailio: its process group, and how each of them exited.
 
 A kamailio child is its main process's child, not ours: when it crashes while the main
 process shuts down, the main process reaps it and still exits 0, and nothing is logged.
@@ -89,6 +89,23 @@ def describe(status):
         return "killed by signal %d%s" % (os.WTERMSIG(status),
                                           " (core dumped)" if os.WCOREDUMP(status) else "")
     return "exited with status %d" % os.WEXITSTATUS(status)
+
+
+def group_of(pgid):
+    """The live (not zombie) processes of a process group: {pid: command name}."""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                head, rest = f.read().rsplit(")", 1)
+        except OSError:
+            continue
+        state, _, pgrp = rest.split()[:3]
+        if int(pgrp) == pgid and state != "Z":
+            out[int(d)] = head.split("(", 1)[1]
+    return out
 
 
 _watch = None

@@ -71,7 +71,7 @@ def test_harness_teardown_catches_a_child_killed_after_the_last_assertion(ctx):
     with scene("child_killed") as (inner, rs, k):
         pid = worker(k)
         os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: pid not in harness.group_of(k.proc.pid), what="the child's end")
+        wait_for(lambda: pid not in procwatch.group_of(k.proc.pid), what="the child's end")
         problems = teardown.after(inner)
         # a lost process, or (when kamailio has noticed it first and ended) its main
         # process's end; then what its main process logged of it
