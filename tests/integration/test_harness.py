@@ -181,3 +181,14 @@ def test_harness_waits_for_bytes_sent_then_read(ctx):
     finally:
         for s in (cli, peer, srv):
             s.close()
+
+
+@test
+def test_harness_log_check_takes_kamailios_shutdown_noise_only_in_a_shutdown(ctx):
+    eof = " 9(12) CRITICAL: <core> [core/pass_fd.c:277]: receive_fd(): EOF on 7"
+    asan = "==12==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010"
+    run = " 0(10) INFO: <core> [main.c:3055]: main(): processes (at least): 10 - shm size: 1"
+    bye = " 0(10) NOTICE: <core> [main.c:733]: handle_sigs(): Thank you for flying kamailio!!!"
+    assert teardown.unexpected_lines("\n".join([run, eof, bye, eof]), []) == [eof.strip()]
+    assert teardown.unexpected_lines("\n".join([run, bye, eof, run, eof]), []) == [eof.strip()]
+    assert teardown.unexpected_lines("\n".join([run, bye, asan]), []) == [asan]
