@@ -15,7 +15,15 @@ suites=(
   "redis|$PY tests/redis/run.py"
   "integration|$PY tests/integration/run.py"
 )
-[ -n "${OMNIQ_SUITES:-}" ] && { sel=(); for s in "${suites[@]}"; do [[ " $OMNIQ_SUITES " == *" ${s%%|*} "* ]] && sel+=("$s"); done; suites=("${sel[@]}"); }
+# OMNIQ_SUITES="unit redis" runs those suites only; a name that is no suite's stops the run
+# before anything runs (a typo would otherwise run nothing and pass)
+if [ -n "${OMNIQ_SUITES:-}" ]; then
+  names=" ${suites[*]%%|*} "
+  for want in $OMNIQ_SUITES; do
+    [[ "$names" == *" $want "* ]] || { echo "FAIL run: unknown suite '$want' in OMNIQ_SUITES (suites:$names)"; echo "0 passed, 1 failed"; exit 1; }
+  done
+  sel=(); for s in "${suites[@]}"; do [[ " $OMNIQ_SUITES " == *" ${s%%|*} "* ]] && sel+=("$s"); done; suites=("${sel[@]}")
+fi
 
 passed=0; failed=0
 for s in "${suites[@]}"; do

@@ -139,6 +139,12 @@ static os_call_t *find_locked(unsigned int hi, unsigned int label)
 static void unlink_call(os_call_t *c)
 {
 	os_call_t **p;
+
+	/* At shutdown tm frees the transactions it still holds (those in their wait state)
+	 * after this module's mod_destroy, modules being destroyed in the reverse order of
+	 * loading: their TMCB_DESTROY comes when the table and its locks are gone. */
+	if(table == NULL)
+		return;
 	lock_c(c);
 	for(p = &table[c->hi % OS_BUCKETS]; *p; p = &(*p)->next)
 		if(*p == c) {

@@ -2,7 +2,7 @@
 // Driven by tests/integration/test_e2e.py, which plays the agent over the REST API:
 //   node chat_widget.js <http port> <screenshot dir>
 // Protocol with the driver, one line each way:
-//   → "SESSION <sid>"      after the first message opened a session
+//   → "SESSION <sid>"      after the first message opened a session, shown as queued
 //   ← (the agent accepts and replies "<reply text>" through REST; we wait for it on the page)
 //   → "RELOADED <n>"       after a reload, n = messages shown from the transcript
 // Exits 0 when every step was seen on the page, 1 with a reason otherwise.
@@ -22,8 +22,11 @@ run(async (browser) => {
   await page.fill('#omniq-chat input', 'Hello, where is my parcel?');
   await page.click('#omniq-chat button');
   await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 });
-  const status = await page.textContent('#omniq-chat .st');
-  if (!/queue|Connecting|here/.test(status)) fail('no queue status shown: ' + status);
+  // nobody is available yet (the driver makes alice available after SESSION): the customer
+  // is told where she waits, nothing else
+  await page.waitForFunction(() => /^You are number 1 in the queue\b/.test(
+    document.querySelector('#omniq-chat .st').textContent), null, { timeout: 10000 })
+    .catch(async () => fail('no queue position shown: ' + await page.textContent('#omniq-chat .st')));
   const sid = await page.evaluate(() => window.omniqChat.session);
   await page.screenshot({ path: path.join(shots, 'chat-1-queued.png') });
   console.log('SESSION ' + sid);

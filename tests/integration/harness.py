@@ -9,6 +9,10 @@ import os, re, shutil, signal, socket, subprocess, sys, tempfile, time, tracebac
 
 import redis
 
+import procwatch
+import tcp_queues
+import teardown
+
 TOP = os.environ.get("OMNIQ_TOP") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 BUILD = os.environ.get("OMNIQ_BUILD") or os.path.join(TOP, "build")
 MODDIR = os.path.join(BUILD, "modules")
@@ -30,6 +34,18 @@ def wait_for(cond, timeout=10.0, step=0.05, what="condition"):
             return v
         time.sleep(step)
     raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
+
+
+def wait_sent(socks, timeout=10):
+    """Until the peer's kernel has every byte written on these sockets (tcp_queues)."""
+    wait_for(lambda: tcp_queues.all_sent(socks), timeout=timeout,
+             what="the peer's kernel to take what was sent")
+
+
+def wait_read(socks, timeout=10):
+    """Until the peer process has read every byte written on these sockets."""
+    wait_for(lambda: tcp_queues.all_read(socks), timeout=timeout,
+             what="the peer to read what was sent")
 
 
 class RedisServer:
@@ -57,6 +73,9 @@ class RedisServer:
     def client(self):
         return redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True,
                            socket_timeout=30)
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -106,7 +125,15 @@ def cpu_by_thread(pids):
 
 
 class Kamailio:
-    """kamailio -DD -E with a cfg from tests/integration/cfg, defines passed with -A."""
+    """kamailio -DD -E with a cfg from tests/integration/cfg, defines passed with -A.
+
+    Once it has answered RPC it is `ready`, and the harness holds it to account after the
+    test (tests/integration/teardown.py): alive to the end unless the test killed it
+    (kill9), and each stop - the test's own or the last - is a SIGTERM to the main process
+    that it must answer by exiting 0 within STOP_WITHIN seconds, every child with it;
+    what went wrong is kept in `problems`."""
+
+    STOP_WITHIN = 15
 
     def __init__(self, workdir, cfg, redis_port, name="kam", defines=None, extra_args=()):
         self.workdir = workdir
@@ -130,10 +157,15 @@ class Kamailio:
         self.http_port = int(self.defines["OMNIQ_HTTP_PORT"])
         self.extra_args = list(extra_args)
         self.proc = None
+        self.ready = self.ever_ready = self.killed = False
+        self.ready_pids = {}
+        self.problems = []
+        self.stop_within = self.STOP_WITHIN
 
     def argv(self):
+        # -w: its working directory, where a crash leaves its core (the default is /)
         a = ["kamailio", "-DD", "-E", "-f", self.cfg, "-L", ":".join((MODDIR, FIXDIR, KMODS)),
-             "-Y", self.rundir, "-m", "64", "-M", "16"]
+             "-Y", self.rundir, "-w", self.rundir, "-m", "64", "-M", "16"]
         for k, v in self.defines.items():
             a += ["-A", "%s=%s" % (k, v)]
         return a + self.extra_args
@@ -142,12 +174,15 @@ class Kamailio:
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(self.argv(), stdout=self.logf, stderr=subprocess.STDOUT,
                                      start_new_session=True)
+        self.ready = self.killed = False
         if expect_ready:
             wait_for(lambda: self.proc.poll() is not None or self.rpc_ok("core.version"),
                      timeout=15, what="kamailio %s to answer RPC" % self.name)
             if self.proc.poll() is not None:
                 raise AssertionError("kamailio %s exited %s at start:\n%s" %
                                      (self.name, self.proc.returncode, self.errors()))
+            self.ready = self.ever_ready = True
+            self.ready_pids = procwatch.group_of(self.proc.pid)
         return self
 
     def wait_exit(self, timeout=15):
@@ -170,27 +205,105 @@ class Kamailio:
             raise AssertionError("kamcmd %s failed: %s" % (" ".join(map(str, args)), out.strip()))
         return parse_kamcmd(out)
 
+    def stat(self, name):
+        """A statistic of this kamailio ("<module>:<name>", e.g. omniq:accepted)."""
+        rc, out = self.rpc("stats.get_statistics", name.split(":")[0] + ":")   # its group
+        for line in out.splitlines():
+            if line.strip().startswith(name + " ="):
+                return int(line.split("=")[1])
+        raise AssertionError("no statistic %s: %s" % (name, out))
+
     def pids(self, word):
         """The pids of the processes whose core.psx description holds word (e.g. omniq_ws)."""
+        return [pid for pid, desc in self.psx().items() if word in desc]
+
+    def psx(self):
+        """core.psx: {pid: description} of every process kamailio forked."""
         rc, out = self.rpc("core.psx")
-        pids, pid = [], None
+        got, pid = {}, None
         for line in out.splitlines():
             line = line.strip()
             if line.startswith("PID:"):
                 pid = int(line.split(":")[1])
-            elif line.startswith("DSC:") and word in line:
-                pids.append(pid)
-        return pids
+            elif line.startswith("DSC:") and pid is not None:
+                got[pid] = line[4:].strip()
+        return got
+
+    def alive_problems(self):
+        """What of a ready kamailio is not alive now: a process it had once ready, a process
+        its process table lists (a main process that ended is stop()'s to tell)."""
+        if not (self.proc and self.ready) or self.killed or self.proc.poll() is not None:
+            return []
+        me = "kamailio %s" % self.name
+        now = procwatch.group_of(self.proc.pid)
+        if self.proc.pid not in now:      # ending now: stop() tells how
+            return []
+        table = self.psx()
+        gone = sorted(set(self.ready_pids) - set(now))
+        lost = sorted(set(table) - set(now))
+        out = []
+        if gone:
+            out.append("%s lost processes it had at start: %s" % (
+                me, ", ".join("%d (%s)" % (p, table.get(p, self.ready_pids[p])) for p in gone)))
+        if lost and lost != gone:
+            out.append("%s: processes of its table gone: %s" % (
+                me, ", ".join("%d (%s)" % (p, table[p]) for p in lost)))
+        return out
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        """SIGTERM to the main process, which stops its children (a signal to the whole
+        group would have children end before the main process knows it is stopping, and it
+        would take their ends for failures)."""
+        if not self.proc:
+            return
+        checked = self.ready and not self.killed
+        me = "kamailio %s" % self.name
+        if self.proc.poll() is not None:
+            if checked:
+                self.problems.append("%s ended by itself before it was stopped (%s)" % (
+                    me, procwatch.describe(subprocess_status(self.proc.returncode))))
+            self.proc = None
+            return
+        members = procwatch.group_of(self.proc.pid)
+        if checked:   # names as kamailio gives them, for what may be said of them below
+            members.update((p, d) for p, d in self.psx().items() if p in members)
+        exits = procwatch.exits()
+        exits.watch(members)
+        os.kill(self.proc.pid, signal.SIGTERM)
+        try:
+            rc = self.proc.wait(self.stop_within)
+        except subprocess.TimeoutExpired:
+            rc = None
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            self.problems.append("%s did not exit within %d s of SIGTERM" % (me, self.stop_within))
+        left = procwatch.group_of(self.proc.pid) if rc is not None else {}
+        if left:     # its main process waits for its children: these are not its own
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.problems.append("%s left processes running after its main process exited: %s"
+                                 % (me, left))
+        if checked and rc is not None:
+            if rc != 0:
+                self.problems.append("%s %s on SIGTERM" % (
+                    me, procwatch.describe(subprocess_status(rc))))
+            self.problems += self._children_exits(members, exits)
+        exits.forget(members)
         self.proc = None
+
+    def _children_exits(self, members, exits):
+        """How each child ended, as the exit watcher saw it (nothing to say without one)."""
+        if not exits.available:
+            return []
+        kids = [p for p in members if p != self.proc.pid]
+        try:
+            wait_for(lambda: all(exits.status(p) is not None for p in kids), timeout=5,
+                     what="the exit of each child")
+        except AssertionError:
+            return ["kamailio %s: no exit seen for %s (events lost: %d)" % (
+                self.name, [p for p in kids if exits.status(p) is None], exits.lost)]
+        return ["kamailio %s: %d (%s) %s during shutdown" % (
+                    self.name, p, members[p], procwatch.describe(exits.status(p)))
+                for p in kids if exits.status(p) != 0]
 
     def cleanup(self):
         """After the last stop (a test may stop and start the same kamailio again)."""
@@ -198,6 +311,8 @@ class Kamailio:
         shutil.rmtree(self.ctldir, ignore_errors=True)
 
     def kill9(self):
+        """The test's own kill: nothing of this run is held against it."""
+        self.killed = True
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
         self.proc = None
@@ -213,6 +328,11 @@ class Kamailio:
 
     def tail(self, n=30):
         return "\n".join(self.text().splitlines()[-n:])
+
+
+def subprocess_status(returncode):
+    """Popen's returncode (negative: the signal) as a wait status."""
+    return -returncode if returncode < 0 else returncode << 8
 
 
 def parse_kamcmd(out):
@@ -242,7 +362,8 @@ def sipp(scenario, port, workdir, calls, rate=100, extra=(), timeout=300, inf=No
 
 
 class Ctx:
-    """Per-test servers, torn down whatever happens."""
+    """Per-test servers, torn down whatever happens; what the test declares about them for
+    the checks after it (tests/integration/teardown.py)."""
 
     def __init__(self, name):
         self.name = name
@@ -250,6 +371,37 @@ class Ctx:
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
         self.servers = []
+        self.expected = []     # teardown.Expected: log lines the test causes on purpose
+        self.broken = []       # redis-servers whose data the test broke on purpose
+
+    def expect_log(self, pattern, optional=False):
+        """An ERROR/CRITICAL/ALERT line matching pattern (re.search) is this test's doing:
+        keep the pattern as narrow as the behaviour it names. Unless optional (a line the
+        test may or may not cause, e.g. a timer's that races with it), one must come."""
+        self.expected.append(teardown.Expected(pattern, optional))
+
+    def expect_redis_down(self, rs):
+        """The test stops rs while kamailio runs: omniq's processes say so, each when it
+        next talks to Redis (a request, a reconnect, the dispatcher's sweep), or not at all
+        if it does not try while Redis is down."""
+        for p in (r"omniq \[oq_redis\.c:\d+\]: finish\(\): Redis request failed \(io: Server "
+                  r"closed the connection\); connection dropped, will reconnect$",
+                  r"omniq \[oq_redis\.c:\d+\]: oq_redis_connect\(\): cannot connect to Redis at "
+                  r"127\.0\.0\.1:%d: Connection refused$" % rs.port,
+                  r"omniq \[oq_dispatch\.c:\d+\]: sweep\(\): sweep of tenant \w+ failed: Redis "
+                  r"unavailable \(unreachable: Redis is down, waiting before the next reconnect\)$"):
+            self.expect_log(p, optional=True)
+
+    def expect_redis_full(self):
+        """The test sets Redis's maxmemory below its use for a while: a dispatcher's sweep in
+        that while is refused (the test's own writes are answered, not logged as errors)."""
+        self.expect_log(r"omniq \[oq_dispatch\.c:\d+\]: sweep\(\): sweep of tenant \w+ failed: "
+                        r"Redis refused oq_sweep \(OOM command not allowed when used memory > "
+                        r"'maxmemory'\.\)$", optional=True)
+
+    def broke(self, server):
+        """The test broke this redis-server's data on purpose: no invariants after it."""
+        self.broken.append(server)
 
     def redis(self, port=None):
         r = RedisServer(self.dir, port).start()
@@ -300,7 +452,10 @@ def run(selected=None):
         t0 = time.time()
         try:
             fn(ctx)
-            ctx.close()   # kamailio's shutdown frees too
+            problems = teardown.after(ctx)   # stops the kamailios: their shutdown frees too
+            ctx.close()
+            if problems:
+                raise AssertionError("after the test: " + " | ".join(problems))
             bugs = ctx.memory_bugs()
             if bugs:
                 raise AssertionError("kamailio's allocator: %d BUG lines, first: %s" % (

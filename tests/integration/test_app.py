@@ -3,11 +3,12 @@ redis-server and an HTTP server standing in for the app's backend."""
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import test, free_port, wait_for
+from harness import test, free_port, wait_for, wait_sent
 from test_ws import Chat, chat_kam, sign
 
 APP = b"app-secret-0123456789"
@@ -235,7 +236,7 @@ def test_app_messages_of_one_turn_share_a_round_trip(ctx):
                 for n in range(3):
                     a.send({"type": "message", "text": "%d of %d" % (n, i), "cid": "%d/%d" % (n, i)})
                 a.send({"type": "message", "text": "0 of %d" % i, "cid": "0/%d" % i})
-            time.sleep(0.3)                  # every frame is in the kernel's buffers
+            wait_sent([a.ws.sock for a in apps])   # every frame in the processes' buffers
         finally:
             for p in pids:
                 os.kill(p, signal.SIGCONT)
@@ -252,6 +253,7 @@ def test_app_messages_of_one_turn_share_a_round_trip(ctx):
             assert tx(r, sid) == [("in", "hello %d" % i)] + [
                 ("in", "%d of %d" % (n, i)) for n in range(3)], (i, tx(r, sid))
         # Redis refusing writes: the error names the message, which the app sends again
+        ctx.expect_redis_full()
         r.config_set("maxmemory", "1")
         try:
             apps[0].send({"type": "message", "text": "full?", "cid": "full"})
@@ -294,13 +296,18 @@ def test_app_push_retries_until_the_backend_takes_it(ctx):
         wait_for(lambda: r.xlen(P + ":outbox") == 0, what="the outbox to drain")
         with be.lock:
             be.script = [400]
+        ctx.expect_log(r"omniq_ws \[outbox\.c:\d+\]: post\(\): outbox entry [0-9-]+: "
+                       r"%s answered 400: refused, dropped$" % re.escape(be.url))
         reply(api, sid, "Bye.")
         wait_for(lambda: r.xlen(P + ":outbox") == 0 and len(be.pushes) == 4, timeout=10,
                  what="the refused push to be dropped")
-        time.sleep(1.5)                          # longer than webhook_retry: no retry comes
-        assert len(be.pushes) == 4 and be.pushes[-1]["status"] == 400
+        # no retry can come: a retry is a sender claiming a pending entry, and none is left
+        assert r.xpending(P + ":outbox", "senders")["pending"] == 0
+        assert be.pushes[-1]["status"] == 400
         assert "answered 400: refused, dropped" in k.text()
         # a backend that stays down: webhook_attempts (3) tries, then dropped with a log line
+        ctx.expect_log(r"omniq_ws \[outbox\.c:\d+\]: retry_due\(\): outbox entry [0-9-]+: "
+                       r"not delivered after 3 attempts, dropped$")
         with be.lock:
             be.script = [503] * 10
         reply(api, sid, "Anyone?")

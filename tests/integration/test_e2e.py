@@ -56,6 +56,7 @@ def test_e2e_chat_widget_customer_sees_agent_reply(ctx):
     node = browser("chat_widget.js", str(port), ctx.dir)
     try:
         sid = expect(node, "SESSION ").split()[1]
+        assert rs.client().hget("oq:{default}:s:%s" % sid, "state") == "queued"
         assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
         st, e = api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})
         assert st == 200, (st, e)
@@ -85,6 +86,7 @@ def test_e2e_chat_widget_sends_again_what_was_not_taken(ctx):
     node = browser("chat_resend.js", str(port), ctx.dir)
     try:
         sid = expect(node, "SESSION ").split()[1]
+        ctx.expect_redis_full()
         r.config_set("maxmemory", "1")
         try:
             tell(node, "FULL")

@@ -34,6 +34,7 @@ def test_refuses_bad_modparam(ctx):
 @test
 def test_redis_lost_then_back(ctx):
     rs = ctx.redis()
+    ctx.expect_redis_down(rs)
     k = ctx.kamailio("omniq.cfg", rs.port)
     s1 = k.rpc_struct("omniq.enqueue", "web", "web:before", "", 0)
     rs.stop()

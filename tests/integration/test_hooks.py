@@ -171,9 +171,10 @@ def test_misbehaving_hook_gets_500_and_the_server_goes_on(ctx):
         assert r.getheader("Set-Cookie") is None, how
         e = json.loads(got)["error"]
         assert e["code"] == "hook_failed" and "/hooks/bad/" + how in e["message"], (how, e)
-        wait_for(lambda: "hook /hooks/bad/%s answered POST /hooks/bad/%s from 127.0.0.1" % (how, how)
-                 in k.text() and ("with %s: 500 instead" % why) in k.text(),
-                 what="the log line of %s" % how)
+        line = "hook /hooks/bad/%s answered POST /hooks/bad/%s from 127.0.0.1 with %s: 500 " \
+               "instead" % (how, how, why)
+        ctx.expect_log(r"ERROR: omniq_ws \[hooks\.c:\d+\]: ws_hook_serve\(\): %s$" % re.escape(line))
+        wait_for(lambda: line in k.text(), what="the log line of %s" % how)
         c.request("POST", "/hooks/bad/ok", body=b"x", headers={"Content-Type": "text/plain"})
         r = c.getresponse()
         assert (r.status, r.getheader("Content-Type"), r.read()) == (200, "text/plain", b"fine"), how
@@ -185,6 +186,7 @@ def test_hook_answers_503_while_redis_is_down(ctx):
     """A provider retries a 5xx: the module answers 503 while Redis is away, and the
     retry after it is back is taken once."""
     rs, k, api, hook = echo_kam(ctx)
+    ctx.expect_redis_down(rs)
     rs.stop()
     st, ctype, body = hook.say("during", mid="d-1")
     assert st == 503 and "Redis" in body, (st, body)
@@ -243,11 +245,15 @@ def test_hook_flood_from_one_address_is_429_and_loses_nothing(ctx):
                               "OMNIQ_WS_INT_VALUE": "5"})
     hook = Hook(k.http_port)
     r = rs.client()
+    t0 = time.time()
     got = [hook.say("line %d" % i, mid="f-%d" % i) for i in range(40)]
+    took = time.time() - t0
     taken = [i for i, (st, _, _) in enumerate(got) if st in (200, 201)]
     limited = [i for i, (st, _, _) in enumerate(got) if st == 429]
     assert len(taken) + len(limited) == 40 and limited and len(taken) >= 10, \
         [st for st, _, _ in got]
+    # no more than the two processes' buckets hold: a burst of 10 each, 5 a second each
+    assert len(taken) <= 2 * (10 + 5 * took), (len(taken), took)
     for i in limited:
         st, ctype, e = got[i]
         assert ctype == "application/json" and e["error"]["code"] == "rate_limited", got[i]

@@ -5,7 +5,6 @@ ids and identities."""
 import hashlib
 import hmac
 import json
-import time
 
 from harness import test, wait_for
 from test_app import APP, App, Backend, app_token
@@ -77,7 +76,14 @@ def test_tenants_see_and_touch_only_their_own(ctx):
         st, d2 = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:only-default"})
         assert st == 201 and d2["sid"] == "2"
         d_desk.inbox(lambda ib: len(ib) == 2)
-        time.sleep(0.3)
+        # acme's desk has had whatever session 2 brought it once an acme event made after it
+        # has reached it (its process reads every tenant's events, the older ones first),
+        # and then an answer to a request of its own
+        st, _ = acme.call("POST", "/api/v1/sessions/1/messages",
+                          {"direction": "in", "from": "web:v-1", "body": "acme's later one"})
+        assert st == 201
+        a_desk.recv("message", where=lambda m: m["text"] == "acme's later one")
+        assert a_desk.request(type="state", state="available")["type"] == "ok"
         seen = [s for m in a_desk.pending if m["type"] == "inbox" for s in m["inbox"]]
         assert all(s["queue"] == "acme-q" for s in seen), ("acme's desk saw a default session", seen)
         # acme's key reads and writes only acme's data: refusals write nothing anywhere
@@ -293,7 +299,9 @@ def test_tenants_web_chat_and_app_each_their_own(ctx):
         assert p["headers"]["x-omniq-tenant"] == "acme", p["headers"]
         want = hmac.new(ACME_APP, p["body"], hashlib.sha256).hexdigest()
         assert p["headers"]["x-omniq-signature"] == "sha256=" + want, p["headers"]
-        time.sleep(0.5)
+        # every push either company had to send is sent (a sender posts before it deletes)
+        wait_for(lambda: r.xlen("oq:{acme}:outbox") == r.xlen("oq:{default}:outbox") == 0,
+                 what="both outboxes drained")
         assert be.pushes == [], ("the default company's backend got acme's push", be.pushes)
         desk.close()
     finally:

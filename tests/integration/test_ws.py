@@ -6,7 +6,7 @@ import socket
 import urllib.request
 import urllib.error
 
-from harness import test, free_port, wait_for
+from harness import test, free_port, wait_for, wait_read, wait_sent
 
 P = "oq:{default}"
 KEY = "crm:0123456789abcdef0123"
@@ -140,6 +140,7 @@ def test_ws_rest_bad_requests_get_json_errors_and_write_nothing(ctx):
 @test
 def test_ws_rest_redis_down_is_503(ctx):
     rs, k, api = ws_kam(ctx)
+    ctx.expect_redis_down(rs)
     rs.stop()
     st, e = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:v"})
     assert st == 503 and e["error"]["code"] == "unavailable", (st, e)
@@ -375,6 +376,7 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
     with Redis gone the whole batch is answered "unavailable"."""
 
     rs, k, api, port = chat_kam(ctx)
+    ctx.expect_redis_down(rs)
     r = rs.client()
     chats, sids = chatting(port, 60)
     closed = set(range(0, 60, 10))          # these customers' sessions end before the batch
@@ -403,8 +405,8 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
             for n in range(4):
                 c.send({"type": "message", "text": "%d of %d" % (n, i), "cid": "%d/%d" % (n, i)})
         leaver.send({"type": "message", "text": "are you there? bye", "cid": "gone"})
+        wait_sent([c.ws.sock for c in chats + [leaver]])   # every frame in the processes' buffers
         leaver.close()
-        time.sleep(0.3)                      # every frame is in the kernel's buffers
 
     reads = redis_reads(r)
     stopped(send_batch)
@@ -429,7 +431,7 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
     # Redis gone while the batch waits: every message of it answered "unavailable"
     live = [c for i, c in enumerate(chats) if i not in closed][:20]
     stopped(lambda: (rs.stop(), [c.send({"type": "message", "text": "lost?"}) for c in live],
-                     time.sleep(0.3)))
+                     wait_sent([c.ws.sock for c in live])))
     for c in live:
         e = c.recv("error")
         assert e["code"] == "unavailable" and "Redis" in e["message"], e
@@ -446,6 +448,7 @@ def test_ws_redis_out_of_memory_is_unavailable_and_loses_nothing(ctx):
     Redis has room, each customer's resend is appended, and a second resend of the same cid
     (its ack lost) is acknowledged as a duplicate and not written again."""
     rs, k, api, port = chat_kam(ctx)
+    ctx.expect_redis_full()
     r = rs.client()
     chats, sids = chatting(port, 3)
 
@@ -510,7 +513,7 @@ def test_ws_loop_serves_its_sockets_while_redis_appends(ctx):
             c.send({"type": "message", "text": "second %d" % i, "cid": "s%d" % i})
         for _ in range(2):
             app.send({"type": "message", "text": "app second", "cid": "a2"})
-        time.sleep(0.3)                      # read, and handed to the appender
+        wait_read([c.ws.sock for c in chats + [app]])   # read, and handed to the appender
         with urllib.request.urlopen("http://127.0.0.1:%d/static/omniq-chat.js" % port,
                                     timeout=3) as f:
             assert f.status == 200 and b"omniq" in f.read()

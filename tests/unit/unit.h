@@ -4,7 +4,8 @@
  * The project test runner counts lines, so each case prints exactly one line:
  *   PASS unit/<case>
  *   FAIL unit/<case>: <first failure, file:line> (+N more)
- * and the process exits 1 if any case failed. Every failure is also written to stderr
+ * and the process exits 1 if any case failed. A case that ran no CHECK at all fails too
+ * ("no CHECK ran"): it asserted nothing, whatever it did (tests/unit/self/ shows it). Every failure is also written to stderr
  * in full, so a failing run can be read without rerunning it.
  *
  * Usage:
@@ -35,6 +36,7 @@ static struct {
 	int lines[UNIT_MAX_CASES];
 	int count;
 	const char *current;
+	int checks;              /* CHECKs run in the current case, passed or not */
 	int failures;            /* in the current case */
 	char first[UNIT_MSG_MAX]; /* first failure of the current case */
 } unit_state;
@@ -86,6 +88,7 @@ static void unit_fail(const char *file, int line, const char *fmt, ...)
 
 #define CHECK(cond)                                                                    \
 	do {                                                                           \
+		unit_state.checks++;                                                   \
 		if (!(cond))                                                           \
 			unit_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond);      \
 	} while (0)
@@ -93,6 +96,7 @@ static void unit_fail(const char *file, int line, const char *fmt, ...)
 /* Like CHECK, with a printf-style explanation of what was seen. */
 #define CHECK_MSG(cond, ...)                                                           \
 	do {                                                                           \
+		unit_state.checks++;                                                   \
 		if (!(cond))                                                           \
 			unit_fail(__FILE__, __LINE__, __VA_ARGS__);                    \
 	} while (0)
@@ -100,6 +104,7 @@ static void unit_fail(const char *file, int line, const char *fmt, ...)
 #define CHECK_EQ_INT(actual, expected)                                                 \
 	do {                                                                           \
 		long long unit_a_ = (long long)(actual), unit_e_ = (long long)(expected);      \
+		unit_state.checks++;                                                   \
 		if (unit_a_ != unit_e_)                                                \
 			unit_fail(__FILE__, __LINE__, "%s is %lld, expected %lld",     \
 					#actual, unit_a_, unit_e_);                    \
@@ -108,6 +113,7 @@ static void unit_fail(const char *file, int line, const char *fmt, ...)
 #define CHECK_EQ_STR(actual, expected)                                                 \
 	do {                                                                           \
 		const char *unit_a_ = (actual), *unit_e_ = (expected);                 \
+		unit_state.checks++;                                                   \
 		if (unit_a_ == NULL || strcmp(unit_a_, unit_e_) != 0)                  \
 			unit_fail(__FILE__, __LINE__, "%s is \"%s\", expected \"%s\"", \
 					#actual, unit_a_ ? unit_a_ : "(null)", unit_e_);   \
@@ -117,6 +123,7 @@ static void unit_fail(const char *file, int line, const char *fmt, ...)
 #define CHECK_CONTAINS(hay, needle)                                                    \
 	do {                                                                           \
 		const char *unit_h_ = (hay), *unit_n_ = (needle);                      \
+		unit_state.checks++;                                                   \
 		if (unit_h_ == NULL || strstr(unit_h_, unit_n_) == NULL)               \
 			unit_fail(__FILE__, __LINE__, "%s is \"%s\", lacks \"%s\"",    \
 					#hay, unit_h_ ? unit_h_ : "(null)", unit_n_);  \
@@ -150,10 +157,14 @@ static int unit_run(int argc, char **argv)
 		if (!unit_selected(argc, argv, unit_state.names[i]))
 			continue;
 		unit_state.current = unit_state.names[i];
+		unit_state.checks = 0;
 		unit_state.failures = 0;
 		unit_state.first[0] = '\0';
 		unit_state.fns[i]();
-		if (unit_state.failures == 0) {
+		if (unit_state.checks == 0) {
+			failed++;
+			printf("FAIL unit/%s: no CHECK ran\n", unit_state.names[i]);
+		} else if (unit_state.failures == 0) {
 			printf("PASS unit/%s\n", unit_state.names[i]);
 		} else {
 			failed++;

@@ -1,0 +1,194 @@
+"""Self-tests of the test machinery: what it claims to catch, it catches.
+
+Each case runs a small scene in a context of its own (its logs under
+build/test-logs/integration/harness_<case>/), hands it to teardown.after() as the runner
+does after every test, and asserts the problem it must report - or, for what a test
+declares, that it reports nothing. The runner's own checks are shown the same way: a
+misspelt OMNIQ_SUITES fails tests/run.sh loudly.
+"""
+import contextlib
+import os
+import resource
+import signal
+import socket
+import subprocess
+import threading
+
+import harness
+import procwatch
+import teardown
+from harness import test, wait_for, TOP
+
+P = "oq:{selftest}"
+
+
+@contextlib.contextmanager
+def scene(name, cfg="hammer.cfg"):
+    """An inner context with a redis-server and a ready kamailio, closed at the end."""
+    inner = harness.Ctx("harness_" + name)
+    try:
+        rs = inner.redis()
+        yield inner, rs, inner.kamailio(cfg, rs.port)
+    finally:
+        inner.close()
+
+
+def worker(k):
+    """A SIP worker's pid."""
+    pids = k.pids("receiver child=0")
+    assert pids, k.psx()
+    return pids[0]
+
+
+def only(problems, *words):
+    """The one problem, which must hold every word."""
+    assert len(problems) == 1 and all(w in problems[0] for w in words), (words, problems)
+
+
+def no_via(k):
+    """A request without Via: kamailio's core logs an ERROR for it (a real one, not a
+    line written into the log by hand)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\n"
+             b"To: <sip:x@127.0.0.1>\r\nCall-ID: selftest\r\nCSeq: 1 OPTIONS\r\n"
+             b"Content-Length: 0\r\n\r\n", ("127.0.0.1", k.sip_port))
+    s.close()
+    wait_for(lambda: "no via found in request" in k.text(), what="kamailio's ERROR line")
+
+
+NO_VIA = r"ERROR: <core> \[core/receive\.c:\d+\]: receive_msg\(\): no via found in request$"
+
+
+@test
+def test_harness_teardown_passes_a_clean_run(ctx):
+    with scene("clean") as (inner, rs, k):
+        assert k.rpc_struct("omniq.enqueue", "web", "web:selftest", "", 0)["sid"] == "1"
+        assert teardown.after(inner) == []
+
+
+@test
+def test_harness_teardown_catches_a_child_killed_after_the_last_assertion(ctx):
+    with scene("child_killed") as (inner, rs, k):
+        pid = worker(k)
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: pid not in procwatch.group_of(k.proc.pid), what="the child's end")
+        problems = teardown.after(inner)
+        # a lost process, or (when kamailio has noticed it first and ended) its main
+        # process's end; then what its main process logged of it
+        assert any(("lost processes it had at start: %d (" % pid) in p
+                   or "ended by itself before it was stopped (exited with status 1)" in p
+                   for p in problems), problems
+
+
+@test
+def test_harness_teardown_catches_a_kamailio_that_does_not_stop(ctx):
+    # a child that does not stop: the main process waits for it, past the bound
+    with scene("no_stop") as (inner, rs, k):
+        k.stop_within = 2
+        os.kill(worker(k), signal.SIGSTOP)
+        only(teardown.after(inner), "kamailio kam did not exit within 2 s of SIGTERM")
+
+
+@test
+def test_harness_teardown_catches_a_child_crashing_during_shutdown(ctx):
+    """The main process reaps a child that crashed while it stopped and still exits 0:
+    only the exit watcher sees it (root: the process-events connector)."""
+    exits = procwatch.exits()
+    assert exits.available, exits.why
+    with scene("crash_in_shutdown") as (inner, rs, k):
+        pid = worker(k)
+        resource.prlimit(pid, resource.RLIMIT_CORE, (0, 0))   # a crash, without its core
+        os.kill(pid, signal.SIGSTOP)       # holds the SIGTERM the main process sends it
+
+        def crash():
+            wait_for(lambda: "Thank you for flying" in k.text(), what="the shutdown")
+            os.kill(pid, signal.SIGSEGV)
+            os.kill(pid, signal.SIGCONT)
+        t = threading.Thread(target=crash)
+        t.start()
+        problems = teardown.after(inner)
+        t.join()
+        only(problems, "kamailio kam: %d (udp receiver child=0" % pid, "killed by signal 11",
+             "during shutdown")
+
+
+@test
+def test_harness_teardown_catches_an_undeclared_error_line(ctx):
+    with scene("error_line") as (inner, rs, k):
+        no_via(k)
+        only(teardown.after(inner), "kamailio kam logged 1 unexpected line(s)",
+             "no via found in request")
+
+
+@test
+def test_harness_teardown_takes_a_declared_error_line_and_wants_it(ctx):
+    with scene("declared_line") as (inner, rs, k):
+        inner.expect_log(NO_VIA)
+        no_via(k)
+        assert teardown.after(inner) == []
+    # declared and never seen: the declaration is wrong (unless optional)
+    with scene("declared_unseen") as (inner, rs, k):
+        inner.expect_log(NO_VIA)
+        inner.expect_log(r"never logged$", optional=True)
+        only(teardown.after(inner), "no log line matched the expected", "no via found")
+
+
+@test
+def test_harness_teardown_checks_the_invariants_of_every_tenant(ctx):
+    with scene("invariants") as (inner, rs, k):
+        r = rs.client()
+        # a queued session in no queue: what a lost write would leave
+        r.hset(P + ":s:1", mapping={"state": "queued", "priority": 0, "enq": 1, "queue": "q",
+                                    "class": "chat", "skills": ""})
+        r.zadd(P + ":sessions", {"1": 1})
+        only(teardown.after(inner), "invariants of %s" % P, "session 1 (queued) q entries")
+    with scene("invariants_broken_on_purpose") as (inner, rs, k):
+        rs.client().hset(P + ":s:1", "state", "queued")
+        inner.broke(rs)
+        assert teardown.after(inner) == []
+
+
+@test
+def test_harness_misspelt_suite_fails_the_run(ctx):
+    for sel in ("unti", "unit integraton"):
+        r = subprocess.run([os.path.join(TOP, "tests", "run.sh")], capture_output=True, text=True,
+                           env=dict(os.environ, OMNIQ_SUITES=sel), timeout=60)
+        assert r.returncode != 0, (sel, r.stdout)
+        assert "unknown suite" in r.stdout + r.stderr and "== " not in r.stdout, (sel, r.stdout,
+                                                                                  r.stderr)
+
+
+@test
+def test_harness_waits_for_bytes_sent_then_read(ctx):
+    """wait_sent returns once the peer's kernel has the bytes, whether or not the peer reads;
+    wait_read only once the peer has read them."""
+    srv = socket.create_server(("127.0.0.1", 0))
+    cli = socket.create_connection(srv.getsockname())
+    peer, _ = srv.accept()
+    try:
+        cli.sendall(b"x" * 100000)
+        harness.wait_sent([cli])
+        try:
+            harness.wait_read([cli], timeout=0.5)
+        except AssertionError:
+            pass
+        else:
+            raise AssertionError("wait_read returned while nothing was read")
+        got = 0
+        while got < 100000:
+            got += len(peer.recv(65536))
+        harness.wait_read([cli])
+    finally:
+        for s in (cli, peer, srv):
+            s.close()
+
+
+@test
+def test_harness_log_check_takes_kamailios_shutdown_noise_only_in_a_shutdown(ctx):
+    eof = " 9(12) CRITICAL: <core> [core/pass_fd.c:277]: receive_fd(): EOF on 7"
+    asan = "==12==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010"
+    run = " 0(10) INFO: <core> [main.c:3055]: main(): processes (at least): 10 - shm size: 1"
+    bye = " 0(10) NOTICE: <core> [main.c:733]: handle_sigs(): Thank you for flying kamailio!!!"
+    assert teardown.unexpected_lines("\n".join([run, eof, bye, eof]), []) == [eof.strip()]
+    assert teardown.unexpected_lines("\n".join([run, bye, eof, run, eof]), []) == [eof.strip()]
+    assert teardown.unexpected_lines("\n".join([run, bye, asan]), []) == [asan]
