@@ -12,3 +12,10 @@ _spec.loader.exec_module(_mod)
 
 def check_tenant(r, prefix):
     return _mod.check_invariants(r, prefix)
+
+
+def agent(r, prefix, aid):
+    """An agent as oq_agent_get shows it (its row spelled out as named fields): tests read
+    agents through the library, never its row."""
+    flat = r.fcall("oq_agent_get", 1, prefix, aid)
+    return dict(zip(flat[0::2], flat[1::2]))

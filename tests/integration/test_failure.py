@@ -4,6 +4,7 @@ import subprocess
 import threading
 import time
 
+import invariants
 from harness import test, sipp, wait_for, free_port, RedisServer
 
 P = "oq:{default}"
@@ -115,12 +116,12 @@ def test_dispatcher_sweeps_lapsed_offers_and_wrapups(ctx):
     # a2 is busy-free but the session is a1's until the offer lapses (1 s)
     wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "a2", timeout=5,
              what="lapsed offer re-routed to a2")
-    assert r.hget(P + ":a:a1", "presence") == "away"
+    assert invariants.agent(r, P, "a1")["presence"] == "away"
     assert k.rpc("omniq.accept", sid, "a2")[0] == 0
     assert k.rpc("omniq.close", sid, "resolved")[0] == 0
     assert r.hget("%s:s:%s" % (P, sid), "state") == "wrapup"
     wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "closed", timeout=5,
              what="wrap-up ended by the sweep")
-    assert r.hget(P + ":a:a2", "load:total") == "0"
+    assert invariants.agent(r, P, "a2")["load:total"] == "0"
     rc, out = k.rpc("stats.get_statistics", "omniq:")
     assert "omniq:offers_expired = 1" in out and "omniq:wrapups_ended = 1" in out, out

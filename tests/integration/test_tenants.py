@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 
+import invariants
 from harness import test, wait_for
 from test_app import APP, App, Backend, app_token
 from test_channels import line_kam
@@ -36,7 +37,7 @@ def test_tenants_see_and_touch_only_their_own(ctx):
         setup_agent(acme, "alice", "billing:7", "acme alice's password")
         k.rpc("omniq.agent_password", "alice", PASSWORD)
         assert r.exists("oq:{acme}:a:alice") and r.exists("oq:{default}:a:alice")
-        assert r.hget("oq:{acme}:a:alice", "name") == "Alice"
+        assert invariants.agent(r, "oq:{acme}", "alice")["name"] == "Alice"
         # desk logins: the tenant comes from the body, the password must be that tenant's
         st, d_tok = login(api, "alice", PASSWORD)
         assert st == 200 and d_tok["tenant"] == "default", d_tok
@@ -51,7 +52,7 @@ def test_tenants_see_and_touch_only_their_own(ctx):
         assert d_desk.welcome["agent"] == a_desk.welcome["agent"] == "alice"
         assert d_desk.request(type="state", state="available")["type"] == "ok"
         assert a_desk.request(type="state", state="available")["type"] == "ok"
-        assert r.hget("oq:{acme}:a:alice", "presence") == "available"
+        assert invariants.agent(r, "oq:{acme}", "alice")["presence"] == "available"
         # the same identity writes to both companies: two customers, two sessions, both sid 1
         st, d1 = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:v-1"})
         st2, a1 = acme.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:v-1",
@@ -115,9 +116,9 @@ def test_tenants_see_and_touch_only_their_own(ctx):
         assert r.hget("oq:{acme}:s:1", "state") == "active"
         assert r.hget("oq:{default}:s:1", "state") == "offered"
         # sweeps run for every tenant: default alice lets her offers lapse (2 s) and goes away
-        wait_for(lambda: r.hget("oq:{default}:a:alice", "presence") == "away", timeout=15,
+        wait_for(lambda: invariants.agent(r, "oq:{default}", "alice")["presence"] == "away", timeout=15,
                  what="default's offers lapsed")
-        assert r.hget("oq:{acme}:a:alice", "presence") == "available"
+        assert invariants.agent(r, "oq:{acme}", "alice")["presence"] == "available"
         # an acme offer lapses too (its sweep is not the default's)
         st, a2 = acme.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:v-2"})
         assert st == 201 and a2["state"] == "offered", a2

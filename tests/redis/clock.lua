@@ -4,8 +4,10 @@
 -- when a test says so instead of while it sleeps. It still moves with real time,
 -- so nothing that relies on time going forward (scores, ids) stands still.
 
-local function now_ms()
+local clock = {}
+
+function clock.now_ms()
     local t = redis.call('TIME')
     local off = tonumber(redis.call('GET', 'oq:test:clock') or '0')
-    return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + off
+    return string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + off)
 end

@@ -27,30 +27,21 @@ import redis
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-LUA_DIR = os.path.join(ROOT, 'modules', 'omniq', 'lua')
 TWO42 = 2 ** 42
 CLOCK_KEY = 'oq:test:clock'          # read by clock.lua: ms added to Redis TIME
 CLASSES = ('voice', 'chat', 'email')
 TERMINAL = ('closed', 'abandoned', 'expired')
 
 
-CLOCK_FILE = '00_clock.lua'            # swapped for TEST_CLOCK in the suite's library
+GEN_LUALIB = os.path.join(ROOT, 'modules', 'omniq', 'gen_lualib.sh')
 TEST_CLOCK = os.path.join(HERE, 'clock.lua')
 
 
 def library_text(test_clock=True):
-    """The library as the build embeds it; with test_clock, the clock file is the tests'
-    own (clock.lua: TIME plus an offset that Server.advance() moves)."""
-    parts = ['#!lua name=omniq\n']
-    paths = sorted(glob.glob(os.path.join(LUA_DIR, '*.lua')))
-    if os.path.join(LUA_DIR, CLOCK_FILE) not in paths:
-        raise RuntimeError('no %s in %s: the test clock has nothing to replace' % (CLOCK_FILE, LUA_DIR))
-    for path in paths:
-        if test_clock and os.path.basename(path) == CLOCK_FILE:
-            path = TEST_CLOCK
-        with open(path, encoding='utf-8') as f:
-            parts.append(f.read())
-    return ''.join(parts)
+    """The library exactly as the build embeds it (gen_lualib.sh); with test_clock, its
+    clock is the tests' own (clock.lua: TIME plus an offset that Server.advance() moves)."""
+    argv = [GEN_LUALIB, '--lua'] + (['--clock', TEST_CLOCK] if test_clock else [])
+    return subprocess.run(argv, check=True, capture_output=True, text=True).stdout
 
 
 def wait_until(cond, what, timeout=10.0):
@@ -205,10 +196,15 @@ class Tenant:
         return [f for _, f in self.r.xrange(self.P + ':events')]
 
     def sev(self, sid):
-        return [f for _, f in self.r.xrange('%s:s:%s:ev' % (self.P, sid))]
+        """The state changes of one session, from the tenant's event stream (messages and
+        typing are no state changes)."""
+        return [e for e in self.events()
+                if e.get('sid') == str(sid) and e['type'] not in ('message', 'typing')]
 
     def sweep(self, mx=100):
-        return [int(x) for x in self.fc('oq_sweep', mx)]
+        """oq_sweep's first four counts (offers, wrap-ups, affinity waits, max_wait); the
+        fifth, sessions retired, is asserted where retention is tested."""
+        return [int(x) for x in self.fc('oq_sweep', mx)][:4]
 
 
 def pairs(flat):
@@ -243,20 +239,45 @@ def wait_member(sid, h):
     return '%s|%s|%s' % (sid, rest, 'x' if int(h.get('offers', 0)) > 0 else '')
 
 
+ROW_FIELDS = ('presence', 'cap:voice', 'cap:chat', 'cap:email', 'cap:total', 'load:voice',
+              'load:chat', 'load:email', 'load:total', 'idle_since', 'avx', 'held')
+
+
+def agent_hash(r, P, aid):
+    """An agent's hash with its row `r` (presence|caps|loads|idle_since|avx|held) spelled
+    out as the named fields it stands for."""
+    h = r.hgetall(P + ':a:' + aid)
+    if 'r' in h:
+        h.update(zip(ROW_FIELDS, h.pop('r').split('|', len(ROW_FIELDS) - 1)))
+    return h
+
+
+def agent_skills(a):
+    """An agent hash's `skills` field ("en:5,sales:3") as a dict."""
+    out = {}
+    for item in (a.get('skills') or '').split(','):
+        if item:
+            name, lvl = item.split(':')
+            out[name] = int(lvl)
+    return out
+
+
 def check_invariants(r, P, allow_overcap=()):
     """Return a list of violated invariants (empty when all hold)."""
     errs = []
     cfg = r.hgetall(P + ':cfg')
     policy = cfg.get('policy', 'blended')
     max_wait = int(cfg.get('max_wait', 0))
+    archive = int(cfg.get('archive', 0))
     qx = dict(r.zrange(P + ':qx', 0, -1, withscores=True))
-    keys = set(r.scan_iter(match=P + ':*', count=1000))
+    keys = set(r.scan_iter(match=P.replace('[', '\\[') + ':*', count=1000))
     pre = P + ':'
 
-    live = set(r.zrange(P + ':sessions', 0, -1))
     offers = dict(r.zrange(P + ':offers', 0, -1, withscores=True))
     wu = dict(r.zrange(P + ':wu', 0, -1, withscores=True))
     awx = dict(r.zrange(P + ':awx', 0, -1, withscores=True))
+    ret = dict(r.zrange(P + ':ret', 0, -1, withscores=True))
+    arq = dict(r.zrange(P + ':arq', 0, -1, withscores=True))
     w_ent, aw_ent, q_ent = {}, {}, {}
     wkeys = {}
     for k in keys:
@@ -293,7 +314,10 @@ def check_invariants(r, P, allow_overcap=()):
                 errs.append('wk:%s:%s head %r != %r' % (cls, s, wk[s], head))
 
     agents = set(r.smembers(P + ':agents'))
+    ahash = {aid: agent_hash(r, P, aid) for aid in agents}
     held = {}   # aid -> list of (sid, class)
+    live = 0
+    waiting = []   # (sid, hash) of sessions waiting in a general index
     sess_keys = [k for k in keys if k.startswith(pre + 's:') and k.count(':') == 3]
     for k in sess_keys:
         sid = k.rsplit(':', 1)[1]
@@ -302,14 +326,18 @@ def check_invariants(r, P, allow_overcap=()):
         where = 'session %s (%s)' % (sid, st)
         inw, inaw, inq = w_ent.get(sid, []), aw_ent.get(sid, []), q_ent.get(sid, [])
         if st in TERMINAL:
-            if sid in live or sid in offers or sid in wu or sid in awx or inw or inaw or inq:
+            if sid in offers or sid in wu or sid in awx or inw or inaw or inq or sid in qx:
                 errs.append(where + ' terminal but still indexed')
+            # an ended session waits for the archive or for its retention to end
+            if (sid in ret) == (sid in arq) or (sid in arq and not archive):
+                errs.append(where + ' ret %r arq %r (archive %d)' % (sid in ret, sid in arq, archive))
             continue
+        if sid in ret or sid in arq:
+            errs.append(where + ' live but scheduled for removal')
         if st not in ('queued', 'offered', 'active', 'wrapup'):
             errs.append(where + ' unknown state')
             continue
-        if sid not in live:
-            errs.append(where + ' not in P:sessions')
+        live += 1
         score = (1000 - int(h['priority'])) * TWO42 + int(h['enq'])
         if st == 'queued':
             if h.get('agent'):
@@ -333,6 +361,7 @@ def check_invariants(r, P, allow_overcap=()):
                 want = (h['class'], idx, score, wait_member(sid, h))
                 if len(inw) != 1 or inw[0] != want:
                     errs.append(where + ' w entries %r, want %r' % (inw, want))
+                waiting.append((sid, h))
         else:
             if inw or inaw or inq or sid in awx:
                 errs.append(where + ' not queued but in a wait index')
@@ -345,9 +374,14 @@ def check_invariants(r, P, allow_overcap=()):
                 errs.append(where + ' offers membership wrong')
             if (st == 'wrapup') != (sid in wu):
                 errs.append(where + ' wu membership wrong')
-    for sid in live:
+    for sid in list(ret) + list(arq):
         if not r.exists(P + ':s:' + sid):
-            errs.append('live session %s has no hash' % sid)
+            errs.append('session %s scheduled for removal has no hash' % sid)
+    # every session enqueued (or reopened) ends once: the counters say how many are live
+    st = {k: int(v) for k, v in r.hgetall(P + ':stat').items() if k != 'wait_ewma_ms'}
+    st_live = st.get('enqueued', 0) - st.get('closed', 0) - st.get('abandoned', 0) - st.get('expired', 0)
+    if st_live != live:
+        errs.append('counters say %d sessions are live, %d are' % (st_live, live))
     # follow-ups: exactly the sessions (any state) with a follow_up date, scored by its 00:00 UTC
     want_fu = {}
     for k in sess_keys:
@@ -358,28 +392,40 @@ def check_invariants(r, P, allow_overcap=()):
     if fu != want_fu:
         errs.append('followups %r != session dates %r' % (sorted(fu.items())[:5], sorted(want_fu.items())[:5]))
 
-    # agents
-    av = {}   # (cls, skill) -> {aid: score}
+    # agents and their three indexes
+    fair = dict(r.zrange(P + ':fair', 0, -1, withscores=True))
+    fr = {c: set(r.smembers(P + ':fr:' + c)) for c in CLASSES}
+    sk_idx = {}     # skill -> {aid: level}, from P:sk (members <10-level><aid>, score 0)
+    skl_idx = {}    # skill -> {aid: level}, from P:skl (scored by level)
     for k in keys:
         rest = k[len(pre):]
-        if rest.startswith('av:'):
-            _, cls, skill = rest.split(':', 2)
-            av[(cls, skill)] = dict(r.zrange(k, 0, -1, withscores=True))
-    for (cls, skill), z in av.items():
+        if rest.startswith('sk:'):
+            z = r.zrange(k, 0, -1, withscores=True)
+            sk_idx[rest[3:]] = {m[1:]: 10 - int(m[0]) for m, _ in z}
+            if any(sc != 0 for _, sc in z):
+                errs.append('%s has a score other than 0' % k)
+        elif rest.startswith('skl:'):
+            skl_idx[rest[4:]] = {m: int(sc) for m, sc in r.zrange(k, 0, -1, withscores=True)}
+    if {n: z for n, z in sk_idx.items() if z} != {n: z for n, z in skl_idx.items() if z}:
+        errs.append('P:sk and P:skl disagree')
+    for name, z in sk_idx.items():
         for aid in z:
             if aid not in agents:
-                errs.append('av:%s:%s has unknown agent %s' % (cls, skill, aid))
+                errs.append('sk:%s has unknown agent %s' % (name, aid))
+    for aid in set(fair) | set().union(*fr.values()):
+        if aid not in agents:
+            errs.append('fair/fr index has unknown agent %s' % aid)
     avail = set(r.smembers(P + ':avail'))
     for aid in agents:
-        a = r.hgetall(P + ':a:' + aid)
+        a = ahash[aid]
         if not a:
             errs.append('agent %s in P:agents without hash' % aid)
             continue
-        sk = r.hgetall(P + ':a:' + aid + ':sk')
-        ss = set(r.smembers(P + ':a:' + aid + ':ss'))
+        sk = agent_skills(a)
+        hl = set(x for x in (a.get('held') or '').split(',') if x)
         mine = held.get(aid, [])
-        if ss != set(s for s, _ in mine):
-            errs.append('agent %s ss %s != held %s' % (aid, sorted(ss), sorted(mine)))
+        if hl != set(s for s, _ in mine):
+            errs.append('agent %s held %s != sessions held %s' % (aid, sorted(hl), sorted(mine)))
         for cls in CLASSES:
             n = sum(1 for _, c in mine if c == cls)
             if int(a.get('load:' + cls, 0)) != n:
@@ -390,30 +436,44 @@ def check_invariants(r, P, allow_overcap=()):
             errs.append('agent %s load:total=%s but holds %d' % (aid, a.get('load:total'), len(mine)))
         if aid not in allow_overcap and len(mine) > int(a.get('cap:total', 0)):
             errs.append('agent %s over total cap' % aid)
-        if (a.get('presence') == 'available') != (aid in avail):
+        available = a.get('presence') == 'available'
+        if available != (aid in avail):
             errs.append('agent %s avail set membership wrong' % aid)
-        idle = int(a.get('idle_since', 0))
-        for cls in CLASSES:
-            free = _agent_free(a, cls, policy)
-            want = {}
-            if free:
-                for s, lv in sk.items():
-                    want[s] = (10 - int(lv)) * TWO42 + idle
-                want['*'] = idle
-            for (c, s), z in av.items():
-                if c != cls:
-                    continue
-                if s in want:
-                    if z.get(aid) != want[s]:
-                        errs.append('agent %s av:%s:%s score %r want %r' % (aid, cls, s, z.get(aid), want[s]))
-                elif aid in z:
-                    errs.append('agent %s in av:%s:%s but should not be' % (aid, cls, s))
-            for s in want:
-                if (cls, s) not in av:
-                    errs.append('agent %s missing from av:%s:%s' % (aid, cls, s))
+        free = {c: _agent_free(a, c, policy) for c in CLASSES}
+        for c in CLASSES:
+            if free[c] != (aid in fr[c]):
+                errs.append('agent %s fr:%s membership %r, room %r' % (aid, c, aid in fr[c], free[c]))
+        want_fair = int(a.get('load:total', 0)) * 10 ** 13 + int(a.get('idle_since', 0))
+        if any(free.values()):
+            if fair.get(aid) != want_fair:
+                errs.append('agent %s fair score %r want %r' % (aid, fair.get(aid), want_fair))
+        elif aid in fair:
+            errs.append('agent %s in fair without room' % aid)
+        for name, z in sk_idx.items():
+            if available and name in sk:
+                if z.get(aid) != sk[name]:
+                    errs.append('agent %s sk:%s score %r want %r' % (aid, name, z.get(aid), sk[name]))
+            elif aid in z:
+                errs.append('agent %s in sk:%s but should not be' % (aid, name))
+        if available:
+            for name in sk:
+                if name not in sk_idx:
+                    errs.append('agent %s missing from sk:%s' % (aid, name))
     for aid in held:
         if aid not in agents:
             errs.append('sessions held by unknown agent %s' % aid)
+    # No session waits while an agent who may take it has room: one with room in its class,
+    # every skill it needs, and not among those who declined it (parked sessions wait for
+    # their own agent by design).
+    for sid, h in waiting:
+        need = [x for x in (h.get('skills') or '').split(',') if x]
+        declined = set(r.smembers(P + ':s:' + sid + ':x'))
+        for aid in agents:
+            a = ahash[aid]
+            if a and _agent_free(a, h['class'], policy) and aid not in declined \
+                    and all(n in agent_skills(a) for n in need):
+                errs.append('session %s waits while agent %s may take it' % (sid, aid))
+                break
     # desk secrets: a string per existing agent, nothing left of deleted ones
     for k in keys:
         part = k[len(pre):].split(':')

@@ -1,12 +1,14 @@
 """Agents: create/update, presence, capacity, deletion, availability index."""
 
-from harness import TWO42, pairs
+from harness import pairs
 
 
 def test_config_set_and_defaults(h):
     t = h.tenant()
     assert t.fc('oq_config', 'offer_timeout', '5', 'policy', 'voice_exclusive') == 'OK'
-    assert h.r.hgetall(t.P + ':cfg') == {'offer_timeout': '5', 'policy': 'voice_exclusive'}
+    # each write bumps `version`, which tells every node's cached settings to reload
+    assert h.r.hgetall(t.P + ':cfg') == {'offer_timeout': '5', 'policy': 'voice_exclusive',
+                                         'version': '1'}
     t.expect_err('ARG', 'oq_config', 'policy', 'greedy')
     t.expect_err('ARG', 'oq_config', 'nosuch', '1')
     t.expect_err('ARG', 'oq_config', 'offer_timeout')
@@ -26,17 +28,19 @@ def test_agent_create_is_offline_and_unindexed(h):
     assert a['skills'] == 'en:3,sales:5' and a['sessions'] == ''
     assert a['cap:chat'] == '4' and a['load:total'] == '0' and a['misses'] == '0'
     assert h.r.sismember(t.P + ':agents', 'a1')
-    assert not h.r.exists(t.P + ':av:chat:sales')
+    assert not h.r.exists(t.P + ':sk:sales') and not h.r.exists(t.P + ':fair')
 
 
 def test_agent_available_indexes_every_class_and_skill(h):
     t = h.tenant()
     t.agent('a1', 'sales:5,en:3', 'voice=1,chat=4,email=0,total=10')
     idle = int(t.ag('a1')['idle_since'])
-    assert h.r.zscore(t.P + ':av:chat:sales', 'a1') == 5 * TWO42 + idle
-    assert h.r.zscore(t.P + ':av:voice:en', 'a1') == 7 * TWO42 + idle
-    assert h.r.zscore(t.P + ':av:chat:*', 'a1') == idle
-    assert h.r.zscore(t.P + ':av:email:sales', 'a1') is None     # cap 0
+    # by level: P:sk orders <10-level><aid> (score 0), P:skl scores by level
+    assert h.r.zrange(t.P + ':sk:sales', 0, -1) == ['5a1'] and h.r.zscore(t.P + ':skl:sales', 'a1') == 5
+    assert h.r.zrange(t.P + ':sk:en', 0, -1) == ['7a1'] and h.r.zscore(t.P + ':skl:en', 'a1') == 3
+    assert h.r.zscore(t.P + ':fair', 'a1') == 0 * 10 ** 13 + idle  # load 0, idle since
+    assert h.r.sismember(t.P + ':fr:chat', 'a1') and h.r.sismember(t.P + ':fr:voice', 'a1')
+    assert not h.r.sismember(t.P + ':fr:email', 'a1')          # cap 0
     assert t.stats()['agents_available'] == '1'
 
 
@@ -44,9 +48,10 @@ def test_agent_state_transitions(h):
     t = h.tenant()
     t.agent('a1', 'en:3', presence='offline')
     assert t.fc('oq_agent_state', 'a1', 'available') == ['a1', 'available']
-    assert h.r.zscore(t.P + ':av:chat:en', 'a1') is not None
+    assert h.r.zscore(t.P + ':skl:en', 'a1') == 3 and h.r.sismember(t.P + ':fr:chat', 'a1')
     assert t.fc('oq_agent_state', 'a1', 'away') == ['a1', 'away']
-    assert h.r.zscore(t.P + ':av:chat:en', 'a1') is None
+    assert not h.r.exists(t.P + ':sk:en') and not h.r.sismember(t.P + ':fr:chat', 'a1')
+    assert h.r.zscore(t.P + ':fair', 'a1') is None
     assert t.fc('oq_agent_state', 'a1', 'offline') == ['a1', 'offline']
     assert t.ag('a1')['presence'] == 'offline'
     assert t.stats()['agents_available'] == '0'
@@ -84,10 +89,9 @@ def test_agent_update_skills_reindexes(h):
     t = h.tenant()
     t.agent('a1', 'sales:5,en:3')
     t.fc('oq_agent_set', 'a1', 'Alice', 'support:9,en:4', 'voice=1,chat=4,email=8,total=10', '')
-    assert h.r.zscore(t.P + ':av:chat:sales', 'a1') is None
-    idle = int(t.ag('a1')['idle_since'])
-    assert h.r.zscore(t.P + ':av:chat:support', 'a1') == 1 * TWO42 + idle
-    assert h.r.zscore(t.P + ':av:chat:en', 'a1') == 6 * TWO42 + idle
+    assert not h.r.exists(t.P + ':sk:sales') and not h.r.exists(t.P + ':skl:sales')
+    assert h.r.zrange(t.P + ':sk:support', 0, -1) == ['1a1']
+    assert h.r.zrange(t.P + ':sk:en', 0, -1) == ['6a1'] and h.r.zscore(t.P + ':skl:en', 'a1') == 4
     assert t.ag('a1')['presence'] == 'available'
 
 
@@ -101,12 +105,12 @@ def test_agent_update_never_drops_held_sessions(h):
     a = t.ag('a1')
     assert a['load:chat'] == '3' and sorted(a['sessions'].split(','), key=int) == ss
     assert t.state(ss[0]) == 'active' and t.state(ss[1]) == 'offered'
-    assert h.r.zscore(t.P + ':av:chat:en', 'a1') is None     # over cap: not free
+    assert not h.r.sismember(t.P + ':fr:chat', 'a1')         # over cap: no room
     # closing everything brings it back under its new cap and into the index
     t.fc('oq_close', ss[0], '')
     for sid in ss[1:]:
         t.fc('oq_decline', sid, 'a1')
-    assert h.r.zscore(t.P + ':av:chat:en', 'a1') is not None
+    assert h.r.sismember(t.P + ':fr:chat', 'a1')
     t.allow_overcap.discard('a1')
 
 

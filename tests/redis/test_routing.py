@@ -296,16 +296,23 @@ def test_decline_keeps_place_in_queue(h):
     assert t.fc('oq_agent_state', 'b', 'available') == ['b', 'available', s1['sid']]
 
 
-def test_lookahead_bounds_candidates(h):
+def test_lookahead_never_leaves_a_qualified_agent_idle(h):
+    # lookahead bounds how many *qualified* agents are compared, not how many are looked
+    # at: three agents better at 'en' but without 'zz' come first, the only fit is 4th,
+    # and the session goes to it (the engine before v2 queued it: "beyond lookahead").
     t = h.tenant(lookahead=2)
-    # three agents better at 'en' but without 'zz'; the only fit is 4th
     for i in range(3):
         t.agent('g%d' % i, 'en:9')
     t.agent('fit', 'en:1,zz:1')
     s = t.enq(skills='en,zz')
-    assert s['state'] == 'queued'                  # beyond lookahead
-    t.fc('oq_agent_set', 'fit', 'f', 'en:1,zz:2', CAPS, '')   # fit pulls it
-    assert t.sess(s['sid'])['agent'] == 'fit'
+    assert s['state'] == 'offered' and s['agent'] == 'fit'
+    # the same with more agents with room than are read at once (40 'en'-only agents)
+    t2 = h.tenant(lookahead=2)
+    for i in range(40):
+        t2.agent('g%02d' % i, 'en:9')
+    t2.agent('fit', 'en:1,zz:1')
+    s = t2.enq(skills='en,zz')
+    assert s['state'] == 'offered' and s['agent'] == 'fit'
 
 
 def test_freed_agent_looks_past_blocked_heads_within_bound(h):
@@ -333,6 +340,9 @@ def test_freed_agent_looks_past_blocked_heads_within_bound(h):
     t2.fc('oq_accept', busy['sid'], 'a')
     t2.fc('oq_close', busy['sid'], '')
     assert t2.state(far['sid']) == 'queued'
+    # ... and the next sweep's rescue, which looks deeper, finds it for the idle agent
+    t2.sweep()
+    assert t2.sess(far['sid'])['agent'] == 'a'
 
 
 def test_single_skill_sessions_not_blocked_by_multi_skill_heads(h):

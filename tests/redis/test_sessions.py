@@ -18,7 +18,6 @@ def test_enqueue_creates_session_and_customer(h):
                  'priority': '7', 'state': 'queued', 'ext': 'thread-1', 'offers': '0'}.items():
         assert d[k] == v, (k, d[k], v)
     assert d['position'] == '1' and 'est_wait_ms' in d
-    assert h.r.zscore(t.P + ':sessions', s['sid']) == int(d['created'])
     assert h.r.zscore(t.P + ':c:%s:hist' % s['cid'], s['sid']) is not None
     assert t.sev(s['sid'])[0]['state'] == 'queued'
     s2 = t.enq(queue='', identity='web:v1')
@@ -42,7 +41,8 @@ def test_offer_accept_close(h):
     assert t.fc('oq_close', s['sid'], 'resolved') == [s['sid'], 'closed']
     d = t.sess(s['sid'])
     assert d['state'] == 'closed' and d['disposition'] == 'resolved'
-    assert h.r.zscore(t.P + ':sessions', s['sid']) is None
+    # it stays readable for its retention (7 days by default), then the sweep removes it
+    assert h.r.zscore(t.P + ':ret', s['sid']) == int(d['updated']) + 604800 * 1000
     assert t.ag('a')['load:total'] == '0'
     assert [e['state'] for e in t.sev(s['sid'])] == ['queued', 'offered', 'active', 'closed']
     assert [e['type'] for e in t.events() if e['sid'] == s['sid']] == \
@@ -114,7 +114,8 @@ def test_reopen_within_window(h):
     r = t.enq(identity='web:c', skills='en', ext='thread-2')
     assert r['sid'] == s['sid'] and r['state'] == 'offered' and r['agent'] == 'a'
     d = t.sess(s['sid'])
-    assert d['ext'] == 'thread-2' and h.r.zscore(t.P + ':sessions', s['sid']) is not None
+    # live again: no longer waiting to leave Redis
+    assert d['ext'] == 'thread-2' and h.r.zscore(t.P + ':ret', s['sid']) is None
     assert any(e['type'] == 'reopen' for e in t.events())
     # other channel: new session
     o = t.enq(identity='web:c', channel='email', skills='en')
@@ -395,4 +396,6 @@ def test_events_stream(h):
         ('offer', sid, 'b', 'offered'),
         ('miss', sid, 'b', 'queued'),
     ], ev
-    assert [e['reason'] for e in t.sev(sid)] == ['enqueue', 'offer', 'decline', 'offer', 'miss']
+    assert [e['type'] for e in t.sev(sid)] == ['enqueue', 'offer', 'decline', 'offer', 'miss']
+    # one event per state change, in one stream: no stream of its own per session
+    assert not h.r.exists(t.P + ':s:%s:ev' % sid)

@@ -49,7 +49,7 @@ def test_transfer_to_agent(h):
     assert ev[-3:] == [('message', '', 'sys'), ('transfer', 'a', 'offered'), ('offer', 'b', 'offered')], ev
     tev = [e for e in t.events() if e['type'] == 'transfer'][0]
     assert (tev['channel'], tev['ext']) == ('web', 'thread-9')
-    assert [(e['reason'], e['state'], e['agent']) for e in t.sev(sid)][-2:] == \
+    assert [(e['type'], e['state'], e['agent']) for e in t.sev(sid)][-2:] == \
         [('transfer', 'offered', 'a'), ('offer', 'offered', 'b')]
     # b takes it; the customer's last agent is b now
     t.fc('oq_accept', sid, 'b')
@@ -168,7 +168,7 @@ def test_transfer_to_queue(h):
     assert last_tx(t, sid)['body'] == 'transferred by a to queue billing'
     ev = [(e['type'], e['agent'], e['state']) for e in t.events() if e['sid'] == sid]
     assert ev[-2:] == [('message', '', 'sys'), ('transfer', 'a', 'queued')], ev
-    assert (t.sev(sid)[-1]['reason'], t.sev(sid)[-1]['state']) == ('transfer', 'queued')
+    assert (t.sev(sid)[-1]['type'], t.sev(sid)[-1]['state']) == ('transfer', 'queued')
     # the first agent with the skills gets it first (its seniority), never a
     t.fc('oq_agent_set', 'a', 'a', 'en:5,billing:9', 'voice=1,chat=4,email=8,total=10', '')
     assert t.sess(sid)['state'] == 'queued' and t.sess(later['sid'])['agent'] == 'a'
@@ -187,7 +187,7 @@ def test_transfer_to_queue_matched_at_once(h):
     assert d['skills'] == 'en' and d['queue'] == 'support'     # "" kept the skills
     ev = [(e['type'], e['agent'], e['state']) for e in t.events() if e['sid'] == sid]
     assert ev[-2:] == [('transfer', 'a', 'queued'), ('offer', 'b', 'offered')], ev
-    assert [e['reason'] for e in t.sev(sid)][-2:] == ['transfer', 'offer']
+    assert [e['type'] for e in t.sev(sid)][-2:] == ['transfer', 'offer']
     # "" is the default queue, as for enqueue; only a is left with room, and a passed it on
     t.fc('oq_accept', sid, 'b')
     assert t.fc('oq_transfer', sid, 'b', 'queue', '', '') == [sid, 'queued', '']

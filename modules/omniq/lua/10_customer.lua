@@ -1,34 +1,36 @@
--- 10_customer.lua — customers, their identities, linking and merging.
+-- 10_customer.lua — customers, their identities, linking and merging (the table `C`).
 --
--- A customer is reached through any of its identities: P:ident maps the
--- canonical form of each identity to a customer id, P:c:<cid>:ids keeps the
--- identities as they were given (for display and for re-canonicalising when
--- customers merge). Customer ids are decimal INCRs of P:seq:c.
+-- A customer is reached through any of its identities: P:ident maps the canonical form of
+-- each identity to a customer id; the customer hash P:c:<cid> keeps the identities as
+-- they were given in its field `ids` (a comma list: a handful per customer, read with the
+-- hash anyway, so no key of its own to create on every new contact). Customer ids are
+-- decimal INCRs of P:seq:c. P:c:<cid>:hist lists the customer's sessions by creation time;
+-- the sweep takes a session out of it when the session leaves Redis (retention).
 --
--- Merging is the delicate part. A merge must lose nothing, yet we refuse to
--- walk a customer's whole history in Lua (a loyal customer has thousands of
--- sessions and the call would stall every other client). So:
+-- Merging is the delicate part. A merge must lose nothing, yet we refuse to walk a
+-- customer's whole history in Lua (a loyal customer has thousands of sessions and the
+-- call would stall every other client). So:
 --   * history moves with one ZUNIONSTORE (done by Redis in C, not a Lua loop);
---   * identities are re-pointed one by one, which is fine because a customer
---     has a handful of them; the set is capped at MAX_IDENTITIES so the loop
---     stays bounded;
---   * session hashes keep the cid they were created with. The merged-away
---     customer keeps a tombstone with `merged_into`, and every write that
---     goes through a session's customer (last_agent on accept, last_csat)
---     follows that chain with cust_resolve(). Chains are short (a merge of
---     an already merged customer is refused), bounded at 16 hops anyway.
+--   * identities are re-pointed one by one, which is fine because a customer has a handful
+--     of them; they are capped at L.IDENTITIES_MAX so the loop stays bounded;
+--   * session hashes keep the cid they were created with. The merged-away customer keeps a
+--     tombstone with `merged_into`, and every write that goes through a session's customer
+--     (last_agent on accept, last_csat) follows that chain with C.resolve(). Chains are
+--     short (a merge of an already merged customer is refused), bounded at 16 hops anyway.
 
-local MAX_IDENTITIES = 1024
+local C = {}
+
+local fail, istr = U.fail, U.istr
 local PROFILE_FIELDS = {name = true, tier = true, language = true, region = true}
 
-local function cust_key(ctx, cid)
+function C.key(ctx, cid)
     return ctx.P .. ':c:' .. cid
 end
 
 -- Follow merged_into to the live customer; nil when cid does not exist.
-local function cust_resolve(ctx, cid)
+function C.resolve(ctx, cid)
     for _ = 1, 16 do
-        local v = redis.call('HMGET', cust_key(ctx, cid), 'id', 'merged_into')
+        local v = redis.call('HMGET', C.key(ctx, cid), 'id', 'merged_into')
         if not v[1] then return nil end
         if not v[2] or v[2] == '' then return cid end
         cid = v[2]
@@ -36,168 +38,193 @@ local function cust_resolve(ctx, cid)
     return cid
 end
 
-local function cust_create(ctx, ident, canon)
+-- A new customer with one identity; returns its id.
+function C.create(ctx, ident, canon)
     local cid = tostring(redis.call('INCR', ctx.P .. ':seq:c'))
-    redis.call('HSET', cust_key(ctx, cid), 'id', cid, 'created', istr(ctx.now))
+    redis.call('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ident)
     redis.call('HSET', ctx.P .. ':ident', canon, cid)
-    redis.call('SADD', cust_key(ctx, cid) .. ':ids', ident)
     return cid
 end
 
-local function cust_attach(ctx, cid, ident, canon)
-    redis.call('HSET', ctx.P .. ':ident', canon, cid)
-    redis.call('SADD', cust_key(ctx, cid) .. ':ids', ident)
+-- The customer of an identity for a new contact: {cid, pref, ids} where pref is the agent
+-- the customer should go back to (its last agent within the affinity window) and ids the
+-- identities as given; nil when the identity is unknown. One read for an unmerged
+-- customer, the common case.
+function C.for_contact(ctx, canon)
+    local cid = redis.call('HGET', ctx.P .. ':ident', canon)
+    if not cid then return nil end
+    local v = redis.call('HMGET', C.key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at', 'ids')
+    if v[1] and v[2] and v[2] ~= '' then
+        local live = C.resolve(ctx, cid) or cid
+        cid = live
+        v = redis.call('HMGET', C.key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at', 'ids')
+    end
+    local pref = nil
+    if v[1] and ctx.cfg.affinity_window > 0 and v[3] and v[3] ~= ''
+        and ctx.now - U.num(v[4], 0, 'last_agent_at') <= ctx.cfg.affinity_window * 1000 then
+        pref = v[3]
+    end
+    return {cid = cid, pref = pref, ids = v[5] or '', exists = v[1] ~= nil}
 end
 
--- The agent this customer should go back to, or nil: only within the
--- affinity window, measured from the last accept.
-local function cust_pref_agent(ctx, cid)
+-- Remember an identity as given (sms:+1.. next to phone:+1..): the channels reply to the
+-- address they know. No write when the customer has it already.
+function C.note_ident(ctx, cust, ident)
+    if not cust.exists or U.list_has(cust.ids, ident) then return end
+    if #U.split(cust.ids, ',') >= L.IDENTITIES_MAX then return end
+    cust.ids = U.list_add(cust.ids, ident)
+    redis.call('HSET', C.key(ctx, cust.cid), 'ids', cust.ids)
+end
+
+-- The agent this customer should go back to, or nil: only within the affinity window,
+-- measured from the last accept.
+function C.pref_agent(ctx, cid)
     if ctx.cfg.affinity_window <= 0 or cid == nil or cid == '' then return nil end
     local v
     for _ = 1, 16 do
-        v = redis.call('HMGET', cust_key(ctx, cid), 'merged_into', 'last_agent', 'last_agent_at')
+        v = redis.call('HMGET', C.key(ctx, cid), 'merged_into', 'last_agent', 'last_agent_at')
         if not v[1] or v[1] == '' then break end
         cid = v[1]
     end
     if not v[2] or v[2] == '' then return nil end
-    if ctx.now - num(v[3], 0) > ctx.cfg.affinity_window * 1000 then return nil end
+    if ctx.now - U.num(v[3], 0, 'last_agent_at') > ctx.cfg.affinity_window * 1000 then return nil end
     return v[2]
 end
 
--- Live customer and preferred agent in one read for the common case of an
--- unmerged customer (the enqueue hot path); merged ones take the general
--- route above. Returns live cid (or the given one when it has no hash, as
--- cust_resolve's callers do) and the preferred agent or nil.
-local function cust_live_pref(ctx, cid)
-    local v = redis.call('HMGET', cust_key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at')
-    if v[1] and v[2] and v[2] ~= '' then
-        local live = cust_resolve(ctx, cid) or cid
-        return live, cust_pref_agent(ctx, live)
-    end
-    if not v[1] or ctx.cfg.affinity_window <= 0 or not v[3] or v[3] == '' then return cid, nil end
-    if ctx.now - num(v[4], 0) > ctx.cfg.affinity_window * 1000 then return cid, nil end
-    return cid, v[3]
+function C.ids(ctx, cid)
+    return U.split(redis.call('HGET', C.key(ctx, cid), 'ids') or '', ',')
 end
 
 -- Checks for a merge; raises before anything is written.
 local function merge_check(ctx, from, into)
     if from == into then fail('ARG', 'cannot merge a customer into itself') end
-    local f = redis.call('HMGET', cust_key(ctx, from), 'id', 'merged_into')
-    local t = redis.call('HMGET', cust_key(ctx, into), 'id', 'merged_into')
+    local f = redis.call('HMGET', C.key(ctx, from), 'id', 'merged_into', 'ids')
+    local t = redis.call('HMGET', C.key(ctx, into), 'id', 'merged_into', 'ids')
     if not f[1] then fail('NOTFOUND', 'customer ' .. from) end
     if not t[1] then fail('NOTFOUND', 'customer ' .. into) end
     if f[2] and f[2] ~= '' then fail('STATE', 'customer ' .. from .. ' already merged into ' .. f[2]) end
     if t[2] and t[2] ~= '' then fail('STATE', 'customer ' .. into .. ' is merged into ' .. t[2]) end
-    local n = redis.call('SCARD', cust_key(ctx, from) .. ':ids')
-              + redis.call('SCARD', cust_key(ctx, into) .. ':ids')
-    if n > MAX_IDENTITIES then
-        fail('CAPACITY', 'a customer may have at most ' .. MAX_IDENTITIES .. ' identities')
+    local ids = U.split(t[3] or '', ',')
+    local have = U.set_of(ids)
+    for _, i in ipairs(U.split(f[3] or '', ',')) do
+        if not have[i] then ids[#ids + 1] = i; have[i] = true end
     end
+    if #ids > L.IDENTITIES_MAX then
+        fail('CAPACITY', 'a customer may have at most ' .. L.IDENTITIES_MAX .. ' identities')
+    end
+    return U.split(f[3] or '', ','), ids
 end
 
-local function merge_do(ctx, from, into)
-    local fk, tk = cust_key(ctx, from), cust_key(ctx, into)
-    local ids = redis.call('SMEMBERS', fk .. ':ids')
-    for _, ident in ipairs(ids) do
-        local ok, canon = pcall(canon_identity, ident)
+local function merge_do(ctx, from, into, from_ids, all_ids)
+    local fk, tk = C.key(ctx, from), C.key(ctx, into)
+    for _, ident in ipairs(from_ids) do
+        local ok, canon = pcall(V.identity, ident)
         if ok then redis.call('HSET', ctx.P .. ':ident', canon, into) end
     end
-    -- Identities that were stored under a canonical form only (never as
-    -- given) do not exist: cust_create/cust_attach always write both.
-    redis.call('SUNIONSTORE', tk .. ':ids', tk .. ':ids', fk .. ':ids')
-    redis.call('DEL', fk .. ':ids')
     redis.call('ZUNIONSTORE', tk .. ':hist', 2, tk .. ':hist', fk .. ':hist', 'AGGREGATE', 'MIN')
     redis.call('DEL', fk .. ':hist')
-    -- Profile: keep what `into` has, fill its gaps from `from`; the most
-    -- recent last_agent wins because that is the one affinity should use.
+    -- Profile: keep what `into` has, fill its gaps from `from`; the most recent last_agent
+    -- wins because that is the one affinity should use.
     local names = {'name', 'tier', 'language', 'region', 'last_agent', 'last_agent_at', 'last_csat'}
     local fv = redis.call('HMGET', fk, unpack(names))
     local tv = redis.call('HMGET', tk, unpack(names))
-    local upd = {}
+    local upd = {'ids', table.concat(all_ids, ',')}
     for i = 1, 4 do
         if (not tv[i] or tv[i] == '') and fv[i] and fv[i] ~= '' then
             upd[#upd + 1] = names[i]; upd[#upd + 1] = fv[i]
         end
     end
-    if fv[5] and fv[5] ~= '' and num(fv[6], 0) > num(tv[6], -1) then
+    if fv[5] and fv[5] ~= '' and U.num(fv[6], 0) > U.num(tv[6], -1) then
         upd[#upd + 1] = 'last_agent'; upd[#upd + 1] = fv[5]
         upd[#upd + 1] = 'last_agent_at'; upd[#upd + 1] = fv[6]
         if fv[7] and fv[7] ~= '' then upd[#upd + 1] = 'last_csat'; upd[#upd + 1] = fv[7] end
     elseif (not tv[7] or tv[7] == '') and fv[7] and fv[7] ~= '' then
         upd[#upd + 1] = 'last_csat'; upd[#upd + 1] = fv[7]
     end
-    if #upd > 0 then redis.call('HSET', tk, unpack(upd)) end
-    redis.call('HSET', fk, 'merged_into', into)
-    emit(ctx, 'merge', '', '', '', from .. '>' .. into)
+    redis.call('HSET', tk, unpack(upd))
+    redis.call('HSET', fk, 'merged_into', into, 'ids', '')
+    X.emit(ctx, 'merge', '', '', '', '', '', {'reason', from .. '>' .. into})
+end
+
+function C.merge(ctx, from, into)
+    local from_ids, all = merge_check(ctx, from, into)
+    merge_do(ctx, from, into, from_ids, all)
 end
 
 ---------------------------------------------------------------------------
 -- Handlers
 ---------------------------------------------------------------------------
 
--- oq_link where one identity (known) already has customer cid: the other
--- (given spelling other, canonical canon_other) joins it.
-local function link_to_known(ctx, cid, known, other, canon_other)
-    if redis.call('SCARD', cust_key(ctx, cid) .. ':ids') >= MAX_IDENTITIES then
-        fail('CAPACITY', 'too many identities')
+-- Add identities as given to a customer's `ids` (the canonical ones point at it already).
+local function add_ids(ctx, cid, list)
+    local ids = redis.call('HGET', C.key(ctx, cid), 'ids') or ''
+    local n, changed = #U.split(ids, ','), false
+    for _, i in ipairs(list) do
+        if not U.list_has(ids, i) then
+            if n >= L.IDENTITIES_MAX then fail('CAPACITY', 'too many identities') end
+            ids, n, changed = U.list_add(ids, i), n + 1, true
+        end
     end
-    cust_attach(ctx, cid, other, canon_other)
-    redis.call('SADD', cust_key(ctx, cid) .. ':ids', known)
-    return cid
+    return ids, changed
 end
 
-local function fn_link(keys, args)
-    local ctx = begin(keys)
-    need_args(args, 2, 'ident_a ident_b')
+function C.fn_link(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 2, 'ident_a ident_b')
     local a, b = args[1], args[2]
-    local ca, cb = canon_identity(a), canon_identity(b)
+    local ca, cb = V.identity(a), V.identity(b)
     local ida = redis.call('HGET', ctx.P .. ':ident', ca)
     local idb = redis.call('HGET', ctx.P .. ':ident', cb)
-    if ida and idb then
-        if ida == idb then
-            -- Same customer; still record the identity as given if new.
-            redis.call('SADD', cust_key(ctx, ida) .. ':ids', a, b)
-            return ida
+    local cid
+    if ida and idb and ida ~= idb then
+        local from_ids, all = merge_check(ctx, idb, ida)
+        local have = U.set_of(all)
+        for _, i in ipairs({a, b}) do
+            if not have[i] then all[#all + 1] = i; have[i] = true end
         end
-        merge_check(ctx, idb, ida)
-        merge_do(ctx, idb, ida)
-        redis.call('SADD', cust_key(ctx, ida) .. ':ids', a, b)
+        if #all > L.IDENTITIES_MAX then fail('CAPACITY', 'too many identities') end
+        merge_do(ctx, idb, ida, from_ids, all)
         return ida
-    elseif ida then
-        return link_to_known(ctx, ida, a, b, cb)
-    elseif idb then
-        return link_to_known(ctx, idb, b, a, ca)
     end
-    local cid = cust_create(ctx, a, ca)
-    cust_attach(ctx, cid, b, cb)
+    cid = ida or idb
+    if cid then
+        local ids, changed = add_ids(ctx, cid, {a, b})
+        if changed then redis.call('HSET', C.key(ctx, cid), 'ids', ids) end
+        redis.call('HSET', ctx.P .. ':ident', ca, cid, cb, cid)
+        return cid
+    end
+    cid = tostring(redis.call('INCR', ctx.P .. ':seq:c'))
+    local ids = a
+    if b ~= a then ids = a .. ',' .. b end
+    redis.call('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ids)
+    redis.call('HSET', ctx.P .. ':ident', ca, cid, cb, cid)
     return cid
 end
 
-local function fn_merge(keys, args)
-    local ctx = begin(keys)
-    need_args(args, 2, 'cid_from cid_into')
-    local from, into = v_cid(args[1]), v_cid(args[2])
-    merge_check(ctx, from, into)
-    merge_do(ctx, from, into)
+function C.fn_merge(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 2, 'cid_from cid_into')
+    local from, into = V.cid(args[1]), V.cid(args[2])
+    C.merge(ctx, from, into)
     return 'OK'
 end
 
-local function fn_customer_set(keys, args)
-    local ctx = begin(keys)
+function C.fn_customer_set(keys, args)
+    local ctx = X.begin_ro(keys)
     if #args < 3 or #args % 2 ~= 1 then
         fail('ARG', 'wrong number of arguments, expected: cid field value [field value...]')
     end
-    local cid = v_cid(args[1])
+    local cid = V.cid(args[1])
     local upd = {}
     for i = 2, #args, 2 do
         if not PROFILE_FIELDS[args[i]] then
             fail('ARG', 'field must be one of name, tier, language, region')
         end
-        v_str(args[i], args[i + 1], MAX_ID, true)
+        V.str(args[i], args[i + 1], L.TEXT_MAX, true)
         upd[#upd + 1] = args[i]; upd[#upd + 1] = args[i + 1]
     end
-    local live = cust_resolve(ctx, cid)
+    local live = C.resolve(ctx, cid)
     if not live then fail('NOTFOUND', 'customer ' .. cid) end
-    redis.call('HSET', cust_key(ctx, live), unpack(upd))
+    redis.call('HSET', C.key(ctx, live), unpack(upd))
     return 'OK'
 end

@@ -24,62 +24,65 @@
 -- transfer instead (transfer_at, see wait_from()): time spent talking to an
 -- agent is no waiting.
 
-local function fn_transfer(keys, args)
-    local ctx = begin(keys)
-    need_args(args, 5, 'sid aid kind target skills')
-    local sid, aid = v_sid(args[1]), v_name('agent id', args[2])
+local T = {}
+
+local fail, istr = U.fail, U.istr
+
+function T.fn_transfer(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 5, 'sid aid kind target skills')
+    local sid, aid = V.sid(args[1]), V.id('agent id', args[2])
     local kind, target, skills = args[3], args[4], nil
     if kind == 'agent' then
-        target = v_name('target agent', target)
+        target = V.id('target agent', target)
         if target == aid then fail('ARG', 'agent ' .. aid .. ' already holds session ' .. sid) end
         if args[5] ~= '' then fail('ARG', 'skills must be empty for a transfer to an agent') end
     elseif kind == 'queue' then
-        target = v_queue(target)
-        skills = v_session_skills(args[5])
+        target = V.queue(target)
+        skills = V.session_skills(args[5])
     else
         fail('ARG', 'kind must be agent or queue')
     end
-    local s = sess_require(ctx, sid)
+    local s = R.sess_require(ctx, sid)
     if s.state ~= 'active' then fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ', not active') end
     if s.agent ~= aid then fail('AGENT', 'session ' .. sid .. ' is not held by ' .. aid) end
-    local b = nil
+    local b, d = nil, nil
     if kind == 'agent' then
-        b = agent_load(ctx, target)
+        b = A.load(ctx, target)
         if not b then fail('NOTFOUND', 'agent ' .. target) end
         if b.presence ~= 'available' then fail('CAPACITY', 'agent ' .. target .. ' is ' .. b.presence) end
-        if not agent_free(ctx, b, s.class) then
+        if not A.free(ctx, b, s.class) then
             fail('CAPACITY', 'agent ' .. target .. ' has no free ' .. s.class .. ' capacity')
         end
     end
-
-    tx_add(ctx, sid, 'sys', aid, 'transfer', 'transferred by ' .. aid .. ' to ' .. kind .. ' ' .. target,
-        s.channel or '', s.ext)
-    redis.call('SADD', skey(ctx, sid) .. ':x', aid)
-    local a = agent_load(ctx, aid)
-    if a then
-        agent_release(ctx, a, sid, s.class)
-        agent_save(ctx, a)
-    else
-        redis.call('SREM', akey(ctx, aid) .. ':ss', sid)
-    end
-    stat_incr(ctx, 'transferred')
+    local a = A.load(ctx, aid)
     s.transfer_at = ctx.now
-    if kind == 'agent' then
-        redis.call('HSET', skey(ctx, sid), 'transfer_at', istr(ctx.now))
-        emit(ctx, 'transfer', sid, 'offered', aid, nil, s)
-        offer(ctx, s, b, true)
-        agent_save(ctx, b)
-    else
-        local extra = {'queue', target, 'transfer_at', istr(ctx.now)}
+    local extra = {'transfer_at', ctx.ns}
+    if kind == 'queue' then
+        extra[3], extra[4] = 'queue', target
         if #skills > 0 then
             s.skills, s.skills_s = skills, table.concat(skills, ',')
-            s.idx = wait_idx(skills)
-            extra[#extra + 1] = 'skills'; extra[#extra + 1] = s.skills_s
+            s.idx = W.idx(skills)
+            extra[5], extra[6] = 'skills', s.skills_s
         end
         s.queue = target
-        redis.call('SADD', ctx.P .. ':queues', target)
-        requeue(ctx, s, 'transfer', aid, extra)
+        d = S.requeue_decide(ctx, s, aid)
     end
-    if a then pull(ctx, a, freed_room(ctx, a, s.class)) end
-    return {sid, s.state, s.agent or ''}
+
+    M.tx_add(ctx, sid, 'sys', aid, 'transfer', 'transferred by ' .. aid .. ' to ' .. kind .. ' ' .. target,
+        s.channel or '', s.ext)
+    redis.call('SADD', R.skey(ctx, sid) .. ':x', aid)
+    if a then A.release(ctx, a, sid, s.class) end
+    X.count(ctx, 'transferred')
+    if kind == 'agent' then
+        redis.call('HSET', R.skey(ctx, sid), unpack(extra))
+        X.emit(ctx, 'transfer', sid, 'offered', aid, s.channel, s.ext)
+        R.offer(ctx, s, b, true)
+        A.save(ctx, b)
+    else
+        redis.call('SADD', ctx.P .. ':queues', target)
+        S.requeue_apply(ctx, s, d, 'transfer', aid, extra)
+    end
+    if a then R.pull(ctx, a, S.freed_room(ctx, a, s.class)) end
+    return {sid, s.state, s.agent or ''}, ctx
 end

@@ -1,98 +1,162 @@
--- 50_sweep.lua — everything that happens because time passed.
+-- 50_sweep.lua — everything that happens because time passed (the table `SW`).
 --
--- Routing itself is event-driven; the sweep only handles deadlines, each
--- kept in its own zset scored by the deadline so that "what is due" is one
--- ZRANGEBYSCORE ... LIMIT 0 max:
---   P:offers  offer expiry      → missed: agent misses+1 (away at max_misses),
---                                 session re-queued in its place and re-routed,
---                                 never offered to that agent again
+-- Routing itself is event-driven; the sweep only handles deadlines, each kept in its own
+-- zset scored by the deadline so that "what is due" is one ZRANGEBYSCORE ... LIMIT 0 max:
+--   P:offers  offer expiry      → missed: agent misses+1 (away at max_misses), session
+--                                 re-queued in its place and re-routed, never offered
+--                                 to that agent again
 --   P:wu      wrap-up end       → closed, capacity released and re-used
 --   P:awx     affinity wait end → moved to the general queue and routed
 --   P:qx      max_wait end      → expired (only when max_wait > 0)
--- Any node may call oq_sweep at any time, as often as it likes: a deadline
--- is handled once because its entry leaves the zset in the same atomic call.
--- `max` bounds the work of one call per kind, so a backlog after an outage
--- is worked off in slices instead of blocking Redis.
+--   P:ret     retention end     → the ended session leaves Redis: its hash, transcript,
+--                                 client ids and decliners, and its place in its
+--                                 customer's history (a session with a follow-up date
+--                                 stays until that day has passed)
+-- and it rescues what routing's bounded walk may have left behind: a waiting session
+-- while an agent with room could take it (R.rescue below).
+-- Any node may call oq_sweep at any time, as often as it likes: a deadline is handled once
+-- because its entry leaves the zset in the same atomic call. `max` bounds the work of one
+-- call per kind, so a backlog after an outage is worked off in slices.
+
+local SW = {}
+
+local istr, fail = U.istr, U.fail
 
 local function due(ctx, key, max)
-    return redis.call('ZRANGEBYSCORE', key, '-inf', istr(ctx.now), 'LIMIT', 0, max)
+    return redis.call('ZRANGEBYSCORE', key, '-inf', ctx.ns, 'LIMIT', 0, max)
 end
 
--- An offer lapsed: by its deadline here, or because a channel saw the agent
--- fail to take it (a phone that rejects or does not answer; oq_miss, with
--- away_now set so the agent is away at once). Returns the session as re-queued (and
--- perhaps offered again), or false for a stale entry.
-local function sweep_offer(ctx, sid, away_now)
-    local s = sess_load(ctx, sid)
+-- An offer lapsed: by its deadline here, or because a channel saw the agent fail to take
+-- it (a phone that rejects or does not answer; oq_miss, with away_now set so the agent is
+-- away at once). Returns the session as re-queued (and perhaps offered again), or false
+-- for a stale entry.
+function SW.lapse(ctx, sid, away_now)
+    local s = R.sess_load(ctx, sid)
     if not s or s.state ~= 'offered' then
         redis.call('ZREM', ctx.P .. ':offers', sid)   -- stale entry
         return false
     end
-    local a = agent_load(ctx, s.agent)
     local aid = s.agent
+    local a = A.load(ctx, aid)
+    local d = S.requeue_decide(ctx, s, aid)
+    S.unoffer(ctx, s, a, aid)
     if a then
-        unoffer(ctx, s, a)
-        a.misses = a.misses + 1
-        if (away_now or (ctx.cfg.max_misses > 0 and a.misses >= ctx.cfg.max_misses))
+        local misses = redis.call('HINCRBY', A.key(ctx, aid), 'misses', 1)
+        if (away_now or (ctx.cfg.max_misses > 0 and misses >= ctx.cfg.max_misses))
                 and a.presence == 'available' then
             a.presence = 'away'
-            redis.call('HSET', akey(ctx, aid), 'state_at', istr(ctx.now))
-            emit(ctx, 'presence', '', 'away', aid)
+            redis.call('HSET', A.key(ctx, aid), 'state_at', ctx.ns)
+            X.emit(ctx, 'presence', '', 'away', aid)
         end
-        agent_save(ctx, a)
-    else
-        redis.call('ZREM', ctx.P .. ':offers', sid)
-        redis.call('SADD', skey(ctx, sid) .. ':x', aid)
     end
-    stat_incr(ctx, 'missed')
-    requeue(ctx, s, 'miss', aid)
-    if a and a.presence == 'available' then pull(ctx, a, freed_room(ctx, a, s.class)) end
+    X.count(ctx, 'missed')
+    S.requeue_apply(ctx, s, d, 'miss', aid)
+    if a and a.presence == 'available' then
+        R.pull(ctx, a, S.freed_room(ctx, a, s.class))
+    elseif a then
+        A.save(ctx, a)
+    end
     return s
 end
 
 local function sweep_wrapup(ctx, sid)
-    local s = sess_load(ctx, sid)
+    local s = R.sess_load(ctx, sid)
     if not s or s.state ~= 'wrapup' then
         redis.call('ZREM', ctx.P .. ':wu', sid)
         return false
     end
-    finish(ctx, s, nil)
+    S.finish(ctx, s, nil)
     return true
 end
 
 local function sweep_affinity(ctx, sid)
-    local s = sess_load(ctx, sid)
+    local s = R.sess_load(ctx, sid)
     if not s or s.state ~= 'queued' then
         redis.call('ZREM', ctx.P .. ':awx', sid)
         return false
     end
     s.where = 'aw'
-    wait_remove(ctx, s)
-    emit(ctx, 'unpark', sid, 'queued', s.affinity, nil, s)
-    route_session(ctx, s, nil, false)
+    local d = R.decide(ctx, s, nil, false)
+    W.remove(ctx, s)
+    X.emit(ctx, 'unpark', sid, 'queued', s.affinity, s.channel, s.ext)
+    R.apply(ctx, s, d)
     return true
 end
 
-local function sweep_expire(ctx, sid)
-    local s = sess_load(ctx, sid)
+function SW.expire(ctx, sid)
+    local s = R.sess_load(ctx, sid)
     if not s or s.state ~= 'queued' then
         redis.call('ZREM', ctx.P .. ':qx', sid)
         return false
     end
-    s.where = sess_where(ctx, s)
-    wait_remove(ctx, s)
+    s.where = W.where(ctx, s)
+    W.remove(ctx, s)
     redis.call('ZREM', ctx.P .. ':qx', sid)
-    terminate(ctx, s, 'expired', 'expire', '', nil)
+    S.terminate(ctx, s, 'expired', 'expire', '', nil)
     return true
 end
 
-local function fn_sweep(keys, args)
-    local ctx = begin(keys)
-    need_args(args, 1, 'max')
-    local max = v_int('max', args[1], 1, 100000)
-    local n = {0, 0, 0, 0}
+-- An ended session whose retention is over leaves Redis. One with a follow-up date still
+-- to come stays until the end of that day (the return visit reads it).
+local function retire(ctx, sid)
+    local key = R.skey(ctx, sid)
+    local v = redis.call('HMGET', key, 'state', 'customer', 'follow_up')
+    if not v[1] or not U.TERMINAL[v[1]] then
+        redis.call('ZREM', ctx.P .. ':ret', sid)   -- gone already, or reopened since
+        return false
+    end
+    if v[3] and v[3] ~= '' then
+        local ok, day = pcall(V.date, 'follow_up', v[3])
+        if ok and day + 86400000 > ctx.now then
+            redis.call('ZADD', ctx.P .. ':ret', istr(day + 86400000), sid)
+            return false
+        end
+    end
+    redis.call('DEL', key, key .. ':tx', key .. ':cids', key .. ':x')
+    redis.call('ZREM', ctx.P .. ':ret', sid)
+    redis.call('ZREM', ctx.P .. ':followups', sid)
+    local live = v[2] and v[2] ~= '' and C.resolve(ctx, v[2])
+    if live then redis.call('ZREM', C.key(ctx, live) .. ':hist', sid) end
+    return true
+end
+
+-- Routing's walk from an agent to the waiting sessions is bounded (35_route.lua): a
+-- session behind many that an agent cannot take may be missed when that agent frees up.
+-- Here every class that has both waiting sessions and agents with room gets those agents
+-- (at most `max`) to look again, so no session waits long while an agent who may take it
+-- has room. Returns the number of offers made.
+local RESCUE_AGENTS = 16     -- agents with room asked per class and sweep
+
+local function rescue(ctx, max)
+    local n = 0
+    for _, c in ipairs(U.CLASSES) do
+        if redis.call('EXISTS', ctx.P .. ':wk:' .. c) == 1 then
+            for _, aid in ipairs(redis.call('SRANDMEMBER', ctx.P .. ':fr:' .. c, RESCUE_AGENTS)) do
+                local a = A.load(ctx, aid)
+                local s = nil
+                if a then
+                    local free, any = R.free_classes(ctx, a)
+                    if any then s = R.find_session(ctx, a, free, true) end
+                end
+                if s then
+                    R.offer(ctx, s, a)
+                    A.save(ctx, a)
+                    n = n + 1
+                    if n >= max then return n end
+                end
+            end
+        end
+    end
+    return n
+end
+
+function SW.fn_sweep(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 1, 'max')
+    local max = V.int('max', args[1], 1, 100000)
+    local n = {0, 0, 0, 0, 0}
     for _, sid in ipairs(due(ctx, ctx.P .. ':offers', max)) do
-        if sweep_offer(ctx, sid, false) then n[1] = n[1] + 1 end
+        if SW.lapse(ctx, sid, false) then n[1] = n[1] + 1 end
     end
     for _, sid in ipairs(due(ctx, ctx.P .. ':wu', max)) do
         if sweep_wrapup(ctx, sid) then n[2] = n[2] + 1 end
@@ -101,7 +165,42 @@ local function fn_sweep(keys, args)
         if sweep_affinity(ctx, sid) then n[3] = n[3] + 1 end
     end
     for _, sid in ipairs(due(ctx, ctx.P .. ':qx', max)) do
-        if sweep_expire(ctx, sid) then n[4] = n[4] + 1 end
+        if SW.expire(ctx, sid) then n[4] = n[4] + 1 end
     end
-    return {tostring(n[1]), tostring(n[2]), tostring(n[3]), tostring(n[4])}
+    for _, sid in ipairs(due(ctx, ctx.P .. ':ret', max)) do
+        if retire(ctx, sid) then n[5] = n[5] + 1 end
+    end
+    X.trim_events(ctx)
+    rescue(ctx, math.min(max, 64))
+    return {tostring(n[1]), tostring(n[2]), tostring(n[3]), tostring(n[4]), tostring(n[5])}, ctx
+end
+
+-- oq_archived sid [sid ...]: the archive has taken these ended sessions (with `archive`
+-- on); from now on each leaves Redis when its retention, counted from its end, is over.
+-- Returns how many were waiting for it.
+function SW.fn_archived(keys, args)
+    local ctx = X.begin(keys)
+    if #args < 1 or #args > 1000 then fail('ARG', 'expected 1..1000 session ids') end
+    for i = 1, #args do V.sid(args[i]) end
+    local n = 0
+    for i = 1, #args do
+        local ended = redis.call('ZSCORE', ctx.P .. ':arq', args[i])
+        if ended then
+            redis.call('ZREM', ctx.P .. ':arq', args[i])
+            redis.call('ZADD', ctx.P .. ':ret', istr(math.max(ctx.now, tonumber(ended)
+                + ctx.cfg.retention * 1000)), args[i])
+            redis.call('HSET', R.skey(ctx, args[i]), 'archived', ctx.ns)
+            n = n + 1
+        end
+    end
+    return n
+end
+
+-- oq_archive_pending count: the ended sessions the archive has not taken yet, oldest
+-- first: [sid, ended ms, ...], count 1..1000 (the archive's work list).
+function SW.fn_archive_pending(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'count')
+    local count = V.int('count', args[1], 1, 1000)
+    return redis.call('ZRANGE', ctx.P .. ':arq', 0, count - 1, 'WITHSCORES')
 end

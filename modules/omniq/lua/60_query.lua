@@ -11,113 +11,126 @@
 -- is left of the average for someone who has already waited: crude, but
 -- honest, monotone in position, and O(1).
 
+
+local Q = {}
+
+local fail, istr = U.fail, U.istr
+
 local function est_wait(ewma, pos, qlen, waited)
     if ewma <= 0 or pos <= 0 then return 0 end
     local by_pos = ewma * pos / math.max(qlen, 1)
     return math.floor(math.max(by_pos, ewma - waited, 0))
 end
 
-local function fn_session_get(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 1, 'sid')
-    local sid = v_sid(args[1])
-    local h = redis.call('HGETALL', skey(ctx, sid))
+-- Fields every session shows, set or not ("" when unset): what a reader may rely on.
+local SESSION_SHOWN = {'offer_exp', 'affinity', 'agent'}
+
+function Q.fn_session_get(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'sid')
+    local sid = V.sid(args[1])
+    local h = redis.call('HGETALL', R.skey(ctx, sid))
     if #h == 0 then fail('NOTFOUND', 'session ' .. sid) end
     local m = {}
     for i = 1, #h, 2 do m[h[i]] = h[i + 1] end
+    for _, f in ipairs(SESSION_SHOWN) do
+        if not m[f] then h[#h + 1] = f; h[#h + 1] = '' end
+    end
     if m.state == 'queued' then
         local q = ctx.P .. ':q:' .. m.queue
         local pos = (redis.call('ZRANK', q, sid) or -1) + 1
         local qlen = redis.call('ZCARD', q)
-        local ewma = num(redis.call('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
-        local waited = math.max(0, now_ms() - math.max(num(m.enq, 0), num(m.transfer_at, 0)))
+        local ewma = U.num(redis.call('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
+        local waited = math.max(0, tonumber(clock.now_ms()) - math.max(U.num(m.enq, 0), U.num(m.transfer_at, 0)))
         h[#h + 1] = 'position'; h[#h + 1] = tostring(pos)
         h[#h + 1] = 'est_wait_ms'; h[#h + 1] = istr(est_wait(ewma, pos, qlen, waited))
     end
     return h
 end
 
--- What a supervisor sees: presence when not available; otherwise `wrapup`
--- when every held session is in wrap-up, `busy` when no class has room,
--- else `available`. Derived on read, never stored, so it cannot go stale.
-local function agent_state(ctx, aid)
-    local a = agent_load(ctx, aid)
-    if not a then return nil end
-    if a.presence ~= 'available' then return a.presence, a end
-    local ss = redis.call('SMEMBERS', akey(ctx, aid) .. ':ss')
-    if #ss > 0 then
+-- What a supervisor sees: presence when not available; otherwise `wrapup` when every held
+-- session is in wrap-up, `busy` when no class has room, else `available`. Derived on read,
+-- never stored, so it cannot go stale.
+local function agent_state(ctx, a)
+    if a.presence ~= 'available' then return a.presence end
+    if a.held ~= '' then
         local all_wrapup = true
-        for _, sid in ipairs(ss) do
-            if redis.call('HGET', ctx.P .. ':s:' .. sid, 'state') ~= 'wrapup' then
+        for _, sid in ipairs(U.split(a.held, ',')) do
+            if redis.call('HGET', R.skey(ctx, sid), 'state') ~= 'wrapup' then
                 all_wrapup = false
                 break
             end
         end
-        if all_wrapup then return 'wrapup', a end
+        if all_wrapup then return 'wrapup' end
     end
-    for _, c in ipairs(CLASSES) do
-        if agent_free(ctx, a, c) then return 'available', a end
+    for _, c in ipairs(U.CLASSES) do
+        if A.free(ctx, a, c) then return 'available' end
     end
-    return 'busy', a
+    return 'busy'
 end
 
-local function fn_agent_get(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 1, 'aid')
-    local aid = v_name('agent id', args[1])
-    local h = redis.call('HGETALL', akey(ctx, aid))
+local function held_sorted(a)
+    local ss = U.split(a.held, ',')
+    table.sort(ss, U.id_lt)
+    return ss
+end
+
+-- The agent hash as it is, its row (`r`) shown as the named fields it holds and `held` as
+-- `sessions` (sorted), and the derived state.
+function Q.fn_agent_get(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'aid')
+    local aid = V.id('agent id', args[1])
+    local h = redis.call('HGETALL', A.key(ctx, aid))
     if #h == 0 then fail('NOTFOUND', 'agent ' .. aid) end
-    local sk = redis.call('HGETALL', akey(ctx, aid) .. ':sk')
-    local lv, names = {}, {}
-    for i = 1, #sk, 2 do lv[sk[i]] = sk[i + 1]; names[#names + 1] = sk[i] end
-    table.sort(names)
-    local parts = {}
-    for _, n in ipairs(names) do parts[#parts + 1] = n .. ':' .. lv[n] end
-    local ss = redis.call('SMEMBERS', akey(ctx, aid) .. ':ss')
-    table.sort(ss, function(x, y) return tonumber(x) < tonumber(y) end)
-    h[#h + 1] = 'skills'; h[#h + 1] = table.concat(parts, ',')
-    h[#h + 1] = 'sessions'; h[#h + 1] = table.concat(ss, ',')
-    ctx.cfg = load_cfg(ctx.P)
-    h[#h + 1] = 'state'; h[#h + 1] = agent_state(ctx, aid)
-    return h
+    X.need_cfg(ctx)
+    local out, row = {}, nil
+    for i = 1, #h, 2 do
+        if h[i] == 'r' then row = h[i + 1] else out[#out + 1] = h[i]; out[#out + 1] = h[i + 1] end
+    end
+    local a = A.from_row(ctx, aid, row)
+    if not a then fail('INTERNAL', 'agent ' .. aid .. ' has no row') end
+    for _, v in ipairs(A.fields(a)) do out[#out + 1] = v end
+    out[#out + 1] = 'sessions'; out[#out + 1] = table.concat(held_sorted(a), ',')
+    out[#out + 1] = 'state'; out[#out + 1] = agent_state(ctx, a)
+    return out
 end
 
--- The desk secret as oq_agent_secret stored it; an agent without one is as
--- unknown to the desk login as an agent that does not exist.
-local function fn_agent_secret_get(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 1, 'aid')
-    local aid = v_name('agent id', args[1])
-    local v = redis.call('GET', akey(ctx, aid) .. ':pw')
+-- The desk secret as oq_agent_secret stored it; an agent without one is as unknown to the
+-- desk login as an agent that does not exist.
+function Q.fn_agent_secret_get(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'aid')
+    local aid = V.id('agent id', args[1])
+    local v = redis.call('GET', A.key(ctx, aid) .. ':pw')
     if v then return v end
-    if redis.call('EXISTS', akey(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    if redis.call('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
     fail('NOTFOUND', 'agent ' .. aid .. ' has no secret')
 end
 
--- oq_agent_sessions aid: the agent desk's inbox in one call, every session
--- the agent holds (offered, active, wrapup) with what a desk lists for it.
--- The customer's profile is read through merged_into (the customer the
--- session belongs to now), as every write through a session does. Bounded
--- by what one agent holds (its capacity).
+-- oq_agent_sessions aid: the agent desk's inbox in one call, every session the agent
+-- holds (offered, active, wrapup) with what a desk lists for it. The customer's profile is
+-- read through merged_into (the customer the session belongs to now). Bounded by what one
+-- agent holds (its capacity).
 local INBOX_FIELDS = {'state', 'channel', 'queue', 'customer', 'identity', 'created', 'updated',
     'offer_exp', 'ext'}
 
-local function fn_agent_sessions(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 1, 'aid')
-    local aid = v_name('agent id', args[1])
-    if redis.call('EXISTS', akey(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
-    local ss = redis.call('SMEMBERS', akey(ctx, aid) .. ':ss')
-    table.sort(ss, id_lt)
+function Q.fn_agent_sessions(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'aid')
+    local aid = V.id('agent id', args[1])
+    local a = A.load(ctx, aid)
+    if not a then fail('NOTFOUND', 'agent ' .. aid) end
+    local ss = held_sorted(a)
     local out = {}
     for _, sid in ipairs(ss) do
-        local v = redis.call('HMGET', skey(ctx, sid), unpack(INBOX_FIELDS))
+        local v = redis.call('HMGET', R.skey(ctx, sid), unpack(INBOX_FIELDS))
         local cid = v[4] or ''
         local c = {}
-        local live = cid ~= '' and cust_resolve(ctx, cid)
+        local live = cid ~= '' and C.resolve(ctx, cid)
         if live then
             cid = live
-            c = redis.call('HMGET', cust_key(ctx, live), 'name', 'tier', 'last_csat')
+            c = redis.call('HMGET', C.key(ctx, live), 'name', 'tier', 'last_csat')
         end
         out[#out + 1] = {'sid', sid, 'state', v[1] or '', 'channel', v[2] or '',
             'queue', v[3] or '', 'customer', cid, 'identity', v[5] or '',
@@ -128,21 +141,20 @@ local function fn_agent_sessions(keys, args)
     return out
 end
 
--- oq_agent_list [start [count]]: agents by id, each as
--- aid → "<state> <load:total>/<cap:total>". Bounded by count (max 1000).
-local function fn_agent_list(keys, args)
-    local ctx = begin_ro(keys)
-    ctx.cfg = load_cfg(ctx.P)
-    local start = v_int('start', args[1] or '0', 0, 1e9)
-    local count = v_int('count', args[2] or '1000', 1, 1000)
+-- oq_agent_list [start [count]]: agents by id, each as aid → "<state> <load:total>/<cap:total>".
+function Q.fn_agent_list(keys, args)
+    local ctx = X.begin_ro(keys)
+    X.need_cfg(ctx)
+    local start = V.int('start', args[1] or '0', 0, 1e9)
+    local count = V.int('count', args[2] or '1000', 1, 1000)
     local ids = redis.call('SMEMBERS', ctx.P .. ':agents')
     table.sort(ids)
     local out = {}
     for i = start + 1, math.min(#ids, start + count) do
-        local st, a = agent_state(ctx, ids[i])
-        if st then
+        local a = A.load(ctx, ids[i])
+        if a then
             out[#out + 1] = ids[i]
-            out[#out + 1] = st .. ' ' .. a.load.total .. '/' .. a.cap.total
+            out[#out + 1] = agent_state(ctx, a) .. ' ' .. a.load.total .. '/' .. a.cap.total
         end
     end
     return out
@@ -152,42 +164,45 @@ end
 local function find_customer(ctx, v)
     local cid
     if type(v) == 'string' and string.match(v, '^%d+$') then
-        cid = v_cid(v)
+        cid = V.cid(v)
     else
-        cid = redis.call('HGET', ctx.P .. ':ident', canon_identity(v))
+        cid = redis.call('HGET', ctx.P .. ':ident', V.identity(v))
         if not cid then fail('NOTFOUND', 'identity ' .. v) end
     end
-    local live = cust_resolve(ctx, cid)
+    local live = C.resolve(ctx, cid)
     if not live then fail('NOTFOUND', 'customer ' .. cid) end
     return live
 end
 
-local function fn_customer_get(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 1, 'ident_or_cid')
+function Q.fn_customer_get(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'ident_or_cid')
     local live = find_customer(ctx, args[1])
-    local h = redis.call('HGETALL', cust_key(ctx, live))
-    local ids = redis.call('SMEMBERS', cust_key(ctx, live) .. ':ids')
+    local h = redis.call('HGETALL', C.key(ctx, live))
+    local out, ids = {}, {}
+    for i = 1, #h, 2 do
+        if h[i] == 'ids' then ids = U.split(h[i + 1], ',') else out[#out + 1] = h[i]; out[#out + 1] = h[i + 1] end
+    end
     table.sort(ids)
-    local hist = redis.call('ZREVRANGE', cust_key(ctx, live) .. ':hist', 0, 49)
-    h[#h + 1] = 'identities'; h[#h + 1] = table.concat(ids, ',')
-    h[#h + 1] = 'history'; h[#h + 1] = table.concat(hist, ',')
-    return h
+    local hist = redis.call('ZREVRANGE', C.key(ctx, live) .. ':hist', 0, 49)
+    out[#out + 1] = 'identities'; out[#out + 1] = table.concat(ids, ',')
+    out[#out + 1] = 'history'; out[#out + 1] = table.concat(hist, ',')
+    return out
 end
 
--- oq_followups from_ms to_ms count: sessions whose follow_up date falls in
--- [from_ms, to_ms] (the date's 00:00 UTC), by date, then sid. A zset orders
--- members of one score bytewise ("10" before "9"), so when `count` cuts
--- through the last day of the page, that day is read whole to pick its
--- lowest sids: the work is bounded by count plus one day's follow-ups.
+-- oq_followups from_ms to_ms count: sessions whose follow_up date falls in [from_ms,
+-- to_ms] (the date's 00:00 UTC), by date, then sid. A zset orders members of one score
+-- bytewise ("10" before "9"), so when `count` cuts through the last day of the page, that
+-- day is read whole to pick its lowest sids: the work is bounded by count plus one day's
+-- follow-ups.
 local MAX_MS = 999999999999999
 
-local function fn_followups(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 3, 'from_ms to_ms count')
-    local from = v_int('from_ms', args[1], 0, MAX_MS)
-    local to = v_int('to_ms', args[2], 0, MAX_MS)
-    local count = v_int('count', args[3], 1, 1000)
+function Q.fn_followups(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 3, 'from_ms to_ms count')
+    local from = V.int('from_ms', args[1], 0, MAX_MS)
+    local to = V.int('to_ms', args[2], 0, MAX_MS)
+    local count = V.int('count', args[3], 1, 1000)
     if from > to then fail('ARG', 'from_ms must not be after to_ms') end
     local key = ctx.P .. ':followups'
     local z = redis.call('ZRANGEBYSCORE', key, istr(from), istr(to), 'WITHSCORES', 'LIMIT', 0, count)
@@ -195,7 +210,7 @@ local function fn_followups(keys, args)
     for i = 1, #z, 2 do list[#list + 1] = {sid = z[i], day = tonumber(z[i + 1])} end
     table.sort(list, function(x, y)
         if x.day ~= y.day then return x.day < y.day end
-        return id_lt(x.sid, y.sid)
+        return U.id_lt(x.sid, y.sid)
     end)
     local n = #list
     if n == count then
@@ -203,14 +218,14 @@ local function fn_followups(keys, args)
         while k < n and list[n - k].day == last do k = k + 1 end
         if redis.call('ZCOUNT', key, istr(last), istr(last)) > k then
             local day = redis.call('ZRANGEBYSCORE', key, istr(last), istr(last))
-            table.sort(day, id_lt)
+            table.sort(day, U.id_lt)
             for j = 1, k do list[n - k + j].sid = day[j] end
         end
     end
     local out = {}
     for _, e in ipairs(list) do
         out[#out + 1] = e.sid
-        out[#out + 1] = redis.call('HGET', skey(ctx, e.sid), 'follow_up') or ''
+        out[#out + 1] = redis.call('HGET', R.skey(ctx, e.sid), 'follow_up') or ''
     end
     return out
 end
@@ -231,14 +246,14 @@ local function hash_pairs(key, fields, row)
     return row
 end
 
-local function fn_customer_history(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 2, 'ident_or_cid count')
-    local count = v_int('count', args[2], 1, 200)
+function Q.fn_customer_history(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 2, 'ident_or_cid count')
+    local count = V.int('count', args[2], 1, 200)
     local live = find_customer(ctx, args[1])
     local out = {}
-    for _, sid in ipairs(redis.call('ZREVRANGE', cust_key(ctx, live) .. ':hist', 0, count - 1)) do
-        out[#out + 1] = hash_pairs(skey(ctx, sid), HISTORY_FIELDS, {'sid', sid})
+    for _, sid in ipairs(redis.call('ZREVRANGE', C.key(ctx, live) .. ':hist', 0, count - 1)) do
+        out[#out + 1] = hash_pairs(R.skey(ctx, sid), HISTORY_FIELDS, {'sid', sid})
     end
     return out
 end
@@ -247,9 +262,9 @@ local MAX_QUEUES = 1000
 local QUEUE_ENTRY = {'id', 'channel', 'class', 'customer', 'identity', 'skills', 'priority',
     'enq', 'affinity', 'ext'}
 
-local function fn_queue_list(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 0, '(none)')
+function Q.fn_queue_list(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 0, '(none)')
     local qs = redis.call('SMEMBERS', ctx.P .. ':queues')
     table.sort(qs)
     local out = {}
@@ -260,16 +275,16 @@ local function fn_queue_list(keys, args)
     return out
 end
 
-local function fn_queue_get(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 3, 'queue start count')
-    local q = v_name('queue', args[1])
-    local start = v_int('start', args[2], 0, 1000000000)
-    local count = v_int('count', args[3], 1, 1000)
+function Q.fn_queue_get(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 3, 'queue start count')
+    local q = V.id('queue', args[1])
+    local start = V.int('start', args[2], 0, 1000000000)
+    local count = V.int('count', args[3], 1, 1000)
     local sids = redis.call('ZRANGE', ctx.P .. ':q:' .. q, start, start + count - 1)
     local out = {}
     for i, sid in ipairs(sids) do
-        local e = hash_pairs(skey(ctx, sid), QUEUE_ENTRY, {})
+        local e = hash_pairs(R.skey(ctx, sid), QUEUE_ENTRY, {})
         e[#e + 1] = 'position'; e[#e + 1] = tostring(start + i)
         out[#out + 1] = e
     end
@@ -279,12 +294,12 @@ end
 local STAT_FIELDS = {'enqueued', 'offered', 'accepted', 'declined', 'missed', 'abandoned',
     'closed', 'expired', 'transferred', 'wait_ewma_ms'}
 
-local function fn_stats(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 0, '(none)')
+function Q.fn_stats(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 0, '(none)')
     local v = redis.call('HMGET', ctx.P .. ':stat', unpack(STAT_FIELDS))
     local out = {}
-    for i, f in ipairs(STAT_FIELDS) do out[#out + 1] = f; out[#out + 1] = v[i] or '0' end
+    for i, name in ipairs(STAT_FIELDS) do out[#out + 1] = name; out[#out + 1] = v[i] or '0' end
     local qs = redis.call('SMEMBERS', ctx.P .. ':queues')
     local queued = 0
     for i = 1, math.min(#qs, MAX_QUEUES) do
@@ -292,28 +307,12 @@ local function fn_stats(keys, args)
     end
     local offered = redis.call('ZCARD', ctx.P .. ':offers')
     local wrapup = redis.call('ZCARD', ctx.P .. ':wu')
-    local live = redis.call('ZCARD', ctx.P .. ':sessions')
+    -- every session enqueued (or reopened) ends once: the live ones have not yet
+    local live = U.num(v[1], 0) - U.num(v[7], 0) - U.num(v[6], 0) - U.num(v[8], 0)
     out[#out + 1] = 'queued'; out[#out + 1] = tostring(queued)
     out[#out + 1] = 'pending_offers'; out[#out + 1] = tostring(offered)
     out[#out + 1] = 'active'; out[#out + 1] = tostring(math.max(0, live - queued - offered - wrapup))
     out[#out + 1] = 'wrapup'; out[#out + 1] = tostring(wrapup)
     out[#out + 1] = 'agents_available'; out[#out + 1] = tostring(redis.call('SCARD', ctx.P .. ':avail'))
     return out
-end
-
-local function fn_transcript(keys, args)
-    local ctx = begin_ro(keys)
-    need_args(args, 3, 'sid from_id count')
-    local sid = v_sid(args[1])
-    local from = args[2]
-    if from == '' or from == '-' or from == '0' then
-        from = '-'
-    elseif type(from) == 'string' and string.match(from, '^%d+%-%d+$') and #from <= 41 then
-        from = '(' .. from
-    else
-        fail('ARG', 'from_id must be a stream id (ms-seq), "-" or ""')
-    end
-    local count = v_int('count', args[3], 1, 1000)
-    if redis.call('EXISTS', skey(ctx, sid)) == 0 then fail('NOTFOUND', 'session ' .. sid) end
-    return redis.call('XRANGE', skey(ctx, sid) .. ':tx', from, '+', 'COUNT', count)
 end

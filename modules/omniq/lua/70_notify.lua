@@ -11,6 +11,9 @@
 -- each entry goes to one sender, is retried from the pending list when a send fails or a
 -- sender dies, and is deleted (XACK + XDEL) once delivered: at least once, never lost.
 
+local N = {}
+
+local fail, istr = U.fail, U.istr
 local MAX_LEASES = 1000
 local MAX_PAYLOAD = 524288
 local OUTBOX_MAX = 100000
@@ -18,18 +21,18 @@ local OUTBOX_MAX = 100000
 -- oq_presence ttl_ms identity conn [identity conn ...]: a lease of ttl_ms (1000..600000)
 -- for each connection, or with ttl_ms 0 the connections are gone. Every pair is checked
 -- before any is written.
-local function fn_presence(keys, args)
-    local P = check_key(keys)
+function N.fn_presence(keys, args)
+    local P = X.check_key(keys)
     local n = #args
     if n < 3 or n % 2 ~= 1 then fail('ARG', 'expected: ttl_ms identity conn [identity conn ...]') end
     if (n - 1) / 2 > MAX_LEASES then fail('ARG', 'more than ' .. MAX_LEASES .. ' connections') end
-    local ttl = v_int('ttl_ms', args[1], 0, 600000)
+    local ttl = V.int('ttl_ms', args[1], 0, 600000)
     if ttl > 0 and ttl < 1000 then fail('ARG', 'ttl_ms must be 0 or 1000..600000') end
     for i = 2, n, 2 do
-        v_str('identity', args[i], MAX_ID, false)
-        v_str('conn', args[i + 1], 128, false)
+        V.str('identity', args[i], L.TEXT_MAX, false)
+        V.str('conn', args[i + 1], 128, false)
     end
-    local now = now_ms()
+    local now = tonumber(clock.now_ms())
     for i = 2, n, 2 do
         local key = P .. ':online:' .. args[i]
         if ttl == 0 then
@@ -44,11 +47,11 @@ local function fn_presence(keys, args)
 end
 
 -- oq_online identity: how many connections of identity hold a lease now.
-local function fn_online(keys, args)
-    local P = check_key(keys)
-    need_args(args, 1, 'identity')
-    local ident = v_str('identity', args[1], MAX_ID, false)
-    return redis.call('ZCOUNT', P .. ':online:' .. ident, istr(now_ms()), '+inf')
+function N.fn_online(keys, args)
+    local P = X.check_key(keys)
+    V.args(args, 1, 'identity')
+    local ident = V.str('identity', args[1], L.TEXT_MAX, false)
+    return redis.call('ZCOUNT', P .. ':online:' .. ident, clock.now_ms(), '+inf')
 end
 
 -- The senders' group of the outbox without the consumers of nodes gone: every consumer but
@@ -57,11 +60,11 @@ end
 -- the check and the removal (XGROUP DELCONSUMER drops the consumer's pending entries, which
 -- then would never be retried). Returns name, idle, ... of those removed; nothing before
 -- the first sender made the group.
-local function fn_outbox_forget(keys, args)
-    local P = check_key(keys)
-    need_args(args, 2, 'keep idle_ms')
-    local keep = v_str('keep', args[1], MAX_ID, false)
-    local idle_ms = v_int('idle_ms', args[2], 0, 2592000000)
+function N.fn_outbox_forget(keys, args)
+    local P = X.check_key(keys)
+    V.args(args, 2, 'keep idle_ms')
+    local keep = V.str('keep', args[1], L.TEXT_MAX, false)
+    local idle_ms = V.int('idle_ms', args[2], 0, 2592000000)
     local key = P .. ':outbox'
     local ok, cs = pcall(redis.call, 'XINFO', 'CONSUMERS', key, 'senders')
     if not ok then return {} end -- no outbox or no group yet
@@ -83,14 +86,14 @@ end
 -- name), unless `unless_online` (an identity, or "") has a live connection: then nothing
 -- is queued and "" comes back. Else the entry id. A full outbox (the receiver has been
 -- down for long) refuses with OQ_STATE rather than grow without bound.
-local function fn_outbox_add(keys, args)
-    local P = check_key(keys)
-    need_args(args, 4, 'kind target unless_online payload')
-    local kind = v_str('kind', args[1], 32, false)
-    local target = v_str('target', args[2], MAX_ID, true)
-    local unless = v_str('unless_online', args[3], MAX_ID, true)
-    local payload = v_str('payload', args[4], MAX_PAYLOAD, false)
-    local now = now_ms()
+function N.fn_outbox_add(keys, args)
+    local P = X.check_key(keys)
+    V.args(args, 4, 'kind target unless_online payload')
+    local kind = V.str('kind', args[1], 32, false)
+    local target = V.str('target', args[2], L.TEXT_MAX, true)
+    local unless = V.str('unless_online', args[3], L.TEXT_MAX, true)
+    local payload = V.str('payload', args[4], MAX_PAYLOAD, false)
+    local now = tonumber(clock.now_ms())
     if unless ~= '' and redis.call('ZCOUNT', P .. ':online:' .. unless, istr(now), '+inf') > 0 then
         return ''
     end

@@ -1,0 +1,144 @@
+-- 02_util.lua — small helpers every other file uses (the table `U`).
+--
+-- Errors. The contract promises "nothing is written when an error is returned". We get
+-- that by construction rather than by rollback (Redis has none): every handler validates
+-- its arguments and reads everything it will decide on *before* its first write. A
+-- refusal raises a Lua error carrying a redis.error_reply table; the pcall wrapper in
+-- 90_register turns it back into a clean `OQ_<CODE> text` reply (raising it straight
+-- through Redis would append "script: ..., on @user_function:N" to the message, and
+-- callers match on the code).
+--
+-- Numbers. Lua 5.1 numbers are doubles. Scores are built as `band * 2^42 + ms`, which
+-- stays below 2^53 for any band we use, so they are exact; but tostring() would print them
+-- in exponent form once they pass 14 digits, which Redis would parse back fine but humans
+-- and the C side would not. U.istr() is therefore the only way numbers become strings.
+
+local U = {}
+
+U.TWO42 = 4398046511104          -- 2^42 ms is ~139 years: room for any epoch ms
+U.CLASSES = {'voice', 'chat', 'email'}
+U.CLASS_SET = {voice = true, chat = true, email = true}
+U.CHANNEL_CLASS = {phone = 'voice', web = 'chat', wechat = 'chat', app = 'chat', sms = 'chat',
+                   email = 'email'}
+U.TERMINAL = {closed = true, abandoned = true, expired = true}
+
+function U.istr(x)
+    return string.format('%d', x)
+end
+
+-- Small counts (loads, capacities, levels: 0..CAP_MAX) as strings and back without a
+-- conversion: a table lookup instead of sprintf/strtod, which cost a Redis function more
+-- than most of its commands. Filled on first use (a library may not call tostring while
+-- it is being loaded).
+local DEC, NUM = nil, nil
+
+local function fill()
+    DEC, NUM = {}, {}
+    for i = 0, L.CAP_MAX + 1 do
+        local s = tostring(i)
+        DEC[i], NUM[s] = s, i
+    end
+end
+
+function U.dec(n)
+    if not DEC then fill() end
+    return DEC[n] or string.format('%d', n)
+end
+
+function U.int(s)
+    if not NUM then fill() end
+    local n = NUM[s]
+    if n then return n end
+    n = tonumber(s)
+    if n == nil then U.fail('INTERNAL', 'stored value is not a number: ' .. tostring(s)) end
+    return n
+end
+
+function U.fail(code, msg)
+    error(redis.error_reply('OQ_' .. code .. ' ' .. msg), 0)
+end
+
+-- The text of an error pcall caught: U.fail() and a failed redis.call raise an
+-- error_reply table ({err = text}), Lua itself a string.
+function U.error_text(e)
+    if type(e) == 'table' then e = e.err end
+    return tostring(e)
+end
+
+-- A number read back from Redis. A stored value that is not a number is corruption (a
+-- hand edit, a bug): refuse the call before anything is written rather than guess.
+function U.num(v, default, what)
+    if v == nil or v == false or v == '' then return default end
+    local n = tonumber(v)
+    if n == nil then U.fail('INTERNAL', (what or 'stored value') .. ' is not a number: ' .. tostring(v)) end
+    return n
+end
+
+-- Split "a,b,c" into a list; "" gives an empty list. Callers bound the count.
+function U.split(s, sep)
+    local out = {}
+    if s == nil or s == '' then return out end
+    local start = 1
+    while true do
+        local i = string.find(s, sep, start, true)
+        if not i then
+            out[#out + 1] = string.sub(s, start)
+            return out
+        end
+        out[#out + 1] = string.sub(s, start, i - 1)
+        start = i + 1
+    end
+end
+
+-- Comma lists kept in one hash field (an agent's held sessions, a customer's identities):
+-- a handful of short items, so a string beats a key of its own (no key to create, read
+-- and write with the hash in the same call).
+function U.list_has(list, item)
+    return string.find(',' .. list .. ',', ',' .. item .. ',', 1, true) ~= nil
+end
+
+function U.list_add(list, item)
+    if list == '' then return item end
+    return list .. ',' .. item
+end
+
+function U.list_del(list, item)
+    local s = ',' .. list .. ','
+    local i = string.find(s, ',' .. item .. ',', 1, true)
+    if not i then return list end
+    s = string.sub(s, 1, i) .. string.sub(s, i + #item + 2)
+    return string.sub(s, 2, -2)
+end
+
+-- a < b for decimal strings without leading zeros (ids, ms times): no conversion.
+function U.dlt(a, b)
+    if #a ~= #b then return #a < #b end
+    return a < b
+end
+
+-- Numeric order of decimal ids without leading zeros (all of ours: INCRs), exact for any
+-- length, where tonumber() would round past 2^53.
+function U.id_lt(x, y)
+    if #x ~= #y then return #x < #y end
+    return x < y
+end
+
+-- Flatten a Lua map into a sorted flat array (stable output for tests).
+function U.flat_sorted(map)
+    local names = {}
+    for k in pairs(map) do names[#names + 1] = k end
+    table.sort(names)
+    local out = {}
+    for _, k in ipairs(names) do
+        out[#out + 1] = k
+        out[#out + 1] = map[k]
+    end
+    return out
+end
+
+-- A set from a list.
+function U.set_of(list)
+    local set = {}
+    for _, v in ipairs(list) do set[v] = true end
+    return set
+end

@@ -1,0 +1,157 @@
+-- 04_ctx.lua — what every call starts from and ends with (the table `X`): the tenant
+-- prefix, one clock reading, the tenant's settings, its counters and its event stream.
+--
+-- Settings. P:cfg holds the tenant's settings as oq_config wrote them, with a `version`
+-- that oq_config bumps. Parsing the hash on every call cost more than any step of routing
+-- (an HGETALL, a Lua table of ~12 fields, range checks), so each tenant's parsed settings
+-- stay in this library's Lua state between calls. oq_config runs in the same Lua state and
+-- drops them at once; anything else that changes P:cfg (a restore, a flush, a hand edit)
+-- is noticed within a second, when the cached copy is checked against `version` again.
+-- Only oq_config should write P:cfg.
+--
+-- Counters. P:stat holds the tenant's cumulative counters (enqueued, offered, ...) and the
+-- wait average (wait_ewma_ms). A call notes what it counted in ctx and X.finish() writes
+-- it at the end, one HINCRBY a counter (the sessions still live are enqueued - closed -
+-- abandoned - expired: no gauge of their own to keep).
+--
+-- Events. Every state change is one entry in P:events, which other nodes, the dispatcher
+-- and agent desks tail. The stream is trimmed by age (MINID ~ now - events_keep, see
+-- X.emit), not by length: a reader that pauses for up to events_keep seconds misses nothing, whatever the
+-- event rate; a reader further behind finds its last id trimmed (XINFO STREAM's
+-- max-deleted-entry-id passes it) and resynchronises from state (docs/redis-model.md).
+
+local X = {}
+
+local fail = U.fail
+local istr = U.istr
+local cfg_cache = {}          -- tenant prefix -> {version = string, cfg = table}
+
+function X.check_key(keys)
+    if #keys ~= 1 or type(keys[1]) ~= 'string' or #keys[1] > 300
+        or not string.match(keys[1], '^oq:{[^{}]+}$') then
+        fail('ARG', 'exactly one key, the tenant prefix oq:{tenant}')
+    end
+    return keys[1]
+end
+
+-- The tenant's settings: defaults from limits.def, overridden by what P:cfg holds within
+-- its limits (oq_config refuses anything else; a hand edit out of range is ignored).
+local function parse_cfg(P)
+    local raw = redis.call('HGETALL', P .. ':cfg')
+    local c = {policy = 'blended'}
+    for k, d in pairs(L.CFG) do c[k] = d[1] end
+    for i = 1, #raw, 2 do
+        local k, v = raw[i], raw[i + 1]
+        local lim = L.CFG[k]
+        if lim then
+            local n = tonumber(v)
+            if n and n >= lim[2] and n <= lim[3] then c[k] = math.floor(n) end
+        elseif k == 'policy' and (v == 'blended' or v == 'voice_exclusive') then
+            c.policy = v
+        end
+    end
+    return c
+end
+
+function X.cfg(P, sec)
+    local e = cfg_cache[P]
+    if e and e.sec == sec then return e.cfg end
+    local v = redis.call('HGET', P .. ':cfg', 'version') or ''
+    if e and e.version == v then
+        e.sec = sec
+        return e.cfg
+    end
+    local c = parse_cfg(P)
+    cfg_cache[P] = {version = v, cfg = c, sec = sec}
+    return c
+end
+
+-- oq_config's write: the fields, and a new version that every cached copy will notice.
+function X.cfg_write(P, fields)
+    redis.call('HSET', P .. ':cfg', unpack(fields))
+    redis.call('HINCRBY', P .. ':cfg', 'version', 1)
+    cfg_cache[P] = nil
+end
+
+-- The clock read once per call: ctx.ns the time as a string (what is written), ctx.now
+-- as a number (for arithmetic).
+local function stamp(ctx)
+    local ns = clock.now_ms()
+    ctx.ns, ctx.now = ns, tonumber(ns)
+    return string.sub(ns, 1, -4)
+end
+
+function X.begin(keys)
+    local ctx = {P = X.check_key(keys), st = {}, nst = 0}
+    ctx.cfg = X.cfg(ctx.P, stamp(ctx))
+    return ctx
+end
+
+-- For calls that need no settings (pure readers, appends): the settings and the clock
+-- are read when first needed (X.need_cfg).
+function X.begin_ro(keys)
+    return {P = X.check_key(keys), st = {}, nst = 0}
+end
+
+function X.need_cfg(ctx)
+    if not ctx.cfg then ctx.cfg = X.cfg(ctx.P, stamp(ctx)) end
+    return ctx.cfg
+end
+
+-- Counters: noted during the call, written by X.finish().
+function X.count(ctx, field, n)
+    local st = ctx.st
+    if st[field] == nil then ctx.nst = ctx.nst + 1; st[field] = 0 end
+    st[field] = st[field] + (n or 1)
+end
+
+-- A wait sample (enqueue → offer, ms) for the average est_wait_ms is built on. The EWMA,
+-- alpha = 1/8, follows a shift within a few dozen offers without jumping on one outlier.
+function X.wait_sample(ctx, ms)
+    ctx.samples = ctx.samples or {}
+    ctx.samples[#ctx.samples + 1] = ms
+end
+
+function X.finish(ctx)
+    local key = ctx.P .. ':stat'
+    if ctx.nst > 0 then
+        for f, n in pairs(ctx.st) do redis.call('HINCRBY', key, f, n) end
+    end
+    if ctx.samples then
+        local e = redis.call('HGET', key, 'wait_ewma_ms')
+        if e then e = tonumber(e) else e = nil end
+        for _, w in ipairs(ctx.samples) do
+            if e == nil then e = w else e = e + (w - e) / 8 end
+        end
+        redis.call('HSET', key, 'wait_ewma_ms', istr(e))
+    end
+end
+
+-- One event: type sid agent state channel ext, then any extra field/value pairs. The
+-- channel and ext let each node's dispatcher hand the event to the driver that owns the
+-- customer's connection without reading the session. The stream is trimmed to events_keep
+-- seconds by the sweep and, should no sweep run, by every EVENTS_TRIM_EVERY-th event of
+-- the tenant here (counted in this Lua state): a trim on every XADD cost a routing cycle
+-- more than a tenth of its time.
+local EVENTS_TRIM_EVERY = 1000
+local since_trim = {}
+
+function X.trim_events(ctx)
+    local cfg = X.need_cfg(ctx)
+    since_trim[ctx.P] = 0
+    redis.call('XTRIM', ctx.P .. ':events', 'MINID', '~', istr(ctx.now - cfg.events_keep * 1000) .. '-0')
+end
+
+function X.emit(ctx, typ, sid, state, agent, channel, ext, extra)
+    local n = (since_trim[ctx.P] or 0) + 1
+    since_trim[ctx.P] = n
+    if n >= EVENTS_TRIM_EVERY then X.trim_events(ctx) end
+    if extra then
+        local args = {'XADD', ctx.P .. ':events', '*', 'type', typ, 'sid', sid, 'agent', agent or '',
+            'state', state, 'channel', channel or '', 'ext', ext or ''}
+        for _, v in ipairs(extra) do args[#args + 1] = v end
+        return redis.call(unpack(args))
+    end
+    return redis.call('XADD', ctx.P .. ':events', '*', 'type', typ, 'sid', sid, 'agent', agent or '',
+        'state', state, 'channel', channel or '', 'ext', ext or '')
+end
