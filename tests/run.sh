@@ -13,6 +13,7 @@ PY=/usr/bin/python3
 suites=(
   "unit|make --no-print-directory -C tests/unit check BUILD=$OMNIQ_BUILD/unit"
   "redis|$PY tests/redis/run.py"
+  "bench|$PY bench/selftest.py"
   "integration|$PY tests/integration/run.py"
 )
 [ -n "${OMNIQ_SUITES:-}" ] && { sel=(); for s in "${suites[@]}"; do [[ " $OMNIQ_SUITES " == *" ${s%%|*} "* ]] && sel+=("$s"); done; suites=("${sel[@]}"); }
