@@ -20,6 +20,7 @@ import sys
 import tempfile
 import traceback
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
