@@ -8,6 +8,14 @@
 
 enum { WS_SENT = 1, WS_ARRIVED = 2 };
 
+static void step_free(ws_step_t *s)
+{
+	free(s->flags);
+	free(s->lag);
+	free(s->from_due.us);
+	free(s->from_send.us);
+}
+
 ws_step_t *ws_run_step(ws_run_t *r, long long rate, int seconds, int64_t t0, int64_t drain_ns)
 {
 	ws_step_t *s;
@@ -30,10 +38,11 @@ ws_step_t *ws_run_step(ws_run_t *r, long long rate, int seconds, int64_t t0, int
 	s->window_end = t0 + (int64_t)seconds * 1000000000;
 	s->deadline = s->window_end + drain_ns;
 	s->flags = calloc((size_t)s->n, 1);
-	s->lat = malloc((size_t)s->n * sizeof(*s->lat));
-	if(s->flags == NULL || s->lat == NULL) {
-		free(s->flags);
-		free(s->lat);
+	s->lag = malloc((size_t)s->n * sizeof(*s->lag));
+	s->from_due.us = malloc((size_t)s->n * sizeof(uint32_t));
+	s->from_send.us = malloc((size_t)s->n * sizeof(uint32_t));
+	if(s->flags == NULL || s->lag == NULL || s->from_due.us == NULL || s->from_send.us == NULL) {
+		step_free(s);
 		return NULL;
 	}
 	r->n++;
@@ -44,10 +53,8 @@ void ws_run_free(ws_run_t *r)
 {
 	int i;
 
-	for(i = 0; i < r->n; i++) {
-		free(r->steps[i].flags);
-		free(r->steps[i].lat);
-	}
+	for(i = 0; i < r->n; i++)
+		step_free(&r->steps[i]);
 	free(r->steps);
 	memset(r, 0, sizeof(*r));
 }
@@ -71,6 +78,19 @@ static long long due_by(const ws_step_t *s, int64_t now)
 	return due > s->n ? s->n : due;
 }
 
+/* microseconds from a to b, within uint32_t (0 when b is before a) */
+static uint32_t us_between(int64_t a, int64_t b)
+{
+	int64_t us = (b - a) / 1000;
+	return us < 0 ? 0 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+static void lat_add(ws_lat_t *l, uint32_t us)
+{
+	l->us[l->n++] = us;
+	l->sorted = 0;
+}
+
 long long ws_run_tick(ws_run_t *r, int64_t now, ws_send_fn send, void *arg)
 {
 	ws_step_t *s = r->n ? &r->steps[r->n - 1] : NULL;
@@ -80,11 +100,13 @@ long long ws_run_tick(ws_run_t *r, int64_t now, ws_send_fn send, void *arg)
 		return 0;
 	due = due_by(s, now);
 	while(s->next < due) {
-		int rc = send(arg, r->n - 1, s->next, ws_step_sched(s, s->next));
+		int64_t due_at = ws_step_sched(s, s->next);
+		int rc = send(arg, r->n - 1, s->next, due_at);
 		if(rc == WS_SEND_LATER)
 			break;
 		if(rc == WS_SEND_OK) {
 			s->flags[s->next] |= WS_SENT;
+			s->lag[s->next] = us_between(due_at, now);
 			s->sent++;
 			sent++;
 		} else {
@@ -109,7 +131,7 @@ enum ws_arrival ws_run_arrival(ws_run_t *r, int step, long long seq, int64_t sch
 		int64_t now)
 {
 	ws_step_t *s;
-	int64_t us;
+	uint32_t us;
 
 	if(step < 0 || step >= r->n) {
 		r->bogus++;
@@ -133,9 +155,9 @@ enum ws_arrival ws_run_arrival(ws_run_t *r, int step, long long seq, int64_t sch
 	s->delivered++;
 	if(now <= s->window_end)
 		s->in_window++;
-	us = (now - sched_ns) / 1000;
-	s->lat[s->lat_n++] = us < 0 ? 0 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
-	s->lat_sorted = 0;
+	us = us_between(sched_ns, now);
+	lat_add(&s->from_due, us);
+	lat_add(&s->from_send, us - (us < s->lag[seq] ? us : s->lag[seq]));
 	return WS_DELIVERED;
 }
 
@@ -150,16 +172,13 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-double ws_step_latency_ms(ws_step_t *s, double p)
+double ws_latency_ms(ws_lat_t *l, double p)
 {
-	long long i;
-
-	if(s->lat_n == 0)
+	if(l->n == 0)
 		return -1;
-	if(!s->lat_sorted) {
-		qsort(s->lat, (size_t)s->lat_n, sizeof(*s->lat), cmp_u32);
-		s->lat_sorted = 1;
+	if(!l->sorted) {
+		qsort(l->us, (size_t)l->n, sizeof(*l->us), cmp_u32);
+		l->sorted = 1;
 	}
-	i = (long long)(p * (double)(s->lat_n - 1) + 0.5);
-	return s->lat[i] / 1000.0;
+	return l->us[(long long)(p * (double)(l->n - 1) + 0.5)] / 1000.0;
 }

@@ -6,7 +6,8 @@
  * t0 + seq / rate. The client's tick hands over whatever is due; a client that falls behind
  * hands messages over late, and their latency still counts from when they were due (from
  * the schedule, not from the tick: otherwise the delay of a client that fell behind would
- * be left out, coordinated omission). Each message carries its step, seq and scheduled time;
+ * be left out, coordinated omission; the latency from the send, what this bench measured
+ * before, is kept beside it, so that the two can be told apart). Each message carries its step, seq and scheduled time;
  * the server echoes them unchanged, so an arrival is counted against its own step: the
  * first arrival of a sent seq by the step's deadline (the sending window and a drain after
  * it) is delivered, after it late; a second arrival is a duplicate; a seq never sent, out
@@ -21,6 +22,12 @@
 
 #include <stdint.h>
 
+typedef struct ws_lat {
+	uint32_t *us; /* one per delivered message */
+	long long n;
+	int sorted;
+} ws_lat_t;
+
 typedef struct ws_step {
 	long long rate;     /* messages per second */
 	long long n;        /* messages scheduled: rate x seconds */
@@ -31,9 +38,9 @@ typedef struct ws_step {
 	long long sent, skipped;
 	long long delivered, in_window, late, dup, bogus;
 	unsigned char *flags; /* per seq: WS_SENT, WS_ARRIVED */
-	uint32_t *lat;        /* us from the schedule, of each delivered message */
-	long long lat_n;
-	int lat_sorted;
+	uint32_t *lag;        /* per seq: us from when it was due to when it was handed over */
+	ws_lat_t from_due;    /* the latency: from when each delivered message was due */
+	ws_lat_t from_send;   /* and from when it was handed over */
 } ws_step_t;
 
 typedef struct ws_run {
@@ -69,7 +76,8 @@ enum ws_arrival ws_run_arrival(ws_run_t *r, int step, long long seq, int64_t sch
 		int64_t now);
 
 long long ws_step_lost(const ws_step_t *s); /* sent, not arrived (yet) */
-/* the p-th fraction (0..1) of the delivered messages' latencies, ms; -1 when none */
-double ws_step_latency_ms(ws_step_t *s, double p);
+/* the p-th fraction (0..1) of the delivered messages' latencies (l: &s->from_due or
+ * &s->from_send), ms; -1 when none */
+double ws_latency_ms(ws_lat_t *l, double p);
 
 #endif

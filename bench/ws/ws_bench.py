@@ -215,19 +215,21 @@ def show(name, r, customers, agents):
               "%.0f bytes per open customer connection" % (
                   r["server_private_kb_before"], r["server_private_kb_after"], per_conn))
     print("   sessions served %s in %s s" % (r.get("sessions_served", "?"), r.get("open_s", "?")))
-    print("   each message counted once by its step and seq; latency from when it was due; "
+    print("   each message counted once by its step and seq; latency from when it was due "
+          "(p99 snd: from when the client sent it, which leaves out the client's own delay); "
           "msg/s: delivered within the step's window")
-    print("   %7s %7s %5s %9s %5s %5s %4s %8s %7s %7s %7s  %-25s %s" % (
+    print("   %7s %7s %5s %9s %5s %5s %4s %8s %7s %7s %7s %7s  %-25s %s" % (
         "rate/s", "sent", "skip", "delivered", "lost", "late", "dup", "msg/s", "p50 ms",
-        "p99 ms", "max ms", "CPU us/msg: srv+redis+cli", "clean"))
+        "p99 ms", "max ms", "p99 snd", "CPU us/msg: srv+redis+cli", "clean"))
     for s in r["steps"]:
         c = s.get("cpu")
         per = ("%5.1f+%5.1f+%5.1f=%5.1f" % tuple(
             x * 1e6 / max(s["sent"], 1) for x in c + [sum(c)]) if c else "?")
         why = figures.unclean_reasons(s)
-        print("   %7d %7d %5d %9d %5d %5s %4s %8.0f %7.2f %7.2f %7.2f  %-25s %s" % (
+        print("   %7d %7d %5d %9d %5d %5s %4s %8.0f %7.2f %7.2f %7.2f %7.2f  %-25s %s" % (
             s["rate"], s["sent"], s["skipped"], s["delivered"], s["lost"], s.get("late", "?"),
-            s.get("dup", "?"), s["msg_per_s"], s["p50_ms"], s["p99_ms"], s["max_ms"], per,
+            s.get("dup", "?"), s["msg_per_s"], s["p50_ms"], s["p99_ms"], s["max_ms"],
+            s["p99_send_ms"], per,
             "no: " + ", ".join(why) if why else "yes"))
     if r.get("bogus"):
         print("   %d messages named no step of the run (ws_load or the server altered them)"

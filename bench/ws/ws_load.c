@@ -505,11 +505,13 @@ int main(int argc, char **argv)
 		ws_run_stop_sending(&run);
 		printf("RESULT step rate=%lld sent=%lld skipped=%lld delivered=%lld in_window=%lld "
 			   "dup=%lld bogus=%lld lost=%lld msg_per_s=%.0f p50_ms=%.2f p99_ms=%.2f "
-			   "max_ms=%.2f client_cpu=%.0f%%\n",
+			   "max_ms=%.2f p50_send_ms=%.2f p99_send_ms=%.2f client_cpu=%.0f%%\n",
 				st->rate, st->sent, st->skipped, st->delivered, st->in_window, st->dup,
 				st->bogus, ws_step_lost(st), (double)st->in_window / seconds,
-				ws_step_latency_ms(st, 0.5), ws_step_latency_ms(st, 0.99),
-				ws_step_latency_ms(st, 1.0), 100.0 * (cpu_s() - cpu0) / (seconds + DRAIN_S));
+				ws_latency_ms(&st->from_due, 0.5), ws_latency_ms(&st->from_due, 0.99),
+				ws_latency_ms(&st->from_due, 1.0), ws_latency_ms(&st->from_send, 0.5),
+				ws_latency_ms(&st->from_send, 0.99),
+				100.0 * (cpu_s() - cpu0) / (seconds + DRAIN_S));
 		fflush(stdout);
 	}
 	/* what came after its step's line: late, duplicated or bogus */
