@@ -56,5 +56,5 @@ for step in offer accept close; do
   echo "floor (-P 16)     floor_$step ${rate}/s, Redis CPU $(echo "($c1-$c0)*1000000/$n" | bc -l | xargs printf '%.0f') us per call"
 done
 echo "floor (-P 16)     EVAL 'return 1' ${nop}/s"
-echo "$res" >> "$dir/out.txt"
+echo "$res" | tee -a "$dir/out.txt"
 python3 "$here/figures.py" "$dir/out.txt"
