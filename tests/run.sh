@@ -13,6 +13,7 @@ PY=/usr/bin/python3
 suites=(
   "unit|make --no-print-directory -C tests/unit check BUILD=$OMNIQ_BUILD/unit"
   "redis|$PY tests/redis/run.py"
+  "bench|$PY bench/selftest.py"
   "integration|$PY tests/integration/run.py"
 )
 # OMNIQ_SUITES="unit redis" runs those suites only; a name that is no suite's stops the run

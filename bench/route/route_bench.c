@@ -15,15 +15,18 @@
  *   3. Drain: every offered session is accepted and closed by its agent, and
  *      each close pulls the agent's next waiting session inside the same
  *      call. New offers are learnt the way the Kamailio module learns them,
- *      from the P:events stream. Assignments/s = offers made during the
- *      drain / drain wall time.
+ *      from the P:events stream. The drain's clock covers the accept and the
+ *      close of every session it carries, those offered on arrival (phase 2)
+ *      and those its closes pull, so its rate counts them all (figures.py).
  *
  * Why one connection and pipelining: the functions run on Redis' single
  * thread; the question is how much of that thread one assignment costs, so
  * the client must never be the bottleneck and must not add parallelism the
- * server does not have. The single-connection round-trip ceiling
- * (redis-benchmark PING -c 1), printed beside by run.sh, is what any
- * one-call-per-operation design without pipelining could reach here.
+ * server does not have. Each timed phase also reports what Redis spent in it
+ * (INFO cpu, and INFO commandstats' FCALL time), so that its cost per
+ * operation can be compared with the floor's whatever the pipelining. Only
+ * the single calls of phase 2a compare with the single-connection round-trip
+ * ceiling (redis-benchmark PING -c 1) that run.sh measures beside.
  *
  *   4. Steady state (default M/2 more sessions): arrivals and completions
  *      interleaved, pipelined in rounds; offers/s counts offers made at
@@ -31,6 +34,9 @@
  *      under load"), learnt from P:events.
  *
  * Usage: route_bench host port [agents sessions sample seed steady]
+ * It prints what it measured (counts, seconds, Redis' CPU seconds) and a
+ * RESULT line of the same; figures.py derives the rates and ratios from them
+ * and says what each means.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +122,53 @@ static redisReply *call(struct cmd *c)
 	if (!r)
 		die("call", NULL);
 	return r;
+}
+
+/* What Redis spent up to now: its CPU seconds (INFO cpu: used_cpu_sys +
+ * used_cpu_user) and its FCALLs, with the microseconds spent in them, the
+ * commands they run included (INFO commandstats). */
+struct use {
+	double cpu_s, fcall_us;
+	long fcalls;
+};
+
+static double info_num(const char *info, const char *key)
+{
+	const char *p = strstr(info, key);
+	return p ? atof(p + strlen(key)) : 0;
+}
+
+static struct use redis_use(void)
+{
+	struct use u = {0, 0, 0};
+	redisReply *r = redisCommand(rc, "INFO cpu");
+	if (!r || r->type != REDIS_REPLY_STRING)
+		die("info cpu", r);
+	u.cpu_s = info_num(r->str, "used_cpu_sys:") + info_num(r->str, "used_cpu_user:");
+	freeReplyObject(r);
+	r = redisCommand(rc, "INFO commandstats");
+	if (!r || r->type != REDIS_REPLY_STRING)
+		die("info commandstats", r);
+	const char *f = strstr(r->str, "cmdstat_fcall:");
+	if (f && sscanf(f, "cmdstat_fcall:calls=%ld,usec=%lf", &u.fcalls, &u.fcall_us) != 2)
+		die("info commandstats: cmdstat_fcall", r);
+	freeReplyObject(r);
+	return u;
+}
+
+static struct use used_since(struct use a)
+{
+	struct use b = redis_use();
+	b.cpu_s -= a.cpu_s;
+	b.fcall_us -= a.fcall_us;
+	b.fcalls -= a.fcalls;
+	return b;
+}
+
+static void print_use(const char *phase, struct use u)
+{
+	printf("  redis in %-9s cpu %.2f s, %ld FCALL, %.2f s in them\n", phase, u.cpu_s,
+	       u.fcalls, u.fcall_us / 1e6);
 }
 
 static int cmpd(const void *a, const void *b)
@@ -324,6 +377,7 @@ int main(int argc, char **argv)
 	qsort(lat, nsample, sizeof *lat, cmpd);
 
 	/* 2b. enqueue throughput, pipelined */
+	struct use u0 = redis_use();
 	t0 = now_s();
 	long inflight = 0;
 	for (long i = nsample; i < nses; i++) {
@@ -339,6 +393,7 @@ int main(int argc, char **argv)
 		}
 	}
 	double t_pipe = now_s() - t0;
+	struct use u_pipe = used_since(u0);
 
 	/* 3. drain */
 	char last[64];
@@ -352,6 +407,7 @@ int main(int argc, char **argv)
 		freeReplyObject(redisCommand(rc, "CONFIG RESETSTAT"));
 	long drained = 0, assigned = 0, rounds = 0;
 	size_t head = 0;
+	u0 = redis_use();
 	t0 = now_s();
 	while (head < npend) {
 		size_t end = npend;
@@ -372,6 +428,7 @@ int main(int argc, char **argv)
 		rounds++;
 	}
 	double t_drain = now_s() - t0;
+	struct use u_drain = used_since(u0);
 	if (show_stats) {
 		/* where the drain's time went: per-command calls and usec */
 		r = redisCommand(rc, "INFO commandstats");
@@ -397,6 +454,7 @@ int main(int argc, char **argv)
 			 (r && r->type == REDIS_REPLY_ARRAY && r->elements) ? r->element[0]->element[0]->str : "0-0");
 		freeReplyObject(r);
 	}
+	u0 = redis_use();
 	t0 = now_s();
 	while (steady_enq < nsteady || head < npend) {
 		long ne = nsteady - steady_enq < BATCH / 2 ? nsteady - steady_enq : BATCH / 2;
@@ -429,6 +487,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	double t_steady = now_s() - t0;
+	struct use u_steady = used_since(u0);
 
 	cmd_init(&c, "oq_stats");
 	r = call(&c);
@@ -441,30 +500,32 @@ int main(int argc, char **argv)
 	}
 	freeReplyObject(r);
 
-	printf("agents            %ld created+available in %.2f s (%.0f/s, pipelined)\n",
-	       nag, t_agents, 2 * nag / t_agents);
-	printf("enqueue latency   p50 %.3f ms  p99 %.3f ms  (%ld single calls, %.0f/s)\n",
-	       nsample ? lat[nsample / 2] : 0, nsample ? lat[(long)(nsample * 0.99)] : 0,
-	       nsample, nsample / t_sample);
-	printf("enqueue pipelined %ld in %.2f s = %.0f/s\n",
-	       nses - nsample, t_pipe, (nses - nsample) / t_pipe);
+	printf("agents            %ld created+available in %.2f s (pipelined)\n", nag, t_agents);
+	printf("enqueue, single   %ld calls one at a time in %.2f s: p50 %.3f ms, p99 %.3f ms\n",
+	       nsample, t_sample, nsample ? lat[nsample / 2] : 0,
+	       nsample ? lat[(long)(nsample * 0.99)] : 0);
+	printf("enqueue, pipelined %ld in %.2f s\n", nses - nsample, t_pipe);
+	print_use("it", u_pipe);
 	printf("offered on arrival %ld of %ld sessions\n", enq_offered0, nses);
-	printf("drain             %ld sessions accepted+closed, %ld assignments pulled from queue "
-	       "in %.2f s (%ld rounds)\n", drained, assigned, t_drain, rounds);
-	printf("ASSIGNMENTS/S     %.0f  (pulled from queue by freed capacity)\n", assigned / t_drain);
-	printf("SESSIONS/S        %.0f  (accept+close+pull cycles: 2 FCALL each)\n", drained / t_drain);
-	printf("FCALL/S (drain)   %.0f\n", 2 * drained / t_drain);
-	printf("STEADY            %ld enqueued + %ld accepted+closed in %.2f s (%ld FCALL, %.0f/s)\n",
-	       steady_enq, steady_closed, t_steady, steady_calls, steady_calls / t_steady);
-	printf("OFFERED/S (steady) %.0f  (%ld offers: %ld at enqueue, %ld pulled by closes)\n",
-	       steady_offers / t_steady, steady_offers, offered_at_enqueue - enq_offered0,
+	printf("drain             %ld sessions accepted+closed in %.2f s (%ld rounds): %ld offered "
+	       "on arrival before it, %ld pulled from the queue by its closes\n", drained, t_drain,
+	       rounds, drained - assigned, assigned);
+	print_use("the drain", u_drain);
+	printf("steady            %ld enqueued + %ld accepted+closed in %.2f s (%ld FCALL); "
+	       "%ld offers: %ld at enqueue, %ld pulled by closes\n", steady_enq, steady_closed,
+	       t_steady, steady_calls, steady_offers, offered_at_enqueue - enq_offered0,
 	       steady_offers - (offered_at_enqueue - enq_offered0));
+	print_use("steady", u_steady);
 	printf("left queued       %ld (no free agent has all their skills within lookahead)\n",
 	       queued_left);
 	printf("offers total      %ld\n", offered_total);
-	printf("RESULT assign_per_s=%.0f steady_offers_per_s=%.0f enqueue_p50_ms=%.3f enqueue_p99_ms=%.3f\n",
-	       assigned / t_drain, steady_offers / t_steady, nsample ? lat[nsample / 2] : 0,
-	       nsample ? lat[(long)(nsample * 0.99)] : 0);
+	printf("RESULT single_calls=%ld single_s=%.3f enqueue_p50_ms=%.3f enqueue_p99_ms=%.3f "
+	       "drain_cycles=%ld drain_pulled=%ld drain_s=%.3f drain_redis_cpu_s=%.3f "
+	       "drain_fcall_s=%.3f steady_offers=%ld steady_s=%.3f steady_redis_cpu_s=%.3f "
+	       "steady_fcall_s=%.3f\n", nsample, t_sample, nsample ? lat[nsample / 2] : 0,
+	       nsample ? lat[(long)(nsample * 0.99)] : 0, drained, assigned, t_drain,
+	       u_drain.cpu_s, u_drain.fcall_us / 1e6, steady_offers, t_steady, u_steady.cpu_s,
+	       u_steady.fcall_us / 1e6);
 	free(lat);
 	redisFree(rc);
 	return 0;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Starts a private redis-server (AOF on, everysec) on a free port in a temp
 # dir, loads the omniq library exactly as the build embeds it, runs
-# route_bench, measures the single-connection round-trip ceiling on the same
-# server with redis-benchmark, prints both side by side, stops the server.
+# route_bench, measures on the same server the single-connection round-trip
+# ceiling (redis-benchmark -c 1) and the floor (floor.lua, pipelined, with
+# Redis' CPU for each step), then prints the figures (figures.py: what each
+# means and what it is compared with), stops the server.
 #   bench/route/run.sh [agents sessions sample seed steady]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,31 +35,26 @@ hz=$(getconf CLK_TCK)
 echo "redis-server CPU  $(echo "($end_cpu-$start_cpu)/$hz" | bc -l | xargs printf '%.1f') s of $(echo "$t1-$t0" | bc -l | xargs printf '%.1f') s wall"
 
 rb() { redis-benchmark -p "$port" -c 1 -q "$@" 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1 | awk -F': ' '{print $2}' | awk '{print $1}' || true; }
+cpu() { redis-cli -p "$port" INFO cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/{s+=$2} END{printf "%.3f", s}'; }
 ping=$(rb -n 100000 -t ping)
 evalr=$(rb -n 50000 eval 'return 1' 0)
-assign=$(sed -n 's/.*assign_per_s=\([0-9]*\).*/\1/p' "$dir/out.txt")
-echo "ceiling           PING -c 1: ${ping} req/s   EVAL 'return 1' -c 1: ${evalr} req/s"
-fcalls=$(sed -n 's/^FCALL\/S (drain) *\([0-9]*\).*/\1/p' "$dir/out.txt")
-steady=$(sed -n 's/.*steady_offers_per_s=\([0-9]*\).*/\1/p' "$dir/out.txt")
-if [ -n "$ping" ] && [ -n "$steady" ]; then
-  echo "RATIO (steady)    offers/s / PING ceiling = $(echo "$steady/$ping" | bc -l | xargs printf '%.3f')   (issue target: >= 0.5 and >= 20000/s)"
-fi
-if [ -n "$ping" ] && [ -n "$assign" ]; then
-  echo "RATIO             assignments/s / PING ceiling = $(echo "$assign/$ping" | bc -l | xargs printf '%.3f')   drain FCALL/s / PING ceiling = $(echo "$fcalls/$ping" | bc -l | xargs printf '%.3f')"
-fi
+echo "ceiling -c 1      PING ${ping} req/s   EVAL 'return 1' ${evalr} req/s   (one request per round trip, one connection)"
 
 # The floor: floor.lua's three steps (offer, accept, close: the writes of one
 # assignment cycle in this data model, no routing), each pipelined (-P 16) on
-# the same server after the run, and the empty function for the call itself.
-# One cycle costs the sum of its three steps' times, so the cycles/s below
-# bound the assignments/s of any design made of Redis functions here.
+# the same server after the run, with Redis' CPU for each; the empty function
+# for the call itself. One cycle costs the sum of its three steps' times.
 redis-cli -p "$port" -x FUNCTION LOAD REPLACE < "$here/floor.lua" >/dev/null
+n=200000
 nop=$(rb -P 16 -n 400000 eval 'return 1' 0)
-f_off=$(rb -P 16 -r 1000000 -n 200000 fcall floor_offer 1 'oq:{floor}' __rand_int__)
-f_acc=$(rb -P 16 -r 1000000 -n 200000 fcall floor_accept 1 'oq:{floor}' __rand_int__)
-f_clo=$(rb -P 16 -r 1000000 -n 200000 fcall floor_close 1 'oq:{floor}' __rand_int__)
-if [ -n "$f_off" ] && [ -n "$f_acc" ] && [ -n "$f_clo" ]; then
-  cyc=$(echo "1/(1/$f_off+1/$f_acc+1/$f_clo)" | bc -l | xargs printf '%.0f')
-  echo "floor (-P 16)     EVAL 'return 1': ${nop}/s   floor_offer ${f_off}/s  floor_accept ${f_acc}/s  floor_close ${f_clo}/s"
-  echo "FLOOR             ${cyc} assignment cycles/s (offer+accept+close, no routing): the most any Redis-function design reaches here"
-fi
+res="RESULT ping_per_s=${ping:-0} floor_n=$n"
+for step in offer accept close; do
+  c0=$(cpu)
+  rate=$(rb -P 16 -r 1000000 -n $n fcall floor_$step 1 'oq:{floor}' __rand_int__)
+  c1=$(cpu)
+  res="$res floor_${step}_per_s=${rate:-0} floor_${step}_cpu_s=$(echo "$c1-$c0" | bc -l)"
+  echo "floor (-P 16)     floor_$step ${rate}/s, Redis CPU $(echo "($c1-$c0)*1000000/$n" | bc -l | xargs printf '%.0f') us per call"
+done
+echo "floor (-P 16)     EVAL 'return 1' ${nop}/s"
+echo "$res" | tee -a "$dir/out.txt"
+python3 "$here/figures.py" "$dir/out.txt"

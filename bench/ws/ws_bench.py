@@ -8,7 +8,10 @@ no omniq and no Redis (relay.c), in the same run.
 ws_load (C, libwebsockets client) does the work and prints RESULT lines; this script starts
 the servers, creates the agents (chat capacity to hold every customer), hands ws_load the
 server pids whose private memory it measures, and prints both runs side by side, each step
-with its CPU per message (server, Redis, client), then what 20,000 msg/s would take.
+with its messages counted once by sequence number (sent, skipped, delivered, lost, late,
+duplicated), its latencies from when each message was due, whether it is clean and why not,
+its CPU per message (server, Redis, client), then what 20,000 msg/s would take
+(figures.py says what each figure means).
 With OMNIQ_BENCH_PERF=<file>, omniq_ws' first rate step is profiled there (perf record).
 With OMNIQ_BENCH_LOGINS=<n>, an agent logs in to the desk n times a second (a password check
 each) throughout omniq's rate steps, so that their latencies show what the checks cost the
@@ -23,10 +26,12 @@ import tempfile
 import threading
 import time
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "../.."))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 from harness import RedisServer, Kamailio, cpu_by_thread, cpu_of, free_port, wait_for  # noqa: E402
+import figures  # noqa: E402  (this directory's)
 
 DESK_SECRET = "desk-secret-bench-0123456789"
 KEY = "bench:bench-secret-0123456789"
@@ -55,20 +60,12 @@ def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, re
             cpu.append(probe())
     p.wait()
     errf.seek(0)
-    res = {"steps": [], "wall": time.time() - t0, "rc": p.returncode}
-    for line in out:
-        if not line.startswith("RESULT "):
-            continue
-        key, val = line[7:].split(" ", 1)
-        if key == "step":
-            step = dict(kv.split("=") for kv in val.split())
-            i = len(res["steps"])
-            if i + 1 < len(cpu):
-                step["cpu"] = [b - a for a, b in zip(cpu[i][:3], cpu[i + 1][:3])]
-                step["threads"] = {n: v - cpu[i][3].get(n, 0) for n, v in cpu[i + 1][3].items()}
-            res["steps"].append(step)
-        else:
-            res[key] = val
+    res = figures.parse(out)
+    res.update(wall=time.time() - t0, rc=p.returncode)
+    for i, step in enumerate(res["steps"]):
+        if i + 1 < len(cpu):
+            step["cpu"] = [b - a for a, b in zip(cpu[i][:3], cpu[i + 1][:3])]
+            step["threads"] = {n: v - cpu[i][3].get(n, 0) for n, v in cpu[i + 1][3].items()}
     errs = errf.read().strip().splitlines()
     if errs:
         res["stderr"] = "%d lines, e.g. %s" % (len(errs), errs[0])
@@ -208,31 +205,41 @@ def run_relay(workdir, customers, agents, rates, seconds):
 
 def show(name, r, customers, agents):
     print("-- %s (%s), ws_load exit %s, %.0f s" % (name, r["server"], r["rc"], r["wall"]))
-    print("   held: %s of %d customers, %s of %d agents, failed %s; connect %s s" % (
-        r.get("customers_held", "?"), customers, r.get("agents_held", "?"), agents,
-        r.get("failed", "?"), r.get("connect_s", "?")))
-    if "bytes_per_idle_conn" in r:
-        print("   server private memory: %s kB with agents, %s kB with every customer idle: "
-              "%s bytes per idle connection" % (r["server_private_kb_before"],
-                                                 r["server_private_kb_after"],
-                                                 r["bytes_per_idle_conn"]))
+    print("   held: %s of %d customers, %s of %d agents (open when the memory was measured), "
+          "failed %s, closed by the server %s; connect %s s" % (
+              r.get("customers_held", "?"), customers, r.get("agents_held", "?"), agents,
+              r.get("failed", "?"), r.get("closed", "?"), r.get("connect_s", "?")))
+    per_conn = figures.bytes_per_open_conn(r)
+    if per_conn is not None:
+        print("   server private memory: %s kB with agents, %s kB with the customers idle: "
+              "%.0f bytes per open customer connection" % (
+                  r["server_private_kb_before"], r["server_private_kb_after"], per_conn))
     print("   sessions served %s in %s s" % (r.get("sessions_served", "?"), r.get("open_s", "?")))
-    print("   %8s %8s %8s %9s %6s %9s %8s %8s %8s   %s" % (
-        "rate/s", "sent", "skipped", "delivered", "lost", "msg/s", "p50 ms", "p99 ms", "max ms",
-        "CPU us per message sent: server + redis + client"))
+    print("   each message counted once by its step and seq; latency from when it was due "
+          "(p99 snd: from when the client sent it, which leaves out the client's own delay); "
+          "msg/s: delivered within the step's window")
+    print("   %7s %7s %5s %9s %5s %5s %4s %8s %7s %7s %7s %7s  %-25s %s" % (
+        "rate/s", "sent", "skip", "delivered", "lost", "late", "dup", "msg/s", "p50 ms",
+        "p99 ms", "max ms", "p99 snd", "CPU us/msg: srv+redis+cli", "clean"))
     for s in r["steps"]:
         c = s.get("cpu")
-        per = ("%5.1f + %5.1f + %5.1f = %5.1f" % tuple(
-            x * 1e6 / max(int(s["sent"]), 1) for x in c + [sum(c)]) if c else "?")
-        print("   %8s %8s %8s %9s %6s %9s %8s %8s %8s   %s" % (
-            s["rate"], s["sent"], s["skipped"], s["delivered"], s["lost"], s["msg_per_s"],
-            s["p50_ms"], s["p99_ms"], s["max_ms"], per))
+        per = ("%5.1f+%5.1f+%5.1f=%5.1f" % tuple(
+            x * 1e6 / max(s["sent"], 1) for x in c + [sum(c)]) if c else "?")
+        why = figures.unclean_reasons(s)
+        print("   %7d %7d %5d %9d %5d %5s %4s %8.0f %7.2f %7.2f %7.2f %7.2f  %-25s %s" % (
+            s["rate"], s["sent"], s["skipped"], s["delivered"], s["lost"], s.get("late", "?"),
+            s.get("dup", "?"), s["msg_per_s"], s["p50_ms"], s["p99_ms"], s["max_ms"],
+            s["p99_send_ms"], per,
+            "no: " + ", ".join(why) if why else "yes"))
+    if r.get("bogus"):
+        print("   %d messages named no step of the run (ws_load or the server altered them)"
+              % r["bogus"])
     if r["steps"] and len(r["steps"][0].get("threads", {})) > 1:
         print("   server CPU us per message sent, by thread (the loop is 'kamailio'):")
         for s in r["steps"]:
             th = sorted(s.get("threads", {}).items(), key=lambda kv: -kv[1])
             print("   %8s   %s" % (s["rate"], ", ".join(
-                "%s %.1f" % (n, v * 1e6 / max(int(s["sent"]), 1)) for n, v in th if v > 0)))
+                "%s %.1f" % (n, v * 1e6 / max(s["sent"], 1)) for n, v in th if v > 0)))
     print("   CPU: server %.1f s, redis-server %.1f s" % (r["cpu_server"], r["cpu_redis"]))
     for usec, cmd, calls, per in r.get("redis_top", []):
         print("   redis, rate steps only: %-8s %9d calls %6.1f s %7.1f us/call" % (
@@ -241,13 +248,6 @@ def show(name, r, customers, agents):
         print("   desk logins during the rate steps: %s" % r["logins"])
     if "stderr" in r:
         print("   ws_load stderr: %s" % r["stderr"])
-
-
-def best(r):
-    """The highest rate delivered whole (nothing lost or skipped) with p99 < 10 ms."""
-    ok = [s for s in r["steps"] if s["lost"] == "0" and s["skipped"] == "0"
-          and float(s["p99_ms"]) < 10.0]
-    return max(ok, key=lambda s: int(s["rate"])) if ok else None
 
 
 def main():
@@ -260,30 +260,30 @@ def main():
     rl = run_relay(workdir, customers, agents, rates, seconds)
     show("omniq", om, customers, agents)
     show("relay (baseline)", rl, customers, agents)
-    bo, br = best(om), best(rl)
+    bo, br = figures.best(om), figures.best(rl)
     print("== summary")
     print("connections held     omniq %s + %s   relay %s + %s   (target 10,000 + 500)" % (
         om.get("customers_held"), om.get("agents_held"), rl.get("customers_held"),
         rl.get("agents_held")))
-    print("bytes per idle conn  omniq %s   relay %s   (target < 20,480)" % (
-        om.get("bytes_per_idle_conn"), rl.get("bytes_per_idle_conn")))
-    fmt = lambda b: ("%s msg/s (p50 %s ms, p99 %s ms)" % (b["msg_per_s"], b["p50_ms"], b["p99_ms"])  # noqa: E731
-                     if b else "none of the rates")
+    fmt = lambda b: "%.0f" % b if b is not None else "?"  # noqa: E731
+    print("bytes per open conn  omniq %s   relay %s   (target < 20,480)" % (
+        fmt(figures.bytes_per_open_conn(om)), fmt(figures.bytes_per_open_conn(rl))))
+    fmt = lambda b: ("%.0f msg/s (p50 %.2f ms, p99 %.2f ms)" % (  # noqa: E731
+        b["msg_per_s"], b["p50_ms"], b["p99_ms"]) if b else "none of the rates")
     print("best clean rate      omniq %s   relay %s   (target 20,000 msg/s, p99 < 10 ms)" % (
         fmt(bo), fmt(br)))
     if bo and br:
-        print("ratio omniq/relay    %.2f" % (float(bo["msg_per_s"]) / float(br["msg_per_s"])))
+        print("ratio omniq/relay    %.2f" % (bo["msg_per_s"] / br["msg_per_s"]))
     # What the target rate needs before omniq_ws does anything a bare relay does not: the
     # relay's own server and client CPU per message and omniq's Redis per message, from the
-    # highest step of each run (where batching makes them cheapest).
-    top = lambda r: next((s for s in reversed(r["steps"]) if s.get("cpu")), None)  # noqa: E731
-    to, tr = top(om), top(rl)
-    if to and tr:
-        relay_us = (tr["cpu"][0] + tr["cpu"][2]) * 1e6 / max(int(tr["sent"]), 1)
-        redis_us = to["cpu"][1] * 1e6 / max(int(to["sent"]), 1)
-        print("CPU at 20,000 msg/s  relay's server + client %.1f us + omniq's Redis %.1f us per "
-              "message = %.2f cores, before omniq_ws' own work (this machine: %d)" % (
-                  relay_us, redis_us, (relay_us + redis_us) * 20000 / 1e6, os.cpu_count()))
+    # highest clean step of each run (where batching makes them cheapest).
+    pr = figures.projection(om, rl)
+    if pr:
+        print("CPU at 20,000 msg/s  relay's server + client %.1f us (at %d msg/s) + omniq's "
+              "Redis %.1f us (at %d msg/s) per message = %.2f cores, before omniq_ws' own work "
+              "(this machine: %d)" % (pr[0], pr[4], pr[1], pr[3], pr[2], os.cpu_count()))
+    else:
+        print("CPU at 20,000 msg/s  not projected: a run has no clean step")
     if om["rc"] or rl["rc"]:
         sys.exit(1)
 

@@ -11,10 +11,14 @@
  *    the server pids grows by what the idle connections cost: reported per connection.
  * 3. Every customer writes once, which opens its session; agents accept what they are
  *    offered (omniq) until every customer is served.
- * 4. For each rate: customers write "b <n> <monotonic ns>" round robin at that aggregate
- *    rate for <seconds>; each agent desk that receives one records its delivery latency.
- *    Then 3 s more to drain; a message not delivered by then is lost.
- * Every figure is printed as "RESULT <key> <value>" for bench/ws/run.sh.
+ * 4. For each rate: customers write "b <step> <seq> <scheduled ns>" round robin, message seq
+ *    of the step due at seq / rate after its start, for <seconds>; each agent desk that
+ *    receives one counts it once against its own step by its seq, with its latency from when
+ *    it was due (delivery.h). A message not at its desk 3 s after the step's window is not
+ *    delivered: lost, or late if it comes after. The step's line is printed then; after the
+ *    last step and 3 s more, a final line per step gives its late, duplicated, bogus and
+ *    lost messages as they ended.
+ * Every figure is printed as "RESULT <key> <value>" for ws_bench.py (figures.py reads them).
  *
  * The same client runs against the plain relay (relay.c): its welcome, ack and message frames
  * have omniq's shape, so the client cannot tell them apart except by the accept step.
@@ -32,6 +36,7 @@
 #include <jansson.h>
 #include <openssl/hmac.h>
 #include <openssl/evp.h>
+#include "delivery.h"
 
 enum { CUST = 0, AGENT = 1 };
 enum { C_NONE = 0, C_CONNECTING, C_OPEN, C_WELCOMED, C_FAILED };
@@ -61,12 +66,10 @@ static conn_t *conns; /* agents first, then customers */
 static int connecting, welcomed_c, welcomed_a, failed, hi_acked, closed;
 static long long active_total;
 
-/* the measured step */
-static int sending;
-static long long rate, step_sent, step_recv, step_skipped, step_due0;
-static int64_t step_t0;
-static uint32_t *lat; /* microseconds */
-static size_t lat_n, lat_cap;
+/* the measured steps */
+#define DRAIN_S 3
+static ws_run_t run;
+static int sending; /* the last step's messages are being handed over */
 static int rr;
 
 static int64_t now_ns(void)
@@ -173,13 +176,10 @@ static void on_frame(conn_t *c, const char *buf, size_t len)
 		}
 	} else if(!strcmp(type, "message") && c->kind == AGENT) {
 		const char *text = json_string_value(json_object_get(m, "text"));
-		long long n, ns;
-		if(text && sscanf(text, "b %lld %lld", &n, &ns) == 2 && sending) {
-			int64_t d = now_ns() - ns;
-			step_recv++;
-			if(lat_n < lat_cap)
-				lat[lat_n++] = (uint32_t)(d / 1000 > UINT32_MAX ? UINT32_MAX : d / 1000);
-		}
+		int step;
+		long long seq, sched;
+		if(text && sscanf(text, "b %d %lld %lld", &step, &seq, &sched) == 3)
+			ws_run_arrival(&run, step, seq, sched, now_ns());
 	} else if(!strcmp(type, "error")) {
 		fprintf(stderr, "ws_load: %s %d got %.*s\n", c->kind == CUST ? "customer" : "agent",
 				c->idx, (int)(len > 200 ? 200 : len), buf);
@@ -334,33 +334,30 @@ static long private_kb(int argc, char **argv, int first)
 	return total;
 }
 
-/* The pacing tick: every ms, as many messages as the rate owes by now. */
+/* One due message to the next ready customer, round robin, stamped with its step, seq and
+ * the time it was due. */
+static int send_one(void *arg __attribute__((unused)), int step, long long seq, int64_t sched)
+{
+	int tries;
+
+	for(tries = 0; tries < n_cust; tries++) {
+		conn_t *c = &conns[n_agent + rr];
+		rr = (rr + 1) % n_cust;
+		if(c->ready && c->wsi)
+			return queue(c, "{\"type\":\"message\",\"text\":\"b %d %lld %lld\"}", step, seq,
+						   (long long)sched) == 0 ? WS_SEND_OK : WS_SEND_SKIP;
+	}
+	return WS_SEND_LATER;
+}
+
+/* The pacing tick: every ms, every message of the step due by now (delivery.c). */
 static lws_sorted_usec_list_t tick;
 static void on_tick(lws_sorted_usec_list_t *s __attribute__((unused)))
 {
-	int64_t t = now_ns();
-	long long due = step_due0 + (long long)((double)(t - step_t0) * (double)rate / 1e9);
-	int tries;
+	ws_step_t *st = &run.steps[run.n - 1];
 
-	while(sending && step_sent + step_skipped < due) {
-		conn_t *c = NULL;
-		for(tries = 0; tries < n_cust; tries++) {
-			conn_t *x = &conns[n_agent + rr];
-			rr = (rr + 1) % n_cust;
-			if(x->ready && x->wsi) {
-				c = x;
-				break;
-			}
-		}
-		if(c == NULL)
-			break;
-		if(queue(c, "{\"type\":\"message\",\"text\":\"b %lld %lld\"}", step_sent, (long long)t)
-				== 0)
-			step_sent++;
-		else
-			step_skipped++;
-	}
-	if(sending)
+	ws_run_tick(&run, now_ns(), send_one, NULL);
+	if(sending && st->next < st->n)
 		lws_sul_schedule(ctx, 0, &tick, on_tick, 1000);
 }
 
@@ -380,27 +377,23 @@ static double cpu_s(void)
 		   + ru.ru_stime.tv_usec / 1e6;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double pct(double p)
-{
-	size_t i;
-	if(lat_n == 0)
-		return -1;
-	i = (size_t)(p * (double)(lat_n - 1) + 0.5);
-	return lat[i] / 1000.0;
-}
-
 static int64_t serve_for_end;
 static int serve_for_done(void) { return now_ns() >= serve_for_end; }
-static void serve_for(double s)
+static void serve_to(int64_t end)
 {
-	serve_for_end = now_ns() + (int64_t)(s * 1e9);
-	serve_until(serve_for_done, s + 1, 0, 0, 0);
+	serve_for_end = end;
+	serve_until(serve_for_done, (double)(end - now_ns()) / 1e9 + 1, 0, 0, 0);
+}
+static void serve_for(double s) { serve_to(now_ns() + (int64_t)(s * 1e9)); }
+
+/* connections of a kind welcomed and still open */
+static int open_now(int kind)
+{
+	int i, n = 0;
+
+	for(i = 0; i < n_agent + n_cust; i++)
+		n += conns[i].kind == kind && conns[i].state == C_WELCOMED && conns[i].wsi != NULL;
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -473,12 +466,12 @@ int main(int argc, char **argv)
 	printf("RESULT connect_s %.2f\n", (double)(now_ns() - t0) / 1e9);
 	serve_for(2.0);
 	mem1 = private_kb(argc, argv, 9);
-	printf("RESULT customers_held %d\nRESULT agents_held %d\nRESULT failed %d\n",
-			welcomed_c - closed, welcomed_a, failed);
+	/* held: open when the memory was measured; what a closed one cost is freed */
+	printf("RESULT customers_held %d\nRESULT agents_held %d\nRESULT failed %d\n"
+		   "RESULT closed %d\n", open_now(CUST), open_now(AGENT), failed, closed);
 	if(argc > 9)
-		printf("RESULT server_private_kb_before %ld\nRESULT server_private_kb_after %ld\n"
-			   "RESULT bytes_per_idle_conn %.0f\n",
-				mem0, mem1, welcomed_c ? (double)(mem1 - mem0) * 1024.0 / welcomed_c : 0.0);
+		printf("RESULT server_private_kb_before %ld\nRESULT server_private_kb_after %ld\n",
+				mem0, mem1);
 	fflush(stdout);
 	if(welcomed_c == 0)
 		return 1;
@@ -497,33 +490,38 @@ int main(int argc, char **argv)
 
 	/* 4. the rate steps */
 	for(tok = strtok(rates, ","); tok; tok = strtok(NULL, ",")) {
-		rate = atoll(tok);
-		lat_cap = (size_t)(rate * seconds * 2 + 1024);
-		free(lat);
-		lat = malloc(lat_cap * sizeof(*lat));
-		lat_n = 0;
-		step_sent = step_recv = step_skipped = 0;
-		step_due0 = 0;
-		step_t0 = now_ns();
+		ws_step_t *st = ws_run_step(&run, atoll(tok), seconds, now_ns(),
+				(int64_t)DRAIN_S * 1000000000);
+		if(st == NULL) {
+			fprintf(stderr, "ws_load: no memory for a step of %s msg/s\n", tok);
+			return 1;
+		}
 		cpu0 = cpu_s();
 		sending = 1;
-		lws_sul_schedule(ctx, 0, &tick, on_tick, 1000);
-		serve_for(seconds);
-		sending = 2; /* stop sending, keep counting arrivals */
+		on_tick(NULL);
+		serve_to(st->deadline);
+		sending = 0;
 		lws_sul_cancel(&tick);
-		{
-			long long in_window = step_recv;
-			serve_for(3.0);
-			sending = 0;
-			qsort(lat, lat_n, sizeof(*lat), cmp_u32);
-			printf("RESULT step rate=%lld sent=%lld skipped=%lld delivered=%lld lost=%lld "
-				   "msg_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f client_cpu=%.0f%%\n",
-					rate, step_sent, step_skipped, step_recv, step_sent - step_recv,
-					(double)in_window / seconds, pct(0.5), pct(0.99), pct(1.0),
-					100.0 * (cpu_s() - cpu0) / (seconds + 3.0));
-			fflush(stdout);
-		}
+		ws_run_stop_sending(&run);
+		printf("RESULT step rate=%lld sent=%lld skipped=%lld delivered=%lld in_window=%lld "
+			   "dup=%lld bogus=%lld lost=%lld msg_per_s=%.0f p50_ms=%.2f p99_ms=%.2f "
+			   "max_ms=%.2f p50_send_ms=%.2f p99_send_ms=%.2f client_cpu=%.0f%%\n",
+				st->rate, st->sent, st->skipped, st->delivered, st->in_window, st->dup,
+				st->bogus, ws_step_lost(st), (double)st->in_window / seconds,
+				ws_latency_ms(&st->from_due, 0.5), ws_latency_ms(&st->from_due, 0.99),
+				ws_latency_ms(&st->from_due, 1.0), ws_latency_ms(&st->from_send, 0.5),
+				ws_latency_ms(&st->from_send, 0.99),
+				100.0 * (cpu_s() - cpu0) / (seconds + DRAIN_S));
+		fflush(stdout);
 	}
+	/* what came after its step's line: late, duplicated or bogus */
+	serve_for(DRAIN_S);
+	for(i = 0; i < run.n; i++)
+		printf("RESULT final step=%d delivered=%lld late=%lld dup=%lld bogus=%lld lost=%lld\n",
+				i, run.steps[i].delivered, run.steps[i].late, run.steps[i].dup,
+				run.steps[i].bogus, ws_step_lost(&run.steps[i]));
+	printf("RESULT bogus %lld\n", run.bogus);
+	fflush(stdout);
 	/* no lws_context_destroy(): it closes 10,000 sockets politely, one handshake each; the
 	 * process exit closes them at once */
 	return 0;
