@@ -394,6 +394,9 @@ def check_invariants(r, P, allow_overcap=()):
 
     # agents and their three indexes
     fair = dict(r.zrange(P + ':fair', 0, -1, withscores=True))
+    # the sentinel that keeps P:fair a skiplist (20_agent.lua): +inf, no agent
+    if fair.pop('~' * 72, float('inf')) != float('inf'):
+        errs.append('P:fair sentinel scored other than +inf')
     fr = {c: set(r.smembers(P + ':fr:' + c)) for c in CLASSES}
     sk_idx = {}     # skill -> {aid: level}, from P:sk (members <10-level><aid>, score 0)
     skl_idx = {}    # skill -> {aid: level}, from P:skl (scored by level)

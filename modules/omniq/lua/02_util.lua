@@ -23,34 +23,20 @@ U.CHANNEL_CLASS = {phone = 'voice', web = 'chat', wechat = 'chat', app = 'chat',
 U.TERMINAL = {closed = true, abandoned = true, expired = true}
 
 function U.istr(x)
-    return string.format('%d', x)
+    return sfmt('%d', x)
 end
 
--- Small counts (loads, capacities, levels: 0..CAP_MAX) as strings and back without a
--- conversion: a table lookup instead of sprintf/strtod, which cost a Redis function more
--- than most of its commands. Filled on first use (a library may not call tostring while
--- it is being loaded).
-local DEC, NUM = nil, nil
-
-local function fill()
-    DEC, NUM = {}, {}
-    for i = 0, L.CAP_MAX + 1 do
-        local s = tostring(i)
-        DEC[i], NUM[s] = s, i
-    end
-end
-
+-- Small counts (loads, capacities, levels: 0..CAP_MAX) as strings and back through the
+-- tables DEC and NUM (01_builtins.lua) instead of sprintf and strtod; larger ones convert.
 function U.dec(n)
-    if not DEC then fill() end
-    return DEC[n] or string.format('%d', n)
+    return DEC[n] or sfmt('%d', n)
 end
 
 function U.int(s)
-    if not NUM then fill() end
     local n = NUM[s]
     if n then return n end
-    n = tonumber(s)
-    if n == nil then U.fail('INTERNAL', 'stored value is not a number: ' .. tostring(s)) end
+    n = tonum(s)
+    if n == nil then U.fail('INTERNAL', 'stored value is not a number: ' .. tostr(s)) end
     return n
 end
 
@@ -61,16 +47,16 @@ end
 -- The text of an error pcall caught: U.fail() and a failed redis.call raise an
 -- error_reply table ({err = text}), Lua itself a string.
 function U.error_text(e)
-    if type(e) == 'table' then e = e.err end
-    return tostring(e)
+    if type_(e) == 'table' then e = e.err end
+    return tostr(e)
 end
 
 -- A number read back from Redis. A stored value that is not a number is corruption (a
 -- hand edit, a bug): refuse the call before anything is written rather than guess.
 function U.num(v, default, what)
     if v == nil or v == false or v == '' then return default end
-    local n = tonumber(v)
-    if n == nil then U.fail('INTERNAL', (what or 'stored value') .. ' is not a number: ' .. tostring(v)) end
+    local n = tonum(v)
+    if n == nil then U.fail('INTERNAL', (what or 'stored value') .. ' is not a number: ' .. tostr(v)) end
     return n
 end
 
@@ -80,12 +66,12 @@ function U.split(s, sep)
     if s == nil or s == '' then return out end
     local start = 1
     while true do
-        local i = string.find(s, sep, start, true)
+        local i = sfind(s, sep, start, true)
         if not i then
-            out[#out + 1] = string.sub(s, start)
+            out[#out + 1] = ssub(s, start)
             return out
         end
-        out[#out + 1] = string.sub(s, start, i - 1)
+        out[#out + 1] = ssub(s, start, i - 1)
         start = i + 1
     end
 end
@@ -94,7 +80,7 @@ end
 -- a handful of short items, so a string beats a key of its own (no key to create, read
 -- and write with the hash in the same call).
 function U.list_has(list, item)
-    return string.find(',' .. list .. ',', ',' .. item .. ',', 1, true) ~= nil
+    return sfind(',' .. list .. ',', ',' .. item .. ',', 1, true) ~= nil
 end
 
 function U.list_add(list, item)
@@ -104,10 +90,10 @@ end
 
 function U.list_del(list, item)
     local s = ',' .. list .. ','
-    local i = string.find(s, ',' .. item .. ',', 1, true)
+    local i = sfind(s, ',' .. item .. ',', 1, true)
     if not i then return list end
-    s = string.sub(s, 1, i) .. string.sub(s, i + #item + 2)
-    return string.sub(s, 2, -2)
+    s = ssub(s, 1, i) .. ssub(s, i + #item + 2)
+    return ssub(s, 2, -2)
 end
 
 -- a < b for decimal strings without leading zeros (ids, ms times): no conversion.
@@ -126,10 +112,10 @@ end
 -- Flatten a Lua map into a sorted flat array (stable output for tests).
 function U.flat_sorted(map)
     local names = {}
-    for k in pairs(map) do names[#names + 1] = k end
-    table.sort(names)
+    for k in pairs_(map) do names[#names + 1] = k end
+    tsort(names)
     local out = {}
-    for _, k in ipairs(names) do
+    for _, k in ipairs_(names) do
         out[#out + 1] = k
         out[#out + 1] = map[k]
     end
@@ -139,6 +125,6 @@ end
 -- A set from a list.
 function U.set_of(list)
     local set = {}
-    for _, v in ipairs(list) do set[v] = true end
+    for _, v in ipairs_(list) do set[v] = true end
     return set
 end

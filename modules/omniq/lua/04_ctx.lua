@@ -27,8 +27,8 @@ local istr = U.istr
 local cfg_cache = {}          -- tenant prefix -> {version = string, cfg = table}
 
 function X.check_key(keys)
-    if #keys ~= 1 or type(keys[1]) ~= 'string' or #keys[1] > 300
-        or not string.match(keys[1], '^oq:{[^{}]+}$') then
+    if #keys ~= 1 or type_(keys[1]) ~= 'string' or #keys[1] > 300
+        or not smatch(keys[1], '^oq:{[^{}]+}$') then
         fail('ARG', 'exactly one key, the tenant prefix oq:{tenant}')
     end
     return keys[1]
@@ -37,15 +37,15 @@ end
 -- The tenant's settings: defaults from limits.def, overridden by what P:cfg holds within
 -- its limits (oq_config refuses anything else; a hand edit out of range is ignored).
 local function parse_cfg(P)
-    local raw = redis.call('HGETALL', P .. ':cfg')
+    local raw = rcall('HGETALL', P .. ':cfg')
     local c = {policy = 'blended'}
-    for k, d in pairs(L.CFG) do c[k] = d[1] end
+    for k, d in pairs_(L.CFG) do c[k] = d[1] end
     for i = 1, #raw, 2 do
         local k, v = raw[i], raw[i + 1]
         local lim = L.CFG[k]
         if lim then
-            local n = tonumber(v)
-            if n and n >= lim[2] and n <= lim[3] then c[k] = math.floor(n) end
+            local n = tonum(v)
+            if n and n >= lim[2] and n <= lim[3] then c[k] = mfloor(n) end
         elseif k == 'policy' and (v == 'blended' or v == 'voice_exclusive') then
             c.policy = v
         end
@@ -56,7 +56,7 @@ end
 function X.cfg(P, sec)
     local e = cfg_cache[P]
     if e and e.sec == sec then return e.cfg end
-    local v = redis.call('HGET', P .. ':cfg', 'version') or ''
+    local v = rcall('HGET', P .. ':cfg', 'version') or ''
     if e and e.version == v then
         e.sec = sec
         return e.cfg
@@ -68,8 +68,8 @@ end
 
 -- oq_config's write: the fields, and a new version that every cached copy will notice.
 function X.cfg_write(P, fields)
-    redis.call('HSET', P .. ':cfg', unpack(fields))
-    redis.call('HINCRBY', P .. ':cfg', 'version', 1)
+    rcall('HSET', P .. ':cfg', unpk(fields))
+    rcall('HINCRBY', P .. ':cfg', 'version', 1)
     cfg_cache[P] = nil
 end
 
@@ -77,12 +77,12 @@ end
 -- as a number (for arithmetic).
 local function stamp(ctx)
     local ns = clock.now_ms()
-    ctx.ns, ctx.now = ns, tonumber(ns)
-    return string.sub(ns, 1, -4)
+    ctx.ns, ctx.now = ns, tonum(ns)
+    return ssub(ns, 1, -4)
 end
 
 function X.begin(keys)
-    local ctx = {P = X.check_key(keys), st = {}, nst = 0}
+    local ctx = {P = X.check_key(keys)}
     ctx.cfg = X.cfg(ctx.P, stamp(ctx))
     return ctx
 end
@@ -90,7 +90,7 @@ end
 -- For calls that need no settings (pure readers, appends): the settings and the clock
 -- are read when first needed (X.need_cfg).
 function X.begin_ro(keys)
-    return {P = X.check_key(keys), st = {}, nst = 0}
+    return {P = X.check_key(keys)}
 end
 
 function X.need_cfg(ctx)
@@ -101,8 +101,8 @@ end
 -- Counters: noted during the call, written by X.finish().
 function X.count(ctx, field, n)
     local st = ctx.st
-    if st[field] == nil then ctx.nst = ctx.nst + 1; st[field] = 0 end
-    st[field] = st[field] + (n or 1)
+    if not st then st = {}; ctx.st = st end
+    st[field] = (st[field] or 0) + (n or 1)
 end
 
 -- A wait sample (enqueue → offer, ms) for the average est_wait_ms is built on. The EWMA,
@@ -114,16 +114,16 @@ end
 
 function X.finish(ctx)
     local key = ctx.P .. ':stat'
-    if ctx.nst > 0 then
-        for f, n in pairs(ctx.st) do redis.call('HINCRBY', key, f, n) end
+    if ctx.st then
+        for f, n in pairs_(ctx.st) do rcall('HINCRBY', key, f, n) end
     end
     if ctx.samples then
-        local e = redis.call('HGET', key, 'wait_ewma_ms')
-        if e then e = tonumber(e) else e = nil end
-        for _, w in ipairs(ctx.samples) do
+        local e = rcall('HGET', key, 'wait_ewma_ms')
+        if e then e = tonum(e) else e = nil end
+        for _, w in ipairs_(ctx.samples) do
             if e == nil then e = w else e = e + (w - e) / 8 end
         end
-        redis.call('HSET', key, 'wait_ewma_ms', istr(e))
+        rcall('HSET', key, 'wait_ewma_ms', istr(e))
     end
 end
 
@@ -139,7 +139,7 @@ local since_trim = {}
 function X.trim_events(ctx)
     local cfg = X.need_cfg(ctx)
     since_trim[ctx.P] = 0
-    redis.call('XTRIM', ctx.P .. ':events', 'MINID', '~', istr(ctx.now - cfg.events_keep * 1000) .. '-0')
+    rcall('XTRIM', ctx.P .. ':events', 'MINID', '~', istr(ctx.now - cfg.events_keep * 1000) .. '-0')
 end
 
 function X.emit(ctx, typ, sid, state, agent, channel, ext, extra)
@@ -149,9 +149,9 @@ function X.emit(ctx, typ, sid, state, agent, channel, ext, extra)
     if extra then
         local args = {'XADD', ctx.P .. ':events', '*', 'type', typ, 'sid', sid, 'agent', agent or '',
             'state', state, 'channel', channel or '', 'ext', ext or ''}
-        for _, v in ipairs(extra) do args[#args + 1] = v end
-        return redis.call(unpack(args))
+        for _, v in ipairs_(extra) do args[#args + 1] = v end
+        return rcall(unpk(args))
     end
-    return redis.call('XADD', ctx.P .. ':events', '*', 'type', typ, 'sid', sid, 'agent', agent or '',
+    return rcall('XADD', ctx.P .. ':events', '*', 'type', typ, 'sid', sid, 'agent', agent or '',
         'state', state, 'channel', channel or '', 'ext', ext or '')
 end

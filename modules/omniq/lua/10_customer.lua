@@ -30,7 +30,7 @@ end
 -- Follow merged_into to the live customer; nil when cid does not exist.
 function C.resolve(ctx, cid)
     for _ = 1, 16 do
-        local v = redis.call('HMGET', C.key(ctx, cid), 'id', 'merged_into')
+        local v = rcall('HMGET', C.key(ctx, cid), 'id', 'merged_into')
         if not v[1] then return nil end
         if not v[2] or v[2] == '' then return cid end
         cid = v[2]
@@ -40,9 +40,9 @@ end
 
 -- A new customer with one identity; returns its id.
 function C.create(ctx, ident, canon)
-    local cid = tostring(redis.call('INCR', ctx.P .. ':seq:c'))
-    redis.call('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ident)
-    redis.call('HSET', ctx.P .. ':ident', canon, cid)
+    local cid = tostr(rcall('INCR', ctx.P .. ':seq:c'))
+    rcall('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ident)
+    rcall('HSET', ctx.P .. ':ident', canon, cid)
     return cid
 end
 
@@ -51,13 +51,13 @@ end
 -- identities as given; nil when the identity is unknown. One read for an unmerged
 -- customer, the common case.
 function C.for_contact(ctx, canon)
-    local cid = redis.call('HGET', ctx.P .. ':ident', canon)
+    local cid = rcall('HGET', ctx.P .. ':ident', canon)
     if not cid then return nil end
-    local v = redis.call('HMGET', C.key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at', 'ids')
+    local v = rcall('HMGET', C.key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at', 'ids')
     if v[1] and v[2] and v[2] ~= '' then
         local live = C.resolve(ctx, cid) or cid
         cid = live
-        v = redis.call('HMGET', C.key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at', 'ids')
+        v = rcall('HMGET', C.key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at', 'ids')
     end
     local pref = nil
     if v[1] and ctx.cfg.affinity_window > 0 and v[3] and v[3] ~= ''
@@ -73,7 +73,7 @@ function C.note_ident(ctx, cust, ident)
     if not cust.exists or U.list_has(cust.ids, ident) then return end
     if #U.split(cust.ids, ',') >= L.IDENTITIES_MAX then return end
     cust.ids = U.list_add(cust.ids, ident)
-    redis.call('HSET', C.key(ctx, cust.cid), 'ids', cust.ids)
+    rcall('HSET', C.key(ctx, cust.cid), 'ids', cust.ids)
 end
 
 -- The agent this customer should go back to, or nil: only within the affinity window,
@@ -82,7 +82,7 @@ function C.pref_agent(ctx, cid)
     if ctx.cfg.affinity_window <= 0 or cid == nil or cid == '' then return nil end
     local v
     for _ = 1, 16 do
-        v = redis.call('HMGET', C.key(ctx, cid), 'merged_into', 'last_agent', 'last_agent_at')
+        v = rcall('HMGET', C.key(ctx, cid), 'merged_into', 'last_agent', 'last_agent_at')
         if not v[1] or v[1] == '' then break end
         cid = v[1]
     end
@@ -92,21 +92,21 @@ function C.pref_agent(ctx, cid)
 end
 
 function C.ids(ctx, cid)
-    return U.split(redis.call('HGET', C.key(ctx, cid), 'ids') or '', ',')
+    return U.split(rcall('HGET', C.key(ctx, cid), 'ids') or '', ',')
 end
 
 -- Checks for a merge; raises before anything is written.
 local function merge_check(ctx, from, into)
     if from == into then fail('ARG', 'cannot merge a customer into itself') end
-    local f = redis.call('HMGET', C.key(ctx, from), 'id', 'merged_into', 'ids')
-    local t = redis.call('HMGET', C.key(ctx, into), 'id', 'merged_into', 'ids')
+    local f = rcall('HMGET', C.key(ctx, from), 'id', 'merged_into', 'ids')
+    local t = rcall('HMGET', C.key(ctx, into), 'id', 'merged_into', 'ids')
     if not f[1] then fail('NOTFOUND', 'customer ' .. from) end
     if not t[1] then fail('NOTFOUND', 'customer ' .. into) end
     if f[2] and f[2] ~= '' then fail('STATE', 'customer ' .. from .. ' already merged into ' .. f[2]) end
     if t[2] and t[2] ~= '' then fail('STATE', 'customer ' .. into .. ' is merged into ' .. t[2]) end
     local ids = U.split(t[3] or '', ',')
     local have = U.set_of(ids)
-    for _, i in ipairs(U.split(f[3] or '', ',')) do
+    for _, i in ipairs_(U.split(f[3] or '', ',')) do
         if not have[i] then ids[#ids + 1] = i; have[i] = true end
     end
     if #ids > L.IDENTITIES_MAX then
@@ -117,18 +117,18 @@ end
 
 local function merge_do(ctx, from, into, from_ids, all_ids)
     local fk, tk = C.key(ctx, from), C.key(ctx, into)
-    for _, ident in ipairs(from_ids) do
-        local ok, canon = pcall(V.identity, ident)
-        if ok then redis.call('HSET', ctx.P .. ':ident', canon, into) end
+    for _, ident in ipairs_(from_ids) do
+        local ok, canon = pcall_(V.identity, ident)
+        if ok then rcall('HSET', ctx.P .. ':ident', canon, into) end
     end
-    redis.call('ZUNIONSTORE', tk .. ':hist', 2, tk .. ':hist', fk .. ':hist', 'AGGREGATE', 'MIN')
-    redis.call('DEL', fk .. ':hist')
+    rcall('ZUNIONSTORE', tk .. ':hist', 2, tk .. ':hist', fk .. ':hist', 'AGGREGATE', 'MIN')
+    rcall('DEL', fk .. ':hist')
     -- Profile: keep what `into` has, fill its gaps from `from`; the most recent last_agent
     -- wins because that is the one affinity should use.
     local names = {'name', 'tier', 'language', 'region', 'last_agent', 'last_agent_at', 'last_csat'}
-    local fv = redis.call('HMGET', fk, unpack(names))
-    local tv = redis.call('HMGET', tk, unpack(names))
-    local upd = {'ids', table.concat(all_ids, ',')}
+    local fv = rcall('HMGET', fk, unpk(names))
+    local tv = rcall('HMGET', tk, unpk(names))
+    local upd = {'ids', tconcat(all_ids, ',')}
     for i = 1, 4 do
         if (not tv[i] or tv[i] == '') and fv[i] and fv[i] ~= '' then
             upd[#upd + 1] = names[i]; upd[#upd + 1] = fv[i]
@@ -141,8 +141,8 @@ local function merge_do(ctx, from, into, from_ids, all_ids)
     elseif (not tv[7] or tv[7] == '') and fv[7] and fv[7] ~= '' then
         upd[#upd + 1] = 'last_csat'; upd[#upd + 1] = fv[7]
     end
-    redis.call('HSET', tk, unpack(upd))
-    redis.call('HSET', fk, 'merged_into', into, 'ids', '')
+    rcall('HSET', tk, unpk(upd))
+    rcall('HSET', fk, 'merged_into', into, 'ids', '')
     X.emit(ctx, 'merge', '', '', '', '', '', {'reason', from .. '>' .. into})
 end
 
@@ -157,9 +157,9 @@ end
 
 -- Add identities as given to a customer's `ids` (the canonical ones point at it already).
 local function add_ids(ctx, cid, list)
-    local ids = redis.call('HGET', C.key(ctx, cid), 'ids') or ''
+    local ids = rcall('HGET', C.key(ctx, cid), 'ids') or ''
     local n, changed = #U.split(ids, ','), false
-    for _, i in ipairs(list) do
+    for _, i in ipairs_(list) do
         if not U.list_has(ids, i) then
             if n >= L.IDENTITIES_MAX then fail('CAPACITY', 'too many identities') end
             ids, n, changed = U.list_add(ids, i), n + 1, true
@@ -173,13 +173,13 @@ function C.fn_link(keys, args)
     V.args(args, 2, 'ident_a ident_b')
     local a, b = args[1], args[2]
     local ca, cb = V.identity(a), V.identity(b)
-    local ida = redis.call('HGET', ctx.P .. ':ident', ca)
-    local idb = redis.call('HGET', ctx.P .. ':ident', cb)
+    local ida = rcall('HGET', ctx.P .. ':ident', ca)
+    local idb = rcall('HGET', ctx.P .. ':ident', cb)
     local cid
     if ida and idb and ida ~= idb then
         local from_ids, all = merge_check(ctx, idb, ida)
         local have = U.set_of(all)
-        for _, i in ipairs({a, b}) do
+        for _, i in ipairs_({a, b}) do
             if not have[i] then all[#all + 1] = i; have[i] = true end
         end
         if #all > L.IDENTITIES_MAX then fail('CAPACITY', 'too many identities') end
@@ -189,15 +189,15 @@ function C.fn_link(keys, args)
     cid = ida or idb
     if cid then
         local ids, changed = add_ids(ctx, cid, {a, b})
-        if changed then redis.call('HSET', C.key(ctx, cid), 'ids', ids) end
-        redis.call('HSET', ctx.P .. ':ident', ca, cid, cb, cid)
+        if changed then rcall('HSET', C.key(ctx, cid), 'ids', ids) end
+        rcall('HSET', ctx.P .. ':ident', ca, cid, cb, cid)
         return cid
     end
-    cid = tostring(redis.call('INCR', ctx.P .. ':seq:c'))
+    cid = tostr(rcall('INCR', ctx.P .. ':seq:c'))
     local ids = a
     if b ~= a then ids = a .. ',' .. b end
-    redis.call('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ids)
-    redis.call('HSET', ctx.P .. ':ident', ca, cid, cb, cid)
+    rcall('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ids)
+    rcall('HSET', ctx.P .. ':ident', ca, cid, cb, cid)
     return cid
 end
 
@@ -225,6 +225,6 @@ function C.fn_customer_set(keys, args)
     end
     local live = C.resolve(ctx, cid)
     if not live then fail('NOTFOUND', 'customer ' .. cid) end
-    redis.call('HSET', C.key(ctx, live), unpack(upd))
+    rcall('HSET', C.key(ctx, live), unpk(upd))
     return 'OK'
 end

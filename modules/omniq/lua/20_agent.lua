@@ -48,8 +48,21 @@
 
 local A = {}
 
-local dec, int = U.dec, U.int
+local dec = U.dec
 local ROW = '^(%a+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|([^|]*)|(.*)$'
+-- An agent in memory is one flat table (Lua here costs ~100 machine instructions per VM
+-- operation and hundreds per table or function call: the hot paths count them):
+--   id presence cv cc ce ct (capacity) lv lc le lt (load) idle avx held [skills_s]
+--   and o_presence o_lt o_idle o_avx o_skills: what the indexes hold (A.index).
+-- P:fair holds one member that is no agent: 72 '~', scored +inf (last in every range). A
+-- zset of up to 128 short members is a listpack, where finding a member is a scan: the
+-- re-score of a load change cost 40,000 machine instructions in a 100-agent centre, a
+-- lookup 10,000. One member longer than 64 bytes makes Redis keep the zset as a skiplist
+-- with a dict: 8,000 and 4,000. Readers of P:fair skip it (its length is no agent id's).
+A.FAIR_SENTINEL = '~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~'
+local LOAD = {voice = 'lv', chat = 'lc', email = 'le'}
+local CAP = {voice = 'cv', chat = 'cc', email = 'ce'}
+A.LOAD, A.CAP = LOAD, CAP
 
 function A.key(ctx, aid)
     return ctx.P .. ':a:' .. aid
@@ -58,8 +71,8 @@ end
 -- "en:5,sales:3" → map name → level, sorted names.
 function A.parse_skills(s)
     local map, names = {}, {}
-    for name, lvl in string.gmatch(s, '([^,:]+):(%d+)') do
-        map[name] = int(lvl)
+    for name, lvl in sgmatch(s, '([^,:]+):(%d+)') do
+        map[name] = U.int(lvl)
         names[#names + 1] = name
     end
     return map, names
@@ -70,48 +83,44 @@ function A.sk_member(level, aid)
     return dec(10 - level) .. aid
 end
 
-local function snapshot(a)
-    a.o = {presence = a.presence, total = a.load.total, idle = a.idle, skills_s = a.skills_s,
-           avx = a.avx}
+-- An agent from its row; nil when there is none, OQ_INTERNAL when it does not parse.
+local function bad_row(aid)
+    U.fail('INTERNAL', 'agent ' .. aid .. ' has a malformed row')
 end
 
--- An agent from its row; nil when the row is missing or does not parse (a hand edit).
 function A.from_row(ctx, aid, row)
     if not row then return nil end
-    local p, cv, cc, ce, ct, lv, lc, le, lt, idle, avx, held = string.match(row, ROW)
-    if not p then U.fail('INTERNAL', 'agent ' .. aid .. ' has a malformed row') end
-    local a = {
-        id = aid, presence = p,
-        cap = {voice = int(cv), chat = int(cc), email = int(ce), total = int(ct)},
-        load = {voice = int(lv), chat = int(lc), email = int(le), total = int(lt)},
-        idle = idle, avx = avx, held = held,
-    }
-    snapshot(a)
-    return a
+    local p, cv, cc, ce, ct, lv, lc, le, lt, idle, avx, held = smatch(row, ROW)
+    if not p then bad_row(aid) end
+    local N = NUM
+    cv, cc, ce, ct, lv, lc, le, lt = N[cv], N[cc], N[ce], N[ct], N[lv], N[lc], N[le], N[lt]
+    if not (cv and cc and ce and ct and lv and lc and le and lt) then bad_row(aid) end
+    return {id = aid, presence = p, cv = cv, cc = cc, ce = ce, ct = ct, lv = lv, lc = lc, le = le,
+        lt = lt, idle = idle, avx = avx, held = held,
+        o_presence = p, o_lt = lt, o_idle = idle, o_avx = avx}
 end
 
 -- Load an agent (its row; its skills when first needed); nil when it does not exist.
 function A.load(ctx, aid)
-    return A.from_row(ctx, aid, redis.call('HGET', A.key(ctx, aid), 'r'))
+    return A.from_row(ctx, aid, rcall('HGET', ctx.P .. ':a:' .. aid, 'r'))
 end
 
 -- A new agent (oq_agent_set of an unknown id): offline, empty.
 function A.new(ctx, aid)
-    local a = {id = aid, presence = 'offline', idle = ctx.ns, skills_s = '',
-               held = '', avx = '', cap = {voice = 0, chat = 0, email = 0, total = 0},
-               load = {voice = 0, chat = 0, email = 0, total = 0}, is_new = true}
-    snapshot(a)
-    return a
+    return {id = aid, presence = 'offline', cv = 0, cc = 0, ce = 0, ct = 0, lv = 0, lc = 0,
+        le = 0, lt = 0, idle = ctx.ns, avx = '', held = '', skills_s = '', o_skills = '',
+        o_presence = 'offline', o_lt = 0, o_idle = ctx.ns, o_avx = '', is_new = true}
 end
 
 -- The skills string, read on first use (routing to an agent needs it only to check a
 -- session's skills against it; a close with nothing waiting never does).
 function A.skills_s(ctx, a)
-    if a.skills_s == nil then
-        a.skills_s = redis.call('HGET', A.key(ctx, a.id), 'skills') or ''
-        a.o.skills_s = a.skills_s
+    local s = a.skills_s
+    if s == nil then
+        s = rcall('HGET', ctx.P .. ':a:' .. a.id, 'skills') or ''
+        a.skills_s, a.o_skills = s, s
     end
-    return a.skills_s
+    return s
 end
 
 -- The agent's skills as a map and sorted names, parsed on first use.
@@ -127,21 +136,18 @@ end
 -- The level of one skill, or nil, without parsing the whole list.
 function A.level(ctx, a, skill)
     local s = ',' .. A.skills_s(ctx, a)
-    local i = string.find(s, ',' .. skill .. ':', 1, true)
+    local i = sfind(s, ',' .. skill .. ':', 1, true)
     if not i then return nil end
-    return int(string.match(s, '^%d+', i + #skill + 2))
+    return U.int(smatch(s, '^%d+', i + #skill + 2))
 end
 
 -- Does the agent have room for one more session of this class right now? Policy
 -- voice_exclusive: while on a call, no chats or emails are added.
 function A.free(ctx, a, class)
-    if a.presence ~= 'available' then return false end
-    local load, cap = a.load, a.cap
-    if load.total >= cap.total or load[class] >= cap[class] then return false end
-    if class ~= 'voice' and load.voice > 0 and ctx.cfg.policy == 'voice_exclusive' then
+    if a.presence ~= 'available' or a.lt >= a.ct or a[LOAD[class]] >= a[CAP[class]] then
         return false
     end
-    return true
+    return class == 'voice' or a.lv == 0 or ctx.cfg.policy ~= 'voice_exclusive'
 end
 
 function A.has_skills(ctx, a, skills)
@@ -155,103 +161,116 @@ end
 
 -- Room left in total, used to bound pull loops.
 function A.room(a)
-    return math.max(0, a.cap.total - a.load.total)
+    return mmax(0, a.ct - a.lt)
 end
 
--- The agent's score in P:fair: load:total then idle_since, as one decimal (load * 10^13 +
--- idle ms), joined as strings.
-function A.fair_score(a)
-    return dec(a.load.total) .. a.idle
-end
+-- The classes the agent has room in now, as avx spells them ("voice,chat,email" order),
+-- and which classes each such string names.
+local AVX = {[''] = {}, voice = {voice = true}, chat = {chat = true}, email = {email = true},
+    ['voice,chat'] = {voice = true, chat = true}, ['voice,email'] = {voice = true, email = true},
+    ['chat,email'] = {chat = true, email = true},
+    ['voice,chat,email'] = {voice = true, chat = true, email = true}}
 
--- Bring P:fr:*, P:fair, P:sk:* and P:avail in line with the agent in memory, touching
--- only what differs from what they hold (a.o).
-function A.index(ctx, a)
-    local o, P, aid = a.o, ctx.P, a.id
-    local avx = ''
-    local want = {}
-    for _, c in ipairs(U.CLASSES) do
-        if A.free(ctx, a, c) then
-            want[c] = true
-            avx = avx == '' and c or avx .. ',' .. c
-        end
+function A.avx(ctx, a)
+    if a.presence ~= 'available' or a.lt >= a.ct then return '' end
+    local v = a.lv < a.cv
+    local busy = a.lv > 0 and ctx.cfg.policy == 'voice_exclusive'
+    local c = a.lc < a.cc and not busy
+    local e = a.le < a.ce and not busy
+    if v then
+        if c then return e and 'voice,chat,email' or 'voice,chat' end
+        return e and 'voice,email' or 'voice'
     end
-    if avx ~= o.avx then
-        for _, c in ipairs(U.CLASSES) do
-            local had = U.list_has(o.avx, c)
-            if want[c] and not had then
-                redis.call('SADD', P .. ':fr:' .. c, aid)
-            elseif had and not want[c] then
-                redis.call('SREM', P .. ':fr:' .. c, aid)
-            end
-        end
+    if c then return e and 'chat,email' or 'chat' end
+    return e and 'email' or ''
+end
+
+local function set_class(P, aid, class, had, want)
+    if want and not had then
+        rcall('SADD', P .. ':fr:' .. class, aid)
+    elseif had and not want then
+        rcall('SREM', P .. ':fr:' .. class, aid)
+    end
+end
+
+-- Bring P:fr:*, P:fair, P:sk:*, P:skl:* and P:avail in line with the agent in memory,
+-- touching only what differs from what they hold (the o_ fields).
+function A.index(ctx, a)
+    local P, aid, oavx = ctx.P, a.id, a.o_avx
+    local avx = A.avx(ctx, a)
+    if avx ~= oavx then
+        local had, want = AVX[oavx] or {}, AVX[avx]
+        set_class(P, aid, 'voice', had.voice, want.voice)
+        set_class(P, aid, 'chat', had.chat, want.chat)
+        set_class(P, aid, 'email', had.email, want.email)
     end
     if avx ~= '' then
-        if o.avx == '' or o.total ~= a.load.total or o.idle ~= a.idle then
-            redis.call('ZADD', P .. ':fair', A.fair_score(a), aid)
+        if oavx == '' or a.o_lt ~= a.lt or a.o_idle ~= a.idle then
+            -- load * 10^13 + idle ms, joined as strings (no number to format); the
+            -- sentinel rides along (a no-op once it is there), see A.FAIR_SENTINEL
+            rcall('ZADD', P .. ':fair', DEC[a.lt] .. a.idle, aid, '+inf', A.FAIR_SENTINEL)
         end
-    elseif o.avx ~= '' then
-        redis.call('ZREM', P .. ':fair', aid)
+    elseif oavx ~= '' then
+        rcall('ZREM', P .. ':fair', aid)
     end
-    local now_av, was_av = a.presence == 'available', o.presence == 'available'
-    if now_av ~= was_av or (now_av and a.skills_s ~= nil and a.skills_s ~= o.skills_s) then
-        local old = was_av and A.parse_skills(o.skills_s or A.skills_s(ctx, a)) or {}
+    local now_av, was_av = a.presence == 'available', a.o_presence == 'available'
+    if now_av ~= was_av or (now_av and a.skills_s ~= nil and a.skills_s ~= a.o_skills) then
+        local old = was_av and A.parse_skills(a.o_skills or A.skills_s(ctx, a)) or {}
         local new = now_av and A.skills(ctx, a) or {}
-        for name, lvl in pairs(old) do
+        for name, lvl in pairs_(old) do
             if new[name] ~= lvl then
-                redis.call('ZREM', P .. ':sk:' .. name, A.sk_member(lvl, aid))
-                if not new[name] then redis.call('ZREM', P .. ':skl:' .. name, aid) end
+                rcall('ZREM', P .. ':sk:' .. name, A.sk_member(lvl, aid))
+                if not new[name] then rcall('ZREM', P .. ':skl:' .. name, aid) end
             end
         end
-        for name, lvl in pairs(new) do
+        for name, lvl in pairs_(new) do
             if old[name] ~= lvl then
-                redis.call('ZADD', P .. ':sk:' .. name, 0, A.sk_member(lvl, aid))
-                redis.call('ZADD', P .. ':skl:' .. name, lvl, aid)
+                rcall('ZADD', P .. ':sk:' .. name, 0, A.sk_member(lvl, aid))
+                rcall('ZADD', P .. ':skl:' .. name, lvl, aid)
             end
         end
         if now_av and not was_av then
-            redis.call('SADD', P .. ':avail', aid)
+            rcall('SADD', P .. ':avail', aid)
         elseif was_av and not now_av then
-            redis.call('SREM', P .. ':avail', aid)
+            rcall('SREM', P .. ':avail', aid)
         end
+        a.o_skills = a.skills_s
     end
-    a.avx = avx
-    snapshot(a)
+    a.avx, a.o_avx, a.o_lt, a.o_idle, a.o_presence = avx, avx, a.lt, a.idle, a.presence
 end
 
 function A.row(a)
-    local c, l = a.cap, a.load
-    return a.presence .. '|' .. dec(c.voice) .. '|' .. dec(c.chat) .. '|' .. dec(c.email) .. '|'
-        .. dec(c.total) .. '|' .. dec(l.voice) .. '|' .. dec(l.chat) .. '|' .. dec(l.email) .. '|'
-        .. dec(l.total) .. '|' .. a.idle .. '|' .. a.avx .. '|' .. a.held
+    local D = DEC
+    return a.presence .. '|' .. D[a.cv] .. '|' .. D[a.cc] .. '|' .. D[a.ce] .. '|' .. D[a.ct] .. '|'
+        .. D[a.lv] .. '|' .. D[a.lc] .. '|' .. D[a.le] .. '|' .. D[a.lt] .. '|' .. a.idle .. '|'
+        .. a.avx .. '|' .. a.held
 end
 
 -- Write the agent's row and its indexes.
 function A.save(ctx, a)
     A.index(ctx, a)
-    redis.call('HSET', A.key(ctx, a.id), 'r', A.row(a))
+    rcall('HSET', ctx.P .. ':a:' .. a.id, 'r', A.row(a))
 end
 
 -- Capacity bookkeeping: a session held from its offer to its end.
 function A.take(ctx, a, sid, class)
-    a.held = U.list_add(a.held, sid)
-    a.load[class] = a.load[class] + 1
-    a.load.total = a.load.total + 1
-    a.idle = ctx.ns
+    local k = LOAD[class]
+    a.held = a.held == '' and sid or a.held .. ',' .. sid
+    a[k], a.lt, a.idle = a[k] + 1, a.lt + 1, ctx.ns
 end
 
 function A.release(ctx, a, sid, class)
+    local k = LOAD[class]
     a.held = U.list_del(a.held, sid)
-    a.load[class] = math.max(0, a.load[class] - 1)
-    a.load.total = math.max(0, a.load.total - 1)
+    if a[k] > 0 then a[k] = a[k] - 1 end
+    if a.lt > 0 then a.lt = a.lt - 1 end
     a.idle = ctx.ns
 end
 
 -- The named fields of a row, for oq_agent_get (what the hash held before the row).
 function A.fields(a)
-    return {'presence', a.presence, 'cap:voice', dec(a.cap.voice), 'cap:chat', dec(a.cap.chat),
-        'cap:email', dec(a.cap.email), 'cap:total', dec(a.cap.total),
-        'load:voice', dec(a.load.voice), 'load:chat', dec(a.load.chat),
-        'load:email', dec(a.load.email), 'load:total', dec(a.load.total),
+    return {'presence', a.presence, 'cap:voice', dec(a.cv), 'cap:chat', dec(a.cc),
+        'cap:email', dec(a.ce), 'cap:total', dec(a.ct), 'load:voice', dec(a.lv),
+        'load:chat', dec(a.lc), 'load:email', dec(a.le), 'load:total', dec(a.lt),
         'idle_since', a.idle, 'avx', a.avx}
 end

@@ -38,41 +38,41 @@ end
 
 function W.member(s)
     local rest = ''
-    if #s.skills > 2 then rest = string.sub(s.skills_s, #s.idx + 2) end
+    if #s.skills > 2 then rest = ssub(s.skills_s, #s.idx + 2) end
     return s.id .. '|' .. rest .. '|' .. (s.offers > 0 and 'x' or '')
 end
 
 -- Scores stay below 1001 * 2^42 + epoch ms < 10^16, so 16 digits always suffice.
 function W.head_val(score, member)
-    return string.format('%016.0f', score) .. '|' .. member
+    return sfmt('%016.0f', score) .. '|' .. member
 end
 
 function W.wk_parse(v)
     local list, more = {}, false
-    for tok in string.gmatch(v, '[^ ]+') do
+    for tok in sgmatch(v, '[^ ]+') do
         if tok == '+' then more = true else list[#list + 1] = tok end
     end
     return list, more
 end
 
 local function wk_value(list, more)
-    local v = table.concat(list, ' ')
+    local v = tconcat(list, ' ')
     if more then v = v .. ' +' end
     return v
 end
 
 -- Rewrite the P:wk entry of an index from the index itself.
 local function wk_refresh(wk, name, key)
-    local h = redis.call('ZRANGE', key, 0, W.HEAD, 'WITHSCORES')
+    local h = rcall('ZRANGE', key, 0, W.HEAD, 'WITHSCORES')
     if not h[1] then
-        redis.call('HDEL', wk, name)
+        rcall('HDEL', wk, name)
         return
     end
     local list = {}
-    for i = 1, math.min(#h, 2 * W.HEAD), 2 do
-        list[#list + 1] = W.head_val(tonumber(h[i + 1]), h[i])
+    for i = 1, mmin(#h, 2 * W.HEAD), 2 do
+        list[#list + 1] = W.head_val(tonum(h[i + 1]), h[i])
     end
-    redis.call('HSET', wk, name, wk_value(list, #h > 2 * W.HEAD))
+    rcall('HSET', wk, name, wk_value(list, #h > 2 * W.HEAD))
 end
 
 function W.key(ctx, s)
@@ -82,13 +82,13 @@ end
 -- When the session's present wait began: its enq, or its last transfer when later (a
 -- transferred session keeps its place, but the time it spent with an agent is no wait).
 function W.wait_from(s)
-    return math.max(s.enq, s.transfer_at or 0)
+    return mmax(s.enq, s.transfer_at or 0)
 end
 
 local function listed(ctx, s, sc)
-    redis.call('ZADD', ctx.P .. ':q:' .. s.queue, sc, s.id)
+    rcall('ZADD', ctx.P .. ':q:' .. s.queue, sc, s.id)
     if ctx.cfg.max_wait > 0 then
-        redis.call('ZADD', ctx.P .. ':qx', istr(W.wait_from(s) + ctx.cfg.max_wait * 1000), s.id)
+        rcall('ZADD', ctx.P .. ':qx', istr(W.wait_from(s) + ctx.cfg.max_wait * 1000), s.id)
     end
 end
 
@@ -96,11 +96,11 @@ end
 function W.insert(ctx, s)
     local sc = istr(s.score)
     local member = W.member(s)
-    redis.call('ZADD', W.key(ctx, s), sc, member)
+    rcall('ZADD', W.key(ctx, s), sc, member)
     local wk, e = ctx.P .. ':wk:' .. s.class, W.head_val(s.score, member)
-    local cur = redis.call('HGET', wk, s.idx)
+    local cur = rcall('HGET', wk, s.idx)
     if not cur then
-        redis.call('HSET', wk, s.idx, e)
+        rcall('HSET', wk, s.idx, e)
     else
         local list, more = W.wk_parse(cur)
         local n = #list
@@ -109,9 +109,9 @@ function W.insert(ctx, s)
             while i >= 1 and e < list[i] do list[i + 1] = list[i]; i = i - 1 end
             list[i + 1] = e
             if #list > W.HEAD then list[#list] = nil; more = true end
-            redis.call('HSET', wk, s.idx, wk_value(list, more))
+            rcall('HSET', wk, s.idx, wk_value(list, more))
         elseif not more then
-            redis.call('HSET', wk, s.idx, wk_value(list, true))
+            rcall('HSET', wk, s.idx, wk_value(list, true))
         end
     end
     listed(ctx, s, sc)
@@ -121,8 +121,8 @@ end
 -- Park a queued session for agent aid (its last agent, full for now).
 function W.park(ctx, s, aid)
     local sc = istr(s.score)
-    redis.call('ZADD', ctx.P .. ':aw:' .. aid, sc, s.id)
-    redis.call('ZADD', ctx.P .. ':awx', istr(ctx.now + ctx.cfg.affinity_wait * 1000), s.id)
+    rcall('ZADD', ctx.P .. ':aw:' .. aid, sc, s.id)
+    rcall('ZADD', ctx.P .. ':awx', istr(ctx.now + ctx.cfg.affinity_wait * 1000), s.id)
     listed(ctx, s, sc)
     s.affinity = aid
     s.where = 'aw'
@@ -132,7 +132,7 @@ end
 -- that were ever parked.
 function W.where(ctx, s)
     if s.state ~= 'queued' then return nil end
-    if s.affinity ~= '' and redis.call('ZSCORE', ctx.P .. ':awx', s.id) then return 'aw' end
+    if s.affinity ~= '' and rcall('ZSCORE', ctx.P .. ':awx', s.id) then return 'aw' end
     return 'w'
 end
 
@@ -141,10 +141,10 @@ function W.remove(ctx, s)
     if s.where == 'w' then
         local key = W.key(ctx, s)
         local member = W.member(s)
-        redis.call('ZREM', key, member)
+        rcall('ZREM', key, member)
         local wk = ctx.P .. ':wk:' .. s.class
         -- find_session already read the P:wk value through HMGET
-        local cur = s.wk_head or redis.call('HGET', wk, s.idx)
+        local cur = s.wk_head or rcall('HGET', wk, s.idx)
         if cur then
             local e = W.head_val(s.score, member)
             local list, more = W.wk_parse(cur)
@@ -154,17 +154,17 @@ function W.remove(ctx, s)
             end
             if is_listed then
                 wk_refresh(wk, s.idx, key)
-            elseif more and redis.call('ZCARD', key) <= #list then
-                redis.call('HSET', wk, s.idx, wk_value(list, false))
+            elseif more and rcall('ZCARD', key) <= #list then
+                rcall('HSET', wk, s.idx, wk_value(list, false))
             end
         end
     elseif s.where == 'aw' then
-        redis.call('ZREM', ctx.P .. ':aw:' .. s.affinity, s.id)
-        redis.call('ZREM', ctx.P .. ':awx', s.id)
+        rcall('ZREM', ctx.P .. ':aw:' .. s.affinity, s.id)
+        rcall('ZREM', ctx.P .. ':awx', s.id)
     end
     if s.where == 'w' or s.where == 'aw' then
-        redis.call('ZREM', ctx.P .. ':q:' .. s.queue, s.id)
-        if ctx.cfg.max_wait > 0 then redis.call('ZREM', ctx.P .. ':qx', s.id) end
+        rcall('ZREM', ctx.P .. ':q:' .. s.queue, s.id)
+        if ctx.cfg.max_wait > 0 then rcall('ZREM', ctx.P .. ':qx', s.id) end
     end
     s.where = nil
 end
@@ -175,10 +175,10 @@ end
 -- and no search.
 function W.any(ctx, aid, free)
     local keys = {}
-    for _, c in ipairs(U.CLASSES) do
+    for _, c in ipairs_(U.CLASSES) do
         if free[c] then keys[#keys + 1] = ctx.P .. ':wk:' .. c end
     end
     if #keys == 0 then return false end
     if ctx.cfg.affinity_wait > 0 then keys[#keys + 1] = ctx.P .. ':aw:' .. aid end
-    return redis.call('EXISTS', unpack(keys)) > 0
+    return rcall('EXISTS', unpk(keys)) > 0
 end

@@ -51,7 +51,7 @@ function R.sess_from(v)
 end
 
 function R.sess_load(ctx, sid)
-    return R.sess_from(redis.call('HMGET', R.skey(ctx, sid), unpack(R.FIELDS)))
+    return R.sess_from(rcall('HMGET', R.skey(ctx, sid), unpk(R.FIELDS)))
 end
 
 function R.sess_require(ctx, sid)
@@ -64,7 +64,7 @@ end
 -- that have been offered before can have any. Read once per call.
 function R.declined(ctx, s)
     if s.offers == 0 then return {} end
-    if not s.x then s.x = U.set_of(redis.call('SMEMBERS', R.skey(ctx, s.id) .. ':x')) end
+    if not s.x then s.x = U.set_of(rcall('SMEMBERS', R.skey(ctx, s.id) .. ':x')) end
     return s.x
 end
 
@@ -72,17 +72,7 @@ end
 -- Session → agent
 ---------------------------------------------------------------------------
 
-local SMALL = 8       -- at most this many agents with room: look at every one of them
-
--- Is candidate a better than b (already loaded)? Highest level sum, then least loaded,
--- then idle longest, then agent id.
-local function better(a, sum_a, b, sum_b)
-    if b == nil then return true end
-    if sum_a ~= sum_b then return sum_a > sum_b end
-    if a.load.total ~= b.load.total then return a.load.total < b.load.total end
-    if a.idle ~= b.idle then return U.dlt(a.idle, b.idle) end
-    return a.id < b.id
-end
+local SMALL = 8        -- at most this many agents with room: look at every one of them
 
 -- The sum of the session's required levels for agent a (loaded), or nil when it lacks one.
 local function level_sum(ctx, a, skills)
@@ -95,22 +85,39 @@ local function level_sum(ctx, a, skills)
     return sum
 end
 
+-- Of candidate ids (same level sum, room, no decline), the least loaded, then idle
+-- longest, then lowest id: their P:fair scores (load * 10^13 + idle) in one read.
+local function fairest(ctx, ids)
+    if #ids == 1 then return ids[1] end
+    local sc = rcall('ZMSCORE', ctx.P .. ':fair', unpk(ids))
+    local best, bsc = nil, nil
+    for i, id in ipairs_(ids) do
+        local v = sc[i] and tonum(sc[i])
+        if v and (bsc == nil or v < bsc or (v == bsc and id < best)) then best, bsc = id, v end
+    end
+    return best
+end
+
 -- The best agent for s (loaded), or nil (see the header).
 function R.pick_agent(ctx, s)
     local P, class = ctx.P, s.class
     local frkey = P .. ':fr:' .. class
-    local nfree = redis.call('SCARD', frkey)
+    local nfree = rcall('SCARD', frkey)
     if nfree == 0 then return nil end
-    local x = R.declined(ctx, s)
+    local x = s.offers > 0 and R.declined(ctx, s) or nil
     local skills, n = s.skills, #s.skills
-    local best, best_sum = nil, -1
 
     if nfree <= SMALL then
-        for _, id in ipairs(redis.call('SMEMBERS', frkey)) do
-            if not x[id] then
+        local best, best_sum = nil, -1
+        for _, id in ipairs_(rcall('SMEMBERS', frkey)) do
+            if not (x and x[id]) then
                 local a = A.load(ctx, id)
                 local sum = a and level_sum(ctx, a, skills)
-                if sum and better(a, sum, best, best_sum) then best, best_sum = a, sum end
+                if sum and (best == nil or sum > best_sum or (sum == best_sum and (a.lt < best.lt
+                    or (a.lt == best.lt and (U.dlt(a.idle, best.idle)
+                    or (a.idle == best.idle and id < best.id)))))) then
+                    best, best_sum = a, sum
+                end
             end
         end
         return best
@@ -120,11 +127,11 @@ function R.pick_agent(ctx, s)
         -- P:fair is in fairness order already: the first with room in the class wins.
         local off, B = 0, 4
         while true do
-            local ids = redis.call('ZRANGE', P .. ':fair', off, off + B - 1)
+            local ids = rcall('ZRANGE', P .. ':fair', off, off + B - 1)
             if #ids == 0 then return nil end
-            local room = redis.call('SMISMEMBER', frkey, unpack(ids))
-            for i, id in ipairs(ids) do
-                if room[i] == 1 and not x[id] then return A.load(ctx, id) end
+            local room = rcall('SMISMEMBER', frkey, unpk(ids))
+            for i, id in ipairs_(ids) do
+                if room[i] == 1 and not (x and x[id]) and #id <= L.ID_MAX then return A.load(ctx, id) end
             end
             if #ids < B then return nil end
             off, B = off + B, 32
@@ -132,64 +139,73 @@ function R.pick_agent(ctx, s)
     end
 
     -- P:sk:<first skill>, best level first (members <10-level><aid>), a few at a time.
-    -- One skill: every agent with room at the best level is compared (load, idle), then
-    -- the search stops. Several: the other levels of the batch's agents with room are
-    -- read at once (P:skl:<skill>), and the best sum among the first `lookahead` agents
-    -- that have them all wins.
+    -- One skill: the agents with room at the best level are compared by fairness, then
+    -- the search stops. Several: the other levels of the batch's agents with room are read
+    -- at once (P:skl:<skill>), and the best sum among the first `lookahead` of them (or the
+    -- first qualified one past them) wins, fairness deciding ties.
     local key1 = P .. ':sk:' .. skills[1]
     local la = ctx.cfg.lookahead
-    local off, B, qualified = 0, 4, 0
+    local off, B, seen = 0, 6, 0
+    local tied, best_sum = {}, -1
     while true do
-        local m = redis.call('ZRANGE', key1, off, off + B - 1)
+        local m = rcall('ZRANGE', key1, off, off + B - 1)
         local k = #m
         if k == 0 then break end
         local ids, lv = {}, {}
         for i = 1, k do
-            ids[i] = string.sub(m[i], 2)
-            lv[i] = 10 - string.byte(m[i], 1) + 48
+            local e = m[i]
+            ids[i] = ssub(e, 2)
+            lv[i] = 58 - sbyte(e, 1)           -- '0' + (10 - level)
         end
-        if n == 1 and best and lv[1] < best_sum then break end
-        local room = redis.call('SMISMEMBER', frkey, unpack(ids))
-        local others = {}
+        if n == 1 and lv[1] < best_sum then break end
+        local room = rcall('SMISMEMBER', frkey, unpk(ids))
+        local sum = lv
         if n > 1 then
+            sum = {}
             local pick = {}
             for i = 1, k do
-                if room[i] == 1 and not x[ids[i]] then pick[#pick + 1] = ids[i] end
+                if room[i] == 1 and not (x and x[ids[i]]) then pick[#pick + 1] = ids[i] end
             end
             if #pick > 0 then
-                for j = 2, n do
-                    local v = redis.call('ZMSCORE', P .. ':skl:' .. skills[j], unpack(pick))
-                    local c = 0
-                    for i = 1, k do
-                        if room[i] == 1 and not x[ids[i]] then
-                            c = c + 1
-                            local l = v[c]
-                            if l and others[i] ~= false then
-                                others[i] = (others[i] or 0) + U.int(l)
-                            else
-                                others[i] = false
-                            end
+                local lvl = {}
+                for j = 2, n do lvl[j] = rcall('ZMSCORE', P .. ':skl:' .. skills[j], unpk(pick)) end
+                local c = 0
+                for i = 1, k do
+                    if room[i] == 1 and not (x and x[ids[i]]) then
+                        c = c + 1
+                        local t = lv[i]
+                        for j = 2, n do
+                            local l = lvl[j][c]
+                            if not l then t = nil; break end
+                            t = t + tonum(l)
                         end
+                        sum[i] = t
                     end
                 end
             end
         end
         for i = 1, k do
-            if room[i] == 1 and not x[ids[i]] and (n == 1 or others[i]) then
-                local sum = lv[i] + (others[i] or 0)
-                if n == 1 and best and sum < best_sum then break end
-                if sum >= best_sum then
-                    local a = A.load(ctx, ids[i])
-                    if a and better(a, sum, best, best_sum) then best, best_sum = a, sum end
+            local t = sum[i]
+            if t and room[i] == 1 and not (x and x[ids[i]]) then
+                if t > best_sum then
+                    tied, best_sum = {ids[i]}, t
+                elseif t == best_sum then
+                    tied[#tied + 1] = ids[i]
                 end
-                qualified = qualified + 1
+                seen = seen + 1
             end
         end
-        if k < B or (n > 1 and qualified >= la) or qualified >= 8 * la then break end
-        if n == 1 and best and lv[k] < best_sum then break end
+        if k < B then break end
+        if n == 1 then
+            if best_sum >= 0 and lv[k] < best_sum then break end
+            if seen >= 8 * la then break end
+        elseif seen >= la then
+            break
+        end
         off, B = off + B, 16
     end
-    return best
+    if best_sum < 0 then return nil end
+    return A.load(ctx, fairest(ctx, tied))
 end
 
 -- Can this (loaded) agent take s right now? 'free', 'full' (usable but no room: the one a
@@ -225,11 +241,11 @@ end
 -- The offer's own writes, once the session hash says offered: its deadline, the agent's
 -- load, the counters and the event.
 function R.offer_apply(ctx, s, a, direct)
-    redis.call('ZADD', ctx.P .. ':offers', istr(s.offer_exp), s.id)
+    rcall('ZADD', ctx.P .. ':offers', istr(s.offer_exp), s.id)
     A.take(ctx, a, s.id, s.class)
     X.count(ctx, 'offered')
     -- an offer that did not come out of a queue (a transfer to a named agent) is no sample
-    if not direct then X.wait_sample(ctx, math.max(0, ctx.now - W.wait_from(s))) end
+    if not direct then X.wait_sample(ctx, mmax(0, ctx.now - W.wait_from(s))) end
     X.emit(ctx, 'offer', s.id, 'offered', a.id, s.channel, s.ext)
 end
 
@@ -244,7 +260,7 @@ end
 function R.offer(ctx, s, a, direct)
     W.remove(ctx, s)
     R.offer_mark(ctx, s, a)
-    redis.call('HSET', R.skey(ctx, s.id), 'state', 'offered', 'agent', a.id,
+    rcall('HSET', R.skey(ctx, s.id), 'state', 'offered', 'agent', a.id,
         'offer_exp', istr(s.offer_exp), 'offers', s.offers, 'updated', ctx.ns)
     R.offer_apply(ctx, s, a, direct)
 end
@@ -260,7 +276,7 @@ function R.apply(ctx, s, d)
     elseif d.park then
         W.remove(ctx, s)
         W.park(ctx, s, d.park.id)
-        redis.call('HSET', R.skey(ctx, s.id), 'affinity', d.park.id)
+        rcall('HSET', R.skey(ctx, s.id), 'affinity', d.park.id)
         X.emit(ctx, 'park', s.id, 'queued', d.park.id, s.channel, s.ext)
         return nil
     end
@@ -300,8 +316,8 @@ function R.find_session(ctx, a, free, deep)
     local la = ctx.cfg.lookahead
 
     if ctx.cfg.affinity_wait > 0 then
-        local parked = redis.call('ZRANGE', ctx.P .. ':aw:' .. a.id, 0, la - 1)
-        for _, sid in ipairs(parked) do
+        local parked = rcall('ZRANGE', ctx.P .. ':aw:' .. a.id, 0, la - 1)
+        for _, sid in ipairs_(parked) do
             local s = R.sess_load(ctx, sid)
             if session_fits(ctx, a, s, free) then
                 s.where = 'aw'
@@ -321,12 +337,12 @@ function R.find_session(ctx, a, free, deep)
     local uv, uk, nu = {}, {}, 0          -- indexes to look into: P:wk value, key
     local function takes(e)
         -- e = "<score>|<sid>|<rest>|<x>"
-        if string.sub(e, -2) == '||' then return true end
-        local sid, rest, x = string.match(e, '^%d+|(%d+)|([^|]*)|(x?)$')
-        for sk in string.gmatch(rest, '[^,]+') do
+        if ssub(e, -2) == '||' then return true end
+        local sid, rest, x = smatch(e, '^%d+|(%d+)|([^|]*)|(x?)$')
+        for sk in sgmatch(rest, '[^,]+') do
             if not skills[sk] then return false end
         end
-        return x ~= 'x' or redis.call('SISMEMBER', R.skey(ctx, sid) .. ':x', aid) == 0
+        return x ~= 'x' or rcall('SISMEMBER', R.skey(ctx, sid) .. ':x', aid) == 0
     end
     -- The first entry of a P:wk value this agent can take that beats best16 (the score of
     -- the best so far), and whether the value ends in `+`. Walks the string by positions:
@@ -335,16 +351,16 @@ function R.find_session(ctx, a, free, deep)
     local function scan(v)
         local p, len = 1, #v
         while p <= len do
-            if string.byte(v, p) == 43 then return nil, true end      -- '+'
-            if best16 and string.sub(v, p, p + 15) >= best16 then return nil, false end
-            local b2 = string.find(v, '|', p + 17, true)
-            local b3 = string.find(v, '|', b2 + 1, true)
-            local q = string.find(v, ' ', b3, true) or (len + 1)
+            if sbyte(v, p) == 43 then return nil, true end      -- '+'
+            if best16 and ssub(v, p, p + 15) >= best16 then return nil, false end
+            local b2 = sfind(v, '|', p + 17, true)
+            local b3 = sfind(v, '|', b2 + 1, true)
+            local q = sfind(v, ' ', b3, true) or (len + 1)
             local ok = true
             if b3 > b2 + 1 then
-                local rest = string.sub(v, b2 + 1, b3 - 1)
-                if string.find(rest, ',', 1, true) then
-                    for sk in string.gmatch(rest, '[^,]+') do
+                local rest = ssub(v, b2 + 1, b3 - 1)
+                if sfind(rest, ',', 1, true) then
+                    for sk in sgmatch(rest, '[^,]+') do
                         if not skills[sk] then ok = false; break end
                     end
                 else
@@ -352,22 +368,22 @@ function R.find_session(ctx, a, free, deep)
                 end
             end
             if ok and q > b3 + 1 then
-                ok = redis.call('SISMEMBER', R.skey(ctx, string.sub(v, p + 17, b2 - 1)) .. ':x', aid) == 0
+                ok = rcall('SISMEMBER', R.skey(ctx, ssub(v, p + 17, b2 - 1)) .. ':x', aid) == 0
             end
-            if ok then return string.sub(v, p, q - 1), false end
+            if ok then return ssub(v, p, q - 1), false end
             p = q + 1
         end
         return nil, false
     end
-    for _, c in ipairs(U.CLASSES) do
+    for _, c in ipairs_(U.CLASSES) do
         if free[c] then
-            local heads = redis.call('HMGET', ctx.P .. ':wk:' .. c, unpack(names))
+            local heads = rcall('HMGET', ctx.P .. ':wk:' .. c, unpk(names))
             for i = 1, nn do
                 local v = heads[i]
                 if v and (not best_v or v < best_v) then
                     local e, more = scan(v)
                     if e then
-                        best_v, best_h, best16 = e, v, string.sub(e, 1, 16)
+                        best_v, best_h, best16 = e, v, ssub(e, 1, 16)
                     elseif more then
                         nu = nu + 1
                         uv[nu], uk[nu] = v, ctx.P .. ':w:' .. c .. ':' .. names[i]
@@ -382,7 +398,7 @@ function R.find_session(ctx, a, free, deep)
     -- read in all and `depth` per index.
     local depth, budget = 8 * la, 16 * la
     if deep then depth, budget = 128 * la, 256 * la end     -- the sweep's rescue
-    local best_score = best_v and tonumber(string.sub(best_v, 1, 16))
+    local best_score = best_v and tonum(ssub(best_v, 1, 16))
     while budget > 0 do
         local bj, bh = nil, best_v
         for j = 1, nu do
@@ -394,11 +410,11 @@ function R.find_session(ctx, a, free, deep)
         local key = uk[bj]
         local pos, batch = W.HEAD, 8
         while pos < depth and budget > 0 do
-            local hi = math.min(pos + batch, depth) - 1
-            local buf = redis.call('ZRANGE', key, pos, hi, 'WITHSCORES')
+            local hi = mmin(pos + batch, depth) - 1
+            local buf = rcall('ZRANGE', key, pos, hi, 'WITHSCORES')
             local stop = #buf < 2 * (hi - pos + 1)
             for i = 1, #buf, 2 do
-                local score = tonumber(buf[i + 1])
+                local score = tonum(buf[i + 1])
                 if best_score and score >= best_score then stop = true; break end
                 budget = budget - 1
                 local e = W.head_val(score, buf[i])
@@ -413,7 +429,7 @@ function R.find_session(ctx, a, free, deep)
             pos, batch = hi + 1, 32
         end
     end
-    local best_sid = best_v and string.match(best_v, '^%d+|(%d+)|')
+    local best_sid = best_v and smatch(best_v, '^%d+|(%d+)|')
     if not best_sid then return nil end
     local s = R.sess_load(ctx, best_sid)
     if not s or s.state ~= 'queued' then return nil end
@@ -423,7 +439,7 @@ end
 
 function R.free_classes(ctx, a)
     local free, any = {}, false
-    for _, c in ipairs(U.CLASSES) do
+    for _, c in ipairs_(U.CLASSES) do
         if A.free(ctx, a, c) then free[c] = true; any = true end
     end
     return free, any
@@ -437,7 +453,7 @@ end
 -- offered. Saves the agent.
 function R.pull(ctx, a, limit)
     local out = {}
-    local n = math.min(limit or A.room(a), A.room(a))
+    local n = mmin(limit or A.room(a), A.room(a))
     if n > 0 then
         local free, any = R.free_classes(ctx, a)
         if any and W.any(ctx, a.id, free) then

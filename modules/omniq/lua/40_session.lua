@@ -30,7 +30,7 @@ local TERMINAL = U.TERMINAL
 -- voice_exclusive when the agent's last call ended, which reopens its chat and email
 -- capacity as a whole.
 function S.freed_room(ctx, a, class)
-    if class == 'voice' and a.load.voice == 0 and ctx.cfg.policy == 'voice_exclusive' then
+    if class == 'voice' and a.lv == 0 and ctx.cfg.policy == 'voice_exclusive' then
         return A.room(a)
     end
     return 1
@@ -39,16 +39,16 @@ end
 function S.set_state(ctx, s, state, extra)
     s.state = state
     local args = {'state', state, 'updated', ctx.ns}
-    if extra then for _, v in ipairs(extra) do args[#args + 1] = v end end
-    redis.call('HSET', R.skey(ctx, s.id), unpack(args))
+    if extra then for _, v in ipairs_(extra) do args[#args + 1] = v end end
+    rcall('HSET', R.skey(ctx, s.id), unpk(args))
 end
 
 -- An ended session waits for the sweep to remove it (see the header).
 local function retain(ctx, sid)
     if ctx.cfg.archive == 1 then
-        redis.call('ZADD', ctx.P .. ':arq', ctx.ns, sid)
+        rcall('ZADD', ctx.P .. ':arq', ctx.ns, sid)
     else
-        redis.call('ZADD', ctx.P .. ':ret', istr(ctx.now + ctx.cfg.retention * 1000), sid)
+        rcall('ZADD', ctx.P .. ':ret', istr(ctx.now + ctx.cfg.retention * 1000), sid)
     end
 end
 
@@ -63,8 +63,8 @@ end
 -- An offer lapsed or was declined: give the slot back and remember the agent as one this
 -- session must never be offered to again. The agent is saved by the caller (R.pull).
 function S.unoffer(ctx, s, a, aid)
-    redis.call('ZREM', ctx.P .. ':offers', s.id)
-    redis.call('SADD', R.skey(ctx, s.id) .. ':x', aid)
+    rcall('ZREM', ctx.P .. ':offers', s.id)
+    rcall('SADD', R.skey(ctx, s.id) .. ':x', aid)
     if a then A.release(ctx, a, s.id, s.class) end
 end
 
@@ -73,7 +73,7 @@ end
 -- the customer's last agent first when it may take it, never parked.
 function S.requeue_decide(ctx, s, aid)
     R.declined(ctx, s)[aid] = true
-    s.offers = math.max(s.offers, 1)      -- it has decliners from now on
+    s.offers = mmax(s.offers, 1)      -- it has decliners from now on
     s.state, s.agent, s.where = 'queued', '', nil
     return R.decide(ctx, s, C.pref_agent(ctx, s.customer), false)
 end
@@ -82,7 +82,7 @@ end
 -- then the decision carried out. `extra`: more fields to write with the state.
 function S.requeue_apply(ctx, s, d, typ, aid, extra)
     local fields = {'agent', '', 'offer_exp', ''}
-    for _, v in ipairs(extra or {}) do fields[#fields + 1] = v end
+    for _, v in ipairs_(extra or {}) do fields[#fields + 1] = v end
     S.set_state(ctx, s, 'queued', fields)
     X.emit(ctx, typ, s.id, 'queued', aid, s.channel, s.ext)
     R.apply(ctx, s, d)
@@ -96,7 +96,7 @@ function S.abandon(ctx, s, extra)
         S.terminate(ctx, s, 'abandoned', 'abandon', '', extra)
     else
         local a = A.load(ctx, s.agent)
-        redis.call('ZREM', ctx.P .. ':offers', s.id)
+        rcall('ZREM', ctx.P .. ':offers', s.id)
         S.terminate(ctx, s, 'abandoned', 'abandon', s.agent, extra)
         if a then
             A.release(ctx, a, s.id, s.class)
@@ -108,7 +108,7 @@ end
 -- wrapup/active → closed: the agent's work is over; its slot pulls the next.
 function S.finish(ctx, s, extra)
     local a = A.load(ctx, s.agent)
-    if s.state == 'wrapup' then redis.call('ZREM', ctx.P .. ':wu', s.id) end
+    if s.state == 'wrapup' then rcall('ZREM', ctx.P .. ':wu', s.id) end
     S.terminate(ctx, s, 'closed', 'close', s.agent, extra)
     if a then
         A.release(ctx, a, s.id, s.class)
@@ -119,9 +119,9 @@ end
 -- The customer's most recent session on this channel among its last `lookahead` history
 -- entries: sid, state, updated (nil when none).
 function S.latest_on(ctx, cid, channel)
-    local hist = redis.call('ZREVRANGE', ctx.P .. ':c:' .. cid .. ':hist', 0, ctx.cfg.lookahead - 1)
-    for _, sid in ipairs(hist) do
-        local v = redis.call('HMGET', R.skey(ctx, sid), 'channel', 'state', 'updated')
+    local hist = rcall('ZREVRANGE', ctx.P .. ':c:' .. cid .. ':hist', 0, ctx.cfg.lookahead - 1)
+    for _, sid in ipairs_(hist) do
+        local v = rcall('HMGET', R.skey(ctx, sid), 'channel', 'state', 'updated')
         if v[1] == channel then return sid, v[2], U.num(v[3], 0, 'updated') end
     end
     return nil
@@ -130,9 +130,9 @@ end
 function S.reply(ctx, s, cid)
     local pos = 0
     if s.state == 'queued' then
-        pos = (redis.call('ZRANK', ctx.P .. ':q:' .. s.queue, s.id) or -1) + 1
+        pos = (rcall('ZRANK', ctx.P .. ':q:' .. s.queue, s.id) or -1) + 1
     end
-    return {s.id, s.state, s.agent or '', tostring(pos), cid}
+    return {s.id, s.state, s.agent or '', tostr(pos), cid}
 end
 
 ---------------------------------------------------------------------------
@@ -149,8 +149,8 @@ local function reopen(ctx, rsid, cid, ext)
     s.state, s.agent, s.where = 'queued', '', nil
     if ext ~= '' then s.ext = ext end
     local d = R.decide(ctx, s, prev ~= '' and prev or C.pref_agent(ctx, cid), true)
-    redis.call('ZREM', ctx.P .. ':ret', rsid)
-    redis.call('ZREM', ctx.P .. ':arq', rsid)
+    rcall('ZREM', ctx.P .. ':ret', rsid)
+    rcall('ZREM', ctx.P .. ':arq', rsid)
     S.set_state(ctx, s, 'queued', {'agent', '', 'enq', ctx.ns, 'offer_exp', '', 'ext', s.ext})
     X.count(ctx, 'enqueued')
     X.emit(ctx, 'reopen', s.id, 'queued', prev, s.channel, s.ext)
@@ -171,7 +171,7 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
         end
     end
 
-    local skills_s = table.concat(skills, ',')
+    local skills_s = tconcat(skills, ',')
     local s = {state = 'queued', class = class, skills = skills, skills_s = skills_s,
                queue = queue, priority = prio, enq = ctx.now, offers = 0, affinity = '',
                agent = '', channel = channel, created = ctx.now, ext = ext, transfer_at = 0,
@@ -185,11 +185,11 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
     else
         cid = C.create(ctx, ident, canon)
     end
-    local sid = tostring(redis.call('INCR', P .. ':seq:s'))
+    local sid = tostr(rcall('INCR', P .. ':seq:s'))
     s.id, s.customer = sid, cid
     local now = ctx.ns
     local h = {'id', sid, 'channel', channel, 'class', class, 'queue', queue, 'customer', cid,
-        'identity', ident, 'skills', skills_s, 'priority', tostring(prio), 'state', 'queued',
+        'identity', ident, 'skills', skills_s, 'priority', tostr(prio), 'state', 'queued',
         'agent', '', 'created', now, 'updated', now, 'enq', now, 'offers', '0', 'ext', ext}
     if d.offer then
         R.offer_mark(ctx, s, d.offer)
@@ -199,9 +199,9 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
     elseif d.park then
         h[#h + 1] = 'affinity'; h[#h + 1] = d.park.id
     end
-    redis.call('HSET', R.skey(ctx, sid), unpack(h))
-    redis.call('ZADD', P .. ':c:' .. cid .. ':hist', now, sid)
-    redis.call('SADD', P .. ':queues', queue)
+    rcall('HSET', R.skey(ctx, sid), unpk(h))
+    rcall('ZADD', P .. ':c:' .. cid .. ':hist', now, sid)
+    rcall('SADD', P .. ':queues', queue)
     X.count(ctx, 'enqueued')
     X.emit(ctx, 'enqueue', sid, 'queued', '', channel, ext)
     if d.offer then
@@ -245,20 +245,30 @@ function S.offered_to(keys, args, nargs, usage)
     return ctx, s, sid, aid
 end
 
+-- The most frequent call of a busy centre, written for its cost: the five fields it needs,
+-- no session table, every write direct.
 function S.fn_accept(keys, args)
-    local ctx, s, sid, aid = S.offered_to(keys, args)
-    local live = C.resolve(ctx, s.customer)
-    local misses = redis.call('HGET', A.key(ctx, aid), 'misses')
-    redis.call('ZREM', ctx.P .. ':offers', sid)
-    S.set_state(ctx, s, 'active', {'offer_exp', ''})
-    if live then
-        redis.call('HSET', C.key(ctx, live), 'last_agent', aid, 'last_agent_at', ctx.ns)
-    end
+    local ctx = X.begin(keys)
+    if #args ~= 2 then V.args(args, 2, 'sid aid') end
+    local sid, aid = V.sid(args[1]), V.id('agent id', args[2])
+    local P = ctx.P
+    local skey = P .. ':s:' .. sid
+    local v = rcall('HMGET', skey, 'state', 'agent', 'customer', 'channel', 'ext')
+    local state = v[1]
+    if not state then fail('NOTFOUND', 'session ' .. sid) end
+    if state ~= 'offered' then fail('STATE', 'session ' .. sid .. ' is ' .. state .. ', not offered') end
+    if v[2] ~= aid then fail('AGENT', 'session ' .. sid .. ' is not offered to ' .. aid) end
+    local live = v[3] and C.resolve(ctx, v[3])
+    local akey = P .. ':a:' .. aid
+    local misses = rcall('HGET', akey, 'misses')
+    rcall('ZREM', P .. ':offers', sid)
+    rcall('HSET', skey, 'state', 'active', 'updated', ctx.ns, 'offer_exp', '')
+    if live then rcall('HSET', P .. ':c:' .. live, 'last_agent', aid, 'last_agent_at', ctx.ns) end
     -- misses counts *consecutive* lapses: a taken offer proves presence.
-    if misses and misses ~= '0' then redis.call('HSET', A.key(ctx, aid), 'misses', '0') end
-    X.count(ctx, 'accepted')
-    X.emit(ctx, 'accept', sid, 'active', aid, s.channel, s.ext)
-    return 'OK', ctx
+    if misses and misses ~= '0' then rcall('HSET', akey, 'misses', '0') end
+    rcall('HINCRBY', P .. ':stat', 'accepted', 1)
+    X.emit(ctx, 'accept', sid, 'active', aid, v[4], v[5])
+    return 'OK'
 end
 
 function S.fn_decline(keys, args)
@@ -278,13 +288,23 @@ function S.fn_close(keys, args)
     V.args(args, 2, 'sid disposition')
     local sid = V.sid(args[1])
     local disp = V.disposition(args[2])
-    local s = R.sess_require(ctx, sid)
+    -- an active or wrap-up session needs only these fields (a close is a hot path); a
+    -- queued or offered one is read whole for its abandon
+    local v = rcall('HMGET', ctx.P .. ':s:' .. sid, 'state', 'agent', 'class', 'channel', 'ext')
+    if not v[1] then fail('NOTFOUND', 'session ' .. sid) end
+    local s
+    if v[1] == 'active' or v[1] == 'wrapup' then
+        s = {id = sid, state = v[1], agent = v[2] or '', class = v[3], channel = v[4], ext = v[5]}
+        if not U.CLASS_SET[s.class] then fail('INTERNAL', 'session ' .. sid .. ' has no class') end
+    else
+        s = R.sess_require(ctx, sid)
+    end
     local extra = nil
     if disp ~= '' then extra = {'disposition', disp} end
     if s.state == 'active' then
         if ctx.cfg.wrapup_time > 0 then
             S.set_state(ctx, s, 'wrapup', extra)
-            redis.call('ZADD', ctx.P .. ':wu', istr(ctx.now + ctx.cfg.wrapup_time * 1000), sid)
+            rcall('ZADD', ctx.P .. ':wu', istr(ctx.now + ctx.cfg.wrapup_time * 1000), sid)
             X.emit(ctx, 'wrapup', sid, 'wrapup', s.agent, s.channel, s.ext)
         else
             S.finish(ctx, s, extra)
@@ -354,12 +374,12 @@ function S.fn_session_set(keys, args)
     end
     local s = R.sess_require(ctx, sid)
     local live = csat and C.resolve(ctx, s.customer)
-    redis.call('HSET', R.skey(ctx, sid), unpack(upd))
-    if live then redis.call('HSET', C.key(ctx, live), 'last_csat', csat) end
+    rcall('HSET', R.skey(ctx, sid), unpk(upd))
+    if live then rcall('HSET', C.key(ctx, live), 'last_csat', csat) end
     if follow then
-        redis.call('ZADD', ctx.P .. ':followups', istr(follow), sid)
+        rcall('ZADD', ctx.P .. ':followups', istr(follow), sid)
     elseif follow == false then
-        redis.call('ZREM', ctx.P .. ':followups', sid)
+        rcall('ZREM', ctx.P .. ':followups', sid)
     end
     return 'OK', ctx
 end

@@ -21,7 +21,7 @@ local APPEND_MANY_MAX = 64   -- what oq_core.c sends a call (OQ_APPEND_PER_CALL)
 
 -- Write a transcript entry (arguments validated) and its event. Returns the entry's id.
 function M.tx_add(ctx, sid, dir, from, typ, body, channel, ext)
-    local id = redis.call('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', dir,
+    local id = rcall('XADD', ctx.P .. ':s:' .. sid .. ':tx', '*', 'dir', dir,
         'from', from, 'type', typ, 'body', body)
     local extra = {'id', id}
     if #body <= EVENT_BODY_MAX then
@@ -38,7 +38,7 @@ function M.append(ctx, sid, dir, from, typ, body)
     from = V.str('from', from, L.TEXT_MAX, true)
     typ = V.str('type', typ, L.TYPE_MAX, false)
     body = V.body('body', body)
-    local v = redis.call('HMGET', ctx.P .. ':s:' .. sid, 'state', 'channel', 'ext')
+    local v = rcall('HMGET', ctx.P .. ':s:' .. sid, 'state', 'channel', 'ext')
     if not v[1] then fail('NOTFOUND', 'session ' .. sid) end
     if U.TERMINAL[v[1]] then fail('STATE', 'session ' .. sid .. ' is ' .. v[1]) end
     local id = M.tx_add(ctx, sid, dir, from, typ, body, v[2] or '', v[3] or '')
@@ -55,10 +55,10 @@ end
 function M.append_once(ctx, sid, dir, from, typ, body, cid)
     cid = V.str('cid', cid, L.CID_MAX, false)
     local ckey = ctx.P .. ':s:' .. V.sid(sid) .. ':cids'
-    local seen = redis.call('HGET', ckey, cid)
+    local seen = rcall('HGET', ckey, cid)
     if seen then return {seen, '1'} end
     local id = M.append(ctx, sid, dir, from, typ, body)
-    redis.call('HSET', ckey, cid, id)
+    rcall('HSET', ckey, cid, id)
     return {id, '0'}
 end
 
@@ -85,15 +85,15 @@ function M.fn_append_many(keys, args)
     end
     local out = {}
     for i = 1, #args, 6 do
-        local ok, res = pcall(append_one, ctx, args[i], args[i + 1], args[i + 2], args[i + 3],
+        local ok, res = pcall_(append_one, ctx, args[i], args[i + 1], args[i + 2], args[i + 3],
             args[i + 4], args[i + 5])
         if ok then
             out[#out + 1] = res
         else
             local msg = U.error_text(res)
-            if string.sub(msg, 1, 3) ~= 'OQ_' then
+            if ssub(msg, 1, 3) ~= 'OQ_' then
                 redis.log(redis.LOG_WARNING, 'oq_append_many: message to session '
-                    .. tostring(args[i]) .. ' failed: ' .. msg)
+                    .. tostr(args[i]) .. ' failed: ' .. msg)
             end
             out[#out + 1] = redis.error_reply(msg)
         end
@@ -119,7 +119,7 @@ function M.fn_ingest(keys, args)
     if from == '' then from = ident end
 
     local s, cid, how, sid, state
-    local known = redis.call('HGET', ctx.P .. ':ident', canon)
+    local known = rcall('HGET', ctx.P .. ':ident', canon)
     if known then
         cid = C.resolve(ctx, known)
         if cid then sid, state = S.latest_on(ctx, cid, channel) end
@@ -127,7 +127,7 @@ function M.fn_ingest(keys, args)
     -- A retried delivery is known to the session that took it, even if that one has
     -- ended since: it must not open (or reopen) a session.
     if sid and mcid ~= '' then
-        local seen = redis.call('HGET', ctx.P .. ':s:' .. sid .. ':cids', mcid)
+        local seen = rcall('HGET', ctx.P .. ':s:' .. sid .. ':cids', mcid)
         if seen then
             local r = S.reply(ctx, R.sess_require(ctx, sid), cid)
             r[6], r[7] = seen, '1'
@@ -141,7 +141,7 @@ function M.fn_ingest(keys, args)
         how = '2'
     end
     local id = M.tx_add(ctx, s.id, 'in', from, typ, body, channel, s.ext or '')
-    if mcid ~= '' then redis.call('HSET', ctx.P .. ':s:' .. s.id .. ':cids', mcid, id) end
+    if mcid ~= '' then rcall('HSET', ctx.P .. ':s:' .. s.id .. ':cids', mcid, id) end
     local r = S.reply(ctx, s, cid)
     r[6], r[7] = id, how
     return r, ctx
@@ -164,7 +164,7 @@ function M.fn_typing(keys, args)
     local dir = args[2]
     if dir ~= 'in' and dir ~= 'out' then fail('ARG', 'dir must be in or out') end
     local from = V.str('from', args[3], L.TEXT_MAX, true)
-    local v = redis.call('HMGET', ctx.P .. ':s:' .. sid, 'state', 'channel', 'ext')
+    local v = rcall('HMGET', ctx.P .. ':s:' .. sid, 'state', 'channel', 'ext')
     if not v[1] then fail('NOTFOUND', 'session ' .. sid) end
     if U.TERMINAL[v[1]] then fail('STATE', 'session ' .. sid .. ' is ' .. v[1]) end
     X.emit(ctx, 'typing', sid, dir, '', v[2] or '', v[3] or '', {'from', from})
@@ -178,12 +178,12 @@ function M.fn_transcript(keys, args)
     local from = args[2]
     if from == '' or from == '-' or from == '0' then
         from = '-'
-    elseif type(from) == 'string' and string.match(from, '^%d+%-%d+$') and #from <= 41 then
+    elseif type_(from) == 'string' and smatch(from, '^%d+%-%d+$') and #from <= 41 then
         from = '(' .. from
     else
         fail('ARG', 'from_id must be a stream id (ms-seq), "-" or ""')
     end
     local count = V.int('count', args[3], 1, 1000)
-    if redis.call('EXISTS', R.skey(ctx, sid)) == 0 then fail('NOTFOUND', 'session ' .. sid) end
-    return redis.call('XRANGE', R.skey(ctx, sid) .. ':tx', from, '+', 'COUNT', count)
+    if rcall('EXISTS', R.skey(ctx, sid)) == 0 then fail('NOTFOUND', 'session ' .. sid) end
+    return rcall('XRANGE', R.skey(ctx, sid) .. ':tx', from, '+', 'COUNT', count)
 end

@@ -25,15 +25,15 @@ function AO.fn_agent_set(keys, args)
     local fields = {'name', name, 'contact', contact, 'skills', skills_s}
     if not a then
         a = A.new(ctx, aid)
-        redis.call('SADD', ctx.P .. ':agents', aid)
+        rcall('SADD', ctx.P .. ':agents', aid)
         fields[#fields + 1] = 'id'; fields[#fields + 1] = aid
         fields[#fields + 1] = 'state_at'; fields[#fields + 1] = ctx.ns
         fields[#fields + 1] = 'misses'; fields[#fields + 1] = '0'
     else
         A.skills_s(ctx, a)        -- what the skill indexes hold now, before it changes
     end
-    redis.call('HSET', A.key(ctx, aid), unpack(fields))
-    a.skills_s, a.cap = skills_s, caps
+    rcall('HSET', A.key(ctx, aid), unpk(fields))
+    a.skills_s, a.cv, a.cc, a.ce, a.ct = skills_s, caps.voice, caps.chat, caps.email, caps.total
     -- More room or new skills may let the agent take waiting sessions now.
     if a.presence == 'available' then
         R.pull(ctx, a)
@@ -56,8 +56,8 @@ function AO.fn_agent_del(keys, args)
     -- may be many; not here).
     a.presence = 'offline'
     A.index(ctx, a)
-    redis.call('DEL', A.key(ctx, aid), A.key(ctx, aid) .. ':pw')
-    redis.call('SREM', ctx.P .. ':agents', aid)
+    rcall('DEL', A.key(ctx, aid), A.key(ctx, aid) .. ':pw')
+    rcall('SREM', ctx.P .. ':agents', aid)
     X.emit(ctx, 'agent_del', '', 'deleted', aid)
     return 'OK'
 end
@@ -71,8 +71,8 @@ function AO.fn_agent_secret(keys, args)
     V.args(args, 2, 'aid secret')
     local aid = V.id('agent id', args[1])
     local secret = V.secret(args[2])
-    if redis.call('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
-    redis.call('SET', A.key(ctx, aid) .. ':pw', secret)
+    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    rcall('SET', A.key(ctx, aid) .. ':pw', secret)
     return 'OK'
 end
 
@@ -85,7 +85,7 @@ end
 -- needs no call, it was counted up front, so attempts made all at once get no more checks
 -- than attempts made one after another, on any process.
 local function login_key(ctx, v)
-    if type(v) ~= 'string' or v == '' or #v > 256 then fail('ARG', 'login key must be 1..256 bytes') end
+    if type_(v) ~= 'string' or v == '' or #v > 256 then fail('ARG', 'login key must be 1..256 bytes') end
     return ctx.P .. ':login:' .. v
 end
 
@@ -95,12 +95,12 @@ function AO.fn_login_try(keys, args)
     local k = login_key(ctx, args[1])
     local fails = V.int('fails', args[2], 1, 1000)
     local window = V.int('window', args[3], 1, 86400)
-    local n = tonumber(redis.call('GET', k) or '0')
+    local n = tonum(rcall('GET', k) or '0')
     if n >= fails then
-        local ttl = redis.call('TTL', k)
+        local ttl = rcall('TTL', k)
         return {0, ttl > 0 and ttl or 1}
     end
-    if redis.call('INCR', k) == 1 then redis.call('EXPIRE', k, window) end
+    if rcall('INCR', k) == 1 then rcall('EXPIRE', k, window) end
     return {1, 0}
 end
 
@@ -109,9 +109,9 @@ function AO.fn_login_done(keys, args)
     V.args(args, 2, 'key outcome')
     local k = login_key(ctx, args[1])
     if args[2] == 'ok' then
-        redis.call('DEL', k)
+        rcall('DEL', k)
     elseif args[2] == 'unchecked' then
-        if tonumber(redis.call('GET', k) or '0') > 0 then redis.call('DECR', k) end
+        if tonum(rcall('GET', k) or '0') > 0 then rcall('DECR', k) end
     else
         fail('ARG', 'outcome must be ok or unchecked')
     end
@@ -128,14 +128,14 @@ function AO.fn_agent_state(keys, args)
     local prev = a.presence
     a.presence = presence
     if prev ~= presence then
-        redis.call('HSET', A.key(ctx, aid), 'state_at', ctx.ns)
+        rcall('HSET', A.key(ctx, aid), 'state_at', ctx.ns)
         X.emit(ctx, 'presence', '', presence, aid)
     end
     local out = {aid, presence}
     if presence == 'available' then
-        redis.call('HSET', A.key(ctx, aid), 'misses', '0')
+        rcall('HSET', A.key(ctx, aid), 'misses', '0')
         if prev ~= 'available' then a.idle = ctx.ns end
-        for _, sid in ipairs(R.pull(ctx, a)) do out[#out + 1] = sid end
+        for _, sid in ipairs_(R.pull(ctx, a)) do out[#out + 1] = sid end
     else
         A.save(ctx, a)
     end
@@ -156,7 +156,7 @@ function AO.fn_config(keys, args)
         elseif L.CFG[f] then
             V.int(f, v, L.CFG[f][2], L.CFG[f][3])
         else
-            fail('ARG', 'unknown config field ' .. tostring(f))
+            fail('ARG', 'unknown config field ' .. tostr(f))
         end
     end
     X.cfg_write(ctx.P, args)

@@ -61,7 +61,7 @@ function T.fn_transfer(keys, args)
     if kind == 'queue' then
         extra[3], extra[4] = 'queue', target
         if #skills > 0 then
-            s.skills, s.skills_s = skills, table.concat(skills, ',')
+            s.skills, s.skills_s = skills, tconcat(skills, ',')
             s.idx = W.idx(skills)
             extra[5], extra[6] = 'skills', s.skills_s
         end
@@ -71,16 +71,16 @@ function T.fn_transfer(keys, args)
 
     M.tx_add(ctx, sid, 'sys', aid, 'transfer', 'transferred by ' .. aid .. ' to ' .. kind .. ' ' .. target,
         s.channel or '', s.ext)
-    redis.call('SADD', R.skey(ctx, sid) .. ':x', aid)
+    rcall('SADD', R.skey(ctx, sid) .. ':x', aid)
     if a then A.release(ctx, a, sid, s.class) end
     X.count(ctx, 'transferred')
     if kind == 'agent' then
-        redis.call('HSET', R.skey(ctx, sid), unpack(extra))
+        rcall('HSET', R.skey(ctx, sid), unpk(extra))
         X.emit(ctx, 'transfer', sid, 'offered', aid, s.channel, s.ext)
         R.offer(ctx, s, b, true)
         A.save(ctx, b)
     else
-        redis.call('SADD', ctx.P .. ':queues', target)
+        rcall('SADD', ctx.P .. ':queues', target)
         S.requeue_apply(ctx, s, d, 'transfer', aid, extra)
     end
     if a then R.pull(ctx, a, S.freed_room(ctx, a, s.class)) end

@@ -23,7 +23,7 @@ local SW = {}
 local istr, fail = U.istr, U.fail
 
 local function due(ctx, key, max)
-    return redis.call('ZRANGEBYSCORE', key, '-inf', ctx.ns, 'LIMIT', 0, max)
+    return rcall('ZRANGEBYSCORE', key, '-inf', ctx.ns, 'LIMIT', 0, max)
 end
 
 -- An offer lapsed: by its deadline here, or because a channel saw the agent fail to take
@@ -33,7 +33,7 @@ end
 function SW.lapse(ctx, sid, away_now)
     local s = R.sess_load(ctx, sid)
     if not s or s.state ~= 'offered' then
-        redis.call('ZREM', ctx.P .. ':offers', sid)   -- stale entry
+        rcall('ZREM', ctx.P .. ':offers', sid)   -- stale entry
         return false
     end
     local aid = s.agent
@@ -41,11 +41,11 @@ function SW.lapse(ctx, sid, away_now)
     local d = S.requeue_decide(ctx, s, aid)
     S.unoffer(ctx, s, a, aid)
     if a then
-        local misses = redis.call('HINCRBY', A.key(ctx, aid), 'misses', 1)
+        local misses = rcall('HINCRBY', A.key(ctx, aid), 'misses', 1)
         if (away_now or (ctx.cfg.max_misses > 0 and misses >= ctx.cfg.max_misses))
                 and a.presence == 'available' then
             a.presence = 'away'
-            redis.call('HSET', A.key(ctx, aid), 'state_at', ctx.ns)
+            rcall('HSET', A.key(ctx, aid), 'state_at', ctx.ns)
             X.emit(ctx, 'presence', '', 'away', aid)
         end
     end
@@ -62,7 +62,7 @@ end
 local function sweep_wrapup(ctx, sid)
     local s = R.sess_load(ctx, sid)
     if not s or s.state ~= 'wrapup' then
-        redis.call('ZREM', ctx.P .. ':wu', sid)
+        rcall('ZREM', ctx.P .. ':wu', sid)
         return false
     end
     S.finish(ctx, s, nil)
@@ -72,7 +72,7 @@ end
 local function sweep_affinity(ctx, sid)
     local s = R.sess_load(ctx, sid)
     if not s or s.state ~= 'queued' then
-        redis.call('ZREM', ctx.P .. ':awx', sid)
+        rcall('ZREM', ctx.P .. ':awx', sid)
         return false
     end
     s.where = 'aw'
@@ -86,12 +86,12 @@ end
 function SW.expire(ctx, sid)
     local s = R.sess_load(ctx, sid)
     if not s or s.state ~= 'queued' then
-        redis.call('ZREM', ctx.P .. ':qx', sid)
+        rcall('ZREM', ctx.P .. ':qx', sid)
         return false
     end
     s.where = W.where(ctx, s)
     W.remove(ctx, s)
-    redis.call('ZREM', ctx.P .. ':qx', sid)
+    rcall('ZREM', ctx.P .. ':qx', sid)
     S.terminate(ctx, s, 'expired', 'expire', '', nil)
     return true
 end
@@ -100,23 +100,23 @@ end
 -- to come stays until the end of that day (the return visit reads it).
 local function retire(ctx, sid)
     local key = R.skey(ctx, sid)
-    local v = redis.call('HMGET', key, 'state', 'customer', 'follow_up')
+    local v = rcall('HMGET', key, 'state', 'customer', 'follow_up')
     if not v[1] or not U.TERMINAL[v[1]] then
-        redis.call('ZREM', ctx.P .. ':ret', sid)   -- gone already, or reopened since
+        rcall('ZREM', ctx.P .. ':ret', sid)   -- gone already, or reopened since
         return false
     end
     if v[3] and v[3] ~= '' then
-        local ok, day = pcall(V.date, 'follow_up', v[3])
+        local ok, day = pcall_(V.date, 'follow_up', v[3])
         if ok and day + 86400000 > ctx.now then
-            redis.call('ZADD', ctx.P .. ':ret', istr(day + 86400000), sid)
+            rcall('ZADD', ctx.P .. ':ret', istr(day + 86400000), sid)
             return false
         end
     end
-    redis.call('DEL', key, key .. ':tx', key .. ':cids', key .. ':x')
-    redis.call('ZREM', ctx.P .. ':ret', sid)
-    redis.call('ZREM', ctx.P .. ':followups', sid)
+    rcall('DEL', key, key .. ':tx', key .. ':cids', key .. ':x')
+    rcall('ZREM', ctx.P .. ':ret', sid)
+    rcall('ZREM', ctx.P .. ':followups', sid)
     local live = v[2] and v[2] ~= '' and C.resolve(ctx, v[2])
-    if live then redis.call('ZREM', C.key(ctx, live) .. ':hist', sid) end
+    if live then rcall('ZREM', C.key(ctx, live) .. ':hist', sid) end
     return true
 end
 
@@ -129,9 +129,9 @@ local RESCUE_AGENTS = 16     -- agents with room asked per class and sweep
 
 local function rescue(ctx, max)
     local n = 0
-    for _, c in ipairs(U.CLASSES) do
-        if redis.call('EXISTS', ctx.P .. ':wk:' .. c) == 1 then
-            for _, aid in ipairs(redis.call('SRANDMEMBER', ctx.P .. ':fr:' .. c, RESCUE_AGENTS)) do
+    for _, c in ipairs_(U.CLASSES) do
+        if rcall('EXISTS', ctx.P .. ':wk:' .. c) == 1 then
+            for _, aid in ipairs_(rcall('SRANDMEMBER', ctx.P .. ':fr:' .. c, RESCUE_AGENTS)) do
                 local a = A.load(ctx, aid)
                 local s = nil
                 if a then
@@ -155,24 +155,24 @@ function SW.fn_sweep(keys, args)
     V.args(args, 1, 'max')
     local max = V.int('max', args[1], 1, 100000)
     local n = {0, 0, 0, 0, 0}
-    for _, sid in ipairs(due(ctx, ctx.P .. ':offers', max)) do
+    for _, sid in ipairs_(due(ctx, ctx.P .. ':offers', max)) do
         if SW.lapse(ctx, sid, false) then n[1] = n[1] + 1 end
     end
-    for _, sid in ipairs(due(ctx, ctx.P .. ':wu', max)) do
+    for _, sid in ipairs_(due(ctx, ctx.P .. ':wu', max)) do
         if sweep_wrapup(ctx, sid) then n[2] = n[2] + 1 end
     end
-    for _, sid in ipairs(due(ctx, ctx.P .. ':awx', max)) do
+    for _, sid in ipairs_(due(ctx, ctx.P .. ':awx', max)) do
         if sweep_affinity(ctx, sid) then n[3] = n[3] + 1 end
     end
-    for _, sid in ipairs(due(ctx, ctx.P .. ':qx', max)) do
+    for _, sid in ipairs_(due(ctx, ctx.P .. ':qx', max)) do
         if SW.expire(ctx, sid) then n[4] = n[4] + 1 end
     end
-    for _, sid in ipairs(due(ctx, ctx.P .. ':ret', max)) do
+    for _, sid in ipairs_(due(ctx, ctx.P .. ':ret', max)) do
         if retire(ctx, sid) then n[5] = n[5] + 1 end
     end
     X.trim_events(ctx)
-    rescue(ctx, math.min(max, 64))
-    return {tostring(n[1]), tostring(n[2]), tostring(n[3]), tostring(n[4]), tostring(n[5])}, ctx
+    rescue(ctx, mmin(max, 64))
+    return {tostr(n[1]), tostr(n[2]), tostr(n[3]), tostr(n[4]), tostr(n[5])}, ctx
 end
 
 -- oq_archived sid [sid ...]: the archive has taken these ended sessions (with `archive`
@@ -184,12 +184,12 @@ function SW.fn_archived(keys, args)
     for i = 1, #args do V.sid(args[i]) end
     local n = 0
     for i = 1, #args do
-        local ended = redis.call('ZSCORE', ctx.P .. ':arq', args[i])
+        local ended = rcall('ZSCORE', ctx.P .. ':arq', args[i])
         if ended then
-            redis.call('ZREM', ctx.P .. ':arq', args[i])
-            redis.call('ZADD', ctx.P .. ':ret', istr(math.max(ctx.now, tonumber(ended)
+            rcall('ZREM', ctx.P .. ':arq', args[i])
+            rcall('ZADD', ctx.P .. ':ret', istr(mmax(ctx.now, tonum(ended)
                 + ctx.cfg.retention * 1000)), args[i])
-            redis.call('HSET', R.skey(ctx, args[i]), 'archived', ctx.ns)
+            rcall('HSET', R.skey(ctx, args[i]), 'archived', ctx.ns)
             n = n + 1
         end
     end
@@ -202,5 +202,5 @@ function SW.fn_archive_pending(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 1, 'count')
     local count = V.int('count', args[1], 1, 1000)
-    return redis.call('ZRANGE', ctx.P .. ':arq', 0, count - 1, 'WITHSCORES')
+    return rcall('ZRANGE', ctx.P .. ':arq', 0, count - 1, 'WITHSCORES')
 end

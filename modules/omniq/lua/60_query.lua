@@ -18,8 +18,8 @@ local fail, istr = U.fail, U.istr
 
 local function est_wait(ewma, pos, qlen, waited)
     if ewma <= 0 or pos <= 0 then return 0 end
-    local by_pos = ewma * pos / math.max(qlen, 1)
-    return math.floor(math.max(by_pos, ewma - waited, 0))
+    local by_pos = ewma * pos / mmax(qlen, 1)
+    return mfloor(mmax(by_pos, ewma - waited, 0))
 end
 
 -- Fields every session shows, set or not ("" when unset): what a reader may rely on.
@@ -29,20 +29,20 @@ function Q.fn_session_get(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 1, 'sid')
     local sid = V.sid(args[1])
-    local h = redis.call('HGETALL', R.skey(ctx, sid))
+    local h = rcall('HGETALL', R.skey(ctx, sid))
     if #h == 0 then fail('NOTFOUND', 'session ' .. sid) end
     local m = {}
     for i = 1, #h, 2 do m[h[i]] = h[i + 1] end
-    for _, f in ipairs(SESSION_SHOWN) do
+    for _, f in ipairs_(SESSION_SHOWN) do
         if not m[f] then h[#h + 1] = f; h[#h + 1] = '' end
     end
     if m.state == 'queued' then
         local q = ctx.P .. ':q:' .. m.queue
-        local pos = (redis.call('ZRANK', q, sid) or -1) + 1
-        local qlen = redis.call('ZCARD', q)
-        local ewma = U.num(redis.call('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
-        local waited = math.max(0, tonumber(clock.now_ms()) - math.max(U.num(m.enq, 0), U.num(m.transfer_at, 0)))
-        h[#h + 1] = 'position'; h[#h + 1] = tostring(pos)
+        local pos = (rcall('ZRANK', q, sid) or -1) + 1
+        local qlen = rcall('ZCARD', q)
+        local ewma = U.num(rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
+        local waited = mmax(0, tonum(clock.now_ms()) - mmax(U.num(m.enq, 0), U.num(m.transfer_at, 0)))
+        h[#h + 1] = 'position'; h[#h + 1] = tostr(pos)
         h[#h + 1] = 'est_wait_ms'; h[#h + 1] = istr(est_wait(ewma, pos, qlen, waited))
     end
     return h
@@ -55,15 +55,15 @@ local function agent_state(ctx, a)
     if a.presence ~= 'available' then return a.presence end
     if a.held ~= '' then
         local all_wrapup = true
-        for _, sid in ipairs(U.split(a.held, ',')) do
-            if redis.call('HGET', R.skey(ctx, sid), 'state') ~= 'wrapup' then
+        for _, sid in ipairs_(U.split(a.held, ',')) do
+            if rcall('HGET', R.skey(ctx, sid), 'state') ~= 'wrapup' then
                 all_wrapup = false
                 break
             end
         end
         if all_wrapup then return 'wrapup' end
     end
-    for _, c in ipairs(U.CLASSES) do
+    for _, c in ipairs_(U.CLASSES) do
         if A.free(ctx, a, c) then return 'available' end
     end
     return 'busy'
@@ -71,7 +71,7 @@ end
 
 local function held_sorted(a)
     local ss = U.split(a.held, ',')
-    table.sort(ss, U.id_lt)
+    tsort(ss, U.id_lt)
     return ss
 end
 
@@ -81,7 +81,7 @@ function Q.fn_agent_get(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 1, 'aid')
     local aid = V.id('agent id', args[1])
-    local h = redis.call('HGETALL', A.key(ctx, aid))
+    local h = rcall('HGETALL', A.key(ctx, aid))
     if #h == 0 then fail('NOTFOUND', 'agent ' .. aid) end
     X.need_cfg(ctx)
     local out, row = {}, nil
@@ -90,8 +90,8 @@ function Q.fn_agent_get(keys, args)
     end
     local a = A.from_row(ctx, aid, row)
     if not a then fail('INTERNAL', 'agent ' .. aid .. ' has no row') end
-    for _, v in ipairs(A.fields(a)) do out[#out + 1] = v end
-    out[#out + 1] = 'sessions'; out[#out + 1] = table.concat(held_sorted(a), ',')
+    for _, v in ipairs_(A.fields(a)) do out[#out + 1] = v end
+    out[#out + 1] = 'sessions'; out[#out + 1] = tconcat(held_sorted(a), ',')
     out[#out + 1] = 'state'; out[#out + 1] = agent_state(ctx, a)
     return out
 end
@@ -102,9 +102,9 @@ function Q.fn_agent_secret_get(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 1, 'aid')
     local aid = V.id('agent id', args[1])
-    local v = redis.call('GET', A.key(ctx, aid) .. ':pw')
+    local v = rcall('GET', A.key(ctx, aid) .. ':pw')
     if v then return v end
-    if redis.call('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
     fail('NOTFOUND', 'agent ' .. aid .. ' has no secret')
 end
 
@@ -123,14 +123,14 @@ function Q.fn_agent_sessions(keys, args)
     if not a then fail('NOTFOUND', 'agent ' .. aid) end
     local ss = held_sorted(a)
     local out = {}
-    for _, sid in ipairs(ss) do
-        local v = redis.call('HMGET', R.skey(ctx, sid), unpack(INBOX_FIELDS))
+    for _, sid in ipairs_(ss) do
+        local v = rcall('HMGET', R.skey(ctx, sid), unpk(INBOX_FIELDS))
         local cid = v[4] or ''
         local c = {}
         local live = cid ~= '' and C.resolve(ctx, cid)
         if live then
             cid = live
-            c = redis.call('HMGET', C.key(ctx, live), 'name', 'tier', 'last_csat')
+            c = rcall('HMGET', C.key(ctx, live), 'name', 'tier', 'last_csat')
         end
         out[#out + 1] = {'sid', sid, 'state', v[1] or '', 'channel', v[2] or '',
             'queue', v[3] or '', 'customer', cid, 'identity', v[5] or '',
@@ -147,14 +147,14 @@ function Q.fn_agent_list(keys, args)
     X.need_cfg(ctx)
     local start = V.int('start', args[1] or '0', 0, 1e9)
     local count = V.int('count', args[2] or '1000', 1, 1000)
-    local ids = redis.call('SMEMBERS', ctx.P .. ':agents')
-    table.sort(ids)
+    local ids = rcall('SMEMBERS', ctx.P .. ':agents')
+    tsort(ids)
     local out = {}
-    for i = start + 1, math.min(#ids, start + count) do
+    for i = start + 1, mmin(#ids, start + count) do
         local a = A.load(ctx, ids[i])
         if a then
             out[#out + 1] = ids[i]
-            out[#out + 1] = agent_state(ctx, a) .. ' ' .. a.load.total .. '/' .. a.cap.total
+            out[#out + 1] = agent_state(ctx, a) .. ' ' .. a.lt .. '/' .. a.ct
         end
     end
     return out
@@ -163,10 +163,10 @@ end
 -- The live customer id of an identity or a customer id (following merged_into).
 local function find_customer(ctx, v)
     local cid
-    if type(v) == 'string' and string.match(v, '^%d+$') then
+    if type_(v) == 'string' and smatch(v, '^%d+$') then
         cid = V.cid(v)
     else
-        cid = redis.call('HGET', ctx.P .. ':ident', V.identity(v))
+        cid = rcall('HGET', ctx.P .. ':ident', V.identity(v))
         if not cid then fail('NOTFOUND', 'identity ' .. v) end
     end
     local live = C.resolve(ctx, cid)
@@ -178,15 +178,15 @@ function Q.fn_customer_get(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 1, 'ident_or_cid')
     local live = find_customer(ctx, args[1])
-    local h = redis.call('HGETALL', C.key(ctx, live))
+    local h = rcall('HGETALL', C.key(ctx, live))
     local out, ids = {}, {}
     for i = 1, #h, 2 do
         if h[i] == 'ids' then ids = U.split(h[i + 1], ',') else out[#out + 1] = h[i]; out[#out + 1] = h[i + 1] end
     end
-    table.sort(ids)
-    local hist = redis.call('ZREVRANGE', C.key(ctx, live) .. ':hist', 0, 49)
-    out[#out + 1] = 'identities'; out[#out + 1] = table.concat(ids, ',')
-    out[#out + 1] = 'history'; out[#out + 1] = table.concat(hist, ',')
+    tsort(ids)
+    local hist = rcall('ZREVRANGE', C.key(ctx, live) .. ':hist', 0, 49)
+    out[#out + 1] = 'identities'; out[#out + 1] = tconcat(ids, ',')
+    out[#out + 1] = 'history'; out[#out + 1] = tconcat(hist, ',')
     return out
 end
 
@@ -205,10 +205,10 @@ function Q.fn_followups(keys, args)
     local count = V.int('count', args[3], 1, 1000)
     if from > to then fail('ARG', 'from_ms must not be after to_ms') end
     local key = ctx.P .. ':followups'
-    local z = redis.call('ZRANGEBYSCORE', key, istr(from), istr(to), 'WITHSCORES', 'LIMIT', 0, count)
+    local z = rcall('ZRANGEBYSCORE', key, istr(from), istr(to), 'WITHSCORES', 'LIMIT', 0, count)
     local list = {}
-    for i = 1, #z, 2 do list[#list + 1] = {sid = z[i], day = tonumber(z[i + 1])} end
-    table.sort(list, function(x, y)
+    for i = 1, #z, 2 do list[#list + 1] = {sid = z[i], day = tonum(z[i + 1])} end
+    tsort(list, function(x, y)
         if x.day ~= y.day then return x.day < y.day end
         return U.id_lt(x.sid, y.sid)
     end)
@@ -216,16 +216,16 @@ function Q.fn_followups(keys, args)
     if n == count then
         local last, k = list[n].day, 0
         while k < n and list[n - k].day == last do k = k + 1 end
-        if redis.call('ZCOUNT', key, istr(last), istr(last)) > k then
-            local day = redis.call('ZRANGEBYSCORE', key, istr(last), istr(last))
-            table.sort(day, U.id_lt)
+        if rcall('ZCOUNT', key, istr(last), istr(last)) > k then
+            local day = rcall('ZRANGEBYSCORE', key, istr(last), istr(last))
+            tsort(day, U.id_lt)
             for j = 1, k do list[n - k + j].sid = day[j] end
         end
     end
     local out = {}
-    for _, e in ipairs(list) do
+    for _, e in ipairs_(list) do
         out[#out + 1] = e.sid
-        out[#out + 1] = redis.call('HGET', R.skey(ctx, e.sid), 'follow_up') or ''
+        out[#out + 1] = rcall('HGET', R.skey(ctx, e.sid), 'follow_up') or ''
     end
     return out
 end
@@ -238,8 +238,8 @@ local HISTORY_FIELDS = {'channel', 'state', 'agent', 'queue', 'created', 'update
 
 -- The named fields of a hash as flat pairs appended to row ("" where unset).
 local function hash_pairs(key, fields, row)
-    local v = redis.call('HMGET', key, unpack(fields))
-    for i, f in ipairs(fields) do
+    local v = rcall('HMGET', key, unpk(fields))
+    for i, f in ipairs_(fields) do
         row[#row + 1] = f
         row[#row + 1] = v[i] or ''
     end
@@ -252,7 +252,7 @@ function Q.fn_customer_history(keys, args)
     local count = V.int('count', args[2], 1, 200)
     local live = find_customer(ctx, args[1])
     local out = {}
-    for _, sid in ipairs(redis.call('ZREVRANGE', C.key(ctx, live) .. ':hist', 0, count - 1)) do
+    for _, sid in ipairs_(rcall('ZREVRANGE', C.key(ctx, live) .. ':hist', 0, count - 1)) do
         out[#out + 1] = hash_pairs(R.skey(ctx, sid), HISTORY_FIELDS, {'sid', sid})
     end
     return out
@@ -265,12 +265,12 @@ local QUEUE_ENTRY = {'id', 'channel', 'class', 'customer', 'identity', 'skills',
 function Q.fn_queue_list(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 0, '(none)')
-    local qs = redis.call('SMEMBERS', ctx.P .. ':queues')
-    table.sort(qs)
+    local qs = rcall('SMEMBERS', ctx.P .. ':queues')
+    tsort(qs)
     local out = {}
-    for i = 1, math.min(#qs, MAX_QUEUES) do
+    for i = 1, mmin(#qs, MAX_QUEUES) do
         out[#out + 1] = qs[i]
-        out[#out + 1] = tostring(redis.call('ZCARD', ctx.P .. ':q:' .. qs[i]))
+        out[#out + 1] = tostr(rcall('ZCARD', ctx.P .. ':q:' .. qs[i]))
     end
     return out
 end
@@ -281,11 +281,11 @@ function Q.fn_queue_get(keys, args)
     local q = V.id('queue', args[1])
     local start = V.int('start', args[2], 0, 1000000000)
     local count = V.int('count', args[3], 1, 1000)
-    local sids = redis.call('ZRANGE', ctx.P .. ':q:' .. q, start, start + count - 1)
+    local sids = rcall('ZRANGE', ctx.P .. ':q:' .. q, start, start + count - 1)
     local out = {}
-    for i, sid in ipairs(sids) do
+    for i, sid in ipairs_(sids) do
         local e = hash_pairs(R.skey(ctx, sid), QUEUE_ENTRY, {})
-        e[#e + 1] = 'position'; e[#e + 1] = tostring(start + i)
+        e[#e + 1] = 'position'; e[#e + 1] = tostr(start + i)
         out[#out + 1] = e
     end
     return out
@@ -297,22 +297,22 @@ local STAT_FIELDS = {'enqueued', 'offered', 'accepted', 'declined', 'missed', 'a
 function Q.fn_stats(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 0, '(none)')
-    local v = redis.call('HMGET', ctx.P .. ':stat', unpack(STAT_FIELDS))
+    local v = rcall('HMGET', ctx.P .. ':stat', unpk(STAT_FIELDS))
     local out = {}
-    for i, name in ipairs(STAT_FIELDS) do out[#out + 1] = name; out[#out + 1] = v[i] or '0' end
-    local qs = redis.call('SMEMBERS', ctx.P .. ':queues')
+    for i, name in ipairs_(STAT_FIELDS) do out[#out + 1] = name; out[#out + 1] = v[i] or '0' end
+    local qs = rcall('SMEMBERS', ctx.P .. ':queues')
     local queued = 0
-    for i = 1, math.min(#qs, MAX_QUEUES) do
-        queued = queued + redis.call('ZCARD', ctx.P .. ':q:' .. qs[i])
+    for i = 1, mmin(#qs, MAX_QUEUES) do
+        queued = queued + rcall('ZCARD', ctx.P .. ':q:' .. qs[i])
     end
-    local offered = redis.call('ZCARD', ctx.P .. ':offers')
-    local wrapup = redis.call('ZCARD', ctx.P .. ':wu')
+    local offered = rcall('ZCARD', ctx.P .. ':offers')
+    local wrapup = rcall('ZCARD', ctx.P .. ':wu')
     -- every session enqueued (or reopened) ends once: the live ones have not yet
     local live = U.num(v[1], 0) - U.num(v[7], 0) - U.num(v[6], 0) - U.num(v[8], 0)
-    out[#out + 1] = 'queued'; out[#out + 1] = tostring(queued)
-    out[#out + 1] = 'pending_offers'; out[#out + 1] = tostring(offered)
-    out[#out + 1] = 'active'; out[#out + 1] = tostring(math.max(0, live - queued - offered - wrapup))
-    out[#out + 1] = 'wrapup'; out[#out + 1] = tostring(wrapup)
-    out[#out + 1] = 'agents_available'; out[#out + 1] = tostring(redis.call('SCARD', ctx.P .. ':avail'))
+    out[#out + 1] = 'queued'; out[#out + 1] = tostr(queued)
+    out[#out + 1] = 'pending_offers'; out[#out + 1] = tostr(offered)
+    out[#out + 1] = 'active'; out[#out + 1] = tostr(mmax(0, live - queued - offered - wrapup))
+    out[#out + 1] = 'wrapup'; out[#out + 1] = tostr(wrapup)
+    out[#out + 1] = 'agents_available'; out[#out + 1] = tostr(rcall('SCARD', ctx.P .. ':avail'))
     return out
 end

@@ -32,16 +32,16 @@ function N.fn_presence(keys, args)
         V.str('identity', args[i], L.TEXT_MAX, false)
         V.str('conn', args[i + 1], 128, false)
     end
-    local now = tonumber(clock.now_ms())
+    local now = tonum(clock.now_ms())
     for i = 2, n, 2 do
         local key = P .. ':online:' .. args[i]
         if ttl == 0 then
-            redis.call('ZREM', key, args[i + 1])
+            rcall('ZREM', key, args[i + 1])
         else
-            redis.call('ZADD', key, istr(now + ttl), args[i + 1])
-            if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+            rcall('ZADD', key, istr(now + ttl), args[i + 1])
+            if rcall('PTTL', key) < ttl then rcall('PEXPIRE', key, ttl) end
         end
-        redis.call('ZREMRANGEBYSCORE', key, '-inf', istr(now))
+        rcall('ZREMRANGEBYSCORE', key, '-inf', istr(now))
     end
     return 'OK'
 end
@@ -51,7 +51,7 @@ function N.fn_online(keys, args)
     local P = X.check_key(keys)
     V.args(args, 1, 'identity')
     local ident = V.str('identity', args[1], L.TEXT_MAX, false)
-    return redis.call('ZCOUNT', P .. ':online:' .. ident, clock.now_ms(), '+inf')
+    return rcall('ZCOUNT', P .. ':online:' .. ident, clock.now_ms(), '+inf')
 end
 
 -- The senders' group of the outbox without the consumers of nodes gone: every consumer but
@@ -66,14 +66,14 @@ function N.fn_outbox_forget(keys, args)
     local keep = V.str('keep', args[1], L.TEXT_MAX, false)
     local idle_ms = V.int('idle_ms', args[2], 0, 2592000000)
     local key = P .. ':outbox'
-    local ok, cs = pcall(redis.call, 'XINFO', 'CONSUMERS', key, 'senders')
+    local ok, cs = pcall_(rcall, 'XINFO', 'CONSUMERS', key, 'senders')
     if not ok then return {} end -- no outbox or no group yet
     local gone = {}
-    for _, c in ipairs(cs) do
+    for _, c in ipairs_(cs) do
         local f = {}
         for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
         if f.name ~= keep and f.pending == 0 and f.idle >= idle_ms then
-            redis.call('XGROUP', 'DELCONSUMER', key, 'senders', f.name)
+            rcall('XGROUP', 'DELCONSUMER', key, 'senders', f.name)
             gone[#gone + 1] = f.name
             gone[#gone + 1] = istr(f.idle)
         end
@@ -93,14 +93,14 @@ function N.fn_outbox_add(keys, args)
     local target = V.str('target', args[2], L.TEXT_MAX, true)
     local unless = V.str('unless_online', args[3], L.TEXT_MAX, true)
     local payload = V.str('payload', args[4], MAX_PAYLOAD, false)
-    local now = tonumber(clock.now_ms())
-    if unless ~= '' and redis.call('ZCOUNT', P .. ':online:' .. unless, istr(now), '+inf') > 0 then
+    local now = tonum(clock.now_ms())
+    if unless ~= '' and rcall('ZCOUNT', P .. ':online:' .. unless, istr(now), '+inf') > 0 then
         return ''
     end
     local key = P .. ':outbox'
-    if redis.call('XLEN', key) >= OUTBOX_MAX then
+    if rcall('XLEN', key) >= OUTBOX_MAX then
         fail('STATE', 'outbox full (' .. OUTBOX_MAX .. ' undelivered notifications)')
     end
-    return redis.call('XADD', key, '*', 'kind', kind, 'target', target, 'payload', payload,
+    return rcall('XADD', key, '*', 'kind', kind, 'target', target, 'payload', payload,
         'at', istr(now))
 end

@@ -10,13 +10,14 @@
 
 local function guarded(fn)
     return function(keys, args)
-        local ok, res, ctx = pcall(fn, keys, args)
+        if not bound then bind() end
+        local ok, res, ctx = pcall_(fn, keys, args)
         if ok then
             if ctx then X.finish(ctx) end
             return res
         end
         local msg = U.error_text(res)
-        if string.sub(msg, 1, 3) == 'OQ_' then
+        if ssub(msg, 1, 3) == 'OQ_' then
             return redis.error_reply(msg)
         end
         error(res, 0)
