@@ -11,8 +11,8 @@
 --
 -- Counters. P:stat holds the tenant's cumulative counters (enqueued, offered, ...) and the
 -- wait average (wait_ewma_ms). A call notes what it counted in ctx and X.finish() writes
--- it at the end, one HINCRBY a counter (the sessions still live are enqueued - closed -
--- abandoned - expired: no gauge of their own to keep).
+-- the changed counters at the end in one HSET, from the tenant cache (the sessions still
+-- live are enqueued - closed - abandoned - expired: no gauge of their own to keep).
 --
 -- Events. Every state change is one entry in P:events, which other nodes, the dispatcher
 -- and agent desks tail. The stream is trimmed by age (MINID ~ now - events_keep, see
@@ -53,17 +53,26 @@ local function parse_cfg(P)
     return c
 end
 
-function X.cfg(P, sec)
+-- The tenant's cached state: its settings, its counters and the queue names known to be
+-- in P:queues. Kept in this Lua state between calls and checked again once a second (the
+-- settings against P:cfg's version, the rest read afresh when next needed), so that a
+-- Redis whose data changed under the library (a restore, a flush) is followed within a
+-- second; within the library every write to them goes through this cache.
+function X.tenant(P, sec)
     local e = cfg_cache[P]
-    if e and e.sec == sec then return e.cfg end
+    if e and e.sec == sec then return e end
     local v = rcall('HGET', P .. ':cfg', 'version') or ''
     if e and e.version == v then
-        e.sec = sec
-        return e.cfg
+        e.sec, e.stat, e.queues = sec, nil, {}
+        return e
     end
-    local c = parse_cfg(P)
-    cfg_cache[P] = {version = v, cfg = c, sec = sec}
-    return c
+    e = {version = v, cfg = parse_cfg(P), sec = sec, queues = {}}
+    cfg_cache[P] = e
+    return e
+end
+
+function X.cfg(P, sec)
+    return X.tenant(P, sec).cfg
 end
 
 -- oq_config's write: the fields, and a new version that every cached copy will notice.
@@ -83,7 +92,8 @@ end
 
 function X.begin(keys)
     local ctx = {P = X.check_key(keys)}
-    ctx.cfg = X.cfg(ctx.P, stamp(ctx))
+    local T = X.tenant(ctx.P, stamp(ctx))
+    ctx.T, ctx.cfg = T, T.cfg
     return ctx
 end
 
@@ -94,8 +104,20 @@ function X.begin_ro(keys)
 end
 
 function X.need_cfg(ctx)
-    if not ctx.cfg then ctx.cfg = X.cfg(ctx.P, stamp(ctx)) end
+    if not ctx.cfg then
+        local T = X.tenant(ctx.P, stamp(ctx))
+        ctx.T, ctx.cfg = T, T.cfg
+    end
     return ctx.cfg
+end
+
+-- A queue name is in P:queues (for listing): one SADD per name and second, not per call.
+function X.queue_seen(ctx, queue)
+    local q = ctx.T.queues
+    if not q[queue] then
+        rcall('SADD', ctx.P .. ':queues', queue)
+        q[queue] = true
+    end
 end
 
 -- Counters: noted during the call, written by X.finish().
@@ -112,19 +134,49 @@ function X.wait_sample(ctx, ms)
     ctx.samples[#ctx.samples + 1] = ms
 end
 
+X.STAT_FIELDS = {'enqueued', 'offered', 'accepted', 'declined', 'missed', 'abandoned', 'closed',
+    'expired', 'transferred', 'wait_ewma_ms'}
+
+-- The counters as the tenant cache holds them, read once a second at most.
+local function stats(ctx)
+    local T = ctx.T or (X.need_cfg(ctx) and ctx.T)
+    local st = T.stat
+    if not st then
+        local v = rcall('HMGET', ctx.P .. ':stat', unpk(X.STAT_FIELDS))
+        st = {}
+        for i, f in ipairs_(X.STAT_FIELDS) do
+            if v[i] then st[f] = tonum(v[i]) end
+        end
+        T.stat = st
+    end
+    return st
+end
+
+-- What the call counted, written in one HSET of the changed counters (absolute values:
+-- only this library writes P:stat).
 function X.finish(ctx)
-    local key = ctx.P .. ':stat'
+    if not ctx.st and not ctx.samples then return end
+    local st = stats(ctx)
+    local out = {'HSET', ctx.P .. ':stat'}
     if ctx.st then
-        for f, n in pairs_(ctx.st) do rcall('HINCRBY', key, f, n) end
+        for f, n in pairs_(ctx.st) do
+            local v = (st[f] or 0) + n
+            st[f] = v
+            out[#out + 1] = f
+            out[#out + 1] = DEC[v] or istr(v)
+        end
     end
     if ctx.samples then
-        local e = rcall('HGET', key, 'wait_ewma_ms')
-        if e then e = tonum(e) else e = nil end
+        local e = st.wait_ewma_ms
         for _, w in ipairs_(ctx.samples) do
-            if e == nil then e = w else e = e + (w - e) / 8 end
+            if not e then e = w else e = e + (w - e) / 8 end
         end
-        rcall('HSET', key, 'wait_ewma_ms', istr(e))
+        e = mfloor(e + 0.5)
+        st.wait_ewma_ms = e
+        out[#out + 1] = 'wait_ewma_ms'
+        out[#out + 1] = DEC[e] or istr(e)
     end
+    rcall(unpk(out))
 end
 
 -- One event: type sid agent state channel ext, then any extra field/value pairs. The

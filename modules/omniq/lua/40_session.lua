@@ -201,7 +201,7 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
     end
     rcall('HSET', R.skey(ctx, sid), unpk(h))
     rcall('ZADD', P .. ':c:' .. cid .. ':hist', now, sid)
-    rcall('SADD', P .. ':queues', queue)
+    X.queue_seen(ctx, queue)
     X.count(ctx, 'enqueued')
     X.emit(ctx, 'enqueue', sid, 'queued', '', channel, ext)
     if d.offer then
@@ -266,9 +266,9 @@ function S.fn_accept(keys, args)
     if live then rcall('HSET', P .. ':c:' .. live, 'last_agent', aid, 'last_agent_at', ctx.ns) end
     -- misses counts *consecutive* lapses: a taken offer proves presence.
     if misses and misses ~= '0' then rcall('HSET', akey, 'misses', '0') end
-    rcall('HINCRBY', P .. ':stat', 'accepted', 1)
+    X.count(ctx, 'accepted')
     X.emit(ctx, 'accept', sid, 'active', aid, v[4], v[5])
-    return 'OK'
+    return 'OK', ctx
 end
 
 function S.fn_decline(keys, args)

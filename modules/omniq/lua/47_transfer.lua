@@ -80,7 +80,7 @@ function T.fn_transfer(keys, args)
         R.offer(ctx, s, b, true)
         A.save(ctx, b)
     else
-        rcall('SADD', ctx.P .. ':queues', target)
+        X.queue_seen(ctx, target)
         S.requeue_apply(ctx, s, d, 'transfer', aid, extra)
     end
     if a then R.pull(ctx, a, S.freed_room(ctx, a, s.class)) end

@@ -291,8 +291,7 @@ function Q.fn_queue_get(keys, args)
     return out
 end
 
-local STAT_FIELDS = {'enqueued', 'offered', 'accepted', 'declined', 'missed', 'abandoned',
-    'closed', 'expired', 'transferred', 'wait_ewma_ms'}
+local STAT_FIELDS = X.STAT_FIELDS
 
 function Q.fn_stats(keys, args)
     local ctx = X.begin_ro(keys)
