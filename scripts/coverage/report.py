@@ -11,8 +11,8 @@ from two builds of the same sources: the modules (built in COPY, a copy of modul
 include/) and the unit tests (built from TOP itself); gcovr adds them up per file.
 
 C branches are gcov's: every outcome of every conditional jump the compiler made, those of the
-&& and || operands included. Kamailio's logging macros (LM_ERR...) expand to a dozen such
-branches each (log level, stderr or syslog, colours, prefixes) that no test means to take both
+&& and || operands included. Kamailio's logging macros (LM_ERR...) expand to about twenty
+such branches each (log level, stderr or syslog, colours, prefixes) that no test means to take both
 ways, so the C figures also give the branches of the other lines ("branches, no log").
 """
 import argparse
