@@ -4,6 +4,8 @@
 #   make run      build, then run redis-server + kamailio with cfg/omniq.cfg on loopback
 #   make test     install what the tests need, build, run every test
 #   make bench    run the benchmarks under bench/
+#   make coverage run every test against a gcov build and the counting Lua library, print
+#                 line and branch coverage per file (build/coverage/, docs/testing.md)
 # KAMAILIO_SRC=/path builds against another (configured) Kamailio tree.
 
 CACHE ?= $(CURDIR)/.cache
@@ -55,6 +57,13 @@ test: deps-test
 bench: modules
 	@scripts/deps.sh bench
 	@bench/run.sh
+
+# not part of make test: a build of its own, -O0, and every test again (docs/testing.md)
+.PHONY: coverage
+coverage:
+	@scripts/deps.sh coverage
+	@$(MAKE) --no-print-directory fixtures
+	@BUILD=$(BUILD) scripts/coverage.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -3,21 +3,23 @@
 #   scripts/deps.sh build   - compiler, Kamailio, Redis, hiredis (make / make run)
 #   scripts/deps.sh test    - the above plus what the tests drive (sipp, valgrind...)
 #   scripts/deps.sh bench   - the build set plus what the benchmarks use
+#   scripts/deps.sh coverage - the test set plus gcovr (make coverage)
 # Only calls apt when something is missing, so a second run costs a few dpkg queries.
 set -euo pipefail
 
 want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
       redis-server redis-tools libhiredis-dev libjansson-dev libwebsockets-dev libuv1-dev libcurl4-openssl-dev dpkg-dev)
 case "${1:-build}" in
-  test) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
+  test|coverage) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
               chromium)
         # node + npm for the browser tests (playwright-core); a node from elsewhere
         # (e.g. nodesource, which bundles npm) is fine and must not be replaced
         command -v node >/dev/null 2>&1 || want+=(nodejs)
-        command -v npm >/dev/null 2>&1 || want+=(npm) ;;
+        command -v npm >/dev/null 2>&1 || want+=(npm)
+        [ "$1" = coverage ] && want+=(gcovr) ;;
   bench) want+=(bc python3) ;;
   build) ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|bench|coverage" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -51,7 +53,7 @@ if ((${#missing[@]})) || ((need_update)); then
   fi
 fi
 # playwright-core for the browser tests, at the version tests/e2e/package-lock.json pins
-if [ "${1:-build}" = test ] && [ ! -d "$(dirname "$0")/../tests/e2e/node_modules/playwright-core" ]; then
+if [[ "${1:-build}" = test || "${1:-build}" = coverage ]] && [ ! -d "$(dirname "$0")/../tests/e2e/node_modules/playwright-core" ]; then
   (cd "$(dirname "$0")/../tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 # The Debian package enables and starts system services; our runs use their own

@@ -6,28 +6,37 @@
 #                              and loaded with FUNCTION LOAD REPLACE at module start)
 #   gen_lualib.sh --lua        the library itself (the Redis tests and the benchmarks load it)
 #   --clock FILE               FILE in place of lua/00_clock.lua (tests/redis/clock.lua)
+#   --lua-dir DIR              the .lua files of DIR in place of lua/, and
+#   --head FILE                FILE right after the shebang line: make coverage's counting
+#                              library (scripts/coverage/lua_instrument.py)
 # Generated at build time so the .so, the tests and the benchmarks never load different
 # code.
 set -e
 dir=$(dirname "$0")
 mode=c
-clock="$dir/lua/00_clock.lua"
+clock=
+lua="$dir/lua"
+head=
 while [ $# -gt 0 ]; do
   case "$1" in
     --lua) mode=lua ;;
     --c) mode=c ;;
     --clock) clock=${2:?--clock FILE}; shift ;;
+    --lua-dir) lua=${2:?--lua-dir DIR}; shift ;;
+    --head) head=${2:?--head FILE}; shift ;;
     *) echo "gen_lualib.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
+[ -n "$clock" ] || clock="$lua/00_clock.lua"
 [ -f "$clock" ] || { echo "gen_lualib.sh: no clock file $clock" >&2; exit 1; }
 
 library() {
   printf '#!lua name=omniq\n'
+  [ -z "$head" ] || cat "$head"
   cat "$clock"
   "$dir/gen_limits.sh" --lua
-  for f in $(ls "$dir"/lua/*.lua | LC_ALL=C sort); do
+  for f in $(ls "$lua"/*.lua | LC_ALL=C sort); do
     [ "$(basename "$f")" = 00_clock.lua ] || cat "$f"
   done
 }

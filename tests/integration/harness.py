@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 sys.path.insert(0, os.path.dirname(HERE))
 from ports import free_port  # noqa: E402,F401  (re-exported to the tests)
+import lua_counts  # noqa: E402
 
 
 def wait_for(cond, timeout=10.0, step=0.05, what="condition"):
@@ -79,6 +80,7 @@ class RedisServer:
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
+            lua_counts.collect(self.port, "redis stop")
             self.proc.terminate()
             try:
                 self.proc.wait(10)
@@ -171,6 +173,8 @@ class Kamailio:
         return a + self.extra_args
 
     def start(self, expect_ready=True):
+        # its mod_init loads the library again, which starts the coverage counts again
+        lua_counts.collect(int(self.defines["OMNIQ_REDIS_PORT"]), "kamailio %s start" % self.name)
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(self.argv(), stdout=self.logf, stderr=subprocess.STDOUT,
                                      start_new_session=True)

@@ -53,6 +53,11 @@ def ws_kam(ctx, defines=None, prepare=None):
         except OSError:
             return False
     wait_for(up, what="omniq_ws listening")
+    # the webhook sender makes each tenant's outbox (stream and group) when its thread starts,
+    # which on a busy machine comes after the port opens: wait for it, or a test's "nothing
+    # written" (test_rest.unchanged) sees them appear
+    wait_for(lambda: rs.client().exists("oq:{default}:outbox", "oq:{acme}:outbox") == 2,
+             what="the webhook sender's outboxes")
     return rs, k, Api(port)
 
 

@@ -37,10 +37,18 @@ GEN_LUALIB = os.path.join(ROOT, 'modules', 'omniq', 'gen_lualib.sh')
 TEST_CLOCK = os.path.join(HERE, 'clock.lua')
 
 
-def library_text(test_clock=True):
+# make coverage's counting library (scripts/coverage/lua_instrument.py's output directory)
+COUNTING = os.environ.get('OMNIQ_COVERAGE_LUA')
+
+
+def library_text(test_clock=True, counting=COUNTING):
     """The library exactly as the build embeds it (gen_lualib.sh); with test_clock, its
-    clock is the tests' own (clock.lua: TIME plus an offset that Server.advance() moves)."""
+    clock is the tests' own (clock.lua: TIME plus an offset that Server.advance() moves);
+    with counting, the counting copy of lua/*.lua there, its counters' table first."""
     argv = [GEN_LUALIB, '--lua'] + (['--clock', TEST_CLOCK] if test_clock else [])
+    if counting:
+        argv += ['--lua-dir', os.path.join(counting, 'src'),
+                 '--head', os.path.join(counting, 'head.lua')]
     return subprocess.run(argv, check=True, capture_output=True, text=True).stdout
 
 
@@ -56,10 +64,14 @@ def wait_until(cond, what, timeout=10.0):
 
 sys.path.insert(0, os.path.dirname(HERE))
 from ports import free_port  # noqa: E402
+import lua_counts  # noqa: E402
 
 
 class Server:
-    def __init__(self):
+    """library: a library text to load instead of omniq's (its counts are not collected)."""
+
+    def __init__(self, library=None):
+        self.omniq = library is None
         self.dir = tempfile.mkdtemp(prefix='omniq-redis-')
         self.port = free_port()
         self.proc = subprocess.Popen(
@@ -76,7 +88,7 @@ class Server:
         else:
             self.stop()
             raise RuntimeError('redis-server did not start')
-        self.r.execute_command('FUNCTION', 'LOAD', 'REPLACE', library_text())
+        self.r.execute_command('FUNCTION', 'LOAD', 'REPLACE', library or library_text())
 
     def advance(self, ms):
         """Move the library's clock ms milliseconds forward (deadlines fall due at once)."""
@@ -84,6 +96,8 @@ class Server:
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
+            if self.omniq:
+                lua_counts.collect(self.port, 'redis suite end')
             self.proc.terminate()
             try:
                 self.proc.wait(5)

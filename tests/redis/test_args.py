@@ -2,6 +2,8 @@
 
 import redis
 
+from harness import lua_counts
+
 LONG = 'x' * 257
 CAPS = 'voice=1,chat=4,email=8,total=10'
 
@@ -144,6 +146,7 @@ def test_readers_are_no_writes(h):
         for f in lib['functions']:
             f = dict(zip(f[::2], f[1::2]))
             fl[f['name']] = f['flags']
+    fl.pop(lua_counts.READER, None)   # make coverage's build adds the reader of its counts
     readers = {'oq_session_get', 'oq_agent_get', 'oq_agent_list', 'oq_customer_get', 'oq_queue_list',
                'oq_queue_get', 'oq_stats', 'oq_transcript', 'oq_agent_secret_get',
                'oq_followups', 'oq_agent_sessions', 'oq_customer_history', 'oq_online',
