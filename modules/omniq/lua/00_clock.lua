@@ -1,6 +1,7 @@
 -- 00_clock.lua — the library's one clock: Redis TIME in milliseconds, so that every node
 -- and every process reads the same time. Every deadline, score and timestamp comes from
--- clock.now_ms() and nowhere else. It returns the time as a decimal string (what is
+-- clock.now_ms() and nowhere else (the one exception: the age of P:events' entries, whose
+-- ids Redis makes from TIME itself, X.trim_events). It returns the time as a decimal string (what is
 -- written to Redis), made from TIME's own strings without a number conversion: turning a
 -- number into a string costs a Redis function more than most of its commands do.
 --
