@@ -4,6 +4,8 @@
 #   make run      build, then run redis-server + kamailio with cfg/omniq.cfg on loopback
 #   make test     install what the tests need, build, run every test
 #   make bench    run the benchmarks under bench/
+#   make asan     build the modules with ASan+UBSan into build/asan/modules (never build/modules)
+#   make check-asan   the whole integration suite on that build (docs/testing.md, "Sanitizers")
 # KAMAILIO_SRC=/path builds against another (configured) Kamailio tree.
 
 CACHE ?= $(CURDIR)/.cache
@@ -14,7 +16,7 @@ EXAMPLES := docs/examples/omniq_echo
 # modules that exist only for the tests (fixtures), built the same way
 FIXTURES := tests/modules/omniq_badhook
 
-.PHONY: all deps deps-test modules fixtures run test unit bench clean
+.PHONY: all deps deps-test modules fixtures run test unit bench clean asan check-asan
 all: modules
 
 deps:
@@ -49,8 +51,16 @@ unit:
 	@$(MAKE) --no-print-directory -C tests/unit check BUILD=$(BUILD)/unit
 
 test: deps-test
-	@$(MAKE) --no-print-directory fixtures
+	@$(MAKE) --no-print-directory fixtures asan
 	@tests/run.sh
+
+# the sanitizer build: its own copy of the sources and its own directory (scripts/asan.sh)
+asan: deps
+	@scripts/asan.sh build
+
+check-asan: deps-test
+	@$(MAKE) --no-print-directory fixtures asan
+	@scripts/asan.sh run
 
 bench: modules
 	@scripts/deps.sh bench
