@@ -101,19 +101,6 @@ int os_call_init(void)
 	return 0;
 }
 
-void os_call_destroy(void)
-{
-	if(locks) {
-		lock_set_destroy(locks);
-		lock_set_dealloc(locks);
-		locks = NULL;
-	}
-	if(table) {
-		shm_free(table);
-		table = NULL;
-	}
-}
-
 static void lock_c(os_call_t *c)
 {
 	lock_set_get(locks, c->hi % OS_BUCKETS);

@@ -1,0 +1,34 @@
+"""Failure paths on purpose (docs/testing.md, "Fault injection"): a function library that
+answers nonsense, allocations that fail (tests/modules/omniq_faults), Redis gone under a
+call, and what the sanitizer build found. Each case shows a clear error - a log line saying
+what and why, and the documented RPC fault, SIP code or HTTP status - with no crash, no hang
+and nothing written after the bad answer."""
+import os
+import signal
+import time
+
+import harness
+from harness import test, wait_for
+from sipcall import call, caller_xml
+
+P = "oq:{default}"
+
+
+def stop_status(k):
+    """SIGTERM to kamailio as `kamctl stop` does; its exit status (negative: a signal)."""
+    os.killpg(k.proc.pid, signal.SIGTERM)
+    return k.proc.wait(30)
+
+
+@test
+def test_sip_stop_with_a_queued_call_exits_cleanly(ctx):
+    """A call's transaction outlives omniq_sip at shutdown: tm destroys it after omniq_sip's
+    mod_destroy had freed the call table and its locks, and kamailio died of SIGSEGV in its
+    last step (found by the sanitizer build)."""
+    rs = ctx.redis()
+    k = ctx.kamailio("sip.cfg", rs.port)
+    r = rs.client()
+    call(ctx, k, "sales", caller_xml(ctx.dir, "waits", queued="must"), background=True)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", what="the call queued")
+    rc = stop_status(k)
+    assert rc == 0, "kamailio exited %s at stop: %s" % (rc, k.tail(5))
