@@ -222,11 +222,17 @@ static int reply_code(const char *fn, redisReply *r)
 
 redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc)
 {
-	const char *av[24];
-	size_t al[24];
+	const char *av[OQ_FCALL_MAX_ARGS];
+	size_t al[OQ_FCALL_MAX_ARGS];
 	redisReply *r;
 
-	fcall_args(argv, argc < 24 ? argc : 24, av, al);
+	if(argc < 0 || argc > OQ_FCALL_MAX_ARGS) {
+		LM_BUG("FCALL %s with %d arguments\n", fn, argc);
+		*rc = OMNIQ_EINTERNAL;
+		oq_set_error(OMNIQ_EINTERNAL, "%s: %d arguments", fn, argc);
+		return NULL;
+	}
+	fcall_args(argv, argc, av, al);
 	r = oq_redis_fcall(fn, oq_prefix()->s, oq_prefix()->len, argc, av, al);
 	if((*rc = reply_code(fn, r)) < 0) {
 		if(r)

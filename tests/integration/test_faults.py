@@ -10,8 +10,34 @@ import time
 import harness
 from harness import test, wait_for
 from sipcall import call, caller_xml
+from test_app import App
+from test_sip import stat
+from test_ws import chat_kam
 
 P = "oq:{default}"
+
+
+@test
+def test_app_leases_of_many_sockets_are_renewed(ctx):
+    """The lease renewal sends 64 connections per call (129 arguments): oq_call used to copy
+    them into room for 24, reading past its array (found by the sanitizer build)."""
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1"})
+    r = rs.client()
+    apps = []
+    for i in range(13):
+        a = App(port)
+        a.hello("u%d" % i)
+        apps.append(a)
+    keys = sorted(r.keys(P + ":online:*"))
+    assert len(keys) == 13, keys
+    first = {key: r.zrange(key, 0, -1, withscores=True)[0][1] for key in keys}
+    # renewed every LEASE_MS / 3 (20 s): every lease moves on, none is lost
+    wait_for(lambda: all(r.zrange(key, 0, -1, withscores=True)[0][1] > first[key]
+                         for key in keys), timeout=30, step=0.5, what="every lease renewed")
+    assert "presence" not in "\n".join(l for l in k.text().splitlines() if "WARN" in l), \
+        k.errors()
+    for a in apps:
+        a.close()
 
 
 def stop_status(k):
