@@ -20,7 +20,7 @@ P = "oq:{default}"
 @test
 def test_app_leases_of_many_sockets_are_renewed(ctx):
     """The lease renewal sends 64 connections per call (129 arguments): oq_call used to copy
-    them into room for 24, reading past its array (found by the sanitizer build)."""
+    them into room for 24, reading past its array."""
     rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1"})
     r = rs.client()
     apps = []
@@ -58,3 +58,17 @@ def test_sip_stop_with_a_queued_call_exits_cleanly(ctx):
     wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", what="the call queued")
     rc = stop_status(k)
     assert rc == 0, "kamailio exited %s at stop: %s" % (rc, k.tail(5))
+
+
+@test
+def test_sip_invite_while_redis_is_down_gets_503(ctx):
+    """The caller hears 503 at once, with the reason in the log; nothing is left behind."""
+    rs = ctx.redis()
+    k = ctx.kamailio("sip.cfg", rs.port)
+    rs.stop()
+    t0 = time.time()
+    sc = caller_xml(ctx.dir, "down", final=503, queued="never")
+    assert call(ctx, k, "sales", sc) == 0, "the caller did not get 503 (caller_*_err.log)"
+    assert time.time() - t0 < 5
+    assert "call not queued: Redis unavailable" in k.text(), k.errors()
+    assert stat(k, "calls") == 0 and stat(k, "queued") == 0
