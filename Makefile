@@ -14,7 +14,7 @@ MODULES := $(patsubst modules/%/Makefile,%,$(wildcard modules/*/Makefile))
 # the worked example of docs/integrator.md, built and tested like a module
 EXAMPLES := docs/examples/omniq_echo
 # modules that exist only for the tests (fixtures), built the same way
-FIXTURES := tests/modules/omniq_badhook
+FIXTURES := tests/modules/omniq_badhook tests/modules/omniq_faults
 
 .PHONY: all deps deps-test modules fixtures run test unit bench clean asan check-asan
 all: modules
@@ -42,7 +42,9 @@ fixtures: modules
 	for e in $(FIXTURES); do \
 	  $(MAKE) --no-print-directory -C $$e COREPATH=$$src/src OMNIQ_INCLUDE=$(CURDIR)/include quiet=silent; \
 	  cp $$e/$$(basename $$e).so $(BUILD)/test-modules/; \
-	done
+	done; \
+	$(MAKE) --no-print-directory -C tests/modules/omniq_faults/preload; \
+	cp tests/modules/omniq_faults/preload/libomniq_failmalloc.so $(BUILD)/test-modules/
 
 run: modules
 	@scripts/run.sh
@@ -69,3 +71,4 @@ bench: modules
 clean:
 	rm -rf $(BUILD)
 	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES) $(FIXTURES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c; done
+	@$(MAKE) --no-print-directory -C tests/modules/omniq_faults/preload clean

@@ -248,12 +248,23 @@ static int forget_gone(redisContext *rc, int t)
 			(long long)ws_cfg.outbox_forget * 1000);
 	if(r == NULL)
 		return -1;
+	/* [consumer, idle ms, ...]: checked whole before a word of it is logged */
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if(r->element[i]->type != REDIS_REPLY_STRING)
+			break;
 	if(r->type == REDIS_REPLY_ERROR)
-		LM_ERR("outbox of tenant %.*s: %s\n", tenant_names[t].len, tenant_names[t].s, r->str);
-	for(i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-		LM_INFO("outbox of tenant %.*s: sender %s idle for %s ms with nothing pending, "
-				"removed from the group\n", tenant_names[t].len, tenant_names[t].s,
-				r->element[i]->str, r->element[i + 1]->str);
+		LM_ERR("outbox of tenant %.*s: Redis function oq_outbox_forget failed: %s\n",
+				tenant_names[t].len, tenant_names[t].s, r->str);
+	else if(r->type != REDIS_REPLY_ARRAY || i < r->elements || r->elements % 2)
+		LM_ERR("outbox of tenant %.*s: Redis function oq_outbox_forget answered a reply of "
+			   "type %d where pairs of sender and idle time were expected: is Redis running "
+			   "the function library of this omniq?\n",
+				tenant_names[t].len, tenant_names[t].s, r->type);
+	else
+		for(i = 0; i + 1 < r->elements; i += 2)
+			LM_INFO("outbox of tenant %.*s: sender %s idle for %s ms with nothing pending, "
+					"removed from the group\n", tenant_names[t].len, tenant_names[t].s,
+					r->element[i]->str, r->element[i + 1]->str);
 	freeReplyObject(r);
 	return 0;
 }
