@@ -1,10 +1,11 @@
 """The omniq function library made wrong on demand (badlib.lua), in a test's redis-server:
 loaded in place of the real one after kamailio has loaded that, and the real one put back
 after. Also what a test compares to show that nothing was written."""
-import importlib.util
 import os
 
 import redis
+
+import invariants
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -58,12 +59,6 @@ class BadLibrary:
 
 def snapshot(r):
     """Every omniq key (every tenant's) with its content: what a call must leave as it was
-    (the library's own bad:* aside). tests/redis/harness.py's, which the Redis suite's tests
-    compare the same way; by content, not DUMP, as a stream's group notes its readers' times."""
-    return _redis_harness.snapshot(r, "oq")
-
-
-_spec = importlib.util.spec_from_file_location(
-    "redis_harness", os.path.join(os.path.dirname(HERE), "redis", "harness.py"))
-_redis_harness = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_redis_harness)
+    (the library's own bad:* aside). By content, not DUMP, as a stream's group notes when its
+    readers last read."""
+    return invariants.snapshot(r, "oq")

@@ -1,6 +1,6 @@
 """The tenant invariant checker of tests/redis/harness.py (every session in exactly one place,
 loads equal held sessions, load within capacity, indexes consistent), reused here on the Redis
-that real kamailio nodes wrote."""
+that real kamailio nodes wrote; and its snapshot of a tenant's keys with their content."""
 import importlib.util
 import os
 
@@ -12,3 +12,7 @@ _spec.loader.exec_module(_mod)
 
 def check_tenant(r, prefix):
     return _mod.check_invariants(r, prefix)
+
+
+def snapshot(r, prefix):
+    return _mod.snapshot(r, prefix)

@@ -5,9 +5,12 @@ what and why, and the documented RPC fault, SIP code or HTTP status - with no cr
 and nothing written after the bad answer."""
 import os
 import signal
+import sys
 import socket
 import time
 import uuid
+
+import websocket
 
 import harness
 from harness import test, wait_for
@@ -473,3 +476,391 @@ def test_wrong_library_web_surface_answers_internal_and_writes_nothing(ctx):
     for a in apps:
         a.close()
     chat.close()
+
+
+# ---- allocations that fail --------------------------------------------------------------
+
+def pid_of(k, what):
+    pids = k.pids(what)
+    assert len(pids) == 1, "processes '%s': %s" % (what, pids)
+    return pids[0]
+
+
+def thread_of(pid, name):
+    """The id of process pid's thread called name (omniq_ws names its threads)."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            if f.read().strip() == name:
+                return int(tid)
+    raise AssertionError("no thread '%s' in %d" % (name, pid))
+
+
+class Torture:
+    """Fails the 1st, then the 2nd, the 3rd... allocation an operation makes, one run each,
+    until a run makes no more than the ones before it (curl's torture tests, SQLite's
+    out-of-memory tests): every run must give a clean answer (the operation's check), no
+    process may die, and the process's malloc'd blocks and pkg memory must be where they were
+    before (no leak: the blocks libomniq_failmalloc.so counts, pkg.stats' used)."""
+
+    def __init__(self, k, r):
+        self.k, self.r = k, r
+        self.procs = k.pids("")
+        self.runs = 0
+
+    def malloc_live(self, pid):
+        rc, out = self.k.rpc("faults.live", pid)
+        assert rc == 0, out
+        return int(out.strip())
+
+    def pkg_used(self, pid):
+        """pkg.stats' used of pid; 0 for a process it does not list (omniq_ws' processes:
+        they use malloc, which malloc_live counts)."""
+        rc, out = self.k.rpc("pkg.stats", "pid", pid)
+        return int(harness.parse_kamcmd(out)["used"]) if rc == 0 and "used:" in out else 0
+
+    def run(self, pool, target, scope, op, limit, prepare=None):
+        """op(n) for n = 1, 2, ... with the nth allocation of target from scope failing
+        (prepare(n) first, with none failing); op checks the answer and returns whether it
+        was success. Returns how many allocations a run makes: the first run with none failed
+        must succeed (a failure leaves nothing behind that fails the next call)."""
+        for n in range(1, limit + 1):
+            if prepare:
+                prepare(n)
+            rc, out = self.k.rpc("faults.alloc", pool, n, target, scope)
+            assert rc == 0, out
+            try:
+                ok = op(n)
+            finally:
+                st = self.k.rpc_struct("faults.status", pool)
+                self.k.rpc("faults.off")
+            self.runs += 1
+            assert self.k.proc.poll() is None and self.k.pids("") == self.procs, \
+                "a process died at %s allocation %d: %s" % (pool, n, self.k.errors())
+            if int(st["failed"]) == 0:
+                assert ok, "%s: run %d failed with no allocation failed: %s" % (
+                    pool, n, self.k.errors())
+                return n - 1
+        raise AssertionError("%s: more than %d allocations in one run" % (pool, limit))
+
+    def no_leak(self, pid, before, what):
+        """before: usage(pid) from ahead of the runs, both taken after the same few runs
+        with nothing failing (every connection of the process made again). A Redis
+        connection is 4 blocks: one that a thread has not needed again since its failure is
+        the slack."""
+        now = self.usage(pid)
+        assert now[1] <= before[1], "%s: pkg used grew from %d to %d bytes" % (
+            what, before[1], now[1])
+        assert now[0] <= before[0] + 4, "%s: %d malloc'd blocks more" % (
+            what, now[0] - before[0])
+
+    def usage(self, pid):
+        return (self.malloc_live(pid) if not harness.KAM_PRELOAD else 0, self.pkg_used(pid))
+
+    def sites(self):
+        rc, out = self.k.rpc("faults.sites")
+        return out
+
+
+def pools():
+    """What a run fails, and whose allocations count: our modules' pkg and shm, the mallocs
+    of our modules and of the libraries they build on (hiredis, jansson, libwebsockets,
+    libuv, libcurl). Not Kamailio's own (its ctl module, say, drops an RPC connection it has
+    no memory for) nor OpenSSL's (OpenSSL 3 keeps two blocks each time an allocation fails
+    inside HMAC(), which we call once and free nothing of). Not malloc in the sanitizer
+    build, where the allocator is libasan's and libomniq_failmalloc.so cannot stand in."""
+    p = [("pkg", "omniq"), ("shm", "omniq")]
+    libs = "omniq,libhiredis,libjansson,libwebsockets,libuv,libcurl"
+    return p if harness.KAM_PRELOAD else p + [("malloc", libs)]
+
+
+@test
+def test_alloc_failures_in_an_rpc_enqueue_answer_errors_and_leak_nothing(ctx):
+    """omniq.enqueue with each allocation of the RPC process failing in turn (kamailio's
+    binrpc, omniq, hiredis, libc): an answer each time, the session written whole or not at
+    all, nothing left allocated."""
+    from invariants import check_tenant
+    rs = ctx.redis()
+    k = faults_kam(ctx, "faults.cfg", rs)
+    r = rs.client()
+    t = Torture(k, r)
+    ctl = pid_of(k, "ctl handler")
+    for i in range(3):      # the process's lazy setup (Redis connection, buffers) first
+        assert k.rpc("omniq.enqueue", "web", "web:warm%d" % i, "", 0)[0] == 0
+    before = t.usage(ctl)
+    answers = set()
+
+    def enqueue(n):
+        rc, out = k.rpc("omniq.enqueue", "web", "web:%d" % n, "", 0)
+        if rc == 0 and not out.startswith("error"):
+            assert "sid:" in out, out
+            answers.add("ok")
+            return True
+        assert "error: 50" in out, out       # 500 internal, 503 Redis unavailable
+        answers.add(out.split(" - ")[0].strip())
+        return False
+    made = {p: t.run(p, ctl, scope, enqueue, 400) for p, scope in pools()}
+    assert k.rpc("omniq.enqueue", "web", "web:after", "", 0)[0] == 0
+    t.no_leak(ctl, before, "the RPC process")
+    assert not check_tenant(r, P), check_tenant(r, P)[:5]
+    print("rpc enqueue: allocations %s, answers %s" % (made, sorted(answers)),
+          file=sys.stderr)
+
+
+def ws_faults_kam(ctx, rs):
+    """faults_ws.cfg (ws.cfg, one omniq_ws process) with the omniq_faults fixture, serving."""
+    from test_ws import Api
+    port = harness.free_port()
+    k = faults_kam(ctx, "faults_ws.cfg", rs, {"OMNIQ_WS_PROCESSES": "1",
+                                             "OMNIQ_HTTP_PORT": str(port)})
+
+    def up():
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+    wait_for(up, what="omniq_ws listening")
+    return k, Api(port), port
+
+
+@test
+def test_alloc_failures_in_a_chat_message_answer_errors_and_leak_nothing(ctx):
+    """A customer's first chat message (the session opened, the message appended by the
+    appender thread, its events read back) with each allocation of the omniq_ws process
+    failing in turn: the socket gets its ack, an error frame naming the message, or is closed
+    (libwebsockets' own answer to its own failures); never silence."""
+    from invariants import check_tenant
+    from test_ws import Chat
+    rs = ctx.redis()
+    k, api, port = ws_faults_kam(ctx, rs)
+    r = rs.client()
+    t = Torture(k, r)
+    ws = pid_of(k, "omniq_ws http 0")
+    chats = {}
+    answers = set()
+
+    def open_chat(n):
+        c = chats[n] = Chat(port)
+        c.send({"type": "hello"})
+        c.recv("welcome")
+
+    def message(n):
+        c = chats.pop(n)
+        try:
+            c.send({"type": "message", "text": "hello %d" % n, "cid": "m%d" % n})
+            while True:
+                try:
+                    m = c.recv(timeout=5)
+                except websocket.WebSocketTimeoutException:
+                    raise AssertionError("message %d: no answer in 5 s" % n)
+                except (OSError, ValueError, websocket.WebSocketException):
+                    answers.add("closed")
+                    return False
+                if m["type"] == "ack":
+                    answers.add("ack")
+                    return True
+                if m["type"] == "error":
+                    assert m.get("cid") == "m%d" % n and m["code"] in ("refused", "unavailable"), m
+                    answers.add("error " + m["code"])
+                    return False
+        finally:
+            c.close()
+    for i in range(3):
+        open_chat(-i)
+        assert message(-i)
+    time.sleep(0.2)
+    before = t.usage(ws)
+    made = {p: t.run(p, ws, scope, message, 1500, prepare=open_chat) for p, scope in pools()}
+    for i in range(3):
+        open_chat(-i)
+        assert message(-i)
+    time.sleep(0.2)
+    t.no_leak(ws, before, "the omniq_ws process")
+    assert not check_tenant(r, P), check_tenant(r, P)[:5]
+    print("chat message: allocations %s, answers %s" % (made, sorted(answers)), file=sys.stderr)
+
+
+class Caller:
+    """A caller's INVITE over UDP, as a phone sends it: the final answer's code, or "queued"
+    (182), after which it hangs up (CANCEL, and the INVITE's 487)."""
+
+    def __init__(self, k):
+        self.k = k
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(("127.0.0.1", 0))
+        self.port = self.s.getsockname()[1]
+
+    def close(self):
+        self.s.close()
+
+    def _send(self, method, cid, branch, tag, number, to_tag="", sdp=False):
+        body = ("v=0\r\no=caller 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                "m=audio 9 RTP/AVP 0\r\n") if sdp else ""
+        msg = ("%s sip:sales@127.0.0.1:%d SIP/2.0\r\n"
+               "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s\r\n"
+               "From: <sip:+86%s@127.0.0.1>;tag=%s\r\nTo: <sip:sales@127.0.0.1>%s\r\n"
+               "Call-ID: %s\r\nCSeq: 1 %s\r\nContact: <sip:caller@127.0.0.1:%d>\r\n"
+               "Max-Forwards: 70\r\n%sContent-Length: %d\r\n\r\n%s") % (
+            method, self.k.sip_port, self.port, branch, number, tag,
+            ";tag=" + to_tag if to_tag else "", cid, method, self.port,
+            "Content-Type: application/sdp\r\n" if sdp else "", len(body), body)
+        self.s.sendto(msg.encode(), ("127.0.0.1", self.k.sip_port))
+
+    def _recv(self, cid, timeout=5):
+        """(code, To tag) of the next response to call cid's INVITE (the CANCEL's 200 and
+        what an earlier call left are skipped)."""
+        self.s.settimeout(timeout)
+        while True:
+            try:
+                data = self.s.recv(65535).decode("utf-8", "replace")
+            except socket.timeout:
+                raise AssertionError("no SIP answer in %d s" % timeout)
+            h = {}
+            for l in data.split("\r\n")[1:]:
+                if ": " in l:
+                    h.setdefault(l.split(": ", 1)[0].lower(), l.split(": ", 1)[1])
+            if h.get("call-id") == cid and h.get("cseq", "").endswith("INVITE"):
+                break
+        tag = h.get("to", "").split("tag=")[1].split(";")[0] if "tag=" in h.get("to", "") else ""
+        return int(data.split(" ", 2)[1]), tag
+
+    def call(self, number):
+        u = uuid.uuid4().hex[:10]
+        cid, branch, tag = "c%s@test" % u, "z9hG4bK" + u, "t" + u
+        self._send("INVITE", cid, branch, tag, number, sdp=True)
+        while True:
+            code, to_tag = self._recv(cid)
+            if code == 182:
+                self._send("CANCEL", cid, branch, tag, number)
+                while code != 487:
+                    code, to_tag = self._recv(cid)
+                self._send("ACK", cid, branch, tag, number, to_tag)
+                return "queued"
+            if code >= 300:
+                self._send("ACK", cid, branch, tag, number, to_tag)
+                return code
+            assert code < 200, "answered %d with no agent" % code
+
+
+@test
+def test_alloc_failures_in_a_queued_invite_answer_the_caller_and_leak_nothing(ctx):
+    """A phone call queued (182) and hung up, with each allocation of the SIP worker that
+    omniq_sip, omniq and their libraries make failing in turn: the caller always gets its
+    answer (500 or 503 at once, or queued and 487 after its CANCEL), the session is written
+    whole or not at all, nothing is left allocated."""
+    from invariants import check_tenant
+    rs = ctx.redis()
+    k = faults_kam(ctx, "faults_sip.cfg", rs)
+    r = rs.client()
+    t = Torture(k, r)
+    worker = pid_of(k, "udp receiver")
+    c = Caller(k)
+    answers = set()
+
+    def invite(n):
+        a = c.call("138%08d" % n)
+        answers.add(a)
+        assert a in ("queued", 500, 503), a
+        return a == "queued"
+    for i in range(3):
+        assert invite(10000 + i)
+    before = t.usage(worker)
+    made = {p: t.run(p, worker, scope, invite, 400) for p, scope in pools()}
+    for i in range(3):
+        assert invite(20000 + i)
+    t.no_leak(worker, before, "the SIP worker")
+    assert not check_tenant(r, P), check_tenant(r, P)[:5]
+    # every session of a call ends abandoned: one whose abandon failed at the CANCEL when
+    # its transaction ends (tm's wait timer, 5 s); one Redis wrote but whose reply was lost
+    # (the caller got 503) when it is offered: an agent comes, is never charged for them
+
+    def states():
+        return {r.hget("%s:s:%d" % (P, i), "state")
+                for i in range(1, int(r.get(P + ":seq:s")) + 1)}
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,total=1")[0] == 0
+
+    def offered_all():
+        # abandoning an offered session does not offer the agent the next one (the library
+        # pulls on the agent's own changes): alice comes back each time
+        k.rpc("omniq.agent_state", "alice", "away")
+        k.rpc("omniq.agent_state", "alice", "available")
+        return states() <= {"abandoned"}
+    try:
+        wait_for(offered_all, timeout=20, step=0.3, what="every session abandoned")
+    except AssertionError:
+        raise AssertionError("sessions not abandoned: %s" % {
+            i: r.hgetall("%s:s:%d" % (P, i)) for i in range(1, int(r.get(P + ":seq:s")) + 1)
+            if r.hget("%s:s:%d" % (P, i), "state") != "abandoned"})
+    a = k.rpc_struct("omniq.agent", "alice")
+    assert a["presence"] == "available" and a.get("load:voice") == "0", a
+    c.close()
+    print("queued invite: allocations %s, answers %s" % (made, sorted(answers, key=str)),
+          file=sys.stderr)
+
+
+@test
+def test_alloc_failures_in_the_events_reader_lose_no_event(ctx):
+    """An agent's reply reaching the customer's chat socket through omniq_ws' event reader
+    thread, with each allocation of that thread failing in turn (its reply arena, hiredis'
+    reader, the item handed to the loop): the message reaches the socket after all (the
+    reader reads again from the last event it handled), or the log says which event could
+    not be handed over and why; the thread goes on reading."""
+    from test_ws import Chat
+    rs = ctx.redis()
+    k, api, port = ws_faults_kam(ctx, rs)
+    t = Torture(k, rs.client())
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "chat=4")[0] == 0
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    chat = Chat(port)
+    chat.send({"type": "hello"})
+    chat.recv("welcome")
+    chat.send({"type": "message", "text": "hello", "cid": "c0"})
+    sid = chat.recv("session")["session"]
+    assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})[0] == 200
+    reader = thread_of(pid_of(k, "omniq_ws http 0"), "ws events")
+    outcomes = set()
+
+    def reply(n):
+        mark = len(k.text())
+        st, b = api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                         {"direction": "out", "from": "alice", "body": "r%d" % n})
+        assert st == 201, (st, b)
+        end = time.time() + 3
+        while time.time() < end:
+            try:
+                m = chat.recv("message", timeout=end - time.time())
+            except (AssertionError, websocket.WebSocketTimeoutException):
+                break
+            if m.get("text") == "r%d" % n:
+                outcomes.add("delivered")
+                return True
+        log = k.text()[mark:]
+        assert "event reader: " in log and ("out of memory" in log or "Out of memory" in log), \
+            "reply %d: neither on the socket nor in the log" % n
+        outcomes.add("logged")
+        return False
+    reply(0)
+    made = {p: t.run(p, reader, scope, reply, 200) for p, scope in pools() if p == "malloc"}
+    assert reply(1000)
+    print("events reader: allocations %s, outcomes %s" % (made, sorted(outcomes)),
+          file=sys.stderr)
+
+
+@test
+def test_libcurl_failing_at_start_stops_kamailio_with_the_reason(ctx):
+    """The webhook sender's libcurl cannot start (its first allocation fails): omniq_ws says
+    so and kamailio stops, rather than run with pushes and webhooks that would never leave."""
+    if harness.KAM_PRELOAD:
+        return      # libc's malloc cannot be made to fail in the sanitizer build
+    rs = ctx.redis()
+    k = ctx.kamailio("faults_ws.cfg", rs.port, start=False,
+                     defines={"OMNIQ_WS_PROCESSES": "1"},
+                     extra_args=["--loadmodule=" + FAULTS,
+                                 "--modparam=omniq_faults:alloc:s:malloc 1 0 libcurl"])
+    k.preload.append(FAILMALLOC)
+    k.start(expect_ready=False)
+    rc = k.wait_exit(30)
+    assert rc != 0, "kamailio kept running"
+    log = k.text()
+    assert "cannot initialise libcurl for the outbox sender" in log, k.errors()
+    assert "omniq_ws process 0 stopped" in log, k.errors()

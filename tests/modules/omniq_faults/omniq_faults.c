@@ -14,11 +14,13 @@
  * RPC commands (any process may be the target; the rules are in shared memory):
  *   faults.alloc pool nth [target [scope [count]]]   arm: of target's allocations (a pid,
  *        every thread of it, or a thread id; 0 any process) from the origins in scope (parts
- *        of names, comma-separated; "" any), counted from now, the nth and count - 1 after it
+ *        of names, comma-separated; "-" any), counted from now, the nth and count - 1 after it
  *        fail (count 1 by default, -1 every one from the nth on)
  *   faults.off [pool]       disarm one or every pool
  *   faults.status pool      {armed, seen, failed}: matching allocations counted, failures made
  *   faults.sites            where the last failures were made, oldest first
+ *   faults.live pid         the malloc'd blocks process pid holds (libomniq_failmalloc.so's
+ *                           count, read from that process's memory): a leak shows as growth
  * and, for the C API members no shipped face calls, api_face.c's faults.append_once ...
  * Each failure is also logged (NOTICE "injected ... failure"), so a test's log shows which
  * allocation failed before the error it caused.
@@ -27,9 +29,11 @@
  * for what happens once at start (a library's initialisation): "pool nth [target [scope
  * [count]]]", scope "-" for any, e.g. --modparam=omniq_faults:alloc:s:"malloc 1 0 libcurl".
  */
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "core/sr_module.h"
 #include "core/dprint.h"
@@ -37,6 +41,7 @@
 #include "core/rpc_lookup.h"
 #include "core/mem/pkg.h"
 #include "core/mem/shm.h"
+#include <errno.h>
 
 #include "fault_ctl.h"
 #include "api_face.h"
@@ -47,6 +52,7 @@ static oqf_ctl_t *ctl; /* shared memory, from mod_init */
 static sr_pkg_api_t pkg_real;
 static sr_shm_api_t shm_real;
 static oqf_ctl_t **malloc_ctl; /* the preloaded library's pointer to the rules, or NULL */
+static long *malloc_live;      /* its count of blocks: at the same address in every process */
 
 /* Whether this pkg or shm allocation fails; logs and records it when it does. */
 static int fails(int pool, const char *file, const char *func, unsigned int line,
@@ -154,6 +160,8 @@ static void rpc_alloc(rpc_t *rpc, void *c)
 		rpc->fault(c, 501, "libomniq_failmalloc.so is not preloaded into this kamailio");
 		return;
 	}
+	if(scope.len == 1 && scope.s[0] == '-')
+		scope.len = 0;
 	arm(p, nth, target, scope.len ? scope.s : "", scope.len, count);
 	rpc->rpl_printf(c, "ok");
 }
@@ -202,24 +210,50 @@ static void rpc_sites(rpc_t *rpc, void *c)
 		rpc->rpl_printf(c, "%s", ctl->sites[i % OQF_SITES]);
 }
 
+static const char *rpc_live_doc[] = {"The malloc'd blocks a process holds: pid", 0};
+static void rpc_live(rpc_t *rpc, void *c)
+{
+	struct iovec here, there;
+	long live = 0;
+	int pid;
+
+	if(rpc->scan(c, "d", &pid) < 1)
+		return;
+	if(malloc_live == NULL) {
+		rpc->fault(c, 501, "libomniq_failmalloc.so is not preloaded into this kamailio");
+		return;
+	}
+	here.iov_base = &live;
+	here.iov_len = sizeof(live);
+	there.iov_base = malloc_live;
+	there.iov_len = sizeof(live);
+	if(process_vm_readv(pid, &here, 1, &there, 1, 0) != (ssize_t)sizeof(live)) {
+		rpc->fault(c, 500, "cannot read process %d: %s", pid, strerror(errno));
+		return;
+	}
+	rpc->rpl_printf(c, "%ld", live);
+}
+
 static rpc_export_t rpc_cmds[] = {
 	{"faults.alloc", rpc_alloc, rpc_alloc_doc, 0},
 	{"faults.off", rpc_off, rpc_off_doc, 0},
 	{"faults.status", rpc_status, rpc_status_doc, 0},
 	{"faults.sites", rpc_sites, rpc_sites_doc, RET_ARRAY},
+	{"faults.live", rpc_live, rpc_live_doc, 0},
 	{0, 0, 0, 0}
 };
 
-static char *at_start[OQF_POOLS];
+static char at_start[OQF_POOLS][OQF_SCOPE_MAX + 64];
 static int n_at_start;
 
+/* a copy: --modparam hands over a buffer that does not last until mod_init */
 static int alloc_param(modparam_t type, void *val)
 {
 	if(n_at_start == OQF_POOLS) {
 		LM_ERR("modparam alloc: one rule per pool\n");
 		return -1;
 	}
-	at_start[n_at_start++] = (char *)val;
+	snprintf(at_start[n_at_start++], sizeof(at_start[0]), "%s", (char *)val);
 	return 0;
 }
 
@@ -276,6 +310,7 @@ static int mod_init(void)
 	_shm_root.xreallocxf = shm_reallocxf_w;
 	_shm_root.xresize = shm_resize_w;
 	malloc_ctl = dlsym(RTLD_DEFAULT, "omniq_failmalloc_ctl");
+	malloc_live = dlsym(RTLD_DEFAULT, "omniq_failmalloc_live");
 	if(malloc_ctl)
 		*malloc_ctl = ctl;
 	for(i = 0; i < n_at_start; i++)
