@@ -742,6 +742,7 @@ static int parse_ext(const str *ext, unsigned int *hi, unsigned int *label)
 static void ghost_offer(const omniq_event_t *ev)
 {
 	char sidbuf[OMNIQ_SID_MAX];
+	omniq_session_info_t info;
 	str sid;
 
 	if(ev->sid.len <= 0 || ev->sid.len >= (int)sizeof(sidbuf))
@@ -749,6 +750,12 @@ static void ghost_offer(const omniq_event_t *ev)
 	memcpy(sidbuf, ev->sid.s, ev->sid.len);
 	sidbuf[ev->sid.len] = '\0';
 	sid = omniq_str(sidbuf);
+	/* only while that offer stands: an event read late (a busy dispatcher) may be of a
+	 * session answered and ended since, or queued again */
+	if(os_oq.get(&sid, &info) < 0 || strcmp(info.state, "offered")
+			|| (int)strlen(info.agent) != ev->agent.len
+			|| memcmp(info.agent, ev->agent.s, ev->agent.len))
+		return;
 	if(os_oq.abandon(&sid) < 0)
 		LM_NOTICE("session %s offered to %.*s is of a call no longer here; abandon: %s\n",
 				sidbuf, ev->agent.len, ev->agent.s, os_oq.last_error());

@@ -24,11 +24,16 @@ class BadLibrary:
     def __init__(self, rs):
         self.raw = redis.Redis(host="127.0.0.1", port=rs.port, socket_timeout=30)
         code = None
+        self.readers = set()    # the functions flagged no-writes: they cannot write
         for lib in self.raw.execute_command("FUNCTION", "LIST", "LIBRARYNAME", "omniq",
                                             "WITHCODE"):
             lib = {k.decode(): v for k, v in _pairs(lib).items()}
             if lib["library_name"] == b"omniq":
                 code = lib["library_code"].decode()
+                for f in lib["functions"]:
+                    f = _pairs(f)
+                    if b"no-writes" in (f[b"flags"] or []):
+                        self.readers.add(f[b"name"].decode())
         assert code and "redis.register_function" in code, "no omniq library in Redis"
         self.real = self.raw.execute_command("FUNCTION", "DUMP")
         with open(os.path.join(HERE, "badlib.lua")) as f:

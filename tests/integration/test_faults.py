@@ -74,7 +74,10 @@ def test_sip_stop_with_a_queued_call_exits_cleanly(ctx):
     call(ctx, k, "sales", caller_xml(ctx.dir, "waits", queued="must"), background=True)
     wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", what="the call queued")
     rc = stop_status(k)
-    assert rc == 0, "kamailio exited %s at stop: %s" % (rc, k.tail(5))
+    # in the sanitizer build LeakSanitizer's report of Debian kamailio's own leaks at exit
+    # makes it 1; what must not be is death by a signal
+    assert rc == 0 or (harness.KAM_PRELOAD and rc > 0), "kamailio exited %s at stop: %s" % (
+        rc, k.tail(5))
 
 
 @test
@@ -107,8 +110,8 @@ class Wrong:
     """Each operation against shapes of a wrong answer (badlib.MODES): kamailio stays up, the
     answer is the operation's clear error (its check) or, for a shape that is well formed,
     success; the log says which function answered what; once the function has answered, the
-    C side calls no library function but those in `after` (the library is the only way it
-    writes to Redis), and with `unchanged` nothing in Redis changes at all."""
+    C side calls no library function that writes but those in `after` (the library is the
+    only way it writes to Redis), and with `unchanged` nothing in Redis changes at all."""
 
     def __init__(self, ctx, k, rs):
         from badlib import BadLibrary
@@ -134,7 +137,8 @@ class Wrong:
             log = self.k.text()[log_mark:]
             if fn not in calls:
                 self.problems.append("%s/%s: not called (%s)" % (fn, mode, calls))
-            elif ok is not True and [c for c in calls[calls.index(fn) + 1:] if c not in after]:
+            elif ok is not True and [c for c in calls[calls.index(fn) + 1:]
+                                     if c not in after and c not in self.bad.readers]:
                 self.problems.append("%s/%s: called after it: %s" % (fn, mode, calls))
             if unchanged and snapshot(self.r) != before:
                 self.problems.append("%s/%s: Redis changed" % (fn, mode))
@@ -305,6 +309,7 @@ def test_wrong_library_phone_calls_get_a_final_answer(ctx):
     k = ctx.kamailio("sip.cfg", rs.port, defines={
         "OMNIQ_QUEUE_SHORT": '"short; skills=nobody; max_wait=1; overflow=reply:480 Busy"',
         "OMNIQ_QUEUE_HOP": '"hop; skills=nobody"'})
+    r = rs.client()
     w = Wrong(ctx, k, rs)
     n = [0]
 
@@ -327,6 +332,12 @@ def test_wrong_library_phone_calls_get_a_final_answer(ctx):
             after={"oq_abandon"}, unchanged=False)
     w.check("oq_abandon", caller("hop", queued="must", cancel_after_ms=300), modes=SIP_MODES,
             unchanged=False)
+    # each of those calls' abandon is tried again when its transaction ends (the answer
+    # was no answer): real then, they leave their sessions abandoned
+    wait_for(lambda: all(r.hget("%s:s:%s" % (P, s), "state") == "abandoned"
+                         for s in range(1, int(r.get(P + ":seq:s")) + 1)
+                         if r.hget("%s:s:%s" % (P, s), "queue") == "hop"),
+             timeout=15, what="the failed abandons tried again")
     # alice's phone answers every call; room for the calls a failed close leaves active
     agent(k, "alice", caps="voice=20,chat=0,email=0,total=20")
     phone = Phone(ctx, k, "alice", "agent_answer.xml", calls=2 * len(SIP_MODES))
@@ -504,7 +515,7 @@ class Torture:
 
     def __init__(self, k, r):
         self.k, self.r = k, r
-        self.procs = k.pids("")
+        self.procs = None   # taken at the first run: every process is up by then
         self.runs = 0
 
     def malloc_live(self, pid):
@@ -523,6 +534,8 @@ class Torture:
         (prepare(n) first, with none failing); op checks the answer and returns whether it
         was success. Returns how many allocations a run makes: the first run with none failed
         must succeed (a failure leaves nothing behind that fails the next call)."""
+        if self.procs is None:
+            self.procs = self.k.pids("")
         for n in range(1, limit + 1):
             if prepare:
                 prepare(n)
@@ -534,8 +547,10 @@ class Torture:
                 st = self.k.rpc_struct("faults.status", pool)
                 self.k.rpc("faults.off")
             self.runs += 1
-            assert self.k.proc.poll() is None and self.k.pids("") == self.procs, \
-                "a process died at %s allocation %d: %s" % (pool, n, self.k.errors())
+            procs = self.k.pids("")
+            assert self.k.proc.poll() is None and procs == self.procs, \
+                "a process died at %s allocation %d (%s, were %s): %s" % (
+                    pool, n, procs, self.procs, self.k.errors())
             if int(st["failed"]) == 0:
                 assert ok, "%s: run %d failed with no allocation failed: %s" % (
                     pool, n, self.k.errors())
