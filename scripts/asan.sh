@@ -9,6 +9,7 @@
 #                                   started on those modules, libasan preloaded and the
 #                                   omniq_asan fixture loaded first; "PASS asan/<test>" lines,
 #                                   logs in build/test-logs/asan/<test>/
+#   scripts/asan.sh core            run, for the core tests below (make test: about a minute)
 # A finding (ASan, UBSan, a leak through our modules) fails its test: the harness reads the
 # reports in kamailio's log (Ctx.memory_bugs).
 set -euo pipefail
@@ -20,7 +21,23 @@ SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
 # warnings stay warnings there; `make` keeps -Werror
 SAN_CC="$SAN -Wno-restrict -Wno-error=maybe-uninitialized -Wno-error=stringop-overflow"
 
+# What `make test` runs on the sanitizer build: omniq's RPC, cfg and KEMI faces, omniq_sip's
+# queued and cancelled calls and its shutdown, omniq_ws' REST API, chat, desk, app and
+# channel webhook, and the fault tests that need no malloc wrapper (a wrong library, pkg and
+# shm failing in a chat message and a queued INVITE). `make check-asan` runs them all.
+CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript_link
+  kemi_lua_routing_script sip_queued_then_answered sip_caller_cancels_while_queued
+  sip_stop_with_a_queued_call_exits_cleanly ws_rest_session_lifecycle
+  ws_chat_customer_and_agent_in_real_time desk_agent_takes_a_chat_from_offer_to_close
+  app_resend_and_resume_lose_nothing_and_repeat_nothing channel_ingest_and_webhook_reply
+  rest_agents_state_skills_capacity_password wrong_library_rpc_commands_answer_500_and_write_nothing
+  alloc_failures_in_a_chat_message_answer_errors_and_leak_nothing
+  alloc_failures_in_a_queued_invite_answer_the_caller_and_leak_nothing"
+
 case "${1:-}" in
+core)
+  exec "$0" run $CORE
+  ;;
 build)
   src=$("$top/scripts/kamailio-src.sh" "${CACHE:-$top/.cache}")
   # Kamailio's own extra options (from make cfg) stay: MODULE_VERSION must match the core's
@@ -62,5 +79,5 @@ run)
   exec /usr/bin/python3 "$top/tests/integration/run.py" "$@"
   ;;
 *)
-  echo "usage: $0 build | run [test...]" >&2; exit 2 ;;
+  echo "usage: $0 build | run [test...] | core" >&2; exit 2 ;;
 esac

@@ -14,6 +14,7 @@ suites=(
   "unit|make --no-print-directory -C tests/unit check BUILD=$OMNIQ_BUILD/unit"
   "redis|$PY tests/redis/run.py"
   "integration|$PY tests/integration/run.py"
+  "asan|scripts/asan.sh core"
 )
 [ -n "${OMNIQ_SUITES:-}" ] && { sel=(); for s in "${suites[@]}"; do [[ " $OMNIQ_SUITES " == *" ${s%%|*} "* ]] && sel+=("$s"); done; suites=("${sel[@]}"); }
 
