@@ -204,12 +204,18 @@ redisContext *oq_redis_open(const char *host, int port, const char *password, in
 		return NULL;
 	}
 	snprintf(dbs, sizeof(dbs), "%d", db);
-	if((password && password[0] && setup_command(c, "AUTH %s", password, why, size) < 0)
-			|| (db > 0 && setup_command(c, "SELECT %s", dbs, why, size) < 0)) {
-		redisFree(c);
-		return NULL;
-	}
-	return c;
+	/* AUTH and SELECT within the connect timeout; then none: the caller sets its own */
+	if(redisSetTimeout(c, ms_to_tv(connect_timeout_ms)) != REDIS_OK)
+		snprintf(why, size, "%s", c->errstr);
+	else if((password && password[0] && setup_command(c, "AUTH %s", password, why, size) < 0)
+			|| (db > 0 && setup_command(c, "SELECT %s", dbs, why, size) < 0))
+		; /* why says which */
+	else if(redisSetTimeout(c, ms_to_tv(0)) != REDIS_OK)
+		snprintf(why, size, "%s", c->errstr);
+	else
+		return c;
+	redisFree(c);
+	return NULL;
 }
 
 int oq_redis_connect(void)

@@ -5,11 +5,14 @@ what and why, and the documented RPC fault, SIP code or HTTP status - with no cr
 and nothing written after the bad answer."""
 import os
 import signal
-import sys
 import socket
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 
+import redis
 import websocket
 
 import harness
@@ -78,6 +81,47 @@ def test_sip_stop_with_a_queued_call_exits_cleanly(ctx):
     # makes it 1; what must not be is death by a signal
     assert rc == 0 or (harness.KAM_PRELOAD and rc > 0), "kamailio exited %s at stop: %s" % (
         rc, k.tail(5))
+
+
+class Stopper:
+    """A process of a test's own, stopped with the test's servers."""
+
+    def __init__(self, proc):
+        self.proc = proc
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@test
+def test_redis_over_a_unix_socket_with_auth_and_select(ctx):
+    """omniq connects its own socket (hiredis' connect aborts when it cannot allocate): a
+    unix socket path, AUTH and SELECT work as before, and a wrong password says so."""
+    d = os.path.join(ctx.dir, "redis-unix")
+    os.makedirs(d)
+    sock = os.path.join(tempfile.mkdtemp(prefix="oq-redis-"), "redis.sock")
+    port = harness.free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--unixsocket", sock, "--requirepass", "s3cret-pw", "--dir", d,
+                             "--save", "", "--logfile", os.path.join(d, "redis.log")])
+    ctx.servers.append(Stopper(proc))
+    r = redis.Redis(unix_socket_path=sock, password="s3cret-pw", db=2, decode_responses=True)
+    wait_for(lambda: os.path.exists(sock), what="redis-server's unix socket")
+    wait_for(lambda: r.ping(), what="redis-server")
+    k = ctx.kamailio("faults.cfg", port, defines={
+        "OMNIQ_REDIS_HOST": '"%s"' % sock, "OMNIQ_REDIS_PASSWORD": '"s3cret-pw"',
+        "OMNIQ_REDIS_DB": "2"})
+    assert k.rpc_struct("omniq.enqueue", "web", "web:unix", "", 0)["sid"] == "1"
+    assert r.hget(P + ":s:1", "identity") == "web:unix"     # in db 2, over the socket
+    k.stop()
+    bad = ctx.kamailio("faults.cfg", port, name="bad", start=False, defines={
+        "OMNIQ_REDIS_HOST": '"%s"' % sock, "OMNIQ_REDIS_PASSWORD": '"wrong-pw"',
+        "OMNIQ_REDIS_DB": "2"})
+    bad.start(expect_ready=False)
+    assert bad.wait_exit(20) != 0
+    assert "cannot connect to Redis at %s:%d: AUTH: " % (sock, port) in bad.text(), bad.errors()
 
 
 @test
