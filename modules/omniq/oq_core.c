@@ -982,7 +982,7 @@ int oq_agent_del(const str *aid)
 	return oq_call_checked("oq_agent_del", 1, aid, OQ_R_OK);
 }
 
-int oq_sweep(int max, int counts[4])
+int oq_sweep(int max, int counts[OQ_SWEEP_COUNTS])
 {
 	char m[16];
 	str a;
@@ -994,15 +994,16 @@ int oq_sweep(int max, int counts[4])
 	r = oq_call("oq_sweep", 1, &a, &rc);
 	if(r == NULL)
 		return rc;
-	for(i = 0; r->type == REDIS_REPLY_ARRAY && r->elements == 4 && i < 4; i++)
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && r->elements == OQ_SWEEP_COUNTS
+			&& i < OQ_SWEEP_COUNTS; i++)
 		if(!digits_elem(r->element[i], 9))
 			break;
-	if(i < 4) {
-		rc = oq_bad_reply("oq_sweep", r, "four counts");
+	if(i < OQ_SWEEP_COUNTS) {
+		rc = oq_bad_reply("oq_sweep", r, "five counts");
 		freeReplyObject(r);
 		return rc;
 	}
-	for(i = 0; i < 4; i++)
+	for(i = 0; i < OQ_SWEEP_COUNTS; i++)
 		counts[i] = (int)elem_long(r->element[i]);
 	freeReplyObject(r);
 	return OMNIQ_OK;

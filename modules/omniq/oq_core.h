@@ -85,7 +85,10 @@ int oq_agent_del(const str *aid);
 
 /* Sweep expired offers, wrap-ups, affinity waits and sessions past max_wait (dispatcher).
  * counts: offers expired, wrap-ups ended, affinity waits released, sessions expired. */
-int oq_sweep(int max, int counts[4]);
+/* oq_sweep's counts: offers expired, wrap-ups ended, affinity waits released, sessions
+ * expired (max_wait), ended sessions retired (their retention over) */
+#define OQ_SWEEP_COUNTS 5
+int oq_sweep(int max, int counts[OQ_SWEEP_COUNTS]);
 
 /* Raw call for read-only RPC helpers: returns the reply or NULL with oq_last_error() set;
  * an error reply is converted to NULL too. *rc gets the OMNIQ_* code. */

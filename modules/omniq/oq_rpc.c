@@ -416,7 +416,7 @@ static void rpc_merge(rpc_t *rpc, void *c)
 static const char *rpc_sweep_doc[] = {"Run the expiry sweep now", 0};
 static void rpc_sweep(rpc_t *rpc, void *c)
 {
-	int n[4];
+	int n[OQ_SWEEP_COUNTS];
 	void *st;
 	int rc = oq_sweep(1000, n);
 	if(rc < 0) {
@@ -425,8 +425,8 @@ static void rpc_sweep(rpc_t *rpc, void *c)
 	}
 	if(rpc->add(c, "{", &st) < 0)
 		return;
-	rpc->struct_add(st, "dddd", "offers_expired", n[0], "wrapups_ended", n[1],
-			"affinity_released", n[2], "sessions_expired", n[3]);
+	rpc->struct_add(st, "ddddd", "offers_expired", n[0], "wrapups_ended", n[1],
+			"affinity_released", n[2], "sessions_expired", n[3], "sessions_retired", n[4]);
 }
 
 /* clang-format off */
