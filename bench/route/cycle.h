@@ -39,7 +39,7 @@ void run_cycles(const struct cycle_driver *d, long first, long n, int batch);
  * goes), added to us[0..2]. */
 void split_cycles(const struct cycle_driver *d, long first, long n, int batch, double us[3]);
 
-/* new customer for every session: web:<tenant-free prefix><i> */
+/* a new customer for every session: web:v<i> */
 void identity_new(void *arg, long i, char *buf, size_t size);
 
 #endif
