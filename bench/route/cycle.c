@@ -14,6 +14,7 @@
 struct offered {
 	char sid[24], agent[24];
 	int sample;
+	char call[512]; /* the enqueue as sent, for an error message */
 };
 
 void identity_new(void *arg, long i, char *buf, size_t size)
@@ -22,7 +23,7 @@ void identity_new(void *arg, long i, char *buf, size_t size)
 	snprintf(buf, size, "web:v%ld", i);
 }
 
-static void append_enqueue(const struct cycle_driver *d, long i)
+static void append_enqueue(const struct cycle_driver *d, long i, struct offered *o)
 {
 	struct cmd c;
 	char ident[96], skills[32], aid[16];
@@ -39,6 +40,7 @@ static void append_enqueue(const struct cycle_driver *d, long i)
 	if(d->floor)
 		cmd_arg(&c, agent_id(i % d->pop->agents, aid, sizeof aid));
 	rb_append(&c);
+	snprintf(o->call, sizeof o->call, "%s", cmd_text(&c));
 }
 
 /* the reply of an enqueue: [sid, state, agent, position, cid]; offered or we stop */
@@ -47,13 +49,13 @@ static void note_offered(const struct cycle_driver *d, redisReply *r, struct off
 {
 	if(r->type != REDIS_REPLY_ARRAY || r->elements != 5
 			|| r->element[1]->type != REDIS_REPLY_STRING) {
-		fprintf(stderr, "route_bench: session %ld: enqueue on %s answered ", i, d->tenant);
+		fprintf(stderr, "route_bench: session %ld: %s answered ", i, o->call);
 		rb_die("unexpected reply", r);
 	}
 	if(strcmp(r->element[1]->str, "offered")) {
-		fprintf(stderr, "route_bench: session %ld (sid %s) was left %s with %d idle agents "
-				"that have its skills: the engine did not offer it (%s)\n", i,
-				r->element[0]->str, r->element[1]->str, d->pop->agents, d->tenant);
+		fprintf(stderr, "route_bench: session %ld (sid %s) was left %s with %d idle agents, "
+				"some with its skills: the engine did not offer it (%s)\n", i,
+				r->element[0]->str, r->element[1]->str, d->pop->agents, o->call);
 		exit(1);
 	}
 	snprintf(o->sid, sizeof o->sid, "%s", r->element[0]->str);
@@ -119,7 +121,8 @@ static void check_close(const struct cycle_driver *d, const struct offered *o)
 
 void run_cycles(const struct cycle_driver *d, long first, long n, int batch)
 {
-	static struct offered pend[BATCH_MAX];
+	static struct offered a[BATCH_MAX], b[BATCH_MAX];
+	struct offered *pend = a, *sent = b, *t; /* the previous batch's, this batch's */
 	long next = first, end = first + n;
 	int npend = 0;
 	if(batch < 1 || batch > BATCH_MAX)
@@ -131,16 +134,19 @@ void run_cycles(const struct cycle_driver *d, long first, long n, int batch)
 			append_close(d, &pend[j]);
 		}
 		for(int j = 0; j < ne; j++)
-			append_enqueue(d, next + j);
+			append_enqueue(d, next + j, &sent[j]);
 		for(int j = 0; j < npend; j++) {
 			check_accept(d, &pend[j]);
 			check_close(d, &pend[j]);
 		}
 		for(int j = 0; j < ne; j++) {
 			redisReply *r = rb_reply();
-			note_offered(d, r, &pend[j], next + j);
+			note_offered(d, r, &sent[j], next + j);
 			freeReplyObject(r);
 		}
+		t = pend;
+		pend = sent;
+		sent = t;
 		npend = ne;
 		next += ne;
 		if(d->between)
@@ -164,7 +170,7 @@ void split_cycles(const struct cycle_driver *d, long first, long n, int batch, d
 		int ne = first + n - next < batch ? (int)(first + n - next) : batch;
 		long long t0 = fcall_usec(), t1, t2, t3;
 		for(int j = 0; j < ne; j++)
-			append_enqueue(d, next + j);
+			append_enqueue(d, next + j, &pend[j]);
 		for(int j = 0; j < ne; j++) {
 			redisReply *r = rb_reply();
 			note_offered(d, r, &pend[j], next + j);
