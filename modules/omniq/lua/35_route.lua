@@ -437,12 +437,10 @@ function R.find_session(ctx, a, free, deep)
     return s
 end
 
+-- The classes the agent has room in now (a set) and whether there is any.
 function R.free_classes(ctx, a)
-    local free, any = {}, false
-    for _, c in ipairs_(U.CLASSES) do
-        if A.free(ctx, a, c) then free[c] = true; any = true end
-    end
-    return free, any
+    local avx = A.avx(ctx, a)
+    return A.AVX[avx], avx ~= ''
 end
 
 -- Offer the agent waiting sessions for the room that was just opened: `limit` is what the
@@ -455,8 +453,9 @@ function R.pull(ctx, a, limit)
     local out = {}
     local n = mmin(limit or A.room(a), A.room(a))
     if n > 0 then
-        local free, any = R.free_classes(ctx, a)
-        if any and W.any(ctx, a.id, free) then
+        local avx = A.avx(ctx, a)
+        if avx ~= '' and W.any(ctx, a.id, avx) then
+            local free, any = A.AVX[avx], true
             for _ = 1, n do
                 local s = R.find_session(ctx, a, free)
                 if not s then break end
