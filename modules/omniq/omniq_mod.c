@@ -254,14 +254,10 @@ static param_export_t params[] = {
 	{"reconnect_interval", PARAM_INT, &oq_redis_cfg.reconnect_interval_ms},
 	{"tenant", PARAM_STRING | PARAM_USE_FUNC, (void *)oq_tenant_param},
 	{"default_cc", PARAM_STRING, &oq_settings.default_cc},
-	{"affinity_window", PARAM_INT, &oq_settings.affinity_window},
-	{"affinity_wait", PARAM_INT, &oq_settings.affinity_wait},
-	{"offer_timeout", PARAM_INT, &oq_settings.offer_timeout},
-	{"max_misses", PARAM_INT, &oq_settings.max_misses},
-	{"wrapup_time", PARAM_INT, &oq_settings.wrapup_time},
-	{"reopen_window", PARAM_INT, &oq_settings.reopen_window},
-	{"lookahead", PARAM_INT, &oq_settings.lookahead},
-	{"max_wait", PARAM_INT, &oq_settings.max_wait},
+	/* the tenant settings: one modparam per cfg line of limits.def */
+#define OQ_CFG_MODPARAM(name, def, min, max) {#name, PARAM_INT, &oq_settings.name},
+	OQ_CFG_EACH(OQ_CFG_MODPARAM)
+#undef OQ_CFG_MODPARAM
 	{"policy", PARAM_STRING, &oq_settings.policy},
 	{"capacity", PARAM_STRING, &capacity_param},
 	{"sweep_interval", PARAM_INT, &oq_dispatch_cfg.sweep_interval_ms},
@@ -297,14 +293,9 @@ static int check_int_params(void)
 		{"redis_connect_timeout", &oq_redis_cfg.connect_timeout_ms, 10, 60000},
 		{"redis_timeout", &oq_redis_cfg.command_timeout_ms, 10, 60000},
 		{"reconnect_interval", &oq_redis_cfg.reconnect_interval_ms, 0, 600000},
-		{"affinity_window", &oq_settings.affinity_window, 0, 31536000},
-		{"affinity_wait", &oq_settings.affinity_wait, 0, 86400},
-		{"offer_timeout", &oq_settings.offer_timeout, 1, 3600},
-		{"max_misses", &oq_settings.max_misses, 1, 100},
-		{"wrapup_time", &oq_settings.wrapup_time, 0, 86400},
-		{"reopen_window", &oq_settings.reopen_window, 0, 31536000},
-		{"lookahead", &oq_settings.lookahead, 1, 256},
-		{"max_wait", &oq_settings.max_wait, 0, 31536000},
+#define OQ_CFG_RANGE(name, def, min, max) {#name, &oq_settings.name, min, max},
+		OQ_CFG_EACH(OQ_CFG_RANGE)
+#undef OQ_CFG_RANGE
 		{"sweep_interval", &oq_dispatch_cfg.sweep_interval_ms, 10, 60000},
 	};
 	return omniq_check_int_params(p, (int)(sizeof(p) / sizeof(p[0])));

@@ -22,14 +22,9 @@
 
 oq_settings_t oq_settings = {
 	.default_cc = NULL,
-	.affinity_window = 604800,
-	.affinity_wait = 0,
-	.offer_timeout = 20,
-	.max_misses = 2,
-	.wrapup_time = 0,
-	.reopen_window = 0,
-	.max_wait = 0,
-	.lookahead = 16,
+#define OQ_CFG_DEFAULT(name, def, min, max) .name = def,
+	OQ_CFG_EACH(OQ_CFG_DEFAULT)
+#undef OQ_CFG_DEFAULT
 	.policy = "blended",
 	.cap_default = {1, 4, 8, 10},
 };
@@ -858,35 +853,34 @@ int oq_sweep(int max, int counts[4])
 	return OMNIQ_OK;
 }
 
+/* Every setting of limits.def (OQ_CFG_EACH) and the policy, as oq_config's field value
+ * pairs, to every tenant. */
 int oq_push_config(void)
 {
-	char v[8][16];
-	str a[18];
+	static const char *const names[] = {
+#define OQ_CFG_NAME(name, def, min, max) #name,
+		OQ_CFG_EACH(OQ_CFG_NAME)
+#undef OQ_CFG_NAME
+	};
+	const int values[] = {
+#define OQ_CFG_VALUE(name, def, min, max) oq_settings.name,
+		OQ_CFG_EACH(OQ_CFG_VALUE)
+#undef OQ_CFG_VALUE
+	};
+	char v[OQ_CFG_COUNT][16];
+	str a[2 * (OQ_CFG_COUNT + 1)];
 	int rc, i;
 
-	snprintf(v[0], 16, "%d", oq_settings.affinity_window);
-	snprintf(v[1], 16, "%d", oq_settings.affinity_wait);
-	snprintf(v[2], 16, "%d", oq_settings.offer_timeout);
-	snprintf(v[3], 16, "%d", oq_settings.max_misses);
-	snprintf(v[4], 16, "%d", oq_settings.wrapup_time);
-	snprintf(v[5], 16, "%d", oq_settings.lookahead);
-	snprintf(v[6], 16, "%d", oq_settings.reopen_window);
-	snprintf(v[7], 16, "%d", oq_settings.max_wait);
-#define KV(i, k, val) a[2 * (i)].s = k; a[2 * (i)].len = strlen(k); a[2 * (i) + 1].s = val; \
-	a[2 * (i) + 1].len = strlen(val)
-	KV(0, "affinity_window", v[0]);
-	KV(1, "affinity_wait", v[1]);
-	KV(2, "offer_timeout", v[2]);
-	KV(3, "max_misses", v[3]);
-	KV(4, "wrapup_time", v[4]);
-	KV(5, "lookahead", v[5]);
-	KV(6, "reopen_window", v[6]);
-	KV(7, "policy", oq_settings.policy);
-	KV(8, "max_wait", v[7]);
-#undef KV
+	for(i = 0; i < OQ_CFG_COUNT; i++) {
+		a[2 * i] = omniq_str(names[i]);
+		a[2 * i + 1].len = snprintf(v[i], sizeof(v[i]), "%d", values[i]);
+		a[2 * i + 1].s = v[i];
+	}
+	a[2 * i] = omniq_str("policy");
+	a[2 * i + 1] = omniq_str(oq_settings.policy);
 	for(i = 0, rc = OMNIQ_OK; i < n_tenants && rc == OMNIQ_OK; i++) {
 		oq_tenant_use_index(i);
-		rc = call_simple("oq_config", 18, a);
+		rc = call_simple("oq_config", 2 * (OQ_CFG_COUNT + 1), a);
 		if(rc < 0)
 			LM_ERR("cannot write omniq settings of tenant %s to Redis: %s\n", tenants[i].name,
 					oq_last_error());

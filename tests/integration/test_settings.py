@@ -1,0 +1,68 @@
+"""The tenant settings as modparams: one for each cfg line of limits.def, with its range, and
+pushed to every tenant's P:cfg at start."""
+import os
+
+from harness import test
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LIMITS_DEF = os.path.join(HERE, "..", "..", "modules", "omniq", "limits.def")
+
+
+def settings():
+    """{name: (default, min, max)} from limits.def's cfg lines"""
+    out = {}
+    with open(LIMITS_DEF) as f:
+        for line in f:
+            w = line.split()
+            if w and w[0] == "cfg":
+                out[w[1]] = tuple(int(x) for x in w[2:5])
+    assert out, "no cfg line in limits.def"
+    return out
+
+
+def settings_cfg(ctx, name, values):
+    """policy.cfg (ctl, pv, omniq) with a modparam line for each of values, logging at info
+    (so that a stop's 'Thank you for flying' is there to excuse the shutdown's noise)"""
+    src = open(os.path.join(HERE, "cfg", "policy.cfg")).read()
+    src = src.replace("log_stderror=yes\n", "log_stderror=yes\ndebug=2\n")
+    line = 'modparam("omniq", "policy", OMNIQ_POLICY)\n'
+    extra = "".join('modparam("omniq", "%s", %d)\n' % kv for kv in values.items())
+    assert line in src
+    path = os.path.join(ctx.dir, name + ".cfg")
+    with open(path, "w") as f:
+        f.write(src.replace(line, line + extra))
+    return path
+
+
+@test
+def test_every_setting_is_a_modparam_pushed_to_redis(ctx):
+    """Each setting at the top of its range (and one at the bottom) reaches P:cfg, the new
+    ones (retention, archive, events_keep) and the widened ones (offer_timeout 86400,
+    max_misses 0) included."""
+    rs = ctx.redis()
+    for which, pick in (("max", lambda d, lo, hi: hi), ("min", lambda d, lo, hi: lo)):
+        values = {n: pick(*r) for n, r in settings().items()}
+        k = ctx.kamailio(settings_cfg(ctx, which, values), rs.port, name=which,
+                         defines={"OMNIQ_POLICY": '"voice_exclusive"'})
+        cfg = rs.client().hgetall("oq:{default}:cfg")
+        got = {n: int(cfg.get(n, "-1")) for n in values}
+        assert got == values, (which, got, values)
+        assert cfg["policy"] == "voice_exclusive", cfg
+        k.stop()
+
+
+@test
+def test_settings_outside_their_ranges_stop_kamailio(ctx):
+    """A setting below its minimum or above its maximum: kamailio does not start, and its
+    log names the parameter, the value and limits.def's range."""
+    rs = ctx.redis()
+    i = 0
+    for name, (d, lo, hi) in settings().items():
+        for v in (lo - 1, hi + 1):
+            k = ctx.kamailio(settings_cfg(ctx, "bad%d" % i, {name: v}), rs.port, start=False,
+                             name="bad%d" % i, defines={"OMNIQ_POLICY": '"blended"'})
+            i += 1
+            k.start(expect_ready=False)
+            assert k.wait_exit(20) != 0, (name, v)
+            says = "modparam %s = %d is outside %d..%d" % (name, v, lo, hi)
+            assert says in k.text(), (says, k.tail())
