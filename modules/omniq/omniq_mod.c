@@ -87,7 +87,7 @@ static int enqueue_params(sip_msg_t *msg, char *p1, char *p2, char *p3, char *p4
 		return -1;
 	if(p5 && get_str(msg, p5, &q, "queue") < 0)
 		return -1;
-	if(oq_parse_int(pr.s, pr.len, 0, 1000, &prio, why) < 0) {
+	if(oq_parse_int(pr.s, pr.len, 0, OQ_PRIORITY_MAX, &prio, why) < 0) {
 		oq_set_error(OMNIQ_EARG, "priority: %s", why);
 		return cfg_result("omniq_enqueue", OMNIQ_EARG, NULL);
 	}
@@ -303,8 +303,7 @@ static int check_int_params(void)
 
 static int mod_init(void)
 {
-	char why[OQ_WHY_MAX], caps[96];
-	int i;
+	char why[OQ_WHY_MAX];
 
 	/* the group by literal name: `exports` may resolve to a module loaded RTLD_GLOBAL
 	 * before this one (app_lua does so), not to ours */
@@ -316,20 +315,12 @@ static int mod_init(void)
 		return -1;
 	if(check_int_params() < 0)
 		return -1;
-	if(oq_caps_canon(capacity_param, strlen(capacity_param), oq_settings.cap_default, caps,
-			   sizeof(caps), why) < 0) {
+	/* an agent's capacities when none are given: read as any agent's, so a class left
+	 * out is 0 and a total left out the sum */
+	if(oq_caps_parse(capacity_param, strlen(capacity_param), NULL, oq_settings.cap_default,
+			   why) < 0) {
 		LM_ERR("modparam capacity: %s\n", why);
 		return -1;
-	}
-	/* caps is "voice=V,chat=C,email=E,total=T": keep the numbers as the new defaults */
-	{
-		char *s = caps;
-		for(i = 0; i < 4 && s; i++) {
-			s = strchr(s, '=');
-			if(!s)
-				break;
-			oq_settings.cap_default[i] = atoi(++s);
-		}
 	}
 	if(oq_settings.default_cc && oq_settings.default_cc[0]) {
 		const char *c;

@@ -13,7 +13,7 @@
 #include "core/sr_module.h"
 #include "omniq/omniq_api.h"
 
-#include "oq_limits.h"
+#include "oq_validate.h" /* and the limits, oq_limits.h */
 
 /* The modparams the core keeps. The tenant settings (an int each, named as in limits.def's
  * cfg lines: oq_settings.offer_timeout...) are pushed to every tenant's P:cfg at start.
@@ -100,6 +100,9 @@ redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc);
 
 /* OMNIQ_EARG with "<what>: <why>" as the last error: a refused argument, nothing written. */
 int oq_bad_arg(const char *what, const char *why);
+/* OMNIQ_OK, or OMNIQ_EARG when v is not text of that kind (oq_check_text: its limit, no
+ * control characters); NULL, or a str without s, is not given: "". */
+int oq_text_arg(oq_text_t kind, const str *v);
 
 const char *oq_strerror(int code);
 const char *oq_last_error(void);

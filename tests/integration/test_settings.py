@@ -1,5 +1,5 @@
 """The tenant settings as modparams: one for each cfg line of limits.def, with its range, and
-pushed to every tenant's P:cfg at start."""
+pushed to every tenant's P:cfg at start; the capacity modparam as an agent's capacities."""
 import os
 
 from harness import test
@@ -20,13 +20,15 @@ def settings():
     return out
 
 
-def settings_cfg(ctx, name, values):
+def settings_cfg(ctx, name, values, capacity=None):
     """policy.cfg (ctl, pv, omniq) with a modparam line for each of values, logging at info
     (so that a stop's 'Thank you for flying' is there to excuse the shutdown's noise)"""
     src = open(os.path.join(HERE, "cfg", "policy.cfg")).read()
     src = src.replace("log_stderror=yes\n", "log_stderror=yes\ndebug=2\n")
     line = 'modparam("omniq", "policy", OMNIQ_POLICY)\n'
     extra = "".join('modparam("omniq", "%s", %d)\n' % kv for kv in values.items())
+    if capacity is not None:
+        extra += 'modparam("omniq", "capacity", "%s")\n' % capacity
     assert line in src
     path = os.path.join(ctx.dir, name + ".cfg")
     with open(path, "w") as f:
@@ -66,3 +68,28 @@ def test_settings_outside_their_ranges_stop_kamailio(ctx):
             assert k.wait_exit(20) != 0, (name, v)
             says = "modparam %s = %d is outside %d..%d" % (name, v, lo, hi)
             assert says in k.text(), (says, k.tail())
+
+
+@test
+def test_capacity_modparam_is_read_as_any_capacity_list(ctx):
+    """The capacity modparam is what an agent given no capacity gets; a class it leaves out
+    is 0 and its total, left out, the sum. An empty one stops kamailio."""
+    rs = ctx.redis()
+    k = ctx.kamailio(settings_cfg(ctx, "cap", {}, capacity="voice=1,chat=4"), rs.port,
+                     name="cap", defines={"OMNIQ_POLICY": '"blended"'})
+    for aid, caps in (("a1", "s:"), ("a2", "chat=2")):   # "s:" is kamcmd's ""
+        rc, out = k.rpc("omniq.agent_set", aid, "A", "s:", caps)
+        assert rc == 0 and "error" not in out, out
+    r = rs.client()
+    got = {}
+    for a in ("a1", "a2"):
+        flat = r.execute_command("FCALL", "oq_agent_get", 1, "oq:{default}", a)
+        fields = dict(zip(flat[::2], flat[1::2]))
+        got[a] = tuple(int(fields["cap:" + c]) for c in ("voice", "chat", "email", "total"))
+    assert got == {"a1": (1, 4, 0, 5), "a2": (0, 2, 0, 2)}, got
+    k.stop()
+    k = ctx.kamailio(settings_cfg(ctx, "nocap", {}, capacity=""), rs.port, start=False,
+                     name="nocap", defines={"OMNIQ_POLICY": '"blended"'})
+    k.start(expect_ready=False)
+    assert k.wait_exit(20) != 0
+    assert "modparam capacity: capacity list is empty" in k.text(), k.tail()

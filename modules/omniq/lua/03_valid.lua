@@ -66,7 +66,7 @@ function V.disposition(v)
 end
 
 local function decimal(v, what)
-    if type_(v) ~= 'string' or not smatch(v, '^%d+$') or #v > 20 then
+    if type_(v) ~= 'string' or not smatch(v, '^%d+$') or #v > L.SID_DIGITS_MAX then
         fail('ARG', what .. ' must be a decimal number')
     end
     return v
@@ -76,8 +76,8 @@ function V.sid(v) return decimal(v, 'session id') end
 function V.cid(v) return decimal(v, 'customer id') end
 
 function V.channel(v)
-    if type_(v) ~= 'string' or #v > 32 or not smatch(v, '^[a-z][a-z0-9_%-]*$') then
-        fail('ARG', 'channel must match [a-z][a-z0-9_-]{0,31}')
+    if type_(v) ~= 'string' or #v > L.CHANNEL_MAX or not smatch(v, '^[a-z][a-z0-9_%-]*$') then
+        fail('ARG', 'channel must match [a-z][a-z0-9_-]{0,' .. (L.CHANNEL_MAX - 1) .. '}')
     end
     return v
 end
