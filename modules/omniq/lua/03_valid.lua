@@ -103,6 +103,17 @@ function V.skill_name(v)
     end
 end
 
+-- Byte order, the order C sorts skills in (oq_validate.c). Not `<`: Lua compares strings
+-- with strcoll and Redis takes LC_COLLATE from its environment, so under en_US.UTF-8
+-- "a-c" comes after "ab" and C's canonical "a-c,ab" would be refused as unsorted.
+function V.bytes_lt(a, b)
+    for i = 1, mmin(#a, #b) do
+        local x, y = sbyte(a, i), sbyte(b, i)
+        if x ~= y then return x < y end
+    end
+    return #a < #b
+end
+
 -- Session skills arrive canonical: lowercased, sorted, deduplicated. We do not silently
 -- repair a non-canonical list because the first two skills decide the wait index; two
 -- callers disagreeing on order would split one queue.
@@ -116,7 +127,7 @@ function V.session_skills(v)
     end
     for i = 1, #list do
         V.skill_name(list[i])
-        if i > 1 and list[i - 1] >= list[i] then
+        if i > 1 and not V.bytes_lt(list[i - 1], list[i]) then
             fail('ARG', 'skills must be sorted and without duplicates')
         end
     end
@@ -144,7 +155,7 @@ function V.agent_skills(v)
         map[name] = n
         names[#names + 1] = name
     end
-    tsort(names)
+    tsort(names, V.bytes_lt)
     local parts = {}
     for i, name in ipairs_(names) do parts[i] = name .. ':' .. map[name] end
     return tconcat(parts, ','), map, names
