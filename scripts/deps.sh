@@ -12,9 +12,9 @@ want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
 case "${1:-build}" in
   test|coverage) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
               chromium
-              # tests/redis/test_limits.py: the locales' sources build en_US.UTF-8 for a
-              # Redis that collates
-              locales)
+              # tests/redis: luac5.1 lists the library's locals (test_library.py); the
+              # locales' sources build en_US.UTF-8 for a Redis that collates (test_limits.py)
+              lua5.1 locales)
         # node + npm for the browser tests (playwright-core); a node from elsewhere
         # (e.g. nodesource, which bundles npm) is fine and must not be replaced
         command -v node >/dev/null 2>&1 || want+=(nodejs)
