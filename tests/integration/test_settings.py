@@ -1,8 +1,10 @@
-"""The tenant settings as modparams: one for each cfg line of limits.def, with its range, and
-pushed to every tenant's P:cfg at start; the capacity modparam as an agent's capacities."""
+"""limits.def in a running kamailio: the tenant settings as modparams, one for each cfg line
+with its range, pushed to every tenant's P:cfg at start; the capacity modparam as an agent's
+capacities; a value as long as its limit reaching the cfg script whole."""
 import os
 
-from harness import test
+from harness import test, wait_for
+from test_ws import ws_kam
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIMITS_DEF = os.path.join(HERE, "..", "..", "modules", "omniq", "limits.def")
@@ -93,3 +95,25 @@ def test_capacity_modparam_is_read_as_any_capacity_list(ctx):
     k.start(expect_ready=False)
     assert k.wait_exit(20) != 0
     assert "modparam capacity: capacity list is empty" in k.text(), k.tail()
+
+
+@test
+def test_an_ext_at_its_limit_reaches_the_event_route_whole(ctx):
+    """A session's ext may have TEXT_MAX bytes (the REST API's, the C API's): $oq(ext) in an
+    event route holds all of them (its buffer held one byte less)."""
+    with open(LIMITS_DEF) as f:
+        text_max = next(int(w[2]) for w in (line.split() for line in f)
+                        if w[:2] == ["num", "TEXT_MAX"])
+    rs, k, api = ws_kam(ctx, defines={"OMNIQ_LOG_EXT": "1"})
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "s:", "chat=1")[0] == 0
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    ext = "".join("%x" % (i % 16) for i in range(text_max))
+    st, s = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:v-1",
+                                                  "ext": ext})
+    assert st == 201 and s["state"] == "offered", (st, s)
+    wait_for(lambda: "offered with ext [" in k.text(), what="the offer's event route")
+    assert "offered with ext [%s]" % ext in k.text(), k.tail()
+    st, e = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:v-2",
+                                                  "ext": ext + "x"})
+    assert st == 400 and "ext has %d bytes, the limit is %d" % (text_max + 1, text_max) in \
+        e["error"]["message"], (st, e)
