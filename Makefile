@@ -6,6 +6,8 @@
 #   make bench    run the benchmarks under bench/
 #   make coverage run every test against a gcov build and the counting Lua library, print
 #                 line and branch coverage per file (build/coverage/, docs/testing.md)
+#   make asan     build the modules with ASan+UBSan into build/asan/modules (never build/modules)
+#   make check-asan   the whole integration suite on that build (docs/testing.md, "Sanitizers")
 # KAMAILIO_SRC=/path builds against another (configured) Kamailio tree.
 
 CACHE ?= $(CURDIR)/.cache
@@ -14,9 +16,9 @@ MODULES := $(patsubst modules/%/Makefile,%,$(wildcard modules/*/Makefile))
 # the worked example of docs/integrator.md, built and tested like a module
 EXAMPLES := docs/examples/omniq_echo
 # modules that exist only for the tests (fixtures), built the same way
-FIXTURES := tests/modules/omniq_badhook
+FIXTURES := tests/modules/omniq_badhook tests/modules/omniq_faults
 
-.PHONY: all deps deps-test modules fixtures run test unit bench clean
+.PHONY: all deps deps-test modules fixtures run test unit bench clean asan check-asan
 all: modules
 
 deps:
@@ -42,7 +44,9 @@ fixtures: modules
 	for e in $(FIXTURES); do \
 	  $(MAKE) --no-print-directory -C $$e COREPATH=$$src/src OMNIQ_INCLUDE=$(CURDIR)/include quiet=silent; \
 	  cp $$e/$$(basename $$e).so $(BUILD)/test-modules/; \
-	done
+	done; \
+	$(MAKE) --no-print-directory -C tests/modules/omniq_faults/preload; \
+	cp tests/modules/omniq_faults/preload/libomniq_failmalloc.so $(BUILD)/test-modules/
 
 run: modules
 	@scripts/run.sh
@@ -51,8 +55,16 @@ unit:
 	@$(MAKE) --no-print-directory -C tests/unit check BUILD=$(BUILD)/unit
 
 test: deps-test
-	@$(MAKE) --no-print-directory fixtures
+	@$(MAKE) --no-print-directory fixtures asan
 	@tests/run.sh
+
+# the sanitizer build: its own copy of the sources and its own directory (scripts/asan.sh)
+asan: deps
+	@scripts/asan.sh build
+
+check-asan: deps-test
+	@$(MAKE) --no-print-directory fixtures asan
+	@scripts/asan.sh run
 
 bench: modules
 	@scripts/deps.sh bench
@@ -68,3 +80,4 @@ coverage:
 clean:
 	rm -rf $(BUILD)
 	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES) $(FIXTURES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c $$m/oq_limits.h; done
+	@$(MAKE) --no-print-directory -C tests/modules/omniq_faults/preload clean

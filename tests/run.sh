@@ -15,6 +15,7 @@ suites=(
   "redis|$PY tests/redis/run.py"
   "bench|$PY bench/selftest.py"
   "integration|$PY tests/integration/run.py"
+  "asan|scripts/asan.sh core"
 )
 # OMNIQ_SUITES="unit redis" runs those suites only; a name that is no suite's stops the run
 # before anything runs (a typo would otherwise run nothing and pass)

@@ -10,7 +10,8 @@
  *
  * Threads: make the calls from a process's main thread. Only append(), append_many(),
  * append_once(), agent_verify(), login_try(), login_done(), tenant_use(),
- * tenant_use_index(), tenant_index(), tenant_at(), last_error() and strerror() may also be
+ * tenant_use_index(), tenant_index(), tenant_at(), redis_connect(), redis_reply(),
+ * last_error() and strerror() may also be
  * called from a thread that a module
  * started in its own process after fork, to keep its main loop serving while Redis (or a
  * password hash) works: the Redis connection, the current tenant and the last error are
@@ -99,6 +100,8 @@ typedef struct omniq_event {
 	str ext;     /* the channel's own reference given at open (Call-ID, openid, ...) */
 	str tenant;  /* whose session: the dispatcher has made it the current tenant */
 } omniq_event_t;
+
+struct redisContext; /* hiredis' (api.redis_connect) */
 
 /* Where the default tenant's data lives (api.conn_info; api.tenant_at for the others). */
 typedef struct omniq_conn_info {
@@ -354,6 +357,17 @@ typedef struct omniq_api {
 	 * once, to any process, get no more checks than attempts sent one after another. */
 	int (*login_try)(const str *key, int fails, int window, int *wait);
 	int (*login_done)(const str *key, int ok);
+	/* A Redis connection of a module's own (a thread blocking on a stream, see conn_info):
+	 * hiredis' blocking context on conn, connected within timeout_ms, AUTH and SELECT made,
+	 * no command timeout set (redisSetTimeout); NULL with why. Made the way omniq makes its
+	 * own: one that cannot allocate fails instead of aborting the process (as hiredis 0.14's
+	 * own connect does). */
+	struct redisContext *(*redis_connect)(const omniq_conn_info_t *conn, int timeout_ms,
+			char *why, int size);
+	/* redisGetReply() on such a connection, which writes what was appended itself first:
+	 * hiredis 0.14's own write crashes when an allocation fails there. Use it for every
+	 * reply (redisAppendCommand* then redis_reply, not redisCommand*). */
+	int (*redis_reply)(struct redisContext *c, void **reply);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

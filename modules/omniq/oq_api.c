@@ -26,6 +26,18 @@ static void conn_info(omniq_conn_info_t *out)
 	oq_tenant_at(0, NULL, &out->prefix);
 }
 
+static redisContext *redis_connect(const omniq_conn_info_t *conn, int timeout_ms, char *why,
+		int size)
+{
+	return oq_redis_open(conn->host, conn->port, conn->password, conn->db, timeout_ms, why,
+			(size_t)size);
+}
+
+static int redis_reply(redisContext *c, void **reply)
+{
+	return oq_redis_get_reply(c, (redisReply **)reply);
+}
+
 int bind_omniq(omniq_api_t *api)
 {
 	if(api == NULL)
@@ -71,5 +83,7 @@ int bind_omniq(omniq_api_t *api)
 	api->http_route_find = oq_hook_find;
 	api->append_many = oq_append_many;
 	api->tenant_index = oq_tenant_index;
+	api->redis_connect = redis_connect;
+	api->redis_reply = redis_reply;
 	return 0;
 }

@@ -202,6 +202,86 @@ static void fcall_args(const str *a, int n, const char **av, size_t *al)
 	}
 }
 
+/* What a reply is, for the log line of one that is not what was expected. */
+static void reply_kind(const redisReply *r, char *out, size_t size)
+{
+	switch(r ? r->type : -1) {
+		case REDIS_REPLY_STRING: snprintf(out, size, "a string of %zu bytes", r->len); break;
+		case REDIS_REPLY_STATUS: snprintf(out, size, "a status '%.32s'", r->str); break;
+		case REDIS_REPLY_INTEGER: snprintf(out, size, "the integer %lld", r->integer); break;
+		case REDIS_REPLY_ARRAY: snprintf(out, size, "an array of %zu", r->elements); break;
+		case REDIS_REPLY_NIL: snprintf(out, size, "nil"); break;
+		case REDIS_REPLY_ERROR: snprintf(out, size, "an error"); break;
+		default: snprintf(out, size, "nothing"); break;
+	}
+}
+
+int oq_bad_reply(const char *fn, const redisReply *r, const char *expected)
+{
+	char got[48];
+
+	reply_kind(r, got, sizeof(got));
+	oq_set_error(OMNIQ_EINTERNAL, "%s: unexpected reply (%s, not %s)", fn, got, expected);
+	LM_ERR("Redis function %s answered %s where %s was expected: is Redis running the function "
+		   "library of this omniq (FUNCTION LIST)? Nothing more is done with the reply\n",
+			fn, got, expected);
+	return OMNIQ_EINTERNAL;
+}
+
+/* A stream entry id "<ms>-<seq>" (a transcript entry, an outbox entry): at most 47 bytes. */
+static int entry_id(const redisReply *r)
+{
+	size_t i, dash = 0;
+
+	if(r->type != REDIS_REPLY_STRING || r->len < 3 || r->len > 47)
+		return 0;
+	for(i = 0; i < r->len; i++)
+		if(r->str[i] == '-' && dash == 0 && i > 0)
+			dash = i;
+		else if(r->str[i] < '0' || r->str[i] > '9')
+			return 0;
+	return dash > 0 && dash < r->len - 1;
+}
+
+int oq_reply_is(const redisReply *r, oq_reply_kind_t want)
+{
+	size_t i;
+
+	switch(want) {
+		case OQ_R_OK:
+			return (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING)
+				   && r->len == 2 && !memcmp(r->str, "OK", 2);
+		case OQ_R_ID:
+			return entry_id(r);
+		case OQ_R_STRINGS:
+			if(r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+				return 0;
+			for(i = 0; i < r->elements; i++)
+				if(r->element[i]->type != REDIS_REPLY_STRING)
+					return 0;
+			return 1;
+		case OQ_R_FLAT:
+			if(r->type != REDIS_REPLY_ARRAY || r->elements % 2)
+				return 0;
+			for(i = 0; i < r->elements; i += 2)
+				if(r->element[i]->type != REDIS_REPLY_STRING)
+					return 0;
+			return 1;
+	}
+	return 0;
+}
+
+const char *oq_reply_kind_name(oq_reply_kind_t want)
+{
+	switch(want) {
+		case OQ_R_OK: return "OK";
+		case OQ_R_ID: return "an entry id";
+		case OQ_R_STRINGS: return "an array of strings";
+		case OQ_R_FLAT: return "a flat array of names and values";
+	}
+	return "?";
+}
+
 /* The code of fn's reply r (NULL: Redis unreachable or the reply lost), the last error set. */
 static int reply_code(const char *fn, redisReply *r)
 {
@@ -217,11 +297,17 @@ static int reply_code(const char *fn, redisReply *r)
 
 redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc)
 {
-	const char *av[24];
-	size_t al[24];
+	const char *av[OQ_FCALL_MAX_ARGS];
+	size_t al[OQ_FCALL_MAX_ARGS];
 	redisReply *r;
 
-	fcall_args(argv, argc < 24 ? argc : 24, av, al);
+	if(argc < 0 || argc > OQ_FCALL_MAX_ARGS) {
+		LM_BUG("FCALL %s with %d arguments\n", fn, argc);
+		*rc = OMNIQ_EINTERNAL;
+		oq_set_error(OMNIQ_EINTERNAL, "%s: %d arguments", fn, argc);
+		return NULL;
+	}
+	fcall_args(argv, argc, av, al);
 	r = oq_redis_fcall(fn, oq_prefix()->s, oq_prefix()->len, argc, av, al);
 	if((*rc = reply_code(fn, r)) < 0) {
 		if(r)
@@ -231,13 +317,16 @@ redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc)
 	return r;
 }
 
-/* Calls whose reply we only need to be "not an error". */
-static int call_simple(const char *fn, int argc, const str *argv)
+int oq_call_checked(const char *fn, int argc, const str *argv, oq_reply_kind_t want)
 {
 	int rc;
 	redisReply *r = oq_call(fn, argc, argv, &rc);
-	if(r)
-		freeReplyObject(r);
+
+	if(r == NULL)
+		return rc;
+	if(!oq_reply_is(r, want))
+		rc = oq_bad_reply(fn, r, oq_reply_kind_name(want));
+	freeReplyObject(r);
 	return rc;
 }
 
@@ -343,6 +432,56 @@ static int open_args(const str *channel, const str *identity, const str *skills,
 	return OMNIQ_OK;
 }
 
+/* A reply element of digits (a session or customer id, a position): a string of 1..max
+ * digits or an integer 0.. of at most max digits. */
+static int digits_elem(const redisReply *e, size_t max)
+{
+	size_t i;
+
+	char b[24];
+
+	if(e->type == REDIS_REPLY_INTEGER)
+		return e->integer >= 0 && (size_t)snprintf(b, sizeof(b), "%lld", e->integer) <= max;
+	if(e->type != REDIS_REPLY_STRING || e->len < 1 || e->len > max)
+		return 0;
+	for(i = 0; i < e->len; i++)
+		if(e->str[i] < '0' || e->str[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* A reply element that is a string of at most max bytes (may be empty). */
+static int text_elem(const redisReply *e, size_t max)
+{
+	return e->type == REDIS_REPLY_STRING && e->len <= max;
+}
+
+/* A state or channel name: 1..max of [a-z0-9_-], starting with a letter. */
+static int name_elem(const redisReply *e, size_t max)
+{
+	size_t i;
+
+	if(!text_elem(e, max) || e->len == 0 || e->str[0] < 'a' || e->str[0] > 'z')
+		return 0;
+	for(i = 0; i < e->len; i++)
+		if(!((e->str[i] >= 'a' && e->str[i] <= 'z') || (e->str[i] >= '0' && e->str[i] <= '9')
+				   || e->str[i] == '_' || e->str[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* [sid, state, agent, position, customer, ...] as oq_enqueue and oq_ingest answer (at
+ * least n elements): the fields the channels act on are there and fit their buffers (a
+ * channel keeps the sid and branches on the state). */
+static int session_reply_ok(const redisReply *r, size_t n)
+{
+	return r->type == REDIS_REPLY_ARRAY && r->elements >= n && r->elements >= 5
+		   && digits_elem(r->element[0], OMNIQ_SID_MAX - 1)
+		   && name_elem(r->element[1], sizeof(((omniq_session_info_t *)0)->state) - 1)
+		   && text_elem(r->element[2], OMNIQ_ID_MAX)
+		   && digits_elem(r->element[3], 9) && digits_elem(r->element[4], OMNIQ_SID_MAX - 1);
+}
+
 /* The session part of an oq_enqueue / oq_ingest reply: sid state agent position customer. */
 static void session_of(redisReply *r, const str *channel, omniq_session_info_t *out)
 {
@@ -367,10 +506,10 @@ int oq_enqueue(const str *channel, const str *identity, const str *skills, int p
 	r = oq_call("oq_enqueue", 7, o.a, &rc);
 	if(r == NULL)
 		return rc;
-	if(r->type != REDIS_REPLY_ARRAY || r->elements < 5) {
+	if(!session_reply_ok(r, 5)) {
+		rc = oq_bad_reply("oq_enqueue", r, "[sid, state, agent, position, customer]");
 		freeReplyObject(r);
-		oq_set_error(OMNIQ_EINTERNAL, "oq_enqueue: unexpected reply shape");
-		return OMNIQ_EINTERNAL;
+		return rc;
 	}
 	oq_stat_inc(OQ_ST_ENQUEUED);
 	if(out)
@@ -427,7 +566,7 @@ int oq_append(const str *sid, const str *dir, const str *from, const str *body)
 
 	if((rc = append_args(sid, dir, from, body, a)) < 0)
 		return rc;
-	rc = call_simple("oq_append", 5, a);
+	rc = oq_call_checked("oq_append", 5, a, OQ_R_ID);
 	if(rc == OMNIQ_OK)
 		oq_stat_inc(OQ_ST_MESSAGES);
 	return rc;
@@ -442,12 +581,11 @@ static int once_answer(const char *fn, redisReply *r, char *id_out, int id_size)
 
 	if((rc = reply_code(fn, r)) < 0)
 		return rc;
-	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2
-			|| r->element[0]->type != REDIS_REPLY_STRING || r->element[0]->len >= (size_t)id_size
-			|| r->element[1]->type != REDIS_REPLY_STRING) {
-		oq_set_error(OMNIQ_EINTERNAL, "%s: unexpected reply shape", fn);
-		return OMNIQ_EINTERNAL;
-	}
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2 || !entry_id(r->element[0])
+			|| r->element[0]->len >= (size_t)id_size
+			|| !text_elem(r->element[1], 1) || r->element[1]->len != 1
+			|| (r->element[1]->str[0] != '0' && r->element[1]->str[0] != '1'))
+		return oq_bad_reply(fn, r, "[entry id, \"0\" or \"1\"]");
 	memcpy(id_out, r->element[0]->str, r->element[0]->len);
 	id_out[r->element[0]->len] = '\0';
 	rc = r->element[1]->str[0] == '1' ? 1 : OMNIQ_OK;
@@ -463,12 +601,10 @@ static void append_answers(omniq_append_t **x, int c, redisReply *r)
 	static const char fn[] = "oq_append_many";
 	int i, whole = OMNIQ_OK;
 
-	if(r == NULL || r->type == REDIS_REPLY_ERROR) {
+	if(r == NULL || r->type == REDIS_REPLY_ERROR)
 		whole = reply_code(fn, r);
-	} else if(r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)c) {
-		oq_set_error(OMNIQ_EINTERNAL, "%s: unexpected reply shape", fn);
-		whole = OMNIQ_EINTERNAL;
-	}
+	else if(r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)c)
+		whole = oq_bad_reply(fn, r, "an answer per message");
 	for(i = 0; i < c; i++) {
 		x[i]->rc = whole < 0 ? whole
 							 : once_answer(fn, r->element[i], x[i]->id, sizeof(x[i]->id));
@@ -579,12 +715,13 @@ int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out,
 	r = oq_call("oq_ingest", 11, a, &rc);
 	if(r == NULL)
 		return rc;
-	if(r->type != REDIS_REPLY_ARRAY || r->elements != 7
-			|| r->element[5]->type != REDIS_REPLY_STRING || r->element[5]->len >= 48
-			|| r->element[6]->type != REDIS_REPLY_STRING || r->element[6]->len != 1) {
+	if(!session_reply_ok(r, 7) || r->elements != 7 || !entry_id(r->element[5])
+			|| !text_elem(r->element[6], 1) || r->element[6]->len != 1
+			|| r->element[6]->str[0] < '0' || r->element[6]->str[0] > '2') {
+		rc = oq_bad_reply("oq_ingest", r,
+				"[sid, state, agent, position, customer, entry id, \"0\"..\"2\"]");
 		freeReplyObject(r);
-		oq_set_error(OMNIQ_EINTERNAL, "oq_ingest: unexpected reply shape");
-		return OMNIQ_EINTERNAL;
+		return rc;
 	}
 	rc = r->element[6]->str[0] - '0';
 	if(out)
@@ -599,7 +736,8 @@ int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out,
 	return rc;
 }
 
-static int sid_agent_call(const char *fn, const str *sid, const str *agent, int stat)
+static int sid_agent_call(const char *fn, const str *sid, const str *agent, int stat,
+		oq_reply_kind_t want)
 {
 	str a[2];
 	int rc;
@@ -607,7 +745,7 @@ static int sid_agent_call(const char *fn, const str *sid, const str *agent, int 
 		return rc;
 	CHECK_ID("agent", agent);
 	a[0] = *sid; a[1] = *agent;
-	rc = call_simple(fn, 2, a);
+	rc = oq_call_checked(fn, 2, a, want);
 	if(rc == OMNIQ_OK)
 		oq_stat_inc(stat);
 	return rc;
@@ -615,12 +753,12 @@ static int sid_agent_call(const char *fn, const str *sid, const str *agent, int 
 
 int oq_accept(const str *sid, const str *agent)
 {
-	return sid_agent_call("oq_accept", sid, agent, OQ_ST_ACCEPTED);
+	return sid_agent_call("oq_accept", sid, agent, OQ_ST_ACCEPTED, OQ_R_OK);
 }
 
 int oq_decline(const str *sid, const str *agent)
 {
-	return sid_agent_call("oq_decline", sid, agent, OQ_ST_DECLINED);
+	return sid_agent_call("oq_decline", sid, agent, OQ_ST_DECLINED, OQ_R_STRINGS);
 }
 
 int oq_miss(const str *sid, const str *agent, int away)
@@ -632,7 +770,7 @@ int oq_miss(const str *sid, const str *agent, int away)
 	CHECK_ID("agent", agent);
 	a[0] = *sid; a[1] = *agent;
 	a[2].s = away ? "1" : "0"; a[2].len = 1;
-	rc = call_simple("oq_miss", 3, a);
+	rc = oq_call_checked("oq_miss", 3, a, OQ_R_STRINGS);
 	if(rc == OMNIQ_OK)
 		oq_stat_inc(OQ_ST_OFFERS_EXPIRED);
 	return rc;
@@ -643,7 +781,7 @@ int oq_expire(const str *sid)
 	int rc;
 	if((rc = check_sid(sid)) < 0)
 		return rc;
-	rc = call_simple("oq_expire", 1, sid);
+	rc = oq_call_checked("oq_expire", 1, sid, OQ_R_OK);
 	if(rc == OMNIQ_OK)
 		oq_stat_inc(OQ_ST_EXPIRED);
 	return rc;
@@ -659,7 +797,7 @@ int oq_close(const str *sid, const str *disposition)
 		CHECK_ID("disposition", disposition);
 	a[0] = *sid;
 	if(disposition && disposition->len) a[1] = *disposition; else { a[1].s = "resolved"; a[1].len = 8; }
-	rc = call_simple("oq_close", 2, a);
+	rc = oq_call_checked("oq_close", 2, a, OQ_R_STRINGS);
 	if(rc == OMNIQ_OK)
 		oq_stat_inc(OQ_ST_CLOSED);
 	return rc;
@@ -670,7 +808,7 @@ int oq_abandon(const str *sid)
 	int rc;
 	if((rc = check_sid(sid)) < 0)
 		return rc;
-	rc = call_simple("oq_abandon", 1, sid);
+	rc = oq_call_checked("oq_abandon", 1, sid, OQ_R_OK);
 	if(rc == OMNIQ_OK)
 		oq_stat_inc(OQ_ST_ABANDONED);
 	return rc;
@@ -701,16 +839,20 @@ int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb 
 	r = oq_call("oq_transcript", 3, a, &rc);
 	if(r == NULL)
 		return rc;
-	if(r->type != REDIS_REPLY_ARRAY) {
+	/* every entry checked before the first is handed on: a reader gets all or an error */
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		e = r->element[i];
+		if(e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !entry_id(e->element[0])
+				|| !oq_reply_is(e->element[1], OQ_R_FLAT))
+			break;
+	}
+	if(r->type != REDIS_REPLY_ARRAY || i < r->elements) {
+		rc = oq_bad_reply("oq_transcript", r, "[[entry id, [name, value, ...]], ...]");
 		freeReplyObject(r);
-		oq_set_error(OMNIQ_EINTERNAL, "oq_transcript: unexpected reply shape");
-		return OMNIQ_EINTERNAL;
+		return rc;
 	}
 	for(i = 0; i < r->elements; i++) {
 		e = r->element[i];
-		if(e->type != REDIS_REPLY_ARRAY || e->elements != 2
-				|| e->element[1]->type != REDIS_REPLY_ARRAY)
-			continue;
 		elem_str(e->element[0], &id);
 		f = e->element[1];
 		dir.len = from.len = body.len = 0;
@@ -739,20 +881,21 @@ int oq_get(const str *sid, omniq_session_info_t *out)
 	r = oq_call("oq_session_get", 1, sid, &rc);
 	if(r == NULL)
 		return rc;
+	if(!oq_reply_is(r, OQ_R_FLAT)) {
+		rc = oq_bad_reply("oq_session_get", r, oq_reply_kind_name(OQ_R_FLAT));
+		freeReplyObject(r);
+		return rc;
+	}
 	memset(out, 0, sizeof(*out));
-	if(r->type == REDIS_REPLY_ARRAY) {
-		for(i = 0; i + 1 < r->elements; i += 2) {
-			redisReply *k = r->element[i], *v = r->element[i + 1];
-			if(k->type != REDIS_REPLY_STRING)
-				continue;
-			if(!strcmp(k->str, "id")) copy_elem(out->sid, sizeof(out->sid), v);
-			else if(!strcmp(k->str, "state")) copy_elem(out->state, sizeof(out->state), v);
-			else if(!strcmp(k->str, "agent")) copy_elem(out->agent, sizeof(out->agent), v);
-			else if(!strcmp(k->str, "customer")) copy_elem(out->customer, sizeof(out->customer), v);
-			else if(!strcmp(k->str, "channel")) copy_elem(out->channel, sizeof(out->channel), v);
-			else if(!strcmp(k->str, "position")) out->position = (int)elem_long(v);
-			else if(!strcmp(k->str, "est_wait_ms")) out->est_wait_s = (int)(elem_long(v) / 1000);
-		}
+	for(i = 0; i + 1 < r->elements; i += 2) {
+		redisReply *k = r->element[i], *v = r->element[i + 1];
+		if(!strcmp(k->str, "id")) copy_elem(out->sid, sizeof(out->sid), v);
+		else if(!strcmp(k->str, "state")) copy_elem(out->state, sizeof(out->state), v);
+		else if(!strcmp(k->str, "agent")) copy_elem(out->agent, sizeof(out->agent), v);
+		else if(!strcmp(k->str, "customer")) copy_elem(out->customer, sizeof(out->customer), v);
+		else if(!strcmp(k->str, "channel")) copy_elem(out->channel, sizeof(out->channel), v);
+		else if(!strcmp(k->str, "position")) out->position = (int)elem_long(v);
+		else if(!strcmp(k->str, "est_wait_ms")) out->est_wait_s = (int)(elem_long(v) / 1000);
 	}
 	freeReplyObject(r);
 	if(out->sid[0] == '\0') {
@@ -783,14 +926,14 @@ int oq_reply(const str *sid, const str *from, const str *body)
 	r = oq_call("oq_reply", 4, a, &rc);
 	if(r == NULL)
 		return rc;
-	oq_stat_inc(OQ_ST_MESSAGES);
-	if(r->type != REDIS_REPLY_ARRAY || r->elements < 3
-			|| r->element[1]->type != REDIS_REPLY_STRING
-			|| r->element[2]->type != REDIS_REPLY_STRING) {
+	/* the channel and its reference decide where the reply is delivered: no guess */
+	if(r->type != REDIS_REPLY_ARRAY || r->elements < 3 || !entry_id(r->element[0])
+			|| !name_elem(r->element[1], 32) || !text_elem(r->element[2], 256)) {
+		rc = oq_bad_reply("oq_reply", r, "[entry id, channel, channel reference]");
 		freeReplyObject(r);
-		oq_set_error(OMNIQ_EINTERNAL, "oq_reply: unexpected reply shape");
-		return OMNIQ_EINTERNAL;
+		return rc;
 	}
+	oq_stat_inc(OQ_ST_MESSAGES);
 	ch.s = r->element[1]->str; ch.len = (int)r->element[1]->len;
 	ext.s = r->element[2]->str; ext.len = (int)r->element[2]->len;
 	drv = oq_driver_find(&ch);
@@ -827,7 +970,7 @@ int oq_agent_set(const str *aid, const str *name, const str *skills, const str *
 	a[2].s = sk; a[2].len = strlen(sk);
 	a[3].s = cp; a[3].len = strlen(cp);
 	if(contact) a[4] = *contact; else { a[4].s = ""; a[4].len = 0; }
-	return call_simple("oq_agent_set", 5, a);
+	return oq_call_checked("oq_agent_set", 5, a, OQ_R_OK);
 }
 
 int oq_agent_state(const str *aid, const str *presence)
@@ -840,16 +983,16 @@ int oq_agent_state(const str *aid, const str *presence)
 		return oq_bad_arg("state", why);
 	a[0] = *aid;
 	a[1].s = p; a[1].len = strlen(p);
-	return call_simple("oq_agent_state", 2, a);
+	return oq_call_checked("oq_agent_state", 2, a, OQ_R_STRINGS);
 }
 
 int oq_agent_del(const str *aid)
 {
 	CHECK_ID("agent", aid);
-	return call_simple("oq_agent_del", 1, aid);
+	return oq_call_checked("oq_agent_del", 1, aid, OQ_R_OK);
 }
 
-int oq_sweep(int max, int counts[4])
+int oq_sweep(int max, int counts[OQ_SWEEP_COUNTS])
 {
 	char m[16];
 	str a;
@@ -861,9 +1004,17 @@ int oq_sweep(int max, int counts[4])
 	r = oq_call("oq_sweep", 1, &a, &rc);
 	if(r == NULL)
 		return rc;
-	for(i = 0; i < 4; i++)
-		counts[i] = (r->type == REDIS_REPLY_ARRAY && (size_t)i < r->elements)
-				? (int)elem_long(r->element[i]) : 0;
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && r->elements == OQ_SWEEP_COUNTS
+			&& i < OQ_SWEEP_COUNTS; i++)
+		if(!digits_elem(r->element[i], 9))
+			break;
+	if(i < OQ_SWEEP_COUNTS) {
+		rc = oq_bad_reply("oq_sweep", r, "five counts");
+		freeReplyObject(r);
+		return rc;
+	}
+	for(i = 0; i < OQ_SWEEP_COUNTS; i++)
+		counts[i] = (int)elem_long(r->element[i]);
 	freeReplyObject(r);
 	return OMNIQ_OK;
 }
@@ -895,7 +1046,7 @@ int oq_push_config(void)
 	a[2 * i + 1] = omniq_str(oq_settings.policy);
 	for(i = 0, rc = OMNIQ_OK; i < n_tenants && rc == OMNIQ_OK; i++) {
 		oq_tenant_use_index(i);
-		rc = call_simple("oq_config", 2 * (OQ_CFG_COUNT + 1), a);
+		rc = oq_call_checked("oq_config", 2 * (OQ_CFG_COUNT + 1), a, OQ_R_OK);
 		if(rc < 0)
 			LM_ERR("cannot write omniq settings of tenant %s to Redis: %s\n", tenants[i].name,
 					oq_last_error());
@@ -927,7 +1078,7 @@ int oq_session_set(const str *sid, const str *field, const str *value)
 		CHECK_ID("disposition", value);
 	/* csat, nps, follow_up: the library checks their ranges and dates */
 	a[0] = *sid; a[1] = *field; a[2] = *value;
-	return call_simple("oq_session_set", 3, a);
+	return oq_call_checked("oq_session_set", 3, a, OQ_R_OK);
 }
 
 int oq_transfer(const str *sid, const str *agent, const str *kind, const str *target,
@@ -950,7 +1101,7 @@ int oq_transfer(const str *sid, const str *agent, const str *kind, const str *ta
 		return oq_bad_arg("skills", why);
 	a[0] = *sid; a[1] = *agent; a[2] = *kind; a[3] = *target;
 	a[4].s = sk; a[4].len = strlen(sk);
-	return call_simple("oq_transfer", 5, a);
+	return oq_call_checked("oq_transfer", 5, a, OQ_R_STRINGS);
 }
 
 int oq_typing(const str *sid, const str *dir, const str *from)
@@ -966,5 +1117,5 @@ int oq_typing(const str *sid, const str *dir, const str *from)
 		return rc;
 	a[0] = *sid; a[1] = *dir;
 	if(from) a[2] = *from; else { a[2].s = ""; a[2].len = 0; }
-	return call_simple("oq_typing", 3, a);
+	return oq_call_checked("oq_typing", 3, a, OQ_R_OK);
 }

@@ -92,11 +92,28 @@ int oq_agent_del(const str *aid);
 
 /* Sweep expired offers, wrap-ups, affinity waits and sessions past max_wait (dispatcher).
  * counts: offers expired, wrap-ups ended, affinity waits released, sessions expired. */
-int oq_sweep(int max, int counts[4]);
+/* oq_sweep's counts: offers expired, wrap-ups ended, affinity waits released, sessions
+ * expired (max_wait), ended sessions retired (their retention over) */
+#define OQ_SWEEP_COUNTS 5
+int oq_sweep(int max, int counts[OQ_SWEEP_COUNTS]);
 
 /* Raw call for read-only RPC helpers: returns the reply or NULL with oq_last_error() set;
  * an error reply is converted to NULL too. *rc gets the OMNIQ_* code. */
 redisReply *oq_call(const char *fn, int argc, const str *argv, int *rc);
+
+/* What a library function answers (docs/redis-model.md): OK, a stream entry id, an array
+ * of at least two strings ([sid, state, ...]), a flat [name, value, ...] array. */
+typedef enum {
+	OQ_R_OK, OQ_R_ID, OQ_R_STRINGS, OQ_R_FLAT
+} oq_reply_kind_t;
+int oq_reply_is(const redisReply *r, oq_reply_kind_t want);
+const char *oq_reply_kind_name(oq_reply_kind_t want);
+/* A call whose answer is only checked for its kind: OMNIQ_OK or the call's error. */
+int oq_call_checked(const char *fn, int argc, const str *argv, oq_reply_kind_t want);
+/* fn answered r, which is not what `expected` says: the library is not the one this module
+ * loaded, or has a bug. Logged once here with what came and what was expected; the caller
+ * does nothing more with the reply (no follow-up write) and answers OMNIQ_EINTERNAL. */
+int oq_bad_reply(const char *fn, const redisReply *r, const char *expected);
 
 /* OMNIQ_EARG with "<what>: <why>" as the last error: a refused argument, nothing written. */
 int oq_bad_arg(const char *what, const char *why);

@@ -14,29 +14,32 @@ int oq_customer_set(const str *cid, const str *field, const str *value)
 {
 	str a[3];
 	int rc;
-	redisReply *r;
 
 	if(cid == NULL || cid->len < 1 || field == NULL || field->len < 1 || value == NULL)
 		return oq_bad_arg("customer_set", "cid, field and value are required");
 	if((rc = oq_text_arg(OQ_TEXT_PROFILE, value)) < 0)
 		return rc;
 	a[0] = *cid; a[1] = *field; a[2] = *value;
-	r = oq_call("oq_customer_set", 3, a, &rc);
-	if(r)
-		freeReplyObject(r);
-	return rc;
+	return oq_call_checked("oq_customer_set", 3, a, OQ_R_OK);
 }
 
-/* The reply of oq_link / oq_merge: a cid string or integer, or "OK". */
+/* The reply of oq_link: the customer id, a string or an integer. */
 static int cid_reply(redisReply *r, char *cid_out, int size)
 {
-	if(cid_out == NULL || size <= 0)
-		return OMNIQ_OK;
-	cid_out[0] = '\0';
-	if(r->type == REDIS_REPLY_STRING && r->len < (size_t)size)
-		snprintf(cid_out, size, "%s", r->str);
-	else if(r->type == REDIS_REPLY_INTEGER)
-		snprintf(cid_out, size, "%lld", r->integer);
+	char cid[OMNIQ_SID_MAX];
+	size_t i;
+
+	if(r->type == REDIS_REPLY_INTEGER && r->integer > 0)
+		snprintf(cid, sizeof(cid), "%lld", r->integer);
+	else if(r->type == REDIS_REPLY_STRING && r->len > 0 && r->len < sizeof(cid))
+		snprintf(cid, sizeof(cid), "%s", r->str);
+	else
+		return oq_bad_reply("oq_link", r, "a customer id");
+	for(i = 0; cid[i]; i++)
+		if(cid[i] < '0' || cid[i] > '9')
+			return oq_bad_reply("oq_link", r, "a customer id");
+	if(cid_out && size > 0)
+		snprintf(cid_out, size, "%s", cid);
 	return OMNIQ_OK;
 }
 
@@ -65,15 +68,10 @@ int oq_link(const str *a, const str *b, char *cid_out, int size)
 int oq_merge(const str *from, const str *into)
 {
 	str arg[2];
-	int rc;
-	redisReply *r;
 
 	if(from == NULL || into == NULL || from->len < 1 || into->len < 1)
 		return oq_bad_arg("customer", "two customer ids are required");
 	arg[0] = *from;
 	arg[1] = *into;
-	r = oq_call("oq_merge", 2, arg, &rc);
-	if(r)
-		freeReplyObject(r);
-	return rc;
+	return oq_call_checked("oq_merge", 2, arg, OQ_R_OK);
 }

@@ -159,7 +159,7 @@ static int handle_events(redisReply *s, int t, stream_t *st)
 
 static void sweep(void)
 {
-	int c[4], t;
+	int c[OQ_SWEEP_COUNTS], t;
 	str name;
 
 	for(t = 0; oq_tenant_at(t, &name, NULL) == 0; t++) {
@@ -171,9 +171,11 @@ static void sweep(void)
 		oq_stat_add(OQ_ST_OFFERS_EXPIRED, c[0]);
 		oq_stat_add(OQ_ST_WRAPUPS_ENDED, c[1]);
 		oq_stat_add(OQ_ST_EXPIRED, c[3]);
-		if(c[0] || c[1] || c[2] || c[3])
+		oq_stat_add(OQ_ST_RETIRED, c[4]);
+		if(c[0] || c[1] || c[2] || c[3] || c[4])
 			LM_DBG("sweep of %.*s: %d offers expired, %d wrap-ups ended, %d affinity waits "
-				   "released, %d sessions expired\n", name.len, name.s, c[0], c[1], c[2], c[3]);
+				   "released, %d sessions expired, %d retired\n", name.len, name.s, c[0], c[1],
+					c[2], c[3], c[4]);
 	}
 	oq_tenant_use_index(0);
 }

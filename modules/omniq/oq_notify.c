@@ -22,7 +22,6 @@ int oq_presence(int n, const str *pairs, int ttl_ms)
 {
 	str a[1 + 2 * 64];
 	char ttl[16];
-	redisReply *r;
 	int i, k, chunk, rc;
 
 	if(n < 1 || n > LEASES_MAX || pairs == NULL)
@@ -44,10 +43,8 @@ int oq_presence(int n, const str *pairs, int ttl_ms)
 		chunk = n - i < 64 ? n - i : 64;
 		for(k = 0; k < 2 * chunk; k++)
 			a[1 + k] = pairs[2 * i + k];
-		r = oq_call("oq_presence", 1 + 2 * chunk, a, &rc);
-		if(r == NULL)
+		if((rc = oq_call_checked("oq_presence", 1 + 2 * chunk, a, OQ_R_OK)) < 0)
 			return rc;
-		freeReplyObject(r);
 	}
 	return OMNIQ_OK;
 }
@@ -62,10 +59,11 @@ int oq_online(const str *identity)
 	r = oq_call("oq_online", 1, identity, &rc);
 	if(r == NULL)
 		return rc;
-	rc = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : OMNIQ_EINTERNAL;
+	if(r->type == REDIS_REPLY_INTEGER && r->integer >= 0 && r->integer <= LEASES_MAX * 1000)
+		rc = (int)r->integer;
+	else
+		rc = oq_bad_reply("oq_online", r, "a count of leases");
 	freeReplyObject(r);
-	if(rc < 0)
-		oq_set_error(OMNIQ_EINTERNAL, "oq_online: unexpected reply shape");
 	return rc;
 }
 
@@ -91,21 +89,15 @@ int oq_outbox_add(const str *kind, const str *target, const str *unless_online,
 	r = oq_call("oq_outbox_add", 4, a, &rc);
 	if(r == NULL)
 		return rc;
-	if(r->type != REDIS_REPLY_STRING) {
+	/* an entry id, or "" when the receiver was online */
+	if(!(r->type == REDIS_REPLY_STRING && r->len == 0) && !oq_reply_is(r, OQ_R_ID)) {
+		rc = oq_bad_reply("oq_outbox_add", r, "an entry id or \"\"");
 		freeReplyObject(r);
-		oq_set_error(OMNIQ_EINTERNAL, "oq_outbox_add: unexpected reply shape");
-		return OMNIQ_EINTERNAL;
+		return rc;
 	}
 	rc = r->len == 0 ? 1 : OMNIQ_OK;
-	if(id_out && id_size > 0) {
-		if(r->len >= (size_t)id_size) {
-			freeReplyObject(r);
-			oq_set_error(OMNIQ_EINTERNAL, "oq_outbox_add: entry id too long");
-			return OMNIQ_EINTERNAL;
-		}
-		memcpy(id_out, r->str, r->len);
-		id_out[r->len] = '\0';
-	}
+	if(id_out && id_size > 0)
+		snprintf(id_out, (size_t)id_size, "%s", r->str);
 	freeReplyObject(r);
 	return rc;
 }

@@ -94,10 +94,16 @@ int oq_query(const char *what, int argc, const str *argv, omniq_row_cb cb, void 
 	r = oq_call(readers[k].fn, argc, argv, &rc);
 	if(r == NULL)
 		return rc;
-	if(r->type != REDIS_REPLY_ARRAY) {
+	/* every row checked before the first is handed on: a reader gets all or an error */
+	for(i = 0; readers[k].list && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if(!oq_reply_is(r->element[i], OQ_R_FLAT))
+			break;
+	if(readers[k].list ? r->type != REDIS_REPLY_ARRAY || i < r->elements
+					   : !oq_reply_is(r, OQ_R_FLAT)) {
+		rc = oq_bad_reply(readers[k].fn, r,
+				readers[k].list ? "an array of flat arrays" : oq_reply_kind_name(OQ_R_FLAT));
 		freeReplyObject(r);
-		oq_set_error(OMNIQ_EINTERNAL, "%s: unexpected reply shape", readers[k].fn);
-		return OMNIQ_EINTERNAL;
+		return rc;
 	}
 	if(!readers[k].list) {
 		/* a reader of one object answers an empty array when it does not exist */
@@ -111,8 +117,6 @@ int oq_query(const char *what, int argc, const str *argv, omniq_row_cb cb, void 
 		return rc < 0 ? rc : 1;
 	}
 	for(i = 0; i < r->elements; i++) {
-		if(r->element[i]->type != REDIS_REPLY_ARRAY)
-			continue;
 		rc = emit(r->element[i], cb, arg);
 		if(rc < 0) {
 			freeReplyObject(r);

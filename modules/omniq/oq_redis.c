@@ -9,7 +9,18 @@
 #include <string.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <hiredis/sds.h>
 
 #include "core/dprint.h"
 
@@ -47,56 +58,185 @@ static void remember_error(const char *what, const char *detail)
 	snprintf(last_error, sizeof(last_error), "%s: %s", what, detail ? detail : "unknown");
 }
 
-/* A simple command during connection setup (AUTH, SELECT); 0 when the reply is not an error. */
-static int setup_command(const char *fmt, const char *arg)
+/* A new socket of family connected to sa within timeout_ms and made blocking: its fd, or
+ * -1 with why. */
+static int connect_to(int family, const struct sockaddr *sa, socklen_t salen, int timeout_ms,
+		char *why, size_t size)
 {
-	redisReply *r = redisCommand(ctx, fmt, arg);
+	struct pollfd p;
+	socklen_t len = sizeof(int);
+	int fd, err = 0, n = 1;
+
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if(fd < 0) {
+		snprintf(why, size, "%s", strerror(errno));
+		return -1;
+	}
+	if(connect(fd, sa, salen) < 0) {
+		if(errno != EINPROGRESS && errno != EAGAIN) {
+			snprintf(why, size, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		p.fd = fd;
+		p.events = POLLOUT;
+		do
+			n = poll(&p, 1, timeout_ms);
+		while(n < 0 && errno == EINTR);
+		if(n > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+			n = -1;
+	}
+	if(n <= 0) {
+		if(n == 0)
+			snprintf(why, size, "connect timed out after %d ms", timeout_ms);
+		else
+			snprintf(why, size, "%s", strerror(err ? err : errno));
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if(family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &n, sizeof(n));
+	return fd;
+}
+
+/* A blocking socket connected to host:port, or to the unix socket host (a path), within
+ * timeout_ms: the fd, or -1 with why. Ours rather than hiredis' connect, which (0.14)
+ * aborts the process when it cannot allocate there (hi_strdup, hi_malloc). */
+static int connect_socket(const char *host, int port, int timeout_ms, char *why, size_t size)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct sockaddr_un sun;
+	char ps[8];
+	int fd = -1, rc;
+
+	if(host[0] == '/') {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if(strlen(host) >= sizeof(sun.sun_path)) {
+			snprintf(why, size, "unix socket path too long");
+			return -1;
+		}
+		strcpy(sun.sun_path, host);
+		return connect_to(AF_UNIX, (struct sockaddr *)&sun, sizeof(sun), timeout_ms, why, size);
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(ps, sizeof(ps), "%d", port);
+	if((rc = getaddrinfo(host, ps, &hints, &res)) != 0) {
+		snprintf(why, size, "%s", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
+	}
+	for(ai = res; ai && fd < 0; ai = ai->ai_next)
+		fd = connect_to(ai->ai_family, ai->ai_addr, ai->ai_addrlen, timeout_ms, why, size);
+	freeaddrinfo(res);
+	return fd;
+}
+
+int oq_redis_get_reply(redisContext *c, redisReply **reply)
+{
+	size_t off = 0, len;
+	ssize_t n;
+
+	*reply = NULL;
+	if(c->err)
+		return REDIS_ERR;
+	/* what was appended, written here: hiredis 0.14's own write swaps the written buffer for
+	 * sdsempty() and reads it unchecked, which crashes when that allocation fails; emptied
+	 * in place, the buffer needs none */
+	for(len = sdslen(c->obuf); off < len; off += (size_t)n)
+		if((n = write(c->fd, c->obuf + off, len - off)) < 0 && errno != EINTR) {
+			c->err = REDIS_ERR_IO;
+			snprintf(c->errstr, sizeof(c->errstr), "%s", strerror(errno));
+			return REDIS_ERR;
+		} else if(n < 0)
+			n = 0;
+	sdsclear(c->obuf);
+	return redisGetReply(c, (void **)reply);
+}
+
+/* One command (redisCommand's format) and its reply, or NULL with c->errstr. */
+static redisReply *command(redisContext *c, const char *fmt, const char *arg)
+{
+	redisReply *r;
+	return redisAppendCommand(c, fmt, arg) == REDIS_OK && oq_redis_get_reply(c, &r) == REDIS_OK
+				   ? r
+				   : NULL;
+}
+
+/* One command of argc arguments and its reply, or NULL with c->errstr. */
+static redisReply *command_argv(redisContext *c, int argc, const char **argv,
+		const size_t *argvlen)
+{
+	redisReply *r;
+	return redisAppendCommandArgv(c, argc, argv, argvlen) == REDIS_OK
+						   && oq_redis_get_reply(c, &r) == REDIS_OK
+				   ? r
+				   : NULL;
+}
+
+/* A simple command during connection setup (AUTH, SELECT); 0 when the reply is not an error. */
+static int setup_command(redisContext *c, const char *fmt, const char *arg, char *why,
+		size_t size)
+{
+	redisReply *r = command(c, fmt, arg);
 	int ok = (r != NULL && r->type != REDIS_REPLY_ERROR);
 	if(!ok)
-		remember_error("setup", r ? r->str : ctx->errstr);
+		snprintf(why, size, "%s: %s", fmt[0] == 'A' ? "AUTH" : "SELECT", r ? r->str : c->errstr);
 	if(r)
 		freeReplyObject(r);
 	return ok ? 0 : -1;
 }
 
+redisContext *oq_redis_open(const char *host, int port, const char *password, int db,
+		int connect_timeout_ms, char *why, size_t size)
+{
+	redisContext *c;
+	char dbs[16];
+	int fd = connect_socket(host, port, connect_timeout_ms, why, size);
+
+	if(fd < 0)
+		return NULL;
+	if((c = redisConnectFd(fd)) == NULL) {
+		close(fd);
+		snprintf(why, size, "out of memory");
+		return NULL;
+	}
+	snprintf(dbs, sizeof(dbs), "%d", db);
+	/* AUTH and SELECT within the connect timeout; then none: the caller sets its own */
+	if(redisSetTimeout(c, ms_to_tv(connect_timeout_ms)) != REDIS_OK)
+		snprintf(why, size, "%s", c->errstr);
+	else if((password && password[0] && setup_command(c, "AUTH %s", password, why, size) < 0)
+			|| (db > 0 && setup_command(c, "SELECT %s", dbs, why, size) < 0))
+		; /* why says which */
+	else if(redisSetTimeout(c, ms_to_tv(0)) != REDIS_OK)
+		snprintf(why, size, "%s", c->errstr);
+	else
+		return c;
+	redisFree(c);
+	return NULL;
+}
+
 int oq_redis_connect(void)
 {
-	struct timeval ct = ms_to_tv(oq_redis_cfg.connect_timeout_ms);
 	struct timeval rt = ms_to_tv(oq_redis_cfg.command_timeout_ms);
-	char dbs[16];
+	char why[128];
 
 	oq_redis_close();
 	last_attempt_ms = now_ms();
-	if(oq_redis_cfg.host[0] == '/')
-		ctx = redisConnectUnixWithTimeout(oq_redis_cfg.host, ct);
-	else
-		ctx = redisConnectWithTimeout(oq_redis_cfg.host, oq_redis_cfg.port, ct);
-	if(ctx == NULL || ctx->err) {
-		remember_error("connect", ctx ? ctx->errstr : "out of memory");
-		LM_ERR("cannot connect to Redis at %s:%d: %s\n", oq_redis_cfg.host,
-				oq_redis_cfg.port, ctx ? ctx->errstr : "out of memory");
-		oq_redis_close();
+	ctx = oq_redis_open(oq_redis_cfg.host, oq_redis_cfg.port, oq_redis_cfg.password,
+			oq_redis_cfg.db, oq_redis_cfg.connect_timeout_ms, why, sizeof(why));
+	if(ctx == NULL) {
+		remember_error("connect", why);
+		LM_ERR("cannot connect to Redis at %s:%d: %s\n", oq_redis_cfg.host, oq_redis_cfg.port,
+				why);
 		return -1;
 	}
 	if(redisSetTimeout(ctx, rt) != REDIS_OK) {
 		remember_error("timeout", ctx->errstr);
 		oq_redis_close();
 		return -1;
-	}
-	if(oq_redis_cfg.password && oq_redis_cfg.password[0]
-			&& setup_command("AUTH %s", oq_redis_cfg.password) < 0) {
-		LM_ERR("Redis AUTH refused at %s:%d: %s\n", oq_redis_cfg.host, oq_redis_cfg.port,
-				last_error);
-		oq_redis_close();
-		return -1;
-	}
-	if(oq_redis_cfg.db > 0) {
-		snprintf(dbs, sizeof(dbs), "%d", oq_redis_cfg.db);
-		if(setup_command("SELECT %s", dbs) < 0) {
-			LM_ERR("Redis SELECT %d failed: %s\n", oq_redis_cfg.db, last_error);
-			oq_redis_close();
-			return -1;
-		}
 	}
 	if(ever_connected)
 		n_reconnects++;
@@ -151,7 +291,7 @@ int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n
 {
 	const char *av[OQ_FCALL_MAX_ARGS + 4];
 	size_t al[OQ_FCALL_MAX_ARGS + 4];
-	void *r;
+	redisReply *r;
 	int i, got = 0;
 
 	for(i = 0; i < n; i++)
@@ -169,7 +309,7 @@ int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n
 	av[1] = fn; al[1] = strlen(fn);
 	av[2] = "1"; al[2] = 1;
 	av[3] = prefix; al[3] = (size_t)prefixlen;
-	/* hiredis only buffers here: the first redisGetReply() writes the whole batch */
+	/* hiredis only buffers here: the first oq_redis_get_reply() writes the whole batch */
 	for(i = 0; i < n; i++) {
 		memcpy(av + 4, argv, (size_t)argc[i] * sizeof(*argv));
 		memcpy(al + 4, argvlen, (size_t)argc[i] * sizeof(*argvlen));
@@ -181,7 +321,7 @@ int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n
 		}
 	}
 	for(; got < n; got++) {
-		if(redisGetReply(ctx, &r) != REDIS_OK || r == NULL) {
+		if(oq_redis_get_reply(ctx, &r) != REDIS_OK || r == NULL) {
 			finish(NULL);
 			break;
 		}
@@ -202,7 +342,7 @@ redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen)
 {
 	if(ensure_connected() < 0)
 		return NULL;
-	return finish(redisCommandArgv(ctx, argc, argv, argvlen));
+	return finish(command_argv(ctx, argc, argv, argvlen));
 }
 
 redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *ids,
@@ -230,7 +370,7 @@ redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *id
 	/* the blocking read needs a socket timeout longer than the block itself */
 	rt = ms_to_tv(block_ms + oq_redis_cfg.command_timeout_ms);
 	redisSetTimeout(ctx, rt);
-	r = finish(redisCommandArgv(ctx, 6 + 2 * n, av, al));
+	r = finish(command_argv(ctx, 6 + 2 * n, av, al));
 	if(ctx) {
 		rt = ms_to_tv(oq_redis_cfg.command_timeout_ms);
 		redisSetTimeout(ctx, rt);

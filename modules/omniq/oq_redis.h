@@ -29,9 +29,18 @@ extern oq_redis_cfg_t oq_redis_cfg;
 
 /* Connect now (mod_init check, child_init). 0 ok, -1 with the reason logged. */
 int oq_redis_connect(void);
+/* A new blocking connection of its own (AUTH and SELECT made, no command timeout set), or
+ * NULL with why: the one way omniq and the channels' threads (api.redis_connect) connect. */
+redisContext *oq_redis_open(const char *host, int port, const char *password, int db,
+		int connect_timeout_ms, char *why, size_t size);
 void oq_redis_close(void);
 /* Before fork: close and forget, so each child connects on its first call. */
 void oq_redis_detach(void);
+
+/* redisGetReply() after writing what was appended to c itself (hiredis 0.14's own write
+ * crashes when an allocation fails there): every reply of omniq and its channels' threads
+ * is read this way (api.redis_reply). */
+int oq_redis_get_reply(redisContext *c, redisReply **reply);
 
 /* Load the embedded function library (FUNCTION LOAD REPLACE) and check the server version. */
 int oq_redis_load_library(void);

@@ -72,7 +72,12 @@ static void call_struct_ex(rpc_t *rpc, void *c, const char *fn, int argc, str *a
 		fail(rpc, c, rc);
 		return;
 	}
-	if(empty_is_404 && r->type == REDIS_REPLY_ARRAY && r->elements == 0) {
+	if(!oq_reply_is(r, OQ_R_FLAT)) {
+		fail(rpc, c, oq_bad_reply(fn, r, oq_reply_kind_name(OQ_R_FLAT)));
+		freeReplyObject(r);
+		return;
+	}
+	if(empty_is_404 && r->elements == 0) {
 		freeReplyObject(r);
 		oq_set_error(OMNIQ_ENOTFOUND, "%.*s not found", argc ? argv[0].len : 0,
 				argc ? argv[0].s : "");
@@ -83,16 +88,20 @@ static void call_struct_ex(rpc_t *rpc, void *c, const char *fn, int argc, str *a
 		freeReplyObject(r);
 		return;
 	}
-	if(r->type == REDIS_REPLY_ARRAY)
-		add_flat_struct(rpc, c, st, r);
-	else
-		reply_str(rpc, c, st, "result", r);
+	add_flat_struct(rpc, c, st, r);
 	freeReplyObject(r);
 }
 
 static void call_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
 {
 	call_struct_ex(rpc, c, fn, argc, argv, 1);
+}
+
+/* A stream entry [id, [k, v, ...]]. */
+static int is_entry(const redisReply *e)
+{
+	return e->type == REDIS_REPLY_ARRAY && e->elements == 2
+		   && e->element[0]->type == REDIS_REPLY_STRING && oq_reply_is(e->element[1], OQ_R_FLAT);
 }
 
 /* Call fn whose reply is a list of records and answer with an array of structs. A record
@@ -108,16 +117,23 @@ static void call_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
 		fail(rpc, c, rc);
 		return;
 	}
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if(!is_entry(r->element[i]) && !oq_reply_is(r->element[i], OQ_R_FLAT))
+			break;
+	if(r->type != REDIS_REPLY_ARRAY || i < r->elements) {
+		fail(rpc, c, oq_bad_reply(fn, r, "a list of records"));
+		freeReplyObject(r);
+		return;
+	}
 	if(rpc->add(c, "[", &arr) < 0) {
 		freeReplyObject(r);
 		return;
 	}
-	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+	for(i = 0; i < r->elements; i++) {
 		e = r->element[i];
-		if(e->type != REDIS_REPLY_ARRAY || rpc->array_add(arr, "{", &st) < 0)
+		if(rpc->array_add(arr, "{", &st) < 0)
 			continue;
-		if(e->elements == 2 && e->element[0]->type == REDIS_REPLY_STRING
-				&& e->element[1]->type == REDIS_REPLY_ARRAY) {
+		if(is_entry(e)) {
 			rpc->struct_add(st, "s", "id", e->element[0]->str);
 			add_flat_struct(rpc, c, st, e->element[1]);
 		} else {
@@ -355,17 +371,13 @@ static const char *rpc_session_set_doc[] = {
 static void rpc_session_set(rpc_t *rpc, void *c)
 {
 	str a[9];
-	int n = 1, rc;
-	redisReply *r;
+	int n = 1;
 	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
 		return;
 	n = 3;
 	while(n + 1 < 9 && rpc->scan(c, "*.S.S", &a[n], &a[n + 1]) == 2)
 		n += 2;
-	r = oq_call("oq_session_set", n, a, &rc);
-	if(r)
-		freeReplyObject(r);
-	done(rpc, c, rc);
+	done(rpc, c, oq_call_checked("oq_session_set", n, a, OQ_R_OK));
 }
 
 static const char *rpc_customer_set_doc[] = {
@@ -404,7 +416,7 @@ static void rpc_merge(rpc_t *rpc, void *c)
 static const char *rpc_sweep_doc[] = {"Run the expiry sweep now", 0};
 static void rpc_sweep(rpc_t *rpc, void *c)
 {
-	int n[4];
+	int n[OQ_SWEEP_COUNTS];
 	void *st;
 	int rc = oq_sweep(1000, n);
 	if(rc < 0) {
@@ -413,8 +425,8 @@ static void rpc_sweep(rpc_t *rpc, void *c)
 	}
 	if(rpc->add(c, "{", &st) < 0)
 		return;
-	rpc->struct_add(st, "dddd", "offers_expired", n[0], "wrapups_ended", n[1],
-			"affinity_released", n[2], "sessions_expired", n[3]);
+	rpc->struct_add(st, "ddddd", "offers_expired", n[0], "wrapups_ended", n[1],
+			"affinity_released", n[2], "sessions_expired", n[3], "sessions_retired", n[4]);
 }
 
 /* clang-format off */

@@ -76,7 +76,6 @@ int oq_agent_password(const str *aid, const str *pw)
 	unsigned char salt[PW_SALT], h[PW_HASH];
 	char rec[128], sh[2 * PW_SALT + 1], hh[2 * PW_HASH + 1];
 	str a[2];
-	redisReply *r;
 	int rc;
 
 	if((rc = check_args(aid, pw)) < 0)
@@ -91,10 +90,7 @@ int oq_agent_password(const str *aid, const str *pw)
 	a[1].s = rec;
 	a[1].len = snprintf(rec, sizeof(rec), "pbkdf2-sha256$%d$%s$%s", PW_ITER, sh, hh);
 	OPENSSL_cleanse(h, sizeof(h));
-	r = oq_call("oq_agent_secret", 2, a, &rc);
-	if(r)
-		freeReplyObject(r);
-	return rc;
+	return oq_call_checked("oq_agent_secret", 2, a, OQ_R_OK);
 }
 
 int oq_agent_verify(const str *aid, const str *pw)
@@ -111,7 +107,13 @@ int oq_agent_verify(const str *aid, const str *pw)
 	r = oq_call("oq_agent_secret_get", 1, aid, &rc);
 	if(r == NULL && rc != OMNIQ_ENOTFOUND)
 		return rc; /* Redis down: say so, it is not a wrong password */
-	if(r && r->type == REDIS_REPLY_STRING && !strncmp(r->str, "pbkdf2-sha256$", 14)) {
+	if(r && r->type != REDIS_REPLY_STRING) {
+		/* not a wrong password either: the library is not ours */
+		rc = oq_bad_reply("oq_agent_secret_get", r, "the stored password record");
+		freeReplyObject(r);
+		return rc;
+	}
+	if(r && !strncmp(r->str, "pbkdf2-sha256$", 14)) {
 		p1 = r->str + 14;
 		p2 = strchr(p1, '$');
 		p3 = p2 ? strchr(p2 + 1, '$') : NULL;
@@ -155,10 +157,12 @@ int oq_login_try(const str *key, int fails, int window, int *wait)
 		return rc;
 	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2
 			|| r->element[0]->type != REDIS_REPLY_INTEGER
-			|| r->element[1]->type != REDIS_REPLY_INTEGER) {
+			|| r->element[1]->type != REDIS_REPLY_INTEGER || r->element[0]->integer < 0
+			|| r->element[0]->integer > 1 || r->element[1]->integer < 0
+			|| r->element[1]->integer > window) {
+		rc = oq_bad_reply("oq_login_try", r, "[1 or 0, seconds to wait]");
 		freeReplyObject(r);
-		oq_set_error(OMNIQ_EINTERNAL, "oq_login_try: unexpected reply shape");
-		return OMNIQ_EINTERNAL;
+		return rc;
 	}
 	rc = r->element[0]->integer == 1;
 	*wait = (int)r->element[1]->integer;
@@ -169,16 +173,11 @@ int oq_login_try(const str *key, int fails, int window, int *wait)
 int oq_login_done(const str *key, int ok)
 {
 	str a[2];
-	redisReply *r;
-	int rc;
 
 	if(ok == 0) /* counted by oq_login_try already */
 		return OMNIQ_OK;
 	a[0] = *key;
 	a[1].s = ok > 0 ? "ok" : "unchecked";
 	a[1].len = (int)strlen(a[1].s);
-	r = oq_call("oq_login_done", 2, a, &rc);
-	if(r)
-		freeReplyObject(r);
-	return rc;
+	return oq_call_checked("oq_login_done", 2, a, OQ_R_OK);
 }

@@ -16,6 +16,7 @@ stat_export_t oq_stat_exports[] = {
 	{"messages", 0, &st[OQ_ST_MESSAGES]},
 	{"offers_expired", 0, &st[OQ_ST_OFFERS_EXPIRED]},
 	{"wrapups_ended", 0, &st[OQ_ST_WRAPUPS_ENDED]},
+	{"sessions_retired", 0, &st[OQ_ST_RETIRED]},
 	{"expired", 0, &st[OQ_ST_EXPIRED]},
 	{"events", 0, &st[OQ_ST_EVENTS]},
 	{"errors", 0, &st[OQ_ST_ERRORS]},

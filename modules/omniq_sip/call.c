@@ -59,6 +59,7 @@ typedef struct os_call {
 	os_state_t state;
 	int cancelled;
 	int abandoned;            /* the session was abandoned for the CANCEL */
+	int abandon_due;          /* an abandon failed (Redis, memory): again at the end */
 	int qidx;                 /* its queue now (changes on overflow to another queue) */
 	int hops;                 /* overflows so far */
 	long long deadline_ms;    /* end of the current queue's max wait, 0 = none */
@@ -99,19 +100,6 @@ int os_call_init(void)
 		return -1;
 	}
 	return 0;
-}
-
-void os_call_destroy(void)
-{
-	if(locks) {
-		lock_set_destroy(locks);
-		lock_set_dealloc(locks);
-		locks = NULL;
-	}
-	if(table) {
-		shm_free(table);
-		table = NULL;
-	}
 }
 
 static void lock_c(os_call_t *c)
@@ -178,11 +166,46 @@ static void end_call(os_call_t *c)
 	unlock_c(c);
 }
 
+/* The call is gone (why): its session sidbuf must not wait in a queue for it. When the
+ * abandon fails in a way that leaves the session's state unknown (Redis, memory), it is
+ * tried again when the transaction ends (retry_abandon). */
+static void abandon_session(os_call_t *c, const char *sidbuf, const char *why)
+{
+	str sid = omniq_str(sidbuf);
+	int rc = os_oq.abandon(&sid);
+
+	if(rc == OMNIQ_EREDIS || rc == OMNIQ_EINTERNAL) {
+		LM_ERR("call %s %s; abandon failed, tried again when its transaction ends: %s\n",
+				sidbuf, why, os_oq.last_error());
+		lock_c(c);
+		c->abandon_due = 1;
+		unlock_c(c);
+	} else if(rc < 0)
+		LM_NOTICE("call %s %s; session left as it is: %s\n", sidbuf, why, os_oq.last_error());
+	else
+		LM_INFO("call %s %s: session abandoned\n", sidbuf, why);
+}
+
+/* The transaction ends with an abandon still due: once more. Not at shutdown: the session
+ * stays for the node that comes back (and its queue's max_wait). */
+static void retry_abandon(os_call_t *c)
+{
+	char sidbuf[OMNIQ_SID_MAX];
+	int todo;
+
+	lock_c(c);
+	todo = c->abandon_due && c->sid[0];
+	c->abandon_due = 0;
+	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
+	unlock_c(c);
+	if(todo && !ksr_shutdown_phase())
+		abandon_session(c, sidbuf, "ended (abandon tried again)");
+}
+
 /* Redis failed mid-call: the caller gets a final answer, the session does not stay queued
  * for a call that no longer exists. */
 static void give_up(os_call_t *c, sip_msg_t *msg, int in_fail, int code, char *text)
 {
-	str sid;
 	char sidbuf[OMNIQ_SID_MAX];
 
 	lock_c(c);
@@ -190,11 +213,8 @@ static void give_up(os_call_t *c, sip_msg_t *msg, int in_fail, int code, char *t
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 	unlock_c(c);
 	reply(msg, in_fail, code, text);
-	if(sidbuf[0]) {
-		sid = omniq_str(sidbuf);
-		if(os_oq.abandon(&sid) < 0)
-			LM_NOTICE("session %s left as it is: %s\n", sidbuf, os_oq.last_error());
-	}
+	if(sidbuf[0])
+		abandon_session(c, sidbuf, "given up");
 }
 
 /* Rewrite the request to the agent's registered contacts and relay. <0: not reachable. */
@@ -271,7 +291,6 @@ static int agent_missed(
 static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fail)
 {
 	char agent[OMNIQ_ID_MAX + 1], sidbuf[OMNIQ_SID_MAX];
-	str sid;
 	int tries = 0, sent182 = 0, rc;
 
 	snprintf(agent, sizeof(agent), "%s", offered ? offered : "");
@@ -285,11 +304,8 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 			c->state = OS_ENDED;
 			snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 			unlock_c(c);
-			if(todo) {
-				sid = omniq_str(sidbuf);
-				if(os_oq.abandon(&sid) < 0)
-					LM_NOTICE("call %s cancelled; abandon: %s\n", sidbuf, os_oq.last_error());
-			}
+			if(todo)
+				abandon_session(c, sidbuf, "cancelled by the caller");
 			if(!in_fail)
 				reply(msg, in_fail, 487, "Request Terminated");
 			return;
@@ -391,7 +407,6 @@ static void on_cancel(os_call_t *c)
 {
 	char sidbuf[OMNIQ_SID_MAX];
 	os_state_t st;
-	str sid;
 
 	lock_c(c);
 	c->cancelled = 1;
@@ -405,12 +420,7 @@ static void on_cancel(os_call_t *c)
 	c->abandoned = 1;
 	unlock_c(c);
 	os_stat_inc(OS_ST_ABANDONED);
-	sid = omniq_str(sidbuf);
-	if(os_oq.abandon(&sid) < 0)
-		LM_NOTICE("call %s cancelled by the caller; abandon: %s\n", sidbuf,
-				os_oq.last_error());
-	else
-		LM_INFO("call %s abandoned by the caller\n", sidbuf);
+	abandon_session(c, sidbuf, "cancelled by the caller");
 }
 
 /* Max wait passed: expire the session, then the queue's overflow. */
@@ -546,6 +556,7 @@ static void on_tm(struct cell *t, int type, struct tmcb_params *ps)
 				on_answer(c);
 			break;
 		case TMCB_DESTROY:
+			retry_abandon(c);
 			unlink_call(c);
 			shm_free(c);
 			*ps->param = NULL;
@@ -729,6 +740,36 @@ static int parse_ext(const str *ext, unsigned int *hi, unsigned int *label)
 	return sscanf(p, "%u/%u", hi, label) == 2 ? 0 : -1;
 }
 
+/* An offer of a session this node opened for a call it no longer has: the caller is gone
+ * (the call ended, its transaction ended or is about to) while the session waited, which
+ * happens when the open's reply was lost after Redis wrote it (the caller got 503, the sid
+ * never came back), or when every abandon of it failed. Abandoned now, so that no agent is
+ * offered a call that does not exist and then counted a miss for it. */
+static void ghost_offer(const omniq_event_t *ev)
+{
+	char sidbuf[OMNIQ_SID_MAX];
+	omniq_session_info_t info;
+	str sid;
+
+	if(ev->sid.len <= 0 || ev->sid.len >= (int)sizeof(sidbuf))
+		return;
+	memcpy(sidbuf, ev->sid.s, ev->sid.len);
+	sidbuf[ev->sid.len] = '\0';
+	sid = omniq_str(sidbuf);
+	/* only while that offer stands: an event read late (a busy dispatcher) may be of a
+	 * session answered and ended since, or queued again */
+	if(os_oq.get(&sid, &info) < 0 || strcmp(info.state, "offered")
+			|| (int)strlen(info.agent) != ev->agent.len
+			|| memcmp(info.agent, ev->agent.s, ev->agent.len))
+		return;
+	if(os_oq.abandon(&sid) < 0)
+		LM_NOTICE("session %s offered to %.*s is of a call no longer here; abandon: %s\n",
+				sidbuf, ev->agent.len, ev->agent.s, os_oq.last_error());
+	else
+		LM_NOTICE("session %s offered to %.*s is of a call no longer here: abandoned\n",
+				sidbuf, ev->agent.len, ev->agent.s);
+}
+
 void os_call_event(const omniq_event_t *ev, void *param)
 {
 	unsigned int hi, label;
@@ -740,8 +781,13 @@ void os_call_event(const omniq_event_t *ev, void *param)
 	if(parse_ext(&ev->ext, &hi, &label) < 0)
 		return;
 	c = find_locked(hi, label);
-	if(c == NULL)
+	if(c == NULL || c->state == OS_ENDED) {
+		/* its transaction gone, or about to go with the call ended */
+		if(c)
+			unlock_c(c);
+		ghost_offer(ev);
 		return;
+	}
 	if(c->sid[0] && (ev->sid.len != (int)strlen(c->sid)
 							|| memcmp(ev->sid.s, c->sid, ev->sid.len) != 0)) {
 		unlock_c(c);

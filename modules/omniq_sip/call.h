@@ -10,8 +10,10 @@
 #include "omniq/omniq_api.h"
 #include "queue.h"
 
-int os_call_init(void);      /* mod_init: the shared call table */
-void os_call_destroy(void);
+/* mod_init: the shared call table. It is never destroyed: at shutdown tm goes after this
+ * module and still runs the destroy callbacks of the transactions left, which unlink their
+ * calls from it; it goes with the rest of shared memory when Kamailio exits. */
+int os_call_init(void);
 
 /* omniq_call(): takes the INVITE into queue q. Always answers the caller in the end: the
  * INVITE is relayed to an agent, waits (182 Queued), or gets a final error response.

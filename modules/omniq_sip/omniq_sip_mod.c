@@ -41,7 +41,6 @@ static char *location_param = NULL;
 static char queue_errors[256] = "";
 
 static int mod_init(void);
-static void mod_destroy(void);
 
 static int queue_param(modparam_t type, void *val)
 {
@@ -116,7 +115,7 @@ struct module_exports exports = {
 	0,              /* response function */
 	mod_init,
 	0,              /* per-child init: nothing per process */
-	mod_destroy
+	0               /* nothing to destroy: see os_call_init() */
 };
 /* clang-format on */
 
@@ -246,11 +245,6 @@ static int mod_init(void)
 	LM_INFO("omniq_sip ready: node %.*s, agents at %s in usrloc table %.*s\n", os_cfg.node.len,
 			os_cfg.node.s, os_cfg.agent_aor, os_cfg.location.len, os_cfg.location.s);
 	return 0;
-}
-
-static void mod_destroy(void)
-{
-	os_call_destroy();
 }
 
 /* clang-format off */

@@ -174,8 +174,10 @@ static int take_body(ws_item_t *it, const fields_t *f)
 		return -1;
 	copy(it->from, sizeof(it->from), f->from);
 	it->body = malloc(f->body->len + 1);
-	if(it->body == NULL)
+	if(it->body == NULL) {
+		LM_ERR("event reader: out of memory for a message of session %s\n", it->sid);
 		return -1;
+	}
 	memcpy(it->body, f->body->str, f->body->len + 1);
 	return 0;
 }
@@ -204,7 +206,7 @@ static int read_messages(redisContext *rc, ws_item_t *first, int asked)
 		if(!it->asked)
 			continue;
 		asked--;
-		if(redisGetReply(rc, (void **)&r) != REDIS_OK)
+		if(ws_oq.redis_reply(rc, (void **)&r) != REDIS_OK)
 			return -1;
 		fill_message(it, r); /* r is the arena's */
 	}
@@ -234,8 +236,14 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 		if(!is_watched(t, "", f.sid) && !is_watched(t, "a:", f.agent))
 			continue;
 		it = calloc(1, sizeof(*it));
-		if(it == NULL)
+		if(it == NULL) {
+			/* its sockets miss this one event; the chat, the desk and the app read the
+			 * transcript again on their next resume */
+			LM_ERR("event reader: out of memory: event %s of session %.*s not handed to "
+				   "this process's sockets\n", streams[t].last, f.sid ? (int)f.sid->len : 0,
+					f.sid ? f.sid->str : "");
 			continue;
+		}
 		it->tenant = t;
 		copy(it->sid, sizeof(it->sid), f.sid);
 		copy(it->agent, sizeof(it->agent), f.agent);
@@ -286,9 +294,12 @@ static void *reader(void *arg)
 			av[6 + t] = streams[t].key;
 			av[6 + n_streams + t] = streams[t].last;
 		}
-		r = redisCommandArgv(rc, 6 + 2 * n_streams, av, NULL);
+		r = ws_redis_command_argv(rc, 6 + 2 * n_streams, av);
 		if(r == NULL) {
-			/* connection lost: events written meanwhile are read on reconnect from `last` */
+			/* connection lost (or no memory for the reply): events written meanwhile are
+			 * read on reconnect from `last` */
+			LM_WARN("event reader: %s: reconnecting to Redis\n",
+					rc->errstr[0] ? rc->errstr : "no reply");
 			redisFree(rc);
 			rc = NULL;
 			ws_arena_reset(arena);

@@ -164,7 +164,7 @@ static int done(redisContext *rc, int t, const char *id)
 	redisAppendCommand(rc, "XACK %s " GROUP " %s", keys[t], id);
 	redisAppendCommand(rc, "XDEL %s %s", keys[t], id);
 	for(i = 0; i < 2; i++) {
-		if(redisGetReply(rc, (void **)&r) != REDIS_OK)
+		if(ws_oq.redis_reply(rc, (void **)&r) != REDIS_OK)
 			return -1;
 		freeReplyObject(r);
 	}
@@ -205,7 +205,7 @@ static int retry_due(redisContext *rc, int t)
 	size_t i;
 	int res = 0;
 
-	p = redisCommand(rc, "XPENDING %s " GROUP " IDLE %lld - + %d", key, idle_ms, BATCH);
+	p = ws_redis_command(rc, "XPENDING %s " GROUP " IDLE %lld - + %d", key, idle_ms, BATCH);
 	if(p == NULL)
 		return -1;
 	if(p->type != REDIS_REPLY_ARRAY) {
@@ -222,7 +222,7 @@ static int retry_due(redisContext *rc, int t)
 			res = done(rc, t, x->element[0]->str);
 			continue;
 		}
-		c = redisCommand(rc, "XCLAIM %s " GROUP " %s %lld %s", key, me, idle_ms,
+		c = ws_redis_command(rc, "XCLAIM %s " GROUP " %s %lld %s", key, me, idle_ms,
 				x->element[0]->str);
 		if(c == NULL)
 			return -1;
@@ -244,16 +244,27 @@ static int forget_gone(redisContext *rc, int t)
 	redisReply *r;
 	size_t i;
 
-	r = redisCommand(rc, "FCALL oq_outbox_forget 1 %s %s %lld", prefixes[t], me,
+	r = ws_redis_command(rc, "FCALL oq_outbox_forget 1 %s %s %lld", prefixes[t], me,
 			(long long)ws_cfg.outbox_forget * 1000);
 	if(r == NULL)
 		return -1;
+	/* [consumer, idle ms, ...]: checked whole before a word of it is logged */
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if(r->element[i]->type != REDIS_REPLY_STRING)
+			break;
 	if(r->type == REDIS_REPLY_ERROR)
-		LM_ERR("outbox of tenant %.*s: %s\n", tenant_names[t].len, tenant_names[t].s, r->str);
-	for(i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-		LM_INFO("outbox of tenant %.*s: sender %s idle for %s ms with nothing pending, "
-				"removed from the group\n", tenant_names[t].len, tenant_names[t].s,
-				r->element[i]->str, r->element[i + 1]->str);
+		LM_ERR("outbox of tenant %.*s: Redis function oq_outbox_forget failed: %s\n",
+				tenant_names[t].len, tenant_names[t].s, r->str);
+	else if(r->type != REDIS_REPLY_ARRAY || i < r->elements || r->elements % 2)
+		LM_ERR("outbox of tenant %.*s: Redis function oq_outbox_forget answered a reply of "
+			   "type %d where pairs of sender and idle time were expected: is Redis running "
+			   "the function library of this omniq?\n",
+				tenant_names[t].len, tenant_names[t].s, r->type);
+	else
+		for(i = 0; i + 1 < r->elements; i += 2)
+			LM_INFO("outbox of tenant %.*s: sender %s idle for %s ms with nothing pending, "
+					"removed from the group\n", tenant_names[t].len, tenant_names[t].s,
+					r->element[i]->str, r->element[i + 1]->str);
 	freeReplyObject(r);
 	return 0;
 }
@@ -304,7 +315,7 @@ static void *sender(void *arg)
 				continue;
 			}
 			for(t = 0; t < n_keys; t++) {
-				r = redisCommand(rc, "XGROUP CREATE %s " GROUP " 0 MKSTREAM", keys[t]);
+				r = ws_redis_command(rc, "XGROUP CREATE %s " GROUP " 0 MKSTREAM", keys[t]);
 				if(r)
 					freeReplyObject(r); /* BUSYGROUP: it exists, which is what we want */
 			}
@@ -318,7 +329,7 @@ static void *sender(void *arg)
 		}
 		if(lost)
 			goto lost;
-		r = redisCommandArgv(rc, 9 + 2 * n_keys, av, NULL);
+		r = ws_redis_command_argv(rc, 9 + 2 * n_keys, av);
 		if(r == NULL)
 			goto lost;
 		if(r->type == REDIS_REPLY_ERROR && strstr(r->str, "NOGROUP")) {

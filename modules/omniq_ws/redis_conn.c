@@ -1,41 +1,42 @@
 /*
  * redis_conn.c - a Redis connection of omniq_ws's own, for a thread that blocks on a stream
- * (the event reader, the outbox sender): where the core says the tenant's data lives.
+ * (the event reader, the outbox sender): where the core says the tenant's data lives, made
+ * by the core's api.redis_connect.
  */
 #include <stdio.h>
+#include <stdarg.h>
 #include <hiredis/hiredis.h>
 
 #include "ws.h"
 
 redisContext *ws_redis_connect(const omniq_conn_info_t *conn)
 {
-	struct timeval tv = {2, 0};
-	redisContext *rc;
-	redisReply *r;
+	char why[128];
 
-	rc = conn->host[0] == '/' ? redisConnectUnixWithTimeout(conn->host, tv)
-							 : redisConnectWithTimeout(conn->host, conn->port, tv);
-	if(rc == NULL || rc->err) {
-		if(rc)
-			redisFree(rc);
-		return NULL;
-	}
-	if(conn->password && conn->password[0]) {
-		r = redisCommand(rc, "AUTH %s", conn->password);
-		if(r == NULL || r->type == REDIS_REPLY_ERROR) {
-			if(r)
-				freeReplyObject(r);
-			redisFree(rc);
-			return NULL;
-		}
-		freeReplyObject(r);
-	}
-	if(conn->db) {
-		r = redisCommand(rc, "SELECT %d", conn->db);
-		if(r)
-			freeReplyObject(r);
-	}
-	return rc;
+	/* its callers retry each second without a word: Redis down is said by the core */
+	return ws_oq.redis_connect(conn, 2000, why, sizeof(why));
+}
+
+redisReply *ws_redis_command(redisContext *c, const char *fmt, ...)
+{
+	redisReply *r = NULL;
+	va_list ap;
+	int ok;
+
+	va_start(ap, fmt);
+	ok = redisvAppendCommand(c, fmt, ap) == REDIS_OK;
+	va_end(ap);
+	return ok && ws_oq.redis_reply(c, (void **)&r) == REDIS_OK ? r : NULL;
+}
+
+redisReply *ws_redis_command_argv(redisContext *c, int argc, const char **argv)
+{
+	redisReply *r = NULL;
+
+	return redisAppendCommandArgv(c, argc, argv, NULL) == REDIS_OK
+						   && ws_oq.redis_reply(c, (void **)&r) == REDIS_OK
+				   ? r
+				   : NULL;
 }
 
 int ws_xread_stream(const redisReply *r, size_t i, const char *const *keys, int n,

@@ -79,24 +79,36 @@ int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg)
 	return 1;
 }
 
+/* Close s as lws would from its own callback (the reason sent, killed asynchronously). */
+static void close_now(ws_sock_t *s, int status, const char *why)
+{
+	lws_close_reason(s->wsi, (enum lws_close_status)status, (unsigned char *)why, strlen(why));
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
 void ws_sock_send(ws_sock_t *s, json_t *v)
 {
 	char *txt = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	const char *who = s->who && s->who[0] ? s->who : "a client";
 	size_t n;
-	ws_out_t *o;
+	ws_out_t *o = NULL;
 
 	if(v)
 		json_decref(v);
-	if(txt == NULL)
-		return;
-	n = strlen(txt);
-	if(s->out_n >= OUT_MAX || (o = malloc(sizeof(*o) + LWS_PRE + n)) == NULL) {
+	if(txt && s->out_n >= OUT_MAX) {
 		free(txt);
-		LM_NOTICE("socket of %s is not reading: message dropped, closing\n",
-				s->who && s->who[0] ? s->who : "a client");
-		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-				(unsigned char *)"too slow", 8);
-		lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		LM_NOTICE("socket of %s is not reading: message dropped, closing\n", who);
+		close_now(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
+		return;
+	}
+	n = txt ? strlen(txt) : 0;
+	if(txt == NULL || (o = malloc(sizeof(*o) + LWS_PRE + n)) == NULL) {
+		/* a frame that cannot be built (json_pack or json_dumps out of memory) or queued is
+		 * not dropped in silence: the client reconnects and sends again what it has no
+		 * answer for */
+		free(txt);
+		LM_ERR("socket of %s: out of memory for a frame: closing\n", who);
+		close_now(s, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
 		return;
 	}
 	memcpy(o->buf + LWS_PRE, txt, n);

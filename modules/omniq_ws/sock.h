@@ -33,7 +33,9 @@ int ws_sock_open(ws_sock_t *s, struct lws *wsi, const char *path, int rate);
  * more frames are due, -1 when the socket must close (the reason is set: binary frame, too
  * large, rate limit, invalid JSON). */
 int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg);
-/* Queue a JSON value (consumed). A client that stops reading is closed (1008). */
+/* Queue a JSON value (consumed; NULL: one that could not be built). A client that stops
+ * reading is closed (1008), a frame without memory to build or queue it closes the socket
+ * (1011): never a message left unanswered in silence. */
 void ws_sock_send(ws_sock_t *s, json_t *v);
 /* An error frame {"type":"error","code","message"}, with "rid" (a desk request's id) when
  * rid is not NULL; ws_sock_error_for names the message it answers with "cid" instead. */

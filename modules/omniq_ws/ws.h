@@ -117,6 +117,11 @@ void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, con
  * threads only: the lws loop uses the core's API. */
 struct redisContext;
 struct redisContext *ws_redis_connect(const omniq_conn_info_t *conn);
+/* redisCommand() and redisCommandArgv() on such a connection, the reply read with
+ * api.redis_reply (hiredis 0.14's own write crashes when an allocation fails there). */
+struct redisReply;
+struct redisReply *ws_redis_command(struct redisContext *c, const char *fmt, ...);
+struct redisReply *ws_redis_command_argv(struct redisContext *c, int argc, const char **argv);
 /* thread.c: start run(NULL) on a detached thread of this process, for its whole life (the
  * event reader, the appender, the login checker, the outbox sender), named "ws <what>" (at
  * most 15 characters: top -H, ps -L and /proc show it). 0, or -1 with what logged. */

@@ -18,7 +18,13 @@ BUILD = os.environ.get("OMNIQ_BUILD") or os.path.join(TOP, "build")
 MODDIR = os.path.join(BUILD, "modules")
 FIXDIR = os.path.join(BUILD, "test-modules")   # tests/modules (make fixtures)
 KMODS = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
-LOGROOT = os.path.join(BUILD, "test-logs", "integration")
+# Another build of the same tests (scripts/asan.sh): its name in the PASS/FAIL lines and the
+# log directory, its modules, a library preloaded into kamailio only, kamailio arguments.
+SUITE = os.environ.get("OMNIQ_SUITE", "integration")
+MODDIR = os.environ.get("OMNIQ_KAM_MODULES") or MODDIR
+KAM_PRELOAD = os.environ.get("OMNIQ_KAM_PRELOAD", "")
+KAM_ARGS = os.environ.get("OMNIQ_KAM_ARGS", "").split()
+LOGROOT = os.path.join(BUILD, "test-logs", SUITE)
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -158,6 +164,7 @@ class Kamailio:
         self.defines.update(defines or {})
         self.http_port = int(self.defines["OMNIQ_HTTP_PORT"])
         self.extra_args = list(extra_args)
+        self.preload = []   # libraries preloaded into this kamailio (after KAM_PRELOAD)
         self.proc = None
         self.ready = self.ever_ready = self.killed = False
         self.ready_pids = {}
@@ -167,7 +174,7 @@ class Kamailio:
     def argv(self):
         # -w: its working directory, where a crash leaves its core (the default is /)
         a = ["kamailio", "-DD", "-E", "-f", self.cfg, "-L", ":".join((MODDIR, FIXDIR, KMODS)),
-             "-Y", self.rundir, "-w", self.rundir, "-m", "64", "-M", "16"]
+             "-Y", self.rundir, "-w", self.rundir, "-m", "64", "-M", "16"] + KAM_ARGS
         for k, v in self.defines.items():
             a += ["-A", "%s=%s" % (k, v)]
         return a + self.extra_args
@@ -176,8 +183,12 @@ class Kamailio:
         # its mod_init loads the library again, which starts the coverage counts again
         lua_counts.collect(int(self.defines["OMNIQ_REDIS_PORT"]), "kamailio %s start" % self.name)
         self.logf = open(self.log, "ab")
+        env = dict(os.environ)
+        pre = [p for p in [KAM_PRELOAD] + self.preload if p]
+        if pre:
+            env["LD_PRELOAD"] = ":".join(pre)
         self.proc = subprocess.Popen(self.argv(), stdout=self.logf, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, env=env)
         self.ready = self.killed = False
         if expect_ready:
             wait_for(lambda: self.proc.poll() is not None or self.rpc_ok("core.version"),
@@ -435,7 +446,29 @@ class Ctx:
             if isinstance(s, Kamailio) and os.path.exists(s.log):
                 bugs += [l for l in s.text().splitlines()
                          if "BUG: freeing" in l or "BUG: qm" in l]
+                bugs += sanitizer_findings(s.text())
         return bugs
+
+
+def sanitizer_findings(text):
+    """The ASan and UBSan reports in a kamailio log (scripts/asan.sh), each as its first line
+    and the first frame in our code; of LeakSanitizer's, the leaks allocated through our
+    modules (Debian's kamailio leaves some of its own at exit)."""
+    out, lines = [], text.splitlines()
+    for i, l in enumerate(lines):
+        if "ERROR: AddressSanitizer" in l or ": runtime error: " in l:
+            ours = [f for f in lines[i:i + 40] if "/omniq" in f]
+            out.append(l.strip() + (" at " + ours[0].strip() if ours else ""))
+        elif l.startswith(("Direct leak of", "Indirect leak of")):
+            frames = []
+            for f in lines[i + 1:]:
+                if not f.strip().startswith("#"):
+                    break
+                frames.append(f.strip())
+            ours = [f for f in frames if "/omniq" in f and "omniq_asan" not in f]
+            if ours:
+                out.append("LeakSanitizer: %s at %s" % (l.strip(), ours[0]))
+    return out
 
 
 TESTS = []
@@ -464,11 +497,11 @@ def run(selected=None):
             if bugs:
                 raise AssertionError("kamailio's allocator: %d BUG lines, first: %s" % (
                     len(bugs), bugs[0]))
-            print("PASS integration/%s (%.1fs)" % (name, time.time() - t0), flush=True)
+            print("PASS %s/%s (%.1fs)" % (SUITE, name, time.time() - t0), flush=True)
         except Exception as e:
             failed += 1
             msg = str(e).replace("\n", " | ")[:600]
-            print("FAIL integration/%s: %s" % (name, msg), flush=True)
+            print("FAIL %s/%s: %s" % (SUITE, name, msg), flush=True)
             traceback.print_exc(file=sys.stderr)
         finally:
             ctx.close()

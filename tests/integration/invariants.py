@@ -1,6 +1,6 @@
 """The tenant invariant checker of tests/redis/harness.py (every session in exactly one place,
 loads equal held sessions, load within capacity, indexes consistent), reused here on the Redis
-that real kamailio nodes wrote."""
+that real kamailio nodes wrote; and its snapshot of a tenant's keys with their content."""
 import importlib.util
 import os
 
@@ -19,3 +19,7 @@ def agent(r, prefix, aid):
     agents through the library, never its row."""
     flat = r.fcall("oq_agent_get", 1, prefix, aid)
     return dict(zip(flat[0::2], flat[1::2]))
+
+
+def snapshot(r, prefix):
+    return _mod.snapshot(r, prefix)

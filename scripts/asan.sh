@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The sanitizer build of the modules and the integration tests run with it (docs/testing.md,
+# "Sanitizers").
+#   scripts/asan.sh build           our modules (and the worked example) built with ASan and
+#                                   UBSan into build/asan/modules, from a copy of the sources
+#                                   under build/asan/src: never the objects or the .so files
+#                                   of `make`, never the modules admins load
+#   scripts/asan.sh run [test...]   the integration tests (all, or those named) with kamailio
+#                                   started on those modules, libasan preloaded and the
+#                                   omniq_asan fixture loaded first; "PASS asan/<test>" lines,
+#                                   logs in build/test-logs/asan/<test>/
+#   scripts/asan.sh core            run, for the core tests below (make test: about a minute)
+# A finding (ASan, UBSan, a leak through our modules) fails its test: the harness reads the
+# reports in kamailio's log (Ctx.memory_bugs).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${OMNIQ_BUILD:-$top/build}
+asan=$build/asan
+SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
+# GCC 12 warns wrongly about some instrumented code (-Wrestrict on snprintf into a global):
+# warnings stay warnings there; `make` keeps -Werror
+SAN_CC="$SAN -Wno-restrict -Wno-error=maybe-uninitialized -Wno-error=stringop-overflow"
+
+# What `make test` runs on the sanitizer build: omniq's RPC, cfg and KEMI faces, omniq_sip's
+# queued and cancelled calls and its shutdown, omniq_ws' REST API, chat, desk, app and
+# channel webhook, and the fault tests that need no malloc wrapper (a wrong library, pkg and
+# shm failing in a chat message and a queued INVITE). `make check-asan` runs them all.
+CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript_link
+  kemi_lua_routing_script sip_queued_then_answered sip_caller_cancels_while_queued
+  sip_stop_with_a_queued_call_exits_cleanly ws_rest_session_lifecycle
+  ws_chat_customer_and_agent_in_real_time desk_agent_takes_a_chat_from_offer_to_close
+  app_resend_and_resume_lose_nothing_and_repeat_nothing channel_ingest_and_webhook_reply
+  rest_agents_state_skills_capacity_password wrong_library_rpc_commands_answer_500_and_write_nothing
+  alloc_failures_in_a_chat_message_answer_errors_and_leak_nothing
+  alloc_failures_in_a_queued_invite_answer_the_caller_and_leak_nothing"
+
+case "${1:-}" in
+core)
+  exec "$0" run $CORE
+  ;;
+build)
+  src=$("$top/scripts/kamailio-src.sh" "${CACHE:-$top/.cache}")
+  # Kamailio's own extra options (from make cfg) stay: MODULE_VERSION must match the core's
+  cc_extra="$(sed -n 's/^CC_EXTRA_OPTS=//p' "$src/src/config.mak") $SAN_CC"
+  mod_ld="$(sed -n 's/^MOD_LDFLAGS=//p' "$src/src/config.mak") $SAN"
+  mkdir -p "$asan/src" "$asan/modules"
+  # A copy of the sources (not of `make`'s objects) that keeps the relative paths the module
+  # Makefiles use (../../include). Files keep their times, so make rebuilds what changed;
+  # a source gone from the tree goes from the copy (Makefile.modules builds every *.c).
+  dirs="modules include docs/examples tests/modules/omniq_asan"
+  (cd "$top" && tar cf - --exclude='*.o' --exclude='*.d' --exclude='*.so' \
+     --exclude=oq_lualib.c --exclude=ws_static.c $dirs) | (cd "$asan/src" && tar xf -)
+  (cd "$asan/src" && find $dirs -type f \( -name '*.[ch]' -o -name '*.lua' \) ) |
+    while read -r f; do
+      case "$f" in */oq_lualib.c|*/ws_static.c) continue ;; esac
+      [ -e "$top/$f" ] || rm -f "$asan/src/$f"
+    done
+  for m in "$asan"/src/modules/*/ "$asan"/src/docs/examples/*/; do
+    make --no-print-directory -C "$m" COREPATH="$src/src" OMNIQ_INCLUDE="$asan/src/include" \
+      CC_EXTRA_OPTS="$cc_extra" MOD_LDFLAGS="$mod_ld" quiet=silent
+    cp "$m"/*.so "$asan/modules/"
+  done
+  # the fixture itself is not instrumented: it only hands pkg memory to libasan's allocator
+  make --no-print-directory -C "$asan/src/tests/modules/omniq_asan" COREPATH="$src/src" quiet=silent
+  cp "$asan/src/tests/modules/omniq_asan/omniq_asan.so" "$asan/modules/"
+  echo "built with ASan+UBSan: $(cd "$asan/modules" && echo *.so) -> $asan/modules"
+  ;;
+run)
+  shift
+  [ -f "$asan/modules/omniq_asan.so" ] || { echo "no sanitizer build: make asan" >&2; exit 2; }
+  export OMNIQ_SUITE=asan
+  export OMNIQ_KAM_MODULES="$asan/modules"
+  export OMNIQ_KAM_PRELOAD=$(gcc -print-file-name=libasan.so)
+  export OMNIQ_KAM_ARGS="--loadmodule=$asan/modules/omniq_asan.so"
+  # reports go to kamailio's log (stderr), where the harness looks for them; a UBSan finding
+  # goes on (the test fails on its report), an ASan one ends its process
+  export ASAN_OPTIONS="detect_leaks=1:leak_check_at_exit=1:abort_on_error=0:halt_on_error=1:detect_odr_violation=0:allocator_may_return_null=1:print_suppressions=0"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0"
+  exec /usr/bin/python3 "$top/tests/integration/run.py" "$@"
+  ;;
+*)
+  echo "usage: $0 build | run [test...] | core" >&2; exit 2 ;;
+esac
