@@ -43,9 +43,10 @@ _Static_assert(OQ_CAP_MAX <= 9999, "OQ_CAPS_BUF counts four digits per capacity"
 /* Capacity classes: what an agent's capacity is counted in. */
 typedef enum { OQ_CLASS_VOICE = 0, OQ_CLASS_CHAT = 1, OQ_CLASS_EMAIL = 2 } oq_class_t;
 
-/* Channel name: `[a-z][a-z0-9_-]*`, 1..OQ_CHANNEL_MAX bytes. The built-in channels phone, web, wechat, app, sms
- * and email have a fixed class (phone→voice, email→email, others→chat); for any other name
- * *cls is left untouched and the function returns 1 (a channel a driver must register).
+/* Channel name: `[a-z][a-z0-9_-]*`, 1..OQ_CHANNEL_MAX bytes. The built-in channels phone,
+ * web, wechat, app, sms and email have a fixed class (phone→voice, email→email,
+ * others→chat); for any other name *cls is left untouched and the function returns 1 (a
+ * channel a driver must register).
  * Built-ins return 0. No case folding: "Phone" is a syntax error. cls may be NULL. */
 int oq_check_channel(const char *s, size_t len, oq_class_t *cls, char *why);
 /* "voice", "chat", "email"; "unknown" for a value outside the enum (never NULL). */
@@ -100,7 +101,9 @@ int oq_check_text(oq_text_t kind, const char *s, size_t len, char *why);
  * "Printable" means ASCII 0x21..0x7e. Kind is case-insensitive and lowercased. The
  * canonical form is written to out (size outsz, at most OQ_IDENTITY_BUF needed). Total
  * input length ≤ OQ_IDENTITY_MAX, checked first (so in practice it caps an email domain at
- * 248). An empty part is OQ_V_EMPTY, an unknown kind OQ_V_UNKNOWN. */
+ * 248). An empty part is OQ_V_EMPTY, an unknown kind OQ_V_UNKNOWN. Stricter than the
+ * library on purpose, which takes any `scheme:value` of OQ_IDENTITY_MAX bytes without ','
+ * or control characters: these kinds and their shapes are what the channels deliver to. */
 int oq_identity_canon(const char *s, size_t len, const char *default_cc, char *out,
 		size_t outsz, char *why);
 
