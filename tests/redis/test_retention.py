@@ -36,6 +36,7 @@ def test_closed_session_leaves_after_its_retention(h):
     assert sweep5(t)[4] == 1
     assert keys_of(h, t, sid) == [] and h.r.zscore(t.P + ':ret', sid) is None
     assert sid not in t.cust(s['cid'])['history'].split(',')
+    assert not h.r.exists('%s:c:%s:h' % (t.P, s['cid']))          # its only session: key gone
     assert t.cust(s['cid'])['identities'] == 'web:r1'          # the customer stays
     t.expect_err('NOTFOUND', 'oq_session_get', sid)
     assert sweep5(t)[4] == 0                                   # once

@@ -119,7 +119,7 @@ end
 -- The customer's most recent session on this channel among its last `lookahead` history
 -- entries: sid, state, updated (nil when none).
 function S.latest_on(ctx, cid, channel)
-    local hist = C.hist_recent(rcall('HGET', ctx.P .. ':c:' .. cid, 'h'), ctx.cfg.lookahead)
+    local hist = C.hist_recent(C.hist_get(ctx, cid), ctx.cfg.lookahead)
     for _, sid in ipairs_(hist) do
         local v = rcall('HMGET', R.skey(ctx, sid), 'channel', 'state', 'updated')
         if v[1] == channel then return sid, v[2], U.num(v[3], 0, 'updated') end
