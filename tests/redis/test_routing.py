@@ -482,3 +482,18 @@ def test_unreadable_stored_agent_refuses_the_call_and_writes_nothing(h):
     h.r.hset(t3.P + ':a:a', 'r', 'available|1|4|8|10|0|0|0|0|notatime|voice,chat,email|')
     t3.expect_err('INTERNAL', 'oq_enqueue', 'web', '', 'web:c10', 'en', '0', 'q', '')
     h.r.hset(t3.P + ':a:a', 'r', row)
+
+
+def test_policy_change_reindexes_agents_in_the_next_sweep(h):
+    # Under voice_exclusive an agent on a call has no room for chats; made blended, it has:
+    # the next sweep indexes it again and it takes the chat that waits.
+    t = h.tenant(policy='voice_exclusive')
+    t.agent('a', 'en:5')
+    call = t.enq(channel='phone', skills='en')
+    t.fc('oq_accept', call['sid'], 'a')
+    chat = t.enq(skills='en')
+    assert chat['state'] == 'queued'
+    t.cfg(policy='blended')
+    assert h.r.sismember(t.P + ':reidx', 'a')
+    t.sweep()
+    assert t.sess(chat['sid'])['agent'] == 'a' and not h.r.exists(t.P + ':reidx')

@@ -143,16 +143,18 @@ function AO.fn_agent_state(keys, args)
 end
 
 function AO.fn_config(keys, args)
-    local ctx = X.begin_ro(keys)
+    local ctx = X.begin(keys)
     if #args < 2 or #args % 2 ~= 0 then
         fail('ARG', 'wrong number of arguments, expected: field value [field value...]')
     end
+    local policy = nil
     for i = 1, #args, 2 do
         local f, v = args[i], args[i + 1]
         if f == 'policy' then
             if v ~= 'blended' and v ~= 'voice_exclusive' then
                 fail('ARG', 'policy must be blended or voice_exclusive')
             end
+            policy = v
         elseif L.CFG[f] then
             V.int(f, v, L.CFG[f][2], L.CFG[f][3])
         else
@@ -160,5 +162,11 @@ function AO.fn_config(keys, args)
         end
     end
     X.cfg_write(ctx.P, args)
+    -- Another policy changes which agents have room for chats and emails during a call:
+    -- the available agents are indexed again by the sweep, a slice at a time (P:reidx).
+    if policy and policy ~= ctx.cfg.policy then
+        local av = rcall('SMEMBERS', ctx.P .. ':avail')
+        for i = 1, #av, 1000 do rcall('SADD', ctx.P .. ':reidx', unpk(av, i, mmin(i + 999, #av))) end
+    end
     return 'OK'
 end

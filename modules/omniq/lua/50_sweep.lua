@@ -8,6 +8,8 @@
 --   P:wu      wrap-up end       → closed, capacity released and re-used
 --   P:awx     affinity wait end → moved to the general queue and routed
 --   P:qx      max_wait end      → expired (only when max_wait > 0)
+--   P:reidx   a policy change   → the agents it names are indexed again (their room in each
+--                                 class changed) and pull what they may now take
 --   P:ret     retention end     → the ended session leaves Redis: its hash, transcript,
 --                                 client ids and decliners, and its place in its
 --                                 customer's history (a session with a follow-up date
@@ -168,6 +170,11 @@ function SW.fn_sweep(keys, args)
     end
     for _, sid in ipairs_(due(ctx, ctx.P .. ':ret', max)) do
         if retire(ctx, sid) then n[5] = n[5] + 1 end
+    end
+    -- agents to index again after a policy change (oq_config): a slice per sweep
+    for _, aid in ipairs_(rcall('SPOP', ctx.P .. ':reidx', mmin(max, 500))) do
+        local a = A.load(ctx, aid)
+        if a then R.pull(ctx, a) end
     end
     X.trim_events(ctx)
     rescue(ctx, mmin(max, 64))
