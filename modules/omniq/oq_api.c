@@ -6,6 +6,8 @@
 #include "oq_driver.h"
 #include "oq_hooks.h"
 #include "oq_redis.h"
+#include "oq_events.h"
+#include "oq_dispatch.h"
 
 static void conn_info(omniq_conn_info_t *out)
 {
@@ -75,5 +77,7 @@ int bind_omniq(omniq_api_t *api)
 	api->tenant_index = oq_tenant_index;
 	api->redis_connect = redis_connect;
 	api->redis_reply = redis_reply;
+	api->events_check = oq_events_check;
+	api->events_gap = oq_events_gap_report;
 	return 0;
 }
