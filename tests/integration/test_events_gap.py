@@ -1,5 +1,6 @@
 """Readers of the event streams that fall behind (issue 18): the omniq dispatcher (and the
-phone calls it resumes), stopped with SIGSTOP while sessions are offered, against a real
+phone calls it resumes) and an omniq_ws process (agent desks, web chats, app sockets),
+stopped with SIGSTOP while sessions are offered and messages written, against a real
 kamailio and redis-server.
 
 Within events_keep a paused reader misses nothing: it reads on after its last event (and a
@@ -7,16 +8,22 @@ fresh reader starts at the stream's end, not at a "$" that skips what comes betw
 reads). Past events_keep the stream has trimmed what it did not read: it says so once (a
 WARNING naming the tenant, its last event, how many were lost and how far behind it was),
 counts it (omniq:events_gaps) and resynchronises from state, so that every offer still
-reaches its phone."""
+reaches its desk or phone, every message its customer, once."""
 import contextlib
 import os
 import re
 import signal
 import time
 
+import websocket
+
 from harness import test, wait_for
 from sipcall import Phone, call, caller_xml
+from test_app import App
+from test_desk import Desk, agent as desk_agent, desk
 from test_sip import agent as sip_agent, sip_kam, stat as sip_stat
+from test_tenants import ACME, setup_agent
+from test_ws import Api, Chat, chat_kam
 
 GAP = re.compile(r"WARNING: .*: (the omniq dispatcher|omniq_ws process \d+) fell behind the "
                  r"event stream of tenant (\w+): (\d+) events after (\d+-\d+) \(written "
@@ -67,10 +74,162 @@ def no_offer_lapsed(k, r, tenant="default"):
         assert r.hget("oq:{%s}:a:%s" % (tenant, a), "r").split("|")[0] == "available", a
 
 
+def frames(sock, until, timeout=20, quiet=1.0):
+    """Every frame a socket gets until one satisfies until(frame), then for `quiet` seconds
+    more (to show that nothing comes twice)."""
+    got, end = [], time.time() + timeout
+    while time.time() < end:
+        sock.ws.settimeout(max(0.1, end - time.time()))
+        try:
+            got.append(sock.recv())
+        except (OSError, websocket.WebSocketTimeoutException):
+            break
+        if until(got[-1]):
+            break
+    if not got or not until(got[-1]):
+        raise AssertionError("never came; got %r" % got)
+    end = time.time() + quiet
+    while time.time() < end:
+        sock.ws.settimeout(max(0.05, end - time.time()))
+        try:
+            got.append(sock.recv(timeout=quiet))
+        except Exception:
+            break
+    sock.ws.settimeout(10)
+    return got
+
+
+def texts(got, dirs=("out",)):
+    """The message texts among frames (a chat's or an app's message and missed frames)."""
+    out = []
+    for m in got:
+        if m["type"] == "message" and m["dir"] in dirs:
+            out.append(m["text"])
+        elif m["type"] == "missed":
+            out += [e["text"] for e in m["messages"] if e["dir"] in dirs]
+    return out
+
+
 def rpc(k, *args):
     rc, out = k.rpc(*args)
     assert rc == 0 and not out.startswith("error"), (args, out)
     return out
+
+
+def ws_node(ctx):
+    """kamailio with one omniq_ws process (so that every socket of the test is on the one
+    stopped) and offers that wait 60 s; that process's pid."""
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1", "OMNIQ_OFFER_TIMEOUT": "60"})
+    pids = k.pids("omniq_ws")
+    assert len(pids) == 1, pids
+    return rs, k, api, port, pids[0]
+
+
+def chatting(port, alice, text):
+    """A web chat customer whose session alice (a desk) has accepted: (chat, sid)."""
+    c = Chat(port)
+    c.send({"type": "hello"})
+    c.recv("welcome")
+    c.send({"type": "message", "text": text, "cid": "c-" + text})
+    sid = c.recv("session")["session"]
+    assert alice.request(type="accept", sid=sid)["type"] == "ok"
+    frames(c, lambda m: m["type"] == "state" and m["state"] == "active", quiet=0)
+    return c, sid
+
+
+@test
+def test_events_ws_paused_within_events_keep_misses_nothing(ctx):
+    """The omniq_ws process stopped 3 s (events_keep 300): alice's new offer, carol's first
+    one (tenant acme, whose stream had no event before) and alice's reply to a chat reach
+    their desks and customer when it continues, once. (Before: acme's stream was read from
+    "$" until its first event came, so an acme offer written between two reads was lost.)"""
+    rs, k, api, port, pid = ws_node(ctx)
+    r = rs.client()
+    acme = Api(port, key=ACME)
+    desk_agent(k, "alice")
+    setup_agent(acme, "carol", "billing:5", "carol's long password")
+    alice = desk(port, api, "alice")
+    st, tok = api.call("POST", "/api/v1/desk/login", {"agent": "carol", "password":
+                       "carol's long password", "tenant": "acme"}, key="")
+    assert st == 200, tok
+    carol = Desk(port, tok["token"])
+    assert alice.request(type="state", state="available")["type"] == "ok"
+    c, s1 = chatting(port, alice, "where is my order")
+    assert not r.exists("oq:{acme}:events")
+    with stopped(pid):
+        time.sleep(0.3)
+        rpc(k, "omniq.reply", s1, "alice", "it ships today")
+        s2 = k.rpc_struct("omniq.enqueue", "web", "web:second", "sales", 0)
+        assert s2["state"] == "offered" and s2["agent"] == "alice", s2
+        assert r.execute_command("FCALL", "oq_agent_state", 1, "oq:{acme}", "carol",
+                                 "available")[1] == "available"
+        a1 = r.execute_command("FCALL", "oq_enqueue", 1, "oq:{acme}", "web", "chat",
+                               "web:acme-visitor", "billing", 0, "acme-q", "")
+        assert a1[1] == "offered" and a1[2] == "carol", a1
+        time.sleep(3)
+    got = frames(c, lambda m: m["type"] == "message")
+    assert texts(got) == ["it ships today"], got
+    alice.inbox(lambda ib: sorted(s["sid"] for s in ib) == sorted([s1, s2["sid"]]))
+    carol.inbox(lambda ib: [(s["sid"], s["state"]) for s in ib] == [(a1[0], "offered")])
+    assert gaps(k) == [] and k.stat("omniq:events_gaps") == 0
+    no_offer_lapsed(k, r)
+    no_offer_lapsed(k, r, "acme")
+
+
+@test
+def test_events_ws_paused_past_events_keep_resyncs_from_state(ctx):
+    """The omniq_ws process stopped past events_keep (10 s) while alice is offered a session
+    and her web chat and app customers get replies: the stream trims what it did not read.
+    When it continues: one WARNING, omniq:events_gaps 1, alice's desk an inbox marked resync
+    with the new offer, each customer every reply once (the transcript after the last one
+    it had) and its session's state; nothing lapsed, and live events flow again."""
+    rs, k, api, port, pid = ws_node(ctx)
+    r = rs.client()
+    events_keep(r, 10)
+    desk_agent(k, "alice")
+    alice = desk(port, api, "alice")
+    assert alice.request(type="state", state="available")["type"] == "ok"
+    c, s1 = chatting(port, alice, "hello from the web")
+    rpc(k, "omniq.reply", s1, "alice", "before")
+    assert texts(frames(c, lambda m: m["type"] == "message", quiet=0)) == ["before"]
+    app = App(port)
+    app.hello(user="u42")
+    s2 = app.start("hello from the app", "a1")
+    assert alice.request(type="accept", sid=s2)["type"] == "ok"
+    rpc(k, "omniq.reply", s2, "alice", "before app")
+    assert texts(frames(app, lambda m: m["type"] == "message", quiet=0)) == ["before app"]
+    before = added(r)
+    with stopped(pid):
+        time.sleep(0.3)
+        rpc(k, "omniq.reply", s1, "alice", "during 1")
+        rpc(k, "omniq.reply", s1, "alice", "during 2")
+        rpc(k, "omniq.reply", s2, "alice", "during app")
+        s3 = k.rpc_struct("omniq.enqueue", "web", "web:third", "sales", 0)
+        assert s3["state"] == "offered" and s3["agent"] == "alice", s3
+        last = r.xrevrange("oq:{default}:events", count=1)[0][0]
+        trimmed(k, r, last)
+        after = added(r)
+    got = frames(c, lambda m: m["type"] == "state" and m.get("event") == "resync")
+    assert texts(got) == ["during 1", "during 2"], got
+    assert got[-1]["state"] == "active" and got[-1]["agent"] == "alice", got[-1]
+    got = frames(app, lambda m: m["type"] == "state" and m.get("event") == "resync")
+    assert texts(got) == ["during app"], got
+    assert got[-1]["session"] == s2 and got[-1]["state"] == "active", got[-1]
+    m = alice.recv("inbox", where=lambda m: s3["sid"] in [s["sid"] for s in m["inbox"]])
+    assert m.get("resync") is True, m      # the desk page reads its open transcript again
+    assert sorted(s["sid"] for s in m["inbox"]) == sorted([s1, s2, s3["sid"]]), m
+    wait_for(lambda: k.stat("omniq:events_gaps") == 1, what="the gap counted")
+    g = gaps(k)
+    assert len(g) == 1, g
+    who, tenant, lost, _, secs = g[0]
+    assert who == "omniq_ws process 0" and tenant == "default", g
+    # the read that was under way when it stopped may have brought the first reply
+    assert after - before - 1 <= int(lost) <= after - before, (g, before, after)
+    assert int(secs) >= 10, g
+    no_offer_lapsed(k, r)
+    # and it reads on: live events again, once
+    rpc(k, "omniq.reply", s1, "alice", "after")
+    assert texts(frames(c, lambda m: m["type"] == "message")) == ["after"]
 
 
 def calls_waiting(ctx, k, r, n):
