@@ -438,23 +438,35 @@ static int on_frame(app_t *a, json_t *m, struct lws *wsi)
 	return 0;
 }
 
+/* The session's entries after the last id sent, in "missed" frames as on a resume: 0, or
+ * -1 when Redis failed, and the socket is closed for the app to resume. */
+static int catch_up(app_t *a)
+{
+	char sent[48];
+
+	if(send_missed(a, a->sid, a->last, sent) < 0) {
+		ws_sock_close_later(&a->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+				"service unavailable, reconnect");
+		return -1;
+	}
+	if(sent[0])
+		snprintf(a->last, sizeof(a->last), "%s", sent);
+	return 0;
+}
+
 /* Events of its session may have been lost: what a resume would send, then its state. */
 static void resync(app_t *a)
 {
-	char sent[48];
 	json_t *v;
 	int ended;
 
-	if(a->sid[0] == '\0')
+	if(a->sid[0] == '\0' || catch_up(a) < 0)
 		return;
-	if(send_missed(a, a->sid, a->last, sent) < 0
-			|| (v = ws_cust_state_now(a->sid, 1, &ended)) == NULL) {
+	if((v = ws_cust_state_now(a->sid, 1, &ended)) == NULL) {
 		ws_sock_close_later(&a->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
 				"service unavailable, reconnect");
 		return;
 	}
-	if(sent[0])
-		snprintf(a->last, sizeof(a->last), "%s", sent);
 	if(ended) {
 		/* as on_item: the next message opens a new session */
 		ws_unfollow_all(&a->fol);
@@ -478,6 +490,10 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 	if(!strcmp(it->type, "message")) {
 		if(!id_after(it->id, a->last))
 			return; /* sent with the missed ones already */
+		if(it->body == NULL && strcmp(it->state, "in")) {
+			catch_up(a); /* the thread could not read its body: from the transcript */
+			return;
+		}
 		if(strcmp(it->state, "in"))
 			snprintf(a->last, sizeof(a->last), "%s", it->id);
 	}

@@ -272,29 +272,42 @@ static void resync_entry(void *arg, const str *id, const str *dir, const str *fr
 
 #define RESYNC_PAGE 1000
 
-/* Events of its session may have been lost: what the transcript holds after the last id
- * sent, then the session's state as it is. */
-static void resync(chat_t *c)
+/* What the transcript holds after the last id sent: 0, or -1 when Redis failed, and the
+ * socket is closed (the widget's reconnect brings the whole transcript and state). */
+static int catch_up(chat_t *c)
 {
 	char was[OMNIQ_STREAM_ID_MAX];
 	str s = omniq_str(c->sid), after;
-	json_t *v = NULL;
-	int rc, ended;
+	int rc;
 
-	if(c->sid[0] == '\0')
-		return;
 	do {
 		snprintf(was, sizeof(was), "%s", c->last);
 		after = omniq_str(was);
 		rc = ws_oq.transcript(&s, &after, RESYNC_PAGE, resync_entry, c);
 	} while(rc == RESYNC_PAGE);
-	if(rc >= 0 && (v = ws_cust_state_now(c->sid, 0, &ended)) != NULL) {
+	if(rc >= 0)
+		return 0;
+	LM_NOTICE("chat %s: transcript of %s after %s: %s\n", c->identity, c->sid, was,
+			ws_oq.last_error());
+	ws_sock_close_later(&c->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+			"service unavailable, reconnect");
+	return -1;
+}
+
+/* Events of its session may have been lost: what the transcript holds after the last id
+ * sent, then the session's state as it is. */
+static void resync(chat_t *c)
+{
+	json_t *v;
+	int ended;
+
+	if(c->sid[0] == '\0' || catch_up(c) < 0)
+		return;
+	if((v = ws_cust_state_now(c->sid, 0, &ended)) != NULL) {
 		send_json(c, v);
 		return;
 	}
-	/* the widget reconnects and its welcome brings the whole transcript and state */
-	LM_NOTICE("chat %s: session %s not resynchronised: %s\n", c->identity, c->sid,
-			ws_oq.last_error());
+	LM_NOTICE("chat %s: state of %s: %s\n", c->identity, c->sid, ws_oq.last_error());
 	ws_sock_close_later(&c->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
 			"service unavailable, reconnect");
 }
@@ -312,6 +325,10 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 	if(!strcmp(it->type, "message")) {
 		if(omniq_stream_id_cmp(it->id, c->last) <= 0)
 			return; /* sent already, by a resync */
+		if(it->body == NULL && strcmp(it->state, "in")) {
+			catch_up(c); /* the thread could not read its body: from the transcript */
+			return;
+		}
 		snprintf(c->last, sizeof(c->last), "%s", it->id);
 	}
 	if((v = ws_cust_frame(it, 0)) != NULL)

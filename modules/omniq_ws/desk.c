@@ -438,12 +438,10 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 {
 	desk_t *d = of(f);
 
-	if(!strcmp(it->type, "message")) {
-		if(it->body)
-			ws_sock_send(&d->sock,
-					json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "message", "sid", it->sid,
-							"dir", it->state, "from", it->from, "text", it->body, "id",
-							it->id));
+	if(!strcmp(it->type, "message") && it->body) {
+		ws_sock_send(&d->sock,
+				json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "message", "sid", it->sid, "dir",
+						it->state, "from", it->from, "text", it->body, "id", it->id));
 		return;
 	}
 	if(!strcmp(it->type, "typing")) {
@@ -452,9 +450,10 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 										   "from", it->from));
 		return;
 	}
-	/* an offer, a state change of one of its sessions, events lost (resync): re-read
-	 * before the next send */
-	if(!strcmp(it->type, "resync"))
+	/* an offer, a state change of one of its sessions, events lost (resync) or a message
+	 * whose body the thread could not read (the page reads its transcript): re-read before
+	 * the next send */
+	if(!strcmp(it->type, "resync") || !strcmp(it->type, "message"))
 		d->resync = 1;
 	d->dirty = 1;
 	lws_callback_on_writable(d->sock.wsi);

@@ -206,8 +206,8 @@ static void fill_message(ws_item_t *it, redisReply *r)
 }
 
 /* The replies to ask_message(), in the order asked. 0, or -1 when the connection failed
- * (the bodies not read stay NULL: those messages are not delivered to sockets, which the
- * desks and the chat recover from the transcript on their next read). */
+ * (the bodies not read stay NULL: the sockets that follow those sessions read them from the
+ * transcript - a chat or an app after the last id it sent, a desk's page its transcript). */
 static int read_messages(redisContext *rc, ws_item_t *first, int asked)
 {
 	redisReply *r;

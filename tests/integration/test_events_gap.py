@@ -232,6 +232,78 @@ def test_events_ws_paused_past_events_keep_resyncs_from_state(ctx):
     assert texts(frames(c, lambda m: m["type"] == "message")) == ["after"]
 
 
+def redis_ports_of(pid, redis_port):
+    """The local ports of process pid's TCP connections to redis_port (its threads' too)."""
+    inodes = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    ports = set()
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            p = line.split()
+            if p[9] in inodes and int(p[2].split(":")[1], 16) == redis_port:
+                ports.add(int(p[1].split(":")[1], 16))
+    return ports
+
+
+def stopped_in_its_read(rs, pid):
+    """pid stopped while its event reader's XREAD waits in Redis (blocked: the next event
+    is written to it at once); that connection's CLIENT LIST entry."""
+    r = rs.client()
+    for _ in range(50):
+        os.kill(pid, signal.SIGSTOP)
+        ports = redis_ports_of(pid, rs.port)
+        for c in r.client_list():
+            if c["cmd"] == "xread" and int(c["addr"].rsplit(":", 1)[1]) in ports \
+                    and "b" in c["flags"]:
+                return c
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.1)
+    raise AssertionError("the event reader was never seen waiting in its XREAD")
+
+
+@test
+def test_events_ws_message_whose_body_was_not_read_still_reaches_the_customer(ctx):
+    """A long reply (its body not in its event) read by the omniq_ws event reader just as
+    Redis drops the reader's connection: the reader got the event, not the body (the read
+    of the transcript entry failed), and reconnects after it. The chat gets the reply from
+    the transcript all the same, once, and the desk an inbox marked resync (its page reads
+    the transcript again). (Before: an event without its body went to no socket, and the
+    reader read on after it: the customer never saw that reply.)"""
+    rs, k, api, port, pid = ws_node(ctx)
+    r = rs.client()
+    desk_agent(k, "alice")
+    alice = desk(port, api, "alice")
+    assert alice.request(type="state", state="available")["type"] == "ok"
+    c, s1 = chatting(port, alice, "tell me everything")
+    long_text = "All of it: " + "x" * 600          # over 512 bytes: not carried by its event
+    client = stopped_in_its_read(rs, pid)
+    try:
+        rpc(k, "omniq.reply", s1, "alice", long_text)
+        # the waiting XREAD is answered (into the stopped process's socket), then the
+        # connection dropped under it
+        wait_for(lambda: "b" not in [x for x in r.client_list() if x["id"] == client["id"]][0]
+                 ["flags"], what="the reader's XREAD answered")
+        assert r.client_kill_filter(_id=client["id"]) == 1
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    got = frames(c, lambda m: m["type"] == "message")
+    assert texts(got) == [long_text], got
+    m = alice.recv("inbox", where=lambda m: m.get("resync") is True)
+    assert [s["sid"] for s in m["inbox"]] == [s1], m
+    assert "event reader lost Redis while reading 1 messages" in k.text()
+    # and it reads on after it
+    rpc(k, "omniq.reply", s1, "alice", "short one")
+    assert texts(frames(c, lambda m: m["type"] == "message")) == ["short one"]
+    assert gaps(k) == []
+
+
 def calls_waiting(ctx, k, r, n):
     """n callers queued in sales (background sipp), their INVITEs suspended."""
     sc = caller_xml(ctx.dir, "waits", queued="must")
