@@ -38,7 +38,8 @@
 
 oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL};
 
-/* Every event type the function library emits (emit() in the lua/ files). */
+/* Every event type the function library emits (emit() in the lua/ files), and the
+ * dispatcher's own resync (events were lost). */
 static const char *event_types[] = {"enqueue", "offer", "park", "unpark", "reopen", "accept",
 		"decline", "miss", "wrapup", "close", "abandon", "expire", "presence", "merge",
 		"agent_del", "message", "transfer", "resync"};

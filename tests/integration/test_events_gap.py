@@ -157,7 +157,6 @@ def test_events_ws_paused_within_events_keep_misses_nothing(ctx):
     c, s1 = chatting(port, alice, "where is my order")
     assert not r.exists("oq:{acme}:events")
     with stopped(pid):
-        time.sleep(0.3)
         rpc(k, "omniq.reply", s1, "alice", "it ships today")
         s2 = k.rpc_struct("omniq.enqueue", "web", "web:second", "sales", 0)
         assert s2["state"] == "offered" and s2["agent"] == "alice", s2
@@ -200,7 +199,6 @@ def test_events_ws_paused_past_events_keep_resyncs_from_state(ctx):
     assert texts(frames(app, lambda m: m["type"] == "message", quiet=0)) == ["before app"]
     before = added(r)
     with stopped(pid):
-        time.sleep(0.3)
         rpc(k, "omniq.reply", s1, "alice", "during 1")
         rpc(k, "omniq.reply", s1, "alice", "during 2")
         rpc(k, "omniq.reply", s2, "alice", "during app")
@@ -266,6 +264,18 @@ def stopped_in_its_read(rs, pid):
         os.kill(pid, signal.SIGCONT)
         time.sleep(0.1)
     raise AssertionError("the event reader was never seen waiting in its XREAD")
+
+
+def not_waiting_in_redis(rs, pid):
+    """Until no connection of the (stopped) process pid waits in a blocking read: the
+    dispatcher's XREAD, whose block is at most sweep_interval, has timed out."""
+    r = rs.client()
+
+    def done():
+        ports = redis_ports_of(pid, rs.port)
+        return ports and not any("b" in c["flags"] for c in r.client_list()
+                                 if int(c["addr"].rsplit(":", 1)[1]) in ports)
+    wait_for(done, what="the stopped dispatcher's read to time out")
 
 
 @test
@@ -337,7 +347,7 @@ def test_events_dispatcher_paused_within_events_keep_rings_every_call(ctx):
     phones = [Phone(ctx, k, aid, "agent_answer.xml") for aid in ("alice", "bob")]
     pid = k.pids("omniq dispatcher")[0]
     with stopped(pid):
-        time.sleep(0.5)      # its read under way (at most sweep_interval) has ended
+        not_waiting_in_redis(rs, pid)    # no read of it under way takes what comes now
         ps = calls_waiting(ctx, k, r, 2)
         for aid in ("alice", "bob"):
             sip_agent(k, aid)
@@ -365,7 +375,7 @@ def test_events_dispatcher_paused_past_events_keep_resyncs_the_calls(ctx):
     before = added(r)
     pid = k.pids("omniq dispatcher")[0]
     with stopped(pid):
-        time.sleep(0.5)
+        not_waiting_in_redis(rs, pid)    # it lost every event written from now on
         ps = calls_waiting(ctx, k, r, 2)
         for aid in ("alice", "bob"):
             sip_agent(k, aid)
