@@ -79,5 +79,5 @@ coverage:
 
 clean:
 	rm -rf $(BUILD)
-	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES) $(FIXTURES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c; done
+	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES) $(FIXTURES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c $$m/oq_limits.h; done
 	@$(MAKE) --no-print-directory -C tests/modules/omniq_faults/preload clean

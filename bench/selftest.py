@@ -8,7 +8,7 @@ verdict (sip/step.py), ws' per-step delivery by sequence number and latency from
 outputs and live beside them:
   bench/<dir>/test_<name>.py  every test_* function, run with <dir> on sys.path;
   bench/<dir>/test_<name>.c   compiled with <dir>/<name>.c (ASan, UBSan) and run; it prints
-                              its own PASS/FAIL lines.
+                              its own PASS/FAIL lines (CHECK and RUN of bench/selftest.h).
 Output: `PASS bench/<dir>.<file>.<case>` or `FAIL ...: <why>` per case; exit 1 if any failed.
 Optional argument: a substring to select cases.
 """
@@ -56,7 +56,7 @@ def run_c(path, pattern, build):
     d, stem = os.path.dirname(path), os.path.basename(path)[:-2]
     prefix = "bench/%s.%s." % (os.path.basename(d), stem[5:])
     exe = os.path.join(build, stem)
-    cc = ["cc", "-std=gnu99", "-O1", "-g", "-Wall", "-Wextra", "-Werror",
+    cc = ["cc", "-std=gnu99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-I", HERE,
           "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-o", exe, path,
           os.path.join(d, stem[5:] + ".c")]
     p = subprocess.run(cc, capture_output=True, text=True)

@@ -11,7 +11,10 @@ want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
       redis-server redis-tools libhiredis-dev libjansson-dev libwebsockets-dev libuv1-dev libcurl4-openssl-dev dpkg-dev)
 case "${1:-build}" in
   test|coverage) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
-              chromium)
+              chromium
+              # tests/redis: luac5.1 lists the library's locals (test_library.py); the
+              # locales' sources build en_US.UTF-8 for a Redis that collates (test_limits.py)
+              lua5.1 locales)
         # node + npm for the browser tests (playwright-core); a node from elsewhere
         # (e.g. nodesource, which bundles npm) is fine and must not be replaced
         command -v node >/dev/null 2>&1 || want+=(nodejs)

@@ -1,28 +1,38 @@
 #!/usr/bin/python3
-"""bench/route: the figures run.sh prints, derived from what route_bench and run.sh measured
-(their `RESULT key=value ...` lines), each compared only with its like:
+"""bench/route: the figures of issue 18's targets, derived from the raw counts route_bench
+printed (its `RESULT key=value ...` lines, one per scenario), printed side by side and
+ended by one line:
 
-  assign_per_s       the drain: sessions carried from offered to closed per second of the
-                     drain. Its clock covers the accept and the close of every session it
-                     carries, those offered on arrival before it and those its closes pull
-                     from the queue, so it counts them all (it used to count only the
-                     pulled ones, over a time that also served the others).
-  steady_offers_per_s  arrivals and completions interleaved: offers made (at enqueue, or
-                     pulled by a close) per second.
-  single_ratio       enqueues made one call at a time per second ÷ PING's, one call at a
-                     time on one connection (redis-benchmark -c 1): both one request per
-                     round trip. The pipelined rates above are not compared with PING: a
-                     pipeline does not wait for round trips.
-  engine and floor   Redis' CPU per assignment cycle (INFO cpu): the engine's in the steady
-                     phase (each offer there is a whole cycle: an enqueue, an accept, a
-                     close) and floor.lua's (its offer, accept and close, each pipelined by
-                     redis-benchmark); their quotient says how far the engine is from the
-                     floor whatever the pipelining. Beside it, the wall rates, both
-                     pipelined on one connection: steady offers/s ÷ the floor's cycles/s.
+  RESULT us_per_cycle=<n> us_per_cycle_30skills=<n> floor_us_per_cycle=<n> cycles_per_s=<n>
+         enqueue_p99_ms=<n> memory_ratio=<n>
+
+  us_per_cycle          Redis function time of one assignment cycle (enqueue offered at once,
+                        accept, close with pull), 100 idle agents with 10 skills each: the
+                        usec INFO commandstats counted for FCALL over the run / cycles. Not
+                        wall time: on a shared machine CPU time per cycle is what stays put.
+  us_per_cycle_30skills the same with agents of 30 skills.
+  floor_us_per_cycle    floor.lua's cycle timed the same way on the same server in the same
+                        run: the session's hash, one event per state change, its id; no
+                        customer, no agent, no routing. The engine / floor ratio is printed.
+  cycles_per_s          the 10-skill run's cycles per second of wall time: one connection,
+                        pipelined batches of 32, AOF everysec (end to end).
+  enqueue_p99_ms        99th percentile of single enqueues (one call a round trip, send to
+                        reply) while every agent is busy and the queue is long.
+  memory_ratio          used_memory after a soak of sessions that all passed their retention
+                        and left, over used_memory before the first (agents and customers
+                        there both times).
 
     figures.py <file with the RESULT lines>
 """
 import sys
+
+TARGETS = {  # issue 18
+    "us_per_cycle": 60, "us_per_cycle_30skills": 90, "engine_over_floor": 1.3,
+    "cycles_per_s": 10000, "enqueue_p99_ms": 2, "memory_ratio": 1.1,
+    "lat_agents": 10000, "lat_queued": 100000, "soak_sessions": 1000000,
+}
+FINAL = ("us_per_cycle", "us_per_cycle_30skills", "floor_us_per_cycle", "cycles_per_s",
+         "enqueue_p99_ms", "memory_ratio")
 
 
 def parse(lines):
@@ -37,51 +47,93 @@ def parse(lines):
 
 def compute(v):
     f = {
-        "assign_per_s": v["drain_cycles"] / v["drain_s"],
-        "drain_pulled": v["drain_pulled"],
-        "steady_offers_per_s": v["steady_offers"] / v["steady_s"],
-        "single_per_s": v["single_calls"] / v["single_s"],
-        "drain_cpu_us": v["drain_redis_cpu_s"] * 1e6 / v["drain_cycles"],
-        "steady_cpu_us": v["steady_redis_cpu_s"] * 1e6 / v["steady_offers"],
+        "us_per_cycle": v["e10_fcall_us"] / v["e10_cycles"],
+        "us_per_cycle_30skills": v["e30_fcall_us"] / v["e30_cycles"],
+        "floor_us_per_cycle": v["floor_fcall_us"] / v["floor_cycles"],
+        "cycles_per_s": v["e10_cycles"] / v["e10_wall_s"],
+        "enqueue_p99_ms": v["lat_p99_ms"],
+        "memory_ratio": v["soak_mem_end"] / v["soak_mem_start"],
     }
-    if v.get("ping_per_s"):
-        f["single_ratio"] = f["single_per_s"] / v["ping_per_s"]
-    steps = ("floor_offer", "floor_accept", "floor_close")
-    if all(v.get(s + "_per_s") for s in steps):
-        f["floor_cycles_per_s"] = 1 / sum(1 / v[s + "_per_s"] for s in steps)
-        f["floor_cpu_us"] = sum(v[s + "_cpu_s"] for s in steps) * 1e6 / v["floor_n"]
-        f["floor_over_engine_cpu"] = f["floor_cpu_us"] / f["steady_cpu_us"]
-        f["engine_over_floor_wall"] = f["steady_offers_per_s"] / f["floor_cycles_per_s"]
+    f["engine_over_floor"] = f["us_per_cycle"] / f["floor_us_per_cycle"]
+    f["engine30_over_floor"] = f["us_per_cycle_30skills"] / f["floor_us_per_cycle"]
+    for k in ("e10", "e30", "floor"):
+        if v.get(k + "_cpu_s", -1) >= 0:
+            f[k + "_cpu_us"] = v[k + "_cpu_s"] * 1e6 / v[k + "_cycles"]
+    # a session removed before its retention, or one still there at the end, voids the
+    # memory figure: it would be low for the wrong reason, or not an end at all
+    f["memory_valid"] = (v["soak_early"] == 0 and v["soak_retired"] == v["soak_sessions"]
+                         and v["soak_keys_end"] <= v["soak_keys_start"])
     return f
+
+
+def verdict(ok):
+    return "met" if ok else "NOT met"
+
+
+def quick_note(v):
+    """What the run measured below the targets' sizes (the quick form), or ''."""
+    notes = []
+    if v["lat_agents"] < TARGETS["lat_agents"] or v["lat_queued"] < TARGETS["lat_queued"]:
+        notes.append("enqueue p99 at %d agents / %d queued, not 10,000 / 100,000"
+                     % (v["lat_agents"], v["lat_queued"]))
+    if v["soak_sessions"] < TARGETS["soak_sessions"]:
+        notes.append("memory soak of %d sessions, not 1,000,000" % v["soak_sessions"])
+    return "; ".join(notes)
 
 
 def report(v):
     f = compute(v)
+    t = TARGETS
     out = [
-        "ASSIGNMENTS/S     %.0f  (drain: sessions carried from offered to closed per second "
-        "of the drain; %d of %d were pulled from the queue by its closes, the rest offered on "
-        "arrival before it)" % (f["assign_per_s"], v["drain_pulled"], v["drain_cycles"]),
-        "OFFERS/S (steady) %.0f  (arrivals and completions interleaved: offers made at "
-        "enqueue or pulled by closes, per second)" % f["steady_offers_per_s"],
-        "REDIS CPU         %.0f us per offer in the steady phase (a cycle: enqueue, accept, "
-        "close), %.0f us per session in the drain (its accept and close, and the close's pull)"
-        % (f["steady_cpu_us"], f["drain_cpu_us"]),
+        "ENGINE, 10 skills   %.1f us of Redis function time per cycle (target <= %d: %s); "
+        "redis-server CPU %.1f us" % (f["us_per_cycle"], t["us_per_cycle"],
+                                      verdict(f["us_per_cycle"] <= t["us_per_cycle"]),
+                                      f.get("e10_cpu_us", -1)),
+        "ENGINE, 30 skills   %.1f us per cycle (target <= %d: %s); redis-server CPU %.1f us"
+        % (f["us_per_cycle_30skills"], t["us_per_cycle_30skills"],
+           verdict(f["us_per_cycle_30skills"] <= t["us_per_cycle_30skills"]),
+           f.get("e30_cpu_us", -1)),
+        "FLOOR               %.1f us per cycle (floor.lua: the session's hash, one event per "
+        "state change, its id; no customer, no agent, no routing); redis-server CPU %.1f us"
+        % (f["floor_us_per_cycle"], f.get("floor_cpu_us", -1)),
+        "ENGINE / FLOOR      %.2f with 10 skills (target <= %.1f: %s), %.2f with 30" % (
+            f["engine_over_floor"], t["engine_over_floor"],
+            verdict(f["engine_over_floor"] <= t["engine_over_floor"]),
+            f["engine30_over_floor"]),
+        "END TO END          %.0f cycles/s (10 skills, wall, one connection, batches of 32, "
+        "AOF everysec; target >= %d: %s)" % (f["cycles_per_s"], t["cycles_per_s"],
+                                             verdict(f["cycles_per_s"] >= t["cycles_per_s"])),
+        "ENQUEUE p99         %.3f ms one call at a time, %d agents all busy, %d queued (p50 "
+        "%.3f; PING p99 %.3f on the same connection; target < %d ms: %s)" % (
+            v["lat_p99_ms"], v["lat_agents"], v["lat_queued"], v["lat_p50_ms"],
+            v["lat_ping_p99_ms"], t["enqueue_p99_ms"],
+            verdict(v["lat_p99_ms"] < t["enqueue_p99_ms"])),
+        "MEMORY              %.3f: used_memory %.0f KB at the end over %.0f KB before the "
+        "first of %d sessions (target <= %.1f: %s); %d of %d samples removed before their "
+        "retention" % (
+            f["memory_ratio"], v["soak_mem_end"] / 1024, v["soak_mem_start"] / 1024,
+            v["soak_sessions"], t["memory_ratio"],
+            verdict(f["memory_valid"] and f["memory_ratio"] <= t["memory_ratio"]),
+            v["soak_early"], v["soak_samples"]),
     ]
-    if "single_ratio" in f:
-        out.append("RATIO (single)    enqueue one call at a time %.0f/s / PING -c 1 %.0f/s = "
-                   "%.3f  (issue target >= 0.5: both one request per round trip)" % (
-                       f["single_per_s"], v["ping_per_s"], f["single_ratio"]))
-    if "floor_cycles_per_s" in f:
-        out.append("FLOOR             %.0f cycles/s pipelined (-P 16: offer, accept and close, "
-                   "no routing), Redis CPU %.0f us per cycle" % (
-                       f["floor_cycles_per_s"], f["floor_cpu_us"]))
-        out.append("ENGINE vs FLOOR   Redis CPU per cycle: floor %.0f / engine %.0f us = %.2f; "
-                   "wall, both pipelined: steady offers/s / floor cycles/s = %.2f" % (
-                       f["floor_cpu_us"], f["steady_cpu_us"], f["floor_over_engine_cpu"],
-                       f["engine_over_floor_wall"]))
-    out.append("RESULT " + " ".join("%s=%s" % (k, ("%.3f" % x) if x < 10 else "%.0f" % x)
-                                    for k, x in sorted(f.items())))
+    if not f["memory_valid"]:
+        out.append("MEMORY INVALID      %d sessions retired of %d, keys %d before and %d after, "
+                   "%d removed early: the soak did not end where it should"
+                   % (v["soak_retired"], v["soak_sessions"], v["soak_keys_start"],
+                      v["soak_keys_end"], v["soak_early"]))
+    note = quick_note(v)
+    if note:
+        out.append("QUICK FORM          " + note)
+    out.append("RESULT " + " ".join("%s=%s" % (k, fmt(k, f[k])) for k in FINAL))
     return out
+
+
+def fmt(key, x):
+    if key == "cycles_per_s":
+        return "%.0f" % x
+    if key in ("enqueue_p99_ms", "memory_ratio"):
+        return "%.3f" % x
+    return "%.1f" % x
 
 
 if __name__ == "__main__":

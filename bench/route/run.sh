@@ -1,60 +1,76 @@
 #!/usr/bin/env bash
-# Starts a private redis-server (AOF on, everysec) on a free port in a temp
-# dir, loads the omniq library exactly as the build embeds it, runs
-# route_bench, measures on the same server the single-connection round-trip
-# ceiling (redis-benchmark -c 1) and the floor (floor.lua, pipelined, with
-# Redis' CPU for each step), then prints the figures (figures.py: what each
-# means and what it is compared with), stops the server.
-#   bench/route/run.sh [agents sessions sample seed steady]
+# bench/route: the routing engine (the omniq function library in Redis) against issue 18's
+# targets, every figure from one run on this machine:
+#   - Redis function time per assignment cycle, 100 idle agents of 10 skills, then of 30
+#     (route_bench cycles: INFO commandstats, not wall time), and the floor (floor.lua,
+#     the least one cycle must write) timed the same way on the same server;
+#   - cycles per second end to end (the 10-skill run's wall rate, one connection,
+#     pipelined batches of 32, AOF everysec);
+#   - enqueue p99, one call at a time, all agents busy (route_bench latency);
+#   - a memory soak with the shortest retention (route_bench soak-prep, then soak: on a
+#     server of its own, whose first sessions wait out their retention while the other
+#     scenarios run).
+# Two private redis-servers (AOF on, everysec) on free ports in a temp dir, the library
+# built by modules/omniq/gen_lualib.sh exactly as the module embeds it. figures.py prints
+# the figures and ends with the RESULT line.
+#   bench/route/run.sh                 10,000 agents / 100,000 queued, 1,000,000 soaked
+#   OMNIQ_BENCH_QUICK=1 bench/route/run.sh   smaller (under three minutes), says so
+#   BENCH_SEED=<n>                     other random draws
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 make -s -C "$here" route_bench
 
+form=""
+if [ "${OMNIQ_BENCH_QUICK:-0}" != 0 ]; then
+  form=", QUICK FORM"
+  cycles=20000 lat_agents=1000 lat_queued=10000 lat_samples=2000 soak=50000 pool=2000
+else
+  cycles=100000 lat_agents=10000 lat_queued=100000 lat_samples=10000 soak=1000000 pool=10000
+fi
+
 dir=$(mktemp -d /tmp/omniq-bench.XXXXXX)
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes --save '' \
-  --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+pids=()
 cleanup() {
-  if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
-  sleep 0.2; rm -rf "$dir"
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+  rm -rf "$dir"
 }
 trap cleanup EXIT
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 
-{ printf '#!lua name=omniq\n'; cat $(ls "$root"/modules/omniq/lua/*.lua | LC_ALL=C sort); } > "$dir/lib.lua"
-redis-cli -p "$port" -x FUNCTION LOAD REPLACE < "$dir/lib.lua" >/dev/null
+# start_server NAME: a redis-server in $dir/NAME; prints its port
+start_server() {
+  local d="$dir/$1" port
+  mkdir -p "$d"
+  port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$d" --appendonly yes \
+    --appendfsync everysec --save '' --daemonize yes --pidfile "$d/redis.pid" \
+    --logfile "$d/redis.log"
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  echo "$port"
+}
 
-echo "== omniq route bench ($(nproc) cores, redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), AOF everysec)"
-start_cpu=$(awk '{print $14+$15}' /proc/$(cat "$dir/redis.pid")/stat)
-t0=$(date +%s.%N)
-"$here/route_bench" 127.0.0.1 "$port" "$@" | tee "$dir/out.txt"
-t1=$(date +%s.%N)
-end_cpu=$(awk '{print $14+$15}' /proc/$(cat "$dir/redis.pid")/stat)
-hz=$(getconf CLK_TCK)
-echo "redis-server CPU  $(echo "($end_cpu-$start_cpu)/$hz" | bc -l | xargs printf '%.1f') s of $(echo "$t1-$t0" | bc -l | xargs printf '%.1f') s wall"
-
-rb() { redis-benchmark -p "$port" -c 1 -q "$@" 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1 | awk -F': ' '{print $2}' | awk '{print $1}' || true; }
-cpu() { redis-cli -p "$port" INFO cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/{s+=$2} END{printf "%.3f", s}'; }
-ping=$(rb -n 100000 -t ping)
-evalr=$(rb -n 50000 eval 'return 1' 0)
-echo "ceiling -c 1      PING ${ping} req/s   EVAL 'return 1' ${evalr} req/s   (one request per round trip, one connection)"
-
-# The floor: floor.lua's three steps (offer, accept, close: the writes of one
-# assignment cycle in this data model, no routing), each pipelined (-P 16) on
-# the same server after the run, with Redis' CPU for each; the empty function
-# for the call itself. One cycle costs the sum of its three steps' times.
-redis-cli -p "$port" -x FUNCTION LOAD REPLACE < "$here/floor.lua" >/dev/null
-n=200000
-nop=$(rb -P 16 -n 400000 eval 'return 1' 0)
-res="RESULT ping_per_s=${ping:-0} floor_n=$n"
-for step in offer accept close; do
-  c0=$(cpu)
-  rate=$(rb -P 16 -r 1000000 -n $n fcall floor_$step 1 'oq:{floor}' __rand_int__)
-  c1=$(cpu)
-  res="$res floor_${step}_per_s=${rate:-0} floor_${step}_cpu_s=$(echo "$c1-$c0" | bc -l)"
-  echo "floor (-P 16)     floor_$step ${rate}/s, Redis CPU $(echo "($c1-$c0)*1000000/$n" | bc -l | xargs printf '%.0f') us per call"
+"$root/modules/omniq/gen_lualib.sh" --lua > "$dir/lib.lua"
+main=$(start_server main)
+pids+=("$(cat "$dir/main/redis.pid")")
+soakp=$(start_server soak)
+pids+=("$(cat "$dir/soak/redis.pid")")
+for p in "$main" "$soakp"; do
+  redis-cli -p "$p" -x FUNCTION LOAD REPLACE < "$dir/lib.lua" >/dev/null
 done
-echo "floor (-P 16)     EVAL 'return 1' ${nop}/s"
-echo "$res" | tee -a "$dir/out.txt"
+redis-cli -p "$main" -x FUNCTION LOAD REPLACE < "$here/floor.lua" >/dev/null
+
+rb() { "$here/route_bench" 127.0.0.1 "$@" | tee -a "$dir/out.txt"; }
+fresh() { redis-cli -p "$main" FLUSHALL >/dev/null; }
+
+echo "== omniq route bench ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+  "redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), AOF everysec$form)"
+t0=$(date +%s)
+rb "$soakp" soak-prep "$pool"
+fresh; rb "$main" cycles e10 engine 100 10 "$cycles" 32
+fresh; rb "$main" cycles e30 engine 100 30 "$cycles" 32
+fresh; rb "$main" cycles floor floor 100 10 "$cycles" 32
+fresh; rb "$main" latency "$lat_agents" "$lat_queued" "$lat_samples"
+rb "$soakp" soak "$soak" "$pool"
+echo "== $(( $(date +%s) - t0 )) s in all; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 "$here/figures.py" "$dir/out.txt"

@@ -5,21 +5,11 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "selftest.h"
 #include "delivery.h"
 
 #define MS 1000000LL
 #define S 1000000000LL
-
-static int failed_checks;
-static const char *current;
-
-#define CHECK(cond)                                                                     \
-	do {                                                                                \
-		if(!(cond)) {                                                                   \
-			if(!failed_checks++)                                                        \
-				printf("FAIL %s: %s (line %d)\n", current, #cond, __LINE__);            \
-		}                                                                               \
-	} while(0)
 
 /* the client: every message goes out; what went out is kept for the server to deliver */
 typedef struct out {
@@ -148,16 +138,6 @@ static void a_message_never_sent_or_altered_is_bogus(void)
 	CHECK(s->bogus == 2 && r.bogus == 1 && s->delivered == 0 && ws_step_lost(s) == 10);
 	ws_run_free(&r);
 }
-
-#define RUN(fn)                                                                         \
-	do {                                                                                \
-		current = #fn;                                                                  \
-		failed_checks = 0;                                                              \
-		fn();                                                                           \
-		if(!failed_checks)                                                              \
-			printf("PASS %s\n", #fn);                                                   \
-		failures += failed_checks != 0;                                                 \
-	} while(0)
 
 int main(void)
 {

@@ -31,6 +31,8 @@
 #include "core/dprint.h"
 #include "omniq_events.h"
 
+#include "omniq/omniq_limits.h" /* OMNIQ_SID_MAX, OMNIQ_ID_MAX, ... */
+
 /* 2: omniq_append_t has a client id and the entry id (append_many appends once too) */
 #define OMNIQ_API_VERSION 2
 
@@ -77,9 +79,7 @@ static inline int omniq_http_status(int rc)
 #define OMNIQ_CAP_MEDIA (1u << 1)  /* images, files */
 #define OMNIQ_CAP_VOICE (1u << 2)
 
-#define OMNIQ_SID_MAX 24
 #define OMNIQ_TENANTS_MAX 32  /* tenants one kamailio serves */
-#define OMNIQ_ID_MAX 64
 
 typedef struct omniq_session_info {
 	char sid[OMNIQ_SID_MAX];
@@ -130,10 +130,10 @@ typedef int (*omniq_row_cb)(void *arg, int n, const str *items);
 typedef struct omniq_inbound {
 	str channel, identity;     /* as open() */
 	str skills, queue, ext;    /* as open(), used when a session has to be opened */
-	int priority;              /* 0..1000, likewise */
-	str from;                  /* who wrote it; empty: the identity */
-	str body;                  /* 1 byte..64 KiB, no NUL */
-	str cid;                   /* the channel's id of this message (up to 64 bytes), so that
+	int priority;              /* 0..OMNIQ_PRIORITY_MAX, likewise */
+	str from;                  /* who wrote it (OMNIQ_TEXT_MAX); empty: the identity */
+	str body;                  /* 1..OMNIQ_BODY_MAX bytes of UTF-8, no NUL */
+	str cid;                   /* the channel's id of this message (OMNIQ_CID_MAX), so that
 	                            * a delivery the channel retries is appended once; or empty */
 } omniq_inbound_t;
 

@@ -87,7 +87,7 @@ static int enqueue_params(sip_msg_t *msg, char *p1, char *p2, char *p3, char *p4
 		return -1;
 	if(p5 && get_str(msg, p5, &q, "queue") < 0)
 		return -1;
-	if(oq_parse_int(pr.s, pr.len, 0, 1000, &prio, why) < 0) {
+	if(oq_parse_int(pr.s, pr.len, 0, OQ_PRIORITY_MAX, &prio, why) < 0) {
 		oq_set_error(OMNIQ_EARG, "priority: %s", why);
 		return cfg_result("omniq_enqueue", OMNIQ_EARG, NULL);
 	}
@@ -254,14 +254,10 @@ static param_export_t params[] = {
 	{"reconnect_interval", PARAM_INT, &oq_redis_cfg.reconnect_interval_ms},
 	{"tenant", PARAM_STRING | PARAM_USE_FUNC, (void *)oq_tenant_param},
 	{"default_cc", PARAM_STRING, &oq_settings.default_cc},
-	{"affinity_window", PARAM_INT, &oq_settings.affinity_window},
-	{"affinity_wait", PARAM_INT, &oq_settings.affinity_wait},
-	{"offer_timeout", PARAM_INT, &oq_settings.offer_timeout},
-	{"max_misses", PARAM_INT, &oq_settings.max_misses},
-	{"wrapup_time", PARAM_INT, &oq_settings.wrapup_time},
-	{"reopen_window", PARAM_INT, &oq_settings.reopen_window},
-	{"lookahead", PARAM_INT, &oq_settings.lookahead},
-	{"max_wait", PARAM_INT, &oq_settings.max_wait},
+	/* the tenant settings: one modparam per cfg line of limits.def */
+#define OQ_CFG_MODPARAM(name, def, min, max) {#name, PARAM_INT, &oq_settings.name},
+	OQ_CFG_EACH(OQ_CFG_MODPARAM)
+#undef OQ_CFG_MODPARAM
 	{"policy", PARAM_STRING, &oq_settings.policy},
 	{"capacity", PARAM_STRING, &capacity_param},
 	{"sweep_interval", PARAM_INT, &oq_dispatch_cfg.sweep_interval_ms},
@@ -297,14 +293,9 @@ static int check_int_params(void)
 		{"redis_connect_timeout", &oq_redis_cfg.connect_timeout_ms, 10, 60000},
 		{"redis_timeout", &oq_redis_cfg.command_timeout_ms, 10, 60000},
 		{"reconnect_interval", &oq_redis_cfg.reconnect_interval_ms, 0, 600000},
-		{"affinity_window", &oq_settings.affinity_window, 0, 31536000},
-		{"affinity_wait", &oq_settings.affinity_wait, 0, 86400},
-		{"offer_timeout", &oq_settings.offer_timeout, 1, 3600},
-		{"max_misses", &oq_settings.max_misses, 1, 100},
-		{"wrapup_time", &oq_settings.wrapup_time, 0, 86400},
-		{"reopen_window", &oq_settings.reopen_window, 0, 31536000},
-		{"lookahead", &oq_settings.lookahead, 1, 256},
-		{"max_wait", &oq_settings.max_wait, 0, 31536000},
+#define OQ_CFG_RANGE(name, def, min, max) {#name, &oq_settings.name, min, max},
+		OQ_CFG_EACH(OQ_CFG_RANGE)
+#undef OQ_CFG_RANGE
 		{"sweep_interval", &oq_dispatch_cfg.sweep_interval_ms, 10, 60000},
 	};
 	return omniq_check_int_params(p, (int)(sizeof(p) / sizeof(p[0])));
@@ -312,8 +303,7 @@ static int check_int_params(void)
 
 static int mod_init(void)
 {
-	char why[OQ_WHY_MAX], caps[96];
-	int i;
+	char why[OQ_WHY_MAX];
 
 	/* the group by literal name: `exports` may resolve to a module loaded RTLD_GLOBAL
 	 * before this one (app_lua does so), not to ours */
@@ -325,20 +315,12 @@ static int mod_init(void)
 		return -1;
 	if(check_int_params() < 0)
 		return -1;
-	if(oq_caps_canon(capacity_param, strlen(capacity_param), oq_settings.cap_default, caps,
-			   sizeof(caps), why) < 0) {
+	/* an agent's capacities when none are given: read as any agent's, so a class left
+	 * out is 0 and a total left out the sum */
+	if(oq_caps_parse(capacity_param, strlen(capacity_param), NULL, oq_settings.cap_default,
+			   why) < 0) {
 		LM_ERR("modparam capacity: %s\n", why);
 		return -1;
-	}
-	/* caps is "voice=V,chat=C,email=E,total=T": keep the numbers as the new defaults */
-	{
-		char *s = caps;
-		for(i = 0; i < 4 && s; i++) {
-			s = strchr(s, '=');
-			if(!s)
-				break;
-			oq_settings.cap_default[i] = atoi(++s);
-		}
 	}
 	if(oq_settings.default_cc && oq_settings.default_cc[0]) {
 		const char *c;

@@ -9,6 +9,16 @@
 #include "oq_events.h"
 #include "oq_dispatch.h"
 
+/* The public limits (omniq_limits.h, an API promise) are limits.def's: the build stops
+ * here when they part. */
+_Static_assert(OMNIQ_ID_MAX == OQ_ID_MAX, "OMNIQ_ID_MAX is not limits.def's ID_MAX");
+_Static_assert(OMNIQ_SID_MAX > OQ_SID_DIGITS_MAX, "OMNIQ_SID_MAX cannot hold an id and its NUL");
+_Static_assert(OMNIQ_CHANNEL_MAX == OQ_CHANNEL_MAX, "OMNIQ_CHANNEL_MAX is not limits.def's");
+_Static_assert(OMNIQ_PRIORITY_MAX == OQ_PRIORITY_MAX, "OMNIQ_PRIORITY_MAX is not limits.def's");
+_Static_assert(OMNIQ_TEXT_MAX == OQ_TEXT_MAX, "OMNIQ_TEXT_MAX is not limits.def's");
+_Static_assert(OMNIQ_CID_MAX == OQ_CID_MAX, "OMNIQ_CID_MAX is not limits.def's");
+_Static_assert(OMNIQ_BODY_MAX == OQ_BODY_MAX, "OMNIQ_BODY_MAX is not limits.def's");
+
 static void conn_info(omniq_conn_info_t *out)
 {
 	out->host = oq_redis_cfg.host;

@@ -20,18 +20,13 @@
 #include "oq_driver.h"
 #include "oq_stats.h"
 
+/* cap_default is set from the capacity modparam in mod_init */
 oq_settings_t oq_settings = {
 	.default_cc = NULL,
-	.affinity_window = 604800,
-	.affinity_wait = 0,
-	.offer_timeout = 20,
-	.max_misses = 2,
-	.wrapup_time = 0,
-	.reopen_window = 0,
-	.max_wait = 0,
-	.lookahead = 16,
+#define OQ_CFG_DEFAULT(name, def, min, max) .name = def,
+	OQ_CFG_EACH(OQ_CFG_DEFAULT)
+#undef OQ_CFG_DEFAULT
 	.policy = "blended",
-	.cap_default = {1, 4, 8, 10},
 };
 
 typedef struct tenant {
@@ -348,6 +343,18 @@ int oq_bad_arg(const char *what, const char *why)
 			return oq_bad_arg(what, why_);                               \
 	} while(0)
 
+int oq_text_arg(oq_text_t kind, const str *v)
+{
+	char why[OQ_WHY_MAX];
+	int given = v && v->s && v->len > 0;
+
+	if(oq_check_text(kind, given ? v->s : "", given ? (size_t)v->len : 0, why) < 0) {
+		oq_set_error(OMNIQ_EARG, "%s", why);
+		return OMNIQ_EARG;
+	}
+	return OMNIQ_OK;
+}
+
 static void copy_elem(char *dst, size_t dstsz, redisReply *e)
 {
 	size_t n = 0;
@@ -373,8 +380,8 @@ static long elem_long(redisReply *e)
 
 /* The checked arguments a contact opens a session with, as the Redis function takes them. */
 typedef struct open_args {
-	char ident[OQ_IDENTITY_MAX + 1];
-	char sk[OQ_SKILLS_MAX * (OQ_NAME_MAX + 1) + 1];
+	char ident[OQ_IDENTITY_BUF];
+	char sk[OQ_SKILLS_BUF];
 	char prio[16];
 	oq_class_t cls;
 	str a[7]; /* channel class identity skills priority queue ext */
@@ -405,12 +412,14 @@ static int open_args(const str *channel, const str *identity, const str *skills,
 	if(oq_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, o->sk, sizeof(o->sk),
 			   why) < 0)
 		return oq_bad_arg("skills", why);
-	if(priority < 0 || priority > 1000)
-		return oq_bad_arg("priority", "must be 0..1000");
+	if(priority < 0 || priority > OQ_PRIORITY_MAX) {
+		oq_set_error(OMNIQ_EARG, "priority: must be 0..%d", OQ_PRIORITY_MAX);
+		return OMNIQ_EARG;
+	}
 	if(queue && queue->len)
 		CHECK_ID("queue", queue);
-	if(ext && ext->len > 256)
-		return oq_bad_arg("ext", "channel reference longer than 256 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_EXT, ext)) < 0)
+		return rc;
 
 	snprintf(o->prio, sizeof(o->prio), "%d", priority);
 	o->a[0] = *channel;
@@ -511,12 +520,12 @@ int oq_enqueue(const str *channel, const str *identity, const str *skills, int p
 
 static int check_sid(const str *sid)
 {
-	int i;
-	if(sid == NULL || sid->len <= 0 || sid->len >= OMNIQ_SID_MAX)
-		return oq_bad_arg("session id", "must be 1..23 characters");
-	for(i = 0; i < sid->len; i++)
-		if(sid->s[i] < '0' || sid->s[i] > '9')
-			return oq_bad_arg("session id", "must be decimal digits");
+	char why[OQ_WHY_MAX];
+
+	if(sid == NULL || sid->len < 0)
+		return oq_bad_arg("session id", "missing");
+	if(oq_check_sid(sid->s, sid->len, why) < 0)
+		return oq_bad_arg("session", why);
 	return OMNIQ_OK;
 }
 
@@ -539,8 +548,8 @@ static int append_args(const str *sid, const str *dir, const str *from, const st
 		return rc;
 	if(!dir_ok(dir, 1))
 		return oq_bad_arg("direction", "must be in, out or sys");
-	if(from && from->len > 256)
-		return oq_bad_arg("from", "longer than 256 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_FROM, from)) < 0)
+		return rc;
 	if(oq_check_body(body->s, body->len, why) < 0)
 		return oq_bad_arg("body", why);
 	a[0] = *sid; a[1] = *dir;
@@ -627,8 +636,8 @@ int oq_append_many(omniq_append_t *m, int n)
 		m[i].why[0] = '\0';
 		m[i].id[0] = '\0';
 		m[i].rc = append_args(&m[i].sid, &m[i].dir, &m[i].from, &m[i].body, a);
-		if(m[i].rc == OMNIQ_OK && (m[i].cid.len < 0 || m[i].cid.len > 64))
-			m[i].rc = oq_bad_arg("client id", "must be 1..64 bytes, or empty");
+		if(m[i].rc == OMNIQ_OK && m[i].cid.len != 0)
+			m[i].rc = oq_text_arg(OQ_TEXT_CID, &m[i].cid); /* empty: no client id */
 		if(m[i].rc < 0) {
 			snprintf(m[i].why, sizeof(m[i].why), "%s", oq_last_error());
 			continue;
@@ -663,8 +672,8 @@ int oq_append_once(const str *sid, const str *dir, const str *from, const str *b
 
 	if((rc = append_args(sid, dir, from, body, a)) < 0)
 		return rc;
-	if(cid == NULL || cid->len < 1 || cid->len > 64)
-		return oq_bad_arg("client id", "must be 1..64 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_CID, cid)) < 0)
+		return rc;
 	if(id_out == NULL || id_size < 48)
 		return oq_bad_arg("id_out", "needs 48 bytes");
 	a[5] = *cid;
@@ -691,12 +700,12 @@ int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out,
 		return rc;
 	if(o.cls == OQ_CLASS_VOICE)
 		return oq_bad_arg("channel", "carries calls, not messages: open() them");
-	if(m->from.len > 256)
-		return oq_bad_arg("from", "longer than 256 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_FROM, &m->from)) < 0)
+		return rc;
 	if(oq_check_body(m->body.s, m->body.len, why) < 0)
 		return oq_bad_arg("body", why);
-	if(m->cid.len > 64)
-		return oq_bad_arg("client id", "longer than 64 bytes");
+	if(m->cid.s && m->cid.len != 0 && (rc = oq_text_arg(OQ_TEXT_CID, &m->cid)) < 0)
+		return rc;
 	memcpy(a, o.a, sizeof(o.a));
 	a[7] = m->from.s ? m->from : omniq_str("");
 	a[8] = omniq_str("text");
@@ -906,8 +915,8 @@ int oq_reply(const str *sid, const str *from, const str *body)
 
 	if((rc = check_sid(sid)) < 0)
 		return rc;
-	if(from && from->len > 256)
-		return oq_bad_arg("from", "longer than 256 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_FROM, from)) < 0)
+		return rc;
 	if(oq_check_body(body->s, body->len, why) < 0)
 		return oq_bad_arg("body", why);
 	a[0] = *sid;
@@ -941,20 +950,21 @@ int oq_reply(const str *sid, const str *from, const str *body)
 int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,
 		const str *contact)
 {
-	char why[OQ_WHY_MAX], sk[OQ_SKILLS_MAX * (OQ_NAME_MAX + 4) + 1], cp[96];
+	char why[OQ_WHY_MAX], sk[OQ_AGENT_SKILLS_BUF], cp[OQ_CAPS_BUF];
 	str a[5];
+	int rc;
 
 	CHECK_ID("agent", aid);
-	if(name && name->len > 128)
-		return oq_bad_arg("name", "longer than 128 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_AGENT_NAME, name)) < 0)
+		return rc;
 	if(oq_agent_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, sk, sizeof(sk),
 			   why) < 0)
 		return oq_bad_arg("skills", why);
 	if(oq_caps_canon(caps ? caps->s : "", caps ? caps->len : 0, oq_settings.cap_default, cp,
 			   sizeof(cp), why) < 0)
 		return oq_bad_arg("capacity", why);
-	if(contact && contact->len > 256)
-		return oq_bad_arg("contact", "longer than 256 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_CONTACT, contact)) < 0)
+		return rc;
 	a[0] = *aid;
 	if(name) a[1] = *name; else { a[1].s = ""; a[1].len = 0; }
 	a[2].s = sk; a[2].len = strlen(sk);
@@ -965,7 +975,7 @@ int oq_agent_set(const str *aid, const str *name, const str *skills, const str *
 
 int oq_agent_state(const str *aid, const str *presence)
 {
-	char why[OQ_WHY_MAX], p[OQ_NAME_MAX + 1];
+	char why[OQ_WHY_MAX], p[16];
 	str a[2];
 
 	CHECK_ID("agent", aid);
@@ -1009,35 +1019,34 @@ int oq_sweep(int max, int counts[OQ_SWEEP_COUNTS])
 	return OMNIQ_OK;
 }
 
+/* Every setting of limits.def (OQ_CFG_EACH) and the policy, as oq_config's field value
+ * pairs, to every tenant. */
 int oq_push_config(void)
 {
-	char v[8][16];
-	str a[18];
+	static const char *const names[] = {
+#define OQ_CFG_NAME(name, def, min, max) #name,
+		OQ_CFG_EACH(OQ_CFG_NAME)
+#undef OQ_CFG_NAME
+	};
+	const int values[] = {
+#define OQ_CFG_VALUE(name, def, min, max) oq_settings.name,
+		OQ_CFG_EACH(OQ_CFG_VALUE)
+#undef OQ_CFG_VALUE
+	};
+	char v[OQ_CFG_COUNT][16];
+	str a[2 * (OQ_CFG_COUNT + 1)];
 	int rc, i;
 
-	snprintf(v[0], 16, "%d", oq_settings.affinity_window);
-	snprintf(v[1], 16, "%d", oq_settings.affinity_wait);
-	snprintf(v[2], 16, "%d", oq_settings.offer_timeout);
-	snprintf(v[3], 16, "%d", oq_settings.max_misses);
-	snprintf(v[4], 16, "%d", oq_settings.wrapup_time);
-	snprintf(v[5], 16, "%d", oq_settings.lookahead);
-	snprintf(v[6], 16, "%d", oq_settings.reopen_window);
-	snprintf(v[7], 16, "%d", oq_settings.max_wait);
-#define KV(i, k, val) a[2 * (i)].s = k; a[2 * (i)].len = strlen(k); a[2 * (i) + 1].s = val; \
-	a[2 * (i) + 1].len = strlen(val)
-	KV(0, "affinity_window", v[0]);
-	KV(1, "affinity_wait", v[1]);
-	KV(2, "offer_timeout", v[2]);
-	KV(3, "max_misses", v[3]);
-	KV(4, "wrapup_time", v[4]);
-	KV(5, "lookahead", v[5]);
-	KV(6, "reopen_window", v[6]);
-	KV(7, "policy", oq_settings.policy);
-	KV(8, "max_wait", v[7]);
-#undef KV
+	for(i = 0; i < OQ_CFG_COUNT; i++) {
+		a[2 * i] = omniq_str(names[i]);
+		a[2 * i + 1].len = snprintf(v[i], sizeof(v[i]), "%d", values[i]);
+		a[2 * i + 1].s = v[i];
+	}
+	a[2 * i] = omniq_str("policy");
+	a[2 * i + 1] = omniq_str(oq_settings.policy);
 	for(i = 0, rc = OMNIQ_OK; i < n_tenants && rc == OMNIQ_OK; i++) {
 		oq_tenant_use_index(i);
-		rc = oq_call_checked("oq_config", 18, a, OQ_R_OK);
+		rc = oq_call_checked("oq_config", 2 * (OQ_CFG_COUNT + 1), a, OQ_R_OK);
 		if(rc < 0)
 			LM_ERR("cannot write omniq settings of tenant %s to Redis: %s\n", tenants[i].name,
 					oq_last_error());
@@ -1061,8 +1070,13 @@ int oq_session_set(const str *sid, const str *field, const str *value)
 			break;
 	if(i == sizeof(fields) / sizeof(fields[0]))
 		return oq_bad_arg("field", "must be tags, csat, nps, disposition or follow_up");
-	if(value == NULL || value->len > 1024)
-		return oq_bad_arg("value", "missing or longer than 1024 bytes");
+	if(value == NULL || value->len < 0)
+		return oq_bad_arg("value", "missing");
+	if(!strcmp(fields[i], "tags") && (rc = oq_text_arg(OQ_TEXT_TAGS, value)) < 0)
+		return rc;
+	if(!strcmp(fields[i], "disposition") && value->len)
+		CHECK_ID("disposition", value);
+	/* csat, nps, follow_up: the library checks their ranges and dates */
 	a[0] = *sid; a[1] = *field; a[2] = *value;
 	return oq_call_checked("oq_session_set", 3, a, OQ_R_OK);
 }
@@ -1070,7 +1084,7 @@ int oq_session_set(const str *sid, const str *field, const str *value)
 int oq_transfer(const str *sid, const str *agent, const str *kind, const str *target,
 		const str *skills)
 {
-	char why[OQ_WHY_MAX], sk[OQ_SKILLS_MAX * (OQ_NAME_MAX + 1) + 1];
+	char why[OQ_WHY_MAX], sk[OQ_SKILLS_BUF];
 	str a[5];
 	int rc;
 
@@ -1099,8 +1113,8 @@ int oq_typing(const str *sid, const str *dir, const str *from)
 		return rc;
 	if(!dir_ok(dir, 0))
 		return oq_bad_arg("direction", "must be in or out");
-	if(from && from->len > 256)
-		return oq_bad_arg("from", "longer than 256 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_FROM, from)) < 0)
+		return rc;
 	a[0] = *sid; a[1] = *dir;
 	if(from) a[2] = *from; else { a[2].s = ""; a[2].len = 0; }
 	return oq_call_checked("oq_typing", 3, a, OQ_R_OK);

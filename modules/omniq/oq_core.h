@@ -13,10 +13,17 @@
 #include "core/sr_module.h"
 #include "omniq/omniq_api.h"
 
+#include "oq_validate.h" /* and the limits, oq_limits.h */
+
+/* The modparams the core keeps. The tenant settings (an int each, named as in limits.def's
+ * cfg lines: oq_settings.offer_timeout...) are pushed to every tenant's P:cfg at start.
+ * cap_default: the capacity modparam's four numbers (voice, chat, email, total), what an
+ * agent gets when oq_agent_set is given no capacity at all. */
 typedef struct oq_settings {
 	char *default_cc;
-	int affinity_window, affinity_wait, offer_timeout, max_misses, wrapup_time;
-	int reopen_window, lookahead, max_wait;
+#define OQ_CFG_FIELD(name, def, min, max) int name;
+	OQ_CFG_EACH(OQ_CFG_FIELD)
+#undef OQ_CFG_FIELD
 	char *policy;
 	int cap_default[4];
 } oq_settings_t;
@@ -30,7 +37,7 @@ extern oq_settings_t oq_settings;
 #define OQ_TENANTS_MAX OMNIQ_TENANTS_MAX
 int oq_tenant_param(modparam_t type, void *val);   /* modparam tenant, repeatable */
 int oq_core_init(void);              /* check the tenants, build their prefixes (mod_init) */
-int oq_push_config(void);            /* write modparams to every tenant's P:cfg (mod_init) */
+int oq_push_config(void);            /* write the settings to every tenant's P:cfg (mod_init) */
 const str *oq_prefix(void);          /* the current tenant's */
 /* Make the tenant of that name current: its index, or OMNIQ_EARG (not served here;
  * nothing changes). */
@@ -110,6 +117,9 @@ int oq_bad_reply(const char *fn, const redisReply *r, const char *expected);
 
 /* OMNIQ_EARG with "<what>: <why>" as the last error: a refused argument, nothing written. */
 int oq_bad_arg(const char *what, const char *why);
+/* OMNIQ_OK, or OMNIQ_EARG when v is not text of that kind (oq_check_text: its limit, no
+ * control characters); NULL, or a str without s, is not given: "". */
+int oq_text_arg(oq_text_t kind, const str *v);
 
 const char *oq_strerror(int code);
 const char *oq_last_error(void);

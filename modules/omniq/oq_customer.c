@@ -13,11 +13,12 @@
 int oq_customer_set(const str *cid, const str *field, const str *value)
 {
 	str a[3];
+	int rc;
 
 	if(cid == NULL || cid->len < 1 || field == NULL || field->len < 1 || value == NULL)
 		return oq_bad_arg("customer_set", "cid, field and value are required");
-	if(value->len > 256)
-		return oq_bad_arg("value", "longer than 256 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_PROFILE, value)) < 0)
+		return rc;
 	a[0] = *cid; a[1] = *field; a[2] = *value;
 	return oq_call_checked("oq_customer_set", 3, a, OQ_R_OK);
 }
@@ -44,7 +45,7 @@ static int cid_reply(redisReply *r, char *cid_out, int size)
 
 int oq_link(const str *a, const str *b, char *cid_out, int size)
 {
-	char ca[OQ_IDENTITY_MAX + 1], cb[OQ_IDENTITY_MAX + 1], why[OQ_WHY_MAX];
+	char ca[OQ_IDENTITY_BUF], cb[OQ_IDENTITY_BUF], why[OQ_WHY_MAX];
 	str arg[2];
 	int rc;
 	redisReply *r;

@@ -15,13 +15,8 @@
 
 #define LEASES_MAX 1000
 #define KIND_MAX 32
+#define CONN_MAX 128
 #define PAYLOAD_MAX 524288
-
-/* identity: what the socket server and the channel agree on, e.g. "app:u42" */
-static int identity_ok(const str *s)
-{
-	return s && s->s && s->len > 0 && s->len <= OMNIQ_ID_MAX * 4;
-}
 
 int oq_presence(int n, const str *pairs, int ttl_ms)
 {
@@ -33,10 +28,13 @@ int oq_presence(int n, const str *pairs, int ttl_ms)
 		return oq_bad_arg("presence", "1..1000 connections at a time");
 	if(ttl_ms != 0 && (ttl_ms < 1000 || ttl_ms > 600000))
 		return oq_bad_arg("presence ttl", "must be 0 or 1000..600000 ms");
-	for(i = 0; i < n; i++)
-		if(!identity_ok(&pairs[2 * i]) || pairs[2 * i + 1].len < 1
-				|| pairs[2 * i + 1].len > 128)
-			return oq_bad_arg("presence", "an identity of 1..256 bytes and a connection id of 1..128");
+	/* identity: what the socket server and the channel agree on, e.g. "app:u42" */
+	for(i = 0; i < n; i++) {
+		if((rc = oq_text_arg(OQ_TEXT_LEASE, &pairs[2 * i])) < 0)
+			return rc;
+		if(pairs[2 * i + 1].len < 1 || pairs[2 * i + 1].len > CONN_MAX)
+			return oq_bad_arg("presence", "a connection id of 1..128 bytes");
+	}
 	snprintf(ttl, sizeof(ttl), "%d", ttl_ms);
 	a[0].s = ttl;
 	a[0].len = (int)strlen(ttl);
@@ -56,8 +54,8 @@ int oq_online(const str *identity)
 	redisReply *r;
 	int rc;
 
-	if(!identity_ok(identity))
-		return oq_bad_arg("identity", "must be 1..256 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_LEASE, identity)) < 0)
+		return rc;
 	r = oq_call("oq_online", 1, identity, &rc);
 	if(r == NULL)
 		return rc;
@@ -79,10 +77,9 @@ int oq_outbox_add(const str *kind, const str *target, const str *unless_online,
 
 	if(kind == NULL || kind->len < 1 || kind->len > KIND_MAX)
 		return oq_bad_arg("kind", "must be 1..32 bytes");
-	if(target && target->len > OMNIQ_ID_MAX * 4)
-		return oq_bad_arg("target", "longer than 256 bytes");
-	if(unless_online && unless_online->len && !identity_ok(unless_online))
-		return oq_bad_arg("unless_online", "longer than 256 bytes");
+	if((rc = oq_text_arg(OQ_TEXT_TARGET, target)) < 0
+			|| (rc = oq_text_arg(OQ_TEXT_UNLESS, unless_online)) < 0)
+		return rc;
 	if(payload == NULL || payload->len < 1 || payload->len > PAYLOAD_MAX)
 		return oq_bad_arg("payload", "must be 1..524288 bytes");
 	a[0] = *kind;

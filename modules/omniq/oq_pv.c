@@ -16,7 +16,7 @@ enum { OQ_PV_SID = 1, OQ_PV_STATE, OQ_PV_AGENT, OQ_PV_CUSTOMER, OQ_PV_CHANNEL, O
 static omniq_session_info_t cur;
 static int cur_rc;
 static char cur_type[16];
-static char cur_ext[256];
+static char cur_ext[OQ_TEXT_MAX + 1]; /* a session's ext, whole */
 
 static const struct { const char *name; int id; } names[] = {
 	{"sid", OQ_PV_SID}, {"state", OQ_PV_STATE}, {"agent", OQ_PV_AGENT},

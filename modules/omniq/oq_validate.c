@@ -30,10 +30,6 @@
 #define APP_USER_MAX 128
 #define WEB_VISITOR_MAX 128
 
-#define CAP_MAX 100
-#define LEVEL_MIN 1
-#define LEVEL_MAX 10
-
 /* Enough of an offending value to recognise it in a log line without flooding the
  * OQ_WHY_MAX reason; the rest is elided. */
 #define QUOTE_BYTES 24
@@ -129,14 +125,35 @@ static unsigned char lowered(unsigned char c)
 	return is_upper(c) ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
-static int is_name_char(unsigned char c)
+/* c is one of the characters of a limits.def `chars` line (never NUL, which strchr finds). */
+static int is_one_of(unsigned char c, const char *chars)
+{
+	return c != '\0' && strchr(chars, c) != NULL;
+}
+
+static int is_channel_char(unsigned char c)
 {
 	return is_lower(c) || is_digit(c) || c == '_' || c == '-';
 }
 
+static int is_skill_start(unsigned char c)
+{
+	return is_lower(c) || is_digit(c);
+}
+
+static int is_skill_char(unsigned char c)
+{
+	return is_skill_start(c) || is_one_of(c, OQ_SKILL_CHARS);
+}
+
 static int is_id_char(unsigned char c)
 {
-	return is_alnum(c) || c == '_' || c == '.' || c == '@' || c == '+' || c == '-';
+	return is_alnum(c) || is_one_of(c, OQ_ID_CHARS);
+}
+
+static int is_text_char(unsigned char c)
+{
+	return c >= 0x20 && c != 0x7f;
 }
 
 static int is_token_char(unsigned char c)
@@ -147,6 +164,12 @@ static int is_token_char(unsigned char c)
 static int is_dotted_token_char(unsigned char c)
 {
 	return is_token_char(c) || c == '.';
+}
+
+/* An app's user: no ',' since the library keeps a customer's identities in a comma list. */
+static int is_app_user_char(unsigned char c)
+{
+	return is_visible_ascii(c) && c != ',';
 }
 
 static int is_email_local_char(unsigned char c)
@@ -422,13 +445,13 @@ int oq_check_channel(const char *s, size_t len, oq_class_t *cls, char *why)
 
 	if (len == 0)
 		return fail_with(why, OQ_V_EMPTY, "channel name is empty");
-	if (len > OQ_NAME_MAX)
+	if (len > OQ_CHANNEL_MAX)
 		return fail_with(why, OQ_V_TOOLONG, "channel '%s' has %zu characters, the limit is %d",
-				quoted(&q, s, len), len, OQ_NAME_MAX);
+				quoted(&q, s, len), len, OQ_CHANNEL_MAX);
 	if (!is_lower((unsigned char)s[0]))
 		return fail_with(why, OQ_V_SYNTAX, "channel '%s' must start with a letter a-z",
 				quoted(&q, s, len));
-	bad = first_byte_failing(name, is_name_char);
+	bad = first_byte_failing(name, is_channel_char);
 	if (bad < len)
 		return fail_with(why, OQ_V_SYNTAX, "channel '%s' has %s, outside [a-z0-9_-]",
 				quoted(&q, s, len), byte_text(&b, (unsigned char)s[bad]));
@@ -482,8 +505,57 @@ int oq_check_id(const char *s, size_t len, char *why)
 				quoted(&q, s, len), len, OQ_ID_MAX);
 	bad = first_byte_failing(span_of(s, len), is_id_char);
 	if (bad < len)
-		return fail_with(why, OQ_V_SYNTAX, "id '%s' has %s, outside [A-Za-z0-9_.@+-]",
-				quoted(&q, s, len), byte_text(&b, (unsigned char)s[bad]));
+		return fail_with(why, OQ_V_SYNTAX, "id '%s' has %s, outside [A-Za-z0-9%s]",
+				quoted(&q, s, len), byte_text(&b, (unsigned char)s[bad]), OQ_ID_CHARS);
+	return succeed(why);
+}
+
+int oq_check_sid(const char *s, size_t len, char *why)
+{
+	quoted_t q;
+
+	if (len == 0)
+		return fail_with(why, OQ_V_EMPTY, "id is empty");
+	if (!all_bytes_pass(span_of(s, len), is_digit))
+		return fail_with(why, OQ_V_SYNTAX, "id '%s' is not decimal digits", quoted(&q, s, len));
+	if (len > OQ_SID_DIGITS_MAX)
+		return fail_with(why, OQ_V_TOOLONG, "id has %zu digits, the limit is %d", len,
+				OQ_SID_DIGITS_MAX);
+	return succeed(why);
+}
+
+static const struct {
+	const char *what;
+	size_t min, max;
+} text_kinds[] = {
+	[OQ_TEXT_AGENT_NAME] = { "name", 0, OQ_TEXT_MAX },
+	[OQ_TEXT_CONTACT] = { "contact", 0, OQ_CONTACT_MAX },
+	[OQ_TEXT_EXT] = { "ext", 0, OQ_TEXT_MAX },
+	[OQ_TEXT_FROM] = { "from", 0, OQ_TEXT_MAX },
+	[OQ_TEXT_CID] = { "client id", 1, OQ_CID_MAX },
+	[OQ_TEXT_PROFILE] = { "value", 0, OQ_TEXT_MAX },
+	[OQ_TEXT_TAGS] = { "tags", 0, OQ_TAGS_MAX },
+	[OQ_TEXT_LEASE] = { "identity", 1, OQ_TEXT_MAX },
+	[OQ_TEXT_TARGET] = { "target", 0, OQ_TEXT_MAX },
+	[OQ_TEXT_UNLESS] = { "unless_online", 0, OQ_TEXT_MAX },
+};
+
+int oq_check_text(oq_text_t kind, const char *s, size_t len, char *why)
+{
+	byte_text_t b;
+	size_t bad;
+
+	if ((size_t)kind >= sizeof text_kinds / sizeof text_kinds[0])
+		return fail_with(why, OQ_V_UNKNOWN, "no such kind of text: %d", (int)kind);
+	if (len < text_kinds[kind].min)
+		return fail_with(why, OQ_V_EMPTY, "%s is empty", text_kinds[kind].what);
+	if (len > text_kinds[kind].max)
+		return fail_with(why, OQ_V_TOOLONG, "%s has %zu bytes, the limit is %zu",
+				text_kinds[kind].what, len, text_kinds[kind].max);
+	bad = first_byte_failing(span_of(s, len), is_text_char);
+	if (bad < len)
+		return fail_with(why, OQ_V_SYNTAX, "%s has a control character (%s at offset %zu)",
+				text_kinds[kind].what, byte_text(&b, (unsigned char)s[bad]), bad);
 	return succeed(why);
 }
 
@@ -649,8 +721,8 @@ static int canonical_app(span_t value, out_t *o, char *why)
 	if ((rc = split_pair(value, "app", &app, &user, why)) != OQ_V_OK
 			|| (rc = check_identity_part(app, "app name", APP_NAME_MAX,
 					is_dotted_token_char, "[A-Za-z0-9_.-]", why)) != OQ_V_OK
-			|| (rc = check_identity_part(user, "app user", APP_USER_MAX, is_visible_ascii,
-					"printable non-space ASCII", why)) != OQ_V_OK)
+			|| (rc = check_identity_part(user, "app user", APP_USER_MAX, is_app_user_char,
+					"printable non-space ASCII other than ','", why)) != OQ_V_OK)
 		return rc;
 	put_bytes(o, value.p, value.n);
 	return OQ_V_OK;
@@ -781,14 +853,17 @@ static int check_skill_name(span_t name, size_t position, char *why)
 
 	if (name.n == 0)
 		return fail_with(why, OQ_V_EMPTY, "skill at position %zu has no name", position);
-	if (name.n > OQ_NAME_MAX)
+	if (name.n > OQ_SKILL_NAME_MAX)
 		return fail_with(why, OQ_V_TOOLONG, "skill '%s' has %zu characters, the limit is %d",
-				quoted(&q, name.p, name.n), name.n, OQ_NAME_MAX);
-	for (i = 0; i < name.n; i++)
-		if (!is_name_char(lowered((unsigned char)name.p[i])))
+				quoted(&q, name.p, name.n), name.n, OQ_SKILL_NAME_MAX);
+	if (!is_skill_start(lowered((unsigned char)name.p[0])))
+		return fail_with(why, OQ_V_SYNTAX, "skill '%s' must start with [a-z0-9]",
+				quoted(&q, name.p, name.n));
+	for (i = 1; i < name.n; i++)
+		if (!is_skill_char(lowered((unsigned char)name.p[i])))
 			return fail_with(why, OQ_V_SYNTAX,
-					"skill '%s' has a character outside [a-z0-9_-]",
-					quoted(&q, name.p, name.n));
+					"skill '%s' has a character outside [a-z0-9%s]",
+					quoted(&q, name.p, name.n), OQ_SKILL_CHARS);
 	return OQ_V_OK;
 }
 
@@ -826,8 +901,8 @@ static void insert_at(span_t *names, int *levels, size_t *count, size_t at, span
 
 int oq_skills_canon(const char *s, size_t len, char *out, size_t outsz, char *why)
 {
-	span_t names[OQ_SKILLS_MAX], item;
-	int levels[OQ_SKILLS_MAX];
+	span_t names[OQ_SESSION_SKILLS_MAX], item;
+	int levels[OQ_SESSION_SKILLS_MAX];
 	size_t count = 0, position = 0, at, i;
 	out_t o = out_to(out, outsz);
 	list_walk_t w;
@@ -845,9 +920,9 @@ int oq_skills_canon(const char *s, size_t len, char *out, size_t outsz, char *wh
 		at = sorted_position(names, count, item, &found);
 		if (found)
 			continue; /* the same skill twice asks for nothing more */
-		if (count == OQ_SKILLS_MAX)
+		if (count == OQ_SESSION_SKILLS_MAX)
 			return fail_output(&o, fail_with(why, OQ_V_TOOLONG,
-					"skill list has more than %d distinct skills", OQ_SKILLS_MAX));
+					"skill list has more than %d distinct skills", OQ_SESSION_SKILLS_MAX));
 		insert_at(names, levels, &count, at, item, 0);
 	}
 	for (i = 0; i < count; i++) {
@@ -865,24 +940,24 @@ static int read_skill_level(span_t name, span_t level_text, int *level, char *wh
 	int rc;
 
 	if (level_text.n == 0)
-		return fail_with(why, OQ_V_EMPTY, "skill '%s' has no level (name:1..10)",
-				quoted(&q, name.p, name.n));
+		return fail_with(why, OQ_V_EMPTY, "skill '%s' has no level (name:%d..%d)",
+				quoted(&q, name.p, name.n), OQ_LEVEL_MIN, OQ_LEVEL_MAX);
 	rc = read_decimal(level_text, &v);
 	if (rc == OQ_V_SYNTAX)
 		return fail_with(why, OQ_V_SYNTAX, "skill '%s' has level '%s', not a number",
 				quoted(&q, name.p, name.n), quoted(&ql, level_text.p, level_text.n));
-	if (rc != OQ_V_OK || v < LEVEL_MIN || v > LEVEL_MAX)
+	if (rc != OQ_V_OK || v < OQ_LEVEL_MIN || v > OQ_LEVEL_MAX)
 		return fail_with(why, OQ_V_RANGE, "skill '%s' has level '%s', outside %d..%d",
 				quoted(&q, name.p, name.n), quoted(&ql, level_text.p, level_text.n),
-				LEVEL_MIN, LEVEL_MAX);
+				OQ_LEVEL_MIN, OQ_LEVEL_MAX);
 	*level = (int)v;
 	return OQ_V_OK;
 }
 
 int oq_agent_skills_canon(const char *s, size_t len, char *out, size_t outsz, char *why)
 {
-	span_t names[OQ_SKILLS_MAX], item, name, level_text;
-	int levels[OQ_SKILLS_MAX], level = 0;
+	span_t names[OQ_AGENT_SKILLS_MAX], item, name, level_text;
+	int levels[OQ_AGENT_SKILLS_MAX], level = 0;
 	size_t count = 0, position = 0, at, colon, i;
 	out_t o = out_to(out, outsz);
 	list_walk_t w;
@@ -911,9 +986,9 @@ int oq_agent_skills_canon(const char *s, size_t len, char *out, size_t outsz, ch
 		if (found)
 			return fail_output(&o, fail_with(why, OQ_V_SYNTAX,
 					"skill '%s' is listed twice", quoted(&q, name.p, name.n)));
-		if (count == OQ_SKILLS_MAX)
+		if (count == OQ_AGENT_SKILLS_MAX)
 			return fail_output(&o, fail_with(why, OQ_V_TOOLONG,
-					"agent skill list has more than %d skills", OQ_SKILLS_MAX));
+					"agent skill list has more than %d skills", OQ_AGENT_SKILLS_MAX));
 		insert_at(names, levels, &count, at, name, level);
 	}
 	for (i = 0; i < count; i++) {
@@ -930,18 +1005,18 @@ int oq_agent_skills_canon(const char *s, size_t len, char *out, size_t outsz, ch
 
 static const char *const cap_names[4] = { "voice", "chat", "email", "total" };
 
-static int check_cap_defaults(const int defaults[4], char *why)
+static int check_caps_if_empty(const int if_empty[4], char *why)
 {
 	size_t i;
 
 	for (i = 0; i < 4; i++)
-		if (defaults[i] < 0 || defaults[i] > CAP_MAX)
+		if (if_empty[i] < 0 || if_empty[i] > OQ_CAP_MAX)
 			return fail_with(why, OQ_V_RANGE, "default %s capacity %d is outside 0..%d",
-					cap_names[i], defaults[i], CAP_MAX);
+					cap_names[i], if_empty[i], OQ_CAP_MAX);
 	return OQ_V_OK;
 }
 
-static int read_cap_item(span_t item, size_t position, long given[4], int seen[4], char *why)
+static int read_cap_item(span_t item, size_t position, int caps[4], int seen[4], char *why)
 {
 	span_t name, value;
 	quoted_t q, qv;
@@ -973,46 +1048,57 @@ static int read_cap_item(span_t item, size_t position, long given[4], int seen[4
 	if (rc == OQ_V_SYNTAX)
 		return fail_with(why, rc, "capacity %s value '%s' is not a number", cap_names[k],
 				quoted(&qv, value.p, value.n));
-	if (rc != OQ_V_OK || v < 0 || v > CAP_MAX)
+	if (rc != OQ_V_OK || v < 0 || v > OQ_CAP_MAX)
 		return fail_with(why, OQ_V_RANGE, "capacity %s value '%s' is outside 0..%d",
-				cap_names[k], quoted(&qv, value.p, value.n), CAP_MAX);
-	given[k] = v;
+				cap_names[k], quoted(&qv, value.p, value.n), OQ_CAP_MAX);
+	caps[k] = (int)v;
 	seen[k] = 1;
 	return OQ_V_OK;
 }
 
-int oq_caps_canon(const char *s, size_t len, const int defaults[4], char *out, size_t outsz,
-		char *why)
+int oq_caps_parse(const char *s, size_t len, const int if_empty[4], int caps[4], char *why)
 {
-	static const int no_defaults[4] = { 0, 0, 0, 0 };
-	long given[4] = { 0, 0, 0, 0 }, caps[4];
-	int seen[4] = { 0, 0, 0, 0 };
-	out_t o = out_to(out, outsz);
+	int seen[4] = { 0, 0, 0, 0 }, got[4] = { 0, 0, 0, 0 };
 	size_t position = 0, k;
 	list_walk_t w;
 	span_t item;
 	int rc;
 
-	if (defaults == NULL)
-		defaults = no_defaults;
-	if ((rc = check_cap_defaults(defaults, why)) != OQ_V_OK)
-		return fail_output(&o, rc);
-	if (without_surrounding_spaces(span_of(s, len)).n > 0) {
+	if (without_surrounding_spaces(span_of(s, len)).n == 0) {
+		if (if_empty == NULL)
+			return fail_with(why, OQ_V_EMPTY, "capacity list is empty");
+		if ((rc = check_caps_if_empty(if_empty, why)) != OQ_V_OK)
+			return rc;
+		memcpy(got, if_empty, sizeof got);
+	} else {
 		w = walk_list(span_of(s, len));
 		while (next_list_item(&w, &item)) {
 			position++;
-			if ((rc = read_cap_item(item, position, given, seen, why)) != OQ_V_OK)
-				return fail_output(&o, rc);
+			if ((rc = read_cap_item(item, position, got, seen, why)) != OQ_V_OK)
+				return rc;
+		}
+		/* a class not given is 0 (got[] starts so); a total not given is their sum */
+		if (!seen[3]) {
+			for (k = 0; k < 3; k++)
+				got[3] += got[k];
+			if (got[3] > OQ_CAP_MAX)
+				got[3] = OQ_CAP_MAX;
 		}
 	}
-	for (k = 0; k < 3; k++)
-		caps[k] = seen[k] ? given[k] : defaults[k];
-	/* total=0 means "not limited beyond the default", never "serve nothing". */
-	caps[3] = (seen[3] && given[3] > 0) ? given[3] : defaults[3];
-	if (caps[3] < 1)
-		return fail_output(&o, fail_with(why, OQ_V_RANGE,
-				"total capacity must be at least 1 and the default total is %d",
-				defaults[3]));
+	if (caps != NULL)
+		memcpy(caps, got, sizeof got);
+	return succeed(why);
+}
+
+int oq_caps_canon(const char *s, size_t len, const int if_empty[4], char *out, size_t outsz,
+		char *why)
+{
+	out_t o = out_to(out, outsz);
+	int caps[4], rc;
+	size_t k;
+
+	if ((rc = oq_caps_parse(s, len, if_empty, caps, why)) != OQ_V_OK)
+		return fail_output(&o, rc);
 	for (k = 0; k < 4; k++) {
 		if (k > 0)
 			put_bytes(&o, ",", 1);

@@ -5,15 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include <stdarg.h>
 
 #include "queue.h"
 
 static os_queue_t queues[OS_QUEUES_MAX];
 static int n_queues = 0;
 
-static int bad(char *why, int why_len, const char *fmt, const char *a, const char *b)
+static int bad(char *why, int why_len, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+
+static int bad(char *why, int why_len, const char *fmt, ...)
 {
-	snprintf(why, why_len, fmt, a, b);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, why_len, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -111,7 +119,7 @@ int os_queue_add(const char *def, char *why, int why_len)
 		if(first) {
 			if(!name_ok(tok))
 				return bad(why, why_len,
-						"queue name '%s' must be 1-64 of [A-Za-z0-9_.-]%s", tok, "");
+						"queue name '%s' must be 1-%d of [A-Za-z0-9_.-]", tok, OS_QUEUE_NAME_MAX);
 			snprintf(q.name, sizeof(q.name), "%s", tok);
 			continue;
 		}
@@ -128,8 +136,9 @@ int os_queue_add(const char *def, char *why, int why_len)
 				return bad(why, why_len, "queue '%s': skills too long%s", q.name, "");
 			snprintf(q.skills, sizeof(q.skills), "%s", v);
 		} else if(!strcmp(k, "priority")) {
-			if(int_in(v, 0, 1000, &q.priority) < 0)
-				return bad(why, why_len, "queue '%s': priority '%s' is not 0..1000", q.name, v);
+			if(int_in(v, 0, OMNIQ_PRIORITY_MAX, &q.priority) < 0)
+				return bad(why, why_len, "queue '%s': priority '%s' is not 0..%d", q.name, v,
+						OMNIQ_PRIORITY_MAX);
 		} else if(!strcmp(k, "max_wait")) {
 			if(int_in(v, 0, 86400, &q.max_wait_s) < 0)
 				return bad(why, why_len, "queue '%s': max_wait '%s' is not 0..86400 seconds",

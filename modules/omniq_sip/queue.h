@@ -12,16 +12,17 @@
 #ifndef OS_QUEUE_H
 #define OS_QUEUE_H
 
+#include "omniq/omniq_limits.h"
 
 #define OS_QUEUES_MAX 64
-#define OS_QUEUE_NAME_MAX 64
+#define OS_QUEUE_NAME_MAX OMNIQ_ID_MAX /* a queue name is an omniq id */
 
 typedef enum { OS_OVF_REPLY, OS_OVF_QUEUE, OS_OVF_URI } os_ovf_t;
 
 typedef struct os_queue {
 	char name[OS_QUEUE_NAME_MAX + 1];
 	char skills[512];
-	int priority;      /* 0..1000 */
+	int priority;      /* 0..OMNIQ_PRIORITY_MAX */
 	int max_wait_s;    /* 0: as long as tm lets the INVITE live */
 	os_ovf_t ovf;
 	int ovf_code;      /* OS_OVF_REPLY */

@@ -125,7 +125,8 @@ static json_t *session_json(const omniq_session_info_t *s)
 			s->position, "est_wait_s", s->est_wait_s);
 }
 
-/* The optional "priority" member, 0..1000 (0 when absent). 0, or -1 with the 400 set. */
+/* The optional "priority" member, 0..OMNIQ_PRIORITY_MAX (0 when absent). 0, or -1 with the
+ * 400 set. */
 static int body_priority(const ws_req_t *rq, ws_resp_t *rs, int *out)
 {
 	json_t *v = rq->body ? json_object_get(rq->body, "priority") : NULL;
@@ -133,8 +134,10 @@ static int body_priority(const ws_req_t *rq, ws_resp_t *rs, int *out)
 	*out = 0;
 	if(v == NULL || json_is_null(v))
 		return 0;
-	if(!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000) {
-		ws_error(rs, 400, "bad_argument", "'priority' must be an integer 0..1000");
+	if(!json_is_integer(v) || json_integer_value(v) < 0
+			|| json_integer_value(v) > OMNIQ_PRIORITY_MAX) {
+		ws_error(rs, 400, "bad_argument", "'priority' must be an integer 0..%d",
+				OMNIQ_PRIORITY_MAX);
 		return -1;
 	}
 	*out = (int)json_integer_value(v);

@@ -392,8 +392,11 @@ static int on_message(app_t *a, json_t *m)
 		ws_sock_error(&a->sock, "bad_argument", "'text' must be a non-empty string", NULL);
 		return 0;
 	}
-	if(!json_is_string(cid) || json_string_length(cid) < 1 || json_string_length(cid) > 64) {
-		ws_sock_error(&a->sock, "bad_argument", "'cid' must be a string of 1..64 bytes", NULL);
+	if(!json_is_string(cid) || json_string_length(cid) < 1
+			|| json_string_length(cid) > OMNIQ_CID_MAX) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "'cid' must be a string of 1..%d bytes", OMNIQ_CID_MAX);
+		ws_sock_error(&a->sock, "bad_argument", msg, NULL);
 		return 0;
 	}
 	if(a->sid[0] == '\0') {

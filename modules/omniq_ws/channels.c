@@ -35,7 +35,7 @@ static int n_channels;
 static int valid_name(const str *s)
 {
 	int i;
-	if(s->len < 1 || s->len > 32 || s->s[0] < 'a' || s->s[0] > 'z')
+	if(s->len < 1 || s->len > OMNIQ_CHANNEL_MAX || s->s[0] < 'a' || s->s[0] > 'z')
 		return 0;
 	for(i = 1; i < s->len; i++)
 		if(!strchr("abcdefghijklmnopqrstuvwxyz0123456789_-", s->s[i]))

@@ -201,8 +201,10 @@ static int on_message(chat_t *c, json_t *m)
 		send_error(c, "bad_argument", "'text' must be a non-empty string");
 		return 0;
 	}
-	if(cid && (!json_is_string(cid) || json_string_length(cid) > 64)) {
-		send_error(c, "bad_argument", "'cid' must be a string of at most 64 bytes");
+	if(cid && (!json_is_string(cid) || json_string_length(cid) > OMNIQ_CID_MAX)) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "'cid' must be a string of at most %d bytes", OMNIQ_CID_MAX);
+		send_error(c, "bad_argument", msg);
 		return 0;
 	}
 	if(cid && json_string_length(cid) == 0)

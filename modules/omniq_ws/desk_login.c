@@ -131,7 +131,7 @@ static void answer(check_t *c, ws_resp_t *rs)
 {
 	char id[OMNIQ_ID_MAX + 96], tok[WS_TOKEN_MAX];
 	long long exp;
-	int n = c->agent.len > 64 ? 64 : c->agent.len;
+	int n = c->agent.len > OMNIQ_ID_MAX ? OMNIQ_ID_MAX : c->agent.len;
 
 	/* Redis down, a PBKDF2 failure or the count full elsewhere: not checked, neither a
 	 * failure nor a success for this process's guard */
@@ -246,7 +246,7 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 	if(ws_body_str(rq, rs, "agent", 1, &aid) < 0 || ws_body_str(rq, rs, "password", 1, &pw) < 0
 			|| ws_body_str(rq, rs, "tenant", 0, &tenant) < 0)
 		return;
-	n = aid.len > 64 ? 64 : aid.len;
+	n = aid.len > OMNIQ_ID_MAX ? OMNIQ_ID_MAX : aid.len;
 	for(c = waiting; c && queued < ws_cfg.login_rate; c = c->wnext)
 		queued++;
 	if(queued >= ws_cfg.login_rate) {
@@ -270,7 +270,8 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 		ws_oq.tenant_at(0, &tenant, NULL);
 	else if(ws_oq.tenant_use(&tenant) < 0) {
 		/* as for a wrong password: a login does not tell which tenants exist */
-		LM_NOTICE("desk login refused: no tenant '%.*s'\n", tenant.len > 64 ? 64 : tenant.len,
+		LM_NOTICE("desk login refused: no tenant '%.*s'\n",
+				tenant.len > OMNIQ_ID_MAX ? OMNIQ_ID_MAX : tenant.len,
 				tenant.s);
 		ws_login_result(rq->peer, aid.s, aid.len, time(NULL), 0);
 		ws_error(rs, 401, "unauthorized", "wrong agent or password");

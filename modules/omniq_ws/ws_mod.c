@@ -77,8 +77,9 @@ static int api_key_param(modparam_t type, void *val)
 		v = slash + 1;
 	}
 	nl = colon ? (size_t)(colon - v) : 0;
-	if(colon == NULL || nl == 0 || nl > 64 || tl > 64 || (slash && slash < colon && tl == 0)
-			|| strlen(colon + 1) < 16 || strlen(colon + 1) > 128 || strchr(colon + 1, ':')) {
+	if(colon == NULL || nl == 0 || nl > 64 || tl > OMNIQ_ID_MAX
+			|| (slash && slash < colon && tl == 0) || strlen(colon + 1) < 16
+			|| strlen(colon + 1) > 128 || strchr(colon + 1, ':')) {
 		LM_ERR("modparam api_key must be [<tenant>/]<name>:<secret> with a name of 1-64 bytes "
 			   "and a secret of 16-128 bytes without ':'\n");
 		return -1;

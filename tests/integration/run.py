@@ -16,6 +16,7 @@ import test_rest  # noqa: E402,F401
 import test_channels  # noqa: E402,F401
 import test_tenants  # noqa: E402,F401
 import test_hooks  # noqa: E402,F401
+import test_settings  # noqa: E402,F401
 import test_e2e  # noqa: E402,F401
 import test_harness  # noqa: E402,F401
 import test_faults  # noqa: E402,F401

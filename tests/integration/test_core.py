@@ -29,7 +29,8 @@ def test_rpc_agent_session_lifecycle(ctx):
     a = k.rpc_struct("omniq.agent", "alice")
     assert a.get("load:chat") == "1", a
     assert a.get("state") == "available", a      # chat room left: 1 of 4 used
-    assert k.rpc_struct("omniq.agents").get("alice") == "available 1/10"
+    # "voice=1,chat=4": email 0 and a total of the sum, 5 (limits.def's rule, issue 18)
+    assert k.rpc_struct("omniq.agents").get("alice") == "available 1/5"
     assert k.rpc("omniq.append", sid, "out", "alice", "How can I help?")[0] == 0
     assert r.xlen("%s:s:%s:tx" % (P, sid)) == 1
     assert k.rpc("omniq.close", sid, "resolved")[0] == 0

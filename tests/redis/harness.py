@@ -276,8 +276,96 @@ def agent_skills(a):
     return out
 
 
+class _View:
+    """Every key of a tenant read in two pipelined round trips, answering the few reads the
+    checker makes (the random test checks after every one of its operations)."""
+
+    def __init__(self, r, P):
+        self.keys = list(r.scan_iter(match=P.replace('[', '\\[') + ':*', count=1000))
+        pipe = r.pipeline(transaction=False)
+        for k in self.keys:
+            pipe.type(k)
+        types = pipe.execute()
+        pipe = r.pipeline(transaction=False)
+        fetch = {'hash': lambda k: pipe.hgetall(k), 'set': lambda k: pipe.smembers(k),
+                 'zset': lambda k: pipe.zrange(k, 0, -1, withscores=True),
+                 'string': lambda k: pipe.get(k)}
+        kept = [(k, t) for k, t in zip(self.keys, types) if t in fetch]
+        for k, t in kept:
+            fetch[t](k)
+        self.d = {k: (t, v) for (k, t), v in zip(kept, pipe.execute())}
+        for k, t in zip(self.keys, types):
+            self.d.setdefault(k, (t, None))
+
+    def scan_iter(self, match=None, count=None):
+        return iter(self.keys)
+
+    def type(self, k):
+        return self.d.get(k, ('none', None))[0]
+
+    def _v(self, k, t, empty):
+        e = self.d.get(k)
+        return e[1] if e and e[0] == t else empty
+
+    def hgetall(self, k):
+        return dict(self._v(k, 'hash', {}))
+
+    def hget(self, k, f):
+        return self._v(k, 'hash', {}).get(f)
+
+    def smembers(self, k):
+        return set(self._v(k, 'set', set()))
+
+    def zrange(self, k, start, end, withscores=False):
+        assert (start, end, withscores) == (0, -1, True)
+        return list(self._v(k, 'zset', []))
+
+    def exists(self, k):
+        return 1 if k in self.d else 0
+
+
+def idle_while_waiting(r, P):
+    """Sessions waiting in a general index (queued, not parked) that an agent may take now:
+    room in the session's class, every skill it needs, not among its decliners. Read from
+    the sessions' and agents' own records, not from the engine's indexes; cheap enough to
+    run after every step of the random test."""
+    cfg = r.hgetall(P + ':cfg')
+    policy = cfg.get('policy', 'blended')
+    agents = sorted(r.smembers(P + ':agents'))
+    pipe = r.pipeline(transaction=False)
+    for aid in agents:
+        pipe.hgetall(P + ':a:' + aid)
+    rows = []
+    for aid, h in zip(agents, pipe.execute()):
+        if 'r' in h:
+            h.update(zip(ROW_FIELDS, h.pop('r').split('|', len(ROW_FIELDS) - 1)))
+        if h.get('presence') == 'available':
+            rows.append((aid, h, agent_skills(h)))
+    queued = set()
+    for q in r.smembers(P + ':queues'):
+        queued.update(r.zrange(P + ':q:' + q, 0, -1))
+    pipe = r.pipeline(transaction=False)
+    for sid in sorted(queued):
+        pipe.hmget(P + ':s:' + sid, 'state', 'class', 'skills', 'affinity')
+        pipe.zscore(P + ':awx', sid)
+        pipe.smembers(P + ':s:' + sid + ':x')
+    res = pipe.execute()
+    out = []
+    for i, sid in enumerate(sorted(queued)):
+        (state, cls, skills, _), parked, declined = res[3 * i], res[3 * i + 1], res[3 * i + 2]
+        if state != 'queued' or parked is not None:
+            continue
+        need = [x for x in (skills or '').split(',') if x]
+        for aid, h, sk in rows:
+            if _agent_free(h, cls, policy) and aid not in declined and all(n in sk for n in need):
+                out.append('session %s waits while agent %s may take it' % (sid, aid))
+                break
+    return out
+
+
 def check_invariants(r, P, allow_overcap=()):
     """Return a list of violated invariants (empty when all hold)."""
+    r = _View(r, P)
     errs = []
     cfg = r.hgetall(P + ':cfg')
     policy = cfg.get('policy', 'blended')

@@ -129,7 +129,7 @@ def test_merge(h):
     assert set(c['history'].split(',')) == {x['sid'], y['sid']}
     assert c['last_agent'] == 'a1'
     assert not h.r.exists(t.P + ':c:' + y['cid'] + ':ids')
-    assert not h.r.exists(t.P + ':c:' + y['cid'] + ':hist')
+    assert h.r.hget(t.P + ':c:' + y['cid'], 'h') == ''             # history moved
     t.expect_err('STATE', 'oq_merge', y['cid'], x['cid'])
     t.expect_err('STATE', 'oq_merge', x['cid'], y['cid'])
     t.expect_err('ARG', 'oq_merge', x['cid'], x['cid'])

@@ -13,7 +13,7 @@ import random
 
 import redis
 
-from harness import check_invariants
+from harness import check_invariants, idle_while_waiting
 
 SKILLS = ['s%02d' % i for i in range(12)]
 CHANNELS = ['phone', 'web', 'wechat', 'app', 'sms', 'email']
@@ -59,9 +59,14 @@ def random_operations(h, rng):
         m = r.zrange(key, i, i)
         return m[0] if m else None
 
-    def live_in_state(state, tries=8):
+    def rand_session():
+        """Any session made so far (P:seq:s counts them; ended ones stay for their retention)."""
+        n = int(r.get(P + ':seq:s') or 0)
+        return str(rng.randint(1, n)) if n else None
+
+    def live_in_state(state, tries=16):
         for _ in range(tries):
-            sid = rand_member(P + ':sessions')
+            sid = rand_session()
             if sid and r.hget(P + ':s:' + sid, 'state') == state:
                 return sid
         return None
@@ -153,7 +158,7 @@ def random_operations(h, rng):
             t.fc('oq_sweep', rng.randint(1, 5))
             return 'sweep'
         # illegal operation on purpose: must be refused, cleanly
-        sid = rand_member(P + ':sessions')
+        sid = rand_session()
         if not sid:
             return None
         try:
@@ -167,9 +172,12 @@ def random_operations(h, rng):
     for i in range(1, 3001):
         name = op()
         counts[name] = counts.get(name, 0) + 1
-        if i % 100 == 0:
-            errs = check_invariants(r, P)
-            assert not errs, 'after op %d (%s): %s' % (i, name, errs[:5])
+        # after every step: no session waits while an agent who may take it has room; the
+        # whole data model every 25 steps (and at the end)
+        errs = idle_while_waiting(r, P)
+        if i % 25 == 0:
+            errs += check_invariants(r, P)
+        assert not errs, 'after op %d (%s): %s' % (i, name, errs[:5])
     errs = check_invariants(r, P)
     assert not errs, 'at end: %s' % errs[:5]
     st = t.stats()

@@ -1,6 +1,8 @@
 """Routing: skills, levels, idle tie-break, affinity, capacity, policy, pulls."""
 
 
+import redis
+
 CAPS = 'voice=1,chat=4,email=8,total=10'
 
 
@@ -426,3 +428,57 @@ def test_wait_head_list_follows_its_index(h):
     assert r == ['a', 'available', fit['sid']]
     for sid in sids[1:4]:
         assert t.state(sid) == 'queued'
+
+
+def test_least_loaded_before_longest_idle(h):
+    # Among agents of equal level, work goes to the least loaded, then to the one idle
+    # longest. With room for two calls each: a and b each take one; a finishes; the next
+    # call goes to a (no call), not to b (whose busy spell began first: the engine before
+    # v2 ranked by that alone and piled calls onto b).
+    t = h.tenant()
+    CAP2 = 'voice=2,chat=0,email=0,total=2'
+    t.agent('a', 'en:5', CAP2)
+    h.advance(5)
+    t.agent('b', 'en:5', CAP2)
+    h.advance(5)
+    s1 = t.enq(channel='phone', skills='en')
+    h.advance(5)
+    s2 = t.enq(channel='phone', skills='en')
+    assert (s1['agent'], s2['agent']) == ('a', 'b')
+    for s in (s1, s2):
+        t.fc('oq_accept', s['sid'], s['agent'])
+    h.advance(5)
+    t.fc('oq_close', s1['sid'], '')
+    h.advance(5)
+    assert t.enq(channel='phone', skills='en')['agent'] == 'a'
+    # and with equal load, the one whose load changed longest ago
+    h.advance(5)
+    assert t.enq(channel='phone', skills='en')['agent'] == 'b'
+
+
+def test_unreadable_stored_agent_refuses_the_call_and_writes_nothing(h):
+    # Decide first, write after: a stored value routing cannot read (a hand-edited agent row)
+    # makes the call fail with OQ_INTERNAL before anything is written, session included.
+    t = h.tenant()
+    t.agent('a', 'en:5')
+    row = h.r.hget(t.P + ':a:a', 'r')
+    h.r.hset(t.P + ':a:a', 'r', 'available|x|y')
+    msg = t.expect_err('INTERNAL', 'oq_enqueue', 'web', '', 'web:c9', 'en', '0', 'q', '')
+    assert 'agent a' in msg and 'malformed' in msg
+    assert not h.r.exists(t.P + ':seq:s') and not h.r.exists(t.P + ':ident')
+    h.r.hset(t.P + ':a:a', 'r', row)                      # put back for the invariant check
+    # a session's stored priority that is no number: its decline refuses, unchanged
+    t2 = h.tenant()
+    t2.agent('a', 'en:5')
+    s = t2.enq(skills='en')
+    h.r.hset(t2.P + ':s:' + s['sid'], 'priority', 'high')
+    t2.expect_err('INTERNAL', 'oq_decline', s['sid'], 'a')
+    h.r.hset(t2.P + ':s:' + s['sid'], 'priority', '0')     # put back for the invariant check
+    # and the row of the agent routing picks: refused, the session not created
+    t3 = h.tenant()
+    t3.agent('a', 'en:5')
+    t3.agent('b', 'en:4')
+    row = h.r.hget(t3.P + ':a:a', 'r')
+    h.r.hset(t3.P + ':a:a', 'r', 'available|1|4|8|10|0|0|0|0|notatime|voice,chat,email|')
+    t3.expect_err('INTERNAL', 'oq_enqueue', 'web', '', 'web:c10', 'en', '0', 'q', '')
+    h.r.hset(t3.P + ':a:a', 'r', row)

@@ -18,7 +18,7 @@ def test_enqueue_creates_session_and_customer(h):
                  'priority': '7', 'state': 'queued', 'ext': 'thread-1', 'offers': '0'}.items():
         assert d[k] == v, (k, d[k], v)
     assert d['position'] == '1' and 'est_wait_ms' in d
-    assert h.r.zscore(t.P + ':c:%s:hist' % s['cid'], s['sid']) is not None
+    assert s['sid'] in h.r.hget(t.P + ':c:' + s['cid'], 'h').split(',')   # its history
     assert t.sev(s['sid'])[0]['state'] == 'queued'
     s2 = t.enq(queue='', identity='web:v1')
     assert t.sess(s2['sid'])['queue'] == 'default' and s2['cid'] == s['cid']

@@ -17,8 +17,9 @@
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* Size of the "large" output buffer: more than any canonical value can need. */
-#define BIG (OQ_IDENTITY_MAX + 1)
+/* Size of the "large" output buffer: more than any canonical value can need (an agent's
+ * skill list is the longest). */
+#define BIG (OQ_AGENT_SKILLS_BUF > OQ_IDENTITY_BUF ? OQ_AGENT_SKILLS_BUF : OQ_IDENTITY_BUF)
 
 static char out[BIG];
 static char why[OQ_WHY_MAX];
@@ -223,8 +224,8 @@ TEST(channel_custom_names_return_1_and_leave_class)
 	CHECK_EQ_INT(channel_n(LIT("phones"), &cls), 1);
 	CHECK_EQ_INT(channel_n(LIT("phon"), &cls), 1);
 	CHECK_EQ_INT(cls, 42);
-	run_of(buf, 'c', OQ_NAME_MAX);
-	CHECK_EQ_INT(channel_n(buf, OQ_NAME_MAX, &cls), 1);
+	run_of(buf, 'c', OQ_CHANNEL_MAX);
+	CHECK_EQ_INT(channel_n(buf, OQ_CHANNEL_MAX, &cls), 1);
 }
 
 TEST(channel_errors)
@@ -234,8 +235,8 @@ TEST(channel_errors)
 
 	CHECK_EQ_INT(channel_n("", 0, &cls), OQ_V_EMPTY);
 	CHECK_CONTAINS(why, "empty");
-	run_of(buf, 'c', OQ_NAME_MAX + 1);
-	CHECK_EQ_INT(channel_n(buf, OQ_NAME_MAX + 1, &cls), OQ_V_TOOLONG);
+	run_of(buf, 'c', OQ_CHANNEL_MAX + 1);
+	CHECK_EQ_INT(channel_n(buf, OQ_CHANNEL_MAX + 1, &cls), OQ_V_TOOLONG);
 	CHECK_CONTAINS(why, "33 characters");
 	CHECK_EQ_INT(channel_n(LIT("Phone"), &cls), OQ_V_SYNTAX);
 	CHECK_CONTAINS(why, "must start with a letter");
@@ -326,6 +327,94 @@ TEST(id_errors)
 	CHECK_CONTAINS(why, "0xc3");
 	CHECK_EQ_INT(id_n(LIT("{tenant}")), OQ_V_SYNTAX);
 	CHECK_EQ_INT(id_n(LIT("a,b")), OQ_V_SYNTAX);
+}
+
+/* ---- session ids and free text ------------------------------------------------------ */
+
+static int sid_n(const char *s, size_t len)
+{
+	char *in = heap_copy(s, len);
+	int rc = oq_check_sid(in, len, why);
+
+	heap_free(in);
+	return rc;
+}
+
+static int text_n(oq_text_t kind, const char *s, size_t len)
+{
+	char *in = heap_copy(s, len);
+	int rc = oq_check_text(kind, in, len, why);
+
+	heap_free(in);
+	return rc;
+}
+
+TEST(sid_is_decimal_up_to_its_limit)
+{
+	char buf[64];
+
+	CHECK_EQ_INT(sid_n(LIT("0")), OQ_V_OK);
+	CHECK_EQ_STR(why, "");
+	CHECK_EQ_INT(sid_n(LIT("0042")), OQ_V_OK);
+	run_of(buf, '9', OQ_SID_DIGITS_MAX);
+	CHECK_EQ_INT(sid_n(buf, OQ_SID_DIGITS_MAX), OQ_V_OK);
+	run_of(buf, '9', OQ_SID_DIGITS_MAX + 1);
+	CHECK_EQ_INT(sid_n(buf, OQ_SID_DIGITS_MAX + 1), OQ_V_TOOLONG);
+	CHECK_CONTAINS(why, "21 digits, the limit is 20");
+	CHECK_EQ_INT(sid_n("", 0), OQ_V_EMPTY);
+	CHECK_EQ_INT(sid_n(LIT("-1")), OQ_V_SYNTAX);
+	CHECK_CONTAINS(why, "'-1' is not decimal digits");
+	CHECK_EQ_INT(sid_n(LIT("1 ")), OQ_V_SYNTAX);
+	CHECK_EQ_INT(sid_n(LIT("1\0")), OQ_V_SYNTAX);
+	CHECK_EQ_INT(sid_n("12x", 2), OQ_V_OK); /* only len bytes */
+}
+
+TEST(text_kinds_have_their_limits)
+{
+	static const struct {
+		oq_text_t kind;
+		size_t min, max;
+		const char *what;
+	} kinds[] = {
+		{ OQ_TEXT_AGENT_NAME, 0, OQ_TEXT_MAX, "name" },
+		{ OQ_TEXT_CONTACT, 0, OQ_CONTACT_MAX, "contact" },
+		{ OQ_TEXT_EXT, 0, OQ_TEXT_MAX, "ext" },
+		{ OQ_TEXT_FROM, 0, OQ_TEXT_MAX, "from" },
+		{ OQ_TEXT_CID, 1, OQ_CID_MAX, "client id" },
+		{ OQ_TEXT_PROFILE, 0, OQ_TEXT_MAX, "value" },
+		{ OQ_TEXT_TAGS, 0, OQ_TAGS_MAX, "tags" },
+		{ OQ_TEXT_LEASE, 1, OQ_TEXT_MAX, "identity" },
+		{ OQ_TEXT_TARGET, 0, OQ_TEXT_MAX, "target" },
+		{ OQ_TEXT_UNLESS, 0, OQ_TEXT_MAX, "unless_online" },
+	};
+	static char buf[OQ_CONTACT_MAX + OQ_TAGS_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		run_of(buf, 'x', kinds[i].max);
+		CHECK_EQ_INT(text_n(kinds[i].kind, buf, kinds[i].max), OQ_V_OK);
+		run_of(buf, 'x', kinds[i].max + 1);
+		CHECK_EQ_INT(text_n(kinds[i].kind, buf, kinds[i].max + 1), OQ_V_TOOLONG);
+		CHECK_CONTAINS(why, kinds[i].what);
+		CHECK_EQ_INT(text_n(kinds[i].kind, "", 0), kinds[i].min ? OQ_V_EMPTY : OQ_V_OK);
+	}
+}
+
+TEST(text_refuses_control_characters_only)
+{
+	char buf[4];
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		buf[0] = 'a';
+		buf[1] = (char)c;
+		buf[2] = 'b';
+		CHECK_EQ_INT(text_n(OQ_TEXT_FROM, buf, 3), c < 0x20 || c == 0x7f ? OQ_V_SYNTAX : OQ_V_OK);
+	}
+	CHECK_EQ_INT(text_n(OQ_TEXT_FROM, LIT("a\tb")), OQ_V_SYNTAX);
+	CHECK_CONTAINS(why, "from has a control character (0x09 at offset 1)");
+	CHECK_EQ_INT(text_n(OQ_TEXT_FROM, LIT("caf\xc3\xa9 \xff")), OQ_V_OK); /* any other byte */
+	CHECK_EQ_INT(text_n((oq_text_t)99, LIT("x")), OQ_V_UNKNOWN);
 }
 
 /* ---- integers ----------------------------------------------------------------------- */
@@ -630,7 +719,9 @@ TEST(identity_app)
 	EXPECT_OK_OUT(ident_n(LIT("app:com.example.shop:user@42"), NULL),
 			"app:com.example.shop:user@42");
 	EXPECT_OK_OUT(ident_n(LIT("APP:shop:u:1"), NULL), "app:shop:u:1");
-	EXPECT_OK_OUT(ident_n(LIT("app:shop:<u>,\"x\""), NULL), "app:shop:<u>,\"x\"");
+	EXPECT_OK_OUT(ident_n(LIT("app:shop:<u>;\"x\""), NULL), "app:shop:<u>;\"x\"");
+	/* the library keeps a customer's identities in a comma list */
+	EXPECT_ERR(ident_n(LIT("app:shop:<u>,\"x\""), NULL), OQ_V_SYNTAX, "app user '<u>,\"x\"' has ','");
 	EXPECT_ERR(ident_n(LIT("app:shop"), NULL), OQ_V_SYNTAX, "two parts");
 	EXPECT_ERR(ident_n(LIT("app::u"), NULL), OQ_V_EMPTY, "app name is empty");
 	EXPECT_ERR(ident_n(LIT("app:shop:"), NULL), OQ_V_EMPTY, "app user is empty");
@@ -736,7 +827,7 @@ static void numbered_skills(char *buf, size_t size, int n, const char *suffix, i
 	buf[0] = '\0';
 	for (r = 0; r < (twice ? 2 : 1); r++)
 		for (i = 0; i < n; i++)
-			used += (size_t)snprintf(buf + used, size - used, "%ss%02d%s",
+			used += (size_t)snprintf(buf + used, size - used, "%ss%03d%s",
 					used ? "," : "", i, suffix);
 }
 
@@ -747,6 +838,10 @@ TEST(skills_canonical_forms)
 	EXPECT_OK_OUT(skills_n(LIT("a,A,a")), "a");
 	EXPECT_OK_OUT(skills_n(LIT("ab,a")), "a,ab");
 	EXPECT_OK_OUT(skills_n(LIT("x_1,x1,x-1")), "x-1,x1,x_1");
+	/* bytes, not a locale: '-' < '.' < digits < '_' < letters */
+	EXPECT_OK_OUT(skills_n(LIT("ab,a_b,a0,a.b,a-b")), "a-b,a.b,a0,a_b,ab");
+	EXPECT_OK_OUT(skills_n(LIT("v2.1,en-gb,9lives")), "9lives,en-gb,v2.1");
+	EXPECT_OK_OUT(skills_n(LIT("x.")), "x.");
 	EXPECT_OK_OUT(skills_n(LIT("\tvip \t, 9lives")), "9lives,vip");
 	EXPECT_OK_OUT(skills_n(LIT("  Billing  ")), "billing");
 	EXPECT_OK_OUT(skills_n(LIT("en,sales")), "en,sales");
@@ -764,7 +859,12 @@ TEST(skills_empty_means_any)
 TEST(skills_errors)
 {
 	EXPECT_ERR(skills_n(LIT("sa les")), OQ_V_SYNTAX,
-			"skill 'sa les' has a character outside [a-z0-9_-]");
+			"skill 'sa les' has a character outside [a-z0-9_.-]");
+	/* a name starts with a letter or a digit */
+	EXPECT_ERR(skills_n(LIT("_x")), OQ_V_SYNTAX, "skill '_x' must start with [a-z0-9]");
+	EXPECT_ERR(skills_n(LIT("a,-x")), OQ_V_SYNTAX, "'-x' must start");
+	EXPECT_ERR(skills_n(LIT(".x")), OQ_V_SYNTAX, "'.x' must start");
+	EXPECT_ERR(skills_n(LIT("a/b")), OQ_V_SYNTAX, "'a/b'");
 	EXPECT_ERR(skills_n(LIT("sales:5")), OQ_V_SYNTAX, "'sales:5'");
 	EXPECT_ERR(skills_n(LIT("a,,b")), OQ_V_SYNTAX, "empty item at position 2");
 	EXPECT_ERR(skills_n(LIT("a,")), OQ_V_SYNTAX, "empty item at position 2");
@@ -780,22 +880,40 @@ TEST(skills_limits)
 {
 	char buf[1024], name[64];
 
-	run_of(name, 'k', OQ_NAME_MAX);
+	run_of(name, 'k', OQ_SKILL_NAME_MAX);
 	EXPECT_OK_OUT(skills_n(STR(name)), name);
-	run_of(name, 'k', OQ_NAME_MAX + 1);
+	run_of(name, 'k', OQ_SKILL_NAME_MAX + 1);
 	EXPECT_ERR(skills_n(STR(name)), OQ_V_TOOLONG, "33 characters, the limit is 32");
 	/* only the trimmed name counts */
-	snprintf(buf, sizeof buf, "   %s   ", run_of(name, 'K', OQ_NAME_MAX));
-	EXPECT_OK_OUT(skills_n(STR(buf)), run_of(name, 'k', OQ_NAME_MAX));
+	snprintf(buf, sizeof buf, "   %s   ", run_of(name, 'K', OQ_SKILL_NAME_MAX));
+	EXPECT_OK_OUT(skills_n(STR(buf)), run_of(name, 'k', OQ_SKILL_NAME_MAX));
 
-	numbered_skills(buf, sizeof buf, 16, "", 0);
+	numbered_skills(buf, sizeof buf, OQ_SESSION_SKILLS_MAX, "", 0);
 	EXPECT_OK_OUT(skills_n(STR(buf)), buf);
-	numbered_skills(buf, sizeof buf, 17, "", 0);
+	numbered_skills(buf, sizeof buf, OQ_SESSION_SKILLS_MAX + 1, "", 0);
 	EXPECT_ERR(skills_n(STR(buf)), OQ_V_TOOLONG, "more than 16 distinct skills");
 	/* 32 items but 16 distinct: duplicates do not count */
-	numbered_skills(buf, sizeof buf, 16, "", 1);
+	numbered_skills(buf, sizeof buf, OQ_SESSION_SKILLS_MAX, "", 1);
 	CHECK_EQ_INT(skills_n(STR(buf)), OQ_V_OK);
-	numbered_skills(buf, sizeof buf, 16, "", 0);
+	numbered_skills(buf, sizeof buf, OQ_SESSION_SKILLS_MAX, "", 0);
+	CHECK_EQ_STR(out, buf);
+}
+
+TEST(skills_longest_list_fits_its_buffer)
+{
+	char buf[OQ_SKILLS_BUF + 64], name[OQ_SKILL_NAME_MAX + 1];
+	size_t used = 0;
+	int i;
+
+	/* 16 names of 32 bytes, sorted: exactly OQ_SKILLS_BUF with the NUL */
+	for (i = 0; i < OQ_SESSION_SKILLS_MAX; i++) {
+		run_of(name, 'a', OQ_SKILL_NAME_MAX);
+		name[OQ_SKILL_NAME_MAX - 2] = (char)('a' + i / 10);
+		name[OQ_SKILL_NAME_MAX - 1] = (char)('0' + i % 10);
+		used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", i ? "," : "", name);
+	}
+	CHECK_EQ_INT((int)used + 1, OQ_SKILLS_BUF);
+	CHECK_EQ_INT(call_with_output(F_SKILLS, buf, used, NULL, NULL, OQ_SKILLS_BUF, why), OQ_V_OK);
 	CHECK_EQ_STR(out, buf);
 }
 
@@ -821,6 +939,8 @@ TEST(agent_skills_canonical_forms)
 	EXPECT_OK_OUT(agent_n("", 0), "");
 	EXPECT_OK_OUT(agent_n(LIT("  ")), "");
 	EXPECT_OK_OUT(agent_n("a:1,b:22", 7), "a:1,b:2");
+	EXPECT_OK_OUT(agent_n(LIT("ab:1,a-c:2,a.d:3")), "a-c:2,a.d:3,ab:1");
+	EXPECT_ERR(agent_n(LIT("_x:1")), OQ_V_SYNTAX, "skill '_x' must start with [a-z0-9]");
 }
 
 TEST(agent_skills_levels)
@@ -842,7 +962,7 @@ TEST(agent_skills_levels)
 
 TEST(agent_skills_errors_and_limits)
 {
-	char buf[1024];
+	char buf[4096];
 
 	EXPECT_ERR(agent_n(LIT("sales:5,SALES:3")), OQ_V_SYNTAX, "skill 'SALES' is listed twice");
 	EXPECT_ERR(agent_n(LIT("a:1,a:1")), OQ_V_SYNTAX, "listed twice");
@@ -852,10 +972,11 @@ TEST(agent_skills_errors_and_limits)
 	EXPECT_ERR(agent_n(LIT("sa les:3")), OQ_V_SYNTAX, "'sa les'");
 	EXPECT_ERR(agent_n(LIT("a:1\0")), OQ_V_SYNTAX, "not a number");
 
-	numbered_skills(buf, sizeof buf, 16, ":7", 0);
+	/* an agent has more skills than a session asks for */
+	numbered_skills(buf, sizeof buf, OQ_AGENT_SKILLS_MAX, ":7", 0);
 	EXPECT_OK_OUT(agent_n(STR(buf)), buf);
-	numbered_skills(buf, sizeof buf, 17, ":7", 0);
-	EXPECT_ERR(agent_n(STR(buf)), OQ_V_TOOLONG, "more than 16 skills");
+	numbered_skills(buf, sizeof buf, OQ_AGENT_SKILLS_MAX + 1, ":7", 0);
+	EXPECT_ERR(agent_n(STR(buf)), OQ_V_TOOLONG, "more than 64 skills");
 
 	/* "en:3,sales:5" needs 13 */
 	CHECK_EQ_INT(call_with_output(F_AGENT_SKILLS, LIT("sales:5,en:3"), NULL, NULL, 13, why),
@@ -867,23 +988,53 @@ TEST(agent_skills_errors_and_limits)
 
 /* ---- capacities --------------------------------------------------------------------- */
 
-TEST(caps_defaults_and_order)
+TEST(caps_missing_class_is_zero_and_total_the_sum)
 {
 	static const int d[4] = { 1, 4, 8, 10 };
 
-	EXPECT_OK_OUT(caps_n("", 0, d), "voice=1,chat=4,email=8,total=10");
-	EXPECT_OK_OUT(caps_n(LIT("  "), d), "voice=1,chat=4,email=8,total=10");
+	/* issue 18: "voice=1,chat=4" was email 8 and total 10 (the defaults) */
+	EXPECT_OK_OUT(caps_n(LIT("voice=1,chat=4"), d), "voice=1,chat=4,email=0,total=5");
+	EXPECT_OK_OUT(caps_n(LIT("chat=6"), d), "voice=0,chat=6,email=0,total=6");
 	EXPECT_OK_OUT(caps_n(LIT("total=20,email=2,chat=3,voice=0"), d),
 			"voice=0,chat=3,email=2,total=20");
-	EXPECT_OK_OUT(caps_n(LIT("chat=6"), d), "voice=1,chat=6,email=8,total=10");
-	EXPECT_OK_OUT(caps_n(LIT(" Voice = 2 , CHAT=3"), d), "voice=2,chat=3,email=8,total=10");
-	EXPECT_OK_OUT(caps_n(LIT("voice=100,chat=100,email=100,total=100"), d),
-			"voice=100,chat=100,email=100,total=100");
-	EXPECT_OK_OUT(caps_n(LIT("voice=007"), d), "voice=7,chat=4,email=8,total=10");
-	/* total=0 and a missing total both take the default */
-	EXPECT_OK_OUT(caps_n(LIT("total=0"), d), "voice=1,chat=4,email=8,total=10");
-	EXPECT_OK_OUT(caps_n(LIT("total=1"), d), "voice=1,chat=4,email=8,total=1");
-	EXPECT_OK_OUT(caps_n("chat=2,total=99", 6, d), "voice=1,chat=2,email=8,total=10");
+	EXPECT_OK_OUT(caps_n(LIT(" Voice = 2 , CHAT=3"), d), "voice=2,chat=3,email=0,total=5");
+	EXPECT_OK_OUT(caps_n(LIT("voice=007"), d), "voice=7,chat=0,email=0,total=7");
+	/* a total given is kept, 0 included (the agent takes nothing), above or below the sum */
+	EXPECT_OK_OUT(caps_n(LIT("total=0"), d), "voice=0,chat=0,email=0,total=0");
+	EXPECT_OK_OUT(caps_n(LIT("chat=5,total=2"), d), "voice=0,chat=5,email=0,total=2");
+	EXPECT_OK_OUT(caps_n(LIT("chat=5,total=9"), d), "voice=0,chat=5,email=0,total=9");
+	EXPECT_OK_OUT(caps_n("chat=2,total=99", 6, d), "voice=0,chat=2,email=0,total=2");
+	/* a sum over the limit is the limit */
+	EXPECT_OK_OUT(caps_n(LIT("voice=1000,chat=1000,email=1000"), d),
+			"voice=1000,chat=1000,email=1000,total=1000");
+	EXPECT_OK_OUT(caps_n(LIT("voice=500,chat=501"), d), "voice=500,chat=501,email=0,total=1000");
+	EXPECT_OK_OUT(caps_n(LIT("voice=500,chat=500"), d), "voice=500,chat=500,email=0,total=1000");
+}
+
+TEST(caps_empty_list_is_the_defaults)
+{
+	static const int d[4] = { 1, 4, 8, 10 };
+	static const int bad[4] = { 1001, 1, 1, 1 };
+	static const int negative[4] = { 1, 1, 1, -1 };
+	int got[4] = { -9, -9, -9, -9 };
+
+	EXPECT_OK_OUT(caps_n("", 0, d), "voice=1,chat=4,email=8,total=10");
+	EXPECT_OK_OUT(caps_n(LIT("  "), d), "voice=1,chat=4,email=8,total=10");
+	EXPECT_ERR(caps_n("", 0, NULL), OQ_V_EMPTY, "capacity list is empty");
+	EXPECT_ERR(caps_n(LIT(" \t"), NULL), OQ_V_EMPTY, "empty");
+	EXPECT_OK_OUT(caps_n(LIT("total=3"), NULL), "voice=0,chat=0,email=0,total=3");
+	EXPECT_ERR(caps_n("", 0, bad), OQ_V_RANGE, "default voice capacity 1001");
+	EXPECT_ERR(caps_n("", 0, negative), OQ_V_RANGE, "default total capacity -1");
+	/* the defaults are only for an empty list */
+	EXPECT_OK_OUT(caps_n(LIT("chat=1"), bad), "voice=0,chat=1,email=0,total=1");
+
+	/* oq_caps_parse: the numbers, as the capacity modparam is read */
+	CHECK_EQ_INT(oq_caps_parse(LIT("voice=1,chat=4"), NULL, got, why), OQ_V_OK);
+	CHECK(got[0] == 1 && got[1] == 4 && got[2] == 0 && got[3] == 5);
+	CHECK_EQ_INT(oq_caps_parse("", 0, d, got, why), OQ_V_OK);
+	CHECK(got[0] == 1 && got[1] == 4 && got[2] == 8 && got[3] == 10);
+	CHECK_EQ_INT(oq_caps_parse(LIT("voice=x"), NULL, NULL, why), OQ_V_SYNTAX);
+	CHECK_EQ_INT(oq_caps_parse(LIT("chat=2"), NULL, NULL, why), OQ_V_OK);
 }
 
 TEST(caps_errors)
@@ -892,8 +1043,10 @@ TEST(caps_errors)
 
 	EXPECT_ERR(caps_n(LIT("fax=1"), d), OQ_V_UNKNOWN, "capacity 'fax'");
 	EXPECT_ERR(caps_n(LIT("sms=1"), d), OQ_V_UNKNOWN, "'sms'");
-	EXPECT_ERR(caps_n(LIT("voice=101"), d), OQ_V_RANGE, "voice value '101' is outside 0..100");
-	EXPECT_ERR(caps_n(LIT("total=101"), d), OQ_V_RANGE, "total");
+	EXPECT_OK_OUT(caps_n(LIT("voice=1000"), d), "voice=1000,chat=0,email=0,total=1000");
+	EXPECT_ERR(caps_n(LIT("voice=1001"), d), OQ_V_RANGE, "voice value '1001' is outside 0..1000");
+	EXPECT_OK_OUT(caps_n(LIT("total=1000"), d), "voice=0,chat=0,email=0,total=1000");
+	EXPECT_ERR(caps_n(LIT("total=1001"), d), OQ_V_RANGE, "total");
 	EXPECT_ERR(caps_n(LIT("voice=-1"), d), OQ_V_RANGE, "'-1'");
 	EXPECT_ERR(caps_n(LIT("voice=99999999999999999999999"), d), OQ_V_RANGE, "outside");
 	EXPECT_ERR(caps_n(LIT("voice=x"), d), OQ_V_SYNTAX, "'x' is not a number");
@@ -907,22 +1060,6 @@ TEST(caps_errors)
 	EXPECT_ERR(caps_n(LIT("voice=1\0"), d), OQ_V_SYNTAX, "not a number");
 }
 
-TEST(caps_total_and_bad_defaults)
-{
-	static const int zero_total[4] = { 1, 1, 1, 0 };
-	static const int bad[4] = { 101, 1, 1, 1 };
-	static const int negative[4] = { 1, 1, 1, -1 };
-
-	EXPECT_ERR(caps_n("", 0, zero_total), OQ_V_RANGE, "total capacity must be at least 1");
-	EXPECT_ERR(caps_n(LIT("total=0"), zero_total), OQ_V_RANGE, "at least 1");
-	EXPECT_OK_OUT(caps_n(LIT("total=5"), zero_total), "voice=1,chat=1,email=1,total=5");
-	EXPECT_ERR(caps_n(LIT("total=5"), bad), OQ_V_RANGE, "default voice capacity 101");
-	EXPECT_ERR(caps_n(LIT("total=5"), negative), OQ_V_RANGE, "default total capacity -1");
-	/* NULL defaults are all zero, so total has to be given */
-	EXPECT_OK_OUT(caps_n(LIT("total=3"), NULL), "voice=0,chat=0,email=0,total=3");
-	EXPECT_ERR(caps_n("", 0, NULL), OQ_V_RANGE, "at least 1");
-}
-
 TEST(caps_buffer_sizes)
 {
 	/* "voice=1,chat=4,email=8,total=10" is 31 characters */
@@ -931,6 +1068,10 @@ TEST(caps_buffer_sizes)
 	CHECK_EQ_INT(call_with_output(F_CAPS, "", 0, NULL, default_caps, 31, why), OQ_V_NOSPACE);
 	CHECK_CONTAINS(why, "needs 32");
 	CHECK_EQ_INT(call_with_output(F_CAPS, "", 0, NULL, default_caps, 0, why), OQ_V_NOSPACE);
+	/* the longest list fits OQ_CAPS_BUF */
+	CHECK_EQ_INT(call_with_output(F_CAPS, LIT("voice=1000,chat=1000,email=1000,total=1000"),
+			NULL, default_caps, OQ_CAPS_BUF, why), OQ_V_OK);
+	CHECK_EQ_STR(out, "voice=1000,chat=1000,email=1000,total=1000");
 }
 
 /* ---- bodies --------------------------------------------------------------------------- */
@@ -1051,6 +1192,11 @@ TEST(null_why_is_allowed_everywhere)
 	CHECK_EQ_INT(oq_check_presence("gone", 4, o, sizeof o, NULL), OQ_V_UNKNOWN);
 	CHECK_EQ_INT(oq_check_body("x", 1, NULL), OQ_V_OK);
 	CHECK_EQ_INT(oq_check_body("", 0, NULL), OQ_V_EMPTY);
+	CHECK_EQ_INT(oq_check_sid("1", 1, NULL), OQ_V_OK);
+	CHECK_EQ_INT(oq_check_sid("x", 1, NULL), OQ_V_SYNTAX);
+	CHECK_EQ_INT(oq_check_text(OQ_TEXT_FROM, "x", 1, NULL), OQ_V_OK);
+	CHECK_EQ_INT(oq_check_text(OQ_TEXT_FROM, "\n", 1, NULL), OQ_V_SYNTAX);
+	CHECK_EQ_INT(oq_caps_parse("", 0, NULL, NULL, NULL), OQ_V_EMPTY);
 }
 
 TEST(reasons_stay_short_and_printable)
@@ -1270,12 +1416,16 @@ static void fuzz_output_function(out_fn_t f, const unsigned char *in, size_t len
 	memcpy(again, out, strlen(out) + 1);
 	if (f == F_SKILLS || f == F_AGENT_SKILLS) {
 		size_t i;
-		for (i = 0; again[i]; i++)
-			CHECK_MSG(again[i] == ',' || again[i] == ':' || (again[i] >= 'a' && again[i] <= 'z')
-							|| (again[i] >= '0' && again[i] <= '9')
-							|| again[i] == '_' || again[i] == '-',
+		for (i = 0; again[i]; i++) {
+			int alnum = (again[i] >= 'a' && again[i] <= 'z') || (again[i] >= '0' && again[i] <= '9');
+			CHECK_MSG(alnum || again[i] == ',' || again[i] == ':'
+							|| (again[i] && strchr(OQ_SKILL_CHARS, again[i])),
 					"%s: canonical \"%s\" has byte 0x%02x", fuzz_fn_names[f], again,
 					(unsigned char)again[i]);
+			CHECK_MSG(alnum || (i > 0 && again[i - 1] != ','),
+					"%s: canonical \"%s\" has a name starting with 0x%02x", fuzz_fn_names[f],
+					again, (unsigned char)again[i]);
+		}
 	}
 }
 
@@ -1327,7 +1477,7 @@ static void fuzz_checks(const unsigned char *in, size_t len, char *w)
 	CHECK_MSG(why_is_well_formed(w, rc), "channel: bad reason for rc %d", rc);
 	CHECK_MSG(rc == 0 ? (cls >= OQ_CLASS_VOICE && cls <= OQ_CLASS_EMAIL) : cls == 42,
 			"channel: rc %d class %d", rc, (int)cls);
-	CHECK_MSG(rc < 0 || (len >= 1 && len <= OQ_NAME_MAX), "channel accepted %zu bytes", len);
+	CHECK_MSG(rc < 0 || (len >= 1 && len <= OQ_CHANNEL_MAX), "channel accepted %zu bytes", len);
 
 	cls = (oq_class_t)42;
 	rc = oq_class_parse(p, len, &cls, w);

@@ -66,7 +66,7 @@ function V.disposition(v)
 end
 
 local function decimal(v, what)
-    if type_(v) ~= 'string' or not smatch(v, '^%d+$') or #v > 20 then
+    if type_(v) ~= 'string' or not smatch(v, '^%d+$') or #v > L.SID_DIGITS_MAX then
         fail('ARG', what .. ' must be a decimal number')
     end
     return v
@@ -76,8 +76,8 @@ function V.sid(v) return decimal(v, 'session id') end
 function V.cid(v) return decimal(v, 'customer id') end
 
 function V.channel(v)
-    if type_(v) ~= 'string' or #v > 32 or not smatch(v, '^[a-z][a-z0-9_%-]*$') then
-        fail('ARG', 'channel must match [a-z][a-z0-9_-]{0,31}')
+    if type_(v) ~= 'string' or #v > L.CHANNEL_MAX or not smatch(v, '^[a-z][a-z0-9_%-]*$') then
+        fail('ARG', 'channel must match [a-z][a-z0-9_-]{0,' .. (L.CHANNEL_MAX - 1) .. '}')
     end
     return v
 end
@@ -103,6 +103,17 @@ function V.skill_name(v)
     end
 end
 
+-- Byte order, the order C sorts skills in (oq_validate.c). Not `<`: Lua compares strings
+-- with strcoll and Redis takes LC_COLLATE from its environment, so under en_US.UTF-8
+-- "a-c" comes after "ab" and C's canonical "a-c,ab" would be refused as unsorted.
+function V.bytes_lt(a, b)
+    for i = 1, mmin(#a, #b) do
+        local x, y = sbyte(a, i), sbyte(b, i)
+        if x ~= y then return x < y end
+    end
+    return #a < #b
+end
+
 -- Session skills arrive canonical: lowercased, sorted, deduplicated. We do not silently
 -- repair a non-canonical list because the first two skills decide the wait index; two
 -- callers disagreeing on order would split one queue.
@@ -116,7 +127,7 @@ function V.session_skills(v)
     end
     for i = 1, #list do
         V.skill_name(list[i])
-        if i > 1 and list[i - 1] >= list[i] then
+        if i > 1 and not V.bytes_lt(list[i - 1], list[i]) then
             fail('ARG', 'skills must be sorted and without duplicates')
         end
     end
@@ -144,7 +155,7 @@ function V.agent_skills(v)
         map[name] = n
         names[#names + 1] = name
     end
-    tsort(names)
+    tsort(names, V.bytes_lt)
     local parts = {}
     for i, name in ipairs_(names) do parts[i] = name .. ':' .. map[name] end
     return tconcat(parts, ','), map, names

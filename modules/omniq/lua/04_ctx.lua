@@ -156,6 +156,16 @@ end
 -- only this library writes P:stat).
 function X.finish(ctx)
     if not ctx.st and not ctx.samples then return end
+    if not ctx.samples then
+        local f, n = next(ctx.st)
+        if next(ctx.st, f) == nil then
+            -- one counter (accept, close): HINCRBY answers the new value as a number
+            local v = rcall('HINCRBY', ctx.P .. ':stat', f, n)
+            local T = ctx.T
+            if T and T.stat then T.stat[f] = v end
+            return
+        end
+    end
     local st = stats(ctx)
     local out = {'HSET', ctx.P .. ':stat'}
     if ctx.st then

@@ -4,8 +4,11 @@
 -- each identity to a customer id; the customer hash P:c:<cid> keeps the identities as
 -- they were given in its field `ids` (a comma list: a handful per customer, read with the
 -- hash anyway, so no key of its own to create on every new contact). Customer ids are
--- decimal INCRs of P:seq:c. P:c:<cid>:hist lists the customer's sessions by creation time;
--- the sweep takes a session out of it when the session leaves Redis (retention).
+-- decimal INCRs of P:seq:c. The hash's field `h` lists the customer's sessions still in
+-- Redis, oldest first (a comma list of ids, which grow with time: the order of creation),
+-- at most HIST_MAX (older ones are in the archive); the sweep takes a session out when it
+-- leaves Redis (retention). A field rather than a key of its own: a new customer's first
+-- session then writes one hash instead of creating a sorted set too.
 --
 -- Merging is the delicate part. A merge must lose nothing, yet we refuse to walk a
 -- customer's whole history in Lua (a loyal customer has thousands of sessions and the
@@ -19,6 +22,26 @@
 --     short (a merge of an already merged customer is refused), bounded at 16 hops anyway.
 
 local C = {}
+
+C.HIST_MAX = 1000
+
+-- A customer's session list with sid added (the newest), cut to HIST_MAX.
+function C.hist_add(h, sid)
+    if h == '' then return sid end
+    h = h .. ',' .. sid
+    if #h > 24 * C.HIST_MAX then
+        local list = U.split(h, ',')
+        if #list > C.HIST_MAX then h = tconcat(list, ',', #list - C.HIST_MAX + 1) end
+    end
+    return h
+end
+
+-- The customer's sessions, newest first, at most n.
+function C.hist_recent(h, n)
+    local list, out = U.split(h or '', ','), {}
+    for i = #list, mmax(1, #list - n + 1), -1 do out[#out + 1] = list[i] end
+    return out
+end
 
 local fail, istr = U.fail, U.istr
 local PROFILE_FIELDS = {name = true, tier = true, language = true, region = true}
@@ -38,10 +61,10 @@ function C.resolve(ctx, cid)
     return cid
 end
 
--- A new customer with one identity; returns its id.
-function C.create(ctx, ident, canon)
+-- A new customer with one identity and its first session; returns its id.
+function C.create(ctx, ident, canon, sid)
     local cid = tostr(rcall('INCR', ctx.P .. ':seq:c'))
-    rcall('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ident)
+    rcall('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ident, 'h', sid)
     rcall('HSET', ctx.P .. ':ident', canon, cid)
     return cid
 end
@@ -53,18 +76,38 @@ end
 function C.for_contact(ctx, canon)
     local cid = rcall('HGET', ctx.P .. ':ident', canon)
     if not cid then return nil end
-    local v = rcall('HMGET', C.key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at', 'ids')
+    local v = rcall('HMGET', C.key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at', 'ids', 'h')
     if v[1] and v[2] and v[2] ~= '' then
         local live = C.resolve(ctx, cid) or cid
         cid = live
-        v = rcall('HMGET', C.key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at', 'ids')
+        v = rcall('HMGET', C.key(ctx, cid), 'id', 'merged_into', 'last_agent', 'last_agent_at', 'ids', 'h')
     end
     local pref = nil
     if v[1] and ctx.cfg.affinity_window > 0 and v[3] and v[3] ~= ''
         and ctx.now - U.num(v[4], 0, 'last_agent_at') <= ctx.cfg.affinity_window * 1000 then
         pref = v[3]
     end
-    return {cid = cid, pref = pref, ids = v[5] or '', exists = v[1] ~= nil}
+    return {cid = cid, pref = pref, ids = v[5] or '', h = v[6] or '', exists = v[1] ~= nil}
+end
+
+-- A known customer's new session: in its history, and the identity as given among its
+-- identities (sms:+1.. next to phone:+1..: the channels reply to the address they know),
+-- in one write.
+function C.add_session(ctx, cust, ident, sid)
+    local f = {'h', C.hist_add(cust.h, sid)}
+    if cust.exists and not U.list_has(cust.ids, ident) and #U.split(cust.ids, ',') < L.IDENTITIES_MAX then
+        cust.ids = U.list_add(cust.ids, ident)
+        f[3], f[4] = 'ids', cust.ids
+    end
+    rcall('HSET', C.key(ctx, cust.cid), unpk(f))
+end
+
+-- A session leaving Redis leaves its customer's history.
+function C.hist_del(ctx, cid, sid)
+    local live = cid and cid ~= '' and C.resolve(ctx, cid)
+    if not live then return end
+    local h = rcall('HGET', C.key(ctx, live), 'h')
+    if h and U.list_has(h, sid) then rcall('HSET', C.key(ctx, live), 'h', U.list_del(h, sid)) end
 end
 
 -- Remember an identity as given (sms:+1.. next to phone:+1..): the channels reply to the
@@ -121,14 +164,17 @@ local function merge_do(ctx, from, into, from_ids, all_ids)
         local ok, canon = pcall_(V.identity, ident)
         if ok then rcall('HSET', ctx.P .. ':ident', canon, into) end
     end
-    rcall('ZUNIONSTORE', tk .. ':hist', 2, tk .. ':hist', fk .. ':hist', 'AGGREGATE', 'MIN')
-    rcall('DEL', fk .. ':hist')
     -- Profile: keep what `into` has, fill its gaps from `from`; the most recent last_agent
     -- wins because that is the one affinity should use.
-    local names = {'name', 'tier', 'language', 'region', 'last_agent', 'last_agent_at', 'last_csat'}
+    local names = {'name', 'tier', 'language', 'region', 'last_agent', 'last_agent_at', 'last_csat', 'h'}
     local fv = rcall('HMGET', fk, unpk(names))
     local tv = rcall('HMGET', tk, unpk(names))
-    local upd = {'ids', tconcat(all_ids, ',')}
+    -- the histories joined in creation order (ids grow with time), cut to HIST_MAX
+    local hist = U.split(tv[8] or '', ',')
+    for _, sid in ipairs_(U.split(fv[8] or '', ',')) do hist[#hist + 1] = sid end
+    tsort(hist, U.id_lt)
+    if #hist > C.HIST_MAX then hist = {unpk(hist, #hist - C.HIST_MAX + 1)} end
+    local upd = {'ids', tconcat(all_ids, ','), 'h', tconcat(hist, ',')}
     for i = 1, 4 do
         if (not tv[i] or tv[i] == '') and fv[i] and fv[i] ~= '' then
             upd[#upd + 1] = names[i]; upd[#upd + 1] = fv[i]
@@ -142,7 +188,7 @@ local function merge_do(ctx, from, into, from_ids, all_ids)
         upd[#upd + 1] = 'last_csat'; upd[#upd + 1] = fv[7]
     end
     rcall('HSET', tk, unpk(upd))
-    rcall('HSET', fk, 'merged_into', into, 'ids', '')
+    rcall('HSET', fk, 'merged_into', into, 'ids', '', 'h', '')
     X.emit(ctx, 'merge', '', '', '', '', '', {'reason', from .. '>' .. into})
 end
 

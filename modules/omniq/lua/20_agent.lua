@@ -171,6 +171,8 @@ local AVX = {[''] = {}, voice = {voice = true}, chat = {chat = true}, email = {e
     ['chat,email'] = {chat = true, email = true},
     ['voice,chat,email'] = {voice = true, chat = true, email = true}}
 
+A.AVX = AVX
+
 function A.avx(ctx, a)
     if a.presence ~= 'available' or a.lt >= a.ct then return '' end
     local v = a.lv < a.cv

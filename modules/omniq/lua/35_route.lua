@@ -141,11 +141,13 @@ function R.pick_agent(ctx, s)
     -- P:sk:<first skill>, best level first (members <10-level><aid>), a few at a time.
     -- One skill: the agents with room at the best level are compared by fairness, then
     -- the search stops. Several: the other levels of the batch's agents with room are read
-    -- at once (P:skl:<skill>), and the best sum among the first `lookahead` of them (or the
-    -- first qualified one past them) wins, fairness deciding ties.
+    -- at once (P:skl:<skill>); among the first `lookahead` agents with room (and on past
+    -- them until one has every skill) the best sum wins, fairness deciding ties; a batch
+    -- whose first level cannot reach the best sum any more ends it.
     local key1 = P .. ':sk:' .. skills[1]
     local la = ctx.cfg.lookahead
-    local off, B, seen = 0, 6, 0
+    local off, B, seen = 0, n == 1 and 6 or 8, 0
+    local room_seen = 0
     local tied, best_sum = {}, -1
     while true do
         local m = rcall('ZRANGE', key1, off, off + B - 1)
@@ -157,7 +159,7 @@ function R.pick_agent(ctx, s)
             ids[i] = ssub(e, 2)
             lv[i] = 58 - sbyte(e, 1)           -- '0' + (10 - level)
         end
-        if n == 1 and lv[1] < best_sum then break end
+        if lv[1] + 10 * (n - 1) < best_sum then break end
         local room = rcall('SMISMEMBER', frkey, unpk(ids))
         local sum = lv
         if n > 1 then
@@ -166,6 +168,7 @@ function R.pick_agent(ctx, s)
             for i = 1, k do
                 if room[i] == 1 and not (x and x[ids[i]]) then pick[#pick + 1] = ids[i] end
             end
+            room_seen = room_seen + #pick
             if #pick > 0 then
                 local lvl = {}
                 for j = 2, n do lvl[j] = rcall('ZMSCORE', P .. ':skl:' .. skills[j], unpk(pick)) end
@@ -199,7 +202,7 @@ function R.pick_agent(ctx, s)
         if n == 1 then
             if best_sum >= 0 and lv[k] < best_sum then break end
             if seen >= 8 * la then break end
-        elseif seen >= la then
+        elseif best_sum >= 0 and (room_seen >= la or lv[k] + 10 * (n - 1) < best_sum) then
             break
         end
         off, B = off + B, 16
@@ -437,12 +440,10 @@ function R.find_session(ctx, a, free, deep)
     return s
 end
 
+-- The classes the agent has room in now (a set) and whether there is any.
 function R.free_classes(ctx, a)
-    local free, any = {}, false
-    for _, c in ipairs_(U.CLASSES) do
-        if A.free(ctx, a, c) then free[c] = true; any = true end
-    end
-    return free, any
+    local avx = A.avx(ctx, a)
+    return A.AVX[avx], avx ~= ''
 end
 
 -- Offer the agent waiting sessions for the room that was just opened: `limit` is what the
@@ -455,8 +456,9 @@ function R.pull(ctx, a, limit)
     local out = {}
     local n = mmin(limit or A.room(a), A.room(a))
     if n > 0 then
-        local free, any = R.free_classes(ctx, a)
-        if any and W.any(ctx, a.id, free) then
+        local avx = A.avx(ctx, a)
+        if avx ~= '' and W.any(ctx, a.id, avx) then
+            local free, any = A.AVX[avx], true
             for _ = 1, n do
                 local s = R.find_session(ctx, a, free)
                 if not s then break end

@@ -119,7 +119,7 @@ end
 -- The customer's most recent session on this channel among its last `lookahead` history
 -- entries: sid, state, updated (nil when none).
 function S.latest_on(ctx, cid, channel)
-    local hist = rcall('ZREVRANGE', ctx.P .. ':c:' .. cid .. ':hist', 0, ctx.cfg.lookahead - 1)
+    local hist = C.hist_recent(rcall('HGET', ctx.P .. ':c:' .. cid, 'h'), ctx.cfg.lookahead)
     for _, sid in ipairs_(hist) do
         local v = rcall('HMGET', R.skey(ctx, sid), 'channel', 'state', 'updated')
         if v[1] == channel then return sid, v[2], U.num(v[3], 0, 'updated') end
@@ -178,14 +178,14 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
                idx = W.idx(skills), score = (1000 - prio) * U.TWO42 + ctx.now}
     local d = R.decide(ctx, s, cust and cust.pref, true)
 
+    local sid = tostr(rcall('INCR', P .. ':seq:s'))
     local cid
     if cust then
         cid = cust.cid
-        C.note_ident(ctx, cust, ident)
+        C.add_session(ctx, cust, ident, sid)
     else
-        cid = C.create(ctx, ident, canon)
+        cid = C.create(ctx, ident, canon, sid)
     end
-    local sid = tostr(rcall('INCR', P .. ':seq:s'))
     s.id, s.customer = sid, cid
     local now = ctx.ns
     local h = {'id', sid, 'channel', channel, 'class', class, 'queue', queue, 'customer', cid,
@@ -200,7 +200,6 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
         h[#h + 1] = 'affinity'; h[#h + 1] = d.park.id
     end
     rcall('HSET', R.skey(ctx, sid), unpk(h))
-    rcall('ZADD', P .. ':c:' .. cid .. ':hist', now, sid)
     X.queue_seen(ctx, queue)
     X.count(ctx, 'enqueued')
     X.emit(ctx, 'enqueue', sid, 'queued', '', channel, ext)

@@ -115,8 +115,7 @@ local function retire(ctx, sid)
     rcall('DEL', key, key .. ':tx', key .. ':cids', key .. ':x')
     rcall('ZREM', ctx.P .. ':ret', sid)
     rcall('ZREM', ctx.P .. ':followups', sid)
-    local live = v[2] and v[2] ~= '' and C.resolve(ctx, v[2])
-    if live then rcall('ZREM', C.key(ctx, live) .. ':hist', sid) end
+    C.hist_del(ctx, v[2], sid)
     return true
 end
 

@@ -181,10 +181,14 @@ function Q.fn_customer_get(keys, args)
     local h = rcall('HGETALL', C.key(ctx, live))
     local out, ids = {}, {}
     for i = 1, #h, 2 do
-        if h[i] == 'ids' then ids = U.split(h[i + 1], ',') else out[#out + 1] = h[i]; out[#out + 1] = h[i + 1] end
+        if h[i] == 'ids' then
+            ids = U.split(h[i + 1], ',')
+        elseif h[i] ~= 'h' then
+            out[#out + 1] = h[i]; out[#out + 1] = h[i + 1]
+        end
     end
     tsort(ids)
-    local hist = rcall('ZREVRANGE', C.key(ctx, live) .. ':hist', 0, 49)
+    local hist = C.hist_recent(rcall('HGET', C.key(ctx, live), 'h'), 50)
     out[#out + 1] = 'identities'; out[#out + 1] = tconcat(ids, ',')
     out[#out + 1] = 'history'; out[#out + 1] = tconcat(hist, ',')
     return out
@@ -252,7 +256,7 @@ function Q.fn_customer_history(keys, args)
     local count = V.int('count', args[2], 1, 200)
     local live = find_customer(ctx, args[1])
     local out = {}
-    for _, sid in ipairs_(rcall('ZREVRANGE', C.key(ctx, live) .. ':hist', 0, count - 1)) do
+    for _, sid in ipairs_(C.hist_recent(rcall('HGET', C.key(ctx, live), 'h'), count)) do
         out[#out + 1] = hash_pairs(R.skey(ctx, sid), HISTORY_FIELDS, {'sid', sid})
     end
     return out

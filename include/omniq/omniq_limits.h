@@ -1,0 +1,24 @@
+/*
+ * omniq_limits.h - the limits every caller of omniq meets, for channel modules to check
+ * their input against (and size their buffers by) before they call the API, so that a
+ * customer or an admin hears the same bound from every surface.
+ *
+ * Plain C, no Kamailio headers: a module's pure-C parts (parsers tested on their own)
+ * include it too. omniq_api.h includes it.
+ *
+ * The numbers are a promise of the API: omniq's own source of every limit is
+ * modules/omniq/limits.def (generated into its C side and into the Redis library), and
+ * omniq does not build when one of these disagrees with it (oq_api.c).
+ */
+#ifndef OMNIQ_LIMITS_H
+#define OMNIQ_LIMITS_H
+
+#define OMNIQ_SID_MAX 24         /* holds a session or customer id (20 digits) and its NUL */
+#define OMNIQ_ID_MAX 64          /* agent id, queue name, tenant, disposition */
+#define OMNIQ_CHANNEL_MAX 32     /* a channel's name */
+#define OMNIQ_PRIORITY_MAX 1000  /* a session's priority is 0..OMNIQ_PRIORITY_MAX */
+#define OMNIQ_TEXT_MAX 256       /* ext, from, a customer's profile field, bytes */
+#define OMNIQ_CID_MAX 64         /* a client's or channel's message id, bytes */
+#define OMNIQ_BODY_MAX 65536     /* a message body, bytes */
+
+#endif
