@@ -11,7 +11,7 @@
  * Threads: make the calls from a process's main thread. Only append(), append_many(),
  * append_once(), agent_verify(), login_try(), login_done(), tenant_use(),
  * tenant_use_index(), tenant_index(), tenant_at(), redis_connect(), redis_reply(),
- * last_error() and strerror() may also be
+ * events_check(), last_error() and strerror() may also be
  * called from a thread that a module
  * started in its own process after fork, to keep its main loop serving while Redis (or a
  * password hash) works: the Redis connection, the current tenant and the last error are
@@ -29,6 +29,7 @@
 #include "core/str.h"
 #include "core/sr_module.h"
 #include "core/dprint.h"
+#include "omniq_events.h"
 
 #include "omniq/omniq_limits.h" /* OMNIQ_SID_MAX, OMNIQ_ID_MAX, ... */
 
@@ -90,9 +91,13 @@ typedef struct omniq_session_info {
 	int est_wait_s;                /* estimated wait while queued, from recent history */
 } omniq_session_info_t;
 
-/* A session event, as the dispatcher process of every node sees it (through Redis). */
+/* A session event, as the dispatcher process of every node sees it (through Redis). Type
+ * "resync" is no event of the stream: the dispatcher fell further behind than the stream
+ * keeps events (events_keep) and lost some of this tenant's; sid, state, agent, channel and
+ * ext are empty. A driver that acts on events re-reads the state of what this node holds
+ * (api.get of its sessions) and does what a missed event would have made it do. */
 typedef struct omniq_event {
-	str type;    /* "offer", "state" */
+	str type;    /* "offer", "accept", ... (docs/redis-model.md), or "resync" */
 	str sid;
 	str state;   /* the session's new state */
 	str agent;   /* agent concerned, may be empty */
@@ -102,6 +107,7 @@ typedef struct omniq_event {
 } omniq_event_t;
 
 struct redisContext; /* hiredis' (api.redis_connect) */
+struct redisReply;   /* hiredis' (api.events_check) */
 
 /* Where the default tenant's data lives (api.conn_info; api.tenant_at for the others). */
 typedef struct omniq_conn_info {
@@ -203,7 +209,8 @@ typedef struct omniq_driver {
 	int (*deliver)(const str *sid, const str *ext, const str *from, const str *body,
 			void *param);
 	/* Called in the omniq dispatcher process of every node for events of this channel; a
-	 * driver that owns node-local state (a suspended transaction) checks ext. May be NULL. */
+	 * driver that owns node-local state (a suspended transaction) checks ext. Every driver
+	 * also gets the tenant's "resync" (omniq_event_t) when events were lost. May be NULL. */
 	void (*event)(const omniq_event_t *ev, void *param);
 	void *param;
 } omniq_driver_t;
@@ -368,6 +375,21 @@ typedef struct omniq_api {
 	 * hiredis 0.14's own write crashes when an allocation fails there. Use it for every
 	 * reply (redisAppendCommand* then redis_reply, not redisCommand*). */
 	int (*redis_reply)(struct redisContext *c, void **reply);
+	/* A module's own reader of a tenant's event stream (<prefix>:events, e.g. a thread
+	 * blocking on it, see omniq_events.h): has it lost events? xinfo is the reply to XINFO
+	 * STREAM <prefix>:events sent with a read when omniq_events_due() says so - written
+	 * just before the XREAD, so that the check costs no round trip of its own - and once
+	 * before the first read, which anchors pos at the stream's end. Returns 0 (nothing
+	 * missed), 1 (entries after pos->last are gone: gap says what, pos is moved to the
+	 * stream's end; drop what that read returned of this stream, resynchronise from state
+	 * and tell it once with events_gap) or -1 (xinfo is not such a reply: pos unchanged).
+	 * Neither Redis nor Kamailio memory: a module's thread may call it. */
+	int (*events_check)(omniq_events_pos_t *pos, const struct redisReply *xinfo,
+			long long now_ms, omniq_events_gap_t *gap);
+	/* The one WARNING log line for a gap of tenant t's stream (reader: who lost it, e.g.
+	 * "omniq_ws process 1"), counted in the statistic omniq:events_gaps. From the
+	 * process's main thread. */
+	void (*events_gap)(int tenant, const omniq_events_gap_t *gap, const char *reader);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

@@ -6,6 +6,8 @@
 #include "oq_driver.h"
 #include "oq_hooks.h"
 #include "oq_redis.h"
+#include "oq_events.h"
+#include "oq_dispatch.h"
 
 /* The public limits (omniq_limits.h, an API promise) are limits.def's: the build stops
  * here when they part. */
@@ -85,5 +87,7 @@ int bind_omniq(omniq_api_t *api)
 	api->tenant_index = oq_tenant_index;
 	api->redis_connect = redis_connect;
 	api->redis_reply = redis_reply;
+	api->events_check = oq_events_check;
+	api->events_gap = oq_events_gap_report;
 	return 0;
 }

@@ -3,9 +3,16 @@
  *
  * The loop blocks in XREAD for at most the time left until the next sweep, so events are
  * handled the moment they are written and sweeps keep their rhythm under any event rate.
- * It starts at "$" (events written from now on): a node that was down has no suspended
- * transactions or connections the missed events could concern; desks and apps that need
- * history read the stream themselves from their last id.
+ * It starts at the end of each tenant's stream (events written from now on: a node that
+ * was down has no suspended transactions or connections the missed events could concern),
+ * anchored there by XINFO STREAM before the first read rather than by "$", which would
+ * skip whatever comes between two reads that still say "$". From there it reads every
+ * entry after the last one read, across pauses and reconnects. A stream keeps its events
+ * events_keep seconds: a dispatcher away longer (a stopped process, Redis unreachable) finds
+ * entries it never read gone, which the check sent with its reads tells (oq_events.h; every
+ * OMNIQ_EVENTS_CHECK_MS, and after a reconnect). It then logs it once, counts it, and
+ * resynchronises from state: event_route[omniq:resync] and every driver's event hook with
+ * the type "resync", for the drivers to re-read what this node holds.
  */
 #include <string.h>
 #include <stdio.h>
@@ -27,13 +34,15 @@
 #include "oq_driver.h"
 #include "oq_pv.h"
 #include "oq_stats.h"
+#include "oq_events.h"
 
 oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL};
 
-/* Every event type the function library emits (emit() in the lua/ files). */
+/* Every event type the function library emits (emit() in the lua/ files), and the
+ * dispatcher's own resync (events were lost). */
 static const char *event_types[] = {"enqueue", "offer", "park", "unpark", "reopen", "accept",
 		"decline", "miss", "wrapup", "close", "abandon", "expire", "presence", "merge",
-		"agent_del", "message", "transfer"};
+		"agent_del", "message", "transfer", "resync"};
 #define OQ_EVENT_TYPES ((int)(sizeof(event_types) / sizeof(event_types[0])))
 static int event_rt_idx[OQ_EVENT_TYPES];
 
@@ -115,7 +124,7 @@ static void field(redisReply *fields, const char *name, str *out)
 
 typedef struct stream {
 	char key[OMNIQ_ID_MAX + 32];
-	char last[64];
+	omniq_events_pos_t pos;
 } stream_t;
 
 /* One stream's entries of an XREAD reply ([key, [[id, [f, v, ...]], ...]]), tenant t's:
@@ -137,7 +146,7 @@ static int handle_events(redisReply *s, int t, stream_t *st)
 		if(e->type != REDIS_REPLY_ARRAY || e->elements < 2
 				|| e->element[0]->type != REDIS_REPLY_STRING)
 			continue;
-		snprintf(st->last, sizeof(st->last), "%s", e->element[0]->str);
+		omniq_events_read(&st->pos, e->element[0]->str, e->element[0]->len);
 		if(e->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
 		field(e->element[1], "type", &ev.type);
@@ -180,21 +189,123 @@ static void sweep(void)
 	oq_tenant_use_index(0);
 }
 
+void oq_events_gap_report(int t, const omniq_events_gap_t *gap, const char *reader)
+{
+	unsigned long long ms = 0, seq;
+	long long ago;
+	str name = str_init("?");
+
+	oq_tenant_at(t, &name, NULL);
+	oq_stat_inc(OQ_ST_EVENT_GAPS);
+	if(gap->replaced) {
+		LM_WARN("%s: the event stream of tenant %.*s went back past its last event %s (Redis "
+				"restarted from an older copy, or the stream was deleted): events may be lost; "
+				"resynchronising from state\n", reader, name.len, name.s, gap->last);
+		return;
+	}
+	/* how long the reader was behind: the age of its last event by this node's clock */
+	omniq_stream_id_parse(gap->last, &ms, &seq);
+	ago = ms ? now_ms() - (long long)ms : 0;
+	if(ago < 0)
+		ago = 0;
+	LM_WARN("%s fell behind the event stream of tenant %.*s: %llu events after %s (written "
+			"%lld.%lld s ago) were trimmed before it read them (events_keep is shorter than "
+			"that): resynchronising from state\n", reader, name.len, name.s, gap->lost,
+			gap->last, ago / 1000, ago % 1000 / 100);
+}
+
+/* Events of tenant t were lost: what they would have made happen is made from state. */
+static void resync(int t, const omniq_events_gap_t *gap)
+{
+	const omniq_driver_t *d;
+	omniq_event_t ev;
+	int i;
+
+	oq_events_gap_report(t, gap, "the omniq dispatcher");
+	memset(&ev, 0, sizeof(ev));
+	ev.type.s = "resync";
+	ev.type.len = 6;
+	ev.sid.s = ev.state.s = ev.agent.s = ev.channel.s = ev.ext.s = "";
+	oq_tenant_at(t, &ev.tenant, NULL);
+	oq_tenant_use_index(t);
+	run_event_route(&ev);
+	for(i = 0; (d = oq_driver_at(i)) != NULL; i++)
+		if(d->event)
+			d->event(&ev, d->param);
+	oq_tenant_use_index(0);
+}
+
+/* Every stream's position anchored at its end (one XINFO STREAM each, before the first
+ * read): 0, or -1 when one is not yet (Redis down, a key that is not a stream). */
+static int anchor(stream_t *st, int n)
+{
+	const char *av[3] = {"XINFO", "STREAM", NULL};
+	size_t al[3] = {5, 6, 0};
+	omniq_events_gap_t gap;
+	redisReply *r;
+	int t, rc;
+
+	for(t = 0; t < n; t++) {
+		if(st[t].pos.anchored)
+			continue;
+		av[2] = st[t].key;
+		al[2] = strlen(st[t].key);
+		if((r = oq_redis_command(3, av, al)) == NULL)
+			return -1; /* oq_redis logged it */
+		rc = oq_events_check(&st[t].pos, r, omniq_events_clock_ms(), &gap);
+		if(rc < 0)
+			LM_ERR("XINFO STREAM %s answered %s: the dispatcher cannot read it\n", st[t].key,
+					r->type == REDIS_REPLY_ERROR ? r->str : "no stream information");
+		freeReplyObject(r);
+		if(rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The checks sent with a read: gap[t] filled and 1 in lost[t] for each stream that lost
+ * events (its entries in this read are dropped: it reads on from its stream's end). */
+static void take_checks(stream_t *st, int n, redisReply **info, int *lost,
+		omniq_events_gap_t *gap)
+{
+	long long now = omniq_events_clock_ms();
+	int t, rc;
+
+	for(t = 0; t < n; t++) {
+		lost[t] = 0;
+		if(info[t] == NULL)
+			continue;
+		rc = oq_events_check(&st[t].pos, info[t], now, &gap[t]);
+		if(rc < 0) {
+			LM_ERR("XINFO STREAM %s answered %s: events lost there would go unnoticed\n",
+					st[t].key,
+					info[t]->type == REDIS_REPLY_ERROR ? info[t]->str : "no stream information");
+			st[t].pos.checked_ms = now; /* said once per check interval, not per read */
+		}
+		lost[t] = rc == 1;
+		freeReplyObject(info[t]);
+		info[t] = NULL;
+	}
+}
+
 static void dispatcher_loop(void)
 {
 	static stream_t st[OQ_TENANTS_MAX];
+	static omniq_events_gap_t gap[OQ_TENANTS_MAX];
 	const char *keys[OQ_TENANTS_MAX], *ids[OQ_TENANTS_MAX];
+	redisReply *info[OQ_TENANTS_MAX];
+	int check[OQ_TENANTS_MAX], lost[OQ_TENANTS_MAX];
 	long long next_sweep = 0, now;
+	unsigned long connects = 0;
 	redisReply *r;
-	int block, n, t;
+	int block, n, t, again;
 	size_t i;
 	str prefix;
 
 	for(n = 0; oq_tenant_at(n, NULL, &prefix) == 0; n++) {
 		snprintf(st[n].key, sizeof(st[n].key), "%.*s:events", prefix.len, prefix.s);
-		snprintf(st[n].last, sizeof(st[n].last), "$");
 		keys[n] = st[n].key;
-		ids[n] = st[n].last;
+		ids[n] = st[n].pos.last;
 	}
 	for(;;) {
 		cfg_update();
@@ -203,15 +314,29 @@ static void dispatcher_loop(void)
 			sweep();
 			next_sweep = now + oq_dispatch_cfg.sweep_interval_ms;
 		}
+		if(anchor(st, n) < 0) {
+			usleep(100000); /* Redis down: do not spin */
+			continue;
+		}
+		/* a new connection (Redis restarted, failed over): check with the first read */
+		again = oq_redis_connects() != connects;
+		now = omniq_events_clock_ms();
+		for(t = 0; t < n; t++)
+			check[t] = again || omniq_events_due(&st[t].pos, now);
 		block = (int)(next_sweep - now_ms());
 		if(block < 1)
 			block = 1;
-		r = oq_redis_xread(n, keys, ids, block, 100);
+		r = oq_redis_xread(n, keys, ids, check, info, block, 100);
 		if(r == NULL) {
 			/* Redis down: oq_redis already logged; do not spin */
 			usleep(100000);
 			continue;
 		}
+		connects = oq_redis_connects();
+		take_checks(st, n, info, lost, gap);
+		for(t = 0; t < n; t++)
+			if(lost[t])
+				resync(t, &gap[t]);
 		if(r->type == REDIS_REPLY_ERROR)
 			LM_ERR("XREAD of the event streams: %s\n", r->str);
 		else if(r->type == REDIS_REPLY_ARRAY)
@@ -222,7 +347,7 @@ static void dispatcher_loop(void)
 					continue;
 				for(t = 0; t < n && strcmp(st[t].key, s->element[0]->str); t++)
 					;
-				if(t < n)
+				if(t < n && !lost[t])
 					oq_stat_add(OQ_ST_EVENTS, handle_events(s, t, &st[t]));
 			}
 		freeReplyObject(r);

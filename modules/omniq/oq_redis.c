@@ -345,16 +345,29 @@ redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen)
 	return finish(command_argv(ctx, argc, argv, argvlen));
 }
 
+/* Each info[0..n-1] freed and NULL. */
+static void drop_replies(int n, redisReply **info)
+{
+	int i;
+	for(i = 0; info && i < n; i++) {
+		if(info[i])
+			freeReplyObject(info[i]);
+		info[i] = NULL;
+	}
+}
+
 redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *ids,
-		int block_ms, int count)
+		const int *check, redisReply **info, int block_ms, int count)
 {
 	char bms[16], cnt[16];
 	const char *av[6 + 2 * OQ_TENANTS_MAX];
 	size_t al[6 + 2 * OQ_TENANTS_MAX];
 	int i;
-	redisReply *r;
+	redisReply *r = NULL;
 	struct timeval rt;
 
+	for(i = 0; info && i < n && i < OQ_TENANTS_MAX; i++)
+		info[i] = NULL;
 	if(n < 1 || n > OQ_TENANTS_MAX || ensure_connected() < 0)
 		return NULL;
 	snprintf(bms, sizeof(bms), "%d", block_ms);
@@ -367,15 +380,34 @@ redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *id
 	}
 	for(i = 0; i < 6 + 2 * n; i++)
 		al[i] = strlen(av[i]);
+	/* hiredis only buffers here: the first reply read writes them all */
+	for(i = 0; check && i < n; i++)
+		if(check[i] && redisAppendCommand(ctx, "XINFO STREAM %s", keys[i]) != REDIS_OK)
+			return finish(NULL);
+	if(redisAppendCommandArgv(ctx, 6 + 2 * n, av, al) != REDIS_OK)
+		return finish(NULL);
 	/* the blocking read needs a socket timeout longer than the block itself */
 	rt = ms_to_tv(block_ms + oq_redis_cfg.command_timeout_ms);
 	redisSetTimeout(ctx, rt);
-	r = finish(command_argv(ctx, 6 + 2 * n, av, al));
-	if(ctx) {
-		rt = ms_to_tv(oq_redis_cfg.command_timeout_ms);
-		redisSetTimeout(ctx, rt);
+	for(i = 0; check && i < n; i++)
+		if(check[i] && (oq_redis_get_reply(ctx, &info[i]) != REDIS_OK || info[i] == NULL)) {
+			drop_replies(n, info);
+			return finish(NULL);
+		}
+	if(oq_redis_get_reply(ctx, &r) != REDIS_OK)
+		r = NULL;
+	if(finish(r) == NULL) {
+		drop_replies(n, info);
+		return NULL;
 	}
+	rt = ms_to_tv(oq_redis_cfg.command_timeout_ms);
+	redisSetTimeout(ctx, rt);
 	return r;
+}
+
+unsigned long oq_redis_connects(void)
+{
+	return n_reconnects + (unsigned long)ever_connected;
 }
 
 int oq_redis_load_library(void)

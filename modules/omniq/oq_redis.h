@@ -66,9 +66,15 @@ int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n
 redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen);
 
 /* Block up to block_ms for new entries of streams keys[0..n-1] after ids[0..n-1] (dispatcher
- * process only). */
+ * process only). XINFO STREAM keys[i] is written before it for each i with check[i] (check
+ * may be NULL), in the same round trip: info[i] (n of them) gets its reply, to free, or
+ * NULL when not asked for; all NULL when the XREAD's reply is NULL. */
 redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *ids,
-		int block_ms, int count);
+		const int *check, redisReply **info, int block_ms, int count);
+
+/* How many times this process (thread) has connected to Redis: a reader that sees it change
+ * knows its connection was lost and made again in between. */
+unsigned long oq_redis_connects(void);
 
 const char *oq_redis_last_error(void);
 

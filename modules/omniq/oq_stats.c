@@ -19,6 +19,7 @@ stat_export_t oq_stat_exports[] = {
 	{"sessions_retired", 0, &st[OQ_ST_RETIRED]},
 	{"expired", 0, &st[OQ_ST_EXPIRED]},
 	{"events", 0, &st[OQ_ST_EVENTS]},
+	{"events_gaps", 0, &st[OQ_ST_EVENT_GAPS]},
 	{"errors", 0, &st[OQ_ST_ERRORS]},
 	{"redis_errors", 0, &st[OQ_ST_REDIS_ERRORS]},
 	{0, 0, 0}

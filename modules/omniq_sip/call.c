@@ -61,6 +61,7 @@ typedef struct os_call {
 	int abandoned;            /* the session was abandoned for the CANCEL */
 	int abandon_due;          /* an abandon failed (Redis, memory): again at the end */
 	int qidx;                 /* its queue now (changes on overflow to another queue) */
+	int tenant;               /* whose session (api.tenant_index when it came) */
 	int hops;                 /* overflows so far */
 	long long deadline_ms;    /* end of the current queue's max wait, 0 = none */
 	char ident[OS_IDENT_MAX];
@@ -680,6 +681,7 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 	memset(c, 0, sizeof(*c));
 	c->hi = t->hash_index;
 	c->label = t->label;
+	c->tenant = os_oq.tenant_index();
 	c->state = OS_OPENING;
 	snprintf(c->ident, sizeof(c->ident), "%s", ident);
 	if(track_dialog(msg, c) < 0) {
@@ -770,11 +772,138 @@ static void ghost_offer(const omniq_event_t *ev)
 				sidbuf, ev->agent.len, ev->agent.s);
 }
 
+/* An offer of c's session to agent (c locked; unlocked here): a call that waits is resumed
+ * towards the agent, one that rings another agent (or is being handled) takes it next. */
+static void take_offer(os_call_t *c, unsigned int hi, unsigned int label, const str *sid,
+		const str *agent)
+{
+	switch(c->state) {
+		case OS_WAITING:
+			c->state = OS_CONTINUING;
+			snprintf(c->agent, sizeof(c->agent), "%.*s", agent->len, agent->s);
+			unlock_c(c);
+			if(resume_action == NULL) {
+				resume_action = mk_action(MODULE0_T, 2, MODEXP_ST, &resume_cmd, NUMBER_ST, 0);
+				if(resume_action == NULL) {
+					LM_ERR("cannot build the resume action\n");
+					return;
+				}
+			}
+			resume_hi = hi;
+			resume_label = label;
+			if(os_tmb.t_continue(hi, label, resume_action) < 0)
+				LM_NOTICE("call %.*s: transaction gone before the offer to %.*s\n", sid->len,
+						sid->s, agent->len, agent->s);
+			return;
+		case OS_OPENING:
+			snprintf(c->pending, sizeof(c->pending), "%.*s", agent->len, agent->s);
+			unlock_c(c);
+			return;
+		case OS_RINGING:
+		case OS_CONTINUING:
+			if(agent->len != (int)strlen(c->agent) || memcmp(agent->s, c->agent, agent->len) != 0)
+				snprintf(c->pending, sizeof(c->pending), "%.*s", agent->len, agent->s);
+			unlock_c(c);
+			return;
+		default:
+			unlock_c(c);
+			return;
+	}
+}
+
+typedef struct os_held {
+	unsigned int hi, label;
+	char sid[OMNIQ_SID_MAX];
+} os_held_t;
+
+/* The calls of bucket b that wait for an offer or ring an agent, of the current tenant, in
+ * *out (pkg, to free): their number, or -1 when out of memory. */
+static int calls_of_bucket(int b, os_held_t **out)
+{
+	int tenant = os_oq.tenant_index(), n = 0, i = 0;
+	os_call_t *c;
+
+	*out = NULL;
+	lock_set_get(locks, b);
+	for(c = table[b]; c; c = c->next)
+		n++;
+	if(n && (*out = pkg_malloc(n * sizeof(**out))) == NULL) {
+		lock_set_release(locks, b);
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	for(c = table[b]; c && i < n; c = c->next)
+		if(c->tenant == tenant && c->sid[0]
+				&& (c->state == OS_WAITING || c->state == OS_RINGING
+						|| c->state == OS_CONTINUING)) {
+			(*out)[i].hi = c->hi;
+			(*out)[i].label = c->label;
+			snprintf((*out)[i].sid, sizeof((*out)[i].sid), "%s", c->sid);
+			i++;
+		}
+	lock_set_release(locks, b);
+	return i;
+}
+
+/* One call of resync(): its session re-read, an offer taken as its event would have been. */
+static void resync_call(const os_held_t *h)
+{
+	omniq_session_info_t info;
+	str sid = omniq_str(h->sid), agent;
+	os_call_t *c;
+
+	if(os_oq.get(&sid, &info) < 0) {
+		LM_ERR("call %s: its session cannot be read after events were lost (%s): it waits "
+			   "for the next offer it sees or its queue's max wait\n", h->sid,
+				os_oq.last_error());
+		return;
+	}
+	if(strcmp(info.state, "offered") || info.agent[0] == '\0')
+		return;
+	c = find_locked(h->hi, h->label);
+	if(c == NULL)
+		return; /* ended meanwhile: its transaction's end takes care of its session */
+	if(c->state == OS_OPENING || strcmp(c->sid, h->sid)) {
+		/* a process talks to Redis for it (a miss): it acts on what Redis answers */
+		unlock_c(c);
+		return;
+	}
+	agent = omniq_str(info.agent);
+	LM_INFO("call %s: offered to %s while events were lost\n", h->sid, info.agent);
+	take_offer(c, h->hi, h->label, &sid, &agent);
+}
+
+/* Events of this tenant were lost (the dispatcher fell further behind than the stream keeps
+ * them): every call of this node that waits for an offer or rings an agent re-reads its
+ * session and takes the offer it may have missed. A call opening, or whose agent just
+ * failed, is left to the process that talks to Redis for it. */
+static void resync(void)
+{
+	os_held_t *held;
+	int b, n, i;
+
+	for(b = 0; b < OS_BUCKETS; b++) {
+		if((n = calls_of_bucket(b, &held)) < 0) {
+			LM_ERR("calls of this node not resynchronised after events were lost: out of "
+				   "memory\n");
+			continue;
+		}
+		for(i = 0; i < n; i++)
+			resync_call(&held[i]);
+		if(held)
+			pkg_free(held);
+	}
+}
+
 void os_call_event(const omniq_event_t *ev, void *param)
 {
 	unsigned int hi, label;
 	os_call_t *c;
 
+	if(ev->type.len == 6 && memcmp(ev->type.s, "resync", 6) == 0) {
+		resync();
+		return;
+	}
 	if(ev->type.len != 5 || memcmp(ev->type.s, "offer", 5) != 0 || ev->agent.len <= 0
 			|| ev->agent.len > OMNIQ_ID_MAX)
 		return;
@@ -793,37 +922,5 @@ void os_call_event(const omniq_event_t *ev, void *param)
 		unlock_c(c);
 		return; /* an earlier session of this call (before an overflow) */
 	}
-	switch(c->state) {
-		case OS_WAITING:
-			c->state = OS_CONTINUING;
-			snprintf(c->agent, sizeof(c->agent), "%.*s", ev->agent.len, ev->agent.s);
-			unlock_c(c);
-			if(resume_action == NULL) {
-				resume_action = mk_action(MODULE0_T, 2, MODEXP_ST, &resume_cmd, NUMBER_ST, 0);
-				if(resume_action == NULL) {
-					LM_ERR("cannot build the resume action\n");
-					return;
-				}
-			}
-			resume_hi = hi;
-			resume_label = label;
-			if(os_tmb.t_continue(hi, label, resume_action) < 0)
-				LM_NOTICE("call %.*s: transaction gone before the offer to %.*s\n", ev->sid.len,
-						ev->sid.s, ev->agent.len, ev->agent.s);
-			return;
-		case OS_OPENING:
-			snprintf(c->pending, sizeof(c->pending), "%.*s", ev->agent.len, ev->agent.s);
-			unlock_c(c);
-			return;
-		case OS_RINGING:
-		case OS_CONTINUING:
-			if(ev->agent.len != (int)strlen(c->agent)
-					|| memcmp(ev->agent.s, c->agent, ev->agent.len) != 0)
-				snprintf(c->pending, sizeof(c->pending), "%.*s", ev->agent.len, ev->agent.s);
-			unlock_c(c);
-			return;
-		default:
-			unlock_c(c);
-			return;
-	}
+	take_offer(c, hi, label, &ev->sid, &ev->agent);
 }

@@ -21,7 +21,9 @@ int os_call_init(void);
 int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller);
 
 /* The driver's event hook, in the omniq dispatcher process of every node: an offer for a
- * call suspended on this node resumes its transaction (t_continue) towards the agent. */
+ * call suspended on this node resumes its transaction (t_continue) towards the agent; a
+ * "resync" (events were lost) has every waiting or ringing call re-read its session and
+ * take the offer it may have missed. */
 void os_call_event(const omniq_event_t *ev, void *param);
 
 #endif

@@ -14,6 +14,7 @@
  *   {"type":"ack", "cid":..., "id":..., "duplicate":true|false}
  *   {"type":"message", "session":sid, "dir":"out"|"sys", "from":..., "text":..., "id":...}
  *   {"type":"state", "session":sid, "event":..., "state":..., "agent":..., "agent_name":...}
+ *                                   event "resync": see below
  *   {"type":"typing", "session":sid, "from":...}
  *   {"type":"error", "code":..., "message":...}
  * Close codes: 1007 invalid JSON or no hello first, 1008 bad or expired token, a tenant
@@ -33,6 +34,10 @@
  *     socket follows the session first, then sends every later transcript entry, then
  *     live messages with a greater id only. The customer's own messages are not echoed
  *     live (the ack is their receipt); a resume returns them too, with their ids.
+ * When this process lost events of the tenant (events.h, "resync"), the socket sends what it
+ * missed of its session as on a resume ("missed" frames after its last id, the customer's own
+ * messages included) and a "state" frame with event "resync" of the session as it is now;
+ * when Redis fails meanwhile it closes (1011) for the app to resume.
  * The user counts as online while any socket of it holds a presence lease (renewed every
  * LEASE_MS / 3 by this process, so a dead process stops counting within LEASE_MS); an
  * agent's reply to a user who is not online goes to the outbox as a push notification for
@@ -85,27 +90,11 @@ static unsigned long conn_serial;
 static lws_sorted_usec_list_t renew_sul;
 static struct lws_context *renew_ctx;
 
-/* ---- transcript ids: "<ms>-<seq>", compared as numbers ------------------------------- */
-
-static int id_parse(const char *id, unsigned long long *ms, unsigned long long *seq)
-{
-	char *end;
-	*ms = strtoull(id, &end, 10);
-	if(end == id || *end != '-')
-		return -1;
-	*seq = strtoull(end + 1, &end, 10);
-	return *end == '\0' ? 0 : -1;
-}
-
-/* a > b; an id that does not parse is never greater (and "" is below every id) */
+/* a > b as transcript ids; an id that does not parse is never greater (and "" is below
+ * every id) */
 static int id_after(const char *a, const char *b)
 {
-	unsigned long long am, as, bm, bs;
-	if(id_parse(a, &am, &as) < 0)
-		return 0;
-	if(b[0] == '\0' || id_parse(b, &bm, &bs) < 0)
-		return 1;
-	return am > bm || (am == bm && as > bs);
+	return omniq_stream_id_cmp(a, b) > 0;
 }
 
 /* ---- presence leases ---------------------------------------------------------------- */
@@ -452,17 +441,62 @@ static int on_frame(app_t *a, json_t *m, struct lws *wsi)
 	return 0;
 }
 
+/* The session's entries after the last id sent, in "missed" frames as on a resume: 0, or
+ * -1 when Redis failed, and the socket is closed for the app to resume. */
+static int catch_up(app_t *a)
+{
+	char sent[48];
+
+	if(send_missed(a, a->sid, a->last, sent) < 0) {
+		ws_sock_close_later(&a->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+				"service unavailable, reconnect");
+		return -1;
+	}
+	if(sent[0])
+		snprintf(a->last, sizeof(a->last), "%s", sent);
+	return 0;
+}
+
+/* Events of its session may have been lost: what a resume would send, then its state. */
+static void resync(app_t *a)
+{
+	json_t *v;
+	int ended;
+
+	if(a->sid[0] == '\0' || catch_up(a) < 0)
+		return;
+	if((v = ws_cust_state_now(a->sid, 1, &ended)) == NULL) {
+		ws_sock_close_later(&a->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+				"service unavailable, reconnect");
+		return;
+	}
+	if(ended) {
+		/* as on_item: the next message opens a new session */
+		ws_unfollow_all(&a->fol);
+		a->sid[0] = a->last[0] = '\0';
+	}
+	ws_sock_send(&a->sock, v);
+}
+
 /* An event of the followed session (lws loop). */
 static void on_item(ws_follower_t *f, const ws_item_t *it)
 {
 	app_t *a = (app_t *)((char *)f - offsetof(app_t, fol));
 	json_t *v;
 
+	if(!strcmp(it->type, "resync")) {
+		resync(a);
+		return;
+	}
 	if(strcmp(it->sid, a->sid))
 		return;
 	if(!strcmp(it->type, "message")) {
 		if(!id_after(it->id, a->last))
 			return; /* sent with the missed ones already */
+		if(it->body == NULL && strcmp(it->state, "in")) {
+			catch_up(a); /* the thread could not read its body: from the transcript */
+			return;
+		}
 		if(strcmp(it->state, "in"))
 			snprintf(a->last, sizeof(a->last), "%s", it->id);
 	}

@@ -11,7 +11,8 @@
  *    "state":..., "position":n, "est_wait_s":n, "transcript":[{id,dir,from,text}...]}
  *   {"type":"session", "session":sid, "resume":tok, "state":..., "position":n, "est_wait_s":n}
  *   {"type":"ack", "cid":..., "duplicate":b}   the message is in the transcript (b: already)
- *   {"type":"state", "state":..., "agent":..., "agent_name":...}  offered, accepted, closed ...
+ *   {"type":"state", "event":..., "state":..., "agent":..., "agent_name":...}  offered,
+ *                                               accepted, closed ...; event "resync" below
  *   {"type":"message", "dir":"out"|"sys", "from":..., "text":..., "id":...}
  *   {"type":"typing", "from":...}               the agent is writing
  *   {"type":"error", "code":..., "message":..., "cid":...?} a refused message or request
@@ -26,6 +27,12 @@
  * ("email:bob@example.com"), so the chat joins that customer's history. The resume token
  * (visitor/identity + session id, signed) lets a reloaded page continue its session and get
  * the transcript again.
+ *
+ * Each message is sent once, in transcript order: the socket keeps the last transcript id
+ * it has sent (or that the welcome's transcript held), and a message event with an id not
+ * after it is not sent again. When this process lost events of the tenant (events.h,
+ * "resync"), the socket sends what the transcript holds after that id and a "state" frame
+ * with event "resync" of the session as it is now, for whatever change it did not hear of.
  */
 #include <string.h>
 #include <stdio.h>
@@ -52,6 +59,7 @@ typedef struct chat {
 	char identity[WS_TOKEN_ID_MAX + 8];
 	char visitor_tok[WS_TOKEN_MAX];
 	char sid[OMNIQ_SID_MAX];
+	char last[OMNIQ_STREAM_ID_MAX]; /* the last transcript id of sid sent (or "") */
 } chat_t;
 
 const size_t ws_chat_pss_size = sizeof(chat_t);
@@ -61,6 +69,7 @@ static void on_item(ws_follower_t *f, const ws_item_t *it);
 static void attach(chat_t *c, const char *sid)
 {
 	snprintf(c->sid, sizeof(c->sid), "%s", sid);
+	c->last[0] = '\0';
 	if(ws_follow(&c->fol, sid) < 0)
 		LM_ERR("chat of %s cannot follow session %s (out of memory)\n", c->identity, sid);
 }
@@ -149,6 +158,10 @@ static int on_hello(chat_t *c, json_t *m)
 				tx = json_array();
 				if(ws_oq.transcript(&s, NULL, 1000, ws_tx_append, tx) < 0)
 					LM_NOTICE("transcript of %s: %s\n", sid, ws_oq.last_error());
+				else if(json_array_size(tx) > 0)
+					snprintf(c->last, sizeof(c->last), "%s",
+							json_string_value(json_object_get(
+									json_array_get(tx, json_array_size(tx) - 1), "id")));
 				json_object_set_new(w, "transcript", tx);
 			}
 		}
@@ -245,13 +258,82 @@ static int on_frame(chat_t *c, json_t *m)
 	return 0;
 }
 
+/* One transcript entry of a resync: sent unless it is the customer's own (acked). */
+static void resync_entry(void *arg, const str *id, const str *dir, const str *from,
+		const str *body)
+{
+	chat_t *c = (chat_t *)arg;
+
+	if(id->len < (int)sizeof(c->last)) {
+		memcpy(c->last, id->s, id->len);
+		c->last[id->len] = '\0';
+	}
+	if(dir->len != 2 || memcmp(dir->s, "in", 2) != 0)
+		send_json(c, ws_cust_message(dir, from, body, id, NULL));
+}
+
+#define RESYNC_PAGE 1000
+
+/* What the transcript holds after the last id sent: 0, or -1 when Redis failed, and the
+ * socket is closed (the widget's reconnect brings the whole transcript and state). */
+static int catch_up(chat_t *c)
+{
+	char was[OMNIQ_STREAM_ID_MAX];
+	str s = omniq_str(c->sid), after;
+	int rc;
+
+	do {
+		snprintf(was, sizeof(was), "%s", c->last);
+		after = omniq_str(was);
+		rc = ws_oq.transcript(&s, &after, RESYNC_PAGE, resync_entry, c);
+	} while(rc == RESYNC_PAGE);
+	if(rc >= 0)
+		return 0;
+	LM_NOTICE("chat %s: transcript of %s after %s: %s\n", c->identity, c->sid, was,
+			ws_oq.last_error());
+	ws_sock_close_later(&c->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+			"service unavailable, reconnect");
+	return -1;
+}
+
+/* Events of its session may have been lost: what the transcript holds after the last id
+ * sent, then the session's state as it is. */
+static void resync(chat_t *c)
+{
+	json_t *v;
+	int ended;
+
+	if(c->sid[0] == '\0' || catch_up(c) < 0)
+		return;
+	if((v = ws_cust_state_now(c->sid, 0, &ended)) != NULL) {
+		send_json(c, v);
+		return;
+	}
+	LM_NOTICE("chat %s: state of %s: %s\n", c->identity, c->sid, ws_oq.last_error());
+	ws_sock_close_later(&c->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+			"service unavailable, reconnect");
+}
+
 /* An event of the session, from the event thread (lws loop). */
 static void on_item(ws_follower_t *f, const ws_item_t *it)
 {
 	chat_t *c = (chat_t *)((char *)f - offsetof(chat_t, fol));
-	json_t *v = ws_cust_frame(it, 0);
+	json_t *v;
 
-	if(v)
+	if(!strcmp(it->type, "resync")) {
+		resync(c);
+		return;
+	}
+	if(!strcmp(it->type, "message")) {
+		if(omniq_stream_id_cmp(it->id, c->last) <= 0)
+			return; /* sent already, by a resync */
+		if(it->body == NULL && strcmp(it->state, "in")) {
+			catch_up(c); /* the thread could not read its body: from the transcript */
+			return;
+		}
+		snprintf(c->last, sizeof(c->last), "%s", it->id);
+	}
+	if((v = ws_cust_frame(it, 0)) != NULL)
 		send_json(c, v);
 }
 

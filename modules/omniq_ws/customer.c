@@ -29,15 +29,51 @@ int ws_cust_terminal(const char *state)
 	return !strcmp(state, "closed") || !strcmp(state, "abandoned") || !strcmp(state, "expired");
 }
 
+json_t *ws_cust_message(const str *dir, const str *from, const str *text, const str *id,
+		const char *sid)
+{
+	json_t *v = json_pack("{s:s,s:s%,s:s%,s:s%,s:s%}", "type", "message", "dir", dir->s,
+			(size_t)dir->len, "from", from->s, (size_t)from->len, "text", text->s,
+			(size_t)text->len, "id", id->s, (size_t)id->len);
+	if(v && sid)
+		json_object_set_new(v, "session", json_string(sid));
+	return v;
+}
+
+json_t *ws_cust_state_now(const char *sid, int session, int *ended)
+{
+	omniq_session_info_t info;
+	str s = omniq_str(sid);
+	json_t *v;
+
+	*ended = 0;
+	if(ws_oq.get(&s, &info) < 0)
+		return NULL;
+	v = json_pack("{s:s,s:s}", "type", "state", "event", "resync");
+	if(v == NULL)
+		return NULL;
+	ws_cust_state(v, &info);
+	if(info.agent[0])
+		ws_cust_agent_name(v, info.agent);
+	if(session)
+		json_object_set_new(v, "session", json_string(sid));
+	*ended = ws_cust_terminal(info.state);
+	return v;
+}
+
 json_t *ws_cust_frame(const ws_item_t *it, int session)
 {
+	str dir, from, text, id;
 	json_t *v;
 
 	if(!strcmp(it->type, "message")) {
 		if(!strcmp(it->state, "in") || it->body == NULL)
 			return NULL;
-		v = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "message", "dir", it->state, "from",
-				it->from, "text", it->body, "id", it->id);
+		dir = omniq_str(it->state);
+		from = omniq_str(it->from);
+		text = omniq_str(it->body);
+		id = omniq_str(it->id);
+		return ws_cust_message(&dir, &from, &text, &id, session ? it->sid : NULL);
 	} else if(!strcmp(it->type, "typing")) {
 		if(it->from[0] == '\0' || !strcmp(it->state, "in"))
 			return NULL;

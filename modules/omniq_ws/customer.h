@@ -16,6 +16,13 @@ void ws_cust_state(json_t *o, const omniq_session_info_t *s);
 void ws_cust_agent_name(json_t *v, const char *aid);
 /* closed, abandoned, expired */
 int ws_cust_terminal(const char *state);
+/* A "message" frame: {type, dir, from, text, id} and, when sid is not NULL, the session. */
+json_t *ws_cust_message(const str *dir, const str *from, const str *text, const str *id,
+		const char *sid);
+/* The "state" frame of session sid as it is now, event "resync" (the events of its changes
+ * may have been lost), naming the session when `session`; *ended when it has ended. NULL
+ * when it cannot be read (Redis). */
+json_t *ws_cust_state_now(const char *sid, int session, int *ended);
 /* The frame an event of the session makes for its customer, or NULL when the customer is
  * not told (its own words, which are acked; the enqueue, which the session frame said).
  * With `session`, the frame names the session (the app's frames do). */

@@ -13,7 +13,9 @@
  *   {"type":"typing", "sid":...}                        the agent is writing (throttled)
  * Server → client:
  *   {"type":"welcome", "agent":..., "name":..., "state":..., "inbox":[session...]}
- *   {"type":"inbox", "state":..., "inbox":[session...]}  after any change of its sessions
+ *   {"type":"inbox", "state":..., "inbox":[session...]}  after any change of its sessions;
+ *                                        "resync":true when events of them may have been
+ *                                        lost (the desk reads its open transcript again)
  *   {"type":"message", "sid":..., "dir":..., "from":..., "text":..., "id":...}
  *   {"type":"typing", "sid":..., "from":...}            the customer is writing
  *   {"type":"ok", "rid":..., ...} / {"type":"error", "code":..., "message":..., "rid":...}
@@ -45,6 +47,7 @@ typedef struct desk {
 	ws_follower_t fol;       /* "a:<agent>" and every session of the inbox */
 	int hello;
 	int dirty;               /* the inbox must be re-read before the next send */
+	int resync;              /* ... and the desk told that events may have been lost */
 	int tenant;              /* the agent's (from the token): current while serving it */
 	char agent[OMNIQ_ID_MAX + 1];
 } desk_t;
@@ -126,6 +129,9 @@ static int send_inbox(desk_t *d, const char *type)
 	follow_inbox(d, inbox);
 	a = agent_state(d);
 	v = json_pack("{s:s,s:s,s:o}", "type", type, "agent", d->agent, "inbox", inbox);
+	if(v && d->resync)
+		json_object_set_new(v, "resync", json_true());
+	d->resync = 0;
 	if(a) {
 		json_object_set(v, "name", json_object_get(a, "name"));
 		json_object_set(v, "state", json_object_get(a, "state"));
@@ -432,12 +438,10 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 {
 	desk_t *d = of(f);
 
-	if(!strcmp(it->type, "message")) {
-		if(it->body)
-			ws_sock_send(&d->sock,
-					json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "message", "sid", it->sid,
-							"dir", it->state, "from", it->from, "text", it->body, "id",
-							it->id));
+	if(!strcmp(it->type, "message") && it->body) {
+		ws_sock_send(&d->sock,
+				json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "message", "sid", it->sid, "dir",
+						it->state, "from", it->from, "text", it->body, "id", it->id));
 		return;
 	}
 	if(!strcmp(it->type, "typing")) {
@@ -446,7 +450,11 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 										   "from", it->from));
 		return;
 	}
-	/* an offer, a state change of one of its sessions: re-read before the next send */
+	/* an offer, a state change of one of its sessions, events lost (resync) or a message
+	 * whose body the thread could not read (the page reads its transcript): re-read before
+	 * the next send */
+	if(!strcmp(it->type, "resync") || !strcmp(it->type, "message"))
+		d->resync = 1;
 	d->dirty = 1;
 	lws_callback_on_writable(d->sock.wsi);
 }

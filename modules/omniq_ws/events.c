@@ -3,6 +3,15 @@
  * set and the item list are shared with the lws loop under one mutex. The thread uses
  * malloc, never Kamailio's pkg memory (which is not thread-safe), and builds its replies in
  * an arena freed after each read (reply_arena.h).
+ *
+ * Each tenant's stream is read from the entry after the last one read (omniq_events.h), from
+ * its end when the thread starts (anchored by XINFO STREAM, not "$", which would skip what
+ * comes between two reads), across reconnects. The check that tells lost events rides with
+ * a read (XINFO STREAM just before the XREAD) every OMNIQ_EVENTS_CHECK_MS and after a
+ * reconnect; when entries the thread never read are gone, it drops what that read returned
+ * of the stream, reads on from its end and queues a "resync" item where those entries
+ * would have been: the loop logs it once and every socket of the tenant re-reads its state
+ * (follow.c).
  */
 #include <stddef.h>
 #include <string.h>
@@ -28,9 +37,10 @@ typedef struct watch {
 	int count;
 } watch_t;
 
-/* One tenant's stream, and the last entry read of it. */
+/* One tenant's stream, and where the thread is in it. */
 typedef struct tstream {
-	char key[128], tx_prefix[128], last[64];
+	char key[128], tx_prefix[128];
+	omniq_events_pos_t pos;
 } tstream_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -41,6 +51,7 @@ static omniq_conn_info_t conn;
 static tstream_t streams[OMNIQ_TENANTS_MAX];
 static int n_streams;
 static ws_arena_t *arena; /* the reader thread's replies */
+static char reader_name[32]; /* "omniq_ws process <rank>", in the log line of a gap */
 
 void ws_events_watch(const char *key)
 {
@@ -195,8 +206,8 @@ static void fill_message(ws_item_t *it, redisReply *r)
 }
 
 /* The replies to ask_message(), in the order asked. 0, or -1 when the connection failed
- * (the bodies not read stay NULL: those messages are not delivered to sockets, which the
- * desks and the chat recover from the transcript on their next read). */
+ * (the bodies not read stay NULL: the sockets that follow those sessions read them from the
+ * transcript - a chat or an app after the last id it sent, a desk's page its transcript). */
 static int read_messages(redisContext *rc, ws_item_t *first, int asked)
 {
 	redisReply *r;
@@ -231,7 +242,7 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 				|| e->element[0]->type != REDIS_REPLY_STRING
 				|| e->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
-		copy(streams[t].last, sizeof(streams[t].last), e->element[0]);
+		omniq_events_read(&streams[t].pos, e->element[0]->str, e->element[0]->len);
 		fields_of(e->element[1], &f);
 		if(!is_watched(t, "", f.sid) && !is_watched(t, "a:", f.agent))
 			continue;
@@ -240,7 +251,7 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 			/* its sockets miss this one event; the chat, the desk and the app read the
 			 * transcript again on their next resume */
 			LM_ERR("event reader: out of memory: event %s of session %.*s not handed to "
-				   "this process's sockets\n", streams[t].last, f.sid ? (int)f.sid->len : 0,
+				   "this process's sockets\n", streams[t].pos.last, f.sid ? (int)f.sid->len : 0,
 					f.sid ? f.sid->str : "");
 			continue;
 		}
@@ -267,14 +278,91 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 	return asked;
 }
 
+
+/* Items first..lastit to the loop's list, after what it has not taken yet. */
+static void queue_items(ws_item_t *first, ws_item_t *lastit)
+{
+	pthread_mutex_lock(&mu);
+	if(tail)
+		tail->next = first;
+	else
+		head = first;
+	tail = lastit;
+	pthread_mutex_unlock(&mu);
+}
+
+/* Tenant t's check of this read, xinfo its reply: 0, or 1 when t lost events, which are
+ * then the loop's to tell (a "resync" item queued at once: later items come after it). */
+static int take_check(int t, const redisReply *xinfo)
+{
+	omniq_events_pos_t was = streams[t].pos;
+	omniq_events_gap_t gap;
+	ws_item_t *it;
+	int rc = ws_oq.events_check(&streams[t].pos, xinfo, omniq_events_clock_ms(), &gap);
+
+	if(rc < 0) {
+		/* said once per check, not per read */
+		streams[t].pos.checked_ms = omniq_events_clock_ms();
+		LM_ERR("event reader: XINFO STREAM %s answered %s: events lost there would go "
+			   "unnoticed\n", streams[t].key,
+				xinfo->type == REDIS_REPLY_ERROR ? xinfo->str : "no stream information");
+		return 0;
+	}
+	if(rc == 0)
+		return 0;
+	if((it = calloc(1, sizeof(*it))) == NULL) {
+		/* nowhere to say it: found again by the next read's check */
+		streams[t].pos = was;
+		streams[t].pos.checked_ms = 0;
+		LM_ERR("event reader: out of memory for the resync of tenant %d\n", t);
+		return 1;
+	}
+	it->tenant = t;
+	it->gap = gap;
+	snprintf(it->type, sizeof(it->type), "resync");
+	queue_items(it, it);
+	return 1;
+}
+
+/* Every stream not anchored yet, anchored at its end (one round trip): 0, or -1 when the
+ * connection failed or a stream cannot be read (said). */
+static int anchor(redisContext *rc)
+{
+	omniq_events_gap_t gap;
+	redisReply *r;
+	int t, rc2 = 0;
+
+	for(t = 0; t < n_streams; t++)
+		if(!streams[t].pos.anchored
+				&& redisAppendCommand(rc, "XINFO STREAM %s", streams[t].key) != REDIS_OK)
+			return -1;
+	for(t = 0; t < n_streams; t++) {
+		if(streams[t].pos.anchored)
+			continue;
+		if(ws_oq.redis_reply(rc, (void **)&r) != REDIS_OK)
+			return -1;
+		if(rc2 == 0
+				&& ws_oq.events_check(&streams[t].pos, r, omniq_events_clock_ms(), &gap) < 0) {
+			LM_ERR("event reader: XINFO STREAM %s answered %s: cannot read it\n",
+					streams[t].key,
+					r->type == REDIS_REPLY_ERROR ? r->str : "no stream information");
+			rc2 = -1;
+		}
+	}
+	ws_arena_reset(arena);
+	return rc2;
+}
+
 static void *reader(void *arg)
 {
 	const char *av[6 + 2 * OMNIQ_TENANTS_MAX];
 	redisContext *rc = NULL;
-	redisReply *r, *entries;
+	redisReply *r, *entries, *xinfo;
 	ws_item_t *first, *lastit;
+	int check[OMNIQ_TENANTS_MAX], lost[OMNIQ_TENANTS_MAX];
+	long long now;
 	size_t i;
-	int t, asked;
+	int t, asked, again = 1, failed, woke;
 
 	av[0] = "XREAD";
 	av[1] = "COUNT";
@@ -289,15 +377,43 @@ static void *reader(void *arg)
 				continue;
 			}
 			ws_arena_attach(arena, rc->reader); /* every reply from here on */
+			again = 1; /* away for a while: check with the first read */
 		}
+		if(anchor(rc) < 0) {
+			/* a stream that cannot be read is said once a second, not spun on */
+			if(rc->err == 0)
+				sleep(1);
+			redisFree(rc);
+			rc = NULL;
+			ws_arena_reset(arena);
+			continue;
+		}
+		now = omniq_events_clock_ms();
+		failed = 0;
 		for(t = 0; t < n_streams; t++) {
+			check[t] = again || omniq_events_due(&streams[t].pos, now);
+			if(check[t] && redisAppendCommand(rc, "XINFO STREAM %s", streams[t].key) != REDIS_OK)
+				failed = 1;
 			av[6 + t] = streams[t].key;
-			av[6 + n_streams + t] = streams[t].last;
+			av[6 + n_streams + t] = streams[t].pos.last;
 		}
-		r = ws_redis_command_argv(rc, 6 + 2 * n_streams, av);
-		if(r == NULL) {
+		if(!failed && redisAppendCommandArgv(rc, 6 + 2 * n_streams, av, NULL) != REDIS_OK)
+			failed = 1;
+		for(t = 0, woke = 0; t < n_streams && !failed; t++) {
+			lost[t] = 0;
+			if(!check[t])
+				continue;
+			if(ws_oq.redis_reply(rc, (void **)&xinfo) != REDIS_OK)
+				failed = 1;
+			else
+				woke |= lost[t] = take_check(t, xinfo);
+		}
+		if(woke)
+			lws_cancel_service(lws_ctx); /* the resync first, whatever comes of the read */
+		r = NULL;
+		if(failed || ws_oq.redis_reply(rc, (void **)&r) != REDIS_OK || r == NULL) {
 			/* connection lost (or no memory for the reply): events written meanwhile are
-			 * read on reconnect from `last` */
+			 * read on reconnect after the last one read */
 			LM_WARN("event reader: %s: reconnecting to Redis\n",
 					rc->errstr[0] ? rc->errstr : "no reply");
 			redisFree(rc);
@@ -305,10 +421,11 @@ static void *reader(void *arg)
 			ws_arena_reset(arena);
 			continue;
 		}
+		again = 0;
 		first = lastit = NULL;
 		asked = 0;
 		for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
-			if((t = ws_xread_stream(r, i, av + 6, n_streams, &entries)) >= 0)
+			if((t = ws_xread_stream(r, i, av + 6, n_streams, &entries)) >= 0 && !lost[t])
 				asked += take_entries(rc, t, entries, &first, &lastit);
 		if(asked && read_messages(rc, first, asked) < 0) {
 			LM_WARN("event reader lost Redis while reading %d messages: reconnecting\n", asked);
@@ -317,35 +434,34 @@ static void *reader(void *arg)
 		}
 		ws_arena_reset(arena); /* the items hold copies of what they need */
 		if(first) {
-			pthread_mutex_lock(&mu);
-			if(tail)
-				tail->next = first;
-			else
-				head = first;
-			tail = lastit;
-			pthread_mutex_unlock(&mu);
+			queue_items(first, lastit);
 			lws_cancel_service(lws_ctx);
 		}
 	}
 	return NULL;
 }
 
-int ws_events_start(struct lws_context *ctx)
+int ws_events_start(struct lws_context *ctx, int rank)
 {
 	str prefix;
 
 	lws_ctx = ctx;
+	snprintf(reader_name, sizeof(reader_name), "omniq_ws process %d", rank);
 	ws_oq.conn_info(&conn);
 	for(n_streams = 0; n_streams < OMNIQ_TENANTS_MAX && ws_oq.tenant_at(n_streams, NULL, &prefix) == 0;
 			n_streams++) {
 		tstream_t *t = &streams[n_streams];
 		snprintf(t->key, sizeof(t->key), "%.*s:events", prefix.len, prefix.s);
 		snprintf(t->tx_prefix, sizeof(t->tx_prefix), "%.*s:s:", prefix.len, prefix.s);
-		snprintf(t->last, sizeof(t->last), "$");
 	}
 	if((arena = ws_arena_new()) == NULL) {
 		LM_ERR("out of memory for the event reader\n");
 		return -1;
 	}
 	return ws_thread_start(reader, "events");
+}
+
+void ws_events_report(const ws_item_t *it)
+{
+	ws_oq.events_gap(it->tenant, &it->gap, reader_name);
 }

@@ -6,7 +6,9 @@
  * sockets for (by session id, or by agent as "a:<id>"), with the message bodies read from
  * the transcript. It wakes the lws loop with lws_cancel_service(); the loop takes the items
  * (LWS_CALLBACK_EVENT_WAIT_CANCELLED) and hands them to their followers (follow.c). Events
- * of other sessions cost two hash lookups each.
+ * of other sessions cost two hash lookups each. When the thread lost events of a tenant (it
+ * was away longer than the stream keeps them), an item of type "resync" stands where they
+ * were: every follower of that tenant re-reads what it shows from state.
  */
 #ifndef OMNIQ_WS_EVENTS_H
 #define OMNIQ_WS_EVENTS_H
@@ -17,7 +19,7 @@
 typedef struct ws_item {
 	struct ws_item *next;
 	int tenant;                    /* index (api.tenant_at) of the stream it came from */
-	char type[16];                 /* offer accept wrapup close message ... */
+	char type[16];                 /* offer accept wrapup close message ... resync */
 	char sid[OMNIQ_SID_MAX];
 	char state[16];                /* new state, or the direction of a message */
 	char agent[OMNIQ_ID_MAX + 1];
@@ -25,10 +27,13 @@ typedef struct ws_item {
 	char id[48];                   /* message: transcript entry id */
 	char *body;                    /* message: malloc'd, NUL-terminated */
 	int asked;                     /* events.c: its body is asked for */
+	omniq_events_gap_t gap;        /* resync: what was lost */
 } ws_item_t;
 
-/* Start the reader thread for this process's lws context. */
-int ws_events_start(struct lws_context *ctx);
+/* Start the reader thread for this process's lws context (rank: which omniq_ws process). */
+int ws_events_start(struct lws_context *ctx, int rank);
+/* The log line and statistic of a "resync" item (the loop's thread: api.events_gap). */
+void ws_events_report(const ws_item_t *it);
 /* Sockets of this process follow key: "<tenant index>|" and a session id or "a:<agent id>"
  * (counted: one per socket; follow.c does the counting for the sockets). */
 void ws_events_watch(const char *key);

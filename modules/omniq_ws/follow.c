@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/dprint.h"
+
 #include "ws.h"
 #include "follow.h"
 
@@ -104,35 +106,82 @@ void ws_unfollow_all(ws_follower_t *f)
 	}
 }
 
+/* A growing list of followers: a few on the stack, more on the heap. */
+typedef struct flist {
+	ws_follower_t *local[64], **fs;
+	size_t k, cap;
+} flist_t;
+
+static void flist_init(flist_t *l)
+{
+	l->fs = l->local;
+	l->k = 0;
+	l->cap = 64;
+}
+
+/* f, once per item (generation): 0, or -1 when out of memory. */
+static int flist_add(flist_t *l, ws_follower_t *f)
+{
+	if(f->seen == generation)
+		return 0;
+	f->seen = generation;
+	if(l->k == l->cap) {
+		ws_follower_t **more = malloc(2 * l->cap * sizeof(*more));
+		if(more == NULL)
+			return -1;
+		memcpy(more, l->fs, l->k * sizeof(*more));
+		if(l->fs != l->local)
+			free(l->fs);
+		l->fs = more;
+		l->cap *= 2;
+	}
+	l->fs[l->k++] = f;
+	return 0;
+}
+
+/* it to every follower of the list, with its tenant current; the list freed. Gathered first:
+ * a follower's on_item may unfollow keys, nodes of the buckets walked included. */
+static void flist_hand(flist_t *l, const ws_item_t *it)
+{
+	size_t i;
+
+	ws_oq.tenant_use_index(it->tenant);
+	for(i = 0; i < l->k; i++)
+		l->fs[i]->on_item(l->fs[i], it);
+	ws_oq.tenant_use_index(0);
+	if(l->fs != l->local)
+		free(l->fs);
+}
+
 static void hand(const char *key, const ws_item_t *it)
 {
-	ws_follower_t *local[64], **fs = local;
 	ws_follow_node_t *n;
-	size_t k = 0, cap = 64, i;
+	flist_t l;
 
-	/* gather first: a follower's on_item may unfollow keys, nodes of this bucket included */
-	for(n = table[ws_key_hash(key) % BUCKETS]; n; n = n->next) {
-		if(strcmp(n->key, key) || n->f->seen == generation)
-			continue;
-		n->f->seen = generation;
-		if(k == cap) {
-			ws_follower_t **more = malloc(2 * cap * sizeof(*more));
-			if(more == NULL)
-				break;
-			memcpy(more, fs, k * sizeof(*more));
-			if(fs != local)
-				free(fs);
-			fs = more;
-			cap *= 2;
-		}
-		fs[k++] = n->f;
-	}
-	ws_oq.tenant_use_index(it->tenant);
-	for(i = 0; i < k; i++)
-		fs[i]->on_item(fs[i], it);
-	ws_oq.tenant_use_index(0);
-	if(fs != local)
-		free(fs);
+	flist_init(&l);
+	for(n = table[ws_key_hash(key) % BUCKETS]; n; n = n->next)
+		if(!strcmp(n->key, key) && flist_add(&l, n->f) < 0)
+			break;
+	flist_hand(&l, it);
+}
+
+/* Events of it's tenant were lost: said once, and every follower of that tenant gets the
+ * item, to re-read from state what it shows. */
+static void resync(const ws_item_t *it)
+{
+	ws_follow_node_t *n;
+	flist_t l;
+	size_t b;
+	int ok = 1;
+
+	ws_events_report(it);
+	flist_init(&l);
+	for(b = 0; b < BUCKETS && ok; b++)
+		for(n = table[b]; n && ok; n = n->next)
+			ok = n->f->tenant != it->tenant || flist_add(&l, n->f) == 0;
+	if(!ok)
+		LM_ERR("out of memory: some sockets of this process are not resynchronised\n");
+	flist_hand(&l, it);
 }
 
 void ws_follow_deliver(void)
@@ -143,6 +192,8 @@ void ws_follow_deliver(void)
 	for(; it; it = next) {
 		next = it->next;
 		generation++;
+		if(!strcmp(it->type, "resync"))
+			resync(it);
 		if(it->sid[0] && (size_t)snprintf(key, sizeof(key), "%d|%s", it->tenant, it->sid) < sizeof(key))
 			hand(key, it);
 		if(it->agent[0]

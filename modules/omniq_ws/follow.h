@@ -6,7 +6,8 @@
  * same id in another tenant is another key. Following a key also
  * tells the event thread to keep that key's events (ws_events_watch). ws_follow_deliver()
  * runs in the lws loop when the thread has items and hands each item once to every socket
- * that follows its session or its agent.
+ * that follows its session or its agent; a "resync" item (the thread lost events of a
+ * tenant) goes to every follower of that tenant, which re-reads from state what it shows.
  */
 #ifndef OMNIQ_WS_FOLLOW_H
 #define OMNIQ_WS_FOLLOW_H

@@ -595,7 +595,7 @@ void ws_http_loop(int rank)
 			lws_context_destroy(ctx);
 		return;
 	}
-	if(ws_events_start(ctx) < 0 || ws_append_start(ctx) < 0 || ws_desk_login_start(ctx) < 0
+	if(ws_events_start(ctx, rank) < 0 || ws_append_start(ctx) < 0 || ws_desk_login_start(ctx) < 0
 			|| (rank == 0 && ws_outbox_start() < 0)) {
 		lws_context_destroy(ctx);
 		return;

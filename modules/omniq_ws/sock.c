@@ -86,6 +86,13 @@ static void close_now(ws_sock_t *s, int status, const char *why)
 	lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 }
 
+void ws_sock_close_later(ws_sock_t *s, int status, const char *why)
+{
+	LM_INFO("socket of %s closed (%d %s)\n", s->who && s->who[0] ? s->who : "a client", status,
+			why);
+	close_now(s, status, why);
+}
+
 void ws_sock_send(ws_sock_t *s, json_t *v)
 {
 	char *txt = v ? json_dumps(v, JSON_COMPACT) : NULL;

@@ -45,6 +45,8 @@ void ws_sock_error_for(ws_sock_t *s, const char *code, const char *msg, json_t *
 int ws_sock_writable(ws_sock_t *s);
 /* Set the close code and reason; returns -1 for the callback to return. */
 int ws_sock_close(ws_sock_t *s, int status, const char *why);
+/* The same outside the socket's own callbacks (while handing it an event): closed soon. */
+void ws_sock_close_later(ws_sock_t *s, int status, const char *why);
 /* LWS_CALLBACK_CLOSED: frees the queues. */
 void ws_sock_free(ws_sock_t *s);
 

@@ -97,7 +97,8 @@
       if (st.sel && !now) select(null);
       else if (st.sel) {
         renderSelected();
-        if (was && was.state !== now.state) loadCustomer(st.sel);   /* its history line changed */
+        if (m.resync) select(st.sel);   /* messages of it may have been lost: read it again */
+        else if (was && was.state !== now.state) loadCustomer(st.sel);   /* its history line changed */
       }
       return;
     }
