@@ -17,8 +17,10 @@
 -- Events. Every state change is one entry in P:events, which other nodes, the dispatcher
 -- and agent desks tail. The stream is trimmed by age (MINID ~ now - events_keep, see
 -- X.emit), not by length: a reader that pauses for up to events_keep seconds misses nothing, whatever the
--- event rate; a reader further behind finds its last id trimmed (XINFO STREAM's
--- max-deleted-entry-id passes it) and resynchronises from state (docs/redis-model.md).
+-- event rate; a reader further behind finds entries it never read trimmed (it counts what
+-- it reads against XINFO STREAM's entries-added and length: Redis 7.0's
+-- max-deleted-entry-id moves on XDEL, not on a trim) and resynchronises from state
+-- (docs/redis-model.md, "Reading P:events").
 
 local X = {}
 
