@@ -661,6 +661,24 @@ def pools():
     return p if harness.KAM_PRELOAD else p + [("malloc", libs)]
 
 
+# What only a failed malloc causes need not come in the sanitizer build (pools()): there a
+# test's lines of it are optional, elsewhere each must come.
+MALLOC_ONLY = bool(harness.KAM_PRELOAD)
+
+
+def expect_redis_out_of_memory(ctx, rs):
+    """The lines of omniq's Redis layer when hiredis cannot allocate: the request whose reply
+    it could not read (the connection dropped) and the reconnect it could not make."""
+    ctx.expect_log(r"omniq \[oq_redis\.c:\d+\]: finish\(\): Redis request failed \(io: Out of "
+                   r"memory\); connection dropped, will reconnect$", optional=MALLOC_ONLY)
+    ctx.expect_log(r"omniq \[oq_redis\.c:\d+\]: oq_redis_connect\(\): cannot connect to Redis at "
+                   r"127\.0\.0\.1:%d: out of memory$" % rs.port, optional=MALLOC_ONLY)
+
+
+# the reason a call gives when that happened (oq_core.c: "Redis unavailable (<last error>)")
+REDIS_OOM = r"Redis unavailable \((?:io: Out of memory|connect: out of memory)\)$"
+
+
 @test
 def test_alloc_failures_in_an_rpc_enqueue_answer_errors_and_leak_nothing(ctx):
     """omniq.enqueue with each allocation of the RPC process failing in turn (kamailio's
@@ -669,6 +687,7 @@ def test_alloc_failures_in_an_rpc_enqueue_answer_errors_and_leak_nothing(ctx):
     from invariants import check_tenant
     rs = ctx.redis()
     k = faults_kam(ctx, "faults.cfg", rs)
+    expect_redis_out_of_memory(ctx, rs)
     r = rs.client()
     t = Torture(k, r)
     ctl = pid_of(k, "ctl handler")
@@ -721,6 +740,15 @@ def test_alloc_failures_in_a_chat_message_answer_errors_and_leak_nothing(ctx):
     from test_ws import Chat
     rs = ctx.redis()
     k, api, port = ws_faults_kam(ctx, rs)
+    expect_redis_out_of_memory(ctx, rs)
+    # a frame that could not be built closes its socket; the event reader thread's own
+    # failures are the last test's
+    ctx.expect_log(r"omniq_ws \[sock\.c:\d+\]: ws_sock_send\(\): socket of web:[0-9a-f]+: out of "
+                   r"memory for a frame: closing$", optional=MALLOC_ONLY)
+    # and, as the failing allocation falls, a chat that could not follow its new session
+    ctx.expect_log(r"omniq_ws \[chat\.c:\d+\]: attach\(\): chat of web:[0-9a-f]+ cannot follow "
+                   r"session \d+ \(out of memory\)$", optional=True)
+    expect_event_reader_out_of_memory(ctx, optional=True)
     r = rs.client()
     t = Torture(k, r)
     ws = pid_of(k, "omniq_ws http 0")
@@ -839,6 +867,14 @@ def test_alloc_failures_in_a_queued_invite_answer_the_caller_and_leak_nothing(ct
     from invariants import check_tenant
     rs = ctx.redis()
     k = faults_kam(ctx, "faults_sip.cfg", rs)
+    expect_redis_out_of_memory(ctx, rs)
+    for where in (r"os_call_start\(\)", r"track_dialog\(\)"):
+        ctx.expect_log(r"omniq_sip \[call\.c:\d+\]: %s: could not allocate shared memory from "
+                       r"shm pool$" % where)
+    for why in (r"open_in_queue\(\): call not queued: ",
+                r"abandon_session\(\): call \d+ cancelled by the caller; abandon failed, tried "
+                r"again when its transaction ends: "):
+        ctx.expect_log(r"omniq_sip \[call\.c:\d+\]: " + why + REDIS_OOM, optional=MALLOC_ONLY)
     r = rs.client()
     t = Torture(k, r)
     worker = pid_of(k, "udp receiver")
@@ -886,6 +922,15 @@ def test_alloc_failures_in_a_queued_invite_answer_the_caller_and_leak_nothing(ct
           file=sys.stderr)
 
 
+def expect_event_reader_out_of_memory(ctx, optional):
+    """omniq_ws' event reader thread saying which event it could not hand over, or which
+    message it had no memory for (events.c)."""
+    ctx.expect_log(r"omniq_ws \[events\.c:\d+\]: take_entries\(\): event reader: out of memory: "
+                   r"event \d+-\d+ of session \d+ not handed to this process's sockets$", optional)
+    ctx.expect_log(r"omniq_ws \[events\.c:\d+\]: take_body\(\): event reader: out of memory for "
+                   r"a message of session \d+$", optional)
+
+
 @test
 def test_alloc_failures_in_the_events_reader_lose_no_event(ctx):
     """An agent's reply reaching the customer's chat socket through omniq_ws' event reader
@@ -896,6 +941,7 @@ def test_alloc_failures_in_the_events_reader_lose_no_event(ctx):
     from test_ws import Chat
     rs = ctx.redis()
     k, api, port = ws_faults_kam(ctx, rs)
+    expect_event_reader_out_of_memory(ctx, optional=MALLOC_ONLY)
     t = Torture(k, rs.client())
     assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "chat=4")[0] == 0
     assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
