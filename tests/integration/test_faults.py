@@ -993,8 +993,10 @@ def test_libcurl_failing_at_start_stops_kamailio_with_the_reason(ctx):
                                  "--modparam=omniq_faults:alloc:s:malloc 1 0 libcurl"])
     k.preload.append(FAILMALLOC)
     k.start(expect_ready=False)
-    rc = k.wait_exit(30)
-    assert rc != 0, "kamailio kept running"
+    # it stops (a TimeoutExpired if not): with status 0, as Kamailio 5.6 ends after a child
+    # that exited, whatever its status (main.c handle_sigs; 1 only for a child's signal). Its
+    # status was not 0 only while the fixture made the main process die at its exit.
+    k.wait_exit(30)
     log = k.text()
     assert "cannot initialise libcurl for the outbox sender" in log, k.errors()
     assert "omniq_ws process 0 stopped" in log, k.errors()
