@@ -20,44 +20,60 @@ static void fail(rpc_t *rpc, void *c, int rc)
 	rpc->fault(c, omniq_http_status(rc), "%s: %s", oq_strerror(rc), oq_last_error());
 }
 
-static void reply_str(rpc_t *rpc, void *c, void *st, const char *name, redisReply *v);
+static int reply_str(void *st, rpc_t *rpc, const char *name, redisReply *v);
 
-/* [k1, v1, k2, v2 ...] → struct; nested arrays become arrays of strings. */
-static void add_flat_struct(rpc_t *rpc, void *c, void *st, redisReply *r)
+/* [k1, v1, k2, v2 ...] → struct; nested arrays become arrays of strings. -1 when the
+ * transport took no more (the rest is not tried). */
+static int add_flat_struct(rpc_t *rpc, void *st, redisReply *r)
 {
 	size_t i;
 	for(i = 0; i + 1 < r->elements; i += 2) {
 		if(r->element[i]->type != REDIS_REPLY_STRING)
 			continue;
-		reply_str(rpc, c, st, r->element[i]->str, r->element[i + 1]);
+		if(reply_str(st, rpc, r->element[i]->str, r->element[i + 1]) < 0)
+			return -1;
 	}
+	return 0;
 }
 
-static void reply_str(rpc_t *rpc, void *c, void *st, const char *name, redisReply *v)
+static int reply_str(void *st, rpc_t *rpc, const char *name, redisReply *v)
 {
 	void *arr;
 	size_t j;
 	switch(v->type) {
 		case REDIS_REPLY_STRING:
 		case REDIS_REPLY_STATUS:
-			rpc->struct_add(st, "s", name, v->str);
-			break;
+			return rpc->struct_add(st, "s", name, v->str) < 0 ? -1 : 0;
 		case REDIS_REPLY_INTEGER:
-			rpc->struct_add(st, "d", name, (int)v->integer);
-			break;
+			return rpc->struct_add(st, "d", name, (int)v->integer) < 0 ? -1 : 0;
 		case REDIS_REPLY_ARRAY:
 			if(rpc->struct_add(st, "[", name, &arr) < 0)
-				return;
+				return -1;
 			for(j = 0; j < v->elements; j++) {
-				if(v->element[j]->type == REDIS_REPLY_STRING)
-					rpc->array_add(arr, "s", v->element[j]->str);
-				else if(v->element[j]->type == REDIS_REPLY_INTEGER)
-					rpc->array_add(arr, "d", (int)v->element[j]->integer);
+				if(v->element[j]->type == REDIS_REPLY_STRING) {
+					if(rpc->array_add(arr, "s", v->element[j]->str) < 0)
+						return -1;
+				} else if(v->element[j]->type == REDIS_REPLY_INTEGER) {
+					if(rpc->array_add(arr, "d", (int)v->element[j]->integer) < 0)
+						return -1;
+				}
 			}
-			break;
+			return 0;
 		default:
-			break;
+			return 0;
 	}
+}
+
+/* The transport took no more of fn's answer (kamcmd's ctl keeps a struct within
+ * binrpc_struct_max_body_size, 8 KB by default, and logs the add that did not fit): the
+ * call fails, rather than answering what fitted as if it were all. */
+static void too_large(rpc_t *rpc, void *c, const char *fn, size_t n)
+{
+	LM_ERR("Redis function %s answered %zu values, more than this RPC transport takes in one "
+		   "answer (kamcmd: ctl's binrpc_struct_max_body_size and binrpc_max_body_size)\n",
+			fn, n);
+	rpc->fault(c, 500, "the answer of %s (%zu values) is too large for this RPC transport", fn,
+			n);
 }
 
 /* Call fn and answer with one struct. Readers of one object (session, agent, customer)
@@ -88,7 +104,8 @@ static void call_struct_ex(rpc_t *rpc, void *c, const char *fn, int argc, str *a
 		freeReplyObject(r);
 		return;
 	}
-	add_flat_struct(rpc, c, st, r);
+	if(add_flat_struct(rpc, st, r) < 0)
+		too_large(rpc, c, fn, r->elements);
 	freeReplyObject(r);
 }
 
@@ -104,12 +121,25 @@ static int is_entry(const redisReply *e)
 		   && e->element[0]->type == REDIS_REPLY_STRING && oq_reply_is(e->element[1], OQ_R_FLAT);
 }
 
+/* One record of a list as a struct; a stream entry's id becomes "id". -1 as
+ * add_flat_struct. */
+static int add_record(rpc_t *rpc, void *arr, redisReply *e)
+{
+	void *st;
+	if(rpc->array_add(arr, "{", &st) < 0)
+		return -1;
+	if(!is_entry(e))
+		return add_flat_struct(rpc, st, e);
+	if(rpc->struct_add(st, "s", "id", e->element[0]->str) < 0)
+		return -1;
+	return add_flat_struct(rpc, st, e->element[1]);
+}
+
 /* Call fn whose reply is a list of records and answer with an array of structs. A record
  * is either flat [k, v, ...] or a stream entry [id, [k, v, ...]] (the id becomes "id"). */
 static void call_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
 {
-	void *arr, *st;
-	redisReply *e;
+	void *arr;
 	size_t i;
 	int rc;
 	redisReply *r = oq_call(fn, argc, argv, &rc);
@@ -129,17 +159,11 @@ static void call_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
 		freeReplyObject(r);
 		return;
 	}
-	for(i = 0; i < r->elements; i++) {
-		e = r->element[i];
-		if(rpc->array_add(arr, "{", &st) < 0)
-			continue;
-		if(is_entry(e)) {
-			rpc->struct_add(st, "s", "id", e->element[0]->str);
-			add_flat_struct(rpc, c, st, e->element[1]);
-		} else {
-			add_flat_struct(rpc, c, st, e);
+	for(i = 0; i < r->elements; i++)
+		if(add_record(rpc, arr, r->element[i]) < 0) {
+			too_large(rpc, c, fn, r->elements);
+			break;
 		}
-	}
 	freeReplyObject(r);
 }
 

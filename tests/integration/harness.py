@@ -33,6 +33,12 @@ from ports import free_port  # noqa: E402,F401  (re-exported to the tests)
 import lua_counts  # noqa: E402
 
 
+# What omniq says of a call made while Redis is stopped (oq_core.c, oq_redis.c): the request
+# on the connection it had, a reconnect refused, or none tried before reconnect_interval.
+REDIS_DOWN = (r"Redis unavailable \((?:io: Server closed the connection|connect: Connection "
+              r"refused|unreachable: Redis is down, waiting before the next reconnect)\)")
+
+
 def wait_for(cond, timeout=10.0, step=0.05, what="condition"):
     end = time.time() + timeout
     while time.time() < end:
@@ -397,14 +403,15 @@ class Ctx:
 
     def expect_redis_down(self, rs):
         """The test stops rs while kamailio runs: omniq's processes say so, each when it
-        next talks to Redis (a request, a reconnect, the dispatcher's sweep), or not at all
-        if it does not try while Redis is down."""
+        next talks to Redis (a request, a reconnect, the dispatcher's sweep, failing for
+        one of the reasons REDIS_DOWN gives), or not at all if it does not try while Redis
+        is down."""
         for p in (r"omniq \[oq_redis\.c:\d+\]: finish\(\): Redis request failed \(io: Server "
                   r"closed the connection\); connection dropped, will reconnect$",
                   r"omniq \[oq_redis\.c:\d+\]: oq_redis_connect\(\): cannot connect to Redis at "
                   r"127\.0\.0\.1:%d: Connection refused$" % rs.port,
-                  r"omniq \[oq_dispatch\.c:\d+\]: sweep\(\): sweep of tenant \w+ failed: Redis "
-                  r"unavailable \(unreachable: Redis is down, waiting before the next reconnect\)$"):
+                  r"omniq \[oq_dispatch\.c:\d+\]: sweep\(\): sweep of tenant \w+ failed: "
+                  + REDIS_DOWN + "$"):
             self.expect_log(p, optional=True)
 
     def expect_redis_full(self):
@@ -451,9 +458,10 @@ class Ctx:
 
 
 def sanitizer_findings(text):
-    """The ASan and UBSan reports in a kamailio log (scripts/asan.sh), each as its first line
-    and the first frame in our code; of LeakSanitizer's, the leaks allocated through our
-    modules (Debian's kamailio leaves some of its own at exit)."""
+    """The ASan, UBSan and LeakSanitizer reports in a kamailio log (scripts/asan.sh), each as
+    its first line and the first frame in our code (else its first frame). Kamailio's and the
+    libraries' own leaks are not reported there at all (scripts/asan-leaks.supp, the
+    omniq_asan fixture): every leak left counts."""
     out, lines = [], text.splitlines()
     for i, l in enumerate(lines):
         if "ERROR: AddressSanitizer" in l or ": runtime error: " in l:
@@ -466,8 +474,8 @@ def sanitizer_findings(text):
                     break
                 frames.append(f.strip())
             ours = [f for f in frames if "/omniq" in f and "omniq_asan" not in f]
-            if ours:
-                out.append("LeakSanitizer: %s at %s" % (l.strip(), ours[0]))
+            at = (ours or frames[1:] or ["?"])[0]
+            out.append("LeakSanitizer: %s at %s" % (l.strip(), at))
     return out
 
 
@@ -491,9 +499,11 @@ def run(selected=None):
             fn(ctx)
             problems = teardown.after(ctx)   # stops the kamailios: their shutdown frees too
             ctx.close()
+            bugs = ctx.memory_bugs()
+            if problems and bugs:   # a report's first line is among them: say where it points
+                problems.append("first of %d finding(s): %s" % (len(bugs), bugs[0]))
             if problems:
                 raise AssertionError("after the test: " + " | ".join(problems))
-            bugs = ctx.memory_bugs()
             if bugs:
                 raise AssertionError("kamailio's allocator: %d BUG lines, first: %s" % (
                     len(bugs), bugs[0]))

@@ -227,6 +227,33 @@ def test_make_run_starts_and_stops(ctx):
 
 
 @test
+def test_rpc_answer_too_large_for_kamcmd_is_a_fault(ctx):
+    """kamcmd's transport (ctl's binrpc) keeps a struct within 8 KB: a listing that does not
+    fit fails with a fault saying so, where it used to answer what fitted as if it were all
+    (and ctl logged each of the hundreds of fields it refused)."""
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port)
+    r = rs.client()
+    with r.pipeline(transaction=False) as p:
+        for i in range(400):
+            p.fcall("oq_agent_set", 1, P, "agent%03d" % i, "Agent %d" % i, "sales:5",
+                    "chat=2", "")
+        p.execute()
+    ctx.expect_log(r"omniq \[oq_rpc\.c:\d+\]: too_large\(\): Redis function oq_agent_list "
+                   r"answered 800 values, more than this RPC transport takes in one answer "
+                   r"\(kamcmd: ctl's binrpc_struct_max_body_size and binrpc_max_body_size\)$")
+    ctx.expect_log(r"ctl \[binrpc_run\.c:\d+\]: rpc_struct_add\(\): failed to add "
+                   r"attribute-value \(s\)$")
+    rc, out = k.rpc("omniq.agents")
+    assert out.startswith("error: 500 - the answer of oq_agent_list (800 values) is too large "
+                          "for this RPC transport"), out[:300]
+    assert k.text().count("failed to add attribute-value") == 1, k.errors()
+    listed = k.rpc_struct("omniq.agents", 0, 100)
+    assert sorted(listed) == ["agent%03d" % i for i in range(100)], sorted(listed)[:3]
+    assert listed["agent007"] == "offline 0/2", listed["agent007"]
+
+
+@test
 def test_rpc_queues_transcript_link(ctx):
     """Listings answer structures (empty lists too); identities link across channels."""
     rs = ctx.redis()

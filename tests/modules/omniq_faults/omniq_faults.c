@@ -325,6 +325,17 @@ static int mod_init(void)
 	return 0;
 }
 
+/* The main process, stopping: the rules go with shared memory, which Kamailio unmaps next,
+ * and its exit() then still runs the libraries' destructors, which may call malloc (GnuTLS',
+ * which libcurl brings in with omniq_ws, did: the preloaded library read the unmapped rules,
+ * and kamailio died of SIGSEGV at its stop). From here every allocation goes through. */
+static void mod_destroy(void)
+{
+	if(malloc_ctl)
+		__atomic_store_n(malloc_ctl, NULL, __ATOMIC_RELEASE);
+	ctl = NULL;
+}
+
 struct module_exports exports = {
-	"omniq_faults", DEFAULT_DLFLAGS, 0, params, 0, 0, 0, mod_init, 0, 0
+	"omniq_faults", DEFAULT_DLFLAGS, 0, params, 0, 0, 0, mod_init, 0, mod_destroy
 };
