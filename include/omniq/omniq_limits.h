@@ -20,5 +20,7 @@
 #define OMNIQ_TEXT_MAX 256       /* ext, from, a customer's profile field, bytes */
 #define OMNIQ_CID_MAX 64         /* a client's or channel's message id, bytes */
 #define OMNIQ_BODY_MAX 65536     /* a message body, bytes */
+#define OMNIQ_SKILLS_BUF 528     /* holds a session's skill list (16 names of up to 32 bytes,
+                                    comma-separated) and its NUL */
 
 #endif

@@ -18,6 +18,7 @@ _Static_assert(OMNIQ_PRIORITY_MAX == OQ_PRIORITY_MAX, "OMNIQ_PRIORITY_MAX is not
 _Static_assert(OMNIQ_TEXT_MAX == OQ_TEXT_MAX, "OMNIQ_TEXT_MAX is not limits.def's");
 _Static_assert(OMNIQ_CID_MAX == OQ_CID_MAX, "OMNIQ_CID_MAX is not limits.def's");
 _Static_assert(OMNIQ_BODY_MAX == OQ_BODY_MAX, "OMNIQ_BODY_MAX is not limits.def's");
+_Static_assert(OMNIQ_SKILLS_BUF == OQ_SKILLS_BUF, "OMNIQ_SKILLS_BUF is not limits.def's skill bounds");
 
 static void conn_info(omniq_conn_info_t *out)
 {

@@ -21,7 +21,7 @@ typedef enum { OS_OVF_REPLY, OS_OVF_QUEUE, OS_OVF_URI } os_ovf_t;
 
 typedef struct os_queue {
 	char name[OS_QUEUE_NAME_MAX + 1];
-	char skills[512];
+	char skills[OMNIQ_SKILLS_BUF]; /* the longest list a session may have */
 	int priority;      /* 0..OMNIQ_PRIORITY_MAX */
 	int max_wait_s;    /* 0: as long as tm lets the INVITE live */
 	os_ovf_t ovf;

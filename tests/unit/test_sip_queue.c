@@ -94,4 +94,32 @@ TEST(queue_overflow_to_undefined_queue_refused_at_check)
 	CHECK(strstr(why, "undefined queue 'nowhere'") != NULL);
 }
 
+/* The longest skill list a session may have (16 names of 32 bytes) is kept whole: the
+ * field was 512 bytes, 16 short of it, and refused such a queue at start. */
+TEST(queue_takes_the_longest_skill_list_a_session_may_have)
+{
+	char def[OMNIQ_SKILLS_BUF + 64], *p;
+	const os_queue_t *q;
+	int i, j;
+
+	p = def + sprintf(def, "longest; skills=");
+	for(i = 0; i < 16; i++) {
+		if(i)
+			*p++ = ',';
+		for(j = 0; j < 32; j++)
+			*p++ = (char)('a' + (i + j) % 26);
+	}
+	*p = '\0';
+	CHECK_EQ_INT((int)strlen(def + 16), OMNIQ_SKILLS_BUF - 1);
+	CHECK_EQ_INT(os_queue_add(def, why, sizeof why), 0);
+	q = find("longest");
+	CHECK(q != NULL);
+	if(q)
+		CHECK_EQ_STR(q->skills, def + 16);
+	/* one byte more than any session may have is refused, with the reason */
+	def[6] = '2'; /* another queue's name: longest -> longes2 */
+	strcpy(p, "x");
+	refused(def, "skills too long");
+}
+
 UNIT_MAIN()
