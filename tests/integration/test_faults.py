@@ -565,7 +565,10 @@ def test_wrong_library_web_surface_answers_internal_and_writes_nothing(ctx):
 # ---- allocations that fail --------------------------------------------------------------
 
 def pid_of(k, what):
-    pids = k.pids(what)
+    """The one process of k whose core.psx description holds what. A module's process may
+    be forked after its port already listens (the socket is the main process's): wait for
+    it to be in the table, up to 10 s (the sanitizer build starts slowly)."""
+    pids = wait_for(lambda: k.pids(what), what="process '%s' in core.psx" % what)
     assert len(pids) == 1, "processes '%s': %s" % (what, pids)
     return pids[0]
 
