@@ -190,8 +190,48 @@ static int saturated(const int c[OQ_SWEEP_COUNTS])
 	return 0;
 }
 
-static void sweep(void)
+/* A sweep that keeps failing (Redis down, full, refusing) is said once when it starts to,
+ * again every SWEEP_REPEAT_MS while it goes on or when the reason changes, and once when it
+ * works again: at 5 sweeps a second, an outage of ten minutes made 3,000 lines a tenant. */
+#define SWEEP_REPEAT_MS 60000
+
+typedef struct sweep_fail {
+	unsigned long fails;  /* failed sweeps in a row */
+	long long since;	  /* when the first of them failed */
+	long long said;		  /* when it was last logged */
+	char why[160];		  /* the reason last logged */
+} sweep_fail_t;
+
+static void sweep_failed(sweep_fail_t *f, const str *name, long long now)
 {
+	const char *why = oq_last_error();
+
+	if(f->fails++ == 0) {
+		f->since = now;
+	} else if(now - f->said < SWEEP_REPEAT_MS && strncmp(f->why, why, sizeof(f->why) - 1) == 0) {
+		return;
+	}
+	if(f->fails == 1)
+		LM_ERR("sweep of tenant %.*s failed: %s\n", name->len, name->s, why);
+	else
+		LM_ERR("sweep of tenant %.*s failed: %s (%lu sweeps in a row have failed, for %lld s)\n",
+				name->len, name->s, why, f->fails, (now - f->since) / 1000);
+	f->said = now;
+	snprintf(f->why, sizeof(f->why), "%s", why);
+}
+
+static void sweep_worked(sweep_fail_t *f, const str *name, long long now)
+{
+	if(f->fails == 0)
+		return;
+	LM_NOTICE("sweep of tenant %.*s works again, after %lu failed sweeps in %lld s\n", name->len,
+			name->s, f->fails, (now - f->since) / 1000);
+	f->fails = 0;
+}
+
+static void sweep(long long now)
+{
+	static sweep_fail_t fail[OQ_TENANTS_MAX];
 	int c[OQ_SWEEP_COUNTS], t, slice;
 	str name;
 
@@ -199,9 +239,10 @@ static void sweep(void)
 		oq_tenant_use_index(t);
 		for(slice = 0; slice < SWEEP_SLICES; slice++) {
 			if(oq_sweep(SWEEP_MAX, c) < 0) {
-				LM_ERR("sweep of tenant %.*s failed: %s\n", name.len, name.s, oq_last_error());
+				sweep_failed(&fail[t], &name, now);
 				break;
 			}
+			sweep_worked(&fail[t], &name, now);
 			oq_stat_add(OQ_ST_OFFERS_EXPIRED, c[0]);
 			oq_stat_add(OQ_ST_WRAPUPS_ENDED, c[1]);
 			oq_stat_add(OQ_ST_EXPIRED, c[3]);
@@ -339,7 +380,7 @@ static void dispatcher_loop(void)
 		cfg_update();
 		now = now_ms();
 		if(now >= next_sweep) {
-			sweep();
+			sweep(now);
 			next_sweep = now + oq_dispatch_cfg.sweep_interval_ms;
 		}
 		if(anchor(st, n) < 0) {

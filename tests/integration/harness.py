@@ -38,6 +38,11 @@ import lua_counts  # noqa: E402
 REDIS_DOWN = (r"Redis unavailable \((?:io: Server closed the connection|connect: Connection "
               r"refused|unreachable: Redis is down, waiting before the next reconnect)\)")
 
+# The dispatcher's sweep failing: said when it starts to, again when the reason changes or
+# a minute on, with how long it has failed (oq_dispatch.c, sweep_failed)
+SWEEP_FAILED = r"omniq \[oq_dispatch\.c:\d+\]: sweep_failed\(\): sweep of tenant \w+ failed: "
+SWEEP_AGAIN = r"(?: \(\d+ sweeps in a row have failed, for \d+ s\))?$"
+
 
 def wait_for(cond, timeout=10.0, step=0.05, what="condition"):
     end = time.time() + timeout
@@ -410,16 +415,14 @@ class Ctx:
                   r"closed the connection\); connection dropped, will reconnect$",
                   r"omniq \[oq_redis\.c:\d+\]: oq_redis_connect\(\): cannot connect to Redis at "
                   r"127\.0\.0\.1:%d: Connection refused$" % rs.port,
-                  r"omniq \[oq_dispatch\.c:\d+\]: sweep\(\): sweep of tenant \w+ failed: "
-                  + REDIS_DOWN + "$"):
+                  SWEEP_FAILED + REDIS_DOWN + SWEEP_AGAIN):
             self.expect_log(p, optional=True)
 
     def expect_redis_full(self):
         """The test sets Redis's maxmemory below its use for a while: a dispatcher's sweep in
         that while is refused (the test's own writes are answered, not logged as errors)."""
-        self.expect_log(r"omniq \[oq_dispatch\.c:\d+\]: sweep\(\): sweep of tenant \w+ failed: "
-                        r"Redis refused oq_sweep \(OOM command not allowed when used memory > "
-                        r"'maxmemory'\.\)$", optional=True)
+        self.expect_log(SWEEP_FAILED + r"Redis refused oq_sweep \(OOM command not allowed when used "
+                        r"memory > 'maxmemory'\.\)" + SWEEP_AGAIN, optional=True)
 
     def broke(self, server):
         """The test broke this redis-server's data on purpose: no invariants after it."""

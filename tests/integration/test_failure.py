@@ -1,5 +1,6 @@
 """Failure: Redis absent at start, Redis lost while running, kill -9 under load."""
 import os
+import re
 import subprocess
 import threading
 import time
@@ -51,6 +52,11 @@ def test_redis_lost_then_back(ctx):
         k.rpc("omniq.enqueue", "web", "web:during", "", 0)
     assert time.time() - t0 < 5.0
     assert "Redis request failed" in k.text() or "cannot connect to Redis" in k.text(), k.tail()
+    # the dispatcher's sweep fails every 200 ms while Redis is down: said when it starts to
+    # fail (and when the reason changes), not at every sweep
+    failed = re.compile(r"sweep_failed\(\): sweep of tenant default failed: ")
+    wait_for(lambda: failed.search(k.text()), what="the sweep's failure logged")
+    time.sleep(1.5)     # several more sweeps fail meanwhile
     # back on the same port with the same AOF: reconnects by itself, nothing lost
     rs2 = RedisServer(ctx.dir, rs.port)
     rs2.dir = rs.dir
@@ -63,6 +69,14 @@ def test_redis_lost_then_back(ctx):
     ids = [r.hget("%s:s:%d" % (P, i), "identity") for i in range(1, int(r.get(P + ":seq:s")) + 1)]
     assert "web:during" not in ids, "a refused call was written: %s" % ids
     assert "web:after" in ids
+    back = wait_for(lambda: re.search(r"NOTICE: omniq \[oq_dispatch\.c:\d+\]: sweep_worked\(\): "
+                                      r"sweep of tenant default works again, after (\d+) failed "
+                                      r"sweeps in \d+ s$", k.text(), re.M),
+                    what="the sweep working again, logged")
+    said = len(failed.findall(k.text()))
+    assert 1 <= said <= 3 < int(back.group(1)), (
+        "%d sweeps failed, %d lines said so (one, or one per reason: io, connect, waiting)"
+        % (int(back.group(1)), said))
 
 
 @test
