@@ -114,6 +114,37 @@ def test_kill9_under_load_loses_nothing(ctx):
 
 
 @test
+def test_dispatcher_sweeps_a_burst_beyond_one_calls_bound(ctx):
+    """2,500 ended sessions whose retention ends at once (a burst of a busy hour, a node back
+    after an outage): one sweep call retires at most 1,000 (a bounded time in Redis), and the
+    dispatcher calls again at once while a call was full, up to 4 calls a tick, so all of
+    them leave within one tick, not a thousand per sweep_interval (3 s here)."""
+    rs = ctx.redis()
+    k = ctx.kamailio("sweep.cfg", rs.port, defines={"OMNIQ_SWEEP_INTERVAL": "3000"})
+    r = rs.client()
+    n = 2500
+    pipe = r.pipeline(transaction=False)
+    for i in range(n):
+        pipe.fcall("oq_enqueue", 1, P, "web", "", "web:burst%d" % i, "", 0, "", "")
+    sids = [x[0] for x in pipe.execute()]
+    pipe = r.pipeline(transaction=False)
+    for sid in sids:
+        pipe.fcall("oq_close", 1, P, sid, "")
+    assert all(x[1] == "abandoned" for x in pipe.execute())
+    assert r.zcard(P + ":ret") == n
+    base = k.stat("omniq:sessions_retired")
+    r.zadd(P + ":ret", {sid: 0 for sid in sids}, xx=True)     # every retention over now
+    first = wait_for(lambda: k.stat("omniq:sessions_retired") > base and time.time(),
+                     timeout=10, what="the first retirements")
+    wait_for(lambda: k.stat("omniq:sessions_retired") - base == n, timeout=20,
+             what="all %d retired" % n)
+    took = time.time() - first
+    assert took < 1.5, "the burst took %.1f s to leave: more than one sweep tick" % took
+    assert r.zcard(P + ":ret") == 0
+    assert not any(r.exists("%s:s:%s" % (P, sid)) for sid in sids[::250])
+
+
+@test
 def test_dispatcher_sweeps_lapsed_offers_and_wrapups(ctx):
     """The node's own dispatcher (no RPC sweep) re-routes a lapsed offer, sets the agent
     away at max_misses, and ends wrap-ups."""
