@@ -23,9 +23,13 @@ BAD_LINE = re.compile(r"^\s*(?:\d+\(\d+\) )?(ALERT|BUG|CRITICAL|ERROR):|^==\d+==
 
 
 # Kamailio 5.6's own shutdown: its tcp main process reads the other processes' unix sockets
-# until its own SIGTERM comes, and each that exited first is "EOF" to it. Only after the main
-# process's "Thank you for flying" of that run; the same line at any other time counts.
-SHUTDOWN_NOISE = [re.compile(r"CRITICAL: <core> \[core/pass_fd\.c:\d+\]: receive_fd\(\): EOF on \d+$")]
+# until its own SIGTERM comes, and each that exited first is "EOF" to it; once it has taken
+# the last of them out of its epoll set, it waits on none (maxevents 0), which epoll refuses
+# with EINVAL, in a loop, until its SIGTERM (core/io_wait.h). Only after the main process's
+# "Thank you for flying" of that run; the same lines at any other time count.
+SHUTDOWN_NOISE = [re.compile(r"CRITICAL: <core> \[core/pass_fd\.c:\d+\]: receive_fd\(\): EOF on \d+$"),
+                  re.compile(r"ERROR: <core> \[core/io_wait\.h:\d+\]: io_wait_loop_epoll\(\): "
+                             r"epoll_wait\(\d+, 0x[0-9a-f]+, 0, -?\d+\): Invalid argument \[22\]$")]
 SHUTDOWN_BEGINS = "handle_sigs(): Thank you for flying"
 RUN_BEGINS = "main(): processes (at least)"
 
