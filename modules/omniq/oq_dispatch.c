@@ -191,33 +191,32 @@ static int saturated(const int c[OQ_SWEEP_COUNTS])
 }
 
 /* A sweep that keeps failing (Redis down, full, refusing) is said once when it starts to,
- * again every SWEEP_REPEAT_MS while it goes on or when the reason changes, and once when it
- * works again: at 5 sweeps a second, an outage of ten minutes made 3,000 lines a tenant. */
+ * again every SWEEP_REPEAT_MS while it goes on (with the reason of that moment: while Redis
+ * is down it alternates between a refused reconnect and the wait before the next), and once
+ * when it works again: at 5 sweeps a second, an outage of ten minutes made 3,000 lines a
+ * tenant. */
 #define SWEEP_REPEAT_MS 60000
 
 typedef struct sweep_fail {
-	unsigned long fails;  /* failed sweeps in a row */
-	long long since;	  /* when the first of them failed */
-	long long said;		  /* when it was last logged */
-	char why[160];		  /* the reason last logged */
+	unsigned long fails; /* failed sweeps in a row */
+	long long since;	 /* when the first of them failed */
+	long long said;		 /* when it was last logged */
 } sweep_fail_t;
 
 static void sweep_failed(sweep_fail_t *f, const str *name, long long now)
 {
 	const char *why = oq_last_error();
 
-	if(f->fails++ == 0) {
+	if(f->fails++ == 0)
 		f->since = now;
-	} else if(now - f->said < SWEEP_REPEAT_MS && strncmp(f->why, why, sizeof(f->why) - 1) == 0) {
+	else if(now - f->said < SWEEP_REPEAT_MS)
 		return;
-	}
 	if(f->fails == 1)
 		LM_ERR("sweep of tenant %.*s failed: %s\n", name->len, name->s, why);
 	else
 		LM_ERR("sweep of tenant %.*s failed: %s (%lu sweeps in a row have failed, for %lld s)\n",
 				name->len, name->s, why, f->fails, (now - f->since) / 1000);
 	f->said = now;
-	snprintf(f->why, sizeof(f->why), "%s", why);
 }
 
 static void sweep_worked(sweep_fail_t *f, const str *name, long long now)

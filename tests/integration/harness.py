@@ -38,8 +38,8 @@ import lua_counts  # noqa: E402
 REDIS_DOWN = (r"Redis unavailable \((?:io: Server closed the connection|connect: Connection "
               r"refused|unreachable: Redis is down, waiting before the next reconnect)\)")
 
-# The dispatcher's sweep failing: said when it starts to, again when the reason changes or
-# a minute on, with how long it has failed (oq_dispatch.c, sweep_failed)
+# The dispatcher's sweep failing: said when it starts to, and a minute on with how long it
+# has failed (oq_dispatch.c, sweep_failed)
 SWEEP_FAILED = r"omniq \[oq_dispatch\.c:\d+\]: sweep_failed\(\): sweep of tenant \w+ failed: "
 SWEEP_AGAIN = r"(?: \(\d+ sweeps in a row have failed, for \d+ s\))?$"
 
