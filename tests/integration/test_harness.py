@@ -92,7 +92,9 @@ def test_harness_teardown_catches_a_kamailio_that_does_not_stop(ctx):
 @test
 def test_harness_teardown_catches_a_child_crashing_during_shutdown(ctx):
     """The main process reaps a child that crashed while it stopped and still exits 0:
-    only the exit watcher sees it (root: the process-events connector)."""
+    only the exit watcher sees it (root: the process-events connector). The crash is an
+    abort (SIGABRT): the sanitizer build's runtime takes SIGSEGV for its own reports, not
+    SIGABRT, so the test means the same on both builds."""
     exits = procwatch.exits()
     assert exits.available, exits.why
     with scene("crash_in_shutdown") as (inner, rs, k):
@@ -102,13 +104,13 @@ def test_harness_teardown_catches_a_child_crashing_during_shutdown(ctx):
 
         def crash():
             wait_for(lambda: "Thank you for flying" in k.text(), what="the shutdown")
-            os.kill(pid, signal.SIGSEGV)
+            os.kill(pid, signal.SIGABRT)
             os.kill(pid, signal.SIGCONT)
         t = threading.Thread(target=crash)
         t.start()
         problems = teardown.after(inner)
         t.join()
-        only(problems, "kamailio kam: %d (udp receiver child=0" % pid, "killed by signal 11",
+        only(problems, "kamailio kam: %d (udp receiver child=0" % pid, "killed by signal 6",
              "during shutdown")
 
 
