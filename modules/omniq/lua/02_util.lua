@@ -28,6 +28,9 @@ end
 
 -- Small counts (loads, capacities, levels: 0..CAP_MAX) as strings and back through the
 -- tables DEC and NUM (01_builtins.lua) instead of sprintf and strtod; larger ones convert.
+-- Every integer the library hands to redis.call or returns goes through here or istr: a
+-- Lua number given to redis.call is formatted by Redis with "%.17g", tostring() uses
+-- "%.14g" (an exponent past 10^14), and both cost several times what "%d" does.
 function U.dec(n)
     return DEC[n] or sfmt('%d', n)
 end

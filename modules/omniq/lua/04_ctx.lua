@@ -162,7 +162,7 @@ function X.finish(ctx)
         local f, n = next(ctx.st)
         if next(ctx.st, f) == nil then
             -- one counter (accept, close): HINCRBY answers the new value as a number
-            local v = rcall('HINCRBY', ctx.P .. ':stat', f, n)
+            local v = rcall('HINCRBY', ctx.P .. ':stat', f, U.dec(n))
             local T = ctx.T
             if T and T.stat then T.stat[f] = v end
             return

@@ -69,7 +69,7 @@ end
 
 -- A new customer with one identity and its first session; returns its id.
 function C.create(ctx, ident, canon, sid)
-    local cid = tostr(rcall('INCR', ctx.P .. ':seq:c'))
+    local cid = istr(rcall('INCR', ctx.P .. ':seq:c'))
     rcall('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ident)
     rcall('HSET', ctx.P .. ':ident', canon, cid)
     rcall('SET', ctx.P .. ':c:' .. cid .. ':h', ',' .. sid)
@@ -250,7 +250,7 @@ function C.fn_link(keys, args)
         rcall('HSET', ctx.P .. ':ident', ca, cid, cb, cid)
         return cid
     end
-    cid = tostr(rcall('INCR', ctx.P .. ':seq:c'))
+    cid = istr(rcall('INCR', ctx.P .. ':seq:c'))
     local ids = a
     if b ~= a then ids = a .. ',' .. b end
     rcall('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ids)

@@ -127,7 +127,7 @@ function R.pick_agent(ctx, s)
         -- P:fair is in fairness order already: the first with room in the class wins.
         local off, B = 0, 4
         while true do
-            local ids = rcall('ZRANGE', P .. ':fair', off, off + B - 1)
+            local ids = rcall('ZRANGE', P .. ':fair', U.dec(off), U.dec(off + B - 1))
             if #ids == 0 then return nil end
             local room = rcall('SMISMEMBER', frkey, unpk(ids))
             for i, id in ipairs_(ids) do
@@ -150,7 +150,7 @@ function R.pick_agent(ctx, s)
     local room_seen = 0
     local tied, best_sum = {}, -1
     while true do
-        local m = rcall('ZRANGE', key1, off, off + B - 1)
+        local m = rcall('ZRANGE', key1, U.dec(off), U.dec(off + B - 1))
         local k = #m
         if k == 0 then break end
         local ids, lv = {}, {}
@@ -264,7 +264,7 @@ function R.offer(ctx, s, a, direct)
     W.remove(ctx, s)
     R.offer_mark(ctx, s, a)
     rcall('HSET', R.skey(ctx, s.id), 'state', 'offered', 'agent', a.id,
-        'offer_exp', istr(s.offer_exp), 'offers', s.offers, 'updated', ctx.ns)
+        'offer_exp', istr(s.offer_exp), 'offers', U.dec(s.offers), 'updated', ctx.ns)
     R.offer_apply(ctx, s, a, direct)
 end
 

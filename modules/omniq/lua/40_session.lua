@@ -132,7 +132,7 @@ function S.reply(ctx, s, cid)
     if s.state == 'queued' then
         pos = (rcall('ZRANK', ctx.P .. ':q:' .. s.queue, s.id) or -1) + 1
     end
-    return {s.id, s.state, s.agent or '', tostr(pos), cid}
+    return {s.id, s.state, s.agent or '', U.dec(pos), cid}
 end
 
 ---------------------------------------------------------------------------
@@ -178,7 +178,7 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
                idx = W.idx(skills), score = (1000 - prio) * U.TWO42 + ctx.now}
     local d = R.decide(ctx, s, cust and cust.pref, true)
 
-    local sid = tostr(rcall('INCR', P .. ':seq:s'))
+    local sid = istr(rcall('INCR', P .. ':seq:s'))
     local cid
     if cust then
         cid = cust.cid
@@ -189,7 +189,7 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
     s.id, s.customer = sid, cid
     local now = ctx.ns
     local h = {'id', sid, 'channel', channel, 'class', class, 'queue', queue, 'customer', cid,
-        'identity', ident, 'skills', skills_s, 'priority', tostr(prio), 'state', 'queued',
+        'identity', ident, 'skills', skills_s, 'priority', U.dec(prio), 'state', 'queued',
         'agent', '', 'created', now, 'updated', now, 'enq', now, 'offers', '0', 'ext', ext}
     if d.offer then
         R.offer_mark(ctx, s, d.offer)
