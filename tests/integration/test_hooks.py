@@ -201,6 +201,31 @@ def test_hook_answers_503_while_redis_is_down(ctx):
     assert [f["body"] for _, f in r.xrange(P + ":s:%s:tx" % got[2]["sid"])] == ["during"]
 
 
+@test
+def test_hook_answers_the_status_of_its_refusal(ctx):
+    """The worked example answers a refused ingest with the status every surface gives its
+    return code (omniq_http_status): bad input 400, Redis away 503 (above), and a failure of
+    omniq's own 500, which a provider retries (before: 400, which it drops)."""
+    from badlib import BadLibrary
+    from test_faults import NOT_OURS, WHY
+    rs, k, api, hook = echo_kam(ctx)
+    st, ctype, body = hook.say("x", identity="web:")            # an identity with no id
+    assert st == 400, (st, body)
+    bad = BadLibrary(rs)
+    bad.load()
+    ctx.expect_log(r"omniq \[oq_core\.c:\d+\]: map_error_reply\(\): Redis function oq_ingest "
+                   r"failed: %s$" % NOT_OURS)
+    try:
+        bad.set("oq_ingest", "error")
+        st, ctype, body = hook.say("x", mid="m-1")
+        assert st == 500 and ctype.startswith("text/plain"), (st, ctype, body)
+        assert "oq_ingest" in body, body
+    finally:
+        bad.restore()
+    got = hook.say("x", mid="m-1")                                # the retry is taken once
+    assert got[0] == 201 and got[2]["how"] == "opened", got
+
+
 def echo_cfg(ctx, hooks):
     """tests/integration/cfg/echo.cfg with modparam hook lines, in the test's directory."""
     src = open(os.path.join(os.path.dirname(__file__), "cfg", "echo.cfg")).read()

@@ -95,8 +95,8 @@ static int echo_hook(const omniq_http_req_t *rq, omniq_http_resp_t *rs, void *pa
 	if(rq->header(rq, "X-Echo-Id", cid, sizeof(cid)) > 0)
 		m.cid = omniq_str(cid);
 	rc = oq.ingest(&m, &info, NULL, 0);
-	if(rc < 0) /* the sender retries a 503, never a 400 */
-		return answer(rs, rc == OMNIQ_EREDIS ? 503 : 400, "%s\n", oq.last_error());
+	if(rc < 0) /* as every surface says it: the sender retries a 503, never a 400 */
+		return answer(rs, omniq_http_status(rc), "%s\n", oq.last_error());
 	snprintf(rs->type, sizeof(rs->type), "application/json");
 	rs->status = rc == 2 ? 201 : 200;
 	rs->len = snprintf(rs->body, rs->size,
