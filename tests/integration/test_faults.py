@@ -941,19 +941,12 @@ def test_alloc_failures_in_the_events_reader_lose_no_event(ctx):
     reader, the item handed to the loop): the message reaches the socket after all (the
     reader reads again from the last event it handled), or the log says which event could
     not be handed over and why; the thread goes on reading."""
-    from test_ws import Chat
+    from test_ws import accepted_chat
     rs = ctx.redis()
     k, api, port = ws_faults_kam(ctx, rs)
     expect_event_reader_out_of_memory(ctx, optional=MALLOC_ONLY)
     t = Torture(k, rs.client())
-    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "chat=4")[0] == 0
-    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
-    chat = Chat(port)
-    chat.send({"type": "hello"})
-    chat.recv("welcome")
-    chat.send({"type": "message", "text": "hello", "cid": "c0"})
-    sid = chat.recv("session")["session"]
-    assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})[0] == 200
+    chat, sid = accepted_chat(k, api, port, "hello")
     reader = thread_of(pid_of(k, "omniq_ws http 0"), "ws events")
     outcomes = set()
 

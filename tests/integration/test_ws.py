@@ -249,6 +249,20 @@ def test_ws_chat_customer_and_agent_in_real_time(ctx):
     c2.close()
 
 
+def accepted_chat(k, api, port, text, agent="alice"):
+    """A customer's chat whose first message (cid c0) opened a session that agent, made
+    available with chat room here, accepted over REST: (chat, sid)."""
+    assert k.rpc("omniq.agent_set", agent, agent.title(), "sales:5", "voice=1,chat=4")[0] == 0
+    assert k.rpc("omniq.agent_state", agent, "available")[0] == 0
+    c = Chat(port)
+    c.send({"type": "hello"})
+    c.recv("welcome")
+    c.send({"type": "message", "text": text, "cid": "c0"})
+    sid = c.recv("session")["session"]
+    assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": agent})[0] == 200
+    return c, sid
+
+
 def xranges(r):
     """How many XRANGE commands Redis has run (inside functions too)."""
     return int(r.info("commandstats").get("cmdstat_xrange", {}).get("calls", 0))
@@ -261,14 +275,7 @@ def test_ws_short_messages_reach_sockets_without_a_transcript_read(ctx):
     (one XRANGE). Both arrive whole: quotes, newlines and non-ASCII text intact."""
     rs, k, api, port = chat_kam(ctx)
     r = rs.client()
-    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
-    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
-    c = Chat(port)
-    c.send({"type": "hello"})
-    c.recv("welcome")
-    c.send({"type": "message", "text": "hi", "cid": "c1"})
-    sid = c.recv("session")["session"]
-    assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})[0] == 200
+    c, sid = accepted_chat(k, api, port, "hi")
     c.recv("ack")
     short = ['Sorry, "order #12"\nis late', "您好！" * 40, "x" * 512]
     long_ = ["y" * 513, "订单" * 200]
