@@ -300,9 +300,11 @@ class Kamailio:
             rc = self.proc.wait(self.stop_within)
         except subprocess.TimeoutExpired:
             rc = None
+            where = procwatch.stacks(procwatch.group_of(self.proc.pid), members)
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
-            self.problems.append("%s did not exit within %d s of SIGTERM" % (me, self.stop_within))
+            self.problems.append("%s did not exit within %d s of SIGTERM; its processes:\n%s"
+                                 % (me, self.stop_within, where))
         left = procwatch.group_of(self.proc.pid) if rc is not None else {}
         if left:     # its main process waits for its children: these are not its own
             os.killpg(self.proc.pid, signal.SIGKILL)

@@ -11,6 +11,7 @@ One reader thread per run keeps the statuses of the pids it was asked to watch; 
 events of every other process on the machine are dropped as they come.
 """
 import os
+import subprocess
 import socket
 import struct
 import threading
@@ -117,3 +118,32 @@ def exits():
     if _watch is None:
         _watch = ExitWatch()
     return _watch
+
+
+def stacks(pids, names=None, limit=4):
+    """What each of pids is doing, for a process that would not stop: its state and kernel
+    wait channel from /proc, and its threads' stacks from gdb (the first limit of them not
+    zombies; gdb attaches for a moment and leaves the process as it was). A hang's report
+    says where it hangs, not only that it did."""
+    out = []
+    for n, pid in enumerate(sorted(pids)):
+        name = (names or {}).get(pid, "")
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            with open("/proc/%d/wchan" % pid) as f:
+                wchan = f.read().strip() or "-"
+        except OSError:
+            continue
+        out.append("  %d (%s): state %s, waits in %s" % (pid, name, state, wchan))
+        if state == "Z" or n >= limit:
+            continue
+        try:
+            bt = subprocess.run(["gdb", "-q", "-batch", "-p", str(pid), "-ex",
+                                 "thread apply all bt 12"], capture_output=True, text=True,
+                                timeout=20).stdout
+        except (OSError, subprocess.TimeoutExpired) as e:
+            out.append("    (no stack: %s)" % e)
+            continue
+        out += ["    " + l for l in bt.splitlines() if l.startswith(("#", "Thread"))]
+    return "\n".join(out)

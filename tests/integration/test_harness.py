@@ -85,8 +85,11 @@ def test_harness_teardown_catches_a_kamailio_that_does_not_stop(ctx):
     # a child that does not stop: the main process waits for it, past the bound
     with scene("no_stop") as (inner, rs, k):
         k.stop_within = 2
-        os.kill(worker(k), signal.SIGSTOP)
-        only(teardown.after(inner), "kamailio kam did not exit within 2 s of SIGTERM")
+        pid = worker(k)
+        os.kill(pid, signal.SIGSTOP)
+        # and says what each process was doing: the stopped one is in state T, with its stack
+        only(teardown.after(inner), "kamailio kam did not exit within 2 s of SIGTERM",
+             "\n  %d (" % pid, "state T", "#0 ")
 
 
 @test
