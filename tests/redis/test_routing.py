@@ -456,6 +456,32 @@ def test_least_loaded_before_longest_idle(h):
     assert t.enq(channel='phone', skills='en')['agent'] == 'b'
 
 
+def test_fairness_holds_however_many_agents_share_the_best_level(h):
+    # A queue where every agent has the same level (sales:5 for all, the usual case) and
+    # more agents than routing compares in id order (8 * lookahead = 128): the one idle
+    # longest still gets the next call, whatever its id. The engine before compared only
+    # the first 128 ids by fairness: z149, available first, sat idle while the first ids
+    # took every call.
+    t = h.tenant()
+    CAP1 = 'voice=1,chat=0,email=0,total=1'
+    t.agent('z149', 'sales:5', CAP1)
+    h.advance(5)
+    for i in range(149):
+        t.agent('z%03d' % i, 'sales:5', CAP1)
+    h.advance(5)
+    s = t.enq(channel='phone', skills='sales')
+    assert s['agent'] == 'z149', s
+    # then the next longest idle: those that came available at the same moment, lowest id
+    # first, and each call to the next one (no agent twice while another waits idle)
+    got = [t.enq(channel='phone', skills='sales')['agent'] for _ in range(3)]
+    assert got == ['z000', 'z001', 'z002'], got
+    # an agent whose call ends is idle from then on: behind every agent idle since before
+    t.fc('oq_accept', s['sid'], 'z149')
+    h.advance(5)
+    t.fc('oq_close', s['sid'], '')
+    assert t.enq(channel='phone', skills='sales')['agent'] == 'z003'
+
+
 def test_unreadable_stored_agent_refuses_the_call_and_writes_nothing(h):
     # Decide first, write after: a stored value routing cannot read (a hand-edited agent row)
     # makes the call fail with OQ_INTERNAL before anything is written, session included.

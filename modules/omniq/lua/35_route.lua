@@ -9,7 +9,8 @@
 -- (P:fr:<class>) are looked at and the answer is exact; when many do, the agents with the
 -- first required skill are read best level first (P:sk:<skill>), a batch at a time, with
 -- their room, fairness and other levels read for the whole batch at once (SMISMEMBER,
--- ZMSCORE), until the best level is settled (one skill) or `lookahead` qualified agents
+-- ZMSCORE), until the best level is settled (one skill: when many share it, P:fair is
+-- walked instead, fairest_at_level) or `lookahead` qualified agents
 -- were compared (several skills: the highest sum among them). Either way, a session waits
 -- only when no agent with room has every skill it needs.
 --
@@ -96,6 +97,43 @@ local function fairest(ctx, ids)
         if v and (bsc == nil or v < bsc or (v == bsc and id < best)) then best, bsc = id, v end
     end
     return best
+end
+
+-- One skill whose best level with room, lvl, is shared by more agents than a batch holds
+-- (a queue where every agent has the same level, the usual case): walking them in id order
+-- would offer work only to the first `lookahead` ids while the others sit idle. P:fair is
+-- in the order wanted among them (least loaded, then idle longest, then id): walk it from
+-- the front and take the first agent with the skill at that level and room in the class.
+-- Worth it when they are more than two batches of the walk in id order (which sees them
+-- all, exactly, when they are few) and not rare among the nfree agents with room in the
+-- class (at least one in FAIR_WALK_DENSITY); bounded all the same. Returns the agent's id, or nil (not found within the bound: the
+-- caller walks the level in id order, as for a rare skill).
+local FAIR_WALK_TIES, FAIR_WALK_DENSITY, FAIR_WALK_MAX = 24, 16, 128
+
+local function fairest_at_level(ctx, skill, lvl, frkey, nfree, x, member)
+    local P = ctx.P
+    local c = ssub(member, 1, 1)           -- the level's digit; ids hold no byte 255
+    local ties = rcall('ZLEXCOUNT', P .. ':sk:' .. skill, '[' .. c, '[' .. c .. '\255')
+    if ties <= FAIR_WALK_TIES or ties * FAIR_WALK_DENSITY < nfree then return nil end
+    local sklkey, off, B = P .. ':skl:' .. skill, 0, 8
+    while off < FAIR_WALK_MAX do
+        local ids = rcall('ZRANGE', P .. ':fair', U.dec(off), U.dec(off + B - 1))
+        local k = #ids
+        if k == 0 then return nil end
+        if #ids[k] > L.ID_MAX then k = k - 1 end            -- the sentinel ends P:fair
+        if k == 0 then return nil end
+        if k < #ids then ids[#ids] = nil end
+        local lv = rcall('ZMSCORE', sklkey, unpk(ids))
+        local room = rcall('SMISMEMBER', frkey, unpk(ids))
+        for i = 1, k do
+            if room[i] == 1 and lv[i] and tonum(lv[i]) == lvl and not (x and x[ids[i]]) then
+                return ids[i]
+            end
+        end
+        if k < B then return nil end
+        off, B = off + B, 32
+    end
+    return nil
 end
 
 -- The best agent for s (loaded), or nil (see the header).
@@ -201,6 +239,12 @@ function R.pick_agent(ctx, s)
         if k < B then break end
         if n == 1 then
             if best_sum >= 0 and lv[k] < best_sum then break end
+            if off == 0 and lv[1] == best_sum and lv[k] == best_sum then
+                -- the best level fills this batch and goes on past it: in fairness order
+                -- if it is common
+                local id = fairest_at_level(ctx, skills[1], best_sum, frkey, nfree, x, m[k])
+                if id then return A.load(ctx, id) end
+            end
             if seen >= 8 * la then break end
         elseif best_sum >= 0 and (room_seen >= la or lv[k] + 10 * (n - 1) < best_sum) then
             break
