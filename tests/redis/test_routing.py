@@ -480,6 +480,19 @@ def test_fairness_holds_however_many_agents_share_the_best_level(h):
     h.advance(5)
     t.fc('oq_close', s['sid'], '')
     assert t.enq(channel='phone', skills='sales')['agent'] == 'z003'
+    # the same for a session that needs two skills, where the engine before compared the
+    # first `lookahead` (16) agents with room in id order
+    t2 = h.tenant()
+    t2.agent('z149', 'en:5,sales:5', CAP1)
+    h.advance(5)
+    for i in range(149):
+        t2.agent('z%03d' % i, 'en:5,sales:5,zz:1' if i % 2 else 'en:5,sales:5', CAP1)
+    h.advance(5)
+    got = [t2.enq(channel='phone', skills='en,sales')['agent'] for _ in range(3)]
+    assert got == ['z149', 'z000', 'z001'], got
+    # and one with a better sum than those compared in id order is still preferred
+    t2.agent('zbest', 'en:9,sales:9', CAP1)
+    assert t2.enq(channel='phone', skills='en,sales')['agent'] == 'zbest'
 
 
 def test_unreadable_stored_agent_refuses_the_call_and_writes_nothing(h):

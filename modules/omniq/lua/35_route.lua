@@ -99,41 +99,56 @@ local function fairest(ctx, ids)
     return best
 end
 
--- One skill whose best level with room, lvl, is shared by more agents than a batch holds
--- (a queue where every agent has the same level, the usual case): walking them in id order
--- would offer work only to the first `lookahead` ids while the others sit idle. P:fair is
--- in the order wanted among them (least loaded, then idle longest, then id): walk it from
--- the front and take the first agent with the skill at that level and room in the class.
--- Worth it when they are more than two batches of the walk in id order (which sees them
--- all, exactly, when they are few) and not rare among the nfree agents with room in the
--- class (at least one in FAIR_WALK_DENSITY); bounded all the same. Returns the agent's id, or nil (not found within the bound: the
--- caller walks the level in id order, as for a rare skill).
+-- Many agents with room share the best level (a queue where every agent has the same
+-- level, the usual case): comparing them in id order would offer work only to the first
+-- ids while the others sit idle. P:fair is in the order wanted among equals (least loaded,
+-- then idle longest, then id): walk_fair walks it from the front and returns the first
+-- agent with room in the class, not declined, whose levels of skills sum to at least
+-- target; nil when none does within FAIR_WALK_MAX entries (the caller then keeps what it
+-- found in id order).
 local FAIR_WALK_TIES, FAIR_WALK_DENSITY, FAIR_WALK_MAX = 24, 16, 128
 
-local function fairest_at_level(ctx, skill, lvl, frkey, nfree, x, member)
-    local P = ctx.P
-    local c = ssub(member, 1, 1)           -- the level's digit; ids hold no byte 255
-    local ties = rcall('ZLEXCOUNT', P .. ':sk:' .. skill, '[' .. c, '[' .. c .. '\255')
-    if ties <= FAIR_WALK_TIES or ties * FAIR_WALK_DENSITY < nfree then return nil end
-    local sklkey, off, B = P .. ':skl:' .. skill, 0, 8
+local function walk_fair(ctx, skills, target, frkey, x)
+    local P, n = ctx.P, #skills
+    local off, B = 0, 8
     while off < FAIR_WALK_MAX do
         local ids = rcall('ZRANGE', P .. ':fair', U.dec(off), U.dec(off + B - 1))
         local k = #ids
+        if k > 0 and #ids[k] > L.ID_MAX then            -- the sentinel ends P:fair
+            ids[k] = nil
+            k = k - 1
+        end
         if k == 0 then return nil end
-        if #ids[k] > L.ID_MAX then k = k - 1 end            -- the sentinel ends P:fair
-        if k == 0 then return nil end
-        if k < #ids then ids[#ids] = nil end
-        local lv = rcall('ZMSCORE', sklkey, unpk(ids))
         local room = rcall('SMISMEMBER', frkey, unpk(ids))
+        local lvl = {}
+        for j = 1, n do lvl[j] = rcall('ZMSCORE', P .. ':skl:' .. skills[j], unpk(ids)) end
         for i = 1, k do
-            if room[i] == 1 and lv[i] and tonum(lv[i]) == lvl and not (x and x[ids[i]]) then
-                return ids[i]
+            if room[i] == 1 and not (x and x[ids[i]]) then
+                local t = 0
+                for j = 1, n do
+                    local l = lvl[j][i]
+                    if not l then t = nil; break end
+                    t = t + tonum(l)
+                end
+                if t and t >= target then return ids[i] end
             end
         end
         if k < B then return nil end
         off, B = off + B, 32
     end
     return nil
+end
+
+-- One skill whose best level with room, lvl, fills the first batch read in id order
+-- (member: its last entry): walk P:fair instead when more agents share the level than two
+-- batches in id order hold (which see them all, exactly, when they are few) and they are
+-- not rare among the nfree agents with room in the class (at least one in
+-- FAIR_WALK_DENSITY).
+local function fairest_at_level(ctx, skill, lvl, frkey, nfree, x, member)
+    local c = ssub(member, 1, 1)           -- the level's digit; ids hold no byte 255
+    local ties = rcall('ZLEXCOUNT', ctx.P .. ':sk:' .. skill, '[' .. c, '[' .. c .. '\255')
+    if ties <= FAIR_WALK_TIES or ties * FAIR_WALK_DENSITY < nfree then return nil end
+    return walk_fair(ctx, {skill}, lvl, frkey, x)
 end
 
 -- The best agent for s (loaded), or nil (see the header).
@@ -246,7 +261,15 @@ function R.pick_agent(ctx, s)
                 if id then return A.load(ctx, id) end
             end
             if seen >= 8 * la then break end
-        elseif best_sum >= 0 and (room_seen >= la or lv[k] + 10 * (n - 1) < best_sum) then
+        elseif best_sum >= 0 and lv[k] + 10 * (n - 1) < best_sum then
+            break
+        elseif best_sum >= 0 and room_seen >= la then
+            -- cut short by lookahead with most of those compared tied at the best sum: the
+            -- others with that sum are likely many, and past the ids compared
+            if 2 * #tied >= la then
+                local id = walk_fair(ctx, skills, best_sum, frkey, x)
+                if id then return A.load(ctx, id) end
+            end
             break
         end
         off, B = off + B, 16
