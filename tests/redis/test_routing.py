@@ -495,6 +495,32 @@ def test_fairness_holds_however_many_agents_share_the_best_level(h):
     assert t2.enq(channel='phone', skills='en,sales')['agent'] == 'zbest'
 
 
+def test_busy_centre_best_level_first_then_fairness(h):
+    # When the best-level agents read first have no room (a busy centre), routing reads the
+    # agents with room from P:fair: the best level still wins over an agent idle longer, and
+    # among equals the one idle longest.
+    t = h.tenant()
+    CAP1 = 'voice=1,chat=0,email=0,total=1'
+    for i in range(6):
+        t.agent('a%d' % i, 'sales:7', CAP1)
+    busy = [t.enq(channel='phone', skills='sales')['agent'] for _ in range(6)]
+    assert sorted(busy) == ['a%d' % i for i in range(6)], busy
+    h.advance(5)
+    for i in range(20):
+        t.agent('z%03d' % i, 'sales:5', CAP1)         # idle longer than a6..a9
+    h.advance(5)
+    for i in range(6, 10):
+        t.agent('a%d' % i, 'sales:7', CAP1)
+    h.advance(5)
+    got = [t.enq(channel='phone', skills='sales')['agent'] for _ in range(6)]
+    assert got == ['a6', 'a7', 'a8', 'a9', 'z000', 'z001'], got
+    # and with only a few left with room (8 or fewer: all of them compared), the same order
+    got = [t.enq(channel='phone', skills='sales')['agent'] for _ in range(10)]
+    assert got == ['z%03d' % i for i in range(2, 12)], got
+    s = t.enq(channel='phone', skills='en,sales')        # no one with room has 'en'
+    assert s['state'] == 'queued', s
+
+
 def test_unreadable_stored_agent_refuses_the_call_and_writes_nothing(h):
     # Decide first, write after: a stored value routing cannot read (a hand-edited agent row)
     # makes the call fail with OQ_INTERNAL before anything is written, session included.

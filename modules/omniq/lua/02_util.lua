@@ -99,12 +99,6 @@ function U.list_del(list, item)
     return ssub(s, 2, -2)
 end
 
--- a < b for decimal strings without leading zeros (ids, ms times): no conversion.
-function U.dlt(a, b)
-    if #a ~= #b then return #a < #b end
-    return a < b
-end
-
 -- Numeric order of decimal ids without leading zeros (all of ours: INCRs), exact for any
 -- length, where tonumber() would round past 2^53.
 function U.id_lt(x, y)

@@ -75,17 +75,6 @@ end
 
 local SMALL = 8        -- at most this many agents with room: look at every one of them
 
--- The sum of the session's required levels for agent a (loaded), or nil when it lacks one.
-local function level_sum(ctx, a, skills)
-    local sum = 0
-    for i = 1, #skills do
-        local l = A.level(ctx, a, skills[i])
-        if not l then return nil end
-        sum = sum + l
-    end
-    return sum
-end
-
 -- Of candidate ids (same level sum, room, no decline), the least loaded, then idle
 -- longest, then lowest id: their P:fair scores (load * 10^13 + idle) in one read.
 local function fairest(ctx, ids)
@@ -101,42 +90,53 @@ end
 
 -- Many agents with room share the best level (a queue where every agent has the same
 -- level, the usual case): comparing them in id order would offer work only to the first
--- ids while the others sit idle. P:fair is in the order wanted among equals (least loaded,
--- then idle longest, then id): walk_fair walks it from the front and returns the first
--- agent with room in the class, not declined, whose levels of skills sum to at least
--- target; nil when none does within FAIR_WALK_MAX entries (the caller then keeps what it
--- found in id order).
+-- ids while the others sit idle. Or few of a skill's agents have room (a busy centre):
+-- reading the skill's agents in level order would read mostly agents without room. P:fair
+-- holds only agents with room, in the order wanted among equals (least loaded, then idle
+-- longest, then id). walk_fair walks it from the front for agents with room in the class,
+-- not declined, with every skill: with a target, the first whose levels sum to at least
+-- target; without, the best sum, the first in P:fair among equals, and whether that is
+-- exact (P:fair read to its end, or the sum top reached). At most FAIR_WALK_MAX entries.
 local FAIR_WALK_TIES, FAIR_WALK_DENSITY, FAIR_WALK_MAX = 24, 16, 128
 
-local function walk_fair(ctx, skills, target, frkey, x)
+local function walk_fair(ctx, skills, target, frkey, x, top)
     local P, n = ctx.P, #skills
     local off, B = 0, 8
+    local best, best_sum = nil, -1
+    top = top or 10 * n          -- no sum can beat it: the walk ends there
     while off < FAIR_WALK_MAX do
         local ids = rcall('ZRANGE', P .. ':fair', U.dec(off), U.dec(off + B - 1))
         local k = #ids
+        local last = k < B
         if k > 0 and #ids[k] > L.ID_MAX then            -- the sentinel ends P:fair
             ids[k] = nil
-            k = k - 1
+            k, last = k - 1, true
         end
-        if k == 0 then return nil end
-        local room = rcall('SMISMEMBER', frkey, unpk(ids))
-        local lvl = {}
-        for j = 1, n do lvl[j] = rcall('ZMSCORE', P .. ':skl:' .. skills[j], unpk(ids)) end
-        for i = 1, k do
-            if room[i] == 1 and not (x and x[ids[i]]) then
-                local t = 0
-                for j = 1, n do
-                    local l = lvl[j][i]
-                    if not l then t = nil; break end
-                    t = t + tonum(l)
+        if k > 0 then
+            local room = rcall('SMISMEMBER', frkey, unpk(ids))
+            local lvl = {}
+            for j = 1, n do lvl[j] = rcall('ZMSCORE', P .. ':skl:' .. skills[j], unpk(ids)) end
+            for i = 1, k do
+                if room[i] == 1 and not (x and x[ids[i]]) then
+                    local t = 0
+                    for j = 1, n do
+                        local l = lvl[j][i]
+                        if not l then t = nil; break end
+                        t = t + tonum(l)
+                    end
+                    if t and t > best_sum then
+                        if target and t >= target then return ids[i] end
+                        best, best_sum = ids[i], t
+                        if t >= top then return best, true end
+                    end
                 end
-                if t and t >= target then return ids[i] end
             end
         end
-        if k < B then return nil end
+        if last then return (not target) and best or nil, true end
         off, B = off + B, 32
     end
-    return nil
+    if target then return nil end
+    return best, false
 end
 
 -- One skill whose best level with room, lvl, fills the first batch read in id order
@@ -161,19 +161,29 @@ function R.pick_agent(ctx, s)
     local skills, n = s.skills, #s.skills
 
     if nfree <= SMALL then
-        local best, best_sum = nil, -1
-        for _, id in ipairs_(rcall('SMEMBERS', frkey)) do
-            if not (x and x[id]) then
-                local a = A.load(ctx, id)
-                local sum = a and level_sum(ctx, a, skills)
-                if sum and (best == nil or sum > best_sum or (sum == best_sum and (a.lt < best.lt
-                    or (a.lt == best.lt and (U.dlt(a.idle, best.idle)
-                    or (a.idle == best.idle and id < best.id)))))) then
-                    best, best_sum = a, sum
+        -- all of them, their levels and fairness read at once (the winner's hash has the
+        -- last word, R.decide)
+        local ids = rcall('SMEMBERS', frkey)
+        local lvl = {}
+        for j = 1, n do lvl[j] = rcall('ZMSCORE', P .. ':skl:' .. skills[j], unpk(ids)) end
+        local fair = rcall('ZMSCORE', P .. ':fair', unpk(ids))
+        local best, best_sum, best_f = nil, -1, nil
+        for i, id in ipairs_(ids) do
+            local f = fair[i] and tonum(fair[i])
+            if f and not (x and x[id]) then
+                local sum = 0
+                for j = 1, n do
+                    local l = lvl[j][i]
+                    if not l then sum = nil; break end
+                    sum = sum + tonum(l)
+                end
+                if sum and (sum > best_sum or (sum == best_sum and (f < best_f
+                    or (f == best_f and id < best)))) then
+                    best, best_sum, best_f = id, sum, f
                 end
             end
         end
-        return best
+        return best and A.load(ctx, best)
     end
 
     if n == 0 then
@@ -254,6 +264,16 @@ function R.pick_agent(ctx, s)
         if k < B then break end
         if n == 1 then
             if best_sum >= 0 and lv[k] < best_sum then break end
+            if off == 0 and best_sum < 0 and lv[1] == lv[k]
+                and rcall('ZCARD', P .. ':fair') <= 2 * nfree + 1 then
+                -- no agent of the first batch has room, they share a level (many may, past
+                -- them) and most of P:fair has room in the class (a busy centre, one
+                -- class): those with room are read from P:fair, exactly when it is all
+                -- read or one has the first batch's level (no available agent has a better
+                -- one)
+                local id, whole = walk_fair(ctx, skills, nil, frkey, x, lv[1])
+                if whole then return id and A.load(ctx, id) end
+            end
             if off == 0 and lv[1] == best_sum and lv[k] == best_sum then
                 -- the best level fills this batch and goes on past it: in fairness order
                 -- if it is common
