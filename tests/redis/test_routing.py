@@ -521,6 +521,25 @@ def test_busy_centre_best_level_first_then_fairness(h):
     assert s['state'] == 'queued', s
 
 
+def test_busy_queue_is_routed_in_a_few_reads(h):
+    # 300 agents at one level, 280 of them on a call: the engine before read the skill's
+    # agents in id order, 16 at a time with their room, until it came to those with room
+    # (43 reads for this call); now the agents with room come from P:fair at once (7).
+    t = h.tenant()
+    CAP1 = 'voice=1,chat=0,email=0,total=1'
+    for i in range(300):
+        t.agent('z%03d' % i, 'sales:5', CAP1)
+        h.advance(1)
+    for i in range(280):
+        assert t.enq(channel='phone', skills='sales')['agent'] == 'z%03d' % i
+    h.r.config_resetstat()
+    assert t.enq(channel='phone', skills='sales')['agent'] == 'z280'
+    st = h.r.info('commandstats')
+    reads = sum(st.get('cmdstat_' + c, {}).get('calls', 0)
+                for c in ('zrange', 'zmscore', 'smismember', 'smembers', 'hget'))
+    assert reads <= 8, {k: v['calls'] for k, v in st.items()}
+
+
 def test_unreadable_stored_agent_refuses_the_call_and_writes_nothing(h):
     # Decide first, write after: a stored value routing cannot read (a hand-edited agent row)
     # makes the call fail with OQ_INTERNAL before anything is written, session included.
