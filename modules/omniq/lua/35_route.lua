@@ -388,17 +388,50 @@ end
 
 -- Names of every wait index an agent with these skills may draw from: "*", each skill,
 -- each pair of skills (names sorted, so "a,b" is built as W.idx() builds it).
--- 1 + n + n(n-1)/2 names: 56 for a 10-skill agent. Built once per call.
+-- 1 + n + n(n-1)/2 names: 56 for a 10-skill agent, 466 for 30. Kept in this Lua state by
+-- skills string (agents with the same skills share them), up to WN_KEEP lists: building
+-- 466 names cost more than the rest of a close.
+local WN_KEEP = 1024
+local wn_cache, wn_count = {}, 0
+
 local function wait_names(ctx, a)
+    local ss = A.skills_s(ctx, a)
+    local names = wn_cache[ss]
+    if names then return names end
     local _, sk = A.skills(ctx, a)
-    if a.wn_for == sk then return a.wn end
-    local names = {'*'}
+    names = {'*'}
     for i = 1, #sk do
         names[#names + 1] = sk[i]
         for j = i + 1, #sk do names[#names + 1] = sk[i] .. ',' .. sk[j] end
     end
-    a.wn, a.wn_for = names, sk
+    if wn_count >= WN_KEEP then wn_cache, wn_count = {}, 0 end
+    wn_cache[ss], wn_count = names, wn_count + 1
     return names
+end
+
+-- Whether an agent with skills (a map) may draw from wait index `name` ("*", "a", "a,b").
+local function index_fits(skills, name)
+    if name == '*' then return true end
+    local c = sfind(name, ',', 1, true)
+    if not c then return skills[name] ~= nil end
+    return skills[ssub(name, 1, c - 1)] ~= nil and skills[ssub(name, c + 1)] ~= nil
+end
+
+-- The non-empty wait indexes of class c this agent may draw from, and their P:wk values:
+-- from whichever side is smaller, the indexes that hold sessions (HGETALL, filtered) or
+-- the names the agent's skills make (HMGET). Nothing when none of the class waits.
+local function class_heads(ctx, c, names, skills)
+    local wk = ctx.P .. ':wk:' .. c
+    local len = rcall('HLEN', wk)
+    if len == 0 then return {}, {} end
+    if len >= #names then return names, rcall('HMGET', wk, unpk(names)) end
+    local all, nm, hv = rcall('HGETALL', wk), {}, {}
+    for i = 1, #all, 2 do
+        if index_fits(skills, all[i]) then
+            nm[#nm + 1], hv[#hv + 1] = all[i], all[i + 1]
+        end
+    end
+    return nm, hv
 end
 
 -- Best waiting session the agent can take now, or nil.
@@ -421,7 +454,6 @@ function R.find_session(ctx, a, free, deep)
     -- the agent can take is the candidate, whatever order the indexes come in. An index
     -- whose listed entries it cannot take but which has more (`+`) is kept for the walk.
     local names = wait_names(ctx, a)
-    local nn = #names
     local skills, aid = A.skills(ctx, a), a.id
     local best_v, best_h = nil, nil       -- best entry taken so far, its index's P:wk value
     local uv, uk, nu = {}, {}, 0          -- indexes to look into: P:wk value, key
@@ -467,8 +499,8 @@ function R.find_session(ctx, a, free, deep)
     end
     for _, c in ipairs_(U.CLASSES) do
         if free[c] then
-            local heads = rcall('HMGET', ctx.P .. ':wk:' .. c, unpk(names))
-            for i = 1, nn do
+            local nm, heads = class_heads(ctx, c, names, skills)
+            for i = 1, #nm do
                 local v = heads[i]
                 if v and (not best_v or v < best_v) then
                     local e, more = scan(v)
@@ -476,7 +508,7 @@ function R.find_session(ctx, a, free, deep)
                         best_v, best_h, best16 = e, v, ssub(e, 1, 16)
                     elseif more then
                         nu = nu + 1
-                        uv[nu], uk[nu] = v, ctx.P .. ':w:' .. c .. ':' .. names[i]
+                        uv[nu], uk[nu] = v, ctx.P .. ':w:' .. c .. ':' .. nm[i]
                     end
                 end
             end
