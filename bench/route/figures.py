@@ -17,7 +17,9 @@ ended by one line:
   cycles_per_s          the 10-skill run's cycles per second of wall time: one connection,
                         pipelined batches of 32, AOF everysec (end to end).
   enqueue_p99_ms        99th percentile of single enqueues (one call a round trip, send to
-                        reply) while every agent is busy and the queue is long.
+                        reply) while every agent is busy and the queue is long. The same
+                        scenario then closes chats, each pulling a waiting session: its
+                        function time per close is printed beside (no target).
   memory_ratio          used_memory after a soak of sessions that all passed their retention
                         and left, over used_memory before the first (agents and customers
                         there both times).
@@ -108,6 +110,14 @@ def report(v):
             v["lat_p99_ms"], v["lat_agents"], v["lat_queued"], v["lat_p50_ms"],
             v["lat_ping_p99_ms"], t["enqueue_p99_ms"],
             verdict(v["lat_p99_ms"] < t["enqueue_p99_ms"])),
+    ]
+    if v.get("lat_closes"):
+        out.append(
+            "CLOSE, BUSY HOUR    %.1f us of Redis function time per close that pulls (%d "
+            "closed; %d agents all busy, %d waiting; no target: the cycles above close with "
+            "nothing waiting)" % (v["lat_close_fcall_us"] / v["lat_closes"], v["lat_closes"],
+                                  v["lat_agents"], v["lat_queued"] + v["lat_samples"]))
+    out += [
         "MEMORY              %.3f: used_memory %.0f KB at the end over %.0f KB before the "
         "first of %d sessions (target <= %.1f: %s); %d of %d samples removed before their "
         "retention" % (

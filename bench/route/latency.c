@@ -6,6 +6,10 @@
  * call at a time, each timed from send to reply, every one still queued behind the
  * others. A PING is timed before each enqueue on the same connection: the round trip with
  * nothing to do, on the machine as it was at that moment, is the baseline.
+ *
+ * Then the other side of a busy hour: SAMPLES of the agents' chats are closed (pipelined),
+ * each freeing room for one chat, which its agent fills at once with the best waiting
+ * session it may take: the function time of a close that pulls, with that many queued.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,11 +46,14 @@ static const char *state_of(const redisReply *r, long i)
 	return r->element[1]->str;
 }
 
-/* Every agent takes CHATS_PER_AGENT chats without skills, and accepts them. */
-static void make_busy(int agents)
+/* Every agent takes CHATS_PER_AGENT chats without skills, and accepts them. Returns the
+ * (sid, agent) of each, for the caller to free. */
+typedef char offer_t[2][24];
+
+static offer_t *make_busy(int agents)
 {
 	long n = (long)agents * CHATS_PER_AGENT;
-	char (*offer)[2][24] = malloc(n * sizeof *offer);
+	offer_t *offer = malloc(n * sizeof *offer);
 	struct cmd c;
 	if(!offer)
 		rb_die("out of memory", NULL);
@@ -84,7 +91,29 @@ static void make_busy(int agents)
 			freeReplyObject(r);
 		}
 	}
-	free(offer);
+	return offer;
+}
+
+/* Close the first n of the busy chats, pipelined; each must answer closed. */
+static void close_some(offer_t *offer, long n)
+{
+	struct cmd c;
+	for(long i = 0; i < n; i += CHUNK) {
+		long m = n - i < CHUNK ? n - i : CHUNK;
+		for(long j = 0; j < m; j++) {
+			cmd_fcall(&c, "oq_close", TENANT);
+			cmd_arg(&c, offer[i + j][0]);
+			cmd_arg(&c, "");
+			rb_append(&c);
+		}
+		for(long j = 0; j < m; j++) {
+			redisReply *r = rb_reply();
+			if(r->type != REDIS_REPLY_ARRAY || r->elements != 2
+					|| strcmp(r->element[1]->str, "closed"))
+				rb_die("oq_close of a busy agent's chat", r);
+			freeReplyObject(r);
+		}
+	}
 }
 
 static void must_queue(redisReply *r, long i)
@@ -101,9 +130,10 @@ int cmd_latency(int argc, char **argv)
 	static struct population pop;
 	struct cmd c;
 	struct cmdstats s0, s1, diff;
-	const struct cmdstat *fc;
+	const struct cmdstat *fc, *fcc;
+	offer_t *offer;
 	char skills[32];
-	long queued, samples, first;
+	long queued, samples, first, closes;
 	int agents;
 	double t0, t_queue, *lat, *ping;
 
@@ -124,7 +154,7 @@ int cmd_latency(int argc, char **argv)
 		rb_die("out of memory", NULL);
 
 	population_make(&pop, agents, 10, TENANT);
-	make_busy(agents);
+	offer = make_busy(agents);
 	first = (long)agents * CHATS_PER_AGENT;
 	t0 = rb_now();
 	for(long i = 0; i < queued; i += CHUNK) {
@@ -163,6 +193,15 @@ int cmd_latency(int argc, char **argv)
 	rb_cmdstats(&s1);
 	cmdstats_diff(&s0, &s1, &diff);
 	fc = cmdstats_find(&diff, "fcall");
+	long long enq_usec = fc ? fc->usec : 0;
+
+	closes = samples < (long)agents * CHATS_PER_AGENT ? samples : (long)agents * CHATS_PER_AGENT;
+	rb_cmdstats(&s0);
+	close_some(offer, closes);
+	rb_cmdstats(&s1);
+	cmdstats_diff(&s0, &s1, &diff);
+	fcc = cmdstats_find(&diff, "fcall");
+	free(offer);
 	sort_doubles(lat, samples);
 	sort_doubles(ping, samples);
 
@@ -176,12 +215,16 @@ int cmd_latency(int argc, char **argv)
 		   "alone, same connection)\n", percentile(ping, samples, .5),
 			percentile(ping, samples, .99), ping[samples - 1]);
 	printf("Redis function time  %.1f us per enqueue (INFO commandstats)\n",
-			fc ? (double)fc->usec / samples : 0.0);
+			(double)enq_usec / samples);
+	printf("close, busy hour     %.1f us of Redis function time per close (%ld chats closed, "
+		   "each agent pulling the best of the %ld waiting that it may take)\n",
+			fcc ? (double)fcc->usec / closes : 0.0, closes, queued + samples);
 	printf("RESULT lat_agents=%d lat_queued=%ld lat_samples=%ld lat_p50_ms=%.3f "
 		   "lat_p99_ms=%.3f lat_max_ms=%.3f lat_ping_p50_ms=%.3f lat_ping_p99_ms=%.3f "
-		   "lat_fcall_us=%lld\n", agents, queued, samples, percentile(lat, samples, .5),
-			percentile(lat, samples, .99), lat[samples - 1], percentile(ping, samples, .5),
-			percentile(ping, samples, .99), fc ? fc->usec : 0);
+		   "lat_fcall_us=%lld lat_closes=%ld lat_close_fcall_us=%lld\n", agents, queued,
+			samples, percentile(lat, samples, .5), percentile(lat, samples, .99),
+			lat[samples - 1], percentile(ping, samples, .5), percentile(ping, samples, .99),
+			enq_usec, closes, fcc ? fcc->usec : 0);
 	free(lat);
 	free(ping);
 	return 0;

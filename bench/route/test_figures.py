@@ -87,3 +87,13 @@ def test_the_run_ends_with_the_issues_result_line():
     assert out[-1] == ("RESULT us_per_cycle=193.7 us_per_cycle_30skills=198.7 "
                        "floor_us_per_cycle=40.2 cycles_per_s=4174 enqueue_p99_ms=0.826 "
                        "memory_ratio=1.021"), out[-1]
+
+
+def test_the_busy_hour_close_is_its_function_time_per_close():
+    # lat_close_fcall_us / lat_closes, printed with its sizes; absent from a run before it
+    # was measured, the line is left out (no figure made up)
+    out = figures.report(run(lat_closes=2000, lat_close_fcall_us=319357))
+    line = [x for x in out if x.startswith("CLOSE, BUSY HOUR")]
+    assert len(line) == 1 and line[0].startswith("CLOSE, BUSY HOUR    159.7 us"), out
+    assert "(2000 closed; 1000 agents all busy, 12000 waiting;" in line[0], line
+    assert not [x for x in figures.report(run()) if x.startswith("CLOSE")]
