@@ -540,6 +540,33 @@ def test_busy_queue_is_routed_in_a_few_reads(h):
     assert reads <= 8, {k: v['calls'] for k, v in st.items()}
 
 
+def test_blended_busy_centre_finds_the_one_with_room_in_a_few_reads(h):
+    # 300 agents with sales, every one's chats full but with room for a call or an email
+    # (so all of them still stand in P:fair), 10 with chat room who lack sales, and one
+    # sales agent with chat room, of a lower level, whose id comes last. The engine before
+    # read the 300 in level and id order, 16 at a time (2.7 ms a call with 3,000 of them);
+    # now Redis counts and reads those with room and the skill (ZINTERCARD, ZINTER).
+    t = h.tenant()
+    for i in range(300):
+        t.agent('s%03d' % i, 'sales:5')
+    for i in range(1200):
+        assert t.enq(skills='sales')['state'] == 'offered'
+    for i in range(10):
+        t.agent('f%02d' % i, 'support:5')
+    h.r.config_resetstat()
+    s = t.enq(skills='sales')
+    assert s['state'] == 'queued', s
+    t.agent('zz', 'sales:3')              # comes available: takes the waiting chat
+    assert t.sess(s['sid'])['agent'] == 'zz'
+    h.r.config_resetstat()
+    s = t.enq(skills='sales')
+    assert s['agent'] == 'zz', s           # the only sales agent with chat room (1 of 4)
+    st = h.r.info('commandstats')
+    reads = sum(st.get('cmdstat_' + c, {}).get('calls', 0)
+                for c in ('zrange', 'zmscore', 'smismember', 'smembers', 'zintercard', 'zinter'))
+    assert reads <= 6, {k: v['calls'] for k, v in st.items()}
+
+
 def test_unreadable_stored_agent_refuses_the_call_and_writes_nothing(h):
     # Decide first, write after: a stored value routing cannot read (a hand-edited agent row)
     # makes the call fail with OQ_INTERNAL before anything is written, session included.
