@@ -567,6 +567,33 @@ def test_blended_busy_centre_finds_the_one_with_room_in_a_few_reads(h):
     assert reads <= 6, {k: v['calls'] for k, v in st.items()}
 
 
+def test_a_long_walk_past_busy_agents_hands_over_to_redis(h):
+    # The first agent read has room, then 999 of the same level without: neither the first
+    # batch nor P:fair (200 agents without the skill in front, idle longest) settles it.
+    # The engine before read all 1,000 in id order (128 reads; 27 now); after 64 agents of
+    # whom fewer than one in 8 had room, Redis now counts and reads those with room.
+    t = h.tenant()
+    for i in range(200):
+        t.agent('f%03d' % i, 'support:5')
+    h.advance(5)
+    for i in range(1000):
+        t.agent('s%03d' % i, 'sales:5')
+    first = None
+    for i in range(4000):
+        s = t.enq(skills='sales')
+        if s['agent'] == 's000' and first is None:
+            first = s
+    t.fc('oq_accept', first['sid'], 's000')
+    t.fc('oq_close', first['sid'], '')        # s000: room for one chat, the only one
+    h.r.config_resetstat()
+    s = t.enq(skills='sales')
+    assert s['agent'] == 's000', s
+    st = h.r.info('commandstats')
+    reads = sum(st.get('cmdstat_' + c, {}).get('calls', 0)
+                for c in ('zrange', 'zmscore', 'smismember', 'smembers', 'zintercard', 'zinter'))
+    assert reads <= 32, {k: v['calls'] for k, v in st.items()}
+
+
 def test_unreadable_stored_agent_refuses_the_call_and_writes_nothing(h):
     # Decide first, write after: a stored value routing cannot read (a hand-edited agent row)
     # makes the call fail with OQ_INTERNAL before anything is written, session included.

@@ -159,8 +159,9 @@ end
 -- them instead (ZINTERCARD, in C over the smaller of P:fr:<class> and the skills' P:skl),
 -- and when there are at most SPARSE_MAX reads them with their level sums (ZINTER): the best
 -- sum wins, fairness deciding ties. Returns the id (nil: none has room) and true, or false
--- when they are many (the walk then finds one soon).
-local SPARSE_MAX = 256
+-- when they are many (the walk then finds one soon). The same once the walk has read
+-- SPARSE_AFTER agents of whom fewer than one in 8 had room and every skill.
+local SPARSE_MAX, SPARSE_AFTER = 256, 64
 
 local function sparse_pick(ctx, skills, frkey, x)
     local P, n = ctx.P, #skills
@@ -252,6 +253,7 @@ function R.pick_agent(ctx, s)
     local key1 = P .. ':sk:' .. skills[1]
     local la = ctx.cfg.lookahead
     local off, B, seen = 0, n == 1 and 6 or 8, 0
+    local sparse_tried = false
     local room_seen = 0
     local tied, best_sum = {}, -1
     while true do
@@ -316,7 +318,14 @@ function R.pick_agent(ctx, s)
             else
                 local id, known = sparse_pick(ctx, skills, frkey, x)
                 if known then return id and A.load(ctx, id) end
+                sparse_tried = true
             end
+        elseif not sparse_tried and off + k >= SPARSE_AFTER and seen * 8 < off + k then
+            -- far down the skill's agents and few of them had room: those with room and
+            -- every skill may be few and further down still (counted and read by Redis)
+            local id, known = sparse_pick(ctx, skills, frkey, x)
+            if known then return id and A.load(ctx, id) end
+            sparse_tried = true
         end
         if n == 1 then
             if best_sum >= 0 and lv[k] < best_sum then break end
