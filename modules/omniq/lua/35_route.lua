@@ -89,6 +89,24 @@ local function fairest(ctx, ids)
     return best
 end
 
+-- The levels of ids in skills[first..]: one ZMSCORE of P:skl:<skill> each (lvl[j][i]).
+local function levels(ctx, skills, first, ids)
+    local lvl = {}
+    for j = first, #skills do lvl[j] = rcall('ZMSCORE', ctx.P .. ':skl:' .. skills[j], unpk(ids)) end
+    return lvl
+end
+
+-- base plus the levels of the i-th of those ids, or nil when it lacks one of the skills.
+local function level_sum(lvl, first, n, i, base)
+    local t = base
+    for j = first, n do
+        local l = lvl[j][i]
+        if not l then return nil end
+        t = t + tonum(l)
+    end
+    return t
+end
+
 -- Many agents with room share the best level (a queue where every agent has the same
 -- level, the usual case): comparing them in id order would offer work only to the first
 -- ids while the others sit idle. Or few of a skill's agents have room (a busy centre):
@@ -115,16 +133,10 @@ local function walk_fair(ctx, skills, target, frkey, x, top)
         end
         if k > 0 then
             local room = rcall('SMISMEMBER', frkey, unpk(ids))
-            local lvl = {}
-            for j = 1, n do lvl[j] = rcall('ZMSCORE', P .. ':skl:' .. skills[j], unpk(ids)) end
+            local lvl = levels(ctx, skills, 1, ids)
             for i = 1, k do
                 if room[i] == 1 and not (x and x[ids[i]]) then
-                    local t = 0
-                    for j = 1, n do
-                        local l = lvl[j][i]
-                        if not l then t = nil; break end
-                        t = t + tonum(l)
-                    end
+                    local t = level_sum(lvl, 1, n, i, 0)
                     if t and t > best_sum then
                         if target and t >= target then return ids[i] end
                         best, best_sum = ids[i], t
@@ -140,13 +152,13 @@ local function walk_fair(ctx, skills, target, frkey, x, top)
     return best, false
 end
 
--- One skill whose best level with room, lvl, fills the first batch read in id order
--- (member: its last entry): walk P:fair instead when more agents share the level than two
+-- One skill whose best level with room, lvl, fills the first batch read in id order: walk
+-- P:fair instead when more agents share the level than two
 -- batches in id order hold (which see them all, exactly, when they are few) and they are
 -- not rare among the nfree agents with room in the class (at least one in
 -- FAIR_WALK_DENSITY).
-local function fairest_at_level(ctx, skill, lvl, frkey, nfree, x, member)
-    local c = ssub(member, 1, 1)           -- the level's digit; ids hold no byte 255
+local function fairest_at_level(ctx, skill, lvl, frkey, nfree, x)
+    local c = A.sk_member(lvl, '')         -- the level's prefix; ids hold no byte 255
     local ties = rcall('ZLEXCOUNT', ctx.P .. ':sk:' .. skill, '[' .. c, '[' .. c .. '\255')
     if ties <= FAIR_WALK_TIES or ties * FAIR_WALK_DENSITY < nfree then return nil end
     return walk_fair(ctx, {skill}, lvl, frkey, x)
@@ -207,19 +219,13 @@ function R.pick_agent(ctx, s)
         -- all of them, their levels and fairness read at once (the winner's hash has the
         -- last word, R.decide)
         local ids = rcall('SMEMBERS', frkey)
-        local lvl = {}
-        for j = 1, n do lvl[j] = rcall('ZMSCORE', P .. ':skl:' .. skills[j], unpk(ids)) end
+        local lvl = levels(ctx, skills, 1, ids)
         local fair = rcall('ZMSCORE', P .. ':fair', unpk(ids))
         local best, best_sum, best_f = nil, -1, nil
         for i, id in ipairs_(ids) do
             local f = fair[i] and tonum(fair[i])
             if f and not (x and x[id]) then
-                local sum = 0
-                for j = 1, n do
-                    local l = lvl[j][i]
-                    if not l then sum = nil; break end
-                    sum = sum + tonum(l)
-                end
+                local sum = level_sum(lvl, 1, n, i, 0)
                 if sum and (sum > best_sum or (sum == best_sum and (f < best_f
                     or (f == best_f and id < best)))) then
                     best, best_sum, best_f = id, sum, f
@@ -277,19 +283,12 @@ function R.pick_agent(ctx, s)
             end
             room_seen = room_seen + #pick
             if #pick > 0 then
-                local lvl = {}
-                for j = 2, n do lvl[j] = rcall('ZMSCORE', P .. ':skl:' .. skills[j], unpk(pick)) end
+                local lvl = levels(ctx, skills, 2, pick)
                 local c = 0
                 for i = 1, k do
                     if room[i] == 1 and not (x and x[ids[i]]) then
                         c = c + 1
-                        local t = lv[i]
-                        for j = 2, n do
-                            local l = lvl[j][c]
-                            if not l then t = nil; break end
-                            t = t + tonum(l)
-                        end
-                        sum[i] = t
+                        sum[i] = level_sum(lvl, 2, n, c, lv[i])
                     end
                 end
             end
@@ -332,7 +331,7 @@ function R.pick_agent(ctx, s)
             if off == 0 and lv[1] == best_sum and lv[k] == best_sum then
                 -- the best level fills this batch and goes on past it: in fairness order
                 -- if it is common
-                local id = fairest_at_level(ctx, skills[1], best_sum, frkey, nfree, x, m[k])
+                local id = fairest_at_level(ctx, skills[1], best_sum, frkey, nfree, x)
                 if id then return A.load(ctx, id) end
             end
             if seen >= 8 * la then break end
