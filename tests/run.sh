@@ -27,6 +27,10 @@ if [ -n "${OMNIQ_SUITES:-}" ]; then
   sel=(); for s in "${suites[@]}"; do [[ " $OMNIQ_SUITES " == *" ${s%%|*} "* ]] && sel+=("$s"); done; suites=("${sel[@]}")
 fi
 
+# the suites' failures in full (tests/integration/harness.py recap), printed before the
+# summary line so that the tail of a CI log holds them
+export OMNIQ_FAIL_RECAP="$out/failures.txt"
+rm -f "$OMNIQ_FAIL_RECAP"
 passed=0; failed=0
 for s in "${suites[@]}"; do
   name=${s%%|*}; cmd=${s#*|}
@@ -44,5 +48,9 @@ for s in "${suites[@]}"; do
   echo "== $name: $p passed, $f failed in $(( $(date +%s) - start ))s"
   passed=$((passed + p)); failed=$((failed + f))
 done
+if [ -s "$OMNIQ_FAIL_RECAP" ]; then
+  echo "== the failures in full ($OMNIQ_FAIL_RECAP):"
+  head -150 "$OMNIQ_FAIL_RECAP"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -300,7 +300,8 @@ class Kamailio:
             rc = self.proc.wait(self.stop_within)
         except subprocess.TimeoutExpired:
             rc = None
-            where = procwatch.stacks(procwatch.group_of(self.proc.pid), members)
+            where = procwatch.stacks(procwatch.group_of(self.proc.pid), members,
+                                    log=self.log)
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
             self.problems.append("%s did not exit within %d s of SIGTERM; its processes:\n%s"
@@ -492,6 +493,23 @@ def test(fn):
     return fn
 
 
+def recap(name, why):
+    """A failure's whole text, a line per line of it, into the file tests/run.sh prints
+    after every suite ($OMNIQ_FAIL_RECAP): the FAIL line is one line cut short, and a CI
+    log shows its head and its tail, so what is needed to read a failure (a hang's stacks,
+    say) also comes last, in lines short enough not to be folded."""
+    path = os.environ.get("OMNIQ_FAIL_RECAP")
+    if not path:
+        return
+    lines = why.splitlines() or [""]
+    with open(path, "a") as f:
+        f.write("%s/%s:\n" % (SUITE, name))
+        for l in lines[:40]:
+            f.write("    %s\n" % l[:240])
+        if len(lines) > 40:
+            f.write("    (%d more lines)\n" % (len(lines) - 40))
+
+
 def run(selected=None):
     failed = 0
     for fn in TESTS:
@@ -517,6 +535,7 @@ def run(selected=None):
             failed += 1
             msg = str(e).replace("\n", " | ")[:600]
             print("FAIL %s/%s: %s" % (SUITE, name, msg), flush=True)
+            recap(name, str(e))
             traceback.print_exc(file=sys.stderr)
         finally:
             ctx.close()

@@ -10,6 +10,7 @@ user) there is no watcher: `available` is False and `why` says so.
 One reader thread per run keeps the statuses of the pids it was asked to watch; the
 events of every other process on the machine are dropped as they come.
 """
+import re
 import os
 import subprocess
 import socket
@@ -120,14 +121,44 @@ def exits():
     return _watch
 
 
-def stacks(pids, names=None, limit=4):
+def _frames(bt):
+    """gdb's `bt` lines as one line per thread: its frames' function names, innermost first
+    ("Thread 1: __GI___wait4 < ?? < handle_sigs < main_loop < main"), short enough that a
+    report of a whole process group survives a CI log that folds long lines."""
+    threads, cur = [], None
+    for l in bt.splitlines():
+        if l.startswith("Thread"):
+            cur = [l.split("(", 1)[0].strip(), []]
+            threads.append(cur)
+        elif l.startswith("#"):
+            if cur is None:
+                cur = ["Thread", []]
+                threads.append(cur)
+            m = re.match(r"#\d+\s+(?:0x[0-9a-f]+ in )?(\S+)", l)
+            cur[1].append(m.group(1) if m else l.split()[1])
+    return ["%s: %s" % (t, " < ".join(f)) for t, f in threads]
+
+
+def stacks(pids, names=None, limit=4, log=None):
     """What each of pids is doing, for a process that would not stop: its state and kernel
-    wait channel from /proc, and its threads' stacks from gdb (the first limit of them not
-    zombies; gdb attaches for a moment and leaves the process as it was). A hang's report
-    says where it hangs, not only that it did."""
-    out = []
-    for n, pid in enumerate(sorted(pids)):
-        name = (names or {}).get(pid, "")
+    wait channel from /proc, and its threads' stacks from gdb, a line a thread (the first
+    limit of them not zombies and not the main process waiting for its children, which
+    come first; gdb attaches for a moment and leaves the process as it was), and the last
+    lines each logged (kamailio's "N(pid) LEVEL: ..." lines in the log file log: whether a
+    child logged the signal it got says whether its handler ran). A hang's report says where
+    it hangs, not only that it did."""
+    said = {}
+    if log:
+        try:
+            with open(log, "rb") as f:
+                for l in f.read()[-1 << 20:].decode("utf-8", "replace").splitlines():
+                    m = re.match(r"\s*\d+\((\d+)\) ", l)
+                    if m:
+                        said.setdefault(int(m.group(1)), []).append(l.strip()[:200])
+        except OSError:
+            pass
+    out, seen = [], []
+    for pid in sorted(pids):
         try:
             with open("/proc/%d/stat" % pid) as f:
                 state = f.read().rsplit(")", 1)[1].split()[0]
@@ -135,15 +166,17 @@ def stacks(pids, names=None, limit=4):
                 wchan = f.read().strip() or "-"
         except OSError:
             continue
-        out.append("  %d (%s): state %s, waits in %s" % (pid, name, state, wchan))
-        if state == "Z" or n >= limit:
-            continue
-        try:
-            bt = subprocess.run(["gdb", "-q", "-batch", "-p", str(pid), "-ex",
-                                 "thread apply all bt 12"], capture_output=True, text=True,
-                                timeout=20).stdout
-        except (OSError, subprocess.TimeoutExpired) as e:
-            out.append("    (no stack: %s)" % e)
-            continue
-        out += ["    " + l for l in bt.splitlines() if l.startswith(("#", "Thread"))]
+        seen.append((wchan == "do_wait", pid, state, wchan))
+    for n, (waits, pid, state, wchan) in enumerate(sorted(seen)):
+        out.append("  %d (%s): state %s, waits in %s" % (
+            pid, (names or {}).get(pid, ""), state, wchan))
+        if state != "Z" and n < limit:
+            try:
+                bt = subprocess.run(["gdb", "-q", "-batch", "-p", str(pid), "-ex",
+                                     "thread apply all bt 12"], capture_output=True,
+                                    text=True, timeout=20).stdout
+                out += ["    " + l for l in _frames(bt)]
+            except (OSError, subprocess.TimeoutExpired) as e:
+                out.append("    (no stack: %s)" % e)
+        out += ["    logged: " + l for l in said.get(pid, [])[-3:]]
     return "\n".join(out)

@@ -43,6 +43,7 @@ def worker(k):
 def only(problems, *words):
     """The one problem, which must hold every word."""
     assert len(problems) == 1 and all(w in problems[0] for w in words), (words, problems)
+    return problems[0]
 
 
 def no_via(k):
@@ -85,11 +86,13 @@ def test_harness_teardown_catches_a_kamailio_that_does_not_stop(ctx):
     # a child that does not stop: the main process waits for it, past the bound
     with scene("no_stop") as (inner, rs, k):
         k.stop_within = 2
-        pid = worker(k)
+        pid, main = worker(k), k.proc.pid
         os.kill(pid, signal.SIGSTOP)
-        # and says what each process was doing: the stopped one is in state T, with its stack
-        only(teardown.after(inner), "kamailio kam did not exit within 2 s of SIGTERM",
-             "\n  %d (" % pid, "state T", "#0 ")
+        # and says what each process was doing: the stopped one first, in state T, with its
+        # stack a line a thread, down to main(); the main process, waiting for it, after it
+        p = only(teardown.after(inner), "kamailio kam did not exit within 2 s of SIGTERM",
+                 "\n  %d (" % pid, "state T", "Thread 1: ", " < main\n")
+        assert p.index("\n  %d (" % pid) < p.index("\n  %d (" % main), p
 
 
 @test
@@ -161,6 +164,28 @@ def test_harness_misspelt_suite_fails_the_run(ctx):
         assert r.returncode != 0, (sel, r.stdout)
         assert "unknown suite" in r.stdout + r.stderr and "== " not in r.stdout, (sel, r.stdout,
                                                                                   r.stderr)
+
+
+@test
+def test_harness_recaps_a_failure_in_full_in_short_lines(ctx):
+    """The recap tests/run.sh prints before its summary: every line of a failure's text, cut
+    to 240 characters, at most 40 of them (a CI log folds lines of over 1,000)."""
+    path = os.path.join(ctx.dir, "failures.txt")
+    old = os.environ.get("OMNIQ_FAIL_RECAP")
+    os.environ["OMNIQ_FAIL_RECAP"] = path
+    try:
+        harness.recap("a", "did not stop; its processes:\n  12 (x): state S\n" + "y" * 500)
+        harness.recap("b", "\n".join(str(i) for i in range(45)))
+    finally:
+        if old is None:
+            del os.environ["OMNIQ_FAIL_RECAP"]
+        else:
+            os.environ["OMNIQ_FAIL_RECAP"] = old
+    got = open(path).read().splitlines()
+    want = ["%s/a:" % harness.SUITE, "    did not stop; its processes:", "      12 (x): state S",
+            "    " + "y" * 240, "%s/b:" % harness.SUITE]
+    want += ["    %d" % i for i in range(40)] + ["    (5 more lines)"]
+    assert got == want, got
 
 
 @test
