@@ -172,10 +172,11 @@ end
 -- and when there are at most SPARSE_MAX reads them with their level sums (ZINTER): the best
 -- sum wins, fairness deciding ties. Returns the id (nil: none has room) and true, or false
 -- when they are many (the walk then finds one soon). The same once the walk has read
--- SPARSE_AFTER agents of whom fewer than one in 8 had room and every skill.
+-- SPARSE_AFTER agents of whom fewer than one in 8 had room and every skill. `bounded`: the
+-- caller knows they are at most SPARSE_MAX (P:fr:<class> is no larger), no count needed.
 local SPARSE_MAX, SPARSE_AFTER = 256, 64
 
-local function sparse_pick(ctx, skills, frkey, x)
+local function sparse_pick(ctx, skills, frkey, x, bounded)
     local P, n = ctx.P, #skills
     local card, inter = {'ZINTERCARD', n + 1}, {'ZINTER', n + 1}
     for j = 1, n do
@@ -184,9 +185,11 @@ local function sparse_pick(ctx, skills, frkey, x)
     end
     card[n + 3], inter[n + 3] = frkey, frkey
     card[n + 4], card[n + 5] = 'LIMIT', U.dec(SPARSE_MAX + 1)
-    local cnt = rcall(unpk(card))
-    if cnt == 0 then return nil, true end
-    if cnt > SPARSE_MAX then return nil, false end
+    if not bounded then
+        local cnt = rcall(unpk(card))
+        if cnt == 0 then return nil, true end
+        if cnt > SPARSE_MAX then return nil, false end
+    end
     inter[#inter + 1] = 'WEIGHTS'
     for _ = 1, n do inter[#inter + 1] = '1' end
     inter[#inter + 1] = '0'
@@ -248,6 +251,16 @@ function R.pick_agent(ctx, s)
             if #ids < B then return nil end
             off, B = off + B, 32
         end
+    end
+
+    if n > 1 and nfree <= SPARSE_MAX then
+        -- several skills and at most SPARSE_MAX agents with room in the class: Redis sums
+        -- the levels of every one of them that has every skill (ZINTER, in C over the
+        -- smallest of the sets: at most nfree members), exact where the walk below compares
+        -- the first `lookahead`, and cheaper (one read for two batches of three, and none of
+        -- the Lua that compares their levels: 10 % of a 100-agent centre's enqueue)
+        local id = sparse_pick(ctx, skills, frkey, x, true)
+        return id and A.load(ctx, id)
     end
 
     -- P:sk:<first skill>, best level first (members <10-level><aid>), a few at a time.
