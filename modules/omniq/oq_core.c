@@ -627,7 +627,7 @@ int oq_append_many(omniq_append_t *m, int n)
 	omniq_append_t *sent[OMNIQ_APPEND_MANY_MAX]; /* the messages sent, in order */
 	redisReply *r[OQ_APPEND_CALLS_MAX];
 	int argc[OQ_APPEND_CALLS_MAX];
-	int i, j, k = 0, calls, got, done = 0;
+	int i, j, k = 0, calls, done = 0;
 	str a[OQ_APPEND_ARGS];
 
 	if(m == NULL || n < 1 || n > OMNIQ_APPEND_MANY_MAX)
@@ -650,12 +650,12 @@ int oq_append_many(omniq_append_t *m, int n)
 	for(j = 0; j < calls; j++)
 		argc[j] = OQ_APPEND_ARGS
 				  * (j < calls - 1 ? OQ_APPEND_PER_CALL : k - j * OQ_APPEND_PER_CALL);
-	got = oq_redis_fcall_many(
+	oq_redis_fcall_many(
 			"oq_append_many", oq_prefix()->s, oq_prefix()->len, calls, argc, av, al, r);
+	/* the replies not read are NULL: their messages fail */
 	for(j = 0; j < calls; j++) {
-		append_answers(sent + j * OQ_APPEND_PER_CALL, argc[j] / OQ_APPEND_ARGS,
-				j < got ? r[j] : NULL);
-		if(j < got)
+		append_answers(sent + j * OQ_APPEND_PER_CALL, argc[j] / OQ_APPEND_ARGS, r[j]);
+		if(r[j])
 			freeReplyObject(r[j]);
 	}
 	for(i = 0; i < n; i++)

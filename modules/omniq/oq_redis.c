@@ -258,9 +258,31 @@ void oq_redis_detach(void)
 	ever_connected = 0;
 }
 
-/* Connected, or reconnected now if the last attempt is old enough; otherwise fail fast. */
+/* Whether the server has closed this idle connection (a restart, a failover, its idle
+ * timeout): a peek that finds the end of the stream or an error. Bytes waiting would be a
+ * reply nobody asked for: the connection is out of step, as good as closed. One recv()
+ * that never blocks, before every request: a request sent on such a connection would fail
+ * after it was written, and could not be retried, since it might have run. */
+static int closed_by_server(redisContext *c)
+{
+	char b;
+	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* Connected, or reconnected now if the last attempt is old enough; otherwise fail fast.
+ * A connection the server closed while it was idle is made again at once: that says
+ * nothing of Redis being down (when the new one cannot be made, it is). */
 static int ensure_connected(void)
 {
+	if(ctx && closed_by_server(ctx)) {
+		LM_NOTICE("Redis at %s:%d closed this process's idle connection (a restart?): "
+				  "connecting again\n",
+				oq_redis_cfg.host, oq_redis_cfg.port);
+		oq_redis_close();
+		last_attempt_ms = 0;
+	}
 	if(ctx)
 		return 0;
 	if(now_ms() - last_attempt_ms < oq_redis_cfg.reconnect_interval_ms) {
@@ -286,13 +308,57 @@ static redisReply *finish(redisReply *r)
 	return r;
 }
 
-int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n,
+/* "ERR Function not found": Redis has no omniq library (a FUNCTION FLUSH, a replica
+ * promoted without it), so nothing of that call ran. */
+static int function_missing(const redisReply *r)
+{
+	static const char e[] = "ERR Function not found";
+	return r && r->type == REDIS_REPLY_ERROR && r->str
+		   && strncmp(r->str, e, sizeof(e) - 1) == 0;
+}
+
+/* Writes FCALL fn for each command i whose out[i] is NULL, then reads their replies into
+ * out[i] in order; stops at a broken connection (dropped), the rest left NULL. */
+static void fcall_batch(const char *fn, const char *prefix, int prefixlen, int n,
 		const int *argc, const char *const *argv, const size_t *argvlen, redisReply **out)
 {
 	const char *av[OQ_FCALL_MAX_ARGS + 4];
 	size_t al[OQ_FCALL_MAX_ARGS + 4];
 	redisReply *r;
-	int i, got = 0;
+	int i, sent = 0;
+
+	av[0] = "FCALL"; al[0] = 5;
+	av[1] = fn; al[1] = strlen(fn);
+	av[2] = "1"; al[2] = 1;
+	av[3] = prefix; al[3] = (size_t)prefixlen;
+	/* hiredis only buffers here: the first oq_redis_get_reply() writes the whole batch */
+	for(i = 0; i < n; argv += argc[i], argvlen += argc[i], i++) {
+		if(out[i])
+			continue;
+		memcpy(av + 4, argv, (size_t)argc[i] * sizeof(*argv));
+		memcpy(al + 4, argvlen, (size_t)argc[i] * sizeof(*argvlen));
+		if(redisAppendCommandArgv(ctx, argc[i] + 4, av, al) != REDIS_OK) {
+			finish(NULL);
+			return;
+		}
+		sent++;
+	}
+	for(i = 0; i < n && sent > 0; i++) {
+		if(out[i])
+			continue;
+		if(oq_redis_get_reply(ctx, &r) != REDIS_OK || r == NULL) {
+			finish(NULL);
+			return;
+		}
+		out[i] = r;
+		sent--;
+	}
+}
+
+int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n,
+		const int *argc, const char *const *argv, const size_t *argvlen, redisReply **out)
+{
+	int i, missing = 0, got = 0;
 
 	for(i = 0; i < n; i++)
 		out[i] = NULL;
@@ -301,32 +367,28 @@ int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n
 			LM_BUG("FCALL %s with %d arguments\n", fn, argc[i]);
 			return 0;
 		}
-	if(n <= 0)
+	if(n <= 0 || ensure_connected() < 0)
 		return 0;
-	if(ensure_connected() < 0)
-		return 0;
-	av[0] = "FCALL"; al[0] = 5;
-	av[1] = fn; al[1] = strlen(fn);
-	av[2] = "1"; al[2] = 1;
-	av[3] = prefix; al[3] = (size_t)prefixlen;
-	/* hiredis only buffers here: the first oq_redis_get_reply() writes the whole batch */
-	for(i = 0; i < n; i++) {
-		memcpy(av + 4, argv, (size_t)argc[i] * sizeof(*argv));
-		memcpy(al + 4, argvlen, (size_t)argc[i] * sizeof(*argvlen));
-		argv += argc[i];
-		argvlen += argc[i];
-		if(redisAppendCommandArgv(ctx, argc[i] + 4, av, al) != REDIS_OK) {
-			finish(NULL);
-			return 0;
+	fcall_batch(fn, prefix, prefixlen, n, argc, argv, argvlen, out);
+	for(i = 0; i < n; i++)
+		missing += function_missing(out[i]);
+	/* the calls that found no library did nothing: load it again and make them once more
+	 * (a second miss is answered as it is) */
+	if(missing) {
+		LM_NOTICE("the omniq function library was missing from Redis at %s:%d (FUNCTION "
+				  "FLUSH, or a replica promoted without it): loading it again\n",
+				oq_redis_cfg.host, oq_redis_cfg.port);
+		if(oq_redis_load_library() == 0 && ctx) {
+			for(i = 0; i < n; i++)
+				if(function_missing(out[i])) {
+					freeReplyObject(out[i]);
+					out[i] = NULL;
+				}
+			fcall_batch(fn, prefix, prefixlen, n, argc, argv, argvlen, out);
 		}
 	}
-	for(; got < n; got++) {
-		if(oq_redis_get_reply(ctx, &r) != REDIS_OK || r == NULL) {
-			finish(NULL);
-			break;
-		}
-		out[got] = r;
-	}
+	for(i = 0; i < n; i++)
+		got += out[i] != NULL;
 	return got;
 }
 

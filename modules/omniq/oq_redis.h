@@ -58,7 +58,9 @@ redisReply *oq_redis_fcall(const char *fn, const char *prefix, int prefixlen, in
  * arguments taken in turn from argv (argvlen likewise): every command is written, then every
  * reply read, in order. out[i] gets each reply as oq_redis_fcall() would return it; when the
  * connection fails midway the replies not read are NULL (and the connection is dropped).
- * Returns the number of replies read. */
+ * Calls that find no library in Redis (`Function not found`: nothing ran) are made once
+ * more after the library is loaded again (a FUNCTION FLUSH, a replica promoted without it).
+ * Returns the number of replies read (the non-NULL out[i]). */
 int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n,
 		const int *argc, const char *const *argv, const size_t *argvlen, redisReply **out);
 

@@ -79,6 +79,70 @@ def test_redis_lost_then_back(ctx):
         % (int(back.group(1)), said))
 
 
+def messages(ctx, k, tag, n):
+    """n SIP MESSAGEs, one sipp call each, at 50 a second (so that every SIP worker takes
+    some): sipp's exit code (0: every one answered 200)."""
+    inf = os.path.join(ctx.dir, "in-%s.csv" % tag)
+    with open(inf, "w") as f:
+        f.write("SEQUENTIAL\n")
+        for i in range(n):
+            f.write("web;web:%s-%d;\n" % (tag, i))
+    return sipp("message.xml", k.sip_port, ctx.dir, calls=n, rate=50, inf=inf, timeout=20)
+
+
+@test
+def test_redis_restart_fails_no_request_on_a_connection_from_before(ctx):
+    """Redis restarts while kamailio's processes are idle: each holds a connection Redis has
+    closed. Once Redis answers again, no request may fail for it (the connection found closed
+    before the request is sent, and made again at once), and none may run twice."""
+    rs = ctx.redis()
+    ctx.expect_redis_down(rs)
+    k = ctx.kamailio("hammer.cfg", rs.port)
+    assert messages(ctx, k, "before", 40) == 0      # every SIP worker has its connection
+    assert k.rpc("omniq.stats")[0] == 0              # and the RPC process its own
+    rs.stop()
+    rs.start()                                       # same port, same AOF: answers PING
+    bad = []
+    for _ in range(10):
+        rc, out = k.rpc("omniq.stats")
+        if rc != 0 or out.startswith("error"):
+            bad.append(out.strip())
+    assert not bad, "%d of 10 omniq.stats failed after the restart: %s" % (len(bad), bad[:2])
+    assert messages(ctx, k, "after", 40) == 0, "SIP MESSAGEs failed after the restart"
+    r = rs.client()
+    ids = [r.hget("%s:s:%d" % (P, i), "identity") for i in range(1, int(r.get(P + ":seq:s")) + 1)]
+    for tag in ("before", "after"):
+        for i in range(40):
+            assert ids.count("web:%s-%d" % (tag, i)) == 1, ("web:%s-%d" % (tag, i), ids)
+    # what the log says of it: a NOTICE per process, not an error (the dispatcher, blocked in
+    # XREAD when Redis stopped, saw a request fail: that one was in flight)
+    assert "closed this process's idle connection (a restart?): connecting again" in k.text()
+
+
+@test
+def test_function_library_flushed_is_loaded_again_at_once(ctx):
+    """FUNCTION FLUSH (or a replica promoted without the library): the next call of any
+    process finds `Function not found`, which means nothing ran; the process loads the
+    library again and makes the same call once more, so nothing fails and nothing runs
+    twice."""
+    rs = ctx.redis()
+    k = ctx.kamailio("hammer.cfg", rs.port)
+    r = rs.client()
+    assert messages(ctx, k, "before", 20) == 0
+    r.execute_command("FUNCTION", "FLUSH")
+    rc, out = k.rpc("omniq.stats")
+    assert rc == 0 and not out.startswith("error"), out
+    assert messages(ctx, k, "after", 40) == 0, "SIP MESSAGEs failed after FUNCTION FLUSH"
+    s = k.rpc_struct("omniq.enqueue", "web", "web:rpc-after", "", 0)
+    ids = [r.hget("%s:s:%d" % (P, i), "identity") for i in range(1, int(r.get(P + ":seq:s")) + 1)]
+    for tag in ("before", "after"):
+        n = 20 if tag == "before" else 40
+        for i in range(n):
+            assert ids.count("web:%s-%d" % (tag, i)) == 1, ("web:%s-%d" % (tag, i), ids)
+    assert ids.count("web:rpc-after") == 1 and s["sid"] == str(len(ids))
+    assert "omniq function library was missing from Redis" in k.text(), k.tail()
+
+
 @test
 def test_kill9_under_load_loses_nothing(ctx):
     rs = ctx.redis()
