@@ -51,13 +51,14 @@ class Phone:
 
 
 def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
-               cancel_after_ms=None, from_user="[caller]", extra_header=""):
+               cancel_after_ms=None, from_user="[caller]", extra_header="", routes=True):
     """Write a caller scenario; returns its path.
 
     queued: "must" (182 Queued before anything else but 100), "may", or "never" (a 182 is
     then an unexpected message and fails the call). final: the final response expected.
     cancel_after_ms: send CANCEL that long after the 182 (queued must be "must") and expect
-    487. bye: after 200/ACK and hold_ms, send BYE and expect 200.
+    487. bye: after 200/ACK and hold_ms, send BYE and expect 200. routes=False: the ACK and
+    the BYE carry no Route header (a UA that ignores Record-Route).
     """
     invite = """  <send retrans="500">
     <![CDATA[
@@ -118,8 +119,7 @@ def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
     <![CDATA[
       ACK [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      [routes]
-      [last_From:]
+%s      [last_From:]
       [last_To:]
       Call-ID: [call_id]
       CSeq: 1 ACK
@@ -129,14 +129,13 @@ def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
     ]]>
   </send>
   <pause milliseconds="%d"/>
-""" % hold_ms)
+""" % ("      [routes]\n" if routes else "", hold_ms))
         if bye:
             parts.append("""  <send retrans="500">
     <![CDATA[
       BYE [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      [routes]
-      [last_From:]
+%s      [last_From:]
       [last_To:]
       Call-ID: [call_id]
       CSeq: 2 BYE
@@ -146,7 +145,7 @@ def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
     ]]>
   </send>
   <recv response="200"/>
-""")
+""" % ("      [routes]\n" if routes else ""))
     else:
         parts.append("""  <recv response="%d"/>
   <send>

@@ -63,6 +63,26 @@ def test_sip_answered_at_once(ctx):
     assert stat(k, "answered") == 1 and stat(k, "queued") == 0 and stat(k, "ended") == 1
 
 
+@test
+def test_sip_bye_without_route_ends_the_call(ctx):
+    """A caller whose UA ignores Record-Route (simple UAs, sipp's own scenarios) sends its ACK
+    and BYE without a Route header: the dialog is found by Call-ID and tags, the ACK reaches
+    the agent, the BYE ends the call (200) and its session, and the agent is free at once
+    (before: 404 Not Here, the session active until the dialog's timeout)."""
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    sc = caller_xml(ctx.dir, "noroute", queued="never", routes=False)
+    assert call(ctx, k, "sales", sc) == 0, "caller scenario failed (BYE without Route: 200 expected)"
+    assert phone.wait() == 0, "agent phone scenario failed (ACK and BYE expected)"
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="session closed after BYE")
+    assert r.hget(P + ":s:1", "agent") == "alice"
+    assert k.rpc_struct("omniq.agent", "alice").get("load:voice") == "0"
+    assert stat(k, "ended") == 1
+
+
 def waiting(k, queue):
     """Sessions waiting in a queue, from omniq.queue."""
     rc, out = k.rpc("omniq.queue", queue)

@@ -11,9 +11,13 @@ function ksr_request_route()
 	if KSR.siputils.has_totag() > 0 then
 		if KSR.rr.loose_route() > 0 then
 			KSR.tm.t_relay()
-		elseif KSR.is_ACK() then
-			if KSR.tm.t_check_trans() > 0 then KSR.tm.t_relay() end
-		else
+		elseif KSR.is_ACK() and KSR.tm.t_check_trans() > 0 then
+			KSR.tm.t_relay()
+		elseif KSR.dialog.is_known_dlg() > 0 then
+			-- no Route (a UA that ignores Record-Route): the dialog, by Call-ID and tags
+			KSR.dialog.dlg_manage()
+			KSR.tm.t_relay()
+		elseif not KSR.is_ACK() then
 			KSR.sl.sl_send_reply(404, "Not Here")
 		end
 		return
