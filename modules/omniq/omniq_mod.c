@@ -18,6 +18,7 @@
 
 #include "oq_core.h"
 #include "omniq/omniq_params.h"
+#include "omniq/omniq_proc.h"
 #include "oq_redis.h"
 #include "oq_validate.h"
 #include "oq_pv.h"
@@ -358,6 +359,7 @@ static int mod_init(void)
 
 static int child_init(int rank)
 {
+	omniq_proc_cfg_ready(); /* see omniq_proc.h: a SIGTERM at the wrong moment hangs it */
 	if(rank == PROC_MAIN)
 		return oq_dispatch_fork();
 	/* other processes connect lazily on their first call */

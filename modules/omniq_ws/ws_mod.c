@@ -22,6 +22,7 @@
 #include "sites.h"
 #include "login_guard.h"
 #include "omniq/omniq_params.h"
+#include "omniq/omniq_proc.h"
 
 MODULE_VERSION
 
@@ -260,6 +261,7 @@ static int child_init(int rank)
 		if(pid < 0)
 			return -1;
 		if(pid == 0) {
+			omniq_proc_cfg_ready(); /* PROC_NOCHLDINIT: no child_init of ours ran here */
 			if(cfg_child_init())
 				return -1;
 			ws_http_loop(i);

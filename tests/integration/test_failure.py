@@ -144,6 +144,30 @@ def test_function_library_flushed_is_loaded_again_at_once(ctx):
 
 
 @test
+def test_every_process_has_its_cfg_before_a_sigterm_can_hang_it(ctx):
+    """Kamailio 5.6: a process makes its first cfg update under a lock that is not
+    re-entrant (core/cfg/cfg_struct.h, cfg_local NULL until then), and a child's SIGTERM
+    handler makes the same update: a SIGTERM inside the first one hangs the process on the
+    lock it holds, and kamailio does not stop (CI, twice; include/omniq/omniq_proc.h). So
+    every process, SIP workers that have had no packet yet among them, must have made it
+    before it can be stopped: cfg_local is set in each (read with gdb), not NULL."""
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port)     # omniq, omniq_sip, omniq_ws and their processes
+    missing = []
+    procs = k.psx()
+    for pid, desc in sorted(procs.items()):
+        if desc.startswith("main process"):
+            continue
+        out = subprocess.run(["gdb", "-q", "-batch", "-p", str(pid), "-ex", "p (long)cfg_local"],
+                             capture_output=True, text=True, timeout=30).stdout
+        v = [l for l in out.splitlines() if l.startswith("$1 = ")]
+        assert v, "gdb read nothing of %d (%s): %s" % (pid, desc, out[-300:])
+        if v[0] == "$1 = 0":
+            missing.append("%d (%s)" % (pid, desc))
+    assert len(procs) > 8 and not missing, "no cfg update yet in: %s" % ", ".join(missing)
+
+
+@test
 def test_kill9_under_load_loses_nothing(ctx):
     rs = ctx.redis()
     k = ctx.kamailio("hammer.cfg", rs.port)
