@@ -539,6 +539,20 @@ static void on_answer(os_call_t *c)
 		LM_INFO("call %s answered by agent %s\n", sidbuf, agent);
 }
 
+/* Whether tm finds no branch of t to cancel: a queued call (only the blind branch of its
+ * suspension, rings that have ended). tm then answers the INVITE 487 and only after it the
+ * CANCEL 200 (t_fwd.c e2e_cancel), where RFC 3261 section 9.2 answers the CANCEL first. */
+static int no_branch_to_cancel(struct cell *t)
+{
+	int b;
+
+	for(b = 0; b < t->nr_of_outgoings; b++)
+		if(!((t->uac[b].flags & TM_UAC_FLAG_BLIND) && t->uac[b].request.buffer == NULL)
+				&& t->uac[b].last_received < 200)
+			return 0;
+	return 1;
+}
+
 static void on_tm(struct cell *t, int type, struct tmcb_params *ps)
 {
 	os_call_t *c = (os_call_t *)*ps->param;
@@ -547,6 +561,10 @@ static void on_tm(struct cell *t, int type, struct tmcb_params *ps)
 		return;
 	switch(type) {
 		case TMCB_E2ECANCEL_IN:
+			/* the CANCEL's own transaction is the current one: its 200 goes out here, before
+			 * tm's 487 for the INVITE (tm's own 200 then finds it answered: an INFO line) */
+			if(ps->req && no_branch_to_cancel(t))
+				reply(ps->req, 0, 200, "Canceling");
 			on_cancel(c);
 			break;
 		case TMCB_ON_FAILURE:
