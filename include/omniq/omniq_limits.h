@@ -18,6 +18,7 @@
 #define OMNIQ_CHANNEL_MAX 32     /* a channel's name */
 #define OMNIQ_PRIORITY_MAX 1000  /* a session's priority is 0..OMNIQ_PRIORITY_MAX */
 #define OMNIQ_TEXT_MAX 256       /* ext, from, a customer's profile field, bytes */
+#define OMNIQ_IDENTITY_MAX 256   /* a customer identity ("phone:+8613800000001"), bytes */
 #define OMNIQ_CID_MAX 64         /* a client's or channel's message id, bytes */
 #define OMNIQ_BODY_MAX 65536     /* a message body, bytes */
 #define OMNIQ_SKILLS_BUF 528     /* holds a session's skill list (16 names of up to 32 bytes,

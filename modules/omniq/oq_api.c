@@ -16,6 +16,7 @@ _Static_assert(OMNIQ_SID_MAX > OQ_SID_DIGITS_MAX, "OMNIQ_SID_MAX cannot hold an 
 _Static_assert(OMNIQ_CHANNEL_MAX == OQ_CHANNEL_MAX, "OMNIQ_CHANNEL_MAX is not limits.def's");
 _Static_assert(OMNIQ_PRIORITY_MAX == OQ_PRIORITY_MAX, "OMNIQ_PRIORITY_MAX is not limits.def's");
 _Static_assert(OMNIQ_TEXT_MAX == OQ_TEXT_MAX, "OMNIQ_TEXT_MAX is not limits.def's");
+_Static_assert(OMNIQ_IDENTITY_MAX == OQ_IDENTITY_MAX, "OMNIQ_IDENTITY_MAX is not limits.def's");
 _Static_assert(OMNIQ_CID_MAX == OQ_CID_MAX, "OMNIQ_CID_MAX is not limits.def's");
 _Static_assert(OMNIQ_BODY_MAX == OQ_BODY_MAX, "OMNIQ_BODY_MAX is not limits.def's");
 _Static_assert(OMNIQ_SKILLS_BUF == OQ_SKILLS_BUF, "OMNIQ_SKILLS_BUF is not limits.def's skill bounds");

@@ -29,6 +29,8 @@
 #define APP_NAME_MAX 64
 #define APP_USER_MAX 128
 #define WEB_VISITOR_MAX 128
+#define SIP_USER_MAX 64
+#define SIP_HOST_MAX 253
 
 /* Enough of an offending value to recognise it in a log line without flooding the
  * OQ_WHY_MAX reason; the rest is elided. */
@@ -180,6 +182,19 @@ static int is_email_local_char(unsigned char c)
 static int is_domain_char(unsigned char c)
 {
 	return is_alnum(c) || c == '.' || c == '-';
+}
+
+/* A SIP URI's user part (RFC 3261 user: unreserved, escaped and user-unreserved), without
+ * ',' and ';' (a comma list keeps a customer's identities; ';' starts URI parameters). */
+static int is_sip_user_char(unsigned char c)
+{
+	return is_alnum(c) || (c != 0 && strchr("-_.!~*'()%&=+$?/", c) != NULL);
+}
+
+/* A SIP URI's host: a name or IPv4 address, or an IPv6 reference in brackets. */
+static int is_sip_host_char(unsigned char c)
+{
+	return is_domain_char(c) || c == '[' || c == ']' || c == ':';
 }
 
 static int is_phone_separator(unsigned char c)
@@ -789,10 +804,41 @@ static int canonical_email(span_t value, out_t *o, char *why)
 	return OQ_V_OK;
 }
 
+/* A caller known by a SIP URI, not a number (sip:alice@example.com, a PBX's sip:1001@pbx):
+ * user@host; the host is lowercased (DNS names are not case-sensitive), the user is kept as
+ * it is (RFC 3261 compares it case-sensitively). */
+static int canonical_sip(span_t value, out_t *o, char *why)
+{
+	span_t user, host;
+	quoted_t q;
+	size_t at, again;
+	int rc;
+
+	if (!find_byte(value, '@', &at))
+		return fail_with(why, OQ_V_SYNTAX, "sip identity '%s' has no '@' between user and host",
+				quoted(&q, value.p, value.n));
+	split_at(value, at, &user, &host);
+	if (find_byte(host, '@', &again))
+		return fail_with(why, OQ_V_SYNTAX, "sip identity '%s' has more than one '@'",
+				quoted(&q, value.p, value.n));
+	if ((rc = check_identity_part(user, "sip user", SIP_USER_MAX, is_sip_user_char,
+			     "[A-Za-z0-9] and -_.!~*'()%&=+$?/", why)) != OQ_V_OK
+			|| (rc = check_identity_part(host, "sip host", SIP_HOST_MAX, is_sip_host_char,
+					"[A-Za-z0-9.-] or an [IPv6] reference", why)) != OQ_V_OK)
+		return rc;
+	if ((host.p[0] == '[') != (host.p[host.n - 1] == ']'))
+		return fail_with(why, OQ_V_SYNTAX, "sip host '%s' has an unclosed '['",
+				quoted(&q, host.p, host.n));
+	put_bytes(o, user.p, user.n);
+	put_bytes(o, "@", 1);
+	put_lowered(o, host.p, host.n);
+	return OQ_V_OK;
+}
+
 int oq_identity_canon(const char *s, size_t len, const char *default_cc, char *out,
 		size_t outsz, char *why)
 {
-	static const char *const kinds[] = { "phone", "sms", "wechat", "email", "app", "web" };
+	static const char *const kinds[] = { "phone", "sms", "wechat", "email", "app", "web", "sip" };
 	out_t o = out_to(out, outsz);
 	span_t whole = span_of(s, len), kind, value;
 	quoted_t q;
@@ -816,7 +862,7 @@ int oq_identity_canon(const char *s, size_t len, const char *default_cc, char *o
 			break;
 	if (k == sizeof kinds / sizeof kinds[0])
 		return fail_output(&o, fail_with(why, OQ_V_UNKNOWN,
-				"identity kind '%s' is not phone, sms, wechat, email, app or web",
+				"identity kind '%s' is not phone, sms, wechat, email, app, web or sip",
 				quoted(&q, kind.p, kind.n)));
 
 	put_text(&o, kinds[k]);
@@ -835,8 +881,11 @@ int oq_identity_canon(const char *s, size_t len, const char *default_cc, char *o
 	case 4:
 		rc = canonical_app(value, &o, why);
 		break;
-	default:
+	case 5:
 		rc = canonical_web(value, &o, why);
+		break;
+	default:
+		rc = canonical_sip(value, &o, why);
 		break;
 	}
 	if (rc != OQ_V_OK)

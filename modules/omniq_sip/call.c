@@ -30,6 +30,7 @@
 #include "core/mem/shm_mem.h"
 #include "core/mem/pkg.h"
 #include "core/dset.h"
+#include "core/rand/kam_rand.h"
 #include "core/route_struct.h"
 #include "core/sr_module.h"
 #include "modules/tm/h_table.h"
@@ -42,7 +43,7 @@
 #define OS_BUCKETS 256
 #define OS_RING_ATTEMPTS 8            /* agents tried in a row within one settle() */
 #define OS_NO_DEADLINE_MS (24 * 3600 * 1000) /* queue without max_wait: tm's lifetime bounds it */
-#define OS_IDENT_MAX 96
+#define OS_IDENT_MAX (OMNIQ_IDENTITY_MAX + 1)
 
 typedef enum {
 	OS_OPENING, OS_WAITING, OS_CONTINUING, OS_RINGING, OS_ANSWERED, OS_ENDED
@@ -65,6 +66,7 @@ typedef struct os_call {
 	int hops;                 /* overflows so far */
 	long long deadline_ms;    /* end of the current queue's max wait, 0 = none */
 	char ident[OS_IDENT_MAX];
+	char ident_uri[OS_IDENT_MAX]; /* the URI it called from, for when ident is no number */
 	char sid[OMNIQ_SID_MAX];
 	char agent[OMNIQ_ID_MAX + 1];
 	char pending[OMNIQ_ID_MAX + 1];
@@ -377,6 +379,18 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 	c->state = OS_OPENING;
 	unlock_c(c);
 	rc = os_oq.open(&phone, &ident, &skills, q->priority, &qname, &sext, &info);
+	if(rc == OMNIQ_EARG && c->ident_uri[0] && strstr(os_oq.last_error(), "identity")) {
+		/* no phone number (sip:alice@example.com, a PBX's extension 1001): the caller is
+		 * the URI it called from (nothing was written: the identity is checked first) */
+		LM_INFO("caller %s is no phone number (%s): queued as %s\n", c->ident,
+				os_oq.last_error(), c->ident_uri);
+		lock_c(c);
+		memcpy(c->ident, c->ident_uri, sizeof(c->ident));
+		c->ident_uri[0] = '\0';
+		unlock_c(c);
+		ident = omniq_str(c->ident);
+		rc = os_oq.open(&phone, &ident, &skills, q->priority, &qname, &sext, &info);
+	}
 	if(rc < 0) {
 		end_call(c);
 		if(rc == OMNIQ_EARG) {
@@ -644,7 +658,7 @@ static int track_dialog(sip_msg_t *msg, os_call_t *c)
 
 int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 {
-	char ident[OS_IDENT_MAX];
+	char ident[OS_IDENT_MAX], uri[OS_IDENT_MAX];
 	struct cell *t;
 	os_call_t *c;
 	int rc;
@@ -674,21 +688,25 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 		reply(msg, 0, 404, "Unknown Queue");
 		return -1;
 	}
-	rc = os_caller_identity(msg, caller, ident, sizeof(ident));
-	if(rc != OS_CALLER_OK) {
+	rc = os_caller_identity(msg, caller, ident, sizeof(ident), uri, sizeof(uri));
+	if(rc == OS_CALLER_TOOLONG) {
 		os_stat_inc(OS_ST_REFUSED);
-		LM_NOTICE("INVITE for queue %s refused: %s\n", q->name,
-				rc == OS_CALLER_ANON ? "caller number withheld" : "no usable caller number");
-		if(rc == OS_CALLER_ANON)
-			reply(msg, 0, 433, "Anonymity Disallowed");
-		else
-			reply(msg, 0, 400, "Bad Caller Number");
+		LM_NOTICE("INVITE for queue %s refused: caller number of over %d bytes\n", q->name,
+				OMNIQ_IDENTITY_MAX);
+		reply(msg, 0, 400, "Bad Caller Number");
 		return -1;
 	}
 	t = os_tmb.t_gett();
 	if(t == NULL || t == T_UNDEFINED) {
 		LM_ERR("no transaction after t_newtran\n");
 		return -1;
+	}
+	if(rc != OS_CALLER_OK) {
+		/* withheld (anonymous, restricted) or no user at all: a new customer each call,
+		 * whom nothing links to another */
+		snprintf(ident, sizeof(ident), "sip:anonymous-%llx-%x-%x-%x@anonymous.invalid",
+				now_ms(), t->hash_index, t->label, kam_rand());
+		uri[0] = '\0';
 	}
 	c = shm_malloc(sizeof(*c));
 	if(c == NULL) {
@@ -702,6 +720,7 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 	c->tenant = os_oq.tenant_index();
 	c->state = OS_OPENING;
 	snprintf(c->ident, sizeof(c->ident), "%s", ident);
+	snprintf(c->ident_uri, sizeof(c->ident_uri), "%s", uri);
 	if(track_dialog(msg, c) < 0) {
 		shm_free(c);
 		reply(msg, 0, 500, "Dialog Tracking Failed");

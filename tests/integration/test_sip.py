@@ -256,9 +256,7 @@ def test_sip_hostile_input_writes_nothing(ctx):
     agent(k, "alice")
     before = sorted(r.keys("*"))
     cases = [
-        ("anonymous", "sales", 433, "anonymous", ""),
-        ("letters", "sales", 400, "alice", ""),
-        ("short_number", "sales", 400, "12", ""),
+        ("long_caller", "sales", 400, "1" * 300, ""),
         ("unknown_queue", "nosuch", 404, "[caller]", ""),
         ("huge_header", "sales", 513, "[caller]", "X-Junk: " + "a" * 12000),
     ]
@@ -269,6 +267,33 @@ def test_sip_hostile_input_writes_nothing(ctx):
     assert sorted(r.keys("*")) == before, "refused calls wrote to Redis"
     assert stat(k, "refused") == len(cases)
     assert stat(k, "calls") == 0
+
+
+@test
+def test_sip_callers_who_are_no_phone_numbers_are_queued(ctx):
+    """A caller known by a SIP URI (sip:alice@..., a PBX extension 1001, a number too short
+    to be one) is queued as that URI, one customer per URI; a withheld caller (anonymous)
+    is a new customer each call. Before: 400 Bad Caller Number and 433 Anonymity
+    Disallowed."""
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    for user in ("alice", "1001", "12", "alice", "anonymous", "anonymous"):
+        sc = caller_xml(ctx.dir, "who_" + user, queued="must", cancel_after_ms=300,
+                        from_user=user)
+        assert call(ctx, k, "sales", sc) == 0, "%s: 182, then CANCEL and 487 expected" % user
+    got = [(r.hget(P + ":s:%d" % i, "identity"), r.hget(P + ":s:%d" % i, "customer"))
+           for i in range(1, 7)]
+    ids = [g[0] for g in got]
+    assert ids[:4] == ["sip:alice@127.0.0.1", "sip:1001@127.0.0.1", "sip:12@127.0.0.1",
+                       "sip:alice@127.0.0.1"], ids
+    assert got[0][1] == got[3][1], "alice twice is one customer: %s" % got
+    assert all(i.startswith("sip:anonymous-") and i.endswith("@anonymous.invalid")
+               for i in ids[4:]), ids
+    assert len({g[1] for g in got}) == 5, "a new customer per anonymous call: %s" % got
+    c = k.rpc_struct("omniq.customer", "sip:alice@127.0.0.1")
+    assert c.get("id") == got[0][1], c
+    assert stat(k, "refused") == 0 and stat(k, "abandoned") == 6
 
 
 @test

@@ -755,6 +755,31 @@ TEST(identity_web)
 	EXPECT_ERR(ident_n(STR(buf), NULL), OQ_V_TOOLONG, "web visitor");
 }
 
+TEST(identity_sip)
+{
+	char buf[512], part[300];
+
+	/* a caller known by a URI, not a number: the host lowercased, the user as it is */
+	EXPECT_OK_OUT(ident_n(LIT("sip:Alice@Example.COM"), NULL), "sip:Alice@example.com");
+	EXPECT_OK_OUT(ident_n(LIT("SIP:1001@10.0.0.5"), NULL), "sip:1001@10.0.0.5");
+	EXPECT_OK_OUT(ident_n(LIT("sip:a.b-c_d!~*'()%20&=+$?/@[2001:DB8::1]"), NULL),
+			"sip:a.b-c_d!~*'()%20&=+$?/@[2001:db8::1]");
+	EXPECT_ERR(ident_n(LIT("sip:alice"), NULL), OQ_V_SYNTAX, "has no '@'");
+	EXPECT_ERR(ident_n(LIT("sip:@example.com"), NULL), OQ_V_EMPTY, "sip user is empty");
+	EXPECT_ERR(ident_n(LIT("sip:alice@"), NULL), OQ_V_EMPTY, "sip host is empty");
+	EXPECT_ERR(ident_n(LIT("sip:a@b@c"), NULL), OQ_V_SYNTAX, "more than one '@'");
+	EXPECT_ERR(ident_n(LIT("sip:a,b@c"), NULL), OQ_V_SYNTAX, "','");
+	EXPECT_ERR(ident_n(LIT("sip:a;x=1@c"), NULL), OQ_V_SYNTAX, "';'");
+	EXPECT_ERR(ident_n(LIT("sip:a b@c"), NULL), OQ_V_SYNTAX, "a space");
+	EXPECT_ERR(ident_n(LIT("sip:a@c_d.com"), NULL), OQ_V_SYNTAX, "'_'");
+	EXPECT_ERR(ident_n(LIT("sip:a@c.com;transport=tcp"), NULL), OQ_V_SYNTAX, "';'");
+	EXPECT_ERR(ident_n(LIT("sip:a@[::1"), NULL), OQ_V_SYNTAX, "unclosed '['");
+	snprintf(buf, sizeof buf, "sip:%s@x.com", run_of(part, 'u', 64));
+	CHECK_EQ_INT(ident_n(STR(buf), NULL), OQ_V_OK);
+	snprintf(buf, sizeof buf, "sip:%s@x.com", run_of(part, 'u', 65));
+	EXPECT_ERR(ident_n(STR(buf), NULL), OQ_V_TOOLONG, "sip user");
+}
+
 TEST(identity_shape_errors)
 {
 	char buf[512], part[300];
