@@ -37,6 +37,14 @@ static __thread long long last_attempt_ms = 0;
 static __thread int ever_connected = 0;
 static __thread unsigned long n_reconnects = 0;
 static __thread char last_error[160] = "";
+/* an outage as this process sees it: connects that failed in a row, since when, last said */
+static __thread unsigned long down_fails = 0;
+static __thread long long down_since = 0, down_said = 0;
+
+/* A failed connect is said when the outage starts and then once a minute while it lasts
+ * (each process tries once per reconnect_interval: an outage of ten minutes made 600 lines
+ * a process); the reconnect says how long it was. */
+#define DOWN_REPEAT_MS 60000
 
 static long long now_ms(void)
 {
@@ -229,8 +237,17 @@ int oq_redis_connect(void)
 			oq_redis_cfg.db, oq_redis_cfg.connect_timeout_ms, why, sizeof(why));
 	if(ctx == NULL) {
 		remember_error("connect", why);
-		LM_ERR("cannot connect to Redis at %s:%d: %s\n", oq_redis_cfg.host, oq_redis_cfg.port,
-				why);
+		if(down_fails++ == 0) {
+			down_since = down_said = last_attempt_ms;
+			LM_ERR("cannot connect to Redis at %s:%d: %s\n", oq_redis_cfg.host,
+					oq_redis_cfg.port, why);
+		} else if(last_attempt_ms - down_said >= DOWN_REPEAT_MS) {
+			down_said = last_attempt_ms;
+			LM_ERR("still cannot connect to Redis at %s:%d: %s (%lu attempts in a row have "
+				   "failed, for %lld s)\n",
+					oq_redis_cfg.host, oq_redis_cfg.port, why, down_fails,
+					(last_attempt_ms - down_since) / 1000);
+		}
 		return -1;
 	}
 	if(redisSetTimeout(ctx, rt) != REDIS_OK) {
@@ -291,8 +308,13 @@ static int ensure_connected(void)
 	}
 	if(oq_redis_connect() < 0)
 		return -1;
-	if(n_reconnects)
+	if(down_fails)
+		LM_NOTICE("reconnected to Redis at %s:%d, after %lu failed attempts in %lld s\n",
+				oq_redis_cfg.host, oq_redis_cfg.port, down_fails,
+				(last_attempt_ms - down_since) / 1000);
+	else if(n_reconnects)
 		LM_NOTICE("reconnected to Redis at %s:%d\n", oq_redis_cfg.host, oq_redis_cfg.port);
+	down_fails = 0;
 	return 0;
 }
 

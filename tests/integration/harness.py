@@ -416,8 +416,9 @@ class Ctx:
         is down."""
         for p in (r"omniq \[oq_redis\.c:\d+\]: finish\(\): Redis request failed \(io: Server "
                   r"closed the connection\); connection dropped, will reconnect$",
-                  r"omniq \[oq_redis\.c:\d+\]: oq_redis_connect\(\): cannot connect to Redis at "
-                  r"127\.0\.0\.1:%d: Connection refused$" % rs.port,
+                  r"omniq \[oq_redis\.c:\d+\]: oq_redis_connect\(\): (?:still )?cannot connect to "
+                  r"Redis at 127\.0\.0\.1:%d: Connection refused(?: \(\d+ attempts in a row have "
+                  r"failed, for \d+ s\))?$" % rs.port,
                   SWEEP_FAILED + REDIS_DOWN + SWEEP_AGAIN):
             self.expect_log(p, optional=True)
 

@@ -56,7 +56,7 @@ def test_redis_lost_then_back(ctx):
     # fail (and once a minute), not at every sweep
     failed = re.compile(r"sweep_failed\(\): sweep of tenant default failed: ")
     wait_for(lambda: failed.search(k.text()), what="the sweep's failure logged")
-    time.sleep(1.5)     # several more sweeps fail meanwhile
+    time.sleep(3.5)     # several more sweeps and reconnects (one a second) fail meanwhile
     # back on the same port with the same AOF: reconnects by itself, nothing lost
     rs2 = RedisServer(ctx.dir, rs.port)
     rs2.dir = rs.dir
@@ -77,6 +77,13 @@ def test_redis_lost_then_back(ctx):
     assert said == 1 < int(back.group(1)), (
         "%d sweeps failed in an outage under a minute, %d lines said so, not one"
         % (int(back.group(1)), said))
+    # each process says it cannot connect once, however often it tries, and how long it was
+    # when it connects again
+    refused = re.findall(r"^\s*\d+\((\d+)\) ERROR: .*cannot connect to Redis", k.text(), re.M)
+    assert refused and len(refused) == len(set(refused)), refused
+    again = [int(n) for n in re.findall(r"reconnected to Redis at [\d.:]+, after (\d+) failed "
+                                        r"attempts in \d+ s$", k.text(), re.M)]
+    assert again and max(again) > 1, (again, k.tail())
 
 
 def messages(ctx, k, tag, n):
