@@ -354,6 +354,47 @@ def test_sip_offer_made_on_another_node_resumes_the_call(ctx):
     assert stat(a, "answered") == 1 and stat(b, "answered") == 0
 
 
+def dmq_pair(ctx, rs, cfg="sip.cfg", tag=""):
+    """Two nodes whose agents' registrations are one (usrloc over DMQ, each the other's
+    notification address), both started."""
+    a = ctx.kamailio(cfg, rs.port, name="kama" + tag, start=False)
+    b = ctx.kamailio(cfg, rs.port, name="kamb" + tag, start=False)
+    for me, peer in ((a, b), (b, a)):
+        me.defines["OMNIQ_DMQ_SELF"] = '"sip:127.0.0.1:%d"' % me.sip_port
+        me.defines["OMNIQ_DMQ_PEER"] = '"sip:127.0.0.1:%d"' % peer.sip_port
+    return a.start(), b.start()
+
+
+@test
+def test_sip_agent_registered_on_one_node_rings_from_the_other(ctx):
+    """Two nodes with shared registrations (dmq_usrloc): alice's phone registers on node A,
+    a call arrives at node B, and B rings her phone (before: `no registered phone` on B, and
+    every agent set away)."""
+    # the test cfg, and the shipped one started with OMNIQ_DMQ_SELF and OMNIQ_DMQ_PEER
+    for n, cfg in enumerate(("sip.cfg", "omniq.cfg")):
+        rs = ctx.redis()
+        a, b = dmq_pair(ctx, rs, cfg, str(n))
+        r = rs.client()
+        wait_for(lambda: "port: %d\n" % b.sip_port in a.rpc("dmq.list_nodes")[1]
+                 and "port: %d\n" % a.sip_port in b.rpc("dmq.list_nodes")[1],
+                 what="the two DMQ nodes to know each other (%s)" % cfg)
+        agent(a, "alice")
+        phone = Phone(ctx, a, "alice", "agent_answer.xml")
+        wait_for(lambda: "alice" in b.rpc("ul.dump")[1],
+                 what="alice's contact replicated to node B (%s)" % cfg)
+        assert call(ctx, b, "sales", caller_xml(ctx.dir, "via_b%d" % n, queued="never")) == 0, cfg
+        assert phone.wait() == 0, cfg
+        wait_for(lambda: r.hget(P + ":s:1", "state") in ("wrapup", "closed"),
+                 what="session ended (%s)" % cfg)
+        assert r.hget(P + ":s:1", "agent") == "alice"
+        assert stat(b, "answered") == 1 and stat(a, "answered") == 0, cfg
+        assert k_presence(b, "alice") == "available"
+
+
+def k_presence(k, aid):
+    return k.rpc_struct("omniq.agent", aid).get("presence")
+
+
 @test
 def test_sip_shipped_cfg_queues_a_call(ctx):
     # cfg/omniq.cfg (what `make run` starts): queue "support" overflows to "sales" after
