@@ -18,7 +18,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "omniq_clock.h" /* the checks' clock: omniq_mono_ms */
 
 #define OMNIQ_STREAM_ID_MAX 48
 
@@ -32,7 +32,7 @@ typedef struct omniq_events_pos {
 	char last[OMNIQ_STREAM_ID_MAX]; /* the last entry read: XREAD after it */
 	unsigned long long n;           /* its number in the stream: entries-added when it came */
 	long long checked_ms;           /* when api.events_check last saw the stream
-	                                 * (omniq_events_clock_ms) */
+	                                 * (omniq_mono_ms, omniq_clock.h) */
 	int anchored;                   /* last and n are known (after the first check) */
 } omniq_events_pos_t;
 
@@ -80,15 +80,6 @@ static inline void omniq_events_read(omniq_events_pos_t *p, const char *id, size
 	memcpy(p->last, id, len);
 	p->last[len] = '\0';
 	p->n++;
-}
-
-/* The clock of the checks (checked_ms, now_ms): monotonic, it goes on while the process is
- * stopped and never goes back. */
-static inline long long omniq_events_clock_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Should this read be checked (the XINFO STREAM sent with it)? */

@@ -19,6 +19,7 @@
 #include "oq_validate.h"
 #include "oq_driver.h"
 #include "oq_stats.h"
+#include "omniq/omniq_stream.h"
 
 /* cap_default is set from the capacity modparam in mod_init */
 oq_settings_t oq_settings = {
@@ -814,18 +815,13 @@ int oq_abandon(const str *sid)
 	return rc;
 }
 
-static void elem_str(redisReply *e, str *out)
-{
-	out->s = (e && e->type == REDIS_REPLY_STRING) ? e->str : "";
-	out->len = (e && e->type == REDIS_REPLY_STRING) ? (int)e->len : 0;
-}
-
 int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb cb, void *arg)
 {
-	redisReply *r, *e, *f;
+	const redisReply *f = NULL;
+	redisReply *r;
 	char cnt[16];
-	str a[3], id, dir, from, body, k;
-	size_t i, j;
+	str a[3], id, dir, from, body;
+	size_t i;
 	int rc, n = 0;
 
 	if((rc = check_sid(sid)) < 0)
@@ -840,29 +836,19 @@ int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb 
 	if(r == NULL)
 		return rc;
 	/* every entry checked before the first is handed on: a reader gets all or an error */
-	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-		e = r->element[i];
-		if(e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !entry_id(e->element[0])
-				|| !oq_reply_is(e->element[1], OQ_R_FLAT))
+	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if(omniq_stream_entry(r->element[i], &id, &f) < 0 || !entry_id(r->element[i]->element[0]))
 			break;
-	}
 	if(r->type != REDIS_REPLY_ARRAY || i < r->elements) {
 		rc = oq_bad_reply("oq_transcript", r, "[[entry id, [name, value, ...]], ...]");
 		freeReplyObject(r);
 		return rc;
 	}
 	for(i = 0; i < r->elements; i++) {
-		e = r->element[i];
-		elem_str(e->element[0], &id);
-		f = e->element[1];
-		dir.len = from.len = body.len = 0;
-		dir.s = from.s = body.s = "";
-		for(j = 0; j + 1 < f->elements; j += 2) {
-			elem_str(f->element[j], &k);
-			if(k.len == 3 && !memcmp(k.s, "dir", 3)) elem_str(f->element[j + 1], &dir);
-			else if(k.len == 4 && !memcmp(k.s, "from", 4)) elem_str(f->element[j + 1], &from);
-			else if(k.len == 4 && !memcmp(k.s, "body", 4)) elem_str(f->element[j + 1], &body);
-		}
+		omniq_stream_entry(r->element[i], &id, &f);
+		omniq_stream_field(f, "dir", &dir);
+		omniq_stream_field(f, "from", &from);
+		omniq_stream_field(f, "body", &body);
 		cb(arg, &id, &dir, &from, &body);
 		n++;
 	}

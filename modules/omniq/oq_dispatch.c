@@ -29,6 +29,8 @@
 #include "core/receive.h"
 
 #include "oq_dispatch.h"
+#include "omniq/omniq_clock.h"
+#include "omniq/omniq_stream.h"
 #include "oq_core.h"
 #include "oq_redis.h"
 #include "oq_driver.h"
@@ -46,12 +48,6 @@ static const char *event_types[] = {"enqueue", "offer", "park", "unpark", "reope
 #define OQ_EVENT_TYPES ((int)(sizeof(event_types) / sizeof(event_types[0])))
 static int event_rt_idx[OQ_EVENT_TYPES];
 
-static long long now_ms(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 int oq_dispatch_mod_init(void)
 {
@@ -114,22 +110,6 @@ static void run_event_route(const omniq_event_t *ev)
 	ksr_msg_env_reset();
 }
 
-static void field(redisReply *fields, const char *name, str *out)
-{
-	size_t i;
-	out->s = "";
-	out->len = 0;
-	for(i = 0; i + 1 < fields->elements; i += 2) {
-		redisReply *k = fields->element[i], *v = fields->element[i + 1];
-		if(k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING
-				&& !strcmp(k->str, name)) {
-			out->s = v->str;
-			out->len = (int)v->len;
-			return;
-		}
-	}
-}
-
 typedef struct stream {
 	char key[OMNIQ_ID_MAX + 32];
 	omniq_events_pos_t pos;
@@ -139,8 +119,9 @@ typedef struct stream {
  * that tenant is current while its event routes and drivers run. Returns entries handled. */
 static int handle_events(redisReply *s, int t, stream_t *st)
 {
-	redisReply *entries, *e;
+	const redisReply *entries, *e, *f;
 	omniq_event_t ev;
+	str id;
 	size_t i;
 	int n = 0;
 
@@ -151,20 +132,19 @@ static int handle_events(redisReply *s, int t, stream_t *st)
 	oq_tenant_at(t, &ev.tenant, NULL);
 	for(i = 0; i < entries->elements; i++) {
 		e = entries->element[i];
-		if(e->type != REDIS_REPLY_ARRAY || e->elements < 2
-				|| e->element[0]->type != REDIS_REPLY_STRING)
+		if(omniq_stream_id(e, &id) < 0)
 			continue;
-		omniq_events_read(&st->pos, e->element[0]->str, e->element[0]->len);
-		if(e->element[1]->type != REDIS_REPLY_ARRAY)
+		omniq_events_read(&st->pos, id.s, (size_t)id.len);
+		if(omniq_stream_entry(e, &id, &f) < 0)
 			continue;
-		field(e->element[1], "type", &ev.type);
+		omniq_stream_field(f, "type", &ev.type);
 		if(ev.type.len == 6 && !memcmp(ev.type.s, "typing", 6))
 			continue; /* a transient signal for sockets, not a session event */
-		field(e->element[1], "sid", &ev.sid);
-		field(e->element[1], "state", &ev.state);
-		field(e->element[1], "agent", &ev.agent);
-		field(e->element[1], "channel", &ev.channel);
-		field(e->element[1], "ext", &ev.ext);
+		omniq_stream_field(f, "sid", &ev.sid);
+		omniq_stream_field(f, "state", &ev.state);
+		omniq_stream_field(f, "agent", &ev.agent);
+		omniq_stream_field(f, "channel", &ev.channel);
+		omniq_stream_field(f, "ext", &ev.ext);
 		oq_tenant_use_index(t);
 		run_event_route(&ev);
 		oq_driver_event(&ev);
@@ -273,7 +253,7 @@ void oq_events_gap_report(int t, const omniq_events_gap_t *gap, const char *read
 	}
 	/* how long the reader was behind: the age of its last event by this node's clock */
 	omniq_stream_id_parse(gap->last, &ms, &seq);
-	ago = ms ? now_ms() - (long long)ms : 0;
+	ago = ms ? omniq_wall_ms() - (long long)ms : 0;
 	if(ago < 0)
 		ago = 0;
 	LM_WARN("%s fell behind the event stream of tenant %.*s: %llu events after %s (written "
@@ -320,7 +300,7 @@ static int anchor(stream_t *st, int n)
 		al[2] = strlen(st[t].key);
 		if((r = oq_redis_command(3, av, al)) == NULL)
 			return -1; /* oq_redis logged it */
-		rc = oq_events_check(&st[t].pos, r, omniq_events_clock_ms(), &gap);
+		rc = oq_events_check(&st[t].pos, r, omniq_mono_ms(), &gap);
 		if(rc < 0)
 			LM_ERR("XINFO STREAM %s answered %s: the dispatcher cannot read it\n", st[t].key,
 					r->type == REDIS_REPLY_ERROR ? r->str : "no stream information");
@@ -336,7 +316,7 @@ static int anchor(stream_t *st, int n)
 static void take_checks(stream_t *st, int n, redisReply **info, int *lost,
 		omniq_events_gap_t *gap)
 {
-	long long now = omniq_events_clock_ms();
+	long long now = omniq_mono_ms();
 	int t, rc;
 
 	for(t = 0; t < n; t++) {
@@ -377,7 +357,7 @@ static void dispatcher_loop(void)
 	}
 	for(;;) {
 		cfg_update();
-		now = now_ms();
+		now = omniq_wall_ms();
 		if(now >= next_sweep) {
 			sweep(now);
 			next_sweep = now + oq_dispatch_cfg.sweep_interval_ms;
@@ -388,10 +368,10 @@ static void dispatcher_loop(void)
 		}
 		/* a new connection (Redis restarted, failed over): check with the first read */
 		again = oq_redis_connects() != connects;
-		now = omniq_events_clock_ms();
+		now = omniq_mono_ms();
 		for(t = 0; t < n; t++)
 			check[t] = again || omniq_events_due(&st[t].pos, now);
-		block = (int)(next_sweep - now_ms());
+		block = (int)(next_sweep - omniq_wall_ms());
 		if(block < 1)
 			block = 1;
 		r = oq_redis_xread(n, keys, ids, check, info, block, 100);

@@ -26,6 +26,7 @@
 
 #include "oq_redis.h"
 #include "oq_core.h"
+#include "omniq/omniq_clock.h"
 
 extern const char oq_lualib[];
 
@@ -46,12 +47,6 @@ static __thread long long down_since = 0, down_said = 0;
  * a process); the reconnect says how long it was. */
 #define DOWN_REPEAT_MS 60000
 
-static long long now_ms(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static struct timeval ms_to_tv(int ms)
 {
@@ -232,7 +227,7 @@ int oq_redis_connect(void)
 	char why[128];
 
 	oq_redis_close();
-	last_attempt_ms = now_ms();
+	last_attempt_ms = omniq_wall_ms();
 	ctx = oq_redis_open(oq_redis_cfg.host, oq_redis_cfg.port, oq_redis_cfg.password,
 			oq_redis_cfg.db, oq_redis_cfg.connect_timeout_ms, why, sizeof(why));
 	if(ctx == NULL) {
@@ -302,7 +297,7 @@ static int ensure_connected(void)
 	}
 	if(ctx)
 		return 0;
-	if(now_ms() - last_attempt_ms < oq_redis_cfg.reconnect_interval_ms) {
+	if(omniq_wall_ms() - last_attempt_ms < oq_redis_cfg.reconnect_interval_ms) {
 		remember_error("unreachable", "Redis is down, waiting before the next reconnect");
 		return -1;
 	}
@@ -325,7 +320,7 @@ static redisReply *finish(redisReply *r)
 		remember_error("io", ctx ? ctx->errstr : "not connected");
 		LM_ERR("Redis request failed (%s); connection dropped, will reconnect\n", last_error);
 		oq_redis_close();
-		last_attempt_ms = now_ms();
+		last_attempt_ms = omniq_wall_ms();
 	}
 	return r;
 }

@@ -14,6 +14,7 @@
 #include "oq_rpc.h"
 #include "oq_core.h"
 #include "oq_validate.h"
+#include "omniq/omniq_stream.h"
 
 static void fail(rpc_t *rpc, void *c, int rc)
 {
@@ -117,8 +118,9 @@ static void call_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv
 /* A stream entry [id, [k, v, ...]]. */
 static int is_entry(const redisReply *e)
 {
-	return e->type == REDIS_REPLY_ARRAY && e->elements == 2
-		   && e->element[0]->type == REDIS_REPLY_STRING && oq_reply_is(e->element[1], OQ_R_FLAT);
+	const redisReply *f;
+	str id;
+	return omniq_stream_entry(e, &id, &f) == 0;
 }
 
 /* One record of a list as a struct; a stream entry's id becomes "id". -1 as

@@ -39,6 +39,7 @@
 #include "os.h"
 #include "call.h"
 #include "caller.h"
+#include "omniq/omniq_clock.h"
 
 #define OS_BUCKETS 256
 #define OS_RING_ATTEMPTS 8            /* agents tried in a row within one settle() */
@@ -82,12 +83,6 @@ static struct action *resume_action = NULL;
 
 static const str phone = str_init("phone");
 
-static long long now_ms(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 int os_call_init(void)
 {
@@ -254,7 +249,7 @@ static int relay_agent(os_call_t *c, sip_msg_t *msg, const char *agent)
 static int suspend_locked(os_call_t *c, sip_msg_t *msg)
 {
 	unsigned int hi, label;
-	long long left = c->deadline_ms ? c->deadline_ms - now_ms() : OS_NO_DEADLINE_MS;
+	long long left = c->deadline_ms ? c->deadline_ms - omniq_wall_ms() : OS_NO_DEADLINE_MS;
 	int rc;
 
 	if(left < 100)
@@ -375,7 +370,7 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 	sext = omniq_str(ext);
 	lock_c(c);
 	c->qidx = os_queue_index(q);
-	c->deadline_ms = q->max_wait_s ? now_ms() + q->max_wait_s * 1000LL : 0;
+	c->deadline_ms = q->max_wait_s ? omniq_wall_ms() + q->max_wait_s * 1000LL : 0;
 	c->state = OS_OPENING;
 	unlock_c(c);
 	rc = os_oq.open(&phone, &ident, &skills, q->priority, &qname, &sext, &info);
@@ -705,7 +700,7 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 		/* withheld (anonymous, restricted) or no user at all: a new customer each call,
 		 * whom nothing links to another */
 		snprintf(ident, sizeof(ident), "sip:anonymous-%llx-%x-%x-%x@anonymous.invalid",
-				now_ms(), t->hash_index, t->label, kam_rand());
+				omniq_wall_ms(), t->hash_index, t->label, kam_rand());
 		uri[0] = '\0';
 	}
 	c = shm_malloc(sizeof(*c));

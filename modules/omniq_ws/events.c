@@ -25,6 +25,7 @@
 
 #include "ws.h"
 #include "events.h"
+#include "omniq/omniq_stream.h"
 #include "reply_arena.h"
 
 #define WATCH_BUCKETS 4096
@@ -126,7 +127,7 @@ void ws_item_free(ws_item_t *it)
 }
 
 /* The fields of an event (or a transcript entry) that a socket server uses, pointing into
- * the reply; NULL for a field that is absent (or not a string). One pass over its pairs. */
+ * the reply; NULL for a field that is absent. One pass over its pairs. */
 typedef struct fields {
 	const redisReply *type, *sid, *agent, *state, *id, *from, *body;
 } fields_t;
@@ -140,23 +141,26 @@ static const struct {
 		FIELD(body)};
 #undef FIELD
 
-static void fields_of(const redisReply *f, fields_t *e)
+/* The fields of entry e (checked whole: omniq_stream_entry) a socket server uses; -1 when e
+ * is no entry. */
+static int fields_of(const redisReply *e, fields_t *out)
 {
-	const redisReply *k, *v, **to;
+	const redisReply *f, *k, **to;
+	str id;
 	size_t i, j;
 
-	memset(e, 0, sizeof(*e));
+	memset(out, 0, sizeof(*out));
+	if(omniq_stream_entry(e, &id, &f) < 0)
+		return -1;
 	for(i = 0; i + 1 < f->elements; i += 2) {
 		k = f->element[i];
-		v = f->element[i + 1];
-		if(k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
-			continue;
 		for(j = 0, to = NULL; j < sizeof(names) / sizeof(names[0]) && to == NULL; j++)
 			if(k->len == names[j].len && !memcmp(k->str, names[j].name, k->len))
-				to = (const redisReply **)((char *)e + names[j].at);
+				to = (const redisReply **)((char *)out + names[j].at);
 		if(to)
-			*to = v;
+			*to = f->element[i + 1];
 	}
+	return 0;
 }
 
 /* v's string into out (cut to outlen - 1 bytes), or "" when v is NULL. */
@@ -197,12 +201,8 @@ static void fill_message(ws_item_t *it, redisReply *r)
 {
 	fields_t f;
 
-	if(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1
-			&& r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2
-			&& r->element[0]->element[1]->type == REDIS_REPLY_ARRAY) {
-		fields_of(r->element[0]->element[1], &f);
+	if(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 && fields_of(r->element[0], &f) == 0)
 		take_body(it, &f);
-	}
 }
 
 /* The replies to ask_message(), in the order asked. 0, or -1 when the connection failed
@@ -234,16 +234,16 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 	redisReply *e;
 	ws_item_t *it;
 	fields_t f;
+	str id;
 	size_t i;
 
 	for(i = 0; i < entries->elements; i++) {
 		e = entries->element[i];
-		if(e->type != REDIS_REPLY_ARRAY || e->elements != 2
-				|| e->element[0]->type != REDIS_REPLY_STRING
-				|| e->element[1]->type != REDIS_REPLY_ARRAY)
+		if(omniq_stream_id(e, &id) < 0)
 			continue;
-		omniq_events_read(&streams[t].pos, e->element[0]->str, e->element[0]->len);
-		fields_of(e->element[1], &f);
+		omniq_events_read(&streams[t].pos, id.s, (size_t)id.len);
+		if(fields_of(e, &f) < 0)
+			continue;
 		if(!is_watched(t, "", f.sid) && !is_watched(t, "a:", f.agent))
 			continue;
 		it = calloc(1, sizeof(*it));
@@ -298,11 +298,11 @@ static int take_check(int t, const redisReply *xinfo)
 	omniq_events_pos_t was = streams[t].pos;
 	omniq_events_gap_t gap;
 	ws_item_t *it;
-	int rc = ws_oq.events_check(&streams[t].pos, xinfo, omniq_events_clock_ms(), &gap);
+	int rc = ws_oq.events_check(&streams[t].pos, xinfo, omniq_mono_ms(), &gap);
 
 	if(rc < 0) {
 		/* said once per check, not per read */
-		streams[t].pos.checked_ms = omniq_events_clock_ms();
+		streams[t].pos.checked_ms = omniq_mono_ms();
 		LM_ERR("event reader: XINFO STREAM %s answered %s: events lost there would go "
 			   "unnoticed\n", streams[t].key,
 				xinfo->type == REDIS_REPLY_ERROR ? xinfo->str : "no stream information");
@@ -342,7 +342,7 @@ static int anchor(redisContext *rc)
 		if(ws_oq.redis_reply(rc, (void **)&r) != REDIS_OK)
 			return -1;
 		if(rc2 == 0
-				&& ws_oq.events_check(&streams[t].pos, r, omniq_events_clock_ms(), &gap) < 0) {
+				&& ws_oq.events_check(&streams[t].pos, r, omniq_mono_ms(), &gap) < 0) {
 			LM_ERR("event reader: XINFO STREAM %s answered %s: cannot read it\n",
 					streams[t].key,
 					r->type == REDIS_REPLY_ERROR ? r->str : "no stream information");
@@ -388,7 +388,7 @@ static void *reader(void *arg)
 			ws_arena_reset(arena);
 			continue;
 		}
-		now = omniq_events_clock_ms();
+		now = omniq_mono_ms();
 		failed = 0;
 		for(t = 0; t < n_streams; t++) {
 			check[t] = again || omniq_events_due(&streams[t].pos, now);

@@ -204,7 +204,7 @@ static int respond(struct lws *wsi, struct pss *p, ws_resp_t *rs)
 static int flooding(struct pss *p, const char *peer, ws_resp_t *rs)
 {
 	static long long logged;
-	long long now = ws_now_ms();
+	long long now = omniq_wall_ms();
 	int by_key = p->authed && !p->hook, rate = by_key ? ws_cfg.api_rate : ws_cfg.hook_rate;
 
 	if((by_key ? ws_flood_key(p->key_idx, now) : ws_flood_peer(peer, now)) == 0)

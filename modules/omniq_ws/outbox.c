@@ -37,6 +37,7 @@
 #include "outbox.h"
 #include "channels.h"
 #include "sites.h"
+#include "omniq/omniq_stream.h"
 
 #define GROUP "senders"
 #define BATCH 16
@@ -60,29 +61,23 @@ static size_t discard(char *p, size_t sz, size_t n, void *u)
 
 static int entry_of(redisReply *e, int t, entry_t *out)
 {
-	redisReply *f;
-	size_t i;
+	const redisReply *f;
+	str id, kind, target, payload;
 
 	memset(out, 0, sizeof(*out));
 	out->t = t;
-	if(e->type != REDIS_REPLY_ARRAY || e->elements != 2
-			|| e->element[0]->type != REDIS_REPLY_STRING)
+	if(omniq_stream_id(e, &id) == 0)
+		out->id = id.s; /* a malformed entry with an id is dropped by it */
+	/* checked whole; an entry deleted meanwhile comes from XCLAIM with nil fields */
+	if(omniq_stream_entry(e, &id, &f) < 0 || omniq_stream_field(f, "kind", &kind) < 0
+			|| omniq_stream_field(f, "target", &target) < 0
+			|| omniq_stream_field(f, "payload", &payload) < 0)
 		return -1;
-	out->id = e->element[0]->str;
-	f = e->element[1];
-	if(f->type != REDIS_REPLY_ARRAY)
-		return -1; /* deleted meanwhile (XCLAIM answers nil fields) */
-	for(i = 0; i + 1 < f->elements; i += 2) {
-		if(!strcmp(f->element[i]->str, "kind"))
-			out->kind = f->element[i + 1]->str;
-		else if(!strcmp(f->element[i]->str, "target"))
-			out->target = f->element[i + 1]->str;
-		else if(!strcmp(f->element[i]->str, "payload")) {
-			out->payload = f->element[i + 1]->str;
-			out->payload_len = f->element[i + 1]->len;
-		}
-	}
-	return out->kind && out->target && out->payload ? 0 : -1;
+	out->kind = kind.s;
+	out->target = target.s;
+	out->payload = payload.s;
+	out->payload_len = (size_t)payload.len;
+	return 0;
 }
 
 /* 1 delivered, 0 retry later, -1 refused for good */

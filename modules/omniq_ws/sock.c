@@ -18,12 +18,6 @@ struct ws_out {
 	unsigned char buf[]; /* LWS_PRE + payload */
 };
 
-long long ws_now_ms(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 int ws_sock_close(ws_sock_t *s, int status, const char *why)
 {
@@ -39,7 +33,7 @@ int ws_sock_open(ws_sock_t *s, struct lws *wsi, const char *path, int rate)
 
 	s->wsi = wsi;
 	s->rate = rate;
-	ws_bucket_init(&s->bucket, rate, ws_now_ms());
+	ws_bucket_init(&s->bucket, rate, omniq_wall_ms());
 	if(lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, path) != 0)
 		return ws_sock_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "wrong path");
 	return 0;
@@ -65,7 +59,7 @@ int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg)
 	if(!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0)
 		return 0;
 
-	if(ws_bucket_take(&s->bucket, s->rate, ws_now_ms()) < 0)
+	if(ws_bucket_take(&s->bucket, s->rate, omniq_wall_ms()) < 0)
 		return ws_sock_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit");
 
 	m = json_loadb(s->rx, s->rx_len, JSON_REJECT_DUPLICATES, &err);

@@ -7,6 +7,7 @@
 #ifndef OMNIQ_WS_SOCK_H
 #define OMNIQ_WS_SOCK_H
 
+#include "omniq/omniq_clock.h" /* omniq_wall_ms */
 #include <stddef.h>
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -25,7 +26,6 @@ typedef struct ws_sock {
 	int rate;
 } ws_sock_t;
 
-long long ws_now_ms(void);
 
 /* LWS_CALLBACK_ESTABLISHED: checks the URI path; -1 (close) when it is not `path`. */
 int ws_sock_open(ws_sock_t *s, struct lws *wsi, const char *path, int rate);

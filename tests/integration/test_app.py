@@ -316,6 +316,15 @@ def test_app_push_retries_until_the_backend_takes_it(ctx):
         assert [p["status"] for p in be.pushes[4:]] == [503] * 3, be.pushes[4:]
         assert r.xlen(P + ":outbox") == 0
         assert r.xpending(P + ":outbox", "senders")["pending"] == 0
+        # an entry that is not one of ours (no payload): dropped with a line, never posted
+        ctx.expect_log(r"omniq_ws \[outbox\.c:\d+\]: send_all\(\): outbox entry [0-9-]+ is "
+                       r"malformed, dropped$")
+        bad = r.xadd(P + ":outbox", {"kind": "push", "target": be.url})
+        wait_for(lambda: "outbox entry %s is malformed, dropped" % bad in k.text(), timeout=10,
+                 what="the malformed entry dropped")
+        wait_for(lambda: r.xlen(P + ":outbox") == 0, what="the outbox to drain")
+        assert r.xpending(P + ":outbox", "senders")["pending"] == 0
+        assert len(be.pushes) == 7
     finally:
         be.stop()
 
