@@ -39,6 +39,7 @@
 #include "os.h"
 #include "call.h"
 #include "caller.h"
+#include "pending.h"
 #include "omniq/omniq_clock.h"
 
 #define OS_BUCKETS 256
@@ -597,12 +598,16 @@ static void on_dialog_end(struct dlg_cell *dlg, int type, struct dlg_cb_params *
 {
 	os_dref_t *d = (os_dref_t *)*params->param;
 	str sid;
+	int rc;
 
 	if(d == NULL || d->sid[0] == '\0')
 		return;
 	os_stat_inc(OS_ST_ENDED);
 	sid = omniq_str(d->sid);
-	if(os_oq.close(&sid, NULL) < 0)
+	rc = os_oq.close(&sid, NULL);
+	if(rc == OMNIQ_EREDIS)
+		os_pending_close(d->sid); /* made again when Redis answers: the agent is freed */
+	else if(rc < 0)
 		LM_NOTICE("call %s ended (%s); close: %s\n", d->sid,
 				type == DLGCB_EXPIRED ? "dialog timeout" : "BYE", os_oq.last_error());
 	else

@@ -18,6 +18,7 @@
 #include "queue.h"
 #include "call.h"
 #include "omniq/omniq_params.h"
+#include "pending.h"
 
 MODULE_VERSION
 
@@ -41,6 +42,7 @@ static char *location_param = NULL;
 static char queue_errors[256] = "";
 
 static int mod_init(void);
+static int child_init(int rank);
 
 static int queue_param(modparam_t type, void *val)
 {
@@ -114,7 +116,7 @@ struct module_exports exports = {
 	0,              /* pseudo-variables */
 	0,              /* response function */
 	mod_init,
-	0,              /* per-child init: nothing per process */
+	child_init,     /* the timer process of call ends kept for Redis (pending.c) */
 	0               /* nothing to destroy: see os_call_init() */
 };
 /* clang-format on */
@@ -230,7 +232,7 @@ static int mod_init(void)
 				os_cfg.node.s);
 		return -1;
 	}
-	if(os_call_init() < 0)
+	if(os_call_init() < 0 || os_pending_init() < 0)
 		return -1;
 
 	memset(&drv, 0, sizeof(drv));
@@ -245,6 +247,11 @@ static int mod_init(void)
 	LM_INFO("omniq_sip ready: node %.*s, agents at %s in usrloc table %.*s\n", os_cfg.node.len,
 			os_cfg.node.s, os_cfg.agent_aor, os_cfg.location.len, os_cfg.location.s);
 	return 0;
+}
+
+static int child_init(int rank)
+{
+	return rank == PROC_MAIN ? os_pending_fork() : 0;
 }
 
 /* clang-format off */

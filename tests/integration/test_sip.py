@@ -354,6 +354,34 @@ def test_sip_offer_made_on_another_node_resumes_the_call(ctx):
     assert stat(a, "answered") == 1 and stat(b, "answered") == 0
 
 
+@test
+def test_sip_call_ended_while_redis_is_down_frees_the_agent_when_it_is_back(ctx):
+    """A BYE that comes while Redis is down cannot close the session: the end is kept and
+    made again each second, so once Redis answers the session closes and the agent is free
+    (before: `close: Redis unavailable`, the session active and the agent held for good)."""
+    rs = ctx.redis()
+    ctx.expect_redis_down(rs)
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    sc = caller_xml(ctx.dir, "bye_in_outage", queued="never", hold_ms=2500)
+    p = call(ctx, k, "sales", sc, background=True)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "active", what="the call answered")
+    rs.stop()
+    assert p.wait(30) == 0, "the BYE was not answered"       # relayed: the phones hang up
+    assert phone.wait() == 0
+    wait_for(lambda: "call 1 ended while Redis is unavailable" in k.text(),
+             what="the end kept for Redis")
+    rs.start()
+    r = rs.client()
+    wait_for(lambda: r.hget(P + ":s:1", "state") in ("wrapup", "closed"), timeout=10,
+             what="the session closed once Redis is back")
+    assert k.rpc_struct("omniq.agent", "alice").get("load:voice") == "0"
+    assert "call 1: its end reached Redis, the session is closed" in k.text()
+    assert stat(k, "ended") == 1
+
+
 def dmq_pair(ctx, rs, cfg="sip.cfg", tag=""):
     """Two nodes whose agents' registrations are one (usrloc over DMQ, each the other's
     notification address), both started."""
