@@ -197,8 +197,16 @@ static void retry_abandon(os_call_t *c)
 	c->abandon_due = 0;
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 	unlock_c(c);
-	if(todo && !ksr_shutdown_phase())
-		abandon_session(c, sidbuf, "ended (abandon tried again)");
+	if(todo && !ksr_shutdown_phase()) {
+		str sid = omniq_str(sidbuf);
+		int rc = os_oq.abandon(&sid);
+		if(rc == OMNIQ_EREDIS)
+			os_pending_add(OS_PEND_ABANDON, sidbuf, NULL); /* made when Redis is back */
+		else if(rc < 0)
+			LM_NOTICE("call %s ended; abandon tried again: %s\n", sidbuf, os_oq.last_error());
+		else
+			LM_INFO("call %s ended: session abandoned (tried again)\n", sidbuf);
+	}
 }
 
 /* Redis failed mid-call: the caller gets a final answer, the session does not stay queued
@@ -529,6 +537,7 @@ static void on_answer(os_call_t *c)
 {
 	char agent[OMNIQ_ID_MAX + 1], sidbuf[OMNIQ_SID_MAX];
 	str sid, ag;
+	int rc;
 
 	lock_c(c);
 	if(c->state != OS_RINGING) {
@@ -542,7 +551,10 @@ static void on_answer(os_call_t *c)
 	os_stat_inc(OS_ST_ANSWERED);
 	sid = omniq_str(sidbuf);
 	ag = omniq_str(agent);
-	if(os_oq.accept(&sid, &ag) < 0)
+	rc = os_oq.accept(&sid, &ag);
+	if(rc == OMNIQ_EREDIS)
+		os_pending_add(OS_PEND_ACCEPT, sidbuf, agent); /* not a miss: made when Redis is back */
+	else if(rc < 0)
 		LM_ERR("call %s answered by %s but the session refused it: %s\n", sidbuf, agent,
 				os_oq.last_error());
 	else
@@ -606,7 +618,7 @@ static void on_dialog_end(struct dlg_cell *dlg, int type, struct dlg_cb_params *
 	sid = omniq_str(d->sid);
 	rc = os_oq.close(&sid, NULL);
 	if(rc == OMNIQ_EREDIS)
-		os_pending_close(d->sid); /* made again when Redis answers: the agent is freed */
+		os_pending_add(OS_PEND_CLOSE, d->sid, NULL); /* made when Redis is back: agent freed */
 	else if(rc < 0)
 		LM_NOTICE("call %s ended (%s); close: %s\n", d->sid,
 				type == DLGCB_EXPIRED ? "dialog timeout" : "BYE", os_oq.last_error());

@@ -116,7 +116,7 @@ struct module_exports exports = {
 	0,              /* pseudo-variables */
 	0,              /* response function */
 	mod_init,
-	child_init,     /* the timer process of call ends kept for Redis (pending.c) */
+	child_init,     /* the timer process of what waits for Redis (pending.c) */
 	0               /* nothing to destroy: see os_call_init() */
 };
 /* clang-format on */

@@ -16,9 +16,13 @@
 #define PER_TICK 64 /* ends tried a second at most: one round trip each */
 
 typedef struct pend {
+	os_pend_op_t op;
 	int tenant;
 	char sid[OMNIQ_SID_MAX];
+	char agent[OMNIQ_ID_MAX + 1];
 } pend_t;
+
+static const char *const what[] = {"answer", "cancel", "end"};
 
 typedef struct pending {
 	gen_lock_t lock;
@@ -44,8 +48,9 @@ int os_pending_init(void)
 	return register_basic_timers(1);
 }
 
-void os_pending_close(const char *sid)
+void os_pending_add(os_pend_op_t op, const char *sid, const char *agent)
 {
+	pend_t *p;
 	int full;
 
 	lock_get(&pl->lock);
@@ -53,26 +58,28 @@ void os_pending_close(const char *sid)
 	if(full)
 		pl->dropped++;
 	else {
-		pl->item[pl->n].tenant = os_oq.tenant_index();
-		snprintf(pl->item[pl->n].sid, sizeof(pl->item[0].sid), "%s", sid);
-		pl->n++;
+		p = &pl->item[pl->n++];
+		p->op = op;
+		p->tenant = os_oq.tenant_index();
+		snprintf(p->sid, sizeof(p->sid), "%s", sid);
+		snprintf(p->agent, sizeof(p->agent), "%s", agent ? agent : "");
 	}
 	lock_release(&pl->lock);
 	if(full)
-		LM_ERR("call %s ended but %d call ends already wait for Redis: its session stays "
-			   "active until closed by hand\n", sid, OS_PENDING_MAX);
+		LM_ERR("call %s: its %s found Redis unavailable and %d others already wait for it: "
+			   "dropped, the session stays as it is\n", sid, what[op], OS_PENDING_MAX);
 	else
-		LM_NOTICE("call %s ended while Redis is unavailable: its session is closed when "
-				  "Redis answers again\n", sid);
+		LM_NOTICE("call %s: its %s found Redis unavailable: made again when Redis answers\n",
+				sid, what[op]);
 }
 
-/* Each second: the first ends kept, made again in order until one finds Redis still away;
- * those done (closed, or found closed or gone meanwhile) leave the list. */
+/* Each second: the first kept, made again in order until one finds Redis still away; those
+ * done (or refused: found changed or gone meanwhile) leave the list. */
 static void retry_tick(unsigned int ticks, void *param)
 {
 	pend_t batch[PER_TICK];
 	int i, k, rc, done = 0;
-	str sid;
+	str sid, agent;
 
 	lock_get(&pl->lock);
 	k = pl->n < PER_TICK ? pl->n : PER_TICK;
@@ -81,15 +88,24 @@ static void retry_tick(unsigned int ticks, void *param)
 	for(i = 0; i < k; i++, done++) {
 		sid.s = batch[i].sid;
 		sid.len = (int)strlen(batch[i].sid);
+		agent.s = batch[i].agent;
+		agent.len = (int)strlen(batch[i].agent);
 		os_oq.tenant_use_index(batch[i].tenant);
-		rc = os_oq.close(&sid, NULL);
+		rc = batch[i].op == OS_PEND_ACCEPT	  ? os_oq.accept(&sid, &agent)
+			 : batch[i].op == OS_PEND_ABANDON ? os_oq.abandon(&sid)
+											  : os_oq.close(&sid, NULL);
 		os_oq.tenant_use_index(0);
 		if(rc == OMNIQ_EREDIS)
 			break;
 		if(rc < 0)
-			LM_NOTICE("call %s: its end reached Redis: %s\n", batch[i].sid, os_oq.last_error());
+			LM_NOTICE("call %s: its %s reached Redis: %s\n", batch[i].sid, what[batch[i].op],
+					os_oq.last_error());
 		else
-			LM_NOTICE("call %s: its end reached Redis, the session is closed\n", batch[i].sid);
+			LM_NOTICE("call %s: its %s reached Redis, the session is %s\n", batch[i].sid,
+					what[batch[i].op],
+					batch[i].op == OS_PEND_ACCEPT	 ? "active"
+					: batch[i].op == OS_PEND_ABANDON ? "abandoned"
+													 : "closed");
 	}
 	if(done == 0)
 		return;
@@ -102,7 +118,7 @@ static void retry_tick(unsigned int ticks, void *param)
 
 int os_pending_fork(void)
 {
-	return fork_basic_timer(PROC_TIMER, "omniq_sip call ends", 1, retry_tick, NULL, 1) < 0
+	return fork_basic_timer(PROC_TIMER, "omniq_sip pending", 1, retry_tick, NULL, 1) < 0
 				   ? -1
 				   : 0;
 }

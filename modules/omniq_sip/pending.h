@@ -1,14 +1,15 @@
 /*
- * pending.h - the ends of calls that could not reach Redis (Redis down or restarting when
- * the BYE came, or when the dialog timed out). The session would stay `active` and its
- * agent held by a call that is over, so the end is kept in shared memory and made again each
- * second, from a timer process of this module, until Redis takes it. Kept per node: a node
- * that restarts meanwhile loses what it kept (docs/admin-sip.md says what then).
+ * pending.h - what happened to a call that could not reach Redis (Redis down or restarting
+ * when the agent answered, the caller cancelled, the BYE came or the dialog timed out). The
+ * session would stay as it was - offered while the agent talks, queued for a caller who is
+ * gone, active with its agent held by a call that is over - so it is kept in shared memory
+ * and made again each second, in order, from a timer process of this module, until Redis
+ * takes it. Kept per node: a node that stops meanwhile loses what it kept.
  */
 #ifndef OS_PENDING_H
 #define OS_PENDING_H
 
-/* At most this many call ends wait; one more is logged and dropped (the dialog is gone). */
+/* At most this many wait; one more is logged and dropped. */
 #define OS_PENDING_MAX 4096
 
 /* mod_init: the shared list, and the timer process registered. 0 or -1. */
@@ -17,8 +18,14 @@ int os_pending_init(void);
 /* child_init(PROC_MAIN): forks the timer process. 0 or -1. */
 int os_pending_fork(void);
 
-/* From any process: the call of session sid (of the current tenant) has ended; close its
- * session when Redis answers again. */
-void os_pending_close(const char *sid);
+typedef enum os_pend_op {
+	OS_PEND_ACCEPT,  /* the agent answered: accept(sid, agent) */
+	OS_PEND_ABANDON, /* the caller left before an answer: abandon(sid) */
+	OS_PEND_CLOSE    /* the call ended: close(sid) */
+} os_pend_op_t;
+
+/* From any process: op on session sid (of the current tenant; agent for an accept) found
+ * Redis unavailable; make it again when Redis answers. */
+void os_pending_add(os_pend_op_t op, const char *sid, const char *agent);
 
 #endif

@@ -1,9 +1,10 @@
 """The phone channel (omniq_sip): sipp callers and sipp agent phones against a real kamailio
 (tm, registrar, dialog) and a real redis-server."""
+import os
 import time
 
 from harness import test, wait_for
-from sipcall import Phone, call, caller_xml
+from sipcall import Phone, SIPP as SIPP_DIR, call, caller_xml
 
 P = "oq:{default}"
 
@@ -371,8 +372,8 @@ def test_sip_call_ended_while_redis_is_down_frees_the_agent_when_it_is_back(ctx)
     rs.stop()
     assert p.wait(30) == 0, "the BYE was not answered"       # relayed: the phones hang up
     assert phone.wait() == 0
-    wait_for(lambda: "call 1 ended while Redis is unavailable" in k.text(),
-             what="the end kept for Redis")
+    wait_for(lambda: "call 1: its end found Redis unavailable: made again when Redis answers"
+             in k.text(), what="the end kept for Redis")
     rs.start()
     r = rs.client()
     wait_for(lambda: r.hget(P + ":s:1", "state") in ("wrapup", "closed"), timeout=10,
@@ -380,6 +381,67 @@ def test_sip_call_ended_while_redis_is_down_frees_the_agent_when_it_is_back(ctx)
     assert k.rpc_struct("omniq.agent", "alice").get("load:voice") == "0"
     assert "call 1: its end reached Redis, the session is closed" in k.text()
     assert stat(k, "ended") == 1
+
+
+@test
+def test_sip_call_answered_while_redis_is_down_is_accepted_when_it_is_back(ctx):
+    """The agent answers while Redis is down, and the call ends before it is back: the accept
+    and then the close are kept, in that order, and made once Redis answers - the session is
+    the agent's and closed, the agent free and not counted a miss."""
+    rs = ctx.redis()
+    ctx.expect_redis_down(rs)
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    slow = os.path.join(ctx.dir, "answer_slowly.xml")
+    with open(os.path.join(SIPP_DIR, "agent_answer.xml")) as f:
+        xml = f.read()
+    assert '<pause milliseconds="200"/>' in xml
+    with open(slow, "w") as f:
+        f.write(xml.replace('<pause milliseconds="200"/>', '<pause milliseconds="2500"/>'))
+    phone = Phone(ctx, k, "alice", slow)
+    p = call(ctx, k, "sales", caller_xml(ctx.dir, "answer_in_outage", queued="never"),
+             background=True)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "offered", what="alice's phone ringing")
+    rs.stop()
+    assert p.wait(30) == 0 and phone.wait() == 0
+    wait_for(lambda: "call 1: its end found Redis unavailable" in k.text(), what="the end kept")
+    assert "call 1: its answer found Redis unavailable" in k.text()
+    rs.start()
+    r = rs.client()
+    wait_for(lambda: r.hget(P + ":s:1", "state") in ("wrapup", "closed"), timeout=10,
+             what="the session accepted, then closed, once Redis is back")
+    assert r.hget(P + ":s:1", "agent") == "alice"
+    a = k.rpc_struct("omniq.agent", "alice")
+    assert a.get("load:voice") == "0" and a.get("presence") == "available", a
+    assert [e["type"] for e in events(r, "1")][:4] == ["enqueue", "offer", "accept", "close"]
+
+
+@test
+def test_sip_call_cancelled_while_redis_is_down_leaves_the_queue_when_it_is_back(ctx):
+    """A queued caller hangs up while Redis is down: the abandon fails, fails again when the
+    transaction ends, and is then kept and made each second: once Redis answers the session
+    is abandoned, not left queued for a call that is gone (an agent would get a ghost offer)."""
+    rs = ctx.redis()
+    ctx.expect_redis_down(rs)
+    ctx.expect_log(r"omniq_sip \[call\.c:\d+\]: abandon_session\(\): call 1 cancelled by the "
+                   r"caller; abandon failed, tried again when its transaction ends: Redis "
+                   r"unavailable \(.*\)$")
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    sc = caller_xml(ctx.dir, "cancel_in_outage", queued="must", cancel_after_ms=800)
+    p = call(ctx, k, "sales", sc, background=True)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", what="the call queued")
+    rs.stop()
+    assert p.wait(30) == 0, "182, CANCEL: 200 and 487 expected"
+    wait_for(lambda: "call 1: its cancel found Redis unavailable: made again when Redis answers"
+             in k.text(), timeout=15, what="the abandon kept when the transaction ended")
+    rs.start()
+    r = rs.client()
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "abandoned", timeout=10,
+             what="the session abandoned once Redis is back")
+    assert waiting(k, "sales") == 0
+    assert "call 1: its cancel reached Redis, the session is abandoned" in k.text()
 
 
 def dmq_pair(ctx, rs, cfg="sip.cfg", tag=""):
