@@ -90,6 +90,11 @@ int oq_agent_set(const str *aid, const str *name, const str *skills, const str *
 int oq_agent_state(const str *aid, const str *presence);
 int oq_agent_del(const str *aid);
 
+/* A failure that goes on (Redis down, a sweep refused) is logged when it starts, then at
+ * most once per this many ms while it lasts, and once when it is over (oq_redis.c,
+ * oq_dispatch.c): an outage of ten minutes is a few lines, not thousands. */
+#define OQ_LOG_REPEAT_MS 60000
+
 /* Sweep expired offers, wrap-ups, affinity waits and sessions past max_wait (dispatcher).
  * counts: offers expired, wrap-ups ended, affinity waits released, sessions expired. */
 /* oq_sweep's counts: offers expired, wrap-ups ended, affinity waits released, sessions

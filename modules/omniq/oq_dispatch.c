@@ -171,11 +171,10 @@ static int saturated(const int c[OQ_SWEEP_COUNTS])
 }
 
 /* A sweep that keeps failing (Redis down, full, refusing) is said once when it starts to,
- * again every SWEEP_REPEAT_MS while it goes on (with the reason of that moment: while Redis
+ * again every OQ_LOG_REPEAT_MS while it goes on (with the reason of that moment: while Redis
  * is down it alternates between a refused reconnect and the wait before the next), and once
  * when it works again: at 5 sweeps a second, an outage of ten minutes made 3,000 lines a
  * tenant. */
-#define SWEEP_REPEAT_MS 60000
 
 typedef struct sweep_fail {
 	unsigned long fails; /* failed sweeps in a row */
@@ -189,7 +188,7 @@ static void sweep_failed(sweep_fail_t *f, const str *name, long long now)
 
 	if(f->fails++ == 0)
 		f->since = now;
-	else if(now - f->said < SWEEP_REPEAT_MS)
+	else if(now - f->said < OQ_LOG_REPEAT_MS)
 		return;
 	if(f->fails == 1)
 		LM_ERR("sweep of tenant %.*s failed: %s\n", name->len, name->s, why);

@@ -38,15 +38,12 @@ static __thread long long last_attempt_ms = 0;
 static __thread int ever_connected = 0;
 static __thread unsigned long n_reconnects = 0;
 static __thread char last_error[160] = "";
-/* an outage as this process sees it: connects that failed in a row, since when, last said */
+/* An outage as this process sees it: connects that failed in a row, since when, when last
+ * said. A failed connect is said when the outage starts and then once per OQ_LOG_REPEAT_MS
+ * while it lasts (each process tries once per reconnect_interval: an outage of ten minutes
+ * made 600 lines a process); the reconnect says how long it was. */
 static __thread unsigned long down_fails = 0;
 static __thread long long down_since = 0, down_said = 0;
-
-/* A failed connect is said when the outage starts and then once a minute while it lasts
- * (each process tries once per reconnect_interval: an outage of ten minutes made 600 lines
- * a process); the reconnect says how long it was. */
-#define DOWN_REPEAT_MS 60000
-
 
 static struct timeval ms_to_tv(int ms)
 {
@@ -236,7 +233,7 @@ int oq_redis_connect(void)
 			down_since = down_said = last_attempt_ms;
 			LM_ERR("cannot connect to Redis at %s:%d: %s\n", oq_redis_cfg.host,
 					oq_redis_cfg.port, why);
-		} else if(last_attempt_ms - down_said >= DOWN_REPEAT_MS) {
+		} else if(last_attempt_ms - down_said >= OQ_LOG_REPEAT_MS) {
 			down_said = last_attempt_ms;
 			LM_ERR("still cannot connect to Redis at %s:%d: %s (%lu attempts in a row have "
 				   "failed, for %lld s)\n",
