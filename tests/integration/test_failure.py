@@ -124,6 +124,15 @@ def test_redis_restart_fails_no_request_on_a_connection_from_before(ctx):
     # what the log says of it: a NOTICE per process, not an error (the dispatcher, blocked in
     # XREAD when Redis stopped, saw a request fail: that one was in flight)
     assert "closed this process's idle connection (a restart?): connecting again" in k.text()
+    # the same when Redis closes idle clients itself (`timeout`, common in production): the
+    # RPC process's connection idles past it, and its next request is answered
+    r.config_set("timeout", 1)
+    before = k.text().count("closed this process's idle connection")
+    time.sleep(2.5)
+    for _ in range(3):
+        rc, out = k.rpc("omniq.stats")
+        assert rc == 0 and not out.startswith("error"), out
+    assert k.text().count("closed this process's idle connection") > before, k.tail()
 
 
 @test
