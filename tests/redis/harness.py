@@ -186,9 +186,10 @@ class Tenant:
         return 'web:v%d' % self._ident
 
     def enq(self, channel='web', identity=None, skills='', priority=0, queue='q',
-            ext='', cls=''):
+            ext='', cls='', node=None):
+        more = () if node is None else (node,)
         r = self.fc('oq_enqueue', channel, cls, identity or self.ident(), skills,
-                    priority, queue, ext)
+                    priority, queue, ext, *more)
         return {'sid': r[0], 'state': r[1], 'agent': r[2], 'position': int(r[3]), 'cid': r[4]}
 
     def sess(self, sid):

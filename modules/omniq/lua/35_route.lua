@@ -29,7 +29,7 @@ local R = {}
 
 local istr, fail = U.istr, U.fail
 R.FIELDS = {'id', 'state', 'class', 'skills', 'queue', 'priority', 'enq', 'offers', 'affinity',
-    'agent', 'customer', 'channel', 'created', 'ext', 'transfer_at'}
+    'agent', 'customer', 'channel', 'created', 'ext', 'transfer_at', 'node'}
 
 function R.skey(ctx, sid)
     return ctx.P .. ':s:' .. sid
@@ -44,7 +44,7 @@ function R.sess_from(v)
         skills_s = v[4] or '', queue = v[5], priority = n(v[6], 0, 'priority'),
         enq = n(v[7], 0, 'enq'), offers = n(v[8], 0, 'offers'), affinity = v[9] or '',
         agent = v[10] or '', customer = v[11] or '', channel = v[12], created = n(v[13], 0, 'created'),
-        ext = v[14] or '', transfer_at = n(v[15], 0, 'transfer_at'),
+        ext = v[14] or '', transfer_at = n(v[15], 0, 'transfer_at'), node = v[16] or '',
     }
     if not U.CLASS_SET[s.class] then fail('INTERNAL', 'session ' .. s.id .. ' has no class') end
     s.idx = W.idx(s.skills)

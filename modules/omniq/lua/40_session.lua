@@ -55,6 +55,7 @@ end
 -- A session leaves the live set (closed, abandoned, expired).
 function S.terminate(ctx, s, state, typ, agent, extra)
     S.set_state(ctx, s, state, extra)
+    if s.node and s.node ~= '' then rcall('SREM', ctx.P .. ':node:' .. s.node, s.id) end
     X.count(ctx, state)
     retain(ctx, s.id)
     X.emit(ctx, typ, s.id, state, agent, s.channel, s.ext)
@@ -141,7 +142,7 @@ end
 
 -- Reopen the customer's session `rsid` (closed within reopen_window): back to queued,
 -- offered to its previous agent first.
-local function reopen(ctx, rsid, cid, ext)
+local function reopen(ctx, rsid, cid, ext, node)
     local s = R.sess_require(ctx, rsid)
     local prev = s.agent
     s.enq = ctx.now
@@ -151,7 +152,10 @@ local function reopen(ctx, rsid, cid, ext)
     local d = R.decide(ctx, s, prev ~= '' and prev or C.pref_agent(ctx, cid), true)
     rcall('ZREM', ctx.P .. ':ret', rsid)
     rcall('ZREM', ctx.P .. ':arq', rsid)
-    S.set_state(ctx, s, 'queued', {'agent', '', 'enq', ctx.ns, 'offer_exp', '', 'ext', s.ext})
+    s.node = node or ''
+    if s.node ~= '' then rcall('SADD', ctx.P .. ':node:' .. s.node, s.id) end
+    S.set_state(ctx, s, 'queued', {'agent', '', 'enq', ctx.ns, 'offer_exp', '', 'ext', s.ext,
+        'node', s.node})
     X.count(ctx, 'enqueued')
     X.emit(ctx, 'reopen', s.id, 'queued', prev, s.channel, s.ext)
     R.apply(ctx, s, d)
@@ -160,14 +164,14 @@ end
 
 -- Open (or reopen) a session for a customer contact, arguments validated, and route it.
 -- Returns the session and the customer id.
-function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
+function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, node)
     local P = ctx.P
     local cust = C.for_contact(ctx, canon)
     if cust and ctx.cfg.reopen_window > 0 then
         local sid, state, updated = S.latest_on(ctx, cust.cid, channel)
         if sid and state == 'closed' and ctx.now - updated <= ctx.cfg.reopen_window * 1000 then
             C.note_ident(ctx, cust, ident)
-            return reopen(ctx, sid, cust.cid, ext), cust.cid
+            return reopen(ctx, sid, cust.cid, ext, node), cust.cid
         end
     end
 
@@ -175,7 +179,7 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
     local s = {state = 'queued', class = class, skills = skills, skills_s = skills_s,
                queue = queue, priority = prio, enq = ctx.now, offers = 0, affinity = '',
                agent = '', channel = channel, created = ctx.now, ext = ext, transfer_at = 0,
-               idx = W.idx(skills), score = (1000 - prio) * U.TWO42 + ctx.now}
+               idx = W.idx(skills), score = (1000 - prio) * U.TWO42 + ctx.now, node = node or ''}
     local d = R.decide(ctx, s, cust and cust.pref, true)
 
     local sid = istr(rcall('INCR', P .. ':seq:s'))
@@ -198,6 +202,10 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
         h[#h + 1] = 'offer_exp'; h[#h + 1] = istr(s.offer_exp)
     elseif d.park then
         h[#h + 1] = 'affinity'; h[#h + 1] = d.park.id
+    end
+    if s.node ~= '' then
+        h[#h + 1] = 'node'; h[#h + 1] = s.node
+        rcall('SADD', P .. ':node:' .. s.node, sid)
     end
     rcall('HSET', R.skey(ctx, sid), unpk(h))
     X.queue_seen(ctx, queue)
@@ -225,10 +233,14 @@ function S.open_args(args, first)
         V.str('ext', args[first + 6], L.TEXT_MAX, true)
 end
 
+-- The 8th argument, optional: the node that holds the contact (a phone call's kamailio),
+-- whose sessions end when its lease runs out (oq_node_lease, SW.nodes_lost).
 function S.fn_enqueue(keys, args)
     local ctx = X.begin(keys)
-    V.args(args, 7, 'channel class identity skills priority queue ext')
-    local s, cid = S.enqueue(ctx, S.open_args(args, 1))
+    if #args ~= 8 then V.args(args, 7, 'channel class identity skills priority queue ext [node]') end
+    local node = args[8] and args[8] ~= '' and V.id('node', args[8]) or ''
+    local channel, class, ident, canon, skills, prio, queue, ext = S.open_args(args, 1)
+    local s, cid = S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, node)
     return S.reply(ctx, s, cid), ctx
 end
 
@@ -289,11 +301,13 @@ function S.fn_close(keys, args)
     local disp = V.disposition(args[2])
     -- an active or wrap-up session needs only these fields (a close is a hot path); a
     -- queued or offered one is read whole for its abandon
-    local v = rcall('HMGET', ctx.P .. ':s:' .. sid, 'state', 'agent', 'class', 'channel', 'ext')
+    local v = rcall('HMGET', ctx.P .. ':s:' .. sid, 'state', 'agent', 'class', 'channel', 'ext',
+        'node')
     if not v[1] then fail('NOTFOUND', 'session ' .. sid) end
     local s
     if v[1] == 'active' or v[1] == 'wrapup' then
-        s = {id = sid, state = v[1], agent = v[2] or '', class = v[3], channel = v[4], ext = v[5]}
+        s = {id = sid, state = v[1], agent = v[2] or '', class = v[3], channel = v[4], ext = v[5],
+             node = v[6] or ''}
         if not U.CLASS_SET[s.class] then fail('INTERNAL', 'session ' .. sid .. ' has no class') end
     else
         s = R.sess_require(ctx, sid)
