@@ -390,6 +390,16 @@ typedef struct omniq_api {
 	 * "omniq_ws process 1"), counted in the statistic omniq:events_gaps. From the
 	 * process's main thread. */
 	void (*events_gap)(int tenant, const omniq_events_gap_t *gap, const char *reader);
+	/* open(), for a contact held in a node's memory (a phone call in a kamailio's SIP
+	 * transaction and dialog): node (an id, e.g. omniq_sip's `node`) owns the session until
+	 * it ends, and the session ends (reason node_lost) when the node's lease runs out. */
+	int (*open_node)(const str *channel, const str *identity, const str *skills, int priority,
+			const str *queue, const str *ext, const str *node, omniq_session_info_t *out);
+	/* node's lease renewed for ttl_ms (1000..3600000; call it well within that); start = 1
+	 * when the node starts: the sessions it owned before end (reason node_restarted). Each
+	 * call also ends sessions of nodes whose lease ran out (reason node_lost). Returns the
+	 * sessions it ended, or an OMNIQ_* error. One round trip. */
+	int (*node_lease)(const str *node, int ttl_ms, int start);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

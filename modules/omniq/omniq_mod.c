@@ -360,6 +360,12 @@ static int mod_init(void)
 static int child_init(int rank)
 {
 	omniq_proc_cfg_ready(); /* see omniq_proc.h: a SIGTERM at the wrong moment hangs it */
+	if(rank == PROC_INIT) {
+		/* in the main process before the first fork: a connection another module's mod_init
+		 * made through the API (omniq_sip's node lease) must not cross it */
+		oq_redis_detach();
+		return 0;
+	}
 	if(rank == PROC_MAIN)
 		return oq_dispatch_fork();
 	/* other processes connect lazily on their first call */

@@ -91,5 +91,7 @@ int bind_omniq(omniq_api_t *api)
 	api->redis_reply = redis_reply;
 	api->events_check = oq_events_check;
 	api->events_gap = oq_events_gap_report;
+	api->open_node = oq_enqueue_node;
+	api->node_lease = oq_node_lease;
 	return 0;
 }

@@ -385,7 +385,7 @@ typedef struct open_args {
 	char sk[OQ_SKILLS_BUF];
 	char prio[16];
 	oq_class_t cls;
-	str a[7]; /* channel class identity skills priority queue ext */
+	str a[8]; /* channel class identity skills priority queue ext [node] */
 } open_args_t;
 
 static int open_args(const str *channel, const str *identity, const str *skills, int priority,
@@ -495,16 +495,20 @@ static void session_of(redisReply *r, const str *channel, omniq_session_info_t *
 	snprintf(out->channel, sizeof(out->channel), "%.*s", channel->len, channel->s);
 }
 
-int oq_enqueue(const str *channel, const str *identity, const str *skills, int priority,
-		const str *queue, const str *ext, omniq_session_info_t *out)
+int oq_enqueue_node(const str *channel, const str *identity, const str *skills, int priority,
+		const str *queue, const str *ext, const str *node, omniq_session_info_t *out)
 {
 	open_args_t o;
-	int rc;
+	int rc, n = 7;
 	redisReply *r;
 
 	if((rc = open_args(channel, identity, skills, priority, queue, ext, &o)) < 0)
 		return rc;
-	r = oq_call("oq_enqueue", 7, o.a, &rc);
+	if(node && node->len) {
+		CHECK_ID("node", node);
+		o.a[n++] = *node;
+	}
+	r = oq_call("oq_enqueue", n, o.a, &rc);
 	if(r == NULL)
 		return rc;
 	if(!session_reply_ok(r, 5)) {
@@ -517,6 +521,42 @@ int oq_enqueue(const str *channel, const str *identity, const str *skills, int p
 		session_of(r, channel, out);
 	freeReplyObject(r);
 	return OMNIQ_OK;
+}
+
+int oq_enqueue(const str *channel, const str *identity, const str *skills, int priority,
+		const str *queue, const str *ext, omniq_session_info_t *out)
+{
+	return oq_enqueue_node(channel, identity, skills, priority, queue, ext, NULL, out);
+}
+
+int oq_node_lease(const str *node, int ttl_ms, int start)
+{
+	char ttl[16], *end;
+	str a[3];
+	redisReply *r;
+	long n;
+	int rc;
+
+	if(node == NULL || node->len == 0)
+		return oq_bad_arg("node", "missing");
+	CHECK_ID("node", node);
+	if(ttl_ms < 1000 || ttl_ms > 3600000)
+		return oq_bad_arg("lease", "must be 1000..3600000 ms");
+	a[0] = *node;
+	a[1].len = snprintf(ttl, sizeof(ttl), "%d", ttl_ms);
+	a[1].s = ttl;
+	a[2] = omniq_str(start ? "1" : "0");
+	r = oq_call("oq_node_lease", 3, a, &rc);
+	if(r == NULL)
+		return rc;
+	n = r->type == REDIS_REPLY_STRING && r->len > 0 && r->len < 10 ? strtol(r->str, &end, 10) : -1;
+	if(n < 0 || *end != '\0') {
+		rc = oq_bad_reply("oq_node_lease", r, "a count of sessions ended");
+		freeReplyObject(r);
+		return rc;
+	}
+	freeReplyObject(r);
+	return (int)n;
 }
 
 static int check_sid(const str *sid)

@@ -50,6 +50,11 @@ int oq_tenant_at(int i, str *name, str *prefix);
 
 int oq_enqueue(const str *channel, const str *identity, const str *skills, int priority,
 		const str *queue, const str *ext, omniq_session_info_t *out);
+/* The same, naming the node that holds the contact in its memory (api.open_node). */
+int oq_enqueue_node(const str *channel, const str *identity, const str *skills, int priority,
+		const str *queue, const str *ext, const str *node, omniq_session_info_t *out);
+/* api.node_lease: the sessions ended (>= 0), or an OMNIQ_* error. */
+int oq_node_lease(const str *node, int ttl_ms, int start);
 int oq_append(const str *sid, const str *dir, const str *from, const str *body);
 int oq_append_many(omniq_append_t *m, int n);
 int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out, int id_size);

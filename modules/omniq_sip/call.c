@@ -382,7 +382,7 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 	c->deadline_ms = q->max_wait_s ? omniq_wall_ms() + q->max_wait_s * 1000LL : 0;
 	c->state = OS_OPENING;
 	unlock_c(c);
-	rc = os_oq.open(&phone, &ident, &skills, q->priority, &qname, &sext, &info);
+	rc = os_oq.open_node(&phone, &ident, &skills, q->priority, &qname, &sext, &os_cfg.node, &info);
 	if(rc == OMNIQ_EARG && c->ident_uri[0] && strstr(os_oq.last_error(), "identity")) {
 		/* no phone number (sip:alice@example.com, a PBX's extension 1001): the caller is
 		 * the URI it called from (nothing was written: the identity is checked first) */
@@ -393,7 +393,7 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 		c->ident_uri[0] = '\0';
 		unlock_c(c);
 		ident = omniq_str(c->ident);
-		rc = os_oq.open(&phone, &ident, &skills, q->priority, &qname, &sext, &info);
+		rc = os_oq.open_node(&phone, &ident, &skills, q->priority, &qname, &sext, &os_cfg.node, &info);
 	}
 	if(rc < 0) {
 		end_call(c);

@@ -11,6 +11,7 @@
 #include "core/mod_fix.h"
 #include "core/kemi.h"
 #include "core/mem/pkg.h"
+#include "core/socket_info.h"
 
 #include "modules/usrloc/usrloc.h"
 
@@ -35,6 +36,7 @@ os_settings_t os_cfg = {
 	.ring_timeout_ms = 15000,
 	.max_msg_size = 8192,
 	.max_hops = 3,
+	.lease_s = 10,
 };
 
 static char *node_param = NULL;
@@ -104,6 +106,7 @@ static param_export_t params[] = {
 	{"ring_timeout", PARAM_INT, &os_cfg.ring_timeout_ms},
 	{"max_msg_size", PARAM_INT, &os_cfg.max_msg_size},
 	{"max_overflows", PARAM_INT, &os_cfg.max_hops},
+	{"lease_time", PARAM_INT, &os_cfg.lease_s},
 	{0, 0, 0}
 };
 
@@ -127,6 +130,7 @@ static int check_params(void)
 		{"ring_timeout", &os_cfg.ring_timeout_ms, 1000, 600000},
 		{"max_msg_size", &os_cfg.max_msg_size, 0, 65535},
 		{"max_overflows", &os_cfg.max_hops, 0, 16},
+		{"lease_time", &os_cfg.lease_s, 3, 3600},
 	};
 	const char *p;
 	int n = 0;
@@ -175,6 +179,7 @@ static int mod_init(void)
 {
 	char why[256], host[128];
 	omniq_driver_t drv;
+	int n;
 
 	/* by literal name: `exports` may resolve to an RTLD_GLOBAL module's (app_lua) */
 	if(register_module_stats("omniq_sip", os_stat_exports) != 0) {
@@ -216,7 +221,9 @@ static int mod_init(void)
 		os_cfg.node.s = node_param;
 		os_cfg.node.len = strlen(node_param);
 	} else {
-		/* unique per running instance: calls are resumed only by the node that holds them */
+		/* unique per instance and the same after a restart (the restarted node ends the
+		 * calls it held before): the host and the port of its first listening socket */
+		struct socket_info *si = get_first_socket();
 		if(gethostname(host, sizeof(host)) < 0)
 			strcpy(host, "node");
 		host[sizeof(host) - 1] = '\0';
@@ -225,7 +232,8 @@ static int mod_init(void)
 			PKG_MEM_ERROR;
 			return -1;
 		}
-		os_cfg.node.len = snprintf(os_cfg.node.s, sizeof(host) + 16, "%s.%d", host, (int)getpid());
+		os_cfg.node.len = snprintf(os_cfg.node.s, sizeof(host) + 16, "%.48s.%d", host,
+				si ? (int)si->port_no : 0);
 	}
 	if(strchr(os_cfg.node.s, '/') || os_cfg.node.len > 64) {
 		LM_ERR("modparam node '%.*s' must be at most 64 bytes without '/'\n", os_cfg.node.len,
@@ -244,6 +252,18 @@ static int mod_init(void)
 	drv.event = os_call_event;
 	if(os_oq.register_driver(&drv) < 0)
 		return -1;
+	/* this node holds calls from now on: its lease, and what it held before it (re)started
+	 * ended (before any worker takes a call: the workers are forked after this) */
+	if((n = os_oq.node_lease(&os_cfg.node, os_cfg.lease_s * 1000, 1)) < 0) {
+		LM_ERR("cannot take node %.*s's lease in Redis: %s\n", os_cfg.node.len, os_cfg.node.s,
+				os_oq.last_error());
+		return -1;
+	}
+	if(n > 0) {
+		LM_NOTICE("node %.*s started again: %d sessions of the calls it held before ended\n",
+				os_cfg.node.len, os_cfg.node.s, n);
+		os_stat_add(OS_ST_NODE_LOST, n);
+	}
 	LM_INFO("omniq_sip ready: node %.*s, agents at %s in usrloc table %.*s\n", os_cfg.node.len,
 			os_cfg.node.s, os_cfg.agent_aor, os_cfg.location.len, os_cfg.location.s);
 	return 0;

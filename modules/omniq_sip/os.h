@@ -25,6 +25,7 @@ typedef struct os_settings {
 	int ring_timeout_ms;  /* how long an agent's phone may ring */
 	int max_msg_size;     /* larger INVITEs are refused with 513 */
 	int max_hops;         /* overflows from queue to queue for one call */
+	int lease_s;          /* the node's lease in Redis: renewed each second, this long */
 } os_settings_t;
 extern os_settings_t os_cfg;
 
@@ -38,9 +39,11 @@ enum {
 	OS_ST_OVERFLOWED,  /* max wait passed */
 	OS_ST_REFUSED,     /* bad input: error reply, nothing written */
 	OS_ST_ENDED,       /* dialogs ended (BYE or dialog timeout) */
+	OS_ST_NODE_LOST,   /* sessions of dead nodes (or of this one before it restarted) ended */
 	OS_ST_COUNT
 };
 extern stat_export_t os_stat_exports[];
 void os_stat_inc(int which);
+void os_stat_add(int which, int n);
 
 #endif

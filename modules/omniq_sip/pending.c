@@ -81,6 +81,14 @@ static void retry_tick(unsigned int ticks, void *param)
 	int i, k, rc, done = 0;
 	str sid, agent;
 
+	/* this node's lease, and the sessions of nodes whose lease ran out ended */
+	rc = os_oq.node_lease(&os_cfg.node, os_cfg.lease_s * 1000, 0);
+	if(rc > 0) {
+		LM_NOTICE("%d sessions of calls on nodes whose lease ran out ended (node_lost)\n", rc);
+		os_stat_add(OS_ST_NODE_LOST, rc);
+	} else if(rc < 0 && rc != OMNIQ_EREDIS)
+		LM_ERR("node %.*s: lease not renewed: %s\n", os_cfg.node.len, os_cfg.node.s,
+				os_oq.last_error());
 	lock_get(&pl->lock);
 	k = pl->n < PER_TICK ? pl->n : PER_TICK;
 	memcpy(batch, pl->item, (size_t)k * sizeof(batch[0]));

@@ -15,7 +15,8 @@
 /* mod_init: the shared list, and the timer process registered. 0 or -1. */
 int os_pending_init(void);
 
-/* child_init(PROC_MAIN): forks the timer process. 0 or -1. */
+/* child_init(PROC_MAIN): forks the timer process, which also renews this node's lease each
+ * second (api.node_lease: the sessions of nodes whose lease ran out are ended then). */
 int os_pending_fork(void);
 
 typedef enum os_pend_op {

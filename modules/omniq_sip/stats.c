@@ -15,11 +15,17 @@ stat_export_t os_stat_exports[] = {
 	{"overflowed", 0, &st[OS_ST_OVERFLOWED]},
 	{"refused", 0, &st[OS_ST_REFUSED]},
 	{"ended", 0, &st[OS_ST_ENDED]},
+	{"node_lost", 0, &st[OS_ST_NODE_LOST]},
 	{0, 0, 0}
 };
 
 void os_stat_inc(int which)
 {
-	if(which >= 0 && which < OS_ST_COUNT && st[which])
-		update_stat(st[which], 1);
+	os_stat_add(which, 1);
+}
+
+void os_stat_add(int which, int n)
+{
+	if(which >= 0 && which < OS_ST_COUNT && st[which] && n > 0)
+		update_stat(st[which], n);
 }

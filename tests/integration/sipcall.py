@@ -57,8 +57,9 @@ def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
     queued: "must" (182 Queued before anything else but 100), "may", or "never" (a 182 is
     then an unexpected message and fails the call). final: the final response expected.
     cancel_after_ms: send CANCEL that long after the 182 (queued must be "must") and expect
-    200 for it, then 487 (RFC 3261 section 9.2: the CANCEL is answered first). bye: after 200/ACK and hold_ms, send BYE and expect 200. routes=False: the ACK and
-    the BYE carry no Route header (a UA that ignores Record-Route).
+    200 for it, then 487 (RFC 3261 section 9.2: the CANCEL is answered first).
+    bye: after 200/ACK and hold_ms, send BYE and expect 200. routes=False: the ACK and the
+    BYE carry no Route header (a UA that ignores Record-Route).
     """
     invite = """  <send retrans="500">
     <![CDATA[

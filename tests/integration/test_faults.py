@@ -135,7 +135,7 @@ def test_sip_invite_while_redis_is_down_gets_503(ctx):
 
 # functions the node calls by itself (the dispatcher's sweep, omniq_ws' lease renewal and
 # outbox sender): counted apart from what an operation calls
-BACKGROUND = {"oq_sweep", "oq_presence", "oq_outbox_forget"}
+BACKGROUND = {"oq_sweep", "oq_presence", "oq_outbox_forget", "oq_node_lease"}
 
 # modes that are well formed for a kind of reply (test_faults' library answers them), so that
 # success is a right answer too: a flat array of names and values, [sid, state, ...]

@@ -444,6 +444,52 @@ def test_sip_call_cancelled_while_redis_is_down_leaves_the_queue_when_it_is_back
     assert "call 1: its cancel reached Redis, the session is abandoned" in k.text()
 
 
+@test
+def test_sip_calls_of_a_dead_node_end_when_its_lease_runs_out(ctx):
+    """Node A holds a queued call and dies (kill -9): nobody can ever answer that call, so
+    when A's lease runs out (3 s here) node B ends the session - abandoned, reason node_lost
+    - and no agent is offered it (before: queued for good, every agent that came available
+    got a ghost offer and a miss)."""
+    rs = ctx.redis()
+    a = sip_kam(ctx, rs, OMNIQ_LEASE=3, OMNIQ_NODE='"kama"')
+    b = ctx.kamailio("sip.cfg", rs.port, name="kamb",
+                     defines={"OMNIQ_LEASE": "3", "OMNIQ_NODE": '"kamb"'})
+    r = rs.client()
+    p = call(ctx, a, "sales", caller_xml(ctx.dir, "orphan", queued="must", final=487),
+             background=True, timeout=15)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", what="the call queued on A")
+    assert r.hget(P + ":s:1", "node") == "kama" and r.sismember(P + ":node:kama", "1")
+    a.kill9()
+    p.kill()
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "abandoned", timeout=10,
+             what="the dead node's session ended")
+    assert r.hget(P + ":s:1", "reason") == "node_lost"
+    assert stat(b, "node_lost") == 1
+    assert r.zscore(P + ":nodes", "kama") is None and r.zscore(P + ":nodes", "kamb")
+    agent(b, "alice")                  # comes available: nothing of A's is offered to her
+    assert events(r, "1", "offer") == []
+
+
+@test
+def test_sip_node_started_again_ends_the_calls_it_held_before(ctx):
+    """A node that dies and is started again at once, under the same name (the default:
+    host and SIP port), ends the sessions of the calls it held before, which died with it,
+    before it takes a new call: reason node_restarted."""
+    rs = ctx.redis()
+    a = sip_kam(ctx, rs, OMNIQ_NODE='"kama"')
+    r = rs.client()
+    p = call(ctx, a, "sales", caller_xml(ctx.dir, "before", queued="must", final=487),
+             background=True, timeout=15)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", what="the call queued")
+    a.kill9()
+    p.kill()
+    a2 = sip_kam(ctx, rs, OMNIQ_NODE='"kama"')
+    assert r.hget(P + ":s:1", "state") == "abandoned"
+    assert r.hget(P + ":s:1", "reason") == "node_restarted"
+    assert "node kama started again: 1 sessions of the calls it held before ended" in a2.text()
+    assert stat(a2, "node_lost") == 1
+
+
 def dmq_pair(ctx, rs, cfg="sip.cfg", tag=""):
     """Two nodes whose agents' registrations are one (usrloc over DMQ, each the other's
     notification address), both started."""
