@@ -35,11 +35,13 @@
 #include "core/sr_module.h"
 #include "modules/tm/h_table.h"
 #include "modules/tm/t_hooks.h"
+#include "modules/dialog/dlg_hash.h"
 
 #include "os.h"
 #include "call.h"
 #include "caller.h"
 #include "pending.h"
+#include "hangup.h"
 #include "omniq/omniq_clock.h"
 
 #define OS_BUCKETS 256
@@ -59,6 +61,7 @@ typedef struct os_dref {
 typedef struct os_call {
 	struct os_call *next;
 	unsigned int hi, label;   /* the INVITE transaction */
+	unsigned int dh, di;      /* its dialog (h_entry, h_id): hung up when closed elsewhere */
 	os_state_t state;
 	int cancelled;
 	int abandoned;            /* the session was abandoned for the CANCEL */
@@ -367,12 +370,15 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 /* Open a session for the call in queue q and settle it. */
 static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int in_fail)
 {
-	char ext[OMNIQ_ID_MAX * 2 + 32];
+	char ext[OMNIQ_ID_MAX * 2 + 48];
 	omniq_session_info_t info;
 	str ident, skills, qname, sext;
 	int rc;
 
-	snprintf(ext, sizeof(ext), "%.*s/%u/%u", os_cfg.node.len, os_cfg.node.s, c->hi, c->label);
+	/* node/transaction/dialog: the node that holds the call resumes it on an offer (the
+	 * transaction) and hangs it up when its session is closed elsewhere (the dialog) */
+	snprintf(ext, sizeof(ext), "%.*s/%u/%u/%u/%u", os_cfg.node.len, os_cfg.node.s, c->hi,
+			c->label, c->dh, c->di);
 	ident = omniq_str(c->ident);
 	skills = omniq_str(q->skills);
 	qname = omniq_str(q->name);
@@ -619,6 +625,9 @@ static void on_dialog_end(struct dlg_cell *dlg, int type, struct dlg_cb_params *
 	rc = os_oq.close(&sid, NULL);
 	if(rc == OMNIQ_EREDIS)
 		os_pending_add(OS_PEND_CLOSE, d->sid, NULL); /* made when Redis is back: agent freed */
+	else if(rc == OMNIQ_ESTATE) /* closed first (a desk, RPC: hangup.c), or a race */
+		LM_INFO("call %s ended (%s); its session was closed already\n", d->sid,
+				type == DLGCB_EXPIRED ? "dialog timeout" : "BYE");
 	else if(rc < 0)
 		LM_NOTICE("call %s ended (%s); close: %s\n", d->sid,
 				type == DLGCB_EXPIRED ? "dialog timeout" : "BYE", os_oq.last_error());
@@ -653,6 +662,8 @@ static int track_dialog(sip_msg_t *msg, os_call_t *c)
 		return -1;
 	}
 	c->dref->sid[0] = '\0';
+	c->dh = dlg->h_entry;
+	c->di = dlg->h_id;
 	if(os_dlgb.register_dlgcb(dlg, DLGCB_TERMINATED | DLGCB_EXPIRED, on_dialog_end, c->dref,
 			   free_dref)
 			!= 0) {
@@ -778,9 +789,13 @@ static int w_resume(sip_msg_t *msg, char *p1, char *p2)
 
 static cmd_export_t resume_cmd = {"omniq_sip:resume", (cmd_function)w_resume, 0, 0, 0, 0};
 
-static int parse_ext(const str *ext, unsigned int *hi, unsigned int *label)
+/* A session's ext, "<node>/<hi>/<label>/<dh>/<di>", when the node is this one: the numbers
+ * read (2 from a node before the dialog's were added, 4 now), or -1 (another node's call). */
+static int parse_ext(const str *ext, unsigned int *hi, unsigned int *label, unsigned int *dh,
+		unsigned int *di)
 {
 	char buf[300], *p;
+	int n;
 	if(ext->len <= os_cfg.node.len + 1 || ext->len >= (int)sizeof(buf)
 			|| memcmp(ext->s, os_cfg.node.s, os_cfg.node.len) != 0
 			|| ext->s[os_cfg.node.len] != '/')
@@ -788,7 +803,8 @@ static int parse_ext(const str *ext, unsigned int *hi, unsigned int *label)
 	memcpy(buf, ext->s, ext->len);
 	buf[ext->len] = '\0';
 	p = buf + os_cfg.node.len + 1;
-	return sscanf(p, "%u/%u", hi, label) == 2 ? 0 : -1;
+	n = sscanf(p, "%u/%u/%u/%u", hi, label, dh, di);
+	return n == 2 || n == 4 ? n : -1;
 }
 
 /* An offer of a session this node opened for a call it no longer has: the caller is gone
@@ -946,17 +962,23 @@ static void resync(void)
 
 void os_call_event(const omniq_event_t *ev, void *param)
 {
-	unsigned int hi, label;
+	unsigned int hi, label, dh, di;
 	os_call_t *c;
 
 	if(ev->type.len == 6 && memcmp(ev->type.s, "resync", 6) == 0) {
 		resync();
 		return;
 	}
+	if((ev->type.len == 5 && memcmp(ev->type.s, "close", 5) == 0)
+			|| (ev->type.len == 6 && memcmp(ev->type.s, "wrapup", 6) == 0)) {
+		if(parse_ext(&ev->ext, &hi, &label, &dh, &di) == 4)
+			os_hangup(ev, dh, di); /* a live call whose session was closed elsewhere */
+		return;
+	}
 	if(ev->type.len != 5 || memcmp(ev->type.s, "offer", 5) != 0 || ev->agent.len <= 0
 			|| ev->agent.len > OMNIQ_ID_MAX)
 		return;
-	if(parse_ext(&ev->ext, &hi, &label) < 0)
+	if(parse_ext(&ev->ext, &hi, &label, &dh, &di) < 0)
 		return;
 	c = find_locked(hi, label);
 	if(c == NULL || c->state == OS_ENDED) {

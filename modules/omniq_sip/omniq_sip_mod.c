@@ -20,6 +20,7 @@
 #include "call.h"
 #include "omniq/omniq_params.h"
 #include "pending.h"
+#include "hangup.h"
 
 MODULE_VERSION
 
@@ -240,7 +241,7 @@ static int mod_init(void)
 				os_cfg.node.s);
 		return -1;
 	}
-	if(os_call_init() < 0 || os_pending_init() < 0)
+	if(os_call_init() < 0 || os_pending_init() < 0 || os_hangup_init() < 0)
 		return -1;
 
 	memset(&drv, 0, sizeof(drv));

@@ -16,6 +16,7 @@ stat_export_t os_stat_exports[] = {
 	{"refused", 0, &st[OS_ST_REFUSED]},
 	{"ended", 0, &st[OS_ST_ENDED]},
 	{"node_lost", 0, &st[OS_ST_NODE_LOST]},
+	{"hung_up", 0, &st[OS_ST_HUNG_UP]},
 	{0, 0, 0}
 };
 

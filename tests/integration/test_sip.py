@@ -490,6 +490,47 @@ def test_sip_node_started_again_ends_the_calls_it_held_before(ctx):
     assert stat(a2, "node_lost") == 1
 
 
+@test
+def test_sip_closing_a_live_call_hangs_it_up(ctx):
+    """An agent's desk or a supervisor closes the session of a call still up (omniq.close):
+    the node that holds the call hangs it up, BYE on both legs through the dialog, so the
+    agent - free again in Redis - is not offered a second call while still talking (before:
+    the call went on with nobody told)."""
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")       # answers, then gets a BYE
+    sc = caller_xml(ctx.dir, "hung_up", queued="never", bye=False, hold_ms=0)
+    with open(sc) as f:
+        xml = f.read()
+    with open(sc, "w") as f:
+        f.write(xml.replace("</scenario>", """  <recv request="BYE" timeout="10000"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>"""))
+    p = call(ctx, k, "sales", sc, background=True, timeout=20)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "active", what="the call answered")
+    assert r.hget(P + ":s:1", "ext").count("/") == 4, r.hget(P + ":s:1", "ext")
+    rc, out = k.rpc("omniq.close", "1", "resolved")
+    assert rc == 0 and not out.startswith("error"), out
+    assert p.wait(20) == 0, "the caller got no BYE"
+    assert phone.wait() == 0, "the agent's phone got no BYE"
+    assert r.hget(P + ":s:1", "state") == "closed"
+    assert stat(k, "hung_up") == 1 and stat(k, "ended") == 1
+    assert k.rpc_struct("omniq.agent", "alice").get("load:voice") == "0"
+
+
 def dmq_pair(ctx, rs, cfg="sip.cfg", tag=""):
     """Two nodes whose agents' registrations are one (usrloc over DMQ, each the other's
     notification address), both started."""
