@@ -9,12 +9,25 @@
 
 #include "ws.h"
 
+/* The longest a reply may take on these connections: the event reader blocks 5 s in XREAD,
+ * the outbox sender 1 s in XREADGROUP; past this the connection is taken for dead (a Redis
+ * host gone without a word: a half-open connection would otherwise hold the thread for
+ * good) and made again. */
+#define WS_REPLY_TIMEOUT_MS 10000
+
 redisContext *ws_redis_connect(const omniq_conn_info_t *conn)
 {
+	struct timeval tv = {WS_REPLY_TIMEOUT_MS / 1000, 0};
+	redisContext *c;
 	char why[128];
 
 	/* its callers retry each second without a word: Redis down is said by the core */
-	return ws_oq.redis_connect(conn, 2000, why, sizeof(why));
+	c = ws_oq.redis_connect(conn, 2000, why, sizeof(why));
+	if(c && redisSetTimeout(c, tv) != REDIS_OK) {
+		redisFree(c);
+		return NULL;
+	}
+	return c;
 }
 
 redisReply *ws_redis_command(redisContext *c, const char *fmt, ...)

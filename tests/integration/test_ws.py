@@ -580,3 +580,47 @@ def refuses_to_start(ctx, rs, cases, name):
         k.start(expect_ready=False)
         assert k.wait_exit(20) != 0, defines
         assert says in k.text(), (defines, says, k.tail())
+
+
+@test
+def test_ws_event_reader_gets_over_a_redis_gone_silent(ctx):
+    """Redis's host vanishes from the network without a word (its connections go silent, none
+    is closed), then comes back: omniq_ws's event reader, blocked in XREAD on a connection
+    that will never answer, takes it for dead after its reply timeout (10 s) and connects
+    again, so agents' replies reach the customer again (before: no read timeout, the reader
+    held for good and no event reached any socket of that process)."""
+    from blackhole import Blackhole
+    import harness
+    rs = ctx.redis()
+    bh = Blackhole(rs.port)
+    ctx.servers.append(bh)
+    port = free_port()
+    k = ctx.kamailio("ws.cfg", bh.port, defines={"OMNIQ_HTTP_PORT": str(port)})
+    wait_for(lambda: rs.client().exists("oq:{default}:outbox") == 1, what="omniq_ws up")
+    api = Api(port)
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    c = Chat(port)
+    c.send({"type": "hello"})
+    c.recv("welcome")
+    c.send({"type": "message", "text": "hello", "cid": "c1"})
+    sid = c.recv("session")["session"]
+    assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})[0] == 200
+    assert api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                    {"direction": "out", "from": "alice", "body": "before"})[0] == 201
+    assert c.recv("message")["text"] == "before"
+    # every connection open now goes silent: requests on them time out, their processes
+    # connect again (each says so); the dispatcher's sweep fails meanwhile
+    ctx.expect_log(r"omniq \[oq_redis\.c:\d+\]: finish\(\): Redis request failed \(io: "
+                   r"Resource temporarily unavailable\); connection dropped, will reconnect$",
+                   optional=True)
+    ctx.expect_log(harness.SWEEP_FAILED + r".*$", optional=True)
+    assert bh.freeze() > 0
+    time.sleep(11)
+    sent = wait_for(lambda: api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                                     {"direction": "out", "from": "alice",
+                                      "body": "after"})[0] == 201,
+                    timeout=20, what="the REST API answering again")
+    assert sent
+    assert c.recv("message", timeout=15)["text"] == "after"
+
