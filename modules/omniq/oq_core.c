@@ -531,10 +531,9 @@ int oq_enqueue(const str *channel, const str *identity, const str *skills, int p
 
 int oq_node_lease(const str *node, int ttl_ms, int start)
 {
-	char ttl[16], *end;
+	char ttl[16];
 	str a[3];
 	redisReply *r;
-	long n;
 	int rc;
 
 	if(node == NULL || node->len == 0)
@@ -549,14 +548,14 @@ int oq_node_lease(const str *node, int ttl_ms, int start)
 	r = oq_call("oq_node_lease", 3, a, &rc);
 	if(r == NULL)
 		return rc;
-	n = r->type == REDIS_REPLY_STRING && r->len > 0 && r->len < 10 ? strtol(r->str, &end, 10) : -1;
-	if(n < 0 || *end != '\0') {
+	if(!digits_elem(r, 9)) {
 		rc = oq_bad_reply("oq_node_lease", r, "a count of sessions ended");
 		freeReplyObject(r);
 		return rc;
 	}
+	rc = (int)elem_long(r);
 	freeReplyObject(r);
-	return (int)n;
+	return rc;
 }
 
 static int check_sid(const str *sid)

@@ -322,6 +322,8 @@ static redisReply *finish(redisReply *r)
 	return r;
 }
 
+static int function_load(void);
+
 /* "ERR Function not found": Redis has no omniq library (a FUNCTION FLUSH, a replica
  * promoted without it), so nothing of that call ran. */
 static int function_missing(const redisReply *r)
@@ -392,7 +394,7 @@ int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n
 		LM_NOTICE("the omniq function library was missing from Redis at %s:%d (FUNCTION "
 				  "FLUSH, or a replica promoted without it): loading it again\n",
 				oq_redis_cfg.host, oq_redis_cfg.port);
-		if(oq_redis_load_library() == 0 && ctx) {
+		if(function_load() == 0 && ctx) {
 			for(i = 0; i < n; i++)
 				if(function_missing(out[i])) {
 					freeReplyObject(out[i]);
@@ -486,12 +488,27 @@ unsigned long oq_redis_connects(void)
 	return n_reconnects + (unsigned long)ever_connected;
 }
 
+/* FUNCTION LOAD REPLACE of the embedded library: 0, or -1 logged. */
+static int function_load(void)
+{
+	const char *lv[4] = {"FUNCTION", "LOAD", "REPLACE", oq_lualib};
+	size_t ll[4] = {8, 4, 7, strlen(oq_lualib)};
+	redisReply *r = oq_redis_command(4, lv, ll);
+
+	if(r == NULL || r->type == REDIS_REPLY_ERROR) {
+		LM_ERR("Redis refused the omniq function library: %s\n",
+				r ? r->str : oq_redis_last_error());
+		if(r)
+			freeReplyObject(r);
+		return -1;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
 int oq_redis_load_library(void)
 {
 	redisReply *r;
-	const char *av[3] = {"FUNCTION", "LOAD", "REPLACE"};
-	const char *lv[4];
-	size_t ll[4];
 	int major = 0;
 
 	r = oq_redis_command(1, (const char *[]){"INFO"}, (size_t[]){4});
@@ -507,20 +524,7 @@ int oq_redis_load_library(void)
 				oq_redis_cfg.host, oq_redis_cfg.port, major);
 		return -1;
 	}
-	lv[0] = av[0]; ll[0] = 8;
-	lv[1] = av[1]; ll[1] = 4;
-	lv[2] = av[2]; ll[2] = 7;
-	lv[3] = oq_lualib; ll[3] = strlen(oq_lualib);
-	r = oq_redis_command(4, lv, ll);
-	if(r == NULL || r->type == REDIS_REPLY_ERROR) {
-		LM_ERR("Redis refused the omniq function library: %s\n",
-				r ? r->str : oq_redis_last_error());
-		if(r)
-			freeReplyObject(r);
-		return -1;
-	}
-	freeReplyObject(r);
-	return 0;
+	return function_load();
 }
 
 const char *oq_redis_last_error(void)

@@ -22,7 +22,10 @@ typedef struct pend {
 	char agent[OMNIQ_ID_MAX + 1];
 } pend_t;
 
-static const char *const what[] = {"answer", "cancel", "end"};
+/* per os_pend_op_t: what it was, and the session's state once Redis has taken it */
+static const struct {
+	const char *what, *state;
+} ops[] = {{"answer", "active"}, {"cancel", "abandoned"}, {"end", "closed"}};
 
 typedef struct pending {
 	gen_lock_t lock;
@@ -67,53 +70,68 @@ void os_pending_add(os_pend_op_t op, const char *sid, const char *agent)
 	lock_release(&pl->lock);
 	if(full)
 		LM_ERR("call %s: its %s found Redis unavailable and %d others already wait for it: "
-			   "dropped, the session stays as it is\n", sid, what[op], OS_PENDING_MAX);
+			   "dropped, the session stays as it is\n", sid, ops[op].what, OS_PENDING_MAX);
 	else
 		LM_NOTICE("call %s: its %s found Redis unavailable: made again when Redis answers\n",
-				sid, what[op]);
+				sid, ops[op].what);
 }
 
-/* Each second: the first kept, made again in order until one finds Redis still away; those
- * done (or refused: found changed or gone meanwhile) leave the list. */
+/* This node's lease renewed; the sessions of nodes whose lease ran out are ended then. */
+static void renew_lease(void)
+{
+	int n = os_oq.node_lease(&os_cfg.node, os_cfg.lease_s * 1000, 0);
+
+	if(n > 0) {
+		LM_NOTICE("%d sessions of calls on nodes whose lease ran out ended (node_lost)\n", n);
+		os_stat_add(OS_ST_NODE_LOST, n);
+	} else if(n < 0 && n != OMNIQ_EREDIS)
+		LM_ERR("node %.*s: lease not renewed: %s\n", os_cfg.node.len, os_cfg.node.s,
+				os_oq.last_error());
+}
+
+/* One kept operation made again, as the tenant it was made for: the API's answer. */
+static int make(const pend_t *p)
+{
+	str sid = {(char *)p->sid, (int)strlen(p->sid)};
+	str agent = {(char *)p->agent, (int)strlen(p->agent)};
+	int rc;
+
+	os_oq.tenant_use_index(p->tenant);
+	switch(p->op) {
+		case OS_PEND_ACCEPT:
+			rc = os_oq.accept(&sid, &agent);
+			break;
+		case OS_PEND_ABANDON:
+			rc = os_oq.abandon(&sid);
+			break;
+		default:
+			rc = os_oq.close(&sid, NULL);
+	}
+	os_oq.tenant_use_index(0);
+	return rc;
+}
+
+/* Each second: the lease, then the first kept, made again in order until one finds Redis
+ * still away; those done (or refused: found changed or gone meanwhile) leave the list. */
 static void retry_tick(unsigned int ticks, void *param)
 {
 	pend_t batch[PER_TICK];
 	int i, k, rc, done = 0;
-	str sid, agent;
 
-	/* this node's lease, and the sessions of nodes whose lease ran out ended */
-	rc = os_oq.node_lease(&os_cfg.node, os_cfg.lease_s * 1000, 0);
-	if(rc > 0) {
-		LM_NOTICE("%d sessions of calls on nodes whose lease ran out ended (node_lost)\n", rc);
-		os_stat_add(OS_ST_NODE_LOST, rc);
-	} else if(rc < 0 && rc != OMNIQ_EREDIS)
-		LM_ERR("node %.*s: lease not renewed: %s\n", os_cfg.node.len, os_cfg.node.s,
-				os_oq.last_error());
+	renew_lease();
 	lock_get(&pl->lock);
 	k = pl->n < PER_TICK ? pl->n : PER_TICK;
 	memcpy(batch, pl->item, (size_t)k * sizeof(batch[0]));
 	lock_release(&pl->lock);
 	for(i = 0; i < k; i++, done++) {
-		sid.s = batch[i].sid;
-		sid.len = (int)strlen(batch[i].sid);
-		agent.s = batch[i].agent;
-		agent.len = (int)strlen(batch[i].agent);
-		os_oq.tenant_use_index(batch[i].tenant);
-		rc = batch[i].op == OS_PEND_ACCEPT	  ? os_oq.accept(&sid, &agent)
-			 : batch[i].op == OS_PEND_ABANDON ? os_oq.abandon(&sid)
-											  : os_oq.close(&sid, NULL);
-		os_oq.tenant_use_index(0);
-		if(rc == OMNIQ_EREDIS)
+		if((rc = make(&batch[i])) == OMNIQ_EREDIS)
 			break;
 		if(rc < 0)
-			LM_NOTICE("call %s: its %s reached Redis: %s\n", batch[i].sid, what[batch[i].op],
-					os_oq.last_error());
+			LM_NOTICE("call %s: its %s reached Redis: %s\n", batch[i].sid,
+					ops[batch[i].op].what, os_oq.last_error());
 		else
 			LM_NOTICE("call %s: its %s reached Redis, the session is %s\n", batch[i].sid,
-					what[batch[i].op],
-					batch[i].op == OS_PEND_ACCEPT	 ? "active"
-					: batch[i].op == OS_PEND_ABANDON ? "abandoned"
-													 : "closed");
+					ops[batch[i].op].what, ops[batch[i].op].state);
 	}
 	if(done == 0)
 		return;
