@@ -31,12 +31,14 @@ modules: deps
 	@set -e; src=$$(scripts/kamailio-src.sh $(CACHE)); mkdir -p $(BUILD)/modules; \
 	for m in $(MODULES); do \
 	  $(MAKE) --no-print-directory -C modules/$$m COREPATH=$$src/src quiet=silent; \
-	  cp modules/$$m/$$m.so $(BUILD)/modules/; \
+	  cp --remove-destination modules/$$m/$$m.so $(BUILD)/modules/; \
 	done; \
 	for e in $(EXAMPLES); do \
 	  $(MAKE) --no-print-directory -C $$e COREPATH=$$src/src OMNIQ_INCLUDE=$(CURDIR)/include quiet=silent; \
 	  cp $$e/$$(basename $$e).so $(BUILD)/modules/; \
-	done; echo "built: $(MODULES) $(notdir $(EXAMPLES)) -> $(BUILD)/modules"
+	done; echo "built: $(MODULES) $(notdir $(EXAMPLES)) -> $(BUILD)/modules"; \
+	$(MAKE) --no-print-directory -C engine; mkdir -p $(BUILD)/engine; \
+	cp --remove-destination engine/omniq_engine.so $(BUILD)/engine/; echo "built: omniq_engine -> $(BUILD)/engine"
 
 # the test fixtures go to a directory of their own: never next to the modules admins load
 fixtures: modules
@@ -79,5 +81,6 @@ coverage:
 
 clean:
 	rm -rf $(BUILD)
+	@$(MAKE) --no-print-directory -C engine clean
 	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES) $(FIXTURES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c $$m/oq_limits.h; done
 	@$(MAKE) --no-print-directory -C tests/modules/omniq_faults/preload clean

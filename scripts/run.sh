@@ -20,7 +20,8 @@ if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
   redis_pid=""
 else
   redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$rundir/redis" --appendonly yes \
-    --save '' --daemonize no --logfile "$rundir/redis.log" &
+    --save '' --daemonize no --logfile "$rundir/redis.log" \
+    --loadmodule "$top/build/engine/omniq_engine.so" &
   redis_pid=$!
   for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 fi

@@ -45,7 +45,7 @@ start_server() {
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
   redis-server --port "$port" --bind 127.0.0.1 --dir "$d" --appendonly yes \
     --appendfsync everysec --save '' --daemonize yes --pidfile "$d/redis.pid" \
-    --logfile "$d/redis.log"
+    --logfile "$d/redis.log" --loadmodule "$root/build/engine/omniq_engine.so"
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
   echo "$port"
 }

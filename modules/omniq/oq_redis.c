@@ -488,6 +488,31 @@ unsigned long oq_redis_connects(void)
 	return n_reconnects + (unsigned long)ever_connected;
 }
 
+/* The omniq engine (engine/, a Redis module) runs the routing steps the library calls:
+ * without it, or with another version of it, nothing would work, so say what to load. */
+static int engine_check(void)
+{
+	redisReply *r = oq_redis_command(1, (const char *[]){"OMNIQ.VERSION"}, (size_t[]){13});
+	int ok = r && r->type == REDIS_REPLY_INTEGER && r->integer == OQ_ENGINE_VERSION;
+
+	if(!ok) {
+		if(r && r->type == REDIS_REPLY_INTEGER)
+			LM_ERR("Redis at %s:%d has omniq engine version %lld; this omniq needs version %d: "
+				   "load the omniq_engine.so built with these modules\n",
+					oq_redis_cfg.host, oq_redis_cfg.port, r->integer, OQ_ENGINE_VERSION);
+		else
+			LM_ERR("Redis at %s:%d has no omniq engine (%s): add `loadmodule "
+				   "/usr/local/lib/omniq/omniq_engine.so` to its redis.conf, or start it with "
+				   "--loadmodule (docs/admin.md, \"Redis\")\n",
+					oq_redis_cfg.host, oq_redis_cfg.port,
+					r ? (r->type == REDIS_REPLY_ERROR ? r->str : "an unexpected reply")
+					  : oq_redis_last_error());
+	}
+	if(r)
+		freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
 /* FUNCTION LOAD REPLACE of the embedded library: 0, or -1 logged. */
 static int function_load(void)
 {
@@ -524,6 +549,8 @@ int oq_redis_load_library(void)
 				oq_redis_cfg.host, oq_redis_cfg.port, major);
 		return -1;
 	}
+	if(engine_check() < 0)
+		return -1;
 	return function_load();
 }
 

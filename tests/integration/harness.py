@@ -31,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from ports import free_port  # noqa: E402,F401  (re-exported to the tests)
 import lua_counts  # noqa: E402
+import engine  # noqa: E402,F401  (re-exported to the tests)
 
 
 # What omniq says of a call made while Redis is stopped (oq_core.c, oq_redis.c): the request
@@ -67,8 +68,9 @@ def wait_read(socks, timeout=10):
 
 
 class RedisServer:
-    def __init__(self, workdir, port=None):
+    def __init__(self, workdir, port=None, engine_loaded=True):
         self.port = port or free_port()
+        self.engine_loaded = engine_loaded
         self.dir = os.path.join(workdir, "redis-%d" % self.port)
         os.makedirs(self.dir, exist_ok=True)
         self.proc = None
@@ -77,7 +79,8 @@ class RedisServer:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
              "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
-             "--logfile", os.path.join(self.dir, "redis.log")],
+             "--logfile", os.path.join(self.dir, "redis.log")]
+            + (engine.loadmodule_args() if self.engine_loaded else []),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(self._ping, what="redis-server on %d" % self.port)
         return self
@@ -432,8 +435,9 @@ class Ctx:
         """The test broke this redis-server's data on purpose: no invariants after it."""
         self.broken.append(server)
 
-    def redis(self, port=None):
-        r = RedisServer(self.dir, port).start()
+    def redis(self, port=None, engine_loaded=True):
+        """A redis-server of this test; engine_loaded=False: without the omniq engine."""
+        r = RedisServer(self.dir, port, engine_loaded).start()
         self.servers.append(r)
         return r
 

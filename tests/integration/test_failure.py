@@ -22,6 +22,16 @@ def test_refuses_to_start_without_redis(ctx):
 
 
 @test
+def test_refuses_to_start_when_redis_has_no_engine(ctx):
+    rs = ctx.redis(engine_loaded=False)
+    k = ctx.kamailio("omniq.cfg", rs.port, start=False)
+    k.start(expect_ready=False)
+    assert k.wait_exit(20) != 0, "kamailio started on a Redis without the omniq engine"
+    assert ("Redis at 127.0.0.1:%d has no omniq engine" % rs.port) in k.text(), k.tail()
+    assert "loadmodule /usr/local/lib/omniq/omniq_engine.so" in k.text(), k.tail()
+
+
+@test
 def test_refuses_bad_modparam(ctx):
     rs = ctx.redis()
     k = ctx.kamailio("omniq.cfg", rs.port, start=False,

@@ -95,7 +95,8 @@ def test_redis_over_a_unix_socket_with_auth_and_select(ctx):
     port = harness.free_port()
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                              "--unixsocket", sock, "--requirepass", "s3cret-pw", "--dir", d,
-                             "--save", "", "--logfile", os.path.join(d, "redis.log")])
+                             "--save", "", "--logfile", os.path.join(d, "redis.log")]
+                            + harness.engine.loadmodule_args())
     ctx.servers.append(Stopper(proc))
     r = redis.Redis(unix_socket_path=sock, password="s3cret-pw", db=2, decode_responses=True)
     wait_for(lambda: os.path.exists(sock), what="redis-server's unix socket")

@@ -65,6 +65,7 @@ def wait_until(cond, what, timeout=10.0):
 sys.path.insert(0, os.path.dirname(HERE))
 from ports import free_port  # noqa: E402
 import lua_counts  # noqa: E402
+import engine  # noqa: E402
 
 
 class Server:
@@ -76,7 +77,8 @@ class Server:
         self.port = free_port()
         self.proc = subprocess.Popen(
             ['redis-server', '--port', str(self.port), '--bind', '127.0.0.1',
-             '--appendonly', 'yes', '--dir', self.dir, '--save', ''],
+             '--appendonly', 'yes', '--dir', self.dir, '--save', '']
+            + engine.loadmodule_args(test_clock=library is None or CLOCK_KEY in library),
             stdout=open(os.path.join(self.dir, 'redis.log'), 'w'), stderr=subprocess.STDOUT)
         self.r = redis.Redis(host='127.0.0.1', port=self.port, decode_responses=True)
         for _ in range(200):

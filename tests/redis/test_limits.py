@@ -402,7 +402,8 @@ def collating_server(tmp):
     port = harness.free_port()
     env = dict(os.environ, LOCPATH=loc, LC_ALL='en_US.UTF-8')
     proc = subprocess.Popen(['redis-server', '--port', str(port), '--bind', '127.0.0.1',
-                             '--save', '', '--appendonly', 'no', '--dir', tmp], env=env,
+                             '--save', '', '--appendonly', 'no', '--dir', tmp]
+                            + harness.engine.loadmodule_args(test_clock=True), env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     r = redis.Redis(host='127.0.0.1', port=port)
     for _ in range(250):

@@ -154,41 +154,28 @@ local function stats(ctx)
     return st
 end
 
--- What the call counted, written in one HSET of the changed counters (absolute values:
--- only this library writes P:stat).
+-- What the call counted: one HINCRBY per changed counter (the engine bumps the same
+-- counters from its own commands, so nothing here writes back a value it read earlier);
+-- the wait average, which only this library keeps, in one HSET from the cached counters.
 function X.finish(ctx)
-    if not ctx.st and not ctx.samples then return end
-    if not ctx.samples then
-        local f, n = next(ctx.st)
-        if next(ctx.st, f) == nil then
-            -- one counter (accept, close): HINCRBY answers the new value as a number
-            local v = rcall('HINCRBY', ctx.P .. ':stat', f, U.dec(n))
-            local T = ctx.T
-            if T and T.stat then T.stat[f] = v end
-            return
-        end
-    end
-    local st = stats(ctx)
-    local out = {'HSET', ctx.P .. ':stat'}
+    local T = ctx.T
     if ctx.st then
         for f, n in pairs_(ctx.st) do
-            local v = (st[f] or 0) + n
-            st[f] = v
-            out[#out + 1] = f
-            out[#out + 1] = DEC[v] or istr(v)
+            local v = rcall('HINCRBY', ctx.P .. ':stat', f, DEC[n] or istr(n))
+            if T and T.stat then T.stat[f] = v end
         end
     end
     if ctx.samples then
-        local e = st.wait_ewma_ms
+        -- read afresh: the engine keeps the same average from its own offers
+        local st = stats(ctx)
+        local e = U.num(rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), nil, 'wait_ewma_ms')
         for _, w in ipairs_(ctx.samples) do
             if not e then e = w else e = e + (w - e) / 8 end
         end
         e = mfloor(e + 0.5)
         st.wait_ewma_ms = e
-        out[#out + 1] = 'wait_ewma_ms'
-        out[#out + 1] = DEC[e] or istr(e)
+        rcall('HSET', ctx.P .. ':stat', 'wait_ewma_ms', DEC[e] or istr(e))
     end
-    rcall(unpk(out))
 end
 
 -- One event: type sid agent state channel ext, then any extra field/value pairs. The

@@ -129,6 +129,7 @@ function S.latest_on(ctx, cid, channel)
 end
 
 function S.reply(ctx, s, cid)
+    if s.position then return {s.id, s.state, s.agent or '', s.position, cid} end
     local pos = 0
     if s.state == 'queued' then
         pos = (rcall('ZRANK', ctx.P .. ':q:' .. s.queue, s.id) or -1) + 1
@@ -165,7 +166,6 @@ end
 -- Open (or reopen) a session for a customer contact, arguments validated, and route it.
 -- Returns the session and the customer id.
 function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, node)
-    local P = ctx.P
     local cust = C.for_contact(ctx, canon)
     if cust and ctx.cfg.reopen_window > 0 then
         local sid, state, updated = S.latest_on(ctx, cust.cid, channel)
@@ -180,47 +180,11 @@ function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, 
                queue = queue, priority = prio, enq = ctx.now, offers = 0, affinity = '',
                agent = '', channel = channel, created = ctx.now, ext = ext, transfer_at = 0,
                idx = W.idx(skills), score = (1000 - prio) * U.TWO42 + ctx.now, node = node or ''}
-    local d = R.decide(ctx, s, cust and cust.pref, true)
-
-    local sid = istr(rcall('INCR', P .. ':seq:s'))
-    local cid
-    if cust then
-        cid = cust.cid
-        C.add_session(ctx, cust, ident, sid)
-    else
-        cid = C.create(ctx, ident, canon, sid)
-    end
-    s.id, s.customer = sid, cid
-    local now = ctx.ns
-    local h = {'id', sid, 'channel', channel, 'class', class, 'queue', queue, 'customer', cid,
-        'identity', ident, 'skills', skills_s, 'priority', U.dec(prio), 'state', 'queued',
-        'agent', '', 'created', now, 'updated', now, 'enq', now, 'offers', '0', 'ext', ext}
-    if d.offer then
-        R.offer_mark(ctx, s, d.offer)
-        h[18], h[20] = 'offered', d.offer.id
-        h[28] = '1'
-        h[#h + 1] = 'offer_exp'; h[#h + 1] = istr(s.offer_exp)
-    elseif d.park then
-        h[#h + 1] = 'affinity'; h[#h + 1] = d.park.id
-    end
-    if s.node ~= '' then
-        h[#h + 1] = 'node'; h[#h + 1] = s.node
-        rcall('SADD', P .. ':node:' .. s.node, sid)
-    end
-    rcall('HSET', R.skey(ctx, sid), unpk(h))
-    X.queue_seen(ctx, queue)
-    X.count(ctx, 'enqueued')
-    X.emit(ctx, 'enqueue', sid, 'queued', '', channel, ext)
-    if d.offer then
-        R.offer_apply(ctx, s, d.offer)
-        A.save(ctx, d.offer)
-    elseif d.park then
-        W.park(ctx, s, d.park.id)
-        X.emit(ctx, 'park', sid, 'queued', d.park.id, channel, ext)
-    else
-        W.insert(ctx, s)
-    end
-    return s, cid
+    -- where it goes and every write: the engine's (engine/session.c, OMNIQ.LIB.ENQUEUE)
+    local r = E.run('omniq.lib.enqueue', ctx.P, channel, class, ident, canon, skills_s,
+        U.dec(prio), queue, ext, s.node, cust and cust.cid or '', cust and cust.pref or '')
+    s.id, s.state, s.agent, s.position, s.customer = r[1], r[2], r[3], r[4], r[5]
+    return s, r[5]
 end
 
 -- The arguments a contact opens a session with: args[first..first+6] = channel class
@@ -258,28 +222,9 @@ end
 
 -- The most frequent call of a busy centre, written for its cost: the five fields it needs,
 -- no session table, every write direct.
+-- The answer of an offer: engine/session.c (OMNIQ.ACCEPT).
 function S.fn_accept(keys, args)
-    local ctx = X.begin(keys)
-    if #args ~= 2 then V.args(args, 2, 'sid aid') end
-    local sid, aid = V.sid(args[1]), V.id('agent id', args[2])
-    local P = ctx.P
-    local skey = P .. ':s:' .. sid
-    local v = rcall('HMGET', skey, 'state', 'agent', 'customer', 'channel', 'ext')
-    local state = v[1]
-    if not state then fail('NOTFOUND', 'session ' .. sid) end
-    if state ~= 'offered' then fail('STATE', 'session ' .. sid .. ' is ' .. state .. ', not offered') end
-    if v[2] ~= aid then fail('AGENT', 'session ' .. sid .. ' is not offered to ' .. aid) end
-    local live = v[3] and C.resolve(ctx, v[3])
-    local akey = P .. ':a:' .. aid
-    local misses = rcall('HGET', akey, 'misses')
-    rcall('ZREM', P .. ':offers', sid)
-    rcall('HSET', skey, 'state', 'active', 'updated', ctx.ns, 'offer_exp', '')
-    if live then rcall('HSET', P .. ':c:' .. live, 'last_agent', aid, 'last_agent_at', ctx.ns) end
-    -- misses counts *consecutive* lapses: a taken offer proves presence.
-    if misses and misses ~= '0' then rcall('HSET', akey, 'misses', '0') end
-    X.count(ctx, 'accepted')
-    X.emit(ctx, 'accept', sid, 'active', aid, v[4], v[5])
-    return 'OK', ctx
+    return E.call('omniq.accept', keys, args)
 end
 
 function S.fn_decline(keys, args)
@@ -294,7 +239,9 @@ function S.fn_decline(keys, args)
     return {sid, s.state, s.agent or ''}, ctx
 end
 
-function S.fn_close(keys, args)
+-- The close of a queued or offered session (an abandon), and the library's whole close
+-- for a Redis where OMNIQ.LIB.CLOSE said "library".
+local function close_in_library(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 2, 'sid disposition')
     local sid = V.sid(args[1])
@@ -330,6 +277,21 @@ function S.fn_close(keys, args)
         fail('STATE', 'session ' .. sid .. ' is already ' .. s.state)
     end
     return {sid, s.state}, ctx
+end
+
+-- The close of a session an agent holds runs in the engine (engine/session.c,
+-- OMNIQ.LIB.CLOSE); when sessions wait that the agent may take, it says so and the pull
+-- runs here, in the same call; a queued or offered session is closed here.
+function S.fn_close(keys, args)
+    local r = E.call('omniq.lib.close', keys, args)
+    if r[1] == 'library' then return close_in_library(keys, args) end
+    if r[3] then
+        local ctx = X.begin(keys)
+        local a = A.load(ctx, r[3])
+        if a then R.pull(ctx, a, r[4]) end
+        return {r[1], r[2]}, ctx
+    end
+    return r
 end
 
 function S.fn_abandon(keys, args)

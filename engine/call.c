@@ -1,0 +1,407 @@
+/*
+ * call.c - the engine's per-command context (see call.h): prefix, clock, errors, writes
+ * with their replication, counters and events.
+ */
+#include "call.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "oq_limits.h"
+#include "oq_validate.h"
+
+int oqe_testclock;
+
+/* the longest prefix the library takes (lua/04_ctx.lua X.check_key) */
+#define PREFIX_MAX 300
+/* An event's fields: type sid agent state channel ext, name and value each. */
+#define EVENT_ARGS 12
+/* P:events is trimmed to events_keep seconds by the sweep and, should no sweep run, on
+ * every this-many-th event of this process (the library does the same in its Lua state). */
+#define EVENTS_TRIM_EVERY 1000
+
+static int prefix_ok(const char *p, size_t len)
+{
+	size_t i;
+
+	/* oq:{tenant}: no brace inside, at least one byte of tenant */
+	if (len < 6 || len > PREFIX_MAX || memcmp(p, "oq:{", 4) != 0 || p[len - 1] != '}')
+		return 0;
+	for (i = 4; i < len - 1; i++)
+		if (p[i] == '{' || p[i] == '}')
+			return 0;
+	return 1;
+}
+
+static long long test_offset(RedisModuleCtx *ctx)
+{
+	RedisModuleString *name = RedisModule_CreateString(ctx, "oq:test:clock", 13);
+	RedisModuleKey *k = RedisModule_OpenKey(ctx, name, REDISMODULE_READ);
+	long long off = 0;
+	size_t len;
+	const char *s;
+	char buf[32];
+
+	if (k && RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_STRING) {
+		s = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
+		if (s && len > 0 && len < sizeof buf) {
+			memcpy(buf, s, len);
+			buf[len] = '\0';
+			off = strtoll(buf, NULL, 10);
+		}
+	}
+	return off;
+}
+
+int oqe_begin(oqe_call *c, RedisModuleCtx *ctx, RedisModuleString **argv, int argc,
+		int nargs, const char *usage)
+{
+	int t;
+
+	memset(c, 0, sizeof *c);
+	c->ctx = ctx;
+	RedisModule_AutoMemory(ctx);
+	if (argc < 2) {
+		RedisModule_WrongArity(ctx);
+		return -1;
+	}
+	c->p = RedisModule_StringPtrLen(argv[1], &c->plen);
+	if (!prefix_ok(c->p, c->plen)) {
+		oqe_fail(c, "ARG", "exactly one key, the tenant prefix oq:{tenant}");
+		return -1;
+	}
+	if (argc - 2 != nargs) {
+		oqe_fail(c, "ARG", "wrong number of arguments, expected: %s", usage);
+		return -1;
+	}
+	c->now = RedisModule_Milliseconds();
+	if (oqe_testclock)
+		c->now += test_offset(ctx);
+	c->ns = RedisModule_CreateStringFromLongLong(ctx, c->now);
+	/* every command writes an event: refuse before any write when it could not */
+	t = RedisModule_KeyType(RedisModule_OpenKey(ctx, oqe_key(c, ":events", NULL, 0),
+			REDISMODULE_READ));
+	if (t != REDISMODULE_KEYTYPE_EMPTY && t != REDISMODULE_KEYTYPE_STREAM) {
+		oqe_fail(c, "INTERNAL", "%.*s:events is not a stream", (int)c->plen, c->p);
+		return -1;
+	}
+	return 0;
+}
+
+int oqe_fail(oqe_call *c, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	int n;
+	va_list ap;
+
+	n = snprintf(msg, sizeof msg, "OQ_%s ", code);
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
+	va_end(ap);
+	return RedisModule_ReplyWithError(c->ctx, msg);
+}
+
+RedisModuleString *oqe_key(oqe_call *c, const char *suffix, const char *id, size_t idlen)
+{
+	char buf[512];
+	size_t sl = strlen(suffix), n = c->plen + sl + (id ? idlen : 0);
+	RedisModuleString *s;
+
+	if (n > sizeof buf) {
+		/* a long id (the prefix is at most PREFIX_MAX): built in pieces */
+		s = RedisModule_CreateString(c->ctx, c->p, c->plen);
+		RedisModule_StringAppendBuffer(c->ctx, s, suffix, sl);
+		if (id)
+			RedisModule_StringAppendBuffer(c->ctx, s, id, idlen);
+		return s;
+	}
+	memcpy(buf, c->p, c->plen);
+	memcpy(buf + c->plen, suffix, sl);
+	if (id)
+		memcpy(buf + c->plen + sl, id, idlen);
+	return RedisModule_CreateString(c->ctx, buf, n);
+}
+
+RedisModuleKey *oqe_hash(oqe_call *c, RedisModuleString *name)
+{
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
+	int t = RedisModule_KeyType(k);
+
+	if (t != REDISMODULE_KEYTYPE_EMPTY && t != REDISMODULE_KEYTYPE_HASH) {
+		oqe_fail(c, "INTERNAL", "%s is not a hash", RedisModule_StringPtrLen(name, NULL));
+		return NULL;
+	}
+	return k;
+}
+
+RedisModuleString *oqe_hget(RedisModuleKey *k, const char *field)
+{
+	RedisModuleString *v = NULL;
+
+	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH)
+		return NULL;
+	RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, field, &v, NULL);
+	return v;
+}
+
+/* A write that could not be propagated is a bug of this file (a bad format): say so, the
+ * replicas and the AOF now differ from this server. */
+static void replicate_ok(oqe_call *c, const char *cmd, int rc)
+{
+	if (rc != REDISMODULE_OK)
+		RedisModule_Log(c->ctx, "warning", "omniq engine: %s not propagated to the AOF and "
+				"replicas", cmd);
+}
+
+#define HSET_PAIRS_MAX 16
+
+void oqe_hset(oqe_call *c, RedisModuleKey *k, RedisModuleString *name, int npairs, ...)
+{
+	RedisModuleString *args[2 * HSET_PAIRS_MAX];
+	va_list ap;
+	int i;
+
+	if (npairs > HSET_PAIRS_MAX)
+		npairs = HSET_PAIRS_MAX;
+	va_start(ap, npairs);
+	for (i = 0; i < npairs; i++) {
+		const char *f = va_arg(ap, const char *);
+		RedisModuleString *v = va_arg(ap, RedisModuleString *);
+
+		args[2 * i] = RedisModule_CreateString(c->ctx, f, strlen(f));
+		args[2 * i + 1] = v;
+		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, args[2 * i], v, NULL);
+	}
+	va_end(ap);
+	replicate_ok(c, "HSET", RedisModule_Replicate(c->ctx, "HSET", "sv", name, args,
+			(size_t)(2 * npairs)));
+}
+
+void oqe_zrem(oqe_call *c, RedisModuleString *name, RedisModuleString *member)
+{
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
+	int deleted = 0;
+
+	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET)
+		return;
+	RedisModule_ZsetRem(k, member, &deleted);
+	if (deleted)
+		replicate_ok(c, "ZREM", RedisModule_Replicate(c->ctx, "ZREM", "ss", name, member));
+}
+
+void oqe_count(oqe_call *c, const char *field, long long n)
+{
+	int i;
+
+	for (i = 0; i < c->ncounts; i++)
+		if (strcmp(c->counts[i].field, field) == 0) {
+			c->counts[i].n += n;
+			return;
+		}
+	if (c->ncounts < OQE_COUNTS_MAX) {
+		c->counts[c->ncounts].field = field;
+		c->counts[c->ncounts].n = n;
+		c->ncounts++;
+	}
+}
+
+void oqe_wait_sample(oqe_call *c, long long ms)
+{
+	if (c->nsamples < OQE_COUNTS_MAX)
+		c->samples[c->nsamples++] = ms;
+}
+
+static void ewma(oqe_call *c, RedisModuleString *name, RedisModuleKey *k)
+{
+	RedisModuleString *old = NULL, *v;
+	double e = 0;
+	int have = 0, i;
+
+	RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "wait_ewma_ms", &old, NULL);
+	if (old && RedisModule_StringToDouble(old, &e) == REDISMODULE_OK)
+		have = 1;
+	for (i = 0; i < c->nsamples; i++) {
+		if (!have) {
+			e = (double)c->samples[i];
+			have = 1;
+		} else {
+			e = e + ((double)c->samples[i] - e) / 8;
+		}
+	}
+	v = RedisModule_CreateStringFromLongLong(c->ctx, (long long)floor(e + 0.5));
+	RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, "wait_ewma_ms", v, NULL);
+	replicate_ok(c, "HSET", RedisModule_Replicate(c->ctx, "HSET", "scs", name, "wait_ewma_ms", v));
+}
+
+/* P:stat's counters as HINCRBY: other writers (the library) may bump them in the same
+ * second, so nothing here writes an absolute value it read earlier. */
+void oqe_finish(oqe_call *c)
+{
+	RedisModuleString *name;
+	RedisModuleKey *k;
+	int i;
+
+	if (c->ncounts == 0 && c->nsamples == 0)
+		return;
+	name = oqe_key(c, ":stat", NULL, 0);
+	k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
+	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY
+			&& RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
+		RedisModule_Log(c->ctx, "warning", "omniq: %s is not a hash, counters not kept",
+				RedisModule_StringPtrLen(name, NULL));
+		return;
+	}
+	for (i = 0; i < c->ncounts; i++) {
+		RedisModuleString *f = RedisModule_CreateString(c->ctx, c->counts[i].field,
+				strlen(c->counts[i].field));
+		RedisModuleString *old = NULL;
+		long long v = 0;
+
+		RedisModule_HashGet(k, REDISMODULE_HASH_NONE, f, &old, NULL);
+		if (old && RedisModule_StringToLongLong(old, &v) != REDISMODULE_OK)
+			v = 0; /* HINCRBY would refuse it; a counter is never worth a failed call */
+		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, f,
+				RedisModule_CreateStringFromLongLong(c->ctx, v + c->counts[i].n), NULL);
+		replicate_ok(c, "HINCRBY", RedisModule_Replicate(c->ctx, "HINCRBY", "ssl", name, f,
+				c->counts[i].n));
+	}
+	if (c->nsamples)
+		ewma(c, name, k);
+}
+
+/* events_keep as the tenant's settings say (P:cfg), within its limits */
+static long long events_keep(oqe_call *c)
+{
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, ":cfg", NULL, 0), REDISMODULE_READ);
+	RedisModuleString *v = NULL;
+	long long n;
+
+	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+		RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "events_keep", &v, NULL);
+	if (v && RedisModule_StringToLongLong(v, &n) == REDISMODULE_OK
+			&& n >= OQ_CFG_EVENTS_KEEP_MIN && n <= OQ_CFG_EVENTS_KEEP_MAX)
+		return n;
+	return OQ_CFG_EVENTS_KEEP_DEF;
+}
+
+/* The library's X.trim_events: entries older than events_keep by Redis' own clock (the
+ * stream ids are made from it). Rare, so through RedisModule_Call, which propagates. */
+static void trim_events(oqe_call *c, RedisModuleString *name)
+{
+	char minid[32];
+	RedisModuleCallReply *r;
+
+	snprintf(minid, sizeof minid, "%lld-0",
+			RedisModule_Milliseconds() - events_keep(c) * 1000);
+	r = RedisModule_Call(c->ctx, "XTRIM", "!sccc", name, "MINID", "~", minid);
+	if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ERROR)
+		RedisModule_Log(c->ctx, "warning", "omniq: XTRIM of %s failed: %s",
+				RedisModule_StringPtrLen(name, NULL),
+				RedisModule_CallReplyStringPtr(r, NULL));
+}
+
+static RedisModuleString *or_empty(oqe_call *c, RedisModuleString *s)
+{
+	return s ? s : RedisModule_CreateString(c->ctx, "", 0);
+}
+
+void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char *state,
+		RedisModuleString *agent, RedisModuleString *channel, RedisModuleString *ext)
+{
+	static unsigned since_trim;
+	RedisModuleString *name = oqe_key(c, ":events", NULL, 0);
+	RedisModuleString *f[EVENT_ARGS];
+	RedisModuleKey *k;
+	RedisModuleStreamID id;
+	char ids[48];
+
+	if (++since_trim >= EVENTS_TRIM_EVERY) {
+		since_trim = 0;
+		trim_events(c, name);
+	}
+	f[0] = RedisModule_CreateString(c->ctx, "type", 4);
+	f[1] = RedisModule_CreateString(c->ctx, type, strlen(type));
+	f[2] = RedisModule_CreateString(c->ctx, "sid", 3);
+	f[3] = sid;
+	f[4] = RedisModule_CreateString(c->ctx, "agent", 5);
+	f[5] = or_empty(c, agent);
+	f[6] = RedisModule_CreateString(c->ctx, "state", 5);
+	f[7] = RedisModule_CreateString(c->ctx, state, strlen(state));
+	f[8] = RedisModule_CreateString(c->ctx, "channel", 7);
+	f[9] = or_empty(c, channel);
+	f[10] = RedisModule_CreateString(c->ctx, "ext", 3);
+	f[11] = or_empty(c, ext);
+	k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
+	if (RedisModule_StreamAdd(k, REDISMODULE_STREAM_ADD_AUTOID, &id, f, EVENT_ARGS / 2)
+			!= REDISMODULE_OK) {
+		/* oqe_begin checked the type: only a bug gets here */
+		RedisModule_Log(c->ctx, "warning", "omniq: event %s of session %s not written to %s",
+				type, RedisModule_StringPtrLen(sid, NULL),
+				RedisModule_StringPtrLen(name, NULL));
+		return;
+	}
+	snprintf(ids, sizeof ids, "%llu-%llu", (unsigned long long)id.ms,
+			(unsigned long long)id.seq);
+	replicate_ok(c, "XADD", RedisModule_Replicate(c->ctx, "XADD", "scv", name, ids, f,
+			(size_t)EVENT_ARGS));
+}
+
+/* (tenant prefix, queue) -> the second it was last added; started again past SEEN_MAX */
+#define SEEN_MAX 4096
+static RedisModuleDict *seen;
+
+void oqe_queue_seen(oqe_call *c, RedisModuleString *queue)
+{
+	char key[PREFIX_MAX + OQ_ID_MAX + 2];
+	size_t ql, kl;
+	const char *q = RedisModule_StringPtrLen(queue, &ql);
+	long long sec = c->now / 1000;
+	void *got;
+	RedisModuleCallReply *r;
+
+	if (c->plen + 1 + ql > sizeof key)
+		return;
+	memcpy(key, c->p, c->plen);
+	key[c->plen] = '\0';
+	memcpy(key + c->plen + 1, q, ql);
+	kl = c->plen + 1 + ql;
+	if (!seen || RedisModule_DictSize(seen) >= SEEN_MAX) {
+		if (seen)
+			RedisModule_FreeDict(NULL, seen);
+		seen = RedisModule_CreateDict(NULL);
+	}
+	got = RedisModule_DictGetC(seen, key, kl, NULL);
+	if (got && (long long)(intptr_t)got == sec)
+		return;
+	r = RedisModule_Call(c->ctx, "SADD", "!ss", oqe_key(c, ":queues", NULL, 0), queue);
+	if (!r || RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ERROR)
+		RedisModule_Log(c->ctx, "warning", "omniq engine: SADD %.*s:queues failed",
+				(int)c->plen, c->p);
+	RedisModule_DictReplaceC(seen, key, kl, (void *)(intptr_t)sec);
+}
+
+static int check(oqe_call *c, RedisModuleString *v, const char *what,
+		int (*fn)(const char *, size_t, char *))
+{
+	char why[OQ_WHY_MAX];
+	size_t len;
+	const char *s = RedisModule_StringPtrLen(v, &len);
+
+	if (fn(s, len, why) == 0)
+		return 0;
+	oqe_fail(c, "ARG", "%s: %s", what, why);
+	return -1;
+}
+
+int oqe_check_sid(oqe_call *c, RedisModuleString *v, const char *what)
+{
+	return check(c, v, what, oq_check_sid);
+}
+
+int oqe_check_id(oqe_call *c, RedisModuleString *v, const char *what)
+{
+	return check(c, v, what, oq_check_id);
+}

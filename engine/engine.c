@@ -1,0 +1,70 @@
+/*
+ * engine.c - the omniq engine, a Redis module: loaded by redis-server
+ * (`loadmodule /usr/local/lib/omniq/omniq_engine.so` in redis.conf, or --loadmodule), it
+ * adds the OMNIQ.* commands that the omniq function library and the Kamailio modules call
+ * for the routing steps (docs/redis-model.md, "The engine"). Why a module: see call.h.
+ *
+ * Arguments after the path: `testclock` (the Redis suite's clock, see call.h). Anything
+ * else refuses the load with a log line that says which.
+ */
+#include <string.h>
+
+#include "call.h"
+#include "engine.h"
+#include "oq_limits.h"
+
+/* OQ_ENGINE_VERSION (limits.def): bumped when a command's arguments or reply change; the
+ * Kamailio modules read it (OMNIQ.VERSION) and refuse an engine they do not know. */
+#define OQE_VERSION OQ_ENGINE_VERSION
+
+static int cmd_version(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
+{
+	(void)argv;
+	if (argc != 1)
+		return RedisModule_WrongArity(ctx);
+	return RedisModule_ReplyWithLongLong(ctx, OQE_VERSION);
+}
+
+static const struct {
+	const char *name;
+	RedisModuleCmdFunc fn;
+	const char *flags;
+	int firstkey;
+} commands[] = {
+	{ "omniq.version", cmd_version, "readonly fast allow-loading allow-stale", 0 },
+	{ "omniq.accept", oqe_cmd_accept, "write deny-oom", 1 },
+	{ "omniq.lib.close", oqe_cmd_lib_close, "write deny-oom", 1 },
+	{ "omniq.lib.enqueue", oqe_cmd_lib_enqueue, "write deny-oom", 1 },
+	{ "omniq.lib.decide", oqe_cmd_lib_decide, "readonly", 1 },
+};
+
+__attribute__((visibility("default")))
+int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
+{
+	size_t i;
+
+	if (RedisModule_Init(ctx, "omniq", OQE_VERSION, REDISMODULE_APIVER_1) == REDISMODULE_ERR)
+		return REDISMODULE_ERR;
+	for (i = 0; i < (size_t)argc; i++) {
+		const char *a = RedisModule_StringPtrLen(argv[i], NULL);
+
+		if (strcmp(a, "testclock") == 0) {
+			oqe_testclock = 1;
+		} else {
+			RedisModule_Log(ctx, "warning", "omniq engine: unknown argument '%s' "
+					"(known: testclock)", a);
+			return REDISMODULE_ERR;
+		}
+	}
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		int k = commands[i].firstkey;
+
+		if (RedisModule_CreateCommand(ctx, commands[i].name, commands[i].fn,
+					commands[i].flags, k, k, k ? 1 : 0) == REDISMODULE_ERR) {
+			RedisModule_Log(ctx, "warning", "omniq engine: cannot create %s",
+					commands[i].name);
+			return REDISMODULE_ERR;
+		}
+	}
+	return REDISMODULE_OK;
+}

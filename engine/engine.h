@@ -1,0 +1,14 @@
+/*
+ * engine.h - the commands of the omniq engine, a Redis module (engine.c registers them).
+ */
+#ifndef OQE_ENGINE_H
+#define OQE_ENGINE_H
+
+#include "redismodule.h"
+
+int oqe_cmd_accept(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int oqe_cmd_lib_enqueue(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int oqe_cmd_lib_decide(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int oqe_cmd_lib_close(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+
+#endif

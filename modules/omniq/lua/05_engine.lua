@@ -1,0 +1,25 @@
+-- 05_engine.lua — the steps that run in the omniq engine, the Redis module beside this
+-- library (engine/, docs/redis-model.md "The engine"), called by their old FCALL names
+-- (the table `E`). The library and the engine share one data model; a step moves into the
+-- engine whole, and its FCALL name stays as this one call, so every caller keeps working.
+
+local E = {}
+
+-- cmd P ...: the engine's reply, or its OQ_ error raised as the library's own. A Redis
+-- without the module gets OQ_ENGINE saying what to load.
+function E.run(cmd, P, ...)
+    local r = redis.pcall(cmd, P, ...)
+    if type_(r) == 'table' and r.err then
+        if sfind(r.err, 'nknown', 1, true) and sfind(r.err, 'command', 1, true) then
+            U.fail('ENGINE', 'this Redis has no omniq engine: load it with '
+                .. '`loadmodule /usr/local/lib/omniq/omniq_engine.so` (docs/admin.md)')
+        end
+        error(r, 0)
+    end
+    return r
+end
+
+-- The same for an FCALL's keys and args as they came.
+function E.call(cmd, keys, args)
+    return E.run(cmd, X.check_key(keys), unpk(args))
+end
