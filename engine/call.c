@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oq_limits.h"
@@ -214,9 +215,10 @@ void oqe_wait_sample(oqe_call *c, long long ms)
 		c->samples[c->nsamples++] = ms;
 }
 
-static void ewma(oqe_call *c, RedisModuleString *name, RedisModuleKey *k)
+/* the wait average after this call's samples (alpha 1/8), from its value in P:stat */
+static long long ewma(oqe_call *c, RedisModuleKey *k)
 {
-	RedisModuleString *old = NULL, *v;
+	RedisModuleString *old = NULL;
 	double e = 0;
 	int have = 0, i;
 
@@ -231,18 +233,17 @@ static void ewma(oqe_call *c, RedisModuleString *name, RedisModuleKey *k)
 			e = e + ((double)c->samples[i] - e) / 8;
 		}
 	}
-	v = RedisModule_CreateStringFromLongLong(c->ctx, (long long)floor(e + 0.5));
-	RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, "wait_ewma_ms", v, NULL);
-	replicate_ok(c, "HSET", RedisModule_Replicate(c->ctx, "HSET", "scs", name, "wait_ewma_ms", v));
+	return (long long)floor(e + 0.5);
 }
 
-/* P:stat's counters as HINCRBY: other writers (the library) may bump them in the same
- * second, so nothing here writes an absolute value it read earlier. */
+/* P:stat's counters and wait average: read in this call and written back in one HSET (the
+ * library adds to the same counters with HINCRBY in calls of its own; nothing here keeps
+ * a value across calls) */
 void oqe_finish(oqe_call *c)
 {
-	RedisModuleString *name;
+	RedisModuleString *name, *args[2 * (OQE_COUNTS_MAX + 1)];
 	RedisModuleKey *k;
-	int i;
+	int i, n = 0;
 
 	if (c->ncounts == 0 && c->nsamples == 0)
 		return;
@@ -263,13 +264,16 @@ void oqe_finish(oqe_call *c)
 		RedisModule_HashGet(k, REDISMODULE_HASH_NONE, f, &old, NULL);
 		if (old && RedisModule_StringToLongLong(old, &v) != REDISMODULE_OK)
 			v = 0; /* HINCRBY would refuse it; a counter is never worth a failed call */
-		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, f,
-				RedisModule_CreateStringFromLongLong(c->ctx, v + c->counts[i].n), NULL);
-		replicate_ok(c, "HINCRBY", RedisModule_Replicate(c->ctx, "HINCRBY", "ssl", name, f,
-				c->counts[i].n));
+		args[n++] = f;
+		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, v + c->counts[i].n);
 	}
-	if (c->nsamples)
-		ewma(c, name, k);
+	if (c->nsamples) {
+		args[n++] = RedisModule_CreateString(c->ctx, "wait_ewma_ms", 12);
+		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, ewma(c, k));
+	}
+	for (i = 0; i < n; i += 2)
+		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, args[i], args[i + 1], NULL);
+	replicate_ok(c, "HSET", RedisModule_Replicate(c->ctx, "HSET", "sv", name, args, (size_t)n));
 }
 
 /* events_keep as the tenant's settings say (P:cfg), within its limits */
@@ -312,6 +316,7 @@ void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char 
 		RedisModuleString *agent, RedisModuleString *channel, RedisModuleString *ext)
 {
 	static unsigned since_trim;
+	static RedisModuleString *names[EVENT_ARGS / 2];
 	RedisModuleString *name = oqe_key(c, ":events", NULL, 0);
 	RedisModuleString *f[EVENT_ARGS];
 	RedisModuleKey *k;
@@ -322,17 +327,25 @@ void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char 
 		since_trim = 0;
 		trim_events(c, name);
 	}
-	f[0] = RedisModule_CreateString(c->ctx, "type", 4);
+	if (!names[0]) {
+		/* the field names, made once and kept */
+		static const char *const n[] = { "type", "sid", "agent", "state", "channel", "ext" };
+		int i;
+
+		for (i = 0; i < EVENT_ARGS / 2; i++)
+			names[i] = RedisModule_CreateString(NULL, n[i], strlen(n[i]));
+	}
+	f[0] = names[0];
 	f[1] = RedisModule_CreateString(c->ctx, type, strlen(type));
-	f[2] = RedisModule_CreateString(c->ctx, "sid", 3);
+	f[2] = names[1];
 	f[3] = sid;
-	f[4] = RedisModule_CreateString(c->ctx, "agent", 5);
+	f[4] = names[2];
 	f[5] = or_empty(c, agent);
-	f[6] = RedisModule_CreateString(c->ctx, "state", 5);
+	f[6] = names[3];
 	f[7] = RedisModule_CreateString(c->ctx, state, strlen(state));
-	f[8] = RedisModule_CreateString(c->ctx, "channel", 7);
+	f[8] = names[4];
 	f[9] = or_empty(c, channel);
-	f[10] = RedisModule_CreateString(c->ctx, "ext", 3);
+	f[10] = names[5];
 	f[11] = or_empty(c, ext);
 	k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
 	if (RedisModule_StreamAdd(k, REDISMODULE_STREAM_ADD_AUTOID, &id, f, EVENT_ARGS / 2)
@@ -347,6 +360,40 @@ void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char 
 			(unsigned long long)id.seq);
 	replicate_ok(c, "XADD", RedisModule_Replicate(c->ctx, "XADD", "scv", name, ids, f,
 			(size_t)EVENT_ARGS));
+}
+
+long long oqe_incr(oqe_call *c, RedisModuleString *name)
+{
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
+	long long v = 0;
+	size_t len;
+	const char *s;
+	char buf[24];
+
+	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_STRING) {
+		s = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
+		if (len == 0 || len >= sizeof buf)
+			return -1;
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		if (strspn(buf, "0123456789") != len)
+			return -1;
+		v = strtoll(buf, NULL, 10);
+	} else if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY) {
+		return -1;
+	}
+	v++;
+	RedisModule_StringSet(k, RedisModule_CreateStringFromLongLong(c->ctx, v));
+	replicate_ok(c, "INCR", RedisModule_Replicate(c->ctx, "INCR", "s", name));
+	return v;
+}
+
+void oqe_set(oqe_call *c, RedisModuleString *name, RedisModuleString *value)
+{
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
+
+	RedisModule_StringSet(k, value);
+	replicate_ok(c, "SET", RedisModule_Replicate(c->ctx, "SET", "ss", name, value));
 }
 
 /* (tenant prefix, queue) -> the second it was last added; started again past SEEN_MAX */
@@ -404,4 +451,38 @@ int oqe_check_sid(oqe_call *c, RedisModuleString *v, const char *what)
 int oqe_check_id(oqe_call *c, RedisModuleString *v, const char *what)
 {
 	return check(c, v, what, oq_check_id);
+}
+
+int oqe_same(RedisModuleString *a, RedisModuleString *b)
+{
+	size_t la, lb;
+	const char *sa = RedisModule_StringPtrLen(a, &la), *sb = RedisModule_StringPtrLen(b, &lb);
+
+	return la == lb && memcmp(sa, sb, la) == 0;
+}
+
+int oqe_is(RedisModuleString *a, const char *s)
+{
+	size_t la;
+	const char *sa = RedisModule_StringPtrLen(a, &la);
+
+	return la == strlen(s) && memcmp(sa, s, la) == 0;
+}
+
+int oqe_zset_ok(oqe_call *c, RedisModuleString *key)
+{
+	int t = RedisModule_KeyType(RedisModule_OpenKey(c->ctx, key, REDISMODULE_READ));
+
+	if (t == REDISMODULE_KEYTYPE_EMPTY || t == REDISMODULE_KEYTYPE_ZSET)
+		return 0;
+	oqe_fail(c, "INTERNAL", "%s is not a zset", RedisModule_StringPtrLen(key, NULL));
+	return -1;
+}
+
+int oqe_empty(RedisModuleString *a)
+{
+	size_t len;
+
+	RedisModule_StringPtrLen(a, &len);
+	return len == 0;
 }

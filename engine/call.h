@@ -71,6 +71,13 @@ void oqe_hset(oqe_call *c, RedisModuleKey *k, RedisModuleString *name, int npair
 /* ZREM name member */
 void oqe_zrem(oqe_call *c, RedisModuleString *name, RedisModuleString *member);
 
+/* INCR of a counter key (P:seq:*): the new value, or -1 when the key holds anything but
+ * a non-negative decimal (nothing written then). */
+long long oqe_incr(oqe_call *c, RedisModuleString *name);
+
+/* SET name value */
+void oqe_set(oqe_call *c, RedisModuleString *name, RedisModuleString *value);
+
 /* Counters, written once by oqe_finish(). */
 void oqe_count(oqe_call *c, const char *field, long long n);
 /* A wait (enqueue -> offer, ms) for the average est_wait_ms is built on (P:stat
@@ -85,6 +92,14 @@ void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char 
 /* The queue name is in P:queues (for listing): one SADD per name and second, not per call
  * (the library's X.queue_seen). */
 void oqe_queue_seen(oqe_call *c, RedisModuleString *queue);
+
+/* string helpers: a equals b; a equals the C string s; a is "" */
+int oqe_empty(RedisModuleString *a);
+int oqe_same(RedisModuleString *a, RedisModuleString *b);
+int oqe_is(RedisModuleString *a, const char *s);
+
+/* The key is a zset or nothing: 0, else -1 after replying OQ_INTERNAL. */
+int oqe_zset_ok(oqe_call *c, RedisModuleString *key);
 
 /* Checks of the engine's arguments, with the library's words (lua/03_valid.lua): 0 when
  * the value is good, else -1 after replying OQ_ARG. */

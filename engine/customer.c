@@ -36,7 +36,7 @@ int oqe_customer_resolve(oqe_call *c, RedisModuleString *cid, RedisModuleString 
 			return 0;
 		}
 		next = oqe_hget(k, "merged_into");
-		if (!next || RedisModule_StringPtrLen(next, NULL)[0] == '\0')
+		if (!next || oqe_empty(next))
 			break;
 		cid = next;
 	}
@@ -79,16 +79,17 @@ static RedisModuleCallReply *call_w(oqe_call *c, const char *cmd, const char *fm
 void oqe_customer_create(oqe_call *c, RedisModuleString *ident, RedisModuleString *canon,
 		RedisModuleString *sid, RedisModuleString **cid)
 {
-	RedisModuleCallReply *r;
 	RedisModuleString *name, *ikey, *h;
 	RedisModuleKey *k;
 	long long id = 0;
 	size_t sl;
 	const char *s;
 
-	r = RedisModule_Call(c->ctx, "INCR", "!s", oqe_key(c, ":seq:c", NULL, 0));
-	if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_INTEGER)
-		id = RedisModule_CallReplyInteger(r);
+	if ((id = oqe_incr(c, oqe_key(c, ":seq:c", NULL, 0))) < 0) {
+		RedisModule_Log(c->ctx, "warning", "omniq engine: %.*s:seq:c is not a counter: "
+				"customer id 0 given", (int)c->plen, c->p);
+		id = 0;
+	}
 	*cid = RedisModule_CreateStringFromLongLong(c->ctx, id);
 	name = ckey(c, *cid);
 	k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
@@ -100,7 +101,7 @@ void oqe_customer_create(oqe_call *c, RedisModuleString *ident, RedisModuleStrin
 	s = RedisModule_StringPtrLen(sid, &sl);
 	h = RedisModule_CreateString(c->ctx, ",", 1);
 	RedisModule_StringAppendBuffer(c->ctx, h, s, sl);
-	call_w(c, "SET", "!ss", hist_key(c, *cid), h);
+	oqe_set(c, hist_key(c, *cid), h);
 }
 
 int oqe_customer_check(oqe_call *c, RedisModuleString *cid)

@@ -33,7 +33,9 @@ static const struct {
 } commands[] = {
 	{ "omniq.version", cmd_version, "readonly fast allow-loading allow-stale", 0 },
 	{ "omniq.accept", oqe_cmd_accept, "write deny-oom", 1 },
-	{ "omniq.lib.close", oqe_cmd_lib_close, "write deny-oom", 1 },
+	{ "omniq.close", oqe_cmd_close, "write deny-oom", 1 },
+	{ "omniq.lib.pull", oqe_cmd_lib_pull, "write deny-oom", 1 },
+	{ "omniq.enqueue", oqe_cmd_enqueue, "write deny-oom", 1 },
 	{ "omniq.lib.enqueue", oqe_cmd_lib_enqueue, "write deny-oom", 1 },
 	{ "omniq.lib.decide", oqe_cmd_lib_decide, "readonly", 1 },
 };

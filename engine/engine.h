@@ -7,8 +7,10 @@
 #include "redismodule.h"
 
 int oqe_cmd_accept(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int oqe_cmd_enqueue(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int oqe_cmd_lib_enqueue(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int oqe_cmd_lib_decide(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
-int oqe_cmd_lib_close(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int oqe_cmd_close(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int oqe_cmd_lib_pull(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 
 #endif

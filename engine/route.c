@@ -29,20 +29,12 @@ typedef struct cand {
 	long long idle;
 } cand;
 
-static int same(RedisModuleString *a, RedisModuleString *b)
-{
-	size_t la, lb;
-	const char *sa = RedisModule_StringPtrLen(a, &la), *sb = RedisModule_StringPtrLen(b, &lb);
-
-	return la == lb && memcmp(sa, sb, la) == 0;
-}
-
 static int declined(const oqe_route_req *req, RedisModuleString *aid)
 {
 	int i;
 
 	for (i = 0; i < req->ndeclined; i++)
-		if (same(req->declined[i], aid))
+		if (oqe_same(req->declined[i], aid))
 			return 1;
 	return 0;
 }
@@ -357,7 +349,7 @@ int oqe_route_decide(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req,
 	int r;
 
 	*agent = NULL;
-	if (pref && RedisModule_StringPtrLen(pref, NULL)[0]) {
+	if (pref && !oqe_empty(pref)) {
 		r = oqe_agent_load(c, pref, a);
 		if (r < 0)
 			return -1;

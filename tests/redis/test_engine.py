@@ -185,3 +185,72 @@ def test_engine_steps_leave_no_memory_behind(h):
     first = round_(1)
     last = round_(2)
     assert last - first < 64 * 1024, (first, last)
+
+
+IDENTITIES = [
+    'web:x', 'web:' + 'x' * 128, 'phone:+8613800138000', 'phone:13800138000',
+    'sms:+86 138-0013-8000', 'Tel:(010) 5555.1234', 'PHONE: -().', 'email:Jane@Example.COM',
+    'MailTo:JOE@x.org', 'wechat:wx1:o_abc', 'app:acme:u1', 'app:acme:u,1', 'app:acme:u\x7f',
+    'web:a,b', 'tel:+123', 'foo:bar', 'Foo-Bar_9:Baz', '9x:y', '_x:y', 'x:', ':x', 'noscheme',
+    'web:a\nb', 'web:a b', 'web:\u00e9', 'x' * 250 + ':yyyyy', 'x' * 250 + ':yyyyyy',
+    'a' * 257, 'sip:alice@example.com', 'sip:Alice@Example.com;transport=tcp',
+]
+
+
+def test_the_engine_reads_identities_as_the_library_does(h):
+    """A contact's identity is checked and made canonical by the engine (OMNIQ.ENQUEUE) and
+    by the library (oq_customer_get, oq_link, ...): both take and refuse the same, and the
+    customer the engine made for an identity is the one the library finds for it."""
+    t = h.tenant()
+    for ident in IDENTITIES:
+        try:
+            s = t.enq(identity=ident)
+        except redis.ResponseError as e:
+            s, why = None, str(e)
+        try:
+            got = dict(zip(*[iter(t.fc('oq_customer_get', ident))] * 2))
+        except redis.ResponseError as e:
+            got, lwhy = None, str(e)
+        if s is None:
+            assert why.startswith('OQ_ARG '), (ident, why)
+            assert got is None and lwhy.startswith('OQ_ARG '), \
+                'engine refuses %r (%s), the library takes it' % (ident, why)
+        else:
+            assert got is not None, 'engine takes %r, the library refuses it: %s' % (ident, lwhy)
+            assert got['id'] == s['cid'], (ident, got, s)
+
+
+ENGINE_COMMANDS = {
+    'OMNIQ.ACCEPT': 2, 'OMNIQ.CLOSE': 2, 'OMNIQ.ENQUEUE': 7, 'OMNIQ.LIB.ENQUEUE': 11,
+    'OMNIQ.LIB.DECIDE': 4, 'OMNIQ.LIB.PULL': 3,
+}
+
+
+def test_engine_commands_survive_any_arguments(h):
+    """Any client of this Redis may call the engine's commands: random arguments (wrong
+    counts, bytes, numbers, ids of things that exist and do not) get a reply, an error or
+    not, and Redis stays up with the tenant's data still consistent (the suite's invariant
+    check runs after this test)."""
+    import random
+    rnd = random.Random(7)
+    t = h.tenant()
+    for aid in ('ann', 'bob'):
+        t.agent(aid, 'sales:5,en:3')
+    live = [t.enq(skills='sales')['sid'] for _ in range(3)]
+    pool = [b'', b'0', b'1', b'-1', b'99999999999999999999999', b'sales', b'en,sales',
+            b'sales,en', b'ann', b'bob', b'web', b'phone', b'chat', b'voice', b'web:x',
+            b'\x00', b'\xff\xfe', b'a' * 300, b'offer', b'1', b'queue', b'x,y'] + \
+        [s.encode() for s in live]
+    errors = 0
+    for _ in range(600):
+        cmd = rnd.choice(sorted(ENGINE_COMMANDS))
+        n = ENGINE_COMMANDS[cmd] + rnd.choice([0, 0, 0, -1, 1, 3])
+        args = [rnd.choice(pool) for _ in range(max(n, 0))]
+        try:
+            h.r.execute_command(cmd, t.P, *args)
+        except redis.ResponseError as e:
+            errors += 1
+            assert str(e).startswith(('OQ_', 'wrong number')) or 'arguments' in str(e), \
+                (cmd, args, str(e))
+    assert h.r.ping()
+    assert errors > 0

@@ -7,13 +7,18 @@ local E = {}
 
 -- cmd P ...: the engine's reply, or its OQ_ error raised as the library's own. A Redis
 -- without the module gets OQ_ENGINE saying what to load.
+local NO_ENGINE = 'this Redis has no omniq engine: load it with '
+    .. '`loadmodule /usr/local/lib/omniq/omniq_engine.so` (docs/admin.md)'
+
+local function missing(r)
+    return type_(r) == 'table' and r.err and sfind(r.err, 'nknown', 1, true)
+        and sfind(r.err, 'command', 1, true)
+end
+
 function E.run(cmd, P, ...)
     local r = redis.pcall(cmd, P, ...)
     if type_(r) == 'table' and r.err then
-        if sfind(r.err, 'nknown', 1, true) and sfind(r.err, 'command', 1, true) then
-            U.fail('ENGINE', 'this Redis has no omniq engine: load it with '
-                .. '`loadmodule /usr/local/lib/omniq/omniq_engine.so` (docs/admin.md)')
-        end
+        if missing(r) then U.fail('ENGINE', NO_ENGINE) end
         error(r, 0)
     end
     return r
@@ -22,4 +27,19 @@ end
 -- The same for an FCALL's keys and args as they came.
 function E.call(cmd, keys, args)
     return E.run(cmd, X.check_key(keys), unpk(args))
+end
+
+-- The FCALL of a step that runs in the engine whole: the engine's reply or error as it
+-- is, with no more Lua than one call (the engine checks the prefix and the arguments).
+-- Only a missing engine is turned into the library's OQ_ENGINE.
+function E.step(cmd)
+    return function(keys, args)
+        if not bound then bind() end
+        if #keys ~= 1 then
+            return redis.error_reply('OQ_ARG exactly one key, the tenant prefix oq:{tenant}')
+        end
+        local r = redis.pcall(cmd, keys[1], unpk(args))
+        if missing(r) then return redis.error_reply('OQ_ENGINE ' .. NO_ENGINE) end
+        return r
+    end
 end

@@ -168,29 +168,3 @@ function W.remove(ctx, s)
     end
     s.where = nil
 end
-
--- Is anything waiting that an agent with room in the classes of avx (A.avx) might take?
--- One EXISTS
--- over the classes' P:wk hashes (a hash is deleted with its last field) and the agent's
--- parked sessions: the close of a session in a centre where nobody waits costs this
--- and no search.
-local WK_KEYS = {}      -- avx string -> its classes' P:wk key suffixes
-
-function W.any(ctx, aid, avx)
-    local sfx = WK_KEYS[avx]
-    if not sfx then
-        sfx = {}
-        for c in sgmatch(avx, '[^,]+') do sfx[#sfx + 1] = ':wk:' .. c end
-        WK_KEYS[avx] = sfx
-    end
-    local P = ctx.P
-    if ctx.cfg.affinity_wait > 0 then
-        local keys = {}
-        for i = 1, #sfx do keys[i] = P .. sfx[i] end
-        keys[#keys + 1] = P .. ':aw:' .. aid
-        return rcall('EXISTS', unpk(keys)) > 0
-    end
-    if #sfx == 3 then return rcall('EXISTS', P .. sfx[1], P .. sfx[2], P .. sfx[3]) > 0 end
-    if #sfx == 2 then return rcall('EXISTS', P .. sfx[1], P .. sfx[2]) > 0 end
-    return rcall('EXISTS', P .. sfx[1]) > 0
-end

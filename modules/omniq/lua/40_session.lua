@@ -222,11 +222,6 @@ end
 
 -- The most frequent call of a busy centre, written for its cost: the five fields it needs,
 -- no session table, every write direct.
--- The answer of an offer: engine/session.c (OMNIQ.ACCEPT).
-function S.fn_accept(keys, args)
-    return E.call('omniq.accept', keys, args)
-end
-
 function S.fn_decline(keys, args)
     local ctx, s, sid, aid = S.offered_to(keys, args)
     local a = A.load(ctx, aid)
@@ -280,19 +275,9 @@ local function close_in_library(keys, args)
 end
 
 -- The close of a session an agent holds runs in the engine (engine/session.c,
--- OMNIQ.LIB.CLOSE); when sessions wait that the agent may take, it says so and the pull
--- runs here, in the same call; a queued or offered session is closed here.
-function S.fn_close(keys, args)
-    local r = E.call('omniq.lib.close', keys, args)
-    if r[1] == 'library' then return close_in_library(keys, args) end
-    if r[3] then
-        local ctx = X.begin(keys)
-        local a = A.load(ctx, r[3])
-        if a then R.pull(ctx, a, r[4]) end
-        return {r[1], r[2]}, ctx
-    end
-    return r
-end
+-- OMNIQ.CLOSE, the pull that follows too); a queued or offered session (an abandon) is
+-- closed here (90_register.lua).
+S.fn_close_queued = close_in_library
 
 function S.fn_abandon(keys, args)
     local ctx = X.begin(keys)

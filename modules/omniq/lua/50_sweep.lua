@@ -133,15 +133,9 @@ local function rescue(ctx, max)
     for _, c in ipairs_(U.CLASSES) do
         if rcall('EXISTS', ctx.P .. ':wk:' .. c) == 1 then
             for _, aid in ipairs_(rcall('SRANDMEMBER', ctx.P .. ':fr:' .. c, RESCUE_AGENTS)) do
-                local a = A.load(ctx, aid)
-                local s = nil
-                if a then
-                    local free, any = R.free_classes(ctx, a)
-                    if any then s = R.find_session(ctx, a, free, true) end
-                end
-                if s then
-                    R.offer(ctx, s, a)
-                    A.save(ctx, a)
+                -- one offer at most, looking 16 times deeper than a close does
+                local got = E.run('omniq.lib.pull', ctx.P, aid, '1', '1')
+                if #got > 0 then
                     n = n + 1
                     if n >= max then return n end
                 end

@@ -43,14 +43,28 @@ reg('oq_agent_secret_get', Q.fn_agent_secret_get, true)
 reg('oq_login_try', AO.fn_login_try)
 reg('oq_login_done', AO.fn_login_done)
 reg('oq_agent_sessions', Q.fn_agent_sessions, true)
-reg('oq_enqueue', S.fn_enqueue)
+-- Steps the engine runs unless it hands them back with ["library"] and nothing written:
+-- a new session (a reopen is the library's), a close (an abandon is the library's).
+local function engine_first(name, cmd, lua_fn)
+    local step, lib = E.step(cmd), guarded(lua_fn)
+    redis.register_function{function_name = name, callback = function(keys, args)
+        local r = step(keys, args)
+        if type_(r) == 'table' and r[1] == 'library' and r[2] == nil then
+            return lib(keys, args)
+        end
+        return r
+    end}
+end
+
+engine_first('oq_enqueue', 'omniq.enqueue', S.fn_enqueue)
 reg('oq_session_get', Q.fn_session_get, true)
 reg('oq_session_set', S.fn_session_set)
 reg('oq_followups', Q.fn_followups, true)
-reg('oq_accept', S.fn_accept)
+-- steps that run in the engine whole (05_engine.lua)
+redis.register_function{function_name = 'oq_accept', callback = E.step('omniq.accept')}
 reg('oq_decline', S.fn_decline)
 reg('oq_transfer', T.fn_transfer)
-reg('oq_close', S.fn_close)
+engine_first('oq_close', 'omniq.close', S.fn_close_queued)
 reg('oq_abandon', S.fn_abandon)
 reg('oq_wrapup_done', S.fn_wrapup_done)
 reg('oq_append', M.fn_append)
