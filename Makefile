@@ -48,6 +48,8 @@ fixtures: modules
 	  cp $$e/$$(basename $$e).so $(BUILD)/test-modules/; \
 	done; \
 	$(MAKE) --no-print-directory -C tests/modules/omniq_faults/preload; \
+	$(MAKE) --no-print-directory -C engine omniq_engine_faults.so; \
+	cp --remove-destination engine/omniq_engine_faults.so $(BUILD)/test-modules/; \
 	cp tests/modules/omniq_faults/preload/libomniq_failmalloc.so $(BUILD)/test-modules/
 
 run: modules

@@ -25,6 +25,26 @@ static int cmd_version(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 	return RedisModule_ReplyWithLongLong(ctx, OQE_VERSION);
 }
 
+#ifdef OQE_FAULTS
+/* the test build (faults.c): a step the Kamailio side sends may answer a wrong shape */
+int oqe_fault(RedisModuleCtx *ctx, const char *fn);
+#define FAULTABLE(name, fn, real) \
+	static int name(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) \
+	{ \
+		return oqe_fault(ctx, fn) ? REDISMODULE_OK : real(ctx, argv, argc); \
+	}
+FAULTABLE(fault_accept, "oq_accept", oqe_cmd_accept)
+FAULTABLE(fault_enqueue, "oq_enqueue", oqe_cmd_enqueue)
+FAULTABLE(fault_close, "oq_close", oqe_cmd_close)
+#define CMD_ACCEPT fault_accept
+#define CMD_ENQUEUE fault_enqueue
+#define CMD_CLOSE fault_close
+#else
+#define CMD_ACCEPT oqe_cmd_accept
+#define CMD_ENQUEUE oqe_cmd_enqueue
+#define CMD_CLOSE oqe_cmd_close
+#endif
+
 static const struct {
 	const char *name;
 	RedisModuleCmdFunc fn;
@@ -32,10 +52,10 @@ static const struct {
 	int firstkey;
 } commands[] = {
 	{ "omniq.version", cmd_version, "readonly fast allow-loading allow-stale", 0 },
-	{ "omniq.accept", oqe_cmd_accept, "write deny-oom", 1 },
-	{ "omniq.close", oqe_cmd_close, "write deny-oom", 1 },
+	{ "omniq.accept", CMD_ACCEPT, "write deny-oom", 1 },
+	{ "omniq.close", CMD_CLOSE, "write deny-oom", 1 },
 	{ "omniq.lib.pull", oqe_cmd_lib_pull, "write deny-oom", 1 },
-	{ "omniq.enqueue", oqe_cmd_enqueue, "write deny-oom", 1 },
+	{ "omniq.enqueue", CMD_ENQUEUE, "write deny-oom", 1 },
 	{ "omniq.lib.enqueue", oqe_cmd_lib_enqueue, "write deny-oom", 1 },
 	{ "omniq.lib.decide", oqe_cmd_lib_decide, "readonly", 1 },
 };

@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "oq_limits.h"
+#include "sess.h"
+#include "wait.h"
 
 #define HEAD 4
 #define ENTRY_MAX (17 + 21 + 2 + OQ_SESSION_SKILLS_MAX * (OQ_SKILL_NAME_MAX + 1) + 2)
@@ -88,123 +90,6 @@ static int index_fits(const skillset *sk, const char *name, size_t l)
 	return has_all(sk, name, l);
 }
 
-/* ---- sessions ---------------------------------------------------------------------- */
-
-typedef struct sess {
-	RedisModuleString *id, *key;
-	RedisModuleKey *k;
-	RedisModuleString *state, *skills, *queue, *affinity, *channel, *ext;
-	int cls;
-	long long priority, enq, offers, transfer_at;
-} sess;
-
-static int num(oqe_call *c, RedisModuleString *v, const char *what, long long *out)
-{
-	double d;
-
-	*out = 0;
-	if (!v || oqe_empty(v))
-		return 0;
-	if (RedisModule_StringToDouble(v, &d) != REDISMODULE_OK)
-		return oqe_fail(c, "INTERNAL", "%s is not a number: %s", what,
-				RedisModule_StringPtrLen(v, NULL)), -1;
-	*out = (long long)d;
-	return 0;
-}
-
-/* 1 loaded, 0 no such session, -1 replied */
-static int sess_load(oqe_call *c, RedisModuleString *sid, sess *s)
-{
-	size_t l;
-	const char *p = RedisModule_StringPtrLen(sid, &l);
-	RedisModuleString *cls;
-
-	memset(s, 0, sizeof *s);
-	s->id = sid;
-	s->key = oqe_key(c, ":s:", p, l);
-	if (!(s->k = oqe_hash(c, s->key)))
-		return -1;
-	if (!oqe_hget(s->k, "id"))
-		return 0;
-	s->state = oqe_hget(s->k, "state");
-	cls = oqe_hget(s->k, "class");
-	p = cls ? RedisModule_StringPtrLen(cls, &l) : "";
-	if (!cls || (s->cls = oqe_class_of(p, l)) < 0)
-		return oqe_fail(c, "INTERNAL", "session %s has no class",
-				RedisModule_StringPtrLen(sid, NULL)), -1;
-	s->skills = oqe_hget(s->k, "skills");
-	if (!s->skills)
-		s->skills = RedisModule_CreateString(c->ctx, "", 0);
-	s->queue = oqe_hget(s->k, "queue");
-	s->affinity = oqe_hget(s->k, "affinity");
-	s->channel = oqe_hget(s->k, "channel");
-	s->ext = oqe_hget(s->k, "ext");
-	if (num(c, oqe_hget(s->k, "priority"), "priority", &s->priority) < 0
-			|| num(c, oqe_hget(s->k, "enq"), "enq", &s->enq) < 0
-			|| num(c, oqe_hget(s->k, "offers"), "offers", &s->offers) < 0
-			|| num(c, oqe_hget(s->k, "transfer_at"), "transfer_at", &s->transfer_at) < 0)
-		return -1;
-	return 1;
-}
-
-static long long score_of(const sess *s)
-{
-	return (1000 - s->priority) * 4398046511104LL + s->enq;
-}
-
-/* the index name (first two skills, the only one, or "*") and the member sid|rest|x */
-static size_t idx_len(const char *sk, size_t l)
-{
-	const char *c1 = memchr(sk, ',', l), *c2;
-
-	if (l == 0)
-		return 0;
-	if (!c1)
-		return l;
-	c2 = memchr(c1 + 1, ',', sk + l - (c1 + 1));
-	return c2 ? (size_t)(c2 - sk) : l;
-}
-
-static RedisModuleString *member_of(oqe_call *c, const sess *s)
-{
-	size_t l, il, sl;
-	const char *sk = RedisModule_StringPtrLen(s->skills, &l);
-	const char *sid = RedisModule_StringPtrLen(s->id, &sl);
-	char buf[ENTRY_MAX];
-	int n;
-
-	il = idx_len(sk, l);
-	n = snprintf(buf, sizeof buf, "%.*s|%.*s|%s", (int)sl, sid,
-			(int)(il < l ? l - il - 1 : 0), il < l ? sk + il + 1 : "",
-			s->offers > 0 ? "x" : "");
-	return RedisModule_CreateString(c->ctx, buf, (size_t)n);
-}
-
-static RedisModuleString *w_key(oqe_call *c, const sess *s)
-{
-	size_t l, il;
-	const char *sk = RedisModule_StringPtrLen(s->skills, &l);
-	char suffix[16];
-
-	il = idx_len(sk, l);
-	snprintf(suffix, sizeof suffix, ":w:%s:", oqe_class_name(s->cls));
-	return il ? oqe_key(c, suffix, sk, il) : oqe_key(c, suffix, "*", 1);
-}
-
-/* did the agent decline this session (P:s:<sid>:x)? */
-static int declined(oqe_call *c, RedisModuleString *sid, RedisModuleString *aid)
-{
-	size_t l;
-	const char *p = RedisModule_StringPtrLen(sid, &l);
-	RedisModuleString *x = oqe_key(c, ":s:", p, l);
-	RedisModuleCallReply *r;
-
-	RedisModule_StringAppendBuffer(c->ctx, x, ":x", 2);
-	r = RedisModule_Call(c->ctx, "SISMEMBER", "ss", x, aid);
-	return r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_INTEGER
-			&& RedisModule_CallReplyInteger(r) == 1;
-}
-
 /* ---- the search ---------------------------------------------------------------------- */
 
 typedef struct best {
@@ -226,7 +111,7 @@ static int takes(oqe_call *c, const skillset *sk, oqe_agent *a, const char *e, s
 	if (b3 + 1 < e + l) {
 		RedisModuleString *sid = RedisModule_CreateString(c->ctx, b1 + 1, (size_t)(b2 - b1 - 1));
 
-		return !declined(c, sid, a->id);
+		return !oqe_declined(c, sid, a->id);
 	}
 	return 1;
 }
@@ -431,7 +316,7 @@ static void walk(search *S, long depth, long budget)
 /* The best waiting session the agent may take now (loaded into *s): 1, 0 none, -1
  * replied. *where: 'w' (a wait index; *head its P:wk value) or 'a' (parked for it). */
 static int find(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a, const skillset *sk,
-		const char *avx, int deep, sess *s, char *where, RedisModuleString **head)
+		const char *avx, int deep, oqe_sess *s, char *where, RedisModuleString **head)
 {
 	static later lbuf[LATER_MAX];
 	best b;
@@ -466,7 +351,7 @@ static int find(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a, const skillset *s
 				const char *ss;
 				char av[OQE_AVX_MAX];
 
-				if ((r = sess_load(c, ids[i], s)) < 0)
+				if ((r = oqe_sess_load(c, ids[i], s)) < 0)
 					return -1;
 				if (r == 0 || !s->state || !oqe_is(s->state, "queued"))
 					continue;
@@ -474,7 +359,7 @@ static int find(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a, const skillset *s
 				if (!strstr(av, oqe_class_name(s->cls)))
 					continue;
 				ss = RedisModule_StringPtrLen(s->skills, &sl);
-				if (!has_all(sk, ss, sl) || (s->offers > 0 && declined(c, s->id, a->id)))
+				if (!has_all(sk, ss, sl) || (s->offers > 0 && oqe_declined(c, s->id, a->id)))
 					continue;
 				*where = 'a';
 				return 1;
@@ -511,7 +396,7 @@ static int find(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a, const skillset *s
 		if (!b2)
 			return 0;
 		sid = RedisModule_CreateString(c->ctx, b1 + 1, (size_t)(b2 - b1 - 1));
-		if ((r = sess_load(c, sid, s)) <= 0)
+		if ((r = oqe_sess_load(c, sid, s)) <= 0)
 			return r;
 		if (!s->state || !oqe_is(s->state, "queued"))
 			return 0;
@@ -523,133 +408,8 @@ static int find(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a, const skillset *s
 
 /* ---- the offer ----------------------------------------------------------------------- */
 
-static void zrem(oqe_call *c, RedisModuleString *key, RedisModuleString *m)
-{
-	oqe_zrem(c, key, m);
-}
-
-/* P:wk's entry of an index, rewritten from the index itself */
-static void wk_refresh(oqe_call *c, RedisModuleString *wk, RedisModuleString *name,
-		RedisModuleString *key)
-{
-	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, key, REDISMODULE_READ);
-	RedisModuleKey *h = RedisModule_OpenKey(c->ctx, wk, REDISMODULE_READ | REDISMODULE_WRITE);
-	char out[(HEAD + 1) * ENTRY_MAX + 4];
-	size_t o = 0;
-	int n = 0, more = 0;
-	double sc;
-
-	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET
-			&& RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
-					REDISMODULE_POSITIVE_INFINITE, 0, 0) == REDISMODULE_OK) {
-		while (!RedisModule_ZsetRangeEndReached(k)) {
-			RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, &sc);
-			size_t ml;
-			const char *ms = RedisModule_StringPtrLen(m, &ml);
-
-			if (n == HEAD) {
-				more = 1;
-				break;
-			}
-			o += snprintf(out + o, sizeof out - o, "%s%016.0f|%.*s", n ? " " : "", sc,
-					(int)ml, ms);
-			n++;
-			if (!RedisModule_ZsetRangeNext(k))
-				break;
-		}
-		RedisModule_ZsetRangeStop(k);
-	}
-	if (n == 0) {
-		RedisModule_HashSet(h, REDISMODULE_HASH_NONE, name, REDISMODULE_HASH_DELETE, NULL);
-		RedisModule_Replicate(c->ctx, "HDEL", "ss", wk, name);
-		return;
-	}
-	if (more)
-		o += snprintf(out + o, sizeof out - o, " +");
-	{
-		RedisModuleString *v = RedisModule_CreateString(c->ctx, out, o);
-
-		RedisModule_HashSet(h, REDISMODULE_HASH_NONE, name, v, NULL);
-		RedisModule_Replicate(c->ctx, "HSET", "sss", wk, name, v);
-	}
-}
-
-static RedisModuleString *a_id_unknown(oqe_call *c)
-{
-	return RedisModule_CreateString(c->ctx, "", 0);
-}
-
-/* out of wherever it waits (lua/30_wait.lua W.remove) */
-static void unwait(oqe_call *c, const oqe_cfg *cfg, sess *s, char where, RedisModuleString *head)
-{
-	size_t l;
-	const char *p;
-
-	if (where == 'w') {
-		RedisModuleString *key = w_key(c, s), *m = member_of(c, s), *wk, *name;
-		char suffix[16], e[ENTRY_MAX];
-		size_t sl, hl;
-		const char *sk = RedisModule_StringPtrLen(s->skills, &sl), *hv;
-		size_t il = idx_len(sk, sl);
-		RedisModuleKey *h;
-
-		zrem(c, key, m);
-		snprintf(suffix, sizeof suffix, ":wk:%s", oqe_class_name(s->cls));
-		wk = oqe_key(c, suffix, NULL, 0);
-		name = il ? RedisModule_CreateString(c->ctx, sk, il) : RedisModule_CreateString(c->ctx, "*", 1);
-		if (!head) {
-			h = RedisModule_OpenKey(c->ctx, wk, REDISMODULE_READ);
-			if (RedisModule_KeyType(h) == REDISMODULE_KEYTYPE_HASH)
-				RedisModule_HashGet(h, REDISMODULE_HASH_NONE, name, &head, NULL);
-		}
-		if (head) {
-			int listed = 0, more = 0, n = 0;
-			const char *q, *end;
-
-			p = RedisModule_StringPtrLen(m, &l);
-			snprintf(e, sizeof e, "%016lld|%.*s", score_of(s), (int)l, p);
-			hv = RedisModule_StringPtrLen(head, &hl);
-			for (q = hv, end = hv + hl; q < end;) {
-				const char *sp = memchr(q, ' ', end - q);
-				size_t el = sp ? (size_t)(sp - q) : (size_t)(end - q);
-
-				if (el == 1 && q[0] == '+')
-					more = 1;
-				else {
-					n++;
-					if (el == strlen(e) && memcmp(q, e, el) == 0)
-						listed = 1;
-				}
-				q = sp ? sp + 1 : end;
-			}
-			if (listed) {
-				wk_refresh(c, wk, name, key);
-			} else if (more) {
-				RedisModuleKey *z = RedisModule_OpenKey(c->ctx, key, REDISMODULE_READ);
-
-				if (RedisModule_ValueLength(z) <= (size_t)n && hl >= 2) {
-					/* the "+" goes: what is listed is all there is */
-					RedisModuleString *v = RedisModule_CreateString(c->ctx, hv, hl - 2);
-
-					h = RedisModule_OpenKey(c->ctx, wk, REDISMODULE_READ | REDISMODULE_WRITE);
-					RedisModule_HashSet(h, REDISMODULE_HASH_NONE, name, v, NULL);
-					RedisModule_Replicate(c->ctx, "HSET", "sss", wk, name, v);
-				}
-			}
-		}
-	} else if (where == 'a') {
-		p = RedisModule_StringPtrLen(s->affinity ? s->affinity : a_id_unknown(c), &l);
-		zrem(c, oqe_key(c, ":aw:", p, l), s->id);
-		zrem(c, oqe_key(c, ":awx", NULL, 0), s->id);
-	}
-	p = RedisModule_StringPtrLen(s->queue, &l);
-	zrem(c, oqe_key(c, ":q:", p, l), s->id);
-	if (cfg->max_wait > 0)
-		zrem(c, oqe_key(c, ":qx", NULL, 0), s->id);
-}
-
 /* queued -> offered to a (lua/35_route.lua R.offer) */
-static void offer(oqe_call *c, const oqe_cfg *cfg, sess *s, oqe_agent *a, char where,
+static void offer(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, oqe_agent *a, char where,
 		RedisModuleString *head)
 {
 	long long exp = c->now + cfg->offer_timeout * 1000, from;
@@ -657,7 +417,7 @@ static void offer(oqe_call *c, const oqe_cfg *cfg, sess *s, oqe_agent *a, char w
 	RedisModuleString *offers = oqe_key(c, ":offers", NULL, 0);
 	RedisModuleKey *o;
 
-	unwait(c, cfg, s, where, head);
+	oqe_wait_remove(c, cfg, s, where, head);
 	s->offers++;
 	oqe_hset(c, s->k, s->key, 5, "state", RedisModule_CreateString(c->ctx, "offered", 7),
 			"agent", a->id, "offer_exp", exps,
@@ -687,7 +447,7 @@ int oqe_pull(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a, long limit, int deep
 		if (avx[0] && oqe_agent_work_waits(c, cfg, a, avx)) {
 			skills_of(a, &sk);
 			for (i = 0; i < n; i++) {
-				sess s;
+				oqe_sess s;
 				char where;
 				RedisModuleString *head;
 				int r = find(c, cfg, a, &sk, avx, deep, &s, &where, &head);

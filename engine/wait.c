@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "sess.h"
 
 /* P:wk keeps the first HEAD entries of each index (W.HEAD) */
 #define HEAD 4
@@ -199,3 +200,123 @@ void oqe_wait_park(oqe_call *c, const oqe_cfg *cfg, const oqe_waiting *w,
 	zadd(c, oqe_key(c, ":awx", NULL, 0), c->now + cfg->affinity_wait * 1000, w->sid);
 	listed(c, cfg, w);
 }
+
+/* P:wk's entry of an index, rewritten from the index itself */
+static void wk_refresh(oqe_call *c, RedisModuleString *wk, RedisModuleString *name,
+		RedisModuleString *key)
+{
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, key, REDISMODULE_READ);
+	RedisModuleKey *h = RedisModule_OpenKey(c->ctx, wk, REDISMODULE_READ | REDISMODULE_WRITE);
+	char out[(HEAD + 1) * ENTRY_MAX + 4];
+	size_t o = 0;
+	int n = 0, more = 0;
+	double sc;
+
+	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET
+			&& RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
+					REDISMODULE_POSITIVE_INFINITE, 0, 0) == REDISMODULE_OK) {
+		while (!RedisModule_ZsetRangeEndReached(k)) {
+			RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, &sc);
+			size_t ml;
+			const char *ms = RedisModule_StringPtrLen(m, &ml);
+
+			if (n == HEAD) {
+				more = 1;
+				break;
+			}
+			o += snprintf(out + o, sizeof out - o, "%s%016.0f|%.*s", n ? " " : "", sc,
+					(int)ml, ms);
+			n++;
+			if (!RedisModule_ZsetRangeNext(k))
+				break;
+		}
+		RedisModule_ZsetRangeStop(k);
+	}
+	if (n == 0) {
+		RedisModule_HashSet(h, REDISMODULE_HASH_NONE, name, REDISMODULE_HASH_DELETE, NULL);
+		RedisModule_Replicate(c->ctx, "HDEL", "ss", wk, name);
+		return;
+	}
+	if (more)
+		o += snprintf(out + o, sizeof out - o, " +");
+	{
+		RedisModuleString *v = RedisModule_CreateString(c->ctx, out, o);
+
+		RedisModule_HashSet(h, REDISMODULE_HASH_NONE, name, v, NULL);
+		RedisModule_Replicate(c->ctx, "HSET", "sss", wk, name, v);
+	}
+}
+
+static RedisModuleString *a_id_unknown(oqe_call *c)
+{
+	return RedisModule_CreateString(c->ctx, "", 0);
+}
+
+void oqe_wait_remove(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, char where, RedisModuleString *head)
+{
+	size_t l;
+	const char *p;
+
+	if (where == 'w') {
+		RedisModuleString *key = oqe_sess_wkey(c, s), *m = oqe_sess_member(c, s), *wk, *name;
+		char suffix[16], e[ENTRY_MAX];
+		size_t sl, hl;
+		const char *sk = RedisModule_StringPtrLen(s->skills, &sl), *hv;
+		size_t il = oqe_idx_len(sk, sl);
+		RedisModuleKey *h;
+
+		oqe_zrem(c, key, m);
+		snprintf(suffix, sizeof suffix, ":wk:%s", oqe_class_name(s->cls));
+		wk = oqe_key(c, suffix, NULL, 0);
+		name = il ? RedisModule_CreateString(c->ctx, sk, il) : RedisModule_CreateString(c->ctx, "*", 1);
+		if (!head) {
+			h = RedisModule_OpenKey(c->ctx, wk, REDISMODULE_READ);
+			if (RedisModule_KeyType(h) == REDISMODULE_KEYTYPE_HASH)
+				RedisModule_HashGet(h, REDISMODULE_HASH_NONE, name, &head, NULL);
+		}
+		if (head) {
+			int listed = 0, more = 0, n = 0;
+			const char *q, *end;
+
+			p = RedisModule_StringPtrLen(m, &l);
+			snprintf(e, sizeof e, "%016lld|%.*s", oqe_sess_score(s), (int)l, p);
+			hv = RedisModule_StringPtrLen(head, &hl);
+			for (q = hv, end = hv + hl; q < end;) {
+				const char *sp = memchr(q, ' ', end - q);
+				size_t el = sp ? (size_t)(sp - q) : (size_t)(end - q);
+
+				if (el == 1 && q[0] == '+')
+					more = 1;
+				else {
+					n++;
+					if (el == strlen(e) && memcmp(q, e, el) == 0)
+						listed = 1;
+				}
+				q = sp ? sp + 1 : end;
+			}
+			if (listed) {
+				wk_refresh(c, wk, name, key);
+			} else if (more) {
+				RedisModuleKey *z = RedisModule_OpenKey(c->ctx, key, REDISMODULE_READ);
+
+				if (RedisModule_ValueLength(z) <= (size_t)n && hl >= 2) {
+					/* the "+" goes: what is listed is all there is */
+					RedisModuleString *v = RedisModule_CreateString(c->ctx, hv, hl - 2);
+
+					h = RedisModule_OpenKey(c->ctx, wk, REDISMODULE_READ | REDISMODULE_WRITE);
+					RedisModule_HashSet(h, REDISMODULE_HASH_NONE, name, v, NULL);
+					RedisModule_Replicate(c->ctx, "HSET", "sss", wk, name, v);
+				}
+			}
+		}
+	} else if (where == 'a') {
+		p = RedisModule_StringPtrLen(s->affinity ? s->affinity : a_id_unknown(c), &l);
+		oqe_zrem(c, oqe_key(c, ":aw:", p, l), s->id);
+		oqe_zrem(c, oqe_key(c, ":awx", NULL, 0), s->id);
+	}
+	p = RedisModule_StringPtrLen(s->queue, &l);
+	oqe_zrem(c, oqe_key(c, ":q:", p, l), s->id);
+	if (cfg->max_wait > 0)
+		oqe_zrem(c, oqe_key(c, ":qx", NULL, 0), s->id);
+}
+

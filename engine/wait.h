@@ -32,4 +32,11 @@ void oqe_wait_insert(oqe_call *c, const oqe_cfg *cfg, const oqe_waiting *w);
 void oqe_wait_park(oqe_call *c, const oqe_cfg *cfg, const oqe_waiting *w,
 		RedisModuleString *aid);
 
+/* Out of wherever the session waits: where 'w' (its wait index, keeping P:wk's head
+ * entries exact; head: its index's P:wk value when the caller read it, else NULL) or 'a'
+ * (parked for its last agent); and out of P:q:<queue> and P:qx. */
+struct oqe_sess;
+void oqe_wait_remove(oqe_call *c, const oqe_cfg *cfg, struct oqe_sess *s, char where,
+		RedisModuleString *head);
+
 #endif

@@ -7,9 +7,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENGINE = os.environ.get('OMNIQ_ENGINE') or os.path.join(ROOT, 'build', 'engine', 'omniq_engine.so')
 
 
-def loadmodule_args(test_clock=False):
-    """redis-server arguments that load the engine; test_clock: the Redis suite's clock (time
-    moves when a test calls Server.advance)."""
-    if not os.path.exists(ENGINE):
-        raise RuntimeError('no omniq engine at %s: run make first' % ENGINE)
-    return ['--loadmodule', ENGINE] + (['testclock'] if test_clock else [])
+# the test build whose steps answer wrong shapes on demand (engine/faults.c), built by
+# `make fixtures` apart from the modules admins load
+FAULTY = os.path.join(os.environ.get('OMNIQ_BUILD') or os.path.join(ROOT, 'build'),
+                      'test-modules', 'omniq_engine_faults.so')
+
+
+def loadmodule_args(test_clock=False, path=None):
+    """redis-server arguments that load the engine (or the build at path); test_clock: the
+    Redis suite's clock (time moves when a test calls Server.advance)."""
+    path = path or ENGINE
+    if not os.path.exists(path):
+        raise RuntimeError('no omniq engine at %s: run make first' % path)
+    return ['--loadmodule', path] + (['testclock'] if test_clock else [])

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "client.h"
+#include "omniq/omniq_engine_steps.h"
 
 redisContext *rc;
 static int server_pid = -1; /* -1: not looked up yet, 0: not a local process */
@@ -34,8 +35,26 @@ void rb_die(const char *what, const redisReply *r)
 	exit(1);
 }
 
+void cmd_engine(struct cmd *c, const char *name, const char *tenant)
+{
+	c->argc = 0;
+	c->argv[c->argc++] = name;
+	c->argv[c->argc++] = tenant;
+}
+
+#define RB_ENGINE_STEP(fn, cmd) {fn, cmd},
+static const struct {
+	const char *fn, *cmd;
+} engine_steps[] = {OMNIQ_ENGINE_STEPS(RB_ENGINE_STEP)};
+#undef RB_ENGINE_STEP
+
 void cmd_fcall(struct cmd *c, const char *fn, const char *tenant)
 {
+	for(size_t i = 0; i < sizeof engine_steps / sizeof engine_steps[0]; i++)
+		if(strcmp(engine_steps[i].fn, fn) == 0) {
+			cmd_engine(c, engine_steps[i].cmd, tenant);
+			return;
+		}
 	c->argc = 0;
 	c->argv[c->argc++] = "FCALL";
 	c->argv[c->argc++] = fn;

@@ -21,7 +21,12 @@ struct cmd {
 void rb_connect(const char *host, int port);
 void rb_die(const char *what, const redisReply *r) __attribute__((noreturn));
 
+/* fn: a function of the library, or one whose step runs in the engine (sent as the
+ * engine's command, as omniq's Kamailio module sends it: omniq/omniq_engine_steps.h) */
 void cmd_fcall(struct cmd *c, const char *fn, const char *tenant);
+/* the same for a command of the omniq engine (OMNIQ.*): name, then the tenant's prefix, as
+ * omniq's Kamailio module sends the steps that run in the engine whole */
+void cmd_engine(struct cmd *c, const char *name, const char *tenant);
 void cmd_arg(struct cmd *c, const char *s);
 void cmd_argf(struct cmd *c, const char *fmt, long v);
 /* the command as one line, for an error message that names the exact call */

@@ -157,10 +157,10 @@ void run_cycles(const struct cycle_driver *d, long first, long n, int batch)
 static long long fcall_usec(void)
 {
 	struct cmdstats s;
-	const struct cmdstat *f;
+	struct cmdstat f;
 	rb_cmdstats(&s);
-	f = cmdstats_find(&s, "fcall");
-	return f ? f->usec : 0;
+	cmdstats_steps(&s, &f);
+	return f.usec;
 }
 
 void split_cycles(const struct cycle_driver *d, long first, long n, int batch, double us[3])

@@ -130,7 +130,8 @@ int cmd_latency(int argc, char **argv)
 	static struct population pop;
 	struct cmd c;
 	struct cmdstats s0, s1, diff;
-	const struct cmdstat *fc, *fcc;
+	const struct cmdstat *fcc;
+	struct cmdstat fcs, fccs;
 	offer_t *offer;
 	char skills[32];
 	long queued, samples, first, closes;
@@ -192,15 +193,16 @@ int cmd_latency(int argc, char **argv)
 	}
 	rb_cmdstats(&s1);
 	cmdstats_diff(&s0, &s1, &diff);
-	fc = cmdstats_find(&diff, "fcall");
-	long long enq_usec = fc ? fc->usec : 0;
+	cmdstats_steps(&diff, &fcs);
+	long long enq_usec = fcs.usec;
 
 	closes = samples < (long)agents * CHATS_PER_AGENT ? samples : (long)agents * CHATS_PER_AGENT;
 	rb_cmdstats(&s0);
 	close_some(offer, closes);
 	rb_cmdstats(&s1);
 	cmdstats_diff(&s0, &s1, &diff);
-	fcc = cmdstats_find(&diff, "fcall");
+	cmdstats_steps(&diff, &fccs);
+	fcc = &fccs;
 	free(offer);
 	sort_doubles(lat, samples);
 	sort_doubles(ping, samples);

@@ -41,6 +41,17 @@ const struct cmdstat *cmdstats_find(const struct cmdstats *s, const char *name)
 	return NULL;
 }
 
+void cmdstats_steps(const struct cmdstats *s, struct cmdstat *out)
+{
+	memset(out, 0, sizeof *out);
+	snprintf(out->name, sizeof out->name, "steps");
+	for(int i = 0; i < s->n; i++)
+		if(strcmp(s->e[i].name, "fcall") == 0 || strncmp(s->e[i].name, "omniq.", 6) == 0) {
+			out->calls += s->e[i].calls;
+			out->usec += s->e[i].usec;
+		}
+}
+
 static int by_usec_desc(const void *a, const void *b)
 {
 	const struct cmdstat *x = a, *y = b;

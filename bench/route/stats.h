@@ -33,6 +33,13 @@ void cmdstats_diff(const struct cmdstats *before, const struct cmdstats *after,
 /* The entry of `name` (e.g. "fcall"), or NULL. */
 const struct cmdstat *cmdstats_find(const struct cmdstats *s, const char *name);
 
+/* The steps a driver sent: the FCALLs of the function library and the commands of the
+ * omniq engine (omniq.*, a Redis module), their calls and usec summed into *out (named
+ * "steps"). The drivers send each step at the top level and none of these runs another
+ * inside it in the cycles measured, so nothing is counted twice; a driver checks the
+ * count (3 a cycle), which a nested call would break loudly. */
+void cmdstats_steps(const struct cmdstats *s, struct cmdstat *out);
+
 /* Print each command of a difference with its calls and usec per `per` (e.g. per cycle)
  * over n units, the bench's own INFO readings left out; a function's commands are counted
  * under their own names and their time is inside the function's (fcall). */

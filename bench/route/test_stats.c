@@ -85,6 +85,21 @@ static void the_p99_is_the_nearest_rank(void)
 	CHECK(percentile(v, 0, .99) == 0);
 }
 
+static void the_steps_are_the_fcalls_and_the_engine_commands(void)
+{
+	static struct cmdstats s;
+	struct cmdstat t;
+	CHECK(cmdstats_parse("cmdstat_fcall:calls=2,usec=300,usec_per_call=150.00,rejected_calls=0,"
+						 "failed_calls=0\r\n"
+						 "cmdstat_omniq.accept:calls=1,usec=7,usec_per_call=7.00,"
+						 "rejected_calls=0,failed_calls=0\r\n"
+						 "cmdstat_hset:calls=9,usec=20,usec_per_call=2.22,rejected_calls=0,"
+						 "failed_calls=0\r\n", &s) == 0);
+	cmdstats_steps(&s, &t);
+	/* the FCALLs and OMNIQ.ACCEPT, not the HSETs inside them */
+	CHECK(t.calls == 3 && t.usec == 307 && !strcmp(t.name, "steps"));
+}
+
 int main(void)
 {
 	int failures = 0;
@@ -93,5 +108,6 @@ int main(void)
 	RUN(a_line_not_understood_gives_no_figure);
 	RUN(the_difference_has_what_ran_in_between_the_most_time_first);
 	RUN(the_p99_is_the_nearest_rank);
+	RUN(the_steps_are_the_fcalls_and_the_engine_commands);
 	return failures != 0;
 }

@@ -47,6 +47,9 @@ class BadLibrary:
         gives it a shape."""
         self.raw.delete("bad:mode", "bad:calls")
         self.raw.execute_command("FUNCTION", "LOAD", "REPLACE", self.code)
+        # the engine's faulty build (engine/faults.c) answers the same way for the steps
+        # the Kamailio side sends it directly (omniq/omniq_engine_steps.h)
+        self.raw.set("bad:engine", "1")
 
     def set(self, fn, mode):
         """fn answers mode from now on ("real": as the real function)."""
@@ -59,7 +62,7 @@ class BadLibrary:
 
     def restore(self):
         self.raw.execute_command("FUNCTION", "RESTORE", self.real, "REPLACE")
-        self.raw.delete("bad:mode", "bad:calls")
+        self.raw.delete("bad:mode", "bad:calls", "bad:engine")
 
 
 def snapshot(r):

@@ -68,9 +68,10 @@ def wait_read(socks, timeout=10):
 
 
 class RedisServer:
-    def __init__(self, workdir, port=None, engine_loaded=True):
+    def __init__(self, workdir, port=None, engine_loaded=True, engine_path=None):
         self.port = port or free_port()
         self.engine_loaded = engine_loaded
+        self.engine_path = engine_path
         self.dir = os.path.join(workdir, "redis-%d" % self.port)
         os.makedirs(self.dir, exist_ok=True)
         self.proc = None
@@ -80,7 +81,7 @@ class RedisServer:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
              "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
              "--logfile", os.path.join(self.dir, "redis.log")]
-            + (engine.loadmodule_args() if self.engine_loaded else []),
+            + (engine.loadmodule_args(path=self.engine_path) if self.engine_loaded else []),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(self._ping, what="redis-server on %d" % self.port)
         return self
@@ -437,7 +438,9 @@ class Ctx:
 
     def redis(self, port=None, engine_loaded=True):
         """A redis-server of this test; engine_loaded=False: without the omniq engine."""
-        r = RedisServer(self.dir, port, engine_loaded).start()
+        # a test of wrong replies runs the engine's faulty build (engine/faults.c)
+        r = RedisServer(self.dir, port, engine_loaded,
+                        getattr(self, "engine_path", None)).start()
         self.servers.append(r)
         return r
 

@@ -266,6 +266,7 @@ API_CASES = [
 
 @test
 def test_wrong_library_rpc_commands_answer_500_and_write_nothing(ctx):
+    ctx.engine_path = harness.engine.FAULTY
     """Every RPC command, and the C API members only a third party's module calls."""
     rs = ctx.redis()
     k = faults_kam(ctx, "faults.cfg", rs)
@@ -334,6 +335,7 @@ CFG_CASES = [
 
 
 def wrong_library_cfg_functions(ctx, defines):
+    ctx.engine_path = harness.engine.FAULTY
     rs = ctx.redis()
     k = ctx.kamailio("faults.cfg", rs.port, defines=defines)
     assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "chat=2")[0] == 0
@@ -363,6 +365,7 @@ SIP_MODES = ["nil", "string", "nested", "error", "raise"]
 
 @test
 def test_wrong_library_phone_calls_get_a_final_answer(ctx):
+    ctx.engine_path = harness.engine.FAULTY
     """omniq_sip's calls of the library: the INVITE's open (500 Queue Failure), a miss and an
     expiry (503, the session abandoned: the call is given up), a CANCEL's abandon, an
     answer's accept and a BYE's close (logged; the call goes on as SIP says)."""
@@ -488,6 +491,7 @@ def login_op(api, fn, agent=None):
 
 @test
 def test_wrong_library_web_surface_answers_internal_and_writes_nothing(ctx):
+    ctx.engine_path = harness.engine.FAULTY
     """The REST API (500 {"error": {"code": "internal"}}), a desk login (the check's
     functions; a login whose count could not be cleared still logs the agent in), the web
     chat's messages (an error frame with the message's cid) and typing, an app's lease, the
