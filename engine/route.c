@@ -104,7 +104,7 @@ static int open_skills(oqe_call *c, const oqe_route_req *req, skills *sk)
 }
 
 /* x's levels in every skill but `skip` added to base; 0 when it lacks one */
-static int level_sum(const skills *sk, int skip, RedisModuleString *aid, long long base,
+static int level_sum(skills *sk, int skip, RedisModuleString *aid, long long base,
 		long long *sum)
 {
 	int i;
@@ -152,9 +152,33 @@ static int consider(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req, c
 	return 0;
 }
 
+static int from_fair(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req,
+		skills *sk, long long target, long max, cand *best, oqe_agent *tmp, int *whole);
+
+/* more agents than this at a skill's best level: walk P:fair (at most FAIR_WALK_MAX
+ * entries) before reading them in level order */
+#define MANY_AT_TOP 16
+#define FAIR_WALK_MAX 256
+
+/* how many of a skill's agents have its best level (counted up to MANY_AT_TOP) */
+static int top_group(RedisModuleKey *k, double top)
+{
+	int n = 0;
+
+	if (RedisModule_ZsetFirstInScoreRange(k, top, top, 0, 0) != REDISMODULE_OK)
+		return 0;
+	while (!RedisModule_ZsetRangeEndReached(k) && n < MANY_AT_TOP) {
+		n++;
+		if (!RedisModule_ZsetRangeNext(k))
+			break;
+	}
+	RedisModule_ZsetRangeStop(k);
+	return n;
+}
+
 /* the agents of the rarest skill, best level first */
 static int from_skill(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req,
-		const skills *sk, cand *best, oqe_agent *tmp)
+		skills *sk, cand *best, oqe_agent *tmp)
 {
 	int base = 0, i, r = 0;
 	double others = 0, l;
@@ -167,6 +191,17 @@ static int from_skill(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req,
 		if (i != base)
 			others += sk->top[i];
 	k = sk->k[base];
+	if (top_group(k, sk->top[base]) >= MANY_AT_TOP) {
+		/* many share the best level (a queue whose agents all have one level): in level
+		 * order they would all be read and compared; in fairness order the first with the
+		 * best sum any agent can reach, and room, is the answer */
+		int whole;
+
+		r = from_fair(c, cfg, req, sk, (long long)(sk->top[base] + others), FAIR_WALK_MAX,
+				best, tmp, &whole);
+		if (r < 0 || best->aid)
+			return r;
+	}
 	if (RedisModule_ZsetLastInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
 				REDISMODULE_POSITIVE_INFINITE, 0, 0) != REDISMODULE_OK)
 		return 0;
@@ -209,7 +244,7 @@ static void collect(RedisModuleKey *key, RedisModuleString *field, RedisModuleSt
 
 /* every agent with room in the class (P:fr:<class>, a set) */
 static int from_room(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req,
-		const skills *sk, RedisModuleKey *fr, cand *best, oqe_agent *tmp)
+		skills *sk, RedisModuleKey *fr, cand *best, oqe_agent *tmp)
 {
 	members m = { c->ctx, NULL, 0, 0 };
 	RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
@@ -231,30 +266,40 @@ static int from_room(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req,
 	return r;
 }
 
-/* no skill: the first agent in fairness order with room in the class */
-static int from_fair(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req, cand *best,
-		oqe_agent *tmp)
+/* P:fair walked from the front (fairness order: least loaded, then idle longest, then id):
+ * the first agent with room in the class whose levels sum to target (with sk NULL: any
+ * agent). Exact when target is the most any agent can reach (the sum of each skill's best
+ * level): no one beats it, and P:fair's order is the tie order. At most max entries
+ * (0: all); *whole says whether the walk reached the end of P:fair. */
+static int from_fair(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req,
+		skills *sk, long long target, long max, cand *best, oqe_agent *tmp, int *whole)
 {
 	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, ":fair", NULL, 0),
 			REDISMODULE_READ);
 	double score;
+	long seen = 0;
 	int r = 0;
 
+	*whole = 1;
 	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET
 			|| RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
 					REDISMODULE_POSITIVE_INFINITE, 0, 0) != REDISMODULE_OK)
 		return 0;
 	while (!RedisModule_ZsetRangeEndReached(k)) {
 		cand x = { 0 };
+		size_t al;
 
 		x.aid = RedisModule_ZsetRangeCurrentElement(k, &score);
 		/* the sentinel (longer than any agent id) ends P:fair */
-		size_t al;
-
 		RedisModule_StringPtrLen(x.aid, &al);
 		if (al > OQ_ID_MAX)
 			break;
-		if (!declined(req, x.aid)) {
+		if (max && ++seen > max) {
+			*whole = 0;
+			break;
+		}
+		if (!declined(req, x.aid) && (!sk || (level_sum(sk, -1, x.aid, 0, &x.sum)
+						&& x.sum == target))) {
 			r = room(c, cfg, req, &x, tmp);
 			if (r < 0)
 				break;
@@ -290,8 +335,10 @@ static int pick(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req, cand 
 	nfr = RedisModule_ValueLength(fr);
 	if (req->skills_len == 0) {
 		sk.n = 0;
+		int whole;
+
 		r = nfr * FR_SIDE_FACTOR <= 64 ? from_room(c, cfg, req, &sk, fr, best, tmp)
-				: from_fair(c, cfg, req, best, tmp);
+				: from_fair(c, cfg, req, NULL, 0, 0, best, tmp, &whole);
 	} else {
 		if (!open_skills(c, req, &sk))
 			return 0;

@@ -254,3 +254,29 @@ def test_engine_commands_survive_any_arguments(h):
                 (cmd, args, str(e))
     assert h.r.ping()
     assert errors > 0
+
+
+def test_many_agents_at_one_level_the_fairest_with_room_gets_it(h):
+    """A queue whose agents all have one level (the usual case): the engine walks P:fair
+    instead of comparing them all, and the answer is the same as comparing them all - the
+    least loaded, then the one idle longest; and when none of them has room in the
+    session's class, the best agent below that level that has."""
+    t = h.tenant()
+    for i in range(40):
+        t.agent('a%02d' % i, 'sales:5', caps='voice=1,chat=4,total=5')
+    # every agent but a17 takes one chat: a17 is the least loaded
+    held = {}
+    for i in range(39):
+        s = t.enq(skills='sales')
+        assert s['state'] == 'offered', s
+        held[s['agent']] = s['sid']
+    free = sorted(set('a%02d' % i for i in range(40)) - set(held))
+    assert len(free) == 1, free
+    s = t.enq(skills='sales')
+    assert s['agent'] == free[0], (s, free)
+    # calls: each a-agent takes one call until none has voice room; then a call goes to
+    # the level-3 agent, the only one left with voice room
+    t.agent('low', 'sales:3', caps='voice=1,chat=4,total=5')
+    got = [t.enq(channel='phone', skills='sales')['agent'] for _ in range(41)]
+    assert sorted(got[:40]) == sorted('a%02d' % i for i in range(40)), got
+    assert got[40] == 'low', got
