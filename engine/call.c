@@ -105,6 +105,26 @@ int oqe_fail(oqe_call *c, const char *code, const char *fmt, ...)
 	return RedisModule_ReplyWithError(c->ctx, msg);
 }
 
+/* the literals' strings, looked up by address: the engine's code has a fixed set of them
+ * (about 60, some twice: each file has its own copy of a literal) */
+#define NAMES_MAX 512
+static const char *name_lit[NAMES_MAX];
+static RedisModuleString *name_str[NAMES_MAX];
+static int names_n;
+
+RedisModuleString *oqe_name(const char *lit)
+{
+	int i;
+
+	for (i = 0; i < names_n; i++)
+		if (name_lit[i] == lit)
+			return name_str[i];
+	RedisModule_Assert(names_n < NAMES_MAX);
+	name_lit[names_n] = lit;
+	name_str[names_n] = RedisModule_CreateString(NULL, lit, strlen(lit));
+	return name_str[names_n++];
+}
+
 RedisModuleString *oqe_key(oqe_call *c, const char *suffix, const char *id, size_t idlen)
 {
 	char buf[512];
@@ -172,7 +192,7 @@ void oqe_hset(oqe_call *c, RedisModuleKey *k, RedisModuleString *name, int npair
 		const char *f = va_arg(ap, const char *);
 		RedisModuleString *v = va_arg(ap, RedisModuleString *);
 
-		args[2 * i] = RedisModule_CreateString(c->ctx, f, strlen(f));
+		args[2 * i] = oqe_name(f);
 		args[2 * i + 1] = v;
 		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, args[2 * i], v, NULL);
 	}
@@ -256,8 +276,7 @@ void oqe_finish(oqe_call *c)
 		return;
 	}
 	for (i = 0; i < c->ncounts; i++) {
-		RedisModuleString *f = RedisModule_CreateString(c->ctx, c->counts[i].field,
-				strlen(c->counts[i].field));
+		RedisModuleString *f = oqe_name(c->counts[i].field);
 		RedisModuleString *old = NULL;
 		long long v = 0;
 
@@ -268,7 +287,7 @@ void oqe_finish(oqe_call *c)
 		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, v + c->counts[i].n);
 	}
 	if (c->nsamples) {
-		args[n++] = RedisModule_CreateString(c->ctx, "wait_ewma_ms", 12);
+		args[n++] = oqe_name("wait_ewma_ms");
 		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, ewma(c, k));
 	}
 	for (i = 0; i < n; i += 2)

@@ -55,6 +55,10 @@ int oqe_begin(oqe_call *c, RedisModuleCtx *ctx, RedisModuleString **argv, int ar
 int oqe_fail(oqe_call *c, const char *code, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
 
+/* The string of a C literal (a field name, a state), made once and kept: lit must be a
+ * string literal (it is told apart by its address). */
+RedisModuleString *oqe_name(const char *lit);
+
 /* The key name P + suffix + id (id may be NULL). */
 RedisModuleString *oqe_key(oqe_call *c, const char *suffix, const char *id, size_t idlen);
 

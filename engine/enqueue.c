@@ -80,14 +80,14 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 		oqe_customer_add_session(c, cid, k->ident, sid);
 	else
 		oqe_customer_create(c, k->ident, k->canon, sid, &cid);
-#define H(f, v) (h[n++] = RedisModule_CreateString(ctx, f, strlen(f)), h[n++] = (v))
+#define H(f, v) (h[n++] = oqe_name(f), h[n++] = (v))
 	H("id", sid); H("channel", k->channel); H("class", k->class); H("queue", k->queue);
 	H("customer", cid); H("identity", k->ident); H("skills", k->skills);
 	H("priority", k->prio_s);
-	H("state", RedisModule_CreateString(ctx, offer ? "offered" : "queued", offer ? 7 : 6));
-	H("agent", offer ? agent : RedisModule_CreateString(ctx, "", 0));
+	H("state", offer ? oqe_name("offered") : oqe_name("queued"));
+	H("agent", offer ? agent : oqe_name(""));
 	H("created", c->ns); H("updated", c->ns); H("enq", c->ns);
-	H("offers", RedisModule_CreateString(ctx, offer ? "1" : "0", 1));
+	H("offers", offer ? oqe_name("1") : oqe_name("0"));
 	H("ext", k->ext);
 	if (offer) {
 		snprintf(expires, sizeof expires, "%lld", c->now + cfg->offer_timeout * 1000);

@@ -419,7 +419,7 @@ static void offer(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, oqe_agent *a, ch
 
 	oqe_wait_remove(c, cfg, s, where, head);
 	s->offers++;
-	oqe_hset(c, s->k, s->key, 5, "state", RedisModule_CreateString(c->ctx, "offered", 7),
+	oqe_hset(c, s->k, s->key, 5, "state", oqe_name("offered"),
 			"agent", a->id, "offer_exp", exps,
 			"offers", RedisModule_CreateStringFromLongLong(c->ctx, s->offers), "updated", c->ns);
 	o = RedisModule_OpenKey(c->ctx, offers, REDISMODULE_READ | REDISMODULE_WRITE);

@@ -64,13 +64,13 @@ int oqe_cmd_accept(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 
 	/* decided: from here on only writes */
 	oqe_zrem(&c, oqe_key(&c, ":offers", NULL, 0), sid);
-	oqe_hset(&c, s, skey, 3, "state", RedisModule_CreateString(ctx, "active", 6),
-			"updated", c.ns, "offer_exp", RedisModule_CreateString(ctx, "", 0));
+	oqe_hset(&c, s, skey, 3, "state", oqe_name("active"), "updated", c.ns, "offer_exp",
+			oqe_name(""));
 	if (live)
 		oqe_customer_last_agent(&c, live, aid);
 	/* misses counts *consecutive* lapses: a taken offer proves presence */
 	if (misses && !oqe_is(misses, "0"))
-		oqe_hset(&c, a, akey, 1, "misses", RedisModule_CreateString(ctx, "0", 1));
+		oqe_hset(&c, a, akey, 1, "misses", oqe_name("0"));
 	oqe_count(&c, "accepted", 1);
 	oqe_emit(&c, "accept", sid, "active", aid, channel, ext);
 	oqe_finish(&c);
@@ -84,7 +84,7 @@ static void terminate(oqe_call *c, const oqe_cfg *cfg, RedisModuleKey *s, RedisM
 		RedisModuleString *agent, RedisModuleString *channel, RedisModuleString *ext)
 {
 	RedisModuleCtx *ctx = c->ctx;
-	RedisModuleString *closed = RedisModule_CreateString(ctx, "closed", 6);
+	RedisModuleString *closed = oqe_name("closed");
 	RedisModuleKey *k;
 	RedisModuleString *key;
 	char score[32];
@@ -181,10 +181,10 @@ int oqe_cmd_close(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 		char score[32];
 
 		if (disp)
-			oqe_hset(&c, s, skey, 3, "state", RedisModule_CreateString(ctx, "wrapup", 6),
+			oqe_hset(&c, s, skey, 3, "state", oqe_name("wrapup"),
 					"updated", c.ns, "disposition", disp);
 		else
-			oqe_hset(&c, s, skey, 2, "state", RedisModule_CreateString(ctx, "wrapup", 6),
+			oqe_hset(&c, s, skey, 2, "state", oqe_name("wrapup"),
 					"updated", c.ns);
 		snprintf(score, sizeof score, "%lld", c.now + cfg->wrapup_time * 1000);
 		k = RedisModule_OpenKey(ctx, wu, REDISMODULE_READ | REDISMODULE_WRITE);
