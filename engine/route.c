@@ -7,7 +7,9 @@
  * the agents of its rarest skill, best level first, until no agent further down can reach
  * the best sum found (its level plus the other skills' best levels); or, when fewer
  * agents have room in its class than have that skill (a busy centre), every agent with
- * room. A session of no skill takes the first agent in P:fair with room in its class.
+ * room. When many agents share the rarest skill's best level, P:fair is walked first: the
+ * first agent with room whose levels reach the best sum any agent can is the answer. A
+ * session of no skill takes the first agent in P:fair with room in its class.
  * Each candidate's row decides its room (an index may lag behind a policy change), and
  * its load and idle time (the same order P:fair keeps) break ties of level.
  */

@@ -1,8 +1,9 @@
 /*
  * session.c - a session's steps that the engine runs (docs/redis-model.md, "The engine"):
- * the answer of an offer (OMNIQ.ACCEPT) and the close of a session an agent holds
- * (OMNIQ.LIB.CLOSE, a step of the library's oq_close); the library's lua/40_session.lua
- * runs the others until they move here.
+ * the answer of an offer (OMNIQ.ACCEPT), the close of a session an agent holds
+ * (OMNIQ.CLOSE, with the pull its freed slot makes) and session -> agent for the library's
+ * re-queues (OMNIQ.LIB.DECIDE); the library's lua/40_session.lua runs the others until
+ * they move here.
  */
 #include <stdio.h>
 #include <string.h>

@@ -235,7 +235,7 @@ function S.fn_decline(keys, args)
 end
 
 -- The close of a queued or offered session (an abandon), and the library's whole close
--- for a Redis where OMNIQ.LIB.CLOSE said "library".
+-- where OMNIQ.CLOSE handed it back ("library").
 local function close_in_library(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 2, 'sid disposition')
