@@ -233,15 +233,12 @@ int oqe_cmd_lib_decide(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 	char why[OQ_WHY_MAX], canon_skills[OQ_SKILLS_BUF];
 	int d, i;
 
-	if (argc >= 6 && argc - 6 <= OQE_DECLINED_MAX) {
-		/* the decliners are a list of any length: checked here, not by count */
-		if (oqe_begin(&c, ctx, argv, 6, 4, "class skills pref park [declined...]") < 0)
-			return REDISMODULE_OK;
-	} else {
-		if (oqe_begin(&c, ctx, argv, argc, 4, "class skills pref park [declined...]") < 0)
-			return REDISMODULE_OK;
+	/* the decliners are a list of any length: the four fixed arguments are counted */
+	if (oqe_begin(&c, ctx, argv, argc < 6 ? argc : 6, 4,
+				"class skills pref park [declined...]") < 0)
+		return REDISMODULE_OK;
+	if (argc - 6 > OQE_DECLINED_MAX)
 		return oqe_fail(&c, "ARG", "at most %d decliners", OQE_DECLINED_MAX);
-	}
 	memset(&req, 0, sizeof req);
 	p = RedisModule_StringPtrLen(argv[2], &len);
 	if ((req.cls = oqe_class_of(p, len)) < 0)

@@ -247,11 +247,6 @@ static void wk_refresh(oqe_call *c, RedisModuleString *wk, RedisModuleString *na
 	}
 }
 
-static RedisModuleString *a_id_unknown(oqe_call *c)
-{
-	return RedisModule_CreateString(c->ctx, "", 0);
-}
-
 void oqe_wait_remove(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, char where, RedisModuleString *head)
 {
 	size_t l;
@@ -310,7 +305,7 @@ void oqe_wait_remove(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, char where, R
 			}
 		}
 	} else if (where == 'a') {
-		p = RedisModule_StringPtrLen(s->affinity ? s->affinity : a_id_unknown(c), &l);
+		p = RedisModule_StringPtrLen(s->affinity ? s->affinity : oqe_name(""), &l);
 		oqe_zrem(c, oqe_key(c, ":aw:", p, l), s->id);
 		oqe_zrem(c, oqe_key(c, ":awx", NULL, 0), s->id);
 	}

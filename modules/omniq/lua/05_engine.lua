@@ -24,11 +24,6 @@ function E.run(cmd, P, ...)
     return r
 end
 
--- The same for an FCALL's keys and args as they came.
-function E.call(cmd, keys, args)
-    return E.run(cmd, X.check_key(keys), unpk(args))
-end
-
 -- The FCALL of a step that runs in the engine whole: the engine's reply or error as it
 -- is, with no more Lua than one call (the engine checks the prefix and the arguments).
 -- Only a missing engine is turned into the library's OQ_ENGINE.

@@ -27,16 +27,6 @@ local C = {}
 
 C.HIST_MAX = 1000
 
--- Add sid (the newest) to the customer's sessions; past HIST_MAX the oldest are cut.
-function C.hist_add(ctx, cid, sid)
-    local key = ctx.P .. ':c:' .. cid .. ':h'
-    local len = rcall('APPEND', key, ',' .. sid)
-    if len > 22 * C.HIST_MAX then
-        local list = U.split(ssub(rcall('GET', key), 2), ',')
-        if #list > C.HIST_MAX then rcall('SET', key, ',' .. tconcat(list, ',', #list - C.HIST_MAX + 1)) end
-    end
-end
-
 -- The customer's sessions (oldest first) as stored: ",sid,sid...".
 function C.hist_get(ctx, cid)
     return ssub(rcall('GET', ctx.P .. ':c:' .. cid .. ':h') or '', 2)
@@ -67,15 +57,6 @@ function C.resolve(ctx, cid)
     return cid
 end
 
--- A new customer with one identity and its first session; returns its id.
-function C.create(ctx, ident, canon, sid)
-    local cid = istr(rcall('INCR', ctx.P .. ':seq:c'))
-    rcall('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ident)
-    rcall('HSET', ctx.P .. ':ident', canon, cid)
-    rcall('SET', ctx.P .. ':c:' .. cid .. ':h', ',' .. sid)
-    return cid
-end
-
 -- The customer of an identity for a new contact: {cid, pref, ids} where pref is the agent
 -- the customer should go back to (its last agent within the affinity window) and ids the
 -- identities as given; nil when the identity is unknown. One read for an unmerged
@@ -95,17 +76,6 @@ function C.for_contact(ctx, canon)
         pref = v[3]
     end
     return {cid = cid, pref = pref, ids = v[5] or '', exists = v[1] ~= nil}
-end
-
--- A known customer's new session: in its history, and the identity as given among its
--- identities (sms:+1.. next to phone:+1..: the channels reply to the address they know),
--- in one write.
-function C.add_session(ctx, cust, ident, sid)
-    C.hist_add(ctx, cust.cid, sid)
-    if cust.exists and not U.list_has(cust.ids, ident) and #U.split(cust.ids, ',') < L.IDENTITIES_MAX then
-        cust.ids = U.list_add(cust.ids, ident)
-        rcall('HSET', C.key(ctx, cust.cid), 'ids', cust.ids)
-    end
 end
 
 -- A session leaving Redis leaves its customer's history.

@@ -234,43 +234,18 @@ function S.fn_decline(keys, args)
     return {sid, s.state, s.agent or ''}, ctx
 end
 
--- The close of a queued or offered session (an abandon), and the library's whole close
--- where OMNIQ.CLOSE handed it back ("library").
+-- The close of a queued or offered session (an abandon): what OMNIQ.CLOSE hands back
+-- ("library", nothing written); an agent's session is the engine's to close.
 local function close_in_library(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 2, 'sid disposition')
     local sid = V.sid(args[1])
     local disp = V.disposition(args[2])
-    -- an active or wrap-up session needs only these fields (a close is a hot path); a
-    -- queued or offered one is read whole for its abandon
-    local v = rcall('HMGET', ctx.P .. ':s:' .. sid, 'state', 'agent', 'class', 'channel', 'ext',
-        'node')
-    if not v[1] then fail('NOTFOUND', 'session ' .. sid) end
-    local s
-    if v[1] == 'active' or v[1] == 'wrapup' then
-        s = {id = sid, state = v[1], agent = v[2] or '', class = v[3], channel = v[4], ext = v[5],
-             node = v[6] or ''}
-        if not U.CLASS_SET[s.class] then fail('INTERNAL', 'session ' .. sid .. ' has no class') end
-    else
-        s = R.sess_require(ctx, sid)
+    local s = R.sess_require(ctx, sid)
+    if s.state ~= 'queued' and s.state ~= 'offered' then
+        fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. '; the engine closes it')
     end
-    local extra = nil
-    if disp ~= '' then extra = {'disposition', disp} end
-    if s.state == 'active' then
-        if ctx.cfg.wrapup_time > 0 then
-            S.set_state(ctx, s, 'wrapup', extra)
-            rcall('ZADD', ctx.P .. ':wu', istr(ctx.now + ctx.cfg.wrapup_time * 1000), sid)
-            X.emit(ctx, 'wrapup', sid, 'wrapup', s.agent, s.channel, s.ext)
-        else
-            S.finish(ctx, s, extra)
-        end
-    elseif s.state == 'wrapup' then
-        S.finish(ctx, s, extra)
-    elseif s.state == 'queued' or s.state == 'offered' then
-        S.abandon(ctx, s, extra)
-    else
-        fail('STATE', 'session ' .. sid .. ' is already ' .. s.state)
-    end
+    S.abandon(ctx, s, disp ~= '' and {'disposition', disp} or nil)
     return {sid, s.state}, ctx
 end
 
