@@ -11,6 +11,7 @@
  * Threads: make the calls from a process's main thread. Only append(), append_many(),
  * append_once(), agent_verify(), login_try(), login_done(), tenant_use(),
  * tenant_use_index(), tenant_index(), tenant_at(), redis_connect(), redis_reply(),
+ * redis_append(),
  * events_check(), last_error() and strerror() may also be
  * called from a thread that a module
  * started in its own process after fork, to keep its main loop serving while Redis (or a
@@ -373,7 +374,7 @@ typedef struct omniq_api {
 			char *why, int size);
 	/* redisGetReply() on such a connection, which writes what was appended itself first:
 	 * hiredis 0.14's own write crashes when an allocation fails there. Use it for every
-	 * reply (redisAppendCommand* then redis_reply, not redisCommand*). */
+	 * reply (redis_append or redisAppendCommand, then redis_reply; not redisCommand*). */
 	int (*redis_reply)(struct redisContext *c, void **reply);
 	/* A module's own reader of a tenant's event stream (<prefix>:events, e.g. a thread
 	 * blocking on it, see omniq_events.h): has it lost events? xinfo is the reply to XINFO
@@ -400,6 +401,11 @@ typedef struct omniq_api {
 	 * call also ends sessions of nodes whose lease ran out (reason node_lost). Returns the
 	 * sessions it ended, or an OMNIQ_* error. One round trip. */
 	int (*node_lease)(const str *node, int ttl_ms, int start);
+	/* redisAppendCommandArgv() on such a connection (redis_connect), without its leak:
+	 * hiredis 0.14's loses its command buffer when an allocation fails. argvlen NULL: each
+	 * argument's strlen. REDIS_OK, or REDIS_ERR with c->errstr. Any thread may call it. */
+	int (*redis_append)(struct redisContext *c, int argc, const char **argv,
+			const size_t *argvlen);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

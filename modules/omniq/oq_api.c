@@ -6,6 +6,7 @@
 #include "oq_driver.h"
 #include "oq_hooks.h"
 #include "oq_redis.h"
+#include "oq_resp.h"
 #include "oq_events.h"
 #include "oq_dispatch.h"
 
@@ -40,6 +41,11 @@ static redisContext *redis_connect(const omniq_conn_info_t *conn, int timeout_ms
 static int redis_reply(redisContext *c, void **reply)
 {
 	return oq_redis_get_reply(c, (redisReply **)reply);
+}
+
+static int redis_append(redisContext *c, int argc, const char **argv, const size_t *argvlen)
+{
+	return oq_redis_append_argv(c, argc, argv, argvlen);
 }
 
 int bind_omniq(omniq_api_t *api)
@@ -93,5 +99,6 @@ int bind_omniq(omniq_api_t *api)
 	api->events_gap = oq_events_gap_report;
 	api->open_node = oq_enqueue_node;
 	api->node_lease = oq_node_lease;
+	api->redis_append = redis_append;
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include "core/dprint.h"
 
 #include "oq_redis.h"
+#include "oq_resp.h"
 #include "oq_core.h"
 #include "omniq/omniq_clock.h"
 #include "omniq/omniq_engine_steps.h"
@@ -171,7 +172,7 @@ static redisReply *command_argv(redisContext *c, int argc, const char **argv,
 		const size_t *argvlen)
 {
 	redisReply *r;
-	return redisAppendCommandArgv(c, argc, argv, argvlen) == REDIS_OK
+	return oq_redis_append_argv(c, argc, argv, argvlen) == REDIS_OK
 						   && oq_redis_get_reply(c, &r) == REDIS_OK
 				   ? r
 				   : NULL;
@@ -391,7 +392,7 @@ static void fcall_batch(const char *fn, const char *cmd, const char *prefix, int
 			continue;
 		memcpy(av + head, argv, (size_t)argc[i] * sizeof(*argv));
 		memcpy(al + head, argvlen, (size_t)argc[i] * sizeof(*argvlen));
-		if(redisAppendCommandArgv(ctx, argc[i] + head, av, al) != REDIS_OK) {
+		if(oq_redis_append_argv(ctx, argc[i] + head, av, al) != REDIS_OK) {
 			finish(NULL);
 			return;
 		}
@@ -510,7 +511,7 @@ redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *id
 	for(i = 0; check && i < n; i++)
 		if(check[i] && redisAppendCommand(ctx, "XINFO STREAM %s", keys[i]) != REDIS_OK)
 			return finish(NULL);
-	if(redisAppendCommandArgv(ctx, 6 + 2 * n, av, al) != REDIS_OK)
+	if(oq_redis_append_argv(ctx, 6 + 2 * n, av, al) != REDIS_OK)
 		return finish(NULL);
 	/* the blocking read needs a socket timeout longer than the block itself */
 	rt = ms_to_tv(block_ms + oq_redis_cfg.command_timeout_ms);

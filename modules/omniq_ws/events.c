@@ -397,7 +397,7 @@ static void *reader(void *arg)
 			av[6 + t] = streams[t].key;
 			av[6 + n_streams + t] = streams[t].pos.last;
 		}
-		if(!failed && redisAppendCommandArgv(rc, 6 + 2 * n_streams, av, NULL) != REDIS_OK)
+		if(!failed && ws_oq.redis_append(rc, 6 + 2 * n_streams, av, NULL) != REDIS_OK)
 			failed = 1;
 		for(t = 0, woke = 0; t < n_streams && !failed; t++) {
 			lost[t] = 0;

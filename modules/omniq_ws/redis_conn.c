@@ -46,7 +46,7 @@ redisReply *ws_redis_command_argv(redisContext *c, int argc, const char **argv)
 {
 	redisReply *r = NULL;
 
-	return redisAppendCommandArgv(c, argc, argv, NULL) == REDIS_OK
+	return ws_oq.redis_append(c, argc, argv, NULL) == REDIS_OK
 						   && ws_oq.redis_reply(c, (void **)&r) == REDIS_OK
 				   ? r
 				   : NULL;

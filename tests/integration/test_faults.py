@@ -640,13 +640,21 @@ class Torture:
 
     def no_leak(self, pid, before, what):
         """before: usage(pid) from ahead of the runs, both taken after the same few runs
-        with nothing failing (every connection of the process made again). A Redis
-        connection is 4 blocks: one that a thread has not needed again since its failure is
-        the slack."""
-        now = self.usage(pid)
+        with nothing failing (every connection of the process made again): the counts must
+        be where they were, to the block. (A slack of one Redis connection, 4 blocks, hid
+        hiredis 0.14's leak of a command buffer, 1 block per failure in
+        redisAppendCommandArgv, until CI saw 5 once: none now.) A thread still finishing
+        the last run frees what it holds a moment later on a busy machine: wait up to 5 s
+        for the counts to come down; a leak never does."""
+        deadline = time.time() + 5
+        while True:
+            now = self.usage(pid)
+            if (now[0] <= before[0] and now[1] <= before[1]) or time.time() > deadline:
+                break
+            time.sleep(0.1)
         assert now[1] <= before[1], "%s: pkg used grew from %d to %d bytes" % (
             what, before[1], now[1])
-        assert now[0] <= before[0] + 4, "%s: %d malloc'd blocks more" % (
+        assert now[0] <= before[0], "%s: %d malloc'd blocks more" % (
             what, now[0] - before[0])
 
     def usage(self, pid):
