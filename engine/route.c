@@ -2,7 +2,8 @@
  * route.c - session -> agent (see route.h).
  *
  * Where the candidates come from: the available agents with a skill are P:skl:<skill>
- * (scored by level), those with room in a class P:fr:<class>, those with room in any
+ * (scored by level; its one member scored -inf is the sentinel that keeps it a skiplist, so
+ * that an agent's level is a lookup: every range here leaves -inf out), those with room in a class P:fr:<class>, those with room in any
  * class P:fair (in fairness order). A session of skills is matched from the smaller side:
  * the agents of its rarest skill, best level first, until no agent further down can reach
  * the best sum found (its level plus the other skills' best levels); or, when fewer
@@ -92,13 +93,13 @@ static int open_skills(oqe_call *c, const oqe_route_req *req, skills *sk)
 			return 0;
 		sk->k[sk->n] = k;
 		sk->len[sk->n] = RedisModule_ValueLength(k);
-		sk->top[sk->n] = 0;
+		/* the best level; none when only the sentinel (-inf) is left */
 		if (RedisModule_ZsetLastInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
-					REDISMODULE_POSITIVE_INFINITE, 0, 0) == REDISMODULE_OK) {
-			e = RedisModule_ZsetRangeCurrentElement(k, &sk->top[sk->n]);
-			(void)e;
-			RedisModule_ZsetRangeStop(k);
-		}
+					REDISMODULE_POSITIVE_INFINITE, 1, 0) != REDISMODULE_OK)
+			return 0;
+		e = RedisModule_ZsetRangeCurrentElement(k, &sk->top[sk->n]);
+		(void)e;
+		RedisModule_ZsetRangeStop(k);
 		sk->n++;
 		p = comma ? comma + 1 : end;
 	}
@@ -204,8 +205,9 @@ static int from_skill(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req,
 		if (r < 0 || best->aid)
 			return r;
 	}
+	/* best level first, down to the lowest: the sentinel (-inf) is out of the range */
 	if (RedisModule_ZsetLastInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
-				REDISMODULE_POSITIVE_INFINITE, 0, 0) != REDISMODULE_OK)
+				REDISMODULE_POSITIVE_INFINITE, 1, 0) != REDISMODULE_OK)
 		return 0;
 	while (!RedisModule_ZsetRangeEndReached(k)) {
 		cand x = { 0 };

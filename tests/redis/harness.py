@@ -503,23 +503,19 @@ def check_invariants(r, P, allow_overcap=()):
     if fair.pop('~' * 72, float('inf')) != float('inf'):
         errs.append('P:fair sentinel scored other than +inf')
     fr = {c: set(r.smembers(P + ':fr:' + c)) for c in CLASSES}
-    sk_idx = {}     # skill -> {aid: level}, from P:sk (members <10-level><aid>, score 0)
     skl_idx = {}    # skill -> {aid: level}, from P:skl (scored by level)
     for k in keys:
         rest = k[len(pre):]
-        if rest.startswith('sk:'):
-            z = r.zrange(k, 0, -1, withscores=True)
-            sk_idx[rest[3:]] = {m[1:]: 10 - int(m[0]) for m, _ in z}
-            if any(sc != 0 for _, sc in z):
-                errs.append('%s has a score other than 0' % k)
-        elif rest.startswith('skl:'):
-            skl_idx[rest[4:]] = {m: int(sc) for m, sc in r.zrange(k, 0, -1, withscores=True)}
-    if {n: z for n, z in sk_idx.items() if z} != {n: z for n, z in skl_idx.items() if z}:
-        errs.append('P:sk and P:skl disagree')
-    for name, z in sk_idx.items():
+        if rest.startswith('skl:'):
+            z = dict(r.zrange(k, 0, -1, withscores=True))
+            # the sentinel that keeps P:skl a skiplist (20_agent.lua): -inf, no agent
+            if z.pop('~' * 72, float('-inf')) != float('-inf'):
+                errs.append('%s sentinel scored other than -inf' % k)
+            skl_idx[rest[4:]] = {m: int(sc) for m, sc in z.items()}
+    for name, z in skl_idx.items():
         for aid in z:
             if aid not in agents:
-                errs.append('sk:%s has unknown agent %s' % (name, aid))
+                errs.append('skl:%s has unknown agent %s' % (name, aid))
     for aid in set(fair) | set().union(*fr.values()):
         if aid not in agents:
             errs.append('fair/fr index has unknown agent %s' % aid)
@@ -557,16 +553,16 @@ def check_invariants(r, P, allow_overcap=()):
                 errs.append('agent %s fair score %r want %r' % (aid, fair.get(aid), want_fair))
         elif aid in fair:
             errs.append('agent %s in fair without room' % aid)
-        for name, z in sk_idx.items():
+        for name, z in skl_idx.items():
             if available and name in sk:
                 if z.get(aid) != sk[name]:
-                    errs.append('agent %s sk:%s score %r want %r' % (aid, name, z.get(aid), sk[name]))
+                    errs.append('agent %s skl:%s score %r want %r' % (aid, name, z.get(aid), sk[name]))
             elif aid in z:
-                errs.append('agent %s in sk:%s but should not be' % (aid, name))
+                errs.append('agent %s in skl:%s but should not be' % (aid, name))
         if available:
             for name in sk:
-                if name not in sk_idx:
-                    errs.append('agent %s missing from sk:%s' % (aid, name))
+                if name not in skl_idx:
+                    errs.append('agent %s missing from skl:%s' % (aid, name))
     for aid in held:
         if aid not in agents:
             errs.append('sessions held by unknown agent %s' % aid)

@@ -3,6 +3,10 @@
 from harness import pairs
 
 
+# P:skl's one member that is no agent (20_agent.lua A.FAIR_SENTINEL, scored -inf)
+SKL_SENTINEL = '~' * 72
+
+
 def test_config_set_and_defaults(h):
     t = h.tenant()
     assert t.fc('oq_config', 'offer_timeout', '5', 'policy', 'voice_exclusive') == 'OK'
@@ -28,16 +32,17 @@ def test_agent_create_is_offline_and_unindexed(h):
     assert a['skills'] == 'en:3,sales:5' and a['sessions'] == ''
     assert a['cap:chat'] == '4' and a['load:total'] == '0' and a['misses'] == '0'
     assert h.r.sismember(t.P + ':agents', 'a1')
-    assert not h.r.exists(t.P + ':sk:sales') and not h.r.exists(t.P + ':fair')
+    assert not h.r.exists(t.P + ':skl:sales') and not h.r.exists(t.P + ':fair')
 
 
 def test_agent_available_indexes_every_class_and_skill(h):
     t = h.tenant()
     t.agent('a1', 'sales:5,en:3', 'voice=1,chat=4,email=0,total=10')
     idle = int(t.ag('a1')['idle_since'])
-    # by level: P:sk orders <10-level><aid> (score 0), P:skl scores by level
-    assert h.r.zrange(t.P + ':sk:sales', 0, -1) == ['5a1'] and h.r.zscore(t.P + ':skl:sales', 'a1') == 5
-    assert h.r.zrange(t.P + ':sk:en', 0, -1) == ['7a1'] and h.r.zscore(t.P + ':skl:en', 'a1') == 3
+    # by level: P:skl scores by level, after its sentinel (-inf: a skiplist, levels by lookup)
+    assert h.r.zrange(t.P + ':skl:sales', 0, -1, withscores=True) == [(SKL_SENTINEL, float('-inf')), ('a1', 5)]
+    assert h.r.zrange(t.P + ':skl:en', 0, -1, withscores=True) == [(SKL_SENTINEL, float('-inf')), ('a1', 3)]
+    assert h.r.object('encoding', t.P + ':skl:en') == 'skiplist'
     assert h.r.zscore(t.P + ':fair', 'a1') == 0 * 10 ** 13 + idle  # load 0, idle since
     assert h.r.sismember(t.P + ':fr:chat', 'a1') and h.r.sismember(t.P + ':fr:voice', 'a1')
     assert not h.r.sismember(t.P + ':fr:email', 'a1')          # cap 0
@@ -50,7 +55,7 @@ def test_agent_state_transitions(h):
     assert t.fc('oq_agent_state', 'a1', 'available') == ['a1', 'available']
     assert h.r.zscore(t.P + ':skl:en', 'a1') == 3 and h.r.sismember(t.P + ':fr:chat', 'a1')
     assert t.fc('oq_agent_state', 'a1', 'away') == ['a1', 'away']
-    assert not h.r.exists(t.P + ':sk:en') and not h.r.sismember(t.P + ':fr:chat', 'a1')
+    assert h.r.zrange(t.P + ':skl:en', 0, -1) == [SKL_SENTINEL] and not h.r.sismember(t.P + ':fr:chat', 'a1')
     assert h.r.zscore(t.P + ':fair', 'a1') is None
     assert t.fc('oq_agent_state', 'a1', 'offline') == ['a1', 'offline']
     assert t.ag('a1')['presence'] == 'offline'
@@ -89,9 +94,9 @@ def test_agent_update_skills_reindexes(h):
     t = h.tenant()
     t.agent('a1', 'sales:5,en:3')
     t.fc('oq_agent_set', 'a1', 'Alice', 'support:9,en:4', 'voice=1,chat=4,email=8,total=10', '')
-    assert not h.r.exists(t.P + ':sk:sales') and not h.r.exists(t.P + ':skl:sales')
-    assert h.r.zrange(t.P + ':sk:support', 0, -1) == ['1a1']
-    assert h.r.zrange(t.P + ':sk:en', 0, -1) == ['6a1'] and h.r.zscore(t.P + ':skl:en', 'a1') == 4
+    assert h.r.zrange(t.P + ':skl:sales', 0, -1) == [SKL_SENTINEL]
+    assert h.r.zrange(t.P + ':skl:support', 0, -1, withscores=True)[1:] == [('a1', 9)]
+    assert h.r.zrange(t.P + ':skl:en', 0, -1, withscores=True)[1:] == [('a1', 4)]
     assert t.ag('a1')['presence'] == 'available'
 
 

@@ -14,13 +14,12 @@
 -- row once, changes it in memory and writes it back with A.save(), which brings the
 -- indexes in line:
 --
---   P:sk:<skill>  zset, the *available* agents that have the skill; every score is 0 and
---                 the member is <10-level><aid> ("3alice": level 7), so that the order of
---                 the zset is best level first, then agent id, read by rank without a
---                 score to format. Changes only with presence or skills, never with load:
---                 routing finds the best level here. P:skl:<skill> holds the same agents
---                 scored by their level, to read the levels of given agents at once
---                 (ZMSCORE) for sessions that need several skills.
+--   P:skl:<skill> zset, the *available* agents that have the skill, scored by their level:
+--                 routing walks it best level first and reads the levels of given agents
+--                 (ZSCORE) for sessions that need several skills. Changes only with
+--                 presence or skills, never with load. It holds one member that is no
+--                 agent, A.FAIR_SENTINEL scored -inf (first in every range), for the
+--                 reason P:fair does (below): levels are read by lookup, not by a scan.
 --   P:fr:<class>  set, the available agents with room for one more session of the class
 --                 now (capacity of the class and in total, and the policy). Changes only
 --                 when the agent fills up or frees up in that class.
@@ -33,9 +32,9 @@
 -- previous model kept one zset per class and skill scored by level and idle time, so every
 -- load change of an agent re-scored 3 x (skills + 1) entries (70 µs for a 10-skill agent,
 -- most of a routing cycle). Here a load change costs one ZADD (and a SADD/SREM when a class
--- fills or frees), whatever the number of skills; routing reads the levels of a few
--- candidates by rank, their room with one SMISMEMBER and, among the best level, their
--- load and idle time (35_route.lua).
+-- fills or frees), whatever the number of skills; routing (the omniq engine, engine/route.c)
+-- walks a skill's agents best level first, reads the levels of a few candidates and,
+-- among the best level, their load and idle time.
 --
 -- What the indexes hold is what the hash said when they were last written (`avx`, the
 -- classes the agent is indexed in, and the load and idle_since stored with it), so that a
@@ -76,11 +75,6 @@ function A.parse_skills(s)
         names[#names + 1] = name
     end
     return map, names
-end
-
--- The member of an agent in P:sk:<skill>: <10-level><aid>.
-function A.sk_member(level, aid)
-    return dec(10 - level) .. aid
 end
 
 -- An agent from its row; nil when there is none, OQ_INTERNAL when it does not parse.
@@ -195,7 +189,7 @@ local function set_class(P, aid, class, had, want)
     end
 end
 
--- Bring P:fr:*, P:fair, P:sk:*, P:skl:* and P:avail in line with the agent in memory,
+-- Bring P:fr:*, P:fair, P:skl:* and P:avail in line with the agent in memory,
 -- touching only what differs from what they hold (the o_ fields).
 function A.index(ctx, a)
     local P, aid, oavx = ctx.P, a.id, a.o_avx
@@ -219,16 +213,13 @@ function A.index(ctx, a)
     if now_av ~= was_av or (now_av and a.skills_s ~= nil and a.skills_s ~= a.o_skills) then
         local old = was_av and A.parse_skills(a.o_skills or A.skills_s(ctx, a)) or {}
         local new = now_av and A.skills(ctx, a) or {}
-        for name, lvl in pairs_(old) do
-            if new[name] ~= lvl then
-                rcall('ZREM', P .. ':sk:' .. name, A.sk_member(lvl, aid))
-                if not new[name] then rcall('ZREM', P .. ':skl:' .. name, aid) end
-            end
+        for name in pairs_(old) do
+            if not new[name] then rcall('ZREM', P .. ':skl:' .. name, aid) end
         end
         for name, lvl in pairs_(new) do
             if old[name] ~= lvl then
-                rcall('ZADD', P .. ':sk:' .. name, 0, A.sk_member(lvl, aid))
-                rcall('ZADD', P .. ':skl:' .. name, lvl, aid)
+                -- the sentinel rides along, as in P:fair
+                rcall('ZADD', P .. ':skl:' .. name, lvl, aid, '-inf', A.FAIR_SENTINEL)
             end
         end
         if now_av and not was_av then
