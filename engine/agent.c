@@ -131,9 +131,37 @@ int oqe_agent_load(oqe_call *c, RedisModuleString *aid, oqe_agent *a)
 	return 1;
 }
 
+/* s copied to p (no terminator): the end */
+static char *put_s(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* v >= 0 in decimal at p (no terminator): the end. The row's numbers are written this way
+ * rather than by snprintf, whose format parsing cost a routing call more than the rest of
+ * the row's writing. */
+static char *put_l(char *p, long long v)
+{
+	char d[24];
+	int n = 0;
+
+	if (v < 0)
+		v = 0;
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
 void oqe_agent_avx(const oqe_cfg *cfg, const oqe_agent *a, char out[OQE_AVX_MAX])
 {
 	int busy, v, ch, e;
+	char *p = out;
 
 	out[0] = '\0';
 	if (strcmp(a->presence, "available") != 0 || a->load_total >= a->cap_total)
@@ -142,8 +170,14 @@ void oqe_agent_avx(const oqe_cfg *cfg, const oqe_agent *a, char out[OQE_AVX_MAX]
 	v = a->load[OQE_VOICE] < a->cap[OQE_VOICE];
 	ch = a->load[OQE_CHAT] < a->cap[OQE_CHAT] && !busy;
 	e = a->load[OQE_EMAIL] < a->cap[OQE_EMAIL] && !busy;
-	snprintf(out, OQE_AVX_MAX, "%s%s%s%s%s", v ? "voice" : "", v && (ch || e) ? "," : "",
-			ch ? "chat" : "", ch && e ? "," : "", e ? "email" : "");
+	/* "voice,chat,email" at most: 16 bytes and the terminator */
+	if (v)
+		p = put_s(p, "voice");
+	if (ch)
+		p = put_s(p == out ? p : put_s(p, ","), "chat");
+	if (e)
+		p = put_s(p == out ? p : put_s(p, ","), "email");
+	*p = '\0';
 }
 
 long oqe_agent_room(const oqe_agent *a)
@@ -176,6 +210,18 @@ static void held_del(char *held, const char *sid, size_t sl)
 	}
 }
 
+/* idle_since from now (c->ns: the clock's milliseconds, digits only) */
+static void set_idle(oqe_call *c, oqe_agent *a)
+{
+	size_t len;
+	const char *ns = RedisModule_StringPtrLen(c->ns, &len);
+
+	if (len >= sizeof a->idle)
+		len = sizeof a->idle - 1;
+	memcpy(a->idle, ns, len);
+	a->idle[len] = '\0';
+}
+
 void oqe_agent_release(oqe_call *c, oqe_agent *a, RedisModuleString *sid, int cls)
 {
 	size_t sl;
@@ -186,7 +232,7 @@ void oqe_agent_release(oqe_call *c, oqe_agent *a, RedisModuleString *sid, int cl
 		a->load[cls]--;
 	if (a->load_total > 0)
 		a->load_total--;
-	snprintf(a->idle, sizeof a->idle, "%s", RedisModule_StringPtrLen(c->ns, NULL));
+	set_idle(c, a);
 }
 
 int oqe_agent_free(const oqe_cfg *cfg, const oqe_agent *a, int cls)
@@ -210,7 +256,7 @@ void oqe_agent_take(oqe_call *c, oqe_agent *a, RedisModuleString *sid, int cls)
 	}
 	a->load[cls]++;
 	a->load_total++;
-	snprintf(a->idle, sizeof a->idle, "%s", RedisModule_StringPtrLen(c->ns, NULL));
+	set_idle(c, a);
 }
 
 long oqe_agent_freed_room(const oqe_cfg *cfg, const oqe_agent *a, int cls)
@@ -249,9 +295,9 @@ static void fair_set(oqe_call *c, oqe_agent *a)
 {
 	RedisModuleString *key = oqe_key(c, ":fair", NULL, 0);
 	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
-	RedisModuleString *sentinel = RedisModule_CreateString(c->ctx, FAIR_SENTINEL,
-			sizeof FAIR_SENTINEL - 1);
 	char score[48];
+	const char *d;
+	long long v;
 	int t = RedisModule_KeyType(k);
 
 	if (t != REDISMODULE_KEYTYPE_EMPTY && t != REDISMODULE_KEYTYPE_ZSET) {
@@ -259,17 +305,29 @@ static void fair_set(oqe_call *c, oqe_agent *a)
 				RedisModule_StringPtrLen(key, NULL));
 		return;
 	}
-	/* load * 10^13 + idle ms, joined as strings as the library joins them */
-	snprintf(score, sizeof score, "%ld%s", a->load_total, a->idle);
-	RedisModule_ZsetAdd(k, strtod(score, NULL), a->id, NULL);
-	RedisModule_ZsetAdd(k, 1.0 / 0.0, sentinel, NULL);
-	RedisModule_Replicate(c->ctx, "ZADD", "scscs", key, score, a->id, "+inf", sentinel);
+	/* load * 10^13 + idle ms, joined as strings as the library joins them (idle_since is
+	 * digits only: parse_row checked), and the same number exactly as a double */
+	*put_s(put_l(score, a->load_total), a->idle) = '\0';
+	for (v = 0, d = score; *d; d++)
+		v = v * 10 + (*d - '0');
+	RedisModule_ZsetAdd(k, (double)v, a->id, NULL);
+	if (t == REDISMODULE_KEYTYPE_EMPTY) {
+		/* a new P:fair: its sentinel with it (the library adds it with every ZADD) */
+		RedisModuleString *sentinel = RedisModule_CreateString(c->ctx, FAIR_SENTINEL,
+				sizeof FAIR_SENTINEL - 1);
+
+		RedisModule_ZsetAdd(k, 1.0 / 0.0, sentinel, NULL);
+		RedisModule_Replicate(c->ctx, "ZADD", "scscs", key, score, a->id, "+inf", sentinel);
+	} else {
+		RedisModule_Replicate(c->ctx, "ZADD", "scs", key, score, a->id);
+	}
 }
 
 void oqe_agent_save(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a)
 {
-	char avx[OQE_AVX_MAX], row[256 + OQE_HELD_MAX];
-	int i, n;
+	char avx[OQE_AVX_MAX], row[sizeof a->presence + 8 * 24 + OQE_IDLE_MAX + OQE_AVX_MAX
+			+ OQE_HELD_MAX + 16], *p;
+	int i;
 
 	oqe_agent_avx(cfg, a, avx);
 	if (strcmp(avx, a->o_avx) != 0)
@@ -296,10 +354,19 @@ void oqe_agent_save(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a)
 			RedisModule_Replicate(c->ctx, "ZREM", "ss", fair, a->id);
 	}
 	strcpy(a->avx, avx);
-	n = snprintf(row, sizeof row, "%s|%ld|%ld|%ld|%ld|%ld|%ld|%ld|%ld|%s|%s|%s", a->presence,
-			a->cap[0], a->cap[1], a->cap[2], a->cap_total, a->load[0], a->load[1],
-			a->load[2], a->load_total, a->idle, a->avx, a->held);
-	oqe_hset(c, a->k, a->key, 1, "r", RedisModule_CreateString(c->ctx, row, (size_t)n));
+	/* presence|cap x3|cap:total|load x3|load:total|idle|avx|held: each part bounded by
+	 * the struct it comes from, the row by their sum */
+	p = put_s(put_s(row, a->presence), "|");
+	for (i = 0; i < OQE_CLASSES; i++)
+		p = put_s(put_l(p, a->cap[i]), "|");
+	p = put_s(put_l(p, a->cap_total), "|");
+	for (i = 0; i < OQE_CLASSES; i++)
+		p = put_s(put_l(p, a->load[i]), "|");
+	p = put_s(put_l(p, a->load_total), "|");
+	p = put_s(put_s(put_s(put_s(p, a->idle), "|"), a->avx), "|");
+	p = put_s(p, a->held);
+	oqe_hset(c, a->k, a->key, 1, "r", RedisModule_CreateString(c->ctx, row,
+			(size_t)(p - row)));
 	a->o_load_total = a->load_total;
 	strcpy(a->o_idle, a->idle);
 	strcpy(a->o_avx, a->avx);

@@ -64,8 +64,8 @@ void oqe_agent_take(oqe_call *c, oqe_agent *a, RedisModuleString *sid, int cls);
 long oqe_agent_freed_room(const oqe_cfg *cfg, const oqe_agent *a, int cls);
 
 /* Writes the row and brings P:fr:<class> and P:fair in line with it. The agent's presence
- * and skills are never changed by the engine's commands, so P:sk, P:skl and P:avail are
- * left as they are. */
+ * and skills are never changed by the engine's commands, so P:skl and P:avail are left
+ * as they are. */
 void oqe_agent_save(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a);
 
 /* Whether anything waits that an agent with room in the classes of avx might take: the

@@ -331,6 +331,21 @@ static RedisModuleString *or_empty(oqe_call *c, RedisModuleString *s)
 	return s ? s : RedisModule_CreateString(c->ctx, "", 0);
 }
 
+/* v in decimal at p (no terminator): the end. An event's id is written this way, not by
+ * snprintf, which cost an event a tenth of its time. */
+static char *put_u64(char *p, uint64_t v)
+{
+	char d[24];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
 void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char *state,
 		RedisModuleString *agent, RedisModuleString *channel, RedisModuleString *ext)
 {
@@ -354,14 +369,15 @@ void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char 
 		for (i = 0; i < EVENT_ARGS / 2; i++)
 			names[i] = RedisModule_CreateString(NULL, n[i], strlen(n[i]));
 	}
+	/* type and state are literals: made once (oqe_name) */
 	f[0] = names[0];
-	f[1] = RedisModule_CreateString(c->ctx, type, strlen(type));
+	f[1] = oqe_name(type);
 	f[2] = names[1];
 	f[3] = sid;
 	f[4] = names[2];
 	f[5] = or_empty(c, agent);
 	f[6] = names[3];
-	f[7] = RedisModule_CreateString(c->ctx, state, strlen(state));
+	f[7] = oqe_name(state);
 	f[8] = names[4];
 	f[9] = or_empty(c, channel);
 	f[10] = names[5];
@@ -375,8 +391,12 @@ void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char 
 				RedisModule_StringPtrLen(name, NULL));
 		return;
 	}
-	snprintf(ids, sizeof ids, "%llu-%llu", (unsigned long long)id.ms,
-			(unsigned long long)id.seq);
+	{
+		char *p = put_u64(ids, id.ms);
+
+		*p++ = '-';
+		*put_u64(p, id.seq) = '\0';
+	}
 	replicate_ok(c, "XADD", RedisModule_Replicate(c->ctx, "XADD", "scv", name, ids, f,
 			(size_t)EVENT_ARGS));
 }

@@ -89,7 +89,8 @@ void oqe_count(oqe_call *c, const char *field, long long n);
 void oqe_wait_sample(oqe_call *c, long long ms);
 void oqe_finish(oqe_call *c);
 
-/* One event into P:events: type sid agent state channel ext (NULL is ""). */
+/* One event into P:events: type sid agent state channel ext (NULL is ""). type and state
+ * are string literals (made into strings once: oqe_name). */
 void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char *state,
 		RedisModuleString *agent, RedisModuleString *channel, RedisModuleString *ext);
 
