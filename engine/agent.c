@@ -2,6 +2,7 @@
  * agent.c - the agent row and the load indexes (see agent.h).
  */
 #include "agent.h"
+#include "repl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,15 +281,18 @@ static int has_class(const char *avx, int cls)
 	return 0;
 }
 
-/* SADD / SREM of one member, propagated (Redis' module API has no set calls of its own) */
+/* SADD / SREM of one member (Redis' module API has no set calls of its own), propagated
+ * with the command's other writes (repl.h) */
 static void set_cmd(oqe_call *c, const char *cmd, RedisModuleString *key,
 		RedisModuleString *member)
 {
-	RedisModuleCallReply *r = RedisModule_Call(c->ctx, cmd, "!ss", key, member);
+	RedisModuleCallReply *r = RedisModule_Call(c->ctx, cmd, "ss", key, member);
 
 	if (!r || RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ERROR)
 		RedisModule_Log(c->ctx, "warning", "omniq engine: %s %s failed",
 				cmd, RedisModule_StringPtrLen(key, NULL));
+	else
+		oqe_rep(c->ctx, cmd, "ss", key, member);
 }
 
 static void fair_set(oqe_call *c, oqe_agent *a)
@@ -317,9 +321,9 @@ static void fair_set(oqe_call *c, oqe_agent *a)
 				sizeof FAIR_SENTINEL - 1);
 
 		RedisModule_ZsetAdd(k, 1.0 / 0.0, sentinel, NULL);
-		RedisModule_Replicate(c->ctx, "ZADD", "scscs", key, score, a->id, "+inf", sentinel);
+		oqe_rep(c->ctx, "ZADD", "scscs", key, score, a->id, "+inf", sentinel);
 	} else {
-		RedisModule_Replicate(c->ctx, "ZADD", "scs", key, score, a->id);
+		oqe_rep(c->ctx, "ZADD", "scs", key, score, a->id);
 	}
 }
 
@@ -351,7 +355,7 @@ void oqe_agent_save(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a)
 		if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET)
 			RedisModule_ZsetRem(k, a->id, &deleted);
 		if (deleted)
-			RedisModule_Replicate(c->ctx, "ZREM", "ss", fair, a->id);
+			oqe_rep(c->ctx, "ZREM", "ss", fair, a->id);
 	}
 	strcpy(a->avx, avx);
 	/* presence|cap x3|cap:total|load x3|load:total|idle|avx|held: each part bounded by

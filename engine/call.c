@@ -13,6 +13,7 @@
 
 #include "oq_limits.h"
 #include "oq_validate.h"
+#include "repl.h"
 
 int oqe_testclock;
 
@@ -168,15 +169,6 @@ RedisModuleString *oqe_hget(RedisModuleKey *k, const char *field)
 	return v;
 }
 
-/* A write that could not be propagated is a bug of this file (a bad format): say so, the
- * replicas and the AOF now differ from this server. */
-static void replicate_ok(oqe_call *c, const char *cmd, int rc)
-{
-	if (rc != REDISMODULE_OK)
-		RedisModule_Log(c->ctx, "warning", "omniq engine: %s not propagated to the AOF and "
-				"replicas", cmd);
-}
-
 #define HSET_PAIRS_MAX 16
 
 void oqe_hset(oqe_call *c, RedisModuleKey *k, RedisModuleString *name, int npairs, ...)
@@ -197,8 +189,8 @@ void oqe_hset(oqe_call *c, RedisModuleKey *k, RedisModuleString *name, int npair
 		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, args[2 * i], v, NULL);
 	}
 	va_end(ap);
-	replicate_ok(c, "HSET", RedisModule_Replicate(c->ctx, "HSET", "sv", name, args,
-			(size_t)(2 * npairs)));
+	oqe_rep(c->ctx, "HSET", "sv", name, args,
+			(size_t)(2 * npairs));
 }
 
 void oqe_zrem(oqe_call *c, RedisModuleString *name, RedisModuleString *member)
@@ -210,7 +202,7 @@ void oqe_zrem(oqe_call *c, RedisModuleString *name, RedisModuleString *member)
 		return;
 	RedisModule_ZsetRem(k, member, &deleted);
 	if (deleted)
-		replicate_ok(c, "ZREM", RedisModule_Replicate(c->ctx, "ZREM", "ss", name, member));
+		oqe_rep(c->ctx, "ZREM", "ss", name, member);
 }
 
 void oqe_count(oqe_call *c, const char *field, long long n)
@@ -292,7 +284,7 @@ void oqe_finish(oqe_call *c)
 	}
 	for (i = 0; i < n; i += 2)
 		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, args[i], args[i + 1], NULL);
-	replicate_ok(c, "HSET", RedisModule_Replicate(c->ctx, "HSET", "sv", name, args, (size_t)n));
+	oqe_rep(c->ctx, "HSET", "sv", name, args, (size_t)n);
 }
 
 /* events_keep as the tenant's settings say (P:cfg), within its limits */
@@ -311,7 +303,9 @@ static long long events_keep(oqe_call *c)
 }
 
 /* The library's X.trim_events: entries older than events_keep by Redis' own clock (the
- * stream ids are made from it). Rare, so through RedisModule_Call, which propagates. */
+ * stream ids are made from it). Rare, so through RedisModule_Call, which propagates it
+ * apart from the command's other writes (repl.h): as Redis rewrites an approximate trim,
+ * so that a replica removes exactly what this server did. */
 static void trim_events(oqe_call *c, RedisModuleString *name)
 {
 	char minid[32];
@@ -397,8 +391,8 @@ void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char 
 		*p++ = '-';
 		*put_u64(p, id.seq) = '\0';
 	}
-	replicate_ok(c, "XADD", RedisModule_Replicate(c->ctx, "XADD", "scv", name, ids, f,
-			(size_t)EVENT_ARGS));
+	oqe_rep(c->ctx, "XADD", "scv", name, ids, f,
+			(size_t)EVENT_ARGS);
 }
 
 long long oqe_incr(oqe_call *c, RedisModuleString *name)
@@ -423,7 +417,7 @@ long long oqe_incr(oqe_call *c, RedisModuleString *name)
 	}
 	v++;
 	RedisModule_StringSet(k, RedisModule_CreateStringFromLongLong(c->ctx, v));
-	replicate_ok(c, "INCR", RedisModule_Replicate(c->ctx, "INCR", "s", name));
+	oqe_rep(c->ctx, "INCR", "s", name);
 	return v;
 }
 
@@ -432,7 +426,7 @@ void oqe_set(oqe_call *c, RedisModuleString *name, RedisModuleString *value)
 	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
 
 	RedisModule_StringSet(k, value);
-	replicate_ok(c, "SET", RedisModule_Replicate(c->ctx, "SET", "ss", name, value));
+	oqe_rep(c->ctx, "SET", "ss", name, value);
 }
 
 /* (tenant prefix, queue) -> the second it was last added; started again past SEEN_MAX */
@@ -447,6 +441,7 @@ void oqe_queue_seen(oqe_call *c, RedisModuleString *queue)
 	long long sec = c->now / 1000;
 	void *got;
 	RedisModuleCallReply *r;
+	RedisModuleString *qk;
 
 	if (c->plen + 1 + ql > sizeof key)
 		return;
@@ -462,10 +457,13 @@ void oqe_queue_seen(oqe_call *c, RedisModuleString *queue)
 	got = RedisModule_DictGetC(seen, key, kl, NULL);
 	if (got && (long long)(intptr_t)got == sec)
 		return;
-	r = RedisModule_Call(c->ctx, "SADD", "!ss", oqe_key(c, ":queues", NULL, 0), queue);
+	qk = oqe_key(c, ":queues", NULL, 0);
+	r = RedisModule_Call(c->ctx, "SADD", "ss", qk, queue);
 	if (!r || RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ERROR)
 		RedisModule_Log(c->ctx, "warning", "omniq engine: SADD %.*s:queues failed",
 				(int)c->plen, c->p);
+	else
+		oqe_rep(c->ctx, "SADD", "ss", qk, queue);
 	RedisModule_DictReplaceC(seen, key, kl, (void *)(intptr_t)sec);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "oq_limits.h"
+#include "repl.h"
 
 /* the library's C.HIST_MAX: sessions a customer's history keeps in Redis */
 #define HIST_MAX 1000
@@ -62,17 +63,19 @@ static RedisModuleString *hist_key(oqe_call *c, RedisModuleString *cid)
 	return k;
 }
 
-/* a write through RedisModule_Call, propagated as it is ("!"): for the key types the
- * module API has no calls of its own (strings appended to, sets) */
-static RedisModuleCallReply *call_w(oqe_call *c, const char *cmd, const char *fmt,
-		RedisModuleString *a, RedisModuleString *b)
+/* a write through RedisModule_Call, for what the module API has no calls of its own
+ * (a string appended to), propagated with the command's other writes (repl.h) */
+static RedisModuleCallReply *call_w(oqe_call *c, const char *cmd, RedisModuleString *a,
+		RedisModuleString *b)
 {
-	RedisModuleCallReply *r = RedisModule_Call(c->ctx, cmd, fmt, a, b);
+	RedisModuleCallReply *r = RedisModule_Call(c->ctx, cmd, "ss", a, b);
 
 	if (!r || RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ERROR)
 		RedisModule_Log(c->ctx, "warning", "omniq engine: %s %s failed: %s", cmd,
 				RedisModule_StringPtrLen(a, NULL),
 				r ? RedisModule_CallReplyStringPtr(r, NULL) : "no reply");
+	else
+		oqe_rep(c->ctx, cmd, "ss", a, b);
 	return r;
 }
 
@@ -97,7 +100,7 @@ void oqe_customer_create(oqe_call *c, RedisModuleString *ident, RedisModuleStrin
 	ikey = oqe_key(c, ":ident", NULL, 0);
 	k = RedisModule_OpenKey(c->ctx, ikey, REDISMODULE_READ | REDISMODULE_WRITE);
 	RedisModule_HashSet(k, REDISMODULE_HASH_NONE, canon, *cid, NULL);
-	RedisModule_Replicate(c->ctx, "HSET", "sss", ikey, canon, *cid);
+	oqe_rep(c->ctx, "HSET", "sss", ikey, canon, *cid);
 	s = RedisModule_StringPtrLen(sid, &sl);
 	h = RedisModule_CreateString(c->ctx, ",", 1);
 	RedisModule_StringAppendBuffer(c->ctx, h, s, sl);
@@ -136,7 +139,7 @@ static void hist_add(oqe_call *c, RedisModuleString *cid, RedisModuleString *sid
 
 	item = RedisModule_CreateString(c->ctx, ",", 1);
 	RedisModule_StringAppendBuffer(c->ctx, item, ss, sl);
-	r = call_w(c, "APPEND", "!ss", key, item);
+	r = call_w(c, "APPEND", key, item);
 	if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_INTEGER
 			&& RedisModule_CallReplyInteger(r) > 22 * HIST_MAX) {
 		/* past HIST_MAX the oldest are cut (ids: at most 21 bytes with the comma) */
@@ -148,7 +151,7 @@ static void hist_add(oqe_call *c, RedisModuleString *cid, RedisModuleString *sid
 			if (p[-1] == ',' && ++n == HIST_MAX)
 				break;
 		if (p > h && n == HIST_MAX)
-			call_w(c, "SET", "!ss", key,
+			call_w(c, "SET", key,
 					RedisModule_CreateString(c->ctx, p - 1, (size_t)(h + len - (p - 1))));
 	}
 }

@@ -12,6 +12,7 @@
 #include "call.h"
 #include "engine.h"
 #include "oq_limits.h"
+#include "repl.h"
 
 /* OQ_ENGINE_VERSION (limits.def): bumped when a command's arguments or reply change; the
  * Kamailio modules read it (OMNIQ.VERSION) and refuse an engine they do not know. */
@@ -25,6 +26,16 @@ static int cmd_version(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 	return RedisModule_ReplyWithLongLong(ctx, OQE_VERSION);
 }
 
+/* Every write command's writes are propagated once it ends (repl.h): the handler's
+ * return, whatever it replied, passes through here. */
+#define STEP(name, real) \
+	static int name(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) \
+	{ \
+		int r = real(ctx, argv, argc); \
+		oqe_rep_flush(ctx, argc > 1 ? argv[1] : NULL); \
+		return r; \
+	}
+
 #ifdef OQE_FAULTS
 /* the test build (faults.c): a step the Kamailio side sends may answer a wrong shape */
 int oqe_fault(RedisModuleCtx *ctx, const char *fn);
@@ -36,14 +47,16 @@ int oqe_fault(RedisModuleCtx *ctx, const char *fn);
 FAULTABLE(fault_accept, "oq_accept", oqe_cmd_accept)
 FAULTABLE(fault_enqueue, "oq_enqueue", oqe_cmd_enqueue)
 FAULTABLE(fault_close, "oq_close", oqe_cmd_close)
-#define CMD_ACCEPT fault_accept
-#define CMD_ENQUEUE fault_enqueue
-#define CMD_CLOSE fault_close
+STEP(step_accept, fault_accept)
+STEP(step_enqueue, fault_enqueue)
+STEP(step_close, fault_close)
 #else
-#define CMD_ACCEPT oqe_cmd_accept
-#define CMD_ENQUEUE oqe_cmd_enqueue
-#define CMD_CLOSE oqe_cmd_close
+STEP(step_accept, oqe_cmd_accept)
+STEP(step_enqueue, oqe_cmd_enqueue)
+STEP(step_close, oqe_cmd_close)
 #endif
+STEP(step_lib_pull, oqe_cmd_lib_pull)
+STEP(step_lib_enqueue, oqe_cmd_lib_enqueue)
 
 static const struct {
 	const char *name;
@@ -52,11 +65,11 @@ static const struct {
 	int firstkey;
 } commands[] = {
 	{ "omniq.version", cmd_version, "readonly fast allow-loading allow-stale", 0 },
-	{ "omniq.accept", CMD_ACCEPT, "write deny-oom", 1 },
-	{ "omniq.close", CMD_CLOSE, "write deny-oom", 1 },
-	{ "omniq.lib.pull", oqe_cmd_lib_pull, "write deny-oom", 1 },
-	{ "omniq.enqueue", CMD_ENQUEUE, "write deny-oom", 1 },
-	{ "omniq.lib.enqueue", oqe_cmd_lib_enqueue, "write deny-oom", 1 },
+	{ "omniq.accept", step_accept, "write deny-oom", 1 },
+	{ "omniq.close", step_close, "write deny-oom", 1 },
+	{ "omniq.lib.pull", step_lib_pull, "write deny-oom", 1 },
+	{ "omniq.enqueue", step_enqueue, "write deny-oom", 1 },
+	{ "omniq.lib.enqueue", step_lib_enqueue, "write deny-oom", 1 },
 	{ "omniq.lib.decide", oqe_cmd_lib_decide, "readonly", 1 },
 };
 

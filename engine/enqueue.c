@@ -21,6 +21,7 @@
 #include "oq_validate.h"
 #include "route.h"
 #include "wait.h"
+#include "repl.h"
 
 typedef struct contact {
 	RedisModuleString *channel, *class, *ident, *canon, *skills, *prio_s, *queue, *ext, *node;
@@ -98,7 +99,14 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	if (!oqe_empty(k->node)) {
 		p = RedisModule_StringPtrLen(k->node, &len);
 		H("node", k->node);
-		RedisModule_Call(ctx, "SADD", "!ss", oqe_key(c, ":node:", p, len), sid);
+		RedisModuleString *nk = oqe_key(c, ":node:", p, len);
+		RedisModuleCallReply *r = RedisModule_Call(ctx, "SADD", "ss", nk, sid);
+
+		if (r && RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ERROR)
+			oqe_rep(ctx, "SADD", "ss", nk, sid);
+		else
+			RedisModule_Log(ctx, "warning", "omniq engine: SADD of session %s to node %.*s "
+					"failed", RedisModule_StringPtrLen(sid, NULL), (int)len, p);
 	}
 #undef H
 	p = RedisModule_StringPtrLen(sid, &len);
@@ -106,7 +114,7 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	s = RedisModule_OpenKey(ctx, skey, REDISMODULE_READ | REDISMODULE_WRITE);
 	for (i = 0; i < n; i += 2)
 		RedisModule_HashSet(s, REDISMODULE_HASH_NONE, h[i], h[i + 1], NULL);
-	RedisModule_Replicate(ctx, "HSET", "sv", skey, h, (size_t)n);
+	oqe_rep(ctx, "HSET", "sv", skey, h, (size_t)n);
 	oqe_queue_seen(c, k->queue);
 	oqe_count(c, "enqueued", 1);
 	oqe_emit(c, "enqueue", sid, "queued", NULL, k->channel, k->ext);
@@ -115,7 +123,7 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 		RedisModuleKey *o = RedisModule_OpenKey(ctx, offers, REDISMODULE_READ | REDISMODULE_WRITE);
 
 		RedisModule_ZsetAdd(o, (double)(c->now + cfg->offer_timeout * 1000), sid, NULL);
-		RedisModule_Replicate(ctx, "ZADD", "scs", offers, expires, sid);
+		oqe_rep(ctx, "ZADD", "scs", offers, expires, sid);
 		oqe_agent_take(c, &a, sid, k->cls);
 		oqe_count(c, "offered", 1);
 		oqe_wait_sample(c, 0);

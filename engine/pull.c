@@ -21,6 +21,7 @@
 #include "oq_limits.h"
 #include "sess.h"
 #include "wait.h"
+#include "repl.h"
 
 #define HEAD 4
 #define ENTRY_MAX (17 + 21 + 2 + OQ_SESSION_SKILLS_MAX * (OQ_SKILL_NAME_MAX + 1) + 2)
@@ -424,7 +425,7 @@ static void offer(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, oqe_agent *a, ch
 			"offers", RedisModule_CreateStringFromLongLong(c->ctx, s->offers), "updated", c->ns);
 	o = RedisModule_OpenKey(c->ctx, offers, REDISMODULE_READ | REDISMODULE_WRITE);
 	RedisModule_ZsetAdd(o, (double)exp, s->id, NULL);
-	RedisModule_Replicate(c->ctx, "ZADD", "sss", offers, exps, s->id);
+	oqe_rep(c->ctx, "ZADD", "sss", offers, exps, s->id);
 	oqe_agent_take(c, a, s->id, s->cls);
 	oqe_count(c, "offered", 1);
 	from = s->enq > s->transfer_at ? s->enq : s->transfer_at;

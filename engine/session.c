@@ -18,6 +18,7 @@
 #include "pull.h"
 #include "route.h"
 #include "wait.h"
+#include "repl.h"
 
 /* OMNIQ.ACCEPT P sid aid: the agent the session is offered to takes it. The session becomes
  * active, its offer deadline goes, the customer's last agent is this one, the agent's run
@@ -97,12 +98,14 @@ static void terminate(oqe_call *c, const oqe_cfg *cfg, RedisModuleKey *s, RedisM
 	if (node && !oqe_empty(node)) {
 		size_t nl;
 		const char *n = RedisModule_StringPtrLen(node, &nl);
-		RedisModuleCallReply *r = RedisModule_Call(ctx, "SREM", "!ss",
-				oqe_key(c, ":node:", n, nl), sid);
+		RedisModuleString *nk = oqe_key(c, ":node:", n, nl);
+		RedisModuleCallReply *r = RedisModule_Call(ctx, "SREM", "ss", nk, sid);
 
 		if (!r || RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ERROR)
 			RedisModule_Log(ctx, "warning", "omniq engine: SREM of session %s from node %s "
 					"failed", RedisModule_StringPtrLen(sid, NULL), n);
+		else
+			oqe_rep(ctx, "SREM", "ss", nk, sid);
 	}
 	oqe_count(c, "closed", 1);
 	/* an ended session waits for the sweep to remove it: after its retention, or once
@@ -117,7 +120,7 @@ static void terminate(oqe_call *c, const oqe_cfg *cfg, RedisModuleKey *s, RedisM
 	k = RedisModule_OpenKey(ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
 	RedisModule_ZsetAdd(k, (double)(c->now + (cfg->archive == 1 ? 0 : cfg->retention * 1000)),
 			sid, NULL);
-	RedisModule_Replicate(ctx, "ZADD", "scs", key, score, sid);
+	oqe_rep(ctx, "ZADD", "scs", key, score, sid);
 	oqe_emit(c, "close", sid, "closed", agent, channel, ext);
 }
 
@@ -190,7 +193,7 @@ int oqe_cmd_close(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 		snprintf(score, sizeof score, "%lld", c.now + cfg->wrapup_time * 1000);
 		k = RedisModule_OpenKey(ctx, wu, REDISMODULE_READ | REDISMODULE_WRITE);
 		RedisModule_ZsetAdd(k, (double)(c.now + cfg->wrapup_time * 1000), sid, NULL);
-		RedisModule_Replicate(ctx, "ZADD", "scs", wu, score, sid);
+		oqe_rep(ctx, "ZADD", "scs", wu, score, sid);
 		oqe_emit(&c, "wrapup", sid, "wrapup", agent, channel, ext);
 		RedisModule_ReplyWithArray(ctx, 2);
 		RedisModule_ReplyWithString(ctx, sid);

@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "sess.h"
+#include "repl.h"
 
 /* P:wk keeps the first HEAD entries of each index (W.HEAD) */
 #define HEAD 4
@@ -97,7 +98,7 @@ static void zadd(oqe_call *c, RedisModuleString *key, long long score, RedisModu
 
 	snprintf(s, sizeof s, "%lld", score);
 	RedisModule_ZsetAdd(k, (double)score, m, NULL);
-	RedisModule_Replicate(c->ctx, "ZADD", "scs", key, s, m);
+	oqe_rep(c->ctx, "ZADD", "scs", key, s, m);
 }
 
 /* listed: P:q:<queue> and, with max_wait, its deadline in P:qx */
@@ -185,7 +186,7 @@ void oqe_wait_insert(oqe_call *c, const oqe_cfg *cfg, const oqe_waiting *w)
 		RedisModuleString *v = RedisModule_CreateString(c->ctx, out, strlen(out));
 
 		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, idx, v, NULL);
-		RedisModule_Replicate(c->ctx, "HSET", "sss", wk, idx, v);
+		oqe_rep(c->ctx, "HSET", "sss", wk, idx, v);
 	}
 	listed(c, cfg, w);
 }
@@ -234,7 +235,7 @@ static void wk_refresh(oqe_call *c, RedisModuleString *wk, RedisModuleString *na
 	}
 	if (n == 0) {
 		RedisModule_HashSet(h, REDISMODULE_HASH_NONE, name, REDISMODULE_HASH_DELETE, NULL);
-		RedisModule_Replicate(c->ctx, "HDEL", "ss", wk, name);
+		oqe_rep(c->ctx, "HDEL", "ss", wk, name);
 		return;
 	}
 	if (more)
@@ -243,7 +244,7 @@ static void wk_refresh(oqe_call *c, RedisModuleString *wk, RedisModuleString *na
 		RedisModuleString *v = RedisModule_CreateString(c->ctx, out, o);
 
 		RedisModule_HashSet(h, REDISMODULE_HASH_NONE, name, v, NULL);
-		RedisModule_Replicate(c->ctx, "HSET", "sss", wk, name, v);
+		oqe_rep(c->ctx, "HSET", "sss", wk, name, v);
 	}
 }
 
@@ -300,7 +301,7 @@ void oqe_wait_remove(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, char where, R
 
 					h = RedisModule_OpenKey(c->ctx, wk, REDISMODULE_READ | REDISMODULE_WRITE);
 					RedisModule_HashSet(h, REDISMODULE_HASH_NONE, name, v, NULL);
-					RedisModule_Replicate(c->ctx, "HSET", "sss", wk, name, v);
+					oqe_rep(c->ctx, "HSET", "sss", wk, name, v);
 				}
 			}
 		}

@@ -127,6 +127,46 @@ def test_a_replica_without_the_engine_gets_the_same_keys(h):
         stop(proc)
 
 
+def test_an_aof_replay_without_the_engine_reaches_the_same_keys(h):
+    """The engine's writes reach the AOF as one EVAL per command (engine/repl.c): a server
+    without the engine, replaying the file, holds every key as the one that wrote it -
+    through every write path of a cycle: a new and a returning customer, offers, waits and
+    the pull on close, a phone session's node, wrap-up, a parked session."""
+    proc, r, d = spawn(['--appendonly', 'yes'] + harness.engine.loadmodule_args(), 'aof writer')
+    try:
+        r.execute_command('FUNCTION', 'LOAD', 'REPLACE', harness.library_text())
+        t = harness.Tenant(r)
+        t.cfg(wrapup_time='30', affinity_wait='60')
+        t.agent('ann', 'sales:5', 'voice=1,chat=1,email=0,total=2')
+        t.agent('bob', 'sales:3', 'voice=1,chat=1,email=0,total=2')
+        first = t.enq(skills='sales', identity='web:ret')        # ann (best level)
+        t.fc('oq_accept', first['sid'], first['agent'])
+        t.fc('oq_close', first['sid'], 'resolved')                # into wrap-up
+        again = t.enq(skills='sales', identity='web:ret')        # returning: back to ann
+        waits = [t.enq(skills='sales') for _ in range(3)]        # fills bob, then waits
+        phone = t.enq(channel='phone', skills='sales', node='n1')
+        for s in [again] + waits + [phone]:
+            if s['state'] == 'offered':
+                t.fc('oq_accept', s['sid'], s['agent'])
+        for s in [again] + waits:
+            if t.state(s['sid']) == 'active':
+                t.fc('oq_close', s['sid'], '')                    # pulls what waits
+        states = sorted(t.state(s['sid']) for s in [first, again, phone] + waits)
+        assert 'queued' in states or 'offered' in states, states
+        want = snapshot(r, t.P)
+        r.execute_command('CONFIG', 'SET', 'appendfsync', 'always')
+        r.ping()
+    finally:
+        stop(proc)
+    proc, r2, _ = spawn(['--appendonly', 'yes', '--dir', d], 'aof reader without the engine')
+    try:
+        assert r2 is not None, 'the AOF did not load: ' + open(os.path.join(d, 'redis.log')).read()[-2000:]
+        got = snapshot(r2, t.P)
+        assert got == want, diff_snap(got, want)
+    finally:
+        stop(proc)
+
+
 def test_a_redis_without_the_engine_says_what_to_load(h):
     proc, r, _ = spawn([], 'a redis without the engine')
     try:
