@@ -12,8 +12,9 @@
  *
  * Writes go through the low-level key API and are propagated to the AOF and replicas as
  * the equivalent HSET / ZREM / XADD with its resolved values (an XADD with the id Redis
- * chose, never '*'), so a replica and an AOF replay reach the same state without running
- * the engine's decisions again. Everything a command decides is read and checked before
+ * chose, never '*'), queued and sent once the command ends (repl.h), so a replica and an
+ * AOF replay reach the same state without running the engine's decisions again.
+ * Everything a command decides is read and checked before
  * its first write: an error reply means nothing was written.
  */
 #ifndef OQE_CALL_H
