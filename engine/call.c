@@ -106,24 +106,28 @@ int oqe_fail(oqe_call *c, const char *code, const char *fmt, ...)
 	return RedisModule_ReplyWithError(c->ctx, msg);
 }
 
-/* the literals' strings, looked up by address: the engine's code has a fixed set of them
- * (about 60, some twice: each file has its own copy of a literal) */
-#define NAMES_MAX 512
-static const char *name_lit[NAMES_MAX];
-static RedisModuleString *name_str[NAMES_MAX];
+/* the literals' strings, looked up by address in an open-addressing table: the engine's
+ * code has a fixed set of them (about 100, some twice: each file has its own copy of a
+ * literal), the table room for four times that. A cycle looks some 200 up: a scan of a
+ * list cost more than the rest of the lookup's caller. */
+#define NAMES_SLOTS 1024
+static const char *name_lit[NAMES_SLOTS];
+static RedisModuleString *name_str[NAMES_SLOTS];
 static int names_n;
 
 RedisModuleString *oqe_name(const char *lit)
 {
-	int i;
+	size_t i = (size_t)(((uintptr_t)lit * 0x9E3779B97F4A7C15ULL) >> 54) % NAMES_SLOTS;
 
-	for (i = 0; i < names_n; i++)
-		if (name_lit[i] == lit)
-			return name_str[i];
-	RedisModule_Assert(names_n < NAMES_MAX);
-	name_lit[names_n] = lit;
-	name_str[names_n] = RedisModule_CreateString(NULL, lit, strlen(lit));
-	return name_str[names_n++];
+	while (name_lit[i] && name_lit[i] != lit)
+		i = (i + 1) % NAMES_SLOTS;
+	if (name_lit[i])
+		return name_str[i];
+	RedisModule_Assert(names_n < NAMES_SLOTS / 2);
+	names_n++;
+	name_lit[i] = lit;
+	name_str[i] = RedisModule_CreateString(NULL, lit, strlen(lit));
+	return name_str[i];
 }
 
 RedisModuleString *oqe_key(oqe_call *c, const char *suffix, const char *id, size_t idlen)
@@ -165,7 +169,8 @@ RedisModuleString *oqe_hget(RedisModuleKey *k, const char *field)
 
 	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH)
 		return NULL;
-	RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, field, &v, NULL);
+	/* the field's name made once (oqe_name), not for every read as HASH_CFIELDS would */
+	RedisModule_HashGet(k, REDISMODULE_HASH_NONE, oqe_name(field), &v, NULL);
 	return v;
 }
 

@@ -67,7 +67,8 @@ RedisModuleString *oqe_key(oqe_call *c, const char *suffix, const char *id, size
  * the key holds something else than a hash. */
 RedisModuleKey *oqe_hash(oqe_call *c, RedisModuleString *name);
 
-/* One field of a hash opened with oqe_hash (NULL: no such key or field). */
+/* One field of a hash opened with oqe_hash (NULL: no such key or field); field is a
+ * string literal (oqe_name). */
 RedisModuleString *oqe_hget(RedisModuleKey *k, const char *field);
 
 /* HSET name f1 v1 f2 v2 ... (npairs pairs of const char * and RedisModuleString *). */
