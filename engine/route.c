@@ -416,15 +416,20 @@ int oqe_route_decide(oqe_call *c, const oqe_cfg *cfg, const oqe_route_req *req,
 			}
 		}
 	}
+	a->id = NULL;
 	r = pick(c, cfg, req, &best, a);
 	if (r < 0)
 		return -1;
 	if (r == 0)
 		return OQE_WAIT;
-	if ((r = oqe_agent_load(c, best.aid, a)) < 0)
-		return -1;
-	if (r == 0)
-		return OQE_WAIT;
+	/* a holds the row of the candidate read last: the winner's, unless another was read
+	 * after it */
+	if (a->id != best.aid) {
+		if ((r = oqe_agent_load(c, best.aid, a)) < 0)
+			return -1;
+		if (r == 0)
+			return OQE_WAIT;
+	}
 	*agent = best.aid;
 	return OQE_OFFER;
 }
