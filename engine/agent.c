@@ -8,12 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* P:fair's one member that is no agent (lua/20_agent.lua A.FAIR_SENTINEL): 72 '~', scored
- * +inf, so that Redis keeps the zset as a skiplist with a dict (finding a member is a
- * lookup, not a scan of a listpack). */
-#define FAIR_SENTINEL \
-	"~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~"
-
 static const char *const class_names[OQE_CLASSES] = { "voice", "chat", "email" };
 
 int oqe_class_of(const char *s, size_t len)
@@ -317,8 +311,7 @@ static void fair_set(oqe_call *c, oqe_agent *a)
 	RedisModule_ZsetAdd(k, (double)v, a->id, NULL);
 	if (t == REDISMODULE_KEYTYPE_EMPTY) {
 		/* a new P:fair: its sentinel with it (the library adds it with every ZADD) */
-		RedisModuleString *sentinel = RedisModule_CreateString(c->ctx, FAIR_SENTINEL,
-				sizeof FAIR_SENTINEL - 1);
+		RedisModuleString *sentinel = oqe_name(OQE_SENTINEL);
 
 		RedisModule_ZsetAdd(k, 1.0 / 0.0, sentinel, NULL);
 		oqe_rep(c->ctx, "ZADD", "scscs", key, score, a->id, "+inf", sentinel);

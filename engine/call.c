@@ -198,6 +198,23 @@ void oqe_hset(oqe_call *c, RedisModuleKey *k, RedisModuleString *name, int npair
 			(size_t)(2 * npairs));
 }
 
+void oqe_offers_add(oqe_call *c, long long exp, RedisModuleString *sid)
+{
+	RedisModuleString *name = oqe_key(c, ":offers", NULL, 0);
+	RedisModuleString *exps = RedisModule_CreateStringFromLongLong(c->ctx, exp);
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
+
+	/* the callers checked the type (oqe_zset_ok) before their first write */
+	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY) {
+		RedisModuleString *sentinel = oqe_name(OQE_SENTINEL);
+
+		RedisModule_ZsetAdd(k, 1.0 / 0.0, sentinel, NULL);
+		oqe_rep(c->ctx, "ZADD", "scs", name, "+inf", sentinel);
+	}
+	RedisModule_ZsetAdd(k, (double)exp, sid, NULL);
+	oqe_rep(c->ctx, "ZADD", "sss", name, exps, sid);
+}
+
 void oqe_zrem(oqe_call *c, RedisModuleString *name, RedisModuleString *member)
 {
 	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);

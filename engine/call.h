@@ -74,6 +74,17 @@ RedisModuleString *oqe_hget(RedisModuleKey *k, const char *field);
 /* HSET name f1 v1 f2 v2 ... (npairs pairs of const char * and RedisModuleString *). */
 void oqe_hset(oqe_call *c, RedisModuleKey *k, RedisModuleString *name, int npairs, ...);
 
+/* The one member of P:fair, P:skl:<skill> and P:offers that is no agent or session: 72
+ * '~' (lua/20_agent.lua A.FAIR_SENTINEL). Longer than Redis' zset-max-listpack-value, it
+ * keeps its zset a skiplist with a dict, where finding a member is a lookup, not a scan of
+ * a listpack. Scored +inf in P:fair and P:offers, -inf in P:skl:<skill>. */
+#define OQE_SENTINEL \
+	"~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~"
+
+/* ZADD P:offers exp sid: the offer's deadline (and the sentinel, scored +inf, with a new
+ * P:offers) */
+void oqe_offers_add(oqe_call *c, long long exp, RedisModuleString *sid);
+
 /* ZREM name member */
 void oqe_zrem(oqe_call *c, RedisModuleString *name, RedisModuleString *member);
 

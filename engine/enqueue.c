@@ -119,11 +119,7 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	oqe_count(c, "enqueued", 1);
 	oqe_emit(c, "enqueue", sid, "queued", NULL, k->channel, k->ext);
 	if (offer) {
-		RedisModuleString *offers = oqe_key(c, ":offers", NULL, 0);
-		RedisModuleKey *o = RedisModule_OpenKey(ctx, offers, REDISMODULE_READ | REDISMODULE_WRITE);
-
-		RedisModule_ZsetAdd(o, (double)(c->now + cfg->offer_timeout * 1000), sid, NULL);
-		oqe_rep(ctx, "ZADD", "scs", offers, expires, sid);
+		oqe_offers_add(c, c->now + cfg->offer_timeout * 1000, sid);
 		oqe_agent_take(c, &a, sid, k->cls);
 		oqe_count(c, "offered", 1);
 		oqe_wait_sample(c, 0);

@@ -415,17 +415,13 @@ static void offer(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, oqe_agent *a, ch
 {
 	long long exp = c->now + cfg->offer_timeout * 1000, from;
 	RedisModuleString *exps = RedisModule_CreateStringFromLongLong(c->ctx, exp);
-	RedisModuleString *offers = oqe_key(c, ":offers", NULL, 0);
-	RedisModuleKey *o;
 
 	oqe_wait_remove(c, cfg, s, where, head);
 	s->offers++;
 	oqe_hset(c, s->k, s->key, 5, "state", oqe_name("offered"),
 			"agent", a->id, "offer_exp", exps,
 			"offers", RedisModule_CreateStringFromLongLong(c->ctx, s->offers), "updated", c->ns);
-	o = RedisModule_OpenKey(c->ctx, offers, REDISMODULE_READ | REDISMODULE_WRITE);
-	RedisModule_ZsetAdd(o, (double)exp, s->id, NULL);
-	oqe_rep(c->ctx, "ZADD", "sss", offers, exps, s->id);
+	oqe_offers_add(c, exp, s->id);
 	oqe_agent_take(c, a, s->id, s->cls);
 	oqe_count(c, "offered", 1);
 	from = s->enq > s->transfer_at ? s->enq : s->transfer_at;

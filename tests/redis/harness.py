@@ -379,6 +379,9 @@ def check_invariants(r, P, allow_overcap=()):
     pre = P + ':'
 
     offers = dict(r.zrange(P + ':offers', 0, -1, withscores=True))
+    # the sentinel that keeps P:offers a skiplist (engine/call.h OQE_SENTINEL): +inf
+    if offers.pop('~' * 72, float('inf')) != float('inf'):
+        errs.append('P:offers sentinel scored other than +inf')
     wu = dict(r.zrange(P + ':wu', 0, -1, withscores=True))
     awx = dict(r.zrange(P + ':awx', 0, -1, withscores=True))
     ret = dict(r.zrange(P + ':ret', 0, -1, withscores=True))

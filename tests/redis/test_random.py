@@ -57,7 +57,8 @@ def random_operations(h, rng):
             return None
         i = rng.randrange(n)
         m = r.zrange(key, i, i)
-        return m[0] if m else None
+        # the sentinel of P:offers (engine/call.h OQE_SENTINEL) is no session
+        return m[0] if m and m[0] != '~' * 72 else None
 
     def rand_session():
         """Any session made so far (P:seq:s counts them; ended ones stay for their retention)."""

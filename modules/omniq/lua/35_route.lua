@@ -87,7 +87,8 @@ end
 -- The offer's own writes, once the session hash says offered: its deadline, the agent's
 -- load, the counters and the event.
 function R.offer_apply(ctx, s, a, direct)
-    rcall('ZADD', ctx.P .. ':offers', istr(s.offer_exp), s.id)
+    -- the sentinel rides along (+inf: never due), see A.FAIR_SENTINEL
+    rcall('ZADD', ctx.P .. ':offers', istr(s.offer_exp), s.id, '+inf', A.FAIR_SENTINEL)
     A.take(ctx, a, s.id, s.class)
     X.count(ctx, 'offered')
     -- an offer that did not come out of a queue (a transfer to a named agent) is no sample

@@ -304,7 +304,8 @@ function Q.fn_stats(keys, args)
     for i = 1, mmin(#qs, MAX_QUEUES) do
         queued = queued + rcall('ZCARD', ctx.P .. ':q:' .. qs[i])
     end
-    local offered = rcall('ZCARD', ctx.P .. ':offers')
+    -- every offer's deadline is finite: the sentinel (+inf) is not counted
+    local offered = rcall('ZCOUNT', ctx.P .. ':offers', '-inf', '(+inf')
     local wrapup = rcall('ZCARD', ctx.P .. ':wu')
     -- every session enqueued (or reopened) ends once: the live ones have not yet
     local live = U.num(v[1], 0) - U.num(v[7], 0) - U.num(v[6], 0) - U.num(v[8], 0)
