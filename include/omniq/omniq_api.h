@@ -11,7 +11,7 @@
  * Threads: make the calls from a process's main thread. Only append(), append_many(),
  * append_once(), agent_verify(), login_try(), login_done(), tenant_use(),
  * tenant_use_index(), tenant_index(), tenant_at(), redis_connect(), redis_reply(),
- * redis_append(),
+ * redis_append(), events_read(),
  * events_check(), last_error() and strerror() may also be
  * called from a thread that a module
  * started in its own process after fork, to keep its main loop serving while Redis (or a
@@ -406,6 +406,13 @@ typedef struct omniq_api {
 	 * argument's strlen. REDIS_OK, or REDIS_ERR with c->errstr. Any thread may call it. */
 	int (*redis_append)(struct redisContext *c, int argc, const char **argv,
 			const size_t *argvlen);
+	/* One read of n (1..OMNIQ_TENANTS_MAX) event streams appended to such a connection:
+	 * XINFO STREAM keys[i] for each check[i] (omniq_events_due: the checks events_check
+	 * reads), then XREAD COUNT count BLOCK block_ms STREAMS keys... ids.... Read the replies
+	 * with redis_reply, the checks' first. REDIS_OK, or REDIS_ERR with c->errstr. Any
+	 * thread may call it. */
+	int (*events_read)(struct redisContext *c, int n, const char *const *keys,
+			const char *const *ids, const int *check, int block_ms, int count);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

@@ -100,5 +100,6 @@ int bind_omniq(omniq_api_t *api)
 	api->open_node = oq_enqueue_node;
 	api->node_lease = oq_node_lease;
 	api->redis_append = redis_append;
+	api->events_read = oq_events_read;
 	return 0;
 }

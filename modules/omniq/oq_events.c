@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "oq_events.h"
+#include "oq_resp.h"
 
 /* What a check reads of the stream. */
 typedef struct stream_info {
@@ -89,4 +90,37 @@ int oq_events_check(omniq_events_pos_t *pos, const redisReply *xinfo, long long 
 	snprintf(pos->last, sizeof(pos->last), "%s", s.newest);
 	pos->n = s.added;
 	return 1;
+}
+
+int oq_events_read(redisContext *c, int n, const char *const *keys, const char *const *ids,
+		const int *check, int block_ms, int count)
+{
+	const char *av[6 + 2 * OQ_EVENTS_READ_MAX], *xi[3] = {"XINFO", "STREAM", NULL};
+	char bms[24], cnt[24];
+	int i;
+
+	if(n < 1 || n > OQ_EVENTS_READ_MAX) {
+		c->err = REDIS_ERR_OTHER;
+		snprintf(c->errstr, sizeof(c->errstr), "%d streams to read (1..%d)", n,
+				OQ_EVENTS_READ_MAX);
+		return REDIS_ERR;
+	}
+	for(i = 0; check && i < n; i++) {
+		xi[2] = keys[i];
+		if(check[i] && oq_redis_append_argv(c, 3, xi, NULL) != REDIS_OK)
+			return REDIS_ERR;
+	}
+	snprintf(bms, sizeof(bms), "%d", block_ms);
+	snprintf(cnt, sizeof(cnt), "%d", count);
+	av[0] = "XREAD";
+	av[1] = "COUNT";
+	av[2] = cnt;
+	av[3] = "BLOCK";
+	av[4] = bms;
+	av[5] = "STREAMS";
+	for(i = 0; i < n; i++) {
+		av[6 + i] = keys[i];
+		av[6 + n + i] = ids[i];
+	}
+	return oq_redis_append_argv(c, 6 + 2 * n, av, NULL);
 }

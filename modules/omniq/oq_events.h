@@ -20,4 +20,17 @@
 int oq_events_check(omniq_events_pos_t *pos, const redisReply *xinfo, long long now_ms,
 		omniq_events_gap_t *gap);
 
+/* the most streams one read takes: more than the tenants one kamailio serves
+ * (OMNIQ_TENANTS_MAX, checked where both are known: oq_redis.c) */
+#define OQ_EVENTS_READ_MAX 64
+
+/* One read of n tenants' event streams appended to c (sent with the next reply read):
+ * first XINFO STREAM keys[i] for each i with check[i] (check NULL: none), then
+ * XREAD COUNT count BLOCK block_ms STREAMS keys... ids... (n at most OQ_EVENTS_READ_MAX).
+ * The replies come in that order: the checks' for oq_events_check, then the read's. The one
+ * place a reader's XREAD is made: the dispatcher's, and omniq_ws' event threads' through
+ * api.events_read. REDIS_OK, or REDIS_ERR with c->errstr. Thread-safe. */
+int oq_events_read(redisContext *c, int n, const char *const *keys, const char *const *ids,
+		const int *check, int block_ms, int count);
+
 #endif

@@ -26,6 +26,7 @@
 
 #include "oq_redis.h"
 #include "oq_resp.h"
+#include "oq_events.h"
 #include "oq_core.h"
 #include "omniq/omniq_clock.h"
 #include "omniq/omniq_engine_steps.h"
@@ -486,9 +487,6 @@ static void drop_replies(int n, redisReply **info)
 redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *ids,
 		const int *check, redisReply **info, int block_ms, int count)
 {
-	char bms[16], cnt[16];
-	const char *av[6 + 2 * OQ_TENANTS_MAX];
-	size_t al[6 + 2 * OQ_TENANTS_MAX];
 	int i;
 	redisReply *r = NULL;
 	struct timeval rt;
@@ -497,21 +495,8 @@ redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *id
 		info[i] = NULL;
 	if(n < 1 || n > OQ_TENANTS_MAX || ensure_connected() < 0)
 		return NULL;
-	snprintf(bms, sizeof(bms), "%d", block_ms);
-	snprintf(cnt, sizeof(cnt), "%d", count);
-	av[0] = "XREAD"; av[1] = "COUNT"; av[2] = cnt; av[3] = "BLOCK"; av[4] = bms;
-	av[5] = "STREAMS";
-	for(i = 0; i < n; i++) {
-		av[6 + i] = keys[i];
-		av[6 + n + i] = ids[i];
-	}
-	for(i = 0; i < 6 + 2 * n; i++)
-		al[i] = strlen(av[i]);
 	/* hiredis only buffers here: the first reply read writes them all */
-	for(i = 0; check && i < n; i++)
-		if(check[i] && redisAppendCommand(ctx, "XINFO STREAM %s", keys[i]) != REDIS_OK)
-			return finish(NULL);
-	if(oq_redis_append_argv(ctx, 6 + 2 * n, av, al) != REDIS_OK)
+	if(oq_events_read(ctx, n, keys, ids, check, block_ms, count) != REDIS_OK)
 		return finish(NULL);
 	/* the blocking read needs a socket timeout longer than the block itself */
 	rt = ms_to_tv(block_ms + oq_redis_cfg.command_timeout_ms);
@@ -531,6 +516,8 @@ redisReply *oq_redis_xread(int n, const char *const *keys, const char *const *id
 	redisSetTimeout(ctx, rt);
 	return r;
 }
+
+_Static_assert(OQ_TENANTS_MAX <= OQ_EVENTS_READ_MAX, "a read takes every tenant's stream");
 
 unsigned long oq_redis_connects(void)
 {

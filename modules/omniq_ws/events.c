@@ -355,7 +355,7 @@ static int anchor(redisContext *rc)
 
 static void *reader(void *arg)
 {
-	const char *av[6 + 2 * OMNIQ_TENANTS_MAX];
+	const char *keys[OMNIQ_TENANTS_MAX], *ids[OMNIQ_TENANTS_MAX];
 	redisContext *rc = NULL;
 	redisReply *r, *entries, *xinfo;
 	ws_item_t *first, *lastit;
@@ -364,12 +364,8 @@ static void *reader(void *arg)
 	size_t i;
 	int t, asked, again = 1, failed, woke;
 
-	av[0] = "XREAD";
-	av[1] = "COUNT";
-	av[2] = "512";
-	av[3] = "BLOCK";
-	av[4] = "5000";
-	av[5] = "STREAMS";
+	for(t = 0; t < n_streams; t++)
+		keys[t] = streams[t].key;
 	for(;;) {
 		if(rc == NULL) {
 			if((rc = ws_redis_connect(&conn)) == NULL) {
@@ -389,16 +385,12 @@ static void *reader(void *arg)
 			continue;
 		}
 		now = omniq_mono_ms();
-		failed = 0;
 		for(t = 0; t < n_streams; t++) {
 			check[t] = again || omniq_events_due(&streams[t].pos, now);
-			if(check[t] && redisAppendCommand(rc, "XINFO STREAM %s", streams[t].key) != REDIS_OK)
-				failed = 1;
-			av[6 + t] = streams[t].key;
-			av[6 + n_streams + t] = streams[t].pos.last;
+			ids[t] = streams[t].pos.last;
 		}
-		if(!failed && ws_oq.redis_append(rc, 6 + 2 * n_streams, av, NULL) != REDIS_OK)
-			failed = 1;
+		/* at most 512 entries, waiting up to 5 s for the first */
+		failed = ws_oq.events_read(rc, n_streams, keys, ids, check, 5000, 512) != REDIS_OK;
 		for(t = 0, woke = 0; t < n_streams && !failed; t++) {
 			lost[t] = 0;
 			if(!check[t])
@@ -425,7 +417,7 @@ static void *reader(void *arg)
 		first = lastit = NULL;
 		asked = 0;
 		for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
-			if((t = ws_xread_stream(r, i, av + 6, n_streams, &entries)) >= 0 && !lost[t])
+			if((t = ws_xread_stream(r, i, keys, n_streams, &entries)) >= 0 && !lost[t])
 				asked += take_entries(rc, t, entries, &first, &lastit);
 		if(asked && read_messages(rc, first, asked) < 0) {
 			LM_WARN("event reader lost Redis while reading %d messages: reconnecting\n", asked);

@@ -5,10 +5,14 @@
  * after its last one are gone - told once, with how many - and when the
  * stream went back (Redis restarted from an older copy, the stream deleted); replies that
  * are not XINFO STREAM's change nothing. The replies are parsed from RESP text by hiredis'
- * own reader, as they come off the wire.
+ * own reader, as they come off the wire. And a read as a reader sends it (oq_events_read).
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 #include "unit.h"
 #include "oq_events.h"
 
@@ -225,6 +229,48 @@ TEST(a_check_is_due_every_check_interval)
 	/* a long id is cut, not overrun */
 	omniq_events_read(&pos, "123456789012345678901234567890123456789012345678901234567890", 60);
 	CHECK_EQ_INT(strlen(pos.last), OMNIQ_STREAM_ID_MAX - 1);
+}
+
+/* oq_events_read: what a reader sends, byte for byte what hiredis would format for the
+ * checks and the read, after what the connection already holds; no stream to read refused */
+TEST(a_read_is_its_checks_then_one_xread)
+{
+	const char *keys[2] = {"oq:{a}:events", "oq:{b}:events"}, *ids[2] = {"0-0", "17-3"};
+	const int check[2] = {0, 1};
+	char *want = NULL, *x = NULL;
+	int sv[2], wl, xl;
+	redisContext *c;
+	size_t had;
+
+	if(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || (c = redisConnectFd(sv[0])) == NULL) {
+		CHECK_MSG(0, "no socket pair");
+		return;
+	}
+	redisAppendCommand(c, "PING");
+	had = sdslen(c->obuf);
+	CHECK(oq_events_read(c, 2, keys, ids, check, 5000, 512) == REDIS_OK);
+	xl = redisFormatCommand(&x, "XINFO STREAM %s", keys[1]);
+	wl = redisFormatCommand(&want, "XREAD COUNT 512 BLOCK 5000 STREAMS %s %s %s %s", keys[0],
+			keys[1], ids[0], ids[1]);
+	CHECK(x && want && sdslen(c->obuf) == had + (size_t)(xl + wl));
+	if(x && want && sdslen(c->obuf) == had + (size_t)(xl + wl)) {
+		CHECK(memcmp(c->obuf + had, x, (size_t)xl) == 0);
+		CHECK(memcmp(c->obuf + had + xl, want, (size_t)wl) == 0);
+	}
+	/* without checks: the read alone */
+	sdsclear(c->obuf);
+	CHECK(oq_events_read(c, 1, keys, ids, NULL, 100, 1) == REDIS_OK);
+	free(want);
+	wl = redisFormatCommand(&want, "XREAD COUNT 1 BLOCK 100 STREAMS %s %s", keys[0], ids[0]);
+	CHECK(sdslen(c->obuf) == (size_t)wl && memcmp(c->obuf, want, (size_t)wl) == 0);
+	sdsclear(c->obuf);
+	CHECK(oq_events_read(c, 0, keys, ids, NULL, 100, 1) == REDIS_ERR);
+	CHECK(c->err == REDIS_ERR_OTHER && sdslen(c->obuf) == 0);
+	CHECK_CONTAINS(c->errstr, "streams to read");
+	free(want);
+	free(x);
+	redisFree(c);
+	close(sv[1]);
 }
 
 UNIT_MAIN()
