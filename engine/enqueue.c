@@ -35,7 +35,7 @@ typedef struct contact {
 static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 {
 	RedisModuleCtx *ctx = c->ctx;
-	RedisModuleString *agent = NULL, *sid, *skey, *cid = k->cid, *h[2 * 20];
+	RedisModuleString *agent = NULL, *sid, *skey, *cid = k->cid, *h[2 * 19];
 	RedisModuleKey *s;
 	oqe_agent a;
 	oqe_waiting w;
@@ -112,8 +112,14 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	p = RedisModule_StringPtrLen(sid, &len);
 	skey = oqe_key(c, ":s:", p, len);
 	s = RedisModule_OpenKey(ctx, skey, REDISMODULE_READ | REDISMODULE_WRITE);
-	for (i = 0; i < n; i += 2)
-		RedisModule_HashSet(s, REDISMODULE_HASH_NONE, h[i], h[i + 1], NULL);
+	/* every field in one call (the list ends at the first NULL field): a call per field
+	 * cost its own key checks 18 times */
+	for (i = n; i < (int)(sizeof h / sizeof h[0]); i++)
+		h[i] = NULL;
+	RedisModule_HashSet(s, REDISMODULE_HASH_NONE, h[0], h[1], h[2], h[3], h[4], h[5], h[6],
+			h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15], h[16], h[17], h[18],
+			h[19], h[20], h[21], h[22], h[23], h[24], h[25], h[26], h[27], h[28], h[29], h[30],
+			h[31], h[32], h[33], h[34], h[35], h[36], h[37], NULL);
 	oqe_rep(ctx, "HSET", "sv", skey, h, (size_t)n);
 	oqe_queue_seen(c, k->queue);
 	oqe_count(c, "enqueued", 1);
