@@ -11,7 +11,7 @@
  * Threads: make the calls from a process's main thread. Only append(), append_many(),
  * append_once(), agent_verify(), login_try(), login_done(), tenant_use(),
  * tenant_use_index(), tenant_index(), tenant_at(), redis_connect(), redis_reply(),
- * redis_append(), events_read(),
+ * redis_append(), events_read(), library_missing(), library_load(),
  * events_check(), last_error() and strerror() may also be
  * called from a thread that a module
  * started in its own process after fork, to keep its main loop serving while Redis (or a
@@ -413,6 +413,12 @@ typedef struct omniq_api {
 	 * thread may call it. */
 	int (*events_read)(struct redisContext *c, int n, const char *const *keys,
 			const char *const *ids, const int *check, int block_ms, int count);
+	/* A reply that says Redis has no omniq function library (FUNCTION FLUSH, a replica
+	 * promoted without it): nothing of that FCALL ran. library_load loads it again on such
+	 * a connection (FUNCTION LOAD REPLACE of the library this omniq embeds): 0, or -1 with
+	 * why; then make the call once more. Any thread may call both. */
+	int (*library_missing)(const struct redisReply *r);
+	int (*library_load)(struct redisContext *c, char *why, int size);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

@@ -43,6 +43,11 @@ static int redis_reply(redisContext *c, void **reply)
 	return oq_redis_get_reply(c, (redisReply **)reply);
 }
 
+static int library_load(redisContext *c, char *why, int size)
+{
+	return oq_redis_library_load_on(c, why, size > 0 ? (size_t)size : 0);
+}
+
 static int redis_append(redisContext *c, int argc, const char **argv, const size_t *argvlen)
 {
 	return oq_redis_append_argv(c, argc, argv, argvlen);
@@ -101,5 +106,7 @@ int bind_omniq(omniq_api_t *api)
 	api->node_lease = oq_node_lease;
 	api->redis_append = redis_append;
 	api->events_read = oq_events_read;
+	api->library_missing = oq_redis_library_missing;
+	api->library_load = library_load;
 	return 0;
 }

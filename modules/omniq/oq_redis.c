@@ -549,6 +549,25 @@ static int engine_check(void)
 	return ok ? 0 : -1;
 }
 
+int oq_redis_library_missing(const redisReply *r)
+{
+	return function_missing(r);
+}
+
+int oq_redis_library_load_on(redisContext *c, char *why, size_t size)
+{
+	const char *lv[4] = {"FUNCTION", "LOAD", "REPLACE", oq_lualib};
+	size_t ll[4] = {8, 4, 7, strlen(oq_lualib)};
+	redisReply *r = command_argv(c, 4, lv, ll);
+	int ok = r && r->type != REDIS_REPLY_ERROR;
+
+	if(!ok)
+		snprintf(why, size, "%s", r ? r->str : c->errstr);
+	if(r)
+		freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
 /* FUNCTION LOAD REPLACE of the embedded library: 0, or -1 logged. */
 static int function_load(void)
 {

@@ -42,6 +42,13 @@ void oq_redis_detach(void);
  * is read this way (api.redis_reply). */
 int oq_redis_get_reply(redisContext *c, redisReply **reply);
 
+/* Is r Redis' "Function not found" (FUNCTION FLUSH, a replica promoted without the
+ * library: nothing of the call ran)? */
+int oq_redis_library_missing(const redisReply *r);
+/* FUNCTION LOAD REPLACE of the embedded library on a connection of a module's own thread
+ * (api.library_load): 0, or -1 with why. No Kamailio memory, no log: any thread. */
+int oq_redis_library_load_on(redisContext *c, char *why, size_t size);
+
 /* Load the embedded function library (FUNCTION LOAD REPLACE) and check the server version. */
 int oq_redis_load_library(void);
 

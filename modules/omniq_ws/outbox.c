@@ -241,6 +241,23 @@ static int forget_gone(redisContext *rc, int t)
 
 	r = ws_redis_command(rc, "FCALL oq_outbox_forget 1 %s %s %lld", prefixes[t], me,
 			(long long)ws_cfg.outbox_forget * 1000);
+	if(r && ws_oq.library_missing(r)) {
+		/* FUNCTION FLUSH, a replica promoted without it: nothing ran; load the library
+		 * (this thread's own connection) and ask once more, as the core's calls do */
+		char why[128];
+
+		freeReplyObject(r);
+		if(ws_oq.library_load(rc, why, sizeof(why)) < 0) {
+			LM_ERR("outbox of tenant %.*s: the omniq function library is missing from "
+				   "Redis and could not be loaded: %s\n",
+					tenant_names[t].len, tenant_names[t].s, why);
+			return rc->err ? -1 : 0;
+		}
+		LM_NOTICE("outbox of tenant %.*s: the omniq function library was missing from "
+				  "Redis: loaded again\n", tenant_names[t].len, tenant_names[t].s);
+		r = ws_redis_command(rc, "FCALL oq_outbox_forget 1 %s %s %lld", prefixes[t], me,
+				(long long)ws_cfg.outbox_forget * 1000);
+	}
 	if(r == NULL)
 		return -1;
 	/* [consumer, idle ms, ...]: checked whole before a word of it is logged */

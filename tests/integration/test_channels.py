@@ -4,6 +4,8 @@ kamailio, redis-server and an HTTP server standing in for the integrator's servi
 import hashlib
 import hmac
 import json
+import os
+import signal
 import time
 
 from harness import test, wait_for
@@ -183,6 +185,39 @@ def test_webhook_sender_forgets_senders_of_nodes_gone_with_nothing_pending(ctx):
         assert consumers() == {me(k.http_port): 0, "busy:10.0.0.8:8080": 1}, consumers()
         assert "sender gone:10.0.0.9:8080 idle for" in k.text(), k.tail()
         assert backend.pushes == []
+    finally:
+        backend.stop()
+
+
+@test
+def test_webhook_sender_loads_a_flushed_library_itself(ctx):
+    """FUNCTION FLUSH (or a replica promoted without the library) while nothing but the
+    webhook sender's housekeeping talks to Redis: its oq_outbox_forget finds `Function not
+    found`, loads the library on its own connection and asks again, so a gone node's
+    consumer is still removed and no error is logged (before, it failed every look until
+    some other call reloaded the library)."""
+    key = P + ":outbox"
+    backend = Backend()
+    try:
+        rs, k, api = line_kam(ctx, backend, OMNIQ_OUTBOX_FORGET="2", OMNIQ_WEBHOOK_RETRY="30")
+        r = rs.client()
+        wait_for(lambda: r.exists(key), timeout=10, what="the sender's group")
+        # the dispatcher's sweeps (every 200 ms) would reload the library first: stopped
+        dispatcher = k.pids("omniq dispatcher")[0]
+        os.kill(dispatcher, signal.SIGSTOP)
+        try:
+            r.execute_command("FUNCTION", "FLUSH")
+            r.xgroup_createconsumer(key, "senders", "gone:10.0.0.9:8080")
+
+            def consumers():
+                return [c["name"] for c in r.xinfo_consumers(key, "senders")]
+            wait_for(lambda: "gone:10.0.0.9:8080" not in consumers(), timeout=10,
+                     what="the gone node's consumer removed after FUNCTION FLUSH")
+        finally:
+            os.kill(dispatcher, signal.SIGCONT)
+        assert r.execute_command("FUNCTION", "LIST", "LIBRARYNAME", "omniq"), "no library"
+        assert "omniq function library was missing from Redis: loaded again" in k.text(), k.tail()
+        assert "oq_outbox_forget failed" not in k.text(), k.tail()
     finally:
         backend.stop()
 
