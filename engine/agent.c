@@ -106,7 +106,7 @@ static int parse_row(const char *s, size_t len, oqe_agent *a)
 
 int oqe_agent_load(oqe_call *c, RedisModuleString *aid, oqe_agent *a)
 {
-	RedisModuleString *row;
+	RedisModuleString *row, *phone;
 	const char *s;
 	size_t len;
 
@@ -115,8 +115,15 @@ int oqe_agent_load(oqe_call *c, RedisModuleString *aid, oqe_agent *a)
 	a->key = oqe_key(c, ":a:", s, len);
 	if (!(a->k = oqe_hash(c, a->key)))
 		return -1;
-	if (!(row = oqe_hget(a->k, "r")))
+	if (RedisModule_KeyType(a->k) != REDISMODULE_KEYTYPE_HASH)
 		return 0;
+	/* the row and the phone flag in one call */
+	row = phone = NULL;
+	RedisModule_HashGet(a->k, REDISMODULE_HASH_NONE, oqe_name("r"), &row, oqe_name("phone"),
+			&phone, NULL);
+	if (!row)
+		return 0;
+	a->nophone = phone && oqe_is(phone, "0");
 	s = RedisModule_StringPtrLen(row, &len);
 	if (parse_row(s, len, a) < 0) {
 		oqe_fail(c, "INTERNAL", "agent %s has a malformed row",
@@ -162,7 +169,7 @@ void oqe_agent_avx(const oqe_cfg *cfg, const oqe_agent *a, char out[OQE_AVX_MAX]
 	if (strcmp(a->presence, "available") != 0 || a->load_total >= a->cap_total)
 		return;
 	busy = a->load[OQE_VOICE] > 0 && cfg->voice_exclusive;
-	v = a->load[OQE_VOICE] < a->cap[OQE_VOICE];
+	v = a->load[OQE_VOICE] < a->cap[OQE_VOICE] && !a->nophone;
 	ch = a->load[OQE_CHAT] < a->cap[OQE_CHAT] && !busy;
 	e = a->load[OQE_EMAIL] < a->cap[OQE_EMAIL] && !busy;
 	/* "voice,chat,email" at most: 16 bytes and the terminator */
@@ -235,6 +242,8 @@ int oqe_agent_free(const oqe_cfg *cfg, const oqe_agent *a, int cls)
 	if (strcmp(a->presence, "available") != 0 || a->load_total >= a->cap_total
 			|| a->load[cls] >= a->cap[cls])
 		return 0;
+	if (cls == OQE_VOICE && a->nophone)
+		return 0;     /* no phone registered anywhere: no call */
 	return cls == OQE_VOICE || a->load[OQE_VOICE] == 0 || !cfg->voice_exclusive;
 }
 

@@ -25,6 +25,7 @@ typedef struct oqe_agent {
 	RedisModuleString *key;              /* P:a:<aid> */
 	RedisModuleKey *k;
 	char presence[16];
+	int nophone;                         /* the hash's phone is "0" (lua/45_agent_ops.lua) */
 	long cap[OQE_CLASSES], cap_total;
 	long load[OQE_CLASSES], load_total;
 	char idle[OQE_IDLE_MAX];

@@ -419,6 +419,12 @@ typedef struct omniq_api {
 	 * why; then make the call once more. Any thread may call both. */
 	int (*library_missing)(const struct redisReply *r);
 	int (*library_load)(struct redisContext *c, char *why, int size);
+	/* Whether the agent has a phone registered anywhere (a telephony channel's registrar):
+	 * has 0 keeps her out of voice routing - no call is offered to a phone that cannot
+	 * ring, and she is not set away for it; chats and emails as before - has 1 brings calls
+	 * back and pulls the waiting calls she has room for. An agent never told is taken to
+	 * have one. 0 or an OMNIQ_* error; one round trip. */
+	int (*agent_phone)(const str *aid, int has);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

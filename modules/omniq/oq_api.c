@@ -108,5 +108,6 @@ int bind_omniq(omniq_api_t *api)
 	api->events_read = oq_events_read;
 	api->library_missing = oq_redis_library_missing;
 	api->library_load = library_load;
+	api->agent_phone = oq_agent_phone;
 	return 0;
 }

@@ -998,6 +998,17 @@ int oq_agent_set(const str *aid, const str *name, const str *skills, const str *
 	return oq_call_checked("oq_agent_set", 5, a, OQ_R_OK);
 }
 
+int oq_agent_phone(const str *aid, int has)
+{
+	str a[2];
+
+	CHECK_ID("agent", aid);
+	a[0] = *aid;
+	a[1].s = has ? "1" : "0";
+	a[1].len = 1;
+	return oq_call_checked("oq_agent_phone", 2, a, OQ_R_STRINGS);
+}
+
 int oq_agent_state(const str *aid, const str *presence)
 {
 	char why[OQ_WHY_MAX], p[16];

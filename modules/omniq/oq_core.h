@@ -93,6 +93,8 @@ int oq_login_done(const str *key, int ok);
 int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,
 		const str *contact);
 int oq_agent_state(const str *aid, const str *presence);
+/* oq_agent_phone: has 0 keeps the agent out of voice routing, 1 brings calls back */
+int oq_agent_phone(const str *aid, int has);
 int oq_agent_del(const str *aid);
 
 /* A failure that goes on (Redis down, a sweep refused) is logged when it starts, then at

@@ -38,6 +38,7 @@
 #include "modules/dialog/dlg_hash.h"
 
 #include "os.h"
+#include "phone.h"
 #include "call.h"
 #include "caller.h"
 #include "pending.h"
@@ -227,7 +228,8 @@ static void give_up(os_call_t *c, sip_msg_t *msg, int in_fail, int code, char *t
 		abandon_session(c, sidbuf, "given up");
 }
 
-/* Rewrite the request to the agent's registered contacts and relay. <0: not reachable. */
+/* Rewrite the request to the agent's registered contacts and relay. -2: no phone
+ * registered for her, -1: the relay failed. */
 static int relay_agent(os_call_t *c, sip_msg_t *msg, const char *agent)
 {
 	char aor[256];
@@ -243,9 +245,9 @@ static int relay_agent(os_call_t *c, sip_msg_t *msg, const char *agent)
 	clear_branches();
 	rc = os_regb.lookup_uri(msg, &os_cfg.location, &s);
 	if(rc != 1) {
-		LM_NOTICE("call %s: agent %s (%s) has no registered phone (lookup %d)\n", c->sid, agent,
-				aor, rc);
-		return -1;
+		LM_NOTICE("call %s: agent %s (%s) has no registered phone (lookup %d): no calls for "
+				  "her until one registers\n", c->sid, agent, aor, rc);
+		return -2;
 	}
 	os_tmb.set_fr(msg, os_cfg.ring_timeout_ms, os_cfg.ring_timeout_ms);
 	if(os_tmb.t_relay(msg, NULL, NULL) < 0) {
@@ -273,8 +275,29 @@ static int suspend_locked(os_call_t *c, sip_msg_t *msg)
 	return rc;
 }
 
-/* The agent's phone did not take the call (rejected, no answer, not registered): a miss in
- * the core, which sets the agent away and re-routes the session. OMNIQ_ESTATE/EAGENT mean the
+/* The agent has no phone registered anywhere: the core keeps her out of calls until one
+ * registers (phone.c) and the session goes on to the next agent (a decline: she is not set
+ * away, and keeps her chats). -1 when Redis failed and the call was given up. */
+static int agent_no_phone(
+		os_call_t *c, sip_msg_t *msg, int in_fail, const char *sidbuf, const char *agent)
+{
+	str sid = omniq_str(sidbuf), ag = omniq_str(agent);
+	int rc;
+
+	os_stat_inc(OS_ST_AGENT_FAILED);
+	rc = os_phone_none(agent);
+	if(rc == 0)
+		rc = os_oq.decline(&sid, &ag);
+	if(rc < 0 && rc != OMNIQ_ESTATE && rc != OMNIQ_EAGENT) {
+		LM_ERR("call %s: %s\n", sidbuf, os_oq.last_error());
+		give_up(c, msg, in_fail, 503, "Queue Unavailable");
+		return -1;
+	}
+	return 0;
+}
+
+/* The agent's phone did not take the call (rejected, no answer): a miss in the core, which
+ * sets the agent away and re-routes the session. OMNIQ_ESTATE/EAGENT mean the
  * offer was no longer this one (the core lapsed it first): the new offer is followed as any
  * other. -1 when Redis failed and the call was given up. */
 static int agent_missed(
@@ -353,13 +376,14 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 		c->state = OS_RINGING;
 		snprintf(c->agent, sizeof(c->agent), "%s", agent);
 		unlock_c(c);
-		if(relay_agent(c, msg, agent) == 0)
+		if((rc = relay_agent(c, msg, agent)) == 0)
 			return;
 		tries++;
 		lock_c(c);
 		c->state = OS_OPENING;
 		unlock_c(c);
-		if(agent_missed(c, msg, in_fail, sidbuf, agent) < 0)
+		if((rc == -2 ? agent_no_phone(c, msg, in_fail, sidbuf, agent)
+					 : agent_missed(c, msg, in_fail, sidbuf, agent)) < 0)
 			return;
 		agent[0] = '\0';
 	}

@@ -14,6 +14,7 @@
 #include "core/socket_info.h"
 
 #include "modules/usrloc/usrloc.h"
+#include "phone.h"
 
 #include "os.h"
 #include "queue.h"
@@ -156,7 +157,8 @@ static int check_params(void)
 }
 
 /* The usrloc table must exist before the children fork. A native cfg's save("location")
- * creates it through its fixup; a KEMI script has no fixups, so do it here. */
+ * creates it through its fixup; a KEMI script has no fixups, so do it here. And agents'
+ * phones that register are told to the core from here on (phone.c). */
 static int register_location(void)
 {
 	bind_usrloc_t bind_usrloc;
@@ -173,7 +175,7 @@ static int register_location(void)
 				os_cfg.location.s);
 		return -1;
 	}
-	return 0;
+	return os_phone_init(&ul);
 }
 
 static int mod_init(void)

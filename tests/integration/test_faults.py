@@ -366,9 +366,10 @@ SIP_MODES = ["nil", "string", "nested", "error", "raise"]
 @test
 def test_wrong_library_phone_calls_get_a_final_answer(ctx):
     ctx.engine_path = harness.engine.FAULTY
-    """omniq_sip's calls of the library: the INVITE's open (500 Queue Failure), a miss and an
-    expiry (503, the session abandoned: the call is given up), a CANCEL's abandon, an
-    answer's accept and a BYE's close (logged; the call goes on as SIP says)."""
+    """omniq_sip's calls of the library: the INVITE's open (500 Queue Failure), an agent
+    without a phone (its flag and the decline), a miss and an expiry (503, the session
+    abandoned: the call is given up), a CANCEL's abandon, an answer's accept and a BYE's
+    close (logged; the call goes on as SIP says)."""
     from badlib import MODES
     from test_sip import agent
     rs = ctx.redis()
@@ -378,7 +379,8 @@ def test_wrong_library_phone_calls_get_a_final_answer(ctx):
     r = rs.client()
     w = Wrong(ctx, k, rs)
     for where in (r"open_in_queue\(\): call not queued: ",
-                  r"agent_missed\(\): call \d+: ", r"overflow\(\): call \d+: ",
+                  r"agent_missed\(\): call \d+: ", r"agent_no_phone\(\): call \d+: ",
+                  r"overflow\(\): call \d+: ",
                   r"abandon_session\(\): call \d+ cancelled by the caller; abandon failed, tried "
                   r"again when its transaction ends: ",
                   r"on_answer\(\): call \d+ answered by alice but the session refused it: "):
@@ -395,10 +397,26 @@ def test_wrong_library_phone_calls_get_a_final_answer(ctx):
         return op
     w.check("oq_enqueue", caller("sales", final=500, queued="never"),
             modes=[m for m in MODES if m != "badflag"])
-    # ghost is logged in without a phone: each call to it is a miss
+    # ghost is logged in without a phone: a call to her finds no contact, which omniq_sip
+    # tells the core (oq_agent_phone 0) before the session goes on (oq_decline)
     agent(k, "ghost", caps="voice=1,chat=0,email=0,total=1")
+    w.check("oq_agent_phone", caller("sales", final=503, queued="may"), modes=SIP_MODES,
+            after={"oq_abandon"}, unchanged=False)
+
+    def with_ghost_callable(op):
+        def again():
+            # the real oq_agent_phone of the last call kept her out of calls
+            r.execute_command("FCALL", "oq_agent_phone", 1, P, "ghost", "1")
+            return op()
+        return again
+    w.check("oq_decline", with_ghost_callable(caller("sales", final=503, queued="may")),
+            modes=SIP_MODES, after={"oq_abandon"}, unchanged=False)
+    # her phone registers (calls come back) and rejects every call: each is a miss
+    rejects = Phone(ctx, k, "ghost", "agent_reject.xml", calls=len(SIP_MODES))
+    wait_for(lambda: r.hget(P + ":a:ghost", "phone") == "1", what="ghost's phone told")
     w.check("oq_miss", caller("sales", final=503, queued="may"), modes=SIP_MODES,
             after={"oq_abandon"}, unchanged=False)
+    rejects.stop()
     assert k.rpc("omniq.agent_state", "ghost", "offline")[0] == 0
     w.check("oq_expire", caller("short", final=503, queued="must"), modes=SIP_MODES,
             after={"oq_abandon"}, unchanged=False)

@@ -172,18 +172,37 @@ def test_sip_agent_no_answer_times_out(ctx):
 
 
 @test
-def test_sip_unregistered_agent_is_skipped(ctx):
+def test_sip_unregistered_agent_is_skipped_and_not_set_away(ctx):
+    """An agent whose phone is registered nowhere: the call that finds no contact for her
+    goes on to the next agent at once, and she is kept out of calls (phone 0) - not set
+    away: she keeps her chats - until her phone registers, which brings calls back."""
     rs = ctx.redis()
     k = sip_kam(ctx, rs)
     r = rs.client()
     agent(k, "ghost", skills="sales:9")   # logged in, phone not registered
     agent(k, "alice", skills="sales:5")
-    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml", calls=2)
     sc = caller_xml(ctx.dir, "ghost", queued="may")
     assert call(ctx, k, "sales", sc) == 0
-    assert phone.wait() == 0
     assert [e["agent"] for e in events(r, "1", "offer")] == ["ghost", "alice"]
-    assert k.rpc_struct("omniq.agent", "ghost").get("presence") == "away"
+    g = k.rpc_struct("omniq.agent", "ghost")
+    assert g.get("presence") == "available" and g.get("phone") == "0", g
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="the first call closed")
+    # the next call (another caller: no last agent to go back to) is not offered to her
+    assert call(ctx, k, "sales", sc, caller="13800000002") == 0
+    assert phone.wait() == 0
+    assert [e["agent"] for e in events(r, "2", "offer")] == ["alice"]
+    # a chat still is
+    rc, out = k.rpc("omniq.enqueue", "web", "web:ghost-chat", "sales", 0)
+    assert rc == 0 and "ghost" in out, out
+    # her phone registers (usrloc's new contact): calls come back; she is the best
+    ring = Phone(ctx, k, "ghost", "agent_answer.xml")
+    wait_for(lambda: k.rpc_struct("omniq.agent", "ghost").get("phone") == "1",
+             what="ghost's phone told to omniq")
+    assert call(ctx, k, "sales", sc, caller="13800000003") == 0
+    assert ring.wait() == 0
+    assert [e["agent"] for e in events(r, "4", "offer")] == ["ghost"]   # 3 is the chat
+    assert stat(k, "agent_failed") == 1
 
 
 @test
@@ -328,7 +347,7 @@ def test_sip_caller_cancels_while_ringing(ctx):
     xml = xml.replace('  <recv response="180" optional="true"/>\n', "", 2)
     with open(sc, "w") as f:
         f.write(xml)
-    assert call(ctx, k, "sales", sc) == 0
+    assert call(ctx, k, "sales", sc, caller="13800000003") == 0
     assert ring.wait() == 0, "bob's phone did not see the CANCEL"
     assert r.hget(P + ":s:1", "state") == "abandoned"
     a = k.rpc_struct("omniq.agent", "bob")

@@ -241,7 +241,8 @@ def _agent_free(a, cls, policy):
         return False
     if cls != 'voice' and ld('voice') > 0 and policy == 'voice_exclusive':
         return False
-    return True
+    # no phone registered anywhere (oq_agent_phone 0): no call
+    return not (cls == 'voice' and a.get('phone') == '0')
 
 
 def wait_idx(h):

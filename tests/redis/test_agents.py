@@ -185,3 +185,37 @@ def test_agent_reported_state_and_list(h):
     t.expect_err('ARG', 'oq_agent_list', 'x')
     t.fc('oq_wrapup_done', s['sid'])
     assert t.ag('a1')['state'] == 'available'
+
+
+def test_agent_without_a_phone_gets_chats_but_no_call(h):
+    """oq_agent_phone 0 (omniq_sip: no phone registered anywhere): the agent leaves voice
+    routing - no call is offered to a phone that cannot ring, nor is she set away - and
+    keeps her chats; oq_agent_phone 1 brings calls back, and she takes the waiting call at
+    once. Either way routing reads the flag with the row (the engine) and the indexes agree
+    (the invariants)."""
+    t = h.tenant()
+    t.agent('ann', 'sales:9', 'voice=1,chat=2,email=0,total=3')
+    t.agent('bob', 'sales:3', 'voice=1,chat=2,email=0,total=3')
+    assert t.fc('oq_agent_phone', 'ann', '0') == ['ann', '0']
+    assert not h.r.sismember(t.P + ':fr:voice', 'ann') and h.r.sismember(t.P + ':fr:chat', 'ann')
+    call = t.enq(channel='phone', skills='sales')
+    assert call['state'] == 'offered' and call['agent'] == 'bob', call   # ann is better
+    chat = t.enq(skills='sales')
+    assert chat['agent'] == 'ann', chat                                  # chats as ever
+    second = t.enq(channel='phone', skills='sales')
+    assert second['state'] == 'queued', second                            # bob's phone busy
+    assert t.ag('ann')['presence'] == 'available' and t.ag('ann')['phone'] == '0'
+    # her phone registers: the waiting call is hers at once
+    assert t.fc('oq_agent_phone', 'ann', '1') == ['ann', '1', second['sid']]
+    assert t.sess(second['sid'])['agent'] == 'ann'
+    assert h.r.sismember(t.P + ':fr:chat', 'ann')
+    assert t.fc('oq_agent_phone', 'ann', '1') == ['ann', '1']              # no change
+    t.expect_err('ARG', 'oq_agent_phone', 'ann', 'yes')
+    t.expect_err('NOTFOUND', 'oq_agent_phone', 'nobody', '0')
+    # bob's phone goes too: the call he was offered stays his (it ends as offers do), and
+    # the next call waits - ann's phone is busy, bob has none
+    assert t.fc('oq_agent_phone', 'bob', '0') == ['bob', '0']
+    assert t.sess(call['sid'])['agent'] == 'bob' and t.state(call['sid']) == 'offered'
+    third = t.enq(channel='phone', skills='sales')
+    assert third['state'] == 'queued', third
+    assert t.ag('bob')['presence'] == 'available'

@@ -61,6 +61,8 @@ def test_bad_args_agent_functions(h):
         ('oq_agent_state', ['a', 'busy']),
         ('oq_agent_state', ['a', '']),
         ('oq_agent_state', ['', 'available']),
+        ('oq_agent_phone', ['a']), ('oq_agent_phone', ['a', '2']), ('oq_agent_phone', ['', '1']),
+        ('oq_agent_phone', ['a', '1', 'x']),
         ('oq_agent_get', ['']),
         ('oq_agent_get', [LONG]),
         ('oq_config', ['affinity_wait', '1.5']),
@@ -153,7 +155,7 @@ def test_readers_are_no_writes(h):
                'oq_archive_pending'}
     for name, flags in fl.items():
         assert ('no-writes' in flags) == (name in readers), (name, flags)
-    assert len(fl) == 46, sorted(fl)
+    assert len(fl) == 47, sorted(fl)
     # FCALL_RO works for readers
     t = h.tenant()
     assert h.r.execute_command('FCALL_RO', 'oq_stats', 1, t.P)[0] == 'enqueued'

@@ -115,10 +115,14 @@ def random_operations(h, rng):
                 return None
             t.fc('oq_wrapup_done', sid)
             return 'wrapup_done'
-        if x < 0.80:
+        if x < 0.78:
             t.fc('oq_agent_state', rng.choice(agents),
                  rng.choice(['available', 'available', 'away', 'offline']))
             return 'presence'
+        if x < 0.80:
+            # a phone registered, or found registered nowhere (omniq_sip)
+            t.fc('oq_agent_phone', rng.choice(agents), rng.choice(['0', '1', '1']))
+            return 'phone'
         if x < 0.84:
             a = rng.choice(agents)
             # never below what the agent holds (lowering is tested elsewhere)

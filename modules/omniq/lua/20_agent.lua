@@ -82,7 +82,9 @@ local function bad_row(aid)
     U.fail('INTERNAL', 'agent ' .. aid .. ' has a malformed row')
 end
 
-function A.from_row(ctx, aid, row)
+-- phone: the agent hash's `phone` ("0": no phone registered anywhere, omniq_sip says so;
+-- "1" or none: one may be), read with the row.
+function A.from_row(ctx, aid, row, phone)
     if not row then return nil end
     local p, cv, cc, ce, ct, lv, lc, le, lt, idle, avx, held = smatch(row, ROW)
     if not p then bad_row(aid) end
@@ -90,13 +92,15 @@ function A.from_row(ctx, aid, row)
     cv, cc, ce, ct, lv, lc, le, lt = N[cv], N[cc], N[ce], N[ct], N[lv], N[lc], N[le], N[lt]
     if not (cv and cc and ce and ct and lv and lc and le and lt) then bad_row(aid) end
     return {id = aid, presence = p, cv = cv, cc = cc, ce = ce, ct = ct, lv = lv, lc = lc, le = le,
-        lt = lt, idle = idle, avx = avx, held = held,
+        lt = lt, idle = idle, avx = avx, held = held, nophone = phone == '0',
         o_presence = p, o_lt = lt, o_idle = idle, o_avx = avx}
 end
 
--- Load an agent (its row; its skills when first needed); nil when it does not exist.
+-- Load an agent (its row and phone flag; its skills when first needed); nil when it does
+-- not exist.
 function A.load(ctx, aid)
-    return A.from_row(ctx, aid, rcall('HGET', ctx.P .. ':a:' .. aid, 'r'))
+    local v = rcall('HMGET', ctx.P .. ':a:' .. aid, 'r', 'phone')
+    return A.from_row(ctx, aid, v[1] or nil, v[2] or nil)
 end
 
 -- A new agent (oq_agent_set of an unknown id): offline, empty.
@@ -141,6 +145,8 @@ function A.free(ctx, a, class)
     if a.presence ~= 'available' or a.lt >= a.ct or a[LOAD[class]] >= a[CAP[class]] then
         return false
     end
+    -- no phone registered anywhere: no call (chats and emails as ever)
+    if class == 'voice' and a.nophone then return false end
     return class == 'voice' or a.lv == 0 or ctx.cfg.policy ~= 'voice_exclusive'
 end
 
@@ -169,7 +175,7 @@ A.AVX = AVX
 
 function A.avx(ctx, a)
     if a.presence ~= 'available' or a.lt >= a.ct then return '' end
-    local v = a.lv < a.cv
+    local v = a.lv < a.cv and not a.nophone
     local busy = a.lv > 0 and ctx.cfg.policy == 'voice_exclusive'
     local c = a.lc < a.cc and not busy
     local e = a.le < a.ce and not busy

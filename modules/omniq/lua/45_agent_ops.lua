@@ -142,6 +142,31 @@ function AO.fn_agent_state(keys, args)
     return out, ctx
 end
 
+-- Whether the agent has a phone registered anywhere (omniq_sip, from its registrar and
+-- its phone lookups): "0" keeps the agent out of voice routing - a call is never offered to
+-- a phone that cannot ring, and the agent is not set away for it - "1" lets calls come
+-- again, and the agent at once takes the waiting calls it has room for. An agent never
+-- told is taken to have one. Reply {aid, phone, sid...} (the sessions it took).
+function AO.fn_agent_phone(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 2, 'aid phone')
+    local aid = V.id('agent id', args[1])
+    local phone = args[2]
+    if phone ~= '0' and phone ~= '1' then fail('ARG', 'phone must be 0 or 1') end
+    local a = A.load(ctx, aid)
+    if not a then fail('NOTFOUND', 'agent ' .. aid) end
+    local out = {aid, phone}
+    if a.nophone == (phone == '0') then return out end
+    rcall('HSET', A.key(ctx, aid), 'phone', phone)
+    a.nophone = phone == '0'
+    if a.presence == 'available' and not a.nophone then
+        for _, sid in ipairs_(R.pull(ctx, a)) do out[#out + 1] = sid end
+    else
+        A.save(ctx, a)
+    end
+    return out, ctx
+end
+
 function AO.fn_config(keys, args)
     local ctx = X.begin(keys)
     if #args < 2 or #args % 2 ~= 0 then
