@@ -118,6 +118,17 @@ function AO.fn_login_done(keys, args)
     return 'OK'
 end
 
+-- The agent written back: when it may now take more (pull), with the waiting sessions it
+-- takes at once, their ids appended to out; else only its row and indexes.
+local function save_or_pull(ctx, a, pull, out)
+    if not pull then
+        A.save(ctx, a)
+        return out
+    end
+    for _, sid in ipairs_(R.pull(ctx, a)) do out[#out + 1] = sid end
+    return out
+end
+
 function AO.fn_agent_state(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 2, 'aid presence')
@@ -131,15 +142,11 @@ function AO.fn_agent_state(keys, args)
         rcall('HSET', A.key(ctx, aid), 'state_at', ctx.ns)
         X.emit(ctx, 'presence', '', presence, aid)
     end
-    local out = {aid, presence}
     if presence == 'available' then
         rcall('HSET', A.key(ctx, aid), 'misses', '0')
         if prev ~= 'available' then a.idle = ctx.ns end
-        for _, sid in ipairs_(R.pull(ctx, a)) do out[#out + 1] = sid end
-    else
-        A.save(ctx, a)
     end
-    return out, ctx
+    return save_or_pull(ctx, a, presence == 'available', {aid, presence}), ctx
 end
 
 -- Whether the agent has a phone registered anywhere (omniq_sip, from its registrar and
@@ -159,12 +166,7 @@ function AO.fn_agent_phone(keys, args)
     if a.nophone == (phone == '0') then return out end
     rcall('HSET', A.key(ctx, aid), 'phone', phone)
     a.nophone = phone == '0'
-    if a.presence == 'available' and not a.nophone then
-        for _, sid in ipairs_(R.pull(ctx, a)) do out[#out + 1] = sid end
-    else
-        A.save(ctx, a)
-    end
-    return out, ctx
+    return save_or_pull(ctx, a, a.presence == 'available' and not a.nophone, out), ctx
 end
 
 function AO.fn_config(keys, args)
