@@ -885,7 +885,12 @@ static void take_offer(os_call_t *c, unsigned int hi, unsigned int label, const 
 						sid->s, agent->len, agent->s);
 			return;
 		case OS_OPENING:
-			snprintf(c->pending, sizeof(c->pending), "%.*s", agent->len, agent->s);
+			/* not the offer to the agent this call just tried: its event, read late (a
+			 * phone found unregistered fails at once, before the dispatcher reads the
+			 * offer), is stale - the core never offers a session again to an agent that
+			 * missed or declined it */
+			if(agent->len != (int)strlen(c->agent) || memcmp(agent->s, c->agent, agent->len) != 0)
+				snprintf(c->pending, sizeof(c->pending), "%.*s", agent->len, agent->s);
 			unlock_c(c);
 			return;
 		case OS_RINGING:
