@@ -153,6 +153,12 @@ def test_an_aof_replay_without_the_engine_reaches_the_same_keys(h):
                 t.fc('oq_close', s['sid'], '')                    # pulls what waits
         states = sorted(t.state(s['sid']) for s in [first, again, phone] + waits)
         assert 'queued' in states or 'offered' in states, states
+        # and a pull made inside a library function (oq_agent_state -> OMNIQ.LIB.PULL): its
+        # EVAL rides in the function's own propagation
+        more = t.enq(skills='sales')
+        assert more['state'] == 'queued', more
+        t.agent('carl', 'sales:1', 'voice=0,chat=1,email=0,total=1')
+        assert t.ag('carl')['sessions'] != '', t.ag('carl')           # the oldest waiting
         want = snapshot(r, t.P)
         r.execute_command('CONFIG', 'SET', 'appendfsync', 'always')
         r.ping()
