@@ -2,6 +2,7 @@
  * agent.c - the agent row and the load indexes (see agent.h).
  */
 #include "agent.h"
+#include "oq_digits.h"
 #include "repl.h"
 
 #include <stdio.h>
@@ -142,22 +143,10 @@ static char *put_s(char *p, const char *s)
 	return p + n;
 }
 
-/* v >= 0 in decimal at p (no terminator): the end. The row's numbers are written this way
- * rather than by snprintf, whose format parsing cost a routing call more than the rest of
- * the row's writing. */
-static char *put_l(char *p, long long v)
+/* a row's number (never negative there) in decimal */
+static char *put_n(char *p, long long v)
 {
-	char d[24];
-	int n = 0;
-
-	if (v < 0)
-		v = 0;
-	do
-		d[n++] = (char)('0' + v % 10);
-	while ((v /= 10) > 0);
-	while (n > 0)
-		*p++ = d[--n];
-	return p;
+	return oq_put_u64(p, v < 0 ? 0 : (unsigned long long)v);
 }
 
 void oqe_agent_avx(const oqe_cfg *cfg, const oqe_agent *a, char out[OQE_AVX_MAX])
@@ -314,7 +303,7 @@ static void fair_set(oqe_call *c, oqe_agent *a)
 	}
 	/* load * 10^13 + idle ms, joined as strings as the library joins them (idle_since is
 	 * digits only: parse_row checked), and the same number exactly as a double */
-	*put_s(put_l(score, a->load_total), a->idle) = '\0';
+	*put_s(put_n(score, a->load_total), a->idle) = '\0';
 	for (v = 0, d = score; *d; d++)
 		v = v * 10 + (*d - '0');
 	RedisModule_ZsetAdd(k, (double)v, a->id, NULL);
@@ -364,11 +353,11 @@ void oqe_agent_save(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a)
 	 * the struct it comes from, the row by their sum */
 	p = put_s(put_s(row, a->presence), "|");
 	for (i = 0; i < OQE_CLASSES; i++)
-		p = put_s(put_l(p, a->cap[i]), "|");
-	p = put_s(put_l(p, a->cap_total), "|");
+		p = put_s(put_n(p, a->cap[i]), "|");
+	p = put_s(put_n(p, a->cap_total), "|");
 	for (i = 0; i < OQE_CLASSES; i++)
-		p = put_s(put_l(p, a->load[i]), "|");
-	p = put_s(put_l(p, a->load_total), "|");
+		p = put_s(put_n(p, a->load[i]), "|");
+	p = put_s(put_n(p, a->load_total), "|");
 	p = put_s(put_s(put_s(put_s(p, a->idle), "|"), a->avx), "|");
 	p = put_s(p, a->held);
 	oqe_hset(c, a->k, a->key, 1, "r", RedisModule_CreateString(c->ctx, row,

@@ -3,6 +3,8 @@
  */
 #include "repl.h"
 
+#include "call.h"
+
 #include <stdarg.h>
 #include <string.h>
 
@@ -44,25 +46,6 @@ static RedisModuleString *count_str(RedisModuleCtx *ctx, size_t n)
 	return counts[n];
 }
 
-/* the name of cmd (a literal), kept as a string: looked up by address */
-#define NAMES_MAX 32
-static const char *name_lit[NAMES_MAX];
-static RedisModuleString *name_str[NAMES_MAX];
-
-static RedisModuleString *cmd_str(RedisModuleCtx *ctx, const char *cmd)
-{
-	int i;
-
-	for (i = 0; i < NAMES_MAX && name_lit[i]; i++)
-		if (name_lit[i] == cmd)
-			return name_str[i];
-	if (i == NAMES_MAX)
-		return RedisModule_CreateString(ctx, cmd, strlen(cmd));
-	name_lit[i] = cmd;
-	name_str[i] = RedisModule_CreateString(NULL, cmd, strlen(cmd));
-	return name_str[i];
-}
-
 void oqe_rep(RedisModuleCtx *ctx, const char *cmd, const char *fmt, ...)
 {
 	size_t at, i, n;
@@ -71,7 +54,7 @@ void oqe_rep(RedisModuleCtx *ctx, const char *cmd, const char *fmt, ...)
 	/* the slot of the count, filled once the arguments are in */
 	push(NULL);
 	at = qlen;
-	push(cmd_str(ctx, cmd));
+	push(oqe_name(cmd));   /* a literal: made once */
 	va_start(ap, fmt);
 	for (; *fmt; fmt++) {
 		if (*fmt == 's') {

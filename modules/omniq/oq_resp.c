@@ -8,6 +8,7 @@
 #include <hiredis/sds.h>
 
 #include "oq_resp.h"
+#include "oq_digits.h"
 
 /* No sum of lengths below it can overflow: far beyond what any Redis accepts (its
  * proto-max-bulk-len is 512 MB by default), and what no allocation can have. */
@@ -21,18 +22,11 @@ static int fail(redisContext *c, int type, const char *what)
 	return REDIS_ERR;
 }
 
-/* The decimal digits of n after tag, and CRLF: "*3\r\n", "$12\r\n". */
+/* tag, the decimal digits of n and CRLF: "*3\r\n", "$12\r\n" */
 static char *put_count(char *p, char tag, size_t n)
 {
-	char d[24];
-	int i = 0;
-
 	*p++ = tag;
-	do
-		d[i++] = (char)('0' + n % 10);
-	while((n /= 10) > 0);
-	while(i > 0)
-		*p++ = d[--i];
+	p = oq_put_u64(p, n);
 	*p++ = '\r';
 	*p++ = '\n';
 	return p;

@@ -275,39 +275,23 @@ static int suspend_locked(os_call_t *c, sip_msg_t *msg)
 	return rc;
 }
 
-/* The agent has no phone registered anywhere: the core keeps her out of calls until one
- * registers (phone.c) and the session goes on to the next agent (a decline: she is not set
- * away, and keeps her chats). -1 when Redis failed and the call was given up. */
-static int agent_no_phone(
-		os_call_t *c, sip_msg_t *msg, int in_fail, const char *sidbuf, const char *agent)
+/* The agent's phone did not take the call: it rejected or did not answer (a miss in the
+ * core, which sets the agent away and re-routes the session), or no phone is registered for
+ * her (nophone: the core keeps her out of calls until one registers, phone.c, and the
+ * session goes on to the next agent - a decline: she is not set away and keeps her chats).
+ * OMNIQ_ESTATE/EAGENT mean the offer was no longer this one (the core lapsed it first): the
+ * new offer is followed as any other. -1 when Redis failed and the call was given up. */
+static int agent_failed(os_call_t *c, sip_msg_t *msg, int in_fail, const char *sidbuf,
+		const char *agent, int nophone)
 {
 	str sid = omniq_str(sidbuf), ag = omniq_str(agent);
 	int rc;
 
 	os_stat_inc(OS_ST_AGENT_FAILED);
-	rc = os_phone_none(agent);
-	if(rc == 0)
+	if(!nophone)
+		rc = os_oq.miss(&sid, &ag, 1);
+	else if((rc = os_phone_none(agent)) == 0)
 		rc = os_oq.decline(&sid, &ag);
-	if(rc < 0 && rc != OMNIQ_ESTATE && rc != OMNIQ_EAGENT) {
-		LM_ERR("call %s: %s\n", sidbuf, os_oq.last_error());
-		give_up(c, msg, in_fail, 503, "Queue Unavailable");
-		return -1;
-	}
-	return 0;
-}
-
-/* The agent's phone did not take the call (rejected, no answer): a miss in the core, which
- * sets the agent away and re-routes the session. OMNIQ_ESTATE/EAGENT mean the
- * offer was no longer this one (the core lapsed it first): the new offer is followed as any
- * other. -1 when Redis failed and the call was given up. */
-static int agent_missed(
-		os_call_t *c, sip_msg_t *msg, int in_fail, const char *sidbuf, const char *agent)
-{
-	str sid = omniq_str(sidbuf), ag = omniq_str(agent);
-	int rc;
-
-	os_stat_inc(OS_ST_AGENT_FAILED);
-	rc = os_oq.miss(&sid, &ag, 1);
 	if(rc < 0 && rc != OMNIQ_ESTATE && rc != OMNIQ_EAGENT) {
 		LM_ERR("call %s: %s\n", sidbuf, os_oq.last_error());
 		give_up(c, msg, in_fail, 503, "Queue Unavailable");
@@ -382,8 +366,7 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 		lock_c(c);
 		c->state = OS_OPENING;
 		unlock_c(c);
-		if((rc == -2 ? agent_no_phone(c, msg, in_fail, sidbuf, agent)
-					 : agent_missed(c, msg, in_fail, sidbuf, agent)) < 0)
+		if(agent_failed(c, msg, in_fail, sidbuf, agent, rc == -2) < 0)
 			return;
 		agent[0] = '\0';
 	}
@@ -558,7 +541,7 @@ static void on_failure(os_call_t *c, struct cell *t, sip_msg_t *msg, int code)
 	}
 	/* RINGING: the agent's phone rejected, timed out or failed */
 	LM_INFO("call %s: agent %s did not take the call (%d)\n", sidbuf, agent, code);
-	if(agent_missed(c, msg, 1, sidbuf, agent) < 0)
+	if(agent_failed(c, msg, 1, sidbuf, agent, 0) < 0)
 		return;
 	settle(c, msg, NULL, 1);
 }

@@ -379,7 +379,7 @@ def test_wrong_library_phone_calls_get_a_final_answer(ctx):
     r = rs.client()
     w = Wrong(ctx, k, rs)
     for where in (r"open_in_queue\(\): call not queued: ",
-                  r"agent_missed\(\): call \d+: ", r"agent_no_phone\(\): call \d+: ",
+                  r"agent_failed\(\): call \d+: ",
                   r"overflow\(\): call \d+: ",
                   r"abandon_session\(\): call \d+ cancelled by the caller; abandon failed, tried "
                   r"again when its transaction ends: ",
