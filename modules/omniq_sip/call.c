@@ -628,6 +628,10 @@ static void on_dialog_end(struct dlg_cell *dlg, int type, struct dlg_cb_params *
 	if(d == NULL || d->sid[0] == '\0')
 		return;
 	os_stat_inc(OS_ST_ENDED);
+	if(os_pending_behind(OS_PEND_CLOSE, d->sid, NULL)) {
+		d->sid[0] = '\0'; /* made after the answer Redis has not taken yet */
+		return;
+	}
 	sid = omniq_str(d->sid);
 	rc = os_oq.close(&sid, NULL);
 	if(rc == OMNIQ_EREDIS)

@@ -51,22 +51,29 @@ int os_pending_init(void)
 	return register_basic_timers(1);
 }
 
-void os_pending_add(os_pend_op_t op, const char *sid, const char *agent)
+/* Appended under the lock; 1 when the list is full (then dropped). */
+static int append(os_pend_op_t op, const char *sid, const char *agent)
 {
 	pend_t *p;
+
+	if(pl->n >= OS_PENDING_MAX) {
+		pl->dropped++;
+		return 1;
+	}
+	p = &pl->item[pl->n++];
+	p->op = op;
+	p->tenant = os_oq.tenant_index();
+	snprintf(p->sid, sizeof(p->sid), "%s", sid);
+	snprintf(p->agent, sizeof(p->agent), "%s", agent ? agent : "");
+	return 0;
+}
+
+void os_pending_add(os_pend_op_t op, const char *sid, const char *agent)
+{
 	int full;
 
 	lock_get(&pl->lock);
-	full = pl->n >= OS_PENDING_MAX;
-	if(full)
-		pl->dropped++;
-	else {
-		p = &pl->item[pl->n++];
-		p->op = op;
-		p->tenant = os_oq.tenant_index();
-		snprintf(p->sid, sizeof(p->sid), "%s", sid);
-		snprintf(p->agent, sizeof(p->agent), "%s", agent ? agent : "");
-	}
+	full = append(op, sid, agent);
 	lock_release(&pl->lock);
 	if(full)
 		LM_ERR("call %s: its %s found Redis unavailable and %d others already wait for it: "
@@ -74,6 +81,36 @@ void os_pending_add(os_pend_op_t op, const char *sid, const char *agent)
 	else
 		LM_NOTICE("call %s: its %s found Redis unavailable: made again when Redis answers\n",
 				sid, ops[op].what);
+}
+
+int os_pending_behind(os_pend_op_t op, const char *sid, const char *agent)
+{
+	int i, t = os_oq.tenant_index(), full = 0;
+	os_pend_op_t before = OS_PEND_ACCEPT;
+	int kept = 0;
+
+	lock_get(&pl->lock);
+	/* an item leaves the list only once Redis has taken it (retry_tick): one still here
+	 * is not made yet, or is being made now - either way, this one goes after it */
+	for(i = 0; i < pl->n; i++)
+		if(pl->item[i].tenant == t && strcmp(pl->item[i].sid, sid) == 0) {
+			kept = 1;
+			before = pl->item[i].op;
+			break;
+		}
+	if(kept)
+		full = append(op, sid, agent);
+	lock_release(&pl->lock);
+	if(!kept)
+		return 0;
+	if(full)
+		LM_ERR("call %s: its %s waits behind its %s kept for Redis, and %d others already "
+			   "wait: dropped, the session stays as it is\n", sid, ops[op].what,
+				ops[before].what, OS_PENDING_MAX);
+	else
+		LM_NOTICE("call %s: its %s waits behind its %s kept for Redis: made after it\n", sid,
+				ops[op].what, ops[before].what);
+	return 1;
 }
 
 /* This node's lease renewed; the sessions of nodes whose lease ran out are ended then. */

@@ -29,4 +29,10 @@ typedef enum os_pend_op {
  * Redis unavailable; make it again when Redis answers. */
 void os_pending_add(os_pend_op_t op, const char *sid, const char *agent);
 
+/* Before op on session sid is made directly: when an earlier op of the same call is still
+ * kept (Redis was away when the agent answered, and is back by the BYE), op is kept behind
+ * it and 1 returned - made directly it would reach Redis first (the close of a session still
+ * offered is an abandon, and the answer made after it is refused). 0: nothing kept for sid. */
+int os_pending_behind(os_pend_op_t op, const char *sid, const char *agent);
+
 #endif

@@ -50,6 +50,62 @@ class Phone:
             self.proc.wait()
 
 
+def send(lines, attrs=""):
+    """A sipp <send> of a message given as its lines (header lines and body, no CDATA)."""
+    return "  <send%s>\n    <![CDATA[\n%s\n    ]]>\n  </send>\n" % (
+        attrs, "\n".join("      " + l if l else "" for l in lines))
+
+
+def invite(from_user="[caller]", extra_header=""):
+    """The caller's INVITE to [service] with a PCMU offer; From user from_user."""
+    return send(["INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0",
+                 "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                 "From: <sip:%s@[local_ip]>;tag=[pid]caller[call_number]" % from_user,
+                 "To: <sip:[service]@[remote_ip]:[remote_port]>",
+                 "Call-ID: [call_id]", "CSeq: 1 INVITE",
+                 "Contact: <sip:caller@[local_ip]:[local_port]>", "Max-Forwards: 70"]
+                + ([extra_header] if extra_header else [])
+                + ["Content-Type: application/sdp", "Content-Length: [len]", "",
+                   "v=0", "o=caller 1 1 IN IP[local_ip_type] [local_ip]", "s=-",
+                   "c=IN IP[media_ip_type] [media_ip]", "t=0 0",
+                   "m=audio [media_port] RTP/AVP 0", "a=rtpmap:0 PCMU/8000", ""],
+                ' retrans="500"')
+
+
+def in_dialog(method, cseq, routes=True, attrs=""):
+    """ACK of a 200 or BYE: to the Contact of the 200, through its Record-Route unless
+    routes=False (a UA that ignores Record-Route)."""
+    return send(["%s [next_url] SIP/2.0" % method,
+                 "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]"]
+                + (["[routes]"] if routes else [])
+                + ["[last_From:]", "[last_To:]", "Call-ID: [call_id]", "CSeq: %d %s" % (cseq, method),
+                   "Max-Forwards: 70", "Content-Length: 0", ""], attrs)
+
+
+def ack_failure(attrs=""):
+    """The ACK of a final answer other than 2xx (same transaction as the INVITE)."""
+    return send(["ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0", "[last_Via:]",
+                 "[last_From:]", "[last_To:]", "Call-ID: [call_id]", "CSeq: 1 ACK",
+                 "Max-Forwards: 70", "Content-Length: 0", ""], attrs)
+
+
+def cancel():
+    """The CANCEL of the INVITE (its Via, from the last provisional answer)."""
+    return send(["CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0", "[last_Via:]",
+                 "[last_From:]", "To: <sip:[service]@[remote_ip]:[remote_port]>",
+                 "Call-ID: [call_id]", "CSeq: 1 CANCEL", "Max-Forwards: 70",
+                 "Content-Length: 0", ""])
+
+
+def write_scenario(workdir, name, parts):
+    xml = ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<!DOCTYPE scenario SYSTEM "sipp.dtd">\n'
+           '<scenario name="%s">\n%s</scenario>\n' % (name, "".join(parts)))
+    path = os.path.join(workdir, name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    return path
+
+
 def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
                cancel_after_ms=None, from_user="[caller]", extra_header="", routes=True):
     """Write a caller scenario; returns its path.
@@ -61,52 +117,14 @@ def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
     bye: after 200/ACK and hold_ms, send BYE and expect 200. routes=False: the ACK and the
     BYE carry no Route header (a UA that ignores Record-Route).
     """
-    invite = """  <send retrans="500">
-    <![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:%s@[local_ip]>;tag=[pid]caller[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: <sip:caller@[local_ip]:[local_port]>
-      Max-Forwards: 70
-%s      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=caller 1 1 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-
-    ]]>
-  </send>
-""" % (from_user, ("      " + extra_header + "\n") if extra_header else "")
-    parts = [invite, '  <recv response="100" optional="true"/>\n']
+    parts = [invite(from_user, extra_header), '  <recv response="100" optional="true"/>\n']
     if queued == "must":
         parts.append('  <recv response="182"/>\n')
     elif queued == "may":
         parts.append('  <recv response="182" optional="true"/>\n')
     if cancel_after_ms is not None:
-        parts.append("""  <pause milliseconds="%d"/>
-  <send>
-    <![CDATA[
-      CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      [last_Via:]
-      From: <sip:%s@[local_ip]>;tag=[pid]caller[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 CANCEL
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>
-""" % (cancel_after_ms, from_user))
+        parts += ['  <pause milliseconds="%d"/>\n' % cancel_after_ms, cancel(),
+                  '  <recv response="200"/>\n']
         final = 487
     else:
         # ringing agents, back to the queue, ringing the next one: any order of these
@@ -115,60 +133,13 @@ def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
                 continue
             parts.append('  <recv response="%s" optional="true"/>\n' % code)
     if final == 200:
-        parts.append("""  <recv response="200" rrs="true"/>
-  <send>
-    <![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-%s      [last_From:]
-      [last_To:]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <pause milliseconds="%d"/>
-""" % ("      [routes]\n" if routes else "", hold_ms))
+        parts += ['  <recv response="200" rrs="true"/>\n', in_dialog("ACK", 1, routes),
+                  '  <pause milliseconds="%d"/>\n' % hold_ms]
         if bye:
-            parts.append("""  <send retrans="500">
-    <![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-%s      [last_From:]
-      [last_To:]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>
-""" % ("      [routes]\n" if routes else ""))
+            parts += [in_dialog("BYE", 2, routes, ' retrans="500"'), '  <recv response="200"/>\n']
     else:
-        parts.append("""  <recv response="%d"/>
-  <send>
-    <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-""" % final)
-    xml = ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<!DOCTYPE scenario SYSTEM "sipp.dtd">\n'
-           '<scenario name="%s">\n%s</scenario>\n' % (name, "".join(parts)))
-    path = os.path.join(workdir, name + ".xml")
-    with open(path, "w") as f:
-        f.write(xml)
-    return path
+        parts += ['  <recv response="%d"/>\n' % final, ack_failure()]
+    return write_scenario(workdir, name, parts)
 
 
 def call(ctx, kam, queue, scenario, calls=1, rate=10, caller="13800000001", background=False,
@@ -196,3 +167,14 @@ def call(ctx, kam, queue, scenario, calls=1, rate=10, caller="13800000001", back
     r = subprocess.run(argv, cwd=ctx.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=timeout + 30)
     return r.returncode
+
+
+def dmq_pair(ctx, rs, cfg="sip.cfg", tag=""):
+    """Two nodes whose agents' registrations are one (usrloc over DMQ, each the other's
+    notification address), both started."""
+    a = ctx.kamailio(cfg, rs.port, name="kama" + tag, start=False)
+    b = ctx.kamailio(cfg, rs.port, name="kamb" + tag, start=False)
+    for me, peer in ((a, b), (b, a)):
+        me.defines["OMNIQ_DMQ_SELF"] = '"sip:127.0.0.1:%d"' % me.sip_port
+        me.defines["OMNIQ_DMQ_PEER"] = '"sip:127.0.0.1:%d"' % peer.sip_port
+    return a.start(), b.start()

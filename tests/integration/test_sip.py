@@ -1,10 +1,12 @@
 """The phone channel (omniq_sip): sipp callers and sipp agent phones against a real kamailio
 (tm, registrar, dialog) and a real redis-server."""
 import os
+import re
+import signal
 import time
 
 from harness import test, wait_for
-from sipcall import Phone, SIPP as SIPP_DIR, call, caller_xml
+from sipcall import Phone, SIPP as SIPP_DIR, call, caller_xml, dmq_pair
 
 P = "oq:{default}"
 
@@ -37,6 +39,17 @@ def events(r, sid=None, typ=None):
     evs = [f for _, f in r.xrange(P + ":events")]
     return [e for e in evs if (sid is None or e.get("sid") == sid)
             and (typ is None or e.get("type") == typ)]
+
+
+def slow_phone(ctx, k, aid, ms):
+    """aid's phone, answering ms after it rings (agent_answer.xml answers after 200 ms)."""
+    slow = os.path.join(ctx.dir, "answer_after_%d.xml" % ms)
+    with open(os.path.join(SIPP_DIR, "agent_answer.xml")) as f:
+        xml = f.read()
+    assert '<pause milliseconds="200"/>' in xml
+    with open(slow, "w") as f:
+        f.write(xml.replace('<pause milliseconds="200"/>', '<pause milliseconds="%d"/>' % ms))
+    return Phone(ctx, k, aid, slow)
 
 
 def stat(k, name):
@@ -412,19 +425,14 @@ def test_sip_call_answered_while_redis_is_down_is_accepted_when_it_is_back(ctx):
     k = sip_kam(ctx, rs)
     r = rs.client()
     agent(k, "alice")
-    slow = os.path.join(ctx.dir, "answer_slowly.xml")
-    with open(os.path.join(SIPP_DIR, "agent_answer.xml")) as f:
-        xml = f.read()
-    assert '<pause milliseconds="200"/>' in xml
-    with open(slow, "w") as f:
-        f.write(xml.replace('<pause milliseconds="200"/>', '<pause milliseconds="2500"/>'))
-    phone = Phone(ctx, k, "alice", slow)
+    phone = slow_phone(ctx, k, "alice", 2500)
     p = call(ctx, k, "sales", caller_xml(ctx.dir, "answer_in_outage", queued="never"),
              background=True)
     wait_for(lambda: r.hget(P + ":s:1", "state") == "offered", what="alice's phone ringing")
     rs.stop()
     assert p.wait(30) == 0 and phone.wait() == 0
-    wait_for(lambda: "call 1: its end found Redis unavailable" in k.text(), what="the end kept")
+    wait_for(lambda: "call 1: its end waits behind its answer kept for Redis" in k.text(),
+             what="the end kept, behind the answer")
     assert "call 1: its answer found Redis unavailable" in k.text()
     rs.start()
     r = rs.client()
@@ -434,6 +442,47 @@ def test_sip_call_answered_while_redis_is_down_is_accepted_when_it_is_back(ctx):
     a = k.rpc_struct("omniq.agent", "alice")
     assert a.get("load:voice") == "0" and a.get("presence") == "available", a
     assert [e["type"] for e in events(r, "1")][:4] == ["enqueue", "offer", "accept", "close"]
+
+
+@test
+def test_sip_call_ended_after_redis_is_back_waits_for_its_kept_answer(ctx):
+    """The agent answers while Redis is down (the accept is kept), Redis comes back, and the
+    BYE comes before the kept accept is made again: the close waits behind it, so Redis
+    takes accept then close - the session closed, the agent's. (Before: the BYE's close
+    reached Redis first, on a session still offered, which abandoned it; the accept made
+    after it was refused: an answered call counted as abandoned, as the faults drill found.)
+    The process that makes kept steps again is stopped meanwhile, so the BYE surely comes
+    first."""
+    rs = ctx.redis()
+    ctx.expect_redis_down(rs)
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    phone = slow_phone(ctx, k, "alice", 2000)
+    p = call(ctx, k, "sales", caller_xml(ctx.dir, "bye_before_retry", queued="never",
+                                         hold_ms=2000), background=True)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "offered", what="alice's phone ringing")
+    [pending] = k.pids("omniq_sip pending")
+    os.kill(pending, signal.SIGSTOP)
+    try:
+        rs.stop()
+        wait_for(lambda: "call 1: its answer found Redis unavailable" in k.text(), timeout=10,
+                 what="the answer kept")
+        rs.start()
+        r = rs.client()
+        assert p.wait(30) == 0 and phone.wait() == 0
+        wait_for(lambda: "call 1: its end waits behind its answer kept for Redis: made after it"
+                 in k.text(), what="the end kept behind the answer")
+        assert r.hget(P + ":s:1", "state") == "offered"       # nothing made yet
+    finally:
+        os.kill(pending, signal.SIGCONT)
+    wait_for(lambda: r.hget(P + ":s:1", "state") in ("wrapup", "closed"), timeout=10,
+             what="the session accepted, then closed")
+    assert r.hget(P + ":s:1", "agent") == "alice"
+    assert [e["type"] for e in events(r, "1")][:4] == ["enqueue", "offer", "accept", "close"]
+    assert "call 1: its answer reached Redis, the session is active" in k.text()
+    assert "call 1: its end reached Redis, the session is closed" in k.text()
+    assert k.rpc_struct("omniq.agent", "alice").get("load:voice") == "0"
 
 
 @test
@@ -540,6 +589,9 @@ def test_sip_closing_a_live_call_hangs_it_up(ctx):
 </scenario>"""))
     p = call(ctx, k, "sales", sc, background=True, timeout=20)
     wait_for(lambda: r.hget(P + ":s:1", "state") == "active", what="the call answered")
+    # the caller's ACK relayed to the phone (dialog confirmed, state 4) before the close: a
+    # BYE that overtook it would be an unexpected message to the phone's scenario
+    wait_for(lambda: re.search(r"\bstate: 4\b", k.rpc("dlg.list")[1]), what="the ACK relayed")
     assert r.hget(P + ":s:1", "ext").count("/") == 4, r.hget(P + ":s:1", "ext")
     rc, out = k.rpc("omniq.close", "1", "resolved")
     assert rc == 0 and not out.startswith("error"), out
@@ -548,17 +600,6 @@ def test_sip_closing_a_live_call_hangs_it_up(ctx):
     assert r.hget(P + ":s:1", "state") == "closed"
     assert stat(k, "hung_up") == 1 and stat(k, "ended") == 1
     assert k.rpc_struct("omniq.agent", "alice").get("load:voice") == "0"
-
-
-def dmq_pair(ctx, rs, cfg="sip.cfg", tag=""):
-    """Two nodes whose agents' registrations are one (usrloc over DMQ, each the other's
-    notification address), both started."""
-    a = ctx.kamailio(cfg, rs.port, name="kama" + tag, start=False)
-    b = ctx.kamailio(cfg, rs.port, name="kamb" + tag, start=False)
-    for me, peer in ((a, b), (b, a)):
-        me.defines["OMNIQ_DMQ_SELF"] = '"sip:127.0.0.1:%d"' % me.sip_port
-        me.defines["OMNIQ_DMQ_PEER"] = '"sip:127.0.0.1:%d"' % peer.sip_port
-    return a.start(), b.start()
 
 
 @test
