@@ -4,6 +4,9 @@
 #   make run      build, then run redis-server + kamailio with cfg/omniq.cfg on loopback
 #   make test     install what the tests need, build, run every test
 #   make bench    run the benchmarks under bench/
+#   make chaos    the faults drill's long form: five minutes of calls and chats over two
+#                 nodes through Redis restarts and kills, library flushes, a node killed
+#                 (its short form is part of make test; docs/testing.md, "The faults drill")
 #   make coverage run every test against a gcov build and the counting Lua library, print
 #                 line and branch coverage per file (build/coverage/, docs/testing.md)
 #   make asan     build the modules with ASan+UBSan into build/asan/modules (never build/modules)
@@ -18,7 +21,7 @@ EXAMPLES := docs/examples/omniq_echo
 # modules that exist only for the tests (fixtures), built the same way
 FIXTURES := tests/modules/omniq_badhook tests/modules/omniq_faults
 
-.PHONY: all deps deps-test modules fixtures run test unit bench clean asan check-asan
+.PHONY: all deps deps-test modules fixtures run test unit bench chaos clean asan check-asan
 all: modules
 
 deps:
@@ -69,6 +72,10 @@ asan: deps
 check-asan: deps-test
 	@$(MAKE) --no-print-directory fixtures asan
 	@scripts/asan.sh run
+
+chaos: deps-test
+	@$(MAKE) --no-print-directory fixtures
+	@OMNIQ_TOP=$(CURDIR) OMNIQ_BUILD=$(BUILD) /usr/bin/python3 tests/integration/chaos.py
 
 bench: modules
 	@scripts/deps.sh bench

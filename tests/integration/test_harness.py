@@ -229,3 +229,42 @@ def test_harness_log_check_takes_kamailios_shutdown_noise_only_in_a_shutdown(ctx
     some = none.replace(", 0, 5000)", ", 4, 5000)")
     assert teardown.unexpected_lines("\n".join([run, none, bye, none, some]), []) == [
         none.strip(), some.strip()]
+
+
+@test
+def test_harness_drill_audit_finds_what_a_fault_would_leave(ctx):
+    """The drill's audit (tests/integration/drill.py) on a Redis holding what a lost step
+    would leave: a chat still active and its agent held, a call still queued, an agent set
+    away, acknowledged messages missing or stored twice, a call answered that no session
+    was accepted for. Each is found, and nothing else."""
+    from drill import Drill
+    with scene("drill_audit", cfg="sip.cfg") as (inner, rs, k):
+        r = rs.client()
+        D = "oq:{default}"
+
+        def fc(fn, *a):
+            return r.fcall(fn, 1, D, *[str(x) for x in a])
+        fc("oq_agent_set", "ag00", "Ag00", "sales:5", "chat=4,total=4", "")
+        fc("oq_agent_state", "ag00", "available")
+        fc("oq_agent_set", "ag01", "Ag01", "sales:5", "chat=4,total=4", "")
+        fc("oq_agent_state", "ag01", "away")
+        sid = fc("oq_ingest", "web", "", "web:v1", "sales", 0, "", "", "", "text", "hello", "c0-0")[0]
+        fc("oq_accept", sid, "ag00")
+        fc("oq_append", sid, "in", "web:v1", "text", "hello")                # stored twice
+        call = fc("oq_enqueue", "phone", "", "phone:+8613800000001", "sales", 0, "sales", "",
+                  "nodeA")[0]
+        d = Drill(inner, "short")
+        d.agents = ["ag00", "ag01"]
+        d.a_name, d.b_name = "nodeA", "nodeB"
+        d.acked = {"c0-0": (sid, "hello"), "c0-1": (sid, "lost"), "c9-0": ("9", "gone")}
+        d.audit(r, [{"x1@a": ["answered", "ended"]}, {}])
+        want = ["session %s (web, node -) still active, agent 'ag00'" % sid,
+                "session %s (phone, node nodeA) still queued" % call,
+                "agent ag00 still holds {'load:chat': '1'", "agent ag01 is away, not available",
+                "chat message c0-1 acknowledged in session %s: not in its transcript" % sid,
+                "chat message c9-0 acknowledged in session 9: not in its transcript",
+                "chat message 'hello' stored 2 times",
+                "node nodeA: callers saw 1 calls answered, 0 sessions were accepted"]
+        for w in want:
+            assert any(p.startswith(w) for p in d.problems), (w, d.problems)
+        assert len(d.problems) == len(want), d.problems
