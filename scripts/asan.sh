@@ -35,7 +35,8 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   alloc_failures_in_a_chat_message_answer_errors_and_leak_nothing
   alloc_failures_in_a_queued_invite_answer_the_caller_and_leak_nothing
   sip_closing_a_live_call_hangs_it_up sip_call_ended_while_redis_is_down_frees_the_agent_when_it_is_back
-  sip_calls_of_a_dead_node_end_when_its_lease_runs_out"
+  sip_calls_of_a_dead_node_end_when_its_lease_runs_out
+  sip_call_ended_after_redis_is_back_waits_for_its_kept_answer"
 
 case "${1:-}" in
 core)
