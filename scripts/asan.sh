@@ -36,7 +36,8 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   alloc_failures_in_a_queued_invite_answer_the_caller_and_leak_nothing
   sip_closing_a_live_call_hangs_it_up sip_call_ended_while_redis_is_down_frees_the_agent_when_it_is_back
   sip_calls_of_a_dead_node_end_when_its_lease_runs_out
-  sip_call_ended_after_redis_is_back_waits_for_its_kept_answer"
+  sip_call_ended_after_redis_is_back_waits_for_its_kept_answer
+  ws_idle_sockets_are_bounded_and_customers_and_agents_get_in ws_message_begun_and_not_finished_is_closed"
 
 case "${1:-}" in
 core)

@@ -55,6 +55,7 @@
 #include "ws.h"
 #include "token.h"
 #include "sock.h"
+#include "admit.h"
 #include "follow.h"
 #include "customer.h"
 #include "app.h"
@@ -326,6 +327,7 @@ static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 	if(rc < 0 && rc != OMNIQ_ENOTFOUND) /* a first contact has no customer yet */
 		return resume_failed(a);
 	a->hello = 1;
+	ws_admit_known(a->sock.wsi);
 	leased_add(a, wsi);
 
 	/* follow before reading: whatever is written from here on is either in the
@@ -541,6 +543,9 @@ int ws_app_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 		case LWS_CALLBACK_SERVER_WRITEABLE:
 			return ws_sock_writable(&a->sock);
+
+		case LWS_CALLBACK_TIMER:
+			return ws_sock_late(&a->sock);
 
 		case LWS_CALLBACK_CLOSED:
 			ws_append_forget(a);

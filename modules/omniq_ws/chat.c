@@ -44,6 +44,7 @@
 #include "ws.h"
 #include "token.h"
 #include "sock.h"
+#include "admit.h"
 #include "follow.h"
 #include "customer.h"
 #include "chat.h"
@@ -140,6 +141,7 @@ static int on_hello(chat_t *c, json_t *m)
 		snprintf(c->identity, sizeof(c->identity), "web:%s", fresh);
 	}
 	c->hello = 1;
+	ws_admit_known(c->sock.wsi);
 	w = json_pack("{s:s,s:s,s:s}", "type", "welcome", "visitor", c->visitor_tok, "identity",
 			c->identity);
 	/* resume: the token must be ours for exactly this session, and the session still open */
@@ -367,6 +369,9 @@ int ws_chat_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 
 		case LWS_CALLBACK_SERVER_WRITEABLE:
 			return ws_sock_writable(&c->sock);
+
+		case LWS_CALLBACK_TIMER:
+			return ws_sock_late(&c->sock);
 
 		case LWS_CALLBACK_CLOSED:
 			ws_append_forget(c);

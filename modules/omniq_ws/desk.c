@@ -39,6 +39,7 @@
 #include "ws.h"
 #include "token.h"
 #include "sock.h"
+#include "admit.h"
 #include "follow.h"
 #include "desk.h"
 
@@ -397,6 +398,7 @@ static int on_hello(desk_t *d, json_t *m)
 	snprintf(d->agent, sizeof(d->agent), "%s", bar + 1);
 	d->fol.tenant = d->tenant;
 	d->hello = 1;
+	ws_admit_known(d->sock.wsi);
 	return send_inbox(d, "welcome");
 }
 
@@ -487,6 +489,9 @@ int ws_desk_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 			if(d->dirty && d->hello && send_inbox(d, "inbox") < 0)
 				return -1;
 			return ws_sock_writable(&d->sock);
+
+		case LWS_CALLBACK_TIMER:
+			return ws_sock_late(&d->sock);
 
 		case LWS_CALLBACK_CLOSED:
 			ws_unfollow_all(&d->fol);

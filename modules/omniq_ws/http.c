@@ -23,6 +23,7 @@
 #include "core/cfg/cfg_struct.h"
 
 #include "ws.h"
+#include "admit.h"
 #include "flood.h"
 #include "sock.h"
 #include "chat.h"
@@ -334,6 +335,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			ws_desk_login_pump();
 			return 0;
 		case LWS_CALLBACK_HTTP:
+			ws_admit_known(wsi); /* a request: no longer pending (admit.h) */
 			if(p->later) /* lws holds a pipelined request back until the answer; if not, */
 				ws_desk_login_forget(p); /* the earlier answer must not go to this one */
 			memset(p, 0, sizeof(*p));
@@ -491,23 +493,8 @@ static int open_listener(void)
 static int cb_listen(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		size_t len)
 {
-	lws_sock_file_fd_type fd;
-	int c;
-
-	if(reason != LWS_CALLBACK_RAW_RX_FILE)
-		return 0;
-	/* drain the accept queue: another process may take some, EAGAIN ends the round */
-	while((c = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		fd.sockfd = c;
-		if(lws_adopt_descriptor_vhost(lws_get_vhost(wsi),
-				   LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP
-						   | (ws_cfg.cert ? LWS_ADOPT_ALLOW_SSL : 0),
-				   fd, NULL, NULL)
-				== NULL)
-			LM_WARN("omniq_ws could not take a connection (closed)\n");
-	}
-	if(errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-		LM_WARN("omniq_ws accept: %s\n", strerror(errno));
+	if(reason == LWS_CALLBACK_RAW_RX_FILE)
+		ws_admit_accept();
 	return 0;
 }
 
@@ -519,6 +506,8 @@ static int cb_listen(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	{                                                                                  \
 		int rc = cb(wsi, reason, user, in, len);                                       \
 		ws_oq.tenant_use_index(0);                                                     \
+		if(reason == LWS_CALLBACK_WSI_DESTROY)                                         \
+			ws_admit_gone(wsi);                                                        \
 		return rc;                                                                     \
 	}
 ENDS_ON_DEFAULT_TENANT(t_http, cb_http)
@@ -550,6 +539,7 @@ void ws_http_loop(int rank)
 	struct lws_context_creation_info info;
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
+	struct lws *lwsi = NULL;
 	lws_sock_file_fd_type fd;
 	/* libuv (epoll) under lws, not lws's own poll(): poll() hands the kernel every socket
 	 * of the process at each wakeup, which costs more than the traffic once a process holds
@@ -588,13 +578,16 @@ void ws_http_loop(int rank)
 	vh = ctx ? lws_create_vhost(ctx, &info) : NULL;
 	fd.filefd = listen_fd;
 	if(vh == NULL
-			|| lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, fd, "omniq-listen", NULL)
-					   == NULL) {
+			|| (lwsi = lws_adopt_descriptor_vhost(
+						vh, LWS_ADOPT_RAW_FILE_DESC, fd, "omniq-listen", NULL))
+					   == NULL
+			|| ws_admit_start(&loop, rank, vh, listen_fd) < 0) {
 		LM_CRIT("omniq_ws process %d cannot start its HTTP server\n", rank);
 		if(ctx)
 			lws_context_destroy(ctx);
 		return;
 	}
+	ws_admit_listener(lwsi);
 	if(ws_events_start(ctx, rank) < 0 || ws_append_start(ctx) < 0 || ws_desk_login_start(ctx) < 0
 			|| (rank == 0 && ws_outbox_start() < 0)) {
 		lws_context_destroy(ctx);

@@ -9,6 +9,7 @@
 
 #include "ws.h"
 #include "sock.h"
+#include "admit.h"
 
 #define OUT_MAX 512 /* queued messages per socket before it counts as stuck */
 
@@ -33,6 +34,7 @@ int ws_sock_open(ws_sock_t *s, struct lws *wsi, const char *path, int rate)
 
 	s->wsi = wsi;
 	s->rate = rate;
+	ws_admit_websocket(wsi);
 	ws_bucket_init(&s->bucket, rate, omniq_wall_ms());
 	if(lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, path) != 0)
 		return ws_sock_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "wrong path");
@@ -56,8 +58,19 @@ int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg)
 	s->rx = nb;
 	memcpy(s->rx + s->rx_len, in, len);
 	s->rx_len += len;
-	if(!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0)
+	if(!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0) {
+		/* a message begun is finished within hello_timeout, or the socket closes (LWS_CALLBACK_TIMER,
+		 * ws_sock_late): it holds up to max_frame bytes meanwhile */
+		if(!s->rx_timer) {
+			s->rx_timer = 1;
+			lws_set_timer_usecs(s->wsi, (lws_usec_t)ws_cfg.hello_timeout * LWS_US_PER_SEC);
+		}
 		return 0;
+	}
+	if(s->rx_timer) {
+		s->rx_timer = 0;
+		lws_set_timer_usecs(s->wsi, LWS_SET_TIMER_USEC_CANCEL);
+	}
 
 	if(ws_bucket_take(&s->bucket, s->rate, omniq_wall_ms()) < 0)
 		return ws_sock_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit");
@@ -78,6 +91,20 @@ static void close_now(ws_sock_t *s, int status, const char *why)
 {
 	lws_close_reason(s->wsi, (enum lws_close_status)status, (unsigned char *)why, strlen(why));
 	lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
+int ws_sock_late(ws_sock_t *s)
+{
+	const char *doomed = ws_admit_doomed(s->wsi);
+
+	if(doomed) { /* counted by admit.c, not logged one by one */
+		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)doomed,
+				strlen(doomed));
+		return -1;
+	}
+	return s->rx_timer ? ws_sock_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+								 "message not finished in time")
+					   : 0;
 }
 
 void ws_sock_close_later(ws_sock_t *s, int status, const char *why)
@@ -147,6 +174,7 @@ void ws_sock_error_for(ws_sock_t *s, const char *code, const char *msg, json_t *
 int ws_sock_writable(ws_sock_t *s)
 {
 	ws_out_t *o = s->out_head;
+
 	if(o == NULL)
 		return 0;
 	if(lws_write(s->wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT) < (int)o->len)

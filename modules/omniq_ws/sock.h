@@ -24,6 +24,7 @@ typedef struct ws_sock {
 	int out_n;
 	ws_bucket_t bucket;     /* rate limit: rate per second, burst twice that */
 	int rate;
+	int rx_timer;           /* a message is begun: it has hello_timeout s to be finished */
 } ws_sock_t;
 
 
@@ -41,6 +42,9 @@ void ws_sock_send(ws_sock_t *s, json_t *v);
  * rid is not NULL; ws_sock_error_for names the message it answers with "cid" instead. */
 void ws_sock_error(ws_sock_t *s, const char *code, const char *msg, json_t *rid);
 void ws_sock_error_for(ws_sock_t *s, const char *code, const char *msg, json_t *cid);
+/* LWS_CALLBACK_TIMER: a socket given up (admit.h: made way, said nothing in time) or a
+ * message begun and not finished in time closes the socket (1008): -1 to close, else 0. */
+int ws_sock_late(ws_sock_t *s);
 /* LWS_CALLBACK_SERVER_WRITEABLE: one queued message; -1 to close. */
 int ws_sock_writable(ws_sock_t *s);
 /* Set the close code and reason; returns -1 for the callback to return. */

@@ -30,6 +30,9 @@ typedef struct ws_settings {
 	char *chat_queue;
 	int chat_rate;         /* frames per second per socket (burst: twice that) */
 	int max_frame;         /* bytes of one WebSocket message */
+	int max_connections;   /* per process (0: what its open-files limit leaves); admit.h */
+	int max_pending_per_address; /* connections of one address not yet saying what they want */
+	int hello_timeout;     /* seconds to say it (a request, a hello) and to finish a message */
 	int api_rate;          /* requests per second per API key (burst: twice that) */
 	int hook_rate;         /* requests per second per address: /hooks/, unauthenticated */
 	char *app_secret;      /* the app backend signs user tokens with it; app needs it */
