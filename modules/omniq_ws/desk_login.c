@@ -232,11 +232,36 @@ static check_t *check_new(const ws_req_t *rq, const str *tenant, const str *aid,
 	return c;
 }
 
+/* Logins refused without a check come by the thousand in an attack: one line per
+ * REFUSED_SAY seconds, the first refusal of that time with how many came since the last line
+ * (the lws loop's only). */
+#define REFUSED_SAY 10
+static void refused_unchecked(const str *aid, const char *peer, const char *code)
+{
+	static time_t said;
+	static unsigned long since;
+	time_t now = time(NULL);
+	int n = aid->len > OMNIQ_ID_MAX ? OMNIQ_ID_MAX : aid->len;
+
+	if(said && now - said < REFUSED_SAY) {
+		since++;
+		return;
+	}
+	if(since)
+		LM_NOTICE("desk login of agent '%.*s' from %s not checked: %s (%lu more logins "
+				  "refused unchecked since the last such line)\n", n, aid->s, peer, code, since);
+	else
+		LM_NOTICE("desk login of agent '%.*s' from %s not checked: %s\n", n, aid->s, peer,
+				code);
+	said = now;
+	since = 0;
+}
+
 void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 {
 	const char *code;
 	str aid, pw, tenant;
-	int wait, n, queued = 0;
+	int wait, queued = 0;
 	check_t *c;
 
 	if(strcmp(rq->method, "POST")) {
@@ -246,7 +271,6 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 	if(ws_body_str(rq, rs, "agent", 1, &aid) < 0 || ws_body_str(rq, rs, "password", 1, &pw) < 0
 			|| ws_body_str(rq, rs, "tenant", 0, &tenant) < 0)
 		return;
-	n = aid.len > OMNIQ_ID_MAX ? OMNIQ_ID_MAX : aid.len;
 	for(c = waiting; c && queued < ws_cfg.login_rate; c = c->wnext)
 		queued++;
 	if(queued >= ws_cfg.login_rate) {
@@ -256,8 +280,13 @@ void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)
 		wait = ws_login_admit(rq->peer, aid.s, aid.len, time(NULL), &code);
 	}
 	if(wait > 0) {
-		LM_NOTICE("desk login of agent '%.*s' from %s not checked: %s\n", n, aid.s, rq->peer,
-				code);
+		refused_unchecked(&aid, rq->peer, code);
+		if(!strcmp(code, "rate_limited")) {
+			ws_error(rs, 429, code, "too many logins from this address at once: try again "
+									"in a second");
+			rs->retry_after = wait;
+			return;
+		}
 		if(strcmp(code, "busy")) {
 			too_many(rs, wait);
 			return;

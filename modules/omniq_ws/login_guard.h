@@ -19,11 +19,14 @@
 #define WS_LOGIN_KEY_MAX (64 + 1 + 128 + 1)
 void ws_login_key(const char *peer, const char *agent, int agent_len, char *k);
 
-/* The limits (mod_init; modparams login_fails, login_window, login_rate). */
-void ws_login_limits(int fails, int window, int rate);
+/* The limits (mod_init; modparams login_fails, login_window, login_rate,
+ * login_address_fails). */
+void ws_login_limits(int fails, int window, int rate, int address_fails);
 /* Before a check at now: 0 to go on (the check is then in flight until ws_login_result),
- * else the seconds to wait, with *code "too_many_attempts" (this address and agent, 429;
- * 1 s while checks in flight make up the count) or "busy" (this process, 503). */
+ * else the seconds to wait, with *code "too_many_attempts" (this address and agent, or this
+ * address for any agent after login_address_fails failures, 429; 1 s while checks in flight
+ * make up the count), "rate_limited" (this address has had half of this second's checks,
+ * 429) or "busy" (this process has had all of them, 503). */
 int ws_login_admit(const char *peer, const char *agent, int agent_len, time_t now,
 		const char **code);
 /* After the check, once for each admitted one, whether or not its client still waits: ok 1

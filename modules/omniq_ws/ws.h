@@ -26,6 +26,7 @@ typedef struct ws_settings {
 	int login_fails;       /* failed desk logins per address and agent within login_window */
 	int login_window;      /* seconds */
 	int login_rate;        /* desk password checks per second per process, and waiting */
+	int login_address_fails; /* failed desk logins per address, any agent, within login_window */
 	char *chat_skills;     /* skills of a web chat session */
 	char *chat_queue;
 	int chat_rate;         /* frames per second per socket (burst: twice that) */

@@ -42,6 +42,7 @@ ws_settings_t ws_cfg = {
 	.login_fails = 5,
 	.login_window = 300,
 	.login_rate = 10,
+	.login_address_fails = 20,
 	.chat_skills = "",
 	.chat_queue = "web",
 	.chat_rate = 5,
@@ -135,6 +136,7 @@ static param_export_t params[] = {
 	{"login_fails", PARAM_INT, &ws_cfg.login_fails},
 	{"login_window", PARAM_INT, &ws_cfg.login_window},
 	{"login_rate", PARAM_INT, &ws_cfg.login_rate},
+	{"login_address_fails", PARAM_INT, &ws_cfg.login_address_fails},
 	{"chat_skills", PARAM_STRING, &ws_cfg.chat_skills},
 	{"chat_queue", PARAM_STRING, &ws_cfg.chat_queue},
 	{"chat_rate", PARAM_INT, &ws_cfg.chat_rate},
@@ -185,6 +187,7 @@ static int check_ranges(void)
 		{"login_fails", &ws_cfg.login_fails, 1, 1000},
 		{"login_window", &ws_cfg.login_window, 1, 86400},
 		{"login_rate", &ws_cfg.login_rate, 1, 1000},
+		{"login_address_fails", &ws_cfg.login_address_fails, 1, 100000},
 		{"chat_rate", &ws_cfg.chat_rate, 1, 1000},
 		{"max_frame", &ws_cfg.max_frame, 256, 1048576},
 		{"max_connections", &ws_cfg.max_connections, 0, 1000000},
@@ -226,7 +229,8 @@ static int mod_init(void)
 		ws_cfg.desk_secret = rnd;
 		LM_INFO("no desk_secret: agent logins last until this kamailio restarts\n");
 	}
-	ws_login_limits(ws_cfg.login_fails, ws_cfg.login_window, ws_cfg.login_rate);
+	ws_login_limits(ws_cfg.login_fails, ws_cfg.login_window, ws_cfg.login_rate,
+			ws_cfg.login_address_fails);
 	ws_flood_limits(ws_cfg.api_rate, ws_cfg.hook_rate);
 	if(ws_cfg.app_secret && strlen(ws_cfg.app_secret) < 16) {
 		LM_ERR("modparam app_secret must be at least 16 bytes\n");

@@ -2,6 +2,7 @@
 (omniq + omniq_ws) and redis-server. Customers are real /ws/chat sockets or REST calls."""
 import json
 import math
+import re
 import time
 
 from harness import test, wait_for, wait_read
@@ -113,10 +114,11 @@ def test_desk_login_guessing_and_login_floods_are_refused_unchecked(ctx):
     OMNIQ_LOGIN_GUARD). After 3 failed logins for one agent from one address, that address
     gets 429 for that agent - even with the right password, which is not checked - until
     the window ends; other agents are not locked out with it. A process checks at most 2
-    passwords a second: more get 503 with Retry-After. One kept-alive connection, so that
-    every request meets the same omniq_ws process (each keeps its own count)."""
+    passwords a second, one address at most half of them: its more get 429, more from
+    several addresses 503, each with Retry-After. One omniq_ws process (each keeps its own
+    count)."""
     import http.client
-    rs, k, api, port = chat_kam(ctx, {"OMNIQ_LOGIN_GUARD": "1"})
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_LOGIN_GUARD": "1", "OMNIQ_WS_PROCESSES": "1"})
     agent(k, "alice")
     agent(k, "bob")
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -128,8 +130,7 @@ def test_desk_login_guessing_and_login_floods_are_refused_unchecked(ctx):
         return r.status, r.getheader("Retry-After"), json.loads(r.read())
 
     for i in range(3):
-        if i == 2:
-            next_second(time.time())         # two checks a second at most
+        next_second(time.time())             # one check a second from an address
         st, ra, body = try_login("alice", "wrong password %d" % i)
         assert (st, ra, body["error"]["code"]) == (401, None, "unauthorized"), (i, st, body)
     for pw in ("another guess", PASSWORD):
@@ -140,22 +141,33 @@ def test_desk_login_guessing_and_login_floods_are_refused_unchecked(ctx):
     # her window ends Retry-After seconds from the second kamailio answered in, at the latest
     window_ends = math.floor(refused_at) + int(ra)
     assert "desk login of agent 'alice' from 127.0.0.1 not checked: too_many_attempts" in k.text()
+    next_second(time.time())
     st, ra, body = try_login("bob", PASSWORD)           # same address, another agent
     assert st == 200 and body["agent"] == "bob", (st, body)
-    # a flood of logins: at most 2 checks in any second, the rest 503 busy, Retry-After 1.
-    # Counted against the seconds the flood took, from a second's start: two checks (PBKDF2
-    # runs) take far less than a second, but a flood that took 3 seconds or more can show no
-    # refusal, and is made again
+    # a flood of logins from one address: at most 1 check in any second (half the process's
+    # 2), the rest 429 rate_limited, Retry-After 1. Counted against the seconds the
+    # flood took, from a second's start: a check (a PBKDF2 run) takes far less than a
+    # second, but a flood that took 3 seconds or more can show no refusal, and is made again
     for _ in range(5):
         next_second(time.time())
         start = time.time()
-        got = [try_login("bob", PASSWORD)[:2] for _ in range(6)]
+        got = [try_login("bob", PASSWORD)[:2] for _ in range(5)]
         seconds = math.floor(time.time()) - math.floor(start) + 1
-        assert set(got) <= {(503, "1"), (200, None)}, got
-        assert got[:2] == [(200, None)] * 2 and got.count((200, None)) <= 2 * seconds, (got, seconds)
+        assert set(got) <= {(429, "1"), (200, None)}, got
+        assert got[0] == (200, None) and got.count((200, None)) <= seconds, (got, seconds)
         if seconds <= 2:
             break
-    assert got.count((503, "1")) >= 6 - 2 * seconds >= 2, (got, seconds)
+    assert got.count((429, "1")) >= 5 - seconds >= 3, (got, seconds)
+    # logins from three addresses at once: the process checks 2 in a second, the third gets
+    # 503 busy (the process's limit, not the client's)
+    for _ in range(5):
+        next_second(time.time())
+        start = time.time()
+        got = [from_address(port, src, "bob", PASSWORD) for src in ("127.0.0.2", "127.0.0.3",
+                                                                    "127.0.0.4")]
+        if math.floor(time.time()) == math.floor(start):
+            break
+    assert got == [(200, None), (200, None), (503, "1")], got
     # alice's window ends: her password is checked again. Two windows: the process's own,
     # counted in whole seconds from her first check's second (what Retry-After told), and
     # the count in Redis, which expires 4 s after her first check's try there, up to a
@@ -166,6 +178,59 @@ def test_desk_login_guessing_and_login_floods_are_refused_unchecked(ctx):
     st, ra, body = try_login("alice", PASSWORD)
     assert st == 200 and body["agent"] == "alice", (st, body)
     c.close()
+
+
+def from_address(port, src, aid, pw):
+    """A login on a connection of its own from address src: (status, Retry-After)."""
+    import http.client
+    h = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(src, 0))
+    try:
+        h.request("POST", "/api/v1/desk/login", body=json.dumps({"agent": aid, "password": pw}),
+                  headers={"Content-Type": "application/json"})
+        r = h.getresponse()
+        r.read()
+        return r.status, r.getheader("Retry-After")
+    finally:
+        h.close()
+
+
+@test
+def test_desk_login_spray_from_one_address_locks_out_no_other_agent(ctx):
+    """An attacker's address tries a wrong password for one agent after another, about 30
+    a second, each agent below login_fails (3): the address gets half of the process's
+    checks at most (1 a second of 2), and after login_address_fails (6) failures in the
+    window it is refused for every agent, unchecked. Meanwhile carol, from her own address,
+    logs in every time (before: 18 of 18 of her logins got 503, the attacker used every
+    check). The refusals are not logged one by one."""
+    import threading
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_LOGIN_GUARD": "1", "OMNIQ_WS_PROCESSES": "1"})
+    agent(k, "carol")
+    stop = threading.Event()
+    spray = []
+
+    def attacker():
+        i = 0
+        while not stop.is_set():
+            spray.append(from_address(port, "127.0.0.2", "agent%d" % i, "guess")[0])
+            i += 1
+            time.sleep(0.03)
+    t = threading.Thread(target=attacker)
+    t.start()
+    try:
+        time.sleep(1)
+        carol = []
+        for _ in range(8):        # once a second, as often as a person logs in
+            next_second(time.time())
+            carol.append(from_address(port, "127.0.0.3", "carol", PASSWORD)[0])
+    finally:
+        stop.set()
+        t.join()
+    assert carol == [200] * 8, carol
+    assert len(spray) >= 60 and set(spray) <= {401, 429}, (len(spray), set(spray))
+    # checked: at most one a second, and after 6 failures none until the 4 s window ends
+    assert 6 <= spray.count(401) <= 12, spray.count(401)
+    lines = len(re.findall(r"desk login of agent '\w+' from 127\.0\.0\.2 not checked", k.text()))
+    assert 1 <= lines <= 2, "%d lines for %d refusals" % (lines, spray.count(429))
 
 
 @test
@@ -184,12 +249,12 @@ def test_desk_login_failures_count_across_processes(ctx):
 
     def paced(aid, pw):
         """A login, again in the next second while its process has made its login_rate (10)
-        checks of this second."""
+        checks of this second, or this address its half of them."""
         while True:
             st, body = login(api, aid, pw)
-            if st != 503:
+            if st != 503 and body.get("error", {}).get("code") != "rate_limited":
                 return st, body
-            assert body["error"]["code"] == "busy", body
+            assert body["error"]["code"] in ("busy", "rate_limited"), body
             next_second(time.time())
 
     assert paced("alice", "wrong")[0] == 401
@@ -313,15 +378,16 @@ def test_desk_login_checks_waiting_are_bounded(ctx):
     for aid in ("alice", "bob", "carol"):
         agent(k, aid)
 
-    def sent_login(aid):
-        """A login sent on a connection of its own, its answer read later."""
-        h = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    def sent_login(aid, src):
+        """A login sent on a connection of its own from src, its answer read later."""
+        h = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(src, 0))
         h.request("POST", "/api/v1/desk/login", body=json.dumps(
             {"agent": aid, "password": PASSWORD}), headers={"Content-Type": "application/json"})
         return h
     os.kill(rs.proc.pid, signal.SIGSTOP)
     try:
-        waiting = [sent_login(a) for a in ("alice", "bob")]
+        # from two addresses: one address has only one check a second
+        waiting = [sent_login("alice", "127.0.0.2"), sent_login("bob", "127.0.0.3")]
         wait_read([h.sock for h in waiting])      # the loop has both: their checks wait
         next_second(time.time())                  # a new second of the rate
         t0 = time.time()
@@ -342,8 +408,7 @@ def test_desk_login_checks_waiting_are_bounded(ctx):
     ctx.expect_redis_down(rs)
     rs.stop()
     for i in range(4):
-        if i % 2 == 0:
-            next_second(time.time())         # two checks a second
+        next_second(time.time())             # one check a second from an address
         st, body = login(api, "alice")
         assert st == 503 and body["error"]["code"] == "unavailable", (i, st, body)
     rs.start()
