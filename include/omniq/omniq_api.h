@@ -9,7 +9,8 @@
  * channel is only the code that is really about that channel.
  *
  * Threads: make the calls from a process's main thread. Only append(), append_many(),
- * append_once(), agent_verify(), login_try(), login_done(), tenant_use(),
+ * append_once(), agent_verify(), login_try(), login_done(), agent_token(), agent_revoke(),
+ * tenant_use(),
  * tenant_use_index(), tenant_index(), tenant_at(), redis_connect(), redis_reply(),
  * redis_append(), events_read(), library_missing(), library_load(),
  * events_check(), last_error() and strerror() may also be
@@ -425,6 +426,15 @@ typedef struct omniq_api {
 	 * back and pulls the waiting calls she has room for. An agent never told is taken to
 	 * have one. 0 or an OMNIQ_* error; one round trip. */
 	int (*agent_phone)(const str *aid, int has);
+	/* Desk tokens: each carries the epoch of its agent it was issued in, and is good only
+	 * while that is still the agent's current one. agent_token: the current epoch (0 when
+	 * never moved on). agent_revoke: a logout - moves the epoch on, so every token issued
+	 * before ends on every node (a 'revoke' event, state the new epoch, closes the desks
+	 * open with them); epoch is the token's (-1: any), a token no longer current is
+	 * refused (OMNIQ_ESTATE). A new password (agent_password) moves it on too. OMNIQ_OK or
+	 * an OMNIQ_* error; one round trip each; any thread may call both. */
+	int (*agent_token)(const str *aid, long long *epoch);
+	int (*agent_revoke)(const str *aid, long long epoch, long long *now);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

@@ -109,5 +109,7 @@ int bind_omniq(omniq_api_t *api)
 	api->library_missing = oq_redis_library_missing;
 	api->library_load = library_load;
 	api->agent_phone = oq_agent_phone;
+	api->agent_token = oq_agent_token;
+	api->agent_revoke = oq_agent_revoke;
 	return 0;
 }

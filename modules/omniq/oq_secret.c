@@ -181,3 +181,71 @@ int oq_login_done(const str *key, int ok)
 	a[1].len = (int)strlen(a[1].s);
 	return oq_call_checked("oq_login_done", 2, a, OQ_R_OK);
 }
+
+static int bad_id(const str *aid)
+{
+	char why[OQ_WHY_MAX];
+
+	if(oq_check_id(aid->s, aid->len, why) == 0)
+		return 0;
+	oq_set_error(OMNIQ_EARG, "agent: %s", why);
+	return 1;
+}
+
+/* A decimal epoch reply of fn (reply r, freed): *epoch, or the error. */
+static int epoch_of(const char *fn, redisReply *r, long long *epoch)
+{
+	char *end;
+	long long v;
+
+	if(r->type != REDIS_REPLY_STRING || r->len == 0 || r->len > 18
+			|| (v = strtoll(r->str, &end, 10)) < 0 || *end != '\0') {
+		int rc = oq_bad_reply(fn, r, "a token epoch (a decimal)");
+		freeReplyObject(r);
+		return rc;
+	}
+	*epoch = v;
+	freeReplyObject(r);
+	return OMNIQ_OK;
+}
+
+int oq_agent_token(const str *aid, long long *epoch)
+{
+	redisReply *r;
+	int rc;
+
+	if(bad_id(aid))
+		return OMNIQ_EARG;
+	if((r = oq_call("oq_agent_token", 1, aid, &rc)) == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+		rc = oq_bad_reply("oq_agent_token", r, "[epoch, n]");
+		freeReplyObject(r);
+		return rc;
+	}
+	/* the value out of its array, the array freed without it */
+	{
+		redisReply *v = r->element[1];
+		r->element[1] = NULL;
+		r->elements = 1;
+		freeReplyObject(r);
+		return epoch_of("oq_agent_token", v, epoch);
+	}
+}
+
+int oq_agent_revoke(const str *aid, long long epoch, long long *now)
+{
+	char eb[24];
+	str a[2];
+	redisReply *r;
+	int rc;
+
+	if(bad_id(aid))
+		return OMNIQ_EARG;
+	a[0] = *aid;
+	a[1].s = eb;
+	a[1].len = epoch < 0 ? 0 : snprintf(eb, sizeof(eb), "%lld", epoch);
+	if((r = oq_call("oq_agent_revoke", 2, a, &rc)) == NULL)
+		return rc;
+	return epoch_of("oq_agent_revoke", r, now);
+}

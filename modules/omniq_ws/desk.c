@@ -11,6 +11,7 @@
  *   {"type":"customer", "sid":...}                      profile and history of its customer
  *   {"type":"transcript", "sid":..., "after":id?}
  *   {"type":"typing", "sid":...}                        the agent is writing (throttled)
+ *   {"type":"logout"}                                   ends every token of the agent
  * Server → client:
  *   {"type":"welcome", "agent":..., "name":..., "state":..., "inbox":[session...]}
  *   {"type":"inbox", "state":..., "inbox":[session...]}  after any change of its sessions;
@@ -19,7 +20,8 @@
  *   {"type":"message", "sid":..., "dir":..., "from":..., "text":..., "id":...}
  *   {"type":"typing", "sid":..., "from":...}            the customer is writing
  *   {"type":"ok", "rid":..., ...} / {"type":"error", "code":..., "message":..., "rid":...}
- * Close codes: 1007 invalid JSON or no hello first, 1008 bad or expired token or rate limit,
+ * Close codes: 1007 invalid JSON or no hello first, 1008 bad or expired token, "logged out"
+ * (a logout or a new password ended its token, on whatever node), or rate limit,
  * 1009 message larger than max_frame.
  *
  * An agent acts only on sessions it holds: the core refuses accept/decline of an offer made to
@@ -50,6 +52,7 @@ typedef struct desk {
 	int dirty;               /* the inbox must be re-read before the next send */
 	int resync;              /* ... and the desk told that events may have been lost */
 	int tenant;              /* the agent's (from the token): current while serving it */
+	long long epoch;         /* its token's epoch: a 'revoke' event past it closes the desk */
 	char agent[OMNIQ_ID_MAX + 1];
 } desk_t;
 
@@ -375,12 +378,16 @@ static void do_typing(desk_t *d, json_t *m)
 		error_rc(d, rc, rid);
 }
 
-/* "<tenant>|<agent>/<expiry unix seconds>", signed with desk_secret, purpose "agent" */
+/* "<tenant>|<agent>#<epoch>/<expiry unix seconds>", signed with desk_secret, purpose
+ * "agent" (desk_login.c); good while the epoch is still the agent's (api.agent_token: a
+ * logout or a new password moved it on). A token of before epochs ("<tenant>|<agent>/...")
+ * is of epoch 0. */
 static int on_hello(desk_t *d, json_t *m)
 {
 	const char *tok = json_string_value(json_object_get(m, "token"));
-	char id[OMNIQ_ID_MAX + 72], *bar;
-	str tenant;
+	char id[2 * OMNIQ_ID_MAX + 64], *bar, *hash, *end;
+	str tenant, aid;
+	long long now = 0;
 	int rc = tok ? ws_token_check_until(ws_cfg.desk_secret, "agent", tok, (long long)time(NULL),
 						   id, sizeof(id))
 				 : -1;
@@ -388,6 +395,12 @@ static int on_hello(desk_t *d, json_t *m)
 	if(rc == -2)
 		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "token expired");
 	bar = rc < 0 ? NULL : strchr(id, '|');
+	if(bar && (hash = strchr(bar, '#')) != NULL) {
+		*hash = '\0';
+		d->epoch = strtoll(hash + 1, &end, 10);
+		if(hash[1] == '\0' || *end != '\0' || d->epoch < 0)
+			bar = NULL;
+	}
 	if(bar == NULL || strlen(bar + 1) >= sizeof(d->agent))
 		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
 	tenant.s = id;
@@ -395,11 +408,38 @@ static int on_hello(desk_t *d, json_t *m)
 	/* signed by us, but for a tenant this kamailio no longer serves */
 	if((d->tenant = ws_oq.tenant_use(&tenant)) < 0)
 		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
+	aid = omniq_str(bar + 1);
+	rc = ws_oq.agent_token(&aid, &now);
+	if(rc == OMNIQ_ENOTFOUND) /* the agent was deleted */
+		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
+	if(rc < 0) {
+		LM_NOTICE("desk of %.*s: its token not checked: %s\n", aid.len, aid.s,
+				ws_oq.last_error());
+		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+				"service unavailable, reconnect");
+	}
+	if(now != d->epoch)
+		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "logged out");
 	snprintf(d->agent, sizeof(d->agent), "%s", bar + 1);
 	d->fol.tenant = d->tenant;
 	d->hello = 1;
 	ws_admit_known(d->sock.wsi);
 	return send_inbox(d, "welcome");
+}
+
+/* The agent logs out: every token of it ends, this desk's and its other ones, on every
+ * node (the 'revoke' event closes them, this one too). */
+static void do_logout(desk_t *d, json_t *rid)
+{
+	str aid = omniq_str(d->agent);
+	long long now;
+	int rc = ws_oq.agent_revoke(&aid, d->epoch, &now);
+
+	if(rc < 0) {
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, NULL);
 }
 
 static int on_message(desk_t *d, json_t *m)
@@ -415,6 +455,8 @@ static int on_message(desk_t *d, json_t *m)
 		ws_sock_error(&d->sock, "bad_argument", "'type' is required", rid);
 	else if(!strcmp(type, "state"))
 		do_state(d, m, rid);
+	else if(!strcmp(type, "logout"))
+		do_logout(d, rid);
 	else if(!strcmp(type, "accept") || !strcmp(type, "decline"))
 		do_offer(d, m, rid, type[0] == 'a');
 	else if(!strcmp(type, "reply"))
@@ -444,6 +486,11 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 		ws_sock_send(&d->sock,
 				json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "message", "sid", it->sid, "dir",
 						it->state, "from", it->from, "text", it->body, "id", it->id));
+		return;
+	}
+	if(!strcmp(it->type, "revoke")) { /* a logout or a new password: tokens before end */
+		if(!strcmp(it->agent, d->agent) && strtoll(it->state, NULL, 10) > d->epoch)
+			ws_sock_close_later(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "logged out");
 		return;
 	}
 	if(!strcmp(it->type, "typing")) {

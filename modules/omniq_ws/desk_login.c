@@ -42,6 +42,7 @@ typedef struct check {
 	char *buf;             /* one allocation: tenant\0agent\0password\0 */
 	int rc;                /* agent_verify's, or login_try's failure */
 	int wait;              /* > 0: refused unchecked, the count is full for this long */
+	long long epoch;       /* the agent's token epoch, for the token (api.agent_token) */
 	char why[128];         /* last_error() when rc is not OMNIQ_OK or OMNIQ_EAGENT */
 } check_t;
 
@@ -74,6 +75,8 @@ static void check(check_t *c)
 		return;
 	}
 	c->rc = ws_oq.agent_verify(&c->agent, &c->pw);
+	if(c->rc == OMNIQ_OK) /* the token is good while this epoch is the agent's */
+		c->rc = ws_oq.agent_token(&c->agent, &c->epoch);
 	if(c->rc != OMNIQ_OK && c->rc != OMNIQ_EAGENT)
 		snprintf(c->why, sizeof(c->why), "%s", ws_oq.last_error());
 	rc = c->rc == OMNIQ_OK ? 1 : c->rc == OMNIQ_EAGENT ? 0 : -1;
@@ -126,10 +129,11 @@ static void too_many(ws_resp_t *rs, int wait)
 	rs->retry_after = wait;
 }
 
-/* The answer to a check: a token "<tenant>|<agent>/<expiry>" signed with desk_secret. */
+/* The answer to a check: a token "<tenant>|<agent>#<epoch>/<expiry>" signed with
+ * desk_secret (desk.c checks it). */
 static void answer(check_t *c, ws_resp_t *rs)
 {
-	char id[OMNIQ_ID_MAX + 96], tok[WS_TOKEN_MAX];
+	char id[2 * OMNIQ_ID_MAX + 64], tok[WS_TOKEN_MAX];
 	long long exp;
 	int n = c->agent.len > OMNIQ_ID_MAX ? OMNIQ_ID_MAX : c->agent.len;
 
@@ -154,8 +158,8 @@ static void answer(check_t *c, ws_resp_t *rs)
 		return;
 	}
 	exp = (long long)time(NULL) + ws_cfg.desk_token_ttl;
-	snprintf(id, sizeof(id), "%.*s|%.*s/%lld", c->tname.len, c->tname.s, c->agent.len,
-			c->agent.s, exp);
+	snprintf(id, sizeof(id), "%.*s|%.*s#%lld/%lld", c->tname.len, c->tname.s, c->agent.len,
+			c->agent.s, c->epoch, exp);
 	if(ws_token_make(ws_cfg.desk_secret, "agent", id, tok, sizeof(tok)) < 0) {
 		ws_error(rs, 500, "internal", "cannot sign the token");
 		return;

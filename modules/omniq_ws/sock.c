@@ -69,7 +69,8 @@ int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg)
 	}
 	if(s->rx_timer) {
 		s->rx_timer = 0;
-		lws_set_timer_usecs(s->wsi, LWS_SET_TIMER_USEC_CANCEL);
+		if(!s->closing) /* the timer may be the one of a close (close_now) */
+			lws_set_timer_usecs(s->wsi, LWS_SET_TIMER_USEC_CANCEL);
 	}
 
 	if(ws_bucket_take(&s->bucket, s->rate, omniq_wall_ms()) < 0)
@@ -86,17 +87,29 @@ int ws_sock_rx(ws_sock_t *s, const void *in, size_t len, json_t **msg)
 	return 1;
 }
 
-/* Close s as lws would from its own callback (the reason sent, killed asynchronously). */
+/* Close s from outside its own callbacks: from its timer callback (ws_sock_late), where
+ * lws sends the close frame with the reason - it sends none for a close asked by a timeout
+ * or from the writable callback; killed anyway if that does not come within 2 s. why: a
+ * string that lives as long as the socket (a literal). */
 static void close_now(ws_sock_t *s, int status, const char *why)
 {
-	lws_close_reason(s->wsi, (enum lws_close_status)status, (unsigned char *)why, strlen(why));
-	lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+	if(s->closing)
+		return;
+	s->closing = why;
+	s->closing_status = status;
+	lws_set_timer_usecs(s->wsi, 1);
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
 }
 
 int ws_sock_late(ws_sock_t *s)
 {
 	const char *doomed = ws_admit_doomed(s->wsi);
 
+	if(s->closing) {
+		lws_close_reason(s->wsi, (enum lws_close_status)s->closing_status,
+				(unsigned char *)s->closing, strlen(s->closing));
+		return -1;
+	}
 	if(doomed) { /* counted by admit.c, not logged one by one */
 		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)doomed,
 				strlen(doomed));

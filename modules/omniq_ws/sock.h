@@ -25,6 +25,8 @@ typedef struct ws_sock {
 	ws_bucket_t bucket;     /* rate limit: rate per second, burst twice that */
 	int rate;
 	int rx_timer;           /* a message is begun: it has hello_timeout s to be finished */
+	const char *closing;    /* closed from outside its callbacks: the reason, sent from */
+	int closing_status;     /* its timer callback (ws_sock_late), and the close code */
 } ws_sock_t;
 
 
@@ -42,8 +44,10 @@ void ws_sock_send(ws_sock_t *s, json_t *v);
  * rid is not NULL; ws_sock_error_for names the message it answers with "cid" instead. */
 void ws_sock_error(ws_sock_t *s, const char *code, const char *msg, json_t *rid);
 void ws_sock_error_for(ws_sock_t *s, const char *code, const char *msg, json_t *cid);
-/* LWS_CALLBACK_TIMER: a socket given up (admit.h: made way, said nothing in time) or a
- * message begun and not finished in time closes the socket (1008): -1 to close, else 0. */
+/* LWS_CALLBACK_TIMER: a socket closed from outside its callbacks (ws_sock_close_later, a
+ * client that does not read), one given up (admit.h: made way, said nothing in time) or
+ * a message begun and not finished in time closes the socket with its code and reason: -1
+ * to close, else 0. */
 int ws_sock_late(ws_sock_t *s);
 /* LWS_CALLBACK_SERVER_WRITEABLE: one queued message; -1 to close. */
 int ws_sock_writable(ws_sock_t *s);

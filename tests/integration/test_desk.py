@@ -534,8 +534,11 @@ def test_desk_transfer_to_agent_and_to_queue(ctx):
     c.close()
 
 
-def token(aid, exp, tenant="default"):
-    return sign(DESK, "agent", "%s|%s/%d" % (tenant, aid, exp))
+def token(aid, exp, tenant="default", epoch=None):
+    """A desk token as desk_login.c signs it; epoch None: the format of before token epochs
+    (no "#<epoch>"), which is epoch 0."""
+    ep = "" if epoch is None else "#%d" % epoch
+    return sign(DESK, "agent", "%s|%s%s/%d" % (tenant, aid, ep, exp))
 
 
 @test
@@ -567,8 +570,12 @@ def test_desk_hostile_clients_get_close_codes(ctx):
         got = d.close_code()
         assert got == code, (name, got)
     assert sorted(r.keys("*")) == before, "hostile sockets wrote to Redis"
-    # a token signed with the right secret works without a login (what login hands out)
-    d = Desk(port, token("alice", time.time() + 60))
+    # a token signed with the right secret works without a login (what login hands out),
+    # while its epoch is alice's: 1 since her password was set (agent()); 0 (a token of
+    # before epochs) is one of before that password
+    assert refused(port, token("alice", time.time() + 60)) == (1008, "logged out")
+    assert refused(port, token("alice", time.time() + 60, epoch=2)) == (1008, "logged out")
+    d = Desk(port, token("alice", time.time() + 60, epoch=1))
     assert d.welcome["agent"] == "alice"
     for bad in [dict(type="state", state="sleeping"), dict(type="accept"), dict(type="reply", sid="1"),
                 dict(type="close", sid=7), dict(type="levitate")]:
@@ -673,3 +680,62 @@ def test_shipped_cfg_serves_chat_and_desk(ctx):
     c, sid = customer_session(port)
     assert d.inbox(lambda ib: len(ib) == 1)[0]["sid"] == sid
     c.close()
+
+
+def closed_with(d, timeout=10):
+    """(code, reason) of the close frame the server sends next on desk d."""
+    import websocket
+    d.ws.settimeout(timeout)
+    while True:
+        f = d.ws.recv_frame()
+        if f.opcode == websocket.ABNF.OPCODE_CLOSE:
+            return int.from_bytes(f.data[:2], "big"), f.data[2:].decode()
+
+
+def refused(port, token):
+    """The close (code, reason) a desk hello with token gets."""
+    d = Desk(port)
+    d.send({"type": "hello", "token": token})
+    return closed_with(d)
+
+
+@test
+def test_desk_logout_and_a_new_password_end_every_token_on_every_node(ctx):
+    """Two nodes share one Redis. alice logs in on each (two tokens) and opens a desk on
+    each. A logout on one ends both tokens: both desks are closed (1008 "logged out"), on
+    the other node too, and neither token opens a desk again, on either node. A new
+    password does the same to the token of her next login, and the old password no longer
+    logs in. (Before: logout and a password change left every token good for
+    desk_token_ttl, 12 h.)"""
+    from harness import free_port
+    rs, k, api, port = chat_kam(ctx)
+    port2 = free_port()
+    k2 = ctx.kamailio("ws.cfg", rs.port, name="kam2", defines={"OMNIQ_HTTP_PORT": str(port2)})
+    api2 = type(api)(port2)
+    wait_for(lambda: api2.call("GET", "/api/v1/stats")[0] == 200, what="node 2 serving")
+    agent(k, "alice")
+    st, b1 = login(api, "alice")
+    st2, b2 = login(api2, "alice")
+    assert st == st2 == 200, (b1, b2)
+    d1, d2 = Desk(port, b1["token"]), Desk(port2, b2["token"])
+    assert d1.request(type="logout")["type"] == "ok"
+    assert closed_with(d1) == (1008, "logged out")
+    assert closed_with(d2) == (1008, "logged out")           # on the other node
+    for p in (port, port2):
+        for tok in (b1["token"], b2["token"]):
+            assert refused(p, tok) == (1008, "logged out"), (p, tok)
+    # logged in again: a new token works; a new password (RPC on node 2) ends it
+    st, b3 = login(api, "alice")
+    d3 = Desk(port, b3["token"])
+    assert d3.welcome["agent"] == "alice"
+    rc, out = k2.rpc("omniq.agent_password", "alice", "a new password 42")
+    assert rc == 0 and not out.startswith("error"), out
+    assert closed_with(d3) == (1008, "logged out")
+    assert refused(port2, b3["token"]) == (1008, "logged out")
+    assert login(api, "alice")[0] == 401
+    st, b4 = login(api, "alice", "a new password 42")
+    assert st == 200 and Desk(port2, b4["token"]).welcome["agent"] == "alice", b4
+    # a token for an agent that was deleted opens nothing
+    rc, out = k.rpc("omniq.agent_del", "alice")
+    assert rc == 0 and not out.startswith("error"), out
+    assert refused(port, b4["token"]) == (1008, "bad token")

@@ -26,6 +26,32 @@ def test_agent_secret_set_get_replace(h):
     assert h.r.execute_command('FCALL_RO', 'oq_agent_secret_get', 1, t.P, 'a') == '!'
 
 
+def test_token_epoch_moves_on_with_a_secret_and_a_logout(h):
+    """The desk token epoch (P:a:<aid>:tok): 0 until a secret is set; each new secret and
+    each logout (oq_agent_revoke) moves it on, with a 'revoke' event naming the agent and the
+    new epoch; a logout with a token's epoch that is no longer current is refused and moves
+    nothing; deleting the agent keeps the epoch (a new agent of the same id must not find
+    old tokens good)."""
+    t = h.tenant()
+    t.agent('a', 'en:5')
+    ev = lambda: [f for _, f in h.r.xrange(t.P + ':events') if f['type'] == 'revoke']
+    assert t.fc('oq_agent_token', 'a') == ['epoch', '0']
+    t.fc('oq_agent_secret', 'a', PBKDF2)
+    assert t.fc('oq_agent_token', 'a') == ['epoch', '1']
+    assert [(e['agent'], e['state'], e['sid']) for e in ev()] == [('a', '1', '')]
+    assert t.fc('oq_agent_revoke', 'a', '1') == '2'
+    assert t.fc('oq_agent_revoke', 'a', '') == '3'          # any token's
+    t.expect_err('STATE', 'oq_agent_revoke', 'a', '2')      # an old token cannot log out
+    assert t.fc('oq_agent_token', 'a') == ['epoch', '3'] and len(ev()) == 3
+    t.expect_err('NOTFOUND', 'oq_agent_revoke', 'nobody', '')
+    t.expect_err('NOTFOUND', 'oq_agent_token', 'nobody')
+    t.expect_err('ARG', 'oq_agent_revoke', 'a b', '')
+    assert h.r.execute_command('FCALL_RO', 'oq_agent_token', 1, t.P, 'a') == ['epoch', '3']
+    t.fc('oq_agent_del', 'a')
+    t.agent('a', 'en:5')
+    assert t.fc('oq_agent_token', 'a') == ['epoch', '3']
+
+
 def test_agent_secret_not_shown_by_agent_get_or_list(h):
     t = h.tenant()
     t.agent('a', 'en:5')

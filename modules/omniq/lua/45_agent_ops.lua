@@ -66,14 +66,43 @@ end
 -- iteration count) and compares it; to Redis it is an opaque token, never a password. It
 -- is a key of its own rather than a field of P:a:<aid> so that nothing that shows the
 -- agent hash (oq_agent_get, a supervisor's screen, an RPC dump) can ever carry it along.
+-- A new secret ends every desk login made with the old one (the token epoch, below).
 function AO.fn_agent_secret(keys, args)
-    local ctx = X.begin_ro(keys)
+    local ctx = X.begin(keys)
     V.args(args, 2, 'aid secret')
     local aid = V.id('agent id', args[1])
     local secret = V.secret(args[2])
     if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
     rcall('SET', A.key(ctx, aid) .. ':pw', secret)
+    AO.revoke(ctx, aid)
     return 'OK'
+end
+
+-- The agent's desk token epoch: P:a:<aid>:tok, an integer (absent: 0). A desk token carries
+-- the epoch it was issued in and is good only while it is the agent's current one, so a
+-- logout or a new password - which move it on - end every token issued before, on every
+-- node; the 'revoke' event (state: the new epoch) closes the desks open with them. It is
+-- not deleted with the agent: an agent made again under the same id must not find the old
+-- tokens good again.
+function AO.revoke(ctx, aid)
+    local e = rcall('INCR', A.key(ctx, aid) .. ':tok')
+    X.emit(ctx, 'revoke', '', U.dec(e), aid)
+    return e
+end
+
+-- oq_agent_revoke aid epoch: a desk's logout. epoch: the token's ("" for any); a token that
+-- is no longer current cannot log out (STATE): a stolen old one cannot keep the agent out.
+-- -> the new epoch.
+function AO.fn_agent_revoke(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 2, 'aid epoch')
+    local aid = V.id('agent id', args[1])
+    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    if args[2] ~= '' then
+        local now = U.num(rcall('GET', A.key(ctx, aid) .. ':tok') or '0', 0, 'token epoch')
+        if U.num(args[2], 0, 'epoch') ~= now then fail('STATE', 'token of ' .. aid .. ' no longer current') end
+    end
+    return U.dec(AO.revoke(ctx, aid)), ctx
 end
 
 -- Desk login attempts, counted where every process and node sees them: P:login:<key>

@@ -108,6 +108,16 @@ function Q.fn_agent_secret_get(keys, args)
     fail('NOTFOUND', 'agent ' .. aid .. ' has no secret')
 end
 
+-- oq_agent_token aid -> {'epoch', n}: the agent's desk token epoch (45_agent_ops.lua,
+-- AO.revoke), 0 when never moved on; NOTFOUND for no such agent.
+function Q.fn_agent_token(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'aid')
+    local aid = V.id('agent id', args[1])
+    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    return {'epoch', rcall('GET', A.key(ctx, aid) .. ':tok') or '0'}
+end
+
 -- oq_agent_sessions aid: the agent desk's inbox in one call, every session the agent
 -- holds (offered, active, wrapup) with what a desk lists for it. The customer's profile is
 -- read through merged_into (the customer the session belongs to now). Bounded by what one

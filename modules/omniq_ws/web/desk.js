@@ -49,10 +49,14 @@
       })
       .catch(function () { $("login-err").textContent = "Server unreachable"; });
   });
+  /* offline, then the logout: it ends every token of this agent (other tabs and devices
+     too); the server closes this socket with "logged out" */
   $("logout").addEventListener("click", function () {
     send({ type: "state", state: "offline" }, function () {
-      sessionStorage.removeItem("omniq-desk:token");
-      location.reload();
+      send({ type: "logout" }, function () {
+        sessionStorage.removeItem("omniq-desk:token");
+        location.reload();
+      });
     });
   });
 
@@ -69,7 +73,9 @@
         sessionStorage.removeItem("omniq-desk:token");
         $("desk").hidden = true;
         $("login").hidden = false;
-        $("login-err").textContent = ev.reason === "token expired" ? "Your login expired" : "Please log in";
+        $("login-err").textContent = ev.reason === "token expired" ? "Your login expired"
+          : ev.reason === "logged out" ? "You were logged out (a logout or a new password)"
+          : "Please log in";
         return;
       }
       $("conn").textContent = "reconnecting…";
