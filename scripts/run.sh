@@ -15,6 +15,21 @@ fi
 ctl="unix:$ctl_sock"
 mkdir -p "$rundir/redis"
 
+# Secrets of its own, made on the first start and kept (cfg/omniq.cfg's are examples anyone
+# can know): the chat's and the app's token secrets, the desk's (logins survive a restart),
+# the REST API key's
+secrets="$rundir/secrets"
+if [ ! -s "$secrets" ]; then
+  rnd() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
+  (umask 077; printf 'site=%s\napp=%s\ndesk=%s\nkey=%s\n' "$(rnd)" "$(rnd)" "$(rnd)" "$(rnd)" > "$secrets")
+  echo "run.sh: made this run directory's secrets: $secrets"
+fi
+site=$(sed -n 's/^site=//p' "$secrets"); app=$(sed -n 's/^app=//p' "$secrets")
+desk=$(sed -n 's/^desk=//p' "$secrets"); key=$(sed -n 's/^key=//p' "$secrets")
+for v in "$site" "$app" "$desk" "$key"; do
+  [ ${#v} -ge 32 ] || { echo "run.sh: $secrets is damaged (a secret shorter than 32 characters): remove it to make new ones" >&2; exit 2; }
+done
+
 if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
   echo "Redis already answers on 127.0.0.1:$redis_port: using it (set OMNIQ_REDIS_PORT for another)"
   redis_pid=""
@@ -38,7 +53,8 @@ omniq is starting:
   SIP       $sip
   Web       http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/        web chat demo
             http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/desk/   agent desk (password: kamcmd ... omniq.agent_password alice <password>)
-            http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/api/v1  REST (key in cfg/omniq.cfg)
+            http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/api/v1  REST, with the header
+            Authorization: Bearer local:$key   (secrets: $secrets)
   RPC       kamcmd -s $ctl omniq.stats
             kamcmd -s $ctl omniq.agent_set alice Alice "sales:8,en:5" "voice=1,chat=4"
             kamcmd -s $ctl omniq.agent_state alice available
@@ -48,6 +64,8 @@ EOT
 kamailio -DD -E -x tlsf -f "$top/cfg/omniq.cfg" -L "$top/build/modules:/usr/lib/x86_64-linux-gnu/kamailio/modules" \
   -A "OMNIQ_SIP_LISTEN=$sip" -A "OMNIQ_REDIS_PORT=$redis_port" -A "OMNIQ_CTL=\"$ctl\"" \
   -A "OMNIQ_HTTP_PORT=${OMNIQ_HTTP_PORT:-8080}" \
+  -A "OMNIQ_SITE_SECRET=\"$site\"" -A "OMNIQ_APP_SECRET=\"$app\"" \
+  -A "OMNIQ_DESK_SECRET=\"$desk\"" -A "OMNIQ_API_KEY=\"local:$key\"" \
   -Y "$rundir" &
 kam_pid=$!
 wait "$kam_pid"

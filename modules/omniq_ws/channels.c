@@ -27,6 +27,7 @@
 #include "ws.h"
 #include "outbox.h"
 #include "channels.h"
+#include "examples.h"
 #include "kvparam.h"
 
 static ws_channel_t channels[WS_CHANNELS_MAX];
@@ -65,6 +66,11 @@ static int channel_of(const char *val, ws_channel_t *c)
 		LM_ERR("modparam channel %.*s: secret of 16..128 bytes required (it signs the "
 			   "webhook)\n", name.len, name.s);
 		return -1;
+	}
+	{
+		char w[96];
+		snprintf(w, sizeof(w), "channel %.*s", name.len, name.s);
+		ws_example_note(w, secret.s, secret.len);
 	}
 	if(cls.s == NULL || (cls.len == 4 && !strncmp(cls.s, "chat", 4)))
 		c->cls = OMNIQ_CLASS_CHAT;

@@ -11,6 +11,7 @@
 #include "kvparam.h"
 #include "channels.h"
 #include "sites.h"
+#include "examples.h"
 
 #define SECRET_MAX 128
 #define SKILLS_MAX 1024
@@ -88,6 +89,11 @@ static int site_param(const char *what, const char *val, site_param_t *tab, int 
 		return -1;
 	}
 	take(what, sp->tenant, "secret", &v[1], sp->secret, sizeof(sp->secret));
+	{
+		char w[96];
+		snprintf(w, sizeof(w), "%s %s", what, sp->tenant);
+		ws_example_note(w, v[1].s, v[1].len);
+	}
 	if((sp->has_skills = take(what, sp->tenant, "skills", &v[2], sp->skills,
 				sizeof(sp->skills))) < 0
 			|| (sp->has_queue = take(what, sp->tenant, "queue", &v[3], sp->queue,

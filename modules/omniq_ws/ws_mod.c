@@ -21,6 +21,7 @@
 #include "kvparam.h"
 #include "sites.h"
 #include "login_guard.h"
+#include "examples.h"
 #include "omniq/omniq_params.h"
 #include "omniq/omniq_proc.h"
 
@@ -94,6 +95,11 @@ static int api_key_param(modparam_t type, void *val)
 	memcpy(ws_cfg.key_name[ws_cfg.n_keys], v, nl);
 	ws_cfg.key_name[ws_cfg.n_keys][nl] = '\0';
 	snprintf(ws_cfg.key_secret[ws_cfg.n_keys], sizeof(ws_cfg.key_secret[0]), "%s", colon + 1);
+	{
+		char what[96];
+		snprintf(what, sizeof(what), "api_key %s", ws_cfg.key_name[ws_cfg.n_keys]);
+		ws_example_note(what, colon + 1, (int)strlen(colon + 1));
+	}
 	ws_cfg.n_keys++;
 	return 0;
 }
@@ -218,6 +224,20 @@ static int mod_init(void)
 	if(ws_cfg.desk_secret && strlen(ws_cfg.desk_secret) < 16) {
 		LM_ERR("modparam desk_secret must be at least 16 bytes\n");
 		return -1;
+	}
+	{
+		static const struct {
+			const char *name;
+			const char *const *v;
+		} own[] = {{"site_secret", (const char *const *)&ws_cfg.site_secret},
+				{"desk_secret", (const char *const *)&ws_cfg.desk_secret},
+				{"app_secret", (const char *const *)&ws_cfg.app_secret}};
+		int i;
+		for(i = 0; i < 3; i++)
+			if(*own[i].v)
+				ws_example_note(own[i].name, *own[i].v, (int)strlen(*own[i].v));
+		if(ws_examples_check(ws_cfg.listen_addr) < 0)
+			return -1;
 	}
 	if(ws_cfg.desk_secret == NULL) {
 		/* forked processes inherit it: good for one node; several nodes need the modparam */

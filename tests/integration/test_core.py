@@ -211,6 +211,15 @@ def test_make_run_starts_and_stops(ctx):
         assert "Redis     127.0.0.1:%d" % rport in out and "udp:127.0.0.1:%d" % sport in out, out
         assert "http://127.0.0.1:%d/desk/" % hport in out, out
         assert os.path.exists(os.path.join(ctx.dir, "run", "redis", "appendonlydir")), "AOF not on"
+        # secrets of its own, made on the first start, readable by its owner only; the REST
+        # key the banner shows works, the example key of cfg/omniq.cfg does not
+        sec = os.path.join(ctx.dir, "run", "secrets")
+        assert os.stat(sec).st_mode & 0o077 == 0, oct(os.stat(sec).st_mode)
+        key = dict(l.split("=", 1) for l in open(sec).read().split())["key"]
+        assert len(key) == 48 and "Authorization: Bearer local:%s" % key in out, out
+        from test_ws import Api
+        assert Api(hport, "local:" + key).call("GET", "/api/v1/stats")[0] == 200
+        assert Api(hport, "local:example-key-change-me-0123").call("GET", "/api/v1/stats")[0] == 401
     finally:
         os.killpg(p.pid, signal.SIGINT)
         try:

@@ -1,6 +1,7 @@
 """omniq_ws: the REST API (/api/v1) against a real kamailio and redis-server."""
 import json
 import os
+import re
 import signal
 import socket
 import urllib.request
@@ -624,3 +625,39 @@ def test_ws_event_reader_gets_over_a_redis_gone_silent(ctx):
     assert sent
     assert c.recv("message", timeout=15)["text"] == "after"
 
+
+
+@test
+def test_ws_example_secrets_serve_loopback_only(ctx):
+    """cfg/omniq.cfg's secrets are examples anyone can know (they start "example-" or hold
+    "change-me"): listening elsewhere than loopback with one, kamailio does not start and
+    says which; with its own secrets it starts there; on loopback the examples work, with a
+    warning. (Before: a visitor token signed with the example site_secret read and wrote
+    another visitor's transcript on any server that kept it.)"""
+    rs = ctx.redis()
+    own = {"OMNIQ_SITE_SECRET": '"%s"' % ("s" * 40), "OMNIQ_APP_SECRET": '"%s"' % ("a" * 40),
+           "OMNIQ_API_KEY": '"crm:%s"' % ("k" * 40)}
+    for i, (defines, says) in enumerate([
+            ({}, '3 secret(s) are examples anyone can know (api_key local first'),
+            (dict(own, OMNIQ_SITE_SECRET='"my-site-secret-change-me-later"'),
+             "1 secret(s) are examples anyone can know (site_secret first"),
+            (dict(own, OMNIQ_API_KEY='"crm:example-of-a-key-0123"'),
+             "1 secret(s) are examples anyone can know (api_key crm first"),
+            (dict(own, OMNIQ_APP_SECRET='"example-app-secret-0123"'),
+             "1 secret(s) are examples anyone can know (app_secret first")]):
+        k = ctx.kamailio("omniq.cfg", rs.port, name="open%d" % i, start=False,
+                         defines=dict(defines, OMNIQ_WS_LISTEN='"0.0.0.0"'))
+        k.start(expect_ready=False)
+        assert k.wait_exit(20) != 0, defines
+        assert "omniq_ws listens on 0.0.0.0, and " in k.text() and says in k.text(), (says, k.tail())
+    # its own secrets: it starts on every address, and serves
+    k = ctx.kamailio("omniq.cfg", rs.port, name="own", defines=dict(own, OMNIQ_WS_LISTEN='"0.0.0.0"'))
+    assert "are examples anyone can know" not in k.text()
+    wait_for(lambda: Api(k.http_port, "crm:" + "k" * 40).call("GET", "/api/v1/stats")[0] == 200,
+             what="the web surface on 0.0.0.0")
+    k.stop()
+    # the examples on loopback: served, with the warning
+    k = ctx.kamailio("omniq.cfg", rs.port, name="loop")
+    assert re.search(r"WARNING: omniq_ws \[examples\.c:\d+\]: ws_examples_check\(\): omniq_ws: "
+                     r"3 secret\(s\) are examples anyone can know \(api_key local first.*fine on "
+                     r"loopback \(127\.0\.0\.1\)", k.text()), k.tail()
