@@ -50,6 +50,7 @@ struct pss {
 	const omniq_http_route_t *hook; /* another module's route (/hooks/...), or NULL */
 	int body_expected;     /* Content-Length > 0: a body follows the headers */
 	int answered;          /* a response is queued: nothing more is answered or read */
+	int close_after;       /* the connection closes once the response is written */
 	/* answered before reading the body (no such page...): sent once the body is read and
 	 * dropped, so that its bytes are never taken for the next request */
 	int drop_body;
@@ -152,9 +153,15 @@ static void query_of(struct lws *wsi, struct pss *p)
 static int send_body(struct lws *wsi, struct pss *p, int status, const char *type,
 		const unsigned char *data, size_t n, int cache, int retry_after)
 {
-	unsigned char hdr[LWS_PRE + 512], *start = &hdr[LWS_PRE], *q = start,
+	unsigned char hdr[LWS_PRE + 1024], *start = &hdr[LWS_PRE], *q = start,
 			*end = &hdr[sizeof(hdr) - 1];
 	static const char cc_static[] = "public, max-age=300", cc_api[] = "no-store";
+	/* the agent desk's page loads its script, style and socket from here only and is never
+	 * framed (clickjacking). (The demo page stands for a customer's site: its own policy.) */
+	static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+							  "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+							  "base-uri 'none'; form-action 'self'";
+	int page = !strncmp(type, "text/html", 9) && !strncmp(p->path, "/desk", 5);
 	char ra[16];
 
 	p->out = malloc(LWS_PRE + n);
@@ -172,6 +179,18 @@ static int send_body(struct lws *wsi, struct pss *p, int status, const char *typ
 					&& lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_RETRY_AFTER,
 							   (const unsigned char *)ra,
 							   snprintf(ra, sizeof(ra), "%d", retry_after), &q, end))
+			|| lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+					   (const unsigned char *)"nosniff", 7, &q, end)
+			|| (page
+					&& (lws_add_http_header_by_name(wsi,
+								(const unsigned char *)"content-security-policy:",
+								(const unsigned char *)csp, (int)strlen(csp), &q, end)
+							|| lws_add_http_header_by_name(wsi,
+									(const unsigned char *)"x-frame-options:",
+									(const unsigned char *)"DENY", 4, &q, end)
+							|| lws_add_http_header_by_name(wsi,
+									(const unsigned char *)"referrer-policy:",
+									(const unsigned char *)"no-referrer", 11, &q, end)))
 			|| lws_finalize_write_http_header(wsi, start, &q, end))
 		return -1;
 	lws_callback_on_writable(wsi);
@@ -308,6 +327,24 @@ void ws_http_answer(void *conn, ws_resp_t *rs)
 		lws_set_timeout(p->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
 }
 
+/* A request refused from its request line (a method or a URI this server takes no request
+ * with): a JSON error as the API promises, and the connection closed after it - what
+ * follows on it (a body of unknown length) cannot be told apart from a next request. */
+static int refuse(struct lws *wsi, struct pss *p, int status, const char *code,
+		const char *fmt, ...)
+{
+	ws_resp_t rs = {0, NULL, 0, 0};
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ws_error(&rs, status, code, "%s", msg);
+	p->close_after = 1;
+	return respond(wsi, p, &rs) ? -1 : 0;
+}
+
 /* An answer known from the headers alone: now, or after the announced body is read. */
 static int answer_early(struct lws *wsi, struct pss *p, ws_resp_t *rs, const ws_static_t *f)
 {
@@ -340,24 +377,30 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 				ws_desk_login_forget(p); /* the earlier answer must not go to this one */
 			memset(p, 0, sizeof(*p));
 			p->wsi = wsi;
-			if(method_of(wsi, p) < 0) {
-				lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
-				return -1;
-			}
-			if(len >= WS_PATH_MAX) {
-				lws_return_http_status(wsi, HTTP_STATUS_REQ_URI_TOO_LONG, NULL);
-				return -1;
-			}
+			if(method_of(wsi, p) < 0)
+				return refuse(wsi, p, 405, "method_not_allowed",
+						"GET, POST, PUT and DELETE only");
+			if(len >= WS_PATH_MAX)
+				return refuse(wsi, p, 414, "uri_too_long", "the path is longer than %d bytes",
+						WS_PATH_MAX - 1);
 			memcpy(p->path, in, len);
 			p->path[len] = '\0';
-			if(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) >= (int)sizeof(p->query)) {
-				lws_return_http_status(wsi, HTTP_STATUS_REQ_URI_TOO_LONG, NULL);
-				return -1;
-			}
+			if(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) >= (int)sizeof(p->query))
+				return refuse(wsi, p, 414, "uri_too_long",
+						"the query is longer than %d bytes", (int)sizeof(p->query) - 1);
 			query_of(wsi, p);
 			p->max_body = ws_cfg.max_body;
 			p->body_expected = lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
 							   && atol(cl) > 0;
+			if(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+				/* lws does not take a chunked request body: say so, and close, since what
+				 * follows on the connection cannot be told apart from a next request */
+				ws_resp_t rs = {0, NULL, 0, 0};
+				ws_error(&rs, 411, "length_required",
+						"send the body with Content-Length: a chunked body is not taken");
+				p->close_after = 1;
+				return respond(wsi, p, &rs) ? -1 : 0;
+			}
 			if(!strncmp(p->path, "/hooks/", 7)) {
 				str sp = {p->path, (int)strlen(p->path)};
 				p->hook = ws_oq.http_route_find(&sp);
@@ -430,7 +473,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			free(p->body);
 			p->body = NULL;
 			p->body_len = 0;
-			if(lws_http_transaction_completed(wsi))
+			if(p->close_after || lws_http_transaction_completed(wsi))
 				return -1;
 			return 0;
 

@@ -661,3 +661,67 @@ def test_ws_example_secrets_serve_loopback_only(ctx):
     assert re.search(r"WARNING: omniq_ws \[examples\.c:\d+\]: ws_examples_check\(\): omniq_ws: "
                      r"3 secret\(s\) are examples anyone can know \(api_key local first.*fine on "
                      r"loopback \(127\.0\.0\.1\)", k.text()), k.tail()
+
+
+def raw_http(port, data, timeout=3):
+    """Bytes sent on a connection of their own: (what came back, whether the server closed)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(data)
+    got = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return got, True
+            got += b
+    except socket.timeout:
+        return got, False
+    finally:
+        s.close()
+
+
+def head_and_json(got):
+    head, _, body = got.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    hdrs = dict(l.split(": ", 1) for l in lines[1:])
+    return lines[0], {k.lower(): v for k, v in hdrs.items()}, json.loads(body)
+
+
+@test
+def test_ws_http_refusals_are_json_and_pages_carry_security_headers(ctx):
+    """What the API promises for every refusal - a status and a JSON error - holds for the
+    ones made from the request line too: an unknown method 405, a path or query too long 414
+    (before: lws's HTML pages); a body sent chunked gets 411 length_required and the
+    connection closes (before: the body was ignored and the request answered a misleading
+    400). Every answer says nosniff; the agent desk's page also carries a
+    Content-Security-Policy (its script, style and socket from here only, never framed),
+    X-Frame-Options DENY and no referrer - the desk working under it is what the e2e desk
+    test shows."""
+    rs, k, api = ws_kam(ctx)
+    port = int(api.base.rsplit(":", 1)[1])
+    auth = b"Authorization: Bearer " + KEY.encode() + b"\r\n"
+    cases = [
+        (b"PATCH /api/v1/stats HTTP/1.1\r\nHost: x\r\n\r\n", 405, "method_not_allowed"),
+        (b"GET /api/v1/" + b"a" * 600 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+        (b"GET /api/v1/agents?start=" + b"1" * 600 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+         "uri_too_long"),
+        (b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\n" + auth + b"Content-Type: application/json"
+         b"\r\nTransfer-Encoding: chunked\r\n\r\n2a\r\n" + b'{"channel":"web","identity":"web:chunky"}'
+         + b" \r\n0\r\n\r\n", 411, "length_required")]
+    r = rs.client()
+    for data, status, code in cases:
+        got, closed = raw_http(port, data)
+        line, hdrs, body = head_and_json(got)
+        assert line.split(" ")[1] == str(status) and body["error"]["code"] == code, (line, body)
+        assert hdrs["content-type"] == "application/json" and hdrs["x-content-type-options"] == "nosniff"
+        assert closed, "the connection stays open after %d" % status
+    assert r.get("oq:{default}:seq:s") is None, "a refused request wrote"
+    for path in (b"/desk/", b"/desk"):
+        got, _ = raw_http(port, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head = got.partition(b"\r\n\r\n")[0].decode().lower()
+        assert head.startswith("http/1.1 200"), head
+        assert "content-security-policy: default-src 'self';" in head and "frame-ancestors 'none'" in head, head
+        assert "x-frame-options: deny" in head and "x-content-type-options: nosniff" in head, head
+        assert "referrer-policy: no-referrer" in head, head
+    st, body = api.call("GET", "/api/v1/stats")
+    assert st == 200
