@@ -286,6 +286,22 @@ static int resume_failed(app_t *a)
 			"service unavailable, reconnect");
 }
 
+/* A user id the app's backend signs is a name, not a path: 1..64 (OMNIQ_ID_MAX) of
+ * [A-Za-z0-9_.@+=-], and not "." or ".." (no '/', no ':', no blank, nothing that could read as
+ * another identity); a longer one does not fit a->user and is a bad token already. */
+static int valid_user(const char *u)
+{
+	size_t i, n = strlen(u);
+
+	if(n == 0 || n > OMNIQ_ID_MAX || !strcmp(u, ".") || !strcmp(u, ".."))
+		return 0;
+	for(i = 0; i < n; i++)
+		if(!((u[i] >= 'a' && u[i] <= 'z') || (u[i] >= 'A' && u[i] <= 'Z')
+				   || (u[i] >= '0' && u[i] <= '9') || strchr("_.@+=-", u[i])))
+			return 0;
+	return 1;
+}
+
 static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 {
 	const char *tok = json_string_value(json_object_get(m, "token"));
@@ -303,13 +319,18 @@ static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 				"no app channel for this tenant");
 	a->tenant = a->fol.tenant = rc;
-	rc = tok ? ws_token_check_until(a->site->secret, "app", tok, (long long)time(NULL),
-					   a->user, sizeof(a->user))
+	rc = tok ? ws_token_check_within(a->site->secret, "app", tok, (long long)time(NULL),
+					   ws_cfg.app_token_max_ttl, a->user, sizeof(a->user))
 			 : -1;
 	if(rc == -2)
 		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "token expired");
+	if(rc == -3)
+		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+				"token expiry too far ahead");
 	if(rc < 0)
 		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
+	if(!valid_user(a->user))
+		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad user id");
 	if((want && (strlen(want) == 0 || strlen(want) >= OMNIQ_SID_MAX))
 			|| (last && strlen(last) >= sizeof(after))) {
 		ws_sock_error(&a->sock, "bad_argument", "'session' or 'last' is malformed", NULL);

@@ -90,6 +90,12 @@ int ws_token_check(const char *secret, const char *purpose, const char *token, c
 int ws_token_check_until(const char *secret, const char *purpose, const char *token,
 		long long now, char *id_out, size_t id_outlen)
 {
+	return ws_token_check_within(secret, purpose, token, now, 0, id_out, id_outlen);
+}
+
+int ws_token_check_within(const char *secret, const char *purpose, const char *token,
+		long long now, long long longest, char *id_out, size_t id_outlen)
+{
 	char id[WS_TOKEN_ID_MAX + 1], *slash, *end;
 	long long exp;
 
@@ -102,6 +108,8 @@ int ws_token_check_until(const char *secret, const char *purpose, const char *to
 		return -1;
 	if(exp < now)
 		return -2;
+	if(longest > 0 && exp - now > longest)
+		return -3;
 	memcpy(id_out, id, (size_t)(slash - id));
 	id_out[slash - id] = '\0';
 	return 0;

@@ -27,6 +27,10 @@ int ws_token_check(const char *secret, const char *purpose, const char *token, c
  * expired; -1 when it is forged, malformed or <id> does not fit id_outlen. */
 int ws_token_check_until(const char *secret, const char *purpose, const char *token,
 		long long now, char *id_out, size_t id_outlen);
+/* The same, and -3 when the expiry is more than longest seconds after now (a token made to
+ * last for ever: what the app's backend signs must be short-lived, to be renewed). */
+int ws_token_check_within(const char *secret, const char *purpose, const char *token,
+		long long now, long long longest, char *id_out, size_t id_outlen);
 /* hex HMAC-SHA256(secret, data): the signature of a webhook body. 0, or -1. */
 int ws_hmac_hex(const char *secret, const void *data, size_t len, char hex[65]);
 /* A fresh random visitor id: 32 hex characters. 0, or -1 when no randomness. */

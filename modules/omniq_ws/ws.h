@@ -38,6 +38,7 @@ typedef struct ws_settings {
 	int hook_rate;         /* requests per second per address: /hooks/, unauthenticated */
 	char *app_secret;      /* the app backend signs user tokens with it; app needs it */
 	char *app_id;          /* identities are app:<app_id>:<user> */
+	int app_token_max_ttl; /* seconds an app user token may still have to run, at most */
 	char *app_skills;      /* skills of an app session */
 	char *app_queue;
 	char *push_url;        /* the app backend's push webhook (none: no pushes) */

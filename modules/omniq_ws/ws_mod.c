@@ -55,6 +55,7 @@ ws_settings_t ws_cfg = {
 	.hook_rate = 200,
 	.app_secret = NULL,
 	.app_id = "main",
+	.app_token_max_ttl = 2592000,
 	.app_skills = "",
 	.app_queue = "app",
 	.push_url = NULL,
@@ -154,6 +155,7 @@ static param_export_t params[] = {
 	{"hook_rate", PARAM_INT, &ws_cfg.hook_rate},
 	{"app_secret", PARAM_STRING, &ws_cfg.app_secret},
 	{"app_id", PARAM_STRING, &ws_cfg.app_id},
+	{"app_token_max_ttl", PARAM_INT, &ws_cfg.app_token_max_ttl},
 	{"app_skills", PARAM_STRING, &ws_cfg.app_skills},
 	{"app_queue", PARAM_STRING, &ws_cfg.app_queue},
 	{"push_url", PARAM_STRING, &ws_cfg.push_url},
@@ -205,6 +207,7 @@ static int check_ranges(void)
 		{"webhook_attempts", &ws_cfg.webhook_attempts, 1, 100},
 		{"webhook_timeout", &ws_cfg.webhook_timeout, 1, 60},
 		{"outbox_forget", &ws_cfg.outbox_forget, 1, 2592000},
+		{"app_token_max_ttl", &ws_cfg.app_token_max_ttl, 60, 31536000},
 	};
 	return omniq_check_int_params(r, (int)(sizeof(r) / sizeof(r[0])));
 }

@@ -388,3 +388,32 @@ def test_app_hostile_clients_get_close_codes_and_write_nothing(ctx):
         other.close()
     finally:
         be.stop()
+
+
+@test
+def test_app_tokens_are_short_lived_and_name_a_user(ctx):
+    """Decided as a security engineer: a user token whose expiry is more than
+    app_token_max_ttl (30 days) ahead is refused, 1008 "token expiry too far ahead" (a
+    token that lasts for ever cannot be taken back: the backend signs short-lived ones and
+    renews them); a user id is a name of 1..64 of [A-Za-z0-9_.@+=-] - "u42/../u43" or "a:b"
+    is refused, 1008 "bad user id", and writes nothing."""
+    backend = Backend()
+    ctx.servers.append(backend)
+    rs, k, api, port = app_kam(ctx, backend)
+    r = rs.client()
+    before = sorted(r.keys("*"))
+    for tok, why in ((app_token("u42", ttl=30 * 86400 + 120), "token expiry too far ahead"),
+                     (sign(APP, "app", "u42/9999999999"), "token expiry too far ahead"),
+                     (app_token("u42/../u43"), "bad user id"), (app_token("a:b"), "bad user id"),
+                     (app_token(".."), "bad user id"), (app_token("x" * 65), "bad token")):
+        a = App(port)
+        a.send({"type": "hello", "token": tok})
+        a.ws.settimeout(10)
+        f = a.ws.recv_frame()
+        assert f.opcode == 8 and int.from_bytes(f.data[:2], "big") == 1008, (tok, f.data)
+        assert f.data[2:].decode() == why, (tok, f.data)
+    assert sorted(r.keys("*")) == before, "refused hellos wrote"
+    ok = App(port)
+    ok.send({"type": "hello", "token": app_token("u42", ttl=30 * 86400 - 60)})
+    assert ok.recv("welcome")["user"] == "u42"
+    ok.close()

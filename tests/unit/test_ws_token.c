@@ -81,6 +81,9 @@ TEST(token_with_expiry)
 	/* the id may itself contain '/': the expiry is after the last one */
 	CHECK_EQ_INT(ws_token_make(S, "app", "org/u7/2000", tok, sizeof tok), 0);
 	CHECK_EQ_INT(ws_token_check_until(S, "app", tok, 1500, id, sizeof id), 0);
+	/* a bound on how far ahead the expiry may be */
+	CHECK_EQ_INT(ws_token_check_within(S, "app", tok, 1500, 500, id, sizeof id), 0);
+	CHECK_EQ_INT(ws_token_check_within(S, "app", tok, 1500, 499, id, sizeof id), -3);
 	CHECK_EQ_STR(id, "org/u7");
 }
 
