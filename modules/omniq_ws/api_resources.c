@@ -2,11 +2,11 @@
  * api_resources.c - the REST resources besides sessions (docs/openapi.yaml):
  *
  *   GET   /api/v1/customers/{identity|cid}           profile, identities, recent sessions
- *   PUT   /api/v1/customers/{cid}                    sets the fields given: {"name","tier",
+ *   PUT   /api/v1/customers/{identity|cid}           sets the fields given: {"name","tier",
  *                                                    "language","region"}
  *   GET   /api/v1/customers/{identity|cid}/history   ?count=1..200 (50): sessions, newest first
  *   POST  /api/v1/customers/link                     {"a","b"}: two identities, one customer
- *   POST  /api/v1/customers/{cid}/merge              {"into"}
+ *   POST  /api/v1/customers/{identity|cid}/merge     {"into": identity or cid}
  *   GET   /api/v1/agents                             ?start=0&count=1..1000 (100)
  *   GET   /api/v1/agents/{aid}                       state, skills, capacity, load
  *   PUT   /api/v1/agents/{aid}                       {"name","skills","caps","contact"}
@@ -159,6 +159,38 @@ static int range_args(const ws_req_t *rq, ws_resp_t *rs, char b[2][16], str *arg
 
 /* ---- customers ------------------------------------------------------------------------- */
 
+/* A customer named in a path or body by an identity or an id: its id in cid (size bytes).
+ * An id is taken as it is; an identity is looked up (one round trip: the customer it
+ * belongs to now, after merges). 0, or -1 with the answer set (404 for none). */
+static int customer_id(ws_resp_t *rs, const str *x, char *cid, size_t size)
+{
+	json_t *o;
+	const char *id;
+	int rc, i;
+
+	for(i = 0; i < x->len && x->s[i] >= '0' && x->s[i] <= '9'; i++)
+		;
+	if(x->len > 0 && i == x->len && (size_t)x->len < size) {
+		memcpy(cid, x->s, (size_t)x->len);
+		cid[x->len] = '\0';
+		return 0;
+	}
+	if((o = json_object()) == NULL) {
+		ws_error(rs, 500, "internal", "out of memory");
+		return -1;
+	}
+	rc = ws_oq.query("customer", 1, x, ws_row_merge, o);
+	id = rc < 0 ? NULL : json_string_value(json_object_get(o, "id"));
+	if(rc >= 0 && (id == NULL || strlen(id) >= size))
+		ws_error(rs, 500, "internal", "the customer record has no id");
+	else if(rc < 0)
+		ws_omniq_error(rs, rc);
+	else
+		snprintf(cid, size, "%s", id);
+	json_decref(o);
+	return rs->json ? -1 : 0;
+}
+
 static void customer_put(const ws_req_t *rq, ws_resp_t *rs, const str *cid)
 {
 	static const char *const fields[] = {"name", "tier", "language", "region"};
@@ -170,8 +202,8 @@ static void customer_put(const ws_req_t *rq, ws_resp_t *rs, const str *cid)
 static void customers(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 {
 	str x, a, b, args[2];
-	char cid[OMNIQ_SID_MAX], cnt[16];
-	int count;
+	char cid[OMNIQ_SID_MAX], cnt[16], name[SEG_LEN];
+	int count, i;
 
 	if(p->n == 2 && !strcmp(p->seg[1], "link")) {
 		if(!method_is(rq, rs, "POST", "/customers/link") || ws_body_str(rq, rs, "a", 1, &a) < 0
@@ -187,10 +219,21 @@ static void customers(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 		ws_error(rs, 404, "not_found", "name a customer: /api/v1/customers/{identity or id}");
 		return;
 	}
-	x = omniq_str(p->seg[1]);
+	/* libwebsockets decodes a '+' of the path as a blank, which no identity holds: a phone
+	 * identity written as it is (customers/sms:+86...) is meant, as %2B would be */
+	snprintf(name, sizeof(name), "%s", p->seg[1]);
+	for(i = 0; name[i]; i++)
+		if(name[i] == ' ')
+			name[i] = '+';
+	x = omniq_str(name);
 	if(p->n == 2) {
-		if(!strcmp(rq->method, "PUT"))
-			customer_put(rq, rs, &x);
+		if(!strcmp(rq->method, "PUT")) {
+			str c;
+			if(customer_id(rs, &x, cid, sizeof(cid)) < 0)
+				return;
+			c = omniq_str(cid);
+			customer_put(rq, rs, &c);
+		}
 		else if(method_is(rq, rs, "GET", "on a customer"))
 			read_one(rs, "customer", 1, &x);
 	} else if(!strcmp(p->seg[2], "history")) {
@@ -202,14 +245,19 @@ static void customers(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 		args[1] = omniq_str(cnt);
 		read_list(rs, "sessions", "history", 2, args);
 	} else if(!strcmp(p->seg[2], "merge")) {
+		char into[OMNIQ_SID_MAX];
+		str f, t;
 		if(!method_is(rq, rs, "POST", "on a customer merge")
-				|| ws_body_str(rq, rs, "into", 1, &b) < 0)
+				|| ws_body_str(rq, rs, "into", 1, &b) < 0
+				|| customer_id(rs, &x, cid, sizeof(cid)) < 0
+				|| customer_id(rs, &b, into, sizeof(into)) < 0)
 			return;
-		if(ws_omniq_error(rs, ws_oq.merge(&x, &b)) < 0)
+		f = omniq_str(cid);
+		t = omniq_str(into);
+		if(ws_omniq_error(rs, ws_oq.merge(&f, &t)) < 0)
 			return;
 		rs->status = 200;
-		rs->json = json_pack("{s:s%,s:s%}", "customer", b.s, (size_t)b.len, "merged", x.s,
-				(size_t)x.len);
+		rs->json = json_pack("{s:s,s:s}", "customer", into, "merged", cid);
 	} else {
 		ws_error(rs, 404, "not_found", "no such customer resource '%s'", p->seg[2]);
 	}

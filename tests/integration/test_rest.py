@@ -236,3 +236,25 @@ def test_rest_flood_from_one_key_is_429_and_others_are_served(ctx):
     time.sleep(2.1)
     st, _ = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:after"})
     assert st == 201
+
+
+@test
+def test_rest_customer_put_and_merge_take_an_identity(ctx):
+    """PUT /api/v1/customers/{identity} and /merge take an identity, as GET does and the
+    API says (before: 400, only an id was taken); an identity nobody has is 404."""
+    rs, k, api = ws_kam(ctx)
+    st, web = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:v-7"})
+    assert st == 201, web
+    st, sms = api.call("POST", "/api/v1/sessions", {"channel": "sms", "identity": "sms:+8613800000007"})
+    assert st == 201, sms
+    st, c = api.call("PUT", "/api/v1/customers/web:v-7", {"name": "Li Lei", "tier": "gold"})
+    assert st == 200 and c["name"] == "Li Lei" and c["tier"] == "gold" and c["id"] == web["customer"], c
+    st, m = api.call("POST", "/api/v1/customers/sms:+8613800000007/merge", {"into": "web:v-7"})
+    assert st == 200 and m == {"customer": web["customer"], "merged": sms["customer"]}, m
+    st, c = api.call("GET", "/api/v1/customers/sms:+8613800000007")
+    assert st == 200 and c["id"] == web["customer"] and c["name"] == "Li Lei", c
+    for method, path, body in (("PUT", "/api/v1/customers/web:nobody", {"name": "X"}),
+                               ("POST", "/api/v1/customers/web:nobody/merge", {"into": "web:v-7"}),
+                               ("POST", "/api/v1/customers/web:v-7/merge", {"into": "web:nobody"})):
+        st, e = api.call(method, path, body)
+        assert st == 404 and e["error"]["code"] == "not_found", (path, st, e)
