@@ -435,6 +435,11 @@ typedef struct omniq_api {
 	 * an OMNIQ_* error; one round trip each; any thread may call both. */
 	int (*agent_token)(const str *aid, long long *epoch);
 	int (*agent_revoke)(const str *aid, long long epoch, long long *now);
+	/* agent_set() for a partial update: a field given NULL is left as it is on an existing
+	 * agent (a new one gets the defaults), in one call that no concurrent update can
+	 * interleave with (a REST PUT naming some fields). */
+	int (*agent_update)(const str *aid, const str *name, const str *skills, const str *caps,
+			const str *contact);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

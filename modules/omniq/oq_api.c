@@ -111,5 +111,6 @@ int bind_omniq(omniq_api_t *api)
 	api->agent_phone = oq_agent_phone;
 	api->agent_token = oq_agent_token;
 	api->agent_revoke = oq_agent_revoke;
+	api->agent_update = oq_agent_update;
 	return 0;
 }

@@ -972,12 +972,14 @@ int oq_reply(const str *sid, const str *from, const str *body)
 	return rc;
 }
 
-int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,
-		const str *contact)
+/* oq_agent_set, or with keep (update) oq_agent_update: the fields given NULL are left as
+ * they are on an existing agent (the defaults are sent for a new one). */
+static int agent_write(const str *aid, const str *name, const str *skills, const str *caps,
+		const str *contact, int update)
 {
-	char why[OQ_WHY_MAX], sk[OQ_AGENT_SKILLS_BUF], cp[OQ_CAPS_BUF];
-	str a[5];
-	int rc;
+	char why[OQ_WHY_MAX], sk[OQ_AGENT_SKILLS_BUF], cp[OQ_CAPS_BUF], keep[8];
+	str a[6], *v = a + (update ? 1 : 0);
+	int rc, k = 0;
 
 	CHECK_ID("agent", aid);
 	if((rc = oq_text_arg(OQ_TEXT_AGENT_NAME, name)) < 0)
@@ -991,11 +993,32 @@ int oq_agent_set(const str *aid, const str *name, const str *skills, const str *
 	if((rc = oq_text_arg(OQ_TEXT_CONTACT, contact)) < 0)
 		return rc;
 	a[0] = *aid;
-	if(name) a[1] = *name; else { a[1].s = ""; a[1].len = 0; }
-	a[2].s = sk; a[2].len = strlen(sk);
-	a[3].s = cp; a[3].len = strlen(cp);
-	if(contact) a[4] = *contact; else { a[4].s = ""; a[4].len = 0; }
-	return oq_call_checked("oq_agent_set", 5, a, OQ_R_OK);
+	if(name) v[1] = *name; else { v[1].s = ""; v[1].len = 0; }
+	v[2].s = sk; v[2].len = strlen(sk);
+	v[3].s = cp; v[3].len = strlen(cp);
+	if(contact) v[4] = *contact; else { v[4].s = ""; v[4].len = 0; }
+	if(!update)
+		return oq_call_checked("oq_agent_set", 5, a, OQ_R_OK);
+	if(!name) keep[k++] = 'n';
+	if(!skills) keep[k++] = 's';
+	if(!caps) keep[k++] = 'c';
+	if(!contact) keep[k++] = 't';
+	keep[k] = '\0';
+	a[1].s = keep;
+	a[1].len = k;
+	return oq_call_checked("oq_agent_update", 6, a, OQ_R_OK);
+}
+
+int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,
+		const str *contact)
+{
+	return agent_write(aid, name, skills, caps, contact, 0);
+}
+
+int oq_agent_update(const str *aid, const str *name, const str *skills, const str *caps,
+		const str *contact)
+{
+	return agent_write(aid, name, skills, caps, contact, 1);
 }
 
 int oq_agent_phone(const str *aid, int has)

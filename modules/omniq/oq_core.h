@@ -90,6 +90,8 @@ int oq_agent_verify(const str *aid, const str *password);
 int oq_login_try(const str *key, int fails, int window, int *wait);
 int oq_login_done(const str *key, int ok);
 int oq_agent_token(const str *aid, long long *epoch);
+int oq_agent_update(const str *aid, const str *name, const str *skills, const str *caps,
+		const str *contact);
 int oq_agent_revoke(const str *aid, long long epoch, long long *now);
 
 int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,

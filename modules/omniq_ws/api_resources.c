@@ -272,7 +272,7 @@ static void agent_put(const ws_req_t *rq, ws_resp_t *rs, const str *aid)
 			|| ws_body_str(rq, rs, "caps", 0, &caps) < 0
 			|| ws_body_str(rq, rs, "contact", 0, &contact) < 0)
 		return;
-	if(ws_omniq_error(rs, ws_oq.agent_set(aid, name.s ? &name : NULL,
+	if(ws_omniq_error(rs, ws_oq.agent_update(aid, name.s ? &name : NULL,
 								  skills.s ? &skills : NULL, caps.s ? &caps : NULL,
 								  contact.s ? &contact : NULL))
 			< 0)

@@ -258,3 +258,26 @@ def test_rest_customer_put_and_merge_take_an_identity(ctx):
                                ("POST", "/api/v1/customers/web:v-7/merge", {"into": "web:nobody"})):
         st, e = api.call(method, path, body)
         assert st == 404 and e["error"]["code"] == "not_found", (path, st, e)
+
+
+@test
+def test_rest_agent_put_changes_only_the_fields_it_names(ctx):
+    """PUT /api/v1/agents/{id} with some fields leaves the others as they are, as the API
+    says (before: {"name":"X"} wiped the skills and reset the capacity); a new agent gets the
+    defaults for what the PUT leaves out."""
+    rs, k, api = ws_kam(ctx)
+    st, a = api.call("PUT", "/api/v1/agents/bob", {"name": "Bob", "skills": "sales:7,en:5",
+                                                   "caps": "voice=1,chat=3", "contact": "wx:bob"})
+    assert st == 200, a
+    full = {f: a[f] for f in ("name", "skills", "cap:voice", "cap:chat", "cap:email", "cap:total", "contact")}
+    for change, want in (({"name": "Robert"}, {"name": "Robert"}),
+                         ({"skills": "billing:4"}, {"skills": "billing:4"}),
+                         ({"caps": "chat=5"}, {"cap:chat": "5", "cap:voice": "0", "cap:email": "0",
+                                               "cap:total": "5"}),
+                         ({"contact": ""}, {"contact": ""})):
+        st, a = api.call("PUT", "/api/v1/agents/bob", change)
+        assert st == 200, a
+        full.update(want)
+        assert {f: a[f] for f in full} == full, (change, a)
+    st, n = api.call("PUT", "/api/v1/agents/newbie", {"name": "New"})
+    assert st == 200 and n["skills"] == "" and n["name"] == "New" and int(n["cap:total"]) > 0, n

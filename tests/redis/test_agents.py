@@ -219,3 +219,21 @@ def test_agent_without_a_phone_gets_chats_but_no_call(h):
     third = t.enq(channel='phone', skills='sales')
     assert third['state'] == 'queued', third
     assert t.ag('bob')['presence'] == 'available'
+
+
+def test_agent_update_keeps_what_it_is_told_to(h):
+    """oq_agent_update aid keep ...: the fields named in keep (n s c t) stay as they are on
+    an existing agent; a new agent takes the values given; a bad keep writes nothing."""
+    t = h.tenant()
+    t.fc('oq_agent_set', 'a', 'Alice', 'sales:5', 'voice=1,chat=3,email=0,total=4', 'wx:a')
+    t.fc('oq_agent_update', 'a', 'sct', 'Alicia', '', 'voice=0,chat=0,email=0,total=0', '')
+    ag = t.ag('a')
+    assert (ag['name'], ag['skills'], ag['contact'], ag['cap:chat']) == ('Alicia', 'sales:5', 'wx:a', '3'), ag
+    t.fc('oq_agent_update', 'a', 'n', '', 'en:2', 'voice=0,chat=2,email=0,total=2', '')
+    ag = t.ag('a')
+    assert (ag['name'], ag['skills'], ag['contact'], ag['cap:chat']) == ('Alicia', 'en:2', '', '2'), ag
+    t.fc('oq_agent_update', 'b', 'nsct', 'Bob', 'en:1', 'voice=0,chat=1,email=0,total=1', 'x')
+    ag = t.ag('b')
+    assert (ag['name'], ag['skills'], ag['contact']) == ('Bob', 'en:1', 'x'), ag
+    t.expect_err('ARG', 'oq_agent_update', 'a', 'nx', '', '', 'voice=0,chat=1,email=0,total=1', '')
+    t.expect_err('ARG', 'oq_agent_update', 'a', 'n', '', '', 'voice=0,chat=1', '', 'extra')

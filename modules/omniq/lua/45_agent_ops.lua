@@ -12,16 +12,20 @@ local AO = {}
 
 local fail, istr = U.fail, U.istr
 
-function AO.fn_agent_set(keys, args)
-    local ctx = X.begin(keys)
-    V.args(args, 5, 'aid name skills caps contact')
-    local aid = V.id('agent id', args[1])
-    local name = V.str('name', args[2], L.TEXT_MAX, true)
-    local skills_s = V.agent_skills(args[3])
-    local caps = V.caps(args[4])
-    local contact = V.str('contact', args[5], L.CONTACT_MAX, true)
-
+-- Create or update an agent. keep (oq_agent_update): the fields of an existing agent left
+-- as they are, a string of n (name), s (skills), c (capacity), t (contact); for a new agent
+-- the values given (the C side's defaults for what its caller left out) are taken.
+local function agent_set(ctx, aid, name, skills_s, caps, contact, keep)
     local a = A.load(ctx, aid)
+    if a and keep ~= '' then
+        local h = rcall('HMGET', A.key(ctx, aid), 'name', 'contact')
+        if sfind(keep, 'n', 1, true) then name = h[1] or '' end
+        if sfind(keep, 't', 1, true) then contact = h[2] or '' end
+        if sfind(keep, 's', 1, true) then skills_s = A.skills_s(ctx, a) end
+        if sfind(keep, 'c', 1, true) then
+            caps = {voice = a.cv, chat = a.cc, email = a.ce, total = a.ct}
+        end
+    end
     local fields = {'name', name, 'contact', contact, 'skills', skills_s}
     if not a then
         a = A.new(ctx, aid)
@@ -40,6 +44,34 @@ function AO.fn_agent_set(keys, args)
     else
         A.save(ctx, a)
     end
+end
+
+-- name skills caps contact from args[i..i+3], checked
+local function agent_fields(args, i)
+    return V.str('name', args[i], L.TEXT_MAX, true), V.agent_skills(args[i + 1]),
+        V.caps(args[i + 2]), V.str('contact', args[i + 3], L.CONTACT_MAX, true)
+end
+
+function AO.fn_agent_set(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 5, 'aid name skills caps contact')
+    local aid = V.id('agent id', args[1])
+    local name, skills_s, caps, contact = agent_fields(args, 2)
+    agent_set(ctx, aid, name, skills_s, caps, contact, '')
+    return 'OK', ctx
+end
+
+-- oq_agent_update aid keep name skills caps contact: oq_agent_set, the fields named in keep
+-- (n s c t) left as they are on an existing agent - a partial update in one call, which no
+-- concurrent one can interleave with (a REST PUT that names some fields).
+function AO.fn_agent_update(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 6, 'aid keep name skills caps contact')
+    local aid = V.id('agent id', args[1])
+    local keep = args[2]
+    if smatch(keep, '[^nsct]') or #keep > 4 then fail('ARG', 'keep must be of n, s, c, t') end
+    local name, skills_s, caps, contact = agent_fields(args, 3)
+    agent_set(ctx, aid, name, skills_s, caps, contact, keep)
     return 'OK', ctx
 end
 

@@ -34,6 +34,7 @@ end
 
 reg('oq_config', AO.fn_config)
 reg('oq_agent_set', AO.fn_agent_set)
+reg('oq_agent_update', AO.fn_agent_update)
 reg('oq_agent_del', AO.fn_agent_del)
 reg('oq_agent_state', AO.fn_agent_state)
 reg('oq_agent_phone', AO.fn_agent_phone)
