@@ -188,6 +188,29 @@ static int held_session(desk_t *d, json_t *m, str *sid, json_t *rid)
 	return held_session_get(d, m, sid, rid, NULL);
 }
 
+/* A session the agent has taken (active or in wrap-up): one only offered to it can be
+ * accepted or declined, not answered, closed or handed on (a close would abandon it as if
+ * the customer had left). 0, or -1 with the error sent. */
+static int taken_session(desk_t *d, json_t *m, str *sid, json_t *rid)
+{
+	json_t *sess;
+	const char *st;
+	char msg[96];
+
+	if(held_session_get(d, m, sid, rid, &sess) < 0)
+		return -1;
+	st = json_string_value(json_object_get(sess, "state"));
+	if(st && (!strcmp(st, "active") || !strcmp(st, "wrapup"))) {
+		json_decref(sess);
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "session %.*s is %s: accept or decline it first", sid->len,
+			sid->s, st ? st : "?");
+	json_decref(sess);
+	ws_sock_error(&d->sock, "wrong_state", msg, rid);
+	return -1;
+}
+
 static const char *opt_str(json_t *m, const char *name, int *bad)
 {
 	json_t *v = json_object_get(m, name);
@@ -250,7 +273,7 @@ static void do_reply(desk_t *d, json_t *m, json_t *rid)
 		ws_sock_error(&d->sock, "bad_argument", "'text' must be a non-empty string", rid);
 		return;
 	}
-	if(held_session(d, m, &sid, rid) < 0)
+	if(taken_session(d, m, &sid, rid) < 0)
 		return;
 	body.s = (char *)json_string_value(text);
 	body.len = (int)json_string_length(text);
@@ -272,7 +295,7 @@ static void do_close(desk_t *d, json_t *m, json_t *rid)
 				rid);
 		return;
 	}
-	if(held_session(d, m, &sid, rid) < 0)
+	if(taken_session(d, m, &sid, rid) < 0)
 		return;
 	/* the follow-up date first: a bad date refuses the close before anything changes */
 	if(fu && fu[0]) {
@@ -304,7 +327,7 @@ static void do_transfer(desk_t *d, json_t *m, json_t *rid)
 				rid);
 		return;
 	}
-	if(held_session(d, m, &sid, rid) < 0)
+	if(taken_session(d, m, &sid, rid) < 0)
 		return;
 	k = omniq_str(to);
 	t = omniq_str(target);

@@ -54,6 +54,10 @@ run(async (browser) => {
   if (!/web/i.test(mark)) fail('channel mark: ' + mark);
   await desk.click(item);
   await step('offer box', desk.waitForSelector('#offer:not([hidden])', T));
+  // during an offer only Accept and Decline: no reply box, no Close (desk.css once showed
+  // them, its display:flex beating the hidden attribute)
+  for (const sel of ['#reply', '#actions'])
+    if (await desk.isVisible(sel)) fail(sel + ' is shown during an offer');
   await desk.screenshot({ path: path.join(shots, 'desk-2-offer.png') });
   await desk.click('#accept');
   await step('active after accept', desk.waitForSelector(`${item}.active`, T));

@@ -428,6 +428,17 @@ def test_desk_agent_takes_a_chat_from_offer_to_close(ctx):
     s = inbox[0]
     assert s["sid"] == sid and s["state"] == "offered" and s["channel"] == "web", s
     assert s["identity"].startswith("web:") and int(s["created"]) > 0, s
+    # an offer can only be accepted or declined: no reply, close or transfer before (a close
+    # would abandon it as if the customer had left); reading it is fine
+    r = rs.client()
+    for req in (dict(type="reply", sid=sid, text="too early", cid="e1"),
+                dict(type="close", sid=sid, disposition="resolved"),
+                dict(type="transfer", sid=sid, to="queue", target="web")):
+        ans = d.request(**req)
+        assert ans["type"] == "error" and ans["code"] == "wrong_state", (req, ans)
+        assert "accept or decline it first" in ans["message"], ans
+    assert r.hget("oq:{default}:s:%s" % sid, "state") == "offered"
+    assert d.request(type="transcript", sid=sid)["type"] == "ok"
     assert d.request(type="accept", sid=sid)["type"] == "ok"
     assert d.inbox(lambda ib: ib and ib[0]["state"] == "active")[0]["sid"] == sid
     # the customer's words reach the desk, the agent's reply reaches the customer
