@@ -61,6 +61,8 @@ typedef struct chat {
 	char visitor_tok[WS_TOKEN_MAX];
 	char sid[OMNIQ_SID_MAX];
 	char last[OMNIQ_STREAM_ID_MAX]; /* the last transcript id of sid sent (or "") */
+	int over;                  /* sid's conversation is over for the customer (wrap-up, or
+	                            * ended): their next message starts a new one */
 } chat_t;
 
 const size_t ws_chat_pss_size = sizeof(chat_t);
@@ -71,6 +73,7 @@ static void attach(chat_t *c, const char *sid)
 {
 	snprintf(c->sid, sizeof(c->sid), "%s", sid);
 	c->last[0] = '\0';
+	c->over = 0;
 	if(ws_follow(&c->fol, sid) < 0)
 		LM_ERR("chat of %s cannot follow session %s (out of memory)\n", c->identity, sid);
 }
@@ -152,6 +155,7 @@ static int on_hello(chat_t *c, json_t *m)
 			s = omniq_str(sid);
 			if(ws_oq.get(&s, &info) == OMNIQ_OK && !ws_cust_terminal(info.state)) {
 				attach(c, sid);
+				c->over = !strcmp(info.state, "wrapup"); /* its agent is done with it */
 				json_object_set_new(w, "session", json_string(sid));
 				json_object_set_new(w, "resume", json_string(res));
 				ws_cust_state(w, &info);
@@ -211,7 +215,10 @@ static int on_message(chat_t *c, json_t *m)
 	}
 	if(cid && json_string_length(cid) == 0)
 		cid = NULL;
-	if(c->sid[0] == '\0') {
+	if(c->sid[0] == '\0' || c->over) {
+		/* a first message, or one after the end (the agent closed it, in wrap-up or not, or
+		 * it expired): a new conversation, in the customer's history with the old one,
+		 * which stays followed for what its agent may still write */
 		ident = omniq_str(c->identity);
 		skills = omniq_str(c->site->skills);
 		queue = omniq_str(c->site->queue);
@@ -335,6 +342,9 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 		}
 		snprintf(c->last, sizeof(c->last), "%s", it->id);
 	}
+	else if(!strcmp(it->sid, c->sid) && strcmp(it->type, "typing")
+			&& (!strcmp(it->state, "wrapup") || ws_cust_terminal(it->state)))
+		c->over = 1; /* ended for the customer: the widget says so */
 	if((v = ws_cust_frame(it, 0)) != NULL)
 		send_json(c, v);
 }

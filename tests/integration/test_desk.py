@@ -582,11 +582,11 @@ def test_desk_hostile_clients_get_close_codes(ctx):
         assert got == code, (name, got)
     assert sorted(r.keys("*")) == before, "hostile sockets wrote to Redis"
     # a token signed with the right secret works without a login (what login hands out),
-    # while its epoch is alice's: 1 since her password was set (agent()); 0 (a token of
-    # before epochs) is one of before that password
-    assert refused(port, token("alice", time.time() + 60)) == (1008, "logged out")
-    assert refused(port, token("alice", time.time() + 60, epoch=2)) == (1008, "logged out")
-    d = Desk(port, token("alice", time.time() + 60, epoch=1))
+    # while its epoch is alice's (0: her first password ended nothing), also one of before
+    # token epochs (no "#<epoch>", epoch 0); another epoch does not
+    assert refused(port, token("alice", time.time() + 60, epoch=1)) == (1008, "logged out")
+    assert Desk(port, token("alice", time.time() + 60)).welcome["agent"] == "alice"
+    d = Desk(port, token("alice", time.time() + 60, epoch=0))
     assert d.welcome["agent"] == "alice"
     for bad in [dict(type="state", state="sleeping"), dict(type="accept"), dict(type="reply", sid="1"),
                 dict(type="close", sid=7), dict(type="levitate")]:

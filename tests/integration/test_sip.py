@@ -647,6 +647,8 @@ def test_sip_shipped_cfg_queues_a_call(ctx):
     assert r.hget(P + ":s:1", "queue") == "support"
     rc, out = k.rpc("stats.get_statistics", "omniq_sip:")
     assert "omniq_sip:answered = 1" in out, out
+    # every waiting session ends: chats, app and email after 15 min (calls: their queue's)
+    assert r.hget(P + ":cfg", "max_wait") == "900", r.hgetall(P + ":cfg")
 
 
 @test

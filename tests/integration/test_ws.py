@@ -384,17 +384,22 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
     """omniq_ws appends the customers' messages that one turn of its loop reads in one Redis
     round trip (api.append_many). With both omniq_ws processes stopped, 60 customers send
     four messages each; on resuming, each process reads them all in one turn. Every customer
-    gets its own answers in order (ack, or refused for a closed session), each message is in
-    its transcript once and in order, a customer who left meanwhile loses nothing, and
-    with Redis gone the whole batch is answered "unavailable"."""
+    gets its own answers in order (ack; a new session first for one whose session had ended
+    before - the socket was told; refused for one whose session ended while the batch
+    waited), each message is in its transcript once and in order, a customer who left
+    meanwhile loses nothing, and with Redis gone the whole batch is answered
+    "unavailable"."""
 
     rs, k, api, port = chat_kam(ctx)
     ctx.expect_redis_down(rs)
     r = rs.client()
     chats, sids = chatting(port, 60)
-    closed = set(range(0, 60, 10))          # these customers' sessions end before the batch
-    for i in closed:
+    before = {0, 10, 20}                     # these customers' sessions end before the batch,
+    during = {30, 40, 50}                    # these while it waits
+    closed = before | during
+    for i in before:
         assert api.call("POST", "/api/v1/sessions/%s/abandon" % sids[i])[0] == 200
+        assert chats[i].recv("state")["state"] == "abandoned"
     leaver = Chat(port)                      # sends, then goes before omniq_ws reads it
     leaver.send({"type": "hello"})
     leaver.recv("welcome")
@@ -414,6 +419,9 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
                 os.kill(p, signal.SIGCONT)
 
     def send_batch():
+        for i in during:                     # through RPC: the web processes are stopped
+            rc, out = k.rpc("omniq.abandon", sids[i])
+            assert rc == 0 and not out.startswith("error"), out
         for i, c in enumerate(chats):
             for n in range(4):
                 c.send({"type": "message", "text": "%d of %d" % (n, i), "cid": "%d/%d" % (n, i)})
@@ -423,11 +431,17 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
 
     reads = redis_reads(r)
     stopped(send_batch)
+    renewed = {}
     for i, c in enumerate(chats):
-        if i in closed:
+        if i in during:
             for _ in range(4):
                 e = c.recv("error")
                 assert e["code"] == "refused" and "abandoned" in e["message"], e
+        elif i in before:                    # a new conversation
+            renewed[i] = c.recv("session")["session"]
+            assert renewed[i] != sids[i]
+            assert [c.recv("ack")["cid"] for _ in range(4)] == ["%d/%d" % (n, i)
+                                                                for n in range(4)]
         else:
             assert [c.recv("ack")["cid"] for _ in range(4)] == ["%d/%d" % (n, i)
                                                                 for n in range(4)]
@@ -439,6 +453,9 @@ def test_ws_chat_messages_of_one_turn_share_a_round_trip(ctx):
         texts = [f["body"] for _, f in r.xrange(P + ":s:" + sid + ":tx")]
         want = ["first %d" % i] + ([] if i in closed else ["%d of %d" % (n, i) for n in range(4)])
         assert texts == want, (i, texts)
+    for i, sid in renewed.items():
+        texts = [f["body"] for _, f in r.xrange(P + ":s:" + sid + ":tx")]
+        assert texts == ["%d of %d" % (n, i) for n in range(4)], (i, texts)
     texts = [f["body"] for _, f in r.xrange(P + ":s:" + leaver_sid + ":tx")]
     assert texts == ["hello?", "are you there? bye"], texts
     # Redis gone while the batch waits: every message of it answered "unavailable"
@@ -725,3 +742,24 @@ def test_ws_http_refusals_are_json_and_pages_carry_security_headers(ctx):
         assert "referrer-policy: no-referrer" in head, head
     st, body = api.call("GET", "/api/v1/stats")
     assert st == 200
+
+
+@test
+def test_ws_chat_waiting_past_max_wait_is_told(ctx):
+    """A customer nobody could take within max_wait (2 s here; 15 min in cfg/omniq.cfg) is
+    not left waiting for nobody: the session ends expired and the widget's socket is told
+    (the widget says no agent was free, cfg/omniq.cfg and omniq-chat.js); the customer's next
+    message starts a new conversation."""
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_MAX_WAIT": "2"})
+    c = Chat(port)
+    c.send({"type": "hello"})
+    c.recv("welcome")
+    c.send({"type": "message", "text": "anyone there?"})
+    sid = c.recv("session")["session"]
+    st = c.recv("state", timeout=10)
+    assert st["state"] == "expired", st
+    r = rs.client()
+    assert r.hget("oq:{default}:s:%s" % sid, "state") == "expired"
+    c.send({"type": "message", "text": "me again"})
+    s2 = c.recv("session")
+    assert s2["session"] != sid and s2["state"] == "queued", s2

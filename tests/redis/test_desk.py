@@ -27,7 +27,7 @@ def test_agent_secret_set_get_replace(h):
 
 
 def test_token_epoch_moves_on_with_a_secret_and_a_logout(h):
-    """The desk token epoch (P:a:<aid>:tok): 0 until a secret is set; each new secret and
+    """The desk token epoch (P:a:<aid>:tok): 0 until a secret is replaced; each new secret and
     each logout (oq_agent_revoke) moves it on, with a 'revoke' event naming the agent and the
     new epoch; a logout with a token's epoch that is no longer current is refused and moves
     nothing; deleting the agent keeps the epoch (a new agent of the same id must not find
@@ -36,7 +36,9 @@ def test_token_epoch_moves_on_with_a_secret_and_a_logout(h):
     t.agent('a', 'en:5')
     ev = lambda: [f for _, f in h.r.xrange(t.P + ':events') if f['type'] == 'revoke']
     assert t.fc('oq_agent_token', 'a') == ['epoch', '0']
-    t.fc('oq_agent_secret', 'a', PBKDF2)
+    t.fc('oq_agent_secret', 'a', PBKDF2)          # a first secret: no login to end
+    assert t.fc('oq_agent_token', 'a') == ['epoch', '0'] and ev() == []
+    t.fc('oq_agent_secret', 'a', PBKDF2 + 'x')    # a new one ends those of the old
     assert t.fc('oq_agent_token', 'a') == ['epoch', '1']
     assert [(e['agent'], e['state'], e['sid']) for e in ev()] == [('a', '1', '')]
     assert t.fc('oq_agent_revoke', 'a', '1') == '2'

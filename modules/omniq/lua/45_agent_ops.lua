@@ -98,15 +98,16 @@ end
 -- iteration count) and compares it; to Redis it is an opaque token, never a password. It
 -- is a key of its own rather than a field of P:a:<aid> so that nothing that shows the
 -- agent hash (oq_agent_get, a supervisor's screen, an RPC dump) can ever carry it along.
--- A new secret ends every desk login made with the old one (the token epoch, below).
+-- A new secret ends every desk login made with the one it replaces (the token epoch, below).
 function AO.fn_agent_secret(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 2, 'aid secret')
     local aid = V.id('agent id', args[1])
     local secret = V.secret(args[2])
     if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
-    rcall('SET', A.key(ctx, aid) .. ':pw', secret)
-    AO.revoke(ctx, aid)
+    -- (a first secret ends nothing: no login could be made without one)
+    local old = rcall('SET', A.key(ctx, aid) .. ':pw', secret, 'GET')
+    if old then AO.revoke(ctx, aid) end
     return 'OK'
 end
 

@@ -83,10 +83,13 @@
       t = "Connecting you to an agent…";
     } else if (s.state === "active") {
       t = (s.agent_name || state.agentName || s.agent || state.agent || "An agent") + " is here";
-    } else if (s.state === "wrapup" || s.state === "closed") {
+    } else if (s.state === "wrapup" || s.state === "closed" || s.state === "abandoned") {
       t = "The conversation has ended";
+    } else if (s.state === "expired") {
+      /* waited longer than the queue's max_wait: told, never left waiting for nobody */
+      t = "Sorry, no agent was free in time. Please write again later.";
     } else {
-      t = s.state || "";
+      t = "";    /* never a raw state word */
     }
     if (s.agent) state.agent = s.agent;
     if (s.agent_name) state.agentName = s.agent_name;
