@@ -473,7 +473,7 @@ REST_CASES = [
     ("oq_merge", "POST", "/api/v1/customers/2/merge", {"into": "1"}, ()),
     ("oq_agent_list", "GET", "/api/v1/agents", None, FLAT_OK),
     ("oq_agent_get", "GET", "/api/v1/agents/alice", None, FLAT_OK),
-    ("oq_agent_set", "PUT", "/api/v1/agents/bob", {"name": "Bob", "skills": "sales:5"}, ()),
+    ("oq_agent_update", "PUT", "/api/v1/agents/bob", {"name": "Bob", "skills": "sales:5"}, ()),
     ("oq_agent_sessions", "GET", "/api/v1/agents/alice/sessions", None, {"empty"}),
     ("oq_agent_state", "POST", "/api/v1/agents/alice/state", {"state": "away"}, STRINGS_OK),
     ("oq_agent_secret", "POST", "/api/v1/agents/alice/password",
