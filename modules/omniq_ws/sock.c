@@ -4,6 +4,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "core/dprint.h"
 
@@ -20,10 +21,33 @@ struct ws_out {
 };
 
 
+/* Sockets the server closes (a bad token, a rate limit, invalid JSON...) come by the
+ * thousand in an attack: one line per CLOSED_SAY seconds per process, the first close of that
+ * time with how many came since the last line (the lws loop's only). */
+#define CLOSED_SAY 10
+static void say_closed(const ws_sock_t *s, int status, const char *why)
+{
+	static time_t said;
+	static unsigned long since;
+	time_t now = time(NULL);
+	const char *who = s->who && s->who[0] ? s->who : "a client";
+
+	if(said && now - said < CLOSED_SAY) {
+		since++;
+		return;
+	}
+	if(since)
+		LM_INFO("socket of %s closed (%d %s); %lu more sockets closed by the server since the "
+				"last such line\n", who, status, why, since);
+	else
+		LM_INFO("socket of %s closed (%d %s)\n", who, status, why);
+	said = now;
+	since = 0;
+}
+
 int ws_sock_close(ws_sock_t *s, int status, const char *why)
 {
-	LM_INFO("socket of %s closed (%d %s)\n", s->who && s->who[0] ? s->who : "a client", status,
-			why);
+	say_closed(s, status, why);
 	lws_close_reason(s->wsi, (enum lws_close_status)status, (unsigned char *)why, strlen(why));
 	return -1;
 }
@@ -122,8 +146,7 @@ int ws_sock_late(ws_sock_t *s)
 
 void ws_sock_close_later(ws_sock_t *s, int status, const char *why)
 {
-	LM_INFO("socket of %s closed (%d %s)\n", s->who && s->who[0] ? s->who : "a client", status,
-			why);
+	say_closed(s, status, why);
 	close_now(s, status, why);
 }
 

@@ -207,3 +207,27 @@ def test_ws_process_out_of_descriptors_refuses_without_spinning(ctx):
     line = reports(k)[0]
     assert re.search(r"\b\d{3} taken and closed with no descriptor left", line), line
     assert k.text().count("Too many open files") <= 1, "logged per failure"
+
+
+@test
+def test_ws_sockets_closed_by_the_server_are_not_logged_one_by_one(ctx):
+    """Hundreds of clients each closed for what they sent (invalid JSON here; a forged token
+    or a rate limit alike): each gets its close code, and the log says it once per 10 s
+    with how many more came, not a line a socket."""
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1"})
+    codes = []
+    for _ in range(200):
+        c = Chat(port)
+        c.send(raw="{not json")
+        codes.append(c.close_code())
+        c.close()
+    assert codes == [1007] * 200, set(codes)
+    lines = re.findall(r"socket of a client closed \(1007 [^)]*\).*", k.text())
+    assert 1 <= len(lines) <= 2, lines[:5]
+    time.sleep(10.5)
+    c = Chat(port)
+    c.send(raw="{not json")
+    assert c.close_code() == 1007
+    wait_for(lambda: re.search(r"socket of a client closed \(1007 [^)]*\); \d+ more sockets closed "
+                               r"by the server since the last such line", k.text()),
+             what="the count of the sockets closed meanwhile")
