@@ -58,9 +58,14 @@ def caller_scenario(workdir, name, prefix):
     The caller's number is prefix + the call's number: a new customer each call."""
     def log(what):
         return '<action><log message="[call_id] %s"/></action>' % what
+    # every recv of the waiting block carries the timeout: sipp waits at the first of them,
+    # so a timeout on the last alone never fires (a call queued on a node that died waited
+    # for ever)
+    wait = 'timeout="60000" ontimeout="9"'
     parts = [invite(prefix + "[call_number]"), '  <label id="1"/>\n']
-    parts += ['  <recv response="%d" optional="true" next="1"/>\n' % c for c in (100, 180, 182, 183)]
-    parts += ['  <recv response="%d" optional="true" next="2">%s</recv>\n' % (c, log("final %d" % c))
+    parts += ['  <recv response="%d" optional="true" next="1" %s/>\n' % (c, wait)
+              for c in (100, 180, 182, 183)]
+    parts += ['  <recv response="%d" optional="true" next="2" %s>%s</recv>\n' % (c, wait, log("final %d" % c))
               for c in FINALS]
     parts += ['  <recv response="200" rrs="true" timeout="60000" ontimeout="9">%s</recv>\n'
               % log("answered"), in_dialog("ACK", 1),
