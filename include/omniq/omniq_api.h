@@ -440,6 +440,16 @@ typedef struct omniq_api {
 	 * interleave with (a REST PUT naming some fields). */
 	int (*agent_update)(const str *aid, const str *name, const str *skills, const str *caps,
 			const str *contact);
+	/* A waiting session taken by a person rather than by routing, because routing never
+	 * offers it again to one who declined it or let its offer lapse, nor to one without
+	 * its skills: queued -> offered to agent (available, with room in its class). by: the
+	 * agent itself (the desk's queue view), a supervisor (agent_role), or NULL/"" for an
+	 * administrator. OMNIQ_EAGENT when by may not, OMNIQ_ESTATE when it no longer waits,
+	 * OMNIQ_ECAPACITY when agent cannot take it now. One round trip. */
+	int (*pick)(const str *sid, const str *agent, const str *by);
+	/* "agent" (the default) or "supervisor": a supervisor sees every waiting session in
+	 * the desk and may pick one for a colleague. One round trip. */
+	int (*agent_role)(const str *aid, const str *role);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

@@ -112,5 +112,7 @@ int bind_omniq(omniq_api_t *api)
 	api->agent_token = oq_agent_token;
 	api->agent_revoke = oq_agent_revoke;
 	api->agent_update = oq_agent_update;
+	api->pick = oq_pick;
+	api->agent_role = oq_agent_role;
 	return 0;
 }

@@ -1045,6 +1045,18 @@ int oq_agent_state(const str *aid, const str *presence)
 	return oq_call_checked("oq_agent_state", 2, a, OQ_R_STRINGS);
 }
 
+int oq_agent_role(const str *aid, const str *role)
+{
+	str a[2];
+
+	CHECK_ID("agent", aid);
+	if(role == NULL || !((role->len == 5 && !memcmp(role->s, "agent", 5))
+							   || (role->len == 10 && !memcmp(role->s, "supervisor", 10))))
+		return oq_bad_arg("role", "must be agent or supervisor");
+	a[0] = *aid; a[1] = *role;
+	return oq_call_checked("oq_agent_role", 2, a, OQ_R_OK);
+}
+
 int oq_agent_del(const str *aid)
 {
 	CHECK_ID("agent", aid);
@@ -1161,6 +1173,21 @@ int oq_transfer(const str *sid, const str *agent, const str *kind, const str *ta
 	a[0] = *sid; a[1] = *agent; a[2] = *kind; a[3] = *target;
 	a[4].s = sk; a[4].len = strlen(sk);
 	return oq_call_checked("oq_transfer", 5, a, OQ_R_STRINGS);
+}
+
+int oq_pick(const str *sid, const str *agent, const str *by)
+{
+	str a[3];
+	int rc;
+
+	if((rc = check_sid(sid)) < 0)
+		return rc;
+	CHECK_ID("agent", agent);
+	if(by && by->len)
+		CHECK_ID("picking agent", by);
+	a[0] = *sid; a[1] = *agent;
+	a[2].s = by ? by->s : ""; a[2].len = by ? by->len : 0;
+	return oq_call_checked("oq_pick", 3, a, OQ_R_STRINGS);
 }
 
 int oq_typing(const str *sid, const str *dir, const str *from)

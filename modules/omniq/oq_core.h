@@ -73,6 +73,7 @@ int oq_session_set(const str *sid, const str *field, const str *value);
 int oq_typing(const str *sid, const str *dir, const str *from);
 int oq_transfer(const str *sid, const str *agent, const str *kind, const str *target,
 		const str *skills);
+int oq_pick(const str *sid, const str *agent, const str *by);
 /* oq_query.c: api.query() */
 int oq_query(const char *what, int argc, const str *argv, omniq_row_cb cb, void *arg);
 /* oq_notify.c: connection leases and the notification outbox */
@@ -97,6 +98,7 @@ int oq_agent_revoke(const str *aid, long long epoch, long long *now);
 int oq_agent_set(const str *aid, const str *name, const str *skills, const str *caps,
 		const str *contact);
 int oq_agent_state(const str *aid, const str *presence);
+int oq_agent_role(const str *aid, const str *role);
 /* oq_agent_phone: has 0 keeps the agent out of voice routing, 1 brings calls back */
 int oq_agent_phone(const str *aid, int has);
 int oq_agent_del(const str *aid);

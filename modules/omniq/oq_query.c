@@ -29,6 +29,7 @@ static const struct {
 	{"agent_sessions", "oq_agent_sessions", 1, 1, 0},
 	{"queue", "oq_queue_get", 3, 1, 0},
 	{"history", "oq_customer_history", 2, 1, 0},
+	{"waiting", "oq_waiting", 2, 1, 0},
 };
 
 static void to_str(redisReply *e, str *out)

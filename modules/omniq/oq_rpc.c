@@ -363,6 +363,26 @@ static void rpc_transfer(rpc_t *rpc, void *c)
 	done(rpc, c, oq_transfer(&sid, &agent, &kind, &target, &skills));
 }
 
+static const char *rpc_pick_doc[] = {
+	"Give a waiting session to an agent (a supervisor's or an admin's choice): sid agent", 0};
+static void rpc_pick(rpc_t *rpc, void *c)
+{
+	str sid, agent;
+	if(rpc->scan(c, ".S.S", &sid, &agent) < 2)
+		return;
+	done(rpc, c, oq_pick(&sid, &agent, NULL));
+}
+
+static const char *rpc_agent_role_doc[] = {
+	"Set an agent's desk role: agent_id agent|supervisor", 0};
+static void rpc_agent_role(rpc_t *rpc, void *c)
+{
+	str aid, role;
+	if(rpc->scan(c, ".S.S", &aid, &role) < 2)
+		return;
+	done(rpc, c, oq_agent_role(&aid, &role));
+}
+
 static const char *rpc_abandon_doc[] = {"Customer left a waiting session: sid", 0};
 static void rpc_abandon(rpc_t *rpc, void *c)
 {
@@ -468,10 +488,12 @@ static rpc_export_t rpc_cmds[] = {
 	{"omniq.close", rpc_close, rpc_close_doc, 0},
 	{"omniq.abandon", rpc_abandon, rpc_abandon_doc, 0},
 	{"omniq.transfer", rpc_transfer, rpc_transfer_doc, 0},
+	{"omniq.pick", rpc_pick, rpc_pick_doc, 0},
 	{"omniq.agents", rpc_agents, rpc_agents_doc, 0},
 	{"omniq.agent", rpc_agent, rpc_agent_doc, 0},
 	{"omniq.agent_set", rpc_agent_set, rpc_agent_set_doc, 0},
 	{"omniq.agent_state", rpc_agent_state, rpc_agent_state_doc, 0},
+	{"omniq.agent_role", rpc_agent_role, rpc_agent_role_doc, 0},
 	{"omniq.agent_del", rpc_agent_del, rpc_agent_del_doc, 0},
 	{"omniq.agent_password", rpc_agent_password, rpc_agent_password_doc, 0},
 	{"omniq.customer", rpc_customer, rpc_customer_doc, 0},

@@ -10,6 +10,7 @@
  *   POST /api/v1/sessions/{sid}/messages        append a message (in | out | sys)
  *   POST /api/v1/sessions/{sid}/accept          {"agent"}
  *   POST /api/v1/sessions/{sid}/decline         {"agent"}
+ *   POST /api/v1/sessions/{sid}/assign          {"agent"}: a waiting one, offered to agent
  *   POST /api/v1/sessions/{sid}/close           {"disposition"}
  *   POST /api/v1/sessions/{sid}/abandon
  *   POST /api/v1/desk/login                     {"agent","password"} → desk token (no API key;
@@ -298,6 +299,14 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 				< 0)
 			return;
 		ok(rs, sid, act[0] == 'a' ? "accepted" : "declined");
+	} else if(!strcmp(act, "assign")) {
+		/* a waiting session given to an agent by whoever holds the API key: the agent need
+		 * not have its skills and may have declined it (api.pick) */
+		if(ws_body_str(rq, rs, "agent", 1, &a) < 0)
+			return;
+		if(ws_omniq_error(rs, ws_oq.pick(sid, &a, NULL)) < 0)
+			return;
+		ok(rs, sid, "offered");
 	} else if(!strcmp(act, "close")) {
 		if(ws_body_str(rq, rs, "disposition", 0, &a) < 0)
 			return;

@@ -9,7 +9,7 @@
  *   POST  /api/v1/customers/{identity|cid}/merge     {"into": identity or cid}
  *   GET   /api/v1/agents                             ?start=0&count=1..1000 (100)
  *   GET   /api/v1/agents/{aid}                       state, skills, capacity, load
- *   PUT   /api/v1/agents/{aid}                       {"name","skills","caps","contact"}
+ *   PUT   /api/v1/agents/{aid}                       {"name","skills","caps","contact","role"}
  *   POST  /api/v1/agents/{aid}/state                 {"state"}
  *   POST  /api/v1/agents/{aid}/password              {"password"}: its desk login
  *   GET   /api/v1/agents/{aid}/sessions              what it holds (its desk inbox)
@@ -267,15 +267,25 @@ static void customers(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 
 static void agent_put(const ws_req_t *rq, ws_resp_t *rs, const str *aid)
 {
-	str name, skills, caps, contact;
+	str name, skills, caps, contact, role;
 	if(ws_body_str(rq, rs, "name", 0, &name) < 0 || ws_body_str(rq, rs, "skills", 0, &skills) < 0
 			|| ws_body_str(rq, rs, "caps", 0, &caps) < 0
-			|| ws_body_str(rq, rs, "contact", 0, &contact) < 0)
+			|| ws_body_str(rq, rs, "contact", 0, &contact) < 0
+			|| ws_body_str(rq, rs, "role", 0, &role) < 0)
 		return;
+	/* a bad role is refused before anything is written */
+	if(role.s && !(role.len == 5 && !memcmp(role.s, "agent", 5))
+			&& !(role.len == 10 && !memcmp(role.s, "supervisor", 10))) {
+		ws_error(rs, 400, "bad_argument", "'role' must be agent or supervisor");
+		return;
+	}
 	if(ws_omniq_error(rs, ws_oq.agent_update(aid, name.s ? &name : NULL,
 								  skills.s ? &skills : NULL, caps.s ? &caps : NULL,
 								  contact.s ? &contact : NULL))
 			< 0)
+		return;
+	/* a second call: a PUT repeated after a failure here completes it */
+	if(role.s && ws_omniq_error(rs, ws_oq.agent_role(aid, &role)) < 0)
 		return;
 	read_one(rs, "agent", 1, aid);
 }

@@ -12,8 +12,13 @@
  *   {"type":"transcript", "sid":..., "after":id?}
  *   {"type":"typing", "sid":...}                        the agent is writing (throttled)
  *   {"type":"logout"}                                   ends every token of the agent
+ *   {"type":"queue"}                    the sessions waiting it may take (a supervisor: all)
+ *   {"type":"pick", "sid":..., "agent":...?}   take a waiting one (a call rings the phone);
+ *                                       "agent": a supervisor gives it to a colleague
+ *   {"type":"directory"}                the tenant's agents and queues (transfer targets)
  * Server → client:
- *   {"type":"welcome", "agent":..., "name":..., "state":..., "inbox":[session...]}
+ *   {"type":"welcome", "agent":..., "name":..., "state":..., "supervisor":bool,
+ *    "inbox":[session...]}
  *   {"type":"inbox", "state":..., "inbox":[session...]}  after any change of its sessions;
  *                                        "resync":true when events of them may have been
  *                                        lost (the desk reads its open transcript again)
@@ -140,6 +145,9 @@ static int send_inbox(desk_t *d, const char *type)
 		json_object_set(v, "name", json_object_get(a, "name"));
 		json_object_set(v, "state", json_object_get(a, "state"));
 		json_object_set(v, "presence", json_object_get(a, "presence"));
+		json_object_set_new(v, "supervisor",
+				json_boolean(!strcmp(json_string_value(json_object_get(a, "role")) ?: "",
+						"supervisor")));
 		json_decref(a);
 	}
 	ws_sock_send(&d->sock, v);
@@ -401,6 +409,73 @@ static void do_typing(desk_t *d, json_t *m)
 		error_rc(d, rc, rid);
 }
 
+/* The sessions waiting that this agent may take (a supervisor: every one), best first, for
+ * the desk's queue view; the page asks again every few seconds while the view is open. */
+static void do_queue(desk_t *d, json_t *rid)
+{
+	json_t *w = json_array();
+	str a[2] = {omniq_str(d->agent), str_init("50")};
+	int rc;
+
+	if((rc = ws_oq.query("waiting", 2, a, ws_row_append, w)) < 0) {
+		json_decref(w);
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, json_pack("{s:o}", "waiting", w));
+}
+
+/* The agents (id: "state load/capacity") and queues (name: sessions waiting) of the tenant:
+ * the choices of a transfer and of a supervisor's assignment. */
+static void do_directory(desk_t *d, json_t *rid)
+{
+	json_t *ag = json_object(), *qs = json_object();
+	str a[2] = {str_init("0"), str_init("1000")};
+	int rc;
+
+	if((rc = ws_oq.query("agents", 2, a, ws_row_merge, ag)) < 0
+			|| (rc = ws_oq.query("queues", 0, NULL, ws_row_merge, qs)) < 0) {
+		json_decref(ag);
+		json_decref(qs);
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, json_pack("{s:o,s:o}", "agents", ag, "queues", qs));
+}
+
+/* A waiting session taken by a person: for the agent itself ("agent" absent), which then
+ * holds it at once - it chose it, an offer to accept would be a second click - except a
+ * call, which rings its phone as any offer does; or, by a supervisor, for a colleague, who
+ * gets it as an offer. The library checks the role and the target's room. */
+static void do_pick(desk_t *d, json_t *m, json_t *rid)
+{
+	int bad = 0, rc;
+	const char *target = opt_str(m, "agent", &bad);
+	const char *sids = opt_str(m, "sid", &bad);
+	str sid, me = omniq_str(d->agent), to;
+	omniq_session_info_t info;
+
+	if(bad || sids == NULL) {
+		ws_sock_error(&d->sock, "bad_argument", "'sid' is a required string, 'agent' a string",
+				rid);
+		return;
+	}
+	sid = omniq_str(sids);
+	to = target && target[0] ? omniq_str(target) : me;
+	if((rc = ws_oq.pick(&sid, &to, &me)) < 0) {
+		error_rc(d, rc, rid);
+		return;
+	}
+	if(to.s == me.s && ws_oq.get(&sid, &info) == 0 && strcmp(info.channel, "phone") != 0
+			&& (rc = ws_oq.accept(&sid, &me)) < 0) {
+		error_rc(d, rc, rid); /* the offer stands: the inbox shows it to accept */
+		send_inbox(d, "inbox");
+		return;
+	}
+	ok(d, rid, json_pack("{s:s}", "sid", sid.s));
+	send_inbox(d, "inbox");
+}
+
 /* "<tenant>|<agent>#<epoch>/<expiry unix seconds>", signed with desk_secret, purpose
  * "agent" (desk_login.c); good while the epoch is still the agent's (api.agent_token: a
  * logout or a new password moved it on). A token of before epochs ("<tenant>|<agent>/...")
@@ -494,6 +569,12 @@ static int on_message(desk_t *d, json_t *m)
 		do_transcript(d, m, rid);
 	else if(!strcmp(type, "typing"))
 		do_typing(d, m);
+	else if(!strcmp(type, "queue"))
+		do_queue(d, rid);
+	else if(!strcmp(type, "pick"))
+		do_pick(d, m, rid);
+	else if(!strcmp(type, "directory"))
+		do_directory(d, rid);
 	else
 		ws_sock_error(&d->sock, "bad_argument", "unknown message type", rid);
 	return 0;

@@ -750,3 +750,69 @@ def test_desk_logout_and_a_new_password_end_every_token_on_every_node(ctx):
     rc, out = k.rpc("omniq.agent_del", "alice")
     assert rc == 0 and not out.startswith("error"), out
     assert refused(port, b4["token"]) == (1008, "bad token")
+
+
+@test
+def test_desk_queue_view_pick_up_and_supervisor_assignment(ctx):
+    """Issue 20, point 7: a session routing leaves waiting (its only agent declined it) is
+    shown in the desk's queue view and picked up; a supervisor gives one to a colleague
+    routing would skip (no skill); an agent may not; kamcmd may."""
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    agent(k, "bob", skills="fr:1")
+    agent(k, "sue", caps="voice=0,chat=0")
+    a, b, s = desk(port, api, "alice"), desk(port, api, "bob"), desk(port, api, "sue")
+    assert a.welcome["supervisor"] is False
+    assert a.request(type="state", state="available")["type"] == "ok"
+    c, sid = customer_session(port)
+    a.inbox(lambda ib: len(ib) == 1 and ib[0]["state"] == "offered")
+    assert a.request(type="decline", sid=sid)["type"] == "ok"
+    a.inbox(lambda ib: ib == [])
+    time.sleep(0.5)
+    assert rs.client().hget("oq:{default}:s:%s" % sid, "state") == "queued"   # stranded
+    w = a.request(type="queue")
+    assert w["type"] == "ok" and [e["sid"] for e in w["waiting"]] == [sid], w
+    assert w["waiting"][0]["channel"] == "web" and w["waiting"][0]["position"] == "1"
+    # sue takes no chats: she sees nothing, and is no supervisor yet
+    assert s.request(type="queue")["waiting"] == []
+    assert k.rpc("omniq.agent_state", "bob", "available")[0] == 0
+    ans = a.request(type="pick", sid=sid, agent="bob")
+    assert ans["type"] == "error" and ans["code"] == "wrong_agent", ans
+    # a supervisor now (her next inbox says so), she gives it to bob, who lacks its skill
+    rc, out = k.rpc("omniq.agent_role", "sue", "supervisor")
+    assert out.strip() == "ok", out
+    assert k.rpc("omniq.agent_role", "sue", "boss")[1].startswith("error: 400")
+    assert s.request(type="state", state="away")["type"] == "ok"
+    assert s.recv("inbox")["supervisor"] is True
+    assert [e["sid"] for e in s.request(type="queue")["waiting"]] == [sid]
+    d = s.request(type="directory")
+    assert d["type"] == "ok" and set(d["agents"]) == {"alice", "bob", "sue"}, d
+    assert d["agents"]["bob"].startswith("available ") and d["queues"] == {"web": "1"}, d
+    assert s.request(type="pick", sid=sid, agent="bob")["type"] == "ok"
+    ib = b.inbox(lambda ib: len(ib) == 1)
+    assert ib[0]["sid"] == sid and ib[0]["state"] == "offered", ib
+    assert b.request(type="decline", sid=sid)["type"] == "ok"
+    # alice picks it up herself: a chat is hers at once, no offer to accept
+    ans = a.request(type="pick", sid=sid)
+    assert ans["type"] == "ok", ans
+    ib = a.inbox(lambda ib: len(ib) == 1 and ib[0]["state"] == "active")
+    assert ib[0]["sid"] == sid
+    tx = a.request(type="transcript", sid=sid)["transcript"]
+    sys_lines = [e["text"] for e in tx if e["dir"] == "sys"]
+    assert "assigned to bob by sue from queue web" in sys_lines, sys_lines
+    assert "picked up by alice from queue web" in sys_lines, sys_lines
+    # taken: nobody can pick it again
+    ans = s.request(type="pick", sid=sid, agent="bob")
+    assert ans["type"] == "error" and ans["code"] == "wrong_state", ans
+    for bad in [dict(), dict(sid=7), dict(sid=sid, agent=["x"])]:
+        ans = a.request(type="pick", **bad)
+        assert ans["type"] == "error" and ans["code"] == "bad_argument", (bad, ans)
+    # the same for an administrator over kamcmd
+    c2, sid2 = customer_session(port, "second")
+    a.inbox(lambda ib: len(ib) == 2)
+    assert a.request(type="decline", sid=sid2)["type"] == "ok"
+    rc, out = k.rpc("omniq.pick", sid2, "alice")
+    assert out.strip() == "ok", out
+    a.inbox(lambda ib: any(e["sid"] == sid2 and e["state"] == "offered" for e in ib))
+    c.close()
+    c2.close()

@@ -132,6 +132,39 @@ def test_e2e_desk_agent_serves_widget_customer(ctx):
 
 
 @test
+def test_e2e_desk_queue_view_alerts_reload_and_supervisor(ctx):
+    """Issue 20 (point 7 and the desk): an offer announced; a declined chat waits in the
+    queue view and is taken there; the desk restores its conversation after a reload and in
+    a second tab without a login; a supervisor assigns a waiting chat to a colleague."""
+    rs, k, api = ws_kam(ctx)
+    port = int(api.base.rsplit(":", 1)[1])
+    for args in (("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4"),
+                 ("omniq.agent_password", "alice", "desk-pass-123"),
+                 ("omniq.agent_set", "sue", "Sue", "lead:1", "voice=0,chat=0"),
+                 ("omniq.agent_password", "sue", "desk-pass-123"),
+                 ("omniq.agent_role", "sue", "supervisor"),
+                 ("omniq.agent_set", "bob", "Bob", "fr:1", "voice=0,chat=2"),
+                 ("omniq.agent_state", "bob", "available")):
+        rc, out = k.rpc(*args)
+        assert rc == 0 and not out.startswith("error"), (args, out)
+    node = subprocess.run(["node", os.path.join(E2E, "desk_queue.js"), str(port), ctx.dir,
+                           "alice", "sue", "desk-pass-123"], cwd=E2E, capture_output=True,
+                          text=True, timeout=180)
+    out = node.stdout.strip().splitlines()
+    assert node.returncode == 0 and out and out[-1].startswith("DONE "), node.stdout + node.stderr
+    sid1, sid2 = out[-1].split()[1:]
+    r = rs.client()
+    s1 = r.hgetall("oq:{default}:s:%s" % sid1)
+    assert s1["state"] == "active" and s1["agent"] == "alice", s1
+    s2 = r.hgetall("oq:{default}:s:%s" % sid2)
+    assert s2["state"] == "offered" and s2["agent"] == "bob", s2
+    tx = [f["body"] for _, f in r.xrange("oq:{default}:s:%s:tx" % sid2)]
+    assert "assigned to bob by sue from queue web" in tx, tx
+    for shot in ("desk-5-queue.png", "desk-6-supervisor.png"):
+        assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot
+
+
+@test
 def test_e2e_tenant_widget_serves_its_company_and_recovers_a_stale_visitor(ctx):
     """acme's site embeds the widget with data-tenant="acme": the chat is acme's session,
     answered by acme's agent; a visitor token the server no longer takes is replaced (the

@@ -281,3 +281,36 @@ def test_rest_agent_put_changes_only_the_fields_it_names(ctx):
         assert {f: a[f] for f in full} == full, (change, a)
     st, n = api.call("PUT", "/api/v1/agents/newbie", {"name": "New"})
     assert st == 200 and n["skills"] == "" and n["name"] == "New" and int(n["cap:total"]) > 0, n
+
+
+@test
+def test_rest_agent_role_and_session_assign(ctx):
+    """A supervisor's role set with PUT (kept by later PUTs that do not name it), and a
+    waiting session given to an agent routing would skip (POST .../assign, issue 20 point 7)."""
+    rs, k, api = ws_kam(ctx)
+    st, a = api.call("PUT", "/api/v1/agents/sue", {"name": "Sue", "role": "supervisor"})
+    assert st == 200 and a["role"] == "supervisor", a
+    st, a = api.call("PUT", "/api/v1/agents/sue", {"name": "Susan"})
+    assert st == 200 and a["role"] == "supervisor" and a["name"] == "Susan", a
+    st, e = api.call("PUT", "/api/v1/agents/sue", {"name": "Nope", "role": "boss"})
+    assert st == 400 and e["error"]["code"] == "bad_argument", e
+    assert api.call("GET", "/api/v1/agents/sue")[1]["name"] == "Susan"       # nothing written
+    st, a = api.call("PUT", "/api/v1/agents/sue", {"role": "agent"})
+    assert st == 200 and a["role"] == "agent", a
+    # bob lacks the session's skill: routing leaves it waiting although he is free
+    api.call("PUT", "/api/v1/agents/bob", {"name": "Bob", "skills": "fr:1", "caps": "chat=2"})
+    assert k.rpc("omniq.agent_state", "bob", "available")[0] == 0
+    st, s = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:stranded",
+                                                 "skills": "de"})
+    assert st in (200, 201) and s["state"] == "queued", s
+    sid = s["sid"]
+    st, e = api.call("POST", "/api/v1/sessions/%s/assign" % sid, {})
+    assert st == 400 and e["error"]["code"] == "bad_argument", e
+    st, e = api.call("POST", "/api/v1/sessions/%s/assign" % sid, {"agent": "nobody"})
+    assert st == 404, e
+    st, r = api.call("POST", "/api/v1/sessions/%s/assign" % sid, {"agent": "bob"})
+    assert st == 200 and r["result"] == "offered", r
+    st, g = api.call("GET", "/api/v1/sessions/%s" % sid)
+    assert g["state"] == "offered" and g["agent"] == "bob", g
+    st, e = api.call("POST", "/api/v1/sessions/%s/assign" % sid, {"agent": "bob"})
+    assert st == 409 and e["error"]["code"] == "wrong_state", e

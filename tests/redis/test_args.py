@@ -136,6 +136,10 @@ def test_bad_args_customer_and_query_functions(h):
         ('oq_queue_get', ['q', '-1', '1']), ('oq_queue_get', ['q', '0', '0']),
         ('oq_queue_get', ['q', '0', '1001']), ('oq_queue_get', ['q', 'a', '1']),
         ('oq_stats', ['x']),
+        ('oq_pick', ['1', 'a']), ('oq_pick', ['x', 'a', 'a']), ('oq_pick', ['1', '', 'a']),
+        ('oq_pick', ['1', 'a', 'b c']),
+        ('oq_waiting', ['a']), ('oq_waiting', ['', '5']), ('oq_waiting', ['a', 'x']),
+        ('oq_agent_role', ['a']), ('oq_agent_role', ['', 'agent']), ('oq_agent_role', ['a', 'root']),
     ]
     for fn, args in bad:
         t.expect_err('ARG', fn, *args)
@@ -152,10 +156,10 @@ def test_readers_are_no_writes(h):
     readers = {'oq_session_get', 'oq_agent_get', 'oq_agent_list', 'oq_customer_get', 'oq_queue_list',
                'oq_queue_get', 'oq_stats', 'oq_transcript', 'oq_agent_secret_get', 'oq_agent_token',
                'oq_followups', 'oq_agent_sessions', 'oq_customer_history', 'oq_online',
-               'oq_archive_pending'}
+               'oq_archive_pending', 'oq_waiting'}
     for name, flags in fl.items():
         assert ('no-writes' in flags) == (name in readers), (name, flags)
-    assert len(fl) == 50, sorted(fl)
+    assert len(fl) == 53, sorted(fl)
     # FCALL_RO works for readers
     t = h.tenant()
     assert h.r.execute_command('FCALL_RO', 'oq_stats', 1, t.P)[0] == 'enqueued'

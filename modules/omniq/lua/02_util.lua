@@ -21,6 +21,8 @@ U.CLASS_SET = {voice = true, chat = true, email = true}
 U.CHANNEL_CLASS = {phone = 'voice', web = 'chat', wechat = 'chat', app = 'chat', sms = 'chat',
                    email = 'email'}
 U.TERMINAL = {closed = true, abandoned = true, expired = true}
+-- the queues a listing reads at most (oq_queue_list, oq_stats, oq_waiting)
+U.MAX_QUEUES = 1000
 
 function U.istr(x)
     return sfmt('%d', x)

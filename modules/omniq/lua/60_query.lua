@@ -268,7 +268,7 @@ function Q.fn_customer_history(keys, args)
     return out
 end
 
-local MAX_QUEUES = 1000
+local MAX_QUEUES = U.MAX_QUEUES
 local QUEUE_ENTRY = {'id', 'channel', 'class', 'customer', 'identity', 'skills', 'priority',
     'enq', 'affinity', 'ext'}
 

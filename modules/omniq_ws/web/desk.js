@@ -2,16 +2,26 @@
  * omniq agent desk: plain JS, no dependencies. Logs in with POST /api/v1/desk/login, then
  * keeps one WebSocket to /ws/agent (protocol "omniq-agent", see docs/agent.md). The server
  * sends the whole inbox after every change, so this page only renders what it is told; it
- * reconnects with the same token after a network loss. window.omniqDesk exposes the state.
+ * reconnects with the same token after a network loss. The token is kept in localStorage,
+ * so a second tab works without a new login (a logout ends every tab's, on the server);
+ * the open conversation is kept per tab and restored after a reload. window.omniqDesk
+ * exposes the state; desk-alerts.js and desk-queue.js hook into it (st.hooks).
  */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var wsUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/agent";
   var CH = { phone: "☎ phone", web: "web", wechat: "WeChat", sms: "SMS", email: "email", app: "app" };
-  var st = { token: sessionStorage.getItem("omniq-desk:token"), agent: "", inbox: [], sel: null,
-             ws: null, rid: 0, waiting: {}, transcripts: {}, retry: 0 };
+  /* what an agent reads for each state (never the raw names) */
+  var STATE = { offered: "incoming offer", active: "active", wrapup: "wrap-up", queued: "waiting" };
+  var TOKEN = "omniq-desk:token", SEL = "omniq-desk:sel";
+  var st = { token: localStorage.getItem(TOKEN), agent: "", inbox: [], sel: sessionStorage.getItem(SEL),
+             ws: null, rid: 0, waiting: {}, transcripts: {}, unread: {}, retry: 0, hooks: [],
+             supervisor: false, name: "" };
   window.omniqDesk = st;
+  function hook(name, arg) {
+    st.hooks.forEach(function (h) { if (h[name]) h[name](arg); });
+  }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -24,11 +34,19 @@
     return s < 60 ? s + " s" : s < 3600 ? Math.floor(s / 60) + " min" : Math.floor(s / 3600) + " h";
   }
   function send(msg, done) {
-    if (!st.ws || st.ws.readyState !== 1) { $("act-err").textContent = "Not connected"; return; }
+    if (!st.ws || st.ws.readyState !== 1) {
+      $("act-err").textContent = "Not connected to the server: wait for it to reconnect";
+      return;
+    }
     msg.rid = String(++st.rid);
     if (done) st.waiting[msg.rid] = done;
     st.ws.send(JSON.stringify(msg));
   }
+  st.send = send;
+  st.el = el;
+  st.ago = ago;
+  st.CH = CH;
+  st.select = function (sid) { select(sid); };
 
   /* ---- login ---- */
   /* a company's desk link may name it: /desk/?tenant=acme */
@@ -44,7 +62,8 @@
       .then(function (res) {
         if (!res.ok) { $("login-err").textContent = res.j.error ? res.j.error.message : "Login failed"; return; }
         st.token = res.j.token;
-        sessionStorage.setItem("omniq-desk:token", st.token);
+        localStorage.setItem(TOKEN, st.token);
+        hook("login");
         connect();
       })
       .catch(function () { $("login-err").textContent = "Server unreachable"; });
@@ -54,7 +73,8 @@
   $("logout").addEventListener("click", function () {
     send({ type: "state", state: "offline" }, function () {
       send({ type: "logout" }, function () {
-        sessionStorage.removeItem("omniq-desk:token");
+        localStorage.removeItem(TOKEN);
+        sessionStorage.removeItem(SEL);
         location.reload();
       });
     });
@@ -70,7 +90,7 @@
     ws.onclose = function (ev) {
       st.ws = null;
       if (ev.code === 1008) {               /* bad or expired token: log in again */
-        sessionStorage.removeItem("omniq-desk:token");
+        if (localStorage.getItem(TOKEN) === st.token) localStorage.removeItem(TOKEN);
         $("desk").hidden = true;
         $("login").hidden = false;
         $("login-err").textContent = ev.reason === "token expired" ? "Your login expired"
@@ -93,7 +113,9 @@
         $("conn").textContent = "connected";
       }
       st.agent = m.agent;
-      $("me").textContent = (m.name || m.agent) + " (" + m.agent + ")";
+      st.name = m.name || m.agent;
+      st.supervisor = !!m.supervisor;
+      $("me").textContent = (m.name || m.agent) + " (" + m.agent + ")" + (m.supervisor ? " · supervisor" : "");
       $("presence").value = m.presence === "available" || m.presence === "away" ? m.presence : "offline";
       $("load").textContent = m.state || "";
       var was = st.sel && find(st.sel);
@@ -103,9 +125,11 @@
       if (st.sel && !now) select(null);
       else if (st.sel) {
         renderSelected();
-        if (m.resync) select(st.sel);   /* messages of it may have been lost: read it again */
+        /* messages of it may have been lost, or the page was reloaded: read it again */
+        if (m.resync || !st.transcripts[st.sel]) select(st.sel);
         else if (was && was.state !== now.state) loadCustomer(st.sel);   /* its history line changed */
       }
+      hook("inbox", m);
       return;
     }
     if (m.type === "typing") {
@@ -123,15 +147,36 @@
         tx.push({ id: m.id, dir: m.dir, from: m.from, text: m.text });
         if (m.sid === st.sel) renderTranscript();
       }
+      if (m.dir === "in" && (m.sid !== st.sel || document.hidden)) {
+        st.unread[m.sid] = (st.unread[m.sid] || 0) + 1;
+        renderInbox();
+      }
+      hook("message", m);
       return;
     }
     if (m.type === "ok" || m.type === "error") {
-      if (m.type === "error") $("act-err").textContent = m.message;
+      /* an error stays until the next thing that works */
+      $("act-err").textContent = m.type === "error" ? say(m) : "";
       cb = m.rid && st.waiting[m.rid];
       delete st.waiting[m.rid];
       if (cb) cb(m);
     }
   }
+
+  /* the server's error in words an agent reads */
+  function say(m) {
+    switch (m.code) {
+      case "no_capacity": return "Not possible now: " + m.message.replace(/^.*?: /, "") +
+        " (the agent must be Available with room for it)";
+      case "wrong_state": return "That session has moved on (" + m.message.replace(/^.*?: /, "") + ")";
+      case "not_found": return "No such session, agent or queue";
+      case "wrong_agent": return "Not allowed: " + m.message.replace(/^.*?: /, "");
+      case "unavailable": return "The server cannot reach its database right now: try again in a moment";
+      case "rate_limited": return "Too many actions at once: wait a second";
+      default: return m.message || "Something went wrong";
+    }
+  }
+  st.say = say;
 
   function find(sid) {
     for (var i = 0; i < st.inbox.length; i++) if (st.inbox[i].sid === sid) return st.inbox[i];
@@ -148,27 +193,41 @@
       li.dataset.sid = s.sid;
       li.appendChild(el("span", "ch " + s.channel, CH[s.channel] || s.channel));
       li.appendChild(document.createTextNode(" " + (s.customer_name || s.identity) + " "));
-      li.appendChild(el("div", "st", s.state === "offered" ? "incoming offer" :
-        s.channel === "phone" && s.state === "active" ? "in call" : s.state));
+      if (st.unread[s.sid] && s.state !== "offered") li.appendChild(el("span", "unread", String(st.unread[s.sid])));
+      li.appendChild(el("div", "st", s.channel === "phone" && s.state === "active" ? "in call" :
+        STATE[s.state] || s.state));
       var w = el("div", "wait");
       w.dataset.since = s.state === "active" ? s.updated : s.created;
+      if (s.state === "offered") w.dataset.until = s.offer_exp;
       li.appendChild(w);
       li.addEventListener("click", function () { select(s.sid); });
       ol.appendChild(li);
     });
     tick();
   }
+  /* the waits, and the time left to answer an offer before it goes to someone else */
   function tick() {
     Array.prototype.forEach.call(document.querySelectorAll("#inbox .wait"), function (w) {
-      w.textContent = (w.parentNode.classList.contains("active") ? "talking " : "waiting ") + ago(+w.dataset.since);
+      w.textContent = w.dataset.until ? "answer within " + left(w.dataset.until) :
+        (w.parentNode.classList.contains("active") ? "talking " : "waiting ") + ago(+w.dataset.since);
     });
+    var s = st.sel && find(st.sel), o = $("offer-left");
+    if (s && s.state === "offered" && s.offer_exp) {
+      o.textContent = "Answer within " + left(s.offer_exp) + ", or it goes to a colleague";
+      o.className = "muted" + (+s.offer_exp - Date.now() < 10000 ? " soon" : "");
+    }
+  }
+  function left(until) {
+    return Math.max(0, Math.ceil((+until - Date.now()) / 1000)) + " s";
   }
   setInterval(tick, 1000);
 
   /* ---- the selected session ---- */
   function select(sid) {
     st.sel = sid;
+    if (sid) { sessionStorage.setItem(SEL, sid); delete st.unread[sid]; } else sessionStorage.removeItem(SEL);
     $("act-err").textContent = "";
+    hook("select", sid);
     renderInbox();
     renderSelected();
     if (!sid) return;
@@ -194,10 +253,22 @@
     $("actions").hidden = !s || (s.state !== "active" && s.state !== "wrapup");
     if (!s) { $("transcript").textContent = ""; $("profile").textContent = ""; $("history").textContent = ""; }
   }
+  function hhmm(t) {
+    var p = function (n) { return (n < 10 ? "0" : "") + n; };
+    return p(t.getHours()) + ":" + p(t.getMinutes());
+  }
+  /* each line with its time (a stream id begins with its milliseconds) and who wrote it */
   function renderTranscript() {
-    var ol = $("transcript");
+    var ol = $("transcript"), s = find(st.sel);
     ol.textContent = "";
-    (st.transcripts[st.sel] || []).forEach(function (e) { ol.appendChild(el("li", e.dir, e.text)); });
+    (st.transcripts[st.sel] || []).forEach(function (e) {
+      var li = el("li", e.dir), t = new Date(parseInt(e.id, 10));
+      var who = e.dir === "in" ? (s && s.customer_name) || "Customer" :
+        e.dir === "out" ? (e.from === st.agent ? "You" : e.from) : "";
+      li.appendChild(el("span", "meta", (isNaN(t) ? "" : hhmm(t)) + (who ? " · " + who : "")));
+      li.appendChild(document.createTextNode(e.text));
+      ol.appendChild(li);
+    });
     ol.scrollTop = ol.scrollHeight;
   }
   function renderCustomer(m) {
@@ -214,7 +285,7 @@
     ol.textContent = "";
     (m.history || []).forEach(function (h) {
       ol.appendChild(el("li", "", new Date(+h.created).toLocaleDateString() + " · " + (CH[h.channel] || h.channel) +
-        " · " + h.state + (h.disposition ? " (" + h.disposition + ")" : "") + (h.agent ? " · " + h.agent : "") +
+        " · " + (STATE[h.state] || h.state) + (h.disposition ? " (" + h.disposition + ")" : "") + (h.agent ? " · " + h.agent : "") +
         (h.csat ? " · CSAT " + h.csat : "")));
     });
   }
