@@ -450,6 +450,12 @@ typedef struct omniq_api {
 	/* "agent" (the default) or "supervisor": a supervisor sees every waiting session in
 	 * the desk and may pick one for a colleague. One round trip. */
 	int (*agent_role)(const str *aid, const str *role);
+	/* open() for a messaging channel's first message: the customer's live session on this
+	 * channel (queued, offered or active) when it has one - 1, *out that session - else a
+	 * new one as open() - 0. Two devices or tabs of one customer that write at once end up
+	 * in one conversation. One round trip. */
+	int (*open_live)(const str *channel, const str *identity, const str *skills, int priority,
+			const str *queue, const str *ext, omniq_session_info_t *out);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

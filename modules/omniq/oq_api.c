@@ -114,5 +114,6 @@ int bind_omniq(omniq_api_t *api)
 	api->agent_update = oq_agent_update;
 	api->pick = oq_pick;
 	api->agent_role = oq_agent_role;
+	api->open_live = oq_open_live;
 	return 0;
 }

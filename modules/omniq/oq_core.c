@@ -523,6 +523,33 @@ int oq_enqueue_node(const str *channel, const str *identity, const str *skills, 
 	return OMNIQ_OK;
 }
 
+int oq_open_live(const str *channel, const str *identity, const str *skills, int priority,
+		const str *queue, const str *ext, omniq_session_info_t *out)
+{
+	open_args_t o;
+	int rc, joined;
+	redisReply *r;
+
+	if((rc = open_args(channel, identity, skills, priority, queue, ext, &o)) < 0)
+		return rc;
+	r = oq_call("oq_open_live", 7, o.a, &rc);
+	if(r == NULL)
+		return rc;
+	if(!session_reply_ok(r, 6) || r->element[5]->type != REDIS_REPLY_STRING
+			|| r->element[5]->len != 1) {
+		rc = oq_bad_reply("oq_open_live", r, "[sid, state, agent, position, customer, joined]");
+		freeReplyObject(r);
+		return rc;
+	}
+	joined = r->element[5]->str[0] == '1';
+	if(!joined)
+		oq_stat_inc(OQ_ST_ENQUEUED);
+	if(out)
+		session_of(r, channel, out);
+	freeReplyObject(r);
+	return joined;
+}
+
 int oq_enqueue(const str *channel, const str *identity, const str *skills, int priority,
 		const str *queue, const str *ext, omniq_session_info_t *out)
 {

@@ -404,6 +404,8 @@ static void appended(void *owner, json_t *cid, int rc, const char *why, const ch
 								   id ? id : "", "duplicate", rc == 1));
 }
 
+static int catch_up(app_t *a);
+
 static int on_message(app_t *a, json_t *m)
 {
 	json_t *text = json_object_get(m, "text"), *cid = json_object_get(m, "cid"), *v;
@@ -426,7 +428,9 @@ static int on_message(app_t *a, json_t *m)
 		ident = omniq_str(a->identity);
 		skills = omniq_str(a->site->skills);
 		queue = omniq_str(a->site->queue);
-		rc = ws_oq.open(&channel, &ident, &skills, 0, &queue, &ident, &info);
+		/* the user's live conversation when another of its devices opened one meanwhile
+		 * (one token may serve several sockets: docs/admin-ws.md), else a new one */
+		rc = ws_oq.open_live(&channel, &ident, &skills, 0, &queue, &ident, &info);
 		if(rc < 0) {
 			ws_sock_error_for(&a->sock, ws_omniq_code(rc), ws_oq.last_error(), cid);
 			return 0;
@@ -434,7 +438,12 @@ static int on_message(app_t *a, json_t *m)
 		follow_session(a, info.sid);
 		v = json_pack("{s:s,s:s}", "type", "session", "session", info.sid);
 		ws_cust_state(v, &info);
+		if(rc == 1 && info.agent[0])
+			ws_cust_agent_name(v, info.agent);
 		ws_sock_send(&a->sock, v);
+		/* joined: what the other device has seen so far, as on a resume */
+		if(rc == 1 && catch_up(a) < 0)
+			return 0;
 	}
 	body.s = (char *)json_string_value(text);
 	body.len = (int)json_string_length(text);

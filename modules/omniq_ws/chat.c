@@ -78,6 +78,23 @@ static void attach(chat_t *c, const char *sid)
 		LM_ERR("chat of %s cannot follow session %s (out of memory)\n", c->identity, sid);
 }
 
+/* The transcript of the attached session so far into w ("transcript"), for a customer who
+ * comes back to it (a resume, or another tab that opened it); what comes after arrives live
+ * (c->last: the last id it holds). */
+static void transcript_into(chat_t *c, json_t *w)
+{
+	str s = omniq_str(c->sid);
+	json_t *tx = json_array();
+
+	if(ws_oq.transcript(&s, NULL, 1000, ws_tx_append, tx) < 0)
+		LM_NOTICE("transcript of %s: %s\n", c->sid, ws_oq.last_error());
+	else if(json_array_size(tx) > 0)
+		snprintf(c->last, sizeof(c->last), "%s",
+				json_string_value(
+						json_object_get(json_array_get(tx, json_array_size(tx) - 1), "id")));
+	json_object_set_new(w, "transcript", tx);
+}
+
 static void send_json(chat_t *c, json_t *v)
 {
 	ws_sock_send(&c->sock, v);
@@ -118,7 +135,7 @@ static int on_hello(chat_t *c, json_t *m)
 	int t;
 	char id[WS_TOKEN_ID_MAX + 1], rtok[WS_TOKEN_ID_MAX + 1], rid[sizeof(c->identity) + 32];
 	omniq_session_info_t info;
-	json_t *w, *tx;
+	json_t *w;
 	str s;
 
 	if((t = ws_hello_tenant(json_object_get(m, "tenant"))) < 0
@@ -161,14 +178,7 @@ static int on_hello(chat_t *c, json_t *m)
 				ws_cust_state(w, &info);
 				if(info.agent[0])
 					ws_cust_agent_name(w, info.agent);
-				tx = json_array();
-				if(ws_oq.transcript(&s, NULL, 1000, ws_tx_append, tx) < 0)
-					LM_NOTICE("transcript of %s: %s\n", sid, ws_oq.last_error());
-				else if(json_array_size(tx) > 0)
-					snprintf(c->last, sizeof(c->last), "%s",
-							json_string_value(json_object_get(
-									json_array_get(tx, json_array_size(tx) - 1), "id")));
-				json_object_set_new(w, "transcript", tx);
+				transcript_into(c, w);
 			}
 		}
 	}
@@ -218,12 +228,13 @@ static int on_message(chat_t *c, json_t *m)
 	if(c->sid[0] == '\0' || c->over) {
 		/* a first message, or one after the end (the agent closed it, in wrap-up or not, or
 		 * it expired): a new conversation, in the customer's history with the old one,
-		 * which stays followed for what its agent may still write */
+		 * which stays followed for what its agent may still write - or the one another tab
+		 * of the same visitor has opened meanwhile (open_live) */
 		ident = omniq_str(c->identity);
 		skills = omniq_str(c->site->skills);
 		queue = omniq_str(c->site->queue);
 		ext = omniq_str(c->identity);
-		rc = ws_oq.open(&channel, &ident, &skills, 0, &queue, &ext, &info);
+		rc = ws_oq.open_live(&channel, &ident, &skills, 0, &queue, &ext, &info);
 		if(rc < 0) {
 			send_refusal(c, rc, ws_oq.last_error(), cid);
 			return 0;
@@ -233,6 +244,11 @@ static int on_message(chat_t *c, json_t *m)
 			rtok[0] = '\0';
 		ack = json_pack("{s:s,s:s,s:s}", "type", "session", "session", info.sid, "resume", rtok);
 		ws_cust_state(ack, &info);
+		if(rc == 1) { /* another tab of the customer's opened it: one conversation */
+			if(info.agent[0])
+				ws_cust_agent_name(ack, info.agent);
+			transcript_into(c, ack);
+		}
 		send_json(c, ack);
 	}
 	body.s = (char *)json_string_value(text);

@@ -417,3 +417,51 @@ def test_app_tokens_are_short_lived_and_name_a_user(ctx):
     ok.send({"type": "hello", "token": app_token("u42", ttl=30 * 86400 - 60)})
     assert ok.recv("welcome")["user"] == "u42"
     ok.close()
+
+
+@test
+def test_app_one_user_on_two_devices_is_one_conversation(ctx):
+    """Decided as a security engineer: one token may serve several sockets at once (a user's
+    phone and tablet; a token is a bearer credential, and limiting it to one socket would
+    only let a thief push the user off). The sockets are one conversation: two devices whose
+    first messages cross open one session, not two (they opened two before); both get the
+    agent's replies, and either one's resume shows what both wrote."""
+    backend = Backend()
+    ctx.servers.append(backend)
+    rs, k, api, port = app_kam(ctx, backend)
+    r = rs.client()
+    phone, tablet = App(port), App(port)
+    phone.hello()
+    tablet.hello()
+
+    def until_ack(dev):
+        got = []
+        while not got or got[-1]["type"] != "ack":
+            got.append(dev.recv())
+        return got
+
+    # both write before either knows of a session
+    phone.send({"type": "message", "text": "from my phone", "cid": "p1"})
+    tablet.send({"type": "message", "text": "from my tablet", "cid": "t1"})
+    fp, ft = until_ack(phone), until_ack(tablet)
+    s1 = [f for f in fp if f["type"] == "session"][0]["session"]
+    s2 = [f for f in ft if f["type"] == "session"][0]["session"]
+    assert s1 == s2, (fp, ft)
+    assert (fp[-1]["cid"], ft[-1]["cid"]) == ("p1", "t1")
+    sessions = [x for x in r.keys(P + ":s:*") if re.fullmatch(re.escape(P) + r":s:\d+", x)]
+    assert sessions == [P + ":s:" + s1], sessions
+    assert sorted(tx(r, s1)) == [("in", "from my phone"), ("in", "from my tablet")]
+    # both follow it: the agent's reply reaches both devices
+    agent_takes(k, api, s1)
+    reply(api, s1, "Hello on every device")
+    for dev in (phone, tablet):
+        m = dev.recv("message")
+        assert (m["dir"], m["text"], m["session"]) == ("out", "Hello on every device", s1), m
+    phone.close()
+    # the phone comes back: everything of the conversation, both devices' lines included
+    again = App(port)
+    missed = again.hello(session=s1)
+    assert [e["text"] for e in missed] == [t for _, t in tx(r, s1)], missed
+    assert again.welcome["session"] == s1
+    again.close()
+    tablet.close()

@@ -763,3 +763,124 @@ def test_ws_chat_waiting_past_max_wait_is_told(ctx):
     c.send({"type": "message", "text": "me again"})
     s2 = c.recv("session")
     assert s2["session"] != sid and s2["state"] == "queued", s2
+
+
+@test
+def test_chat_two_tabs_of_one_visitor_are_one_conversation(ctx):
+    """Two tabs of one visitor (the same visitor token) whose first messages cross open one
+    session, not two; the tab that joins is given the transcript so far and the agent's
+    name, and both get the agent's reply (issue 20, point 5: one identity on two sockets)."""
+    rs, k, api, port = chat_kam(ctx)
+    r = rs.client()
+    a = Chat(port)
+    a.send({"type": "hello"})
+    vis = a.recv("welcome")["visitor"]
+    b = Chat(port)
+    b.send({"type": "hello", "visitor": vis})
+    b.recv("welcome")
+    a.send({"type": "message", "text": "tab one", "cid": "a1"})
+    sa = a.recv("session")
+    assert a.recv("ack")["cid"] == "a1"
+    b.send({"type": "message", "text": "tab two", "cid": "b1"})
+    sb = b.recv("session")
+    assert b.recv("ack")["cid"] == "b1"
+    assert sa["session"] == sb["session"], (sa, sb)
+    assert [e["text"] for e in sb["transcript"]] == ["tab one"], sb
+    sid = sa["session"]
+    keys = [x for x in r.keys(P + ":s:*") if x.count(":") == 3 and x.split(":")[-1].isdigit()]
+    assert keys == [P + ":s:" + sid], keys
+    assert [f["body"] for _, f in r.xrange("%s:s:%s:tx" % (P, sid))] == ["tab one", "tab two"]
+    # crossing: both write at once, from a second visitor's two tabs
+    c, d = Chat(port), Chat(port)
+    c.send({"type": "hello"})
+    v2 = c.recv("welcome")["visitor"]
+    d.send({"type": "hello", "visitor": v2})
+    d.recv("welcome")
+    c.send({"type": "message", "text": "one", "cid": "c1"})
+    d.send({"type": "message", "text": "two", "cid": "d1"})
+    assert c.recv("session")["session"] == d.recv("session")["session"]
+    for x in (a, b, c, d):
+        x.close()
+
+
+def raw_ws(port, path="/ws/chat", proto="omniq-chat"):
+    """A WebSocket opened by hand, to send frames a library would not (unmasked ones)."""
+    import base64
+    import os as _os
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    key = base64.b64encode(_os.urandom(16)).decode()
+    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n"
+               % (path, key, proto)).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return s
+
+
+def frame(payload, opcode=1, mask=None):
+    """One final frame; masked with `mask` (4 bytes) or unmasked."""
+    n = len(payload)
+    hdr = bytes([0x80 | opcode])
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        hdr += bytes([mbit | n])
+    elif n < 65536:
+        hdr += bytes([mbit | 126]) + n.to_bytes(2, "big")
+    else:
+        hdr += bytes([mbit | 127]) + n.to_bytes(8, "big")
+    if mask:
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        hdr += mask
+    return hdr + payload
+
+
+def read_frame(s):
+    """(opcode, payload) of the server's next frame (servers do not mask)."""
+    def exact(n):
+        b = b""
+        while len(b) < n:
+            chunk = s.recv(n - len(b))
+            if not chunk:
+                raise AssertionError("closed without a close frame")
+            b += chunk
+        return b
+    h = exact(2)
+    n = h[1] & 0x7f
+    if n == 126:
+        n = int.from_bytes(exact(2), "big")
+    elif n == 127:
+        n = int.from_bytes(exact(8), "big")
+    return h[0] & 0x0f, exact(n)
+
+
+@test
+def test_ws_unmasked_frames_get_the_same_checks(ctx):
+    """Issue 20, point 5, decided (docs/admin-ws.md, "Unmasked frames"): a client frame
+    without a mask is taken as a masked one is - the mask protects proxies from browser
+    pages, and a raw client can mask with a zero key anyway - and goes through the same
+    checks: a hello is welcomed, a message appended, and bad JSON (1007), a frame over
+    max_frame (1009) and bad UTF-8 (1007) close the socket alike, masked or not."""
+    rs, k, api, port = chat_kam(ctx)
+    for mask in (None, b"\0\0\0\0", b"\x12\x34\x56\x78"):
+        s = raw_ws(port)
+        s.sendall(frame(json.dumps({"type": "hello"}).encode(), mask=mask))
+        op, body = read_frame(s)
+        assert op == 1 and json.loads(body)["type"] == "welcome", (mask, body)
+        s.sendall(frame(json.dumps({"type": "message", "text": "raw hello", "cid": "r1"}).encode(),
+                        mask=mask))
+        got = [json.loads(read_frame(s)[1]) for _ in range(2)]
+        assert [g["type"] for g in got] == ["session", "ack"], (mask, got)
+        sid = got[0]["session"]
+        assert [f["body"] for _, f in rs.client().xrange("%s:s:%s:tx" % (P, sid))] == ["raw hello"]
+        s.close()
+        for bad, code in ((b"{not json", 1007), (b'{"type":"hello","x":"' + b"a" * 70000 + b'"}', 1009),
+                          (b'{"type":"hello","x":"\xff\xfe"}', 1007)):
+            s = raw_ws(port)
+            s.sendall(frame(bad, mask=mask))
+            op, body = read_frame(s)
+            while op != 8:
+                op, body = read_frame(s)
+            assert int.from_bytes(body[:2], "big") == code, (mask, bad[:20], body)
+            s.close()

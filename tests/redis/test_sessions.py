@@ -399,3 +399,28 @@ def test_events_stream(h):
     assert [e['type'] for e in t.sev(sid)] == ['enqueue', 'offer', 'decline', 'offer', 'miss']
     # one event per state change, in one stream: no stream of its own per session
     assert not h.r.exists(t.P + ':s:%s:ev' % sid)
+
+
+def test_open_live_joins_the_customers_live_session_on_the_channel(h):
+    t = h.tenant(reopen_window=0)
+    args = ('web', '', 'web:tabs', '', '0', 'q', 'web:tabs')
+    first = t.fc('oq_open_live', *args)
+    assert first[1] == 'queued' and first[5] == '0', first
+    again = t.fc('oq_open_live', *args)
+    assert again[:5] == first[:5] and again[5] == '1', again          # joined, nothing new
+    assert t.stats()['enqueued'] == '1'
+    # another channel of the same customer is another conversation
+    app = t.fc('oq_open_live', 'app', '', 'web:tabs', '', '0', 'q', '')
+    assert app[0] != first[0] and app[5] == '0'
+    # offered and active are live too; wrap-up and closed are over: the next one is new
+    t.agent('a', caps='voice=0,chat=4,email=0,total=4')
+    assert t.sess(first[0])['state'] in ('offered',)
+    assert t.fc('oq_open_live', *args)[0] == first[0]
+    t.fc('oq_accept', first[0], 'a')
+    assert t.fc('oq_open_live', *args)[0] == first[0]
+    t.cfg(wrapup_time=60)
+    t.fc('oq_close', first[0], 'resolved')
+    assert t.state(first[0]) == 'wrapup'
+    nxt = t.fc('oq_open_live', *args)
+    assert nxt[0] != first[0] and nxt[5] == '0', nxt
+    t.expect_err('ARG', 'oq_open_live', 'web', '', 'bad identity', '', '0', 'q', '')

@@ -208,6 +208,32 @@ function S.fn_enqueue(keys, args)
     return S.reply(ctx, s, cid), ctx
 end
 
+-- oq_open_live: as oq_enqueue, but a customer with a live session on this channel (queued,
+-- offered or active) gets that one back, with '1' as a 6th element ('0': opened). One
+-- conversation per customer and messaging channel however many devices or tabs write at
+-- once: two sockets of one app user, or two tabs of one visitor, that both had no session
+-- opened two. A session in wrap-up is over for the customer: the next contact opens anew.
+local LIVE = {queued = true, offered = true, active = true}
+
+function S.fn_open_live(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 7, 'channel class identity skills priority queue ext')
+    local channel, class, ident, canon, skills, prio, queue, ext = S.open_args(args, 1)
+    local cust = C.for_contact(ctx, canon)
+    if cust then
+        local sid, state = S.latest_on(ctx, cust.cid, channel)
+        if sid and LIVE[state] then
+            local r = S.reply(ctx, R.sess_require(ctx, sid), cust.cid)
+            r[6] = '1'
+            return r
+        end
+    end
+    local s, cid = S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, '')
+    local r = S.reply(ctx, s, cid)
+    r[6] = '0'
+    return r, ctx
+end
+
 -- Arguments of accept, decline (and miss, with one more): (sid, aid, ...) of a session
 -- offered to aid.
 function S.offered_to(keys, args, nargs, usage)

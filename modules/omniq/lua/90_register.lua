@@ -62,6 +62,7 @@ local function engine_first(name, cmd, lua_fn)
 end
 
 engine_first('oq_enqueue', 'omniq.enqueue', S.fn_enqueue)
+reg('oq_open_live', S.fn_open_live)
 reg('oq_session_get', Q.fn_session_get, true)
 reg('oq_session_set', S.fn_session_set)
 reg('oq_followups', Q.fn_followups, true)

@@ -141,6 +141,12 @@
         });
       } else if (m.type === "session") {
         remember("session", m.session); remember("resume", m.resume);
+        if (m.transcript) {
+          /* another tab of this visitor had opened it: what was said there, then ours */
+          list.innerHTML = "";
+          m.transcript.forEach(function (e) { show(e.dir, e.from, e.text); });
+          Object.keys(state.pending).forEach(function (cid) { list.appendChild(state.pending[cid].li); });
+        }
         status(m);
       } else if (m.type === "ack") {
         var acked = state.pending[m.cid];
