@@ -29,6 +29,7 @@
 #include "desk_login.h"
 #include "login_guard.h"
 #include "token.h"
+#include "ratelog.h"
 
 #define CHECKER_NICE 10
 
@@ -236,29 +237,22 @@ static check_t *check_new(const ws_req_t *rq, const str *tenant, const str *aid,
 	return c;
 }
 
-/* Logins refused without a check come by the thousand in an attack: one line per
- * REFUSED_SAY seconds, the first refusal of that time with how many came since the last line
- * (the lws loop's only). */
-#define REFUSED_SAY 10
+/* Logins refused without a check come by the thousand in an attack: one line per 10 s
+ * (ratelog.h). */
 static void refused_unchecked(const str *aid, const char *peer, const char *code)
 {
-	static time_t said;
-	static unsigned long since;
-	time_t now = time(NULL);
+	static ws_ratelog_t rl = WS_RATELOG(10000);
 	int n = aid->len > OMNIQ_ID_MAX ? OMNIQ_ID_MAX : aid->len;
+	unsigned long held;
 
-	if(said && now - said < REFUSED_SAY) {
-		since++;
+	if(!ws_ratelog_due(&rl, &held))
 		return;
-	}
-	if(since)
+	if(held)
 		LM_NOTICE("desk login of agent '%.*s' from %s not checked: %s (%lu more logins "
-				  "refused unchecked since the last such line)\n", n, aid->s, peer, code, since);
+				  "refused unchecked since the last such line)\n", n, aid->s, peer, code, held);
 	else
 		LM_NOTICE("desk login of agent '%.*s' from %s not checked: %s\n", n, aid->s, peer,
 				code);
-	said = now;
-	since = 0;
 }
 
 void ws_desk_login(const ws_req_t *rq, ws_resp_t *rs)

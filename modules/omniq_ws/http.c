@@ -25,6 +25,7 @@
 #include "ws.h"
 #include "admit.h"
 #include "flood.h"
+#include "ratelog.h"
 #include "sock.h"
 #include "chat.h"
 #include "desk.h"
@@ -220,21 +221,22 @@ static int respond(struct lws *wsi, struct pss *p, ws_resp_t *rs)
 }
 
 /* Over its rate (flood.h): whether the request is refused, with 429 set in rs. The refusals
- * are logged once a second per process at most: a flood must not become one of the log. */
+ * are logged once a second per process at most (ratelog.h): a flood must not become one of
+ * the log. */
 static int flooding(struct pss *p, const char *peer, ws_resp_t *rs)
 {
-	static long long logged;
+	static ws_ratelog_t rl = WS_RATELOG(1000);
 	long long now = omniq_wall_ms();
 	int by_key = p->authed && !p->hook, rate = by_key ? ws_cfg.api_rate : ws_cfg.hook_rate;
+	unsigned long held;
 
 	if((by_key ? ws_flood_key(p->key_idx, now) : ws_flood_peer(peer, now)) == 0)
 		return 0;
-	if(now - logged >= 1000) {
-		logged = now;
-		LM_NOTICE("%s %s from %s%s%s: over %d requests per second, refused (429)\n",
+	if(ws_ratelog_due(&rl, &held))
+		LM_NOTICE("%s %s from %s%s%s: over %d requests per second, refused (429); %lu more "
+				  "refused since the last such line\n",
 				p->method, p->path, peer, by_key ? " with key " : "", by_key ? p->key_name : "",
-				rate);
-	}
+				rate, held);
 	ws_error(rs, 429, "rate_limited",
 			"more than %d requests per second (burst %d) from this %s: retry after 1 s", rate,
 			2 * rate, by_key ? "API key" : "address");
@@ -345,6 +347,25 @@ static int refuse(struct lws *wsi, struct pss *p, int status, const char *code,
 	return respond(wsi, p, &rs) ? -1 : 0;
 }
 
+/* Headers: libwebsockets keeps a request's in one buffer (HEADERS_BUF) and closes, without
+ * an answer, a request whose headers overflow it. Each header is cut at HEADER_MAX instead
+ * (lws' token limits), so that one too long - a swollen cookie - is seen and answered 431;
+ * only more than HEADERS_BUF of them in all still closes without one. */
+#define HEADER_MAX 8192
+#define HEADERS_BUF 16384
+static struct lws_token_limits header_limits;
+
+/* The first header of the request that reached HEADER_MAX (so was cut), or NULL. */
+static const char *header_too_long(struct lws *wsi)
+{
+	int t;
+
+	for(t = 0; t < WSI_TOKEN_COUNT; t++)
+		if(lws_hdr_total_length(wsi, (enum lws_token_indexes)t) >= HEADER_MAX - 1)
+			return (const char *)lws_token_to_string((enum lws_token_indexes)t);
+	return NULL;
+}
+
 /* An answer known from the headers alone: now, or after the announced body is read. */
 static int answer_early(struct lws *wsi, struct pss *p, ws_resp_t *rs, const ws_static_t *f)
 {
@@ -363,9 +384,22 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		size_t len)
 {
 	struct pss *p = (struct pss *)user;
+	const char *name;
 	char cl[24];
 
 	switch(reason) {
+		case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+			/* no answer can be written on the way to a WebSocket: the upgrade is refused
+			 * and the connection closed, as with headers over HEADERS_BUF */
+			if((name = header_too_long(wsi)) != NULL) {
+				static ws_ratelog_t rl = WS_RATELOG(10000);
+				unsigned long held;
+				if(ws_ratelog_due(&rl, &held))
+					LM_INFO("WebSocket upgrade refused: a header (%.32s) longer than %d bytes "
+							"(%lu more since the last such line)\n", name, HEADER_MAX - 2, held);
+				return -1;
+			}
+			return 0;
 		case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 			ws_follow_deliver();
 			ws_append_pump();
@@ -388,6 +422,9 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			if(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) >= (int)sizeof(p->query))
 				return refuse(wsi, p, 414, "uri_too_long",
 						"the query is longer than %d bytes", (int)sizeof(p->query) - 1);
+			if((name = header_too_long(wsi)) != NULL)
+				return refuse(wsi, p, 431, "headers_too_large",
+						"a header (%.32s) is longer than %d bytes", name, HEADER_MAX - 2);
 			query_of(wsi, p);
 			p->max_body = ws_cfg.max_body;
 			p->body_expected = lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0
@@ -589,6 +626,7 @@ void ws_http_loop(int rank)
 	 * thousands of idle customers. Ours, so that the loop runs one turn at a time. */
 	static uv_loop_t loop;
 	void *foreign[1] = {&loop};
+	int i;
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 	listen_fd = open_listener();
@@ -607,6 +645,10 @@ void ws_http_loop(int rank)
 	 * chat widget adds to the demo page (and to any site embedding it) */
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBUV;
 	info.foreign_loops = foreign;
+	for(i = 0; i < WSI_TOKEN_COUNT; i++)
+		header_limits.token_limit[i] = HEADER_MAX;
+	info.token_limits = &header_limits;
+	info.max_http_header_data2 = HEADERS_BUF;
 	if(uv_loop_init(&loop) != 0) {
 		LM_CRIT("omniq_ws process %d cannot create its event loop\n", rank);
 		return;

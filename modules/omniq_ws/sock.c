@@ -10,6 +10,7 @@
 
 #include "ws.h"
 #include "sock.h"
+#include "ratelog.h"
 #include "admit.h"
 
 #define OUT_MAX 512 /* queued messages per socket before it counts as stuck */
@@ -22,27 +23,20 @@ struct ws_out {
 
 
 /* Sockets the server closes (a bad token, a rate limit, invalid JSON...) come by the
- * thousand in an attack: one line per CLOSED_SAY seconds per process, the first close of that
- * time with how many came since the last line (the lws loop's only). */
-#define CLOSED_SAY 10
+ * thousand in an attack: one line per 10 s per process (ratelog.h). */
 static void say_closed(const ws_sock_t *s, int status, const char *why)
 {
-	static time_t said;
-	static unsigned long since;
-	time_t now = time(NULL);
+	static ws_ratelog_t rl = WS_RATELOG(10000);
 	const char *who = s->who && s->who[0] ? s->who : "a client";
+	unsigned long held;
 
-	if(said && now - said < CLOSED_SAY) {
-		since++;
+	if(!ws_ratelog_due(&rl, &held))
 		return;
-	}
-	if(since)
+	if(held)
 		LM_INFO("socket of %s closed (%d %s); %lu more sockets closed by the server since the "
-				"last such line\n", who, status, why, since);
+				"last such line\n", who, status, why, held);
 	else
 		LM_INFO("socket of %s closed (%d %s)\n", who, status, why);
-	said = now;
-	since = 0;
 }
 
 int ws_sock_close(ws_sock_t *s, int status, const char *why)

@@ -678,6 +678,10 @@ def test_ws_example_secrets_serve_loopback_only(ctx):
     assert re.search(r"WARNING: omniq_ws \[examples\.c:\d+\]: ws_examples_check\(\): omniq_ws: "
                      r"3 secret\(s\) are examples anyone can know \(api_key local first.*fine on "
                      r"loopback \(127\.0\.0\.1\)", k.text()), k.tail()
+    # and serves (it is not stopped while still starting its processes)
+    wait_for(lambda: raw_http(k.http_port, b"GET /demo.html HTTP/1.1\r\nHost: x\r\n"
+                              b"Connection: close\r\n\r\n")[0].startswith(b"HTTP/1.1 200"),
+             what="the web surface on loopback")
 
 
 def raw_http(port, data, timeout=3):
@@ -724,7 +728,14 @@ def test_ws_http_refusals_are_json_and_pages_carry_security_headers(ctx):
          "uri_too_long"),
         (b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\n" + auth + b"Content-Type: application/json"
          b"\r\nTransfer-Encoding: chunked\r\n\r\n2a\r\n" + b'{"channel":"web","identity":"web:chunky"}'
-         + b" \r\n0\r\n\r\n", 411, "length_required")]
+         + b" \r\n0\r\n\r\n", 411, "length_required"),
+        # one header longer than 8 KB (a swollen cookie): 431, not a silent close (before:
+        # lws' 4 KB buffer overflowed and the connection just closed)
+        (b"GET /api/v1/stats HTTP/1.1\r\nHost: x\r\n" + auth + b"Cookie: c=" + b"x" * 9000
+         + b"\r\n\r\n", 431, "headers_too_large"),
+        (b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\n" + auth + b"Content-Type: application/json"
+         b"\r\nContent-Length: 40\r\nUser-Agent: " + b"u" * 20000 + b"\r\n\r\n"
+         + b'{"channel":"web","identity":"web:big"}  ', 431, "headers_too_large")]
     r = rs.client()
     for data, status, code in cases:
         got, closed = raw_http(port, data)
@@ -742,6 +753,27 @@ def test_ws_http_refusals_are_json_and_pages_carry_security_headers(ctx):
         assert "referrer-policy: no-referrer" in head, head
     st, body = api.call("GET", "/api/v1/stats")
     assert st == 200
+    # headers that are large but under the limit are served (7 KB of cookie, 5 KB of agent)
+    got, _ = raw_http(port, b"GET /api/v1/stats HTTP/1.1\r\nHost: x\r\n" + auth + b"Cookie: c="
+                      + b"y" * 7000 + b"\r\nUser-Agent: " + b"z" * 5000 + b"\r\nConnection: close\r\n\r\n")
+    assert got.startswith(b"HTTP/1.1 200"), got[:200]
+    # a WebSocket upgrade with a header over the limit is refused (no answer can be written
+    # on the way to a socket: closed)
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"GET /ws/chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+              b"Sec-WebSocket-Protocol: omniq-chat\r\nCookie: c=" + b"x" * 9000 + b"\r\n\r\n")
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        raise AssertionError("an oversize upgrade was left open: %r" % data[:100])
+    assert not data.startswith(b"HTTP/1.1 101"), data[:100]
+    s.close()
 
 
 @test
