@@ -80,6 +80,8 @@ typedef struct app {
 	char identity[2 * OMNIQ_ID_MAX + 8]; /* app:<app_id>:<user> */
 	char conn[48];              /* lease id: unique per process and socket */
 	char sid[OMNIQ_SID_MAX];    /* the open session, or "" */
+	int over;                   /* ... over for the user (ws_cust_over): the next message
+	                             * starts a new one */
 	char last[48];              /* greatest transcript id of sid sent to the client */
 } app_t;
 
@@ -182,6 +184,7 @@ static void follow_session(app_t *a, const char *sid)
 	const char *k[1] = {sid};
 	snprintf(a->sid, sizeof(a->sid), "%s", sid);
 	a->last[0] = '\0';
+	a->over = 0;
 	if(ws_follow_only(&a->fol, k, 1) < 0)
 		LM_ERR("app %s cannot follow session %s (out of memory)\n", a->identity, sid);
 }
@@ -358,6 +361,7 @@ static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 		str s = omniq_str(f.open);
 		follow_session(a, f.open);
 		if(ws_oq.get(&s, &info) == OMNIQ_OK) {
+			a->over = ws_cust_over(info.state); /* in wrap-up: shown, not written to */
 			ws_cust_state(w, &info);
 			if(info.agent[0])
 				ws_cust_agent_name(w, info.agent);
@@ -424,7 +428,7 @@ static int on_message(app_t *a, json_t *m)
 		ws_sock_error(&a->sock, "bad_argument", msg, NULL);
 		return 0;
 	}
-	if(a->sid[0] == '\0') {
+	if(a->sid[0] == '\0' || a->over) {
 		ident = omniq_str(a->identity);
 		skills = omniq_str(a->site->skills);
 		queue = omniq_str(a->site->queue);
@@ -502,11 +506,8 @@ static void resync(app_t *a)
 				"service unavailable, reconnect");
 		return;
 	}
-	if(ended) {
-		/* as on_item: the next message opens a new session */
-		ws_unfollow_all(&a->fol);
-		a->sid[0] = a->last[0] = '\0';
-	}
+	if(ended)
+		a->over = 1; /* as on_item: the next message opens a new session */
 	ws_sock_send(&a->sock, v);
 }
 
@@ -534,12 +535,8 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 	}
 	if((v = ws_cust_frame(it, 1)) == NULL)
 		return;
-	if(strcmp(it->type, "message") && strcmp(it->type, "typing")
-			&& ws_cust_terminal(it->state)) {
-		/* the session ended: the next message opens a new one */
-		ws_unfollow_all(&a->fol);
-		a->sid[0] = a->last[0] = '\0';
-	}
+	if(strcmp(it->type, "message") && strcmp(it->type, "typing") && ws_cust_over(it->state))
+		a->over = 1; /* over (wrap-up or ended): the next message opens a new one */
 	ws_sock_send(&a->sock, v);
 }
 

@@ -78,17 +78,17 @@ static void attach(chat_t *c, const char *sid)
 		LM_ERR("chat of %s cannot follow session %s (out of memory)\n", c->identity, sid);
 }
 
-/* The transcript of the attached session so far into w ("transcript"), for a customer who
- * comes back to it (a resume, or another tab that opened it); what comes after arrives live
- * (c->last: the last id it holds). */
-static void transcript_into(chat_t *c, json_t *w)
+/* The transcript of session sid so far into w ("transcript"), for a customer who comes back
+ * to it (a resume, or another tab that opened it; what comes after arrives live: c->last,
+ * the last id it holds, when sid is the attached one) or who reloads after it ended. */
+static void transcript_into(chat_t *c, const char *sid, json_t *w)
 {
-	str s = omniq_str(c->sid);
+	str s = omniq_str(sid);
 	json_t *tx = json_array();
 
 	if(ws_oq.transcript(&s, NULL, 1000, ws_tx_append, tx) < 0)
-		LM_NOTICE("transcript of %s: %s\n", c->sid, ws_oq.last_error());
-	else if(json_array_size(tx) > 0)
+		LM_NOTICE("transcript of %s: %s\n", sid, ws_oq.last_error());
+	else if(json_array_size(tx) > 0 && !strcmp(sid, c->sid))
 		snprintf(c->last, sizeof(c->last), "%s",
 				json_string_value(
 						json_object_get(json_array_get(tx, json_array_size(tx) - 1), "id")));
@@ -135,7 +135,8 @@ static int on_hello(chat_t *c, json_t *m)
 	int t;
 	char id[WS_TOKEN_ID_MAX + 1], rtok[WS_TOKEN_ID_MAX + 1], rid[sizeof(c->identity) + 32];
 	omniq_session_info_t info;
-	json_t *w;
+	json_t *w, *ended;
+	int got;
 	str s;
 
 	if((t = ws_hello_tenant(json_object_get(m, "tenant"))) < 0
@@ -164,21 +165,28 @@ static int on_hello(chat_t *c, json_t *m)
 	ws_admit_known(c->sock.wsi);
 	w = json_pack("{s:s,s:s,s:s}", "type", "welcome", "visitor", c->visitor_tok, "identity",
 			c->identity);
-	/* resume: the token must be ours for exactly this session, and the session still open */
+	/* resume: the token must be ours for exactly this session, and the session still open;
+	 * one that has ended comes back as "ended" (what was said, and that it is over: the
+	 * customer's next message starts a new conversation) */
 	if(sid && res) {
 		snprintf(rid, sizeof(rid), "%s/%s", c->identity, sid);
 		if(ws_token_check(c->site->secret, "resume", res, rtok, sizeof(rtok)) == 0
 				&& !strcmp(rtok, rid)) {
 			s = omniq_str(sid);
-			if(ws_oq.get(&s, &info) == OMNIQ_OK && !ws_cust_terminal(info.state)) {
+			got = ws_oq.get(&s, &info) == OMNIQ_OK;
+			if(got && !ws_cust_terminal(info.state)) {
 				attach(c, sid);
-				c->over = !strcmp(info.state, "wrapup"); /* its agent is done with it */
+				c->over = ws_cust_over(info.state); /* wrap-up: its agent is done with it */
 				json_object_set_new(w, "session", json_string(sid));
 				json_object_set_new(w, "resume", json_string(res));
 				ws_cust_state(w, &info);
 				if(info.agent[0])
 					ws_cust_agent_name(w, info.agent);
-				transcript_into(c, w);
+				transcript_into(c, sid, w);
+			} else if(got && (ended = json_pack("{s:s}", "session", sid)) != NULL) {
+				ws_cust_state(ended, &info);
+				transcript_into(c, sid, ended);
+				json_object_set_new(w, "ended", ended);
 			}
 		}
 	}
@@ -247,7 +255,7 @@ static int on_message(chat_t *c, json_t *m)
 		if(rc == 1) { /* another tab of the customer's opened it: one conversation */
 			if(info.agent[0])
 				ws_cust_agent_name(ack, info.agent);
-			transcript_into(c, ack);
+			transcript_into(c, c->sid, ack);
 		}
 		send_json(c, ack);
 	}
@@ -331,6 +339,8 @@ static void resync(chat_t *c)
 	if(c->sid[0] == '\0' || catch_up(c) < 0)
 		return;
 	if((v = ws_cust_state_now(c->sid, 0, &ended)) != NULL) {
+		if(ended)
+			c->over = 1;
 		send_json(c, v);
 		return;
 	}
@@ -358,8 +368,7 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 		}
 		snprintf(c->last, sizeof(c->last), "%s", it->id);
 	}
-	else if(!strcmp(it->sid, c->sid) && strcmp(it->type, "typing")
-			&& (!strcmp(it->state, "wrapup") || ws_cust_terminal(it->state)))
+	else if(!strcmp(it->sid, c->sid) && strcmp(it->type, "typing") && ws_cust_over(it->state))
 		c->over = 1; /* ended for the customer: the widget says so */
 	if((v = ws_cust_frame(it, 0)) != NULL)
 		send_json(c, v);

@@ -29,6 +29,11 @@ int ws_cust_terminal(const char *state)
 	return !strcmp(state, "closed") || !strcmp(state, "abandoned") || !strcmp(state, "expired");
 }
 
+int ws_cust_over(const char *state)
+{
+	return !strcmp(state, "wrapup") || ws_cust_terminal(state);
+}
+
 json_t *ws_cust_message(const str *dir, const str *from, const str *text, const str *id,
 		const char *sid)
 {
@@ -57,7 +62,7 @@ json_t *ws_cust_state_now(const char *sid, int session, int *ended)
 		ws_cust_agent_name(v, info.agent);
 	if(session)
 		json_object_set_new(v, "session", json_string(sid));
-	*ended = ws_cust_terminal(info.state);
+	*ended = ws_cust_over(info.state);
 	return v;
 }
 

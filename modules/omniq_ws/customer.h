@@ -16,11 +16,16 @@ void ws_cust_state(json_t *o, const omniq_session_info_t *s);
 void ws_cust_agent_name(json_t *v, const char *aid);
 /* closed, abandoned, expired */
 int ws_cust_terminal(const char *state);
+/* Over for the customer: terminal, or in wrap-up (its agent is done with it). The next
+ * message of the customer starts a new conversation (web chat and app alike); the socket
+ * still shows what the agent may write to the old one. */
+int ws_cust_over(const char *state);
 /* A "message" frame: {type, dir, from, text, id} and, when sid is not NULL, the session. */
 json_t *ws_cust_message(const str *dir, const str *from, const str *text, const str *id,
 		const char *sid);
 /* The "state" frame of session sid as it is now, event "resync" (the events of its changes
- * may have been lost), naming the session when `session`; *ended when it has ended. NULL
+ * may have been lost), naming the session when `session`; *ended when it is over for the
+ * customer (ws_cust_over). NULL
  * when it cannot be read (Redis). */
 json_t *ws_cust_state_now(const char *sid, int session, int *ended);
 /* The frame an event of the session makes for its customer, or NULL when the customer is

@@ -5,6 +5,10 @@
 //   → "SESSION <sid>"      after the first message opened a session, shown as queued
 //   ← (the agent accepts and replies "<reply text>" through REST; we wait for it on the page)
 //   → "RELOADED <n>"       after a reload, n = messages shown from the transcript
+//   ← "CLOSED"             (the agent closed it through REST)
+//   → "SESSION2 <sid>"     the end was shown, and the next message opened a new session
+//   ← "CLOSED"             (that one closed too)
+//   → "ENDED <n>"          after a reload: its n lines shown, and that it has ended
 // Exits 0 when every step was seen on the page, 1 with a reason otherwise.
 'use strict';
 const path = require('path');
@@ -50,4 +54,28 @@ run(async (browser) => {
     fail('transcript after reload: ' + JSON.stringify(items));
   await page.screenshot({ path: path.join(shots, 'chat-3-reloaded.png') });
   console.log('RELOADED ' + items.length);
+
+  // the agent closes: the customer is told, and writing again starts a new conversation
+  // (before: the widget kept the dead session and refused the message until a reload)
+  if (await nextLine() !== 'CLOSED') fail('driver did not close');
+  await page.waitForSelector('#omniq-chat .st >> text=The conversation has ended', { timeout: 10000 })
+    .catch(() => fail('end not shown'));
+  await page.fill('#omniq-chat input', 'One more question');
+  await page.click('#omniq-chat button');
+  await page.waitForFunction((old) => window.omniqChat.session && window.omniqChat.session !== old &&
+    Object.keys(window.omniqChat.pending).length === 0, sid, { timeout: 10000 })
+    .catch(() => fail('no new session after the end'));
+  console.log('SESSION2 ' + await page.evaluate(() => window.omniqChat.session));
+
+  // closed too, then a reload: what was said, and that it has ended (before: an empty widget)
+  if (await nextLine() !== 'CLOSED') fail('driver did not close the second');
+  await page.waitForSelector('#omniq-chat .st >> text=The conversation has ended', { timeout: 10000 })
+    .catch(() => fail('second end not shown'));
+  await page.reload();
+  await page.waitForSelector('#omniq-chat li.sys >> text=This conversation has ended', { timeout: 10000 })
+    .catch(() => fail('ended conversation not shown after reload'));
+  const ended = await page.$$eval('#omniq-chat li:not(.sys)', (lis) => lis.map((l) => l.textContent));
+  if (ended.join('|') !== 'One more question') fail('ended transcript: ' + JSON.stringify(ended));
+  await page.screenshot({ path: path.join(shots, 'chat-4-ended.png') });
+  console.log('ENDED ' + ended.length);
 });

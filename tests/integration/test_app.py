@@ -465,3 +465,66 @@ def test_app_one_user_on_two_devices_is_one_conversation(ctx):
     assert again.welcome["session"] == s1
     again.close()
     tablet.close()
+
+
+def until_state(sock, state, timeout=10):
+    """Read state frames until one says `state` (offer, accept come before)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if sock.recv("state", timeout=max(0.1, end - time.time()))["state"] == state:
+            return
+    raise AssertionError("no state %s" % state)
+
+
+@test
+def test_app_and_chat_after_the_agent_closes_in_wrap_up(ctx):
+    """Issue 20, point 10, both customer channels alike: once the agent has closed the
+    conversation (wrap-up, 60 s here), the customer's next message starts a new session,
+    in its history with the old one - not a message acknowledged into a session nobody will
+    answer. Also after a reconnect during the wrap-up (the app resumes into it, shown but not
+    written to)."""
+    backend = Backend()
+    ctx.servers.append(backend)
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_PUSH_URL": '"%s"' % backend.url,
+                                      "OMNIQ_WRAPUP_TIME": "60"})
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    r = rs.client()
+    # the app
+    a = App(port)
+    a.hello()
+    sid = a.start("my order", "m1")
+    agent_takes(k, api, sid)
+    assert api.call("POST", "/api/v1/sessions/%s/close" % sid, {"disposition": "resolved"})[0] == 200
+    until_state(a, "wrapup")
+    assert r.hget("%s:s:%s" % (P, sid), "state") == "wrapup"
+    a.send({"type": "message", "text": "one more thing", "cid": "m2"})
+    s2 = a.recv("session")["session"]
+    assert s2 != sid and a.recv("ack")["cid"] == "m2"
+    assert tx(r, sid) == [("in", "my order")] and tx(r, s2) == [("in", "one more thing")]
+    a.close()
+    # a reconnect while the new one is in wrap-up too: resumed, and the next message is new
+    agent_takes(k, api, s2)
+    assert api.call("POST", "/api/v1/sessions/%s/close" % s2, {"disposition": "resolved"})[0] == 200
+    wait_for(lambda: r.hget("%s:s:%s" % (P, s2), "state") == "wrapup", what="wrap-up")
+    b = App(port)
+    b.hello(session=s2)
+    assert b.welcome["session"] == s2 and b.welcome["state"] == "wrapup", b.welcome
+    b.send({"type": "message", "text": "and another", "cid": "m3"})
+    s3 = b.recv("session")["session"]
+    assert s3 not in (sid, s2) and b.recv("ack")["cid"] == "m3"
+    b.close()
+    # the web chat, the same
+    c = Chat(port)
+    c.send({"type": "hello"})
+    c.recv("welcome")
+    c.send({"type": "message", "text": "hello chat", "cid": "c1"})
+    cs = c.recv("session")["session"]
+    agent_takes(k, api, cs)
+    assert api.call("POST", "/api/v1/sessions/%s/close" % cs, {"disposition": "resolved"})[0] == 200
+    until_state(c, "wrapup")
+    c.send({"type": "message", "text": "after the end", "cid": "c2"})
+    cs2 = c.recv("session")["session"]
+    assert cs2 != cs and c.recv("ack")["cid"] == "c2"
+    assert [f["body"] for _, f in r.xrange("%s:s:%s:tx" % (P, cs2))] == ["after the end"]
+    c.close()

@@ -67,10 +67,22 @@ def test_e2e_chat_widget_customer_sees_agent_reply(ctx):
         tell(node, reply)
         line = expect(node, "RELOADED ")
         assert line == "RELOADED 2", line
+        # issue 20, point 10: the end is told; the next message is a new conversation
+        assert api.call("POST", "/api/v1/sessions/%s/close" % sid, {"disposition": "resolved"})[0] == 200
+        tell(node, "CLOSED")
+        sid2 = expect(node, "SESSION2 ").split()[1]
+        assert sid2 != sid
+        r = rs.client()
+        assert [f["body"] for _, f in r.xrange("oq:{default}:s:%s:tx" % sid2)] == ["One more question"]
+        assert r.hget("oq:{default}:s:%s" % sid2, "customer") == r.hget("oq:{default}:s:%s" % sid, "customer")
+        api.call("POST", "/api/v1/sessions/%s/accept" % sid2, {"agent": "alice"})
+        assert api.call("POST", "/api/v1/sessions/%s/close" % sid2, {"disposition": "resolved"})[0] == 200
+        tell(node, "CLOSED")
+        assert expect(node, "ENDED ") == "ENDED 1"
         assert node.wait(30) == 0
     finally:
         stop(node)
-    for shot in ("chat-1-queued.png", "chat-2-reply.png", "chat-3-reloaded.png"):
+    for shot in ("chat-1-queued.png", "chat-2-reply.png", "chat-3-reloaded.png", "chat-4-ended.png"):
         assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot
 
 

@@ -132,6 +132,12 @@
         } else {
           remember("session", null); remember("resume", null);
           statusEl.textContent = "Ask us anything";
+          if (m.ended) {
+            /* reloaded after the end: what was said, and that a message starts anew */
+            (m.ended.transcript || []).forEach(function (e) { show(e.dir, e.from, e.text); });
+            show("sys", "", m.ended.state === "expired" ? "No agent was free in time. Write again to start a new conversation."
+              : "This conversation has ended. Write to start a new one.");
+          }
         }
         /* what was not acknowledged before the connection dropped (or typed since) */
         Object.keys(state.pending).forEach(function (cid) {
