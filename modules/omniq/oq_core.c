@@ -596,13 +596,15 @@ static int check_sid(const str *sid)
 	return OMNIQ_OK;
 }
 
-/* "in", "out", or (with sys) "sys": who a message or a typing signal comes from. */
+/* "in", "out", or (with sys: a transcript entry) "sys" and "note" (an agent's internal
+ * note, never the customer's to see): who a message or a typing signal comes from. */
 static int dir_ok(const str *dir, int sys)
 {
 	return dir
 		   && ((dir->len == 2 && !strncmp(dir->s, "in", 2))
 				   || (dir->len == 3 && !strncmp(dir->s, "out", 3))
-				   || (sys && dir->len == 3 && !strncmp(dir->s, "sys", 3)));
+				   || (sys && dir->len == 3 && !strncmp(dir->s, "sys", 3))
+				   || (sys && dir->len == 4 && !strncmp(dir->s, "note", 4)));
 }
 
 /* The arguments of oq_append / oq_append_once, checked, into a[0..4]. */
@@ -614,7 +616,7 @@ static int append_args(const str *sid, const str *dir, const str *from, const st
 	if((rc = check_sid(sid)) < 0)
 		return rc;
 	if(!dir_ok(dir, 1))
-		return oq_bad_arg("direction", "must be in, out or sys");
+		return oq_bad_arg("direction", "must be in, out, sys or note");
 	if((rc = oq_text_arg(OQ_TEXT_FROM, from)) < 0)
 		return rc;
 	if(oq_check_body(body->s, body->len, why) < 0)

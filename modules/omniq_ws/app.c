@@ -242,7 +242,7 @@ static void page_entry(void *arg, const str *id, const str *dir, const str *from
 		const str *body)
 {
 	page_t *pg = (page_t *)arg;
-	ws_tx_append(pg->msgs, id, dir, from, body);
+	ws_cust_tx_append(pg->msgs, id, dir, from, body); /* an agents' note is not the user's */
 	pg->bytes += (size_t)body->len + 64;
 	pg->n++;
 	if(id->len < (int)sizeof(pg->last)) {

@@ -86,7 +86,7 @@ static void transcript_into(chat_t *c, const char *sid, json_t *w)
 	str s = omniq_str(sid);
 	json_t *tx = json_array();
 
-	if(ws_oq.transcript(&s, NULL, 1000, ws_tx_append, tx) < 0)
+	if(ws_oq.transcript(&s, NULL, 1000, ws_cust_tx_append, tx) < 0)
 		LM_NOTICE("transcript of %s: %s\n", sid, ws_oq.last_error());
 	else if(json_array_size(tx) > 0 && !strcmp(sid, c->sid))
 		snprintf(c->last, sizeof(c->last), "%s",
@@ -301,7 +301,7 @@ static void resync_entry(void *arg, const str *id, const str *dir, const str *fr
 		memcpy(c->last, id->s, id->len);
 		c->last[id->len] = '\0';
 	}
-	if(dir->len != 2 || memcmp(dir->s, "in", 2) != 0)
+	if((dir->len != 2 || memcmp(dir->s, "in", 2) != 0) && ws_cust_sees(dir))
 		send_json(c, ws_cust_message(dir, from, body, id, NULL));
 }
 

@@ -34,6 +34,18 @@ int ws_cust_over(const char *state)
 	return !strcmp(state, "wrapup") || ws_cust_terminal(state);
 }
 
+int ws_cust_sees(const str *dir)
+{
+	return !(dir->len == 4 && !memcmp(dir->s, "note", 4));
+}
+
+void ws_cust_tx_append(void *arr, const str *id, const str *dir, const str *from,
+		const str *body)
+{
+	if(ws_cust_sees(dir))
+		ws_tx_append(arr, id, dir, from, body);
+}
+
 json_t *ws_cust_message(const str *dir, const str *from, const str *text, const str *id,
 		const char *sid)
 {
@@ -72,9 +84,9 @@ json_t *ws_cust_frame(const ws_item_t *it, int session)
 	json_t *v;
 
 	if(!strcmp(it->type, "message")) {
-		if(!strcmp(it->state, "in") || it->body == NULL)
-			return NULL;
 		dir = omniq_str(it->state);
+		if(!strcmp(it->state, "in") || it->body == NULL || !ws_cust_sees(&dir))
+			return NULL;
 		from = omniq_str(it->from);
 		text = omniq_str(it->body);
 		id = omniq_str(it->id);

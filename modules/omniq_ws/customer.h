@@ -20,6 +20,12 @@ int ws_cust_terminal(const char *state);
  * message of the customer starts a new conversation (web chat and app alike); the socket
  * still shows what the agent may write to the old one. */
 int ws_cust_over(const char *state);
+/* Whether a transcript entry of this direction is the customer's to see: every one but an
+ * agent's internal note ("note"), which only agents read. */
+int ws_cust_sees(const str *dir);
+/* ws_tx_append for a customer: the entries ws_cust_sees */
+void ws_cust_tx_append(void *arr, const str *id, const str *dir, const str *from,
+		const str *body);
 /* A "message" frame: {type, dir, from, text, id} and, when sid is not NULL, the session. */
 json_t *ws_cust_message(const str *dir, const str *from, const str *text, const str *id,
 		const char *sid);

@@ -6,6 +6,7 @@
  *   {"type":"state", "state":"available"|"away"|"offline"}
  *   {"type":"accept"|"decline", "sid":...}
  *   {"type":"reply", "sid":..., "text":..., "cid":...}
+ *   {"type":"note", "sid":..., "text":...}              internal: agents only, never the customer
  *   {"type":"close", "sid":..., "disposition":..., "follow_up":"YYYY-MM-DD"?}
  *   {"type":"transfer", "sid":..., "to":"agent"|"queue", "target":..., "skills":...?}
  *   {"type":"customer", "sid":...}                      profile and history of its customer
@@ -292,6 +293,29 @@ static void do_reply(desk_t *d, json_t *m, json_t *rid)
 	ok(d, rid, cid && json_is_string(cid) ? json_pack("{s:O}", "cid", cid) : NULL);
 }
 
+/* An internal note on a session the agent has taken: in the transcript for agents (the
+ * desk, REST), never shown to the customer nor delivered by its channel (customer.h). */
+static void do_note(desk_t *d, json_t *m, json_t *rid)
+{
+	json_t *text = json_object_get(m, "text");
+	str sid, from = omniq_str(d->agent), dir = str_init("note"), body;
+	int rc;
+
+	if(!json_is_string(text) || json_string_length(text) == 0) {
+		ws_sock_error(&d->sock, "bad_argument", "'text' must be a non-empty string", rid);
+		return;
+	}
+	if(taken_session(d, m, &sid, rid) < 0)
+		return;
+	body.s = (char *)json_string_value(text);
+	body.len = (int)json_string_length(text);
+	if((rc = ws_oq.append(&sid, &dir, &from, &body)) < 0) {
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, NULL);
+}
+
 static void do_close(desk_t *d, json_t *m, json_t *rid)
 {
 	int bad = 0, rc;
@@ -559,6 +583,8 @@ static int on_message(desk_t *d, json_t *m)
 		do_offer(d, m, rid, type[0] == 'a');
 	else if(!strcmp(type, "reply"))
 		do_reply(d, m, rid);
+	else if(!strcmp(type, "note"))
+		do_note(d, m, rid);
 	else if(!strcmp(type, "close"))
 		do_close(d, m, rid);
 	else if(!strcmp(type, "transfer"))

@@ -67,7 +67,7 @@ run(async (browser) => {
   await step('out of the queue view', desk.waitForSelector(waiting, { state: 'detached', timeout: 15000 }));
   await step('transcript line with time and sender',
     desk.waitForSelector('#transcript li.in .meta >> text=/^\\d\\d:\\d\\d · Customer$/', T));
-  await step('the pick told in the transcript', desk.waitForSelector(`#transcript li.sys >> text=picked up by ${agent}`, T));
+  await step('the pick told in the transcript', desk.waitForSelector(`#transcript li.note >> text=picked up by ${agent}`, T));
 
   // reload: the same conversation, no login
   await desk.reload();

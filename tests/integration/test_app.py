@@ -457,11 +457,17 @@ def test_app_one_user_on_two_devices_is_one_conversation(ctx):
     for dev in (phone, tablet):
         m = dev.recv("message")
         assert (m["dir"], m["text"], m["session"]) == ("out", "Hello on every device", s1), m
+    # an agents' note: never the user's (not live, not in missed frames)
+    st, e = api.call("POST", "/api/v1/sessions/%s/messages" % s1,
+                     {"direction": "note", "from": "alice", "body": "asked twice"})
+    assert st == 201, (st, e)
+    assert [f for f in tablet.quiet() if f["type"] == "message"] == []
     phone.close()
     # the phone comes back: everything of the conversation, both devices' lines included
     again = App(port)
     missed = again.hello(session=s1)
-    assert [e["text"] for e in missed] == [t for _, t in tx(r, s1)], missed
+    assert [e["text"] for e in missed] == [t for d, t in tx(r, s1) if d != "note"], missed
+    assert "asked twice" in [t for _, t in tx(r, s1)]
     assert again.welcome["session"] == s1
     again.close()
     tablet.close()

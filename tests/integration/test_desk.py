@@ -798,7 +798,7 @@ def test_desk_queue_view_pick_up_and_supervisor_assignment(ctx):
     ib = a.inbox(lambda ib: len(ib) == 1 and ib[0]["state"] == "active")
     assert ib[0]["sid"] == sid
     tx = a.request(type="transcript", sid=sid)["transcript"]
-    sys_lines = [e["text"] for e in tx if e["dir"] == "sys"]
+    sys_lines = [e["text"] for e in tx if e["dir"] == "note"]      # agents' notes
     assert "assigned to bob by sue from queue web" in sys_lines, sys_lines
     assert "picked up by alice from queue web" in sys_lines, sys_lines
     # taken: nobody can pick it again
@@ -815,4 +815,55 @@ def test_desk_queue_view_pick_up_and_supervisor_assignment(ctx):
     assert out.strip() == "ok", out
     a.inbox(lambda ib: any(e["sid"] == sid2 and e["state"] == "offered" for e in ib))
     c.close()
+    c2.close()
+
+
+@test
+def test_desk_internal_notes_never_reach_the_customer(ctx):
+    """An agent's internal note is in the transcript for agents (the desk, REST) and never
+    reaches the customer: not live, not in a resumed widget's transcript, not in an app's
+    missed frames; pick-ups are notes too. The customer's next message and the agent's next
+    reply go on as ever."""
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    d = desk(port, api, "alice")
+    assert d.request(type="state", state="available")["type"] == "ok"
+    c = Chat(port)
+    c.send({"type": "hello"})
+    w = c.recv("welcome")
+    c.send({"type": "message", "text": "My card was charged twice", "cid": "m1"})
+    sess = c.recv("session")
+    sid = sess["session"]
+    d.inbox(lambda ib: len(ib) == 1)
+    ans = d.request(type="note", sid=sid, text="too early")
+    assert ans["type"] == "error" and ans["code"] == "wrong_state", ans     # offered only
+    assert d.request(type="accept", sid=sid)["type"] == "ok"
+    assert d.request(type="note", sid=sid, text="VIP - refund without questions")["type"] == "ok"
+    for bad in (dict(sid=sid), dict(sid=sid, text=""), dict(text="x")):
+        assert d.request(type="note", **bad)["type"] == "error", bad
+    m = d.recv("message", where=lambda m: m["dir"] == "note")
+    assert m["text"] == "VIP - refund without questions" and m["from"] == "alice", m
+    assert d.request(type="reply", sid=sid, text="I am refunding one charge now.")["type"] == "ok"
+    got = c.recv("message")
+    assert got["text"] == "I am refunding one charge now.", got        # the note never came
+    # REST: an integrator's note, and the whole transcript with it
+    st, e = api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                     {"direction": "note", "from": "crm", "body": "Refund id R-77"})
+    assert st == 201, (st, e)
+    st, e = api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                     {"direction": "aside", "from": "crm", "body": "x"})
+    assert st == 400, (st, e)
+    tx = d.request(type="transcript", sid=sid)["transcript"]
+    assert [(e["dir"], e["text"]) for e in tx] == [
+        ("in", "My card was charged twice"), ("note", "VIP - refund without questions"),
+        ("out", "I am refunding one charge now."), ("note", "Refund id R-77")], tx
+    # the customer reloads: the transcript without the notes
+    c.close()
+    c2 = Chat(port)
+    c2.send({"type": "hello", "visitor": w["visitor"], "session": sid, "resume": sess["resume"]})
+    w2 = c2.recv("welcome")
+    assert [e["text"] for e in w2["transcript"]] == ["My card was charged twice",
+                                                     "I am refunding one charge now."], w2
+    c2.send({"type": "message", "text": "Thanks!", "cid": "m2"})
+    assert c2.recv("ack")["cid"] == "m2"
     c2.close()

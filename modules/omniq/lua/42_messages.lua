@@ -15,7 +15,9 @@
 local M = {}
 
 local fail = U.fail
-local DIRS = {['in'] = true, out = true, sys = true}
+-- note: an agent's internal note, in the transcript for agents only (never shown to the
+-- customer nor delivered by a channel)
+local DIRS = {['in'] = true, out = true, sys = true, note = true}
 local EVENT_BODY_MAX = 512
 local APPEND_MANY_MAX = 64   -- what oq_core.c sends a call (OQ_APPEND_PER_CALL)
 
@@ -34,7 +36,7 @@ end
 -- Transcript entry; returns the stream id, the session's channel and ext.
 function M.append(ctx, sid, dir, from, typ, body)
     sid = V.sid(sid)
-    if not DIRS[dir] then fail('ARG', 'dir must be in, out or sys') end
+    if not DIRS[dir] then fail('ARG', 'dir must be in, out, sys or note') end
     from = V.str('from', from, L.TEXT_MAX, true)
     typ = V.str('type', typ, L.TYPE_MAX, false)
     body = V.body('body', body)

@@ -110,7 +110,8 @@ function PK.fn_pick(keys, args)
     s.where = W.where(ctx, s)
     local how = by == aid and ('picked up by ' .. aid)
         or ('assigned to ' .. aid .. ' by ' .. (by == '' and 'an administrator' or by))
-    M.tx_add(ctx, sid, 'sys', by, 'pick', how .. ' from queue ' .. s.queue, s.channel or '', s.ext)
+    -- a note: who took it from which queue is the agents' business, not the customer's
+    M.tx_add(ctx, sid, 'note', by, 'pick', how .. ' from queue ' .. s.queue, s.channel or '', s.ext)
     R.offer(ctx, s, b)
     A.save(ctx, b)
     return {sid, 'offered', aid}, ctx

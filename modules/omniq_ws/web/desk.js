@@ -264,7 +264,9 @@
     (st.transcripts[st.sel] || []).forEach(function (e) {
       var li = el("li", e.dir), t = new Date(parseInt(e.id, 10));
       var who = e.dir === "in" ? (s && s.customer_name) || "Customer" :
-        e.dir === "out" ? (e.from === st.agent ? "You" : e.from) : "";
+        e.dir === "out" ? (e.from === st.agent ? "You" : e.from) :
+        e.dir === "note" ? "Note by " + (e.from === st.agent ? "you" : e.from || "omniq") +
+          " (the customer does not see it)" : "";
       li.appendChild(el("span", "meta", (isNaN(t) ? "" : hhmm(t)) + (who ? " · " + who : "")));
       li.appendChild(document.createTextNode(e.text));
       ol.appendChild(li);
@@ -294,15 +296,21 @@
   $("presence").addEventListener("change", function (ev) { send({ type: "state", state: ev.target.value }); });
   $("accept").addEventListener("click", function () { send({ type: "accept", sid: st.sel }); });
   $("decline").addEventListener("click", function () { send({ type: "decline", sid: st.sel }); });
+  /* a reply goes to the customer; an internal note only to agents (never the customer) */
   $("reply").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var t = $("reply-text").value.trim();
     if (!t) return;
-    send({ type: "reply", sid: st.sel, text: t }, function (m) { if (m.type === "ok") $("reply-text").value = ""; });
+    send({ type: $("as-note").checked ? "note" : "reply", sid: st.sel, text: t },
+      function (m) { if (m.type === "ok") $("reply-text").value = ""; });
+  });
+  $("as-note").addEventListener("change", function (ev) {
+    $("reply").classList.toggle("noting", ev.target.checked);
+    $("send").textContent = ev.target.checked ? "Add note" : "Send";
   });
   /* tell the customer the agent is writing: at most every 3 s */
   $("reply-text").addEventListener("input", function () {
-    if (!st.sel || Date.now() - (st.typingSent || 0) < 3000) return;
+    if (!st.sel || $("as-note").checked || Date.now() - (st.typingSent || 0) < 3000) return;
     st.typingSent = Date.now();
     send({ type: "typing", sid: st.sel });
   });
