@@ -272,32 +272,12 @@ static void do_offer(desk_t *d, json_t *m, json_t *rid, int accept)
 	send_inbox(d, "inbox");
 }
 
-static void do_reply(desk_t *d, json_t *m, json_t *rid)
+/* A reply to the customer (note 0) or an internal note (note 1: in the transcript for
+ * agents - the desk, REST - never shown to the customer nor delivered by its channel,
+ * customer.h) on a session the agent has taken. */
+static void do_write(desk_t *d, json_t *m, json_t *rid, int note)
 {
 	json_t *text = json_object_get(m, "text"), *cid = json_object_get(m, "cid");
-	str sid, from = omniq_str(d->agent), body;
-	int rc;
-
-	if(!json_is_string(text) || json_string_length(text) == 0) {
-		ws_sock_error(&d->sock, "bad_argument", "'text' must be a non-empty string", rid);
-		return;
-	}
-	if(taken_session(d, m, &sid, rid) < 0)
-		return;
-	body.s = (char *)json_string_value(text);
-	body.len = (int)json_string_length(text);
-	if((rc = ws_oq.reply(&sid, &from, &body)) < 0) {
-		error_rc(d, rc, rid);
-		return;
-	}
-	ok(d, rid, cid && json_is_string(cid) ? json_pack("{s:O}", "cid", cid) : NULL);
-}
-
-/* An internal note on a session the agent has taken: in the transcript for agents (the
- * desk, REST), never shown to the customer nor delivered by its channel (customer.h). */
-static void do_note(desk_t *d, json_t *m, json_t *rid)
-{
-	json_t *text = json_object_get(m, "text");
 	str sid, from = omniq_str(d->agent), dir = str_init("note"), body;
 	int rc;
 
@@ -309,11 +289,12 @@ static void do_note(desk_t *d, json_t *m, json_t *rid)
 		return;
 	body.s = (char *)json_string_value(text);
 	body.len = (int)json_string_length(text);
-	if((rc = ws_oq.append(&sid, &dir, &from, &body)) < 0) {
+	rc = note ? ws_oq.append(&sid, &dir, &from, &body) : ws_oq.reply(&sid, &from, &body);
+	if(rc < 0) {
 		error_rc(d, rc, rid);
 		return;
 	}
-	ok(d, rid, NULL);
+	ok(d, rid, cid && json_is_string(cid) ? json_pack("{s:O}", "cid", cid) : NULL);
 }
 
 static void do_close(desk_t *d, json_t *m, json_t *rid)
@@ -581,10 +562,8 @@ static int on_message(desk_t *d, json_t *m)
 		do_logout(d, rid);
 	else if(!strcmp(type, "accept") || !strcmp(type, "decline"))
 		do_offer(d, m, rid, type[0] == 'a');
-	else if(!strcmp(type, "reply"))
-		do_reply(d, m, rid);
-	else if(!strcmp(type, "note"))
-		do_note(d, m, rid);
+	else if(!strcmp(type, "reply") || !strcmp(type, "note"))
+		do_write(d, m, rid, type[0] == 'n');
 	else if(!strcmp(type, "close"))
 		do_close(d, m, rid);
 	else if(!strcmp(type, "transfer"))
