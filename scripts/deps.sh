@@ -12,6 +12,8 @@ want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
 case "${1:-build}" in
   test|coverage) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
               chromium
+              # a CJK font, so Chinese in the desk and the widget renders in the screenshots
+              fonts-wqy-zenhei
               # tests/redis: luac5.1 lists the library's locals (test_library.py); the
               # locales' sources build en_US.UTF-8 for a Redis that collates (test_limits.py)
               lua5.1 locales)

@@ -456,6 +456,10 @@ typedef struct omniq_api {
 	 * in one conversation. One round trip. */
 	int (*open_live)(const str *channel, const str *identity, const str *skills, int priority,
 			const str *queue, const str *ext, omniq_session_info_t *out);
+	/* A saved reply: the tenant's (aid NULL or "", every agent picks it) or one agent's own;
+	 * text NULL or "" deletes it (OMNIQ_ENOTFOUND when there is none). query("canned",
+	 * aid) lists what an agent may pick. OMNIQ_ECAPACITY past CANNED_MAX. One round trip. */
+	int (*canned_set)(const str *aid, const str *name, const str *text);
 } omniq_api_t;
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);

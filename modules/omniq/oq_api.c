@@ -115,5 +115,6 @@ int bind_omniq(omniq_api_t *api)
 	api->pick = oq_pick;
 	api->agent_role = oq_agent_role;
 	api->open_live = oq_open_live;
+	api->canned_set = oq_canned_set;
 	return 0;
 }

@@ -1086,6 +1086,22 @@ int oq_agent_role(const str *aid, const str *role)
 	return oq_call_checked("oq_agent_role", 2, a, OQ_R_OK);
 }
 
+int oq_canned_set(const str *aid, const str *name, const str *text)
+{
+	str a[3];
+
+	if(aid && aid->len)
+		CHECK_ID("agent", aid);
+	if(name == NULL)
+		return oq_bad_arg("name", "missing");
+	CHECK_ID("name", name);
+	/* the text's length and bytes: the library's (CANNED_TEXT_MAX) */
+	a[0].s = aid ? aid->s : ""; a[0].len = aid ? aid->len : 0;
+	a[1] = *name;
+	a[2].s = text ? text->s : ""; a[2].len = text ? text->len : 0;
+	return oq_call_checked("oq_canned_set", 3, a, OQ_R_OK);
+}
+
 int oq_agent_del(const str *aid)
 {
 	CHECK_ID("agent", aid);

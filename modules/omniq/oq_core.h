@@ -101,6 +101,7 @@ int oq_agent_set(const str *aid, const str *name, const str *skills, const str *
 		const str *contact);
 int oq_agent_state(const str *aid, const str *presence);
 int oq_agent_role(const str *aid, const str *role);
+int oq_canned_set(const str *aid, const str *name, const str *text);
 /* oq_agent_phone: has 0 keeps the agent out of voice routing, 1 brings calls back */
 int oq_agent_phone(const str *aid, int has);
 int oq_agent_del(const str *aid);

@@ -383,6 +383,19 @@ static void rpc_agent_role(rpc_t *rpc, void *c)
 	done(rpc, c, oq_agent_role(&aid, &role));
 }
 
+static const char *rpc_canned_set_doc[] = {
+	"Save a reply every agent of the tenant can pick in the desk: name text (empty text "
+	"deletes it)", 0};
+static void rpc_canned_set(rpc_t *rpc, void *c)
+{
+	str name, text = STR_NULL;
+	if(rpc->scan(c, ".S", &name) < 1)
+		return;
+	if(rpc->scan(c, "*.S", &text) < 1)
+		text.len = 0;
+	done(rpc, c, oq_canned_set(NULL, &name, &text));
+}
+
 static const char *rpc_abandon_doc[] = {"Customer left a waiting session: sid", 0};
 static void rpc_abandon(rpc_t *rpc, void *c)
 {
@@ -489,6 +502,7 @@ static rpc_export_t rpc_cmds[] = {
 	{"omniq.abandon", rpc_abandon, rpc_abandon_doc, 0},
 	{"omniq.transfer", rpc_transfer, rpc_transfer_doc, 0},
 	{"omniq.pick", rpc_pick, rpc_pick_doc, 0},
+	{"omniq.canned_set", rpc_canned_set, rpc_canned_set_doc, 0},
 	{"omniq.agents", rpc_agents, rpc_agents_doc, 0},
 	{"omniq.agent", rpc_agent, rpc_agent_doc, 0},
 	{"omniq.agent_set", rpc_agent_set, rpc_agent_set_doc, 0},

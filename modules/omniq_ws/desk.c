@@ -17,6 +17,8 @@
  *   {"type":"pick", "sid":..., "agent":...?}   take a waiting one (a call rings the phone);
  *                                       "agent": a supervisor gives it to a colleague
  *   {"type":"directory"}                the tenant's agents and queues (transfer targets)
+ *   {"type":"canned", "name":...?, "text":...?}   the saved replies it may pick; with a
+ *                                       name, its own one saved first (text "": deleted)
  * Server → client:
  *   {"type":"welcome", "agent":..., "name":..., "state":..., "supervisor":bool,
  *    "inbox":[session...]}
@@ -448,6 +450,36 @@ static void do_directory(desk_t *d, json_t *rid)
 	ok(d, rid, json_pack("{s:o,s:o}", "agents", ag, "queues", qs));
 }
 
+/* The saved replies the agent may pick (its own and the tenant's), or one of its own saved
+ * ("name", "text") or deleted ("text" empty). */
+static void do_canned(desk_t *d, json_t *m, json_t *rid)
+{
+	int bad = 0, rc;
+	const char *name = opt_str(m, "name", &bad), *text = opt_str(m, "text", &bad);
+	str aid = omniq_str(d->agent), n, t;
+	json_t *list;
+
+	if(bad) {
+		ws_sock_error(&d->sock, "bad_argument", "'name' and 'text' are strings", rid);
+		return;
+	}
+	if(name) {
+		n = omniq_str(name);
+		t = omniq_str(text ? text : "");
+		if((rc = ws_oq.canned_set(&aid, &n, &t)) < 0) {
+			error_rc(d, rc, rid);
+			return;
+		}
+	}
+	list = json_array();
+	if((rc = ws_oq.query("canned", 1, &aid, ws_row_append, list)) < 0) {
+		json_decref(list);
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, json_pack("{s:o}", "canned", list));
+}
+
 /* A waiting session taken by a person: for the agent itself ("agent" absent), which then
  * holds it at once - it chose it, an offer to accept would be a second click - except a
  * call, which rings its phone as any offer does; or, by a supervisor, for a colleague, who
@@ -580,6 +612,8 @@ static int on_message(desk_t *d, json_t *m)
 		do_pick(d, m, rid);
 	else if(!strcmp(type, "directory"))
 		do_directory(d, rid);
+	else if(!strcmp(type, "canned"))
+		do_canned(d, m, rid);
 	else
 		ws_sock_error(&d->sock, "bad_argument", "unknown message type", rid);
 	return 0;

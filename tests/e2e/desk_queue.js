@@ -69,6 +69,24 @@ run(async (browser) => {
     desk.waitForSelector('#transcript li.in .meta >> text=/^\\d\\d:\\d\\d · Customer$/', T));
   await step('the pick told in the transcript', desk.waitForSelector(`#transcript li.note >> text=picked up by ${agent}`, T));
 
+  // a saved reply: "/" and its name in the reply box, Enter puts it in, Enter sends it
+  await desk.fill('#reply-text', '/ref');
+  await step('saved replies listed', desk.waitForSelector('#canned-menu:not([hidden]) li[data-name="refund"]', T));
+  await desk.screenshot({ path: path.join(shots, 'desk-7-saved-reply.png') });
+  await desk.press('#reply-text', 'Enter');
+  const filled = await desk.inputValue('#reply-text');
+  if (!/^Your refund is on its way/.test(filled)) fail('saved reply not put in the box: ' + filled);
+  await desk.press('#reply-text', 'Enter');
+  await step('saved reply sent to the customer',
+    c1.shop.waitForSelector('#omniq-chat li.out >> text=Your refund is on its way', T));
+  // an internal note: the desk shows it, the customer never gets it
+  await desk.check('#as-note');
+  await desk.fill('#reply-text', '客户很着急 - call back if it is not there by Friday');
+  await desk.press('#reply-text', 'Enter');
+  await step('note in the desk', desk.waitForSelector('#transcript li.note >> text=客户很着急', T));
+  await desk.uncheck('#as-note');
+  await desk.screenshot({ path: path.join(shots, 'desk-8-note.png') });
+
   // reload: the same conversation, no login
   await desk.reload();
   await step('desk after reload without login', desk.waitForSelector('#desk:not([hidden]) #me', T));
@@ -85,6 +103,7 @@ run(async (browser) => {
   await step('unread count in the second tab', tab2.waitForSelector(`${item} .unread >> text=1`, T));
   await step('live line in the first tab', desk.waitForSelector('#transcript li.in >> text=Are you there?', T));
   await tab2.close();
+  if (await c1.shop.$('#omniq-chat li >> text=客户很着急')) fail('the customer saw the internal note');
 
   // a supervisor gives a declined chat to a colleague without its skill
   const c2 = await customer(browser, 'I want to change my tariff');

@@ -867,3 +867,34 @@ def test_desk_internal_notes_never_reach_the_customer(ctx):
     c2.send({"type": "message", "text": "Thanks!", "cid": "m2"})
     assert c2.recv("ack")["cid"] == "m2"
     c2.close()
+
+
+@test
+def test_desk_saved_replies_of_the_team_and_the_agent(ctx):
+    """Saved replies (issue 20, the desk): the tenant's set with kamcmd, an agent's own from
+    its desk (shadowing the tenant's of the same name), listed for the desk's "/" picker;
+    another agent sees only the tenant's; bad names and texts refused with what and why."""
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    agent(k, "bob")
+    assert k.rpc("omniq.canned_set", "hours", "We are open 9-18, Monday to Saturday.")[1].strip() == "ok"
+    assert k.rpc("omniq.canned_set", "refund", "Your refund is on its way.")[1].strip() == "ok"
+    assert k.rpc("omniq.canned_set", "bad name", "x")[1].startswith("error: 400")
+    a, b = desk(port, api, "alice"), desk(port, api, "bob")
+    got = a.request(type="canned")
+    assert [(c["name"], c["scope"]) for c in got["canned"]] == [("hours", "team"), ("refund", "team")], got
+    got = a.request(type="canned", name="refund", text="退款三天内到账。Refunds take 3 days.")
+    assert got["type"] == "ok", got
+    assert [(c["name"], c["scope"], c["text"][:2]) for c in got["canned"]] == \
+        [("hours", "team", "We"), ("refund", "mine", "退款")], got
+    assert [c["scope"] for c in b.request(type="canned")["canned"]] == ["team", "team"]
+    assert k.rpc("omniq.canned_set", "long", "x" * 4097)[1].startswith("error: 400")   # 4096 at most
+    for bad in (dict(name="no spaces", text="x"), dict(name=7), dict(name="n", text=["x"])):
+        ans = a.request(type="canned", **bad)
+        assert ans["type"] == "error" and ans["code"] == "bad_argument", (bad, ans)
+    ans = a.request(type="canned", name="never", text="")
+    assert ans["type"] == "error" and ans["code"] == "not_found", ans
+    got = a.request(type="canned", name="refund", text="")       # deleted: the team's again
+    assert [(c["name"], c["scope"]) for c in got["canned"]] == [("hours", "team"), ("refund", "team")]
+    assert k.rpc("omniq.canned_set", "hours")[1].strip() == "ok"   # no text: deleted
+    assert [c["name"] for c in b.request(type="canned")["canned"]] == ["refund"]

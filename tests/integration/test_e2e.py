@@ -156,7 +156,8 @@ def test_e2e_desk_queue_view_alerts_reload_and_supervisor(ctx):
                  ("omniq.agent_password", "sue", "desk-pass-123"),
                  ("omniq.agent_role", "sue", "supervisor"),
                  ("omniq.agent_set", "bob", "Bob", "fr:1", "voice=0,chat=2"),
-                 ("omniq.agent_state", "bob", "available")):
+                 ("omniq.agent_state", "bob", "available"),
+                 ("omniq.canned_set", "refund", "Your refund is on its way: 3 working days.")):
         rc, out = k.rpc(*args)
         assert rc == 0 and not out.startswith("error"), (args, out)
     node = subprocess.run(["node", os.path.join(E2E, "desk_queue.js"), str(port), ctx.dir,
@@ -172,7 +173,10 @@ def test_e2e_desk_queue_view_alerts_reload_and_supervisor(ctx):
     assert s2["state"] == "offered" and s2["agent"] == "bob", s2
     tx = [f["body"] for _, f in r.xrange("oq:{default}:s:%s:tx" % sid2)]
     assert "assigned to bob by sue from queue web" in tx, tx
-    for shot in ("desk-5-queue.png", "desk-6-supervisor.png"):
+    tx1 = [(f["dir"], f["body"]) for _, f in r.xrange("oq:{default}:s:%s:tx" % sid1)]
+    assert ("out", "Your refund is on its way: 3 working days.") in tx1, tx1
+    assert [d for d, b in tx1 if b.startswith("客户很着急")] == ["note"], tx1
+    for shot in ("desk-5-queue.png", "desk-6-supervisor.png", "desk-7-saved-reply.png", "desk-8-note.png"):
         assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot
 
 

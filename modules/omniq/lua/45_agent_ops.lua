@@ -88,7 +88,7 @@ function AO.fn_agent_del(keys, args)
     -- may be many; not here).
     a.presence = 'offline'
     A.index(ctx, a)
-    rcall('DEL', A.key(ctx, aid), A.key(ctx, aid) .. ':pw')
+    rcall('DEL', A.key(ctx, aid), A.key(ctx, aid) .. ':pw', A.key(ctx, aid) .. ':canned')
     rcall('SREM', ctx.P .. ':agents', aid)
     X.emit(ctx, 'agent_del', '', 'deleted', aid)
     return 'OK'
