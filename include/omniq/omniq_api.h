@@ -453,9 +453,11 @@ typedef struct omniq_api {
 	/* open() for a messaging channel's first message: the customer's live session on this
 	 * channel (queued, offered or active) when it has one - 1, *out that session - else a
 	 * new one as open() - 0. Two devices or tabs of one customer that write at once end up
-	 * in one conversation. One round trip. */
+	 * in one conversation. claimed: NULL, or {name, contact} a visitor typed about
+	 * themselves, set on a new session (claimed_name, claimed_contact) before anyone is
+	 * offered it: labels for the agent, never identities. One round trip. */
 	int (*open_live)(const str *channel, const str *identity, const str *skills, int priority,
-			const str *queue, const str *ext, omniq_session_info_t *out);
+			const str *queue, const str *ext, const str *claimed, omniq_session_info_t *out);
 	/* A saved reply: the tenant's (aid NULL or "", every agent picks it) or one agent's own;
 	 * text NULL or "" deletes it (OMNIQ_ENOTFOUND when there is none). query("canned",
 	 * aid) lists what an agent may pick. OMNIQ_ECAPACITY past CANNED_MAX. One round trip. */

@@ -385,7 +385,7 @@ typedef struct open_args {
 	char sk[OQ_SKILLS_BUF];
 	char prio[16];
 	oq_class_t cls;
-	str a[8]; /* channel class identity skills priority queue ext [node] */
+	str a[9]; /* channel class identity skills priority queue ext, then [node] or (oq_open_live) [claimed_name claimed_contact] */
 } open_args_t;
 
 static int open_args(const str *channel, const str *identity, const str *skills, int priority,
@@ -524,15 +524,22 @@ int oq_enqueue_node(const str *channel, const str *identity, const str *skills, 
 }
 
 int oq_open_live(const str *channel, const str *identity, const str *skills, int priority,
-		const str *queue, const str *ext, omniq_session_info_t *out)
+		const str *queue, const str *ext, const str *claimed, omniq_session_info_t *out)
 {
 	open_args_t o;
-	int rc, joined;
+	int rc, joined, n = 7;
 	redisReply *r;
 
 	if((rc = open_args(channel, identity, skills, priority, queue, ext, &o)) < 0)
 		return rc;
-	r = oq_call("oq_open_live", 7, o.a, &rc);
+	if(claimed) {
+		if((rc = oq_text_arg(OQ_TEXT_PROFILE, &claimed[0])) < 0
+				|| (rc = oq_text_arg(OQ_TEXT_PROFILE, &claimed[1])) < 0)
+			return rc;
+		o.a[n++] = claimed[0];
+		o.a[n++] = claimed[1];
+	}
+	r = oq_call("oq_open_live", n, o.a, &rc);
 	if(r == NULL)
 		return rc;
 	if(!session_reply_ok(r, 6) || r->element[5]->type != REDIS_REPLY_STRING
@@ -1173,7 +1180,8 @@ int oq_push_config(void)
 
 int oq_session_set(const str *sid, const str *field, const str *value)
 {
-	static const char *const fields[] = {"tags", "csat", "nps", "disposition", "follow_up"};
+	static const char *const fields[] = {"tags", "csat", "nps", "disposition", "follow_up",
+			"claimed_name", "claimed_contact"};
 	str a[3];
 	unsigned i;
 	int rc;
@@ -1185,13 +1193,16 @@ int oq_session_set(const str *sid, const str *field, const str *value)
 				&& !memcmp(field->s, fields[i], field->len))
 			break;
 	if(i == sizeof(fields) / sizeof(fields[0]))
-		return oq_bad_arg("field", "must be tags, csat, nps, disposition or follow_up");
+		return oq_bad_arg("field", "must be tags, csat, nps, disposition, follow_up, "
+								   "claimed_name or claimed_contact");
 	if(value == NULL || value->len < 0)
 		return oq_bad_arg("value", "missing");
 	if(!strcmp(fields[i], "tags") && (rc = oq_text_arg(OQ_TEXT_TAGS, value)) < 0)
 		return rc;
 	if(!strcmp(fields[i], "disposition") && value->len)
 		CHECK_ID("disposition", value);
+	if(!strncmp(fields[i], "claimed_", 8) && (rc = oq_text_arg(OQ_TEXT_PROFILE, value)) < 0)
+		return rc;
 	/* csat, nps, follow_up: the library checks their ranges and dates */
 	a[0] = *sid; a[1] = *field; a[2] = *value;
 	return oq_call_checked("oq_session_set", 3, a, OQ_R_OK);

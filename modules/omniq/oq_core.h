@@ -58,7 +58,7 @@ int oq_node_lease(const str *node, int ttl_ms, int start);
 int oq_append(const str *sid, const str *dir, const str *from, const str *body);
 int oq_append_many(omniq_append_t *m, int n);
 int oq_open_live(const str *channel, const str *identity, const str *skills, int priority,
-		const str *queue, const str *ext, omniq_session_info_t *out);
+		const str *queue, const str *ext, const str *claimed, omniq_session_info_t *out);
 int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out, int id_size);
 int oq_append_once(const str *sid, const str *dir, const str *from, const str *body,
 		const str *cid, char *id_out, int id_size);

@@ -434,7 +434,7 @@ static int on_message(app_t *a, json_t *m)
 		queue = omniq_str(a->site->queue);
 		/* the user's live conversation when another of its devices opened one meanwhile
 		 * (one token may serve several sockets: docs/admin-ws.md), else a new one */
-		rc = ws_oq.open_live(&channel, &ident, &skills, 0, &queue, &ident, &info);
+		rc = ws_oq.open_live(&channel, &ident, &skills, 0, &queue, &ident, NULL, &info);
 		if(rc < 0) {
 			ws_sock_error_for(&a->sock, ws_omniq_code(rc), ws_oq.last_error(), cid);
 			return 0;

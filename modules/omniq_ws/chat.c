@@ -3,8 +3,12 @@
  *
  * Client → server (JSON text frames):
  *   {"type":"hello", "tenant":name?, "visitor":tok?, "user":tok?, "session":sid?,
- *    "resume":tok?}                                                               first
- *   {"type":"message", "text":"...", "cid":"..."}    any time; appended once by its cid
+ *    "resume":tok?, "name":...?, "contact":...?}                                  first
+ *                   name, contact: what the visitor typed about themselves - labels of the
+ *                   sessions it opens for the agent, unverified, never identities
+ *   {"type":"message", "text":"...", "cid":"...", "name":...?, "contact":...?}
+ *                     any time; appended once by its cid (name, contact: as in the hello, on
+ *                     a message that opens a session)
  *   {"type":"typing"}                                      the customer is writing (throttled)
  * Server → client:
  *   {"type":"welcome", "visitor":tok, "identity":..., "session":sid|null, "resume":tok|null,
@@ -51,6 +55,8 @@
 #include "appends.h"
 #include "sites.h"
 
+#define CLAIM_MAX 256 /* limits.def TEXT_MAX: a claimed name or contact */
+
 typedef struct chat {
 	ws_sock_t sock;
 	ws_follower_t fol;   /* follows its session id */
@@ -63,6 +69,8 @@ typedef struct chat {
 	char last[OMNIQ_STREAM_ID_MAX]; /* the last transcript id of sid sent (or "") */
 	int over;                  /* sid's conversation is over for the customer (wrap-up, or
 	                            * ended): their next message starts a new one */
+	char claimed_name[CLAIM_MAX + 1];    /* what the visitor says about themselves (the */
+	char claimed_contact[CLAIM_MAX + 1]; /* hello): labels of its sessions, never identities */
 } chat_t;
 
 const size_t ws_chat_pss_size = sizeof(chat_t);
@@ -126,6 +134,27 @@ static int resume_token(const chat_t *c, const char *sid, char *out, size_t outl
 	return ws_token_make(c->site->secret, "resume", id, out, outlen);
 }
 
+/* A claim of the hello ("name", "contact"): a string of at most CLAIM_MAX bytes without
+ * control characters, else not taken (and the widget told). */
+static void claim(chat_t *c, json_t *m, const char *key, char *out)
+{
+	json_t *v = json_object_get(m, key);
+	const char *s = json_string_value(v);
+	size_t i, n;
+
+	if(v == NULL || json_is_null(v))
+		return;
+	n = s ? json_string_length(v) : 0;
+	for(i = 0; s && i < n; i++)
+		if((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			break;
+	if(s == NULL || n > CLAIM_MAX || i < n) {
+		send_error(c, "bad_argument", "'name' and 'contact' are texts of at most 256 bytes");
+		return;
+	}
+	memcpy(out, s, n + 1);
+}
+
 static int on_hello(chat_t *c, json_t *m)
 {
 	const char *user = json_string_value(json_object_get(m, "user"));
@@ -163,6 +192,8 @@ static int on_hello(chat_t *c, json_t *m)
 	}
 	c->hello = 1;
 	ws_admit_known(c->sock.wsi);
+	claim(c, m, "name", c->claimed_name);
+	claim(c, m, "contact", c->claimed_contact);
 	w = json_pack("{s:s,s:s,s:s}", "type", "welcome", "visitor", c->visitor_tok, "identity",
 			c->identity);
 	/* resume: the token must be ours for exactly this session, and the session still open;
@@ -218,7 +249,7 @@ static int on_message(chat_t *c, json_t *m)
 	json_t *text = json_object_get(m, "text"), *cid = json_object_get(m, "cid"), *ack;
 	char rtok[WS_TOKEN_MAX];
 	omniq_session_info_t info;
-	str channel = str_init("web"), ident, skills, queue, ext, body;
+	str channel = str_init("web"), ident, skills, queue, ext, body, claims[2];
 	int rc;
 
 	if(!json_is_string(text) || json_string_length(text) == 0) {
@@ -238,11 +269,17 @@ static int on_message(chat_t *c, json_t *m)
 		 * it expired): a new conversation, in the customer's history with the old one,
 		 * which stays followed for what its agent may still write - or the one another tab
 		 * of the same visitor has opened meanwhile (open_live) */
+		/* the first message may carry the claims the widget asked for */
+		claim(c, m, "name", c->claimed_name);
+		claim(c, m, "contact", c->claimed_contact);
 		ident = omniq_str(c->identity);
 		skills = omniq_str(c->site->skills);
 		queue = omniq_str(c->site->queue);
 		ext = omniq_str(c->identity);
-		rc = ws_oq.open_live(&channel, &ident, &skills, 0, &queue, &ext, &info);
+		claims[0] = omniq_str(c->claimed_name);
+		claims[1] = omniq_str(c->claimed_contact);
+		rc = ws_oq.open_live(&channel, &ident, &skills, 0, &queue, &ext,
+				claims[0].len || claims[1].len ? claims : NULL, &info);
 		if(rc < 0) {
 			send_refusal(c, rc, ws_oq.last_error(), cid);
 			return 0;

@@ -371,7 +371,11 @@ static void do_customer(desk_t *d, json_t *m, json_t *rid)
 	a[1] = omniq_str("20");
 	if((rc = ws_oq.query("history", 2, a, ws_row_append, hist)) < 0)
 		goto fail;
-	ok(d, rid, json_pack("{s:s,s:O,s:O}", "sid", sid.s, "customer", prof, "history", hist));
+	/* and what the visitor typed about themselves on this session: claims, not identities */
+	ok(d, rid, json_pack("{s:s,s:O,s:O,s:{s:s,s:s}}", "sid", sid.s, "customer", prof, "history",
+					   hist, "claimed", "name",
+					   json_string_value(json_object_get(sess, "claimed_name")) ?: "", "contact",
+					   json_string_value(json_object_get(sess, "claimed_contact")) ?: ""));
 	goto out;
 fail:
 	error_rc(d, rc, rid);

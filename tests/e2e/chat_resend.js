@@ -22,13 +22,13 @@ run(async (browser) => {
   const connected = () => page.waitForFunction(() => window.omniqChat.ws &&
     window.omniqChat.ws.readyState === 1, null, { timeout: 10000 });
   const say = async (text) => {
-    await page.fill('#omniq-chat input', text);
+    await page.fill('#omniq-chat input.msg', text);
     await page.click('#omniq-chat button');
   };
   const settled = () => page.waitForFunction(() =>
     Object.keys(window.omniqChat.pending).length === 0, null, { timeout: 15000 });
   await page.goto(base + '/demo.html');
-  await page.waitForSelector('#omniq-chat input');
+  await page.waitForSelector('#omniq-chat input.msg');
   await connected();
   await say('Hello');
   await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 });

@@ -20,10 +20,10 @@ const base = `http://127.0.0.1:${port}`;
 run(async (browser) => {
   const page = watch(await browser.newPage());
   await page.goto(base + '/demo.html');
-  await page.waitForSelector('#omniq-chat input');
+  await page.waitForSelector('#omniq-chat input.msg');
   await page.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
     window.omniqChat.ws.readyState === 1 && window.omniqChat.visitor);
-  await page.fill('#omniq-chat input', 'Hello, where is my parcel?');
+  await page.fill('#omniq-chat input.msg', 'Hello, where is my parcel?');
   await page.click('#omniq-chat button');
   await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 });
   // nobody is available yet (the driver makes alice available after SESSION): the customer
@@ -60,7 +60,7 @@ run(async (browser) => {
   if (await nextLine() !== 'CLOSED') fail('driver did not close');
   await page.waitForSelector('#omniq-chat .st >> text=The conversation has ended', { timeout: 10000 })
     .catch(() => fail('end not shown'));
-  await page.fill('#omniq-chat input', 'One more question');
+  await page.fill('#omniq-chat input.msg', 'One more question');
   await page.click('#omniq-chat button');
   await page.waitForFunction((old) => window.omniqChat.session && window.omniqChat.session !== old &&
     Object.keys(window.omniqChat.pending).length === 0, sid, { timeout: 10000 })

@@ -44,7 +44,7 @@ run(async (browser) => {
   await shop.goto(base + '/demo.html');
   await step('widget connected', shop.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
     window.omniqChat.ws.readyState === 1, null, T));
-  await shop.fill('#omniq-chat input', 'Hi, my washing machine leaks');
+  await shop.fill('#omniq-chat input.msg', 'Hi, my washing machine leaks');
   await shop.click('#omniq-chat button');
   await step('session opened', shop.waitForFunction(() => window.omniqChat.session, null, T));
   const sid = await shop.evaluate(() => window.omniqChat.session);
@@ -67,7 +67,7 @@ run(async (browser) => {
   await step('history in the panel', desk.waitForSelector('#history li', T));
 
   // typing indicators both ways, with the agent's name on the customer's side
-  await shop.fill('#omniq-chat input', 'It is model WM-300');
+  await shop.fill('#omniq-chat input.msg', 'It is model WM-300');
   await step('customer typing shown in the desk', desk.waitForSelector('#typing >> text=The customer is typing', T));
   await desk.fill('#reply-text', 'Let me');
   await step('agent typing shown in the widget', shop.waitForSelector('#omniq-chat .ty >> text=Alice is typing', T));

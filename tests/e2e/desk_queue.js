@@ -31,7 +31,7 @@ async function customer(browser, text) {
   await shop.goto(base + '/demo.html');
   await step('widget connected', shop.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
     window.omniqChat.ws.readyState === 1, null, T));
-  await shop.fill('#omniq-chat input', text);
+  await shop.fill('#omniq-chat input.msg', text);
   await shop.click('#omniq-chat button');
   await step('session opened', shop.waitForFunction(() => window.omniqChat.session, null, T));
   return { shop, sid: await shop.evaluate(() => window.omniqChat.session) };
@@ -66,7 +66,7 @@ run(async (browser) => {
   await step('taken: active at once', desk.waitForSelector(`${item}.active`, T));
   await step('out of the queue view', desk.waitForSelector(waiting, { state: 'detached', timeout: 15000 }));
   await step('transcript line with time and sender',
-    desk.waitForSelector('#transcript li.in .meta >> text=/^\\d\\d:\\d\\d · Customer$/', T));
+    desk.waitForSelector('#transcript li.in .meta >> text=/^\\d\\d:\\d\\d · Visitor [0-9a-f]{6}$/', T));
   await step('the pick told in the transcript', desk.waitForSelector(`#transcript li.note >> text=picked up by ${agent}`, T));
 
   // a saved reply: "/" and its name in the reply box, Enter puts it in, Enter sends it
@@ -98,7 +98,7 @@ run(async (browser) => {
   await step('second tab without login', tab2.waitForSelector('#desk:not([hidden]) #me', T));
   await step('second tab shows the session', tab2.waitForSelector(`${item}.active`, T));
   // an unread message counts in the other tab's inbox (nothing selected there)
-  await c1.shop.fill('#omniq-chat input', 'Are you there?');
+  await c1.shop.fill('#omniq-chat input.msg', 'Are you there?');
   await c1.shop.click('#omniq-chat button');
   await step('unread count in the second tab', tab2.waitForSelector(`${item} .unread >> text=1`, T));
   await step('live line in the first tab', desk.waitForSelector('#transcript li.in >> text=Are you there?', T));

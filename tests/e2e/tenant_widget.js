@@ -37,7 +37,13 @@ run(async (browser) => {
     .catch(() => fail('the widget did not recover from a stale visitor token'));
   console.log('STALE ' + await page.evaluate(() => window.omniqChat.visitor));
 
-  await page.fill('#omniq-chat input', 'Hello Acme, my invoice is wrong');
+  // the site asks for a name (data-ask-name): what the visitor types is a claim, not an
+  // identity - here someone else's phone number, which must open nobody's history
+  await page.waitForSelector('#omniq-chat .who:not([hidden]) .nm', { timeout: 10000 })
+    .catch(() => fail('the name fields are not shown'));
+  await page.fill('#omniq-chat .nm', '王小明 Ming');
+  await page.fill('#omniq-chat .ct', '+8613800138000');
+  await page.fill('#omniq-chat input.msg', 'Hello Acme, my invoice is wrong');
   await page.click('#omniq-chat button');
   await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 })
     .catch(() => fail('no session opened'));

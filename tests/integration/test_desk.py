@@ -898,3 +898,36 @@ def test_desk_saved_replies_of_the_team_and_the_agent(ctx):
     assert [(c["name"], c["scope"]) for c in got["canned"]] == [("hours", "team"), ("refund", "team")]
     assert k.rpc("omniq.canned_set", "hours")[1].strip() == "ok"   # no text: deleted
     assert [c["name"] for c in b.request(type="canned")["canned"]] == ["refund"]
+
+
+@test
+def test_desk_shows_claims_apart_from_identities(ctx):
+    """What a visitor types about themselves (the widget's name and contact) reaches the
+    agent as a claim, marked apart from the customer's identities, and is never one: a
+    claimed phone number of another customer opens none of that customer's history. Bad
+    claims are refused with a reason and the chat goes on."""
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    st, o = api.call("POST", "/api/v1/sessions", {"channel": "phone", "identity": "phone:+8613800138000"})
+    assert st == 201, o
+    assert api.call("POST", "/api/v1/sessions/%s/abandon" % o["sid"])[0] == 200   # in its history
+    d = desk(port, api, "alice")
+    assert d.request(type="state", state="available")["type"] == "ok"
+    c = Chat(port)
+    c.send({"type": "hello", "name": "x" * 300})
+    e = c.recv("error")
+    assert e["code"] == "bad_argument", e
+    c.recv("welcome")
+    c.send({"type": "message", "text": "Hi", "cid": "m1", "name": "Ming", "contact": "+8613800138000"})
+    sid = c.recv("session")["session"]
+    ib = d.inbox(lambda ib: any(e["sid"] == sid and e["claimed_name"] == "Ming" for e in ib))
+    e = [e for e in ib if e["sid"] == sid][0]
+    assert e["customer_name"] == "" and e["identity"].startswith("web:"), ib
+    assert d.request(type="accept", sid=sid)["type"] == "ok"
+    cu = d.request(type="customer", sid=sid)
+    assert cu["claimed"] == {"name": "Ming", "contact": "+8613800138000"}, cu
+    assert cu["customer"]["identities"].startswith("web:"), cu
+    assert "+8613800138000" not in cu["customer"]["identities"]
+    assert [h["sid"] for h in cu["history"]] == [sid], cu        # not the phone customer's
+    assert cu["customer"]["id"] != o["customer"]
+    c.close()

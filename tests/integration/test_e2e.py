@@ -198,9 +198,13 @@ def test_e2e_tenant_widget_serves_its_company_and_recovers_a_stale_visitor(ctx):
     with open(os.path.join(root, "index.html"), "w") as f:
         f.write('<!doctype html><html><head><meta charset="utf-8"><title>Acme</title></head>'
                 '<body><h1>Acme Corp</h1><script src="http://127.0.0.1:%d/static/omniq-chat.js" '
-                'data-tenant="acme" data-title="Acme support"></script></body></html>' % port)
+                'data-tenant="acme" data-title="Acme support" data-ask-name="1"></script></body></html>' % port)
     site = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietFiles, directory=root))
     threading.Thread(target=site.serve_forever, daemon=True).start()
+    # a customer known by that phone, with a session in their history
+    st, o = acme.call("POST", "/api/v1/sessions", {"channel": "phone", "identity": "phone:+8613800138000"})
+    assert st in (200, 201), o
+    other = o["customer"]
     node = browser("tenant_widget.js", "http://127.0.0.1:%d/index.html" % site.server_port,
                    ctx.dir)
     r = rs.client()
@@ -209,6 +213,14 @@ def test_e2e_tenant_widget_serves_its_company_and_recovers_a_stale_visitor(ctx):
         sid = expect(node, "SESSION ").split()[1]
         s = r.hgetall("oq:{acme}:s:%s" % sid)
         assert s["channel"] == "web" and s["agent"] == "bob", s
+        # the typed name and phone are claims on the session, never identities: the phone
+        # of another customer (who has a history) opens none of it
+        assert (s["claimed_name"], s["claimed_contact"]) == ("王小明 Ming", "+8613800138000"), s
+        assert s["identity"].startswith("web:"), s
+        assert r.hget("oq:{acme}:ident", "tel:+8613800138000") == other, "a claim became an identity"
+        assert s["customer"] != other
+        hist = acme.call("GET", "/api/v1/customers/%s/history" % s["customer"])[1]
+        assert [h["sid"] for h in hist["sessions"]] == [sid], hist
         assert not r.exists("oq:{default}:s:%s" % sid), "acme's widget wrote to the default tenant"
         assert acme.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "bob"})[0] == 200
         reply = "Bob from Acme billing here."

@@ -112,7 +112,7 @@ def test_agent_del_deletes_secret(h):
 
 
 INBOX = ['sid', 'state', 'channel', 'queue', 'customer', 'identity', 'customer_name', 'tier',
-         'created', 'updated', 'offer_exp', 'ext', 'last_csat']
+         'created', 'updated', 'offer_exp', 'ext', 'last_csat', 'claimed_name']
 
 
 def inbox(t, aid):

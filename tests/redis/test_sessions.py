@@ -424,3 +424,13 @@ def test_open_live_joins_the_customers_live_session_on_the_channel(h):
     nxt = t.fc('oq_open_live', *args)
     assert nxt[0] != first[0] and nxt[5] == '0', nxt
     t.expect_err('ARG', 'oq_open_live', 'web', '', 'bad identity', '', '0', 'q', '')
+    t.expect_err('ARG', 'oq_open_live', *(args + ('only a name',)))
+    # claims: labels on a new session, before anyone is offered it; never on one joined
+    c = t.fc('oq_open_live', 'web', '', 'web:claims', '', '0', 'q', '', 'Ming', '+8613800138000')
+    assert c[5] == '0'
+    got = t.sess(c[0])
+    assert (got['claimed_name'], got['claimed_contact']) == ('Ming', '+8613800138000'), got
+    j = t.fc('oq_open_live', 'web', '', 'web:claims', '', '0', 'q', '', 'Other', '')
+    assert j[0] == c[0] and j[5] == '1' and t.sess(c[0])['claimed_name'] == 'Ming'
+    assert h.r.hget(t.P + ':ident', 'tel:+8613800138000') is None          # not an identity
+    t.expect_err('ARG', 'oq_open_live', 'web', '', 'web:x', '', '0', 'q', '', 'n' * 257, '')

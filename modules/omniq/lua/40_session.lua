@@ -215,10 +215,16 @@ end
 -- opened two. A session in wrap-up is over for the customer: the next contact opens anew.
 local LIVE = {queued = true, offered = true, active = true}
 
+-- Two more arguments, optional: claimed_name and claimed_contact of a new session (what the
+-- visitor typed about themselves: labels, never identities; see SESSION_SET).
 function S.fn_open_live(keys, args)
     local ctx = X.begin(keys)
-    V.args(args, 7, 'channel class identity skills priority queue ext')
+    if #args ~= 9 then
+        V.args(args, 7, 'channel class identity skills priority queue ext [claimed_name claimed_contact]')
+    end
     local channel, class, ident, canon, skills, prio, queue, ext = S.open_args(args, 1)
+    local cn = V.str('claimed_name', args[8] or '', L.TEXT_MAX, true)
+    local cc = V.str('claimed_contact', args[9] or '', L.TEXT_MAX, true)
     local cust = C.for_contact(ctx, canon)
     if cust then
         local sid, state = S.latest_on(ctx, cust.cid, channel)
@@ -229,6 +235,9 @@ function S.fn_open_live(keys, args)
         end
     end
     local s, cid = S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, '')
+    -- written before the script ends: whoever reads the session on its offer event sees them
+    if cn ~= '' then rcall('HSET', R.skey(ctx, s.id), 'claimed_name', cn) end
+    if cc ~= '' then rcall('HSET', R.skey(ctx, s.id), 'claimed_contact', cc) end
     local r = S.reply(ctx, s, cid)
     r[6] = '0'
     return r, ctx
@@ -306,7 +315,11 @@ end
 -- customer's last_csat; follow_up (a date, "" clears it) is also kept in P:followups,
 -- scored by that date, so that the return visits due on some days are one range read away
 -- (oq_followups), and keeps an ended session in Redis until that day (50_sweep.lua).
-local SESSION_SET = {tags = L.TAGS_MAX, csat = 0, nps = 0, disposition = 0, follow_up = 0}
+-- claimed_name, claimed_contact: what a visitor typed about themselves (the widget's name and
+-- contact): a label on this session for the agent, marked unverified, and never an identity -
+-- nothing links it to a customer, so a typed phone number opens nobody's history.
+local SESSION_SET = {tags = L.TAGS_MAX, csat = 0, nps = 0, disposition = 0, follow_up = 0,
+    claimed_name = L.TEXT_MAX, claimed_contact = L.TEXT_MAX}
 
 function S.fn_session_set(keys, args)
     local ctx = X.begin(keys)
@@ -318,7 +331,9 @@ function S.fn_session_set(keys, args)
     for i = 2, #args, 2 do
         local f, v = args[i], args[i + 1]
         local lim = SESSION_SET[f]
-        if not lim then fail('ARG', 'field must be one of tags, csat, nps, disposition, follow_up') end
+        if not lim then
+            fail('ARG', 'field must be one of tags, csat, nps, disposition, follow_up, claimed_name, claimed_contact')
+        end
         if f == 'csat' then
             V.int('csat', v, 1, 5); csat = v
         elseif f == 'nps' then

@@ -39,7 +39,7 @@ function PK.fn_agent_role(keys, args)
 end
 
 local WAITING = {'channel', 'class', 'queue', 'customer', 'identity', 'skills', 'priority',
-    'enq', 'transfer_at', 'created', 'ext'}
+    'enq', 'transfer_at', 'created', 'ext', 'claimed_name'}
 local MAX_WAITING = 200
 
 -- The first `count` waiting sessions of every queue, merged: highest priority first, then

@@ -123,7 +123,7 @@ end
 -- read through merged_into (the customer the session belongs to now). Bounded by what one
 -- agent holds (its capacity).
 local INBOX_FIELDS = {'state', 'channel', 'queue', 'customer', 'identity', 'created', 'updated',
-    'offer_exp', 'ext'}
+    'offer_exp', 'ext', 'claimed_name'}
 
 function Q.fn_agent_sessions(keys, args)
     local ctx = X.begin_ro(keys)
@@ -146,7 +146,7 @@ function Q.fn_agent_sessions(keys, args)
             'queue', v[3] or '', 'customer', cid, 'identity', v[5] or '',
             'customer_name', c[1] or '', 'tier', c[2] or '', 'created', v[6] or '',
             'updated', v[7] or '', 'offer_exp', v[8] or '', 'ext', v[9] or '',
-            'last_csat', c[3] or ''}
+            'last_csat', c[3] or '', 'claimed_name', v[10] or ''}
     end
     return out
 end

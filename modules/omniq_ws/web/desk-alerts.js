@@ -30,7 +30,7 @@
 
   function notify(s) {
     if (!document.hidden || !window.Notification || Notification.permission !== "granted") return;
-    var n = new Notification("New " + (st.CH[s.channel] || s.channel) + " from " + (s.customer_name || s.identity),
+    var n = new Notification("New " + (st.CH[s.channel] || s.channel) + " from " + st.who(s),
       { body: s.queue ? "Queue " + s.queue : "", tag: "omniq-offer-" + s.sid });
     n.onclick = function () { window.focus(); st.select(s.sid); n.close(); };
   }

@@ -48,7 +48,7 @@
       var li = st.el("li");
       li.dataset.sid = w.sid;
       li.appendChild(st.el("span", "ch " + w.channel, st.CH[w.channel] || w.channel));
-      li.appendChild(st.el("span", "who", " " + (w.customer_name || w.identity)));
+      li.appendChild(st.el("span", "who", " " + st.who(w)));
       var since = Math.max(+w.enq || 0, +w.transfer_at || 0);
       li.appendChild(st.el("div", "meta", "queue " + w.queue + (w.skills ? " · needs " + w.skills : "") +
         (+w.priority ? " · priority " + w.priority : "") + " · waiting " + st.ago(since)));

@@ -47,6 +47,17 @@
   st.ago = ago;
   st.CH = CH;
   st.select = function (sid) { select(sid); };
+  st.who = who;
+
+  /* Who the customer is, as the agent reads it: the profile's name (set by the company:
+   * verified), else the name the visitor typed (marked: not verified), else a short label
+   * for an anonymous web visitor, else the identity. */
+  function who(s) {
+    if (s.customer_name) return s.customer_name;
+    if (s.claimed_name) return s.claimed_name + " (not verified)";
+    var m = /^web:([0-9a-f]{6})/.exec(s.identity || "");
+    return m ? "Visitor " + m[1] : s.identity;
+  }
 
   /* ---- login ---- */
   /* a company's desk link may name it: /desk/?tenant=acme */
@@ -192,7 +203,7 @@
       var li = el("li", s.state + (s.sid === st.sel ? " sel" : ""));
       li.dataset.sid = s.sid;
       li.appendChild(el("span", "ch " + s.channel, CH[s.channel] || s.channel));
-      li.appendChild(document.createTextNode(" " + (s.customer_name || s.identity) + " "));
+      li.appendChild(document.createTextNode(" " + who(s) + " "));
       if (st.unread[s.sid] && s.state !== "offered") li.appendChild(el("span", "unread", String(st.unread[s.sid])));
       li.appendChild(el("div", "st", s.channel === "phone" && s.state === "active" ? "in call" :
         STATE[s.state] || s.state));
@@ -243,11 +254,11 @@
   }
   function renderSelected() {
     var s = st.sel ? find(st.sel) : null;
-    $("conv-title").textContent = s ? (CH[s.channel] || s.channel) + " · " + (s.customer_name || s.identity) +
+    $("conv-title").textContent = s ? (CH[s.channel] || s.channel) + " · " + who(s) +
       " · session " + s.sid : "No session selected";
     $("offer").hidden = !s || s.state !== "offered";
     if (s && s.state === "offered") $("offer-text").textContent = "Offer: " + (CH[s.channel] || s.channel) +
-      " from " + (s.customer_name || s.identity) + (s.queue ? " (queue " + s.queue + ")" : "");
+      " from " + who(s) + (s.queue ? " (queue " + s.queue + ")" : "");
     var text = s && s.state === "active" && s.channel !== "phone";
     $("reply").hidden = !text;
     $("actions").hidden = !s || (s.state !== "active" && s.state !== "wrapup");
@@ -263,25 +274,38 @@
     ol.textContent = "";
     (st.transcripts[st.sel] || []).forEach(function (e) {
       var li = el("li", e.dir), t = new Date(parseInt(e.id, 10));
-      var who = e.dir === "in" ? (s && s.customer_name) || "Customer" :
+      var by = e.dir === "in" ? (s ? who(s) : "Customer") :
         e.dir === "out" ? (e.from === st.agent ? "You" : e.from) :
         e.dir === "note" ? "Note by " + (e.from === st.agent ? "you" : e.from || "omniq") +
           " (the customer does not see it)" : "";
-      li.appendChild(el("span", "meta", (isNaN(t) ? "" : hhmm(t)) + (who ? " · " + who : "")));
+      li.appendChild(el("span", "meta", (isNaN(t) ? "" : hhmm(t)) + (by ? " · " + by : "")));
       li.appendChild(document.createTextNode(e.text));
       ol.appendChild(li);
     });
     ol.scrollTop = ol.scrollHeight;
   }
+  /* How each identity is known: every one here came from its channel (a caller's number
+   * from the network, a user signed by the company's site or app, a WeChat openid...); only
+   * a web visitor without a signed identity is anonymous. What a visitor typed about
+   * themselves is shown apart, as claimed: it is never an identity and opens no history. */
+  var KNOWN = { phone: "phone (from the network)", sms: "SMS (from the network)", web: "web visitor (this browser only)",
+                email: "email (as sent)", wechat: "WeChat (from WeChat)", app: "app user (signed by the app)" };
+  function identities(list) {
+    return list.filter(Boolean).map(function (id) {
+      var k = id.split(":")[0];
+      return (KNOWN[k] || k) + ": " + id.slice(k.length + 1);
+    }).join("\n");
+  }
   function renderCustomer(m) {
-    var dl = $("profile"), c = m.customer || {};
+    var dl = $("profile"), c = m.customer || {}, cl = m.claimed || {};
     dl.textContent = "";
     [["Name", c.name], ["Tier", c.tier], ["Language", c.language], ["Region", c.region],
-     ["Identities", (c.identities || "").split(",").join(", ")], ["Last agent", c.last_agent],
-     ["Last CSAT", c.last_csat]].forEach(function (p) {
+     ["Identities (verified)", identities((c.identities || "").split(","))], ["Last agent", c.last_agent],
+     ["Last CSAT", c.last_csat],
+     ["Says they are (not verified)", [cl.name, cl.contact].filter(Boolean).join("\n")]].forEach(function (p) {
       if (!p[1]) return;
       dl.appendChild(el("dt", "", p[0]));
-      dl.appendChild(el("dd", "", p[1]));
+      dl.appendChild(el("dd", p[0].indexOf("not verified") >= 0 ? "claimed" : "", p[1]));
     });
     var ol = $("history");
     ol.textContent = "";

@@ -2,9 +2,14 @@
  * omniq web chat widget: one <script> tag, no dependencies.
  *
  *   <script src="https://omniq.example.com/static/omniq-chat.js" data-tenant="acme"
- *           data-title="Talk to us" data-user="<signed identity token, optional>"></script>
+ *           data-title="Talk to us" data-user="<signed identity token, optional>"
+ *           data-ask-name="1"></script>
  *
  * data-tenant names the company whose site it is (omitted: the server's default tenant).
+ * data-ask-name shows "Your name" and "Phone or email" fields before the first message; what
+ * the visitor types there reaches the agent marked as not verified, never as an identity
+ * (data-name sets the name without asking). A name the company knows for sure goes in the
+ * customer's profile, set by its backend (REST), as the signed user token does for identity.
  *
  * Talks to /ws/chat on the host it was loaded from (see docs/admin-ws.md). Keeps the visitor
  * token, the session and its resume token in localStorage, so a reload continues the same
@@ -20,11 +25,14 @@
   var title = me.getAttribute("data-title") || "Chat with us";
   var userToken = me.getAttribute("data-user") || null;
   var tenant = me.getAttribute("data-tenant") || null;
+  var askName = me.getAttribute("data-ask-name") === "1";
   var store = window.localStorage;
   var K = "omniq-chat:" + origin.host + ":" + (tenant ? tenant + ":" : "");
 
   var state = { session: store.getItem(K + "session"), resume: store.getItem(K + "resume"),
                 visitor: store.getItem(K + "visitor"), status: "connecting", agent: "",
+                name: me.getAttribute("data-name") || store.getItem(K + "name") || "",
+                contact: store.getItem(K + "contact") || "",
                 ws: null, pending: {}, seq: 0 };
   window.omniqChat = state;
 
@@ -40,7 +48,10 @@
     "#omniq-chat .ty{font-size:12px;color:#777;padding:0 10px;min-height:16px}" +
     "#omniq-chat form{display:flex;border-top:1px solid #ddd}" +
     "#omniq-chat input{flex:1;border:0;padding:10px;font:inherit}" +
-    "#omniq-chat button{border:0;background:#1565c0;color:#fff;padding:0 14px}";
+    "#omniq-chat button{border:0;background:#1565c0;color:#fff;padding:0 14px}" +
+    "#omniq-chat .who{display:flex;gap:4px;padding:6px 8px;border-top:1px solid #eee}" +
+    "#omniq-chat .who input{flex:1;min-width:0;border:1px solid #ddd;border-radius:4px;padding:4px 6px;font:inherit}" +
+    "#omniq-chat [hidden]{display:none!important}";
   var style = document.createElement("style");
   style.textContent = css;
   document.head.appendChild(style);
@@ -48,11 +59,15 @@
   var box = document.createElement("div");
   box.id = "omniq-chat";
   box.innerHTML = '<header><div class="t"></div><div class="st"></div></header>' +
-    '<ol aria-live="polite"></ol><div class="ty"></div><form><input maxlength="4000" placeholder="Type a message…" ' +
+    '<ol aria-live="polite"></ol><div class="ty"></div>' +
+    '<div class="who" hidden><input class="nm" maxlength="100" placeholder="Your name" aria-label="Your name">' +
+    '<input class="ct" maxlength="100" placeholder="Phone or email (optional)" aria-label="Phone or email"></div>' +
+    '<form><input class="msg" maxlength="4000" placeholder="Type a message…" ' +
     'aria-label="Message"><button type="submit">Send</button></form>';
   document.body.appendChild(box);
   box.querySelector(".t").textContent = title;
-  var list = box.querySelector("ol"), input = box.querySelector("input"),
+  var list = box.querySelector("ol"), input = box.querySelector("input.msg"),
+      whoEl = box.querySelector(".who"), nameEl = box.querySelector(".nm"), contactEl = box.querySelector(".ct"),
       statusEl = box.querySelector(".st"), typingEl = box.querySelector(".ty"), typingTimer = 0,
       typingSent = 0;
 
@@ -99,10 +114,14 @@
 
   /* Send a message kept in state.pending (again); while disconnected, the next welcome does. */
   function send(cid) {
-    var p = state.pending[cid];
+    var p = state.pending[cid], m;
     if (!p || !state.ws || state.ws.readyState !== 1) return;
     p.tries++;
-    state.ws.send(JSON.stringify({ type: "message", text: p.text, cid: cid }));
+    m = { type: "message", text: p.text, cid: cid };
+    /* what the visitor typed about themselves goes with a message that opens a session */
+    if (!state.session && state.name) m.name = state.name;
+    if (!state.session && state.contact) m.contact = state.contact;
+    state.ws.send(JSON.stringify(m));
   }
 
   function remember(k, v) {
@@ -119,6 +138,8 @@
       if (userToken) hello.user = userToken;
       else if (state.visitor) hello.visitor = state.visitor;
       if (state.session && state.resume) { hello.session = state.session; hello.resume = state.resume; }
+      if (state.name) hello.name = state.name;
+      if (state.contact) hello.contact = state.contact;
       ws.send(JSON.stringify(hello));
     };
     ws.onmessage = function (ev) {
@@ -207,6 +228,13 @@
     e.preventDefault();
     var text = input.value.trim();
     if (!text) return;
+    if (askName && !whoEl.hidden) {
+      remember("name", nameEl.value.trim() || null);
+      remember("contact", contactEl.value.trim() || null);
+      state.name = state.name || "";
+      state.contact = state.contact || "";
+      whoEl.hidden = true;
+    }
     var cid = "c" + (++state.seq) + "-" + Date.now();
     var li = show("in", "", text);
     li.classList.add("sending");
@@ -214,6 +242,13 @@
     send(cid);   /* or, while disconnected, on the next welcome */
     input.value = "";
   });
+
+  /* the name fields, before the first message of a conversation */
+  function askWho() {
+    whoEl.hidden = !(askName && !state.session && !state.name);
+    if (!whoEl.hidden) nameEl.value = state.name;
+  }
+  askWho();
 
   connect();
 })();
