@@ -216,6 +216,24 @@ void oqe_offers_add(oqe_call *c, long long exp, RedisModuleString *sid)
 	oqe_rep(c->ctx, "ZADD", "sss", name, exps, sid);
 }
 
+void oqe_lpush_capped(oqe_call *c, RedisModuleString *name, RedisModuleString *value, long max)
+{
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
+	RedisModuleString *gone;
+	int t = RedisModule_KeyType(k);
+
+	if (t != REDISMODULE_KEYTYPE_EMPTY && t != REDISMODULE_KEYTYPE_LIST)
+		return;
+	if (RedisModule_ListPush(k, REDISMODULE_LIST_HEAD, value) != REDISMODULE_OK)
+		return;
+	oqe_rep(c->ctx, "LPUSH", "ss", name, value);
+	if ((long)RedisModule_ValueLength(k) > max
+			&& (gone = RedisModule_ListPop(k, REDISMODULE_LIST_TAIL)) != NULL) {
+		oqe_rep(c->ctx, "RPOP", "s", name);
+		RedisModule_FreeString(c->ctx, gone);
+	}
+}
+
 void oqe_zrem(oqe_call *c, RedisModuleString *name, RedisModuleString *member)
 {
 	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);

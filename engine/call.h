@@ -71,6 +71,10 @@ RedisModuleKey *oqe_hash(oqe_call *c, RedisModuleString *name);
  * string literal (oqe_name). */
 RedisModuleString *oqe_hget(RedisModuleKey *k, const char *field);
 
+/* LPUSH name value, and the oldest dropped past max entries (one RPOP: the list never
+ * grows past max, one push at a time). */
+void oqe_lpush_capped(oqe_call *c, RedisModuleString *name, RedisModuleString *value, long max);
+
 /* HSET name f1 v1 f2 v2 ... (npairs pairs of const char * and RedisModuleString *). */
 void oqe_hset(oqe_call *c, RedisModuleKey *k, RedisModuleString *name, int npairs, ...);
 

@@ -32,6 +32,8 @@ int oqe_cmd_accept(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 	RedisModuleKey *s, *a;
 	const char *sp;
 	size_t sl;
+	char past[OQ_ID_MAX + 8];
+	int past_len;
 
 	if (oqe_begin(&c, ctx, argv, argc, 2, "sid aid") < 0)
 		return REDISMODULE_OK;
@@ -73,6 +75,9 @@ int oqe_cmd_accept(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 	/* misses counts *consecutive* lapses: a taken offer proves presence */
 	if (misses && !oqe_is(misses, "0"))
 		oqe_hset(&c, a, akey, 1, "misses", oqe_name("0"));
+	/* the sessions the agent has served, for its desk's search (OQ_PAST_MAX newest) */
+	past_len = snprintf(past, sizeof past, "%.*s:past", (int)sl, sp);
+	oqe_lpush_capped(&c, oqe_key(&c, ":a:", past, (size_t)past_len), sid, OQ_PAST_MAX);
 	oqe_count(&c, "accepted", 1);
 	oqe_emit(&c, "accept", sid, "active", aid, channel, ext);
 	oqe_finish(&c);

@@ -31,6 +31,7 @@ static const struct {
 	{"history", "oq_customer_history", 2, 1, 0},
 	{"waiting", "oq_waiting", 2, 1, 0},
 	{"canned", "oq_canned_list", 1, 1, 0},
+	{"search", "oq_agent_search", 3, 1, 0},
 };
 
 static void to_str(redisReply *e, str *out)

@@ -17,6 +17,7 @@
  *   {"type":"pick", "sid":..., "agent":...?}   take a waiting one (a call rings the phone);
  *                                       "agent": a supervisor gives it to a colleague
  *   {"type":"directory"}                the tenant's agents and queues (transfer targets)
+ *   {"type":"search", "q":...}          its past conversations where q is found (20 newest)
  *   {"type":"canned", "name":...?, "text":...?}   the saved replies it may pick; with a
  *                                       name, its own one saved first (text "": deleted)
  * Server → client:
@@ -484,6 +485,31 @@ static void do_canned(desk_t *d, json_t *m, json_t *rid)
 	ok(d, rid, json_pack("{s:o}", "canned", list));
 }
 
+/* The agent's past conversations where q is found (its customer, disposition, tags or a
+ * transcript line), newest first, at most 20. */
+static void do_search(desk_t *d, json_t *m, json_t *rid)
+{
+	int bad = 0, rc;
+	const char *q = opt_str(m, "q", &bad);
+	str a[3];
+	json_t *found;
+
+	if(bad || q == NULL) {
+		ws_sock_error(&d->sock, "bad_argument", "'q' is a required string", rid);
+		return;
+	}
+	a[0] = omniq_str(d->agent);
+	a[1] = omniq_str(q);
+	a[2] = omniq_str("20");
+	found = json_array();
+	if((rc = ws_oq.query("search", 3, a, ws_row_append, found)) < 0) {
+		json_decref(found);
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, json_pack("{s:o}", "found", found));
+}
+
 /* A waiting session taken by a person: for the agent itself ("agent" absent), which then
  * holds it at once - it chose it, an offer to accept would be a second click - except a
  * call, which rings its phone as any offer does; or, by a supervisor, for a colleague, who
@@ -618,6 +644,8 @@ static int on_message(desk_t *d, json_t *m)
 		do_directory(d, rid);
 	else if(!strcmp(type, "canned"))
 		do_canned(d, m, rid);
+	else if(!strcmp(type, "search"))
+		do_search(d, m, rid);
 	else
 		ws_sock_error(&d->sock, "bad_argument", "unknown message type", rid);
 	return 0;

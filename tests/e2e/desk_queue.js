@@ -87,6 +87,14 @@ run(async (browser) => {
   await desk.uncheck('#as-note');
   await desk.screenshot({ path: path.join(shots, 'desk-8-note.png') });
 
+  // search over the agent's own past conversations: the note's word finds this one
+  await desk.fill('#search-q', 'friday');
+  await desk.press('#search-q', 'Enter');
+  await step('found by search', desk.waitForSelector(`#found li[data-sid="${c1.sid}"] .snip >> text=not there by Friday`, T));
+  await desk.screenshot({ path: path.join(shots, 'desk-9-search.png') });
+  await desk.fill('#search-q', '');
+  await desk.dispatchEvent('#search-q', 'input');
+
   // reload: the same conversation, no login
   await desk.reload();
   await step('desk after reload without login', desk.waitForSelector('#desk:not([hidden]) #me', T));

@@ -931,3 +931,30 @@ def test_desk_shows_claims_apart_from_identities(ctx):
     assert [h["sid"] for h in cu["history"]] == [sid], cu        # not the phone customer's
     assert cu["customer"]["id"] != o["customer"]
     c.close()
+
+
+@test
+def test_desk_search_over_the_agents_past_conversations(ctx):
+    """An agent finds its own past conversations by a word of the customer or of a note
+    (issue 20, the desk); another agent's are not its to find; a bad query is refused."""
+    rs, k, api, port = chat_kam(ctx)
+    agent(k, "alice")
+    agent(k, "bob")
+    a = desk(port, api, "alice")
+    assert a.request(type="state", state="available")["type"] == "ok"
+    c, sid = customer_session(port, "The heater in flat 12 is cold")
+    a.inbox(lambda ib: len(ib) == 1)
+    assert a.request(type="accept", sid=sid)["type"] == "ok"
+    assert a.request(type="note", sid=sid, text="sent plumber Zhang")["type"] == "ok"
+    assert a.request(type="close", sid=sid, disposition="resolved")["type"] == "ok"
+    c.close()
+    got = a.request(type="search", q="HEATER")
+    assert [f["sid"] for f in got["found"]] == [sid], got
+    assert got["found"][0]["snippet"] == "The heater in flat 12 is cold", got
+    assert [f["sid"] for f in a.request(type="search", q="zhang")["found"]] == [sid]
+    assert a.request(type="search", q="nothing of the sort")["found"] == []
+    b = desk(port, api, "bob")
+    assert b.request(type="search", q="heater")["found"] == []       # not bob's conversation
+    for bad in (dict(q="x"), dict(q=5), dict()):
+        ans = a.request(type="search", **bad)
+        assert ans["type"] == "error" and ans["code"] == "bad_argument", (bad, ans)

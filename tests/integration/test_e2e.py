@@ -176,7 +176,8 @@ def test_e2e_desk_queue_view_alerts_reload_and_supervisor(ctx):
     tx1 = [(f["dir"], f["body"]) for _, f in r.xrange("oq:{default}:s:%s:tx" % sid1)]
     assert ("out", "Your refund is on its way: 3 working days.") in tx1, tx1
     assert [d for d, b in tx1 if b.startswith("客户很着急")] == ["note"], tx1
-    for shot in ("desk-5-queue.png", "desk-6-supervisor.png", "desk-7-saved-reply.png", "desk-8-note.png"):
+    for shot in ("desk-5-queue.png", "desk-6-supervisor.png", "desk-7-saved-reply.png", "desk-8-note.png",
+                 "desk-9-search.png"):
         assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot
 
 

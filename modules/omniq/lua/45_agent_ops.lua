@@ -88,7 +88,8 @@ function AO.fn_agent_del(keys, args)
     -- may be many; not here).
     a.presence = 'offline'
     A.index(ctx, a)
-    rcall('DEL', A.key(ctx, aid), A.key(ctx, aid) .. ':pw', A.key(ctx, aid) .. ':canned')
+    rcall('DEL', A.key(ctx, aid), A.key(ctx, aid) .. ':pw', A.key(ctx, aid) .. ':canned',
+        A.key(ctx, aid) .. ':past')
     rcall('SREM', ctx.P .. ':agents', aid)
     X.emit(ctx, 'agent_del', '', 'deleted', aid)
     return 'OK'
