@@ -130,5 +130,15 @@ run(async (browser) => {
   await boss.selectOption(`${w2} select.to`, 'bob');
   await boss.click(`${w2} button.assign`);
   await step('assigned: out of the queue view', boss.waitForSelector(w2, { state: 'detached', timeout: 15000 }));
+  // the agent closes the first: wrap-up (60 s here) can only be finished, not handed on
+  await desk.bringToFront();
+  await desk.click(item);
+  await desk.click('#close-btn');
+  await step('wrap-up shown', desk.waitForSelector(`${item} .st >> text=wrap-up`, T));
+  await step('End wrap-up', desk.waitForSelector('#close-btn >> text=End wrap-up', T));
+  if (await desk.isVisible('#transfer')) fail('transfer offered in wrap-up');
+  if (await desk.isVisible('#reply')) fail('reply box in wrap-up');
+  await desk.click('#close-btn');
+  await step('closed after wrap-up', desk.waitForSelector(item, { state: 'detached', timeout: 15000 }));
   console.log('DONE ' + c1.sid + ' ' + c2.sid);
 });

@@ -148,7 +148,7 @@ def test_e2e_desk_queue_view_alerts_reload_and_supervisor(ctx):
     """Issue 20 (point 7 and the desk): an offer announced; a declined chat waits in the
     queue view and is taken there; the desk restores its conversation after a reload and in
     a second tab without a login; a supervisor assigns a waiting chat to a colleague."""
-    rs, k, api = ws_kam(ctx)
+    rs, k, api = ws_kam(ctx, {"OMNIQ_WRAPUP_TIME": "60"})
     port = int(api.base.rsplit(":", 1)[1])
     for args in (("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4"),
                  ("omniq.agent_password", "alice", "desk-pass-123"),
@@ -168,7 +168,7 @@ def test_e2e_desk_queue_view_alerts_reload_and_supervisor(ctx):
     sid1, sid2 = out[-1].split()[1:]
     r = rs.client()
     s1 = r.hgetall("oq:{default}:s:%s" % sid1)
-    assert s1["state"] == "active" and s1["agent"] == "alice", s1
+    assert s1["state"] == "closed" and s1["agent"] == "alice", s1
     s2 = r.hgetall("oq:{default}:s:%s" % sid2)
     assert s2["state"] == "offered" and s2["agent"] == "bob", s2
     tx = [f["body"] for _, f in r.xrange("oq:{default}:s:%s:tx" % sid2)]

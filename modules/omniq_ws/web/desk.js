@@ -262,6 +262,9 @@
     var text = s && s.state === "active" && s.channel !== "phone";
     $("reply").hidden = !text;
     $("actions").hidden = !s || (s.state !== "active" && s.state !== "wrapup");
+    /* in wrap-up the conversation is over: it can only be finished, not handed on */
+    $("transfer").hidden = !s || s.state !== "active";
+    $("close-btn").textContent = s && s.state === "wrapup" ? "End wrap-up" : "Close";
     if (!s) { $("transcript").textContent = ""; $("profile").textContent = ""; $("history").textContent = ""; }
   }
   function hhmm(t) {
