@@ -87,11 +87,22 @@ run(async (browser) => {
   await desk.uncheck('#as-note');
   await desk.screenshot({ path: path.join(shots, 'desk-8-note.png') });
 
+  // the transfer box suggests the colleagues with their state; a refusal is said in words
+  await desk.focus('#transfer-target');
+  await step('transfer suggestions', desk.waitForSelector('#transfer-targets option[value="bob"]', { state: 'attached', timeout: 15000 }));
+  const label = await desk.getAttribute('#transfer-targets option[value="bob"]', 'label');
+  if (!/^available \d+\/\d+$/.test(label || '')) fail('transfer suggestion without state: ' + label);
+  await desk.fill('#transfer-target', 'sue');
+  await desk.click('#transfer button');
+  await step('refusal in words', desk.waitForSelector('#act-err >> text=/^Not possible now: .*the agent must be Available with room for it/', T));
+  await desk.fill('#transfer-target', '');
+
   // search over the agent's own past conversations: the note's word finds this one
   await desk.fill('#search-q', 'friday');
   await desk.press('#search-q', 'Enter');
   await step('found by search', desk.waitForSelector(`#found li[data-sid="${c1.sid}"] .snip >> text=not there by Friday`, T));
   await desk.screenshot({ path: path.join(shots, 'desk-9-search.png') });
+  if ((await desk.textContent('#act-err')) !== '') fail('the refusal stayed after a success');
   await desk.fill('#search-q', '');
   await desk.dispatchEvent('#search-q', 'input');
 
