@@ -723,7 +723,13 @@ def test_desk_logout_and_a_new_password_end_every_token_on_every_node(ctx):
     port2 = free_port()
     k2 = ctx.kamailio("ws.cfg", rs.port, name="kam2", defines={"OMNIQ_HTTP_PORT": str(port2)})
     api2 = type(api)(port2)
-    wait_for(lambda: api2.call("GET", "/api/v1/stats")[0] == 200, what="node 2 serving")
+
+    def serving():
+        try:
+            return api2.call("GET", "/api/v1/stats")[0] == 200
+        except OSError:        # not listening yet (kamailio is ready before omniq_ws is)
+            return False
+    wait_for(serving, what="node 2 serving")
     agent(k, "alice")
     st, b1 = login(api, "alice")
     st2, b2 = login(api2, "alice")

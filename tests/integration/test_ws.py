@@ -670,8 +670,13 @@ def test_ws_example_secrets_serve_loopback_only(ctx):
     # its own secrets: it starts on every address, and serves
     k = ctx.kamailio("omniq.cfg", rs.port, name="own", defines=dict(own, OMNIQ_WS_LISTEN='"0.0.0.0"'))
     assert "are examples anyone can know" not in k.text()
-    wait_for(lambda: Api(k.http_port, "crm:" + "k" * 40).call("GET", "/api/v1/stats")[0] == 200,
-             what="the web surface on 0.0.0.0")
+
+    def serving():
+        try:
+            return Api(k.http_port, "crm:" + "k" * 40).call("GET", "/api/v1/stats")[0] == 200
+        except OSError:        # not listening yet
+            return False
+    wait_for(serving, what="the web surface on 0.0.0.0")
     k.stop()
     # the examples on loopback: served, with the warning
     k = ctx.kamailio("omniq.cfg", rs.port, name="loop")
