@@ -39,6 +39,17 @@ async function customer(browser, text) {
 
 run(async (browser) => {
   const ctxA = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  // a headless browser shows no notifications and its pages are never in the background:
+  // the page's Notification records what it is asked to show, and document.hidden says
+  // what the test sets (both before the desk's own scripts run)
+  await ctxA.addInitScript(() => {
+    window.__shown = [];
+    function N(title, opts) { window.__shown.push(title + ' | ' + ((opts && opts.body) || '')); this.close = function () {}; }
+    N.permission = 'granted';
+    N.requestPermission = function () { return Promise.resolve('granted'); };
+    window.Notification = N;
+    Object.defineProperty(document, 'hidden', { get: function () { return window.__hidden === true; } });
+  });
   const desk = watch(await ctxA.newPage());
   await login(desk, agent);
   await desk.selectOption('#presence', 'available');
@@ -125,9 +136,14 @@ run(async (browser) => {
   if (await c1.shop.$('#omniq-chat li >> text=客户很着急')) fail('the customer saw the internal note');
 
   // a supervisor gives a declined chat to a colleague without its skill
+  await desk.evaluate(() => { window.__hidden = true; });       // the agent looks elsewhere
   const c2 = await customer(browser, 'I want to change my tariff');
   const item2 = `#inbox li[data-sid="${c2.sid}"]`;
   await step('second offer', desk.waitForSelector(`${item2}.offered`, T));
+  const shown = await desk.evaluate(() => window.__shown);
+  if (shown.length !== 1 || !/^New web from Visitor [0-9a-f]{6} \| Queue web$/.test(shown[0]))
+    fail('no notification for an offer in the background: ' + JSON.stringify(shown));
+  await desk.evaluate(() => { window.__hidden = false; });
   await desk.click(item2);
   await desk.click('#decline');
   await step('second declined', desk.waitForSelector(item2, { state: 'detached', timeout: 15000 }));
