@@ -63,7 +63,7 @@ run(async (browser) => {
   await step('active after accept', desk.waitForSelector(`${item}.active`, T));
   await step('customer message in the transcript',
     desk.waitForSelector('#transcript li.in >> text=Hi, my washing machine leaks', T));
-  await step('customer panel', desk.waitForSelector('#profile dd >> text=web:', T));
+  await step('customer panel', desk.waitForSelector('#profile dd >> text=web visitor (this browser only):', T));
   await step('history in the panel', desk.waitForSelector('#history li', T));
 
   // typing indicators both ways, with the agent's name on the customer's side

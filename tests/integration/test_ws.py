@@ -684,9 +684,13 @@ def test_ws_example_secrets_serve_loopback_only(ctx):
                      r"3 secret\(s\) are examples anyone can know \(api_key local first.*fine on "
                      r"loopback \(127\.0\.0\.1\)", k.text()), k.tail()
     # and serves (it is not stopped while still starting its processes)
-    wait_for(lambda: raw_http(k.http_port, b"GET /demo.html HTTP/1.1\r\nHost: x\r\n"
-                              b"Connection: close\r\n\r\n")[0].startswith(b"HTTP/1.1 200"),
-             what="the web surface on loopback")
+    def demo():
+        try:
+            return raw_http(k.http_port, b"GET /demo.html HTTP/1.1\r\nHost: x\r\n"
+                            b"Connection: close\r\n\r\n")[0].startswith(b"HTTP/1.1 200")
+        except OSError:        # not listening yet
+            return False
+    wait_for(demo, what="the web surface on loopback")
 
 
 def raw_http(port, data, timeout=3):
