@@ -8,7 +8,7 @@
 set -euo pipefail
 
 want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
-      redis-server redis-tools libhiredis-dev libjansson-dev libwebsockets-dev libuv1-dev libcurl4-openssl-dev dpkg-dev)
+      redis-server redis-tools libhiredis-dev libjansson-dev libwebsockets-dev libuv1-dev libcurl4-openssl-dev libexpat1-dev dpkg-dev)
 case "${1:-build}" in
   test|coverage) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
               chromium
