@@ -35,7 +35,8 @@
 typedef struct watch {
 	struct watch *next;
 	char key[WKEY_MAX];
-	int count;
+	int count;   /* sockets that follow key */
+	int inbound; /* of them, those that want the customer's own messages and typing */
 } watch_t;
 
 /* One tenant's stream, and where the thread is in it. */
@@ -54,7 +55,7 @@ static int n_streams;
 static ws_arena_t *arena; /* the reader thread's replies */
 static char reader_name[32]; /* "omniq_ws process <rank>", in the log line of a gap */
 
-void ws_events_watch(const char *key)
+void ws_events_watch(const char *key, int inbound)
 {
 	unsigned b = ws_key_hash(key) % WATCH_BUCKETS;
 	watch_t *w;
@@ -67,17 +68,20 @@ void ws_events_watch(const char *key)
 		w->next = watched[b];
 		watched[b] = w;
 	}
-	if(w)
+	if(w) {
 		w->count++;
+		w->inbound += inbound != 0;
+	}
 	pthread_mutex_unlock(&mu);
 }
 
-void ws_events_unwatch(const char *key)
+void ws_events_unwatch(const char *key, int inbound)
 {
 	watch_t **p, *w;
 	pthread_mutex_lock(&mu);
 	for(p = &watched[ws_key_hash(key) % WATCH_BUCKETS]; (w = *p) != NULL; p = &w->next)
 		if(!strcmp(w->key, key)) {
+			w->inbound -= inbound != 0;
 			if(--w->count <= 0) {
 				*p = w->next;
 				free(w);
@@ -87,9 +91,17 @@ void ws_events_unwatch(const char *key)
 	pthread_mutex_unlock(&mu);
 }
 
+int ws_item_inbound(const char *type, size_t type_len, const char *state, size_t state_len)
+{
+	return state_len == 2 && !memcmp(state, "in", 2)
+		   && ((type_len == 7 && !memcmp(type, "message", 7))
+				   || (type_len == 6 && !memcmp(type, "typing", 6)));
+}
+
 /* Does a socket of this process follow tenant t's session or (prefix "a:") agent, id a
- * string of an event (or NULL when the event has none)? */
-static int is_watched(int t, const char *prefix, const redisReply *id)
+ * string of an event (or NULL when the event has none), and want it (inbound: the event is
+ * the customer's own message or typing)? */
+static int is_watched(int t, const char *prefix, const redisReply *id, int inbound)
 {
 	char k[WKEY_MAX];
 	watch_t *w;
@@ -101,7 +113,7 @@ static int is_watched(int t, const char *prefix, const redisReply *id)
 	pthread_mutex_lock(&mu);
 	for(w = watched[ws_key_hash(k) % WATCH_BUCKETS]; w; w = w->next)
 		if(!strcmp(w->key, k)) {
-			yes = 1;
+			yes = !inbound || w->inbound > 0;
 			break;
 		}
 	pthread_mutex_unlock(&mu);
@@ -226,7 +238,9 @@ static int read_messages(redisContext *rc, ws_item_t *first, int asked)
 
 /* Tenant t's entries of an XREAD reply, the watched ones appended to *first..*lastit; the
  * messages' bodies asked for (the number asked is returned). Nothing is allocated for the
- * events no socket of this process follows: most of them, with several processes. */
+ * events no socket of this process follows or wants: most of them, with several processes
+ * (each customer's own messages are read by every process, and wanted where its agent's
+ * desk is). */
 static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t **first,
 		ws_item_t **lastit)
 {
@@ -236,6 +250,7 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 	fields_t f;
 	str id;
 	size_t i;
+	int in;
 
 	for(i = 0; i < entries->elements; i++) {
 		e = entries->element[i];
@@ -244,7 +259,9 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 		omniq_events_read(&streams[t].pos, id.s, (size_t)id.len);
 		if(fields_of(e, &f) < 0)
 			continue;
-		if(!is_watched(t, "", f.sid) && !is_watched(t, "a:", f.agent))
+		in = f.type && f.state
+			 && ws_item_inbound(f.type->str, f.type->len, f.state->str, f.state->len);
+		if(!is_watched(t, "", f.sid, in) && !is_watched(t, "a:", f.agent, in))
 			continue;
 		it = calloc(1, sizeof(*it));
 		if(it == NULL) {
