@@ -296,21 +296,30 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 }
 
 
-/* Items first..lastit to the loop's list, after what it has not taken yet. */
-static void queue_items(ws_item_t *first, ws_item_t *lastit)
+/* Items first..lastit to the loop's list, after what it has not taken yet: 1 when the
+ * loop is to be woken for them, 0 when it already is (items it has not taken yet are there,
+ * queued with a wakeup; it takes the whole list at once). Under load the reader reads again
+ * before the loop got round to the last read's items, and a wakeup each time was a write
+ * on the loop's pipe and a turn of the loop each. */
+static int queue_items(ws_item_t *first, ws_item_t *lastit)
 {
+	int wake;
+
 	pthread_mutex_lock(&mu);
+	wake = head == NULL;
 	if(tail)
 		tail->next = first;
 	else
 		head = first;
 	tail = lastit;
 	pthread_mutex_unlock(&mu);
+	return wake;
 }
 
 /* Tenant t's check of this read, xinfo its reply: 0, or 1 when t lost events, which are
- * then the loop's to tell (a "resync" item queued at once: later items come after it). */
-static int take_check(int t, const redisReply *xinfo)
+ * then the loop's to tell (a "resync" item queued at once: later items come after it; *wake
+ * set when the loop is to be woken for it, queue_items). */
+static int take_check(int t, const redisReply *xinfo, int *wake)
 {
 	omniq_events_pos_t was = streams[t].pos;
 	omniq_events_gap_t gap;
@@ -337,7 +346,7 @@ static int take_check(int t, const redisReply *xinfo)
 	it->tenant = t;
 	it->gap = gap;
 	snprintf(it->type, sizeof(it->type), "resync");
-	queue_items(it, it);
+	*wake |= queue_items(it, it);
 	return 1;
 }
 
@@ -415,7 +424,7 @@ static void *reader(void *arg)
 			if(ws_oq.redis_reply(rc, (void **)&xinfo) != REDIS_OK)
 				failed = 1;
 			else
-				woke |= lost[t] = take_check(t, xinfo);
+				lost[t] = take_check(t, xinfo, &woke);
 		}
 		if(woke)
 			lws_cancel_service(lws_ctx); /* the resync first, whatever comes of the read */
@@ -442,10 +451,8 @@ static void *reader(void *arg)
 			rc = NULL;
 		}
 		ws_arena_reset(arena); /* the items hold copies of what they need */
-		if(first) {
-			queue_items(first, lastit);
+		if(first && queue_items(first, lastit))
 			lws_cancel_service(lws_ctx);
-		}
 	}
 	return NULL;
 }
