@@ -422,6 +422,7 @@ int ws_chat_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		case LWS_CALLBACK_ESTABLISHED:
 			memset(c, 0, sizeof(*c));
 			c->fol.on_item = on_item;
+			c->fol.no_inbound = 1; /* the customer's own lines are acknowledged, not echoed */
 			c->sock.who = c->identity;
 			if(ws_sock_open(&c->sock, wsi, "/ws/chat", ws_cfg.chat_rate) < 0)
 				return -1;

@@ -35,7 +35,8 @@
 typedef struct watch {
 	struct watch *next;
 	char key[WKEY_MAX];
-	int count;
+	int count;   /* sockets that follow key */
+	int inbound; /* of them, those that want the customer's own messages and typing */
 } watch_t;
 
 /* One tenant's stream, and where the thread is in it. */
@@ -54,7 +55,7 @@ static int n_streams;
 static ws_arena_t *arena; /* the reader thread's replies */
 static char reader_name[32]; /* "omniq_ws process <rank>", in the log line of a gap */
 
-void ws_events_watch(const char *key)
+void ws_events_watch(const char *key, int inbound)
 {
 	unsigned b = ws_key_hash(key) % WATCH_BUCKETS;
 	watch_t *w;
@@ -67,17 +68,20 @@ void ws_events_watch(const char *key)
 		w->next = watched[b];
 		watched[b] = w;
 	}
-	if(w)
+	if(w) {
 		w->count++;
+		w->inbound += inbound != 0;
+	}
 	pthread_mutex_unlock(&mu);
 }
 
-void ws_events_unwatch(const char *key)
+void ws_events_unwatch(const char *key, int inbound)
 {
 	watch_t **p, *w;
 	pthread_mutex_lock(&mu);
 	for(p = &watched[ws_key_hash(key) % WATCH_BUCKETS]; (w = *p) != NULL; p = &w->next)
 		if(!strcmp(w->key, key)) {
+			w->inbound -= inbound != 0;
 			if(--w->count <= 0) {
 				*p = w->next;
 				free(w);
@@ -87,9 +91,17 @@ void ws_events_unwatch(const char *key)
 	pthread_mutex_unlock(&mu);
 }
 
+int ws_item_inbound(const char *type, size_t type_len, const char *state, size_t state_len)
+{
+	return state_len == 2 && !memcmp(state, "in", 2)
+		   && ((type_len == 7 && !memcmp(type, "message", 7))
+				   || (type_len == 6 && !memcmp(type, "typing", 6)));
+}
+
 /* Does a socket of this process follow tenant t's session or (prefix "a:") agent, id a
- * string of an event (or NULL when the event has none)? */
-static int is_watched(int t, const char *prefix, const redisReply *id)
+ * string of an event (or NULL when the event has none), and want it (inbound: the event is
+ * the customer's own message or typing)? */
+static int is_watched(int t, const char *prefix, const redisReply *id, int inbound)
 {
 	char k[WKEY_MAX];
 	watch_t *w;
@@ -101,7 +113,7 @@ static int is_watched(int t, const char *prefix, const redisReply *id)
 	pthread_mutex_lock(&mu);
 	for(w = watched[ws_key_hash(k) % WATCH_BUCKETS]; w; w = w->next)
 		if(!strcmp(w->key, k)) {
-			yes = 1;
+			yes = !inbound || w->inbound > 0;
 			break;
 		}
 	pthread_mutex_unlock(&mu);
@@ -226,7 +238,9 @@ static int read_messages(redisContext *rc, ws_item_t *first, int asked)
 
 /* Tenant t's entries of an XREAD reply, the watched ones appended to *first..*lastit; the
  * messages' bodies asked for (the number asked is returned). Nothing is allocated for the
- * events no socket of this process follows: most of them, with several processes. */
+ * events no socket of this process follows or wants: most of them, with several processes
+ * (each customer's own messages are read by every process, and wanted where its agent's
+ * desk is). */
 static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t **first,
 		ws_item_t **lastit)
 {
@@ -236,6 +250,7 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 	fields_t f;
 	str id;
 	size_t i;
+	int in;
 
 	for(i = 0; i < entries->elements; i++) {
 		e = entries->element[i];
@@ -244,7 +259,9 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 		omniq_events_read(&streams[t].pos, id.s, (size_t)id.len);
 		if(fields_of(e, &f) < 0)
 			continue;
-		if(!is_watched(t, "", f.sid) && !is_watched(t, "a:", f.agent))
+		in = f.type && f.state
+			 && ws_item_inbound(f.type->str, f.type->len, f.state->str, f.state->len);
+		if(!is_watched(t, "", f.sid, in) && !is_watched(t, "a:", f.agent, in))
 			continue;
 		it = calloc(1, sizeof(*it));
 		if(it == NULL) {
@@ -279,21 +296,30 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 }
 
 
-/* Items first..lastit to the loop's list, after what it has not taken yet. */
-static void queue_items(ws_item_t *first, ws_item_t *lastit)
+/* Items first..lastit to the loop's list, after what it has not taken yet: 1 when the
+ * loop is to be woken for them, 0 when it already is (items it has not taken yet are there,
+ * queued with a wakeup; it takes the whole list at once). Under load the reader reads again
+ * before the loop got round to the last read's items, and a wakeup each time was a write
+ * on the loop's pipe and a turn of the loop each. */
+static int queue_items(ws_item_t *first, ws_item_t *lastit)
 {
+	int wake;
+
 	pthread_mutex_lock(&mu);
+	wake = head == NULL;
 	if(tail)
 		tail->next = first;
 	else
 		head = first;
 	tail = lastit;
 	pthread_mutex_unlock(&mu);
+	return wake;
 }
 
 /* Tenant t's check of this read, xinfo its reply: 0, or 1 when t lost events, which are
- * then the loop's to tell (a "resync" item queued at once: later items come after it). */
-static int take_check(int t, const redisReply *xinfo)
+ * then the loop's to tell (a "resync" item queued at once: later items come after it; *wake
+ * set when the loop is to be woken for it, queue_items). */
+static int take_check(int t, const redisReply *xinfo, int *wake)
 {
 	omniq_events_pos_t was = streams[t].pos;
 	omniq_events_gap_t gap;
@@ -320,7 +346,7 @@ static int take_check(int t, const redisReply *xinfo)
 	it->tenant = t;
 	it->gap = gap;
 	snprintf(it->type, sizeof(it->type), "resync");
-	queue_items(it, it);
+	*wake |= queue_items(it, it);
 	return 1;
 }
 
@@ -398,7 +424,7 @@ static void *reader(void *arg)
 			if(ws_oq.redis_reply(rc, (void **)&xinfo) != REDIS_OK)
 				failed = 1;
 			else
-				woke |= lost[t] = take_check(t, xinfo);
+				lost[t] = take_check(t, xinfo, &woke);
 		}
 		if(woke)
 			lws_cancel_service(lws_ctx); /* the resync first, whatever comes of the read */
@@ -425,10 +451,8 @@ static void *reader(void *arg)
 			rc = NULL;
 		}
 		ws_arena_reset(arena); /* the items hold copies of what they need */
-		if(first) {
-			queue_items(first, lastit);
+		if(first && queue_items(first, lastit))
 			lws_cancel_service(lws_ctx);
-		}
 	}
 	return NULL;
 }

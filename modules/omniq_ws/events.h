@@ -6,7 +6,9 @@
  * sockets for (by session id, or by agent as "a:<id>"), with the message bodies read from
  * the transcript. It wakes the lws loop with lws_cancel_service(); the loop takes the items
  * (LWS_CALLBACK_EVENT_WAIT_CANCELLED) and hands them to their followers (follow.c). Events
- * of other sessions cost two hash lookups each. When the thread lost events of a tenant (it
+ * of other sessions cost two hash lookups each, and so do the customer's own messages and
+ * typing ("in") when only customers' sockets follow the session here (they do not show
+ * them; ws_item_inbound). When the thread lost events of a tenant (it
  * was away longer than the stream keeps them), an item of type "resync" stands where they
  * were: every follower of that tenant re-reads what it shows from state.
  */
@@ -35,9 +37,13 @@ int ws_events_start(struct lws_context *ctx, int rank);
 /* The log line and statistic of a "resync" item (the loop's thread: api.events_gap). */
 void ws_events_report(const ws_item_t *it);
 /* Sockets of this process follow key: "<tenant index>|" and a session id or "a:<agent id>"
- * (counted: one per socket; follow.c does the counting for the sockets). */
-void ws_events_watch(const char *key);
-void ws_events_unwatch(const char *key);
+ * (counted: one per socket; follow.c does the counting for the sockets); inbound: whether
+ * that socket wants the customer's own messages and typing (an agent's desk does, the
+ * customer's socket does not). */
+void ws_events_watch(const char *key, int inbound);
+void ws_events_unwatch(const char *key, int inbound);
+/* Is it the customer's own message or typing ("in"), which only agents' sockets show? */
+int ws_item_inbound(const char *type, size_t type_len, const char *state, size_t state_len);
 /* The items gathered since the last call, oldest first; free each with ws_item_free. */
 ws_item_t *ws_events_take(void);
 void ws_item_free(ws_item_t *it);

@@ -59,7 +59,7 @@ int ws_follow(ws_follower_t *f, const char *k)
 	table[b] = n;
 	n->mine = f->keys;
 	f->keys = n;
-	ws_events_watch(key);
+	ws_events_watch(key, !f->no_inbound);
 	return 0;
 }
 
@@ -71,7 +71,7 @@ static void drop(ws_follow_node_t *n)
 			*p = n->next;
 			break;
 		}
-	ws_events_unwatch(n->key);
+	ws_events_unwatch(n->key, !n->f->no_inbound);
 	free(n);
 }
 
@@ -153,14 +153,14 @@ static void flist_hand(flist_t *l, const ws_item_t *it)
 		free(l->fs);
 }
 
-static void hand(const char *key, const ws_item_t *it)
+static void hand(const char *key, const ws_item_t *it, int inbound)
 {
 	ws_follow_node_t *n;
 	flist_t l;
 
 	flist_init(&l);
 	for(n = table[ws_key_hash(key) % BUCKETS]; n; n = n->next)
-		if(!strcmp(n->key, key) && flist_add(&l, n->f) < 0)
+		if((!inbound || !n->f->no_inbound) && !strcmp(n->key, key) && flist_add(&l, n->f) < 0)
 			break;
 	flist_hand(&l, it);
 }
@@ -188,17 +188,19 @@ void ws_follow_deliver(void)
 {
 	ws_item_t *it = ws_events_take(), *next;
 	char key[KEY_MAX];
+	int in;
 
 	for(; it; it = next) {
 		next = it->next;
 		generation++;
+		in = ws_item_inbound(it->type, strlen(it->type), it->state, strlen(it->state));
 		if(!strcmp(it->type, "resync"))
 			resync(it);
 		if(it->sid[0] && (size_t)snprintf(key, sizeof(key), "%d|%s", it->tenant, it->sid) < sizeof(key))
-			hand(key, it);
+			hand(key, it, in);
 		if(it->agent[0]
 				&& (size_t)snprintf(key, sizeof(key), "%d|a:%s", it->tenant, it->agent) < sizeof(key))
-			hand(key, it);
+			hand(key, it, in);
 		ws_item_free(it);
 	}
 }

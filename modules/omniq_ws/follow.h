@@ -6,7 +6,8 @@
  * same id in another tenant is another key. Following a key also
  * tells the event thread to keep that key's events (ws_events_watch). ws_follow_deliver()
  * runs in the lws loop when the thread has items and hands each item once to every socket
- * that follows its session or its agent; a "resync" item (the thread lost events of a
+ * that follows its session or its agent (the customer's own messages and typing not to
+ * the customers' sockets: they were acknowledged, the widget shows them); a "resync" item (the thread lost events of a
  * tenant) goes to every follower of that tenant, which re-reads from state what it shows.
  */
 #ifndef OMNIQ_WS_FOLLOW_H
@@ -20,6 +21,8 @@ typedef struct ws_follower {
 	/* called with the item's tenant current */
 	void (*on_item)(struct ws_follower *f, const ws_item_t *it);
 	int tenant;             /* whose session ids and agent ids the keys are: set first */
+	int no_inbound;         /* set first: a customer's socket, which is not handed the
+	                         * customer's own messages and typing (ws_item_inbound) */
 	ws_follow_node_t *keys; /* the keys this follower follows (internal) */
 	unsigned seen;          /* internal: the last item handed to it */
 } ws_follower_t;

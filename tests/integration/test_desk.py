@@ -665,6 +665,40 @@ def test_desk_typing_both_ways_and_agent_name(ctx):
 
 
 @test
+def test_desk_and_chat_on_one_process_each_get_what_they_show(ctx):
+    """A customer's chat and its agent's desk on one omniq_ws process follow the same
+    session. The process's event reader keeps the customer's own lines and typing for the
+    desk alone (a customer's socket is not handed them, events.h): the desk gets them, the
+    customer gets its acks and the agent's lines, never its own back. Then the desk goes:
+    the chat alone still gets the agent's next line."""
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1"})
+    agent(k, "alice")
+    d = desk(port, api, "alice")
+    assert d.request(type="state", state="available")["type"] == "ok"
+    c, sid = customer_session(port)
+    d.inbox(lambda ib: len(ib) == 1)
+    assert d.request(type="accept", sid=sid)["type"] == "ok"
+    c.send({"type": "typing"})
+    assert d.recv("typing")["sid"] == sid
+    c.send({"type": "message", "text": "Order 4711", "cid": "m1"})
+    m = d.recv("message", where=lambda m: m["text"] == "Order 4711")
+    assert m["sid"] == sid and m["dir"] == "in", m
+    assert d.request(type="reply", sid=sid, text="It ships today.", cid="r1")["cid"] == "r1"
+    got = []
+    while not got or got[-1].get("type") != "message":
+        got.append(c.recv())
+    # the acks of its first line and of m1, then the agent's line
+    assert [(f["type"], f.get("cid")) for f in got if f["type"] != "state"] == [
+        ("ack", None), ("ack", "m1"), ("message", None)], got
+    assert got[-1]["text"] == "It ships today." and got[-1]["from"] == "alice", got
+    d.close()
+    assert api.call("POST", "/api/v1/sessions/%s/messages" % sid,
+                    {"direction": "out", "from": "alice", "body": "Anything else?"})[0] == 201
+    assert c.recv("message")["text"] == "Anything else?"
+    c.close()
+
+
+@test
 def test_shipped_cfg_serves_chat_and_desk(ctx):
     """cfg/omniq.cfg (what `make run` starts) has the web surface: the demo page, the desk
     page, a desk login and a customer chat reaching the agent."""
