@@ -69,8 +69,9 @@ typedef struct chat {
 	char last[OMNIQ_STREAM_ID_MAX]; /* the last transcript id of sid sent (or "") */
 	int over;                  /* sid's conversation is over for the customer (wrap-up, or
 	                            * ended): their next message starts a new one */
-	char claimed_name[CLAIM_MAX + 1];    /* what the visitor says about themselves (the */
-	char claimed_contact[CLAIM_MAX + 1]; /* hello): labels of its sessions, never identities */
+	char *claimed[2];          /* name, contact: what the visitor says about themselves (the
+	                            * hello or first message): labels of its sessions, never
+	                            * identities; malloc'd only when given (most never are) */
 } chat_t;
 
 const size_t ws_chat_pss_size = sizeof(chat_t);
@@ -134,12 +135,13 @@ static int resume_token(const chat_t *c, const char *sid, char *out, size_t outl
 	return ws_token_make(c->site->secret, "resume", id, out, outlen);
 }
 
-/* A claim of the hello ("name", "contact"): a string of at most CLAIM_MAX bytes without
- * control characters, else not taken (and the widget told). */
-static void claim(chat_t *c, json_t *m, const char *key, char *out)
+/* A claim of the hello or a first message (which = 0 "name", 1 "contact"): a string of at
+ * most CLAIM_MAX bytes without control characters, else not taken (and the widget told). */
+static void claim(chat_t *c, json_t *m, int which)
 {
-	json_t *v = json_object_get(m, key);
+	json_t *v = json_object_get(m, which ? "contact" : "name");
 	const char *s = json_string_value(v);
+	char *copy;
 	size_t i, n;
 
 	if(v == NULL || json_is_null(v))
@@ -152,7 +154,13 @@ static void claim(chat_t *c, json_t *m, const char *key, char *out)
 		send_error(c, "bad_argument", "'name' and 'contact' are texts of at most 256 bytes");
 		return;
 	}
-	memcpy(out, s, n + 1);
+	if((copy = malloc(n + 1)) == NULL) {
+		send_error(c, "unavailable", "out of memory");
+		return;
+	}
+	memcpy(copy, s, n + 1);
+	free(c->claimed[which]);
+	c->claimed[which] = copy;
 }
 
 static int on_hello(chat_t *c, json_t *m)
@@ -192,8 +200,8 @@ static int on_hello(chat_t *c, json_t *m)
 	}
 	c->hello = 1;
 	ws_admit_known(c->sock.wsi);
-	claim(c, m, "name", c->claimed_name);
-	claim(c, m, "contact", c->claimed_contact);
+	claim(c, m, 0);
+	claim(c, m, 1);
 	w = json_pack("{s:s,s:s,s:s}", "type", "welcome", "visitor", c->visitor_tok, "identity",
 			c->identity);
 	/* resume: the token must be ours for exactly this session, and the session still open;
@@ -270,14 +278,14 @@ static int on_message(chat_t *c, json_t *m)
 		 * which stays followed for what its agent may still write - or the one another tab
 		 * of the same visitor has opened meanwhile (open_live) */
 		/* the first message may carry the claims the widget asked for */
-		claim(c, m, "name", c->claimed_name);
-		claim(c, m, "contact", c->claimed_contact);
+		claim(c, m, 0);
+		claim(c, m, 1);
 		ident = omniq_str(c->identity);
 		skills = omniq_str(c->site->skills);
 		queue = omniq_str(c->site->queue);
 		ext = omniq_str(c->identity);
-		claims[0] = omniq_str(c->claimed_name);
-		claims[1] = omniq_str(c->claimed_contact);
+		claims[0] = omniq_str(c->claimed[0] ? c->claimed[0] : "");
+		claims[1] = omniq_str(c->claimed[1] ? c->claimed[1] : "");
 		rc = ws_oq.open_live(&channel, &ident, &skills, 0, &queue, &ext,
 				claims[0].len || claims[1].len ? claims : NULL, &info);
 		if(rc < 0) {
@@ -450,6 +458,9 @@ int ws_chat_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 			ws_append_forget(c);
 			ws_unfollow_all(&c->fol);
 			ws_sock_free(&c->sock);
+			free(c->claimed[0]);
+			free(c->claimed[1]);
+			c->claimed[0] = c->claimed[1] = NULL;
 			return 0;
 
 		default:

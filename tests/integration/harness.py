@@ -523,6 +523,13 @@ def recap(name, why):
 
 def run(selected=None):
     failed = 0
+    known = {fn.__name__.replace("test_", "") for fn in TESTS}
+    for name in sorted(set(selected or ()) - known):
+        # an exact test name (without test_), as the PASS/FAIL lines print it: a name that
+        # selects nothing must not pass as a run of nothing
+        failed += 1
+        print("FAIL %s/%s: no such test (names are exact, e.g. desk_agent_takes_a_chat_from_offer_to_close)"
+              % (SUITE, name), flush=True)
     for fn in TESTS:
         name = fn.__name__.replace("test_", "")
         if selected and name not in selected:

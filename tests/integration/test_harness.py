@@ -268,3 +268,17 @@ def test_harness_drill_audit_finds_what_a_fault_would_leave(ctx):
         for w in want:
             assert any(p.startswith(w) for p in d.problems), (w, d.problems)
         assert len(d.problems) == len(want), d.problems
+
+
+@test
+def test_harness_a_name_that_selects_nothing_fails(ctx):
+    """run.py takes exact test names: one that selects nothing is a failure with a reason,
+    not a run of nothing that passes (run.py ws ran zero tests and exited 0)."""
+    import contextlib
+    import io
+    import harness
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = harness.run(["no_such_test_anywhere"])
+    assert rc == 1, rc
+    assert out.getvalue().startswith("FAIL integration/no_such_test_anywhere: no such test"), out.getvalue()
