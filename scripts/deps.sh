@@ -14,6 +14,8 @@ case "${1:-build}" in
               chromium
               # a CJK font, so Chinese in the desk and the widget renders in the screenshots
               fonts-wqy-zenhei
+              # libFuzzer (tests/fuzz): clang's -fsanitize=fuzzer
+              clang
               # tests/redis: luac5.1 lists the library's locals (test_library.py); the
               # locales' sources build en_US.UTF-8 for a Redis that collates (test_limits.py)
               lua5.1 locales)

@@ -12,6 +12,7 @@ PY=/usr/bin/python3
 
 suites=(
   "unit|make --no-print-directory -C tests/unit check BUILD=$OMNIQ_BUILD/unit"
+  "fuzz|make --no-print-directory -s -C tests/fuzz run BUILD=$OMNIQ_BUILD/fuzz"
   "redis|$PY tests/redis/run.py"
   "bench|$PY bench/selftest.py"
   "integration|$PY tests/integration/run.py"
