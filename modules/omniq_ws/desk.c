@@ -423,18 +423,26 @@ static void do_typing(desk_t *d, json_t *m)
 
 /* The sessions waiting that this agent may take (a supervisor: every one), best first, for
  * the desk's queue view; the page asks again every few seconds while the view is open. */
-static void do_queue(desk_t *d, json_t *rid)
+/* The rows of a reader (api.query), one object each, answered as the array `key`. */
+static void answer_rows(desk_t *d, json_t *rid, const char *what, int argc, const str *argv,
+		const char *key)
 {
-	json_t *w = json_array();
-	str a[2] = {omniq_str(d->agent), str_init("50")};
+	json_t *rows = json_array();
 	int rc;
 
-	if((rc = ws_oq.query("waiting", 2, a, ws_row_append, w)) < 0) {
-		json_decref(w);
+	if((rc = ws_oq.query(what, argc, argv, ws_row_append, rows)) < 0) {
+		json_decref(rows);
 		error_rc(d, rc, rid);
 		return;
 	}
-	ok(d, rid, json_pack("{s:o}", "waiting", w));
+	ok(d, rid, json_pack("{s:o}", key, rows));
+}
+
+static void do_queue(desk_t *d, json_t *rid)
+{
+	str a[2] = {omniq_str(d->agent), str_init("50")};
+
+	answer_rows(d, rid, "waiting", 2, a, "waiting");
 }
 
 /* The agents (id: "state load/capacity") and queues (name: sessions waiting) of the tenant:
@@ -462,7 +470,6 @@ static void do_canned(desk_t *d, json_t *m, json_t *rid)
 	int bad = 0, rc;
 	const char *name = opt_str(m, "name", &bad), *text = opt_str(m, "text", &bad);
 	str aid = omniq_str(d->agent), n, t;
-	json_t *list;
 
 	if(bad) {
 		ws_sock_error(&d->sock, "bad_argument", "'name' and 'text' are strings", rid);
@@ -476,23 +483,16 @@ static void do_canned(desk_t *d, json_t *m, json_t *rid)
 			return;
 		}
 	}
-	list = json_array();
-	if((rc = ws_oq.query("canned", 1, &aid, ws_row_append, list)) < 0) {
-		json_decref(list);
-		error_rc(d, rc, rid);
-		return;
-	}
-	ok(d, rid, json_pack("{s:o}", "canned", list));
+	answer_rows(d, rid, "canned", 1, &aid, "canned");
 }
 
 /* The agent's past conversations where q is found (its customer, disposition, tags or a
  * transcript line), newest first, at most 20. */
 static void do_search(desk_t *d, json_t *m, json_t *rid)
 {
-	int bad = 0, rc;
+	int bad = 0;
 	const char *q = opt_str(m, "q", &bad);
 	str a[3];
-	json_t *found;
 
 	if(bad || q == NULL) {
 		ws_sock_error(&d->sock, "bad_argument", "'q' is a required string", rid);
@@ -501,13 +501,7 @@ static void do_search(desk_t *d, json_t *m, json_t *rid)
 	a[0] = omniq_str(d->agent);
 	a[1] = omniq_str(q);
 	a[2] = omniq_str("20");
-	found = json_array();
-	if((rc = ws_oq.query("search", 3, a, ws_row_append, found)) < 0) {
-		json_decref(found);
-		error_rc(d, rc, rid);
-		return;
-	}
-	ok(d, rid, json_pack("{s:o}", "found", found));
+	answer_rows(d, rid, "search", 3, a, "found");
 }
 
 /* A waiting session taken by a person: for the agent itself ("agent" absent), which then

@@ -103,6 +103,11 @@ function A.load(ctx, aid)
     return A.from_row(ctx, aid, v[1] or nil, v[2] or nil)
 end
 
+-- Refuses (NOTFOUND) an agent id that names no agent: one EXISTS, no row read.
+function A.must_exist(ctx, aid)
+    if rcall('EXISTS', A.key(ctx, aid)) == 0 then U.fail('NOTFOUND', 'agent ' .. aid) end
+end
+
 -- A new agent (oq_agent_set of an unknown id): offline, empty.
 function A.new(ctx, aid)
     return {id = aid, presence = 'offline', cv = 0, cc = 0, ce = 0, ct = 0, lv = 0, lc = 0,

@@ -105,7 +105,7 @@ function AO.fn_agent_secret(keys, args)
     V.args(args, 2, 'aid secret')
     local aid = V.id('agent id', args[1])
     local secret = V.secret(args[2])
-    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    A.must_exist(ctx, aid)
     -- (a first secret ends nothing: no login could be made without one)
     local old = rcall('SET', A.key(ctx, aid) .. ':pw', secret, 'GET')
     if old then AO.revoke(ctx, aid) end
@@ -131,7 +131,7 @@ function AO.fn_agent_revoke(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 2, 'aid epoch')
     local aid = V.id('agent id', args[1])
-    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    A.must_exist(ctx, aid)
     if args[2] ~= '' then
         local now = U.num(rcall('GET', A.key(ctx, aid) .. ':tok') or '0', 0, 'token epoch')
         if U.num(args[2], 0, 'epoch') ~= now then fail('STATE', 'token of ' .. aid .. ' no longer current') end

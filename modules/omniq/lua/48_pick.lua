@@ -33,7 +33,7 @@ function PK.fn_agent_role(keys, args)
     V.args(args, 2, 'aid role')
     local aid, role = V.id('agent id', args[1]), args[2]
     if not ROLES[role] then fail('ARG', 'role must be agent or supervisor') end
-    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    A.must_exist(ctx, aid)
     rcall('HSET', A.key(ctx, aid), 'role', role)
     return 'OK'
 end

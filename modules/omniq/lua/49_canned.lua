@@ -27,7 +27,7 @@ function CN.fn_canned_set(keys, args)
         fail('ARG', 'text longer than ' .. L.CANNED_TEXT_MAX .. ' bytes')
     end
     if sfind(text, '%z') then fail('ARG', 'text contains a NUL byte') end
-    if aid ~= '' and rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    if aid ~= '' then A.must_exist(ctx, aid) end
     local k = key(ctx, aid)
     if text == '' then
         if rcall('HDEL', k, name) == 0 then fail('NOTFOUND', 'saved reply ' .. name) end
@@ -44,7 +44,7 @@ function CN.fn_canned_list(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 1, 'aid')
     local aid = V.id('agent id', args[1])
-    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    A.must_exist(ctx, aid)
     local by = {}
     local team = rcall('HGETALL', key(ctx, ''))
     for i = 1, #team, 2 do by[team[i]] = {team[i + 1], 'team'} end

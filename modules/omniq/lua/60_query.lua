@@ -104,7 +104,7 @@ function Q.fn_agent_secret_get(keys, args)
     local aid = V.id('agent id', args[1])
     local v = rcall('GET', A.key(ctx, aid) .. ':pw')
     if v then return v end
-    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    A.must_exist(ctx, aid)
     fail('NOTFOUND', 'agent ' .. aid .. ' has no secret')
 end
 
@@ -114,7 +114,7 @@ function Q.fn_agent_token(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 1, 'aid')
     local aid = V.id('agent id', args[1])
-    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    A.must_exist(ctx, aid)
     return {'epoch', rcall('GET', A.key(ctx, aid) .. ':tok') or '0'}
 end
 

@@ -33,12 +33,11 @@ function SR.fn_agent_search(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 3, 'aid q count')
     local aid = V.id('agent id', args[1])
-    local q = args[2]
-    if type_(q) ~= 'string' or #q < 2 or #q > 100 then fail('ARG', 'q must be 2..100 bytes') end
-    if sfind(q, '%z') then fail('ARG', 'q contains a NUL byte') end
+    local q = V.str('q', args[2], 100, false)
+    if #q < 2 then fail('ARG', 'q must be 2..100 bytes') end
     q = slower(q)
     local count = V.int('count', args[3], 1, 50)
-    if rcall('EXISTS', A.key(ctx, aid)) == 0 then fail('NOTFOUND', 'agent ' .. aid) end
+    A.must_exist(ctx, aid)
     local out = {}
     for _, sid in ipairs_(rcall('LRANGE', A.key(ctx, aid) .. ':past', 0, SEARCH_SESSIONS - 1)) do
         if #out >= count then break end
