@@ -76,7 +76,7 @@ int oqe_begin(oqe_call *c, RedisModuleCtx *ctx, RedisModuleString **argv, int ar
 		oqe_fail(c, "ARG", "exactly one key, the tenant prefix oq:{tenant}");
 		return -1;
 	}
-	if (argc - 2 != nargs) {
+	if (nargs >= 0 && argc - 2 != nargs) {
 		oqe_fail(c, "ARG", "wrong number of arguments, expected: %s", usage);
 		return -1;
 	}
@@ -369,14 +369,28 @@ static RedisModuleString *or_empty(oqe_call *c, RedisModuleString *s)
 void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char *state,
 		RedisModuleString *agent, RedisModuleString *channel, RedisModuleString *ext)
 {
+	oqe_emit_x(c, type, sid, state, agent, channel, ext, NULL, 0);
+}
+
+RedisModuleString *oqe_emit_x(oqe_call *c, const char *type, RedisModuleString *sid,
+		const char *state, RedisModuleString *agent, RedisModuleString *channel,
+		RedisModuleString *ext, RedisModuleString **extra, int nextra)
+{
 	static unsigned since_trim;
 	static RedisModuleString *names[EVENT_ARGS / 2];
 	RedisModuleString *name = oqe_key(c, ":events", NULL, 0);
-	RedisModuleString *f[EVENT_ARGS];
+	RedisModuleString *f[EVENT_ARGS + OQE_EVENT_EXTRA_MAX];
+	RedisModuleString *ids;
 	RedisModuleKey *k;
 	RedisModuleStreamID id;
-	char ids[48];
+	char buf[48];
+	int i;
 
+	if (nextra < 0 || nextra > OQE_EVENT_EXTRA_MAX || nextra % 2) {
+		RedisModule_Log(c->ctx, "warning", "omniq engine: event %s with %d extra values "
+				"(a bug)", type, nextra);
+		nextra = 0;
+	}
 	if (++since_trim >= EVENTS_TRIM_EVERY) {
 		since_trim = 0;
 		trim_events(c, name);
@@ -384,7 +398,6 @@ void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char 
 	if (!names[0]) {
 		/* the field names, made once and kept */
 		static const char *const n[] = { "type", "sid", "agent", "state", "channel", "ext" };
-		int i;
 
 		for (i = 0; i < EVENT_ARGS / 2; i++)
 			names[i] = RedisModule_CreateString(NULL, n[i], strlen(n[i]));
@@ -402,23 +415,29 @@ void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char 
 	f[9] = or_empty(c, channel);
 	f[10] = names[5];
 	f[11] = or_empty(c, ext);
+	for (i = 0; i < nextra; i++)
+		f[EVENT_ARGS + i] = extra[i];
 	k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
-	if (RedisModule_StreamAdd(k, REDISMODULE_STREAM_ADD_AUTOID, &id, f, EVENT_ARGS / 2)
-			!= REDISMODULE_OK) {
+	if (RedisModule_StreamAdd(k, REDISMODULE_STREAM_ADD_AUTOID, &id, f,
+				(EVENT_ARGS + nextra) / 2) != REDISMODULE_OK) {
 		/* oqe_begin checked the type: only a bug gets here */
 		RedisModule_Log(c->ctx, "warning", "omniq: event %s of session %s not written to %s",
 				type, RedisModule_StringPtrLen(sid, NULL),
 				RedisModule_StringPtrLen(name, NULL));
-		return;
+		return NULL;
 	}
-	{
-		char *p = oq_put_u64(ids, id.ms);
+	ids = oqe_stream_id(c, &id, buf);
+	oqe_rep(c->ctx, "XADD", "ssv", name, ids, f, (size_t)(EVENT_ARGS + nextra));
+	return ids;
+}
 
-		*p++ = '-';
-		*oq_put_u64(p, id.seq) = '\0';
-	}
-	oqe_rep(c->ctx, "XADD", "scv", name, ids, f,
-			(size_t)EVENT_ARGS);
+RedisModuleString *oqe_stream_id(oqe_call *c, const RedisModuleStreamID *id, char buf[48])
+{
+	char *p = oq_put_u64(buf, id->ms);
+
+	*p++ = '-';
+	p = oq_put_u64(p, id->seq);
+	return RedisModule_CreateString(c->ctx, buf, (size_t)(p - buf));
 }
 
 long long oqe_incr(oqe_call *c, RedisModuleString *name)

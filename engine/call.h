@@ -46,8 +46,9 @@ typedef struct oqe_call {
  * oq:test:clock, as the Redis suite's Lua clock (tests/redis/clock.lua) does. */
 extern int oqe_testclock;
 
-/* Checks the argument count (argc counts the command name and the prefix too) and the
- * prefix, and reads the clock. On a failure it has replied already and returns -1. */
+/* Checks the argument count (argc counts the command name and the prefix too; nargs < 0:
+ * the caller checks it) and the prefix, and reads the clock. On a failure it has replied
+ * already and returns -1. */
 int oqe_begin(oqe_call *c, RedisModuleCtx *ctx, RedisModuleString **argv, int argc,
 		int nargs, const char *usage);
 
@@ -110,6 +111,17 @@ void oqe_finish(oqe_call *c);
  * are string literals (made into strings once: oqe_name). */
 void oqe_emit(oqe_call *c, const char *type, RedisModuleString *sid, const char *state,
 		RedisModuleString *agent, RedisModuleString *channel, RedisModuleString *ext);
+
+/* The same with nextra more values (field, value, ...; at most OQE_EVENT_EXTRA_MAX) after
+ * the six: a message's entry id, author and body. Returns the event's id (NULL: not
+ * written, a bug logged). */
+#define OQE_EVENT_EXTRA_MAX 6
+RedisModuleString *oqe_emit_x(oqe_call *c, const char *type, RedisModuleString *sid,
+		const char *state, RedisModuleString *agent, RedisModuleString *channel,
+		RedisModuleString *ext, RedisModuleString **extra, int nextra);
+
+/* A stream id as its string ms-seq (buf: its bytes, 48 are enough) */
+RedisModuleString *oqe_stream_id(oqe_call *c, const RedisModuleStreamID *id, char buf[48]);
 
 /* The queue name is in P:queues (for listing): one SADD per name and second, not per call
  * (the library's X.queue_seen). */

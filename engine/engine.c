@@ -47,13 +47,25 @@ int oqe_fault(RedisModuleCtx *ctx, const char *fn);
 FAULTABLE(fault_accept, "oq_accept", oqe_cmd_accept)
 FAULTABLE(fault_enqueue, "oq_enqueue", oqe_cmd_enqueue)
 FAULTABLE(fault_close, "oq_close", oqe_cmd_close)
+FAULTABLE(fault_append, "oq_append", oqe_cmd_append)
+FAULTABLE(fault_append_once, "oq_append_once", oqe_cmd_append_once)
+FAULTABLE(fault_append_many, "oq_append_many", oqe_cmd_append_many)
+FAULTABLE(fault_reply, "oq_reply", oqe_cmd_reply)
 STEP(step_accept, fault_accept)
 STEP(step_enqueue, fault_enqueue)
 STEP(step_close, fault_close)
+STEP(step_append, fault_append)
+STEP(step_append_once, fault_append_once)
+STEP(step_append_many, fault_append_many)
+STEP(step_reply, fault_reply)
 #else
 STEP(step_accept, oqe_cmd_accept)
 STEP(step_enqueue, oqe_cmd_enqueue)
 STEP(step_close, oqe_cmd_close)
+STEP(step_append, oqe_cmd_append)
+STEP(step_append_once, oqe_cmd_append_once)
+STEP(step_append_many, oqe_cmd_append_many)
+STEP(step_reply, oqe_cmd_reply)
 #endif
 STEP(step_lib_pull, oqe_cmd_lib_pull)
 STEP(step_lib_enqueue, oqe_cmd_lib_enqueue)
@@ -67,6 +79,10 @@ static const struct {
 	{ "omniq.version", cmd_version, "readonly fast allow-loading allow-stale", 0 },
 	{ "omniq.accept", step_accept, "write deny-oom", 1 },
 	{ "omniq.close", step_close, "write deny-oom", 1 },
+	{ "omniq.append", step_append, "write deny-oom", 1 },
+	{ "omniq.append_once", step_append_once, "write deny-oom", 1 },
+	{ "omniq.append_many", step_append_many, "write deny-oom", 1 },
+	{ "omniq.reply", step_reply, "write deny-oom", 1 },
 	{ "omniq.lib.pull", step_lib_pull, "write deny-oom", 1 },
 	{ "omniq.enqueue", step_enqueue, "write deny-oom", 1 },
 	{ "omniq.lib.enqueue", step_lib_enqueue, "write deny-oom", 1 },

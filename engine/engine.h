@@ -11,6 +11,10 @@ int oqe_cmd_enqueue(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int oqe_cmd_lib_enqueue(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int oqe_cmd_lib_decide(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int oqe_cmd_close(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int oqe_cmd_append(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int oqe_cmd_append_once(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int oqe_cmd_append_many(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+int oqe_cmd_reply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 int oqe_cmd_lib_pull(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 
 #endif

@@ -14,6 +14,10 @@
 #define OMNIQ_ENGINE_STEPS(X) \
 	X("oq_accept", "OMNIQ.ACCEPT") \
 	X("oq_enqueue", "OMNIQ.ENQUEUE") \
-	X("oq_close", "OMNIQ.CLOSE")
+	X("oq_close", "OMNIQ.CLOSE") \
+	X("oq_append", "OMNIQ.APPEND") \
+	X("oq_append_once", "OMNIQ.APPEND_ONCE") \
+	X("oq_append_many", "OMNIQ.APPEND_MANY") \
+	X("oq_reply", "OMNIQ.REPLY")
 
 #endif

@@ -692,7 +692,9 @@ static void append_answers(omniq_append_t **x, int c, redisReply *r)
 /* The messages that pass append()'s checks go in calls of OQ_APPEND_PER_CALL (the most
  * oq_append_many takes), all calls in one round trip. */
 #define OQ_APPEND_ARGS 6 /* sid dir from type body cid */
-#define OQ_APPEND_PER_CALL (OQ_FCALL_MAX_ARGS / OQ_APPEND_ARGS)
+#define OQ_APPEND_PER_CALL OQ_APPEND_MANY_MAX
+_Static_assert(OQ_APPEND_PER_CALL * OQ_APPEND_ARGS <= OQ_FCALL_MAX_ARGS,
+		"a whole oq_append_many call fits the arguments of one FCALL");
 #define OQ_APPEND_CALLS_MAX \
 	((OMNIQ_APPEND_MANY_MAX + OQ_APPEND_PER_CALL - 1) / OQ_APPEND_PER_CALL)
 

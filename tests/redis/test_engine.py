@@ -106,6 +106,75 @@ def test_counters_of_the_library_and_the_engine_add_up(h):
     assert (st['enqueued'], st['offered'], st['accepted'], st['closed']) == ('5',) * 4, st
 
 
+def chat(t, sid, i):
+    """Messages through each of the engine's appends (engine/append.c): a batch with a
+    client id given twice, a long body (no body in its event), an agent's reply."""
+    t.fc('oq_append_many', sid, 'in', 'v%d' % i, 'text', 'hello %d' % i, 'c%d' % i,
+         sid, 'in', 'v%d' % i, 'text', 'x' * 600, '', sid, 'in', 'v', 'text', 'again', 'c%d' % i)
+    t.fc('oq_append_once', sid, 'in', 'v', 'text', 'once', 'k%d' % i)
+    t.fc('oq_append', sid, 'sys', '', 'note', 'a system line')
+    t.fc('oq_reply', sid, 'ann', 'text', 'hi back')
+
+
+def test_the_engines_messages_are_the_librarys(h):
+    """A message appended by the engine (oq_append*) and one the library writes itself
+    (oq_ingest's M.tx_add) are the same transcript entry and the same event, short body or
+    long; the engine takes and refuses what the library's checks did, with nothing written
+    on a refusal, and a cid written by either is known to the other."""
+    t = h.tenant()
+    t.agent('ann', 'sales:5')
+    for body in ('hi 你好 \U0001F600\ttab\nline', 'y' * 513):
+        r = t.fc('oq_ingest', 'web', '', 'web:same', '', 0, 'q', 'th', 'v', 'text', body, 'm1' + body[:2])
+        sid, lib_id = r[0], r[5]
+        eng_id = t.fc('oq_append', sid, 'in', 'v', 'text', body)
+        tx = dict(h.r.xrange(t.P + ':s:' + sid + ':tx'))
+        assert tx[lib_id] == tx[eng_id], tx
+        ev = {e['id']: e for e in t.events() if e['type'] == 'message'}
+        assert set(ev[lib_id]) == set(ev[eng_id]) and ('body' in ev[eng_id]) == (len(body) <= 512), ev
+        assert {k: v for k, v in ev[lib_id].items() if k != 'id'} == \
+            {k: v for k, v in ev[eng_id].items() if k != 'id'}, (ev[lib_id], ev[eng_id])
+        # the cid the library wrote is the engine's too, and the other way round
+        assert t.fc('oq_append_once', sid, 'in', 'v', 'text', 'again', 'm1' + body[:2]) == [lib_id, '1']
+        once = t.fc('oq_append_once', sid, 'in', 'v', 'text', 'new', 'e1' + body[:2])
+        r2 = t.fc('oq_ingest', 'web', '', 'web:same', '', 0, 'q', 'th', 'v', 'text', 'new', 'e1' + body[:2])
+        assert once[1] == '0' and r2[5:7] == [once[0], '1'], (once, r2)
+    bad = [(('x', 'in', 'v', 'text', 'b'), 'session id'), ((sid, 'up', 'v', 'text', 'b'), 'dir must be'),
+           ((sid, 'in', 'v\x01', 'text', 'b'), 'from contains control'),
+           ((sid, 'in', 'v' * 257, 'text', 'b'), 'from longer than 256'),
+           ((sid, 'in', 'v', '', 'b'), 'type must not be empty'),
+           ((sid, 'in', 'v', 't' * 65, 'b'), 'type longer than 64'),
+           ((sid, 'in', 'v', 'text', ''), 'body missing'),
+           ((sid, 'in', 'v', 'text', 'x' * 65537), 'body longer than 65536'),
+           ((sid, 'in', 'v', 'text', 'a\x00b'), 'body contains a NUL'),
+           (('99999', 'in', 'v', 'text', 'b'), 'OQ_NOTFOUND session 99999')]
+    for args, words in bad:
+        msg = t.expect_err('NOTFOUND' if 'NOTFOUND' in words else 'ARG', 'oq_append', *args)
+        assert words in msg, (args, msg)
+    assert 'cid must not be empty' in t.expect_err('ARG', 'oq_append_once', sid, 'in', 'v', 'text', 'b', '')
+    assert 'cid longer than 64' in t.expect_err('ARG', 'oq_append_once', sid, 'in', 'v', 'text', 'b', 'c' * 65)
+    t.fc('oq_abandon', sid)
+    assert 'is abandoned' in t.expect_err('STATE', 'oq_append', sid, 'in', 'v', 'text', 'late')
+    assert 'is abandoned' in t.expect_err('STATE', 'oq_reply', sid, 'ann', 'text', 'late')
+
+
+def test_an_append_the_keys_cannot_take_writes_nothing(h):
+    """A transcript key that is no stream, or a stream that can take no further entry (its
+    last id the largest there is): the message is refused with OQ_INTERNAL, its event not
+    written, and the messages beside it in the same call are appended."""
+    t = h.tenant()
+    a, b = t.enq()['sid'], t.enq()['sid']
+    h.r.set(t.P + ':s:' + a + ':tx', 'not a stream')
+    assert 'is not a stream' in t.expect_err('INTERNAL', 'oq_append', a, 'in', 'v', 'text', 'x')
+    h.r.delete(t.P + ':s:' + a + ':tx')
+    h.r.xadd(t.P + ':s:' + a + ':tx', {'dir': 'in'}, id='18446744073709551615-18446744073709551615')
+    assert 'takes no more entries' in t.expect_err('INTERNAL', 'oq_append', a, 'in', 'v', 'text', 'x')
+    n = len(t.events())
+    res = h.r.execute_command('FCALL', 'oq_append_many', 1, t.P, a, 'in', 'v', 'text', 'x', '',
+                              b, 'in', 'v', 'text', 'y', '')
+    assert isinstance(res[0], redis.ResponseError) and str(res[0]).startswith('OQ_INTERNAL'), res
+    assert res[1][1] == '0' and [e['sid'] for e in t.events()[n:]] == [b], t.events()[n:]
+
+
 def test_a_replica_without_the_engine_gets_the_same_keys(h):
     proc, rep, _ = spawn([], 'replica')
     try:
@@ -118,6 +187,7 @@ def test_a_replica_without_the_engine_gets_the_same_keys(h):
         for i in range(6):
             s = t.enq(skills='sales')
             t.fc('oq_accept', s['sid'], s['agent'])
+            chat(t, s['sid'], i)
             if i % 2:
                 t.fc('oq_close', s['sid'], 'resolved')
         h.r.execute_command('WAIT', 1, 5000)
@@ -148,6 +218,8 @@ def test_an_aof_replay_without_the_engine_reaches_the_same_keys(h):
         for s in [again] + waits + [phone]:
             if s['state'] == 'offered':
                 t.fc('oq_accept', s['sid'], s['agent'])
+        for i, s in enumerate([again] + waits):
+            chat(t, s['sid'], i)
         for s in [again] + waits:
             if t.state(s['sid']) == 'active':
                 t.fc('oq_close', s['sid'], '')                    # pulls what waits
@@ -210,6 +282,7 @@ def test_engine_steps_leave_no_memory_behind(h):
             s = t.enq(skills='sales', identity='web:%s%d' % (tag, i))
             if s['state'] == 'offered':
                 t.fc('oq_accept', s['sid'], s['agent'])
+                chat(t, s['sid'], i)
                 t.fc('oq_close', s['sid'], '')
 
     def used():
@@ -268,7 +341,8 @@ def test_the_engine_reads_identities_as_the_library_does(h):
 
 ENGINE_COMMANDS = {
     'OMNIQ.ACCEPT': 2, 'OMNIQ.CLOSE': 2, 'OMNIQ.ENQUEUE': 7, 'OMNIQ.LIB.ENQUEUE': 11,
-    'OMNIQ.LIB.DECIDE': 4, 'OMNIQ.LIB.PULL': 3,
+    'OMNIQ.LIB.DECIDE': 4, 'OMNIQ.LIB.PULL': 3, 'OMNIQ.APPEND': 5, 'OMNIQ.APPEND_ONCE': 6,
+    'OMNIQ.APPEND_MANY': 12, 'OMNIQ.REPLY': 4,
 }
 
 
@@ -285,7 +359,8 @@ def test_engine_commands_survive_any_arguments(h):
     live = [t.enq(skills='sales')['sid'] for _ in range(3)]
     pool = [b'', b'0', b'1', b'-1', b'99999999999999999999999', b'sales', b'en,sales',
             b'sales,en', b'ann', b'bob', b'web', b'phone', b'chat', b'voice', b'web:x',
-            b'\x00', b'\xff\xfe', b'a' * 300, b'offer', b'1', b'queue', b'x,y'] + \
+            b'\x00', b'\xff\xfe', b'a' * 300, b'offer', b'1', b'queue', b'x,y', b'in', b'out',
+            b'note', b'text', b'a\nb', b'x' * 70000] + \
         [s.encode() for s in live]
     errors = 0
     for _ in range(600):

@@ -78,12 +78,12 @@ reg('oq_agent_search', SR.fn_agent_search, true)
 engine_first('oq_close', 'omniq.close', S.fn_close_queued)
 reg('oq_abandon', S.fn_abandon)
 reg('oq_wrapup_done', S.fn_wrapup_done)
-reg('oq_append', M.fn_append)
-reg('oq_append_many', M.fn_append_many)
-reg('oq_append_once', M.fn_append_once)
+redis.register_function{function_name = 'oq_append', callback = E.step('omniq.append')}
+redis.register_function{function_name = 'oq_append_many', callback = E.step('omniq.append_many')}
+redis.register_function{function_name = 'oq_append_once', callback = E.step('omniq.append_once')}
 reg('oq_typing', M.fn_typing)
 reg('oq_ingest', M.fn_ingest)
-reg('oq_reply', M.fn_reply)
+redis.register_function{function_name = 'oq_reply', callback = E.step('omniq.reply')}
 reg('oq_transcript', M.fn_transcript, true)
 reg('oq_sweep', SW.fn_sweep)
 reg('oq_archived', SW.fn_archived)
