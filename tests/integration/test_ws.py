@@ -844,11 +844,16 @@ def test_chat_two_tabs_of_one_visitor_are_one_conversation(ctx):
         x.close()
 
 
-def raw_ws(port, path="/ws/chat", proto="omniq-chat"):
-    """A WebSocket opened by hand, to send frames a library would not (unmasked ones)."""
+def raw_ws(port, path="/ws/chat", proto="omniq-chat", rcvbuf=None):
+    """A WebSocket opened by hand, to send frames a library would not (unmasked ones);
+    rcvbuf: a receive buffer this small (set before connecting: it bounds the window)."""
     import base64
     import os as _os
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(10)
+    s.connect(("127.0.0.1", port))
     key = base64.b64encode(_os.urandom(16)).decode()
     s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n"
@@ -894,6 +899,66 @@ def read_frame(s):
     elif n == 127:
         n = int.from_bytes(exact(8), "big")
     return h[0] & 0x0f, exact(n)
+
+
+@test
+def test_ws_a_socket_that_does_not_read_is_closed_and_the_others_are_served(ctx):
+    """A customer that stops reading while its agent goes on writing: the server writes
+    each frame at once while the socket takes them, then keeps at most 512 frames for it and
+    closes it ("not reading" in the log), and the process's memory does not grow with what
+    is written after that. A customer beside it is served all along."""
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1"})
+    pid = k.pids("omniq_ws")[0]
+    other = Chat(port)
+    other.send({"type": "hello"})
+    other.recv("welcome")
+    s = raw_ws(port, rcvbuf=4096)
+    mask = b"\x01\x02\x03\x04"
+    s.sendall(frame(json.dumps({"type": "hello"}).encode(), mask=mask))
+    assert json.loads(read_frame(s)[1])["type"] == "welcome"
+    s.sendall(frame(json.dumps({"type": "message", "text": "hi", "cid": "c1"}).encode(), mask=mask))
+    got = [json.loads(read_frame(s)[1]) for _ in range(2)]
+    sid = [g for g in got if g["type"] == "session"][0]["session"]
+
+    def rss():
+        return int(open("/proc/%d/status" % pid).read().split("VmRSS:")[1].split()[0])
+    rss0, mark = rss(), len(k.text())
+    r = rs.client()
+    body = "x" * 8000
+    for i in range(3000):       # 24 MB for a socket that reads nothing more
+        r.fcall("oq_append", 1, P, sid, "out", "alice", "text", "%d %s" % (i, body))
+        if i % 500 == 499 and "is not reading" in k.text()[mark:]:
+            break
+    wait_for(lambda: "is not reading: message dropped, closing" in k.text()[mark:], timeout=10,
+             what="the server to give up on the socket")
+    grown = rss() - rss0
+    # what the socket still gives: the frames it took, whole and in order (written at once
+    # or queued), then the end (no hang)
+    s.settimeout(5)
+    t0, seen = time.time(), []
+    try:
+        while time.time() - t0 < 20:
+            op, payload = read_frame(s)
+            if op == 8:
+                break
+            m = json.loads(payload)
+            if m.get("type") == "message":
+                seen.append(int(m["text"].split(" ", 1)[0]))
+    except (OSError, AssertionError):   # reset, or closed without a close frame
+        pass
+    assert time.time() - t0 < 20, "the socket was not closed"
+    s.close()
+    assert len(seen) > 100 and seen == list(range(len(seen))), seen[:5] + seen[-5:]
+    assert grown < 12 * 1024, (rss0, grown)    # kB: at most 512 frames of 8 kB and what lws holds
+    # the other customer was served all along, and a new one is
+    other.send({"type": "message", "text": "still there?", "cid": "o1"})
+    other.recv("session")
+    assert other.recv("ack")["cid"] == "o1"
+    other.close()
+    n = Chat(port)
+    n.send({"type": "hello"})
+    assert n.recv("welcome")["type"] == "welcome"
+    n.close()
 
 
 @test
