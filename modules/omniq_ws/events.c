@@ -388,7 +388,7 @@ static void *reader(void *arg)
 	int check[OMNIQ_TENANTS_MAX], lost[OMNIQ_TENANTS_MAX];
 	long long now;
 	size_t i;
-	int t, asked, again = 1, failed, woke;
+	int t, asked, again = 1, failed, woke, came;
 
 	for(t = 0; t < n_streams; t++)
 		keys[t] = streams[t].key;
@@ -450,9 +450,16 @@ static void *reader(void *arg)
 			redisFree(rc);
 			rc = NULL;
 		}
+		came = r->type == REDIS_REPLY_ARRAY && r->elements > 0;
 		ws_arena_reset(arena); /* the items hold copies of what they need */
 		if(first && queue_items(first, lastit))
 			lws_cancel_service(lws_ctx);
+		/* events came: the next read a little later brings more at once. Each read
+		 * wakes Redis, this thread and the loop; under load they came a few at a time,
+		 * and those wakeups were most of the reader's CPU and a tenth of Redis'
+		 * (docs/performance.md, bench/ws). An idle stream is still read at once. */
+		if(ws_cfg.event_read_gap && came)
+			usleep((useconds_t)ws_cfg.event_read_gap);
 	}
 	return NULL;
 }

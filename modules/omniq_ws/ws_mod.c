@@ -63,6 +63,7 @@ ws_settings_t ws_cfg = {
 	.webhook_attempts = 8,
 	.webhook_timeout = 5,
 	.outbox_forget = 3600,
+	.event_read_gap = 1000,
 	.n_keys = 0,
 };
 
@@ -163,6 +164,7 @@ static param_export_t params[] = {
 	{"webhook_attempts", PARAM_INT, &ws_cfg.webhook_attempts},
 	{"webhook_timeout", PARAM_INT, &ws_cfg.webhook_timeout},
 	{"outbox_forget", PARAM_INT, &ws_cfg.outbox_forget},
+	{"event_read_gap", PARAM_INT, &ws_cfg.event_read_gap},
 	{"channel", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_channel_param},
 	{"tenant_chat", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_tenant_chat_param},
 	{"tenant_app", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_tenant_app_param},
@@ -207,6 +209,7 @@ static int check_ranges(void)
 		{"webhook_attempts", &ws_cfg.webhook_attempts, 1, 100},
 		{"webhook_timeout", &ws_cfg.webhook_timeout, 1, 60},
 		{"outbox_forget", &ws_cfg.outbox_forget, 1, 2592000},
+		{"event_read_gap", &ws_cfg.event_read_gap, 0, 50000},
 		{"app_token_max_ttl", &ws_cfg.app_token_max_ttl, 60, 31536000},
 	};
 	return omniq_check_int_params(r, (int)(sizeof(r) / sizeof(r[0])));

@@ -584,7 +584,8 @@ def test_ws_integer_modparams_outside_their_ranges_stop_kamailio(ctx):
              ("chat_rate", -1, "1..1000"), ("max_frame", 255, "256..1048576"),
              ("webhook_retry", 3601, "1..3600"), ("webhook_attempts", 0, "1..100"),
              ("webhook_timeout", 61, "1..60"), ("api_rate", 0, "1..100000"),
-             ("hook_rate", 100001, "1..100000"), ("outbox_forget", 0, "1..2592000")]
+             ("hook_rate", 100001, "1..100000"), ("outbox_forget", 0, "1..2592000"),
+             ("event_read_gap", 50001, "0..50000")]
     refuses_to_start(ctx, rs, [({"OMNIQ_WS_INT": '"%s"' % name, "OMNIQ_WS_INT_VALUE": str(value)},
                                 "modparam %s = %d is outside %s" % (name, value, rng))
                                for name, value, rng in cases], "bad-int")
