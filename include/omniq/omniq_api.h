@@ -9,8 +9,8 @@
  * channel is only the code that is really about that channel.
  *
  * Threads: make the calls from a process's main thread. Only append(), append_many(),
- * append_once(), agent_verify(), login_try(), login_done(), agent_token(), agent_revoke(),
- * tenant_use(),
+ * append_many_write(), append_many_read(), redis_flush(), append_once(), agent_verify(),
+ * login_try(), login_done(), agent_token(), agent_revoke(), tenant_use(),
  * tenant_use_index(), tenant_index(), tenant_at(), redis_connect(), redis_reply(),
  * redis_append(), events_read(), library_missing(), library_load(),
  * events_check(), last_error() and strerror() may also be
@@ -109,7 +109,7 @@ typedef struct omniq_event {
 } omniq_event_t;
 
 struct redisContext; /* hiredis' (api.redis_connect) */
-struct redisReply;   /* hiredis' (api.events_check) */
+struct redisReply;   /* hiredis' (api.events_check, api.append_many_read) */
 
 /* Where the default tenant's data lives (api.conn_info; api.tenant_at for the others). */
 typedef struct omniq_conn_info {
@@ -462,7 +462,27 @@ typedef struct omniq_api {
 	 * text NULL or "" deletes it (OMNIQ_ENOTFOUND when there is none). query("canned",
 	 * aid) lists what an agent may pick. OMNIQ_ECAPACITY past CANNED_MAX. One round trip. */
 	int (*canned_set)(const str *aid, const str *name, const str *text);
+	/* append_many() in two halves, for a module that does the I/O on a connection of its
+	 * own (redis_connect) from its event loop instead of blocking a thread on it.
+	 * append_many_write checks m[] as append_many does (a refused message gets its rc and
+	 * why at once), adds the commands for the rest to c's output buffer (redis_flush
+	 * writes it) and marks them OMNIQ_APPEND_SENT; it returns how many replies they will
+	 * get (0: nothing to send; OMNIQ_EARG for a bad n; OMNIQ_EREDIS when c cannot take
+	 * them: every message then answered so). append_many_read takes those replies in order,
+	 * call 0, 1, ... (reply NULL: it never came, the connection failed), and answers the
+	 * messages of that call as append_many would (the first ones still marked
+	 * OMNIQ_APPEND_SENT); it keeps nothing but what is in m[].
+	 * Thread rules as append_many. */
+	int (*append_many_write)(struct redisContext *c, omniq_append_t *m, int n);
+	void (*append_many_read)(omniq_append_t *m, int n, int call, struct redisReply *reply);
+	/* What was added to c's output buffer, written (blocking, within c's send timeout);
+	 * REDIS_OK or REDIS_ERR (c->errstr says why). hiredis 0.14's own write crashes when an
+	 * allocation fails (see redis_reply). */
+	int (*redis_flush)(struct redisContext *c);
 } omniq_api_t;
+
+/* m[i].rc of a message that append_many_write sent, until append_many_read answers it */
+#define OMNIQ_APPEND_SENT 2
 
 typedef int (*bind_omniq_f)(omniq_api_t *api);
 

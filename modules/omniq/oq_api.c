@@ -97,6 +97,9 @@ int bind_omniq(omniq_api_t *api)
 	api->register_http_route = oq_hook_register;
 	api->http_route_find = oq_hook_find;
 	api->append_many = oq_append_many;
+	api->append_many_write = oq_append_many_write;
+	api->append_many_read = oq_append_many_read;
+	api->redis_flush = oq_redis_flush;
 	api->tenant_index = oq_tenant_index;
 	api->redis_connect = redis_connect;
 	api->redis_reply = redis_reply;

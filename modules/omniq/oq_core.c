@@ -16,6 +16,7 @@
 
 #include "oq_core.h"
 #include "oq_redis.h"
+#include "oq_resp.h"
 #include "oq_validate.h"
 #include "oq_driver.h"
 #include "oq_stats.h"
@@ -698,15 +699,14 @@ _Static_assert(OQ_APPEND_PER_CALL * OQ_APPEND_ARGS <= OQ_FCALL_MAX_ARGS,
 #define OQ_APPEND_CALLS_MAX \
 	((OMNIQ_APPEND_MANY_MAX + OQ_APPEND_PER_CALL - 1) / OQ_APPEND_PER_CALL)
 
-int oq_append_many(omniq_append_t *m, int n)
+/* The messages of m[] checked (a refused one answered in its rc and why); the arguments
+ * of the others into av/al, in order, and pointers to them into sent[]. Returns how many
+ * are to be sent, or OMNIQ_EARG for a bad n. */
+static int append_many_args(omniq_append_t *m, int n, const char **av, size_t *al,
+		omniq_append_t **sent)
 {
-	const char *av[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS];
-	size_t al[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS];
-	omniq_append_t *sent[OMNIQ_APPEND_MANY_MAX]; /* the messages sent, in order */
-	redisReply *r[OQ_APPEND_CALLS_MAX];
-	int argc[OQ_APPEND_CALLS_MAX];
-	int i, j, k = 0, calls, done = 0;
 	str a[OQ_APPEND_ARGS];
+	int i, k = 0;
 
 	if(m == NULL || n < 1 || n > OMNIQ_APPEND_MANY_MAX)
 		return oq_bad_arg("append_many", "needs 1..OMNIQ_APPEND_MANY_MAX messages");
@@ -724,10 +724,40 @@ int oq_append_many(omniq_append_t *m, int n)
 		fcall_args(a, OQ_APPEND_ARGS, av + k * OQ_APPEND_ARGS, al + k * OQ_APPEND_ARGS);
 		sent[k++] = &m[i];
 	}
+	return k;
+}
+
+/* the arguments of call j of k messages sent */
+static int append_call_argc(int j, int k)
+{
+	int calls = (k + OQ_APPEND_PER_CALL - 1) / OQ_APPEND_PER_CALL;
+
+	return OQ_APPEND_ARGS * (j < calls - 1 ? OQ_APPEND_PER_CALL : k - j * OQ_APPEND_PER_CALL);
+}
+
+static int count_done(const omniq_append_t *m, int n)
+{
+	int i, done = 0;
+
+	for(i = 0; i < n; i++)
+		done += m[i].rc == OMNIQ_OK;
+	return done;
+}
+
+int oq_append_many(omniq_append_t *m, int n)
+{
+	const char *av[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS];
+	size_t al[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS];
+	omniq_append_t *sent[OMNIQ_APPEND_MANY_MAX]; /* the messages sent, in order */
+	redisReply *r[OQ_APPEND_CALLS_MAX];
+	int argc[OQ_APPEND_CALLS_MAX];
+	int j, k, calls;
+
+	if((k = append_many_args(m, n, av, al, sent)) < 0)
+		return k;
 	calls = (k + OQ_APPEND_PER_CALL - 1) / OQ_APPEND_PER_CALL;
 	for(j = 0; j < calls; j++)
-		argc[j] = OQ_APPEND_ARGS
-				  * (j < calls - 1 ? OQ_APPEND_PER_CALL : k - j * OQ_APPEND_PER_CALL);
+		argc[j] = append_call_argc(j, k);
 	oq_redis_fcall_many(
 			"oq_append_many", oq_prefix()->s, oq_prefix()->len, calls, argc, av, al, r);
 	/* the replies not read are NULL: their messages fail */
@@ -736,9 +766,74 @@ int oq_append_many(omniq_append_t *m, int n)
 		if(r[j])
 			freeReplyObject(r[j]);
 	}
-	for(i = 0; i < n; i++)
-		done += m[i].rc == OMNIQ_OK;
-	return done;
+	return count_done(m, n);
+}
+
+/* The engine's command for oq_append_many (include/omniq/omniq_engine_steps.h) */
+static const char append_many_cmd[] = "OMNIQ.APPEND_MANY";
+
+int oq_append_many_write(redisContext *c, omniq_append_t *m, int n)
+{
+	const char *av[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS + 2];
+	size_t al[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS + 2];
+	omniq_append_t *sent[OMNIQ_APPEND_MANY_MAX];
+	int i, j, k, calls, argc;
+
+	if((k = append_many_args(m, n, av + 2, al + 2, sent)) <= 0)
+		return k;
+	calls = (k + OQ_APPEND_PER_CALL - 1) / OQ_APPEND_PER_CALL;
+	for(j = 0; j < calls; j++) {
+		/* each call's command and prefix just before its arguments (av[0], av[1] for the
+		 * first; the two slots of the previous call's last message after that, whose
+		 * arguments are in the buffer already) */
+		int at = j * OQ_APPEND_PER_CALL * OQ_APPEND_ARGS;
+		const char *save[2];
+		size_t lsave[2];
+
+		save[0] = av[at];
+		save[1] = av[at + 1];
+		lsave[0] = al[at];
+		lsave[1] = al[at + 1];
+
+		argc = append_call_argc(j, k);
+		av[at] = append_many_cmd;
+		al[at] = sizeof(append_many_cmd) - 1;
+		av[at + 1] = oq_prefix()->s;
+		al[at + 1] = (size_t)oq_prefix()->len;
+		if(oq_redis_append_argv(c, argc + 2, av + at, al + at) != REDIS_OK) {
+			for(i = j * OQ_APPEND_PER_CALL; i < k; i++) {
+				sent[i]->rc = OMNIQ_EREDIS;
+				snprintf(sent[i]->why, sizeof(sent[i]->why), "Redis unavailable (%s)",
+						c->errstr[0] ? c->errstr : "no memory for the command");
+			}
+			/* the calls appended before this one are in the buffer: their replies come */
+			return j == 0 ? OMNIQ_EREDIS : j;
+		}
+		av[at] = save[0];
+		al[at] = lsave[0];
+		av[at + 1] = save[1];
+		al[at + 1] = lsave[1];
+		for(i = j * OQ_APPEND_PER_CALL; i < k && i < (j + 1) * OQ_APPEND_PER_CALL; i++)
+			sent[i]->rc = OMNIQ_APPEND_SENT;
+	}
+	return calls;
+}
+
+void oq_append_many_read(omniq_append_t *m, int n, int call, redisReply *reply)
+{
+	omniq_append_t *x[OQ_APPEND_PER_CALL];
+	int i, c = 0;
+
+	/* the calls are answered in order, each call's messages as they were sent: this
+	 * call's are the first OQ_APPEND_PER_CALL (or fewer, the last call) not answered yet */
+	for(i = 0; i < n && c < OQ_APPEND_PER_CALL; i++)
+		if(m[i].rc == OMNIQ_APPEND_SENT)
+			x[c++] = &m[i];
+	if(c == 0) {
+		LM_BUG("append_many_read: call %d answers no message\n", call);
+		return;
+	}
+	append_answers(x, c, reply);
 }
 
 int oq_append_once(const str *sid, const str *dir, const str *from, const str *body,

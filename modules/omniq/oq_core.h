@@ -57,6 +57,9 @@ int oq_enqueue_node(const str *channel, const str *identity, const str *skills, 
 int oq_node_lease(const str *node, int ttl_ms, int start);
 int oq_append(const str *sid, const str *dir, const str *from, const str *body);
 int oq_append_many(omniq_append_t *m, int n);
+/* api.append_many_write / append_many_read (omniq_api.h) */
+int oq_append_many_write(redisContext *c, omniq_append_t *m, int n);
+void oq_append_many_read(omniq_append_t *m, int n, int call, redisReply *reply);
 int oq_open_live(const str *channel, const str *identity, const str *skills, int priority,
 		const str *queue, const str *ext, const str *claimed, omniq_session_info_t *out);
 int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out, int id_size);

@@ -137,25 +137,50 @@ static int connect_socket(const char *host, int port, int timeout_ms, char *why,
 	return fd;
 }
 
-int oq_redis_get_reply(redisContext *c, redisReply **reply)
+int oq_redis_flush(redisContext *c)
 {
 	size_t off = 0, len;
 	ssize_t n;
 
-	*reply = NULL;
 	if(c->err)
 		return REDIS_ERR;
 	/* what was appended, written here: hiredis 0.14's own write swaps the written buffer for
 	 * sdsempty() and reads it unchecked, which crashes when that allocation fails; emptied
 	 * in place, the buffer needs none */
-	for(len = sdslen(c->obuf); off < len; off += (size_t)n)
-		if((n = write(c->fd, c->obuf + off, len - off)) < 0 && errno != EINTR) {
+	for(len = sdslen(c->obuf); off < len; off += (size_t)n) {
+		n = write(c->fd, c->obuf + off, len - off);
+		if(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* a non-blocking socket (a module's loop polls it): wait for room, as a
+			 * blocking one would within its send timeout */
+			struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+			int ready = poll(&p, 1, oq_redis_cfg.command_timeout_ms);
+
+			if(ready == 0) {
+				c->err = REDIS_ERR_IO;
+				snprintf(c->errstr, sizeof(c->errstr), "Redis took nothing for %d ms",
+						oq_redis_cfg.command_timeout_ms);
+				return REDIS_ERR;
+			}
+			n = 0;
+			if(ready > 0 || errno == EINTR)
+				continue;
+		}
+		if(n < 0 && errno != EINTR) {
 			c->err = REDIS_ERR_IO;
 			snprintf(c->errstr, sizeof(c->errstr), "%s", strerror(errno));
 			return REDIS_ERR;
 		} else if(n < 0)
 			n = 0;
+	}
 	sdsclear(c->obuf);
+	return REDIS_OK;
+}
+
+int oq_redis_get_reply(redisContext *c, redisReply **reply)
+{
+	*reply = NULL;
+	if(oq_redis_flush(c) != REDIS_OK)
+		return REDIS_ERR;
 	return redisGetReply(c, (void **)reply);
 }
 

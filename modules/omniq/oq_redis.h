@@ -41,6 +41,8 @@ void oq_redis_detach(void);
  * crashes when an allocation fails there): every reply of omniq and its channels' threads
  * is read this way (api.redis_reply). */
 int oq_redis_get_reply(redisContext *c, redisReply **reply);
+/* Its first half: what was appended to c, written (api.redis_flush). */
+int oq_redis_flush(redisContext *c);
 
 /* Is r Redis' "Function not found" (FUNCTION FLUSH, a replica promoted without the
  * library: nothing of the call ran)? */

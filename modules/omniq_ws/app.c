@@ -28,7 +28,7 @@
  * twice across reconnects:
  *   - customer → agent: a message is acked with its transcript id only once it is in
  *     Redis; a client resends what was not acked with the same cid, and the core appends
- *     a cid once per session (api.append_many with the cid, in this process's appender's
+ *     a cid once per session (api.append_many_write with the cid, in this process's appends
  *     batches: appends.h), acking the resend with the first id;
  *   - agent → customer: the hello names the session and the last id the client saw; the
  *     socket follows the session first, then sends every later transcript entry, then
@@ -395,7 +395,7 @@ static int on_hello(app_t *a, json_t *m, struct lws *wsi)
 	return 0;
 }
 
-/* The appender's answer to a message: its ack with the transcript id, or why not. */
+/* The answer to a message's append: its ack with the transcript id, or why not. */
 static void appended(void *owner, json_t *cid, int rc, const char *why, const char *id)
 {
 	app_t *a = (app_t *)owner;
@@ -451,7 +451,7 @@ static int on_message(app_t *a, json_t *m)
 	}
 	body.s = (char *)json_string_value(text);
 	body.len = (int)json_string_length(text);
-	/* appended by this process's appender (appends.h), off the loop; acknowledged after */
+	/* appended in this process's batches (appends.h), the loop not waiting; acknowledged after */
 	if(ws_append_later(a, appended, a->tenant, a->sid, a->identity, &body, cid, 1) < 0)
 		ws_sock_error_for(&a->sock, "unavailable", "out of memory", cid);
 	return 0;

@@ -1,28 +1,45 @@
 /*
- * appends.c - see appends.h. Two batches take turns: the lws loop fills one while the
- * appender thread appends the other, so the loop never waits for Redis unless a batch is
- * full. Plain malloc (the lws loop's memory, like the sockets').
+ * appends.c - see appends.h. The loop sends the appends itself, on a Redis connection of
+ * its own, and reads their answers when the connection is readable (a libuv poll on the
+ * loop): no thread, no handoff. Two batches take turns: the loop fills one while the other
+ * is in flight; when its answers are in, the owners are answered and what was filled
+ * meanwhile goes out as the next, so that under load many messages share a round trip.
+ * Plain malloc (the lws loop's memory, like the sockets').
  *
- * Who touches what: a pending's owner, done and cid belong to the loop thread only (owner
- * may be cleared while the appender works); the appender reads a handed-over batch's
- * tenant and m[].sid/dir/from/body/cid, which nobody changes then, and writes m[].rc/id/why;
- * `busy` (the appender has a batch) changes on the loop thread and `answered`
- * (that batch is done) on the appender, both under mu.
+ * Why not a thread: this was an appender thread making blocking calls, and each batch
+ * woke it, it woke the loop with the answers, and its own read slept and woke: on a
+ * paravirtualised machine those switches were a third of the server's CPU in bench/ws
+ * (docs/performance.md, stop 38).
+ *
+ * The write of a batch blocks (within redis_timeout: api.redis_flush waits for room on the
+ * socket, which libuv's poll made non-blocking): Redis takes it at once unless it stalls,
+ * and then the loop's own calls would wait on it too. The answers
+ * never block the loop: they are read when they come, and a batch that has none after
+ * WS_APPEND_TIMEOUT_MS fails (its messages are answered "Redis unavailable" and their
+ * clients send them again; a cid makes that safe) and the connection is made again.
  */
+#include <errno.h>
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <pthread.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <uv.h>
+#include <hiredis/hiredis.h>
 #include <libwebsockets.h>
 
 #include "core/dprint.h"
 
 #include "ws.h"
 #include "appends.h"
+#include "omniq/omniq_clock.h"
 
-/* a batch is handed over at once when it holds this many messages or bytes of bodies */
+/* a batch is sent at once when it holds this many messages or bytes of bodies */
 #define BATCH_MAX 2048
 #define BATCH_BYTES (4 * 1024 * 1024)
+/* how long the answers of a batch may take, and the wait between two connects */
+#define WS_APPEND_TIMEOUT_MS 10000
+#define WS_APPEND_RECONNECT_MS 1000
 
 typedef struct pending {
 	void *owner;
@@ -32,6 +49,12 @@ typedef struct pending {
 	json_t *cid;
 } pending_t;
 
+/* One tenant's messages of a batch in flight, up to OMNIQ_APPEND_MANY_MAX: sent as
+ * `calls` commands (append_many_write), `got` of their answers in so far. */
+typedef struct run {
+	int start, end, calls, got;
+} run_t;
+
 typedef struct batch {
 	pending_t p[BATCH_MAX];
 	omniq_append_t m[BATCH_MAX]; /* parallel to p: what append_many takes */
@@ -40,51 +63,18 @@ typedef struct batch {
 } batch_t;
 
 static batch_t batches[2];
-static batch_t *filling = &batches[0], *working = &batches[1];
-static int busy, answered, answering;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static struct lws_context *lws_ctx;
+static batch_t *filling = &batches[0], *flying = &batches[1];
+static run_t runs[BATCH_MAX];
+static int n_runs, cur_run, in_flight, answering;
+static long long sent_at, connect_after;
 
-/* The appender: b in order, in runs of one tenant's messages (OMNIQ_APPEND_MANY_MAX a round
- * trip). */
-static void append_batch(batch_t *b)
-{
-	int i, start, end;
+static uv_loop_t *loop;
+static uv_poll_t *poll_h;    /* on rc's socket while it is open */
+static uv_timer_t timer;
+static redisContext *rc;
+static omniq_conn_info_t conn;
 
-	for(start = 0; start < b->n; start = end) {
-		end = start + 1;
-		while(end < b->n && end - start < OMNIQ_APPEND_MANY_MAX
-				&& b->p[end].tenant == b->p[start].tenant)
-			end++;
-		ws_oq.tenant_use_index(b->p[start].tenant);
-		ws_oq.append_many(&b->m[start], end - start);
-	}
-	for(i = 0; i < b->n; i++)
-		if(b->m[i].rc < 0)
-			LM_DBG("message of %.*s to session %.*s not appended: %s\n", b->m[i].from.len,
-					b->m[i].from.s, b->m[i].sid.len, b->m[i].sid.s, b->m[i].why);
-}
-
-static void *appender(void *arg)
-{
-	(void)arg;
-	for(;;) {
-		pthread_mutex_lock(&mu);
-		while(!busy || answered)
-			pthread_cond_wait(&cv, &mu);
-		pthread_mutex_unlock(&mu);
-		append_batch(working);
-		pthread_mutex_lock(&mu);
-		answered = 1;
-		pthread_cond_broadcast(&cv); /* a loop waiting for room in a full batch */
-		pthread_mutex_unlock(&mu);
-		lws_cancel_service(lws_ctx); /* the loop answers in ws_append_pump() */
-	}
-	return NULL;
-}
-
-/* The loop: answer the owners of working, then empty it. */
+/* The loop: answer the owners of b, then empty it. */
 static void answer(batch_t *b)
 {
 	int i;
@@ -92,6 +82,13 @@ static void answer(batch_t *b)
 	answering = 1;
 	for(i = 0; i < b->n; i++) {
 		pending_t *p = &b->p[i];
+		if(b->m[i].rc == OMNIQ_APPEND_SENT) { /* a bug: never left unanswered */
+			b->m[i].rc = OMNIQ_EINTERNAL;
+			snprintf(b->m[i].why, sizeof(b->m[i].why), "no answer");
+		}
+		if(b->m[i].rc < 0)
+			LM_DBG("message of %.*s to session %.*s not appended: %s\n", b->m[i].from.len,
+					b->m[i].from.s, b->m[i].sid.len, b->m[i].sid.s, b->m[i].why);
 		if(p->owner)
 			p->done(p->owner, p->cid, b->m[i].rc, b->m[i].why,
 					b->m[i].rc >= 0 ? b->m[i].id : NULL);
@@ -104,41 +101,240 @@ static void answer(batch_t *b)
 	answering = 0;
 }
 
-void ws_append_pump(void)
+static void poll_closed(uv_handle_t *h)
 {
-	batch_t *t;
-	int done;
-
-	if(answering)
-		return;
-	pthread_mutex_lock(&mu);
-	done = busy && answered;
-	pthread_mutex_unlock(&mu);
-	if(done) {
-		answer(working);
-		pthread_mutex_lock(&mu);
-		busy = answered = 0;
-		pthread_mutex_unlock(&mu);
-	}
-	if(busy || filling->n == 0)
-		return;
-	t = working;
-	working = filling;
-	filling = t;
-	pthread_mutex_lock(&mu);
-	busy = 1;
-	pthread_cond_broadcast(&cv);
-	pthread_mutex_unlock(&mu);
+	free(h);
 }
 
-/* filling is full: wait for the appender's batch (a round trip per OMNIQ_APPEND_MANY_MAX
- * messages of a tenant), then hand filling over. */
+/* The connection is given up (why: for the log); it is made again for the next batch (a
+ * connect that fails is tried again after WS_APPEND_RECONNECT_MS: connect_now). */
+static void drop(const char *why)
+{
+	LM_WARN("appends: %s: reconnecting to Redis\n", why);
+	if(poll_h) {
+		uv_poll_stop(poll_h);
+		uv_close((uv_handle_t *)poll_h, poll_closed);
+		poll_h = NULL;
+	}
+	if(rc) {
+		redisFree(rc);
+		rc = NULL;
+	}
+}
+
+/* The batch in flight is over: the answers that did not come are failures (a NULL reply
+ * to append_many_read), its owners are answered. */
+static void land(void)
+{
+	int r;
+
+	for(r = cur_run; r < n_runs; r++)
+		for(; runs[r].got < runs[r].calls; runs[r].got++)
+			ws_oq.append_many_read(&flying->m[runs[r].start], runs[r].end - runs[r].start,
+					runs[r].got, NULL);
+	in_flight = 0;
+	uv_timer_stop(&timer);
+	answer(flying);
+}
+
+static void on_readable(uv_poll_t *h, int status, int events);
+
+static int connect_now(void)
+{
+	if(rc)
+		return 0;
+	if(omniq_mono_ms() < connect_after)
+		return -1;
+	if((rc = ws_redis_connect(&conn)) == NULL) {
+		connect_after = omniq_mono_ms() + WS_APPEND_RECONNECT_MS;
+		return -1;
+	}
+	if((poll_h = malloc(sizeof(*poll_h))) == NULL
+			|| uv_poll_init_socket(loop, poll_h, rc->fd) != 0) {
+		free(poll_h);
+		poll_h = NULL;
+		drop("no memory for the connection's poll");
+		return -1;
+	}
+	if(uv_poll_start(poll_h, UV_READABLE, on_readable) != 0) {
+		/* libuv grows its table of descriptors here: no answer would ever be read */
+		drop("cannot watch the connection (out of memory)");
+		return -1;
+	}
+	return 0;
+}
+
+/* filling goes out (the loop, nothing in flight) */
+static void send_batch(void)
+{
+	batch_t *t = flying;
+	int start, end, calls;
+
+	flying = filling;
+	filling = t;
+	n_runs = cur_run = 0;
+	if(connect_now() < 0) {
+		/* every message answered as append_many answers one it cannot send */
+		for(start = 0; start < flying->n; start++) {
+			flying->m[start].rc = OMNIQ_EREDIS;
+			snprintf(flying->m[start].why, sizeof(flying->m[start].why),
+					"Redis unavailable (appends cannot connect)");
+		}
+		answer(flying);
+		return;
+	}
+	for(start = 0; start < flying->n; start = end) {
+		end = start + 1;
+		while(end < flying->n && end - start < OMNIQ_APPEND_MANY_MAX
+				&& flying->p[end].tenant == flying->p[start].tenant)
+			end++;
+		ws_oq.tenant_use_index(flying->p[start].tenant);
+		calls = ws_oq.append_many_write(rc, &flying->m[start], end - start);
+		runs[n_runs].start = start;
+		runs[n_runs].end = end;
+		runs[n_runs].calls = calls > 0 ? calls : 0;
+		runs[n_runs].got = 0;
+		n_runs++;
+	}
+	ws_oq.tenant_use_index(0);
+	while(cur_run < n_runs && runs[cur_run].calls == 0)
+		cur_run++;
+	if(cur_run == n_runs) { /* nothing to send: every message refused by its checks */
+		answer(flying);
+		return;
+	}
+	in_flight = 1;
+	sent_at = omniq_mono_ms();
+	uv_timer_again(&timer);
+	if(ws_oq.redis_flush(rc) != REDIS_OK) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "writing a batch: %s", rc->errstr[0] ? rc->errstr : "failed");
+		drop(why);
+		land();
+	}
+}
+
+/* The answers read so far given to their messages; the batch landed when all are in. 0,
+ * or -1 when the connection is broken (dropped, the batch landed). */
+static int take_replies(void)
+{
+	redisReply *r;
+
+	for(;;) {
+		r = NULL;
+		if(redisGetReplyFromReader(rc, (void **)&r) != REDIS_OK) {
+			drop(rc->errstr[0] ? rc->errstr : "a reply that does not parse");
+			if(in_flight)
+				land();
+			return -1;
+		}
+		if(r == NULL)
+			return 0;
+		if(!in_flight) {
+			freeReplyObject(r);
+			drop("a reply nobody asked for");
+			return -1;
+		}
+		ws_oq.append_many_read(&flying->m[runs[cur_run].start],
+				runs[cur_run].end - runs[cur_run].start, runs[cur_run].got, r);
+		freeReplyObject(r);
+		if(++runs[cur_run].got == runs[cur_run].calls) {
+			while(++cur_run < n_runs && runs[cur_run].calls == 0)
+				;
+			if(cur_run == n_runs) {
+				land();
+				if(filling->n)
+					send_batch();
+				if(!in_flight)
+					return 0;
+			}
+		}
+	}
+}
+
+/* What the connection has, into its reply reader: 1 read, 0 nothing there (a readiness
+ * that another read took first: never a wait in the loop), -1 broken (dropped, the batch
+ * landed). wait: block for it (within the connection's receive timeout). */
+static int read_some(int wait)
+{
+	char buf[16384];
+	ssize_t n;
+
+	/* the socket is non-blocking (libuv's poll made it so): a wait is a poll */
+	if(wait) {
+		struct pollfd p = {.fd = rc->fd, .events = POLLIN};
+		long long left = WS_APPEND_TIMEOUT_MS - (omniq_mono_ms() - sent_at);
+		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
+
+		if(ready < 0 && errno == EINTR)
+			return 0;
+		if(ready < 0) {
+			drop(strerror(errno));
+			land();
+			return -1;
+		}
+		if(ready == 0) {
+			drop("no answer to the appends within 10 s (waiting for room)");
+			land();
+			return -1;
+		}
+	}
+	n = recv(rc->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	if(n <= 0 || redisReaderFeed(rc->reader, buf, (size_t)n) != REDIS_OK) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "%s%s", wait ? "waiting for room: " : "",
+				n == 0 ? "Redis closed the connection"
+				: n < 0 ? strerror(errno) : "no memory for a reply");
+		drop(why);
+		if(in_flight)
+			land();
+		return -1;
+	}
+	return 1;
+}
+
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+	(void)events;
+	if(h != poll_h || rc == NULL)
+		return;
+	if(status < 0) {
+		drop(uv_strerror(status));
+		if(in_flight)
+			land();
+		return;
+	}
+	if(read_some(0) > 0)
+		take_replies();
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	(void)t;
+	if(in_flight && omniq_mono_ms() - sent_at >= WS_APPEND_TIMEOUT_MS) {
+		drop("no answer to the appends within 10 s");
+		land();
+	}
+}
+
+void ws_append_pump(void)
+{
+	if(!answering && !in_flight && filling->n)
+		send_batch();
+}
+
+/* filling is full while a batch is in flight: its answers are waited for here (the
+ * connection's receive timeout bounds each read), then filling goes out. */
 static void make_room(void)
 {
-	pthread_mutex_lock(&mu);
-	while(busy && !answered)
-		pthread_cond_wait(&cv, &mu);
-	pthread_mutex_unlock(&mu);
+	while(in_flight && rc) {
+		if(read_some(1) < 0 || take_replies() < 0)
+			break;
+	}
 	ws_append_pump();
 }
 
@@ -171,7 +367,7 @@ int ws_append_later(void *owner, ws_appended_f done, int tenant, const char *sid
 	memcpy(buf + ls + 1, from, lf + 1);
 	memcpy(buf + ls + lf + 2, body->s, (size_t)body->len);
 	buf[ls + lf + 2 + body->len] = '\0';
-	o = buf + ls + lf + 3 + body->len; /* the appender's own copy: cid stays the loop's */
+	o = buf + ls + lf + 3 + body->len; /* the batch's own copy: cid stays the socket's */
 	if(lo)
 		memcpy(o, json_string_value(cid), lo);
 	o[lo] = '\0';
@@ -205,13 +401,21 @@ void ws_append_forget(void *owner)
 	for(i = 0; i < filling->n; i++)
 		if(filling->p[i].owner == owner)
 			filling->p[i].owner = NULL;
-	for(i = 0; i < working->n; i++)
-		if(working->p[i].owner == owner)
-			working->p[i].owner = NULL;
+	for(i = 0; i < flying->n; i++)
+		if(flying->p[i].owner == owner)
+			flying->p[i].owner = NULL;
 }
 
-int ws_append_start(struct lws_context *ctx)
+int ws_append_start(void *uv_loop)
 {
-	lws_ctx = ctx;
-	return ws_thread_start(appender, "appender");
+	loop = uv_loop;
+	ws_oq.conn_info(&conn);
+	if(uv_timer_init(loop, &timer) != 0) {
+		LM_ERR("appends: cannot make their timer\n");
+		return -1;
+	}
+	/* a repeating check while a batch is in flight (uv_timer_again in send_batch) */
+	uv_timer_start(&timer, on_timer, 1000, 1000);
+	uv_timer_stop(&timer);
+	return 0;
 }

@@ -673,7 +673,7 @@ void ws_http_loop(int rank)
 		return;
 	}
 	ws_admit_listener(lwsi);
-	if(ws_events_start(ctx, rank) < 0 || ws_append_start(ctx) < 0 || ws_desk_login_start(ctx) < 0
+	if(ws_events_start(ctx, rank) < 0 || ws_append_start(&loop) < 0 || ws_desk_login_start(ctx) < 0
 			|| (rank == 0 && ws_outbox_start() < 0)) {
 		lws_context_destroy(ctx);
 		return;
@@ -683,6 +683,6 @@ void ws_http_loop(int rank)
 	for(;;) {
 		cfg_update();
 		uv_run(&loop, UV_RUN_ONCE);
-		ws_append_pump(); /* the customers' messages of this turn, to the appender */
+		ws_append_pump(); /* the customers' messages of this turn, to Redis */
 	}
 }

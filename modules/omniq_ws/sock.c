@@ -117,6 +117,10 @@ static void close_now(ws_sock_t *s, int status, const char *why)
 	s->closing_status = status;
 	lws_set_timer_usecs(s->wsi, 1);
 	lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
+	/* called outside lws' own callbacks too (the appends' answers come from a libuv poll
+	 * of the loop, appends.c): lws arms its libuv timer for a new deadline only when it
+	 * services, so make it service now, or the close could wait for the next event */
+	lws_cancel_service(lws_get_context(s->wsi));
 }
 
 int ws_sock_late(ws_sock_t *s)
@@ -198,9 +202,11 @@ void ws_sock_send(ws_sock_t *s, json_t *v)
 static void error_with(ws_sock_t *s, const char *code, const char *msg, const char *key,
 		json_t *id)
 {
-	json_t *e = json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", msg);
-	if(e && id)
-		json_object_set(e, key, id);
+	/* in one piece: an error that cannot name its message is not sent (no memory: the
+	 * socket closes, ws_sock_send), as the client could not tell which one failed */
+	json_t *e = id ? json_pack("{s:s,s:s,s:s,s:O}", "type", "error", "code", code, "message",
+						  msg, key, id)
+				   : json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", msg);
 	ws_sock_send(s, e);
 }
 

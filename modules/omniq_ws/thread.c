@@ -1,5 +1,5 @@
 /*
- * thread.c - the threads of an omniq_ws process (event reader, appender, login checker,
+ * thread.c - the threads of an omniq_ws process (event reader, login checker,
  * outbox sender): detached, for the life of the process, named for what they do.
  */
 #define _GNU_SOURCE 1 /* pthread_setname_np */

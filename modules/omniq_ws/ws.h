@@ -129,7 +129,7 @@ struct redisReply;
 struct redisReply *ws_redis_command(struct redisContext *c, const char *fmt, ...);
 struct redisReply *ws_redis_command_argv(struct redisContext *c, int argc, const char **argv);
 /* thread.c: start run(NULL) on a detached thread of this process, for its whole life (the
- * event reader, the appender, the login checker, the outbox sender), named "ws <what>" (at
+ * event reader, the login checker, the outbox sender), named "ws <what>" (at
  * most 15 characters: top -H, ps -L and /proc show it). 0, or -1 with what logged. */
 int ws_thread_start(void *(*run)(void *), const char *what);
 /* Stream i of an XREAD / XREADGROUP reply over keys[0..n-1] (one per tenant): its index in
