@@ -13,6 +13,7 @@ duplicated), its latencies from when each message was due, whether it is clean a
 its CPU per message (server, Redis, client), then what 20,000 msg/s would take
 (figures.py says what each figure means).
 With OMNIQ_BENCH_PERF=<file>, omniq_ws' first rate step is profiled there (perf record).
+OMNIQ_BENCH_WS_PROCESSES=<n>: omniq_ws processes (default 1, bench.cfg says why).
 With OMNIQ_BENCH_LOGINS=<n>, an agent logs in to the desk n times a second (a password check
 each) throughout omniq's rate steps, so that their latencies show what the checks cost the
 customers; the logins' own statuses and latencies are printed.
@@ -75,7 +76,8 @@ def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, re
 def run_omniq(workdir, customers, agents, rates, seconds):
     rs = RedisServer(workdir).start()
     k = Kamailio(workdir, os.path.join(HERE, "bench.cfg"), rs.port, name="kam-ws",
-                 defines={"OMNIQ_DESK_SECRET": '"%s"' % DESK_SECRET},
+                 defines={"OMNIQ_DESK_SECRET": '"%s"' % DESK_SECRET,
+                          "OMNIQ_WS_PROCESSES": os.environ.get("OMNIQ_BENCH_WS_PROCESSES", "1")},
                  extra_args=["-x", "tlsf"])   # as docs/admin.md recommends
     try:
         k.start()
@@ -114,8 +116,8 @@ def run_omniq(workdir, customers, agents, rates, seconds):
         res["logins"] = logins.summary()
         res["cpu_server"] = cpu_of(pids) - cpu0[0]
         res["cpu_redis"] = cpu_of(others) - cpu0[1]
-        res["server"] = ("omniq_ws: %d processes (+ their events, appender and logins "
-                         "threads), redis-server" % len(pids))
+        res["server"] = ("omniq_ws: %d process(es) (+ their events and logins threads), "
+                         "redis-server" % len(pids))
         stats = r.info("commandstats")   # the rate steps only (reset before them)
         res["redis_top"] = sorted(((v["usec"], k[8:], v["calls"], v["usec_per_call"])
                                    for k, v in stats.items()), reverse=True)[:6]
