@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "args.h"
 #include "call.h"
 #include "engine.h"
 #include "oq_limits.h"
@@ -18,32 +19,15 @@
 /* a six-argument message: sid dir from type body cid */
 #define MSG_ARGS 6
 
-static int has_byte(const char *s, size_t len, int lo, int hi, int also)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		int b = (unsigned char)s[i];
-
-		if ((b >= lo && b <= hi) || b == also)
-			return 1;
-	}
-	return 0;
-}
-
-/* V.str: at most max bytes, no control character, empty only when allowed */
+/* V.str: oqe_arg_text's rules (length, no control character), and empty only when allowed */
 static int text_ok(oqe_call *c, const char *what, RedisModuleString *v, size_t max, int empty)
 {
 	size_t len;
-	const char *s = RedisModule_StringPtrLen(v, &len);
 
+	RedisModule_StringPtrLen(v, &len);
 	if (len == 0 && !empty)
 		return oqe_fail(c, "ARG", "%s must not be empty", what), -1;
-	if (len > max)
-		return oqe_fail(c, "ARG", "%s longer than %d bytes", what, (int)max), -1;
-	if (has_byte(s, len, 0, 31, 127))
-		return oqe_fail(c, "ARG", "%s contains control characters", what), -1;
-	return 0;
+	return oqe_arg_text(c, what, v, max);
 }
 
 /* V.body: 1..BODY_MAX bytes, only NUL refused (newlines and tabs are text) */
@@ -84,19 +68,6 @@ static void reply_or_empty(oqe_call *c, RedisModuleString *s)
 		RedisModule_ReplyWithString(c->ctx, s);
 	else
 		RedisModule_ReplyWithStringBuffer(c->ctx, "", 0);
-}
-
-/* A key that must be a stream or nothing (a transcript); else OQ_INTERNAL replied. */
-static RedisModuleKey *stream_key(oqe_call *c, RedisModuleString *name)
-{
-	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
-	int t = RedisModule_KeyType(k);
-
-	if (t != REDISMODULE_KEYTYPE_EMPTY && t != REDISMODULE_KEYTYPE_STREAM) {
-		oqe_fail(c, "INTERNAL", "%s is not a stream", RedisModule_StringPtrLen(name, NULL));
-		return NULL;
-	}
-	return k;
 }
 
 /* how a message is answered */
@@ -168,7 +139,7 @@ static void append_one(oqe_call *c, RedisModuleString **a, enum answer how)
 	ext = oqe_hget(s, "ext");
 	tkey = oqe_key(c, ":s:", sp, sl);
 	RedisModule_StringAppendBuffer(c->ctx, tkey, ":tx", 3);
-	if (!(t = stream_key(c, tkey)))
+	if (!(t = oqe_stream(c, tkey)))
 		return;
 
 	/* decided: from here on only writes */

@@ -152,16 +152,29 @@ RedisModuleString *oqe_key(oqe_call *c, const char *suffix, const char *id, size
 	return RedisModule_CreateString(c->ctx, buf, n);
 }
 
-RedisModuleKey *oqe_hash(oqe_call *c, RedisModuleString *name)
+/* name opened for reading and writing when it holds type or nothing, else NULL after
+ * replying OQ_INTERNAL ("<name> is not a <what>") */
+static RedisModuleKey *open_typed(oqe_call *c, RedisModuleString *name, int type,
+		const char *what)
 {
 	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
 	int t = RedisModule_KeyType(k);
 
-	if (t != REDISMODULE_KEYTYPE_EMPTY && t != REDISMODULE_KEYTYPE_HASH) {
-		oqe_fail(c, "INTERNAL", "%s is not a hash", RedisModule_StringPtrLen(name, NULL));
+	if (t != REDISMODULE_KEYTYPE_EMPTY && t != type) {
+		oqe_fail(c, "INTERNAL", "%s is not a %s", RedisModule_StringPtrLen(name, NULL), what);
 		return NULL;
 	}
 	return k;
+}
+
+RedisModuleKey *oqe_hash(oqe_call *c, RedisModuleString *name)
+{
+	return open_typed(c, name, REDISMODULE_KEYTYPE_HASH, "hash");
+}
+
+RedisModuleKey *oqe_stream(oqe_call *c, RedisModuleString *name)
+{
+	return open_typed(c, name, REDISMODULE_KEYTYPE_STREAM, "stream");
 }
 
 RedisModuleString *oqe_hget(RedisModuleKey *k, const char *field)

@@ -67,6 +67,8 @@ RedisModuleString *oqe_key(oqe_call *c, const char *suffix, const char *id, size
 /* A hash opened for reading and writing. Returns NULL (after replying OQ_INTERNAL) when
  * the key holds something else than a hash. */
 RedisModuleKey *oqe_hash(oqe_call *c, RedisModuleString *name);
+/* The same for a stream (a transcript). */
+RedisModuleKey *oqe_stream(oqe_call *c, RedisModuleString *name);
 
 /* One field of a hash opened with oqe_hash (NULL: no such key or field); field is a
  * string literal (oqe_name). */

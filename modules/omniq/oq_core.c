@@ -774,34 +774,27 @@ static const char append_many_cmd[] = "OMNIQ.APPEND_MANY";
 
 int oq_append_many_write(redisContext *c, omniq_append_t *m, int n)
 {
-	const char *av[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS + 2];
-	size_t al[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS + 2];
+	const char *av[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS];
+	size_t al[OMNIQ_APPEND_MANY_MAX * OQ_APPEND_ARGS];
+	const char *cv[OQ_APPEND_PER_CALL * OQ_APPEND_ARGS + 2]; /* one command */
+	size_t cl[OQ_APPEND_PER_CALL * OQ_APPEND_ARGS + 2];
 	omniq_append_t *sent[OMNIQ_APPEND_MANY_MAX];
-	int i, j, k, calls, argc;
+	int i, j, k, calls, argc, from;
 
-	if((k = append_many_args(m, n, av + 2, al + 2, sent)) <= 0)
+	if((k = append_many_args(m, n, av, al, sent)) <= 0)
 		return k;
 	calls = (k + OQ_APPEND_PER_CALL - 1) / OQ_APPEND_PER_CALL;
+	cv[0] = append_many_cmd;
+	cl[0] = sizeof(append_many_cmd) - 1;
+	cv[1] = oq_prefix()->s;
+	cl[1] = (size_t)oq_prefix()->len;
 	for(j = 0; j < calls; j++) {
-		/* each call's command and prefix just before its arguments (av[0], av[1] for the
-		 * first; the two slots of the previous call's last message after that, whose
-		 * arguments are in the buffer already) */
-		int at = j * OQ_APPEND_PER_CALL * OQ_APPEND_ARGS;
-		const char *save[2];
-		size_t lsave[2];
-
-		save[0] = av[at];
-		save[1] = av[at + 1];
-		lsave[0] = al[at];
-		lsave[1] = al[at + 1];
-
+		from = j * OQ_APPEND_PER_CALL;
 		argc = append_call_argc(j, k);
-		av[at] = append_many_cmd;
-		al[at] = sizeof(append_many_cmd) - 1;
-		av[at + 1] = oq_prefix()->s;
-		al[at + 1] = (size_t)oq_prefix()->len;
-		if(oq_redis_append_argv(c, argc + 2, av + at, al + at) != REDIS_OK) {
-			for(i = j * OQ_APPEND_PER_CALL; i < k; i++) {
+		memcpy(cv + 2, av + from * OQ_APPEND_ARGS, (size_t)argc * sizeof(*cv));
+		memcpy(cl + 2, al + from * OQ_APPEND_ARGS, (size_t)argc * sizeof(*cl));
+		if(oq_redis_append_argv(c, argc + 2, cv, cl) != REDIS_OK) {
+			for(i = from; i < k; i++) {
 				sent[i]->rc = OMNIQ_EREDIS;
 				snprintf(sent[i]->why, sizeof(sent[i]->why), "Redis unavailable (%s)",
 						c->errstr[0] ? c->errstr : "no memory for the command");
@@ -809,11 +802,7 @@ int oq_append_many_write(redisContext *c, omniq_append_t *m, int n)
 			/* the calls appended before this one are in the buffer: their replies come */
 			return j == 0 ? OMNIQ_EREDIS : j;
 		}
-		av[at] = save[0];
-		al[at] = lsave[0];
-		av[at + 1] = save[1];
-		al[at + 1] = lsave[1];
-		for(i = j * OQ_APPEND_PER_CALL; i < k && i < (j + 1) * OQ_APPEND_PER_CALL; i++)
+		for(i = from; i < k && i < from + OQ_APPEND_PER_CALL; i++)
 			sent[i]->rc = OMNIQ_APPEND_SENT;
 	}
 	return calls;

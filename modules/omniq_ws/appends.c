@@ -138,6 +138,7 @@ static void land(void)
 }
 
 static void on_readable(uv_poll_t *h, int status, int events);
+static void on_timer(uv_timer_t *t);
 
 static int connect_now(void)
 {
@@ -205,7 +206,7 @@ static void send_batch(void)
 	}
 	in_flight = 1;
 	sent_at = omniq_mono_ms();
-	uv_timer_again(&timer);
+	uv_timer_start(&timer, on_timer, 1000, 1000); /* while the batch is in flight */
 	if(ws_oq.redis_flush(rc) != REDIS_OK) {
 		char why[160];
 
@@ -414,8 +415,5 @@ int ws_append_start(void *uv_loop)
 		LM_ERR("appends: cannot make their timer\n");
 		return -1;
 	}
-	/* a repeating check while a batch is in flight (uv_timer_again in send_batch) */
-	uv_timer_start(&timer, on_timer, 1000, 1000);
-	uv_timer_stop(&timer);
 	return 0;
 }
