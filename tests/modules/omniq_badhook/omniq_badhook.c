@@ -7,9 +7,14 @@
  *   /hooks/bad/type     a Content-Type with CR LF (a header injection)
  *   /hooks/bad/notype   no Content-Type
  *   /hooks/bad/ok       a good answer, to show the server still serves
+ *   /hooks/bad/slow     blocks the loop for ?ms=N milliseconds (at most 30,000) first, as a
+ *                       handler that makes a blocking call would: what the loop had in
+ *                       flight meanwhile must not be taken for lost (test_ws.py)
  */
 #include <string.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "core/sr_module.h"
 #include "core/dprint.h"
@@ -27,6 +32,18 @@ static int bad_hook(const omniq_http_req_t *rq, omniq_http_resp_t *rs, void *par
 	rs->status = 200;
 	snprintf(rs->type, sizeof(rs->type), "text/plain");
 	rs->len = snprintf(rs->body, (size_t)rs->size, "fine");
+	if(!strcmp(how, "slow")) {
+		char ms[16];
+		long n = rq->arg(rq, "ms", ms, sizeof(ms)) > 0 ? strtol(ms, NULL, 10) : 0;
+		struct timespec ts;
+
+		if(n < 0 || n > 30000)
+			n = 0;
+		ts.tv_sec = n / 1000;
+		ts.tv_nsec = n % 1000 * 1000000L;
+		while(nanosleep(&ts, &ts) != 0)
+			;
+	}
 	if(!strcmp(how, "fails"))
 		return -1;
 	if(!strcmp(how, "status"))
@@ -42,8 +59,8 @@ static int bad_hook(const omniq_http_req_t *rq, omniq_http_resp_t *rs, void *par
 
 static int mod_init(void)
 {
-	static char *hows[] = {"fails", "status", "length", "type", "notype", "ok"};
-	static char paths[6][32];
+	static char *hows[] = {"fails", "status", "length", "type", "notype", "ok", "slow"};
+	static char paths[7][32];
 	omniq_http_route_t route;
 	unsigned i;
 
