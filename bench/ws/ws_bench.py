@@ -38,19 +38,27 @@ DESK_SECRET = "desk-secret-bench-0123456789"
 KEY = "bench:bench-secret-0123456789"
 
 
-def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, redis_pids=()):
+def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, redis_pids=(),
+         node=None):
     """ws_load's RESULT lines; on_served() runs once every session is served, before the
-    rate steps. Each step also gets the CPU seconds that the server (pids), Redis and the
-    client spent in it (its sending window and the 3 s after), and the server's per thread
-    name."""
+    rate steps. Each step also gets the CPU seconds that the server spent in it (its sending
+    window and the 3 s after), Redis and the client, and the server's per thread name. The
+    server is pids (the socket servers, whose memory ws_load measures) and node ({pid:
+    description}: the server's other processes, such as omniq's dispatcher, which reads every
+    event too; each counted under its description)."""
+    node = node or {}
     argv = [os.path.join(HERE, "ws_load"), "127.0.0.1", str(port), mode, str(customers),
             str(agents), rates, str(seconds), DESK_SECRET] + [str(p) for p in pids]
     t0 = time.time()
     errf = tempfile.TemporaryFile(mode="w+")
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errf, text=True)
     out, cpu = [], []
-    probe = lambda: (cpu_of(pids), cpu_of(redis_pids), cpu_of([p.pid]),  # noqa: E731
-                     cpu_by_thread(pids))
+    def probe():
+        threads = cpu_by_thread(pids)
+        for pid, desc in node.items():
+            threads[desc] = threads.get(desc, 0) + cpu_of([pid])
+        return (cpu_of(pids) + cpu_of(list(node)), cpu_of(redis_pids), cpu_of([p.pid]),
+                threads)
     for line in p.stdout:
         out.append(line.rstrip("\n"))
         if line.startswith("RESULT open_s"):
@@ -95,8 +103,9 @@ def run_omniq(workdir, customers, agents, rates, seconds):
         c.close()
         logins = Logins(k, float(os.environ.get("OMNIQ_BENCH_LOGINS") or 0))
         pids = k.pids("omniq_ws")
+        node = {pid: desc for pid, desc in k.psx().items() if pid not in pids}
         others = [rs.proc.pid]
-        cpu0 = cpu_of(pids), cpu_of(others)
+        cpu0 = cpu_of(pids) + cpu_of(list(node)), cpu_of(others)
         r = rs.client()
         perf = []
 
@@ -109,15 +118,16 @@ def run_omniq(workdir, customers, agents, rates, seconds):
                      "--", "sleep", str(seconds)], stdout=subprocess.DEVNULL))
             logins.start()
         res = load(k.http_port, "omniq", customers, agents, rates, seconds, pids,
-                   on_served=served, redis_pids=others)
+                   on_served=served, redis_pids=others, node=node)
         logins.stop()
         for p in perf:
             p.wait()
         res["logins"] = logins.summary()
-        res["cpu_server"] = cpu_of(pids) - cpu0[0]
+        res["cpu_server"] = cpu_of(pids) + cpu_of(list(node)) - cpu0[0]
         res["cpu_redis"] = cpu_of(others) - cpu0[1]
-        res["server"] = ("omniq_ws: %d process(es) (+ their events and logins threads), "
-                         "redis-server" % len(pids))
+        res["server"] = ("kamailio: omniq_ws %d process(es) (+ their events and logins "
+                         "threads) and %d others (the dispatcher's share shown), redis-server"
+                         % (len(pids), len(node)))
         stats = r.info("commandstats")   # the rate steps only (reset before them)
         res["redis_top"] = sorted(((v["usec"], k[8:], v["calls"], v["usec_per_call"])
                                    for k, v in stats.items()), reverse=True)[:6]
@@ -237,7 +247,8 @@ def show(name, r, customers, agents):
         print("   %d messages named no step of the run (ws_load or the server altered them)"
               % r["bogus"])
     if r["steps"] and len(r["steps"][0].get("threads", {})) > 1:
-        print("   server CPU us per message sent, by thread (the loop is 'kamailio'):")
+        print("   server CPU us per message sent, by thread (omniq_ws' loop is 'kamailio'; "
+              "another process by its description):")
         for s in r["steps"]:
             th = sorted(s.get("threads", {}).items(), key=lambda kv: -kv[1])
             print("   %8s   %s" % (s["rate"], ", ".join(
