@@ -28,6 +28,15 @@
  * reader that keeps reading but falls further behind learns it within seconds. */
 #define OMNIQ_EVENTS_CHECK_MS 2000
 
+/* A reader whose read brought events waits this long (us) before the next read, so that
+ * under load one read brings many: each read wakes Redis and the reader (and whatever the
+ * reader hands the events to), and at thousands of messages a second reads that each
+ * brought a few were most of the readers' CPU. An idle stream is still read at once (XREAD
+ * BLOCK), so an event is delayed by this at most. The default and the largest value of the
+ * modparams event_read_gap of omniq (its dispatcher) and omniq_ws (its event readers). */
+#define OMNIQ_EVENT_READ_GAP_DEF 1000
+#define OMNIQ_EVENT_READ_GAP_MAX 50000
+
 typedef struct omniq_events_pos {
 	char last[OMNIQ_STREAM_ID_MAX]; /* the last entry read: XREAD after it */
 	unsigned long long n;           /* its number in the stream: entries-added when it came */

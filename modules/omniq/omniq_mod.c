@@ -264,6 +264,7 @@ static param_export_t params[] = {
 	{"sweep_interval", PARAM_INT, &oq_dispatch_cfg.sweep_interval_ms},
 	{"dispatcher", PARAM_INT, &oq_dispatch_cfg.enabled},
 	{"event_callback", PARAM_STR, &oq_dispatch_cfg.kemi_callback},
+	{"event_read_gap", PARAM_INT, &oq_dispatch_cfg.event_read_gap_us},
 	{0, 0, 0}
 };
 
@@ -298,6 +299,7 @@ static int check_int_params(void)
 		OQ_CFG_EACH(OQ_CFG_RANGE)
 #undef OQ_CFG_RANGE
 		{"sweep_interval", &oq_dispatch_cfg.sweep_interval_ms, 10, 60000},
+		{"event_read_gap", &oq_dispatch_cfg.event_read_gap_us, 0, OMNIQ_EVENT_READ_GAP_MAX},
 	};
 	return omniq_check_int_params(p, (int)(sizeof(p) / sizeof(p[0])));
 }

@@ -20,6 +20,7 @@ typedef struct oq_dispatch_cfg {
 	int enabled;
 	int sweep_interval_ms;
 	str kemi_callback;
+	int event_read_gap_us; /* after a read that brought events (omniq_events.h) */
 } oq_dispatch_cfg_t;
 
 extern oq_dispatch_cfg_t oq_dispatch_cfg;

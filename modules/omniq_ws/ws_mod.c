@@ -63,7 +63,7 @@ ws_settings_t ws_cfg = {
 	.webhook_attempts = 8,
 	.webhook_timeout = 5,
 	.outbox_forget = 3600,
-	.event_read_gap = 1000,
+	.event_read_gap = OMNIQ_EVENT_READ_GAP_DEF,
 	.n_keys = 0,
 };
 
@@ -209,7 +209,7 @@ static int check_ranges(void)
 		{"webhook_attempts", &ws_cfg.webhook_attempts, 1, 100},
 		{"webhook_timeout", &ws_cfg.webhook_timeout, 1, 60},
 		{"outbox_forget", &ws_cfg.outbox_forget, 1, 2592000},
-		{"event_read_gap", &ws_cfg.event_read_gap, 0, 50000},
+		{"event_read_gap", &ws_cfg.event_read_gap, 0, OMNIQ_EVENT_READ_GAP_MAX},
 		{"app_token_max_ttl", &ws_cfg.app_token_max_ttl, 60, 31536000},
 	};
 	return omniq_check_int_params(r, (int)(sizeof(r) / sizeof(r[0])));

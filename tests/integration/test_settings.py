@@ -73,6 +73,23 @@ def test_settings_outside_their_ranges_stop_kamailio(ctx):
 
 
 @test
+def test_omniq_integer_modparams_outside_their_ranges_stop_kamailio(ctx):
+    """omniq's own integer modparams (not tenant settings) outside their ranges: kamailio
+    does not start, and its log names the parameter, the value and the range."""
+    rs = ctx.redis()
+    for i, (name, v, rng) in enumerate((("sweep_interval", 9, "10..60000"),
+                                        ("event_read_gap", -1, "0..50000"),
+                                        ("event_read_gap", 50001, "0..50000"),
+                                        ("redis_timeout", 60001, "10..60000"))):
+        k = ctx.kamailio(settings_cfg(ctx, "badp%d" % i, {name: v}), rs.port, start=False,
+                         name="badp%d" % i, defines={"OMNIQ_POLICY": '"blended"'})
+        k.start(expect_ready=False)
+        assert k.wait_exit(20) != 0, (name, v)
+        says = "modparam %s = %d is outside %s" % (name, v, rng)
+        assert says in k.text(), (says, k.tail())
+
+
+@test
 def test_capacity_modparam_is_read_as_any_capacity_list(ctx):
     """The capacity modparam is what an agent given no capacity gets; a class it leaves out
     is 0 and its total, left out, the sum. An empty one stops kamailio."""
