@@ -24,12 +24,9 @@
  * connection). A batch whose answers were waiting in the socket behind such a turn was
  * failed (bench/ws: 900 customers told "Redis unavailable" while Redis had answered).
  */
-#include <errno.h>
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <uv.h>
 #include <hiredis/hiredis.h>
 #include <libwebsockets.h>
@@ -38,14 +35,14 @@
 
 #include "ws.h"
 #include "appends.h"
+#include "loop_conn.h"
 #include "omniq/omniq_clock.h"
 
 /* a batch is sent at once when it holds this many messages or bytes of bodies */
 #define BATCH_MAX 2048
 #define BATCH_BYTES (4 * 1024 * 1024)
-/* how long the answers of a batch may take, and the wait between two connects */
+/* how long the answers of a batch may take */
 #define WS_APPEND_TIMEOUT_MS 10000
-#define WS_APPEND_RECONNECT_MS 1000
 
 typedef struct pending {
 	void *owner;
@@ -72,13 +69,10 @@ static batch_t batches[2];
 static batch_t *filling = &batches[0], *flying = &batches[1];
 static run_t runs[BATCH_MAX];
 static int n_runs, cur_run, in_flight, answering;
-static long long heard_at, connect_after; /* heard_at: the batch went out, or its last answer came */
+static long long heard_at; /* heard_at: the batch went out, or its last answer came */
 
-static uv_loop_t *loop;
-static uv_poll_t *poll_h;    /* on rc's socket while it is open */
 static uv_timer_t timer;
-static redisContext *rc;
-static omniq_conn_info_t conn;
+static ws_loop_conn_t lc; /* lc.rc: NULL while not connected */
 
 /* The loop: answer the owners of b, then empty it. */
 static void answer(batch_t *b)
@@ -107,30 +101,6 @@ static void answer(batch_t *b)
 	answering = 0;
 }
 
-static void poll_closed(uv_handle_t *h)
-{
-	free(h);
-}
-
-/* The connection is given up (why: for the log); it is made again for the next batch (a
- * connect that fails is tried again after WS_APPEND_RECONNECT_MS: connect_now). */
-static char dropped[128]; /* why the connection was last given up: what land() tells */
-
-static void drop(const char *why)
-{
-	LM_WARN("appends: %s: reconnecting to Redis\n", why);
-	snprintf(dropped, sizeof(dropped), "%s", why);
-	if(poll_h) {
-		uv_poll_stop(poll_h);
-		uv_close((uv_handle_t *)poll_h, poll_closed);
-		poll_h = NULL;
-	}
-	if(rc) {
-		redisFree(rc);
-		rc = NULL;
-	}
-}
-
 /* The batch in flight is over: the answers that did not come are failures (a NULL reply
  * to append_many_read), told with the reason the connection was given up for; its owners
  * are answered. */
@@ -148,39 +118,13 @@ static void land(void)
 	for(i = 0; i < flying->n; i++)
 		if(unanswered[i])
 			snprintf(flying->m[i].why, sizeof(flying->m[i].why), "Redis unavailable (%s)",
-					dropped);
+					lc.dropped);
 	in_flight = 0;
 	uv_timer_stop(&timer);
 	answer(flying);
 }
 
-static void on_readable(uv_poll_t *h, int status, int events);
 static void on_timer(uv_timer_t *t);
-
-static int connect_now(void)
-{
-	if(rc)
-		return 0;
-	if(omniq_mono_ms() < connect_after)
-		return -1;
-	if((rc = ws_redis_connect(&conn)) == NULL) {
-		connect_after = omniq_mono_ms() + WS_APPEND_RECONNECT_MS;
-		return -1;
-	}
-	if((poll_h = malloc(sizeof(*poll_h))) == NULL
-			|| uv_poll_init_socket(loop, poll_h, rc->fd) != 0) {
-		free(poll_h);
-		poll_h = NULL;
-		drop("no memory for the connection's poll");
-		return -1;
-	}
-	if(uv_poll_start(poll_h, UV_READABLE, on_readable) != 0) {
-		/* libuv grows its table of descriptors here: no answer would ever be read */
-		drop("cannot watch the connection (out of memory)");
-		return -1;
-	}
-	return 0;
-}
 
 /* filling goes out (the loop, nothing in flight) */
 static void send_batch(void)
@@ -191,7 +135,7 @@ static void send_batch(void)
 	flying = filling;
 	filling = t;
 	n_runs = cur_run = 0;
-	if(connect_now() < 0) {
+	if(ws_loop_conn_open(&lc) < 0) {
 		/* every message answered as append_many answers one it cannot send */
 		for(start = 0; start < flying->n; start++) {
 			flying->m[start].rc = OMNIQ_EREDIS;
@@ -207,7 +151,7 @@ static void send_batch(void)
 				&& flying->p[end].tenant == flying->p[start].tenant)
 			end++;
 		ws_oq.tenant_use_index(flying->p[start].tenant);
-		calls = ws_oq.append_many_write(rc, &flying->m[start], end - start);
+		calls = ws_oq.append_many_write(lc.rc, &flying->m[start], end - start);
 		runs[n_runs].start = start;
 		runs[n_runs].end = end;
 		runs[n_runs].calls = calls > 0 ? calls : 0;
@@ -224,11 +168,12 @@ static void send_batch(void)
 	in_flight = 1;
 	heard_at = omniq_mono_ms();
 	uv_timer_start(&timer, on_timer, 1000, 1000); /* while the batch is in flight */
-	if(ws_oq.redis_flush(rc) != REDIS_OK) {
+	if(ws_oq.redis_flush(lc.rc) != REDIS_OK) {
 		char why[160];
 
-		snprintf(why, sizeof(why), "writing a batch: %s", rc->errstr[0] ? rc->errstr : "failed");
-		drop(why);
+		snprintf(why, sizeof(why), "writing a batch: %s",
+				lc.rc->errstr[0] ? lc.rc->errstr : "failed");
+		ws_loop_conn_drop(&lc, why);
 		land();
 	}
 }
@@ -241,8 +186,8 @@ static int take_replies(void)
 
 	for(;;) {
 		r = NULL;
-		if(redisGetReplyFromReader(rc, (void **)&r) != REDIS_OK) {
-			drop(rc->errstr[0] ? rc->errstr : "a reply that does not parse");
+		if(redisGetReplyFromReader(lc.rc, (void **)&r) != REDIS_OK) {
+			ws_loop_conn_drop(&lc, lc.rc->errstr[0] ? lc.rc->errstr : "a reply that does not parse");
 			if(in_flight)
 				land();
 			return -1;
@@ -251,7 +196,7 @@ static int take_replies(void)
 			return 0;
 		if(!in_flight) {
 			freeReplyObject(r);
-			drop("a reply nobody asked for");
+			ws_loop_conn_drop(&lc, "a reply nobody asked for");
 			return -1;
 		}
 		ws_oq.append_many_read(&flying->m[runs[cur_run].start],
@@ -272,57 +217,28 @@ static int take_replies(void)
 	}
 }
 
-/* What the connection has, into its reply reader: 1 read, 0 nothing there (a readiness
- * that another read took first: never a wait in the loop), -1 broken (dropped, the batch
- * landed). wait: block for it (within the connection's receive timeout). */
+/* What the connection has, into its reply reader (ws_loop_conn_read): 1 read, 0 nothing,
+ * -1 broken (dropped, the batch landed). wait: wait for it, within what is left of
+ * WS_APPEND_TIMEOUT_MS (none: dropped, the batch landed). */
 static int read_some(int wait)
 {
-	char buf[16384];
-	ssize_t n;
+	long long left = wait ? WS_APPEND_TIMEOUT_MS - (omniq_mono_ms() - heard_at) : 0;
+	int got;
 
-	/* the socket is non-blocking (libuv's poll made it so): a wait is a poll */
-	if(wait) {
-		struct pollfd p = {.fd = rc->fd, .events = POLLIN};
-		long long left = WS_APPEND_TIMEOUT_MS - (omniq_mono_ms() - heard_at);
-		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
-
-		if(ready < 0 && errno == EINTR)
-			return 0;
-		if(ready < 0) {
-			drop(strerror(errno));
-			land();
-			return -1;
-		}
-		if(ready == 0) {
-			drop("no answer to the appends within 10 s (waiting for room)");
-			land();
-			return -1;
-		}
-	}
-	n = recv(rc->fd, buf, sizeof(buf), MSG_DONTWAIT);
-	if(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return 0;
-	if(n <= 0 || redisReaderFeed(rc->reader, buf, (size_t)n) != REDIS_OK) {
-		char why[96];
-
-		snprintf(why, sizeof(why), "%s%s", wait ? "waiting for room: " : "",
-				n == 0 ? "Redis closed the connection"
-				: n < 0 ? strerror(errno) : "no memory for a reply");
-		drop(why);
-		if(in_flight)
-			land();
+	if(wait && left <= 0) {
+		ws_loop_conn_drop(&lc, "no answer to the appends within 10 s (waiting for room)");
+		land();
 		return -1;
 	}
-	return 1;
+	got = ws_loop_conn_read(&lc, (int)left);
+	if(got < 0 && in_flight)
+		land();
+	return got;
 }
 
-static void on_readable(uv_poll_t *h, int status, int events)
+static void on_readable(ws_loop_conn_t *c, int status)
 {
-	(void)events;
-	if(h != poll_h || rc == NULL)
-		return;
-	if(status < 0) {
-		drop(uv_strerror(status));
+	if(status < 0) { /* dropped */
 		if(in_flight)
 			land();
 		return;
@@ -348,7 +264,7 @@ static void on_timer(uv_timer_t *t)
 			return; /* dropped, landed */
 	if(got < 0 || !in_flight || heard_at != was)
 		return;
-	drop("no answer to the appends within 10 s");
+	ws_loop_conn_drop(&lc, "no answer to the appends within 10 s");
 	land();
 }
 
@@ -362,7 +278,7 @@ void ws_append_pump(void)
  * connection's receive timeout bounds each read), then filling goes out. */
 static void make_room(void)
 {
-	while(in_flight && rc) {
+	while(in_flight && lc.rc) {
 		if(read_some(1) < 0 || take_replies() < 0)
 			break;
 	}
@@ -439,9 +355,11 @@ void ws_append_forget(void *owner)
 
 int ws_append_start(void *uv_loop)
 {
-	loop = uv_loop;
-	ws_oq.conn_info(&conn);
-	if(uv_timer_init(loop, &timer) != 0) {
+	lc.name = "appends";
+	lc.loop = uv_loop;
+	lc.readable = on_readable;
+	ws_loop_conn_init(&lc);
+	if(uv_timer_init(lc.loop, &timer) != 0) {
 		LM_ERR("appends: cannot make their timer\n");
 		return -1;
 	}
