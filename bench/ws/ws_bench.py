@@ -39,13 +39,15 @@ KEY = "bench:bench-secret-0123456789"
 
 
 def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, redis_pids=(),
-         node=None):
+         node=None, forks=None):
     """ws_load's RESULT lines; on_served() runs once every session is served, before the
     rate steps. Each step also gets the CPU seconds that the server spent in it (its sending
     window and the 3 s after), Redis and the client, and the server's per thread name. The
     server is pids (the socket servers, whose memory ws_load measures) and node ({pid:
     description}: the server's other processes, such as omniq's dispatcher, which reads every
-    event too; each counted under its description)."""
+    event too; each counted under its description). forks() (optional): how many times Redis
+    has forked so far (its AOF rewrites: each step gets how many came in it, since a
+    rewrite's child competes for the same cores)."""
     node = node or {}
     argv = [os.path.join(HERE, "ws_load"), "127.0.0.1", str(port), mode, str(customers),
             str(agents), rates, str(seconds), DESK_SECRET] + [str(p) for p in pids]
@@ -58,7 +60,7 @@ def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, re
         for pid, desc in node.items():
             threads[desc] = threads.get(desc, 0) + cpu_of([pid])
         return (cpu_of(pids) + cpu_of(list(node)), cpu_of(redis_pids), cpu_of([p.pid]),
-                threads)
+                threads, forks() if forks else 0)
     for line in p.stdout:
         out.append(line.rstrip("\n"))
         if line.startswith("RESULT open_s"):
@@ -75,6 +77,7 @@ def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, re
         if i + 1 < len(cpu):
             step["cpu"] = [b - a for a, b in zip(cpu[i][:3], cpu[i + 1][:3])]
             step["threads"] = {n: v - cpu[i][3].get(n, 0) for n, v in cpu[i + 1][3].items()}
+            step["forks"] = cpu[i + 1][4] - cpu[i][4]
     errs = errf.read().strip().splitlines()
     if errs:
         res["stderr"] = "%d lines, e.g. %s" % (len(errs), errs[0])
@@ -118,7 +121,8 @@ def run_omniq(workdir, customers, agents, rates, seconds):
                      "--", "sleep", str(seconds)], stdout=subprocess.DEVNULL))
             logins.start()
         res = load(k.http_port, "omniq", customers, agents, rates, seconds, pids,
-                   on_served=served, redis_pids=others, node=node)
+                   on_served=served, redis_pids=others, node=node,
+                   forks=lambda: int(r.info("stats")["total_forks"]))
         logins.stop()
         for p in perf:
             p.wait()
@@ -238,11 +242,13 @@ def show(name, r, customers, agents):
         per = ("%5.1f+%5.1f+%5.1f=%5.1f" % tuple(
             x * 1e6 / max(s["sent"], 1) for x in c + [sum(c)]) if c else "?")
         why = figures.unclean_reasons(s)
-        print("   %7d %7d %5d %9d %5d %5s %4s %8.0f %7.2f %7.2f %7.2f %7.2f  %-25s %s" % (
+        print("   %7d %7d %5d %9d %5d %5s %4s %8.0f %7.2f %7.2f %7.2f %7.2f  %-25s %s%s" % (
             s["rate"], s["sent"], s["skipped"], s["delivered"], s["lost"], s.get("late", "?"),
             s.get("dup", "?"), s["msg_per_s"], s["p50_ms"], s["p99_ms"], s["max_ms"],
             s["p99_send_ms"], per,
-            "no: " + ", ".join(why) if why else "yes"))
+            "no: " + ", ".join(why) if why else "yes",
+            " (Redis forked %d time(s) in the step: an AOF rewrite)" % s["forks"]
+            if s.get("forks") else ""))
     if r.get("bogus"):
         print("   %d messages named no step of the run (ws_load or the server altered them)"
               % r["bogus"])
