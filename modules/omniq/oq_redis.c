@@ -164,6 +164,7 @@ int oq_redis_flush(redisContext *c)
 			n = 0;
 			if(ready > 0 || errno == EINTR)
 				continue;
+			n = -1; /* poll failed: said below, not tried again for ever */
 		}
 		if(n < 0 && errno != EINTR) {
 			c->err = REDIS_ERR_IO;

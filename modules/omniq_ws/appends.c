@@ -69,7 +69,7 @@ static batch_t batches[2];
 static batch_t *filling = &batches[0], *flying = &batches[1];
 static run_t runs[BATCH_MAX];
 static int n_runs, cur_run, in_flight, answering;
-static long long heard_at; /* heard_at: the batch went out, or its last answer came */
+static long long heard_at; /* the batch went out, or its last answer came */
 
 static uv_timer_t timer;
 static ws_loop_conn_t lc; /* lc.rc: NULL while not connected */
@@ -274,8 +274,8 @@ void ws_append_pump(void)
 		send_batch();
 }
 
-/* filling is full while a batch is in flight: its answers are waited for here (the
- * connection's receive timeout bounds each read), then filling goes out. */
+/* filling is full while a batch is in flight: its answers are waited for here (for at most
+ * WS_APPEND_TIMEOUT_MS since the last one came: read_some), then filling goes out. */
 static void make_room(void)
 {
 	while(in_flight && lc.rc) {

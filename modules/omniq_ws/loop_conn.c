@@ -13,7 +13,7 @@
 #include "loop_conn.h"
 #include "omniq/omniq_clock.h"
 
-#define BACKOFF_MIN_MS 1000
+#define WS_LOOP_RECONNECT_MS 1000
 
 static void poll_closed(uv_handle_t *h)
 {
@@ -38,7 +38,6 @@ void ws_loop_conn_init(ws_loop_conn_t *c)
 	c->rc = NULL;
 	c->poll = NULL;
 	c->connect_after = 0;
-	c->backoff_ms = BACKOFF_MIN_MS;
 	c->dropped[0] = '\0';
 }
 
@@ -50,12 +49,9 @@ int ws_loop_conn_open(ws_loop_conn_t *c)
 		return -1;
 	if((c->rc = ws_redis_connect(&c->info)) == NULL) {
 		/* Redis down is said by the core; a connect that hangs is the loop's time */
-		c->connect_after = omniq_mono_ms() + c->backoff_ms;
-		if(c->backoff_ms * 2 <= c->backoff_max_ms)
-			c->backoff_ms *= 2;
+		c->connect_after = omniq_mono_ms() + WS_LOOP_RECONNECT_MS;
 		return -1;
 	}
-	c->backoff_ms = BACKOFF_MIN_MS;
 	if((c->poll = malloc(sizeof(*c->poll))) == NULL
 			|| uv_poll_init_socket(c->loop, c->poll, c->rc->fd) != 0) {
 		free(c->poll);
@@ -69,8 +65,6 @@ int ws_loop_conn_open(ws_loop_conn_t *c)
 		ws_loop_conn_drop(c, "cannot watch the connection (out of memory)");
 		return -1;
 	}
-	if(c->connected)
-		c->connected(c);
 	return 0;
 }
 

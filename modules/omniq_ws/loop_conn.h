@@ -1,9 +1,7 @@
 /*
  * loop_conn.h - a Redis connection a libuv loop reads when it is readable: no thread, no
- * handoff. The loop's appends (appends.c) and its event reader (events.c) each have one.
- * The connect itself blocks (within 2 s); one that fails is tried again only after a
- * backoff that doubles from 1 s up to the owner's backoff_max_ms, so that a Redis host
- * that does not answer at all does not take most of the loop's time. The loop only (one
+ * handoff. The loop's appends (appends.c) have one. The connect itself blocks (within
+ * 2 s); one that fails is tried again only after WS_LOOP_RECONNECT_MS. The loop only (one
  * thread).
  */
 #ifndef OMNIQ_WS_LOOP_CONN_H
@@ -21,24 +19,19 @@ struct ws_loop_conn {
 	/* the connection is readable (status 0) or its poll failed (status < 0, the
 	 * connection already dropped): called on the loop */
 	void (*readable)(ws_loop_conn_t *c, int status);
-	void (*connected)(ws_loop_conn_t *c); /* after each connect (e.g. an arena attached), or NULL */
-	void *data;
-	int backoff_max_ms; /* 0: 1 s, always */
 
 	/* the module's: */
 	redisContext *rc;	/* NULL while not connected */
 	uv_poll_t *poll;
 	omniq_conn_info_t info;
 	long long connect_after;
-	int backoff_ms;
 	char dropped[128]; /* why it was last given up */
 };
 
-/* name, loop, readable (and connected, data) set first: the core's connection details
- * taken. */
+/* name, loop and readable set first: the core's connection details taken. */
 void ws_loop_conn_init(ws_loop_conn_t *c);
-/* Connected (0), or not now (-1: the connect failed, or the backoff after one has not
- * passed). */
+/* Connected (0), or not now (-1: the connect failed, or WS_LOOP_RECONNECT_MS after one
+ * have not passed). */
 int ws_loop_conn_open(ws_loop_conn_t *c);
 /* Give the connection up (why: logged once as a warning, kept in c->dropped). */
 void ws_loop_conn_drop(ws_loop_conn_t *c, const char *why);
