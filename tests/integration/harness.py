@@ -36,8 +36,10 @@ import engine  # noqa: E402,F401  (re-exported to the tests)
 
 # What omniq says of a call made while Redis is stopped (oq_core.c, oq_redis.c): the request
 # on the connection it had, a reconnect refused, or none tried before reconnect_interval.
-REDIS_DOWN = (r"Redis unavailable \((?:io: Server closed the connection|connect: Connection "
-              r"refused|unreachable: Redis is down, waiting before the next reconnect)\)")
+# a connection Redis closes while a request of ours is unread by it ends with a reset (RST),
+# not an orderly close: either is Redis going down
+REDIS_DOWN = (r"Redis unavailable \((?:io: (?:Server closed the connection|Connection reset by "
+              r"peer)|connect: Connection refused|unreachable: Redis is down, waiting before the next reconnect)\)")
 
 # The dispatcher's sweep failing: said when it starts to, and a minute on with how long it
 # has failed (oq_dispatch.c, sweep_failed)
@@ -421,8 +423,9 @@ class Ctx:
         next talks to Redis (a request, a reconnect, the dispatcher's sweep, failing for
         one of the reasons REDIS_DOWN gives), or not at all if it does not try while Redis
         is down."""
-        for p in (r"omniq \[oq_redis\.c:\d+\]: finish\(\): Redis request failed \(io: Server "
-                  r"closed the connection\); connection dropped, will reconnect$",
+        for p in (r"omniq \[oq_redis\.c:\d+\]: finish\(\): Redis request failed \(io: (?:Server "
+                  r"closed the connection|Connection reset by peer)\); connection dropped, "
+                  r"will reconnect$",
                   r"omniq \[oq_redis\.c:\d+\]: oq_redis_connect\(\): (?:still )?cannot connect to "
                   r"Redis at 127\.0\.0\.1:%d: Connection refused(?: \(\d+ attempts in a row have "
                   r"failed, for \d+ s\))?$" % rs.port,

@@ -563,11 +563,12 @@ def test_wrong_library_web_surface_answers_internal_and_writes_nothing(ctx):
 
     def next_forget():
         """The webhook sender's own call (once a second here: outbox_forget 2): False when
-        it logged an error about the answer (a call made after set() sees the new shape)."""
+        it logged an error about the answer (a call made after set() sees the new shape).
+        The thread makes its calls one after another: once a second call has come, what it
+        had to say of the first is in the log."""
         mark, log_mark = len(w.bad.calls()), len(k.text())
-        wait_for(lambda: "oq_outbox_forget" in w.bad.calls(mark), timeout=5,
-                 what="the sender's next oq_outbox_forget")
-        time.sleep(0.3)
+        wait_for(lambda: w.bad.calls(mark).count("oq_outbox_forget") >= 2, timeout=8,
+                 what="the sender's next two oq_outbox_forget")
         return not [l for l in k.text()[log_mark:].splitlines()
                     if "ERROR" in l and "oq_outbox_forget" in l]
     w.check("oq_outbox_forget", next_forget, {"empty", "long"}, after={"oq_outbox_forget"},

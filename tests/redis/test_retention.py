@@ -115,10 +115,12 @@ def test_events_are_kept_events_keep_seconds(h):
         h.r.xadd(t.P + ':events', {'type': 'old', 'sid': str(i)}, id='%d-%d' % (old, i + 1))
     t.agent('a', 'en:5')
     new = [t.enq(skills='en')['sid'] for _ in range(3)]
-    assert h.r.xlen(t.P + ':events') > 300
+    # the sweep trims; so does an event every EVENTS_TRIM_EVERY (engine/call.c), whose count
+    # runs across this server's tests: the 300 may already be going
     t.sweep()
     left = [e['type'] for e in t.events()]
-    assert 'old' not in left[-10:] and left.count('enqueue') == 3, left[:5]
+    assert left.count('old') < 300 and left.count('enqueue') == 3, left[:5]
+    assert left.index('enqueue') > max([i for i, x in enumerate(left) if x == 'old'] + [-1])
     # trimming is by whole macro nodes (~): what is older than events_keep may stay a while,
     # what is younger never goes
     assert all(e['sid'] in new for e in t.events() if e['type'] == 'enqueue')
