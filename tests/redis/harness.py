@@ -590,4 +590,23 @@ def check_invariants(r, P, allow_overcap=()):
                 errs.append('secret of unknown agent %s' % part[1])
             elif r.type(k) != 'string':
                 errs.append('secret of agent %s is a %s' % (part[1], r.type(k)))
+    # outbound (lua/72_outbound.lua): a channel's queue holds exactly its deliveries that
+    # are queued or being sent
+    queued = {}
+    for k in keys:
+        rest = k[len(pre):]
+        if rest.startswith('ob:q:'):
+            for did, _ in r.zrange(k, 0, -1, withscores=True):
+                queued[did] = rest[5:]
+    for k in keys:
+        rest = k[len(pre):]
+        if rest.startswith('ob:d:'):
+            did, d = rest[5:], r.hgetall(k)
+            live = d.get('state') in ('queued', 'sending')
+            if live != (queued.get(did) == d.get('channel')):
+                errs.append('delivery %s (%s, %s) queued in %r' % (did, d.get('state'),
+                                                                d.get('channel'), queued.get(did)))
+            queued.pop(did, None)
+    if queued:
+        errs.append('queued deliveries without their record: %s' % sorted(queued)[:5])
     return errs

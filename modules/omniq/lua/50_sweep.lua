@@ -114,7 +114,7 @@ local function retire(ctx, sid)
             return false
         end
     end
-    rcall('DEL', key, key .. ':tx', key .. ':cids', key .. ':x')
+    rcall('DEL', key, key .. ':tx', key .. ':cids', key .. ':x', key .. ':dl')
     rcall('ZREM', ctx.P .. ':ret', sid)
     rcall('ZREM', ctx.P .. ':followups', sid)
     C.hist_del(ctx, v[2], sid)

@@ -1,0 +1,269 @@
+-- 72_outbound.lua — outbound delivery, once for every channel whose messages leave through
+-- a provider (WeChat, SMS, email, an integrator's webhook): a durable queue per channel,
+-- senders that claim work with a lease, retries with backoff, and a state per message that
+-- the agent sees (the table `OB`).
+--
+-- A message to send is a delivery P:ob:d:<did> (did from P:ob:seq): its session and
+-- transcript entry (the body stays in the transcript), the customer's address (ext) when it
+-- was queued, its state and attempts. The channel's queue P:ob:q:<channel> is a sorted set
+-- of dids scored by when a sender should look at it next: for a queued delivery the time
+-- it is due (now, or after its backoff), for one being sent the end of its sender's lease.
+-- oq_ob_take hands out what is due and leases it; a sender that dies leaves its lease to
+-- run out, and the delivery is taken again: at least once, never lost. The attempt number
+-- is the lease's token: a result for an attempt that is no longer the current one (its
+-- lease ran out and another sender took it) is refused, not applied twice.
+--
+-- States: queued → sending → sent → delivered, with failed after the last attempt or a
+-- refusal for good; sent and delivered are reached from any earlier state by a provider's
+-- report. P:s:<sid>:dl maps each transcript entry sent this way to its state (what a desk
+-- shows beside the message), and every change that the agent should see is a `delivery`
+-- event: sid, state, channel, ext, id (the transcript entry), did, reason.
+
+local OB = {}
+
+-- the file's own helpers, in one table: the library is one Lua chunk, and Lua 5.1 allows
+-- it 200 locals at once (tests/redis/test_library.py)
+local H = {FINAL = {delivered = true, failed = true}}
+
+function H.qkey(P, channel) return P .. ':ob:q:' .. channel end
+function H.dkey(P, did) return P .. ':ob:d:' .. did end
+
+function H.did_arg(v)
+    if type_(v) ~= 'string' or not smatch(v, '^[1-9]%d*$') or #v > L.SID_DIGITS_MAX then
+        U.fail('ARG', 'delivery id must be a positive decimal number')
+    end
+    return v
+end
+
+function H.event(ctx, d, did, state, reason)
+    X.emit(ctx, 'delivery', d.sid, state, '', d.channel, d.ext,
+        {'id', d.tx, 'did', did, 'reason', reason or ''})
+end
+
+-- A delivery's state changes (its hash, the session's map, the event). Final states leave
+-- the queue, and the delivery's record is kept outbound_keep more (a provider's late
+-- report, a status query), then Redis drops it.
+function H.set_state(ctx, did, d, state, reason, extra)
+    local f = {'HSET', H.dkey(ctx.P, did), 'state', state, 'reason', reason or '',
+        'updated', ctx.ns}
+    for _, v in ipairs_(extra or {}) do f[#f + 1] = v end
+    rcall(unpk(f))
+    if state == 'sent' or H.FINAL[state] then
+        rcall('ZREM', H.qkey(ctx.P, d.channel), did)
+        rcall('PEXPIRE', H.dkey(ctx.P, did), U.istr(L.OUTBOUND_KEEP * 1000))
+    end
+    if rcall('EXISTS', R.skey(ctx, d.sid)) == 1 then
+        rcall('HSET', R.skey(ctx, d.sid) .. ':dl', d.tx, state)
+    end
+    H.event(ctx, d, did, state, reason)
+end
+
+H.FIELDS = {'sid', 'tx', 'channel', 'ext', 'state', 'tries', 'provider_id'}
+
+function H.load(P, did)
+    local v = rcall('HMGET', H.dkey(P, did), unpk(H.FIELDS))
+    if not v[1] then return nil end
+    local d = {}
+    for i, k in ipairs_(H.FIELDS) do d[k] = v[i] or '' end
+    d.tries = tonum(d.tries) or 0
+    return d
+end
+
+-- oq_send sid from type body: an agent's reply, appended as oq_reply appends it and, when the
+-- session's channel has an outbound sender (oq_ob_register), queued for it in the same
+-- step: {entry id, channel, ext, did} (did "" when the channel has none: its driver or
+-- socket delivers the reply as before). Whether a channel is queued is known to Redis, not
+-- to the node that took the reply, so that a reply taken on any node reaches the node that
+-- runs the channel's sender. A queue holding OUTBOUND_MAX messages (its provider unreachable
+-- for long) refuses with OQ_STATE before anything is written: the agent is told at once
+-- rather than the reply kept and never sent.
+function OB.fn_send(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 4, 'sid from type body')
+    local sid = V.sid(args[1])
+    local channel = rcall('HGET', R.skey(ctx, sid), 'channel')
+    local queued = channel and rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 1
+    if queued and rcall('ZCARD', H.qkey(ctx.P, channel)) >= L.OUTBOUND_MAX then
+        U.fail('STATE', 'the outbound queue of channel ' .. channel .. ' is full ('
+            .. L.OUTBOUND_MAX .. ' messages not yet sent)')
+    end
+    local r = E.run('omniq.reply', ctx.P, sid, args[2], args[3], args[4])
+    local id, ext = r[1], r[3]
+    channel = r[2]
+    if not queued then return {id, channel, ext, ''} end
+    local did = U.istr(rcall('INCR', ctx.P .. ':ob:seq'))
+    rcall('HSET', H.dkey(ctx.P, did), 'sid', sid, 'tx', id, 'channel', channel, 'ext', ext,
+        'state', 'queued', 'tries', '0', 'created', ctx.ns, 'updated', ctx.ns)
+    rcall('ZADD', H.qkey(ctx.P, channel), ctx.ns, did)
+    rcall('HSET', R.skey(ctx, sid) .. ':dl', id, 'queued')
+    H.event(ctx, {sid = sid, tx = id, channel = channel, ext = ext}, did, 'queued', '')
+    return {id, channel, ext, did}
+end
+
+-- oq_ob_register channel: from now on the channel's replies are queued for its senders (a
+-- sender says so when it starts). Never undone by itself: a channel whose senders are all
+-- down keeps queuing, and its messages wait for them rather than go nowhere.
+function OB.fn_register(keys, args)
+    local P = X.check_key(keys)
+    V.args(args, 1, 'channel')
+    rcall('SADD', P .. ':ob:senders', V.channel(args[1]))
+    return 'OK'
+end
+
+-- oq_ob_take channel consumer n lease_ms attempts: up to n deliveries of channel that are
+-- due, each leased to consumer for lease_ms: [[did, attempt, sid, tx, ext, from, type,
+-- body], ...]. Fails on the way: one whose message is gone (its session removed by
+-- retention), and one whose lease ran out `attempts` times without a result (a message
+-- that kills its sender must not kill every sender in turn for ever).
+function OB.fn_take(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 5, 'channel consumer n lease_ms attempts')
+    local channel = V.channel(args[1])
+    local consumer = V.str('consumer', args[2], L.TEXT_MAX, false)
+    local n = V.int('n', args[3], 1, L.OUTBOUND_TAKE_MAX)
+    local lease = V.int('lease_ms', args[4], L.OUTBOUND_LEASE_MIN, L.OUTBOUND_LEASE_MAX)
+    local attempts = V.int('attempts', args[5], 1, L.OUTBOUND_ATTEMPTS_MAX)
+    local q = H.qkey(ctx.P, channel)
+    local out = {}
+    for _, did in ipairs_(rcall('ZRANGEBYSCORE', q, '-inf', ctx.ns, 'LIMIT', 0, n)) do
+        local d = H.load(ctx.P, did)
+        if not d or d.channel ~= channel or H.FINAL[d.state] or d.state == 'sent' then
+            rcall('ZREM', q, did) -- not a delivery of this queue: never handed out
+        else
+            local e = rcall('XRANGE', R.skey(ctx, d.sid) .. ':tx', d.tx, d.tx)[1]
+            if not e then
+                H.set_state(ctx, did, d, 'failed', 'the message is gone (its session was removed)')
+            elseif d.state == 'sending' and d.tries >= attempts then
+                H.set_state(ctx, did, d, 'failed', 'no result from a sender in ' .. d.tries
+                    .. ' attempts (each sender stopped before it answered)')
+            else
+                local f = {}
+                for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
+                local try = U.istr(d.tries + 1)
+                rcall('HSET', H.dkey(ctx.P, did), 'state', 'sending', 'tries', try,
+                    'consumer', consumer, 'updated', ctx.ns)
+                rcall('ZADD', q, U.istr(ctx.now + lease), did)
+                out[#out + 1] = {did, try, d.sid, d.tx, d.ext, f.from or '', f.type or '',
+                    f.body or ''}
+            end
+        end
+    end
+    return out
+end
+
+-- oq_ob_done did attempt outcome detail [retry_after_ms attempts backoff_ms backoff_max_ms]:
+-- what the sender of that attempt made of it.
+--   sent <provider id>        handed to the provider (its id, "" if it gives none, for its
+--                             delivery reports: oq_ob_report)
+--   delivered <provider id>   the provider says it reached the customer
+--   failed <reason>           refused for good (the provider's own words)
+--   retry <reason> ...        not this time: queued again after
+--                             max(retry_after_ms, min(backoff_max_ms, backoff_ms × 2^(attempt-1))),
+--                             or failed with the reason when this was attempt `attempts`
+-- Returns the state it left. OQ_STATE when the attempt is not the delivery's current one
+-- (its lease ran out and it was taken again), OQ_NOTFOUND when the delivery is gone.
+function OB.fn_done(keys, args)
+    local ctx = X.begin(keys)
+    if #args ~= 4 and #args ~= 8 then
+        U.fail('ARG', 'wrong number of arguments, expected: did attempt outcome detail '
+            .. '[retry_after_ms attempts backoff_ms backoff_max_ms]')
+    end
+    local did = H.did_arg(args[1])
+    local try = V.int('attempt', args[2], 1, L.OUTBOUND_ATTEMPTS_MAX)
+    local outcome = args[3]
+    local detail
+    if outcome == 'sent' or outcome == 'delivered' then
+        if #args ~= 4 then U.fail('ARG', outcome .. ' takes: did attempt ' .. outcome .. ' provider_id') end
+        detail = V.str('provider_id', args[4], L.PROVIDER_ID_MAX, true)
+    elseif outcome == 'failed' or outcome == 'retry' then
+        if (outcome == 'retry') ~= (#args == 8) then
+            U.fail('ARG', outcome == 'retry'
+                and 'retry takes: did attempt retry reason retry_after_ms attempts backoff_ms backoff_max_ms'
+                or 'failed takes: did attempt failed reason')
+        end
+        detail = V.str('reason', args[4], L.REASON_MAX, false)
+    else
+        U.fail('ARG', 'outcome must be sent, delivered, failed or retry')
+    end
+    local after, attempts, backoff, backoff_max
+    if outcome == 'retry' then
+        after = V.int('retry_after_ms', args[5], 0, L.OUTBOUND_BACKOFF_MAX)
+        attempts = V.int('attempts', args[6], 1, L.OUTBOUND_ATTEMPTS_MAX)
+        backoff = V.int('backoff_ms', args[7], 0, L.OUTBOUND_BACKOFF_MAX)
+        backoff_max = V.int('backoff_max_ms', args[8], 0, L.OUTBOUND_BACKOFF_MAX)
+    end
+    local d = H.load(ctx.P, did)
+    if not d then U.fail('NOTFOUND', 'delivery ' .. did) end
+    if d.state ~= 'sending' or d.tries ~= try then
+        U.fail('STATE', 'delivery ' .. did .. ' is ' .. d.state .. ' at attempt ' .. d.tries
+            .. ', not in attempt ' .. try)
+    end
+    if outcome == 'sent' or outcome == 'delivered' then
+        local extra
+        if detail ~= '' then
+            extra = {'provider_id', detail}
+            rcall('SET', ctx.P .. ':ob:pid:' .. d.channel .. ':' .. detail, did,
+                'PX', U.istr(L.OUTBOUND_KEEP * 1000))
+        end
+        H.set_state(ctx, did, d, outcome, '', extra)
+        return outcome
+    end
+    if outcome == 'retry' and try < attempts then
+        local wait = backoff * 2 ^ (try - 1)
+        if wait > backoff_max then wait = backoff_max end
+        if wait < after then wait = after end
+        local at = ctx.now + mfloor(wait)
+        rcall('HSET', H.dkey(ctx.P, did), 'state', 'queued', 'reason', detail,
+            'next_at', U.istr(at), 'updated', ctx.ns)
+        rcall('ZADD', H.qkey(ctx.P, d.channel), U.istr(at), did)
+        H.event(ctx, d, did, 'queued', detail)
+        return 'queued'
+    end
+    if outcome == 'retry' then
+        detail = detail .. ' (' .. try .. (try == 1 and ' attempt)' or ' attempts)')
+    end
+    H.set_state(ctx, did, d, 'failed', detail)
+    return 'failed'
+end
+
+-- oq_ob_report channel provider_id state reason: a provider's delivery report (an SMS
+-- gateway's DLR) for the message it knows by provider_id: state delivered, failed or sent
+-- (accepted, buffered: nothing changes but the reason). Returns {did, state left}. A report
+-- never takes a delivery back: one already delivered or failed stays so.
+function OB.fn_report(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 4, 'channel provider_id state reason')
+    local channel = V.channel(args[1])
+    local pid = V.str('provider_id', args[2], L.PROVIDER_ID_MAX, false)
+    local state = args[3]
+    if state ~= 'delivered' and state ~= 'failed' and state ~= 'sent' then
+        U.fail('ARG', 'state must be delivered, failed or sent')
+    end
+    local reason = V.str('reason', args[4], L.REASON_MAX, true)
+    local did = rcall('GET', ctx.P .. ':ob:pid:' .. channel .. ':' .. pid)
+    local d = did and H.load(ctx.P, did)
+    if not d then U.fail('NOTFOUND', 'no message of channel ' .. channel .. ' known as ' .. pid) end
+    if H.FINAL[d.state] or (state == 'sent' and d.state == 'sent') then
+        return {did, d.state}
+    end
+    if state == 'sent' then state = d.state end
+    H.set_state(ctx, did, d, state, reason)
+    return {did, state}
+end
+
+-- oq_ob_get did: the delivery's fields (flat), [] once it is gone.
+function OB.fn_get(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'did')
+    return rcall('HGETALL', H.dkey(ctx.P, H.did_arg(args[1])))
+end
+
+-- oq_deliveries sid: [entry id, state, ...] of the session's messages sent through a
+-- channel's sender, for a desk that (re)loads a transcript.
+function OB.fn_deliveries(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'sid')
+    local sid = V.sid(args[1])
+    if rcall('EXISTS', R.skey(ctx, sid)) == 0 then U.fail('NOTFOUND', 'session ' .. sid) end
+    return rcall('HGETALL', R.skey(ctx, sid) .. ':dl')
+end

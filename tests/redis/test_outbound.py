@@ -1,0 +1,227 @@
+"""Outbound delivery (lua/72_outbound.lua): an agent's reply queued for its channel's sender
+in one step (oq_send), taken with a lease (oq_ob_take), its outcome (oq_ob_done) with retries
+and backoff, a provider's reports (oq_ob_report), and the state the agent sees
+(oq_deliveries, `delivery` events)."""
+
+import harness
+
+
+def _session(t, channel='sms', ident='tel:+8613800000001'):
+    t.fc('oq_ob_register', channel)
+    t.agent('a', 'en:5', caps='chat=10,email=10,total=20')
+    s = t.enq(channel=channel, identity=ident, skills='en', ext=ident)
+    t.fc('oq_accept', s['sid'], 'a')
+    return s['sid']
+
+
+def _deliveries(t, sid):
+    return harness.pairs(t.fc('oq_deliveries', sid))
+
+
+def _delivery_events(t):
+    return [(e['state'], e['id'], e['did'], e['reason']) for e in t.events()
+            if e['type'] == 'delivery']
+
+
+def test_a_reply_is_stored_and_queued_in_one_step(h):
+    t = h.tenant()
+    sid = _session(t)
+    tx, channel, ext, did = t.fc('oq_send', sid, 'a', 'text', '您好, your order ships today')
+    assert (channel, ext, did) == ('sms', 'tel:+8613800000001', '1')
+    entry = h.r.xrange(t.P + ':s:%s:tx' % sid)[-1]
+    assert entry[0] == tx and entry[1]['dir'] == 'out' and entry[1]['from'] == 'a'
+    assert entry[1]['body'] == '您好, your order ships today'
+    d = harness.pairs(t.fc('oq_ob_get', did))
+    assert d['state'] == 'queued' and d['tries'] == '0' and d['sid'] == sid and d['tx'] == tx
+    assert _deliveries(t, sid) == {tx: 'queued'}
+    assert _delivery_events(t) == [('queued', tx, did, '')]
+    # the message event of the reply itself is there too, as oq_reply makes it
+    assert [e['state'] for e in t.events() if e['type'] == 'message'] == ['out']
+
+
+def test_a_channel_without_a_sender_gets_its_reply_as_before(h):
+    t = h.tenant()
+    t.agent('a', 'en:5', caps='chat=10,total=10')
+    s = t.enq(channel='web', identity='web:v1', skills='en', ext='conn-7')
+    t.fc('oq_accept', s['sid'], 'a')
+    tx, channel, ext, did = t.fc('oq_send', s['sid'], 'a', 'text', 'hello')
+    assert (channel, ext, did) == ('web', 'conn-7', '')
+    assert h.r.xrange(t.P + ':s:%s:tx' % s['sid'])[-1][0] == tx
+    assert not h.r.exists(t.P + ':ob:seq') and t.fc('oq_deliveries', s['sid']) == []
+    assert _delivery_events(t) == []
+    # registering is per channel and per tenant, and says the same however often
+    t.fc('oq_ob_register', 'web')
+    t.fc('oq_ob_register', 'web')
+    assert h.r.smembers(t.P + ':ob:senders') == {'web'}
+    assert t.fc('oq_send', s['sid'], 'a', 'text', 'again')[3] == '1'
+    other = h.tenant()
+    assert not h.r.exists(other.P + ':ob:senders')
+    t.expect_err('ARG', 'oq_ob_register', 'Web')
+    t.expect_err('ARG', 'oq_ob_register')
+
+
+def test_a_sender_takes_what_is_due_under_a_lease_and_reports_it_sent(h):
+    t = h.tenant()
+    sid = _session(t)
+    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    got = t.fc('oq_ob_take', 'sms', 'node1', 10, 30000, 5)
+    assert got == [[did, '1', sid, tx, 'tel:+8613800000001', 'a', 'text', 'hello']]
+    # leased: nobody else gets it meanwhile, and other channels' senders never do
+    assert t.fc('oq_ob_take', 'sms', 'node2', 10, 30000, 5) == []
+    assert t.fc('oq_ob_take', 'wechat', 'node2', 10, 30000, 5) == []
+    assert harness.pairs(t.fc('oq_ob_get', did))['state'] == 'sending'
+    assert t.fc('oq_ob_done', did, 1, 'sent', 'SM123') == 'sent'
+    d = harness.pairs(t.fc('oq_ob_get', did))
+    assert d['state'] == 'sent' and d['provider_id'] == 'SM123'
+    assert _deliveries(t, sid) == {tx: 'sent'}
+    assert h.r.zcard(t.P + ':ob:q:sms') == 0
+    # kept for late reports a while, not for ever
+    assert 0 < h.r.pttl(t.P + ':ob:d:' + did) <= 604800 * 1000
+    # the provider's report moves it on; a report never takes it back
+    assert t.fc('oq_ob_report', 'sms', 'SM123', 'delivered', '') == [did, 'delivered']
+    assert t.fc('oq_ob_report', 'sms', 'SM123', 'failed', 'too late') == [did, 'delivered']
+    assert _deliveries(t, sid) == {tx: 'delivered'}
+    assert [s for s, _, _, _ in _delivery_events(t)] == ['queued', 'sent', 'delivered']
+    t.expect_err('NOTFOUND', 'oq_ob_report', 'sms', 'SM999', 'delivered', '')
+    t.expect_err('NOTFOUND', 'oq_ob_report', 'email', 'SM123', 'delivered', '')
+
+
+def test_a_sender_that_dies_leaves_its_lease_to_run_out_and_its_late_answer_is_refused(h):
+    t = h.tenant()
+    sid = _session(t)
+    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    assert t.fc('oq_ob_take', 'sms', 'node1', 10, 5000, 5)[0][1] == '1'
+    h.advance(4800)
+    assert t.fc('oq_ob_take', 'sms', 'node2', 10, 5000, 5) == []
+    h.advance(200)
+    again = t.fc('oq_ob_take', 'sms', 'node2', 10, 5000, 5)
+    assert [x[:2] for x in again] == [[did, '2']]
+    # the first sender comes back with its result: not the current attempt, not applied
+    t.expect_err('STATE', 'oq_ob_done', did, 1, 'sent', 'X1')
+    assert t.fc('oq_ob_done', did, 2, 'sent', 'X2') == 'sent'
+    # a result for a delivery already sent is refused as well
+    t.expect_err('STATE', 'oq_ob_done', did, 2, 'sent', 'X2')
+
+
+def test_a_message_whose_sender_never_answers_fails_after_its_attempts(h):
+    t = h.tenant()
+    sid = _session(t)
+    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'a message that kills its sender')
+    for attempt in (1, 2):
+        assert t.fc('oq_ob_take', 'sms', 'n', 10, 1000, 2)[0][:2] == [did, str(attempt)]
+        h.advance(1000)
+    assert t.fc('oq_ob_take', 'sms', 'n', 10, 1000, 2) == []
+    d = harness.pairs(t.fc('oq_ob_get', did))
+    assert d['state'] == 'failed' and 'no result from a sender in 2 attempts' in d['reason']
+    assert _deliveries(t, sid) == {tx: 'failed'}
+    assert h.r.zcard(t.P + ':ob:q:sms') == 0
+
+
+def test_retries_back_off_and_the_last_one_fails_with_the_providers_reason(h):
+    t = h.tenant()
+    sid = _session(t)
+    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    waits = []
+    for attempt in (1, 2, 3, 4):
+        got = t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 10)
+        assert [x[:2] for x in got] == [[did, str(attempt)]], (attempt, got)
+        left = t.fc('oq_ob_done', did, attempt, 'retry', 'HTTP 503 from the gateway', 0, 5,
+                    1000, 3000)
+        assert left == 'queued'
+        d = harness.pairs(t.fc('oq_ob_get', did))
+        assert d['state'] == 'queued' and d['reason'] == 'HTTP 503 from the gateway'
+        wait = int(d['next_at']) - int(d['updated'])
+        waits.append(wait)
+        # not before its backoff (the library's test clock is Redis' own plus what the
+        # test adds: a few real milliseconds pass between two calls)
+        h.advance(wait - 200)
+        assert t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 10) == []
+        h.advance(200)
+    # 1 s, 2 s, then the cap of 3 s (not 4, not 8)
+    assert waits == [1000, 2000, 3000, 3000]
+    got = t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 10)
+    assert got[0][:2] == [did, '5']
+    assert t.fc('oq_ob_done', did, 5, 'retry', 'HTTP 503 from the gateway', 0, 5, 1000,
+                3000) == 'failed'
+    d = harness.pairs(t.fc('oq_ob_get', did))
+    assert d['state'] == 'failed' and d['reason'] == 'HTTP 503 from the gateway (5 attempts)'
+    assert _deliveries(t, sid) == {tx: 'failed'}
+    ev = _delivery_events(t)
+    assert ev[-1] == ('failed', tx, did, 'HTTP 503 from the gateway (5 attempts)')
+    assert ev.count(('queued', tx, did, 'HTTP 503 from the gateway')) == 4
+    assert t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 10) == []
+
+
+def test_a_providers_retry_after_wins_over_a_shorter_backoff(h):
+    t = h.tenant()
+    sid = _session(t)
+    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 10)
+    t.fc('oq_ob_done', did, 1, 'retry', '429 Too Many Requests', 60000, 5, 1000, 300000)
+    h.advance(59800)
+    assert t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 10) == []
+    h.advance(200)
+    assert t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 10)[0][:2] == [did, '2']
+
+
+def test_a_refusal_for_good_fails_at_once_and_the_agent_sees_why(h):
+    t = h.tenant()
+    sid = _session(t, channel='wechat', ident='wechat:wx1:o1')
+    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    t.fc('oq_ob_take', 'wechat', 'n', 10, 30000, 10)
+    reason = 'errcode 45015: response out of time limit (48 hours)'
+    assert t.fc('oq_ob_done', did, 1, 'failed', reason) == 'failed'
+    assert _delivery_events(t)[-1] == ('failed', tx, did, reason)
+    assert t.fc('oq_ob_take', 'wechat', 'n', 10, 30000, 10) == []
+
+
+def test_a_message_whose_session_is_gone_fails_when_taken(h):
+    t = h.tenant(retention=60)
+    sid = _session(t)
+    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    t.fc('oq_close', sid, 'resolved')
+    h.advance(61000)
+    t.sweep()
+    assert not h.r.exists(t.P + ':s:' + sid) and not h.r.exists(t.P + ':s:%s:dl' % sid)
+    assert t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 10) == []
+    d = harness.pairs(t.fc('oq_ob_get', did))
+    assert d['state'] == 'failed' and 'session was removed' in d['reason']
+
+
+def test_sends_that_cannot_be_taken_write_nothing(h):
+    t = h.tenant()
+    sid = _session(t)
+    t.expect_err('ARG', 'oq_send', sid, 'a', 'text', '')
+    t.expect_err('NOTFOUND', 'oq_send', '999', 'a', 'text', 'hi')
+    t.expect_err('ARG', 'oq_send', sid, 'a', 'text')
+    # a full queue refuses before the reply is stored: the agent is told, nothing is kept
+    h.r.zadd(t.P + ':ob:q:sms', {'x%d' % i: 1e15 for i in range(100000)})
+    t.expect_err('STATE', 'oq_send', sid, 'a', 'text', 'hi')
+    h.r.delete(t.P + ':ob:q:sms')
+    t.fc('oq_close', sid, 'resolved')
+    t.expect_err('STATE', 'oq_send', sid, 'a', 'text', 'hi')
+    assert not h.r.exists(t.P + ':ob:seq')
+
+
+def test_outbound_calls_check_every_argument(h):
+    t = h.tenant()
+    sid = _session(t)
+    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    for args in [('SMS', 'n', 1, 1000, 1), ('sms', '', 1, 1000, 1), ('sms', 'n', 0, 1000, 1),
+                 ('sms', 'n', 101, 1000, 1), ('sms', 'n', 1, 999, 1), ('sms', 'n', 1, 3600001, 1),
+                 ('sms', 'n', 1, 1000, 0), ('sms', 'n', 1, 1000), ('sms', 'n\x01', 1, 1000, 1)]:
+        t.expect_err('ARG', 'oq_ob_take', *args)
+    t.fc('oq_ob_take', 'sms', 'n', 1, 30000, 5)
+    for args in [('0', 1, 'sent', ''), ('x', 1, 'sent', ''), (did, 0, 'sent', ''),
+                 (did, 1, 'lost', ''), (did, 1, 'sent'), (did, 1, 'failed', ''),
+                 (did, 1, 'sent', 'p' * 129), (did, 1, 'failed', 'r' * 513),
+                 (did, 1, 'retry', 'why'), (did, 1, 'failed', 'why', 0, 1, 1, 1),
+                 (did, 1, 'retry', 'why', -1, 1, 1, 1), (did, 1, 'retry', 'why', 0, 0, 1, 1),
+                 (did, 1, 'retry', 'why', 0, 1, 86400001, 1)]:
+        t.expect_err('ARG', 'oq_ob_done', *args)
+    t.expect_err('NOTFOUND', 'oq_ob_done', '77', 1, 'sent', '')
+    for args in [('sms', '', 'delivered', ''), ('sms', 'p', 'lost', ''), ('Sms', 'p', 'sent', '')]:
+        t.expect_err('ARG', 'oq_ob_report', *args)
+    t.expect_err('ARG', 'oq_ob_get', '-1')
+    t.expect_err('NOTFOUND', 'oq_deliveries', '999')
+    assert t.fc('oq_ob_get', '77') == []
