@@ -19,7 +19,7 @@ MODULES := $(patsubst modules/%/Makefile,%,$(wildcard modules/*/Makefile))
 # the worked example of docs/integrator.md, built and tested like a module
 EXAMPLES := docs/examples/omniq_echo
 # modules that exist only for the tests (fixtures), built the same way
-FIXTURES := tests/modules/omniq_badhook tests/modules/omniq_faults
+FIXTURES := tests/modules/omniq_badhook tests/modules/omniq_faults tests/modules/omniq_testsender
 
 .PHONY: all deps deps-test modules fixtures run test unit bench chaos clean asan check-asan
 all: modules

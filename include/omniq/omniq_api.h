@@ -206,8 +206,9 @@ typedef struct omniq_driver {
 	str channel;        /* `[a-z][a-z0-9_-]{0,31}`, e.g. "sms" */
 	int cls;            /* OMNIQ_CLASS_* */
 	unsigned int caps;  /* OMNIQ_CAP_* */
-	/* Agent → customer. Called in the process that called api.reply(); one bounded network
-	 * send at most. Return 0 when handed to the channel, <0 to report the reply undelivered. */
+	/* Agent → customer, for a channel without a sender (register_sender): called in the
+	 * process that called api.reply(); one bounded network send at most. Return 0 when
+	 * handed to the channel, <0 to report the reply undelivered. */
 	int (*deliver)(const str *sid, const str *ext, const str *from, const str *body,
 			void *param);
 	/* Called in the omniq dispatcher process of every node for events of this channel; a
@@ -216,6 +217,55 @@ typedef struct omniq_driver {
 	void (*event)(const omniq_event_t *ev, void *param);
 	void *param;
 } omniq_driver_t;
+
+/* Outbound delivery (docs/redis-model.md, "Outbound delivery"): a channel whose replies
+ * leave through a provider (WeChat, SMS, email, a webhook) registers a sender instead of
+ * delivering in deliver(): omniq queues each reply in Redis in the same step as it stores
+ * it, and runs the sender in a process of its own, so that a slow or failing provider never
+ * holds a SIP worker or the web loop, and retries, backoff and the state the agent sees are
+ * the same for every channel. */
+
+/* One message handed to a sender. The strings live until send() returns. */
+typedef struct omniq_outbound {
+	int tenant;        /* index; it is the current tenant while send() runs */
+	str did;           /* the delivery: the same on every attempt (a provider's idempotency
+	                      key, where it takes one) */
+	int attempt;       /* 1, 2, ... */
+	str sid, tx;       /* the session and its transcript entry */
+	str ext;           /* the customer's address on the channel when the reply was queued */
+	str from, type, body;
+} omniq_outbound_t;
+
+typedef enum omniq_send_outcome {
+	OMNIQ_SENT = 0,     /* handed to the provider (provider_id: its id, may be empty) */
+	OMNIQ_DELIVERED,    /* the provider says it reached the customer */
+	OMNIQ_RETRY,        /* not this time (reason; retry_after_ms: the provider's wait) */
+	OMNIQ_FAILED        /* refused for good (reason, in the provider's words) */
+} omniq_send_outcome_t;
+
+typedef struct omniq_send_result {
+	omniq_send_outcome_t outcome;
+	char provider_id[OMNIQ_PROVIDER_ID_MAX + 1];
+	char reason[OMNIQ_REASON_MAX + 1];
+	int retry_after_ms;
+} omniq_send_result_t;
+
+typedef struct omniq_sender {
+	str channel;        /* `[a-z][a-z0-9_-]{0,31}`: its replies are queued for this sender */
+	/* In the sender's process ("omniq sender <channel>"), once, before the first send:
+	 * open what send() needs (a curl handle). <0 stops kamailio's start. May be NULL. */
+	int (*init)(void *param);
+	/* One attempt at one message: may block for one bounded provider request (well within
+	 * lease_ms). Sets res->outcome and what goes with it; res arrives zeroed. */
+	void (*send)(const omniq_outbound_t *m, omniq_send_result_t *res, void *param);
+	void *param;
+	int attempts;       /* 1..100; 0: 8. The last retry fails the message and tells the agent */
+	int lease_ms;       /* 1000..3600000; 0: 60000. A sender that stops for longer loses the
+	                       message to another (it is sent again: at least once) */
+	int backoff_ms;     /* 0..86400000; 0: 2000. Retry n waits backoff_ms × 2^(n-1) ... */
+	int backoff_max_ms; /* ... up to this (0: 600000), or the provider's retry_after_ms */
+	int poll_ms;        /* 10..60000; 0: 500. How often an idle sender looks for work */
+} omniq_sender_t;
 
 typedef struct omniq_api {
 	int version;
@@ -229,7 +279,10 @@ typedef struct omniq_api {
 			const str *queue, const str *ext, omniq_session_info_t *out);
 	/* Transcript entry. dir: "in" (customer), "out" (agent), "sys". */
 	int (*append)(const str *sid, const str *dir, const str *from, const str *body);
-	/* Agent reply: appended as "out" and handed to the channel driver's deliver(). */
+	/* Agent reply: appended as "out" and, in the same round trip, queued for the channel's
+	 * sender when it has one (register_sender: sent in the background, its state shown to
+	 * the agent; OMNIQ_ESTATE when that queue is full, nothing stored), else handed to the
+	 * channel driver's deliver(). */
 	int (*reply)(const str *sid, const str *from, const str *body);
 	int (*accept)(const str *sid, const str *agent);
 	int (*decline)(const str *sid, const str *agent);
@@ -479,6 +532,17 @@ typedef struct omniq_api {
 	 * REDIS_OK or REDIS_ERR (c->errstr says why). hiredis 0.14's own write crashes when an
 	 * allocation fails (see redis_reply). */
 	int (*redis_flush)(struct redisContext *c);
+	/* From mod_init only: s->send runs in a process of its own for every tenant's replies
+	 * on s->channel, which oq_send queues from then on (on every node: Redis keeps which
+	 * channels are queued). One sender per channel per kamailio; senders on several nodes
+	 * share the queue. OMNIQ_EARG for a bad channel or setting, or one registered twice. */
+	int (*register_sender)(const omniq_sender_t *s);
+	/* A provider's delivery report for the message it knows as provider_id on channel:
+	 * state "delivered", "failed" or "sent" (accepted, buffered), reason its words (may be
+	 * NULL). A delivered or failed message stays so. OMNIQ_ENOTFOUND for an id the channel
+	 * never gave. One round trip; any process. */
+	int (*delivery_report)(const str *channel, const str *provider_id, const str *state,
+			const str *reason);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -21,6 +21,9 @@
 #define OMNIQ_IDENTITY_MAX 256   /* a customer identity ("phone:+8613800000001"), bytes */
 #define OMNIQ_CID_MAX 64         /* a client's or channel's message id, bytes */
 #define OMNIQ_BODY_MAX 65536     /* a message body, bytes */
+#define OMNIQ_PROVIDER_ID_MAX 128 /* a provider's id of a message it took (its delivery
+                                    reports name it), bytes */
+#define OMNIQ_REASON_MAX 512     /* why a message was not sent, in the provider's words */
 #define OMNIQ_SKILLS_BUF 528     /* holds a session's skill list (16 names of up to 32 bytes,
                                     comma-separated) and its NUL */
 

@@ -24,6 +24,7 @@
 #include "oq_pv.h"
 #include "oq_stats.h"
 #include "oq_dispatch.h"
+#include "oq_outbound.h"
 #include "oq_rpc.h"
 
 MODULE_VERSION
@@ -369,7 +370,7 @@ static int child_init(int rank)
 		return 0;
 	}
 	if(rank == PROC_MAIN)
-		return oq_dispatch_fork();
+		return oq_outbound_fork() < 0 ? -1 : oq_dispatch_fork();
 	/* other processes connect lazily on their first call */
 	return 0;
 }

@@ -3,6 +3,7 @@
  * (include/omniq/omniq_api.h). Each member is the same core function the cfg script uses.
  */
 #include "oq_core.h"
+#include "oq_outbound.h"
 #include "oq_driver.h"
 #include "oq_hooks.h"
 #include "oq_redis.h"
@@ -20,6 +21,8 @@ _Static_assert(OMNIQ_TEXT_MAX == OQ_TEXT_MAX, "OMNIQ_TEXT_MAX is not limits.def'
 _Static_assert(OMNIQ_IDENTITY_MAX == OQ_IDENTITY_MAX, "OMNIQ_IDENTITY_MAX is not limits.def's");
 _Static_assert(OMNIQ_CID_MAX == OQ_CID_MAX, "OMNIQ_CID_MAX is not limits.def's");
 _Static_assert(OMNIQ_BODY_MAX == OQ_BODY_MAX, "OMNIQ_BODY_MAX is not limits.def's");
+_Static_assert(OMNIQ_PROVIDER_ID_MAX == OQ_PROVIDER_ID_MAX, "OMNIQ_PROVIDER_ID_MAX is not limits.def's");
+_Static_assert(OMNIQ_REASON_MAX == OQ_REASON_MAX, "OMNIQ_REASON_MAX is not limits.def's");
 _Static_assert(OMNIQ_SKILLS_BUF == OQ_SKILLS_BUF, "OMNIQ_SKILLS_BUF is not limits.def's skill bounds");
 
 static void conn_info(omniq_conn_info_t *out)
@@ -119,5 +122,7 @@ int bind_omniq(omniq_api_t *api)
 	api->agent_role = oq_agent_role;
 	api->open_live = oq_open_live;
 	api->canned_set = oq_canned_set;
+	api->register_sender = oq_sender_register;
+	api->delivery_report = oq_delivery_report;
 	return 0;
 }

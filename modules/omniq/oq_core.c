@@ -1070,21 +1070,24 @@ int oq_reply(const str *sid, const str *from, const str *body)
 	if(from) a[1] = *from; else { a[1].s = ""; a[1].len = 0; }
 	a[2].s = "text"; a[2].len = 4;
 	a[3] = *body;
-	r = oq_call("oq_reply", 4, a, &rc);
+	/* stored, and queued for the channel's sender when it has one (lua/72_outbound.lua) */
+	r = oq_call("oq_send", 4, a, &rc);
 	if(r == NULL)
 		return rc;
 	/* the channel and its reference decide where the reply is delivered: no guess */
-	if(r->type != REDIS_REPLY_ARRAY || r->elements < 3 || !entry_id(r->element[0])
-			|| !name_elem(r->element[1], 32) || !text_elem(r->element[2], 256)) {
-		rc = oq_bad_reply("oq_reply", r, "[entry id, channel, channel reference]");
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 4 || !entry_id(r->element[0])
+			|| !name_elem(r->element[1], 32) || !text_elem(r->element[2], 256)
+			|| r->element[3]->type != REDIS_REPLY_STRING || r->element[3]->len > 20) {
+		rc = oq_bad_reply("oq_send", r, "[entry id, channel, channel reference, delivery id]");
 		freeReplyObject(r);
 		return rc;
 	}
 	oq_stat_inc(OQ_ST_MESSAGES);
 	ch.s = r->element[1]->str; ch.len = (int)r->element[1]->len;
 	ext.s = r->element[2]->str; ext.len = (int)r->element[2]->len;
-	drv = oq_driver_find(&ch);
-	/* a channel without push delivery: the customer reads the transcript (web, app) */
+	/* queued: the channel's sender has it. Else a channel without push delivery: the
+	 * customer reads the transcript (web, app) */
+	drv = r->element[3]->len ? NULL : oq_driver_find(&ch);
 	rc = OMNIQ_OK;
 	if(drv && drv->deliver && drv->deliver(sid, &ext, from, body, drv->param) < 0) {
 		oq_set_error(OMNIQ_EINTERNAL, "channel %.*s could not deliver the reply", ch.len, ch.s);

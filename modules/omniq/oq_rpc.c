@@ -13,6 +13,7 @@
 
 #include "oq_rpc.h"
 #include "oq_core.h"
+#include "oq_outbound.h"
 #include "oq_validate.h"
 #include "omniq/omniq_stream.h"
 
@@ -424,6 +425,18 @@ static void rpc_reply(rpc_t *rpc, void *c)
 	done(rpc, c, oq_reply(&sid, &from, &body));
 }
 
+static const char *rpc_delivery_report_doc[] = {
+	"A provider's delivery report: channel provider_id state(delivered|failed|sent) [reason]",
+	0};
+static void rpc_delivery_report(rpc_t *rpc, void *c)
+{
+	str ch, pid, state, reason = str_init("");
+	if(rpc->scan(c, ".S.S.S", &ch, &pid, &state) < 3)
+		return;
+	rpc->scan(c, "*.S", &reason); /* optional: "" when not given */
+	done(rpc, c, oq_delivery_report(&ch, &pid, &state, &reason));
+}
+
 static const char *rpc_session_set_doc[] = {
 	"Set session fields: sid field value [field value ...] (tags, csat 1-5, nps 0-10, "
 	"disposition)", 0};
@@ -496,6 +509,7 @@ static rpc_export_t rpc_cmds[] = {
 	{"omniq.session_set", rpc_session_set, rpc_session_set_doc, 0},
 	{"omniq.append", rpc_append, rpc_append_doc, 0},
 	{"omniq.reply", rpc_reply, rpc_reply_doc, 0},
+	{"omniq.delivery_report", rpc_delivery_report, rpc_delivery_report_doc, 0},
 	{"omniq.accept", rpc_accept, rpc_accept_doc, 0},
 	{"omniq.decline", rpc_decline, rpc_decline_doc, 0},
 	{"omniq.close", rpc_close, rpc_close_doc, 0},

@@ -22,6 +22,9 @@ stat_export_t oq_stat_exports[] = {
 	{"events_gaps", 0, &st[OQ_ST_EVENT_GAPS]},
 	{"errors", 0, &st[OQ_ST_ERRORS]},
 	{"redis_errors", 0, &st[OQ_ST_REDIS_ERRORS]},
+	{"outbound_sent", 0, &st[OQ_ST_OUT_SENT]},
+	{"outbound_retries", 0, &st[OQ_ST_OUT_RETRIES]},
+	{"outbound_failed", 0, &st[OQ_ST_OUT_FAILED]},
 	{0, 0, 0}
 };
 
