@@ -53,7 +53,8 @@ static inline str omniq_str(const char *s)
 #define OMNIQ_ENOTFOUND -2  /* no such session / agent / customer */
 #define OMNIQ_ESTATE -3     /* illegal transition: nothing was changed */
 #define OMNIQ_EAGENT -4     /* not offered to / held by this agent */
-#define OMNIQ_ECAPACITY -5  /* agent has no free capacity */
+#define OMNIQ_ECAPACITY -5  /* agent has no free capacity (or a channel's outbound queue
+                               is full: reply()) */
 #define OMNIQ_EREDIS -6     /* Redis unreachable or reply lost: not acknowledged */
 #define OMNIQ_EINTERNAL -7
 
@@ -123,6 +124,18 @@ typedef struct omniq_conn_info {
 /* One transcript entry (api.transcript); the strings live until the callback returns. */
 typedef void (*omniq_tx_cb)(void *arg, const str *id, const str *dir, const str *from,
 		const str *body);
+
+/* One transcript entry for api.transcript_read(); the strings live until the callback
+ * returns. */
+typedef struct omniq_tx_entry {
+	str id, dir, from, body;
+	/* an agent's message sent through its channel's senders (register_sender): its state,
+	 * queued, sending, sent, delivered or failed, and the provider's words when it failed or
+	 * waits for a retry; both empty for every other entry */
+	str delivery, delivery_reason;
+} omniq_tx_entry_t;
+
+typedef void (*omniq_tx_entry_cb)(void *arg, const omniq_tx_entry_t *e);
 
 /* One row of api.query(); the strings live until the callback returns. Return 0 to go on,
  * anything else to stop early. */
@@ -281,7 +294,7 @@ typedef struct omniq_api {
 	int (*append)(const str *sid, const str *dir, const str *from, const str *body);
 	/* Agent reply: appended as "out" and, in the same round trip, queued for the channel's
 	 * sender when it has one (register_sender: sent in the background, its state shown to
-	 * the agent; OMNIQ_ESTATE when that queue is full, nothing stored), else handed to the
+	 * the agent; OMNIQ_ECAPACITY when that queue is full, nothing stored), else handed to the
 	 * channel driver's deliver(). */
 	int (*reply)(const str *sid, const str *from, const str *body);
 	int (*accept)(const str *sid, const str *agent);
@@ -543,6 +556,10 @@ typedef struct omniq_api {
 	 * never gave. One round trip; any process. */
 	int (*delivery_report)(const str *channel, const str *provider_id, const str *state,
 			const str *reason);
+	/* transcript() with each entry whole, the delivery state of the agent's messages sent
+	 * through a sender included: what a desk shows beside each message. */
+	int (*transcript_read)(const str *sid, const str *after, int count, omniq_tx_entry_cb cb,
+			void *arg);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -124,5 +124,6 @@ int bind_omniq(omniq_api_t *api)
 	api->canned_set = oq_canned_set;
 	api->register_sender = oq_sender_register;
 	api->delivery_report = oq_delivery_report;
+	api->transcript_read = oq_transcript_read;
 	return 0;
 }

@@ -976,12 +976,14 @@ int oq_abandon(const str *sid)
 	return rc;
 }
 
-int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb cb, void *arg)
+int oq_transcript_read(const str *sid, const str *after, int count, omniq_tx_entry_cb cb,
+		void *arg)
 {
 	const redisReply *f = NULL;
+	omniq_tx_entry_t e;
 	redisReply *r;
 	char cnt[16];
-	str a[3], id, dir, from, body;
+	str a[3];
 	size_t i;
 	int rc, n = 0;
 
@@ -998,7 +1000,7 @@ int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb 
 		return rc;
 	/* every entry checked before the first is handed on: a reader gets all or an error */
 	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
-		if(omniq_stream_entry(r->element[i], &id, &f) < 0 || !entry_id(r->element[i]->element[0]))
+		if(omniq_stream_entry(r->element[i], &e.id, &f) < 0 || !entry_id(r->element[i]->element[0]))
 			break;
 	if(r->type != REDIS_REPLY_ARRAY || i < r->elements) {
 		rc = oq_bad_reply("oq_transcript", r, "[[entry id, [name, value, ...]], ...]");
@@ -1006,15 +1008,34 @@ int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb 
 		return rc;
 	}
 	for(i = 0; i < r->elements; i++) {
-		omniq_stream_entry(r->element[i], &id, &f);
-		omniq_stream_field(f, "dir", &dir);
-		omniq_stream_field(f, "from", &from);
-		omniq_stream_field(f, "body", &body);
-		cb(arg, &id, &dir, &from, &body);
+		omniq_stream_entry(r->element[i], &e.id, &f);
+		omniq_stream_field(f, "dir", &e.dir);
+		omniq_stream_field(f, "from", &e.from);
+		omniq_stream_field(f, "body", &e.body);
+		omniq_stream_field(f, "delivery", &e.delivery);
+		omniq_stream_field(f, "delivery_reason", &e.delivery_reason);
+		cb(arg, &e);
 		n++;
 	}
 	freeReplyObject(r);
 	return n;
+}
+
+typedef struct tx_each {
+	omniq_tx_cb cb;
+	void *arg;
+} tx_each_t;
+
+static void each_entry(void *arg, const omniq_tx_entry_t *e)
+{
+	tx_each_t *t = (tx_each_t *)arg;
+	t->cb(t->arg, &e->id, &e->dir, &e->from, &e->body);
+}
+
+int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb cb, void *arg)
+{
+	tx_each_t t = {cb, arg};
+	return oq_transcript_read(sid, after, count, each_entry, &t);
 }
 
 int oq_get(const str *sid, omniq_session_info_t *out)

@@ -74,6 +74,8 @@ int oq_miss(const str *sid, const str *agent, int away);
 int oq_expire(const str *sid);
 int oq_get(const str *sid, omniq_session_info_t *out);
 int oq_transcript_each(const str *sid, const str *after, int count, omniq_tx_cb cb, void *arg);
+int oq_transcript_read(const str *sid, const str *after, int count, omniq_tx_entry_cb cb,
+		void *arg);
 int oq_session_set(const str *sid, const str *field, const str *value);
 int oq_typing(const str *sid, const str *dir, const str *from);
 int oq_transfer(const str *sid, const str *agent, const str *kind, const str *target,

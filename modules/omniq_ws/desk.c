@@ -28,6 +28,12 @@
  *                                        lost (the desk reads its open transcript again)
  *   {"type":"message", "sid":..., "dir":..., "from":..., "text":..., "id":...}
  *   {"type":"typing", "sid":..., "from":...}            the customer is writing
+ *   {"type":"delivery", "sid":..., "id":..., "state":..., "reason":...}   a reply sent
+ *                                       through its channel's provider moved on: queued
+ *                                       (again, with the reason of a retry), sent,
+ *                                       delivered, failed (the provider's reason); a
+ *                                       transcript's entries carry the same as "delivery"
+ *                                       and "reason"
  *   {"type":"ok", "rid":..., ...} / {"type":"error", "code":..., "message":..., "rid":...}
  * Close codes: 1007 invalid JSON or no hello first, 1008 bad or expired token, "logged out"
  * (a logout or a new password ended its token, on whatever node), or rate limit,
@@ -401,7 +407,7 @@ static void do_transcript(desk_t *d, json_t *m, json_t *rid)
 		return;
 	af = omniq_str(after ? after : "");
 	tx = json_array();
-	if((rc = ws_oq.transcript(&sid, &af, 1000, ws_tx_append, tx)) < 0) {
+	if((rc = ws_oq.transcript_read(&sid, &af, 1000, ws_tx_entry_append, tx)) < 0) {
 		json_decref(tx);
 		error_rc(d, rc, rid);
 		return;
@@ -655,6 +661,12 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 		ws_sock_send(&d->sock,
 				json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", "message", "sid", it->sid, "dir",
 						it->state, "from", it->from, "text", it->body, "id", it->id));
+		return;
+	}
+	if(!strcmp(it->type, "delivery")) { /* one of its replies went out, or did not */
+		ws_sock_send(&d->sock,
+				json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "delivery", "sid", it->sid, "id",
+						it->id, "state", it->state, "reason", it->body ? it->body : ""));
 		return;
 	}
 	if(!strcmp(it->type, "revoke")) { /* a logout or a new password: tokens before end */

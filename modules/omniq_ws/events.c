@@ -141,7 +141,7 @@ void ws_item_free(ws_item_t *it)
 /* The fields of an event (or a transcript entry) that a socket server uses, pointing into
  * the reply; NULL for a field that is absent. One pass over its pairs. */
 typedef struct fields {
-	const redisReply *type, *sid, *agent, *state, *id, *from, *body;
+	const redisReply *type, *sid, *agent, *state, *id, *from, *body, *reason;
 } fields_t;
 
 /* the names of tx_add()'s and the other events' fields */
@@ -150,7 +150,7 @@ static const struct {
 	const char *name;
 	size_t len, at;
 } names[] = {FIELD(type), FIELD(sid), FIELD(agent), FIELD(state), FIELD(id), FIELD(from),
-		FIELD(body)};
+		FIELD(body), FIELD(reason)};
 #undef FIELD
 
 /* The fields of entry e (checked whole: omniq_stream_entry) a socket server uses; -1 when e
@@ -286,6 +286,12 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 			}
 		} else if(!strcmp(it->type, "typing"))
 			copy(it->from, sizeof(it->from), f.from);
+		else if(!strcmp(it->type, "delivery") && f.reason && f.reason->len
+				&& (it->body = malloc(f.reason->len + 1)) != NULL) {
+			/* its reason rides in body (a desk shows it; no body: none, or no memory) */
+			memcpy(it->body, f.reason->str, f.reason->len);
+			it->body[f.reason->len] = '\0';
+		}
 		if(*lastit)
 			(*lastit)->next = it;
 		else

@@ -23,11 +23,13 @@ typedef struct ws_item {
 	int tenant;                    /* index (api.tenant_at) of the stream it came from */
 	char type[16];                 /* offer accept wrapup close message ... resync */
 	char sid[OMNIQ_SID_MAX];
-	char state[16];                /* new state, or the direction of a message */
+	char state[16];                /* new state, the direction of a message, or the state
+	                                  of a delivery (queued, sent, delivered, failed) */
 	char agent[OMNIQ_ID_MAX + 1];
 	char from[OMNIQ_ID_MAX + 1];   /* message, typing: who writes */
-	char id[48];                   /* message: transcript entry id */
-	char *body;                    /* message: malloc'd, NUL-terminated */
+	char id[48];                   /* message, delivery: transcript entry id */
+	char *body;                    /* message: malloc'd, NUL-terminated; delivery: its
+	                                  reason, when it has one */
 	int asked;                     /* events.c: its body is asked for */
 	omniq_events_gap_t gap;        /* resync: what was lost */
 } ws_item_t;

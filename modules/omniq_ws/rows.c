@@ -38,6 +38,20 @@ int ws_row_merge(void *obj, int n, const str *it)
 	return 1; /* one object: stop after the first row */
 }
 
+void ws_tx_entry_append(void *arr, const omniq_tx_entry_t *e)
+{
+	json_t *v = json_pack("{s:s%,s:s%,s:s%,s:s%}", "id", e->id.s, (size_t)e->id.len, "dir",
+			e->dir.s, (size_t)e->dir.len, "from", e->from.s, (size_t)e->from.len, "text",
+			e->body.s, (size_t)e->body.len);
+
+	if(v && e->delivery.len)
+		json_object_set_new(v, "delivery", json_stringn(e->delivery.s, e->delivery.len));
+	if(v && e->delivery_reason.len)
+		json_object_set_new(v, "reason",
+				json_stringn(e->delivery_reason.s, e->delivery_reason.len));
+	json_array_append_new((json_t *)arr, v);
+}
+
 void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, const str *body)
 {
 	json_array_append_new((json_t *)arr,

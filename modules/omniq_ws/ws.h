@@ -116,6 +116,9 @@ int ws_row_append(void *arr, int n, const str *items);
 int ws_row_merge(void *obj, int n, const str *items);
 /* An omniq_tx_cb: each transcript entry as {id, dir, from, text} appended to arr. */
 void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, const str *body);
+/* The same for api.transcript_read, with "delivery" and "reason" on an agent's message
+ * sent through its channel's senders (the desk's view) */
+void ws_tx_entry_append(void *arr, const omniq_tx_entry_t *e);
 
 #include "key_hash.h" /* ws_key_hash() */
 

@@ -237,3 +237,28 @@ def test_e2e_tenant_widget_serves_its_company_and_recovers_a_stale_visitor(ctx):
         stop(node)
     for shot in ("acme-1-session.png", "acme-2-reply.png"):
         assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot
+
+
+@test
+def test_e2e_desk_shows_whether_an_sms_reply_was_sent(ctx):
+    """Issue 21 (outbound delivery): the agent sees beside each reply on an SMS session
+    whether the channel's provider took it, or why not, live and after a reload."""
+    log = os.path.join(ctx.dir, "sent.log")
+    rs, k, api = ws_kam(ctx, {"OMNIQ_SENDER_LOG": '"%s"' % log})
+    port = int(api.base.rsplit(":", 1)[1])
+    for args in (("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4"),
+                 ("omniq.agent_password", "alice", "desk-pass-123")):
+        rc, out = k.rpc(*args)
+        assert rc == 0 and not out.startswith("error"), (args, out)
+    node = browser("desk_delivery.js", str(port), ctx.dir, "alice", "desk-pass-123")
+    try:
+        expect(node, "READY")
+        sid = k.rpc_struct("omniq.enqueue", "sms", "sms:+8613800000042", "sales", 0)["sid"]
+        tell(node, "SID " + sid)
+        assert expect(node, "DONE ").split()[1] == sid
+    finally:
+        stop(node)
+    with open(log) as f:
+        sent = [l.split("\t")[5].rstrip("\n") for l in f]
+    assert sent == ["ok 您的包裹今天发出, tracking SF1234", "fail: a second number we do not have"]
+    assert os.path.getsize(os.path.join(ctx.dir, "desk-10-delivery.png")) > 1000

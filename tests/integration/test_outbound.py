@@ -55,7 +55,9 @@ def said(k, what):
 
 
 def states(rs, sid):
-    return rs.client().hgetall("oq:{default}:s:%s:dl" % sid)
+    """tx → the delivery state of the session's replies sent through a sender"""
+    flat = rs.client().fcall("oq_deliveries", 1, "oq:{default}", sid)
+    return {flat[i]: flat[i + 2] for i in range(0, len(flat), 4)}
 
 
 @test
@@ -189,3 +191,37 @@ def test_outbound_replies_wait_while_redis_is_down_and_nothing_is_lost(ctx):
              what="a reply once Redis is back")
     wait_for(lambda: len(attempts(log)) == 2, timeout=10, what="the reply after the outage")
     assert [a[5] for a in attempts(log)] == ["ok first", "ok after"]
+
+
+@test
+def test_outbound_the_agents_desk_shows_each_reply_sent_or_not_and_why(ctx):
+    from test_ws import ws_kam
+    from test_desk import agent, desk
+    log = os.path.join(ctx.dir, "sent.log")
+    rs, k, api = ws_kam(ctx, defines={"OMNIQ_SENDER_LOG": '"%s"' % log})
+    agent(k, "alice", caps="chat=4")
+    d = desk(k.http_port, api, "alice")
+    assert d.request(type="state", state="available")["type"] == "ok"
+    sid = k.rpc_struct("omniq.enqueue", "sms", "sms:+8613800000009", "sales", 0)["sid"]
+    d.inbox(lambda ib: len(ib) == 1 and ib[0]["state"] == "offered")
+    assert d.request(type="accept", sid=sid)["type"] == "ok"
+    assert d.request(type="reply", sid=sid, text="ok 您的包裹今天发出", cid="r1")["type"] == "ok"
+    q = d.recv("delivery", where=lambda m: m["state"] == "queued")
+    sent = d.recv("delivery", where=lambda m: m["state"] == "sent")
+    assert q["sid"] == sid and sent["id"] == q["id"] and sent["reason"] == "", sent
+    # a refusal reaches the desk with the provider's words, a retry with its reason first
+    assert d.request(type="reply", sid=sid, text="fail this one", cid="r2")["type"] == "ok"
+    failed = d.recv("delivery", where=lambda m: m["state"] == "failed")
+    assert failed["reason"] == "fixture: the number does not exist", failed
+    assert d.request(type="reply", sid=sid, text="retry this one", cid="r3")["type"] == "ok"
+    again = d.recv("delivery", where=lambda m: m["state"] == "queued" and m["reason"])
+    assert again["reason"] == "fixture: HTTP 503  Service Unavailable", again
+    last = d.recv("delivery", where=lambda m: m["state"] == "failed" and m["id"] == again["id"])
+    assert last["reason"] == "fixture: HTTP 503  Service Unavailable (2 attempts)", last
+    # a desk that (re)loads the transcript sees the same beside each reply
+    tx = d.request(type="transcript", sid=sid)["transcript"]
+    assert [(e["text"], e.get("delivery"), e.get("reason")) for e in tx] == [
+        ("ok 您的包裹今天发出", "sent", None),
+        ("fail this one", "failed", "fixture: the number does not exist"),
+        ("retry this one", "failed", "fixture: HTTP 503  Service Unavailable (2 attempts)")]
+    d.close()

@@ -15,7 +15,10 @@ def _session(t, channel='sms', ident='tel:+8613800000001'):
 
 
 def _deliveries(t, sid):
-    return harness.pairs(t.fc('oq_deliveries', sid))
+    """tx → state, from oq_deliveries' [tx, did, state, reason, ...]"""
+    flat = t.fc('oq_deliveries', sid)
+    assert len(flat) % 4 == 0, flat
+    return {flat[i]: flat[i + 2] for i in range(0, len(flat), 4)}
 
 
 def _delivery_events(t):
@@ -33,10 +36,33 @@ def test_a_reply_is_stored_and_queued_in_one_step(h):
     assert entry[1]['body'] == '您好, your order ships today'
     d = harness.pairs(t.fc('oq_ob_get', did))
     assert d['state'] == 'queued' and d['tries'] == '0' and d['sid'] == sid and d['tx'] == tx
-    assert _deliveries(t, sid) == {tx: 'queued'}
+    assert t.fc('oq_deliveries', sid) == [tx, did, 'queued', '']
     assert _delivery_events(t) == [('queued', tx, did, '')]
     # the message event of the reply itself is there too, as oq_reply makes it
     assert [e['state'] for e in t.events() if e['type'] == 'message'] == ['out']
+
+
+def test_a_transcript_shows_each_sent_messages_state_and_why_it_failed(h):
+    t = h.tenant()
+    sid = _session(t)
+    t.fc('oq_append', sid, 'in', 'sms:+8613800000001', 'text', 'where is my order?')
+    tx1, _, _, d1 = t.fc('oq_send', sid, 'a', 'text', 'shipped today')
+    tx2, _, _, d2 = t.fc('oq_send', sid, 'a', 'text', 'tracking: SF123')
+    for did, how in ((d1, ('sent', 'SM1')), (d2, ('failed', 'unknown number'))):
+        got = t.fc('oq_ob_take', 'sms', 'n', 1, 30000, 5)
+        assert got[0][0] == did
+        t.fc('oq_ob_done', did, 1, *how)
+    rows = [(e[0], dict(zip(e[1][::2], e[1][1::2]))) for e in t.fc('oq_transcript', sid, '', 10)]
+    assert [r[1].get('delivery') for r in rows] == [None, 'sent', 'failed']
+    assert [r[1].get('delivery_reason') for r in rows] == [None, None, 'unknown number']
+    assert [r[0] for r in rows][1:] == [tx1, tx2]
+    assert t.fc('oq_deliveries', sid) == [tx1, d1, 'sent', '', tx2, d2, 'failed',
+                                          'unknown number']
+    # the record's time is up (7 days after its end): the transcript stays, without a state
+    h.r.delete(t.P + ':ob:d:' + d1)
+    rows = [dict(zip(e[1][::2], e[1][1::2])) for e in t.fc('oq_transcript', sid, '', 10)]
+    assert 'delivery' not in rows[1] and rows[2]['delivery'] == 'failed'
+    assert t.fc('oq_deliveries', sid)[:4] == [tx1, d1, '', '']
 
 
 def test_a_channel_without_a_sender_gets_its_reply_as_before(h):
@@ -196,7 +222,7 @@ def test_sends_that_cannot_be_taken_write_nothing(h):
     t.expect_err('ARG', 'oq_send', sid, 'a', 'text')
     # a full queue refuses before the reply is stored: the agent is told, nothing is kept
     h.r.zadd(t.P + ':ob:q:sms', {'x%d' % i: 1e15 for i in range(100000)})
-    t.expect_err('STATE', 'oq_send', sid, 'a', 'text', 'hi')
+    t.expect_err('CAPACITY', 'oq_send', sid, 'a', 'text', 'hi')
     h.r.delete(t.P + ':ob:q:sms')
     t.fc('oq_close', sid, 'resolved')
     t.expect_err('STATE', 'oq_send', sid, 'a', 'text', 'hi')

@@ -96,6 +96,33 @@ function M.fn_typing(keys, args)
     return 'OK'
 end
 
+-- Stream ids ("<ms>-<seq>") in their order.
+function M.stream_id_lt(a, b)
+    local am, as = smatch(a, '^(%d+)%-(%d+)$')
+    local bm, bs = smatch(b, '^(%d+)%-(%d+)$')
+    if am ~= bm then return U.id_lt(am, bm) end
+    return U.id_lt(as, bs)
+end
+
+-- A delivery's record (72_outbound.lua), read here for transcripts.
+function M.delivery_key(P, did) return P .. ':ob:d:' .. did end
+
+-- The state and reason of the deliveries of a session's transcript entries sent through a
+-- channel's senders (P:s:<sid>:dl: entry id → delivery id, P:ob:d:<did>; 72_outbound.lua):
+-- {entry id = {state, reason}}. A delivery whose record has expired is left out.
+function M.deliveries(P, sid, txs)
+    local dl = P .. ':s:' .. sid .. ':dl'
+    local out = {}
+    if #txs == 0 or rcall('EXISTS', dl) == 0 then return out end
+    for i, did in ipairs_(rcall('HMGET', dl, unpk(txs))) do
+        if did then
+            local v = rcall('HMGET', M.delivery_key(P, did), 'state', 'reason')
+            if v[1] then out[txs[i]] = {v[1], v[2] or ''} end
+        end
+    end
+    return out
+end
+
 function M.fn_transcript(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 3, 'sid from_id count')
@@ -110,5 +137,21 @@ function M.fn_transcript(keys, args)
     end
     local count = V.int('count', args[3], 1, 1000)
     if rcall('EXISTS', R.skey(ctx, sid)) == 0 then fail('NOTFOUND', 'session ' .. sid) end
-    return rcall('XRANGE', R.skey(ctx, sid) .. ':tx', from, '+', 'COUNT', count)
+    local tx = rcall('XRANGE', R.skey(ctx, sid) .. ':tx', from, '+', 'COUNT', count)
+    -- the agent's messages sent through a channel's senders carry their delivery's state
+    -- (72_outbound.lua): `delivery` and, when there is one, `delivery_reason`
+    local outs = {}
+    for _, e in ipairs_(tx) do
+        if e[2][2] == 'out' then outs[#outs + 1] = e[1] end   -- dir is written first
+    end
+    local st = M.deliveries(ctx.P, sid, outs)
+    for _, e in ipairs_(tx) do
+        local v = st[e[1]]
+        if v then
+            local f = e[2]
+            f[#f + 1], f[#f + 2] = 'delivery', v[1]
+            if v[2] ~= '' then f[#f + 1], f[#f + 2] = 'delivery_reason', v[2] end
+        end
+    end
+    return tx
 end

@@ -15,9 +15,10 @@
 --
 -- States: queued → sending → sent → delivered, with failed after the last attempt or a
 -- refusal for good; sent and delivered are reached from any earlier state by a provider's
--- report. P:s:<sid>:dl maps each transcript entry sent this way to its state (what a desk
--- shows beside the message), and every change that the agent should see is a `delivery`
--- event: sid, state, channel, ext, id (the transcript entry), did, reason.
+-- report. P:s:<sid>:dl maps each transcript entry sent this way to its delivery, whose
+-- state and reason a transcript read shows beside the message (fields `delivery` and
+-- `delivery_reason`), and every change that the agent should see is a `delivery` event:
+-- sid, state, channel, ext, id (the transcript entry), did, reason.
 
 local OB = {}
 
@@ -26,7 +27,7 @@ local OB = {}
 local H = {FINAL = {delivered = true, failed = true}}
 
 function H.qkey(P, channel) return P .. ':ob:q:' .. channel end
-function H.dkey(P, did) return P .. ':ob:d:' .. did end
+H.dkey = M.delivery_key
 
 function H.did_arg(v)
     if type_(v) ~= 'string' or not smatch(v, '^[1-9]%d*$') or #v > L.SID_DIGITS_MAX then
@@ -52,9 +53,6 @@ function H.set_state(ctx, did, d, state, reason, extra)
         rcall('ZREM', H.qkey(ctx.P, d.channel), did)
         rcall('PEXPIRE', H.dkey(ctx.P, did), U.istr(L.OUTBOUND_KEEP * 1000))
     end
-    if rcall('EXISTS', R.skey(ctx, d.sid)) == 1 then
-        rcall('HSET', R.skey(ctx, d.sid) .. ':dl', d.tx, state)
-    end
     H.event(ctx, d, did, state, reason)
 end
 
@@ -75,7 +73,7 @@ end
 -- socket delivers the reply as before). Whether a channel is queued is known to Redis, not
 -- to the node that took the reply, so that a reply taken on any node reaches the node that
 -- runs the channel's sender. A queue holding OUTBOUND_MAX messages (its provider unreachable
--- for long) refuses with OQ_STATE before anything is written: the agent is told at once
+-- for long) refuses with OQ_CAPACITY before anything is written: the agent is told at once
 -- rather than the reply kept and never sent.
 function OB.fn_send(keys, args)
     local ctx = X.begin(keys)
@@ -84,7 +82,7 @@ function OB.fn_send(keys, args)
     local channel = rcall('HGET', R.skey(ctx, sid), 'channel')
     local queued = channel and rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 1
     if queued and rcall('ZCARD', H.qkey(ctx.P, channel)) >= L.OUTBOUND_MAX then
-        U.fail('STATE', 'the outbound queue of channel ' .. channel .. ' is full ('
+        U.fail('CAPACITY', 'the outbound queue of channel ' .. channel .. ' is full ('
             .. L.OUTBOUND_MAX .. ' messages not yet sent)')
     end
     local r = E.run('omniq.reply', ctx.P, sid, args[2], args[3], args[4])
@@ -95,7 +93,7 @@ function OB.fn_send(keys, args)
     rcall('HSET', H.dkey(ctx.P, did), 'sid', sid, 'tx', id, 'channel', channel, 'ext', ext,
         'state', 'queued', 'tries', '0', 'created', ctx.ns, 'updated', ctx.ns)
     rcall('ZADD', H.qkey(ctx.P, channel), ctx.ns, did)
-    rcall('HSET', R.skey(ctx, sid) .. ':dl', id, 'queued')
+    rcall('HSET', R.skey(ctx, sid) .. ':dl', id, did)
     H.event(ctx, {sid = sid, tx = id, channel = channel, ext = ext}, did, 'queued', '')
     return {id, channel, ext, did}
 end
@@ -258,12 +256,28 @@ function OB.fn_get(keys, args)
     return rcall('HGETALL', H.dkey(ctx.P, H.did_arg(args[1])))
 end
 
--- oq_deliveries sid: [entry id, state, ...] of the session's messages sent through a
--- channel's sender, for a desk that (re)loads a transcript.
+-- oq_deliveries sid: [entry id, did, state, reason, ...] of the session's messages sent
+-- through a channel's senders, oldest first.
 function OB.fn_deliveries(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 1, 'sid')
     local sid = V.sid(args[1])
     if rcall('EXISTS', R.skey(ctx, sid)) == 0 then U.fail('NOTFOUND', 'session ' .. sid) end
-    return rcall('HGETALL', R.skey(ctx, sid) .. ':dl')
+    local flat = rcall('HGETALL', R.skey(ctx, sid) .. ':dl')
+    local txs, did_of = {}, {}
+    for i = 1, #flat, 2 do
+        txs[#txs + 1] = flat[i]
+        did_of[flat[i]] = flat[i + 1]
+    end
+    tsort(txs, M.stream_id_lt)
+    local st = M.deliveries(ctx.P, sid, txs)
+    local out = {}
+    for _, tx in ipairs_(txs) do
+        local v = st[tx] or {'', ''}
+        out[#out + 1] = tx
+        out[#out + 1] = did_of[tx]
+        out[#out + 1] = v[1]
+        out[#out + 1] = v[2]
+    end
+    return out
 end

@@ -165,6 +165,15 @@
       hook("message", m);
       return;
     }
+    if (m.type === "delivery") {
+      /* one of the replies sent through its channel's provider moved on (or failed) */
+      (st.transcripts[m.sid] || []).forEach(function (e) {
+        if (e.id === m.id) { e.delivery = m.state; e.reason = m.reason; }
+      });
+      if (m.sid === st.sel) renderTranscript();
+      hook("delivery", m);
+      return;
+    }
     if (m.type === "ok" || m.type === "error") {
       /* an error stays until the next thing that works */
       $("act-err").textContent = m.type === "error" ? say(m) : "";
@@ -177,8 +186,12 @@
   /* the server's error in words an agent reads */
   function say(m) {
     switch (m.code) {
-      case "no_capacity": return "Not possible now: " + m.message.replace(/^.*?: /, "") +
-        " (the agent must be Available with room for it)";
+      case "no_capacity":
+        if (/outbound queue/.test(m.message))
+          return "Not sent: " + m.message.replace(/^.*?: /, "") +
+            " (its provider has been unreachable for long: tell your administrator)";
+        return "Not possible now: " + m.message.replace(/^.*?: /, "") +
+          " (the agent must be Available with room for it)";
       case "wrong_state": return "That session has moved on (" + m.message.replace(/^.*?: /, "") + ")";
       case "not_found": return "No such session, agent or queue";
       case "wrong_agent": return "Not allowed: " + m.message.replace(/^.*?: /, "");
@@ -271,6 +284,17 @@
     var p = function (n) { return (n < 10 ? "0" : "") + n; };
     return p(t.getHours()) + ":" + p(t.getMinutes());
   }
+  /* where a reply sent through the channel's provider (SMS, WeChat, email) is */
+  function delivered(e) {
+    switch (e.delivery) {
+      case "queued": return e.reason ? "Not sent yet, trying again: " + e.reason : "Waiting to be sent";
+      case "sending": return "Sending…";
+      case "sent": return "Sent";
+      case "delivered": return "Delivered";
+      case "failed": return "Not sent: " + (e.reason || "the provider refused it");
+      default: return e.delivery;
+    }
+  }
   /* each line with its time (a stream id begins with its milliseconds) and who wrote it */
   function renderTranscript() {
     var ol = $("transcript"), s = find(st.sel);
@@ -283,6 +307,7 @@
           " (the customer does not see it)" : "";
       li.appendChild(el("span", "meta", (isNaN(t) ? "" : hhmm(t)) + (by ? " · " + by : "")));
       li.appendChild(document.createTextNode(e.text));
+      if (e.dir === "out" && e.delivery) li.appendChild(el("span", "delivery " + e.delivery, delivered(e)));
       ol.appendChild(li);
     });
     ol.scrollTop = ol.scrollHeight;
