@@ -5,14 +5,17 @@
  *   modparam("omniq_ws", "channel", "name=tickets;url=\"https://t.example.com/in?a=1,2\";secret=..;class=email")
  *
  * (Kamailio's parameter syntax: quote a value that holds ';', ',' or blanks.) Each one is a
- * channel driver of the core, class chat unless given. Customers' messages come in through
- * the REST ingest (POST /api/v1/channels/{name}/messages, api.c); an agent's reply, from
- * any process and any path (desk, REST, cfg), is queued in the outbox with kind "webhook"
- * and target the channel, and the sender (outbox.c) POSTs it to url, signed with secret,
- * retried until the receiver takes it. The payload:
+ * channel driver of the core, class chat unless given, and an outbound sender
+ * (api.register_sender): customers' messages come in through the REST ingest
+ * (POST /api/v1/channels/{name}/messages, api.c); an agent's reply, from any process and any
+ * path (desk, REST, cfg), is queued by the core for the channel, and the channel's sender
+ * process ("omniq sender <name>") POSTs it to url, signed with secret (signed_post.h), tried
+ * again with backoff (webhook_retry, doubling up to 10 minutes, or the receiver's
+ * Retry-After) until the receiver takes it or webhook_attempts are spent; a 4xx other than
+ * 408 and 429 refuses it for good. The agent sees which. The payload:
  *
  *   {"type":"message","channel":"line","session":"12","ext":"<conversation>",
- *    "from":"<agent>","text":"...","ts":<unix s>}
+ *    "from":"<agent>","text":"...","id":"<transcript entry>","ts":<unix s it was written>}
  *
  * ext is what the integrator gave when the session was opened; the ingest gives the
  * customer's identity when it gave nothing, so that the receiver always knows whom to
@@ -20,12 +23,12 @@
  */
 #include <string.h>
 #include <stdio.h>
-#include <time.h>
+#include <stdlib.h>
 
 #include "core/dprint.h"
 
 #include "ws.h"
-#include "outbox.h"
+#include "signed_post.h"
 #include "channels.h"
 #include "examples.h"
 #include "kvparam.h"
@@ -112,30 +115,72 @@ const ws_channel_t *ws_channel_find(const char *name, size_t len)
 	return NULL;
 }
 
-int ws_channels_count(void)
+/* ---- the sender: one process per channel ---------------------------------------- */
+
+static CURL *curl; /* the sender process's own */
+
+static int sender_init(void *param)
 {
-	return n_channels;
+	if((curl = ws_post_handle()) == NULL) {
+		LM_ERR("channel %s: cannot initialise libcurl\n", ((const ws_channel_t *)param)->name);
+		return -1;
+	}
+	return 0;
 }
 
-/* The channel driver: an agent's reply goes to the outbox, for the webhook. */
-static int deliver(const str *sid, const str *ext, const str *from, const str *body,
-		void *param)
+/* One agent's reply to the channel's webhook. */
+static void send_reply(const omniq_outbound_t *m, omniq_send_result_t *res, void *param)
 {
 	const ws_channel_t *c = param;
-	str target = omniq_str(c->name);
-	json_t *p;
+	long status, retry_after;
+	char why[160], did[32];
+	ws_post_t p;
+	json_t *v;
+	char *body;
 
-	p = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:I}", "type", "message", "channel", c->name,
-			"session", sid->s, (size_t)sid->len, "ext", ext ? ext->s : "",
-			(size_t)(ext ? ext->len : 0), "from", from ? from->s : "",
-			(size_t)(from ? from->len : 0), "text", body->s, (size_t)body->len, "ts",
-			(json_int_t)time(NULL));
-	return ws_outbox_queue("webhook", &target, NULL, p, sid);
+	/* when the agent wrote it: the transcript entry's milliseconds, the same on a retry */
+	v = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:s%,s:I}", "type", "message", "channel",
+			c->name, "session", m->sid.s, (size_t)m->sid.len, "ext", m->ext.s,
+			(size_t)m->ext.len, "from", m->from.s, (size_t)m->from.len, "text", m->body.s,
+			(size_t)m->body.len, "id", m->tx.s, (size_t)m->tx.len, "ts",
+			(json_int_t)(strtoll(m->tx.s, NULL, 10) / 1000));
+	body = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	json_decref(v);
+	if(body == NULL) {
+		res->outcome = OMNIQ_RETRY;
+		snprintf(res->reason, sizeof(res->reason), "out of memory for the webhook's body");
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	snprintf(did, sizeof(did), "%.*s", m->did.len, m->did.s);
+	p.url = c->url;
+	p.secret = c->secret;
+	p.kind = "webhook";
+	p.delivery = did;
+	p.channel = c->name;
+	ws_oq.tenant_at(m->tenant, &p.tenant, NULL);
+	p.body = body;
+	p.len = strlen(body);
+	if(ws_signed_post(curl, &p, &status, &retry_after, why, sizeof(why)) < 0) {
+		res->outcome = OMNIQ_RETRY;
+		snprintf(res->reason, sizeof(res->reason), "no answer from the webhook: %s", why);
+	} else if(status >= 200 && status < 300) {
+		res->outcome = OMNIQ_SENT;
+	} else if(status >= 400 && status < 500 && status != 408 && status != 429) {
+		res->outcome = OMNIQ_FAILED;
+		snprintf(res->reason, sizeof(res->reason), "the webhook refused it: HTTP %ld", status);
+	} else {
+		res->outcome = OMNIQ_RETRY;
+		res->retry_after_ms = (int)retry_after * 1000;
+		snprintf(res->reason, sizeof(res->reason), "the webhook answered HTTP %ld", status);
+	}
+	free(body);
 }
 
 int ws_channels_register(void)
 {
 	omniq_driver_t d;
+	omniq_sender_t s;
 	int i;
 
 	for(i = 0; i < n_channels; i++) {
@@ -143,9 +188,21 @@ int ws_channels_register(void)
 		d.channel = omniq_str(channels[i].name);
 		d.cls = channels[i].cls;
 		d.caps = OMNIQ_CAP_TEXT;
-		d.deliver = deliver;
 		d.param = &channels[i];
 		if(ws_oq.register_driver(&d) < 0)
+			return -1;
+		memset(&s, 0, sizeof(s));
+		s.channel = d.channel;
+		s.init = sender_init;
+		s.send = send_reply;
+		s.param = &channels[i];
+		s.attempts = ws_cfg.webhook_attempts;
+		s.backoff_ms = ws_cfg.webhook_retry * 1000;
+		s.backoff_max_ms = s.backoff_ms > 600000 ? s.backoff_ms : 600000;
+		/* a send is bounded by the connect (3 s) and webhook_timeout */
+		s.lease_ms = (ws_cfg.webhook_timeout + 30) * 1000;
+		s.poll_ms = 200;
+		if(ws_oq.register_sender(&s) < 0)
 			return -1;
 		LM_INFO("channel %s: replies to %s\n", channels[i].name, channels[i].url);
 	}

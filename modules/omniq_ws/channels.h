@@ -19,10 +19,10 @@ typedef struct ws_channel {
 
 /* modparam("omniq_ws", "channel", "name=..;url=..;secret=..[;class=chat|email]"), repeatable */
 int ws_channel_param(modparam_t type, void *val);
-/* mod_init: a channel driver for each configured channel. 0, or -1 (logged). */
+/* mod_init: a channel driver and an outbound sender (its webhook) for each configured
+ * channel. 0, or -1 (logged). */
 int ws_channels_register(void);
 /* The configured channel of that name (len bytes), or NULL. */
 const ws_channel_t *ws_channel_find(const char *name, size_t len);
-int ws_channels_count(void);
 
 #endif

@@ -1,17 +1,9 @@
 /*
- * outbox.c - the webhook sender: a thread of omniq_ws process 0 on every node drains every
+ * outbox.c - the push sender: a thread of omniq_ws process 0 on every node drains every
  * tenant's outbox <prefix>:outbox (lua/70_notify.lua) in the consumer group "senders" and
- * POSTs each entry's payload to its receiver:
- *   kind "push"                       → the tenant's push_url, signed with its app secret
- *                                       (app.c, sites.h)
- *   kind "webhook", target <channel>  → the channel's url, signed with its secret (channels.c)
- * with the headers
- *   Content-Type: application/json
- *   X-Omniq-Kind: push | webhook
- *   X-Omniq-Channel: <channel>        (webhooks)
- *   X-Omniq-Tenant: <tenant>          whose customer it is
- *   X-Omniq-Delivery: <entry id>     the same on every retry: a receiver drops duplicates
- *   X-Omniq-Signature: sha256=<hex HMAC-SHA256(secret, body)>
+ * POSTs each entry's payload, kind "push", to the tenant's push_url, signed with its app
+ * secret (app.c, sites.h; the headers: signed_post.h). An integrator channel's replies are
+ * not here: they are queued by the core for the channel's own sender (channels.c).
  * A 2xx answer: delivered, the entry is acknowledged and deleted. A 4xx other than 408 and
  * 429: the receiver refuses this entry for good: logged, dropped. Anything else (timeout,
  * connection refused, 5xx): the entry stays pending, and once it has been idle for
@@ -33,9 +25,8 @@
 #include "core/dprint.h"
 
 #include "ws.h"
-#include "token.h"
 #include "outbox.h"
-#include "channels.h"
+#include "signed_post.h"
 #include "sites.h"
 #include "omniq/omniq_stream.h"
 
@@ -53,11 +44,6 @@ typedef struct entry {
 	const char *id, *kind, *target, *payload;
 	size_t payload_len;
 } entry_t;
-
-static size_t discard(char *p, size_t sz, size_t n, void *u)
-{
-	return sz * n;
-}
 
 static int entry_of(redisReply *e, int t, entry_t *out)
 {
@@ -83,69 +69,44 @@ static int entry_of(redisReply *e, int t, entry_t *out)
 /* 1 delivered, 0 retry later, -1 refused for good */
 static int post(const entry_t *e)
 {
-	struct curl_slist *h = NULL;
-	char hdr[256], sig[65];
-	const char *url, *secret;
-	long status = 0;
-	CURLcode cc;
+	const ws_app_site_t *site;
+	long status, retry_after;
+	char why[160];
+	ws_post_t p;
 
-	const ws_channel_t *ch = NULL;
-
-	if(!strcmp(e->kind, "push")) {
-		const ws_app_site_t *site = ws_app_site(e->t);
-		url = site ? site->push_url : NULL;
-		secret = site ? site->secret : NULL;
-	} else if(!strcmp(e->kind, "webhook")) {
-		if((ch = ws_channel_find(e->target, strlen(e->target))) == NULL) {
-			LM_ERR("outbox entry %s: channel '%.64s' is not configured here (modparam "
-				   "channel), dropped\n", e->id, e->target);
-			return -1;
-		}
-		url = ch->url;
-		secret = ch->secret;
-	} else {
-		LM_ERR("outbox entry %s: unknown kind '%.32s', dropped\n", e->id, e->kind);
+	if(strcmp(e->kind, "push")) {
+		/* "webhook": a channel's replies go through its own sender since issue 21
+		 * (channels.c); an entry of an older omniq is told, not silently lost */
+		LM_ERR("outbox entry %s: kind '%.32s' is not sent from the outbox (an integrator "
+			   "channel's replies have a sender of their own), dropped\n", e->id, e->kind);
 		return -1;
 	}
-	if(url == NULL) {
-		LM_ERR("outbox entry %s: no URL for kind '%s' (modparam), dropped\n", e->id, e->kind);
+	site = ws_app_site(e->t);
+	if(site == NULL || site->push_url == NULL) {
+		LM_ERR("outbox entry %s: no push_url for tenant %.*s (modparam), dropped\n", e->id,
+				tenant_names[e->t].len, tenant_names[e->t].s);
 		return -1;
 	}
-	if(ws_hmac_hex(secret, e->payload, e->payload_len, sig) < 0)
-		return 0;
-	h = curl_slist_append(h, "Content-Type: application/json");
-	snprintf(hdr, sizeof(hdr), "X-Omniq-Kind: %s", e->kind);
-	h = curl_slist_append(h, hdr);
-	snprintf(hdr, sizeof(hdr), "X-Omniq-Delivery: %s", e->id);
-	h = curl_slist_append(h, hdr);
-	if(ch) {
-		snprintf(hdr, sizeof(hdr), "X-Omniq-Channel: %s", ch->name);
-		h = curl_slist_append(h, hdr);
-	}
-	snprintf(hdr, sizeof(hdr), "X-Omniq-Tenant: %.*s", tenant_names[e->t].len,
-			tenant_names[e->t].s);
-	h = curl_slist_append(h, hdr);
-	snprintf(hdr, sizeof(hdr), "X-Omniq-Signature: sha256=%s", sig);
-	h = curl_slist_append(h, hdr);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, e->payload);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)e->payload_len);
-	cc = curl_easy_perform(curl);
-	curl_slist_free_all(h);
-	if(cc != CURLE_OK) {
-		LM_WARN("outbox entry %s to %s: %s; retried in %d s\n", e->id, url,
-				curl_easy_strerror(cc), ws_cfg.webhook_retry);
+	memset(&p, 0, sizeof(p));
+	p.url = site->push_url;
+	p.secret = site->secret;
+	p.kind = "push";
+	p.delivery = e->id;
+	p.tenant = tenant_names[e->t];
+	p.body = e->payload;
+	p.len = e->payload_len;
+	if(ws_signed_post(curl, &p, &status, &retry_after, why, sizeof(why)) < 0) {
+		LM_WARN("outbox entry %s to %s: %s; retried in %d s\n", e->id, p.url, why,
+				ws_cfg.webhook_retry);
 		return 0;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if(status >= 200 && status < 300)
 		return 1;
 	if(status >= 400 && status < 500 && status != 408 && status != 429) {
-		LM_ERR("outbox entry %s: %s answered %ld: refused, dropped\n", e->id, url, status);
+		LM_ERR("outbox entry %s: %s answered %ld: refused, dropped\n", e->id, p.url, status);
 		return -1;
 	}
-	LM_WARN("outbox entry %s: %s answered %ld; retried in %d s\n", e->id, url, status,
+	LM_WARN("outbox entry %s: %s answered %ld; retried in %d s\n", e->id, p.url, status,
 			ws_cfg.webhook_retry);
 	return 0;
 }
@@ -368,17 +329,12 @@ int ws_outbox_start(void)
 	str prefix;
 	char host[64];
 
-	if(!ws_push_any() && ws_channels_count() == 0)
+	if(!ws_push_any())
 		return 0; /* nothing to send to */
-	if(curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (curl = curl_easy_init()) == NULL) {
+	if((curl = ws_post_handle()) == NULL) {
 		LM_ERR("cannot initialise libcurl for the outbox sender\n");
 		return -1;
 	}
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)ws_cfg.webhook_timeout * 1000L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	ws_oq.conn_info(&conn);
 	for(n_keys = 0; n_keys < OMNIQ_TENANTS_MAX
 			&& ws_oq.tenant_at(n_keys, &tenant_names[n_keys], &prefix) == 0;
@@ -394,8 +350,7 @@ int ws_outbox_start(void)
 	snprintf(me, sizeof(me), "%s:%s:%d", host, ws_cfg.listen_addr, ws_cfg.port);
 	if(ws_thread_start(sender, "outbox") < 0)
 		return -1;
-	LM_INFO("outbox sender %s: %s, webhooks of %d channels\n", me,
-			ws_push_any() ? "app pushes" : "no app pushes", ws_channels_count());
+	LM_INFO("outbox sender %s: app pushes\n", me);
 	return 0;
 }
 

@@ -25,6 +25,16 @@ def line_kam(ctx, backend, prepare=None, **kw):
     return rs, k, api
 
 
+def delivery_states(r, sid):
+    flat = r.fcall("oq_deliveries", 1, P, sid)
+    return [flat[i + 2] for i in range(0, len(flat), 4)]
+
+
+def sent_id(r, sid):
+    """The transcript id of the session's last agent message."""
+    return [i for i, f in r.xrange("%s:s:%s:tx" % (P, sid)) if f["dir"] == "out"][-1]
+
+
 def say(api, text, identity="app:line:U1", **kw):
     return api.call("POST", "/api/v1/channels/line/messages",
                     dict({"identity": identity, "body": text}, **kw))
@@ -69,9 +79,10 @@ def test_channel_ingest_and_webhook_reply(ctx):
         assert (body["type"], body["channel"], body["session"], body["ext"], body["from"],
                 body["text"]) == ("message", "line", sid, "app:line:U1", "alice",
                                   "Yes, how can I help?"), body
-        assert abs(body["ts"] - time.time()) < 30
-        # delivered: the outbox is empty again
-        wait_for(lambda: r.xlen(P + ":outbox") == 0, what="the outbox drained")
+        assert abs(body["ts"] - time.time()) < 30 and body["id"] == sent_id(r, sid), body
+        # sent: the agent sees it (the channel's sender, not the push outbox, carried it)
+        wait_for(lambda: delivery_states(r, sid) == ["sent"], what="the reply shown as sent")
+        assert r.xlen(P + ":outbox") == 0
         # closed; the customer writes again: a new session, in the customer's history
         assert api.call("POST", "/api/v1/sessions/%s/close" % sid, {"disposition": "resolved"})[0] == 200
         st, c = say(api, "One more question")
@@ -149,7 +160,7 @@ def test_channel_modparam_refusals(ctx):
 
 
 @test
-def test_webhook_sender_forgets_senders_of_nodes_gone_with_nothing_pending(ctx):
+def test_outbox_sender_forgets_senders_of_nodes_gone_with_nothing_pending(ctx):
     """A node taken out of service leaves its consumer in the outbox group. The live
     senders remove such a consumer once it has read nothing for outbox_forget seconds (2
     here) and has nothing pending; one with an entry pending stays until a sender claims it
@@ -166,7 +177,7 @@ def test_webhook_sender_forgets_senders_of_nodes_gone_with_nothing_pending(ctx):
         r.xgroup_create(key, "senders", id="0", mkstream=True)
         r.xgroup_createconsumer(key, "senders", "gone:10.0.0.9:8080")
         r.xgroup_createconsumer(key, "senders", me(port))
-        r.xadd(key, {"kind": "webhook", "target": "line", "payload": "{}"})
+        r.xadd(key, {"kind": "push", "target": "app:acme:u1", "payload": "{}"})
         assert len(r.xreadgroup("senders", "busy:10.0.0.8:8080", {key: ">"}, count=1)[0][1]) == 1
     backend = Backend()
     try:
@@ -190,9 +201,9 @@ def test_webhook_sender_forgets_senders_of_nodes_gone_with_nothing_pending(ctx):
 
 
 @test
-def test_webhook_sender_loads_a_flushed_library_itself(ctx):
+def test_outbox_sender_loads_a_flushed_library_itself(ctx):
     """FUNCTION FLUSH (or a replica promoted without the library) while nothing but the
-    webhook sender's housekeeping talks to Redis: its oq_outbox_forget finds `Function not
+    push sender's housekeeping talks to Redis: its oq_outbox_forget finds `Function not
     found`, loads the library on its own connection and asks again, so a gone node's
     consumer is still removed and no error is logged (before, it failed every look until
     some other call reloaded the library)."""
@@ -202,9 +213,12 @@ def test_webhook_sender_loads_a_flushed_library_itself(ctx):
         rs, k, api = line_kam(ctx, backend, OMNIQ_OUTBOX_FORGET="2", OMNIQ_WEBHOOK_RETRY="30")
         r = rs.client()
         wait_for(lambda: r.exists(key), timeout=10, what="the sender's group")
-        # the dispatcher's sweeps (every 200 ms) would reload the library first: stopped
-        dispatcher = k.pids("omniq dispatcher")[0]
-        os.kill(dispatcher, signal.SIGSTOP)
+        # the dispatcher's sweeps and the channels' senders (line and tickets, each every
+        # 200 ms) would reload the library first: stopped
+        others = k.pids("omniq dispatcher") + k.pids("omniq sender ")
+        assert len(others) == 3, others
+        for pid in others:
+            os.kill(pid, signal.SIGSTOP)
         try:
             r.execute_command("FUNCTION", "FLUSH")
             r.xgroup_createconsumer(key, "senders", "gone:10.0.0.9:8080")
@@ -214,7 +228,8 @@ def test_webhook_sender_loads_a_flushed_library_itself(ctx):
             wait_for(lambda: "gone:10.0.0.9:8080" not in consumers(), timeout=10,
                      what="the gone node's consumer removed after FUNCTION FLUSH")
         finally:
-            os.kill(dispatcher, signal.SIGCONT)
+            for pid in others:
+                os.kill(pid, signal.SIGCONT)
         assert r.execute_command("FUNCTION", "LIST", "LIBRARYNAME", "omniq"), "no library"
         assert "omniq function library was missing from Redis: loaded again" in k.text(), k.tail()
         assert "oq_outbox_forget failed" not in k.text(), k.tail()
@@ -223,21 +238,14 @@ def test_webhook_sender_loads_a_flushed_library_itself(ctx):
 
 
 @test
-def test_webhook_sender_keeps_one_consumer_across_restarts(ctx):
-    """The webhook sender's consumer in the outbox group is named for its node
-    (<host>:<listen>:<port>), so restarting kamailio takes up the same consumer instead of
-    adding one per start; a reply whose delivery failed before the restarts is tried again
-    by each restarted sender, and delivered once."""
-    import socket
+def test_webhook_reply_survives_restarts_and_is_delivered_once(ctx):
+    """A reply whose webhook failed is tried again by the channel's sender after each
+    restart of kamailio (it waits in Redis, not in the stopped node), until the receiver
+    takes it: once, with the same delivery id every time, and the agent sees it sent."""
     backend = Backend(script=[503, 503])
     try:
         rs, k, api = line_kam(ctx, backend)
         r = rs.client()
-        key = P + ":outbox"
-        me = "%s:127.0.0.1:%d" % (socket.gethostname(), k.http_port)
-
-        def consumers():
-            return sorted(c["name"] for c in r.xinfo_consumers(key, "senders"))
         st, a = say(api, "Hello from LINE", skills="sales", cid="L-1")
         assert st == 201, (st, a)
         sid = a["sid"]
@@ -245,19 +253,16 @@ def test_webhook_sender_keeps_one_consumer_across_restarts(ctx):
                          {"direction": "out", "from": "alice", "body": "Yes, how can I help?"})
         assert st == 201
         wait_for(lambda: backend.pushes, timeout=10, what="the first delivery attempt")
-        assert consumers() == [me], consumers()      # made by its first read
         k.stop()
-        assert r.xpending(key, "senders")["pending"] == 1
+        assert delivery_states(r, sid) == ["queued"]
         for n in (2, 3):
-            k.start()                                # its sender claims the entry, tries again
+            k.start()                          # its sender takes it again when it is due
             wait_for(lambda: len(backend.pushes) == n, timeout=20, what="try %d" % n)
-            wait_for(lambda: r.xpending(key, "senders")["pending"] == (1 if n == 2 else 0),
+            wait_for(lambda: delivery_states(r, sid) == (["queued"] if n == 2 else ["sent"]),
                      what="its outcome")
             k.stop()
-            assert consumers() == [me], consumers()
-        assert r.xlen(key) == 0, "the outbox not drained"
         assert [p["status"] for p in backend.pushes] == [503, 503, 200], backend.pushes
+        assert len({p["headers"]["x-omniq-delivery"] for p in backend.pushes}) == 1
         assert json.loads(backend.delivered()[0]["body"])["text"] == "Yes, how can I help?"
-        assert consumers() == [me], consumers()
     finally:
         backend.stop()

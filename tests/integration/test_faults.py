@@ -4,6 +4,7 @@ call, and what the sanitizer build found. Each case shows a clear error - a log 
 what and why, and the documented RPC fault, SIP code or HTTP status - with no crash, no hang
 and nothing written after the bad answer."""
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -136,7 +137,8 @@ def test_sip_invite_while_redis_is_down_gets_503(ctx):
 
 # functions the node calls by itself (the dispatcher's sweep, omniq_ws' lease renewal and
 # outbox sender): counted apart from what an operation calls
-BACKGROUND = {"oq_sweep", "oq_presence", "oq_outbox_forget", "oq_node_lease"}
+BACKGROUND = {"oq_sweep", "oq_presence", "oq_outbox_forget", "oq_node_lease", "oq_ob_take",
+              "oq_ob_register"}
 
 # modes that are well formed for a kind of reply (test_faults' library answers them), so that
 # success is a right answer too: a flat array of names and values, [sid, state, ...]
@@ -1010,8 +1012,9 @@ def test_alloc_failures_in_the_events_reader_lose_no_event(ctx):
 
 @test
 def test_libcurl_failing_at_start_stops_kamailio_with_the_reason(ctx):
-    """The webhook sender's libcurl cannot start (its first allocation fails): omniq_ws says
-    so and kamailio stops, rather than run with pushes and webhooks that would never leave."""
+    """libcurl cannot start (its first allocation fails) for the push sender or a channel's
+    sender, whichever starts first: it says so and kamailio stops, rather than run with
+    pushes or replies that would never leave."""
     if harness.KAM_PRELOAD:
         return      # libc's malloc cannot be made to fail in the sanitizer build
     rs = ctx.redis()
@@ -1026,5 +1029,10 @@ def test_libcurl_failing_at_start_stops_kamailio_with_the_reason(ctx):
     # status was not 0 only while the fixture made the main process die at its exit.
     k.wait_exit(30)
     log = k.text()
-    assert "cannot initialise libcurl for the outbox sender" in log, k.errors()
-    assert "omniq_ws process 0 stopped" in log, k.errors()
+    outbox = ("cannot initialise libcurl for the outbox sender" in log
+              and "omniq_ws process 0 stopped" in log)
+    channel = re.search(r"ERROR: omniq_ws \[channels\.c:\d+\]: sender_init\(\): channel "
+                        r"(line|tickets): cannot initialise libcurl\n.*CRITICAL: omniq "
+                        r"\[oq_outbound\.c:\d+\]: oq_outbound_fork\(\): the sender of channel "
+                        r"\1 could not start", log, re.S)
+    assert outbox or channel, k.errors()

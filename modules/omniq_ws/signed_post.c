@@ -1,0 +1,81 @@
+/*
+ * signed_post.c - see signed_post.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ws.h"
+#include "token.h"
+#include "signed_post.h"
+
+static size_t discard(char *p, size_t sz, size_t n, void *u)
+{
+	return sz * n;
+}
+
+CURL *ws_post_handle(void)
+{
+	CURL *c;
+
+	if(curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (c = curl_easy_init()) == NULL)
+		return NULL;
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)ws_cfg.webhook_timeout * 1000L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	return c;
+}
+
+int ws_signed_post(CURL *curl, const ws_post_t *p, long *status, long *retry_after_s,
+		char *why, size_t size)
+{
+	struct curl_slist *h = NULL, *n;
+	char hdr[256], sig[65];
+	curl_off_t ra = 0;
+	CURLcode cc;
+	int ok = 1;
+
+	*status = 0;
+	*retry_after_s = 0;
+	if(ws_hmac_hex(p->secret, p->body, p->len, sig) < 0) {
+		snprintf(why, size, "cannot sign the request");
+		return -1;
+	}
+#define HDR(...)                                        \
+	do {                                                \
+		snprintf(hdr, sizeof(hdr), __VA_ARGS__);        \
+		if(ok && (n = curl_slist_append(h, hdr)) != NULL) \
+			h = n;                                      \
+		else                                            \
+			ok = 0;                                     \
+	} while(0)
+	HDR("Content-Type: application/json");
+	HDR("X-Omniq-Kind: %s", p->kind);
+	HDR("X-Omniq-Delivery: %s", p->delivery);
+	if(p->channel)
+		HDR("X-Omniq-Channel: %s", p->channel);
+	HDR("X-Omniq-Tenant: %.*s", p->tenant.len, p->tenant.s);
+	HDR("X-Omniq-Signature: sha256=%s", sig);
+#undef HDR
+	if(!ok) {
+		curl_slist_free_all(h);
+		snprintf(why, size, "out of memory for the request's headers");
+		return -1;
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, p->url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, p->body);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)p->len);
+	cc = curl_easy_perform(curl);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(h);
+	if(cc != CURLE_OK) {
+		snprintf(why, size, "%s", curl_easy_strerror(cc));
+		return -1;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	if(curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+		*retry_after_s = ra > 86400 ? 86400 : (long)ra;
+	return 0;
+}

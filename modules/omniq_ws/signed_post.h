@@ -1,0 +1,37 @@
+/*
+ * signed_post.h - one signed JSON POST to a receiver of omniq_ws' notifications: an app's
+ * push_url (outbox.c) or an integrator channel's webhook (channel_send.c). The headers:
+ *   Content-Type: application/json
+ *   X-Omniq-Kind: push | webhook
+ *   X-Omniq-Channel: <channel>        (webhooks)
+ *   X-Omniq-Tenant: <tenant>          whose customer it is
+ *   X-Omniq-Delivery: <id>            the same on every retry: a receiver drops duplicates
+ *   X-Omniq-Signature: sha256=<hex HMAC-SHA256(secret, body)>
+ * Blocking (a sender's own thread or process), bounded by webhook_timeout.
+ */
+#ifndef OMNIQ_WS_SIGNED_POST_H
+#define OMNIQ_WS_SIGNED_POST_H
+
+#include <stddef.h>
+#include <curl/curl.h>
+
+#include "core/str.h"
+
+typedef struct ws_post {
+	const char *url, *secret, *kind, *delivery;
+	const char *channel;        /* NULL: no X-Omniq-Channel */
+	str tenant;
+	const char *body;
+	size_t len;
+} ws_post_t;
+
+/* A curl handle set up for such posts (timeouts, http(s) only, the answer's body dropped);
+ * NULL when libcurl cannot start. */
+CURL *ws_post_handle(void);
+
+/* The POST: 0 with *status (and *retry_after_s, the receiver's Retry-After, 0 for none), or
+ * -1 when no answer came (why: curl's words). */
+int ws_signed_post(CURL *curl, const ws_post_t *p, long *status, long *retry_after_s,
+		char *why, size_t size);
+
+#endif
