@@ -560,6 +560,14 @@ typedef struct omniq_api {
 	 * through a sender included: what a desk shows beside each message. */
 	int (*transcript_read)(const str *sid, const str *after, int count, omniq_tx_entry_cb cb,
 			void *arg);
+	/* A message of no session for channel's senders (a staff alert, a notification): to
+	 * (the recipient's address on the channel, up to OMNIQ_TEXT_MAX), from (may be NULL),
+	 * body. did_out (may be NULL) gets its delivery id; it goes through the same retries
+	 * and states as a reply (delivery events with an empty sid). OMNIQ_ENOTFOUND when no
+	 * node runs a sender of channel, OMNIQ_ECAPACITY when its queue is full. One round
+	 * trip; any process. */
+	int (*outbound_add)(const str *channel, const str *to, const str *from, const str *body,
+			char *did_out, int size);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

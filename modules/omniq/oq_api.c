@@ -125,5 +125,6 @@ int bind_omniq(omniq_api_t *api)
 	api->register_sender = oq_sender_register;
 	api->delivery_report = oq_delivery_report;
 	api->transcript_read = oq_transcript_read;
+	api->outbound_add = oq_outbound_add;
 	return 0;
 }

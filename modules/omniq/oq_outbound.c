@@ -304,18 +304,63 @@ int oq_outbound_fork(void)
 	return 0;
 }
 
+/* A channel name given to the API: 0, or OMNIQ_EARG (why in last_error). */
+static int channel_arg(const str *channel)
+{
+	char why[OQ_WHY_MAX];
+	oq_class_t cls;
+
+	if(channel == NULL || oq_check_channel(channel->s, channel->len, &cls, why) < 0)
+		return oq_bad_arg("channel", channel ? why : "missing");
+	return 0;
+}
+
+int oq_outbound_add(const str *channel, const str *to, const str *from, const str *body,
+		char *did_out, int size)
+{
+	static const str empty = {"", 0}, text = {"text", 4};
+	char why[OQ_WHY_MAX];
+	redisReply *r;
+	str a[5];
+	int rc;
+
+	if((rc = channel_arg(channel)) < 0)
+		return rc;
+	if(to == NULL || to->len < 1)
+		return oq_bad_arg("to", "the recipient's address on the channel is missing");
+	if((rc = oq_text_arg(OQ_TEXT_EXT, to)) < 0 || (rc = oq_text_arg(OQ_TEXT_FROM, from)) < 0)
+		return rc;
+	if(body == NULL || oq_check_body(body->s, body->len, why) < 0)
+		return oq_bad_arg("body", body ? why : "missing");
+	a[0] = *channel;
+	a[1] = *to;
+	a[2] = from ? *from : empty;
+	a[3] = text;
+	a[4] = *body;
+	r = oq_call("oq_ob_add", 5, a, &rc);
+	if(r == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_STRING || r->len < 1 || r->len > 20) {
+		rc = oq_bad_reply("oq_ob_add", r, "a delivery id");
+		freeReplyObject(r);
+		return rc;
+	}
+	if(did_out && size > 0)
+		snprintf(did_out, (size_t)size, "%s", r->str);
+	freeReplyObject(r);
+	return OMNIQ_OK;
+}
+
 int oq_delivery_report(const str *channel, const str *provider_id, const str *state,
 		const str *reason)
 {
 	static const str empty = {"", 0};
-	char why[OQ_WHY_MAX];
-	oq_class_t cls;
 	redisReply *r;
 	str a[4];
 	int rc;
 
-	if(channel == NULL || oq_check_channel(channel->s, channel->len, &cls, why) < 0)
-		return oq_bad_arg("channel", channel ? why : "missing");
+	if((rc = channel_arg(channel)) < 0)
+		return rc;
 	if(provider_id == NULL || provider_id->len < 1 || provider_id->len > OQ_PROVIDER_ID_MAX)
 		return oq_bad_arg("provider id", "must be 1..128 bytes");
 	if(state == NULL

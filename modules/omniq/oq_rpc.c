@@ -437,6 +437,59 @@ static void rpc_delivery_report(rpc_t *rpc, void *c)
 	done(rpc, c, oq_delivery_report(&ch, &pid, &state, &reason));
 }
 
+static const char *rpc_outbound_add_doc[] = {
+	"A message of no session for a channel's outbound senders (a staff alert): channel to "
+	"body [from]; answers its delivery id", 0};
+static void rpc_outbound_add(rpc_t *rpc, void *c)
+{
+	str ch, to, body, from = str_init("");
+	char did[32];
+	int rc;
+	if(rpc->scan(c, ".S.S.S", &ch, &to, &body) < 3)
+		return;
+	rpc->scan(c, "*.S", &from); /* optional */
+	if((rc = oq_outbound_add(&ch, &to, &from, &body, did, sizeof(did))) < 0) {
+		fail(rpc, c, rc);
+		return;
+	}
+	rpc->add(c, "s", did);
+}
+
+static const char *rpc_outbound_doc[] = {
+	"The outbound queue of each channel with senders: channel, queued (waiting or being "
+	"sent), due (waiting now: a backlog), oldest_due_s", 0};
+static void rpc_outbound(rpc_t *rpc, void *c)
+{
+	redisReply *r;
+	void *arr, *st;
+	size_t i;
+	int rc;
+
+	r = oq_call("oq_ob_status", 0, NULL, &rc);
+	if(r == NULL) {
+		fail(rpc, c, rc);
+		return;
+	}
+	if((r->elements % 4) || (r->elements && !oq_reply_is(r, OQ_R_STRINGS))) {
+		fail(rpc, c, oq_bad_reply("oq_ob_status", r, "[channel, queued, due, oldest_ms, ...]"));
+		freeReplyObject(r);
+		return;
+	}
+	if(rpc->add(c, "[", &arr) < 0) {
+		freeReplyObject(r);
+		return;
+	}
+	for(i = 0; i < r->elements; i += 4)
+		if(rpc->array_add(arr, "{", &st) < 0
+				|| rpc->struct_add(st, "sddd", "channel", r->element[i]->str, "queued",
+						   atoi(r->element[i + 1]->str), "due", atoi(r->element[i + 2]->str),
+						   "oldest_due_s", (int)(atoll(r->element[i + 3]->str) / 1000)) < 0) {
+			too_large(rpc, c, "oq_ob_status", r->elements);
+			break;
+		}
+	freeReplyObject(r);
+}
+
 static const char *rpc_session_set_doc[] = {
 	"Set session fields: sid field value [field value ...] (tags, csat 1-5, nps 0-10, "
 	"disposition)", 0};
@@ -510,6 +563,8 @@ static rpc_export_t rpc_cmds[] = {
 	{"omniq.append", rpc_append, rpc_append_doc, 0},
 	{"omniq.reply", rpc_reply, rpc_reply_doc, 0},
 	{"omniq.delivery_report", rpc_delivery_report, rpc_delivery_report_doc, 0},
+	{"omniq.outbound_add", rpc_outbound_add, rpc_outbound_add_doc, 0},
+	{"omniq.outbound", rpc_outbound, rpc_outbound_doc, 0},
 	{"omniq.accept", rpc_accept, rpc_accept_doc, 0},
 	{"omniq.decline", rpc_decline, rpc_decline_doc, 0},
 	{"omniq.close", rpc_close, rpc_close_doc, 0},

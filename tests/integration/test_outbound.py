@@ -5,6 +5,7 @@ The sender is tests/modules/omniq_testsender, whose "provider" answers as each m
 first word asks."""
 
 import os
+import re
 
 import time
 
@@ -225,3 +226,26 @@ def test_outbound_the_agents_desk_shows_each_reply_sent_or_not_and_why(ctx):
         ("fail this one", "failed", "fixture: the number does not exist"),
         ("retry this one", "failed", "fixture: HTTP 503  Service Unavailable (2 attempts)")]
     d.close()
+
+
+@test
+def test_outbound_an_alert_of_no_session_and_the_queues_an_admin_sees(ctx):
+    rs, k, log = start(ctx)
+    out = k.rpc("omniq.outbound_add", "sms", "sms:+8613900000000", "ok session 7 waits",
+                "omniq")[1].strip()
+    assert re.fullmatch(r"\d+", out), out
+    wait_for(lambda: delivery(rs, out).get("state") == "sent", timeout=5, what="the alert sent")
+    assert attempts(log) == [(out, "1", "", "sms:+8613900000000", "omniq", "ok session 7 waits")]
+    # a channel nobody sends, a bad address: refused, nothing queued
+    assert k.rpc("omniq.outbound_add", "email", "email:a@b.c", "x")[1].startswith("error: 404")
+    assert k.rpc("omniq.outbound_add", "sms", "sms:+86" + "1" * 300, "x")[1].startswith(
+        "error: 400")
+    # the queues: the registered channel, nothing waiting; then a backlog while its
+    # provider refuses for a while ("later": 1.5 s each)
+    q = k.rpc("omniq.outbound")[1]
+    assert re.search(r"channel: sms\s+queued: 0\s+due: 0\s+oldest_due_s: 0", q), q
+    sid = session(k)
+    for i in range(3):
+        assert ok(k, "omniq.reply", sid, "alice", "later %d" % i)
+    wait_for(lambda: re.search(r"queued: 3", k.rpc("omniq.outbound")[1]), timeout=5,
+             what="three replies waiting")

@@ -251,3 +251,48 @@ def test_outbound_calls_check_every_argument(h):
     t.expect_err('ARG', 'oq_ob_get', '-1')
     t.expect_err('NOTFOUND', 'oq_deliveries', '999')
     assert t.fc('oq_ob_get', '77') == []
+
+
+def test_a_message_of_no_session_is_queued_sent_and_failed_like_a_reply(h):
+    t = h.tenant()
+    t.expect_err('NOTFOUND', 'oq_ob_add', 'wechat', 'wechat:wx1:staff-o1', 'omniq', 'alert',
+                 'session 7 has waited 5 min')
+    t.fc('oq_ob_register', 'wechat')
+    did = t.fc('oq_ob_add', 'wechat', 'wechat:wx1:staff-o1', 'omniq', 'alert',
+               'session 7 has waited 5 min')
+    got = t.fc('oq_ob_take', 'wechat', 'n', 10, 30000, 5)
+    assert got == [[did, '1', '', '', 'wechat:wx1:staff-o1', 'omniq', 'alert',
+                    'session 7 has waited 5 min']], got
+    assert t.fc('oq_ob_done', did, 1, 'retry', 'errcode 45009 api freq out of limit', 0, 2,
+                1000, 1000) == 'queued'
+    h.advance(1000)
+    assert t.fc('oq_ob_take', 'wechat', 'n', 10, 30000, 5)[0][:2] == [did, '2']
+    assert t.fc('oq_ob_done', did, 2, 'sent', 'MSG9') == 'sent'
+    assert harness.pairs(t.fc('oq_ob_get', did))['state'] == 'sent'
+    assert [e['state'] for e in t.events() if e['type'] == 'delivery'] == ['queued', 'queued',
+                                                                            'sent']
+    for args in [('wechat', '', 'x', 'alert', 'b'), ('wechat', 'to', 'x', '', 'b'),
+                 ('wechat', 'to', 'x', 'alert', ''), ('Wechat', 'to', 'x', 'alert', 'b'),
+                 ('wechat', 'to', 'x', 'alert')]:
+        t.expect_err('ARG', 'oq_ob_add', *args)
+    h.r.zadd(t.P + ':ob:q:wechat', {'x%d' % i: 1e15 for i in range(100000)})
+    t.expect_err('CAPACITY', 'oq_ob_add', 'wechat', 'to', 'x', 'alert', 'b')
+    h.r.delete(t.P + ':ob:q:wechat')
+
+
+def test_the_status_of_each_channels_queue(h):
+    t = h.tenant()
+    assert t.fc('oq_ob_status') == []
+    sid = _session(t)
+    t.fc('oq_ob_register', 'email')
+    for text in ('one', 'two', 'three'):
+        t.fc('oq_send', sid, 'a', 'text', text)
+    h.advance(5000)
+    got = t.fc('oq_ob_status')
+    assert got[0:3] == ['email', '0', '0'] and got[4:7] == ['sms', '3', '3'], got
+    assert 5000 <= int(got[7]) < 6000, got
+    took = t.fc('oq_ob_take', 'sms', 'n', 1, 30000, 5)
+    t.fc('oq_ob_done', took[0][0], 1, 'sent', '')
+    t.fc('oq_ob_take', 'sms', 'n', 1, 30000, 5)        # leased: waiting, not due
+    assert t.fc('oq_ob_status')[4:7] == ['sms', '2', '1']
+    t.expect_err('ARG', 'oq_ob_status', 'x')

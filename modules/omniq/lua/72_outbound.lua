@@ -5,7 +5,8 @@
 --
 -- A message to send is a delivery P:ob:d:<did> (did from P:ob:seq): its session and
 -- transcript entry (the body stays in the transcript), the customer's address (ext) when it
--- was queued, its state and attempts. The channel's queue P:ob:q:<channel> is a sorted set
+-- was queued, its state and attempts; a message of no session (oq_ob_add: a staff alert)
+-- keeps its text in the delivery, with sid and tx empty. The channel's queue P:ob:q:<channel> is a sorted set
 -- of dids scored by when a sender should look at it next: for a queued delivery the time
 -- it is due (now, or after its backoff), for one being sent the end of its sender's lease.
 -- oq_ob_take hands out what is due and leases it; a sender that dies leaves its lease to
@@ -56,7 +57,8 @@ function H.set_state(ctx, did, d, state, reason, extra)
     H.event(ctx, d, did, state, reason)
 end
 
-H.FIELDS = {'sid', 'tx', 'channel', 'ext', 'state', 'tries', 'provider_id'}
+H.FIELDS = {'sid', 'tx', 'channel', 'ext', 'state', 'tries', 'provider_id', 'from', 'type',
+    'body'}
 
 function H.load(P, did)
     local v = rcall('HMGET', H.dkey(P, did), unpk(H.FIELDS))
@@ -81,10 +83,7 @@ function OB.fn_send(keys, args)
     local sid = V.sid(args[1])
     local channel = rcall('HGET', R.skey(ctx, sid), 'channel')
     local queued = channel and rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 1
-    if queued and rcall('ZCARD', H.qkey(ctx.P, channel)) >= L.OUTBOUND_MAX then
-        U.fail('CAPACITY', 'the outbound queue of channel ' .. channel .. ' is full ('
-            .. L.OUTBOUND_MAX .. ' messages not yet sent)')
-    end
+    if queued then H.room(ctx.P, channel) end
     local r = E.run('omniq.reply', ctx.P, sid, args[2], args[3], args[4])
     local id, ext = r[1], r[3]
     channel = r[2]
@@ -96,6 +95,61 @@ function OB.fn_send(keys, args)
     rcall('HSET', R.skey(ctx, sid) .. ':dl', id, did)
     H.event(ctx, {sid = sid, tx = id, channel = channel, ext = ext}, did, 'queued', '')
     return {id, channel, ext, did}
+end
+
+-- A queue's bound, checked before anything is written.
+function H.room(P, channel)
+    if rcall('ZCARD', H.qkey(P, channel)) >= L.OUTBOUND_MAX then
+        U.fail('CAPACITY', 'the outbound queue of channel ' .. channel .. ' is full ('
+            .. L.OUTBOUND_MAX .. ' messages not yet sent)')
+    end
+end
+
+-- oq_ob_add channel to from type body: a message of no session (a staff alert, a
+-- notification) for the channel's senders: did. Its text is kept in the delivery itself.
+-- OQ_NOTFOUND when the channel has no senders (it would wait for ever).
+function OB.fn_add(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 5, 'channel to from type body')
+    local channel = V.channel(args[1])
+    local to = V.str('to', args[2], L.TEXT_MAX, false)
+    local from = V.str('from', args[3], L.TEXT_MAX, true)
+    local typ = V.str('type', args[4], L.TYPE_MAX, false)
+    local body = V.body('body', args[5])
+    if rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 0 then
+        U.fail('NOTFOUND', 'channel ' .. channel .. ' has no outbound sender')
+    end
+    H.room(ctx.P, channel)
+    local did = U.istr(rcall('INCR', ctx.P .. ':ob:seq'))
+    rcall('HSET', H.dkey(ctx.P, did), 'sid', '', 'tx', '', 'channel', channel, 'ext', to,
+        'from', from, 'type', typ, 'body', body, 'state', 'queued', 'tries', '0',
+        'created', ctx.ns, 'updated', ctx.ns)
+    rcall('ZADD', H.qkey(ctx.P, channel), ctx.ns, did)
+    H.event(ctx, {sid = '', tx = '', channel = channel, ext = to}, did, 'queued', '')
+    return did
+end
+
+-- oq_ob_status: [channel, queued, due, oldest_due_ms, ...] of each channel with senders:
+-- how many of its messages wait or are being sent, how many of them are due now (a
+-- backlog: its senders are down or slow), and how long the oldest due one has waited.
+function OB.fn_status(keys, args)
+    local ctx = X.begin_ro(keys)
+    X.need_cfg(ctx) -- the clock
+    V.args(args, 0, '')
+    local chans = rcall('SMEMBERS', ctx.P .. ':ob:senders')
+    tsort(chans)
+    local out = {}
+    for _, ch in ipairs_(chans) do
+        local q = H.qkey(ctx.P, ch)
+        local first = rcall('ZRANGE', q, 0, 0, 'WITHSCORES')
+        local wait = 0
+        if first[2] and tonum(first[2]) <= ctx.now then wait = ctx.now - tonum(first[2]) end
+        out[#out + 1] = ch
+        out[#out + 1] = U.istr(rcall('ZCARD', q))
+        out[#out + 1] = U.istr(rcall('ZCOUNT', q, '-inf', ctx.ns))
+        out[#out + 1] = U.istr(wait)
+    end
+    return out
 end
 
 -- oq_ob_register channel: from now on the channel's replies are queued for its senders (a
@@ -128,7 +182,12 @@ function OB.fn_take(keys, args)
         if not d or d.channel ~= channel or H.FINAL[d.state] or d.state == 'sent' then
             rcall('ZREM', q, did) -- not a delivery of this queue: never handed out
         else
-            local e = rcall('XRANGE', R.skey(ctx, d.sid) .. ':tx', d.tx, d.tx)[1]
+            local e
+            if d.sid == '' then   -- a message of no session: its text is in the delivery
+                e = {d.tx, {'from', d.from, 'type', d.type, 'body', d.body}}
+            else
+                e = rcall('XRANGE', R.skey(ctx, d.sid) .. ':tx', d.tx, d.tx)[1]
+            end
             if not e then
                 H.set_state(ctx, did, d, 'failed', 'the message is gone (its session was removed)')
             elseif d.state == 'sending' and d.tries >= attempts then
