@@ -249,3 +249,32 @@ def test_outbound_an_alert_of_no_session_and_the_queues_an_admin_sees(ctx):
         assert ok(k, "omniq.reply", sid, "alice", "later %d" % i)
     wait_for(lambda: re.search(r"queued: 3", k.rpc("omniq.outbound")[1]), timeout=5,
              what="three replies waiting")
+
+
+@test
+def test_outbound_a_node_that_dies_mid_send_leaves_the_message_to_another(ctx):
+    """Node a takes a reply and dies (kill -9) while its provider is still answering; the
+    message waits in Redis, and once a's lease has run out node b's sender takes it (its
+    next attempt) and sends it: at least once, nothing lost."""
+    rs = ctx.redis()
+    logs = [os.path.join(ctx.dir, "sent-%s.log" % n) for n in ("a", "b")]
+
+    def node(name, log):
+        return ctx.kamailio("outbound.cfg", rs.port, name=name,
+                            defines={"OMNIQ_SENDER_LOG": '"%s"' % log,
+                                     "OMNIQ_SENDER_LEASE": "2000"})
+    a = node("a", logs[0])
+    assert ok(a, "omniq.agent_set", "alice", "Alice", "sales:5", "chat=4")
+    assert ok(a, "omniq.agent_state", "alice", "available")
+    sid = session(a)
+    assert ok(a, "omniq.reply", sid, "alice", "slow 1500 sorry for the wait")
+    wait_for(lambda: attempts(logs[0]), timeout=5, what="node a's attempt")
+    a.kill9()
+    did = attempts(logs[0])[0][0]
+    assert delivery(rs, did)["state"] == "sending"
+    b = node("b", logs[1])
+    wait_for(lambda: attempts(logs[1]), timeout=15, what="node b's attempt")
+    assert attempts(logs[1])[0][:2] == (did, "2"), attempts(logs[1])
+    wait_for(lambda: delivery(rs, did).get("state") == "sent", timeout=10, what="sent by b")
+    assert len(attempts(logs[0])) == 1 and len(attempts(logs[1])) == 1
+    b.stop()

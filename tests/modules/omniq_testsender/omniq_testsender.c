@@ -13,11 +13,15 @@
  *   flaky      not now at the first attempt, sent at the second
  *   noreason   refused, no reason given
  *   bogus      an outcome that does not exist
+ *   slow N     sent, after N milliseconds (a provider that takes its time; a node that dies
+ *              meanwhile)
  */
 #include <string.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "core/sr_module.h"
 #include "core/dprint.h"
@@ -56,7 +60,16 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res, void *
 			m->body.len, m->body.s);
 	if(n > 0 && write(log_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)
 		LM_ERR("cannot write %s\n", log_path);
-	if(first_word(&m->body, "ok") || (first_word(&m->body, "flaky") && m->attempt > 1)) {
+	if(first_word(&m->body, "slow")) {
+		long ms = m->body.len > 5 ? strtol(m->body.s + 5, NULL, 10) : 0;
+		struct timespec ts = {ms / 1000, ms % 1000 * 1000000L};
+
+		if(ms > 0 && ms <= 60000)
+			while(nanosleep(&ts, &ts) != 0)
+				;
+	}
+	if(first_word(&m->body, "ok") || first_word(&m->body, "slow")
+			|| (first_word(&m->body, "flaky") && m->attempt > 1)) {
 		res->outcome = OMNIQ_SENT;
 		snprintf(res->provider_id, sizeof(res->provider_id), "fx-%.*s", m->did.len, m->did.s);
 	} else if(first_word(&m->body, "delivered")) {
