@@ -158,7 +158,7 @@ typedef struct omniq_inbound {
  * the REST API: one listener, one TLS setup, one place for body and rate limits. The handler
  * runs in an omniq_ws process while the request waits, so it may do what a REST handler
  * does - the API calls above, one Redis round trip each - and must not block on anything
- * else (send outbound traffic through outbox_add). It starts on the default tenant and may
+ * else (send outbound traffic through outbound_add). It starts on the default tenant and may
  * switch with tenant_use(); the server switches back after it.
  */
 typedef struct omniq_http_req omniq_http_req_t;
@@ -366,12 +366,9 @@ typedef struct omniq_api {
 	int (*presence)(int n, const str *pairs, int ttl_ms);
 	/* The number of live leases of identity, or an OMNIQ_* error. */
 	int (*online)(const str *identity);
-	/* A notification for a webhook sender (docs/redis-model.md, "Outbox"): kind ("push",
-	 * "webhook"), target (what the sender needs to find its receiver), payload (the body to
-	 * send, 1..512 KiB). When unless_online is a non-empty identity with a live lease,
-	 * nothing is queued: 1. Else OMNIQ_OK and id_out (48 bytes, may be NULL) gets the entry
-	 * id, which the sender passes on so that a receiver can drop a retried duplicate.
-	 * OMNIQ_ESTATE when the outbox is full (its receiver has been down for long). */
+	/* Gone: the notification outbox had one sender (omniq_ws' pushes), now an outbound
+	 * sender. Kept in its place for the members after it; always OMNIQ_EARG, nothing
+	 * written. Use outbound_add() for a registered sender's channel. */
 	int (*outbox_add)(const str *kind, const str *target, const str *unless_online,
 			const str *payload, char *id_out, int id_size);
 	/* A customer's profile field: name, tier, language, region (value up to 256 bytes).
@@ -560,14 +557,16 @@ typedef struct omniq_api {
 	 * through a sender included: what a desk shows beside each message. */
 	int (*transcript_read)(const str *sid, const str *after, int count, omniq_tx_entry_cb cb,
 			void *arg);
-	/* A message of no session for channel's senders (a staff alert, a notification): to
-	 * (the recipient's address on the channel, up to OMNIQ_TEXT_MAX), from (may be NULL),
-	 * body. did_out (may be NULL) gets its delivery id; it goes through the same retries
-	 * and states as a reply (delivery events with an empty sid). OMNIQ_ENOTFOUND when no
-	 * node runs a sender of channel, OMNIQ_ECAPACITY when its queue is full. One round
-	 * trip; any process. */
+	/* A message of no session for channel's senders (a staff alert, a push for an app
+	 * user): to (the recipient's address on the channel, up to OMNIQ_TEXT_MAX), from (may
+	 * be NULL), body. When unless_online (may be NULL) is an identity with a live
+	 * connection lease (presence), nothing is queued: 1. Else OMNIQ_OK, did_out (may be
+	 * NULL) gets its delivery id, and it goes through the same retries and states as a
+	 * reply (delivery events with an empty sid). OMNIQ_ENOTFOUND when no node runs a
+	 * sender of channel, OMNIQ_ECAPACITY when its queue is full. One round trip; any
+	 * process. */
 	int (*outbound_add)(const str *channel, const str *to, const str *from, const str *body,
-			char *did_out, int size);
+			const str *unless_online, char *did_out, int size);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

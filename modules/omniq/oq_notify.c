@@ -1,10 +1,10 @@
 /*
- * oq_notify.c - connection leases and the notification outbox (lua/70_notify.lua).
+ * oq_notify.c - connection leases (lua/70_notify.lua).
  *
  * A socket server leases presence for each live connection of a customer identity; a
- * channel that must notify someone who is not connected (a push to an app user) adds to
- * the outbox only when no lease is live, in the same round trip as the check. Webhook
- * senders drain the outbox (docs/redis-model.md, "Outbox").
+ * channel that must notify someone who is not connected (a push to an app user) queues it
+ * with api.outbound_add(..., unless_online), which checks the leases in the same round
+ * trip.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,9 +14,7 @@
 #include "oq_core.h"
 
 #define LEASES_MAX 1000
-#define KIND_MAX 32
 #define CONN_MAX 128
-#define PAYLOAD_MAX 524288
 
 int oq_presence(int n, const str *pairs, int ttl_ms)
 {
@@ -67,37 +65,12 @@ int oq_online(const str *identity)
 	return rc;
 }
 
+/* The notification outbox is gone: its one sender (omniq_ws' pushes) became an outbound
+ * sender, and an entry queued here would never leave. A module still calling it is told,
+ * nothing is written. */
 int oq_outbox_add(const str *kind, const str *target, const str *unless_online,
 		const str *payload, char *id_out, int id_size)
 {
-	static const str empty = {"", 0};
-	redisReply *r;
-	str a[4];
-	int rc;
-
-	if(kind == NULL || kind->len < 1 || kind->len > KIND_MAX)
-		return oq_bad_arg("kind", "must be 1..32 bytes");
-	if((rc = oq_text_arg(OQ_TEXT_TARGET, target)) < 0
-			|| (rc = oq_text_arg(OQ_TEXT_UNLESS, unless_online)) < 0)
-		return rc;
-	if(payload == NULL || payload->len < 1 || payload->len > PAYLOAD_MAX)
-		return oq_bad_arg("payload", "must be 1..524288 bytes");
-	a[0] = *kind;
-	a[1] = target ? *target : empty;
-	a[2] = unless_online ? *unless_online : empty;
-	a[3] = *payload;
-	r = oq_call("oq_outbox_add", 4, a, &rc);
-	if(r == NULL)
-		return rc;
-	/* an entry id, or "" when the receiver was online */
-	if(!(r->type == REDIS_REPLY_STRING && r->len == 0) && !oq_reply_is(r, OQ_R_ID)) {
-		rc = oq_bad_reply("oq_outbox_add", r, "an entry id or \"\"");
-		freeReplyObject(r);
-		return rc;
-	}
-	rc = r->len == 0 ? 1 : OMNIQ_OK;
-	if(id_out && id_size > 0)
-		snprintf(id_out, (size_t)id_size, "%s", r->str);
-	freeReplyObject(r);
-	return rc;
+	return oq_bad_arg("outbox_add", "the outbox is gone: queue notifications with "
+			"outbound_add() for a channel's registered sender (docs/integrator.md)");
 }

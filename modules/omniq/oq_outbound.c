@@ -169,9 +169,10 @@ static void record(sender_t *d, const omniq_outbound_t *m, omniq_send_result_t *
 		oq_bad_reply("oq_ob_done", r, "the state the message was left in");
 	} else if(!strcmp(r->str, "failed")) {
 		oq_stat_inc(OQ_ST_OUT_FAILED);
-		LM_NOTICE("channel %s: message %.*s of session %.*s not sent: %s%s\n", d->channel,
-				m->did.len, m->did.s, m->sid.len, m->sid.s, res->reason,
-				res->outcome == OMNIQ_RETRY ? " (its last attempt)" : "");
+		LM_NOTICE("channel %s: message %.*s %s %.*s not sent: %s%s\n", d->channel,
+				m->did.len, m->did.s, m->sid.len ? "of session" : "to",
+				m->sid.len ? m->sid.len : m->ext.len, m->sid.len ? m->sid.s : m->ext.s,
+				res->reason, res->outcome == OMNIQ_RETRY ? " (its last attempt)" : "");
 	}
 	freeReplyObject(r);
 }
@@ -316,19 +317,20 @@ static int channel_arg(const str *channel)
 }
 
 int oq_outbound_add(const str *channel, const str *to, const str *from, const str *body,
-		char *did_out, int size)
+		const str *unless_online, char *did_out, int size)
 {
 	static const str empty = {"", 0}, text = {"text", 4};
 	char why[OQ_WHY_MAX];
 	redisReply *r;
-	str a[5];
+	str a[6];
 	int rc;
 
 	if((rc = channel_arg(channel)) < 0)
 		return rc;
 	if(to == NULL || to->len < 1)
 		return oq_bad_arg("to", "the recipient's address on the channel is missing");
-	if((rc = oq_text_arg(OQ_TEXT_EXT, to)) < 0 || (rc = oq_text_arg(OQ_TEXT_FROM, from)) < 0)
+	if((rc = oq_text_arg(OQ_TEXT_EXT, to)) < 0 || (rc = oq_text_arg(OQ_TEXT_FROM, from)) < 0
+			|| (rc = oq_text_arg(OQ_TEXT_UNLESS, unless_online)) < 0)
 		return rc;
 	if(body == NULL || oq_check_body(body->s, body->len, why) < 0)
 		return oq_bad_arg("body", body ? why : "missing");
@@ -337,18 +339,21 @@ int oq_outbound_add(const str *channel, const str *to, const str *from, const st
 	a[2] = from ? *from : empty;
 	a[3] = text;
 	a[4] = *body;
-	r = oq_call("oq_ob_add", 5, a, &rc);
+	a[5] = unless_online ? *unless_online : empty;
+	r = oq_call("oq_ob_add", 6, a, &rc);
 	if(r == NULL)
 		return rc;
-	if(r->type != REDIS_REPLY_STRING || r->len < 1 || r->len > 20) {
-		rc = oq_bad_reply("oq_ob_add", r, "a delivery id");
+	/* a delivery id, or "" when the recipient was online */
+	if(r->type != REDIS_REPLY_STRING || r->len > 20) {
+		rc = oq_bad_reply("oq_ob_add", r, "a delivery id or \"\"");
 		freeReplyObject(r);
 		return rc;
 	}
 	if(did_out && size > 0)
 		snprintf(did_out, (size_t)size, "%s", r->str);
+	rc = r->len ? OMNIQ_OK : 1;
 	freeReplyObject(r);
-	return OMNIQ_OK;
+	return rc;
 }
 
 int oq_delivery_report(const str *channel, const str *provider_id, const str *state,

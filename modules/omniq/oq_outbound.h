@@ -10,7 +10,7 @@
 int oq_sender_register(const omniq_sender_t *s);           /* mod_init (any module's) */
 int oq_outbound_fork(void);                                 /* child_init(PROC_MAIN) */
 int oq_outbound_add(const str *channel, const str *to, const str *from, const str *body,
-		char *did_out, int size);
+		const str *unless_online, char *did_out, int size);
 int oq_delivery_report(const str *channel, const str *provider_id, const str *state,
 		const str *reason);
 

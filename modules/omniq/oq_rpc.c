@@ -448,7 +448,7 @@ static void rpc_outbound_add(rpc_t *rpc, void *c)
 	if(rpc->scan(c, ".S.S.S", &ch, &to, &body) < 3)
 		return;
 	rpc->scan(c, "*.S", &from); /* optional */
-	if((rc = oq_outbound_add(&ch, &to, &from, &body, did, sizeof(did))) < 0) {
+	if((rc = oq_outbound_add(&ch, &to, &from, &body, NULL, did, sizeof(did))) < 0) {
 		fail(rpc, c, rc);
 		return;
 	}

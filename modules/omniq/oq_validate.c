@@ -551,7 +551,6 @@ static const struct {
 	[OQ_TEXT_PROFILE] = { "value", 0, OQ_TEXT_MAX },
 	[OQ_TEXT_TAGS] = { "tags", 0, OQ_TAGS_MAX },
 	[OQ_TEXT_LEASE] = { "identity", 1, OQ_TEXT_MAX },
-	[OQ_TEXT_TARGET] = { "target", 0, OQ_TEXT_MAX },
 	[OQ_TEXT_UNLESS] = { "unless_online", 0, OQ_TEXT_MAX },
 };
 

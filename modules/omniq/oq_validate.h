@@ -73,7 +73,6 @@ typedef enum {
 	OQ_TEXT_PROFILE,     /* a customer's profile field, OQ_TEXT_MAX */
 	OQ_TEXT_TAGS,        /* a session's tags, OQ_TAGS_MAX */
 	OQ_TEXT_LEASE,       /* an identity leased as online, 1..OQ_TEXT_MAX */
-	OQ_TEXT_TARGET,      /* a notification's target, OQ_TEXT_MAX */
 	OQ_TEXT_UNLESS,      /* a notification's unless_online identity, OQ_TEXT_MAX */
 } oq_text_t;
 int oq_check_text(oq_text_t kind, const char *s, size_t len, char *why);

@@ -59,7 +59,7 @@
 #include "follow.h"
 #include "customer.h"
 #include "app.h"
-#include "outbox.h"
+#include "push.h"
 #include "sites.h"
 #include "appends.h"
 
@@ -592,8 +592,7 @@ int ws_app_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 static int deliver(const str *sid, const str *ext, const str *from, const str *body,
 		void *param)
 {
-	static const str target = str_init("app");
-	/* the dispatcher made the session's tenant current */
+	/* the process that took the reply made the session's tenant current */
 	const ws_app_site_t *site = ws_app_site(ws_oq.tenant_index());
 	const char *user;
 	json_t *p;
@@ -611,7 +610,7 @@ static int deliver(const str *sid, const str *ext, const str *from, const str *b
 			"user", user, (size_t)(ext->len - pre), "session", sid->s, (size_t)sid->len, "from",
 			from ? from->s : "", (size_t)(from ? from->len : 0), "text", body->s,
 			(size_t)body->len, "ts", (json_int_t)time(NULL));
-	return ws_outbox_queue("push", &target, ext, p, sid);
+	return ws_push_queue(ext, sid, from, p);
 }
 
 int ws_app_register(void)

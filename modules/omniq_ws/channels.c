@@ -132,8 +132,7 @@ static int sender_init(void *param)
 static void send_reply(const omniq_outbound_t *m, omniq_send_result_t *res, void *param)
 {
 	const ws_channel_t *c = param;
-	long status, retry_after;
-	char why[160], did[32];
+	char did[32];
 	ws_post_t p;
 	json_t *v;
 	char *body;
@@ -161,19 +160,7 @@ static void send_reply(const omniq_outbound_t *m, omniq_send_result_t *res, void
 	ws_oq.tenant_at(m->tenant, &p.tenant, NULL);
 	p.body = body;
 	p.len = strlen(body);
-	if(ws_signed_post(curl, &p, &status, &retry_after, why, sizeof(why)) < 0) {
-		res->outcome = OMNIQ_RETRY;
-		snprintf(res->reason, sizeof(res->reason), "no answer from the webhook: %s", why);
-	} else if(status >= 200 && status < 300) {
-		res->outcome = OMNIQ_SENT;
-	} else if(status >= 400 && status < 500 && status != 408 && status != 429) {
-		res->outcome = OMNIQ_FAILED;
-		snprintf(res->reason, sizeof(res->reason), "the webhook refused it: HTTP %ld", status);
-	} else {
-		res->outcome = OMNIQ_RETRY;
-		res->retry_after_ms = (int)retry_after * 1000;
-		snprintf(res->reason, sizeof(res->reason), "the webhook answered HTTP %ld", status);
-	}
+	ws_post_outcome(curl, &p, "the webhook", res);
 	free(body);
 }
 

@@ -30,7 +30,6 @@
 #include "chat.h"
 #include "desk.h"
 #include "app.h"
-#include "outbox.h"
 #include "static.h"
 #include "events.h"
 #include "follow.h"
@@ -673,8 +672,7 @@ void ws_http_loop(int rank)
 		return;
 	}
 	ws_admit_listener(lwsi);
-	if(ws_events_start(ctx, rank) < 0 || ws_append_start(&loop) < 0 || ws_desk_login_start(ctx) < 0
-			|| (rank == 0 && ws_outbox_start() < 0)) {
+	if(ws_events_start(ctx, rank) < 0 || ws_append_start(&loop) < 0 || ws_desk_login_start(ctx) < 0) {
 		lws_context_destroy(ctx);
 		return;
 	}

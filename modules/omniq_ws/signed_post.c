@@ -79,3 +79,24 @@ int ws_signed_post(CURL *curl, const ws_post_t *p, long *status, long *retry_aft
 		*retry_after_s = ra > 86400 ? 86400 : (long)ra;
 	return 0;
 }
+
+void ws_post_outcome(CURL *curl, const ws_post_t *p, const char *what,
+		omniq_send_result_t *res)
+{
+	long status, retry_after;
+	char why[160];
+
+	if(ws_signed_post(curl, p, &status, &retry_after, why, sizeof(why)) < 0) {
+		res->outcome = OMNIQ_RETRY;
+		snprintf(res->reason, sizeof(res->reason), "no answer from %s: %s", what, why);
+	} else if(status >= 200 && status < 300) {
+		res->outcome = OMNIQ_SENT;
+	} else if(status >= 400 && status < 500 && status != 408 && status != 429) {
+		res->outcome = OMNIQ_FAILED;
+		snprintf(res->reason, sizeof(res->reason), "%s refused it: HTTP %ld", what, status);
+	} else {
+		res->outcome = OMNIQ_RETRY;
+		res->retry_after_ms = (int)retry_after * 1000;
+		snprintf(res->reason, sizeof(res->reason), "%s answered HTTP %ld", what, status);
+	}
+}

@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "core/str.h"
+#include "omniq/omniq_api.h"
 
 typedef struct ws_post {
 	const char *url, *secret, *kind, *delivery;
@@ -33,5 +34,11 @@ CURL *ws_post_handle(void);
  * -1 when no answer came (why: curl's words). */
 int ws_signed_post(CURL *curl, const ws_post_t *p, long *status, long *retry_after_s,
 		char *why, size_t size);
+
+/* An outbound sender's outcome of such a POST (what: "the webhook", "the push_url"): 2xx
+ * sent; a 4xx other than 408 and 429 refused for good; anything else, or no answer, a
+ * retry (after the receiver's Retry-After when it gave one). */
+void ws_post_outcome(CURL *curl, const ws_post_t *p, const char *what,
+		omniq_send_result_t *res);
 
 #endif

@@ -45,7 +45,6 @@ typedef struct ws_settings {
 	int webhook_retry;        /* seconds before an undelivered push is tried again */
 	int webhook_attempts;     /* deliveries before it is dropped */
 	int webhook_timeout;      /* seconds for one webhook request */
-	int outbox_forget;        /* seconds before another node's idle sender is dropped */
 	int event_read_gap;       /* us between two reads of the events that brought some */
 	int n_keys;
 	char key_name[WS_KEYS_MAX][65];

@@ -18,6 +18,7 @@
 #include "token.h"
 #include "app.h"
 #include "channels.h"
+#include "push.h"
 #include "kvparam.h"
 #include "sites.h"
 #include "login_guard.h"
@@ -62,7 +63,6 @@ ws_settings_t ws_cfg = {
 	.webhook_retry = 10,
 	.webhook_attempts = 8,
 	.webhook_timeout = 5,
-	.outbox_forget = 3600,
 	.event_read_gap = OMNIQ_EVENT_READ_GAP_DEF,
 	.n_keys = 0,
 };
@@ -163,7 +163,6 @@ static param_export_t params[] = {
 	{"webhook_retry", PARAM_INT, &ws_cfg.webhook_retry},
 	{"webhook_attempts", PARAM_INT, &ws_cfg.webhook_attempts},
 	{"webhook_timeout", PARAM_INT, &ws_cfg.webhook_timeout},
-	{"outbox_forget", PARAM_INT, &ws_cfg.outbox_forget},
 	{"event_read_gap", PARAM_INT, &ws_cfg.event_read_gap},
 	{"channel", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_channel_param},
 	{"tenant_chat", PARAM_STRING | PARAM_USE_FUNC, (void *)ws_tenant_chat_param},
@@ -208,7 +207,6 @@ static int check_ranges(void)
 		{"webhook_retry", &ws_cfg.webhook_retry, 1, 3600},
 		{"webhook_attempts", &ws_cfg.webhook_attempts, 1, 100},
 		{"webhook_timeout", &ws_cfg.webhook_timeout, 1, 60},
-		{"outbox_forget", &ws_cfg.outbox_forget, 1, 2592000},
 		{"event_read_gap", &ws_cfg.event_read_gap, 0, OMNIQ_EVENT_READ_GAP_MAX},
 		{"app_token_max_ttl", &ws_cfg.app_token_max_ttl, 60, 31536000},
 	};
@@ -278,7 +276,7 @@ static int mod_init(void)
 		return -1;
 	if(ws_app_any() && ws_app_register() < 0)
 		return -1;
-	if(ws_channels_register() < 0 || key_tenants() < 0)
+	if(ws_channels_register() < 0 || ws_push_register() < 0 || key_tenants() < 0)
 		return -1;
 	if(ws_cfg.n_keys == 0)
 		LM_WARN("no api_key: every /api/v1 request will be refused with 401\n");

@@ -169,7 +169,7 @@ def test_app_resend_and_resume_lose_nothing_and_repeat_nothing(ctx):
             want = hmac.new(APP, p["body"], hashlib.sha256).hexdigest()
             assert h["x-omniq-signature"] == "sha256=" + want, h
             assert h["x-omniq-kind"] == "push" and h["x-omniq-delivery"], h
-        wait_for(lambda: r.xlen(P + ":outbox") == 0, what="delivered pushes to leave the outbox")
+        wait_for(lambda: r.zcard(P + ":ob:q:push") == 0, what="sent pushes to leave the queue")
 
         # reconnect: exactly the two missed replies, then live ones once each
         b = App(port)
@@ -273,8 +273,8 @@ def test_app_messages_of_one_turn_share_a_round_trip(ctx):
 @test
 def test_app_push_retries_until_the_backend_takes_it(ctx):
     # the backend fails twice (a 503, then a 500), takes the third try; then refuses one
-    # push for good (400): it is dropped, not retried; then it stays down: given up after
-    # webhook_attempts. The outbox drains every time.
+    # push for good (400): it fails, not retried; then it stays down: given up after
+    # webhook_attempts. Each one's state is kept (the push sender's outbound queue).
     be = Backend(script=[503, 500])
     try:
         rs, k, api, port = app_kam(ctx, be)
@@ -293,38 +293,35 @@ def test_app_push_retries_until_the_backend_takes_it(ctx):
         ids = {p["headers"]["x-omniq-delivery"] for p in tries}
         assert len(ids) == 1, ids                # one delivery id on every try
         assert len({p["body"] for p in tries}) == 1
-        wait_for(lambda: r.xlen(P + ":outbox") == 0, what="the outbox to drain")
+        did = ids.pop()
+
+        def state(d):
+            return r.hget("%s:ob:d:%s" % (P, d), "state")
+        wait_for(lambda: state(did) == "sent", what="the push sent")
         with be.lock:
             be.script = [400]
-        ctx.expect_log(r"omniq_ws \[outbox\.c:\d+\]: post\(\): outbox entry [0-9-]+: "
-                       r"%s answered 400: refused, dropped$" % re.escape(be.url))
         reply(api, sid, "Bye.")
-        wait_for(lambda: r.xlen(P + ":outbox") == 0 and len(be.pushes) == 4, timeout=10,
-                 what="the refused push to be dropped")
-        # no retry can come: a retry is a sender claiming a pending entry, and none is left
-        assert r.xpending(P + ":outbox", "senders")["pending"] == 0
+        wait_for(lambda: len(be.pushes) == 4, timeout=10, what="the refused push")
+        refused = be.pushes[-1]["headers"]["x-omniq-delivery"]
+        wait_for(lambda: state(refused) == "failed", what="the refused push failed")
+        assert r.hget("%s:ob:d:%s" % (P, refused), "reason") == \
+            "the push_url refused it: HTTP 400"
         assert be.pushes[-1]["status"] == 400
-        assert "answered 400: refused, dropped" in k.text()
-        # a backend that stays down: webhook_attempts (3) tries, then dropped with a log line
-        ctx.expect_log(r"omniq_ws \[outbox\.c:\d+\]: retry_due\(\): outbox entry [0-9-]+: "
-                       r"not delivered after 3 attempts, dropped$")
+        # a backend that stays down: webhook_attempts (3) tries, then failed with the reason
         with be.lock:
             be.script = [503] * 10
         reply(api, sid, "Anyone?")
-        wait_for(lambda: "not delivered after 3 attempts, dropped" in k.text(), timeout=15,
-                 what="the push to be given up")
+        wait_for(lambda: len(be.pushes) == 7, timeout=15, what="three tries")
+        down = be.pushes[-1]["headers"]["x-omniq-delivery"]
+        wait_for(lambda: state(down) == "failed", what="the push given up")
+        assert r.hget("%s:ob:d:%s" % (P, down), "reason") == \
+            "the push_url answered HTTP 503 (3 attempts)"
         assert [p["status"] for p in be.pushes[4:]] == [503] * 3, be.pushes[4:]
-        assert r.xlen(P + ":outbox") == 0
-        assert r.xpending(P + ":outbox", "senders")["pending"] == 0
-        # an entry that is not one of ours (no payload): dropped with a line, never posted
-        ctx.expect_log(r"omniq_ws \[outbox\.c:\d+\]: send_all\(\): outbox entry [0-9-]+ is "
-                       r"malformed, dropped$")
-        bad = r.xadd(P + ":outbox", {"kind": "push", "target": be.url})
-        wait_for(lambda: "outbox entry %s is malformed, dropped" % bad in k.text(), timeout=10,
-                 what="the malformed entry dropped")
-        wait_for(lambda: r.xlen(P + ":outbox") == 0, what="the outbox to drain")
-        assert r.xpending(P + ":outbox", "senders")["pending"] == 0
-        assert len(be.pushes) == 7
+        time.sleep(1.5)
+        assert len(be.pushes) == 7 and r.zcard(P + ":ob:q:push") == 0
+        assert re.search(r"NOTICE: omniq \[oq_outbound\.c:\d+\]: record\(\): channel push: "
+                         r"message %s to app:main:u7 not sent: the push_url answered HTTP 503 "
+                         r"\(its last attempt\)" % down, k.text()), k.tail()
     finally:
         be.stop()
 

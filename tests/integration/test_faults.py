@@ -137,8 +137,7 @@ def test_sip_invite_while_redis_is_down_gets_503(ctx):
 
 # functions the node calls by itself (the dispatcher's sweep, omniq_ws' lease renewal and
 # outbox sender): counted apart from what an operation calls
-BACKGROUND = {"oq_sweep", "oq_presence", "oq_outbox_forget", "oq_node_lease", "oq_ob_take",
-              "oq_ob_register"}
+BACKGROUND = {"oq_sweep", "oq_presence", "oq_node_lease", "oq_ob_take", "oq_ob_register"}
 
 # modes that are well formed for a kind of reply (test_faults' library answers them), so that
 # success is a right answer too: a flat array of names and values, [sid, state, ...]
@@ -515,10 +514,10 @@ def test_wrong_library_web_surface_answers_internal_and_writes_nothing(ctx):
     """The REST API (500 {"error": {"code": "internal"}}), a desk login (the check's
     functions; a login whose count could not be cleared still logs the agent in), the web
     chat's messages (an error frame with the message's cid) and typing, an app's lease, the
-    webhook sender's look at the other nodes' senders."""
+    outbound senders' look for work (the channels' webhooks and the pushes)."""
     from badlib import MODES
     from test_ws import Chat
-    rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1", "OMNIQ_OUTBOX_FORGET": "2"})
+    rs, k, api, port = chat_kam(ctx, {"OMNIQ_WS_PROCESSES": "1"})
     assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "chat=4")[0] == 0
     assert k.rpc("omniq.agent_password", "alice", "a long password")[0] == 0
     assert k.rpc_struct("omniq.enqueue", "web", "web:v1", "sales", 0)["sid"] == "1"
@@ -528,11 +527,6 @@ def test_wrong_library_web_surface_answers_internal_and_writes_nothing(ctx):
     chat.send({"type": "message", "text": "first", "cid": "c0"})
     chat.recv("ack")
     w = Wrong(ctx, k, rs)
-    forget = r"omniq_ws \[outbox\.c:\d+\]: forget_gone\(\): outbox of tenant \w+: Redis function " \
-        r"oq_outbox_forget "      # the webhook sender's own call (outbox.c's reply check)
-    ctx.expect_log(forget + "failed: %s$" % NOT_OURS)
-    ctx.expect_log(forget + r"answered a reply of type \d+ where pairs of sender and idle time "
-                   r"were expected: is Redis running the function library of this omniq\?$")
     for fn, method, path, body, plausible in REST_CASES:
         w.check(fn, rest_op(api, fn, method, path, body), plausible)
     w.check("oq_login_try", login_op(api, "oq_login_try"), modes=SIP_MODES)
@@ -563,17 +557,18 @@ def test_wrong_library_web_surface_answers_internal_and_writes_nothing(ctx):
         return op
     w.check("oq_typing", logged("oq_typing", lambda: chat.send({"type": "typing"})))
 
-    def next_forget():
-        """The webhook sender's own call (once a second here: outbox_forget 2): False when
-        it logged an error about the answer (a call made after set() sees the new shape).
-        The thread makes its calls one after another: once a second call has come, what it
-        had to say of the first is in the log."""
+    def next_takes():
+        """The outbound senders' own call (each of the three, line's, tickets' and the
+        pushes', every 200 ms, or a second after a failure): False when one logged an error
+        about the answer (a call made after set() sees the new shape). A sender makes its
+        calls one after another: once each has made a second one, what they had to say of
+        the first is in the log."""
         mark, log_mark = len(w.bad.calls()), len(k.text())
-        wait_for(lambda: w.bad.calls(mark).count("oq_outbox_forget") >= 2, timeout=8,
-                 what="the sender's next two oq_outbox_forget")
+        wait_for(lambda: w.bad.calls(mark).count("oq_ob_take") >= 6, timeout=8,
+                 what="the senders' next oq_ob_take calls")
         return not [l for l in k.text()[log_mark:].splitlines()
-                    if "ERROR" in l and "oq_outbox_forget" in l]
-    w.check("oq_outbox_forget", next_forget, {"empty", "long"}, after={"oq_outbox_forget"},
+                    if "ERROR" in l and "oq_ob_take" in l]
+    w.check("oq_ob_take", next_takes, {"empty"}, after={"oq_ob_take"},
             modes=SIP_MODES + ["empty", "long", "ints"])
     apps = []
 

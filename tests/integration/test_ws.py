@@ -55,11 +55,12 @@ def ws_kam(ctx, defines=None, prepare=None):
         except OSError:
             return False
     wait_for(up, what="omniq_ws listening")
-    # the webhook sender makes each tenant's outbox (stream and group) when its thread starts,
-    # which on a busy machine comes after the port opens: wait for it, or a test's "nothing
-    # written" (test_rest.unchanged) sees them appear
-    wait_for(lambda: rs.client().exists("oq:{default}:outbox", "oq:{acme}:outbox") == 2,
-             what="the webhook sender's outboxes")
+    # the outbound senders (the channels' webhooks, the pushes) say in each tenant that their
+    # channels are queued when they start, which on a busy machine comes after the port
+    # opens: wait for it, or a test's "nothing written" (test_rest.unchanged) sees it appear
+    r = rs.client()
+    wait_for(lambda: all(r.scard(t + ":ob:senders") == 3 for t in ("oq:{default}", "oq:{acme}")),
+             what="the outbound senders registered")
     return rs, k, Api(port)
 
 
@@ -699,8 +700,7 @@ def test_ws_integer_modparams_outside_their_ranges_stop_kamailio(ctx):
              ("chat_rate", -1, "1..1000"), ("max_frame", 255, "256..1048576"),
              ("webhook_retry", 3601, "1..3600"), ("webhook_attempts", 0, "1..100"),
              ("webhook_timeout", 61, "1..60"), ("api_rate", 0, "1..100000"),
-             ("hook_rate", 100001, "1..100000"), ("outbox_forget", 0, "1..2592000"),
-             ("event_read_gap", 50001, "0..50000")]
+             ("hook_rate", 100001, "1..100000"), ("event_read_gap", 50001, "0..50000")]
     refuses_to_start(ctx, rs, [({"OMNIQ_WS_INT": '"%s"' % name, "OMNIQ_WS_INT_VALUE": str(value)},
                                 "modparam %s = %d is outside %s" % (name, value, rng))
                                for name, value, rng in cases], "bad-int")

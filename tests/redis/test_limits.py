@@ -189,10 +189,9 @@ def lib_verdict(lib, kind, v):
         return res(lib.call('oq_session_set', lib.sid, b'tags', v))
     if text == 'lease':
         return res(lib.call('oq_online', v))
-    if text == 'target':
-        return res(lib.call('oq_outbox_add', b'push', v, b'', b'{}'))
     if text == 'unless':
-        return res(lib.call('oq_outbox_add', b'push', b't', v, b'{}'))
+        lib.call('oq_ob_register', b'push')
+        return res(lib.call('oq_ob_add', b'push', b't', b'', b'text', b'{}', v))
     raise AssertionError('no library call for kind ' + kind)
 
 
@@ -274,8 +273,7 @@ def corpus():
         b'app:a:' + b'x' * (I - 6), b'app:a:' + b'x' * (I - 5))]
     for kind, m, mx in (('name', 0, TXT), ('contact', 0, LIM['CONTACT_MAX']), ('ext', 0, TXT),
                         ('from', 0, TXT), ('cid', 1, LIM['CID_MAX']), ('profile', 0, TXT),
-                        ('tags', 0, LIM['TAGS_MAX']), ('lease', 1, TXT), ('target', 0, TXT),
-                        ('unless', 0, TXT)):
+                        ('tags', 0, LIM['TAGS_MAX']), ('lease', 1, TXT), ('unless', 0, TXT)):
         vals = [b'', b'x', b'x' * mx, b'x' * (mx + 1), b'\xc3\xa9' * (mx // 2), b'\xff']
         vals += [b'a' + bytes([c]) + b'b' for c in list(range(32)) + [127]]
         out += [('text:' + kind, v) for v in vals]

@@ -1,6 +1,6 @@
 """What the app channel needs from the core: messages a client may resend (oq_append_once),
-presence leases (oq_presence, oq_online) and the notification outbox (oq_outbox_add,
-oq_outbox_forget)."""
+presence leases (oq_presence, oq_online; a push only to a user without one is
+test_outbound.py's)."""
 
 import harness
 
@@ -88,78 +88,3 @@ def test_presence_refusals_write_nothing(h):
         args += ['app:u%d' % i, 'c']
     t.expect_err('ARG', 'oq_presence', 60000, *args)
     t.expect_err('ARG', 'oq_online')
-
-
-def test_outbox_add_unless_online(h):
-    t = h.tenant()
-    key = t.P + ':outbox'
-    eid = t.fc('oq_outbox_add', 'push', 'app', 'app:u1', '{"text":"hi"}')
-    assert eid and h.r.xlen(key) == 1
-    (got_id, f), = h.r.xrange(key)
-    assert got_id == eid
-    assert f['kind'] == 'push' and f['target'] == 'app' and f['payload'] == '{"text":"hi"}'
-    assert int(f['at']) > 0
-    # the user connects: nothing is queued for it while its lease lives
-    t.fc('oq_presence', 60000, 'app:u1', 'p.1')
-    assert t.fc('oq_outbox_add', 'push', 'app', 'app:u1', '{"text":"again"}') == ''
-    assert h.r.xlen(key) == 1
-    # someone else, or nobody to ask about: queued
-    assert t.fc('oq_outbox_add', 'push', 'app', 'app:u2', '{}')
-    assert t.fc('oq_outbox_add', 'webhook', 'sms2', '', '{}')
-    assert h.r.xlen(key) == 3
-
-
-def test_outbox_refusals_write_nothing(h):
-    t = h.tenant()
-    t.expect_err('ARG', 'oq_outbox_add', '', 'app', '', '{}')
-    t.expect_err('ARG', 'oq_outbox_add', 'k' * 33, 'app', '', '{}')
-    t.expect_err('ARG', 'oq_outbox_add', 'push', 'app', '', '')
-    t.expect_err('ARG', 'oq_outbox_add', 'push', 'app', '', 'x' * 524289)
-    t.expect_err('ARG', 'oq_outbox_add', 'push', 'app', '')
-    # a full outbox (its receiver down for long) refuses instead of growing without bound
-    key = t.P + ':outbox'
-    pipe = h.r.pipeline(transaction=False)
-    for i in range(100000):
-        pipe.xadd(key, {'kind': 'push', 'target': 'app', 'payload': '{}', 'at': '0'})
-    pipe.execute()
-    msg = t.expect_err('STATE', 'oq_outbox_add', 'push', 'app', '', '{}')
-    assert 'outbox full' in msg
-
-
-def test_outbox_forget_removes_idle_senders_with_nothing_pending(h):
-    t = h.tenant()
-    key = t.P + ':outbox'
-    assert t.fc('oq_outbox_forget', 'me:1', '0') == []       # no outbox, no group yet
-    t.fc('oq_outbox_add', 'webhook', 'line', '', '{"n":1}')
-    h.r.xgroup_create(key, 'senders', id='0')
-    assert t.fc('oq_outbox_forget', 'me:1', '0') == []       # a group without consumers
-    for c in ('me:1', 'gone:2', 'busy:3'):
-        h.r.xgroup_createconsumer(key, 'senders', c)
-    assert len(h.r.xreadgroup('senders', 'busy:3', {key: '>'}, count=1)[0][1]) == 1
-    # consumers' idle times are Redis' own clock: wait until gone:2 has been idle 10 ms
-    harness.wait_until(lambda: all(c['idle'] >= 10 for c in h.r.xinfo_consumers(key, 'senders')),
-                       'the consumers to be idle 10 ms')
-    # idle for less than asked: all stay
-    assert t.fc('oq_outbox_forget', 'me:1', '60000') == []
-    # the caller's own and the one holding a pending entry stay; the other goes
-    gone = t.fc('oq_outbox_forget', 'me:1', '10')
-    assert gone[0] == 'gone:2' and int(gone[1]) >= 10 and len(gone) == 2, gone
-    names = {c['name']: c['pending'] for c in h.r.xinfo_consumers(key, 'senders')}
-    assert names == {'me:1': 0, 'busy:3': 1}, names
-    # the pending entry claimed by another sender: then busy:3 holds nothing and goes too
-    h.r.xclaim(key, 'senders', 'me:1', 0, [h.r.xpending_range(key, 'senders', '-', '+', 1)[0]['message_id']])
-    assert t.fc('oq_outbox_forget', 'me:1', '0')[0::2] == ['busy:3']
-    assert [c['name'] for c in h.r.xinfo_consumers(key, 'senders')] == ['me:1']
-    assert h.r.xlen(key) == 1                                 # the entry itself stays
-
-
-def test_outbox_forget_refusals_write_nothing(h):
-    t = h.tenant()
-    key = t.P + ':outbox'
-    t.fc('oq_outbox_add', 'webhook', 'line', '', '{}')
-    h.r.xgroup_create(key, 'senders', id='0')
-    h.r.xgroup_createconsumer(key, 'senders', 'gone:2')
-    for args in [(), ('me:1',), ('', '0'), ('me:1', '-1'), ('me:1', 'soon'), ('x' * 257, '0'),
-                 ('me:1', '0', 'more')]:
-        t.expect_err('ARG', 'oq_outbox_forget', *args)
-    assert [c['name'] for c in h.r.xinfo_consumers(key, 'senders')] == ['gone:2']

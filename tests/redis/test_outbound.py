@@ -256,10 +256,10 @@ def test_outbound_calls_check_every_argument(h):
 def test_a_message_of_no_session_is_queued_sent_and_failed_like_a_reply(h):
     t = h.tenant()
     t.expect_err('NOTFOUND', 'oq_ob_add', 'wechat', 'wechat:wx1:staff-o1', 'omniq', 'alert',
-                 'session 7 has waited 5 min')
+                 'session 7 has waited 5 min', '')
     t.fc('oq_ob_register', 'wechat')
     did = t.fc('oq_ob_add', 'wechat', 'wechat:wx1:staff-o1', 'omniq', 'alert',
-               'session 7 has waited 5 min')
+               'session 7 has waited 5 min', '')
     got = t.fc('oq_ob_take', 'wechat', 'n', 10, 30000, 5)
     assert got == [[did, '1', '', '', 'wechat:wx1:staff-o1', 'omniq', 'alert',
                     'session 7 has waited 5 min']], got
@@ -271,13 +271,18 @@ def test_a_message_of_no_session_is_queued_sent_and_failed_like_a_reply(h):
     assert harness.pairs(t.fc('oq_ob_get', did))['state'] == 'sent'
     assert [e['state'] for e in t.events() if e['type'] == 'delivery'] == ['queued', 'queued',
                                                                             'sent']
-    for args in [('wechat', '', 'x', 'alert', 'b'), ('wechat', 'to', 'x', '', 'b'),
-                 ('wechat', 'to', 'x', 'alert', ''), ('Wechat', 'to', 'x', 'alert', 'b'),
-                 ('wechat', 'to', 'x', 'alert')]:
+    for args in [('wechat', '', 'x', 'alert', 'b', ''), ('wechat', 'to', 'x', '', 'b', ''),
+                 ('wechat', 'to', 'x', 'alert', '', ''), ('Wechat', 'to', 'x', 'alert', 'b', ''),
+                 ('wechat', 'to', 'x', 'alert', 'b'), ('wechat', 'to', 'x', 'alert', 'b', '\x01')]:
         t.expect_err('ARG', 'oq_ob_add', *args)
+    # a user with a live connection reads it there: no push
+    t.fc('oq_presence', 60000, 'app:main:u1', 'conn-1')
+    assert t.fc('oq_ob_add', 'wechat', 'app:main:u1', '', 'push', '{}', 'app:main:u1') == ''
+    t.fc('oq_presence', 0, 'app:main:u1', 'conn-1')
+    assert t.fc('oq_ob_add', 'wechat', 'app:main:u1', '', 'push', '{}', 'app:main:u1') != ''
     h.r.zadd(t.P + ':ob:q:wechat', {'x%d' % i: 1e15 for i in range(100000)})
-    t.expect_err('CAPACITY', 'oq_ob_add', 'wechat', 'to', 'x', 'alert', 'b')
-    h.r.delete(t.P + ':ob:q:wechat')
+    t.expect_err('CAPACITY', 'oq_ob_add', 'wechat', 'to', 'x', 'alert', 'b', '')
+    h.r.zremrangebyscore(t.P + ':ob:q:wechat', 1e15, 1e15)
 
 
 def test_the_status_of_each_channels_queue(h):

@@ -30,7 +30,7 @@ static const struct {
 } text_kinds[] = {
 	{ "name", OQ_TEXT_AGENT_NAME }, { "contact", OQ_TEXT_CONTACT }, { "ext", OQ_TEXT_EXT },
 	{ "from", OQ_TEXT_FROM }, { "cid", OQ_TEXT_CID }, { "profile", OQ_TEXT_PROFILE },
-	{ "tags", OQ_TEXT_TAGS }, { "lease", OQ_TEXT_LEASE }, { "target", OQ_TEXT_TARGET },
+	{ "tags", OQ_TEXT_TAGS }, { "lease", OQ_TEXT_LEASE },
 	{ "unless", OQ_TEXT_UNLESS },
 };
 

@@ -384,7 +384,6 @@ TEST(text_kinds_have_their_limits)
 		{ OQ_TEXT_PROFILE, 0, OQ_TEXT_MAX, "value" },
 		{ OQ_TEXT_TAGS, 0, OQ_TAGS_MAX, "tags" },
 		{ OQ_TEXT_LEASE, 1, OQ_TEXT_MAX, "identity" },
-		{ OQ_TEXT_TARGET, 0, OQ_TEXT_MAX, "target" },
 		{ OQ_TEXT_UNLESS, 0, OQ_TEXT_MAX, "unless_online" },
 	};
 	static char buf[OQ_CONTACT_MAX + OQ_TAGS_MAX + 2];

@@ -105,19 +105,25 @@ function H.room(P, channel)
     end
 end
 
--- oq_ob_add channel to from type body: a message of no session (a staff alert, a
--- notification) for the channel's senders: did. Its text is kept in the delivery itself.
+-- oq_ob_add channel to from type body unless_online: a message of no session (a staff
+-- alert, a push for an app user) for the channel's senders: did. Its text is kept in the
+-- delivery itself. When unless_online (an identity, or "") holds a live connection lease
+-- (70_notify.lua), nothing is queued and "" comes back: the user reads it there.
 -- OQ_NOTFOUND when the channel has no senders (it would wait for ever).
 function OB.fn_add(keys, args)
     local ctx = X.begin(keys)
-    V.args(args, 5, 'channel to from type body')
+    V.args(args, 6, 'channel to from type body unless_online')
     local channel = V.channel(args[1])
     local to = V.str('to', args[2], L.TEXT_MAX, false)
     local from = V.str('from', args[3], L.TEXT_MAX, true)
     local typ = V.str('type', args[4], L.TYPE_MAX, false)
     local body = V.body('body', args[5])
+    local unless = V.str('unless_online', args[6], L.TEXT_MAX, true)
     if rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 0 then
         U.fail('NOTFOUND', 'channel ' .. channel .. ' has no outbound sender')
+    end
+    if unless ~= '' and rcall('ZCOUNT', ctx.P .. ':online:' .. unless, ctx.ns, '+inf') > 0 then
+        return ''
     end
     H.room(ctx.P, channel)
     local did = U.istr(rcall('INCR', ctx.P .. ':ob:seq'))
