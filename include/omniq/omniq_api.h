@@ -277,7 +277,8 @@ typedef struct omniq_sender {
 	                       message to another (it is sent again: at least once) */
 	int backoff_ms;     /* 0..86400000; 0: 2000. Retry n waits backoff_ms × 2^(n-1) ... */
 	int backoff_max_ms; /* ... up to this (0: 600000), or the provider's retry_after_ms */
-	int poll_ms;        /* 10..60000; 0: 500. How often an idle sender looks for work */
+	int poll_ms;        /* 10..60000; 0: 1000. An idle sender waits in Redis for a queued
+	                       message to wake it, this long at most (a retry come due) */
 } omniq_sender_t;
 
 typedef struct omniq_api {

@@ -5,7 +5,9 @@
  * Each registered channel gets a process of its own, "omniq sender <channel>", forked by
  * omniq's child_init like the dispatcher. It says in every tenant that the channel is
  * queued (oq_ob_register), then takes one due message at a time (oq_ob_take, leased),
- * hands it to the channel's send() and records the outcome (oq_ob_done). One at a time:
+ * hands it to the channel's send() and records the outcome (oq_ob_done); with nothing due
+ * it waits in one BLPOP on every tenant's wake token of the channel, which a queued
+ * message pushes, for at most poll_ms (a retry come due is found by the next look). One at a time:
  * a lease covers one provider request, so a slow provider cannot make a taken message wait
  * behind others until its lease runs out and it is sent twice. A result that cannot be
  * recorded (Redis gone) leaves the lease to run out: the message is sent again, never lost.
@@ -21,6 +23,7 @@
 #include "core/sr_module.h"
 
 #include "oq_core.h"
+#include "oq_redis.h"
 #include "oq_stats.h"
 #include "oq_outbound.h"
 
@@ -88,7 +91,7 @@ int oq_sender_register(const omniq_sender_t *s)
 					   OQ_OUTBOUND_BACKOFF_MAX) < 0
 			|| setting(d->channel, "backoff_max_ms", &d->s.backoff_max_ms, 600000, 0,
 					   OQ_OUTBOUND_BACKOFF_MAX) < 0
-			|| setting(d->channel, "poll_ms", &d->s.poll_ms, 500, 10, 60000) < 0)
+			|| setting(d->channel, "poll_ms", &d->s.poll_ms, 1000, 10, 60000) < 0)
 		return OMNIQ_EARG;
 	register_procs(1);
 	cfg_register_child(1);
@@ -241,6 +244,34 @@ static int send_one(sender_t *d, const char *consumer)
 	return 1;
 }
 
+/* Until a message is queued for the channel in any tenant (its wake token, lua/72_outbound.lua)
+ * or poll_ms have passed (a retry come due): one BLPOP on every tenant's token. -1 when
+ * Redis could not be asked. */
+static int wait_for_work(sender_t *d)
+{
+	char keys[OQ_TENANTS_MAX][OQ_ID_MAX + OMNIQ_CHANNEL_MAX + 32], secs[16];
+	const char *argv[OQ_TENANTS_MAX + 2];
+	size_t len[OQ_TENANTS_MAX + 2];
+	redisReply *r;
+	str prefix;
+	int n;
+
+	argv[0] = "BLPOP";
+	len[0] = 5;
+	for(n = 0; n < OQ_TENANTS_MAX && oq_tenant_at(n, NULL, &prefix) == 0; n++) {
+		len[n + 1] = (size_t)snprintf(keys[n], sizeof(keys[n]), "%.*s:ob:wake:%s", prefix.len,
+				prefix.s, d->channel);
+		argv[n + 1] = keys[n];
+	}
+	len[n + 1] = (size_t)snprintf(secs, sizeof(secs), "%.3f", d->s.poll_ms / 1000.0);
+	argv[n + 1] = secs;
+	r = oq_redis_command_block(n + 2, argv, len, d->s.poll_ms);
+	if(r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
 static void sender_loop(sender_t *d)
 {
 	char consumer[96], host[64] = "";
@@ -271,10 +302,10 @@ static void sender_loop(sender_t *d)
 			busy |= n > 0;
 		}
 		oq_tenant_use_index(0);
+		if(!down && !busy && wait_for_work(d) < 0)
+			down = 1;
 		if(down)
 			usleep(REDIS_DOWN_WAIT_US); /* oq_redis said why, once per outage */
-		else if(!busy)
-			usleep((useconds_t)d->s.poll_ms * 1000);
 	}
 }
 

@@ -499,6 +499,20 @@ redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen)
 	return finish(command_argv(ctx, argc, argv, argvlen));
 }
 
+redisReply *oq_redis_command_block(int argc, const char **argv, const size_t *argvlen,
+		int block_ms)
+{
+	redisReply *r;
+
+	if(ensure_connected() < 0)
+		return NULL;
+	redisSetTimeout(ctx, ms_to_tv(block_ms + oq_redis_cfg.command_timeout_ms));
+	r = finish(command_argv(ctx, argc, argv, argvlen));
+	if(ctx) /* finish() drops a connection that failed */
+		redisSetTimeout(ctx, ms_to_tv(oq_redis_cfg.command_timeout_ms));
+	return r;
+}
+
 /* Each info[0..n-1] freed and NULL. */
 static void drop_replies(int n, redisReply **info)
 {

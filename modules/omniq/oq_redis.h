@@ -76,6 +76,11 @@ int oq_redis_fcall_many(const char *fn, const char *prefix, int prefixlen, int n
 /* Any other command (RPC helpers, dispatcher). Same NULL rule. */
 redisReply *oq_redis_command(int argc, const char **argv, const size_t *argvlen);
 
+/* A command that may block up to block_ms in Redis (BLPOP): the socket's timeout is that
+ * plus redis_timeout while it waits. Same NULL rule. */
+redisReply *oq_redis_command_block(int argc, const char **argv, const size_t *argvlen,
+		int block_ms);
+
 /* Block up to block_ms for new entries of streams keys[0..n-1] after ids[0..n-1] (dispatcher
  * process only). XINFO STREAM keys[i] is written before it for each i with check[i] (check
  * may be NULL), in the same round trip: info[i] (n of them) gets its reply, to free, or

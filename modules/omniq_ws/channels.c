@@ -188,7 +188,6 @@ int ws_channels_register(void)
 		s.backoff_max_ms = s.backoff_ms > 600000 ? s.backoff_ms : 600000;
 		/* a send is bounded by the connect (3 s) and webhook_timeout */
 		s.lease_ms = (ws_cfg.webhook_timeout + 30) * 1000;
-		s.poll_ms = 200;
 		if(ws_oq.register_sender(&s) < 0)
 			return -1;
 		LM_INFO("channel %s: replies to %s\n", channels[i].name, channels[i].url);

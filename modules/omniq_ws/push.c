@@ -69,7 +69,6 @@ int ws_push_register(void)
 	s.backoff_ms = ws_cfg.webhook_retry * 1000;
 	s.backoff_max_ms = s.backoff_ms > 600000 ? s.backoff_ms : 600000;
 	s.lease_ms = (ws_cfg.webhook_timeout + 30) * 1000;
-	s.poll_ms = 200;
 	return ws_oq.register_sender(&s) < 0 ? -1 : 0;
 }
 

@@ -559,7 +559,7 @@ def test_wrong_library_web_surface_answers_internal_and_writes_nothing(ctx):
 
     def next_takes():
         """The outbound senders' own call (each of the three, line's, tickets' and the
-        pushes', every 200 ms, or a second after a failure): False when one logged an error
+        pushes', every second when idle or after a failure): False when one logged an error
         about the answer (a call made after set() sees the new shape). A sender makes its
         calls one after another: once each has made a second one, what they had to say of
         the first is in the log."""

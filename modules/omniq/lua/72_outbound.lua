@@ -92,9 +92,18 @@ function OB.fn_send(keys, args)
     rcall('HSET', H.dkey(ctx.P, did), 'sid', sid, 'tx', id, 'channel', channel, 'ext', ext,
         'state', 'queued', 'tries', '0', 'created', ctx.ns, 'updated', ctx.ns)
     rcall('ZADD', H.qkey(ctx.P, channel), ctx.ns, did)
+    H.wake(ctx.P, channel)
     rcall('HSET', R.skey(ctx, sid) .. ':dl', id, did)
     H.event(ctx, {sid = sid, tx = id, channel = channel, ext = ext}, did, 'queued', '')
     return {id, channel, ext, did}
+end
+
+-- A sender waiting for work (BLPOP on P:ob:wake:<channel>, oq_outbound.c) is woken: one
+-- token at most, however many messages came.
+function H.wake(P, channel)
+    local k = P .. ':ob:wake:' .. channel
+    rcall('LPUSH', k, '1')
+    rcall('LTRIM', k, 0, 0)
 end
 
 -- A queue's bound, checked before anything is written.
@@ -131,6 +140,7 @@ function OB.fn_add(keys, args)
         'from', from, 'type', typ, 'body', body, 'state', 'queued', 'tries', '0',
         'created', ctx.ns, 'updated', ctx.ns)
     rcall('ZADD', H.qkey(ctx.P, channel), ctx.ns, did)
+    H.wake(ctx.P, channel)
     H.event(ctx, {sid = '', tx = '', channel = channel, ext = to}, did, 'queued', '')
     return did
 end
