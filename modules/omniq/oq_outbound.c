@@ -22,6 +22,8 @@
 #include "core/cfg/cfg_struct.h"
 #include "core/sr_module.h"
 
+#include "omniq/omniq_clock.h"
+
 #include "oq_core.h"
 #include "oq_redis.h"
 #include "oq_stats.h"
@@ -272,10 +274,15 @@ static int wait_for_work(sender_t *d)
 	return 0;
 }
 
+/* How often a sender says again that its channel is queued: a Redis that lost its data
+ * (FLUSHALL, a replica promoted without it) would otherwise hand the channel's replies to
+ * its driver, which has nothing to send them with, until the senders restart. */
+#define REGISTER_AGAIN_MS 10000
+
 static void sender_loop(sender_t *d)
 {
 	char consumer[96], host[64] = "";
-	int registered[OQ_TENANTS_MAX] = {0};
+	long long registered[OQ_TENANTS_MAX] = {0};
 	int t, n, busy, down;
 	str name;
 
@@ -287,13 +294,13 @@ static void sender_loop(sender_t *d)
 		busy = down = 0;
 		for(t = 0; oq_tenant_at(t, &name, NULL) == 0 && !down; t++) {
 			oq_tenant_use_index(t);
-			if(!registered[t]) {
+			if(omniq_mono_ms() - registered[t] >= REGISTER_AGAIN_MS || !registered[t]) {
 				str ch = d->s.channel;
 				if(oq_call_checked("oq_ob_register", 1, &ch, OQ_R_OK) < 0) {
 					down = 1;
 					break;
 				}
-				registered[t] = 1;
+				registered[t] = omniq_mono_ms();
 			}
 			/* what is due now, then the next tenant: one tenant's backlog does not stall
 			 * the others for longer than one provider request each */

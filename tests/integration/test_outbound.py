@@ -278,3 +278,22 @@ def test_outbound_a_node_that_dies_mid_send_leaves_the_message_to_another(ctx):
     wait_for(lambda: delivery(rs, did).get("state") == "sent", timeout=10, what="sent by b")
     assert len(attempts(logs[0])) == 1 and len(attempts(logs[1])) == 1
     b.stop()
+
+
+@test
+def test_outbound_a_redis_that_lost_its_data_learns_the_senders_again(ctx):
+    """FLUSHALL (or a replica promoted without the data) forgets which channels have
+    senders; each sender says so again within 10 s, so that replies are queued again rather
+    than handed to a driver that has nothing to send them with."""
+    rs, k, log = start(ctx)
+    r = rs.client()
+    assert r.sismember("oq:{default}:ob:senders", "sms")
+    r.flushall()
+    wait_for(lambda: r.sismember("oq:{default}:ob:senders", "sms"), timeout=15,
+             what="the sender registered again")
+    assert ok(k, "omniq.agent_set", "alice", "Alice", "sales:5", "chat=4")
+    assert ok(k, "omniq.agent_state", "alice", "available")
+    sid = session(k)
+    assert ok(k, "omniq.reply", sid, "alice", "ok after the flush")
+    wait_for(lambda: [a[5] for a in attempts(log)] == ["ok after the flush"], timeout=5,
+             what="the reply sent")
