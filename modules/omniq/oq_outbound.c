@@ -382,7 +382,7 @@ int oq_outbound_add(const str *channel, const str *to, const str *from, const st
 	if(r == NULL)
 		return rc;
 	/* a delivery id, or "" when the recipient was online */
-	if(r->type != REDIS_REPLY_STRING || r->len > 20) {
+	if(r->type != REDIS_REPLY_STRING || r->len > 20 || strspn(r->str, "0123456789") != r->len) {
 		rc = oq_bad_reply("oq_ob_add", r, "a delivery id or \"\"");
 		freeReplyObject(r);
 		return rc;

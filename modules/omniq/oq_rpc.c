@@ -455,6 +455,27 @@ static void rpc_outbound_add(rpc_t *rpc, void *c)
 	rpc->add(c, "s", did);
 }
 
+/* [channel, queued, due, oldest_ms, ...]: each channel a channel's name, the rest counts */
+static int outbound_status_ok(const redisReply *r)
+{
+	char why[OQ_WHY_MAX];
+	oq_class_t cls;
+	size_t i, j;
+
+	if(r->type != REDIS_REPLY_ARRAY || r->elements % 4)
+		return 0;
+	for(i = 0; i < r->elements; i += 4) {
+		for(j = i; j < i + 4; j++)
+			if(r->element[j]->type != REDIS_REPLY_STRING || r->element[j]->len < 1
+					|| (j > i && (r->element[j]->len > 15
+							|| strspn(r->element[j]->str, "0123456789") != r->element[j]->len)))
+				return 0;
+		if(oq_check_channel(r->element[i]->str, r->element[i]->len, &cls, why) < 0)
+			return 0;
+	}
+	return 1;
+}
+
 static const char *rpc_outbound_doc[] = {
 	"The outbound queue of each channel with senders: channel, queued (waiting or being "
 	"sent), due (waiting now: a backlog), oldest_due_s", 0};
@@ -470,7 +491,7 @@ static void rpc_outbound(rpc_t *rpc, void *c)
 		fail(rpc, c, rc);
 		return;
 	}
-	if((r->elements % 4) || (r->elements && !oq_reply_is(r, OQ_R_STRINGS))) {
+	if(!outbound_status_ok(r)) {
 		fail(rpc, c, oq_bad_reply("oq_ob_status", r, "[channel, queued, due, oldest_ms, ...]"));
 		freeReplyObject(r);
 		return;

@@ -253,6 +253,9 @@ RPC_CASES = [
     ("oq_queue_get", ("omniq.queue", "sales"), {"empty"}),
     ("oq_stats", ("omniq.stats",), FLAT_OK),
     ("oq_sweep", ("omniq.sweep",), ()),
+    ("oq_ob_add", ("omniq.outbound_add", "sms", "sms:+8613800000001", "hi"), {"empty_string"}),
+    ("oq_ob_report", ("omniq.delivery_report", "sms", "p1", "delivered"), ()),
+    ("oq_ob_status", ("omniq.outbound",), {"empty"}),
 ]
 
 
@@ -260,7 +263,6 @@ RPC_CASES = [
 API_CASES = [
     ("oq_append_once", ("faults.append_once", "1", "in", "web:v1", "hi", "c1"), ()),
     ("oq_online", ("faults.online", "app:x:u1"), {"int"}),
-    ("oq_outbox_add", ("faults.outbox_add", "push", "u1", "", '{"a":1}'), {"empty_string"}),
     ("oq_transcript", ("faults.transcript", "1"), {"empty"}),
 ]
 

@@ -138,7 +138,8 @@ def test_tenants_see_and_touch_only_their_own(ctx):
         got = backend.delivered()[0]
         assert got["headers"]["x-omniq-tenant"] == "acme", got["headers"]
         assert json.loads(got["body"])["session"] == m["sid"]
-        wait_for(lambda: r.xlen("oq:{acme}:outbox") == 0, what="acme's outbox drained")
+        wait_for(lambda: r.zcard("oq:{acme}:ob:q:line") == 0, what="acme's reply sent")
+        assert not r.exists("oq:{default}:ob:q:line")
         d_desk.close()
         a_desk.close()
     finally:
@@ -300,9 +301,9 @@ def test_tenants_web_chat_and_app_each_their_own(ctx):
         assert p["headers"]["x-omniq-tenant"] == "acme", p["headers"]
         want = hmac.new(ACME_APP, p["body"], hashlib.sha256).hexdigest()
         assert p["headers"]["x-omniq-signature"] == "sha256=" + want, p["headers"]
-        # every push either company had to send is sent (a sender posts before it deletes)
-        wait_for(lambda: r.xlen("oq:{acme}:outbox") == r.xlen("oq:{default}:outbox") == 0,
-                 what="both outboxes drained")
+        # every push either company had to send is sent (its state recorded after the post)
+        wait_for(lambda: r.zcard("oq:{acme}:ob:q:push") == r.zcard("oq:{default}:ob:q:push") == 0,
+                 what="both companies' pushes sent")
         assert be.pushes == [], ("the default company's backend got acme's push", be.pushes)
         desk.close()
     finally:

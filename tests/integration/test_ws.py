@@ -732,7 +732,8 @@ def test_ws_event_reader_gets_over_a_redis_gone_silent(ctx):
     ctx.servers.append(bh)
     port = free_port()
     k = ctx.kamailio("ws.cfg", bh.port, defines={"OMNIQ_HTTP_PORT": str(port)})
-    wait_for(lambda: rs.client().exists("oq:{default}:outbox") == 1, what="omniq_ws up")
+    # up: its outbound senders (the channels' webhooks and the pushes) have said so in Redis
+    wait_for(lambda: rs.client().scard("oq:{default}:ob:senders") == 3, what="omniq_ws up")
     api = Api(port)
     assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
     assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0

@@ -4,7 +4,6 @@
  * them the way such a module does and see their answers:
  *   faults.append_once sid dir from body cid   {rc, id}
  *   faults.online identity                      {rc}
- *   faults.outbox_add kind target unless payload {rc, id}
  *   faults.transcript sid                       {rc}: the number of entries
  * An error answers the fault omniq_http_status(rc) with the member's last_error().
  * Bound to omniq in mod_init when omniq is loaded (else the commands say so).
@@ -60,16 +59,6 @@ static void rpc_online(rpc_t *rpc, void *c)
 		answer(rpc, c, oq.online(&a), NULL);
 }
 
-static const char *outbox_add_doc[] = {"api.outbox_add: kind target unless_online payload", 0};
-static void rpc_outbox_add(rpc_t *rpc, void *c)
-{
-	str a[4];
-	char id[48] = "";
-
-	if(ready(rpc, c) && rpc->scan(c, ".S.S.S.S", &a[0], &a[1], &a[2], &a[3]) == 4)
-		answer(rpc, c, oq.outbox_add(&a[0], &a[1], &a[2], &a[3], id, sizeof(id)), id);
-}
-
 static void count_entry(void *arg, const str *id, const str *dir, const str *from,
 		const str *body)
 {
@@ -92,7 +81,6 @@ static void rpc_transcript(rpc_t *rpc, void *c)
 static rpc_export_t cmds[] = {
 	{"faults.append_once", rpc_append_once, append_once_doc, 0},
 	{"faults.online", rpc_online, online_doc, 0},
-	{"faults.outbox_add", rpc_outbox_add, outbox_add_doc, 0},
 	{"faults.transcript", rpc_transcript, transcript_doc, 0},
 	{0, 0, 0, 0}
 };
