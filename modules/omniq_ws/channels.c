@@ -183,11 +183,7 @@ int ws_channels_register(void)
 		s.init = sender_init;
 		s.send = send_reply;
 		s.param = &channels[i];
-		s.attempts = ws_cfg.webhook_attempts;
-		s.backoff_ms = ws_cfg.webhook_retry * 1000;
-		s.backoff_max_ms = s.backoff_ms > 600000 ? s.backoff_ms : 600000;
-		/* a send is bounded by the connect (3 s) and webhook_timeout */
-		s.lease_ms = (ws_cfg.webhook_timeout + 30) * 1000;
+		ws_post_sender_settings(&s);
 		if(ws_oq.register_sender(&s) < 0)
 			return -1;
 		LM_INFO("channel %s: replies to %s\n", channels[i].name, channels[i].url);

@@ -65,10 +65,7 @@ int ws_push_register(void)
 	s.channel = omniq_str(WS_PUSH_CHANNEL);
 	s.init = sender_init;
 	s.send = send_push;
-	s.attempts = ws_cfg.webhook_attempts;
-	s.backoff_ms = ws_cfg.webhook_retry * 1000;
-	s.backoff_max_ms = s.backoff_ms > 600000 ? s.backoff_ms : 600000;
-	s.lease_ms = (ws_cfg.webhook_timeout + 30) * 1000;
+	ws_post_sender_settings(&s);
 	return ws_oq.register_sender(&s) < 0 ? -1 : 0;
 }
 

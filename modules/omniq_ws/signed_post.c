@@ -100,3 +100,11 @@ void ws_post_outcome(CURL *curl, const ws_post_t *p, const char *what,
 		snprintf(res->reason, sizeof(res->reason), "%s answered HTTP %ld", what, status);
 	}
 }
+
+void ws_post_sender_settings(omniq_sender_t *s)
+{
+	s->attempts = ws_cfg.webhook_attempts;
+	s->backoff_ms = ws_cfg.webhook_retry * 1000;
+	s->backoff_max_ms = s->backoff_ms > 600000 ? s->backoff_ms : 600000;
+	s->lease_ms = (ws_cfg.webhook_timeout + 30) * 1000;
+}

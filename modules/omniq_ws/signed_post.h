@@ -35,6 +35,11 @@ CURL *ws_post_handle(void);
 int ws_signed_post(CURL *curl, const ws_post_t *p, long *status, long *retry_after_s,
 		char *why, size_t size);
 
+/* The retry settings of a sender of such POSTs (the channels' webhooks, the pushes):
+ * webhook_attempts tries, the first retry after webhook_retry doubling up to 10 minutes,
+ * a lease that outlasts one post (the connect's 3 s and webhook_timeout). */
+void ws_post_sender_settings(omniq_sender_t *s);
+
 /* An outbound sender's outcome of such a POST (what: "the webhook", "the push_url"): 2xx
  * sent; a 4xx other than 408 and 429 refused for good; anything else, or no answer, a
  * retry (after the receiver's Retry-After when it gave one). */
