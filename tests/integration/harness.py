@@ -210,6 +210,11 @@ class Kamailio:
         if expect_ready:
             wait_for(lambda: self.proc.poll() is not None or self.rpc_ok("core.version"),
                      timeout=15, what="kamailio %s to answer RPC" % self.name)
+            # the ctl handler answers before the main process has forked the last of its
+            # children (the tcp main process) and named itself the attendant: ready is
+            # when it has (a test reading the process table sooner missed processes)
+            wait_for(lambda: self.proc.poll() is not None or self.attendant(),
+                     timeout=15, what="kamailio %s to fork all its processes" % self.name)
             if self.proc.poll() is not None:
                 raise AssertionError("kamailio %s exited %s at start:\n%s" %
                                      (self.name, self.proc.returncode, self.errors()))
@@ -219,6 +224,13 @@ class Kamailio:
 
     def wait_exit(self, timeout=15):
         return self.proc.wait(timeout)
+
+    def attendant(self):
+        """The main process has forked every child: core.psx names it the attendant."""
+        try:
+            return self.psx().get(self.proc.pid, "").startswith("main process")
+        except Exception:
+            return False
 
     def rpc_ok(self, *args):
         try:
