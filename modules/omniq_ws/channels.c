@@ -31,7 +31,7 @@
 #include "signed_post.h"
 #include "channels.h"
 #include "examples.h"
-#include "kvparam.h"
+#include "omniq/omniq_kvparam.h"
 
 static ws_channel_t channels[WS_CHANNELS_MAX];
 static int n_channels;
@@ -53,14 +53,14 @@ static int channel_of(const char *val, ws_channel_t *c)
 	static const char *const keys[] = {"name", "url", "secret", "class"};
 	str v[4], name, url, secret, cls;
 
-	if(ws_kv_parse("channel", val, keys, v, 4) < 0)
+	if(omniq_kv_parse("channel", val, keys, v, 4) < 0)
 		return -1;
 	name = v[0], url = v[1], secret = v[2], cls = v[3];
 	if(name.s == NULL || !valid_name(&name)) {
 		LM_ERR("modparam channel: name must match [a-z][a-z0-9_-]{0,31}\n");
 		return -1;
 	}
-	if(url.s == NULL || !ws_valid_url(&url, WS_URL_MAX)) {
+	if(url.s == NULL || !omniq_valid_url(&url, WS_URL_MAX)) {
 		LM_ERR("modparam channel %.*s: url must be an http:// or https:// URL of at most %d "
 			   "bytes without blanks\n", name.len, name.s, WS_URL_MAX);
 		return -1;

@@ -8,7 +8,7 @@
 #include "core/dprint.h"
 
 #include "ws.h"
-#include "kvparam.h"
+#include "omniq/omniq_kvparam.h"
 #include "channels.h"
 #include "sites.h"
 #include "examples.h"
@@ -68,7 +68,7 @@ static int site_param(const char *what, const char *val, site_param_t *tab, int 
 		LM_ERR("modparam %s: more than %d tenants\n", what, OMNIQ_TENANTS_MAX);
 		return -1;
 	}
-	if(ws_kv_parse(what, val, keys, v, app ? 6 : 4) < 0)
+	if(omniq_kv_parse(what, val, keys, v, app ? 6 : 4) < 0)
 		return -1;
 	sp = &tab[*n];
 	memset(sp, 0, sizeof(*sp));
@@ -107,7 +107,7 @@ static int site_param(const char *what, const char *val, site_param_t *tab, int 
 					sp->tenant);
 			return -1;
 		}
-		if(v[5].s && !ws_valid_url(&v[5], WS_URL_MAX)) {
+		if(v[5].s && !omniq_valid_url(&v[5], WS_URL_MAX)) {
 			LM_ERR("modparam %s of tenant %s: push_url must be an http:// or https:// URL of "
 				   "at most %d bytes without blanks\n", what, sp->tenant, WS_URL_MAX);
 			return -1;

@@ -19,7 +19,7 @@
 #include "app.h"
 #include "channels.h"
 #include "push.h"
-#include "kvparam.h"
+#include "omniq/omniq_kvparam.h"
 #include "sites.h"
 #include "login_guard.h"
 #include "examples.h"
@@ -266,7 +266,7 @@ static int mod_init(void)
 	}
 	if(ws_cfg.push_url) {
 		str u = omniq_str(ws_cfg.push_url);
-		if(ws_cfg.app_secret == NULL || !ws_valid_url(&u, WS_URL_MAX)) {
+		if(ws_cfg.app_secret == NULL || !omniq_valid_url(&u, WS_URL_MAX)) {
 			LM_ERR("modparam push_url must be an http:// or https:// URL of at most %d bytes "
 				   "without blanks, and needs app_secret (it signs the pushes)\n", WS_URL_MAX);
 			return -1;

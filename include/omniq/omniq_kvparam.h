@@ -1,15 +1,24 @@
 /*
- * kvparam.c - see kvparam.h.
+ * omniq_kvparam.h - the "key=value;key=value" modparams of every omniq module (omniq_ws's
+ * channel and tenant_chat, omniq_wechat's account, a channel module of yours), parsed one
+ * way: Kamailio's own parameter syntax, so a value holding ';', ',' or blanks is quoted, and
+ * an unknown or repeated key stops kamailio at start with a line naming it. From mod_init
+ * (the parse allocates in pkg memory and frees before it returns).
  */
+#ifndef OMNIQ_KVPARAM_H
+#define OMNIQ_KVPARAM_H
+
 #include <string.h>
 #include <stdio.h>
 
+#include "core/str.h"
 #include "core/dprint.h"
 #include "core/parser/parse_param.h"
 
-#include "kvparam.h"
-
-int ws_kv_parse(const char *what, const char *val, const char *const *keys, str *vals, int n)
+/* val into vals[0..n-1], the value of keys[i] in vals[i] (s NULL when absent; pointing
+ * into val). A trailing ';' is tolerated. 0, or -1 logged as "modparam <what>: ..." for a
+ * parse error, an unknown key or a repeated one. */
+static inline int omniq_kv_parse(const char *what, const char *val, const char *const *keys, str *vals, int n)
 {
 	str s;
 	param_hooks_t hooks;
@@ -52,7 +61,8 @@ int ws_kv_parse(const char *what, const char *val, const char *const *keys, str 
 	return 0;
 }
 
-int ws_valid_url(const str *s, int max)
+/* An http:// or https:// URL of 1..max bytes without blanks or control bytes. */
+static inline int omniq_valid_url(const str *s, int max)
 {
 	int i;
 	if(s->len > max
@@ -64,3 +74,5 @@ int ws_valid_url(const str *s, int max)
 			return 0;
 	return 1;
 }
+
+#endif
