@@ -568,6 +568,23 @@ typedef struct omniq_api {
 	 * process. */
 	int (*outbound_add)(const str *channel, const str *to, const str *from, const str *body,
 			const str *unless_online, char *did_out, int size);
+	/* A channel's own small values, shared by every process and node of the current
+	 * tenant: a provider's access token, a fetch cursor. name: 1..128 bytes of letters,
+	 * digits and . _ : @ -. One round trip each; any process.
+	 * chan_get: the value NUL-terminated into out, its time to live in *ttl_ms (-1: kept;
+	 * may be NULL). OMNIQ_ENOTFOUND when unset or expired, OMNIQ_EARG when it does not
+	 * fit size - 1 bytes. */
+	int (*chan_get)(const str *channel, const str *name, char *out, int size,
+			long long *ttl_ms);
+	/* value (0..4096 bytes, no NUL; empty deletes it) kept ttl_ms (0: until changed; at
+	 * most 31 days). */
+	int (*chan_set)(const str *channel, const str *name, const str *value, long long ttl_ms);
+	/* A lease for one holder at a time across processes and nodes (one refresher of a
+	 * token, one fetcher of a cursor): OMNIQ_OK when owner holds it now, taken or renewed
+	 * for ttl_ms, and 1 when another holds it (*left_ms: for how long; may be NULL).
+	 * ttl_ms 0 gives owner's up (OMNIQ_OK). A holder that dies loses it when it runs out. */
+	int (*chan_lease)(const str *channel, const str *name, const str *owner,
+			long long ttl_ms, long long *left_ms);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

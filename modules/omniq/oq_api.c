@@ -126,5 +126,8 @@ int bind_omniq(omniq_api_t *api)
 	api->delivery_report = oq_delivery_report;
 	api->transcript_read = oq_transcript_read;
 	api->outbound_add = oq_outbound_add;
+	api->chan_get = oq_chan_get;
+	api->chan_set = oq_chan_set;
+	api->chan_lease = oq_chan_lease;
 	return 0;
 }

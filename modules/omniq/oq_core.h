@@ -111,6 +111,12 @@ int oq_canned_set(const str *aid, const str *name, const str *text);
 int oq_agent_phone(const str *aid, int has);
 int oq_agent_del(const str *aid);
 
+/* api.chan_get, chan_set, chan_lease (oq_chan.c) */
+int oq_chan_get(const str *channel, const str *name, char *out, int size, long long *ttl_ms);
+int oq_chan_set(const str *channel, const str *name, const str *value, long long ttl_ms);
+int oq_chan_lease(const str *channel, const str *name, const str *owner, long long ttl_ms,
+		long long *left_ms);
+
 /* A failure that goes on (Redis down, a sweep refused) is logged when it starts, then at
  * most once per this many ms while it lasts, and once when it is over (oq_redis.c,
  * oq_dispatch.c): an outage of ten minutes is a few lines, not thousands. */

@@ -1,0 +1,75 @@
+-- 74_chan.lua — a channel's own small values (the table `CH`), shared by every process and
+-- node of a tenant: a provider's access token, a fetch cursor, and a lease that lets one
+-- holder at a time refresh or fetch them. Channel modules reach them through the core's
+-- API (chan_get, chan_set, chan_lease), never by key.
+--
+--   oq_chan_get channel name                  {value, pttl} (pttl -1: kept), or {} unset
+--   oq_chan_set channel name value ttl_ms     ttl 0: kept until changed; value '': deleted
+--   oq_chan_lease channel name owner ttl_ms   {1, pttl}: owner holds it now (taken, or its
+--                                             own renewed); {0, pttl}: another holds it for
+--                                             pttl more ms. ttl 0: owner gives it up.
+--
+-- P:ch:<channel>:v:<name> and P:ch:<channel>:l:<name> (the holder's name), strings with
+-- their own expiry. Names are CHAN_NAME_MAX bytes of [A-Za-z0-9._:@-], values CHAN_VALUE_MAX.
+
+local CH = {}
+
+local fail = U.fail
+
+local function name_arg(v)
+    V.str('name', v, L.CHAN_NAME_MAX, false)
+    if not smatch(v, '^[%w%._:@%-]+$') then
+        fail('ARG', 'name may only contain letters, digits and . _ : @ -')
+    end
+    return v
+end
+
+local function key(ctx, channel, kind, name)
+    return ctx.P .. ':ch:' .. channel .. ':' .. kind .. ':' .. name
+end
+
+function CH.fn_get(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 2, 'channel name')
+    local k = key(ctx, V.channel(args[1]), 'v', name_arg(args[2]))
+    local v = rcall('GET', k)
+    if not v then return {} end
+    return {v, U.istr(rcall('PTTL', k))}
+end
+
+function CH.fn_set(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 4, 'channel name value ttl_ms')
+    local k = key(ctx, V.channel(args[1]), 'v', name_arg(args[2]))
+    local v = args[3]
+    if type_(v) ~= 'string' or #v > L.CHAN_VALUE_MAX then
+        fail('ARG', 'value longer than ' .. L.CHAN_VALUE_MAX .. ' bytes')
+    end
+    if sfind(v, '%z') then fail('ARG', 'value contains a NUL byte') end
+    local ttl = V.int('ttl_ms', args[4], 0, L.CHAN_TTL_MAX)
+    if v == '' then
+        rcall('DEL', k)
+    elseif ttl == 0 then
+        rcall('SET', k, v)
+    else
+        rcall('SET', k, v, 'PX', ttl)
+    end
+    return 'OK'
+end
+
+function CH.fn_lease(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 4, 'channel name owner ttl_ms')
+    local k = key(ctx, V.channel(args[1]), 'l', name_arg(args[2]))
+    local owner = V.str('owner', args[3], L.CHAN_NAME_MAX, false)
+    local ttl = V.int('ttl_ms', args[4], 0, L.CHAN_TTL_MAX)
+    local held = rcall('GET', k)
+    if held and held ~= owner then return {0, U.istr(rcall('PTTL', k))} end
+    if ttl == 0 then
+        if held then rcall('DEL', k) end
+        return {1, '0'}
+    end
+    rcall('SET', k, owner, 'PX', ttl)
+    return {1, U.istr(ttl)}
+end
+

@@ -1,0 +1,146 @@
+/*
+ * oq_chan.c - a channel's own small values in Redis, shared by every process and node of a
+ * tenant (a provider's access token, a fetch cursor), and a lease for one holder of them at
+ * a time: api.chan_get, chan_set, chan_lease over lua/74_chan.lua. One round trip each.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dprint.h"
+
+#include "oq_core.h"
+#include "oq_validate.h"
+
+#define NAME_CHARS "._:@-"
+
+static int chan_args(const str *channel, const str *name)
+{
+	char why[OQ_WHY_MAX];
+	oq_class_t cls;
+	int i;
+
+	if(channel == NULL || oq_check_channel(channel->s, channel->len, &cls, why) < 0)
+		return oq_bad_arg("channel", channel ? why : "missing");
+	if(name == NULL || name->len < 1 || name->len > OQ_CHAN_NAME_MAX)
+		return oq_bad_arg("name", "must be 1..128 bytes");
+	for(i = 0; i < name->len; i++) {
+		unsigned char c = (unsigned char)name->s[i];
+		if(!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+				   || (c && strchr(NAME_CHARS, c))))
+			return oq_bad_arg("name", "may only contain letters, digits and . _ : @ -");
+	}
+	return 0;
+}
+
+static int ttl_arg(long long ttl_ms, char *buf, size_t size, str *out)
+{
+	if(ttl_ms < 0 || ttl_ms > OQ_CHAN_TTL_MAX)
+		return oq_bad_arg("ttl_ms", "must be 0..31 days");
+	out->s = buf;
+	out->len = snprintf(buf, size, "%lld", ttl_ms);
+	return 0;
+}
+
+/* a decimal number of at most 15 digits, a '-' first allowed */
+static int reply_num(const redisReply *r, long long *v)
+{
+	char *end;
+
+	if(r->type != REDIS_REPLY_STRING || r->len < 1 || r->len > 16)
+		return -1;
+	*v = strtoll(r->str, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+int oq_chan_get(const str *channel, const str *name, char *out, int size, long long *ttl_ms)
+{
+	redisReply *r;
+	str a[2];
+	long long ttl = -1;
+	int rc;
+
+	if((rc = chan_args(channel, name)) < 0)
+		return rc;
+	a[0] = *channel;
+	a[1] = *name;
+	if((r = oq_call("oq_chan_get", 2, a, &rc)) == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || (r->elements != 0 && r->elements != 2)
+			|| (r->elements == 2
+					&& (r->element[0]->type != REDIS_REPLY_STRING
+							|| reply_num(r->element[1], &ttl) < 0))) {
+		rc = oq_bad_reply("oq_chan_get", r, "[] or [value, pttl]");
+		freeReplyObject(r);
+		return rc;
+	}
+	if(r->elements == 0) {
+		freeReplyObject(r);
+		oq_set_error(OMNIQ_ENOTFOUND, "%.*s has no %.*s", channel->len, channel->s, name->len,
+				name->s);
+		return OMNIQ_ENOTFOUND;
+	}
+	if(out == NULL || r->element[0]->len >= (size_t)size) {
+		freeReplyObject(r);
+		return oq_bad_arg("size", "the value does not fit the buffer");
+	}
+	memcpy(out, r->element[0]->str, r->element[0]->len + 1);
+	if(ttl_ms)
+		*ttl_ms = ttl;
+	freeReplyObject(r);
+	return OMNIQ_OK;
+}
+
+int oq_chan_set(const str *channel, const str *name, const str *value, long long ttl_ms)
+{
+	char ttl[24];
+	str a[4];
+	int rc;
+
+	if((rc = chan_args(channel, name)) < 0)
+		return rc;
+	if(value == NULL || value->len < 0 || value->len > OQ_CHAN_VALUE_MAX
+			|| (value->len && memchr(value->s, '\0', value->len)))
+		return oq_bad_arg("value", "must be 0..4096 bytes without NUL");
+	if((rc = ttl_arg(ttl_ms, ttl, sizeof(ttl), &a[3])) < 0)
+		return rc;
+	a[0] = *channel;
+	a[1] = *name;
+	a[2] = *value;
+	return oq_call_checked("oq_chan_set", 4, a, OQ_R_OK);
+}
+
+int oq_chan_lease(const str *channel, const str *name, const str *owner, long long ttl_ms,
+		long long *left_ms)
+{
+	redisReply *r;
+	char ttl[24];
+	long long held, left;
+	str a[4];
+	int rc;
+
+	if((rc = chan_args(channel, name)) < 0)
+		return rc;
+	if(owner == NULL || oq_text_arg(OQ_TEXT_FROM, owner) < 0 || owner->len < 1
+			|| owner->len > OQ_CHAN_NAME_MAX)
+		return oq_bad_arg("owner", "must be 1..128 bytes of text");
+	if((rc = ttl_arg(ttl_ms, ttl, sizeof(ttl), &a[3])) < 0)
+		return rc;
+	a[0] = *channel;
+	a[1] = *name;
+	a[2] = *owner;
+	if((r = oq_call("oq_chan_lease", 4, a, &rc)) == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2
+			|| r->element[0]->type != REDIS_REPLY_INTEGER
+			|| reply_num(r->element[1], &left) < 0) {
+		rc = oq_bad_reply("oq_chan_lease", r, "[held, pttl]");
+		freeReplyObject(r);
+		return rc;
+	}
+	held = r->element[0]->integer;
+	freeReplyObject(r);
+	if(left_ms)
+		*left_ms = left;
+	return held ? OMNIQ_OK : 1;
+}
