@@ -18,7 +18,9 @@ case "${1:-build}" in
               clang
               # tests/redis: luac5.1 lists the library's locals (test_library.py); the
               # locales' sources build en_US.UTF-8 for a Redis that collates (test_limits.py)
-              lua5.1 locales)
+              lua5.1 locales
+              # tests/integration/test_wechat.py signs and encrypts callbacks as WeChat does
+              python3-cryptography)
         # node + npm for the browser tests (playwright-core); a node from elsewhere
         # (e.g. nodesource, which bundles npm) is fine and must not be replaced
         command -v node >/dev/null 2>&1 || want+=(nodejs)

@@ -1,0 +1,36 @@
+/*
+ * wechat_api.h - calls to WeChat's HTTP APIs (api.weixin.qq.com for Official Accounts,
+ * qyapi.weixin.qq.com for WeCom; both modparams, so tests point them at a stand-in): one
+ * bounded, blocking request, made only from the sender's own process. Every answer is
+ * WeChat's JSON with an errcode (0, or absent, for success).
+ */
+#ifndef OMNIQ_WECHAT_API_H
+#define OMNIQ_WECHAT_API_H
+
+#include <jansson.h>
+
+#define WX_ANSWER_MAX (1024 * 1024)
+
+typedef struct wx_answer {
+	long http;         /* the HTTP status; 0: no answer (timeout, refused: why) */
+	int errcode;       /* WeChat's; WX_NOT_JSON when the answer was no JSON object */
+	char errmsg[200];
+	json_t *json;      /* the answer when it was JSON: the caller's to json_decref */
+	char why[320];     /* what went wrong, in words fit for the agent's "Not sent" */
+} wx_answer_t;
+
+#define WX_NOT_JSON (-100000)
+
+/* Once in the sender's process: 0, or -1 when libcurl cannot start. */
+int wx_api_open(const char *oa_base, const char *wecom_base, int timeout_ms);
+
+/* GET (body NULL) or POST (body JSON) of base + path + "?" + query (already URL-encoded;
+ * may be ""). 0 with an answer of WeChat's (ans->errcode its verdict), or -1 when none came
+ * (ans->why; ans->http the status of a non-JSON answer, 0 for no answer at all). */
+int wx_api_call(int wecom, const char *path, const char *query, const char *body,
+		wx_answer_t *ans);
+
+/* s URL-encoded into out: its length, or -1 when it does not fit. */
+int wx_url_encode(const char *s, char *out, size_t size);
+
+#endif

@@ -1,0 +1,508 @@
+"""The WeChat channel (modules/omniq_wechat) over real HTTP: callbacks signed and encrypted
+here as WeChat's servers do (WXBizMsgCrypt, with python3-cryptography), into a running
+kamailio and Redis; replies, alerts and WeCom fetches out to the stand-in of WeChat's API
+(wechat_standin.py), which checks every request as WeChat would."""
+import base64
+import contextlib
+import hashlib
+import os
+import struct
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from harness import test, wait_for
+from test_rest import unchanged
+from test_ws import refuses_to_start, ws_kam
+from wechat_standin import WeChatStandIn
+
+P = "oq:{default}"
+ACME = "oq:{acme}"
+
+# as tests/integration/cfg/ws.cfg declares them
+OA = {"name": "oa", "appid": "wx2c2769f8efd9abc2", "secret": "oa-secret-1", "token": "spamtest",
+      "aeskey": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "gh": "gh_oa0000001"}
+SAFE = {"name": "safe", "appid": "wxsafe00000001", "secret": "safe-secret-1",
+        "token": "safetoken", "aeskey": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+        "gh": "gh_safe000001"}
+PLAIN = {"name": "plain", "appid": "wxplain0000001", "secret": "plain-secret-1",
+         "token": "plaintoken", "aeskey": None, "gh": "gh_plain00001"}
+CORP = {"name": "corp", "appid": "wwcorp00000001", "secret": "corp-secret-1", "token": "QDG6eK",
+        "aeskey": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "gh": "wwcorp00000001"}
+KFID = "wkKF000001"
+FOLLOWERS = ("oCustomer001", "oCustomer002", "oCustomer003", "oStaff0001", "oOld00001")
+
+
+def signature(*parts):
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def encrypt(acct, text, rand=None):
+    key = base64.b64decode(acct["aeskey"] + "=")
+    msg = text.encode()
+    plain = (rand or os.urandom(16)) + struct.pack(">I", len(msg)) + msg + acct["appid"].encode()
+    pad = 32 - len(plain) % 32
+    plain += bytes([pad]) * pad
+    enc = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return base64.b64encode(enc.update(plain) + enc.finalize()).decode()
+
+
+def decrypt(acct, b64):
+    key = base64.b64decode(acct["aeskey"] + "=")
+    dec = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
+    plain = dec.update(base64.b64decode(b64)) + dec.finalize()
+    plain = plain[:-plain[-1]]
+    n = struct.unpack(">I", plain[16:20])[0]
+    return plain[20:20 + n].decode(), plain[20 + n:].decode()
+
+
+def cdata(v):
+    """v as CDATA, as WeChat writes it (a "]]>" in it split across two sections)."""
+    return "<![CDATA[%s]]>" % v.replace("]]>", "]]]]><![CDATA[>")
+
+
+def text_xml(acct, openid, content, msgid, created=None):
+    return ("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]>"
+            "</FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            "<Content>%s</Content><MsgId>%s</MsgId></xml>"
+            % (acct["gh"], openid, created or int(time.time()), cdata(content), msgid))
+
+
+def event_xml(acct, openid, event, extra="", created=None):
+    return ("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]>"
+            "</FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+            "<Event><![CDATA[%s]]></Event>%s</xml>"
+            % (acct["gh"], openid, created or int(time.time()), event, extra))
+
+
+class WeChat:
+    """WeChat's servers as an account's callback URL sees them."""
+
+    def __init__(self, port):
+        self.base = "http://127.0.0.1:%d" % port
+
+    def call(self, method, path, body=None):
+        req = urllib.request.Request(self.base + path, data=body, method=method,
+                                     headers={"Content-Type": "text/xml"} if body else {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def post(self, acct, xml, mode="plain", ts=None, nonce="1320562132", forge=None):
+        """A callback in mode plain, compat or safe (WeCom: always encrypted): (status, body)."""
+        ts = str(ts if ts is not None else int(time.time()))
+        q = {"timestamp": ts, "nonce": nonce}
+        if acct is not CORP:
+            q["signature"] = signature(acct["token"], ts, nonce)
+            q["openid"] = "o-not-trusted"
+        body = xml
+        if mode != "plain":
+            enc = encrypt(acct, xml)
+            q["msg_signature"] = signature(acct["token"], ts, nonce, enc)
+            if acct is not CORP:
+                q["encrypt_type"] = "aes"
+            if mode == "compat":
+                body = xml.replace("</xml>", "<Encrypt><![CDATA[%s]]></Encrypt></xml>" % enc)
+            else:
+                body = ("<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]>"
+                        "</Encrypt>%s</xml>" % (acct["gh"], enc,
+                                                "<AgentID>1</AgentID>" if acct is CORP else ""))
+        if forge:
+            forge(q)
+        return self.call("POST", "/hooks/wechat/%s?%s" % (acct["name"], urllib.parse.urlencode(q)),
+                         body.encode() if isinstance(body, str) else body)
+
+
+def wechat_kam(ctx, standin_setup=None, defines=None):
+    s = WeChatStandIn().start()
+    ctx.servers.append(s)
+    for a in (OA, SAFE, PLAIN):
+        s.add_account(a["appid"], a["secret"], followers=FOLLOWERS, templates=("tmplA",))
+    s.add_corp(CORP["appid"], CORP["secret"], agentids=(1000002,), users=("zhangsan", "lisi"),
+               kf=(KFID,))
+    if standin_setup:
+        standin_setup(s)
+    rs, k, api = ws_kam(ctx, dict(defines or {}, OMNIQ_WECHAT_API='"%s"' % s.url))
+    return rs, k, api, s, WeChat(k.http_port)
+
+
+def agent(k, aid, skills="wechat:5"):
+    ok_rpc(k, "omniq.agent_set", aid, aid.title(), skills, "chat=4")
+    ok_rpc(k, "omniq.agent_state", aid, "available")
+
+
+def transcript(r, prefix, sid):
+    return [(e["dir"], e["body"]) for _, e in r.xrange("%s:s:%s:tx" % (prefix, sid))]
+
+
+def sessions_of(r, prefix, identity):
+    n = int(r.get(prefix + ":seq:s") or 0)
+    return [str(i) for i in range(1, n + 1) if r.hget("%s:s:%d" % (prefix, i), "identity") == identity]
+
+
+def ok_rpc(k, *args):
+    rc, out = k.rpc(*args)
+    assert rc == 0 and not out.startswith("error"), (args, out)
+    return out.strip()
+
+
+def delivery_states(rs, prefix, sid):
+    flat = rs.client().fcall("oq_deliveries", 1, prefix, sid)
+    return [(flat[i + 2], flat[i + 3]) for i in range(0, len(flat), 4)]
+
+
+@test
+def test_wechat_url_verification_official_account_and_wecom(ctx):
+    rs, k, api, s, wx = wechat_kam(ctx)
+    ts = str(int(time.time()))
+    q = {"signature": signature(OA["token"], ts, "42"), "timestamp": ts, "nonce": "42",
+         "echostr": "8087713478437458925"}
+    st, body = wx.call("GET", "/hooks/wechat/oa?" + urllib.parse.urlencode(q))
+    assert (st, body) == (200, "8087713478437458925"), (st, body)
+    # a signature of another token, and a replayed one
+    bad = dict(q, signature=signature("other", ts, "42"))
+    st, body = wx.call("GET", "/hooks/wechat/oa?" + urllib.parse.urlencode(bad))
+    assert st == 403 and "signature does not match" in body, (st, body)
+    old = str(int(time.time()) - 3600)
+    stale = dict(q, timestamp=old, signature=signature(OA["token"], old, "42"))
+    st, body = wx.call("GET", "/hooks/wechat/oa?" + urllib.parse.urlencode(stale))
+    assert st == 403 and "replay" in body, (st, body)
+    st, body = wx.call("GET", "/hooks/wechat/oa?timestamp=%s&nonce=1" % ts)
+    assert st == 400, (st, body)
+    # WeCom: echostr comes encrypted, the answer is what it holds
+    enc = encrypt(CORP, "1616140317555161061")
+    wq = {"msg_signature": signature(CORP["token"], ts, "7", enc), "timestamp": ts, "nonce": "7",
+          "echostr": enc}
+    st, body = wx.call("GET", "/hooks/wechat/corp?" + urllib.parse.urlencode(wq))
+    assert (st, body) == (200, "1616140317555161061"), (st, body)
+    # an account that is not there, a method WeChat never uses
+    assert wx.call("GET", "/hooks/wechat/nobody?" + urllib.parse.urlencode(q))[0] == 404
+    assert wx.call("PUT", "/hooks/wechat/oa", b"<xml/>")[0] == 405
+    assert "WeChat verified the callback URL" in k.text()
+    assert k.stat("omniq_wechat:callbacks_refused") == 3
+
+
+@test
+def test_wechat_callback_in_each_mode_opens_a_session_that_reaches_an_agent(ctx):
+    rs, k, api, s, wx = wechat_kam(ctx)
+    r = rs.client()
+    agent(k, "alice")
+    # plaintext (account plain), compatible and safe (account oa), safe only (account safe,
+    # tenant acme)
+    st, body = wx.post(PLAIN, text_xml(PLAIN, "oCustomer001", "你好 plain 😀", "1000001"))
+    assert (st, body) == (200, "success"), (st, body)
+    st, body = wx.post(OA, text_xml(OA, "oCustomer001", "compat: <b>&amp;</b>", "1000002"), "compat")
+    assert (st, body) == (200, "success"), (st, body)
+    st, body = wx.post(OA, text_xml(OA, "oCustomer001", "safe ]]> mode", "1000003"), "safe")
+    assert (st, body) == (200, "success"), (st, body)
+    st, body = wx.post(SAFE, text_xml(SAFE, "oCustomer002", "acme 的客户", "1000004"), "safe")
+    assert (st, body) == (200, "success"), (st, body)
+    # the customers, one per account's openid; the Official Account's two messages in one
+    # session, offered to alice (skill wechat)
+    plain = sessions_of(r, P, "wechat:wxplain0000001:oCustomer001")
+    oa = sessions_of(r, P, "wechat:wx2c2769f8efd9abc2:oCustomer001")
+    acme = sessions_of(r, ACME, "wechat:wxsafe00000001:oCustomer002")
+    assert len(plain) == len(oa) == len(acme) == 1, (plain, oa, acme)
+    assert transcript(r, P, plain[0]) == [("in", "你好 plain 😀")]
+    assert transcript(r, P, oa[0]) == [("in", "compat: <b>&amp;</b>"), ("in", "safe ]]> mode")]
+    assert transcript(r, ACME, acme[0]) == [("in", "acme 的客户")]
+    assert r.hget("%s:s:%s" % (P, oa[0]), "channel") == "wechat"
+    assert r.hget("%s:s:%s" % (P, oa[0]), "ext") == "oa:wx2c2769f8efd9abc2:oCustomer001"
+    assert r.hget("%s:s:%s" % (ACME, acme[0]), "queue") == "vip"
+    wait_for(lambda: r.hget("%s:s:%s" % (P, oa[0]), "agent") == "alice", timeout=5,
+             what="the WeChat session offered to alice")
+    # the compatible mode's plaintext fields are not what is stored: the Encrypt is
+    assert k.stat("omniq_wechat:callbacks_taken") == 4
+    # a safe-only account refuses plaintext; a plaintext account has no key for Encrypt
+    with unchanged(r):
+        st, body = wx.post(SAFE, text_xml(SAFE, "oCustomer002", "plain to safe", "1000005"))
+        assert st == 403 and "encrypted callbacks only" in body, (st, body)
+        st, body = wx.post(dict(PLAIN, aeskey=OA["aeskey"]),
+                           text_xml(PLAIN, "oCustomer001", "aes", "1000006"), "safe")
+        assert st == 403 and "no EncodingAESKey" in body, (st, body)
+    # media, location, a menu click become messages; subscribe links the customer across
+    # accounts by UnionID; a type nobody knows is kept with its fields
+    xml = ("<xml><ToUserName>%s</ToUserName><FromUserName>oCustomer003</FromUserName>"
+           "<CreateTime>%d</CreateTime><MsgType>image</MsgType><PicUrl>http://mmbiz/p.jpg</PicUrl>"
+           "<MediaId>media-1</MediaId><MsgId>1000007</MsgId></xml>" % (OA["gh"], time.time()))
+    assert wx.post(OA, xml, "safe") == (200, "success")
+    xml = ("<xml><ToUserName>%s</ToUserName><FromUserName>oCustomer003</FromUserName>"
+           "<CreateTime>%d</CreateTime><MsgType>hologram</MsgType><Depth>3</Depth>"
+           "<MsgId>1000008</MsgId></xml>" % (OA["gh"], time.time()))
+    assert wx.post(OA, xml, "safe") == (200, "success")
+    c3 = sessions_of(r, P, "wechat:wx2c2769f8efd9abc2:oCustomer003")
+    assert transcript(r, P, c3[0]) == [("in", "[image] http://mmbiz/p.jpg"),
+                                       ("in", "[hologram] Depth=3")], transcript(r, P, c3[0])
+    union = "<UnionId>uUNION1</UnionId><EventKey>qrscene_shop7</EventKey>"
+    assert wx.post(OA, event_xml(OA, "oCustomer002", "subscribe", union), "safe") == (200, "success")
+    assert wx.post(PLAIN, event_xml(PLAIN, "oCustomer002", "subscribe", union)) == (200, "success")
+    ident = r.hgetall(P + ":ident")
+    assert ident["wechat:wx2c2769f8efd9abc2:oCustomer002"] == ident["wechat:union:uUNION1"] \
+        == ident["wechat:wxplain0000001:oCustomer002"], ident
+    assert not sessions_of(r, P, "wechat:wx2c2769f8efd9abc2:oCustomer002")  # no session
+
+
+@test
+def test_wechat_repeated_callback_is_one_message(ctx):
+    """WeChat retries a callback it got no answer to within 5 s up to three times, possibly
+    to another node: the same MsgId (an event: sender and CreateTime) is one message."""
+    rs, k, api, s, wx = wechat_kam(ctx)
+    r = rs.client()
+    xml = text_xml(OA, "oCustomer001", "only once", "2000001")
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(wx.post(OA, xml, "safe")))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [(200, "success")] * 4, answers
+    ev = event_xml(OA, "oCustomer001", "CLICK", "<EventKey>HUMAN</EventKey>", created=1700000000)
+    now = int(time.time())
+    assert wx.post(OA, ev.replace("1700000000", str(now)), "safe") == (200, "success")
+    assert wx.post(OA, ev.replace("1700000000", str(now)), "safe") == (200, "success")
+    sid = sessions_of(r, P, "wechat:wx2c2769f8efd9abc2:oCustomer001")
+    assert len(sid) == 1
+    assert transcript(r, P, sid[0]) == [("in", "only once"), ("in", "[menu: HUMAN]")]
+    assert k.stat("omniq_wechat:callbacks_duplicate") == 4
+    assert k.stat("omniq_wechat:callbacks_taken") == 6
+
+
+@test
+def test_wechat_forged_stale_oversized_and_malformed_callbacks_store_nothing(ctx):
+    rs, k, api, s, wx = wechat_kam(ctx)
+    r = rs.client()
+    xml = text_xml(OA, "oCustomer001", "hello", "3000001")
+    with unchanged(r):
+        # a signature of the wrong token; a msg_signature over another Encrypt
+        st, body = wx.post(OA, xml, forge=lambda q: q.update(signature="0" * 40))
+        assert st == 403 and "signature does not match" in body, (st, body)
+        st, body = wx.post(OA, xml, "safe", forge=lambda q: q.update(msg_signature="f" * 40))
+        assert st == 403 and "msg_signature does not match" in body, (st, body)
+        # replayed: an hour old, and from the future
+        st, body = wx.post(OA, xml, "safe", ts=int(time.time()) - 3600)
+        assert st == 403 and "replay" in body, (st, body)
+        st, body = wx.post(OA, xml, "safe", ts=int(time.time()) + 3600)
+        assert st == 403, (st, body)
+        # malformed: not XML, not <xml>, an entity bomb, no MsgType, a text without Content
+        for bad in ("not xml", "<root><a>1</a></root>",
+                    '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>',
+                    "<xml><FromUserName>o1</FromUserName><CreateTime>1</CreateTime></xml>",
+                    text_xml(OA, "oCustomer001", "", "3000002")):
+            st, body = wx.post(OA, bad)
+            assert st == 400 and body.startswith('{"error"'), (bad, st, body)
+        # an Encrypt that is not Base64, one encrypted for another AppID, one truncated
+        ts = str(int(time.time()))
+        for enc in ("!!not base64!!", encrypt(dict(OA, appid="wxsomebodyelse"), xml),
+                    encrypt(OA, xml)[:-24]):
+            q = {"timestamp": ts, "nonce": "5", "encrypt_type": "aes",
+                 "signature": signature(OA["token"], ts, "5"),
+                 "msg_signature": signature(OA["token"], ts, "5", enc)}
+            st, body = wx.call("POST", "/hooks/wechat/oa?" + urllib.parse.urlencode(q),
+                               ("<xml><Encrypt>%s</Encrypt></xml>" % enc).encode())
+            assert st == 400 and "error" in body, (enc, st, body)
+        # oversized: more than WeChat ever sends
+        big = text_xml(OA, "oCustomer001", "x" * 70000, "3000003")
+        st, body = wx.post(OA, big)
+        assert st == 413, (st, body)
+    # and the account still takes a good one
+    assert wx.post(OA, xml, "safe") == (200, "success")
+    assert k.stat("omniq_wechat:callbacks_refused") >= 10
+    # refusals are counted, and logged once per 10 s rather than per request
+    assert k.text().count("callback(s) refused in the last") <= 2, k.tail()
+
+
+def replied(k, rs, prefix, sid, agent_id, text):
+    ok_rpc(k, "omniq.reply", sid, agent_id, text)
+
+
+def one_session(k, rs, wx, openid="oCustomer001", msgid="4000001"):
+    r = rs.client()
+    agent(k, "alice")
+    assert wx.post(OA, text_xml(OA, openid, "我的订单呢?", msgid), "safe") == (200, "success")
+    sid = sessions_of(r, P, "wechat:wx2c2769f8efd9abc2:" + openid)[0]
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "alice", timeout=5, what="offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    return sid
+
+
+@test
+def test_wechat_agents_reply_reaches_wechat_with_a_valid_token_and_shows_sent(ctx):
+    rs, k, api, s, wx = wechat_kam(ctx)
+    sid = one_session(k, rs, wx)
+    ok_rpc(k, "omniq.reply", sid, "alice", "您好, 已发货 📦")
+    wait_for(lambda: delivery_states(rs, P, sid) == [("sent", "")], timeout=10,
+             what="the reply sent: %s" % delivery_states(rs, P, sid))
+    assert s.sent == [{"api": "custom", "account": OA["appid"],
+                       "body": {"touser": "oCustomer001", "msgtype": "text",
+                                "text": {"content": "您好, 已发货 📦"}}}], s.sent
+    ok_rpc(k, "omniq.reply", sid, "alice", "second")
+    wait_for(lambda: len(s.sent) == 2, timeout=10, what="the second reply")
+    # one token, fetched once, shared through Redis
+    assert s.token_requests == {OA["appid"]: 1}, s.token_requests
+    assert not s.violations, s.violations
+    wait_for(lambda: k.stat("omniq_wechat:sent") == 2, timeout=5, what="both counted")
+    assert k.stat("omniq_wechat:tokens_fetched") == 1
+    # a restarted node uses the token in Redis, not a new one
+    k.stop()
+    k.start()
+    ok_rpc(k, "omniq.reply", sid, "alice", "third, after a restart")
+    wait_for(lambda: len(s.sent) == 3, timeout=10, what="the third reply")
+    assert s.token_requests == {OA["appid"]: 1}, s.token_requests
+
+
+@test
+def test_wechat_provider_errors_end_as_the_agent_should_see_them(ctx):
+    rs, k, api, s, wx = wechat_kam(ctx)
+    sid = one_session(k, rs, wx)
+    custom = "/cgi-bin/message/custom/send"
+
+    def last_state(n):
+        got = delivery_states(rs, P, sid)
+        return got[n] if len(got) > n else None
+    # 45015: the 48-hour window has closed, failed at once with the reason
+    s.outside_window(OA["appid"], "oCustomer001")
+    ok_rpc(k, "omniq.reply", sid, "alice", "too late")
+    wait_for(lambda: (last_state(0) or ("",))[0] == "failed", timeout=10, what="45015 failed")
+    reason = last_state(0)[1]
+    assert "45015" in reason and "48 hours" in reason and "another channel" in reason, reason
+    s.outside_window(OA["appid"], "oCustomer001", closed=False)
+    # 40001: a new token, the same request once more, sent
+    s.revoke_tokens()
+    ok_rpc(k, "omniq.reply", sid, "alice", "after 40001")
+    wait_for(lambda: (last_state(1) or ("",))[0] == "sent", timeout=10, what="sent after 40001")
+    # 42001 likewise
+    s.expire_tokens()
+    ok_rpc(k, "omniq.reply", sid, "alice", "after 42001")
+    wait_for(lambda: (last_state(2) or ("",))[0] == "sent", timeout=10, what="sent after 42001")
+    assert s.token_requests[OA["appid"]] == 3, s.token_requests
+    # 5xx, then a timeout: retried, then sent
+    s.fail_next(custom, "http", status=502)
+    ok_rpc(k, "omniq.reply", sid, "alice", "after a 502")
+    wait_for(lambda: (last_state(3) or ("",))[0] == "sent", timeout=10, what="sent after 502")
+    s.fail_next(custom, "timeout", seconds=2)
+    ok_rpc(k, "omniq.reply", sid, "alice", "after a timeout")
+    wait_for(lambda: (last_state(4) or ("",))[0] == "sent", timeout=15, what="sent after timeout")
+    # system busy on every attempt (3): failed, in WeChat's words
+    s.fail_next(custom, "errcode", n=3, code=-1)
+    ok_rpc(k, "omniq.reply", sid, "alice", "never")
+    wait_for(lambda: (last_state(5) or ("",))[0] == "failed", timeout=15, what="failed after 3")
+    assert "WeChat -1: system error" in last_state(5)[1], last_state(5)
+    bodies = [m["body"]["text"]["content"] for m in s.sent]
+    assert bodies == ["after 40001", "after 42001", "after a 502", "after a timeout"], bodies
+    assert not s.violations, s.violations
+    assert k.stat("omniq_wechat:send_failed") == 2
+
+
+@test
+def test_wechat_staff_alerts_by_rpc_and_their_reports(ctx):
+    rs, k, api, s, wx = wechat_kam(ctx)
+    did = ok_rpc(k, "wechat.alert", "oa", "oStaff0001", "会话 42 已等待 5 分钟")
+    wait_for(lambda: len(s.sent) == 1, timeout=10, what="the template message")
+    assert s.sent[0]["api"] == "template" and s.sent[0]["body"] == {
+        "touser": "oStaff0001", "template_id": "tmplA",
+        "data": {"content": {"value": "会话 42 已等待 5 分钟"}}}, s.sent
+    r = rs.client()
+    wait_for(lambda: r.hget(P + ":ob:d:" + did, "state") == "sent", timeout=5, what="sent")
+    msgid = r.hget(P + ":ob:d:" + did, "provider_id")
+    assert msgid.startswith("tpl:"), msgid
+    # WeChat reports the template message's fate in a callback
+    rep = event_xml(OA, "oStaff0001", "TEMPLATESENDJOBFINISH",
+                    "<MsgID>%s</MsgID><Status>success</Status>" % msgid[4:])
+    assert wx.post(OA, rep, "safe") == (200, "success")
+    assert r.hget(P + ":ob:d:" + did, "state") == "delivered"
+    # WeCom: an application message to a userid
+    ok_rpc(k, "wechat.alert", "corp", "zhangsan", "queue vip is full")
+    wait_for(lambda: len(s.sent) == 2, timeout=10, what="the WeCom message")
+    assert s.sent[1]["api"] == "app" and s.sent[1]["body"] == {
+        "touser": "zhangsan", "msgtype": "text", "agentid": 1000002,
+        "text": {"content": "queue vip is full"}}, s.sent
+    # refusals: no such account; an account without a template; a recipient with ':'
+    for args, code in ((("nobody", "o1", "x"), "404"), (("plain", "o1", "x"), "400"),
+                       (("oa", "o:1", "x"), "400")):
+        out = k.rpc("wechat.alert", *args)[1]
+        assert out.startswith("error: " + code), (args, out)
+    accounts = k.rpc("wechat.accounts")[1]
+    for want in ("name: oa", "mode: compat", "mode: safe", "mode: plain", "tenant: acme",
+                 "path: /hooks/wechat/corp"):
+        assert want in accounts, accounts
+    assert not s.violations, s.violations
+
+
+def kf_wake(wx, token="ENCAAAA"):
+    xml = ("<xml><ToUserName><![CDATA[%s]]></ToUserName><CreateTime>%d</CreateTime>"
+           "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event>"
+           "<Token><![CDATA[%s]]></Token><OpenKfId><![CDATA[%s]]></OpenKfId></xml>"
+           % (CORP["appid"], time.time(), token, KFID))
+    return wx.post(CORP, xml, "safe")
+
+
+@test
+def test_wechat_wecom_customer_service_fetches_with_a_cursor_across_a_restart(ctx):
+    rs, k, api, s, wx = wechat_kam(ctx)
+    r = rs.client()
+    agent(k, "alice")
+    for i in range(3):
+        s.kf_push(CORP["appid"], KFID, {"external_userid": "wmUser1", "msgtype": "text",
+                                         "text": {"content": "kf 消息 %d" % i}})
+    # a servicer's own message and a system event are not the customer's
+    s.kf_push(CORP["appid"], KFID, {"external_userid": "wmUser1", "msgtype": "text", "origin": 5,
+                                     "text": {"content": "from a servicer"}})
+    assert kf_wake(wx) == (200, "success")
+    ident = "wechat:wwcorp00000001:wmUser1"
+    wait_for(lambda: sessions_of(r, P, ident) and len(transcript(r, P, sessions_of(r, P, ident)[0])) == 3,
+             timeout=10, what="the three kf messages stored")
+    sid = sessions_of(r, P, ident)[0]
+    assert r.hget("%s:s:%s" % (P, sid), "ext") == "kf:wwcorp00000001:%s:wmUser1" % KFID
+    # a restart: the cursor is in Redis; two more, and the same wake twice
+    k.stop()
+    for i in range(3, 5):
+        s.kf_push(CORP["appid"], KFID, {"external_userid": "wmUser1", "msgtype": "text",
+                                         "text": {"content": "kf 消息 %d" % i}})
+    k.start()
+    assert kf_wake(wx, "ENCBBBB") == (200, "success")
+    assert kf_wake(wx, "ENCBBBB") == (200, "success")
+    wait_for(lambda: len(transcript(r, P, sid)) == 5, timeout=10, what="the two after the restart")
+    time.sleep(0.5)
+    assert transcript(r, P, sid) == [("in", "kf 消息 %d" % i) for i in range(5)]
+    syncs = [q for q in s.requests if q["path"] == "/cgi-bin/kf/sync_msg"]
+    assert syncs[0]["json"].get("cursor") is None and syncs[-1]["json"].get("cursor"), syncs
+    # the agent's reply leaves by kf/send_msg
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "alice", timeout=5, what="offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    ok_rpc(k, "omniq.reply", sid, "alice", "您好, 我是 Alice")
+    wait_for(lambda: any(m["api"] == "kf" for m in s.sent), timeout=10, what="kf/send_msg")
+    kf = [m for m in s.sent if m["api"] == "kf"][0]["body"]
+    assert kf["touser"] == "wmUser1" and kf["open_kfid"] == KFID \
+        and kf["text"] == {"content": "您好, 我是 Alice"}, kf
+    assert not s.violations, s.violations
+
+
+@test
+def test_wechat_account_modparam_refusals(ctx):
+    """A wrong account stops kamailio at start with a line saying what is wrong."""
+    rs = ctx.redis()
+    good = "name=x;appid=wx1;secret=s;token=t;aeskey=" + "a" * 43
+    cases = [
+        (good.replace("a" * 43, "a" * 42), "aeskey must be the 43 characters"),
+        (good.replace("token=t;", ""), "token is missing"),
+        (good + ";mode=sometimes", "mode must be plain, compat or safe"),
+        (good + ";tenant=nobody", "tenant nobody is not one of omniq's"),
+        (good + ";type=line", "type must be oa"),
+        (good + ";color=red", "unknown key 'color'"),
+        (good.replace("name=x", "name=oa"), "a second account of that name"),
+        (good.replace("wx1", OA["appid"]), "is account oa's too"),
+        ("name=x;appid=wx1;secret=s;token=t;mode=safe", "mode safe needs the aeskey"),
+        ("name=x;type=wecom;appid=wx1;secret=s;token=t", "a WeCom account needs the aeskey"),
+    ]
+    refuses_to_start(ctx, rs, [({"OMNIQ_WECHAT_API": '"http://127.0.0.1:9"',
+                                 "OMNIQ_WECHAT_EXTRA": '"%s"' % v}, says) for v, says in cases],
+                     "bad")
+    refuses_to_start(ctx, rs, [({"OMNIQ_WECHAT_API": '"ftp://127.0.0.1:9"'},
+                                "modparam api_base 'ftp://127.0.0.1:9' is no http(s) URL")], "url")
