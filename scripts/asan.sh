@@ -24,7 +24,7 @@ SAN_CC="$SAN -Wno-restrict -Wno-error=maybe-uninitialized -Wno-error=stringop-ov
 
 # What `make test` runs on the sanitizer build: omniq's RPC, cfg and KEMI faces, omniq_sip's
 # queued and cancelled calls and its shutdown, omniq_ws' REST API, chat, desk, app and
-# channel webhook, the outbound sender process, and the fault tests that need no malloc
+# channel webhook, the outbound sender process, the WeChat channel both ways, and the fault tests that need no malloc
 # wrapper (a wrong library, pkg and shm failing in a chat message and a queued INVITE).
 # `make check-asan` runs them all.
 CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript_link
@@ -40,7 +40,11 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   sip_call_ended_after_redis_is_back_waits_for_its_kept_answer
   ws_idle_sockets_are_bounded_and_customers_and_agents_get_in ws_message_begun_and_not_finished_is_closed
   outbound_reply_leaves_through_the_senders_process_and_shows_sent
-  outbound_retries_back_off_then_fail_with_the_providers_words"
+  outbound_retries_back_off_then_fail_with_the_providers_words
+  wechat_callback_in_each_mode_opens_a_session_that_reaches_an_agent
+  wechat_forged_stale_oversized_and_malformed_callbacks_store_nothing
+  wechat_provider_errors_end_as_the_agent_should_see_them
+  wechat_wecom_customer_service_fetches_with_a_cursor_across_a_restart"
 
 case "${1:-}" in
 core)

@@ -223,3 +223,75 @@ void wx_kf_sync(const wx_conf_t *a, const char *open_kfid, const str *token,
 	}
 	oq->chan_lease(&wx_channel, &ln, &ow, 0, NULL);
 }
+
+/* the once-marker of a state change across nodes: every node's dispatcher sees the event */
+#define ONCE_MS 3600000
+
+void wx_kf_event(const omniq_event_t *ev, void *param)
+{
+	char once[OMNIQ_CID_MAX + 16], owner[96], to[OMNIQ_TEXT_MAX + 1];
+	const char *state = NULL;
+	str on, ow, t, body;
+
+	if(ev->ext.len < 4 || memcmp(ev->ext.s, "kf:", 3) || ev->ext.len > OMNIQ_TEXT_MAX - 3)
+		return;
+	if(ev->type.len == 6 && !memcmp(ev->type.s, "accept", 6))
+		state = "1";
+	else if((ev->state.len == 6 && !memcmp(ev->state.s, "closed", 6))
+			|| (ev->state.len == 9 && !memcmp(ev->state.s, "abandoned", 9))
+			|| (ev->state.len == 7 && !memcmp(ev->state.s, "expired", 7)))
+		state = "4";
+	if(state == NULL || ev->sid.len > OMNIQ_CID_MAX)
+		return;
+	snprintf(once, sizeof(once), "state:%.*s:%s", ev->sid.len, ev->sid.s, state);
+	wx_holder(owner, sizeof(owner));
+	on = omniq_str(once);
+	ow = omniq_str(owner);
+	if(oq->chan_lease(&wx_channel, &on, &ow, ONCE_MS, NULL) != OMNIQ_OK)
+		return; /* another node's (or Redis is down: the session's state stays WeCom's) */
+	snprintf(to, sizeof(to), "state:%.*s", ev->ext.len - 3, ev->ext.s + 3);
+	t = omniq_str(to);
+	body = omniq_str((char *)state);
+	if(oq->outbound_add(&wx_channel, &t, NULL, &body, NULL, NULL, 0) < 0)
+		LM_WARN("session %.*s: WeCom not told of service state %s: %s\n", ev->sid.len,
+				ev->sid.s, state, oq->last_error());
+}
+
+void wx_kf_state(const wx_conf_t *a, const char *open_kfid, const char *user,
+		const str *state, omniq_send_result_t *res)
+{
+	wx_answer_t ans;
+	json_t *req;
+	char *rq;
+	int rc, n = state->len == 1 && (state->s[0] == '1' || state->s[0] == '4') ? state->s[0] - '0'
+																			  : -1;
+
+	if(n < 0) {
+		res->outcome = OMNIQ_FAILED;
+		snprintf(res->reason, sizeof(res->reason), "no service state: '%.*s'",
+				state->len < 16 ? state->len : 16, state->s);
+		return;
+	}
+	req = json_pack("{s:s,s:s,s:i}", "open_kfid", open_kfid, "external_userid", user,
+			"service_state", n);
+	rq = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if(rq == NULL) {
+		res->outcome = OMNIQ_RETRY;
+		snprintf(res->reason, sizeof(res->reason), "out of memory");
+		return;
+	}
+	rc = wx_call_with_token(a, "/cgi-bin/kf/service_state/trans", rq, &ans);
+	free(rq);
+	if(rc < 0 || ans.errcode == -1) {
+		res->outcome = OMNIQ_RETRY;
+	} else if(ans.errcode == 0) {
+		res->outcome = OMNIQ_SENT;
+	} else {
+		/* e.g. 95016, a transition WeCom does not allow: the customer's conversation ended
+		 * on WeCom's side first. Nothing to retry. */
+		res->outcome = OMNIQ_FAILED;
+	}
+	snprintf(res->reason, sizeof(res->reason), "%s", ans.why);
+	json_decref(ans.json);
+}

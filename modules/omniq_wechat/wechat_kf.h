@@ -6,6 +6,11 @@
  * (wechat_inbound.c queues the fetch as an outbound job, so a node that dies mid-fetch
  * leaves it to another). Each message is stored with its msgid as cid before the cursor
  * moves past it: a fetch repeated after a failure repeats nothing, skips nothing.
+ *
+ * Service states: WeCom lets the API send (kf/send_msg) while a conversation is new (0) or
+ * "handled by the assistant" (1), not once a WeCom servicer has it (3). omniq's agents answer
+ * through the API, so their accepting a session moves it to 1, and its end to 4 (ended):
+ * WeCom then shows it handled and ended, and the customer's next message starts anew.
  */
 #ifndef OMNIQ_WECHAT_KF_H
 #define OMNIQ_WECHAT_KF_H
@@ -22,5 +27,14 @@ void wx_kf_init(omniq_api_t *api);
  * everything waiting is stored, RETRY with why otherwise. */
 void wx_kf_sync(const wx_conf_t *a, const char *open_kfid, const str *token,
 		omniq_send_result_t *res);
+
+/* The dispatcher's events of WeChat sessions (api.register_driver): a WeCom customer-service
+ * session accepted by an agent is moved to service state 1, one that ends to 4, through a
+ * job for the sender (the dispatcher makes no network call), queued by one node only. */
+void wx_kf_event(const omniq_event_t *ev, void *param);
+
+/* The job of address state:<corpid>:<open_kfid>:<external_userid>, body the state. */
+void wx_kf_state(const wx_conf_t *a, const char *open_kfid, const char *user,
+		const str *state, omniq_send_result_t *res);
 
 #endif

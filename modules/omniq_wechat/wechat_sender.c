@@ -176,7 +176,8 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res, void *
 	n = split(&m->ext, buf, sizeof(buf), part, 4);
 	if(n < 3 || !((!strcmp(part[0], "oa") && n == 3) || (!strcmp(part[0], "tpl") && n == 3)
 				   || (!strcmp(part[0], "app") && n == 3) || (!strcmp(part[0], "kf") && n == 4)
-				   || (!strcmp(part[0], "sync") && n == 3))) {
+				   || (!strcmp(part[0], "sync") && n == 3)
+				   || (!strcmp(part[0], "state") && n == 4))) {
 		result(res, OMNIQ_FAILED, 0, "no WeChat address: '%s' (see docs/admin-wechat.md)",
 				m->ext.len < 200 ? buf : "(too long)");
 		return;
@@ -188,6 +189,10 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res, void *
 	}
 	if(!strcmp(part[0], "sync")) {
 		wx_kf_sync(a, part[2], &m->body, res);
+		return;
+	}
+	if(!strcmp(part[0], "state")) {
+		wx_kf_state(a, part[2], part[3], &m->body, res);
 		return;
 	}
 	if((!strcmp(part[0], "tpl") && !a->template_id[0])
@@ -232,6 +237,7 @@ static int sender_init(void *param)
 int wx_sender_register(omniq_api_t *api, wx_sender_cfg_t *c)
 {
 	omniq_sender_t s;
+	omniq_driver_t d;
 
 	oq = api;
 	cfg = c;
@@ -245,6 +251,15 @@ int wx_sender_register(omniq_api_t *api, wx_sender_cfg_t *c)
 	s.backoff_ms = c->backoff_ms;
 	/* a lease past a token refresh and two requests, each bounded by the timeout */
 	s.lease_ms = 4 * c->timeout_ms + 20000;
+	memset(&d, 0, sizeof(d));
+	d.channel = wx_channel;
+	d.cls = OMNIQ_CLASS_CHAT;
+	d.caps = OMNIQ_CAP_TEXT;
+	d.event = wx_kf_event;
+	if(api->register_driver(&d) < 0) {
+		LM_ERR("cannot register the WeChat channel: %s\n", api->last_error());
+		return -1;
+	}
 	if(api->register_sender(&s) < 0) {
 		LM_ERR("cannot register the WeChat sender: %s\n", api->last_error());
 		return -1;

@@ -8,6 +8,8 @@
  *   kf:<corpid>:<open_kfid>:<external_userid> a WeCom customer-service reply (kf/send_msg)
  *   sync:<corpid>:<open_kfid>                no message: WeCom said messages wait; they are
  *                                            fetched (kf/sync_msg) and stored
+ *   state:<corpid>:<open_kfid>:<external_userid>  no message: the conversation's service
+ *                                            state (the body, 1 or 4) told to WeCom
  */
 #ifndef OMNIQ_WECHAT_SENDER_H
 #define OMNIQ_WECHAT_SENDER_H

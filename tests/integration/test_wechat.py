@@ -15,7 +15,7 @@ import urllib.request
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from harness import test, wait_for
+from harness import SWEEP_AGAIN, SWEEP_FAILED, test, wait_for
 from test_rest import unchanged
 from test_ws import refuses_to_start, ws_kam
 from wechat_standin import WeChatStandIn
@@ -481,6 +481,14 @@ def test_wechat_wecom_customer_service_fetches_with_a_cursor_across_a_restart(ct
     kf = [m for m in s.sent if m["api"] == "kf"][0]["body"]
     assert kf["touser"] == "wmUser1" and kf["open_kfid"] == KFID \
         and kf["text"] == {"content": "您好, 我是 Alice"}, kf
+    # WeCom is told the conversation is handled (1: by the API, which may send in it) and,
+    # when the session ends, that it ended (4); once, though every node sees the events
+    wait_for(lambda: s.service_state(CORP["appid"], KFID, "wmUser1")[0] == 1, timeout=10,
+             what="service state 1 after the accept")
+    ok_rpc(k, "omniq.close", sid)
+    wait_for(lambda: s.service_state(CORP["appid"], KFID, "wmUser1")[0] == 4, timeout=10,
+             what="service state 4 after the close")
+    assert [t["service_state"] for t in s.service_states] == [1, 4], s.service_states
     assert not s.violations, s.violations
 
 
@@ -506,3 +514,81 @@ def test_wechat_account_modparam_refusals(ctx):
                      "bad")
     refuses_to_start(ctx, rs, [({"OMNIQ_WECHAT_API": '"ftp://127.0.0.1:9"'},
                                 "modparam api_base 'ftp://127.0.0.1:9' is no http(s) URL")], "url")
+
+
+@test
+def test_wechat_two_nodes_share_one_token_and_tell_wecom_once(ctx):
+    """Two kamailios on one Redis, each with its sender: WeChat sees one access token fetched
+    (the lease in Redis makes one refresher), every reply once, and each WeCom state change
+    once although both dispatchers see the events."""
+    from harness import free_port
+    rs, k, api, s, wx = wechat_kam(ctx)
+    k2 = ctx.kamailio("ws.cfg", rs.port, name="kam2",
+                      defines={"OMNIQ_HTTP_PORT": str(free_port()),
+                               "OMNIQ_WECHAT_API": '"%s"' % s.url})
+    wait_for(lambda: len(k2.pids("omniq sender wechat")) == 1, what="the second node's sender")
+    r = rs.client()
+    agent(k, "alice")
+    sids = []
+    for i in range(6):
+        openid = FOLLOWERS[i % 3]
+        assert wx.post(OA, text_xml(OA, openid, "hi %d" % i, str(5000000 + i)), "safe") \
+            == (200, "success")
+        sid = sessions_of(r, P, "wechat:wx2c2769f8efd9abc2:" + openid)[0]
+        if sid not in sids:
+            sids.append(sid)
+    for sid in sids:
+        wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "alice", timeout=5, what="offer")
+        ok_rpc(k, "omniq.accept", sid, "alice")
+    for i in range(20):
+        ok_rpc(k if i % 2 else k2, "omniq.reply", sids[i % len(sids)], "alice", "reply %d" % i)
+    wait_for(lambda: len(s.sent) == 20, timeout=15, what="20 replies: %d" % len(s.sent))
+    assert sorted(m["body"]["text"]["content"] for m in s.sent) == \
+        sorted("reply %d" % i for i in range(20))
+    assert s.token_requests == {OA["appid"]: 1}, s.token_requests
+    # WeCom: one accept and one close, seen by both dispatchers, told once each
+    s.kf_push(CORP["appid"], KFID, {"external_userid": "wmTwo", "msgtype": "text",
+                                     "text": {"content": "two nodes"}})
+    assert kf_wake(wx) == (200, "success")
+    ident = "wechat:wwcorp00000001:wmTwo"
+    wait_for(lambda: sessions_of(r, P, ident), timeout=10, what="the kf message")
+    sid = sessions_of(r, P, ident)[0]
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "alice", timeout=5, what="offer")
+    ok_rpc(k2, "omniq.accept", sid, "alice")
+    ok_rpc(k, "omniq.close", sid)
+    wait_for(lambda: len(s.service_states) == 2, timeout=10, what="two state changes")
+    time.sleep(1)
+    assert [t["service_state"] for t in s.service_states] == [1, 4], s.service_states
+    assert not s.violations, s.violations
+
+
+@test
+def test_wechat_answers_within_its_deadline_when_redis_stalls_and_the_retry_is_stored_once(ctx):
+    """WeChat waits 5 s for an answer and then retries. Redis stalled (SIGSTOP): the callback
+    is answered 503 within redis_timeout (1 s here), well inside the deadline, and says it
+    was not stored; WeChat's retry once Redis is back stores the message once, whether or
+    not the stalled request had been written."""
+    import signal
+    rs, k, api, s, wx = wechat_kam(ctx)
+    r = rs.client()
+    xml = text_xml(OA, "oCustomer001", "while Redis stalls", "6000001")
+    ctx.expect_log(r"omniq_wechat \[wechat_inbound\.c:\d+\]: failed\(\): account oa: a message "
+                   r"not stored, WeChat will retry: ")
+    ctx.expect_log(r"omniq \[oq_redis\.c:\d+\]: finish\(\): Redis request failed \(io: Resource "
+                   r"temporarily unavailable\); connection dropped, will reconnect$")
+    ctx.expect_log(SWEEP_FAILED + ".*" + SWEEP_AGAIN, optional=True)
+    os.kill(rs.proc.pid, signal.SIGSTOP)
+    try:
+        t0 = time.time()
+        st, body = wx.post(OA, xml, "safe")
+        took = time.time() - t0
+    finally:
+        os.kill(rs.proc.pid, signal.SIGCONT)
+    assert st == 503 and "not_stored" in body, (st, body)
+    assert took < 3, "answered after %.1f s: WeChat gives up at 5" % took
+    assert k.stat("omniq_wechat:callbacks_failed") == 1
+    # WeChat's retry
+    wait_for(lambda: wx.post(OA, xml, "safe") == (200, "success"), timeout=10,
+             what="the retry stored")
+    sid = sessions_of(r, P, "wechat:wx2c2769f8efd9abc2:oCustomer001")
+    assert len(sid) == 1 and transcript(r, P, sid[0]) == [("in", "while Redis stalls")]
