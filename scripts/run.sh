@@ -61,11 +61,15 @@ omniq is starting:
             kamcmd -s $ctl omniq.enqueue web web:visitor1 sales
 Press Ctrl-C to stop.
 EOT
+# the WeChat channel when an account is given (cfg/omniq.cfg, docs/admin-wechat.md)
+wechat=()
+[ -n "${OMNIQ_WECHAT_ACCOUNT:-}" ] && wechat=(-A "OMNIQ_WECHAT_ACCOUNT=\"$OMNIQ_WECHAT_ACCOUNT\"")
 kamailio -DD -E -x tlsf -f "$top/cfg/omniq.cfg" -L "$top/build/modules:/usr/lib/x86_64-linux-gnu/kamailio/modules" \
   -A "OMNIQ_SIP_LISTEN=$sip" -A "OMNIQ_REDIS_PORT=$redis_port" -A "OMNIQ_CTL=\"$ctl\"" \
   -A "OMNIQ_HTTP_PORT=${OMNIQ_HTTP_PORT:-8080}" \
   -A "OMNIQ_SITE_SECRET=\"$site\"" -A "OMNIQ_APP_SECRET=\"$app\"" \
   -A "OMNIQ_DESK_SECRET=\"$desk\"" -A "OMNIQ_API_KEY=\"local:$key\"" \
+  "${wechat[@]}" \
   -Y "$rundir" &
 kam_pid=$!
 wait "$kam_pid"

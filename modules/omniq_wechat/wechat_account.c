@@ -4,6 +4,9 @@
  *   modparam("omniq_wechat", "account",
  *       "name=acme;type=oa;appid=wx...;secret=...;token=...;aeskey=...;mode=safe;
  *        tenant=acme;queue=wechat;skills=zh;priority=0;template=...")
+ *   modparam("omniq_wechat", "account",
+ *       "name=corp;type=wecom;appid=<CorpID>;secret=<customer-service Secret>;token=...;
+ *        aeskey=...;agentid=1000002;agent_secret=<that application's Secret>")
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +23,10 @@ static wx_conf_t accounts[WX_ACCOUNTS_MAX];
 static int n_accounts;
 
 enum { K_NAME, K_TYPE, K_APPID, K_SECRET, K_TOKEN, K_AESKEY, K_MODE, K_TENANT, K_QUEUE,
-	K_SKILLS, K_PRIORITY, K_TEMPLATE, K_AGENTID, K_REPLAY, K_N };
+	K_SKILLS, K_PRIORITY, K_TEMPLATE, K_AGENTID, K_AGENT_SECRET, K_REPLAY, K_N };
 static const char *const keys[K_N] = {"name", "type", "appid", "secret", "token", "aeskey",
-		"mode", "tenant", "queue", "skills", "priority", "template", "agentid", "replay"};
+		"mode", "tenant", "queue", "skills", "priority", "template", "agentid", "agent_secret",
+		"replay"};
 
 static int is(const str *v, const char *w)
 {
@@ -128,6 +132,8 @@ int wx_account_add(const char *val)
 					   < 0
 			|| copy(name, "template", &v[K_TEMPLATE], a->template_id, sizeof(a->template_id),
 					   "_-", 0) < 0
+			|| copy(name, "agent_secret", &v[K_AGENT_SECRET], a->agent_secret,
+					   sizeof(a->agent_secret), "_-", 0) < 0
 			|| number(name, "priority", &v[K_PRIORITY], 0, 1000, 0, &a->priority) < 0
 			|| number(name, "agentid", &v[K_AGENTID], 0, 2147483647, 0, &a->agentid) < 0
 			|| number(name, "replay", &v[K_REPLAY], 10, 86400, 300, &a->cb.replay_s) < 0)
@@ -173,6 +179,18 @@ int wx_account_add(const char *val)
 	}
 	if(a->cb.wecom && v[K_MODE].s && !is(&v[K_MODE], "safe")) {
 		LM_ERR("modparam account %s: WeCom callbacks are always encrypted: no mode\n", name);
+		return -1;
+	}
+	if(a->agentid && !a->agent_secret[0]) {
+		LM_ERR("modparam account %s: agentid needs agent_secret (that application's Secret: "
+			   "the customer-service Secret gets no token for it)\n",
+				name);
+		return -1;
+	}
+	if((a->agentid || a->agent_secret[0]) && !a->cb.wecom) {
+		LM_ERR("modparam account %s: agentid and agent_secret are WeCom's; an Official "
+			   "Account sends staff alerts with template\n",
+				name);
 		return -1;
 	}
 	a->cb.token = a->token;

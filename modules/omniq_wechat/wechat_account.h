@@ -25,6 +25,7 @@ typedef struct wx_conf {
 	int priority;
 	char template_id[WX_ID_MAX + 1]; /* staff alerts of an Official Account */
 	int agentid;                  /* staff alerts of WeCom: the application's AgentId */
+	char agent_secret[WX_ID_MAX + 1]; /* ... and that application's own Secret */
 	wx_account_t cb;              /* what wechat_callback.c checks (points into the above) */
 } wx_conf_t;
 

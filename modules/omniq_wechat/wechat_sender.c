@@ -109,14 +109,15 @@ static void verdict(const wx_answer_t *ans, int called, omniq_send_result_t *res
 	}
 }
 
-int wx_call_with_token(const wx_conf_t *a, const char *path, const char *body,
+int wx_call_with_token(const wx_conf_t *a, int app, const char *path, const char *body,
 		wx_answer_t *ans)
 {
 	char tok[WX_TOKEN_MAX], query[WX_TOKEN_MAX * 3 + 16], enc[WX_TOKEN_MAX * 3];
 	int rc, again;
 
 	for(again = 0;; again++) {
-		if(wx_token(a, again ? tok : NULL, tok, sizeof(tok), ans->why, sizeof(ans->why)) < 0) {
+		if(wx_token(a, app, again ? tok : NULL, tok, sizeof(tok), ans->why, sizeof(ans->why))
+				< 0) {
 			ans->http = 0;
 			ans->json = NULL;
 			return -1;
@@ -212,7 +213,7 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res, void *
 		return;
 	}
 	json_decref(j);
-	rc = wx_call_with_token(a, path_of(part[0]), body, &ans);
+	rc = wx_call_with_token(a, !strcmp(part[0], "app"), path_of(part[0]), body, &ans);
 	free(body);
 	verdict(&ans, rc, res);
 	if(res->outcome == OMNIQ_RETRY && m->attempt >= cfg->attempts)

@@ -42,8 +42,8 @@ static long long margin(long long life_ms)
 }
 
 /* fetched from WeChat and put in Redis for everyone: 0, or -1 with why */
-static int fetch(const wx_conf_t *a, const str *name, char *out, size_t size, char *why,
-		size_t wsize)
+static int fetch(const wx_conf_t *a, const char *key, const str *name, char *out, size_t size,
+		char *why, size_t wsize)
 {
 	char id[3 * WX_ID_MAX + 1], secret[3 * WX_ID_MAX + 1], query[512];
 	char val[WX_TOKEN_MAX + 32];
@@ -54,7 +54,7 @@ static int fetch(const wx_conf_t *a, const str *name, char *out, size_t size, ch
 	int rc;
 
 	if(wx_url_encode(a->appid, id, sizeof(id)) < 0
-			|| wx_url_encode(a->secret, secret, sizeof(secret)) < 0)
+			|| wx_url_encode(key, secret, sizeof(secret)) < 0)
 		return -1;
 	if(a->cb.wecom)
 		snprintf(query, sizeof(query), "corpid=%s&corpsecret=%s", id, secret);
@@ -113,17 +113,17 @@ static int parse(const char *v, char *out, size_t size, long long *life)
 	return 0;
 }
 
-int wx_token(const wx_conf_t *a, const char *rejected, char *out, size_t size, char *why,
-		size_t wsize)
+int wx_token(const wx_conf_t *a, int app, const char *rejected, char *out, size_t size,
+		char *why, size_t wsize)
 {
-	char tname[WX_ID_MAX + 8], lname[WX_ID_MAX + 10], owner[96];
+	char tname[WX_ID_MAX + 12], lname[WX_ID_MAX + 14], owner[96];
 	char v[WX_TOKEN_MAX + 32];
 	str tn, ln, ow, empty = {"", 0};
 	long long ttl = -1, life = 0, until = omniq_mono_ms() + WAIT_MS;
 	int rc, found, got;
 
-	snprintf(tname, sizeof(tname), "token:%s", a->appid);
-	snprintf(lname, sizeof(lname), "refresh:%s", a->appid);
+	snprintf(tname, sizeof(tname), "token:%s%s", a->appid, app ? ":app" : "");
+	snprintf(lname, sizeof(lname), "refresh:%s%s", a->appid, app ? ":app" : "");
 	wx_holder(owner, sizeof(owner));
 	tn = omniq_str(tname);
 	ln = omniq_str(lname);
@@ -147,7 +147,7 @@ int wx_token(const wx_conf_t *a, const char *rejected, char *out, size_t size, c
 		if(rc == OMNIQ_OK) {
 			if(found && !got)
 				oq->chan_set(&wx_channel, &tn, &empty, 0); /* the one WeChat refused */
-			rc = fetch(a, &tn, out, size, why, wsize);
+			rc = fetch(a, app ? a->agent_secret : a->secret, &tn, out, size, why, wsize);
 			oq->chan_lease(&wx_channel, &ln, &ow, 0, NULL);
 			/* a failed refresh: the old token, while it lives, is better than none */
 			return rc == 0 || got ? 0 : -1;

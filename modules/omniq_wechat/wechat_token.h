@@ -16,11 +16,12 @@
 
 void wx_token_init(omniq_api_t *api);
 
-/* The account's token into out: 0, or -1 with why (the next attempt may do better). When
+/* The account's token into out (app: a WeCom account's application token, of its
+ * agent_secret): 0, or -1 with why (the next attempt may do better). When
  * rejected is not NULL, WeChat refused that token (40001, 42001): it is dropped and a new
  * one fetched unless another process has already put a newer one in its place. */
-int wx_token(const wx_conf_t *a, const char *rejected, char *out, size_t size, char *why,
-		size_t wsize);
+int wx_token(const wx_conf_t *a, int app, const char *rejected, char *out, size_t size,
+		char *why, size_t wsize);
 
 /* This process's name as a lease holder: "<host>/<pid>". */
 void wx_holder(char *out, size_t size);
@@ -29,7 +30,7 @@ void wx_holder(char *out, size_t size);
  * replaced and the request made once more. Returns what wx_api_call does; -1 with ans->why
  * also when no token could be had. */
 struct wx_answer;
-int wx_call_with_token(const wx_conf_t *a, const char *path, const char *body,
+int wx_call_with_token(const wx_conf_t *a, int app, const char *path, const char *body,
 		struct wx_answer *ans);
 
 #endif

@@ -124,8 +124,8 @@ def wechat_kam(ctx, standin_setup=None, defines=None):
     ctx.servers.append(s)
     for a in (OA, SAFE, PLAIN):
         s.add_account(a["appid"], a["secret"], followers=FOLLOWERS, templates=("tmplA",))
-    s.add_corp(CORP["appid"], CORP["secret"], agentids=(1000002,), users=("zhangsan", "lisi"),
-               kf=(KFID,))
+    s.add_corp(CORP["appid"], CORP["secret"], apps={1000002: "corp-app-secret-2"},
+               users=("zhangsan", "lisi"), kf=(KFID,))
     if standin_setup:
         standin_setup(s)
     rs, k, api = ws_kam(ctx, dict(defines or {}, OMNIQ_WECHAT_API='"%s"' % s.url))
@@ -508,6 +508,9 @@ def test_wechat_account_modparam_refusals(ctx):
         (good.replace("wx1", OA["appid"]), "is account oa's too"),
         ("name=x;appid=wx1;secret=s;token=t;mode=safe", "mode safe needs the aeskey"),
         ("name=x;type=wecom;appid=wx1;secret=s;token=t", "a WeCom account needs the aeskey"),
+        ("name=x;type=wecom;appid=wx1;secret=s;token=t;aeskey=%s;agentid=7" % ("a" * 43),
+         "agentid needs agent_secret"),
+        (good + ";agentid=7;agent_secret=s2", "agentid and agent_secret are WeCom's"),
     ]
     refuses_to_start(ctx, rs, [({"OMNIQ_WECHAT_API": '"http://127.0.0.1:9"',
                                  "OMNIQ_WECHAT_EXTRA": '"%s"' % v}, says) for v, says in cases],
@@ -592,3 +595,38 @@ def test_wechat_answers_within_its_deadline_when_redis_stalls_and_the_retry_is_s
              what="the retry stored")
     sid = sessions_of(r, P, "wechat:wx2c2769f8efd9abc2:oCustomer001")
     assert len(sid) == 1 and transcript(r, P, sid[0]) == [("in", "while Redis stalls")]
+
+
+@test
+def test_wechat_the_example_cfg_works_as_written(ctx):
+    """cfg/omniq.cfg with OMNIQ_WECHAT_ACCOUNT set, as docs/admin-wechat.md and make run say:
+    WeChat verifies the URL, a customer writes in safe mode, an agent answers."""
+    from harness import free_port
+    s = WeChatStandIn().start()
+    ctx.servers.append(s)
+    s.add_account(SAFE["appid"], SAFE["secret"], followers=("oReader1",))
+    rs = ctx.redis()
+    port = free_port()
+    account = "name=acme;appid=%s;secret=%s;token=%s;aeskey=%s;mode=safe;skills=wechat" % (
+        SAFE["appid"], SAFE["secret"], SAFE["token"], SAFE["aeskey"])
+    k = ctx.kamailio("omniq.cfg", rs.port, defines={
+        "OMNIQ_HTTP_PORT": str(port), "OMNIQ_WECHAT_ACCOUNT": '"%s"' % account,
+        "OMNIQ_WECHAT_API": '"%s"' % s.url})
+    acct = dict(SAFE, name="acme")
+    wx = WeChat(port)
+    wait_for(lambda: len(k.pids("omniq sender wechat")) == 1, what="the WeChat sender")
+    ts = str(int(time.time()))
+    q = {"signature": signature(acct["token"], ts, "9"), "timestamp": ts, "nonce": "9",
+         "echostr": "hello-wechat"}
+    wait_for(lambda: wx.call("GET", "/hooks/wechat/acme?" + urllib.parse.urlencode(q))
+             == (200, "hello-wechat"), what="the URL verified")
+    agent(k, "alice")
+    assert wx.post(acct, text_xml(acct, "oReader1", "例子能用吗?", "7000001"), "safe") \
+        == (200, "success")
+    r = rs.client()
+    sid = sessions_of(r, P, "wechat:%s:oReader1" % SAFE["appid"])[0]
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "alice", timeout=5, what="offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    ok_rpc(k, "omniq.reply", sid, "alice", "能用。")
+    wait_for(lambda: len(s.sent) == 1, timeout=10, what="the reply at WeChat")
+    assert s.sent[0]["body"]["text"]["content"] == "能用。" and not s.violations

@@ -16,6 +16,7 @@ from wechat_standin import WeChatStandIn
 
 APPID, SECRET = "wx0123456789abcdef", "oa-secret-0123"
 CORP, CSECRET = "ww0123456789abcdef", "corp-secret-0123"
+ASECRET = "app-secret-1000002"
 KF = "wkAAAAAAAA"
 CUSTOM = "/cgi-bin/message/custom/send"
 
@@ -23,7 +24,8 @@ CUSTOM = "/cgi-bin/message/custom/send"
 def standin():
     s = WeChatStandIn()
     s.add_account(APPID, SECRET, followers=("o1", "o2"), templates=("tmplA",))
-    s.add_corp(CORP, CSECRET, agentids=(1000002,), users=("zhangsan", "lisi"), kf=(KF, "wkBBB"))
+    s.add_corp(CORP, CSECRET, apps={1000002: ASECRET}, users=("zhangsan", "lisi"),
+               kf=(KF, "wkBBB"))
     return s.start()
 
 
@@ -52,8 +54,8 @@ def token(s, appid=APPID, secret=SECRET):
     return r["access_token"]
 
 
-def corp_token(s):
-    st, _, r = call(s, "GET", "/cgi-bin/gettoken", {"corpid": CORP, "corpsecret": CSECRET})
+def corp_token(s, secret=CSECRET):
+    st, _, r = call(s, "GET", "/cgi-bin/gettoken", {"corpid": CORP, "corpsecret": secret})
     assert st == 200 and r["errcode"] == 0 and r["expires_in"] == 7200, r
     return r["access_token"]
 
@@ -355,9 +357,17 @@ def test_wechat_standin_template_and_app_messages(ctx):
         assert code(post(s, "/cgi-bin/message/template/send", t,
                          dict(tmpl, data={"thing1": "Your ticket"})))[0] == 47001
         new_violations(s, 0, "data.thing1 is not an object")
-        # WeCom's app message: the unknown users named, the known ones sent to
+        # WeCom's app message: the unknown users named, the known ones sent to; with the
+        # application's own token only (the customer-service Secret's is refused, and the
+        # application's cannot serve customers)
         app = {"touser": "zhangsan|ghost|lisi", "msgtype": "text", "agentid": 1000002,
                "text": {"content": "hello"}}
+        assert code(post(s, "/cgi-bin/message/send", ct, app)) == (48001, "api unauthorized")
+        kt, ct = ct, corp_token(s, ASECRET)
+        assert code(post(s, "/cgi-bin/kf/send_msg", ct, {
+            "touser": "wmU", "open_kfid": KF, "msgtype": "text", "text": {"content": "x"}}))[0] \
+            == 48001
+        assert kt != ct
         r = post(s, "/cgi-bin/message/send", ct, app)
         assert code(r) == (0, "ok") and r["invaliduser"] == "ghost" and r["msgid"], r
         r = post(s, "/cgi-bin/message/send", ct, dict(app, touser="zhangsan"))

@@ -363,11 +363,14 @@ class WeChatStandIn:
             self._accounts[appid] = {"secret": secret, "followers": set(followers),
                                      "templates": set(templates), "closed": set()}
 
-    def add_corp(self, corpid, secret, agentids=(), users=(), kf=()):
-        """A WeCom corp: its apps (agentids), members (userids), customer-service accounts
-        (open_kfids)."""
+    def add_corp(self, corpid, secret, apps=None, users=(), kf=()):
+        """A WeCom corp: secret its customer-service (微信客服) Secret, apps its
+        applications {agentid: that application's Secret}, members (userids),
+        customer-service accounts (open_kfids). As in WeCom, a token is of the secret that
+        got it: the customer-service one calls the kf APIs only, an application's sends that
+        application's messages only (48001 otherwise)."""
         with self.lock:
-            self._corps[corpid] = {"secret": secret, "agentids": set(agentids),
+            self._corps[corpid] = {"secret": secret, "apps": dict(apps or {}),
                                    "users": list(users), "kf": {k: [] for k in kf}}
 
     def add_media(self, account, media_id, data, ctype="image/jpeg"):
@@ -588,9 +591,14 @@ class WeChatStandIn:
         c = self._corps.get(q["corpid"])
         if c is None:
             return _err(40013, "invalid corpid")
-        if q["corpsecret"] != c["secret"]:
-            return _err(40001, "invalid credential")
-        return _ok(**self._issue(q["corpid"], "corp"))
+        if q["corpsecret"] == c["secret"]:
+            return _ok(**self._issue(q["corpid"], "corp"))
+        for agentid, secret in c["apps"].items():
+            if q["corpsecret"] == secret:
+                out = self._issue(q["corpid"], "corp")
+                self._tokens[out["access_token"]]["agentid"] = agentid
+                return _ok(**out)
+        return _err(40001, "invalid credential")
 
     def _custom(self, appid, _q, b):
         a = self._accounts[appid]
@@ -613,10 +621,12 @@ class WeChatStandIn:
         self.sent.append({"api": "template", "account": appid, "body": b})
         return _ok(msgid=self._msgid)
 
-    def _app(self, corpid, _q, b):
+    def _app(self, corpid, q, b):
         c = self._corps[corpid]
-        if b["agentid"] not in c["agentids"]:
+        if b["agentid"] not in c["apps"]:
             return _err(40056)
+        if self._tokens[q["access_token"]].get("agentid") != b["agentid"]:
+            return _err(48001)
         to = b.get("touser") or ""
         users = list(c["users"]) if to == "@all" else [u for u in to.split("|") if u]
         good = [u for u in users if u in c["users"]]
@@ -646,7 +656,9 @@ class WeChatStandIn:
             return None
         return offset
 
-    def _sync(self, corpid, _q, b):
+    def _sync(self, corpid, q, b):
+        if self._tokens[q["access_token"]].get("agentid") is not None:
+            return _err(48001)     # an application's token: no customer service
         msgs = self._corps[corpid]["kf"].get(b["open_kfid"])
         if msgs is None:
             return _err(95000)
@@ -660,13 +672,17 @@ class WeChatStandIn:
         return _ok(next_cursor=self._cursor(corpid, b["open_kfid"], end),
                    has_more=int(end < len(msgs)), msg_list=[dict(m) for m in page])
 
-    def _kf_send(self, corpid, _q, b):
+    def _kf_send(self, corpid, q, b):
+        if self._tokens[q["access_token"]].get("agentid") is not None:
+            return _err(48001)     # an application's token: no customer service
         if b["open_kfid"] not in self._corps[corpid]["kf"]:
             return _err(95000)
         self.sent.append({"api": "kf", "account": corpid, "body": b})
         return _ok(msgid=b.get("msgid") or secrets.token_hex(16))
 
-    def _trans(self, corpid, _q, b):
+    def _trans(self, corpid, q, b):
+        if self._tokens[q["access_token"]].get("agentid") is not None:
+            return _err(48001)     # an application's token: no customer service
         c = self._corps[corpid]
         if b["open_kfid"] not in c["kf"]:
             return _err(95000)
@@ -678,7 +694,9 @@ class WeChatStandIn:
         self.service_states.append(dict(b, account=corpid))
         return _ok(msg_code="")
 
-    def _state_get(self, corpid, _q, b):
+    def _state_get(self, corpid, q, b):
+        if self._tokens[q["access_token"]].get("agentid") is not None:
+            return _err(48001)     # an application's token: no customer service
         if b["open_kfid"] not in self._corps[corpid]["kf"]:
             return _err(95000)
         st, servicer = self._kf_state.get((corpid, b["open_kfid"], b["external_userid"]),
