@@ -262,3 +262,38 @@ def test_e2e_desk_shows_whether_an_sms_reply_was_sent(ctx):
         sent = [l.split("\t")[5].rstrip("\n") for l in f]
     assert sent == ["ok 您的包裹今天发出, tracking SF1234", "fail: a second number we do not have"]
     assert os.path.getsize(os.path.join(ctx.dir, "desk-10-delivery.png")) > 1000
+
+
+@test
+def test_e2e_desk_serves_a_wechat_customer(ctx):
+    """Issue 21: a WeChat customer's message (a safe-mode callback, signed and encrypted as
+    WeChat does) reaches the agent's desk as an offer; the agent's reply reaches WeChat's API
+    and shows Sent; after the 48-hour window the desk says why a reply was not sent and
+    offers the customer's other ways."""
+    from test_wechat import OA, agent, sessions_of, text_xml, wechat_kam
+    rs, k, api, s, wx = wechat_kam(ctx)
+    port = k.http_port
+    agent(k, "alice", "wechat:5")
+    rc, out = k.rpc("omniq.agent_password", "alice", "desk-pass-123")
+    assert rc == 0 and not out.startswith("error"), out
+    openid = "oCustomer001"
+    ident = "wechat:%s:%s" % (OA["appid"], openid)
+    node = browser("desk_wechat.js", str(port), ctx.dir, "alice", "desk-pass-123")
+    try:
+        expect(node, "READY")
+        assert wx.post(OA, text_xml(OA, openid, "我的快递到哪了?", "8000001"), "safe") \
+            == (200, "success")
+        sid = sessions_of(rs.client(), "oq:{default}", ident)[0]
+        # the same customer texted from a phone once
+        st, _ = api.call("POST", "/api/v1/customers/link", {"a": ident, "b": "sms:+8613800000077"})
+        assert st == 200, st
+        tell(node, "SID " + sid)
+        expect(node, "SENT")
+        s.outside_window(OA["appid"], openid)
+        tell(node, "GO")
+        assert expect(node, "DONE ").split()[1] == sid
+    finally:
+        stop(node)
+    assert [m["body"]["text"]["content"] for m in s.sent] == ["您好, 快递明天到。"], s.sent
+    assert not s.violations, s.violations
+    assert os.path.getsize(os.path.join(ctx.dir, "desk-11-wechat.png")) > 1000

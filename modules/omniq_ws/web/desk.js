@@ -16,7 +16,7 @@
   var STATE = { offered: "incoming offer", active: "active", wrapup: "wrap-up", queued: "waiting" };
   var TOKEN = "omniq-desk:token", SEL = "omniq-desk:sel";
   var st = { token: localStorage.getItem(TOKEN), agent: "", inbox: [], sel: sessionStorage.getItem(SEL),
-             ws: null, rid: 0, waiting: {}, transcripts: {}, unread: {}, retry: 0, hooks: [],
+             ws: null, rid: 0, waiting: {}, transcripts: {}, customers: {}, unread: {}, retry: 0, hooks: [],
              supervisor: false, name: "" };
   window.omniqDesk = st;
   function hook(name, arg) {
@@ -263,7 +263,11 @@
     loadCustomer(sid);
   }
   function loadCustomer(sid) {
-    send({ type: "customer", sid: sid }, function (m) { if (m.type === "ok" && st.sel === sid) renderCustomer(m); });
+    send({ type: "customer", sid: sid }, function (m) {
+      if (m.type !== "ok") return;
+      st.customers[sid] = m.customer || {};
+      if (st.sel === sid) { renderCustomer(m); renderTranscript(); }
+    });
   }
   function renderSelected() {
     var s = st.sel ? find(st.sel) : null;
@@ -308,15 +312,33 @@
       li.appendChild(el("span", "meta", (isNaN(t) ? "" : hhmm(t)) + (by ? " · " + by : "")));
       li.appendChild(document.createTextNode(e.text));
       if (e.dir === "out" && e.delivery) li.appendChild(el("span", "delivery " + e.delivery, delivered(e)));
+      if (e.dir === "out" && e.delivery === "failed" && s) {
+        var other = otherWays(s, st.customers[st.sel]);
+        if (other) li.appendChild(el("span", "reach", "Other ways to reach them: " + other));
+      }
       ol.appendChild(li);
     });
     ol.scrollTop = ol.scrollHeight;
+  }
+  /* A reply this channel could not deliver (WeChat's 48 hours gone by, a number that no
+   * longer exists): the customer's identities on other channels, each a way to go on. An
+   * anonymous web visitor is no way to reach anyone. */
+  var SCHEME = { phone: "tel", sms: "tel", wechat: "wechat", email: "email", app: "app", web: "web" };
+  function otherWays(s, c) {
+    var mine = [s.channel, SCHEME[s.channel]];
+    return ((c && c.identities) || "").split(",").filter(function (id) {
+      var k = id.split(":")[0];
+      return id && mine.indexOf(k) < 0 && k !== "web";
+    }).map(function (id) {
+      var k = id.split(":")[0];
+      return (KNOWN[k] || k).replace(/ \(.*/, "") + " " + id.slice(k.length + 1);
+    }).join("; ");
   }
   /* How each identity is known: every one here came from its channel (a caller's number
    * from the network, a user signed by the company's site or app, a WeChat openid...); only
    * a web visitor without a signed identity is anonymous. What a visitor typed about
    * themselves is shown apart, as claimed: it is never an identity and opens no history. */
-  var KNOWN = { phone: "phone (from the network)", sms: "SMS (from the network)", web: "web visitor (this browser only)",
+  var KNOWN = { tel: "phone or SMS (from the network)", phone: "phone (from the network)", sms: "SMS (from the network)", web: "web visitor (this browser only)",
                 email: "email (as sent)", wechat: "WeChat (from WeChat)", app: "app user (signed by the app)" };
   function identities(list) {
     return list.filter(Boolean).map(function (id) {

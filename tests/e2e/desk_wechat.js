@@ -1,0 +1,59 @@
+// An agent serves a WeChat customer in the desk (issue 21): the customer's message, signed
+// and encrypted by the test as WeChat's servers do, arrives as an offer; the agent's reply
+// reaches WeChat (the stand-in of its API) and shows "Sent"; once the customer's 48 hours
+// are over, the next reply shows why it was not sent and the customer's other ways.
+//   node desk_wechat.js <http port> <screenshot dir> <agent> <password>
+// Prints "READY" once the agent is available (the driver then sends the callback and says
+// "SID <sid>"), "SENT" after the first reply showed sent (the driver then closes the
+// window), "DONE <sid>" when every step was seen, "FAIL why" otherwise.
+'use strict';
+const path = require('path');
+const { fail, watch, run, nextLine } = require('./browser');
+
+const [port, shots, agent, password] = process.argv.slice(2);
+const base = `http://127.0.0.1:${port}`;
+const T = { timeout: 15000 };
+
+async function step(what, p) {
+  try { return await p; } catch (e) { fail(what + ': ' + e.message.split('\n')[0]); }
+}
+
+run(async (browser) => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const desk = watch(await ctx.newPage());
+  await desk.goto(base + '/desk/');
+  await desk.fill('#login input[name=agent]', agent);
+  await desk.fill('#login input[name=password]', password);
+  await desk.click('#login button');
+  await step('logged in', desk.waitForSelector('#desk:not([hidden]) #me', T));
+  await desk.selectOption('#presence', 'available');
+  await step('available', desk.waitForSelector('#load >> text=available', T));
+  console.log('READY');
+  const sid = (await nextLine()).split(' ')[1];
+  const item = `#inbox li[data-sid="${sid}"]`;
+  await step('the WeChat offer', desk.waitForSelector(`${item}.offered`, T));
+  await desk.click(item);
+  await step('the customer\'s words', desk.waitForSelector('#transcript li.in >> text=我的快递到哪了?', T));
+  await desk.click('#accept');
+  await step('active', desk.waitForSelector(`${item}.active`, T));
+  await step('the WeChat identity', desk.waitForSelector('#profile dd >> text=/WeChat \\(from WeChat\\)/', T));
+
+  await desk.fill('#reply-text', '您好, 快递明天到。');
+  await desk.press('#reply-text', 'Enter');
+  await step('the reply sent', desk.waitForSelector('#transcript li.out .delivery.sent >> text=Sent', T));
+  console.log('SENT');
+  await nextLine();
+  await desk.fill('#reply-text', '还有问题吗?');
+  await desk.press('#reply-text', 'Enter');
+  await step('not sent, and why', desk.waitForSelector(
+    '#transcript li.out .delivery.failed >> text=/45015.*48 hours/', T));
+  try {
+    await desk.waitForSelector(
+      '#transcript li.out .reach >> text="Other ways to reach them: SMS +8613800000077"', T);
+  } catch (e) {
+    fail('the other ways: ' + (await desk.$eval('#transcript', (o) => o.innerText)).replace(/\n/g, ' | ') +
+      ' || profile: ' + (await desk.$eval('#profile', (o) => o.innerText)).replace(/\n/g, ' | '));
+  }
+  await desk.screenshot({ path: path.join(shots, 'desk-11-wechat.png') });
+  console.log('DONE ' + sid);
+});
