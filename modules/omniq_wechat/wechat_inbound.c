@@ -161,7 +161,11 @@ static int kf_wake(const wx_conf_t *a)
 	char to[WX_ID_MAX * 2 + 8];
 	str t, body;
 
-	snprintf(to, sizeof(to), "sync:%s:%s", a->appid, in.kf_open_kfid ? in.kf_open_kfid : "");
+	if(!a->cb.wecom || !in.kf_open_kfid || !*in.kf_open_kfid
+			|| strlen(in.kf_open_kfid) > WX_ID_MAX || strchr(in.kf_open_kfid, ':')) {
+		return OMNIQ_EARG; /* refused below, with this module's reason */
+	}
+	snprintf(to, sizeof(to), "sync:%s:%s", a->appid, in.kf_open_kfid);
 	t = omniq_str(to);
 	body = omniq_str((char *)(in.kf_token && *in.kf_token ? in.kf_token : "-"));
 	return oq->outbound_add(&wx_channel, &t, NULL, &body, NULL, NULL, 0);
@@ -185,11 +189,14 @@ static int post(const omniq_http_req_t *rq, omniq_http_resp_t *rs, wx_conf_t *a)
 		refuse(rq, rs, a, 400, why);
 		return 0;
 	}
-	if(snprintf(ident, sizeof(ident), "wechat:%s:%s", a->appid, in.openid) >= (int)sizeof(ident)
-			|| snprintf(ext, sizeof(ext), "oa:%s:%s", a->appid, in.openid) >= (int)sizeof(ext)) {
-		refuse(rq, rs, a, 400, "FromUserName too long");
+	/* a WeCom corp's own members writing to its application (an internal helpdesk) are
+	 * answered as application messages; an Official Account's followers by custom/send */
+	if(strlen(in.openid) > WX_ID_MAX || strchr(in.openid, ':')) {
+		refuse(rq, rs, a, 400, "FromUserName too long or with ':'");
 		return 0;
 	}
+	snprintf(ident, sizeof(ident), "wechat:%s:%s", a->appid, in.openid);
+	snprintf(ext, sizeof(ext), "%s:%s:%s", a->cb.wecom ? "app" : "oa", a->appid, in.openid);
 	if(a->tenant[0] && (rc = oq->tenant_use(&(str){a->tenant, (int)strlen(a->tenant)})) < 0) {
 		failed(rs, a, OMNIQ_EINTERNAL, "a callback (its tenant is not served here)");
 		return 0;
@@ -209,7 +216,12 @@ static int post(const omniq_http_req_t *rq, omniq_http_resp_t *rs, wx_conf_t *a)
 				rc = 0; /* an alert sent by something else than omniq: nothing to move */
 			break;
 		case WX_KF_WAKE:
-			rc = kf_wake(a);
+			if((rc = kf_wake(a)) == OMNIQ_EARG) {
+				refuse(rq, rs, a, 400,
+						a->cb.wecom ? "kf_msg_or_event without a usable OpenKfId"
+									: "a WeCom customer-service event to an Official Account");
+				return 0;
+			}
 			break;
 		default:
 			rc = OMNIQ_EINTERNAL;

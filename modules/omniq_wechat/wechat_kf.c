@@ -111,7 +111,7 @@ static int store(const wx_conf_t *a, const char *open_kfid, json_t *m, char *why
 	return rc < 0 ? rc : 0;
 }
 
-/* one page from cursor: 1 more to fetch, 0 done, -1 with why */
+/* one page from cursor: 1 more to fetch, 0 done, -1 with why (-2: WeChat refused it) */
 static int page(const wx_conf_t *a, const char *open_kfid, const str *token, char *cursor,
 		char *why, size_t wsize)
 {
@@ -137,7 +137,7 @@ static int page(const wx_conf_t *a, const char *open_kfid, const str *token, cha
 	if(rc < 0 || ans.errcode != 0) {
 		snprintf(why, wsize, "kf/sync_msg: %s", ans.why);
 		json_decref(ans.json);
-		return -1;
+		return rc < 0 ? -1 : -2;
 	}
 	list = json_object_get(ans.json, "msg_list");
 	next = json_object_get(ans.json, "next_cursor");
@@ -169,6 +169,7 @@ void wx_kf_sync(const wx_conf_t *a, const char *open_kfid, const str *token,
 {
 	char cname[WX_ID_MAX * 2 + 16], lname[WX_ID_MAX * 2 + 16], owner[96];
 	char cursor[CURSOR_MAX], saved[CURSOR_MAX];
+	static const str no_token = {"", 0};
 	str cn, ln, ow, cv;
 	long long left = 0;
 	int rc, pages;
@@ -201,6 +202,12 @@ void wx_kf_sync(const wx_conf_t *a, const char *open_kfid, const str *token,
 	for(pages = 0; pages < WX_KF_PAGES_MAX; pages++) {
 		memcpy(saved, cursor, sizeof(saved));
 		rc = page(a, open_kfid, token, cursor, res->reason, sizeof(res->reason));
+		/* the callback's Token lives 10 minutes: a job retried later fetches without it
+		 * (WeCom allows that, at a lower rate) */
+		if(rc == -2 && token->len > 0) {
+			token = &no_token;
+			rc = page(a, open_kfid, token, cursor, res->reason, sizeof(res->reason));
+		}
 		if(rc >= 0 && strcmp(saved, cursor)) {
 			cv = omniq_str(cursor);
 			if(oq->chan_set(&wx_channel, &cn, &cv, 0) < 0) {

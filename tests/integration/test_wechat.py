@@ -630,3 +630,44 @@ def test_wechat_the_example_cfg_works_as_written(ctx):
     ok_rpc(k, "omniq.reply", sid, "alice", "能用。")
     wait_for(lambda: len(s.sent) == 1, timeout=10, what="the reply at WeChat")
     assert s.sent[0]["body"]["text"]["content"] == "能用。" and not s.violations
+
+
+@test
+def test_wechat_wecom_edges_stale_fetch_token_members_and_misrouted_events(ctx):
+    """WeCom: a fetch whose callback Token WeCom no longer takes is made again without it; a
+    corp member writing to its application is answered as an application message; a
+    customer-service wake-up without OpenKfId, or sent to an Official Account's URL, is
+    refused and nothing is queued."""
+    rs, k, api, s, wx = wechat_kam(ctx)
+    r = rs.client()
+    agent(k, "alice")
+    s.kf_push(CORP["appid"], KFID, {"external_userid": "wmStale", "msgtype": "text",
+                                     "text": {"content": "after a stale token"}})
+    s.fail_next("/cgi-bin/kf/sync_msg", "errcode", code=95007, msg="invalid msg token")
+    assert kf_wake(wx, "ENCSTALE") == (200, "success")
+    ident = "wechat:wwcorp00000001:wmStale"
+    wait_for(lambda: sessions_of(r, P, ident), timeout=10, what="fetched without the token")
+    syncs = [q["json"] for q in s.requests if q["path"] == "/cgi-bin/kf/sync_msg"]
+    assert syncs[0].get("token") == "ENCSTALE" and "token" not in syncs[1], syncs
+    # a member of the corp writes to its application: answered from that application
+    xml = ("<xml><ToUserName>%s</ToUserName><FromUserName>zhangsan</FromUserName>"
+           "<CreateTime>%d</CreateTime><MsgType>text</MsgType><Content>printer is down</Content>"
+           "<MsgId>9000001</MsgId><AgentID>1000002</AgentID></xml>" % (CORP["appid"], time.time()))
+    assert wx.post(CORP, xml, "safe") == (200, "success")
+    sid = sessions_of(r, P, "wechat:wwcorp00000001:zhangsan")[0]
+    assert r.hget("%s:s:%s" % (P, sid), "ext") == "app:wwcorp00000001:zhangsan"
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "alice", timeout=5, what="offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    ok_rpc(k, "omniq.reply", sid, "alice", "IT is on it")
+    wait_for(lambda: any(m["api"] == "app" for m in s.sent), timeout=10, what="app message")
+    app = [m for m in s.sent if m["api"] == "app"][0]["body"]
+    assert app["touser"] == "zhangsan" and app["text"]["content"] == "IT is on it", app
+    # misrouted wake-ups
+    with unchanged(r):
+        bad = ("<xml><ToUserName>%s</ToUserName><CreateTime>%d</CreateTime><MsgType>event</MsgType>"
+               "<Event>kf_msg_or_event</Event><Token>ENCX</Token></xml>" % (CORP["appid"], time.time()))
+        st, body = wx.post(CORP, bad, "safe")
+        assert st == 400 and "OpenKfId" in body, (st, body)
+        st, body = wx.post(OA, bad.replace(CORP["appid"], OA["gh"]), "safe")
+        assert st == 400 and "Official Account" in body, (st, body)
+    assert not s.violations, s.violations
