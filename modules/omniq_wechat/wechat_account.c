@@ -19,6 +19,8 @@
 
 #include "wechat_account.h"
 
+const str wx_channel = {"wechat", 6};
+
 static wx_conf_t accounts[WX_ACCOUNTS_MAX];
 static int n_accounts;
 

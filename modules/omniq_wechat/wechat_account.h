@@ -29,6 +29,9 @@ typedef struct wx_conf {
 	wx_account_t cb;              /* what wechat_callback.c checks (points into the above) */
 } wx_conf_t;
 
+/* The channel name, "wechat": identities wechat:<appid>:<openid>. */
+extern const str wx_channel;
+
 /* One `account` modparam value, added to the table (mod_init): 0, or -1 logged. */
 int wx_account_add(const char *val);
 int wx_account_count(void);

@@ -19,9 +19,8 @@
 #include "omniq/omniq_clock.h"
 
 #include "wechat_inbound.h"
+#include "wechat_stats.h"
 #include "wechat_message.h"
-
-const str wx_channel = {"wechat", 6};
 
 static omniq_api_t *oq;
 static wx_xml_t msg;             /* large: one per process, the handler runs in one thread */

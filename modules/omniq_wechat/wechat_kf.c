@@ -15,7 +15,7 @@
 
 #include "wechat_kf.h"
 #include "wechat_api.h"
-#include "wechat_inbound.h"
+#include "wechat_stats.h"
 #include "wechat_message.h"
 #include "wechat_token.h"
 

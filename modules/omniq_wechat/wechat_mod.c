@@ -18,7 +18,6 @@
 #include "core/kemi.h"
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
-#include "core/counters.h"
 
 #include "omniq/omniq_api.h"
 #include "omniq/omniq_kvparam.h"
@@ -26,6 +25,7 @@
 
 #include "wechat_account.h"
 #include "wechat_inbound.h"
+#include "wechat_stats.h"
 #include "wechat_sender.h"
 
 MODULE_VERSION
@@ -35,24 +35,6 @@ MODULE_VERSION
 static omniq_api_t oq;
 static wx_sender_cfg_t sender_cfg = {"https://api.weixin.qq.com", "https://qyapi.weixin.qq.com",
 		5000, 8, 2000};
-
-static stat_var *st[WX_ST_COUNT];
-static stat_export_t stats[] = {
-	{"callbacks_taken", 0, &st[WX_ST_TAKEN]},
-	{"callbacks_duplicate", 0, &st[WX_ST_DUPLICATES]},
-	{"callbacks_refused", 0, &st[WX_ST_REFUSED]},
-	{"callbacks_failed", 0, &st[WX_ST_FAILED]},
-	{"sent", 0, &st[WX_ST_SENT]},
-	{"send_failed", 0, &st[WX_ST_SEND_FAILED]},
-	{"tokens_fetched", 0, &st[WX_ST_TOKENS]},
-	{0, 0, 0}
-};
-
-void wx_stat_inc(wx_stat_t which)
-{
-	if(which >= 0 && which < WX_ST_COUNT && st[which])
-		update_stat(st[which], 1);
-}
 
 static int account_param(modparam_t type, void *val)
 {
@@ -211,7 +193,7 @@ static int mod_init(void)
 	str u;
 	int i;
 
-	if(register_module_stats("omniq_wechat", stats) != 0 || rpc_register_array(rpcs) != 0) {
+	if(register_module_stats("omniq_wechat", wx_stat_exports) != 0 || rpc_register_array(rpcs) != 0) {
 		LM_ERR("cannot register statistics or RPC commands\n");
 		return -1;
 	}

@@ -23,7 +23,7 @@
 #include "wechat_sender.h"
 #include "wechat_account.h"
 #include "wechat_api.h"
-#include "wechat_inbound.h"
+#include "wechat_stats.h"
 #include "wechat_kf.h"
 #include "wechat_token.h"
 
@@ -64,11 +64,6 @@ static void result(omniq_send_result_t *res, omniq_send_outcome_t o, int retry_m
 		wx_stat_inc(WX_ST_SEND_FAILED);
 }
 
-static int token_refused(int errcode)
-{
-	return errcode == 40001 || errcode == 42001 || errcode == 40014;
-}
-
 /* the verdict of an answer (ans->errcode) as res */
 static void verdict(const wx_answer_t *ans, int called, omniq_send_result_t *res)
 {
@@ -104,34 +99,8 @@ static void verdict(const wx_answer_t *ans, int called, omniq_send_result_t *res
 			result(res, OMNIQ_RETRY, 0, "%s", ans->why);
 			return;
 		default:
-			result(res, token_refused(ans->errcode) ? OMNIQ_RETRY : OMNIQ_FAILED, 0, "%s",
+			result(res, wx_token_refused(ans->errcode) ? OMNIQ_RETRY : OMNIQ_FAILED, 0, "%s",
 					ans->why);
-	}
-}
-
-int wx_call_with_token(const wx_conf_t *a, int app, const char *path, const char *body,
-		wx_answer_t *ans)
-{
-	char tok[WX_TOKEN_MAX], query[WX_TOKEN_MAX * 3 + 16], enc[WX_TOKEN_MAX * 3];
-	int rc, again;
-
-	for(again = 0;; again++) {
-		if(wx_token(a, app, again ? tok : NULL, tok, sizeof(tok), ans->why, sizeof(ans->why))
-				< 0) {
-			ans->http = 0;
-			ans->json = NULL;
-			return -1;
-		}
-		if(wx_url_encode(tok, enc, sizeof(enc)) < 0)
-			return -1;
-		snprintf(query, sizeof(query), "access_token=%s", enc);
-		rc = wx_api_call(a->cb.wecom, path, query, body, ans);
-		if(rc < 0 || !token_refused(ans->errcode) || again)
-			return rc;
-		LM_NOTICE("account %s: WeChat refused the access token (%s): a new one\n", a->name,
-				ans->why);
-		json_decref(ans->json);
-		ans->json = NULL;
 	}
 }
 

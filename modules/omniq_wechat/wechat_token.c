@@ -13,7 +13,7 @@
 
 #include "wechat_token.h"
 #include "wechat_api.h"
-#include "wechat_inbound.h"
+#include "wechat_stats.h"
 
 #define LEASE_MS 15000     /* one refresh: a token request within the API timeout */
 #define WAIT_MS 3000       /* how long a process waits for another's refresh */
@@ -165,5 +165,31 @@ int wx_token(const wx_conf_t *a, int app, const char *rejected, char *out, size_
 			struct timespec ts = {0, 100 * 1000000L};
 			nanosleep(&ts, NULL);
 		}
+	}
+}
+
+int wx_call_with_token(const wx_conf_t *a, int app, const char *path, const char *body,
+		wx_answer_t *ans)
+{
+	char tok[WX_TOKEN_MAX], query[WX_TOKEN_MAX * 3 + 16], enc[WX_TOKEN_MAX * 3];
+	int rc, again;
+
+	for(again = 0;; again++) {
+		if(wx_token(a, app, again ? tok : NULL, tok, sizeof(tok), ans->why, sizeof(ans->why))
+				< 0) {
+			ans->http = 0;
+			ans->json = NULL;
+			return -1;
+		}
+		if(wx_url_encode(tok, enc, sizeof(enc)) < 0)
+			return -1;
+		snprintf(query, sizeof(query), "access_token=%s", enc);
+		rc = wx_api_call(a->cb.wecom, path, query, body, ans);
+		if(rc < 0 || !wx_token_refused(ans->errcode) || again)
+			return rc;
+		LM_NOTICE("account %s: WeChat refused the access token (%s): a new one\n", a->name,
+				ans->why);
+		json_decref(ans->json);
+		ans->json = NULL;
 	}
 }

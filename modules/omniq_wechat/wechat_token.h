@@ -23,10 +23,16 @@ void wx_token_init(omniq_api_t *api);
 int wx_token(const wx_conf_t *a, int app, const char *rejected, char *out, size_t size,
 		char *why, size_t wsize);
 
+/* WeChat's verdicts on a token: refused (40001, 40014) or expired (42001). */
+static inline int wx_token_refused(int errcode)
+{
+	return errcode == 40001 || errcode == 42001 || errcode == 40014;
+}
+
 /* This process's name as a lease holder: "<host>/<pid>". */
 void wx_holder(char *out, size_t size);
 
-/* POST body to path with the account's token (wechat_sender.c); a token WeChat refuses is
+/* POST body to path with the account's token; a token WeChat refuses is
  * replaced and the request made once more. Returns what wx_api_call does; -1 with ans->why
  * also when no token could be had. */
 struct wx_answer;
