@@ -25,9 +25,11 @@ static wx_conf_t accounts[WX_ACCOUNTS_MAX];
 static int n_accounts;
 
 enum { K_NAME, K_TYPE, K_APPID, K_SECRET, K_TOKEN, K_AESKEY, K_MODE, K_TENANT, K_QUEUE,
-	K_SKILLS, K_PRIORITY, K_TEMPLATE, K_AGENTID, K_AGENT_SECRET, K_REPLAY, K_N };
+	K_SKILLS, K_PRIORITY, K_TEMPLATE, K_TEMPLATE_FIELD, K_AGENTID, K_AGENT_SECRET, K_REPLAY,
+	K_N };
 static const char *const keys[K_N] = {"name", "type", "appid", "secret", "token", "aeskey",
-		"mode", "tenant", "queue", "skills", "priority", "template", "agentid", "agent_secret",
+		"mode", "tenant", "queue", "skills", "priority", "template", "template_field", "agentid",
+		"agent_secret",
 		"replay"};
 
 static int is(const str *v, const char *w)
@@ -134,6 +136,8 @@ int wx_account_add(const char *val)
 					   < 0
 			|| copy(name, "template", &v[K_TEMPLATE], a->template_id, sizeof(a->template_id),
 					   "_-", 0) < 0
+			|| copy(name, "template_field", &v[K_TEMPLATE_FIELD], a->template_field,
+					   sizeof(a->template_field), "_", 0) < 0
 			|| copy(name, "agent_secret", &v[K_AGENT_SECRET], a->agent_secret,
 					   sizeof(a->agent_secret), "_-", 0) < 0
 			|| number(name, "priority", &v[K_PRIORITY], 0, 1000, 0, &a->priority) < 0
@@ -195,6 +199,8 @@ int wx_account_add(const char *val)
 				name);
 		return -1;
 	}
+	if(!a->template_field[0])
+		strcpy(a->template_field, "content");
 	a->cb.token = a->token;
 	a->cb.receive_id = a->appid;
 	n_accounts++;

@@ -24,6 +24,7 @@ typedef struct wx_conf {
 	char queue[WX_ID_MAX + 1], skills[256];
 	int priority;
 	char template_id[WX_ID_MAX + 1]; /* staff alerts of an Official Account */
+	char template_field[WX_NAME_MAX + 1]; /* ... the template's field for the text */
 	int agentid;                  /* staff alerts of WeCom: the application's AgentId */
 	char agent_secret[WX_ID_MAX + 1]; /* ... and that application's own Secret */
 	wx_account_t cb;              /* what wechat_callback.c checks (points into the above) */

@@ -120,7 +120,7 @@ static json_t *message_json(const char *kind, char **part, const wx_conf_t *a, c
 	if(!strcmp(kind, "tpl")) {
 		json_decref(text);
 		return json_pack("{s:s,s:s,s:{s:{s:s%}}}", "touser", part[2], "template_id",
-				a->template_id, "data", "content", "value", body->s, (size_t)body->len);
+				a->template_id, "data", a->template_field, "value", body->s, (size_t)body->len);
 	}
 	json_decref(text);
 	return NULL;

@@ -417,10 +417,16 @@ def test_wechat_staff_alerts_by_rpc_and_their_reports(ctx):
                     "<MsgID>%s</MsgID><Status>success</Status>" % msgid[4:])
     assert wx.post(OA, rep, "safe") == (200, "success")
     assert r.hget(P + ":ob:d:" + did, "state") == "delivered"
+    # an account of tenant acme whose template names its field thing1: queued in acme's
+    did2 = ok_rpc(k, "wechat.alert", "safe", "oStaff0001", "VIP 队列已满")
+    wait_for(lambda: len(s.sent) == 2, timeout=10, what="acme's template message")
+    assert s.sent[1]["account"] == SAFE["appid"] and s.sent[1]["body"]["data"] == {
+        "thing1": {"value": "VIP 队列已满"}}, s.sent
+    assert r.hget(ACME + ":ob:d:" + did2, "channel") == "wechat"
     # WeCom: an application message to a userid
     ok_rpc(k, "wechat.alert", "corp", "zhangsan", "queue vip is full")
-    wait_for(lambda: len(s.sent) == 2, timeout=10, what="the WeCom message")
-    assert s.sent[1]["api"] == "app" and s.sent[1]["body"] == {
+    wait_for(lambda: len(s.sent) == 3, timeout=10, what="the WeCom message")
+    assert s.sent[2]["api"] == "app" and s.sent[2]["body"] == {
         "touser": "zhangsan", "msgtype": "text", "agentid": 1000002,
         "text": {"content": "queue vip is full"}}, s.sent
     # refusals: no such account; an account without a template; a recipient with ':'
