@@ -34,6 +34,9 @@ run(async (browser) => {
   await step('the WeChat offer', desk.waitForSelector(`${item}.offered`, T));
   await desk.click(item);
   await step('the customer\'s words', desk.waitForSelector('#transcript li.in >> text=我的快递到哪了?', T));
+  await step('the photo they sent, as a link', desk.waitForSelector(
+    '#transcript li.in a[href="http://mmbiz.qpic.cn/parcel.jpg"][target=_blank]', T));
+  await step('no markup from the text', desk.waitForSelector('#transcript li.in >> text=<b>not bold</b>', T));
   await desk.click('#accept');
   await step('active', desk.waitForSelector(`${item}.active`, T));
   await step('the WeChat identity', desk.waitForSelector('#profile dd >> text=/WeChat \\(from WeChat\\)/', T));

@@ -5,6 +5,7 @@ build/test-logs/integration/<test>/ as artifacts."""
 import os
 import subprocess
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
@@ -282,6 +283,12 @@ def test_e2e_desk_serves_a_wechat_customer(ctx):
     try:
         expect(node, "READY")
         assert wx.post(OA, text_xml(OA, openid, "我的快递到哪了?", "8000001"), "safe") \
+            == (200, "success")
+        img = ("<xml><ToUserName>%s</ToUserName><FromUserName>%s</FromUserName><CreateTime>%d"
+               "</CreateTime><MsgType>image</MsgType><PicUrl>http://mmbiz.qpic.cn/parcel.jpg</PicUrl>"
+               "<MediaId>m1</MediaId><MsgId>8000002</MsgId></xml>" % (OA["gh"], openid, time.time()))
+        assert wx.post(OA, img, "safe") == (200, "success")
+        assert wx.post(OA, text_xml(OA, openid, "<b>not bold</b>", "8000003"), "safe") \
             == (200, "success")
         sid = sessions_of(rs.client(), "oq:{default}", ident)[0]
         # the same customer texted from a phone once

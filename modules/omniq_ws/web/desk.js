@@ -299,6 +299,21 @@
       default: return e.delivery;
     }
   }
+  /* text with its web links clickable (a WeChat image's address, a link a customer sent):
+   * text nodes and <a> elements only, never markup from the text; http(s) only */
+  function linked(parent, text) {
+    var re = /https?:\/\/[^\s<>"']+/g, at = 0, m;
+    while ((m = re.exec(text))) {
+      parent.appendChild(document.createTextNode(text.slice(at, m.index)));
+      var a = el("a", "", m[0]);
+      a.href = m[0];
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      parent.appendChild(a);
+      at = m.index + m[0].length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(at)));
+  }
   /* each line with its time (a stream id begins with its milliseconds) and who wrote it */
   function renderTranscript() {
     var ol = $("transcript"), s = find(st.sel);
@@ -310,7 +325,7 @@
         e.dir === "note" ? "Note by " + (e.from === st.agent ? "you" : e.from || "omniq") +
           " (the customer does not see it)" : "";
       li.appendChild(el("span", "meta", (isNaN(t) ? "" : hhmm(t)) + (by ? " · " + by : "")));
-      li.appendChild(document.createTextNode(e.text));
+      linked(li, e.text);
       if (e.dir === "out" && e.delivery) li.appendChild(el("span", "delivery " + e.delivery, delivered(e)));
       if (e.dir === "out" && e.delivery === "failed" && s) {
         var other = otherWays(s, st.customers[st.sel]);
