@@ -26,17 +26,9 @@
 
 #if WX_BODY_MAX > OMNIQ_BODY_MAX
 #error "WX_BODY_MAX must not exceed the core's OMNIQ_BODY_MAX"
-/* prefix then s (either may be NULL), made safe and cut as a callback's body is, into out
- * (for what reaches omniq by other ways than a callback: WeCom's kf/sync_msg): its length. */
-size_t wx_body_text(char out[WX_BODY_MAX + 1], const char *prefix, const char *s);
-
 #endif
 #if WX_CID_MAX > OMNIQ_CID_MAX
 #error "WX_CID_MAX must not exceed the core's OMNIQ_CID_MAX"
-/* prefix then s (either may be NULL), made safe and cut as a callback's body is, into out
- * (for what reaches omniq by other ways than a callback: WeCom's kf/sync_msg): its length. */
-size_t wx_body_text(char out[WX_BODY_MAX + 1], const char *prefix, const char *s);
-
 #endif
 
 typedef enum wx_kind {
