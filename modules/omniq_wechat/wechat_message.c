@@ -6,11 +6,14 @@
  * ("[image] ") pass through it too, so no path can write past the buffer or leave half a
  * character behind.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <openssl/evp.h>
+
+#include "omniq/omniq_utf8.h"
 #include <openssl/sha.h>
 
 #include "wechat_message.h"
@@ -25,47 +28,6 @@ typedef struct body {
 	size_t len;
 	int cut;     /* full: "…" written, nothing more goes in */
 } body_t;
-
-/* The length (1..4) of the well-formed UTF-8 character at p, or 0 with *bad the bytes of
- * the ill-formed sequence that one U+FFFD replaces (Unicode's "maximal subpart" practice:
- * a valid start and its valid continuations go together, the byte that breaks them is
- * looked at afresh). p is NUL-terminated and NUL is no continuation byte, so this never
- * reads past the end. */
-static size_t utf8_char(const unsigned char *p, size_t *bad)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if(p[0] < 0x80)
-		return 1;
-	if(p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-	} else if(p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		if(p[0] == 0xe0)
-			lo = 0xa0; /* no overlong form */
-		else if(p[0] == 0xed)
-			hi = 0x9f; /* no UTF-16 surrogate */
-	} else if(p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		if(p[0] == 0xf0)
-			lo = 0x90; /* no overlong form */
-		else if(p[0] == 0xf4)
-			hi = 0x8f; /* nothing past U+10FFFF */
-	} else {
-		*bad = 1; /* a stray continuation byte, C0, C1 or F5..FF */
-		return 0;
-	}
-	for(i = 1; i < n; i++) {
-		if(p[i] < lo || p[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return n;
-}
 
 /* One whole character (or the ellipsis) in, or the body is full: then it goes back to a
  * character boundary that leaves room for "…" and ends there. */
@@ -94,9 +56,10 @@ static void put_text(body_t *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t n, bad;
+	uint32_t cp;
 
 	while(*p && !b->cut) {
-		n = utf8_char(p, &bad);
+		n = omniq_utf8_next(p, (size_t)-1, &cp, &bad);
 		if(n == 0) {
 			put_char(b, REPLACEMENT, 3);
 			p += bad;

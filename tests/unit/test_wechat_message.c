@@ -4,7 +4,6 @@
  * callbacks refused. Bodies must come out valid UTF-8 whatever came in; iconv, not this
  * module's decoder, is the judge of that.
  */
-#include <iconv.h>
 
 #include "unit.h"
 #include "wechat_message.h"
@@ -41,22 +40,6 @@ static int map_fields(const char *const *kv)
 	return wx_message(&x, &m, why);
 }
 
-/* Whether s (len bytes) is well-formed UTF-8, by glibc's iconv. */
-static int valid_utf8(const char *s, size_t len)
-{
-	static char out[4 * (WX_BODY_MAX + 1)];
-	iconv_t cd = iconv_open("UTF-32LE", "UTF-8");
-	char *in = (char *)s, *o = out;
-	size_t inleft = len, outleft = sizeof(out);
-	int ok;
-
-	if(cd == (iconv_t)-1)
-		return 0;
-	ok = iconv(cd, &in, &inleft, &o, &outleft) != (size_t)-1 && inleft == 0;
-	iconv_close(cd);
-	return ok;
-}
-
 /* The body as the core would take it: its length right, valid UTF-8, no control but \n
  * and \t, within WX_BODY_MAX. */
 static int body_ok(void)
@@ -70,7 +53,7 @@ static int body_ok(void)
 		if((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
 			return 0;
 	}
-	return valid_utf8(m.body, m.body_len);
+	return unit_valid_utf8(m.body, m.body_len);
 }
 
 #define HEAD(type) \

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <iconv.h>
 
 #define UNIT_MAX_CASES 256
 #define UNIT_MSG_MAX 512
@@ -184,5 +185,26 @@ static int unit_run(int argc, char **argv)
 	{                                                                              \
 		return unit_run(argc, argv);                                           \
 	}
+
+/* Whether s (len bytes) is well-formed UTF-8, judged by glibc's iconv rather than by the
+ * code under test: what a channel makes of a provider's bytes must be text the core takes. */
+static inline int unit_valid_utf8(const char *s, size_t len)
+{
+	iconv_t cd = iconv_open("UTF-32LE", "UTF-8");
+	size_t inleft = len, outleft = 4 * len + 4;
+	char *in = (char *)s, *buf = malloc(outleft), *o = buf;
+	int ok;
+
+	if(cd == (iconv_t)-1 || buf == NULL) {
+		if(cd != (iconv_t)-1)
+			iconv_close(cd);
+		free(buf);
+		return 0;
+	}
+	ok = iconv(cd, &in, &inleft, &o, &outleft) != (size_t)-1 && inleft == 0;
+	iconv_close(cd);
+	free(buf);
+	return ok;
+}
 
 #endif
