@@ -550,8 +550,10 @@ typedef struct omniq_api {
 	int (*register_sender)(const omniq_sender_t *s);
 	/* A provider's delivery report for the message it knows as provider_id on channel:
 	 * state "delivered", "failed" or "sent" (accepted, buffered), reason its words (may be
-	 * NULL). A delivered or failed message stays so. OMNIQ_ENOTFOUND for an id the channel
-	 * never gave. One round trip; any process. */
+	 * NULL). A delivered or failed message stays so. 1 when no sender has recorded that id
+	 * yet (a report that beat the answer of the request that sent the message): it is kept
+	 * 10 minutes and applies when a sender records the id. OMNIQ_ENOTFOUND when no sender
+	 * of channel has ever run. One round trip; any process. */
 	int (*delivery_report)(const str *channel, const str *provider_id, const str *state,
 			const str *reason);
 	/* transcript() with each entry whole, the delivery state of the agent's messages sent

@@ -423,7 +423,7 @@ int oq_delivery_report(const str *channel, const str *provider_id, const str *st
 	if(!oq_reply_is(r, OQ_R_STRINGS) || r->elements != 2)
 		rc = oq_bad_reply("oq_ob_report", r, "[delivery id, state]");
 	else
-		rc = OMNIQ_OK;
+		rc = !strcmp(r->element[1]->str, "early") ? 1 : OMNIQ_OK;
 	freeReplyObject(r);
 	return rc;
 }

@@ -431,10 +431,16 @@ static const char *rpc_delivery_report_doc[] = {
 static void rpc_delivery_report(rpc_t *rpc, void *c)
 {
 	str ch, pid, state, reason = str_init("");
+	int rc;
 	if(rpc->scan(c, ".S.S.S", &ch, &pid, &state) < 3)
 		return;
 	rpc->scan(c, "*.S", &reason); /* optional: "" when not given */
-	done(rpc, c, oq_delivery_report(&ch, &pid, &state, &reason));
+	if((rc = oq_delivery_report(&ch, &pid, &state, &reason)) == 1) {
+		rpc->add(c, "s", "kept: no message is known by that id yet; the report applies when "
+						 "a sender records it (10 minutes)");
+		return;
+	}
+	done(rpc, c, rc);
 }
 
 static const char *rpc_outbound_add_doc[] = {

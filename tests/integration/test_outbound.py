@@ -83,8 +83,11 @@ def test_outbound_reply_leaves_through_the_senders_process_and_shows_sent(ctx):
              what="event_route[omniq:delivery] of the report")
     assert "delivery of session %s: queued" % sid in k.text()
     assert "delivery of session %s: sent" % sid in k.text()
-    out = k.rpc("omniq.delivery_report", "sms", "fx-nothing", "delivered")[1]
+    out = k.rpc("omniq.delivery_report", "email", "fx-nothing", "delivered")[1]
     assert out.startswith("error: 404"), out
+    # an id no sender recorded (yet): kept for when one does, and said so
+    out = k.rpc("omniq.delivery_report", "sms", "fx-later", "delivered")[1]
+    assert out.startswith("kept: no message is known by that id yet"), out
     out = k.rpc("omniq.delivery_report", "sms", "fx-" + did, "read")[1]
     assert out.startswith("error: 400"), out
     # once, and counted

@@ -108,8 +108,40 @@ def test_a_sender_takes_what_is_due_under_a_lease_and_reports_it_sent(h):
     assert t.fc('oq_ob_report', 'sms', 'SM123', 'failed', 'too late') == [did, 'delivered']
     assert _deliveries(t, sid) == {tx: 'delivered'}
     assert [s for s, _, _, _ in _delivery_events(t)] == ['queued', 'sent', 'delivered']
-    t.expect_err('NOTFOUND', 'oq_ob_report', 'sms', 'SM999', 'delivered', '')
+    # a channel no sender ever served knows no provider id
     t.expect_err('NOTFOUND', 'oq_ob_report', 'email', 'SM123', 'delivered', '')
+
+
+def test_a_report_that_beats_its_sends_answer_applies_when_the_sender_records_it(h):
+    """A provider may report a message before the request that sent it has its answer back
+    (a fast DLR, WeChat's TEMPLATESENDJOBFINISH): the report is kept a while and applies the
+    moment the sender records the provider's id, instead of being lost as unknown."""
+    t = h.tenant()
+    sid = _session(t)
+    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    t.fc('oq_ob_take', 'sms', 'node1', 10, 30000, 5)
+    assert t.fc('oq_ob_report', 'sms', 'SM777', 'delivered', 'on the phone') == ['', 'early']
+    # an "accepted" after it does not replace the final word
+    assert t.fc('oq_ob_report', 'sms', 'SM777', 'sent', 'buffered') == ['', 'early']
+    assert 0 < h.r.pttl(t.P + ':ob:early:sms:SM777') <= 600000
+    assert harness.pairs(t.fc('oq_ob_get', did))['state'] == 'sending'
+    assert t.fc('oq_ob_done', did, 1, 'sent', 'SM777') == 'delivered'
+    d = harness.pairs(t.fc('oq_ob_get', did))
+    assert d['state'] == 'delivered' and d['reason'] == 'on the phone', d
+    assert _deliveries(t, sid) == {tx: 'delivered'}
+    assert [s for s, _, _, _ in _delivery_events(t)] == ['queued', 'sent', 'delivered']
+    assert not h.r.exists(t.P + ':ob:early:sms:SM777')
+    # a failure reported early fails it the same way
+    tx2, _, _, did2 = t.fc('oq_send', sid, 'a', 'text', 'again')
+    t.fc('oq_ob_take', 'sms', 'node1', 10, 30000, 5)
+    assert t.fc('oq_ob_report', 'sms', 'SM778', 'failed', 'absent subscriber') == ['', 'early']
+    assert t.fc('oq_ob_done', did2, 1, 'sent', 'SM778') == 'failed'
+    assert harness.pairs(t.fc('oq_ob_get', did2))['reason'] == 'absent subscriber'
+    # an early "accepted" alone changes nothing when the answer comes
+    tx3, _, _, did3 = t.fc('oq_send', sid, 'a', 'text', 'third')
+    t.fc('oq_ob_take', 'sms', 'node1', 10, 30000, 5)
+    assert t.fc('oq_ob_report', 'sms', 'SM779', 'sent', 'buffered') == ['', 'early']
+    assert t.fc('oq_ob_done', did3, 1, 'sent', 'SM779') == 'sent'
 
 
 def test_a_sender_that_dies_leaves_its_lease_to_run_out_and_its_late_answer_is_refused(h):

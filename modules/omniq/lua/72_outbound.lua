@@ -279,6 +279,17 @@ function OB.fn_done(keys, args)
                 'PX', U.istr(L.OUTBOUND_KEEP * 1000))
         end
         H.set_state(ctx, did, d, outcome, '', extra)
+        -- the provider's report came before this answer: it applies now
+        local ek = H.early_key(ctx.P, d.channel, detail)
+        local early = detail ~= '' and rcall('GET', ek)
+        if early then
+            rcall('DEL', ek)
+            local st, why = smatch(early, '^(%a+)\n(.*)$')
+            if (st == 'delivered' or st == 'failed') and outcome ~= 'delivered' then
+                H.set_state(ctx, did, H.load(ctx.P, did), st, why)
+                return st
+            end
+        end
         return outcome
     end
     if outcome == 'retry' and try < attempts then
@@ -299,10 +310,16 @@ function OB.fn_done(keys, args)
     return 'failed'
 end
 
+function H.early_key(P, channel, pid)
+    return P .. ':ob:early:' .. channel .. ':' .. pid
+end
+
 -- oq_ob_report channel provider_id state reason: a provider's delivery report (an SMS
 -- gateway's DLR) for the message it knows by provider_id: state delivered, failed or sent
 -- (accepted, buffered: nothing changes but the reason). Returns {did, state left}. A report
--- never takes a delivery back: one already delivered or failed stays so.
+-- never takes a delivery back: one already delivered or failed stays so. A report for an id
+-- no sender has recorded yet may have beaten the answer of the request that sent it: it is
+-- kept OUTBOUND_EARLY_MS and applied when a sender records that id ({'', 'early'}).
 function OB.fn_report(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 4, 'channel provider_id state reason')
@@ -315,7 +332,18 @@ function OB.fn_report(keys, args)
     local reason = V.str('reason', args[4], L.REASON_MAX, true)
     local did = rcall('GET', ctx.P .. ':ob:pid:' .. channel .. ':' .. pid)
     local d = did and H.load(ctx.P, did)
-    if not d then U.fail('NOTFOUND', 'no message of channel ' .. channel .. ' known as ' .. pid) end
+    if not d then
+        if rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 0 then
+            U.fail('NOTFOUND', 'no sender of channel ' .. channel .. ' has sent anything')
+        end
+        local ek = H.early_key(ctx.P, channel, pid)
+        local kept = rcall('GET', ek)
+        -- a final report is not replaced by a later "accepted"
+        if not (state == 'sent' and kept and not smatch(kept, '^sent\n')) then
+            rcall('SET', ek, state .. '\n' .. reason, 'PX', U.istr(L.OUTBOUND_EARLY_MS))
+        end
+        return {'', 'early'}
+    end
     if H.FINAL[d.state] or (state == 'sent' and d.state == 'sent') then
         return {did, d.state}
     end
