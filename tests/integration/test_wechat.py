@@ -677,3 +677,55 @@ def test_wechat_wecom_edges_stale_fetch_token_members_and_misrouted_events(ctx):
         st, body = wx.post(OA, bad.replace(CORP["appid"], OA["gh"]), "safe")
         assert st == 400 and "Official Account" in body, (st, body)
     assert not s.violations, s.violations
+
+
+def sip_message(port, headers, body):
+    """A SIP MESSAGE from a UDP socket of our own: the final status code kamailio answers."""
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(5)
+    me = s.getsockname()[1]
+    b = body.encode()
+    msg = ("MESSAGE sip:alerts@127.0.0.1:%d SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-%d\r\n"
+           "Max-Forwards: 70\r\nFrom: <sip:monitor@127.0.0.1>;tag=a%d\r\n"
+           "To: <sip:alerts@127.0.0.1>\r\nCall-ID: alert-%d@127.0.0.1\r\nCSeq: 1 MESSAGE\r\n"
+           "%sContent-Type: text/plain;charset=UTF-8\r\nContent-Length: %d\r\n\r\n"
+           % (port, me, me, me, me, "".join("%s: %s\r\n" % kv for kv in headers), len(b)))
+    s.sendto(msg.encode() + b, ("127.0.0.1", port))
+    try:
+        while True:
+            code = int(s.recv(65536).split(b" ", 2)[1])
+            if code >= 200:
+                return code
+    finally:
+        s.close()
+
+
+@test
+def test_wechat_alerts_from_the_cfg_script_and_from_kemi(ctx):
+    """wechat_alert() in a native cfg script and KSR.omniq_wechat.alert() in a Lua one: 1
+    when queued (the alert then reaches WeChat), a refusal otherwise."""
+    rs, k, api, s, wx = wechat_kam(ctx)
+    code = sip_message(k.sip_port, [("X-Alert-Account", "oa"), ("X-Alert-To", "oStaff0001")],
+                       "会话 7 等待超过 5 分钟")
+    assert code == 202, code
+    wait_for(lambda: len(s.sent) == 1, timeout=10, what="the cfg function's alert")
+    assert s.sent[0]["body"]["data"] == {"content": {"value": "会话 7 等待超过 5 分钟"}}
+    assert sip_message(k.sip_port, [("X-Alert-Account", "nobody"), ("X-Alert-To", "o1")], "x") \
+        == 400
+    assert "wechat_alert to o1 of nobody refused: no WeChat account 'nobody'" in k.text()
+    # KEMI
+    rs2 = ctx.redis()
+    k2 = ctx.kamailio("kemi.cfg", rs2.port, name="kemi", defines={
+        "OMNIQ_LUA": '"%s"' % os.path.join(os.path.dirname(__file__), "cfg", "kemi.lua"),
+        "OMNIQ_WECHAT_API": '"%s"' % s.url})
+    wait_for(lambda: len(k2.pids("omniq sender wechat")) == 1, what="the KEMI node's sender")
+    assert sip_message(k2.sip_port, [("X-Alert-Account", "oa"), ("X-Alert-To", "oStaff0001")],
+                       "from KEMI") == 202
+    wait_for(lambda: len(s.sent) == 2, timeout=10, what="the KEMI alert")
+    assert s.sent[1]["body"]["data"] == {"content": {"value": "from KEMI"}}
+    assert sip_message(k2.sip_port, [("X-Alert-Account", "oa"), ("X-Alert-To", "o:1")], "x") \
+        == 400
+    assert not s.violations, s.violations

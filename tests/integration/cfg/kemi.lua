@@ -1,5 +1,16 @@
 -- KEMI routing: every omniq cfg function is KSR.omniq.<name> here.
 function ksr_request_route()
+	if KSR.is_MESSAGE() and KSR.pv.get("$hdr(X-Alert-Account)") then
+		-- a staff alert over WeChat (omniq_wechat loaded: test_wechat.py)
+		local rc = KSR.omniq_wechat.alert(KSR.pv.get("$hdr(X-Alert-Account)"),
+			KSR.pv.get("$hdr(X-Alert-To)"), KSR.pv.get("$rb"))
+		if rc == 1 then
+			KSR.sl.sl_send_reply(202, "Alert Queued")
+		else
+			KSR.sl.sl_send_reply(400, "Alert Refused " .. rc)
+		end
+		return
+	end
 	if KSR.is_MESSAGE() then
 		local ch = KSR.pv.get("$hdr(X-Channel)")
 		local id = KSR.pv.get("$hdr(X-Identity)")
@@ -17,5 +28,6 @@ end
 
 -- omniq events (no event_route in a KEMI script): evname is "omniq:<type>".
 function ksr_omniq_event(evname)
-	KSR.info("omniq event " .. evname .. " sid " .. KSR.pv.get("$oq(sid)") .. "\n")
+	-- $oq(sid) is null for events of no session (a staff alert's delivery)
+	KSR.info("omniq event " .. evname .. " sid " .. (KSR.pv.get("$oq(sid)") or "") .. "\n")
 end
