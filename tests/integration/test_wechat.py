@@ -417,6 +417,21 @@ def test_wechat_staff_alerts_by_rpc_and_their_reports(ctx):
                     "<MsgID>%s</MsgID><Status>success</Status>" % msgid[4:])
     assert wx.post(OA, rep, "safe") == (200, "success")
     assert r.hget(P + ":ob:d:" + did, "state") == "delivered"
+    # and a refused one's, in WeChat's words; a report about an alert omniq never sent
+    # (another system's template message) is answered success and moves nothing
+    did3 = ok_rpc(k, "wechat.alert", "oa", "oStaff0001", "second")
+    wait_for(lambda: r.hget(P + ":ob:d:" + did3, "state") == "sent", timeout=10, what="sent")
+    msgid3 = r.hget(P + ":ob:d:" + did3, "provider_id")[4:]
+    rep = event_xml(OA, "oStaff0001", "TEMPLATESENDJOBFINISH",
+                    "<MsgID>%s</MsgID><Status>failed:user block</Status>" % msgid3)
+    assert wx.post(OA, rep, "safe") == (200, "success")
+    d3 = r.hgetall(P + ":ob:d:" + did3)
+    assert d3["state"] == "failed" and d3["reason"] == "failed:user block", d3
+    s.sent.pop()
+    other = event_xml(OA, "oStaff0001", "TEMPLATESENDJOBFINISH",
+                      "<MsgID>123456789</MsgID><Status>success</Status>")
+    assert wx.post(OA, other, "safe") == (200, "success")
+    assert r.hget(P + ":ob:d:" + did3, "state") == "failed"
     # an account of tenant acme whose template names its field thing1: queued in acme's
     did2 = ok_rpc(k, "wechat.alert", "safe", "oStaff0001", "VIP 队列已满")
     wait_for(lambda: len(s.sent) == 2, timeout=10, what="acme's template message")
