@@ -77,7 +77,7 @@ static int fetch(const wx_conf_t *a, const char *key, const str *name, char *out
 	exp = json_object_get(ans.json, "expires_in");
 	if(!json_is_string(tok) || json_string_length(tok) < 1
 			|| json_string_length(tok) >= size || !json_is_integer(exp)
-			|| json_integer_value(exp) < 60 || json_integer_value(exp) > 30 * 86400) {
+			|| json_integer_value(exp) < 10 || json_integer_value(exp) > 30 * 86400) {
 		snprintf(why, wsize, "no access token for %s: WeChat's answer had no usable "
 							 "access_token and expires_in",
 				a->name);

@@ -744,3 +744,26 @@ def test_wechat_alerts_from_the_cfg_script_and_from_kemi(ctx):
     assert sip_message(k2.sip_port, [("X-Alert-Account", "oa"), ("X-Alert-To", "o:1")], "x") \
         == 400
     assert not s.violations, s.violations
+
+
+@test
+def test_wechat_token_refreshed_before_it_expires(ctx):
+    """A token is refreshed when less than a tenth of its life is left (at most 5 minutes),
+    before WeChat would refuse it: no request meets 42001. WeChat gives 7200 s; the stand-in
+    12 s here."""
+    rs, k, api, s, wx = wechat_kam(ctx, standin_setup=lambda st: setattr(st, "expires_in", 12))
+    r = rs.client()
+    sid = one_session(k, rs, wx)
+    ok_rpc(k, "omniq.reply", sid, "alice", "first")
+    wait_for(lambda: len(s.sent) == 1, timeout=10, what="the first reply")
+    key = P + ":ch:wechat:v:token:" + OA["appid"]
+    life, tok = r.get(key).split(" ", 1)
+    assert life == "12000" and 10000 < r.pttl(key) <= 12000, (life, r.pttl(key))
+    # into its last tenth: the next reply gets a new one first
+    wait_for(lambda: 0 < r.pttl(key) < 1100, timeout=15, what="the token's last tenth")
+    ok_rpc(k, "omniq.reply", sid, "alice", "second")
+    wait_for(lambda: len(s.sent) == 2, timeout=10, what="the second reply")
+    assert s.token_requests == {OA["appid"]: 2}, s.token_requests
+    assert r.get(key).split(" ", 1)[1] != tok
+    assert not [q for q in s.requests if q["errcode"] in (40001, 42001)], s.requests
+    assert not s.violations, s.violations
