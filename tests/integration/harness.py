@@ -185,6 +185,7 @@ class Kamailio:
         self.proc = None
         self.ready = self.ever_ready = self.killed = False
         self.ready_pids = {}
+        self.port_retried = False
         self.problems = []
         self.stop_within = self.STOP_WITHIN
 
@@ -215,12 +216,32 @@ class Kamailio:
             # when it has (a test reading the process table sooner missed processes)
             wait_for(lambda: self.proc.poll() is not None or self.attendant(),
                      timeout=15, what="kamailio %s to fork all its processes" % self.name)
+            if self.proc.poll() is not None and self.port_taken():
+                return self.start(expect_ready)
             if self.proc.poll() is not None:
                 raise AssertionError("kamailio %s exited %s at start:\n%s" %
                                      (self.name, self.proc.returncode, self.errors()))
             self.ready = self.ever_ready = True
             self.ready_pids = procwatch.group_of(self.proc.pid)
         return self
+
+    def port_taken(self):
+        """Whether this start failed because another process held the SIP port the harness
+        chose for it (a port below the ephemeral range, free when probed: something outside
+        the test took it meanwhile). Then, once per kamailio, a new port: the failed start's
+        log is kept apart (<name>-port-taken.log), the next start logs afresh."""
+        mine = self.defines.get("OMNIQ_SIP_LISTEN") == "udp:127.0.0.1:%d" % self.sip_port
+        if self.port_retried or not mine or not re.search(
+                r"udp_init\(\): bind\(.*\) on 127\.0\.0\.1: Address already in use", self.text()):
+            return False
+        self.port_retried = True
+        self.logf.close()
+        os.replace(self.log, os.path.join(self.workdir, self.name + "-port-taken.log"))
+        old, self.sip_port = self.sip_port, free_port(socket.SOCK_DGRAM)
+        self.defines["OMNIQ_SIP_LISTEN"] = "udp:127.0.0.1:%d" % self.sip_port
+        print("harness: kamailio %s: UDP port %d was taken at start; again on %d"
+              % (self.name, old, self.sip_port), file=sys.stderr)
+        return True
 
     def wait_exit(self, timeout=15):
         return self.proc.wait(timeout)

@@ -282,3 +282,29 @@ def test_harness_a_name_that_selects_nothing_fails(ctx):
         rc = harness.run(["no_such_test_anywhere"])
     assert rc == 1, rc
     assert out.getvalue().startswith("FAIL integration/no_such_test_anywhere: no such test"), out.getvalue()
+
+
+@test
+def test_harness_starts_kamailio_again_when_its_port_was_taken(ctx):
+    """A UDP port the harness chose (free when probed) held by another process when kamailio
+    binds it (CI, once): kamailio is started again on another port, once, the failed start's
+    log kept apart, and the test goes on; a port the test itself chose is its own business."""
+    rs = ctx.redis()
+    k = ctx.kamailio("hammer.cfg", rs.port, start=False)
+    taken = k.sip_port
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    squatter.bind(("127.0.0.1", taken))
+    try:
+        k.start()
+        assert k.sip_port != taken and k.rpc_ok("omniq.stats")
+        kept = os.path.join(ctx.dir, "kam-port-taken.log")
+        assert "Address already in use" in open(kept).read()
+        assert "Address already in use" not in k.text()
+        # a test's own port is not changed behind its back
+        k2 = ctx.kamailio("hammer.cfg", rs.port, name="kam2", start=False,
+                          defines={"OMNIQ_SIP_LISTEN": "udp:127.0.0.1:%d" % taken})
+        k2.start(expect_ready=False)
+        assert k2.wait_exit(15) != 0
+        assert not k2.port_taken() and "Address already in use" in k2.text()
+    finally:
+        squatter.close()
