@@ -315,6 +315,24 @@ static int anchor(stream_t *st, int n)
 
 /* The checks sent with a read: gap[t] filled and 1 in lost[t] for each stream that lost
  * events (its entries in this read are dropped: it reads on from its stream's end). */
+/* Redis answers LOADING while it reads its data back after a restart (seconds for a large
+ * AOF): no error of ours, and every call is answered at once, so the loop waits instead of
+ * spinning, and says so once per OQ_LOG_REPEAT_MS rather than per read. */
+static int loading(const redisReply *r)
+{
+	static long long said;
+	long long now;
+
+	if(r == NULL || r->type != REDIS_REPLY_ERROR || strncmp(r->str, "LOADING", 7))
+		return 0;
+	now = omniq_mono_ms();
+	if(said == 0 || now - said >= OQ_LOG_REPEAT_MS) {
+		LM_NOTICE("Redis is loading its data (a restart): events are read when it is done\n");
+		said = now;
+	}
+	return 1;
+}
+
 static void take_checks(stream_t *st, int n, redisReply **info, int *lost,
 		omniq_events_gap_t *gap)
 {
@@ -325,6 +343,11 @@ static void take_checks(stream_t *st, int n, redisReply **info, int *lost,
 		lost[t] = 0;
 		if(info[t] == NULL)
 			continue;
+		if(loading(info[t])) {
+			/* no answer yet: checked with the next read, whatever the interval */
+			st[t].pos.checked_ms = now - OMNIQ_EVENTS_CHECK_MS;
+			continue;
+		}
 		rc = oq_events_check(&st[t].pos, info[t], now, &gap[t]);
 		if(rc < 0) {
 			LM_ERR("XINFO STREAM %s answered %s: events lost there would go unnoticed\n",
@@ -389,7 +412,9 @@ static void dispatcher_loop(void)
 			if(lost[t])
 				resync(t, &gap[t]);
 		came = r->type == REDIS_REPLY_ARRAY && r->elements > 0;
-		if(r->type == REDIS_REPLY_ERROR)
+		if(loading(r))
+			usleep(100000);
+		else if(r->type == REDIS_REPLY_ERROR)
 			LM_ERR("XREAD of the event streams: %s\n", r->str);
 		else if(r->type == REDIS_REPLY_ARRAY)
 			for(i = 0; i < r->elements; i++) {
