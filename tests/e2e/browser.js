@@ -43,4 +43,22 @@ function run(steps) {
   })().catch((e) => fail(e.message));
 }
 
-module.exports = { fail, launch, watch, nextLine, run };
+/* One awaited step: its failure reported as "FAIL <what>: <first line>". */
+async function step(what, p) {
+  try { return await p; } catch (e) { fail(what + ': ' + e.message.split('\n')[0]); }
+}
+
+/* An agent logged in to the desk at base and available: the page. */
+async function deskAvailable(ctx, base, agent, password, T) {
+  const desk = watch(await ctx.newPage());
+  await desk.goto(base + '/desk/');
+  await desk.fill('#login input[name=agent]', agent);
+  await desk.fill('#login input[name=password]', password);
+  await desk.click('#login button');
+  await step('logged in', desk.waitForSelector('#desk:not([hidden]) #me', T));
+  await desk.selectOption('#presence', 'available');
+  await step('available', desk.waitForSelector('#load >> text=available', T));
+  return desk;
+}
+
+module.exports = { fail, launch, watch, nextLine, run, step, deskAvailable };

@@ -8,26 +8,15 @@
 // window), "DONE <sid>" when every step was seen, "FAIL why" otherwise.
 'use strict';
 const path = require('path');
-const { fail, watch, run, nextLine } = require('./browser');
+const { fail, run, nextLine, step, deskAvailable } = require('./browser');
 
 const [port, shots, agent, password] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 const T = { timeout: 15000 };
 
-async function step(what, p) {
-  try { return await p; } catch (e) { fail(what + ': ' + e.message.split('\n')[0]); }
-}
-
 run(async (browser) => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const desk = watch(await ctx.newPage());
-  await desk.goto(base + '/desk/');
-  await desk.fill('#login input[name=agent]', agent);
-  await desk.fill('#login input[name=password]', password);
-  await desk.click('#login button');
-  await step('logged in', desk.waitForSelector('#desk:not([hidden]) #me', T));
-  await desk.selectOption('#presence', 'available');
-  await step('available', desk.waitForSelector('#load >> text=available', T));
+  const desk = await deskAvailable(ctx, base, agent, password, T);
   console.log('READY');
   const sid = (await nextLine()).split(' ')[1];
   const item = `#inbox li[data-sid="${sid}"]`;
