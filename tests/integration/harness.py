@@ -221,9 +221,25 @@ class Kamailio:
             if self.proc.poll() is not None:
                 raise AssertionError("kamailio %s exited %s at start:\n%s" %
                                      (self.name, self.proc.returncode, self.errors()))
+            # omniq_ws's processes open its HTTP port after the attendant is named: a test
+            # that posts right after a restart met a refused connection (CI, once)
+            if self.pids("omniq_ws http"):
+                wait_for(lambda: self.proc.poll() is not None or self.http_listening(),
+                         timeout=15, what="kamailio %s's HTTP port %d to listen"
+                         % (self.name, self.http_port))
+                if self.proc.poll() is not None:
+                    raise AssertionError("kamailio %s exited %s at start:\n%s" %
+                                         (self.name, self.proc.returncode, self.errors()))
             self.ready = self.ever_ready = True
             self.ready_pids = procwatch.group_of(self.proc.pid)
         return self
+
+    def http_listening(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.http_port), timeout=1).close()
+            return True
+        except OSError:
+            return False
 
     def port_taken(self):
         """Whether this start failed because another process held the SIP port the harness
