@@ -587,6 +587,22 @@ typedef struct omniq_api {
 	 * ttl_ms 0 gives owner's up (OMNIQ_OK). A holder that dies loses it when it runs out. */
 	int (*chan_lease)(const str *channel, const str *name, const str *owner,
 			long long ttl_ms, long long *left_ms);
+	/* One part of a message that comes in parts (an SMS's concatenated parts, each with a
+	 * UDH saying which of how many): kept under name (make it unique to the message: the
+	 * sender, its reference and the total) until the last of total has come, then handed
+	 * to cb once - cb(arg, total, parts in order) - and forgotten: OMNIQ_OK. 1: kept,
+	 * others still missing. index 1..total, total 1..255 (1: cb at once, nothing kept),
+	 * value as chan_set's; a part given again replaces itself. ttl_ms (1 ms..31 days)
+	 * counts from a message's first part: after it, chan_parts_due hands out what came, so
+	 * that a part lost on the way never loses the others. OMNIQ_ECAPACITY when
+	 * CHAN_PART_SETS_MAX messages wait already. One round trip. */
+	int (*chan_part)(const str *channel, const str *name, int index, int total,
+			const str *value, long long ttl_ms, omniq_row_cb cb, void *arg);
+	/* One message of channel whose parts did not all come within their ttl_ms, taken
+	 * from Redis and handed to cb once: cb(arg, n, items), items = name, total, then
+	 * index and value of each part that came, in order. OMNIQ_OK, or OMNIQ_ENOTFOUND when
+	 * none is due. Call it from a timer until it says ENOTFOUND. One round trip. */
+	int (*chan_parts_due)(const str *channel, omniq_row_cb cb, void *arg);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

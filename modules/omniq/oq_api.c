@@ -129,5 +129,7 @@ int bind_omniq(omniq_api_t *api)
 	api->chan_get = oq_chan_get;
 	api->chan_set = oq_chan_set;
 	api->chan_lease = oq_chan_lease;
+	api->chan_part = oq_chan_part;
+	api->chan_parts_due = oq_chan_parts_due;
 	return 0;
 }

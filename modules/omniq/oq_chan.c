@@ -144,3 +144,85 @@ int oq_chan_lease(const str *channel, const str *name, const str *owner, long lo
 		*left_ms = left;
 	return held ? OMNIQ_OK : 1;
 }
+
+/* [1, v1 .. vtotal] complete; [0, have] waiting */
+int oq_chan_part(const str *channel, const str *name, int index, int total, const str *value,
+		long long ttl_ms, omniq_row_cb cb, void *arg)
+{
+	redisReply *r;
+	char num[2][16], ttl[24];
+	str a[6], items[OQ_CHAN_PARTS_MAX];
+	size_t i;
+	int rc;
+
+	if((rc = chan_args(channel, name)) < 0)
+		return rc;
+	if(total < 1 || total > OQ_CHAN_PARTS_MAX || index < 1 || index > total)
+		return oq_bad_arg("index", "must be 1..total, total 1..255");
+	if(value == NULL || value->len < 0 || value->len > OQ_CHAN_VALUE_MAX
+			|| (value->len && memchr(value->s, '\0', value->len)))
+		return oq_bad_arg("value", "must be 0..4096 bytes without NUL");
+	if(ttl_ms < 1 || (rc = ttl_arg(ttl_ms, ttl, sizeof(ttl), &a[5])) < 0)
+		return ttl_ms < 1 ? oq_bad_arg("ttl_ms", "must be 1 ms..31 days") : rc;
+	a[0] = *channel;
+	a[1] = *name;
+	a[2].s = num[0];
+	a[2].len = snprintf(num[0], sizeof(num[0]), "%d", index);
+	a[3].s = num[1];
+	a[3].len = snprintf(num[1], sizeof(num[1]), "%d", total);
+	a[4] = *value;
+	if((r = oq_call("oq_chan_part", 6, a, &rc)) == NULL)
+		return rc;
+	rc = OMNIQ_OK;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements < 2
+			|| r->element[0]->type != REDIS_REPLY_INTEGER
+			|| (r->element[0]->integer == 1 && r->elements != (size_t)total + 1)) {
+		rc = oq_bad_reply("oq_chan_part", r, "[0, have] or [1, part...]");
+	} else if(r->element[0]->integer == 0) {
+		rc = 1;
+	} else {
+		for(i = 1; i < r->elements && rc == OMNIQ_OK; i++) {
+			if(r->element[i]->type != REDIS_REPLY_STRING)
+				rc = oq_bad_reply("oq_chan_part", r, "[1, part...] of strings");
+			items[i - 1].s = r->element[i]->str;
+			items[i - 1].len = (int)r->element[i]->len;
+		}
+		if(rc == OMNIQ_OK && cb)
+			cb(arg, total, items);
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+/* [name, total, i, v, ...] or [] */
+int oq_chan_parts_due(const str *channel, omniq_row_cb cb, void *arg)
+{
+	redisReply *r;
+	str items[2 + 2 * OQ_CHAN_PARTS_MAX];
+	size_t i;
+	int rc;
+
+	if(channel == NULL || channel->len < 1)
+		return oq_bad_arg("channel", "missing");
+	if((r = oq_call("oq_chan_parts_due", 1, channel, &rc)) == NULL)
+		return rc;
+	rc = OMNIQ_OK;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements == 1 || r->elements % 2
+			|| r->elements > 2 + 2 * OQ_CHAN_PARTS_MAX) {
+		rc = oq_bad_reply("oq_chan_parts_due", r, "[] or [name, total, i, v...]");
+	} else if(r->elements == 0) {
+		oq_set_error(OMNIQ_ENOTFOUND, "no message in parts is due");
+		rc = OMNIQ_ENOTFOUND;
+	} else {
+		for(i = 0; i < r->elements && rc == OMNIQ_OK; i++) {
+			if(r->element[i]->type != REDIS_REPLY_STRING)
+				rc = oq_bad_reply("oq_chan_parts_due", r, "strings");
+			items[i].s = r->element[i]->str;
+			items[i].len = (int)r->element[i]->len;
+		}
+		if(rc == OMNIQ_OK && cb)
+			cb(arg, (int)r->elements, items);
+	}
+	freeReplyObject(r);
+	return rc;
+}

@@ -58,3 +58,65 @@ def test_chan_refusals_write_nothing(h):
     assert h.r.dbsize() == before
     # at their limits they are taken
     assert t.fc('oq_chan_set', 'wechat', 'n' * 128, 'v' * 4096, '2678400000') == 'OK'
+
+
+def test_parts_join_in_order_once_whatever_order_they_come_in(h):
+    t = h.tenant()
+    name = 'udh:8613800000001:7:3'
+    assert t.fc('oq_chan_part', 'sms', name, '3', '3', '末尾', '60000') == [0, 1]
+    assert t.fc('oq_chan_part', 'sms', name, '1', '3', 'first ', '60000') == [0, 2]
+    # a part given again replaces itself: still two of three
+    assert t.fc('oq_chan_part', 'sms', name, '1', '3', 'First ', '60000') == [0, 2]
+    assert t.fc('oq_chan_part', 'sms', name, '2', '3', 'middle ', '60000') == \
+        [1, 'First ', 'middle ', '末尾']
+    # forgotten once handed out: no key of it is left, and nothing is due
+    assert not [k for k in h.r.keys(t.P + ':ch:sms:*')]
+    assert t.fc('oq_chan_parts_due', 'sms') == []
+    # a message of one part comes back at once and keeps nothing
+    assert t.fc('oq_chan_part', 'sms', 'udh:x:1:1', '1', '1', 'alone', '60000') == [1, 'alone']
+    assert not h.r.keys(t.P + ':ch:sms:*')
+    # another tenant's parts of the same name are its own
+    u = h.tenant()
+    assert u.fc('oq_chan_part', 'sms', name, '1', '2', 'a', '60000') == [0, 1]
+    assert t.fc('oq_chan_part', 'sms', name, '2', '2', 'b', '60000') == [0, 1]
+
+
+def test_parts_that_do_not_all_come_are_handed_out_when_due_and_not_lost(h):
+    t = h.tenant()
+    assert t.fc('oq_chan_part', 'sms', 'm1', '1', '3', 'one ', '60000') == [0, 1]
+    assert t.fc('oq_chan_part', 'sms', 'm1', '3', '3', 'three', '60000') == [0, 2]
+    assert t.fc('oq_chan_part', 'sms', 'm2', '2', '2', 'later', '120000') == [0, 1]
+    assert t.fc('oq_chan_parts_due', 'sms') == []
+    h.advance(60001)
+    # the first one's time is up: what came of it, with each part's place; the other waits
+    assert t.fc('oq_chan_parts_due', 'sms') == ['m1', '3', '1', 'one ', '3', 'three']
+    assert t.fc('oq_chan_parts_due', 'sms') == []
+    # a part of m1 coming after that starts m1 afresh (it is handed out on its own later)
+    assert t.fc('oq_chan_part', 'sms', 'm1', '2', '3', 'two ', '1000') == [0, 1]
+    h.advance(60000)
+    got = [t.fc('oq_chan_parts_due', 'sms'), t.fc('oq_chan_parts_due', 'sms')]
+    assert sorted(got) == [['m1', '3', '2', 'two '], ['m2', '2', '2', 'later']], got
+    assert t.fc('oq_chan_parts_due', 'sms') == []
+    assert not h.r.keys(t.P + ':ch:sms:*')
+
+
+def test_parts_refusals_write_nothing(h):
+    t = h.tenant()
+    t.fc('oq_chan_part', 'sms', 'm', '1', '2', 'a', '60000')
+    before = sorted(h.r.keys('*'))
+    for args in (['m', '0', '2', 'a', '60000'], ['m', '3', '2', 'a', '60000'],
+                 ['m', '1', '256', 'a', '60000'], ['m', '1', '0', 'a', '60000'],
+                 ['m', '2', '3', 'b', '60000'],           # another total than its first part's
+                 ['m', '2', '2', 'v' * 4097, '60000'], ['m', '2', '2', 'a\0b', '60000'],
+                 ['m', '2', '2', 'b', '0'], ['a/b', '1', '2', 'a', '60000'],
+                 ['m', '2', '2', 'b']):
+        t.expect_err('ARG', 'oq_chan_part', 'sms', *args)
+    t.expect_err('ARG', 'oq_chan_parts_due', 'SMS')
+    t.expect_err('ARG', 'oq_chan_parts_due')
+    assert sorted(h.r.keys('*')) == before
+    # at the limit of unfinished messages, a new one is refused; parts of those kept are not
+    for i in range(1, 3):
+        t.fc('oq_chan_part', 'sms', 'n%d' % i, '1', '2', 'x', '60000')
+    h.r.zadd(t.P + ':ch:sms:pz', {'filler%d' % i: 10 ** 15 for i in range(9997)})
+    t.expect_err('CAPACITY', 'oq_chan_part', 'sms', 'n9', '1', '2', 'x', '60000')
+    assert t.fc('oq_chan_part', 'sms', 'n1', '2', '2', 'y', '60000') == [1, 'x', 'y']

@@ -8,9 +8,19 @@
 --   oq_chan_lease channel name owner ttl_ms   {1, pttl}: owner holds it now (taken, or its
 --                                             own renewed); {0, pttl}: another holds it for
 --                                             pttl more ms. ttl 0: owner gives it up.
+--   oq_chan_part channel name index total value ttl_ms
+--                                             one part of a message that comes in parts:
+--                                             {0, have}: kept, have of total are here;
+--                                             {1, v1..vtotal}: the last one came, all of them
+--                                             in order (and forgotten). A part given again
+--                                             replaces itself. ttl_ms counts from the first.
+--   oq_chan_parts_due channel                 one message whose parts did not all come in
+--                                             time, taken: {name, total, i, v, i, v ...}
+--                                             (the parts that came, in order), or {}
 --
 -- P:ch:<channel>:v:<name> and P:ch:<channel>:l:<name> (the holder's name), strings with
--- their own expiry. Names are CHAN_NAME_MAX bytes of [A-Za-z0-9._:@-], values CHAN_VALUE_MAX.
+-- their own expiry; P:ch:<channel>:p:<name> (hash: n the total, then index -> part) and
+-- P:ch:<channel>:pz (zset: name -> the ms its parts are due by) for messages in parts. Names are CHAN_NAME_MAX bytes of [A-Za-z0-9._:@-], values CHAN_VALUE_MAX.
 
 local CH = {}
 
@@ -73,3 +83,64 @@ function CH.fn_lease(keys, args)
     return {1, U.istr(ttl)}
 end
 
+
+local function parts_of(pk, total)
+    local out = {1}
+    for i = 1, total do out[i + 1] = rcall('HGET', pk, tostr(i)) end
+    return out
+end
+
+function CH.fn_part(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 6, 'channel name index total value ttl_ms')
+    local channel = V.channel(args[1])
+    local name = name_arg(args[2])
+    local total = V.int('total', args[4], 1, L.CHAN_PARTS_MAX)
+    local index = V.int('index', args[3], 1, total)
+    local v = args[5]
+    if type_(v) ~= 'string' or #v > L.CHAN_VALUE_MAX then
+        fail('ARG', 'value longer than ' .. L.CHAN_VALUE_MAX .. ' bytes')
+    end
+    if sfind(v, '%z') then fail('ARG', 'value contains a NUL byte') end
+    local ttl = V.int('ttl_ms', args[6], 1, L.CHAN_TTL_MAX)
+    local pk, zk = key(ctx, channel, 'p', name), ctx.P .. ':ch:' .. channel .. ':pz'
+    local n = rcall('HGET', pk, 'n')
+    if n and tonum(n) ~= total then
+        fail('ARG', 'total ' .. total .. ' differs from the ' .. n .. ' its other parts said')
+    end
+    if total == 1 then return {1, v} end
+    if not n then
+        if rcall('ZCARD', zk) >= L.CHAN_PART_SETS_MAX then
+            fail('CAPACITY', L.CHAN_PART_SETS_MAX .. ' messages wait for parts already')
+        end
+        rcall('HSET', pk, 'n', tostr(total))
+        rcall('ZADD', zk, ctx.now + ttl, name)
+    end
+    rcall('HSET', pk, tostr(index), v)
+    local have = rcall('HLEN', pk) - 1
+    if have < total then return {0, have} end
+    local out = parts_of(pk, total)
+    rcall('DEL', pk)
+    rcall('ZREM', zk, name)
+    return out
+end
+
+function CH.fn_parts_due(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 1, 'channel')
+    local channel = V.channel(args[1])
+    local zk = ctx.P .. ':ch:' .. channel .. ':pz'
+    local due = rcall('ZRANGEBYSCORE', zk, '-inf', ctx.now, 'LIMIT', 0, 1)
+    if #due == 0 then return {} end
+    local name = due[1]
+    local pk = key(ctx, channel, 'p', name)
+    local total = tonum(rcall('HGET', pk, 'n') or '0')
+    local out = {name, tostr(total)}
+    for i = 1, total do
+        local v = rcall('HGET', pk, tostr(i))
+        if v then out[#out + 1] = tostr(i); out[#out + 1] = v end
+    end
+    rcall('DEL', pk)
+    rcall('ZREM', zk, name)
+    return out
+end
