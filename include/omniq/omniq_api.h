@@ -629,4 +629,19 @@ static inline int omniq_load_api(omniq_api_t *api)
 	return 0;
 }
 
+/* Whether omniq serves a tenant of that name (modparam tenant; "" is the default one): for
+ * a module's mod_init, to refuse a setting that names a tenant omniq does not serve. */
+static inline int omniq_tenant_served(const omniq_api_t *api, const char *tenant)
+{
+	str name, prefix;
+	int i;
+
+	if(tenant == NULL || tenant[0] == '\0')
+		return 1;
+	for(i = 0; api->tenant_at(i, &name, &prefix) == 0; i++)
+		if(name.len == (int)strlen(tenant) && !memcmp(name.s, tenant, name.len))
+			return 1;
+	return 0;
+}
+
 #endif

@@ -9,7 +9,6 @@
 
 #include <jansson.h>
 
-#define WX_ANSWER_MAX (1024 * 1024)
 
 typedef struct wx_answer {
 	long http;         /* the HTTP status; 0: no answer (timeout, refused: why) */
@@ -29,8 +28,5 @@ int wx_api_open(const char *oa_base, const char *wecom_base, int timeout_ms);
  * (ans->why; ans->http the status of a non-JSON answer, 0 for no answer at all). */
 int wx_api_call(int wecom, const char *path, const char *query, const char *body,
 		wx_answer_t *ans);
-
-/* s URL-encoded into out: its length, or -1 when it does not fit. */
-int wx_url_encode(const char *s, char *out, size_t size);
 
 #endif

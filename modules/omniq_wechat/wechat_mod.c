@@ -164,22 +164,15 @@ static rpc_export_t rpcs[] = {
 /* every account's tenant is one omniq serves */
 static int tenants_ok(void)
 {
-	str name, prefix;
 	wx_conf_t *a;
-	int i, j;
+	int i;
 
-	for(i = 0; (a = wx_account_at(i)) != NULL; i++) {
-		if(!a->tenant[0])
-			continue;
-		for(j = 0; oq.tenant_at(j, &name, &prefix) == 0; j++)
-			if(name.len == (int)strlen(a->tenant) && !memcmp(name.s, a->tenant, name.len))
-				break;
-		if(oq.tenant_at(j, &name, &prefix) != 0) {
+	for(i = 0; (a = wx_account_at(i)) != NULL; i++)
+		if(!omniq_tenant_served(&oq, a->tenant)) {
 			LM_ERR("modparam account %s: tenant %s is not one of omniq's (modparam tenant)\n",
 					a->name, a->tenant);
 			return -1;
 		}
-	}
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "core/dprint.h"
 
 #include "omniq/omniq_clock.h"
+#include "omniq/omniq_urlenc.h"
 
 #include "wechat_token.h"
 #include "wechat_api.h"
@@ -53,8 +54,8 @@ static int fetch(const wx_conf_t *a, const char *key, const str *name, char *out
 	str v;
 	int rc;
 
-	if(wx_url_encode(a->appid, id, sizeof(id)) < 0
-			|| wx_url_encode(key, secret, sizeof(secret)) < 0)
+	if(omniq_url_encode(a->appid, strlen(a->appid), id, sizeof(id)) < 0
+			|| omniq_url_encode(key, strlen(key), secret, sizeof(secret)) < 0)
 		return -1;
 	if(a->cb.wecom)
 		snprintf(query, sizeof(query), "corpid=%s&corpsecret=%s", id, secret);
@@ -181,7 +182,7 @@ int wx_call_with_token(const wx_conf_t *a, int app, const char *path, const char
 			ans->json = NULL;
 			return -1;
 		}
-		if(wx_url_encode(tok, enc, sizeof(enc)) < 0)
+		if(omniq_url_encode(tok, strlen(tok), enc, sizeof(enc)) < 0)
 			return -1;
 		snprintf(query, sizeof(query), "access_token=%s", enc);
 		rc = wx_api_call(a->cb.wecom, path, query, body, ans);

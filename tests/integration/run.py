@@ -26,6 +26,8 @@ import test_ws_admit  # noqa: E402,F401
 import test_outbound  # noqa: E402,F401
 import test_wechat_standin  # noqa: E402,F401
 import test_wechat  # noqa: E402,F401
+import test_twilio_standin  # noqa: E402,F401
+import test_sms  # noqa: E402,F401
 
 if __name__ == "__main__":
     sys.exit(harness.run(sys.argv[1:] or None))

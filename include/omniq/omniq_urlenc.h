@@ -1,0 +1,39 @@
+/*
+ * omniq_urlenc.h - percent-encoding of a value for a URL query or a form body, as RFC 3986
+ * leaves unreserved only A-Z a-z 0-9 - . _ ~ (a space is %20, a '+' %2B): one way for
+ * every module that builds a provider request. Pure (no Kamailio): unit tests include it.
+ */
+#ifndef OMNIQ_URLENC_H
+#define OMNIQ_URLENC_H
+
+#include <stddef.h>
+
+/* s (len bytes) percent-encoded into out (all but A-Z a-z 0-9 - . _ ~), NUL-terminated:
+ * its length, or -1 when it does not fit. */
+static inline int omniq_url_encode(const char *s, size_t len, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0, i;
+
+	for(i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+				|| c == '-' || c == '_' || c == '.' || c == '~') {
+			if(n + 1 >= size)
+				return -1;
+			out[n++] = (char)c;
+		} else {
+			if(n + 3 >= size)
+				return -1;
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	if(n >= size)
+		return -1;
+	out[n] = '\0';
+	return (int)n;
+}
+
+#endif

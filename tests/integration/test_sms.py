@@ -1,0 +1,249 @@
+"""The SMS channel (modules/omniq_sms) with real peers: SIP MESSAGEs from sipp and raw
+sockets into the shipped cfg/omniq.cfg, a sipp gateway taking the replies, Kannel from
+Debian with its fakesmsc as the phone network (kannel.py), and the Twilio stand-in
+(twilio_standin.py) for the Twilio-style provider."""
+import os
+import re
+import socket
+import subprocess
+import time
+import uuid
+
+from harness import HERE, free_port, sipp, test, wait_for
+from test_wechat import agent, ok_rpc, sessions_of, transcript
+
+P = "oq:{default}"
+CARRIER = "name=carrier;type=sip;uri=sip:127.0.0.1:%d;from=+8610086"
+
+
+def sms_kam(ctx, gw_port=None, defines=None, redis=None):
+    """kamailio with the shipped cfg/omniq.cfg and its SIP gateway at gw_port."""
+    rs = redis or ctx.redis()
+    d = {"OMNIQ_SMS_GATEWAY": '"%s"' % (CARRIER % (gw_port or free_port(socket.SOCK_DGRAM)))}
+    d.update(defines or {})
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=d)
+    return rs, k
+
+
+def message(k, sender, body, ctype="text/plain;charset=UTF-8", callid=None, extra="",
+            from_hdr=None):
+    """One SIP MESSAGE over UDP as a gateway sends it: (status, reason, headers)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(10)
+        tag = uuid.uuid4().hex[:12]
+        body = body.encode() if isinstance(body, str) else body
+        frm = from_hdr if from_hdr is not None else "<sip:%s@carrier.example>;tag=%s" % (sender, tag)
+        head = ("MESSAGE sip:10086@127.0.0.1:%d SIP/2.0\r\n"
+                "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s\r\n"
+                "From: %s\r\nTo: <sip:10086@127.0.0.1>\r\n"
+                "Call-ID: %s\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\n%s%s"
+                "Content-Length: %d\r\n\r\n") % (
+            k.sip_port, s.getsockname()[1], uuid.uuid4().hex[:10], frm, callid or tag + "@gw",
+            ("Content-Type: %s\r\n" % ctype) if ctype else "", extra, len(body))
+        s.sendto(head.encode() + body, ("127.0.0.1", k.sip_port))
+        lines = s.recv(65535).decode("utf-8", "replace").split("\r\n")
+    finally:
+        s.close()
+    code, reason = lines[0].split(" ", 2)[1:]
+    return int(code), reason, dict(l.split(": ", 1) for l in lines[1:] if ": " in l)
+
+
+def sms_sessions(r):
+    n = int(r.get(P + ":seq:s") or 0)
+    return [str(i) for i in range(1, n + 1) if r.hget("%s:s:%d" % (P, i), "channel") == "sms"]
+
+
+@test
+def test_sms_sip_message_joins_the_customers_session_and_is_the_caller_too(ctx):
+    """sipp as the SMS gateway: three texts from one number (Chinese, emoji) are one session
+    of one customer, the same customer as that number's phone call; each answered 200 only
+    once it is stored."""
+    rs, k = sms_kam(ctx)
+    r = rs.client()
+    inf = os.path.join(ctx.dir, "in.csv")
+    texts = ["你好，我的订单还没到", "order 12345 😀", "谢谢!"]
+    with open(inf, "w", encoding="utf-8") as f:
+        f.write("SEQUENTIAL\n")
+        for t in texts:
+            f.write("+8613800138000;%s\n" % t)
+    assert sipp("sms_message.xml", k.sip_port, ctx.dir, calls=3, rate=5, inf=inf) == 0
+    sids = sms_sessions(r)
+    assert len(sids) == 1, sids
+    assert transcript(r, P, sids[0]) == [("in", t) for t in texts], transcript(r, P, sids[0])
+    s = r.hgetall("%s:s:%s" % (P, sids[0]))
+    assert s["identity"] == "sms:+8613800138000" and s["ext"] == "carrier:+8613800138000", s
+    call = k.rpc_struct("omniq.enqueue", "phone", "phone:+86 138-0013-8000", "", 0)
+    assert call["customer"] == s["customer"], (call, s)
+
+
+@test
+def test_sms_sip_bad_requests_get_clear_answers_and_store_nothing(ctx):
+    rs, k = sms_kam(ctx)
+    r = rs.client()
+    before = sorted(r.keys("*"))
+    code, reason, h = message(k, "+8613800000001", "<b>hi</b>", ctype="text/html")
+    assert code == 415 and h.get("Accept") == "text/plain, message/cpim", (code, reason, h)
+    code, reason, h = message(k, "+8613800000001", "hi", ctype=None)
+    assert code == 415, (code, reason)
+    code, reason, _ = message(k, "+8613800000001", "")
+    assert (code, reason) == (400, "Bad Request - Empty Message")
+    code, reason, _ = message(k, "+8613800000001", "hi", ctype="text/plain;charset=x-klingon")
+    assert code == 415 and "Charset" in reason, (code, reason)
+    code, reason, _ = message(k, "", "hi", from_hdr="<sip:carrier.example>;tag=1")
+    assert (code, reason) == (400, "Bad Request - No Sender")
+    code, reason, _ = message(k, "+86138+0000", "hi")
+    assert (code, reason) == (400, "Bad Request - No Sender")
+    code, reason, _ = message(k, "+8613800000001", "From: <sip:x@y>\r\nnot cpim",
+                              ctype="message/cpim")
+    assert code == 400 and "CPIM" in reason, (code, reason)
+    code, reason, _ = message(k, "+8613800000001",
+                              "From: <sip:+8613800000002@c>\r\n\r\nContent-Type: text/html\r\n\r\n<b>x</b>",
+                              ctype="message/cpim")
+    assert code == 415, (code, reason)
+    assert sorted(r.keys("*")) == before
+
+
+@test
+def test_sms_sip_charsets_cpim_and_a_retransmission_stored_once(ctx):
+    rs, k = sms_kam(ctx)
+    r = rs.client()
+    # GBK from an older gateway; the same MESSAGE again (its 200 was lost): one message
+    code, _, h = message(k, "+8613800000005", "你好".encode("gbk"), ctype="text/plain; charset=GBK",
+                         callid="gbk-1@gw")
+    assert code == 200 and h.get("X-Omniq-Session"), (code, h)
+    sid = h["X-Omniq-Session"]
+    assert message(k, "+8613800000005", "你好".encode("gbk"), ctype="text/plain; charset=GBK",
+                   callid="gbk-1@gw")[0] == 200
+    # CPIM: the sender is the CPIM From (the SIP From is the gateway's own)
+    cpim = ("From: <sip:+8613800000005@carrier>\r\nTo: <sip:10086@omniq>\r\n"
+            "DateTime: 2026-12-06T08:00:00+08:00\r\n\r\n"
+            "Content-Type: text/plain;charset=UTF-8\r\n\r\n再见")
+    code, _, h = message(k, "gateway", cpim, ctype="message/cpim")
+    assert code == 200 and h.get("X-Omniq-Session") == sid, (code, h)
+    # a byte that means nothing in UTF-8 becomes U+FFFD; the rest is kept
+    assert message(k, "+8613800000005", b"caf\xe9 ok")[0] == 200
+    assert transcript(r, P, sid) == [("in", "你好"), ("in", "再见"), ("in", "caf\ufffd ok")]
+    assert k.stat("omniq_sms:received_duplicate") == 1
+
+
+@test
+def test_sms_sip_flood_from_one_number_is_limited_and_others_get_in(ctx):
+    """modparam flood_limit (20 in 10 s by default): the 21st MESSAGE of one number gets 503
+    with Retry-After and is not stored; another number's goes in."""
+    rs, k = sms_kam(ctx)
+    r = rs.client()
+    codes = [message(k, "+8613900000001", "m%d" % i)[0] for i in range(24)]
+    assert codes == [200] * 20 + [503] * 4, codes
+    code, reason, h = message(k, "+8613900000001", "again")
+    assert code == 503 and 1 <= int(h["Retry-After"]) <= 10, (code, reason, h)
+    assert message(k, "+8613900000002", "another number")[0] == 200
+    sid = [s for s in sms_sessions(r) if r.hget("%s:s:%s" % (P, s), "identity") == "sms:+8613900000001"]
+    assert len(transcript(r, P, sid[0])) == 20
+    assert k.stat("omniq_sms:rate_limited") == 5
+
+
+@test
+def test_sms_sip_redis_down_answers_503_and_the_gateways_retry_is_stored(ctx):
+    rs, k = sms_kam(ctx)
+    ctx.expect_redis_down(rs)
+    rs.stop()
+    code, reason, h = message(k, "+8613800000009", "are you there?", callid="down-1@gw")
+    assert code == 503 and h.get("Retry-After"), (code, reason, h)
+    rs.start()
+    wait_for(lambda: message(k, "+8613800000009", "are you there?", callid="down-1@gw")[0] == 200,
+             timeout=15, what="the retry stored")
+    r = rs.client()
+    sids = sms_sessions(r)
+    assert len(sids) == 1 and transcript(r, P, sids[0]) == [("in", "are you there?")]
+
+
+class SippGateway:
+    """sipp as the SMS gateway that takes omniq_sms's MESSAGEs (sipp/sms_gateway.xml): each
+    answered 202; what came is in its -trace_msg file."""
+
+    def __init__(self, workdir, calls=10):
+        self.port = free_port(socket.SOCK_DGRAM)
+        self.msgs = os.path.join(workdir, "gateway-msgs.log")
+        self.proc = subprocess.Popen(
+            ["sipp", "-sf", os.path.join(HERE, "sipp", "sms_gateway.xml"), "-i", "127.0.0.1",
+             "-p", str(self.port), "-m", str(calls), "-nostdin", "-trace_msg",
+             "-message_file", self.msgs], cwd=workdir, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+
+    def received(self):
+        """The MESSAGEs that came: [(request line, headers dict, body)]."""
+        if not os.path.exists(self.msgs):
+            return []
+        got = []
+        text = open(self.msgs, encoding="utf-8", errors="replace").read()
+        for m in re.finditer(r"UDP message received \[\d+\] bytes :\n\n(MESSAGE .*?)(?=\n-{5,}|\Z)",
+                             text, re.S):
+            raw = m.group(1)
+            head, _, body = raw.replace("\r\n", "\n").partition("\n\n")
+            lines = head.split("\n")
+            hdrs = dict(l.split(": ", 1) for l in lines[1:] if ": " in l)
+            n = int(hdrs.get("Content-Length", "0"))
+            got.append((lines[0], hdrs, body.encode()[:n].decode()))
+        return got
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def offered_to(r, sid, aid):
+    return r.hget("%s:s:%s" % (P, sid), "agent") == aid
+
+
+@test
+def test_sms_agents_reply_leaves_as_a_sip_message_to_the_gateway_and_shows_sent(ctx):
+    gw = SippGateway(ctx.dir)
+    ctx.servers.append(gw)
+    rs, k = sms_kam(ctx, gw_port=gw.port)
+    r = rs.client()
+    agent(k, "alice", "sales:5")
+    code, _, h = message(k, "+8613800138000", "我的快递到哪了?")
+    assert code == 200
+    sid = h["X-Omniq-Session"]
+    wait_for(lambda: offered_to(r, sid, "alice"), what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    ok_rpc(k, "omniq.reply", sid, "alice", "您好，您的快递明天到。Thanks!")
+    wait_for(lambda: gw.received(), timeout=10, what="the MESSAGE at the gateway")
+    line, hdrs, body = gw.received()[0]
+    assert line.startswith("MESSAGE sip:+8613800138000@127.0.0.1:%d" % gw.port), line
+    assert "<sip:+8610086@" in hdrs["From"] and hdrs["Content-Type"].startswith("text/plain"), hdrs
+    assert body == "您好，您的快递明天到。Thanks!", body
+    from test_outbound import states
+    wait_for(lambda: list(states(rs, sid).values()) == ["sent"], what="sent")
+    assert k.stat("omniq_sms:sent") == 1
+
+
+@test
+def test_sms_stop_opts_the_customer_out_until_start(ctx):
+    """STOP (or 退订) from a number: the agent's replies to it are not sent, and fail with
+    the reason; START lets them through again."""
+    gw = SippGateway(ctx.dir)
+    ctx.servers.append(gw)
+    rs, k = sms_kam(ctx, gw_port=gw.port)
+    r = rs.client()
+    from test_outbound import states
+    agent(k, "alice", "sales:5")
+    sid = message(k, "+8613800000077", "退订")[2]["X-Omniq-Session"]
+    wait_for(lambda: offered_to(r, sid, "alice"), what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    ok_rpc(k, "omniq.reply", sid, "alice", "Sorry to see you go")
+    wait_for(lambda: list(states(rs, sid).values()) == ["failed"], timeout=10, what="failed")
+    flat = r.fcall("oq_deliveries", 1, P, sid)
+    assert "opted out of SMS" in flat[3], flat
+    assert message(k, "+8613800000077", " start ")[0] == 200
+    ok_rpc(k, "omniq.reply", sid, "alice", "Welcome back")
+    wait_for(lambda: list(states(rs, sid).values()) == ["failed", "sent"], timeout=10, what="sent")
+    assert [b for _, _, b in gw.received()] == ["Welcome back"]
+    # a sentence with the word in it is a conversation, not an opt-out
+    assert message(k, "+8613800000077", "please stop sending me ads, but answer this")[0] == 200
+    ok_rpc(k, "omniq.reply", sid, "alice", "Noted")
+    wait_for(lambda: len(gw.received()) == 2, timeout=10, what="the second reply")
+    assert k.stat("omniq_sms:opt_outs") == 1 and k.stat("omniq_sms:opt_ins") == 1
