@@ -7,6 +7,8 @@ import re
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.parse
 import uuid
 
 from harness import HERE, free_port, sipp, test, wait_for
@@ -247,3 +249,103 @@ def test_sms_stop_opts_the_customer_out_until_start(ctx):
     ok_rpc(k, "omniq.reply", sid, "alice", "Noted")
     wait_for(lambda: len(gw.received()) == 2, timeout=10, what="the second reply")
     assert k.stat("omniq_sms:opt_outs") == 1 and k.stat("omniq_sms:opt_ins") == 1
+
+
+TW_SID, TW_TOKEN, TW_FROM = "AC" + "1" * 32, "twilio-auth-token-01", "+15005550006"
+
+
+def twilio_kam(ctx, auto_report=("sent", "delivered")):
+    from twilio_standin import TwilioStandIn
+    s = TwilioStandIn().start()
+    ctx.servers.append(s)
+    s.add_account(TW_SID, TW_TOKEN, numbers=(TW_FROM,), auto_report=auto_report)
+    port = free_port()
+    gw = ("name=tw;type=twilio;api=%s;account=%s;token=%s;public=http://127.0.0.1:%d;from=%s"
+          % (s.url, TW_SID, TW_TOKEN, port, TW_FROM))
+    rs, k = sms_kam(ctx, defines={"OMNIQ_HTTP_PORT": str(port), "OMNIQ_SMS_GATEWAY2": '"%s"' % gw})
+    return rs, k, s, "http://127.0.0.1:%d/hooks/sms/tw" % port
+
+
+@test
+def test_sms_twilio_inbound_signed_stored_once_forged_refused(ctx):
+    rs, k, s, url = twilio_kam(ctx)
+    r = rs.client()
+    before = sorted(r.keys("*"))
+    # a forged signature, and a request signed with another token: 403, nothing stored
+    st, ctype, body = s.inbound(url, TW_SID, "+8613800000021", TW_FROM, "hello", sign=False)
+    assert st == 403 and b"forbidden" in body, (st, body)
+    st, _, _ = s.inbound(url, TW_SID, "+8613800000021", TW_FROM, "hello", token="not-the-token")
+    assert st == 403
+    assert sorted(r.keys("*")) == before
+    # a good one; Twilio's redelivery of the same MessageSid is one message
+    st, ctype, body = s.inbound(url, TW_SID, "+8613800000021", TW_FROM, "你好 from Twilio",
+                                message_sid="SM" + "a" * 32)
+    assert st == 200 and ctype.startswith("text/xml") and b"<Response>" in body, (st, ctype, body)
+    assert s.inbound(url, TW_SID, "+8613800000021", TW_FROM, "你好 from Twilio",
+                     message_sid="SM" + "a" * 32)[0] == 200
+    # an MMS: its pictures listed for the agent
+    st, _, _ = s.inbound(url, TW_SID, "+8613800000021", TW_FROM, "",
+                         media=[("https://api.twilio.com/media/ME1", "image/jpeg")])
+    assert st == 200
+    sid = sms_sessions(r)[0]
+    assert transcript(r, P, sid) == [("in", "你好 from Twilio"),
+                                     ("in", "[image/jpeg https://api.twilio.com/media/ME1]")]
+    assert r.hget("%s:s:%s" % (P, sid), "ext") == "tw:+8613800000021"
+    assert not s.violations, s.violations
+
+
+@test
+def test_sms_twilio_reply_sent_and_delivered_by_its_status_callbacks(ctx):
+    rs, k, s, url = twilio_kam(ctx)
+    r = rs.client()
+    from test_outbound import states
+    agent(k, "alice", "sales:5")
+    assert s.inbound(url, TW_SID, "+8613800000022", TW_FROM, "where is my parcel?")[0] == 200
+    sid = sms_sessions(r)[0]
+    wait_for(lambda: offered_to(r, sid, "alice"), what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    long_zh = "您好，" + "您的包裹已经发出，预计明天送达。" * 5
+    ok_rpc(k, "omniq.reply", sid, "alice", long_zh)
+    wait_for(lambda: s.sent, timeout=10, what="the message at the provider")
+    m = s.sent[0]
+    assert m["to"] == "+8613800000022" and m["from"] == TW_FROM and m["body"] == long_zh, m
+    assert m["num_segments"] == 2 and m["status_callback"] == url + "/status", m
+    wait_for(lambda: list(states(rs, sid).values()) == ["delivered"], timeout=10,
+             what="delivered after the status callbacks")
+    reps = s.wait_reports(2)
+    assert [(x["status"], x["answer_status"]) for x in reps] == [("sent", 200), ("delivered", 200)], reps
+    assert not s.violations, s.violations
+
+
+@test
+def test_sms_twilio_refusal_fails_with_its_words_and_a_429_is_retried(ctx):
+    rs, k, s, url = twilio_kam(ctx, auto_report=())
+    r = rs.client()
+    from test_outbound import states
+    agent(k, "alice", "sales:5")
+    assert s.inbound(url, TW_SID, "+8613800000023", TW_FROM, "hi")[0] == 200
+    sid = sms_sessions(r)[0]
+    wait_for(lambda: offered_to(r, sid, "alice"), what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    s.fail_next("rate_limit", retry_after=1)
+    ok_rpc(k, "omniq.reply", sid, "alice", "first")
+    wait_for(lambda: len(s.sent) == 1, timeout=15, what="sent after the 429")
+    s.opt_out(TW_SID, "+8613800000023")
+    ok_rpc(k, "omniq.reply", sid, "alice", "second")
+    wait_for(lambda: sorted(states(rs, sid).values()) == ["failed", "sent"], timeout=15,
+             what="the second failed")
+    flat = r.fcall("oq_deliveries", 1, P, sid)
+    assert "21610" in flat[-1], flat
+    # a status callback with a forged signature changes nothing
+    from twilio_standin import signature
+    import urllib.request
+    form = {"MessageSid": s.sent[0]["sid"], "MessageStatus": "failed", "AccountSid": TW_SID}
+    req = urllib.request.Request(url + "/status", data=urllib.parse.urlencode(form).encode(),
+                                 headers={"X-Twilio-Signature": signature("wrong", url + "/status", form)})
+    try:
+        urllib.request.urlopen(req, timeout=5)
+        raise AssertionError("a forged status callback was taken")
+    except urllib.error.HTTPError as e:
+        assert e.code == 403
+    assert sorted(states(rs, sid).values()) == ["failed", "sent"]
+    assert not s.violations, s.violations
