@@ -24,6 +24,7 @@
 #include "omniq/omniq_api.h"
 #include "omniq/omniq_params.h"
 
+#include "sms_desk.h"
 #include "sms_flood.h"
 #include "sms_gateway.h"
 #include "sms_http.h"
@@ -181,7 +182,8 @@ static int mod_init(void)
 	if(tenants_ok() < 0 || sms_sip_init() < 0 || sms_flood_init(flood_limit, flood_window) < 0)
 		return -1;
 	sms_inbound_init(&oq);
-	if(sms_http_routes(&oq) < 0 || sms_sender_register(&oq, &sender_cfg) < 0)
+	if(sms_http_routes(&oq) < 0 || sms_desk_route(&oq) < 0
+			|| sms_sender_register(&oq, &sender_cfg) < 0)
 		return -1;
 	return register_basic_timers(1);
 }

@@ -537,3 +537,17 @@ int sms_udh_concat(const unsigned char *ud, size_t len, sms_concat_t *out, size_
 	}
 	return 0;
 }
+
+unsigned sms_gsm_default_cp(unsigned septet)
+{
+	return septet < 128 && septet != GSM_ESC ? gsm_default[septet] : 0;
+}
+
+int sms_gsm_ext_at(size_t i, unsigned *septet, unsigned *cp)
+{
+	if(i >= GSM_EXT_N)
+		return -1;
+	*septet = gsm_ext[i].septet;
+	*cp = gsm_ext[i].cp;
+	return 0;
+}

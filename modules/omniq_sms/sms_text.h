@@ -121,4 +121,11 @@ int sms_parts(const char *utf8, sms_plan_t *plan);
 int sms_split(const char *utf8, const sms_plan_t *plan, size_t part_no, char *out,
 		size_t out_size);
 
+/* The GSM tables, for whoever must count as this file does (the desk's part counter is
+ * made from them): the default alphabet's character of septet 0..127 (0 for 0x1B, the
+ * escape, and past 127), and the extension table's i-th entry (its septet after ESC and its
+ * character): 0, or -1 past the last. */
+unsigned sms_gsm_default_cp(unsigned septet);
+int sms_gsm_ext_at(size_t i, unsigned *septet, unsigned *cp);
+
 #endif

@@ -349,3 +349,45 @@ def test_sms_twilio_refusal_fails_with_its_words_and_a_429_is_retried(ctx):
         assert e.code == 403
     assert sorted(states(rs, sid).values()) == ["failed", "sent"]
     assert not s.violations, s.violations
+
+
+COUNTER_CASES = [
+    ("", 0, 0, "GSM-7"),
+    ("a" * 160, 1, 160, "GSM-7"),
+    ("a" * 161, 2, 161, "GSM-7"),
+    ("a" * 306, 2, 306, "GSM-7"),
+    ("a" * 307, 3, 307, "GSM-7"),
+    ("€" * 80, 1, 160, "GSM-7"),            # an extension character costs two septets
+    ("a" + "€" * 80, 2, 161, "GSM-7"),
+    ("a" * 152 + "€" + "a" * 152, 3, 306, "GSM-7"),  # a € is never split: 152, 154 > 153
+    ("你" * 70, 1, 70, "UCS-2"),
+    ("你" * 71, 2, 71, "UCS-2"),
+    ("😀" * 35, 1, 70, "UCS-2"),           # a surrogate pair costs two units
+    ("a" * 66 + "😀" + "a" * 66, 3, 134, "UCS-2"),  # a pair is never split: 66, 68 > 67
+    ("é" * 161, 2, 161, "GSM-7"),
+    ("ê", 1, 1, "UCS-2"),                   # not in the GSM alphabet
+]
+
+
+@test
+def test_sms_desk_counter_counts_as_the_module_cuts(ctx):
+    """/hooks/sms/desk.js, written by omniq_sms from its own tables, run in node: the part
+    count an agent sees for each text is sms_parts()'s (tests/unit/test_sms_text.c holds
+    the C side to the same numbers)."""
+    import json
+    import urllib.request
+    port = free_port()
+    rs, k = sms_kam(ctx, defines={"OMNIQ_HTTP_PORT": str(port)})
+    with urllib.request.urlopen("http://127.0.0.1:%d/hooks/sms/desk.js" % port, timeout=5) as rsp:
+        assert rsp.headers["Content-Type"].startswith("application/javascript")
+        js = rsp.read().decode()
+    script = os.path.join(ctx.dir, "counter.js")
+    with open(script, "w") as f:
+        f.write("var window = {}, document = {getElementById: function () { return null; }};\n")
+        f.write(js)
+        f.write("\nprocess.stdout.write(JSON.stringify(%s.map(function (t) { return window.omniqSms.plan(t); })));\n"
+                % json.dumps([c[0] for c in COUNTER_CASES]))
+    got = json.loads(subprocess.run(["node", script], capture_output=True, text=True, check=True,
+                                    timeout=30).stdout)
+    for (text, parts, units, coding), p in zip(COUNTER_CASES, got):
+        assert (p["parts"], p["units"], p["coding"]) == (parts, units, coding), (text[:20], p)

@@ -48,6 +48,7 @@
   st.CH = CH;
   st.select = function (sid) { select(sid); };
   st.who = who;
+  st.find = find;
 
   /* Who the customer is, as the agent reads it: the profile's name (set by the company:
    * verified), else the name the visitor typed (marked: not verified), else a short label
@@ -277,6 +278,13 @@
     if (s && s.state === "offered") $("offer-text").textContent = "Offer: " + (CH[s.channel] || s.channel) +
       " from " + who(s) + (s.queue ? " (queue " + s.queue + ")" : "");
     var text = s && s.state === "active" && s.channel !== "phone";
+    /* a channel module may add to the reply box: omniq_sms its part counter, loaded the
+     * first time an SMS conversation is open (without omniq_sms there is none to load) */
+    if (s && s.channel === "sms" && !st.smsCounter) {
+      st.smsCounter = document.createElement("script");
+      st.smsCounter.src = "/hooks/sms/desk.js";
+      document.body.appendChild(st.smsCounter);
+    }
     $("reply").hidden = !text;
     $("actions").hidden = !s || (s.state !== "active" && s.state !== "wrapup");
     /* in wrap-up the conversation is over: it can only be finished, not handed on */
