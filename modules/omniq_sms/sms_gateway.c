@@ -158,7 +158,7 @@ int sms_gw_add(const char *val)
 			|| copy(g->name, K_SKILLS, &v[K_SKILLS], g->skills, sizeof(g->skills), "_-,:") < 0
 			|| number(g->name, K_PRIORITY, &v[K_PRIORITY], 0, 1000, 0, &g->priority) < 0
 			|| copy(g->name, K_FROM, &v[K_FROM], g->from, sizeof(g->from), "+") < 0
-			|| copy(g->name, K_COUNTRY, &v[K_COUNTRY], g->country, sizeof(g->country), "") < 0
+			|| copy(g->name, K_COUNTRY, &v[K_COUNTRY], g->country, sizeof(g->country), NULL) < 0
 			|| number(g->name, K_RATE, &v[K_RATE], 1, 1000, 10, &g->rate) < 0
 			|| copy(g->name, K_URI, &v[K_URI], g->uri, sizeof(g->uri), NULL) < 0
 			|| copy(g->name, K_SECRET, &v[K_SECRET], g->secret, sizeof(g->secret), NULL) < 0
@@ -169,7 +169,7 @@ int sms_gw_add(const char *val)
 					   NULL) < 0
 			|| copy(g->name, K_SMSC, &v[K_SMSC], g->smsc, sizeof(g->smsc), "_-.") < 0
 			|| url(g->name, K_API, &v[K_API], g->api) < 0
-			|| copy(g->name, K_ACCOUNT, &v[K_ACCOUNT], g->account, sizeof(g->account), "") < 0
+			|| copy(g->name, K_ACCOUNT, &v[K_ACCOUNT], g->account, sizeof(g->account), "_") < 0
 			|| copy(g->name, K_TOKEN, &v[K_TOKEN], g->token, sizeof(g->token), NULL) < 0
 			|| url(g->name, K_PUBLIC, &v[K_PUBLIC], g->public) < 0
 			|| number(g->name, K_INTERMEDIATE, &v[K_INTERMEDIATE], 0, 1, 0, &g->intermediate)

@@ -391,3 +391,52 @@ def test_sms_desk_counter_counts_as_the_module_cuts(ctx):
                                     timeout=30).stdout)
     for (text, parts, units, coding), p in zip(COUNTER_CASES, got):
         assert (p["parts"], p["units"], p["coding"]) == (parts, units, coding), (text[:20], p)
+
+
+@test
+def test_sms_gateway_modparam_refusals(ctx):
+    """A wrong gateway stops kamailio at start with a line saying what is wrong."""
+    rs = ctx.redis()
+    kannel = "name=k;type=kannel;secret=0123456789;sendsms=http://127.0.0.1:9/s;username=u;password=p;public=http://x"
+    cases = [
+        ("name=c;type=sip", "a sip gateway needs uri"),
+        ("name=c;type=smpp;uri=sip:x", "type must be sip, kannel or twilio"),
+        ("type=sip;uri=sip:x", "name is missing"),
+        ("name=c;type=sip;uri=http://x", "uri 'http://x' is no sip: URI"),
+        ("name=c;type=sip;uri=sip:x;secret=abc", "secret is no key of a sip gateway"),
+        ("name=c;type=sip;uri=sip:x;colour=red", "unknown key 'colour'"),
+        ("name=c;type=sip;uri=sip:x;country=+86", "country must be a country calling code"),
+        ("name=c;type=sip;uri=sip:x;rate=0", "rate must be a number 1..1000"),
+        ("name=c;type=sip;uri=sip:x;tenant=nobody", "tenant nobody is not one of omniq's"),
+        ("name=carrier;type=sip;uri=sip:x", "a second gateway of that name"),
+        (kannel.replace("secret=0123456789", "secret=short"), "must be at least 8 characters"),
+        (kannel.replace("public=http://x", "public=ftp://x"), "public 'ftp://x' is no http(s) URL"),
+        (kannel.replace(";password=p", ""), "a kannel gateway needs password"),
+        ("name=t;type=twilio;account=AC1;public=http://x", "a twilio gateway needs token"),
+    ]
+    for i, (gw, says) in enumerate(cases):
+        k = ctx.kamailio("omniq.cfg", rs.port, name="bad%d" % i, start=False,
+                         defines={"OMNIQ_SMS_GATEWAY2": '"%s"' % gw})
+        k.start(expect_ready=False)
+        assert k.wait_exit(20) != 0, gw
+        assert says in k.text(), (gw, says, k.tail())
+
+
+@test
+def test_sms_send_rpc_and_gateways(ctx):
+    """kamcmd sms.send: an SMS outside any session (a staff alert) through a gateway, with
+    the same retries and states; sms.gateways lists what this node serves."""
+    gw = SippGateway(ctx.dir)
+    ctx.servers.append(gw)
+    rs, k = sms_kam(ctx, gw_port=gw.port)
+    gws = k.rpc_struct("sms.gateways")
+    assert "carrier" in str(gws) and "(sms_receive)" in str(gws), gws
+    rc, out = k.rpc("sms.send", "carrier", "s:+8613800000099", "机房告警: disk full")
+    assert rc == 0 and not out.startswith("error"), out
+    wait_for(lambda: gw.received(), timeout=10, what="the alert at the gateway")
+    line, _, body = gw.received()[0]
+    assert "sip:+8613800000099@" in line and body == "机房告警: disk full", (line, body)
+    rc, out = k.rpc("sms.send", "nowhere", "s:+8613800000099", "x")
+    assert out.startswith("error") and "no gateway 'nowhere'" in out, out
+    rc, out = k.rpc("sms.send", "carrier", "a:b", "x")
+    assert out.startswith("error") and "no ':'" in out, out
