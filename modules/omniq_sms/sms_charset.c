@@ -80,3 +80,43 @@ int sms_to_utf8(const char *charset, const char *in, size_t len, char *out, size
 			out[i] = ' ';
 	return rc;
 }
+
+int sms_content_type(const char *v, size_t len, char *type, size_t tsize, char *charset,
+		size_t csize)
+{
+	const char *p = v, *end = v + len, *semi;
+	size_t n, i;
+
+	charset[0] = '\0';
+	while(p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	semi = memchr(p, ';', (size_t)(end - p));
+	n = (size_t)((semi ? semi : end) - p);
+	while(n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	if(n == 0 || n >= tsize)
+		return -1;
+	for(i = 0; i < n; i++)
+		type[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
+	type[n] = '\0';
+	while(semi && semi < end) {
+		const char *q = semi + 1, *e2;
+		while(q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		semi = memchr(q, ';', (size_t)(end - q));
+		e2 = semi ? semi : end;
+		if(e2 - q > 8 && !strncasecmp(q, "charset=", 8)) {
+			q += 8;
+			while(e2 > q && (e2[-1] == ' ' || e2[-1] == '\t'))
+				e2--;
+			if(e2 - q >= 2 && *q == '"' && e2[-1] == '"')
+				q++, e2--;
+			n = (size_t)(e2 - q);
+			if(n >= csize)
+				n = csize - 1;
+			memcpy(charset, q, n);
+			charset[n] = '\0';
+		}
+	}
+	return 0;
+}

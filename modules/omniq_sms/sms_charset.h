@@ -19,4 +19,10 @@
 int sms_to_utf8(const char *charset, const char *in, size_t len, char *out, size_t size,
 		size_t *out_len, char *why, size_t wsize);
 
+/* A Content-Type value (len bytes): its media type lowercased without parameters ("text/plain")
+ * into type, its charset parameter unquoted into charset ("" when none; cut to csize - 1).
+ * 0, or -1 for an empty type or one longer than tsize - 1. */
+int sms_content_type(const char *v, size_t len, char *type, size_t tsize, char *charset,
+		size_t csize);
+
 #endif

@@ -12,6 +12,7 @@
 #include "core/dprint.h"
 
 #include "sms_http.h"
+#include "sms_charset.h"
 #include "sms_inbound.h"
 #include "sms_kannel.h"
 #include "sms_stats.h"
@@ -119,6 +120,44 @@ static int report(const omniq_http_req_t *rq, omniq_http_resp_t *rs, const sms_g
 static const char *const kannel_mo_names[] = {"secret", "from", "to", "text", "time", "smsc",
 		"id", "coding", "charset", "udh", NULL};
 
+/* Kannel's post-url: the text is the body, in the charset of its Content-Type, and the UDH
+ * and coding come as X-Kannel-UDH (URL-encoded) and X-Kannel-Coding, for what the URL's
+ * own placeholders do not give. (The text and the UDH are best not in the URL: a line
+ * break in a query ends it for our HTTP server, and a UDH always holds a 0 byte.) */
+static int post_url(const omniq_http_req_t *rq, sms_form_t *f, char *why)
+{
+	static char ctype[128], charset[SMS_CHARSET_MAX + 1], type[64], coding[8];
+	static char udh_enc[3 * SMS_KANNEL_UDH_MAX + 8], udh_scratch[sizeof(udh_enc)];
+	static sms_form_t u;
+	int n;
+
+	if(rq->method.len != 4 || memcmp(rq->method.s, "POST", 4) || sms_form_get(f, "text"))
+		return 0;
+	if(f->n + 4 > SMS_FORM_PAIRS) {
+		snprintf(why, SMS_WHY_MAX, "too many parameters");
+		return -1;
+	}
+	f->p[f->n++] = (sms_pair_t){"text", rq->body.s, (size_t)rq->body.len};
+	if(!sms_form_get(f, "charset") && rq->header(rq, "Content-Type", ctype, sizeof(ctype)) > 0
+			&& sms_content_type(ctype, strlen(ctype), type, sizeof(type), charset,
+					   sizeof(charset))
+					   == 0
+			&& charset[0])
+		f->p[f->n++] = (sms_pair_t){"charset", charset, strlen(charset)};
+	if(!sms_form_get(f, "coding")
+			&& (n = rq->header(rq, "X-Kannel-Coding", coding, sizeof(coding))) > 0)
+		f->p[f->n++] = (sms_pair_t){"coding", coding, (size_t)n};
+	if(!sms_form_get(f, "udh")
+			&& (n = rq->header(rq, "X-Kannel-UDH", udh_enc + 4, (int)sizeof(udh_enc) - 4)) > 0) {
+		memcpy(udh_enc, "udh=", 4);
+		if(sms_form_parse(udh_enc, (size_t)n + 4, udh_scratch, sizeof(udh_scratch), &u, why) < 0
+				|| u.n != 1)
+			return -1;
+		f->p[f->n++] = u.p[0];
+	}
+	return 0;
+}
+
 static int kannel_mo(const omniq_http_req_t *rq, omniq_http_resp_t *rs, const sms_gw_t *gw)
 {
 	static char scratch[3 * SMS_FORM_VALUE_MAX], text[OMNIQ_BODY_MAX + 1];
@@ -136,14 +175,8 @@ static int kannel_mo(const omniq_http_req_t *rq, omniq_http_resp_t *rs, const sm
 		return fail(rs, gw, rq, 400, "bad_request", "%s", why);
 	if((s = sms_form_get(&f, "secret")) == NULL || !same_secret(s->value, gw->secret))
 		return fail(rs, gw, rq, 403, "forbidden", "a wrong or missing secret");
-	/* post-url: the text is the body */
-	if(sms_form_get(&f, "text") == NULL && rq->method.len == 4 && rq->body.len > 0
-			&& f.n < SMS_FORM_PAIRS) {
-		f.p[f.n].name = "text";
-		f.p[f.n].value = rq->body.s;
-		f.p[f.n].value_len = (size_t)rq->body.len;
-		f.n++;
-	}
+	if(post_url(rq, &f, why) < 0)
+		return fail(rs, gw, rq, 400, "bad_request", "%s", why);
 	if(sms_kannel_mo(f.p, f.n, &mo, why) < 0)
 		return fail(rs, gw, rq, 400, "bad_request", "%s", why);
 	ud = (const unsigned char *)mo.text;

@@ -67,47 +67,6 @@ static int refuse(sip_msg_t *msg, int code, const char *reason, const char *hdrs
 	return answer(msg, code, reason, hdrs);
 }
 
-/* the media type (lowercased, no parameters) and its charset parameter, from a
- * Content-Type value */
-static int media_type(const str *v, char *type, size_t tsize, char *charset, size_t csize)
-{
-	const char *p = v->s, *end = v->s + v->len, *semi;
-	size_t n, i;
-
-	charset[0] = '\0';
-	while(p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	semi = memchr(p, ';', (size_t)(end - p));
-	n = (size_t)((semi ? semi : end) - p);
-	while(n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-		n--;
-	if(n == 0 || n >= tsize)
-		return -1;
-	for(i = 0; i < n; i++)
-		type[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
-	type[n] = '\0';
-	while(semi && semi < end) {
-		const char *q = semi + 1, *e2;
-		while(q < end && (*q == ' ' || *q == '\t'))
-			q++;
-		semi = memchr(q, ';', (size_t)(end - q));
-		e2 = semi ? semi : end;
-		if(e2 - q > 8 && !strncasecmp(q, "charset=", 8)) {
-			q += 8;
-			while(e2 > q && (e2[-1] == ' ' || e2[-1] == '\t'))
-				e2--;
-			if(e2 - q >= 2 && *q == '"' && e2[-1] == '"')
-				q++, e2--;
-			n = (size_t)(e2 - q);
-			if(n >= csize)
-				n = csize - 1;
-			memcpy(charset, q, n);
-			charset[n] = '\0';
-		}
-	}
-	return 0;
-}
-
 /* the user part of the P-Asserted-Identity, else of the From URI */
 static int sender(sip_msg_t *msg, char *out, size_t size)
 {
@@ -203,7 +162,8 @@ int sms_sip_receive(sip_msg_t *msg, const str *gateway)
 		return refuse(msg, 400, "Bad Request - Empty Message", NULL, "no body");
 	if(msg->content_type == NULL)
 		return refuse(msg, 415, "Unsupported Media Type", ACCEPT_HDR, "no Content-Type");
-	if(media_type(&msg->content_type->body, type, sizeof(type), charset, sizeof(charset)) < 0)
+	if(sms_content_type(msg->content_type->body.s, (size_t)msg->content_type->body.len, type,
+			   sizeof(type), charset, sizeof(charset)) < 0)
 		return refuse(msg, 415, "Unsupported Media Type", ACCEPT_HDR, "a malformed Content-Type");
 	from[0] = '\0';
 	body = b.s;

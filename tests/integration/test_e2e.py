@@ -9,7 +9,7 @@ import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import test, TOP
+from harness import test, TOP, wait_for
 from test_tenants import ACME
 from test_ws import Api, ws_kam
 
@@ -304,3 +304,32 @@ def test_e2e_desk_serves_a_wechat_customer(ctx):
     assert [m["body"]["text"]["content"] for m in s.sent] == ["您好, 快递明天到。"], s.sent
     assert not s.violations, s.violations
     assert os.path.getsize(os.path.join(ctx.dir, "desk-11-wechat.png")) > 1000
+
+
+@test
+def test_e2e_desk_serves_an_sms_customer(ctx):
+    """Issue 22: a phone's SMS, through Kannel (fakesmsc as the phone network), reaches the
+    agent's desk as an offer; the desk counts the SMS a long reply takes as the agent types
+    it, the reply reaches the phone in that many parts, and Kannel's delivery report shows
+    Delivered beside it."""
+    from kannel import join_parts
+    from test_sms import kannel_kam, sms_sessions
+    from test_wechat import agent
+    rs, k, rig, url = kannel_kam(ctx)
+    agent(k, "alice", "sales:5")
+    rc, out = k.rpc("omniq.agent_password", "alice", "desk-pass-123")
+    assert rc == 0 and not out.startswith("error"), out
+    port = int(url.split(":")[2].split("/")[0])
+    node = browser("desk_sms.js", str(port), ctx.dir, "alice", "desk-pass-123")
+    try:
+        expect(node, "READY")
+        rig.mo("8613800138010", "10086", "我的快递到哪了?\n单号 SF1234")
+        wait_for(lambda: sms_sessions(rs.client()), timeout=20, what="the SMS stored")
+        sid = sms_sessions(rs.client())[0]
+        tell(node, "SID " + sid)
+        assert expect(node, "DONE ").split()[1] == sid
+    finally:
+        stop(node)
+    parts = rig.wait_mt(2, timeout=20)
+    assert len(parts) == 2 and join_parts(parts).startswith("您好，您的订单已发货"), parts
+    assert os.path.getsize(os.path.join(ctx.dir, "desk-12-sms.png")) > 1000

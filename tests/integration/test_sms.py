@@ -440,3 +440,162 @@ def test_sms_send_rpc_and_gateways(ctx):
     assert out.startswith("error") and "no gateway 'nowhere'" in out, out
     rc, out = k.rpc("sms.send", "carrier", "a:b", "x")
     assert out.startswith("error") and "no ':'" in out, out
+
+
+# ---- Kannel (kannel.py: Debian's bearerbox + smsbox, fakesmsc as the phones) ----
+
+KANNEL_SECRET = "kannel-shared-secret-1"
+LOCAL = {"admin-port", "admin-password", "smsbox-port", "box-allow-ip", "log-file",
+         "access-log", "bearerbox-host", "sendsms-port", "sendsms-interface"}
+
+
+def kannel_conf():
+    """cfg/kannel.conf's groups as written: {group: {key: value}} (the last group of a name
+    wins: the example has one of each)."""
+    groups, cur = {}, None
+    with open(os.path.join(os.environ["OMNIQ_TOP"], "cfg", "kannel.conf")) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            k, _, v = (x.strip() for x in line.partition("="))
+            v = v[1:-1] if v.startswith('"') and v.endswith('"') else v
+            if k == "group":
+                cur = groups.setdefault(v, {})
+            else:
+                cur[k] = v
+    return groups
+
+
+def kannel_kam(ctx, combine_mo=None, extra_defines=None, redis=None):
+    """kamailio (the shipped cfg) with a kannel gateway, and a Kannel started from
+    cfg/kannel.conf as written: only the ports, the log files, omniq's host and the
+    CHANGE-marked secrets made this test's own."""
+    from kannel import start_rig
+    conf = kannel_conf()
+    port = free_port()
+    mo_url = conf["sms-service"]["post-url"].replace(
+        "omniq.example.com:8080", "127.0.0.1:%d" % port).replace(
+        "CHANGE-shared-secret", KANNEL_SECRET)
+    extra = {g: {k: v for k, v in conf[g].items() if k not in LOCAL}
+             for g in ("core", "smsbox", "sms-service")}
+    extra["sms-service"].pop("post-url")
+    if combine_mo is not None:
+        extra["core"]["sms-combine-concatenated-mo"] = "true" if combine_mo else "false"
+    user = conf["sendsms-user"]
+    password = user["password"].replace("CHANGE-sendsms-password", "sendsms-pw-1")
+    extra["sendsms-user"] = {k: v for k, v in user.items() if k not in ("username", "password")}
+    rig = start_rig(ctx, mo_url, combine_mo=extra["core"]["sms-combine-concatenated-mo"] == "true",
+                    username=user["username"], password=password, extra=extra, post=True)
+    gw = ("name=kannel;type=kannel;secret=%s;sendsms=%s;username=%s;password=%s;"
+          "public=http://127.0.0.1:%d;from=10086" % (KANNEL_SECRET, rig.sendsms_url,
+                                                     user["username"], password, port))
+    d = {"OMNIQ_HTTP_PORT": str(port), "OMNIQ_SMS_GATEWAY2": '"%s"' % gw}
+    d.update(extra_defines or {})
+    rs, k = sms_kam(ctx, defines=d, redis=redis)
+    return rs, k, rig, "http://127.0.0.1:%d/hooks/sms/kannel" % port
+
+
+@test
+def test_sms_kannel_a_phones_sms_reaches_the_agent_and_the_reply_reaches_the_phone(ctx):
+    """fakesmsc -> bearerbox -> smsbox -> omniq: Chinese, an emoji, '+' and '%' intact; the
+    agent's long Chinese reply -> sendsms -> the phone as 2 concatenated parts; Kannel's
+    delivery report moves it to delivered."""
+    rs, k, rig, url = kannel_kam(ctx)
+    r = rs.client()
+    from test_outbound import states
+    agent(k, "alice", "sales:5")
+    text = "你好 😀 a+b = 100% (ok)\n第二行"
+    rig.mo("8613800138001", "10086", text)
+    wait_for(lambda: sms_sessions(r), timeout=15, what="the SMS stored")
+    sid = sms_sessions(r)[0]
+    assert transcript(r, P, sid) == [("in", text)], transcript(r, P, sid)
+    s = r.hgetall("%s:s:%s" % (P, sid))
+    assert s["identity"] == "sms:+8613800138001" and s["ext"] == "kannel:+8613800138001", s
+    wait_for(lambda: offered_to(r, sid, "alice"), what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    reply = "您好，" + "您的订单已发货，预计明天送达，请保持电话畅通。" * 4 + "谢谢!"
+    ok_rpc(k, "omniq.reply", sid, "alice", reply)
+    from kannel import join_parts
+    parts = rig.wait_mt(2, timeout=20)
+    assert len(parts) == 2 and all(p["receiver"] == "8613800138001" or p["receiver"] ==
+                                   "+8613800138001" for p in parts), parts
+    assert join_parts(parts) == reply, parts
+    wait_for(lambda: list(states(rs, sid).values()) == ["delivered"], timeout=20,
+             what="delivered by Kannel's report")
+    assert k.stat("omniq_sms:reports") >= 1
+
+
+@test
+def test_sms_kannel_parts_that_come_one_by_one_are_one_message(ctx):
+    """Kannel set not to join them (sms-combine-concatenated-mo = false): three parts of one
+    SMS, out of order, through fakesmsc, are stored as one message once the last comes."""
+    rs, k, rig, url = kannel_kam(ctx, combine_mo=False)
+    r = rs.client()
+    udh = lambda seq: bytes([5, 0, 3, 0x42, 3, seq])
+    words = ["Hello, this is the first part ", "and the second ", "and the last."]
+    for seq in (2, 3, 1):
+        rig.mo_udh("8613800138002", "10086", udh(seq), words[seq - 1], 0)
+        if seq != 1:
+            wait_for(lambda: k.stat("omniq_sms:parts_kept") >= (1 if seq == 2 else 2),
+                     timeout=15, what="part %d kept" % seq)
+            assert not sms_sessions(r)
+    wait_for(lambda: sms_sessions(r), timeout=15, what="the whole message")
+    assert transcript(r, P, sms_sessions(r)[0]) == [("in", "".join(words))]
+
+
+@test
+def test_sms_kannel_a_part_that_never_comes_does_not_lose_the_others(ctx):
+    rs, k, rig, url = kannel_kam(ctx, combine_mo=False,
+                                 extra_defines={"OMNIQ_SMS_PARTS_TIMEOUT": "10"})
+    r = rs.client()
+    rig.mo_udh("8613800138003", "10086", bytes([5, 0, 3, 9, 3, 1]), "one ", 0)
+    rig.mo_udh("8613800138003", "10086", bytes([5, 0, 3, 9, 3, 3]), " three", 0)
+    wait_for(lambda: k.stat("omniq_sms:parts_kept") == 2, timeout=15, what="two parts kept")
+    wait_for(lambda: sms_sessions(r), timeout=30, what="what came stored when the time ran out")
+    assert transcript(r, P, sms_sessions(r)[0]) == [("in", "one […] three")]
+    assert "not every part of a long SMS came within 10 s" in k.text()
+
+
+@test
+def test_sms_kannel_wrong_secret_and_forged_reports_are_refused(ctx):
+    import urllib.request
+    rs, k, rig, url = kannel_kam(ctx)
+    r = rs.client()
+    before = sorted(r.keys("*"))
+
+    def get(u):
+        try:
+            with urllib.request.urlopen(u, timeout=5) as rsp:
+                return rsp.status, rsp.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+    st, body = get(url + "?secret=wrong&from=8613800000001&text=hi")
+    assert st == 403 and b'"forbidden"' in body, (st, body)
+    st, body = get(url + "?from=8613800000001&text=hi")
+    assert st == 403, st
+    st, body = get(url + "?secret=%s&text=hi" % KANNEL_SECRET)
+    assert st == 400 and b"no from" in body, (st, body)
+    st, body = get(url + "?secret=%s&from=8613800000001&text=hi&coding=7" % KANNEL_SECRET)
+    assert st == 400 and b"coding" in body, (st, body)
+    st, body = get(url + "/dlr?id=1-1&sig=" + "0" * 32 + "&type=1")
+    assert st == 403, (st, body)
+    st, body = get(url + "/nowhere")
+    assert st == 404, st
+    assert sorted(r.keys("*")) == before
+
+
+@test
+def test_sms_kannel_redis_down_the_sms_waits_in_kannel_and_is_stored_once(ctx):
+    """Redis is down when the phone's SMS comes: omniq answers 503, smsbox calls again
+    (http-request-retry of cfg/kannel.conf) and the SMS is stored once Redis is back."""
+    rs, k, rig, url = kannel_kam(ctx)
+    ctx.expect_redis_down(rs)
+    rs.stop()
+    rig.mo("8613800138004", "10086", "still there?")
+    wait_for(lambda: k.stat("omniq_sms:failed") >= 1, timeout=15, what="a 503 to Kannel")
+    rs.start()
+    r = rs.client()
+    wait_for(lambda: sms_sessions(r), timeout=30, what="Kannel's retry stored")
+    time.sleep(1)
+    assert [transcript(r, P, s) for s in sms_sessions(r)] == [[("in", "still there?")]]

@@ -60,6 +60,7 @@
 
   function use(i) {
     box.value = shown[i].text;
+    box.dispatchEvent(new Event("change")); /* the SMS counter counts it */
     close();
     box.focus();
   }

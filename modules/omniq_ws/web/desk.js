@@ -399,7 +399,13 @@
     var t = $("reply-text").value.trim();
     if (!t) return;
     send({ type: $("as-note").checked ? "note" : "reply", sid: st.sel, text: t },
-      function (m) { if (m.type === "ok") $("reply-text").value = ""; });
+      function (m) {
+        if (m.type !== "ok") return;
+        $("reply-text").value = "";
+        /* "change", not "input": whoever counts the box (the SMS counter) sees it emptied,
+         * and the customer is not told the agent types */
+        $("reply-text").dispatchEvent(new Event("change"));
+      });
   });
   $("as-note").addEventListener("change", function (ev) {
     $("reply").classList.toggle("noting", ev.target.checked);
