@@ -20,7 +20,11 @@ case "${1:-build}" in
               # locales' sources build en_US.UTF-8 for a Redis that collates (test_limits.py)
               lua5.1 locales
               # tests/integration/test_wechat.py signs and encrypts callbacks as WeChat does
-              python3-cryptography)
+              python3-cryptography
+              # the SMS channel's tests: Kannel (bearerbox, smsbox) and its fakesmsc
+              # (kannel-extras) as the phone network; setpriv (util-linux) ties the rig's
+              # processes to the test's life
+              kannel kannel-extras util-linux)
         # node + npm for the browser tests (playwright-core); a node from elsewhere
         # (e.g. nodesource, which bundles npm) is fine and must not be replaced
         command -v node >/dev/null 2>&1 || want+=(nodejs)
