@@ -11,7 +11,7 @@ import urllib.error
 import urllib.parse
 import uuid
 
-from harness import HERE, free_port, sipp, test, wait_for
+from harness import HERE, TOP, free_port, sipp, test, wait_for
 from test_wechat import agent, ok_rpc, sessions_of, transcript
 
 P = "oq:{default}"
@@ -453,7 +453,7 @@ def kannel_conf():
     """cfg/kannel.conf's groups as written: {group: {key: value}} (the last group of a name
     wins: the example has one of each)."""
     groups, cur = {}, None
-    with open(os.path.join(os.environ["OMNIQ_TOP"], "cfg", "kannel.conf")) as f:
+    with open(os.path.join(TOP, "cfg", "kannel.conf")) as f:
         for line in f:
             line = line.strip()
             if not line or line.startswith("#"):
