@@ -599,3 +599,47 @@ def test_sms_kannel_redis_down_the_sms_waits_in_kannel_and_is_stored_once(ctx):
     wait_for(lambda: sms_sessions(r), timeout=30, what="Kannel's retry stored")
     time.sleep(1)
     assert [transcript(r, P, s) for s in sms_sessions(r)] == [[("in", "still there?")]]
+
+
+@test
+def test_sms_a_providers_redelivery_to_another_node_is_one_message(ctx):
+    """Twilio retries a webhook it got no answer to, and behind a load balancer the retry
+    may reach the other node: one message either way."""
+    rs, k, s, url = twilio_kam(ctx, auto_report=())
+    port2 = free_port()
+    gw = ("name=tw;type=twilio;api=%s;account=%s;token=%s;public=http://127.0.0.1:%d;from=%s"
+          % (s.url, TW_SID, TW_TOKEN, port2, TW_FROM))
+    k2 = ctx.kamailio("omniq.cfg", rs.port, name="kam2", defines={
+        "OMNIQ_HTTP_PORT": str(port2), "OMNIQ_SMS_GATEWAY": '"%s"' % (CARRIER % free_port(socket.SOCK_DGRAM)),
+        "OMNIQ_SMS_GATEWAY2": '"%s"' % gw})
+    url2 = "http://127.0.0.1:%d/hooks/sms/tw" % port2
+    sid_ = "SM" + "b" * 32
+    for u in (url, url2, url, url2):
+        assert s.inbound(u, TW_SID, "+8613800000031", TW_FROM, "once, please",
+                         message_sid=sid_)[0] == 200
+    r = rs.client()
+    assert [transcript(r, P, x) for x in sms_sessions(r)] == [[("in", "once, please")]]
+    assert k.stat("omniq_sms:received") + k2.stat("omniq_sms:received") == 1
+    assert k.stat("omniq_sms:received_duplicate") + k2.stat("omniq_sms:received_duplicate") == 3
+
+
+@test
+def test_sms_replies_leave_at_the_gateways_rate(ctx):
+    """A gateway's rate (2 a second here): four replies at once reach it spread over at least
+    1.5 s, none lost."""
+    gw = SippGateway(ctx.dir)
+    ctx.servers.append(gw)
+    rs, k = sms_kam(ctx, defines={"OMNIQ_SMS_GATEWAY": '"%s;rate=2"' % (CARRIER % gw.port)})
+    r = rs.client()
+    agent(k, "alice", "sales:5")
+    sid = message(k, "+8613800000041", "hi")[2]["X-Omniq-Session"]
+    wait_for(lambda: offered_to(r, sid, "alice"), what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    for i in range(4):
+        ok_rpc(k, "omniq.reply", sid, "alice", "reply %d" % i)
+    wait_for(lambda: len(gw.received()) == 4, timeout=20, what="four replies")
+    assert sorted(b for _, _, b in gw.received()) == ["reply %d" % i for i in range(4)]
+    stamps = [int(h) * 3600 + int(m) * 60 + float(sec) for h, m, sec in re.findall(
+        r"^-+ \S+ (\d+):(\d+):(\d+\.\d+)\nUDP message received \[\d+\] bytes :\n\nMESSAGE ",
+        open(gw.msgs).read(), re.M)]
+    assert len(stamps) >= 4 and stamps[-1] - stamps[0] >= 1.4, stamps
