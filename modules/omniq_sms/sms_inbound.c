@@ -273,7 +273,8 @@ void sms_inbound_parts_due(void)
 			J.got = 0;
 			rc = oq->chan_parts_due(&sms_channel, due_cb, &J);
 			oq->tenant_use_index(0);
-			if(rc == OMNIQ_ENOTFOUND)
+			/* Redis down: the core says so (once per outage), the parts wait in Redis */
+			if(rc == OMNIQ_ENOTFOUND || rc == OMNIQ_EREDIS)
 				break;
 			if(rc < 0) {
 				LM_ERR("cannot take the due parts of long SMS of tenant %.*s: %s\n", name.len,

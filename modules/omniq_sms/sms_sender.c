@@ -303,7 +303,7 @@ static void pace(int i, const sms_gw_t *gw)
 static void sms_send(const omniq_outbound_t *m, omniq_send_result_t *res, void *param)
 {
 	char ext[OMNIQ_TEXT_MAX + 1], text[OMNIQ_BODY_MAX + 1], since[32], *colon;
-	const sms_gw_t *gw = NULL;
+	const sms_gw_t *gw;
 	sms_plan_t plan;
 	str gn;
 	int i;
@@ -315,16 +315,14 @@ static void sms_send(const omniq_outbound_t *m, omniq_send_result_t *res, void *
 	}
 	gn.s = ext;
 	gn.len = (int)(colon - ext);
-	for(i = 0; i < sms_gw_count(); i++)
-		if(sms_gw_at(i) == sms_gw_find(&gn))
-			gw = sms_gw_at(i);
+	for(i = 0; (gw = sms_gw_at(i)) != NULL; i++)
+		if(gn.len == (int)strlen(gw->name) && !memcmp(gn.s, gw->name, gn.len))
+			break;
 	if(gw == NULL) {
 		outcome(res, OMNIQ_FAILED, 0, "gateway %.*s is not configured on this node", gn.len,
 				gn.s);
 		return;
 	}
-	for(i = 0; sms_gw_at(i) != gw; i++)
-		;
 	if(opted_out(colon + 1, since, sizeof(since))) {
 		outcome(res, OMNIQ_FAILED, 0,
 				"the customer opted out of SMS (STOP): nothing goes to them by SMS until they "

@@ -26,6 +26,7 @@
 #include "sms_flood.h"
 #include "sms_gateway.h"
 #include "sms_inbound.h"
+#include "sms_number.h"
 #include "sms_sip.h"
 #include "sms_stats.h"
 
@@ -135,6 +136,7 @@ int sms_sip_receive(sip_msg_t *msg, const str *gateway)
 	static char text[OMNIQ_BODY_MAX + 1];
 	static sms_cpim_t cpim;
 	char type[64], charset[SMS_CHARSET_MAX + 1], from[SMS_NUMBER_MAX + 64], why[192];
+	char num[SMS_NUMBER_MAX + 1];
 	char id[48], sid[OMNIQ_SID_MAX], hdr[OMNIQ_SID_MAX + 64], retry[48];
 	const sms_gw_t *gw;
 	const char *body;
@@ -196,12 +198,15 @@ int sms_sip_receive(sip_msg_t *msg, const str *gateway)
 		text[--tlen] = '\0';
 	if(tlen == 0)
 		return refuse(msg, 400, "Bad Request - Empty Message", NULL, "an empty text");
-	if(!sms_flood_allow(from, &wait)) {
+	/* one count per number however the gateway writes it */
+	if(sms_number(from, strlen(from), gw->country, num, sizeof(num), why, sizeof(why)) < 0)
+		return refuse(msg, 400, "Bad Request - No Sender", NULL, why);
+	if(!sms_flood_allow(num, &wait)) {
 		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n", wait);
 		sms_stat_limited();
 		LM_NOTICE("sms MESSAGE from %s refused (503): more than its number may send; "
 				  "again in %d s\n",
-				from, wait);
+				num, wait);
 		return answer(msg, 503, "Service Unavailable - Too Many Messages", retry);
 	}
 	memset(&in, 0, sizeof(in));
