@@ -281,6 +281,20 @@ typedef struct omniq_sender {
 	                       message to wake it, this long at most (a retry come due) */
 } omniq_sender_t;
 
+/* What media_open() knows of a media key. */
+enum { OMNIQ_MEDIA_PENDING = 0, OMNIQ_MEDIA_READY, OMNIQ_MEDIA_FAILED };
+typedef struct omniq_media {
+	int state;                       /* OMNIQ_MEDIA_* */
+	int ask;                         /* 1: queue the fetch now (see media_open) */
+	char channel[OMNIQ_CHANNEL_MAX + 1];
+	char ref[OMNIQ_TEXT_MAX + 1];    /* the channel's handle of the file */
+	char type[129];                  /* ready: its media type, lower case */
+	char reason[OMNIQ_REASON_MAX + 1]; /* failed: the provider's words */
+	const char *data;                /* ready: the bytes, len of them */
+	size_t len;
+	void *priv_;
+} omniq_media_t;
+
 typedef struct omniq_api {
 	int version;
 	/* From mod_init only (drivers are copied into every child at fork). */
@@ -603,6 +617,25 @@ typedef struct omniq_api {
 	 * index and value of each part that came, in order. OMNIQ_OK, or OMNIQ_ENOTFOUND when
 	 * none is due. Call it from a timer until it says ENOTFOUND. One round trip. */
 	int (*chan_parts_due)(const str *channel, omniq_row_cb cb, void *arg);
+	/* Media a provider keeps (a WeChat voice message or photo, an MMS picture), fetched
+	 * only when an agent opens it: the channel names the file in the customer's message by
+	 * a key, omniq_ws serves /media/<tenant>/<key> to the agent, and on the first open asks
+	 * the channel's sender (outbound_add to "media:<key>", body the ref) to fetch it.
+	 * media_ref: a new key (32 hex digits, from a random source: whoever holds it may
+	 * see the file) for the channel's own handle of the file (ref, "<appid>:<media_id>"),
+	 * kept ttl_ms (1 ms..31 days: as long as the provider keeps the file). */
+	int (*media_ref)(const str *channel, const str *ref, long long ttl_ms, char *key_out,
+			int size);
+	/* What is known of key: OMNIQ_OK with m filled (m->data, when ready, lives until
+	 * media_free), OMNIQ_ENOTFOUND when unknown or expired. m->ask is 1 for one caller
+	 * a minute while it is pending: that caller queues the fetch. */
+	int (*media_open)(const str *key, omniq_media_t *m);
+	void (*media_free)(omniq_media_t *m);
+	/* From the channel's sender: the fetched bytes (data, at most OMNIQ_MEDIA_MAX, with
+	 * their media type), or no data and the provider's reason (the file is gone: the agent
+	 * is told why). Kept ttl_ms. OMNIQ_ENOTFOUND when the key expired meanwhile. */
+	int (*media_put)(const str *key, const str *type, const str *data, const str *reason,
+			long long ttl_ms);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -24,6 +24,7 @@ _Static_assert(OMNIQ_BODY_MAX == OQ_BODY_MAX, "OMNIQ_BODY_MAX is not limits.def'
 _Static_assert(OMNIQ_PROVIDER_ID_MAX == OQ_PROVIDER_ID_MAX, "OMNIQ_PROVIDER_ID_MAX is not limits.def's");
 _Static_assert(OMNIQ_REASON_MAX == OQ_REASON_MAX, "OMNIQ_REASON_MAX is not limits.def's");
 _Static_assert(OMNIQ_SKILLS_BUF == OQ_SKILLS_BUF, "OMNIQ_SKILLS_BUF is not limits.def's skill bounds");
+_Static_assert(OMNIQ_MEDIA_MAX == OQ_MEDIA_MAX, "OMNIQ_MEDIA_MAX is not limits.def's");
 
 static void conn_info(omniq_conn_info_t *out)
 {
@@ -131,5 +132,9 @@ int bind_omniq(omniq_api_t *api)
 	api->chan_lease = oq_chan_lease;
 	api->chan_part = oq_chan_part;
 	api->chan_parts_due = oq_chan_parts_due;
+	api->media_ref = oq_media_ref;
+	api->media_open = oq_media_open;
+	api->media_free = oq_media_free;
+	api->media_put = oq_media_put;
 	return 0;
 }

@@ -117,6 +117,12 @@ int oq_chan_set(const str *channel, const str *name, const str *value, long long
 int oq_chan_part(const str *channel, const str *name, int index, int total, const str *value,
 		long long ttl_ms, omniq_row_cb cb, void *arg);
 int oq_chan_parts_due(const str *channel, omniq_row_cb cb, void *arg);
+/* api.media_ref, media_open, media_free, media_put (oq_media.c) */
+int oq_media_ref(const str *channel, const str *ref, long long ttl_ms, char *key_out, int size);
+int oq_media_open(const str *key, omniq_media_t *m);
+void oq_media_free(omniq_media_t *m);
+int oq_media_put(const str *key, const str *type, const str *data, const str *reason,
+		long long ttl_ms);
 int oq_chan_lease(const str *channel, const str *name, const str *owner, long long ttl_ms,
 		long long *left_ms);
 

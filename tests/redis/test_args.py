@@ -160,7 +160,7 @@ def test_readers_are_no_writes(h):
                'oq_ob_get', 'oq_deliveries', 'oq_ob_status', 'oq_chan_get'}
     for name, flags in fl.items():
         assert ('no-writes' in flags) == (name in readers), (name, flags)
-    assert len(fl) == 69, sorted(fl)
+    assert len(fl) == 72, sorted(fl)
     # FCALL_RO works for readers
     t = h.tenant()
     assert h.r.execute_command('FCALL_RO', 'oq_stats', 1, t.P)[0] == 'enqueued'
