@@ -84,7 +84,7 @@ function CH.fn_lease(keys, args)
 end
 
 
-local function parts_of(pk, total)
+function CH.parts_of(pk, total)
     local out = {1}
     for i = 1, total do out[i + 1] = rcall('HGET', pk, tostr(i)) end
     return out
@@ -119,7 +119,7 @@ function CH.fn_part(keys, args)
     rcall('HSET', pk, tostr(index), v)
     local have = rcall('HLEN', pk) - 1
     if have < total then return {0, have} end
-    local out = parts_of(pk, total)
+    local out = CH.parts_of(pk, total)
     rcall('DEL', pk)
     rcall('ZREM', zk, name)
     return out

@@ -17,27 +17,23 @@
 -- P:md:<key> (hash: ch ref st type why asked data), with its own expiry. Keys are 32
 -- lower-case hex digits made by the caller from a random source.
 
-local MD = {}
+local MD = {}   -- its helpers are fields too: the library's main chunk is near Lua's 200 locals
 
-local fail = U.fail
-
-local function key_arg(v)
+function MD.key(ctx, v)
     if type_(v) ~= 'string' or not smatch(v, '^[0-9a-f]+$') or #v ~= 32 then
-        fail('ARG', 'key must be 32 lower-case hex digits')
+        U.fail('ARG', 'key must be 32 lower-case hex digits')
     end
-    return v
+    return ctx.P .. ':md:' .. v
 end
-
-local function mkey(ctx, key) return ctx.P .. ':md:' .. key end
 
 function MD.fn_ref(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 4, 'key channel ref ttl_ms')
-    local k = mkey(ctx, key_arg(args[1]))
+    local k = MD.key(ctx, args[1])
     local ch = V.channel(args[2])
     local ref = V.str('ref', args[3], L.TEXT_MAX, false)
     local ttl = V.int('ttl_ms', args[4], 1, L.MEDIA_TTL_MAX)
-    if rcall('EXISTS', k) == 1 then fail('STATE', 'key in use') end
+    if rcall('EXISTS', k) == 1 then U.fail('STATE', 'key in use') end
     rcall('HSET', k, 'ch', ch, 'ref', ref, 'st', 'pending', 'asked', '0')
     rcall('PEXPIRE', k, ttl)
     return 'OK'
@@ -46,9 +42,9 @@ end
 function MD.fn_open(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 1, 'key')
-    local k = mkey(ctx, key_arg(args[1]))
+    local k = MD.key(ctx, args[1])
     local v = rcall('HMGET', k, 'ch', 'ref', 'st', 'type', 'why', 'asked')
-    if not v[1] then fail('NOTFOUND', 'no such media, or it expired') end
+    if not v[1] then U.fail('NOTFOUND', 'no such media, or it expired') end
     local ask = 0
     if v[3] == 'pending' and ctx.now - tonum(v[6] or '0') >= L.MEDIA_ASK_MS then
         rcall('HSET', k, 'asked', ctx.ns)
@@ -62,13 +58,13 @@ end
 function MD.fn_put(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 5, 'key type data reason ttl_ms')
-    local k = mkey(ctx, key_arg(args[1]))
+    local k = MD.key(ctx, args[1])
     local data, why = args[3], args[4]
     if type_(data) ~= 'string' or #data > L.MEDIA_MAX then
-        fail('ARG', 'data longer than ' .. L.MEDIA_MAX .. ' bytes')
+        U.fail('ARG', 'data longer than ' .. L.MEDIA_MAX .. ' bytes')
     end
     local ttl = V.int('ttl_ms', args[5], 1, L.MEDIA_TTL_MAX)
-    if rcall('EXISTS', k) == 0 then fail('NOTFOUND', 'no such media, or it expired') end
+    if rcall('EXISTS', k) == 0 then U.fail('NOTFOUND', 'no such media, or it expired') end
     if data == '' then
         why = V.str('reason', why, L.REASON_MAX, false)
         rcall('HSET', k, 'st', 'failed', 'why', why)
@@ -76,7 +72,7 @@ function MD.fn_put(keys, args)
     else
         local t = V.str('type', args[2], L.MEDIA_TYPE_MAX, false)
         if not smatch(t, '^[%w!#$&^_.+-]+/[%w!#$&^_.+-]+$') then
-            fail('ARG', 'type must be a media type such as image/jpeg')
+            U.fail('ARG', 'type must be a media type such as image/jpeg')
         end
         rcall('HSET', k, 'st', 'ready', 'type', slower(t), 'data', data)
         rcall('HDEL', k, 'why')
