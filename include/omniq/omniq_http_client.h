@@ -32,7 +32,9 @@ typedef struct omniq_http_answer {
 	char *body;          /* pkg memory, NUL-terminated, or NULL for an empty answer */
 	size_t len, size;
 	long retry_after_s;  /* the answer's Retry-After in seconds (0: none or a date) */
-	int over;            /* the answer passed OMNIQ_HTTP_ANSWER_MAX */
+	char type[128];      /* its Content-Type, "" when none */
+	size_t max;          /* the most of an answer taken */
+	int over;            /* the answer passed max */
 	char why[256];       /* when no answer came: curl's words */
 } omniq_http_answer_t;
 
@@ -41,7 +43,7 @@ static inline size_t omniq_http_take_(char *data, size_t sz, size_t n, void *arg
 	omniq_http_answer_t *a = (omniq_http_answer_t *)arg;
 	size_t len = sz * n;
 
-	if(a->len + len > OMNIQ_HTTP_ANSWER_MAX) {
+	if(a->len + len > a->max) {
 		a->over = 1;
 		return 0; /* curl stops */
 	}
@@ -95,16 +97,20 @@ static inline CURL *omniq_http_handle(int timeout_ms)
 }
 
 /* GET (body NULL) or POST (body, len bytes) of url with the extra headers (NULL-ended
- * list, may be NULL) and HTTP Basic credentials userpwd ("user:password", may be NULL).
- * 0 with an answer in a (free it), or -1 when none came (a->why; nothing to free). */
-static inline int omniq_http_call(CURL *c, const char *url, const char *const *headers,
-		const char *body, size_t len, const char *userpwd, omniq_http_answer_t *a)
+ * list, may be NULL) and HTTP Basic credentials userpwd ("user:password", may be NULL),
+ * taking at most max bytes of answer (a file's download; omniq_http_call: an API answer's
+ * OMNIQ_HTTP_ANSWER_MAX). 0 with an answer in a (free it), or -1 when none came (a->why;
+ * nothing to free). */
+static inline int omniq_http_call_max(CURL *c, const char *url, const char *const *headers,
+		const char *body, size_t len, const char *userpwd, size_t max, omniq_http_answer_t *a)
 {
 	struct curl_slist *h = NULL, *n;
+	char *ct = NULL;
 	CURLcode cc;
 	int i;
 
 	memset(a, 0, sizeof(*a));
+	a->max = max;
 	for(i = 0; headers && headers[i]; i++) {
 		if((n = curl_slist_append(h, headers[i])) == NULL) {
 			curl_slist_free_all(h);
@@ -129,8 +135,10 @@ static inline int omniq_http_call(CURL *c, const char *url, const char *const *h
 	curl_easy_setopt(c, CURLOPT_USERPWD, NULL);
 	curl_slist_free_all(h);
 	if(cc != CURLE_OK) {
-		snprintf(a->why, sizeof(a->why), "%s",
-				a->over ? "an answer over 1 MiB" : curl_easy_strerror(cc));
+		if(a->over)
+			snprintf(a->why, sizeof(a->why), "an answer over %zu bytes", a->max);
+		else
+			snprintf(a->why, sizeof(a->why), "%s", curl_easy_strerror(cc));
 		pkg_free(a->body);
 		a->body = NULL;
 		a->len = a->size = 0;
@@ -138,7 +146,15 @@ static inline int omniq_http_call(CURL *c, const char *url, const char *const *h
 		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
+	if(curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+		snprintf(a->type, sizeof(a->type), "%s", ct);
 	return 0;
+}
+
+static inline int omniq_http_call(CURL *c, const char *url, const char *const *headers,
+		const char *body, size_t len, const char *userpwd, omniq_http_answer_t *a)
+{
+	return omniq_http_call_max(c, url, headers, body, len, userpwd, OMNIQ_HTTP_ANSWER_MAX, a);
 }
 
 static inline void omniq_http_answer_free(omniq_http_answer_t *a)

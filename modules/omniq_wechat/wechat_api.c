@@ -7,6 +7,7 @@
 #include "core/dprint.h"
 
 #include "omniq/omniq_http_client.h"
+#include "omniq/omniq_limits.h"
 
 #include "wechat_api.h"
 
@@ -34,20 +35,32 @@ int wx_api_call(int wecom, const char *path, const char *query, const char *body
 	json_error_t jerr;
 	json_t *code, *msg;
 
+	int want_file = ans->want_file;
+
 	memset(ans, 0, sizeof(*ans));
+	ans->want_file = want_file;
 	if(snprintf(url, sizeof(url), "%s%s%s%s", bases[wecom ? 1 : 0], path, *query ? "?" : "",
 			   query)
 			>= (int)sizeof(url)) {
 		snprintf(ans->why, sizeof(ans->why), "the request URL is too long");
 		return -1;
 	}
-	if(omniq_http_call(curl, url, body ? json_hdr : NULL, body, body ? strlen(body) : 0, NULL,
-			   &a)
+	if(omniq_http_call_max(curl, url, body ? json_hdr : NULL, body, body ? strlen(body) : 0,
+			   NULL, want_file ? OMNIQ_MEDIA_MAX : OMNIQ_HTTP_ANSWER_MAX, &a)
 			< 0) {
 		snprintf(ans->why, sizeof(ans->why), "WeChat did not answer: %s", a.why);
 		return -1;
 	}
 	ans->http = a.status;
+	/* a file comes with its own type; WeChat's errors as JSON (text/plain or json) */
+	if(want_file && a.status == 200 && a.body && strncmp(a.type, "text/plain", 10)
+			&& strncmp(a.type, "application/json", 16)) {
+		ans->file = a.body;
+		ans->file_len = a.len;
+		snprintf(ans->file_type, sizeof(ans->file_type), "%s",
+				a.type[0] ? a.type : "application/octet-stream");
+		return 0;
+	}
 	ans->json = a.body ? json_loadb(a.body, a.len, 0, &jerr) : NULL;
 	omniq_http_answer_free(&a);
 	if(ans->json == NULL || !json_is_object(ans->json)) {

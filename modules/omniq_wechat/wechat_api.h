@@ -16,6 +16,11 @@ typedef struct wx_answer {
 	char errmsg[200];
 	json_t *json;      /* the answer when it was JSON: the caller's to json_decref */
 	char why[320];     /* what went wrong, in words fit for the agent's "Not sent" */
+	/* a file (media/get): asked for with want_file, the answer when it was no JSON */
+	int want_file;
+	char *file;        /* pkg memory, the caller's to pkg_free */
+	size_t file_len;
+	char file_type[128];
 } wx_answer_t;
 
 #define WX_NOT_JSON (-100000)
@@ -23,7 +28,8 @@ typedef struct wx_answer {
 /* Once in the sender's process: 0, or -1 when libcurl cannot start. */
 int wx_api_open(const char *oa_base, const char *wecom_base, int timeout_ms);
 
-/* GET (body NULL) or POST (body JSON) of base + path + "?" + query (already URL-encoded;
+/* GET (body NULL) or POST (body JSON). With ans->want_file set before the call, an answer
+ * that is no JSON (up to OMNIQ_MEDIA_MAX bytes) is a file: 0, ans->file. Else: GET (body NULL) or POST (body JSON) of base + path + "?" + query (already URL-encoded;
  * may be ""). 0 with an answer of WeChat's (ans->errcode its verdict), or -1 when none came
  * (ans->why; ans->http the status of a non-JSON answer, 0 for no answer at all). */
 int wx_api_call(int wecom, const char *path, const char *query, const char *body,

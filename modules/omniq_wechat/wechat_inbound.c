@@ -19,6 +19,7 @@
 #include "omniq/omniq_clock.h"
 
 #include "wechat_inbound.h"
+#include "wechat_media.h"
 #include "wechat_stats.h"
 #include "wechat_message.h"
 
@@ -105,6 +106,7 @@ static int store_message(const wx_conf_t *a, omniq_http_resp_t *rs, const char *
 {
 	omniq_inbound_t m;
 	omniq_session_info_t s;
+	char link[OMNIQ_ID_MAX + OMNIQ_MEDIA_KEY + 16];
 	int rc;
 
 	memset(&m, 0, sizeof(m));
@@ -114,6 +116,13 @@ static int store_message(const wx_conf_t *a, omniq_http_resp_t *rs, const char *
 	m.queue = omniq_str((char *)a->queue);
 	m.priority = a->priority;
 	m.ext = omniq_str((char *)ext);
+	/* a photo, voice message or video: a link the agent opens it by (wechat_media.h) */
+	if(in.media_id && *in.media_id
+			&& wx_media_link(a, in.media_id, link, sizeof(link)) == 0
+			&& in.body_len + strlen(link) <= WX_BODY_MAX) {
+		memcpy(in.body + in.body_len, link, strlen(link) + 1);
+		in.body_len += strlen(link);
+	}
 	m.body.s = in.body;
 	m.body.len = (int)in.body_len;
 	m.cid = omniq_str(in.cid);

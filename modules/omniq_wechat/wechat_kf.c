@@ -14,6 +14,7 @@
 #include "core/dprint.h"
 
 #include "wechat_kf.h"
+#include "wechat_media.h"
 #include "wechat_api.h"
 #include "wechat_stats.h"
 #include "wechat_message.h"
@@ -79,6 +80,8 @@ static int store(const wx_conf_t *a, const char *open_kfid, json_t *m, char *why
 	const char *user = field(m, "external_userid", NULL), *id = field(m, "msgid", NULL);
 	const char *type = field(m, "msgtype", NULL);
 	char ident[WX_ID_MAX * 2 + 16], ext[WX_ID_MAX * 4], cid[OMNIQ_CID_MAX + 1];
+	char link[OMNIQ_ID_MAX + OMNIQ_MEDIA_KEY + 16];
+	const char *media;
 	omniq_inbound_t in;
 	int rc;
 
@@ -93,6 +96,10 @@ static int store(const wx_conf_t *a, const char *open_kfid, json_t *m, char *why
 	snprintf(ext, sizeof(ext), "kf:%s:%s:%s", a->appid, open_kfid, user);
 	snprintf(cid, sizeof(cid), "kf:%s", id);
 	text_of(m, type);
+	if((media = field(m, type, "media_id")) != NULL && *media
+			&& wx_media_link(a, media, link, sizeof(link)) == 0
+			&& strlen(body) + strlen(link) <= WX_BODY_MAX)
+		strcat(body, link);
 	memset(&in, 0, sizeof(in));
 	in.channel = wx_channel;
 	in.identity = omniq_str(ident);

@@ -25,6 +25,7 @@
 #include "wechat_api.h"
 #include "wechat_stats.h"
 #include "wechat_kf.h"
+#include "wechat_media.h"
 #include "wechat_token.h"
 
 static omniq_api_t *oq;
@@ -144,6 +145,10 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res, void *
 	int n, rc;
 
 	n = split(&m->ext, buf, sizeof(buf), part, 4);
+	if(n == 2 && !strcmp(part[0], "media")) { /* an agent opened a file (wechat_media.h) */
+		wx_media_fetch(part[1], &m->body, res);
+		return;
+	}
 	if(n < 3 || !((!strcmp(part[0], "oa") && n == 3) || (!strcmp(part[0], "tpl") && n == 3)
 				   || (!strcmp(part[0], "app") && n == 3) || (!strcmp(part[0], "kf") && n == 4)
 				   || (!strcmp(part[0], "sync") && n == 3)
@@ -213,6 +218,7 @@ int wx_sender_register(omniq_api_t *api, wx_sender_cfg_t *c)
 	cfg = c;
 	wx_token_init(api);
 	wx_kf_init(api);
+	wx_media_init(api);
 	memset(&s, 0, sizeof(s));
 	s.channel = wx_channel;
 	s.init = sender_init;

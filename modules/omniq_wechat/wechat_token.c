@@ -172,9 +172,19 @@ int wx_token(const wx_conf_t *a, int app, const char *rejected, char *out, size_
 int wx_call_with_token(const wx_conf_t *a, int app, const char *path, const char *body,
 		wx_answer_t *ans)
 {
-	char tok[WX_TOKEN_MAX], query[WX_TOKEN_MAX * 3 + 16], enc[WX_TOKEN_MAX * 3];
+	char tok[WX_TOKEN_MAX], query[WX_TOKEN_MAX * 3 + 320], enc[WX_TOKEN_MAX * 3], where[256];
+	const char *q = strchr(path, '?');
 	int rc, again;
 
+	/* "path?more=..." : the token goes first, the path's own query after it */
+	if(q && (size_t)(q - path) < sizeof(where) && strlen(q) < 300) {
+		memcpy(where, path, (size_t)(q - path));
+		where[q - path] = '\0';
+		path = where;
+		q++;
+	} else {
+		q = NULL;
+	}
 	for(again = 0;; again++) {
 		if(wx_token(a, app, again ? tok : NULL, tok, sizeof(tok), ans->why, sizeof(ans->why))
 				< 0) {
@@ -184,7 +194,7 @@ int wx_call_with_token(const wx_conf_t *a, int app, const char *path, const char
 		}
 		if(omniq_url_encode(tok, strlen(tok), enc, sizeof(enc)) < 0)
 			return -1;
-		snprintf(query, sizeof(query), "access_token=%s", enc);
+		snprintf(query, sizeof(query), "access_token=%s%s%s", enc, q ? "&" : "", q ? q : "");
 		rc = wx_api_call(a->cb.wecom, path, query, body, ans);
 		if(rc < 0 || !wx_token_refused(ans->errcode) || again)
 			return rc;

@@ -32,7 +32,8 @@ static inline int wx_token_refused(int errcode)
 /* This process's name as a lease holder: "<host>/<pid>". */
 void wx_holder(char *out, size_t size);
 
-/* POST body to path with the account's token; a token WeChat refuses is
+/* POST body (GET: NULL) to path with the account's token (a query of the path's own, as in
+ * "/cgi-bin/media/get?media_id=...", follows the token's); a token WeChat refuses is
  * replaced and the request made once more. Returns what wx_api_call does; -1 with ans->why
  * also when no token could be had. */
 struct wx_answer;

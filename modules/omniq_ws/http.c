@@ -34,6 +34,7 @@
 #include "events.h"
 #include "follow.h"
 #include "hooks.h"
+#include "media.h"
 #include "appends.h"
 #include "desk_login.h"
 
@@ -447,6 +448,15 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 				}
 				if(p->hook->max_body > 0)
 					p->max_body = p->hook->max_body;
+			} else if(!strncmp(p->path, "/media/", 7) && !strcmp(p->method, "GET")) {
+				/* a provider's file named in a conversation (media.h): one Redis call */
+				ws_media_answer_t ma;
+				int rc;
+				ws_media_answer(p->path, &ma);
+				rc = send_body(wsi, p, ma.status, ma.type, (const unsigned char *)ma.data,
+						ma.len, 0, 0);
+				ws_media_done(&ma);
+				return rc ? -1 : 0;
 			} else if(strncmp(p->path, "/api/", 5) != 0) {
 				/* the widget, the demo page, the desk page: public, GET only */
 				const ws_static_t *f = ws_static_find(p->path);

@@ -6,6 +6,7 @@ import base64
 import contextlib
 import hashlib
 import os
+import re
 import struct
 import threading
 import time
@@ -237,8 +238,10 @@ def test_wechat_callback_in_each_mode_opens_a_session_that_reaches_an_agent(ctx)
            "<MsgId>1000008</MsgId></xml>" % (OA["gh"], time.time()))
     assert wx.post(OA, xml, "safe") == (200, "success")
     c3 = sessions_of(r, P, "wechat:wx2c2769f8efd9abc2:oCustomer003")
-    assert transcript(r, P, c3[0]) == [("in", "[image] http://mmbiz/p.jpg"),
-                                       ("in", "[hologram] Depth=3")], transcript(r, P, c3[0])
+    tx = transcript(r, P, c3[0])
+    # an image names its file for the agent (test_wechat_media_is_fetched_for_the_agent_when_opened)
+    assert len(tx) == 2 and re.fullmatch(r"\[image\] http://mmbiz/p\.jpg\n/media/default/[0-9a-f]{32}",
+                                         tx[0][1]) and tx[1] == ("in", "[hologram] Depth=3"), tx
     union = "<UnionId>uUNION1</UnionId><EventKey>qrscene_shop7</EventKey>"
     assert wx.post(OA, event_xml(OA, "oCustomer002", "subscribe", union), "safe") == (200, "success")
     assert wx.post(PLAIN, event_xml(PLAIN, "oCustomer002", "subscribe", union)) == (200, "success")
@@ -766,4 +769,76 @@ def test_wechat_token_refreshed_before_it_expires(ctx):
     assert s.token_requests == {OA["appid"]: 2}, s.token_requests
     assert r.get(key).split(" ", 1)[1] != tok
     assert not [q for q in s.requests if q["errcode"] in (40001, 42001)], s.requests
+    assert not s.violations, s.violations
+
+
+def media_xml(acct, openid, kind, media_id, msgid, extra=""):
+    return ("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]>"
+            "</FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[%s]]></MsgType>"
+            "<MediaId><![CDATA[%s]]></MediaId>%s<MsgId>%s</MsgId></xml>"
+            % (acct["gh"], openid, int(time.time()), kind, media_id, extra, msgid))
+
+
+def get_raw(port, path):
+    """(status, Content-Type, bytes) of a GET."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10) as r:
+            return r.status, r.headers["Content-Type"], r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["Content-Type"], e.read()
+
+
+@test
+def test_wechat_media_is_fetched_for_the_agent_when_opened(ctx):
+    """A voice message and a photo name their files by a link in the transcript; the first
+    open asks the sender, which fetches the file from WeChat (media/get, with the account's
+    token) and keeps it: the next open serves it. A file WeChat no longer has says why; a
+    file of a type a browser would run is served as a download; an unknown key is 404."""
+    import re as _re
+    rs, k, api, s, wx = wechat_kam(ctx)
+    r = rs.client()
+    voice = os.urandom(3000)
+    photo = os.urandom(200000)                  # more than one hook answer (64 KiB) holds
+    s.add_media(OA["appid"], "VOICE_1", voice, "audio/amr")
+    s.add_media(OA["appid"], "PHOTO_1", photo, "image/jpeg")
+    s.add_media(OA["appid"], "PAGE_1", b"<script>alert(1)</script>", "text/html")
+    openid = FOLLOWERS[0]
+    assert wx.post(OA, media_xml(OA, openid, "voice", "VOICE_1", "9100001",
+                                 "<Format><![CDATA[amr]]></Format><Recognition>"
+                                 "<![CDATA[我的快递]]></Recognition>"), "safe") == (200, "success")
+    for kind, mid, n in (("image", "PHOTO_1", "9100002"), ("image", "GONE_1", "9100003"),
+                         ("image", "PAGE_1", "9100004")):
+        assert wx.post(OA, media_xml(OA, openid, kind, mid, n,
+                                     "<PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl>"),
+                       "safe") == (200, "success")
+    sid = sessions_of(r, P, "wechat:%s:%s" % (OA["appid"], openid))[0]
+    bodies = [b for _, b in transcript(r, P, sid)]
+    links = [_re.search(r"/media/default/[0-9a-f]{32}$", b) for b in bodies]
+    assert all(links), bodies
+    assert "我的快递" in bodies[0], bodies[0]
+    paths = [m.group(0) for m in links]
+    # the first open: a page that reloads, and the fetch queued; then the file itself
+    st, ctype, page = get_raw(k.http_port, paths[0])
+    assert st == 202 and ctype.startswith("text/html") and b"refresh" in page, (st, ctype, page)
+    wait_for(lambda: get_raw(k.http_port, paths[0])[0] == 200, timeout=10, what="the voice fetched")
+    assert get_raw(k.http_port, paths[0]) == (200, "audio/amr", voice)
+    get_raw(k.http_port, paths[1])
+    wait_for(lambda: get_raw(k.http_port, paths[1])[0] == 200, timeout=10, what="the photo")
+    assert get_raw(k.http_port, paths[1]) == (200, "image/jpeg", photo)
+    # gone at WeChat: the agent reads why
+    get_raw(k.http_port, paths[2])
+    wait_for(lambda: get_raw(k.http_port, paths[2])[0] == 404, timeout=10, what="WeChat's no")
+    st, _, why = get_raw(k.http_port, paths[2])
+    assert b"40007" in why, why
+    # a type a browser would run is a download, never a page of ours
+    get_raw(k.http_port, paths[3])
+    wait_for(lambda: get_raw(k.http_port, paths[3])[0] == 200, timeout=10, what="the page")
+    assert get_raw(k.http_port, paths[3])[1] == "application/octet-stream"
+    # asked once each (a second open within a minute asks nothing)
+    gets = [q for q in s.requests if q["path"] == "/cgi-bin/media/get"]
+    assert sorted(q["query"]["media_id"] for q in gets) == ["GONE_1", "PAGE_1", "PHOTO_1", "VOICE_1"], gets
+    # keys nobody was given, and other tenants' or malformed paths
+    for p in ("/media/default/" + "0" * 32, "/media/acme/" + paths[0][-32:],
+              "/media/default/" + paths[0][-32:].upper(), paths[0] + "x", "/media/default"):
+        assert get_raw(k.http_port, p)[0] == 404, p
     assert not s.violations, s.violations

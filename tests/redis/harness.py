@@ -294,6 +294,10 @@ class _View:
         fetch = {'hash': lambda k: pipe.hgetall(k), 'set': lambda k: pipe.smembers(k),
                  'zset': lambda k: pipe.zrange(k, 0, -1, withscores=True),
                  'string': lambda k: pipe.get(k)}
+        # a media file's hash (P:md:<key>) holds its bytes, no text: its fields are read
+        # without the data (nothing of the model points into a file)
+        fetch['media'] = lambda k: pipe.hmget(k, 'ch', 'ref', 'st', 'type', 'why', 'asked')
+        types = ['media' if t == 'hash' and ':md:' in k else t for k, t in zip(self.keys, types)]
         kept = [(k, t) for k, t in zip(self.keys, types) if t in fetch]
         for k, t in kept:
             fetch[t](k)

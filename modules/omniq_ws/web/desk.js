@@ -307,13 +307,15 @@
       default: return e.delivery;
     }
   }
-  /* text with its web links clickable (a WeChat image's address, a link a customer sent):
-   * text nodes and <a> elements only, never markup from the text; http(s) only */
+  /* text with its web links clickable (a WeChat image's address, a link a customer sent),
+   * and a file the channel's provider keeps (/media/<tenant>/<key>: a photo, a voice
+   * message) as "open the file": text nodes and <a> elements only, never markup from the
+   * text; http(s) and our own /media/ only */
   function linked(parent, text) {
-    var re = /https?:\/\/[^\s<>"']+/g, at = 0, m;
+    var re = /https?:\/\/[^\s<>"']+|\/media\/[A-Za-z0-9_.@+-]{1,64}\/[0-9a-f]{32}(?![0-9a-f])/g, at = 0, m;
     while ((m = re.exec(text))) {
       parent.appendChild(document.createTextNode(text.slice(at, m.index)));
-      var a = el("a", "", m[0]);
+      var a = el("a", m[0][0] === "/" ? "media" : "", m[0][0] === "/" ? "open the file" : m[0]);
       a.href = m[0];
       a.target = "_blank";
       a.rel = "noopener noreferrer";
