@@ -42,9 +42,9 @@ from email.utils import format_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from standin_http import MAX_BODY, BodyReader, Garbage
+
 API_VERSION = "2010-04-01"
-MAX_BODY = 1 << 20       # a request body over 1 MiB is refused (413)
-DRAIN_MAX = 64 << 20     # and read away first, up to this much
 MAX_TEXT = 1600          # Body, in UTF-16 code units (21617)
 MAX_MEDIA = 10           # MediaUrl values in one message
 MAX_URL = 4000           # StatusCallback, in characters (21609)
@@ -292,8 +292,6 @@ def _parse_form(body):
 
 # ---- the server -----------------------------------------------------------------------------
 
-class _Garbage(Exception):
-    """A request whose body cannot even be framed: answered 400."""
 
 
 class _NoAnswer:
@@ -829,7 +827,7 @@ class TwilioStandIn:
     def _handler_class(self):
         standin = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(BodyReader, BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"   # keep-alive, as Twilio's front ends do
             timeout = 60                     # an idle connection is let go
 
@@ -841,7 +839,7 @@ class TwilioStandIn:
                     self._handle_checked()
                 except (ConnectionError, TimeoutError):
                     self.close_connection = True
-                except _Garbage as e:
+                except Garbage as e:
                     standin._violate(self.command, self.path, str(e))
                     self.close_connection = True
                     self._send(400, {"Content-Type": "text/html"}, _error_page(400))
@@ -888,47 +886,6 @@ class TwilioStandIn:
                 if self.command != "HEAD":
                     self.wfile.write(data)
                 self.wfile.flush()
-
-            def _body(self):
-                """The request's body (b"" if none), or None when over MAX_BODY."""
-                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-                    return self._chunked()
-                length = self.headers.get("Content-Length") or "0"
-                if not length.isdigit():
-                    raise _Garbage("Content-Length %r" % length)
-                n = int(length)
-                if n > MAX_BODY:
-                    self._drain(n)
-                    return None
-                return self.rfile.read(n)
-
-            def _drain(self, n):
-                """Read a refused body away (up to DRAIN_MAX), so that the client reads the
-                refusal: closing on unread data would reset the connection under it."""
-                n = min(n, DRAIN_MAX)
-                while n > 0:
-                    got = self.rfile.read(min(n, 65536))
-                    if not got:
-                        break
-                    n -= len(got)
-
-            def _chunked(self):
-                data = b""
-                while True:
-                    line = self.rfile.readline(1024)
-                    try:
-                        size = int(line.split(b";")[0].strip(), 16)
-                    except ValueError:
-                        raise _Garbage("chunk size %r" % line[:40]) from None
-                    if size == 0:
-                        while self.rfile.readline(1024).strip():   # trailers
-                            pass
-                        return data
-                    if len(data) + size > MAX_BODY:
-                        self._drain(DRAIN_MAX)
-                        return None
-                    data += self.rfile.read(size)
-                    self.rfile.readline(8)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 

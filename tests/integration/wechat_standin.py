@@ -25,8 +25,8 @@ import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MAX_BODY = 1 << 20      # a body over 1 MiB is refused
-DRAIN_MAX = 64 << 20    # and read away first, up to this much
+from standin_http import MAX_BODY, BodyReader, Garbage
+
 MAX_CONTENT = 2048      # a text message's content, in bytes of UTF-8
 
 # WeChat's usual errmsg for each errcode (fail_next(kind="errcode") without msg says these)
@@ -271,8 +271,6 @@ def _check_state_get(f, b):
 
 # ---- the server -----------------------------------------------------------------------------
 
-class _Garbage(Exception):
-    """A request whose body cannot even be framed: answered 400, like WeChat's nginx."""
 
 
 class _Timeout:
@@ -712,7 +710,7 @@ class WeChatStandIn:
     def _handler_class(self):
         standin = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(BodyReader, BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"   # keep-alive, as WeChat's front ends do
             timeout = 60                     # an idle connection is let go
 
@@ -724,7 +722,7 @@ class WeChatStandIn:
                     self._handle_checked()
                 except (ConnectionError, TimeoutError):
                     self.close_connection = True
-                except _Garbage as e:
+                except Garbage as e:
                     standin._violate(self.command, self.path, str(e))
                     self.close_connection = True
                     self._send(400, "text/html", _error_page(400))
@@ -763,47 +761,6 @@ class WeChatStandIn:
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)
-
-            def _body(self):
-                """The request's body (b"" if none), or None when over MAX_BODY."""
-                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-                    return self._chunked()
-                length = self.headers.get("Content-Length") or "0"
-                if not length.isdigit():
-                    raise _Garbage("Content-Length %r" % length)
-                n = int(length)
-                if n > MAX_BODY:
-                    self._drain(n)
-                    return None
-                return self.rfile.read(n)
-
-            def _drain(self, n):
-                """Read a refused body away (up to DRAIN_MAX), so that the client reads the
-                refusal: closing on unread data would reset the connection under it."""
-                n = min(n, DRAIN_MAX)
-                while n > 0:
-                    got = self.rfile.read(min(n, 65536))
-                    if not got:
-                        break
-                    n -= len(got)
-
-            def _chunked(self):
-                data = b""
-                while True:
-                    line = self.rfile.readline(1024)
-                    try:
-                        size = int(line.split(b";")[0].strip(), 16)
-                    except ValueError:
-                        raise _Garbage("chunk size %r" % line[:40]) from None
-                    if size == 0:
-                        while self.rfile.readline(1024).strip():   # trailers
-                            pass
-                        return data
-                    if len(data) + size > MAX_BODY:
-                        self._drain(DRAIN_MAX)   # to the client's end of it, or the limit
-                        return None
-                    data += self.rfile.read(size)
-                    self.rfile.readline(8)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
