@@ -13,7 +13,20 @@ class Garbage(Exception):
 
 
 class BodyReader:
-    """A mixin for a BaseHTTPRequestHandler: self._body()."""
+    """A mixin for a BaseHTTPRequestHandler of a stand-in (the class sets `standin`, the
+    stand-in with its `lock` and `violations`): self._body(), and http.server's own log
+    lines kept quiet, its refusals (a bad request line, headers too long) recorded as the
+    client's violations."""
+
+    standin = None
+
+    def log_message(self, *a):
+        pass
+
+    def log_error(self, fmt, *a):
+        if "timed out" not in fmt % a:
+            with self.standin.lock:
+                self.standin.violations.append("bad HTTP request: " + fmt % a)
 
     def _body(self):
         """The request's body (b"" if none), or None when over MAX_BODY."""
