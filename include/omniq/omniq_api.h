@@ -636,6 +636,12 @@ typedef struct omniq_api {
 	 * is told why). Kept ttl_ms. OMNIQ_ENOTFOUND when the key expired meanwhile. */
 	int (*media_put)(const str *key, const str *type, const str *data, const str *reason,
 			long long ttl_ms);
+	/* reply() of a file an agent sends (a photo, a voice message): type image, voice, video
+	 * or file ("text" is reply()), body "/media/<this tenant>/<key>" of a file kept with
+	 * media_ref + media_put. The channel's sender gets the type and the path, opens the file
+	 * (media_open) and sends it as its provider takes files; a sender that cannot fails it
+	 * and the agent is told. */
+	int (*reply_typed)(const str *sid, const str *from, const str *type, const str *body);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -101,8 +101,21 @@ static inline CURL *omniq_http_handle(int timeout_ms)
  * taking at most max bytes of answer (a file's download; omniq_http_call: an API answer's
  * OMNIQ_HTTP_ANSWER_MAX). 0 with an answer in a (free it), or -1 when none came (a->why;
  * nothing to free). */
+static inline int omniq_http_call_mime(CURL *c, const char *url, const char *const *headers,
+		const char *body, size_t len, curl_mime *mime, const char *userpwd, size_t max,
+		omniq_http_answer_t *a);
+
 static inline int omniq_http_call_max(CURL *c, const char *url, const char *const *headers,
 		const char *body, size_t len, const char *userpwd, size_t max, omniq_http_answer_t *a)
+{
+	return omniq_http_call_mime(c, url, headers, body, len, NULL, userpwd, max, a);
+}
+
+/* The same, a multipart/form-data POST of mime (curl_mime_init's, the caller's to free)
+ * when it is not NULL: a file upload. */
+static inline int omniq_http_call_mime(CURL *c, const char *url, const char *const *headers,
+		const char *body, size_t len, curl_mime *mime, const char *userpwd, size_t max,
+		omniq_http_answer_t *a)
 {
 	struct curl_slist *h = NULL, *n;
 	char *ct = NULL;
@@ -124,7 +137,9 @@ static inline int omniq_http_call_max(CURL *c, const char *url, const char *cons
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
-	if(body) {
+	if(mime) {
+		curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+	} else if(body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
 	} else {
@@ -133,6 +148,8 @@ static inline int omniq_http_call_max(CURL *c, const char *url, const char *cons
 	cc = curl_easy_perform(c);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(c, CURLOPT_USERPWD, NULL);
+	if(mime)
+		curl_easy_setopt(c, CURLOPT_MIMEPOST, NULL);
 	curl_slist_free_all(h);
 	if(cc != CURLE_OK) {
 		if(a->over)

@@ -136,5 +136,6 @@ int bind_omniq(omniq_api_t *api)
 	api->media_open = oq_media_open;
 	api->media_free = oq_media_free;
 	api->media_put = oq_media_put;
+	api->reply_typed = oq_reply_typed;
 	return 0;
 }

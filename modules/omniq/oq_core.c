@@ -1073,23 +1073,56 @@ int oq_get(const str *sid, omniq_session_info_t *out)
 	return OMNIQ_OK;
 }
 
+/* A file's reply names it as omniq_ws serves it: "/media/<this tenant>/<32 hex digits>" */
+static int media_body(const str *body)
+{
+	str name, prefix;
+	int i, n;
+
+	if(oq_tenant_at(oq_tenant_index(), &name, &prefix) < 0)
+		return -1;
+	n = 7 + name.len + 1;
+	if(body->len != n + OMNIQ_MEDIA_KEY || strncmp(body->s, "/media/", 7)
+			|| memcmp(body->s + 7, name.s, name.len) || body->s[n - 1] != '/')
+		return -1;
+	for(i = n; i < body->len; i++)
+		if(!((body->s[i] >= '0' && body->s[i] <= '9') || (body->s[i] >= 'a' && body->s[i] <= 'f')))
+			return -1;
+	return 0;
+}
+
 int oq_reply(const str *sid, const str *from, const str *body)
 {
+	str text = {"text", 4};
+
+	return oq_reply_typed(sid, from, &text, body);
+}
+
+int oq_reply_typed(const str *sid, const str *from, const str *type, const str *body)
+{
+	static const char *const types[] = {"text", "image", "voice", "video", "file", NULL};
 	char why[OQ_WHY_MAX];
 	const omniq_driver_t *drv;
 	str a[4], ch, ext;
 	redisReply *r;
-	int rc;
+	int rc, t;
 
 	if((rc = check_sid(sid)) < 0)
 		return rc;
 	if((rc = oq_text_arg(OQ_TEXT_FROM, from)) < 0)
 		return rc;
+	for(t = 0; types[t] && type; t++)
+		if(type->len == (int)strlen(types[t]) && !memcmp(type->s, types[t], type->len))
+			break;
+	if(type == NULL || types[t] == NULL)
+		return oq_bad_arg("type", "must be text, image, voice, video or file");
 	if(oq_check_body(body->s, body->len, why) < 0)
 		return oq_bad_arg("body", why);
+	if(t > 0 && media_body(body) < 0)
+		return oq_bad_arg("body", "a file's reply is its /media/<tenant>/<key> (this tenant's)");
 	a[0] = *sid;
 	if(from) a[1] = *from; else { a[1].s = ""; a[1].len = 0; }
-	a[2].s = "text"; a[2].len = 4;
+	a[2] = *type;
 	a[3] = *body;
 	/* stored, and queued for the channel's sender when it has one (lua/72_outbound.lua) */
 	r = oq_call("oq_send", 4, a, &rc);

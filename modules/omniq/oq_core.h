@@ -66,6 +66,7 @@ int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out,
 int oq_append_once(const str *sid, const str *dir, const str *from, const str *body,
 		const str *cid, char *id_out, int id_size);
 int oq_reply(const str *sid, const str *from, const str *body);
+int oq_reply_typed(const str *sid, const str *from, const str *type, const str *body);
 int oq_accept(const str *sid, const str *agent);
 int oq_decline(const str *sid, const str *agent);
 int oq_close(const str *sid, const str *disposition);

@@ -35,19 +35,40 @@ int wx_api_call(int wecom, const char *path, const char *query, const char *body
 	json_error_t jerr;
 	json_t *code, *msg;
 
-	int want_file = ans->want_file;
+	int want_file = ans->want_file, rc;
+	const char *up_data = ans->up_data, *up_type = ans->up_type, *up_name = ans->up_name;
+	size_t up_len = ans->up_len;
+	curl_mime *mime = NULL;
+	curl_mimepart *part;
 
 	memset(ans, 0, sizeof(*ans));
 	ans->want_file = want_file;
+	ans->up_data = up_data; /* kept for a retry with a new token */
+	ans->up_type = up_type;
+	ans->up_name = up_name;
+	ans->up_len = up_len;
+	if(up_data) {
+		if((mime = curl_mime_init(curl)) == NULL || (part = curl_mime_addpart(mime)) == NULL
+				|| curl_mime_name(part, "media") != CURLE_OK
+				|| curl_mime_data(part, up_data, up_len) != CURLE_OK
+				|| curl_mime_type(part, up_type) != CURLE_OK
+				|| curl_mime_filename(part, up_name) != CURLE_OK) {
+			curl_mime_free(mime);
+			snprintf(ans->why, sizeof(ans->why), "out of memory for the upload");
+			return -1;
+		}
+	}
 	if(snprintf(url, sizeof(url), "%s%s%s%s", bases[wecom ? 1 : 0], path, *query ? "?" : "",
 			   query)
 			>= (int)sizeof(url)) {
 		snprintf(ans->why, sizeof(ans->why), "the request URL is too long");
+		curl_mime_free(mime);
 		return -1;
 	}
-	if(omniq_http_call_max(curl, url, body ? json_hdr : NULL, body, body ? strlen(body) : 0,
-			   NULL, want_file ? OMNIQ_MEDIA_MAX : OMNIQ_HTTP_ANSWER_MAX, &a)
-			< 0) {
+	rc = omniq_http_call_mime(curl, url, body ? json_hdr : NULL, body, body ? strlen(body) : 0,
+			mime, NULL, want_file ? OMNIQ_MEDIA_MAX : OMNIQ_HTTP_ANSWER_MAX, &a);
+	curl_mime_free(mime);
+	if(rc < 0) {
 		snprintf(ans->why, sizeof(ans->why), "WeChat did not answer: %s", a.why);
 		return -1;
 	}

@@ -21,6 +21,10 @@ typedef struct wx_answer {
 	char *file;        /* pkg memory, the caller's to pkg_free */
 	size_t file_len;
 	char file_type[128];
+	/* a file to upload (media/upload): set before the call, the request is then a
+	 * multipart POST of it as the field "media" */
+	const char *up_data, *up_type, *up_name;
+	size_t up_len;
 } wx_answer_t;
 
 #define WX_NOT_JSON (-100000)

@@ -127,6 +127,74 @@ static json_t *message_json(const char *kind, char **part, const wx_conf_t *a, c
 	return NULL;
 }
 
+/* A file an agent sends (m->type image or voice, m->body its /media/<tenant>/<key>):
+ * uploaded to WeChat (media/upload, a temporary file) and the message naming its media_id
+ * into *out; NULL with res set when it cannot be. */
+static void media_json(const omniq_outbound_t *m, char **part, const wx_conf_t *a,
+		omniq_send_result_t *res, json_t **out)
+{
+	char path[64], type[8], name[32];
+	omniq_media_t f;
+	wx_answer_t ans;
+	json_t *id;
+	str key;
+	int rc;
+
+	*out = NULL;
+	snprintf(type, sizeof(type), "%.*s", m->type.len, m->type.s);
+	if(strcmp(type, "image") && strcmp(type, "voice")) {
+		result(res, OMNIQ_FAILED, 0,
+				"WeChat replies carry text, photos and voice messages: a %s is not sent", type);
+		return;
+	}
+	if(strcmp(part[0], "oa") && strcmp(part[0], "kf")) {
+		result(res, OMNIQ_FAILED, 0, "%s", "a staff alert is text only");
+		return;
+	}
+	if(m->body.len < OMNIQ_MEDIA_KEY) {
+		result(res, OMNIQ_FAILED, 0, "%s", "no file named by the reply");
+		return;
+	}
+	key.s = m->body.s + m->body.len - OMNIQ_MEDIA_KEY;
+	key.len = OMNIQ_MEDIA_KEY;
+	if((rc = oq->media_open(&key, &f)) < 0 || f.state != OMNIQ_MEDIA_READY) {
+		if(rc == OMNIQ_EREDIS)
+			result(res, OMNIQ_RETRY, 0, "%s", oq->last_error());
+		else
+			result(res, OMNIQ_FAILED, 0, "%s", "the file is no longer kept (3 days)");
+		oq->media_free(&f);
+		return;
+	}
+	snprintf(path, sizeof(path), "/cgi-bin/media/upload?type=%s", type);
+	snprintf(name, sizeof(name), "%s.%s", type,
+			!strcmp(f.type, "image/png") ? "png" : !strcmp(f.type, "image/gif") ? "gif"
+					: !strcmp(type, "voice") ? "amr" : "jpg");
+	memset(&ans, 0, sizeof(ans));
+	ans.up_data = f.data;
+	ans.up_len = f.len;
+	ans.up_type = f.type;
+	ans.up_name = name;
+	rc = wx_call_with_token(a, 0, path, NULL, &ans);
+	oq->media_free(&f);
+	id = ans.json ? json_object_get(ans.json, "media_id") : NULL;
+	if(rc < 0 || ans.errcode != 0 || !json_is_string(id)) {
+		verdict(&ans, rc < 0 ? rc : (ans.errcode == 0 ? -1 : 0), res);
+		if(rc == 0 && ans.errcode == 0)
+			result(res, OMNIQ_RETRY, 0, "%s", "WeChat's upload answer has no media_id");
+		json_decref(ans.json);
+		return;
+	}
+	if(!strcmp(part[0], "oa"))
+		*out = json_pack("{s:s,s:s,s:{s:s}}", "touser", part[2], "msgtype", type, type,
+				"media_id", json_string_value(id));
+	else
+		*out = json_pack("{s:s,s:s,s:s,s:{s:s}}", "touser", part[3], "open_kfid", part[2],
+				"msgtype", type, type, "media_id", json_string_value(id));
+	json_decref(ans.json);
+	if(*out == NULL)
+		result(res, OMNIQ_RETRY, 0, "%s", "out of memory building the request");
+}
+
 static const char *path_of(const char *kind)
 {
 	return !strcmp(kind, "oa")	  ? "/cgi-bin/message/custom/send"
@@ -176,8 +244,12 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res, void *
 				a->name);
 		return;
 	}
-	/* jansson takes UTF-8 only: a body that is not (from an RPC) cannot be sent as it is */
-	if((j = message_json(part[0], part, a, &m->body)) == NULL) {
+	if(m->type.len && !(m->type.len == 4 && !memcmp(m->type.s, "text", 4))) {
+		media_json(m, part, a, res, &j);
+		if(j == NULL)
+			return; /* res says why */
+	} else if((j = message_json(part[0], part, a, &m->body)) == NULL) {
+		/* jansson takes UTF-8 only: a body that is not (from an RPC) cannot be sent as it is */
 		result(res, OMNIQ_FAILED, 0, "%s", "the message is not valid UTF-8 text");
 		return;
 	}

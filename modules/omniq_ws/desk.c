@@ -6,6 +6,8 @@
  *   {"type":"state", "state":"available"|"away"|"offline"}
  *   {"type":"accept"|"decline", "sid":...}
  *   {"type":"reply", "sid":..., "text":..., "cid":...}
+ *   {"type":"reply", "sid":..., "media":"/media/..", "kind":"image"|"voice"|"video"}
+ *                                 a file uploaded to POST /api/v1/desk/media (desk_media.h)
  *   {"type":"note", "sid":..., "text":...}              internal: agents only, never the customer
  *   {"type":"close", "sid":..., "disposition":..., "follow_up":"YYYY-MM-DD"?}
  *   {"type":"transfer", "sid":..., "to":"agent"|"queue", "target":..., "skills":...?}
@@ -59,6 +61,7 @@
 #include "admit.h"
 #include "follow.h"
 #include "desk.h"
+#include "desk_token.h"
 
 typedef struct desk {
 	ws_sock_t sock;
@@ -287,9 +290,29 @@ static void do_offer(desk_t *d, json_t *m, json_t *rid, int accept)
 static void do_write(desk_t *d, json_t *m, json_t *rid, int note)
 {
 	json_t *text = json_object_get(m, "text"), *cid = json_object_get(m, "cid");
-	str sid, from = omniq_str(d->agent), dir = str_init("note"), body;
+	json_t *media = json_object_get(m, "media"), *kind = json_object_get(m, "kind");
+	str sid, from = omniq_str(d->agent), dir = str_init("note"), body, k;
 	int rc;
 
+	/* a file uploaded to /api/v1/desk/media: its path, and the kind that answer said */
+	if(!note && media) {
+		if(!json_is_string(media) || !json_is_string(kind)) {
+			ws_sock_error(&d->sock, "bad_argument", "'media' and 'kind' must be strings", rid);
+			return;
+		}
+		if(taken_session(d, m, &sid, rid) < 0)
+			return;
+		body.s = (char *)json_string_value(media);
+		body.len = (int)json_string_length(media);
+		k.s = (char *)json_string_value(kind);
+		k.len = (int)json_string_length(kind);
+		if((rc = ws_oq.reply_typed(&sid, &from, &k, &body)) < 0) {
+			error_rc(d, rc, rid);
+			return;
+		}
+		ok(d, rid, cid && json_is_string(cid) ? json_pack("{s:O}", "cid", cid) : NULL);
+		return;
+	}
 	if(!json_is_string(text) || json_string_length(text) == 0) {
 		ws_sock_error(&d->sock, "bad_argument", "'text' must be a non-empty string", rid);
 		return;
@@ -543,49 +566,25 @@ static void do_pick(desk_t *d, json_t *m, json_t *rid)
 	send_inbox(d, "inbox");
 }
 
-/* "<tenant>|<agent>#<epoch>/<expiry unix seconds>", signed with desk_secret, purpose
- * "agent" (desk_login.c); good while the epoch is still the agent's (api.agent_token: a
- * logout or a new password moved it on). A token of before epochs ("<tenant>|<agent>/...")
- * is of epoch 0. */
+/* The desk's token (desk_token.h). */
 static int on_hello(desk_t *d, json_t *m)
 {
 	const char *tok = json_string_value(json_object_get(m, "token"));
-	char id[2 * OMNIQ_ID_MAX + 64], *bar, *hash, *end;
-	str tenant, aid;
-	long long now = 0;
-	int rc = tok ? ws_token_check_until(ws_cfg.desk_secret, "agent", tok, (long long)time(NULL),
-						   id, sizeof(id))
-				 : -1;
+	int rc = ws_desk_token(tok, &d->tenant, d->agent, sizeof(d->agent), &d->epoch);
 
-	if(rc == -2)
+	if(rc == WS_DESK_EXPIRED)
 		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "token expired");
-	bar = rc < 0 ? NULL : strchr(id, '|');
-	if(bar && (hash = strchr(bar, '#')) != NULL) {
-		*hash = '\0';
-		d->epoch = strtoll(hash + 1, &end, 10);
-		if(hash[1] == '\0' || *end != '\0' || d->epoch < 0)
-			bar = NULL;
+	if(rc == WS_DESK_BAD) {
+		d->agent[0] = '\0';
+		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
 	}
-	if(bar == NULL || strlen(bar + 1) >= sizeof(d->agent))
-		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
-	tenant.s = id;
-	tenant.len = (int)(bar - id);
-	/* signed by us, but for a tenant this kamailio no longer serves */
-	if((d->tenant = ws_oq.tenant_use(&tenant)) < 0)
-		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
-	aid = omniq_str(bar + 1);
-	rc = ws_oq.agent_token(&aid, &now);
-	if(rc == OMNIQ_ENOTFOUND) /* the agent was deleted */
-		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "bad token");
-	if(rc < 0) {
-		LM_NOTICE("desk of %.*s: its token not checked: %s\n", aid.len, aid.s,
-				ws_oq.last_error());
+	if(rc == WS_DESK_UNAVAILABLE)
 		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
 				"service unavailable, reconnect");
-	}
-	if(now != d->epoch)
+	if(rc == WS_DESK_LOGGED_OUT) {
+		d->agent[0] = '\0';
 		return ws_sock_close(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "logged out");
-	snprintf(d->agent, sizeof(d->agent), "%s", bar + 1);
+	}
 	d->fol.tenant = d->tenant;
 	d->hello = 1;
 	ws_admit_known(d->sock.wsi);

@@ -35,6 +35,7 @@
 #include "follow.h"
 #include "hooks.h"
 #include "media.h"
+#include "desk_media.h"
 #include "appends.h"
 #include "desk_login.h"
 
@@ -285,6 +286,20 @@ static int handle(struct lws *wsi, struct pss *p)
 	rq.query = p->query;
 	if(p->hook)
 		return handle_hook(wsi, p, peer);
+	if(!strcmp(p->path, WS_DESK_MEDIA_PATH)) {
+		/* a file from an agent's desk: its desk token, its bytes (desk_media.h) */
+		char auth[1024], ctype[160];
+		if(p->too_large) {
+			ws_error(&rs, 413, "too_large", "a file larger than %d bytes", p->max_body);
+		} else if(!flooding(p, peer, &rs)) {
+			if(lws_hdr_copy(wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
+				auth[0] = '\0';
+			if(lws_hdr_copy(wsi, ctype, sizeof(ctype), WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0)
+				ctype[0] = '\0';
+			ws_desk_media(p->method, auth, ctype, p->body, p->body_len, &rs);
+		}
+		return respond(wsi, p, &rs);
+	}
 	if(p->too_large) {
 		ws_error(&rs, 413, "too_large", "request body larger than %d bytes", p->max_body);
 	} else if(flooding(p, peer, &rs)) {
@@ -471,6 +486,8 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 					ws_resp_t none = {0, NULL, 0, 0};
 					return answer_early(wsi, p, &none, f) ? -1 : 0;
 				}
+			} else if(!strcmp(p->path, WS_DESK_MEDIA_PATH)) {
+				p->max_body = OMNIQ_MEDIA_MAX; /* a file: the desk's token, not a key */
 			} else {
 				/* the REST API; the hooks authenticate their callers their own way */
 				p->authed = authenticate(wsi, p);

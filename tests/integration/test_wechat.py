@@ -842,3 +842,74 @@ def test_wechat_media_is_fetched_for_the_agent_when_opened(ctx):
               "/media/default/" + paths[0][-32:].upper(), paths[0] + "x", "/media/default"):
         assert get_raw(k.http_port, p)[0] == 404, p
     assert not s.violations, s.violations
+
+
+def upload(port, token, data, ctype):
+    """POST /api/v1/desk/media: (status, JSON answer)."""
+    import json
+    req = urllib.request.Request("http://127.0.0.1:%d/api/v1/desk/media" % port, data=data,
+                                 method="POST", headers={"Content-Type": ctype,
+                                                         "Authorization": "Bearer " + token})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@test
+def test_wechat_agent_sends_a_photo_and_a_voice_message(ctx):
+    """An agent's photo and voice message: uploaded from the desk (POST /api/v1/desk/media,
+    the desk's token), replied by path, uploaded to WeChat by the sender (media/upload) and
+    sent by media_id (custom/send); the photo is also in the transcript as a link. What the
+    upload refuses, and a file WeChat does not take (a video), end as the agent should see."""
+    from test_desk import desk, login, PASSWORD
+    from test_outbound import states
+    rs, k, api, s, wx = wechat_kam(ctx)
+    r = rs.client()
+    agent(k, "alice")
+    ok_rpc(k, "omniq.agent_password", "alice", PASSWORD)
+    openid = FOLLOWERS[1]
+    assert wx.post(OA, text_xml(OA, openid, "can you send me the invoice?", "9200001"),
+                   "safe") == (200, "success")
+    sid = sessions_of(r, P, "wechat:%s:%s" % (OA["appid"], openid))[0]
+    d = desk(k.http_port, api, "alice")
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "alice", what="the offer")
+    assert d.request(type="accept", sid=sid)["type"] == "ok"
+    token = login(api, "alice")[1]["token"]
+    photo, voice = os.urandom(50000), os.urandom(3000)
+    st, up = upload(k.http_port, token, photo, "image/jpeg")
+    assert st == 201 and up["kind"] == "image" and re.fullmatch(r"/media/default/[0-9a-f]{32}",
+                                                                 up["media"]), (st, up)
+    assert get_raw(k.http_port, up["media"]) == (200, "image/jpeg", photo)
+    assert d.request(type="reply", sid=sid, media=up["media"], kind="image")["type"] == "ok"
+    st, up2 = upload(k.http_port, token, voice, "audio/amr")
+    assert st == 201 and up2["kind"] == "voice"
+    assert d.request(type="reply", sid=sid, media=up2["media"], kind="voice")["type"] == "ok"
+    wait_for(lambda: len(s.sent) == 2, timeout=15, what="both at WeChat")
+    sent = {m["body"]["msgtype"]: m["body"] for m in s.sent}
+    ups = {u["type"]: u for u in s.uploads}
+    assert ups["image"]["bytes"] == photo and ups["image"]["content_type"] == "image/jpeg"
+    assert ups["voice"]["bytes"] == voice and ups["voice"]["content_type"] == "audio/amr"
+    assert sent["image"] == {"touser": openid, "msgtype": "image",
+                             "image": {"media_id": ups["image"]["media_id"]}}, sent
+    assert sent["voice"]["voice"]["media_id"] == ups["voice"]["media_id"]
+    wait_for(lambda: sorted(states(rs, sid).values()) == ["sent", "sent"], what="both sent")
+    assert transcript(r, P, sid)[1:] == [("out", up["media"]), ("out", up2["media"])]
+    # a video WeChat replies do not carry: failed, and why
+    st, up3 = upload(k.http_port, token, b"\x00" * 100, "video/mp4")
+    assert st == 201 and up3["kind"] == "video"
+    assert d.request(type="reply", sid=sid, media=up3["media"], kind="video")["type"] == "ok"
+    wait_for(lambda: "failed" in states(rs, sid).values(), what="the video failed")
+    flat = r.fcall("oq_deliveries", 1, P, sid)
+    assert "photos and voice messages" in flat[-1], flat
+    # the upload's refusals
+    assert upload(k.http_port, "forged", photo, "image/jpeg")[0] == 401
+    assert upload(k.http_port, token, b"<html>", "text/html")[0] == 415
+    assert upload(k.http_port, token, b"", "image/png")[0] == 400
+    # a path of another tenant, or no file at all: the reply is refused
+    e = d.request(type="reply", sid=sid, media="/media/acme/" + "0" * 32, kind="image")
+    assert e["type"] == "error", e
+    e = d.request(type="reply", sid=sid, media=up["media"], kind="sticker")
+    assert e["type"] == "error", e
+    assert not s.violations, s.violations

@@ -36,7 +36,11 @@ ERRMSG = {
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
     40003: "invalid openid",
+    40004: "invalid media type",
+    40005: "invalid file type",
+    40006: "invalid file size",
     40007: "invalid media_id",
+    40009: "invalid image size",
     40008: "invalid message type",
     40013: "invalid appid",
     40037: "invalid template_id",
@@ -46,11 +50,13 @@ ERRMSG = {
     40125: "invalid appsecret",
     41001: "access_token missing",
     41002: "appid missing",
+    41005: "media data missing",
     41004: "appsecret missing",
     41011: "missing agentid",
     42001: "access_token expired",
     43001: "require GET method",
     43002: "require POST method",
+    44001: "empty media data",
     44002: "empty post data",
     44004: "empty content",
     45002: "content size out of limit",
@@ -92,9 +98,11 @@ class _Api:
     token endpoints), its query parameters (the errcode when missing, None if optional), the
     check of its JSON body and the method that answers it."""
 
-    def __init__(self, method, tokens, query, check, answer, json_ctype=CORP_JSON):
+    def __init__(self, method, tokens, query, check, answer, json_ctype=CORP_JSON,
+                 multipart=False):
         self.method, self.tokens, self.query = method, tokens, query
         self.check, self.answer, self.json_ctype = check, answer, json_ctype
+        self.multipart = multipart   # a file upload (media/upload), not a JSON body
 
 
 # ---- the client's mistakes in a JSON body ---------------------------------------------------
@@ -297,6 +305,8 @@ class WeChatStandIn:
         self._corps = {}          # corpid -> {"secret", "agentids", "users", "kf"}
         self._tokens = {}         # token -> {"account", "kind", "expires", "state"}
         self._media = {}          # (appid or corpid, media_id) -> (bytes, content type)
+        self.uploads = []         # media/upload: what was uploaded, by whom
+        self.requests_upload = None
         self._fail = {}           # path -> [[answer, how many more], ...]
         self._kf_state = {}       # (corpid, open_kfid, external_userid) -> (state, servicer)
         self._salt = secrets.token_bytes(16)   # a cursor of another run is refused
@@ -320,6 +330,8 @@ class WeChatStandIn:
             "/cgi-bin/kf/service_state/get": _Api("POST", "corp", None, _check_state_get,
                                                   self._state_get),
             "/cgi-bin/media/get": _Api("GET", "any", {"media_id": 40007}, None, self._media_get),
+            "/cgi-bin/media/upload": _Api("POST", "any", {"type": 40004}, None,
+                                          self._media_upload, multipart=True),
         }
         for a in self.api.values():
             if a.tokens:
@@ -501,6 +513,8 @@ class WeChatStandIn:
         if api.method == "GET":
             if body:
                 self._violation(method, path, "a GET with a body of %d bytes" % len(body))
+        elif api.multipart:
+            bcode = self._upload_body(method, path, headers, body, rec)
         else:
             ctype = headers.get("Content-Type") or ""
             mime, _, params = ctype.partition(";")
@@ -546,6 +560,7 @@ class WeChatStandIn:
         code = qcode or bcode
         if code:
             return (200, api.json_ctype, _err(code), code)
+        self.requests_upload = rec.get("upload")
         out = api.answer(account, query, rec["json"])
         if isinstance(out, tuple):     # media/get: the file itself
             return (200, out[1], out[0], 0)
@@ -700,6 +715,53 @@ class WeChatStandIn:
         st, servicer = self._kf_state.get((corpid, b["open_kfid"], b["external_userid"]),
                                           (0, ""))
         return _ok(service_state=st, servicer_userid=servicer)
+
+    # WeChat's limits of a temporary file (media/upload): its type, formats and size
+    UPLOAD = {"image": (("image/jpeg", "image/png", "image/gif", "image/bmp"), 10 << 20),
+              "voice": (("audio/amr", "audio/mpeg", "audio/mp3", "audio/x-amr"), 2 << 20),
+              "video": (("video/mp4",), 10 << 20), "thumb": (("image/jpeg",), 64 << 10)}
+
+    def _upload_body(self, method, path, headers, body, rec):
+        """A multipart/form-data body with the file as the field "media" (and its
+        filename): its errcode when WeChat would refuse it, the file in rec["upload"]."""
+        import email.parser
+        import email.policy
+        ctype = headers.get("Content-Type") or ""
+        if not ctype.lower().startswith("multipart/form-data") or "boundary=" not in ctype:
+            self._violation(method, path, "Content-Type %r, not multipart/form-data" % ctype)
+            return 41005
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
+        media = [p for p in (msg.iter_parts() if msg.is_multipart() else [])
+                 if p.get_param("name", header="content-disposition") == "media"]
+        if len(media) != 1:
+            self._violation(method, path, "no one part named media")
+            return 41005
+        part = media[0]
+        if not part.get_filename():
+            self._violation(method, path, "the media part has no filename")
+            return 41005
+        rec["upload"] = (part.get_payload(decode=True) or b"", part.get_content_type(),
+                         part.get_filename())
+        return None
+
+    def _media_upload(self, account, q, _json):
+        data, ctype, _name = self.requests_upload
+        kind = q["type"]
+        if kind not in self.UPLOAD:
+            return _err(40004)
+        types, most = self.UPLOAD[kind]
+        if ctype not in types:
+            return _err(40004 if kind == "image" else 40005)
+        if not data:
+            return _err(44001)
+        if len(data) > most:
+            return _err(40009 if kind == "image" else 40006)
+        mid = "UP" + secrets.token_hex(12)
+        self._media[(account, mid)] = (bytes(data), ctype)
+        self.uploads.append({"account": account, "type": kind, "media_id": mid,
+                             "bytes": bytes(data), "content_type": ctype})
+        return {"type": kind, "media_id": mid, "created_at": int(time.time())}
 
     def _media_get(self, account, q, _body):
         m = self._media.get((account, q["media_id"]))
