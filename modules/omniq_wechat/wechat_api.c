@@ -26,7 +26,7 @@ int wx_api_open(const char *oa_base, const char *wecom_base, int timeout_ms)
 }
 
 int wx_api_call(int wecom, const char *path, const char *query, const char *body,
-		wx_answer_t *ans)
+		const wx_opts_t *opt, wx_answer_t *ans)
 {
 	static const char *const json_hdr[] = {
 			"Content-Type: application/json; charset=utf-8", NULL};
@@ -35,24 +35,21 @@ int wx_api_call(int wecom, const char *path, const char *query, const char *body
 	json_error_t jerr;
 	json_t *code, *msg;
 
-	int want_file = ans->want_file, rc;
-	const char *up_data = ans->up_data, *up_type = ans->up_type, *up_name = ans->up_name;
-	size_t up_len = ans->up_len;
+	static const wx_opts_t none;
 	curl_mime *mime = NULL;
 	curl_mimepart *part;
+	int want_file, rc;
 
+	if(opt == NULL)
+		opt = &none;
+	want_file = opt->want_file;
 	memset(ans, 0, sizeof(*ans));
-	ans->want_file = want_file;
-	ans->up_data = up_data; /* kept for a retry with a new token */
-	ans->up_type = up_type;
-	ans->up_name = up_name;
-	ans->up_len = up_len;
-	if(up_data) {
+	if(opt->up_data) {
 		if((mime = curl_mime_init(curl)) == NULL || (part = curl_mime_addpart(mime)) == NULL
 				|| curl_mime_name(part, "media") != CURLE_OK
-				|| curl_mime_data(part, up_data, up_len) != CURLE_OK
-				|| curl_mime_type(part, up_type) != CURLE_OK
-				|| curl_mime_filename(part, up_name) != CURLE_OK) {
+				|| curl_mime_data(part, opt->up_data, opt->up_len) != CURLE_OK
+				|| curl_mime_type(part, opt->up_type) != CURLE_OK
+				|| curl_mime_filename(part, opt->up_name) != CURLE_OK) {
 			curl_mime_free(mime);
 			snprintf(ans->why, sizeof(ans->why), "out of memory for the upload");
 			return -1;

@@ -139,7 +139,7 @@ static int page(const wx_conf_t *a, const char *open_kfid, const str *token, cha
 		snprintf(why, wsize, "out of memory building kf/sync_msg");
 		return -1;
 	}
-	rc = wx_call_with_token(a, 0, "/cgi-bin/kf/sync_msg", rq, &ans);
+	rc = wx_call_with_token(a, 0, "/cgi-bin/kf/sync_msg", rq, NULL, &ans);
 	free(rq);
 	if(rc < 0 || ans.errcode != 0) {
 		snprintf(why, wsize, "kf/sync_msg: %s", ans.why);
@@ -295,7 +295,7 @@ void wx_kf_state(const wx_conf_t *a, const char *open_kfid, const char *user,
 		snprintf(res->reason, sizeof(res->reason), "out of memory");
 		return;
 	}
-	rc = wx_call_with_token(a, 0, "/cgi-bin/kf/service_state/trans", rq, &ans);
+	rc = wx_call_with_token(a, 0, "/cgi-bin/kf/service_state/trans", rq, NULL, &ans);
 	free(rq);
 	if(rc < 0 || ans.errcode == -1) {
 		res->outcome = OMNIQ_RETRY;

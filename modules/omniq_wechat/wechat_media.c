@@ -65,9 +65,7 @@ void wx_media_fetch(const char *key, const str *ref, omniq_send_result_t *res)
 		return;
 	}
 	snprintf(path, sizeof(path), "/cgi-bin/media/get?media_id=%s", colon + 1);
-	memset(&ans, 0, sizeof(ans));
-	ans.want_file = 1;
-	rc = wx_call_with_token(a, 0, path, NULL, &ans);
+	rc = wx_call_with_token(a, 0, path, NULL, &(wx_opts_t){.want_file = 1}, &ans);
 	if(rc == 0 && ans.file) {
 		type = omniq_str(ans.file_type);
 		data.s = ans.file;

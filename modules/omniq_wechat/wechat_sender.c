@@ -135,6 +135,7 @@ static void media_json(const omniq_outbound_t *m, char **part, const wx_conf_t *
 {
 	char path[64], type[8], name[32];
 	omniq_media_t f;
+	wx_opts_t up = {0};
 	wx_answer_t ans;
 	json_t *id;
 	str key;
@@ -169,12 +170,11 @@ static void media_json(const omniq_outbound_t *m, char **part, const wx_conf_t *
 	snprintf(name, sizeof(name), "%s.%s", type,
 			!strcmp(f.type, "image/png") ? "png" : !strcmp(f.type, "image/gif") ? "gif"
 					: !strcmp(type, "voice") ? "amr" : "jpg");
-	memset(&ans, 0, sizeof(ans));
-	ans.up_data = f.data;
-	ans.up_len = f.len;
-	ans.up_type = f.type;
-	ans.up_name = name;
-	rc = wx_call_with_token(a, 0, path, NULL, &ans);
+	up.up_data = f.data;
+	up.up_len = f.len;
+	up.up_type = f.type;
+	up.up_name = name;
+	rc = wx_call_with_token(a, 0, path, NULL, &up, &ans);
 	oq->media_free(&f);
 	id = ans.json ? json_object_get(ans.json, "media_id") : NULL;
 	if(rc < 0 || ans.errcode != 0 || !json_is_string(id)) {
@@ -259,7 +259,7 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res, void *
 		return;
 	}
 	json_decref(j);
-	rc = wx_call_with_token(a, !strcmp(part[0], "app"), path_of(part[0]), body, &ans);
+	rc = wx_call_with_token(a, !strcmp(part[0], "app"), path_of(part[0]), body, NULL, &ans);
 	free(body);
 	verdict(&ans, rc, res);
 	if(res->outcome == OMNIQ_RETRY && m->attempt >= cfg->attempts)

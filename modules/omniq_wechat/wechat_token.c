@@ -63,7 +63,7 @@ static int fetch(const wx_conf_t *a, const char *key, const str *name, char *out
 		snprintf(query, sizeof(query), "grant_type=client_credential&appid=%s&secret=%s", id,
 				secret);
 	if(wx_api_call(a->cb.wecom, a->cb.wecom ? "/cgi-bin/gettoken" : "/cgi-bin/token", query,
-			   NULL, &ans)
+			   NULL, NULL, &ans)
 					< 0
 			|| ans.errcode != 0) {
 		snprintf(why, wsize, "no access token for %s: %s", a->name, ans.why);
@@ -170,7 +170,7 @@ int wx_token(const wx_conf_t *a, int app, const char *rejected, char *out, size_
 }
 
 int wx_call_with_token(const wx_conf_t *a, int app, const char *path, const char *body,
-		wx_answer_t *ans)
+		const wx_opts_t *opt, wx_answer_t *ans)
 {
 	char tok[WX_TOKEN_MAX], query[WX_TOKEN_MAX * 3 + 320], enc[WX_TOKEN_MAX * 3], where[256];
 	const char *q = strchr(path, '?');
@@ -195,7 +195,7 @@ int wx_call_with_token(const wx_conf_t *a, int app, const char *path, const char
 		if(omniq_url_encode(tok, strlen(tok), enc, sizeof(enc)) < 0)
 			return -1;
 		snprintf(query, sizeof(query), "access_token=%s%s%s", enc, q ? "&" : "", q ? q : "");
-		rc = wx_api_call(a->cb.wecom, path, query, body, ans);
+		rc = wx_api_call(a->cb.wecom, path, query, body, opt, ans);
 		if(rc < 0 || !wx_token_refused(ans->errcode) || again)
 			return rc;
 		LM_NOTICE("account %s: WeChat refused the access token (%s): a new one\n", a->name,

@@ -37,7 +37,8 @@ void wx_holder(char *out, size_t size);
  * replaced and the request made once more. Returns what wx_api_call does; -1 with ans->why
  * also when no token could be had. */
 struct wx_answer;
+struct wx_opts;
 int wx_call_with_token(const wx_conf_t *a, int app, const char *path, const char *body,
-		struct wx_answer *ans);
+		const struct wx_opts *opt, struct wx_answer *ans);
 
 #endif

@@ -1,6 +1,6 @@
 // An agent serves a WeChat customer in the desk (issue 21): the customer's message, signed
 // and encrypted by the test as WeChat's servers do, arrives as an offer; the agent's reply
-// reaches WeChat (the stand-in of its API) and shows "Sent"; once the customer's 48 hours
+// reaches WeChat (the stand-in of its API) and shows "Sent", and so does a photo the agent attaches; once the customer's 48 hours
 // are over, the next reply shows why it was not sent and the customer's other ways.
 //   node desk_wechat.js <http port> <screenshot dir> <agent> <password>
 // Prints "READY" once the agent is available (the driver then sends the callback and says
@@ -33,6 +33,11 @@ run(async (browser) => {
   await desk.fill('#reply-text', '您好, 快递明天到。');
   await desk.press('#reply-text', 'Enter');
   await step('the reply sent', desk.waitForSelector('#transcript li.out .delivery.sent >> text=Sent', T));
+  // a photo for the customer, from the reply box's Attach
+  await desk.setInputFiles('#attach-file', { name: 'invoice.jpg', mimeType: 'image/jpeg',
+    buffer: Buffer.from('\xff\xd8\xff\xe0 a photo of the invoice', 'latin1') });
+  await step('the photo sent, a link in the conversation', desk.waitForSelector(
+    '#transcript li.out:has(a.media) .delivery.sent >> text=Sent', T));
   console.log('SENT');
   await nextLine();
   await desk.fill('#reply-text', '还有问题吗?');

@@ -301,7 +301,9 @@ def test_e2e_desk_serves_a_wechat_customer(ctx):
         assert expect(node, "DONE ").split()[1] == sid
     finally:
         stop(node)
-    assert [m["body"]["text"]["content"] for m in s.sent] == ["您好, 快递明天到。"], s.sent
+    assert [m["body"].get("text", {}).get("content") or m["body"]["msgtype"] for m in s.sent] \
+        == ["您好, 快递明天到。", "image"], s.sent
+    assert [u["bytes"] for u in s.uploads] == ["\xff\xd8\xff\xe0 a photo of the invoice".encode("latin1")]
     assert not s.violations, s.violations
     assert os.path.getsize(os.path.join(ctx.dir, "desk-11-wechat.png")) > 1000
 
