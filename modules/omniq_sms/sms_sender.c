@@ -308,6 +308,11 @@ static void sms_send(const omniq_outbound_t *m, omniq_send_result_t *res, void *
 	str gn;
 	int i;
 
+	if(m->type.len && !(m->type.len == 4 && !memcmp(m->type.s, "text", 4))) {
+		outcome(res, OMNIQ_FAILED, 0, "SMS carries text only: the %.*s was not sent",
+				m->type.len, m->type.s);
+		return;
+	}
 	snprintf(ext, sizeof(ext), "%.*s", m->ext.len, m->ext.s);
 	if((colon = strchr(ext, ':')) == NULL || colon[1] == '\0') {
 		outcome(res, OMNIQ_FAILED, 0, "no number to send to (the session's ext is '%s')", ext);

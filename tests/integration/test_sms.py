@@ -645,3 +645,33 @@ def test_sms_replies_leave_at_the_gateways_rate(ctx):
         r"^-+ \S+ (\d+):(\d+):(\d+\.\d+)\nUDP message received \[\d+\] bytes :\n\nMESSAGE ",
         open(gw.msgs).read(), re.M)]
     assert len(stamps) >= 4 and stamps[-1] - stamps[0] >= 1.4, stamps
+
+
+@test
+def test_sms_a_file_reply_is_not_sent_as_text(ctx):
+    """An agent attaches a photo to an SMS conversation: SMS carries text only, so the reply
+    fails with why instead of texting the customer a path."""
+    from test_desk import desk, login, PASSWORD
+    from test_outbound import states
+    from test_wechat import upload
+    from test_ws import Api
+    gw = SippGateway(ctx.dir)
+    ctx.servers.append(gw)
+    port = free_port()
+    rs, k = sms_kam(ctx, gw_port=gw.port, defines={"OMNIQ_HTTP_PORT": str(port)})
+    r = rs.client()
+    agent(k, "alice", "sales:5")
+    ok_rpc(k, "omniq.agent_password", "alice", PASSWORD)
+    sid = message(k, "+8613800000051", "send me a photo")[2]["X-Omniq-Session"]
+    wait_for(lambda: offered_to(r, sid, "alice"), what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+
+    api = Api(port)
+    d = desk(port, api, "alice")
+    st, up = upload(port, login(api, "alice")[1]["token"], b"\xff\xd8 photo", "image/jpeg")
+    assert st == 201, up
+    assert d.request(type="reply", sid=sid, media=up["media"], kind="image")["type"] == "ok"
+    wait_for(lambda: list(states(rs, sid).values()) == ["failed"], timeout=10, what="failed")
+    assert "SMS carries text only" in r.fcall("oq_deliveries", 1, P, sid)[3]
+    time.sleep(0.5)
+    assert gw.received() == []
