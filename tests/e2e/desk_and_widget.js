@@ -8,15 +8,11 @@
 // Content-Security-Policy (http.c): no violation may be reported on it.
 'use strict';
 const path = require('path');
-const { fail, watch, run } = require('./browser');
+const { fail, watch, run, step } = require('./browser');
 
 const [port, shots, agent, password] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 const T = { timeout: 10000 };
-
-async function step(what, p) {
-  try { return await p; } catch (e) { fail(what + ': ' + e.message.split('\n')[0]); }
-}
 
 run(async (browser) => {
   const desk = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();

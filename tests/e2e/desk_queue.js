@@ -8,15 +8,11 @@
 // test_e2e.py checks Redis afterwards.
 'use strict';
 const path = require('path');
-const { fail, watch, run } = require('./browser');
+const { fail, watch, run, step } = require('./browser');
 
 const [port, shots, agent, sup, password] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 const T = { timeout: 15000 };
-
-async function step(what, p) {
-  try { return await p; } catch (e) { fail(what + ': ' + e.message.split('\n')[0]); }
-}
 
 async function login(page, who) {
   await page.goto(base + '/desk/');
