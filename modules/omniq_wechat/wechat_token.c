@@ -44,7 +44,7 @@ static long long margin(long long life_ms)
 
 /* fetched from WeChat and put in Redis for everyone: 0, or -1 with why */
 static int fetch(const wx_conf_t *a, const char *key, const str *name, char *out, size_t size,
-		char *why, size_t wsize)
+		char *why, size_t wsize, long long *life_out)
 {
 	char id[3 * WX_ID_MAX + 1], secret[3 * WX_ID_MAX + 1], query[512];
 	char val[WX_TOKEN_MAX + 32];
@@ -89,6 +89,7 @@ static int fetch(const wx_conf_t *a, const char *key, const str *name, char *out
 	life = json_integer_value(exp) * 1000LL;
 	json_decref(ans.json);
 	wx_stat_inc(WX_ST_TOKENS);
+	*life_out = life;
 	snprintf(val, sizeof(val), "%lld %s", life, out);
 	v = omniq_str(val);
 	if((rc = oq->chan_set(&wx_channel, name, &v, life)) < 0)
@@ -114,8 +115,63 @@ static int parse(const char *v, char *out, size_t size, long long *life)
 	return 0;
 }
 
+/* This process's copy of each token it used, good until the refresh window of its life
+ * opens (then Redis is asked again, where a refresher may have put a newer one): most sends
+ * cost no Redis round trip for their token. A rejected token is never served from here. */
+typedef struct cached {
+	char appid[WX_ID_MAX + 16]; /* "token:<appid>[:app]" */
+	char token[WX_TOKEN_MAX];
+	long long until_ms; /* monotonic */
+} cached_t;
+
+static cached_t cache[2 * WX_ACCOUNTS_MAX];
+
+static int token_shared(const wx_conf_t *a, int app, const char *rejected, char *out,
+		size_t size, char *why, size_t wsize, cached_t *c);
+
+static cached_t *cache_of(const char *tname)
+{
+	cached_t *c, *free_slot = NULL;
+	size_t i;
+
+	for(i = 0; i < sizeof(cache) / sizeof(cache[0]); i++) {
+		c = &cache[i];
+		if(!strcmp(c->appid, tname))
+			return c;
+		if(!c->appid[0] && !free_slot)
+			free_slot = c;
+	}
+	if(free_slot)
+		snprintf(free_slot->appid, sizeof(free_slot->appid), "%s", tname);
+	return free_slot;
+}
+
 int wx_token(const wx_conf_t *a, int app, const char *rejected, char *out, size_t size,
 		char *why, size_t wsize)
+{
+	char tname[WX_ID_MAX + 12];
+	cached_t *c;
+	int rc;
+
+	snprintf(tname, sizeof(tname), "token:%s%s", a->appid, app ? ":app" : "");
+	c = cache_of(tname);
+	if(c && c->token[0] && omniq_mono_ms() < c->until_ms
+			&& !(rejected && !strcmp(c->token, rejected)) && strlen(c->token) < size) {
+		memcpy(out, c->token, strlen(c->token) + 1);
+		return 0;
+	}
+	if(c)
+		c->token[0] = '\0';
+	if((rc = token_shared(a, app, rejected, out, size, why, wsize, c)) == 0 && c
+			&& strlen(out) < sizeof(c->token))
+		memcpy(c->token, out, strlen(out) + 1);
+	return rc;
+}
+
+/* The token from Redis, or fetched by the one refresher; c->until_ms (c may be NULL) set to
+ * when this process must ask Redis again. */
+static int token_shared(const wx_conf_t *a, int app, const char *rejected, char *out,
+		size_t size, char *why, size_t wsize, cached_t *c)
 {
 	char tname[WX_ID_MAX + 12], lname[WX_ID_MAX + 14], owner[96];
 	char v[WX_TOKEN_MAX + 32];
@@ -138,8 +194,11 @@ int wx_token(const wx_conf_t *a, int app, const char *rejected, char *out, size_
 		found = rc == OMNIQ_OK && parse(v, out, size, &life) == 0;
 		got = found && !(rejected && !strcmp(out, rejected));
 		/* fresh enough (or kept without expiry: set by hand) */
-		if(got && (ttl < 0 || ttl > margin(life)))
+		if(got && (ttl < 0 || ttl > margin(life))) {
+			if(c)
+				c->until_ms = omniq_mono_ms() + (ttl < 0 ? 60000 : ttl - margin(life));
 			return 0;
+		}
 		rc = oq->chan_lease(&wx_channel, &ln, &ow, LEASE_MS, NULL);
 		if(rc < 0) {
 			snprintf(why, wsize, "no access token for %s: %s", a->name, oq->last_error());
@@ -148,8 +207,10 @@ int wx_token(const wx_conf_t *a, int app, const char *rejected, char *out, size_
 		if(rc == OMNIQ_OK) {
 			if(found && !got)
 				oq->chan_set(&wx_channel, &tn, &empty, 0); /* the one WeChat refused */
-			rc = fetch(a, app ? a->agent_secret : a->secret, &tn, out, size, why, wsize);
+			rc = fetch(a, app ? a->agent_secret : a->secret, &tn, out, size, why, wsize, &life);
 			oq->chan_lease(&wx_channel, &ln, &ow, 0, NULL);
+			if(rc == 0 && c)
+				c->until_ms = omniq_mono_ms() + life - margin(life);
 			/* a failed refresh: the old token, while it lives, is better than none */
 			return rc == 0 || got ? 0 : -1;
 		}
