@@ -24,7 +24,9 @@ case "${1:-build}" in
               # the SMS channel's tests: Kannel (bearerbox, smsbox) and its fakesmsc
               # (kannel-extras) as the phone network; setpriv (util-linux) ties the rig's
               # processes to the test's life
-              kannel kannel-extras util-linux)
+              kannel kannel-extras util-linux
+              # the email channel's MIME parsing (modules/omniq_email, its unit tests)
+              libgmime-3.0-dev)
         # node + npm for the browser tests (playwright-core); a node from elsewhere
         # (e.g. nodesource, which bundles npm) is fine and must not be replaced
         command -v node >/dev/null 2>&1 || want+=(nodejs)

@@ -1,7 +1,7 @@
 /*
  * omniq_urlenc.h - percent-encoding of a value for a URL query or a form body, as RFC 3986
  * leaves unreserved only A-Z a-z 0-9 - . _ ~ (a space is %20, a '+' %2B): one way for
- * every module that builds a provider request. Pure (no Kamailio): unit tests include it.
+ * every module that builds a provider request, and a hex digit read back. Pure (no Kamailio): unit tests include it.
  */
 #ifndef OMNIQ_URLENC_H
 #define OMNIQ_URLENC_H
@@ -34,6 +34,18 @@ static inline int omniq_url_encode(const char *s, size_t len, char *out, size_t 
 		return -1;
 	out[n] = '\0';
 	return (int)n;
+}
+
+/* A hex digit's value (either case), or -1: for reading %XX escapes and hex entities. */
+static inline int omniq_hex_digit(int c)
+{
+	if(c >= '0' && c <= '9')
+		return c - '0';
+	if(c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if(c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 #endif

@@ -3,7 +3,7 @@
  * that turns a provider's bytes into a message body (WeChat, SMS): a well-formed character,
  * or the ill-formed bytes one U+FFFD replaces, so that a customer's text is never dropped
  * for one bad byte and never reaches the core (which refuses ill-formed UTF-8) as it came.
- * Pure: no Kamailio, no allocation.
+ * Writing one is here too. Pure: no Kamailio, no allocation.
  */
 #ifndef OMNIQ_UTF8_H
 #define OMNIQ_UTF8_H
@@ -59,6 +59,32 @@ static inline size_t omniq_utf8_next(const unsigned char *p, size_t left, uint32
 	}
 	*cp = c;
 	return n;
+}
+
+/* Code point cp (at most U+10FFFF, no surrogate: the caller's to check) as UTF-8 into b:
+ * its length 1..4. */
+static inline size_t omniq_utf8_put(uint32_t cp, unsigned char b[4])
+{
+	if(cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		return 1;
+	}
+	if(cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | (cp >> 6));
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if(cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | (cp >> 12));
+		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	b[0] = (unsigned char)(0xf0 | (cp >> 18));
+	b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+	b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
 }
 
 #endif

@@ -79,30 +79,6 @@ static int fail(char *why, const char *fmt, ...)
 
 /* ---- UTF-8 ---------------------------------------------------------------------- */
 
-static size_t utf8_put(uint32_t cp, unsigned char b[4])
-{
-	if(cp < 0x80) {
-		b[0] = (unsigned char)cp;
-		return 1;
-	}
-	if(cp < 0x800) {
-		b[0] = (unsigned char)(0xc0 | (cp >> 6));
-		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if(cp < 0x10000) {
-		b[0] = (unsigned char)(0xe0 | (cp >> 12));
-		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	b[0] = (unsigned char)(0xf0 | (cp >> 18));
-	b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-	b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-	b[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* ---- decoding ------------------------------------------------------------------- */
 
 typedef struct dst {
@@ -133,7 +109,7 @@ static void put_cp(dst_t *d, uint32_t cp)
 		return;
 	if(cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		cp = REPLACEMENT;
-	n = utf8_put(cp, b);
+	n = omniq_utf8_put(cp, b);
 	if(d->len + n + 1 > d->size) {
 		d->full = 1;
 		return;

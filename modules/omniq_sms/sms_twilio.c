@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "omniq/omniq_urlenc.h"
+
 #include "sms_twilio.h"
 
 #define SHA1_LEN 20
@@ -21,17 +23,6 @@ static int fail(char *why, const char *text)
 {
 	if(why)
 		snprintf(why, SMS_WHY_MAX, "%s", text);
-	return -1;
-}
-
-static int hex(int c)
-{
-	if(c >= '0' && c <= '9')
-		return c - '0';
-	if(c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if(c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
 	return -1;
 }
 
@@ -53,7 +44,7 @@ static long decode(const char *s, const char *end, char *out, size_t *left, size
 		if(*s == '+') {
 			out[n++] = ' ';
 		} else if(*s == '%') {
-			if(end - s < 3 || (hi = hex(s[1])) < 0 || (lo = hex(s[2])) < 0)
+			if(end - s < 3 || (hi = omniq_hex_digit(s[1])) < 0 || (lo = omniq_hex_digit(s[2])) < 0)
 				return fail(why, "malformed %-escape");
 			out[n++] = (char)(hi << 4 | lo);
 			s += 2;
