@@ -69,20 +69,6 @@ struct pss {
 	int later;             /* its handler answers later (a desk login's password check) */
 };
 
-void ws_error(ws_resp_t *rs, int status, const char *code, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if(rs->json)
-		json_decref(rs->json);
-	rs->status = status;
-	rs->json = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-}
-
 /* Constant time for equal lengths: an API key is not found by timing the comparison. */
 static int secret_eq(const char *a, const char *b)
 {
