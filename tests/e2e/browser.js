@@ -61,4 +61,18 @@ async function deskAvailable(ctx, base, agent, password, T) {
   return desk;
 }
 
-module.exports = { fail, launch, watch, nextLine, run, step, deskAvailable };
+/* The desk of an available agent, told by the driver which session to open: prints READY,
+ * reads "SID <sid>", waits for its offer (what: its name in a failure) and opens it.
+ * { desk, sid, item } (item: the inbox entry's selector). */
+async function deskOffered(browser, base, agent, password, T, what) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const desk = await deskAvailable(ctx, base, agent, password, T);
+  console.log('READY');
+  const sid = (await nextLine()).split(' ')[1];
+  const item = `#inbox li[data-sid="${sid}"]`;
+  await step(what, desk.waitForSelector(`${item}.offered`, T));
+  await desk.click(item);
+  return { desk, sid, item };
+}
+
+module.exports = { fail, launch, watch, nextLine, run, step, deskAvailable, deskOffered };

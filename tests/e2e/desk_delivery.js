@@ -6,20 +6,14 @@
 // "DONE <sid>" when every step was seen, "FAIL why" otherwise.
 'use strict';
 const path = require('path');
-const { fail, run, nextLine, step, deskAvailable } = require('./browser');
+const { fail, run, step, deskOffered } = require('./browser');
 
 const [port, shots, agent, password] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 const T = { timeout: 15000 };
 
 run(async (browser) => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const desk = await deskAvailable(ctx, base, agent, password, T);
-  console.log('READY');
-  const sid = (await nextLine()).split(' ')[1];
-  const item = `#inbox li[data-sid="${sid}"]`;
-  await step('the SMS offer', desk.waitForSelector(`${item}.offered`, T));
-  await desk.click(item);
+  const { desk, sid, item } = await deskOffered(browser, base, agent, password, T, 'the SMS offer');
   await desk.click('#accept');
   await step('active', desk.waitForSelector(`${item}.active`, T));
 

@@ -7,7 +7,7 @@
 // "SID <sid>"), "DONE <sid>" when every step was seen, "FAIL why" otherwise.
 'use strict';
 const path = require('path');
-const { run, nextLine, step, deskAvailable } = require('./browser');
+const { run, step, deskOffered } = require('./browser');
 
 const [port, shots, agent, password] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
@@ -15,13 +15,7 @@ const T = { timeout: 20000 };
 const REPLY = '您好，' + '您的订单已发货，预计明天送达，请保持电话畅通。'.repeat(3) + '谢谢';
 
 run(async (browser) => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const desk = await deskAvailable(ctx, base, agent, password, T);
-  console.log('READY');
-  const sid = (await nextLine()).split(' ')[1];
-  const item = `#inbox li[data-sid="${sid}"]`;
-  await step('the SMS offer', desk.waitForSelector(`${item}.offered`, T));
-  await desk.click(item);
+  const { desk, sid, item } = await deskOffered(browser, base, agent, password, T, 'the SMS offer');
   await step('the customer\'s words, both lines', desk.waitForSelector(
     '#transcript li.in >> text=/我的快递到哪了\\?\\s+单号 SF1234/', T));
   await desk.click('#accept');

@@ -8,20 +8,14 @@
 // window), "DONE <sid>" when every step was seen, "FAIL why" otherwise.
 'use strict';
 const path = require('path');
-const { fail, run, nextLine, step, deskAvailable } = require('./browser');
+const { fail, run, nextLine, step, deskOffered } = require('./browser');
 
 const [port, shots, agent, password] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 const T = { timeout: 15000 };
 
 run(async (browser) => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const desk = await deskAvailable(ctx, base, agent, password, T);
-  console.log('READY');
-  const sid = (await nextLine()).split(' ')[1];
-  const item = `#inbox li[data-sid="${sid}"]`;
-  await step('the WeChat offer', desk.waitForSelector(`${item}.offered`, T));
-  await desk.click(item);
+  const { desk, sid, item } = await deskOffered(browser, base, agent, password, T, 'the WeChat offer');
   await step('the customer\'s words', desk.waitForSelector('#transcript li.in >> text=我的快递到哪了?', T));
   await step('the photo they sent, as a link', desk.waitForSelector(
     '#transcript li.in a[href="http://mmbiz.qpic.cn/parcel.jpg"][target=_blank]', T));

@@ -4,6 +4,8 @@ first so that the client gets the refusal instead of a reset connection.
 
 Stdlib only."""
 
+import socket
+
 MAX_BODY = 1 << 20      # a body over 1 MiB is refused
 DRAIN_MAX = 64 << 20    # and read away first, up to this much
 
@@ -68,3 +70,22 @@ class BodyReader:
                 return None
             data += self.rfile.read(size)
             self.rfile.readline(8)
+
+
+def exchange(port, data):
+    """What a stand-in on port answers to raw bytes on a connection of their own (its
+    self-tests' framing cases): the status line, the headers and as much of the body as they
+    announce (all, on a close)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        c.sendall(data)
+        got = b""
+        while True:
+            head, sep, body = got.partition(b"\r\n\r\n")
+            length = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
+                      if l.lower().startswith(b"content-length:")]
+            if sep and length and len(body) >= length[0]:
+                return got
+            more = c.recv(65536)
+            if not more:
+                return got
+            got += more

@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from harness import test
+import standin_http
 import twilio_standin
 from twilio_standin import TwilioStandIn, segments, signature
 
@@ -96,20 +97,7 @@ def new_violations(s, before, *needles):
 
 
 def exchange(s, data):
-    """What the stand-in answers to raw bytes on a connection of their own."""
-    with socket.create_connection(("127.0.0.1", s.port), timeout=5) as c:
-        c.sendall(data)
-        got = b""
-        while True:
-            head, sep, body = got.partition(b"\r\n\r\n")
-            length = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
-                      if l.lower().startswith(b"content-length:")]
-            if sep and length and len(body) >= length[0]:
-                return got
-            more = c.recv(65536)
-            if not more:
-                return got
-            got += more
+    return standin_http.exchange(s.port, data)
 
 
 def expected_signature(token, url, pairs):

@@ -12,6 +12,7 @@ import urllib.parse
 import urllib.request
 
 from harness import test
+import standin_http
 from wechat_standin import WeChatStandIn
 
 APPID, SECRET = "wx0123456789abcdef", "oa-secret-0123"
@@ -76,21 +77,7 @@ def code(r):
 
 
 def exchange(s, data):
-    """What the stand-in answers to raw bytes on a connection of their own: the status line,
-    the headers and as much of the body as they announce (all, on a close)."""
-    with socket.create_connection(("127.0.0.1", s.port), timeout=5) as c:
-        c.sendall(data)
-        got = b""
-        while True:
-            head, sep, body = got.partition(b"\r\n\r\n")
-            length = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
-                      if l.lower().startswith(b"content-length:")]
-            if sep and length and len(body) >= length[0]:
-                return got
-            more = c.recv(65536)
-            if not more:
-                return got
-            got += more
+    return standin_http.exchange(s.port, data)
 
 
 def new_violations(s, before, *needles):
