@@ -20,12 +20,12 @@ killed as well as stopped, the dead node started again)."""
 import os
 import random
 import re
-import socket
 import subprocess
 import threading
 import time
 
-from harness import free_port, wait_for
+import sipp_ports
+from harness import wait_for
 from invariants import check_tenant
 from test_ws import Api
 from sipcall import Phone, ack_failure, cancel, dmq_pair, in_dialog, invite, write_scenario
@@ -75,7 +75,9 @@ def caller_scenario(workdir, name, prefix):
               '  <label id="8"/>\n', '  <nop next="99">%s</nop>\n' % log("bye_unanswered"),
               '  <label id="2"/>\n', ack_failure(' next="99"'),
               '  <label id="9"/>\n', '  <nop>%s</nop>\n' % log("gave_up"), cancel(),
-              '  <recv response="200" optional="true"/>\n',
+              # both with a timeout: sipp waits on an optional recv's own, none by default
+              # (a caller whose node died after its 100 Trying waited forever here)
+              '  <recv response="200" optional="true" timeout="10000" ontimeout="99"/>\n',
               '  <recv response="487" timeout="10000" ontimeout="99"/>\n', ack_failure(' next="99"'),
               '  <label id="99"/>\n', '  <nop>%s</nop>\n' % log("done")]
     return write_scenario(workdir, name, parts)
@@ -87,14 +89,16 @@ class Callers:
     def __init__(self, ctx, node, tag, prefix, calls, rate):
         self.log = os.path.join(ctx.dir, "callers_%s.log" % tag)
         sc = caller_scenario(ctx.dir, "drill_caller_%s" % tag, prefix)
-        port = free_port(socket.SOCK_DGRAM)
-        self.proc = subprocess.Popen(
+        self.proc, _ = sipp_ports.start(
             ["sipp", "127.0.0.1:%d" % node.sip_port, "-sf", sc, "-s", "sales",
              "-m", str(calls), "-r", str(rate), "-rp", "1000", "-i", "127.0.0.1",
-             "-p", str(port), "-nostdin", "-trace_logs", "-log_file", self.log,
+             "-nostdin", "-trace_logs", "-log_file", self.log,
              "-trace_err", "-error_file", os.path.join(ctx.dir, "callers_%s_err.log" % tag),
-             "-max_invite_retrans", "4"],
-            cwd=ctx.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             # a CANCEL to a node that was killed gives up after 4 retransmissions (7.5 s),
+             # not sipp's 64*T1, or a call that waited 60 s for a final answer from that
+             # node ends after the drill's wait for the callers
+             "-max_invite_retrans", "4", "-max_non_invite_retrans", "4"], ctx.dir,
+            "callers_" + tag)
         ctx.servers.append(self)
 
     def stop(self):
@@ -148,9 +152,9 @@ class Drill:
         ctx = self.ctx
         self.rs = ctx.redis()
         ctx.expect_redis_down(self.rs)
-        self.declare_logs()
         self.a, self.b = dmq_pair(ctx, self.rs, "omniq.cfg")
         self.nodes = [self.a, self.b]
+        self.declare_logs()
         wait_for(lambda: "port: %d\n" % self.b.sip_port in self.a.rpc("dmq.list_nodes")[1]
                  and "port: %d\n" % self.a.sip_port in self.b.rpc("dmq.list_nodes")[1],
                  what="the two DMQ nodes to know each other")
@@ -177,6 +181,12 @@ class Drill:
         (ctx.expect_redis_down): a call that came while it was."""
         self.ctx.expect_log(r"omniq_sip \[call\.c:\d+\]: open_in_queue\(\): call not queued: "
                             r"Redis unavailable \(.*\)$", optional=True)
+        # node b killed: node a's DMQ pings to it fail until it is declared gone (Kamailio's
+        # own words, at ERROR), if the drill lasts long enough after the kill to see one
+        if any(what == "kill_node_b" for _, what in self.cfg["faults"]):
+            self.ctx.expect_log(r"dmq \[notification_peer\.c:\d+\]: notification_resp_callback_f\(\): "
+                                r"not deleting notification peer \[sip:127\.0\.0\.1:%d\]$"
+                                % self.b.sip_port, optional=True)
 
     # -- load -----------------------------------------------------------------------------
     def live_nodes(self):

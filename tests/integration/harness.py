@@ -31,6 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from ports import free_port  # noqa: E402,F401  (re-exported to the tests)
 import lua_counts  # noqa: E402
+import sipp_ports  # noqa: E402
+from sipp_ports import udp_owner  # noqa: E402  (the kamailio port-taken line)
 import engine  # noqa: E402,F401  (re-exported to the tests)
 
 
@@ -432,59 +434,18 @@ def parse_kamcmd(out):
     return d
 
 
-def udp_owner(port):
-    """Who holds UDP port on this machine, for the log line of a port taken between the
-    harness' probe and the bind (seen in CI: the owner is what to look at next)."""
-    inodes = set()
-    for table in ("/proc/net/udp", "/proc/net/udp6"):
-        try:
-            for line in open(table).read().splitlines()[1:]:
-                f = line.split()
-                if int(f[1].rsplit(":", 1)[1], 16) == port:
-                    inodes.add(f[9])
-        except (OSError, IndexError, ValueError):
-            pass
-    if not inodes:
-        return "nobody now"
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            for fd in os.listdir("/proc/%s/fd" % pid):
-                t = os.readlink("/proc/%s/fd/%s" % (pid, fd))
-                if t.startswith("socket:[") and t[8:-1] in inodes:
-                    cmd = open("/proc/%s/cmdline" % pid, "rb").read().replace(b"\0", b" ")
-                    return "pid %s: %s" % (pid, cmd.decode(errors="replace")[:200])
-        except OSError:
-            continue
-    return "a socket of no process seen"
-
-
 def sipp(scenario, port, workdir, calls, rate=100, extra=(), timeout=300, inf=None):
-    """Run sipp as UAC against 127.0.0.1:port; returns its exit code. A local port another
-    process took between the probe and sipp's bind (CI, once) is tried again once."""
-    rc = _sipp(scenario, port, workdir, calls, rate, extra, timeout, inf)
-    err = os.path.join(workdir, "sipp_err.log")
-    if rc != 0 and os.path.exists(err) and "Unable to bind main socket, errno = 98" in open(err).read():
-        print("harness: sipp's local port was taken: again on another", file=sys.stderr)
-        os.replace(err, err + ".port-taken")
-        rc = _sipp(scenario, port, workdir, calls, rate, extra, timeout, inf)
-    return rc
-
-
-def _sipp(scenario, port, workdir, calls, rate, extra, timeout, inf):
-    local = free_port(socket.SOCK_DGRAM)
+    """Run sipp as UAC against 127.0.0.1:port; returns its exit code. Its local port is one
+    it could bind (sipp_ports.py: another program may take a probed port first)."""
     argv = ["sipp", "127.0.0.1:%d" % port, "-sf", os.path.join(HERE, "sipp", scenario),
-            "-m", str(calls), "-r", str(rate), "-i", "127.0.0.1", "-p", str(local),
+            "-m", str(calls), "-r", str(rate), "-i", "127.0.0.1",
             "-nostdin", "-trace_err", "-trace_stat", "-fd", "1",
             "-error_file", os.path.join(workdir, "sipp_err.log"),
             "-stf", os.path.join(workdir, "sipp_stat.csv"), "-timeout", str(timeout)]
     if inf:
         argv += ["-inf", inf]
-    argv += list(extra)
-    r = subprocess.run(argv, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       text=True, timeout=timeout + 30)
-    return r.returncode
+    rc, _ = sipp_ports.run(argv + list(extra), workdir, "uac", timeout + 30)
+    return rc
 
 
 class Ctx:

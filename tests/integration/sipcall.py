@@ -6,13 +6,18 @@ scenarios. A caller is a sipp UAC whose scenario is written per test by caller_x
 must see (182 Queued or not, which final response) is the assertion, sipp fails the call
 otherwise.
 """
+import itertools
 import os
-import socket
-import subprocess
 
-from harness import HERE, free_port
+import sipp_ports
+from harness import HERE
 
 SIPP = os.path.join(HERE, "sipp")
+_callers = itertools.count(1)
+
+
+def _tail(path, n=500):
+    return open(path, errors="replace").read()[-n:] if os.path.exists(path) else "(no error file)"
 
 
 def _sipp_common(workdir, tag):
@@ -25,20 +30,20 @@ class Phone:
 
     def __init__(self, ctx, kam, agent, scenario, calls=1, register=True, timeout=60):
         self.agent = agent
-        self.port = free_port(socket.SOCK_DGRAM)
         self.workdir = ctx.dir
+        port = None
         if register:
-            r = subprocess.run(
+            rc, port = sipp_ports.run(
                 ["sipp", "127.0.0.1:%d" % kam.sip_port, "-sf", os.path.join(SIPP, "register.xml"),
-                 "-s", agent, "-m", "1", "-i", "127.0.0.1", "-p", str(self.port),
-                 "-timeout", "10", "-timeout_error"] + _sipp_common(ctx.dir, "reg_" + agent),
-                cwd=ctx.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                timeout=30)
-            assert r.returncode == 0, "REGISTER of %s failed: %s" % (agent, r.stderr[-500:])
-        self.proc = subprocess.Popen(
-            ["sipp", "-sf", os.path.join(SIPP, scenario), "-i", "127.0.0.1", "-p", str(self.port),
+                 "-s", agent, "-m", "1", "-i", "127.0.0.1", "-timeout", "10", "-timeout_error"]
+                + _sipp_common(ctx.dir, "reg_" + agent), ctx.dir, "reg_" + agent, 30)
+            assert rc == 0, "REGISTER of %s failed (sipp exit %d): %s" % (
+                agent, rc, _tail(os.path.join(ctx.dir, "reg_%s_err.log" % agent)))
+        # the phone answers on the port it registered from (tried once: the registrar has it)
+        self.proc, self.port = sipp_ports.start(
+            ["sipp", "-sf", os.path.join(SIPP, scenario), "-i", "127.0.0.1",
              "-m", str(calls), "-timeout", str(timeout)] + _sipp_common(ctx.dir, "phone_" + agent),
-            cwd=ctx.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            ctx.dir, "phone_" + agent, port=port)
         ctx.servers.append(self)
 
     def wait(self, timeout=30):
@@ -146,14 +151,12 @@ def call(ctx, kam, queue, scenario, calls=1, rate=10, caller="13800000001", back
          timeout=60):
     """Run the caller; returns the exit code (0: every call went as the scenario says), or the
     Popen when background."""
-    port = free_port(socket.SOCK_DGRAM)
+    tag = "caller_%s_%d" % (queue, next(_callers))
     argv = ["sipp", "127.0.0.1:%d" % kam.sip_port, "-sf", scenario, "-s", queue,
             "-key", "caller", caller, "-m", str(calls), "-r", str(rate), "-i", "127.0.0.1",
-            "-p", str(port), "-timeout", str(timeout), "-timeout_error"] + \
-        _sipp_common(ctx.dir, "caller_%d" % port)
+            "-timeout", str(timeout), "-timeout_error"] + _sipp_common(ctx.dir, tag)
     if background:
-        p = subprocess.Popen(argv, cwd=ctx.dir, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        p, _ = sipp_ports.start(argv, ctx.dir, tag)
 
         class _P:
             proc = p
@@ -164,9 +167,8 @@ def call(ctx, kam, queue, scenario, calls=1, rate=10, caller="13800000001", back
                     p.wait()
         ctx.servers.append(_P())
         return p
-    r = subprocess.run(argv, cwd=ctx.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=timeout + 30)
-    return r.returncode
+    rc, _ = sipp_ports.run(argv, ctx.dir, tag, timeout + 30)
+    return rc
 
 
 def dmq_pair(ctx, rs, cfg="sip.cfg", tag=""):

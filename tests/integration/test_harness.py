@@ -7,6 +7,7 @@ declares, that it reports nothing. The runner's own checks are shown the same wa
 misspelt OMNIQ_SUITES fails tests/run.sh loudly.
 """
 import contextlib
+import glob
 import os
 import resource
 import signal
@@ -307,4 +308,39 @@ def test_harness_starts_kamailio_again_when_its_port_was_taken(ctx):
         assert k2.wait_exit(15) != 0
         assert not k2.port_taken() and "Address already in use" in k2.text()
     finally:
+        squatter.close()
+
+
+@test
+def test_harness_gives_sipp_another_port_when_its_port_was_taken(ctx):
+    """A probed port someone takes before sipp binds it (CI: a socket of no process we can
+    see): sipp is started again on another port, what held it said on stderr with every UDP
+    socket kept in the test's directory; a port a peer already knows is not changed."""
+    import sipp_ports
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    squatter.bind(("127.0.0.1", 0))
+    taken = squatter.getsockname()[1]
+    probe, queue = sipp_ports.free_port, []
+    sipp_ports.free_port = lambda kind: queue.pop(0) if queue else probe(kind)
+    try:
+        queue.append(taken)
+        uas, port = sipp_ports.start(["sipp", "-sn", "uas", "-i", "127.0.0.1", "-m", "1",
+                                      "-nostdin"], ctx.dir, "uas")
+        ctx.servers.append(type("S", (), {"stop": lambda self: uas.kill() or uas.wait()})())
+        assert port != taken and sipp_ports.held_by(uas.pid, port), (port, taken)
+        queue.append(taken)
+        rc, uac_port = sipp_ports.run(["sipp", "127.0.0.1:%d" % port, "-sn", "uac", "-m", "1",
+                                       "-i", "127.0.0.1", "-nostdin", "-timeout", "20",
+                                       "-timeout_error"], ctx.dir, "uac", 40)
+        assert rc == 0 and uac_port != taken, (rc, uac_port)
+        assert uas.wait(10) == 0
+        assert len(glob.glob(os.path.join(ctx.dir, "udp-sockets-*-%d.txt" % taken))) == 2
+        try:
+            sipp_ports.start(["sipp", "-sn", "uas", "-i", "127.0.0.1", "-nostdin"], ctx.dir,
+                             "known", port=taken)
+            raise AssertionError("sipp started on a port another socket holds")
+        except RuntimeError as e:
+            assert "exit 254" in str(e) and "errno = 98" in str(e), e
+    finally:
+        sipp_ports.free_port = probe
         squatter.close()

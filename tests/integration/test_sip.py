@@ -692,24 +692,12 @@ def test_sip_rejected_call_waits_for_the_next_agent(ctx):
 
 @test
 def test_sip_max_wait_overflow_to_voicemail_uri(ctx):
-    import socket as so
-    from harness import free_port
-    vm_port = free_port(so.SOCK_DGRAM)
+    # the voicemail server first: a sipp UAS (no registration) on the port the overflow URI names
+    vm = Phone(ctx, None, "voicemail", "agent_answer.xml", register=False, timeout=30)
     rs = ctx.redis()
     k = sip_kam(ctx, rs, OMNIQ_QUEUE_VM='"vm; skills=nobody; max_wait=1; '
-                'overflow=uri:sip:voicemail@127.0.0.1:%d"' % vm_port)
+                'overflow=uri:sip:voicemail@127.0.0.1:%d"' % vm.port)
     r = rs.client()
-    # the voicemail server: a sipp UAS on the overflow URI's port (no registration)
-    vm = Phone.__new__(Phone)
-    vm.port = vm_port
-    import subprocess
-    import os
-    from sipcall import SIPP
-    vm.proc = subprocess.Popen(
-        ["sipp", "-sf", os.path.join(SIPP, "agent_answer.xml"), "-i", "127.0.0.1",
-         "-p", str(vm_port), "-m", "1", "-timeout", "30", "-nostdin"],
-        cwd=ctx.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ctx.servers.append(vm)
     sc = caller_xml(ctx.dir, "to_voicemail", queued="must")
     assert call(ctx, k, "vm", sc) == 0, "caller expected 182, then the voicemail's 200"
     assert vm.wait() == 0, "voicemail did not get the call"

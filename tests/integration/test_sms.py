@@ -11,8 +11,9 @@ import urllib.error
 import urllib.parse
 import uuid
 
+import sipp_ports
 from harness import HERE, TOP, free_port, sipp, test, wait_for
-from test_wechat import agent, ok_rpc, sessions_of, transcript
+from test_wechat import agent, ok_rpc, transcript
 
 P = "oq:{default}"
 CARRIER = "name=carrier;type=sip;uri=sip:127.0.0.1:%d;from=+8610086"
@@ -168,13 +169,11 @@ class SippGateway:
     answered 202; what came is in its -trace_msg file."""
 
     def __init__(self, workdir, calls=10):
-        self.port = free_port(socket.SOCK_DGRAM)
         self.msgs = os.path.join(workdir, "gateway-msgs.log")
-        self.proc = subprocess.Popen(
+        self.proc, self.port = sipp_ports.start(
             ["sipp", "-sf", os.path.join(HERE, "sipp", "sms_gateway.xml"), "-i", "127.0.0.1",
-             "-p", str(self.port), "-m", str(calls), "-nostdin", "-trace_msg",
-             "-message_file", self.msgs], cwd=workdir, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+             "-m", str(calls), "-nostdin", "-trace_msg", "-message_file", self.msgs],
+            workdir, "gateway")
 
     def received(self):
         """The MESSAGEs that came: [(request line, headers dict, body)]."""
