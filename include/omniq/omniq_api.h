@@ -642,6 +642,15 @@ typedef struct omniq_api {
 	 * (media_open) and sends it as its provider takes files; a sender that cannot fails it
 	 * and the agent is told. */
 	int (*reply_typed)(const str *sid, const str *from, const str *type, const str *body);
+	/* ingest() for a channel whose messages say which conversation they continue (email:
+	 * In-Reply-To, References, a token in the subject). thread: NULL or empty, as ingest();
+	 * "new", a message that continues none (a new session, even while one is live); or the
+	 * session id it answers: appended there while that session lives, else that session
+	 * reopened within reopen_window, else a new one. A thread that is no session of this
+	 * channel any more is taken as "new". A cid seen before on the thread or on the
+	 * customer's latest session of the channel is a duplicate (1), as in ingest(). */
+	int (*ingest_thread)(const omniq_inbound_t *m, const str *thread,
+			omniq_session_info_t *out, char *id_out, int id_size);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -137,5 +137,6 @@ int bind_omniq(omniq_api_t *api)
 	api->media_free = oq_media_free;
 	api->media_put = oq_media_put;
 	api->reply_typed = oq_reply_typed;
+	api->ingest_thread = oq_ingest_thread;
 	return 0;
 }

@@ -849,14 +849,27 @@ int oq_append_once(const str *sid, const str *dir, const str *from, const str *b
 
 int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out, int id_size)
 {
+	return oq_ingest_thread(m, NULL, out, id_out, id_size);
+}
+
+int oq_ingest_thread(const omniq_inbound_t *m, const str *thread, omniq_session_info_t *out,
+		char *id_out, int id_size)
+{
 	char why[OQ_WHY_MAX];
 	open_args_t o;
 	redisReply *r;
-	str a[11];
-	int rc;
+	str a[12];
+	int rc, n = 11;
 
 	if(m == NULL)
 		return oq_bad_arg("message", "missing");
+	if(thread && thread->s && thread->len > 0) {
+		if(!(thread->len == 3 && memcmp(thread->s, "new", 3) == 0)
+				&& oq_check_sid(thread->s, thread->len, why) < 0)
+			return oq_bad_arg("thread", "must be \"new\" or a session id");
+		a[11] = *thread;
+		n = 12;
+	}
 	rc = open_args(&m->channel, &m->identity, &m->skills, m->priority, &m->queue, &m->ext, &o);
 	if(rc < 0)
 		return rc;
@@ -874,7 +887,7 @@ int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out,
 	a[9] = m->body;
 	a[10] = m->cid.s ? m->cid : omniq_str("");
 
-	r = oq_call("oq_ingest", 11, a, &rc);
+	r = oq_call("oq_ingest", n, a, &rc);
 	if(r == NULL)
 		return rc;
 	if(!session_reply_ok(r, 7) || r->elements != 7 || !entry_id(r->element[5])

@@ -63,6 +63,8 @@ void oq_append_many_read(omniq_append_t *m, int n, int call, redisReply *reply);
 int oq_open_live(const str *channel, const str *identity, const str *skills, int priority,
 		const str *queue, const str *ext, const str *claimed, omniq_session_info_t *out);
 int oq_ingest(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out, int id_size);
+int oq_ingest_thread(const omniq_inbound_t *m, const str *thread, omniq_session_info_t *out,
+		char *id_out, int id_size);
 int oq_append_once(const str *sid, const str *dir, const str *from, const str *body,
 		const str *cid, char *id_out, int id_size);
 int oq_reply(const str *sid, const str *from, const str *body);

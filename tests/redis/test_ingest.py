@@ -5,8 +5,9 @@ from harness import snapshot, diff_snap
 
 
 def ingest(t, identity, body, channel='line', cid='', frm='', cls='chat', skills='',
-           queue='q', ext=''):
-    r = t.fc('oq_ingest', channel, cls, identity, skills, 0, queue, ext, frm, 'text', body, cid)
+           queue='q', ext='', thread=None):
+    args = [channel, cls, identity, skills, 0, queue, ext, frm, 'text', body, cid]
+    r = t.fc('oq_ingest', *(args + ([thread] if thread is not None else [])))
     return {'sid': r[0], 'state': r[1], 'agent': r[2], 'position': int(r[3]),
             'cid': r[4], 'id': r[5], 'how': r[6]}
 
@@ -141,6 +142,9 @@ def test_refusals_write_nothing(h):
     bad('ARG', 9, 'x' * (64 * 1024 + 1))    # oversized body
     bad('ARG', 10, 'c' * 65)                # cid
     t.expect_err('ARG', 'oq_ingest', *good[:10])
+    t.expect_err('ARG', 'oq_ingest', *(good + ['x1']))       # thread: 'new' or a sid
+    t.expect_err('ARG', 'oq_ingest', *(good + ['1' * 21]))
+    t.expect_err('ARG', 'oq_ingest', *(good + ['', '']))
     # a built-in channel with another class is a caller bug
     args = list(good)
     args[0], args[1] = 'email', 'chat'
@@ -149,3 +153,75 @@ def test_refusals_write_nothing(h):
     t.expect_err('ARG', 'oq_ingest', *args)
     # and the good call works, so the refusals were about the one argument
     assert ingest(t, 'web:r1', 'hello')['how'] == '2'
+
+
+def mail(t, sender, body, thread, cid='', **kw):
+    return ingest(t, 'email:' + sender, body, channel='email', cls='', cid=cid, thread=thread,
+                  frm=sender, **kw)
+
+
+def test_a_thread_keeps_mails_apart_and_together(h):
+    """email: a new mail opens its own session even while another is live; a reply joins
+    the session it answers, whichever is the latest; '' keeps ingest's old behaviour."""
+    t = h.tenant()
+    a = mail(t, 'li@example.cn', 'invoice wrong', 'new')
+    b = mail(t, 'li@example.cn', 'delivery late', 'new')
+    assert a['how'] == b['how'] == '2' and a['sid'] != b['sid'] and a['cid'] == b['cid']
+    re_a = mail(t, 'li@example.cn', 'Re: invoice: here is the number', a['sid'])
+    assert (re_a['sid'], re_a['how']) == (a['sid'], '0'), re_a
+    assert [m[2] for m in tx(t, a['sid'])] == ['invoice wrong', 'Re: invoice: here is the number']
+    assert [m[2] for m in tx(t, b['sid'])] == ['delivery late']
+    # no thread given: the latest live session on the channel, as before
+    c = mail(t, 'li@example.cn', 'plain', '')
+    assert c['sid'] == b['sid'] and c['how'] == '0'
+    # a colleague answering the thread joins it, in their own name
+    d = mail(t, 'wang@example.cn', 'I can confirm', a['sid'])
+    assert (d['sid'], d['how'], d['cid']) == (a['sid'], '0', a['cid']), d
+    assert tx(t, a['sid'])[-1] == ('in', 'wang@example.cn', 'I can confirm')
+
+
+def test_a_reply_to_an_ended_thread_reopens_it_or_opens_a_new_one(h):
+    t = h.tenant(reopen_window=60)
+    t.agent('alice')
+    a = mail(t, 'zhao@example.cn', 'first question', 'new')
+    t.fc('oq_accept', a['sid'], 'alice')
+    t.fc('oq_close', a['sid'], 'resolved')
+    b = mail(t, 'zhao@example.cn', 'second topic', 'new')       # new: never reopens
+    assert b['sid'] != a['sid'] and b['how'] == '2'
+    t.fc('oq_accept', b['sid'], 'alice')
+    t.fc('oq_close', b['sid'], 'resolved')
+    # the answer to the first thread reopens the first, not the latest
+    r = mail(t, 'zhao@example.cn', 'Re: first question: still broken', a['sid'])
+    assert (r['sid'], r['how'], r['state'], r['agent']) == (a['sid'], '2', 'offered', 'alice'), r
+    # outside the window (no reopen_window here): a new session
+    u = h.tenant()
+    x = mail(u, 'qian@example.cn', 'q', 'new')
+    u.fc('oq_abandon', x['sid'])
+    y = mail(u, 'qian@example.cn', 'Re: q', x['sid'])
+    assert y['sid'] != x['sid'] and y['how'] == '2'
+
+
+def test_a_thread_of_another_channel_or_gone_is_a_new_mail(h):
+    t = h.tenant()
+    chat = ingest(t, 'email:sun@example.cn', 'chat about it')          # channel line
+    live = mail(t, 'sun@example.cn', 'mail one', 'new')
+    for thread in (chat['sid'], '99999'):
+        m = mail(t, 'sun@example.cn', 'mail answering %s' % thread, thread)
+        assert m['how'] == '2' and m['sid'] not in (chat['sid'], live['sid']), m
+
+
+def test_a_redelivered_mail_is_stored_once_whatever_its_thread(h):
+    """An MTA that retries (its connection dropped after we stored): the Message-ID as cid
+    finds the first delivery, on the thread or on the customer's latest session."""
+    t = h.tenant()
+    a = mail(t, 'zhou@example.cn', 'new one', 'new', cid='mid-1')
+    before = snapshot(t.r, t.P)
+    again = mail(t, 'zhou@example.cn', 'new one', 'new', cid='mid-1')
+    assert (again['sid'], again['id'], again['how']) == (a['sid'], a['id'], '1')
+    assert diff_snap(before, snapshot(t.r, t.P)) == []
+    b = mail(t, 'zhou@example.cn', 'other', 'new', cid='mid-2')
+    r = mail(t, 'zhou@example.cn', 'Re: new one', a['sid'], cid='mid-3')
+    before = snapshot(t.r, t.P)
+    r2 = mail(t, 'zhou@example.cn', 'Re: new one', a['sid'], cid='mid-3')
+    assert (r2['sid'], r2['id'], r2['how']) == (a['sid'], r['id'], '1') and b['sid'] != a['sid']
+    assert diff_snap(before, snapshot(t.r, t.P)) == []

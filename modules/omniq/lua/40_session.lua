@@ -164,11 +164,19 @@ local function reopen(ctx, rsid, cid, ext, node)
 end
 
 -- Open (or reopen) a session for a customer contact, arguments validated, and route it.
--- Returns the session and the customer id.
-function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, node)
+-- Returns the session and the customer id. What may be reopened (closed within
+-- reopen_window): the customer's latest session on the channel, or with `thread` the
+-- session the contact answers (a mail's thread, oq_ingest), or none when thread is false.
+function S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, node, thread)
     local cust = C.for_contact(ctx, canon)
-    if cust and ctx.cfg.reopen_window > 0 then
-        local sid, state, updated = S.latest_on(ctx, cust.cid, channel)
+    if cust and ctx.cfg.reopen_window > 0 and thread ~= false then
+        local sid, state, updated
+        if thread then
+            local v = rcall('HMGET', R.skey(ctx, thread), 'state', 'updated')
+            sid, state, updated = thread, v[1], U.num(v[2] or '0', 0, 'updated')
+        else
+            sid, state, updated = S.latest_on(ctx, cust.cid, channel)
+        end
         if sid and state == 'closed' and ctx.now - updated <= ctx.cfg.reopen_window * 1000 then
             C.note_ident(ctx, cust, ident)
             return reopen(ctx, sid, cust.cid, ext, node), cust.cid

@@ -34,43 +34,66 @@ end
 -- oq_append, oq_append_once, oq_append_many and oq_reply run in the engine
 -- (engine/append.c, 90_register.lua): the same checks, keys and event as tx_add.
 
--- oq_ingest channel class identity skills priority queue ext from type body cid: a
--- customer's message on a messaging channel, in one call: to the customer's live session
+-- oq_ingest channel class identity skills priority queue ext from type body cid [thread]:
+-- a customer's message on a messaging channel, in one call: to the customer's live session
 -- on that channel (its most recent one, if it has not ended), else to a session opened (or
--- reopened) and routed as by oq_enqueue. Returns {sid, state, agent, position, customer,
--- entry id, how}: how '0' appended to the live session, '1' a duplicate (nothing written,
--- the first entry's id), '2' appended to the session it opened.
+-- reopened) and routed as by oq_enqueue. A channel that threads its messages (email) says
+-- which conversation this one belongs to with `thread`: a session id (the one it answers:
+-- appended there while it lives, else that one reopened within reopen_window, else a new
+-- one), or 'new' (it answers none: a new session, whatever is live). A thread that is not
+-- a session of this channel any more is taken as 'new'. Returns {sid, state, agent,
+-- position, customer, entry id, how}: how '0' appended to a live session, '1' a duplicate
+-- (nothing written, the first entry's id), '2' appended to the session it opened.
 function M.fn_ingest(keys, args)
     local ctx = X.begin(keys)
-    V.args(args, 11, 'channel class identity skills priority queue ext from type body cid')
+    if #args ~= 12 then
+        V.args(args, 11, 'channel class identity skills priority queue ext from type body cid [thread]')
+    end
     local channel, class, ident, canon, skills, prio, queue, ext = S.open_args(args, 1)
     if class == 'voice' then fail('ARG', 'channel ' .. channel .. ' carries calls, not messages') end
     local from = V.str('from', args[8], L.TEXT_MAX, true)
     local typ = V.str('type', args[9], L.TYPE_MAX, false)
     local body = V.body('body', args[10])
     local mcid = V.str('cid', args[11], L.CID_MAX, true)
+    local thread = args[12] or ''
+    if thread ~= '' and thread ~= 'new' then thread = V.sid(thread) end
     if from == '' then from = ident end
 
-    local s, cid, how, sid, state
+    local s, cid, how, sid, state, tstate
     local known = rcall('HGET', ctx.P .. ':ident', canon)
     if known then
         cid = C.resolve(ctx, known)
         if cid then sid, state = S.latest_on(ctx, cid, channel) end
     end
+    if thread ~= '' and thread ~= 'new' then
+        local v = rcall('HMGET', R.skey(ctx, thread), 'channel', 'state')
+        if v[1] == channel then tstate = v[2] else thread = 'new' end
+    end
     -- A retried delivery is known to the session that took it, even if that one has
     -- ended since: it must not open (or reopen) a session.
-    if sid and mcid ~= '' then
-        local seen = rcall('HGET', ctx.P .. ':s:' .. sid .. ':cids', mcid)
-        if seen then
-            local r = S.reply(ctx, R.sess_require(ctx, sid), cid)
-            r[6], r[7] = seen, '1'
-            return r
+    if mcid ~= '' then
+        for _, k in ipairs_({tstate and thread or false, sid or false}) do
+            local seen = k and rcall('HGET', ctx.P .. ':s:' .. k .. ':cids', mcid)
+            if seen then
+                local ts = R.sess_require(ctx, k)
+                local r = S.reply(ctx, ts, ts.customer or cid)
+                r[6], r[7] = seen, '1'
+                return r
+            end
         end
     end
-    if sid and not U.TERMINAL[state] then
+    if tstate and not U.TERMINAL[tstate] then
+        s, how = R.sess_require(ctx, thread), '0'
+        cid = s.customer or cid
+    elseif tstate then
+        s, cid = S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, nil, thread)
+        how = '2'
+    elseif thread == '' and sid and not U.TERMINAL[state] then
         s, how = R.sess_require(ctx, sid), '0'
     else
-        s, cid = S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext)
+        local reopen = nil              -- the latest session on the channel may reopen
+        if thread == 'new' then reopen = false end
+        s, cid = S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, nil, reopen)
         how = '2'
     end
     local id = M.tx_add(ctx, s.id, 'in', from, typ, body, channel, s.ext or '')
