@@ -275,8 +275,8 @@ def test_engine_steps_leave_no_memory_behind(h):
     """Rounds of 1,500 cycles through the engine's steps (enqueue with its routing, accept,
     close), each on a tenant of its own whose keys are then deleted: Redis' own count of
     its memory (used_memory, which the module's allocations are part of; client and AOF
-    buffers left out) does not grow from one round to the next. A string or key the engine
-    forgot to free on each call would leave hundreds of kilobytes a round."""
+    buffers left out) does not grow over the rounds. A string or key the engine forgot to
+    free on each call would leave tens of kilobytes a round, adding up."""
     def cycles(t, n, tag):
         for i in range(n):
             s = t.enq(skills='sales', identity='web:%s%d' % (tag, i))
@@ -305,10 +305,12 @@ def test_engine_steps_leave_no_memory_behind(h):
             h.r.delete(*keys[i:i + 500])
         return used()
 
+    # Three rounds apart, not one: what a round leaves behind adds up (a forgotten string
+    # of 30 bytes a cycle is 135 kB over three), the allocator's and the tables' noise
+    # (up to ~100 kB, seen in a fresh clone's run) does not.
     round_(0)
-    first = round_(1)
-    last = round_(2)
-    assert last - first < 64 * 1024, (first, last)
+    seen = [round_(n) for n in (1, 2, 3, 4)]
+    assert seen[-1] - seen[0] < 128 * 1024, seen
 
 
 IDENTITIES = [
