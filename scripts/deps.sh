@@ -8,7 +8,9 @@
 set -euo pipefail
 
 want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
-      redis-server redis-tools libhiredis-dev libjansson-dev libwebsockets-dev libuv1-dev libcurl4-openssl-dev libexpat1-dev dpkg-dev)
+      redis-server redis-tools libhiredis-dev libjansson-dev libwebsockets-dev libuv1-dev libcurl4-openssl-dev libexpat1-dev dpkg-dev
+      # the email channel's MIME parsing (modules/omniq_email, built with the others)
+      libgmime-3.0-dev)
 case "${1:-build}" in
   test|coverage) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
               chromium
@@ -25,8 +27,11 @@ case "${1:-build}" in
               # (kannel-extras) as the phone network; setpriv (util-linux) ties the rig's
               # processes to the test's life
               kannel kannel-extras util-linux
-              # the email channel's MIME parsing (modules/omniq_email, its unit tests)
-              libgmime-3.0-dev)
+              # the email channel's tests (tests/integration/mailrig.py): a real Postfix
+              # (its own instance, SASL through Dovecot's auth) and a real Dovecot (IMAP,
+              # LMTP) as the mail servers; openssl makes the rig's self-signed certificate.
+              # Installed with no system service started (see policy-rc.d below)
+              postfix dovecot-imapd dovecot-lmtpd openssl)
         # node + npm for the browser tests (playwright-core); a node from elsewhere
         # (e.g. nodesource, which bundles npm) is fine and must not be replaced
         command -v node >/dev/null 2>&1 || want+=(nodejs)
@@ -64,7 +69,28 @@ if ((${#missing[@]})) || ((need_update)); then
   echo "deps: installing ${missing[*]:-(deb-src index only)}" >&2
   $SUDO apt-get update -qq
   if ((${#missing[@]})); then
+    # Postfix's debconf question, answered: no system configuration (no /etc/postfix/main.cf;
+    # the tests write their own), so the install asks nothing
+    echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+    # A package's maintainer scripts start its service through invoke-rc.d (and
+    # deb-systemd-invoke), which ask /usr/sbin/policy-rc.d first: exit 101 is "forbidden".
+    # Without it a stock Postfix on port 25 and a Dovecot on 143 would be left running. One
+    # that is already there (a container's) is left as it is; ours goes once the install is
+    # over, failed or not.
+    rcd=/usr/sbin/policy-rc.d made_rcd=0
+    if [ ! -e "$rcd" ]; then
+      printf '#!/bin/sh\n# scripts/deps.sh: no service starts while it installs\nexit 101\n' \
+        | $SUDO tee "$rcd" >/dev/null
+      $SUDO chmod 755 "$rcd"
+      made_rcd=1
+      trap '$SUDO rm -f "$rcd"' EXIT
+      trap 'exit 130' INT TERM HUP
+    fi
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if ((made_rcd)); then
+      $SUDO rm -f "$rcd"
+      trap - EXIT INT TERM HUP
+    fi
   fi
 fi
 # playwright-core for the browser tests, at the version tests/e2e/package-lock.json pins

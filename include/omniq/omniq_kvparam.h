@@ -8,6 +8,7 @@
 #ifndef OMNIQ_KVPARAM_H
 #define OMNIQ_KVPARAM_H
 
+#include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 
@@ -59,6 +60,62 @@ static inline int omniq_kv_parse(const char *what, const char *val, const char *
 	}
 	free_params(list);
 	return 0;
+}
+
+/* One value of a "key=value" modparam (what, e.g. "gateway"; name, the entry's own name;
+ * key) into dst (size with its NUL): "" when absent. chars NULL takes any printable ASCII
+ * but a blank, else letters, digits and the bytes in chars. 0, or -1 logged. */
+static inline int omniq_kv_copy(const char *what, const char *name, const char *key,
+		const str *v, char *dst, size_t size, const char *chars)
+{
+	int i;
+
+	dst[0] = '\0';
+	if(v->s == NULL)
+		return 0;
+	if((size_t)v->len >= size) {
+		LM_ERR("modparam %s %s: %s is longer than %zu bytes\n", what, name, key, size - 1);
+		return -1;
+	}
+	for(i = 0; i < v->len; i++) {
+		unsigned char c = (unsigned char)v->s[i];
+		int ok = chars ? ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+								 || (c >= '0' && c <= '9') || (c && strchr(chars, c)))
+					   : (c > ' ' && c < 0x7f);
+		if(!ok) {
+			LM_ERR("modparam %s %s: %s '%.*s' may only hold letters, digits%s%s\n", what, name,
+					key, v->len, v->s, chars ? " and " : " and printable ASCII",
+					chars ? chars : "");
+			return -1;
+		}
+	}
+	memcpy(dst, v->s, v->len);
+	dst[v->len] = '\0';
+	return 0;
+}
+
+/* A number lo..hi of a "key=value" modparam into *out; def when absent. 0, or -1 logged. */
+static inline int omniq_kv_int(const char *what, const char *name, const char *key,
+		const str *v, int lo, int hi, int def, int *out)
+{
+	char buf[16], *end;
+	long n;
+
+	*out = def;
+	if(v->s == NULL)
+		return 0;
+	if(v->len < 1 || v->len >= (int)sizeof(buf))
+		goto bad;
+	memcpy(buf, v->s, v->len);
+	buf[v->len] = '\0';
+	n = strtol(buf, &end, 10);
+	if(*end || n < lo || n > hi)
+		goto bad;
+	*out = (int)n;
+	return 0;
+bad:
+	LM_ERR("modparam %s %s: %s must be a number %d..%d\n", what, name, key, lo, hi);
+	return -1;
 }
 
 /* An http:// or https:// URL of 1..max bytes without blanks or control bytes. */

@@ -1,7 +1,8 @@
 /*
  * omniq_urlenc.h - percent-encoding of a value for a URL query or a form body, as RFC 3986
  * leaves unreserved only A-Z a-z 0-9 - . _ ~ (a space is %20, a '+' %2B): one way for
- * every module that builds a provider request, and a hex digit read back. Pure (no Kamailio): unit tests include it.
+ * every module that builds a provider request, a hex digit read back, and bytes as lower-case
+ * hex (a digest, a MAC, a random key). Pure (no Kamailio): unit tests include it.
  */
 #ifndef OMNIQ_URLENC_H
 #define OMNIQ_URLENC_H
@@ -46,6 +47,19 @@ static inline int omniq_hex_digit(int c)
 	if(c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+/* n bytes as 2n lower-case hex digits and a NUL into out (2n + 1 bytes). */
+static inline void omniq_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for(i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
 }
 
 #endif

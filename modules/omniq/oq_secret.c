@@ -18,6 +18,7 @@
 
 #include "oq_core.h"
 #include "oq_validate.h"
+#include "omniq/omniq_urlenc.h"
 
 /* ~25 ms on one core of the reference machine: a login is rare, a guess costs the same. */
 #define PW_ITER 60000
@@ -25,17 +26,6 @@
 #define PW_HASH 32
 #define PW_MIN 8
 #define PW_MAX 128
-
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	size_t i;
-	for(i = 0; i < n; i++) {
-		out[2 * i] = d[in[i] >> 4];
-		out[2 * i + 1] = d[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static int unhex(const char *in, size_t n, unsigned char *out)
 {
@@ -84,8 +74,8 @@ int oq_agent_password(const str *aid, const str *pw)
 		oq_set_error(OMNIQ_EINTERNAL, "no randomness or PBKDF2 failed");
 		return OMNIQ_EINTERNAL;
 	}
-	hex(salt, PW_SALT, sh);
-	hex(h, PW_HASH, hh);
+	omniq_hex_encode(salt, PW_SALT, sh);
+	omniq_hex_encode(h, PW_HASH, hh);
 	a[0] = *aid;
 	a[1].s = rec;
 	a[1].len = snprintf(rec, sizeof(rec), "pbkdf2-sha256$%d$%s$%s", PW_ITER, sh, hh);

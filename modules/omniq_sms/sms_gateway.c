@@ -44,55 +44,14 @@ const char *sms_gw_type_name(sms_gw_type_t t)
 	return types[t].name;
 }
 
-/* v into dst (size with the NUL): chars NULL is any printable ASCII but a blank */
 static int copy(const char *gw, int k, const str *v, char *dst, size_t size, const char *chars)
 {
-	int i;
-
-	dst[0] = '\0';
-	if(v->s == NULL)
-		return 0;
-	if((size_t)v->len >= size) {
-		LM_ERR("modparam gateway %s: %s is longer than %zu bytes\n", gw, keys[k], size - 1);
-		return -1;
-	}
-	for(i = 0; i < v->len; i++) {
-		unsigned char c = (unsigned char)v->s[i];
-		int ok = chars ? ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-								 || (c >= '0' && c <= '9') || (c && strchr(chars, c)))
-					   : (c > ' ' && c < 0x7f);
-		if(!ok) {
-			LM_ERR("modparam gateway %s: %s '%.*s' may only hold letters, digits%s%s\n", gw,
-					keys[k], v->len, v->s, chars ? " and " : " and printable ASCII",
-					chars ? chars : "");
-			return -1;
-		}
-	}
-	memcpy(dst, v->s, v->len);
-	dst[v->len] = '\0';
-	return 0;
+	return omniq_kv_copy("gateway", gw, keys[k], v, dst, size, chars);
 }
 
 static int number(const char *gw, int k, const str *v, int lo, int hi, int def, int *out)
 {
-	char buf[16], *end;
-	long n;
-
-	*out = def;
-	if(v->s == NULL)
-		return 0;
-	if(v->len < 1 || v->len >= (int)sizeof(buf))
-		goto bad;
-	memcpy(buf, v->s, v->len);
-	buf[v->len] = '\0';
-	n = strtol(buf, &end, 10);
-	if(*end || n < lo || n > hi)
-		goto bad;
-	*out = (int)n;
-	return 0;
-bad:
-	LM_ERR("modparam gateway %s: %s must be a number %d..%d\n", gw, keys[k], lo, hi);
-	return -1;
+	return omniq_kv_int("gateway", gw, keys[k], v, lo, hi, def, out);
 }
 
 static int url(const char *gw, int k, const str *v, char *dst)

@@ -42,8 +42,6 @@ static int is(const str *v, const char *w)
 static int copy(const char *acct, const char *key, const str *v, char *dst, size_t size,
 		const char *chars, int required)
 {
-	int i;
-
 	if(v->s == NULL || v->len == 0) {
 		if(required) {
 			LM_ERR("modparam account %s: %s is missing\n", acct, key);
@@ -52,25 +50,7 @@ static int copy(const char *acct, const char *key, const str *v, char *dst, size
 		dst[0] = '\0';
 		return 0;
 	}
-	if((size_t)v->len >= size) {
-		LM_ERR("modparam account %s: %s is longer than %zu bytes\n", acct, key, size - 1);
-		return -1;
-	}
-	for(i = 0; i < v->len; i++) {
-		unsigned char c = (unsigned char)v->s[i];
-		int ok = chars ? ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-								 || (c >= '0' && c <= '9') || (c && strchr(chars, c)))
-					   : (c > ' ' && c < 0x7f);
-		if(!ok) {
-			LM_ERR("modparam account %s: %s '%.*s' may only hold letters, digits%s%s\n", acct,
-					key, v->len, v->s, chars ? " and " : " and printable ASCII",
-					chars ? chars : "");
-			return -1;
-		}
-	}
-	memcpy(dst, v->s, v->len);
-	dst[v->len] = '\0';
-	return 0;
+	return omniq_kv_copy("account", acct, key, v, dst, size, chars);
 }
 
 static int number(const char *acct, const char *key, const str *v, int lo, int hi, int def,

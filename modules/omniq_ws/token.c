@@ -8,18 +8,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "token.h"
+#include "omniq/omniq_urlenc.h"
 
-static void hexify(const unsigned char *in, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-	for(i = 0; i < n; i++) {
-		out[2 * i] = hx[in[i] >> 4];
-		out[2 * i + 1] = hx[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
+#include "token.h"
 
 int ws_hmac_hex(const char *secret, const void *data, size_t len, char hex[65])
 {
@@ -29,7 +20,7 @@ int ws_hmac_hex(const char *secret, const void *data, size_t len, char hex[65])
 	if(HMAC(EVP_sha256(), secret, (int)strlen(secret), data, len, mac, &maclen) == NULL
 			|| maclen != 32)
 		return -1;
-	hexify(mac, 32, hex);
+	omniq_hex_encode(mac, 32, hex);
 	return 0;
 }
 
@@ -120,6 +111,6 @@ int ws_token_random_id(char out[33])
 	unsigned char r[16];
 	if(RAND_bytes(r, sizeof(r)) != 1)
 		return -1;
-	hexify(r, sizeof(r), out);
+	omniq_hex_encode(r, sizeof(r), out);
 	return 0;
 }

@@ -1,0 +1,316 @@
+/*
+ * email_inbound.c - see email_inbound.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ctype.h>
+
+#include "core/dprint.h"
+
+#include "email_inbound.h"
+#include "email_mailbox.h"
+#include "email_mime.h"
+#include "email_sig.h"
+#include "email_text.h"
+#include "email_token.h"
+
+const str email_channel = {"email", 5};
+
+/* a NUL-terminated string as the API's str, for one call's argument */
+#define S(x) (&(str){(char *)(x), (int)strlen(x)})
+
+static omniq_api_t *oq;
+static email_inbound_cfg_t cfg;
+
+void email_inbound_init(omniq_api_t *api, const email_inbound_cfg_t *c)
+{
+	oq = api;
+	cfg = *c;
+}
+
+int email_inbound_rcpt(const char *rcpt, char *reply, size_t size)
+{
+	char plus[EMAIL_ADDR_MAX + 1];
+
+	if(email_mailbox_for(rcpt, plus, sizeof(plus)))
+		return 0;
+	snprintf(reply, size, "550 5.1.1 <%s>: no mailbox of omniq here", rcpt);
+	return -1;
+}
+
+/* ---- the message body the agent reads ---- */
+
+typedef struct body {
+	char s[OMNIQ_BODY_MAX + 1];
+	size_t len;
+	int cut;
+} body_t;
+
+static void add(body_t *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room = sizeof(b->s) - b->len;
+	int n;
+
+	if(b->cut)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->s + b->len, room, fmt, ap);
+	va_end(ap);
+	if(n < 0)
+		return;
+	if((size_t)n >= room) {
+		/* whole characters only, and a mark that something is missing */
+		b->len = email_text_cut(b->s, sizeof(b->s) - 1, OMNIQ_BODY_MAX - 8, 1);
+		b->cut = 1;
+		return;
+	}
+	b->len += (size_t)n;
+}
+
+/* the lines of s that hold something */
+static size_t lines_of(const char *s, size_t len)
+{
+	size_t i, n = 0;
+	int blank = 1;
+
+	for(i = 0; i < len; i++) {
+		if(s[i] == '\n') {
+			n += !blank;
+			blank = 1;
+		} else if(s[i] != ' ' && s[i] != '\t')
+			blank = 0;
+	}
+	return n + !blank;
+}
+
+/* the attachments kept as media: their links, in the body */
+static void attachments(const email_msg_t *m, const char *cid, body_t *b)
+{
+	char key[64], ref[128], why[EMAIL_WHY_MAX], tname[64];
+	unsigned char *data;
+	size_t i, len;
+	str t;
+	int rc;
+
+	oq->tenant_at(oq->tenant_index(), &t, &(str){0});
+	snprintf(tname, sizeof(tname), "%.*s", t.len, t.s);
+	for(i = 0; i < m->n_att; i++) {
+		const email_attachment_t *a = &m->att[i];
+		add(b, "\n[attachment] %s (%s, %zu bytes)", a->filename, a->media_type, a->size);
+		if(a->too_large) {
+			add(b, ": over the %zu bytes kept, see the mailbox", cfg.attach_max);
+			continue;
+		}
+		if((data = malloc(a->size ? a->size : 1)) == NULL
+				|| email_mime_attachment(m, i, data, a->size ? a->size : 1, &len, why) < 0) {
+			LM_ERR("mail %s: attachment %zu (%s) not kept: %s\n", cid, i + 1, a->filename,
+					data ? why : "out of memory");
+			free(data);
+			add(b, ": not kept (%s)", data ? why : "out of memory");
+			continue;
+		}
+		snprintf(ref, sizeof(ref), "email:%s:%zu", cid, i + 1);
+		rc = oq->media_ref(&email_channel, S(ref), EMAIL_ATTACH_TTL_MS, key,
+				sizeof(key));
+		if(rc >= 0)
+			rc = oq->media_put(S(key), S(a->media_type),
+					&(str){(char *)data, (int)len}, NULL, EMAIL_ATTACH_TTL_MS);
+		free(data);
+		if(rc < 0) {
+			LM_ERR("mail %s: attachment %zu (%s) not kept: %s\n", cid, i + 1, a->filename,
+					oq->last_error());
+			add(b, ": not kept (%s)", oq->last_error());
+			continue;
+		}
+		add(b, " /media/%s/%s", tname, key);
+	}
+}
+
+static void compose(const email_msg_t *m, const char *cid, body_t *b)
+{
+	size_t quoted = m->text_len - m->quote_at;
+
+	b->len = 0;
+	b->cut = 0;
+	b->s[0] = '\0';
+	if(m->flags & EMAIL_F_BOUNCE)
+		add(b, "[delivery report: a mail did not reach its recipient]\n");
+	else if(m->flags & (EMAIL_F_AUTO | EMAIL_F_BULK | EMAIL_F_LIST))
+		add(b, "[sent by a machine (%s): no automatic answer goes back]\n",
+				m->flags & EMAIL_F_LIST	  ? "a mailing list"
+				: m->flags & EMAIL_F_AUTO ? "an auto-reply"
+										  : "bulk mail");
+	add(b, "Subject: %s\n\n", m->subject[0] ? m->subject : "(no subject)");
+	if(m->quote_at > 0)
+		add(b, "%.*s", (int)m->quote_at, m->text);
+	else if(m->text_len == 0 || quoted == m->text_len)
+		add(b, "(no text)");
+	if(m->quote_at < m->text_len && m->quote_at > 0)
+		add(b, "\n\n[%zu quoted line(s) of the mail it answers, folded]",
+				lines_of(m->text + m->quote_at, quoted));
+	if(m->n_att)
+		add(b, "\n");
+	attachments(m, cid, b);
+	while(b->len && (b->s[b->len - 1] == '\n' || b->s[b->len - 1] == ' '))
+		b->len--;
+	b->s[b->len] = '\0';
+}
+
+/* ---- the conversation a mail continues ---- */
+
+/* a token in s (len bytes) that is ours: its sid into sid */
+static int token_in(const char *s, size_t len, char *sid, size_t size)
+{
+	email_token_t t;
+	size_t at = 0;
+
+	while(at < len && email_token_find(s + at, len - at, &t)) {
+		if(email_sig_ok(cfg.secret, t.sid, t.sig)) {
+			snprintf(sid, size, "%s", t.sid);
+			return 1;
+		}
+		LM_INFO("a session token [#omniq-%s-...] whose signature is not ours: ignored\n", t.sid);
+		at += t.at + t.len;
+	}
+	return 0;
+}
+
+/* the session that a Message-ID we stored or sent belongs to: 1 found, 0 not, -1 Redis */
+static int by_message_id(const char *mid, char *sid, size_t size)
+{
+	char h[EMAIL_HASH_LEN + 1], name[EMAIL_HASH_LEN + 8];
+	int rc;
+
+	if(mid == NULL || mid[0] == '\0' || email_hash(mid, strlen(mid), h) < 0)
+		return 0;
+	snprintf(name, sizeof(name), "mid:%s", h);
+	rc = oq->chan_get(&email_channel, S(name), sid, (int)size, NULL);
+	if(rc == OMNIQ_ENOTFOUND)
+		return 0;
+	return rc < 0 ? -1 : 1;
+}
+
+/* sid: the session the mail continues, or "" (a new one). 0, or -1: Redis failed. */
+static int find_thread(const char *plus, const email_msg_t *m, char *sid, size_t size)
+{
+	char tok[EMAIL_ADDR_MAX + 16];
+	size_t i;
+	int rc;
+
+	sid[0] = '\0';
+	if(!strncasecmp(plus, "omniq-", 6)) {
+		snprintf(tok, sizeof(tok), EMAIL_TOKEN_OPEN "%s]", plus + 6);
+		if(token_in(tok, strlen(tok), sid, size))
+			return 0;
+	}
+	if(token_in(m->subject, strlen(m->subject), sid, size)
+			|| token_in(m->text + m->quote_at, m->text_len - m->quote_at, sid, size))
+		return 0;
+	if((rc = by_message_id(m->in_reply_to, sid, size)) != 0)
+		return rc < 0 ? -1 : 0;
+	for(i = m->n_refs; i > 0; i--) /* the latest first */
+		if((rc = by_message_id(m->refs[i - 1], sid, size)) != 0)
+			return rc < 0 ? -1 : 0;
+	return 0;
+}
+
+/* ---- the delivery ---- */
+
+static void remember(const char *mid, const char *sid)
+{
+	char h[EMAIL_HASH_LEN + 1], name[EMAIL_HASH_LEN + 8];
+
+	if(mid == NULL || mid[0] == '\0' || email_hash(mid, strlen(mid), h) < 0)
+		return;
+	snprintf(name, sizeof(name), "mid:%s", h);
+	if(oq->chan_set(&email_channel, S(name), S(sid), EMAIL_THREAD_TTL_MS) < 0)
+		LM_WARN("mail <%s>: stored in session %s, but not remembered for its replies' "
+				"threading: %s (a reply still finds the session by its subject token)\n",
+				mid, sid, oq->last_error());
+}
+
+static void lower(char *s)
+{
+	for(; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, size_t len,
+		char *reply, size_t size)
+{
+	static body_t body;
+	char plus[EMAIL_ADDR_MAX + 1], why[EMAIL_WHY_MAX], thread[OMNIQ_SID_MAX + 1];
+	char ident[EMAIL_ADDR_MAX + 8], ext[OMNIQ_TEXT_MAX + 1], cid[EMAIL_HASH_LEN + 1];
+	char id[48];
+	const email_mailbox_t *mb;
+	const char *to;
+	email_opts_t opts = {cfg.fallback, cfg.attach_max};
+	email_msg_t m;
+	omniq_inbound_t in;
+	omniq_session_info_t si;
+	int rc;
+
+	if((mb = email_mailbox_for(rcpt, plus, sizeof(plus))) == NULL) {
+		snprintf(reply, size, "550 5.1.1 <%s>: no mailbox of omniq here", rcpt);
+		return;
+	}
+	if(email_mime_parse(msg, len, &opts, &m, why) < 0) {
+		LM_NOTICE("mail from <%s> to %s refused: %s\n", from, mb->name, why);
+		snprintf(reply, size, "%s %s", strstr(why, "memory") ? "451 4.3.0" : "550 5.6.0", why);
+		return;
+	}
+	if(m.message_id && m.message_id[0])
+		email_hash(m.message_id, strlen(m.message_id), cid);
+	else
+		email_hash(msg, len, cid); /* no id: the same bytes are the same mail */
+	if(mb->tenant[0] && oq->tenant_use(S(mb->tenant)) < 0) {
+		snprintf(reply, size, "451 4.3.5 mailbox %s's tenant %s is not served here", mb->name,
+				mb->tenant);
+		goto done;
+	}
+	if(find_thread(plus, &m, thread, sizeof(thread)) < 0) {
+		snprintf(reply, size, "451 4.3.0 cannot look up the conversation now: %s",
+				oq->last_error());
+		goto done;
+	}
+	snprintf(ident, sizeof(ident), "email:%s", m.from.addr);
+	lower(ident);
+	to = m.reply_to.addr ? m.reply_to.addr : m.from.addr;
+	snprintf(ext, sizeof(ext), "%s:%s", mb->name, to);
+	compose(&m, cid, &body);
+
+	memset(&in, 0, sizeof(in));
+	in.channel = email_channel;
+	in.identity = omniq_str(ident);
+	in.ext = omniq_str(ext);
+	in.queue = omniq_str(mb->queue);
+	in.skills = omniq_str(mb->skills);
+	in.priority = mb->priority;
+	in.from = omniq_str(m.from.name[0] ? m.from.name : m.from.addr);
+	if(in.from.len > OMNIQ_TEXT_MAX)
+		in.from = omniq_str(m.from.addr);
+	in.body = (str){body.s, (int)body.len};
+	in.cid = omniq_str(cid);
+	rc = oq->ingest_thread(&in, S(thread[0] ? thread : "new"), &si, id, sizeof(id));
+	if(rc < 0) {
+		LM_ERR("mail from <%s> to %s not stored: %s\n", m.from.addr, mb->name, oq->last_error());
+		snprintf(reply, size, "%s %s", omniq_http_status(rc) >= 500 ? "451 4.3.0" : "550 5.6.0",
+				oq->last_error());
+		goto done;
+	}
+	if(rc != 1)
+		remember(m.message_id, si.sid);
+	LM_NOTICE("mail from <%s> to %s%s: session %s (%s%s)%s\n", m.from.addr, mb->name,
+			m.flags & EMAIL_F_NO_AUTOREPLY ? " (machine-sent)" : "", si.sid,
+			rc == 1 ? "a redelivery, stored before" : rc == 2 ? "opened" : "joined",
+			thread[0] ? ", answering it" : "", body.cut ? "; its text was cut" : "");
+	snprintf(reply, size, "250 2.0.0 %s in session %s", rc == 1 ? "stored before" : "stored",
+			si.sid);
+done:
+	oq->tenant_use_index(0);
+	email_mime_free(&m);
+}

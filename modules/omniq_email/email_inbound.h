@@ -1,0 +1,50 @@
+/*
+ * email_inbound.h - one mail for one of our mailboxes, as the MTA hands it over (LMTP):
+ * parsed (email_mime.h), the conversation it continues found, stored through the core's
+ * API, and the answer the MTA gets for it - 250 once it is stored (or was before: a
+ * redelivery), 4xx when it could not be stored now (the MTA keeps it and tries again:
+ * nothing is lost), 5xx when it never can be (the MTA bounces it to its sender, who is
+ * told why).
+ *
+ * The conversation, most certain first: the session token of the reply address
+ * ("support+omniq-<sid>-<sig>@"), a token in the subject or in the quoted history
+ * ("[#omniq-<sid>-<sig>]", email_token.h), each believed only when its signature is ours
+ * (email_sig.h); then In-Reply-To and References, each Message-ID we stored or sent
+ * remembered for EMAIL_THREAD_TTL_MS. None: a new session (api.ingest_thread, "new").
+ *
+ * What the agent reads (the message body): the subject, the new text (the quoted history
+ * folded away: counted, not repeated: the thread's earlier mails are in the transcript),
+ * and a line per attachment with the link that opens it (kept through api.media_ref /
+ * media_put up to attach_max bytes each, EMAIL_ATTACH_TTL_MS); machine-sent mail marked.
+ *
+ * Runs in the module's LMTP process: a few Redis round trips per mail (the thread's
+ * lookups, the attachments, the store), never in a SIP worker.
+ */
+#ifndef OMNIQ_EMAIL_INBOUND_H
+#define OMNIQ_EMAIL_INBOUND_H
+
+#include <stddef.h>
+
+#include "omniq/omniq_api.h"
+
+#define EMAIL_THREAD_TTL_MS (31LL * 24 * 3600 * 1000) /* chan_set's longest */
+#define EMAIL_ATTACH_TTL_MS (31LL * 24 * 3600 * 1000)
+
+extern const str email_channel; /* "email" */
+
+typedef struct email_inbound_cfg {
+	const char *secret;   /* the tokens' key (modparam secret) */
+	size_t attach_max;    /* bytes of one attachment kept (modparam attach_max) */
+	const char *fallback; /* charsets tried on unlabelled text (modparam charset_fallback) */
+} email_inbound_cfg_t;
+
+void email_inbound_init(omniq_api_t *api, const email_inbound_cfg_t *cfg);
+
+/* LMTP's RCPT: 0 for an address of one of our mailboxes, else -1 with the reply line. */
+int email_inbound_rcpt(const char *rcpt, char *reply, size_t size);
+
+/* LMTP's delivery of msg (len bytes, NUL-terminated) to rcpt: the reply line into reply. */
+void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, size_t len,
+		char *reply, size_t size);
+
+#endif

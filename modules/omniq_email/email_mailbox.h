@@ -1,0 +1,35 @@
+/*
+ * email_mailbox.h - the support mailboxes this node serves (modparam mailbox, repeatable):
+ * each a company address ("support@example.com") and where its mail goes (tenant, queue,
+ * skills, priority). A recipient is the mailbox's address or the address with a "+" part
+ * ("support+omniq-12-<sig>@example.com": the reply address that names a session), compared
+ * without regard to case.
+ */
+#ifndef OMNIQ_EMAIL_MAILBOX_H
+#define OMNIQ_EMAIL_MAILBOX_H
+
+#include "email_mime.h"
+
+#define EMAIL_MAILBOXES_MAX 16
+#define EMAIL_NAME_MAX 32
+
+typedef struct email_mailbox {
+	char name[EMAIL_NAME_MAX + 1]; /* [A-Za-z0-9_-]: in ext, logs, RPC */
+	char local[65];                /* "support" (lower case) */
+	char domain[256];              /* "example.com" (lower case) */
+	char tenant[64];               /* "": the default tenant */
+	char queue[64], skills[128];
+	int priority;
+} email_mailbox_t;
+
+/* From the modparam: "name=support;address=support@example.com[;tenant=..][;queue=..]
+ * [;skills=..][;priority=..]". 0, or -1 logged. */
+int email_mailbox_add(const char *val);
+int email_mailbox_count(void);
+const email_mailbox_t *email_mailbox_at(int i);
+
+/* The mailbox rcpt is for, or NULL; the "+" part (without the '+', NUL-terminated, "" when
+ * none) into plus (size bytes, cut to fit). */
+const email_mailbox_t *email_mailbox_for(const char *rcpt, char *plus, size_t size);
+
+#endif

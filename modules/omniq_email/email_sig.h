@@ -1,0 +1,25 @@
+/*
+ * email_sig.h - what proves a session reference in a mail was written by us: the token's
+ * signature (email_token.h), an HMAC of the session id under the module's secret, so that
+ * a sender cannot make their mail join another customer's session by writing its number;
+ * and the short hashes that key a Message-ID (in Redis and as ingest's cid) whatever its
+ * length.
+ */
+#ifndef OMNIQ_EMAIL_SIG_H
+#define OMNIQ_EMAIL_SIG_H
+
+#include <stddef.h>
+
+#define EMAIL_SIG_LEN 16  /* hex digits of a token's signature: 64 bits */
+#define EMAIL_HASH_LEN 40 /* hex digits of a Message-ID's key (SHA-1) */
+
+/* The signature of sid under secret (EMAIL_SIG_LEN hex digits and a NUL). 0, or -1. */
+int email_sig(const char *secret, const char *sid, char out[EMAIL_SIG_LEN + 1]);
+
+/* Whether sig (any case) is sid's signature; compared in constant time. */
+int email_sig_ok(const char *secret, const char *sid, const char *sig);
+
+/* SHA-1 of s (len bytes) in lower-case hex (EMAIL_HASH_LEN and a NUL). 0, or -1. */
+int email_hash(const char *s, size_t len, char out[EMAIL_HASH_LEN + 1]);
+
+#endif

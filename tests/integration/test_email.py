@@ -1,0 +1,254 @@
+"""The email channel (modules/omniq_email): mail handed over LMTP as an MTA hands it, joined
+to the session it answers or opening one, stored once, refused in words.
+
+An MTA's side of LMTP is spoken here over a raw socket (lmtp()), so that every reply line -
+one per recipient after the data - is seen as Postfix sees it. Postfix itself delivers in
+test_email_postfix.py.
+"""
+import hashlib
+import hmac
+import os
+import re
+import socket
+import time
+from email.header import Header
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import make_msgid
+
+from harness import free_port, test, wait_for
+from test_wechat import transcript
+
+P = "oq:{default}"
+SECRET = "test-email-secret-0123456789abcdef"
+
+
+def email_kam(ctx, redis=None, mailbox="name=support;address=support@example.com;queue=mail",
+              **defines):
+    rs = redis or ctx.redis()
+    port = free_port()
+    d = {"OMNIQ_EMAIL_LMTP": '"127.0.0.1:%d"' % port, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
+         "OMNIQ_EMAIL_MAILBOX": '"%s"' % mailbox}
+    d.update(defines)
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=d)
+    k.lmtp_port = port
+    wait_for(lambda: _accepts(port), what="the LMTP listener")
+    return rs, k
+
+
+def _accepts(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def _read_reply(f):
+    lines = []
+    while True:
+        line = f.readline().decode("utf-8", "replace")
+        assert line, "connection closed by the server after %r" % lines
+        lines.append(line.rstrip("\r\n"))
+        if len(line) < 4 or line[3] != "-":
+            return lines
+
+
+def lmtp(port, mail_from, rcpts, data, lhlo="mta.test"):
+    """One LMTP transaction: {'lhlo': lines, 'mail': line, 'rcpt': [line per rcpt],
+    'data': [line per accepted rcpt]} (data None when no recipient was accepted)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    f = s.makefile("rb")
+    out = {}
+    try:
+        assert _read_reply(f)[0].startswith("220 ")
+        s.sendall(b"LHLO " + lhlo.encode() + b"\r\n")
+        out["lhlo"] = _read_reply(f)
+        s.sendall(b"MAIL FROM:<" + mail_from.encode() + b">\r\n")
+        out["mail"] = _read_reply(f)[0]
+        out["rcpt"] = []
+        for r in rcpts:
+            s.sendall(b"RCPT TO:<" + r.encode() + b">\r\n")
+            out["rcpt"].append(_read_reply(f)[0])
+        ok = sum(1 for r in out["rcpt"] if r.startswith("250"))
+        out["data"] = None
+        if ok:
+            s.sendall(b"DATA\r\n")
+            assert _read_reply(f)[0].startswith("354")
+            body = data if isinstance(data, bytes) else data.encode()
+            body = body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+            body = re.sub(rb"(?m)^\.", b"..", body)
+            if not body.endswith(b"\r\n"):
+                body += b"\r\n"
+            s.sendall(body + b".\r\n")
+            out["data"] = [_read_reply(f)[0] for _ in range(ok)]
+        s.sendall(b"QUIT\r\n")
+        _read_reply(f)
+    finally:
+        s.close()
+    return out
+
+
+def sig(sid):
+    return hmac.new(SECRET.encode(), ("omniq-email-thread:%s" % sid).encode(),
+                    hashlib.sha256).hexdigest()[:16]
+
+
+def mail(sender="li.lei@customer.example", subject="发票抬头错了", text="你好，发票抬头写错了。",
+         msgid=None, in_reply_to=None, references=None, to="support@example.com", name="李雷",
+         charset="utf-8", extra=None):
+    m = MIMEText(text, "plain", charset)
+    m["From"] = "%s <%s>" % (Header(name, charset).encode(), sender)
+    m["To"] = to
+    m["Subject"] = Header(subject, charset)
+    m["Message-ID"] = msgid or make_msgid(domain="customer.example")
+    if in_reply_to:
+        m["In-Reply-To"] = in_reply_to
+    if references:
+        m["References"] = references
+    for k, v in (extra or {}).items():
+        m[k] = v
+    return m
+
+
+def stored_sid(reply):
+    m = re.match(r"250 2\.0\.0 stored(?: before)? in session (\d+)$", reply)
+    assert m, reply
+    return m.group(1)
+
+
+def deliver(k, m, rcpt="support@example.com", mail_from=None):
+    r = lmtp(k.lmtp_port, mail_from if mail_from is not None else "bounce@customer.example",
+             [rcpt], m.as_bytes() if hasattr(m, "as_bytes") else m)
+    assert r["rcpt"] == ["250 2.1.5 OK"], r
+    return r["data"][0]
+
+
+@test
+def test_email_a_new_mail_opens_a_session_of_the_sender_and_answers_join_it(ctx):
+    """A customer's mail (Chinese, GBK) opens a session of the customer found from the
+    sender; the answer (In-Reply-To) joins it, a second new mail opens another, and a
+    colleague's answer on the thread joins the thread in the colleague's name."""
+    rs, k = email_kam(ctx)
+    r = rs.client()
+    first = mail(charset="gbk")
+    a = stored_sid(deliver(k, first))
+    s = r.hgetall("%s:s:%s" % (P, a))
+    assert (s["channel"], s["identity"], s["queue"]) == \
+        ("email", "email:li.lei@customer.example", "mail"), s
+    assert s["ext"] == "support:li.lei@customer.example", s
+    assert transcript(r, P, a) == [("in", "Subject: 发票抬头错了\n\n你好，发票抬头写错了。")]
+    assert r.xrange("%s:s:%s:tx" % (P, a))[0][1]["from"] == "李雷"
+    # the customer answers (their client keeps In-Reply-To and quotes us)
+    ans = mail(subject="Re: 发票抬头错了", text="抬头是：北京某某公司\n\n在 2026年12月6日，support 写道：\n> 请告诉我们正确的抬头",
+               in_reply_to=first["Message-ID"], references=first["Message-ID"])
+    assert stored_sid(deliver(k, ans)) == a
+    got = transcript(r, P, a)[1]
+    assert got == ("in", "Subject: Re: 发票抬头错了\n\n抬头是：北京某某公司\n\n"
+                         "[2 quoted line(s) of the mail it answers, folded]"), got
+    # a new mail while that session lives: a session of its own
+    b = stored_sid(deliver(k, mail(subject="快递没到", text="订单 12345 还没到")))
+    assert b != a
+    # a colleague answers the first thread (References only)
+    c = mail(sender="han.meimei@customer.example", name="韩梅梅", subject="Re: 发票抬头错了",
+             text="我来补充：税号 91110000", references="%s %s" % (first["Message-ID"], ans["Message-ID"]))
+    assert stored_sid(deliver(k, c)) == a
+    assert r.xrange("%s:s:%s:tx" % (P, a))[-1][1]["from"] == "韩梅梅"
+    assert len(transcript(r, P, b)) == 1
+
+
+@test
+def test_email_session_tokens_join_only_when_signed_by_us(ctx):
+    """The reply address (support+omniq-<sid>-<sig>@) and the subject token
+    ([#omniq-<sid>-<sig>]) join the session they name when the signature is ours; a forged
+    or copied-with-another-number token opens a session of the sender instead."""
+    rs, k = email_kam(ctx)
+    r = rs.client()
+    a = stored_sid(deliver(k, mail()))
+    # no In-Reply-To (a client that drops it): the token in the subject
+    t = mail(subject="回复: 发票 [#omniq-%s-%s]" % (a, sig(a)), text="补充一下")
+    assert stored_sid(deliver(k, t)) == a
+    # the plus address
+    p = mail(subject="another", text="via the reply address")
+    assert stored_sid(deliver(k, p, rcpt="support+omniq-%s-%s@example.com" % (a, sig(a)))) == a
+    assert [b.split("\n\n", 1)[1] for _, b in transcript(r, P, a)][1:] == \
+        ["补充一下", "via the reply address"]
+    # forged: a signature that is not ours, or ours for another session
+    for subject in ("Re: [#omniq-%s-%s]" % (a, "0" * 16), "Re: [#omniq-%s-%s]" % (a, sig(int(a) + 1))):
+        x = stored_sid(deliver(k, mail(sender="mallory@evil.example", subject=subject, text="hi")))
+        assert x != a, subject
+    assert len(transcript(r, P, a)) == 3
+    ctx.expect_log(r"whose signature is not ours", optional=True)
+
+
+@test
+def test_email_a_redelivered_mail_is_stored_once(ctx):
+    """The MTA delivers again what it is not sure we took (a connection lost after the
+    data): the same Message-ID is the same mail, answered 250 again, stored once."""
+    rs, k = email_kam(ctx)
+    r = rs.client()
+    m = mail()
+    first = deliver(k, m)
+    again = deliver(k, m)
+    sid = stored_sid(first)
+    assert again == "250 2.0.0 stored before in session %s" % sid, again
+    assert len(transcript(r, P, sid)) == 1
+    # one mail to two of our addresses in one transaction: one reply each, stored once
+    m2 = mail(subject="two addresses")
+    out = lmtp(k.lmtp_port, "x@customer.example", ["support@example.com", "Support+x@Example.com"],
+               m2.as_bytes())
+    assert out["rcpt"] == ["250 2.1.5 OK"] * 2 and len(out["data"]) == 2, out
+    assert {stored_sid(d) for d in out["data"]} == {stored_sid(out["data"][0])}
+    assert out["data"][1].startswith("250 2.0.0 stored before"), out
+
+
+@test
+def test_email_refusals_say_why_and_store_nothing(ctx):
+    """An address that is no mailbox of ours is refused at RCPT (550 5.1.1); a mail with no
+    sender address or nothing to parse is refused after the data (5xx: the MTA bounces it
+    to its sender with our words); Redis down is 451 (the MTA keeps it and tries again)."""
+    rs, k = email_kam(ctx)
+    r = rs.client()
+    before = r.dbsize()
+    out = lmtp(k.lmtp_port, "a@b.example", ["sales@example.com", "support@elsewhere.example"], "x")
+    assert all(x.startswith("550 5.1.1 ") for x in out["rcpt"]) and out["data"] is None, out
+    no_from = b"To: support@example.com\r\nSubject: x\r\n\r\nno sender\r\n"
+    assert deliver(k, no_from).startswith("550 5.6.0 "), no_from
+    garbage = b"\x00\x01 not a mail at all"
+    assert deliver(k, garbage).startswith("550 5.6.0 ")
+    assert r.dbsize() == before
+    # Redis down: 451, and once it is back the MTA's retry is stored
+    m = mail(subject="while Redis is down")
+    ctx.expect_redis_down(rs)
+    ctx.expect_log(r"omniq_email \[email_inbound\.c:\d+\]: email_inbound_deliver\(\): mail from "
+                   r"<li\.lei@customer\.example> to support not stored: .*")
+    rs.stop()
+    reply = deliver(k, m)
+    assert reply.startswith("451 4.3.0 "), reply
+    rs.start()
+    wait_for(lambda: deliver(k, m).startswith("250 2.0.0 stored in session"), timeout=20,
+             what="the retry stored")
+
+
+@test
+def test_email_attachments_are_kept_and_listed_for_the_agent(ctx):
+    """Attachments (a Chinese file name, RFC 2231) are kept as media and listed with the
+    link that opens them; one over attach_max is listed as such, not kept."""
+    rs, k = email_kam(ctx)
+    r = rs.client()
+    m = MIMEMultipart()
+    m["From"] = "wang@customer.example"
+    m["To"] = "support@example.com"
+    m["Subject"] = "报价单"
+    m["Message-ID"] = make_msgid()
+    m.attach(MIMEText("见附件", "plain", "utf-8"))
+    pdf = MIMEApplication(b"%PDF-1.4 test" * 100, "pdf")
+    pdf.add_header("Content-Disposition", "attachment", filename=("utf-8", "", "报价单.pdf"))
+    m.attach(pdf)
+    sid = stored_sid(deliver(k, m))
+    body = transcript(r, P, sid)[0][1]
+    g = re.search(r"\[attachment\] 报价单\.pdf \(application/pdf, 1300 bytes\) /media/default/([0-9a-f]{32})$",
+                  body)
+    assert g, body
+    assert r.exists("%s:md:%s" % (P, g.group(1))), r.keys("%s:md:*" % P)
