@@ -24,7 +24,7 @@ SAN_CC="$SAN -Wno-restrict -Wno-error=maybe-uninitialized -Wno-error=stringop-ov
 
 # What `make test` runs on the sanitizer build: omniq's RPC, cfg and KEMI faces, omniq_sip's
 # queued and cancelled calls and its shutdown, omniq_ws' REST API, chat, desk, app and
-# channel webhook, the outbound sender process, the WeChat channel both ways, and the fault tests that need no malloc
+# channel webhook, the outbound sender process, the WeChat channel both ways, SMS, email over LMTP, and the fault tests that need no malloc
 # wrapper (a wrong library, pkg and shm failing in a chat message and a queued INVITE).
 # `make check-asan` runs them all.
 CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript_link
@@ -49,7 +49,10 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   sms_sip_charsets_cpim_and_a_retransmission_stored_once
   sms_agents_reply_leaves_as_a_sip_message_to_the_gateway_and_shows_sent
   sms_twilio_refusal_fails_with_its_words_and_a_429_is_retried
-  sms_kannel_parts_that_come_one_by_one_are_one_message"
+  sms_kannel_parts_that_come_one_by_one_are_one_message
+  email_a_new_mail_opens_a_session_of_the_sender_and_answers_join_it
+  email_refusals_say_why_and_store_nothing
+  email_attachments_are_kept_and_listed_for_the_agent"
 
 case "${1:-}" in
 core)
