@@ -233,6 +233,52 @@ static void remember(const char *mid, const char *sid)
 				mid, sid, oq->last_error());
 }
 
+void email_thread_note(const char *sid, const char *subject, const char *last, const char *root)
+{
+	char name[OMNIQ_SID_MAX + 4], v[3 * (EMAIL_LINE_MAX + 1)];
+	int n;
+
+	snprintf(name, sizeof(name), "t:%s", sid);
+	n = snprintf(v, sizeof(v), "%s\n%s\n%s", subject ? subject : "", last ? last : "",
+			root ? root : "");
+	if(n < 0 || n >= (int)sizeof(v))
+		return;
+	if(oq->chan_set(&email_channel, S(name), &(str){v, n}, EMAIL_THREAD_TTL_MS) < 0)
+		LM_WARN("session %s: its mail thread not kept for the replies (%s): a reply goes out "
+				"with no In-Reply-To\n",
+				sid, oq->last_error());
+}
+
+int email_thread_get(const char *sid, char *buf, size_t size, const char **subject,
+		const char **last, const char **root)
+{
+	char name[OMNIQ_SID_MAX + 4], *p;
+	int rc;
+
+	*subject = *last = *root = NULL;
+	snprintf(name, sizeof(name), "t:%s", sid);
+	rc = oq->chan_get(&email_channel, S(name), buf, (int)size, NULL);
+	if(rc == OMNIQ_ENOTFOUND)
+		return 0;
+	if(rc < 0)
+		return -1;
+	*subject = buf;
+	if((p = strchr(buf, '\n')) != NULL) {
+		*p++ = '\0';
+		*last = p;
+		if((p = strchr(p, '\n')) != NULL) {
+			*p++ = '\0';
+			*root = p;
+		}
+	}
+	return 1;
+}
+
+void email_remember_id(const char *mid, const char *sid)
+{
+	remember(mid, sid);
+}
+
 static void lower(char *s)
 {
 	for(; *s; s++)
@@ -302,8 +348,11 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 				oq->last_error());
 		goto done;
 	}
-	if(rc != 1)
+	if(rc != 1) {
 		remember(m.message_id, si.sid);
+		email_thread_note(si.sid, m.subject, m.message_id,
+				m.n_refs ? m.refs[0] : m.in_reply_to ? m.in_reply_to : m.message_id);
+	}
 	LM_NOTICE("mail from <%s> to %s%s: session %s (%s%s)%s\n", m.from.addr, mb->name,
 			m.flags & EMAIL_F_NO_AUTOREPLY ? " (machine-sent)" : "", si.sid,
 			rc == 1 ? "a redelivery, stored before" : rc == 2 ? "opened" : "joined",

@@ -47,4 +47,15 @@ int email_inbound_rcpt(const char *rcpt, char *reply, size_t size);
 void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, size_t len,
 		char *reply, size_t size);
 
+/* What a reply needs of its session's mail thread (P:ch:email:v:t:<sid>, kept
+ * EMAIL_THREAD_TTL_MS): the customer's subject, their last mail's id, the thread's first.
+ * Kept by each mail stored; read by the sender. get: 1 with the three pointing into buf
+ * (each may be NULL or ""), 0 when none is kept, -1 Redis failed. */
+void email_thread_note(const char *sid, const char *subject, const char *last, const char *root);
+int email_thread_get(const char *sid, char *buf, size_t size, const char **subject,
+		const char **last, const char **root);
+
+/* A Message-ID (ours, a reply sent) that names session sid, for the answers to it. */
+void email_remember_id(const char *mid, const char *sid);
+
 #endif

@@ -10,8 +10,13 @@
 
 #include "email_mailbox.h"
 
-enum { K_NAME = 0, K_ADDRESS, K_TENANT, K_QUEUE, K_SKILLS, K_PRIORITY, K_N };
-static const char *const keys[K_N] = {"name", "address", "tenant", "queue", "skills", "priority"};
+enum {
+	K_NAME = 0, K_ADDRESS, K_TENANT, K_QUEUE, K_SKILLS, K_PRIORITY, K_FROM_NAME, K_SMTP,
+	K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_TLS, K_SMTP_VERIFY, K_N
+};
+static const char *const keys[K_N] = {"name", "address", "tenant", "queue", "skills",
+		"priority", "from_name", "smtp", "smtp_user", "smtp_password", "smtp_tls",
+		"smtp_verify"};
 
 static email_mailbox_t boxes[EMAIL_MAILBOXES_MAX];
 static int n_boxes;
@@ -51,8 +56,49 @@ int email_mailbox_add(const char *val)
 			|| omniq_kv_copy("mailbox", b->name, "skills", &v[K_SKILLS], b->skills,
 					   sizeof(b->skills), "_-,:") < 0
 			|| omniq_kv_int("mailbox", b->name, "priority", &v[K_PRIORITY], 0, 1000, 0,
-					   &b->priority) < 0)
+					   &b->priority) < 0
+			|| omniq_kv_copy("mailbox", b->name, "smtp", &v[K_SMTP], b->smtp, sizeof(b->smtp),
+					   NULL) < 0
+			|| omniq_kv_copy("mailbox", b->name, "smtp_user", &v[K_SMTP_USER], b->smtp_user,
+					   sizeof(b->smtp_user), NULL) < 0
+			|| omniq_kv_copy("mailbox", b->name, "smtp_password", &v[K_SMTP_PASSWORD],
+					   b->smtp_password, sizeof(b->smtp_password), NULL) < 0
+			|| omniq_kv_int("mailbox", b->name, "smtp_verify", &v[K_SMTP_VERIFY], 0, 1, 1,
+					   &b->smtp_verify) < 0)
 		return -1;
+	/* a display name may hold blanks and any UTF-8, not controls */
+	if(v[K_FROM_NAME].s) {
+		if((size_t)v[K_FROM_NAME].len >= sizeof(b->from_name)) {
+			LM_ERR("modparam mailbox %s: from_name is longer than %zu bytes\n", b->name,
+					sizeof(b->from_name) - 1);
+			return -1;
+		}
+		for(i = 0; i < v[K_FROM_NAME].len; i++)
+			if((unsigned char)v[K_FROM_NAME].s[i] < ' ' || v[K_FROM_NAME].s[i] == 0x7f) {
+				LM_ERR("modparam mailbox %s: from_name holds a control character\n", b->name);
+				return -1;
+			}
+		memcpy(b->from_name, v[K_FROM_NAME].s, v[K_FROM_NAME].len);
+	}
+	if(b->smtp[0] && strncmp(b->smtp, "smtp://", 7) && strncmp(b->smtp, "smtps://", 8)) {
+		LM_ERR("modparam mailbox %s: smtp '%s' must be smtp://host[:port] or "
+			   "smtps://host[:port]\n",
+				b->name, b->smtp);
+		return -1;
+	}
+	b->smtp_starttls = !strncmp(b->smtp, "smtp://", 7);
+	if(v[K_SMTP_TLS].s) {
+		if(v[K_SMTP_TLS].len == 4 && !strncmp(v[K_SMTP_TLS].s, "none", 4))
+			b->smtp_starttls = 0;
+		else if(!(v[K_SMTP_TLS].len == 8 && !strncmp(v[K_SMTP_TLS].s, "starttls", 8))) {
+			LM_ERR("modparam mailbox %s: smtp_tls must be starttls or none\n", b->name);
+			return -1;
+		}
+	}
+	if((b->smtp_user[0] == '\0') != (b->smtp_password[0] == '\0')) {
+		LM_ERR("modparam mailbox %s: smtp_user and smtp_password go together\n", b->name);
+		return -1;
+	}
 	at = strchr(addr, '@');
 	if(at == NULL || at == addr || strchr(at + 1, '@') || strchr(addr, '+') || at[1] == '\0'
 			|| (size_t)(at - addr) >= sizeof(b->local) || strlen(at + 1) >= sizeof(b->domain)) {
@@ -84,6 +130,16 @@ int email_mailbox_count(void)
 const email_mailbox_t *email_mailbox_at(int i)
 {
 	return i >= 0 && i < n_boxes ? &boxes[i] : NULL;
+}
+
+const email_mailbox_t *email_mailbox_named(const char *name, size_t len)
+{
+	int i;
+
+	for(i = 0; i < n_boxes; i++)
+		if(strlen(boxes[i].name) == len && !memcmp(boxes[i].name, name, len))
+			return &boxes[i];
+	return NULL;
 }
 
 const email_mailbox_t *email_mailbox_for(const char *rcpt, char *plus, size_t size)

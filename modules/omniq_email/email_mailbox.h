@@ -20,13 +20,20 @@ typedef struct email_mailbox {
 	char tenant[64];               /* "": the default tenant */
 	char queue[64], skills[128];
 	int priority;
+	char from_name[128];           /* the display name of replies, "" none */
+	/* replies: an SMTP submission server ("smtp://mail.example.com:587": STARTTLS unless
+	 * smtp_tls=none; "smtps://...:465": TLS), its login, whether its certificate is checked */
+	char smtp[256], smtp_user[128], smtp_password[128];
+	int smtp_starttls, smtp_verify;
 } email_mailbox_t;
 
 /* From the modparam: "name=support;address=support@example.com[;tenant=..][;queue=..]
- * [;skills=..][;priority=..]". 0, or -1 logged. */
+ * [;skills=..][;priority=..][;from_name=..][;smtp=smtp://host:587][;smtp_user=..]
+ * [;smtp_password=..][;smtp_tls=starttls|none][;smtp_verify=1|0]". 0, or -1 logged. */
 int email_mailbox_add(const char *val);
 int email_mailbox_count(void);
 const email_mailbox_t *email_mailbox_at(int i);
+const email_mailbox_t *email_mailbox_named(const char *name, size_t len);
 
 /* The mailbox rcpt is for, or NULL; the "+" part (without the '+', NUL-terminated, "" when
  * none) into plus (size bytes, cut to fit). */

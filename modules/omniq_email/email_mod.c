@@ -30,6 +30,7 @@
 #include "email_lmtp_server.h"
 #include "email_mailbox.h"
 #include "email_mime.h"
+#include "email_sender.h"
 
 MODULE_VERSION
 
@@ -42,6 +43,7 @@ static char *secret = "";
 static char *charset_fallback = "";
 static int attach_max = 10 * 1024 * 1024;
 static int max_message = 25 * 1024 * 1024;
+static email_sender_cfg_t sender_cfg = {NULL, 30000, 8, 5000};
 
 /* an LMTP listener on 127.0.0.0/8, [::1] or localhost (or none) */
 static int loopback(const char *addr)
@@ -70,10 +72,11 @@ static void rpc_mailboxes(rpc_t *rpc, void *c)
 		snprintf(addr, sizeof(addr), "%s@%s", b->local, b->domain);
 		if(rpc->add(c, "{", &h) < 0)
 			return;
-		rpc->struct_add(h, "ssssss", "name", b->name, "address", addr, "tenant",
+		rpc->struct_add(h, "sssssss", "name", b->name, "address", addr, "tenant",
 				b->tenant[0] ? b->tenant : "(default)", "queue",
 				b->queue[0] ? b->queue : "default", "skills", b->skills, "lmtp",
-				lmtp_listen[0] ? lmtp_listen : "(off)");
+				lmtp_listen[0] ? lmtp_listen : "(off)", "smtp",
+				b->smtp[0] ? b->smtp : "(none: replies are not sent)");
 	}
 }
 
@@ -87,6 +90,9 @@ static int mod_init(void)
 	static const omniq_int_param_t p[] = {
 		{"attach_max", &attach_max, 0, OMNIQ_MEDIA_MAX},
 		{"max_message", &max_message, 64 * 1024, (int)EMAIL_MSG_MAX},
+		{"smtp_timeout", &sender_cfg.timeout_ms, 1000, 600000},
+		{"attempts", &sender_cfg.attempts, 1, 100},
+		{"retry_interval", &sender_cfg.backoff_ms, 100, 3600000},
 	};
 	email_inbound_cfg_t ic;
 	const email_mailbox_t *b;
@@ -128,6 +134,9 @@ static int mod_init(void)
 	ic.attach_max = (size_t)attach_max;
 	ic.fallback = charset_fallback[0] ? charset_fallback : NULL;
 	email_inbound_init(&oq, &ic);
+	sender_cfg.secret = secret;
+	if(email_sender_register(&oq, &sender_cfg) < 0)
+		return -1;
 	/* GMime's tables once, in the main process, shared by the children it forks */
 	email_mime_init();
 	if(lmtp_listen[0]) {
@@ -173,6 +182,9 @@ static param_export_t params[] = {
 	{"charset_fallback", PARAM_STRING, &charset_fallback},
 	{"attach_max", PARAM_INT, &attach_max},
 	{"max_message", PARAM_INT, &max_message},
+	{"smtp_timeout", PARAM_INT, &sender_cfg.timeout_ms},
+	{"attempts", PARAM_INT, &sender_cfg.attempts},
+	{"retry_interval", PARAM_INT, &sender_cfg.backoff_ms},
 	{0, 0, 0}
 };
 

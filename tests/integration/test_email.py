@@ -7,10 +7,8 @@ test_email_postfix.py.
 """
 import hashlib
 import hmac
-import os
 import re
 import socket
-import time
 from email.header import Header
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart

@@ -1,0 +1,211 @@
+/*
+ * email_sender.c - see email_sender.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "core/dprint.h"
+
+#include "email_inbound.h"
+#include "email_mailbox.h"
+#include "email_reply.h"
+#include "email_sender.h"
+#include "email_sig.h"
+#include "email_token.h"
+
+static omniq_api_t *oq;
+static const email_sender_cfg_t *cfg;
+static CURL *curl;
+
+static void outcome(omniq_send_result_t *res, omniq_send_outcome_t o, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+static void outcome(omniq_send_result_t *res, omniq_send_outcome_t o, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+typedef struct upload {
+	const char *p;
+	size_t left;
+} upload_t;
+
+static size_t read_cb(char *buf, size_t size, size_t n, void *arg)
+{
+	upload_t *u = arg;
+	size_t k = size * n < u->left ? size * n : u->left;
+
+	memcpy(buf, u->p, k);
+	u->p += k;
+	u->left -= k;
+	return k;
+}
+
+/* one SMTP submission: the envelope from the mailbox to `to`, the bytes as they are */
+static void submit(const email_mailbox_t *mb, const char *to, const char *mail, size_t len,
+		omniq_send_result_t *res)
+{
+	char from[EMAIL_ADDR_MAX + 3], rcpt[EMAIL_ADDR_MAX + 3], err[CURL_ERROR_SIZE];
+	struct curl_slist *rcpts;
+	upload_t u = {mail, len};
+	long code = 0;
+	CURLcode rc;
+
+	snprintf(from, sizeof(from), "<%s@%s>", mb->local, mb->domain);
+	snprintf(rcpt, sizeof(rcpt), "<%s>", to);
+	if((rcpts = curl_slist_append(NULL, rcpt)) == NULL) {
+		outcome(res, OMNIQ_RETRY, "out of memory");
+		return;
+	}
+	err[0] = '\0';
+	curl_easy_reset(curl);
+	curl_easy_setopt(curl, CURLOPT_URL, mb->smtp);
+	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(curl, CURLOPT_READDATA, &u);
+	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(curl, CURLOPT_USE_SSL, mb->smtp_starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, mb->smtp_verify ? 1L : 0L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, mb->smtp_verify ? 2L : 0L);
+	if(mb->smtp_user[0]) {
+		curl_easy_setopt(curl, CURLOPT_USERNAME, mb->smtp_user);
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, mb->smtp_password);
+	}
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(rcpts);
+	if(rc == CURLE_OK) {
+		res->outcome = OMNIQ_SENT;
+		return;
+	}
+	/* the server's 5xx (a recipient refused, relaying denied, our login refused) stays
+	 * refused: the agent is told; a 4xx, no answer or no connection is tried again */
+	if(code >= 500 || rc == CURLE_LOGIN_DENIED)
+		outcome(res, OMNIQ_FAILED, "the mail server refused it (%ld): %s", code,
+				err[0] ? err : curl_easy_strerror(rc));
+	else
+		outcome(res, OMNIQ_RETRY, "the mail server did not take it%s%.0ld: %s",
+				code ? ", " : "", code, err[0] ? err : curl_easy_strerror(rc));
+}
+
+static void email_send(const omniq_outbound_t *m, omniq_send_result_t *res, void *param)
+{
+	char thread[3 * (EMAIL_LINE_MAX + 1) + 1], sid[OMNIQ_SID_MAX + 1], sg[EMAIL_SIG_LEN + 1];
+	char token[EMAIL_TOKEN_MAX + 1], reply_to[EMAIL_ADDR_MAX + 64], mid[EMAIL_ADDR_MAX];
+	char to[EMAIL_ADDR_MAX + 1], why[EMAIL_WHY_MAX];
+	char *text, *mail = NULL;
+	const char *subject, *last, *root, *colon;
+	const email_mailbox_t *mb;
+	email_reply_in_t in;
+	size_t len;
+	int rc;
+
+	if(m->type.len != 4 || memcmp(m->type.s, "text", 4)) {
+		outcome(res, OMNIQ_FAILED, "an email reply carries text only (files: not yet)");
+		return;
+	}
+	colon = m->ext.s ? memchr(m->ext.s, ':', m->ext.len) : NULL;
+	if(colon == NULL || (mb = email_mailbox_named(m->ext.s, (size_t)(colon - m->ext.s))) == NULL) {
+		outcome(res, OMNIQ_FAILED, "the session's mailbox (%.*s) is not served here",
+				m->ext.s ? m->ext.len : 0, m->ext.s ? m->ext.s : "");
+		return;
+	}
+	if(mb->smtp[0] == '\0') {
+		outcome(res, OMNIQ_FAILED, "mailbox %s has no smtp server set: replies are not sent",
+				mb->name);
+		return;
+	}
+	snprintf(to, sizeof(to), "%.*s", (int)(m->ext.len - (colon + 1 - m->ext.s)), colon + 1);
+	snprintf(sid, sizeof(sid), "%.*s", m->sid.len, m->sid.s);
+	if((rc = email_thread_get(sid, thread, sizeof(thread), &subject, &last, &root)) < 0) {
+		outcome(res, OMNIQ_RETRY, "the session's thread cannot be read now: %s",
+				oq->last_error());
+		return;
+	}
+	if(email_sig(cfg->secret, sid, sg) < 0
+			|| email_token_format(sid, sg, token, sizeof(token), why) < 0) {
+		outcome(res, OMNIQ_FAILED, "no session token for %s", sid);
+		return;
+	}
+	snprintf(reply_to, sizeof(reply_to), "%s+omniq-%s-%s@%s", mb->local, sid, sg, mb->domain);
+	/* the same on every attempt: a receiver that got an attempt we think failed keeps one */
+	snprintf(mid, sizeof(mid), "omniq-%.*s@%s", m->did.len, m->did.s, mb->domain);
+	if((text = malloc((size_t)m->body.len + 1)) == NULL) {
+		outcome(res, OMNIQ_RETRY, "out of memory");
+		return;
+	}
+	memcpy(text, m->body.s, m->body.len);
+	text[m->body.len] = '\0';
+	memset(&in, 0, sizeof(in));
+	in.from_addr = NULL;
+	in.from_name = mb->from_name[0] ? mb->from_name : NULL;
+	in.reply_to = reply_to;
+	in.to = to;
+	in.subject = subject;
+	in.token = token;
+	in.message_id = mid;
+	in.in_reply_to = last && last[0] ? last : NULL;
+	in.root = root && root[0] ? root : NULL;
+	in.text = text;
+	in.date = (int64_t)time(NULL);
+	{
+		char from[EMAIL_ADDR_MAX + 1];
+		snprintf(from, sizeof(from), "%s@%s", mb->local, mb->domain);
+		in.from_addr = from;
+		rc = email_reply_build(&in, &mail, &len, why);
+	}
+	free(text);
+	if(rc < 0) {
+		outcome(res, OMNIQ_FAILED, "the reply cannot be made into a mail: %s", why);
+		return;
+	}
+	submit(mb, to, mail, len, res);
+	free(mail);
+	if(res->outcome == OMNIQ_SENT) {
+		snprintf(res->provider_id, sizeof(res->provider_id), "%.*s", (int)sizeof(res->provider_id) - 1, mid);
+		email_remember_id(mid, sid);
+		LM_NOTICE("session %s: reply %.*s sent to <%s> through %s\n", sid, m->did.len, m->did.s,
+				to, mb->name);
+	} else
+		LM_NOTICE("session %s: reply %.*s to <%s> not sent (attempt %d): %s\n", sid, m->did.len,
+				m->did.s, to, m->attempt, res->reason);
+}
+
+static int sender_init(void *param)
+{
+	if((curl = curl_easy_init()) == NULL) {
+		LM_ERR("libcurl cannot start: no email reply can be sent\n");
+		return -1;
+	}
+	return 0;
+}
+
+int email_sender_register(omniq_api_t *api, const email_sender_cfg_t *c)
+{
+	omniq_sender_t s;
+
+	oq = api;
+	cfg = c;
+	memset(&s, 0, sizeof(s));
+	s.channel = email_channel;
+	s.init = sender_init;
+	s.send = email_send;
+	s.attempts = c->attempts;
+	s.backoff_ms = c->backoff_ms;
+	s.lease_ms = c->timeout_ms * 2 + 60000;
+	return oq->register_sender(&s);
+}
