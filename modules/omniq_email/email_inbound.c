@@ -202,6 +202,10 @@ static int find_thread(const char *plus, const email_msg_t *m, char *sid, size_t
 	int rc;
 
 	sid[0] = '\0';
+	/* this very mail stored before (an MTA's redelivery, possibly after the customer's
+	 * later mails): its session, where ingest finds its cid and stores nothing */
+	if((rc = by_message_id(m->message_id, sid, size)) != 0)
+		return rc < 0 ? -1 : 0;
 	if(!strncasecmp(plus, "omniq-", 6)) {
 		snprintf(tok, sizeof(tok), EMAIL_TOKEN_OPEN "%s]", plus + 6);
 		if(token_in(tok, strlen(tok), sid, size))
@@ -319,6 +323,8 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 		goto done;
 	}
 	if(find_thread(plus, &m, thread, sizeof(thread)) < 0) {
+		LM_ERR("mail from <%s> to %s not stored: its conversation cannot be looked up: %s\n",
+				m.from.addr, mb->name, oq->last_error());
 		snprintf(reply, size, "451 4.3.0 cannot look up the conversation now: %s",
 				oq->last_error());
 		goto done;

@@ -11,6 +11,9 @@
  * ("[#omniq-<sid>-<sig>]", email_token.h), each believed only when its signature is ours
  * (email_sig.h); then In-Reply-To and References, each Message-ID we stored or sent
  * remembered for EMAIL_THREAD_TTL_MS. None: a new session (api.ingest_thread, "new").
+ * First of all the mail's own Message-ID: a redelivery goes to the session that took it
+ * (even after the customer's later mails), whose record of it (the cid) makes it a
+ * duplicate.
  *
  * What the agent reads (the message body): the subject, the new text (the quoted history
  * folded away: counted, not repeated: the thread's earlier mails are in the transcript),

@@ -192,6 +192,10 @@ def test_email_a_redelivered_mail_is_stored_once(ctx):
     sid = stored_sid(first)
     assert again == "250 2.0.0 stored before in session %s" % sid, again
     assert len(transcript(r, P, sid)) == 1
+    # after the customer's next mail (another session, the latest): still the first's
+    later = stored_sid(deliver(k, mail(subject="另一件事")))
+    assert later != sid and deliver(k, m) == again
+    assert len(transcript(r, P, sid)) == 1 and len(transcript(r, P, later)) == 1
     # one mail to two of our addresses in one transaction: one reply each, stored once
     m2 = mail(subject="two addresses")
     out = lmtp(k.lmtp_port, "x@customer.example", ["support@example.com", "Support+x@Example.com"],
