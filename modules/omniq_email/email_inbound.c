@@ -1,6 +1,7 @@
 /*
  * email_inbound.c - see email_inbound.h.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,6 +284,49 @@ void email_remember_id(const char *mid, const char *sid)
 	remember(mid, sid);
 }
 
+/* ---- delivery reports (RFC 3464) of our replies ---- */
+
+/* The id of a reply of ours that the report names ("omniq-<did>@<domain>", as the
+ * sender makes them, in the returned headers) into id; its words (Diagnostic-Code, else
+ * Status) into why. 1 found, 0 not. */
+static int bounced_reply(const email_mailbox_t *mb, const char *msg, size_t len, char *id,
+		size_t isize, char *why, size_t wsize)
+{
+	const char *p = msg, *end = msg + len, *q, *e;
+	size_t dl = strlen(mb->domain), n;
+
+	id[0] = why[0] = '\0';
+	while((p = memmem(p, (size_t)(end - p), "<omniq-", 7)) != NULL) {
+		q = p + 1;
+		for(e = q + 6; e < end && ((*e >= '0' && *e <= '9') || (*e >= 'a' && *e <= 'z')
+										   || (*e >= 'A' && *e <= 'Z') || *e == '-');
+				e++)
+			;
+		if(e + 1 + dl + 1 <= end && *e == '@' && !strncasecmp(e + 1, mb->domain, dl)
+				&& e[1 + dl] == '>' && (size_t)(e + 1 + dl - q) < isize) {
+			n = (size_t)(e + 1 + dl - q);
+			memcpy(id, q, n);
+			id[n] = '\0';
+			break;
+		}
+		p = q;
+	}
+	if(id[0] == '\0')
+		return 0;
+	if((p = memmem(msg, len, "Diagnostic-Code:", 16)) != NULL
+			|| (p = memmem(msg, len, "Status:", 7)) != NULL) {
+		p = memchr(p, ':', (size_t)(end - p)) + 1;
+		while(p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		for(n = 0; p + n < end && p[n] != '\r' && p[n] != '\n' && n + 1 < wsize; n++)
+			why[n] = (unsigned char)p[n] < ' ' ? ' ' : p[n];
+		why[n] = '\0';
+	}
+	if(why[0] == '\0')
+		snprintf(why, wsize, "the recipient's mail server returned it");
+	return 1;
+}
+
 static void lower(char *s)
 {
 	for(; *s; s++)
@@ -295,7 +339,7 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 	static body_t body;
 	char plus[EMAIL_ADDR_MAX + 1], why[EMAIL_WHY_MAX], thread[OMNIQ_SID_MAX + 1];
 	char ident[EMAIL_ADDR_MAX + 8], ext[OMNIQ_TEXT_MAX + 1], cid[EMAIL_HASH_LEN + 1];
-	char id[48];
+	char id[48], rid[EMAIL_ADDR_MAX], rwhy[OMNIQ_REASON_MAX + 1];
 	const email_mailbox_t *mb;
 	const char *to;
 	email_opts_t opts = {cfg.fallback, cfg.attach_max};
@@ -320,6 +364,19 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 	if(mb->tenant[0] && oq->tenant_use(S(mb->tenant)) < 0) {
 		snprintf(reply, size, "451 4.3.5 mailbox %s's tenant %s is not served here", mb->name,
 				mb->tenant);
+		goto done;
+	}
+	if((m.flags & EMAIL_F_BOUNCE)
+			&& bounced_reply(mb, msg, len, rid, sizeof(rid), rwhy, sizeof(rwhy))) {
+		rc = oq->delivery_report(&email_channel, S(rid), S("failed"), S(rwhy));
+		if(rc < 0 && rc != OMNIQ_ENOTFOUND) {
+			LM_ERR("delivery report for reply <%s> not taken: %s\n", rid, oq->last_error());
+			snprintf(reply, size, "451 4.3.0 cannot take this report now: %s",
+					oq->last_error());
+			goto done;
+		}
+		LM_NOTICE("reply <%s> bounced: %s\n", rid, rwhy);
+		snprintf(reply, size, "250 2.0.0 delivery report of reply %s taken", rid);
 		goto done;
 	}
 	if(find_thread(plus, &m, thread, sizeof(thread)) < 0) {
