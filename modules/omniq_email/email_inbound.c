@@ -327,6 +327,17 @@ static int bounced_reply(const email_mailbox_t *mb, const char *msg, size_t len,
 	return 1;
 }
 
+/* the mailbox's acknowledgement of a new conversation, sent as a reply of the mailbox
+ * (the agent sees it in the transcript, the customer gets the session's reference) */
+static void acknowledge(const email_mailbox_t *mb, const char *sid)
+{
+	char body[sizeof(mb->ack) + 64];
+
+	snprintf(body, sizeof(body), "%s\n\n(reference %s)", mb->ack, sid);
+	if(oq->reply(S(sid), S(mb->name), S(body)) < 0)
+		LM_WARN("session %s: its acknowledgement not queued: %s\n", sid, oq->last_error());
+}
+
 static void lower(char *s)
 {
 	for(; *s; s++)
@@ -416,6 +427,8 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 		email_thread_note(si.sid, m.subject, m.message_id,
 				m.n_refs ? m.refs[0] : m.in_reply_to ? m.in_reply_to : m.message_id);
 	}
+	if(rc == 2 && thread[0] == '\0' && mb->ack[0] && !(m.flags & EMAIL_F_NO_AUTOREPLY))
+		acknowledge(mb, si.sid);
 	LM_NOTICE("mail from <%s> to %s%s: session %s (%s%s)%s\n", m.from.addr, mb->name,
 			m.flags & EMAIL_F_NO_AUTOREPLY ? " (machine-sent)" : "", si.sid,
 			rc == 1 ? "a redelivery, stored before" : rc == 2 ? "opened" : "joined",

@@ -12,11 +12,11 @@
 
 enum {
 	K_NAME = 0, K_ADDRESS, K_TENANT, K_QUEUE, K_SKILLS, K_PRIORITY, K_FROM_NAME, K_SMTP,
-	K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_TLS, K_SMTP_VERIFY, K_N
+	K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_TLS, K_SMTP_VERIFY, K_ACK, K_N
 };
 static const char *const keys[K_N] = {"name", "address", "tenant", "queue", "skills",
 		"priority", "from_name", "smtp", "smtp_user", "smtp_password", "smtp_tls",
-		"smtp_verify"};
+		"smtp_verify", "ack"};
 
 static email_mailbox_t boxes[EMAIL_MAILBOXES_MAX];
 static int n_boxes;
@@ -25,6 +25,28 @@ static void lower(char *s)
 {
 	for(; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
+}
+
+/* a value people read (a display name, a message): blanks and any UTF-8, no controls */
+static int text(const char *box, const char *key, const str *v, char *dst, size_t size)
+{
+	int i;
+
+	dst[0] = '\0';
+	if(v->s == NULL)
+		return 0;
+	if((size_t)v->len >= size) {
+		LM_ERR("modparam mailbox %s: %s is longer than %zu bytes\n", box, key, size - 1);
+		return -1;
+	}
+	for(i = 0; i < v->len; i++)
+		if((unsigned char)v->s[i] < ' ' || v->s[i] == 0x7f) {
+			LM_ERR("modparam mailbox %s: %s holds a control character\n", box, key);
+			return -1;
+		}
+	memcpy(dst, v->s, v->len);
+	dst[v->len] = '\0';
+	return 0;
 }
 
 int email_mailbox_add(const char *val)
@@ -66,20 +88,9 @@ int email_mailbox_add(const char *val)
 			|| omniq_kv_int("mailbox", b->name, "smtp_verify", &v[K_SMTP_VERIFY], 0, 1, 1,
 					   &b->smtp_verify) < 0)
 		return -1;
-	/* a display name may hold blanks and any UTF-8, not controls */
-	if(v[K_FROM_NAME].s) {
-		if((size_t)v[K_FROM_NAME].len >= sizeof(b->from_name)) {
-			LM_ERR("modparam mailbox %s: from_name is longer than %zu bytes\n", b->name,
-					sizeof(b->from_name) - 1);
-			return -1;
-		}
-		for(i = 0; i < v[K_FROM_NAME].len; i++)
-			if((unsigned char)v[K_FROM_NAME].s[i] < ' ' || v[K_FROM_NAME].s[i] == 0x7f) {
-				LM_ERR("modparam mailbox %s: from_name holds a control character\n", b->name);
-				return -1;
-			}
-		memcpy(b->from_name, v[K_FROM_NAME].s, v[K_FROM_NAME].len);
-	}
+	if(text(b->name, "from_name", &v[K_FROM_NAME], b->from_name, sizeof(b->from_name)) < 0
+			|| text(b->name, "ack", &v[K_ACK], b->ack, sizeof(b->ack)) < 0)
+		return -1;
 	if(b->smtp[0] && strncmp(b->smtp, "smtp://", 7) && strncmp(b->smtp, "smtps://", 8)) {
 		LM_ERR("modparam mailbox %s: smtp '%s' must be smtp://host[:port] or "
 			   "smtps://host[:port]\n",

@@ -21,6 +21,7 @@ typedef struct email_mailbox {
 	char queue[64], skills[128];
 	int priority;
 	char from_name[128];           /* the display name of replies, "" none */
+	char ack[1024];                /* the acknowledgement of a new conversation, "" none */
 	/* replies: an SMTP submission server ("smtp://mail.example.com:587": STARTTLS unless
 	 * smtp_tls=none; "smtps://...:465": TLS), its login, whether its certificate is checked */
 	char smtp[256], smtp_user[128], smtp_password[128];
@@ -28,7 +29,7 @@ typedef struct email_mailbox {
 } email_mailbox_t;
 
 /* From the modparam: "name=support;address=support@example.com[;tenant=..][;queue=..]
- * [;skills=..][;priority=..][;from_name=..][;smtp=smtp://host:587][;smtp_user=..]
+ * [;skills=..][;priority=..][;from_name=..][;ack=..][;smtp=smtp://host:587][;smtp_user=..]
  * [;smtp_password=..][;smtp_tls=starttls|none][;smtp_verify=1|0]". 0, or -1 logged. */
 int email_mailbox_add(const char *val);
 int email_mailbox_count(void);
