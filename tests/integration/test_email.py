@@ -254,3 +254,75 @@ def test_email_attachments_are_kept_and_listed_for_the_agent(ctx):
                   body)
     assert g, body
     assert r.exists("%s:md:%s" % (P, g.group(1))), r.keys("%s:md:*" % P)
+
+
+def _raw(headers, body):
+    return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
+
+
+@test
+def test_email_a_corpus_of_real_world_shaped_mail_each_stored_or_refused_in_words(ctx):
+    """Mail as clients, servers and lists really send it, through LMTP: each becomes the
+    session and the text expected, or a refusal that says why (and nothing is stored)."""
+    rs, k = email_kam(ctx)
+    r = rs.client()
+    alt = MIMEMultipart("alternative")
+    alt["From"] = "Zhang San <zhang@customer.example>"
+    alt["To"] = "support@example.com"
+    alt["Subject"] = "multipart/alternative"
+    alt["Message-ID"] = make_msgid()
+    alt.attach(MIMEText("plain part wins", "plain", "utf-8"))
+    alt.attach(MIMEText("<p>html <b>part</b></p>", "html", "utf-8"))
+    html_only = MIMEText("<html><body><p>只有 <b>HTML</b></p><script>alert(1)</script>"
+                         "<p>第二段</p></body></html>", "html", "utf-8")
+    html_only["From"] = "html@customer.example"
+    html_only["Subject"] = "html only"
+    html_only["Message-ID"] = make_msgid()
+    big5 = mail(sender="chen@customer.example", subject="繁體中文主旨", text="請問退貨流程？",
+                charset="big5")
+    big = mail(sender="big@customer.example", subject="a 10 MB mail", text="x")
+    big_raw = big.as_bytes() + b"\r\n" + (b"A" * 76 + b"\r\n") * (10 * 1024 * 1024 // 78)
+    cases = [
+        # (name, bytes, expected start of the reply, expected text in the stored body)
+        ("multipart/alternative", alt.as_bytes(), "250 ", "Subject: multipart/alternative\n\nplain part wins"),
+        ("HTML only, script dropped", html_only.as_bytes(), "250 ", "只有 HTML"),
+        ("Big5", big5.as_bytes(), "250 ", "請問退貨流程？"),
+        ("a 10 MB mail", big_raw, "250 ", "Subject: a 10 MB mail"),
+        ("a header block only", _raw(["From: hdr@customer.example", "Subject: no body"], b""),
+         "250 ", "(no text)"),
+        ("broken MIME: a multipart without its boundary", _raw(
+            ["From: broken@customer.example", "Subject: broken", "MIME-Version: 1.0",
+             "Content-Type: multipart/mixed; boundary=NEVER"], b"just text\r\n"), "250 ", "broken"),
+        ("an auto-reply", _raw(["From: away@customer.example", "Subject: Out of office",
+                                "Auto-Submitted: auto-replied"], b"I am away"),
+         "250 ", "[sent by a machine (an auto-reply)"),
+        ("a mailing list", _raw(["From: list@customer.example", "Subject: [news] weekly",
+                                 "List-Id: <news.customer.example>", "Precedence: list"], b"news"),
+         "250 ", "[sent by a machine (a mailing list)"),
+        ("a DSN not about our replies", _raw(
+            ["From: MAILER-DAEMON@customer.example", "Subject: Undelivered Mail",
+             "Content-Type: multipart/report; report-type=delivery-status; boundary=B"],
+            b"--B\r\nContent-Type: text/plain\r\n\r\nA mail could not be delivered.\r\n"
+            b"--B\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--B--\r\n"),
+         "250 ", "[delivery report"),
+        ("no From", _raw(["To: support@example.com", "Subject: anonymous"], b"who am I"),
+         "550 5.6.0 ", None),
+        ("a From without an address", _raw(["From: just a name", "Subject: x"], b"x"),
+         "550 5.6.0 ", None),
+    ]
+    for name, raw, want, text in cases:
+        before = r.dbsize()
+        got = deliver(k, raw)
+        assert got.startswith(want), (name, got)
+        if text is None:
+            assert r.dbsize() == before, (name, "stored something")
+            continue
+        sid = stored_sid(got)
+        body = transcript(r, P, sid)[-1][1]
+        assert text in body, (name, body[:300])
+        if name.startswith("HTML only"):
+            assert "alert" not in body and "第二段" in body, body
+    # the 10 MB mail's text is cut to the body limit, whole characters
+    big_sid = [s for s in (str(i) for i in range(1, 20))
+               if r.hget("%s:s:%s" % (P, s), "identity") == "email:big@customer.example"][0]
+    assert len(transcript(r, P, big_sid)[0][1].encode()) <= 65536
