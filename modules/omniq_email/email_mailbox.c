@@ -12,11 +12,13 @@
 
 enum {
 	K_NAME = 0, K_ADDRESS, K_TENANT, K_QUEUE, K_SKILLS, K_PRIORITY, K_FROM_NAME, K_SMTP,
-	K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_TLS, K_SMTP_VERIFY, K_ACK, K_N
+	K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_TLS, K_SMTP_VERIFY, K_ACK, K_IMAP, K_IMAP_USER,
+	K_IMAP_PASSWORD, K_IMAP_BEARER, K_IMAP_TLS, K_IMAP_VERIFY, K_IMAP_MOVE, K_N
 };
 static const char *const keys[K_N] = {"name", "address", "tenant", "queue", "skills",
 		"priority", "from_name", "smtp", "smtp_user", "smtp_password", "smtp_tls",
-		"smtp_verify", "ack"};
+		"smtp_verify", "ack", "imap", "imap_user", "imap_password", "imap_bearer", "imap_tls",
+		"imap_verify", "imap_move"};
 
 static email_mailbox_t boxes[EMAIL_MAILBOXES_MAX];
 static int n_boxes;
@@ -103,6 +105,42 @@ int email_mailbox_add(const char *val)
 			b->smtp_starttls = 0;
 		else if(!(v[K_SMTP_TLS].len == 8 && !strncmp(v[K_SMTP_TLS].s, "starttls", 8))) {
 			LM_ERR("modparam mailbox %s: smtp_tls must be starttls or none\n", b->name);
+			return -1;
+		}
+	}
+	if(omniq_kv_copy("mailbox", b->name, "imap", &v[K_IMAP], b->imap, sizeof(b->imap), NULL) < 0
+			|| omniq_kv_copy("mailbox", b->name, "imap_user", &v[K_IMAP_USER], b->imap_user,
+					   sizeof(b->imap_user), NULL) < 0
+			|| omniq_kv_copy("mailbox", b->name, "imap_password", &v[K_IMAP_PASSWORD],
+					   b->imap_password, sizeof(b->imap_password), NULL) < 0
+			|| omniq_kv_copy("mailbox", b->name, "imap_bearer", &v[K_IMAP_BEARER],
+					   b->imap_bearer, sizeof(b->imap_bearer), NULL) < 0
+			|| omniq_kv_copy("mailbox", b->name, "imap_move", &v[K_IMAP_MOVE], b->imap_move,
+					   sizeof(b->imap_move), "._-/ ") < 0
+			|| omniq_kv_int("mailbox", b->name, "imap_verify", &v[K_IMAP_VERIFY], 0, 1, 1,
+					   &b->imap_verify) < 0)
+		return -1;
+	if(b->imap[0]) {
+		const char *path = strchr(b->imap + 8, '/');
+		if((strncmp(b->imap, "imap://", 7) && strncmp(b->imap, "imaps://", 8)) || path == NULL
+				|| path[1] == '\0') {
+			LM_ERR("modparam mailbox %s: imap '%s' must be imap[s]://host[:port]/<folder>\n",
+					b->name, b->imap);
+			return -1;
+		}
+		if(b->imap_user[0] == '\0' || (b->imap_password[0] == '\0') == (b->imap_bearer[0] == '\0')) {
+			LM_ERR("modparam mailbox %s: imap needs imap_user and one of imap_password or "
+				   "imap_bearer\n",
+					b->name);
+			return -1;
+		}
+	}
+	b->imap_starttls = !strncmp(b->imap, "imap://", 7);
+	if(v[K_IMAP_TLS].s) {
+		if(v[K_IMAP_TLS].len == 4 && !strncmp(v[K_IMAP_TLS].s, "none", 4))
+			b->imap_starttls = 0;
+		else if(!(v[K_IMAP_TLS].len == 8 && !strncmp(v[K_IMAP_TLS].s, "starttls", 8))) {
+			LM_ERR("modparam mailbox %s: imap_tls must be starttls or none\n", b->name);
 			return -1;
 		}
 	}

@@ -26,11 +26,18 @@ typedef struct email_mailbox {
 	 * smtp_tls=none; "smtps://...:465": TLS), its login, whether its certificate is checked */
 	char smtp[256], smtp_user[128], smtp_password[128];
 	int smtp_starttls, smtp_verify;
+	/* taking mail from IMAP instead of (or besides) the MTA: "imaps://host/INBOX" or
+	 * "imap://host:143/INBOX" (STARTTLS unless imap_tls=none), a login or an OAuth2
+	 * bearer token, the folder a stored message is moved to ("" marks it \Seen) */
+	char imap[256], imap_user[128], imap_password[128], imap_bearer[2048], imap_move[128];
+	int imap_starttls, imap_verify;
 } email_mailbox_t;
 
 /* From the modparam: "name=support;address=support@example.com[;tenant=..][;queue=..]
  * [;skills=..][;priority=..][;from_name=..][;ack=..][;smtp=smtp://host:587][;smtp_user=..]
- * [;smtp_password=..][;smtp_tls=starttls|none][;smtp_verify=1|0]". 0, or -1 logged. */
+ * [;smtp_password=..][;smtp_tls=starttls|none][;smtp_verify=1|0][;imap=imaps://host/INBOX]
+ * [;imap_user=..;imap_password=..|imap_bearer=..][;imap_tls=..][;imap_verify=..]
+ * [;imap_move=Processed]". 0, or -1 logged. */
 int email_mailbox_add(const char *val);
 int email_mailbox_count(void);
 const email_mailbox_t *email_mailbox_at(int i);

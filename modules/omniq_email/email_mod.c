@@ -27,6 +27,7 @@
 #include "omniq/omniq_proc.h"
 
 #include "email_inbound.h"
+#include "email_imap.h"
 #include "email_lmtp_server.h"
 #include "email_mailbox.h"
 #include "email_mime.h"
@@ -44,6 +45,8 @@ static char *charset_fallback = "";
 static int attach_max = 10 * 1024 * 1024;
 static int max_message = 25 * 1024 * 1024;
 static email_sender_cfg_t sender_cfg = {NULL, 30000, 8, 5000};
+static email_imap_cfg_t imap_cfg = {30, 30000, 0};
+static int imap_on;
 
 /* an LMTP listener on 127.0.0.0/8, [::1] or localhost (or none) */
 static int loopback(const char *addr)
@@ -93,6 +96,8 @@ static int mod_init(void)
 		{"smtp_timeout", &sender_cfg.timeout_ms, 1000, 600000},
 		{"attempts", &sender_cfg.attempts, 1, 100},
 		{"retry_interval", &sender_cfg.backoff_ms, 100, 3600000},
+		{"imap_poll", &imap_cfg.poll_s, 1, 3600},
+		{"imap_timeout", &imap_cfg.timeout_ms, 1000, 600000},
 	};
 	email_inbound_cfg_t ic;
 	const email_mailbox_t *b;
@@ -145,26 +150,40 @@ static int mod_init(void)
 		register_procs(1);
 		cfg_register_child(1);
 	}
+	imap_cfg.max_msg = (size_t)max_message;
+	if((imap_on = email_imap_wanted())) {
+		register_procs(1);
+		cfg_register_child(1);
+	}
 	return 0;
+}
+
+/* a process of this module's own (PROC_NOCHLDINIT: what child_init does, it does) */
+static int fork_own(char *desc, int imap)
+{
+	int pid = fork_process(PROC_NOCHLDINIT, desc, 1);
+
+	if(pid != 0)
+		return pid < 0 ? -1 : 0;
+	omniq_proc_cfg_ready();
+	if(cfg_child_init())
+		return -1;
+	if(imap)
+		email_imap_serve(&oq, &imap_cfg);
+	else
+		email_lmtp_serve(lmtp_host[0] ? lmtp_host : "omniq", (size_t)max_message);
+	LM_CRIT("%s process stopped\n", desc);
+	exit(-1);
 }
 
 static int child_init(int rank)
 {
-	int pid;
-
-	if(rank != PROC_MAIN || lmtp_listen[0] == '\0')
+	if(rank != PROC_MAIN)
 		return 0;
-	pid = fork_process(PROC_NOCHLDINIT, "omniq_email lmtp", 1);
-	if(pid < 0)
+	if(lmtp_listen[0] && fork_own("omniq_email lmtp", 0) < 0)
 		return -1;
-	if(pid == 0) {
-		omniq_proc_cfg_ready(); /* PROC_NOCHLDINIT: no child_init of ours ran here */
-		if(cfg_child_init())
-			return -1;
-		email_lmtp_serve(lmtp_host[0] ? lmtp_host : "omniq", (size_t)max_message);
-		LM_CRIT("omniq_email lmtp process stopped\n");
-		exit(-1);
-	}
+	if(imap_on && fork_own("omniq_email imap", 1) < 0)
+		return -1;
 	return 0;
 }
 
@@ -185,6 +204,8 @@ static param_export_t params[] = {
 	{"smtp_timeout", PARAM_INT, &sender_cfg.timeout_ms},
 	{"attempts", PARAM_INT, &sender_cfg.attempts},
 	{"retry_interval", PARAM_INT, &sender_cfg.backoff_ms},
+	{"imap_poll", PARAM_INT, &imap_cfg.poll_s},
+	{"imap_timeout", PARAM_INT, &imap_cfg.timeout_ms},
 	{0, 0, 0}
 };
 

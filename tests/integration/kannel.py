@@ -159,7 +159,6 @@ second. Its SIGINT handler frees a buffer twice and aborts: the rig stops it wit
 
 Stdlib only: it runs under Debian's /usr/bin/python3.
 """
-import atexit
 import os
 import re
 import subprocess
@@ -174,6 +173,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from ports import free_port  # noqa: E402  (tests/ports.py, as harness.py takes it)
+from rigproc import SETPRIV, Live, PortTaken, start_twice, tail  # noqa: E402
 
 BEARERBOX = "/usr/sbin/bearerbox"
 SMSBOX = "/usr/sbin/smsbox"
@@ -199,7 +199,7 @@ SENT_RE = re.compile(r"^fakesmsc: sent message (\d+)$")
 
 MT_TYPES = {"text": 0, "data": 1, "ucs-2": 2}
 
-_live = set()   # rigs started and not yet stopped (stopped at exit whatever happens)
+_live = Live()   # rigs started and not yet stopped (stopped at exit whatever happens)
 
 # every URL here is on 127.0.0.1: never through an http_proxy of the environment
 _urlopen = urllib.request.build_opener(urllib.request.ProxyHandler({})).open
@@ -271,44 +271,11 @@ def join_parts(parts):
     return decode(data, codings.pop())
 
 
-def _tail(path, n):
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, 2)
-            f.seek(max(0, f.tell() - 200 * n))
-            lines = f.read().decode("utf-8", errors="replace").splitlines()
-    except OSError as e:
-        return ["(%s)" % e]
-    return lines[-n:]
-
-
-# util-linux's setpriv (Essential in Debian) runs each of them with PR_SET_PDEATHSIG: they get
-# SIGTERM when the thread that started them dies - no orphans if the test process is killed
-# (and no preexec_fn, which is not safe in a process with threads)
-SETPRIV = (["/usr/bin/setpriv", "--pdeathsig", "TERM", "--"]
-           if os.access("/usr/bin/setpriv", os.X_OK) else [])
-
-
 def _check_numbers(sender, receiver):
     """smsc_fake splits its line at spaces: numbers cannot hold one (nor be empty)."""
     for v in (sender, receiver):
         if not isinstance(v, str) or not v or set(v) & set(" \r\n\0"):
             raise ValueError("a sender or receiver of an MO: %r" % (v,))
-
-
-class _PortTaken(RuntimeError):
-    pass
-
-
-def _stop_all():
-    for rig in list(_live):
-        try:
-            rig.stop()
-        except Exception:
-            pass
-
-
-atexit.register(_stop_all)
 
 
 class KannelRig:
@@ -425,13 +392,7 @@ class KannelRig:
         for tool in (BEARERBOX, SMSBOX, FAKESMSC):
             if not os.access(tool, os.X_OK):
                 raise RuntimeError("%s missing (Debian's kannel and kannel-extras)" % tool)
-        for attempt in (1, 2):
-            try:
-                return self._start_once()
-            except _PortTaken as e:
-                if attempt == 2:
-                    raise RuntimeError("Kannel did not start, twice: %s" % e) from None
-                self._new_ports()
+        return start_twice(self, "Kannel")
 
     def _start_once(self):
         self.write_conf()
@@ -453,8 +414,8 @@ class KannelRig:
         except BaseException as e:
             logs = self.logs()
             self.stop()
-            if isinstance(e, _PortTaken):
-                raise _PortTaken("%s\n%s" % (e, logs)) from None
+            if isinstance(e, PortTaken):
+                raise PortTaken("%s\n%s" % (e, logs)) from None
             if isinstance(e, Exception):
                 raise RuntimeError("Kannel did not start: %s\n%s" % (e, logs)) from None
             raise
@@ -491,7 +452,7 @@ class KannelRig:
         while True:
             taken = self._port_taken()
             if taken:
-                raise _PortTaken("a port was taken while waiting for %s: %s" % (what, taken))
+                raise PortTaken("a port was taken while waiting for %s: %s" % (what, taken))
             for name, p in self.procs.items():
                 if p.poll() is not None:
                     raise RuntimeError("%s exited (%s) while waiting for %s" % (
@@ -836,7 +797,7 @@ class KannelRig:
         smsbox writes it once it is done with the MO - after its retries, if any - so it
         tells that an MO is over."""
         out = []
-        for line in _tail(self.files["smsbox-access.log"], 100000):
+        for line in tail(self.files["smsbox-access.log"], 100000):
             m = SB_ALOG_RE.search(line)
             if m:
                 out.append({"url": m.group(1), "status": int(m.group(2)), "reply": m.group(3)})
@@ -884,7 +845,7 @@ class KannelRig:
         for name in ("bearerbox.out", "bearerbox.log", "smsbox.out", "smsbox.log",
                      "fakesmsc.log"):
             out.append("--- %s (last %d lines) ---" % (name, n))
-            out += _tail(self.files[name], n)
+            out += tail(self.files[name], n)
         return "\n".join(out)
 
     # smsbox says so of its SIGTERM too (gw/smsbox.c signal_handler)

@@ -28,8 +28,10 @@ import test_wechat_standin  # noqa: E402,F401
 import test_wechat  # noqa: E402,F401
 import test_twilio_standin  # noqa: E402,F401
 import test_kannel_rig  # noqa: E402,F401
+import test_mail_rig  # noqa: E402,F401
 import test_sms  # noqa: E402,F401
 import test_email  # noqa: E402,F401
+import test_email_postfix  # noqa: E402,F401
 
 if __name__ == "__main__":
     sys.exit(harness.run(sys.argv[1:] or None))

@@ -13,6 +13,7 @@ import time
 
 from harness import test
 from kannel import HttpRecorder, KannelRig, concat_info, join_parts, start_rig
+from rigproc import alive, procs_naming
 
 PHONE, OURS = "8613800000001", "10086"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -30,22 +31,6 @@ def recorder(ctx):
 def rig_with_recorder(ctx, **kw):
     rec = recorder(ctx)
     return start_rig(ctx, rec.url + MO_QUERY, **kw), rec
-
-
-def procs_naming(text):
-    """pids of the processes whose command line holds text (ours or anyone's)."""
-    found = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode("utf-8", errors="replace")
-        except OSError:
-            continue
-        if text in cmd:
-            found.append(int(d))
-    return found
 
 
 def mo_args(rec, n, timeout=15):
@@ -385,15 +370,6 @@ def test_kannel_rig_mo_call_failures_and_retries(ctx):
             assert len(ids) == 1 and UUID.match(ids.pop()), (retries, t, rec.requests)
         rig.stop()
         rec.stop()
-
-
-def alive(pid):
-    """The process exists and is not a zombie."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @test

@@ -1,0 +1,280 @@
+/*
+ * email_imap.c - see email_imap.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "core/dprint.h"
+
+#include "email_imap.h"
+#include "email_inbound.h"
+#include "email_lmtp.h"
+#include "email_mailbox.h"
+
+#define UIDS_MAX 500 /* messages read in one round; the rest next round */
+
+static omniq_api_t *oq;
+static const email_imap_cfg_t *cfg;
+static CURL *curl;
+static char owner[96];
+
+int email_imap_wanted(void)
+{
+	const email_mailbox_t *b;
+	int i;
+
+	for(i = 0; (b = email_mailbox_at(i)) != NULL; i++)
+		if(b->imap[0])
+			return 1;
+	return 0;
+}
+
+/* what a request answered, up to max bytes */
+typedef struct got {
+	char *p;
+	size_t len, max;
+	int over;
+} got_t;
+
+static size_t write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	got_t *g = arg;
+	size_t k = size * n;
+	char *p;
+
+	if(g->len + k > g->max) {
+		g->over = 1;
+		return 0; /* curl stops: the request fails */
+	}
+	if((p = realloc(g->p, g->len + k + 1)) == NULL)
+		return 0;
+	g->p = p;
+	memcpy(g->p + g->len, data, k);
+	g->len += k;
+	g->p[g->len] = '\0';
+	return k;
+}
+
+/* One IMAP request on the mailbox's folder URL (url: NULL for the folder itself): a
+ * command of ours (cmd) or curl's own FETCH of url. 0 with the answer in g, or -1 with why. */
+static int request(const email_mailbox_t *b, const char *url, const char *cmd, got_t *g,
+		char *why, size_t wsize)
+{
+	char err[CURL_ERROR_SIZE];
+	CURLcode rc;
+
+	memset(g, 0, sizeof(*g));
+	g->max = cfg->max_msg + 65536;
+	err[0] = '\0';
+	curl_easy_setopt(curl, CURLOPT_URL, url ? url : b->imap);
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, cmd);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, g);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(curl, CURLOPT_USE_SSL, b->imap_starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, b->imap_verify ? 1L : 0L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, b->imap_verify ? 2L : 0L);
+	curl_easy_setopt(curl, CURLOPT_USERNAME, b->imap_user);
+	if(b->imap_bearer[0]) {
+		curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, b->imap_bearer);
+		curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+	} else
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, b->imap_password);
+	rc = curl_easy_perform(curl);
+	if(rc != CURLE_OK) {
+		snprintf(why, wsize, "%s%s", g->over ? "a message over max_message: " : "",
+				err[0] ? err : curl_easy_strerror(rc));
+		free(g->p);
+		g->p = NULL;
+		return -1;
+	}
+	if(g->p == NULL && (g->p = calloc(1, 1)) == NULL) {
+		snprintf(why, wsize, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned long long number_after(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/* flag (or move) message uid after it was stored; best effort: the UID kept decides */
+static void done_with(const email_mailbox_t *b, unsigned long long uid, const char *what)
+{
+	char cmd[256], why[CURL_ERROR_SIZE + 64];
+	got_t g;
+
+	if(what)
+		snprintf(cmd, sizeof(cmd), "UID STORE %llu %s", uid, what);
+	else if(b->imap_move[0])
+		snprintf(cmd, sizeof(cmd), "UID MOVE %llu \"%s\"", uid, b->imap_move);
+	else
+		snprintf(cmd, sizeof(cmd), "UID STORE %llu +FLAGS (\\Seen)", uid);
+	if(request(b, NULL, cmd, &g, why, sizeof(why)) < 0)
+		LM_WARN("imap %s: %s for message %llu failed: %s\n", b->name, cmd, uid, why);
+	free(g.p);
+}
+
+/* the folder the URL names ("INBOX" of imaps://host/INBOX) */
+static const char *folder(const email_mailbox_t *b)
+{
+	const char *host = strstr(b->imap, "://") + 3;
+
+	return strchr(host, '/') + 1;
+}
+
+static int cmp_uid(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One round on one mailbox (this process holds its lease). */
+static void round_of(const email_mailbox_t *b)
+{
+	static unsigned long long uids[UIDS_MAX];
+	char at_name[EMAIL_NAME_MAX + 16], at[64], cmd[256], url[512], why[CURL_ERROR_SIZE + 64];
+	char reply[EMAIL_LMTP_REPLY_MAX], rcpt[400];
+	unsigned long long validity, kept_validity = 0, last = 0, uid;
+	const char *p;
+	char *end;
+	got_t g;
+	int i, n = 0, rc;
+
+	snprintf(at_name, sizeof(at_name), "imap:%s:at", b->name);
+	rc = oq->chan_get(&email_channel, &(str){at_name, (int)strlen(at_name)}, at, sizeof(at), NULL);
+	if(rc < 0 && rc != OMNIQ_ENOTFOUND) {
+		LM_ERR("imap %s: where the last round stopped cannot be read: %s\n", b->name,
+				oq->last_error());
+		return;
+	}
+	if(rc == 0 && sscanf(at, "%llu %llu", &kept_validity, &last) != 2)
+		kept_validity = last = 0;
+	/* STATUS, not EXAMINE: the folder stays selected read-write for the flags */
+	snprintf(cmd, sizeof(cmd), "STATUS \"%s\" (UIDVALIDITY)", folder(b));
+	if(request(b, NULL, cmd, &g, why, sizeof(why)) < 0) {
+		LM_ERR("imap %s: cannot open the folder: %s\n", b->name, why);
+		return;
+	}
+	validity = number_after(g.p, "UIDVALIDITY ");
+	free(g.p);
+	if(validity == 0) {
+		LM_ERR("imap %s: the server names no UIDVALIDITY\n", b->name);
+		return;
+	}
+	if(kept_validity && validity != kept_validity) {
+		LM_WARN("imap %s: UIDVALIDITY %llu, not %llu as before: the folder was rebuilt, its "
+				"messages are read again (those stored before are known by their Message-ID)\n",
+				b->name, validity, kept_validity);
+		last = 0;
+	}
+	snprintf(cmd, sizeof(cmd), "UID SEARCH UID %llu:*", last + 1);
+	if(request(b, NULL, cmd, &g, why, sizeof(why)) < 0) {
+		LM_ERR("imap %s: cannot search the folder: %s\n", b->name, why);
+		return;
+	}
+	if((p = strstr(g.p, "* SEARCH")) != NULL)
+		for(p += 8; n < UIDS_MAX;) {
+			uid = strtoull(p, &end, 10);
+			if(end == p)
+				break;
+			if(uid > last) /* "n:*" names the last message even when it is below n */
+				uids[n++] = uid;
+			p = end;
+		}
+	free(g.p);
+	qsort(uids, (size_t)n, sizeof(uids[0]), cmp_uid);
+	snprintf(rcpt, sizeof(rcpt), "%s@%s", b->local, b->domain);
+	for(i = 0; i < n; i++) {
+		snprintf(url, sizeof(url), "%s;UIDVALIDITY=%llu;UID=%llu", b->imap, validity, uids[i]);
+		if(request(b, url, NULL, &g, why, sizeof(why)) < 0) {
+			LM_ERR("imap %s: message %llu cannot be read: %s (next round)\n", b->name, uids[i],
+					why);
+			return;
+		}
+		reply[0] = '\0';
+		email_inbound_deliver("", rcpt, g.p, g.len, reply, sizeof(reply));
+		free(g.p);
+		if(reply[0] == '4' || reply[0] == '\0') {
+			LM_NOTICE("imap %s: message %llu not stored now (%s): read again next round\n",
+					b->name, uids[i], reply);
+			done_with(b, uids[i], "-FLAGS (\\Seen)");
+			return;
+		}
+		snprintf(at, sizeof(at), "%llu %llu", validity, uids[i]);
+		if(oq->chan_set(&email_channel, &(str){at_name, (int)strlen(at_name)},
+				   &(str){at, (int)strlen(at)}, 0)
+				< 0) {
+			/* stored: read again next round, and known then by its Message-ID */
+			LM_ERR("imap %s: message %llu stored, its UID not kept: %s\n", b->name, uids[i],
+					oq->last_error());
+			return;
+		}
+		if(reply[0] == '5') {
+			LM_NOTICE("imap %s: message %llu refused (%s): flagged for a person, passed\n",
+					b->name, uids[i], reply);
+			done_with(b, uids[i], "+FLAGS (\\Flagged)");
+		} else
+			done_with(b, uids[i], NULL);
+	}
+}
+
+/* renewed every round; a reader that stops (its node stopped or restarted) is followed by
+ * another, or by itself started again, when it runs out */
+static long long lease_ms(void)
+{
+	return (long long)cfg->poll_s * 2000 + 10000;
+}
+
+void email_imap_serve(omniq_api_t *api, const email_imap_cfg_t *c)
+{
+	char name[EMAIL_NAME_MAX + 8], host[64];
+	const email_mailbox_t *b;
+	long long left;
+	int i, rc;
+
+	oq = api;
+	cfg = c;
+	if(gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "?");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(owner, sizeof(owner), "%s:%d", host, (int)getpid());
+	if((curl = curl_easy_init()) == NULL) {
+		LM_CRIT("imap: libcurl cannot start: no mail is read from IMAP\n");
+		for(;;)
+			sleep(3600);
+	}
+	LM_INFO("imap: reading every %d s as %s\n", cfg->poll_s, owner);
+	for(;;) {
+		for(i = 0; (b = email_mailbox_at(i)) != NULL; i++) {
+			if(b->imap[0] == '\0')
+				continue;
+			if(b->tenant[0] && oq->tenant_use(&(str){(char *)b->tenant, (int)strlen(b->tenant)}) < 0)
+				continue;
+			snprintf(name, sizeof(name), "imap:%s", b->name);
+			rc = oq->chan_lease(&email_channel, &(str){name, (int)strlen(name)},
+					&(str){owner, (int)strlen(owner)}, lease_ms(),
+					&left);
+			if(rc == OMNIQ_OK)
+				round_of(b);
+			else if(rc < 0)
+				LM_ERR("imap %s: the reader's lease cannot be taken: %s\n", b->name,
+						oq->last_error());
+			oq->tenant_use_index(0);
+		}
+		sleep((unsigned)cfg->poll_s);
+	}
+}

@@ -1,0 +1,280 @@
+"""The email channel with the mail servers a site runs: a customer's mail comes in through a
+real Postfix (smtpd, then its lmtp: transport to omniq_email), the agent's reply goes out
+through Postfix's submission port (STARTTLS, SASL AUTH through Dovecot) and lands in the
+customer's real Dovecot mailbox, read over IMAP; the customer's answer to it joins the
+session. tests/integration/mailrig.py starts both servers.
+"""
+import email
+import email.policy
+import re
+
+from email.header import Header
+from email.mime.text import MIMEText
+from email.utils import make_msgid
+
+import mailrig
+from harness import free_port, test, wait_for
+from test_email import P, SECRET, sig
+from test_outbound import states
+from test_wechat import delivery_states, ok_rpc, transcript
+
+
+def site(ctx, smtp=True, password=None, **mailbox):
+    """redis, kamailio with omniq_email (its LMTP listener, its mailbox replying through the
+    rig's submission port) and the rig, Postfix delivering @example.com to omniq."""
+    lmtp_port = free_port()
+    rig = mailrig.start_rig(ctx, support_transport="lmtp:inet:127.0.0.1:%d" % lmtp_port)
+    box = "name=support;address=support@example.com;queue=mail;from_name='ACME 客服'"
+    if smtp:
+        box += (";smtp=smtp://127.0.0.1:%d;smtp_user=support@example.com;smtp_password=%s;"
+                "smtp_verify=0" % (rig.submission_port,
+                                   password or rig.users["support@example.com"]))
+    for k, v in mailbox.items():
+        box += ";%s=%s" % (k, v)
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port, defines={
+        "OMNIQ_EMAIL_LMTP": '"127.0.0.1:%d"' % lmtp_port, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
+        "OMNIQ_EMAIL_MAILBOX": '"%s"' % box})
+    return rig, rs, k
+
+
+def agent(k, aid):
+    """an agent who takes mail (capacity class email)"""
+    ok_rpc(k, "omniq.agent_set", aid, aid.title(), "mail:5", "chat=4,email=8")
+    ok_rpc(k, "omniq.agent_state", aid, "available")
+
+
+def customer_mail(subject, text, msgid=None, **hdrs):
+    m = MIMEText(text, "plain", "utf-8")
+    m["From"] = "%s <alice@customer.example>" % Header("爱丽丝", "utf-8").encode()
+    m["To"] = "support@example.com"
+    m["Subject"] = Header(subject, "utf-8")
+    m["Message-ID"] = msgid or make_msgid(domain="customer.example")
+    for h, v in hdrs.items():
+        m[h.replace("_", "-")] = v
+    return m
+
+
+def sessions(r):
+    n = int(r.get(P + ":seq:s") or 0)
+    return [str(i) for i in range(1, n + 1) if r.hget("%s:s:%d" % (P, i), "channel") == "email"]
+
+
+@test
+def test_email_postfix_a_customers_mail_reaches_the_agent_and_the_reply_threads_back(ctx):
+    """alice writes to support@ (Postfix's smtpd, then LMTP to omniq); the session reaches
+    the agent; the agent's reply is submitted to Postfix (STARTTLS, AUTH) and lands in
+    alice's Dovecot INBOX threaded (In-Reply-To, References, the subject token, a Reply-To
+    naming the session); alice's answer to it joins the same session."""
+    rig, rs, k = site(ctx)
+    r = rs.client()
+    agent(k, "mei")
+    first = customer_mail("路由器无法联网", "你好，路由器昨天开始无法联网。")
+    rig.send(first.as_bytes(), "alice@customer.example", ["support@example.com"])
+    wait_for(lambda: sessions(r), timeout=20, what="the mail stored by omniq")
+    sid = sessions(r)[0]
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "mei", what="the offer to mei")
+    ok_rpc(k, "omniq.accept", sid, "mei")
+    ok_rpc(k, "omniq.reply", sid, "mei", "您好爱丽丝，请重启路由器后再试。")
+    wait_for(lambda: list(states(rs, sid).values()) == ["sent"], timeout=30, what="sent")
+    got = rig.wait_mailbox("alice@customer.example", 1, timeout=30)
+    reply = email.message_from_bytes(got[0], policy=email.policy.default)
+    assert reply["In-Reply-To"] == first["Message-ID"], reply["In-Reply-To"]
+    assert first["Message-ID"] in reply["References"], reply["References"]
+    token = "[#omniq-%s-%s]" % (sid, sig(sid))
+    assert str(reply["Subject"]) == "Re: 路由器无法联网 " + token, str(reply["Subject"])
+    assert reply["Reply-To"].addresses[0].addr_spec == \
+        "support+omniq-%s-%s@example.com" % (sid, sig(sid)), str(reply["Reply-To"])
+    assert reply["From"].addresses[0].display_name == "ACME 客服"
+    body = reply.get_body(("plain",)).get_content()
+    assert body.strip() == "您好爱丽丝，请重启路由器后再试。", body
+    assert reply.get_body(("html",)) is not None
+    # alice answers: her client replies to the Reply-To and keeps the threading headers
+    ans = customer_mail("Re: 路由器无法联网 " + token, "重启后可以了，谢谢！",
+                        In_Reply_To=reply["Message-ID"],
+                        References="%s %s" % (first["Message-ID"], reply["Message-ID"]))
+    rig.send(ans.as_bytes(), "alice@customer.example",
+             ["support+omniq-%s-%s@example.com" % (sid, sig(sid))])
+    wait_for(lambda: len(transcript(r, P, sid)) == 3, timeout=20, what="the answer stored")
+    assert [d for d, _ in transcript(r, P, sid)] == ["in", "out", "in"]
+    assert transcript(r, P, sid)[2][1].endswith("重启后可以了，谢谢！")
+    assert sessions(r) == [sid]
+
+
+@test
+def test_email_postfix_keeps_the_mail_while_omniq_cannot_store_it(ctx):
+    """Redis down: omniq answers Postfix 451, Postfix keeps the mail in its queue (nothing
+    lost), and delivers it once when it tries again after Redis is back."""
+    rig, rs, k = site(ctx, smtp=False)
+    r = rs.client()
+    ctx.expect_redis_down(rs)
+    ctx.expect_log(r"omniq_email \[email_inbound\.c:\d+\]: email_inbound_deliver\(\): mail from "
+                   r"<alice@customer\.example> to support not stored: .*")
+    rs.stop()
+    rig.send(customer_mail("while down", "are you there?").as_bytes(), "alice@customer.example",
+             ["support@example.com"])
+    wait_for(lambda: any("451 4.3.0" in str(q) for q in rig.queue()), timeout=20,
+             what="Postfix keeping the mail after omniq's 451")
+    rs.start()
+    rig.flush()
+    wait_for(lambda: sessions(r), timeout=30, what="the mail stored on Postfix's retry")
+    wait_for(lambda: not rig.queue(), timeout=20, what="Postfix's queue empty")
+    assert len(sessions(r)) == 1 and len(transcript(r, P, sessions(r)[0])) == 1
+
+
+@test
+def test_email_postfix_a_reply_the_server_refuses_fails_with_its_words(ctx):
+    """The mailbox's SMTP login is wrong: the submission server refuses it (535 5.7.8), and
+    the reply fails at once with the server's words for the agent - no retries of a login
+    that cannot work."""
+    rig, rs, k = site(ctx, password="wrong-password")
+    r = rs.client()
+    agent(k, "mei")
+    rig.send(customer_mail("q", "question").as_bytes(), "alice@customer.example",
+             ["support@example.com"])
+    wait_for(lambda: sessions(r), timeout=20, what="the mail stored")
+    sid = sessions(r)[0]
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "mei", what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "mei")
+    ok_rpc(k, "omniq.reply", sid, "mei", "answer")
+    wait_for(lambda: [s for s, _ in delivery_states(rs, P, sid)] == ["failed"], timeout=30,
+             what="the reply failed")
+    (_, why), = delivery_states(rs, P, sid)
+    assert "refused" in why and "535" in why, why
+    assert rig.mailbox("alice@customer.example") == []
+
+
+@test
+def test_email_postfix_a_restart_of_kamailio_takes_nothing_twice_and_misses_nothing(ctx):
+    """Mail keeps coming while kamailio restarts: what Postfix could not hand over (the
+    connection refused, or cut in the middle) stays in its queue and comes when omniq is
+    back; each mail is one message of one session, none missing, none twice."""
+    rig, rs, k = site(ctx, smtp=False)
+    r = rs.client()
+    mails = [customer_mail("订单 %d" % i, "第 %d 封邮件" % i) for i in range(6)]
+    for m in mails[:2]:
+        rig.send(m.as_bytes(), "alice@customer.example", ["support@example.com"])
+    wait_for(lambda: len(sessions(r)) == 2, timeout=20, what="the first two stored")
+    k.stop()
+    for m in mails[2:5]:
+        rig.send(m.as_bytes(), "alice@customer.example", ["support@example.com"])
+    wait_for(lambda: len(rig.queue()) == 3, timeout=20, what="Postfix keeping the three")
+    k.start()
+    rig.send(mails[5].as_bytes(), "alice@customer.example", ["support@example.com"])
+    # the first two again, as an MTA that was not sure they were taken would send them
+    for m in mails[:2]:
+        rig.send(m.as_bytes(), "alice@customer.example", ["support@example.com"])
+    rig.flush()
+    wait_for(lambda: len(sessions(r)) == 6 and not rig.queue(), timeout=40,
+             what="every mail stored and Postfix's queue empty")
+    bodies = sorted(transcript(r, P, s)[0][1] for s in sessions(r))
+    assert bodies == sorted("Subject: 订单 %d\n\n第 %d 封邮件" % (i, i) for i in range(6)), bodies
+    assert all(len(transcript(r, P, s)) == 1 for s in sessions(r))
+
+
+@test
+def test_email_postfix_a_bounced_reply_shows_failed_with_the_servers_words(ctx):
+    """The agent answers a customer whose mailbox does not exist (any more): the submission
+    server takes the reply (sent), the customer's server refuses it, and the bounce Postfix
+    sends back to support@ (a DSN, RFC 3464) marks the reply failed with the reason - and
+    opens no session of MAILER-DAEMON."""
+    rig, rs, k = site(ctx)
+    r = rs.client()
+    agent(k, "mei")
+    m = customer_mail("退货", "我要退货")
+    m.replace_header("From", "ghost@customer.example")
+    rig.send(m.as_bytes(), "ghost@customer.example", ["support@example.com"])
+    wait_for(lambda: sessions(r), timeout=20, what="the mail stored")
+    sid = sessions(r)[0]
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "mei", what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "mei")
+    ok_rpc(k, "omniq.reply", sid, "mei", "好的，请寄回。")
+    wait_for(lambda: [s for s, _ in delivery_states(rs, P, sid)] == ["failed"], timeout=40,
+             what="the bounce marking the reply failed")
+    (_, why), = delivery_states(rs, P, sid)
+    assert "5.1.1" in why or "550" in why, why
+    assert sessions(r) == [sid], sessions(r)
+
+
+@test
+def test_email_postfix_a_new_conversation_is_acknowledged_an_auto_reply_is_not(ctx):
+    """The mailbox's ack: a customer's new mail gets it (threaded, with the session's
+    reference, shown to the agent in the transcript); an auto-reply (RFC 3834) and a
+    mailing list's mail get none, and an answer on a thread gets none either."""
+    rig, rs, k = site(ctx, ack="'我们已收到您的邮件，会尽快回复。'")
+    r = rs.client()
+    first = customer_mail("发票", "请开发票")
+    rig.send(first.as_bytes(), "alice@customer.example", ["support@example.com"])
+    got = rig.wait_mailbox("alice@customer.example", 1, timeout=30)
+    ack = email.message_from_bytes(got[0], policy=email.policy.default)
+    sid = sessions(r)[0]
+    assert ack["In-Reply-To"] == first["Message-ID"]
+    assert str(ack["Subject"]) == "Re: 发票 [#omniq-%s-%s]" % (sid, sig(sid))
+    assert ack.get_body(("plain",)).get_content().strip() == \
+        "我们已收到您的邮件，会尽快回复。\n\n(reference %s)" % sid
+    assert transcript(r, P, sid)[1] == ("out", "我们已收到您的邮件，会尽快回复。\n\n(reference %s)" % sid)
+    # machines get no answer; an answer on the thread gets no second ack
+    auto = customer_mail("Out of office", "I am away", Auto_Submitted="auto-replied")
+    auto.replace_header("From", "bob@customer.example")
+    rig.send(auto.as_bytes(), "bob@customer.example", ["support@example.com"])
+    lst = customer_mail("newsletter", "news", List_Id="<news.customer.example>")
+    lst.replace_header("From", "bob@customer.example")
+    rig.send(lst.as_bytes(), "bob@customer.example", ["support@example.com"])
+    again = customer_mail("Re: 发票", "补充", In_Reply_To=ack["Message-ID"])
+    rig.send(again.as_bytes(), "alice@customer.example", ["support@example.com"])
+    wait_for(lambda: len(sessions(r)) == 3 and len(transcript(r, P, sid)) == 3, timeout=20,
+             what="the three mails stored")
+    assert all("sent by a machine" in transcript(r, P, s)[0][1] for s in sessions(r)[1:])
+    # an ack is queued with the mail it answers (before Postfix is told 250): none more
+    assert [delivery_states(rs, P, s) for s in sessions(r)[1:]] == [[], []]
+    assert len(delivery_states(rs, P, sid)) == 1
+    assert rig.mailbox("bob@customer.example") == []
+
+
+@test
+def test_email_imap_the_support_mailbox_is_read_once_and_marked_after_it_is_stored(ctx):
+    """A site with no MTA of its own: the support mail stays in its IMAP mailbox (Dovecot)
+    and omniq reads it - each message stored once, then marked \\Seen (or moved to
+    imap_move); a restart of kamailio reads on from the last UID kept in Redis; a message
+    that cannot be stored (Redis down) is read again and left unseen meanwhile."""
+    rig = mailrig.start_rig(ctx, support_transport=None)
+    rig.create_folder("support@example.com", "Processed")
+    rs = ctx.redis()
+    r = rs.client()
+    box = ("name=support;address=support@example.com;imap=imap://127.0.0.1:%d/INBOX;"
+           "imap_user=support@example.com;imap_password=%s;imap_verify=0;imap_move=Processed"
+           % (rig.imap_port, rig.users["support@example.com"]))
+    k = ctx.kamailio("omniq.cfg", rs.port, defines={
+        "OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
+        "OMNIQ_EMAIL_IMAP_POLL": "1"})
+    for i in range(3):
+        rig.send(customer_mail("工单 %d" % i, "内容 %d" % i).as_bytes(), "alice@customer.example",
+                 ["support@example.com"])
+    wait_for(lambda: len(sessions(r)) == 3, timeout=30, what="three mails read over IMAP")
+    wait_for(lambda: rig.mailbox("support@example.com") == [] and
+             len(rig.mailbox("support@example.com", "Processed")) == 3, timeout=20,
+             what="the three moved to Processed")
+    k.stop()
+    rig.send(customer_mail("工单 3", "内容 3").as_bytes(), "alice@customer.example",
+             ["support@example.com"])
+    rig.wait_mailbox("support@example.com", 1)
+    k.start()
+    wait_for(lambda: len(sessions(r)) == 4, timeout=30, what="the fourth read after the restart")
+    bodies = sorted(transcript(r, P, s)[0][1] for s in sessions(r))
+    assert bodies == ["Subject: 工单 %d\n\n内容 %d" % (i, i) for i in range(4)], bodies
+    # Redis down: not stored, not moved, read again once it is back
+    ctx.expect_redis_down(rs)
+    lease_failed = (r"omniq_email \[email_imap\.c:\d+\]: email_imap_serve\(\): imap support: "
+                    r"the reader's lease cannot be taken: .*")
+    ctx.expect_log(lease_failed)
+    rs.stop()
+    rig.send(customer_mail("工单 4", "内容 4").as_bytes(), "alice@customer.example",
+             ["support@example.com"])
+    rig.wait_mailbox("support@example.com", 1)
+    wait_for(lambda: re.search(lease_failed, k.text(), re.M), timeout=20,
+             what="the reader meeting Redis down")
+    assert len(rig.mailbox("support@example.com")) == 1   # not taken, not moved
+    rs.start()
+    wait_for(lambda: len(sessions(r)) == 5, timeout=40, what="the fifth stored once Redis is back")
+    wait_for(lambda: rig.mailbox("support@example.com") == [], timeout=20, what="it moved")
+    assert len(rig.mailbox("support@example.com", "Processed")) == 5
