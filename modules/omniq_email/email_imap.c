@@ -34,6 +34,21 @@ int email_imap_wanted(void)
 	return 0;
 }
 
+void email_imap_login(void *handle, const email_mailbox_t *b)
+{
+	CURL *c = handle;
+
+	curl_easy_setopt(c, CURLOPT_USE_SSL, b->imap_starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, b->imap_verify ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, b->imap_verify ? 2L : 0L);
+	curl_easy_setopt(c, CURLOPT_USERNAME, b->imap_user);
+	if(b->imap_bearer[0]) {
+		curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, b->imap_bearer);
+		curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+	} else
+		curl_easy_setopt(c, CURLOPT_PASSWORD, b->imap_password);
+}
+
 /* what a request answered, up to max bytes */
 typedef struct got {
 	char *p;
@@ -79,15 +94,7 @@ static int request(const email_mailbox_t *b, const char *url, const char *cmd, g
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(curl, CURLOPT_USE_SSL, b->imap_starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, b->imap_verify ? 1L : 0L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, b->imap_verify ? 2L : 0L);
-	curl_easy_setopt(curl, CURLOPT_USERNAME, b->imap_user);
-	if(b->imap_bearer[0]) {
-		curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, b->imap_bearer);
-		curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
-	} else
-		curl_easy_setopt(curl, CURLOPT_PASSWORD, b->imap_password);
+	email_imap_login(curl, b);
 	rc = curl_easy_perform(curl);
 	if(rc != CURLE_OK) {
 		snprintf(why, wsize, "%s%s", g->over ? "a message over max_message: " : "",

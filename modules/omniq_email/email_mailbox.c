@@ -13,12 +13,12 @@
 enum {
 	K_NAME = 0, K_ADDRESS, K_TENANT, K_QUEUE, K_SKILLS, K_PRIORITY, K_FROM_NAME, K_SMTP,
 	K_SMTP_USER, K_SMTP_PASSWORD, K_SMTP_TLS, K_SMTP_VERIFY, K_ACK, K_IMAP, K_IMAP_USER,
-	K_IMAP_PASSWORD, K_IMAP_BEARER, K_IMAP_TLS, K_IMAP_VERIFY, K_IMAP_MOVE, K_N
+	K_IMAP_PASSWORD, K_IMAP_BEARER, K_IMAP_TLS, K_IMAP_VERIFY, K_IMAP_MOVE, K_IMAP_SENT, K_N
 };
 static const char *const keys[K_N] = {"name", "address", "tenant", "queue", "skills",
 		"priority", "from_name", "smtp", "smtp_user", "smtp_password", "smtp_tls",
 		"smtp_verify", "ack", "imap", "imap_user", "imap_password", "imap_bearer", "imap_tls",
-		"imap_verify", "imap_move"};
+		"imap_verify", "imap_move", "imap_sent"};
 
 static email_mailbox_t boxes[EMAIL_MAILBOXES_MAX];
 static int n_boxes;
@@ -117,6 +117,8 @@ int email_mailbox_add(const char *val)
 					   b->imap_bearer, sizeof(b->imap_bearer), NULL) < 0
 			|| omniq_kv_copy("mailbox", b->name, "imap_move", &v[K_IMAP_MOVE], b->imap_move,
 					   sizeof(b->imap_move), "._-/ ") < 0
+			|| omniq_kv_copy("mailbox", b->name, "imap_sent", &v[K_IMAP_SENT], b->imap_sent,
+					   sizeof(b->imap_sent), "._-/ ") < 0
 			|| omniq_kv_int("mailbox", b->name, "imap_verify", &v[K_IMAP_VERIFY], 0, 1, 1,
 					   &b->imap_verify) < 0)
 		return -1;
@@ -134,6 +136,11 @@ int email_mailbox_add(const char *val)
 					b->name);
 			return -1;
 		}
+	}
+	if(b->imap_sent[0] && b->imap[0] == '\0') {
+		LM_ERR("modparam mailbox %s: imap_sent needs imap (the server the copy goes to)\n",
+				b->name);
+		return -1;
 	}
 	b->imap_starttls = !strncmp(b->imap, "imap://", 7);
 	if(v[K_IMAP_TLS].s) {

@@ -30,6 +30,7 @@ typedef struct email_mailbox {
 	 * "imap://host:143/INBOX" (STARTTLS unless imap_tls=none), a login or an OAuth2
 	 * bearer token, the folder a stored message is moved to ("" marks it \Seen) */
 	char imap[256], imap_user[128], imap_password[128], imap_bearer[2048], imap_move[128];
+	char imap_sent[128];           /* the folder a copy of each reply is put in, "" none */
 	int imap_starttls, imap_verify;
 } email_mailbox_t;
 
@@ -37,7 +38,7 @@ typedef struct email_mailbox {
  * [;skills=..][;priority=..][;from_name=..][;ack=..][;smtp=smtp://host:587][;smtp_user=..]
  * [;smtp_password=..][;smtp_tls=starttls|none][;smtp_verify=1|0][;imap=imaps://host/INBOX]
  * [;imap_user=..;imap_password=..|imap_bearer=..][;imap_tls=..][;imap_verify=..]
- * [;imap_move=Processed]". 0, or -1 logged. */
+ * [;imap_move=Processed][;imap_sent=Sent]". 0, or -1 logged. */
 int email_mailbox_add(const char *val);
 int email_mailbox_count(void);
 const email_mailbox_t *email_mailbox_at(int i);

@@ -11,6 +11,7 @@
 
 #include "core/dprint.h"
 
+#include "email_imap.h"
 #include "email_inbound.h"
 #include "email_mailbox.h"
 #include "email_reply.h"
@@ -102,6 +103,32 @@ static void submit(const email_mailbox_t *mb, const char *to, const char *mail, 
 				code ? ", " : "", code, err[0] ? err : curl_easy_strerror(rc));
 }
 
+/* a copy of a reply sent into the mailbox's imap_sent folder (IMAP APPEND, \Seen): best
+ * effort, the reply is sent either way */
+static void keep_copy(const email_mailbox_t *mb, const char *sid, const char *mail, size_t len)
+{
+	char url[400], err[CURL_ERROR_SIZE];
+	const char *host = strstr(mb->imap, "://") + 3, *path = strchr(host, '/');
+	upload_t u = {mail, len};
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "%.*s/%s", (int)(path - mb->imap), mb->imap, mb->imap_sent);
+	err[0] = '\0';
+	curl_easy_reset(curl);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(curl, CURLOPT_READDATA, &u);
+	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+	email_imap_login(curl, mb);
+	if((rc = curl_easy_perform(curl)) != CURLE_OK)
+		LM_WARN("session %s: the reply was sent, its copy not put in %s: %s\n", sid,
+				mb->imap_sent, err[0] ? err : curl_easy_strerror(rc));
+}
+
 static void email_send(const omniq_outbound_t *m, omniq_send_result_t *res, void *param)
 {
 	char thread[3 * (EMAIL_LINE_MAX + 1) + 1], sid[OMNIQ_SID_MAX + 1], sg[EMAIL_SIG_LEN + 1];
@@ -174,6 +201,8 @@ static void email_send(const omniq_outbound_t *m, omniq_send_result_t *res, void
 		return;
 	}
 	submit(mb, to, mail, len, res);
+	if(res->outcome == OMNIQ_SENT && mb->imap_sent[0])
+		keep_copy(mb, sid, mail, len);
 	free(mail);
 	if(res->outcome == OMNIQ_SENT) {
 		snprintf(res->provider_id, sizeof(res->provider_id), "%.*s", (int)sizeof(res->provider_id) - 1, mid);

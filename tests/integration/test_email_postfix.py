@@ -278,3 +278,35 @@ def test_email_imap_the_support_mailbox_is_read_once_and_marked_after_it_is_stor
     wait_for(lambda: len(sessions(r)) == 5, timeout=40, what="the fifth stored once Redis is back")
     wait_for(lambda: rig.mailbox("support@example.com") == [], timeout=20, what="it moved")
     assert len(rig.mailbox("support@example.com", "Processed")) == 5
+
+
+@test
+def test_email_imap_a_reply_is_sent_and_its_copy_kept_in_the_sent_folder(ctx):
+    """A mailbox read over IMAP answers through SMTP submission, and a copy of each reply
+    goes into its imap_sent folder, as a mail client keeps what it sent."""
+    rig = mailrig.start_rig(ctx, support_transport=None)
+    rig.create_folder("support@example.com", "Sent")
+    rs = ctx.redis()
+    r = rs.client()
+    pw = rig.users["support@example.com"]
+    box = ("name=support;address=support@example.com;imap=imap://127.0.0.1:%d/INBOX;"
+           "imap_user=support@example.com;imap_password=%s;imap_verify=0;imap_sent=Sent;"
+           "smtp=smtp://127.0.0.1:%d;smtp_user=support@example.com;smtp_password=%s;"
+           "smtp_verify=0" % (rig.imap_port, pw, rig.submission_port, pw))
+    k = ctx.kamailio("omniq.cfg", rs.port, defines={
+        "OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
+        "OMNIQ_EMAIL_IMAP_POLL": "1"})
+    agent(k, "mei")
+    rig.send(customer_mail("密码重置", "忘记密码了").as_bytes(), "alice@customer.example",
+             ["support@example.com"])
+    wait_for(lambda: sessions(r), timeout=30, what="the mail read over IMAP")
+    sid = sessions(r)[0]
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "mei", what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "mei")
+    ok_rpc(k, "omniq.reply", sid, "mei", "已为您重置，请查收短信。")
+    got = rig.wait_mailbox("alice@customer.example", 1, timeout=30)
+    sent = rig.wait_mailbox("support@example.com", 1, folder="Sent", timeout=30)[0]
+    a = email.message_from_bytes(got[0], policy=email.policy.default)
+    b = email.message_from_bytes(sent, policy=email.policy.default)
+    assert a["Message-ID"] == b["Message-ID"] and str(a["Subject"]) == str(b["Subject"])
+    assert b.get_body(("plain",)).get_content().strip() == "已为您重置，请查收短信。"
