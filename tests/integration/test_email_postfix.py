@@ -310,3 +310,32 @@ def test_email_imap_a_reply_is_sent_and_its_copy_kept_in_the_sent_folder(ctx):
     b = email.message_from_bytes(sent, policy=email.policy.default)
     assert a["Message-ID"] == b["Message-ID"] and str(a["Subject"]) == str(b["Subject"])
     assert b.get_body(("plain",)).get_content().strip() == "已为您重置，请查收短信。"
+
+
+@test
+def test_email_imap_two_nodes_one_reader_each_mail_once(ctx):
+    """Two nodes with the same mailbox and one Redis: one reads it at a time (the other
+    waits on the lease), so each mail is read once - not read twice and found a duplicate -
+    and when the reading node stops, the other takes over."""
+    rig = mailrig.start_rig(ctx, support_transport=None)
+    rs = ctx.redis()
+    r = rs.client()
+    box = ("name=support;address=support@example.com;imap=imap://127.0.0.1:%d/INBOX;"
+           "imap_user=support@example.com;imap_password=%s;imap_verify=0"
+           % (rig.imap_port, rig.users["support@example.com"]))
+    d = {"OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
+         "OMNIQ_EMAIL_IMAP_POLL": "1"}
+    a = ctx.kamailio("omniq.cfg", rs.port, name="kama", defines=d)
+    b = ctx.kamailio("omniq.cfg", rs.port, name="kamb", defines=d)
+    for i in range(4):
+        rig.send(customer_mail("m%d" % i, "t%d" % i).as_bytes(), "alice@customer.example",
+                 ["support@example.com"])
+    wait_for(lambda: len(sessions(r)) == 4, timeout=30, what="four mails read")
+    stored = [n.text().count("to support: session") for n in (a, b)]
+    assert sorted(stored) == [0, 4], stored          # one reader did it all, once each
+    assert "stored before" not in a.text() + b.text()
+    reader, other = (a, b) if stored[0] else (b, a)
+    reader.stop()
+    rig.send(customer_mail("m4", "t4").as_bytes(), "alice@customer.example", ["support@example.com"])
+    wait_for(lambda: len(sessions(r)) == 5, timeout=30, what="the other node taking over")
+    assert other.text().count("to support: session") == 1
