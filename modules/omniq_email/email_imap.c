@@ -76,7 +76,8 @@ static size_t write_cb(char *data, size_t size, size_t n, void *arg)
 }
 
 /* One IMAP request on the mailbox's folder URL (url: NULL for the folder itself): a
- * command of ours (cmd) or curl's own FETCH of url. 0 with the answer in g, or -1 with why. */
+ * command of ours (cmd) or curl's own FETCH of url. 0 with the answer in g, or -1 with why
+ * (-2: the answer was over max_message, read no further). */
 static int request(const email_mailbox_t *b, const char *url, const char *cmd, got_t *g,
 		char *why, size_t wsize)
 {
@@ -97,11 +98,10 @@ static int request(const email_mailbox_t *b, const char *url, const char *cmd, g
 	email_imap_login(curl, b);
 	rc = curl_easy_perform(curl);
 	if(rc != CURLE_OK) {
-		snprintf(why, wsize, "%s%s", g->over ? "a message over max_message: " : "",
-				err[0] ? err : curl_easy_strerror(rc));
+		snprintf(why, wsize, "%s", g->over ? "over max_message" : err[0] ? err : curl_easy_strerror(rc));
 		free(g->p);
 		g->p = NULL;
-		return -1;
+		return g->over ? -2 : -1;
 	}
 	if(g->p == NULL && (g->p = calloc(1, 1)) == NULL) {
 		snprintf(why, wsize, "out of memory");
@@ -207,14 +207,17 @@ static void round_of(const email_mailbox_t *b)
 	snprintf(rcpt, sizeof(rcpt), "%s@%s", b->local, b->domain);
 	for(i = 0; i < n; i++) {
 		snprintf(url, sizeof(url), "%s;UIDVALIDITY=%llu;UID=%llu", b->imap, validity, uids[i]);
-		if(request(b, url, NULL, &g, why, sizeof(why)) < 0) {
+		reply[0] = '\0';
+		if((rc = request(b, url, NULL, &g, why, sizeof(why))) == -2)
+			snprintf(reply, sizeof(reply), "552 5.3.4 over max_message (%zu bytes)", cfg->max_msg);
+		else if(rc < 0) {
 			LM_ERR("imap %s: message %llu cannot be read: %s (next round)\n", b->name, uids[i],
 					why);
 			return;
+		} else {
+			email_inbound_deliver("", rcpt, g.p, g.len, reply, sizeof(reply));
+			free(g.p);
 		}
-		reply[0] = '\0';
-		email_inbound_deliver("", rcpt, g.p, g.len, reply, sizeof(reply));
-		free(g.p);
 		if(reply[0] == '4' || reply[0] == '\0') {
 			LM_NOTICE("imap %s: message %llu not stored now (%s): read again next round\n",
 					b->name, uids[i], reply);

@@ -339,3 +339,34 @@ def test_email_imap_two_nodes_one_reader_each_mail_once(ctx):
     rig.send(customer_mail("m4", "t4").as_bytes(), "alice@customer.example", ["support@example.com"])
     wait_for(lambda: len(sessions(r)) == 5, timeout=30, what="the other node taking over")
     assert other.text().count("to support: session") == 1
+
+
+@test
+def test_email_imap_a_message_that_can_never_be_stored_is_flagged_and_passed(ctx):
+    """A message over max_message, or with no sender address, never blocks the mailbox:
+    it is flagged for a person (\\Flagged, left in the folder) and the next is read."""
+    rig = mailrig.start_rig(ctx, support_transport=None)
+    rs = ctx.redis()
+    r = rs.client()
+    box = ("name=support;address=support@example.com;imap=imap://127.0.0.1:%d/INBOX;"
+           "imap_user=support@example.com;imap_password=%s;imap_verify=0"
+           % (rig.imap_port, rig.users["support@example.com"]))
+    ctx.kamailio("omniq.cfg", rs.port, defines={
+        "OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
+        "OMNIQ_EMAIL_IMAP_POLL": "1", "OMNIQ_EMAIL_MAX_MESSAGE": "65536"})
+    big = customer_mail("附件太大", "x" * 100000)
+    rig.send(big.as_bytes(), "alice@customer.example", ["support@example.com"])
+    rig.send(b"To: support@example.com\r\nSubject: who\r\n\r\nno sender\r\n",
+             "alice@customer.example", ["support@example.com"])
+    rig.send(customer_mail("正常", "正常的邮件").as_bytes(), "alice@customer.example",
+             ["support@example.com"])
+    wait_for(lambda: len(sessions(r)) == 1, timeout=30, what="the good mail read")
+    assert transcript(r, P, sessions(r)[0])[0][1] == "Subject: 正常\n\n正常的邮件"
+    im = rig.imap("support@example.com")
+    im.select("INBOX")
+    typ, data = im.uid("FETCH", "1:*", "(FLAGS)")
+    flags = [x.decode() for x in data if x]
+    im.logout()
+    assert len(flags) == 3, flags
+    assert sum("\\Flagged" in f for f in flags) == 2 and sum("\\Seen" in f and
+                                                           "\\Flagged" not in f for f in flags) == 1, flags
