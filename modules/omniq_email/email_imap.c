@@ -6,11 +6,14 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <poll.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 #include "core/dprint.h"
 
+#include "email_idle.h"
 #include "email_imap.h"
 #include "email_inbound.h"
 #include "email_lmtp.h"
@@ -249,12 +252,70 @@ static long long lease_ms(void)
 	return (long long)cfg->poll_s * 2000 + 10000;
 }
 
+/* IDLE connections (email_idle.h), one per IMAP mailbox where the server allows it */
+static email_idle_t *idle[EMAIL_MAILBOXES_MAX];
+static time_t idle_next[EMAIL_MAILBOXES_MAX]; /* when to try opening one again */
+static char idle_why[EMAIL_MAILBOXES_MAX][128]; /* why the last try failed (logged once) */
+
+static void idle_open(int i, const email_mailbox_t *b, time_t now)
+{
+	char why[128];
+
+	if(idle[i] || now < idle_next[i])
+		return;
+	if((idle[i] = email_idle_open(b, cfg->timeout_ms, why, sizeof(why))) != NULL) {
+		LM_INFO("imap %s: IDLE: new mail is read as it comes\n", b->name);
+		idle_why[i][0] = '\0';
+		return;
+	}
+	idle_next[i] = now + 60;
+	if(strcmp(why, idle_why[i])) {
+		LM_NOTICE("imap %s: no IDLE (%s): read every %d s\n", b->name, why, cfg->poll_s);
+		snprintf(idle_why[i], sizeof(idle_why[i]), "%s", why);
+	}
+}
+
+/* until secs have passed, or a server announced a new message: 1 then */
+static int wait_for_mail(int secs)
+{
+	struct pollfd p[EMAIL_MAILBOXES_MAX];
+	int map[EMAIL_MAILBOXES_MAX], i, n = 0, rc, news = 0;
+	time_t end = time(NULL) + secs, now;
+
+	for(i = 0; i < EMAIL_MAILBOXES_MAX; i++)
+		if(idle[i]) {
+			p[n].fd = email_idle_fd(idle[i]);
+			p[n].events = POLLIN;
+			map[n++] = i;
+		}
+	while(!news && (now = time(NULL)) < end) {
+		if(n == 0) {
+			sleep((unsigned)(end - now));
+			return 0;
+		}
+		if(poll(p, (nfds_t)n, (int)(end - now) * 1000) <= 0)
+			continue;
+		for(i = 0; i < n; i++) {
+			if(!(p[i].revents & (POLLIN | POLLHUP | POLLERR)) || idle[map[i]] == NULL)
+				continue;
+			rc = email_idle_read(idle[map[i]]);
+			if(rc < 0) {
+				email_idle_close(idle[map[i]]);
+				idle[map[i]] = NULL;
+				p[i].fd = -1;
+			} else if(rc == 1)
+				news = 1;
+		}
+	}
+	return news;
+}
+
 void email_imap_serve(omniq_api_t *api, const email_imap_cfg_t *c)
 {
 	char name[EMAIL_NAME_MAX + 8], host[64];
 	const email_mailbox_t *b;
 	long long left;
-	int i, rc;
+	int i, rc, burst = 0;
 
 	oq = api;
 	cfg = c;
@@ -284,7 +345,11 @@ void email_imap_serve(omniq_api_t *api, const email_imap_cfg_t *c)
 				LM_ERR("imap %s: the reader's lease cannot be taken: %s\n", b->name,
 						oq->last_error());
 			oq->tenant_use_index(0);
+			idle_open(i, b, time(NULL));
 		}
-		sleep((unsigned)cfg->poll_s);
+		/* after a server's word of new mail, rounds a second apart for a while: a server
+		 * may show the message to another connection a moment later (Dovecot's Maildir
+		 * sees a change by its directory's mtime, a second at a time) */
+		burst = wait_for_mail(burst > 0 ? 1 : cfg->poll_s) ? 3 : burst - 1;
 	}
 }

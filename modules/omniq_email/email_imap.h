@@ -18,7 +18,8 @@
  * message \Seen as it reads it, so a message that could not be stored is un-marked again:
  * what decides what is taken is the UID kept in Redis, never the flag.
  *
- * Runs in a process of its own ("omniq_email imap"), a round every imap_poll seconds.
+ * Runs in a process of its own ("omniq_email imap"), a round every imap_poll seconds, and
+ * at once when an IDLE connection (email_idle.h) says a message came.
  */
 #ifndef OMNIQ_EMAIL_IMAP_H
 #define OMNIQ_EMAIL_IMAP_H

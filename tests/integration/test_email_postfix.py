@@ -7,6 +7,7 @@ session. tests/integration/mailrig.py starts both servers.
 import email
 import email.policy
 import re
+import time
 
 from email.header import Header
 from email.mime.text import MIMEText
@@ -251,6 +252,8 @@ def test_email_imap_the_support_mailbox_is_read_once_and_marked_after_it_is_stor
         rig.send(customer_mail("工单 %d" % i, "内容 %d" % i).as_bytes(), "alice@customer.example",
                  ["support@example.com"])
     wait_for(lambda: len(sessions(r)) == 3, timeout=30, what="three mails read over IMAP")
+    # STARTTLS: no IDLE connection (email_idle.h), the reader says it polls
+    assert "imap support: no IDLE (IDLE is for imaps:// or imap_tls=none" in k.text()
     wait_for(lambda: rig.mailbox("support@example.com") == [] and
              len(rig.mailbox("support@example.com", "Processed")) == 3, timeout=20,
              what="the three moved to Processed")
@@ -370,3 +373,26 @@ def test_email_imap_a_message_that_can_never_be_stored_is_flagged_and_passed(ctx
     assert len(flags) == 3, flags
     assert sum("\\Flagged" in f for f in flags) == 2 and sum("\\Seen" in f and
                                                            "\\Flagged" not in f for f in flags) == 1, flags
+
+
+@test
+def test_email_imap_idle_reads_new_mail_as_it_comes(ctx):
+    """imaps:// with a password: the reader keeps an IDLE connection (RFC 2177), and a mail
+    that lands in the mailbox is read in seconds although the next poll is a minute away."""
+    rig = mailrig.start_rig(ctx, support_transport=None)
+    rs = ctx.redis()
+    r = rs.client()
+    box = ("name=support;address=support@example.com;imap=imaps://127.0.0.1:%d/INBOX;"
+           "imap_user=support@example.com;imap_password=%s;imap_verify=0"
+           % (rig.imaps_port, rig.users["support@example.com"]))
+    k = ctx.kamailio("omniq.cfg", rs.port, defines={
+        "OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
+        "OMNIQ_EMAIL_IMAP_POLL": "60"})
+    wait_for(lambda: "imap support: IDLE: new mail is read as it comes" in k.text(), timeout=15,
+             what="the IDLE connection")
+    for i in range(2):
+        t0 = time.time()
+        rig.send(customer_mail("急 %d" % i, "马上处理").as_bytes(), "alice@customer.example",
+                 ["support@example.com"])
+        wait_for(lambda: len(sessions(r)) == i + 1, timeout=15, what="mail %d read through IDLE" % i)
+        assert time.time() - t0 < 15
