@@ -43,6 +43,7 @@ typedef struct watch {
 typedef struct tstream {
 	char key[128], tx_prefix[128];
 	omniq_events_pos_t pos;
+	int loading_said; /* Redis answered LOADING: said once */
 } tstream_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -332,6 +333,17 @@ static int take_check(int t, const redisReply *xinfo, int *wake)
 	ws_item_t *it;
 	int rc = ws_oq.events_check(&streams[t].pos, xinfo, omniq_mono_ms(), &gap);
 
+	if(rc < 0 && xinfo->type == REDIS_REPLY_ERROR && !strncmp(xinfo->str, "LOADING", 7)) {
+		/* Redis reads its data back after a restart: nothing is lost by that, the check
+		 * is made again at the next read (said once until one is made) */
+		if(!streams[t].loading_said)
+			LM_NOTICE("event reader: Redis is loading its data (a restart): the check of %s "
+					  "waits for it\n",
+					streams[t].key);
+		streams[t].loading_said = 1;
+		return 0;
+	}
+	streams[t].loading_said = 0;
 	if(rc < 0) {
 		/* said once per check, not per read */
 		streams[t].pos.checked_ms = omniq_mono_ms();

@@ -45,6 +45,19 @@ def agent(k, aid):
     ok_rpc(k, "omniq.agent_state", aid, "available")
 
 
+def imap_defines(rig, extra="", tls=False, poll="1", **more):
+    """kamailio's defines for a mailbox read over IMAP from the rig's Dovecot (imaps:// on
+    its TLS port when tls), polled every poll seconds; extra: more mailbox keys."""
+    box = ("name=support;address=support@example.com;imap=%s://127.0.0.1:%d/INBOX;"
+           "imap_user=support@example.com;imap_password=%s;imap_verify=0%s" % (
+               "imaps" if tls else "imap", rig.imaps_port if tls else rig.imap_port,
+               rig.users["support@example.com"], extra))
+    d = {"OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
+         "OMNIQ_EMAIL_IMAP_POLL": poll}
+    d.update(more)
+    return d
+
+
 def customer_mail(subject, text, msgid=None, **hdrs):
     m = MIMEText(text, "plain", "utf-8")
     m["From"] = "%s <alice@customer.example>" % Header("爱丽丝", "utf-8").encode()
@@ -242,12 +255,7 @@ def test_email_imap_the_support_mailbox_is_read_once_and_marked_after_it_is_stor
     rig.create_folder("support@example.com", "Processed")
     rs = ctx.redis()
     r = rs.client()
-    box = ("name=support;address=support@example.com;imap=imap://127.0.0.1:%d/INBOX;"
-           "imap_user=support@example.com;imap_password=%s;imap_verify=0;imap_move=Processed"
-           % (rig.imap_port, rig.users["support@example.com"]))
-    k = ctx.kamailio("omniq.cfg", rs.port, defines={
-        "OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
-        "OMNIQ_EMAIL_IMAP_POLL": "1"})
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(rig, ";imap_move=Processed"))
     for i in range(3):
         rig.send(customer_mail("工单 %d" % i, "内容 %d" % i).as_bytes(), "alice@customer.example",
                  ["support@example.com"])
@@ -292,13 +300,9 @@ def test_email_imap_a_reply_is_sent_and_its_copy_kept_in_the_sent_folder(ctx):
     rs = ctx.redis()
     r = rs.client()
     pw = rig.users["support@example.com"]
-    box = ("name=support;address=support@example.com;imap=imap://127.0.0.1:%d/INBOX;"
-           "imap_user=support@example.com;imap_password=%s;imap_verify=0;imap_sent=Sent;"
-           "smtp=smtp://127.0.0.1:%d;smtp_user=support@example.com;smtp_password=%s;"
-           "smtp_verify=0" % (rig.imap_port, pw, rig.submission_port, pw))
-    k = ctx.kamailio("omniq.cfg", rs.port, defines={
-        "OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
-        "OMNIQ_EMAIL_IMAP_POLL": "1"})
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(
+        rig, ";imap_sent=Sent;smtp=smtp://127.0.0.1:%d;smtp_user=support@example.com;"
+             "smtp_password=%s;smtp_verify=0" % (rig.submission_port, pw)))
     agent(k, "mei")
     rig.send(customer_mail("密码重置", "忘记密码了").as_bytes(), "alice@customer.example",
              ["support@example.com"])
@@ -323,11 +327,7 @@ def test_email_imap_two_nodes_one_reader_each_mail_once(ctx):
     rig = mailrig.start_rig(ctx, support_transport=None)
     rs = ctx.redis()
     r = rs.client()
-    box = ("name=support;address=support@example.com;imap=imap://127.0.0.1:%d/INBOX;"
-           "imap_user=support@example.com;imap_password=%s;imap_verify=0"
-           % (rig.imap_port, rig.users["support@example.com"]))
-    d = {"OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
-         "OMNIQ_EMAIL_IMAP_POLL": "1"}
+    d = imap_defines(rig)
     a = ctx.kamailio("omniq.cfg", rs.port, name="kama", defines=d)
     b = ctx.kamailio("omniq.cfg", rs.port, name="kamb", defines=d)
     for i in range(4):
@@ -351,12 +351,7 @@ def test_email_imap_a_message_that_can_never_be_stored_is_flagged_and_passed(ctx
     rig = mailrig.start_rig(ctx, support_transport=None)
     rs = ctx.redis()
     r = rs.client()
-    box = ("name=support;address=support@example.com;imap=imap://127.0.0.1:%d/INBOX;"
-           "imap_user=support@example.com;imap_password=%s;imap_verify=0"
-           % (rig.imap_port, rig.users["support@example.com"]))
-    ctx.kamailio("omniq.cfg", rs.port, defines={
-        "OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
-        "OMNIQ_EMAIL_IMAP_POLL": "1", "OMNIQ_EMAIL_MAX_MESSAGE": "65536"})
+    ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(rig, OMNIQ_EMAIL_MAX_MESSAGE="65536"))
     big = customer_mail("附件太大", "x" * 100000)
     rig.send(big.as_bytes(), "alice@customer.example", ["support@example.com"])
     rig.send(b"To: support@example.com\r\nSubject: who\r\n\r\nno sender\r\n",
@@ -382,12 +377,7 @@ def test_email_imap_idle_reads_new_mail_as_it_comes(ctx):
     rig = mailrig.start_rig(ctx, support_transport=None)
     rs = ctx.redis()
     r = rs.client()
-    box = ("name=support;address=support@example.com;imap=imaps://127.0.0.1:%d/INBOX;"
-           "imap_user=support@example.com;imap_password=%s;imap_verify=0"
-           % (rig.imaps_port, rig.users["support@example.com"]))
-    k = ctx.kamailio("omniq.cfg", rs.port, defines={
-        "OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
-        "OMNIQ_EMAIL_IMAP_POLL": "60"})
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(rig, tls=True, poll="60"))
     wait_for(lambda: "imap support: IDLE: new mail is read as it comes" in k.text(), timeout=15,
              what="the IDLE connection")
     for i in range(2):

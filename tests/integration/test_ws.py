@@ -1108,3 +1108,27 @@ def test_ws_unmasked_frames_get_the_same_checks(ctx):
                 op, body = read_frame(s)
             assert int.from_bytes(body[:2], "big") == code, (mask, bad[:20], body)
             s.close()
+
+
+@test
+def test_ws_redis_loading_its_data_after_a_restart_is_no_error(ctx):
+    """Redis restarted with enough data to take a while to read back answers LOADING
+    meanwhile: the event reader waits for it (one NOTICE), logs no error, and the REST API
+    serves again once Redis has loaded."""
+    def fill(r, port):
+        # before kamailio starts: a script this long would block its requests too
+        fill = "for i = 1, 1000000 do redis.call('SET', ARGV[1] .. i, string.rep('x', 64)) end"
+        for part in ("a",):
+            r.eval(fill, 0, "filler:%s:" % part)
+        r.execute_command("BGREWRITEAOF")
+        wait_for(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0, timeout=60,
+                 what="the AOF written")
+    rs, k, api = ws_kam(ctx, prepare=fill)
+    ctx.expect_redis_down(rs)
+    rs.stop()
+    rs.start()
+    wait_for(lambda: api.call("POST", "/api/v1/sessions",
+                              {"channel": "web", "identity": "web:after-load"})[0] == 201,
+             timeout=60, what="the REST API after Redis has loaded")
+    wait_for(lambda: "Redis is loading its data (a restart)" in k.text(), timeout=15,
+             what="the event reader meeting LOADING")
