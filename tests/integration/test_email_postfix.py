@@ -6,7 +6,9 @@ session. tests/integration/mailrig.py starts both servers.
 """
 import email
 import email.policy
+import os
 import re
+import subprocess
 import time
 
 from email.header import Header
@@ -14,7 +16,7 @@ from email.mime.text import MIMEText
 from email.utils import make_msgid
 
 import mailrig
-from harness import free_port, test, wait_for
+from harness import TOP, free_port, test, wait_for
 from test_email import P, SECRET, sig
 from test_outbound import states
 from test_wechat import delivery_states, ok_rpc, transcript
@@ -386,3 +388,36 @@ def test_email_imap_idle_reads_new_mail_as_it_comes(ctx):
                  ["support@example.com"])
         wait_for(lambda: len(sessions(r)) == i + 1, timeout=15, what="mail %d read through IDLE" % i)
         assert time.time() - t0 < 15
+
+
+@test
+def test_email_postfix_example_config_routes_the_support_address_to_omniq(ctx):
+    """cfg/postfix-omniq.cf as written: Postfix itself (postmap) finds omniq's LMTP
+    listener for the support address in its transport table, and that transport, with
+    the test's port, is what delivers in the tests above."""
+    settings = {}
+    with open(os.path.join(TOP, "cfg", "postfix-omniq.cf")) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                key, _, value = line.partition("=")
+                settings[key.strip()] = value.strip()
+    assert settings["recipient_delimiter"] == "+", settings
+    conf = os.path.join(ctx.dir, "postmap")   # postmap wants a main.cf, any
+    os.makedirs(conf)
+    open(os.path.join(conf, "main.cf"), "w").close()
+    out = subprocess.run(["/usr/sbin/postmap", "-c", conf, "-q", "support@example.com",
+                          settings["transport_maps"]], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "lmtp:inet:127.0.0.1:2424", out
+    assert subprocess.run(["/usr/sbin/postmap", "-c", conf, "-q", "sales@example.com",
+                           settings["transport_maps"]], capture_output=True).returncode == 1
+    # the listener it names is the cfg's modparam's form
+    lmtp_port = free_port()
+    rig = mailrig.start_rig(ctx, support_transport=out.stdout.strip().replace(
+        "2424", str(lmtp_port)))
+    rs = ctx.redis()
+    ctx.kamailio("omniq.cfg", rs.port, defines={
+        "OMNIQ_EMAIL_LMTP": '"127.0.0.1:%d"' % lmtp_port, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
+        "OMNIQ_EMAIL_MAILBOX": '"name=support;address=support@example.com"'})
+    rig.send(customer_mail("配置", "照着例子配的").as_bytes(), "alice@customer.example",
+             ["support+x@example.com"])
+    wait_for(lambda: sessions(rs.client()), timeout=20, what="the mail through the example's transport")
