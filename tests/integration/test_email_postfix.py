@@ -47,13 +47,15 @@ def agent(k, aid):
     ok_rpc(k, "omniq.agent_state", aid, "available")
 
 
-def imap_defines(rig, extra="", tls=False, poll="1", **more):
+def imap_defines(rig, extra="", tls=False, poll="1", bearer=None, **more):
     """kamailio's defines for a mailbox read over IMAP from the rig's Dovecot (imaps:// on
-    its TLS port when tls), polled every poll seconds; extra: more mailbox keys."""
+    its TLS port when tls), polled every poll seconds; extra: more mailbox keys; bearer: an
+    OAuth2 token instead of the password."""
     box = ("name=support;address=support@example.com;imap=%s://127.0.0.1:%d/INBOX;"
-           "imap_user=support@example.com;imap_password=%s;imap_verify=0%s" % (
+           "imap_user=support@example.com;%s;imap_verify=0%s" % (
                "imaps" if tls else "imap", rig.imaps_port if tls else rig.imap_port,
-               rig.users["support@example.com"], extra))
+               "imap_bearer=%s" % bearer if bearer else
+               "imap_password=%s" % rig.users["support@example.com"], extra))
     d = {"OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
          "OMNIQ_EMAIL_IMAP_POLL": poll}
     d.update(more)
@@ -421,3 +423,26 @@ def test_email_postfix_example_config_routes_the_support_address_to_omniq(ctx):
     rig.send(customer_mail("配置", "照着例子配的").as_bytes(), "alice@customer.example",
              ["support+x@example.com"])
     wait_for(lambda: sessions(rs.client()), timeout=20, what="the mail through the example's transport")
+
+
+@test
+def test_email_imap_an_oauth2_bearer_logs_in_with_xoauth2(ctx):
+    """A provider that wants OAuth2 (imap_bearer): the reader logs in with XOAUTH2 and
+    reads the mailbox (polled: no IDLE with a bearer). Dovecot here takes the token as the
+    user's password (its passdb), a stand-in for the provider's token check; a wrong token
+    is refused and said."""
+    rig = mailrig.start_rig(ctx, support_transport=None, extra={
+        "dovecot.conf": "auth_mechanisms = plain login xoauth2 oauthbearer\n"})
+    rs = ctx.redis()
+    r = rs.client()
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(
+        rig, tls=True, bearer=rig.users["support@example.com"]))
+    rig.send(customer_mail("OAuth", "via XOAUTH2").as_bytes(), "alice@customer.example",
+             ["support@example.com"])
+    wait_for(lambda: sessions(r), timeout=30, what="the mail read with a bearer token")
+    assert "imap support: no IDLE (IDLE is for imaps:// or imap_tls=none and a password" in k.text()
+    bad = ctx.kamailio("omniq.cfg", ctx.redis().port, name="kambad", defines=imap_defines(
+        rig, tls=True, bearer="not-the-token"))
+    ctx.expect_log(r"omniq_email \[email_imap\.c:\d+\]: round_of\(\): imap support: cannot open "
+                   r"the folder: .*Login denied.*")
+    wait_for(lambda: "cannot open the folder" in bad.text(), timeout=20, what="the refusal said")
