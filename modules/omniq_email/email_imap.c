@@ -23,7 +23,8 @@
 
 static omniq_api_t *oq;
 static const email_imap_cfg_t *cfg;
-static CURL *curl;
+static CURL *curl; /* the folder selected read-write: search, flags, moves */
+static CURL *rd;   /* the folder examined (read-only): reading does not mark \Seen */
 static char owner[96];
 
 int email_imap_wanted(void)
@@ -81,8 +82,10 @@ static size_t write_cb(char *data, size_t size, size_t n, void *arg)
 /* One IMAP request on the mailbox's folder URL (url: NULL for the folder itself): a
  * command of ours (cmd) or curl's own FETCH of url. 0 with the answer in g, or -1 with why
  * (-2: the answer was over max_message, read no further). */
-static int request(const email_mailbox_t *b, const char *url, const char *cmd, got_t *g,
-		char *why, size_t wsize)
+static const char *folder(const email_mailbox_t *b);
+
+static int request_on(CURL *curl, const email_mailbox_t *b, const char *url, const char *cmd,
+		got_t *g, char *why, size_t wsize)
 {
 	char err[CURL_ERROR_SIZE];
 	CURLcode rc;
@@ -118,6 +121,28 @@ static unsigned long long number_after(const char *s, const char *key)
 	const char *p = strstr(s, key);
 
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+static int request(const email_mailbox_t *b, const char *url, const char *cmd, got_t *g,
+		char *why, size_t wsize)
+{
+	return request_on(curl, b, url, cmd, g, why, wsize);
+}
+
+/* Message uid's bytes, read without marking it \Seen: on rd's connection the folder is
+ * EXAMINEd (read-only, RFC 3501 6.3.2) just before curl's FETCH, which then sets no flag
+ * (curl keeps the connection and, the folder being the one it selected, fetches at once). */
+static int read_message(const email_mailbox_t *b, const char *url, got_t *g, char *why,
+		size_t wsize)
+{
+	char cmd[200];
+	got_t e;
+
+	snprintf(cmd, sizeof(cmd), "EXAMINE \"%s\"", folder(b));
+	if(request_on(rd, b, NULL, cmd, &e, why, wsize) < 0)
+		return -1;
+	free(e.p);
+	return request_on(rd, b, url, NULL, g, why, wsize);
 }
 
 /* flag (or move) message uid after it was stored; best effort: the UID kept decides */
@@ -211,7 +236,7 @@ static void round_of(const email_mailbox_t *b)
 	for(i = 0; i < n; i++) {
 		snprintf(url, sizeof(url), "%s;UIDVALIDITY=%llu;UID=%llu", b->imap, validity, uids[i]);
 		reply[0] = '\0';
-		if((rc = request(b, url, NULL, &g, why, sizeof(why))) == -2)
+		if((rc = read_message(b, url, &g, why, sizeof(why))) == -2)
 			snprintf(reply, sizeof(reply), "552 5.3.4 over max_message (%zu bytes)", cfg->max_msg);
 		else if(rc < 0) {
 			LM_ERR("imap %s: message %llu cannot be read: %s (next round)\n", b->name, uids[i],
@@ -224,7 +249,6 @@ static void round_of(const email_mailbox_t *b)
 		if(reply[0] == '4' || reply[0] == '\0') {
 			LM_NOTICE("imap %s: message %llu not stored now (%s): read again next round\n",
 					b->name, uids[i], reply);
-			done_with(b, uids[i], "-FLAGS (\\Seen)");
 			return;
 		}
 		snprintf(at, sizeof(at), "%llu %llu", validity, uids[i]);
@@ -323,7 +347,7 @@ void email_imap_serve(omniq_api_t *api, const email_imap_cfg_t *c)
 		snprintf(host, sizeof(host), "?");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(owner, sizeof(owner), "%s:%d", host, (int)getpid());
-	if((curl = curl_easy_init()) == NULL) {
+	if((curl = curl_easy_init()) == NULL || (rd = curl_easy_init()) == NULL) {
 		LM_CRIT("imap: libcurl cannot start: no mail is read from IMAP\n");
 		for(;;)
 			sleep(3600);

@@ -14,9 +14,9 @@
  * folder was rebuilt) starts again from its first UID: what was stored before is found by
  * its Message-ID and not stored twice.
  *
- * libcurl speaks IMAP (TLS or STARTTLS, LOGIN or an OAuth2 bearer); its FETCH marks a
- * message \Seen as it reads it, so a message that could not be stored is un-marked again:
- * what decides what is taken is the UID kept in Redis, never the flag.
+ * libcurl speaks IMAP (TLS or STARTTLS, LOGIN or an OAuth2 bearer). A message is read on a
+ * connection where the folder is EXAMINEd (read-only), so reading it marks nothing; what
+ * decides what is taken is the UID kept in Redis, never a flag.
  *
  * Runs in a process of its own ("omniq_email imap"), a round every imap_poll seconds, and
  * at once when an IDLE connection (email_idle.h) says a message came.
