@@ -430,7 +430,7 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 	if(rc == 2 && thread[0] == '\0' && mb->ack[0] && !(m.flags & EMAIL_F_NO_AUTOREPLY))
 		acknowledge(mb, si.sid);
 	LM_NOTICE("mail from <%s> to %s%s: session %s (%s%s)%s\n", m.from.addr, mb->name,
-			m.flags & EMAIL_F_NO_AUTOREPLY ? " (machine-sent)" : "", si.sid,
+			m.flags & EMAIL_F_NO_AUTOREPLY ? " (no automatic answer)" : "", si.sid,
 			rc == 1 ? "a redelivery, stored before" : rc == 2 ? "opened" : "joined",
 			thread[0] ? ", answering it" : "", body.cut ? "; its text was cut" : "");
 	snprintf(reply, size, "250 2.0.0 %s in session %s", rc == 1 ? "stored before" : "stored",

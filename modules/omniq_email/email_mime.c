@@ -262,6 +262,10 @@ static unsigned machine_flags(gm_t *g, const email_addr_t *from)
 		f |= EMAIL_F_BOUNCE;
 	if(from->addr && strncasecmp(from->addr, "mailer-daemon@", 14) == 0)
 		f |= EMAIL_F_BOUNCE;
+	/* Microsoft's: the sender asks for no automatic answer (All, OOF, AutoReply, ...) */
+	if((v = header(o, "X-Auto-Response-Suppress")) != NULL && !blank(v)
+			&& !first_word_is(v, "None"))
+		f |= EMAIL_F_SUPPRESS;
 	return f;
 }
 

@@ -54,7 +54,10 @@
 #define EMAIL_F_LIST 0x4   /* List-Id, List-Unsubscribe, List-Post, Mailing-List, ... */
 #define EMAIL_F_BOUNCE 0x8 /* a delivery or disposition report (multipart/report), the
 							  null Return-Path "<>", or From MAILER-DAEMON */
-#define EMAIL_F_NO_AUTOREPLY (EMAIL_F_AUTO | EMAIL_F_BULK | EMAIL_F_LIST | EMAIL_F_BOUNCE)
+#define EMAIL_F_SUPPRESS 0x10 /* X-Auto-Response-Suppress other than None: a person's mail,
+								maybe, but its sender asks for no automatic answer */
+#define EMAIL_F_NO_AUTOREPLY (EMAIL_F_AUTO | EMAIL_F_BULK | EMAIL_F_LIST | EMAIL_F_BOUNCE \
+		| EMAIL_F_SUPPRESS)
 
 /* What was taken best-effort (email_msg_t.notes), for the module's log. */
 #define EMAIL_N_TEXT_CUT 0x001  /* the text was over EMAIL_TEXT_MAX: cut, "…" */

@@ -217,8 +217,9 @@ def test_email_postfix_a_bounced_reply_shows_failed_with_the_servers_words(ctx):
 @test
 def test_email_postfix_a_new_conversation_is_acknowledged_an_auto_reply_is_not(ctx):
     """The mailbox's ack: a customer's new mail gets it (threaded, with the session's
-    reference, shown to the agent in the transcript); an auto-reply (RFC 3834) and a
-    mailing list's mail get none, and an answer on a thread gets none either."""
+    reference, shown to the agent in the transcript); an auto-reply (RFC 3834), a mailing
+    list's mail and a mail whose sender asks for none (X-Auto-Response-Suppress) get none,
+    and an answer on a thread gets none either."""
     rig, rs, k = site(ctx, ack="'我们已收到您的邮件，会尽快回复。'")
     r = rs.client()
     first = customer_mail("发票", "请开发票")
@@ -240,11 +241,16 @@ def test_email_postfix_a_new_conversation_is_acknowledged_an_auto_reply_is_not(c
     rig.send(lst.as_bytes(), "bob@customer.example", ["support@example.com"])
     again = customer_mail("Re: 发票", "补充", In_Reply_To=ack["Message-ID"])
     rig.send(again.as_bytes(), "alice@customer.example", ["support@example.com"])
-    wait_for(lambda: len(sessions(r)) == 3 and len(transcript(r, P, sid)) == 3, timeout=20,
-             what="the three mails stored")
-    assert all("sent by a machine" in transcript(r, P, s)[0][1] for s in sessions(r)[1:])
+    # a person's mail whose client asks for no automatic answer (Outlook's header)
+    quiet = customer_mail("请勿自动回复", "人写的", X_Auto_Response_Suppress="All")
+    quiet.replace_header("From", "bob@customer.example")
+    rig.send(quiet.as_bytes(), "bob@customer.example", ["support@example.com"])
+    wait_for(lambda: len(sessions(r)) == 4 and len(transcript(r, P, sid)) == 3, timeout=20,
+             what="the four mails stored")
+    assert all("sent by a machine" in transcript(r, P, s)[0][1] for s in sessions(r)[1:3])
+    assert transcript(r, P, sessions(r)[3])[0][1] == "Subject: 请勿自动回复\n\n人写的"
     # an ack is queued with the mail it answers (before Postfix is told 250): none more
-    assert [delivery_states(rs, P, s) for s in sessions(r)[1:]] == [[], []]
+    assert [delivery_states(rs, P, s) for s in sessions(r)[1:]] == [[], [], []]
     assert len(delivery_states(rs, P, sid)) == 1
     assert rig.mailbox("bob@customer.example") == []
 

@@ -571,6 +571,19 @@ TEST(mailing_list_is_flagged)
 	CHECK_EQ_INT(parse(list_id, &m, why), 0);
 	CHECK_EQ_INT(m.flags, EMAIL_F_LIST);
 	email_mime_free(&m);
+	/* Outlook's "answer me with no automatic mail", and its "None" */
+	CHECK_EQ_INT(parse("From: p@example.org\r\nX-Auto-Response-Suppress: DR, OOF, AutoReply\r\n"
+					   "\r\nhi\r\n",
+						 &m, why),
+			0);
+	CHECK_EQ_INT(m.flags, EMAIL_F_SUPPRESS);
+	CHECK((m.flags & EMAIL_F_NO_AUTOREPLY) != 0);
+	email_mime_free(&m);
+	CHECK_EQ_INT(parse("From: p@example.org\r\nX-Auto-Response-Suppress: None\r\n\r\nhi\r\n",
+						 &m, why),
+			0);
+	CHECK_EQ_INT(m.flags, 0);
+	email_mime_free(&m);
 }
 
 /* A bounce of our own mail: a delivery report, the returned mail as message/rfc822. */
