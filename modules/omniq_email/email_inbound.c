@@ -131,7 +131,33 @@ static void attachments(const email_msg_t *m, const char *cid, body_t *b)
 	}
 }
 
-static void compose(const email_msg_t *m, const char *cid, body_t *b)
+/* the mail as it came, kept for the agent when its text was reduced from HTML (the
+ * original look, its images' places) */
+static void original(const char *msg, size_t len, const char *cid, body_t *b)
+{
+	char key[64], ref[128], tname[64];
+	str t;
+
+	if(len > OMNIQ_MEDIA_MAX) {
+		add(b, "\n[original mail] over %d bytes, see the mailbox", OMNIQ_MEDIA_MAX);
+		return;
+	}
+	snprintf(ref, sizeof(ref), "email:%s:original", cid);
+	if(oq->media_ref(&email_channel, S(ref), EMAIL_ATTACH_TTL_MS, key, sizeof(key)) < 0
+			|| oq->media_put(S(key), S("message/rfc822"), &(str){(char *)msg, (int)len}, NULL,
+					   EMAIL_ATTACH_TTL_MS)
+					   < 0) {
+		LM_ERR("mail %s: its original not kept: %s\n", cid, oq->last_error());
+		add(b, "\n[original mail] not kept (%s)", oq->last_error());
+		return;
+	}
+	oq->tenant_at(oq->tenant_index(), &t, &(str){0});
+	snprintf(tname, sizeof(tname), "%.*s", t.len, t.s);
+	add(b, "\n[original mail] /media/%s/%s", tname, key);
+}
+
+static void compose(const email_msg_t *m, const char *cid, const char *msg, size_t len,
+		body_t *b)
 {
 	size_t quoted = m->text_len - m->quote_at;
 
@@ -153,9 +179,11 @@ static void compose(const email_msg_t *m, const char *cid, body_t *b)
 	if(m->quote_at < m->text_len && m->quote_at > 0)
 		add(b, "\n\n[%zu quoted line(s) of the mail it answers, folded]",
 				lines_of(m->text + m->quote_at, quoted));
-	if(m->n_att)
+	if(m->n_att || m->html)
 		add(b, "\n");
 	attachments(m, cid, b);
+	if(m->html)
+		original(msg, len, cid, b);
 	while(b->len && (b->s[b->len - 1] == '\n' || b->s[b->len - 1] == ' '))
 		b->len--;
 	b->s[b->len] = '\0';
@@ -401,7 +429,7 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 	lower(ident);
 	to = m.reply_to.addr ? m.reply_to.addr : m.from.addr;
 	snprintf(ext, sizeof(ext), "%s:%s", mb->name, to);
-	compose(&m, cid, &body);
+	compose(&m, cid, msg, len, &body);
 
 	memset(&in, 0, sizeof(in));
 	in.channel = email_channel;

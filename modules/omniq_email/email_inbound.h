@@ -18,7 +18,9 @@
  * What the agent reads (the message body): the subject, the new text (the quoted history
  * folded away: counted, not repeated: the thread's earlier mails are in the transcript),
  * and a line per attachment with the link that opens it (kept through api.media_ref /
- * media_put up to attach_max bytes each, EMAIL_ATTACH_TTL_MS); machine-sent mail marked.
+ * media_put up to attach_max bytes each, EMAIL_ATTACH_TTL_MS); for a mail whose text was
+ * reduced from HTML, a link to the original as it came (message/rfc822, up to
+ * OMNIQ_MEDIA_MAX); machine-sent mail marked.
  *
  * Runs in the module's LMTP process: a few Redis round trips per mail (the thread's
  * lookups, the attachments, the store), never in a SIP worker.

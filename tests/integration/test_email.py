@@ -256,6 +256,11 @@ def test_email_attachments_are_kept_and_listed_for_the_agent(ctx):
     assert r.exists("%s:md:%s" % (P, g.group(1))), r.keys("%s:md:*" % P)
 
 
+def redis_bytes(rs):
+    import redis
+    return redis.Redis(port=rs.port)
+
+
 def _raw(headers, body):
     return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
 
@@ -322,6 +327,14 @@ def test_email_a_corpus_of_real_world_shaped_mail_each_stored_or_refused_in_word
         assert text in body, (name, body[:300])
         if name.startswith("HTML only"):
             assert "alert" not in body and "第二段" in body, body
+            # the text was reduced from HTML: the mail as it came is kept for the agent
+            g = re.search(r"\[original mail\] /media/default/([0-9a-f]{32})$", body)
+            assert g, body
+            rb = redis_bytes(rs)
+            kept = rb.hmget("%s:md:%s" % (P, g.group(1)), "st", "type", "data")
+            sent = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")   # as lmtp() sends it
+            sent += b"" if sent.endswith(b"\r\n") else b"\r\n"
+            assert kept[:2] == [b"ready", b"message/rfc822"] and kept[2] == sent, kept
     # the 10 MB mail's text is cut to the body limit, whole characters
     big_sid = [s for s in (str(i) for i in range(1, 20))
                if r.hget("%s:s:%s" % (P, s), "identity") == "email:big@customer.example"][0]
