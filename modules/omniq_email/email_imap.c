@@ -269,6 +269,30 @@ static void round_of(const email_mailbox_t *b)
 	}
 }
 
+/* New handles, so new connections, for each round: a connection kept from the round
+ * before can hold a view of the folder the server no longer updates (the folder deleted
+ * and made again under it: Dovecot answers its SEARCH from the old one, for good). A round
+ * every imap_poll seconds (or per IDLE wake-up) affords a login. */
+static int fresh(void)
+{
+	CURL *a = curl_easy_init(), *b = curl_easy_init();
+
+	if(a == NULL || b == NULL) {
+		if(a)
+			curl_easy_cleanup(a);
+		if(b)
+			curl_easy_cleanup(b);
+		return -1;
+	}
+	if(curl)
+		curl_easy_cleanup(curl);
+	if(rd)
+		curl_easy_cleanup(rd);
+	curl = a;
+	rd = b;
+	return 0;
+}
+
 /* renewed every round; a reader that stops (its node stopped or restarted) is followed by
  * another, or by itself started again, when it runs out */
 static long long lease_ms(void)
@@ -347,7 +371,7 @@ void email_imap_serve(omniq_api_t *api, const email_imap_cfg_t *c)
 		snprintf(host, sizeof(host), "?");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(owner, sizeof(owner), "%s:%d", host, (int)getpid());
-	if((curl = curl_easy_init()) == NULL || (rd = curl_easy_init()) == NULL) {
+	if(fresh() < 0) {
 		LM_CRIT("imap: libcurl cannot start: no mail is read from IMAP\n");
 		for(;;)
 			sleep(3600);
@@ -363,8 +387,12 @@ void email_imap_serve(omniq_api_t *api, const email_imap_cfg_t *c)
 			rc = oq->chan_lease(&email_channel, &(str){name, (int)strlen(name)},
 					&(str){owner, (int)strlen(owner)}, lease_ms(),
 					&left);
-			if(rc == OMNIQ_OK)
-				round_of(b);
+			if(rc == OMNIQ_OK) {
+				if(fresh() < 0)
+					LM_ERR("imap %s: out of memory for its connections\n", b->name);
+				else
+					round_of(b);
+			}
 			else if(rc < 0)
 				LM_ERR("imap %s: the reader's lease cannot be taken: %s\n", b->name,
 						oq->last_error());
