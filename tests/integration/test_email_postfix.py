@@ -19,7 +19,9 @@ import mailrig
 from harness import TOP, free_port, test, wait_for
 from test_email import P, SECRET, sig
 from test_outbound import states
+from test_desk import PASSWORD, desk
 from test_wechat import delivery_states, ok_rpc, transcript
+from test_ws import Api
 
 
 def site(ctx, smtp=True, password=None, **mailbox):
@@ -81,19 +83,27 @@ def sessions(r):
 @test
 def test_email_postfix_a_customers_mail_reaches_the_agent_and_the_reply_threads_back(ctx):
     """alice writes to support@ (Postfix's smtpd, then LMTP to omniq); the session reaches
-    the agent; the agent's reply is submitted to Postfix (STARTTLS, AUTH) and lands in
+    the agent's desk; the reply from the desk is submitted to Postfix (STARTTLS, AUTH) and lands in
     alice's Dovecot INBOX threaded (In-Reply-To, References, the subject token, a Reply-To
     naming the session); alice's answer to it joins the same session."""
     rig, rs, k = site(ctx)
     r = rs.client()
     agent(k, "mei")
+    assert k.rpc("omniq.agent_password", "mei", PASSWORD)[0] == 0
+    d = desk(k.http_port, Api(k.http_port), "mei")
+    assert d.request(type="state", state="available")["type"] == "ok"
     first = customer_mail("路由器无法联网", "你好，路由器昨天开始无法联网。")
     rig.send(first.as_bytes(), "alice@customer.example", ["support@example.com"])
-    wait_for(lambda: sessions(r), timeout=20, what="the mail stored by omniq")
-    sid = sessions(r)[0]
-    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "mei", what="the offer to mei")
-    ok_rpc(k, "omniq.accept", sid, "mei")
-    ok_rpc(k, "omniq.reply", sid, "mei", "您好爱丽丝，请重启路由器后再试。")
+    # the offer reaches mei's desk, as an email conversation
+    offered = d.inbox(lambda ib: len(ib) == 1, timeout=20)[0]
+    sid = offered["sid"]
+    assert offered["channel"] == "email" and offered["state"] == "offered", offered
+    assert offered["identity"] == "email:alice@customer.example", offered
+    assert d.request(type="accept", sid=sid)["type"] == "ok"
+    tx = d.request(type="transcript", sid=sid)["transcript"]
+    assert [e["text"] for e in tx] == ["Subject: 路由器无法联网\n\n你好，路由器昨天开始无法联网。"], tx
+    assert d.request(type="reply", sid=sid, text="您好爱丽丝，请重启路由器后再试。",
+                     cid="r1")["type"] == "ok"
     wait_for(lambda: list(states(rs, sid).values()) == ["sent"], timeout=30, what="sent")
     got = rig.wait_mailbox("alice@customer.example", 1, timeout=30)
     reply = email.message_from_bytes(got[0], policy=email.policy.default)
@@ -113,9 +123,10 @@ def test_email_postfix_a_customers_mail_reaches_the_agent_and_the_reply_threads_
                         References="%s %s" % (first["Message-ID"], reply["Message-ID"]))
     rig.send(ans.as_bytes(), "alice@customer.example",
              ["support+omniq-%s-%s@example.com" % (sid, sig(sid))])
-    wait_for(lambda: len(transcript(r, P, sid)) == 3, timeout=20, what="the answer stored")
-    assert [d for d, _ in transcript(r, P, sid)] == ["in", "out", "in"]
-    assert transcript(r, P, sid)[2][1].endswith("重启后可以了，谢谢！")
+    m = d.recv("message", timeout=20, where=lambda m: m["sid"] == sid and m["dir"] == "in"
+               and m["text"].endswith("重启后可以了，谢谢！"))
+    assert m["text"].startswith("Subject: Re: 路由器无法联网 [#omniq-"), m
+    assert [x for x, _ in transcript(r, P, sid)] == ["in", "out", "in"]
     assert sessions(r) == [sid]
 
 
