@@ -156,8 +156,10 @@ static void original(const char *msg, size_t len, const char *cid, body_t *b)
 	add(b, "\n[original mail] /media/%s/%s", tname, key);
 }
 
+/* media: 0 for a mail stored before (its redelivery stores nothing: its attachments and
+ * original are not kept again) */
 static void compose(const email_msg_t *m, const char *cid, const char *msg, size_t len,
-		body_t *b)
+		int media, body_t *b)
 {
 	size_t quoted = m->text_len - m->quote_at;
 
@@ -181,9 +183,11 @@ static void compose(const email_msg_t *m, const char *cid, const char *msg, size
 				lines_of(m->text + m->quote_at, quoted));
 	if(m->n_att || m->html)
 		add(b, "\n");
-	attachments(m, cid, b);
-	if(m->html)
-		original(msg, len, cid, b);
+	if(media) {
+		attachments(m, cid, b);
+		if(m->html)
+			original(msg, len, cid, b);
+	}
 	while(b->len && (b->s[b->len - 1] == '\n' || b->s[b->len - 1] == ' '))
 		b->len--;
 	b->s[b->len] = '\0';
@@ -224,7 +228,8 @@ static int by_message_id(const char *mid, char *sid, size_t size)
 }
 
 /* sid: the session the mail continues, or "" (a new one). 0, or -1: Redis failed. */
-static int find_thread(const char *plus, const email_msg_t *m, char *sid, size_t size)
+static int find_thread(const char *plus, const email_msg_t *m, char *sid, size_t size,
+		int *again)
 {
 	char tok[EMAIL_ADDR_MAX + 16];
 	size_t i;
@@ -233,8 +238,11 @@ static int find_thread(const char *plus, const email_msg_t *m, char *sid, size_t
 	sid[0] = '\0';
 	/* this very mail stored before (an MTA's redelivery, possibly after the customer's
 	 * later mails): its session, where ingest finds its cid and stores nothing */
-	if((rc = by_message_id(m->message_id, sid, size)) != 0)
+	*again = 0;
+	if((rc = by_message_id(m->message_id, sid, size)) != 0) {
+		*again = rc > 0;
 		return rc < 0 ? -1 : 0;
+	}
 	if(!strncasecmp(plus, "omniq-", 6)) {
 		snprintf(tok, sizeof(tok), EMAIL_TOKEN_OPEN "%s]", plus + 6);
 		if(token_in(tok, strlen(tok), sid, size))
@@ -385,7 +393,7 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 	email_msg_t m;
 	omniq_inbound_t in;
 	omniq_session_info_t si;
-	int rc;
+	int rc, again = 0;
 
 	if((mb = email_mailbox_for(rcpt, plus, sizeof(plus))) == NULL) {
 		snprintf(reply, size, "550 5.1.1 <%s>: no mailbox of omniq here", rcpt);
@@ -418,7 +426,7 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 		snprintf(reply, size, "250 2.0.0 delivery report of reply %s taken", rid);
 		goto done;
 	}
-	if(find_thread(plus, &m, thread, sizeof(thread)) < 0) {
+	if(find_thread(plus, &m, thread, sizeof(thread), &again) < 0) {
 		LM_ERR("mail from <%s> to %s not stored: its conversation cannot be looked up: %s\n",
 				m.from.addr, mb->name, oq->last_error());
 		snprintf(reply, size, "451 4.3.0 cannot look up the conversation now: %s",
@@ -429,7 +437,7 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 	lower(ident);
 	to = m.reply_to.addr ? m.reply_to.addr : m.from.addr;
 	snprintf(ext, sizeof(ext), "%s:%s", mb->name, to);
-	compose(&m, cid, msg, len, &body);
+	compose(&m, cid, msg, len, !again, &body);
 
 	memset(&in, 0, sizeof(in));
 	in.channel = email_channel;

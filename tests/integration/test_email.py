@@ -254,6 +254,10 @@ def test_email_attachments_are_kept_and_listed_for_the_agent(ctx):
                   body)
     assert g, body
     assert r.exists("%s:md:%s" % (P, g.group(1))), r.keys("%s:md:*" % P)
+    # delivered again (an MTA's retry): stored before, its attachment not kept twice
+    kept = sorted(r.keys("%s:md:*" % P))
+    assert deliver(k, m) == "250 2.0.0 stored before in session %s" % sid
+    assert sorted(r.keys("%s:md:*" % P)) == kept
 
 
 def redis_bytes(rs):
