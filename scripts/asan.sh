@@ -52,7 +52,10 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   sms_kannel_parts_that_come_one_by_one_are_one_message
   email_a_new_mail_opens_a_session_of_the_sender_and_answers_join_it
   email_refusals_say_why_and_store_nothing
-  email_attachments_are_kept_and_listed_for_the_agent"
+  email_attachments_are_kept_and_listed_for_the_agent
+  email_postfix_a_customers_mail_reaches_the_agent_and_the_reply_threads_back
+  email_imap_idle_reads_new_mail_as_it_comes
+  email_imap_a_message_that_can_never_be_stored_is_flagged_and_passed"
 
 case "${1:-}" in
 core)
