@@ -15,6 +15,7 @@
 #include "email_mailbox.h"
 #include "email_mime.h"
 #include "email_sig.h"
+#include "email_stats.h"
 #include "email_text.h"
 #include "email_token.h"
 
@@ -372,6 +373,8 @@ static void acknowledge(const email_mailbox_t *mb, const char *sid)
 	snprintf(body, sizeof(body), "%s\n\n(reference %s)", mb->ack, sid);
 	if(oq->reply(S(sid), S(mb->name), S(body)) < 0)
 		LM_WARN("session %s: its acknowledgement not queued: %s\n", sid, oq->last_error());
+	else
+		email_stat(EMAIL_ST_ACKED);
 }
 
 static void lower(char *s)
@@ -380,7 +383,27 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+static void deliver(const char *from, const char *rcpt, const char *msg, size_t len,
+		char *reply, size_t size);
+
 void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, size_t len,
+		char *reply, size_t size)
+{
+	reply[0] = '\0';
+	deliver(from, rcpt, msg, len, reply, size);
+	if(reply[0] == '5')
+		email_stat(EMAIL_ST_REFUSED);
+	else if(reply[0] != '2')
+		email_stat(EMAIL_ST_DEFERRED);
+	else if(!strncmp(reply, "250 2.0.0 stored before", 23))
+		email_stat(EMAIL_ST_DUPLICATE);
+	else if(!strncmp(reply, "250 2.0.0 stored", 16))
+		email_stat(EMAIL_ST_RECEIVED);
+	else
+		email_stat(EMAIL_ST_BOUNCED); /* "delivery report of reply ... taken" */
+}
+
+static void deliver(const char *from, const char *rcpt, const char *msg, size_t len,
 		char *reply, size_t size)
 {
 	static body_t body;

@@ -32,6 +32,7 @@
 #include "email_mailbox.h"
 #include "email_mime.h"
 #include "email_sender.h"
+#include "email_stats.h"
 
 MODULE_VERSION
 
@@ -103,8 +104,9 @@ static int mod_init(void)
 	const email_mailbox_t *b;
 	int i;
 
-	if(rpc_register_array(rpcs) != 0) {
-		LM_ERR("cannot register RPC commands\n");
+	if(register_module_stats("omniq_email", email_stat_exports) != 0
+			|| rpc_register_array(rpcs) != 0) {
+		LM_ERR("cannot register statistics or RPC commands\n");
 		return -1;
 	}
 	if(omniq_check_int_params(p, (int)(sizeof(p) / sizeof(p[0]))) < 0)

@@ -17,6 +17,7 @@
 #include "email_reply.h"
 #include "email_sender.h"
 #include "email_sig.h"
+#include "email_stats.h"
 #include "email_token.h"
 
 static omniq_api_t *oq;
@@ -129,7 +130,18 @@ static void keep_copy(const email_mailbox_t *mb, const char *sid, const char *ma
 				mb->imap_sent, err[0] ? err : curl_easy_strerror(rc));
 }
 
+static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res);
+
 static void email_send(const omniq_outbound_t *m, omniq_send_result_t *res, void *param)
+{
+	send_one(m, res);
+	if(res->outcome == OMNIQ_SENT)
+		email_stat(EMAIL_ST_SENT);
+	else if(res->outcome == OMNIQ_FAILED)
+		email_stat(EMAIL_ST_SEND_FAILED);
+}
+
+static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res)
 {
 	char thread[3 * (EMAIL_LINE_MAX + 1) + 1], sid[OMNIQ_SID_MAX + 1], sg[EMAIL_SIG_LEN + 1];
 	char token[EMAIL_TOKEN_MAX + 1], reply_to[EMAIL_ADDR_MAX + 64], mid[EMAIL_ADDR_MAX];

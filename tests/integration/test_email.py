@@ -203,6 +203,7 @@ def test_email_a_redelivered_mail_is_stored_once(ctx):
     assert out["rcpt"] == ["250 2.1.5 OK"] * 2 and len(out["data"]) == 2, out
     assert {stored_sid(d) for d in out["data"]} == {stored_sid(out["data"][0])}
     assert out["data"][1].startswith("250 2.0.0 stored before"), out
+    assert (k.stat("omniq_email:received"), k.stat("omniq_email:received_duplicate")) == (3, 3)
 
 
 @test
@@ -223,7 +224,7 @@ def test_email_refusals_say_why_and_store_nothing(ctx):
     # Redis down: 451, and once it is back the MTA's retry is stored
     m = mail(subject="while Redis is down")
     ctx.expect_redis_down(rs)
-    ctx.expect_log(r"omniq_email \[email_inbound\.c:\d+\]: email_inbound_deliver\(\): mail from "
+    ctx.expect_log(r"omniq_email \[email_inbound\.c:\d+]: deliver\(\): mail from "
                    r"<li\.lei@customer\.example> to support not stored: .*")
     rs.stop()
     reply = deliver(k, m)
@@ -231,6 +232,8 @@ def test_email_refusals_say_why_and_store_nothing(ctx):
     rs.start()
     wait_for(lambda: deliver(k, m).startswith("250 2.0.0 stored in session"), timeout=20,
              what="the retry stored")
+    assert k.stat("omniq_email:refused") == 2 and k.stat("omniq_email:deferred") >= 1
+    assert k.stat("omniq_email:received") == 1
 
 
 @test

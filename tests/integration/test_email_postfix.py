@@ -137,7 +137,7 @@ def test_email_postfix_keeps_the_mail_while_omniq_cannot_store_it(ctx):
     rig, rs, k = site(ctx, smtp=False)
     r = rs.client()
     ctx.expect_redis_down(rs)
-    ctx.expect_log(r"omniq_email \[email_inbound\.c:\d+\]: email_inbound_deliver\(\): mail from "
+    ctx.expect_log(r"omniq_email \[email_inbound\.c:\d+]: deliver\(\): mail from "
                    r"<alice@customer\.example> to support not stored: .*")
     rs.stop()
     rig.send(customer_mail("while down", "are you there?").as_bytes(), "alice@customer.example",
@@ -170,6 +170,7 @@ def test_email_postfix_a_reply_the_server_refuses_fails_with_its_words(ctx):
              what="the reply failed")
     (_, why), = delivery_states(rs, P, sid)
     assert "refused" in why and "535" in why, why
+    assert (k.stat("omniq_email:send_failed"), k.stat("omniq_email:sent")) == (1, 0)
     assert rig.mailbox("alice@customer.example") == []
 
 
@@ -223,6 +224,7 @@ def test_email_postfix_a_bounced_reply_shows_failed_with_the_servers_words(ctx):
     (_, why), = delivery_states(rs, P, sid)
     assert "5.1.1" in why or "550" in why, why
     assert sessions(r) == [sid], sessions(r)
+    assert (k.stat("omniq_email:sent"), k.stat("omniq_email:bounced")) == (1, 1)
 
 
 @test
@@ -264,6 +266,7 @@ def test_email_postfix_a_new_conversation_is_acknowledged_an_auto_reply_is_not(c
     assert [delivery_states(rs, P, s) for s in sessions(r)[1:]] == [[], [], []]
     assert len(delivery_states(rs, P, sid)) == 1
     assert rig.mailbox("bob@customer.example") == []
+    assert k.stat("omniq_email:acknowledged") == 1
 
 
 @test
