@@ -247,9 +247,10 @@ class Kamailio:
         """Whether this start failed because another process held the SIP port the harness
         chose for it (a port below the ephemeral range, free when probed: something outside
         the test took it meanwhile). Then, once per kamailio, a new port: the failed start's
-        log is kept apart (<name>-port-taken.log), the next start logs afresh."""
+        log is kept apart (<name>-port-taken.log), the next start logs afresh. Up to five
+        times: a fresh clone's run met four ports in a row taken "by nobody" seen after."""
         mine = self.defines.get("OMNIQ_SIP_LISTEN") == "udp:127.0.0.1:%d" % self.sip_port
-        if self.port_retries >= 3 or not mine or not re.search(
+        if self.port_retries >= 5 or not mine or not re.search(
                 r"udp_init\(\): bind\(.*\) on 127\.0\.0\.1: Address already in use", self.text()):
             return False
         self.port_retries += 1
@@ -257,8 +258,11 @@ class Kamailio:
         os.replace(self.log, os.path.join(self.workdir, self.name + "-port-taken.log"))
         old, self.sip_port = self.sip_port, free_port(socket.SOCK_DGRAM)
         self.defines["OMNIQ_SIP_LISTEN"] = "udp:127.0.0.1:%d" % self.sip_port
-        print("harness: kamailio %s: UDP port %d was taken at start (by %s); again on %d"
-              % (self.name, old, udp_owner(old), self.sip_port), file=sys.stderr)
+        census = os.path.join(self.workdir, "%s-udp-sockets-%d.txt" % (self.name, old))
+        sipp_ports.census(census)
+        print("harness: kamailio %s: UDP port %d was taken at start (by %s; every UDP socket "
+              "then: %s); again on %d" % (self.name, old, udp_owner(old), census, self.sip_port),
+              file=sys.stderr)
         return True
 
     def wait_exit(self, timeout=15):

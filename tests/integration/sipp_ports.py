@@ -65,12 +65,17 @@ def held_by(pid, port):
     return bool(inodes) and bool(_sockets_of(pid) & inodes)
 
 
+def census(path):
+    """Every UDP socket of this network and its process (ss -uanp) into path."""
+    out = subprocess.run(["ss", "-uanp"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True).stdout
+    with open(path, "w") as f:
+        f.write(out)
+
+
 def _taken(tag, port, workdir):
     path = os.path.join(workdir, "udp-sockets-%s-%d.txt" % (tag, port))
-    census = subprocess.run(["ss", "-uanp"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True).stdout
-    with open(path, "w") as f:
-        f.write(census)
+    census(path)
     print("harness: sipp %s: UDP port %d was taken (by %s; every UDP socket then: %s): again "
           "on another" % (tag, port, udp_owner(port), path), file=sys.stderr)
 

@@ -288,7 +288,7 @@ def test_harness_a_name_that_selects_nothing_fails(ctx):
 @test
 def test_harness_starts_kamailio_again_when_its_port_was_taken(ctx):
     """A UDP port the harness chose (free when probed) held by another process when kamailio
-    binds it (CI): kamailio is started again on another port (up to three times), the failed start's
+    binds it (CI): kamailio is started again on another port (up to five times), the failed start's
     log kept apart, and the test goes on; a port the test itself chose is its own business."""
     rs = ctx.redis()
     k = ctx.kamailio("hammer.cfg", rs.port, start=False)
