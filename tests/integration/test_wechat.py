@@ -686,6 +686,10 @@ def test_wechat_wecom_edges_stale_fetch_token_members_and_misrouted_events(ctx):
     wait_for(lambda: any(m["api"] == "app" for m in s.sent), timeout=10, what="app message")
     app = [m for m in s.sent if m["api"] == "app"][0]["body"]
     assert app["touser"] == "zhangsan" and app["text"]["content"] == "IT is on it", app
+    # the stand-in has the message before the sender has written "sent": let the outbox settle
+    wait_for(lambda: r.zcard(P + ":ob:q:wechat") == 0 and all(
+        r.hget(d, "state") == "sent" for d in r.keys(P + ":ob:d:*")),
+        timeout=10, what="the reply marked sent in the outbox")
     # misrouted wake-ups
     with unchanged(r):
         bad = ("<xml><ToUserName>%s</ToUserName><CreateTime>%d</CreateTime><MsgType>event</MsgType>"
