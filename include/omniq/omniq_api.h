@@ -47,6 +47,11 @@ static inline str omniq_str(const char *s)
 	return r;
 }
 
+/* The same as the const str * an API call takes, for one call's argument:
+ * api->tenant_use(omniq_cstr(name)). A compound literal, so it lives until the end of the
+ * enclosing block (which is why this is a macro: a function cannot hand out its address). */
+#define omniq_cstr(s) (&(str){(char *)(s), (int)strlen(s)})
+
 /* Return codes of every API call (and of the cfg functions, as -1..-7). */
 #define OMNIQ_OK 0
 #define OMNIQ_EARG -1       /* bad argument: nothing was written */

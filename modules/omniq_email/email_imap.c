@@ -190,7 +190,7 @@ static void round_of(const email_mailbox_t *b)
 	int i, n = 0, rc;
 
 	snprintf(at_name, sizeof(at_name), "imap:%s:at", b->name);
-	rc = oq->chan_get(&email_channel, &(str){at_name, (int)strlen(at_name)}, at, sizeof(at), NULL);
+	rc = oq->chan_get(&email_channel, omniq_cstr(at_name), at, sizeof(at), NULL);
 	if(rc < 0 && rc != OMNIQ_ENOTFOUND) {
 		LM_ERR("imap %s: where the last round stopped cannot be read: %s\n", b->name,
 				oq->last_error());
@@ -252,9 +252,7 @@ static void round_of(const email_mailbox_t *b)
 			return;
 		}
 		snprintf(at, sizeof(at), "%llu %llu", validity, uids[i]);
-		if(oq->chan_set(&email_channel, &(str){at_name, (int)strlen(at_name)},
-				   &(str){at, (int)strlen(at)}, 0)
-				< 0) {
+		if(oq->chan_set(&email_channel, omniq_cstr(at_name), omniq_cstr(at), 0) < 0) {
 			/* stored: read again next round, and known then by its Message-ID */
 			LM_ERR("imap %s: message %llu stored, its UID not kept: %s\n", b->name, uids[i],
 					oq->last_error());
@@ -381,12 +379,11 @@ void email_imap_serve(omniq_api_t *api, const email_imap_cfg_t *c)
 		for(i = 0; (b = email_mailbox_at(i)) != NULL; i++) {
 			if(b->imap[0] == '\0')
 				continue;
-			if(b->tenant[0] && oq->tenant_use(&(str){(char *)b->tenant, (int)strlen(b->tenant)}) < 0)
+			if(b->tenant[0] && oq->tenant_use(omniq_cstr(b->tenant)) < 0)
 				continue;
 			snprintf(name, sizeof(name), "imap:%s", b->name);
-			rc = oq->chan_lease(&email_channel, &(str){name, (int)strlen(name)},
-					&(str){owner, (int)strlen(owner)}, lease_ms(),
-					&left);
+			rc = oq->chan_lease(&email_channel, omniq_cstr(name), omniq_cstr(owner),
+					lease_ms(), &left);
 			if(rc == OMNIQ_OK) {
 				if(fresh() < 0)
 					LM_ERR("imap %s: out of memory for its connections\n", b->name);

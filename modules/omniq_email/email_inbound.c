@@ -21,9 +21,6 @@
 
 const str email_channel = {"email", 5};
 
-/* a NUL-terminated string as the API's str, for one call's argument */
-#define S(x) (&(str){(char *)(x), (int)strlen(x)})
-
 static omniq_api_t *oq;
 static email_inbound_cfg_t cfg;
 
@@ -116,10 +113,10 @@ static void attachments(const email_msg_t *m, const char *cid, body_t *b)
 			continue;
 		}
 		snprintf(ref, sizeof(ref), "email:%s:%zu", cid, i + 1);
-		rc = oq->media_ref(&email_channel, S(ref), EMAIL_ATTACH_TTL_MS, key,
+		rc = oq->media_ref(&email_channel, omniq_cstr(ref), EMAIL_ATTACH_TTL_MS, key,
 				sizeof(key));
 		if(rc >= 0)
-			rc = oq->media_put(S(key), S(a->media_type),
+			rc = oq->media_put(omniq_cstr(key), omniq_cstr(a->media_type),
 					&(str){(char *)data, (int)len}, NULL, EMAIL_ATTACH_TTL_MS);
 		free(data);
 		if(rc < 0) {
@@ -144,9 +141,9 @@ static void original(const char *msg, size_t len, const char *cid, body_t *b)
 		return;
 	}
 	snprintf(ref, sizeof(ref), "email:%s:original", cid);
-	if(oq->media_ref(&email_channel, S(ref), EMAIL_ATTACH_TTL_MS, key, sizeof(key)) < 0
-			|| oq->media_put(S(key), S("message/rfc822"), &(str){(char *)msg, (int)len}, NULL,
-					   EMAIL_ATTACH_TTL_MS)
+	if(oq->media_ref(&email_channel, omniq_cstr(ref), EMAIL_ATTACH_TTL_MS, key, sizeof(key)) < 0
+			|| oq->media_put(omniq_cstr(key), omniq_cstr("message/rfc822"),
+					   &(str){(char *)msg, (int)len}, NULL, EMAIL_ATTACH_TTL_MS)
 					   < 0) {
 		LM_ERR("mail %s: its original not kept: %s\n", cid, oq->last_error());
 		add(b, "\n[original mail] not kept (%s)", oq->last_error());
@@ -222,7 +219,7 @@ static int by_message_id(const char *mid, char *sid, size_t size)
 	if(mid == NULL || mid[0] == '\0' || email_hash(mid, strlen(mid), h) < 0)
 		return 0;
 	snprintf(name, sizeof(name), "mid:%s", h);
-	rc = oq->chan_get(&email_channel, S(name), sid, (int)size, NULL);
+	rc = oq->chan_get(&email_channel, omniq_cstr(name), sid, (int)size, NULL);
 	if(rc == OMNIQ_ENOTFOUND)
 		return 0;
 	return rc < 0 ? -1 : 1;
@@ -269,7 +266,7 @@ static void remember(const char *mid, const char *sid)
 	if(mid == NULL || mid[0] == '\0' || email_hash(mid, strlen(mid), h) < 0)
 		return;
 	snprintf(name, sizeof(name), "mid:%s", h);
-	if(oq->chan_set(&email_channel, S(name), S(sid), EMAIL_THREAD_TTL_MS) < 0)
+	if(oq->chan_set(&email_channel, omniq_cstr(name), omniq_cstr(sid), EMAIL_THREAD_TTL_MS) < 0)
 		LM_WARN("mail <%s>: stored in session %s, but not remembered for its replies' "
 				"threading: %s (a reply still finds the session by its subject token)\n",
 				mid, sid, oq->last_error());
@@ -285,7 +282,7 @@ void email_thread_note(const char *sid, const char *subject, const char *last, c
 			root ? root : "");
 	if(n < 0 || n >= (int)sizeof(v))
 		return;
-	if(oq->chan_set(&email_channel, S(name), &(str){v, n}, EMAIL_THREAD_TTL_MS) < 0)
+	if(oq->chan_set(&email_channel, omniq_cstr(name), &(str){v, n}, EMAIL_THREAD_TTL_MS) < 0)
 		LM_WARN("session %s: its mail thread not kept for the replies (%s): a reply goes out "
 				"with no In-Reply-To\n",
 				sid, oq->last_error());
@@ -299,7 +296,7 @@ int email_thread_get(const char *sid, char *buf, size_t size, const char **subje
 
 	*subject = *last = *root = NULL;
 	snprintf(name, sizeof(name), "t:%s", sid);
-	rc = oq->chan_get(&email_channel, S(name), buf, (int)size, NULL);
+	rc = oq->chan_get(&email_channel, omniq_cstr(name), buf, (int)size, NULL);
 	if(rc == OMNIQ_ENOTFOUND)
 		return 0;
 	if(rc < 0)
@@ -371,7 +368,7 @@ static void acknowledge(const email_mailbox_t *mb, const char *sid)
 	char body[sizeof(mb->ack) + 64];
 
 	snprintf(body, sizeof(body), "%s\n\n(reference %s)", mb->ack, sid);
-	if(oq->reply(S(sid), S(mb->name), S(body)) < 0)
+	if(oq->reply(omniq_cstr(sid), omniq_cstr(mb->name), omniq_cstr(body)) < 0)
 		LM_WARN("session %s: its acknowledgement not queued: %s\n", sid, oq->last_error());
 	else
 		email_stat(EMAIL_ST_ACKED);
@@ -431,14 +428,15 @@ static void deliver(const char *from, const char *rcpt, const char *msg, size_t 
 		email_hash(m.message_id, strlen(m.message_id), cid);
 	else
 		email_hash(msg, len, cid); /* no id: the same bytes are the same mail */
-	if(mb->tenant[0] && oq->tenant_use(S(mb->tenant)) < 0) {
+	if(mb->tenant[0] && oq->tenant_use(omniq_cstr(mb->tenant)) < 0) {
 		snprintf(reply, size, "451 4.3.5 mailbox %s's tenant %s is not served here", mb->name,
 				mb->tenant);
 		goto done;
 	}
 	if((m.flags & EMAIL_F_BOUNCE)
 			&& bounced_reply(mb, msg, len, rid, sizeof(rid), rwhy, sizeof(rwhy))) {
-		rc = oq->delivery_report(&email_channel, S(rid), S("failed"), S(rwhy));
+		rc = oq->delivery_report(&email_channel, omniq_cstr(rid), omniq_cstr("failed"),
+				omniq_cstr(rwhy));
 		if(rc < 0 && rc != OMNIQ_ENOTFOUND) {
 			LM_ERR("delivery report for reply <%s> not taken: %s\n", rid, oq->last_error());
 			snprintf(reply, size, "451 4.3.0 cannot take this report now: %s",
@@ -474,7 +472,7 @@ static void deliver(const char *from, const char *rcpt, const char *msg, size_t 
 		in.from = omniq_str(m.from.addr);
 	in.body = (str){body.s, (int)body.len};
 	in.cid = omniq_str(cid);
-	rc = oq->ingest_thread(&in, S(thread[0] ? thread : "new"), &si, id, sizeof(id));
+	rc = oq->ingest_thread(&in, omniq_cstr(thread[0] ? thread : "new"), &si, id, sizeof(id));
 	if(rc < 0) {
 		LM_ERR("mail from <%s> to %s not stored: %s\n", m.from.addr, mb->name, oq->last_error());
 		snprintf(reply, size, "%s %s", omniq_http_status(rc) >= 500 ? "451 4.3.0" : "550 5.6.0",

@@ -103,7 +103,7 @@ static int report(const omniq_http_req_t *rq, omniq_http_resp_t *rs, const sms_g
 	str i = omniq_str(id), st = omniq_str(state), r = omniq_str(reason);
 	int rc;
 
-	if(gw->tenant[0] && oq->tenant_use(&(str){(char *)gw->tenant, (int)strlen(gw->tenant)}) < 0)
+	if(gw->tenant[0] && oq->tenant_use(omniq_cstr(gw->tenant)) < 0)
 		return fail(rs, gw, rq, 500, "server_error", "tenant %s is not served here", gw->tenant);
 	rc = oq->delivery_report(&sms_channel, &i, &st, &r);
 	oq->tenant_use_index(0);

@@ -29,7 +29,7 @@ void sms_inbound_init(omniq_api_t *api)
 
 static int use_tenant(const sms_gw_t *gw, char *why, int wsize)
 {
-	if(gw->tenant[0] && oq->tenant_use(&(str){(char *)gw->tenant, (int)strlen(gw->tenant)}) < 0) {
+	if(gw->tenant[0] && oq->tenant_use(omniq_cstr(gw->tenant)) < 0) {
 		snprintf(why, wsize, "gateway %s's tenant %s is not served here", gw->name, gw->tenant);
 		return OMNIQ_EARG;
 	}

@@ -94,7 +94,7 @@ static void rpc_send(rpc_t *rpc, void *c)
 	}
 	snprintf(to, sizeof(to), "%s:%.*s", g->name, num.len, num.s);
 	t = omniq_str(to);
-	if(g->tenant[0] && oq.tenant_use(&(str){(char *)g->tenant, (int)strlen(g->tenant)}) < 0) {
+	if(g->tenant[0] && oq.tenant_use(omniq_cstr(g->tenant)) < 0) {
 		rpc->fault(c, 500, "gateway %s's tenant %s is not served here", g->name, g->tenant);
 		return;
 	}

@@ -205,7 +205,7 @@ static int post(const omniq_http_req_t *rq, omniq_http_resp_t *rs, wx_conf_t *a)
 	}
 	snprintf(ident, sizeof(ident), "wechat:%s:%s", a->appid, in.openid);
 	snprintf(ext, sizeof(ext), "%s:%s:%s", a->cb.wecom ? "app" : "oa", a->appid, in.openid);
-	if(a->tenant[0] && (rc = oq->tenant_use(&(str){a->tenant, (int)strlen(a->tenant)})) < 0) {
+	if(a->tenant[0] && (rc = oq->tenant_use(omniq_cstr(a->tenant))) < 0) {
 		failed(rs, a, OMNIQ_EINTERNAL, "a callback (its tenant is not served here)");
 		return 0;
 	}

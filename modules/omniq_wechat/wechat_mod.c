@@ -74,7 +74,7 @@ static int alert(const str *account, const str *to, const str *text, char *did, 
 	snprintf(addr, sizeof(addr), "%s:%s:%.*s", a->cb.wecom ? "app" : "tpl", a->appid, to->len,
 			to->s);
 	t = omniq_str(addr);
-	if(a->tenant[0] && oq.tenant_use(&(str){a->tenant, (int)strlen(a->tenant)}) < 0) {
+	if(a->tenant[0] && oq.tenant_use(omniq_cstr(a->tenant)) < 0) {
 		snprintf(why, wsize, "account %s's tenant %s is not served here", a->name, a->tenant);
 		return OMNIQ_EARG;
 	}
