@@ -26,6 +26,7 @@
 #ifndef OMNIQ_API_H
 #define OMNIQ_API_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -695,6 +696,22 @@ static inline int omniq_tenant_served(const omniq_api_t *api, const char *tenant
 		if(name.len == (int)strlen(tenant) && !memcmp(name.s, tenant, name.len))
 			return 1;
 	return 0;
+}
+
+/* Where an agent's desk opens media key (kept with media_ref): "/media/<current tenant>/<key>"
+ * into out, which omniq_ws serves. A channel writes it into the customer's message in place
+ * of the file. 0, or -1 when it does not fit size (OMNIQ_MEDIA_PATH_SIZE always does). */
+#define OMNIQ_MEDIA_PATH_SIZE (sizeof("/media//") + OMNIQ_ID_MAX + OMNIQ_MEDIA_KEY)
+static inline int omniq_media_path(const omniq_api_t *api, const char *key, char *out,
+		size_t size)
+{
+	str name, prefix;
+	int n;
+
+	if(api->tenant_at(api->tenant_index(), &name, &prefix) < 0)
+		return -1;
+	n = snprintf(out, size, "/media/%.*s/%s", name.len, name.s, key);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 #endif

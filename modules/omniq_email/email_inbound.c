@@ -89,14 +89,11 @@ static size_t lines_of(const char *s, size_t len)
 /* the attachments kept as media: their links, in the body */
 static void attachments(const email_msg_t *m, const char *cid, body_t *b)
 {
-	char key[64], ref[128], why[EMAIL_WHY_MAX], tname[64];
+	char key[64], ref[128], why[EMAIL_WHY_MAX], path[OMNIQ_MEDIA_PATH_SIZE];
 	unsigned char *data;
 	size_t i, len;
-	str t;
 	int rc;
 
-	oq->tenant_at(oq->tenant_index(), &t, &(str){0});
-	snprintf(tname, sizeof(tname), "%.*s", t.len, t.s);
 	for(i = 0; i < m->n_att; i++) {
 		const email_attachment_t *a = &m->att[i];
 		add(b, "\n[attachment] %s (%s, %zu bytes)", a->filename, a->media_type, a->size);
@@ -125,7 +122,8 @@ static void attachments(const email_msg_t *m, const char *cid, body_t *b)
 			add(b, ": not kept (%s)", oq->last_error());
 			continue;
 		}
-		add(b, " /media/%s/%s", tname, key);
+		if(omniq_media_path(oq, key, path, sizeof(path)) == 0)
+			add(b, " %s", path);
 	}
 }
 
@@ -133,8 +131,7 @@ static void attachments(const email_msg_t *m, const char *cid, body_t *b)
  * original look, its images' places) */
 static void original(const char *msg, size_t len, const char *cid, body_t *b)
 {
-	char key[64], ref[128], tname[64];
-	str t;
+	char key[64], ref[128], path[OMNIQ_MEDIA_PATH_SIZE];
 
 	if(len > OMNIQ_MEDIA_MAX) {
 		add(b, "\n[original mail] over %d bytes, see the mailbox", OMNIQ_MEDIA_MAX);
@@ -149,9 +146,8 @@ static void original(const char *msg, size_t len, const char *cid, body_t *b)
 		add(b, "\n[original mail] not kept (%s)", oq->last_error());
 		return;
 	}
-	oq->tenant_at(oq->tenant_index(), &t, &(str){0});
-	snprintf(tname, sizeof(tname), "%.*s", t.len, t.s);
-	add(b, "\n[original mail] /media/%s/%s", tname, key);
+	if(omniq_media_path(oq, key, path, sizeof(path)) == 0)
+		add(b, "\n[original mail] %s", path);
 }
 
 /* media: 0 for a mail stored before (its redelivery stores nothing: its attachments and

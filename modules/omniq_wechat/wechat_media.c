@@ -22,8 +22,8 @@ void wx_media_init(omniq_api_t *api)
 
 int wx_media_link(const wx_conf_t *a, const char *media_id, char *out, size_t size)
 {
-	char ref[OMNIQ_TEXT_MAX + 1], key[OMNIQ_MEDIA_KEY + 1];
-	str r, t, p;
+	char ref[OMNIQ_TEXT_MAX + 1], key[OMNIQ_MEDIA_KEY + 1], path[OMNIQ_MEDIA_PATH_SIZE];
+	str r;
 	int n;
 
 	n = snprintf(ref, sizeof(ref), "%s:%s", a->appid, media_id);
@@ -35,9 +35,9 @@ int wx_media_link(const wx_conf_t *a, const char *media_id, char *out, size_t si
 				oq->last_error());
 		return -1;
 	}
-	if(oq->tenant_at(oq->tenant_index(), &t, &p) < 0)
+	if(omniq_media_path(oq, key, path, sizeof(path)) < 0)
 		return -1;
-	n = snprintf(out, size, "\n/media/%.*s/%s", t.len, t.s, key);
+	n = snprintf(out, size, "\n%s", path);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
