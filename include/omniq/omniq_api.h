@@ -683,6 +683,25 @@ static inline int omniq_load_api(omniq_api_t *api)
 	return 0;
 }
 
+/* api->register_sender() with what a channel decides: the rest (backoff_max_ms, poll_ms)
+ * the core's defaults. From mod_init; the core logs why it refuses one. */
+static inline int omniq_register_sender(const omniq_api_t *api, const str *channel,
+		int (*init)(void *param),
+		void (*send)(const omniq_outbound_t *m, omniq_send_result_t *res, void *param),
+		int attempts, int backoff_ms, int lease_ms)
+{
+	omniq_sender_t s;
+
+	memset(&s, 0, sizeof(s));
+	s.channel = *channel;
+	s.init = init;
+	s.send = send;
+	s.attempts = attempts;
+	s.backoff_ms = backoff_ms;
+	s.lease_ms = lease_ms;
+	return api->register_sender(&s);
+}
+
 /* Whether omniq serves a tenant of that name (modparam tenant; "" is the default one): for
  * a module's mod_init, to refuse a setting that names a tenant omniq does not serve. */
 static inline int omniq_tenant_served(const omniq_api_t *api, const char *tenant)

@@ -237,16 +237,8 @@ static int sender_init(void *param)
 
 int email_sender_register(omniq_api_t *api, const email_sender_cfg_t *c)
 {
-	omniq_sender_t s;
-
 	oq = api;
 	cfg = c;
-	memset(&s, 0, sizeof(s));
-	s.channel = email_channel;
-	s.init = sender_init;
-	s.send = email_send;
-	s.attempts = c->attempts;
-	s.backoff_ms = c->backoff_ms;
-	s.lease_ms = c->timeout_ms * 2 + 60000;
-	return oq->register_sender(&s);
+	return omniq_register_sender(oq, &email_channel, sender_init, email_send, c->attempts,
+			c->backoff_ms, c->timeout_ms * 2 + 60000);
 }

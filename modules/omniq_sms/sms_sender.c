@@ -369,8 +369,6 @@ static int sender_init(void *param)
 
 int sms_sender_register(omniq_api_t *api, sms_sender_cfg_t *c)
 {
-	omniq_sender_t s;
-
 	oq = api;
 	cfg = c;
 	for(int i = 0; i < sms_gw_count(); i++)
@@ -382,12 +380,6 @@ int sms_sender_register(omniq_api_t *api, sms_sender_cfg_t *c)
 			}
 			have_tm = 1;
 		}
-	memset(&s, 0, sizeof(s));
-	s.channel = sms_channel;
-	s.init = sender_init;
-	s.send = sms_send;
-	s.attempts = cfg->attempts;
-	s.backoff_ms = cfg->backoff_ms;
-	s.lease_ms = cfg->timeout_ms + cfg->sip_wait_ms + 60000;
-	return oq->register_sender(&s);
+	return omniq_register_sender(oq, &sms_channel, sender_init, sms_send, cfg->attempts,
+			cfg->backoff_ms, cfg->timeout_ms + cfg->sip_wait_ms + 60000);
 }

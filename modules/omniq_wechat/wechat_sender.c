@@ -283,7 +283,6 @@ static int sender_init(void *param)
 
 int wx_sender_register(omniq_api_t *api, wx_sender_cfg_t *c)
 {
-	omniq_sender_t s;
 	omniq_driver_t d;
 
 	oq = api;
@@ -291,14 +290,6 @@ int wx_sender_register(omniq_api_t *api, wx_sender_cfg_t *c)
 	wx_token_init(api);
 	wx_kf_init(api);
 	wx_media_init(api);
-	memset(&s, 0, sizeof(s));
-	s.channel = wx_channel;
-	s.init = sender_init;
-	s.send = send_one;
-	s.attempts = c->attempts;
-	s.backoff_ms = c->backoff_ms;
-	/* a lease past a token refresh and two requests, each bounded by the timeout */
-	s.lease_ms = 4 * c->timeout_ms + 20000;
 	memset(&d, 0, sizeof(d));
 	d.channel = wx_channel;
 	d.cls = OMNIQ_CLASS_CHAT;
@@ -308,7 +299,10 @@ int wx_sender_register(omniq_api_t *api, wx_sender_cfg_t *c)
 		LM_ERR("cannot register the WeChat channel: %s\n", api->last_error());
 		return -1;
 	}
-	if(api->register_sender(&s) < 0) {
+	/* a lease past a token refresh and two requests, each bounded by the timeout */
+	if(omniq_register_sender(api, &wx_channel, sender_init, send_one, c->attempts,
+			   c->backoff_ms, 4 * c->timeout_ms + 20000)
+			< 0) {
 		LM_ERR("cannot register the WeChat sender: %s\n", api->last_error());
 		return -1;
 	}
