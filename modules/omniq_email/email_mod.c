@@ -19,11 +19,10 @@
 #include "core/dprint.h"
 #include "core/pt.h"
 #include "core/rpc.h"
-#include "core/rpc_lookup.h"
 #include "core/cfg/cfg_struct.h"
 
 #include "omniq/omniq_api.h"
-#include "omniq/omniq_params.h"
+#include "omniq/omniq_module.h"
 #include "omniq/omniq_proc.h"
 
 #include "email_inbound.h"
@@ -104,14 +103,9 @@ static int mod_init(void)
 	const email_mailbox_t *b;
 	int i;
 
-	if(register_module_stats("omniq_email", email_stat_exports) != 0
-			|| rpc_register_array(rpcs) != 0) {
-		LM_ERR("cannot register statistics or RPC commands\n");
-		return -1;
-	}
-	if(omniq_check_int_params(p, (int)(sizeof(p) / sizeof(p[0]))) < 0)
-		return -1;
-	if(omniq_load_api(&oq) < 0)
+	if(omniq_module_init("omniq_email", email_stat_exports, rpcs, p,
+			   (int)(sizeof(p) / sizeof(p[0])), &oq)
+			< 0)
 		return -1;
 	if(email_mailbox_count() == 0)
 		LM_WARN("no modparam mailbox: omniq_email takes no mail\n");

@@ -18,11 +18,10 @@
 #include "core/mod_fix.h"
 #include "core/kemi.h"
 #include "core/rpc.h"
-#include "core/rpc_lookup.h"
 #include "core/timer_proc.h"
 
 #include "omniq/omniq_api.h"
-#include "omniq/omniq_params.h"
+#include "omniq/omniq_module.h"
 
 #include "sms_desk.h"
 #include "sms_flood.h"
@@ -168,14 +167,9 @@ static int mod_init(void)
 		{"parts_interval", &parts_interval, 1, 3600},
 	};
 
-	if(register_module_stats("omniq_sms", sms_stat_exports) != 0
-			|| rpc_register_array(rpcs) != 0) {
-		LM_ERR("cannot register statistics or RPC commands\n");
-		return -1;
-	}
-	if(omniq_check_int_params(p, (int)(sizeof(p) / sizeof(p[0]))) < 0)
-		return -1;
-	if(omniq_load_api(&oq) < 0)
+	if(omniq_module_init("omniq_sms", sms_stat_exports, rpcs, p,
+			   (int)(sizeof(p) / sizeof(p[0])), &oq)
+			< 0)
 		return -1;
 	if(sms_gw_count() == 0)
 		LM_WARN("no modparam gateway: omniq_sms serves no SMS gateway\n");

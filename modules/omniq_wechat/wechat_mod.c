@@ -17,11 +17,10 @@
 #include "core/mod_fix.h"
 #include "core/kemi.h"
 #include "core/rpc.h"
-#include "core/rpc_lookup.h"
 
 #include "omniq/omniq_api.h"
 #include "omniq/omniq_kvparam.h"
-#include "omniq/omniq_params.h"
+#include "omniq/omniq_module.h"
 
 #include "wechat_account.h"
 #include "wechat_inbound.h"
@@ -186,11 +185,9 @@ static int mod_init(void)
 	str u;
 	int i;
 
-	if(register_module_stats("omniq_wechat", wx_stat_exports) != 0 || rpc_register_array(rpcs) != 0) {
-		LM_ERR("cannot register statistics or RPC commands\n");
-		return -1;
-	}
-	if(omniq_check_int_params(p, (int)(sizeof(p) / sizeof(p[0]))) < 0)
+	if(omniq_module_init("omniq_wechat", wx_stat_exports, rpcs, p,
+			   (int)(sizeof(p) / sizeof(p[0])), &oq)
+			< 0)
 		return -1;
 	u = omniq_str(sender_cfg.oa_base);
 	if(!omniq_valid_url(&u, URL_MAX)) {
@@ -202,8 +199,6 @@ static int mod_init(void)
 		LM_ERR("modparam wecom_api_base '%s' is no http(s) URL\n", sender_cfg.wecom_base);
 		return -1;
 	}
-	if(omniq_load_api(&oq) < 0)
-		return -1;
 	if(wx_account_count() == 0)
 		LM_WARN("no modparam account: omniq_wechat serves no WeChat account\n");
 	if(tenants_ok() < 0)
