@@ -17,8 +17,11 @@
 #define OMNIQ_PROC_H
 
 #include <signal.h>
+#include <stdlib.h>
 
+#include "core/dprint.h"
 #include "core/globals.h"
+#include "core/pt.h"
 #include "core/cfg/cfg_struct.h"
 
 /* From a module's child_init (any rank) or first thing in a process the module forks with
@@ -35,6 +38,26 @@ static inline void omniq_proc_cfg_ready(void)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	cfg_update_no_cbs();
 	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* A process of a module's own, with its own loop (a server, a mailbox reader), forked the
+ * Kamailio way: reserved in mod_init (register_procs(1), cfg_register_child(1)), forked from
+ * child_init(PROC_MAIN) with PROC_NOCHLDINIT, so it does here what child_init would have.
+ * desc names it in kamailio's process list (ps, kamcmd core.psx); loop(arg) does not return:
+ * if it does, the process logs it and exits. In kamailio's main process: 0, or -1 when the
+ * fork failed; in the new process, -1 when its cfg cannot start. */
+static inline int omniq_fork_loop(const char *desc, void (*loop)(void *arg), void *arg)
+{
+	int pid = fork_process(PROC_NOCHLDINIT, (char *)desc, 1);
+
+	if(pid != 0)
+		return pid < 0 ? -1 : 0;
+	omniq_proc_cfg_ready();
+	if(cfg_child_init())
+		return -1;
+	loop(arg);
+	LM_CRIT("%s process stopped\n", desc);
+	exit(-1);
 }
 
 #endif

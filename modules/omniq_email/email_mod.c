@@ -154,31 +154,24 @@ static int mod_init(void)
 	return 0;
 }
 
-/* a process of this module's own (PROC_NOCHLDINIT: what child_init does, it does) */
-static int fork_own(char *desc, int imap)
+/* the processes of this module's own (omniq_fork_loop) */
+static void lmtp_loop(void *arg)
 {
-	int pid = fork_process(PROC_NOCHLDINIT, desc, 1);
+	email_lmtp_serve(lmtp_host[0] ? lmtp_host : "omniq", (size_t)max_message);
+}
 
-	if(pid != 0)
-		return pid < 0 ? -1 : 0;
-	omniq_proc_cfg_ready();
-	if(cfg_child_init())
-		return -1;
-	if(imap)
-		email_imap_serve(&oq, &imap_cfg);
-	else
-		email_lmtp_serve(lmtp_host[0] ? lmtp_host : "omniq", (size_t)max_message);
-	LM_CRIT("%s process stopped\n", desc);
-	exit(-1);
+static void imap_loop(void *arg)
+{
+	email_imap_serve(&oq, &imap_cfg);
 }
 
 static int child_init(int rank)
 {
 	if(rank != PROC_MAIN)
 		return 0;
-	if(lmtp_listen[0] && fork_own("omniq_email lmtp", 0) < 0)
+	if(lmtp_listen[0] && omniq_fork_loop("omniq_email lmtp", lmtp_loop, NULL) < 0)
 		return -1;
-	if(imap_on && fork_own("omniq_email imap", 1) < 0)
+	if(imap_on && omniq_fork_loop("omniq_email imap", imap_loop, NULL) < 0)
 		return -1;
 	return 0;
 }

@@ -5,6 +5,7 @@
  * The server runs in processes of its own (modparam "processes"), never in SIP workers:
  * a slow browser or a flood of HTTP requests cannot hold up a SIP transaction.
  */
+#include <stdint.h>
 #include <string.h>
 #include <stdio.h>
 
@@ -285,26 +286,23 @@ static int mod_init(void)
 	return 0;
 }
 
+/* the web server process of rank arg (omniq_fork_loop) */
+static void http_loop(void *arg)
+{
+	ws_http_loop((int)(intptr_t)arg);
+}
+
 static int child_init(int rank)
 {
-	int i, pid;
+	int i;
 	char desc[32];
 
 	if(rank != PROC_MAIN)
 		return 0;
 	for(i = 0; i < ws_cfg.processes; i++) {
 		snprintf(desc, sizeof(desc), "omniq_ws http %d", i);
-		pid = fork_process(PROC_NOCHLDINIT, desc, 1);
-		if(pid < 0)
+		if(omniq_fork_loop(desc, http_loop, (void *)(intptr_t)i) < 0)
 			return -1;
-		if(pid == 0) {
-			omniq_proc_cfg_ready(); /* PROC_NOCHLDINIT: no child_init of ours ran here */
-			if(cfg_child_init())
-				return -1;
-			ws_http_loop(i);
-			LM_CRIT("omniq_ws process %d stopped\n", i);
-			exit(-1);
-		}
 	}
 	return 0;
 }
