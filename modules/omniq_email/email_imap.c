@@ -79,12 +79,12 @@ static size_t write_cb(char *data, size_t size, size_t n, void *arg)
 	return k;
 }
 
-/* One IMAP request on the mailbox's folder URL (url: NULL for the folder itself): a
- * command of ours (cmd) or curl's own FETCH of url. 0 with the answer in g, or -1 with why
- * (-2: the answer was over max_message, read no further). */
+/* One IMAP request on the mailbox's folder URL (url: NULL for the folder itself), on conn
+ * (curl or rd): a command of ours (cmd) or curl's own FETCH of url. 0 with the answer in g,
+ * or -1 with why (-2: the answer was over max_message, read no further). */
 static const char *folder(const email_mailbox_t *b);
 
-static int request_on(CURL *curl, const email_mailbox_t *b, const char *url, const char *cmd,
+static int request_on(CURL *conn, const email_mailbox_t *b, const char *url, const char *cmd,
 		got_t *g, char *why, size_t wsize)
 {
 	char err[CURL_ERROR_SIZE];
@@ -93,16 +93,16 @@ static int request_on(CURL *curl, const email_mailbox_t *b, const char *url, con
 	memset(g, 0, sizeof(*g));
 	g->max = cfg->max_msg + 65536;
 	err[0] = '\0';
-	curl_easy_setopt(curl, CURLOPT_URL, url ? url : b->imap);
-	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, cmd);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, g);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
-	email_imap_login(curl, b);
-	rc = curl_easy_perform(curl);
+	curl_easy_setopt(conn, CURLOPT_URL, url ? url : b->imap);
+	curl_easy_setopt(conn, CURLOPT_CUSTOMREQUEST, cmd);
+	curl_easy_setopt(conn, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(conn, CURLOPT_WRITEDATA, g);
+	curl_easy_setopt(conn, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(conn, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+	curl_easy_setopt(conn, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->timeout_ms);
+	curl_easy_setopt(conn, CURLOPT_ERRORBUFFER, err);
+	email_imap_login(conn, b);
+	rc = curl_easy_perform(conn);
 	if(rc != CURLE_OK) {
 		snprintf(why, wsize, "%s", g->over ? "over max_message" : err[0] ? err : curl_easy_strerror(rc));
 		free(g->p);
