@@ -24,22 +24,32 @@ from test_wechat import delivery_states, ok_rpc, transcript
 from test_ws import Api
 
 
+def mailbox_defines(*keys, **more):
+    """kamailio's defines for the support mailbox - modparam mailbox: its name and address,
+    then keys ("key=value" each) - and the channel's secret, with more defines."""
+    box = ";".join(("name=support", "address=support@example.com") + keys)
+    d = {"OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET}
+    d.update(more)
+    return d
+
+
+def smtp_keys(rig, password=None):
+    """the mailbox keys that send its replies through the rig's submission port"""
+    return ("smtp=smtp://127.0.0.1:%d" % rig.submission_port, "smtp_user=support@example.com",
+            "smtp_password=%s" % (password or rig.users["support@example.com"]),
+            "smtp_verify=0")
+
+
 def site(ctx, smtp=True, password=None, **mailbox):
     """redis, kamailio with omniq_email (its LMTP listener, its mailbox replying through the
     rig's submission port) and the rig, Postfix delivering @example.com to omniq."""
     lmtp_port = free_port()
     rig = mailrig.start_rig(ctx, support_transport="lmtp:inet:127.0.0.1:%d" % lmtp_port)
-    box = "name=support;address=support@example.com;queue=mail;from_name='ACME 客服'"
-    if smtp:
-        box += (";smtp=smtp://127.0.0.1:%d;smtp_user=support@example.com;smtp_password=%s;"
-                "smtp_verify=0" % (rig.submission_port,
-                                   password or rig.users["support@example.com"]))
-    for k, v in mailbox.items():
-        box += ";%s=%s" % (k, v)
+    keys = ("queue=mail", "from_name='ACME 客服'") + (smtp_keys(rig, password) if smtp else ())
+    keys += tuple("%s=%s" % kv for kv in mailbox.items())
     rs = ctx.redis()
-    k = ctx.kamailio("omniq.cfg", rs.port, defines={
-        "OMNIQ_EMAIL_LMTP": '"127.0.0.1:%d"' % lmtp_port, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
-        "OMNIQ_EMAIL_MAILBOX": '"%s"' % box})
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=mailbox_defines(
+        *keys, OMNIQ_EMAIL_LMTP='"127.0.0.1:%d"' % lmtp_port))
     return rig, rs, k
 
 
@@ -49,19 +59,17 @@ def agent(k, aid):
     ok_rpc(k, "omniq.agent_state", aid, "available")
 
 
-def imap_defines(rig, extra="", tls=False, poll="1", bearer=None, **more):
+def imap_defines(rig, *keys, tls=False, poll="1", bearer=None, **more):
     """kamailio's defines for a mailbox read over IMAP from the rig's Dovecot (imaps:// on
-    its TLS port when tls), polled every poll seconds; extra: more mailbox keys; bearer: an
+    its TLS port when tls), polled every poll seconds; keys: more mailbox keys; bearer: an
     OAuth2 token instead of the password."""
-    box = ("name=support;address=support@example.com;imap=%s://127.0.0.1:%d/INBOX;"
-           "imap_user=support@example.com;%s;imap_verify=0%s" % (
-               "imaps" if tls else "imap", rig.imaps_port if tls else rig.imap_port,
-               "imap_bearer=%s" % bearer if bearer else
-               "imap_password=%s" % rig.users["support@example.com"], extra))
-    d = {"OMNIQ_EMAIL_MAILBOX": '"%s"' % box, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
-         "OMNIQ_EMAIL_IMAP_POLL": poll}
-    d.update(more)
-    return d
+    return mailbox_defines(
+        "imap=%s://127.0.0.1:%d/INBOX" % ("imaps" if tls else "imap",
+                                          rig.imaps_port if tls else rig.imap_port),
+        "imap_user=support@example.com",
+        "imap_bearer=%s" % bearer if bearer else
+        "imap_password=%s" % rig.users["support@example.com"],
+        "imap_verify=0", *keys, OMNIQ_EMAIL_IMAP_POLL=poll, **more)
 
 
 def customer_mail(subject, text, msgid=None, **hdrs):
@@ -279,7 +287,7 @@ def test_email_imap_the_support_mailbox_is_read_once_and_marked_after_it_is_stor
     rig.create_folder("support@example.com", "Processed")
     rs = ctx.redis()
     r = rs.client()
-    k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(rig, ";imap_move=Processed"))
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(rig, "imap_move=Processed"))
     for i in range(3):
         rig.send(customer_mail("工单 %d" % i, "内容 %d" % i).as_bytes(), "alice@customer.example",
                  ["support@example.com"])
@@ -323,10 +331,8 @@ def test_email_imap_a_reply_is_sent_and_its_copy_kept_in_the_sent_folder(ctx):
     rig.create_folder("support@example.com", "Sent")
     rs = ctx.redis()
     r = rs.client()
-    pw = rig.users["support@example.com"]
-    k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(
-        rig, ";imap_sent=Sent;smtp=smtp://127.0.0.1:%d;smtp_user=support@example.com;"
-             "smtp_password=%s;smtp_verify=0" % (rig.submission_port, pw)))
+    k = ctx.kamailio("omniq.cfg", rs.port,
+                     defines=imap_defines(rig, "imap_sent=Sent", *smtp_keys(rig)))
     agent(k, "mei")
     rig.send(customer_mail("密码重置", "忘记密码了").as_bytes(), "alice@customer.example",
              ["support@example.com"])
