@@ -173,7 +173,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from ports import free_port  # noqa: E402  (tests/ports.py, as harness.py takes it)
-from rigproc import SETPRIV, Live, PortTaken, start_twice, tail  # noqa: E402
+from rigproc import SETPRIV, Rig, start_for, start_twice, tail  # noqa: E402
 
 BEARERBOX = "/usr/sbin/bearerbox"
 SMSBOX = "/usr/sbin/smsbox"
@@ -198,8 +198,6 @@ GOT_RE = re.compile(r"^Got message (\d+): <(.*)>$", re.S)
 SENT_RE = re.compile(r"^fakesmsc: sent message (\d+)$")
 
 MT_TYPES = {"text": 0, "data": 1, "ucs-2": 2}
-
-_live = Live()   # rigs started and not yet stopped (stopped at exit whatever happens)
 
 # every URL here is on 127.0.0.1: never through an http_proxy of the environment
 _urlopen = urllib.request.build_opener(urllib.request.ProxyHandler({})).open
@@ -278,12 +276,18 @@ def _check_numbers(sender, receiver):
             raise ValueError("a sender or receiver of an MO: %r" % (v,))
 
 
-class KannelRig:
+class KannelRig(Rig):
     """bearerbox + smsbox + a long-running fakesmsc, on free loopback ports (see the module's
     docstring for what each does and what Kannel was found to do)."""
 
     START_WITHIN = 30   # seconds for all of them to be up and connected (a loaded machine)
     STOP_WITHIN = 20    # seconds each for a SIGTERM before a SIGKILL
+    NAME = "Kannel"
+    LOGS = ("bearerbox.out", "bearerbox.log", "smsbox.out", "smsbox.log", "fakesmsc.log")
+    # bearerbox goes on without its admin port, so the wait for it would only time out
+    PORT_LOGS = ("bearerbox.out", "smsbox.out", "fakesmsc.log")
+    PORT_TAKEN = re.compile(r"ERROR: (bind failed|System error 98: Address already in use)"
+                            r"|PANIC: Failed to open connection")
 
     def __init__(self, workdir, mo_url, combine_mo=False, username="omniq",
                  password="kannel-secret", extra=None, post=False):
@@ -396,46 +400,17 @@ class KannelRig:
 
     def _start_once(self):
         self.write_conf()
-        # where this attempt's lines begin (an attempt before it wrote to the same files)
-        self._log_from = {n: os.path.getsize(f) if os.path.exists(f) else 0
-                          for n, f in self.files.items()}
-        self.procs = {}
         self._stopped = False
         self._sent = 0
-        _live.add(self)
-        end = time.time() + self.START_WITHIN
-        try:
-            self._spawn("bearerbox", [BEARERBOX, "-v", "1", self.conf])
-            self._until(end, lambda: self.status() is not None, "bearerbox's status page")
-            self._spawn("smsbox", [SMSBOX, "-v", "1", self.conf])
-            self._until(end, lambda: self._smsbox_up(), "smsbox connected and serving sendsms")
-            self._start_fakesmsc()
-            self._until(end, self._smscs_online, "both SMSCs on-line (fakesmsc connected)")
-        except BaseException as e:
-            logs = self.logs()
-            self.stop()
-            if isinstance(e, PortTaken):
-                raise PortTaken("%s\n%s" % (e, logs)) from None
-            if isinstance(e, Exception):
-                raise RuntimeError("Kannel did not start: %s\n%s" % (e, logs)) from None
-            raise
-        return self
+        return self._start_with(self._start_steps)
 
-    def _port_taken(self):
-        """A line of bearerbox or smsbox saying a port of ours was taken (bearerbox goes on
-        without its admin port, so the wait for it would only time out)."""
-        for name in ("bearerbox.out", "smsbox.out", "fakesmsc.log"):
-            try:
-                with open(self.files[name], "rb") as f:
-                    f.seek(self._log_from.get(name, 0))
-                    lines = f.read().decode("utf-8", errors="replace").splitlines()
-            except OSError:
-                continue
-            for line in lines:
-                if re.search(r"ERROR: (bind failed|System error 98: Address already in use)"
-                             r"|PANIC: Failed to open connection", line):
-                    return "%s: %s" % (name, line)
-        return None
+    def _start_steps(self, end):
+        self._spawn("bearerbox", [BEARERBOX, "-v", "1", self.conf])
+        self._until(end, lambda: self.status() is not None, "bearerbox's status page")
+        self._spawn("smsbox", [SMSBOX, "-v", "1", self.conf])
+        self._until(end, lambda: self._smsbox_up(), "smsbox connected and serving sendsms")
+        self._start_fakesmsc()
+        self._until(end, self._smscs_online, "both SMSCs on-line (fakesmsc connected)")
 
     def _spawn(self, name, argv, **kw):
         if name in ("bearerbox", "smsbox"):
@@ -447,22 +422,6 @@ class KannelRig:
             out.close()
         self.procs[name] = p
         return p
-
-    def _until(self, end, cond, what):
-        while True:
-            taken = self._port_taken()
-            if taken:
-                raise PortTaken("a port was taken while waiting for %s: %s" % (what, taken))
-            for name, p in self.procs.items():
-                if p.poll() is not None:
-                    raise RuntimeError("%s exited (%s) while waiting for %s" % (
-                        name, p.returncode, what))
-            if cond():
-                return
-            if time.time() > end:
-                raise RuntimeError("timed out after %d s waiting for %s" % (
-                    self.START_WITHIN, what))
-            time.sleep(0.1)
 
     def status(self):
         """bearerbox's status.xml as an ElementTree element, None if it does not answer."""
@@ -587,17 +546,10 @@ class KannelRig:
         if self._fs_log is not None:
             self._fs_log.close()
             self._fs_log = None
-        _live.discard(self)
+        self._stopped_all()
         self._stopped = True
 
     cleanup = stop
-
-    def pids(self):
-        """{name: pid} of the processes the rig started (alive or not)."""
-        return {n: p.pid for n, p in self.procs.items()}
-
-    def running(self):
-        return {n for n, p in self.procs.items() if p.poll() is None}
 
     # ---- MO ----
 
@@ -838,16 +790,6 @@ class KannelRig:
 
     # ---- logs ----
 
-    def logs(self, n=25):
-        """The last n lines of each log (bearerbox, smsbox, fakesmsc, their stdout), for a
-        failure's message."""
-        out = []
-        for name in ("bearerbox.out", "bearerbox.log", "smsbox.out", "smsbox.log",
-                     "fakesmsc.log"):
-            out.append("--- %s (last %d lines) ---" % (name, n))
-            out += tail(self.files[name], n)
-        return "\n".join(out)
-
     # smsbox says so of its SIGTERM too (gw/smsbox.c signal_handler)
     SHUTDOWN_LINE = "ERROR: SIGINT received, aborting program..."
 
@@ -869,9 +811,7 @@ class KannelRig:
 
 def start_rig(ctx, mo_url, **kw):
     """A started KannelRig of this test, in <ctx.dir>/kannel; the harness stops it."""
-    rig = KannelRig(os.path.join(ctx.dir, "kannel"), mo_url, **kw)
-    ctx.servers.append(rig)
-    return rig.start()
+    return start_for(ctx, KannelRig(os.path.join(ctx.dir, "kannel"), mo_url, **kw))
 
 
 class HttpRecorder:

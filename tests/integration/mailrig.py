@@ -176,7 +176,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from ports import free_port  # noqa: E402  (tests/ports.py, as harness.py takes it)
-from rigproc import SETPRIV, Live, PortTaken, start_twice, alive, proc_stat, tail  # noqa: E402,F401
+from rigproc import SETPRIV, Rig, read_from, start_for, start_twice, alive, proc_stat  # noqa: E402,F401
 
 POSTQUEUE = "/usr/sbin/postqueue"
 MASTER = "/usr/lib/postfix/sbin/master"
@@ -195,19 +195,8 @@ PORT_TAKEN = re.compile(r"Address already in use")
 PF_BAD = re.compile(r" postfix(?:/[\w./-]+)?\[\d+\]: (?:fatal|panic|error): ")
 DC_BAD = re.compile(r"\b(?:Error|Fatal|Panic): ")
 
-_live = Live()   # rigs started and not yet stopped (stopped at exit whatever happens)
-
 # /tmp/omniq-mail-<pid of the test process>-XXXX: a rig's queue and Dovecot's sockets
 RUN_PREFIX = "omniq-mail-"
-
-
-def _read_from(path, pos):
-    try:
-        with open(path, "rb") as f:
-            f.seek(pos)
-            return f.read().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 def crlf(raw):
@@ -265,12 +254,16 @@ while True:
 """
 
 
-class MailRig:
+class MailRig(Rig):
     """Postfix + Dovecot on free loopback ports (see the module's docstring for what each does
     and what they were found to do)."""
 
     START_WITHIN = 30   # seconds for all of them to answer (a loaded machine)
     STOP_WITHIN = 15    # seconds each for a SIGTERM before a SIGKILL
+    NAME = "the mail rig"
+    LOGS = PORT_LOGS = ("postfix.log", "postfix.out", "dovecot.log", "dovecot.out")
+    PORT_TAKEN = PORT_TAKEN
+    POLL_S = 0.05
 
     def __init__(self, workdir, domain="example.com", customer_domain="customer.example",
                  support_transport=None, users=None, retry=2, auth_penalty=False, extra=None):
@@ -623,44 +616,32 @@ service auth {
         self.pf_queue = os.path.join(self.run_dir, "queue")
         self.base_dir = os.path.join(self.run_dir, "dovecot")
         self.write_conf()
-        self._log_from = {n: os.path.getsize(f) if os.path.exists(f) else 0
-                          for n, f in self.files.items()}
-        self.procs = {}
-        _live.add(self)
-        end = time.time() + self.START_WITHIN
-        try:
-            self._spawn("dovecot", [DOVECOT, "-F", "-c", self.dc_conf], "dovecot.out")
-            # POSTLOG_SERVICE: master logs what goes wrong before it has read main.cf (a bad
-            # setting, a port taken) to syslog, which is not there; told of the postlog
-            # socket it logs to it, and to maillog_file when nothing listens on it yet
-            self._spawn("master", [MASTER, "-c", self.pf_conf, "-s"], "postfix.out", env=dict(
-                os.environ, POSTLOG_SERVICE=os.path.join(self.pf_queue, "public", "postlog"),
-                POSTLOG_HOSTNAME=self.hostname))
-            self._spawn_watchdog()
-            if not self.auth_penalty:
-                # before auth starts (on its first client: the wait below); it runs without
-                # penalties when the socket is not there (auth/auth-penalty.c)
-                sock = os.path.join(self.base_dir, "anvil-auth-penalty")
-                self._until(end, lambda: os.path.exists(sock), "Dovecot's sockets")
-                os.unlink(sock)
-            self._until(end, lambda: self._greets(self.auth_port, b"VERSION\t", send=None),
-                        "Dovecot's auth")
-            self._until(end, lambda: self._greets(self.lmtp_port, b"220 "), "Dovecot's LMTP")
-            self._until(end, lambda: self._greets(self.imap_port, b"* OK", b"a LOGOUT\r\n"),
-                        "Dovecot's IMAP")
-            self._until(end, lambda: self._greets(self.smtpd_port, b"220 "), "Postfix's smtpd")
-            self._until(end, lambda: self._greets(self.submission_port, b"220 "),
-                        "Postfix's submission")
-        except BaseException as e:
-            logs = self.logs()
-            # SIGKILL: a Dovecot told to stop while it starts may take 6 s about it
-            self.stop(kill=True)
-            if isinstance(e, PortTaken):
-                raise PortTaken("%s\n%s" % (e, logs)) from None
-            if isinstance(e, Exception):
-                raise RuntimeError("the mail rig did not start: %s\n%s" % (e, logs)) from None
-            raise
-        return self
+        # SIGKILL on a failure: a Dovecot told to stop while it starts may take 6 s about it
+        return self._start_with(self._start_steps, stop=lambda: self.stop(kill=True))
+
+    def _start_steps(self, end):
+        self._spawn("dovecot", [DOVECOT, "-F", "-c", self.dc_conf], "dovecot.out")
+        # POSTLOG_SERVICE: master logs what goes wrong before it has read main.cf (a bad
+        # setting, a port taken) to syslog, which is not there; told of the postlog
+        # socket it logs to it, and to maillog_file when nothing listens on it yet
+        self._spawn("master", [MASTER, "-c", self.pf_conf, "-s"], "postfix.out", env=dict(
+            os.environ, POSTLOG_SERVICE=os.path.join(self.pf_queue, "public", "postlog"),
+            POSTLOG_HOSTNAME=self.hostname))
+        self._spawn_watchdog()
+        if not self.auth_penalty:
+            # before auth starts (on its first client: the wait below); it runs without
+            # penalties when the socket is not there (auth/auth-penalty.c)
+            sock = os.path.join(self.base_dir, "anvil-auth-penalty")
+            self._until(end, lambda: os.path.exists(sock), "Dovecot's sockets")
+            os.unlink(sock)
+        self._until(end, lambda: self._greets(self.auth_port, b"VERSION\t", send=None),
+                    "Dovecot's auth")
+        self._until(end, lambda: self._greets(self.lmtp_port, b"220 "), "Dovecot's LMTP")
+        self._until(end, lambda: self._greets(self.imap_port, b"* OK", b"a LOGOUT\r\n"),
+                    "Dovecot's IMAP")
+        self._until(end, lambda: self._greets(self.smtpd_port, b"220 "), "Postfix's smtpd")
+        self._until(end, lambda: self._greets(self.submission_port, b"220 "),
+                    "Postfix's submission")
 
     def _spawn(self, name, argv, outname, env=None):
         with open(self.files[outname], "ab") as out:
@@ -701,33 +682,6 @@ service auth {
         except OSError:
             return False
 
-    def _port_taken(self):
-        for name in ("postfix.log", "postfix.out", "dovecot.log", "dovecot.out"):
-            for line in _read_from(self.files[name], self._log_from.get(name, 0)).splitlines():
-                if PORT_TAKEN.search(line):
-                    return "%s: %s" % (name, line)
-        return None
-
-    def _until(self, end, cond, what):
-        while True:
-            taken = self._port_taken()
-            if taken:
-                raise PortTaken("a port was taken while waiting for %s: %s" % (what, taken))
-            for name, p in self.procs.items():
-                if p.poll() is not None:
-                    taken = self._port_taken()   # its last line may be why it exited
-                    if taken:
-                        raise PortTaken("a port was taken while waiting for %s: %s" % (
-                            what, taken))
-                    raise RuntimeError("%s exited (%s) while waiting for %s" % (
-                        name, p.returncode, what))
-            if cond():
-                return
-            if time.time() > end:
-                raise RuntimeError("timed out after %d s waiting for %s" % (
-                    self.START_WITHIN, what))
-            time.sleep(0.05)
-
     def stop(self, kill=False):
         """Stop Postfix, then Dovecot (SIGTERM to each master, SIGKILL to its session after
         STOP_WITHIN s; kill=True: SIGKILL to both sessions at once), and anything left of
@@ -759,7 +713,7 @@ service auth {
         if self.run_dir:
             shutil.rmtree(self.run_dir, ignore_errors=True)
             self.run_dir = None
-        _live.discard(self)
+        self._stopped_all()
 
     cleanup = stop
 
@@ -773,14 +727,6 @@ service auth {
         end = time.time() + 5
         while session_members(sid) and time.time() < end:
             time.sleep(0.05)
-
-    def pids(self):
-        """{name: pid} of the processes the rig started (alive or not): "master" (Postfix's),
-        "dovecot" and "watchdog"."""
-        return {n: p.pid for n, p in self.procs.items()}
-
-    def running(self):
-        return {n for n, p in self.procs.items() if p.poll() is None}
 
     def members(self):
         """{pid: comm} of every live process of the rig: the masters and all their children
@@ -958,31 +904,19 @@ service auth {
 
     # ---- logs ----
 
-    def logs(self, n=25):
-        """The last n lines of each log, for a failure's message."""
-        out = []
-        for name in ("postfix.log", "postfix.out", "dovecot.log", "dovecot.out"):
-            if os.path.exists(self.files[name]) and os.path.getsize(self.files[name]) == 0:
-                continue
-            out.append("--- %s (last %d lines) ---" % (name, n))
-            out += tail(self.files[name], n)
-        return "\n".join(out)
-
     def errors(self):
         """Postfix's fatal/panic/error lines and Dovecot's Error/Fatal/Panic lines."""
         out = []
         for name, bad in (("postfix.log", PF_BAD), ("postfix.out", PF_BAD),
                           ("dovecot.log", DC_BAD), ("dovecot.out", DC_BAD)):
-            out += ["%s: %s" % (name, l) for l in _read_from(self.files[name], 0).splitlines()
+            out += ["%s: %s" % (name, l) for l in read_from(self.files[name], 0).splitlines()
                     if bad.search(l)]
         return out
 
 
 def start_rig(ctx, **kw):
     """A started MailRig of this test, in <ctx.dir>/mail; the harness stops it."""
-    rig = MailRig(os.path.join(ctx.dir, "mail"), **kw)
-    ctx.servers.append(rig)
-    return rig.start()
+    return start_for(ctx, MailRig(os.path.join(ctx.dir, "mail"), **kw))
 
 
 class LmtpRecorder:

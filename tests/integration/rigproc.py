@@ -1,10 +1,13 @@
 """What the test rigs of real servers (kannel.py: Kannel; mailrig.py: Postfix and Dovecot)
 share about their processes: the tails of their logs, whether a process lives, which ones
-a command line names, the parent-death tie (setpriv), the "port taken at start" signal, and
-the registry that stops every rig still running when the test process exits.
+a command line names, the parent-death tie (setpriv), the "port taken at start" signal, the
+registry that stops every rig still running when the test process exits, and Rig: the start
+(within a time, watching for a port taken or a process gone, raising with the logs' tails)
+and the bookkeeping of their processes.
 """
 import atexit
 import os
+import time
 
 # util-linux's setpriv (Essential in Debian) runs a rig's process with PR_SET_PDEATHSIG: it
 # gets SIGTERM when the thread that started it dies - no orphans if the test process is
@@ -87,3 +90,111 @@ class Live(set):
                 rig.stop()
             except Exception:
                 pass
+
+
+def read_from(path, pos):
+    """A log's text from byte pos on ("" if the file cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(pos)
+            return f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+_live = Live()   # every rig started and not yet stopped
+
+
+class Rig:
+    """What a rig of real servers does alike at start and stop: spawn its processes and wait
+    for them to answer within START_WITHIN seconds, watching its logs for a port taken
+    (PortTaken: start_twice tries new ports) and its processes for an exit; on a failure,
+    raise with the tails of its logs, everything stopped. A subclass has self.files
+    {name: path} and self.procs {name: Popen}, and says:
+      NAME          how its errors name it ("Kannel")
+      LOGS          the files of self.files whose tails logs() gives
+      PORT_LOGS     the files a port taken shows in, and PORT_TAKEN the regex of that line
+      POLL_S        how often _until() looks
+      _start_once() its start (calling _start_with), stop(), _new_ports()."""
+
+    NAME = "the rig"
+    LOGS = PORT_LOGS = ()
+    PORT_TAKEN = None
+    POLL_S = 0.1
+    START_WITHIN = 30
+
+    def _start_with(self, steps, stop=None):
+        """steps(end): spawn the processes and _until() each answers, by time end. A failure
+        stops the rig (stop(), else self.stop()) and raises PortTaken or RuntimeError with
+        the logs' tails; anything else (KeyboardInterrupt) is raised as it is."""
+        # where this attempt's lines begin (an attempt before it wrote to the same files)
+        self._log_from = {n: os.path.getsize(f) if os.path.exists(f) else 0
+                          for n, f in self.files.items()}
+        self.procs = {}
+        _live.add(self)
+        try:
+            steps(time.time() + self.START_WITHIN)
+        except BaseException as e:
+            logs = self.logs()
+            (stop or self.stop)()
+            if isinstance(e, PortTaken):
+                raise PortTaken("%s\n%s" % (e, logs)) from None
+            if isinstance(e, Exception):
+                raise RuntimeError("%s did not start: %s\n%s" % (self.NAME, e, logs)) from None
+            raise
+        return self
+
+    def _stopped_all(self):
+        """stop()'s last step: the rig is no longer one to stop at exit."""
+        _live.discard(self)
+
+    def _port_taken(self):
+        """A line of this attempt in PORT_LOGS saying a port of ours was taken, or None."""
+        for name in self.PORT_LOGS:
+            for line in read_from(self.files[name], self._log_from.get(name, 0)).splitlines():
+                if self.PORT_TAKEN.search(line):
+                    return "%s: %s" % (name, line)
+        return None
+
+    def _until(self, end, cond, what):
+        """Wait for cond() until end; PortTaken when a port was taken meanwhile (or is why a
+        process exited), RuntimeError when a process exited or the time ran out."""
+        while True:
+            taken = self._port_taken()
+            if taken:
+                raise PortTaken("a port was taken while waiting for %s: %s" % (what, taken))
+            for name, p in self.procs.items():
+                if p.poll() is not None:
+                    taken = self._port_taken()   # its last line may be why it exited
+                    if taken:
+                        raise PortTaken("a port was taken while waiting for %s: %s" % (
+                            what, taken))
+                    raise RuntimeError("%s exited (%s) while waiting for %s" % (
+                        name, p.returncode, what))
+            if cond():
+                return
+            if time.time() > end:
+                raise RuntimeError("timed out after %d s waiting for %s" % (
+                    self.START_WITHIN, what))
+            time.sleep(self.POLL_S)
+
+    def pids(self):
+        """{name: pid} of the processes the rig started (alive or not)."""
+        return {n: p.pid for n, p in self.procs.items()}
+
+    def running(self):
+        return {n for n, p in self.procs.items() if p.poll() is None}
+
+    def logs(self, n=25):
+        """The last n lines of each of LOGS, for a failure's message."""
+        out = []
+        for name in self.LOGS:
+            out.append("--- %s (last %d lines) ---" % (name, n))
+            out += tail(self.files[name], n)
+        return "\n".join(out)
+
+
+def start_for(ctx, rig):
+    """rig started for this test; the harness stops it."""
+    ctx.servers.append(rig)
+    return rig.start()
