@@ -657,6 +657,18 @@ typedef struct omniq_api {
 	 * customer's latest session of the channel is a duplicate (1), as in ingest(). */
 	int (*ingest_thread)(const omniq_inbound_t *m, const str *thread,
 			omniq_session_info_t *out, char *id_out, int id_size);
+	/* chan_get() of the first of n names (1..OMNIQ_CHAN_NAMES_MAX, in the order given) that
+	 * is set, in one round trip instead of one per name: for a value that may be under any
+	 * of several names (email: the session of a mail's own Message-ID, else of the ones it
+	 * answers). OMNIQ_OK with the value in out and its name's index in *which (may be NULL),
+	 * OMNIQ_ENOTFOUND when none is set; OMNIQ_EARG as chan_get, for any of the names. */
+	int (*chan_get_first)(const str *channel, int n, const str *names, char *out, int size,
+			int *which);
+	/* chan_set() of n values (1..OMNIQ_CHAN_NAMES_MAX) in one round trip: values[i] under
+	 * names[i], each kept ttl_ms. Every one is checked before any is written (OMNIQ_EARG:
+	 * none written). */
+	int (*chan_set_many)(const str *channel, int n, const str *names, const str *values,
+			long long ttl_ms);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -25,6 +25,7 @@ _Static_assert(OMNIQ_PROVIDER_ID_MAX == OQ_PROVIDER_ID_MAX, "OMNIQ_PROVIDER_ID_M
 _Static_assert(OMNIQ_REASON_MAX == OQ_REASON_MAX, "OMNIQ_REASON_MAX is not limits.def's");
 _Static_assert(OMNIQ_SKILLS_BUF == OQ_SKILLS_BUF, "OMNIQ_SKILLS_BUF is not limits.def's skill bounds");
 _Static_assert(OMNIQ_MEDIA_MAX == OQ_MEDIA_MAX, "OMNIQ_MEDIA_MAX is not limits.def's");
+_Static_assert(OMNIQ_CHAN_NAMES_MAX == OQ_CHAN_NAMES_MAX, "OMNIQ_CHAN_NAMES_MAX is not limits.def's");
 
 static void conn_info(omniq_conn_info_t *out)
 {
@@ -138,5 +139,7 @@ int bind_omniq(omniq_api_t *api)
 	api->media_put = oq_media_put;
 	api->reply_typed = oq_reply_typed;
 	api->ingest_thread = oq_ingest_thread;
+	api->chan_get_first = oq_chan_get_first;
+	api->chan_set_many = oq_chan_set_many;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * oq_chan.c - a channel's own small values in Redis, shared by every process and node of a
  * tenant (a provider's access token, a fetch cursor), and a lease for one holder of them at
- * a time: api.chan_get, chan_set, chan_lease over lua/74_chan.lua. One round trip each.
+ * a time: api.chan_get, chan_set (and chan_get_first, chan_set_many: several names at once),
+ * chan_lease over lua/74_chan.lua. One round trip each.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,31 +54,56 @@ static int reply_num(const redisReply *r, long long *v)
 	return *end == '\0' ? 0 : -1;
 }
 
-int oq_chan_get(const str *channel, const str *name, char *out, int size, long long *ttl_ms)
+/* names[0..n-1] (1..OQ_CHAN_NAMES_MAX), each a good name */
+static int names_args(const str *channel, int n, const str *names)
+{
+	int i, rc;
+
+	if(names == NULL || n < 1 || n > OQ_CHAN_NAMES_MAX)
+		return oq_bad_arg("n", "must be 1..64 names");
+	for(i = 0; i < n; i++)
+		if((rc = chan_args(channel, &names[i])) < 0)
+			return rc;
+	return 0;
+}
+
+/* oq_chan_get of n names: the first set, [value, pttl] (and its index from 1 when n > 1) */
+static int get_first(const str *channel, int n, const str *names, char *out, int size,
+		long long *ttl_ms, int *which)
 {
 	redisReply *r;
-	str a[2];
+	str a[1 + OQ_CHAN_NAMES_MAX];
 	long long ttl = -1;
+	size_t want = n > 1 ? 3 : 2;
 	int rc;
 
-	if((rc = chan_args(channel, name)) < 0)
+	if((rc = names_args(channel, n, names)) < 0)
 		return rc;
 	a[0] = *channel;
-	a[1] = *name;
-	if((r = oq_call("oq_chan_get", 2, a, &rc)) == NULL)
+	memcpy(a + 1, names, n * sizeof(str));
+	if((r = oq_call("oq_chan_get", 1 + n, a, &rc)) == NULL)
 		return rc;
-	if(r->type != REDIS_REPLY_ARRAY || (r->elements != 0 && r->elements != 2)
-			|| (r->elements == 2
+	if(r->type != REDIS_REPLY_ARRAY || (r->elements != 0 && r->elements != want)
+			|| (r->elements == want
 					&& (r->element[0]->type != REDIS_REPLY_STRING
-							|| reply_num(r->element[1], &ttl) < 0))) {
-		rc = oq_bad_reply("oq_chan_get", r, "[] or [value, pttl]");
+							|| reply_num(r->element[1], &ttl) < 0
+							|| (want == 3
+									&& (r->element[2]->type != REDIS_REPLY_INTEGER
+											|| r->element[2]->integer < 1
+											|| r->element[2]->integer > n))))) {
+		rc = oq_bad_reply(
+				"oq_chan_get", r, n > 1 ? "[] or [value, pttl, i]" : "[] or [value, pttl]");
 		freeReplyObject(r);
 		return rc;
 	}
 	if(r->elements == 0) {
 		freeReplyObject(r);
-		oq_set_error(OMNIQ_ENOTFOUND, "%.*s has no %.*s", channel->len, channel->s, name->len,
-				name->s);
+		if(n == 1)
+			oq_set_error(OMNIQ_ENOTFOUND, "%.*s has no %.*s", channel->len, channel->s,
+					names[0].len, names[0].s);
+		else
+			oq_set_error(OMNIQ_ENOTFOUND, "%.*s has none of the %d names", channel->len,
+					channel->s, n);
 		return OMNIQ_ENOTFOUND;
 	}
 	if(out == NULL || r->element[0]->len >= (size_t)size) {
@@ -87,27 +113,56 @@ int oq_chan_get(const str *channel, const str *name, char *out, int size, long l
 	memcpy(out, r->element[0]->str, r->element[0]->len + 1);
 	if(ttl_ms)
 		*ttl_ms = ttl;
+	if(which)
+		*which = want == 3 ? (int)r->element[2]->integer - 1 : 0;
 	freeReplyObject(r);
 	return OMNIQ_OK;
 }
 
-int oq_chan_set(const str *channel, const str *name, const str *value, long long ttl_ms)
+int oq_chan_get(const str *channel, const str *name, char *out, int size, long long *ttl_ms)
+{
+	if(name == NULL)
+		return chan_args(channel, name);
+	return get_first(channel, 1, name, out, size, ttl_ms, NULL);
+}
+
+int oq_chan_get_first(const str *channel, int n, const str *names, char *out, int size,
+		int *which)
+{
+	return get_first(channel, n, names, out, size, NULL, which);
+}
+
+/* oq_chan_set channel name value ttl_ms [name value ...]: all checked, then all written */
+int oq_chan_set_many(const str *channel, int n, const str *names, const str *values,
+		long long ttl_ms)
 {
 	char ttl[24];
-	str a[4];
-	int rc;
+	str a[4 + 2 * (OQ_CHAN_NAMES_MAX - 1)];
+	int i, k, rc;
 
-	if((rc = chan_args(channel, name)) < 0)
+	if((rc = names_args(channel, n, names)) < 0)
 		return rc;
-	if(value == NULL || value->len < 0 || value->len > OQ_CHAN_VALUE_MAX
-			|| (value->len && memchr(value->s, '\0', value->len)))
-		return oq_bad_arg("value", "must be 0..4096 bytes without NUL");
+	for(i = 0; i < n; i++)
+		if(values == NULL || values[i].len < 0 || values[i].len > OQ_CHAN_VALUE_MAX
+				|| (values[i].len && memchr(values[i].s, '\0', values[i].len)))
+			return oq_bad_arg("value", "must be 0..4096 bytes without NUL");
 	if((rc = ttl_arg(ttl_ms, ttl, sizeof(ttl), &a[3])) < 0)
 		return rc;
 	a[0] = *channel;
-	a[1] = *name;
-	a[2] = *value;
-	return oq_call_checked("oq_chan_set", 4, a, OQ_R_OK);
+	a[1] = names[0];
+	a[2] = values[0];
+	for(i = 1, k = 4; i < n; i++) {
+		a[k++] = names[i];
+		a[k++] = values[i];
+	}
+	return oq_call_checked("oq_chan_set", k, a, OQ_R_OK);
+}
+
+int oq_chan_set(const str *channel, const str *name, const str *value, long long ttl_ms)
+{
+	if(name == NULL)
+		return chan_args(channel, name);
+	return oq_chan_set_many(channel, 1, name, value, ttl_ms);
 }
 
 int oq_chan_lease(const str *channel, const str *name, const str *owner, long long ttl_ms,

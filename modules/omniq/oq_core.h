@@ -117,6 +117,10 @@ int oq_agent_del(const str *aid);
 /* api.chan_get, chan_set, chan_lease (oq_chan.c) */
 int oq_chan_get(const str *channel, const str *name, char *out, int size, long long *ttl_ms);
 int oq_chan_set(const str *channel, const str *name, const str *value, long long ttl_ms);
+int oq_chan_get_first(const str *channel, int n, const str *names, char *out, int size,
+		int *which);
+int oq_chan_set_many(const str *channel, int n, const str *names, const str *values,
+		long long ttl_ms);
 int oq_chan_part(const str *channel, const str *name, int index, int total, const str *value,
 		long long ttl_ms, omniq_row_cb cb, void *arg);
 int oq_chan_parts_due(const str *channel, omniq_row_cb cb, void *arg);

@@ -1,5 +1,6 @@
 """oq_chan_get, oq_chan_set, oq_chan_lease: a channel's own values (a provider's access
-token, a fetch cursor) and the lease that gives them one refresher across nodes."""
+token, a fetch cursor) and the lease that gives them one refresher across nodes; oq_chan_get
+and oq_chan_set of several names at once (api.chan_get_first, chan_set_many)."""
 
 import time
 
@@ -24,6 +25,42 @@ def test_values_kept_expire_and_delete(h):
     assert t.fc('oq_chan_set', 'wechat', 'cursor:wk1', '', '0') == 'OK'
     assert t.fc('oq_chan_get', 'wechat', 'cursor:wk1') == []
     assert not h.r.exists(t.P + ':ch:wechat:v:cursor:wk1')
+
+
+def test_several_names_set_in_one_call_and_the_first_set_found_in_one(h):
+    """An email's lookups: the session of its own Message-ID, else of the ones it answers -
+    one call each way, whatever the number of names."""
+    t = h.tenant()
+    # set together, one ttl; an empty value among them deletes its name
+    assert t.fc('oq_chan_set', 'email', 'mid:a', '7', '60000', 't:7', 'Re\nx\ny') == 'OK'
+    assert t.fc('oq_chan_get', 'email', 'mid:a')[0] == '7'
+    v, ttl = t.fc('oq_chan_get', 'email', 't:7')
+    assert v == 'Re\nx\ny' and 59000 < int(ttl) <= 60000
+    assert t.fc('oq_chan_set', 'email', 'mid:b', '8', '0', 'mid:a', '') == 'OK'
+    assert t.fc('oq_chan_get', 'email', 'mid:a') == []
+    # the first set of several, in the order given, with its place (from 1)
+    assert t.fc('oq_chan_get', 'email', 'mid:x', 'mid:b', 't:7') == ['8', '-1', 2]
+    v, ttl, i = t.fc('oq_chan_get', 'email', 't:7', 'mid:b')
+    assert (v, i) == ('Re\nx\ny', 1) and int(ttl) > 0
+    assert t.fc('oq_chan_get', 'email', 'mid:x', 'mid:y') == []
+    names = ['mid:%d' % i for i in range(64)]
+    assert t.fc('oq_chan_get', 'email', *names) == []
+    t.fc('oq_chan_set', 'email', names[63], 's63', '0')
+    assert t.fc('oq_chan_get', 'email', *names) == ['s63', '-1', 64]
+    # refused as a whole: too many names, a bad one anywhere, a pair cut short
+    before = h.r.dbsize()
+    t.expect_err('ARG', 'oq_chan_get', 'email', *(names + ['one-more']))
+    t.expect_err('ARG', 'oq_chan_get', 'email', 'mid:x', 'a/b')
+    t.expect_err('ARG', 'oq_chan_get', 'email')
+    t.expect_err('ARG', 'oq_chan_set', 'email', 'mid:c', '9', '0', 'a/b', 'v')
+    t.expect_err('ARG', 'oq_chan_set', 'email', 'mid:c', '9', '0', 'mid:d', 'v' * 4097)
+    t.expect_err('ARG', 'oq_chan_set', 'email', 'mid:c', '9', '0', 'mid:d')
+    pairs = [x for i in range(64) for x in ('n%d' % i, 'v')]
+    t.expect_err('ARG', 'oq_chan_set', 'email', 'mid:c', '9', '0', *pairs)
+    assert h.r.dbsize() == before and t.fc('oq_chan_get', 'email', 'mid:c') == []
+    # at the limit it is taken
+    assert t.fc('oq_chan_set', 'email', 'mid:c', '9', '0', *pairs[:-2]) == 'OK'
+    assert t.fc('oq_chan_get', 'email', 'n62') == ['v', '-1']
 
 
 def test_lease_one_holder_renewed_given_up_and_lost_when_it_runs_out(h):

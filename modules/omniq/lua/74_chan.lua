@@ -4,7 +4,13 @@
 -- API (chan_get, chan_set, chan_lease), never by key.
 --
 --   oq_chan_get channel name                  {value, pttl} (pttl -1: kept), or {} unset
+--   oq_chan_get channel name name ...         the first of the names (CHAN_NAMES_MAX at
+--                                             most) that is set: {value, pttl, i} (i from
+--                                             1), or {}: one call for a chain of lookups
 --   oq_chan_set channel name value ttl_ms     ttl 0: kept until changed; value '': deleted
+--   oq_chan_set channel name value ttl_ms name value ...
+--                                             each so (CHAN_NAMES_MAX at most, one ttl),
+--                                             all checked before any is written
 --   oq_chan_lease channel name owner ttl_ms   {1, pttl}: owner holds it now (taken, or its
 --                                             own renewed); {0, pttl}: another holds it for
 --                                             pttl more ms. ttl 0: owner gives it up.
@@ -40,29 +46,52 @@ end
 
 function CH.fn_get(keys, args)
     local ctx = X.begin_ro(keys)
-    V.args(args, 2, 'channel name')
-    local k = key(ctx, V.channel(args[1]), 'v', name_arg(args[2]))
-    local v = rcall('GET', k)
-    if not v then return {} end
-    return {v, U.istr(rcall('PTTL', k))}
+    local n = #args - 1
+    if n < 1 or n > L.CHAN_NAMES_MAX then
+        fail('ARG', 'wrong number of arguments, expected: channel name [name ...] (at most '
+            .. L.CHAN_NAMES_MAX .. ' names)')
+    end
+    local channel = V.channel(args[1])
+    for i = 2, #args do name_arg(args[i]) end
+    for i = 2, #args do
+        local k = key(ctx, channel, 'v', args[i])
+        local v = rcall('GET', k)
+        if v then
+            if n == 1 then return {v, U.istr(rcall('PTTL', k))} end
+            return {v, U.istr(rcall('PTTL', k)), i - 1}
+        end
+    end
+    return {}
 end
 
-function CH.fn_set(keys, args)
-    local ctx = X.begin(keys)
-    V.args(args, 4, 'channel name value ttl_ms')
-    local k = key(ctx, V.channel(args[1]), 'v', name_arg(args[2]))
-    local v = args[3]
+-- a value as oq_chan_set and oq_chan_part keep it
+function CH.value_arg(v)
     if type_(v) ~= 'string' or #v > L.CHAN_VALUE_MAX then
         fail('ARG', 'value longer than ' .. L.CHAN_VALUE_MAX .. ' bytes')
     end
     if sfind(v, '%z') then fail('ARG', 'value contains a NUL byte') end
+    return v
+end
+
+function CH.fn_set(keys, args)
+    local ctx = X.begin(keys)
+    if #args < 4 or #args % 2 ~= 0 or #args > 2 + 2 * L.CHAN_NAMES_MAX then
+        fail('ARG', 'wrong number of arguments, expected: channel name value ttl_ms '
+            .. '[name value ...]')
+    end
+    local channel = V.channel(args[1])
+    local sets = {{name_arg(args[2]), CH.value_arg(args[3])}}
     local ttl = V.int('ttl_ms', args[4], 0, L.CHAN_TTL_MAX)
-    if v == '' then
-        rcall('DEL', k)
-    elseif ttl == 0 then
-        rcall('SET', k, v)
-    else
-        rcall('SET', k, v, 'PX', ttl)
+    for i = 5, #args, 2 do sets[#sets + 1] = {name_arg(args[i]), CH.value_arg(args[i + 1])} end
+    for _, nv in ipairs_(sets) do
+        local k, v = key(ctx, channel, 'v', nv[1]), nv[2]
+        if v == '' then
+            rcall('DEL', k)
+        elseif ttl == 0 then
+            rcall('SET', k, v)
+        else
+            rcall('SET', k, v, 'PX', ttl)
+        end
     end
     return 'OK'
 end
@@ -97,11 +126,7 @@ function CH.fn_part(keys, args)
     local name = name_arg(args[2])
     local total = V.int('total', args[4], 1, L.CHAN_PARTS_MAX)
     local index = V.int('index', args[3], 1, total)
-    local v = args[5]
-    if type_(v) ~= 'string' or #v > L.CHAN_VALUE_MAX then
-        fail('ARG', 'value longer than ' .. L.CHAN_VALUE_MAX .. ' bytes')
-    end
-    if sfind(v, '%z') then fail('ARG', 'value contains a NUL byte') end
+    local v = CH.value_arg(args[5])
     local ttl = V.int('ttl_ms', args[6], 1, L.CHAN_TTL_MAX)
     local pk, zk = key(ctx, channel, 'p', name), ctx.P .. ':ch:' .. channel .. ':pz'
     local n = rcall('HGET', pk, 'n')
