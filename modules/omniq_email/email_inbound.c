@@ -206,79 +206,137 @@ static int token_in(const char *s, size_t len, char *sid, size_t size)
 	return 0;
 }
 
-/* the session that a Message-ID we stored or sent belongs to: 1 found, 0 not, -1 Redis */
-static int by_message_id(const char *mid, char *sid, size_t size)
+/* The chan name of a Message-ID we stored or sent (mid:<its hash>), whose value is its
+ * session: 1, or 0 for no id. */
+static int mid_name(const char *mid, char *name, size_t size)
 {
-	char h[EMAIL_HASH_LEN + 1], name[EMAIL_HASH_LEN + 8];
-	int rc;
+	char h[EMAIL_HASH_LEN + 1];
 
 	if(mid == NULL || mid[0] == '\0' || email_hash(mid, strlen(mid), h) < 0)
 		return 0;
-	snprintf(name, sizeof(name), "mid:%s", h);
-	rc = oq->chan_get(&email_channel, omniq_cstr(name), sid, (int)size, NULL);
-	if(rc == OMNIQ_ENOTFOUND)
-		return 0;
-	return rc < 0 ? -1 : 1;
+	snprintf(name, size, "mid:%s", h);
+	return 1;
 }
 
-/* sid: the session the mail continues, or "" (a new one). 0, or -1: Redis failed. */
+/* The Message-IDs that name a mail's conversation, in the order they are believed: its
+ * own (a redelivery), In-Reply-To, then References, the latest first. */
+#define MIDS_MAX (2 + EMAIL_REFS_MAX)
+_Static_assert(MIDS_MAX <= OMNIQ_CHAN_NAMES_MAX, "a mail's Message-IDs are one chan_get_first");
+
+typedef struct mids {
+	char name[MIDS_MAX][EMAIL_HASH_LEN + 8];
+	str s[MIDS_MAX];
+	int n;
+} mids_t;
+
+static int mids_add(mids_t *ids, const char *mid)
+{
+	if(!mid_name(mid, ids->name[ids->n], sizeof(ids->name[0])))
+		return 0;
+	ids->s[ids->n] = omniq_str(ids->name[ids->n]);
+	ids->n++;
+	return 1;
+}
+
+/* sid: the session the mail continues, or "" (a new one). 0, or -1: Redis failed. The
+ * Message-IDs are looked up in one round trip, whichever of them is found. */
 static int find_thread(const char *plus, const email_msg_t *m, char *sid, size_t size,
 		int *again)
 {
 	char tok[EMAIL_ADDR_MAX + 16];
+	mids_t ids;
 	size_t i;
-	int rc;
+	int own, which = -1, rc = OMNIQ_ENOTFOUND;
 
 	sid[0] = '\0';
+	*again = 0;
+	ids.n = 0;
+	own = mids_add(&ids, m->message_id);
+	mids_add(&ids, m->in_reply_to);
+	for(i = m->n_refs; i > 0; i--) /* the latest first */
+		mids_add(&ids, m->refs[i - 1]);
+	if(ids.n > 0)
+		rc = oq->chan_get_first(&email_channel, ids.n, ids.s, sid, (int)size, &which);
+	if(rc < 0 && rc != OMNIQ_ENOTFOUND)
+		return -1;
+	if(rc != OMNIQ_OK)
+		sid[0] = '\0';
 	/* this very mail stored before (an MTA's redelivery, possibly after the customer's
 	 * later mails): its session, where ingest finds its cid and stores nothing */
-	*again = 0;
-	if((rc = by_message_id(m->message_id, sid, size)) != 0) {
-		*again = rc > 0;
-		return rc < 0 ? -1 : 0;
+	if(rc == OMNIQ_OK && own && which == 0) {
+		*again = 1;
+		return 0;
 	}
+	/* a token of ours before the Message-IDs it answers (sid as found, or "") */
 	if(!strncasecmp(plus, "omniq-", 6)) {
 		snprintf(tok, sizeof(tok), EMAIL_TOKEN_OPEN "%s]", plus + 6);
 		if(token_in(tok, strlen(tok), sid, size))
 			return 0;
 	}
-	if(token_in(m->subject, strlen(m->subject), sid, size)
-			|| token_in(m->text + m->quote_at, m->text_len - m->quote_at, sid, size))
-		return 0;
-	if((rc = by_message_id(m->in_reply_to, sid, size)) != 0)
-		return rc < 0 ? -1 : 0;
-	for(i = m->n_refs; i > 0; i--) /* the latest first */
-		if((rc = by_message_id(m->refs[i - 1], sid, size)) != 0)
-			return rc < 0 ? -1 : 0;
+	if(!token_in(m->subject, strlen(m->subject), sid, size))
+		token_in(m->text + m->quote_at, m->text_len - m->quote_at, sid, size);
 	return 0;
 }
 
 /* ---- the delivery ---- */
 
-static void remember(const char *mid, const char *sid)
+static void not_remembered(const char *mid, const char *sid)
 {
-	char h[EMAIL_HASH_LEN + 1], name[EMAIL_HASH_LEN + 8];
-
-	if(mid == NULL || mid[0] == '\0' || email_hash(mid, strlen(mid), h) < 0)
-		return;
-	snprintf(name, sizeof(name), "mid:%s", h);
-	if(oq->chan_set(&email_channel, omniq_cstr(name), omniq_cstr(sid), EMAIL_THREAD_TTL_MS) < 0)
-		LM_WARN("mail <%s>: stored in session %s, but not remembered for its replies' "
-				"threading: %s (a reply still finds the session by its subject token)\n",
-				mid, sid, oq->last_error());
+	LM_WARN("mail <%s>: stored in session %s, but not remembered for its replies' "
+			"threading: %s (a reply still finds the session by its subject token)\n",
+			mid, sid, oq->last_error());
 }
 
-void email_thread_note(const char *sid, const char *subject, const char *last, const char *root)
+static void remember(const char *mid, const char *sid)
 {
-	char name[OMNIQ_SID_MAX + 4], v[3 * (EMAIL_LINE_MAX + 1)];
+	char name[EMAIL_HASH_LEN + 8];
+
+	if(mid_name(mid, name, sizeof(name))
+			&& oq->chan_set(&email_channel, omniq_cstr(name), omniq_cstr(sid),
+					   EMAIL_THREAD_TTL_MS)
+					   < 0)
+		not_remembered(mid, sid);
+}
+
+/* What a reply needs of session sid's thread (email_thread_get), as a chan name and value:
+ * the value's length, or -1 when it does not fit (none is kept). */
+static int thread_note(const char *sid, const char *subject, const char *last,
+		const char *root, char *name, size_t nsize, char *v, size_t vsize)
+{
 	int n;
 
-	snprintf(name, sizeof(name), "t:%s", sid);
-	n = snprintf(v, sizeof(v), "%s\n%s\n%s", subject ? subject : "", last ? last : "",
+	snprintf(name, nsize, "t:%s", sid);
+	n = snprintf(v, vsize, "%s\n%s\n%s", subject ? subject : "", last ? last : "",
 			root ? root : "");
-	if(n < 0 || n >= (int)sizeof(v))
+	return n < 0 || n >= (int)vsize ? -1 : n;
+}
+
+/* A mail stored in session sid, in one round trip: its Message-ID remembered for the
+ * answers to it, and the thread a reply needs (the customer's subject, this mail, the
+ * thread's first). */
+static void remember_stored(const email_msg_t *m, const char *sid)
+{
+	char mid[EMAIL_HASH_LEN + 8], tname[OMNIQ_SID_MAX + 4], v[3 * (EMAIL_LINE_MAX + 1)];
+	str names[2], values[2];
+	int n = 0, has_mid = 0, vlen;
+
+	if(mid_name(m->message_id, mid, sizeof(mid))) {
+		names[n] = omniq_str(mid);
+		values[n++] = omniq_str(sid);
+		has_mid = 1;
+	}
+	vlen = thread_note(sid, m->subject, m->message_id,
+			m->n_refs ? m->refs[0] : m->in_reply_to ? m->in_reply_to : m->message_id, tname,
+			sizeof(tname), v, sizeof(v));
+	if(vlen >= 0) {
+		names[n] = omniq_str(tname);
+		values[n++] = (str){v, vlen};
+	}
+	if(n == 0 || oq->chan_set_many(&email_channel, n, names, values, EMAIL_THREAD_TTL_MS) >= 0)
 		return;
-	if(oq->chan_set(&email_channel, omniq_cstr(name), &(str){v, n}, EMAIL_THREAD_TTL_MS) < 0)
+	if(has_mid)
+		not_remembered(m->message_id, sid);
+	if(vlen >= 0)
 		LM_WARN("session %s: its mail thread not kept for the replies (%s): a reply goes out "
 				"with no In-Reply-To\n",
 				sid, oq->last_error());
@@ -475,11 +533,8 @@ static void deliver(const char *from, const char *rcpt, const char *msg, size_t 
 				oq->last_error());
 		goto done;
 	}
-	if(rc != 1) {
-		remember(m.message_id, si.sid);
-		email_thread_note(si.sid, m.subject, m.message_id,
-				m.n_refs ? m.refs[0] : m.in_reply_to ? m.in_reply_to : m.message_id);
-	}
+	if(rc != 1)
+		remember_stored(&m, si.sid);
 	if(rc == 2 && thread[0] == '\0' && mb->ack[0] && !(m.flags & EMAIL_F_NO_AUTOREPLY))
 		acknowledge(mb, si.sid);
 	LM_NOTICE("mail from <%s> to %s%s: session %s (%s%s)%s\n", m.from.addr, mb->name,

@@ -22,8 +22,10 @@
  * reduced from HTML, a link to the original as it came (message/rfc822, up to
  * OMNIQ_MEDIA_MAX); machine-sent mail marked.
  *
- * Runs in the module's LMTP process: a few Redis round trips per mail (the thread's
- * lookups, the attachments, the store), never in a SIP worker.
+ * Runs in the module's LMTP (or IMAP) process, never in a SIP worker: three Redis round
+ * trips per mail - every Message-ID it names looked up at once (api.chan_get_first), the
+ * store, its Message-ID and thread kept at once (api.chan_set_many) - and two per
+ * attachment kept (and for the original), one for the acknowledgement of a new one.
  */
 #ifndef OMNIQ_EMAIL_INBOUND_H
 #define OMNIQ_EMAIL_INBOUND_H
@@ -54,9 +56,9 @@ void email_inbound_deliver(const char *from, const char *rcpt, const char *msg, 
 
 /* What a reply needs of its session's mail thread (P:ch:email:v:t:<sid>, kept
  * EMAIL_THREAD_TTL_MS): the customer's subject, their last mail's id, the thread's first.
- * Kept by each mail stored; read by the sender. get: 1 with the three pointing into buf
- * (each may be NULL or ""), 0 when none is kept, -1 Redis failed. */
-void email_thread_note(const char *sid, const char *subject, const char *last, const char *root);
+ * Kept by each mail stored (with its Message-ID, in one round trip); read by the sender:
+ * 1 with the three pointing into buf (each may be NULL or ""), 0 when none is kept, -1
+ * Redis failed. */
 int email_thread_get(const char *sid, char *buf, size_t size, const char **subject,
 		const char **last, const char **root);
 

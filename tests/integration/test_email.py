@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import re
 import socket
+import threading
+import time
 from email.header import Header
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
@@ -154,6 +156,62 @@ def test_email_a_new_mail_opens_a_session_of_the_sender_and_answers_join_it(ctx)
     assert stored_sid(deliver(k, c)) == a
     assert r.xrange("%s:s:%s:tx" % (P, a))[-1][1]["from"] == "韩梅梅"
     assert len(transcript(r, P, b)) == 1
+
+
+class Monitor:
+    """Redis' MONITOR while it is open: the FCALLs each client made, as
+    {client address: [function name, ...]}."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.s.sendall(b"MONITOR\r\n")
+        self.f = self.s.makefile("rb")
+        assert self.f.readline() == b"+OK\r\n"
+        self.lines = []
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        try:
+            for line in self.f:
+                self.lines.append(line.decode("utf-8", "replace"))
+        except (OSError, ValueError):
+            pass
+
+    def fcalls(self):
+        out = {}
+        for line in list(self.lines):
+            m = re.match(r'\+[\d.]+ \[\d+ ([^\]]+)\] "FCALL" "(\w+)"', line)
+            if m:
+                out.setdefault(m.group(1), []).append(m.group(2))
+        return out
+
+    def close(self):
+        self.s.shutdown(socket.SHUT_RDWR)
+        self.s.close()
+        self.t.join(5)
+
+
+@test
+def test_email_a_mail_costs_three_redis_round_trips(ctx):
+    """A mail without attachments is three calls to Redis, however many Message-IDs it names:
+    every one of them looked up at once, the store, its Message-ID and thread kept at once."""
+    rs, k = email_kam(ctx)
+    first = mail()
+    mon = Monitor(rs.port)
+    try:
+        a = stored_sid(deliver(k, first))
+        refs = " ".join([make_msgid(domain="x.example") for _ in range(5)]
+                        + [first["Message-ID"]])
+        b = stored_sid(deliver(k, mail(subject="Re: 1", in_reply_to=first["Message-ID"],
+                                       references=refs)))
+        time.sleep(0.3)
+        calls = mon.fcalls()
+    finally:
+        mon.close()
+    assert a == b
+    mine = [c for c in calls.values() if "oq_ingest" in c]
+    assert mine == [["oq_chan_get", "oq_ingest", "oq_chan_set"] * 2], calls
 
 
 @test
