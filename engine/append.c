@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "oq_limits.h"
 #include "repl.h"
+#include "sla.h"
 
 /* a six-argument message: sid dir from type body cid */
 #define MSG_ARGS 6
@@ -171,6 +172,7 @@ static void append_one(oqe_call *c, RedisModuleString **a, enum answer how)
 		nextra = 6;
 	}
 	oqe_emit_x(c, "message", sid, dl, NULL, channel, ext, extra, nextra);
+	oqe_sla_message(c, s, oqe_key(c, ":s:", sp, sl), sid, dl);
 	if (ck) {
 		RedisModule_HashSet(ck, REDISMODULE_HASH_NONE, cid, id, NULL);
 		oqe_rep(c->ctx, "HSET", "sss", ckey, cid, id);

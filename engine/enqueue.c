@@ -22,6 +22,7 @@
 #include "route.h"
 #include "wait.h"
 #include "repl.h"
+#include "sla.h"
 
 typedef struct contact {
 	RedisModuleString *channel, *class, *ident, *canon, *skills, *prio_s, *queue, *ext, *node;
@@ -124,6 +125,7 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	oqe_queue_seen(c, k->queue);
 	oqe_count(c, "enqueued", 1);
 	oqe_emit(c, "enqueue", sid, "queued", NULL, k->channel, k->ext);
+	oqe_sla_new(c, sid);
 	if (offer) {
 		oqe_offers_add(c, c->now + cfg->offer_timeout * 1000, sid);
 		oqe_agent_take(c, &a, sid, k->cls);

@@ -28,7 +28,7 @@ int oqe_cmd_accept(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 {
 	oqe_call c;
 	RedisModuleString *sid, *aid, *skey, *akey, *state, *agent, *cust, *channel, *ext;
-	RedisModuleString *misses, *live = NULL;
+	RedisModuleString *misses, *answered, *live = NULL;
 	RedisModuleKey *s, *a;
 	const char *sp;
 	size_t sl;
@@ -65,11 +65,15 @@ int oqe_cmd_accept(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 	if (!(a = oqe_hash(&c, akey)))
 		return REDISMODULE_OK;
 	misses = oqe_hget(a, "misses");
+	answered = oqe_hget(s, "answered");
 
 	/* decided: from here on only writes */
 	oqe_zrem(&c, oqe_key(&c, ":offers", NULL, 0), sid);
 	oqe_hset(&c, s, skey, 3, "state", oqe_name("active"), "updated", c.ns, "offer_exp",
 			oqe_name(""));
+	/* the first answer: a call's time to answer, the wait a customer really had */
+	if (!answered || oqe_empty(answered))
+		oqe_hset(&c, s, skey, 1, "answered", c.ns);
 	if (live)
 		oqe_customer_last_agent(&c, live, aid);
 	/* misses counts *consecutive* lapses: a taken offer proves presence */

@@ -26,6 +26,7 @@
 #include "oq_dispatch.h"
 #include "oq_outbound.h"
 #include "oq_rpc.h"
+#include "oq_node.h"
 
 MODULE_VERSION
 
@@ -316,6 +317,8 @@ static int mod_init(void)
 		return -1;
 	}
 	if(oq_rpc_register() < 0)
+		return -1;
+	if(oq_node_token_init() < 0)
 		return -1;
 	if(check_int_params() < 0)
 		return -1;

@@ -141,8 +141,9 @@ int oq_chan_lease(const str *channel, const str *name, const str *owner, long lo
 /* Sweep expired offers, wrap-ups, affinity waits and sessions past max_wait (dispatcher).
  * counts: offers expired, wrap-ups ended, affinity waits released, sessions expired. */
 /* oq_sweep's counts: offers expired, wrap-ups ended, affinity waits released, sessions
- * expired (max_wait), ended sessions retired (their retention over) */
-#define OQ_SWEEP_COUNTS 5
+ * expired (max_wait), ended sessions retired (their retention over), service-level
+ * alerts fired */
+#define OQ_SWEEP_COUNTS 6
 int oq_sweep(int max, int counts[OQ_SWEEP_COUNTS]);
 
 /* Raw call for read-only RPC helpers: returns the reply or NULL with oq_last_error() set;

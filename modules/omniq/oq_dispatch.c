@@ -40,6 +40,7 @@
 #include "oq_pv.h"
 #include "oq_stats.h"
 #include "oq_events.h"
+#include "oq_node.h"
 
 oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL, OMNIQ_EVENT_READ_GAP_DEF};
 
@@ -47,7 +48,8 @@ oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL, OMNIQ_EVENT_READ_GAP_DEF}
  * dispatcher's own resync (events were lost). */
 static const char *event_types[] = {"enqueue", "offer", "park", "unpark", "reopen", "accept",
 		"decline", "miss", "wrapup", "close", "abandon", "expire", "presence", "merge",
-		"agent_del", "revoke", "message", "transfer", "delivery", "resync"};
+		"agent_del", "revoke", "message", "transfer", "delivery", "sla1", "sla2", "sla3",
+		"resync"};
 #define OQ_EVENT_TYPES ((int)(sizeof(event_types) / sizeof(event_types[0])))
 static int event_rt_idx[OQ_EVENT_TYPES];
 
@@ -113,6 +115,34 @@ static void run_event_route(const omniq_event_t *ev)
 	ksr_msg_env_reset();
 }
 
+/* Every event is every node's, but a service-level alert (sla1..sla3): the first node to
+ * claim it (a lease on its event id, in tenant t, held by this node's token: oq_node.h)
+ * runs its event_route, so that an admin's action there happens once however many nodes
+ * read it, and whichever of them is up. A claim that cannot be made (Redis down) runs
+ * nothing: an action twice is worse than one missed, and the alert's own notifications
+ * are in the outbox already. */
+#define SLA_CLAIM_MS (3600 * 1000)
+
+static int mine(int t, const omniq_event_t *ev, const str *id)
+{
+	static const str ch = str_init("sla");
+	str owner;
+	int rc;
+
+	if(ev->type.len != 4 || memcmp(ev->type.s, "sla", 3))
+		return 1;
+	owner.s = (char *)oq_node_token();
+	owner.len = OQ_NODE_TOKEN_LEN;
+	oq_tenant_use_index(t);
+	rc = oq_chan_lease(&ch, id, &owner, SLA_CLAIM_MS, NULL);
+	oq_tenant_use_index(0);
+	if(rc < 0)
+		LM_ERR("service-level alert %.*s of session %.*s not claimed (%s): its event_route "
+			   "is not run on this node\n", id->len, id->s, ev->sid.len, ev->sid.s,
+				oq_last_error());
+	return rc == OMNIQ_OK;
+}
+
 typedef struct stream {
 	char key[OMNIQ_ID_MAX + 32];
 	omniq_events_pos_t pos;
@@ -143,6 +173,8 @@ static int handle_events(redisReply *s, int t, stream_t *st)
 		omniq_stream_field(f, "type", &ev.type);
 		if(ev.type.len == 6 && !memcmp(ev.type.s, "typing", 6))
 			continue; /* a transient signal for sockets, not a session event */
+		if(!mine(t, &ev, &id))
+			continue; /* another node acts on it */
 		omniq_stream_field(f, "sid", &ev.sid);
 		omniq_stream_field(f, "state", &ev.state);
 		omniq_stream_field(f, "agent", &ev.agent);
@@ -228,10 +260,11 @@ static void sweep(long long now)
 			oq_stat_add(OQ_ST_WRAPUPS_ENDED, c[1]);
 			oq_stat_add(OQ_ST_EXPIRED, c[3]);
 			oq_stat_add(OQ_ST_RETIRED, c[4]);
-			if(c[0] || c[1] || c[2] || c[3] || c[4])
+			oq_stat_add(OQ_ST_SLA_ALERTS, c[5]);
+			if(c[0] || c[1] || c[2] || c[3] || c[4] || c[5])
 				LM_DBG("sweep of %.*s: %d offers expired, %d wrap-ups ended, %d affinity waits "
-					   "released, %d sessions expired, %d retired\n", name.len, name.s, c[0], c[1],
-						c[2], c[3], c[4]);
+					   "released, %d sessions expired, %d retired, %d alerts\n", name.len, name.s,
+						c[0], c[1], c[2], c[3], c[4], c[5]);
 			if(!saturated(c))
 				break;
 		}
@@ -383,14 +416,21 @@ static void dispatcher_loop(void)
 	}
 	for(;;) {
 		cfg_update();
+		/* anchored before the first sweep: what that sweep makes happen (the alerts and
+		 * lapses due while this node was down) comes after the anchor and is read */
+		if(anchor(st, n) < 0) {
+			now = omniq_wall_ms();
+			if(now >= next_sweep) { /* Redis down: the sweep says so in its own words */
+				sweep(now);
+				next_sweep = now + oq_dispatch_cfg.sweep_interval_ms;
+			}
+			usleep(100000); /* do not spin */
+			continue;
+		}
 		now = omniq_wall_ms();
 		if(now >= next_sweep) {
 			sweep(now);
 			next_sweep = now + oq_dispatch_cfg.sweep_interval_ms;
-		}
-		if(anchor(st, n) < 0) {
-			usleep(100000); /* Redis down: do not spin */
-			continue;
 		}
 		/* a new connection (Redis restarted, failed over): check with the first read */
 		again = oq_redis_connects() != connects;

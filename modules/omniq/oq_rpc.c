@@ -577,8 +577,45 @@ static void rpc_sweep(rpc_t *rpc, void *c)
 	}
 	if(rpc->add(c, "{", &st) < 0)
 		return;
-	rpc->struct_add(st, "ddddd", "offers_expired", n[0], "wrapups_ended", n[1],
-			"affinity_released", n[2], "sessions_expired", n[3], "sessions_retired", n[4]);
+	rpc->struct_add(st, "dddddd", "offers_expired", n[0], "wrapups_ended", n[1],
+			"affinity_released", n[2], "sessions_expired", n[3], "sessions_retired", n[4],
+			"sla_alerts", n[5]);
+}
+
+void oq_rpc_fail(rpc_t *rpc, void *c, int rc)
+{
+	fail(rpc, c, rc);
+}
+
+void oq_rpc_done(rpc_t *rpc, void *c, int rc)
+{
+	done(rpc, c, rc);
+}
+
+void oq_rpc_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
+{
+	call_struct(rpc, c, fn, argc, argv);
+}
+
+void oq_rpc_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
+{
+	call_list(rpc, c, fn, argc, argv);
+}
+
+int oq_rpc_flat(rpc_t *rpc, void *st, redisReply *r)
+{
+	return add_flat_struct(rpc, st, r);
+}
+
+int oq_rpc_records(rpc_t *rpc, void *arr, redisReply *r)
+{
+	size_t i;
+
+	for(i = 0; i < r->elements; i++)
+		if((is_entry(r->element[i]) || oq_reply_is(r->element[i], OQ_R_FLAT))
+				&& add_record(rpc, arr, r->element[i]) < 0)
+			return -1;
+	return 0;
 }
 
 /* clang-format off */
@@ -624,5 +661,5 @@ int oq_rpc_register(void)
 		LM_ERR("cannot register RPC commands\n");
 		return -1;
 	}
-	return 0;
+	return oq_rpc_sla_register();
 }

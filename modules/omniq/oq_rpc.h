@@ -1,5 +1,27 @@
-/* oq_rpc.h - kamcmd omniq.* commands (see docs/admin.md for each). */
+/* oq_rpc.h - kamcmd omniq.* commands (see docs/admin.md for each), and the answer helpers
+ * the command files share (oq_rpc.c, oq_rpc_sla.c). */
 #ifndef OQ_RPC_H
 #define OQ_RPC_H
+
+#include "core/rpc.h"
+#include "core/str.h"
+
+struct redisReply;
+
 int oq_rpc_register(void);
+int oq_rpc_sla_register(void);
+
+/* the error of the last call, as a fault with its HTTP-like status */
+void oq_rpc_fail(rpc_t *rpc, void *c, int rc);
+/* "ok", or the fault of rc < 0 */
+void oq_rpc_done(rpc_t *rpc, void *c, int rc);
+/* fn's flat [k, v, ...] answer as one struct (an empty one is 404) */
+void oq_rpc_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv);
+/* fn's list of records as an array of structs */
+void oq_rpc_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv);
+/* [k, v, ...] added to struct st; a list of records added to array arr. -1 when the
+ * transport took no more. */
+int oq_rpc_flat(rpc_t *rpc, void *st, struct redisReply *r);
+int oq_rpc_records(rpc_t *rpc, void *arr, struct redisReply *r);
+
 #endif

@@ -25,6 +25,7 @@ stat_export_t oq_stat_exports[] = {
 	{"outbound_sent", 0, &st[OQ_ST_OUT_SENT]},
 	{"outbound_retries", 0, &st[OQ_ST_OUT_RETRIES]},
 	{"outbound_failed", 0, &st[OQ_ST_OUT_FAILED]},
+	{"sla_alerts", 0, &st[OQ_ST_SLA_ALERTS]},
 	{0, 0, 0}
 };
 

@@ -95,8 +95,9 @@ json_t *ws_cust_frame(const ws_item_t *it, int session)
 		if(it->from[0] == '\0' || !strcmp(it->state, "in"))
 			return NULL;
 		v = json_pack("{s:s,s:s}", "type", "typing", "from", it->from);
-	} else if(!strcmp(it->type, "enqueue") || !strcmp(it->type, "delivery")) {
-		return NULL; /* a delivery's state is the agent's business */
+	} else if(!strcmp(it->type, "enqueue") || !strcmp(it->type, "delivery")
+			  || !strncmp(it->type, "sla", 3)) {
+		return NULL; /* a delivery's state and a service-level alert are the staff's business */
 	} else {
 		v = json_pack("{s:s,s:s,s:s,s:s}", "type", "state", "event", it->type, "state",
 				it->state, "agent", it->agent);

@@ -673,6 +673,13 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 			ws_sock_close_later(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "logged out");
 		return;
 	}
+	if(!strncmp(it->type, "sla", 3)) { /* a service-level alert for this agent */
+		if(!strcmp(it->agent, d->agent) && it->type[3] >= '1' && it->type[3] <= '3')
+			ws_sock_send(&d->sock, json_pack("{s:s,s:s,s:i,s:s,s:I}", "type", "alert", "sid",
+										   it->sid, "level", it->type[3] - '0', "kind",
+										   it->state, "wait_ms", (json_int_t)it->wait_ms));
+		return;
+	}
 	if(!strcmp(it->type, "typing")) {
 		if(!strcmp(it->state, "in"))
 			ws_sock_send(&d->sock, json_pack("{s:s,s:s,s:s}", "type", "typing", "sid", it->sid,

@@ -30,6 +30,7 @@ typedef struct ws_item {
 	char id[48];                   /* message, delivery: transcript entry id */
 	char *body;                    /* message: malloc'd, NUL-terminated; delivery: its
 	                                  reason, when it has one */
+	long long wait_ms;             /* sla1..sla3: how long the customer has waited */
 	int asked;                     /* events.c: its body is asked for */
 	omniq_events_gap_t gap;        /* resync: what was lost */
 } ws_item_t;

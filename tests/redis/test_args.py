@@ -157,10 +157,11 @@ def test_readers_are_no_writes(h):
                'oq_queue_get', 'oq_stats', 'oq_transcript', 'oq_agent_secret_get', 'oq_agent_token',
                'oq_followups', 'oq_agent_sessions', 'oq_customer_history', 'oq_online',
                'oq_archive_pending', 'oq_waiting', 'oq_canned_list', 'oq_agent_search',
-               'oq_ob_get', 'oq_deliveries', 'oq_ob_status', 'oq_chan_get'}
+               'oq_ob_get', 'oq_deliveries', 'oq_ob_status', 'oq_chan_get', 'oq_sla_list',
+               'oq_sla_get'}
     for name, flags in fl.items():
         assert ('no-writes' in flags) == (name in readers), (name, flags)
-    assert len(fl) == 72, sorted(fl)
+    assert len(fl) == 79, sorted(fl)
     # FCALL_RO works for readers
     t = h.tenant()
     assert h.r.execute_command('FCALL_RO', 'oq_stats', 1, t.P)[0] == 'enqueued'

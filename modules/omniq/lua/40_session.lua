@@ -159,6 +159,7 @@ local function reopen(ctx, rsid, cid, ext, node)
         'node', s.node})
     X.count(ctx, 'enqueued')
     X.emit(ctx, 'reopen', s.id, 'queued', prev, s.channel, s.ext)
+    S.sla_reopen(ctx, s.id)
     R.apply(ctx, s, d)
     return s
 end

@@ -28,6 +28,7 @@ function M.tx_add(ctx, sid, dir, from, typ, body, channel, ext)
         extra[3], extra[4], extra[5], extra[6] = 'from', from, 'body', body
     end
     X.emit(ctx, 'message', sid, dir, '', channel, ext, extra)
+    M.sla_message(ctx, sid, dir)
     return id
 end
 

@@ -80,11 +80,17 @@ end
 function OB.fn_send(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 4, 'sid from type body')
-    local sid = V.sid(args[1])
+    return OB.send(ctx, V.sid(args[1]), args[2], args[3], args[4]), ctx
+end
+
+-- The same for the library's own steps (a service-level notice to the customer, 80_sla.lua):
+-- {id, channel, ext, did}, did '' when the channel has no senders (a web chat: its socket
+-- reads the message event).
+function OB.send(ctx, sid, from, typ, body)
     local channel = rcall('HGET', R.skey(ctx, sid), 'channel')
     local queued = channel and rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 1
     if queued then H.room(ctx.P, channel) end
-    local r = E.run('omniq.reply', ctx.P, sid, args[2], args[3], args[4])
+    local r = E.run('omniq.reply', ctx.P, sid, from, typ, body)
     local id, ext = r[1], r[3]
     channel = r[2]
     if not queued then return {id, channel, ext, ''} end
@@ -128,13 +134,23 @@ function OB.fn_add(keys, args)
     local typ = V.str('type', args[4], L.TYPE_MAX, false)
     local body = V.body('body', args[5])
     local unless = V.str('unless_online', args[6], L.TEXT_MAX, true)
-    if rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 0 then
+    if not OB.has_senders(ctx, channel) then
         U.fail('NOTFOUND', 'channel ' .. channel .. ' has no outbound sender')
     end
     if unless ~= '' and rcall('ZCOUNT', ctx.P .. ':online:' .. unless, ctx.ns, '+inf') > 0 then
         return ''
     end
     H.room(ctx.P, channel)
+    return OB.add(ctx, channel, to, from, typ, body)
+end
+
+function OB.has_senders(ctx, channel)
+    return rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 1
+end
+
+-- A message of no session queued for a channel with senders, arguments validated and its
+-- queue's room checked by the caller: its did.
+function OB.add(ctx, channel, to, from, typ, body)
     local did = U.istr(rcall('INCR', ctx.P .. ':ob:seq'))
     rcall('HSET', H.dkey(ctx.P, did), 'sid', '', 'tx', '', 'channel', channel, 'ext', to,
         'from', from, 'type', typ, 'body', body, 'state', 'queued', 'tries', '0',
@@ -143,6 +159,14 @@ function OB.fn_add(keys, args)
     H.wake(ctx.P, channel)
     H.event(ctx, {sid = '', tx = '', channel = channel, ext = to}, did, 'queued', '')
     return did
+end
+
+-- Room in a channel's queue: true, or false and why (the library's own senders of
+-- notifications record it rather than fail the step they run in).
+function OB.room(ctx, channel)
+    local ok, e = pcall_(H.room, ctx.P, channel)
+    if ok then return true end
+    return false, U.error_text(e)
 end
 
 -- oq_ob_status: [channel, queued, due, oldest_due_ms, ...] of each channel with senders:

@@ -3,7 +3,10 @@
  *   - a new offer plays a short chime (Web Audio, allowed once the agent has clicked in the
  *     page: the login or any click) and, while the desk is in the background, shows a
  *     browser notification (asked for at login); clicking it opens the offer;
- *   - the tab's title counts the offers and unread customer messages: "(2) omniq agent desk".
+ *   - the tab's title counts the offers and unread customer messages: "(2) omniq agent desk";
+ *   - a service-level alert for this agent (level 1: a session it answers for, 2: as the
+ *     queue's supervisor, 3: as its manager) chimes and is listed under the header until
+ *     clicked; clicking opens the session when it is in the agent's inbox.
  * The countdown to each offer's timeout is in desk.js (tick).
  */
 (function () {
@@ -66,6 +69,22 @@
       title();
     },
     message: title,
-    select: title
+    select: title,
+    alert: function (m) {
+      var KIND = { first: "first response", reply: "reply", resolve: "resolution" };
+      var li = document.createElement("li"), min = Math.floor(m.wait_ms / 60000);
+      li.className = "l" + m.level;
+      li.textContent = "Service level " + m.level + ": session " + m.sid + ", " +
+        (KIND[m.kind] || m.kind) + " waiting " + (min ? min + " min " : "") +
+        Math.floor(m.wait_ms / 1000) % 60 + " s";
+      li.onclick = function () {
+        li.remove();
+        if (st.inbox.some(function (s) { return s.sid === m.sid; })) st.select(m.sid);
+      };
+      document.getElementById("sla-alerts").appendChild(li);
+      chime();
+      if (document.hidden && window.Notification && Notification.permission === "granted")
+        new Notification(li.textContent, { tag: "omniq-sla-" + m.sid + "-" + m.level });
+    }
   });
 })();

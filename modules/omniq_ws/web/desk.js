@@ -166,6 +166,11 @@
       hook("message", m);
       return;
     }
+    if (m.type === "alert") {
+      /* a service level is slipping on a session this agent answers for (desk-alerts.js) */
+      hook("alert", m);
+      return;
+    }
     if (m.type === "delivery") {
       /* one of the replies sent through its channel's provider moved on (or failed) */
       (st.transcripts[m.sid] || []).forEach(function (e) {

@@ -1,0 +1,320 @@
+-- 80_sla.lua — service levels: three-level timeout alerts, their clocks and what each level
+-- does (the tables `SL` and `SLH` of 78_sla_policy.lua, which keeps what a tenant sets).
+--
+-- A tenant's policies (oq_sla_set) say, for the sessions they match (queue, channel and
+-- customer tier, each "" for any; the first match by `order`), how long a customer may
+-- wait, in seconds:
+--   first    for the first agent response (a messaging channel: the agent's first
+--            message; a call: its answer)
+--   reply    for the agent's answer to a customer's message, once the conversation runs
+--   resolve  for the end of the conversation (wrap-up or close)
+-- and at which points of each target its three levels fire (`levels`, per cent, e.g.
+-- 50,80,100). Level 1 tells the responsible person (the session's agent, or the queue's
+-- owner while nobody has it); level 2 tells the queue's supervisor and escalates a session
+-- that still waits (priority raised, moved to an overflow queue, its skills widened);
+-- level 3 tells the queue's manager and sends the customer, on their own channel, the
+-- policy's notice (what happens next).
+--
+-- Clocks: the engine's steps note their moments in the session (engine/sla.c): t_in the
+-- customer's first message not yet answered, t_out1 the agent's first message, answered
+-- the first accept; the library's own steps note the same (SL.message, SL.new). P:sla
+-- holds each session whose clocks may still fire, scored by when the sweep must look at it
+-- next. A look (SL.look) reads the session, fires what is due in order, and scores it again
+-- at its next deadline, or takes it out. A level fires once: its count is in the session
+-- (sla_f, sla_r, sla_z) and the look is one atomic call, whichever node's sweep makes it.
+-- A target reached (the answer, the end) cancels the levels not yet fired: they are never
+-- due. A reply clock starts again with the next customer message after an answer
+-- (sla_rc: the start its count sla_r belongs to).
+--
+-- Keys: P:sla:pol (zset: policy names by order), P:sla:p:<name> (hash: one policy),
+-- P:sla (zset: sid by next look), P:s:<sid>:sla (stream: the session's alert history,
+-- removed with the session), P:qr:<queue> (hash: the queue's owner, supervisor and
+-- manager, agent ids). People are agents; each is told at its `notify` targets
+-- (oq_agent_notify): `desk` (the event names it), and <channel>:<address>, a delivery of
+-- that channel's senders through the outbox (WeChat, SMS, email, an integrator's webhook
+-- channel), retried as any.
+
+-- ZADD LT: looked at no later than `at`
+function SLH.look_at(ctx, sid, at)
+    rcall('ZADD', ctx.P .. ':sla', 'LT', at, sid)
+end
+
+-- A session was opened (the library's steps; the engine's do this in engine/sla.c).
+function SL.new(ctx, sid)
+    if SLH.on(ctx) then SLH.look_at(ctx, sid, ctx.ns) end
+end
+
+-- A session was reopened: its clocks start again, and its policy is matched again.
+function SL.reopen(ctx, sid)
+    if not SLH.on(ctx) then return end
+    rcall('HDEL', R.skey(ctx, sid), 'sla', 'sla_f', 'sla_r', 'sla_z', 'sla_rc', 'sla_n',
+        't_in', 't_out1', 'answered')
+    SLH.look_at(ctx, sid, ctx.ns)
+end
+
+-- A message of the library's own steps (ingest): what engine/sla.c notes for the engine's.
+function SL.message(ctx, sid, dir)
+    if not SLH.on(ctx) then return end
+    local key = R.skey(ctx, sid)
+    local v = rcall('HMGET', key, 't_in', 't_out1')
+    if dir == 'in' then
+        if v[1] and v[1] ~= '' then return end
+        rcall('HSET', key, 't_in', ctx.ns)
+        SLH.look_at(ctx, sid, ctx.ns)
+    elseif dir == 'out' then
+        if not v[2] or v[2] == '' then rcall('HSET', key, 't_out1', ctx.ns) end
+        if v[1] and v[1] ~= '' then rcall('HSET', key, 't_in', '') end
+    end
+end
+
+-- The first policy that matches the session, or nil.
+function SLH.match(ctx, s)
+    local tier
+    for _, name in ipairs_(rcall('ZRANGE', ctx.P .. ':sla:pol', 0, -1)) do
+        local v = rcall('HMGET', SLH.pkey(ctx.P, name), 'queue', 'channel', 'tier')
+        if (not v[1] or v[1] == '' or v[1] == s.queue)
+                and (not v[2] or v[2] == '' or v[2] == s.channel) then
+            if not v[3] or v[3] == '' then return name end
+            if tier == nil then
+                local cid = s.customer ~= '' and C.resolve(ctx, s.customer)
+                tier = cid and rcall('HGET', C.key(ctx, cid), 'tier') or false
+            end
+            if tier == v[3] then return name end
+        end
+    end
+    return nil
+end
+
+-- "4 min 10 s"
+function SLH.span(ms)
+    local s = mfloor(ms / 1000)
+    if s < 60 then return s .. ' s' end
+    if s < 3600 then return mfloor(s / 60) .. ' min ' .. s % 60 .. ' s' end
+    return mfloor(s / 3600) .. ' h ' .. mfloor(s % 3600 / 60) .. ' min'
+end
+
+-- Who level lvl tells: agent ids (one at most today; a list so that a level may tell
+-- several people without a change of the history or the events).
+function SLH.people(ctx, s, lvl)
+    local v = rcall('HMGET', ctx.P .. ':qr:' .. s.queue, 'owner', 'supervisor', 'manager')
+    local who
+    if lvl == 1 then
+        who = s.agent ~= '' and s.agent or v[1]
+    else
+        who = v[lvl]
+    end
+    if who and who ~= '' then return {who} end
+    return {}
+end
+
+-- Each person's targets: a delivery queued for each channel target. Returns what was
+-- done, as "<agent>/<target>=<did>|desk|<why not>" items for the history.
+function SLH.tell(ctx, people, text)
+    local done = {}
+    for _, aid in ipairs_(people) do
+        local t = rcall('HGET', A.key(ctx, aid), 'notify')
+        if not t or t == '' then t = 'desk' end
+        for target in sgmatch(t, '[^,]+') do
+            local what
+            if target == 'desk' then
+                what = 'desk'
+            else
+                local ch, addr = smatch(target, '^([^:]+):(.+)$')
+                local ok, why = true, nil
+                if not OB.has_senders(ctx, ch) then
+                    ok, why = false, 'no sender'
+                else
+                    ok, why = OB.room(ctx, ch)
+                end
+                what = ok and OB.add(ctx, ch, addr, 'omniq', 'text', text) or why
+            end
+            done[#done + 1] = aid .. '/' .. target .. '=' .. what
+        end
+    end
+    return done
+end
+
+-- Level 2: a session that still waits gets the policy's priority raise, overflow queue
+-- and skills, and is routed again. Returns what changed, '' for nothing.
+function SLH.escalate(ctx, sid, p)
+    local s = R.sess_load(ctx, sid)
+    if not s or s.state ~= 'queued' then return '' end
+    local raise = tonum(p.raise)
+    if raise == 0 and p.overflow_queue == '' and p.overflow_skills == '=' then return '' end
+    local said = {}
+    s.where = W.where(ctx, s)
+    W.remove(ctx, s)
+    local upd = {}
+    if raise > 0 then
+        local to = mmin(L.PRIORITY_MAX, s.priority + raise)
+        said[#said + 1] = 'priority ' .. s.priority .. '>' .. to
+        s.priority = to
+        upd[#upd + 1] = 'priority'; upd[#upd + 1] = U.dec(to)
+    end
+    if p.overflow_queue ~= '' and p.overflow_queue ~= s.queue then
+        said[#said + 1] = 'queue ' .. s.queue .. '>' .. p.overflow_queue
+        s.queue = p.overflow_queue
+        X.queue_seen(ctx, s.queue)
+        upd[#upd + 1] = 'queue'; upd[#upd + 1] = s.queue
+    end
+    if p.overflow_skills ~= '=' and p.overflow_skills ~= s.skills_s then
+        said[#said + 1] = 'skills ' .. (s.skills_s == '' and '-' or s.skills_s) .. '>'
+            .. (p.overflow_skills == '' and '-' or p.overflow_skills)
+        s.skills_s = p.overflow_skills
+        s.skills = U.split(s.skills_s, ',')
+        s.idx = W.idx(s.skills)
+        upd[#upd + 1] = 'skills'; upd[#upd + 1] = s.skills_s
+    end
+    s.score = (1000 - s.priority) * U.TWO42 + s.enq
+    upd[#upd + 1] = 'updated'; upd[#upd + 1] = ctx.ns
+    rcall('HSET', R.skey(ctx, sid), unpk(upd))
+    R.apply(ctx, s, R.decide(ctx, s, nil, false))
+    return tconcat(said, ', ')
+end
+
+-- Level 3: the policy's notice to the customer on their own channel, once a session (the
+-- first and the resolution clock may both reach level 3). It is no answer of an agent: the
+-- clocks it would stop (engine/sla.c) are put back. Returns the entry and delivery
+-- ("id/did", "id/socket" for a channel its sockets serve), or why not.
+function SLH.notice(ctx, s, p)
+    if p.notice == '' then return '' end
+    if s.class == 'voice' then return 'not sent: a call' end
+    local key = R.skey(ctx, s.id)
+    local keep = rcall('HMGET', key, 't_in', 't_out1', 'sla_n')
+    if keep[3] and keep[3] ~= '' then return 'sent before: ' .. keep[3] end
+    local ok, r = pcall_(OB.send, ctx, s.id, 'omniq', 'text', p.notice)
+    rcall('HSET', key, 't_in', keep[1] or '', 't_out1', keep[2] or '')
+    if ok then rcall('HSET', key, 'sla_n', r[1]) end
+    if not ok then return 'not sent: ' .. U.error_text(r) end
+    return r[1] .. '/' .. (r[4] ~= '' and r[4] or 'socket')
+end
+
+-- One level of one clock fires.
+function SLH.fire(ctx, s, p, kind, lvl, start)
+    local target = p.target[kind] * 1000
+    local wait = ctx.now - start
+    local people = SLH.people(ctx, s, lvl)
+    rcall('HSET', R.skey(ctx, s.id), SLH.FIRED[kind], U.dec(lvl))
+    local text = sfmt('[SLA level %d] session %s (%s, customer %s, queue %s): %s waiting %s of %s',
+        lvl, s.id, s.channel, s.customer, s.queue, SLH.SAY[kind], SLH.span(wait), SLH.span(target))
+    if p.link ~= '' then text = text .. ' ' .. p.link .. s.id end
+    local told = SLH.tell(ctx, people, text)
+    local escalated, notice = '', ''
+    if lvl == 2 then escalated = SLH.escalate(ctx, s.id, p) end
+    if lvl == 3 then notice = SLH.notice(ctx, s, p) end
+    rcall('XADD', R.skey(ctx, s.id) .. ':sla', '*', 'type', 'fired', 'kind', kind,
+        'level', U.dec(lvl), 'wait', U.istr(wait), 'target', U.istr(target), 'policy', p.name,
+        'notify', tconcat(people, ','), 'told', tconcat(told, ','), 'escalated', escalated,
+        'notice', notice)
+    -- the event's agent is the person told (their desk shows it, an event_route reads it);
+    -- holder: the session's agent. Every node's dispatcher reads it; the first to claim
+    -- it runs the level's event_route (oq_dispatch.c): an admin's action happens once.
+    X.emit(ctx, 'sla' .. lvl, s.id, kind, people[1] or '', s.channel, s.ext,
+        {'level', U.dec(lvl), 'wait', U.istr(wait), 'target', U.istr(target),
+         'policy', p.name, 'notify', tconcat(people, ','), 'holder', s.agent})
+end
+
+-- Look at one session: fire what is due, in order; score it at its next deadline or take
+-- it out. Returns the levels fired.
+function SLH.look(ctx, sid)
+    local key = R.skey(ctx, sid)
+    local v = rcall('HMGET', key, unpk(SLH.SESSION))
+    local s = {id = sid}
+    for i, f in ipairs_(SLH.SESSION) do s[f] = v[i] or '' end
+    local ended = s.state == '' or U.TERMINAL[s.state] or s.state == 'wrapup'
+    local p
+    if not ended then
+        if s.sla == '' then
+            s.sla = SLH.match(ctx, s) or '-'
+            rcall('HSET', key, 'sla', s.sla)
+        end
+        if s.sla ~= '-' then p = SLH.load(ctx, s.sla) end
+    end
+    if not p then
+        rcall('ZREM', ctx.P .. ':sla', sid)
+        return 0
+    end
+    local start = {first = tonum(s.enq) or ctx.now, resolve = tonum(s.enq) or ctx.now}
+    -- the first response: a call's answer, a message channel's first agent message
+    if (s.class == 'voice' and s.answered ~= '') or (s.class ~= 'voice' and s.t_out1 ~= '') then
+        start.first = nil
+    end
+    -- an answer is due while a customer message waits, once the first response is made
+    if s.class ~= 'voice' and s.t_out1 ~= '' and s.t_in ~= '' then
+        start.reply = tonum(s.t_in)
+        if s.sla_rc ~= s.t_in then   -- a new wait for an answer: its levels from 1
+            rcall('HSET', key, 'sla_rc', s.t_in, 'sla_r', '0')
+            s.sla_r = '0'
+        end
+    end
+    local fired, next_at = 0, nil
+    for _, kind in ipairs_(SLH.KINDS) do
+        local t0, target = start[kind], p.target[kind]
+        if t0 and target > 0 then
+            local done = tonum(s[SLH.FIRED[kind]]) or 0
+            for lvl = done + 1, 3 do
+                local at = t0 + mfloor(target * 10 * p.pct[lvl])   -- target s × pct % in ms
+                if at > ctx.now then
+                    if not next_at or at < next_at then next_at = at end
+                    break
+                end
+                SLH.fire(ctx, s, p, kind, lvl, t0)
+                fired = fired + 1
+            end
+        end
+    end
+    if next_at then
+        rcall('ZADD', ctx.P .. ':sla', U.istr(next_at), sid)
+    else
+        rcall('ZREM', ctx.P .. ':sla', sid)
+    end
+    return fired
+end
+
+-- The sweep's part (50_sweep.lua): every session due, at most max. Returns levels fired.
+function SL.sweep(ctx, max)
+    local n = 0
+    for _, sid in ipairs_(rcall('ZRANGEBYSCORE', ctx.P .. ':sla', '-inf', ctx.ns, 'LIMIT', 0, max)) do
+        n = n + SLH.look(ctx, sid)
+    end
+    return n
+end
+
+-- oq_sla_ack sid aid: the person who takes the alert in hand says so (the history keeps
+-- who and when, with the last level fired).
+function SL.fn_ack(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 2, 'sid aid')
+    local sid, aid = V.sid(args[1]), V.id('agent id', args[2])
+    local key = R.skey(ctx, sid)
+    if rcall('EXISTS', key) == 0 then U.fail('NOTFOUND', 'session ' .. sid) end
+    local last = rcall('XREVRANGE', key .. ':sla', '+', '-', 'COUNT', 1)
+    if #last == 0 then U.fail('STATE', 'session ' .. sid .. ' has had no alert') end
+    local f, lvl, kind = last[1][2], '', ''
+    for i = 1, #f, 2 do
+        if f[i] == 'level' then lvl = f[i + 1] elseif f[i] == 'kind' then kind = f[i + 1] end
+    end
+    return rcall('XADD', key .. ':sla', '*', 'type', 'ack', 'kind', kind, 'level', lvl,
+        'by', aid)
+end
+
+-- oq_sla_get sid: {[policy, <name>, first, <n>, reply, <n>, resolve, <n> (levels fired),
+-- next, <ms of the next look, or "">], [[id, [field, value, ...]], ...] the history, oldest
+-- first}.
+function SL.fn_get(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'sid')
+    local sid = V.sid(args[1])
+    local key = R.skey(ctx, sid)
+    local v = rcall('HMGET', key, 'state', 'sla', 'sla_f', 'sla_r', 'sla_z')
+    if not v[1] then U.fail('NOTFOUND', 'session ' .. sid) end
+    local nxt = rcall('ZSCORE', ctx.P .. ':sla', sid)
+    local head = {'policy', v[2] or '', 'first', v[3] or '0', 'reply', v[4] or '0',
+        'resolve', v[5] or '0', 'next', nxt and U.istr(tonum(nxt)) or ''}
+    return {head, rcall('XRANGE', key .. ':sla', '-', '+')}
+end
+
+-- the hooks of the earlier files' steps
+SW.sla = SL.sweep
+S.sla_reopen = SL.reopen
+M.sla_message = SL.message
