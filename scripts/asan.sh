@@ -55,7 +55,8 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   email_attachments_are_kept_and_listed_for_the_agent
   email_postfix_a_customers_mail_reaches_the_agent_and_the_reply_threads_back
   email_imap_idle_reads_new_mail_as_it_comes
-  email_imap_a_message_that_can_never_be_stored_is_flagged_and_passed"
+  email_imap_a_message_that_can_never_be_stored_is_flagged_and_passed
+  sla_three_levels_once_across_two_nodes_to_wechat_the_desk_and_the_customer"
 
 case "${1:-}" in
 core)
