@@ -40,7 +40,8 @@ typedef struct oqe_call {
 	int ncounts;
 	long long samples[OQE_COUNTS_MAX];   /* waits (ms) for the wait average */
 	int nsamples;
-	int sla;                   /* sla.c: 0 not looked yet, 1 the tenant has no policy, 2 it has */
+	int sla;                   /* sla.c: 0 not looked yet, 1 the tenant has no service-level
+	                              policy nor business hours, 2 it has */
 } oqe_call;
 
 /* Set at module load: `testclock` makes the clock Redis' time plus the offset in the key

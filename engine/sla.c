@@ -7,16 +7,21 @@
 #include "sla.h"
 #include "repl.h"
 
-/* Does the tenant have a policy? Looked up once per call (an APPEND_MANY of 32 messages
- * looks once). */
+static int exists(oqe_call *c, const char *suffix)
+{
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, suffix, NULL, 0),
+			REDISMODULE_READ);
+
+	return RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY;
+}
+
+/* Does the tenant have a policy, or a queue with business hours (whose closed notice the
+ * sweep's look at a new session sends)? Looked up once per call (an APPEND_MANY of 32
+ * messages looks once). */
 static int sla_on(oqe_call *c)
 {
-	if (c->sla == 0) {
-		RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, ":sla:pol", NULL, 0),
-				REDISMODULE_READ);
-
-		c->sla = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY ? 1 : 2;
-	}
+	if (c->sla == 0)
+		c->sla = exists(c, ":sla:pol") || exists(c, ":bhq") ? 2 : 1;
 	return c->sla == 2;
 }
 

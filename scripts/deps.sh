@@ -10,7 +10,9 @@ set -euo pipefail
 want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
       redis-server redis-tools libhiredis-dev libjansson-dev libwebsockets-dev libuv1-dev libcurl4-openssl-dev libexpat1-dev dpkg-dev
       # the email channel's MIME parsing (modules/omniq_email, built with the others)
-      libgmime-3.0-dev)
+      libgmime-3.0-dev
+      # the zones a queue's business hours are kept in (modules/omniq/oq_hours.c)
+      tzdata)
 case "${1:-build}" in
   test|coverage) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
               chromium

@@ -41,6 +41,7 @@
 #include "oq_stats.h"
 #include "oq_events.h"
 #include "oq_node.h"
+#include "oq_hours_sync.h"
 
 oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL, OMNIQ_EVENT_READ_GAP_DEF};
 
@@ -430,6 +431,7 @@ static void dispatcher_loop(void)
 		now = omniq_wall_ms();
 		if(now >= next_sweep) {
 			sweep(now);
+			oq_hours_renew();
 			next_sweep = now + oq_dispatch_cfg.sweep_interval_ms;
 		}
 		/* a new connection (Redis restarted, failed over): check with the first read */

@@ -12,6 +12,7 @@
 #include "core/dprint.h"
 
 #include "oq_rpc.h"
+#include "oq_hours_sync.h"
 #include "oq_core.h"
 #include "oq_outbound.h"
 #include "oq_validate.h"
@@ -661,5 +662,7 @@ int oq_rpc_register(void)
 		LM_ERR("cannot register RPC commands\n");
 		return -1;
 	}
+	if(oq_rpc_hours_register() < 0)
+		return -1;
 	return oq_rpc_sla_register();
 }

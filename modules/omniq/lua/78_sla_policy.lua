@@ -13,16 +13,17 @@ local SLH = {
     -- a policy's fields and their defaults ('=' for overflow_skills: unchanged)
     DEFAULTS = {order = '100', queue = '', channel = '', tier = '', first = '0', reply = '0',
         resolve = '0', levels = '50,80,100', raise = '0', overflow_queue = '',
-        overflow_skills = '=', notice = '', link = ''},
+        overflow_skills = '=', notice = '', link = '', hours = '0'},
     FIELDS = {'order', 'queue', 'channel', 'tier', 'first', 'reply', 'resolve', 'levels',
-        'raise', 'overflow_queue', 'overflow_skills', 'notice', 'link'},
+        'raise', 'overflow_queue', 'overflow_skills', 'notice', 'link', 'hours'},
     SESSION = {'state', 'class', 'queue', 'channel', 'customer', 'agent', 'enq', 'ext',
-        'sla', 'sla_f', 'sla_r', 'sla_z', 'sla_rc', 't_in', 't_out1', 'answered'},
+        'sla', 'sla_f', 'sla_r', 'sla_z', 'sla_rc', 't_in', 't_out1', 'answered', 'closed_n'},
     TARGET_MAX = 31536000,   -- a year, in seconds
 }
 
 function SLH.pkey(P, name) return P .. ':sla:p:' .. name end
-function SLH.on(ctx) return rcall('EXISTS', ctx.P .. ':sla:pol') == 1 end
+-- a policy, or a queue with business hours (the look sends a new session's closed notice)
+function SLH.on(ctx) return rcall('EXISTS', ctx.P .. ':sla:pol', ctx.P .. ':bhq') > 0 end
 
 -- "50,80,100" → {50, 80, 100}: three points, each 1..1000 per cent, rising
 function SLH.levels(v)
@@ -51,6 +52,7 @@ function SLH.check(f, v)
     end
     if f == 'notice' then return V.str('notice', v, L.SLA_NOTICE_MAX, true) end
     if f == 'link' then return V.str('link', v, L.TEXT_MAX, true) end
+    if f == 'hours' then return U.istr(V.int('hours', v, 0, 1)) end
     U.fail('ARG', 'field must be one of ' .. tconcat(SLH.FIELDS, ', '))
 end
 

@@ -48,7 +48,7 @@ end
 function SL.reopen(ctx, sid)
     if not SLH.on(ctx) then return end
     rcall('HDEL', R.skey(ctx, sid), 'sla', 'sla_f', 'sla_r', 'sla_z', 'sla_rc', 'sla_n',
-        't_in', 't_out1', 'answered')
+        'closed_n', 't_in', 't_out1', 'answered')
     SLH.look_at(ctx, sid, ctx.ns)
 end
 
@@ -172,21 +172,41 @@ function SLH.escalate(ctx, sid, p)
     return tconcat(said, ', ')
 end
 
--- Level 3: the policy's notice to the customer on their own channel, once a session (the
--- first and the resolution clock may both reach level 3). It is no answer of an agent: the
--- clocks it would stop (engine/sla.c) are put back. Returns the entry and delivery
--- ("id/did", "id/socket" for a channel its sockets serve), or why not.
+-- A message from the team to the customer on their own channel: it is no answer of an
+-- agent, so the clocks it would stop (engine/sla.c) are put back. Returns the entry and
+-- delivery ("id/did", "id/socket" for a channel its sockets serve), or why not.
+function SLH.to_customer(ctx, s, text)
+    if s.class == 'voice' then return false, 'not sent: a call' end
+    local key = R.skey(ctx, s.id)
+    local keep = rcall('HMGET', key, 't_in', 't_out1')
+    local ok, r = pcall_(OB.send, ctx, s.id, 'omniq', 'text', text)
+    rcall('HSET', key, 't_in', keep[1] or '', 't_out1', keep[2] or '')
+    if not ok then return false, 'not sent: ' .. U.error_text(r) end
+    return r[1], r[1] .. '/' .. (r[4] ~= '' and r[4] or 'socket')
+end
+
+-- Level 3: the policy's notice to the customer, once a session (the first and the
+-- resolution clock may both reach level 3).
 function SLH.notice(ctx, s, p)
     if p.notice == '' then return '' end
-    if s.class == 'voice' then return 'not sent: a call' end
-    local key = R.skey(ctx, s.id)
-    local keep = rcall('HMGET', key, 't_in', 't_out1', 'sla_n')
-    if keep[3] and keep[3] ~= '' then return 'sent before: ' .. keep[3] end
-    local ok, r = pcall_(OB.send, ctx, s.id, 'omniq', 'text', p.notice)
-    rcall('HSET', key, 't_in', keep[1] or '', 't_out1', keep[2] or '')
-    if ok then rcall('HSET', key, 'sla_n', r[1]) end
-    if not ok then return 'not sent: ' .. U.error_text(r) end
-    return r[1] .. '/' .. (r[4] ~= '' and r[4] or 'socket')
+    local sent = rcall('HGET', R.skey(ctx, s.id), 'sla_n')
+    if sent and sent ~= '' then return 'sent before: ' .. sent end
+    local id, said = SLH.to_customer(ctx, s, p.notice)
+    if id then rcall('HSET', R.skey(ctx, s.id), 'sla_n', id) end
+    return said
+end
+
+-- A session opened while its queue is closed (business hours, 77_hours.lua): the customer
+-- is told when the team is back, once ("{open}" in the queue's notice: the local time it
+-- opens). Its message waits for the opening like any that no agent can take yet.
+function SLH.closed(ctx, s)
+    if s.class == 'voice' or s.closed_n ~= '' or BH.open(ctx, s.queue, ctx.now) then return end
+    local text = rcall('HGET', BH.key(ctx.P, s.queue), 'notice')
+    if not text or text == '' then return end
+    local _, label = BH.next_open(ctx, s.queue, ctx.now)
+    text = string.gsub(text, '{open}', (string.gsub(label or '?', '%%', '%%%%')))
+    local id, said = SLH.to_customer(ctx, s, text)
+    rcall('HSET', R.skey(ctx, s.id), 'closed_n', id or said)
 end
 
 -- One level of one clock fires.
@@ -224,7 +244,8 @@ function SLH.look(ctx, sid)
     local ended = s.state == '' or U.TERMINAL[s.state] or s.state == 'wrapup'
     local p
     if not ended then
-        if s.sla == '' then
+        if s.sla == '' then   -- a new session (or reopened): its first look
+            SLH.closed(ctx, s)
             s.sla = SLH.match(ctx, s) or '-'
             rcall('HSET', key, 'sla', s.sla)
         end
@@ -253,7 +274,8 @@ function SLH.look(ctx, sid)
         if t0 and target > 0 then
             local done = tonum(s[SLH.FIRED[kind]]) or 0
             for lvl = done + 1, 3 do
-                local at = t0 + mfloor(target * 10 * p.pct[lvl])   -- target s × pct % in ms
+                local ms = mfloor(target * 10 * p.pct[lvl])   -- target s × pct % in ms
+                local at = p.hours == '1' and BH.add(ctx, s.queue, t0, ms) or t0 + ms
                 if at > ctx.now then
                     if not next_at or at < next_at then next_at = at end
                     break

@@ -1,0 +1,155 @@
+-- 77_hours.lua — a queue's business hours (the table `BH`): when it is open, what a time
+-- span counts in open time, when it opens next.
+--
+-- The hours themselves (a timezone, the week's opening hours, dated exceptions) are the
+-- node's to work out (modules/omniq/oq_hours.c: the library has no timezone database): it
+-- sends the open intervals of the month ahead with oq_hours_put, and renews them before
+-- they run out (oq_hours_due, the dispatcher). Here they are only read:
+--   P:bh:<queue>   hash: tz week except notice (the spec, as given) and until (ms: the
+--                  intervals are known up to there; past it the queue counts as open)
+--   P:bhi:<queue>  zset: one member per open interval, "<start>|<end>|<local start>",
+--                  scored by its end (ms), so "the first interval that ends after t" is
+--                  one ZRANGEBYSCORE
+--   P:bhq          set: the queues that have hours
+-- A queue without hours is always open.
+
+local BH = {}
+
+function BH.key(P, q) return P .. ':bh:' .. q end
+function BH.ikey(P, q) return P .. ':bhi:' .. q end
+
+-- The open intervals that end after t, in order: {{start, end, label}, ...}, at most n.
+function BH.after(ctx, q, t, n)
+    local out = {}
+    for _, m in ipairs_(rcall('ZRANGEBYSCORE', BH.ikey(ctx.P, q), '(' .. U.istr(t), '+inf',
+            'LIMIT', 0, n)) do
+        local a, b, label = smatch(m, '^(%d+)|(%d+)|(.*)$')
+        if a then out[#out + 1] = {tonum(a), tonum(b), label} end
+    end
+    return out
+end
+
+-- Does queue q have hours, and known up to when? (false: none)
+function BH.until_(ctx, q)
+    local u = rcall('HGET', BH.key(ctx.P, q), 'until')
+    return u and tonum(u) or false
+end
+
+-- Is q open at t? true for a queue without hours, or past what is known of them.
+function BH.open(ctx, q, t)
+    local u = BH.until_(ctx, q)
+    if not u or t >= u then return true end
+    local i = BH.after(ctx, q, t, 1)[1]
+    return i ~= nil and i[1] <= t
+end
+
+-- When q opens next after t (t itself when open): ms and the local time it says, or nil
+-- when nothing is known (no hours, or none open before what is known ends).
+function BH.next_open(ctx, q, t)
+    local u = BH.until_(ctx, q)
+    if not u or t >= u then return nil end
+    local i = BH.after(ctx, q, t, 1)[1]
+    if not i then return nil end
+    return mmax(i[1], t), i[3]
+end
+
+-- The moment `ms` of open time after t0 have passed (calendar time for a queue without
+-- hours, and past what is known of them).
+function BH.add(ctx, q, t0, ms)
+    local u = BH.until_(ctx, q)
+    if not u or t0 >= u then return t0 + ms end
+    local t, left = t0, ms
+    while true do
+        local list = BH.after(ctx, q, t, 32)
+        if #list == 0 then return mmax(t, u) + left end   -- past the known hours: open
+        for _, i in ipairs_(list) do
+            local a = mmax(i[1], t)
+            if a + left <= i[2] then return a + left end
+            left = left - (i[2] - a)
+            t = i[2]
+        end
+    end
+end
+
+-- oq_hours_put queue tz week except notice until [start end label ...]: the node's
+-- intervals (rising, not overlapping) replace the queue's. OK.
+function BH.fn_put(keys, args)
+    local ctx = X.begin(keys)
+    if #args < 6 or (#args - 6) % 3 ~= 0 then
+        U.fail('ARG', 'wrong number of arguments, expected: queue tz week except notice until '
+            .. '[start end label ...]')
+    end
+    local q = V.id('queue', args[1])
+    local tz = V.str('tz', args[2], L.ID_MAX, false)
+    local week = V.str('week', args[3], L.HOURS_SPEC_MAX, true)
+    local exc = V.str('except', args[4], L.HOURS_SPEC_MAX, true)
+    local notice = V.str('notice', args[5], L.SLA_NOTICE_MAX, true)
+    local until_ = V.int('until', args[6], 0, 1e15)
+    if (#args - 6) / 3 > L.HOURS_INTERVALS_MAX then
+        U.fail('ARG', 'at most ' .. L.HOURS_INTERVALS_MAX .. ' intervals')
+    end
+    local z, last = {}, -1
+    for i = 7, #args, 3 do
+        local a = V.int('start', args[i], 0, 1e15)
+        local b = V.int('end', args[i + 1], 0, 1e15)
+        V.str('label', args[i + 2], 32, true)
+        if b <= a or a < last or b > until_ then
+            U.fail('ARG', 'intervals must rise without overlapping and end by until')
+        end
+        last = b
+        z[#z + 1] = args[i + 1]
+        z[#z + 1] = args[i] .. '|' .. args[i + 1] .. '|' .. args[i + 2]
+    end
+    local ik = BH.ikey(ctx.P, q)
+    rcall('DEL', ik)
+    for i = 1, #z, 500 do
+        rcall('ZADD', ik, unpk(z, i, mmin(i + 499, #z)))
+    end
+    rcall('HSET', BH.key(ctx.P, q), 'tz', tz, 'week', week, 'except', exc, 'notice', notice,
+        'until', U.istr(until_))
+    rcall('SADD', ctx.P .. ':bhq', q)
+    return 'OK'
+end
+
+-- oq_hours_del queue: 1 when it had hours; it is always open from now on.
+function BH.fn_del(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 1, 'queue')
+    local q = V.id('queue', args[1])
+    rcall('SREM', ctx.P .. ':bhq', q)
+    rcall('DEL', BH.ikey(ctx.P, q))
+    return rcall('DEL', BH.key(ctx.P, q))
+end
+
+-- oq_hours_get queue: [tz, .., week, .., except, .., notice, .., until, .., open, 1|0,
+-- next_open, <local time or "">]; [] for a queue without hours (a reader).
+function BH.fn_get(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'queue')
+    local q = V.id('queue', args[1])
+    local v = rcall('HMGET', BH.key(ctx.P, q), 'tz', 'week', 'except', 'notice', 'until')
+    if not v[1] then return {} end
+    local now = tonum(clock.now_ms())
+    local open = BH.open(ctx, q, now)
+    local _, label = BH.next_open(ctx, q, now)
+    return {'tz', v[1], 'week', v[2] or '', 'except', v[3] or '', 'notice', v[4] or '',
+        'until', v[5] or '', 'open', open and '1' or '0', 'next_open', open and '' or label or ''}
+end
+
+-- oq_hours_due horizon_ms: [queue, tz, week, except, notice, ...] of the queues whose
+-- intervals end within horizon_ms from now: the node works them out again (a reader).
+function BH.fn_due(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'horizon_ms')
+    local h = V.int('horizon_ms', args[1], 0, 1e12)
+    local now = tonum(clock.now_ms())
+    local out = {}
+    for _, q in ipairs_(rcall('SMEMBERS', ctx.P .. ':bhq')) do
+        local v = rcall('HMGET', BH.key(ctx.P, q), 'until', 'tz', 'week', 'except', 'notice')
+        if v[1] and tonum(v[1]) < now + h then
+            out[#out + 1] = q
+            for i = 2, 5 do out[#out + 1] = v[i] or '' end
+        end
+    end
+    return out
+end

@@ -1,0 +1,111 @@
+"""Business hours in the library (lua/77_hours.lua): the open intervals the node works out
+(oq_hours_put, here made by hand), a queue open or closed, the next opening, the service-level
+clocks counted in open time (a policy's `hours`), and the notice a customer who writes while
+the queue is closed gets once."""
+
+import harness
+
+H = 3600 * 1000
+
+
+def put(t, q, now, spans, notice='', until=None):
+    """spans: (start, end) in hours from now"""
+    args = [q, 'Asia/Shanghai', 'mon-fri 09:00-18:00', '', notice,
+            str(until if until is not None else now + 30 * 24 * H)]
+    for a, b in spans:
+        args += [str(now + int(a * H)), str(now + int(b * H)), 'L%g' % a]
+    assert t.fc('oq_hours_put', *args) == 'OK'
+
+
+def now_ms(h):
+    """the library's clock: Redis TIME and the tests' offset"""
+    sec, us = h.r.time()
+    return sec * 1000 + us // 1000 + int(h.r.get(harness.CLOCK_KEY) or 0)
+
+
+def test_intervals_are_checked_and_a_queue_is_open_or_says_when_it_opens(h):
+    t = h.tenant()
+    now = now_ms(h)
+    t.expect_err('ARG', 'oq_hours_put', 'q', 'UTC', '', '', '', str(now + H), str(now), str(now - 1), 'x')
+    t.expect_err('ARG', 'oq_hours_put', 'q', 'UTC', '', '', '', str(now + H), str(now), str(now + 2 * H), 'x')
+    t.expect_err('ARG', 'oq_hours_put', 'q', 'UTC', '', '', '', str(now + 9 * H),
+                 str(now), str(now + 2 * H), 'a', str(now + H), str(now + 3 * H), 'b')
+    t.expect_err('ARG', 'oq_hours_put', 'q', 'UTC', '', '', '', 'soon')
+    assert t.fc('oq_hours_get', 'q') == []
+    put(t, 'q', now, [(1, 2), (5, 8)])
+    g = harness.pairs(t.fc('oq_hours_get', 'q'))
+    assert g['open'] == '0' and g['next_open'] == 'L1' and g['tz'] == 'Asia/Shanghai'
+    h.advance(int(1.5 * H))
+    g = harness.pairs(t.fc('oq_hours_get', 'q'))
+    assert g['open'] == '1' and g['next_open'] == ''
+    h.advance(1 * H)
+    assert harness.pairs(t.fc('oq_hours_get', 'q'))['next_open'] == 'L5'
+    assert t.fc('oq_hours_due', str(40 * 24 * H)) == ['q', 'Asia/Shanghai', 'mon-fri 09:00-18:00', '', '']
+    assert t.fc('oq_hours_due', str(H)) == []
+    assert t.fc('oq_hours_del', 'q') == 1 and t.fc('oq_hours_del', 'q') == 0
+    assert not h.r.exists(t.P + ':bhq') and not h.r.exists(t.P + ':bhi:q')
+
+
+def test_service_level_clocks_count_open_time_only(h):
+    t = h.tenant()
+    now = now_ms(h)
+    # open for the first hour and a half, closed until 11 h, open again
+    put(t, 'q', now, [(-1, 1.5), (11, 20)])
+    t.fc('oq_sla_set', 'biz', 'queue', 'q', 'first', '7200', 'hours', '1')   # 2 h of open time
+    t.fc('oq_sla_set', 'cal', 'queue', 'other', 'first', '7200')
+    t.expect_err('ARG', 'oq_sla_set', 'bad', 'first', '60', 'hours', '2')
+    sid = t.enq(skills='en')['sid']
+    other = t.enq(skills='en', queue='other')['sid']
+    t.fc('oq_sweep', 100)
+
+    def fired(s):
+        return [e['type'] for e in t.events() if e['sid'] == s and e['type'].startswith('sla')]
+    # level 1 (50 %: 1 h of open time) of both at 1 h
+    h.advance(1 * H + 1000)
+    t.fc('oq_sweep', 100)
+    assert (fired(sid), fired(other)) == (['sla1'], ['sla1'])
+    # calendar time: the other queue's levels 2 and 3 come at 1.6 h and 2 h; ours wait for
+    # the opening at 11 h: 80 % (1.6 h of open time) is 11.1 h, 100 % 11.5 h
+    h.advance(int(1.1 * H))
+    t.fc('oq_sweep', 100)
+    assert (fired(sid), fired(other)) == (['sla1'], ['sla1', 'sla2', 'sla3'])
+    h.advance(int(8.95 * H))            # 11.05 h
+    t.fc('oq_sweep', 100)
+    assert fired(sid) == ['sla1']
+    h.advance(int(0.1 * H))             # 11.15 h
+    t.fc('oq_sweep', 100)
+    assert fired(sid) == ['sla1', 'sla2']
+    h.advance(int(0.4 * H))             # 11.55 h
+    t.fc('oq_sweep', 100)
+    assert fired(sid) == ['sla1', 'sla2', 'sla3']
+    assert history_wait(t, sid) > 11 * H         # the wait itself is calendar time
+
+
+def history_wait(t, sid):
+    _, hist = t.fc('oq_sla_get', sid)
+    return int(harness.pairs(hist[-1][1])['wait'])
+
+
+def test_a_customer_who_writes_while_closed_is_told_when_the_team_is_back_once(h):
+    t = h.tenant()
+    now = now_ms(h)
+    put(t, 'q', now, [(3, 12)], notice='我们的工作时间是 9:00-18:00, 将于 {open} 回复您。')
+    r = t.fc('oq_ingest', 'sms', '', 'tel:+8613600000001', 'en', 0, 'q', '', '', 'text', '在吗', 'm1')
+    sid = r[0]
+    t.fc('oq_sweep', 100)
+    t.fc('oq_ingest', 'sms', '', 'tel:+8613600000001', 'en', 0, 'q', '', '', 'text', '？', 'm2')
+    t.fc('oq_sweep', 100)
+    out = [f for _, f in h.r.xrange(t.P + ':s:%s:tx' % sid) if f['dir'] == 'out']
+    assert [f['body'] for f in out] == ['我们的工作时间是 9:00-18:00, 将于 L3 回复您。']
+    s = h.r.hgetall(t.P + ':s:' + sid)
+    tx = [i for i, f in h.r.xrange(t.P + ':s:%s:tx' % sid) if f['dir'] == 'out']
+    assert s['t_out1'] == '' and s['closed_n'] == tx[0], s    # no agent's answer
+    # open now: a new customer is not told anything; a call is never told
+    h.advance(4 * H)
+    r = t.fc('oq_ingest', 'sms', '', 'tel:+8613600000002', 'en', 0, 'q', '', '', 'text', 'hi', 'm3')
+    t.fc('oq_sweep', 100)
+    h.advance(9 * H)                    # closed again
+    call = t.enq(channel='phone', identity='tel:+8613600000003', queue='q')['sid']
+    t.fc('oq_sweep', 100)
+    assert not [f for _, f in h.r.xrange(t.P + ':s:%s:tx' % r[0]) if f['dir'] == 'out']
+    assert not h.r.exists(t.P + ':s:%s:tx' % call)
