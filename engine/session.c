@@ -19,6 +19,7 @@
 #include "route.h"
 #include "wait.h"
 #include "repl.h"
+#include "sla.h"
 
 /* OMNIQ.ACCEPT P sid aid: the agent the session is offered to takes it. The session becomes
  * active, its offer deadline goes, the customer's last agent is this one, the agent's run
@@ -131,6 +132,7 @@ static void terminate(oqe_call *c, const oqe_cfg *cfg, RedisModuleKey *s, RedisM
 			sid, NULL);
 	oqe_rep(ctx, "ZADD", "scs", key, score, sid);
 	oqe_emit(c, "close", sid, "closed", agent, channel, ext);
+	oqe_sla_ended(c, sid);
 }
 
 /* OMNIQ.CLOSE P sid disposition: oq_close of a session an agent holds (active, or in

@@ -25,15 +25,15 @@ static int sla_on(oqe_call *c)
 	return c->sla == 2;
 }
 
-/* ZADD P:sla LT now sid: looked at by the next sweep, or earlier if it was due earlier */
+/* ZADD P:look LT now sid: looked at by the next sweep, or earlier if it was due earlier */
 static void look_now(oqe_call *c, RedisModuleString *sid)
 {
-	RedisModuleString *name = oqe_key(c, ":sla", NULL, 0);
+	RedisModuleString *name = oqe_key(c, ":look", NULL, 0);
 	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
 	int t = RedisModule_KeyType(k), flags = REDISMODULE_ZADD_LT;
 
 	if (t != REDISMODULE_KEYTYPE_EMPTY && t != REDISMODULE_KEYTYPE_ZSET) {
-		RedisModule_Log(c->ctx, "warning", "omniq engine: %.*s:sla is not a sorted set: the "
+		RedisModule_Log(c->ctx, "warning", "omniq engine: %.*s:look is not a sorted set: the "
 				"service-level clocks of session %s are not noted", (int)c->plen, c->p,
 				RedisModule_StringPtrLen(sid, NULL));
 		return;
@@ -42,6 +42,12 @@ static void look_now(oqe_call *c, RedisModuleString *sid)
 		return;
 	if (flags & (REDISMODULE_ZADD_ADDED | REDISMODULE_ZADD_UPDATED))
 		oqe_rep(c->ctx, "ZADD", "scss", name, "LT", c->ns, sid);
+}
+
+void oqe_sla_ended(oqe_call *c, RedisModuleString *sid)
+{
+	if (exists(c, ":furl") || exists(c, ":seq:fu"))
+		look_now(c, sid);
 }
 
 void oqe_sla_new(oqe_call *c, RedisModuleString *sid)

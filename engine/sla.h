@@ -20,4 +20,8 @@ void oqe_sla_new(oqe_call *c, RedisModuleString *sid);
 void oqe_sla_message(oqe_call *c, RedisModuleKey *s, RedisModuleString *skey,
 		RedisModuleString *sid, const char *dir);
 
+/* A session ended (closed by the engine's step): the sweep looks at it when the tenant
+ * uses follow-ups (a rule may make one; one it was opened for ends). */
+void oqe_sla_ended(oqe_call *c, RedisModuleString *sid);
+
 #endif

@@ -669,6 +669,18 @@ typedef struct omniq_api {
 	 * none written). */
 	int (*chan_set_many)(const str *channel, int n, const str *names, const str *values,
 			long long ttl_ms);
+	/* A follow-up (a callback, a return visit; docs/admin.md "Follow-ups") of session sid
+	 * (its customer, channel, agent and queue unless given) or of customer cid: one of the
+	 * two, the other NULL or empty. due: "+<seconds>" from now, or ms since the epoch;
+	 * channel, agent, queue NULL or empty for the session's (the customer's last). When due
+	 * it becomes a session of the customer, offered to its agent first. Its id into fid_out
+	 * (24 bytes hold any). */
+	int (*followup_add)(const str *sid, const str *cid, const str *due, const str *reason,
+			const str *channel, const str *agent, const str *queue, char *fid_out, int size);
+	/* The agent's outcome of an opened follow-up: "reached", "refused", or "no_answer" (tried
+	 * again after its retry interval while retries are left); note may be NULL.
+	 * OMNIQ_ESTATE when it is not opened. */
+	int (*followup_done)(const str *fid, const str *outcome, const str *note);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

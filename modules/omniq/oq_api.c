@@ -3,6 +3,7 @@
  * (include/omniq/omniq_api.h). Each member is the same core function the cfg script uses.
  */
 #include "oq_core.h"
+#include "oq_followup.h"
 #include "oq_outbound.h"
 #include "oq_driver.h"
 #include "oq_hooks.h"
@@ -141,5 +142,7 @@ int bind_omniq(omniq_api_t *api)
 	api->ingest_thread = oq_ingest_thread;
 	api->chan_get_first = oq_chan_get_first;
 	api->chan_set_many = oq_chan_set_many;
+	api->followup_add = oq_followup_add;
+	api->followup_done = oq_followup_done;
 	return 0;
 }

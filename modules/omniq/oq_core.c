@@ -1288,7 +1288,7 @@ int oq_sweep(int max, int counts[OQ_SWEEP_COUNTS])
 		if(!digits_elem(r->element[i], 9))
 			break;
 	if(i < OQ_SWEEP_COUNTS) {
-		rc = oq_bad_reply("oq_sweep", r, "six counts");
+		rc = oq_bad_reply("oq_sweep", r, "seven counts");
 		freeReplyObject(r);
 		return rc;
 	}

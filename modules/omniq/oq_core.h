@@ -142,8 +142,8 @@ int oq_chan_lease(const str *channel, const str *name, const str *owner, long lo
  * counts: offers expired, wrap-ups ended, affinity waits released, sessions expired. */
 /* oq_sweep's counts: offers expired, wrap-ups ended, affinity waits released, sessions
  * expired (max_wait), ended sessions retired (their retention over), service-level
- * alerts fired */
-#define OQ_SWEEP_COUNTS 6
+ * alerts fired, follow-ups opened */
+#define OQ_SWEEP_COUNTS 7
 int oq_sweep(int max, int counts[OQ_SWEEP_COUNTS]);
 
 /* Raw call for read-only RPC helpers: returns the reply or NULL with oq_last_error() set;

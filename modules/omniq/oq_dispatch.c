@@ -50,7 +50,7 @@ oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL, OMNIQ_EVENT_READ_GAP_DEF}
 static const char *event_types[] = {"enqueue", "offer", "park", "unpark", "reopen", "accept",
 		"decline", "miss", "wrapup", "close", "abandon", "expire", "presence", "merge",
 		"agent_del", "revoke", "message", "transfer", "delivery", "sla1", "sla2", "sla3",
-		"resync"};
+		"followup", "resync"};
 #define OQ_EVENT_TYPES ((int)(sizeof(event_types) / sizeof(event_types[0])))
 static int event_rt_idx[OQ_EVENT_TYPES];
 
@@ -262,10 +262,11 @@ static void sweep(long long now)
 			oq_stat_add(OQ_ST_EXPIRED, c[3]);
 			oq_stat_add(OQ_ST_RETIRED, c[4]);
 			oq_stat_add(OQ_ST_SLA_ALERTS, c[5]);
-			if(c[0] || c[1] || c[2] || c[3] || c[4] || c[5])
+			oq_stat_add(OQ_ST_FOLLOWUPS, c[6]);
+			if(c[0] || c[1] || c[2] || c[3] || c[4] || c[5] || c[6])
 				LM_DBG("sweep of %.*s: %d offers expired, %d wrap-ups ended, %d affinity waits "
-					   "released, %d sessions expired, %d retired, %d alerts\n", name.len, name.s,
-						c[0], c[1], c[2], c[3], c[4], c[5]);
+					   "released, %d sessions expired, %d retired, %d alerts, %d follow-ups\n",
+						name.len, name.s, c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
 			if(!saturated(c))
 				break;
 		}

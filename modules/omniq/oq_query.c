@@ -32,6 +32,8 @@ static const struct {
 	{"waiting", "oq_waiting", 2, 1, 0},
 	{"canned", "oq_canned_list", 1, 1, 0},
 	{"search", "oq_agent_search", 3, 1, 0},
+	{"agent_followups", "oq_followups_of", 2, 1, 0},
+	{"followup", "oq_followup_get", 1, 0, 1},
 };
 
 static void to_str(redisReply *e, str *out)

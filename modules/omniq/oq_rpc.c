@@ -13,6 +13,7 @@
 
 #include "oq_rpc.h"
 #include "oq_hours_sync.h"
+#include "oq_followup.h"
 #include "oq_core.h"
 #include "oq_outbound.h"
 #include "oq_validate.h"
@@ -578,9 +579,9 @@ static void rpc_sweep(rpc_t *rpc, void *c)
 	}
 	if(rpc->add(c, "{", &st) < 0)
 		return;
-	rpc->struct_add(st, "dddddd", "offers_expired", n[0], "wrapups_ended", n[1],
+	rpc->struct_add(st, "ddddddd", "offers_expired", n[0], "wrapups_ended", n[1],
 			"affinity_released", n[2], "sessions_expired", n[3], "sessions_retired", n[4],
-			"sla_alerts", n[5]);
+			"sla_alerts", n[5], "followups_opened", n[6]);
 }
 
 void oq_rpc_fail(rpc_t *rpc, void *c, int rc)
@@ -662,7 +663,7 @@ int oq_rpc_register(void)
 		LM_ERR("cannot register RPC commands\n");
 		return -1;
 	}
-	if(oq_rpc_hours_register() < 0)
+	if(oq_rpc_hours_register() < 0 || oq_rpc_followup_register() < 0)
 		return -1;
 	return oq_rpc_sla_register();
 }

@@ -26,6 +26,7 @@ stat_export_t oq_stat_exports[] = {
 	{"outbound_retries", 0, &st[OQ_ST_OUT_RETRIES]},
 	{"outbound_failed", 0, &st[OQ_ST_OUT_FAILED]},
 	{"sla_alerts", 0, &st[OQ_ST_SLA_ALERTS]},
+	{"followups_opened", 0, &st[OQ_ST_FOLLOWUPS]},
 	{0, 0, 0}
 };
 

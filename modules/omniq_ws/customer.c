@@ -96,8 +96,9 @@ json_t *ws_cust_frame(const ws_item_t *it, int session)
 			return NULL;
 		v = json_pack("{s:s,s:s}", "type", "typing", "from", it->from);
 	} else if(!strcmp(it->type, "enqueue") || !strcmp(it->type, "delivery")
-			  || !strncmp(it->type, "sla", 3)) {
-		return NULL; /* a delivery's state and a service-level alert are the staff's business */
+			  || !strncmp(it->type, "sla", 3) || !strcmp(it->type, "followup")) {
+		/* a delivery's state, a service-level alert, a follow-up: the staff's business */
+		return NULL;
 	} else {
 		v = json_pack("{s:s,s:s,s:s,s:s}", "type", "state", "event", it->type, "state",
 				it->state, "agent", it->agent);

@@ -61,6 +61,7 @@
 #include "admit.h"
 #include "follow.h"
 #include "desk.h"
+#include "desk_followup.h"
 #include "desk_token.h"
 
 typedef struct desk {
@@ -232,18 +233,6 @@ static int taken_session(desk_t *d, json_t *m, str *sid, json_t *rid)
 	return -1;
 }
 
-static const char *opt_str(json_t *m, const char *name, int *bad)
-{
-	json_t *v = json_object_get(m, name);
-	if(v == NULL || json_is_null(v))
-		return NULL;
-	if(!json_is_string(v)) {
-		*bad = 1;
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
 static void do_state(desk_t *d, json_t *m, json_t *rid)
 {
 	const char *st = json_string_value(json_object_get(m, "state"));
@@ -332,7 +321,7 @@ static void do_write(desk_t *d, json_t *m, json_t *rid, int note)
 static void do_close(desk_t *d, json_t *m, json_t *rid)
 {
 	int bad = 0, rc;
-	const char *disp = opt_str(m, "disposition", &bad), *fu = opt_str(m, "follow_up", &bad);
+	const char *disp = ws_json_str(m, "disposition", &bad), *fu = ws_json_str(m, "follow_up", &bad);
 	str sid, ds, f = str_init("follow_up"), fv;
 
 	if(bad) {
@@ -362,8 +351,8 @@ static void do_close(desk_t *d, json_t *m, json_t *rid)
 static void do_transfer(desk_t *d, json_t *m, json_t *rid)
 {
 	int bad = 0, rc;
-	const char *to = opt_str(m, "to", &bad), *target = opt_str(m, "target", &bad),
-			   *skills = opt_str(m, "skills", &bad);
+	const char *to = ws_json_str(m, "to", &bad), *target = ws_json_str(m, "target", &bad),
+			   *skills = ws_json_str(m, "skills", &bad);
 	str sid, aid = omniq_str(d->agent), k, t, sk;
 
 	if(bad || to == NULL || target == NULL) {
@@ -418,7 +407,7 @@ out:
 static void do_transcript(desk_t *d, json_t *m, json_t *rid)
 {
 	int bad = 0, rc;
-	const char *after = opt_str(m, "after", &bad);
+	const char *after = ws_json_str(m, "after", &bad);
 	json_t *tx;
 	str sid, af;
 
@@ -497,7 +486,7 @@ static void do_directory(desk_t *d, json_t *rid)
 static void do_canned(desk_t *d, json_t *m, json_t *rid)
 {
 	int bad = 0, rc;
-	const char *name = opt_str(m, "name", &bad), *text = opt_str(m, "text", &bad);
+	const char *name = ws_json_str(m, "name", &bad), *text = ws_json_str(m, "text", &bad);
 	str aid = omniq_str(d->agent), n, t;
 
 	if(bad) {
@@ -520,7 +509,7 @@ static void do_canned(desk_t *d, json_t *m, json_t *rid)
 static void do_search(desk_t *d, json_t *m, json_t *rid)
 {
 	int bad = 0;
-	const char *q = opt_str(m, "q", &bad);
+	const char *q = ws_json_str(m, "q", &bad);
 	str a[3];
 
 	if(bad || q == NULL) {
@@ -540,8 +529,8 @@ static void do_search(desk_t *d, json_t *m, json_t *rid)
 static void do_pick(desk_t *d, json_t *m, json_t *rid)
 {
 	int bad = 0, rc;
-	const char *target = opt_str(m, "agent", &bad);
-	const char *sids = opt_str(m, "sid", &bad);
+	const char *target = ws_json_str(m, "agent", &bad);
+	const char *sids = ws_json_str(m, "sid", &bad);
 	str sid, me = omniq_str(d->agent), to;
 	omniq_session_info_t info;
 
@@ -645,6 +634,8 @@ static int on_message(desk_t *d, json_t *m)
 		do_canned(d, m, rid);
 	else if(!strcmp(type, "search"))
 		do_search(d, m, rid);
+	else if(!strncmp(type, "followup", 8))
+		ws_desk_followup(&d->sock, d->agent, type, m, rid);
 	else
 		ws_sock_error(&d->sock, "bad_argument", "unknown message type", rid);
 	return 0;
@@ -671,6 +662,12 @@ static void on_item(ws_follower_t *f, const ws_item_t *it)
 	if(!strcmp(it->type, "revoke")) { /* a logout or a new password: tokens before end */
 		if(!strcmp(it->agent, d->agent) && strtoll(it->state, NULL, 10) > d->epoch)
 			ws_sock_close_later(&d->sock, LWS_CLOSE_STATUS_POLICY_VIOLATION, "logged out");
+		return;
+	}
+	if(!strcmp(it->type, "followup")) { /* one of its follow-ups moved: the list is stale */
+		if(!strcmp(it->agent, d->agent))
+			ws_sock_send(&d->sock, json_pack("{s:s,s:s,s:s,s:s}", "type", "followup", "fid",
+										   it->id, "state", it->state, "sid", it->sid));
 		return;
 	}
 	if(!strncmp(it->type, "sla", 3)) { /* a service-level alert for this agent */

@@ -142,7 +142,7 @@ void ws_item_free(ws_item_t *it)
 /* The fields of an event (or a transcript entry) that a socket server uses, pointing into
  * the reply; NULL for a field that is absent. One pass over its pairs. */
 typedef struct fields {
-	const redisReply *type, *sid, *agent, *state, *id, *from, *body, *reason, *wait;
+	const redisReply *type, *sid, *agent, *state, *id, *from, *body, *reason, *wait, *fid;
 } fields_t;
 
 /* the names of tx_add()'s and the other events' fields */
@@ -151,7 +151,7 @@ static const struct {
 	const char *name;
 	size_t len, at;
 } names[] = {FIELD(type), FIELD(sid), FIELD(agent), FIELD(state), FIELD(id), FIELD(from),
-		FIELD(body), FIELD(reason), FIELD(wait)};
+		FIELD(body), FIELD(reason), FIELD(wait), FIELD(fid)};
 #undef FIELD
 
 /* The fields of entry e (checked whole: omniq_stream_entry) a socket server uses; -1 when e
@@ -289,6 +289,8 @@ static int take_entries(redisContext *rc, int t, redisReply *entries, ws_item_t 
 			copy(it->from, sizeof(it->from), f.from);
 		else if(!strncmp(it->type, "sla", 3) && f.wait)
 			it->wait_ms = strtoll(f.wait->str, NULL, 10);
+		else if(!strcmp(it->type, "followup"))
+			copy(it->id, sizeof(it->id), f.fid);
 		else if(!strcmp(it->type, "delivery") && f.reason && f.reason->len
 				&& (it->body = malloc(f.reason->len + 1)) != NULL) {
 			/* its reason rides in body (a desk shows it; no body: none, or no memory) */

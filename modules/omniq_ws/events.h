@@ -27,7 +27,8 @@ typedef struct ws_item {
 	                                  of a delivery (queued, sent, delivered, failed) */
 	char agent[OMNIQ_ID_MAX + 1];
 	char from[OMNIQ_ID_MAX + 1];   /* message, typing: who writes */
-	char id[48];                   /* message, delivery: transcript entry id */
+	char id[48];                   /* message, delivery: transcript entry id; followup: its
+	                                  id */
 	char *body;                    /* message: malloc'd, NUL-terminated; delivery: its
 	                                  reason, when it has one */
 	long long wait_ms;             /* sla1..sla3: how long the customer has waited */

@@ -1,5 +1,6 @@
 /*
- * rows.c - api.query() rows as JSON, for the desk and the REST API alike.
+ * rows.c - api.query() rows as JSON, for the desk and the REST API alike, and the string
+ * members of a socket request.
  */
 #include <string.h>
 
@@ -58,4 +59,17 @@ void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, con
 			json_pack("{s:s%,s:s%,s:s%,s:s%}", "id", id->s, (size_t)id->len, "dir", dir->s,
 					(size_t)dir->len, "from", from->s, (size_t)from->len, "text", body->s,
 					(size_t)body->len));
+}
+
+const char *ws_json_str(json_t *m, const char *name, int *bad)
+{
+	json_t *v = json_object_get(m, name);
+
+	if(v == NULL || json_is_null(v))
+		return NULL;
+	if(!json_is_string(v)) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
 }

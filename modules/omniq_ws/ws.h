@@ -113,6 +113,9 @@ const char *ws_omniq_code(int rc);
  * ws_row_merge: the first row's pairs set into the json object arg. */
 int ws_row_append(void *arr, int n, const str *items);
 int ws_row_merge(void *obj, int n, const str *items);
+/* A socket request's string member: NULL when absent or null, *bad set when it is there
+ * and no string. */
+const char *ws_json_str(json_t *m, const char *name, int *bad);
 /* An omniq_tx_cb: each transcript entry as {id, dir, from, text} appended to arr. */
 void ws_tx_append(void *arr, const str *id, const str *dir, const str *from, const str *body);
 /* The same for api.transcript_read, with "delivery" and "reason" on an agent's message

@@ -34,6 +34,7 @@ import test_email  # noqa: E402,F401
 import test_email_postfix  # noqa: E402,F401
 import test_sla  # noqa: E402,F401
 import test_hours  # noqa: E402,F401
+import test_followup  # noqa: E402,F401
 
 if __name__ == "__main__":
     sys.exit(harness.run(sys.argv[1:] or None))

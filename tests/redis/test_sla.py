@@ -61,7 +61,7 @@ def test_first_response_levels_fire_once_in_order_then_the_answer_cancels_the_re
     s = t.enq(skills='en')                       # nobody can take it: it waits
     sid = s['sid']
     assert alerts(t) == 0                        # matched and scheduled, nothing due
-    assert h.r.zscore(t.P + ':sla', sid) is not None
+    assert h.r.zscore(t.P + ':look', sid) is not None
     h.advance(49000)
     assert alerts(t) == 0
     h.advance(1500)
@@ -83,7 +83,7 @@ def test_first_response_levels_fire_once_in_order_then_the_answer_cancels_the_re
     h.advance(60000)
     assert alerts(t) == 0 and alerts(t) == 0
     assert [e[0] for e in sla_events(t, sid)] == ['sla1', 'sla2']
-    assert h.r.zscore(t.P + ':sla', sid) is None
+    assert h.r.zscore(t.P + ':look', sid) is None
 
 
 def test_levels_missed_while_no_sweep_ran_fire_together_in_order(h):
@@ -138,7 +138,7 @@ def test_resolution_counts_until_wrapup_or_close(h):
     t.fc('oq_close', sid, 'resolved')
     assert t.state(sid) == 'wrapup'
     h.advance(100000)
-    assert alerts(t) == 0 and h.r.zscore(t.P + ':sla', sid) is None
+    assert alerts(t) == 0 and h.r.zscore(t.P + ':look', sid) is None
     assert [e[0] for e in sla_events(t, sid)] == ['sla1']
 
 
@@ -172,12 +172,12 @@ def test_policies_match_by_queue_channel_and_tier_in_order(h):
     got = {k: history(t, v['sid'])[0]['policy'] for k, v in
            (('gold', gold), ('sms', sms), ('web', web), ('other', other))}
     assert got == {'gold': 'vip', 'sms': 'sales-sms', 'web': 'sales', 'other': '-'}
-    assert h.r.zscore(t.P + ':sla', other['sid']) is None
+    assert h.r.zscore(t.P + ':look', other['sid']) is None
     # a policy removed: its sessions stop being looked at, and fire nothing
     t.fc('oq_sla_del', 'sales')
     h.advance(40000)
     alerts(t)
-    assert not sla_events(t, web['sid']) and h.r.zscore(t.P + ':sla', web['sid']) is None
+    assert not sla_events(t, web['sid']) and h.r.zscore(t.P + ':look', web['sid']) is None
 
 
 def test_level_two_escalates_a_waiting_session_and_routes_it_again(h):
@@ -292,7 +292,7 @@ def test_ended_sessions_leave_with_their_history(h):
     h.advance(61000)
     t.fc('oq_sweep', 100)
     assert not h.r.exists(t.P + ':s:%s:sla' % sid) and not h.r.exists(t.P + ':s:' + sid)
-    assert h.r.zscore(t.P + ':sla', sid) is None
+    assert h.r.zscore(t.P + ':look', sid) is None
 
 
 def test_the_clocks_moments_are_noted_by_ingest_and_cost_nothing_without_policies(h):
@@ -306,13 +306,13 @@ def test_the_clocks_moments_are_noted_by_ingest_and_cost_nothing_without_policie
     fields = h.r.hgetall(t.P + ':s:' + sid)
     assert not {'t_in', 't_out1', 'sla'} & set(fields), fields     # no policy: nothing noted
     assert fields['answered']
-    assert not h.r.exists(t.P + ':sla')
+    assert not h.r.exists(t.P + ':look')
     # with a policy, ingest (the library) and the engine's appends note the same moments
     policy(t, 'sms', reply=60)
     r = t.fc('oq_ingest', 'sms', '', 'tel:+8613700000001', 'en', 0, 'q', '', '', 'text', 'and?', 'x3')
     assert r[0] == sid
     fields = h.r.hgetall(t.P + ':s:' + sid)
-    assert fields['t_in'] != '' and h.r.zscore(t.P + ':sla', sid) is not None
+    assert fields['t_in'] != '' and h.r.zscore(t.P + ':look', sid) is not None
     t.fc('oq_reply', sid, 'a', 'text', 'here')
     fields = h.r.hgetall(t.P + ':s:' + sid)
     assert fields['t_in'] == '' and fields['t_out1'] != ''

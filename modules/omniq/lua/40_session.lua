@@ -59,6 +59,7 @@ function S.terminate(ctx, s, state, typ, agent, extra)
     X.count(ctx, state)
     retain(ctx, s.id)
     X.emit(ctx, typ, s.id, state, agent, s.channel, s.ext)
+    S.sla_ended(ctx, s.id)
 end
 
 -- An offer lapsed or was declined: give the slot back and remember the agent as one this

@@ -8,7 +8,9 @@
 --   P:wu      wrap-up end       → closed, capacity released and re-used
 --   P:awx     affinity wait end → moved to the general queue and routed
 --   P:qx      max_wait end      → expired (only when max_wait > 0)
---   P:sla     a service level's next deadline → its alert (80_sla.lua)
+--   P:look    a session to look at: a new one (its policy, its closed notice), a service
+--             level's next deadline (its alert), an ended one (its follow-up rules)
+--   P:fuz     a follow-up due → a session of its customer, offered to its agent first
 --   P:reidx   a policy change   → the agents it names are indexed again (their room in each
 --                                 class changed) and pull what they may now take
 --   P:ret     retention end     → the ended session leaves Redis: its hash, transcript,
@@ -117,7 +119,7 @@ local function retire(ctx, sid)
     end
     rcall('DEL', key, key .. ':tx', key .. ':cids', key .. ':x', key .. ':dl', key .. ':sla')
     rcall('ZREM', ctx.P .. ':ret', sid)
-    rcall('ZREM', ctx.P .. ':sla', sid)
+    rcall('ZREM', ctx.P .. ':look', sid)
     rcall('ZREM', ctx.P .. ':followups', sid)
     C.hist_del(ctx, v[2], sid)
     return true
@@ -151,7 +153,7 @@ function SW.fn_sweep(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 1, 'max')
     local max = V.int('max', args[1], 1, 100000)
-    local n = {0, 0, 0, 0, 0, 0}
+    local n = {0, 0, 0, 0, 0, 0, 0}
     for _, sid in ipairs_(due(ctx, ctx.P .. ':offers', max)) do
         if SW.lapse(ctx, sid, false) then n[1] = n[1] + 1 end
     end
@@ -172,11 +174,13 @@ function SW.fn_sweep(keys, args)
         local a = A.load(ctx, aid)
         if a then R.pull(ctx, a) end
     end
-    -- service levels (80_sla.lua): the alerts due
+    -- service levels (80_sla.lua): the alerts due; follow-ups (79_followup.lua) due
     n[6] = SW.sla(ctx, max)
+    n[7] = SW.followups(ctx, max)
     X.trim_events(ctx)
     rescue(ctx, mmin(max, 64))
-    return {tostr(n[1]), tostr(n[2]), tostr(n[3]), tostr(n[4]), tostr(n[5]), tostr(n[6])}, ctx
+    return {tostr(n[1]), tostr(n[2]), tostr(n[3]), tostr(n[4]), tostr(n[5]), tostr(n[6]),
+        tostr(n[7])}, ctx
 end
 
 -- oq_archived sid [sid ...]: the archive has taken these ended sessions (with `archive`

@@ -17,7 +17,7 @@
 --
 -- Clocks: the engine's steps note their moments in the session (engine/sla.c): t_in the
 -- customer's first message not yet answered, t_out1 the agent's first message, answered
--- the first accept; the library's own steps note the same (SL.message, SL.new). P:sla
+-- the first accept; the library's own steps note the same (SL.message, SL.new). P:look
 -- holds each session whose clocks may still fire, scored by when the sweep must look at it
 -- next. A look (SL.look) reads the session, fires what is due in order, and scores it again
 -- at its next deadline, or takes it out. A level fires once: its count is in the session
@@ -27,7 +27,7 @@
 -- (sla_rc: the start its count sla_r belongs to).
 --
 -- Keys: P:sla:pol (zset: policy names by order), P:sla:p:<name> (hash: one policy),
--- P:sla (zset: sid by next look), P:s:<sid>:sla (stream: the session's alert history,
+-- P:look (zset: sid by next look), P:s:<sid>:sla (stream: the session's alert history,
 -- removed with the session), P:qr:<queue> (hash: the queue's owner, supervisor and
 -- manager, agent ids). People are agents; each is told at its `notify` targets
 -- (oq_agent_notify): `desk` (the event names it), and <channel>:<address>, a delivery of
@@ -36,12 +36,18 @@
 
 -- ZADD LT: looked at no later than `at`
 function SLH.look_at(ctx, sid, at)
-    rcall('ZADD', ctx.P .. ':sla', 'LT', at, sid)
+    rcall('ZADD', ctx.P .. ':look', 'LT', at, sid)
 end
 
 -- A session was opened (the library's steps; the engine's do this in engine/sla.c).
 function SL.new(ctx, sid)
     if SLH.on(ctx) then SLH.look_at(ctx, sid, ctx.ns) end
+end
+
+-- A session ended (the library's steps; the engine's do this in engine/sla.c): looked at
+-- for its follow-ups (79_followup.lua).
+function SL.ended(ctx, sid)
+    if FU.on(ctx) then SLH.look_at(ctx, sid, ctx.ns) end
 end
 
 -- A session was reopened: its clocks start again, and its policy is matched again.
@@ -251,8 +257,9 @@ function SLH.look(ctx, sid)
         end
         if s.sla ~= '-' then p = SLH.load(ctx, s.sla) end
     end
+    if ended and s.state ~= '' then FU.on_end(ctx, s) end
     if not p then
-        rcall('ZREM', ctx.P .. ':sla', sid)
+        rcall('ZREM', ctx.P .. ':look', sid)
         return 0
     end
     local start = {first = tonum(s.enq) or ctx.now, resolve = tonum(s.enq) or ctx.now}
@@ -286,9 +293,9 @@ function SLH.look(ctx, sid)
         end
     end
     if next_at then
-        rcall('ZADD', ctx.P .. ':sla', U.istr(next_at), sid)
+        rcall('ZADD', ctx.P .. ':look', U.istr(next_at), sid)
     else
-        rcall('ZREM', ctx.P .. ':sla', sid)
+        rcall('ZREM', ctx.P .. ':look', sid)
     end
     return fired
 end
@@ -296,7 +303,7 @@ end
 -- The sweep's part (50_sweep.lua): every session due, at most max. Returns levels fired.
 function SL.sweep(ctx, max)
     local n = 0
-    for _, sid in ipairs_(rcall('ZRANGEBYSCORE', ctx.P .. ':sla', '-inf', ctx.ns, 'LIMIT', 0, max)) do
+    for _, sid in ipairs_(rcall('ZRANGEBYSCORE', ctx.P .. ':look', '-inf', ctx.ns, 'LIMIT', 0, max)) do
         n = n + SLH.look(ctx, sid)
     end
     return n
@@ -330,7 +337,7 @@ function SL.fn_get(keys, args)
     local key = R.skey(ctx, sid)
     local v = rcall('HMGET', key, 'state', 'sla', 'sla_f', 'sla_r', 'sla_z')
     if not v[1] then U.fail('NOTFOUND', 'session ' .. sid) end
-    local nxt = rcall('ZSCORE', ctx.P .. ':sla', sid)
+    local nxt = rcall('ZSCORE', ctx.P .. ':look', sid)
     local head = {'policy', v[2] or '', 'first', v[3] or '0', 'reply', v[4] or '0',
         'resolve', v[5] or '0', 'next', nxt and U.istr(tonum(nxt)) or ''}
     return {head, rcall('XRANGE', key .. ':sla', '-', '+')}
@@ -339,4 +346,5 @@ end
 -- the hooks of the earlier files' steps
 SW.sla = SL.sweep
 S.sla_reopen = SL.reopen
+S.sla_ended = SL.ended
 M.sla_message = SL.message

@@ -1,0 +1,393 @@
+-- 79_followup.lua — callbacks and return visits: follow-ups that become sessions when they
+-- are due (the table `FU`).
+--
+-- A follow-up is a task to contact a customer again at a time: a satisfaction call after a
+-- repair, a return visit 90 days after an installation, a callback a customer asked for.
+-- An agent or the API schedules one (oq_followup_add), or a tenant's rule does when a
+-- session closes with a disposition (oq_fu_rule_set: "90 days after a session closed as
+-- installation", repeating every N days M times). When it is due the sweep opens it: a new
+-- session of the customer on the follow-up's channel, in its queue, offered like any other
+-- and to its agent first (the customer's agent waits for that agent while the tenant's
+-- affinity_wait allows, as a returning customer does). A message follow-up's session starts
+-- with the reason as an internal note: the agent writes the first message, which goes out on
+-- the customer's channel as any reply. A call follow-up is offered the same way and the
+-- agent dials (click-to-dial comes with the media work). The agent records the outcome
+-- (oq_followup_done): reached or refused ends it, no answer tries again after the retry
+-- interval while retries are left.
+--
+-- Keys: P:seq:fu, P:fu:<fid> (hash: the follow-up), P:fuz (zset: scheduled fid → due ms),
+-- P:fua:<aid> (zset: the agent's follow-ups not yet ended → due ms: its list in the desk),
+-- P:fur:<name> and P:furl (a rule, and the rules by name). A follow-up is opened once: it
+-- leaves P:fuz in the same atomic call, whichever node's sweep makes it.
+
+local FU = {}
+
+local FUH = {
+    STATES = {scheduled = true, opened = true, done = true, cancelled = true, failed = true},
+    OUTCOMES = {reached = true, no_answer = true, refused = true},
+    FIELDS = {'id', 'customer', 'sid', 'due', 'reason', 'channel', 'agent', 'queue', 'state',
+        'outcome', 'note', 'tries', 'retry', 'retries', 'rule', 'every', 'left', 'opened_sid',
+        'created', 'updated', 'why'},
+    RULE_FIELDS = {'disposition', 'queue', 'after', 'reason', 'channel', 'same_agent', 'every',
+        'times', 'retry', 'retries'},
+    RULE_DEFAULTS = {disposition = '', queue = '', after = '0', reason = '', channel = '',
+        same_agent = '1', every = '0', times = '1', retry = '3600', retries = '2'},
+    -- the identity schemes a channel reaches a customer by
+    SCHEMES = {sms = {'tel', 'sms'}, phone = {'tel', 'phone'}, email = {'email'}},
+    YEAR = 366 * 86400,
+}
+
+function FUH.key(P, fid) return P .. ':fu:' .. fid end
+
+function FUH.load(ctx, fid)
+    local v = rcall('HMGET', FUH.key(ctx.P, fid), unpk(FUH.FIELDS))
+    if not v[1] then return nil end
+    local f = {}
+    for i, name in ipairs_(FUH.FIELDS) do f[name] = v[i] or '' end
+    return f
+end
+
+function FUH.set(ctx, f, ...)
+    local a = {'HSET', FUH.key(ctx.P, f.id), 'updated', ctx.ns}
+    for _, x in ipairs_({...}) do a[#a + 1] = x end
+    rcall(unpk(a))
+end
+
+-- "when": ms since the epoch, or "+<seconds>" from now
+function FUH.when(ctx, v)
+    local rel = smatch(v or '', '^%+(%d+)$')
+    if rel then return ctx.now + V.int('due', rel, 0, 10 * FUH.YEAR) * 1000 end
+    return V.int('due', v, 0, 1e15)
+end
+
+-- A follow-up made (arguments validated): its fid. f: customer sid due reason channel
+-- agent queue retry retries rule every left.
+function FUH.create(ctx, f)
+    local fid = U.istr(rcall('INCR', ctx.P .. ':seq:fu'))
+    rcall('HSET', FUH.key(ctx.P, fid), 'id', fid, 'customer', f.customer, 'sid', f.sid or '',
+        'due', U.istr(f.due), 'reason', f.reason, 'channel', f.channel or '', 'agent',
+        f.agent or '', 'queue', f.queue, 'state', 'scheduled', 'tries', '0',
+        'retry', U.istr(f.retry or 3600), 'retries', U.istr(f.retries or 2), 'rule', f.rule or '',
+        'every', U.istr(f.every or 0), 'left', U.istr(f.left or 0), 'created', ctx.ns,
+        'updated', ctx.ns)
+    rcall('ZADD', ctx.P .. ':fuz', U.istr(f.due), fid)
+    if f.agent and f.agent ~= '' then rcall('ZADD', ctx.P .. ':fua:' .. f.agent, U.istr(f.due), fid) end
+    X.emit(ctx, 'followup', f.sid or '', 'scheduled', f.agent or '', f.channel or '', '',
+        {'fid', fid, 'due', U.istr(f.due)})
+    return fid
+end
+
+-- oq_followup_add sid cid due reason channel agent queue: a follow-up of session sid (its
+-- customer, channel, agent and queue unless given) or of customer cid (one of the two);
+-- due: ms, or "+<seconds>" from now; "" for channel, agent and queue: the session's, else
+-- the customer's last session's channel and agent and the queue "default". Its fid.
+function FU.fn_add(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 7, 'sid cid due reason channel agent queue')
+    local sid = args[1] ~= '' and V.sid(args[1]) or ''
+    local cid = args[2] ~= '' and V.cid(args[2]) or ''
+    if (sid == '') == (cid == '') then U.fail('ARG', 'give a session id or a customer id, one of them') end
+    local due = FUH.when(ctx, args[3])
+    local reason = V.str('reason', args[4], L.TEXT_MAX, false)
+    local channel = args[5] ~= '' and V.channel(args[5]) or ''
+    local agent = args[6] ~= '' and V.id('agent id', args[6]) or ''
+    local queue = args[7] ~= '' and V.id('queue', args[7]) or ''
+    local last
+    if sid ~= '' then
+        local v = rcall('HMGET', R.skey(ctx, sid), 'customer', 'channel', 'agent', 'queue')
+        if not v[1] then U.fail('NOTFOUND', 'session ' .. sid) end
+        cid, last = v[1], {channel = v[2], agent = v[3], queue = v[4]}
+    end
+    local live = C.resolve(ctx, cid)
+    if not live then U.fail('NOTFOUND', 'customer ' .. cid) end
+    if not last then
+        local recent = C.hist_recent(C.hist_get(ctx, live), 1)[1]
+        local v = recent and rcall('HMGET', R.skey(ctx, recent), 'channel', 'agent', 'queue')
+        last = v and {channel = v[1], agent = v[2], queue = v[3]} or {}
+    end
+    if agent ~= '' and rcall('EXISTS', A.key(ctx, agent)) == 0 then U.fail('NOTFOUND', 'agent ' .. agent) end
+    if channel == '' then channel = last.channel or '' end
+    if channel == '' then U.fail('NOTFOUND', 'customer ' .. live .. ' has no session to say its channel: give one') end
+    return FUH.create(ctx, {customer = live, sid = sid, due = due, reason = reason,
+        channel = channel, agent = agent ~= '' and agent or last.agent or '',
+        queue = queue ~= '' and queue or last.queue or 'default'})
+end
+
+-- oq_followup_get fid: its fields (a reader).
+function FU.fn_get(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 1, 'fid')
+    local fid = V.sid(args[1])
+    local h = rcall('HGETALL', FUH.key(ctx.P, fid))
+    if #h == 0 then U.fail('NOTFOUND', 'follow-up ' .. fid) end
+    return h
+end
+
+function FUH.require(ctx, fid)
+    local f = FUH.load(ctx, V.sid(fid))
+    if not f then U.fail('NOTFOUND', 'follow-up ' .. fid) end
+    return f
+end
+
+-- it ends: off the lists it is on, and its record kept `retention` more (as an ended
+-- session is), then Redis drops it
+function FUH.unlist(ctx, f)
+    rcall('ZREM', ctx.P .. ':fuz', f.id)
+    if f.agent ~= '' then rcall('ZREM', ctx.P .. ':fua:' .. f.agent, f.id) end
+    rcall('PEXPIRE', FUH.key(ctx.P, f.id), U.istr(ctx.cfg.retention * 1000))
+end
+
+-- oq_followup_cancel fid: a scheduled or opened follow-up ends (its session, if opened,
+-- goes on as any). OK; OQ_STATE when it has ended already.
+function FU.fn_cancel(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 1, 'fid')
+    local f = FUH.require(ctx, args[1])
+    if f.state ~= 'scheduled' and f.state ~= 'opened' then
+        U.fail('STATE', 'follow-up ' .. f.id .. ' is ' .. f.state)
+    end
+    FUH.unlist(ctx, f)
+    FUH.set(ctx, f, 'state', 'cancelled')
+    X.emit(ctx, 'followup', f.sid, 'cancelled', f.agent, f.channel, '', {'fid', f.id})
+    return 'OK'
+end
+
+-- oq_followup_done fid outcome note: the agent's outcome of an opened follow-up: reached
+-- or refused end it; no_answer schedules it again after its retry interval while retries
+-- are left (then it ends as no_answer). Returns its state after.
+function FU.fn_done(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 3, 'fid outcome note')
+    local f = FUH.require(ctx, args[1])
+    local outcome = args[2]
+    if not FUH.OUTCOMES[outcome] then U.fail('ARG', 'outcome must be reached, no_answer or refused') end
+    local note = V.str('note', args[3], L.TEXT_MAX, true)
+    if f.state ~= 'opened' then
+        U.fail('STATE', 'follow-up ' .. f.id .. ' is ' .. f.state .. ', not opened')
+    end
+    local tries = (tonum(f.tries) or 0)
+    if outcome == 'no_answer' and tries <= (tonum(f.retries) or 0) then
+        local due = ctx.now + (tonum(f.retry) or 3600) * 1000
+        FUH.set(ctx, f, 'state', 'scheduled', 'outcome', outcome, 'note', note, 'due', U.istr(due))
+        rcall('ZADD', ctx.P .. ':fuz', U.istr(due), f.id)
+        if f.agent ~= '' then rcall('ZADD', ctx.P .. ':fua:' .. f.agent, U.istr(due), f.id) end
+        X.emit(ctx, 'followup', f.opened_sid, 'scheduled', f.agent, f.channel, '',
+            {'fid', f.id, 'due', U.istr(due), 'outcome', outcome})
+        return 'scheduled'
+    end
+    FUH.unlist(ctx, f)
+    FUH.set(ctx, f, 'state', 'done', 'outcome', outcome, 'note', note)
+    X.emit(ctx, 'followup', f.opened_sid, 'done', f.agent, f.channel, '',
+        {'fid', f.id, 'outcome', outcome})
+    return 'done'
+end
+
+-- oq_followups_of aid count: the agent's follow-ups not yet ended, soonest first, at most
+-- count (1..200): rows of their fields, with `overdue` 1 when due before now (a reader).
+function FU.fn_of(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 2, 'aid count')
+    local aid = V.id('agent id', args[1])
+    local count = V.int('count', args[2], 1, 200)
+    local now = tonum(clock.now_ms())
+    local out = {}
+    for _, fid in ipairs_(rcall('ZRANGE', ctx.P .. ':fua:' .. aid, 0, count - 1)) do
+        local f = FUH.load(ctx, fid)
+        if f then
+            local row = {}
+            for _, name in ipairs_(FUH.FIELDS) do row[#row + 1] = name; row[#row + 1] = f[name] end
+            row[#row + 1] = 'overdue'
+            row[#row + 1] = (f.state == 'scheduled' and tonum(f.due) < now) and '1' or '0'
+            out[#out + 1] = row
+        end
+    end
+    return out
+end
+
+---------------------------------------------------------------------------
+-- Rules
+---------------------------------------------------------------------------
+
+function FUH.rule_check(f, v)
+    if f == 'disposition' then return V.id('disposition', v) end
+    if f == 'queue' then return v == '' and v or V.id('queue', v) end
+    if f == 'channel' then return v == '' and v or V.channel(v) end
+    if f == 'reason' then return V.str('reason', v, L.TEXT_MAX, false) end
+    if f == 'after' or f == 'every' then return U.istr(V.int(f, v, 0, 10 * FUH.YEAR)) end
+    if f == 'retry' then return U.istr(V.int(f, v, 60, FUH.YEAR)) end
+    if f == 'same_agent' then return U.istr(V.int(f, v, 0, 1)) end
+    if f == 'times' then return U.istr(V.int(f, v, 1, 100)) end
+    if f == 'retries' then return U.istr(V.int(f, v, 0, 20)) end
+    U.fail('ARG', 'field must be one of ' .. tconcat(FUH.RULE_FIELDS, ', '))
+end
+
+-- oq_fu_rule_set name field value [...]: a rule made or changed (fields not given keep their
+-- value or default); a rule needs a disposition and a reason. OK.
+function FU.fn_rule_set(keys, args)
+    local ctx = X.begin(keys)
+    if #args < 3 or #args % 2 ~= 1 then
+        U.fail('ARG', 'wrong number of arguments, expected: name field value [field value...]')
+    end
+    local name = V.id('rule name', args[1])
+    local key = ctx.P .. ':fur:' .. name
+    local cur, seen = {}, {}
+    local v = rcall('HMGET', key, unpk(FUH.RULE_FIELDS))
+    for i, f in ipairs_(FUH.RULE_FIELDS) do cur[f] = v[i] or FUH.RULE_DEFAULTS[f] end
+    for i = 2, #args, 2 do
+        if seen[args[i]] then U.fail('ARG', 'field ' .. args[i] .. ' given twice') end
+        seen[args[i]] = true
+        cur[args[i]] = FUH.rule_check(args[i], args[i + 1])
+    end
+    if cur.disposition == '' or cur.reason == '' then U.fail('ARG', 'a rule needs a disposition and a reason') end
+    if rcall('EXISTS', key) == 0 and rcall('ZCARD', ctx.P .. ':furl') >= L.SLA_POLICIES_MAX then
+        U.fail('CAPACITY', 'a tenant has at most ' .. L.SLA_POLICIES_MAX .. ' follow-up rules')
+    end
+    local all = {}
+    for _, f in ipairs_(FUH.RULE_FIELDS) do all[#all + 1] = f; all[#all + 1] = cur[f] end
+    rcall('HSET', key, unpk(all))
+    rcall('ZADD', ctx.P .. ':furl', 0, name)
+    return 'OK'
+end
+
+-- oq_fu_rule_del name: 1 when it was there.
+function FU.fn_rule_del(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 1, 'name')
+    local name = V.id('rule name', args[1])
+    rcall('ZREM', ctx.P .. ':furl', name)
+    return rcall('DEL', ctx.P .. ':fur:' .. name)
+end
+
+-- oq_fu_rule_list: rows [name, <name>, field, value, ...] (a reader).
+function FU.fn_rule_list(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 0, '(none)')
+    local out = {}
+    for _, name in ipairs_(rcall('ZRANGE', ctx.P .. ':furl', 0, -1)) do
+        local v = rcall('HMGET', ctx.P .. ':fur:' .. name, unpk(FUH.RULE_FIELDS))
+        local row = {'name', name}
+        for i, f in ipairs_(FUH.RULE_FIELDS) do row[#row + 1] = f; row[#row + 1] = v[i] or '' end
+        out[#out + 1] = row
+    end
+    return out
+end
+
+-- Does the tenant use follow-ups (rules, or one ever made)? Its ended sessions are looked at.
+function FU.on(ctx) return rcall('EXISTS', ctx.P .. ':furl', ctx.P .. ':seq:fu') > 0 end
+
+-- A session ended (the sweep's look, 80_sla.lua), once (fu_checked): a follow-up it was
+-- opened for and that has no outcome yet ends with `closed` (the agent closed it without
+-- saying how it went); the rules its disposition matches make their follow-ups. s: the
+-- look's fields (state, queue, channel, customer, agent) and its id.
+function FU.on_end(ctx, s)
+    if not U.TERMINAL[s.state] then return end
+    local key = R.skey(ctx, s.id)
+    local v = rcall('HMGET', key, 'disposition', 'fu_checked', 'followup')
+    if v[2] and v[2] ~= '' then return end
+    rcall('HSET', key, 'fu_checked', '1')
+    local mine = v[3] and v[3] ~= '' and FUH.load(ctx, v[3])
+    if mine and mine.state == 'opened' and mine.opened_sid == s.id then
+        FUH.unlist(ctx, mine)
+        FUH.set(ctx, mine, 'state', 'done', 'outcome', 'closed')
+        X.emit(ctx, 'followup', s.id, 'done', mine.agent, mine.channel, '',
+            {'fid', mine.id, 'outcome', 'closed'})
+    end
+    if s.state ~= 'closed' then return end
+    local disp = v[1] or ''
+    if disp == '' or s.customer == '' then return end
+    for _, name in ipairs_(rcall('ZRANGE', ctx.P .. ':furl', 0, -1)) do
+        local r = rcall('HMGET', ctx.P .. ':fur:' .. name, unpk(FUH.RULE_FIELDS))
+        local rule = {}
+        for i, f in ipairs_(FUH.RULE_FIELDS) do rule[f] = r[i] or FUH.RULE_DEFAULTS[f] end
+        if rule.disposition == disp and (rule.queue == '' or rule.queue == s.queue) then
+            local live = C.resolve(ctx, s.customer)
+            if live then
+                FUH.create(ctx, {customer = live, sid = s.id,
+                    due = ctx.now + tonum(rule.after) * 1000, reason = rule.reason,
+                    channel = rule.channel ~= '' and rule.channel or s.channel,
+                    agent = rule.same_agent == '1' and s.agent or '', queue = s.queue,
+                    retry = tonum(rule.retry), retries = tonum(rule.retries), rule = name,
+                    every = tonum(rule.every), left = tonum(rule.times) - 1})
+            end
+        end
+    end
+end
+
+---------------------------------------------------------------------------
+-- Due: opened as sessions
+---------------------------------------------------------------------------
+
+-- The customer's identity and the channel's reference (ext) to reach them on `channel`:
+-- from their most recent session on it; a call needs no reference (the agent dials).
+function FUH.address(ctx, cid, channel)
+    local sid = S.latest_on(ctx, cid, channel)
+    if sid then
+        local v = rcall('HMGET', R.skey(ctx, sid), 'identity', 'ext', 'class')
+        if v[1] then return v[1], v[3] == 'voice' and '' or (v[2] or '') end
+    end
+    -- no session of it left: an identity of the customer whose scheme the channel takes
+    local schemes = FUH.SCHEMES[channel] or {channel}
+    for _, id in ipairs_(C.ids(ctx, cid)) do
+        for _, sc in ipairs_(schemes) do
+            if ssub(id, 1, #sc + 1) == sc .. ':' then return id, '' end
+        end
+    end
+    return nil
+end
+
+function FUH.open(ctx, f)
+    local live = C.resolve(ctx, f.customer)
+    if not live then return nil, 'the customer is gone' end
+    local ident, ext = FUH.address(ctx, live, f.channel)
+    if not ident then return nil, 'the customer has no address on channel ' .. f.channel end
+    local cls = U.CHANNEL_CLASS[f.channel]
+    if not cls then
+        local v = rcall('HMGET', R.skey(ctx, f.sid ~= '' and f.sid or '0'), 'class')
+        cls = v[1] or 'chat'
+    end
+    local canon = V.identity(ident)
+    -- the engine's open, with the follow-up's agent first (parked for it while
+    -- affinity_wait allows)
+    local r = E.run('omniq.lib.enqueue', ctx.P, f.channel, cls, ident, canon, '', '0',
+        f.queue, ext, '', live, f.agent)
+    local sid = r[1]
+    rcall('HSET', R.skey(ctx, sid), 'followup', f.id)
+    M.tx_add(ctx, sid, 'note', '', 'text', 'Follow-up: ' .. f.reason, f.channel, ext)
+    return sid
+end
+
+-- The sweep's part (50_sweep.lua): every follow-up due, at most max. Returns how many were
+-- opened.
+function FU.sweep(ctx, max)
+    local n = 0
+    for _, fid in ipairs_(rcall('ZRANGEBYSCORE', ctx.P .. ':fuz', '-inf', ctx.ns, 'LIMIT', 0, max)) do
+        rcall('ZREM', ctx.P .. ':fuz', fid)
+        local f = FUH.load(ctx, fid)
+        if f and f.state == 'scheduled' then
+            local ok, sid, why = pcall_(FUH.open, ctx, f)
+            if not ok then sid, why = nil, U.error_text(sid) end
+            local tries = U.istr((tonum(f.tries) or 0) + 1)
+            if sid then
+                FUH.set(ctx, f, 'state', 'opened', 'opened_sid', sid, 'tries', tries)
+                X.emit(ctx, 'followup', sid, 'opened', f.agent, f.channel, '', {'fid', fid})
+                n = n + 1
+                -- a repeating rule's next one
+                if (tonum(f.left) or 0) > 0 and (tonum(f.every) or 0) > 0 then
+                    FUH.create(ctx, {customer = f.customer, sid = f.sid,
+                        due = tonum(f.due) + tonum(f.every) * 1000, reason = f.reason,
+                        channel = f.channel, agent = f.agent, queue = f.queue,
+                        retry = tonum(f.retry), retries = tonum(f.retries), rule = f.rule,
+                        every = tonum(f.every), left = tonum(f.left) - 1})
+                end
+            else
+                FUH.unlist(ctx, f)
+                FUH.set(ctx, f, 'state', 'failed', 'why', why or '', 'tries', tries)
+                X.emit(ctx, 'followup', f.sid, 'failed', f.agent, f.channel, '',
+                    {'fid', fid, 'reason', why or ''})
+            end
+        end
+    end
+    return n
+end
+
+SW.followups = FU.sweep

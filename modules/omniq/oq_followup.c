@@ -1,0 +1,208 @@
+/*
+ * oq_followup.c - follow-ups (callbacks, return visits: lua/79_followup.lua) for the API
+ * (api.followup_add, api.followup_done: a desk's requests) and for kamcmd (omniq.followup*,
+ * omniq.fu_rule_*). docs/admin.md, "Follow-ups".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/rpc.h"
+#include "core/rpc_lookup.h"
+#include "core/dprint.h"
+
+#include "oq_core.h"
+#include "oq_followup.h"
+#include "oq_rpc.h"
+
+static const str empty = {"", 0};
+
+static str or_empty(const str *s)
+{
+	return s && s->s ? *s : empty;
+}
+
+int oq_followup_add(const str *sid, const str *cid, const str *due, const str *reason,
+		const str *channel, const str *agent, const str *queue, char *fid_out, int size)
+{
+	redisReply *r;
+	str a[7];
+	int rc;
+
+	if(due == NULL || due->len < 1)
+		return oq_bad_arg("due", "missing: ms since the epoch, or +<seconds> from now");
+	if(reason == NULL || reason->len < 1)
+		return oq_bad_arg("reason", "missing");
+	a[0] = or_empty(sid);
+	a[1] = or_empty(cid);
+	a[2] = *due;
+	a[3] = *reason;
+	a[4] = or_empty(channel);
+	a[5] = or_empty(agent);
+	a[6] = or_empty(queue);
+	if((r = oq_call("oq_followup_add", 7, a, &rc)) == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_STRING || r->len < 1 || r->len > 20
+			|| strspn(r->str, "0123456789") != r->len) {
+		rc = oq_bad_reply("oq_followup_add", r, "a follow-up id");
+		freeReplyObject(r);
+		return rc;
+	}
+	if(fid_out && size > 0)
+		snprintf(fid_out, (size_t)size, "%s", r->str);
+	freeReplyObject(r);
+	return OMNIQ_OK;
+}
+
+int oq_followup_done(const str *fid, const str *outcome, const str *note)
+{
+	redisReply *r;
+	str a[3];
+	int rc;
+
+	if(fid == NULL || outcome == NULL)
+		return oq_bad_arg("fid and outcome", "missing");
+	a[0] = *fid;
+	a[1] = *outcome;
+	a[2] = or_empty(note);
+	if((r = oq_call("oq_followup_done", 3, a, &rc)) == NULL)
+		return rc;
+	freeReplyObject(r);
+	return OMNIQ_OK;
+}
+
+/* ---- kamcmd --------------------------------------------------------------------- */
+
+static const char *rpc_followup_add_doc[] = {
+	"Schedule a follow-up: sid cid due reason [channel [agent [queue]]] (one of sid and cid, "
+	"the other \"\"; due +<seconds> or ms since the epoch)", 0};
+static void rpc_followup_add(rpc_t *rpc, void *c)
+{
+	str a[7] = {STR_NULL, STR_NULL, STR_NULL, STR_NULL, STR_NULL, STR_NULL, STR_NULL};
+	char fid[24];
+	int rc;
+
+	if(rpc->scan(c, ".S.S.S.S", &a[0], &a[1], &a[2], &a[3]) < 4)
+		return;
+	if(rpc->scan(c, "*.S", &a[4]) == 1 && rpc->scan(c, "*.S", &a[5]) == 1)
+		rpc->scan(c, "*.S", &a[6]);
+	if((rc = oq_followup_add(&a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], fid,
+				sizeof(fid))) < 0) {
+		oq_rpc_fail(rpc, c, rc);
+		return;
+	}
+	rpc->rpl_printf(c, "%s", fid);
+}
+
+static const char *rpc_followup_doc[] = {"A follow-up: fid", 0};
+static void rpc_followup(rpc_t *rpc, void *c)
+{
+	str fid;
+
+	if(rpc->scan(c, ".S", &fid) < 1)
+		return;
+	oq_rpc_struct(rpc, c, "oq_followup_get", 1, &fid);
+}
+
+static const char *rpc_followup_done_doc[] = {
+	"The outcome of an opened follow-up: fid reached|no_answer|refused [note]", 0};
+static void rpc_followup_done(rpc_t *rpc, void *c)
+{
+	str a[3] = {STR_NULL, STR_NULL, STR_NULL};
+
+	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
+		return;
+	rpc->scan(c, "*.S", &a[2]);
+	oq_rpc_done(rpc, c, oq_followup_done(&a[0], &a[1], &a[2]));
+}
+
+static const char *rpc_followup_cancel_doc[] = {"Cancel a follow-up not yet ended: fid", 0};
+static void rpc_followup_cancel(rpc_t *rpc, void *c)
+{
+	str fid;
+
+	if(rpc->scan(c, ".S", &fid) < 1)
+		return;
+	oq_rpc_done(rpc, c, oq_call_checked("oq_followup_cancel", 1, &fid, OQ_R_OK));
+}
+
+static const char *rpc_followups_of_doc[] = {
+	"An agent's follow-ups not yet ended, soonest first: agent [count]", 0};
+static void rpc_followups_of(rpc_t *rpc, void *c)
+{
+	str a[2] = {STR_NULL, str_init("50")};
+
+	if(rpc->scan(c, ".S", &a[0]) < 1)
+		return;
+	rpc->scan(c, "*.S", &a[1]);
+	oq_rpc_list(rpc, c, "oq_followups_of", 2, a);
+}
+
+/* name field value [field value ...]: every field of a rule once */
+#define RULE_SET_ARGS (1 + 2 * 10)
+
+static const char *rpc_fu_rule_set_doc[] = {
+	"Make or change a follow-up rule: name field value [field value ...]", 0};
+static void rpc_fu_rule_set(rpc_t *rpc, void *c)
+{
+	str a[RULE_SET_ARGS];
+	int n;
+
+	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
+		return;
+	n = 3;
+	while(n + 1 < RULE_SET_ARGS && rpc->scan(c, "*.S.S", &a[n], &a[n + 1]) == 2)
+		n += 2;
+	oq_rpc_done(rpc, c, oq_call_checked("oq_fu_rule_set", n, a, OQ_R_OK));
+}
+
+static const char *rpc_fu_rule_del_doc[] = {"Remove a follow-up rule: name", 0};
+static void rpc_fu_rule_del(rpc_t *rpc, void *c)
+{
+	str a;
+	int rc;
+	redisReply *r;
+
+	if(rpc->scan(c, ".S", &a) < 1)
+		return;
+	if((r = oq_call("oq_fu_rule_del", 1, &a, &rc)) == NULL) {
+		oq_rpc_fail(rpc, c, rc);
+		return;
+	}
+	rc = r->type == REDIS_REPLY_INTEGER && r->integer == 0;
+	freeReplyObject(r);
+	if(rc) {
+		oq_set_error(OMNIQ_ENOTFOUND, "rule %.*s not found", a.len, a.s);
+		oq_rpc_fail(rpc, c, OMNIQ_ENOTFOUND);
+		return;
+	}
+	rpc->rpl_printf(c, "ok");
+}
+
+static const char *rpc_fu_rule_list_doc[] = {"The tenant's follow-up rules", 0};
+static void rpc_fu_rule_list(rpc_t *rpc, void *c)
+{
+	oq_rpc_list(rpc, c, "oq_fu_rule_list", 0, NULL);
+}
+
+/* clang-format off */
+static rpc_export_t rpc_followup_cmds[] = {
+	{"omniq.followup_add", rpc_followup_add, rpc_followup_add_doc, 0},
+	{"omniq.followup", rpc_followup, rpc_followup_doc, 0},
+	{"omniq.followup_done", rpc_followup_done, rpc_followup_done_doc, 0},
+	{"omniq.followup_cancel", rpc_followup_cancel, rpc_followup_cancel_doc, 0},
+	{"omniq.followups_of", rpc_followups_of, rpc_followups_of_doc, 0},
+	{"omniq.fu_rule_set", rpc_fu_rule_set, rpc_fu_rule_set_doc, 0},
+	{"omniq.fu_rule_del", rpc_fu_rule_del, rpc_fu_rule_del_doc, 0},
+	{"omniq.fu_rule_list", rpc_fu_rule_list, rpc_fu_rule_list_doc, 0},
+	{0, 0, 0, 0}
+};
+/* clang-format on */
+
+int oq_rpc_followup_register(void)
+{
+	if(rpc_register_array(rpc_followup_cmds) != 0) {
+		LM_ERR("cannot register the follow-up RPC commands\n");
+		return -1;
+	}
+	return 0;
+}

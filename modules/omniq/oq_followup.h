@@ -1,0 +1,13 @@
+/* oq_followup.h - follow-ups for the API and kamcmd (oq_followup.c; omniq_api.h says what
+ * each call does). */
+#ifndef OQ_FOLLOWUP_H
+#define OQ_FOLLOWUP_H
+
+#include "core/str.h"
+
+int oq_followup_add(const str *sid, const str *cid, const str *due, const str *reason,
+		const str *channel, const str *agent, const str *queue, char *fid_out, int size);
+int oq_followup_done(const str *fid, const str *outcome, const str *note);
+int oq_rpc_followup_register(void);
+
+#endif

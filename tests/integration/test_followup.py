@@ -1,0 +1,73 @@
+"""Follow-ups through kamailio and the desk (lua/79_followup.lua, oq_followup.c,
+omniq_ws/desk_followup.c): a return-visit rule set with kamcmd fires after a restart of the
+node and the session it opens is offered to the same agent, whose desk lists it and records
+its outcome; an agent schedules one from the desk and hears when it opens; an agent records
+only its own."""
+import time
+
+from harness import test, wait_for
+from test_ws import ws_kam, P
+from test_desk import Desk, login, agent
+
+
+def rpc(k, *args):
+    rc, out = k.rpc(*args)
+    return out.strip()
+
+
+def desk_of(api, aid):
+    st, body = login(api, aid)
+    assert st == 200, body
+    return Desk(int(api.base.rsplit(":", 1)[1]), body["token"])
+
+
+@test
+def test_followup_a_return_visit_rule_fires_after_a_restart_and_the_desk_records_it(ctx):
+    rs, k, api = ws_kam(ctx)
+    r = rs.client()
+    agent(k, "alice", skills="sales:5", caps="voice=1,chat=4")
+    agent(k, "bob", skills="sales:5", caps="voice=1,chat=4")
+    assert rpc(k, "omniq.agent_state", "alice", "available") == "ok"
+    out = rpc(k, "omniq.fu_rule_set", "visit", "after", "2")
+    assert out.startswith("error") and "disposition and a reason" in out, out
+    assert rpc(k, "omniq.fu_rule_set", "visit", "disposition", "installation", "after", "2",
+               "reason", "return visit after the installation") == "ok"
+    sid = k.rpc_struct("omniq.enqueue", "sms", "sms:+8613100000001", "sales", 0)["sid"]
+    assert r.hget("%s:s:%s" % (P, sid), "agent") == "alice"
+    assert rpc(k, "omniq.accept", sid, "alice") == "ok"
+    assert rpc(k, "omniq.close", sid, "installation") == "ok"
+    wait_for(lambda: r.exists(P + ":fu:1"), timeout=5, what="the rule's follow-up")
+    assert r.hget(P + ":fu:1", "agent") == "alice"
+    # the node stops before it is due and starts after
+    k.stop()
+    time.sleep(2.5)
+    k.start()
+    wait_for(lambda: r.hget(P + ":fu:1", "state") == "opened", timeout=10, what="opened")
+    new = r.hget(P + ":fu:1", "opened_sid")
+    assert r.hget("%s:s:%s" % (P, new), "agent") == "alice"
+    assert r.hget("%s:s:%s" % (P, new), "state") == "offered"
+    time.sleep(1)                               # one node, many sweeps: opened once
+    assert r.get(P + ":seq:fu") == "1" and int(r.get(P + ":seq:s")) == int(new)
+    d = desk_of(api, "alice")
+    rows = d.request(type="followups")["followups"]
+    assert [(f["id"], f["state"], f["opened_sid"], f["reason"]) for f in rows] == \
+        [("1", "opened", new, "return visit after the installation")], rows
+    assert d.request(type="accept", sid=new)["type"] == "ok"
+    bad = d.request(type="followup_done", fid="1", outcome="great")
+    assert bad["type"] == "error" and "outcome must be" in bad["message"], bad
+    assert d.request(type="followup_done", fid="1", outcome="reached", note="happy")["type"] == "ok"
+    assert d.request(type="followups")["followups"] == []
+    assert r.hget(P + ":fu:1", "outcome") == "reached"
+    # the agent schedules one from the desk, and hears when it opens
+    got = d.request(type="followup_add", sid=new, due="+1", reason="call back about the bill")
+    assert got["type"] == "ok", got
+    fid = got["fid"]
+    opened = d.recv("followup", timeout=10, where=lambda m: m["state"] == "opened")
+    assert opened["fid"] == fid and opened["sid"] != new, opened
+    # bob may not record alice's
+    assert rpc(k, "omniq.agent_state", "bob", "available") == "ok"
+    b = desk_of(api, "bob")
+    no = b.request(type="followup_done", fid=fid, outcome="reached")
+    assert no["type"] == "error" and no["code"] == "agent", no
+    missing = b.request(type="followup_add", sid=new, reason="x")
+    assert missing["type"] == "error" and missing["code"] == "bad_argument", missing

@@ -1,0 +1,158 @@
+"""Callbacks and return visits (lua/79_followup.lua): follow-ups made by an agent or by a
+tenant's rule when a session closes with a disposition, opened once when due as a session of
+the customer on its channel and offered to its agent first, their outcomes and retries,
+repeats, refusals; days-long rules with the test clock."""
+
+import harness
+
+DAY = 86400 * 1000
+
+
+def fu(t, fid):
+    return harness.pairs(t.fc('oq_followup_get', fid))
+
+
+def opened(t):
+    return int(t.fc('oq_sweep', 100)[6])
+
+
+def sms_customer(t, number='+8613500000001', agent='a'):
+    """a customer who wrote by SMS, answered by agent, the session closed as `disp`"""
+    t.fc('oq_ob_register', 'sms')
+    r = t.fc('oq_ingest', 'sms', '', 'tel:' + number, '', 0, 'support', number, '', 'text',
+             'the washing machine leaks', 'in-1')
+    sid = r[0]
+    assert t.sess(sid)['agent'] == agent, t.sess(sid)
+    t.fc('oq_accept', sid, agent)
+    t.fc('oq_send', sid, agent, 'text', 'a technician comes tomorrow')
+    return sid, r[4]
+
+
+def test_an_agents_follow_up_opens_once_as_a_session_offered_to_that_agent(h):
+    t = h.tenant()
+    t.agent('a', '', caps='voice=1,chat=4,email=4,total=6')
+    sid, cid = sms_customer(t)
+    t.fc('oq_close', sid, 'resolved')
+    fid = t.fc('oq_followup_add', sid, '', '+3600', 'how did the repair go?', '', '', '')
+    f = fu(t, fid)
+    assert (f['state'], f['channel'], f['agent'], f['queue'], f['customer']) == \
+        ('scheduled', 'sms', 'a', 'support', cid)
+    mine = [harness.pairs(r) for r in t.fc('oq_followups_of', 'a', 10)]
+    assert [(m['id'], m['overdue']) for m in mine] == [(fid, '0')]
+    h.advance(3599 * 1000)
+    assert opened(t) == 0
+    h.advance(2000)
+    assert [(m['id'], m['overdue']) for m in
+            (harness.pairs(r) for r in t.fc('oq_followups_of', 'a', 10))] == [(fid, '1')]
+    assert opened(t) == 1 and opened(t) == 0              # once
+    f = fu(t, fid)
+    new = f['opened_sid']
+    assert f['state'] == 'opened' and new != sid
+    s = t.sess(new)
+    assert (s['channel'], s['customer'], s['ext'], s['state'], s['agent'], s['followup']) == \
+        ('sms', cid, '+8613500000001', 'offered', 'a', fid)
+    notes = [e for _, e in h.r.xrange(t.P + ':s:%s:tx' % new)]
+    assert notes == [{'dir': 'note', 'from': '', 'type': 'text', 'body': 'Follow-up: how did the repair go?'}]
+    # the agent writes first: it leaves through the channel's outbox like any reply
+    t.fc('oq_accept', new, 'a')
+    _, _, ext, did = t.fc('oq_send', new, 'a', 'text', '您好, 上次的维修还满意吗?')
+    assert ext == '+8613500000001' and did
+    assert t.fc('oq_followup_done', fid, 'reached', 'all good') == 'done'
+    f = fu(t, fid)
+    assert (f['state'], f['outcome'], f['note']) == ('done', 'reached', 'all good')
+    assert t.fc('oq_followups_of', 'a', 10) == []
+    assert 0 < h.r.pttl(t.P + ':fu:' + fid) <= 604800 * 1000      # kept `retention`, then gone
+    t.expect_err('STATE', 'oq_followup_done', fid, 'reached', '')
+    t.expect_err('STATE', 'oq_followup_cancel', fid)
+
+
+def test_no_answer_is_tried_again_while_retries_are_left(h):
+    t = h.tenant()
+    t.agent('a', '', caps='voice=1,chat=4,email=4,total=6')
+    sid, cid = sms_customer(t)
+    t.fc('oq_close', sid, 'resolved')
+    fid = t.fc('oq_followup_add', '', cid, '+60', 'callback', 'phone', '', 'callbacks')
+    f = fu(t, fid)
+    assert (f['agent'], f['channel'], f['retries'], f['retry']) == ('a', 'phone', '2', '3600')
+    for attempt in range(3):
+        h.advance(3600 * 1000 + 61000)
+        assert opened(t) == 1
+        f = fu(t, fid)
+        call = t.sess(f['opened_sid'])
+        assert (call['channel'], call['class'], call['ext'], call['identity']) == \
+            ('phone', 'voice', '', 'tel:+8613500000001')
+        t.fc('oq_accept', f['opened_sid'], 'a')
+        t.fc('oq_close', f['opened_sid'], 'no_answer')
+        want = 'scheduled' if attempt < 2 else 'done'
+        # the agent's outcome, given before the sweep looks at the closed session (which
+        # would end a follow-up without one as `closed`)
+        assert fu(t, fid)['state'] == 'opened'
+        assert t.fc('oq_followup_done', fid, 'no_answer', '') == want
+        t.fc('oq_sweep', 100)
+        assert fu(t, fid)['outcome'] == 'no_answer'        # the look left it as it was
+    f = fu(t, fid)
+    assert (f['state'], f['outcome'], f['tries']) == ('done', 'no_answer', '3'), f
+
+
+def test_a_rule_makes_a_return_visit_90_days_after_an_installation_and_repeats_it(h):
+    t = h.tenant()
+    t.agent('a', '', caps='voice=1,chat=4,email=4,total=6')
+    t.expect_err('ARG', 'oq_fu_rule_set', 'visit', 'after', '10')          # no disposition
+    t.expect_err('ARG', 'oq_fu_rule_set', 'visit', 'disposition', 'installation', 'colour', 'red')
+    t.expect_err('ARG', 'oq_fu_rule_set', 'visit', 'disposition', 'installation', 'times', '0',
+                 'reason', 'x')
+    assert t.fc('oq_fu_rule_set', 'visit', 'disposition', 'installation', 'after', str(90 * 86400),
+                'reason', 'return visit after the installation', 'every', str(30 * 86400),
+                'times', '2') == 'OK'
+    assert harness.pairs(t.fc('oq_fu_rule_list')[0])['times'] == '2'
+    sid, cid = sms_customer(t)
+    other, _ = sms_customer(t, '+8613500000002')
+    t.fc('oq_close', sid, 'installation')
+    t.fc('oq_close', other, 'resolved')                 # no rule for it
+    t.fc('oq_sweep', 100)
+    mine = [harness.pairs(r) for r in t.fc('oq_followups_of', 'a', 10)]
+    assert len(mine) == 1 and mine[0]['rule'] == 'visit' and mine[0]['customer'] == cid
+    t.fc('oq_sweep', 100)
+    assert len(t.fc('oq_followups_of', 'a', 10)) == 1    # the rule ran once for the session
+    h.advance(90 * DAY - 60000)
+    assert opened(t) == 0
+    h.advance(61000)
+    assert opened(t) == 1
+    first = fu(t, mine[0]['id'])
+    t.fc('oq_accept', first['opened_sid'], 'a')
+    t.fc('oq_close', first['opened_sid'], 'resolved')   # no outcome given: ends as closed
+    t.fc('oq_sweep', 100)
+    assert fu(t, mine[0]['id'])['outcome'] == 'closed'
+    h.advance(30 * DAY)
+    assert opened(t) == 1                               # the repeat
+    h.advance(60 * DAY)
+    assert opened(t) == 0                               # twice in all
+    fus = [fu(t, str(i)) for i in range(1, 3)]
+    assert [f['rule'] for f in fus] == ['visit', 'visit']
+    assert int(fus[1]['due']) - int(fus[0]['due']) == 30 * DAY
+
+
+def test_refusals_and_a_customer_who_cannot_be_reached(h):
+    t = h.tenant()
+    t.agent('a', '', caps='voice=1,chat=4,email=4,total=6')
+    sid, cid = sms_customer(t)
+    for args in (('', '', '+60', 'x', '', '', ''), (sid, cid, '+60', 'x', '', '', ''),
+                 (sid, '', 'soon', 'x', '', '', ''), (sid, '', '+60', '', '', '', ''),
+                 (sid, '', '+60', 'x', 'SMS', '', ''), (sid, '', '+60', 'x', '', 'a b', '')):
+        t.expect_err('ARG', 'oq_followup_add', *args)
+    t.expect_err('NOTFOUND', 'oq_followup_add', '999', '', '+60', 'x', '', '', '')
+    t.expect_err('NOTFOUND', 'oq_followup_add', '', '999', '+60', 'x', '', '', '')
+    t.expect_err('NOTFOUND', 'oq_followup_add', sid, '', '+60', 'x', '', 'nobody', '')
+    t.expect_err('NOTFOUND', 'oq_followup_get', '77')
+    fid = t.fc('oq_followup_add', sid, '', '+60', 'by email', 'email', '', '')
+    t.expect_err('ARG', 'oq_followup_done', fid, 'great', '')
+    t.expect_err('STATE', 'oq_followup_done', fid, 'reached', '')   # not opened yet
+    h.advance(61000)
+    assert opened(t) == 0
+    f = fu(t, fid)
+    assert f['state'] == 'failed' and 'no address on channel email' in f['why'], f
+    assert t.fc('oq_followups_of', 'a', 10) == []
+    fid2 = t.fc('oq_followup_add', sid, '', '+60', 'x', '', '', '')
+    assert t.fc('oq_followup_cancel', fid2) == 'OK' and fu(t, fid2)['state'] == 'cancelled'
+    h.advance(61000)
+    assert opened(t) == 0
