@@ -23,6 +23,7 @@
 #include "wait.h"
 #include "repl.h"
 #include "sla.h"
+#include "value.h"
 
 typedef struct contact {
 	RedisModuleString *channel, *class, *ident, *canon, *skills, *prio_s, *queue, *ext, *node;
@@ -46,7 +47,18 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	size_t len;
 	long long sidn, pos = 0;
 	int d, offer, park, n = 0, i;
+	oqe_value v;
 
+	/* the customer's tier and region: more priority, more skills required */
+	v.skills = k->skills;
+	v.prio = k->prio;
+	if (oqe_value_apply(c, cfg, k->cid, k->canon, &v) < 0)
+		return REDISMODULE_OK;
+	if (v.skills != k->skills || v.prio != k->prio) {
+		k->skills = v.skills;
+		k->prio = v.prio;
+		k->prio_s = RedisModule_CreateStringFromLongLong(ctx, v.prio);
+	}
 	memset(&req, 0, sizeof req);
 	req.cls = k->cls;
 	req.skills = RedisModule_StringPtrLen(k->skills, &req.skills_len);
@@ -97,6 +109,8 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	} else if (park) {
 		H("affinity", agent);
 	}
+	if (v.region[0])
+		H("region", RedisModule_CreateString(ctx, v.region, strlen(v.region)));
 	if (!oqe_empty(k->node)) {
 		p = RedisModule_StringPtrLen(k->node, &len);
 		H("node", k->node);
@@ -126,6 +140,7 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	oqe_count(c, "enqueued", 1);
 	oqe_emit(c, "enqueue", sid, "queued", NULL, k->channel, k->ext);
 	oqe_sla_new(c, sid);
+	oqe_value_opened(c, cfg, &v, sid);
 	if (offer) {
 		oqe_offers_add(c, c->now + cfg->offer_timeout * 1000, sid);
 		oqe_agent_take(c, &a, sid, k->cls);

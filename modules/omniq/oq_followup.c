@@ -158,24 +158,7 @@ static void rpc_fu_rule_set(rpc_t *rpc, void *c)
 static const char *rpc_fu_rule_del_doc[] = {"Remove a follow-up rule: name", 0};
 static void rpc_fu_rule_del(rpc_t *rpc, void *c)
 {
-	str a;
-	int rc;
-	redisReply *r;
-
-	if(rpc->scan(c, ".S", &a) < 1)
-		return;
-	if((r = oq_call("oq_fu_rule_del", 1, &a, &rc)) == NULL) {
-		oq_rpc_fail(rpc, c, rc);
-		return;
-	}
-	rc = r->type == REDIS_REPLY_INTEGER && r->integer == 0;
-	freeReplyObject(r);
-	if(rc) {
-		oq_set_error(OMNIQ_ENOTFOUND, "rule %.*s not found", a.len, a.s);
-		oq_rpc_fail(rpc, c, OMNIQ_ENOTFOUND);
-		return;
-	}
-	rpc->rpl_printf(c, "ok");
+	oq_rpc_delete(rpc, c, "oq_fu_rule_del", "rule");
 }
 
 static const char *rpc_fu_rule_list_doc[] = {"The tenant's follow-up rules", 0};

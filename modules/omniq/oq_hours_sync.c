@@ -142,24 +142,7 @@ static void rpc_hours(rpc_t *rpc, void *c)
 static const char *rpc_hours_del_doc[] = {"A queue open at all hours again: queue", 0};
 static void rpc_hours_del(rpc_t *rpc, void *c)
 {
-	str q;
-	int rc;
-	redisReply *r;
-
-	if(rpc->scan(c, ".S", &q) < 1)
-		return;
-	if((r = oq_call("oq_hours_del", 1, &q, &rc)) == NULL) {
-		oq_rpc_fail(rpc, c, rc);
-		return;
-	}
-	rc = r->type == REDIS_REPLY_INTEGER && r->integer == 0;
-	freeReplyObject(r);
-	if(rc) {
-		oq_set_error(OMNIQ_ENOTFOUND, "queue %.*s has no business hours", q.len, q.s);
-		oq_rpc_fail(rpc, c, OMNIQ_ENOTFOUND);
-		return;
-	}
-	rpc->rpl_printf(c, "ok");
+	oq_rpc_delete(rpc, c, "oq_hours_del", "business hours of queue");
 }
 
 /* clang-format off */

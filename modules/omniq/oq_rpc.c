@@ -599,6 +599,33 @@ void oq_rpc_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
 	call_struct(rpc, c, fn, argc, argv);
 }
 
+void oq_rpc_delete(rpc_t *rpc, void *c, const char *fn, const char *what)
+{
+	str a;
+	int rc;
+	redisReply *r;
+
+	if(rpc->scan(c, ".S", &a) < 1)
+		return;
+	if((r = oq_call(fn, 1, &a, &rc)) == NULL) {
+		fail(rpc, c, rc);
+		return;
+	}
+	rc = r->type == REDIS_REPLY_INTEGER && r->integer == 0;
+	freeReplyObject(r);
+	if(rc) {
+		oq_set_error(OMNIQ_ENOTFOUND, "%s %.*s not found", what, a.len, a.s);
+		fail(rpc, c, OMNIQ_ENOTFOUND);
+		return;
+	}
+	rpc->rpl_printf(c, "ok");
+}
+
+void oq_rpc_struct_all(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
+{
+	call_struct_ex(rpc, c, fn, argc, argv, 0);
+}
+
 void oq_rpc_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
 {
 	call_list(rpc, c, fn, argc, argv);
@@ -663,7 +690,8 @@ int oq_rpc_register(void)
 		LM_ERR("cannot register RPC commands\n");
 		return -1;
 	}
-	if(oq_rpc_hours_register() < 0 || oq_rpc_followup_register() < 0)
+	if(oq_rpc_hours_register() < 0 || oq_rpc_followup_register() < 0
+			|| oq_rpc_value_register() < 0)
 		return -1;
 	return oq_rpc_sla_register();
 }

@@ -10,15 +10,21 @@ struct redisReply;
 
 int oq_rpc_register(void);
 int oq_rpc_sla_register(void);
+int oq_rpc_value_register(void);
 
 /* the error of the last call, as a fault with its HTTP-like status */
 void oq_rpc_fail(rpc_t *rpc, void *c, int rc);
 /* "ok", or the fault of rc < 0 */
 void oq_rpc_done(rpc_t *rpc, void *c, int rc);
-/* fn's flat [k, v, ...] answer as one struct (an empty one is 404) */
+/* fn's flat [k, v, ...] answer as one struct (an empty one is 404; _all: a listing, an
+ * empty one is an empty struct) */
 void oq_rpc_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv);
+void oq_rpc_struct_all(rpc_t *rpc, void *c, const char *fn, int argc, str *argv);
 /* fn's list of records as an array of structs */
 void oq_rpc_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv);
+/* One argument, the name of what fn deletes (its reply: 1 deleted, 0 there was none):
+ * "ok", or 404 "<what> <name> not found" */
+void oq_rpc_delete(rpc_t *rpc, void *c, const char *fn, const char *what);
 /* [k, v, ...] added to struct st; a list of records added to array arr. -1 when the
  * transport took no more. */
 int oq_rpc_flat(rpc_t *rpc, void *st, struct redisReply *r);

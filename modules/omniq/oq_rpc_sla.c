@@ -30,24 +30,7 @@ static void rpc_sla_set(rpc_t *rpc, void *c)
 static const char *rpc_sla_del_doc[] = {"Remove a service-level policy: name", 0};
 static void rpc_sla_del(rpc_t *rpc, void *c)
 {
-	str a;
-	int rc;
-	redisReply *r;
-
-	if(rpc->scan(c, ".S", &a) < 1)
-		return;
-	if((r = oq_call("oq_sla_del", 1, &a, &rc)) == NULL) {
-		oq_rpc_fail(rpc, c, rc);
-		return;
-	}
-	if(r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
-		freeReplyObject(r);
-		oq_set_error(OMNIQ_ENOTFOUND, "policy %.*s not found", a.len, a.s);
-		oq_rpc_fail(rpc, c, OMNIQ_ENOTFOUND);
-		return;
-	}
-	freeReplyObject(r);
-	rpc->rpl_printf(c, "ok");
+	oq_rpc_delete(rpc, c, "oq_sla_del", "policy");
 }
 
 static const char *rpc_sla_list_doc[] = {"The service-level policies, in matching order", 0};

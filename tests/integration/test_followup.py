@@ -71,3 +71,35 @@ def test_followup_a_return_visit_rule_fires_after_a_restart_and_the_desk_records
     assert no["type"] == "error" and no["code"] == "agent", no
     missing = b.request(type="followup_add", sid=new, reason="x")
     assert missing["type"] == "error" and missing["code"] == "bad_argument", missing
+
+
+@test
+def test_value_a_gold_customer_needs_a_senior_and_a_region_waits_for_its_agents(ctx):
+    """Tiers and regions through kamcmd and the engine in a real kamailio: a gold customer's
+    call-back session is raised and needs a senior agent; a Beijing number waits region_wait
+    (2 s) for an agent of the north, then any agent takes it."""
+    rs, k, api = ws_kam(ctx, {"OMNIQ_REGION_WAIT": "2"})
+    r = rs.client()
+    assert rpc(k, "omniq.tier_set", "gold", "300", "senior") == "ok"
+    out = rpc(k, "omniq.tier_set", "gold", "3000", "senior")
+    assert out.startswith("error") and "priority must be in 0..1000" in out, out
+    assert "gold" in rpc(k, "omniq.tiers")
+    assert rpc(k, "omniq.region_prefix_set", "8610", "north") == "ok"
+    assert "north" in rpc(k, "omniq.region_prefixes")
+    first = k.rpc_struct("omniq.enqueue", "sms", "sms:+8613900000001", "sales", 0)
+    assert rpc(k, "omniq.customer_set", first["customer"], "tier", "gold") == "ok"
+    again = k.rpc_struct("omniq.enqueue", "app", "sms:+8613900000001", "sales", 5)["sid"]
+    s = r.hgetall("%s:s:%s" % (P, again))
+    assert (s["priority"], s["skills"]) == ("305", "sales,senior"), s
+    bj = k.rpc_struct("omniq.enqueue", "sms", "sms:+861088888888", "sales", 0)["sid"]
+    assert r.hget("%s:s:%s" % (P, bj), "skills") == "r-north,sales"
+    agent(k, "plain", skills="sales:5", caps="voice=0,chat=4")
+    assert rpc(k, "omniq.agent_state", "plain", "available") == "ok"
+    wait_for(lambda: r.hget("%s:s:%s" % (P, first["sid"]), "agent") == "plain", timeout=5,
+             what="the plain session offered")
+    assert r.hget("%s:s:%s" % (P, again), "state") == "queued"     # no senior
+    assert r.hget("%s:s:%s" % (P, bj), "state") == "queued"        # not yet: the north first
+    wait_for(lambda: r.hget("%s:s:%s" % (P, bj), "agent") == "plain", timeout=6,
+             what="the Beijing session widened after 2 s")
+    assert r.hget("%s:s:%s" % (P, bj), "skills") == "sales"
+    assert r.hget("%s:s:%s" % (P, again), "state") == "queued"

@@ -19,9 +19,14 @@ SKILLS = ['s%02d' % i for i in range(12)]
 CHANNELS = ['phone', 'web', 'wechat', 'app', 'sms', 'email']
 
 
+REGIONS = ['r-east', 'r-west']
+
+
 def agent_skills(rng):
     k = rng.randint(0, 5)
-    return ','.join('%s:%d' % (s, rng.randint(1, 10)) for s in rng.sample(SKILLS, k))
+    # some agents serve a region (routing by region, engine/value.c)
+    pool = SKILLS + (REGIONS if rng.random() < 0.3 else [])
+    return ','.join('%s:%d' % (s, rng.randint(1, 10)) for s in rng.sample(pool, k))
 
 
 def caps(rng):
@@ -41,7 +46,13 @@ def test_random_operations(h):
 def random_operations(h, rng):
     t = h.tenant(affinity_wait=rng.choice([0, 30]), wrapup_time=rng.choice([0, 30]),
                  policy=rng.choice(['blended', 'voice_exclusive']), lookahead=8,
-                 reopen_window=rng.choice([0, 3600]), max_wait=rng.choice([0, 3600]))
+                 reopen_window=rng.choice([0, 3600]), max_wait=rng.choice([0, 3600]),
+                 region_wait=rng.choice([0, 30]))
+    # customer value and region: two tiers, two regions by phone prefix
+    t.fc('oq_tier_set', 'gold', '200', rng.choice(['', SKILLS[0]]))
+    t.fc('oq_tier_set', 'silver', '50', '')
+    t.fc('oq_region_prefix_set', '10', 'east')
+    t.fc('oq_region_prefix_set', '11', 'west')
     r = h.r
     P = t.P
     agents = ['ag%03d' % i for i in range(200)]
@@ -84,6 +95,13 @@ def random_operations(h, rng):
             t.fc('oq_enqueue', ch, '', ident, sk, rng.randint(0, 10),
                  rng.choice(['sales', 'support', '']), '')
             return 'enqueue'
+        if x < 0.31:
+            # a customer's tier changes (its next sessions are routed by it)
+            n = int(r.get(P + ':seq:c') or 0)
+            if n == 0:
+                return None
+            t.fc('oq_customer_set', str(rng.randint(1, n)), 'tier', rng.choice(['gold', 'silver', '']))
+            return 'tier'
         if x < 0.45:
             sid = rand_member(P + ':offers')
             if not sid:
@@ -155,7 +173,7 @@ def random_operations(h, rng):
             return 'transfer'
         if x < 0.97:
             # time travel: make some deadlines due, then sweep
-            for key in (':offers', ':wu', ':awx'):
+            for key in (':offers', ':wu', ':awx', ':rgx'):
                 for _ in range(rng.randint(0, 3)):
                     sid = rand_member(P + key)
                     if sid:

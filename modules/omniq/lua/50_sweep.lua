@@ -10,6 +10,7 @@
 --   P:qx      max_wait end      → expired (only when max_wait > 0)
 --   P:look    a session to look at: a new one (its policy, its closed notice), a service
 --             level's next deadline (its alert), an ended one (its follow-up rules)
+--   P:rgx     a region's wait over → the session widened to any agent (75_value.lua)
 --   P:fuz     a follow-up due → a session of its customer, offered to its agent first
 --   P:reidx   a policy change   → the agents it names are indexed again (their room in each
 --                                 class changed) and pull what they may now take
@@ -120,6 +121,7 @@ local function retire(ctx, sid)
     rcall('DEL', key, key .. ':tx', key .. ':cids', key .. ':x', key .. ':dl', key .. ':sla')
     rcall('ZREM', ctx.P .. ':ret', sid)
     rcall('ZREM', ctx.P .. ':look', sid)
+    rcall('ZREM', ctx.P .. ':rgx', sid)
     rcall('ZREM', ctx.P .. ':followups', sid)
     C.hist_del(ctx, v[2], sid)
     return true
@@ -177,6 +179,8 @@ function SW.fn_sweep(keys, args)
     -- service levels (80_sla.lua): the alerts due; follow-ups (79_followup.lua) due
     n[6] = SW.sla(ctx, max)
     n[7] = SW.followups(ctx, max)
+    -- regions (75_value.lua): the sessions whose wait for their region is over
+    SW.regions(ctx, max)
     X.trim_events(ctx)
     rescue(ctx, mmin(max, 64))
     return {tostr(n[1]), tostr(n[2]), tostr(n[3]), tostr(n[4]), tostr(n[5]), tostr(n[6]),

@@ -52,6 +52,7 @@ end
 
 -- A session was reopened: its clocks start again, and its policy is matched again.
 function SL.reopen(ctx, sid)
+    RV.reopened(ctx, sid)
     if not SLH.on(ctx) then return end
     rcall('HDEL', R.skey(ctx, sid), 'sla', 'sla_f', 'sla_r', 'sla_z', 'sla_rc', 'sla_n',
         'closed_n', 't_in', 't_out1', 'answered')

@@ -1,0 +1,111 @@
+-- 75_value.lua — routing by customer value and region: the settings, and the widening of a
+-- session that waited long enough for an agent of its region (the table `RV`).
+--
+-- The engine applies them when a session opens (engine/value.c): the customer's tier
+-- (P:tiers, tier → "<priority added>|<skills required>") raises its priority and adds the
+-- skills it requires — a VIP waits less and may need senior agents; its region (the
+-- customer's profile field `region`, else the longest known prefix of its phone number,
+-- P:rgp) adds the skill r-<region> while the tenant's region_wait is on: agents who serve a
+-- region have that skill (e.g. `r-north:5`). After region_wait the sweep widens the session:
+-- the region's skill goes and it is routed again to whoever may take it (P:rgx: sid → ms).
+
+local RV = {}
+
+-- A tier name as a customer's profile holds it: letters, digits and ID_CHARS.
+-- oq_tier_set name priority skills: OK (priority 0..PRIORITY_MAX added at enqueue, skills
+-- required besides the contact's: a canonical list, "" for none).
+function RV.fn_tier_set(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 3, 'name priority skills')
+    local name = V.id('tier', args[1])
+    local prio = V.int('priority', args[2], 0, L.PRIORITY_MAX)
+    local skills = tconcat(V.session_skills(args[3]), ',')
+    rcall('HSET', ctx.P .. ':tiers', name, U.istr(prio) .. '|' .. skills)
+    return 'OK'
+end
+
+-- oq_tier_del name: 1 when it was there.
+function RV.fn_tier_del(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 1, 'name')
+    return rcall('HDEL', ctx.P .. ':tiers', V.id('tier', args[1]))
+end
+
+-- oq_tier_list: rows [name, <tier>, priority, <n>, skills, <list>] (a reader).
+function RV.fn_tier_list(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 0, '(none)')
+    local h, out = rcall('HGETALL', ctx.P .. ':tiers'), {}
+    for i = 1, #h, 2 do
+        local p, sk = smatch(h[i + 1], '^(%d+)|(.*)$')
+        out[#out + 1] = {'name', h[i], 'priority', p or '0', 'skills', sk or ''}
+    end
+    return out
+end
+
+-- oq_region_prefix_set prefix region: numbers whose digits (after the +) start with prefix
+-- (1..8 digits) are of region ([a-z0-9] then [a-z0-9_.-], up to 30 bytes); region "" takes
+-- the prefix out. OK.
+function RV.fn_prefix_set(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 2, 'prefix region')
+    local prefix, region = args[1], args[2]
+    if not smatch(prefix, '^%d+$') or #prefix > 8 then
+        U.fail('ARG', 'prefix must be 1..8 digits (of a number after its +)')
+    end
+    if region == '' then
+        rcall('HDEL', ctx.P .. ':rgp', prefix)
+        return 'OK'
+    end
+    if #region > 30 or not smatch(region, '^[a-z0-9][a-z0-9_.%-]*$') then
+        U.fail('ARG', 'region must be [a-z0-9] then [a-z0-9_.-], up to 30 bytes (it is a skill\'s name: r-<region>)')
+    end
+    rcall('HSET', ctx.P .. ':rgp', prefix, region)
+    return 'OK'
+end
+
+-- oq_region_prefix_list: [prefix, region, ...] (a reader).
+function RV.fn_prefix_list(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 0, '(none)')
+    return rcall('HGETALL', ctx.P .. ':rgp')
+end
+
+-- A session reopened keeps the region's skill it had: its wait for that region starts again.
+function RV.reopened(ctx, sid)
+    if ctx.cfg.region_wait <= 0 then return end
+    local r = rcall('HGET', R.skey(ctx, sid), 'region')
+    if r and r ~= '' then
+        rcall('ZADD', ctx.P .. ':rgx', U.istr(ctx.now + ctx.cfg.region_wait * 1000), sid)
+    end
+end
+
+-- One session's wait for its region is over: still waiting with the region's skill, it
+-- loses it and is routed again. true when it was widened.
+function RV.widen(ctx, sid)
+    local s = R.sess_load(ctx, sid)
+    local region = s and rcall('HGET', R.skey(ctx, sid), 'region')
+    if not s or s.state ~= 'queued' or not region or region == '' then return false end
+    local skill = 'r-' .. region
+    if not U.list_has(s.skills_s, skill) then return false end
+    s.where = W.where(ctx, s)
+    W.remove(ctx, s)
+    s.skills_s = U.list_del(s.skills_s, skill)
+    s.skills = U.split(s.skills_s, ',')
+    s.idx = W.idx(s.skills)
+    rcall('HSET', R.skey(ctx, sid), 'skills', s.skills_s, 'updated', ctx.ns)
+    R.apply(ctx, s, R.decide(ctx, s, nil, false))
+    return true
+end
+
+-- The sweep's part (50_sweep.lua): the sessions whose region wait is over, at most max.
+function RV.sweep(ctx, max)
+    local n = 0
+    for _, sid in ipairs_(rcall('ZRANGEBYSCORE', ctx.P .. ':rgx', '-inf', ctx.ns, 'LIMIT', 0, max)) do
+        rcall('ZREM', ctx.P .. ':rgx', sid)
+        if RV.widen(ctx, sid) then n = n + 1 end
+    end
+    return n
+end
+
+SW.regions = RV.sweep

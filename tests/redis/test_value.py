@@ -1,0 +1,84 @@
+"""Routing by customer value and region (engine/value.c, lua/75_value.lua): a tier's priority
+and required skills, a region from the customer's profile or its phone number's prefix that
+only agents of that region may take until region_wait has passed, and a tenant without either
+untouched."""
+
+import harness
+
+
+def test_a_vip_waits_less_and_needs_a_senior_agent(h):
+    t = h.tenant()
+    t.expect_err('ARG', 'oq_tier_set', 'gold', '1001', '')
+    t.expect_err('ARG', 'oq_tier_set', 'gold', '10', 'Senior Agents')
+    t.expect_err('ARG', 'oq_tier_set', 'go ld', '10', '')
+    assert t.fc('oq_tier_set', 'gold', '500', 'senior') == 'OK'
+    assert [harness.pairs(r) for r in t.fc('oq_tier_list')] == [
+        {'name': 'gold', 'priority': '500', 'skills': 'senior'}]
+    # a known gold customer (from an earlier contact) and a plain one, both waiting
+    vip = t.enq(identity='web:vip', skills='en')
+    t.fc('oq_abandon', vip['sid'])
+    t.fc('oq_customer_set', vip['cid'], 'tier', 'gold')
+    plain = t.enq(identity='web:plain', skills='en', priority=10)['sid']
+    gold = t.enq(identity='web:vip', skills='en', priority=10)['sid']
+    s = t.sess(gold)
+    assert (s['priority'], s['skills']) == ('510', 'en,senior'), s
+    assert t.sess(plain)['skills'] == 'en'
+    # an agent who is no senior takes the plain one; a senior one the VIP, though it came later
+    t.agent('junior', 'en:5', caps='chat=1,total=1')
+    assert t.state(plain) == 'offered' and t.state(gold) == 'queued'
+    t.agent('senior', 'en:5,senior:8', caps='chat=1,total=1')
+    assert t.sess(gold)['agent'] == 'senior'
+    # two waiting (junior and senior are full): the VIP first
+    other = t.enq(identity='web:plain2', skills='en')['sid']
+    vip2 = t.enq(identity='web:vip', channel='app', skills='en')['sid']
+    t.agent('senior2', 'en:5,senior:8', caps='chat=1,total=1', presence='offline')
+    t.fc('oq_agent_state', 'senior2', 'available')
+    assert t.sess(vip2)['agent'] == 'senior2' and t.state(other) == 'queued'
+    assert t.fc('oq_tier_del', 'gold') == 1 and t.fc('oq_tier_del', 'gold') == 0
+
+
+def test_a_region_is_preferred_until_region_wait_then_anyone_may_take_it(h):
+    t = h.tenant(region_wait=60)
+    t.expect_err('ARG', 'oq_region_prefix_set', '86x', 'north')
+    t.expect_err('ARG', 'oq_region_prefix_set', '123456789', 'north')
+    t.expect_err('ARG', 'oq_region_prefix_set', '8610', 'North China')
+    assert t.fc('oq_region_prefix_set', '8610', 'north') == 'OK'
+    assert t.fc('oq_region_prefix_set', '86', 'cn') == 'OK'
+    assert harness.pairs(t.fc('oq_region_prefix_list')) == {'8610': 'north', '86': 'cn'}
+    t.agent('south', 'en:5,r-south:5')
+    beijing = t.enq(channel='sms', identity='tel:+861087654321', skills='en')['sid']
+    s = t.sess(beijing)
+    assert (s['skills'], s['region'], s['state']) == ('en,r-north', 'north', 'queued'), s
+    shanghai = t.enq(channel='sms', identity='tel:+862112345678', skills='en')['sid']
+    assert t.sess(shanghai)['region'] == 'cn'          # the longest known prefix
+    # the profile's region wins over the prefix
+    t.fc('oq_abandon', shanghai)
+    t.fc('oq_customer_set', t.sess(shanghai)['customer'], 'region', 'south')
+    again = t.enq(channel='sms', identity='tel:+862112345678', skills='en')['sid']
+    assert t.sess(again)['agent'] == 'south'
+    # nobody of the north: after region_wait anyone may take it
+    t.agent('anyone', 'en:5')
+    assert t.state(beijing) == 'queued'
+    h.advance(59000)
+    t.fc('oq_sweep', 100)
+    assert t.state(beijing) == 'queued'
+    h.advance(2000)
+    t.fc('oq_sweep', 100)
+    s = t.sess(beijing)
+    assert (s['skills'], s['agent'], s['state']) == ('en', 'anyone', 'offered'), s
+    # a region that is no skill's name is left out
+    t.fc('oq_customer_set', t.sess(beijing)['customer'], 'region', 'North China')
+    t.fc('oq_accept', beijing, 'anyone')
+    t.fc('oq_close', beijing, '')
+    odd = t.enq(channel='app', identity='tel:+861087654321', skills='en')['sid']
+    assert 'region' not in t.sess(odd) or t.sess(odd)['region'] == ''
+    assert t.sess(odd)['skills'] == 'en'
+
+
+def test_a_tenant_without_tiers_or_regions_is_untouched(h):
+    t = h.tenant()
+    t.fc('oq_region_prefix_set', '86', 'cn')          # region_wait is 0: not used
+    s = t.enq(channel='sms', identity='tel:+8613900000000', skills='en', priority=3)
+    sess = t.sess(s['sid'])
+    assert (sess['skills'], sess['priority']) == ('en', '3') and 'region' not in sess
+    assert not h.r.exists(t.P + ':rgx')
