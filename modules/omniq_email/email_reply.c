@@ -66,12 +66,15 @@ int email_reply_build(const email_reply_in_t *in, char **out, size_t *len, char 
 
 	*out = NULL;
 	*len = 0;
-	if(in->from_addr == NULL || in->to == NULL || in->message_id == NULL || in->token == NULL
-			|| in->text == NULL) {
+	if(in->from_addr == NULL || in->to == NULL || in->message_id == NULL
+			|| (in->token == NULL && !in->notice) || in->text == NULL
+			|| (in->notice && in->subject == NULL)) {
 		snprintf(why, EMAIL_WHY_MAX, "a reply needs its From, To, Message-ID, token and text");
 		return -1;
 	}
-	if(email_reply_subject(in->subject, in->token, subject, sizeof(subject), why) < 0)
+	if(in->notice)
+		snprintf(subject, sizeof(subject), "%s", in->subject);
+	else if(email_reply_subject(in->subject, in->token, subject, sizeof(subject), why) < 0)
 		return -1;
 	email_mime_init();
 	if((h = to_html(in->text)) == NULL) {
@@ -99,8 +102,9 @@ int email_reply_build(const email_reply_in_t *in, char **out, size_t *len, char 
 			snprintf(ids, sizeof(ids), "<%s>", in->in_reply_to);
 		g_mime_object_set_header(GMIME_OBJECT(msg), "References", ids, NULL);
 	}
-	/* RFC 3834: an answer by a person, not an auto-reply */
-	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "no", NULL);
+	/* RFC 3834: an answer by a person is no auto-reply; a notice is made by the system */
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
+			in->notice ? "auto-generated" : "no", NULL);
 	alt = g_mime_multipart_new_with_subtype("alternative");
 	plain = text_part("plain", in->text);
 	html = text_part("html", h);

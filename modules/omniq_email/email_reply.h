@@ -26,6 +26,8 @@ typedef struct email_reply_in {
 	const char *root;        /* the thread's first id, or NULL */
 	const char *text;        /* the agent's words, UTF-8 */
 	int64_t date;            /* Unix seconds */
+	int notice;              /* 1: a mail of no session (a staff alert): the subject as
+	                            given, no token, no thread, Auto-Submitted: auto-generated */
 } email_reply_in_t;
 
 /* The whole mail into *out (malloc'd, NUL-terminated; free() it), its length in *len.

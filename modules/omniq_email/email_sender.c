@@ -141,6 +141,74 @@ static void email_send(const omniq_outbound_t *m, omniq_send_result_t *res, void
 		email_stat(EMAIL_ST_SEND_FAILED);
 }
 
+/* The subject of a notice: its text's first line, at most EMAIL_SUBJECT_MAX bytes, cut
+ * where a UTF-8 character starts */
+#define EMAIL_SUBJECT_MAX 200
+
+static void first_line(const str *body, char *out, size_t size)
+{
+	size_t n = 0;
+
+	while(n < (size_t)body->len && body->s[n] != '\n' && body->s[n] != '\r')
+		n++;
+	if(n > EMAIL_SUBJECT_MAX)
+		n = EMAIL_SUBJECT_MAX;
+	if(n >= size)
+		n = size - 1;
+	if(n < (size_t)body->len)
+		while(n > 0 && ((unsigned char)body->s[n] & 0xC0) == 0x80)
+			n--; /* not inside a character */
+	memcpy(out, body->s, n);
+	out[n] = '\0';
+}
+
+/* A message of no session (a staff alert, a service-level notification): a plain mail from
+ * the mailbox to the address, no thread and no token; the reply path of a customer's
+ * session is send_one's. */
+static void send_notice(const email_mailbox_t *mb, const char *to, const omniq_outbound_t *m,
+		omniq_send_result_t *res)
+{
+	char subject[EMAIL_SUBJECT_MAX + 1], mid[EMAIL_ADDR_MAX], from[EMAIL_ADDR_MAX + 1];
+	char why[EMAIL_WHY_MAX], *text, *mail = NULL;
+	email_reply_in_t in;
+	size_t len;
+	int rc;
+
+	first_line(&m->body, subject, sizeof(subject));
+	snprintf(mid, sizeof(mid), "omniq-%.*s@%s", m->did.len, m->did.s, mb->domain);
+	snprintf(from, sizeof(from), "%s@%s", mb->local, mb->domain);
+	if((text = malloc((size_t)m->body.len + 1)) == NULL) {
+		outcome(res, OMNIQ_RETRY, "out of memory");
+		return;
+	}
+	memcpy(text, m->body.s, m->body.len);
+	text[m->body.len] = '\0';
+	memset(&in, 0, sizeof(in));
+	in.from_addr = from;
+	in.from_name = mb->from_name[0] ? mb->from_name : NULL;
+	in.to = to;
+	in.subject = subject[0] ? subject : "omniq";
+	in.message_id = mid;
+	in.text = text;
+	in.date = (int64_t)time(NULL);
+	in.notice = 1;
+	rc = email_reply_build(&in, &mail, &len, why);
+	free(text);
+	if(rc < 0) {
+		outcome(res, OMNIQ_FAILED, "the notice cannot be made into a mail: %s", why);
+		return;
+	}
+	submit(mb, to, mail, len, res);
+	free(mail);
+	if(res->outcome == OMNIQ_SENT) {
+		snprintf(res->provider_id, sizeof(res->provider_id), "%.*s",
+				(int)sizeof(res->provider_id) - 1, mid);
+		LM_NOTICE("notice %.*s sent to <%s> through %s\n", m->did.len, m->did.s, to, mb->name);
+	} else
+		LM_NOTICE("notice %.*s to <%s> not sent (attempt %d): %s\n", m->did.len, m->did.s, to,
+				m->attempt, res->reason);
+}
+
 static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res)
 {
 	char thread[3 * (EMAIL_LINE_MAX + 1) + 1], sid[OMNIQ_SID_MAX + 1], sg[EMAIL_SIG_LEN + 1];
@@ -159,7 +227,8 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res)
 	}
 	colon = m->ext.s ? memchr(m->ext.s, ':', m->ext.len) : NULL;
 	if(colon == NULL || (mb = email_mailbox_named(m->ext.s, (size_t)(colon - m->ext.s))) == NULL) {
-		outcome(res, OMNIQ_FAILED, "the session's mailbox (%.*s) is not served here",
+		outcome(res, OMNIQ_FAILED, "the mailbox (%.*s) is not served here: the address is "
+								   "<mailbox>:<address>",
 				m->ext.s ? m->ext.len : 0, m->ext.s ? m->ext.s : "");
 		return;
 	}
@@ -169,6 +238,10 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res)
 		return;
 	}
 	snprintf(to, sizeof(to), "%.*s", (int)(m->ext.len - (colon + 1 - m->ext.s)), colon + 1);
+	if(m->sid.len == 0) {
+		send_notice(mb, to, m, res);
+		return;
+	}
 	snprintf(sid, sizeof(sid), "%.*s", m->sid.len, m->sid.s);
 	if((rc = email_thread_get(sid, thread, sizeof(thread), &subject, &last, &root)) < 0) {
 		outcome(res, OMNIQ_RETRY, "the session's thread cannot be read now: %s",

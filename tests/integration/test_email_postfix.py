@@ -517,3 +517,36 @@ def test_email_imap_a_rebuilt_folder_is_read_again_and_nothing_stored_twice(ctx)
     assert sorted(transcript(r, P, s)[0][1] for s in sessions(r)) == \
         ["Subject: 文件夹 %d\n\n第 %d 封" % (i, i) for i in range(3)]
     assert all(len(transcript(r, P, s)) == 1 for s in sessions(r))
+
+
+@test
+def test_email_postfix_a_service_level_alert_reaches_the_queue_owner_by_mail(ctx):
+    """The queue's owner is told of a slipping first response by mail: a notice of no
+    session (no thread, no token, Auto-Submitted: auto-generated) submitted to Postfix and
+    delivered to bob's Dovecot INBOX, once; kamcmd omniq.outbound_add takes the same path."""
+    rig, rs, k = site(ctx)
+    r = rs.client()
+    agent(k, "olga")
+    assert k.rpc("omniq.agent_notify", "olga", "email:support:bob@customer.example")[0] == 0
+    assert k.rpc("omniq.queue_roles", "mail", "olga", "", "")[0] == 0
+    rc, out = k.rpc("omniq.sla_set", "mail", "queue", "mail", "first", "4", "levels", "25,50,75",
+                    "link", "https://desk.example.com/desk/#s=")
+    assert rc == 0 and not out.startswith("error"), out
+    rig.send(customer_mail("发票", "请开发票").as_bytes(), "alice@customer.example",
+             ["support@example.com"])
+    wait_for(lambda: sessions(r), timeout=20, what="the mail's session")
+    sid = sessions(r)[0]
+    got = rig.wait_mailbox("bob@customer.example", 1, timeout=30)
+    mail = email.message_from_bytes(got[0], policy=email.policy.default)
+    assert str(mail["Subject"]).startswith("[SLA level 1] session %s (email" % sid), mail["Subject"]
+    assert mail["Auto-Submitted"] == "auto-generated" and mail["In-Reply-To"] is None
+    assert mail["From"].addresses[0].addr_spec == "support@example.com"
+    body = mail.get_body(("plain",)).get_content()
+    assert body.strip().endswith("#s=" + sid), body
+    time.sleep(2)          # levels 2 and 3 name nobody: still the one mail
+    assert len(rig.wait_mailbox("bob@customer.example", 1, timeout=5)) == 1
+    rc, did = k.rpc("omniq.outbound_add", "email", "support:bob@customer.example",
+                    "omniq test alert\nthe path works")
+    assert rc == 0 and not did.startswith("error"), did
+    got = rig.wait_mailbox("bob@customer.example", 2, timeout=30)
+    assert "omniq test alert" in got[1].decode("utf-8", "replace")
