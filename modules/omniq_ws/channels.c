@@ -22,6 +22,7 @@
  * answer.
  */
 #include <string.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -128,7 +129,8 @@ static int sender_init(void *param)
 	return 0;
 }
 
-/* One agent's reply to the channel's webhook. */
+/* One agent's reply to the channel's webhook; or a notice of no session (a staff alert, a
+ * service-level notification: type "notice", "to" the address it was queued for). */
 static void send_reply(const omniq_outbound_t *m, omniq_send_result_t *res, void *param)
 {
 	const ws_channel_t *c = param;
@@ -137,12 +139,17 @@ static void send_reply(const omniq_outbound_t *m, omniq_send_result_t *res, void
 	json_t *v;
 	char *body;
 
-	/* when the agent wrote it: the transcript entry's milliseconds, the same on a retry */
-	v = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:s%,s:I}", "type", "message", "channel",
-			c->name, "session", m->sid.s, (size_t)m->sid.len, "ext", m->ext.s,
-			(size_t)m->ext.len, "from", m->from.s, (size_t)m->from.len, "text", m->body.s,
-			(size_t)m->body.len, "id", m->tx.s, (size_t)m->tx.len, "ts",
-			(json_int_t)(strtoll(m->tx.s, NULL, 10) / 1000));
+	snprintf(did, sizeof(did), "%.*s", m->did.len, m->did.s);
+	if(m->sid.len == 0)
+		v = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s,s:I}", "type", "notice", "channel", c->name,
+				"to", m->ext.s, (size_t)m->ext.len, "from", m->from.s, (size_t)m->from.len,
+				"text", m->body.s, (size_t)m->body.len, "id", did, "ts", (json_int_t)time(NULL));
+	else /* when the agent wrote it: the transcript entry's milliseconds, the same on a retry */
+		v = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:s%,s:I}", "type", "message", "channel",
+				c->name, "session", m->sid.s, (size_t)m->sid.len, "ext", m->ext.s,
+				(size_t)m->ext.len, "from", m->from.s, (size_t)m->from.len, "text", m->body.s,
+				(size_t)m->body.len, "id", m->tx.s, (size_t)m->tx.len, "ts",
+				(json_int_t)(strtoll(m->tx.s, NULL, 10) / 1000));
 	body = v ? json_dumps(v, JSON_COMPACT) : NULL;
 	json_decref(v);
 	if(body == NULL) {
@@ -151,7 +158,6 @@ static void send_reply(const omniq_outbound_t *m, omniq_send_result_t *res, void
 		return;
 	}
 	memset(&p, 0, sizeof(p));
-	snprintf(did, sizeof(did), "%.*s", m->did.len, m->did.s);
 	p.url = c->url;
 	p.secret = c->secret;
 	p.kind = "webhook";

@@ -188,3 +188,35 @@ def test_webhook_reply_survives_restarts_and_is_delivered_once(ctx):
         assert json.loads(backend.delivered()[0]["body"])["text"] == "Yes, how can I help?"
     finally:
         backend.stop()
+
+
+@test
+def test_channel_webhook_carries_a_service_level_alert_as_a_signed_notice(ctx):
+    """A person whose alert target is an integrator's channel ("line:<address>") is told
+    through its webhook: a signed "notice" of no session, once per level that names them."""
+    backend = Backend()
+    try:
+        rs, k, api = line_kam(ctx, backend)
+        r = rs.client()
+        assert k.rpc("omniq.agent_set", "sam", "Sam", "other:5", "voice=0,chat=1")[0] == 0
+        assert k.rpc("omniq.agent_notify", "sam", "line:staff-room")[0] == 0
+        assert k.rpc("omniq.queue_roles", "default", "", "sam", "")[0] == 0
+        rc, out = k.rpc("omniq.sla_set", "std", "first", "4", "levels", "25,50,75")
+        assert rc == 0 and not out.startswith("error"), out
+        st, a = say(api, "nobody here?", skills="support", cid="S-1")
+        assert st == 201 and a["state"] == "queued", a
+        wait_for(lambda: backend.delivered(), timeout=15, what="the supervisor's notice")
+        time.sleep(2)          # levels 1 and 3 name nobody: one notice in all
+        pushes = [p for p in backend.pushes if p["status"] == 200]
+        assert len(pushes) == 1, backend.pushes
+        got = pushes[0]
+        want = "sha256=" + hmac.new(LINE_SECRET, got["body"], hashlib.sha256).hexdigest()
+        assert got["headers"]["x-omniq-signature"] == want
+        body = json.loads(got["body"])
+        assert (body["type"], body["channel"], body["to"], body["from"]) == \
+            ("notice", "line", "staff-room", "omniq"), body
+        assert body["text"].startswith("[SLA level 2] session %s (line" % a["sid"]), body
+        assert body["id"] == got["headers"]["x-omniq-delivery"] and abs(body["ts"] - time.time()) < 30
+        assert r.hget("%s:s:%s" % (P, a["sid"]), "sla_f") == "3"
+    finally:
+        backend.stop()
