@@ -688,3 +688,23 @@ def test_sms_kannel_get_url_takes_a_text_without_line_breaks(ctx):
     rig.mo("8613800138020", "10086", "你好 a+b 100% (get-url)")
     wait_for(lambda: sms_sessions(r), timeout=15, what="the SMS stored")
     assert transcript(r, P, sms_sessions(r)[0]) == [("in", "你好 a+b 100% (get-url)")]
+
+
+@test
+def test_sms_kannel_a_service_level_alert_reaches_the_queue_owners_phone(ctx):
+    """The queue's owner is told of a slipping first response by SMS: a message of no
+    session queued for the SMS sender, sent through Kannel's sendsms to fakesmsc, once."""
+    rs, k, rig, url = kannel_kam(ctx)
+    r = rs.client()
+    ok_rpc(k, "omniq.agent_set", "sam", "Sam", "other:5", "chat=1")
+    ok_rpc(k, "omniq.agent_notify", "sam", "sms:kannel:+8613900000009")
+    ok_rpc(k, "omniq.queue_roles", "default", "sam", "", "")
+    ok_rpc(k, "omniq.sla_set", "std", "channel", "sms", "first", "4", "levels", "25,50,75")
+    rig.mo("8613800138002", "10086", "有人吗")
+    wait_for(lambda: sms_sessions(r), timeout=15, what="the SMS stored")
+    sid = sms_sessions(r)[0]
+    mt = rig.wait_mt(1, timeout=20)
+    assert mt[0]["receiver"] in ("8613900000009", "+8613900000009"), mt
+    assert ("text [SLA level 1] session %s (sms" % sid) in mt[0]["raw"], mt
+    time.sleep(3)          # levels 2 and 3 name nobody: the one SMS
+    assert len(rig.wait_mt(1, timeout=5)) == 1
