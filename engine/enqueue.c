@@ -33,11 +33,27 @@ typedef struct contact {
 	long long prio;
 } contact;
 
+/* What a customer who waits is told to expect: the tenant's wait average (ms, as the
+ * estimate of a new session is: lua/60_query.lua est_wait), "0" before any wait was seen. */
+static RedisModuleString *promise(oqe_call *c)
+{
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, ":stat", NULL, 0),
+			REDISMODULE_READ);
+	RedisModuleString *v = NULL;
+	double d;
+
+	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+		RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "wait_ewma_ms", &v, NULL);
+	if (!v || RedisModule_StringToDouble(v, &d) != REDISMODULE_OK || d < 0)
+		return oqe_name("0");
+	return RedisModule_CreateStringFromLongLong(c->ctx, (long long)d);
+}
+
 /* Where the session goes, then every write; replies [sid, state, agent, position, cid]. */
 static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 {
 	RedisModuleCtx *ctx = c->ctx;
-	RedisModuleString *agent = NULL, *sid, *skey, *cid = k->cid, *h[2 * 19];
+	RedisModuleString *agent = NULL, *sid, *skey, *cid = k->cid, *h[2 * 21];
 	RedisModuleKey *s;
 	oqe_agent a;
 	oqe_waiting w;
@@ -111,6 +127,9 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	}
 	if (v.region[0])
 		H("region", RedisModule_CreateString(ctx, v.region, strlen(v.region)));
+	/* the wait the customer is told now: the tenant's recent wait (its average), or none
+	 * when an agent has it at once; kept beside the wait it turns out to be (answered) */
+	H("promised", offer ? oqe_name("0") : promise(c));
 	if (!oqe_empty(k->node)) {
 		p = RedisModule_StringPtrLen(k->node, &len);
 		H("node", k->node);
@@ -134,7 +153,7 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	RedisModule_HashSet(s, REDISMODULE_HASH_NONE, h[0], h[1], h[2], h[3], h[4], h[5], h[6],
 			h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15], h[16], h[17], h[18],
 			h[19], h[20], h[21], h[22], h[23], h[24], h[25], h[26], h[27], h[28], h[29], h[30],
-			h[31], h[32], h[33], h[34], h[35], h[36], h[37], NULL);
+			h[31], h[32], h[33], h[34], h[35], h[36], h[37], h[38], h[39], h[40], h[41], NULL);
 	oqe_rep(ctx, "HSET", "sv", skey, h, (size_t)n);
 	oqe_queue_seen(c, k->queue);
 	oqe_count(c, "enqueued", 1);

@@ -82,3 +82,31 @@ def test_a_tenant_without_tiers_or_regions_is_untouched(h):
     sess = t.sess(s['sid'])
     assert (sess['skills'], sess['priority']) == ('en', '3') and 'region' not in sess
     assert not h.r.exists(t.P + ':rgx')
+
+
+def test_the_wait_a_customer_is_told_is_kept_beside_the_one_they_had(h):
+    t = h.tenant()
+    t.agent('a', 'en:5', caps='chat=1,total=1')
+    first = t.enq(skills='en')['sid']                  # offered at once: told nothing
+    assert t.sess(first)['promised'] == '0'
+    h.advance(1000)
+    t.fc('oq_accept', first, 'a')
+    second = t.enq(skills='en')['sid']                 # waits: told the recent average
+    h.advance(30000)
+    t.fc('oq_close', first, 'resolved')                # its agent frees up: offered
+    t.fc('oq_accept', second, 'a')
+    ewma = int(h.r.hget(t.P + ':stat', 'wait_ewma_ms'))
+    s = t.sess(second)
+    assert s['promised'] == '0'                        # the average was 0 when it came
+    third = t.enq(skills='en')['sid']
+    s3 = t.sess(third)
+    # told what its estimate said when it came: the average of the waits so far (0, 30 s)
+    assert int(s3['promised']) == ewma == int(s3['est_wait_ms']) == 3750, (s3, ewma)
+    rows = [harness.pairs(r) for r in t.fc('oq_agent_sessions', 'a')]
+    mine = [r for r in rows if r['sid'] == second][0]
+    assert mine['promised_ms'] == '0' and 29000 <= int(mine['waited_ms']) <= 31000, mine
+    h.advance(5000)
+    t.fc('oq_close', second, 'resolved')
+    t.fc('oq_accept', third, 'a')
+    row = [harness.pairs(r) for r in t.fc('oq_agent_sessions', 'a')][0]
+    assert row['promised_ms'] == str(ewma) and 4000 <= int(row['waited_ms']) <= 6000, row

@@ -127,7 +127,7 @@ end
 -- read through merged_into (the customer the session belongs to now). Bounded by what one
 -- agent holds (its capacity).
 local INBOX_FIELDS = {'state', 'channel', 'queue', 'customer', 'identity', 'created', 'updated',
-    'offer_exp', 'ext', 'claimed_name'}
+    'offer_exp', 'ext', 'claimed_name', 'enq', 'promised', 'answered'}
 
 function Q.fn_agent_sessions(keys, args)
     local ctx = X.begin_ro(keys)
@@ -150,7 +150,10 @@ function Q.fn_agent_sessions(keys, args)
             'queue', v[3] or '', 'customer', cid, 'identity', v[5] or '',
             'customer_name', c[1] or '', 'tier', c[2] or '', 'created', v[6] or '',
             'updated', v[7] or '', 'offer_exp', v[8] or '', 'ext', v[9] or '',
-            'last_csat', c[3] or '', 'claimed_name', v[10] or ''}
+            'last_csat', c[3] or '', 'claimed_name', v[10] or '',
+            -- the wait the customer was told, and the one they had (ms; "" while waiting)
+            'promised_ms', v[12] or '', 'waited_ms', (v[13] and v[13] ~= '' and v[11])
+                and istr(mmax(0, tonum(v[13]) - tonum(v[11]))) or ''}
     end
     return out
 end

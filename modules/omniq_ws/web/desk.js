@@ -278,7 +278,7 @@
   function renderSelected() {
     var s = st.sel ? find(st.sel) : null;
     $("conv-title").textContent = s ? (CH[s.channel] || s.channel) + " · " + who(s) +
-      " · session " + s.sid : "No session selected";
+      " · session " + s.sid + waited(s) : "No session selected";
     $("offer").hidden = !s || s.state !== "offered";
     if (s && s.state === "offered") $("offer-text").textContent = "Offer: " + (CH[s.channel] || s.channel) +
       " from " + who(s) + (s.queue ? " (queue " + s.queue + ")" : "");
@@ -296,6 +296,15 @@
     $("transfer").hidden = !s || s.state !== "active";
     $("close-btn").textContent = s && s.state === "wrapup" ? "End wrap-up" : "Close";
     if (!s) { $("transcript").textContent = ""; $("profile").textContent = ""; $("history").textContent = ""; }
+  }
+  /* the wait the customer had, beside the one they were told when they joined */
+  function span(ms) {
+    var s = Math.round(ms / 1000);
+    return s < 60 ? s + " s" : Math.floor(s / 60) + " min " + s % 60 + " s";
+  }
+  function waited(s) {
+    if (!s.waited_ms) return "";
+    return " · waited " + span(+s.waited_ms) + (+s.promised_ms ? " (told " + span(+s.promised_ms) + ")" : "");
   }
   function hhmm(t) {
     var p = function (n) { return (n < 10 ? "0" : "") + n; };
