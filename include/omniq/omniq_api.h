@@ -322,7 +322,8 @@ typedef struct omniq_api {
 	int (*decline)(const str *sid, const str *agent);
 	/* Agent finished: wrap-up or closed. disposition: resolved, complaint, lead, ... */
 	int (*close)(const str *sid, const str *disposition);
-	/* Customer left before being served (queued or offered). */
+	/* Customer left before being served (queued or offered). 1 (no error) when the customer
+	 * had asked to be called back (omniq_callback): the session keeps its place. */
 	int (*abandon)(const str *sid);
 	int (*get)(const str *sid, omniq_session_info_t *out);
 	const char *(*strerror)(int code);
@@ -681,6 +682,12 @@ typedef struct omniq_api {
 	 * again after its retry interval while retries are left); note may be NULL.
 	 * OMNIQ_ESTATE when it is not opened. */
 	int (*followup_done)(const str *fid, const str *outcome, const str *note);
+	/* A waiting customer asks to be called back instead of waiting (a caller's key, a chat
+	 * customer's button): the session keeps its place, the customer may leave (abandon()
+	 * then answers 1 and keeps it), and its turn comes as a callback to `to` (an identity
+	 * such as tel:+86..., NULL or empty for the session's own). OMNIQ_ESTATE when it does
+	 * not wait. */
+	int (*callback)(const str *sid, const str *to);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -27,6 +27,7 @@
 #include "oq_outbound.h"
 #include "oq_rpc.h"
 #include "oq_node.h"
+#include "oq_followup.h"
 
 MODULE_VERSION
 
@@ -154,7 +155,10 @@ static int ki_omniq_close(sip_msg_t *msg, str *sid, str *disposition)
 
 static int ki_omniq_abandon(sip_msg_t *msg, str *sid)
 {
-	return cfg_result("omniq_abandon", oq_abandon(sid), NULL);
+	int rc = oq_abandon(sid);
+
+	/* 1: kept for the callback its customer asked for: done as asked */
+	return cfg_result("omniq_abandon", rc > 0 ? OMNIQ_OK : rc, NULL);
 }
 
 static int ki_omniq_session(sip_msg_t *msg, str *sid)
@@ -212,6 +216,16 @@ static int w_omniq_abandon(sip_msg_t *msg, char *p1, char *p2)
 	return ki_omniq_abandon(msg, &sid);
 }
 
+static int ki_omniq_callback(sip_msg_t *msg, str *sid, str *to)
+{
+	return cfg_result("omniq_callback", oq_callback(sid, to), NULL);
+}
+
+static int w_omniq_callback(sip_msg_t *msg, char *p1, char *p2)
+{
+	return w_ss(msg, p1, p2, ki_omniq_callback);
+}
+
 static int w_omniq_session(sip_msg_t *msg, char *p1, char *p2)
 {
 	str sid;
@@ -241,6 +255,7 @@ static cmd_export_t cmds[] = {
 	{"omniq_close", (cmd_function)w_omniq_close, 2, fixup_spve_spve, fixup_free_spve_spve, ANY_ROUTE},
 	{"omniq_abandon", (cmd_function)w_omniq_abandon, 1, fixup_spve_null, fixup_free_spve_null, ANY_ROUTE},
 	{"omniq_session", (cmd_function)w_omniq_session, 1, fixup_spve_null, fixup_free_spve_null, ANY_ROUTE},
+	{"omniq_callback", (cmd_function)w_omniq_callback, 2, fixup_spve_spve, fixup_free_spve_spve, ANY_ROUTE},
 	{"omniq_agent_state", (cmd_function)w_omniq_agent_state, 2, fixup_spve_spve, fixup_free_spve_spve, ANY_ROUTE},
 	{"omniq_agent_set", (cmd_function)w_omniq_agent_set, 4, fixup_spve_all, fixup_free_spve_all, ANY_ROUTE},
 	{"bind_omniq", (cmd_function)bind_omniq, 0, 0, 0, 0},
@@ -403,6 +418,8 @@ static sr_kemi_t sr_kemi_omniq_exports[] = {
 		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
 	{ str_init("omniq"), str_init("session"), SR_KEMIP_INT, ki_omniq_session,
 		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ str_init("omniq"), str_init("callback"), SR_KEMIP_INT, ki_omniq_callback,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
 	{ str_init("omniq"), str_init("agent_state"), SR_KEMIP_INT, ki_omniq_agent_state,
 		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
 	{ str_init("omniq"), str_init("agent_set"), SR_KEMIP_INT, ki_omniq_agent_set,

@@ -144,5 +144,6 @@ int bind_omniq(omniq_api_t *api)
 	api->chan_set_many = oq_chan_set_many;
 	api->followup_add = oq_followup_add;
 	api->followup_done = oq_followup_done;
+	api->callback = oq_callback;
 	return 0;
 }

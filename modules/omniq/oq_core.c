@@ -980,12 +980,26 @@ int oq_close(const str *sid, const str *disposition)
 
 int oq_abandon(const str *sid)
 {
+	redisReply *r;
 	int rc;
 	if((rc = check_sid(sid)) < 0)
 		return rc;
-	rc = oq_call_checked("oq_abandon", 1, sid, OQ_R_OK);
-	if(rc == OMNIQ_OK)
-		oq_stat_inc(OQ_ST_ABANDONED);
+	if((r = oq_call("oq_abandon", 1, sid, &rc)) == NULL)
+		return rc;
+	/* "CALLBACK": the customer asked to be called back and may leave: kept waiting */
+	if(r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) {
+		if(r->len == 8 && !memcmp(r->str, "CALLBACK", 8)) {
+			freeReplyObject(r);
+			return 1;
+		}
+		if(r->len == 2 && !memcmp(r->str, "OK", 2)) {
+			freeReplyObject(r);
+			oq_stat_inc(OQ_ST_ABANDONED);
+			return OMNIQ_OK;
+		}
+	}
+	rc = oq_bad_reply("oq_abandon", r, "OK or CALLBACK");
+	freeReplyObject(r);
 	return rc;
 }
 

@@ -70,6 +70,17 @@ int oq_followup_done(const str *fid, const str *outcome, const str *note)
 	return OMNIQ_OK;
 }
 
+int oq_callback(const str *sid, const str *to)
+{
+	str a[2];
+
+	if(sid == NULL || sid->len < 1)
+		return oq_bad_arg("session", "missing");
+	a[0] = *sid;
+	a[1] = or_empty(to);
+	return oq_call_checked("oq_callback", 2, a, OQ_R_OK);
+}
+
 /* ---- kamcmd --------------------------------------------------------------------- */
 
 static const char *rpc_followup_add_doc[] = {
@@ -83,8 +94,8 @@ static void rpc_followup_add(rpc_t *rpc, void *c)
 
 	if(rpc->scan(c, ".S.S.S.S", &a[0], &a[1], &a[2], &a[3]) < 4)
 		return;
-	if(rpc->scan(c, "*.S", &a[4]) == 1 && rpc->scan(c, "*.S", &a[5]) == 1)
-		rpc->scan(c, "*.S", &a[6]);
+	if(oq_rpc_opt(rpc, c, &a[4]) && oq_rpc_opt(rpc, c, &a[5]))
+		oq_rpc_opt(rpc, c, &a[6]);
 	if((rc = oq_followup_add(&a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], fid,
 				sizeof(fid))) < 0) {
 		oq_rpc_fail(rpc, c, rc);
@@ -111,7 +122,7 @@ static void rpc_followup_done(rpc_t *rpc, void *c)
 
 	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
 		return;
-	rpc->scan(c, "*.S", &a[2]);
+	oq_rpc_opt(rpc, c, &a[2]);
 	oq_rpc_done(rpc, c, oq_followup_done(&a[0], &a[1], &a[2]));
 }
 
@@ -133,8 +144,21 @@ static void rpc_followups_of(rpc_t *rpc, void *c)
 
 	if(rpc->scan(c, ".S", &a[0]) < 1)
 		return;
-	rpc->scan(c, "*.S", &a[1]);
+	if(!oq_rpc_opt(rpc, c, &a[1]))
+		a[1] = (str)str_init("50");
 	oq_rpc_list(rpc, c, "oq_followups_of", 2, a);
+}
+
+static const char *rpc_callback_doc[] = {
+	"A waiting customer asks to be called back, keeping the place: sid [to]", 0};
+static void rpc_callback(rpc_t *rpc, void *c)
+{
+	str a[2] = {STR_NULL, STR_NULL};
+
+	if(rpc->scan(c, ".S", &a[0]) < 1)
+		return;
+	oq_rpc_opt(rpc, c, &a[1]);
+	oq_rpc_done(rpc, c, oq_callback(&a[0], &a[1]));
 }
 
 /* name field value [field value ...]: every field of a rule once */
@@ -174,6 +198,7 @@ static rpc_export_t rpc_followup_cmds[] = {
 	{"omniq.followup_done", rpc_followup_done, rpc_followup_done_doc, 0},
 	{"omniq.followup_cancel", rpc_followup_cancel, rpc_followup_cancel_doc, 0},
 	{"omniq.followups_of", rpc_followups_of, rpc_followups_of_doc, 0},
+	{"omniq.callback", rpc_callback, rpc_callback_doc, 0},
 	{"omniq.fu_rule_set", rpc_fu_rule_set, rpc_fu_rule_set_doc, 0},
 	{"omniq.fu_rule_del", rpc_fu_rule_del, rpc_fu_rule_del_doc, 0},
 	{"omniq.fu_rule_list", rpc_fu_rule_list, rpc_fu_rule_list_doc, 0},

@@ -8,6 +8,7 @@
 int oq_followup_add(const str *sid, const str *cid, const str *due, const str *reason,
 		const str *channel, const str *agent, const str *queue, char *fid_out, int size);
 int oq_followup_done(const str *fid, const str *outcome, const str *note);
+int oq_callback(const str *sid, const str *to);
 int oq_rpc_followup_register(void);
 
 #endif

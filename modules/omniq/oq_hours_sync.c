@@ -107,13 +107,13 @@ static const char *rpc_hours_set_doc[] = {
 	"A queue's business hours: queue timezone week [exceptions [notice]]", 0};
 static void rpc_hours_set(rpc_t *rpc, void *c)
 {
-	str q, tz, week, except = STR_NULL, notice = STR_NULL;
+	str q, tz, week, except = str_init(""), notice = str_init("");
 	char ztz[OQ_HOURS_TZ_MAX], zweek[OQ_HOURS_SPEC_MAX + 1], zexc[OQ_HOURS_SPEC_MAX + 1];
 
 	if(rpc->scan(c, ".S.S.S", &q, &tz, &week) < 3)
 		return;
-	if(rpc->scan(c, "*.S", &except) == 1)
-		rpc->scan(c, "*.S", &notice);
+	if(oq_rpc_opt(rpc, c, &except))
+		oq_rpc_opt(rpc, c, &notice);
 	if(tz.len >= (int)sizeof(ztz) || week.len > OQ_HOURS_SPEC_MAX
 			|| except.len > OQ_HOURS_SPEC_MAX) {
 		rpc->fault(c, 400, "timezone up to %d bytes, week and exceptions up to %d each",
@@ -122,9 +122,7 @@ static void rpc_hours_set(rpc_t *rpc, void *c)
 	}
 	snprintf(ztz, sizeof(ztz), "%.*s", tz.len, tz.s);
 	snprintf(zweek, sizeof(zweek), "%.*s", week.len, week.s);
-	snprintf(zexc, sizeof(zexc), "%.*s", except.len, except.s ? except.s : "");
-	if(notice.s == NULL)
-		notice.len = 0, notice.s = "";
+	snprintf(zexc, sizeof(zexc), "%.*s", except.len, except.s);
 	oq_rpc_done(rpc, c, put(&q, ztz, zweek, zexc, &notice));
 }
 

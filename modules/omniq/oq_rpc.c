@@ -436,7 +436,7 @@ static void rpc_delivery_report(rpc_t *rpc, void *c)
 	int rc;
 	if(rpc->scan(c, ".S.S.S", &ch, &pid, &state) < 3)
 		return;
-	rpc->scan(c, "*.S", &reason); /* optional: "" when not given */
+	oq_rpc_opt(rpc, c, &reason); /* optional: "" when not given */
 	if((rc = oq_delivery_report(&ch, &pid, &state, &reason)) == 1) {
 		rpc->add(c, "s", "kept: no message is known by that id yet; the report applies when "
 						 "a sender records it (10 minutes)");
@@ -455,7 +455,7 @@ static void rpc_outbound_add(rpc_t *rpc, void *c)
 	int rc;
 	if(rpc->scan(c, ".S.S.S", &ch, &to, &body) < 3)
 		return;
-	rpc->scan(c, "*.S", &from); /* optional */
+	oq_rpc_opt(rpc, c, &from); /* optional */
 	if((rc = oq_outbound_add(&ch, &to, &from, &body, NULL, did, sizeof(did))) < 0) {
 		fail(rpc, c, rc);
 		return;
@@ -582,6 +582,15 @@ static void rpc_sweep(rpc_t *rpc, void *c)
 	rpc->struct_add(st, "ddddddd", "offers_expired", n[0], "wrapups_ended", n[1],
 			"affinity_released", n[2], "sessions_expired", n[3], "sessions_retired", n[4],
 			"sla_alerts", n[5], "followups_opened", n[6]);
+}
+
+int oq_rpc_opt(rpc_t *rpc, void *c, str *out)
+{
+	if(rpc->scan(c, "*.S", out) == 1)
+		return 1;
+	out->s = "";
+	out->len = 0;
+	return 0;
 }
 
 void oq_rpc_fail(rpc_t *rpc, void *c, int rc)

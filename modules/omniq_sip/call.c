@@ -172,7 +172,7 @@ static void end_call(os_call_t *c)
 /* The call is gone (why): its session sidbuf must not wait in a queue for it. When the
  * abandon fails in a way that leaves the session's state unknown (Redis, memory), it is
  * tried again when the transaction ends (retry_abandon). */
-static void abandon_session(os_call_t *c, const char *sidbuf, const char *why)
+static int abandon_session(os_call_t *c, const char *sidbuf, const char *why)
 {
 	str sid = omniq_str(sidbuf);
 	int rc = os_oq.abandon(&sid);
@@ -185,8 +185,12 @@ static void abandon_session(os_call_t *c, const char *sidbuf, const char *why)
 		unlock_c(c);
 	} else if(rc < 0)
 		LM_NOTICE("call %s %s; session left as it is: %s\n", sidbuf, why, os_oq.last_error());
+	else if(rc > 0)
+		LM_INFO("call %s %s: the caller asked to be called back: the session keeps its place\n",
+				sidbuf, why);
 	else
 		LM_INFO("call %s %s: session abandoned\n", sidbuf, why);
+	return rc;
 }
 
 /* The transaction ends with an abandon still due: once more. Not at shutdown: the session
@@ -451,8 +455,9 @@ static void on_cancel(os_call_t *c)
 	}
 	c->abandoned = 1;
 	unlock_c(c);
-	os_stat_inc(OS_ST_ABANDONED);
-	abandon_session(c, sidbuf, "cancelled by the caller");
+	/* a caller who asked to be called back left as agreed: no abandon */
+	if(abandon_session(c, sidbuf, "cancelled by the caller") <= 0)
+		os_stat_inc(OS_ST_ABANDONED);
 }
 
 /* Max wait passed: expire the session, then the queue's overflow. */

@@ -314,9 +314,18 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 			return;
 		ok(rs, sid, "closed");
 	} else if(!strcmp(act, "abandon")) {
-		if(ws_omniq_error(rs, ws_oq.abandon(sid)) < 0)
+		int rc = ws_oq.abandon(sid);
+
+		/* 1: the customer asked to be called back: it keeps its place */
+		if(ws_omniq_error(rs, rc > 0 ? OMNIQ_OK : rc) < 0)
 			return;
-		ok(rs, sid, "abandoned");
+		ok(rs, sid, rc > 0 ? "kept" : "abandoned");
+	} else if(!strcmp(act, "callback")) {
+		if(ws_body_str(rq, rs, "to", 0, &a) < 0)
+			return;
+		if(ws_omniq_error(rs, ws_oq.callback(sid, a.s ? &a : NULL)) < 0)
+			return;
+		ok(rs, sid, "callback");
 	} else {
 		ws_error(rs, 404, "not_found", "no such action '%s'", act);
 	}

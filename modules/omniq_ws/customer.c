@@ -96,7 +96,8 @@ json_t *ws_cust_frame(const ws_item_t *it, int session)
 			return NULL;
 		v = json_pack("{s:s,s:s}", "type", "typing", "from", it->from);
 	} else if(!strcmp(it->type, "enqueue") || !strcmp(it->type, "delivery")
-			  || !strncmp(it->type, "sla", 3) || !strcmp(it->type, "followup")) {
+			  || !strncmp(it->type, "sla", 3) || !strcmp(it->type, "followup")
+			  || !strcmp(it->type, "callback")) {
 		/* a delivery's state, a service-level alert, a follow-up: the staff's business */
 		return NULL;
 	} else {

@@ -103,3 +103,28 @@ def test_value_a_gold_customer_needs_a_senior_and_a_region_waits_for_its_agents(
              what="the Beijing session widened after 2 s")
     assert r.hget("%s:s:%s" % (P, bj), "skills") == "sales"
     assert r.hget("%s:s:%s" % (P, again), "state") == "queued"
+
+
+@test
+def test_callback_through_rest_keeps_the_place_and_an_abandon_keeps_it(ctx):
+    """POST /api/v1/sessions/{sid}/callback: a waiting web customer leaves a number; the
+    abandon the widget sends when they close it keeps the session (answered "queued"); a
+    bad number is 400, a session that no longer waits 409."""
+    rs, k, api = ws_kam(ctx)
+    r = rs.client()
+    st, s = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:v-cb",
+                                                  "skills": "sales"})
+    assert st == 201 and s["state"] == "queued", (st, s)
+    sid = s["sid"]
+    st, body = api.call("POST", "/api/v1/sessions/%s/callback" % sid, {"to": "no scheme"})
+    assert st == 400 and body["error"]["code"] == "bad_argument", (st, body)
+    st, body = api.call("POST", "/api/v1/sessions/%s/callback" % sid, {"to": "tel:+8613800000077"})
+    assert st == 200 and body["result"] == "callback", (st, body)
+    st, body = api.call("POST", "/api/v1/sessions/%s/abandon" % sid, {})
+    assert st == 200 and body["result"] == "kept", (st, body)
+    assert r.hget("%s:s:%s" % (P, sid), "callback_to") == "tel:+8613800000077"
+    agent(k, "alice", skills="sales:5", caps="voice=1,chat=4")
+    assert rpc(k, "omniq.agent_state", "alice", "available") == "ok"
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "offered", timeout=5, what="offer")
+    st, body = api.call("POST", "/api/v1/sessions/%s/callback" % sid, {})
+    assert st == 409, (st, body)

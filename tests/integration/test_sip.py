@@ -747,3 +747,41 @@ def test_sip_kemi_lua_call(ctx):
     wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", what="session closed")
     sc = caller_xml(ctx.dir, "kemi_unknown", queued="never", final=404)
     assert call(ctx, k, "nosuch", sc) == 0
+
+
+@test
+def test_sip_caller_asks_for_a_callback_hangs_up_and_keeps_the_place(ctx):
+    """A queued caller asks to be called back (kamcmd omniq.callback, what an IVR's key would
+    call: omniq_callback() in the cfg): the caller hangs up, the session keeps its place and
+    is no abandon; when an agent frees up it is offered as a callback to the caller's number,
+    on the desk (no phone is rung for a call that is gone)."""
+    import threading
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    done = []
+
+    def ask():
+        wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", timeout=10, what="queued")
+        done.append(k.rpc("omniq.callback", "1"))
+    t = threading.Thread(target=ask)
+    t.start()
+    sc = caller_xml(ctx.dir, "callback", queued="must", cancel_after_ms=1500)
+    assert call(ctx, k, "sales", sc) == 0, "caller scenario failed (182, CANCEL, 487)"
+    t.join(15)
+    assert done and done[0][0] == 0 and done[0][1].strip() == "ok", done
+    s = r.hgetall(P + ":s:1")
+    assert s["state"] == "queued" and s["callback_to"] == s["identity"] != "", s
+    assert s["ext"] == "" and s["node"] == ""
+    assert stat(k, "abandoned") == 0 and k.stat("omniq:abandoned") == 0
+    assert waiting(k, "sales") == 1
+    assert "asked to be called back" in k.text()
+    rc, out = k.rpc("omniq.callback", "1", "no-scheme")
+    assert out.startswith("error") and "400" in out, out
+    # its turn: alice is offered the callback; her phone is not rung for it
+    agent(k, "alice")
+    wait_for(lambda: r.hget(P + ":s:1", "agent") == "alice", timeout=5, what="the callback offered")
+    assert r.hget(P + ":s:1", "state") == "offered"
+    assert "INVITE sip:alice" not in k.text()
+    rc, out = k.rpc("omniq.callback", "1")
+    assert out.startswith("error") and "409" in out, out     # no longer waits

@@ -156,3 +156,29 @@ def test_refusals_and_a_customer_who_cannot_be_reached(h):
     assert t.fc('oq_followup_cancel', fid2) == 'OK' and fu(t, fid2)['state'] == 'cancelled'
     h.advance(61000)
     assert opened(t) == 0
+
+
+def test_a_waiting_customer_asks_for_a_callback_and_keeps_the_place(h):
+    t = h.tenant()
+    ahead = t.enq(channel='phone', identity='tel:+8613700000001', skills='en', node='kam1')['sid']
+    call = t.enq(channel='phone', identity='tel:+8613700000002', skills='en', ext='7:9:1:2',
+                 node='kam1')['sid']
+    behind = t.enq(channel='phone', identity='tel:+8613700000003', skills='en', node='kam1')['sid']
+    t.expect_err('ARG', 'oq_callback', call, 'fax')
+    assert t.fc('oq_callback', call, '') == 'OK'
+    s = t.sess(call)
+    assert (s['callback_to'], s['ext'], s['node'], s['state']) == ('tel:+8613700000002', '', '', 'queued')
+    assert not h.r.sismember(t.P + ':node:kam1', call)
+    # the caller hangs up: kept, in its place
+    assert t.fc('oq_abandon', call) == 'CALLBACK' and t.state(call) == 'queued'
+    assert [e['type'] for e in t.sev(call)] == ['enqueue', 'callback']
+    t.agent('a', 'en:5', caps='voice=1,total=1')
+    assert t.state(ahead) == 'offered'
+    t.fc('oq_abandon', ahead)
+    assert t.sess(call)['agent'] == 'a' and t.state(behind) == 'queued'
+    row = [harness.pairs(r) for r in t.fc('oq_agent_sessions', 'a')][0]
+    assert row['callback_to'] == 'tel:+8613700000002'
+    t.expect_err('STATE', 'oq_callback', call, '')
+    # another number, given
+    assert t.fc('oq_callback', behind, 'tel:+8613700000099') == 'OK'
+    assert t.sess(behind)['callback_to'] == 'tel:+8613700000099'

@@ -308,6 +308,9 @@ function S.fn_abandon(keys, args)
     if s.state ~= 'queued' and s.state ~= 'offered' then
         fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. '; only queued or offered sessions are abandoned')
     end
+    -- a customer who asked to be called back leaves and keeps the place (79_followup.lua)
+    local cb = rcall('HGET', R.skey(ctx, sid), 'callback_to')
+    if s.state == 'queued' and cb and cb ~= '' then return 'CALLBACK' end
     S.abandon(ctx, s, nil)
     return 'OK', ctx
 end

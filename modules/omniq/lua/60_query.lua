@@ -127,7 +127,7 @@ end
 -- read through merged_into (the customer the session belongs to now). Bounded by what one
 -- agent holds (its capacity).
 local INBOX_FIELDS = {'state', 'channel', 'queue', 'customer', 'identity', 'created', 'updated',
-    'offer_exp', 'ext', 'claimed_name', 'enq', 'promised', 'answered'}
+    'offer_exp', 'ext', 'claimed_name', 'enq', 'promised', 'answered', 'callback_to'}
 
 function Q.fn_agent_sessions(keys, args)
     local ctx = X.begin_ro(keys)
@@ -153,7 +153,8 @@ function Q.fn_agent_sessions(keys, args)
             'last_csat', c[3] or '', 'claimed_name', v[10] or '',
             -- the wait the customer was told, and the one they had (ms; "" while waiting)
             'promised_ms', v[12] or '', 'waited_ms', (v[13] and v[13] ~= '' and v[11])
-                and istr(mmax(0, tonum(v[13]) - tonum(v[11]))) or ''}
+                and istr(mmax(0, tonum(v[13]) - tonum(v[11]))) or '',
+            'callback_to', v[14] or ''}
     end
     return out
 end

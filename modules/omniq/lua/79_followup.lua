@@ -390,4 +390,37 @@ function FU.sweep(ctx, max)
     return n
 end
 
+---------------------------------------------------------------------------
+-- A callback instead of waiting
+---------------------------------------------------------------------------
+
+-- oq_callback sid to: the waiting customer asks to be called back instead of waiting (a
+-- caller presses a key, a chat customer clicks): the session keeps its place in the queue,
+-- the customer may leave (its abandon keeps it: 40_session.lua), and when its turn comes it
+-- is offered as a callback to `to` (an identity such as tel:+86..., "" for the session's
+-- own). A call's session is no call of the node any more (its ext and node are cleared: the
+-- phone channel leaves its offer to the desk). OK; OQ_STATE when it does not wait.
+function FU.fn_callback(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 2, 'sid to')
+    local sid = V.sid(args[1])
+    local to = args[2] ~= '' and V.identity(args[2]) or ''
+    local s = R.sess_require(ctx, sid)
+    if s.state ~= 'queued' then
+        U.fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ': only a waiting customer asks for a callback')
+    end
+    local key = R.skey(ctx, sid)
+    if to == '' then to = rcall('HGET', key, 'identity') or '' end
+    local f = {'callback_to', to, 'callback_at', ctx.ns, 'updated', ctx.ns}
+    if s.class == 'voice' then
+        if s.node ~= '' then rcall('SREM', ctx.P .. ':node:' .. s.node, sid) end
+        f[#f + 1] = 'ext'; f[#f + 1] = ''
+        f[#f + 1] = 'node'; f[#f + 1] = ''
+        s.ext = ''
+    end
+    rcall('HSET', key, unpk(f))
+    X.emit(ctx, 'callback', sid, 'queued', '', s.channel, s.ext, {'to', to})
+    return 'OK'
+end
+
 SW.followups = FU.sweep

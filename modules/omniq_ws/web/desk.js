@@ -278,7 +278,8 @@
   function renderSelected() {
     var s = st.sel ? find(st.sel) : null;
     $("conv-title").textContent = s ? (CH[s.channel] || s.channel) + " · " + who(s) +
-      " · session " + s.sid + waited(s) : "No session selected";
+      " · session " + s.sid + waited(s) + (s.callback_to ? " · call back " + s.callback_to : "") :
+      "No session selected";
     $("offer").hidden = !s || s.state !== "offered";
     if (s && s.state === "offered") $("offer-text").textContent = "Offer: " + (CH[s.channel] || s.channel) +
       " from " + who(s) + (s.queue ? " (queue " + s.queue + ")" : "");
