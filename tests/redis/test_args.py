@@ -162,7 +162,7 @@ def test_readers_are_no_writes(h):
                'oq_followups_of', 'oq_fu_rule_list', 'oq_tier_list', 'oq_region_prefix_list'}
     for name, flags in fl.items():
         assert ('no-writes' in flags) == (name in readers), (name, flags)
-    assert len(fl) == 96, sorted(fl)
+    assert len(fl) == 97, sorted(fl)
     # FCALL_RO works for readers
     t = h.tenant()
     assert h.r.execute_command('FCALL_RO', 'oq_stats', 1, t.P)[0] == 'enqueued'
