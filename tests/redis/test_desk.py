@@ -112,7 +112,8 @@ def test_agent_del_deletes_secret(h):
 
 
 INBOX = ['sid', 'state', 'channel', 'queue', 'customer', 'identity', 'customer_name', 'tier',
-         'created', 'updated', 'offer_exp', 'ext', 'last_csat', 'claimed_name']
+         'created', 'updated', 'offer_exp', 'ext', 'last_csat', 'claimed_name', 'promised_ms',
+         'waited_ms', 'callback_to']
 
 
 def inbox(t, aid):
