@@ -28,6 +28,7 @@
 #include "oq_rpc.h"
 #include "oq_node.h"
 #include "oq_followup.h"
+#include "oq_hours_sync.h"
 
 MODULE_VERSION
 
@@ -331,7 +332,8 @@ static int mod_init(void)
 		LM_ERR("cannot register statistics\n");
 		return -1;
 	}
-	if(oq_rpc_register() < 0)
+	if(oq_rpc_register() < 0 || oq_rpc_sla_register() < 0 || oq_rpc_hours_register() < 0
+			|| oq_rpc_followup_register() < 0 || oq_rpc_value_register() < 0)
 		return -1;
 	if(oq_node_token_init() < 0)
 		return -1;

@@ -12,173 +12,10 @@
 #include "core/dprint.h"
 
 #include "oq_rpc.h"
-#include "oq_hours_sync.h"
-#include "oq_followup.h"
 #include "oq_core.h"
 #include "oq_outbound.h"
 #include "oq_validate.h"
 #include "omniq/omniq_stream.h"
-
-static void fail(rpc_t *rpc, void *c, int rc)
-{
-	rpc->fault(c, omniq_http_status(rc), "%s: %s", oq_strerror(rc), oq_last_error());
-}
-
-static int reply_str(void *st, rpc_t *rpc, const char *name, redisReply *v);
-
-/* [k1, v1, k2, v2 ...] → struct; nested arrays become arrays of strings. -1 when the
- * transport took no more (the rest is not tried). */
-static int add_flat_struct(rpc_t *rpc, void *st, redisReply *r)
-{
-	size_t i;
-	for(i = 0; i + 1 < r->elements; i += 2) {
-		if(r->element[i]->type != REDIS_REPLY_STRING)
-			continue;
-		if(reply_str(st, rpc, r->element[i]->str, r->element[i + 1]) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int reply_str(void *st, rpc_t *rpc, const char *name, redisReply *v)
-{
-	void *arr;
-	size_t j;
-	switch(v->type) {
-		case REDIS_REPLY_STRING:
-		case REDIS_REPLY_STATUS:
-			return rpc->struct_add(st, "s", name, v->str) < 0 ? -1 : 0;
-		case REDIS_REPLY_INTEGER:
-			return rpc->struct_add(st, "d", name, (int)v->integer) < 0 ? -1 : 0;
-		case REDIS_REPLY_ARRAY:
-			if(rpc->struct_add(st, "[", name, &arr) < 0)
-				return -1;
-			for(j = 0; j < v->elements; j++) {
-				if(v->element[j]->type == REDIS_REPLY_STRING) {
-					if(rpc->array_add(arr, "s", v->element[j]->str) < 0)
-						return -1;
-				} else if(v->element[j]->type == REDIS_REPLY_INTEGER) {
-					if(rpc->array_add(arr, "d", (int)v->element[j]->integer) < 0)
-						return -1;
-				}
-			}
-			return 0;
-		default:
-			return 0;
-	}
-}
-
-/* The transport took no more of fn's answer (kamcmd's ctl keeps a struct within
- * binrpc_struct_max_body_size, 8 KB by default, and logs the add that did not fit): the
- * call fails, rather than answering what fitted as if it were all. */
-static void too_large(rpc_t *rpc, void *c, const char *fn, size_t n)
-{
-	LM_ERR("Redis function %s answered %zu values, more than this RPC transport takes in one "
-		   "answer (kamcmd: ctl's binrpc_struct_max_body_size and binrpc_max_body_size)\n",
-			fn, n);
-	rpc->fault(c, 500, "the answer of %s (%zu values) is too large for this RPC transport", fn,
-			n);
-}
-
-/* Call fn and answer with one struct. Readers of one object (session, agent, customer)
- * answer 404 on an empty reply; listings answer an empty struct. */
-static void call_struct_ex(rpc_t *rpc, void *c, const char *fn, int argc, str *argv,
-		int empty_is_404)
-{
-	void *st;
-	int rc;
-	redisReply *r = oq_call(fn, argc, argv, &rc);
-	if(r == NULL) {
-		fail(rpc, c, rc);
-		return;
-	}
-	if(!oq_reply_is(r, OQ_R_FLAT)) {
-		fail(rpc, c, oq_bad_reply(fn, r, oq_reply_kind_name(OQ_R_FLAT)));
-		freeReplyObject(r);
-		return;
-	}
-	if(empty_is_404 && r->elements == 0) {
-		freeReplyObject(r);
-		oq_set_error(OMNIQ_ENOTFOUND, "%.*s not found", argc ? argv[0].len : 0,
-				argc ? argv[0].s : "");
-		fail(rpc, c, OMNIQ_ENOTFOUND);
-		return;
-	}
-	if(rpc->add(c, "{", &st) < 0) {
-		freeReplyObject(r);
-		return;
-	}
-	if(add_flat_struct(rpc, st, r) < 0)
-		too_large(rpc, c, fn, r->elements);
-	freeReplyObject(r);
-}
-
-static void call_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
-{
-	call_struct_ex(rpc, c, fn, argc, argv, 1);
-}
-
-/* A stream entry [id, [k, v, ...]]. */
-static int is_entry(const redisReply *e)
-{
-	const redisReply *f;
-	str id;
-	return omniq_stream_entry(e, &id, &f) == 0;
-}
-
-/* One record of a list as a struct; a stream entry's id becomes "id". -1 as
- * add_flat_struct. */
-static int add_record(rpc_t *rpc, void *arr, redisReply *e)
-{
-	void *st;
-	if(rpc->array_add(arr, "{", &st) < 0)
-		return -1;
-	if(!is_entry(e))
-		return add_flat_struct(rpc, st, e);
-	if(rpc->struct_add(st, "s", "id", e->element[0]->str) < 0)
-		return -1;
-	return add_flat_struct(rpc, st, e->element[1]);
-}
-
-/* Call fn whose reply is a list of records and answer with an array of structs. A record
- * is either flat [k, v, ...] or a stream entry [id, [k, v, ...]] (the id becomes "id"). */
-static void call_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
-{
-	void *arr;
-	size_t i;
-	int rc;
-	redisReply *r = oq_call(fn, argc, argv, &rc);
-	if(r == NULL) {
-		fail(rpc, c, rc);
-		return;
-	}
-	for(i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
-		if(!is_entry(r->element[i]) && !oq_reply_is(r->element[i], OQ_R_FLAT))
-			break;
-	if(r->type != REDIS_REPLY_ARRAY || i < r->elements) {
-		fail(rpc, c, oq_bad_reply(fn, r, "a list of records"));
-		freeReplyObject(r);
-		return;
-	}
-	if(rpc->add(c, "[", &arr) < 0) {
-		freeReplyObject(r);
-		return;
-	}
-	for(i = 0; i < r->elements; i++)
-		if(add_record(rpc, arr, r->element[i]) < 0) {
-			too_large(rpc, c, fn, r->elements);
-			break;
-		}
-	freeReplyObject(r);
-}
-
-static void done(rpc_t *rpc, void *c, int rc)
-{
-	if(rc < 0)
-		fail(rpc, c, rc);
-	else
-		rpc->rpl_printf(c, "ok");
-}
 
 static const char *rpc_enqueue_doc[] = {
 	"Open a session and route it: channel identity skills [priority [queue]]", 0};
@@ -197,7 +34,7 @@ static void rpc_enqueue(rpc_t *rpc, void *c)
 		q.len = 0;
 	rc = oq_enqueue(&ch, &id, &sk, prio, q.len ? &q : NULL, NULL, &info);
 	if(rc < 0) {
-		fail(rpc, c, rc);
+		oq_rpc_fail(rpc, c, rc);
 		return;
 	}
 	if(rpc->add(c, "{", &st) < 0)
@@ -214,7 +51,7 @@ static void rpc_enqueue(rpc_t *rpc, void *c)
 		str a;                                                      \
 		if(rpc->scan(c, ".S", &a) < 1)                               \
 			return;                                                 \
-		call_struct(rpc, c, fn, 1, &a);                             \
+		oq_rpc_struct(rpc, c, fn, 1, &a);                             \
 	}
 
 RPC_READER_1(rpc_session, "oq_session_get", "Show a session: sid")
@@ -233,19 +70,19 @@ static void rpc_transcript(rpc_t *rpc, void *c)
 		count = 100;
 	a[1].s = "-"; a[1].len = 1;
 	a[2].len = snprintf(cnt, sizeof(cnt), "%d", count); a[2].s = cnt;
-	call_list(rpc, c, "oq_transcript", 3, a);
+	oq_rpc_list(rpc, c, "oq_transcript", 3, a);
 }
 
 static const char *rpc_stats_doc[] = {"Tenant-wide counters and current load", 0};
 static void rpc_stats(rpc_t *rpc, void *c)
 {
-	call_struct_ex(rpc, c, "oq_stats", 0, NULL, 0);
+	oq_rpc_struct_ex(rpc, c, "oq_stats", 0, NULL, 0);
 }
 
 static const char *rpc_queues_doc[] = {"Waiting sessions per named queue", 0};
 static void rpc_queues(rpc_t *rpc, void *c)
 {
-	call_struct_ex(rpc, c, "oq_queue_list", 0, NULL, 0);
+	oq_rpc_struct_ex(rpc, c, "oq_queue_list", 0, NULL, 0);
 }
 
 /* Optional [start [count]] of a listing, as the two string arguments out[0..1]. */
@@ -270,7 +107,7 @@ static void rpc_queue(rpc_t *rpc, void *c)
 	if(rpc->scan(c, ".S", &a[0]) < 1)
 		return;
 	scan_window(rpc, c, 50, &a[1], b);
-	call_list(rpc, c, "oq_queue_get", 3, a);
+	oq_rpc_list(rpc, c, "oq_queue_get", 3, a);
 }
 
 static const char *rpc_agents_doc[] = {"List agents with state and load: [start [count]]", 0};
@@ -279,7 +116,7 @@ static void rpc_agents(rpc_t *rpc, void *c)
 	str a[2];
 	char b[2][16];
 	scan_window(rpc, c, 1000, a, b);
-	call_struct_ex(rpc, c, "oq_agent_list", 2, a, 0);
+	oq_rpc_struct_ex(rpc, c, "oq_agent_list", 2, a, 0);
 }
 
 static const char *rpc_agent_set_doc[] = {
@@ -291,7 +128,7 @@ static void rpc_agent_set(rpc_t *rpc, void *c)
 		return;
 	if(rpc->scan(c, "*.S", &contact) < 1)
 		contact.len = 0;
-	done(rpc, c, oq_agent_set(&aid, &name, &sk, &caps, contact.len ? &contact : NULL));
+	oq_rpc_done(rpc, c, oq_agent_set(&aid, &name, &sk, &caps, contact.len ? &contact : NULL));
 }
 
 static const char *rpc_agent_state_doc[] = {
@@ -301,7 +138,7 @@ static void rpc_agent_state(rpc_t *rpc, void *c)
 	str aid, state;
 	if(rpc->scan(c, ".S.S", &aid, &state) < 2)
 		return;
-	done(rpc, c, oq_agent_state(&aid, &state));
+	oq_rpc_done(rpc, c, oq_agent_state(&aid, &state));
 }
 
 static const char *rpc_agent_password_doc[] = {
@@ -312,7 +149,7 @@ static void rpc_agent_password(rpc_t *rpc, void *c)
 	str aid, pw;
 	if(rpc->scan(c, ".S.S", &aid, &pw) < 2)
 		return;
-	done(rpc, c, oq_agent_password(&aid, &pw));
+	oq_rpc_done(rpc, c, oq_agent_password(&aid, &pw));
 }
 
 static const char *rpc_agent_del_doc[] = {"Delete an agent holding no sessions: id", 0};
@@ -321,7 +158,7 @@ static void rpc_agent_del(rpc_t *rpc, void *c)
 	str aid;
 	if(rpc->scan(c, ".S", &aid) < 1)
 		return;
-	done(rpc, c, oq_agent_del(&aid));
+	oq_rpc_done(rpc, c, oq_agent_del(&aid));
 }
 
 /* Session commands with (sid, agent) or (sid [, arg]). */
@@ -331,7 +168,7 @@ static void rpc_accept(rpc_t *rpc, void *c)
 	str sid, agent;
 	if(rpc->scan(c, ".S.S", &sid, &agent) < 2)
 		return;
-	done(rpc, c, oq_accept(&sid, &agent));
+	oq_rpc_done(rpc, c, oq_accept(&sid, &agent));
 }
 
 static const char *rpc_decline_doc[] = {"Agent declines an offer: sid agent", 0};
@@ -340,7 +177,7 @@ static void rpc_decline(rpc_t *rpc, void *c)
 	str sid, agent;
 	if(rpc->scan(c, ".S.S", &sid, &agent) < 2)
 		return;
-	done(rpc, c, oq_decline(&sid, &agent));
+	oq_rpc_done(rpc, c, oq_decline(&sid, &agent));
 }
 
 static const char *rpc_close_doc[] = {"Close a session: sid [disposition]", 0};
@@ -351,7 +188,7 @@ static void rpc_close(rpc_t *rpc, void *c)
 		return;
 	if(rpc->scan(c, "*.S", &disp) < 1)
 		disp.len = 0;
-	done(rpc, c, oq_close(&sid, disp.len ? &disp : NULL));
+	oq_rpc_done(rpc, c, oq_close(&sid, disp.len ? &disp : NULL));
 }
 
 static const char *rpc_transfer_doc[] = {
@@ -363,7 +200,7 @@ static void rpc_transfer(rpc_t *rpc, void *c)
 		return;
 	if(rpc->scan(c, "*.S", &skills) < 1)
 		skills.len = 0;
-	done(rpc, c, oq_transfer(&sid, &agent, &kind, &target, &skills));
+	oq_rpc_done(rpc, c, oq_transfer(&sid, &agent, &kind, &target, &skills));
 }
 
 static const char *rpc_pick_doc[] = {
@@ -373,7 +210,7 @@ static void rpc_pick(rpc_t *rpc, void *c)
 	str sid, agent;
 	if(rpc->scan(c, ".S.S", &sid, &agent) < 2)
 		return;
-	done(rpc, c, oq_pick(&sid, &agent, NULL));
+	oq_rpc_done(rpc, c, oq_pick(&sid, &agent, NULL));
 }
 
 static const char *rpc_agent_role_doc[] = {
@@ -383,7 +220,7 @@ static void rpc_agent_role(rpc_t *rpc, void *c)
 	str aid, role;
 	if(rpc->scan(c, ".S.S", &aid, &role) < 2)
 		return;
-	done(rpc, c, oq_agent_role(&aid, &role));
+	oq_rpc_done(rpc, c, oq_agent_role(&aid, &role));
 }
 
 static const char *rpc_canned_set_doc[] = {
@@ -396,7 +233,7 @@ static void rpc_canned_set(rpc_t *rpc, void *c)
 		return;
 	if(rpc->scan(c, "*.S", &text) < 1)
 		text.len = 0;
-	done(rpc, c, oq_canned_set(NULL, &name, &text));
+	oq_rpc_done(rpc, c, oq_canned_set(NULL, &name, &text));
 }
 
 static const char *rpc_abandon_doc[] = {"Customer left a waiting session: sid", 0};
@@ -405,7 +242,7 @@ static void rpc_abandon(rpc_t *rpc, void *c)
 	str sid;
 	if(rpc->scan(c, ".S", &sid) < 1)
 		return;
-	done(rpc, c, oq_abandon(&sid));
+	oq_rpc_done(rpc, c, oq_abandon(&sid));
 }
 
 static const char *rpc_append_doc[] = {"Add a transcript message: sid dir(in|out|sys) from body", 0};
@@ -414,7 +251,7 @@ static void rpc_append(rpc_t *rpc, void *c)
 	str sid, dir, from, body;
 	if(rpc->scan(c, ".S.S.S.S", &sid, &dir, &from, &body) < 4)
 		return;
-	done(rpc, c, oq_append(&sid, &dir, &from, &body));
+	oq_rpc_done(rpc, c, oq_append(&sid, &dir, &from, &body));
 }
 
 static const char *rpc_reply_doc[] = {
@@ -424,7 +261,7 @@ static void rpc_reply(rpc_t *rpc, void *c)
 	str sid, from, body;
 	if(rpc->scan(c, ".S.S.S", &sid, &from, &body) < 3)
 		return;
-	done(rpc, c, oq_reply(&sid, &from, &body));
+	oq_rpc_done(rpc, c, oq_reply(&sid, &from, &body));
 }
 
 static const char *rpc_delivery_report_doc[] = {
@@ -442,7 +279,7 @@ static void rpc_delivery_report(rpc_t *rpc, void *c)
 						 "a sender records it (10 minutes)");
 		return;
 	}
-	done(rpc, c, rc);
+	oq_rpc_done(rpc, c, rc);
 }
 
 static const char *rpc_outbound_add_doc[] = {
@@ -457,7 +294,7 @@ static void rpc_outbound_add(rpc_t *rpc, void *c)
 		return;
 	oq_rpc_opt(rpc, c, &from); /* optional */
 	if((rc = oq_outbound_add(&ch, &to, &from, &body, NULL, did, sizeof(did))) < 0) {
-		fail(rpc, c, rc);
+		oq_rpc_fail(rpc, c, rc);
 		return;
 	}
 	rpc->add(c, "s", did);
@@ -496,11 +333,11 @@ static void rpc_outbound(rpc_t *rpc, void *c)
 
 	r = oq_call("oq_ob_status", 0, NULL, &rc);
 	if(r == NULL) {
-		fail(rpc, c, rc);
+		oq_rpc_fail(rpc, c, rc);
 		return;
 	}
 	if(!outbound_status_ok(r)) {
-		fail(rpc, c, oq_bad_reply("oq_ob_status", r, "[channel, queued, due, oldest_ms, ...]"));
+		oq_rpc_fail(rpc, c, oq_bad_reply("oq_ob_status", r, "[channel, queued, due, oldest_ms, ...]"));
 		freeReplyObject(r);
 		return;
 	}
@@ -513,7 +350,7 @@ static void rpc_outbound(rpc_t *rpc, void *c)
 				|| rpc->struct_add(st, "sddd", "channel", r->element[i]->str, "queued",
 						   atoi(r->element[i + 1]->str), "due", atoi(r->element[i + 2]->str),
 						   "oldest_due_s", (int)(atoll(r->element[i + 3]->str) / 1000)) < 0) {
-			too_large(rpc, c, "oq_ob_status", r->elements);
+			oq_rpc_too_large(rpc, c, "oq_ob_status", r->elements);
 			break;
 		}
 	freeReplyObject(r);
@@ -531,7 +368,7 @@ static void rpc_session_set(rpc_t *rpc, void *c)
 	n = 3;
 	while(n + 1 < 9 && rpc->scan(c, "*.S.S", &a[n], &a[n + 1]) == 2)
 		n += 2;
-	done(rpc, c, oq_call_checked("oq_session_set", n, a, OQ_R_OK));
+	oq_rpc_done(rpc, c, oq_call_checked("oq_session_set", n, a, OQ_R_OK));
 }
 
 static const char *rpc_customer_set_doc[] = {
@@ -541,7 +378,7 @@ static void rpc_customer_set(rpc_t *rpc, void *c)
 	str a[3];
 	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
 		return;
-	done(rpc, c, oq_customer_set(&a[0], &a[1], &a[2]));
+	oq_rpc_done(rpc, c, oq_customer_set(&a[0], &a[1], &a[2]));
 }
 
 static const char *rpc_link_doc[] = {"Link two identities to one customer: identity identity", 0};
@@ -553,7 +390,7 @@ static void rpc_link(rpc_t *rpc, void *c)
 	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
 		return;
 	if((rc = oq_link(&a[0], &a[1], cid, sizeof(cid))) < 0)
-		fail(rpc, c, rc);
+		oq_rpc_fail(rpc, c, rc);
 	else
 		rpc->rpl_printf(c, "%s", cid[0] ? cid : "ok");
 }
@@ -564,7 +401,7 @@ static void rpc_merge(rpc_t *rpc, void *c)
 	str a[2];
 	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
 		return;
-	done(rpc, c, oq_merge(&a[0], &a[1]));
+	oq_rpc_done(rpc, c, oq_merge(&a[0], &a[1]));
 }
 
 static const char *rpc_sweep_doc[] = {"Run the expiry sweep now", 0};
@@ -574,7 +411,7 @@ static void rpc_sweep(rpc_t *rpc, void *c)
 	void *st;
 	int rc = oq_sweep(1000, n);
 	if(rc < 0) {
-		fail(rpc, c, rc);
+		oq_rpc_fail(rpc, c, rc);
 		return;
 	}
 	if(rpc->add(c, "{", &st) < 0)
@@ -582,78 +419,6 @@ static void rpc_sweep(rpc_t *rpc, void *c)
 	rpc->struct_add(st, "ddddddd", "offers_expired", n[0], "wrapups_ended", n[1],
 			"affinity_released", n[2], "sessions_expired", n[3], "sessions_retired", n[4],
 			"sla_alerts", n[5], "followups_opened", n[6]);
-}
-
-int oq_rpc_opt(rpc_t *rpc, void *c, str *out)
-{
-	if(rpc->scan(c, "*.S", out) == 1)
-		return 1;
-	out->s = "";
-	out->len = 0;
-	return 0;
-}
-
-void oq_rpc_fail(rpc_t *rpc, void *c, int rc)
-{
-	fail(rpc, c, rc);
-}
-
-void oq_rpc_done(rpc_t *rpc, void *c, int rc)
-{
-	done(rpc, c, rc);
-}
-
-void oq_rpc_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
-{
-	call_struct(rpc, c, fn, argc, argv);
-}
-
-void oq_rpc_delete(rpc_t *rpc, void *c, const char *fn, const char *what)
-{
-	str a;
-	int rc;
-	redisReply *r;
-
-	if(rpc->scan(c, ".S", &a) < 1)
-		return;
-	if((r = oq_call(fn, 1, &a, &rc)) == NULL) {
-		fail(rpc, c, rc);
-		return;
-	}
-	rc = r->type == REDIS_REPLY_INTEGER && r->integer == 0;
-	freeReplyObject(r);
-	if(rc) {
-		oq_set_error(OMNIQ_ENOTFOUND, "%s %.*s not found", what, a.len, a.s);
-		fail(rpc, c, OMNIQ_ENOTFOUND);
-		return;
-	}
-	rpc->rpl_printf(c, "ok");
-}
-
-void oq_rpc_struct_all(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
-{
-	call_struct_ex(rpc, c, fn, argc, argv, 0);
-}
-
-void oq_rpc_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
-{
-	call_list(rpc, c, fn, argc, argv);
-}
-
-int oq_rpc_flat(rpc_t *rpc, void *st, redisReply *r)
-{
-	return add_flat_struct(rpc, st, r);
-}
-
-int oq_rpc_records(rpc_t *rpc, void *arr, redisReply *r)
-{
-	size_t i;
-
-	for(i = 0; i < r->elements; i++)
-		if((is_entry(r->element[i]) || oq_reply_is(r->element[i], OQ_R_FLAT))
-				&& add_record(rpc, arr, r->element[i]) < 0)
-			return -1;
-	return 0;
 }
 
 /* clang-format off */
@@ -699,8 +464,5 @@ int oq_rpc_register(void)
 		LM_ERR("cannot register RPC commands\n");
 		return -1;
 	}
-	if(oq_rpc_hours_register() < 0 || oq_rpc_followup_register() < 0
-			|| oq_rpc_value_register() < 0)
-		return -1;
-	return oq_rpc_sla_register();
+	return 0;
 }

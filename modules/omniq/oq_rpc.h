@@ -1,5 +1,5 @@
-/* oq_rpc.h - kamcmd omniq.* commands (see docs/admin.md for each), and the answer helpers
- * the command files share (oq_rpc.c, oq_rpc_sla.c). */
+/* oq_rpc.h - kamcmd omniq.* commands (see docs/admin.md for each; each file registers its
+ * own in mod_init), and the answer helpers every command file shares (oq_rpc_util.c). */
 #ifndef OQ_RPC_H
 #define OQ_RPC_H
 
@@ -23,8 +23,13 @@ void oq_rpc_done(rpc_t *rpc, void *c, int rc);
  * empty one is an empty struct) */
 void oq_rpc_struct(rpc_t *rpc, void *c, const char *fn, int argc, str *argv);
 void oq_rpc_struct_all(rpc_t *rpc, void *c, const char *fn, int argc, str *argv);
+/* the same, with empty_is_404 saying which of the two */
+void oq_rpc_struct_ex(rpc_t *rpc, void *c, const char *fn, int argc, str *argv,
+		int empty_is_404);
 /* fn's list of records as an array of structs */
 void oq_rpc_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv);
+/* The transport took no more of fn's answer of n values: a 500 fault, and why in the log */
+void oq_rpc_too_large(rpc_t *rpc, void *c, const char *fn, size_t n);
 /* One argument, the name of what fn deletes (its reply: 1 deleted, 0 there was none):
  * "ok", or 404 "<what> <name> not found" */
 void oq_rpc_delete(rpc_t *rpc, void *c, const char *fn, const char *what);
