@@ -248,7 +248,7 @@ def test_rpc_answer_too_large_for_kamcmd_is_a_fault(ctx):
             p.fcall("oq_agent_set", 1, P, "agent%03d" % i, "Agent %d" % i, "sales:5",
                     "chat=2", "")
         p.execute()
-    ctx.expect_log(r"omniq \[oq_rpc\.c:\d+\]: too_large\(\): Redis function oq_agent_list "
+    ctx.expect_log(r"omniq \[oq_rpc_util\.c:\d+\]: oq_rpc_too_large\(\): Redis function oq_agent_list "
                    r"answered 800 values, more than this RPC transport takes in one answer "
                    r"\(kamcmd: ctl's binrpc_struct_max_body_size and binrpc_max_body_size\)$")
     ctx.expect_log(r"ctl \[binrpc_run\.c:\d+\]: rpc_struct_add\(\): failed to add "

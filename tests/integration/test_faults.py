@@ -278,7 +278,7 @@ def test_wrong_library_rpc_commands_answer_500_and_write_nothing(ctx):
     w = Wrong(ctx, k, rs)
     # a long flat reply is well formed, and more than kamcmd's transport takes: a 500, and
     # ctl's line for the field it refused
-    ctx.expect_log(r"omniq \[oq_rpc\.c:\d+\]: too_large\(\): Redis function oq_\w+ answered "
+    ctx.expect_log(r"omniq \[oq_rpc_util\.c:\d+\]: oq_rpc_too_large\(\): Redis function oq_\w+ answered "
                    r"\d+ values, more than this RPC transport takes in one answer")
     ctx.expect_log(r"ctl \[binrpc_run\.c:\d+\]: rpc_struct_add\(\): failed to add "
                    r"attribute-value \(s\)$")

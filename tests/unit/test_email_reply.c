@@ -11,7 +11,7 @@ TEST(reply_threads_and_reads_back_in_chinese)
 	email_reply_in_t in = {"support@example.com", "客服中心", "support+omniq-12-0123456789abcdef@example.com",
 			"li.lei@customer.example", "Re: 发票抬头错了 [#omniq-9-aaaaaaaaaaaaaaaa]",
 			"[#omniq-12-0123456789abcdef]", "omniq-d42@example.com", "b2@customer.example",
-			"a1@customer.example", "您好，抬头已改为 <北京某某公司> & 重开。\n谢谢！", 1796000000};
+			"a1@customer.example", "您好，抬头已改为 <北京某某公司> & 重开。\n谢谢！", 1796000000, 0};
 	char *out, why[EMAIL_WHY_MAX];
 	size_t len;
 	email_msg_t m;
@@ -56,7 +56,39 @@ TEST(reply_threads_and_reads_back_in_chinese)
 	in.token = NULL;
 	CHECK_EQ_INT(email_reply_build(&in, &out, &len, why), -1);
 	CHECK(out == NULL);
-	email_mime_shutdown();
+	/* GMime stays up for the next case: once shut down it cannot start again */
+}
+
+TEST(notice_of_no_session_is_a_plain_automatic_mail)
+{
+	email_reply_in_t in = {0};
+	char *out, why[EMAIL_WHY_MAX];
+	size_t len;
+	email_msg_t m;
+
+	in.from_addr = "support@example.com";
+	in.to = "boss@example.com";
+	in.subject = "[SLA level 2] 会话 12 等待 4 min 10 s";
+	in.message_id = "omniq-77@example.com";
+	in.text = "[SLA level 2] 会话 12 等待 4 min 10 s\nhttps://desk.example.com/#s=12";
+	in.date = 1796000000;
+	in.notice = 1;
+	CHECK_EQ_INT(email_reply_build(&in, &out, &len, why), 0);
+	CHECK_CONTAINS(out, "Auto-Submitted: auto-generated");
+	CHECK(strstr(out, "In-Reply-To") == NULL && strstr(out, "Reply-To") == NULL);
+	CHECK_EQ_INT(email_mime_parse(out, len, NULL, &m, why), 0);
+	/* the subject as given: no "Re:", no token */
+	CHECK_EQ_STR(m.subject, "[SLA level 2] 会话 12 等待 4 min 10 s");
+	CHECK_EQ_STR(m.text, "[SLA level 2] 会话 12 等待 4 min 10 s\nhttps://desk.example.com/#s=12");
+	/* an automatic mail: no mail client should answer it automatically */
+	CHECK((m.flags & EMAIL_F_NO_AUTOREPLY) != 0);
+	email_mime_free(&m);
+	free(out);
+	/* a notice still needs its subject */
+	in.subject = NULL;
+	CHECK_EQ_INT(email_reply_build(&in, &out, &len, why), -1);
+	CHECK(out == NULL);
+	email_mime_shutdown(); /* the last case */
 }
 
 UNIT_MAIN()
