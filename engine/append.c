@@ -172,7 +172,7 @@ static void append_one(oqe_call *c, RedisModuleString **a, enum answer how)
 		nextra = 6;
 	}
 	oqe_emit_x(c, "message", sid, dl, NULL, channel, ext, extra, nextra);
-	oqe_sla_message(c, s, oqe_key(c, ":s:", sp, sl), sid, dl);
+	oqe_sla_message(c, s, sp, sl, sid, dl);
 	if (ck) {
 		RedisModule_HashSet(ck, REDISMODULE_HASH_NONE, cid, id, NULL);
 		oqe_rep(c->ctx, "HSET", "sss", ckey, cid, id);

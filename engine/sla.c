@@ -56,13 +56,14 @@ void oqe_sla_new(oqe_call *c, RedisModuleString *sid)
 		look_now(c, sid);
 }
 
-void oqe_sla_message(oqe_call *c, RedisModuleKey *s, RedisModuleString *skey,
+void oqe_sla_message(oqe_call *c, RedisModuleKey *s, const char *sp, size_t sl,
 		RedisModuleString *sid, const char *dir)
 {
-	RedisModuleString *t_in;
+	RedisModuleString *t_in, *skey;
 
 	if (!sla_on(c))
-		return;
+		return; /* a tenant without policies: not even the key's name is made */
+	skey = oqe_key(c, ":s:", sp, sl);
 	t_in = oqe_hget(s, "t_in");
 	if (strcmp(dir, "in") == 0) {
 		if (t_in && !oqe_empty(t_in))

@@ -14,10 +14,10 @@
 /* A new session: the sweep looks at it at once (matches a policy, starts its clocks). */
 void oqe_sla_new(oqe_call *c, RedisModuleString *sid);
 
-/* A message of the session (hash s, name skey) in direction dir ("in", "out"; others are
+/* A message of the session (hash s, id sp/sl) in direction dir ("in", "out"; others are
  * ignored): "in" starts the reply clock unless one runs (t_in) and asks the sweep to look;
  * "out" stops it and marks the first response (t_out1). */
-void oqe_sla_message(oqe_call *c, RedisModuleKey *s, RedisModuleString *skey,
+void oqe_sla_message(oqe_call *c, RedisModuleKey *s, const char *sp, size_t sl,
 		RedisModuleString *sid, const char *dir);
 
 /* A session ended (closed by the engine's step): the sweep looks at it when the tenant

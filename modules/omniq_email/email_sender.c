@@ -141,6 +141,20 @@ static void email_send(const omniq_outbound_t *m, omniq_send_result_t *res, void
 		email_stat(EMAIL_ST_SEND_FAILED);
 }
 
+/* The message's text as a C string (malloc'd; free() it), or NULL with the outcome set */
+static char *body_text(const omniq_outbound_t *m, omniq_send_result_t *res)
+{
+	char *text = malloc((size_t)m->body.len + 1);
+
+	if(text == NULL) {
+		outcome(res, OMNIQ_RETRY, "out of memory");
+		return NULL;
+	}
+	memcpy(text, m->body.s, m->body.len);
+	text[m->body.len] = '\0';
+	return text;
+}
+
 /* The subject of a notice: its text's first line, at most EMAIL_SUBJECT_MAX bytes, cut
  * where a UTF-8 character starts */
 #define EMAIL_SUBJECT_MAX 200
@@ -177,12 +191,8 @@ static void send_notice(const email_mailbox_t *mb, const char *to, const omniq_o
 	first_line(&m->body, subject, sizeof(subject));
 	snprintf(mid, sizeof(mid), "omniq-%.*s@%s", m->did.len, m->did.s, mb->domain);
 	snprintf(from, sizeof(from), "%s@%s", mb->local, mb->domain);
-	if((text = malloc((size_t)m->body.len + 1)) == NULL) {
-		outcome(res, OMNIQ_RETRY, "out of memory");
+	if((text = body_text(m, res)) == NULL)
 		return;
-	}
-	memcpy(text, m->body.s, m->body.len);
-	text[m->body.len] = '\0';
 	memset(&in, 0, sizeof(in));
 	in.from_addr = from;
 	in.from_name = mb->from_name[0] ? mb->from_name : NULL;
@@ -256,12 +266,8 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res)
 	snprintf(reply_to, sizeof(reply_to), "%s+omniq-%s-%s@%s", mb->local, sid, sg, mb->domain);
 	/* the same on every attempt: a receiver that got an attempt we think failed keeps one */
 	snprintf(mid, sizeof(mid), "omniq-%.*s@%s", m->did.len, m->did.s, mb->domain);
-	if((text = malloc((size_t)m->body.len + 1)) == NULL) {
-		outcome(res, OMNIQ_RETRY, "out of memory");
+	if((text = body_text(m, res)) == NULL)
 		return;
-	}
-	memcpy(text, m->body.s, m->body.len);
-	text[m->body.len] = '\0';
 	memset(&in, 0, sizeof(in));
 	in.from_addr = NULL;
 	in.from_name = mb->from_name[0] ? mb->from_name : NULL;
