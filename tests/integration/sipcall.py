@@ -36,7 +36,8 @@ class Phone:
             rc, port = sipp_ports.run(
                 ["sipp", "127.0.0.1:%d" % kam.sip_port, "-sf", os.path.join(SIPP, "register.xml"),
                  "-s", agent, "-m", "1", "-i", "127.0.0.1", "-timeout", "10", "-timeout_error"]
-                + _sipp_common(ctx.dir, "reg_" + agent), ctx.dir, "reg_" + agent, 30)
+                + _sipp_common(ctx.dir, "reg_" + agent), ctx.dir, "reg_" + agent, 30,
+                need_port=True)
             assert rc == 0, "REGISTER of %s failed (sipp exit %d): %s" % (
                 agent, rc, _tail(os.path.join(ctx.dir, "reg_%s_err.log" % agent)))
         # the phone answers on the port it registered from (tried once: the registrar has it)
