@@ -1,6 +1,7 @@
 # omniq - top-level build.
 #   make          build every module under modules/ against the Kamailio source that matches
-#                 the installed kamailio (fetched once into .cache/ with apt-get source)
+#                 the installed kamailio (fetched once into .cache/ with apt-get source), the
+#                 engine, and omniq-deliver (Postfix's pipe to omniq_email) into build/bin/
 #   make run      build, then run redis-server + kamailio with cfg/omniq.cfg on loopback
 #   make test     install what the tests need, build, run every test
 #   make bench    run the benchmarks under bench/
@@ -41,7 +42,9 @@ modules: deps
 	  cp $$e/$$(basename $$e).so $(BUILD)/modules/; \
 	done; echo "built: $(MODULES) $(notdir $(EXAMPLES)) -> $(BUILD)/modules"; \
 	$(MAKE) --no-print-directory -C engine; mkdir -p $(BUILD)/engine; \
-	cp --remove-destination engine/omniq_engine.so $(BUILD)/engine/; echo "built: omniq_engine -> $(BUILD)/engine"
+	cp --remove-destination engine/omniq_engine.so $(BUILD)/engine/; echo "built: omniq_engine -> $(BUILD)/engine"; \
+	$(MAKE) --no-print-directory -C tools/omniq_deliver; mkdir -p $(BUILD)/bin; \
+	cp --remove-destination tools/omniq_deliver/omniq-deliver $(BUILD)/bin/; echo "built: omniq-deliver -> $(BUILD)/bin"
 
 # the test fixtures go to a directory of their own: never next to the modules admins load
 fixtures: modules
@@ -91,5 +94,6 @@ coverage:
 clean:
 	rm -rf $(BUILD)
 	@$(MAKE) --no-print-directory -C engine clean
+	@$(MAKE) --no-print-directory -C tools/omniq_deliver clean
 	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES) $(FIXTURES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c $$m/oq_limits.h; done
 	@$(MAKE) --no-print-directory -C tests/modules/omniq_faults/preload clean
