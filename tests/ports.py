@@ -6,6 +6,7 @@ Redis among them — so a server started on it a few milliseconds later can fail
 Ports under net.ipv4.ip_local_port_range are never chosen by connect(), so a port that binds
 now stays free until our server takes it. Each port is handed out once per test process.
 """
+import os
 import random
 import socket
 
@@ -20,9 +21,22 @@ def _ephemeral_low():
         return 32768
 
 
+def _slice(lo, hi):
+    """The part of lo..hi of this process: OMNIQ_PORT_SLICE=i/n (tests/integration/parallel.py
+    runs n workers at once) gives each worker ports no other worker probes."""
+    try:
+        i, n = (int(x) for x in os.environ["OMNIQ_PORT_SLICE"].split("/"))
+    except (KeyError, ValueError):
+        return lo, hi
+    if not 0 <= i < n:
+        return lo, hi
+    width = (hi - lo + 1) // n
+    return lo + i * width, lo + (i + 1) * width - 1
+
+
 def free_port(kind=socket.SOCK_STREAM):
-    hi = _ephemeral_low() - 1
-    lo = max(1024, hi - 20000)
+    top = _ephemeral_low() - 1
+    lo, hi = _slice(max(1024, top - 20000), top)
     for _ in range(1000):
         p = random.randint(lo, hi)
         if p in _given:

@@ -560,6 +560,13 @@ def test(fn):
     return fn
 
 
+def alone(fn):
+    """A test that measures time or rates, or loads the machine itself: run.py runs it after
+    the others, with no other test beside it (parallel.py)."""
+    fn.alone = True
+    return fn
+
+
 def recap(name, why):
     """A failure's whole text, a line per line of it, into the file tests/run.sh prints
     after every suite ($OMNIQ_FAIL_RECAP): the FAIL line is one line cut short, and a CI
@@ -577,17 +584,26 @@ def recap(name, why):
             f.write("    (%d more lines)\n" % (len(lines) - 40))
 
 
-def run(selected=None):
-    failed = 0
-    known = {fn.__name__.replace("test_", "") for fn in TESTS}
-    for name in sorted(set(selected or ()) - known):
-        # an exact test name (without test_), as the PASS/FAIL lines print it: a name that
-        # selects nothing must not pass as a run of nothing
-        failed += 1
+def name_of(fn):
+    return fn.__name__.replace("test_", "")
+
+
+def unknown_names(selected):
+    """A FAIL line for each selected name that is no test's; how many. Names are exact
+    (without test_), as the PASS/FAIL lines print them: a name that selects nothing must
+    not pass as a run of nothing."""
+    known = {name_of(fn) for fn in TESTS}
+    unknown = sorted(set(selected or ()) - known)
+    for name in unknown:
         print("FAIL %s/%s: no such test (names are exact, e.g. desk_agent_takes_a_chat_from_offer_to_close)"
               % (SUITE, name), flush=True)
+    return len(unknown)
+
+
+def run(selected=None):
+    failed = unknown_names(selected)
     for fn in TESTS:
-        name = fn.__name__.replace("test_", "")
+        name = name_of(fn)
         if selected and name not in selected:
             continue
         ctx = Ctx(name)

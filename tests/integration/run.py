@@ -32,9 +32,16 @@ import test_mail_rig  # noqa: E402,F401
 import test_sms  # noqa: E402,F401
 import test_email  # noqa: E402,F401
 import test_email_postfix  # noqa: E402,F401
+import test_email_pipe  # noqa: E402,F401
 import test_sla  # noqa: E402,F401
 import test_hours  # noqa: E402,F401
 import test_followup  # noqa: E402,F401
 
 if __name__ == "__main__":
-    sys.exit(harness.run(sys.argv[1:] or None))
+    import parallel  # noqa: E402
+    args = sys.argv[1:]
+    if args[:1] == ["--worker"]:
+        sys.exit(parallel.worker())
+    # OMNIQ_JOBS tests at once (parallel.py); 1: one by one in this process
+    jobs = int(os.environ.get("OMNIQ_JOBS", "3"))
+    sys.exit(parallel.run(args or None, jobs) if jobs > 1 else harness.run(args or None))

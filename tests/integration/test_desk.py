@@ -5,7 +5,7 @@ import math
 import re
 import time
 
-from harness import test, wait_for, wait_read
+from harness import alone, test, wait_for, wait_read
 from test_ws import P, Chat, chat_kam, sign
 
 DESK = b"desk-secret-0123456789"
@@ -109,6 +109,7 @@ def test_desk_login_refuses_wrong_credentials_alike(ctx):
 
 
 @test
+@alone
 def test_desk_login_guessing_and_login_floods_are_refused_unchecked(ctx):
     """login_fails=3, login_window=4 s, login_rate=2 per second (cfg/ws.cfg,
     OMNIQ_LOGIN_GUARD). After 3 failed logins for one agent from one address, that address
@@ -195,6 +196,7 @@ def from_address(port, src, aid, pw):
 
 
 @test
+@alone
 def test_desk_login_spray_from_one_address_locks_out_no_other_agent(ctx):
     """An attacker's address tries a wrong password for one agent after another, about 30
     a second, each agent below login_fails (3): the address gets half of the process's
@@ -363,6 +365,7 @@ def test_desk_password_checks_leave_the_loop_serving(ctx):
 
 
 @test
+@alone
 def test_desk_login_checks_waiting_are_bounded(ctx):
     """login_rate (2, OMNIQ_LOGIN_GUARD) also bounds the checks waiting in a process: with
     Redis stopped, two logins wait; a third, a second later (a new second of the rate), gets

@@ -1,9 +1,10 @@
 """The faults drill's short form (tests/integration/drill.py; the long one is `make chaos`)."""
 from drill import Drill
-from harness import test
+from harness import alone, test
 
 
 @test
+@alone
 def test_drill_calls_and_chats_over_two_nodes_through_faults(ctx):
     d = Drill(ctx, "short")
     line = d.run()

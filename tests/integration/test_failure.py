@@ -6,7 +6,7 @@ import threading
 import time
 
 import invariants
-from harness import test, sipp, wait_for, free_port, RedisServer
+from harness import alone, test, sipp, wait_for, free_port, RedisServer
 
 P = "oq:{default}"
 
@@ -44,6 +44,7 @@ def test_refuses_bad_modparam(ctx):
 
 
 @test
+@alone
 def test_redis_lost_then_back(ctx):
     rs = ctx.redis()
     ctx.expect_redis_down(rs)
@@ -194,6 +195,7 @@ def test_every_process_has_its_cfg_before_a_sigterm_can_hang_it(ctx):
 
 
 @test
+@alone
 def test_kill9_under_load_loses_nothing(ctx):
     rs = ctx.redis()
     k = ctx.kamailio("hammer.cfg", rs.port)
@@ -228,6 +230,7 @@ def test_kill9_under_load_loses_nothing(ctx):
 
 
 @test
+@alone
 def test_dispatcher_sweeps_a_burst_beyond_one_calls_bound(ctx):
     """2,500 ended sessions whose retention ends at once (a burst of a busy hour, a node back
     after an outage): one sweep call retires at most 1,000 (a bounded time in Redis), and the

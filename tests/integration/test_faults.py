@@ -16,7 +16,7 @@ import redis
 import websocket
 
 import harness
-from harness import test, wait_for
+from harness import alone, test, wait_for
 from sipcall import Phone, call, caller_xml
 from test_app import App
 from test_sip import stat
@@ -38,6 +38,7 @@ def faults_kam(ctx, cfg, rs, defines=None):
 
 
 @test
+@alone
 def test_app_leases_of_many_sockets_are_renewed(ctx):
     """The lease renewal sends 64 connections per call (129 arguments): oq_call used to copy
     them into room for 24, reading past its array."""

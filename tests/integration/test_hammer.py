@@ -8,7 +8,7 @@ import random
 import threading
 import time
 
-from harness import test, sipp, wait_for
+from harness import alone, test, sipp, wait_for
 
 P = "oq:{default}"
 N_SESSIONS = 10000
@@ -46,6 +46,7 @@ def replay(events, session_class, caps):
 
 
 @test
+@alone
 def test_two_nodes_hammer_one_redis(ctx):
     rs = ctx.redis()
     r = rs.client()

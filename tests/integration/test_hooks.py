@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import RedisServer, test, wait_for
+from harness import alone, RedisServer, test, wait_for
 from test_rest import unchanged
 from test_ws import ws_kam
 
@@ -261,6 +261,7 @@ def test_hook_registration_refused(ctx):
 
 
 @test
+@alone
 def test_hook_flood_from_one_address_is_429_and_loses_nothing(ctx):
     """hook_rate 5 (burst 10 per process): a sender posting 40 messages back to back gets 429
     rate_limited for what is over, with nothing of those written; resending those after

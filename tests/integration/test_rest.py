@@ -6,7 +6,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import test
+from harness import alone, test
 from test_ws import Api, ws_kam
 
 
@@ -189,6 +189,7 @@ def test_rest_queues_stats_followups_and_session_fields(ctx):
 
 
 @test
+@alone
 def test_rest_flood_from_one_key_is_429_and_others_are_served(ctx):
     """api_rate 5 (burst 10 per process): a key sending 60 session opens back to back gets
     429 rate_limited (Retry-After: 1) for what is over, and those write nothing; every 201

@@ -5,7 +5,7 @@ import re
 import signal
 import time
 
-from harness import test, wait_for
+from harness import alone, test, wait_for
 from sipcall import Phone, SIPP as SIPP_DIR, call, caller_xml, dmq_pair
 
 P = "oq:{default}"
@@ -706,6 +706,7 @@ def test_sip_max_wait_overflow_to_voicemail_uri(ctx):
 
 
 @test
+@alone
 def test_sip_calls_leave_no_shared_memory_behind(ctx):
     # 200 calls for 3 agents (many wait suspended) must give back the shm the module took
     rs = ctx.redis()

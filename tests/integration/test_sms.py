@@ -12,7 +12,7 @@ import urllib.parse
 import uuid
 
 import sipp_ports
-from harness import HERE, TOP, free_port, sipp, test, wait_for
+from harness import alone, HERE, TOP, free_port, sipp, test, wait_for
 from test_wechat import agent, ok_rpc, transcript
 
 P = "oq:{default}"
@@ -132,6 +132,7 @@ def test_sms_sip_charsets_cpim_and_a_retransmission_stored_once(ctx):
 
 
 @test
+@alone
 def test_sms_sip_flood_from_one_number_is_limited_and_others_get_in(ctx):
     """modparam flood_limit (20 in 10 s by default): the 21st MESSAGE of one number gets 503
     with Retry-After and is not stored; another number's goes in."""
@@ -626,6 +627,7 @@ def test_sms_a_providers_redelivery_to_another_node_is_one_message(ctx):
 
 
 @test
+@alone
 def test_sms_replies_leave_at_the_gateways_rate(ctx):
     """A gateway's rate (2 a second here): four replies at once reach it spread over at least
     1.5 s, none lost."""

@@ -16,7 +16,7 @@ import urllib.request
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from harness import SWEEP_AGAIN, SWEEP_FAILED, test, wait_for
+from harness import alone, SWEEP_AGAIN, SWEEP_FAILED, test, wait_for
 from test_rest import unchanged
 from test_ws import refuses_to_start, ws_kam
 from wechat_standin import WeChatStandIn
@@ -590,6 +590,7 @@ def test_wechat_two_nodes_share_one_token_and_tell_wecom_once(ctx):
 
 
 @test
+@alone
 def test_wechat_answers_within_its_deadline_when_redis_stalls_and_the_retry_is_stored_once(ctx):
     """WeChat waits 5 s for an answer and then retries. Redis stalled (SIGSTOP): the callback
     is answered 503 within redis_timeout (1 s here), well inside the deadline, and says it
@@ -743,7 +744,10 @@ def test_wechat_alerts_from_the_cfg_script_and_from_kemi(ctx):
     k2 = ctx.kamailio("kemi.cfg", rs2.port, name="kemi", defines={
         "OMNIQ_LUA": '"%s"' % os.path.join(os.path.dirname(__file__), "cfg", "kemi.lua"),
         "OMNIQ_WECHAT_API": '"%s"' % s.url})
-    wait_for(lambda: len(k2.pids("omniq sender wechat")) == 1, what="the KEMI node's sender")
+    # its sender process is there, and has said so in Redis (an alert before that is
+    # refused: no channel's sender would ever take it)
+    wait_for(lambda: len(k2.pids("omniq sender wechat")) == 1
+             and rs2.client().sismember(P + ":ob:senders", "wechat"), what="the KEMI node's sender")
     assert sip_message(k2.sip_port, [("X-Alert-Account", "oa"), ("X-Alert-To", "oStaff0001")],
                        "from KEMI") == 202
     wait_for(lambda: len(s.sent) == 2, timeout=10, what="the KEMI alert")

@@ -8,7 +8,7 @@ import threading
 import urllib.request
 import urllib.error
 
-from harness import test, free_port, wait_for, wait_read, wait_sent
+from harness import alone, test, free_port, wait_for, wait_read, wait_sent
 
 P = "oq:{default}"
 KEY = "crm:0123456789abcdef0123"
@@ -577,6 +577,7 @@ def test_ws_loop_serves_its_sockets_while_redis_appends(ctx):
 
 
 @test
+@alone
 def test_ws_appends_with_no_answer_fail_and_a_resend_is_appended_once(ctx):
     """Redis stopped (SIGSTOP) for longer than a batch may wait for its answers (10 s): the
     customer is told "unavailable" with its cid (its widget sends it again), the process's
@@ -618,6 +619,7 @@ def test_ws_appends_with_no_answer_fail_and_a_resend_is_appended_once(ctx):
 
 
 @test
+@alone
 def test_ws_answers_waiting_behind_a_long_turn_of_the_loop_are_not_taken_for_lost(ctx):
     """A batch's answers came while the loop was busy for longer than a batch may wait (a
     handler of another module that blocks 11 s, tests/modules/omniq_badhook): the loop's

@@ -10,7 +10,7 @@ import time
 
 import websocket
 
-from harness import test, wait_for
+from harness import alone, test, wait_for
 from test_desk import agent as desk_agent, login
 from test_ws import Chat, chat_kam
 
@@ -79,6 +79,7 @@ def reports(k):
 
 
 @test
+@alone
 def test_ws_idle_sockets_are_bounded_and_customers_and_agents_get_in(ctx):
     """A client address holds at most max_pending_per_address sockets that have not said
     hello (more are closed at once); at max_connections the oldest idle one makes way for a
@@ -157,6 +158,7 @@ def test_ws_message_begun_and_not_finished_is_closed(ctx):
 
 
 @test
+@alone
 def test_ws_process_out_of_descriptors_refuses_without_spinning(ctx):
     """Connections beyond what the process's open-files limit allows (a limit lowered under
     it, max_connections set above it): each is taken with the spare descriptor and closed,
@@ -210,6 +212,7 @@ def test_ws_process_out_of_descriptors_refuses_without_spinning(ctx):
 
 
 @test
+@alone
 def test_ws_sockets_closed_by_the_server_are_not_logged_one_by_one(ctx):
     """Hundreds of clients each closed for what they sent (invalid JSON here; a forged token
     or a rate limit alike): each gets its close code, and the log says it once per 10 s
