@@ -159,6 +159,19 @@ static char *body_text(const omniq_outbound_t *m, omniq_send_result_t *res)
  * where a UTF-8 character starts */
 #define EMAIL_SUBJECT_MAX 200
 
+/* the signed Message-ID of delivery m (email_sig.h): 0, or -1 */
+static int reply_mid(const omniq_outbound_t *m, const email_mailbox_t *mb, char *mid,
+		size_t size)
+{
+	char did[32];
+
+	if(m->did.len <= 0 || (size_t)m->did.len >= sizeof(did))
+		return -1;
+	memcpy(did, m->did.s, (size_t)m->did.len);
+	did[m->did.len] = '\0';
+	return email_reply_mid(cfg->secret, did, mb->domain, mid, size);
+}
+
 static void first_line(const str *body, char *out, size_t size)
 {
 	size_t n = 0;
@@ -189,7 +202,10 @@ static void send_notice(const email_mailbox_t *mb, const char *to, const omniq_o
 	int rc;
 
 	first_line(&m->body, subject, sizeof(subject));
-	snprintf(mid, sizeof(mid), "omniq-%.*s@%s", m->did.len, m->did.s, mb->domain);
+	if(reply_mid(m, mb, mid, sizeof(mid)) < 0) {
+		outcome(res, OMNIQ_FAILED, "no Message-ID for delivery %.*s", m->did.len, m->did.s);
+		return;
+	}
 	snprintf(from, sizeof(from), "%s@%s", mb->local, mb->domain);
 	if((text = body_text(m, res)) == NULL)
 		return;
@@ -265,7 +281,10 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res)
 	}
 	snprintf(reply_to, sizeof(reply_to), "%s+omniq-%s-%s@%s", mb->local, sid, sg, mb->domain);
 	/* the same on every attempt: a receiver that got an attempt we think failed keeps one */
-	snprintf(mid, sizeof(mid), "omniq-%.*s@%s", m->did.len, m->did.s, mb->domain);
+	if(reply_mid(m, mb, mid, sizeof(mid)) < 0) {
+		outcome(res, OMNIQ_FAILED, "no Message-ID for delivery %.*s", m->did.len, m->did.s);
+		return;
+	}
 	if((text = body_text(m, res)) == NULL)
 		return;
 	memset(&in, 0, sizeof(in));

@@ -236,19 +236,59 @@ def test_email_postfix_a_bounced_reply_shows_failed_with_the_servers_words(ctx):
     assert (k.stat("omniq_email:sent"), k.stat("omniq_email:bounced")) == (1, 1)
 
 
+def acked(ctx, text):
+    """A site whose mailbox acknowledges with text, and alice's first mail to it: (rig, rs,
+    k, redis client, her mail, the ack she received, the session)."""
+    rig, rs, k = site(ctx, ack="'%s'" % text)
+    r = rs.client()
+    first = customer_mail("发票", "请开发票")
+    rig.send(first.as_bytes(), "alice@customer.example", ["support@example.com"])
+    got = rig.wait_mailbox("alice@customer.example", 1, timeout=30)
+    ack = email.message_from_bytes(got[0], policy=email.policy.default)
+    return rig, rs, k, r, first, ack, sessions(r)[0]
+
+
+def _dsn(named):
+    """A delivery report (RFC 3464) as a mail server sends one, returning the headers of the
+    message it names."""
+    return ("From: MAILER-DAEMON@mx.customer.example\r\nTo: support@example.com\r\n"
+            "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: %s\r\n"
+            "MIME-Version: 1.0\r\nAuto-Submitted: auto-replied\r\n"
+            "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+            "--B\r\nContent-Type: text/plain\r\n\r\nYour mail could not be delivered.\r\n"
+            "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.customer.example\r\n\r\n"
+            "Final-Recipient: rfc822; alice@customer.example\r\nAction: failed\r\n"
+            "Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 forged\r\n"
+            "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+            "From: support@example.com\r\nMessage-ID: <%s>\r\n--B--\r\n") % (
+        make_msgid(domain="mx.customer.example"), named)
+
+
+@test
+def test_email_postfix_a_forged_delivery_report_fails_no_reply(ctx):
+    """Delivery ids are counted, so a reply's Message-ID carries a signature of its id: a
+    delivery report that names a reply by a guessed id (omniq-<n>@, or a wrong signature)
+    fails nothing and is kept as the mail it is; the reply stays sent."""
+    rig, rs, k, r, first, ack, sid = acked(ctx, "收到")
+    wait_for(lambda: [s for s, _ in delivery_states(rs, P, sid)] == ["sent"], what="ack sent")
+    m = re.fullmatch(r"<omniq-(\d+)-[0-9a-f]{16}@example\.com>", ack["Message-ID"])
+    assert m, ack["Message-ID"]
+    did = m.group(1)
+    for named in ("omniq-%s@example.com" % did, "omniq-%s-%s@example.com" % (did, "0" * 16)):
+        rig.send(_dsn(named), "", ["support@example.com"])
+    wait_for(lambda: k.stat("omniq_email:received") == 3, timeout=20, what="both reports stored")
+    assert [s for s, _ in delivery_states(rs, P, sid)] == ["sent"]
+    assert k.stat("omniq_email:bounced") == 0
+
+
 @test
 def test_email_postfix_a_new_conversation_is_acknowledged_an_auto_reply_is_not(ctx):
     """The mailbox's ack: a customer's new mail gets it (threaded, with the session's
     reference, shown to the agent in the transcript); an auto-reply (RFC 3834), a mailing
     list's mail and a mail whose sender asks for none (X-Auto-Response-Suppress) get none,
     and an answer on a thread gets none either."""
-    rig, rs, k = site(ctx, ack="'我们已收到您的邮件，会尽快回复。'")
-    r = rs.client()
-    first = customer_mail("发票", "请开发票")
-    rig.send(first.as_bytes(), "alice@customer.example", ["support@example.com"])
-    got = rig.wait_mailbox("alice@customer.example", 1, timeout=30)
-    ack = email.message_from_bytes(got[0], policy=email.policy.default)
-    sid = sessions(r)[0]
+    rig, rs, k, r, first, ack, sid = acked(ctx, "我们已收到您的邮件，会尽快回复。")
     assert ack["In-Reply-To"] == first["Message-ID"]
     assert str(ack["Subject"]) == "Re: 发票 [#omniq-%s-%s]" % (sid, sig(sid))
     assert ack.get_body(("plain",)).get_content().strip() == \
