@@ -20,12 +20,14 @@
 #include "email_mailbox.h"
 
 #define UIDS_MAX 500 /* messages read in one round; the rest next round */
+#define LEASE_EVERY 20 /* messages between renewals of the reader's lease in a round */
 
 static omniq_api_t *oq;
 static const email_imap_cfg_t *cfg;
 static CURL *curl; /* the folder selected read-write: search, flags, moves */
 static CURL *rd;   /* the folder examined (read-only): reading does not mark \Seen */
 static char owner[96];
+static long long lease_ms(void);
 
 int email_imap_wanted(void)
 {
@@ -177,6 +179,38 @@ static int cmp_uid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* uid into the UIDS_MAX lowest of uids[0..n): a server may answer SEARCH in any order,
+ * and the round keeps the last UID it stored, so a higher one read first would pass over
+ * the lower ones for good. The new count. */
+static int keep_lowest(unsigned long long *uids, int n, unsigned long long uid)
+{
+	int i, hi = 0;
+
+	if(n < UIDS_MAX) {
+		uids[n] = uid;
+		return n + 1;
+	}
+	for(i = 1; i < n; i++)
+		if(uids[i] > uids[hi])
+			hi = i;
+	if(uid < uids[hi])
+		uids[hi] = uid;
+	return n;
+}
+
+static int still_ours(const email_mailbox_t *b)
+{
+	char name[EMAIL_NAME_MAX + 8];
+	int rc;
+
+	snprintf(name, sizeof(name), "imap:%s", b->name);
+	rc = oq->chan_lease(&email_channel, omniq_cstr(name), omniq_cstr(owner), lease_ms(), NULL);
+	if(rc != OMNIQ_OK)
+		LM_NOTICE("imap %s: the reader's lease is %s: the round stops here\n", b->name,
+				rc < 0 ? "not renewed" : "another's");
+	return rc == OMNIQ_OK;
+}
+
 /* One round on one mailbox (this process holds its lease). */
 static void round_of(const email_mailbox_t *b)
 {
@@ -222,18 +256,21 @@ static void round_of(const email_mailbox_t *b)
 		return;
 	}
 	if((p = strstr(g.p, "* SEARCH")) != NULL)
-		for(p += 8; n < UIDS_MAX;) {
+		for(p += 8;;) {
 			uid = strtoull(p, &end, 10);
 			if(end == p)
 				break;
 			if(uid > last) /* "n:*" names the last message even when it is below n */
-				uids[n++] = uid;
+				n = keep_lowest(uids, n, uid);
 			p = end;
 		}
 	free(g.p);
 	qsort(uids, (size_t)n, sizeof(uids[0]), cmp_uid);
 	snprintf(rcpt, sizeof(rcpt), "%s@%s", b->local, b->domain);
 	for(i = 0; i < n; i++) {
+		/* a long round keeps its lease: another node must not read beside it */
+		if(i > 0 && i % LEASE_EVERY == 0 && !still_ours(b))
+			return;
 		snprintf(url, sizeof(url), "%s;UIDVALIDITY=%llu;UID=%llu", b->imap, validity, uids[i]);
 		reply[0] = '\0';
 		if((rc = read_message(b, url, &g, why, sizeof(why))) == -2)

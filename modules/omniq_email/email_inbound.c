@@ -175,11 +175,13 @@ static void compose(const email_msg_t *m, const char *cid, const char *msg, size
 	if(m->quote_at < m->text_len && m->quote_at > 0)
 		add(b, "\n\n[%zu quoted line(s) of the mail it answers, folded]",
 				lines_of(m->text + m->quote_at, quoted));
-	if(m->n_att || m->html)
+	if(m->n_att || m->text_from_html)
 		add(b, "\n");
 	if(media) {
 		attachments(m, cid, b);
-		if(m->html)
+		/* a plain part the sender wrote is the text: its HTML twin is not kept (up to
+		 * OMNIQ_MEDIA_MAX bytes of Redis for each such mail) */
+		if(m->text_from_html)
 			original(msg, len, cid, b);
 	}
 	while(b->len && (b->s[b->len - 1] == '\n' || b->s[b->len - 1] == ' '))
@@ -374,9 +376,10 @@ void email_remember_id(const char *mid, const char *sid)
 
 /* ---- delivery reports (RFC 3464) of our replies ---- */
 
-/* The id of a reply of ours that the report names ("omniq-<did>@<domain>", as the
- * sender makes them, in the returned headers) into id; its words (Diagnostic-Code, else
- * Status) into why. 1 found, 0 not. */
+/* The reply of ours that the report names, by its signed Message-ID (email_sig.h) in the
+ * returned headers: that Message-ID into id; its words (Diagnostic-Code, else Status) into why.
+ * 1 found, 0 not: a report naming no reply of ours, or one whose signature is not ours,
+ * is a mail like any other. */
 static int bounced_reply(const email_mailbox_t *mb, const char *msg, size_t len, char *id,
 		size_t isize, char *why, size_t wsize)
 {
@@ -390,10 +393,11 @@ static int bounced_reply(const email_mailbox_t *mb, const char *msg, size_t len,
 										   || (*e >= 'A' && *e <= 'Z') || *e == '-');
 				e++)
 			;
+		n = (size_t)(e + 1 + dl - q);
 		if(e + 1 + dl + 1 <= end && *e == '@' && !strncasecmp(e + 1, mb->domain, dl)
-				&& e[1 + dl] == '>' && (size_t)(e + 1 + dl - q) < isize) {
-			n = (size_t)(e + 1 + dl - q);
-			memcpy(id, q, n);
+				&& e[1 + dl] == '>' && n < isize
+				&& email_reply_mid_did(cfg.secret, q, (size_t)(e - q), id, isize) == 0) {
+			memcpy(id, q, n); /* the reply's id at its sender is its Message-ID */
 			id[n] = '\0';
 			break;
 		}
@@ -529,7 +533,10 @@ static void deliver(const char *from, const char *rcpt, const char *msg, size_t 
 	rc = oq->ingest_thread(&in, omniq_cstr(thread[0] ? thread : "new"), &si, id, sizeof(id));
 	if(rc < 0) {
 		LM_ERR("mail from <%s> to %s not stored: %s\n", m.from.addr, mb->name, oq->last_error());
-		snprintf(reply, size, "%s %s", omniq_http_status(rc) >= 500 ? "451 4.3.0" : "550 5.6.0",
+		/* only the mail's own content is refused for good: its mailbox's settings were
+		 * checked at start, and a limit reached or a state met now (a customer's
+		 * sessions, a tenant's capacity) passes, so the MTA keeps the mail and retries */
+		snprintf(reply, size, "%s %s", rc == OMNIQ_EARG ? "550 5.6.0" : "451 4.3.0",
 				oq->last_error());
 		goto done;
 	}
