@@ -149,16 +149,12 @@ static int start_idle(email_idle_t *d)
 
 email_idle_t *email_idle_open(const email_mailbox_t *b, int timeout_ms, char *why, size_t wsize)
 {
-	char url[300], user[300], pass[300], folder[300], cmd[1024];
+	char url[300], folder[300], cmd[1024];
 	const char *host = strstr(b->imap, "://") + 3, *path = strchr(host, '/');
 	email_idle_t *d;
 	curl_socket_t fd = CURL_SOCKET_BAD;
 	int has_idle = 0;
 
-	if(b->imap_starttls || b->imap_bearer[0]) {
-		snprintf(why, wsize, "IDLE is for imaps:// or imap_tls=none and a password login");
-		return NULL;
-	}
 	if((d = calloc(1, sizeof(*d))) == NULL || (d->h = curl_easy_init()) == NULL) {
 		free(d);
 		snprintf(why, wsize, "out of memory");
@@ -178,21 +174,18 @@ email_idle_t *email_idle_open(const email_mailbox_t *b, int timeout_ms, char *wh
 		goto fail;
 	}
 	d->fd = fd;
-	if(quoted(b->imap_user, user, sizeof(user)) < 0
-			|| quoted(b->imap_password, pass, sizeof(pass)) < 0
-			|| quoted(path + 1, folder, sizeof(folder)) < 0) {
-		snprintf(why, wsize, "a login or folder IMAP cannot quote");
+	if(quoted(path + 1, folder, sizeof(folder)) < 0) {
+		snprintf(why, wsize, "a folder name IMAP cannot quote");
 		goto fail;
 	}
-	/* libcurl's connect-only has done IMAP's connection phase: the greeting read and the
-	 * login made (CURLOPT_USERNAME/PASSWORD) */
+	/* libcurl's connect-only has done IMAP's connection phase as a round's does
+	 * (email_imap_login): the greeting read, STARTTLS when asked, the login made with the
+	 * password or the OAuth2 bearer (XOAUTH2); what follows goes over that TLS */
 	snprintf(cmd, sizeof(cmd), "i1 CAPABILITY\r\n");
 	if(send_all(d, cmd) < 0 || until(d, "i1", NULL, &has_idle) < 0) {
 		snprintf(why, wsize, "no CAPABILITY answer");
 		goto fail;
 	}
-	(void)user;
-	(void)pass;
 	if(!has_idle) {
 		snprintf(why, wsize, "the server has no IDLE");
 		goto fail;

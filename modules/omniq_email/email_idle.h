@@ -1,10 +1,10 @@
 /*
  * email_idle.h - IMAP IDLE (RFC 2177) on a mailbox, so that a new mail is read when it
- * comes, not at the next poll: a connection of its own (libcurl connects, with TLS for
- * imaps://; the IMAP dialogue - LOGIN, SELECT, IDLE - is ours over it) that says when the
- * server announces a new message ("* <n> EXISTS"). It only wakes the reader
- * (email_imap.c), which reads as every round does; a mailbox whose server has no IDLE, or
- * that logs in with STARTTLS or an OAuth2 bearer, is polled as before.
+ * comes, not at the next poll: a connection of its own (libcurl connects and logs in as a
+ * round does: TLS for imaps://, STARTTLS, a password or an OAuth2 bearer; the dialogue
+ * after - CAPABILITY, EXAMINE, IDLE - is ours over it) that says when the server announces
+ * a new message ("* <n> EXISTS"). It only wakes the reader (email_imap.c), which reads as
+ * every round does; a mailbox whose server has no IDLE is polled as before.
  *
  * Bounded: lines up to EMAIL_IDLE_LINE_MAX (longer ones are skipped), the IDLE renewed every
  * EMAIL_IDLE_RENEW_S (servers end an IDLE after 30 minutes), every step within the

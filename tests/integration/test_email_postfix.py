@@ -503,10 +503,10 @@ def test_email_postfix_example_config_routes_the_support_address_to_omniq(ctx):
 
 @test
 def test_email_imap_an_oauth2_bearer_logs_in_with_xoauth2(ctx):
-    """A provider that wants OAuth2 (imap_bearer): the reader logs in with XOAUTH2 and
-    reads the mailbox (polled: no IDLE with a bearer). Dovecot here takes the token as the
-    user's password (its passdb), a stand-in for the provider's token check; a wrong token
-    is refused and said."""
+    """A provider that wants OAuth2 (imap_bearer): the reader logs in with XOAUTH2, reads
+    the mailbox and keeps IDLE with it (test_email_imap.py). Dovecot here takes the token as
+    the user's password (its passdb), a stand-in for the provider's token check; a wrong
+    token is refused and said."""
     rig = mailrig.start_rig(ctx, support_transport=None, extra={
         "dovecot.conf": "auth_mechanisms = plain login xoauth2 oauthbearer\n"})
     rs = ctx.redis()
@@ -516,7 +516,8 @@ def test_email_imap_an_oauth2_bearer_logs_in_with_xoauth2(ctx):
     rig.send(customer_mail("OAuth", "via XOAUTH2").as_bytes(), "alice@customer.example",
              ["support@example.com"])
     wait_for(lambda: sessions(r), timeout=30, what="the mail read with a bearer token")
-    assert "imap support: no IDLE (IDLE is for imaps:// or imap_tls=none and a password" in k.text()
+    wait_for(lambda: "imap support: IDLE: new mail is read as it comes" in k.text(), timeout=15,
+             what="the IDLE connection with the bearer")
     bad = ctx.kamailio("omniq.cfg", ctx.redis().port, name="kambad", defines=imap_defines(
         rig, tls=True, bearer="not-the-token"))
     ctx.expect_log(r"omniq_email \[email_imap\.c:\d+\]: round_of\(\): imap support: cannot open "
