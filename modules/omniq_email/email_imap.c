@@ -18,8 +18,8 @@
 #include "email_inbound.h"
 #include "email_lmtp.h"
 #include "email_mailbox.h"
+#include "email_uids.h"
 
-#define UIDS_MAX 500 /* messages read in one round; the rest next round */
 #define LEASE_EVERY 20 /* messages between renewals of the reader's lease in a round */
 
 static omniq_api_t *oq;
@@ -172,32 +172,6 @@ static const char *folder(const email_mailbox_t *b)
 	return strchr(host, '/') + 1;
 }
 
-static int cmp_uid(const void *a, const void *b)
-{
-	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* uid into the UIDS_MAX lowest of uids[0..n): a server may answer SEARCH in any order,
- * and the round keeps the last UID it stored, so a higher one read first would pass over
- * the lower ones for good. The new count. */
-static int keep_lowest(unsigned long long *uids, int n, unsigned long long uid)
-{
-	int i, hi = 0;
-
-	if(n < UIDS_MAX) {
-		uids[n] = uid;
-		return n + 1;
-	}
-	for(i = 1; i < n; i++)
-		if(uids[i] > uids[hi])
-			hi = i;
-	if(uid < uids[hi])
-		uids[hi] = uid;
-	return n;
-}
-
 static int still_ours(const email_mailbox_t *b)
 {
 	char name[EMAIL_NAME_MAX + 8];
@@ -214,12 +188,10 @@ static int still_ours(const email_mailbox_t *b)
 /* One round on one mailbox (this process holds its lease). */
 static void round_of(const email_mailbox_t *b)
 {
-	static unsigned long long uids[UIDS_MAX];
+	static unsigned long long uids[EMAIL_UIDS_MAX];
 	char at_name[EMAIL_NAME_MAX + 16], at[64], cmd[256], url[512], why[CURL_ERROR_SIZE + 64];
 	char reply[EMAIL_LMTP_REPLY_MAX], rcpt[400];
-	unsigned long long validity, kept_validity = 0, last = 0, uid;
-	const char *p;
-	char *end;
+	unsigned long long validity, kept_validity = 0, last = 0;
 	got_t g;
 	int i, n = 0, rc;
 
@@ -255,17 +227,8 @@ static void round_of(const email_mailbox_t *b)
 		LM_ERR("imap %s: cannot search the folder: %s\n", b->name, why);
 		return;
 	}
-	if((p = strstr(g.p, "* SEARCH")) != NULL)
-		for(p += 8;;) {
-			uid = strtoull(p, &end, 10);
-			if(end == p)
-				break;
-			if(uid > last) /* "n:*" names the last message even when it is below n */
-				n = keep_lowest(uids, n, uid);
-			p = end;
-		}
+	n = email_uids_search(g.p, last, uids, EMAIL_UIDS_MAX);
 	free(g.p);
-	qsort(uids, (size_t)n, sizeof(uids[0]), cmp_uid);
 	snprintf(rcpt, sizeof(rcpt), "%s@%s", b->local, b->domain);
 	for(i = 0; i < n; i++) {
 		/* a long round keeps its lease: another node must not read beside it */
