@@ -97,7 +97,9 @@ static void attachments(const email_msg_t *m, const char *cid, body_t *b)
 	for(i = 0; i < m->n_att; i++) {
 		const email_attachment_t *a = &m->att[i];
 		add(b, "\n[attachment] %s (%s, %zu bytes)", a->filename, a->media_type, a->size);
-		if(a->too_large) {
+		/* the parser reads one of up to its own limit whatever the modparam (its 0 is
+		 * "the default"): attach_max 0 keeps none */
+		if(a->too_large || a->size > cfg.attach_max) {
 			add(b, ": over the %zu bytes kept, see the mailbox", cfg.attach_max);
 			continue;
 		}

@@ -24,14 +24,37 @@ P = "oq:{default}"
 SECRET = "test-email-secret-0123456789abcdef"
 
 
+# modparams the shipped cfg has no define for: tests/integration/cfg/email.cfg (the shipped
+# cfg and these) sets each from its define
+EMAIL_PARAMS = {"attach_max": "OMNIQ_EMAIL_ATTACH_MAX", "charset_fallback":
+                "OMNIQ_EMAIL_CHARSET_FALLBACK", "attempts": "OMNIQ_EMAIL_ATTEMPTS",
+                "retry_interval": "OMNIQ_EMAIL_RETRY_INTERVAL",
+                "smtp_timeout": "OMNIQ_EMAIL_SMTP_TIMEOUT", "mailbox2": "OMNIQ_EMAIL_MAILBOX2",
+                "reopen_window": "OMNIQ_REOPEN_WINDOW", "wrapup_time": "OMNIQ_WRAPUP_TIME"}
+
+
+def email_params(params):
+    """(cfg, defines) of a kamailio with omniq_email's and omniq's modparams params (names
+    of EMAIL_PARAMS: attach_max=2000, charset_fallback="BIG5", mailbox2="name=..."): the
+    shipped cfg when there are none"""
+    if not params:
+        return "omniq.cfg", {}
+    return "email.cfg", {EMAIL_PARAMS[k]: str(v) if isinstance(v, int) else '"%s"' % v
+                         for k, v in params.items()}
+
+
 def email_kam(ctx, redis=None, mailbox="name=support;address=support@example.com;queue=mail",
-              **defines):
+              params=None, name="kam", **defines):
+    """redis and kamailio with omniq_email's LMTP listener (k.lmtp_port); params: more
+    modparams (email_params)"""
     rs = redis or ctx.redis()
     port = free_port()
     d = {"OMNIQ_EMAIL_LMTP": '"127.0.0.1:%d"' % port, "OMNIQ_EMAIL_SECRET": '"%s"' % SECRET,
          "OMNIQ_EMAIL_MAILBOX": '"%s"' % mailbox}
+    cfg, more = email_params(params)
+    d.update(more)
     d.update(defines)
-    k = ctx.kamailio("omniq.cfg", rs.port, defines=d)
+    k = ctx.kamailio(cfg, rs.port, name=name, defines=d)
     k.lmtp_port = port
     wait_for(lambda: _accepts(port), what="the LMTP listener")
     return rs, k
@@ -297,8 +320,9 @@ def test_email_refusals_say_why_and_store_nothing(ctx):
 @test
 def test_email_attachments_are_kept_and_listed_for_the_agent(ctx):
     """Attachments (a Chinese file name, RFC 2231) are kept as media and listed with the
-    link that opens them; one over attach_max is listed as such, not kept."""
-    rs, k = email_kam(ctx)
+    link that opens them; one over attach_max (2000 bytes here) is listed as such, and no
+    media is kept for it."""
+    rs, k = email_kam(ctx, params={"attach_max": 2000})
     r = rs.client()
     m = MIMEMultipart()
     m["From"] = "wang@customer.example"
@@ -309,15 +333,30 @@ def test_email_attachments_are_kept_and_listed_for_the_agent(ctx):
     pdf = MIMEApplication(b"%PDF-1.4 test" * 100, "pdf")
     pdf.add_header("Content-Disposition", "attachment", filename=("utf-8", "", "报价单.pdf"))
     m.attach(pdf)
+    photo = MIMEApplication(b"\xff\xd8\xff" + b"J" * 4997, "jpeg")
+    photo.replace_header("Content-Type", "image/jpeg")
+    photo.add_header("Content-Disposition", "attachment", filename=("utf-8", "", "现场照片.jpg"))
+    m.attach(photo)
     sid = stored_sid(deliver(k, m))
     body = transcript(r, P, sid)[0][1]
-    g = re.search(r"\[attachment\] 报价单\.pdf \(application/pdf, 1300 bytes\) /media/default/([0-9a-f]{32})$",
+    g = re.search(r"\[attachment\] 报价单\.pdf \(application/pdf, 1300 bytes\) /media/default/([0-9a-f]{32})\n",
                   body)
     assert g, body
-    assert r.exists("%s:md:%s" % (P, g.group(1))), r.keys("%s:md:*" % P)
+    assert body.endswith("\n[attachment] 现场照片.jpg (image/jpeg, 5000 bytes): over the 2000 "
+                         "bytes kept, see the mailbox"), body
+    # the one kept, nothing of the other
+    assert r.keys("%s:md:*" % P) == ["%s:md:%s" % (P, g.group(1))], r.keys("%s:md:*" % P)
     # delivered again (an MTA's retry): stored before, its attachment not kept twice
     kept = sorted(r.keys("%s:md:*" % P))
     assert deliver(k, m) == "250 2.0.0 stored before in session %s" % sid
+    assert sorted(r.keys("%s:md:*" % P)) == kept
+    # attach_max 0: every attachment listed, none kept
+    _, k0 = email_kam(ctx, redis=rs, params={"attach_max": 0}, name="kam0")
+    m.replace_header("Message-ID", make_msgid())
+    body = transcript(r, P, stored_sid(deliver(k0, m)))[0][1]
+    assert body.endswith("\n\n[attachment] 报价单.pdf (application/pdf, 1300 bytes): over the 0 bytes "
+                         "kept, see the mailbox\n[attachment] 现场照片.jpg (image/jpeg, 5000 bytes): "
+                         "over the 0 bytes kept, see the mailbox"), body
     assert sorted(r.keys("%s:md:*" % P)) == kept
 
 
@@ -407,3 +446,40 @@ def test_email_a_corpus_of_real_world_shaped_mail_each_stored_or_refused_in_word
     big_sid = [s for s in (str(i) for i in range(1, 20))
                if r.hget("%s:s:%s" % (P, s), "identity") == "email:big@customer.example"][0]
     assert len(transcript(r, P, big_sid)[0][1].encode()) <= 65536
+
+
+def rpc_structs(out):
+    """kamcmd's answer of an array of structs: [{key: value}] (harness.parse_kamcmd keeps
+    one struct's keys)"""
+    out_list, cur = [], None
+    for line in out.splitlines():
+        line = line.strip()
+        if line == "{":
+            cur = {}
+            out_list.append(cur)
+        elif line == "}":
+            cur = None
+        elif cur is not None and ":" in line:
+            key, _, value = line.partition(":")
+            cur[key.strip()] = value.strip()
+    return out_list
+
+
+@test
+def test_email_the_mailboxes_rpc_names_each_mailbox_and_where_its_mail_comes_and_goes(ctx):
+    """kamcmd email.mailboxes: one struct per mailbox, in the order given - its name,
+    address, tenant, queue, skills, the LMTP listener and its SMTP server (or that replies
+    are not sent) - and never a password."""
+    second = ("name=sales;address=sales@example.com;queue=presales;skills='cn,vip';priority=5;"
+              "smtp=smtp://127.0.0.1:2587;smtp_user=sales@example.com;smtp_password=s3cret-pw")
+    rs, k = email_kam(ctx, params={"mailbox2": second})
+    rc, out = k.rpc("email.mailboxes")
+    assert rc == 0, out
+    assert rpc_structs(out) == [
+        {"name": "support", "address": "support@example.com", "tenant": "(default)",
+         "queue": "mail", "skills": "", "lmtp": "127.0.0.1:%d" % k.lmtp_port,
+         "smtp": "(none: replies are not sent)"},
+        {"name": "sales", "address": "sales@example.com", "tenant": "(default)",
+         "queue": "presales", "skills": "cn,vip", "lmtp": "127.0.0.1:%d" % k.lmtp_port,
+         "smtp": "smtp://127.0.0.1:2587"}], out
+    assert "s3cret-pw" not in out
