@@ -9,6 +9,7 @@
 #include "omniq/omniq_kvparam.h"
 
 #include "email_mailbox.h"
+#include "email_sig.h"
 
 enum {
 	K_NAME = 0, K_ADDRESS, K_TENANT, K_QUEUE, K_SKILLS, K_PRIORITY, K_FROM_NAME, K_SMTP,
@@ -161,6 +162,14 @@ int email_mailbox_add(const char *val)
 		LM_ERR("modparam mailbox %s: address '%s' must be local@domain (no '+': the plus part "
 			   "is the reply address' own)\n",
 				b->name, addr);
+		return -1;
+	}
+	if(strlen(at + 1) > EMAIL_MID_DOMAIN_MAX) {
+		/* a reply's Message-ID (email_sig.h) is its delivery's provider id, which a bounce
+		 * is matched by: it must fit whole */
+		LM_ERR("modparam mailbox %s: the domain of '%s' is over %d characters (replies' "
+			   "Message-IDs name it and must fit in %d)\n",
+				b->name, addr, EMAIL_MID_DOMAIN_MAX, OMNIQ_PROVIDER_ID_MAX);
 		return -1;
 	}
 	memcpy(b->local, addr, (size_t)(at - addr));

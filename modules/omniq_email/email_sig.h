@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "omniq/omniq_limits.h"
+
 #define EMAIL_SIG_LEN 16  /* hex digits of a token's signature: 64 bits */
 #define EMAIL_HASH_LEN 40 /* hex digits of a Message-ID's key (SHA-1) */
 
@@ -26,6 +28,10 @@ int email_sig_ok(const char *secret, const char *sid, const char *sig);
  * when it does not fit in size. */
 int email_reply_mid(const char *secret, const char *did, const char *domain, char *out,
 		size_t size);
+
+/* The longest mailbox domain whose replies' Message-IDs fit in a delivery's provider id
+ * (OMNIQ_PROVIDER_ID_MAX): "omniq-" + a did of up to 20 digits + "-" + the signature + "@". */
+#define EMAIL_MID_DOMAIN_MAX (OMNIQ_PROVIDER_ID_MAX - 6 - 20 - 1 - EMAIL_SIG_LEN - 1)
 
 /* The did of local (len bytes, "omniq-<did>-<sig>", a Message-ID's part before @) into did
  * when its signature is ours: 0; else -1 and did empty. */
