@@ -18,7 +18,8 @@ from email.mime.text import MIMEText
 from email.utils import make_msgid
 
 from harness import free_port, test, wait_for
-from test_wechat import transcript
+from test_desk import agent
+from test_wechat import delivery_states, ok_rpc, transcript
 
 P = "oq:{default}"
 SECRET = "test-email-secret-0123456789abcdef"
@@ -483,3 +484,177 @@ def test_email_the_mailboxes_rpc_names_each_mailbox_and_where_its_mail_comes_and
          "queue": "presales", "skills": "cn,vip", "lmtp": "127.0.0.1:%d" % k.lmtp_port,
          "smtp": "smtp://127.0.0.1:2587"}], out
     assert "s3cret-pw" not in out
+
+
+def session(r, sid):
+    return r.hgetall("%s:s:%s" % (P, sid))
+
+
+def taken_by(k, r, sid, aid):
+    """session sid offered to agent aid, who accepts it"""
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == aid, what="the offer of %s" % sid)
+    ok_rpc(k, "omniq.accept", sid, aid)
+
+
+def mail_agent(k, aid="mei"):
+    """an available agent who takes the support mailbox's mail (queue mail)"""
+    agent(k, aid, skills="mail:5", caps="chat=4,email=8")
+    ok_rpc(k, "omniq.agent_state", aid, "available")
+
+
+@test
+def test_email_a_subject_alone_threads_nothing(ctx):
+    """Threading is by the reply address, a signed token, In-Reply-To or References, never
+    by the subject: "Re: <the same subject>" with none of them, from a customer whose
+    session is closed, opens a new session (the closed one is not reopened, though
+    reopen_window reopens it for an answer on its thread), and the same from another
+    sender never joins that customer's session."""
+    rs, k = email_kam(ctx, params={"reopen_window": 3600, "wrapup_time": 0})
+    r = rs.client()
+    mail_agent(k)
+    first = mail()
+    a = stored_sid(deliver(k, first))
+    taken_by(k, r, a, "mei")
+    ok_rpc(k, "omniq.close", a)
+    assert session(r, a)["state"] == "closed"
+    # the customer writes again under the same subject, as a new mail
+    b = stored_sid(deliver(k, mail(subject="Re: 发票抬头错了", text="发票还是没收到")))
+    assert b != a and session(r, a)["state"] == "closed", (a, b, session(r, a))
+    # another customer, the same subject: a session of their own
+    c = stored_sid(deliver(k, mail(sender="wang.fang@customer.example", name="王芳",
+                                   subject="Re: 发票抬头错了", text="我的发票也错了")))
+    assert c not in (a, b)
+    assert session(r, c)["customer"] != session(r, a)["customer"]
+    assert session(r, c)["identity"] == "email:wang.fang@customer.example"
+    # the first customer again, the subject of the session open now: not joined either
+    d = stored_sid(deliver(k, mail(subject="Re: 发票抬头错了", text="第三封")))
+    assert d not in (a, b, c)
+    assert [len(transcript(r, P, x)) for x in (a, b, c, d)] == [1, 1, 1, 1]
+    # an answer on the closed session's thread (In-Reply-To) reopens it
+    ans = mail(subject="Re: 发票抬头错了", text="补充", in_reply_to=first["Message-ID"])
+    assert stored_sid(deliver(k, ans)) == a
+    assert session(r, a)["state"] in ("queued", "offered"), session(r, a)
+    assert len(transcript(r, P, a)) == 2
+
+
+@test
+def test_email_a_customer_known_by_phone_writes_as_the_same_customer(ctx):
+    """A customer who called first, their email address linked to their phone number
+    (omniq.link): their mail's session is that customer's, however the address is cased,
+    and the customer's history holds both."""
+    rs, k = email_kam(ctx)
+    r = rs.client()
+    call = k.rpc_struct("omniq.enqueue", "phone", "phone:+8613800138000", "", 0)
+    cid = session(r, call["sid"])["customer"]
+    assert cid, call
+    ok_rpc(k, "omniq.link", "phone:+8613800138000", "email:li.lei@customer.example")
+    sid = stored_sid(deliver(k, mail(sender="Li.Lei@Customer.Example")))
+    assert sid != call["sid"]
+    s = session(r, sid)
+    assert (s["customer"], s["identity"]) == (cid, "email:li.lei@customer.example"), s
+    c = k.rpc_struct("omniq.customer", "phone:+8613800138000")
+    assert sorted(c["history"].split(",")) == sorted([call["sid"], sid]), c
+    assert c["identities"] == "email:li.lei@customer.example,phone:+8613800138000", c
+
+
+@test
+def test_email_unlabelled_text_is_read_with_charset_fallback(ctx):
+    """charset_fallback decides how text with no charset label is read: with BIG5,WINDOWS-1252
+    (a site whose customers write Big5) an unlabelled Big5 mail reads as Big5 - the default
+    list, GB18030 first, reads the same bytes as other characters - and a Latin-1 one, whose
+    bytes are not all Big5, as Windows-1252."""
+    rs, k = email_kam(ctx, params={"charset_fallback": "BIG5,WINDOWS-1252"})
+    r = rs.client()
+
+    def unlabelled(sender, subject, text, charset):
+        return (b"From: " + sender.encode() + b"\r\nTo: support@example.com\r\nSubject: "
+                + subject.encode(charset) + b"\r\nMessage-ID: " + make_msgid().encode()
+                + b"\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+                b"Content-Transfer-Encoding: 8bit\r\n\r\n" + text.encode(charset) + b"\r\n")
+    big5 = unlabelled("chen@customer.example", "退貨", "請問退貨流程？", "big5")
+    # the test means something: GB18030 takes these bytes, as other characters
+    assert "請問退貨流程？".encode("big5").decode("gb18030") != "請問退貨流程？"
+    sid = stored_sid(deliver(k, big5))
+    assert transcript(r, P, sid) == [("in", "Subject: 退貨\n\n請問退貨流程？")], transcript(r, P, sid)
+    latin = unlabelled("marie@customer.example", "Facture", "Café crème, s'il vous plaît",
+                       "latin-1")
+    sid = stored_sid(deliver(k, latin))
+    assert transcript(r, P, sid)[0][1] == "Subject: Facture\n\nCafé crème, s'il vous plaît"
+
+
+class SilentServer:
+    """A TCP server that takes connections and never says a word (an SMTP server that
+    hangs): conns, [accepted, closed] times of each connection, closed when the client
+    gave up; close() stops listening (then no connection is taken)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.sock = socket.create_server(("127.0.0.1", self.port))
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            times = [time.time(), None]
+            self.conns.append(times)
+            threading.Thread(target=self._hold, args=(c, times), daemon=True).start()
+
+    @staticmethod
+    def _hold(c, times):
+        try:
+            while c.recv(4096):
+                pass
+        except OSError:
+            pass
+        times[1] = time.time()
+        c.close()
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)   # wakes the accept(), which close() does not
+        except OSError:
+            pass
+        self.sock.close()
+
+    stop = close
+
+
+@test
+def test_email_a_reply_to_a_server_that_hangs_or_is_gone_is_tried_again_then_fails(ctx):
+    """The submission server takes the connection and never answers: each attempt gives up
+    after smtp_timeout (1 s here, not the 30 s default), the reply is tried again after
+    retry_interval and fails after `attempts` (2) with the reason; the same when nothing
+    listens any more."""
+    srv = SilentServer()
+    ctx.servers.append(srv)
+    rs, k = email_kam(ctx, mailbox="name=support;address=support@example.com;queue=mail;"
+                      "smtp=smtp://127.0.0.1:%d;smtp_tls=none" % srv.port,
+                      params={"smtp_timeout": 1000, "attempts": 2, "retry_interval": 100})
+    r = rs.client()
+    mail_agent(k)
+    sid = stored_sid(deliver(k, mail()))
+    taken_by(k, r, sid, "mei")
+    ok_rpc(k, "omniq.reply", sid, "mei", "请稍等")
+    wait_for(lambda: [s for s, _ in delivery_states(rs, P, sid)] == ["failed"], timeout=20,
+             what="the reply failed")
+    (_, why), = delivery_states(rs, P, sid)
+    assert re.search(r"did not take it: .*timed out after 10\d\d milliseconds", why), why
+    assert why.endswith("(2 attempts)"), why
+    wait_for(lambda: len(srv.conns) == 2 and srv.conns[1][1], timeout=5, what="both given up")
+    held = [c - a for a, c in srv.conns]
+    assert all(0.9 < h < 5 for h in held), held
+    # nothing listens: each attempt refused at once, the same end
+    srv.close()
+    ok_rpc(k, "omniq.reply", sid, "mei", "还在吗")
+    wait_for(lambda: [s for s, _ in delivery_states(rs, P, sid)] == ["failed", "failed"],
+             timeout=20, what="the second reply failed")
+    why = delivery_states(rs, P, sid)[1][1]
+    assert "did not take it" in why and "connect" in why and why.endswith("(2 attempts)"), why
+    assert len(srv.conns) == 2
+    # given up after its attempts, not refused (send_failed counts refusals): the core's count
+    assert (k.stat("omniq_email:send_failed"), k.stat("omniq_email:sent")) == (0, 0)
+    assert (k.stat("omniq:outbound_failed"), k.stat("omniq:outbound_retries")) == (2, 4)
