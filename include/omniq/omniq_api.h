@@ -688,6 +688,10 @@ typedef struct omniq_api {
 	 * such as tel:+86..., NULL or empty for the session's own). OMNIQ_ESTATE when it does
 	 * not wait. */
 	int (*callback)(const str *sid, const str *to);
+	/* An agent takes session sid's service-level alert in hand (its history keeps who and
+	 * when). told 1 (an agent's own desk): only someone an alert of it was sent to may
+	 * (OMNIQ_EAGENT otherwise); OMNIQ_ESTATE when it has had no alert. */
+	int (*sla_ack)(const str *sid, const str *agent, int told);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -4,6 +4,7 @@
  */
 #include "oq_core.h"
 #include "oq_followup.h"
+#include "oq_rpc.h"
 #include "oq_outbound.h"
 #include "oq_driver.h"
 #include "oq_hooks.h"
@@ -144,6 +145,7 @@ int bind_omniq(omniq_api_t *api)
 	api->chan_set_many = oq_chan_set_many;
 	api->followup_add = oq_followup_add;
 	api->followup_done = oq_followup_done;
+	api->sla_ack = oq_sla_ack;
 	api->callback = oq_callback;
 	return 0;
 }

@@ -10,6 +10,8 @@ struct redisReply;
 
 int oq_rpc_register(void);
 int oq_rpc_sla_register(void);
+/* api.sla_ack (omniq_api.h), in oq_rpc_sla.c beside its kamcmd command */
+int oq_sla_ack(const str *sid, const str *agent, int told);
 int oq_rpc_value_register(void);
 
 /* An optional string argument: 1 and *out when given, else 0 and *out "" (binrpc leaves a

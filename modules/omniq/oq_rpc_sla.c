@@ -69,6 +69,18 @@ static void rpc_sla(rpc_t *rpc, void *c)
 	freeReplyObject(r);
 }
 
+int oq_sla_ack(const str *sid, const str *agent, int told)
+{
+	str a[3];
+
+	if(sid == NULL || agent == NULL)
+		return oq_bad_arg("sid and agent", "missing");
+	a[0] = *sid;
+	a[1] = *agent;
+	a[2] = told ? omniq_str("1") : omniq_str("0");
+	return oq_call_checked("oq_sla_ack", 3, a, OQ_R_ID);
+}
+
 static const char *rpc_sla_ack_doc[] = {
 	"An agent takes a session's alert in hand: sid aid (kept in its history)", 0};
 static void rpc_sla_ack(rpc_t *rpc, void *c)
@@ -77,7 +89,7 @@ static void rpc_sla_ack(rpc_t *rpc, void *c)
 
 	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
 		return;
-	oq_rpc_done(rpc, c, oq_call_checked("oq_sla_ack", 2, a, OQ_R_ID));
+	oq_rpc_done(rpc, c, oq_sla_ack(&a[0], &a[1], 0));
 }
 
 static const char *rpc_queue_roles_doc[] = {

@@ -555,6 +555,26 @@ static void do_pick(desk_t *d, json_t *m, json_t *rid)
 	send_inbox(d, "inbox");
 }
 
+/* {"type":"alert_ack","sid":".."}: the agent takes in hand the service-level alert of a
+ * session it was told of (not another's: OMNIQ_EAGENT) */
+static void do_alert_ack(desk_t *d, json_t *m, json_t *rid)
+{
+	int bad = 0, rc;
+	const char *sids = ws_json_str(m, "sid", &bad);
+	str sid, me = omniq_str(d->agent);
+
+	if(bad || sids == NULL) {
+		ws_sock_error(&d->sock, "bad_argument", "'sid' is a required string", rid);
+		return;
+	}
+	sid = omniq_str(sids);
+	if((rc = ws_oq.sla_ack(&sid, &me, 1)) < 0) {
+		error_rc(d, rc, rid);
+		return;
+	}
+	ok(d, rid, json_pack("{s:s}", "sid", sids));
+}
+
 /* The desk's token (desk_token.h). */
 static int on_hello(desk_t *d, json_t *m)
 {
@@ -634,6 +654,8 @@ static int on_message(desk_t *d, json_t *m)
 		do_canned(d, m, rid);
 	else if(!strcmp(type, "search"))
 		do_search(d, m, rid);
+	else if(!strcmp(type, "alert_ack"))
+		do_alert_ack(d, m, rid);
 	else if(!strncmp(type, "followup", 8))
 		ws_desk_followup(&d->sock, d->agent, type, m, rid);
 	else

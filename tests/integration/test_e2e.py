@@ -240,29 +240,57 @@ def test_e2e_tenant_widget_serves_its_company_and_recovers_a_stale_visitor(ctx):
         assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot
 
 
+def desk_sms_session(ctx, k, api, script, number, skills, *rpcs):
+    """The kamcmd commands rpcs, then the desk script driven by its agent (the second
+    argument of the first command) with the password desk-pass-123: once it is READY an SMS
+    session of number needing skills is opened and named to it; it must end DONE <sid>. The
+    sid."""
+    for args in rpcs:
+        rc, out = k.rpc(*args)
+        assert rc == 0 and not out.startswith("error"), (args, out)
+    node = browser(script, str(int(api.base.rsplit(":", 1)[1])), ctx.dir, rpcs[0][1],
+                   "desk-pass-123")
+    try:
+        expect(node, "READY")
+        sid = k.rpc_struct("omniq.enqueue", "sms", "sms:" + number, skills, 0)["sid"]
+        tell(node, "SID " + sid)
+        assert expect(node, "DONE ").split()[1] == sid
+    finally:
+        stop(node)
+    return sid
+
+
 @test
 def test_e2e_desk_shows_whether_an_sms_reply_was_sent(ctx):
     """Issue 21 (outbound delivery): the agent sees beside each reply on an SMS session
     whether the channel's provider took it, or why not, live and after a reload."""
     log = os.path.join(ctx.dir, "sent.log")
     rs, k, api = ws_kam(ctx, {"OMNIQ_SENDER_LOG": '"%s"' % log})
-    port = int(api.base.rsplit(":", 1)[1])
-    for args in (("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4"),
-                 ("omniq.agent_password", "alice", "desk-pass-123")):
-        rc, out = k.rpc(*args)
-        assert rc == 0 and not out.startswith("error"), (args, out)
-    node = browser("desk_delivery.js", str(port), ctx.dir, "alice", "desk-pass-123")
-    try:
-        expect(node, "READY")
-        sid = k.rpc_struct("omniq.enqueue", "sms", "sms:+8613800000042", "sales", 0)["sid"]
-        tell(node, "SID " + sid)
-        assert expect(node, "DONE ").split()[1] == sid
-    finally:
-        stop(node)
+    desk_sms_session(ctx, k, api, "desk_delivery.js", "+8613800000042", "sales",
+                     ("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4"),
+                     ("omniq.agent_password", "alice", "desk-pass-123"))
     with open(log) as f:
         sent = [l.split("\t")[5].rstrip("\n") for l in f]
     assert sent == ["ok 您的包裹今天发出, tracking SF1234", "fail: a second number we do not have"]
     assert os.path.getsize(os.path.join(ctx.dir, "desk-10-delivery.png")) > 1000
+
+
+@test
+def test_e2e_desk_lists_a_service_level_alert_and_takes_it(ctx):
+    """Issue 24: a session no agent can take waits past a level of its service-level
+    policy; the queue owner's desk lists the alert (with a chime), and her "Take it" is kept
+    in the session's alert history."""
+    rs, k, api = ws_kam(ctx)
+    sid = desk_sms_session(ctx, k, api, "desk_sla.js", "+8613800000043", "nobody",
+                           ("omniq.agent_set", "olga", "Olga", "other:5", "voice=0,chat=4"),
+                           ("omniq.agent_password", "olga", "desk-pass-123"),
+                           ("omniq.agent_notify", "olga", "desk"),
+                           ("omniq.queue_roles", "default", "olga", "olga", "olga"),
+                           # level 1 at 1.8 s; levels 2 and 3 long after the test
+                           ("omniq.sla_set", "std", "first", "60", "levels", "3,50,75"))
+    rc, hist = k.rpc("omniq.sla", sid)
+    assert "olga" in hist and "ack" in hist, hist
+    assert os.path.getsize(os.path.join(ctx.dir, "desk-12-sla-taken.png")) > 1000
 
 
 @test

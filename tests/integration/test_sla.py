@@ -75,7 +75,17 @@ def test_sla_three_levels_once_across_two_nodes_to_wechat_the_desk_and_the_custo
     for needed in ("policy", "std", "olga/desk=desk", "priority 0>40", "sam/" + tpl):
         assert needed in hist, (needed, hist)
     assert k.stat("omniq:sla_alerts") + k2.stat("omniq:sla_alerts") == 3
-    # the manager takes it in hand
+    # olga, told at level 1, takes it in hand from her desk; zoe, told of nothing, may not
+    assert olga.request(type="alert_ack", sid=sid) == {"type": "ok", "rid": "1", "sid": sid}
+    assert "by=olga" in ok_rpc(k, "omniq.sla", sid).replace(": ", "=").replace(" ", "")
+    ok_rpc(k, "omniq.agent_set", "zoe", "Zoe", "other:5", "chat=4")
+    ok_rpc(k, "omniq.agent_password", "zoe", PASSWORD)
+    zoe = Desk(int(api.base.rsplit(":", 1)[1]), login(api, "zoe")[1]["token"])
+    e = zoe.request(type="alert_ack", sid=sid)
+    assert e["type"] == "error" and "no alert of session %s was sent to zoe" % sid in e["message"], e
+    e = zoe.request(type="alert_ack")
+    assert e["type"] == "error" and e["code"] == "bad_argument", e
+    # the manager takes it in hand too (kamcmd: an admin's, whoever was told)
     assert ok_rpc(k, "omniq.sla_ack", sid, "mia")
     assert "mia" in ok_rpc(k, "omniq.sla", sid)
     rc, out = k.rpc("omniq.sla_del", "nope")

@@ -241,6 +241,13 @@ def test_people_are_told_at_their_targets_through_the_outbox(h):
     other = t.enq(queue='support')['sid']
     t.expect_err('STATE', 'oq_sla_ack', other, 'sam')
     t.expect_err('NOTFOUND', 'oq_sla_ack', '999999', 'sam')
+    # from an agent's desk (told '1'): only a person an alert was sent to
+    assert t.fc('oq_sla_ack', sid, 'sam', '1')
+    assert history(t, sid)[1][-1]['by'] == 'sam'
+    t.expect_err('AGENT', 'oq_sla_ack', sid, 'zed', '1')
+    assert history(t, sid)[1][-1]['by'] == 'sam'
+    assert t.fc('oq_sla_ack', sid, 'zed', '0') and history(t, sid)[1][-1]['by'] == 'zed'
+    t.expect_err('ARG', 'oq_sla_ack', sid)
 
 
 def test_level_three_tells_the_customer_once_and_is_no_answer(h):

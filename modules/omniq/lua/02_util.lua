@@ -108,6 +108,13 @@ function U.id_lt(x, y)
     return x < y
 end
 
+-- {k1, v1, k2, v2, ...} (a hash's or a stream entry's fields) as a table k -> v.
+function U.map(flat)
+    local m = {}
+    for i = 1, #flat, 2 do m[flat[i]] = flat[i + 1] end
+    return m
+end
+
 -- Flatten a Lua map into a sorted flat array (stable output for tests).
 function U.flat_sorted(map)
     local names = {}

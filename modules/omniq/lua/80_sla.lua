@@ -310,20 +310,28 @@ function SL.sweep(ctx, max)
     return n
 end
 
--- oq_sla_ack sid aid: the person who takes the alert in hand says so (the history keeps
--- who and when, with the last level fired).
+-- oq_sla_ack sid aid [told]: the person who takes the alert in hand says so (the history
+-- keeps who and when, with the last level fired). told '1' (an agent's desk): only someone
+-- an alert of the session was sent to may (OQ_AGENT otherwise); without it, anyone (an
+-- admin's kamcmd).
 function SL.fn_ack(keys, args)
     local ctx = X.begin(keys)
-    V.args(args, 2, 'sid aid')
+    if #args ~= 3 then V.args(args, 2, 'sid aid [told]') end
     local sid, aid = V.sid(args[1]), V.id('agent id', args[2])
     local key = R.skey(ctx, sid)
     if rcall('EXISTS', key) == 0 then U.fail('NOTFOUND', 'session ' .. sid) end
-    local last = rcall('XREVRANGE', key .. ':sla', '+', '-', 'COUNT', 1)
-    if #last == 0 then U.fail('STATE', 'session ' .. sid .. ' has had no alert') end
-    local f, lvl, kind = last[1][2], '', ''
-    for i = 1, #f, 2 do
-        if f[i] == 'level' then lvl = f[i + 1] elseif f[i] == 'kind' then kind = f[i + 1] end
+    local lvl, kind, told = '', '', args[3] ~= '1'
+    for _, e in ipairs_(rcall('XRANGE', key .. ':sla', '-', '+')) do
+        local f = U.map(e[2])
+        if f.type == 'fired' then
+            lvl, kind = f.level or '', f.kind or ''
+            for who in sgmatch(f.notify or '', '[^,]+') do
+                if who == aid then told = true end
+            end
+        end
     end
+    if lvl == '' then U.fail('STATE', 'session ' .. sid .. ' has had no alert') end
+    if not told then U.fail('AGENT', 'no alert of session ' .. sid .. ' was sent to ' .. aid) end
     return rcall('XADD', key .. ':sla', '*', 'type', 'ack', 'kind', kind, 'level', lvl,
         'by', aid)
 end

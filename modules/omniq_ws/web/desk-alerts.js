@@ -6,7 +6,8 @@
  *   - the tab's title counts the offers and unread customer messages: "(2) omniq agent desk";
  *   - a service-level alert for this agent (level 1: a session it answers for, 2: as the
  *     queue's supervisor, 3: as its manager) chimes and is listed under the header until
- *     clicked; clicking opens the session when it is in the agent's inbox.
+ *     clicked; clicking opens the session when it is in the agent's inbox, and its "Take it"
+ *     button says the agent is on it (alert_ack: kept in the session's alert history).
  * The countdown to each offer's timeout is in desk.js (tick).
  */
 (function () {
@@ -81,6 +82,20 @@
         li.remove();
         if (st.inbox.some(function (s) { return s.sid === m.sid; })) st.select(m.sid);
       };
+      /* "I am on it": kept in the session's alert history (kamcmd omniq.sla shows who) */
+      var take = document.createElement("button");
+      take.type = "button";
+      take.className = "take";
+      take.textContent = "Take it";
+      take.onclick = function (e) {
+        e.stopPropagation();
+        take.disabled = true;
+        st.send({ type: "alert_ack", sid: m.sid }, function (r) {
+          if (r.type === "ok") { li.classList.add("taken"); take.textContent = "Taken"; }
+          else take.disabled = false;
+        });
+      };
+      li.appendChild(take);
       document.getElementById("sla-alerts").appendChild(li);
       chime();
       if (document.hidden && window.Notification && Notification.permission === "granted")
