@@ -52,6 +52,45 @@ static size_t read_cb(char *buf, size_t size, size_t n, void *arg)
 	return k;
 }
 
+/* The server's last refusal, its reply line of a 4xx or 5xx (the 221 to the QUIT after
+ * it comes later), from curl's debug callback: in SMTP, CURLINFO_HEADER_IN is what the
+ * server said, a line or more at a time. */
+typedef struct said {
+	char line[200];
+} said_t;
+
+static int said_cb(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
+{
+	said_t *s = arg;
+	size_t n;
+
+	if(type != CURLINFO_HEADER_IN)
+		return 0;
+	while(size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
+		size--;
+	for(n = size; n > 0 && data[n - 1] != '\n'; n--)
+		; /* the last line */
+	data += n;
+	size -= n;
+	if(size < 3 || (data[0] != '4' && data[0] != '5'))
+		return 0;
+	for(n = 0; n < size && n + 1 < sizeof(s->line); n++)
+		s->line[n] = (unsigned char)data[n] < ' ' ? ' ' : data[n];
+	s->line[n] = '\0';
+	return 0;
+}
+
+/* what the server said with its answer code (a reply line that starts with it), or NULL */
+static const char *words_of(const said_t *s, long code)
+{
+	char c[8];
+
+	snprintf(c, sizeof(c), "%ld", code);
+	return code >= 400 && !strncmp(s->line, c, 3) && (s->line[3] == ' ' || s->line[3] == '\0')
+				   ? s->line
+				   : NULL;
+}
+
 /* one SMTP submission: the envelope from the mailbox to `to`, the bytes as they are */
 static void submit(const email_mailbox_t *mb, const char *to, const char *mail, size_t len,
 		omniq_send_result_t *res)
@@ -59,6 +98,8 @@ static void submit(const email_mailbox_t *mb, const char *to, const char *mail, 
 	char from[EMAIL_ADDR_MAX + 3], rcpt[EMAIL_ADDR_MAX + 3], err[CURL_ERROR_SIZE];
 	struct curl_slist *rcpts;
 	upload_t u = {mail, len};
+	said_t said = {""};
+	const char *words;
 	long code = 0;
 	CURLcode rc;
 
@@ -80,6 +121,9 @@ static void submit(const email_mailbox_t *mb, const char *to, const char *mail, 
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, said_cb);
+	curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &said);
+	curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L); /* the debug callback's condition */
 	curl_easy_setopt(curl, CURLOPT_USE_SSL, mb->smtp_starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, mb->smtp_verify ? 1L : 0L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, mb->smtp_verify ? 2L : 0L);
@@ -95,10 +139,17 @@ static void submit(const email_mailbox_t *mb, const char *to, const char *mail, 
 		return;
 	}
 	/* the server's 5xx (a recipient refused, relaying denied, our login refused) stays
-	 * refused: the agent is told; a 4xx, no answer or no connection is tried again */
-	if(code >= 500 || rc == CURLE_LOGIN_DENIED)
-		outcome(res, OMNIQ_FAILED, "the mail server refused it (%ld): %s", code,
-				err[0] ? err : curl_easy_strerror(rc));
+	 * refused: the agent is told, in the server's words; a 4xx, no answer or no
+	 * connection is tried again */
+	words = words_of(&said, code);
+	if(code >= 500 || rc == CURLE_LOGIN_DENIED) {
+		if(words)
+			outcome(res, OMNIQ_FAILED, "the mail server refused it: %s", words);
+		else
+			outcome(res, OMNIQ_FAILED, "the mail server refused it (%ld): %s", code,
+					err[0] ? err : curl_easy_strerror(rc));
+	} else if(words)
+		outcome(res, OMNIQ_RETRY, "the mail server did not take it: %s", words);
 	else
 		outcome(res, OMNIQ_RETRY, "the mail server did not take it%s%.0ld: %s",
 				code ? ", " : "", code, err[0] ? err : curl_easy_strerror(rc));

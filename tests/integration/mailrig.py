@@ -20,6 +20,7 @@ IMAP. A mock would answer what its author believed; this answers what Postfix an
     rig.create_folder(user, "Processed")
     rig.queue(), rig.wait_queue(cond), rig.flush() # Postfix's queue (postqueue -j, parsed);
                                                    # flush: try the deferred ones now
+    rig.reload()                 # Postfix reads its configuration and tables again
     rig.add_user(addr, password), rig.users        # Dovecot's passwd-file, {addr: password}
     rig.ssl_context()            # a client TLS context that trusts the rig's certificate
     rig.logs(), rig.errors()     # tails of every log; Postfix's and Dovecot's error lines
@@ -818,6 +819,12 @@ service auth {
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
         if r.returncode != 0:
             raise RuntimeError("postqueue -f: %s" % r.stdout.decode("utf-8", "replace"))
+
+    def reload(self):
+        """`postfix reload`: master reads main.cf and master.cf again and its children end
+        when idle, so the new ones read their tables (a texthash: file, read once by each
+        process) anew. Returns at once: a test waits for what the new settings do."""
+        self.procs["master"].send_signal(signal.SIGHUP)
 
     def wait_queue(self, cond, timeout=15, what="the queue"):
         """Until cond(queue()) is true; that queue."""

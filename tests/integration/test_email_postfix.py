@@ -17,7 +17,7 @@ from email.utils import make_msgid
 
 import mailrig
 from harness import TOP, free_port, test, wait_for
-from test_email import P, SECRET, sig
+from test_email import P, SECRET, email_params, sig
 from test_outbound import states
 from test_desk import PASSWORD, desk
 from test_wechat import delivery_states, ok_rpc, transcript
@@ -40,16 +40,19 @@ def smtp_keys(rig, password=None):
             "smtp_verify=0")
 
 
-def site(ctx, smtp=True, password=None, **mailbox):
+def site(ctx, smtp=True, password=None, rig_extra=None, params=None, **mailbox):
     """redis, kamailio with omniq_email (its LMTP listener, its mailbox replying through the
-    rig's submission port) and the rig, Postfix delivering @example.com to omniq."""
+    rig's submission port) and the rig, Postfix delivering @example.com to omniq; rig_extra:
+    the rig's extra settings (mailrig.MailRig), params: more modparams (email_params)."""
     lmtp_port = free_port()
-    rig = mailrig.start_rig(ctx, support_transport="lmtp:inet:127.0.0.1:%d" % lmtp_port)
+    rig = mailrig.start_rig(ctx, support_transport="lmtp:inet:127.0.0.1:%d" % lmtp_port,
+                            extra=rig_extra)
     keys = ("queue=mail", "from_name='ACME 客服'") + (smtp_keys(rig, password) if smtp else ())
     keys += tuple("%s=%s" % kv for kv in mailbox.items())
     rs = ctx.redis()
-    k = ctx.kamailio("omniq.cfg", rs.port, defines=mailbox_defines(
-        *keys, OMNIQ_EMAIL_LMTP='"127.0.0.1:%d"' % lmtp_port))
+    cfg, more = email_params(params)
+    k = ctx.kamailio(cfg, rs.port, defines=mailbox_defines(
+        *keys, OMNIQ_EMAIL_LMTP='"127.0.0.1:%d"' % lmtp_port, **more))
     return rig, rs, k
 
 
@@ -177,9 +180,87 @@ def test_email_postfix_a_reply_the_server_refuses_fails_with_its_words(ctx):
     wait_for(lambda: [s for s, _ in delivery_states(rs, P, sid)] == ["failed"], timeout=30,
              what="the reply failed")
     (_, why), = delivery_states(rs, P, sid)
-    assert "refused" in why and "535" in why, why
+    assert why.startswith("the mail server refused it: 535 5.7.8 Error: authentication "
+                          "failed"), why
     assert (k.stat("omniq_email:send_failed"), k.stat("omniq_email:sent")) == (1, 0)
     assert rig.mailbox("alice@customer.example") == []
+
+
+def delivery_events(r, sid):
+    """[(ms, state, reason)] of the delivery events of session sid's replies (P:events)"""
+    out = []
+    for eid, e in r.xrange(P + ":events"):
+        if e.get("type") == "delivery" and e.get("sid") == sid:
+            out.append((int(eid.split("-")[0]), e.get("state"), e.get("reason", "")))
+    return out
+
+
+@test
+def test_email_postfix_a_reply_the_server_defers_is_retried_then_sent_or_fails_with_its_words(ctx):
+    """The submission server answers 451 at RCPT (a Postfix access table): the reply stays
+    queued and is tried again after retry_interval, doubling; once the server takes it (the
+    table changed, Postfix reloaded) it is sent, once. One the server defers at each of its
+    `attempts` fails with the server's own words. The agent's desk shows each step: queued,
+    queued again with the reason, then sent, or failed."""
+    table = os.path.join(ctx.dir, "deferred-recipients")
+    busy = {a: "451 4.2.1 %s is being moved, try again later" % a.split("@")[0]
+            for a in ("alice@customer.example", "bob@customer.example")}
+
+    def defer(*addrs):
+        with open(table, "w") as f:
+            f.writelines("%s %s\n" % (a, busy[a]) for a in addrs)
+        # not "hot" (under 2 s old), which a Postfix process reads again and again for 1.5 s
+        os.utime(table, (time.time() - 60, time.time() - 60))
+    defer(*busy)
+    rig, rs, k = site(ctx, rig_extra={"main.cf": {
+        "smtpd_recipient_restrictions": "check_recipient_access texthash:" + table}},
+        params={"attempts": 4, "retry_interval": 300})
+    r = rs.client()
+    agent(k, "mei")
+    assert k.rpc("omniq.agent_password", "mei", PASSWORD)[0] == 0
+    d = desk(k.http_port, Api(k.http_port), "mei")
+    assert d.request(type="state", state="available")["type"] == "ok"
+    for who in busy:
+        m = customer_mail("改地址", "请把收货地址改一下")
+        m.replace_header("From", who)
+        rig.send(m.as_bytes(), who, ["support@example.com"])
+    ib = d.inbox(lambda ib: len(ib) == 2, timeout=20)
+    sid = {s["identity"].split(":")[1]: s["sid"] for s in ib}
+    for s in ib:
+        assert d.request(type="accept", sid=s["sid"])["type"] == "ok"
+    a, b = sid["alice@customer.example"], sid["bob@customer.example"]
+    assert d.request(type="reply", sid=b, text="好的", cid="rb")["type"] == "ok"
+    assert d.request(type="reply", sid=a, text="已修改", cid="ra")["type"] == "ok"
+    queued = d.recv("delivery", where=lambda m: m["sid"] == a and m["state"] == "queued"
+                    and m["reason"] == "")
+    again = d.recv("delivery", where=lambda m: m["id"] == queued["id"] and m["state"] == "queued"
+                   and m["reason"] != "", timeout=20)
+    assert "451 4.2.1" in again["reason"] and "alice is being moved, try again later" in \
+        again["reason"], again
+    # the server takes alice's mail from now on
+    defer("bob@customer.example")
+    rig.reload()
+    sent = d.recv("delivery", where=lambda m: m["id"] == queued["id"] and m["state"] == "sent",
+                  timeout=20)
+    assert sent["reason"] == "" and sent["sid"] == a, sent
+    failed = d.recv("delivery", where=lambda m: m["sid"] == b and m["state"] == "failed",
+                    timeout=20)
+    assert "451 4.2.1" in failed["reason"] and "bob is being moved, try again later" in \
+        failed["reason"] and failed["reason"].endswith("(4 attempts)"), failed
+    got = rig.wait_mailbox("alice@customer.example", 1, timeout=20)
+    assert len(got) == 1        # sent once (bob's attempts went on for seconds after it)
+    assert str(email.message_from_bytes(got[0], policy=email.policy.default)["Subject"]) \
+        .startswith("Re: 改地址 [#omniq-%s-" % a)
+    assert rig.mailbox("bob@customer.example") == []
+    assert [s for s, _ in delivery_states(rs, P, a)] == ["sent"]
+    # bob's four attempts, each at least the wait before it doubled after the one before
+    # (0.3, 0.6, 1.2 s; more: the attempt itself, and the sender looks for due retries
+    # every second)
+    ev = delivery_events(r, b)
+    assert [st for _, st, _ in ev] == ["queued"] * 4 + ["failed"], ev
+    gaps = [(ev[i + 1][0] - ev[i][0]) / 1000 for i in range(1, 4)]
+    assert all(w <= g < 10 for w, g in zip((0.3, 0.6, 1.2), gaps)), gaps
+    d.close()
 
 
 @test
