@@ -85,7 +85,7 @@ int oq_callback(const str *sid, const str *to)
 
 static const char *rpc_followup_add_doc[] = {
 	"Schedule a follow-up: sid cid due reason [channel [agent [queue]]] (one of sid and cid, "
-	"the other \"\"; due +<seconds> or ms since the epoch)", 0};
+	"the other - ; due +<seconds> or ms since the epoch)", 0};
 static void rpc_followup_add(rpc_t *rpc, void *c)
 {
 	str a[7] = {STR_NULL, STR_NULL, STR_NULL, STR_NULL, STR_NULL, STR_NULL, STR_NULL};
@@ -96,6 +96,10 @@ static void rpc_followup_add(rpc_t *rpc, void *c)
 		return;
 	if(oq_rpc_opt(rpc, c, &a[4]) && oq_rpc_opt(rpc, c, &a[5]))
 		oq_rpc_opt(rpc, c, &a[6]);
+	/* "-" for none: kamcmd cannot pass an empty string */
+	for(int i = 0; i < 2; i++)
+		if(a[i].len == 1 && a[i].s[0] == '-')
+			a[i].len = 0;
 	if((rc = oq_followup_add(&a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], fid,
 				sizeof(fid))) < 0) {
 		oq_rpc_fail(rpc, c, rc);

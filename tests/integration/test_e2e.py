@@ -294,6 +294,40 @@ def test_e2e_desk_lists_a_service_level_alert_and_takes_it(ctx):
 
 
 @test
+def test_e2e_desk_schedules_a_follow_up_and_records_its_outcome(ctx):
+    """Issue 24: from the desk the agent schedules a follow-up of the open session's
+    customer (in a week, with a reason); one that falls due comes back to her as an offer,
+    is listed with its outcome buttons, and "Reached" ends it."""
+    rs, k, api = ws_kam(ctx)
+    r = rs.client()
+    for args in (("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4"),
+                 ("omniq.agent_password", "alice", "desk-pass-123")):
+        rc, out = k.rpc(*args)
+        assert rc == 0 and not out.startswith("error"), (args, out)
+    node = browser("desk_followups.js", str(int(api.base.rsplit(":", 1)[1])), ctx.dir, "alice",
+                   "desk-pass-123")
+    try:
+        expect(node, "READY")
+        sid = k.rpc_struct("omniq.enqueue", "sms", "sms:+8613800000044", "sales", 0)["sid"]
+        tell(node, "SID " + sid)
+        expect(node, "SCHEDULED")
+        t0 = time.time()
+        rc, fid = k.rpc("omniq.followup_add", sid, "-", "+1", "callback promised")
+        assert rc == 0 and not fid.startswith("error"), fid
+        tell(node, "FID " + fid.strip())
+        assert expect(node, "DONE ").split()[1] == sid
+    finally:
+        stop(node)
+    mine = r.hgetall("oq:{default}:fu:1")
+    assert mine["agent"] == "alice" and mine["state"] == "scheduled", mine
+    assert mine["reason"] == "回访: check the repair held", mine
+    assert abs(int(mine["due"]) / 1000 - (t0 + 604800)) < 120, mine
+    done = r.hgetall("oq:{default}:fu:%s" % fid.strip())
+    assert done["state"] == "done" and done["outcome"] == "reached", done
+    assert os.path.getsize(os.path.join(ctx.dir, "desk-13-followups.png")) > 1000
+
+
+@test
 def test_e2e_desk_serves_a_wechat_customer(ctx):
     """Issue 21: a WeChat customer's message (a safe-mode callback, signed and encrypted as
     WeChat does) reaches the agent's desk as an offer; the agent's reply reaches WeChat's API

@@ -171,6 +171,11 @@
       hook("alert", m);
       return;
     }
+    if (m.type === "followup") {
+      /* one of its follow-ups was scheduled, opened or ended (desk-followups.js) */
+      hook("followup", m);
+      return;
+    }
     if (m.type === "delivery") {
       /* one of the replies sent through its channel's provider moved on (or failed) */
       (st.transcripts[m.sid] || []).forEach(function (e) {
