@@ -398,34 +398,65 @@ def test_email_postfix_a_new_conversation_is_acknowledged_an_auto_reply_is_not(c
     assert k.stat("omniq_email:acknowledged") == 1
 
 
+def imap_flags(rig, folder="INBOX"):
+    """{subject: the FLAGS item} of each message in the support mailbox's folder (by
+    subject, not UID: Postfix delivers in whatever order its queue runs)"""
+    im = rig.imap("support@example.com")
+    try:
+        im.select(folder, readonly=True)
+        typ, data = im.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    finally:
+        im.logout()
+    flags = {}
+    for part in data:
+        if isinstance(part, tuple):
+            subject = str(email.header.make_header(email.header.decode_header(
+                part[1].decode().split(":", 1)[1].strip())))
+            flags[subject] = part[0].decode()
+    return flags
+
+
+def read_across_a_restart(rig, k, r, stored, lease=True):
+    """Three mails to the support mailbox read over IMAP by kamailio k, then stored(): what
+    a stored message became (moved, or marked); a fourth comes while k is stopped and is
+    read after its restart - the four stored once each, none of them read twice. lease
+    False: the stopped reader's lease removed, not waited out (imap_poll x 2 + 10 s)."""
+    for i in range(3):
+        rig.send(customer_mail("工单 %d" % i, "内容 %d" % i).as_bytes(), "alice@customer.example",
+                 ["support@example.com"])
+    wait_for(lambda: len(sessions(r)) == 3, timeout=30, what="three mails read over IMAP")
+    stored(3)
+    assert (k.stat("omniq_email:received"), k.stat("omniq_email:received_duplicate")) == (3, 0)
+    k.stop()
+    if not lease:
+        r.delete(P + ":ch:email:l:imap:support")
+    rig.send(customer_mail("工单 3", "内容 3").as_bytes(), "alice@customer.example",
+             ["support@example.com"])
+    wait_for(lambda: "工单 3" in imap_flags(rig), what="the fourth in the folder")
+    k.start()
+    wait_for(lambda: len(sessions(r)) == 4, timeout=30, what="the fourth read after the restart")
+    stored(4)
+    bodies = sorted(transcript(r, P, s)[0][1] for s in sessions(r))
+    assert bodies == ["Subject: 工单 %d\n\n内容 %d" % (i, i) for i in range(4)], bodies
+    # the restarted reader read on from the UID kept, not the folder again
+    assert (k.stat("omniq_email:received"), k.stat("omniq_email:received_duplicate")) == (1, 0)
+
+
 @test
 def test_email_imap_the_support_mailbox_is_read_once_and_marked_after_it_is_stored(ctx):
     """A site with no MTA of its own: the support mail stays in its IMAP mailbox (Dovecot)
-    and omniq reads it - each message stored once, then marked \\Seen (or moved to
-    imap_move); a restart of kamailio reads on from the last UID kept in Redis; a message
-    that cannot be stored (Redis down) is read again and left unseen meanwhile."""
+    and omniq reads it - each message stored once, then moved to imap_move; a restart of
+    kamailio reads on from the last UID kept in Redis; a message that cannot be stored
+    (Redis down) is read again and left unseen meanwhile."""
     rig = mailrig.start_rig(ctx, support_transport=None)
     rig.create_folder("support@example.com", "Processed")
     rs = ctx.redis()
     r = rs.client()
     k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(rig, "imap_move=Processed"))
-    for i in range(3):
-        rig.send(customer_mail("工单 %d" % i, "内容 %d" % i).as_bytes(), "alice@customer.example",
-                 ["support@example.com"])
-    wait_for(lambda: len(sessions(r)) == 3, timeout=30, what="three mails read over IMAP")
-    # STARTTLS: no IDLE connection (email_idle.h), the reader says it polls
-    assert "imap support: no IDLE (IDLE is for imaps:// or imap_tls=none" in k.text()
-    wait_for(lambda: rig.mailbox("support@example.com") == [] and
-             len(rig.mailbox("support@example.com", "Processed")) == 3, timeout=20,
-             what="the three moved to Processed")
-    k.stop()
-    rig.send(customer_mail("工单 3", "内容 3").as_bytes(), "alice@customer.example",
-             ["support@example.com"])
-    rig.wait_mailbox("support@example.com", 1)
-    k.start()
-    wait_for(lambda: len(sessions(r)) == 4, timeout=30, what="the fourth read after the restart")
-    bodies = sorted(transcript(r, P, s)[0][1] for s in sessions(r))
-    assert bodies == ["Subject: 工单 %d\n\n内容 %d" % (i, i) for i in range(4)], bodies
+    read_across_a_restart(rig, k, r, lambda n: wait_for(
+        lambda: rig.mailbox("support@example.com") == [] and
+        len(rig.mailbox("support@example.com", "Processed")) == n, timeout=20,
+        what="the %d moved to Processed" % n))
     # Redis down: not stored, not moved, read again once it is back
     ctx.expect_redis_down(rs)
     lease_failed = (r"omniq_email \[email_imap\.c:\d+\]: email_imap_serve\(\): imap support: "
@@ -442,6 +473,68 @@ def test_email_imap_the_support_mailbox_is_read_once_and_marked_after_it_is_stor
     wait_for(lambda: len(sessions(r)) == 5, timeout=40, what="the fifth stored once Redis is back")
     wait_for(lambda: rig.mailbox("support@example.com") == [], timeout=20, what="it moved")
     assert len(rig.mailbox("support@example.com", "Processed")) == 5
+
+
+@test
+def test_email_imap_without_imap_move_a_stored_message_is_marked_seen_and_never_read_again(ctx):
+    """Without imap_move the messages stay in the folder, each marked \\Seen once stored; a
+    restart of kamailio reads on from the UID kept in Redis, not the folder again: nothing
+    is read twice (received_duplicate 0) though the folder still holds all it read."""
+    rig = mailrig.start_rig(ctx, support_transport=None)
+    rs = ctx.redis()
+    r = rs.client()
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(rig))
+
+    def seen(n):
+        wait_for(lambda: len(imap_flags(rig)) == n and
+                 all("\\Seen" in f for f in imap_flags(rig).values()), timeout=20,
+                 what="the %d marked \\Seen, in the folder" % n)
+    read_across_a_restart(rig, k, r, seen, lease=False)
+    kept = r.get(P + ":ch:email:v:imap:support:at")
+    assert kept and kept.split()[1] == "4", kept        # "<UIDVALIDITY> <the last UID>"
+
+
+@test
+def test_email_imap_a_message_the_store_refuses_for_now_stays_unseen_and_is_stored_later(ctx):
+    """The reader holds its lease and reads the message, but storing it is refused for now
+    (451 - Redis answers, but refuses the core's write: here an ACL that denies XADD, as a
+    Redis set up wrong would): the message stays unseen and the UID kept in Redis does not
+    move on; a later round, once the store takes it, stores it once and marks it."""
+    rig = mailrig.start_rig(ctx, support_transport=None)
+    rs = ctx.redis()
+    r = rs.client()
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(rig))
+    first = customer_mail("退款", "请退款")
+    rig.send(first.as_bytes(), "alice@customer.example", ["support@example.com"])
+    wait_for(lambda: sessions(r) and "\\Seen" in imap_flags(rig).get("退款", ""), timeout=30,
+             what="the first stored and marked")
+    sid, = sessions(r)
+    at = P + ":ch:email:v:imap:support:at"
+    kept = r.get(at)
+    denied = r"The user executing the script can't run this command or subcommand script: "
+    ctx.expect_log(r"omniq \[oq_core\.c:\d+\]: map_error_reply\(\): Redis function oq_ingest "
+                   r"failed: .*" + denied + "oq_ingest")
+    ctx.expect_log(r"omniq_email \[email_inbound\.c:\d+\]: deliver\(\): mail from "
+                   r"<alice@customer\.example> to support not stored: oq_ingest: .*" + denied)
+    # other writers of events that may meet the ACL meanwhile (a sweep)
+    ctx.expect_log(r"Redis function \w+ failed: .*" + denied, optional=True)
+    assert r.execute_command("ACL", "SETUSER", "default", "-xadd") == "OK"
+    try:
+        deferred = k.stat("omniq_email:deferred")
+        rig.send(customer_mail("Re: 退款", "订单号 123", In_Reply_To=first["Message-ID"])
+                 .as_bytes(), "alice@customer.example", ["support@example.com"])
+        wait_for(lambda: k.stat("omniq_email:deferred") >= deferred + 2, timeout=30,
+                 what="two rounds refused the store")
+        flags = imap_flags(rig)
+        assert "\\Seen" not in flags["Re: 退款"], flags        # not marked, nor moved
+        assert r.get(at) == kept and len(transcript(r, P, sid)) == 1, (r.get(at), kept)
+    finally:
+        assert r.execute_command("ACL", "SETUSER", "default", "+@all") == "OK"
+    wait_for(lambda: len(transcript(r, P, sid)) == 2, timeout=30, what="the answer stored")
+    wait_for(lambda: "\\Seen" in imap_flags(rig)["Re: 退款"], timeout=10, what="it marked")
+    assert r.get(at).split() == [kept.split()[0], str(int(kept.split()[1]) + 1)], r.get(at)
+    assert transcript(r, P, sid)[1][1] == "Subject: Re: 退款\n\n订单号 123"
+    assert (k.stat("omniq_email:received"), k.stat("omniq_email:received_duplicate")) == (2, 0)
 
 
 @test
@@ -511,18 +604,7 @@ def test_email_imap_a_message_that_can_never_be_stored_is_flagged_and_passed(ctx
              ["support@example.com"])
     wait_for(lambda: len(sessions(r)) == 1, timeout=30, what="the good mail read")
     assert transcript(r, P, sessions(r)[0])[0][1] == "Subject: 正常\n\n正常的邮件"
-    im = rig.imap("support@example.com")
-    im.select("INBOX")
-    # by their subject, not their UIDs: Postfix delivers the three in whatever order its
-    # queue runs them (the large one may come last)
-    typ, data = im.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-    im.logout()
-    flags = {}
-    for part in data:
-        if isinstance(part, tuple):
-            subject = email.header.make_header(email.header.decode_header(
-                part[1].decode().split(":", 1)[1].strip())).__str__()
-            flags[subject] = part[0].decode()
+    flags = imap_flags(rig)
     # the two refused flagged for a person and still unread (reading marks nothing), the
     # stored one \Seen
     assert sorted(flags) == sorted(["附件太大", "who", "正常"]), flags
