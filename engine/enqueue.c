@@ -367,10 +367,22 @@ static int reopens(oqe_call *c, const oqe_cfg *cfg, RedisModuleString *cid,
 	return 0;
 }
 
+/* Does queue q keep business hours (P:bhq, 77_hours.lua)? A call to it is the library's,
+ * which refuses it while the queue is closed: one SISMEMBER, for calls only. */
+static int has_hours(oqe_call *c, RedisModuleString *q)
+{
+	RedisModuleCallReply *r = RedisModule_Call(c->ctx, "SISMEMBER", "ss",
+			oqe_key(c, ":bhq", "", 0), q);
+
+	return r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_INTEGER
+		   && RedisModule_CallReplyInteger(r) == 1;
+}
+
 /* OMNIQ.ENQUEUE P channel class identity skills priority queue ext [node]
  * oq_enqueue: a customer contact opens a session and it is routed. Reply
  * [sid, state, agent, position, cid]; ["library"] with nothing written when the contact
- * reopens the customer's recent session (reopen_window), which the library does. */
+ * reopens the customer's recent session (reopen_window), or is a call to a queue that keeps
+ * business hours, which the library does. */
 int oqe_cmd_enqueue(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 {
 	oqe_call c;
@@ -408,6 +420,8 @@ int oqe_cmd_enqueue(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 		return REDISMODULE_OK;
 	if ((r = reopens(&c, cfg, k.cid, k.channel)) < 0)
 		return REDISMODULE_OK;
+	if (!r && k.cls == OQE_VOICE)
+		r = has_hours(&c, k.queue);
 	if (r) {
 		RedisModule_ReplyWithArray(ctx, 1);
 		return RedisModule_ReplyWithCString(ctx, "library");

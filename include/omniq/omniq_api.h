@@ -63,6 +63,8 @@ static inline str omniq_str(const char *s)
                                is full: reply()) */
 #define OMNIQ_EREDIS -6     /* Redis unreachable or reply lost: not acknowledged */
 #define OMNIQ_EINTERNAL -7
+#define OMNIQ_ECLOSED -8    /* a call to a queue outside its business hours: nothing was
+                             * written; last_error() says when it opens ("(in <n> s)") */
 
 /* The HTTP status of a return code, for every surface that reports one (the REST API, the
  * RPC faults), so that they agree: 200, 400, 404, 409, 503, else 500. */
@@ -72,7 +74,8 @@ static inline int omniq_http_status(int rc)
 		case OMNIQ_OK: return 200;
 		case OMNIQ_EARG: return 400;
 		case OMNIQ_ENOTFOUND: return 404;
-		case OMNIQ_ESTATE: case OMNIQ_EAGENT: case OMNIQ_ECAPACITY: return 409;
+		case OMNIQ_ESTATE: case OMNIQ_EAGENT: case OMNIQ_ECAPACITY: case OMNIQ_ECLOSED:
+			return 409;
 		case OMNIQ_EREDIS: return 503;
 		default: return 500;
 	}

@@ -136,6 +136,7 @@ const char *oq_strerror(int code)
 		case OMNIQ_EAGENT: return "wrong agent";
 		case OMNIQ_ECAPACITY: return "no capacity";
 		case OMNIQ_EREDIS: return "Redis unavailable";
+		case OMNIQ_ECLOSED: return "queue closed";
 		default: return "internal error";
 	}
 }
@@ -167,7 +168,7 @@ static int map_error_reply(const char *fn, redisReply *r)
 	static const struct { const char *tag; int code; } tags[] = {
 		{"OQ_ARG ", OMNIQ_EARG}, {"OQ_NOTFOUND ", OMNIQ_ENOTFOUND},
 		{"OQ_STATE ", OMNIQ_ESTATE}, {"OQ_AGENT ", OMNIQ_EAGENT},
-		{"OQ_CAPACITY ", OMNIQ_ECAPACITY},
+		{"OQ_CAPACITY ", OMNIQ_ECAPACITY}, {"OQ_CLOSED ", OMNIQ_ECLOSED},
 	};
 	/* Redis refusing to run a call now (out of memory, a script running too long, loading
 	 * its data, a replica that may not write): nothing was written, and the same call may

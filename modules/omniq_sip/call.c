@@ -30,6 +30,7 @@
 #include "core/mem/shm_mem.h"
 #include "core/mem/pkg.h"
 #include "core/dset.h"
+#include "core/data_lump_rpl.h"
 #include "core/rand/kam_rand.h"
 #include "core/route_struct.h"
 #include "core/sr_module.h"
@@ -378,6 +379,9 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 	give_up(c, msg, in_fail, 480, "No Agent Reachable");
 }
 
+static void divert(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, const os_action_t *a,
+		const char *why, int in_fail, int retry_after);
+
 /* Open a session for the call in queue q and settle it. */
 static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int in_fail)
 {
@@ -411,6 +415,18 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 		unlock_c(c);
 		ident = omniq_str(c->ident);
 		rc = os_oq.open_node(&phone, &ident, &skills, q->priority, &qname, &sext, &os_cfg.node, &info);
+	}
+	if(rc == OMNIQ_ECLOSED) {
+		/* outside the queue's hours: nothing was written; where the queue sends it now */
+		const char *in = strstr(os_oq.last_error(), "(in ");
+		int secs = -1;
+
+		if(in == NULL || sscanf(in, "(in %d s)", &secs) != 1 || secs < 0)
+			secs = -1;
+		os_stat_inc(OS_ST_CLOSED);
+		LM_INFO("call of %s: %s\n", c->ident, os_oq.last_error());
+		divert(c, msg, q, &q->closed, "outside the hours", in_fail, secs);
+		return;
 	}
 	if(rc < 0) {
 		end_call(c);
@@ -460,12 +476,60 @@ static void on_cancel(os_call_t *c)
 		os_stat_inc(OS_ST_ABANDONED);
 }
 
+/* The call leaves queue q as action a says (its overflow, or where it goes while q is
+ * closed; why: which, for the log): another queue, a URI, or a final reply - with a
+ * Retry-After of retry_after seconds when that is known (>= 0). */
+static void divert(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, const os_action_t *a,
+		const char *why, int in_fail, int retry_after)
+{
+	const os_queue_t *next;
+	char hdr[48];
+	str uri;
+
+	switch(a->kind) {
+		case OS_OVF_QUEUE:
+			next = os_queue_find(a->target, strlen(a->target));
+			if(next && ++c->hops <= os_cfg.max_hops) {
+				LM_INFO("call of %s: %s of queue %s, moving to queue %s\n", c->ident, why,
+						q->name, next->name);
+				open_in_queue(c, msg, next, in_fail);
+				return;
+			}
+			LM_NOTICE("call of %s: %s of queue %s: the hop limit is reached\n", c->ident, why,
+					q->name);
+			end_call(c);
+			reply(msg, in_fail, 480, "No Agent Available");
+			return;
+		case OS_OVF_URI:
+			LM_INFO("call of %s: %s of queue %s, relaying to %s\n", c->ident, why, q->name,
+					a->target);
+			end_call(c);
+			uri = omniq_str(a->target);
+			clear_branches();
+			if(rewrite_uri(msg, &uri) < 0 || os_tmb.t_relay(msg, NULL, NULL) < 0)
+				reply(msg, in_fail, 500, "Overflow Failed");
+			return;
+		case OS_OVF_REPLY:
+		default:
+			LM_INFO("call of %s: %s of queue %s, answering %d\n", c->ident, why, q->name,
+					a->code);
+			end_call(c);
+			if(retry_after >= 0) {
+				snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n", retry_after);
+				if(add_lump_rpl(msg, hdr, strlen(hdr), LUMP_RPL_HDR) == 0)
+					LM_ERR("no memory for the Retry-After of a reply\n");
+			}
+			reply(msg, in_fail, a->code, (char *)a->text);
+			return;
+	}
+}
+
 /* Max wait passed: expire the session, then the queue's overflow. */
 static void overflow(os_call_t *c, sip_msg_t *msg)
 {
-	const os_queue_t *q = os_queue_at(c->qidx), *next;
+	const os_queue_t *q = os_queue_at(c->qidx);
 	char sidbuf[OMNIQ_SID_MAX];
-	str sid, uri;
+	str sid;
 	int rc;
 
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
@@ -482,36 +546,7 @@ static void overflow(os_call_t *c, sip_msg_t *msg)
 		return;
 	}
 	os_stat_inc(OS_ST_OVERFLOWED);
-	switch(q->ovf) {
-		case OS_OVF_QUEUE:
-			next = os_queue_find(q->ovf_target, strlen(q->ovf_target));
-			if(next && ++c->hops <= os_cfg.max_hops) {
-				LM_INFO("call %s: max wait of %s passed, moving to queue %s\n", sidbuf, q->name,
-						next->name);
-				open_in_queue(c, msg, next, 1);
-				return;
-			}
-			LM_NOTICE("call %s: overflow hop limit reached\n", sidbuf);
-			end_call(c);
-			reply(msg, 1, 480, "No Agent Available");
-			return;
-		case OS_OVF_URI:
-			LM_INFO("call %s: max wait of %s passed, relaying to %s\n", sidbuf, q->name,
-					q->ovf_target);
-			end_call(c);
-			uri = omniq_str(q->ovf_target);
-			clear_branches();
-			if(rewrite_uri(msg, &uri) < 0 || os_tmb.t_relay(msg, NULL, NULL) < 0)
-				reply(msg, 1, 500, "Overflow Failed");
-			return;
-		case OS_OVF_REPLY:
-		default:
-			LM_INFO("call %s: max wait of %s passed, answering %d\n", sidbuf, q->name,
-					q->ovf_code);
-			end_call(c);
-			reply(msg, 1, q->ovf_code, (char *)q->ovf_text);
-			return;
-	}
+	divert(c, msg, q, &q->ovf, "max wait", 1, -1);
 }
 
 static void on_failure(os_call_t *c, struct cell *t, sip_msg_t *msg, int code)

@@ -41,6 +41,7 @@ enum {
 	OS_ST_ENDED,       /* dialogs ended (BYE or dialog timeout) */
 	OS_ST_NODE_LOST,   /* sessions of dead nodes (or of this one before it restarted) ended */
 	OS_ST_HUNG_UP,     /* live calls ended because their session was closed (desk, RPC) */
+	OS_ST_CLOSED,      /* calls that came while their queue was outside its business hours */
 	OS_ST_COUNT
 };
 extern stat_export_t os_stat_exports[];

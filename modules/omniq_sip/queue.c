@@ -57,44 +57,46 @@ static int int_in(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
-static int parse_overflow(os_queue_t *q, const char *v, char *why, int why_len)
+/* key (overflow, closed): queue:<name>, uri:<sip uri> or reply:<code> <reason> into a */
+static int parse_action(const os_queue_t *q, const char *key, os_action_t *a, const char *v,
+		char *why, int why_len)
 {
 	const char *sp;
 	if(!strncmp(v, "queue:", 6)) {
 		if(!name_ok(v + 6))
-			return bad(why, why_len, "queue '%s': overflow queue name '%s' is not valid",
-					q->name, v + 6);
-		q->ovf = OS_OVF_QUEUE;
-		snprintf(q->ovf_target, sizeof(q->ovf_target), "%s", v + 6);
+			return bad(why, why_len, "queue '%s': %s queue name '%s' is not valid", q->name,
+					key, v + 6);
+		a->kind = OS_OVF_QUEUE;
+		snprintf(a->target, sizeof(a->target), "%s", v + 6);
 	} else if(!strncmp(v, "uri:", 4)) {
 		if(strncmp(v + 4, "sip:", 4) && strncmp(v + 4, "sips:", 5))
-			return bad(why, why_len, "queue '%s': overflow uri '%s' is not a sip: URI", q->name,
+			return bad(why, why_len, "queue '%s': %s uri '%s' is not a sip: URI", q->name, key,
 					v + 4);
-		if(strlen(v + 4) >= sizeof(q->ovf_target))
-			return bad(why, why_len, "queue '%s': overflow uri too long%s", q->name, "");
-		q->ovf = OS_OVF_URI;
-		snprintf(q->ovf_target, sizeof(q->ovf_target), "%s", v + 4);
+		if(strlen(v + 4) >= sizeof(a->target))
+			return bad(why, why_len, "queue '%s': %s uri too long", q->name, key);
+		a->kind = OS_OVF_URI;
+		snprintf(a->target, sizeof(a->target), "%s", v + 4);
 	} else if(!strncmp(v, "reply:", 6)) {
 		char code[8];
 		sp = strchr(v + 6, ' ');
 		if(sp == NULL || sp - (v + 6) != 3)
-			return bad(why, why_len,
-					"queue '%s': overflow '%s' must be reply:<code> <reason>", q->name, v);
+			return bad(why, why_len, "queue '%s': %s '%s' must be reply:<code> <reason>",
+					q->name, key, v);
 		memcpy(code, v + 6, 3);
 		code[3] = '\0';
-		if(int_in(code, 300, 699, &q->ovf_code) < 0)
-			return bad(why, why_len, "queue '%s': overflow reply code '%s' is not 300..699",
-					q->name, code);
-		if(strlen(trim((char *)sp + 1)) == 0 || strlen(sp + 1) >= sizeof(q->ovf_text))
-			return bad(why, why_len, "queue '%s': overflow reason '%s' empty or too long",
-					q->name, sp + 1);
-		q->ovf = OS_OVF_REPLY;
-		snprintf(q->ovf_text, sizeof(q->ovf_text), "%s", sp + 1);
+		if(int_in(code, 300, 699, &a->code) < 0)
+			return bad(why, why_len, "queue '%s': %s reply code '%s' is not 300..699", q->name,
+					key, code);
+		if(strlen(trim((char *)sp + 1)) == 0 || strlen(sp + 1) >= sizeof(a->text))
+			return bad(why, why_len, "queue '%s': %s reason '%s' empty or too long", q->name,
+					key, sp + 1);
+		a->kind = OS_OVF_REPLY;
+		snprintf(a->text, sizeof(a->text), "%s", sp + 1);
 	} else {
 		return bad(why, why_len,
-				"queue '%s': overflow '%s' is not queue:<name>, uri:<sip uri> or reply:<code> "
+				"queue '%s': %s '%s' is not queue:<name>, uri:<sip uri> or reply:<code> "
 				"<reason>",
-				q->name, v);
+				q->name, key, v);
 	}
 	return 0;
 }
@@ -110,9 +112,10 @@ int os_queue_add(const char *def, char *why, int why_len)
 	if(strlen(def) >= sizeof(buf))
 		return bad(why, why_len, "queue definition longer than %s bytes%s", "1023", "");
 	memset(&q, 0, sizeof(q));
-	q.ovf = OS_OVF_REPLY;
-	q.ovf_code = 480;
-	snprintf(q.ovf_text, sizeof(q.ovf_text), "No Agent Available");
+	q.ovf.kind = q.closed.kind = OS_OVF_REPLY;
+	q.ovf.code = q.closed.code = 480;
+	snprintf(q.ovf.text, sizeof(q.ovf.text), "No Agent Available");
+	snprintf(q.closed.text, sizeof(q.closed.text), "Closed");
 	strcpy(buf, def);
 	for(tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save), first = 0) {
 		tok = trim(tok);
@@ -143,12 +146,13 @@ int os_queue_add(const char *def, char *why, int why_len)
 			if(int_in(v, 0, 86400, &q.max_wait_s) < 0)
 				return bad(why, why_len, "queue '%s': max_wait '%s' is not 0..86400 seconds",
 						q.name, v);
-		} else if(!strcmp(k, "overflow")) {
-			if(parse_overflow(&q, v, why, why_len) < 0)
+		} else if(!strcmp(k, "overflow") || !strcmp(k, "closed")) {
+			if(parse_action(&q, k, k[0] == 'o' ? &q.ovf : &q.closed, v, why, why_len) < 0)
 				return -1;
 		} else {
 			return bad(why, why_len,
-					"queue '%s': unknown key '%s' (skills, priority, max_wait, overflow)",
+					"queue '%s': unknown key '%s' (skills, priority, max_wait, overflow, "
+					"closed)",
 					q.name, k);
 		}
 	}
@@ -160,18 +164,28 @@ int os_queue_add(const char *def, char *why, int why_len)
 	return 0;
 }
 
+static int check_action(const os_queue_t *q, const char *key, const os_action_t *a, char *why,
+		int why_len)
+{
+	if(a->kind != OS_OVF_QUEUE)
+		return 0;
+	if(!os_queue_find(a->target, strlen(a->target)))
+		return bad(why, why_len, "queue '%s' %s to undefined queue '%s'", q->name,
+				key, a->target);
+	if(!strcmp(a->target, q->name))
+		return bad(why, why_len, "queue '%s' %s to itself", q->name, key);
+	return 0;
+}
+
 int os_queue_check(char *why, int why_len)
 {
 	int i;
-	for(i = 0; i < n_queues; i++) {
-		if(queues[i].ovf != OS_OVF_QUEUE)
-			continue;
-		if(!os_queue_find(queues[i].ovf_target, strlen(queues[i].ovf_target)))
-			return bad(why, why_len, "queue '%s' overflows to undefined queue '%s'",
-					queues[i].name, queues[i].ovf_target);
-		if(!strcmp(queues[i].ovf_target, queues[i].name))
-			return bad(why, why_len, "queue '%s' overflows to itself%s", queues[i].name, "");
-	}
+	for(i = 0; i < n_queues; i++)
+		if(check_action(&queues[i], "overflows", &queues[i].ovf, why, why_len) < 0
+				|| check_action(&queues[i], "goes when closed", &queues[i].closed, why,
+						   why_len)
+						   < 0)
+			return -1;
 	return 0;
 }
 

@@ -17,6 +17,7 @@ stat_export_t os_stat_exports[] = {
 	{"ended", 0, &st[OS_ST_ENDED]},
 	{"node_lost", 0, &st[OS_ST_NODE_LOST]},
 	{"hung_up", 0, &st[OS_ST_HUNG_UP]},
+	{"closed", 0, &st[OS_ST_CLOSED]},
 	{0, 0, 0}
 };
 

@@ -34,7 +34,7 @@ static const struct { int rc; const char *code; } omniq_map[] = {
 	{OMNIQ_EARG, "bad_argument"}, {OMNIQ_ENOTFOUND, "not_found"},
 	{OMNIQ_ESTATE, "wrong_state"}, {OMNIQ_EAGENT, "wrong_agent"},
 	{OMNIQ_ECAPACITY, "no_capacity"}, {OMNIQ_EREDIS, "unavailable"},
-	{OMNIQ_EINTERNAL, "internal"},
+	{OMNIQ_EINTERNAL, "internal"}, {OMNIQ_ECLOSED, "closed"},
 };
 
 const char *ws_omniq_code(int rc)

@@ -705,6 +705,77 @@ def test_sip_max_wait_overflow_to_voicemail_uri(ctx):
     assert stat(k, "overflowed") == 1 and stat(k, "answered") == 0
 
 
+def invite_final(k, queue, caller="+8613800000099"):
+    """An INVITE of our own from a UDP socket to queue: its final response's status line and
+    headers (the ACK sent)."""
+    import socket
+    import uuid
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(10)
+    me, tag, cid = s.getsockname()[1], uuid.uuid4().hex[:8], uuid.uuid4().hex
+    via = "SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s" % (me, uuid.uuid4().hex[:12])
+    head = ("Via: %s\r\nFrom: <sip:%s@127.0.0.1>;tag=%s\r\nTo: <sip:%s@127.0.0.1>\r\n"
+            "Call-ID: %s\r\n" % (via, caller, tag, queue, cid))
+    s.sendto(("INVITE sip:%s@127.0.0.1:%d SIP/2.0\r\n%sCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+              "Contact: <sip:%s@127.0.0.1:%d>\r\nContent-Length: 0\r\n\r\n"
+              % (queue, k.sip_port, head, caller, me)).encode(), ("127.0.0.1", k.sip_port))
+    try:
+        while True:
+            lines = s.recv(65535).decode().split("\r\n")
+            code = int(lines[0].split(" ", 2)[1])
+            if code >= 200:
+                break
+        to = [l for l in lines if l.lower().startswith("to:")][0][3:].strip()
+        s.sendto(("ACK sip:%s@127.0.0.1:%d SIP/2.0\r\n%sCSeq: 1 ACK\r\nMax-Forwards: 70\r\n"
+                  "Content-Length: 0\r\n\r\n" % (queue, k.sip_port,
+                                                  head.replace("To: <sip:%s@127.0.0.1>" % queue,
+                                                               "To: " + to))).encode(),
+                 ("127.0.0.1", k.sip_port))
+    finally:
+        s.close()
+    return lines[0], dict(l.split(": ", 1) for l in lines[1:] if ": " in l)
+
+
+@test
+def test_sip_a_call_outside_business_hours_is_told_when_to_call_again_or_goes_to_the_night_service(ctx):
+    """A queue outside its business hours (omniq.hours_set): no caller can wait overnight,
+    so the call is not queued - it gets 480 Closed with a Retry-After of the seconds until
+    the queue opens, and nothing is written - or, for a queue whose closed= names one, goes
+    to the night service. Open again (its hours removed), the queue takes calls as before."""
+    import datetime
+    night = Phone(ctx, None, "night", "agent_answer.xml", register=False, timeout=30)
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs, OMNIQ_QUEUE_VM='"vm; skills=nobody; max_wait=30; '
+                'closed=uri:sip:night@127.0.0.1:%d"' % night.port)
+    r = rs.client()
+    today = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
+    shut = "%s..%s closed" % (today.isoformat(), (today + datetime.timedelta(days=1)).isoformat())
+    for q in ("sales", "vm"):
+        rc, out = k.rpc("omniq.hours_set", q, "Asia/Shanghai", "mon-sun 09:00-18:00", shut)
+        assert rc == 0 and out.strip() == "ok", out
+    opens = datetime.datetime.combine(today + datetime.timedelta(days=2), datetime.time(9),
+                                      datetime.timezone(datetime.timedelta(hours=8)))
+    line, hdrs = invite_final(k, "sales")
+    assert line == "SIP/2.0 480 Closed", line
+    want = (opens - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    assert abs(int(hdrs["Retry-After"]) - want) < 30, (hdrs, want)
+    assert r.get(P + ":seq:s") is None, "a closed queue's call wrote a session"
+    assert "queue sales is closed; it opens %s 09:00 (in " % opens.date().isoformat() in k.text()
+    # the night service takes vm's calls
+    sc = caller_xml(ctx.dir, "to_night", queued="never")
+    assert call(ctx, k, "vm", sc) == 0, "caller expected the night service's 200"
+    assert night.wait() == 0, "the night service did not get the call"
+    assert stat(k, "closed") == 2 and stat(k, "calls") == 0
+    # hours removed: sales is open, its call waits for an agent as ever
+    rc, out = k.rpc("omniq.hours_del", "sales")
+    assert rc == 0 and not out.startswith("error"), out
+    agent(k, "alice")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    assert call(ctx, k, "sales", caller_xml(ctx.dir, "open_again", queued="may")) == 0
+    assert phone.wait() == 0 and stat(k, "closed") == 2
+
+
 @test
 @alone
 def test_sip_calls_leave_no_shared_memory_behind(ctx):

@@ -100,12 +100,37 @@ def test_a_customer_who_writes_while_closed_is_told_when_the_team_is_back_once(h
     s = h.r.hgetall(t.P + ':s:' + sid)
     tx = [i for i, f in h.r.xrange(t.P + ':s:%s:tx' % sid) if f['dir'] == 'out']
     assert s['t_out1'] == '' and s['closed_n'] == tx[0], s    # no agent's answer
-    # open now: a new customer is not told anything; a call is never told
+    # open now: a new customer is not told anything; a call is never told (one that comes
+    # while the queue is closed is refused: test_a_call_to_a_closed_queue_...)
     h.advance(4 * H)
     r = t.fc('oq_ingest', 'sms', '', 'tel:+8613600000002', 'en', 0, 'q', '', '', 'text', 'hi', 'm3')
-    t.fc('oq_sweep', 100)
-    h.advance(9 * H)                    # closed again
     call = t.enq(channel='phone', identity='tel:+8613600000003', queue='q')['sid']
+    t.fc('oq_sweep', 100)
+    h.advance(9 * H)                    # closed again, both still waiting
     t.fc('oq_sweep', 100)
     assert not [f for _, f in h.r.xrange(t.P + ':s:%s:tx' % r[0]) if f['dir'] == 'out']
     assert not h.r.exists(t.P + ':s:%s:tx' % call)
+
+
+def test_a_call_to_a_closed_queue_is_refused_and_says_when_it_opens(h):
+    """A caller cannot wait overnight: oq_enqueue refuses a call (class voice) to a queue
+    outside its hours with OQ_CLOSED, naming the opening and the seconds to it, and writes
+    nothing (the engine hands such calls to the library); a message to it queues, and a call
+    to a queue without hours, or to the same queue once it is open, queues."""
+    t = h.tenant()
+    now = now_ms(h)
+    put(t, 'q', now, [(2, 10)])
+    before = h.r.dbsize()
+    msg = t.expect_err('CLOSED', 'oq_enqueue', 'phone', 'voice', 'tel:+8613800000001', '', '0',
+                       'q', '')
+    assert 'queue q is closed; it opens L2 (in 7200 s)' in msg, msg
+    assert h.r.dbsize() == before and not h.r.exists(t.P + ':seq:s')
+    assert t.enq(channel='phone', cls='voice', queue='other', identity='tel:+8613800000001')['state'] == 'queued'
+    assert t.enq(queue='q')['state'] == 'queued'                       # a chat waits
+    h.advance(3 * H)
+    assert t.enq(channel='phone', cls='voice', queue='q', identity='tel:+8613800000002')['state'] == 'queued'
+    # past what is known of its hours a queue counts as open; closed with nothing known ahead
+    put(t, 'n', now_ms(h), [], until=now_ms(h) + H)
+    msg = t.expect_err('CLOSED', 'oq_enqueue', 'phone', 'voice', 'tel:+8613800000003', '', '0',
+                       'n', '')
+    assert 'queue n is closed; no opening is known' in msg, msg

@@ -25,9 +25,9 @@ TEST(queue_full_definition)
 	CHECK_EQ_STR(q->skills, "sales,en");
 	CHECK_EQ_INT(q->priority, 10);
 	CHECK_EQ_INT(q->max_wait_s, 120);
-	CHECK_EQ_INT(q->ovf, OS_OVF_REPLY);
-	CHECK_EQ_INT(q->ovf_code, 486);
-	CHECK_EQ_STR(q->ovf_text, "All Busy");
+	CHECK_EQ_INT(q->ovf.kind, OS_OVF_REPLY);
+	CHECK_EQ_INT(q->ovf.code, 486);
+	CHECK_EQ_STR(q->ovf.text, "All Busy");
 }
 
 TEST(queue_defaults)
@@ -41,9 +41,12 @@ TEST(queue_defaults)
 	CHECK_EQ_STR(q->skills, "");
 	CHECK_EQ_INT(q->priority, 0);
 	CHECK_EQ_INT(q->max_wait_s, 0);
-	CHECK_EQ_INT(q->ovf, OS_OVF_REPLY);
-	CHECK_EQ_INT(q->ovf_code, 480);
-	CHECK_EQ_STR(q->ovf_text, "No Agent Available");
+	CHECK_EQ_INT(q->ovf.kind, OS_OVF_REPLY);
+	CHECK_EQ_INT(q->ovf.code, 480);
+	CHECK_EQ_STR(q->ovf.text, "No Agent Available");
+	CHECK_EQ_INT(q->closed.kind, OS_OVF_REPLY);
+	CHECK_EQ_INT(q->closed.code, 480);
+	CHECK_EQ_STR(q->closed.text, "Closed");
 }
 
 TEST(queue_overflow_kinds)
@@ -51,10 +54,23 @@ TEST(queue_overflow_kinds)
 	const os_queue_t *q;
 	CHECK_EQ_INT(os_queue_add("vm; overflow=uri:sip:voicemail@10.0.0.1", why, sizeof why), 0);
 	q = find("vm");
-	CHECK(q && q->ovf == OS_OVF_URI && !strcmp(q->ovf_target, "sip:voicemail@10.0.0.1"));
+	CHECK(q && q->ovf.kind == OS_OVF_URI && !strcmp(q->ovf.target, "sip:voicemail@10.0.0.1"));
 	CHECK_EQ_INT(os_queue_add("first; max_wait=5; overflow=queue:plain", why, sizeof why), 0);
 	q = find("first");
-	CHECK(q && q->ovf == OS_OVF_QUEUE && !strcmp(q->ovf_target, "plain"));
+	CHECK(q && q->ovf.kind == OS_OVF_QUEUE && !strcmp(q->ovf.target, "plain"));
+	/* outside business hours: the same three kinds, apart from the overflow */
+	CHECK_EQ_INT(os_queue_add("day; overflow=queue:plain; closed=uri:sip:night@10.0.0.2", why,
+						 sizeof why),
+			0);
+	q = find("day");
+	CHECK(q && q->closed.kind == OS_OVF_URI && !strcmp(q->closed.target, "sip:night@10.0.0.2")
+			&& q->ovf.kind == OS_OVF_QUEUE);
+	CHECK_EQ_INT(os_queue_add("day2; closed=queue:plain", why, sizeof why), 0);
+	q = find("day2");
+	CHECK(q && q->closed.kind == OS_OVF_QUEUE && q->ovf.kind == OS_OVF_REPLY);
+	CHECK_EQ_INT(os_queue_add("day3; closed=reply:503 Closed Until Nine", why, sizeof why), 0);
+	q = find("day3");
+	CHECK(q && q->closed.code == 503 && !strcmp(q->closed.text, "Closed Until Nine"));
 	CHECK_EQ_INT(os_queue_check(why, sizeof why), 0);
 }
 
@@ -82,6 +98,8 @@ TEST(queue_bad_definitions_refused_with_reason)
 	refused("x10; overflow=reply:480 ", "reply:<code> <reason>");   /* trimmed: no reason */
 	refused("x11; overflow=uri:http://x", "is not a sip: URI");
 	refused("x12; overflow=queue:bad name", "is not valid");
+	refused("x13; closed=voicemail", "closed 'voicemail' is not queue:<name>");
+	refused("x14; closed=reply:200 OK", "closed reply code '200' is not 300..699");
 	refused("sales", "defined twice");
 	/* none of the refused ones exists */
 	CHECK(find("x1") == NULL && find("x5") == NULL && find("x11") == NULL);

@@ -209,12 +209,15 @@ function S.open_args(args, first)
 end
 
 -- The 8th argument, optional: the node that holds the contact (a phone call's kamailio),
--- whose sessions end when its lease runs out (oq_node_lease, SW.nodes_lost).
+-- whose sessions end when its lease runs out (oq_node_lease, SW.nodes_lost). A call to a
+-- queue outside its business hours is refused (OQ_CLOSED): a caller cannot wait overnight;
+-- a message waits, and is told once (80_sla.lua).
 function S.fn_enqueue(keys, args)
     local ctx = X.begin(keys)
     if #args ~= 8 then V.args(args, 7, 'channel class identity skills priority queue ext [node]') end
     local node = args[8] and args[8] ~= '' and V.id('node', args[8]) or ''
     local channel, class, ident, canon, skills, prio, queue, ext = S.open_args(args, 1)
+    if class == 'voice' then S.refuse_closed(ctx, queue) end   -- 77_hours.lua
     local s, cid = S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, node)
     return S.reply(ctx, s, cid), ctx
 end

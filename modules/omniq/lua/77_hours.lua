@@ -53,6 +53,18 @@ function BH.next_open(ctx, q, t)
     return mmax(i[1], t), i[3]
 end
 
+-- OQ_CLOSED when q is closed now: "queue q is closed; it opens <local time> (in <n> s)",
+-- or "... no opening is known" past what is known of its hours. omniq_sip reads the
+-- seconds for its Retry-After.
+function BH.refuse_closed(ctx, q)
+    if BH.open(ctx, q, ctx.now) then return end
+    local at, label = BH.next_open(ctx, q, ctx.now)
+    if not at then U.fail('CLOSED', 'queue ' .. q .. ' is closed; no opening is known') end
+    U.fail('CLOSED', 'queue ' .. q .. ' is closed; it opens ' .. label .. ' (in ' ..
+        U.istr(mfloor((at - ctx.now + 999) / 1000)) .. ' s)')
+end
+S.refuse_closed = BH.refuse_closed   -- oq_enqueue's (40_session.lua comes before BH)
+
 -- The moment `ms` of open time after t0 have passed (calendar time for a queue without
 -- hours, and past what is known of them).
 function BH.add(ctx, q, t0, ms)
