@@ -96,10 +96,8 @@ static void rpc_followup_add(rpc_t *rpc, void *c)
 		return;
 	if(oq_rpc_opt(rpc, c, &a[4]) && oq_rpc_opt(rpc, c, &a[5]))
 		oq_rpc_opt(rpc, c, &a[6]);
-	/* "-" for none: kamcmd cannot pass an empty string */
-	for(int i = 0; i < 2; i++)
-		if(a[i].len == 1 && a[i].s[0] == '-')
-			a[i].len = 0;
+	oq_rpc_dash(&a[0]);
+	oq_rpc_dash(&a[1]);
 	if((rc = oq_followup_add(&a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], fid,
 				sizeof(fid))) < 0) {
 		oq_rpc_fail(rpc, c, rc);

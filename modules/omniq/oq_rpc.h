@@ -16,6 +16,9 @@ int oq_rpc_value_register(void);
 
 /* An optional string argument: 1 and *out when given, else 0 and *out "" (binrpc leaves a
  * warning text in an argument it did not read, which must never be taken for a value) */
+/* "-" as an empty value: kamcmd cannot pass an empty string, and some arguments mean
+ * "none" when empty (a queue's role, a follow-up's session or customer) */
+void oq_rpc_dash(str *s);
 int oq_rpc_opt(rpc_t *rpc, void *c, str *out);
 /* the error of the last call, as a fault with its HTTP-like status */
 void oq_rpc_fail(rpc_t *rpc, void *c, int rc);

@@ -93,7 +93,7 @@ static void rpc_sla_ack(rpc_t *rpc, void *c)
 }
 
 static const char *rpc_queue_roles_doc[] = {
-	"Who alerts of a queue reach: queue [owner supervisor manager] (agent ids, \"\" none)", 0};
+	"Who alerts of a queue reach: queue [owner supervisor manager] (agent ids, - none)", 0};
 static void rpc_queue_roles(rpc_t *rpc, void *c)
 {
 	str a[4];
@@ -110,18 +110,21 @@ static void rpc_queue_roles(rpc_t *rpc, void *c)
 		rpc->fault(c, 400, "expected: queue [owner supervisor manager]");
 		return;
 	}
+	for(n = 1; n < 4; n++)
+		oq_rpc_dash(&a[n]);
 	oq_rpc_done(rpc, c, oq_call_checked("oq_queue_roles", 4, a, OQ_R_OK));
 }
 
 static const char *rpc_agent_notify_doc[] = {
 	"Where an agent is told of alerts: aid targets (desk, <channel>:<address>, comma "
-	"separated; \"\" the desk only)", 0};
+	"separated; - the desk only)", 0};
 static void rpc_agent_notify(rpc_t *rpc, void *c)
 {
 	str a[2];
 
 	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
 		return;
+	oq_rpc_dash(&a[1]);
 	oq_rpc_done(rpc, c, oq_call_checked("oq_agent_notify", 2, a, OQ_R_OK));
 }
 

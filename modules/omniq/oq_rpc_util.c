@@ -181,6 +181,12 @@ int oq_rpc_opt(rpc_t *rpc, void *c, str *out)
 	return 0;
 }
 
+void oq_rpc_dash(str *s)
+{
+	if(s->len == 1 && s->s[0] == '-')
+		s->len = 0;
+}
+
 void oq_rpc_delete(rpc_t *rpc, void *c, const char *fn, const char *what)
 {
 	str a;

@@ -285,11 +285,13 @@ def test_e2e_desk_lists_a_service_level_alert_and_takes_it(ctx):
                            ("omniq.agent_set", "olga", "Olga", "other:5", "voice=0,chat=4"),
                            ("omniq.agent_password", "olga", "desk-pass-123"),
                            ("omniq.agent_notify", "olga", "desk"),
-                           ("omniq.queue_roles", "default", "olga", "olga", "olga"),
+                           ("omniq.queue_roles", "default", "olga", "-", "-"),
                            # level 1 at 1.8 s; levels 2 and 3 long after the test
                            ("omniq.sla_set", "std", "first", "60", "levels", "3,50,75"))
     rc, hist = k.rpc("omniq.sla", sid)
     assert "olga" in hist and "ack" in hist, hist
+    roles = k.rpc_struct("omniq.queue_roles", "default")     # "-": nobody (kamcmd has no "")
+    assert (roles["owner"], roles["supervisor"], roles["manager"]) == ("olga", "", ""), roles
     assert os.path.getsize(os.path.join(ctx.dir, "desk-12-sla-taken.png")) > 1000
 
 
