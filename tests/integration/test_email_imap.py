@@ -86,3 +86,22 @@ def test_email_imap_the_cfg_example_mailbox_as_written(ctx):
                                    policy=email.policy.default)
     assert got.get_body(("plain",)).get_content().strip() == "收到，照着写就行。"
     assert len(rig.wait_mailbox("support@example.com", 1, folder="Sent", timeout=30)) == 1
+
+
+@test
+def test_email_imap_a_server_without_idle_is_polled(ctx):
+    """A server that offers no IDLE (its CAPABILITY lacks it): the reader says so once and
+    reads the mailbox every imap_poll seconds instead; a mail is read at the next round."""
+    rig = mailrig.start_rig(ctx, support_transport=None, extra={
+        "dovecot.conf": "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID "
+                        "ENABLE UIDPLUS MOVE\n"})
+    rs = ctx.redis()
+    r = rs.client()
+    k = ctx.kamailio("omniq.cfg", rs.port, defines=imap_defines(rig, tls=True, poll="2"))
+    wait_for(lambda: "imap support: no IDLE (the server has no IDLE): read every 2 s"
+             in k.text(), timeout=15, what="the fallback said")
+    rig.send(customer_mail("轮询", "没有 IDLE 也能收到").as_bytes(), "alice@customer.example",
+             ["support@example.com"])
+    wait_for(lambda: len(sessions(r)) == 1, timeout=15, what="the mail read by polling")
+    assert "IDLE: new mail is read as it comes" not in k.text()
+    assert k.text().count("no IDLE (the server has no IDLE)") == 1
