@@ -12,7 +12,7 @@
 #include <curl/curl.h>
 
 #include "email_idle.h"
-#include "email_imap.h"
+#include "email_imap_login.h"
 
 struct email_idle {
 	CURL *h;

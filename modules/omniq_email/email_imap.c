@@ -15,6 +15,7 @@
 
 #include "email_idle.h"
 #include "email_imap.h"
+#include "email_imap_login.h"
 #include "email_inbound.h"
 #include "email_lmtp.h"
 #include "email_mailbox.h"
@@ -38,21 +39,6 @@ int email_imap_wanted(void)
 		if(b->imap[0])
 			return 1;
 	return 0;
-}
-
-void email_imap_login(void *handle, const email_mailbox_t *b)
-{
-	CURL *c = handle;
-
-	curl_easy_setopt(c, CURLOPT_USE_SSL, b->imap_starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, b->imap_verify ? 1L : 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, b->imap_verify ? 2L : 0L);
-	curl_easy_setopt(c, CURLOPT_USERNAME, b->imap_user);
-	if(b->imap_bearer[0]) {
-		curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, b->imap_bearer);
-		curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
-	} else
-		curl_easy_setopt(c, CURLOPT_PASSWORD, b->imap_password);
 }
 
 /* what a request answered, up to max bytes */

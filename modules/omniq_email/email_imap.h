@@ -32,12 +32,6 @@ typedef struct email_imap_cfg {
 	size_t max_msg; /* bytes of one mail (modparam max_message) */
 } email_imap_cfg_t;
 
-struct email_mailbox;
-
-/* A libcurl handle's TLS and login for the mailbox's IMAP server (the reader's requests,
- * and the sender's APPEND of a reply to imap_sent). */
-void email_imap_login(void *curl, const struct email_mailbox *b);
-
 /* Whether a mailbox reads IMAP (from mod_init: a process is forked then). */
 int email_imap_wanted(void);
 

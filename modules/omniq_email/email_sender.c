@@ -11,7 +11,7 @@
 
 #include "core/dprint.h"
 
-#include "email_imap.h"
+#include "email_imap_login.h"
 #include "email_inbound.h"
 #include "email_mailbox.h"
 #include "email_reply.h"
