@@ -134,3 +134,24 @@ def test_a_call_to_a_closed_queue_is_refused_and_says_when_it_opens(h):
     msg = t.expect_err('CLOSED', 'oq_enqueue', 'phone', 'voice', 'tel:+8613800000003', '', '0',
                        'n', '')
     assert 'queue n is closed; no opening is known' in msg, msg
+
+
+def test_estimates_and_promises_count_the_hours_the_queue_is_closed(h):
+    """A wait is open time: a customer who writes two hours before the queue opens, with a
+    minute's average wait, is promised two hours and a minute on the clock - in the session's
+    estimate while it waits, and in the agent's inbox once offered; a queue without hours
+    shows the average as it is."""
+    t = h.tenant()
+    now = now_ms(h)
+    put(t, 'q', now, [(2, 10)])
+    h.r.hset(t.P + ':stat', 'wait_ewma_ms', '60000')
+    sid = t.enq(queue='q')['sid']
+    est = int(t.sess(sid)['est_wait_ms'])
+    assert 2 * H + 60000 - 2000 <= est <= 2 * H + 60000, est
+    plain = t.enq(queue='other')['sid']
+    assert int(t.sess(plain)['est_wait_ms']) == 60000
+    # an agent online while the queue is closed takes it: the inbox shows what was promised
+    t.agent('ann')
+    inbox = [harness.pairs(row) for row in t.fc('oq_agent_sessions', 'ann')]
+    got = {row['sid']: int(row['promised_ms']) for row in inbox}
+    assert 2 * H + 60000 - 2000 <= got[sid] <= 2 * H + 60000 and got[plain] == 60000, got

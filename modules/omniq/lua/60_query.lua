@@ -47,7 +47,10 @@ function Q.fn_session_get(keys, args)
         local ewma = U.num(rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
         local waited = mmax(0, tonum(clock.now_ms()) - mmax(U.num(m.enq, 0), U.num(m.transfer_at, 0)))
         h[#h + 1] = 'position'; h[#h + 1] = tostr(pos)
-        h[#h + 1] = 'est_wait_ms'; h[#h + 1] = istr(est_wait(ewma, pos, qlen, waited))
+        -- the open time it needs, as the wait on the clock (its queue's closed hours added)
+        local now = tonum(clock.now_ms())
+        h[#h + 1] = 'est_wait_ms'
+        h[#h + 1] = istr(Q.wall(ctx, m.queue, now, est_wait(ewma, pos, qlen, waited)))
     end
     return h
 end
@@ -151,8 +154,11 @@ function Q.fn_agent_sessions(keys, args)
             'customer_name', c[1] or '', 'tier', c[2] or '', 'created', v[6] or '',
             'updated', v[7] or '', 'offer_exp', v[8] or '', 'ext', v[9] or '',
             'last_csat', c[3] or '', 'claimed_name', v[10] or '',
-            -- the wait the customer was told, and the one they had (ms; "" while waiting)
-            'promised_ms', v[12] or '', 'waited_ms', (v[13] and v[13] ~= '' and v[11])
+            -- the wait the customer was told (open time, on the clock from when it came:
+            -- closed hours added), and the one they had (ms; "" while waiting)
+            'promised_ms', (v[12] and v[12] ~= '' and v[11])
+                and istr(Q.wall(ctx, v[3] or '', tonum(v[11]), tonum(v[12]))) or v[12] or '',
+            'waited_ms', (v[13] and v[13] ~= '' and v[11])
                 and istr(mmax(0, tonum(v[13]) - tonum(v[11]))) or '',
             'callback_to', v[14] or ''}
     end

@@ -65,6 +65,13 @@ function BH.refuse_closed(ctx, q)
 end
 S.refuse_closed = BH.refuse_closed   -- oq_enqueue's (40_session.lua comes before BH)
 
+-- ms of queue q's open time from t0, as ms on the clock (its closed hours added): the
+-- estimates and promises the views show (60_query.lua comes before BH)
+function Q.wall(ctx, q, t0, ms)
+    if ms <= 0 or q == '' then return ms end
+    return BH.add(ctx, q, t0, ms) - t0
+end
+
 -- The moment `ms` of open time after t0 have passed (calendar time for a queue without
 -- hours, and past what is known of them).
 function BH.add(ctx, q, t0, ms)
