@@ -182,3 +182,30 @@ def test_a_waiting_customer_asks_for_a_callback_and_keeps_the_place(h):
     # another number, given
     assert t.fc('oq_callback', behind, 'tel:+8613700000099') == 'OK'
     assert t.sess(behind)['callback_to'] == 'tel:+8613700000099'
+
+
+def test_a_follow_up_due_while_its_queue_is_closed_waits_for_the_opening(h):
+    """Nobody rings a customer at night: a follow-up that falls due while its queue is closed
+    (business hours) is opened when the queue opens, once; one of a queue without hours opens
+    when due."""
+    t = h.tenant()
+    t.agent('a', '', caps='voice=1,chat=4,email=4,total=6')
+    sid, cid = sms_customer(t)
+    t.fc('oq_close', sid, 'resolved')
+    sec, us = h.r.time()
+    now = sec * 1000 + us // 1000 + int(h.r.get(harness.CLOCK_KEY) or 0)
+    H = 3600 * 1000
+    args = ['support', 'Asia/Shanghai', 'mon-fri 09:00-18:00', '', '', str(now + 30 * 24 * H),
+            str(now + 3 * H), str(now + 12 * H), 'L3']
+    assert t.fc('oq_hours_put', *args) == 'OK'
+    night = t.fc('oq_followup_add', sid, '', '+60', 'how did the repair go?', '', '', '')
+    plain = t.fc('oq_followup_add', sid, '', '+60', 'the invoice', '', '', 'billing')
+    h.advance(61000)
+    assert opened(t) == 1                                  # billing's, not support's
+    assert fu(t, plain)['state'] == 'opened' and fu(t, night)['state'] == 'scheduled'
+    assert int(h.r.zscore(t.P + ':fuz', night)) == now + 3 * H
+    h.advance(H)
+    assert opened(t) == 0 and fu(t, night)['state'] == 'scheduled'
+    h.advance(2 * H)
+    assert opened(t) == 1 and fu(t, night)['state'] == 'opened'
+    assert opened(t) == 0

@@ -363,7 +363,13 @@ function FU.sweep(ctx, max)
     for _, fid in ipairs_(rcall('ZRANGEBYSCORE', ctx.P .. ':fuz', '-inf', ctx.ns, 'LIMIT', 0, max)) do
         rcall('ZREM', ctx.P .. ':fuz', fid)
         local f = FUH.load(ctx, fid)
-        if f and f.state == 'scheduled' then
+        -- due while its queue is closed (77_hours.lua): it waits for the opening - nobody
+        -- rings a customer at night for a callback or a satisfaction call
+        local opens = f and f.state == 'scheduled'
+            and BH.next_open(ctx, f.queue ~= '' and f.queue or 'default', ctx.now)
+        if opens and opens > ctx.now then
+            rcall('ZADD', ctx.P .. ':fuz', U.istr(opens), fid)
+        elseif f and f.state == 'scheduled' then
             local ok, sid, why = pcall_(FUH.open, ctx, f)
             if not ok then sid, why = nil, U.error_text(sid) end
             local tries = U.istr((tonum(f.tries) or 0) + 1)
