@@ -16,7 +16,13 @@
  *   GET   /api/v1/queues                             every queue with its waiting count
  *   GET   /api/v1/queues/{name}                      ?start=0&count=1..1000 (100): waiting sessions
  *   GET   /api/v1/stats                              counters and current figures
- *   GET   /api/v1/followups                          ?from=&to= (unix ms)&count=1..1000 (100)
+ *   GET   /api/v1/followups                          ?from=&to= (unix ms)&count=1..1000 (100):
+ *                                                    sessions closed with a follow-up date
+ *   POST  /api/v1/followups                          {"sid" | "customer", "due", "reason",
+ *                                                    "channel", "agent", "queue"}: a callback
+ *                                                    or return visit scheduled: 201 {"fid"}
+ *   GET   /api/v1/followups/{fid}                    one, with its state and outcome
+ *   POST  /api/v1/followups/{fid}/done               {"outcome", "note"}: an opened one's end
  *
  * Each read is one api.query() (one Redis round trip) turned into JSON; each write one call
  * of the core, which checks the values and writes nothing when it refuses.
@@ -380,6 +386,52 @@ static void followups(const ws_req_t *rq, ws_resp_t *rs)
 	read_pairs(rs, "followups", "followups", 3, args, "sid", "date");
 }
 
+/* a scheduled follow-up (docs/admin.md "Follow-ups"): the core checks every value */
+static void followup_add(const ws_req_t *rq, ws_resp_t *rs)
+{
+	str v[7];
+	char fid[24];
+	static const char *const names[7] = {"sid", "customer", "due", "reason", "channel", "agent",
+			"queue"};
+	int i;
+
+	for(i = 0; i < 7; i++)
+		if(ws_body_str(rq, rs, names[i], i == 2 || i == 3, &v[i]) < 0)
+			return;
+	if((v[0].len > 0) == (v[1].len > 0)) {
+		ws_error(rs, 400, "bad_argument", "give one of 'sid' and 'customer'");
+		return;
+	}
+	if(ws_omniq_error(rs, ws_oq.followup_add(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+								  fid, sizeof(fid)))
+			< 0)
+		return;
+	rs->status = 201;
+	rs->json = json_pack("{s:s}", "fid", fid);
+}
+
+static void followup(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
+{
+	str fid = omniq_str(p->seg[1]), outcome, note;
+
+	if(p->n == 2) {
+		if(method_is(rq, rs, "GET", "on a follow-up"))
+			read_one(rs, "followup", 1, &fid);
+		return;
+	}
+	if(p->n != 3 || strcmp(p->seg[2], "done")) {
+		ws_error(rs, 404, "not_found", "no such follow-up resource");
+		return;
+	}
+	if(!method_is(rq, rs, "POST", "/followups/{fid}/done")
+			|| ws_body_str(rq, rs, "outcome", 1, &outcome) < 0
+			|| ws_body_str(rq, rs, "note", 0, &note) < 0
+			|| ws_omniq_error(rs, ws_oq.followup_done(&fid, &outcome, &note)) < 0)
+		return;
+	rs->status = 200;
+	rs->json = json_pack("{s:s,s:s}", "fid", fid.s, "outcome", outcome.s);
+}
+
 int ws_api_resources(const ws_req_t *rq, ws_resp_t *rs, const char *rest)
 {
 	path_t p;
@@ -395,8 +447,13 @@ int ws_api_resources(const ws_req_t *rq, ws_resp_t *rs, const char *rest)
 	else if(!strcmp(p.seg[0], "stats") && p.n == 1) {
 		if(method_is(rq, rs, "GET", "on stats"))
 			read_one(rs, "stats", 0, NULL);
-	} else if(!strcmp(p.seg[0], "followups") && p.n == 1)
-		followups(rq, rs);
+	} else if(!strcmp(p.seg[0], "followups") && p.n == 1) {
+		if(!strcmp(rq->method, "POST"))
+			followup_add(rq, rs);
+		else
+			followups(rq, rs);
+	} else if(!strcmp(p.seg[0], "followups"))
+		followup(rq, rs, &p);
 	else
 		return -1;
 	return 0;

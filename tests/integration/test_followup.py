@@ -128,3 +128,53 @@ def test_callback_through_rest_keeps_the_place_and_an_abandon_keeps_it(ctx):
     wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "offered", timeout=5, what="offer")
     st, body = api.call("POST", "/api/v1/sessions/%s/callback" % sid, {})
     assert st == 409, (st, body)
+
+
+@test
+def test_followup_through_rest_scheduled_read_and_ended(ctx):
+    """An integrator's CRM schedules a return visit through REST (POST /api/v1/followups, of
+    a session or of a customer), reads it back, and records the outcome of one that opened;
+    bad requests get a JSON error and write nothing."""
+    rs, k, api = ws_kam(ctx)
+    r = rs.client()
+    agent(k, "alice", skills="sales:5", caps="voice=1,chat=4")
+    assert rpc(k, "omniq.agent_state", "alice", "available") == "ok"
+    sid = k.rpc_struct("omniq.enqueue", "sms", "sms:+8613100000009", "sales", 0)["sid"]
+    cid = r.hget("%s:s:%s" % (P, sid), "customer")
+    st, body = api.call("POST", "/api/v1/followups", {"sid": sid, "due": "+3600",
+                                                      "reason": "回访: how is the new router?"})
+    assert st == 201, (st, body)
+    fid = body["fid"]
+    st, f = api.call("GET", "/api/v1/followups/%s" % fid)
+    assert st == 200 and f["state"] == "scheduled" and f["agent"] == "alice", f
+    assert f["reason"] == "回访: how is the new router?" and f["customer"] == cid, f
+    # one of the customer, due now: it opens as a session offered to alice
+    st, body = api.call("POST", "/api/v1/followups", {"customer": cid, "due": "+1",
+                                                      "reason": "callback", "agent": "alice"})
+    assert st == 201, (st, body)
+    now = body["fid"]
+    wait_for(lambda: api.call("GET", "/api/v1/followups/%s" % now)[1].get("state") == "opened",
+             timeout=10, what="the follow-up opened")
+    st, body = api.call("POST", "/api/v1/followups/%s/done" % now, {"outcome": "reached",
+                                                                     "note": "all good"})
+    assert st == 200 and body == {"fid": now, "outcome": "reached"}, (st, body)
+    assert api.call("GET", "/api/v1/followups/%s" % now)[1]["outcome"] == "reached"
+    # refusals: a JSON error each, nothing written
+    keys = set(r.keys(P + ":fu:*"))
+    for req, status, code in (
+            ({"due": "+60", "reason": "x"}, 400, "bad_argument"),                   # no one
+            ({"sid": sid, "customer": cid, "due": "+60", "reason": "x"}, 400, "bad_argument"),
+            ({"sid": sid, "reason": "x"}, 400, "bad_argument"),                     # no due
+            ({"sid": sid, "due": "tomorrow", "reason": "x"}, 400, "bad_argument"),
+            ({"sid": "999999", "due": "+60", "reason": "x"}, 404, "not_found")):
+        st, body = api.call("POST", "/api/v1/followups", req)
+        assert (st, body["error"]["code"]) == (status, code), (req, st, body)
+    st, body = api.call("POST", "/api/v1/followups/%s/done" % fid, {"outcome": "reached"})
+    assert st == 409 and body["error"]["code"] == "wrong_state", (st, body)   # not opened yet
+    st, body = api.call("POST", "/api/v1/followups/%s/done" % now, {"outcome": "great"})
+    assert st == 400 and body["error"]["code"] == "bad_argument", (st, body)
+    st, body = api.call("GET", "/api/v1/followups/999999")
+    assert st == 404, (st, body)
+    st, body = api.call("DELETE", "/api/v1/followups/%s" % fid)
+    assert st == 405, (st, body)
+    assert set(r.keys(P + ":fu:*")) == keys
