@@ -24,7 +24,8 @@ SAN_CC="$SAN -Wno-restrict -Wno-error=maybe-uninitialized -Wno-error=stringop-ov
 
 # What `make test` runs on the sanitizer build: omniq's RPC, cfg and KEMI faces, omniq_sip's
 # queued and cancelled calls and its shutdown, omniq_ws' REST API, chat, desk, app and
-# channel webhook, the outbound sender process, the WeChat channel both ways, SMS, email over LMTP, and the fault tests that need no malloc
+# channel webhook, the outbound sender process, the WeChat channel both ways, SMS, email over LMTP
+# (and its signed bounces), a call outside business hours, follow-ups over REST, and the fault tests that need no malloc
 # wrapper (a wrong library, pkg and shm failing in a chat message and a queued INVITE).
 # `make check-asan` runs them all.
 CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript_link
@@ -56,7 +57,9 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   email_postfix_a_customers_mail_reaches_the_agent_and_the_reply_threads_back
   email_imap_idle_reads_new_mail_as_it_comes
   email_imap_a_message_that_can_never_be_stored_is_flagged_and_passed
-  sla_three_levels_once_across_two_nodes_to_wechat_the_desk_and_the_customer"
+  sla_three_levels_once_across_two_nodes_to_wechat_the_desk_and_the_customer
+  sip_a_call_outside_business_hours_is_told_when_to_call_again_or_goes_to_the_night_service
+  followup_through_rest_scheduled_read_and_ended email_postfix_a_forged_delivery_report_fails_no_reply"
 
 case "${1:-}" in
 core)
