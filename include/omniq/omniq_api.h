@@ -695,6 +695,18 @@ typedef struct omniq_api {
 	 * when). told 1 (an agent's own desk): only someone an alert of it was sent to may
 	 * (OMNIQ_EAGENT otherwise); OMNIQ_ESTATE when it has had no alert. */
 	int (*sla_ack)(const str *sid, const str *agent, int told);
+	/* An administrator's service settings (docs/admin.md "Service levels", "Business
+	 * hours"), for a REST or web surface; read them with query("sla_policies") and
+	 * query("hours", queue). sla_set: policy `name` made or changed with n (1..13)
+	 * fields[i] = values[i] as omniq.sla_set takes them, every one checked before any is
+	 * written (OMNIQ_EARG naming the bad one). hours_set: queue's hours worked out and kept
+	 * as omniq.hours_set does (except, notice NULL or empty for none). sla_del, hours_del:
+	 * OMNIQ_ENOTFOUND when there was none. */
+	int (*sla_set)(const str *name, int n, const str *fields, const str *values);
+	int (*sla_del)(const str *name);
+	int (*hours_set)(const str *queue, const str *tz, const str *week, const str *except,
+			const str *notice);
+	int (*hours_del)(const str *queue);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

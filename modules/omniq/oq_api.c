@@ -60,6 +60,16 @@ static int redis_append(redisContext *c, int argc, const char **argv, const size
 	return oq_redis_append_argv(c, argc, argv, argvlen);
 }
 
+static int sla_del(const str *name)
+{
+	return oq_delete("oq_sla_del", name, "policy");
+}
+
+static int hours_del(const str *queue)
+{
+	return oq_delete("oq_hours_del", queue, "business hours of queue");
+}
+
 int bind_omniq(omniq_api_t *api)
 {
 	if(api == NULL)
@@ -146,6 +156,10 @@ int bind_omniq(omniq_api_t *api)
 	api->followup_add = oq_followup_add;
 	api->followup_done = oq_followup_done;
 	api->sla_ack = oq_sla_ack;
+	api->sla_set = oq_sla_set;
+	api->sla_del = sla_del;
+	api->hours_set = oq_hours_set;
+	api->hours_del = hours_del;
 	api->callback = oq_callback;
 	return 0;
 }

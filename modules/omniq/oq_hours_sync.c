@@ -103,27 +103,39 @@ void oq_hours_renew(void)
 
 /* ---- kamcmd --------------------------------------------------------------------- */
 
+int oq_hours_set(const str *q, const str *tz, const str *week, const str *except,
+		const str *notice)
+{
+	static const str none = str_init("");
+	char ztz[OQ_HOURS_TZ_MAX], zweek[OQ_HOURS_SPEC_MAX + 1], zexc[OQ_HOURS_SPEC_MAX + 1];
+
+	if(q == NULL || tz == NULL || week == NULL)
+		return oq_bad_arg("hours", "a queue, a timezone and a week are required");
+	except = except && except->s ? except : &none;
+	notice = notice && notice->s ? notice : &none;
+	if(tz->len >= (int)sizeof(ztz) || week->len > OQ_HOURS_SPEC_MAX
+			|| except->len > OQ_HOURS_SPEC_MAX) {
+		oq_set_error(OMNIQ_EARG, "timezone up to %d bytes, week and exceptions up to %d each",
+				(int)sizeof(ztz) - 1, OQ_HOURS_SPEC_MAX);
+		return OMNIQ_EARG;
+	}
+	snprintf(ztz, sizeof(ztz), "%.*s", tz->len, tz->s);
+	snprintf(zweek, sizeof(zweek), "%.*s", week->len, week->s);
+	snprintf(zexc, sizeof(zexc), "%.*s", except->len, except->s);
+	return put(q, ztz, zweek, zexc, notice);
+}
+
 static const char *rpc_hours_set_doc[] = {
 	"A queue's business hours: queue timezone week [exceptions [notice]]", 0};
 static void rpc_hours_set(rpc_t *rpc, void *c)
 {
 	str q, tz, week, except = str_init(""), notice = str_init("");
-	char ztz[OQ_HOURS_TZ_MAX], zweek[OQ_HOURS_SPEC_MAX + 1], zexc[OQ_HOURS_SPEC_MAX + 1];
 
 	if(rpc->scan(c, ".S.S.S", &q, &tz, &week) < 3)
 		return;
 	if(oq_rpc_opt(rpc, c, &except))
 		oq_rpc_opt(rpc, c, &notice);
-	if(tz.len >= (int)sizeof(ztz) || week.len > OQ_HOURS_SPEC_MAX
-			|| except.len > OQ_HOURS_SPEC_MAX) {
-		rpc->fault(c, 400, "timezone up to %d bytes, week and exceptions up to %d each",
-				(int)sizeof(ztz) - 1, OQ_HOURS_SPEC_MAX);
-		return;
-	}
-	snprintf(ztz, sizeof(ztz), "%.*s", tz.len, tz.s);
-	snprintf(zweek, sizeof(zweek), "%.*s", week.len, week.s);
-	snprintf(zexc, sizeof(zexc), "%.*s", except.len, except.s);
-	oq_rpc_done(rpc, c, put(&q, ztz, zweek, zexc, &notice));
+	oq_rpc_done(rpc, c, oq_hours_set(&q, &tz, &week, &except, &notice));
 }
 
 static const char *rpc_hours_doc[] = {

@@ -34,6 +34,8 @@ static const struct {
 	{"search", "oq_agent_search", 3, 1, 0},
 	{"agent_followups", "oq_followups_of", 2, 1, 0},
 	{"followup", "oq_followup_get", 1, 0, 1},
+	{"hours", "oq_hours_get", 1, 0, 1},
+	{"sla_policies", "oq_sla_list", 0, 1, 0},
 };
 
 static void to_str(redisReply *e, str *out)

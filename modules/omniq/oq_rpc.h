@@ -10,6 +10,13 @@ struct redisReply;
 
 int oq_rpc_register(void);
 int oq_rpc_sla_register(void);
+/* fn (a library delete of one name: the count removed) as OMNIQ_OK, or OMNIQ_ENOTFOUND
+ * naming what: kamcmd's deletes and the API's */
+int oq_delete(const char *fn, const str *name, const char *what);
+/* api.sla_set and api.hours_set (omniq_api.h), beside their kamcmd commands */
+int oq_sla_set(const str *name, int n, const str *fields, const str *values);
+int oq_hours_set(const str *queue, const str *tz, const str *week, const str *except,
+		const str *notice);
 /* api.sla_ack (omniq_api.h), in oq_rpc_sla.c beside its kamcmd command */
 int oq_sla_ack(const str *sid, const str *agent, int told);
 int oq_rpc_value_register(void);

@@ -12,6 +12,21 @@
 /* name field value [field value ...]: every field a policy has, once */
 #define SLA_SET_ARGS (1 + 2 * 13)
 
+int oq_sla_set(const str *name, int n, const str *fields, const str *values)
+{
+	str a[SLA_SET_ARGS];
+	int i;
+
+	if(name == NULL || n < 1 || 1 + 2 * n > SLA_SET_ARGS)
+		return oq_bad_arg("policy", "a name and 1..13 fields");
+	a[0] = *name;
+	for(i = 0; i < n; i++) {
+		a[1 + 2 * i] = fields[i];
+		a[2 + 2 * i] = values[i];
+	}
+	return oq_call_checked("oq_sla_set", 1 + 2 * n, a, OQ_R_OK);
+}
+
 static const char *rpc_sla_set_doc[] = {
 	"Make or change a service-level policy: name field value [field value ...]", 0};
 static void rpc_sla_set(rpc_t *rpc, void *c)

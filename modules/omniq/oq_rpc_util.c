@@ -187,26 +187,31 @@ void oq_rpc_dash(str *s)
 		s->len = 0;
 }
 
-void oq_rpc_delete(rpc_t *rpc, void *c, const char *fn, const char *what)
+int oq_delete(const char *fn, const str *name, const char *what)
 {
-	str a;
 	int rc;
 	redisReply *r;
 
-	if(rpc->scan(c, ".S", &a) < 1)
-		return;
-	if((r = oq_call(fn, 1, &a, &rc)) == NULL) {
-		oq_rpc_fail(rpc, c, rc);
-		return;
-	}
+	if(name == NULL || name->len <= 0)
+		return oq_bad_arg(what, "missing");
+	if((r = oq_call(fn, 1, name, &rc)) == NULL)
+		return rc;
 	rc = r->type == REDIS_REPLY_INTEGER && r->integer == 0;
 	freeReplyObject(r);
 	if(rc) {
-		oq_set_error(OMNIQ_ENOTFOUND, "%s %.*s not found", what, a.len, a.s);
-		oq_rpc_fail(rpc, c, OMNIQ_ENOTFOUND);
-		return;
+		oq_set_error(OMNIQ_ENOTFOUND, "%s %.*s not found", what, name->len, name->s);
+		return OMNIQ_ENOTFOUND;
 	}
-	rpc->rpl_printf(c, "ok");
+	return OMNIQ_OK;
+}
+
+void oq_rpc_delete(rpc_t *rpc, void *c, const char *fn, const char *what)
+{
+	str a;
+
+	if(rpc->scan(c, ".S", &a) < 1)
+		return;
+	oq_rpc_done(rpc, c, oq_delete(fn, &a, what));
 }
 
 void oq_rpc_struct_all(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)

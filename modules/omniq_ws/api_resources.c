@@ -16,6 +16,7 @@
  *   GET   /api/v1/queues                             every queue with its waiting count
  *   GET   /api/v1/queues/{name}                      ?start=0&count=1..1000 (100): waiting sessions
  *   GET   /api/v1/stats                              counters and current figures
+ *   .../sla, .../queues/{name}/hours                 service settings: api_settings.c
  *   GET   /api/v1/followups                          ?from=&to= (unix ms)&count=1..1000 (100):
  *                                                    sessions closed with a follow-up date
  *   POST  /api/v1/followups                          {"sid" | "customer", "due", "reason",
@@ -63,7 +64,7 @@ static int split(const char *p, path_t *out)
 	return out->n ? 0 : -1;
 }
 
-static int method_is(const ws_req_t *rq, ws_resp_t *rs, const char *m, const char *what)
+int ws_method_is(const ws_req_t *rq, ws_resp_t *rs, const char *m, const char *what)
 {
 	if(!strcmp(rq->method, m))
 		return 1;
@@ -74,7 +75,7 @@ static int method_is(const ws_req_t *rq, ws_resp_t *rs, const char *m, const cha
 /* ---- reads: one query, rows to JSON ------------------------------------------------------ */
 
 /* One object from a one-row reader (session, agent, customer, stats). */
-static void read_one(ws_resp_t *rs, const char *what, int argc, const str *argv)
+void ws_read_one(ws_resp_t *rs, const char *what, int argc, const str *argv)
 {
 	json_t *o = json_object();
 	int rc = ws_oq.query(what, argc, argv, ws_row_merge, o);
@@ -88,7 +89,7 @@ static void read_one(ws_resp_t *rs, const char *what, int argc, const str *argv)
 }
 
 /* {"<key>": [row objects]} from a reader with one row per record. */
-static void read_list(ws_resp_t *rs, const char *key, const char *what, int argc,
+void ws_read_list(ws_resp_t *rs, const char *key, const char *what, int argc,
 		const str *argv)
 {
 	json_t *arr = json_array();
@@ -202,7 +203,7 @@ static void customer_put(const ws_req_t *rq, ws_resp_t *rs, const str *cid)
 	static const char *const fields[] = {"name", "tier", "language", "region"};
 
 	if(ws_set_fields(rq, rs, cid, fields, 4, 0, ws_oq.customer_set) == 0)
-		read_one(rs, "customer", 1, cid);
+		ws_read_one(rs, "customer", 1, cid);
 }
 
 static void customers(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
@@ -212,7 +213,7 @@ static void customers(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 	int count, i;
 
 	if(p->n == 2 && !strcmp(p->seg[1], "link")) {
-		if(!method_is(rq, rs, "POST", "/customers/link") || ws_body_str(rq, rs, "a", 1, &a) < 0
+		if(!ws_method_is(rq, rs, "POST", "/customers/link") || ws_body_str(rq, rs, "a", 1, &a) < 0
 				|| ws_body_str(rq, rs, "b", 1, &b) < 0)
 			return;
 		if(ws_omniq_error(rs, ws_oq.link(&a, &b, cid, sizeof(cid))) < 0)
@@ -240,20 +241,20 @@ static void customers(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 			c = omniq_str(cid);
 			customer_put(rq, rs, &c);
 		}
-		else if(method_is(rq, rs, "GET", "on a customer"))
-			read_one(rs, "customer", 1, &x);
+		else if(ws_method_is(rq, rs, "GET", "on a customer"))
+			ws_read_one(rs, "customer", 1, &x);
 	} else if(!strcmp(p->seg[2], "history")) {
-		if(!method_is(rq, rs, "GET", "on a customer's history")
+		if(!ws_method_is(rq, rs, "GET", "on a customer's history")
 				|| ws_arg_int(rq, rs, "count", 50, 1, 200, &count) < 0)
 			return;
 		snprintf(cnt, sizeof(cnt), "%d", count);
 		args[0] = x;
 		args[1] = omniq_str(cnt);
-		read_list(rs, "sessions", "history", 2, args);
+		ws_read_list(rs, "sessions", "history", 2, args);
 	} else if(!strcmp(p->seg[2], "merge")) {
 		char into[OMNIQ_SID_MAX];
 		str f, t;
-		if(!method_is(rq, rs, "POST", "on a customer merge")
+		if(!ws_method_is(rq, rs, "POST", "on a customer merge")
 				|| ws_body_str(rq, rs, "into", 1, &b) < 0
 				|| customer_id(rs, &x, cid, sizeof(cid)) < 0
 				|| customer_id(rs, &b, into, sizeof(into)) < 0)
@@ -293,7 +294,7 @@ static void agent_put(const ws_req_t *rq, ws_resp_t *rs, const str *aid)
 	/* a second call: a PUT repeated after a failure here completes it */
 	if(role.s && ws_omniq_error(rs, ws_oq.agent_role(aid, &role)) < 0)
 		return;
-	read_one(rs, "agent", 1, aid);
+	ws_read_one(rs, "agent", 1, aid);
 }
 
 static void agents(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
@@ -302,7 +303,7 @@ static void agents(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 	str aid, v, args[2];
 
 	if(p->n == 1) {
-		if(method_is(rq, rs, "GET", "/agents") && range_args(rq, rs, b, args) == 0)
+		if(ws_method_is(rq, rs, "GET", "/agents") && range_args(rq, rs, b, args) == 0)
 			read_pairs(rs, "agents", "agents", 2, args, "id", NULL);
 		return;
 	}
@@ -310,22 +311,22 @@ static void agents(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 	if(p->n == 2) {
 		if(!strcmp(rq->method, "PUT"))
 			agent_put(rq, rs, &aid);
-		else if(method_is(rq, rs, "GET", "on an agent"))
-			read_one(rs, "agent", 1, &aid);
+		else if(ws_method_is(rq, rs, "GET", "on an agent"))
+			ws_read_one(rs, "agent", 1, &aid);
 		return;
 	}
 	if(!strcmp(p->seg[2], "sessions")) {
-		if(method_is(rq, rs, "GET", "on an agent's sessions"))
-			read_list(rs, "sessions", "agent_sessions", 1, &aid);
+		if(ws_method_is(rq, rs, "GET", "on an agent's sessions"))
+			ws_read_list(rs, "sessions", "agent_sessions", 1, &aid);
 	} else if(!strcmp(p->seg[2], "state")) {
-		if(!method_is(rq, rs, "POST", "on an agent's state")
+		if(!ws_method_is(rq, rs, "POST", "on an agent's state")
 				|| ws_body_str(rq, rs, "state", 1, &v) < 0)
 			return;
 		if(ws_omniq_error(rs, ws_oq.agent_state(&aid, &v)) < 0)
 			return;
-		read_one(rs, "agent", 1, &aid);
+		ws_read_one(rs, "agent", 1, &aid);
 	} else if(!strcmp(p->seg[2], "password")) {
-		if(!method_is(rq, rs, "POST", "on an agent's password")
+		if(!ws_method_is(rq, rs, "POST", "on an agent's password")
 				|| ws_body_str(rq, rs, "password", 1, &v) < 0)
 			return;
 		if(ws_omniq_error(rs, ws_oq.agent_password(&aid, &v)) < 0)
@@ -345,7 +346,7 @@ static void queues(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 	char b[2][16];
 	str args[3];
 
-	if(!method_is(rq, rs, "GET", "on queues"))
+	if(!ws_method_is(rq, rs, "GET", "on queues"))
 		return;
 	if(p->n == 1) {
 		read_pairs(rs, "queues", "queues", 0, NULL, "name", "waiting");
@@ -357,7 +358,7 @@ static void queues(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 		return;
 	}
 	args[0] = omniq_str(p->seg[1]);
-	read_list(rs, "sessions", "queue", 3, args);
+	ws_read_list(rs, "sessions", "queue", 3, args);
 }
 
 static void followups(const ws_req_t *rq, ws_resp_t *rs)
@@ -368,7 +369,7 @@ static void followups(const ws_req_t *rq, ws_resp_t *rs)
 	long long from, to;
 	int count;
 
-	if(!method_is(rq, rs, "GET", "on follow-ups")
+	if(!ws_method_is(rq, rs, "GET", "on follow-ups")
 			|| ws_arg_int(rq, rs, "count", 100, 1, 1000, &count) < 0
 			|| ws_arg_num(rq, rs, "from", -1, 0, ms_max, &from) < 0
 			|| ws_arg_num(rq, rs, "to", -1, 0, ms_max, &to) < 0)
@@ -415,15 +416,15 @@ static void followup(const ws_req_t *rq, ws_resp_t *rs, const path_t *p)
 	str fid = omniq_str(p->seg[1]), outcome, note;
 
 	if(p->n == 2) {
-		if(method_is(rq, rs, "GET", "on a follow-up"))
-			read_one(rs, "followup", 1, &fid);
+		if(ws_method_is(rq, rs, "GET", "on a follow-up"))
+			ws_read_one(rs, "followup", 1, &fid);
 		return;
 	}
 	if(p->n != 3 || strcmp(p->seg[2], "done")) {
 		ws_error(rs, 404, "not_found", "no such follow-up resource");
 		return;
 	}
-	if(!method_is(rq, rs, "POST", "/followups/{fid}/done")
+	if(!ws_method_is(rq, rs, "POST", "/followups/{fid}/done")
 			|| ws_body_str(rq, rs, "outcome", 1, &outcome) < 0
 			|| ws_body_str(rq, rs, "note", 0, &note) < 0
 			|| ws_omniq_error(rs, ws_oq.followup_done(&fid, &outcome, &note)) < 0)
@@ -440,13 +441,17 @@ int ws_api_resources(const ws_req_t *rq, ws_resp_t *rs, const char *rest)
 		return -1;
 	if(!strcmp(p.seg[0], "customers"))
 		customers(rq, rs, &p);
+	else if(!strcmp(p.seg[0], "queues") && p.n == 3 && !strcmp(p.seg[2], "hours"))
+		ws_api_hours(rq, rs, p.seg[1]);
+	else if(!strcmp(p.seg[0], "sla") && p.n <= 2)
+		ws_api_sla(rq, rs, p.n == 2 ? p.seg[1] : NULL);
 	else if(!strcmp(p.seg[0], "agents"))
 		agents(rq, rs, &p);
 	else if(!strcmp(p.seg[0], "queues"))
 		queues(rq, rs, &p);
 	else if(!strcmp(p.seg[0], "stats") && p.n == 1) {
-		if(method_is(rq, rs, "GET", "on stats"))
-			read_one(rs, "stats", 0, NULL);
+		if(ws_method_is(rq, rs, "GET", "on stats"))
+			ws_read_one(rs, "stats", 0, NULL);
 	} else if(!strcmp(p.seg[0], "followups") && p.n == 1) {
 		if(!strcmp(rq->method, "POST"))
 			followup_add(rq, rs);

@@ -101,6 +101,15 @@ int ws_set_fields(const ws_req_t *rq, ws_resp_t *rs, const str *id, const char *
 /* The REST resources besides sessions (api_resources.c); rest is the path after /api/v1/.
  * 0 when it answered, -1 when the path is not one of its resources. */
 int ws_api_resources(const ws_req_t *rq, ws_resp_t *rs, const char *rest);
+/* api_resources.c's helpers for the REST files: 1 when the request's method is m (else a
+ * 405 naming what); one record of reader `what` as the JSON object; its rows as
+ * {"<key>": [...]} */
+int ws_method_is(const ws_req_t *rq, ws_resp_t *rs, const char *m, const char *what);
+void ws_read_one(ws_resp_t *rs, const char *what, int argc, const str *argv);
+void ws_read_list(ws_resp_t *rs, const char *key, const char *what, int argc, const str *argv);
+/* api_settings.c: /api/v1/sla[/{name}] and /api/v1/queues/{queue}/hours */
+void ws_api_sla(const ws_req_t *rq, ws_resp_t *rs, const char *name);
+void ws_api_hours(const ws_req_t *rq, ws_resp_t *rs, const char *queue);
 /* Map an OMNIQ_* result to a response (error) and return 0 for OMNIQ_OK. ws_omniq_fail:
  * the same with the error's message given (a result made on another thread). */
 int ws_omniq_error(ws_resp_t *rs, int rc);

@@ -65,3 +65,52 @@ def test_hours_a_customer_writing_on_a_holiday_is_told_when_the_team_is_back(ctx
     assert rpc(k, "omniq.hours_del", "web") == "ok"
     out = rpc(k, "omniq.hours_del", "web")
     assert out.startswith("error") and "404" in out, out
+
+
+@test
+def test_service_settings_over_rest_policies_and_hours(ctx):
+    """A web admin's way to the same settings as kamcmd: service-level policies
+    (GET/PUT/DELETE /api/v1/sla[/{name}]) and a queue's business hours
+    (GET/PUT/DELETE /api/v1/queues/{queue}/hours); each refusal a JSON error with the
+    reason, writing nothing."""
+    rs, k, api = ws_kam(ctx)
+    r = rs.client()
+    st, body = api.call("PUT", "/api/v1/sla/std", {"first": 300, "levels": "50,80,100",
+                                                   "notice": "我们正在处理, 请稍候"})
+    assert (st, body) == (200, {"name": "std"}), (st, body)
+    st, body = api.call("GET", "/api/v1/sla")
+    assert st == 200 and [p["name"] for p in body["policies"]] == ["std"], body
+    std = body["policies"][0]
+    assert std["first"] == "300" and std["levels"] == "50,80,100", std
+    before = sorted(r.keys(P + ":sla*"))
+    for req, says in (({"first": 300, "levels": "80,50,100"}, "rising"),
+                      ({"colour": "red"}, "colour"),
+                      ({"first": [1]}, "'first' must be a string or an integer"),
+                      ({}, "an object of the policy's fields")):
+        st, body = api.call("PUT", "/api/v1/sla/bad", req)
+        assert st == 400 and says in body["error"]["message"], (req, st, body)
+    assert sorted(r.keys(P + ":sla*")) == before
+    assert api.call("POST", "/api/v1/sla")[0] == 405
+    assert api.call("DELETE", "/api/v1/sla/std") == (200, {"name": "std"})
+    st, body = api.call("DELETE", "/api/v1/sla/std")
+    assert st == 404 and body["error"]["code"] == "not_found", body
+    # business hours
+    st, body = api.call("GET", "/api/v1/queues/web/hours")
+    assert st == 404, (st, body)
+    st, body = api.call("PUT", "/api/v1/queues/web/hours", {"timezone": "Mars/Olympus",
+                                                            "week": "mon-sun 09:00-18:00"})
+    assert st == 400 and "not in /usr/share/zoneinfo/" in body["error"]["message"], body
+    assert not r.exists(P + ":bhq")
+    st, body = api.call("PUT", "/api/v1/queues/web/hours", {"week": "mon-sun 09:00-18:00"})
+    assert st == 400 and "'timezone' is required" in body["error"]["message"], body
+    st, body = api.call("PUT", "/api/v1/queues/web/hours", {
+        "timezone": "Asia/Shanghai", "week": "mon-sun 00:00-24:00",
+        "exceptions": "2031-01-01 closed", "notice": "新年休息"})
+    assert (st, body) == (200, {"queue": "web"}), (st, body)
+    st, h = api.call("GET", "/api/v1/queues/web/hours")
+    assert st == 200 and h["tz"] == "Asia/Shanghai" and h["open"] == "1", h
+    assert h["except"] == "2031-01-01 closed" and h["notice"] == "新年休息", h
+    assert rpc(k, "omniq.hours", "web").count("Asia/Shanghai") == 1     # kamcmd sees the same
+    assert api.call("DELETE", "/api/v1/queues/web/hours") == (200, {"queue": "web"})
+    assert api.call("GET", "/api/v1/queues/web/hours")[0] == 404
+    assert api.call("DELETE", "/api/v1/queues/web/hours")[0] == 404

@@ -53,7 +53,8 @@ function SLH.check(f, v)
     if f == 'notice' then return V.str('notice', v, L.SLA_NOTICE_MAX, true) end
     if f == 'link' then return V.str('link', v, L.TEXT_MAX, true) end
     if f == 'hours' then return U.istr(V.int('hours', v, 0, 1)) end
-    U.fail('ARG', 'field must be one of ' .. tconcat(SLH.FIELDS, ', '))
+    local shown = string.gsub(ssub(f, 1, 40), '[%z\1-\31\127]', '?')
+    U.fail('ARG', "unknown field '" .. shown .. "': one of " .. tconcat(SLH.FIELDS, ', '))
 end
 
 -- A policy as a table, or nil.

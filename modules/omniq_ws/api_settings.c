@@ -1,0 +1,95 @@
+/*
+ * api_settings.c - an administrator's service settings over REST (docs/openapi.yaml;
+ * docs/admin.md "Service levels" and "Business hours", the same as kamcmd's omniq.sla_* and
+ * omniq.hours_*):
+ *
+ *   GET    /api/v1/sla                      the service-level policies, in matching order
+ *   PUT    /api/v1/sla/{name}               {"first": 300, "levels": "50,80,100", ...}: the
+ *                                           policy made or changed with the fields given
+ *                                           (strings or integers), every one checked first
+ *   DELETE /api/v1/sla/{name}
+ *   GET    /api/v1/queues/{queue}/hours     its hours, whether it is open, when it opens
+ *   PUT    /api/v1/queues/{queue}/hours     {"timezone", "week", "exceptions", "notice"}
+ *   DELETE /api/v1/queues/{queue}/hours     open at all hours again
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ws.h"
+
+/* fields a policy may have in one request (omniq_api.h sla_set) */
+#define SLA_FIELDS_MAX 13
+
+static void done(ws_resp_t *rs, int rc, const char *key, const char *name)
+{
+	if(ws_omniq_error(rs, rc) < 0)
+		return;
+	rs->status = 200;
+	rs->json = json_pack("{s:s}", key, name);
+}
+
+static void sla_put(const ws_req_t *rq, ws_resp_t *rs, const char *name)
+{
+	char nums[SLA_FIELDS_MAX][24];
+	str fields[SLA_FIELDS_MAX], values[SLA_FIELDS_MAX], sname = omniq_str(name);
+	const char *k;
+	json_t *v;
+	int n = 0;
+
+	if(!json_is_object(rq->body) || json_object_size(rq->body) == 0) {
+		ws_error(rs, 400, "bad_argument", "the body is an object of the policy's fields");
+		return;
+	}
+	json_object_foreach(rq->body, k, v)
+	{
+		if(n == SLA_FIELDS_MAX) {
+			ws_error(rs, 400, "bad_argument", "at most %d fields", SLA_FIELDS_MAX);
+			return;
+		}
+		fields[n] = omniq_str(k);
+		if(json_is_string(v))
+			values[n] = omniq_str(json_string_value(v));
+		else if(json_is_integer(v)) {
+			values[n].s = nums[n];
+			values[n].len = snprintf(nums[n], sizeof(nums[n]), "%" JSON_INTEGER_FORMAT,
+					json_integer_value(v));
+		} else {
+			ws_error(rs, 400, "bad_argument", "'%s' must be a string or an integer", k);
+			return;
+		}
+		n++;
+	}
+	done(rs, ws_oq.sla_set(&sname, n, fields, values), "name", name);
+}
+
+void ws_api_sla(const ws_req_t *rq, ws_resp_t *rs, const char *name)
+{
+	str sname;
+
+	if(name == NULL) {
+		if(ws_method_is(rq, rs, "GET", "on the policies"))
+			ws_read_list(rs, "policies", "sla_policies", 0, NULL);
+		return;
+	}
+	sname = omniq_str(name);
+	if(!strcmp(rq->method, "PUT"))
+		sla_put(rq, rs, name);
+	else if(ws_method_is(rq, rs, "DELETE", "on a policy"))
+		done(rs, ws_oq.sla_del(&sname), "name", name);
+}
+
+void ws_api_hours(const ws_req_t *rq, ws_resp_t *rs, const char *queue)
+{
+	str q = omniq_str(queue), tz, week, except, notice;
+
+	if(!strcmp(rq->method, "GET"))
+		ws_read_one(rs, "hours", 1, &q);
+	else if(!strcmp(rq->method, "PUT")) {
+		if(ws_body_str(rq, rs, "timezone", 1, &tz) < 0 || ws_body_str(rq, rs, "week", 1, &week) < 0
+				|| ws_body_str(rq, rs, "exceptions", 0, &except) < 0
+				|| ws_body_str(rq, rs, "notice", 0, &notice) < 0)
+			return;
+		done(rs, ws_oq.hours_set(&q, &tz, &week, &except, &notice), "queue", queue);
+	} else if(ws_method_is(rq, rs, "DELETE", "on a queue's hours (or GET, PUT)"))
+		done(rs, ws_oq.hours_del(&q), "queue", queue);
+}
