@@ -268,6 +268,30 @@ def test_level_three_tells_the_customer_once_and_is_no_answer(h):
     assert fired[2]['notice'].endswith('/socket') and fired[5]['notice'].startswith('sent before')
 
 
+def test_level_three_says_what_happens_next_its_place_and_wait(h):
+    """The notice's {position} and {wait}: the waiting customer is told their place in the
+    queue and the minutes they are still estimated to wait (the tenant's average scaled by
+    the place), computed when level 3 fires."""
+    t = h.tenant()
+    h.r.hset(t.P + ':stat', 'wait_ewma_ms', '600000')          # 10 minutes on average
+    t.fc('oq_sla_set', 'std', 'first', '10', 'notice', '您排在第 {position} 位, 约 {wait} 分钟。')
+    first = t.enq(skills='en')['sid']
+    second = t.enq(skills='en')['sid']
+    for sid in (first, second):
+        t.fc('oq_append', sid, 'in', 'c', 'text', 'anyone?')
+    h.advance(11000)
+    assert alerts(t) == 6                        # three levels each
+    told = {}
+    for sid in (first, second):
+        outs = [f['body'] for _, f in h.r.xrange(t.P + ':s:%s:tx' % sid) if f['dir'] == 'out']
+        assert len(outs) == 1, outs
+        told[sid] = outs[0]
+    # the first: half the queue's average, but never less than what is left of it (10 min -
+    # 11 s); the second: the whole average
+    assert told[first] == '您排在第 1 位, 约 10 分钟。', told
+    assert told[second] == '您排在第 2 位, 约 10 分钟。', told
+
+
 def test_a_reopened_session_starts_its_clocks_again(h):
     t = h.tenant(reopen_window=3600)
     policy(t, 'std', first=10)

@@ -41,18 +41,24 @@ function Q.fn_session_get(keys, args)
         if not m[f] then h[#h + 1] = f; h[#h + 1] = '' end
     end
     if m.state == 'queued' then
-        local q = ctx.P .. ':q:' .. m.queue
-        local pos = (rcall('ZRANK', q, sid) or -1) + 1
-        local qlen = rcall('ZCARD', q)
-        local ewma = U.num(rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
-        local waited = mmax(0, tonum(clock.now_ms()) - mmax(U.num(m.enq, 0), U.num(m.transfer_at, 0)))
+        local pos, est = Q.estimate(ctx, sid, m)
         h[#h + 1] = 'position'; h[#h + 1] = tostr(pos)
-        -- the open time it needs, as the wait on the clock (its queue's closed hours added)
-        local now = tonum(clock.now_ms())
-        h[#h + 1] = 'est_wait_ms'
-        h[#h + 1] = istr(Q.wall(ctx, m.queue, now, est_wait(ewma, pos, qlen, waited)))
+        h[#h + 1] = 'est_wait_ms'; h[#h + 1] = istr(est)
     end
     return h
+end
+
+-- A queued session's position in its queue and its estimated wait from now, on the clock
+-- (the open time it needs, its queue's closed hours added): what a customer is told. m:
+-- its fields queue, enq, transfer_at.
+function Q.estimate(ctx, sid, m)
+    local q = ctx.P .. ':q:' .. m.queue
+    local pos = (rcall('ZRANK', q, sid) or -1) + 1
+    local qlen = rcall('ZCARD', q)
+    local ewma = U.num(rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
+    local now = tonum(clock.now_ms())
+    local waited = mmax(0, now - mmax(U.num(m.enq, 0), U.num(m.transfer_at, 0)))
+    return pos, Q.wall(ctx, m.queue, now, est_wait(ewma, pos, qlen, waited))
 end
 
 -- What a supervisor sees: presence when not available; otherwise `wrapup` when every held

@@ -198,9 +198,24 @@ function SLH.notice(ctx, s, p)
     if p.notice == '' then return '' end
     local sent = rcall('HGET', R.skey(ctx, s.id), 'sla_n')
     if sent and sent ~= '' then return 'sent before: ' .. sent end
-    local id, said = SLH.to_customer(ctx, s, p.notice)
+    local id, said = SLH.to_customer(ctx, s, SLH.fill(ctx, s, p.notice))
     if id then rcall('HSET', R.skey(ctx, s.id), 'sla_n', id) end
     return said
+end
+
+-- The notice's placeholders, for what happens next: {position} (its place in the queue)
+-- and {wait} (the minutes it is estimated to wait still, on the clock: Q.estimate, at
+-- least 1) while it waits; for a session an agent has, both are empty.
+function SLH.fill(ctx, s, text)
+    if not sfind(text, '{', 1, true) then return text end
+    local pos, wait = '', ''
+    local v = rcall('HMGET', R.skey(ctx, s.id), 'state', 'queue', 'enq', 'transfer_at')
+    if v[1] == 'queued' then
+        local p, est = Q.estimate(ctx, s.id, {queue = v[2], enq = v[3], transfer_at = v[4]})
+        pos, wait = U.istr(p), U.istr(mmax(1, mfloor((est + 59999) / 60000)))
+    end
+    text = string.gsub(text, '{position}', pos)
+    return (string.gsub(text, '{wait}', wait))
 end
 
 -- A session opened while its queue is closed (business hours, 77_hours.lua): the customer
