@@ -707,6 +707,13 @@ typedef struct omniq_api {
 	int (*hours_set)(const str *queue, const str *tz, const str *week, const str *except,
 			const str *notice);
 	int (*hours_del)(const str *queue);
+	/* Routing by value and region (docs/admin.md): a customer tier's priority added and
+	 * skills required (tier_del: OMNIQ_ENOTFOUND when none), and the region of phone
+	 * numbers starting with prefix (region NULL or empty takes it out); read them with
+	 * query("tiers") and query("region_prefixes"). */
+	int (*tier_set)(const str *name, int priority, const str *skills);
+	int (*tier_del)(const str *name);
+	int (*region_prefix_set)(const str *prefix, const str *region);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -70,6 +70,11 @@ static int hours_del(const str *queue)
 	return oq_delete("oq_hours_del", queue, "business hours of queue");
 }
 
+static int tier_del(const str *name)
+{
+	return oq_delete("oq_tier_del", name, "tier");
+}
+
 int bind_omniq(omniq_api_t *api)
 {
 	if(api == NULL)
@@ -160,6 +165,9 @@ int bind_omniq(omniq_api_t *api)
 	api->sla_del = sla_del;
 	api->hours_set = oq_hours_set;
 	api->hours_del = hours_del;
+	api->tier_set = oq_tier_set;
+	api->tier_del = tier_del;
+	api->region_prefix_set = oq_region_prefix_set;
 	api->callback = oq_callback;
 	return 0;
 }

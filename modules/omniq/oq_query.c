@@ -36,6 +36,8 @@ static const struct {
 	{"followup", "oq_followup_get", 1, 0, 1},
 	{"hours", "oq_hours_get", 1, 0, 1},
 	{"sla_policies", "oq_sla_list", 0, 1, 0},
+	{"tiers", "oq_tier_list", 0, 1, 0},
+	{"region_prefixes", "oq_region_prefix_list", 0, 0, 0},
 };
 
 static void to_str(redisReply *e, str *out)

@@ -17,6 +17,9 @@ int oq_delete(const char *fn, const str *name, const char *what);
 int oq_sla_set(const str *name, int n, const str *fields, const str *values);
 int oq_hours_set(const str *queue, const str *tz, const str *week, const str *except,
 		const str *notice);
+/* api.tier_set and api.region_prefix_set, in oq_rpc_value.c */
+int oq_tier_set(const str *name, int priority, const str *skills);
+int oq_region_prefix_set(const str *prefix, const str *region);
 /* api.sla_ack (omniq_api.h), in oq_rpc_sla.c beside its kamcmd command */
 int oq_sla_ack(const str *sid, const str *agent, int told);
 int oq_rpc_value_register(void);

@@ -2,6 +2,8 @@
  * oq_rpc_value.c - kamcmd omniq.tier* and omniq.region_prefix* (lua/75_value.lua;
  * docs/admin.md, "Routing by value and region").
  */
+#include <stdio.h>
+
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
 #include "core/dprint.h"
@@ -9,14 +11,41 @@
 #include "oq_core.h"
 #include "oq_rpc.h"
 
+int oq_tier_set(const str *name, int priority, const str *skills)
+{
+	char p[16];
+	str a[3];
+
+	if(name == NULL || skills == NULL)
+		return oq_bad_arg("tier", "a name and skills (may be empty) are required");
+	a[0] = *name;
+	a[1].s = p;
+	a[1].len = snprintf(p, sizeof(p), "%d", priority);
+	a[2] = *skills;
+	return oq_call_checked("oq_tier_set", 3, a, OQ_R_OK);
+}
+
+int oq_region_prefix_set(const str *prefix, const str *region)
+{
+	static const str none = str_init("");
+	str a[2];
+
+	if(prefix == NULL)
+		return oq_bad_arg("prefix", "missing");
+	a[0] = *prefix;
+	a[1] = region && region->s ? *region : none;
+	return oq_call_checked("oq_region_prefix_set", 2, a, OQ_R_OK);
+}
+
 static const char *rpc_tier_set_doc[] = {
-	"A customer tier's routing: name priority skills (priority added, skills required)", 0};
+	"A customer tier's routing: name priority skills (priority added, skills required; - none)", 0};
 static void rpc_tier_set(rpc_t *rpc, void *c)
 {
 	str a[3];
 
 	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
 		return;
+	oq_rpc_dash(&a[2]);
 	oq_rpc_done(rpc, c, oq_call_checked("oq_tier_set", 3, a, OQ_R_OK));
 }
 
@@ -33,14 +62,15 @@ static void rpc_tiers(rpc_t *rpc, void *c)
 }
 
 static const char *rpc_region_prefix_set_doc[] = {
-	"The region of phone numbers starting with prefix: prefix region (\"\" removes)", 0};
+	"The region of phone numbers starting with prefix: prefix region (- removes)", 0};
 static void rpc_region_prefix_set(rpc_t *rpc, void *c)
 {
 	str a[2];
 
 	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
 		return;
-	oq_rpc_done(rpc, c, oq_call_checked("oq_region_prefix_set", 2, a, OQ_R_OK));
+	oq_rpc_dash(&a[1]);
+	oq_rpc_done(rpc, c, oq_region_prefix_set(&a[0], &a[1]));
 }
 
 static const char *rpc_region_prefixes_doc[] = {"The phone-number prefixes' regions", 0};

@@ -16,7 +16,8 @@
  *   GET   /api/v1/queues                             every queue with its waiting count
  *   GET   /api/v1/queues/{name}                      ?start=0&count=1..1000 (100): waiting sessions
  *   GET   /api/v1/stats                              counters and current figures
- *   .../sla, .../queues/{name}/hours                 service settings: api_settings.c
+ *   .../sla, .../queues/{name}/hours, .../tiers,      service settings: api_settings.c
+ *   .../regions
  *   GET   /api/v1/followups                          ?from=&to= (unix ms)&count=1..1000 (100):
  *                                                    sessions closed with a follow-up date
  *   POST  /api/v1/followups                          {"sid" | "customer", "due", "reason",
@@ -445,6 +446,10 @@ int ws_api_resources(const ws_req_t *rq, ws_resp_t *rs, const char *rest)
 		ws_api_hours(rq, rs, p.seg[1]);
 	else if(!strcmp(p.seg[0], "sla") && p.n <= 2)
 		ws_api_sla(rq, rs, p.n == 2 ? p.seg[1] : NULL);
+	else if(!strcmp(p.seg[0], "tiers") && p.n <= 2)
+		ws_api_tiers(rq, rs, p.n == 2 ? p.seg[1] : NULL);
+	else if(!strcmp(p.seg[0], "regions") && p.n <= 2)
+		ws_api_regions(rq, rs, p.n == 2 ? p.seg[1] : NULL);
 	else if(!strcmp(p.seg[0], "agents"))
 		agents(rq, rs, &p);
 	else if(!strcmp(p.seg[0], "queues"))

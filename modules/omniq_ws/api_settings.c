@@ -11,6 +11,12 @@
  *   GET    /api/v1/queues/{queue}/hours     its hours, whether it is open, when it opens
  *   PUT    /api/v1/queues/{queue}/hours     {"timezone", "week", "exceptions", "notice"}
  *   DELETE /api/v1/queues/{queue}/hours     open at all hours again
+ *   GET    /api/v1/tiers                    customer tiers' routing (docs/admin.md "Routing
+ *   PUT    /api/v1/tiers/{name}             by value and region"): {"priority": 0..1000,
+ *   DELETE /api/v1/tiers/{name}             "skills": "senior"}
+ *   GET    /api/v1/regions                  {"prefixes": {"8610": "north", ...}}
+ *   PUT    /api/v1/regions/{prefix}         {"region": "north"}
+ *   DELETE /api/v1/regions/{prefix}
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,4 +98,56 @@ void ws_api_hours(const ws_req_t *rq, ws_resp_t *rs, const char *queue)
 		done(rs, ws_oq.hours_set(&q, &tz, &week, &except, &notice), "queue", queue);
 	} else if(ws_method_is(rq, rs, "DELETE", "on a queue's hours (or GET, PUT)"))
 		done(rs, ws_oq.hours_del(&q), "queue", queue);
+}
+
+void ws_api_tiers(const ws_req_t *rq, ws_resp_t *rs, const char *name)
+{
+	str tname, skills;
+	long long prio;
+
+	if(name == NULL) {
+		if(ws_method_is(rq, rs, "GET", "on the tiers"))
+			ws_read_list(rs, "tiers", "tiers", 0, NULL);
+		return;
+	}
+	tname = omniq_str(name);
+	if(!strcmp(rq->method, "PUT")) {
+		json_t *p = rq->body ? json_object_get(rq->body, "priority") : NULL;
+		if(!json_is_integer(p) || (prio = json_integer_value(p)) < 0 || prio > OMNIQ_PRIORITY_MAX) {
+			ws_error(rs, 400, "bad_argument", "'priority' is required, an integer 0..%d",
+					OMNIQ_PRIORITY_MAX);
+			return;
+		}
+		if(ws_body_str(rq, rs, "skills", 0, &skills) < 0)
+			return;
+		if(skills.s == NULL)
+			skills = omniq_str("");
+		done(rs, ws_oq.tier_set(&tname, (int)prio, &skills), "name", name);
+	} else if(ws_method_is(rq, rs, "DELETE", "on a tier (or PUT)"))
+		done(rs, ws_oq.tier_del(&tname), "name", name);
+}
+
+void ws_api_regions(const ws_req_t *rq, ws_resp_t *rs, const char *prefix)
+{
+	str pfx, region;
+
+	if(prefix == NULL) {
+		if(!ws_method_is(rq, rs, "GET", "on the regions"))
+			return;
+		ws_read_one(rs, "region_prefixes", 0, NULL);
+		if(rs->status == 200)
+			rs->json = json_pack("{s:o}", "prefixes", rs->json);
+		return;
+	}
+	pfx = omniq_str(prefix);
+	if(!strcmp(rq->method, "PUT")) {
+		if(ws_body_str(rq, rs, "region", 1, &region) < 0)
+			return;
+		if(region.len == 0) {
+			ws_error(rs, 400, "bad_argument", "'region' must not be empty (DELETE takes it out)");
+			return;
+		}
+		done(rs, ws_oq.region_prefix_set(&pfx, &region), "prefix", prefix);
+	} else if(ws_method_is(rq, rs, "DELETE", "on a prefix (or PUT)"))
+		done(rs, ws_oq.region_prefix_set(&pfx, NULL), "prefix", prefix);
 }

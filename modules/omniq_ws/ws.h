@@ -110,6 +110,9 @@ void ws_read_list(ws_resp_t *rs, const char *key, const char *what, int argc, co
 /* api_settings.c: /api/v1/sla[/{name}] and /api/v1/queues/{queue}/hours */
 void ws_api_sla(const ws_req_t *rq, ws_resp_t *rs, const char *name);
 void ws_api_hours(const ws_req_t *rq, ws_resp_t *rs, const char *queue);
+/* api_settings.c: /api/v1/tiers[/{name}] and /api/v1/regions[/{prefix}] */
+void ws_api_tiers(const ws_req_t *rq, ws_resp_t *rs, const char *name);
+void ws_api_regions(const ws_req_t *rq, ws_resp_t *rs, const char *prefix);
 /* Map an OMNIQ_* result to a response (error) and return 0 for OMNIQ_OK. ws_omniq_fail:
  * the same with the error's message given (a result made on another thread). */
 int ws_omniq_error(ws_resp_t *rs, int rc);

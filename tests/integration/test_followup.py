@@ -178,3 +178,40 @@ def test_followup_through_rest_scheduled_read_and_ended(ctx):
     st, body = api.call("DELETE", "/api/v1/followups/%s" % fid)
     assert st == 405, (st, body)
     assert set(r.keys(P + ":fu:*")) == keys
+
+
+@test
+def test_value_tiers_and_regions_over_rest(ctx):
+    """A web admin sets the customer tiers' routing and the phone prefixes' regions over
+    REST (GET/PUT/DELETE /api/v1/tiers[/{name}], /api/v1/regions[/{prefix}]), the same that
+    kamcmd's omniq.tier_set and omniq.region_prefix_set keep; refusals are JSON errors that
+    write nothing."""
+    rs, k, api = ws_kam(ctx)
+    r = rs.client()
+    st, body = api.call("PUT", "/api/v1/tiers/gold", {"priority": 50, "skills": "senior"})
+    assert (st, body) == (200, {"name": "gold"}), (st, body)
+    st, body = api.call("GET", "/api/v1/tiers")
+    assert st == 200 and body["tiers"] == [{"name": "gold", "priority": "50", "skills": "senior"}], body
+    assert "gold" in rpc(k, "omniq.tiers")
+    for req, says in (({"priority": 5000}, "'priority' is required, an integer 0..1000"),
+                      ({"skills": "senior"}, "'priority' is required"),
+                      ({"priority": 1, "skills": "bad skill!"}, "skill")):
+        st, body = api.call("PUT", "/api/v1/tiers/silver", req)
+        assert st == 400 and says in body["error"]["message"], (req, st, body)
+    assert r.hkeys(P + ":tiers") == ["gold"]
+    assert api.call("DELETE", "/api/v1/tiers/gold") == (200, {"name": "gold"})
+    assert api.call("DELETE", "/api/v1/tiers/gold")[0] == 404
+    # regions of phone prefixes
+    assert api.call("PUT", "/api/v1/regions/8610", {"region": "north"}) == (200, {"prefix": "8610"})
+    assert api.call("PUT", "/api/v1/regions/8621", {"region": "east"})[0] == 200
+    st, body = api.call("GET", "/api/v1/regions")
+    assert (st, body) == (200, {"prefixes": {"8610": "north", "8621": "east"}}), (st, body)
+    for pfx, req, says in (("abc", {"region": "north"}, "prefix must be 1..8 digits"),
+                           ("8620", {"region": ""}, "DELETE takes it out"),
+                           ("8620", {"region": "Bad Region"}, "region must be")):
+        st, body = api.call("PUT", "/api/v1/regions/" + pfx, req)
+        assert st == 400 and says in body["error"]["message"], (pfx, st, body)
+    assert api.call("DELETE", "/api/v1/regions/8610") == (200, {"prefix": "8610"})
+    assert rpc(k, "omniq.region_prefix_set", "8621", "-") == "ok"     # kamcmd: "-" removes
+    assert api.call("GET", "/api/v1/regions") == (200, {"prefixes": {}})
+    assert api.call("POST", "/api/v1/tiers")[0] == 405
