@@ -367,7 +367,7 @@ static int reopens(oqe_call *c, const oqe_cfg *cfg, RedisModuleString *cid,
 	return 0;
 }
 
-/* Does queue q keep business hours (P:bhq, 77_hours.lua)? A call to it is the library's,
+/* Does queue q keep business hours (P:bhq, 38_hours.lua)? A call to it is the library's,
  * which refuses it while the queue is closed: one SISMEMBER, for calls only. */
 static int has_hours(oqe_call *c, RedisModuleString *q)
 {

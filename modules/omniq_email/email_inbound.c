@@ -385,6 +385,7 @@ void email_remember_id(const char *mid, const char *sid)
 static int bounced_reply(const email_mailbox_t *mb, const char *msg, size_t len, char *id,
 		size_t isize, char *why, size_t wsize)
 {
+	char did[32];
 	const char *p = msg, *end = msg + len, *q, *e;
 	size_t dl = strlen(mb->domain), n;
 
@@ -398,7 +399,7 @@ static int bounced_reply(const email_mailbox_t *mb, const char *msg, size_t len,
 		n = (size_t)(e + 1 + dl - q);
 		if(e + 1 + dl + 1 <= end && *e == '@' && !strncasecmp(e + 1, mb->domain, dl)
 				&& e[1 + dl] == '>' && n < isize
-				&& email_reply_mid_did(cfg.secret, q, (size_t)(e - q), id, isize) == 0) {
+				&& email_reply_mid_did(cfg.secret, q, (size_t)(e - q), did, sizeof(did)) == 0) {
 			memcpy(id, q, n); /* the reply's id at its sender is its Message-ID */
 			id[n] = '\0';
 			break;

@@ -206,22 +206,63 @@ static char *body_text(const omniq_outbound_t *m, omniq_send_result_t *res)
 	return text;
 }
 
+/* What a reply and a notice share before their own headers: the delivery's signed
+ * Message-ID (email_sig.h; the same on every attempt: a receiver that got an attempt we
+ * think failed keeps one) into mid, the mailbox as sender into from, and in filled with
+ * them and the text (malloc'd: mail_out frees it). 0, or -1 with the outcome set. */
+static int prepare(const email_mailbox_t *mb, const omniq_outbound_t *m, char *mid,
+		size_t msize, char *from, size_t fsize, email_reply_in_t *in,
+		omniq_send_result_t *res)
+{
+	char did[32];
+	char *text;
+
+	if(m->did.len <= 0 || (size_t)m->did.len >= sizeof(did)) {
+		outcome(res, OMNIQ_FAILED, "no Message-ID for delivery %.*s", m->did.len, m->did.s);
+		return -1;
+	}
+	memcpy(did, m->did.s, (size_t)m->did.len);
+	did[m->did.len] = '\0';
+	if(email_reply_mid(cfg->secret, did, mb->domain, mid, msize) < 0) {
+		outcome(res, OMNIQ_FAILED, "no Message-ID for delivery %s", did);
+		return -1;
+	}
+	if((text = body_text(m, res)) == NULL)
+		return -1;
+	snprintf(from, fsize, "%s@%s", mb->local, mb->domain);
+	memset(in, 0, sizeof(*in));
+	in->from_addr = from;
+	in->from_name = mb->from_name[0] ? mb->from_name : NULL;
+	in->message_id = mid;
+	in->text = text;
+	in->date = (int64_t)time(NULL);
+	return 0;
+}
+
+/* in made into a mail (*mail, malloc'd: free() it) and handed to the mailbox's server; its
+ * Message-ID is the delivery's provider id once sent. 0, or -1 when no mail could be made
+ * (the outcome set; what: "reply" or "notice"). */
+static int mail_out(const email_mailbox_t *mb, const char *to, email_reply_in_t *in,
+		const char *what, char **mail, size_t *len, omniq_send_result_t *res)
+{
+	char why[EMAIL_WHY_MAX];
+	int rc = email_reply_build(in, mail, len, why);
+
+	free((char *)in->text);
+	if(rc < 0) {
+		outcome(res, OMNIQ_FAILED, "the %s cannot be made into a mail: %s", what, why);
+		return -1;
+	}
+	submit(mb, to, *mail, *len, res);
+	if(res->outcome == OMNIQ_SENT)
+		snprintf(res->provider_id, sizeof(res->provider_id), "%.*s",
+				(int)sizeof(res->provider_id) - 1, in->message_id);
+	return 0;
+}
+
 /* The subject of a notice: its text's first line, at most EMAIL_SUBJECT_MAX bytes, cut
  * where a UTF-8 character starts */
 #define EMAIL_SUBJECT_MAX 200
-
-/* the signed Message-ID of delivery m (email_sig.h): 0, or -1 */
-static int reply_mid(const omniq_outbound_t *m, const email_mailbox_t *mb, char *mid,
-		size_t size)
-{
-	char did[32];
-
-	if(m->did.len <= 0 || (size_t)m->did.len >= sizeof(did))
-		return -1;
-	memcpy(did, m->did.s, (size_t)m->did.len);
-	did[m->did.len] = '\0';
-	return email_reply_mid(cfg->secret, did, mb->domain, mid, size);
-}
 
 static void first_line(const str *body, char *out, size_t size)
 {
@@ -247,41 +288,22 @@ static void send_notice(const email_mailbox_t *mb, const char *to, const omniq_o
 		omniq_send_result_t *res)
 {
 	char subject[EMAIL_SUBJECT_MAX + 1], mid[EMAIL_ADDR_MAX], from[EMAIL_ADDR_MAX + 1];
-	char why[EMAIL_WHY_MAX], *text, *mail = NULL;
+	char *mail = NULL;
 	email_reply_in_t in;
 	size_t len;
-	int rc;
 
 	first_line(&m->body, subject, sizeof(subject));
-	if(reply_mid(m, mb, mid, sizeof(mid)) < 0) {
-		outcome(res, OMNIQ_FAILED, "no Message-ID for delivery %.*s", m->did.len, m->did.s);
+	if(prepare(mb, m, mid, sizeof(mid), from, sizeof(from), &in, res) < 0)
 		return;
-	}
-	snprintf(from, sizeof(from), "%s@%s", mb->local, mb->domain);
-	if((text = body_text(m, res)) == NULL)
-		return;
-	memset(&in, 0, sizeof(in));
-	in.from_addr = from;
-	in.from_name = mb->from_name[0] ? mb->from_name : NULL;
 	in.to = to;
 	in.subject = subject[0] ? subject : "omniq";
-	in.message_id = mid;
-	in.text = text;
-	in.date = (int64_t)time(NULL);
 	in.notice = 1;
-	rc = email_reply_build(&in, &mail, &len, why);
-	free(text);
-	if(rc < 0) {
-		outcome(res, OMNIQ_FAILED, "the notice cannot be made into a mail: %s", why);
+	if(mail_out(mb, to, &in, "notice", &mail, &len, res) < 0)
 		return;
-	}
-	submit(mb, to, mail, len, res);
 	free(mail);
-	if(res->outcome == OMNIQ_SENT) {
-		snprintf(res->provider_id, sizeof(res->provider_id), "%.*s",
-				(int)sizeof(res->provider_id) - 1, mid);
+	if(res->outcome == OMNIQ_SENT)
 		LM_NOTICE("notice %.*s sent to <%s> through %s\n", m->did.len, m->did.s, to, mb->name);
-	} else
+	else
 		LM_NOTICE("notice %.*s to <%s> not sent (attempt %d): %s\n", m->did.len, m->did.s, to,
 				m->attempt, res->reason);
 }
@@ -290,8 +312,8 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res)
 {
 	char thread[3 * (EMAIL_LINE_MAX + 1) + 1], sid[OMNIQ_SID_MAX + 1], sg[EMAIL_SIG_LEN + 1];
 	char token[EMAIL_TOKEN_MAX + 1], reply_to[EMAIL_ADDR_MAX + 64], mid[EMAIL_ADDR_MAX];
-	char to[EMAIL_ADDR_MAX + 1], why[EMAIL_WHY_MAX];
-	char *text, *mail = NULL;
+	char to[EMAIL_ADDR_MAX + 1], from[EMAIL_ADDR_MAX + 1], why[EMAIL_WHY_MAX];
+	char *mail = NULL;
 	const char *subject, *last, *root, *colon;
 	const email_mailbox_t *mb;
 	email_reply_in_t in;
@@ -331,42 +353,20 @@ static void send_one(const omniq_outbound_t *m, omniq_send_result_t *res)
 		return;
 	}
 	snprintf(reply_to, sizeof(reply_to), "%s+omniq-%s-%s@%s", mb->local, sid, sg, mb->domain);
-	/* the same on every attempt: a receiver that got an attempt we think failed keeps one */
-	if(reply_mid(m, mb, mid, sizeof(mid)) < 0) {
-		outcome(res, OMNIQ_FAILED, "no Message-ID for delivery %.*s", m->did.len, m->did.s);
+	if(prepare(mb, m, mid, sizeof(mid), from, sizeof(from), &in, res) < 0)
 		return;
-	}
-	if((text = body_text(m, res)) == NULL)
-		return;
-	memset(&in, 0, sizeof(in));
-	in.from_addr = NULL;
-	in.from_name = mb->from_name[0] ? mb->from_name : NULL;
 	in.reply_to = reply_to;
 	in.to = to;
 	in.subject = subject;
 	in.token = token;
-	in.message_id = mid;
 	in.in_reply_to = last && last[0] ? last : NULL;
 	in.root = root && root[0] ? root : NULL;
-	in.text = text;
-	in.date = (int64_t)time(NULL);
-	{
-		char from[EMAIL_ADDR_MAX + 1];
-		snprintf(from, sizeof(from), "%s@%s", mb->local, mb->domain);
-		in.from_addr = from;
-		rc = email_reply_build(&in, &mail, &len, why);
-	}
-	free(text);
-	if(rc < 0) {
-		outcome(res, OMNIQ_FAILED, "the reply cannot be made into a mail: %s", why);
+	if(mail_out(mb, to, &in, "reply", &mail, &len, res) < 0)
 		return;
-	}
-	submit(mb, to, mail, len, res);
 	if(res->outcome == OMNIQ_SENT && mb->imap_sent[0])
 		keep_copy(mb, sid, mail, len);
 	free(mail);
 	if(res->outcome == OMNIQ_SENT) {
-		snprintf(res->provider_id, sizeof(res->provider_id), "%.*s", (int)sizeof(res->provider_id) - 1, mid);
 		email_remember_id(mid, sid);
 		LM_NOTICE("session %s: reply %.*s sent to <%s> through %s\n", sid, m->did.len, m->did.s,
 				to, mb->name);

@@ -1,4 +1,4 @@
-"""Business hours in the library (lua/77_hours.lua): the open intervals the node works out
+"""Business hours in the library (lua/38_hours.lua): the open intervals the node works out
 (oq_hours_put, here made by hand), a queue open or closed, the next opening, the service-level
 clocks counted in open time (a policy's `hours`), and the notice a customer who writes while
 the queue is closed gets once."""

@@ -108,6 +108,12 @@ function U.id_lt(x, y)
     return x < y
 end
 
+-- The members of sorted set key due by now (scored by when), at most max, soonest first:
+-- what each sweep works through (50_sweep.lua and the sweeps of the files after it).
+function U.due(ctx, key, max)
+    return rcall('ZRANGEBYSCORE', key, '-inf', ctx.ns, 'LIMIT', 0, max)
+end
+
 -- {k1, v1, k2, v2, ...} (a hash's or a stream entry's fields) as a table k -> v.
 function U.map(flat)
     local m = {}

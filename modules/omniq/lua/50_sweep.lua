@@ -28,10 +28,6 @@ local SW = {}
 
 local istr, fail = U.istr, U.fail
 
-local function due(ctx, key, max)
-    return rcall('ZRANGEBYSCORE', key, '-inf', ctx.ns, 'LIMIT', 0, max)
-end
-
 -- An offer lapsed: by its deadline here, or because a channel saw the agent fail to take
 -- it (a phone that rejects or does not answer; oq_miss, with away_now set so the agent is
 -- away at once). Returns the session as re-queued (and perhaps offered again), or false
@@ -156,19 +152,19 @@ function SW.fn_sweep(keys, args)
     V.args(args, 1, 'max')
     local max = V.int('max', args[1], 1, 100000)
     local n = {0, 0, 0, 0, 0, 0, 0}
-    for _, sid in ipairs_(due(ctx, ctx.P .. ':offers', max)) do
+    for _, sid in ipairs_(U.due(ctx, ctx.P .. ':offers', max)) do
         if SW.lapse(ctx, sid, false) then n[1] = n[1] + 1 end
     end
-    for _, sid in ipairs_(due(ctx, ctx.P .. ':wu', max)) do
+    for _, sid in ipairs_(U.due(ctx, ctx.P .. ':wu', max)) do
         if sweep_wrapup(ctx, sid) then n[2] = n[2] + 1 end
     end
-    for _, sid in ipairs_(due(ctx, ctx.P .. ':awx', max)) do
+    for _, sid in ipairs_(U.due(ctx, ctx.P .. ':awx', max)) do
         if sweep_affinity(ctx, sid) then n[3] = n[3] + 1 end
     end
-    for _, sid in ipairs_(due(ctx, ctx.P .. ':qx', max)) do
+    for _, sid in ipairs_(U.due(ctx, ctx.P .. ':qx', max)) do
         if SW.expire(ctx, sid) then n[4] = n[4] + 1 end
     end
-    for _, sid in ipairs_(due(ctx, ctx.P .. ':ret', max)) do
+    for _, sid in ipairs_(U.due(ctx, ctx.P .. ':ret', max)) do
         if retire(ctx, sid) then n[5] = n[5] + 1 end
     end
     -- agents to index again after a policy change (oq_config): a slice per sweep

@@ -35,8 +35,7 @@ function Q.fn_session_get(keys, args)
     local sid = V.sid(args[1])
     local h = rcall('HGETALL', R.skey(ctx, sid))
     if #h == 0 then fail('NOTFOUND', 'session ' .. sid) end
-    local m = {}
-    for i = 1, #h, 2 do m[h[i]] = h[i + 1] end
+    local m = U.map(h)
     for _, f in ipairs_(SESSION_SHOWN) do
         if not m[f] then h[#h + 1] = f; h[#h + 1] = '' end
     end
@@ -58,7 +57,7 @@ function Q.estimate(ctx, sid, m)
     local ewma = U.num(rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
     local now = tonum(clock.now_ms())
     local waited = mmax(0, now - mmax(U.num(m.enq, 0), U.num(m.transfer_at, 0)))
-    return pos, Q.wall(ctx, m.queue, now, est_wait(ewma, pos, qlen, waited))
+    return pos, BH.wall(ctx, m.queue, now, est_wait(ewma, pos, qlen, waited))
 end
 
 -- What a supervisor sees: presence when not available; otherwise `wrapup` when every held
@@ -163,7 +162,7 @@ function Q.fn_agent_sessions(keys, args)
             -- the wait the customer was told (open time, on the clock from when it came:
             -- closed hours added), and the one they had (ms; "" while waiting)
             'promised_ms', (v[12] and v[12] ~= '' and v[11])
-                and istr(Q.wall(ctx, v[3] or '', tonum(v[11]), tonum(v[12]))) or v[12] or '',
+                and istr(BH.wall(ctx, v[3] or '', tonum(v[11]), tonum(v[12]))) or v[12] or '',
             'waited_ms', (v[13] and v[13] ~= '' and v[11])
                 and istr(mmax(0, tonum(v[13]) - tonum(v[11]))) or '',
             'callback_to', v[14] or ''}

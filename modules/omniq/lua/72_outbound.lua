@@ -217,7 +217,7 @@ function OB.fn_take(keys, args)
     local attempts = V.int('attempts', args[5], 1, L.OUTBOUND_ATTEMPTS_MAX)
     local q = H.qkey(ctx.P, channel)
     local out = {}
-    for _, did in ipairs_(rcall('ZRANGEBYSCORE', q, '-inf', ctx.ns, 'LIMIT', 0, n)) do
+    for _, did in ipairs_(U.due(ctx, q, n)) do
         local d = H.load(ctx.P, did)
         if not d or d.channel ~= channel or H.FINAL[d.state] or d.state == 'sent' then
             rcall('ZREM', q, did) -- not a delivery of this queue: never handed out
@@ -234,8 +234,7 @@ function OB.fn_take(keys, args)
                 H.set_state(ctx, did, d, 'failed', 'no result from a sender in ' .. d.tries
                     .. ' attempts (each sender stopped before it answered)')
             else
-                local f = {}
-                for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
+                local f = U.map(e[2])
                 local try = U.istr(d.tries + 1)
                 rcall('HSET', H.dkey(ctx.P, did), 'state', 'sending', 'tries', try,
                     'consumer', consumer, 'updated', ctx.ns)

@@ -101,7 +101,7 @@ end
 -- The sweep's part (50_sweep.lua): the sessions whose region wait is over, at most max.
 function RV.sweep(ctx, max)
     local n = 0
-    for _, sid in ipairs_(rcall('ZRANGEBYSCORE', ctx.P .. ':rgx', '-inf', ctx.ns, 'LIMIT', 0, max)) do
+    for _, sid in ipairs_(U.due(ctx, ctx.P .. ':rgx', max)) do
         rcall('ZREM', ctx.P .. ':rgx', sid)
         if RV.widen(ctx, sid) then n = n + 1 end
     end

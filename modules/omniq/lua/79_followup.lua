@@ -360,10 +360,10 @@ end
 -- opened.
 function FU.sweep(ctx, max)
     local n = 0
-    for _, fid in ipairs_(rcall('ZRANGEBYSCORE', ctx.P .. ':fuz', '-inf', ctx.ns, 'LIMIT', 0, max)) do
+    for _, fid in ipairs_(U.due(ctx, ctx.P .. ':fuz', max)) do
         rcall('ZREM', ctx.P .. ':fuz', fid)
         local f = FUH.load(ctx, fid)
-        -- due while its queue is closed (77_hours.lua): it waits for the opening - nobody
+        -- due while its queue is closed (38_hours.lua): it waits for the opening - nobody
         -- rings a customer at night for a callback or a satisfaction call
         local opens = f and f.state == 'scheduled'
             and BH.next_open(ctx, f.queue ~= '' and f.queue or 'default', ctx.now)

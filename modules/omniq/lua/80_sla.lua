@@ -218,7 +218,7 @@ function SLH.fill(ctx, s, text)
     return (string.gsub(text, '{wait}', wait))
 end
 
--- A session opened while its queue is closed (business hours, 77_hours.lua): the customer
+-- A session opened while its queue is closed (business hours, 38_hours.lua): the customer
 -- is told when the team is back, once ("{open}" in the queue's notice: the local time it
 -- opens). Its message waits for the opening like any that no agent can take yet.
 function SLH.closed(ctx, s)
@@ -319,7 +319,7 @@ end
 -- The sweep's part (50_sweep.lua): every session due, at most max. Returns levels fired.
 function SL.sweep(ctx, max)
     local n = 0
-    for _, sid in ipairs_(rcall('ZRANGEBYSCORE', ctx.P .. ':look', '-inf', ctx.ns, 'LIMIT', 0, max)) do
+    for _, sid in ipairs_(U.due(ctx, ctx.P .. ':look', max)) do
         n = n + SLH.look(ctx, sid)
     end
     return n

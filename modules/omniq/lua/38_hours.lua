@@ -1,4 +1,4 @@
--- 77_hours.lua — a queue's business hours (the table `BH`): when it is open, what a time
+-- 38_hours.lua — a queue's business hours (the table `BH`): when it is open, what a time
 -- span counts in open time, when it opens next.
 --
 -- The hours themselves (a timezone, the week's opening hours, dated exceptions) are the
@@ -63,11 +63,10 @@ function BH.refuse_closed(ctx, q)
     U.fail('CLOSED', 'queue ' .. q .. ' is closed; it opens ' .. label .. ' (in ' ..
         U.istr(mfloor((at - ctx.now + 999) / 1000)) .. ' s)')
 end
-S.refuse_closed = BH.refuse_closed   -- oq_enqueue's (40_session.lua comes before BH)
 
 -- ms of queue q's open time from t0, as ms on the clock (its closed hours added): the
--- estimates and promises the views show (60_query.lua comes before BH)
-function Q.wall(ctx, q, t0, ms)
+-- estimates and promises the views show (60_query.lua)
+function BH.wall(ctx, q, t0, ms)
     if ms <= 0 or q == '' then return ms end
     return BH.add(ctx, q, t0, ms) - t0
 end
