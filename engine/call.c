@@ -275,31 +275,65 @@ void oqe_count(oqe_call *c, const char *field, long long n)
 	}
 }
 
-void oqe_wait_sample(oqe_call *c, long long ms)
+void oqe_wait_sample(oqe_call *c, RedisModuleString *queue, long long ms)
 {
-	if (c->nsamples < OQE_COUNTS_MAX)
-		c->samples[c->nsamples++] = ms;
+	if (c->nsamples < OQE_COUNTS_MAX) {
+		c->samples[c->nsamples].ms = ms;
+		c->samples[c->nsamples].queue = queue;
+		c->nsamples++;
+	}
 }
 
-/* the wait average after this call's samples (alpha 1/8), from its value in P:stat */
-static long long ewma(oqe_call *c, RedisModuleKey *k)
+/* old (a wait average as stored; NULL or unreadable: none yet) after this call's samples
+ * (alpha 1/8), of every queue (queue NULL) or of one */
+static long long ewma(oqe_call *c, RedisModuleString *old, RedisModuleString *queue)
 {
-	RedisModuleString *old = NULL;
 	double e = 0;
 	int have = 0, i;
 
-	RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "wait_ewma_ms", &old, NULL);
 	if (old && RedisModule_StringToDouble(old, &e) == REDISMODULE_OK)
 		have = 1;
 	for (i = 0; i < c->nsamples; i++) {
+		if (queue && RedisModule_StringCompare(queue, c->samples[i].queue) != 0)
+			continue;
 		if (!have) {
-			e = (double)c->samples[i];
+			e = (double)c->samples[i].ms;
 			have = 1;
 		} else {
-			e = e + ((double)c->samples[i] - e) / 8;
+			e = e + ((double)c->samples[i].ms - e) / 8;
 		}
 	}
 	return (long long)floor(e + 0.5);
+}
+
+/* P:qew, each queue's wait average, after this call's samples: one HSET */
+static void queue_waits(oqe_call *c)
+{
+	RedisModuleString *name = oqe_key(c, ":qew", NULL, 0), *args[2 * OQE_COUNTS_MAX];
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
+	int i, j, n = 0;
+
+	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY
+			&& RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
+		RedisModule_Log(c->ctx, "warning", "omniq: %s is not a hash, queue waits not kept",
+				RedisModule_StringPtrLen(name, NULL));
+		return;
+	}
+	for (i = 0; i < c->nsamples; i++) {
+		RedisModuleString *old = NULL, *q = c->samples[i].queue;
+
+		for (j = 0; j < i; j++)
+			if (RedisModule_StringCompare(q, c->samples[j].queue) == 0)
+				break;
+		if (j < i)
+			continue; /* this queue's samples were folded with its first */
+		RedisModule_HashGet(k, REDISMODULE_HASH_NONE, q, &old, NULL);
+		args[n++] = q;
+		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, ewma(c, old, q));
+	}
+	for (i = 0; i < n; i += 2)
+		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, args[i], args[i + 1], NULL);
+	oqe_rep(c->ctx, "HSET", "sv", name, args, (size_t)n);
 }
 
 /* P:stat's counters and wait average: read in this call and written back in one HSET (the
@@ -333,12 +367,17 @@ void oqe_finish(oqe_call *c)
 		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, v + c->counts[i].n);
 	}
 	if (c->nsamples) {
+		RedisModuleString *old = NULL;
+
+		RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "wait_ewma_ms", &old, NULL);
 		args[n++] = oqe_name("wait_ewma_ms");
-		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, ewma(c, k));
+		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, ewma(c, old, NULL));
 	}
 	for (i = 0; i < n; i += 2)
 		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, args[i], args[i + 1], NULL);
 	oqe_rep(c->ctx, "HSET", "sv", name, args, (size_t)n);
+	if (c->nsamples)
+		queue_waits(c);
 }
 
 /* events_keep as the tenant's settings say (P:cfg), within its limits */

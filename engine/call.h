@@ -38,7 +38,10 @@ typedef struct oqe_call {
 		long long n;
 	} counts[OQE_COUNTS_MAX];
 	int ncounts;
-	long long samples[OQE_COUNTS_MAX];   /* waits (ms) for the wait average */
+	struct {
+		long long ms;              /* a wait for the wait averages */
+		RedisModuleString *queue;  /* the queue it was waited in */
+	} samples[OQE_COUNTS_MAX];
 	int nsamples;
 	int sla;                   /* sla.c: 0 not looked yet, 1 the tenant has no service-level
 	                              policy nor business hours, 2 it has */
@@ -106,9 +109,10 @@ void oqe_set(oqe_call *c, RedisModuleString *name, RedisModuleString *value);
 
 /* Counters, written once by oqe_finish(). */
 void oqe_count(oqe_call *c, const char *field, long long n);
-/* A wait (enqueue -> offer, ms) for the average est_wait_ms is built on (P:stat
- * wait_ewma_ms, alpha 1/8, as the library keeps it: lua/04_ctx.lua X.wait_sample). */
-void oqe_wait_sample(oqe_call *c, long long ms);
+/* A wait (enqueue -> offer, ms) in queue for the averages a promise is built on: the
+ * tenant's (P:stat wait_ewma_ms) and the queue's (P:qew), alpha 1/8, as the library keeps
+ * them (lua/04_ctx.lua X.wait_sample). */
+void oqe_wait_sample(oqe_call *c, RedisModuleString *queue, long long ms);
 void oqe_finish(oqe_call *c);
 
 /* One event into P:events: type sid agent state channel ext (NULL is ""). type and state

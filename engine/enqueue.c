@@ -33,18 +33,31 @@ typedef struct contact {
 	long long prio;
 } contact;
 
-/* What a customer who waits is told to expect: the tenant's wait average (ms, as the
- * estimate of a new session is: lua/60_query.lua est_wait), "0" before any wait was seen. */
-static RedisModuleString *promise(oqe_call *c)
+/* A wait average as stored (ms), or -1: none, or a value that does not read */
+static double stored_avg(oqe_call *c, const char *suffix, RedisModuleString *field)
 {
-	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, ":stat", NULL, 0),
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, suffix, NULL, 0),
 			REDISMODULE_READ);
 	RedisModuleString *v = NULL;
 	double d;
 
 	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
-		RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "wait_ewma_ms", &v, NULL);
+		RedisModule_HashGet(k, REDISMODULE_HASH_NONE, field, &v, NULL);
 	if (!v || RedisModule_StringToDouble(v, &d) != REDISMODULE_OK || d < 0)
+		return -1;
+	return d;
+}
+
+/* What a customer who waits is told to expect: the queue's wait average (P:qew), else the
+ * tenant's (a queue that never offered yet), in ms as the estimate of a new session is
+ * (lua/04_ctx.lua X.wait_avg), "0" before any wait was seen. */
+static RedisModuleString *promise(oqe_call *c, RedisModuleString *queue)
+{
+	double d = stored_avg(c, ":qew", queue);
+
+	if (d < 0)
+		d = stored_avg(c, ":stat", oqe_name("wait_ewma_ms"));
+	if (d < 0)
 		return oqe_name("0");
 	return RedisModule_CreateStringFromLongLong(c->ctx, (long long)d);
 }
@@ -129,7 +142,7 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 		H("region", RedisModule_CreateString(ctx, v.region, strlen(v.region)));
 	/* the wait the customer is told now: the tenant's recent wait (its average), or none
 	 * when an agent has it at once; kept beside the wait it turns out to be (answered) */
-	H("promised", offer ? oqe_name("0") : promise(c));
+	H("promised", offer ? oqe_name("0") : promise(c, k->queue));
 	if (!oqe_empty(k->node)) {
 		p = RedisModule_StringPtrLen(k->node, &len);
 		H("node", k->node);
@@ -164,7 +177,7 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 		oqe_offers_add(c, c->now + cfg->offer_timeout * 1000, sid);
 		oqe_agent_take(c, &a, sid, k->cls);
 		oqe_count(c, "offered", 1);
-		oqe_wait_sample(c, 0);
+		oqe_wait_sample(c, k->queue, 0);
 		oqe_emit(c, "offer", sid, "offered", agent, k->channel, k->ext);
 		oqe_agent_save(c, cfg, &a);
 	} else if (park) {

@@ -425,7 +425,7 @@ static void offer(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, oqe_agent *a, ch
 	oqe_agent_take(c, a, s->id, s->cls);
 	oqe_count(c, "offered", 1);
 	from = s->enq > s->transfer_at ? s->enq : s->transfer_at;
-	oqe_wait_sample(c, c->now > from ? c->now - from : 0);
+	oqe_wait_sample(c, s->queue, c->now > from ? c->now - from : 0);
 	oqe_emit(c, "offer", s->id, "offered", a->id, s->channel, s->ext);
 }
 

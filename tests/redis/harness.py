@@ -495,6 +495,11 @@ def check_invariants(r, P, allow_overcap=()):
     st_live = st.get('enqueued', 0) - st.get('closed', 0) - st.get('abandoned', 0) - st.get('expired', 0)
     if st_live != live:
         errs.append('counters say %d sessions are live, %d are' % (st_live, live))
+    # each queue's wait average (P:qew): of a known queue, a whole non-negative ms
+    queues = r.smembers(P + ':queues')
+    for q, v in r.hgetall(P + ':qew').items():
+        if q not in queues or not v.isdigit():
+            errs.append('P:qew %r = %r: no such queue or not a wait' % (q, v))
     # follow-ups: exactly the sessions (any state) with a follow_up date, scored by its 00:00 UTC
     want_fu = {}
     for k in sess_keys:

@@ -110,3 +110,47 @@ def test_the_wait_a_customer_is_told_is_kept_beside_the_one_they_had(h):
     t.fc('oq_accept', third, 'a')
     row = [harness.pairs(r) for r in t.fc('oq_agent_sessions', 'a')][0]
     assert row['promised_ms'] == str(ewma) and 4000 <= int(row['waited_ms']) <= 6000, row
+
+
+def test_each_queue_promises_its_own_recent_wait(h):
+    """The wait a customer is told comes from the history of the queue they join (P:qew): a
+    quick queue does not promise what a slow one takes, nor the other way round; a queue that
+    never offered yet promises the tenant's average. The engine's offers (a pull when an agent
+    frees up) and the library's (a reopened session offered at once) keep the same averages."""
+    t = h.tenant(reopen_window=600)
+    t.agent('a', 'en:5', caps='chat=1,total=1')
+    t.agent('b', 'fr:5', caps='chat=1,total=1')
+    busy_a = t.enq(queue='slow', skills='en')['sid']
+    busy_b = t.enq(queue='quick', skills='fr')['sid']
+    t.fc('oq_accept', busy_a, 'a')
+    t.fc('oq_accept', busy_b, 'b')
+    slow = t.enq(queue='slow', skills='en')['sid']
+    quick = t.enq(queue='quick', skills='fr')['sid']
+    h.advance(2000)
+    t.fc('oq_close', busy_b, 'resolved')               # quick's waiter offered after 2 s
+    h.advance(58000)
+    t.fc('oq_close', busy_a, 'resolved')               # slow's after 60 s
+    qew = h.r.hgetall(t.P + ':qew')
+    # first samples 0 (offered at once), then 2 s and 60 s: 0 + (w - 0) / 8
+    assert qew == {'quick': '250', 'slow': '7500'}, qew
+    tenant = int(h.r.hget(t.P + ':stat', 'wait_ewma_ms'))
+    assert tenant not in (250, 7500), tenant
+    t.fc('oq_accept', slow, 'a')
+    t.fc('oq_accept', quick, 'b')
+    s2 = t.sess(t.enq(queue='slow', skills='en')['sid'])
+    q2 = t.sess(t.enq(queue='quick', skills='fr')['sid'])
+    assert (s2['promised'], q2['promised']) == ('7500', '250'), (s2['promised'], q2['promised'])
+    assert (int(s2['est_wait_ms']), int(q2['est_wait_ms'])) == (7500, 250)
+    t.agent('c', 'de:5', caps='chat=0,total=0')
+    new = t.sess(t.enq(queue='fresh', skills='de')['sid'])
+    assert new['promised'] == str(tenant) and int(new['est_wait_ms']) == tenant, new
+    # the library's offer: a closed session reopened while its agent is free is offered at
+    # once, a sample of 0 for its queue folded into the engine's average
+    t.fc('oq_close', quick, 'resolved')               # b is offered the next quick one
+    t.fc('oq_accept', q2['id'], 'b')
+    t.fc('oq_close', q2['id'], 'resolved')            # and frees up
+    h.r.hset(t.P + ':qew', 'quick', '8000')
+    ident = h.r.hget(t.P + ':s:' + quick, 'identity')
+    again = t.fc('oq_enqueue', 'web', '', ident, 'fr', 0, 'quick', '')
+    assert again[0] == quick and again[1] == 'offered', again
+    assert h.r.hget(t.P + ':qew', 'quick') == '7000'    # 8000 + (0 - 8000) / 8

@@ -129,11 +129,33 @@ function X.count(ctx, field, n)
     st[field] = (st[field] or 0) + (n or 1)
 end
 
--- A wait sample (enqueue → offer, ms) for the average est_wait_ms is built on. The EWMA,
--- alpha = 1/8, follows a shift within a few dozen offers without jumping on one outlier.
-function X.wait_sample(ctx, ms)
+-- A wait sample (enqueue → offer, ms) in a queue, for the averages a promise is built on:
+-- the tenant's (P:stat wait_ewma_ms) and the queue's (P:qew). The EWMA, alpha = 1/8,
+-- follows a shift within a few dozen offers without jumping on one outlier.
+function X.wait_sample(ctx, ms, queue)
     ctx.samples = ctx.samples or {}
-    ctx.samples[#ctx.samples + 1] = ms
+    ctx.samples[#ctx.samples + 1] = {ms, queue}
+end
+
+-- old (a stored average, nil for none) after the call's samples of queue (nil: of all)
+local function ewma(ctx, old, queue)
+    local e = old
+    for _, w in ipairs_(ctx.samples) do
+        if not queue or w[2] == queue then
+            if not e then e = w[1] else e = e + (w[1] - e) / 8 end
+        end
+    end
+    return mfloor(e + 0.5)
+end
+
+-- The wait average a customer joining queue is promised (ms): the queue's own, else the
+-- tenant's (a queue that never offered yet), else 0 (engine/enqueue.c promise() reads the
+-- same).
+function X.wait_avg(ctx, queue)
+    local v = rcall('HGET', ctx.P .. ':qew', queue)
+    if not v then v = rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms') end
+    local d = tonum(v)
+    return (d and d >= 0) and mfloor(d) or 0
 end
 
 X.STAT_FIELDS = {'enqueued', 'offered', 'accepted', 'declined', 'missed', 'abandoned', 'closed',
@@ -166,15 +188,21 @@ function X.finish(ctx)
         end
     end
     if ctx.samples then
-        -- read afresh: the engine keeps the same average from its own offers
+        -- read afresh: the engine keeps the same averages from its own offers
         local st = stats(ctx)
-        local e = U.num(rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), nil, 'wait_ewma_ms')
-        for _, w in ipairs_(ctx.samples) do
-            if not e then e = w else e = e + (w - e) / 8 end
-        end
-        e = mfloor(e + 0.5)
+        local e = ewma(ctx, U.num(rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), nil, 'wait_ewma_ms'))
         st.wait_ewma_ms = e
         rcall('HSET', ctx.P .. ':stat', 'wait_ewma_ms', DEC[e] or istr(e))
+        local a, seen = {}, {}
+        for _, w in ipairs_(ctx.samples) do
+            local q = w[2]
+            if not seen[q] then
+                seen[q] = true
+                local v = ewma(ctx, U.num(rcall('HGET', ctx.P .. ':qew', q), nil, 'a queue wait'), q)
+                a[#a + 1] = q; a[#a + 1] = DEC[v] or istr(v)
+            end
+        end
+        rcall('HSET', ctx.P .. ':qew', unpk(a))
     end
 end
 

@@ -92,7 +92,7 @@ function R.offer_apply(ctx, s, a, direct)
     A.take(ctx, a, s.id, s.class)
     X.count(ctx, 'offered')
     -- an offer that did not come out of a queue (a transfer to a named agent) is no sample
-    if not direct then X.wait_sample(ctx, mmax(0, ctx.now - W.wait_from(s))) end
+    if not direct then X.wait_sample(ctx, mmax(0, ctx.now - W.wait_from(s)), s.queue) end
     X.emit(ctx, 'offer', s.id, 'offered', a.id, s.channel, s.ext)
 end
 

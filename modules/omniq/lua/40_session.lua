@@ -157,7 +157,7 @@ local function reopen(ctx, rsid, cid, ext, node)
     s.node = node or ''
     if s.node ~= '' then rcall('SADD', ctx.P .. ':node:' .. s.node, s.id) end
     S.set_state(ctx, s, 'queued', {'agent', '', 'enq', ctx.ns, 'offer_exp', '', 'ext', s.ext,
-        'node', s.node, 'promised', rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms') or '0',
+        'node', s.node, 'promised', istr(X.wait_avg(ctx, s.queue)),
         'answered', ''})
     X.count(ctx, 'enqueued')
     X.emit(ctx, 'reopen', s.id, 'queued', prev, s.channel, s.ext)

@@ -6,7 +6,8 @@
 --
 -- Position and estimated wait. Position is the 1-based rank in the named
 -- queue P:q:<queue> (priority, then age). The estimate scales the recent
--- average time-to-offer (wait_ewma_ms, an EWMA kept at every offer) by how
+-- average time-to-offer in that queue (P:qew, an EWMA kept at every offer; the
+-- tenant's wait_ewma_ms for a queue that never offered: X.wait_avg) by how
 -- far the session is through its queue, and never promises less than what
 -- is left of the average for someone who has already waited: crude, but
 -- honest, monotone in position, and O(1).
@@ -54,7 +55,7 @@ function Q.estimate(ctx, sid, m)
     local q = ctx.P .. ':q:' .. m.queue
     local pos = (rcall('ZRANK', q, sid) or -1) + 1
     local qlen = rcall('ZCARD', q)
-    local ewma = U.num(rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), 0)
+    local ewma = X.wait_avg(ctx, m.queue)
     local now = tonum(clock.now_ms())
     local waited = mmax(0, now - mmax(U.num(m.enq, 0), U.num(m.transfer_at, 0)))
     return pos, BH.wall(ctx, m.queue, now, est_wait(ewma, pos, qlen, waited))
