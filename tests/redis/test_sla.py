@@ -347,3 +347,48 @@ def test_the_clocks_moments_are_noted_by_ingest_and_cost_nothing_without_policie
     t.fc('oq_reply', sid, 'a', 'text', 'here')
     fields = h.r.hgetall(t.P + ':s:' + sid)
     assert fields['t_in'] == '' and fields['t_out1'] != ''
+
+
+def test_level_three_makes_a_waiting_customer_a_callback_where_it_can_reach_them(h):
+    """A policy with `callback`: at level 3 a customer still waiting on a messaging channel
+    is made a callback - their place kept, their leaving no abandon - to a phone number of
+    theirs, else their own address when their channel reaches them later, and is told so
+    with the policy's callback_notice ({to}: where). A web visitor with no number cannot be
+    reached once they leave: they keep waiting and get the plain notice."""
+    t = h.tenant()
+    t.fc('oq_sla_set', 'std', 'first', '10', 'resolve', '10', 'callback', '1',
+         'notice', '请稍候, 约 {wait} 分钟。',
+         'callback_notice', '让您久等了: 我们会联系 {to} 回复您, 您无需等待。')
+    t.expect_err('ARG', 'oq_sla_set', 'std', 'callback', '2')
+    sms = t.enq(channel='sms', identity='tel:+8613900000001', skills='en')['sid']
+    t.fc('oq_link', 'web:linked', 'tel:+8613900000002')
+    linked = t.enq(channel='web', identity='web:linked', skills='en')['sid']
+    mail = t.enq(channel='email', identity='email:ann@example.com', skills='en')['sid']
+    plain = t.enq(channel='web', identity='web:nobody', skills='en')['sid']
+    for sid in (sms, linked, mail, plain):
+        t.fc('oq_append', sid, 'in', 'c', 'text', 'anyone?')
+    h.advance(11000)
+    assert alerts(t) == 24                       # two clocks, three levels, four sessions
+    want = {sms: 'tel:+8613900000001', linked: 'tel:+8613900000002',
+            mail: 'email:ann@example.com', plain: ''}
+    for sid, to in want.items():
+        s = h.r.hgetall(t.P + ':s:' + sid)
+        assert s['state'] == 'queued' and s.get('callback_to', '') == to, (sid, s)
+        outs = [f['body'] for _, f in h.r.xrange(t.P + ':s:%s:tx' % sid) if f['dir'] == 'out']
+        if to:
+            assert outs == ['让您久等了: 我们会联系 %s 回复您, 您无需等待。' % to.split(':', 1)[1]], outs
+            # made a callback once, though both clocks reached level 3
+            assert [e['callback'] for e in history(t, sid)[1] if e['level'] == '3'] == [to, '']
+            assert [e['type'] for e in t.events() if e['sid'] == sid].count('callback') == 1
+        else:
+            assert outs == ['请稍候, 约 1 分钟。'], outs
+            assert [e['callback'] for e in history(t, sid)[1] if e['level'] == '3'] == ['', '']
+    # the customers who were made callbacks may leave: their sessions keep their places
+    for sid in (sms, linked, mail, plain):
+        t.fc('oq_abandon', sid)
+    assert [t.state(s) for s in (sms, linked, mail, plain)] == ['queued'] * 3 + ['abandoned']
+    # and are offered, as callbacks, in the order they came
+    t.agent('ann', 'en:5', caps='chat=1,email=1,total=1')
+    assert t.state(sms) == 'offered'
+    rows = [harness.pairs(r) for r in t.fc('oq_agent_sessions', 'ann')]
+    assert [(r['sid'], r['callback_to']) for r in rows] == [(sms, 'tel:+8613900000001')]

@@ -13,9 +13,11 @@ local SLH = {
     -- a policy's fields and their defaults ('=' for overflow_skills: unchanged)
     DEFAULTS = {order = '100', queue = '', channel = '', tier = '', first = '0', reply = '0',
         resolve = '0', levels = '50,80,100', raise = '0', overflow_queue = '',
-        overflow_skills = '=', notice = '', link = '', hours = '0'},
+        overflow_skills = '=', notice = '', link = '', hours = '0', callback = '0',
+        callback_notice = ''},
     FIELDS = {'order', 'queue', 'channel', 'tier', 'first', 'reply', 'resolve', 'levels',
-        'raise', 'overflow_queue', 'overflow_skills', 'notice', 'link', 'hours'},
+        'raise', 'overflow_queue', 'overflow_skills', 'notice', 'link', 'hours', 'callback',
+        'callback_notice'},
     SESSION = {'state', 'class', 'queue', 'channel', 'customer', 'agent', 'enq', 'ext',
         'sla', 'sla_f', 'sla_r', 'sla_z', 'sla_rc', 't_in', 't_out1', 'answered', 'closed_n'},
     TARGET_MAX = 31536000,   -- a year, in seconds
@@ -50,7 +52,8 @@ function SLH.check(f, v)
         if v == '=' then return v end
         return tconcat(V.session_skills(v), ',')
     end
-    if f == 'notice' then return V.str('notice', v, L.SLA_NOTICE_MAX, true) end
+    if f == 'notice' or f == 'callback_notice' then return V.str(f, v, L.SLA_NOTICE_MAX, true) end
+    if f == 'callback' then return U.istr(V.int('callback', v, 0, 1)) end
     if f == 'link' then return V.str('link', v, L.TEXT_MAX, true) end
     if f == 'hours' then return U.istr(V.int('hours', v, 0, 1)) end
     local shown = string.gsub(ssub(f, 1, 40), '[%z\1-\31\127]', '?')

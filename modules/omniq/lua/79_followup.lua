@@ -415,18 +415,25 @@ function FU.fn_callback(keys, args)
     if s.state ~= 'queued' then
         U.fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ': only a waiting customer asks for a callback')
     end
-    local key = R.skey(ctx, sid)
+    FU.callback(ctx, s, to)
+    return 'OK'
+end
+
+-- Session s (waiting) becomes a callback to `to` ("" for its own identity): oq_callback's
+-- and a service level's (80_sla.lua, a policy's `callback` at level 3) one way.
+function FU.callback(ctx, s, to)
+    local key = R.skey(ctx, s.id)
     if to == '' then to = rcall('HGET', key, 'identity') or '' end
     local f = {'callback_to', to, 'callback_at', ctx.ns, 'updated', ctx.ns}
     if s.class == 'voice' then
-        if s.node ~= '' then rcall('SREM', ctx.P .. ':node:' .. s.node, sid) end
+        if s.node ~= '' then rcall('SREM', ctx.P .. ':node:' .. s.node, s.id) end
         f[#f + 1] = 'ext'; f[#f + 1] = ''
         f[#f + 1] = 'node'; f[#f + 1] = ''
         s.ext = ''
     end
     rcall('HSET', key, unpk(f))
-    X.emit(ctx, 'callback', sid, 'queued', '', s.channel, s.ext, {'to', to})
-    return 'OK'
+    X.emit(ctx, 'callback', s.id, 'queued', '', s.channel, s.ext, {'to', to})
+    return to
 end
 
 SW.followups = FU.sweep

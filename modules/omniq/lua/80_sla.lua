@@ -193,14 +193,43 @@ function SLH.to_customer(ctx, s, text)
 end
 
 -- Level 3: the policy's notice to the customer, once a session (the first and the
--- resolution clock may both reach level 3).
-function SLH.notice(ctx, s, p)
-    if p.notice == '' then return '' end
+-- resolution clock may both reach level 3); its callback_notice instead when the level made
+-- the session a callback to `to`.
+function SLH.notice(ctx, s, p, to)
+    local text = to and p.callback_notice ~= '' and p.callback_notice or p.notice
+    if text == '' then return '' end
     local sent = rcall('HGET', R.skey(ctx, s.id), 'sla_n')
     if sent and sent ~= '' then return 'sent before: ' .. sent end
-    local id, said = SLH.to_customer(ctx, s, SLH.fill(ctx, s, p.notice))
+    text = string.gsub(text, '{to}', (string.gsub(to and SLH.reach(to) or '', '%%', '%%%%')))
+    local id, said = SLH.to_customer(ctx, s, SLH.fill(ctx, s, text))
     if id then rcall('HSET', R.skey(ctx, s.id), 'sla_n', id) end
     return said
+end
+
+-- An identity as a customer reads it: the number of tel:+86..., the address of email:...
+function SLH.reach(to)
+    return smatch(to, '^[%a][%w_%-]*:(.+)$') or to
+end
+
+-- Level 3 of a policy with `callback`: a customer still waiting on a messaging channel is
+-- made a callback (FU.callback: their place kept, their leaving no abandon; offered as a
+-- callback when their turn comes) to a phone number of theirs, else to their own address
+-- when their channel reaches them after they left (not a web chat: a visitor who closed the
+-- page cannot be written to). A waiting call stays a call: telling a caller needs the
+-- media module. Returns where to, or nil.
+function SLH.callback(ctx, s, p)
+    if p.callback ~= '1' or s.class == 'voice' then return nil end
+    local v = rcall('HMGET', R.skey(ctx, s.id), 'state', 'callback_to', 'identity', 'node')
+    if v[1] ~= 'queued' or (v[2] and v[2] ~= '') then return nil end
+    local to
+    local cid = s.customer ~= '' and C.resolve(ctx, s.customer)
+    for _, id in ipairs_(cid and C.ids(ctx, cid) or {}) do
+        if smatch(id, '^tel:') or smatch(id, '^phone:') then to = id; break end
+    end
+    if not to and s.channel ~= 'web' then to = v[3] end
+    if not to then return nil end
+    s.node = v[4] or ''
+    return FU.callback(ctx, s, to)
 end
 
 -- The notice's placeholders, for what happens next: {position} (its place in the queue)
@@ -241,13 +270,16 @@ function SLH.fire(ctx, s, p, kind, lvl, start)
         lvl, s.id, s.channel, s.customer, s.queue, SLH.SAY[kind], SLH.span(wait), SLH.span(target))
     if p.link ~= '' then text = text .. ' ' .. p.link .. s.id end
     local told = SLH.tell(ctx, people, text)
-    local escalated, notice = '', ''
+    local escalated, notice, callback = '', '', nil
     if lvl == 2 then escalated = SLH.escalate(ctx, s.id, p) end
-    if lvl == 3 then notice = SLH.notice(ctx, s, p) end
+    if lvl == 3 then
+        callback = SLH.callback(ctx, s, p)
+        notice = SLH.notice(ctx, s, p, callback)
+    end
     rcall('XADD', R.skey(ctx, s.id) .. ':sla', '*', 'type', 'fired', 'kind', kind,
         'level', U.dec(lvl), 'wait', U.istr(wait), 'target', U.istr(target), 'policy', p.name,
         'notify', tconcat(people, ','), 'told', tconcat(told, ','), 'escalated', escalated,
-        'notice', notice)
+        'notice', notice, 'callback', callback or '')
     -- the event's agent is the person told (their desk shows it, an event_route reads it);
     -- holder: the session's agent. Every node's dispatcher reads it; the first to claim
     -- it runs the level's event_route (oq_dispatch.c): an admin's action happens once.
