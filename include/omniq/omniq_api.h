@@ -714,6 +714,17 @@ typedef struct omniq_api {
 	int (*tier_set)(const str *name, int priority, const str *skills);
 	int (*tier_del)(const str *name);
 	int (*region_prefix_set)(const str *prefix, const str *region);
+	/* Click-to-dial (omniq_sip, docs/admin-sip.md): a phone session with no call of its
+	 * own (a follow-up's, a callback's) offered to agent is dialled by one node, though
+	 * every node's driver sees the offer. The first to ask gets OMNIQ_OK with whom to call
+	 * in to_out (an identity: tel:+86...), kind_out ("followup", "callback" or "call") and
+	 * the follow-up's id in fid_out ("" for none); the session is then node's as
+	 * open_node()'s are (it ends when the node's lease runs out) and its ext
+	 * "<node>/dial/<sid>". OMNIQ_ESTATE when another node took this offer or it stands no
+	 * more; OMNIQ_EARG when the session is no call or has a call of its own. The next offer
+	 * of the session (after this agent's miss) is claimed afresh. One round trip. */
+	int (*dial_claim)(const str *sid, const str *agent, const str *node, char *to_out,
+			int to_size, char *kind_out, int kind_size, char *fid_out, int fid_size);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

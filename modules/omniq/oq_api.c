@@ -169,5 +169,6 @@ int bind_omniq(omniq_api_t *api)
 	api->tier_del = tier_del;
 	api->region_prefix_set = oq_region_prefix_set;
 	api->callback = oq_callback;
+	api->dial_claim = oq_dial_claim;
 	return 0;
 }

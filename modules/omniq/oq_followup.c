@@ -81,6 +81,35 @@ int oq_callback(const str *sid, const str *to)
 	return oq_call_checked("oq_callback", 2, a, OQ_R_OK);
 }
 
+int oq_dial_claim(const str *sid, const str *agent, const str *node, char *to_out,
+		int to_size, char *kind_out, int kind_size, char *fid_out, int fid_size)
+{
+	redisReply *r;
+	str a[3];
+	int rc;
+
+	if(sid == NULL || sid->len < 1 || agent == NULL || agent->len < 1 || node == NULL
+			|| node->len < 1)
+		return oq_bad_arg("session, agent and node", "missing");
+	a[0] = *sid;
+	a[1] = *agent;
+	a[2] = *node;
+	if((r = oq_call("oq_dial_claim", 3, a, &rc)) == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 3 || r->element[0]->type != REDIS_REPLY_STRING
+			|| r->element[1]->type != REDIS_REPLY_STRING
+			|| r->element[2]->type != REDIS_REPLY_STRING) {
+		rc = oq_bad_reply("oq_dial_claim", r, "[to, kind, fid]");
+		freeReplyObject(r);
+		return rc;
+	}
+	snprintf(to_out, (size_t)to_size, "%s", r->element[0]->str);
+	snprintf(kind_out, (size_t)kind_size, "%s", r->element[1]->str);
+	snprintf(fid_out, (size_t)fid_size, "%s", r->element[2]->str);
+	freeReplyObject(r);
+	return OMNIQ_OK;
+}
+
 /* ---- kamcmd --------------------------------------------------------------------- */
 
 static const char *rpc_followup_add_doc[] = {

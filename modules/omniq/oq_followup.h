@@ -9,6 +9,8 @@ int oq_followup_add(const str *sid, const str *cid, const str *due, const str *r
 		const str *channel, const str *agent, const str *queue, char *fid_out, int size);
 int oq_followup_done(const str *fid, const str *outcome, const str *note);
 int oq_callback(const str *sid, const str *to);
+int oq_dial_claim(const str *sid, const str *agent, const str *node, char *to_out,
+		int to_size, char *kind_out, int kind_size, char *fid_out, int fid_size);
 int oq_rpc_followup_register(void);
 
 #endif

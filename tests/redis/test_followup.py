@@ -209,3 +209,53 @@ def test_a_follow_up_due_while_its_queue_is_closed_waits_for_the_opening(h):
     h.advance(2 * H)
     assert opened(t) == 1 and fu(t, night)['state'] == 'opened'
     assert opened(t) == 0
+
+
+def test_one_node_claims_the_dial_of_a_phone_follow_up_and_each_offer_afresh(h):
+    """Click-to-dial (oq_dial_claim): every node's phone channel sees the offer of a phone
+    session without a call of its own; the first to ask takes it (the session becomes its
+    node's, ext <node>/dial/<sid>) and learns whom to call; another node's ask for the same
+    offer is refused; after the agent's miss the next offer is claimed afresh, by any node.
+    An inbound call's session (a call of its own) is never claimed."""
+    t = h.tenant()
+    t.agent('a', 'en:9', caps='voice=1,total=1')
+    t.agent('b', 'en:5', caps='voice=1,total=1', presence='away')
+    first = t.enq(channel='phone', identity='tel:+8613700000005', skills='en', ext='kam1/7/9/1/2',
+                  node='kam1')
+    assert first['agent'] == 'a'
+    t.expect_err('ARG', 'oq_dial_claim', first['sid'], 'a', 'kam1')      # a call of its own
+    t.fc('oq_accept', first['sid'], 'a')
+    t.fc('oq_close', first['sid'], 'resolved')
+    fid = t.fc('oq_followup_add', first['sid'], '', '+60', 'satisfaction call', '', '', '')
+    h.advance(61000)
+    assert opened(t) == 1
+    sid = fu(t, fid)['opened_sid']
+    s = t.sess(sid)
+    assert (s['state'], s['agent'], s['ext'], s['channel']) == ('offered', 'a', '', 'phone'), s
+    t.expect_err('STATE', 'oq_dial_claim', sid, 'b', 'kam1')             # not b's offer
+    assert t.fc('oq_dial_claim', sid, 'a', 'kam2') == ['tel:+8613700000005', 'followup', fid]
+    t.expect_err('STATE', 'oq_dial_claim', sid, 'a', 'kam1')             # kam2 has it
+    t.expect_err('STATE', 'oq_dial_claim', sid, 'a', 'kam2')             # once
+    s = t.sess(sid)
+    assert (s['ext'], s['node'], s['dial_agent']) == ('kam2/dial/' + sid, 'kam2', 'a'), s
+    assert h.r.sismember(t.P + ':node:kam2', sid)
+    # a's phone did not answer: the next offer, to b, is anyone's to claim
+    t.agent('b', 'en:5', caps='voice=1,total=1')
+    assert t.fc('oq_miss', sid, 'a', '1') == [sid, 'offered', 'b']
+    offer = [e for e in t.sev(sid) if e['type'] == 'offer'][-1]
+    assert (offer['agent'], offer['ext']) == ('b', 'kam2/dial/' + sid), offer
+    assert t.fc('oq_dial_claim', sid, 'b', 'kam1') == ['tel:+8613700000005', 'followup', fid]
+    assert not h.r.sismember(t.P + ':node:kam2', sid) and h.r.sismember(t.P + ':node:kam1', sid)
+    t.fc('oq_accept', sid, 'b')
+    t.expect_err('STATE', 'oq_dial_claim', sid, 'b', 'kam2')             # active now
+    # a callback: the number the customer left
+    t.fc('oq_close', sid, 'resolved')
+    t.agent('a', 'en:9', caps='voice=1,total=1', presence='away')
+    t.agent('b', 'en:5', caps='voice=1,total=1', presence='away')
+    call = t.enq(channel='phone', identity='tel:+8613700000006', skills='en', ext='kam1/8/9/1/2',
+                 node='kam1')['sid']
+    assert t.fc('oq_callback', call, 'tel:+8613700000077') == 'OK'
+    t.agent('b', 'en:5', caps='voice=1,total=1')
+    assert t.state(call) == 'offered'
+    assert t.fc('oq_dial_claim', call, 'b', 'kam1') == ['tel:+8613700000077', 'callback', '']
+    t.expect_err('NOTFOUND', 'oq_dial_claim', '99999', 'b', 'kam1')

@@ -11,7 +11,8 @@
 -- affinity_wait allows, as a returning customer does). A message follow-up's session starts
 -- with the reason as an internal note: the agent writes the first message, which goes out on
 -- the customer's channel as any reply. A call follow-up is offered the same way and the
--- agent dials (click-to-dial comes with the media work). The agent records the outcome
+-- phone channel dials it (click-to-dial, oq_dial_claim below: the agent's phone rings, then
+-- the customer is called; omniq_sip records a no_answer itself). The agent records the outcome
 -- (oq_followup_done): reached or refused ends it, no answer tries again after the retry
 -- interval while retries are left.
 --
@@ -434,6 +435,50 @@ function FU.callback(ctx, s, to)
     rcall('HSET', key, unpk(f))
     X.emit(ctx, 'callback', s.id, 'queued', '', s.channel, s.ext, {'to', to})
     return to
+end
+
+---------------------------------------------------------------------------
+-- Click-to-dial: one node dials a phone session that has no call of its own
+---------------------------------------------------------------------------
+
+-- oq_dial_claim sid agent node: a phone session with no call of its own (a follow-up's, a
+-- callback's: its ext is empty, or a dial's own) offered to agent is dialled by one node:
+-- every node's phone channel sees the offer, the first to ask takes it. The session becomes
+-- that node's as an inbound call's is (node, P:node:<node>: it ends if the node dies) with
+-- ext "<node>/dial/<sid>" (its close hangs the dial up there), and dial_agent records whose
+-- offer was taken, so that the next offer (after this agent's miss) is claimed afresh.
+-- Returns {to, kind, fid}: whom to call (callback_to, else the session's identity),
+-- "callback", "followup" or "call", and the follow-up's id or "". OQ_STATE when the offer
+-- stands no more or another node took it; OQ_ARG when the session is no call or has a call.
+function FU.fn_dial_claim(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 3, 'sid agent node')
+    local sid = V.sid(args[1])
+    local agent = V.id('agent id', args[2])
+    local node = V.id('node', args[3])
+    local key = R.skey(ctx, sid)
+    local v = rcall('HMGET', key, 'state', 'agent', 'class', 'ext', 'dial_agent', 'node',
+        'identity', 'callback_to', 'followup')
+    if not v[1] then U.fail('NOTFOUND', 'session ' .. sid) end
+    if v[1] ~= 'offered' or v[2] ~= agent then
+        U.fail('STATE', 'session ' .. sid .. ' is ' .. v[1] .. ', not offered to ' .. agent)
+    end
+    if v[3] ~= 'voice' then U.fail('ARG', 'session ' .. sid .. ' is no call') end
+    local ext = v[4] or ''
+    if ext ~= '' and not sfind(ext, '/dial/', 1, true) then
+        U.fail('ARG', 'session ' .. sid .. ' has a call of its own')
+    end
+    if v[5] == agent then
+        U.fail('STATE', 'session ' .. sid .. ': this offer is dialled by node ' .. (v[6] or ''))
+    end
+    local old = v[6] or ''
+    if old ~= '' and old ~= node then rcall('SREM', ctx.P .. ':node:' .. old, sid) end
+    rcall('SADD', ctx.P .. ':node:' .. node, sid)
+    rcall('HSET', key, 'dial_agent', agent, 'node', node, 'ext', node .. '/dial/' .. sid,
+        'dial_at', ctx.ns, 'updated', ctx.ns)
+    local cb, fid = v[8] or '', v[9] or ''
+    local kind = cb ~= '' and 'callback' or (fid ~= '' and 'followup' or 'call')
+    return {cb ~= '' and cb or (v[7] or ''), kind, fid}
 end
 
 SW.followups = FU.sweep
