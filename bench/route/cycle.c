@@ -30,7 +30,7 @@ static void append_enqueue(const struct cycle_driver *d, long i, struct offered 
 	d->identity(d->arg, i, ident, sizeof ident);
 	session_skills(d->pop, skills, sizeof skills);
 	cmd_fcall(&c, d->floor ? "floor_enqueue" : "oq_enqueue", d->tenant);
-	cmd_arg(&c, "web");
+	cmd_arg(&c, d->channel ? d->channel : "web");
 	cmd_arg(&c, "");
 	cmd_arg(&c, ident);
 	cmd_arg(&c, skills);

@@ -18,6 +18,8 @@ struct cycle_driver {
 	/* floor.lua's functions instead of the engine's: they take the agent as one more
 	 * argument of the enqueue, since they do no routing */
 	int floor;
+	/* the channel of every session: "web" when NULL */
+	const char *channel;
 	/* the identity of the customer of session number i */
 	void (*identity)(void *arg, long i, char *buf, size_t size);
 	/* after each round trip (the soak sweeps there), or NULL */

@@ -24,6 +24,11 @@ ended by one line:
                         and left, over used_memory before the first (agents and customers
                         there both times).
 
+Beside them (issue 24: routing by value and region within the 10-skill target), when the run
+has them: value_us_per_cycle, the 10-skill cycle of returning customers with tiers and
+regions configured, and returning_us_per_cycle, the same customers without (what tiers and
+regions cost is the difference).
+
     figures.py <file with the RESULT lines>
 """
 import sys
@@ -58,6 +63,10 @@ def compute(v):
     }
     f["engine_over_floor"] = f["us_per_cycle"] / f["floor_us_per_cycle"]
     f["engine30_over_floor"] = f["us_per_cycle_30skills"] / f["floor_us_per_cycle"]
+    for k in ("returning", "value"):
+        if v.get(k + "_cycles"):
+            f[k + "_us_per_cycle"] = v[k + "_fcall_us"] / v[k + "_cycles"]
+            f[k + "_enqueue_us"] = v[k + "_enqueue_us"] / max(v[k + "_split_cycles"], 1)
     for k in ("e10", "e30", "floor"):
         if v.get(k + "_cpu_s", -1) >= 0:
             f[k + "_cpu_us"] = v[k + "_cpu_s"] * 1e6 / v[k + "_cycles"]
@@ -111,6 +120,16 @@ def report(v):
             v["lat_ping_p99_ms"], t["enqueue_p99_ms"],
             verdict(v["lat_p99_ms"] < t["enqueue_p99_ms"])),
     ]
+    if "value_us_per_cycle" in f and "returning_us_per_cycle" in f:
+        out.append(
+            "VALUE AND REGION    %.1f us per cycle, returning customers with tiers and regions "
+            "(target <= %d: %s); %.1f without them, the same customers: %+.1f us (enqueue %.1f "
+            "vs %.1f us)" % (
+                f["value_us_per_cycle"], t["us_per_cycle"],
+                verdict(f["value_us_per_cycle"] <= t["us_per_cycle"]),
+                f["returning_us_per_cycle"],
+                f["value_us_per_cycle"] - f["returning_us_per_cycle"],
+                f["value_enqueue_us"], f["returning_enqueue_us"]))
     if v.get("lat_closes"):
         out.append(
             "CLOSE, BUSY HOUR    %.1f us of Redis function time per close that pulls (%d "
@@ -134,7 +153,9 @@ def report(v):
     note = quick_note(v)
     if note:
         out.append("QUICK FORM          " + note)
-    out.append("RESULT " + " ".join("%s=%s" % (k, fmt(k, f[k])) for k in FINAL))
+    out.append("RESULT " + " ".join("%s=%s" % (k, fmt(k, f[k])) for k in FINAL
+                                    + ("returning_us_per_cycle", "value_us_per_cycle")
+                                    if k in f))
     return out
 
 

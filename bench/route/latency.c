@@ -154,7 +154,7 @@ int cmd_latency(int argc, char **argv)
 	if(!lat || !ping)
 		rb_die("out of memory", NULL);
 
-	population_make(&pop, agents, 10, TENANT);
+	population_make(&pop, agents, 10, TENANT, NULL);
 	offer = make_busy(agents);
 	first = (long)agents * CHATS_PER_AGENT;
 	t0 = rb_now();

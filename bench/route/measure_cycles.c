@@ -18,6 +18,10 @@
 #include "client.h"
 #include "cycle.h"
 #include "measure.h"
+#include "returning.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #define WARMUP 256 /* cycles before the clock starts: the library's Lua state bound, caches filled */
 
@@ -29,13 +33,13 @@ int cmd_cycles(int argc, char **argv)
 	char tenant[64];
 	const char *label, *mode;
 	long cycles, nsplit;
-	int agents, per_agent, batch, floor;
+	int agents, per_agent, batch, floor, returning, value;
 	double t0, t1, cpu0, cpu1, forks0, forks1, split[3] = {0, 0, 0};
 	const struct cmdstat *fc;
 	struct cmdstat steps;
 
 	if(argc != 7) {
-		fprintf(stderr, "usage: route_bench host port cycles LABEL engine|floor AGENTS "
+		fprintf(stderr, "usage: route_bench host port cycles LABEL engine|returning|value|floor AGENTS "
 				"SKILLS_PER_AGENT CYCLES BATCH\n");
 		return 2;
 	}
@@ -46,16 +50,25 @@ int cmd_cycles(int argc, char **argv)
 	cycles = atol(argv[5]);
 	batch = atoi(argv[6]);
 	floor = !strcmp(mode, "floor");
-	if((!floor && strcmp(mode, "engine")) || agents < 1 || per_agent < 1 || cycles < 1) {
+	value = !strcmp(mode, "value");
+	returning = value || !strcmp(mode, "returning");
+	if((!floor && !returning && strcmp(mode, "engine")) || agents < 1 || per_agent < 1
+			|| cycles < 1) {
 		fprintf(stderr, "route_bench cycles: bad arguments\n");
 		return 2;
 	}
 	snprintf(tenant, sizeof tenant, "oq:{%s}", label);
-	population_make(&pop, agents, per_agent, floor ? NULL : tenant);
+	population_make(&pop, agents, per_agent, floor ? NULL : tenant,
+			value ? RETURNING_REGIONS : NULL);
 	d.tenant = tenant;
 	d.pop = &pop;
 	d.floor = floor;
 	d.identity = identity_new;
+	if(returning) {
+		returning_make(&pop, tenant, value);
+		d.channel = "sms";
+		d.identity = identity_returning;
+	}
 
 	run_cycles(&d, 0, WARMUP, batch);
 	rb_cmdstats(&s0);
@@ -86,8 +99,15 @@ int cmd_cycles(int argc, char **argv)
 				per_agent);
 	else
 		printf("== engine: %d idle agents x %d skills (of %d, levels 1-10, caps %s), %ld "
-			   "cycles in batches of %d, a new customer per session, 1-2 skills each\n",
-				agents, per_agent, pop.universe, AGENT_CAPS, cycles, batch);
+			   "cycles in batches of %d, %s, 1-2 skills each%s\n",
+				agents, per_agent, pop.universe, AGENT_CAPS, cycles, batch,
+				returning ? "SMS of " STR(RETURNING_POOL) " returning customers"
+						  : "a new customer per session",
+				!returning ? ""
+				: value ? "; tiers (1 in 3 gold +200, 1 in 3 silver +50) and regions (by "
+						  "number prefix, 1 in 10 by profile; region_wait 60 s; agents serve "
+						  "both)"
+						: "; no tiers nor regions");
 	printf("Redis function time  %.1f us per cycle (INFO commandstats: usec of the FCALLs and "
 		   "OMNIQ.* commands / cycles)\n",
 			(double)fc->usec / cycles);

@@ -34,7 +34,8 @@ const char *agent_id(int i, char *buf, size_t size)
 /* agents' rows are created and made available this many at a time (2 calls each) */
 #define AGENT_BATCH 256
 
-void population_make(struct population *p, int agents, int per_agent, const char *tenant)
+void population_make(struct population *p, int agents, int per_agent, const char *tenant,
+		const char *extra)
 {
 	struct cmd c;
 	long inflight = 0;
@@ -48,8 +49,8 @@ void population_make(struct population *p, int agents, int per_agent, const char
 	}
 	for(int i = 0; i < agents; i++) {
 		unsigned char has[SKILLS_MAX] = {0};
-		char sk[SKILLS_MAX * 8] = "", id[16];
-		size_t n = 0;
+		char sk[SKILLS_MAX * 8 + 256] = "", id[16];
+		size_t n = extra ? (size_t)snprintf(sk, 256, "%s", extra) : 0;
 		for(int k = 0; k < per_agent; k++) {
 			int v;
 			do

@@ -22,8 +22,11 @@ unsigned rnd(unsigned n);
 
 /* Draw `agents` agents of `per_agent` distinct skills from a universe of 3 x per_agent
  * (levels 1..10). With `tenant` they are created there and made available (pipelined);
- * with NULL only drawn (the floor needs their names, not their rows). */
-void population_make(struct population *p, int agents, int per_agent, const char *tenant);
+ * with NULL only drawn (the floor needs their names, not their rows). `extra` (or NULL):
+ * skills every agent has besides, canonical and sorting before sk00 (the regions of the
+ * value scenario: "r-east:5,r-west:5"). */
+void population_make(struct population *p, int agents, int per_agent, const char *tenant,
+		const char *extra);
 
 /* The agent id of agent i. */
 const char *agent_id(int i, char *buf, size_t size);

@@ -4,6 +4,8 @@
 #   - Redis function time per assignment cycle, 100 idle agents of 10 skills, then of 30
 #     (route_bench cycles: INFO commandstats, not wall time), and the floor (floor.lua,
 #     the least one cycle must write) timed the same way on the same server;
+#   - the 10-skill cycle of returning customers (SMS), without and then with tiers and
+#     regions configured (issue 24: routing by value within the cycle's target);
 #   - cycles per second end to end (the 10-skill run's wall rate, one connection,
 #     pipelined batches of 32, AOF everysec);
 #   - enqueue p99, one call at a time, all agents busy (route_bench latency);
@@ -70,6 +72,8 @@ rb "$soakp" soak-prep "$pool"
 fresh; rb "$main" cycles e10 engine 100 10 "$cycles" 32
 fresh; rb "$main" cycles e30 engine 100 30 "$cycles" 32
 fresh; rb "$main" cycles floor floor 100 10 "$cycles" 32
+fresh; rb "$main" cycles returning returning 100 10 "$cycles" 32
+fresh; rb "$main" cycles value value 100 10 "$cycles" 32
 fresh; rb "$main" latency "$lat_agents" "$lat_queued" "$lat_samples"
 rb "$soakp" soak "$soak" "$pool"
 echo "== $(( $(date +%s) - t0 )) s in all; load average $(cut -d' ' -f1-3 /proc/loadavg)"

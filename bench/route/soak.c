@@ -130,7 +130,9 @@ static void sweep(void)
 	before = time_ms(r);
 	freeReplyObject(r);
 	r = rb_reply();
-	if(r->type != REDIS_REPLY_ARRAY || r->elements != 5)
+	/* [lapsed, wrapped up, affinity, expired, retired, ...]: later counts (alerts,
+	 * follow-ups) are not the soak's */
+	if(r->type != REDIS_REPLY_ARRAY || r->elements < 5)
 		rb_die("oq_sweep", r);
 	sk.lapsed_offers += atoll(r->element[0]->str);
 	sk.retired += atoll(r->element[4]->str);
@@ -227,7 +229,7 @@ int cmd_soak_prep(int argc, char **argv)
 	}
 	sk.pool = atol(argv[1]);
 	config();
-	population_make(&pop, AGENTS, SKILLS, TENANT);
+	population_make(&pop, AGENTS, SKILLS, TENANT, NULL);
 	d.tenant = TENANT;
 	d.pop = &pop;
 	d.identity = identity_each;
@@ -251,7 +253,7 @@ int cmd_soak(int argc, char **argv)
 	}
 	sessions = atol(argv[1]);
 	sk.pool = atol(argv[2]);
-	population_make(&pop, AGENTS, SKILLS, NULL); /* soak-prep's agents, drawn again */
+	population_make(&pop, AGENTS, SKILLS, NULL, NULL); /* soak-prep's agents, drawn again */
 	t0 = rb_now();
 	sweep_until_empty("the pool's first sessions");
 	mem0 = settled_memory(NULL);

@@ -97,3 +97,25 @@ def test_the_busy_hour_close_is_its_function_time_per_close():
     assert len(line) == 1 and line[0].startswith("CLOSE, BUSY HOUR    159.7 us"), out
     assert "(2000 closed; 1000 agents all busy, 12000 waiting;" in line[0], line
     assert not [x for x in figures.report(run()) if x.startswith("CLOSE")]
+
+
+VALUE = [
+    "RESULT returning_cycles=20000 returning_wall_s=1.043 returning_fcall_us=644866 "
+    "returning_cpu_s=0.960 returning_forks=1 returning_split_cycles=2000 "
+    "returning_enqueue_us=33834 returning_accept_us=12344 returning_close_us=13536",
+    "RESULT value_cycles=20000 value_wall_s=0.974 value_fcall_us=1624027 value_cpu_s=0.900 "
+    "value_forks=1 value_split_cycles=2000 value_enqueue_us=39197 value_accept_us=11991 "
+    "value_close_us=11669",
+]
+
+
+def test_tiers_and_regions_are_judged_beside_the_same_customers_without_them():
+    v = figures.parse(RUN + VALUE)
+    line = {x[:20].strip(): x for x in figures.report(v)}
+    got = line["VALUE AND REGION"]
+    # 1624027 / 20000 = 81.2 > 60; 644866 / 20000 = 32.2; enqueue 39197 / 2000 = 19.6
+    assert "81.2 us per cycle" in got and "target <= 60: NOT met" in got, got
+    assert "32.2 without them" in got and "+49.0 us" in got and "enqueue 19.6 vs 16.9" in got, got
+    assert "value_us_per_cycle=81.2" in figures.report(v)[-1]
+    # a run without them says nothing of them
+    assert not any(x.startswith("VALUE") for x in figures.report(figures.parse(RUN)))
