@@ -66,7 +66,7 @@ static RedisModuleString *promise(oqe_call *c, RedisModuleString *queue)
 static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 {
 	RedisModuleCtx *ctx = c->ctx;
-	RedisModuleString *agent = NULL, *sid, *skey, *cid = k->cid, *h[2 * 21];
+	RedisModuleString *agent = NULL, *sid, *skey, *cid = k->cid, *home = NULL, *h[2 * 21];
 	RedisModuleKey *s;
 	oqe_agent a;
 	oqe_waiting w;
@@ -81,8 +81,13 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	/* the customer's tier and region: more priority, more skills required */
 	v.skills = k->skills;
 	v.prio = k->prio;
-	if (oqe_value_apply(c, cfg, k->cid, k->canon, &v) < 0)
+	if (oqe_value_apply(c, cfg, k->cid, k->canon, k->queue, &v) < 0)
 		return REDISMODULE_OK;
+	if (v.queue) {
+		/* its region's queue: it waits there, and goes home when it is widened */
+		home = k->queue;
+		k->queue = v.queue;
+	}
 	if (v.skills != k->skills || v.prio != k->prio) {
 		k->skills = v.skills;
 		k->prio = v.prio;
@@ -140,6 +145,8 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	}
 	if (v.region[0])
 		H("region", RedisModule_CreateString(ctx, v.region, strlen(v.region)));
+	if (home)
+		H("home_queue", home);
 	/* the wait the customer is told now: the tenant's recent wait (its average), or none
 	 * when an agent has it at once; kept beside the wait it turns out to be (answered) */
 	H("promised", offer ? oqe_name("0") : promise(c, k->queue));

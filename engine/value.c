@@ -3,7 +3,8 @@
  * tier -> "<priority added>|<skills required>", oq_tier_set), P:rgp (hash: digits of a
  * phone number's start -> region, oq_region_prefix_set), region_wait (P:cfg). The widening
  * deadline of a session that prefers its region: P:rgx (zset: sid -> ms), the library's
- * sweep takes it (lua/84_value.lua).
+ * sweep takes it (lua/75_value.lua). Regional queues: P:rgq (hash: "<queue>/<region>" ->
+ * queue, oq_region_queue_set).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,8 +92,28 @@ static int merge(const char *a, size_t al, const char *b, size_t bl, char *out, 
 	return oq_skills_canon(both, al + 1 + bl, out, outsz, why);
 }
 
+/* the queue that serves region (lowercase, as its skill) for sessions coming to queue, or
+ * NULL */
+static RedisModuleString *region_queue(oqe_call *c, RedisModuleString *queue, const char *region)
+{
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, ":rgq", NULL, 0),
+			REDISMODULE_READ);
+	RedisModuleString *f, *q = NULL;
+	size_t ql;
+	const char *qs;
+
+	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH)
+		return NULL;
+	qs = RedisModule_StringPtrLen(queue, &ql);
+	f = RedisModule_CreateString(c->ctx, qs, ql);
+	RedisModule_StringAppendBuffer(c->ctx, f, "/", 1);
+	RedisModule_StringAppendBuffer(c->ctx, f, region, strlen(region));
+	RedisModule_HashGet(k, REDISMODULE_HASH_NONE, f, &q, NULL);
+	return q && !oqe_empty(q) ? q : NULL;
+}
+
 int oqe_value_apply(oqe_call *c, const oqe_cfg *cfg, RedisModuleString *cid,
-		RedisModuleString *canon, oqe_value *v)
+		RedisModuleString *canon, RedisModuleString *queue, oqe_value *v)
 {
 	RedisModuleString *tier = NULL, *region = NULL, *t;
 	RedisModuleKey *tk;
@@ -102,6 +123,7 @@ int oqe_value_apply(oqe_call *c, const oqe_cfg *cfg, RedisModuleString *cid,
 	long long more;
 
 	v->region[0] = '\0';
+	v->queue = NULL;
 	tk = RedisModule_OpenKey(c->ctx, oqe_key(c, ":tiers", NULL, 0), REDISMODULE_READ);
 	if (RedisModule_KeyType(tk) == REDISMODULE_KEYTYPE_EMPTY && cfg->region_wait <= 0)
 		return 0; /* the tenant uses neither */
@@ -162,6 +184,8 @@ int oqe_value_apply(oqe_call *c, const oqe_cfg *cfg, RedisModuleString *cid,
 		return 0;
 	}
 	v->skills = RedisModule_CreateString(c->ctx, skills, strlen(skills));
+	if (v->region[0])
+		v->queue = region_queue(c, queue, v->region);
 	return 0;
 }
 

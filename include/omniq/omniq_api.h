@@ -697,7 +697,7 @@ typedef struct omniq_api {
 	int (*sla_ack)(const str *sid, const str *agent, int told);
 	/* An administrator's service settings (docs/admin.md "Service levels", "Business
 	 * hours"), for a REST or web surface; read them with query("sla_policies") and
-	 * query("hours", queue). sla_set: policy `name` made or changed with n (1..13)
+	 * query("hours", queue). sla_set: policy `name` made or changed with n (1..OMNIQ_SLA_FIELDS_MAX)
 	 * fields[i] = values[i] as omniq.sla_set takes them, every one checked before any is
 	 * written (OMNIQ_EARG naming the bad one). hours_set: queue's hours worked out and kept
 	 * as omniq.hours_set does (except, notice NULL or empty for none). sla_del, hours_del:
@@ -725,6 +725,11 @@ typedef struct omniq_api {
 	 * of the session (after this agent's miss) is claimed afresh. One round trip. */
 	int (*dial_claim)(const str *sid, const str *agent, const str *node, char *to_out,
 			int to_size, char *kind_out, int kind_size, char *fid_out, int fid_size);
+	/* A regional queue (docs/admin.md, "Routing by value and region"): sessions coming to
+	 * queue whose customer is of region wait in target, that region's team's queue, until
+	 * they are widened (target NULL or empty takes it out); read with
+	 * query("region_queues"). */
+	int (*region_queue_set)(const str *queue, const str *region, const str *target);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -16,6 +16,7 @@
 /* The public limits (omniq_limits.h, an API promise) are limits.def's: the build stops
  * here when they part. */
 _Static_assert(OMNIQ_ID_MAX == OQ_ID_MAX, "OMNIQ_ID_MAX is not limits.def's ID_MAX");
+_Static_assert(OMNIQ_SLA_FIELDS_MAX == OQ_SLA_FIELDS_MAX, "OMNIQ_SLA_FIELDS_MAX is not limits.def's");
 _Static_assert(OMNIQ_SID_MAX > OQ_SID_DIGITS_MAX, "OMNIQ_SID_MAX cannot hold an id and its NUL");
 _Static_assert(OMNIQ_CHANNEL_MAX == OQ_CHANNEL_MAX, "OMNIQ_CHANNEL_MAX is not limits.def's");
 _Static_assert(OMNIQ_PRIORITY_MAX == OQ_PRIORITY_MAX, "OMNIQ_PRIORITY_MAX is not limits.def's");
@@ -170,5 +171,6 @@ int bind_omniq(omniq_api_t *api)
 	api->region_prefix_set = oq_region_prefix_set;
 	api->callback = oq_callback;
 	api->dial_claim = oq_dial_claim;
+	api->region_queue_set = oq_region_queue_set;
 	return 0;
 }

@@ -38,6 +38,7 @@ static const struct {
 	{"sla_policies", "oq_sla_list", 0, 1, 0},
 	{"tiers", "oq_tier_list", 0, 1, 0},
 	{"region_prefixes", "oq_region_prefix_list", 0, 0, 0},
+	{"region_queues", "oq_region_queue_list", 0, 1, 0},
 };
 
 static void to_str(redisReply *e, str *out)

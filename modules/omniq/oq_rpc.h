@@ -20,6 +20,7 @@ int oq_hours_set(const str *queue, const str *tz, const str *week, const str *ex
 /* api.tier_set and api.region_prefix_set, in oq_rpc_value.c */
 int oq_tier_set(const str *name, int priority, const str *skills);
 int oq_region_prefix_set(const str *prefix, const str *region);
+int oq_region_queue_set(const str *queue, const str *region, const str *target);
 /* api.sla_ack (omniq_api.h), in oq_rpc_sla.c beside its kamcmd command */
 int oq_sla_ack(const str *sid, const str *agent, int told);
 int oq_rpc_value_register(void);

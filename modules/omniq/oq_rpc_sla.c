@@ -9,8 +9,11 @@
 #include "oq_core.h"
 #include "oq_rpc.h"
 
+#define OQ_STR_(x) #x
+#define OQ_STR(x) OQ_STR_(x)
+
 /* name field value [field value ...]: every field a policy has, once */
-#define SLA_SET_ARGS (1 + 2 * 13)
+#define SLA_SET_ARGS (1 + 2 * OQ_SLA_FIELDS_MAX)
 
 int oq_sla_set(const str *name, int n, const str *fields, const str *values)
 {
@@ -18,7 +21,7 @@ int oq_sla_set(const str *name, int n, const str *fields, const str *values)
 	int i;
 
 	if(name == NULL || n < 1 || 1 + 2 * n > SLA_SET_ARGS)
-		return oq_bad_arg("policy", "a name and 1..13 fields");
+		return oq_bad_arg("policy", "a name and 1.." OQ_STR(OQ_SLA_FIELDS_MAX) " fields");
 	a[0] = *name;
 	for(i = 0; i < n; i++) {
 		a[1 + 2 * i] = fields[i];

@@ -35,7 +35,7 @@
 
 #include "ws.h"
 
-#define SEG_MAX 3
+#define SEG_MAX 4
 #define SEG_LEN 300
 
 typedef struct path {
@@ -440,10 +440,15 @@ int ws_api_resources(const ws_req_t *rq, ws_resp_t *rs, const char *rest)
 
 	if(split(rest, &p) < 0)
 		return -1;
+	/* four segments name one resource only: /queues/{q}/regions/{region} */
+	if(p.n == SEG_MAX && (strcmp(p.seg[0], "queues") || strcmp(p.seg[2], "regions")))
+		return -1;
 	if(!strcmp(p.seg[0], "customers"))
 		customers(rq, rs, &p);
 	else if(!strcmp(p.seg[0], "queues") && p.n == 3 && !strcmp(p.seg[2], "hours"))
 		ws_api_hours(rq, rs, p.seg[1]);
+	else if(!strcmp(p.seg[0], "queues") && p.n == 4 && !strcmp(p.seg[2], "regions"))
+		ws_api_region_queue(rq, rs, p.seg[1], p.seg[3]);
 	else if(!strcmp(p.seg[0], "sla") && p.n <= 2)
 		ws_api_sla(rq, rs, p.n == 2 ? p.seg[1] : NULL);
 	else if(!strcmp(p.seg[0], "tiers") && p.n <= 2)

@@ -17,14 +17,15 @@
  *   GET    /api/v1/regions                  {"prefixes": {"8610": "north", ...}}
  *   PUT    /api/v1/regions/{prefix}         {"region": "north"}
  *   DELETE /api/v1/regions/{prefix}
+ *   GET    /api/v1/regions/queues           {"queues": [{"queue", "region", "target"}, ...]}
+ *   PUT    /api/v1/queues/{queue}/regions/{region}   {"queue": "support-north"}: sessions
+ *   DELETE /api/v1/queues/{queue}/regions/{region}   of the region wait there first
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "ws.h"
 
-/* fields a policy may have in one request (omniq_api.h sla_set) */
-#define SLA_FIELDS_MAX 13
 
 static void done(ws_resp_t *rs, int rc, const char *key, const char *name)
 {
@@ -36,8 +37,8 @@ static void done(ws_resp_t *rs, int rc, const char *key, const char *name)
 
 static void sla_put(const ws_req_t *rq, ws_resp_t *rs, const char *name)
 {
-	char nums[SLA_FIELDS_MAX][24];
-	str fields[SLA_FIELDS_MAX], values[SLA_FIELDS_MAX], sname = omniq_str(name);
+	char nums[OMNIQ_SLA_FIELDS_MAX][24];
+	str fields[OMNIQ_SLA_FIELDS_MAX], values[OMNIQ_SLA_FIELDS_MAX], sname = omniq_str(name);
 	const char *k;
 	json_t *v;
 	int n = 0;
@@ -48,8 +49,8 @@ static void sla_put(const ws_req_t *rq, ws_resp_t *rs, const char *name)
 	}
 	json_object_foreach(rq->body, k, v)
 	{
-		if(n == SLA_FIELDS_MAX) {
-			ws_error(rs, 400, "bad_argument", "at most %d fields", SLA_FIELDS_MAX);
+		if(n == OMNIQ_SLA_FIELDS_MAX) {
+			ws_error(rs, 400, "bad_argument", "at most %d fields", OMNIQ_SLA_FIELDS_MAX);
 			return;
 		}
 		fields[n] = omniq_str(k);
@@ -139,6 +140,11 @@ void ws_api_regions(const ws_req_t *rq, ws_resp_t *rs, const char *prefix)
 			rs->json = json_pack("{s:o}", "prefixes", rs->json);
 		return;
 	}
+	if(!strcmp(prefix, "queues")) {
+		if(ws_method_is(rq, rs, "GET", "on the regional queues"))
+			ws_read_list(rs, "queues", "region_queues", 0, NULL);
+		return;
+	}
 	pfx = omniq_str(prefix);
 	if(!strcmp(rq->method, "PUT")) {
 		if(ws_body_str(rq, rs, "region", 1, &region) < 0)
@@ -150,4 +156,20 @@ void ws_api_regions(const ws_req_t *rq, ws_resp_t *rs, const char *prefix)
 		done(rs, ws_oq.region_prefix_set(&pfx, &region), "prefix", prefix);
 	} else if(ws_method_is(rq, rs, "DELETE", "on a prefix (or PUT)"))
 		done(rs, ws_oq.region_prefix_set(&pfx, NULL), "prefix", prefix);
+}
+
+void ws_api_region_queue(const ws_req_t *rq, ws_resp_t *rs, const char *queue, const char *region)
+{
+	str q = omniq_str(queue), r = omniq_str(region), target;
+
+	if(!strcmp(rq->method, "PUT")) {
+		if(ws_body_str(rq, rs, "queue", 1, &target) < 0)
+			return;
+		if(target.len == 0) {
+			ws_error(rs, 400, "bad_argument", "'queue' must not be empty (DELETE takes it out)");
+			return;
+		}
+		done(rs, ws_oq.region_queue_set(&q, &r, &target), "queue", queue);
+	} else if(ws_method_is(rq, rs, "DELETE", "on a regional queue (or PUT)"))
+		done(rs, ws_oq.region_queue_set(&q, &r, NULL), "queue", queue);
 }

@@ -182,10 +182,11 @@ def test_followup_through_rest_scheduled_read_and_ended(ctx):
 
 @test
 def test_value_tiers_and_regions_over_rest(ctx):
-    """A web admin sets the customer tiers' routing and the phone prefixes' regions over
-    REST (GET/PUT/DELETE /api/v1/tiers[/{name}], /api/v1/regions[/{prefix}]), the same that
-    kamcmd's omniq.tier_set and omniq.region_prefix_set keep; refusals are JSON errors that
-    write nothing."""
+    """A web admin sets the customer tiers' routing, the phone prefixes' regions and the
+    regional queues over REST (GET/PUT/DELETE /api/v1/tiers[/{name}],
+    /api/v1/regions[/{prefix}], /api/v1/queues/{q}/regions/{region}), the same that kamcmd's
+    omniq.tier_set, omniq.region_prefix_set and omniq.region_queue_set keep; refusals are
+    JSON errors that write nothing."""
     rs, k, api = ws_kam(ctx)
     r = rs.client()
     st, body = api.call("PUT", "/api/v1/tiers/gold", {"priority": 50, "skills": "senior"})
@@ -215,3 +216,23 @@ def test_value_tiers_and_regions_over_rest(ctx):
     assert rpc(k, "omniq.region_prefix_set", "8621", "-") == "ok"     # kamcmd: "-" removes
     assert api.call("GET", "/api/v1/regions") == (200, {"prefixes": {}})
     assert api.call("POST", "/api/v1/tiers")[0] == 405
+    # regional queues: a queue's sessions of a region wait in that region's team's queue
+    assert api.call("PUT", "/api/v1/queues/support/regions/north",
+                    {"queue": "support-north"}) == (200, {"queue": "support"})
+    assert rpc(k, "omniq.region_queue_set", "support", "east", "support-east") == "ok"
+    st, body = api.call("GET", "/api/v1/regions/queues")
+    assert st == 200 and sorted(body["queues"], key=lambda x: x["region"]) == [
+        {"queue": "support", "region": "east", "target": "support-east"},
+        {"queue": "support", "region": "north", "target": "support-north"}], body
+    assert "support-north" in rpc(k, "omniq.region_queues")
+    for path, req, says in (("support/regions/North", {"queue": "x"}, "region must be"),
+                            ("support/regions/north", {"queue": "support"}, "its own regional queue"),
+                            ("support/regions/north", {"queue": ""}, "DELETE takes it out"),
+                            ("support/regions/north", {}, "'queue'")):
+        st, body = api.call("PUT", "/api/v1/queues/" + path, req)
+        assert st == 400 and says in body["error"]["message"], (path, st, body)
+    assert r.hget(P + ":rgq", "support/north") == "support-north"
+    assert api.call("DELETE", "/api/v1/queues/support/regions/north") == (200, {"queue": "support"})
+    assert rpc(k, "omniq.region_queue_set", "support", "east", "-") == "ok"
+    assert not r.exists(P + ":rgq")
+    assert api.call("GET", "/api/v1/customers/web:x/history/more")[0] == 404

@@ -452,6 +452,9 @@ def check_invariants(r, P, allow_overcap=()):
             continue
         live += 1
         score = (1000 - int(h['priority'])) * TWO42 + int(h['enq'])
+        # a session in its region's queue (home_queue) still waits for that region's agents
+        if h.get('home_queue') and 'r-' + h.get('region', '') not in h.get('skills', '').split(','):
+            errs.append(where + ' in regional queue %s without its region\'s skill' % h['queue'])
         if st == 'queued':
             if h.get('agent'):
                 errs.append(where + ' queued with agent')

@@ -53,6 +53,8 @@ def random_operations(h, rng):
     t.fc('oq_tier_set', 'silver', '50', '')
     t.fc('oq_region_prefix_set', '10', 'east')
     t.fc('oq_region_prefix_set', '11', 'west')
+    # the east's sales wait in their own queue until widened (regional queues)
+    t.fc('oq_region_queue_set', 'sales', 'east', 'sales-east')
     r = h.r
     P = t.P
     agents = ['ag%03d' % i for i in range(200)]

@@ -154,3 +154,70 @@ def test_each_queue_promises_its_own_recent_wait(h):
     again = t.fc('oq_enqueue', 'web', '', ident, 'fr', 0, 'quick', '')
     assert again[0] == quick and again[1] == 'offered', again
     assert h.r.hget(t.P + ':qew', 'quick') == '7000'    # 8000 + (0 - 8000) / 8
+
+
+def test_a_region_waits_in_its_own_queue_then_goes_back_to_the_one_it_came_to(h):
+    """A regional queue (oq_region_queue_set): a session of a region that comes to a queue
+    waits in that region's queue (listed there, its estimate that queue's) for the region's
+    agents; widened after region_wait it goes back to the queue it came to, where any agent
+    may take it. Other regions, other queues and a removed mapping are untouched."""
+    t = h.tenant(region_wait=60)
+    t.fc('oq_region_prefix_set', '8610', 'north')
+    t.expect_err('ARG', 'oq_region_queue_set', 'support', 'North', 'support-north')
+    t.expect_err('ARG', 'oq_region_queue_set', 'support', 'north', 'bad/queue')
+    t.expect_err('ARG', 'oq_region_queue_set', 'support', 'north', 'support')
+    assert t.fc('oq_region_queue_set', 'support', 'north', 'support-north') == 'OK'
+    assert [harness.pairs(r) for r in t.fc('oq_region_queue_list')] == [
+        {'queue': 'support', 'region': 'north', 'target': 'support-north'}]
+    north = t.enq(channel='sms', identity='tel:+8610555000', skills='en', queue='support')['sid']
+    south = t.enq(channel='sms', identity='tel:+8620555000', skills='en', queue='support')['sid']
+    sales = t.enq(channel='sms', identity='tel:+8610555001', skills='en', queue='sales')['sid']
+    s = t.sess(north)
+    assert (s['queue'], s['home_queue'], s['skills']) == ('support-north', 'support', 'en,r-north'), s
+    assert h.r.zrange(t.P + ':q:support-north', 0, -1) == [north]
+    assert h.r.zrange(t.P + ':q:support', 0, -1) == [south]
+    assert t.sess(sales)['queue'] == 'sales' and 'home_queue' not in t.sess(sales)
+    assert 'support-north' in h.r.smembers(t.P + ':queues')
+    # widened: back home, behind nobody it came before
+    h.advance(61000)
+    t.fc('oq_sweep', 100)
+    s = t.sess(north)
+    assert (s['queue'], s['home_queue'], s['skills']) == ('support', '', 'en'), s
+    assert h.r.zrange(t.P + ':q:support', 0, -1) == [north, south]
+    assert h.r.zcard(t.P + ':q:support-north') == 0
+    t.agent('any', 'en:5', caps='chat=1,total=1')
+    assert t.state(north) == 'offered'
+    # the mapping removed: the region's sessions stay in the queue they came to
+    assert t.fc('oq_region_queue_set', 'support', 'north', '') == 'OK'
+    again = t.sess(t.enq(channel='sms', identity='tel:+8610555002', skills='en',
+                         queue='support')['sid'])
+    assert again['queue'] == 'support' and again['skills'] == 'en,r-north', again
+
+
+def test_a_region_sent_elsewhere_stays_there_when_widened(h):
+    """A session taken out of its regional queue by a transfer to another queue, or by a
+    level-2 escalation to an overflow queue, does not go "home" when its region wait ends."""
+    t = h.tenant(region_wait=60)
+    t.fc('oq_region_prefix_set', '8610', 'north')
+    t.fc('oq_region_queue_set', 'support', 'north', 'support-north')
+    t.agent('li', 'en:5,r-north:5', caps='chat=1,total=1')
+    sid = t.enq(channel='sms', identity='tel:+8610555000', skills='en', queue='support')['sid']
+    t.fc('oq_accept', sid, 'li')
+    t.fc('oq_transfer', sid, 'li', 'queue', 'vip', '')
+    s = t.sess(sid)
+    assert (s['state'], s['queue'], s['home_queue']) == ('queued', 'vip', ''), s
+    h.advance(61000)
+    t.fc('oq_sweep', 100)
+    assert t.sess(sid)['queue'] == 'vip'
+    # an escalation to an overflow queue
+    t.fc('oq_sla_set', 'std', 'first', '10', 'overflow_queue', 'backup')
+    t.fc('oq_agent_state', 'li', 'away')               # nobody takes it: it waits
+    other = t.enq(channel='sms', identity='tel:+8610555001', skills='en', queue='support')['sid']
+    assert t.sess(other)['queue'] == 'support-north'
+    h.advance(8500)                                    # past 80 %: level 2
+    t.fc('oq_sweep', 100)
+    s = t.sess(other)
+    assert (s['queue'], s['home_queue']) == ('backup', ''), s
+    h.advance(61000)
+    t.fc('oq_sweep', 100)
+    assert t.sess(other)['queue'] == 'backup'

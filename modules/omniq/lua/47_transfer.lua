@@ -59,11 +59,12 @@ function T.fn_transfer(keys, args)
     s.transfer_at = ctx.now
     local extra = {'transfer_at', ctx.ns}
     if kind == 'queue' then
-        extra[3], extra[4] = 'queue', target
+        -- the queue it is sent to is where it stays: a widening does not take it "home"
+        extra[3], extra[4], extra[5], extra[6] = 'queue', target, 'home_queue', ''
         if #skills > 0 then
             s.skills, s.skills_s = skills, tconcat(skills, ',')
             s.idx = W.idx(skills)
-            extra[5], extra[6] = 'skills', s.skills_s
+            extra[7], extra[8] = 'skills', s.skills_s
         end
         s.queue = target
         d = S.requeue_decide(ctx, s, aid)

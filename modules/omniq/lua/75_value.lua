@@ -8,6 +8,10 @@
 -- P:rgp) adds the skill r-<region> while the tenant's region_wait is on: agents who serve a
 -- region have that skill (e.g. `r-north:5`). After region_wait the sweep widens the session:
 -- the region's skill goes and it is routed again to whoever may take it (P:rgx: sid → ms).
+-- A queue may be served, for a region, by a queue of that region's team (P:rgq:
+-- "<queue>/<region>" → queue, oq_region_queue_set): the session waits there (its hours'
+-- notice, service levels, estimate and figures are that queue's) and, widened, goes back to
+-- the queue it came to (the session's home_queue).
 
 local RV = {}
 
@@ -71,6 +75,42 @@ function RV.fn_prefix_list(keys, args)
     return rcall('HGETALL', ctx.P .. ':rgp')
 end
 
+-- oq_region_queue_set queue region target: sessions coming to queue whose customer is of
+-- region wait in target, the region's own queue; target "" takes it out. OK.
+function RV.fn_region_queue_set(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 3, 'queue region target')
+    local queue, target = V.id('queue', args[1]), args[3]
+    local region = args[2]
+    if #region > 30 or not smatch(region, '^[a-z0-9][a-z0-9_.%-]*$') then
+        U.fail('ARG', 'region must be [a-z0-9] then [a-z0-9_.-], up to 30 bytes')
+    end
+    if target == '' then
+        rcall('HDEL', ctx.P .. ':rgq', queue .. '/' .. region)
+        return 'OK'
+    end
+    target = V.id('target queue', target)
+    if target == queue then U.fail('ARG', 'a queue cannot be its own regional queue') end
+    if rcall('HLEN', ctx.P .. ':rgq') >= L.REGION_QUEUES_MAX
+            and rcall('HEXISTS', ctx.P .. ':rgq', queue .. '/' .. region) == 0 then
+        U.fail('CAPACITY', 'at most ' .. L.REGION_QUEUES_MAX .. ' regional queues a tenant')
+    end
+    rcall('HSET', ctx.P .. ':rgq', queue .. '/' .. region, target)
+    return 'OK'
+end
+
+-- oq_region_queue_list: rows [queue, <q>, region, <r>, target, <t>] (a reader).
+function RV.fn_region_queue_list(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 0, '(none)')
+    local h, out = rcall('HGETALL', ctx.P .. ':rgq'), {}
+    for i = 1, #h, 2 do
+        local q, r = smatch(h[i], '^(.*)/([^/]*)$')
+        out[#out + 1] = {'queue', q or h[i], 'region', r or '', 'target', h[i + 1]}
+    end
+    return out
+end
+
 -- A session reopened keeps the region's skill it had: its wait for that region starts again.
 function RV.reopened(ctx, sid)
     if ctx.cfg.region_wait <= 0 then return end
@@ -84,7 +124,8 @@ end
 -- loses it and is routed again. true when it was widened.
 function RV.widen(ctx, sid)
     local s = R.sess_load(ctx, sid)
-    local region = s and rcall('HGET', R.skey(ctx, sid), 'region')
+    local v = s and rcall('HMGET', R.skey(ctx, sid), 'region', 'home_queue')
+    local region, home = v and v[1], v and v[2]
     if not s or s.state ~= 'queued' or not region or region == '' then return false end
     local skill = 'r-' .. region
     if not U.list_has(s.skills_s, skill) then return false end
@@ -93,7 +134,15 @@ function RV.widen(ctx, sid)
     s.skills_s = U.list_del(s.skills_s, skill)
     s.skills = U.split(s.skills_s, ',')
     s.idx = W.idx(s.skills)
-    rcall('HSET', R.skey(ctx, sid), 'skills', s.skills_s, 'updated', ctx.ns)
+    local f = {'skills', s.skills_s, 'updated', ctx.ns}
+    if home and home ~= '' then
+        -- back to the queue it came to (listed there from now on)
+        s.queue = home
+        X.queue_seen(ctx, home)
+        f[#f + 1] = 'queue'; f[#f + 1] = home
+        f[#f + 1] = 'home_queue'; f[#f + 1] = ''
+    end
+    rcall('HSET', R.skey(ctx, sid), unpk(f))
     R.apply(ctx, s, R.decide(ctx, s, nil, false))
     return true
 end

@@ -163,6 +163,7 @@ function SLH.escalate(ctx, sid, p)
         s.queue = p.overflow_queue
         X.queue_seen(ctx, s.queue)
         upd[#upd + 1] = 'queue'; upd[#upd + 1] = s.queue
+        upd[#upd + 1] = 'home_queue'; upd[#upd + 1] = ''   -- it stays there when widened
     end
     if p.overflow_skills ~= '=' and p.overflow_skills ~= s.skills_s then
         said[#said + 1] = 'skills ' .. (s.skills_s == '' and '-' or s.skills_s) .. '>'
