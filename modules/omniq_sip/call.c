@@ -44,6 +44,7 @@
 #include "caller.h"
 #include "pending.h"
 #include "hangup.h"
+#include "dial.h"
 #include "omniq/omniq_clock.h"
 
 #define OS_BUCKETS 256
@@ -289,14 +290,8 @@ static int suspend_locked(os_call_t *c, sip_msg_t *msg)
 static int agent_failed(os_call_t *c, sip_msg_t *msg, int in_fail, const char *sidbuf,
 		const char *agent, int nophone)
 {
-	str sid = omniq_str(sidbuf), ag = omniq_str(agent);
-	int rc;
+	int rc = os_agent_not_taken(sidbuf, agent, nophone);
 
-	os_stat_inc(OS_ST_AGENT_FAILED);
-	if(!nophone)
-		rc = os_oq.miss(&sid, &ag, 1);
-	else if((rc = os_phone_none(agent)) == 0)
-		rc = os_oq.decline(&sid, &ag);
 	if(rc < 0 && rc != OMNIQ_ESTATE && rc != OMNIQ_EAGENT) {
 		LM_ERR("call %s: %s\n", sidbuf, os_oq.last_error());
 		give_up(c, msg, in_fail, 503, "Queue Unavailable");
@@ -1029,11 +1024,17 @@ void os_call_event(const omniq_event_t *ev, void *param)
 			|| (ev->type.len == 6 && memcmp(ev->type.s, "wrapup", 6) == 0)) {
 		if(parse_ext(&ev->ext, &hi, &label, &dh, &di) == 4)
 			os_hangup(ev, dh, di); /* a live call whose session was closed elsewhere */
+		else if(ev->ext.len > os_cfg.node.len + 6
+				&& memcmp(ev->ext.s, os_cfg.node.s, os_cfg.node.len) == 0
+				&& memcmp(ev->ext.s + os_cfg.node.len, "/dial/", 6) == 0)
+			os_dial_closed(ev); /* a dial of this node */
 		return;
 	}
 	if(ev->type.len != 5 || memcmp(ev->type.s, "offer", 5) != 0 || ev->agent.len <= 0
 			|| ev->agent.len > OMNIQ_ID_MAX)
 		return;
+	if(os_cfg.dial_uri && os_dial_offer(ev))
+		return; /* a session with no call of its own: click-to-dial */
 	if(parse_ext(&ev->ext, &hi, &label, &dh, &di) < 0)
 		return;
 	c = find_locked(hi, label);

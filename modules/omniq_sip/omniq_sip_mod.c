@@ -22,6 +22,7 @@
 #include "omniq/omniq_params.h"
 #include "pending.h"
 #include "hangup.h"
+#include "dial.h"
 
 MODULE_VERSION
 
@@ -39,6 +40,8 @@ os_settings_t os_cfg = {
 	.max_msg_size = 8192,
 	.max_hops = 3,
 	.lease_s = 10,
+	.dial_uri = NULL,
+	.dial_timeout_ms = 25000,
 };
 
 static char *node_param = NULL;
@@ -109,6 +112,8 @@ static param_export_t params[] = {
 	{"max_msg_size", PARAM_INT, &os_cfg.max_msg_size},
 	{"max_overflows", PARAM_INT, &os_cfg.max_hops},
 	{"lease_time", PARAM_INT, &os_cfg.lease_s},
+	{"dial_uri", PARAM_STRING, &os_cfg.dial_uri},
+	{"dial_timeout", PARAM_INT, &os_cfg.dial_timeout_ms},
 	{0, 0, 0}
 };
 
@@ -175,7 +180,11 @@ static int register_location(void)
 				os_cfg.location.s);
 		return -1;
 	}
-	return os_phone_init(&ul);
+	if(os_phone_init(&ul) < 0)
+		return -1;
+	if(os_cfg.dial_uri && os_cfg.dial_uri[0] == '\0')
+		os_cfg.dial_uri = NULL;
+	return os_cfg.dial_uri ? os_dial_init(&ul) : 0;
 }
 
 static int mod_init(void)

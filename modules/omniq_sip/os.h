@@ -26,6 +26,8 @@ typedef struct os_settings {
 	int max_msg_size;     /* larger INVITEs are refused with 513 */
 	int max_hops;         /* overflows from queue to queue for one call */
 	int lease_s;          /* the node's lease in Redis: renewed each second, this long */
+	char *dial_uri;       /* click-to-dial: where a customer is called, {number}; NULL: off */
+	int dial_timeout_ms;  /* how long the customer's phone may ring on a dial */
 } os_settings_t;
 extern os_settings_t os_cfg;
 
@@ -42,6 +44,9 @@ enum {
 	OS_ST_NODE_LOST,   /* sessions of dead nodes (or of this one before it restarted) ended */
 	OS_ST_HUNG_UP,     /* live calls ended because their session was closed (desk, RPC) */
 	OS_ST_CLOSED,      /* calls that came while their queue was outside its business hours */
+	OS_ST_DIALS,       /* click-to-dial: agents' phones rung for a follow-up or a callback */
+	OS_ST_DIALS_ANSWERED, /* ... whose customer answered */
+	OS_ST_DIALS_FAILED,   /* ... whose customer was not reached (or not called: gateway) */
 	OS_ST_COUNT
 };
 extern stat_export_t os_stat_exports[];

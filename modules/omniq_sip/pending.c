@@ -25,7 +25,8 @@ typedef struct pend {
 /* per os_pend_op_t: what it was, and the session's state once Redis has taken it */
 static const struct {
 	const char *what, *state;
-} ops[] = {{"answer", "active"}, {"cancel", "abandoned"}, {"end", "closed"}};
+} ops[] = {{"answer", "active"}, {"cancel", "abandoned"}, {"end", "closed"},
+		{"no answer", "closed (no_answer)"}};
 
 typedef struct pending {
 	gen_lock_t lock;
@@ -141,6 +142,14 @@ static int make(const pend_t *p)
 		case OS_PEND_ABANDON:
 			rc = os_oq.abandon(&sid);
 			break;
+		case OS_PEND_NOANSWER: {
+			str out = str_init("no_answer");
+			/* the fid rides in agent; ESTATE: recorded before the close failed */
+			rc = agent.len ? os_oq.followup_done(&agent, &out, NULL) : 0;
+			if(rc == OMNIQ_OK || rc == OMNIQ_ESTATE)
+				rc = os_oq.close(&sid, &out);
+			break;
+		}
 		default:
 			rc = os_oq.close(&sid, NULL);
 	}

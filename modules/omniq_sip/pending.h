@@ -22,7 +22,9 @@ int os_pending_fork(void);
 typedef enum os_pend_op {
 	OS_PEND_ACCEPT,  /* the agent answered: accept(sid, agent) */
 	OS_PEND_ABANDON, /* the caller left before an answer: abandon(sid) */
-	OS_PEND_CLOSE    /* the call ended: close(sid) */
+	OS_PEND_CLOSE,   /* the call ended: close(sid) */
+	OS_PEND_NOANSWER /* a dial's customer was not reached: followup_done(agent: the fid,
+	                    no_answer) when there is one, then close(sid, no_answer) */
 } os_pend_op_t;
 
 /* From any process: op on session sid (of the current tenant; agent for an accept) found

@@ -80,6 +80,19 @@ int os_phone_init(usrloc_api_t *ul)
 	return 0;
 }
 
+int os_agent_not_taken(const char *sid, const char *agent, int nophone)
+{
+	str s = {(char *)sid, (int)strlen(sid)}, a = {(char *)agent, (int)strlen(agent)};
+	int rc;
+
+	os_stat_inc(OS_ST_AGENT_FAILED);
+	if(!nophone)
+		return os_oq.miss(&s, &a, 1);
+	if((rc = os_phone_none(agent)) == 0)
+		rc = os_oq.decline(&s, &a);
+	return rc;
+}
+
 int os_phone_none(const char *agent)
 {
 	str a;

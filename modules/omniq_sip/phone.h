@@ -14,4 +14,11 @@ int os_phone_init(usrloc_api_t *ul);
  * registers. 0, or the OMNIQ_* error of the core (Redis). */
 int os_phone_none(const char *agent);
 
+/* The agent did not take the offer of session sid that her phone was rung for (an inbound
+ * call, call.c; a dial, dial.c): her phone rejected or did not answer - a miss, she is set
+ * away, the session re-routed - or she has none registered (nophone: kept out of calls,
+ * os_phone_none, and the session declined: not set away, her chats go on). Counted in
+ * agent_failed. The core's answer: OMNIQ_ESTATE/EAGENT when the offer was no longer this. */
+int os_agent_not_taken(const char *sid, const char *agent, int nophone);
+
 #endif

@@ -18,6 +18,9 @@ stat_export_t os_stat_exports[] = {
 	{"node_lost", 0, &st[OS_ST_NODE_LOST]},
 	{"hung_up", 0, &st[OS_ST_HUNG_UP]},
 	{"closed", 0, &st[OS_ST_CLOSED]},
+	{"dials", 0, &st[OS_ST_DIALS]},
+	{"dials_answered", 0, &st[OS_ST_DIALS_ANSWERED]},
+	{"dials_failed", 0, &st[OS_ST_DIALS_FAILED]},
 	{0, 0, 0}
 };
 
