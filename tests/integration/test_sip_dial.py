@@ -91,11 +91,11 @@ def agent_xml(workdir, name, hangup_ms=None):
     return write_scenario(workdir, name, parts)
 
 
-def agent_rejected_xml(workdir, name):
-    """The agent's phone when the customer is not reached: her 200's ACK takes none of her
-    streams (m=audio 0), then kamailio's BYE."""
+def agent_rejected_xml(workdir, name, answer_ms=0):
+    """The agent's phone when the customer is not reached: her 200 (after answer_ms) is
+    acknowledged taking none of her streams (m=audio 0), then kamailio's BYE."""
     parts = ['  <recv request="INVITE" crlf="true"/>\n', reply(180, "Ringing", "agent"),
-             reply(200, "OK", "agent", sdp=True),
+             '  <pause milliseconds="%d"/>\n' % answer_ms, reply(200, "OK", "agent", sdp=True),
              '  <recv request="ACK" crlf="true">\n'
              '    <action>\n'
              '      <ereg regexp="m=audio 0 " search_in="body" check_it="true" assign_to="m"/>\n'
@@ -334,3 +334,63 @@ def test_sip_dial_two_nodes_ring_the_agent_once(ctx):
     assert stat(a, "dials") + stat(b, "dials") == 1
     wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "closed", timeout=5,
              what="the session closed")
+
+
+@test
+def test_sip_dial_customer_busy_while_redis_is_down_is_recorded_when_it_is_back(ctx):
+    """Redis goes away while the agent's phone rings: her answer (the accept) and the busy
+    customer's no_answer are kept in order and made once Redis is back - the session hers and
+    closed as no_answer, the follow-up scheduled again; nothing is lost."""
+    r, cust, k = rig(ctx, customer_xml(ctx.dir, "customer_busy", busy=True))
+    rs = ctx.servers[0]
+    ctx.expect_redis_down(rs)
+    phone = Phone(ctx, k, "alice", agent_rejected_xml(ctx.dir, "alice_slow", answer_ms=1500))
+    agent(k, "alice", state="away")
+    fid = phone_follow_up(k, r)
+    available(k, "alice")
+    sid = opened_sid(r, fid)
+    wait_for(lambda: stat(k, "dials") == 1, timeout=10, what="alice's phone ringing")
+    rs.stop()
+    assert cust.wait() == 0 and phone.wait() == 0
+    wait_for(lambda: "call %s: its no answer found Redis unavailable" % sid in k.text(),
+             what="the no answer kept for Redis")
+    assert "call %s: its answer found Redis unavailable" % sid in k.text()
+    rs.start()
+    r = rs.client()
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "closed", timeout=10,
+             what="the session accepted, then closed, once Redis is back")
+    assert r.hget("%s:s:%s" % (P, sid), "disposition") == "no_answer"
+    f = r.hgetall("%s:fu:%s" % (P, fid))
+    assert (f["state"], f["outcome"]) == ("scheduled", "no_answer"), f
+    types = [e["type"] for _, e in r.xrange(P + ":events") if e.get("sid") == sid]
+    assert [t for t in types if t in ("enqueue", "offer", "accept", "close")] == \
+        ["enqueue", "offer", "accept", "close"], types      # hers, then closed: no miss
+
+
+@test
+def test_sip_dial_a_callback_rings_the_agent_then_the_number_the_caller_left(ctx):
+    """A queued caller asks to be called back at another number and hangs up; when the
+    session's turn comes, alice's phone rings showing "callback", and the gateway is asked for
+    the number left, not the number that called."""
+    import threading
+    from sipcall import call, caller_xml
+    r, cust, k = rig(ctx, customer_xml(ctx.dir, "customer_answers"))
+    done = []
+
+    def ask():
+        wait_for(lambda: r.hget(P + ":s:1", "state") == "queued", timeout=10, what="queued")
+        done.append(k.rpc("omniq.callback", "1", "phone:+8613700000099"))
+    t = threading.Thread(target=ask)
+    t.start()
+    sc = caller_xml(ctx.dir, "callback", queued="must", cancel_after_ms=1500)
+    assert call(ctx, k, "sales", sc) == 0, "caller scenario failed (182, CANCEL, 487)"
+    t.join(15)
+    assert done and done[0][1].strip() == "ok", done
+    phone = Phone(ctx, k, "alice", agent_xml(ctx.dir, "alice_dial", hangup_ms=300))
+    agent(k, "alice")
+    assert phone.wait() == 0 and cust.wait() == 0
+    assert re.search(r'P-Asserted-Identity: "\+8613700000099 callback"', msg_log(ctx, "phone_alice"))
+    assert "INVITE sip:+8613700000099@127.0.0.1:%d" % cust.port in msg_log(ctx, "phone_customer")
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", timeout=5, what="closed")
+    assert r.hget(P + ":s:1", "agent") == "alice"
+    assert stat(k, "dials_answered") == 1
