@@ -46,6 +46,7 @@
 #include "core/rand/kam_rand.h"
 #include "core/script_cb.h"
 #include "core/socket_info.h"
+#include "core/timer.h"
 #include "core/timer_ticks.h"
 #include "core/ut.h"
 #include "modules/tm/h_table.h"
@@ -60,6 +61,7 @@
 #define DIAL_MAX 256
 #define DIAL_CALLID "omniq-dial-"
 #define DIAL_SDP_MAX 4096
+#define DIAL_FR_MS 5000 /* no reply at all within this: the peer is down */
 
 typedef enum {
 	D_FREE = 0,
@@ -71,6 +73,7 @@ typedef enum {
 typedef struct os_dial {
 	unsigned int id; /* 0: free; else what the tm callbacks carry */
 	dstate_t state;
+	time_t since; /* when it came to its state */
 	int hangup; /* closed elsewhere: a failure now is no miss and no no_answer */
 	int tenant;
 	char sid[OMNIQ_SID_MAX];
@@ -126,12 +129,6 @@ int os_dial_init(usrloc_api_t *api)
 {
 	if(check_dial_uri() < 0)
 		return -1;
-	if(os_cfg.dial_timeout_ms < 1000 || os_cfg.dial_timeout_ms > 30000) {
-		LM_ERR("modparam dial_timeout %d: 1000..30000 ms (an agent's phone waits at most 32 s "
-			   "for the ACK of its answer while the customer's rings)\n",
-				os_cfg.dial_timeout_ms);
-		return -1;
-	}
 	ul = *api;
 	if(ul.get_udomain(os_cfg.location.s, &udom) < 0) {
 		LM_ERR("usrloc table '%.*s' not found\n", os_cfg.location.len, os_cfg.location.s);
@@ -168,6 +165,7 @@ static os_dial_t *dial_new(const char *sid)
 			if(++dt->next_id == 0)
 				dt->next_id = 1;
 			d->id = dt->next_id;
+			d->since = time(NULL);
 			snprintf(d->sid, sizeof(d->sid), "%s", sid);
 			return d;
 		}
@@ -353,6 +351,12 @@ static int send_invite(dlg_t *dlg, const str *body, const char *extra, int dont_
 	branch = os_tmb.t_gett_branch();
 	if(os_tmb.t_lookup_ident(&t, *hi, *label) > 0 && t) {
 		t->fr_inv_timeout = MS_TO_TICKS(ring_ms);
+		/* a phone or a gateway that does not even say 100 Trying is down: known within
+		 * DIAL_FR_MS, not tm's fr_timer (30 s, longer than the agent's 200 waits) */
+		t->fr_timeout = MS_TO_TICKS(ring_ms < DIAL_FR_MS ? ring_ms : DIAL_FR_MS);
+		/* the request's timer was armed with the old value at the send: its expiry moved
+		 * too (the retransmission timer sees it at its next turn, T2 = 4 s at most) */
+		t->uac[0].request.fr_expire = get_ticks_raw() + t->fr_timeout;
 		os_tmb.unref_cell(t);
 	}
 	os_tmb.t_sett(cur, branch);
@@ -680,6 +684,7 @@ static void on_agent_reply(struct cell *t, int type, struct tmcb_params *ps)
 		d->offer_len = len;
 	}
 	d->state = D_CUSTOMER;
+	d->since = time(NULL);
 	lock_release(&dt->lock);
 	s = omniq_str(c.sid);
 	a = omniq_str(c.agent);
@@ -763,6 +768,9 @@ static void on_customer_reply(struct cell *t, int type, struct tmcb_params *ps)
 	memcpy(offer, d->offer, olen);
 	if(ps->code >= 300) {
 		lock_release(&dt->lock);
+		if(!(t->uac[0].request.flags & F_RB_REPLIED) && !c.hangup)
+			LM_WARN("dial %s: the gateway of dial_uri sent nothing in %d ms (%d): is it down?\n",
+					c.sid, DIAL_FR_MS, ps->code);
 		agent_leg_end(c.adlg, offer, olen);
 		dial_end(id);
 		if(!c.hangup)
@@ -772,6 +780,7 @@ static void on_customer_reply(struct cell *t, int type, struct tmcb_params *ps)
 	if(os_tmb.dlg_response_uac(c.cdlg, ps->rpl, IS_TARGET_REFRESH) < 0)
 		LM_ERR("dial %s: the customer's 200 does not fit the dialog\n", c.sid);
 	d->state = D_UP;
+	d->since = time(NULL);
 	lock_release(&dt->lock);
 	len = sdp_of(ps->rpl, sdp, sizeof(sdp));
 	body.s = sdp;
@@ -916,4 +925,47 @@ void os_dial_closed(const omniq_event_t *ev)
 	os_stat_inc(OS_ST_HUNG_UP);
 	LM_INFO("dial %.*s: its session was closed (%.*s): hung up\n", ev->sid.len, ev->sid.s,
 			ev->type.len, ev->type.s);
+}
+
+/* ---- the dials' own timer (the process "omniq_sip pending", each second) ---- */
+
+void os_dial_tick(void)
+{
+	time_t now = time(NULL);
+	/* ringing: tm's timers end it long before; this only frees a slot a lost callback left */
+	int ring_s = (os_cfg.ring_timeout_ms + os_cfg.dial_timeout_ms) / 1000 + 60;
+	char sid[OMNIQ_SID_MAX];
+	dlg_t *x, *y;
+	int i, tenant, up;
+	str s;
+
+	if(dt == NULL)
+		return;
+	for(i = 0; i < DIAL_MAX; i++) {
+		os_dial_t *d = &dt->d[i];
+		lock_get(&dt->lock);
+		up = d->state == D_UP;
+		if(d->id == 0 || now - d->since < (up ? os_cfg.dial_max_s : ring_s)) {
+			lock_release(&dt->lock);
+			continue;
+		}
+		tenant = d->tenant;
+		snprintf(sid, sizeof(sid), "%s", d->sid);
+		dial_free(d, &x, &y);
+		lock_release(&dt->lock);
+		if(up) {
+			/* a BYE lost, or a call that never ends: as the dialog timeout of a call */
+			LM_NOTICE("dial %s: up for %d s (dial_max_time): hung up\n", sid, os_cfg.dial_max_s);
+			send_within(x, &s_bye, NULL);
+			send_within(y, &s_bye, NULL);
+			os_stat_inc(OS_ST_ENDED);
+			s = omniq_str(sid);
+			os_oq.tenant_use_index(tenant);
+			if(os_oq.close(&s, NULL) == OMNIQ_EREDIS)
+				os_pending_add(OS_PEND_CLOSE, sid, NULL);
+			os_oq.tenant_use_index(0);
+		} else
+			LM_ERR("dial %s: no final answer from the phones in %d s: forgotten\n", sid, ring_s);
+		free_dlgs(x, y);
+	}
 }

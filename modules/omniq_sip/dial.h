@@ -24,4 +24,8 @@ int os_dial_offer(const omniq_event_t *ev);
  * (its ringing phone cancelled, its talking legs sent BYE). */
 void os_dial_closed(const omniq_event_t *ev);
 
+/* Each second, from the process "omniq_sip pending": a dial up longer than dial_max_time
+ * (a lost BYE) is hung up and its session closed, as a dialog timeout ends a call. */
+void os_dial_tick(void);
+
 #endif

@@ -42,6 +42,7 @@ os_settings_t os_cfg = {
 	.lease_s = 10,
 	.dial_uri = NULL,
 	.dial_timeout_ms = 25000,
+	.dial_max_s = 14400,
 };
 
 static char *node_param = NULL;
@@ -114,6 +115,7 @@ static param_export_t params[] = {
 	{"lease_time", PARAM_INT, &os_cfg.lease_s},
 	{"dial_uri", PARAM_STRING, &os_cfg.dial_uri},
 	{"dial_timeout", PARAM_INT, &os_cfg.dial_timeout_ms},
+	{"dial_max_time", PARAM_INT, &os_cfg.dial_max_s},
 	{0, 0, 0}
 };
 
@@ -138,6 +140,10 @@ static int check_params(void)
 		{"max_msg_size", &os_cfg.max_msg_size, 0, 65535},
 		{"max_overflows", &os_cfg.max_hops, 0, 16},
 		{"lease_time", &os_cfg.lease_s, 3, 3600},
+		/* at most 30 s: the agent's answer waits for its ACK while the customer's phone
+		 * rings, and a phone gives that up after 64*T1 = 32 s (RFC 3261 13.3.1.4) */
+		{"dial_timeout", &os_cfg.dial_timeout_ms, 1000, 30000},
+		{"dial_max_time", &os_cfg.dial_max_s, 2, 86400},
 	};
 	const char *p;
 	int n = 0;

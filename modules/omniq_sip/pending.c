@@ -12,6 +12,7 @@
 
 #include "os.h"
 #include "pending.h"
+#include "dial.h"
 
 #define PER_TICK 256 /* tried a second at most, one round trip each: a full list drains in 16 s */
 
@@ -165,6 +166,7 @@ static void retry_tick(unsigned int ticks, void *param)
 	int i, k, rc, done = 0;
 
 	renew_lease();
+	os_dial_tick();
 	lock_get(&pl->lock);
 	k = pl->n < PER_TICK ? pl->n : PER_TICK;
 	memcpy(batch, pl->item, (size_t)k * sizeof(batch[0]));

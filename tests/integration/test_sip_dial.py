@@ -6,9 +6,10 @@ customer records the follow-up's no_answer, an agent who does not answer is a mi
 two nodes on one Redis exactly one rings the agent."""
 import os
 import re
+import socket
 import time
 
-from harness import test, wait_for
+from harness import free_port, test, wait_for
 from sipcall import Phone, write_scenario, send
 
 P = "oq:{default}"
@@ -394,3 +395,69 @@ def test_sip_dial_a_callback_rings_the_agent_then_the_number_the_caller_left(ctx
     wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", timeout=5, what="closed")
     assert r.hget(P + ":s:1", "agent") == "alice"
     assert stat(k, "dials_answered") == 1
+
+
+@test
+def test_sip_dial_gateway_down_records_no_answer_within_seconds(ctx):
+    """dial_uri points where nothing answers (the gateway is down): within 5 s the customer's
+    INVITE times out, the agent's phone is let go (an ACK without media, a BYE), the log says
+    the gateway sent nothing, and the follow-up's no_answer is recorded - tried again later,
+    not lost."""
+    rs = ctx.redis()
+    dead = free_port(socket.SOCK_DGRAM)
+    k = ctx.kamailio("sip.cfg", rs.port,
+                     defines={"OMNIQ_DIAL_URI": '"sip:{number}@127.0.0.1:%d"' % dead})
+    r = rs.client()
+    phone = Phone(ctx, k, "alice", agent_rejected_xml(ctx.dir, "alice_gw"))
+    agent(k, "alice", state="away")
+    fid = phone_follow_up(k, r)
+    available(k, "alice")
+    sid = opened_sid(r, fid)
+    t0 = time.time()
+    assert phone.wait(20) == 0, "alice's phone: ACK without media, then BYE expected"
+    assert time.time() - t0 < 9
+    wait_for(lambda: r.hget("%s:fu:%s" % (P, fid), "outcome") == "no_answer", timeout=5,
+             what="no_answer recorded")
+    assert r.hget("%s:fu:%s" % (P, fid), "state") == "scheduled"
+    assert r.hget("%s:s:%s" % (P, sid), "disposition") == "no_answer"
+    assert "the gateway of dial_uri sent nothing in 5000 ms (408): is it down?" in k.text()
+    assert stat(k, "dials_failed") == 1
+
+
+@test
+def test_sip_dial_that_never_ends_is_hung_up_after_dial_max_time(ctx):
+    """Neither phone hangs up (a BYE lost): after dial_max_time both get kamailio's BYE and
+    the session closes, as a dialog timeout ends an inbound call."""
+    r, cust, k = rig(ctx, customer_xml(ctx.dir, "customer_answers"), OMNIQ_DIAL_MAX=2)
+    phone = Phone(ctx, k, "alice", agent_xml(ctx.dir, "alice_dial"))
+    agent(k, "alice", state="away")
+    fid = phone_follow_up(k, r)
+    available(k, "alice")
+    sid = opened_sid(r, fid)
+    wait_for(lambda: stat(k, "dials_answered") == 1, timeout=10, what="the customer answered")
+    assert phone.wait(15) == 0 and cust.wait(15) == 0, "both phones expected kamailio's BYE"
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "closed", timeout=5, what="closed")
+    assert "dial %s: up for 2 s (dial_max_time): hung up" % sid in k.text()
+    assert k.rpc_struct("omniq.agent", "alice").get("load:voice") == "0"
+
+
+@test
+def test_sip_dial_bad_settings_stop_kamailio_at_start(ctx):
+    """A dial_uri that cannot say where a number goes, or a dial_timeout a phone would not
+    wait for, stops kamailio at start with the reason; an empty dial_uri is click-to-dial
+    off (phone follow-ups and callbacks go to the desk only, as before)."""
+    rs = ctx.redis()
+    cases = [('"sip:gw.example.com"', None, "must hold {number} (the customer's number) exactly once"),
+             ('"sip:{number}@gw;x={number}"', None, "exactly once"),
+             ('"tel:{number}"', None, "must be a sip: or sips: URI"),
+             ('"sip:{number}@gw.example.com"', "40000", "dial_timeout")]
+    for i, (uri, timeout, says) in enumerate(cases):
+        d = {"OMNIQ_DIAL_URI": uri}
+        k = ctx.kamailio("sip.cfg", rs.port, name="bad%d" % i, start=False, defines=d,
+                         extra_args=["-A", "OMNIQ_DIAL_TIMEOUT=%s" % timeout] if timeout else [])
+        k.start(expect_ready=False)
+        assert k.wait_exit(20) != 0, uri
+        assert says in k.text(), (uri, says, k.tail())
+    k = ctx.kamailio("sip.cfg", rs.port, name="off", defines={"OMNIQ_DIAL_URI": '""'})
+    assert k.rpc_ok("core.version")
+    assert k.stat("omniq_sip:dials") == 0
