@@ -87,7 +87,8 @@ def agent_xml(workdir, name, hangup_ms=None):
                         "Content-Length: 0", ""], ' retrans="500"'),
                   '  <recv response="200"/>\n']
     else:
-        parts += ['  <recv request="BYE">\n    <action>\n      <log message="BYE to [$from] [$to] [$ct]"/>\n'
+        parts += ['  <recv request="BYE">\n    <action>\n'
+                  '      <log message="BYE to [$from] [$to] [$ct]"/>\n'
                   '    </action>\n  </recv>\n', ok_to_bye()]
     return write_scenario(workdir, name, parts)
 
@@ -131,10 +132,10 @@ def customer_xml(workdir, name, busy=False):
              '      <log message="offer [$o]"/>\n'
              '    </action>\n  </recv>\n']
     if busy:
-        parts += [reply(486, "Busy Here", "cust", who="phone_customer"), '  <recv request="ACK"/>\n']
+        parts += [reply(486, "Busy Here", "cust", who="customer"), '  <recv request="ACK"/>\n']
     else:
-        parts += [reply(180, "Ringing", "cust", who="phone_customer"), '  <pause milliseconds="200"/>\n',
-                  reply(200, "OK", "cust", sdp=True, who="phone_customer"),
+        parts += [reply(180, "Ringing", "cust", who="customer"), '  <pause milliseconds="200"/>\n',
+                  reply(200, "OK", "cust", sdp=True, who="customer"),
                   '  <recv request="ACK" crlf="true"/>\n', '  <recv request="BYE"/>\n',
                   ok_to_bye()]
     return write_scenario(workdir, name, parts)
@@ -171,6 +172,16 @@ def phone_follow_up(k, r, agent_id="alice", due="s:+1"):
     return fid
 
 
+def alice_follow_up(ctx, k, r, scenario):
+    """alice, her phone (scenario), a phone follow-up of hers made due now and opened:
+    (her phone, the follow-up's id, the session it opened)."""
+    phone = Phone(ctx, k, "alice", scenario)
+    agent(k, "alice", state="away")
+    fid = phone_follow_up(k, r)
+    available(k, "alice")
+    return phone, fid, opened_sid(r, fid)
+
+
 def opened_sid(r, fid):
     try:
         # opened_sid, not state opened: a dial may be over (no_answer) by the first look
@@ -193,11 +204,7 @@ def invites_in(text):
 @test
 def test_sip_dial_a_phone_follow_up_rings_the_agent_then_calls_the_customer(ctx):
     r, cust, k = rig(ctx, customer_xml(ctx.dir, "customer_answers"))
-    phone = Phone(ctx, k, "alice", agent_xml(ctx.dir, "alice_dial", hangup_ms=800))
-    agent(k, "alice", state="away")
-    fid = phone_follow_up(k, r)
-    available(k, "alice")
-    sid = opened_sid(r, fid)
+    phone, fid, sid = alice_follow_up(ctx, k, r, agent_xml(ctx.dir, "alice_dial", hangup_ms=800))
     # alice's phone rings, shows the customer's number and why; she answers: the session is
     # hers and the customer is called
     wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "active", timeout=10,
@@ -206,7 +213,8 @@ def test_sip_dial_a_phone_follow_up_rings_the_agent_then_calls_the_customer(ctx)
     assert s["agent"] == "alice" and s["ext"].endswith("/dial/" + sid), s
     invite = msg_log(ctx, "phone_alice")
     assert invites_in(invite) == 1, invite[-2000:]
-    assert re.search(r'P-Asserted-Identity: "\+8613800000001 follow-up" <sip:\+8613800000001@', invite), invite[:1500]
+    assert re.search(r'P-Asserted-Identity: "\+8613800000001 follow-up" <sip:\+8613800000001@',
+                     invite), invite[:1500]
     assert "Content-Length: 0" in invite.split("INVITE sip:", 1)[1].split("\n\n", 1)[0] or \
         "Content-Length:     0" in invite     # no SDP: her phone makes the offer
     # the customer answers (with alice's offer: the scenario checks it); the ACK alice gets
@@ -230,11 +238,7 @@ def test_sip_dial_closed_from_outside_hangs_up_both_phones(ctx):
     """kamcmd omniq.close of a dial's session while the agent and the customer talk: both
     get a BYE from kamailio (statistic hung_up), and the agent is free."""
     r, cust, k = rig(ctx, customer_xml(ctx.dir, "customer_answers"))
-    phone = Phone(ctx, k, "alice", agent_xml(ctx.dir, "alice_dial"))
-    agent(k, "alice", state="away")
-    fid = phone_follow_up(k, r)
-    available(k, "alice")
-    sid = opened_sid(r, fid)
+    phone, fid, sid = alice_follow_up(ctx, k, r, agent_xml(ctx.dir, "alice_dial"))
     wait_for(lambda: stat(k, "dials_answered") == 1, timeout=10, what="the customer answered")
     assert rpc(k, "omniq.close", sid, "resolved") == "ok"
     assert phone.wait() == 0 and cust.wait() == 0, "a phone did not get its BYE"
@@ -246,11 +250,7 @@ def test_sip_dial_closed_from_outside_hangs_up_both_phones(ctx):
 @test
 def test_sip_dial_customer_busy_records_no_answer_and_a_retry(ctx):
     r, cust, k = rig(ctx, customer_xml(ctx.dir, "customer_busy", busy=True))
-    phone = Phone(ctx, k, "alice", agent_rejected_xml(ctx.dir, "alice_busy"))
-    agent(k, "alice", state="away")
-    fid = phone_follow_up(k, r)
-    available(k, "alice")
-    sid = opened_sid(r, fid)
+    phone, fid, sid = alice_follow_up(ctx, k, r, agent_rejected_xml(ctx.dir, "alice_busy"))
     assert cust.wait() == 0, "customer's sipp failed (486 expected to be ACKed)"
     assert phone.wait() == 0, "alice's phone: ACK without media, then BYE expected"
     wait_for(lambda: r.hget("%s:fu:%s" % (P, fid), "outcome") == "no_answer", timeout=5,
@@ -345,11 +345,8 @@ def test_sip_dial_customer_busy_while_redis_is_down_is_recorded_when_it_is_back(
     r, cust, k = rig(ctx, customer_xml(ctx.dir, "customer_busy", busy=True))
     rs = ctx.servers[0]
     ctx.expect_redis_down(rs)
-    phone = Phone(ctx, k, "alice", agent_rejected_xml(ctx.dir, "alice_slow", answer_ms=1500))
-    agent(k, "alice", state="away")
-    fid = phone_follow_up(k, r)
-    available(k, "alice")
-    sid = opened_sid(r, fid)
+    phone, fid, sid = alice_follow_up(ctx, k, r, agent_rejected_xml(ctx.dir, "alice_slow",
+                                                                    answer_ms=1500))
     wait_for(lambda: stat(k, "dials") == 1, timeout=10, what="alice's phone ringing")
     rs.stop()
     assert cust.wait() == 0 and phone.wait() == 0
@@ -390,7 +387,8 @@ def test_sip_dial_a_callback_rings_the_agent_then_the_number_the_caller_left(ctx
     phone = Phone(ctx, k, "alice", agent_xml(ctx.dir, "alice_dial", hangup_ms=300))
     agent(k, "alice")
     assert phone.wait() == 0 and cust.wait() == 0
-    assert re.search(r'P-Asserted-Identity: "\+8613700000099 callback"', msg_log(ctx, "phone_alice"))
+    assert re.search(r'P-Asserted-Identity: "\+8613700000099 callback"',
+                     msg_log(ctx, "phone_alice"))
     assert "INVITE sip:+8613700000099@127.0.0.1:%d" % cust.port in msg_log(ctx, "phone_customer")
     wait_for(lambda: r.hget(P + ":s:1", "state") == "closed", timeout=5, what="closed")
     assert r.hget(P + ":s:1", "agent") == "alice"
@@ -408,11 +406,7 @@ def test_sip_dial_gateway_down_records_no_answer_within_seconds(ctx):
     k = ctx.kamailio("sip.cfg", rs.port,
                      defines={"OMNIQ_DIAL_URI": '"sip:{number}@127.0.0.1:%d"' % dead})
     r = rs.client()
-    phone = Phone(ctx, k, "alice", agent_rejected_xml(ctx.dir, "alice_gw"))
-    agent(k, "alice", state="away")
-    fid = phone_follow_up(k, r)
-    available(k, "alice")
-    sid = opened_sid(r, fid)
+    phone, fid, sid = alice_follow_up(ctx, k, r, agent_rejected_xml(ctx.dir, "alice_gw"))
     t0 = time.time()
     assert phone.wait(20) == 0, "alice's phone: ACK without media, then BYE expected"
     assert time.time() - t0 < 9
@@ -429,11 +423,7 @@ def test_sip_dial_that_never_ends_is_hung_up_after_dial_max_time(ctx):
     """Neither phone hangs up (a BYE lost): after dial_max_time both get kamailio's BYE and
     the session closes, as a dialog timeout ends an inbound call."""
     r, cust, k = rig(ctx, customer_xml(ctx.dir, "customer_answers"), OMNIQ_DIAL_MAX=2)
-    phone = Phone(ctx, k, "alice", agent_xml(ctx.dir, "alice_dial"))
-    agent(k, "alice", state="away")
-    fid = phone_follow_up(k, r)
-    available(k, "alice")
-    sid = opened_sid(r, fid)
+    phone, fid, sid = alice_follow_up(ctx, k, r, agent_xml(ctx.dir, "alice_dial"))
     wait_for(lambda: stat(k, "dials_answered") == 1, timeout=10, what="the customer answered")
     assert phone.wait(15) == 0 and cust.wait(15) == 0, "both phones expected kamailio's BYE"
     wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "closed", timeout=5, what="closed")
@@ -447,7 +437,8 @@ def test_sip_dial_bad_settings_stop_kamailio_at_start(ctx):
     wait for, stops kamailio at start with the reason; an empty dial_uri is click-to-dial
     off (phone follow-ups and callbacks go to the desk only, as before)."""
     rs = ctx.redis()
-    cases = [('"sip:gw.example.com"', None, "must hold {number} (the customer's number) exactly once"),
+    cases = [('"sip:gw.example.com"', None,
+              "must hold {number} (the customer's number) exactly once"),
              ('"sip:{number}@gw;x={number}"', None, "exactly once"),
              ('"tel:{number}"', None, "must be a sip: or sips: URI"),
              ('"sip:{number}@gw.example.com"', "40000", "dial_timeout")]
