@@ -807,10 +807,14 @@ static void on_customer_reply(struct cell *t, int type, struct tmcb_params *ps)
 
 /* ---- requests within a dial's dialogs (a SIP worker, before the script) ---- */
 
+/* A reply through a transaction of its own (a retransmitted BYE gets the same 200). The
+ * script does not run for this request, nor the post-script callbacks that would release
+ * the transaction for it (tm's w_t_unref): released here. */
 static void reply_to(sip_msg_t *msg, int code, char *reason)
 {
 	if(os_tmb.t_newtran(msg) > 0)
 		os_tmb.t_reply(msg, code, reason);
+	os_tmb.t_unref(msg); /* also the transaction a retransmission found (t_newtran 0) */
 }
 
 static int dial_request(sip_msg_t *msg, unsigned int flags, void *param)

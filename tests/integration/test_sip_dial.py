@@ -227,6 +227,9 @@ def test_sip_dial_a_phone_follow_up_rings_the_agent_then_calls_the_customer(ctx)
     assert k.rpc_struct("omniq.agent", "alice").get("load:voice") == "0"
     assert (stat(k, "dials"), stat(k, "dials_answered"), stat(k, "dials_failed")) == (1, 1, 0)
     assert stat(k, "ended") == 1
+    # every transaction of the dial (both INVITEs, her BYE's) is freed: none left behind
+    wait_for(lambda: k.rpc_struct("tm.stats")["current"] == "0", timeout=15,
+             what="the dial's transactions to be freed")
     # the agent records how it went as for any follow-up (reached or refused: only she
     # knows who answered); closed without one, it ends as `closed` (the sweep's look)
     wait_for(lambda: r.hget("%s:fu:%s" % (P, fid), "outcome") == "closed", timeout=5,
