@@ -192,6 +192,26 @@ static void rpc_callback(rpc_t *rpc, void *c)
 	oq_rpc_done(rpc, c, oq_callback(&a[0], &a[1]));
 }
 
+static const char *rpc_callback_words_doc[] = {
+	"The words a waiting customer asks for a callback with, and the reply: [words|-|default "
+	"[reply|-]] (words |-separated; no argument: as they are)", 0};
+static void rpc_callback_words(rpc_t *rpc, void *c)
+{
+	str a[2] = {STR_NULL, STR_NULL};
+
+	if(!oq_rpc_opt(rpc, c, &a[0])) {
+		oq_rpc_struct_all(rpc, c, "oq_callback_words_get", 0, NULL);
+		return;
+	}
+	if(a[0].len == 7 && !memcmp(a[0].s, "default", 7))
+		a[0].len = 0;
+	if(!oq_rpc_opt(rpc, c, &a[1]))
+		a[1] = (str)STR_NULL;
+	if(a[1].s == NULL)
+		a[1].s = "";
+	oq_rpc_done(rpc, c, oq_call_checked("oq_callback_words", 2, a, OQ_R_OK));
+}
+
 /* name field value [field value ...]: every field of a rule once */
 #define RULE_SET_ARGS (1 + 2 * 10)
 
@@ -230,6 +250,7 @@ static rpc_export_t rpc_followup_cmds[] = {
 	{"omniq.followup_cancel", rpc_followup_cancel, rpc_followup_cancel_doc, 0},
 	{"omniq.followups_of", rpc_followups_of, rpc_followups_of_doc, 0},
 	{"omniq.callback", rpc_callback, rpc_callback_doc, 0},
+	{"omniq.callback_words", rpc_callback_words, rpc_callback_words_doc, 0},
 	{"omniq.fu_rule_set", rpc_fu_rule_set, rpc_fu_rule_set_doc, 0},
 	{"omniq.fu_rule_del", rpc_fu_rule_del, rpc_fu_rule_del_doc, 0},
 	{"omniq.fu_rule_list", rpc_fu_rule_list, rpc_fu_rule_list_doc, 0},

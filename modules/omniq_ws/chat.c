@@ -10,6 +10,7 @@
  *                     any time; appended once by its cid (name, contact: as in the hello, on
  *                     a message that opens a session)
  *   {"type":"typing"}                                      the customer is writing (throttled)
+ *   {"type":"callback", "phone":"+86 139 ..."}             call me back instead of waiting
  * Server → client:
  *   {"type":"welcome", "visitor":tok, "identity":..., "session":sid|null, "resume":tok|null,
  *    "state":..., "position":n, "est_wait_s":n, "transcript":[{id,dir,from,text}...]}
@@ -19,6 +20,7 @@
  *                                               accepted, closed ...; event "resync" below
  *   {"type":"message", "dir":"out"|"sys", "from":..., "text":..., "id":...}
  *   {"type":"typing", "from":...}               the agent is writing
+ *   {"type":"callback", "to":"+86139..."}       the conversation will be called back there
  *   {"type":"error", "code":..., "message":..., "cid":...?} a refused message or request
  *                                               (cid: which message); the socket stays open
  * Close codes: 1007 invalid JSON or no hello first, 1008 bad token, a tenant without web
@@ -314,6 +316,47 @@ static int on_message(chat_t *c, json_t *m)
 	return 0;
 }
 
+/* {"type":"callback","phone":"+86 139 0000 0001"}: the waiting visitor would rather be called
+ * back than wait (the widget's button): the session keeps its place, the visitor may leave,
+ * and its turn comes as a callback to that number. The number is what the visitor typed:
+ * the callback's address, never one of the customer's identities. */
+static int on_callback(chat_t *c, json_t *m)
+{
+	const char *phone = json_string_value(json_object_get(m, "phone"));
+	char to[4 + 1 + 16 + 1];
+	str sid = omniq_str(c->sid), tos;
+	int n = 0, rc;
+
+	if(c->sid[0] == '\0') {
+		send_error(c, "bad_state", "no conversation yet: write first");
+		return 0;
+	}
+	memcpy(to, "tel:+", 5);
+	for(; phone && *phone && n <= 16; phone++) {
+		if(*phone >= '0' && *phone <= '9')
+			to[5 + n++] = *phone;
+		else if(!strchr(" -().", *phone) && !(*phone == '+' && n == 0))
+			break;
+	}
+	if(!phone || *phone || n < 7 || n > 15) {
+		send_error(c, "bad_argument", "'phone' must be a number with its country code, "
+				"such as +86 139 0000 0001");
+		return 0;
+	}
+	to[5 + n] = '\0';
+	tos = omniq_str(to);
+	if((rc = ws_oq.callback(&sid, &tos)) < 0) {
+		LM_INFO("chat %s: callback for %s: %s\n", c->identity, c->sid, ws_oq.last_error());
+		if(rc == OMNIQ_ESTATE)
+			send_error(c, "bad_state", "only a waiting conversation can be called back");
+		else
+			send_refusal(c, rc, ws_oq.strerror(rc), NULL);
+		return 0;
+	}
+	send_json(c, json_pack("{s:s,s:s}", "type", "callback", "to", to + 4));
+	return 0;
+}
+
 /* A complete message (rate limit and JSON checked by sock.c): dispatch. */
 static int on_frame(chat_t *c, json_t *m)
 {
@@ -325,6 +368,8 @@ static int on_frame(chat_t *c, json_t *m)
 		return close_with(c, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "hello first");
 	if(type && !strcmp(type, "message"))
 		return on_message(c, m);
+	if(type && !strcmp(type, "callback"))
+		return on_callback(c, m);
 	if(type && !strcmp(type, "typing")) {
 		/* before the first message there is no session and nobody to tell */
 		str sid = omniq_str(c->sid), dir = str_init("in"), who = omniq_str(c->identity);

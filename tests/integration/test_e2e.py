@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 from harness import test, TOP, wait_for
 from test_tenants import ACME
-from test_ws import Api, ws_kam
+from test_ws import Api, Chat, ws_kam
 
 E2E = os.path.join(TOP, "tests", "e2e")
 
@@ -399,3 +399,48 @@ def test_e2e_desk_serves_an_sms_customer(ctx):
     parts = rig.wait_mt(2, timeout=20)
     assert len(parts) == 2 and join_parts(parts).startswith("您好，您的订单已发货"), parts
     assert os.path.getsize(os.path.join(ctx.dir, "desk-12-sms.png")) > 1000
+
+
+@test
+def test_e2e_a_waiting_visitor_asks_to_be_called_back(ctx):
+    """The widget's call-back link in Chromium: shown only while the conversation waits; a
+    bad number refused on the page; a good one makes the session a callback to that number
+    (its place kept, the visitor's leaving no abandon) and is confirmed; a reload does not
+    offer it again. Raw sockets: a callback before hello closes the socket, before any
+    conversation is refused, and a number of the wrong length is refused."""
+    rs, k, api = ws_kam(ctx)
+    port = int(api.base.rsplit(":", 1)[1])
+    r = rs.client()
+    node = browser("chat_callback.js", str(port), ctx.dir)
+    try:
+        _, sid, shown = expect(node, "CALLBACK ").split()
+        assert node.wait(30) == 0
+    finally:
+        stop(node)
+    assert shown == "+8613900000001", shown
+    s = r.hgetall("oq:{default}:s:" + sid)
+    assert s["state"] == "queued" and s["callback_to"] == "tel:+8613900000001", s
+    # the visitor is gone: the session keeps its place and is offered as a callback
+    assert api.call("POST", "/api/v1/sessions/%s/abandon" % sid)[0] in (200, 409)
+    assert r.hget("oq:{default}:s:" + sid, "state") == "queued"
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "chat=1")[0] == 0
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    wait_for(lambda: r.hget("oq:{default}:s:" + sid, "state") == "offered", what="the offer")
+    assert os.path.getsize(os.path.join(ctx.dir, "callback-1-confirmed.png")) > 1000
+    # raw sockets
+    c = Chat(port)
+    c.send({"type": "callback", "phone": "+8613900000002"})
+    assert c.close_code() == 1007
+    c = Chat(port)
+    c.send({"type": "hello"})
+    c.recv("welcome")
+    c.send({"type": "callback", "phone": "+8613900000002"})
+    e = c.recv("error")
+    assert e["code"] == "bad_state" and "write first" in e["message"], e
+    c.send({"type": "message", "text": "hi", "cid": "c1"})
+    c.recv("ack")
+    for bad in ("+86 139", "+8613900000000000", 12345678, "+86 139 0000 0001 x"):
+        c.send({"type": "callback", "phone": bad})
+        e = c.recv("error")
+        assert e["code"] == "bad_argument" and "country code" in e["message"], (bad, e)
+    c.close()

@@ -1,5 +1,7 @@
 """Session life cycle: every legal transition, illegal ones refused unchanged."""
 
+import harness
+
 
 def lifecycle_tenant(h, **cfg):
     t = h.tenant(**cfg)
@@ -434,3 +436,57 @@ def test_open_live_joins_the_customers_live_session_on_the_channel(h):
     assert j[0] == c[0] and j[5] == '1' and t.sess(c[0])['claimed_name'] == 'Ming'
     assert h.r.hget(t.P + ':ident', 'tel:+8613800138000') is None          # not an identity
     t.expect_err('ARG', 'oq_open_live', 'web', '', 'web:x', '', '0', 'q', '', 'n' * 257, '')
+
+
+def test_a_waiting_customer_asks_for_a_callback_in_their_own_words(h):
+    """A customer waiting on a messaging channel who writes only a callback word ("回电",
+    "Call me back!") is made a callback - place kept, leaving is no abandon - to their number
+    and told so on their channel; "请不要回电" is no such word; a web visitor with no number
+    is not made one; the tenant's own words and reply replace the defaults, '-' turns it off."""
+    t = h.tenant()
+
+    def say(ident, channel, text):
+        return t.fc('oq_ingest', channel, '', ident, 'en', 0, 'q', '', '', 'text', text, '')
+
+    sms = say('tel:+8613900000001', 'sms', '请不要回电')[0]
+    assert h.r.hget(t.P + ':s:' + sms, 'callback_to') is None
+    assert say('tel:+8613900000001', 'sms', ' 回电。')[0] == sms
+    s = h.r.hgetall(t.P + ':s:' + sms)
+    assert s['state'] == 'queued' and s['callback_to'] == 'tel:+8613900000001', s
+    outs = [f['body'] for _, f in h.r.xrange(t.P + ':s:%s:tx' % sms) if f['dir'] == 'out']
+    assert len(outs) == 1 and '+8613900000001' in outs[0] and '无需等待' in outs[0], outs
+    ins = [f['body'] for _, f in h.r.xrange(t.P + ':s:%s:tx' % sms) if f['dir'] == 'in']
+    assert ins == ['请不要回电', ' 回电。']             # the agent sees what was asked
+    # a second word changes nothing: one callback, one reply
+    say('tel:+8613900000001', 'sms', 'callback')
+    assert len([1 for _, f in h.r.xrange(t.P + ':s:%s:tx' % sms) if f['dir'] == 'out']) == 1
+    t.fc('oq_abandon', sms)
+    assert t.state(sms) == 'queued'
+    # a web visitor with a known number: called back there; without: not made one, no reply
+    t.fc('oq_link', 'web:v1', 'tel:+8613900000002')
+    web = say('web:v1', 'web', 'Call me back!')[0]
+    assert h.r.hget(t.P + ':s:' + web, 'callback_to') == 'tel:+8613900000002'
+    lone = say('web:v2', 'web', 'call me back')[0]
+    assert h.r.hget(t.P + ':s:' + lone, 'callback_to') is None
+    assert not [1 for _, f in h.r.xrange(t.P + ':s:%s:tx' % lone) if f['dir'] == 'out']
+    # the tenant's words and reply
+    t.expect_err('ARG', 'oq_callback_words', 'a|' + 'x' * 33, '')
+    t.expect_err('ARG', 'oq_callback_words', '|||', '')
+    assert t.fc('oq_callback_words', 'Ring Me|打电话', 'We will ring {to}.') == 'OK'
+    assert harness.pairs(t.fc('oq_callback_words_get')) == {
+        'words': 'ring me|打电话', 'reply': 'We will ring {to}.'}
+    mail = say('email:ann@example.com', 'email', '回电')[0]
+    assert h.r.hget(t.P + ':s:' + mail, 'callback_to') is None      # not a word any more
+    say('email:ann@example.com', 'email', 'ring me.')
+    assert h.r.hget(t.P + ':s:' + mail, 'callback_to') == 'email:ann@example.com'
+    outs = [f['body'] for _, f in h.r.xrange(t.P + ':s:%s:tx' % mail) if f['dir'] == 'out']
+    assert outs == ['We will ring ann@example.com.'], outs
+    assert t.fc('oq_callback_words', '-', '') == 'OK'
+    other = say('email:bob@example.com', 'email', 'ring me')[0]
+    assert h.r.hget(t.P + ':s:' + other, 'callback_to') is None
+    assert t.fc('oq_callback_words', '', '-') == 'OK'                # default words, no reply
+    got = harness.pairs(t.fc('oq_callback_words_get'))
+    assert got['words'].startswith('回电|') and got['reply'] == '', got
+    say('email:bob@example.com', 'email', '回电')
+    assert h.r.hget(t.P + ':s:' + other, 'callback_to') == 'email:bob@example.com'
+    assert not [1 for _, f in h.r.xrange(t.P + ':s:%s:tx' % other) if f['dir'] == 'out']

@@ -99,6 +99,8 @@ function M.fn_ingest(keys, args)
     end
     local id = M.tx_add(ctx, s.id, 'in', from, typ, body, channel, s.ext or '')
     if mcid ~= '' then rcall('HSET', ctx.P .. ':s:' .. s.id .. ':cids', mcid, id) end
+    -- a waiting customer's "call me back" (82_callback_words.lua)
+    if s.state == 'queued' and typ == 'text' then M.callback_word(ctx, s, body) end
     local r = S.reply(ctx, s, cid)
     r[6], r[7] = id, how
     return r, ctx

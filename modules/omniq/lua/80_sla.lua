@@ -212,14 +212,15 @@ function SLH.reach(to)
     return smatch(to, '^[%a][%w_%-]*:(.+)$') or to
 end
 
--- Level 3 of a policy with `callback`: a customer still waiting on a messaging channel is
--- made a callback (FU.callback: their place kept, their leaving no abandon; offered as a
--- callback when their turn comes) to a phone number of theirs, else to their own address
--- when their channel reaches them after they left (not a web chat: a visitor who closed the
--- page cannot be written to). A waiting call stays a call: telling a caller needs the
--- media module. Returns where to, or nil.
-function SLH.callback(ctx, s, p)
-    if p.callback ~= '1' or s.class == 'voice' then return nil end
+-- A customer still waiting on a messaging channel made a callback (FU.callback: their place
+-- kept, their leaving no abandon; offered as a callback when their turn comes) to a phone
+-- number of theirs, else to their own address when their channel reaches them after they
+-- left (not a web chat: a visitor who closed the page cannot be written to). A waiting
+-- call stays a call: telling a caller needs the media module. Returns where to, or nil
+-- (not waiting, a callback already, or nowhere to reach them). Level 3 of a policy with
+-- `callback` and a customer's own words (82_callback_words.lua) use it.
+function SLH.make_callback(ctx, s)
+    if s.class == 'voice' then return nil end
     local v = rcall('HMGET', R.skey(ctx, s.id), 'state', 'callback_to', 'identity', 'node')
     if v[1] ~= 'queued' or (v[2] and v[2] ~= '') then return nil end
     local to
@@ -231,6 +232,11 @@ function SLH.callback(ctx, s, p)
     if not to then return nil end
     s.node = v[4] or ''
     return FU.callback(ctx, s, to)
+end
+
+function SLH.callback(ctx, s, p)
+    if p.callback ~= '1' then return nil end
+    return SLH.make_callback(ctx, s)
 end
 
 -- The notice's placeholders, for what happens next: {position} (its place in the queue)

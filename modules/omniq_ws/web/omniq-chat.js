@@ -30,6 +30,7 @@
   var K = "omniq-chat:" + origin.host + ":" + (tenant ? tenant + ":" : "");
 
   var state = { session: store.getItem(K + "session"), resume: store.getItem(K + "resume"),
+                callback: store.getItem(K + "callback"),
                 visitor: store.getItem(K + "visitor"), status: "connecting", agent: "",
                 name: me.getAttribute("data-name") || store.getItem(K + "name") || "",
                 contact: store.getItem(K + "contact") || "",
@@ -51,6 +52,10 @@
     "#omniq-chat button{border:0;background:#1565c0;color:#fff;padding:0 14px}" +
     "#omniq-chat .who{display:flex;gap:4px;padding:6px 8px;border-top:1px solid #eee}" +
     "#omniq-chat .who input{flex:1;min-width:0;border:1px solid #ddd;border-radius:4px;padding:4px 6px;font:inherit}" +
+    "#omniq-chat .cb{padding:4px 8px;font-size:13px;border-top:1px solid #eee}" +
+    "#omniq-chat .cb a{color:#1565c0;cursor:pointer}" +
+    "#omniq-chat .cb input{width:60%;border:1px solid #ddd;border-radius:4px;padding:4px 6px;font:inherit}" +
+    "#omniq-chat .cb button{padding:4px 10px;border-radius:4px;margin-left:4px}" +
     "#omniq-chat [hidden]{display:none!important}";
   var style = document.createElement("style");
   style.textContent = css;
@@ -60,6 +65,9 @@
   box.id = "omniq-chat";
   box.innerHTML = '<header><div class="t"></div><div class="st"></div></header>' +
     '<ol aria-live="polite"></ol><div class="ty"></div>' +
+    '<div class="cb" hidden><a class="cba" role="button" tabindex="0">Call me back instead of waiting</a>' +
+    '<span class="cbf" hidden><input class="cbp" type="tel" maxlength="24" placeholder="+86 139 0000 0000" ' +
+    'aria-label="Your phone number"><button type="button" class="cbs">Call me</button></span></div>' +
     '<div class="who" hidden><input class="nm" maxlength="100" placeholder="Your name" aria-label="Your name">' +
     '<input class="ct" maxlength="100" placeholder="Phone or email (optional)" aria-label="Phone or email"></div>' +
     '<form><input class="msg" maxlength="4000" placeholder="Type a message…" ' +
@@ -69,7 +77,8 @@
   var list = box.querySelector("ol"), input = box.querySelector("input.msg"),
       whoEl = box.querySelector(".who"), nameEl = box.querySelector(".nm"), contactEl = box.querySelector(".ct"),
       statusEl = box.querySelector(".st"), typingEl = box.querySelector(".ty"), typingTimer = 0,
-      typingSent = 0;
+      typingSent = 0, cbEl = box.querySelector(".cb"), cbForm = box.querySelector(".cbf"),
+      cbPhone = box.querySelector(".cbp");
 
   function typing(who) {
     clearTimeout(typingTimer);
@@ -110,7 +119,20 @@
     if (s.agent_name) state.agentName = s.agent_name;
     state.status = s.state;
     statusEl.textContent = t;
+    /* while waiting, the visitor may ask to be called back instead (once) */
+    cbEl.hidden = !(s.state === "queued" && !state.callback);
   }
+
+  function callbackAsk() {
+    if (!state.ws || state.ws.readyState !== 1) return;
+    state.ws.send(JSON.stringify({ type: "callback", phone: cbPhone.value.trim() }));
+  }
+  box.querySelector(".cba").addEventListener("click", function () {
+    cbForm.hidden = false;
+    cbPhone.focus();
+  });
+  box.querySelector(".cbs").addEventListener("click", callbackAsk);
+  cbPhone.addEventListener("keydown", function (e) { if (e.key === "Enter") callbackAsk(); });
 
   /* Send a message kept in state.pending (again); while disconnected, the next welcome does. */
   function send(cid) {
@@ -151,7 +173,8 @@
           (m.transcript || []).forEach(function (e) { show(e.dir, e.from, e.text); });
           status(m);
         } else {
-          remember("session", null); remember("resume", null);
+          remember("session", null); remember("resume", null); remember("callback", null);
+          cbEl.hidden = true;
           statusEl.textContent = "Ask us anything";
           if (m.ended) {
             /* reloaded after the end: what was said, and that a message starts anew */
@@ -167,6 +190,7 @@
           send(cid);
         });
       } else if (m.type === "session") {
+        if (m.session !== state.session) remember("callback", null);
         remember("session", m.session); remember("resume", m.resume);
         if (m.transcript) {
           /* another tab of this visitor had opened it: what was said there, then ours */
@@ -185,6 +209,10 @@
         show(m.dir, m.from, m.text);
       } else if (m.type === "typing") {
         typing(state.agentName || m.from);
+      } else if (m.type === "callback") {
+        remember("callback", m.to);
+        cbEl.hidden = true;
+        show("sys", "", "We will call you at " + m.to + " when it is your turn. You may close this page.");
       } else if (m.type === "error") {
         var p = m.cid && state.pending[m.cid];
         if (p && m.code === "unavailable" && p.tries < 5) {
