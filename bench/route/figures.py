@@ -22,7 +22,9 @@ ended by one line:
                         function time per close is printed beside (no target).
   memory_ratio          used_memory after a soak of sessions that all passed their retention
                         and left, over used_memory before the first (agents and customers
-                        there both times).
+                        there both times), each without the agents' lists of past sessions
+                        (P:a:<aid>:past, capped at PAST_MAX: agent state that fills as the
+                        agents serve, whose MEMORY USAGE the soak reads at both ends).
 
 Beside them (issue 24: routing by value and region within the 10-skill target), when the run
 has them: value_us_per_cycle, the 10-skill cycle of returning customers with tiers and
@@ -59,7 +61,10 @@ def compute(v):
         "floor_us_per_cycle": v["floor_fcall_us"] / v["floor_cycles"],
         "cycles_per_s": v["e10_cycles"] / v["e10_wall_s"],
         "enqueue_p99_ms": v["lat_p99_ms"],
-        "memory_ratio": v["soak_mem_end"] / v["soak_mem_start"],
+        # without the agents' past-session lists when the run measured them (capped agent
+        # state that fills as agents serve: soak.c past_lists)
+        "memory_ratio": (v["soak_mem_end"] - v.get("soak_past_end", 0))
+        / (v["soak_mem_start"] - v.get("soak_past_start", 0)),
     }
     f["engine_over_floor"] = f["us_per_cycle"] / f["floor_us_per_cycle"]
     f["engine30_over_floor"] = f["us_per_cycle_30skills"] / f["floor_us_per_cycle"]
@@ -73,7 +78,8 @@ def compute(v):
     # a session removed before its retention, or one still there at the end, voids the
     # memory figure: it would be low for the wrong reason, or not an end at all
     f["memory_valid"] = (v["soak_early"] == 0 and v["soak_retired"] == v["soak_sessions"]
-                         and v["soak_keys_end"] <= v["soak_keys_start"])
+                         and v["soak_keys_end"] - v.get("soak_past_keys_end", 0)
+                         <= v["soak_keys_start"] - v.get("soak_past_keys_start", 0))
     return f
 
 
@@ -136,13 +142,17 @@ def report(v):
             "closed; %d agents all busy, %d waiting; no target: the cycles above close with "
             "nothing waiting)" % (v["lat_close_fcall_us"] / v["lat_closes"], v["lat_closes"],
                                   v["lat_agents"], v["lat_queued"] + v["lat_samples"]))
+    past = ""
+    if "soak_past_end" in v:
+        past = ("; the agents' past-session lists (%.0f KB before, %.0f KB after) left out "
+                "of both" % (v["soak_past_start"] / 1024, v["soak_past_end"] / 1024))
     out += [
         "MEMORY              %.3f: used_memory %.0f KB at the end over %.0f KB before the "
-        "first of %d sessions (target <= %.1f: %s); %d of %d samples removed before their "
+        "first of %d sessions (target <= %.1f: %s)%s; %d of %d samples removed before their "
         "retention" % (
             f["memory_ratio"], v["soak_mem_end"] / 1024, v["soak_mem_start"] / 1024,
             v["soak_sessions"], t["memory_ratio"],
-            verdict(f["memory_valid"] and f["memory_ratio"] <= t["memory_ratio"]),
+            verdict(f["memory_valid"] and f["memory_ratio"] <= t["memory_ratio"]), past,
             v["soak_early"], v["soak_samples"]),
     ]
     if not f["memory_valid"]:

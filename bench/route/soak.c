@@ -239,13 +239,39 @@ int cmd_soak_prep(int argc, char **argv)
 	return 0;
 }
 
+/* The agents' lists of past sessions (P:a:<aid>:past, PAST_MAX entries at most, for the
+ * desk's search): how many there are, and their bytes (MEMORY USAGE). They are agent state
+ * that grows to its cap as agents serve, not memory the sessions left behind, and in the
+ * quick form the soak is where most of them fill: the memory figure is read without them
+ * (and printed with them). */
+static void past_lists(long long *keys, double *bytes)
+{
+	char cmd[80], id[16];
+	redisReply *r;
+
+	*keys = 0;
+	*bytes = 0;
+	for(int i = 0; i < AGENTS; i++) {
+		snprintf(cmd, sizeof cmd, "MEMORY USAGE %s:a:%s:past", TENANT, agent_id(i, id, sizeof id));
+		r = redisCommand(rc, cmd);
+		if(!r)
+			rb_die(cmd, NULL);
+		if(r->type == REDIS_REPLY_INTEGER) {
+			(*keys)++;
+			*bytes += (double)r->integer;
+		} else if(r->type != REDIS_REPLY_NIL)
+			rb_die(cmd, r);
+		freeReplyObject(r);
+	}
+}
+
 int cmd_soak(int argc, char **argv)
 {
 	static struct population pop;
 	struct cycle_driver d = {0};
 	long sessions;
-	long long keys0, keys1;
-	double mem0, mem1, mem1_first, t0, t_pass, t_end, peak;
+	long long keys0, keys1, pastk0, pastk1;
+	double mem0, mem1, mem1_first, t0, t_pass, t_end, peak, past0, past1;
 
 	if(argc != 3 || atol(argv[1]) < 1 || atol(argv[2]) < 1) {
 		fprintf(stderr, "usage: route_bench host port soak SESSIONS POOL\n");
@@ -258,6 +284,7 @@ int cmd_soak(int argc, char **argv)
 	sweep_until_empty("the pool's first sessions");
 	mem0 = settled_memory(NULL);
 	keys0 = rb_integer("DBSIZE");
+	past_lists(&pastk0, &past0);
 	sk.retired = 0;
 
 	d.tenant = TENANT;
@@ -273,6 +300,7 @@ int cmd_soak(int argc, char **argv)
 	t_end = rb_now() - t0;
 	mem1 = settled_memory(&mem1_first);
 	keys1 = rb_integer("DBSIZE");
+	past_lists(&pastk1, &past1);
 	peak = rb_info_num("memory", "used_memory_peak");
 
 	printf("== memory soak: %ld sessions (%.0f/s) for %ld customers, %d idle agents, "
@@ -282,6 +310,9 @@ int cmd_soak(int argc, char **argv)
 	printf("used_memory          %.0f KB before the first session, %.0f KB at the end "
 		   "(%.0f KB right after the last sweep), peak %.0f KB: ratio %.3f\n", mem0 / 1024,
 			mem1 / 1024, mem1_first / 1024, peak / 1024, mem1 / mem0);
+	printf("agents' past lists   %lld lists of %.0f KB before, %lld of %.0f KB after (capped "
+		   "agent state, not the sessions': the ratio without them %.3f)\n", pastk0,
+			past0 / 1024, pastk1, past1 / 1024, (mem1 - past1) / (mem0 - past0));
 	printf("keys                 %lld before, %lld after\n", keys0, keys1);
 	printf("retention            %lld sessions retired by the sweeps; %ld samples, %ld "
 		   "removed before their retention, the latest %.1f s after it\n", sk.retired,
@@ -292,9 +323,10 @@ int cmd_soak(int argc, char **argv)
 	printf("RESULT soak_sessions=%ld soak_pool=%ld soak_mem_start=%.0f soak_mem_end=%.0f "
 		   "soak_mem_end_first=%.0f soak_mem_peak=%.0f soak_keys_start=%lld "
 		   "soak_keys_end=%lld soak_retired=%lld soak_samples=%ld soak_early=%ld "
-		   "soak_max_late_ms=%lld soak_pass_s=%.3f\n", sessions, sk.pool, mem0, mem1,
-			mem1_first, peak, keys0, keys1, sk.retired, sk.nsamples, sk.early,
-			sk.max_late_ms, t_pass);
+		   "soak_max_late_ms=%lld soak_pass_s=%.3f soak_past_keys_start=%lld "
+		   "soak_past_keys_end=%lld soak_past_start=%.0f soak_past_end=%.0f\n", sessions,
+			sk.pool, mem0, mem1, mem1_first, peak, keys0, keys1, sk.retired, sk.nsamples,
+			sk.early, sk.max_late_ms, t_pass, pastk0, pastk1, past0, past1);
 	free(sk.samples);
 	return 0;
 }

@@ -119,3 +119,20 @@ def test_tiers_and_regions_are_judged_beside_the_same_customers_without_them():
     assert "value_us_per_cycle=81.2" in figures.report(v)[-1]
     # a run without them says nothing of them
     assert not any(x.startswith("VALUE") for x in figures.report(figures.parse(RUN)))
+
+
+
+def test_the_agents_past_lists_are_left_out_of_the_memory_figure():
+    # the soak's end grew by three agents' lists (capped agent state): without them the
+    # sessions left nothing; their keys do not void the figure
+    past = ("RESULT soak_sessions=50000 soak_pool=2000 soak_mem_start=2684280 "
+            "soak_mem_end=2938464 soak_mem_end_first=2939488 soak_mem_peak=38733896 "
+            "soak_keys_start=2233 soak_keys_end=2236 soak_retired=50000 soak_samples=2000 "
+            "soak_early=0 soak_max_late_ms=4451 soak_pass_s=6.607 soak_past_keys_start=97 "
+            "soak_past_keys_end=100 soak_past_start=120000 soak_past_end=380000")
+    v = figures.parse(RUN[:-1] + [past])
+    f = figures.compute(v)
+    assert f["memory_valid"]
+    assert abs(f["memory_ratio"] - (2938464 - 380000) / (2684280 - 120000)) < 1e-9
+    line = [x for x in figures.report(v) if x.startswith("MEMORY")][0]
+    assert "0.998" in line and "target <= 1.1: met" in line and "left out" in line, line
