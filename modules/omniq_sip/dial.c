@@ -40,15 +40,11 @@
 #include "core/dprint.h"
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
-#include "core/mem/pkg.h"
-#include "core/parser/parse_to.h"
-#include "core/parser/parse_cseq.h"
 #include "core/rand/kam_rand.h"
 #include "core/script_cb.h"
 #include "core/socket_info.h"
 #include "core/timer.h"
 #include "core/timer_ticks.h"
-#include "core/ut.h"
 #include "modules/tm/h_table.h"
 #include "modules/tm/dlg.h"
 #include "modules/tm/t_hooks.h"
@@ -779,8 +775,9 @@ static void on_customer_reply(struct cell *t, int type, struct tmcb_params *ps)
 	}
 	if(os_tmb.dlg_response_uac(c.cdlg, ps->rpl, IS_TARGET_REFRESH) < 0)
 		LM_ERR("dial %s: the customer's 200 does not fit the dialog\n", c.sid);
-	d->state = D_UP;
-	d->since = time(NULL);
+	/* still D_CUSTOMER while her ACK goes out: in that state nothing else frees the
+	 * dialogs (a close or a BYE meanwhile only marks it hung up), so they are safe to use
+	 * outside the lock; it is looked at again after */
 	lock_release(&dt->lock);
 	len = sdp_of(ps->rpl, sdp, sizeof(sdp));
 	body.s = sdp;
@@ -789,16 +786,24 @@ static void on_customer_reply(struct cell *t, int type, struct tmcb_params *ps)
 		LM_ERR("dial %s: the customer's answer could not be passed to agent %s (%d): hung "
 			   "up\n",
 				c.sid, c.agent, len);
-		c.hangup = 1;
-	}
-	if(c.hangup) {
-		/* closed while the customer's phone rang, or broken: both legs end */
 		if(len <= 0)
 			agent_leg_end(c.adlg, offer, olen);
-		else
+		c.hangup = 1;
+	}
+	lock_get(&dt->lock);
+	if((d = dial_by_id(id)) != NULL && !c.hangup && !d->hangup) {
+		d->state = D_UP;
+		d->since = time(NULL);
+		d = NULL;
+	} else if(d)
+		dial_free(d, &c.adlg, &c.cdlg);
+	lock_release(&dt->lock);
+	if(d) {
+		/* closed while the customer's phone rang or answered, or broken: both legs end */
+		if(len > 0)
 			send_within(c.adlg, &s_bye, NULL);
 		send_within(c.cdlg, &s_bye, NULL);
-		dial_end(id);
+		free_dlgs(c.adlg, c.cdlg);
 		return;
 	}
 	os_stat_inc(OS_ST_DIALS_ANSWERED);
@@ -848,9 +853,10 @@ static int dial_request(sip_msg_t *msg, unsigned int flags, void *param)
 	/* a BYE: the other leg ends too, and the session */
 	tenant = d->tenant;
 	snprintf(sid, sizeof(sid), "%s", d->sid);
-	if(agent_leg && d->state == D_CUSTOMER) {
-		/* she hung up while the customer's phone rang (her 200 timed out unacknowledged):
-		 * the customer's INVITE is cancelled, its 487 ends the dial (dial.c's hang-up) */
+	if(d->state == D_CUSTOMER) {
+		/* she hung up while the customer's phone rang (her 200 timed out unacknowledged),
+		 * or the customer as soon as they answered: the customer's INVITE is cancelled (if
+		 * it still rings), and its final answer's callback ends both legs */
 		unsigned int hi = d->chi, label = d->clabel;
 		d->hangup = 1;
 		lock_release(&dt->lock);
@@ -906,10 +912,8 @@ void os_dial_closed(const omniq_event_t *ev)
 	chi = d->chi;
 	clabel = d->clabel;
 	talking = st == D_UP;
-	if(talking) {
-		x = d->adlg;
-		y = d->cdlg;
-	}
+	if(talking) /* taken now: a BYE handled meanwhile finds it gone */
+		dial_free(d, &x, &y);
 	lock_release(&dt->lock);
 	if(st == D_AGENT)
 		os_tmb.t_cancel_uac(NULL, NULL, ahi, alabel, NULL, NULL); /* its 487 frees it */
@@ -918,12 +922,6 @@ void os_dial_closed(const omniq_event_t *ev)
 	else {
 		send_within(x, &s_bye, NULL);
 		send_within(y, &s_bye, NULL);
-		lock_get(&dt->lock);
-		if((d = dial_by_sid(&ev->sid)) != NULL)
-			dial_free(d, &x, &y);
-		else
-			x = y = NULL;
-		lock_release(&dt->lock);
 		free_dlgs(x, y);
 	}
 	os_stat_inc(OS_ST_HUNG_UP);
