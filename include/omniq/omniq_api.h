@@ -730,6 +730,10 @@ typedef struct omniq_api {
 	 * they are widened (target NULL or empty takes it out); read with
 	 * query("region_queues"). */
 	int (*region_queue_set)(const str *queue, const str *region, const str *target);
+	/* Calls to queue while it is closed (its business hours) are called back at the
+	 * opening (on 1: a phone follow-up of the caller, once per caller and night) or only
+	 * refused (on 0); query("hours", queue) says which (`callback`). */
+	int (*closed_callback)(const str *queue, int on);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

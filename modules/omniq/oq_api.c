@@ -172,5 +172,6 @@ int bind_omniq(omniq_api_t *api)
 	api->callback = oq_callback;
 	api->dial_claim = oq_dial_claim;
 	api->region_queue_set = oq_region_queue_set;
+	api->closed_callback = oq_closed_callback;
 	return 0;
 }

@@ -155,11 +155,34 @@ static void rpc_hours_del(rpc_t *rpc, void *c)
 	oq_rpc_delete(rpc, c, "oq_hours_del", "business hours of queue");
 }
 
+int oq_closed_callback(const str *queue, int on)
+{
+	str a[2];
+
+	if(queue == NULL)
+		return oq_bad_arg("queue", "missing");
+	a[0] = *queue;
+	a[1] = on ? (str)str_init("1") : (str)str_init("0");
+	return oq_call_checked("oq_closed_callback", 2, a, OQ_R_OK);
+}
+
+static const char *rpc_closed_callback_doc[] = {
+	"Calls to a queue while it is closed are called back at the opening: queue 1|0", 0};
+static void rpc_closed_callback(rpc_t *rpc, void *c)
+{
+	str a[2];
+
+	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
+		return;
+	oq_rpc_done(rpc, c, oq_call_checked("oq_closed_callback", 2, a, OQ_R_OK));
+}
+
 /* clang-format off */
 static rpc_export_t rpc_hours_cmds[] = {
 	{"omniq.hours_set", rpc_hours_set, rpc_hours_set_doc, 0},
 	{"omniq.hours", rpc_hours, rpc_hours_doc, 0},
 	{"omniq.hours_del", rpc_hours_del, rpc_hours_del_doc, 0},
+	{"omniq.closed_callback", rpc_closed_callback, rpc_closed_callback_doc, 0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */

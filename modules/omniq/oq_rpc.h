@@ -15,6 +15,7 @@ int oq_rpc_sla_register(void);
 int oq_delete(const char *fn, const str *name, const char *what);
 /* api.sla_set and api.hours_set (omniq_api.h), beside their kamcmd commands */
 int oq_sla_set(const str *name, int n, const str *fields, const str *values);
+int oq_closed_callback(const str *queue, int on);
 int oq_hours_set(const str *queue, const str *tz, const str *week, const str *except,
 		const str *notice);
 /* api.tier_set and api.region_prefix_set, in oq_rpc_value.c */

@@ -9,7 +9,9 @@
  *                                           (strings or integers), every one checked first
  *   DELETE /api/v1/sla/{name}
  *   GET    /api/v1/queues/{queue}/hours     its hours, whether it is open, when it opens
- *   PUT    /api/v1/queues/{queue}/hours     {"timezone", "week", "exceptions", "notice"}
+ *   PUT    /api/v1/queues/{queue}/hours     {"timezone", "week", "exceptions", "notice",
+ *                                           "callback": true|false (calls while closed are
+ *                                           called back at the opening)}
  *   DELETE /api/v1/queues/{queue}/hours     open at all hours again
  *   GET    /api/v1/tiers                    customer tiers' routing (docs/admin.md "Routing
  *   PUT    /api/v1/tiers/{name}             by value and region"): {"priority": 0..1000,
@@ -92,11 +94,21 @@ void ws_api_hours(const ws_req_t *rq, ws_resp_t *rs, const char *queue)
 	if(!strcmp(rq->method, "GET"))
 		ws_read_one(rs, "hours", 1, &q);
 	else if(!strcmp(rq->method, "PUT")) {
+		json_t *cb = rq->body ? json_object_get(rq->body, "callback") : NULL;
+		int rc;
+
 		if(ws_body_str(rq, rs, "timezone", 1, &tz) < 0 || ws_body_str(rq, rs, "week", 1, &week) < 0
 				|| ws_body_str(rq, rs, "exceptions", 0, &except) < 0
 				|| ws_body_str(rq, rs, "notice", 0, &notice) < 0)
 			return;
-		done(rs, ws_oq.hours_set(&q, &tz, &week, &except, &notice), "queue", queue);
+		if(cb && !json_is_boolean(cb)) {
+			ws_error(rs, 400, "bad_argument", "'callback' must be true or false");
+			return;
+		}
+		rc = ws_oq.hours_set(&q, &tz, &week, &except, &notice);
+		if(rc == 0 && cb)
+			rc = ws_oq.closed_callback(&q, json_is_true(cb));
+		done(rs, rc, "queue", queue);
 	} else if(ws_method_is(rq, rs, "DELETE", "on a queue's hours (or GET, PUT)"))
 		done(rs, ws_oq.hours_del(&q), "queue", queue);
 }

@@ -110,7 +110,22 @@ def test_service_settings_over_rest_policies_and_hours(ctx):
     st, h = api.call("GET", "/api/v1/queues/web/hours")
     assert st == 200 and h["tz"] == "Asia/Shanghai" and h["open"] == "1", h
     assert h["except"] == "2031-01-01 closed" and h["notice"] == "新年休息", h
+    assert h["callback"] == "0", h
+    # calls while closed are called back at the opening
+    st, body = api.call("PUT", "/api/v1/queues/web/hours", {
+        "timezone": "Asia/Shanghai", "week": "mon-sun 00:00-24:00", "callback": "yes"})
+    assert st == 400 and "'callback' must be true or false" in body["error"]["message"], body
+    assert api.call("GET", "/api/v1/queues/web/hours")[1]["callback"] == "0"
+    st, body = api.call("PUT", "/api/v1/queues/web/hours", {
+        "timezone": "Asia/Shanghai", "week": "mon-sun 00:00-24:00",
+        "exceptions": "2031-01-01 closed", "notice": "新年休息", "callback": True})
+    assert (st, body) == (200, {"queue": "web"}), (st, body)
+    assert api.call("GET", "/api/v1/queues/web/hours")[1]["callback"] == "1"
+    assert rpc(k, "omniq.closed_callback", "web", "0") == "ok"
+    assert api.call("GET", "/api/v1/queues/web/hours")[1]["callback"] == "0"
+    assert rpc(k, "omniq.closed_callback", "web", "1") == "ok"
     assert rpc(k, "omniq.hours", "web").count("Asia/Shanghai") == 1     # kamcmd sees the same
     assert api.call("DELETE", "/api/v1/queues/web/hours") == (200, {"queue": "web"})
+    assert not r.sismember(P + ":qcc", "web")             # open at all hours: no callbacks
     assert api.call("GET", "/api/v1/queues/web/hours")[0] == 404
     assert api.call("DELETE", "/api/v1/queues/web/hours")[0] == 404

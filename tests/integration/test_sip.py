@@ -767,13 +767,28 @@ def test_sip_a_call_outside_business_hours_is_told_when_to_call_again_or_goes_to
     assert call(ctx, k, "vm", sc) == 0, "caller expected the night service's 200"
     assert night.wait() == 0, "the night service did not get the call"
     assert stat(k, "closed") == 2 and stat(k, "calls") == 0
+    # sales calls back the callers it turns away at night (omniq.closed_callback), once each
+    rc, out = k.rpc("omniq.closed_callback", "sales", "1")
+    assert rc == 0 and out.strip() == "ok", out
+    for _ in range(2):
+        line, hdrs = invite_final(k, "sales")
+        assert line == "SIP/2.0 480 Closed" and abs(int(hdrs["Retry-After"]) - want) < 30, hdrs
+    fids = r.zrange(P + ":fuz", 0, -1)
+    assert len(fids) == 1, fids
+    fu = r.hgetall(P + ":fu:" + fids[0])
+    assert (fu["channel"], fu["queue"], fu["state"]) == ("phone", "sales", "scheduled"), fu
+    assert int(fu["due"]) == int(opens.timestamp() * 1000), (fu, opens)
+    assert r.hget(P + ":c:" + fu["customer"], "ids") == "phone:+8613800000099"
+    assert "a callback is scheduled (follow-up %s)" % fids[0] in k.text()
+    assert r.get(P + ":seq:s") is None, "a closed queue's call wrote a session"
+    assert stat(k, "closed") == 4
     # hours removed: sales is open, its call waits for an agent as ever
     rc, out = k.rpc("omniq.hours_del", "sales")
     assert rc == 0 and not out.startswith("error"), out
     agent(k, "alice")
     phone = Phone(ctx, k, "alice", "agent_answer.xml")
     assert call(ctx, k, "sales", caller_xml(ctx.dir, "open_again", queued="may")) == 0
-    assert phone.wait() == 0 and stat(k, "closed") == 2
+    assert phone.wait() == 0 and stat(k, "closed") == 4
 
 
 @test

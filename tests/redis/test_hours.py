@@ -3,6 +3,8 @@
 clocks counted in open time (a policy's `hours`), and the notice a customer who writes while
 the queue is closed gets once."""
 
+import redis
+
 import harness
 
 H = 3600 * 1000
@@ -155,3 +157,58 @@ def test_estimates_and_promises_count_the_hours_the_queue_is_closed(h):
     inbox = [harness.pairs(row) for row in t.fc('oq_agent_sessions', 'ann')]
     got = {row['sid']: int(row['promised_ms']) for row in inbox}
     assert 2 * H + 60000 - 2000 <= got[sid] <= 2 * H + 60000 and got[plain] == 60000, got
+
+
+def closed_with_callback(t, *args):
+    """oq_enqueue of a call that is refused OQ_CLOSED though it writes (the callback it
+    schedules: BH.refuse_closed); the error's text"""
+    try:
+        t.fc('oq_enqueue', *args)
+    except redis.ResponseError as e:
+        assert str(e).startswith('OQ_CLOSED '), e
+        return str(e)
+    raise AssertionError('a call to a closed queue was taken')
+
+
+def test_a_call_while_closed_is_called_back_at_the_opening_once(h):
+    """A queue whose closed calls are called back (oq_closed_callback): the refused caller gets
+    a phone follow-up due at the opening - a new customer for a new number - and the refusal
+    says so; calling again in the night, or the open retried, adds none; a caller who is no
+    number gets none; when the queue opens the follow-up becomes the caller's outbound phone
+    session. A queue without it refuses and writes nothing, as before."""
+    t = h.tenant()
+    now = now_ms(h)
+    put(t, 'q', now, [(2, 10)])
+    t.expect_err('ARG', 'oq_closed_callback', 'q', '2')
+    assert t.fc('oq_closed_callback', 'q', '1') == 'OK'
+    assert harness.pairs(t.fc('oq_hours_get', 'q'))['callback'] == '1'
+    call = ('phone', 'voice', 'tel:+8613800000001', '', '0', 'q', '')
+    msg = closed_with_callback(t, *call)
+    assert 'queue q is closed; it opens L2 (in 7200 s); a callback is scheduled (follow-up 1)' \
+        in msg, msg
+    fu = harness.pairs(t.fc('oq_followup_get', '1'))
+    assert (fu['state'], fu['channel'], fu['queue'], fu['due']) == (
+        'scheduled', 'phone', 'q', str(now + 2 * H)), fu
+    cid = fu['customer']
+    assert h.r.hget(t.P + ':c:' + cid, 'ids') == 'tel:+8613800000001'
+    h.advance(600000)
+    msg = closed_with_callback(t, *call)                 # again in the night: the same one
+    assert 'follow-up 1)' in msg and not h.r.exists(t.P + ':fu:2'), msg
+    msg = t.expect_err('CLOSED', 'oq_enqueue', 'phone', 'voice', 'sip:alice@example.com', '',
+                       '0', 'q', '')                     # nobody to call: nothing written
+    assert 'callback' not in msg, msg
+    # the opening: the sweep opens it as the caller's outbound phone session
+    h.advance(2 * H)
+    t.fc('oq_sweep', 100)
+    fu = harness.pairs(t.fc('oq_followup_get', '1'))
+    assert fu['state'] == 'opened', fu
+    s = t.sess(fu['opened_sid'])
+    assert (s['channel'], s['queue'], s['customer'], s['identity']) == (
+        'phone', 'q', cid, 'tel:+8613800000001'), s
+    # switched off: refused, nothing written
+    assert t.fc('oq_closed_callback', 'q', '0') == 'OK'
+    put(t, 'q', now_ms(h), [(5, 10)])
+    before = h.r.dbsize()
+    msg = t.expect_err('CLOSED', 'oq_enqueue', 'phone', 'voice', 'tel:+8613800000009', '', '0',
+                       'q', '')
+    assert 'callback' not in msg and h.r.dbsize() == before, msg

@@ -220,11 +220,16 @@ function C.fn_link(keys, args)
         rcall('HSET', ctx.P .. ':ident', ca, cid, cb, cid)
         return cid
     end
-    cid = istr(rcall('INCR', ctx.P .. ':seq:c'))
-    local ids = a
-    if b ~= a then ids = a .. ',' .. b end
-    rcall('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', ids)
-    rcall('HSET', ctx.P .. ':ident', ca, cid, cb, cid)
+    if b == a then return C.create(ctx, {a}, {ca}) end
+    return C.create(ctx, {a, b}, {ca, cb})
+end
+
+-- A new customer of identities ids (as given; their canonical forms canons, none known yet):
+-- its cid.
+function C.create(ctx, ids, canons)
+    local cid = istr(rcall('INCR', ctx.P .. ':seq:c'))
+    rcall('HSET', C.key(ctx, cid), 'id', cid, 'created', ctx.ns, 'ids', tconcat(ids, ','))
+    for _, c in ipairs_(canons) do rcall('HSET', ctx.P .. ':ident', c, cid) end
     return cid
 end
 

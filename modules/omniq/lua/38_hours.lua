@@ -55,13 +55,37 @@ end
 
 -- OQ_CLOSED when q is closed now: "queue q is closed; it opens <local time> (in <n> s)",
 -- or "... no opening is known" past what is known of its hours. omniq_sip reads the
--- seconds for its Retry-After.
-function BH.refuse_closed(ctx, q)
+-- seconds for its Retry-After. A queue whose closed calls are called back (P:qcc,
+-- oq_closed_callback) first schedules the caller's callback for the opening (79_followup.lua
+-- BH.closed_call: once per caller and queue, so a caller who tries again, or an open
+-- retried, adds none) and says so: "...; a callback is scheduled (follow-up <fid>)". That
+-- write before the error is on purpose: the refusal is the call's answer, the callback
+-- what the queue does about it.
+function BH.refuse_closed(ctx, q, ident, canon)
     if BH.open(ctx, q, ctx.now) then return end
     local at, label = BH.next_open(ctx, q, ctx.now)
     if not at then U.fail('CLOSED', 'queue ' .. q .. ' is closed; no opening is known') end
+    local more = ''
+    if ident and rcall('SISMEMBER', ctx.P .. ':qcc', q) == 1 then
+        local fid = BH.closed_call(ctx, q, ident, canon, at, label)
+        if fid then more = '; a callback is scheduled (follow-up ' .. fid .. ')' end
+    end
     U.fail('CLOSED', 'queue ' .. q .. ' is closed; it opens ' .. label .. ' (in ' ..
-        U.istr(mfloor((at - ctx.now + 999) / 1000)) .. ' s)')
+        U.istr(mfloor((at - ctx.now + 999) / 1000)) .. ' s)' .. more)
+end
+
+-- oq_closed_callback queue on: 1, calls to queue while it is closed are called back at the
+-- opening (a phone follow-up of the caller, as omniq_sip dials them); 0, only refused. OK.
+function BH.fn_closed_callback(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 2, 'queue on')
+    local q = V.id('queue', args[1])
+    if V.int('on', args[2], 0, 1) == 1 then
+        rcall('SADD', ctx.P .. ':qcc', q)
+    else
+        rcall('SREM', ctx.P .. ':qcc', q)
+    end
+    return 'OK'
 end
 
 -- ms of queue q's open time from t0, as ms on the clock (its closed hours added): the
@@ -135,12 +159,13 @@ function BH.fn_del(keys, args)
     V.args(args, 1, 'queue')
     local q = V.id('queue', args[1])
     rcall('SREM', ctx.P .. ':bhq', q)
+    rcall('SREM', ctx.P .. ':qcc', q)      -- open at all hours: nothing to call back
     rcall('DEL', BH.ikey(ctx.P, q))
     return rcall('DEL', BH.key(ctx.P, q))
 end
 
 -- oq_hours_get queue: [tz, .., week, .., except, .., notice, .., until, .., open, 1|0,
--- next_open, <local time or "">]; [] for a queue without hours (a reader).
+-- next_open, <local time or "">, callback, 1|0]; [] for a queue without hours (a reader).
 function BH.fn_get(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 1, 'queue')
@@ -151,7 +176,8 @@ function BH.fn_get(keys, args)
     local open = BH.open(ctx, q, now)
     local _, label = BH.next_open(ctx, q, now)
     return {'tz', v[1], 'week', v[2] or '', 'except', v[3] or '', 'notice', v[4] or '',
-        'until', v[5] or '', 'open', open and '1' or '0', 'next_open', open and '' or label or ''}
+        'until', v[5] or '', 'open', open and '1' or '0', 'next_open', open and '' or label or '',
+        'callback', U.istr(rcall('SISMEMBER', ctx.P .. ':qcc', q))}
 end
 
 -- oq_hours_due horizon_ms: [queue, tz, week, except, notice, ...] of the queues whose

@@ -217,7 +217,7 @@ function S.fn_enqueue(keys, args)
     if #args ~= 8 then V.args(args, 7, 'channel class identity skills priority queue ext [node]') end
     local node = args[8] and args[8] ~= '' and V.id('node', args[8]) or ''
     local channel, class, ident, canon, skills, prio, queue, ext = S.open_args(args, 1)
-    if class == 'voice' then BH.refuse_closed(ctx, queue) end
+    if class == 'voice' then BH.refuse_closed(ctx, queue, ident, canon) end
     local s, cid = S.enqueue(ctx, channel, class, ident, canon, skills, prio, queue, ext, node)
     return S.reply(ctx, s, cid), ctx
 end

@@ -481,4 +481,28 @@ function FU.fn_dial_claim(keys, args)
     return {cb ~= '' and cb or (v[7] or ''), kind, fid}
 end
 
+---------------------------------------------------------------------------
+-- A call while the queue is closed, called back at the opening
+---------------------------------------------------------------------------
+
+-- The caller of a call refused because queue q is closed (38_hours.lua BH.refuse_closed,
+-- for a queue in P:qcc) is called back when it opens: a phone follow-up of the caller (a
+-- new customer when the number is new), due at the opening `at`, which the phone channel
+-- dials then. One per caller and queue until the opening (P:qccf:<queue>|<cid> → fid, gone
+-- an hour after the opening): a caller who rings five times in the night is called back
+-- once. Its fid; nil for a caller who is no phone number (a SIP URI, anonymous: nothing to
+-- call).
+function BH.closed_call(ctx, q, ident, canon, at, label)
+    if not smatch(canon, '^tel:%+%d+$') then return nil end
+    local cust = C.for_contact(ctx, canon)
+    local cid = cust and cust.cid or C.create(ctx, {ident}, {canon})
+    local k = ctx.P .. ':qccf:' .. q .. '|' .. cid
+    local fid = rcall('GET', k)
+    if fid and rcall('HGET', FUH.key(ctx.P, fid), 'state') == 'scheduled' then return fid end
+    fid = FUH.create(ctx, {customer = cid, due = at, channel = 'phone', queue = q,
+        reason = 'Called while the queue was closed: call back (' .. label .. ')'})
+    rcall('SET', k, fid, 'PX', U.istr(at - ctx.now + 3600000))
+    return fid
+end
+
 SW.followups = FU.sweep
