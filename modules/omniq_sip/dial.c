@@ -52,6 +52,7 @@
 #include "os.h"
 #include "phone.h"
 #include "dial.h"
+#include "dial_text.h"
 #include "pending.h"
 
 #define DIAL_MAX 256
@@ -103,28 +104,14 @@ static int dial_request(sip_msg_t *msg, unsigned int flags, void *param);
 
 /* ---- settings ---- */
 
-static int check_dial_uri(void)
-{
-	const char *p = os_cfg.dial_uri, *n = strstr(p, "{number}");
-
-	if(strncmp(p, "sip:", 4) && strncmp(p, "sips:", 5)) {
-		LM_ERR("modparam dial_uri '%s' must be a sip: or sips: URI\n", p);
-		return -1;
-	}
-	if(n == NULL || strstr(n + 8, "{number}") != NULL || strchr(p, '%') || strchr(p, ' ')
-			|| strlen(p) > 200) {
-		LM_ERR("modparam dial_uri '%s' must hold {number} (the customer's number) exactly "
-			   "once, no %% and no space, 200 bytes at most\n",
-				p);
-		return -1;
-	}
-	return 0;
-}
-
 int os_dial_init(usrloc_api_t *api)
 {
-	if(check_dial_uri() < 0)
+	char why[320];
+
+	if(os_dial_uri_check(os_cfg.dial_uri, why, sizeof(why)) < 0) {
+		LM_ERR("modparam dial_uri %s\n", why);
 		return -1;
+	}
 	ul = *api;
 	if(ul.get_udomain(os_cfg.location.s, &udom) < 0) {
 		LM_ERR("usrloc table '%.*s' not found\n", os_cfg.location.len, os_cfg.location.s);
@@ -376,39 +363,13 @@ static int send_within(dlg_t *dlg, const str *method, const str *body)
 	return os_tmb.t_request_within(&uac_r);
 }
 
-/* An answer to the agent's offer that takes none of its streams (each m= line's port 0,
- * RFC 3264 section 6): what her ACK carries when the customer is not reached, before the
- * BYE. */
-static int reject_answer(const char *offer, int len, char *out, int size)
-{
-	const char *p = offer, *end = offer + len;
-	int n = snprintf(out, size, "v=0\r\no=omniq 1 1 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 "
-								"0.0.0.0\r\nt=0 0\r\n");
-
-	while(p < end && n < size) {
-		const char *eol = memchr(p, '\n', end - p);
-		int l = (int)((eol ? eol : end) - p);
-		if(l > 0 && p[l - 1] == '\r')
-			l--;
-		if(l > 2 && p[0] == 'm' && p[1] == '=') {
-			/* m=<media> <port> <proto> <fmt...> */
-			const char *sp1 = memchr(p, ' ', l), *sp2;
-			if(sp1 && (sp2 = memchr(sp1 + 1, ' ', l - (sp1 + 1 - p))) != NULL)
-				n += snprintf(out + n, size - n, "%.*s 0%.*s\r\n", (int)(sp1 - p), p,
-						(int)(l - (sp2 - p)), sp2);
-		}
-		p = eol ? eol + 1 : end;
-	}
-	return n < size ? n : -1;
-}
-
 /* The agent's 200 acknowledged with no media, then a BYE: the customer was not reached, or
  * the session was closed while her phone rang back. */
 static void agent_leg_end(dlg_t *adlg, const char *offer, int offer_len)
 {
 	char buf[DIAL_SDP_MAX];
 	str body = STR_NULL;
-	int n = reject_answer(offer, offer_len, buf, sizeof(buf));
+	int n = os_dial_reject_answer(offer, offer_len, buf, sizeof(buf));
 
 	if(n > 0) {
 		body.s = buf;
@@ -459,23 +420,6 @@ static int agent_contact(const char *agent, char *uri, int usize, char *dst, int
 	return best ? 1 : 0;
 }
 
-/* An identity's number: tel:+8613... / phone:+86... -> +8613...; NULL for anything else. */
-static const char *number_of(const char *to)
-{
-	const char *p, *q;
-
-	if(strncmp(to, "tel:", 4) == 0 || strncmp(to, "sms:", 4) == 0)
-		p = to + 4;
-	else if(strncmp(to, "phone:", 6) == 0)
-		p = to + 6;
-	else
-		return NULL;
-	q = p + (*p == '+');
-	if(*q == '\0' || strspn(q, "0123456789") != strlen(q))
-		return NULL;
-	return p;
-}
-
 /* The agent could not be rung or did not answer: as for an inbound call. */
 static void agent_unreachable(const char *sid, const char *agent, int nophone)
 {
@@ -524,7 +468,7 @@ int os_dial_offer(const omniq_event_t *ev)
 				sid, agent, os_oq.last_error());
 		return 1;
 	}
-	if((num = number_of(to)) == NULL) {
+	if((num = os_dial_number(to)) == NULL) {
 		LM_NOTICE("dial %s: %s is no phone number: the agent dials it from the desk\n", sid, to);
 		return 1;
 	}
@@ -648,7 +592,7 @@ static int sdp_of(sip_msg_t *rpl, char *buf, int size)
 static void on_agent_reply(struct cell *t, int type, struct tmcb_params *ps)
 {
 	unsigned int id = (unsigned int)(unsigned long)*ps->param;
-	char ruri[300], luri[160], host[80], sdp[DIAL_SDP_MAX];
+	char ruri[300] = "", luri[160], host[80], sdp[DIAL_SDP_MAX];
 	const char *num;
 	os_dial_t *d;
 	dlg_t *cdlg = NULL;
@@ -713,13 +657,11 @@ static void on_agent_reply(struct cell *t, int type, struct tmcb_params *ps)
 		return;
 	}
 	/* the customer, with her offer */
-	num = number_of(c.to);
+	num = os_dial_number(c.to);
 	if(local_hostport(host, sizeof(host)) == 0 && num) {
-		const char *p = strstr(os_cfg.dial_uri, "{number}");
-		snprintf(ruri, sizeof(ruri), "%.*s%s%s", (int)(p - os_cfg.dial_uri), os_cfg.dial_uri,
-				num, p + 8);
 		snprintf(luri, sizeof(luri), "sip:omniq@%s", host);
-		cdlg = new_dlg(id, 'c', luri, ruri);
+		if(os_dial_uri_expand(os_cfg.dial_uri, num, ruri, sizeof(ruri)) > 0)
+			cdlg = new_dlg(id, 'c', luri, ruri);
 	}
 	body.s = sdp;
 	body.len = len;
