@@ -1,5 +1,6 @@
 // A waiting customer in headless Chromium asks to be called back instead of waiting: the
-// widget's "Call me back" link shows only while the conversation waits; a number without
+// widget's "Call me back" link shows only while the conversation waits (and a long wait is
+// said in hours or days); a number without
 // its digits is refused with the server's words; a good one is confirmed on the page, the
 // link goes away and stays away after a reload. Driven by tests/integration/test_e2e.py:
 //   node chat_callback.js <http port> <screenshot dir>
@@ -19,6 +20,9 @@ run(async (browser) => {
   await page.waitForFunction(() => window.omniqChat.ws && window.omniqChat.ws.readyState === 1,
     null, { timeout: 10000 });
   if (await page.isVisible('#omniq-chat .cba')) fail('call-back link shown before any conversation');
+  // a long wait (closed hours counted) is said in hours or days, not "about 121 min"
+  const said = await page.evaluate(() => [300, 5400, 7260, 9000, 200000].map(window.omniqChat.waitText));
+  if (said.join('|') !== '5 min|1 h 30 min|2 h|2 h 30 min|2 days') fail('waits said as ' + said);
   await page.fill('#omniq-chat input.msg', 'Hello, anyone?');
   await page.click('#omniq-chat form button');
   await page.waitForSelector('#omniq-chat .cba', { state: 'visible', timeout: 10000 })
@@ -31,7 +35,7 @@ run(async (browser) => {
     .catch(() => fail('a number without digits was not refused on the page'));
   await page.fill('#omniq-chat .cbp', '+86 139-0000-0001');
   await page.click('#omniq-chat .cbs');
-  const said = await page.waitForFunction(() => {
+  const confirmed = await page.waitForFunction(() => {
     const l = [...document.querySelectorAll('#omniq-chat li.sys')]
       .find((x) => /We will call you at/.test(x.textContent));
     return l && l.textContent;
@@ -44,6 +48,6 @@ run(async (browser) => {
     window.omniqChat.status === 'queued', null, { timeout: 10000 })
     .catch(() => fail('the reloaded page did not resume the waiting conversation'));
   if (await page.isVisible('#omniq-chat .cb')) fail('call-back link offered again after a reload');
-  const number = / at (\S+) when/.exec(await said.jsonValue())[1];
+  const number = / at (\S+) when/.exec(await confirmed.jsonValue())[1];
   console.log('CALLBACK ' + sid + ' ' + number);
 });

@@ -96,13 +96,25 @@
     return li;
   }
 
+  /* a wait as a person says it: minutes, then hours and minutes (a wait that counts the
+     hours the team is closed may be long), then days */
+  function waitText(sec) {
+    var min = Math.max(1, Math.round(sec / 60)), h, d;
+    if (min < 90) return min + " min";
+    h = Math.round(min / 60);
+    if (h < 36) return (min % 60 >= 15 && h < 6) ? Math.floor(min / 60) + " h " + (min % 60) + " min" : h + " h";
+    d = Math.round(h / 24);
+    return d + (d === 1 ? " day" : " days");
+  }
+  window.omniqChat.waitText = waitText;
+
   function status(s) {
     var t;
     if (s.position != null) state.position = s.position;
     if (s.state === "queued") {
       /* a state event (back in the queue after a transfer) carries no position */
       t = state.position ? "You are number " + state.position + " in the queue" : "Waiting for an agent";
-      if (s.est_wait_s > 0) t += ", about " + Math.max(1, Math.round(s.est_wait_s / 60)) + " min";
+      if (s.est_wait_s > 0) t += ", about " + waitText(s.est_wait_s);
     } else if (s.state === "offered") {
       t = "Connecting you to an agent…";
     } else if (s.state === "active") {
