@@ -455,3 +455,39 @@ def test_sip_dial_bad_settings_stop_kamailio_at_start(ctx):
     k = ctx.kamailio("sip.cfg", rs.port, name="off", defines={"OMNIQ_DIAL_URI": '""'})
     assert k.rpc_ok("core.version")
     assert k.stat("omniq_sip:dials") == 0
+
+
+@test
+def test_sip_dial_many_dials_leave_nothing_behind(ctx):
+    """24 follow-ups dialled through two agents: every one answered and closed, no
+    transaction left, and the shared memory back where it was after the first 4 (the dials'
+    dialogs, the BYEs' transactions)."""
+    warm, n = 4, 24
+    rs = ctx.redis()
+    cust = Phone(ctx, None, "customers", customer_xml(ctx.dir, "customers"), calls=n,
+                 register=False, timeout=120)
+    k = ctx.kamailio("sip.cfg", rs.port, defines={"OMNIQ_DIAL_URI": dial_uri(cust)})
+    r = rs.client()
+    for a in ("alice", "bob"):
+        Phone(ctx, k, a, agent_xml(ctx.dir, a + "_dials", hangup_ms=100), calls=n, timeout=120)
+        agent(k, a, caps="voice=1,chat=0,email=0,total=1", state="away")
+    fids = []
+
+    def dial(first, last):
+        for i in range(first, last):
+            s = k.rpc_struct("omniq.enqueue", "web", "phone:+86139000000%02d" % i, "sales", 0)
+            fids.append(rpc(k, "omniq.followup_add", "-", s["customer"], "s:+1", "call %d" % i,
+                            "phone", ("alice", "bob")[i % 2], "sales"))
+        wait_for(lambda: stat(k, "dials_answered") == last, timeout=90,
+                 what="every dial answered")
+        wait_for(lambda: all(r.hget("%s:s:%s" % (P, r.hget("%s:fu:%s" % (P, f), "opened_sid")),
+                                    "state") == "closed" for f in fids),
+                 timeout=30, what="every dial's session closed")
+        wait_for(lambda: k.rpc_struct("tm.stats")["current"] == "0", timeout=30,
+                 what="every transaction freed")
+        return int(k.rpc_struct("core.shmmem")["used"])
+    available(k, "alice", "bob")
+    before = dial(0, warm)
+    growth = dial(warm, n) - before
+    assert stat(k, "dials") == n and stat(k, "dials_failed") == 0
+    assert growth < 4096, "shm grew by %d bytes over %d dials" % (growth, n - warm)
