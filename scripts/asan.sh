@@ -25,7 +25,8 @@ SAN_CC="$SAN -Wno-restrict -Wno-error=maybe-uninitialized -Wno-error=stringop-ov
 # What `make test` runs on the sanitizer build: omniq's RPC, cfg and KEMI faces, omniq_sip's
 # queued and cancelled calls and its shutdown, omniq_ws' REST API, chat, desk, app and
 # channel webhook, the outbound sender process, the WeChat channel both ways, SMS, email over LMTP
-# (and its signed bounces), a call outside business hours, follow-ups over REST, and the fault tests that need no malloc
+# (and its signed bounces), a call outside business hours, follow-ups over REST, a phone follow-up's
+# click-to-dial (tm's UAC from the dispatcher), and the fault tests that need no malloc
 # wrapper (a wrong library, pkg and shm failing in a chat message and a queued INVITE).
 # `make check-asan` runs them all.
 CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript_link
@@ -39,6 +40,7 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   sip_closing_a_live_call_hangs_it_up sip_call_ended_while_redis_is_down_frees_the_agent_when_it_is_back
   sip_calls_of_a_dead_node_end_when_its_lease_runs_out
   sip_call_ended_after_redis_is_back_waits_for_its_kept_answer
+  sip_dial_a_phone_follow_up_rings_the_agent_then_calls_the_customer
   ws_idle_sockets_are_bounded_and_customers_and_agents_get_in ws_message_begun_and_not_finished_is_closed
   outbound_reply_leaves_through_the_senders_process_and_shows_sent
   outbound_retries_back_off_then_fail_with_the_providers_words
