@@ -549,28 +549,14 @@ int os_dial_offer(const omniq_event_t *ev)
  * left), and the session closed with disposition no_answer. */
 static void not_reached(const char *sid, const char *fid, const char *to, int code, int tenant)
 {
-	str s = omniq_str(sid), f = omniq_str(fid), out = str_init("no_answer"), note;
-	char nb[64];
-	int rc = 0;
-
 	os_stat_inc(OS_ST_DIALS_FAILED);
-	note.len = snprintf(nb, sizeof(nb), code ? "the call got %d" : "the call could not be sent",
-			code);
-	note.s = nb;
-	os_oq.tenant_use_index(tenant);
-	if(fid[0] && (rc = os_oq.followup_done(&f, &out, &note)) < 0 && rc != OMNIQ_EREDIS)
-		LM_NOTICE("dial %s: follow-up %s: no_answer not recorded: %s\n", sid, fid,
-				os_oq.last_error());
-	if(rc == OMNIQ_EREDIS || (rc = os_oq.close(&s, &out)) == OMNIQ_EREDIS) {
-		os_oq.tenant_use_index(0);
-		os_pending_add(OS_PEND_NOANSWER, sid, fid);
-		return;
-	}
-	os_oq.tenant_use_index(0);
-	if(rc < 0)
-		LM_NOTICE("dial %s: close: %s\n", sid, os_oq.last_error());
 	LM_NOTICE("dial %s: %s was not reached (%d): no_answer%s%s\n", sid, to, code,
-			fid[0] ? " recorded for follow-up " : "", fid);
+			fid[0] ? " for follow-up " : "", fid);
+	/* two round trips (the outcome, the close): made by the timer process, not this
+	 * SIP worker, in a second - or when Redis is back */
+	os_oq.tenant_use_index(tenant);
+	os_pending_defer(OS_PEND_NOANSWER, sid, fid, code);
+	os_oq.tenant_use_index(0);
 }
 
 /* A local INVITE's final reply: the 2xx's SDP copied into buf. */

@@ -21,6 +21,9 @@ typedef struct pend {
 	int tenant;
 	char sid[OMNIQ_SID_MAX];
 	char agent[OMNIQ_ID_MAX + 1];
+	int code;     /* OS_PEND_NOANSWER: the dial's final answer */
+	int deferred; /* os_pending_defer's: 1 (logged at INFO when made), 2 once it found Redis
+	               * away and said so */
 } pend_t;
 
 /* per os_pend_op_t: what it was, and the session's state once Redis has taken it */
@@ -54,7 +57,7 @@ int os_pending_init(void)
 }
 
 /* Appended under the lock; 1 when the list is full (then dropped). */
-static int append(os_pend_op_t op, const char *sid, const char *agent)
+static int append(os_pend_op_t op, const char *sid, const char *agent, int code, int deferred)
 {
 	pend_t *p;
 
@@ -67,6 +70,8 @@ static int append(os_pend_op_t op, const char *sid, const char *agent)
 	p->tenant = os_oq.tenant_index();
 	snprintf(p->sid, sizeof(p->sid), "%s", sid);
 	snprintf(p->agent, sizeof(p->agent), "%s", agent ? agent : "");
+	p->code = code;
+	p->deferred = deferred;
 	return 0;
 }
 
@@ -75,7 +80,7 @@ void os_pending_add(os_pend_op_t op, const char *sid, const char *agent)
 	int full;
 
 	lock_get(&pl->lock);
-	full = append(op, sid, agent);
+	full = append(op, sid, agent, 0, 0);
 	lock_release(&pl->lock);
 	if(full)
 		LM_ERR("call %s: its %s found Redis unavailable and %d others already wait for it: "
@@ -83,6 +88,19 @@ void os_pending_add(os_pend_op_t op, const char *sid, const char *agent)
 	else
 		LM_NOTICE("call %s: its %s found Redis unavailable: made again when Redis answers\n",
 				sid, ops[op].what);
+}
+
+void os_pending_defer(os_pend_op_t op, const char *sid, const char *agent, int code)
+{
+	int full;
+
+	lock_get(&pl->lock);
+	full = append(op, sid, agent, code, 1);
+	lock_release(&pl->lock);
+	if(full)
+		LM_ERR("call %s: its %s waits behind %d operations kept for Redis: dropped, the "
+			   "session stays as it is\n",
+				sid, ops[op].what, OS_PENDING_MAX);
 }
 
 int os_pending_behind(os_pend_op_t op, const char *sid, const char *agent)
@@ -101,7 +119,7 @@ int os_pending_behind(os_pend_op_t op, const char *sid, const char *agent)
 			break;
 		}
 	if(kept)
-		full = append(op, sid, agent);
+		full = append(op, sid, agent, 0, 0);
 	lock_release(&pl->lock);
 	if(!kept)
 		return 0;
@@ -144,10 +162,18 @@ static int make(const pend_t *p)
 			rc = os_oq.abandon(&sid);
 			break;
 		case OS_PEND_NOANSWER: {
-			str out = str_init("no_answer");
-			/* the fid rides in agent; ESTATE: recorded before the close failed */
-			rc = agent.len ? os_oq.followup_done(&agent, &out, NULL) : 0;
-			if(rc == OMNIQ_OK || rc == OMNIQ_ESTATE)
+			str out = str_init("no_answer"), note;
+			char nb[48];
+			note.len = snprintf(nb, sizeof(nb),
+					p->code ? "the call got %d" : "the call could not be sent", p->code);
+			note.s = nb;
+			/* the fid rides in agent; made again after a close that found Redis away, it
+			 * is ESTATE (recorded already): the close goes on whatever it says */
+			rc = agent.len ? os_oq.followup_done(&agent, &out, &note) : 0;
+			if(rc < 0 && rc != OMNIQ_EREDIS && rc != OMNIQ_ESTATE)
+				LM_NOTICE("call %s: follow-up %s: no_answer not recorded: %s\n", p->sid,
+						p->agent, os_oq.last_error());
+			if(rc != OMNIQ_EREDIS)
 				rc = os_oq.close(&sid, &out);
 			break;
 		}
@@ -172,11 +198,24 @@ static void retry_tick(unsigned int ticks, void *param)
 	memcpy(batch, pl->item, (size_t)k * sizeof(batch[0]));
 	lock_release(&pl->lock);
 	for(i = 0; i < k; i++, done++) {
-		if((rc = make(&batch[i])) == OMNIQ_EREDIS)
+		if((rc = make(&batch[i])) == OMNIQ_EREDIS) {
+			if(batch[i].deferred == 1) {
+				/* a deferred one meets Redis away: said once, as a kept one is */
+				lock_get(&pl->lock);
+				pl->item[i].deferred = 2; /* still at i: this process alone removes */
+				lock_release(&pl->lock);
+				LM_NOTICE("call %s: its %s found Redis unavailable: made again when Redis "
+						  "answers\n",
+						batch[i].sid, ops[batch[i].op].what);
+			}
 			break;
+		}
 		if(rc < 0)
 			LM_NOTICE("call %s: its %s reached Redis: %s\n", batch[i].sid,
 					ops[batch[i].op].what, os_oq.last_error());
+		else if(batch[i].deferred == 1)
+			LM_INFO("call %s: its %s made, the session is %s\n", batch[i].sid,
+					ops[batch[i].op].what, ops[batch[i].op].state);
 		else
 			LM_NOTICE("call %s: its %s reached Redis, the session is %s\n", batch[i].sid,
 					ops[batch[i].op].what, ops[batch[i].op].state);

@@ -24,12 +24,18 @@ typedef enum os_pend_op {
 	OS_PEND_ABANDON, /* the caller left before an answer: abandon(sid) */
 	OS_PEND_CLOSE,   /* the call ended: close(sid) */
 	OS_PEND_NOANSWER /* a dial's customer was not reached: followup_done(agent: the fid,
-	                    no_answer) when there is one, then close(sid, no_answer) */
+	                    no_answer) when there is one, then close(sid, no_answer); always
+	                    deferred (two round trips: not in the SIP worker) */
 } os_pend_op_t;
 
 /* From any process: op on session sid (of the current tenant; agent for an accept) found
  * Redis unavailable; make it again when Redis answers. */
 void os_pending_add(os_pend_op_t op, const char *sid, const char *agent);
+
+/* From a SIP worker: op (more than one round trip: OS_PEND_NOANSWER) made by the timer
+ * process within a second instead, in order with what is kept for Redis; code: the final
+ * answer the dial got (its note). */
+void os_pending_defer(os_pend_op_t op, const char *sid, const char *agent, int code);
 
 /* Before op on session sid is made directly: when an earlier op of the same call is still
  * kept (Redis was away when the agent answered, and is back by the BYE), op is kept behind

@@ -123,15 +123,19 @@ def agent_noanswer_xml(workdir, name):
     return write_scenario(workdir, name, parts)
 
 
-def customer_xml(workdir, name, busy=False):
+def customer_xml(workdir, name, busy=False, busy_after_ms=0):
     """The customer's phone behind the gateway: the INVITE must carry the agent's offer
-    (o=agent); it answers (its own SDP) and takes the BYE, or it is busy (486)."""
+    (o=agent); it answers (its own SDP) and takes the BYE, or it is busy (486; after
+    ringing busy_after_ms when given)."""
     parts = ['  <recv request="INVITE" crlf="true">\n'
              '    <action>\n'
              '      <ereg regexp="o=agent" search_in="body" check_it="true" assign_to="o"/>\n'
              '      <log message="offer [$o]"/>\n'
              '    </action>\n  </recv>\n']
     if busy:
+        if busy_after_ms:
+            parts += [reply(180, "Ringing", "cust", who="customer"),
+                      '  <pause milliseconds="%d"/>\n' % busy_after_ms]
         parts += [reply(486, "Busy Here", "cust", who="customer"), '  <recv request="ACK"/>\n']
     else:
         parts += [reply(180, "Ringing", "cust", who="customer"), '  <pause milliseconds="200"/>\n',
@@ -353,8 +357,9 @@ def test_sip_dial_customer_busy_while_redis_is_down_is_recorded_when_it_is_back(
     wait_for(lambda: stat(k, "dials") == 1, timeout=10, what="alice's phone ringing")
     rs.stop()
     assert cust.wait() == 0 and phone.wait() == 0
-    wait_for(lambda: "call %s: its no answer found Redis unavailable" % sid in k.text(),
-             what="the no answer kept for Redis")
+    # the no answer waits behind the answer kept for Redis (the timer process makes both)
+    wait_for(lambda: "dial %s: phone:%s was not reached (486)" % (sid, NUMBER) in k.text(),
+             what="the customer's no answer")
     assert "call %s: its answer found Redis unavailable" % sid in k.text()
     rs.start()
     r = rs.client()
@@ -491,3 +496,28 @@ def test_sip_dial_many_dials_leave_nothing_behind(ctx):
     growth = dial(warm, n) - before
     assert stat(k, "dials") == n and stat(k, "dials_failed") == 0
     assert growth < 4096, "shm grew by %d bytes over %d dials" % (growth, n - warm)
+
+
+@test
+def test_sip_dial_no_answer_that_finds_redis_away_is_made_when_it_is_back(ctx):
+    """The agent answered (her session active), then Redis goes away while the customer's
+    phone rings, and the customer is busy: the timer process that makes the no answer finds
+    Redis away, says so once, and makes it when Redis is back."""
+    r, cust, k = rig(ctx, customer_xml(ctx.dir, "customer_busy_late", busy=True,
+                                       busy_after_ms=1500))
+    rs = ctx.servers[0]
+    ctx.expect_redis_down(rs)
+    phone, fid, sid = alice_follow_up(ctx, k, r, agent_rejected_xml(ctx.dir, "alice_late"))
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "active", timeout=10,
+             what="alice answered")
+    rs.stop()
+    assert cust.wait() == 0 and phone.wait() == 0
+    wait_for(lambda: "call %s: its no answer found Redis unavailable" % sid in k.text(),
+             what="the no answer waiting for Redis")
+    rs.start()
+    r = rs.client()
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "closed", timeout=10,
+             what="the session closed once Redis is back")
+    f = r.hgetall("%s:fu:%s" % (P, fid))
+    assert (f["state"], f["outcome"], f["note"]) == ("scheduled", "no_answer",
+                                                     "the call got 486"), f
