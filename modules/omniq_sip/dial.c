@@ -25,12 +25,16 @@
  *                                    the INVITE (tm's t_uac works from any process that has
  *                                    the SIP sockets: the dialog module sends its BYEs from
  *                                    its timer and RPC processes the same way)
- *   a SIP worker (tm callbacks)      the agent's answer: accept in Redis, INVITE the
- *                                    customer; the customer's answer: ACK the agent; a
- *                                    failure: a miss, or the follow-up's no_answer
- *   a SIP worker (pre-script hook)   BYE from either phone
+ *   a SIP worker (tm callbacks)      the agent's answer: accept in Redis (one round trip),
+ *                                    INVITE the customer; the customer's answer: ACK the
+ *                                    agent; her failure: a miss (one round trip); the
+ *                                    customer's: handed to the timer process (below)
+ *   a SIP worker (pre-script hook)   BYE from either phone: BYE to the other, the close
  *   the dispatcher (os_dial_closed)  a close made elsewhere: hang up
- * One lock guards the table of dials; no I/O is done under it. A tm callback carries the
+ *   "omniq_sip pending" (pending.c)  the customer's no_answer and the close (two round
+ *                                    trips), what found Redis away, dials up too long
+ * One lock guards the table of dials; no I/O is done under it, and a dial's tm dialogs are
+ * freed only by whoever takes them out of it under the lock. A tm callback carries the
  * dial's id, not a pointer, so that a dial ended meanwhile is simply not found.
  */
 #define _GNU_SOURCE /* memmem */
