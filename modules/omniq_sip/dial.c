@@ -870,7 +870,8 @@ void os_dial_tick(void)
 	int ring_s = (os_cfg.ring_timeout_ms + os_cfg.dial_timeout_ms) / 1000 + 60;
 	char sid[OMNIQ_SID_MAX];
 	dlg_t *x, *y;
-	int i, tenant, up;
+	char offer[DIAL_SDP_MAX];
+	int i, tenant, up, answered, olen = 0;
 	str s;
 
 	if(dt == NULL)
@@ -885,21 +886,36 @@ void os_dial_tick(void)
 		}
 		tenant = d->tenant;
 		snprintf(sid, sizeof(sid), "%s", d->sid);
+		answered = d->state == D_CUSTOMER; /* her session is active */
+		if(answered) {
+			olen = d->offer_len;
+			memcpy(offer, d->offer, olen);
+		}
 		dial_free(d, &x, &y);
 		lock_release(&dt->lock);
-		if(up) {
+		if(up || answered) {
 			/* a BYE lost, or a call that never ends: as the dialog timeout of a call */
-			LM_NOTICE("dial %s: up for %d s (dial_max_time): hung up\n", sid, os_cfg.dial_max_s);
-			send_within(x, &s_bye, NULL);
-			send_within(y, &s_bye, NULL);
+			if(up)
+				LM_NOTICE("dial %s: up for %d s (dial_max_time): hung up\n", sid,
+						os_cfg.dial_max_s);
+			else
+				LM_ERR("dial %s: no final answer from the customer's side in %d s: hung "
+					   "up\n",
+						sid, ring_s);
+			if(up) {
+				send_within(x, &s_bye, NULL);
+				send_within(y, &s_bye, NULL);
+			} else
+				agent_leg_end(x, offer, olen); /* the customer's leg never came up */
 			os_stat_inc(OS_ST_ENDED);
 			s = omniq_str(sid);
 			os_oq.tenant_use_index(tenant);
 			if(os_oq.close(&s, NULL) == OMNIQ_EREDIS)
 				os_pending_add(OS_PEND_CLOSE, sid, NULL);
 			os_oq.tenant_use_index(0);
-		} else
-			LM_ERR("dial %s: no final answer from the phones in %d s: forgotten\n", sid, ring_s);
+		} else /* the offer lapses at the core's offer_timeout */
+			LM_ERR("dial %s: no final answer from the agent's phone in %d s: forgotten\n", sid,
+					ring_s);
 		free_dlgs(x, y);
 	}
 }
