@@ -23,7 +23,7 @@ run(async (browser) => {
     window.omniqChat.ws.readyState === 1, null, { timeout: 10000 });
   const say = async (text) => {
     await page.fill('#omniq-chat input.msg', text);
-    await page.click('#omniq-chat button');
+    await page.click('#omniq-chat form button');
   };
   const settled = () => page.waitForFunction(() =>
     Object.keys(window.omniqChat.pending).length === 0, null, { timeout: 15000 });

@@ -24,7 +24,7 @@ run(async (browser) => {
   await page.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
     window.omniqChat.ws.readyState === 1 && window.omniqChat.visitor);
   await page.fill('#omniq-chat input.msg', 'Hello, where is my parcel?');
-  await page.click('#omniq-chat button');
+  await page.click('#omniq-chat form button');
   await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 });
   // nobody is available yet (the driver makes alice available after SESSION): the customer
   // is told where she waits, nothing else
@@ -61,7 +61,7 @@ run(async (browser) => {
   await page.waitForSelector('#omniq-chat .st >> text=The conversation has ended', { timeout: 10000 })
     .catch(() => fail('end not shown'));
   await page.fill('#omniq-chat input.msg', 'One more question');
-  await page.click('#omniq-chat button');
+  await page.click('#omniq-chat form button');
   await page.waitForFunction((old) => window.omniqChat.session && window.omniqChat.session !== old &&
     Object.keys(window.omniqChat.pending).length === 0, sid, { timeout: 10000 })
     .catch(() => fail('no new session after the end'));

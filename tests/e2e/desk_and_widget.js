@@ -41,7 +41,7 @@ run(async (browser) => {
   await step('widget connected', shop.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
     window.omniqChat.ws.readyState === 1, null, T));
   await shop.fill('#omniq-chat input.msg', 'Hi, my washing machine leaks');
-  await shop.click('#omniq-chat button');
+  await shop.click('#omniq-chat form button');
   await step('session opened', shop.waitForFunction(() => window.omniqChat.session, null, T));
   const sid = await shop.evaluate(() => window.omniqChat.session);
   const item = `#inbox li[data-sid="${sid}"]`;
@@ -71,7 +71,7 @@ run(async (browser) => {
   await shop.screenshot({ path: path.join(shots, 'desk-3-customer-sees-typing.png') });
 
   // the customer's next message arrives live; the agent replies with Enter
-  await shop.click('#omniq-chat button');
+  await shop.click('#omniq-chat form button');
   await step('live customer message', desk.waitForSelector('#transcript li.in >> text=It is model WM-300', T));
   await desk.fill('#reply-text', 'A technician can come tomorrow morning.');
   await desk.press('#reply-text', 'Enter');

@@ -28,7 +28,7 @@ async function customer(browser, text) {
   await step('widget connected', shop.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
     window.omniqChat.ws.readyState === 1, null, T));
   await shop.fill('#omniq-chat input.msg', text);
-  await shop.click('#omniq-chat button');
+  await shop.click('#omniq-chat form button');
   await step('session opened', shop.waitForFunction(() => window.omniqChat.session, null, T));
   return { shop, sid: await shop.evaluate(() => window.omniqChat.session) };
 }
@@ -125,7 +125,7 @@ run(async (browser) => {
   await step('second tab shows the session', tab2.waitForSelector(`${item}.active`, T));
   // an unread message counts in the other tab's inbox (nothing selected there)
   await c1.shop.fill('#omniq-chat input.msg', 'Are you there?');
-  await c1.shop.click('#omniq-chat button');
+  await c1.shop.click('#omniq-chat form button');
   await step('unread count in the second tab', tab2.waitForSelector(`${item} .unread >> text=1`, T));
   await step('live line in the first tab', desk.waitForSelector('#transcript li.in >> text=Are you there?', T));
   await tab2.close();

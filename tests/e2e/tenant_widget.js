@@ -44,7 +44,7 @@ run(async (browser) => {
   await page.fill('#omniq-chat .nm', '王小明 Ming');
   await page.fill('#omniq-chat .ct', '+8613800138000');
   await page.fill('#omniq-chat input.msg', 'Hello Acme, my invoice is wrong');
-  await page.click('#omniq-chat button');
+  await page.click('#omniq-chat form button');
   await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 })
     .catch(() => fail('no session opened'));
   console.log('SESSION ' + await page.evaluate(() => window.omniqChat.session));
