@@ -396,7 +396,8 @@ typedef struct omniq_api {
 	 * written. Use outbound_add() for a registered sender's channel. */
 	int (*outbox_add)(const str *kind, const str *target, const str *unless_online,
 			const str *payload, char *id_out, int id_size);
-	/* A customer's profile field: name, tier, language, region (value up to 256 bytes).
+	/* A customer's profile field: name, tier, language, region, channel (the one they
+	 * prefer to be contacted on: follow-ups use it) (value up to 256 bytes).
 	 * cid may be a merged customer's: the write goes to the one it was merged into. */
 	int (*customer_set)(const str *cid, const str *field, const str *value);
 	/* Two identities to one customer (created when neither is known; when both are, on two

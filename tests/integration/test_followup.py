@@ -103,6 +103,14 @@ def test_value_a_gold_customer_needs_a_senior_and_a_region_waits_for_its_agents(
              what="the Beijing session widened after 2 s")
     assert r.hget("%s:s:%s" % (P, bj), "skills") == "sales"
     assert r.hget("%s:s:%s" % (P, again), "state") == "queued"
+    # a region (and a preferred channel) set by the CRM over REST routes the next contact
+    st, body = api.call("PUT", "/api/v1/customers/%s" % first["customer"],
+                        {"region": "north", "channel": "email"})
+    assert st == 200 and body["region"] == "north" and body["channel"] == "email", (st, body)
+    st, body = api.call("PUT", "/api/v1/customers/%s" % first["customer"], {"channel": "fax!"})
+    assert st == 400 and "channel" in body["error"]["message"], (st, body)
+    nxt = k.rpc_struct("omniq.enqueue", "web", "sms:+8613900000001", "sales", 0)["sid"]
+    assert r.hget("%s:s:%s" % (P, nxt), "skills") == "r-north,sales,senior"
 
 
 @test

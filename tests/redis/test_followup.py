@@ -259,3 +259,64 @@ def test_one_node_claims_the_dial_of_a_phone_follow_up_and_each_offer_afresh(h):
     assert t.state(call) == 'offered'
     assert t.fc('oq_dial_claim', call, 'b', 'kam1') == ['tel:+8613700000077', 'callback', '']
     t.expect_err('NOTFOUND', 'oq_dial_claim', '99999', 'b', 'kam1')
+
+
+def test_a_follow_up_at_a_set_time_on_the_preferred_channel_to_the_agent_then_anyone(h):
+    """A follow-up at an absolute time (ms), with no channel given, goes out on the channel the
+    customer prefers (their profile's `channel`), else their last one; it is offered to its
+    agent first, and while she stays busy it goes to another agent once the tenant's
+    affinity_wait has passed. `refused` ends it: no retry."""
+    t = h.tenant(affinity_wait=60)
+    t.agent('a', '', caps='voice=1,chat=4,email=4,total=6')
+    sid, cid = sms_customer(t)
+    t.fc('oq_close', sid, 'resolved')
+    t.expect_err('ARG', 'oq_customer_set', cid, 'channel', 'Not A Channel')
+    now = int(h.r.time()[0]) * 1000 + int(h.r.get(harness.CLOCK_KEY) or 0)
+    at = now + 2 * DAY
+    plain = t.fc('oq_followup_add', '', cid, str(at), 'ask about the bill', '', 'a', '')
+    assert (fu(t, plain)['channel'], fu(t, plain)['due']) == ('sms', str(at))  # the last one
+    assert t.fc('oq_customer_set', cid, 'channel', 'email') == 'OK'
+    fid = t.fc('oq_followup_add', '', cid, str(at), 'send the invoice', '', 'a', '')
+    assert fu(t, fid)['channel'] == 'email'
+    t.fc('oq_followup_cancel', plain)
+    # a has a customer of her own when it opens (her only email slot): it waits for her
+    t.fc('oq_agent_set', 'a', 'A', '', 'email=1,total=1', '')
+    busy = t.fc('oq_ingest', 'email', '', 'email:x@example.com', '', 0, 'support', '', '',
+                'text', 'hello', '')[0]
+    t.fc('oq_accept', busy, 'a')
+    t.fc('oq_link', 'tel:+8613500000001', 'email:c@example.com')
+    h.advance(2 * DAY + 1000)
+    assert opened(t) == 1
+    new = fu(t, fid)['opened_sid']
+    s = t.sess(new)
+    assert (s['channel'], s['state'], s['affinity']) == ('email', 'queued', 'a'), s
+    t.agent('b', '', caps='email=4,total=4')
+    assert t.state(new) == 'queued'                     # b may not take it yet
+    h.advance(61000)
+    t.fc('oq_sweep', 100)
+    assert (t.state(new), t.sess(new)['agent']) == ('offered', 'b')
+    t.fc('oq_accept', new, 'b')
+    assert t.fc('oq_followup_done', fid, 'refused', 'no more calls please') == 'done'
+    f = fu(t, fid)
+    assert (f['state'], f['outcome'], f['note']) == ('done', 'refused', 'no more calls please')
+    h.advance(3 * 3600 * 1000)
+    assert opened(t) == 0 and fu(t, fid)['state'] == 'done'
+
+
+def test_a_rule_without_same_agent_goes_to_the_queue(h):
+    """A rule with same_agent 0: its follow-up has no agent; when due it goes to whoever of
+    its queue is free, not to the session's agent."""
+    t = h.tenant()
+    t.agent('a', '', caps='voice=1,chat=4,email=4,total=6')
+    assert t.fc('oq_fu_rule_set', 'csat', 'disposition', 'repaired', 'after', '3600',
+                'reason', 'satisfaction call', 'same_agent', '0') == 'OK'
+    sid, cid = sms_customer(t)
+    t.fc('oq_close', sid, 'repaired')
+    t.fc('oq_sweep', 100)
+    fids = h.r.zrange(t.P + ':fuz', 0, -1)
+    assert len(fids) == 1 and fu(t, fids[0])['agent'] == '', fu(t, fids[0])
+    t.fc('oq_agent_state', 'a', 'away')
+    t.agent('b', '', caps='chat=4,total=4')
+    h.advance(3601 * 1000)
+    assert opened(t) == 1
+    assert t.sess(fu(t, fids[0])['opened_sid'])['agent'] == 'b'

@@ -40,7 +40,8 @@ function C.hist_recent(h, n)
 end
 
 local fail, istr = U.fail, U.istr
-local PROFILE_FIELDS = {name = true, tier = true, language = true, region = true}
+-- channel: the one the customer prefers to be contacted on (a follow-up's, 79_followup.lua)
+local PROFILE_FIELDS = {name = true, tier = true, language = true, region = true, channel = true}
 
 function C.key(ctx, cid)
     return ctx.P .. ':c:' .. cid
@@ -250,9 +251,10 @@ function C.fn_customer_set(keys, args)
     local upd = {}
     for i = 2, #args, 2 do
         if not PROFILE_FIELDS[args[i]] then
-            fail('ARG', 'field must be one of name, tier, language, region')
+            fail('ARG', 'field must be one of name, tier, language, region, channel')
         end
         V.str(args[i], args[i + 1], L.TEXT_MAX, true)
+        if args[i] == 'channel' and args[i + 1] ~= '' then V.channel(args[i + 1]) end
         upd[#upd + 1] = args[i]; upd[#upd + 1] = args[i + 1]
     end
     local live = C.resolve(ctx, cid)

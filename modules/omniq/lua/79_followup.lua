@@ -40,6 +40,13 @@ local FUH = {
 
 function FUH.key(P, fid) return P .. ':fu:' .. fid end
 
+-- The channel customer cid prefers to be contacted on (its profile's `channel`), or nil.
+function FUH.preferred(ctx, cid)
+    local live = cid and cid ~= '' and C.resolve(ctx, cid)
+    local v = live and rcall('HGET', C.key(ctx, live), 'channel')
+    return v and v ~= '' and v or nil
+end
+
 function FUH.load(ctx, fid)
     local v = rcall('HMGET', FUH.key(ctx.P, fid), unpk(FUH.FIELDS))
     if not v[1] then return nil end
@@ -107,7 +114,7 @@ function FU.fn_add(keys, args)
         last = v and {channel = v[1], agent = v[2], queue = v[3]} or {}
     end
     if agent ~= '' and rcall('EXISTS', A.key(ctx, agent)) == 0 then U.fail('NOTFOUND', 'agent ' .. agent) end
-    if channel == '' then channel = last.channel or '' end
+    if channel == '' then channel = FUH.preferred(ctx, live) or last.channel or '' end
     if channel == '' then U.fail('NOTFOUND', 'customer ' .. live .. ' has no session to say its channel: give one') end
     return FUH.create(ctx, {customer = live, sid = sid, due = due, reason = reason,
         channel = channel, agent = agent ~= '' and agent or last.agent or '',
@@ -305,7 +312,8 @@ function FU.on_end(ctx, s)
             if live then
                 FUH.create(ctx, {customer = live, sid = s.id,
                     due = ctx.now + tonum(rule.after) * 1000, reason = rule.reason,
-                    channel = rule.channel ~= '' and rule.channel or s.channel,
+                    channel = rule.channel ~= '' and rule.channel
+                        or FUH.preferred(ctx, s.customer) or s.channel,
                     agent = rule.same_agent == '1' and s.agent or '', queue = s.queue,
                     retry = tonum(rule.retry), retries = tonum(rule.retries), rule = name,
                     every = tonum(rule.every), left = tonum(rule.times) - 1})
