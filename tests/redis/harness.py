@@ -389,6 +389,7 @@ def check_invariants(r, P, allow_overcap=()):
         errs.append('P:offers sentinel scored other than +inf')
     wu = dict(r.zrange(P + ':wu', 0, -1, withscores=True))
     awx = dict(r.zrange(P + ':awx', 0, -1, withscores=True))
+    rgx = dict(r.zrange(P + ':rgx', 0, -1, withscores=True))
     ret = dict(r.zrange(P + ':ret', 0, -1, withscores=True))
     arq = dict(r.zrange(P + ':arq', 0, -1, withscores=True))
     w_ent, aw_ent, q_ent = {}, {}, {}
@@ -452,6 +453,11 @@ def check_invariants(r, P, allow_overcap=()):
             continue
         live += 1
         score = (1000 - int(h['priority'])) * TWO42 + int(h['enq'])
+        # a session waiting for its region's agents has a deadline to be widened: none waits
+        # for a region for ever
+        if st == 'queued' and h.get('region') and \
+                'r-' + h['region'] in h.get('skills', '').split(',') and rgx.get(sid) is None:
+            errs.append(where + ' waits for region %s with no widening deadline' % h['region'])
         # a session in its region's queue (home_queue) still waits for that region's agents
         if h.get('home_queue') and 'r-' + h.get('region', '') not in h.get('skills', '').split(','):
             errs.append(where + ' in regional queue %s without its region\'s skill' % h['queue'])

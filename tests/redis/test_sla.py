@@ -214,7 +214,8 @@ def test_people_are_told_at_their_targets_through_the_outbox(h):
     assert harness.pairs(t.fc('oq_queue_roles', 'q')) == {
         'owner': 'olga', 'supervisor': 'sam', 'manager': ''}
     t.expect_err('ARG', 'oq_queue_roles', 'q', 'a b', '', '')
-    sid = t.enq(skills='en')['sid']
+    s = t.enq(skills='en')
+    sid = s['sid']
     h.advance(5500)
     assert alerts(t) == 1
     fired = history(t, sid)[1][0]
@@ -226,7 +227,13 @@ def test_people_are_told_at_their_targets_through_the_outbox(h):
     d = harness.pairs(t.fc('oq_ob_get', did))
     assert d['channel'] == 'sms' and d['ext'] == '+8613800000009' and d['state'] == 'queued'
     body = h.r.hget(t.P + ':ob:d:' + did, 'body')
-    assert ('[SLA level 1] session %s' % sid) in body and 'first response waiting 5 s of 10 s' in body
+    assert ('[SLA level 1] session %s (web, customer %s, queue q)' % (sid, s['cid'])) in body, body
+    assert 'first response waiting 5 s of 10 s' in body
+    # the history follows the delivery: queued, then what the sender made of it
+    assert fired['delivery'] == 'olga/sms:+8613800000009=queued', fired
+    h.r.hset(t.P + ':ob:d:' + did, 'state', 'delivered')
+    assert history(t, sid)[1][0]['delivery'] == 'olga/sms:+8613800000009=delivered'
+    h.r.hset(t.P + ':ob:d:' + did, 'state', 'queued')
     assert body.endswith('https://desk.example.com/desk/#s=' + sid)
     h.advance(3000)
     assert alerts(t) == 1

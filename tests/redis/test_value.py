@@ -110,6 +110,11 @@ def test_the_wait_a_customer_is_told_is_kept_beside_the_one_they_had(h):
     t.fc('oq_accept', third, 'a')
     row = [harness.pairs(r) for r in t.fc('oq_agent_sessions', 'a')][0]
     assert row['promised_ms'] == str(ewma) and 4000 <= int(row['waited_ms']) <= 6000, row
+    # both stay with the ended session for reporting (the archive reads its record)
+    ended = t.sess(second)
+    assert ended['state'] == 'closed' and ended['promised'] == '0', ended
+    assert 29000 <= int(ended['answered']) - int(ended['enq']) <= 31000, ended
+    assert h.r.zscore(t.P + ':ret', second) is not None      # kept `retention`
 
 
 def test_each_queue_promises_its_own_recent_wait(h):

@@ -120,17 +120,22 @@ function RV.reopened(ctx, sid)
     end
 end
 
--- One session's wait for its region is over: still waiting with the region's skill, it
--- loses it and is routed again. true when it was widened.
+-- One session's wait for its region is over: it loses the region's skill (and leaves its
+-- region's queue) and, waiting, is routed again. A session offered at that moment loses it
+-- too: declined or missed, it comes back to any agent, not to a region it waited for long
+-- enough (its deadline is gone). true when it was widened.
 function RV.widen(ctx, sid)
     local s = R.sess_load(ctx, sid)
     local v = s and rcall('HMGET', R.skey(ctx, sid), 'region', 'home_queue')
     local region, home = v and v[1], v and v[2]
-    if not s or s.state ~= 'queued' or not region or region == '' then return false end
+    if not s or U.TERMINAL[s.state] or not region or region == '' then return false end
     local skill = 'r-' .. region
     if not U.list_has(s.skills_s, skill) then return false end
-    s.where = W.where(ctx, s)
-    W.remove(ctx, s)
+    local queued = s.state == 'queued'
+    if queued then
+        s.where = W.where(ctx, s)
+        W.remove(ctx, s)
+    end
     s.skills_s = U.list_del(s.skills_s, skill)
     s.skills = U.split(s.skills_s, ',')
     s.idx = W.idx(s.skills)
@@ -143,7 +148,7 @@ function RV.widen(ctx, sid)
         f[#f + 1] = 'home_queue'; f[#f + 1] = ''
     end
     rcall('HSET', R.skey(ctx, sid), unpk(f))
-    R.apply(ctx, s, R.decide(ctx, s, nil, false))
+    if queued then R.apply(ctx, s, R.decide(ctx, s, nil, false)) end
     return true
 end
 

@@ -392,7 +392,9 @@ end
 
 -- oq_sla_get sid: {[policy, <name>, first, <n>, reply, <n>, resolve, <n> (levels fired),
 -- next, <ms of the next look, or "">], [[id, [field, value, ...]], ...] the history, oldest
--- first}.
+-- first}. A fired entry also says where each delivery of it is now: `delivery`, items
+-- "<agent>/<target>=<state>" (queued, sent, delivered, failed; gone once the outbox let it
+-- go), for the told items that went through the outbox.
 function SL.fn_get(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 1, 'sid')
@@ -403,7 +405,24 @@ function SL.fn_get(keys, args)
     local nxt = rcall('ZSCORE', ctx.P .. ':look', sid)
     local head = {'policy', v[2] or '', 'first', v[3] or '0', 'reply', v[4] or '0',
         'resolve', v[5] or '0', 'next', nxt and U.istr(tonum(nxt)) or ''}
-    return {head, rcall('XRANGE', key .. ':sla', '-', '+')}
+    local hist = rcall('XRANGE', key .. ':sla', '-', '+')
+    for _, e in ipairs_(hist) do
+        local f, told = e[2], nil
+        for i = 1, #f - 1, 2 do
+            if f[i] == 'told' then told = f[i + 1] end
+        end
+        if told and told ~= '' then
+            local out = {}
+            for item in sgmatch(told, '[^,]+') do
+                local who, did = smatch(item, '^(.-)=(%d+)$')
+                if who then
+                    out[#out + 1] = who .. '=' .. (rcall('HGET', M.delivery_key(ctx.P, did), 'state') or 'gone')
+                end
+            end
+            f[#f + 1] = 'delivery'; f[#f + 1] = tconcat(out, ',')
+        end
+    end
+    return {head, hist}
 end
 
 -- the hooks of the earlier files' steps
