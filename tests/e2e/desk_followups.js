@@ -4,7 +4,9 @@
 //   node desk_followups.js <http port> <screenshot dir> <agent> <password>
 // Prints "READY" (the driver then opens a session and names it: "SID <sid>"), "SCHEDULED"
 // once the agent's own follow-up is listed (the driver then adds one due at once: "FID
-// <fid>"), then "DONE <sid>" when that one was shown opened and ended, "FAIL why" otherwise.
+// <fid>"), then "DONE <sid>" when that one was shown opened and ended; then (the driver adds
+// one past due for a queue that is closed: "LATE <fid>") "OVERDUE" once it is marked overdue
+// and counted so; "FAIL why" otherwise.
 'use strict';
 const path = require('path');
 const { fail, run, step, deskOffered, nextLine } = require('./browser');
@@ -36,4 +38,11 @@ run(async (browser) => {
   await step('ended', desk.waitForSelector(opened, { state: 'detached', timeout: 15000 }));
   if ((await desk.textContent('#fu-count')) !== '1') fail('the scheduled one is no longer counted');
   console.log('DONE ' + sid);
+  const late = (await nextLine()).split(' ')[1];
+  const row = `#fu-list li.scheduled.overdue[data-fid="${late}"]`;
+  await step('marked overdue', desk.waitForSelector(`${row} >> text=Overdue since`, T));
+  const count = await desk.textContent('#fu-count');
+  if (count !== '2 (1 overdue)') fail('the count says ' + count);
+  await desk.screenshot({ path: path.join(shots, 'desk-14-followup-overdue.png') });
+  console.log('OVERDUE');
 });

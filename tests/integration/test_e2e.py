@@ -314,12 +314,29 @@ def test_e2e_desk_schedules_a_follow_up_and_records_its_outcome(ctx):
         tell(node, "SID " + sid)
         expect(node, "SCHEDULED")
         t0 = time.time()
-        rc, fid = k.rpc("omniq.followup_add", sid, "-", "+1", "callback promised")
+        rc, fid = k.rpc("omniq.followup_add", sid, "-", "s:+1", "callback promised")
         assert rc == 0 and not fid.startswith("error"), fid
         tell(node, "FID " + fid.strip())
         assert expect(node, "DONE ").split()[1] == sid
+        # one past due whose queue is closed (a holiday): not opened, shown overdue
+        import datetime
+        today = datetime.date.today()
+        rc, out = k.rpc("omniq.hours_set", "night", "UTC", "mon-sun 09:00-18:00",
+                        "%s..%s closed" % (today - datetime.timedelta(days=1),
+                                           today + datetime.timedelta(days=1)))
+        assert rc == 0 and out.strip() == "ok", out
+        past = str(int((time.time() - 600) * 1000))
+        rc, out = k.rpc("omniq.followup_add", sid, "-", past, "call after the holiday")
+        assert out.startswith("error") and "after 2000" in out, out     # kamcmd cut it short
+        rc, late = k.rpc("omniq.followup_add", sid, "-", "s:" + past, "call after the holiday", "sms",
+                         "alice", "night")
+        assert rc == 0 and not late.startswith("error"), late
+        tell(node, "LATE " + late.strip())
+        expect(node, "OVERDUE")
+        assert node.wait(30) == 0
     finally:
         stop(node)
+    assert r.hget("oq:{default}:fu:%s" % late.strip(), "state") == "scheduled"
     mine = r.hgetall("oq:{default}:fu:1")
     assert mine["agent"] == "alice" and mine["state"] == "scheduled", mine
     assert mine["reason"] == "回访: check the repair held", mine
@@ -327,6 +344,7 @@ def test_e2e_desk_schedules_a_follow_up_and_records_its_outcome(ctx):
     done = r.hgetall("oq:{default}:fu:%s" % fid.strip())
     assert done["state"] == "done" and done["outcome"] == "reached", done
     assert os.path.getsize(os.path.join(ctx.dir, "desk-13-followups.png")) > 1000
+    assert os.path.getsize(os.path.join(ctx.dir, "desk-14-followup-overdue.png")) > 1000
 
 
 @test

@@ -65,7 +65,9 @@ end
 function FUH.when(ctx, v)
     local rel = smatch(v or '', '^%+(%d+)$')
     if rel then return ctx.now + V.int('due', rel, 0, 10 * FUH.YEAR) * 1000 end
-    return V.int('due', v, 0, 1e15)
+    -- before 2000 is no follow-up's time but a number cut short (kamcmd reads a number as
+    -- 32 bits: s:<ms> passes it as text)
+    return V.int('due (ms since the epoch, after 2000; or +<seconds>)', v, 946684800000, 1e15)
 end
 
 -- A follow-up made (arguments validated): its fid. f: customer sid due reason channel
