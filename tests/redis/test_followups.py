@@ -4,6 +4,8 @@ import calendar
 import random
 import time
 
+import harness
+
 DAY = 86400000
 
 
@@ -24,18 +26,34 @@ def test_follow_up_set_move_clear(h):
     assert t.fc('oq_session_set', s, 'follow_up', '2030-02-28') == 'OK'
     assert t.sess(s)['follow_up'] == '2030-02-28'
     assert h.r.zscore(t.P + ':followups', s) == ms('2030-02-28')
+    # the date is a follow-up that comes that day, to the session's agent
+    fid = t.sess(s)['fu_date']
+    f = harness.pairs(t.fc('oq_followup_get', fid))
+    assert (f['state'], f['due'], f['agent'], f['sid']) == ('scheduled', str(ms('2030-02-28')), 'a', s), f
+    assert f['reason'] == 'Follow-up date 2030-02-28 set on session ' + s, f
     t.fc('oq_session_set', s, 'follow_up', '2030-03-01', 'tags', 'callback')
     assert h.r.zscore(t.P + ':followups', s) == ms('2030-03-01')
     assert t.sess(s)['tags'] == 'callback'
+    assert t.sess(s)['fu_date'] == fid                       # moved, not a second one
+    assert harness.pairs(t.fc('oq_followup_get', fid))['due'] == str(ms('2030-03-01'))
+    assert h.r.zscore(t.P + ':fua:a', fid) == ms('2030-03-01')
     assert t.fc('oq_session_set', s, 'follow_up', '') == 'OK'
     assert t.sess(s)['follow_up'] == ''
     assert h.r.zscore(t.P + ':followups', s) is None
+    assert harness.pairs(t.fc('oq_followup_get', fid))['state'] == 'cancelled'
     t.fc('oq_session_set', s, 'follow_up', '')               # clearing twice is fine
     # in one call the last value given wins, in the hash and in the index alike
     t.fc('oq_session_set', s, 'follow_up', '2031-01-01', 'follow_up', '')
     assert t.sess(s)['follow_up'] == '' and h.r.zscore(t.P + ':followups', s) is None
     t.fc('oq_session_set', s, 'follow_up', '', 'follow_up', '2031-01-01')
     assert h.r.zscore(t.P + ':followups', s) == ms('2031-01-01')
+    # a new date after a cleared one: a new follow-up; that day it comes as a session
+    again = t.sess(s)['fu_date']
+    assert again != fid and harness.pairs(t.fc('oq_followup_get', again))['state'] == 'scheduled'
+    now = int(h.r.time()[0]) * 1000 + int(h.r.get(harness.CLOCK_KEY) or 0)
+    h.advance(ms('2031-01-01') - now + 1000)
+    t.fc('oq_sweep', 100)
+    assert harness.pairs(t.fc('oq_followup_get', again))['state'] == 'opened'
     # a queued session too, and its routing is untouched
     q = t.enq(skills='zz')['sid']
     t.fc('oq_session_set', q, 'follow_up', '2031-01-02')

@@ -331,7 +331,9 @@ end
 -- Fields a desk or survey may set on a session at any time. csat also becomes the
 -- customer's last_csat; follow_up (a date, "" clears it) is also kept in P:followups,
 -- scored by that date, so that the return visits due on some days are one range read away
--- (oq_followups), and keeps an ended session in Redis until that day (50_sweep.lua).
+-- (oq_followups), and keeps an ended session in Redis until that day (50_sweep.lua); it is
+-- also a follow-up that comes on that day like any other (79_followup.lua S.follow_up_date:
+-- moved with the date, cancelled with it).
 -- claimed_name, claimed_contact: what a visitor typed about themselves (the widget's name and
 -- contact): a label on this session for the agent, marked unverified, and never an identity -
 -- nothing links it to a customer, so a typed phone number opens nobody's history.
@@ -344,7 +346,7 @@ function S.fn_session_set(keys, args)
         fail('ARG', 'wrong number of arguments, expected: sid field value [field value...]')
     end
     local sid = V.sid(args[1])
-    local upd, csat, follow = {}, nil, nil
+    local upd, csat, follow, follow_v = {}, nil, nil, nil
     for i = 2, #args, 2 do
         local f, v = args[i], args[i + 1]
         local lim = SESSION_SET[f]
@@ -358,6 +360,7 @@ function S.fn_session_set(keys, args)
         elseif f == 'follow_up' then
             -- false: clear it; the last one given wins, as it does in the hash
             if v == '' then follow = false else follow = V.date('follow_up', v) end
+            follow_v = v
         elseif f == 'disposition' then
             V.disposition(v)
         else
@@ -374,5 +377,6 @@ function S.fn_session_set(keys, args)
     elseif follow == false then
         rcall('ZREM', ctx.P .. ':followups', sid)
     end
+    if follow ~= nil then S.follow_up_date(ctx, s, follow, follow_v) end
     return 'OK', ctx
 end

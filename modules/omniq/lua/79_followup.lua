@@ -515,4 +515,41 @@ function BH.closed_call(ctx, q, ident, canon, at, label)
     return fid
 end
 
+---------------------------------------------------------------------------
+-- A session's follow_up date (oq_session_set, 40_session.lua) is a follow-up too
+---------------------------------------------------------------------------
+
+-- The date an agent or a survey set on session s (day: ms of its 00:00 UTC; false: cleared)
+-- becomes a follow-up of its customer due then (a queue with business hours opens it at its
+-- first opening after that), on the customer's preferred channel or the session's, to the
+-- session's agent, in its queue; a new date moves it while it is scheduled, a cleared one
+-- cancels it (the session's fu_date: its fid).
+function S.follow_up_date(ctx, s, day, label)
+    local key = R.skey(ctx, s.id)
+    local fid = rcall('HGET', key, 'fu_date')
+    local f = fid and fid ~= '' and FUH.load(ctx, fid)
+    if f and f.state == 'scheduled' then
+        if day == false then
+            FUH.unlist(ctx, f)
+            FUH.set(ctx, f, 'state', 'cancelled')
+            X.emit(ctx, 'followup', f.sid, 'cancelled', f.agent, f.channel, '', {'fid', f.id})
+        else
+            FUH.set(ctx, f, 'due', U.istr(day))
+            rcall('ZADD', ctx.P .. ':fuz', U.istr(day), f.id)
+            if f.agent ~= '' then rcall('ZADD', ctx.P .. ':fua:' .. f.agent, U.istr(day), f.id) end
+            X.emit(ctx, 'followup', f.sid, 'scheduled', f.agent, f.channel, '',
+                {'fid', f.id, 'due', U.istr(day)})
+        end
+        return
+    end
+    if day == false then return end
+    local live = s.customer ~= '' and C.resolve(ctx, s.customer)
+    if not live then return end
+    fid = FUH.create(ctx, {customer = live, sid = s.id, due = day,
+        reason = 'Follow-up date ' .. label .. ' set on session ' .. s.id,
+        channel = FUH.preferred(ctx, live) or s.channel, agent = s.agent or '',
+        queue = s.queue ~= '' and s.queue or 'default'})
+    rcall('HSET', key, 'fu_date', fid)
+end
+
 SW.followups = FU.sweep
