@@ -212,3 +212,24 @@ def test_a_call_while_closed_is_called_back_at_the_opening_once(h):
     msg = t.expect_err('CLOSED', 'oq_enqueue', 'phone', 'voice', 'tel:+8613800000009', '', '0',
                        'q', '')
     assert 'callback' not in msg and h.r.dbsize() == before, msg
+
+
+def test_a_wechat_customer_writing_while_closed_is_told_through_wechats_outbox(h):
+    """The closed-hours notice reaches a WeChat customer as any reply on WeChat does: queued
+    for the channel's sender, to the follower's openid, once."""
+    t = h.tenant()
+    t.fc('oq_ob_register', 'wechat')
+    now = now_ms(h)
+    put(t, 'q', now, [(2, 10)], notice='客服将于 {open} 上线。')
+    ident = 'wechat:wx2c2769f8efd9abc2:oCustomer001'
+    for i in range(2):
+        r = t.fc('oq_ingest', 'wechat', '', ident, '', 0, 'q', 'oCustomer001', '', 'text',
+                 '你好', 'w%d' % i)
+        t.fc('oq_sweep', 100)
+    sid = r[0]
+    queued = h.r.zrange(t.P + ':ob:q:wechat', 0, -1)
+    assert len(queued) == 1, queued
+    d = harness.pairs(t.fc('oq_ob_get', queued[0]))
+    assert (d['channel'], d['ext'], d['sid'], d['state']) == ('wechat', 'oCustomer001', sid, 'queued'), d
+    tx = h.r.hget(t.P + ':ob:d:' + queued[0], 'tx')
+    assert h.r.xrange(t.P + ':s:%s:tx' % sid, tx, tx)[0][1]['body'] == '客服将于 L2 上线。'
