@@ -36,6 +36,7 @@ import test_email_pipe  # noqa: E402,F401
 import test_email_imap  # noqa: E402,F401
 import test_email_settings  # noqa: E402,F401
 import test_sla  # noqa: E402,F401
+import test_sla_targets  # noqa: E402,F401
 import test_hours  # noqa: E402,F401
 import test_followup  # noqa: E402,F401
 import test_sip_dial  # noqa: E402,F401

@@ -19,12 +19,13 @@ P = "oq:{default}"
 CARRIER = "name=carrier;type=sip;uri=sip:127.0.0.1:%d;from=+8610086"
 
 
-def sms_kam(ctx, gw_port=None, defines=None, redis=None):
-    """kamailio with the shipped cfg/omniq.cfg and its SIP gateway at gw_port."""
+def sms_kam(ctx, gw_port=None, defines=None, redis=None, cfg="omniq.cfg"):
+    """kamailio with the shipped cfg/omniq.cfg (or a cfg that includes it) and its SIP
+    gateway at gw_port."""
     rs = redis or ctx.redis()
     d = {"OMNIQ_SMS_GATEWAY": '"%s"' % (CARRIER % (gw_port or free_port(socket.SOCK_DGRAM)))}
     d.update(defines or {})
-    k = ctx.kamailio("omniq.cfg", rs.port, defines=d)
+    k = ctx.kamailio(cfg, rs.port, defines=d)
     return rs, k
 
 
@@ -469,10 +470,11 @@ def kannel_conf():
     return groups
 
 
-def kannel_kam(ctx, combine_mo=None, extra_defines=None, redis=None, get_url=None):
-    """kamailio (the shipped cfg) with a kannel gateway, and a Kannel started from
-    cfg/kannel.conf as written: only the ports, the log files, omniq's host and the
-    CHANGE-marked secrets made this test's own."""
+def kannel_kam(ctx, combine_mo=None, extra_defines=None, redis=None, get_url=None,
+               cfg="omniq.cfg"):
+    """kamailio (the shipped cfg, or cfg that includes it) with a kannel gateway, and a
+    Kannel started from cfg/kannel.conf as written: only the ports, the log files, omniq's
+    host and the CHANGE-marked secrets made this test's own."""
     from kannel import start_rig
     conf = kannel_conf()
     port = free_port()
@@ -495,7 +497,7 @@ def kannel_kam(ctx, combine_mo=None, extra_defines=None, redis=None, get_url=Non
                                                      user["username"], password, port))
     d = {"OMNIQ_HTTP_PORT": str(port), "OMNIQ_SMS_GATEWAY2": '"%s"' % gw}
     d.update(extra_defines or {})
-    rs, k = sms_kam(ctx, defines=d, redis=redis)
+    rs, k = sms_kam(ctx, defines=d, redis=redis, cfg=cfg)
     return rs, k, rig, "http://127.0.0.1:%d/hooks/sms/kannel" % port
 
 

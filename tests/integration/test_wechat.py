@@ -120,7 +120,10 @@ class WeChat:
                          body.encode() if isinstance(body, str) else body)
 
 
-def wechat_kam(ctx, standin_setup=None, defines=None):
+def wechat_api(ctx, standin_setup=None):
+    """The stand-in of WeChat's API, stopped by the harness, with the accounts ws.cfg
+    declares (OA, SAFE, PLAIN; CORP with its application 1000002 and KFID);
+    standin_setup(s) adds what a test needs."""
     s = WeChatStandIn().start()
     ctx.servers.append(s)
     for a in (OA, SAFE, PLAIN):
@@ -129,6 +132,11 @@ def wechat_kam(ctx, standin_setup=None, defines=None):
                users=("zhangsan", "lisi"), kf=(KFID,))
     if standin_setup:
         standin_setup(s)
+    return s
+
+
+def wechat_kam(ctx, standin_setup=None, defines=None):
+    s = wechat_api(ctx, standin_setup)
     rs, k, api = ws_kam(ctx, dict(defines or {}, OMNIQ_WECHAT_API='"%s"' % s.url))
     return rs, k, api, s, WeChat(k.http_port)
 
