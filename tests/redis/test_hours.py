@@ -233,3 +233,24 @@ def test_a_wechat_customer_writing_while_closed_is_told_through_wechats_outbox(h
     assert (d['channel'], d['ext'], d['sid'], d['state']) == ('wechat', 'oCustomer001', sid, 'queued'), d
     tx = h.r.hget(t.P + ':ob:d:' + queued[0], 'tx')
     assert h.r.xrange(t.P + ':s:%s:tx' % sid, tx, tx)[0][1]['body'] == '客服将于 L2 上线。'
+
+
+def test_max_wait_counts_the_hours_the_queue_is_open(h):
+    """A message written at night to a queue with max_wait does not expire overnight: its
+    deadline moves to when it has waited max_wait of open time (an hour after the opening
+    here); a queue without hours expires it on the clock as before."""
+    t = h.tenant(max_wait=3600)
+    now = now_ms(h)
+    put(t, 'q', now, [(8, 17)])                          # opens in 8 h
+    night = t.enq(queue='q', skills='zz')['sid']
+    plain = t.enq(queue='other', skills='zz')['sid']
+    h.advance(3600 * 1000 + 1000)
+    t.fc('oq_sweep', 100)
+    assert (t.state(night), t.state(plain)) == ('queued', 'expired')
+    assert h.r.zscore(t.P + ':qx', night) == now + 9 * H, h.r.zscore(t.P + ':qx', night)
+    h.advance(8 * H - 3600 * 1000 - 2000)                # just before opening + 1 h
+    t.fc('oq_sweep', 100)
+    assert t.state(night) == 'queued'
+    h.advance(3600 * 1000 + 2000)
+    t.fc('oq_sweep', 100)
+    assert t.state(night) == 'expired'

@@ -85,11 +85,22 @@ local function sweep_affinity(ctx, sid)
     return true
 end
 
+-- max_wait counts the queue's open time (38_hours.lua): a deadline written as calendar
+-- time (the engine's and W.insert's) that falls before the wait has lasted max_wait of open
+-- time is moved to when it will have - a message written at night does not expire before
+-- the team has had max_wait to answer it.
 function SW.expire(ctx, sid)
     local s = R.sess_load(ctx, sid)
     if not s or s.state ~= 'queued' then
         rcall('ZREM', ctx.P .. ':qx', sid)
         return false
+    end
+    if BH.until_(ctx, s.queue) then
+        local due = BH.add(ctx, s.queue, W.wait_from(s), ctx.cfg.max_wait * 1000)
+        if due > ctx.now then
+            rcall('ZADD', ctx.P .. ':qx', istr(due), sid)
+            return false
+        end
     end
     s.where = W.where(ctx, s)
     W.remove(ctx, s)
