@@ -206,8 +206,14 @@ def test_people_are_told_at_their_targets_through_the_outbox(h):
     t.fc('oq_ob_register', 'sms')
     t.agent('olga', '')
     t.agent('sam', '')
-    t.fc('oq_agent_notify', 'olga', 'desk,sms:+8613800000009,wechat:oa:main:oOlga')
+    t.fc('oq_agent_notify', 'olga', 'desk,sms:kannel:+8613800000009,wechat:oa:main:oOlga')
     t.expect_err('ARG', 'oq_agent_notify', 'sam', 'fax')
+    # the shipped senders' addresses: what they need to send to a person
+    for bad, says in (('sms:+8613800000009', 'sms:<gateway>:<number>'),
+                      ('email:olga@example.com', 'email:<mailbox>:<address>'),
+                      ('wechat:oOlga', 'wechat:tpl:<appid>:<openid>')):
+        msg = t.expect_err('ARG', 'oq_agent_notify', 'sam', 'desk,' + bad)
+        assert says in msg, msg
     t.expect_err('ARG', 'oq_agent_notify', 'sam', ','.join(['desk'] * 9))
     t.expect_err('NOTFOUND', 'oq_agent_notify', 'nobody', 'desk')
     t.fc('oq_queue_roles', 'q', 'olga', 'sam', '')
@@ -221,18 +227,18 @@ def test_people_are_told_at_their_targets_through_the_outbox(h):
     fired = history(t, sid)[1][0]
     told = fired['told'].split(',')
     assert told[0] == 'olga/desk=desk'
-    assert told[1].startswith('olga/sms:+8613800000009=')
+    assert told[1].startswith('olga/sms:kannel:+8613800000009=')
     assert told[2] == 'olga/wechat:oa:main:oOlga=no sender'      # no WeChat sender here
     did = told[1].split('=')[1]
     d = harness.pairs(t.fc('oq_ob_get', did))
-    assert d['channel'] == 'sms' and d['ext'] == '+8613800000009' and d['state'] == 'queued'
+    assert d['channel'] == 'sms' and d['ext'] == 'kannel:+8613800000009' and d['state'] == 'queued'
     body = h.r.hget(t.P + ':ob:d:' + did, 'body')
     assert ('[SLA level 1] session %s (web, customer %s, queue q)' % (sid, s['cid'])) in body, body
     assert 'first response waiting 5 s of 10 s' in body
     # the history follows the delivery: queued, then what the sender made of it
-    assert fired['delivery'] == 'olga/sms:+8613800000009=queued', fired
+    assert fired['delivery'] == 'olga/sms:kannel:+8613800000009=queued', fired
     h.r.hset(t.P + ':ob:d:' + did, 'state', 'delivered')
-    assert history(t, sid)[1][0]['delivery'] == 'olga/sms:+8613800000009=delivered'
+    assert history(t, sid)[1][0]['delivery'] == 'olga/sms:kannel:+8613800000009=delivered'
     h.r.hset(t.P + ':ob:d:' + did, 'state', 'queued')
     assert body.endswith('https://desk.example.com/desk/#s=' + sid)
     h.advance(3000)

@@ -21,6 +21,12 @@ local SLH = {
     SESSION = {'state', 'class', 'queue', 'channel', 'customer', 'agent', 'enq', 'ext',
         'sla', 'sla_f', 'sla_r', 'sla_z', 'sla_rc', 't_in', 't_out1', 'answered', 'closed_n'},
     TARGET_MAX = 31536000,   -- a year, in seconds
+    -- the address a person is told at on the shipped channels: its pattern, and what to write
+    ADDRESS = {
+        sms = {'^[^:]+:%+?%d+$', 'sms:<gateway>:<number>, e.g. sms:kannel:+8613900000009'},
+        email = {'^[^:]+:[^@:]+@[^@:]+$', 'email:<mailbox>:<address>, e.g. email:support:olga@example.com'},
+        wechat = {'^[^:]+:[^:]+:[^:]+$', 'wechat:tpl:<appid>:<openid> or wechat:app:<corpid>:<userid>'},
+    },
 }
 
 function SLH.pkey(P, name) return P .. ':sla:p:' .. name end
@@ -162,6 +168,11 @@ function SLH.targets(v)
             end
             V.channel(ch)
             V.str('address', addr, L.TEXT_MAX, false)
+            -- the shipped senders' addresses (a person has no session to say the rest)
+            local want = SLH.ADDRESS[ch]
+            if want and not smatch(addr, want[1]) then
+                U.fail('ARG', ch .. ' target ' .. t .. ': write ' .. want[2])
+            end
         end
         out[#out + 1] = t
     end
