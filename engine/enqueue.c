@@ -9,6 +9,7 @@
  * the offer (deadline, the agent's load and indexes), the park or the wait index.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
@@ -62,6 +63,42 @@ static RedisModuleString *promise(oqe_call *c, RedisModuleString *queue)
 	return RedisModule_CreateStringFromLongLong(c->ctx, (long long)d);
 }
 
+/* When a message of queue q waits for q's opening (lua/32_hours.lua BH.hold_until): the
+ * opening, ms, while q is closed; 0 when it is open or keeps no hours. Three reads for a
+ * queue with hours, one SISMEMBER for any other. */
+static long long hold_until(oqe_call *c, RedisModuleString *q)
+{
+	RedisModuleCallReply *r;
+	RedisModuleString *until = NULL, *iv;
+	RedisModuleKey *k;
+	const char *s;
+	char from[32];
+	long long u, a;
+	size_t ql;
+
+	r = RedisModule_Call(c->ctx, "SISMEMBER", "ss", oqe_key(c, ":bhq", "", 0), q);
+	if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_INTEGER
+			|| RedisModule_CallReplyInteger(r) != 1)
+		return 0;
+	s = RedisModule_StringPtrLen(q, &ql);
+	k = RedisModule_OpenKey(c->ctx, oqe_key(c, ":bh:", s, ql), REDISMODULE_READ);
+	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+		RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "until", &until, NULL);
+	if (!until || RedisModule_StringToLongLong(until, &u) != REDISMODULE_OK || c->now >= u)
+		return 0; /* no hours known: open */
+	/* the first open interval that ends after now: "<start>|<end>|<label>", scored by end */
+	snprintf(from, sizeof from, "(%lld", c->now);
+	r = RedisModule_Call(c->ctx, "ZRANGEBYSCORE", "scccll", oqe_key(c, ":bhi:", s, ql), from,
+			"+inf", "LIMIT", 0LL, 1LL);
+	if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY
+			|| RedisModule_CallReplyLength(r) == 0)
+		return u; /* none before what is known ends: closed until then */
+	iv = RedisModule_CreateStringFromCallReply(RedisModule_CallReplyArrayElement(r, 0));
+	s = RedisModule_StringPtrLen(iv, NULL);
+	a = strtoll(s, NULL, 10);
+	return a > c->now ? a : 0;
+}
+
 /* Where the session goes, then every write; replies [sid, state, agent, position, cid]. */
 static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 {
@@ -74,7 +111,7 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	char expires[32];
 	const char *p;
 	size_t len;
-	long long sidn, pos = 0;
+	long long sidn, pos = 0, opens = 0;
 	int d, offer, park, n = 0, i;
 	oqe_value v;
 
@@ -96,8 +133,14 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 	memset(&req, 0, sizeof req);
 	req.cls = k->cls;
 	req.skills = RedisModule_StringPtrLen(k->skills, &req.skills_len);
-	if ((d = oqe_route_decide(c, cfg, &req, k->pref, 1, &agent, &a)) < 0)
+	/* a message of a closed queue waits for its opening, offered to nobody (a call to one
+	 * is the library's, which refuses it) */
+	if (k->cls != OQE_VOICE && (opens = hold_until(c, k->queue)) > 0) {
+		d = OQE_PARK;
+		agent = oqe_name(OQE_OPENING);
+	} else if ((d = oqe_route_decide(c, cfg, &req, k->pref, 1, &agent, &a)) < 0) {
 		return REDISMODULE_OK;
+	}
 	offer = d == OQE_OFFER;
 	park = d == OQE_PARK;
 	if (offer && oqe_zset_ok(c, oqe_key(c, ":offers", NULL, 0)) < 0)
@@ -188,7 +231,7 @@ static int open_session(oqe_call *c, const oqe_cfg *cfg, contact *k)
 		oqe_emit(c, "offer", sid, "offered", agent, k->channel, k->ext);
 		oqe_agent_save(c, cfg, &a);
 	} else if (park) {
-		oqe_wait_park(c, cfg, &w, agent);
+		oqe_wait_park(c, cfg, &w, agent, opens);
 		oqe_emit(c, "park", sid, "queued", agent, k->channel, k->ext);
 	} else {
 		oqe_wait_insert(c, cfg, &w);
@@ -387,7 +430,7 @@ static int reopens(oqe_call *c, const oqe_cfg *cfg, RedisModuleString *cid,
 	return 0;
 }
 
-/* Does queue q keep business hours (P:bhq, 38_hours.lua)? A call to it is the library's,
+/* Does queue q keep business hours (P:bhq, 32_hours.lua)? A call to it is the library's,
  * which refuses it while the queue is closed: one SISMEMBER, for calls only. */
 static int has_hours(oqe_call *c, RedisModuleString *q)
 {

@@ -192,13 +192,14 @@ void oqe_wait_insert(oqe_call *c, const oqe_cfg *cfg, const oqe_waiting *w)
 }
 
 void oqe_wait_park(oqe_call *c, const oqe_cfg *cfg, const oqe_waiting *w,
-		RedisModuleString *aid)
+		RedisModuleString *aid, long long until)
 {
 	size_t al;
 	const char *a = RedisModule_StringPtrLen(aid, &al);
 
 	zadd(c, oqe_key(c, ":aw:", a, al), w->score, w->sid);
-	zadd(c, oqe_key(c, ":awx", NULL, 0), c->now + cfg->affinity_wait * 1000, w->sid);
+	zadd(c, oqe_key(c, ":awx", NULL, 0), until > 0 ? until : c->now + cfg->affinity_wait * 1000,
+			w->sid);
 	listed(c, cfg, w);
 }
 

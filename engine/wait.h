@@ -28,9 +28,14 @@ int oqe_wait_check(oqe_call *c, const oqe_waiting *w);
 /* Into its routing index (and P:wk's head entries, P:q, P:qx). */
 void oqe_wait_insert(oqe_call *c, const oqe_cfg *cfg, const oqe_waiting *w);
 
-/* Parked for agent aid (its last agent, full for now) until affinity_wait runs out. */
+/* Parked for agent aid (its last agent, full for now) until affinity_wait runs out, or,
+ * until > 0, until then (ms: a message of a closed queue parked for OQE_OPENING). */
 void oqe_wait_park(oqe_call *c, const oqe_cfg *cfg, const oqe_waiting *w,
-		RedisModuleString *aid);
+		RedisModuleString *aid, long long until);
+
+/* The one a message of a closed queue is parked for until the opening: no agent (ids have
+ * no '~'), so nothing offers it (lua/30_wait.lua W.OPENING). */
+#define OQE_OPENING "~opening"
 
 /* Out of wherever the session waits: where 'w' (its wait index, keeping P:wk's head
  * entries exact; head: its index's P:wk value when the caller read it, else NULL) or 'a'

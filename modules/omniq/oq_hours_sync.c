@@ -1,7 +1,7 @@
 /*
  * oq_hours_sync.c - a queue's business hours between the node and Redis: kamcmd
  * omniq.hours_set works the open intervals out (oq_hours.c) and hands them to Redis
- * (lua/38_hours.lua); the dispatcher works them out again before they run out. See
+ * (lua/32_hours.lua); the dispatcher works them out again before they run out. See
  * docs/admin.md, "Business hours".
  */
 #include <stdio.h>

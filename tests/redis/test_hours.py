@@ -1,4 +1,4 @@
-"""Business hours in the library (lua/38_hours.lua): the open intervals the node works out
+"""Business hours in the library (lua/32_hours.lua): the open intervals the node works out
 (oq_hours_put, here made by hand), a queue open or closed, the next opening, the service-level
 clocks counted in open time (a policy's `hours`), and the notice a customer who writes while
 the queue is closed gets once."""
@@ -152,8 +152,13 @@ def test_estimates_and_promises_count_the_hours_the_queue_is_closed(h):
     assert 2 * H + 60000 - 2000 <= est <= 2 * H + 60000, est
     plain = t.enq(queue='other')['sid']
     assert int(t.sess(plain)['est_wait_ms']) == 60000
-    # an agent online while the queue is closed takes it: the inbox shows what was promised
+    # an agent online while the queue is closed is not offered it; at the opening she is, and
+    # her inbox shows what was promised
     t.agent('ann')
+    assert t.state(sid) == 'queued' and t.state(plain) == 'offered'
+    t.fc('oq_accept', plain, 'ann')
+    h.advance(2 * H + 1000)
+    t.fc('oq_sweep', 100)
     inbox = [harness.pairs(row) for row in t.fc('oq_agent_sessions', 'ann')]
     got = {row['sid']: int(row['promised_ms']) for row in inbox}
     assert 2 * H + 60000 - 2000 <= got[sid] <= 2 * H + 60000 and got[plain] == 60000, got
@@ -254,3 +259,37 @@ def test_max_wait_counts_the_hours_the_queue_is_open(h):
     h.advance(3600 * 1000 + 2000)
     t.fc('oq_sweep', 100)
     assert t.state(night) == 'expired'
+
+
+def test_a_message_while_closed_waits_for_the_opening_though_an_agent_is_online(h):
+    """A message to a closed queue waits for its opening: no agent is offered it, not even
+    one online (the engine's open and the library's alike, and a session declined back into
+    the closed queue); it is shown in the queue, and an agent who picks it on purpose takes
+    it; at the opening the sweep offers the rest."""
+    t = h.tenant()
+    now = now_ms(h)
+    put(t, 'q', now, [(1, 9)])
+    t.agent('ann', 'en:5', caps='chat=4,total=4')
+    via_engine = t.enq(queue='q', skills='en')['sid']
+    via_ingest = t.fc('oq_ingest', 'sms', '', 'tel:+8613600000009', 'en', 0, 'q', '', '',
+                      'text', '在吗', 'm1')[0]
+    other = t.enq(queue='always', skills='en')['sid']
+    for sid in (via_engine, via_ingest):
+        s = t.sess(sid)
+        assert (s['state'], s['affinity']) == ('queued', '~opening'), s
+        assert h.r.zscore(t.P + ':awx', sid) == now + H
+    assert t.state(other) == 'offered'                     # a queue without hours: as ever
+    waiting = [harness.pairs(r)['sid'] for r in t.fc('oq_waiting', 'ann', 10)]
+    assert via_engine in waiting and via_ingest in waiting, waiting
+    # ann picks one on purpose; she declines it: it waits for the opening again
+    t.fc('oq_pick', via_engine, 'ann', 'ann')
+    assert t.state(via_engine) == 'offered'
+    t.fc('oq_decline', via_engine, 'ann')
+    assert t.sess(via_engine)['affinity'] == '~opening' and t.state(via_engine) == 'queued'
+    h.advance(H + 1000)
+    t.fc('oq_sweep', 100)
+    assert t.state(via_ingest) == 'offered' and t.sess(via_ingest)['agent'] == 'ann'
+    # ann declined the other: with nobody else, it waits in the open queue for any agent
+    assert t.state(via_engine) == 'queued' and h.r.zscore(t.P + ':awx', via_engine) is None
+    t.agent('bob', 'en:5', caps='chat=4,total=4')
+    assert t.state(via_engine) == 'offered' and t.sess(via_engine)['agent'] == 'bob'

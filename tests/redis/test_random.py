@@ -13,6 +13,7 @@ import random
 
 import redis
 
+import harness
 from harness import check_invariants, idle_while_waiting
 
 SKILLS = ['s%02d' % i for i in range(12)]
@@ -53,6 +54,13 @@ def random_operations(h, rng):
     t.fc('oq_tier_set', 'silver', '50', '')
     t.fc('oq_region_prefix_set', '10', 'east')
     t.fc('oq_region_prefix_set', '11', 'west')
+    # a queue closed all along (business hours): its messages wait for an opening that does
+    # not come in this run (parked for nobody), its calls are refused
+    # the library's clock: Redis' time and the tests' offset (earlier tests moved it on)
+    now = int(h.r.time()[0]) * 1000 + int(h.r.get(harness.CLOCK_KEY) or 0)
+    assert t.fc('oq_hours_put', 'night', 'UTC', 'mon-sun 09:00-10:00', '', '',
+                str(now + 400 * 86400000), str(now + 300 * 86400000),
+                str(now + 301 * 86400000), 'later') == 'OK'
     # the east's sales wait in their own queue until widened (regional queues)
     t.fc('oq_region_queue_set', 'sales', 'east', 'sales-east')
     r = h.r
@@ -94,8 +102,13 @@ def random_operations(h, rng):
             else:
                 ident = rng.choice(idents)
             sk = ','.join(sorted(rng.sample(SKILLS, rng.choice([0, 1, 1, 2, 3]))))
-            t.fc('oq_enqueue', ch, '', ident, sk, rng.randint(0, 10),
-                 rng.choice(['sales', 'support', '']), '')
+            queue = rng.choice(['sales', 'support', '', 'night'])
+            try:
+                t.fc('oq_enqueue', ch, '', ident, sk, rng.randint(0, 10), queue, '')
+            except redis.ResponseError as e:
+                # a call to the closed queue is refused; anything else is a failure
+                if not (ch == 'phone' and queue == 'night' and str(e).startswith('OQ_CLOSED')):
+                    raise
             return 'enqueue'
         if x < 0.31:
             # a customer's tier changes (its next sessions are routed by it)
@@ -205,5 +218,9 @@ def random_operations(h, rng):
         assert not errs, 'after op %d (%s): %s' % (i, name, errs[:5])
     errs = check_invariants(r, P)
     assert not errs, 'at end: %s' % errs[:5]
+    # the closed queue's messages were held for its opening, none offered
+    assert r.zcard(P + ':aw:~opening') > 0
+    for sid in r.zrange(P + ':q:night', 0, -1):
+        assert r.hget(P + ':s:' + sid, 'affinity') == '~opening', sid
     st = t.stats()
     assert int(st['offered']) > 100 and int(st['accepted']) > 50, (st, counts)

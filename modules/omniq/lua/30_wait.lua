@@ -119,10 +119,15 @@ function W.insert(ctx, s)
 end
 
 -- Park a queued session for agent aid (its last agent, full for now).
-function W.park(ctx, s, aid)
+-- The one a session that waits for its queue's opening is parked for (32_hours.lua
+-- BH.hold_until): no agent (an agent id has no '~'), so routing never offers it; its P:awx
+-- deadline is the opening, when the sweep routes it as any parked session whose wait is over.
+W.OPENING = '~opening'
+
+function W.park(ctx, s, aid, until_ms)
     local sc = istr(s.score)
     rcall('ZADD', ctx.P .. ':aw:' .. aid, sc, s.id)
-    rcall('ZADD', ctx.P .. ':awx', istr(ctx.now + ctx.cfg.affinity_wait * 1000), s.id)
+    rcall('ZADD', ctx.P .. ':awx', istr(until_ms or ctx.now + ctx.cfg.affinity_wait * 1000), s.id)
     listed(ctx, s, sc)
     s.affinity = aid
     s.where = 'aw'

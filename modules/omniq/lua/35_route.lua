@@ -68,6 +68,11 @@ end
 -- by the engine (engine/route.c, OMNIQ.LIB.DECIDE): the customer's agent if it can take
 -- it, else the best agent with room, exactly; the session's decliners are never chosen.
 function R.decide(ctx, s, pref, park)
+    -- a message of a closed queue waits for the opening (calls to one are refused)
+    if s.class ~= 'voice' then
+        local opens = BH.hold_until(ctx, s.queue, ctx.now)
+        if opens then return {hold = opens} end
+    end
     local x = R.declined(ctx, s)
     local args = {}
     for aid in pairs_(x) do args[#args + 1] = aid end
@@ -120,11 +125,12 @@ function R.apply(ctx, s, d)
         R.offer(ctx, s, d.offer)
         A.save(ctx, d.offer)
         return d.offer.id
-    elseif d.park then
+    elseif d.park or d.hold then
+        local to = d.park and d.park.id or W.OPENING
         W.remove(ctx, s)
-        W.park(ctx, s, d.park.id)
-        rcall('HSET', R.skey(ctx, s.id), 'affinity', d.park.id)
-        X.emit(ctx, 'park', s.id, 'queued', d.park.id, s.channel, s.ext)
+        W.park(ctx, s, to, d.hold)
+        rcall('HSET', R.skey(ctx, s.id), 'affinity', to)
+        X.emit(ctx, 'park', s.id, 'queued', to, s.channel, s.ext)
         return nil
     end
     if s.where ~= 'w' then

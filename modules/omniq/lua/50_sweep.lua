@@ -85,7 +85,7 @@ local function sweep_affinity(ctx, sid)
     return true
 end
 
--- max_wait counts the queue's open time (38_hours.lua): a deadline written as calendar
+-- max_wait counts the queue's open time (32_hours.lua): a deadline written as calendar
 -- time (the engine's and W.insert's) that falls before the wait has lasted max_wait of open
 -- time is moved to when it will have - a message written at night does not expire before
 -- the team has had max_wait to answer it.

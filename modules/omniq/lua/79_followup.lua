@@ -374,7 +374,7 @@ function FU.sweep(ctx, max)
     for _, fid in ipairs_(U.due(ctx, ctx.P .. ':fuz', max)) do
         rcall('ZREM', ctx.P .. ':fuz', fid)
         local f = FUH.load(ctx, fid)
-        -- due while its queue is closed (38_hours.lua): it waits for the opening - nobody
+        -- due while its queue is closed (32_hours.lua): it waits for the opening - nobody
         -- rings a customer at night for a callback or a satisfaction call
         local opens = f and f.state == 'scheduled'
             and BH.next_open(ctx, f.queue ~= '' and f.queue or 'default', ctx.now)
@@ -495,7 +495,7 @@ end
 -- A call while the queue is closed, called back at the opening
 ---------------------------------------------------------------------------
 
--- The caller of a call refused because queue q is closed (38_hours.lua BH.refuse_closed,
+-- The caller of a call refused because queue q is closed (32_hours.lua BH.refuse_closed,
 -- for a queue in P:qcc) is called back when it opens: a phone follow-up of the caller (a
 -- new customer when the number is new), due at the opening `at`, which the phone channel
 -- dials then. One per caller and queue until the opening (P:qccf:<queue>|<cid> → fid, gone

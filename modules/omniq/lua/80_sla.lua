@@ -254,7 +254,7 @@ function SLH.fill(ctx, s, text)
     return (string.gsub(text, '{wait}', wait))
 end
 
--- A session opened while its queue is closed (business hours, 38_hours.lua): the customer
+-- A session opened while its queue is closed (business hours, 32_hours.lua): the customer
 -- is told when the team is back, once ("{open}" in the queue's notice: the local time it
 -- opens). Its message waits for the opening like any that no agent can take yet.
 function SLH.closed(ctx, s)

@@ -1,4 +1,4 @@
--- 38_hours.lua — a queue's business hours (the table `BH`): when it is open, what a time
+-- 32_hours.lua — a queue's business hours (the table `BH`): when it is open, what a time
 -- span counts in open time, when it opens next.
 --
 -- The hours themselves (a timezone, the week's opening hours, dated exceptions) are the
@@ -51,6 +51,16 @@ function BH.next_open(ctx, q, t)
     local i = BH.after(ctx, q, t, 1)[1]
     if not i then return nil end
     return mmax(i[1], t), i[3]
+end
+
+-- A message's session that comes (or comes back to its queue) while the queue is closed waits
+-- for the opening: it is parked for nobody (W.OPENING) until then, offered to no agent,
+-- though shown in the queue for one who picks it on purpose (48_pick.lua); the engine does
+-- the same when it opens one (engine/hours.c). The opening (ms) when q is closed at t;
+-- nil when it is open (or has no hours). Past the opening known, what is known ends.
+function BH.hold_until(ctx, q, t)
+    if rcall('SISMEMBER', ctx.P .. ':bhq', q) == 0 or BH.open(ctx, q, t) then return nil end
+    return BH.next_open(ctx, q, t) or BH.until_(ctx, q)
 end
 
 -- OQ_CLOSED when q is closed now: "queue q is closed; it opens <local time> (in <n> s)",
