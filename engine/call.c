@@ -306,44 +306,24 @@ static long long ewma(oqe_call *c, RedisModuleString *old, RedisModuleString *qu
 	return (long long)floor(e + 0.5);
 }
 
-/* P:qew, each queue's wait average, after this call's samples: one HSET */
-static void queue_waits(oqe_call *c)
+RedisModuleString *oqe_qew_field(oqe_call *c, RedisModuleString *q)
 {
-	RedisModuleString *name = oqe_key(c, ":qew", NULL, 0), *args[2 * OQE_COUNTS_MAX];
-	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
-	int i, j, n = 0;
+	size_t ql;
+	const char *qs = RedisModule_StringPtrLen(q, &ql);
+	RedisModuleString *f = RedisModule_CreateString(c->ctx, "qew:", 4);
 
-	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY
-			&& RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
-		RedisModule_Log(c->ctx, "warning", "omniq: %s is not a hash, queue waits not kept",
-				RedisModule_StringPtrLen(name, NULL));
-		return;
-	}
-	for (i = 0; i < c->nsamples; i++) {
-		RedisModuleString *old = NULL, *q = c->samples[i].queue;
-
-		for (j = 0; j < i; j++)
-			if (RedisModule_StringCompare(q, c->samples[j].queue) == 0)
-				break;
-		if (j < i)
-			continue; /* this queue's samples were folded with its first */
-		RedisModule_HashGet(k, REDISMODULE_HASH_NONE, q, &old, NULL);
-		args[n++] = q;
-		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, ewma(c, old, q));
-	}
-	for (i = 0; i < n; i += 2)
-		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, args[i], args[i + 1], NULL);
-	oqe_rep(c->ctx, "HSET", "sv", name, args, (size_t)n);
+	RedisModule_StringAppendBuffer(c->ctx, f, qs, ql);
+	return f;
 }
 
-/* P:stat's counters and wait average: read in this call and written back in one HSET (the
- * library adds to the same counters with HINCRBY in calls of its own; nothing here keeps
- * a value across calls) */
+/* P:stat's counters and wait averages (the tenant's, and each queue's in "qew:<queue>"):
+ * read in this call and written back in one HSET (the library adds to the same counters
+ * with HINCRBY in calls of its own; nothing here keeps a value across calls) */
 void oqe_finish(oqe_call *c)
 {
-	RedisModuleString *name, *args[2 * (OQE_COUNTS_MAX + 1)];
+	RedisModuleString *name, *args[2 * (2 * OQE_COUNTS_MAX + 1)];
 	RedisModuleKey *k;
-	int i, n = 0;
+	int i, j, n = 0;
 
 	if (c->ncounts == 0 && c->nsamples == 0)
 		return;
@@ -373,11 +353,22 @@ void oqe_finish(oqe_call *c)
 		args[n++] = oqe_name("wait_ewma_ms");
 		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, ewma(c, old, NULL));
 	}
+	for (i = 0; i < c->nsamples; i++) {
+		RedisModuleString *old = NULL, *q = c->samples[i].queue, *f;
+
+		for (j = 0; j < i; j++)
+			if (RedisModule_StringCompare(q, c->samples[j].queue) == 0)
+				break;
+		if (j < i)
+			continue; /* this queue's samples were folded with its first */
+		f = oqe_qew_field(c, q);
+		RedisModule_HashGet(k, REDISMODULE_HASH_NONE, f, &old, NULL);
+		args[n++] = f;
+		args[n++] = RedisModule_CreateStringFromLongLong(c->ctx, ewma(c, old, q));
+	}
 	for (i = 0; i < n; i += 2)
 		RedisModule_HashSet(k, REDISMODULE_HASH_NONE, args[i], args[i + 1], NULL);
 	oqe_rep(c->ctx, "HSET", "sv", name, args, (size_t)n);
-	if (c->nsamples)
-		queue_waits(c);
 }
 
 /* events_keep as the tenant's settings say (P:cfg), within its limits */

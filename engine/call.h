@@ -110,9 +110,11 @@ void oqe_set(oqe_call *c, RedisModuleString *name, RedisModuleString *value);
 /* Counters, written once by oqe_finish(). */
 void oqe_count(oqe_call *c, const char *field, long long n);
 /* A wait (enqueue -> offer, ms) in queue for the averages a promise is built on: the
- * tenant's (P:stat wait_ewma_ms) and the queue's (P:qew), alpha 1/8, as the library keeps
+ * tenant's (P:stat wait_ewma_ms) and the queue's (P:stat qew:<queue>), alpha 1/8, as the library keeps
  * them (lua/04_ctx.lua X.wait_sample). */
 void oqe_wait_sample(oqe_call *c, RedisModuleString *queue, long long ms);
+/* The field of P:stat that keeps queue q's wait average: "qew:<queue>" */
+RedisModuleString *oqe_qew_field(oqe_call *c, RedisModuleString *q);
 void oqe_finish(oqe_call *c);
 
 /* One event into P:events: type sid agent state channel ext (NULL is ""). type and state

@@ -34,49 +34,49 @@ typedef struct contact {
 	long long prio;
 } contact;
 
-/* A wait average as stored (ms), or -1: none, or a value that does not read */
-static double stored_avg(oqe_call *c, const char *suffix, RedisModuleString *field)
-{
-	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, suffix, NULL, 0),
-			REDISMODULE_READ);
-	RedisModuleString *v = NULL;
-	double d;
-
-	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
-		RedisModule_HashGet(k, REDISMODULE_HASH_NONE, field, &v, NULL);
-	if (!v || RedisModule_StringToDouble(v, &d) != REDISMODULE_OK || d < 0)
-		return -1;
-	return d;
-}
-
-/* What a customer who waits is told to expect: the queue's wait average (P:qew), else the
- * tenant's (a queue that never offered yet), in ms as the estimate of a new session is
- * (lua/04_ctx.lua X.wait_avg), "0" before any wait was seen. */
+/* What a customer who waits is told to expect: the queue's wait average (P:stat
+ * qew:<queue>), else the tenant's (a queue that never offered yet), in ms as the estimate of a
+ * new session is (lua/04_ctx.lua X.wait_avg), "0" before any wait was seen. */
 static RedisModuleString *promise(oqe_call *c, RedisModuleString *queue)
 {
-	double d = stored_avg(c, ":qew", queue);
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, ":stat", NULL, 0),
+			REDISMODULE_READ);
+	RedisModuleString *qv = NULL, *tv = NULL;
+	double d;
 
-	if (d < 0)
-		d = stored_avg(c, ":stat", oqe_name("wait_ewma_ms"));
-	if (d < 0)
+	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH)
 		return oqe_name("0");
-	return RedisModule_CreateStringFromLongLong(c->ctx, (long long)d);
+	RedisModule_HashGet(k, REDISMODULE_HASH_NONE, oqe_qew_field(c, queue), &qv,
+			oqe_name("wait_ewma_ms"), &tv, NULL);
+	if (qv && RedisModule_StringToDouble(qv, &d) == REDISMODULE_OK && d >= 0)
+		return RedisModule_CreateStringFromLongLong(c->ctx, (long long)d);
+	if (tv && RedisModule_StringToDouble(tv, &d) == REDISMODULE_OK && d >= 0)
+		return RedisModule_CreateStringFromLongLong(c->ctx, (long long)d);
+	return oqe_name("0");
 }
 
 /* When a message of queue q waits for q's opening (lua/32_hours.lua BH.hold_until): the
- * opening, ms, while q is closed; 0 when it is open or keeps no hours. Three reads for a
- * queue with hours, one SISMEMBER for any other. */
+ * opening, ms, while q is closed; 0 when it is open or keeps no hours. A tenant with neither
+ * hours nor policies pays nothing more than its clocks' look (oqe_sla_on); one with them a
+ * key lookup, a SISMEMBER with hours (a RedisModule_Call costs a cycle's tenth), and three
+ * reads for a queue with hours. */
 static long long hold_until(oqe_call *c, RedisModuleString *q)
 {
 	RedisModuleCallReply *r;
-	RedisModuleString *until = NULL, *iv;
+	RedisModuleString *until = NULL, *iv, *bhq;
 	RedisModuleKey *k;
 	const char *s;
 	char from[32];
 	long long u, a;
 	size_t ql;
 
-	r = RedisModule_Call(c->ctx, "SISMEMBER", "ss", oqe_key(c, ":bhq", "", 0), q);
+	if (!oqe_sla_on(c))
+		return 0; /* neither policies nor hours: the look the session's clocks make anyway */
+	bhq = oqe_key(c, ":bhq", "", 0);
+	k = RedisModule_OpenKey(c->ctx, bhq, REDISMODULE_READ);
+	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY)
+		return 0;
+	r = RedisModule_Call(c->ctx, "SISMEMBER", "ss", bhq, q);
 	if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_INTEGER
 			|| RedisModule_CallReplyInteger(r) != 1)
 		return 0;

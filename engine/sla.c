@@ -18,7 +18,7 @@ static int exists(oqe_call *c, const char *suffix)
 /* Does the tenant have a policy, or a queue with business hours (whose closed notice the
  * sweep's look at a new session sends)? Looked up once per call (an APPEND_MANY of 32
  * messages looks once). */
-static int sla_on(oqe_call *c)
+int oqe_sla_on(oqe_call *c)
 {
 	if (c->sla == 0)
 		c->sla = exists(c, ":sla:pol") || exists(c, ":bhq") ? 2 : 1;
@@ -52,7 +52,7 @@ void oqe_sla_ended(oqe_call *c, RedisModuleString *sid)
 
 void oqe_sla_new(oqe_call *c, RedisModuleString *sid)
 {
-	if (sla_on(c))
+	if (oqe_sla_on(c))
 		look_now(c, sid);
 }
 
@@ -61,7 +61,7 @@ void oqe_sla_message(oqe_call *c, RedisModuleKey *s, const char *sp, size_t sl,
 {
 	RedisModuleString *t_in, *skey;
 
-	if (!sla_on(c))
+	if (!oqe_sla_on(c))
 		return; /* a tenant without policies: not even the key's name is made */
 	skey = oqe_key(c, ":s:", sp, sl);
 	t_in = oqe_hget(s, "t_in");

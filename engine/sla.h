@@ -11,6 +11,10 @@
  * in one with them.
  */
 
+/* Has the tenant service-level policies or business hours? Looked up once a call (two key
+ * lookups): what a tenant with neither pays for both. */
+int oqe_sla_on(oqe_call *c);
+
 /* A new session: the sweep looks at it at once (matches a policy, starts its clocks). */
 void oqe_sla_new(oqe_call *c, RedisModuleString *sid);
 

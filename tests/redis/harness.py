@@ -503,15 +503,16 @@ def check_invariants(r, P, allow_overcap=()):
         if not r.exists(P + ':s:' + sid):
             errs.append('session %s scheduled for removal has no hash' % sid)
     # every session enqueued (or reopened) ends once: the counters say how many are live
-    st = {k: int(v) for k, v in r.hgetall(P + ':stat').items() if k != 'wait_ewma_ms'}
+    st = {k: int(v) for k, v in r.hgetall(P + ':stat').items()
+          if k != 'wait_ewma_ms' and not k.startswith('qew:')}
     st_live = st.get('enqueued', 0) - st.get('closed', 0) - st.get('abandoned', 0) - st.get('expired', 0)
     if st_live != live:
         errs.append('counters say %d sessions are live, %d are' % (st_live, live))
-    # each queue's wait average (P:qew): of a known queue, a whole non-negative ms
+    # each queue's wait average (P:stat qew:<queue>): of a known queue, a whole non-negative ms
     queues = r.smembers(P + ':queues')
-    for q, v in r.hgetall(P + ':qew').items():
-        if q not in queues or not v.isdigit():
-            errs.append('P:qew %r = %r: no such queue or not a wait' % (q, v))
+    for f, v in r.hgetall(P + ':stat').items():
+        if f.startswith('qew:') and (f[4:] not in queues or not v.isdigit()):
+            errs.append('P:stat %r = %r: no such queue or not a wait' % (f, v))
     # follow-ups: exactly the sessions (any state) with a follow_up date, scored by its 00:00 UTC
     want_fu = {}
     for k in sess_keys:

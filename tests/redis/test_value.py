@@ -118,7 +118,8 @@ def test_the_wait_a_customer_is_told_is_kept_beside_the_one_they_had(h):
 
 
 def test_each_queue_promises_its_own_recent_wait(h):
-    """The wait a customer is told comes from the history of the queue they join (P:qew): a
+    """The wait a customer is told comes from the history of the queue they join (P:stat
+    qew:<queue>): a
     quick queue does not promise what a slow one takes, nor the other way round; a queue that
     never offered yet promises the tenant's average. The engine's offers (a pull when an agent
     frees up) and the library's (a reopened session offered at once) keep the same averages."""
@@ -135,9 +136,9 @@ def test_each_queue_promises_its_own_recent_wait(h):
     t.fc('oq_close', busy_b, 'resolved')               # quick's waiter offered after 2 s
     h.advance(58000)
     t.fc('oq_close', busy_a, 'resolved')               # slow's after 60 s
-    qew = h.r.hgetall(t.P + ':qew')
+    qew = {f: v for f, v in h.r.hgetall(t.P + ':stat').items() if f.startswith('qew:')}
     # first samples 0 (offered at once), then 2 s and 60 s: 0 + (w - 0) / 8
-    assert qew == {'quick': '250', 'slow': '7500'}, qew
+    assert qew == {'qew:quick': '250', 'qew:slow': '7500'}, qew
     tenant = int(h.r.hget(t.P + ':stat', 'wait_ewma_ms'))
     assert tenant not in (250, 7500), tenant
     t.fc('oq_accept', slow, 'a')
@@ -154,11 +155,11 @@ def test_each_queue_promises_its_own_recent_wait(h):
     t.fc('oq_close', quick, 'resolved')               # b is offered the next quick one
     t.fc('oq_accept', q2['id'], 'b')
     t.fc('oq_close', q2['id'], 'resolved')            # and frees up
-    h.r.hset(t.P + ':qew', 'quick', '8000')
+    h.r.hset(t.P + ':stat', 'qew:quick', '8000')
     ident = h.r.hget(t.P + ':s:' + quick, 'identity')
     again = t.fc('oq_enqueue', 'web', '', ident, 'fr', 0, 'quick', '')
     assert again[0] == quick and again[1] == 'offered', again
-    assert h.r.hget(t.P + ':qew', 'quick') == '7000'    # 8000 + (0 - 8000) / 8
+    assert h.r.hget(t.P + ':stat', 'qew:quick') == '7000'    # 8000 + (0 - 8000) / 8
 
 
 def test_a_region_waits_in_its_own_queue_then_goes_back_to_the_one_it_came_to(h):

@@ -130,7 +130,8 @@ function X.count(ctx, field, n)
 end
 
 -- A wait sample (enqueue → offer, ms) in a queue, for the averages a promise is built on:
--- the tenant's (P:stat wait_ewma_ms) and the queue's (P:qew). The EWMA, alpha = 1/8,
+-- the tenant's (P:stat wait_ewma_ms) and the queue's (P:stat qew:<queue>: in the same hash,
+-- so that an offer's averages are one write). The EWMA, alpha = 1/8,
 -- follows a shift within a few dozen offers without jumping on one outlier.
 function X.wait_sample(ctx, ms, queue)
     ctx.samples = ctx.samples or {}
@@ -152,9 +153,8 @@ end
 -- tenant's (a queue that never offered yet), else 0 (engine/enqueue.c promise() reads the
 -- same).
 function X.wait_avg(ctx, queue)
-    local v = rcall('HGET', ctx.P .. ':qew', queue)
-    if not v then v = rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms') end
-    local d = tonum(v)
+    local v = rcall('HMGET', ctx.P .. ':stat', 'qew:' .. queue, 'wait_ewma_ms')
+    local d = tonum(v[1] or v[2])
     return (d and d >= 0) and mfloor(d) or 0
 end
 
@@ -192,17 +192,16 @@ function X.finish(ctx)
         local st = stats(ctx)
         local e = ewma(ctx, U.num(rcall('HGET', ctx.P .. ':stat', 'wait_ewma_ms'), nil, 'wait_ewma_ms'))
         st.wait_ewma_ms = e
-        rcall('HSET', ctx.P .. ':stat', 'wait_ewma_ms', DEC[e] or istr(e))
-        local a, seen = {}, {}
+        local a, seen = {'wait_ewma_ms', DEC[e] or istr(e)}, {}
         for _, w in ipairs_(ctx.samples) do
-            local q = w[2]
-            if not seen[q] then
-                seen[q] = true
-                local v = ewma(ctx, U.num(rcall('HGET', ctx.P .. ':qew', q), nil, 'a queue wait'), q)
-                a[#a + 1] = q; a[#a + 1] = DEC[v] or istr(v)
+            local f = 'qew:' .. w[2]
+            if not seen[f] then
+                seen[f] = true
+                local v = ewma(ctx, U.num(rcall('HGET', ctx.P .. ':stat', f), nil, 'a queue wait'), w[2])
+                a[#a + 1] = f; a[#a + 1] = DEC[v] or istr(v)
             end
         end
-        rcall('HSET', ctx.P .. ':qew', unpk(a))
+        rcall('HSET', ctx.P .. ':stat', unpk(a))
     end
 end
 

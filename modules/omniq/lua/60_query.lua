@@ -6,7 +6,7 @@
 --
 -- Position and estimated wait. Position is the 1-based rank in the named
 -- queue P:q:<queue> (priority, then age). The estimate scales the recent
--- average time-to-offer in that queue (P:qew, an EWMA kept at every offer; the
+-- average time-to-offer in that queue (P:stat qew:<queue>, an EWMA kept at every offer; the
 -- tenant's wait_ewma_ms for a queue that never offered: X.wait_avg) by how
 -- far the session is through its queue, and never promises less than what
 -- is left of the average for someone who has already waited: crude, but
