@@ -57,6 +57,8 @@ run(async (browser) => {
   await desk.screenshot({ path: path.join(shots, 'desk-2-offer.png') });
   await desk.click('#accept');
   await step('active after accept', desk.waitForSelector(`${item}.active`, T));
+  // the conversation's title says how long the customer waited (issue 24: promised vs actual)
+  await step('the wait in the title', desk.waitForSelector('#conv-title >> text=/waited \\d+ s/', T));
   await step('customer message in the transcript',
     desk.waitForSelector('#transcript li.in >> text=Hi, my washing machine leaks', T));
   await step('customer panel', desk.waitForSelector('#profile dd >> text=web visitor (this browser only):', T));
