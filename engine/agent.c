@@ -370,8 +370,12 @@ void oqe_agent_save(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a)
 static int exists(oqe_call *c, RedisModuleString *key)
 {
 	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, key, REDISMODULE_READ);
+	int t = RedisModule_KeyType(k);
 
-	return RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY;
+	/* closed at once: a later write of the command may empty the key, and Redis frees an
+	 * emptied key under any handle still open on it */
+	RedisModule_CloseKey(k);
+	return t != REDISMODULE_KEYTYPE_EMPTY;
 }
 
 int oqe_agent_work_waits(oqe_call *c, const oqe_cfg *cfg, const oqe_agent *a,

@@ -252,9 +252,15 @@ void oqe_zrem(oqe_call *c, RedisModuleString *name, RedisModuleString *member)
 	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, name, REDISMODULE_READ | REDISMODULE_WRITE);
 	int deleted = 0;
 
-	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET)
+	if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET) {
+		RedisModule_CloseKey(k);
 		return;
+	}
 	RedisModule_ZsetRem(k, member, &deleted);
+	/* closed at once, as every handle of a key a command may empty: the last ZREM of a
+	 * zset deletes it, and Redis frees it under any other handle still open on it (two
+	 * offers from one queue in one pull: tests/redis/test_engine_memcheck.py) */
+	RedisModule_CloseKey(k);
 	if (deleted)
 		oqe_rep(c->ctx, "ZREM", "ss", name, member);
 }

@@ -285,8 +285,10 @@ static void walk(search *S, long depth, long budget)
 		k = RedisModule_OpenKey(S->c->ctx, S->l[bj].key, REDISMODULE_READ);
 		if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET
 				|| RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
-						REDISMODULE_POSITIVE_INFINITE, 0, 0) != REDISMODULE_OK)
+						REDISMODULE_POSITIVE_INFINITE, 0, 0) != REDISMODULE_OK) {
+			RedisModule_CloseKey(k);
 			continue;
+		}
 		while (!RedisModule_ZsetRangeEndReached(k) && pos < depth && budget > 0) {
 			RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, &sc);
 
@@ -311,6 +313,9 @@ static void walk(search *S, long depth, long budget)
 				break;
 		}
 		RedisModule_ZsetRangeStop(k);
+		/* the offer that follows may empty this index, and Redis frees an emptied key
+		 * under any handle still open on it */
+		RedisModule_CloseKey(k);
 	}
 }
 
@@ -347,6 +352,11 @@ static int find(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a, const skillset *s
 					break;
 			}
 			RedisModule_ZsetRangeStop(k);
+			/* closed before anything is written: an offer may empty P:aw:<aid>, and Redis
+			 * frees an emptied key under a handle still open on it (valgrind: a read of
+			 * freed memory when the command's keys are closed) */
+			RedisModule_CloseKey(k);
+			k = NULL;
 			for (i = 0; i < m; i++, n++) {
 				size_t sl;
 				const char *ss;
@@ -366,6 +376,7 @@ static int find(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a, const skillset *s
 				return 1;
 			}
 		}
+		RedisModule_CloseKey(k);
 	}
 	memset(&b, 0, sizeof b);
 	memset(&S, 0, sizeof S);
@@ -386,6 +397,9 @@ static int find(oqe_call *c, const oqe_cfg *cfg, oqe_agent *a, const skillset *s
 			continue;
 		S.cls = cls;
 		class_heads(&S, wk);
+		/* its heads are strings of their own: the handle goes before an offer rewrites (or
+		 * empties, and Redis frees) P:wk:<class> */
+		RedisModule_CloseKey(wk);
 	}
 	walk(&S, (deep ? 128 : 8) * cfg->lookahead, (deep ? 256 : 16) * cfg->lookahead);
 	if (!b.e[0])

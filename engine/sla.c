@@ -11,8 +11,10 @@ static int exists(oqe_call *c, const char *suffix)
 {
 	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, oqe_key(c, suffix, NULL, 0),
 			REDISMODULE_READ);
+	int t = RedisModule_KeyType(k);
 
-	return RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY;
+	RedisModule_CloseKey(k); /* a handle left open dangles once the key is emptied */
+	return t != REDISMODULE_KEYTYPE_EMPTY;
 }
 
 /* Does the tenant have a policy, or a queue with business hours (whose closed notice the

@@ -98,6 +98,7 @@ static void zadd(oqe_call *c, RedisModuleString *key, long long score, RedisModu
 
 	snprintf(s, sizeof s, "%lld", score);
 	RedisModule_ZsetAdd(k, (double)score, m, NULL);
+	RedisModule_CloseKey(k); /* a later ZREM of the command may empty it (oqe_zrem) */
 	oqe_rep(c->ctx, "ZADD", "scs", key, s, m);
 }
 
@@ -234,6 +235,7 @@ static void wk_refresh(oqe_call *c, RedisModuleString *wk, RedisModuleString *na
 		}
 		RedisModule_ZsetRangeStop(k);
 	}
+	RedisModule_CloseKey(k); /* the index may be emptied later in the command */
 	if (n == 0) {
 		RedisModule_HashSet(h, REDISMODULE_HASH_NONE, name, REDISMODULE_HASH_DELETE, NULL);
 		oqe_rep(c->ctx, "HDEL", "ss", wk, name);
@@ -270,6 +272,9 @@ void oqe_wait_remove(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, char where, R
 			h = RedisModule_OpenKey(c->ctx, wk, REDISMODULE_READ);
 			if (RedisModule_KeyType(h) == REDISMODULE_KEYTYPE_HASH)
 				RedisModule_HashGet(h, REDISMODULE_HASH_NONE, name, &head, NULL);
+			/* closed before wk_refresh rewrites it: emptied, Redis frees the key under
+			 * any handle still open on it (valgrind found this one) */
+			RedisModule_CloseKey(h);
 		}
 		if (head) {
 			int listed = 0, more = 0, n = 0;
@@ -295,8 +300,10 @@ void oqe_wait_remove(oqe_call *c, const oqe_cfg *cfg, oqe_sess *s, char where, R
 				wk_refresh(c, wk, name, key);
 			} else if (more) {
 				RedisModuleKey *z = RedisModule_OpenKey(c->ctx, key, REDISMODULE_READ);
+				size_t zn = RedisModule_ValueLength(z);
 
-				if (RedisModule_ValueLength(z) <= (size_t)n && hl >= 2) {
+				RedisModule_CloseKey(z);
+				if (zn <= (size_t)n && hl >= 2) {
 					/* the "+" goes: what is listed is all there is */
 					RedisModuleString *v = RedisModule_CreateString(c->ctx, hv, hl - 2);
 

@@ -1113,6 +1113,7 @@ def test_ws_unmasked_frames_get_the_same_checks(ctx):
 
 
 @test
+@alone   # the event reader must meet Redis while it loads: a loaded machine loads it first
 def test_ws_redis_loading_its_data_after_a_restart_is_no_error(ctx):
     """Redis restarted with enough data to take a while to read back answers LOADING
     meanwhile: the event reader waits for it (one NOTICE), logs no error, and the REST API
