@@ -335,6 +335,11 @@ int oq_outbound_fork(void)
 			}
 			if(senders[i].s.init && senders[i].s.init(senders[i].s.param) < 0) {
 				LM_CRIT("the sender of channel %s could not start\n", senders[i].channel);
+				/* kamailio stops when this process exits; exiting at once, while the main
+				 * process still forks the others, left its TCP main (signalled mid-start)
+				 * spinning on epoll_wait for good, 28 million log lines in a minute: the
+				 * others are given the time to start first */
+				sleep(2);
 				exit(-1);
 			}
 			sender_loop(&senders[i]);
