@@ -55,6 +55,23 @@ static RedisModuleString *promise(oqe_call *c, RedisModuleString *queue)
 	return oqe_name("0");
 }
 
+/* Does queue q keep business hours (P:bhq, 32_hours.lua)? A call to it is the library's,
+ * which refuses it while the queue is closed: one SISMEMBER, for calls only. */
+static int has_hours(oqe_call *c, RedisModuleString *q)
+{
+	RedisModuleString *bhq = oqe_key(c, ":bhq", "", 0);
+	RedisModuleKey *k = RedisModule_OpenKey(c->ctx, bhq, REDISMODULE_READ);
+	RedisModuleCallReply *r;
+	int t = RedisModule_KeyType(k);
+
+	RedisModule_CloseKey(k);
+	if (t == REDISMODULE_KEYTYPE_EMPTY)
+		return 0; /* no queue keeps hours: a RedisModule_Call costs a cycle's tenth */
+	r = RedisModule_Call(c->ctx, "SISMEMBER", "ss", bhq, q);
+	return r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_INTEGER
+		   && RedisModule_CallReplyInteger(r) == 1;
+}
+
 /* When a message of queue q waits for q's opening (lua/32_hours.lua BH.hold_until): the
  * opening, ms, while q is closed; 0 when it is open or keeps no hours. A tenant with neither
  * hours nor policies pays nothing more than its clocks' look (oqe_sla_on); one with them a
@@ -63,7 +80,7 @@ static RedisModuleString *promise(oqe_call *c, RedisModuleString *queue)
 static long long hold_until(oqe_call *c, RedisModuleString *q)
 {
 	RedisModuleCallReply *r;
-	RedisModuleString *until = NULL, *iv, *bhq;
+	RedisModuleString *until = NULL, *iv;
 	RedisModuleKey *k;
 	const char *s;
 	char from[32];
@@ -72,13 +89,7 @@ static long long hold_until(oqe_call *c, RedisModuleString *q)
 
 	if (!oqe_sla_on(c))
 		return 0; /* neither policies nor hours: the look the session's clocks make anyway */
-	bhq = oqe_key(c, ":bhq", "", 0);
-	k = RedisModule_OpenKey(c->ctx, bhq, REDISMODULE_READ);
-	if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY)
-		return 0;
-	r = RedisModule_Call(c->ctx, "SISMEMBER", "ss", bhq, q);
-	if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_INTEGER
-			|| RedisModule_CallReplyInteger(r) != 1)
+	if (!has_hours(c, q))
 		return 0;
 	s = RedisModule_StringPtrLen(q, &ql);
 	k = RedisModule_OpenKey(c->ctx, oqe_key(c, ":bh:", s, ql), REDISMODULE_READ);
@@ -430,16 +441,6 @@ static int reopens(oqe_call *c, const oqe_cfg *cfg, RedisModuleString *cid,
 	return 0;
 }
 
-/* Does queue q keep business hours (P:bhq, 32_hours.lua)? A call to it is the library's,
- * which refuses it while the queue is closed: one SISMEMBER, for calls only. */
-static int has_hours(oqe_call *c, RedisModuleString *q)
-{
-	RedisModuleCallReply *r = RedisModule_Call(c->ctx, "SISMEMBER", "ss",
-			oqe_key(c, ":bhq", "", 0), q);
-
-	return r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_INTEGER
-		   && RedisModule_CallReplyInteger(r) == 1;
-}
 
 /* OMNIQ.ENQUEUE P channel class identity skills priority queue ext [node]
  * oq_enqueue: a customer contact opens a session and it is routed. Reply

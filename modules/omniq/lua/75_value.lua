@@ -15,6 +15,14 @@
 
 local RV = {}
 
+-- A region's name, checked: it is a skill's name after r-.
+function RV.region(v)
+    if #v > 30 or not smatch(v, '^[a-z0-9][a-z0-9_.%-]*$') then
+        U.fail('ARG', 'region must be [a-z0-9] then [a-z0-9_.-], up to 30 bytes (it is a skill\'s name: r-<region>)')
+    end
+    return v
+end
+
 -- A tier name as a customer's profile holds it: letters, digits and ID_CHARS.
 -- oq_tier_set name priority skills: OK (priority 0..PRIORITY_MAX added at enqueue, skills
 -- required besides the contact's: a canonical list, "" for none).
@@ -61,10 +69,7 @@ function RV.fn_prefix_set(keys, args)
         rcall('HDEL', ctx.P .. ':rgp', prefix)
         return 'OK'
     end
-    if #region > 30 or not smatch(region, '^[a-z0-9][a-z0-9_.%-]*$') then
-        U.fail('ARG', 'region must be [a-z0-9] then [a-z0-9_.-], up to 30 bytes (it is a skill\'s name: r-<region>)')
-    end
-    rcall('HSET', ctx.P .. ':rgp', prefix, region)
+    rcall('HSET', ctx.P .. ':rgp', prefix, RV.region(region))
     return 'OK'
 end
 
@@ -81,10 +86,7 @@ function RV.fn_region_queue_set(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 3, 'queue region target')
     local queue, target = V.id('queue', args[1]), args[3]
-    local region = args[2]
-    if #region > 30 or not smatch(region, '^[a-z0-9][a-z0-9_.%-]*$') then
-        U.fail('ARG', 'region must be [a-z0-9] then [a-z0-9_.-], up to 30 bytes')
-    end
+    local region = RV.region(args[2])
     if target == '' then
         rcall('HDEL', ctx.P .. ':rgq', queue .. '/' .. region)
         return 'OK'

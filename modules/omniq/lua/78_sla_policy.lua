@@ -30,6 +30,11 @@ local SLH = {
 }
 
 function SLH.pkey(P, name) return P .. ':sla:p:' .. name end
+
+-- text with "{name}" replaced by value, taken as it is (no pattern in it)
+function SLH.put(text, name, value)
+    return (string.gsub(text, '{' .. name .. '}', (string.gsub(value, '%%', '%%%%'))))
+end
 -- a policy, or a queue with business hours (the look sends a new session's closed notice)
 function SLH.on(ctx) return rcall('EXISTS', ctx.P .. ':sla:pol', ctx.P .. ':bhq') > 0 end
 

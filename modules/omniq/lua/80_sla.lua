@@ -201,7 +201,7 @@ function SLH.notice(ctx, s, p, to)
     if text == '' then return '' end
     local sent = rcall('HGET', R.skey(ctx, s.id), 'sla_n')
     if sent and sent ~= '' then return 'sent before: ' .. sent end
-    text = string.gsub(text, '{to}', (string.gsub(to and SLH.reach(to) or '', '%%', '%%%%')))
+    text = SLH.put(text, 'to', to and SLH.reach(to) or '')
     local id, said = SLH.to_customer(ctx, s, SLH.fill(ctx, s, text))
     if id then rcall('HSET', R.skey(ctx, s.id), 'sla_n', id) end
     return said
@@ -250,8 +250,7 @@ function SLH.fill(ctx, s, text)
         local p, est = Q.estimate(ctx, s.id, {queue = v[2], enq = v[3], transfer_at = v[4]})
         pos, wait = U.istr(p), U.istr(mmax(1, mfloor((est + 59999) / 60000)))
     end
-    text = string.gsub(text, '{position}', pos)
-    return (string.gsub(text, '{wait}', wait))
+    return SLH.put(SLH.put(text, 'position', pos), 'wait', wait)
 end
 
 -- A session opened while its queue is closed (business hours, 32_hours.lua): the customer
@@ -262,7 +261,7 @@ function SLH.closed(ctx, s)
     local text = rcall('HGET', BH.key(ctx.P, s.queue), 'notice')
     if not text or text == '' then return end
     local _, label = BH.next_open(ctx, s.queue, ctx.now)
-    text = string.gsub(text, '{open}', (string.gsub(label or '?', '%%', '%%%%')))
+    text = SLH.put(text, 'open', label or '?')
     local id, said = SLH.to_customer(ctx, s, text)
     rcall('HSET', R.skey(ctx, s.id), 'closed_n', id or said)
 end

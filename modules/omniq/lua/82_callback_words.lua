@@ -55,8 +55,7 @@ function M.callback_word(ctx, s, body)
     if not hit then return end
     local to = SLH.make_callback(ctx, s)
     if to and reply ~= '' then
-        SLH.to_customer(ctx, s, (string.gsub(reply, '{to}',
-            (string.gsub(SLH.reach(to), '%%', '%%%%')))))
+        SLH.to_customer(ctx, s, SLH.put(reply, 'to', SLH.reach(to)))
     end
 end
 
