@@ -46,8 +46,10 @@ def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, re
     server is pids (the socket servers, whose memory ws_load measures) and node ({pid:
     description}: the server's other processes, such as omniq's dispatcher, which reads every
     event too; each counted under its description). forks() (optional): how many times Redis
-    has forked so far (its AOF rewrites: each step gets how many came in it, since a
-    rewrite's child competes for the same cores)."""
+    has forked so far, how long its last fork() stalled it (µs) and its resident memory
+    (its AOF rewrites: each step gets how many came in it and the last one's stall, since
+    fork() stops Redis for its while, longer the larger Redis is, and a rewrite's child
+    competes for the same cores)."""
     node = node or {}
     argv = [os.path.join(HERE, "ws_load"), "127.0.0.1", str(port), mode, str(customers),
             str(agents), rates, str(seconds), DESK_SECRET] + [str(p) for p in pids]
@@ -60,7 +62,7 @@ def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, re
         for pid, desc in node.items():
             threads[desc] = threads.get(desc, 0) + cpu_of([pid])
         return (cpu_of(pids) + cpu_of(list(node)), cpu_of(redis_pids), cpu_of([p.pid]),
-                threads, forks() if forks else 0)
+                threads, forks() if forks else (0, 0, 0))
     for line in p.stdout:
         out.append(line.rstrip("\n"))
         if line.startswith("RESULT open_s"):
@@ -77,11 +79,31 @@ def load(port, mode, customers, agents, rates, seconds, pids, on_served=None, re
         if i + 1 < len(cpu):
             step["cpu"] = [b - a for a, b in zip(cpu[i][:3], cpu[i + 1][:3])]
             step["threads"] = {n: v - cpu[i][3].get(n, 0) for n, v in cpu[i + 1][3].items()}
-            step["forks"] = cpu[i + 1][4] - cpu[i][4]
+            step["forks"] = cpu[i + 1][4][0] - cpu[i][4][0]
+            step["fork_ms"], step["redis_mb"] = cpu[i + 1][4][1] / 1e3, cpu[i + 1][4][2] >> 20
     errs = errf.read().strip().splitlines()
     if errs:
         res["stderr"] = "%d lines, e.g. %s" % (len(errs), errs[0])
     return res
+
+
+def memory_by_family(r):
+    """What Redis holds at the end of the run: its used memory, and the share of each key
+    family (the key less its tenant prefix, ids made '*': s:*:tx is the transcripts), from
+    MEMORY USAGE of every key: the size of a fork and of an AOF rewrite's work."""
+    keys = list(r.scan_iter(count=1000))
+    fam = {}
+    for i in range(0, len(keys), 1000):
+        p = r.pipeline(transaction=False)
+        for key in keys[i:i + 1000]:
+            p.memory_usage(key, samples=0)
+        for key, b in zip(keys[i:i + 1000], p.execute()):
+            name = ":".join(["*" if any(c.isdigit() for c in x) or len(x) > 24 else x
+                             for x in key.split(":")[2:]]) or key
+            n, t = fam.get(name, (0, 0))
+            fam[name] = (n + 1, t + (b or 0))
+    return (int(r.info("memory")["used_memory"]), len(keys),
+            sorted(((b, n, name) for name, (n, b) in fam.items()), reverse=True)[:6])
 
 
 def run_omniq(workdir, customers, agents, rates, seconds):
@@ -122,7 +144,9 @@ def run_omniq(workdir, customers, agents, rates, seconds):
             logins.start()
         res = load(k.http_port, "omniq", customers, agents, rates, seconds, pids,
                    on_served=served, redis_pids=others, node=node,
-                   forks=lambda: int(r.info("stats")["total_forks"]))
+                   forks=lambda: (int(r.info("stats")["total_forks"]),
+                                  int(r.info("stats")["latest_fork_usec"]),
+                                  int(r.info("memory")["used_memory_rss"])))
         logins.stop()
         for p in perf:
             p.wait()
@@ -132,6 +156,7 @@ def run_omniq(workdir, customers, agents, rates, seconds):
         res["server"] = ("kamailio: omniq_ws %d process(es) (+ their events and logins "
                          "threads) and %d others (the dispatcher's share shown), redis-server"
                          % (len(pids), len(node)))
+        res["redis_memory"] = memory_by_family(r)
         stats = r.info("commandstats")   # the rate steps only (reset before them)
         res["redis_top"] = sorted(((v["usec"], k[8:], v["calls"], v["usec_per_call"])
                                    for k, v in stats.items()), reverse=True)[:6]
@@ -247,7 +272,8 @@ def show(name, r, customers, agents):
             s.get("dup", "?"), s["msg_per_s"], s["p50_ms"], s["p99_ms"], s["max_ms"],
             s["p99_send_ms"], per,
             "no: " + ", ".join(why) if why else "yes",
-            " (Redis forked %d time(s) in the step: an AOF rewrite)" % s["forks"]
+            " (Redis forked %d time(s) in the step: an AOF rewrite; the last fork() stalled "
+            "it %.1f ms at %d MB)" % (s["forks"], s["fork_ms"], s["redis_mb"])
             if s.get("forks") else ""))
     if r.get("bogus"):
         print("   %d messages named no step of the run (ws_load or the server altered them)"
@@ -260,6 +286,11 @@ def show(name, r, customers, agents):
             print("   %8s   %s" % (s["rate"], ", ".join(
                 "%s %.1f" % (n, v * 1e6 / max(s["sent"], 1)) for n, v in th if v > 0)))
     print("   CPU: server %.1f s, redis-server %.1f s" % (r["cpu_server"], r["cpu_redis"]))
+    if r.get("redis_memory"):
+        used, keys, fams = r["redis_memory"]
+        print("   redis memory at the end: %d MB in %d keys; by key family: %s" % (
+            used >> 20, keys, ", ".join("%s %.1f MB (%d keys)" % (name, b / 2**20, n)
+                                        for b, n, name in fams)))
     for usec, cmd, calls, per in r.get("redis_top", []):
         print("   redis, rate steps only: %-8s %9d calls %6.1f s %7.1f us/call" % (
             cmd, calls, usec / 1e6, per))

@@ -139,6 +139,21 @@ def _frames(bt):
     return ["%s: %s" % (t, " < ".join(f)) for t, f in threads]
 
 
+def signals(pid):
+    """Its signal masks from /proc/<pid>/status, as hex (bit n-1 is signal n; SIGTERM is
+    0x4000): pending (of the thread, of the process), blocked, ignored, caught - whether a
+    SIGTERM reached a process that did not stop, and why its handler did not run."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            st = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+    except OSError:
+        return "no signal masks"
+    return "signals " + " ".join("%s %x" % (k[3:].lower() if k != "ShdPnd" else "shdpnd",
+                                            int(st[k].strip(), 16))
+                                 for k in ("SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+                                 if k in st)
+
+
 def stacks(pids, names=None, limit=4, log=None):
     """What each of pids is doing, for a process that would not stop: its state and kernel
     wait channel from /proc, and its threads' stacks from gdb, a line a thread (the first
@@ -166,10 +181,10 @@ def stacks(pids, names=None, limit=4, log=None):
                 wchan = f.read().strip() or "-"
         except OSError:
             continue
-        seen.append((wchan == "do_wait", pid, state, wchan))
-    for n, (waits, pid, state, wchan) in enumerate(sorted(seen)):
-        out.append("  %d (%s): state %s, waits in %s" % (
-            pid, (names or {}).get(pid, ""), state, wchan))
+        seen.append((wchan == "do_wait", pid, state, wchan, signals(pid)))
+    for n, (waits, pid, state, wchan, sigs) in enumerate(sorted(seen)):
+        out.append("  %d (%s): state %s, waits in %s; %s" % (
+            pid, (names or {}).get(pid, ""), state, wchan, sigs))
         if state != "Z" and n < limit:
             try:
                 bt = subprocess.run(["gdb", "-q", "-batch", "-p", str(pid), "-ex",
