@@ -206,6 +206,9 @@ int oqe_cmd_close(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 		RedisModule_ZsetAdd(k, (double)(c.now + cfg->wrapup_time * 1000), sid, NULL);
 		oqe_rep(ctx, "ZADD", "scs", wu, score, sid);
 		oqe_emit(&c, "wrapup", sid, "wrapup", agent, channel, ext);
+		/* the conversation is over for the customer: its survey is not held for the
+		 * agent's wrap-up (lua/77_survey.lua) */
+		oqe_sla_ended(&c, sid);
 		RedisModule_ReplyWithArray(ctx, 2);
 		RedisModule_ReplyWithString(ctx, sid);
 		return RedisModule_ReplyWithCString(ctx, "wrapup");

@@ -48,7 +48,8 @@ static void look_now(oqe_call *c, RedisModuleString *sid)
 
 void oqe_sla_ended(oqe_call *c, RedisModuleString *sid)
 {
-	if (exists(c, ":furl") || exists(c, ":seq:fu"))
+	/* its follow-up rules (lua/79_followup.lua), its survey (lua/77_survey.lua) */
+	if (exists(c, ":furl") || exists(c, ":seq:fu") || exists(c, ":svq"))
 		look_now(c, sid);
 }
 

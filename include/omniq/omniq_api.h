@@ -82,6 +82,9 @@ static inline int omniq_http_status(int rc)
 }
 
 /* Capacity classes a channel counts in. */
+/* ingest()'s answer for a customer's survey answer (a score after a session ended) */
+#define OMNIQ_INGEST_SURVEY 3
+
 #define OMNIQ_CLASS_VOICE 0
 #define OMNIQ_CLASS_CHAT 1
 #define OMNIQ_CLASS_EMAIL 2
@@ -397,7 +400,8 @@ typedef struct omniq_api {
 	int (*outbox_add)(const str *kind, const str *target, const str *unless_online,
 			const str *payload, char *id_out, int id_size);
 	/* A customer's profile field: name, tier, language, region, channel (the one they
-	 * prefer to be contacted on: follow-ups use it) (value up to 256 bytes).
+	 * prefer to be contacted on: follow-ups use it), surveys ("no": they opted out of
+	 * surveys; "": asked) (value up to 256 bytes).
 	 * cid may be a merged customer's: the write goes to the one it was merged into. */
 	int (*customer_set)(const str *cid, const str *field, const str *value);
 	/* Two identities to one customer (created when neither is known; when both are, on two
@@ -412,7 +416,9 @@ typedef struct omniq_api {
 	 * reopen_window - and routed as open() does. out gets the session (may be NULL), id_out
 	 * (48 bytes, may be NULL) the transcript id. Returns OMNIQ_OK when appended to the live
 	 * session, 2 when appended to the session it opened, 1 when m->cid was appended before
-	 * (nothing written; out and id_out name that entry, even if its session has ended).
+	 * (nothing written; out and id_out name that entry, even if its session has ended),
+	 * OMNIQ_INGEST_SURVEY when it answered the survey of the customer's latest session on
+	 * the channel, which has ended (recorded there: out names that session, still ended).
 	 * Voice channels are refused (OMNIQ_EARG): a call is opened with open(). */
 	int (*ingest)(const omniq_inbound_t *m, omniq_session_info_t *out, char *id_out,
 			int id_size);

@@ -893,9 +893,9 @@ int oq_ingest_thread(const omniq_inbound_t *m, const str *thread, omniq_session_
 		return rc;
 	if(!session_reply_ok(r, 7) || r->elements != 7 || !entry_id(r->element[5])
 			|| !text_elem(r->element[6], 1) || r->element[6]->len != 1
-			|| r->element[6]->str[0] < '0' || r->element[6]->str[0] > '2') {
+			|| r->element[6]->str[0] < '0' || r->element[6]->str[0] > '3') {
 		rc = oq_bad_reply("oq_ingest", r,
-				"[sid, state, agent, position, customer, entry id, \"0\"..\"2\"]");
+				"[sid, state, agent, position, customer, entry id, \"0\"..\"3\"]");
 		freeReplyObject(r);
 		return rc;
 	}
@@ -907,7 +907,7 @@ int oq_ingest_thread(const omniq_inbound_t *m, const str *thread, omniq_session_
 	freeReplyObject(r);
 	if(rc == 2)
 		oq_stat_inc(OQ_ST_ENQUEUED);
-	if(rc != 1)
+	if(rc != 1 && rc != OMNIQ_INGEST_SURVEY)
 		oq_stat_inc(OQ_ST_MESSAGES);
 	return rc;
 }

@@ -50,7 +50,7 @@ oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL, OMNIQ_EVENT_READ_GAP_DEF}
 static const char *event_types[] = {"enqueue", "offer", "park", "unpark", "reopen", "accept",
 		"decline", "miss", "wrapup", "close", "abandon", "expire", "presence", "merge",
 		"agent_del", "revoke", "message", "transfer", "delivery", "sla1", "sla2", "sla3",
-		"followup", "callback", "resync"};
+		"followup", "callback", "survey", "resync"};
 #define OQ_EVENT_TYPES ((int)(sizeof(event_types) / sizeof(event_types[0])))
 static int event_rt_idx[OQ_EVENT_TYPES];
 

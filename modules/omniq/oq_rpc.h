@@ -25,6 +25,8 @@ int oq_region_queue_set(const str *queue, const str *region, const str *target);
 /* api.sla_ack (omniq_api.h), in oq_rpc_sla.c beside its kamcmd command */
 int oq_sla_ack(const str *sid, const str *agent, int told);
 int oq_rpc_value_register(void);
+/* kamcmd omniq.survey_* (oq_rpc_survey.c) */
+int oq_rpc_survey_register(void);
 
 /* An optional string argument: 1 and *out when given, else 0 and *out "" (binrpc leaves a
  * warning text in an argument it did not read, which must never be taken for a value) */

@@ -208,6 +208,7 @@ static void channel_message(const ws_req_t *rq, ws_resp_t *rs, const char *chann
 	json_object_set_new(rs->json, "id", json_string(id));
 	json_object_set_new(rs->json, "opened", json_boolean(rc == 2));
 	json_object_set_new(rs->json, "duplicate", json_boolean(rc == 1));
+	json_object_set_new(rs->json, "survey", json_boolean(rc == OMNIQ_INGEST_SURVEY));
 }
 
 static void get_session(const str *sid, ws_resp_t *rs)

@@ -3,7 +3,8 @@
  *
  *   GET   /api/v1/customers/{identity|cid}           profile, identities, recent sessions
  *   PUT   /api/v1/customers/{identity|cid}           sets the fields given: {"name","tier",
- *                                                    "language","region","channel"}
+ *                                                    "language","region","channel",
+ *                                                    "surveys"}
  *   GET   /api/v1/customers/{identity|cid}/history   ?count=1..200 (50): sessions, newest first
  *   POST  /api/v1/customers/link                     {"a","b"}: two identities, one customer
  *   POST  /api/v1/customers/{identity|cid}/merge     {"into": identity or cid}
@@ -201,9 +202,10 @@ static int customer_id(ws_resp_t *rs, const str *x, char *cid, size_t size)
 
 static void customer_put(const ws_req_t *rq, ws_resp_t *rs, const str *cid)
 {
-	static const char *const fields[] = {"name", "tier", "language", "region", "channel"};
+	static const char *const fields[] = {
+			"name", "tier", "language", "region", "channel", "surveys"};
 
-	if(ws_set_fields(rq, rs, cid, fields, 5, 0, ws_oq.customer_set) == 0)
+	if(ws_set_fields(rq, rs, cid, fields, 6, 0, ws_oq.customer_set) == 0)
 		ws_read_one(rs, "customer", 1, cid);
 }
 

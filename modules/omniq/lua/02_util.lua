@@ -140,3 +140,44 @@ function U.set_of(list)
     for _, v in ipairs_(list) do set[v] = true end
     return set
 end
+
+-- A tenant's named record of settings (a follow-up rule, a queue's survey): the hash hkey,
+-- its name in the zset lkey, at most L.SLA_POLICIES_MAX of them (`what` names them in the
+-- refusal). args[from..] are field value pairs, each field once; check(f, v) returns the
+-- value to keep or fails; fields not given keep their value, else their default; verify(cur)
+-- (may be nil) fails on a record that is incomplete. Everything is checked before a write.
+function U.named_set(ctx, hkey, lkey, name, args, from, fields, defaults, check, what, verify)
+    if #args < from + 1 or (#args - from) % 2 ~= 1 then
+        U.fail('ARG', 'wrong number of arguments, expected: name field value [field value...]')
+    end
+    local cur, seen = {}, {}
+    local v = rcall('HMGET', hkey, unpk(fields))
+    for i, f in ipairs_(fields) do cur[f] = v[i] or defaults[f] end
+    for i = from, #args, 2 do
+        if seen[args[i]] then U.fail('ARG', 'field ' .. args[i] .. ' given twice') end
+        seen[args[i]] = true
+        cur[args[i]] = check(args[i], args[i + 1])
+    end
+    if verify then verify(cur) end
+    if rcall('EXISTS', hkey) == 0 and rcall('ZCARD', lkey) >= L.SLA_POLICIES_MAX then
+        U.fail('CAPACITY', 'a tenant has at most ' .. L.SLA_POLICIES_MAX .. ' ' .. what)
+    end
+    local all = {}
+    for _, f in ipairs_(fields) do all[#all + 1] = f; all[#all + 1] = cur[f] end
+    rcall('HSET', hkey, unpk(all))
+    rcall('ZADD', lkey, 0, name)
+    return 'OK'
+end
+
+-- The records of U.named_set, by name: rows [label, <name>, field, value, ...] (defaults
+-- where a field is missing); hprefix .. name is each one's hash.
+function U.named_list(lkey, hprefix, label, fields, defaults)
+    local out = {}
+    for _, name in ipairs_(rcall('ZRANGE', lkey, 0, -1)) do
+        local v = rcall('HMGET', hprefix .. name, unpk(fields))
+        local row = {label, name}
+        for i, f in ipairs_(fields) do row[#row + 1] = f; row[#row + 1] = v[i] or defaults[f] end
+        out[#out + 1] = row
+    end
+    return out
+end

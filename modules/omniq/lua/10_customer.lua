@@ -41,7 +41,9 @@ end
 
 local fail, istr = U.fail, U.istr
 -- channel: the one the customer prefers to be contacted on (a follow-up's, 79_followup.lua)
-local PROFILE_FIELDS = {name = true, tier = true, language = true, region = true, channel = true}
+-- surveys: 'no' when the customer opted out of surveys (77_survey.lua), '' when asked
+local PROFILE_FIELDS = {name = true, tier = true, language = true, region = true, channel = true,
+    surveys = true}
 
 function C.key(ctx, cid)
     return ctx.P .. ':c:' .. cid
@@ -251,10 +253,13 @@ function C.fn_customer_set(keys, args)
     local upd = {}
     for i = 2, #args, 2 do
         if not PROFILE_FIELDS[args[i]] then
-            fail('ARG', 'field must be one of name, tier, language, region, channel')
+            fail('ARG', 'field must be one of name, tier, language, region, channel, surveys')
         end
         V.str(args[i], args[i + 1], L.TEXT_MAX, true)
         if args[i] == 'channel' and args[i + 1] ~= '' then V.channel(args[i + 1]) end
+        if args[i] == 'surveys' and args[i + 1] ~= '' and args[i + 1] ~= 'no' then
+            fail('ARG', "surveys must be 'no' (asked no more) or '' (asked)")
+        end
         upd[#upd + 1] = args[i]; upd[#upd + 1] = args[i + 1]
     end
     local live = C.resolve(ctx, cid)

@@ -44,7 +44,9 @@ end
 -- one), or 'new' (it answers none: a new session, whatever is live). A thread that is not
 -- a session of this channel any more is taken as 'new'. Returns {sid, state, agent,
 -- position, customer, entry id, how}: how '0' appended to a live session, '1' a duplicate
--- (nothing written, the first entry's id), '2' appended to the session it opened.
+-- (nothing written, the first entry's id), '2' appended to the session it opened, '3' the
+-- answer to the survey of the customer's latest session, which has ended: recorded there
+-- (M.survey_answer, a slot 77_survey.lua fills: it needs the outbound queue, 72).
 function M.fn_ingest(keys, args)
     local ctx = X.begin(keys)
     if #args ~= 12 then
@@ -81,6 +83,15 @@ function M.fn_ingest(keys, args)
                 r[6], r[7] = seen, '1'
                 return r
             end
+        end
+    end
+    -- the answer to the survey of the customer's latest session, over for them: ended, or
+    -- in its agent's wrap-up (77_survey.lua)
+    if thread == '' and sid and (U.TERMINAL[state] or state == 'wrapup') and typ == 'text' then
+        local ans = M.survey_answer(ctx, sid, cid, from, body)
+        if ans then
+            if mcid ~= '' then rcall('HSET', ctx.P .. ':s:' .. sid .. ':cids', mcid, ans[6]) end
+            return ans, ctx
         end
     end
     if tstate and not U.TERMINAL[tstate] then

@@ -262,9 +262,10 @@ end
 
 -- oq_customer_history ident_or_cid count: the customer's sessions on every channel, newest
 -- first, each [sid, s, channel, c, state, st, agent, a, queue, q, created, ms, updated, ms,
--- disposition, d, csat, x, nps, n, follow_up, f] ("" where unset); count 1..200.
+-- disposition, d, csat, x, nps, n, follow_up, f, survey, v, survey_comment, t] ("" where
+-- unset; survey and its comment: 77_survey.lua); count 1..200.
 local HISTORY_FIELDS = {'channel', 'state', 'agent', 'queue', 'created', 'updated',
-    'disposition', 'csat', 'nps', 'follow_up'}
+    'disposition', 'csat', 'nps', 'follow_up', 'survey', 'survey_comment'}
 
 -- The named fields of a hash as flat pairs appended to row ("" where unset).
 local function hash_pairs(key, fields, row)

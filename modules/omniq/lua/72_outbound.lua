@@ -91,9 +91,14 @@ function OB.send(ctx, sid, from, typ, body)
     local queued = channel and rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 1
     if queued then H.room(ctx.P, channel) end
     local r = E.run('omniq.reply', ctx.P, sid, from, typ, body)
-    local id, ext = r[1], r[3]
-    channel = r[2]
-    if not queued then return {id, channel, ext, ''} end
+    if not queued then return {r[1], r[2], r[3], ''} end
+    return OB.queue(ctx, sid, r[1], r[2], r[3])
+end
+
+-- Transcript entry id of session sid, written as 'out', handed to channel's senders: its
+-- delivery queued (the caller checked H.room). {id, channel, ext, did}. The survey of an
+-- ended session (77_survey.lua) sends this way: oq_reply refuses an ended session.
+function OB.queue(ctx, sid, id, channel, ext)
     local did = U.istr(rcall('INCR', ctx.P .. ':ob:seq'))
     rcall('HSET', H.dkey(ctx.P, did), 'sid', sid, 'tx', id, 'channel', channel, 'ext', ext,
         'state', 'queued', 'tries', '0', 'created', ctx.ns, 'updated', ctx.ns)

@@ -235,28 +235,13 @@ end
 -- value or default); a rule needs a disposition and a reason. OK.
 function FU.fn_rule_set(keys, args)
     local ctx = X.begin(keys)
-    if #args < 3 or #args % 2 ~= 1 then
-        U.fail('ARG', 'wrong number of arguments, expected: name field value [field value...]')
-    end
-    local name = V.id('rule name', args[1])
-    local key = ctx.P .. ':fur:' .. name
-    local cur, seen = {}, {}
-    local v = rcall('HMGET', key, unpk(FUH.RULE_FIELDS))
-    for i, f in ipairs_(FUH.RULE_FIELDS) do cur[f] = v[i] or FUH.RULE_DEFAULTS[f] end
-    for i = 2, #args, 2 do
-        if seen[args[i]] then U.fail('ARG', 'field ' .. args[i] .. ' given twice') end
-        seen[args[i]] = true
-        cur[args[i]] = FUH.rule_check(args[i], args[i + 1])
-    end
-    if cur.disposition == '' or cur.reason == '' then U.fail('ARG', 'a rule needs a disposition and a reason') end
-    if rcall('EXISTS', key) == 0 and rcall('ZCARD', ctx.P .. ':furl') >= L.SLA_POLICIES_MAX then
-        U.fail('CAPACITY', 'a tenant has at most ' .. L.SLA_POLICIES_MAX .. ' follow-up rules')
-    end
-    local all = {}
-    for _, f in ipairs_(FUH.RULE_FIELDS) do all[#all + 1] = f; all[#all + 1] = cur[f] end
-    rcall('HSET', key, unpk(all))
-    rcall('ZADD', ctx.P .. ':furl', 0, name)
-    return 'OK'
+    local name = V.id('rule name', args[1] or '')
+    return U.named_set(ctx, ctx.P .. ':fur:' .. name, ctx.P .. ':furl', name, args, 2,
+        FUH.RULE_FIELDS, FUH.RULE_DEFAULTS, FUH.rule_check, 'follow-up rules', function(cur)
+            if cur.disposition == '' or cur.reason == '' then
+                U.fail('ARG', 'a rule needs a disposition and a reason')
+            end
+        end)
 end
 
 -- oq_fu_rule_del name: 1 when it was there.
@@ -272,14 +257,8 @@ end
 function FU.fn_rule_list(keys, args)
     local ctx = X.begin_ro(keys)
     V.args(args, 0, '(none)')
-    local out = {}
-    for _, name in ipairs_(rcall('ZRANGE', ctx.P .. ':furl', 0, -1)) do
-        local v = rcall('HMGET', ctx.P .. ':fur:' .. name, unpk(FUH.RULE_FIELDS))
-        local row = {'name', name}
-        for i, f in ipairs_(FUH.RULE_FIELDS) do row[#row + 1] = f; row[#row + 1] = v[i] or '' end
-        out[#out + 1] = row
-    end
-    return out
+    return U.named_list(ctx.P .. ':furl', ctx.P .. ':fur:', 'name', FUH.RULE_FIELDS,
+        FUH.RULE_DEFAULTS)
 end
 
 -- Does the tenant use follow-ups (rules, or one ever made)? Its ended sessions are looked at.

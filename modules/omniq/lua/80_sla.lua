@@ -45,9 +45,9 @@ function SL.new(ctx, sid)
 end
 
 -- A session ended (the library's steps; the engine's do this in engine/sla.c): looked at
--- for its follow-ups (79_followup.lua).
+-- for its follow-ups (79_followup.lua) and its survey (77_survey.lua).
 function SL.ended(ctx, sid)
-    if FU.on(ctx) then SLH.look_at(ctx, sid, ctx.ns) end
+    if FU.on(ctx) or SV.on(ctx) then SLH.look_at(ctx, sid, ctx.ns) end
 end
 
 -- A session was reopened: its clocks start again, and its policy is matched again.
@@ -311,7 +311,10 @@ function SLH.look(ctx, sid)
         end
         if s.sla ~= '-' then p = SLH.load(ctx, s.sla) end
     end
-    if ended and s.state ~= '' then FU.on_end(ctx, s) end
+    if ended and s.state ~= '' then
+        FU.on_end(ctx, s)
+        SV.on_end(ctx, s)
+    end
     if not p then
         rcall('ZREM', ctx.P .. ':look', sid)
         return 0

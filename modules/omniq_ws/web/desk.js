@@ -407,7 +407,9 @@
     (m.history || []).forEach(function (h) {
       ol.appendChild(el("li", "", new Date(+h.created).toLocaleDateString() + " · " + (CH[h.channel] || h.channel) +
         " · " + (STATE[h.state] || h.state) + (h.disposition ? " (" + h.disposition + ")" : "") + (h.agent ? " · " + h.agent : "") +
-        (h.csat ? " · CSAT " + h.csat : "")));
+        (h.csat ? " · CSAT " + h.csat : "") + (h.nps ? " · NPS " + h.nps : "") +
+        (h.survey === "asked" ? " · survey sent, no answer yet" : "") +
+        (h.survey_comment && h.survey !== "unsent" ? " · \u201c" + h.survey_comment + "\u201d" : "")));
     });
   }
 

@@ -1,0 +1,355 @@
+-- 77_survey.lua — surveys at the end (the table `SV`): the customer is asked, on their own
+-- channel, how the session went, and their answer in their own words is recorded on it.
+--
+-- A tenant sets a survey per queue (oq_survey_set; queue '*' for every queue without its
+-- own): its kind (csat: 1-5; nps: 0-10; both: CSAT, then NPS once CSAT is answered), how
+-- long answers are accepted (window, seconds) and its words (ask, ask_nps, thanks; the
+-- defaults below, Chinese and English). When a messaging session closes (the agent's
+-- close, as its wrap-up starts; not an abandoned or expired one, no call) on a channel whose
+-- senders reach the customer after the end (SMS, WeChat, email: 72_outbound.lua), the sweep's
+-- look at it (80_sla.lua) asks once: the question joins its transcript as the team's
+-- message and is delivered like any reply. A customer who opted out (their profile's
+-- `surveys` is 'no') is not asked.
+--
+-- The answer: the customer's next message on that channel, while no session of theirs
+-- there is live (the surveyed one may still be in its agent's wrap-up) and the window is open, when it reads as a score ("5", "五", "5分",
+-- "非常满意", "10/10", "5 服务很好": a score, then perhaps a comment) or as an opt-out
+-- ("TD", "退订", "STOP": asked no more). Anything else is a new conversation, as before; a
+-- later answer inside the window still counts. An answer is stored on the surveyed session
+-- (its csat or nps, survey_comment, the customer's last_csat) and in its transcript, where
+-- agent and supervisor read it; oq_ingest says so (how '3'). One survey per session.
+--
+-- Session fields: survey (asked, answered, optout), sv_kind, sv_step (csat or nps: what
+-- the next answer scores), sv_until (ms), sv_at (ms, asked at), survey_comment.
+-- Keys: P:svq (zset: the queues with a survey, '*' among them), P:svc:<queue> (hash).
+
+local SV = {
+    FIELDS = {'kind', 'window', 'ask', 'ask_nps', 'thanks'},
+    DEFAULTS = {kind = 'csat', window = '86400', ask = '', ask_nps = '', thanks = ''},
+    ASK = '请为本次服务打分: 回复 1-5 (5 = 非常满意), 可附上您的意见; 回复 TD 不再接收调查。'
+        .. 'How satisfied were you? Reply 1-5 (5 = very satisfied), with a comment if you '
+        .. 'like; reply STOP for no more surveys.',
+    ASK_NPS = '您有多大可能向朋友推荐我们? 回复 0-10。How likely are you to recommend us to '
+        .. 'a friend? Reply 0-10.',
+    THANKS = '感谢您的评价! Thank you for your feedback!',
+    OPTOUT = '好的, 我们不会再向您发送调查。OK, you will get no more surveys from us.',
+    WINDOW_MAX = 30 * 86400,
+    ANSWER_MAX = 1024,    -- a longer message is no answer: a new conversation
+    -- channels whose own widget shows a form (omniq_ws' web chat and app): asked by the
+    -- survey event, answered with oq_survey_answer
+    FORM = {web = true, app = true},
+    -- what a CSAT answer may say instead of a number (the longest that starts the text wins;
+-- a Chinese word may have a comment after it, an English one must stand alone)
+    WORDS = {['非常满意'] = 5, ['很满意'] = 5, ['特别满意'] = 5, ['满意'] = 4, ['还行'] = 3,
+        ['一般'] = 3, ['不满意'] = 2, ['不太满意'] = 2, ['很不满意'] = 1, ['非常不满意'] = 1,
+        ['非常差'] = 1, ['很差'] = 1, ['太差'] = 1, ['差'] = 1, ['好评'] = 5, ['差评'] = 1,
+        ['中评'] = 3, ['满分'] = 'max', ['very satisfied'] = 5, ['extremely satisfied'] = 5,
+        ['satisfied'] = 4, ['neutral'] = 3,
+        ['dissatisfied'] = 2, ['unsatisfied'] = 2, ['very dissatisfied'] = 1,
+        ['very unsatisfied'] = 1, ['excellent'] = 5, ['great'] = 5, ['good'] = 4,
+        ['bad'] = 2, ['poor'] = 2, ['terrible'] = 1, ['awful'] = 1},
+    NUMERALS = {['零'] = 0, ['〇'] = 0, ['一'] = 1, ['二'] = 2, ['两'] = 2, ['三'] = 3,
+        ['四'] = 4, ['五'] = 5, ['六'] = 6, ['七'] = 7, ['八'] = 8, ['九'] = 9, ['十'] = 10},
+    -- what may follow a number: a unit (then any comment may follow directly)
+    UNITS = {'颗星', '顆星', '分', '星', ' 分', ' 星', '/10', '/5', ' stars', ' star', 'stars', 'star',
+        ' points', ' point', 'points', 'pts'},
+    LEADS = {'我给', '我打', '给你们', '给您', '给', '打', 'i give ', "i'd give ", 'i would give ',
+        'rating ', 'score '},
+    OPTOUT_WORDS = {td = true, stop = true, unsubscribe = true, ['退订'] = true,
+        ['退订调查'] = true, ['不要调查'] = true},
+    -- separators between a bare score and its comment
+    SEPS = {' ', ',', '.', '!', '~', '-', ':', ';', '，', '。', '！', '～', '：', '；', '、',
+        '　'},
+}
+
+-- The text as answers are read: ASCII lowercased, full-width digits and space made ASCII,
+-- spaces at the ends off.
+function SV.norm(body)
+    local t = slower(body)
+    t = string.gsub(t, '\239\188([\144-\153])', function(c) return string.char(sbyte(c) - 96) end)
+    t = string.gsub(t, '\227\128\128', ' ')
+    t = string.gsub(t, '^%s+', '')
+    return (string.gsub(t, '%s+$', ''))
+end
+
+local function starts(t, p) return ssub(t, 1, #p) == p end
+
+-- The rest after a score: '' or a comment, nil when what follows is no separator (and no
+-- unit came): "5个订单" is no answer.
+local function rest_after(t, unit_seen)
+    if t == '' then return '' end
+    for _, sp in ipairs_(SV.SEPS) do
+        if starts(t, sp) then unit_seen = true; break end
+    end
+    if not unit_seen then return nil end
+    local prev
+    repeat
+        prev = t
+        for _, sp in ipairs_(SV.SEPS) do
+            if starts(t, sp) then t = ssub(t, #sp + 1) end
+        end
+    until t == prev
+    return t
+end
+
+-- An answer's score for step ('csat' 1-5, 'nps' 0-10) and its comment, or nil.
+function SV.parse(body, step)
+    if #body > SV.ANSWER_MAX then return nil end
+    local t = SV.norm(body)
+    local hi, lo = step == 'nps' and 10 or 5, step == 'nps' and 0 or 1
+    -- a word (the longest that starts the text)
+    local best, bestw = nil, nil
+    for w, v in pairs_(SV.WORDS) do
+        if starts(t, w) and (not bestw or #w > #bestw) then best, bestw = v, w end
+    end
+    if bestw then
+        local score = best == 'max' and hi or best
+        if step == 'nps' and best ~= 'max' then return nil end
+        local rest = rest_after(ssub(t, #bestw + 1), true)
+        -- an English word is an answer alone ("good morning, ..." is a new conversation)
+        if smatch(bestw, '^[%a ]+$') and not smatch(rest, '^[%p%s]*$') then return nil end
+        return score, smatch(rest, '^[%p%s]*$') and '' or rest
+    end
+    for _, l in ipairs_(SV.LEADS) do
+        if starts(t, l) then t = ssub(t, #l + 1); break end
+    end
+    local n, len = nil, 0
+    local d = smatch(t, '^%d+')
+    if d then
+        if #d > 2 or smatch(t, '^%d+[%.,]%d') then return nil end   -- 5.5: no score
+        n, len = tonum(d), #d
+    else
+        -- 十 (10), or one numeral 零..九
+        for w, v in pairs_(SV.NUMERALS) do
+            if starts(t, w) then n, len = v, #w; break end
+        end
+        if n and starts(ssub(t, len + 1), '十') then return nil end   -- 二十: no score here
+    end
+    if not n or n < lo or n > hi then return nil end
+    t = ssub(t, len + 1)
+    local unit = false
+    for _, u in ipairs_(SV.UNITS) do
+        if starts(t, u) then
+            if (u == '/5' and hi ~= 5) or (u == '/10' and hi ~= 10) then return nil end
+            t, unit = ssub(t, #u + 1), true
+            break
+        end
+    end
+    local comment = rest_after(t, unit)
+    if not comment then return nil end
+    return n, comment
+end
+
+function SV.config(ctx, queue)
+    for _, q in ipairs_({queue, '*'}) do
+        if q ~= '' then
+            local v = rcall('HMGET', ctx.P .. ':svc:' .. q, unpk(SV.FIELDS))
+            if v[1] then
+                local c = {}
+                for i, f in ipairs_(SV.FIELDS) do c[f] = v[i] or SV.DEFAULTS[f] end
+                return c
+            end
+        end
+    end
+    return nil
+end
+
+-- Whether the tenant has any survey (the engine asks the same, engine/sla.c).
+function SV.on(ctx) return rcall('EXISTS', ctx.P .. ':svq') == 1 end
+
+-- A message from the team to the customer of ended session sid, for its channel's
+-- senders. Returns its entry id, or false and why.
+local function say(ctx, sid, channel, ext, text)
+    local ok, why = OB.room(ctx, channel)
+    if not ok then return false, why end
+    local id = M.tx_add(ctx, sid, 'out', 'omniq', 'text', text, channel, ext)
+    OB.queue(ctx, sid, id, channel, ext)
+    return id
+end
+
+-- The session ended (the sweep's look at it, 80_sla.lua): its survey, when one applies.
+function SV.on_end(ctx, s)
+    if (s.state ~= 'closed' and s.state ~= 'wrapup') or s.class == 'voice' or not SV.on(ctx) then
+        return
+    end
+    local key = R.skey(ctx, s.id)
+    if rcall('HEXISTS', key, 'survey') == 1 then return end
+    local c = SV.config(ctx, s.queue)
+    if not c then return end
+    local form = SV.FORM[s.channel]
+    if not form and rcall('SISMEMBER', ctx.P .. ':ob:senders', s.channel) == 0 then return end
+    local live = s.customer ~= '' and C.resolve(ctx, s.customer)
+    if live and rcall('HGET', C.key(ctx, live), 'surveys') == 'no' then
+        rcall('HSET', key, 'survey', 'optout')
+        return
+    end
+    local until_ = U.istr(ctx.now + tonum(c.window) * 1000)
+    if form then
+        -- the widget's form asks what the kind says, at once: its event is the question
+        rcall('HSET', key, 'survey', 'asked', 'sv_kind', c.kind, 'sv_step', c.kind,
+            'sv_at', ctx.ns, 'sv_until', until_)
+        X.count(ctx, 'surveys_asked')
+        X.emit(ctx, 'survey', s.id, c.kind, s.agent, s.channel, s.ext)
+        return
+    end
+    local step = c.kind == 'nps' and 'nps' or 'csat'
+    local text = step == 'nps' and (c.ask_nps ~= '' and c.ask_nps or SV.ASK_NPS)
+        or (c.ask ~= '' and c.ask or SV.ASK)
+    local id, why = say(ctx, s.id, s.channel, s.ext, text)
+    if not id then
+        rcall('HSET', key, 'survey', 'unsent', 'survey_comment', why)
+        return
+    end
+    rcall('HSET', key, 'survey', 'asked', 'sv_kind', c.kind, 'sv_step', step,
+        'sv_at', ctx.ns, 'sv_until', until_)
+    X.count(ctx, 'surveys_asked')
+    X.emit(ctx, 'survey', s.id, step, s.agent, s.channel, s.ext)
+end
+
+-- An answer's scores ({csat = n, nps = n}, either may be nil) and comment on session key,
+-- the customer's last_csat, the count: what both ways of answering record. upd: more
+-- fields to write with them.
+local function record(ctx, key, cid, scores, comment, before, upd)
+    for _, f in ipairs_({'csat', 'nps'}) do
+        if scores[f] then upd[#upd + 1] = f; upd[#upd + 1] = U.istr(scores[f]) end
+    end
+    if comment ~= '' then
+        comment = before ~= '' and before .. '\n' .. comment or comment
+        upd[#upd + 1] = 'survey_comment'; upd[#upd + 1] = ssub(comment, 1, SV.ANSWER_MAX)
+    end
+    rcall('HSET', key, unpk(upd))
+    local live = scores.csat and cid and cid ~= '' and C.resolve(ctx, cid)
+    if live then rcall('HSET', C.key(ctx, live), 'last_csat', U.istr(scores.csat)) end
+end
+
+local function thanks_of(c)
+    if c.thanks == '-' then return '' end
+    return c.thanks ~= '' and c.thanks or SV.THANKS
+end
+
+-- oq_ingest (42_messages.lua), for a customer whose latest session on the channel, sid,
+-- has ended: their message as that session's survey answer, or nil (not one).
+function M.survey_answer(ctx, sid, cid, from, body)
+    local key = R.skey(ctx, sid)
+    local v = rcall('HMGET', key, 'survey', 'sv_step', 'sv_until', 'channel', 'ext', 'queue',
+        'sv_kind', 'agent', 'survey_comment', 'state')
+    if v[1] ~= 'asked' or (tonum(v[3]) or 0) < ctx.now then return nil end
+    -- a widget's form (step: the kind) is answered by the form alone (oq_survey_answer)
+    if v[2] ~= 'csat' and v[2] ~= 'nps' then return nil end
+    local step, channel, ext, queue, kind, agent = v[2], v[4], v[5], v[6], v[7], v[8] or ''
+    local t = SV.norm(body)
+    local c = SV.config(ctx, queue) or SV.DEFAULTS
+    local upd, reply, state, extra
+    if SV.OPTOUT_WORDS[(string.gsub(t, '[%.!。！]+$', ''))] then
+        local live = cid and C.resolve(ctx, cid)
+        if live then rcall('HSET', C.key(ctx, live), 'surveys', 'no') end
+        upd, reply, state, extra = {'survey', 'optout'}, SV.OPTOUT, 'optout', {}
+    else
+        local score, comment = SV.parse(body, step)
+        if not score then return nil end
+        extra = {step, U.istr(score)}
+        if step == 'csat' and kind == 'both' then
+            upd, reply, state = {'sv_step', 'nps'}, c.ask_nps ~= '' and c.ask_nps or SV.ASK_NPS, 'nps'
+        else
+            upd, reply, state = {'survey', 'answered'}, thanks_of(c), 'answered'
+            X.count(ctx, 'surveys_answered')
+        end
+        record(ctx, key, cid, {[step] = score}, comment, v[9] or '', upd)
+        upd = nil
+    end
+    local id = M.tx_add(ctx, sid, 'in', from, 'text', body, channel, ext)
+    if upd then rcall('HSET', key, unpk(upd)) end
+    if reply and reply ~= '' then say(ctx, sid, channel, ext, reply) end
+    X.emit(ctx, 'survey', sid, state, agent, channel, ext, extra)
+    return {sid, v[10] or 'closed', agent, '0', cid or '', id, '3'}
+end
+
+-- oq_survey_answer sid csat nps comment: the answer a customer gave in a form (the web
+-- chat's or the app's; a signed link's), csat 1-5 and nps 0-10 ("" where not given: the
+-- ones the survey asks, at least one), comment "" or their words. Recorded as an answer in
+-- words is, with a note in the transcript for the agent. Returns the thanks to show ("":
+-- none). STATE when no survey of the session waits for an answer (none, answered, opted
+-- out) or its window has closed.
+function SV.fn_answer(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 4, 'sid csat nps comment')
+    local sid = V.sid(args[1])
+    local csat = args[2] ~= '' and V.int('csat', args[2], 1, 5) or nil
+    local nps = args[3] ~= '' and V.int('nps', args[3], 0, 10) or nil
+    local comment = V.str('comment', args[4], SV.ANSWER_MAX, true)
+    local key = R.skey(ctx, sid)
+    local v = rcall('HMGET', key, 'survey', 'sv_step', 'sv_until', 'channel', 'ext', 'queue',
+        'agent', 'customer', 'survey_comment')
+    if not v[4] then U.fail('NOTFOUND', 'session ' .. sid) end
+    if v[1] ~= 'asked' then
+        U.fail('STATE', 'session ' .. sid .. ' has no survey waiting for an answer'
+            .. (v[1] and ' (' .. v[1] .. ')' or ''))
+    end
+    if (tonum(v[3]) or 0) < ctx.now then
+        U.fail('STATE', 'the survey of session ' .. sid .. ' takes no answers any more')
+    end
+    local step = v[2]
+    if not csat and not nps then U.fail('ARG', 'a score is required: csat 1-5 or nps 0-10') end
+    if (csat and step == 'nps') or (nps and step == 'csat') then
+        U.fail('ARG', 'this survey asks ' .. step .. ' only')
+    end
+    local said = {}
+    if csat then said[#said + 1] = 'CSAT ' .. csat .. '/5' end
+    if nps then said[#said + 1] = 'NPS ' .. nps .. '/10' end
+    if comment ~= '' then said[#said + 1] = '\226\128\156' .. comment .. '\226\128\157' end
+    M.tx_add(ctx, sid, 'note', 'omniq', 'text', 'Survey: ' .. tconcat(said, ' \194\183 '),
+        v[4], v[5] or '')
+    record(ctx, key, v[8], {csat = csat, nps = nps}, comment, v[9] or '',
+        {'survey', 'answered'})
+    X.count(ctx, 'surveys_answered')
+    local extra = {}
+    if csat then extra[#extra + 1] = 'csat'; extra[#extra + 1] = U.istr(csat) end
+    if nps then extra[#extra + 1] = 'nps'; extra[#extra + 1] = U.istr(nps) end
+    X.emit(ctx, 'survey', sid, 'answered', v[7] or '', v[4], v[5] or '', extra)
+    return thanks_of(SV.config(ctx, v[6] or '') or SV.DEFAULTS), ctx
+end
+
+local function check(f, v)
+    if f == 'kind' then
+        if v ~= 'csat' and v ~= 'nps' and v ~= 'both' then
+            U.fail('ARG', 'kind must be csat, nps or both')
+        end
+    elseif f == 'window' then
+        V.int('window', v, 60, SV.WINDOW_MAX)
+    elseif f == 'ask' or f == 'ask_nps' or f == 'thanks' then
+        V.str(f, v, L.SLA_NOTICE_MAX, true)
+    else
+        U.fail('ARG', 'field must be one of kind, window, ask, ask_nps, thanks')
+    end
+    return v
+end
+
+local function queue_arg(v)
+    if v == '*' then return v end
+    return V.queue(v)
+end
+
+-- oq_survey_set queue field value [field value ...]: the queue's survey made or changed
+-- (fields not given keep their value, or the default). OK.
+function SV.fn_set(keys, args)
+    local ctx = X.begin(keys)
+    local queue = queue_arg(args[1] or '')
+    return U.named_set(ctx, ctx.P .. ':svc:' .. queue, ctx.P .. ':svq', queue, args, 2,
+        SV.FIELDS, SV.DEFAULTS, check, 'surveys')
+end
+
+-- oq_survey_del queue: 1 when it had one (sessions asked already still take answers).
+function SV.fn_del(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 1, 'queue')
+    local queue = queue_arg(args[1])
+    rcall('ZREM', ctx.P .. ':svq', queue)
+    return rcall('DEL', ctx.P .. ':svc:' .. queue)
+end
+
+-- oq_survey_list: rows [queue, <queue>, field, value, ...] (a reader).
+function SV.fn_list(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 0, '(none)')
+    return U.named_list(ctx.P .. ':svq', ctx.P .. ':svc:', 'queue', SV.FIELDS, SV.DEFAULTS)
+end

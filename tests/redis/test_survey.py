@@ -1,0 +1,315 @@
+"""Surveys at the end (lua/77_survey.lua): a closed messaging session's customer is asked on
+their channel once, their answer in their own words (Chinese and English, numbers, numerals
+and words, with a comment) is recorded on that session and their profile; what is no answer
+opens a conversation as before; opt-out, the window, CSAT then NPS, and what is never asked."""
+
+import harness
+
+ASKED_CSAT = '请为本次服务打分'
+ASKED_NPS = '您有多大可能向朋友推荐我们'
+THANKS = '感谢您的评价'
+
+
+def served(t, number, agent='a', channel='sms', queue='support'):
+    """an SMS customer's session, taken and answered by agent, then closed; the sweep's
+    look at it done. Returns (sid, cid)."""
+    t.fc('oq_ob_register', channel)
+    r = t.fc('oq_ingest', channel, '', 'tel:' + number, '', 0, queue, number, '', 'text',
+             '洗衣机漏水', '')
+    sid, cid = r[0], r[4]
+    t.fc('oq_accept', sid, agent)
+    t.fc('oq_send', sid, agent, 'text', '明天上门维修')
+    t.fc('oq_close', sid, 'resolved')
+    t.fc('oq_sweep', 100)
+    return sid, cid
+
+
+def says(t, number, body, cid_=''):
+    r = t.fc('oq_ingest', 'sms', '', 'tel:' + number, '', 0, 'support', number, '', 'text',
+             body, cid_)
+    return r
+
+
+def sv(h, t, sid):
+    return h.r.hgetall(t.P + ':s:' + sid)
+
+
+def tx(h, t, sid):
+    return [(e['dir'], e['body']) for _, e in h.r.xrange(t.P + ':s:%s:tx' % sid)]
+
+
+def queued(h, t, sid):
+    """the transcript entries of sid handed to the SMS senders"""
+    return sorted(h.r.hkeys(t.P + ':s:%s:dl' % sid))
+
+
+def setup(h, **fields):
+    t = h.tenant()
+    t.agent('a', '', caps='voice=1,chat=20,email=4,total=20')
+    args = []
+    for k, v in (fields or {'kind': 'csat'}).items():
+        args += [k, v]
+    assert t.fc('oq_survey_set', '*', *args) == 'OK'
+    return t
+
+
+def test_a_closed_sms_session_is_asked_once_and_its_answer_is_recorded_on_it(h):
+    t = setup(h)
+    sid, cid = served(t, '+8613500000001')
+    s = sv(h, t, sid)
+    assert (s['survey'], s['sv_step'], s['sv_kind']) == ('asked', 'csat', 'csat')
+    assert int(s['sv_until']) - int(s['sv_at']) == 86400 * 1000     # the default window
+    assert tx(h, t, sid)[-1][0] == 'out' and ASKED_CSAT in tx(h, t, sid)[-1][1]
+    assert len(queued(h, t, sid)) == 2                 # the agent's reply and the question
+    t.fc('oq_sweep', 100)
+    assert len(tx(h, t, sid)) == 3                     # asked once
+    ev = [e for e in t.events() if e['type'] == 'survey']
+    assert [(e['sid'], e['state']) for e in ev] == [(sid, 'csat')]     # the question asked
+    r = says(t, '+8613500000001', '5分 师傅很专业')
+    assert (r[0], r[1], r[6]) == (sid, 'closed', '3')
+    s = sv(h, t, sid)
+    assert (s['csat'], s['survey'], s['survey_comment'], s['state']) == \
+        ('5', 'answered', '师傅很专业', 'closed')
+    assert t.cust(cid)['last_csat'] == '5'
+    assert tx(h, t, sid)[-2:] == [('in', '5分 师傅很专业'), ('out', tx(h, t, sid)[-1][1])]
+    assert THANKS in tx(h, t, sid)[-1][1] and len(queued(h, t, sid)) == 3
+    assert [e['state'] for e in t.events() if e['type'] == 'survey'] == ['csat', 'answered']
+    assert h.r.hmget(t.P + ':stat', 'surveys_asked', 'surveys_answered') == ['1', '1']
+    # answered: the next message is a new conversation, its "5" too
+    r = says(t, '+8613500000001', '5')
+    assert r[6] == '2' and r[0] != sid
+    assert sv(h, t, sid)['csat'] == '5'
+
+
+# (reply, CSAT it gives or None: no answer, a new conversation; comment)
+CSAT_REPLIES = [
+    ('5', 5, ''), ('５', 5, ''), ('五', 5, ''), ('5分', 5, ''), ('5 分', 5, ''),
+    ('五分', 5, ''), ('5星', 5, ''), ('五星好评', 5, '好评'), ('我给5分', 5, ''),
+    ('5/5', 5, ''), ('4 stars', 4, ''), ('3, the wait was long', 3, 'the wait was long'),
+    ('1。太慢了', 1, '太慢了'), ('非常满意', 5, ''), ('非常满意，谢谢', 5, '谢谢'),
+    ('满意', 4, ''), ('一般', 3, ''), ('不满意', 2, ''), ('很不满意!!', 1, ''),
+    ('满分', 5, ''), ('好评', 5, ''), ('差评 等了两个小时', 1, '等了两个小时'),
+    ('Very satisfied', 5, ''), ('very satisfied!', 5, ''), ('good', 4, ''),
+    ('Terrible.', 1, ''), (' 4 ', 4, ''), ('I give 5', 5, ''),
+    ('6', None, ''), ('0', None, ''), ('123456', None, ''), ('5个订单还没到', None, ''),
+    ('good morning, my order is late', None, ''), ('二十', None, ''), ('hello', None, ''),
+    ('5.5', None, ''), ('ok', None, ''), ('我要退货', None, ''), ('10', None, ''),
+    ('5/10', None, ''),
+]
+
+
+def test_answers_in_chinese_and_english_words_numbers_and_numerals(h):
+    t = setup(h)
+    for i, (reply, want, comment) in enumerate(CSAT_REPLIES):
+        number = '+86136%08d' % i
+        sid, _ = served(t, number)
+        r = says(t, number, reply)
+        s = sv(h, t, sid)
+        if want is None:
+            assert r[6] == '2' and r[0] != sid, (reply, r)
+            assert s['survey'] == 'asked' and 'csat' not in s, (reply, s)
+            # the conversation it opened is served and closed: no second survey meanwhile
+            continue
+        assert r[6] == '3' and r[0] == sid, (reply, r)
+        assert (s['csat'], s.get('survey_comment', '')) == (str(want), comment), (reply, s)
+
+
+NPS_REPLIES = [('10', 10), ('0', 0), ('十', 10), ('10分', 10), ('满分', 10), ('9/10', 9),
+               ('７', 7), ('11', None), ('非常满意', None), ('10/5', None), ('很好', None)]
+
+
+def test_csat_then_nps_then_thanks(h):
+    t = setup(h, kind='both', thanks='谢谢! Thanks!')
+    sid, _ = served(t, '+8613700000001')
+    assert says(t, '+8613700000001', '4')[6] == '3'
+    s = sv(h, t, sid)
+    assert (s['csat'], s['sv_step'], s['survey']) == ('4', 'nps', 'asked')
+    assert ASKED_NPS in tx(h, t, sid)[-1][1]
+    assert says(t, '+8613700000001', '9 会推荐给朋友')[6] == '3'
+    s = sv(h, t, sid)
+    assert (s['nps'], s['survey'], s['survey_comment']) == ('9', 'answered', '会推荐给朋友')
+    assert tx(h, t, sid)[-1] == ('out', '谢谢! Thanks!')
+    for i, (reply, want) in enumerate(NPS_REPLIES):
+        t2 = setup(h, kind='nps')
+        number = '+86137%08d' % (i + 10)
+        sid, _ = served(t2, number)
+        assert ASKED_NPS in tx(h, t2, sid)[-1][1]
+        r = says(t2, number, reply)
+        if want is None:
+            assert r[6] == '2' and 'nps' not in sv(h, t2, sid), reply
+        else:
+            assert r[6] == '3' and sv(h, t2, sid)['nps'] == str(want), (reply, sv(h, t2, sid))
+
+
+def test_an_opt_out_is_kept_and_the_customer_is_asked_no_more(h):
+    t = setup(h)
+    sid, cid = served(t, '+8613800000001')
+    r = says(t, '+8613800000001', 'TD')
+    assert r[6] == '3'
+    assert sv(h, t, sid)['survey'] == 'optout' and 'csat' not in sv(h, t, sid)
+    assert h.r.hget(t.P + ':c:' + cid, 'surveys') == 'no'
+    assert '不会再向您发送调查' in tx(h, t, sid)[-1][1]
+    # the next session closes: not asked, and said so on it
+    r = says(t, '+8613800000001', '又坏了')
+    sid2 = r[0]
+    assert r[6] == '2'
+    t.fc('oq_accept', sid2, 'a')
+    t.fc('oq_close', sid2, 'resolved')
+    t.fc('oq_sweep', 100)
+    assert sv(h, t, sid2)['survey'] == 'optout'
+    assert [d for d, _ in tx(h, t, sid2)] == ['in']
+    # an agent's desk may set it back (the profile field)
+    t.fc('oq_customer_set', cid, 'surveys', '')
+    assert h.r.hget(t.P + ':c:' + cid, 'surveys') == ''
+
+
+def test_an_answer_after_the_window_is_a_new_conversation(h):
+    t = setup(h, kind='csat', window='3600')
+    sid, _ = served(t, '+8613900000001')
+    h.advance(3601 * 1000)
+    r = says(t, '+8613900000001', '5')
+    assert r[6] == '2' and r[0] != sid and 'csat' not in sv(h, t, sid)
+
+
+def test_a_new_conversation_first_then_an_answer_in_the_window_still_counts(h):
+    t = setup(h)
+    sid, _ = served(t, '+8613900000002')
+    r = says(t, '+8613900000002', '另外我想问一下保修')
+    other = r[0]
+    assert r[6] == '2' and other != sid
+    # while that one lives, "5" is a message of it
+    r = says(t, '+8613900000002', '5')
+    assert (r[0], r[6]) == (other, '0') and 'csat' not in sv(h, t, sid)
+    t.fc('oq_accept', other, 'a')
+    t.fc('oq_close', other, '')
+    # the latest session is now `other`, asked in its turn: the answer goes to it
+    t.fc('oq_sweep', 100)
+    r = says(t, '+8613900000002', '4')
+    assert (r[0], r[6]) == (other, '3') and sv(h, t, other)['csat'] == '4'
+
+
+def test_a_retried_answer_is_recorded_once(h):
+    t = setup(h)
+    sid, _ = served(t, '+8613900000003')
+    r1 = says(t, '+8613900000003', '5', 'gw-77')
+    r2 = says(t, '+8613900000003', '5', 'gw-77')
+    assert r1[6] == '3' and r2[6] == '1' and r2[5] == r1[5] and r2[0] == sid
+    assert [d for d, _ in tx(h, t, sid)].count('in') == 2    # the first message, one answer
+
+
+def test_what_is_never_asked(h):
+    t = h.tenant()
+    t.agent('a', '', caps='voice=1,chat=20,email=4,total=20')
+    # no survey for this queue and none for '*'
+    t.fc('oq_survey_set', 'sales', 'kind', 'csat')
+    sid, _ = served(t, '+8613300000001')
+    assert 'survey' not in sv(h, t, sid)
+    t.fc('oq_survey_set', '*', 'kind', 'nps')
+    # an abandoned session (the customer left before an agent took it)
+    t.fc('oq_ob_register', 'sms')
+    r = t.fc('oq_ingest', 'sms', '', 'tel:+8613300000002', '', 0, 'support', '+8613300000002',
+             '', 'text', 'hello', '')
+    t.fc('oq_close', r[0], '')
+    t.fc('oq_sweep', 100)
+    assert t.state(r[0]) == 'abandoned' and 'survey' not in sv(h, t, r[0])
+    # a channel nothing reaches the customer on after the end: no senders, no form of ours
+    w = t.enq(channel='line', queue='support', cls='chat')
+    t.fc('oq_accept', w['sid'], 'a')
+    t.fc('oq_close', w['sid'], '')
+    t.fc('oq_sweep', 100)
+    assert t.state(w['sid']) == 'closed' and 'survey' not in sv(h, t, w['sid'])
+    # the queue's own survey wins over '*'
+    sid, _ = served(t, '+8613300000003', queue='sales')
+    assert sv(h, t, sid)['sv_kind'] == 'csat'
+
+
+def test_the_customer_is_asked_as_the_agents_wrap_up_starts_and_may_answer_during_it(h):
+    t = setup(h)
+    t.cfg(wrapup_time='30')
+    t.fc('oq_ob_register', 'sms')
+    r = t.fc('oq_ingest', 'sms', '', 'tel:+8613300000009', '', 0, 'support', '+8613300000009',
+             '', 'text', 'hi', '')
+    sid = r[0]
+    t.fc('oq_accept', sid, 'a')
+    t.fc('oq_close', sid, 'resolved')
+    t.fc('oq_sweep', 100)
+    assert t.state(sid) == 'wrapup' and sv(h, t, sid)['survey'] == 'asked'
+    r = says(t, '+8613300000009', '4分')
+    assert (r[0], r[1], r[6]) == (sid, 'wrapup', '3') and sv(h, t, sid)['csat'] == '4'
+    # what is no answer still joins the session the agent wraps up, as before
+    r = says(t, '+8613300000009', '还有一件事')
+    assert (r[0], r[6]) == (sid, '0')
+    t.fc('oq_wrapup_done', sid)
+    t.fc('oq_sweep', 100)
+    assert t.state(sid) == 'closed'
+    assert [d for d, _ in tx(h, t, sid)] == ['in', 'out', 'in', 'out', 'in']   # asked once
+
+
+def test_survey_settings_are_checked_listed_and_removed(h):
+    t = h.tenant()
+    for args in [('support', 'kind', 'stars'), ('support', 'window', '59'),
+                 ('support', 'window', str(31 * 86400)), ('support', 'colour', 'red'),
+                 ('support', 'ask', 'x' * 1025), ('bad queue', 'kind', 'csat'),
+                 ('support', 'kind'), ('support', 'kind', 'csat', 'kind', 'nps')]:
+        t.expect_err('ARG', 'oq_survey_set', *args)
+    assert t.fc('oq_survey_set', 'support', 'kind', 'both', 'window', '7200',
+                'thanks', '-') == 'OK'
+    assert t.fc('oq_survey_set', 'support', 'ask', '打个分吧 1-5') == 'OK'   # others kept
+    rows = [harness.pairs(r) for r in t.fc('oq_survey_list')]
+    assert rows == [{'queue': 'support', 'kind': 'both', 'window': '7200',
+                     'ask': '打个分吧 1-5', 'ask_nps': '', 'thanks': '-'}]
+    assert t.fc('oq_survey_del', 'support') == 1 and t.fc('oq_survey_del', 'support') == 0
+    assert t.fc('oq_survey_list') == [] and not h.r.exists(t.P + ':svq')
+
+
+def test_no_thanks_when_the_tenant_says_none(h):
+    t = setup(h, kind='csat', thanks='-')
+    sid, _ = served(t, '+8613300000010')
+    n = len(tx(h, t, sid))
+    assert says(t, '+8613300000010', '5')[6] == '3'
+    assert [d for d, _ in tx(h, t, sid)[n:]] == ['in']
+
+
+def closed_web(t, queue='support'):
+    w = t.enq(channel='web', queue=queue)
+    t.fc('oq_accept', w['sid'], 'a')
+    t.fc('oq_close', w['sid'], '')
+    t.fc('oq_sweep', 100)
+    return w['sid'], w['cid']
+
+
+def test_a_web_chat_is_asked_by_its_widgets_form_and_the_form_answers_once(h):
+    t = setup(h, kind='both', thanks='多谢! Thanks!')
+    sid, cid = closed_web(t)
+    s = sv(h, t, sid)
+    assert (s['survey'], s['sv_step']) == ('asked', 'both')
+    assert [(e['sid'], e['state']) for e in t.events() if e['type'] == 'survey'] == [(sid, 'both')]
+    assert h.r.xlen(t.P + ':s:%s:tx' % sid) == 0          # the form asks, no message
+    assert t.fc('oq_survey_answer', sid, '4', '9', '等得有点久') == '多谢! Thanks!'
+    s = sv(h, t, sid)
+    assert (s['csat'], s['nps'], s['survey'], s['survey_comment']) == ('4', '9', 'answered', '等得有点久')
+    assert t.cust(cid)['last_csat'] == '4'
+    assert tx(h, t, sid) == [('note', 'Survey: CSAT 4/5 · NPS 9/10 · “等得有点久”')]
+    ev = [e for e in t.events() if e['type'] == 'survey'][-1]
+    assert (ev['state'], ev['csat'], ev['nps']) == ('answered', '4', '9')
+    # once
+    t.expect_err('STATE', 'oq_survey_answer', sid, '5', '', '')
+
+
+def test_a_form_answer_is_checked_and_a_refused_one_writes_nothing(h):
+    t = setup(h, kind='csat', window='600')
+    sid, _ = closed_web(t)
+    for args in [(sid, '6', '', ''), (sid, '0', '', ''), (sid, 'x', '', ''), (sid, '', '', 'hi'),
+                 (sid, '', '9', ''), (sid, '5', '', 'x' * 1025), ('abc', '5', '', ''),
+                 (sid, '5', '')]:
+        t.expect_err('ARG', 'oq_survey_answer', *args)
+    t.expect_err('NOTFOUND', 'oq_survey_answer', '999999', '5', '', '')
+    other = t.enq(channel='web', queue='support')           # live: nothing asked
+    t.expect_err('STATE', 'oq_survey_answer', other['sid'], '5', '', '')
+    h.advance(601 * 1000)
+    t.expect_err('STATE', 'oq_survey_answer', sid, '5', '', '')
+    # a thanks of "-": none to show
+    t2 = setup(h, kind='nps', thanks='-')
+    sid2, _ = closed_web(t2)
+    assert t2.fc('oq_survey_answer', sid2, '', '10', '') == ''
+    assert sv(h, t2, sid2)['nps'] == '10'
