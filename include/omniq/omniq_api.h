@@ -741,6 +741,14 @@ typedef struct omniq_api {
 	 * opening (on 1: a phone follow-up of the caller, once per caller and night) or only
 	 * refused (on 0); query("hours", queue) says which (`callback`). */
 	int (*closed_callback)(const str *queue, int on);
+	/* A customer's answer to the survey of session sid as a form gives it (the web chat's
+	 * and the app's widgets; docs/admin.md, "Surveys at the end"): csat 1..5 and nps 0..10,
+	 * -1 for a score not given (at least one, of those the survey asks), comment NULL or
+	 * their words (up to 1,024 bytes). thanks (size bytes, may be NULL) gets what to show
+	 * them, "" for nothing. OMNIQ_ESTATE when no survey of the session waits for an answer
+	 * (none, answered already, opted out, its window over). */
+	int (*survey_answer)(const str *sid, int csat, int nps, const str *comment, char *thanks,
+			int size);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

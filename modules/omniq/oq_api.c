@@ -173,5 +173,6 @@ int bind_omniq(omniq_api_t *api)
 	api->dial_claim = oq_dial_claim;
 	api->region_queue_set = oq_region_queue_set;
 	api->closed_callback = oq_closed_callback;
+	api->survey_answer = oq_survey_answer;
 	return 0;
 }

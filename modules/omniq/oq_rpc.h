@@ -25,7 +25,9 @@ int oq_region_queue_set(const str *queue, const str *region, const str *target);
 /* api.sla_ack (omniq_api.h), in oq_rpc_sla.c beside its kamcmd command */
 int oq_sla_ack(const str *sid, const str *agent, int told);
 int oq_rpc_value_register(void);
-/* kamcmd omniq.survey_* (oq_rpc_survey.c) */
+/* api.survey_answer and kamcmd omniq.survey_* (oq_rpc_survey.c) */
+int oq_survey_answer(const str *sid, int csat, int nps, const str *comment, char *thanks,
+		int size);
 int oq_rpc_survey_register(void);
 
 /* An optional string argument: 1 and *out when given, else 0 and *out "" (binrpc leaves a

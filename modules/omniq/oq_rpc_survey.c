@@ -1,14 +1,49 @@
 /*
- * oq_rpc_survey.c - kamcmd omniq.survey_set, omniq.survey_del and omniq.surveys: the
- * surveys a tenant's customers are asked when their sessions end (lua/77_survey.lua;
- * docs/admin.md, "Surveys at the end").
+ * oq_rpc_survey.c - surveys at the end (lua/77_survey.lua; docs/admin.md, "Surveys at the
+ * end"): api.survey_answer, a form's answer (the web chat's, the app's), and kamcmd
+ * omniq.survey_set, omniq.survey_del, omniq.surveys and omniq.survey_answer.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
 #include "core/dprint.h"
+#include "core/ut.h"
 
 #include "oq_core.h"
 #include "oq_rpc.h"
+
+int oq_survey_answer(const str *sid, int csat, int nps, const str *comment, char *thanks,
+		int size)
+{
+	char cb[8], nb[8];
+	redisReply *r;
+	str a[4];
+	int rc;
+
+	if(sid == NULL || sid->len < 1)
+		return oq_bad_arg("session", "missing");
+	a[0] = *sid;
+	a[1].s = cb;
+	a[1].len = csat < 0 ? 0 : snprintf(cb, sizeof(cb), "%d", csat);
+	a[2].s = nb;
+	a[2].len = nps < 0 ? 0 : snprintf(nb, sizeof(nb), "%d", nps);
+	a[3] = comment && comment->s ? *comment : (str)STR_NULL;
+	if(a[3].s == NULL)
+		a[3].s = "";
+	if((r = oq_call("oq_survey_answer", 4, a, &rc)) == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_STRING) {
+		rc = oq_bad_reply("oq_survey_answer", r, "the thanks to show");
+		freeReplyObject(r);
+		return rc;
+	}
+	if(thanks && size > 0)
+		snprintf(thanks, (size_t)size, "%s", r->str);
+	freeReplyObject(r);
+	return OMNIQ_OK;
+}
 
 /* queue field value [field value ...]: each of the five fields once */
 #define SURVEY_SET_ARGS (1 + 2 * 5)
@@ -43,11 +78,54 @@ static void rpc_surveys(rpc_t *rpc, void *c)
 	oq_rpc_list(rpc, c, "oq_survey_list", 0, NULL);
 }
 
+/* "-" (not given: -1), or lo..hi in *out; -1 when it is neither */
+static int score_arg(const str *v, int lo, int hi, int *out)
+{
+	unsigned int n;
+
+	*out = -1;
+	if(v->len == 1 && v->s[0] == '-')
+		return 0;
+	if(v->len < 1 || v->len > 2 || str2int((str *)v, &n) < 0 || (int)n < lo || (int)n > hi)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+static const char *rpc_survey_answer_doc[] = {
+		"A customer's answer to a session's survey, as a form gives it: sid csat nps "
+		"[comment] (csat 1-5, nps 0-10, - for a score not given): the thanks to show",
+		0};
+static void rpc_survey_answer(rpc_t *rpc, void *c)
+{
+	str sid, cs, ns, comment = STR_NULL;
+	char thanks[1100];
+	int csat, nps, rc;
+
+	if(rpc->scan(c, ".S.S.S", &sid, &cs, &ns) < 3)
+		return;
+	oq_rpc_opt(rpc, c, &comment);
+	if(score_arg(&cs, 1, 5, &csat) < 0) {
+		rpc->fault(c, 400, "csat must be 1..5 or -");
+		return;
+	}
+	if(score_arg(&ns, 0, 10, &nps) < 0) {
+		rpc->fault(c, 400, "nps must be 0..10 or -");
+		return;
+	}
+	if((rc = oq_survey_answer(&sid, csat, nps, &comment, thanks, sizeof(thanks))) < 0) {
+		oq_rpc_fail(rpc, c, rc);
+		return;
+	}
+	rpc->rpl_printf(c, "%s", thanks);
+}
+
 /* clang-format off */
 static rpc_export_t rpc_survey_cmds[] = {
 	{"omniq.survey_set", rpc_survey_set, rpc_survey_set_doc, 0},
 	{"omniq.survey_del", rpc_survey_del, rpc_survey_del_doc, 0},
 	{"omniq.surveys", rpc_surveys, rpc_surveys_doc, 0},
+	{"omniq.survey_answer", rpc_survey_answer, rpc_survey_answer_doc, 0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */

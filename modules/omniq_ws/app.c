@@ -5,6 +5,7 @@
  *   {"type":"hello", "tenant":name?, "token":..., "session":sid?, "last":id?}   first
  *   {"type":"message", "text":"...", "cid":"..."}     cid (1..64 bytes) is required
  *   {"type":"typing"}
+ *   {"type":"survey", "csat":1..5?, "nps":0..10?, "comment":"..."?}   the survey's answer
  * Server → client:
  *   {"type":"welcome", "user":..., "session":sid|null, "state":..., "agent":...,
  *    "agent_name":..., "position":n, "est_wait_s":n}
@@ -16,6 +17,8 @@
  *   {"type":"state", "session":sid, "event":..., "state":..., "agent":..., "agent_name":...}
  *                                   event "resync": see below
  *   {"type":"typing", "session":sid, "from":...}
+ *   {"type":"survey", "session":sid, "state":"asked", "ask":"csat"|"nps"|"both"}  ended: how
+ *                                                   was it? ("answered", "thanks": recorded)
  *   {"type":"error", "code":..., "message":...}
  * Close codes: 1007 invalid JSON or no hello first, 1008 bad or expired token, a tenant
  * without an app channel or rate limit, 1009 frame larger than max_frame, 1011 Redis
@@ -467,6 +470,10 @@ static int on_frame(app_t *a, json_t *m, struct lws *wsi)
 		return ws_sock_close(&a->sock, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "hello first");
 	if(type && !strcmp(type, "message"))
 		return on_message(a, m);
+	if(type && !strcmp(type, "survey")) {
+		ws_cust_survey(&a->sock, a->sid, m);
+		return 0;
+	}
 	if(type && !strcmp(type, "typing")) {
 		str sid = omniq_str(a->sid), dir = str_init("in"), who = omniq_str(a->identity);
 		if(a->sid[0] && ws_oq.typing(&sid, &dir, &who) < 0)

@@ -11,6 +11,7 @@
  *                     a message that opens a session)
  *   {"type":"typing"}                                      the customer is writing (throttled)
  *   {"type":"callback", "phone":"+86 139 ..."}             call me back instead of waiting
+ *   {"type":"survey", "csat":1..5?, "nps":0..10?, "comment":"..."?}  the survey's answer
  * Server → client:
  *   {"type":"welcome", "visitor":tok, "identity":..., "session":sid|null, "resume":tok|null,
  *    "state":..., "position":n, "est_wait_s":n, "transcript":[{id,dir,from,text}...]}
@@ -21,6 +22,9 @@
  *   {"type":"message", "dir":"out"|"sys", "from":..., "text":..., "id":...}
  *   {"type":"typing", "from":...}               the agent is writing
  *   {"type":"callback", "to":"+86139..."}       the conversation will be called back there
+ *   {"type":"survey", "state":"asked", "ask":"csat"|"nps"|"both"}   the conversation has
+ *                                               ended: how was it? (its queue's survey)
+ *   {"type":"survey", "state":"answered", "thanks":"..."}   the answer is recorded
  *   {"type":"error", "code":..., "message":..., "cid":...?} a refused message or request
  *                                               (cid: which message); the socket stays open
  * Close codes: 1007 invalid JSON or no hello first, 1008 bad token, a tenant without web
@@ -370,6 +374,10 @@ static int on_frame(chat_t *c, json_t *m)
 		return on_message(c, m);
 	if(type && !strcmp(type, "callback"))
 		return on_callback(c, m);
+	if(type && !strcmp(type, "survey")) {
+		ws_cust_survey(&c->sock, c->sid, m);
+		return 0;
+	}
 	if(type && !strcmp(type, "typing")) {
 		/* before the first message there is no session and nobody to tell */
 		str sid = omniq_str(c->sid), dir = str_init("in"), who = omniq_str(c->identity);

@@ -95,6 +95,17 @@ json_t *ws_cust_frame(const ws_item_t *it, int session)
 		if(it->from[0] == '\0' || !strcmp(it->state, "in"))
 			return NULL;
 		v = json_pack("{s:s,s:s}", "type", "typing", "from", it->from);
+	} else if(!strcmp(it->type, "survey")) {
+		/* the session's survey: its form asked (the state is what it asks: csat, nps,
+		 * both), or answered (in another tab); nothing else of it is the customer's */
+		if(!strcmp(it->state, "answered"))
+			v = json_pack("{s:s,s:s}", "type", "survey", "state", "answered");
+		else if(!strcmp(it->state, "csat") || !strcmp(it->state, "nps")
+				|| !strcmp(it->state, "both"))
+			v = json_pack("{s:s,s:s,s:s}", "type", "survey", "state", "asked", "ask",
+					it->state);
+		else
+			return NULL;
 	} else if(!strcmp(it->type, "enqueue") || !strcmp(it->type, "delivery")
 			  || !strncmp(it->type, "sla", 3) || !strcmp(it->type, "followup")
 			  || !strcmp(it->type, "callback")) {
@@ -109,4 +120,54 @@ json_t *ws_cust_frame(const ws_item_t *it, int session)
 	if(v && session)
 		json_object_set_new(v, "session", json_string(it->sid));
 	return v;
+}
+
+/* A form's survey answer {"type":"survey","csat":1..5?,"nps":0..10?,"comment":"..."?} for
+ * session sid, answered on socket s: {"type":"survey","state":"answered","thanks":...} or an
+ * error frame in words (the socket stays open). */
+void ws_cust_survey(ws_sock_t *s, const char *sid, json_t *m)
+{
+	json_t *cs = json_object_get(m, "csat"), *ns = json_object_get(m, "nps");
+	json_t *cm = json_object_get(m, "comment");
+	char thanks[OMNIQ_TEXT_MAX * 5];
+	str id = omniq_str((char *)sid), comment = STR_NULL;
+	int csat = -1, nps = -1, rc;
+
+	if(sid[0] == '\0') {
+		ws_sock_error(s, "bad_state", "no conversation to rate yet", NULL);
+		return;
+	}
+	if((cs && !json_is_null(cs)
+			   && (!json_is_integer(cs) || json_integer_value(cs) < 1
+					   || json_integer_value(cs) > 5))
+			|| (ns && !json_is_null(ns)
+					&& (!json_is_integer(ns) || json_integer_value(ns) < 0
+							|| json_integer_value(ns) > 10))
+			|| (cm && !json_is_null(cm) && !json_is_string(cm))) {
+		ws_sock_error(s, "bad_argument", "'csat' must be 1..5, 'nps' 0..10 and 'comment' text",
+				NULL);
+		return;
+	}
+	if(cs && json_is_integer(cs))
+		csat = (int)json_integer_value(cs);
+	if(ns && json_is_integer(ns))
+		nps = (int)json_integer_value(ns);
+	if(cm && json_is_string(cm)) {
+		comment.s = (char *)json_string_value(cm);
+		comment.len = (int)json_string_length(cm);
+	}
+	if((rc = ws_oq.survey_answer(&id, csat, nps, &comment, thanks, sizeof(thanks))) < 0) {
+		LM_INFO("survey of %s: %s\n", sid, ws_oq.last_error());
+		ws_sock_error(s,
+				rc == OMNIQ_ESTATE	   ? "bad_state"
+				: rc == OMNIQ_EARG	 ? "bad_argument"
+				: rc == OMNIQ_EREDIS ? "unavailable"
+									 : "error",
+				rc == OMNIQ_ESTATE ? "this conversation's survey takes no answer"
+								   : ws_oq.last_error(),
+				NULL);
+		return;
+	}
+	ws_sock_send(s, json_pack("{s:s,s:s,s:s}", "type", "survey", "state", "answered", "thanks",
+							thanks));
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include "omniq/omniq_api.h"
 #include "events.h"
+#include "sock.h"
 
 /* state, agent, position, est_wait_s of s into o */
 void ws_cust_state(json_t *o, const omniq_session_info_t *s);
@@ -38,5 +39,9 @@ json_t *ws_cust_state_now(const char *sid, int session, int *ended);
  * not told (its own words, which are acked; the enqueue, which the session frame said).
  * With `session`, the frame names the session (the app's frames do). */
 json_t *ws_cust_frame(const ws_item_t *it, int session);
+/* A customer's survey answer from their widget's form (the frame {"type":"survey",
+ * "csat":1..5?, "nps":0..10?, "comment":...?}) to session sid's survey, answered on s: the
+ * web chat's and the app's sockets share it. */
+void ws_cust_survey(ws_sock_t *s, const char *sid, json_t *m);
 
 #endif

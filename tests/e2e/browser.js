@@ -75,4 +75,16 @@ async function deskOffered(browser, base, agent, password, T, what) {
   return { desk, sid, item };
 }
 
-module.exports = { fail, launch, watch, nextLine, run, step, deskAvailable, deskOffered };
+// The widget on omniq_ws's demo page (at base) in a new page, its socket open and its
+// visitor known: the page.
+async function openWidget(browser, base) {
+  const page = watch(await browser.newPage());
+  await page.goto(base + '/demo.html');
+  await page.waitForSelector('#omniq-chat input.msg');
+  await page.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
+    window.omniqChat.ws.readyState === 1 && window.omniqChat.visitor, null, { timeout: 10000 });
+  return page;
+}
+
+module.exports = { fail, launch, watch, nextLine, run, step, deskAvailable, deskOffered,
+  openWidget };

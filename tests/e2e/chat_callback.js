@@ -8,17 +8,13 @@
 // Exits 0 when every step was seen on the page, 1 with a reason otherwise.
 'use strict';
 const path = require('path');
-const { fail, watch, run } = require('./browser');
+const { fail, run, openWidget } = require('./browser');
 
 const [port, shots] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 
 run(async (browser) => {
-  const page = watch(await browser.newPage());
-  await page.goto(base + '/demo.html');
-  await page.waitForSelector('#omniq-chat input.msg');
-  await page.waitForFunction(() => window.omniqChat.ws && window.omniqChat.ws.readyState === 1,
-    null, { timeout: 10000 });
+  const page = await openWidget(browser, base);
   if (await page.isVisible('#omniq-chat .cba')) fail('call-back link shown before any conversation');
   // a long wait (closed hours counted) is said in hours or days, not "about 121 min"
   const said = await page.evaluate(() => [300, 5400, 7260, 9000, 200000].map(window.omniqChat.waitText));

@@ -12,17 +12,13 @@
 // Exits 0 when every step was seen on the page, 1 with a reason otherwise.
 'use strict';
 const path = require('path');
-const { fail, watch, nextLine, run } = require('./browser');
+const { fail, nextLine, run, openWidget } = require('./browser');
 
 const [port, shots] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 
 run(async (browser) => {
-  const page = watch(await browser.newPage());
-  await page.goto(base + '/demo.html');
-  await page.waitForSelector('#omniq-chat input.msg');
-  await page.waitForFunction(() => window.omniqChat && window.omniqChat.ws &&
-    window.omniqChat.ws.readyState === 1 && window.omniqChat.visitor);
+  const page = await openWidget(browser, base);
   await page.fill('#omniq-chat input.msg', 'Hello, where is my parcel?');
   await page.click('#omniq-chat form button');
   await page.waitForFunction(() => window.omniqChat.session, null, { timeout: 10000 });

@@ -1,11 +1,15 @@
-"""Surveys at the end (lua/77_survey.lua) through the shipped cfg/omniq.cfg: set with kamcmd,
-asked by SMS (a sipp gateway takes the question as a SIP MESSAGE) when the agent closes the
-session, answered by the customer's own SMS, read back over REST."""
+"""Surveys at the end (lua/77_survey.lua): set with kamcmd; asked by SMS through the shipped
+cfg/omniq.cfg (a sipp gateway takes the question as a SIP MESSAGE) when the agent closes the
+session and answered by the customer's own SMS, read back over REST; asked in the web chat
+widget's form (raw WebSocket, and headless Chromium)."""
+import os
+
 from drill import KEY   # cfg/omniq.cfg's example API key (loopback only)
 from harness import test, wait_for
+from test_e2e import browser, expect, stop, tell
 from test_sms import P, SippGateway, message, offered_to, sms_kam
 from test_wechat import agent, ok_rpc, transcript
-from test_ws import Api
+from test_ws import Api, chat_kam
 
 
 @test
@@ -56,3 +60,72 @@ def test_survey_sms_customer_is_asked_after_the_close_and_answers_in_words(ctx):
     assert ok_rpc(k, "omniq.survey_del", "*")
     assert "error" in k.rpc("omniq.survey_set", "*", "kind", "stars")[1]
     assert "error" in k.rpc("omniq.survey_set", "*", "window", "10")[1]
+
+
+def closed_chat(k, api, port):
+    """A web chat customer served by alice and closed: (chat socket, sid)."""
+    from test_ws import accepted_chat
+    c, sid = accepted_chat(k, api, port, "我的洗衣机漏水")
+    assert api.call("POST", "/api/v1/sessions/%s/close" % sid, {"disposition": "resolved"})[0] == 200
+    return c, sid
+
+
+@test
+def test_survey_web_chat_form_over_the_socket_answers_once_and_refusals_say_why(ctx):
+    """The widget's protocol with a raw WebSocket: the survey frame after the close, the
+    answer checked (range, the scores the survey asks, the window, once), recorded."""
+    rs, k, api, port = chat_kam(ctx)
+    r = rs.client()
+    ok_rpc(k, "omniq.survey_set", "*", "kind", "csat", "thanks", "谢谢!")
+    c, sid = closed_chat(k, api, port)
+    m = c.recv("survey")
+    assert (m["state"], m["ask"]) == ("asked", "csat"), m
+    for bad, code in [({"csat": 6}, "bad_argument"), ({"csat": "5"}, "bad_argument"),
+                      ({"nps": 9}, "bad_argument"), ({}, "bad_argument"),
+                      ({"csat": 5, "comment": 7}, "bad_argument"),
+                      ({"csat": 5, "comment": "x" * 1025}, "bad_argument")]:
+        c.send(dict(bad, type="survey"))
+        e = c.recv("error")
+        assert e["code"] == code, (bad, e)
+    assert "csat" not in r.hgetall("%s:s:%s" % (P, sid))
+    c.send({"type": "survey", "csat": 2, "comment": "等了太久"})
+    m = c.recv("survey")
+    assert (m["state"], m["thanks"]) == ("answered", "谢谢!"), m
+    s = r.hgetall("%s:s:%s" % (P, sid))
+    assert (s["csat"], s["survey"], s["survey_comment"]) == ("2", "answered", "等了太久"), s
+    assert transcript(r, P, sid)[-1] == ("note", "Survey: CSAT 2/5 · “等了太久”")
+    c.send({"type": "survey", "csat": 5})
+    assert c.recv("error")["code"] == "bad_state"
+    c.close()
+    # kamcmd: the same answer, for an integrator's own form
+    c2, sid2 = closed_chat(k, api, port)
+    assert c2.recv("survey")["ask"] == "csat"
+    assert "error" in k.rpc("omniq.survey_answer", sid2, "9", "-")[1]
+    assert ok_rpc(k, "omniq.survey_answer", sid2, "5", "-", "很好") == "谢谢!"
+    assert c2.recv("survey")["state"] == "answered"      # every tab of the customer hears it
+    assert "error" in k.rpc("omniq.survey_answer", sid2, "5", "-")[1]
+    c2.close()
+
+
+@test
+def test_survey_widget_in_chromium_asks_csat_and_nps_at_the_end(ctx):
+    rs, k, api, port = chat_kam(ctx)
+    assert k.rpc("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")[0] == 0
+    assert k.rpc("omniq.agent_state", "alice", "available")[0] == 0
+    ok_rpc(k, "omniq.survey_set", "*", "kind", "both", "thanks", "感谢您的评价! Thanks!")
+    node = browser("chat_survey.js", str(port), ctx.dir)
+    try:
+        sid = expect(node, "SESSION ").split()[1]
+        wait_for(lambda: rs.client().hget("%s:s:%s" % (P, sid), "agent") == "alice",
+                 what="the offer to alice")
+        assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})[0] == 200
+        assert api.call("POST", "/api/v1/sessions/%s/close" % sid, {"disposition": "resolved"})[0] == 200
+        tell(node, "CLOSED")
+        assert expect(node, "ANSWERED ") == "ANSWERED 感谢您的评价! Thanks!"
+        assert node.wait(30) == 0
+    finally:
+        stop(node)
+    s = rs.client().hgetall("%s:s:%s" % (P, sid))
+    assert (s["csat"], s["nps"], s["survey_comment"]) == ("4", "9", "师傅很专业, 就是等得久"), s
+    for shot in ("survey-1-form.png", "survey-2-thanks.png"):
+        assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot

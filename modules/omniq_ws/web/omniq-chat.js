@@ -15,7 +15,9 @@
  * token, the session and its resume token in localStorage, so a reload continues the same
  * conversation with its transcript. A message is kept until the server acknowledges it, and
  * sent again (same cid: the server appends it once) after "unavailable" and after a
- * reconnect. window.omniqChat exposes the state for integrators.
+ * reconnect. When the conversation ends and its queue has a survey, the widget asks it (CSAT
+ * 1-5, NPS 0-10 and a comment, as the queue's survey says) and sends the answer once.
+ * window.omniqChat exposes the state for integrators.
  */
 (function () {
   "use strict";
@@ -56,6 +58,13 @@
     "#omniq-chat .cb a{color:#1565c0;cursor:pointer}" +
     "#omniq-chat .cb input{width:60%;border:1px solid #ddd;border-radius:4px;padding:4px 6px;font:inherit}" +
     "#omniq-chat .cb button{padding:4px 10px;border-radius:4px;margin-left:4px}" +
+    "#omniq-chat .sv{padding:6px 8px;border-top:1px solid #eee;font-size:13px}" +
+    "#omniq-chat .sv .q{margin:4px 0 2px}" +
+    "#omniq-chat .sv .sc{display:flex;gap:2px;flex-wrap:wrap}" +
+    "#omniq-chat .sv .sc button{flex:1;min-width:22px;padding:4px 0;background:#e3f2fd;color:#1565c0;border-radius:4px}" +
+    "#omniq-chat .sv .sc button[aria-pressed=true]{background:#1565c0;color:#fff}" +
+    "#omniq-chat .sv input{width:100%;box-sizing:border-box;margin:4px 0;border:1px solid #ddd;border-radius:4px;padding:4px 6px;font:inherit}" +
+    "#omniq-chat .sv .go{padding:4px 12px;border-radius:4px}" +
     "#omniq-chat [hidden]{display:none!important}";
   var style = document.createElement("style");
   style.textContent = css;
@@ -68,6 +77,10 @@
     '<div class="cb" hidden><a class="cba" role="button" tabindex="0">Call me back instead of waiting</a>' +
     '<span class="cbf" hidden><input class="cbp" type="tel" maxlength="24" placeholder="+86 139 0000 0000" ' +
     'aria-label="Your phone number"><button type="button" class="cbs">Call me</button></span></div>' +
+    '<div class="sv" hidden><div class="q csq">How was this conversation? (1 = poor, 5 = excellent)</div>' +
+    '<div class="sc cs"></div><div class="q npq">How likely are you to recommend us to a friend? (0–10)</div>' +
+    '<div class="sc np"></div><input class="svc" maxlength="500" placeholder="Anything to add? (optional)" ' +
+    'aria-label="Your comment"><button type="button" class="go" disabled>Send</button></div>' +
     '<div class="who" hidden><input class="nm" maxlength="100" placeholder="Your name" aria-label="Your name">' +
     '<input class="ct" maxlength="100" placeholder="Phone or email (optional)" aria-label="Phone or email"></div>' +
     '<form><input class="msg" maxlength="4000" placeholder="Type a message…" ' +
@@ -78,7 +91,8 @@
       whoEl = box.querySelector(".who"), nameEl = box.querySelector(".nm"), contactEl = box.querySelector(".ct"),
       statusEl = box.querySelector(".st"), typingEl = box.querySelector(".ty"), typingTimer = 0,
       typingSent = 0, cbEl = box.querySelector(".cb"), cbForm = box.querySelector(".cbf"),
-      cbPhone = box.querySelector(".cbp");
+      cbPhone = box.querySelector(".cbp"), svEl = box.querySelector(".sv"),
+      svGo = box.querySelector(".sv .go"), svComment = box.querySelector(".svc"), survey = null;
 
   function typing(who) {
     clearTimeout(typingTimer);
@@ -146,6 +160,48 @@
   box.querySelector(".cbs").addEventListener("click", callbackAsk);
   cbPhone.addEventListener("keydown", function (e) { if (e.key === "Enter") callbackAsk(); });
 
+  /* The survey at the end (the queue's, when it has one): the scores it asks as buttons, a
+     comment, once. state.survey: what is picked. */
+  function scoreButtons(row, lo, hi, key) {
+    row.textContent = "";
+    for (var i = lo; i <= hi; i++) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = String(i);
+      b.setAttribute("aria-pressed", "false");
+      b.setAttribute("aria-label", key.toUpperCase() + " " + i);
+      b.addEventListener("click", (function (n, btn) {
+        return function () {
+          survey[key] = n;
+          Array.prototype.forEach.call(row.children, function (x) { x.setAttribute("aria-pressed", String(x === btn)); });
+          svGo.disabled = !((!survey.askCsat || survey.csat != null) && (!survey.askNps || survey.nps != null));
+        };
+      })(i, b));
+      row.appendChild(b);
+    }
+  }
+  function surveyAsk(ask) {
+    survey = { askCsat: ask === "csat" || ask === "both", askNps: ask === "nps" || ask === "both",
+               csat: null, nps: null };
+    box.querySelector(".csq").hidden = box.querySelector(".cs").hidden = !survey.askCsat;
+    box.querySelector(".npq").hidden = box.querySelector(".np").hidden = !survey.askNps;
+    scoreButtons(box.querySelector(".cs"), 1, 5, "csat");
+    scoreButtons(box.querySelector(".np"), 0, 10, "nps");
+    svComment.value = "";
+    svGo.disabled = true;
+    svEl.hidden = false;
+  }
+  function surveyDone() { survey = null; svEl.hidden = true; }
+  svGo.addEventListener("click", function () {
+    var m = { type: "survey" };
+    if (!survey || !state.ws || state.ws.readyState !== 1) return;
+    if (survey.csat != null) m.csat = survey.csat;
+    if (survey.nps != null) m.nps = survey.nps;
+    if (svComment.value.trim()) m.comment = svComment.value.trim();
+    svGo.disabled = true;
+    state.ws.send(JSON.stringify(m));
+  });
+
   /* Send a message kept in state.pending (again); while disconnected, the next welcome does. */
   function send(cid) {
     var p = state.pending[cid], m;
@@ -202,7 +258,7 @@
           send(cid);
         });
       } else if (m.type === "session") {
-        if (m.session !== state.session) remember("callback", null);
+        if (m.session !== state.session) { remember("callback", null); surveyDone(); }
         remember("session", m.session); remember("resume", m.resume);
         if (m.transcript) {
           /* another tab of this visitor had opened it: what was said there, then ours */
@@ -221,6 +277,13 @@
         show(m.dir, m.from, m.text);
       } else if (m.type === "typing") {
         typing(state.agentName || m.from);
+      } else if (m.type === "survey") {
+        if (m.state === "asked") {
+          surveyAsk(m.ask);
+        } else if (m.state === "answered") {
+          if (survey) show("sys", "", m.thanks || "Thank you for your feedback.");
+          surveyDone();
+        }
       } else if (m.type === "callback") {
         remember("callback", m.to);
         cbEl.hidden = true;
@@ -229,7 +292,10 @@
         var p = m.cid && state.pending[m.cid];
         if (p && m.code === "unavailable" && p.tries < 5) {
           setTimeout(function () { send(m.cid); }, 3000);   /* again: its cid keeps it single */
+        } else if (!m.cid && survey && m.code === "bad_state") {
+          surveyDone();   /* answered in another tab, or too late */
         } else {
+          if (!m.cid && survey) svGo.disabled = false;   /* the survey may be sent again */
           if (p) {
             p.li.classList.remove("sending");
             p.li.classList.add("failed");
