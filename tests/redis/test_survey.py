@@ -257,7 +257,8 @@ def test_survey_settings_are_checked_listed_and_removed(h):
     assert t.fc('oq_survey_set', 'support', 'ask', '打个分吧 1-5') == 'OK'   # others kept
     rows = [harness.pairs(r) for r in t.fc('oq_survey_list')]
     assert rows == [{'queue': 'support', 'kind': 'both', 'window': '7200',
-                     'ask': '打个分吧 1-5', 'ask_nps': '', 'thanks': '-'}]
+                     'ask': '打个分吧 1-5', 'ask_nps': '', 'thanks': '-', 'sms': ''}]
+    t.expect_err('ARG', 'oq_survey_set', 'support', 'sms', 'no gateway!')
     assert t.fc('oq_survey_del', 'support') == 1 and t.fc('oq_survey_del', 'support') == 0
     assert t.fc('oq_survey_list') == [] and not h.r.exists(t.P + ':svq')
 
@@ -313,3 +314,63 @@ def test_a_form_answer_is_checked_and_a_refused_one_writes_nothing(h):
     sid2, _ = closed_web(t2)
     assert t2.fc('oq_survey_answer', sid2, '', '10', '') == ''
     assert sv(h, t2, sid2)['nps'] == '10'
+
+
+def sms_queue(h, t):
+    """the messages of no session queued for the SMS senders: [(to, body)]"""
+    out = []
+    for did in h.r.zrange(t.P + ':ob:q:sms', 0, -1):
+        d = h.r.hgetall(t.P + ':ob:d:' + did)
+        if d['sid'] == '':
+            out.append((d['ext'], d['body']))
+    return out
+
+
+def called(t, caller, agent='a'):
+    r = t.fc('oq_enqueue', 'phone', 'voice', caller, '', 0, 'support', caller)
+    sid = r[0]
+    t.fc('oq_accept', sid, agent)
+    t.fc('oq_close', sid, 'resolved')
+    t.fc('oq_sweep', 100)
+    return sid, r[4]
+
+
+def test_a_call_is_surveyed_by_sms_through_the_surveys_gateway_and_answered_there(h):
+    t = setup(h, kind='csat', sms='kannel')
+    t.fc('oq_ob_register', 'sms')
+    sid, cid = called(t, 'phone:+8613100000001')
+    s = sv(h, t, sid)
+    assert (s['survey'], s['sv_ch'], s['sv_to']) == ('asked', 'sms', 'kannel:+8613100000001'), s
+    assert [to for to, _ in sms_queue(h, t)] == ['kannel:+8613100000001']
+    assert ASKED_CSAT in sms_queue(h, t)[0][1]
+    assert tx(h, t, sid)[-1][0] == 'note' and 'Survey, by sms' in tx(h, t, sid)[-1][1]
+    # the caller answers by SMS: recorded on the call, thanked by SMS
+    r = t.fc('oq_ingest', 'sms', '', 'sms:+8613100000001', '', 0, 'support',
+             'kannel:+8613100000001', '', 'text', '4分 接线员很耐心', 'kannel:m1')
+    assert (r[0], r[6]) == (sid, '3'), r
+    s = sv(h, t, sid)
+    assert (s['csat'], s['survey'], s['survey_comment']) == ('4', 'answered', '接线员很耐心')
+    assert t.cust(cid)['last_csat'] == '4'
+    assert THANKS in sms_queue(h, t)[-1][1] and len(sms_queue(h, t)) == 2
+    # the gateway delivers the same message again: known, nothing written, no new session
+    n = int(h.r.get(t.P + ':seq:s'))
+    r2 = t.fc('oq_ingest', 'sms', '', 'sms:+8613100000001', '', 0, 'support',
+              'kannel:+8613100000001', '', 'text', '4分 接线员很耐心', 'kannel:m1')
+    assert (r2[0], r2[6], r2[5]) == (sid, '1', r[5]) and int(h.r.get(t.P + ':seq:s')) == n
+    # the next SMS is a conversation of its own
+    r3 = t.fc('oq_ingest', 'sms', '', 'sms:+8613100000001', '', 0, 'support',
+              'kannel:+8613100000001', '', 'text', '5', 'kannel:m2')
+    assert r3[6] == '2' and r3[0] != sid
+
+
+def test_a_call_is_not_surveyed_without_a_gateway_or_a_number(h):
+    t = setup(h, kind='csat')                    # no sms gateway named
+    t.fc('oq_ob_register', 'sms')
+    sid, _ = called(t, 'phone:+8613100000002')
+    assert 'survey' not in sv(h, t, sid) and sms_queue(h, t) == []
+    t.fc('oq_survey_set', '*', 'sms', 'kannel')
+    sid, _ = called(t, 'sip:bob@example.com')    # a SIP caller: no number to text
+    assert 'survey' not in sv(h, t, sid) and sms_queue(h, t) == []
+    t2 = setup(h, kind='csat', sms='kannel')     # no SMS senders on any node
+    sid, _ = called(t2, 'phone:+8613100000003')
+    assert 'survey' not in sv(h, t2, sid)

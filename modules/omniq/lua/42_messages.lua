@@ -73,9 +73,11 @@ function M.fn_ingest(keys, args)
         if v[1] == channel then tstate = v[2] else thread = 'new' end
     end
     -- A retried delivery is known to the session that took it, even if that one has
-    -- ended since: it must not open (or reopen) a session.
+    -- ended since: it must not open (or reopen) a session. A survey's answer is kept by the
+    -- session it answers, which may be of another channel (a call's survey by SMS).
+    local surveyed = mcid ~= '' and cid and M.survey_waiting(ctx, cid, channel)
     if mcid ~= '' then
-        for _, k in ipairs_({tstate and thread or false, sid or false}) do
+        for _, k in ipairs_({tstate and thread or false, sid or false, surveyed or false}) do
             local seen = k and rcall('HGET', ctx.P .. ':s:' .. k .. ':cids', mcid)
             if seen then
                 local ts = R.sess_require(ctx, k)
@@ -85,12 +87,13 @@ function M.fn_ingest(keys, args)
             end
         end
     end
-    -- the answer to the survey of the customer's latest session, over for them: ended, or
-    -- in its agent's wrap-up (77_survey.lua)
-    if thread == '' and sid and (U.TERMINAL[state] or state == 'wrapup') and typ == 'text' then
-        local ans = M.survey_answer(ctx, sid, cid, from, body)
+    -- no live session here (or the one its agent wraps up): the answer to the survey asked
+    -- on this channel, perhaps of a call (77_survey.lua)
+    if thread == '' and cid and (not sid or U.TERMINAL[state] or state == 'wrapup')
+            and typ == 'text' then
+        local ans = M.survey_answer(ctx, cid, channel, from, body)
         if ans then
-            if mcid ~= '' then rcall('HSET', ctx.P .. ':s:' .. sid .. ':cids', mcid, ans[6]) end
+            if mcid ~= '' then rcall('HSET', ctx.P .. ':s:' .. ans[1] .. ':cids', mcid, ans[6]) end
             return ans, ctx
         end
     end

@@ -24,8 +24,8 @@
 -- Keys: P:svq (zset: the queues with a survey, '*' among them), P:svc:<queue> (hash).
 
 local SV = {
-    FIELDS = {'kind', 'window', 'ask', 'ask_nps', 'thanks'},
-    DEFAULTS = {kind = 'csat', window = '86400', ask = '', ask_nps = '', thanks = ''},
+    FIELDS = {'kind', 'window', 'ask', 'ask_nps', 'thanks', 'sms'},
+    DEFAULTS = {kind = 'csat', window = '86400', ask = '', ask_nps = '', thanks = '', sms = ''},
     ASK = '请为本次服务打分: 回复 1-5 (5 = 非常满意), 可附上您的意见; 回复 TD 不再接收调查。'
         .. 'How satisfied were you? Reply 1-5 (5 = very satisfied), with a comment if you '
         .. 'like; reply STOP for no more surveys.',
@@ -157,27 +157,49 @@ end
 -- Whether the tenant has any survey (the engine asks the same, engine/sla.c).
 function SV.on(ctx) return rcall('EXISTS', ctx.P .. ':svq') == 1 end
 
--- A message from the team to the customer of ended session sid, for its channel's
--- senders. Returns its entry id, or false and why.
-local function say(ctx, sid, channel, ext, text)
-    local ok, why = OB.room(ctx, channel)
+-- A message from the team to the customer of ended session sid on the channel it was
+-- asked on: its own channel (the message joins the transcript and leaves through the
+-- outbox, as a reply), or another one (a call's survey by SMS: a message of no session to
+-- `to`, noted in the call's transcript). Returns true, or false and why.
+local function say(ctx, sid, own, ch, to, ext, text)
+    local ok, why = OB.room(ctx, ch)
     if not ok then return false, why end
-    local id = M.tx_add(ctx, sid, 'out', 'omniq', 'text', text, channel, ext)
-    OB.queue(ctx, sid, id, channel, ext)
-    return id
+    if own then
+        OB.queue(ctx, sid, M.tx_add(ctx, sid, 'out', 'omniq', 'text', text, ch, ext), ch, ext)
+    else
+        OB.add(ctx, ch, to, 'omniq', 'text', text)
+        M.tx_add(ctx, sid, 'note', 'omniq', 'text', 'Survey, by ' .. ch .. ': ' .. text, ch, ext)
+    end
+    return true
+end
+
+-- Where the customer of ended session s is asked: its channel when its senders reach them
+-- after the end; a call's, by SMS through the survey's gateway when the caller's number is
+-- known. Returns the channel and the address for a message of no session (nil when the
+-- session's own), or nil when they cannot be reached.
+local function reach(ctx, s, c)
+    if s.class ~= 'voice' then
+        if OB.has_senders(ctx, s.channel) then return s.channel end
+        return nil
+    end
+    if c.sms == '' or not OB.has_senders(ctx, 'sms') then return nil end
+    local num = smatch(rcall('HGET', R.skey(ctx, s.id), 'identity') or '', '^%a+:(%+%d+)$')
+    return num and 'sms', num and c.sms .. ':' .. num
 end
 
 -- The session ended (the sweep's look at it, 80_sla.lua): its survey, when one applies.
 function SV.on_end(ctx, s)
-    if (s.state ~= 'closed' and s.state ~= 'wrapup') or s.class == 'voice' or not SV.on(ctx) then
-        return
-    end
+    if (s.state ~= 'closed' and s.state ~= 'wrapup') or not SV.on(ctx) then return end
     local key = R.skey(ctx, s.id)
     if rcall('HEXISTS', key, 'survey') == 1 then return end
     local c = SV.config(ctx, s.queue)
     if not c then return end
-    local form = SV.FORM[s.channel]
-    if not form and rcall('SISMEMBER', ctx.P .. ':ob:senders', s.channel) == 0 then return end
+    local form = s.class ~= 'voice' and SV.FORM[s.channel]
+    local ch, to
+    if not form then
+        ch, to = reach(ctx, s, c)
+        if not ch then return end
+    end
     local live = s.customer ~= '' and C.resolve(ctx, s.customer)
     if live and rcall('HGET', C.key(ctx, live), 'surveys') == 'no' then
         rcall('HSET', key, 'survey', 'optout')
@@ -195,13 +217,15 @@ function SV.on_end(ctx, s)
     local step = c.kind == 'nps' and 'nps' or 'csat'
     local text = step == 'nps' and (c.ask_nps ~= '' and c.ask_nps or SV.ASK_NPS)
         or (c.ask ~= '' and c.ask or SV.ASK)
-    local id, why = say(ctx, s.id, s.channel, s.ext, text)
-    if not id then
+    local ok, why = say(ctx, s.id, not to, ch, to, s.ext, text)
+    if not ok then
         rcall('HSET', key, 'survey', 'unsent', 'survey_comment', why)
         return
     end
-    rcall('HSET', key, 'survey', 'asked', 'sv_kind', c.kind, 'sv_step', step,
-        'sv_at', ctx.ns, 'sv_until', until_)
+    rcall('HSET', key, 'survey', 'asked', 'sv_kind', c.kind, 'sv_step', step, 'sv_ch', ch,
+        'sv_to', to or '', 'sv_at', ctx.ns, 'sv_until', until_)
+    -- the customer's next message on ch finds it (M.survey_answer)
+    if live then rcall('HSET', C.key(ctx, live), 'sv_sid', s.id) end
     X.count(ctx, 'surveys_asked')
     X.emit(ctx, 'survey', s.id, step, s.agent, s.channel, s.ext)
 end
@@ -227,22 +251,30 @@ local function thanks_of(c)
     return c.thanks ~= '' and c.thanks or SV.THANKS
 end
 
--- oq_ingest (42_messages.lua), for a customer whose latest session on the channel, sid,
--- has ended: their message as that session's survey answer, or nil (not one).
-function M.survey_answer(ctx, sid, cid, from, body)
+-- The session whose survey was asked of customer cid on channel last (their sv_sid, kept
+-- after the answer: a retried delivery of it is known there), or nil.
+function M.survey_waiting(ctx, cid, channel)
+    local live = cid and C.resolve(ctx, cid)
+    local sid = live and rcall('HGET', C.key(ctx, live), 'sv_sid')
+    if not sid or rcall('HGET', R.skey(ctx, sid), 'sv_ch') ~= channel then return nil end
+    return sid, live
+end
+
+-- oq_ingest (42_messages.lua), for customer cid with no live session on channel (or the
+-- one the agent wraps up): their message as the answer to the survey asked there, or nil
+-- (not one).
+function M.survey_answer(ctx, cid, channel, from, body)
+    local sid, live = M.survey_waiting(ctx, cid, channel)
+    if not sid then return nil end
     local key = R.skey(ctx, sid)
     local v = rcall('HMGET', key, 'survey', 'sv_step', 'sv_until', 'channel', 'ext', 'queue',
-        'sv_kind', 'agent', 'survey_comment', 'state')
+        'sv_kind', 'agent', 'survey_comment', 'state', 'sv_to')
     if v[1] ~= 'asked' or (tonum(v[3]) or 0) < ctx.now then return nil end
-    -- a widget's form (step: the kind) is answered by the form alone (oq_survey_answer)
-    if v[2] ~= 'csat' and v[2] ~= 'nps' then return nil end
-    local step, channel, ext, queue, kind, agent = v[2], v[4], v[5], v[6], v[7], v[8] or ''
-    local t = SV.norm(body)
+    local step, own, ext, queue, kind, agent = v[2], v[4] == channel, v[5] or '', v[6], v[7], v[8] or ''
     local c = SV.config(ctx, queue) or SV.DEFAULTS
     local upd, reply, state, extra
-    if SV.OPTOUT_WORDS[(string.gsub(t, '[%.!。！]+$', ''))] then
-        local live = cid and C.resolve(ctx, cid)
-        if live then rcall('HSET', C.key(ctx, live), 'surveys', 'no') end
+    if SV.OPTOUT_WORDS[(string.gsub(SV.norm(body), '[%.!。！]+$', ''))] then
+        rcall('HSET', C.key(ctx, live), 'surveys', 'no')
         upd, reply, state, extra = {'survey', 'optout'}, SV.OPTOUT, 'optout', {}
     else
         local score, comment = SV.parse(body, step)
@@ -257,10 +289,10 @@ function M.survey_answer(ctx, sid, cid, from, body)
         record(ctx, key, cid, {[step] = score}, comment, v[9] or '', upd)
         upd = nil
     end
-    local id = M.tx_add(ctx, sid, 'in', from, 'text', body, channel, ext)
+    local id = M.tx_add(ctx, sid, 'in', from, 'text', body, own and channel or v[4], ext)
     if upd then rcall('HSET', key, unpk(upd)) end
-    if reply and reply ~= '' then say(ctx, sid, channel, ext, reply) end
-    X.emit(ctx, 'survey', sid, state, agent, channel, ext, extra)
+    if reply and reply ~= '' then say(ctx, sid, own, channel, v[11], ext, reply) end
+    X.emit(ctx, 'survey', sid, state, agent, v[4], ext, extra)
     return {sid, v[10] or 'closed', agent, '0', cid or '', id, '3'}
 end
 
@@ -318,8 +350,10 @@ local function check(f, v)
         V.int('window', v, 60, SV.WINDOW_MAX)
     elseif f == 'ask' or f == 'ask_nps' or f == 'thanks' then
         V.str(f, v, L.SLA_NOTICE_MAX, true)
+    elseif f == 'sms' then
+        if v ~= '' then V.id('sms', v) end
     else
-        U.fail('ARG', 'field must be one of kind, window, ask, ask_nps, thanks')
+        U.fail('ARG', 'field must be one of kind, window, ask, ask_nps, thanks, sms')
     end
     return v
 end
