@@ -744,11 +744,13 @@ typedef struct omniq_api {
 	/* A customer's answer to the survey of session sid as a form gives it (the web chat's
 	 * and the app's widgets; docs/admin.md, "Surveys at the end"): csat 1..5 and nps 0..10,
 	 * -1 for a score not given (at least one, of those the survey asks), comment NULL or
-	 * their words (up to 1,024 bytes). thanks (size bytes, may be NULL) gets what to show
-	 * them, "" for nothing. OMNIQ_ESTATE when no survey of the session waits for an answer
-	 * (none, answered already, opted out, its window over). */
-	int (*survey_answer)(const str *sid, int csat, int nps, const str *comment, char *thanks,
-			int size);
+	 * their words (up to 1,024 bytes). token: NULL for a form the caller trusts to speak for
+	 * the session (the customer's own socket), else a mailed link's token (its page): a
+	 * token that is not the session's is OMNIQ_ENOTFOUND. thanks (size bytes, may be NULL)
+	 * gets what to show them, "" for nothing. OMNIQ_ESTATE when no survey of the session
+	 * waits for an answer (none, answered already, opted out, its window over). */
+	int (*survey_answer)(const str *sid, const str *token, int csat, int nps,
+			const str *comment, char *thanks, int size);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

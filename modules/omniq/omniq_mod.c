@@ -366,7 +366,7 @@ static int mod_init(void)
 				oq_redis_cfg.host, oq_redis_cfg.port, oq_redis_last_error());
 		return -1;
 	}
-	if(oq_redis_load_library() < 0 || oq_push_config() < 0) {
+	if(oq_redis_load_library() < 0 || oq_push_config() < 0 || oq_survey_keys() < 0) {
 		LM_CRIT("omniq cannot prepare Redis at %s:%d: not starting\n", oq_redis_cfg.host,
 				oq_redis_cfg.port);
 		oq_redis_detach();

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
 #include "core/dprint.h"
@@ -14,13 +16,44 @@
 #include "oq_core.h"
 #include "oq_rpc.h"
 
-int oq_survey_answer(const str *sid, int csat, int nps, const str *comment, char *thanks,
-		int size)
+int oq_survey_keys(void)
+{
+	unsigned char rnd[32];
+	char hex[2 * sizeof(rnd) + 1];
+	str a;
+	int i, t, rc = OMNIQ_OK;
+	redisReply *r;
+
+	for(t = 0; t < oq_tenant_count() && rc == OMNIQ_OK; t++) {
+		if(RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			LM_ERR("no random bytes for a survey key\n");
+			rc = OMNIQ_EINTERNAL;
+			break;
+		}
+		for(i = 0; i < (int)sizeof(rnd); i++)
+			sprintf(hex + 2 * i, "%02x", rnd[i]);
+		a.s = hex;
+		a.len = 2 * (int)sizeof(rnd);
+		oq_tenant_use_index(t);
+		if((r = oq_call("oq_survey_key", 1, &a, &rc)) == NULL) {
+			LM_ERR("the survey key of a tenant cannot be kept in Redis: %s\n", oq_last_error());
+			break;
+		}
+		if(r->type != REDIS_REPLY_INTEGER)
+			rc = oq_bad_reply("oq_survey_key", r, "1 or 0");
+		freeReplyObject(r);
+	}
+	oq_tenant_use_index(0);
+	return rc < 0 ? rc : OMNIQ_OK;
+}
+
+int oq_survey_answer(const str *sid, const str *token, int csat, int nps, const str *comment,
+		char *thanks, int size)
 {
 	char cb[8], nb[8];
 	redisReply *r;
-	str a[4];
-	int rc;
+	str a[5];
+	int rc, n = 4;
 
 	if(sid == NULL || sid->len < 1)
 		return oq_bad_arg("session", "missing");
@@ -32,7 +65,9 @@ int oq_survey_answer(const str *sid, int csat, int nps, const str *comment, char
 	a[3] = comment && comment->s ? *comment : (str)STR_NULL;
 	if(a[3].s == NULL)
 		a[3].s = "";
-	if((r = oq_call("oq_survey_answer", 4, a, &rc)) == NULL)
+	if(token && token->s && token->len > 0)
+		a[n++] = *token;
+	if((r = oq_call("oq_survey_answer", n, a, &rc)) == NULL)
 		return rc;
 	if(r->type != REDIS_REPLY_STRING) {
 		rc = oq_bad_reply("oq_survey_answer", r, "the thanks to show");
@@ -113,7 +148,7 @@ static void rpc_survey_answer(rpc_t *rpc, void *c)
 		rpc->fault(c, 400, "nps must be 0..10 or -");
 		return;
 	}
-	if((rc = oq_survey_answer(&sid, csat, nps, &comment, thanks, sizeof(thanks))) < 0) {
+	if((rc = oq_survey_answer(&sid, NULL, csat, nps, &comment, thanks, sizeof(thanks))) < 0) {
 		oq_rpc_fail(rpc, c, rc);
 		return;
 	}

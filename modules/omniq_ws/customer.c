@@ -156,7 +156,7 @@ void ws_cust_survey(ws_sock_t *s, const char *sid, json_t *m)
 		comment.s = (char *)json_string_value(cm);
 		comment.len = (int)json_string_length(cm);
 	}
-	if((rc = ws_oq.survey_answer(&id, csat, nps, &comment, thanks, sizeof(thanks))) < 0) {
+	if((rc = ws_oq.survey_answer(&id, NULL, csat, nps, &comment, thanks, sizeof(thanks))) < 0) {
 		LM_INFO("survey of %s: %s\n", sid, ws_oq.last_error());
 		ws_sock_error(s,
 				rc == OMNIQ_ESTATE	   ? "bad_state"

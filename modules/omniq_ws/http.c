@@ -34,6 +34,7 @@
 #include "events.h"
 #include "follow.h"
 #include "hooks.h"
+#include "survey_page.h"
 #include "media.h"
 #include "desk_media.h"
 #include "appends.h"
@@ -59,6 +60,7 @@ struct pss {
 	ws_resp_t early;
 	const ws_static_t *early_file;
 	int authed;
+	int survey;            /* a POST to a survey link (survey_page.h): no key */
 	int tenant;            /* the key's */
 	int key_idx;           /* its index in ws_cfg's keys */
 	char key_name[65];
@@ -144,12 +146,14 @@ static int send_body(struct lws *wsi, struct pss *p, int status, const char *typ
 	unsigned char hdr[LWS_PRE + 1024], *start = &hdr[LWS_PRE], *q = start,
 			*end = &hdr[sizeof(hdr) - 1];
 	static const char cc_static[] = "public, max-age=300", cc_api[] = "no-store";
-	/* the agent desk's page loads its script, style and socket from here only and is never
-	 * framed (clickjacking). (The demo page stands for a customer's site: its own policy.) */
+	/* the agent desk's page (and a survey link's) loads its script, style and socket from
+	 * here only and is never framed (clickjacking). (The demo page stands for a customer's
+	 * site: its own policy.) */
 	static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
 							  "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
 							  "base-uri 'none'; form-action 'self'";
-	int page = !strncmp(type, "text/html", 9) && !strncmp(p->path, "/desk", 5);
+	int page = !strncmp(type, "text/html", 9)
+			   && (!strncmp(p->path, "/desk", 5) || !strncmp(p->path, "/survey/", 8));
 	char ra[16];
 
 	p->out = malloc(LWS_PRE + n);
@@ -290,6 +294,17 @@ static int handle(struct lws *wsi, struct pss *p)
 		ws_error(&rs, 413, "too_large", "request body larger than %d bytes", p->max_body);
 	} else if(flooding(p, peer, &rs)) {
 		/* answered: 429 */
+	} else if(p->survey) {
+		rq.body = p->body_len > 0 ? json_loadb(p->body, p->body_len, JSON_REJECT_DUPLICATES,
+											&jerr)
+								  : NULL;
+		if(p->body_len > 0 && (rq.body == NULL || !json_is_object(rq.body)))
+			ws_error(&rs, 400, "invalid_json", "the body must be a JSON object");
+		else
+			ws_survey_post(p->path, rq.body, &rs);
+		if(rq.body)
+			json_decref(rq.body);
+		ws_oq.tenant_use_index(0);
 	} else if(!p->authed && strcmp(p->path, "/api/v1/desk/login") != 0) {
 		ws_error(&rs, 401, "unauthorized",
 				"send Authorization: Bearer <key name>:<secret> (modparam api_key)");
@@ -458,8 +473,12 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 						ma.len, 0, 0);
 				ws_media_done(&ma);
 				return rc ? -1 : 0;
+			} else if(!strncmp(p->path, "/survey/", 8) && !strcmp(p->method, "POST")) {
+				/* a mailed survey link's answer: its token, not a key (survey_page.h) */
+				p->survey = 1;
 			} else if(strncmp(p->path, "/api/", 5) != 0) {
-				/* the widget, the demo page, the desk page: public, GET only */
+				/* the widget, the demo page, the desk page, a survey link's page: public,
+				 * GET only */
 				const ws_static_t *f = ws_static_find(p->path);
 				if(strcmp(p->method, "GET") || f == NULL) {
 					ws_resp_t rs = {0, NULL, 0, 0};

@@ -13,6 +13,8 @@ const ws_static_t *ws_static_find(const char *path)
 		name = "demo.html";
 	else if(!strcmp(path, "/desk/") || !strcmp(path, "/desk"))
 		name = "desk.html";
+	else if(!strncmp(path, "/survey/", 8))
+		name = "survey.html"; /* a mailed survey link: its page reads the link itself */
 	else if(!strncmp(path, "/static/", 8))
 		name = path + 8;
 	if(name == NULL || strchr(name, '/'))

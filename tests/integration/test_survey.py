@@ -129,3 +129,79 @@ def test_survey_widget_in_chromium_asks_csat_and_nps_at_the_end(ctx):
     assert (s["csat"], s["nps"], s["survey_comment"]) == ("4", "9", "师傅很专业, 就是等得久"), s
     for shot in ("survey-1-form.png", "survey-2-thanks.png"):
         assert os.path.getsize(os.path.join(ctx.dir, shot)) > 1000, shot
+
+
+def raw_request(port, method, path, body=None):
+    """(status, headers, body) of one HTTP request, without an API key."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request(method, path, body=body, headers={"Content-Type": "application/json"}
+                  if body is not None else {})
+        r = c.getresponse()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
+    finally:
+        c.close()
+
+
+@test
+def test_survey_mail_link_page_takes_the_answer_once_and_a_forged_link_nothing(ctx):
+    """An email customer's survey question carries a signed link (the tenant's survey key,
+    made at random by kamailio's start); opening the page records nothing (mail scanners
+    open links); its answer is taken once; a forged token, another tenant's name or a
+    malformed link are "no survey"; the page is answered in Chromium."""
+    import json
+    import re
+    rs, k, api, port = chat_kam(ctx)
+    r = rs.client()
+    key = r.get(P + ":svk")
+    assert key and re.fullmatch(r"[0-9a-f]{64}", key), key
+    k.stop()
+    k.start()
+    assert r.get(P + ":svk") == key                      # made once, kept
+    ok_rpc(k, "omniq.survey_set", "*", "kind", "both", "link",
+           "http://127.0.0.1:%d/" % port, "thanks", "谢谢您的评价!")
+    ok_rpc(k, "omniq.agent_set", "alice", "Alice", "sales:5", "voice=0,chat=4,email=4")
+    ok_rpc(k, "omniq.agent_state", "alice", "available")
+    r.fcall("oq_ob_register", 1, P, "email")              # a node sends mail for the tenant
+    out = ok_rpc(k, "omniq.enqueue", "email", "email:li@customer.example", "sales")
+    sid = re.search(r"sid:\s*(\d+)", out).group(1)
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "agent") == "alice", what="the offer")
+    ok_rpc(k, "omniq.accept", sid, "alice")
+    ok_rpc(k, "omniq.close", sid, "resolved")
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "survey") == "asked", timeout=15,
+             what="the survey asked")
+    asked = transcript(r, P, sid)[-1][1]
+    m = re.search(r"(http://127\.0\.0\.1:%d/survey/default/%s/([0-9a-f]{40}))#both$" % (port, sid),
+                  asked)
+    assert m, asked
+    link, path = m.group(0), m.group(1)[len("http://127.0.0.1:%d" % port):]
+    # the page: served, framed by nobody, and nothing recorded by opening it
+    st, h, body = raw_request(port, "GET", path + "?csat=5")
+    assert st == 200 and b"survey.js" in body and "frame-ancestors 'none'" in \
+        h.get("content-security-policy", ""), (st, h)
+    assert r.hget("%s:s:%s" % (P, sid), "survey") == "asked"
+    # refusals, each writing nothing
+    forged = path[:-40] + "0" * 40
+    for p, b, want in [(forged, {"csat": 5}, 404),
+                       (path.replace("/default/", "/acme/"), {"csat": 5}, 404),
+                       ("/survey/default/%s" % sid, {"csat": 5}, 404),
+                       ("/survey/default/x1/" + "a" * 40, {"csat": 5}, 404),
+                       (path, {"csat": 9}, 400), (path, {}, 400),
+                       (path, {"csat": 5, "comment": "x" * 1025}, 400)]:
+        st, _, out = raw_request(port, "POST", p, json.dumps(b))
+        assert st == want and json.loads(out)["error"]["message"], (p, b, st, out)
+    st, _, out = raw_request(port, "POST", path, b"not json")
+    assert st == 400, out
+    assert r.hget("%s:s:%s" % (P, sid), "survey") == "asked"
+    node = browser("survey_link.js", link, ctx.dir)
+    try:
+        assert expect(node, "THANKS ") == "THANKS 谢谢您的评价!"
+        assert node.wait(30) == 0
+    finally:
+        stop(node)
+    s = r.hgetall("%s:s:%s" % (P, sid))
+    assert (s["csat"], s["nps"], s["survey"], s["survey_comment"]) == \
+        ("5", "10", "answered", "回复很及时"), s
+    st, _, out = raw_request(port, "POST", path, json.dumps({"csat": 1}))
+    assert st == 409 and r.hget("%s:s:%s" % (P, sid), "csat") == "5", out

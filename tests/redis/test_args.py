@@ -163,7 +163,7 @@ def test_readers_are_no_writes(h):
                'oq_region_queue_list', 'oq_callback_words_get', 'oq_survey_list'}
     for name, flags in fl.items():
         assert ('no-writes' in flags) == (name in readers), (name, flags)
-    assert len(fl) == 107, sorted(fl)
+    assert len(fl) == 108, sorted(fl)
     # FCALL_RO works for readers
     t = h.tenant()
     assert h.r.execute_command('FCALL_RO', 'oq_stats', 1, t.P)[0] == 'enqueued'

@@ -257,7 +257,8 @@ def test_survey_settings_are_checked_listed_and_removed(h):
     assert t.fc('oq_survey_set', 'support', 'ask', '打个分吧 1-5') == 'OK'   # others kept
     rows = [harness.pairs(r) for r in t.fc('oq_survey_list')]
     assert rows == [{'queue': 'support', 'kind': 'both', 'window': '7200',
-                     'ask': '打个分吧 1-5', 'ask_nps': '', 'thanks': '-', 'sms': ''}]
+                     'ask': '打个分吧 1-5', 'ask_nps': '', 'thanks': '-', 'sms': '',
+                     'link': ''}]
     t.expect_err('ARG', 'oq_survey_set', 'support', 'sms', 'no gateway!')
     assert t.fc('oq_survey_del', 'support') == 1 and t.fc('oq_survey_del', 'support') == 0
     assert t.fc('oq_survey_list') == [] and not h.r.exists(t.P + ':svq')
@@ -374,3 +375,51 @@ def test_a_call_is_not_surveyed_without_a_gateway_or_a_number(h):
     t2 = setup(h, kind='csat', sms='kannel')     # no SMS senders on any node
     sid, _ = called(t2, 'phone:+8613100000003')
     assert 'survey' not in sv(h, t2, sid)
+
+
+KEY_HEX = '0f' * 32
+
+
+def test_a_mail_carries_a_signed_link_to_the_surveys_page_whose_token_answers_once(h):
+    import hashlib
+    import hmac
+    t = setup(h, kind='both', link='https://support.example.com/')
+    assert t.fc('oq_survey_key', KEY_HEX) == 1
+    assert t.fc('oq_survey_key', 'ab' * 32) == 0                 # made once, kept
+    t.expect_err('ARG', 'oq_survey_key', 'AB' * 32)
+    t.expect_err('ARG', 'oq_survey_key', 'ab' * 31)
+    t.fc('oq_ob_register', 'email')
+    r = t.fc('oq_ingest', 'email', '', 'email:li@customer.example', '', 0, 'support',
+             'li@customer.example', '', 'text', 'Subject: 发票\n\n请开发票', '')
+    sid = r[0]
+    t.fc('oq_accept', sid, 'a')
+    t.fc('oq_close', sid, 'resolved')
+    t.fc('oq_sweep', 100)
+    token = hmac.new(bytes.fromhex(KEY_HEX), ('survey|' + sid).encode(), hashlib.sha1).hexdigest()
+    url = 'https://support.example.com/survey/%s/%s/%s#both' % (t.name, sid, token)
+    asked = tx(h, t, sid)[-1][1]
+    assert asked.startswith(ASKED_CSAT) and asked.endswith('Or rate us here: ' + url), asked
+    # a forged or another session's token: as if there were no survey, nothing written
+    t.expect_err('NOTFOUND', 'oq_survey_answer', sid, '5', '9', '', '0' * 40)
+    other = hmac.new(bytes.fromhex(KEY_HEX), b'survey|999', hashlib.sha1).hexdigest()
+    t.expect_err('NOTFOUND', 'oq_survey_answer', sid, '5', '9', '', other)
+    assert THANKS in t.fc('oq_survey_answer', sid, '5', '9', '发票很快', token.upper())
+    s = sv(h, t, sid)
+    assert (s['csat'], s['nps'], s['survey']) == ('5', '9', 'answered')
+    t.expect_err('STATE', 'oq_survey_answer', sid, '4', '', '', token)
+
+
+def test_a_mail_has_no_link_without_the_surveys_link_or_the_tenants_key(h):
+    t = setup(h, kind='csat')                                   # no link
+    t.fc('oq_survey_key', KEY_HEX)
+    t.fc('oq_ob_register', 'email')
+    for n, tenant in enumerate([t, setup(h, kind='csat', link='https://s.example.com')]):
+        r = tenant.fc('oq_ingest', 'email', '', 'email:n%d@customer.example' % n, '', 0,
+                      'support', 'n%d@customer.example' % n, '', 'text', 'hi', '')
+        tenant.fc('oq_ob_register', 'email')
+        tenant.fc('oq_accept', r[0], 'a')
+        tenant.fc('oq_close', r[0], '')
+        tenant.fc('oq_sweep', 100)
+        assert '/survey/' not in tx(h, tenant, r[0])[-1][1]    # the second has no key
+    t.expect_err('ARG', 'oq_survey_set', '*', 'link', 'javascript:alert(1)')
+    t.expect_err('ARG', 'oq_survey_set', '*', 'link', 'https://x.example.com/"><b>')

@@ -24,8 +24,10 @@
 -- Keys: P:svq (zset: the queues with a survey, '*' among them), P:svc:<queue> (hash).
 
 local SV = {
-    FIELDS = {'kind', 'window', 'ask', 'ask_nps', 'thanks', 'sms'},
-    DEFAULTS = {kind = 'csat', window = '86400', ask = '', ask_nps = '', thanks = '', sms = ''},
+    FIELDS = {'kind', 'window', 'ask', 'ask_nps', 'thanks', 'sms', 'link'},
+    DEFAULTS = {kind = 'csat', window = '86400', ask = '', ask_nps = '', thanks = '', sms = '',
+        link = ''},
+    LINK_SAY = '\n\n或在此评价 / Or rate us here: ',
     ASK = '请为本次服务打分: 回复 1-5 (5 = 非常满意), 可附上您的意见; 回复 TD 不再接收调查。'
         .. 'How satisfied were you? Reply 1-5 (5 = very satisfied), with a comment if you '
         .. 'like; reply STOP for no more surveys.',
@@ -154,6 +156,46 @@ function SV.config(ctx, queue)
     return nil
 end
 
+-- HMAC-SHA1 (RFC 2104) of msg under key, in hex: Redis gives the library SHA-1 alone.
+local function unhex(h) return (string.gsub(h, '..', function(x) return string.char(tonum(x, 16)) end)) end
+function SV.hmac(key, msg)
+    if #key > 64 then key = unhex(redis.sha1hex(key)) end
+    key = key .. string.rep('\0', 64 - #key)
+    local i, o = {}, {}
+    for n = 1, 64 do
+        local b = sbyte(key, n)
+        i[n], o[n] = string.char(bit.bxor(b, 0x36)), string.char(bit.bxor(b, 0x5c))
+    end
+    return redis.sha1hex(tconcat(o) .. unhex(redis.sha1hex(tconcat(i) .. msg)))
+end
+
+-- A survey link's token for session sid: signed with the tenant's survey key (P:svk, made
+-- at random by the omniq module's start: oq_survey_key), nil without one.
+function SV.token(ctx, sid)
+    local k = rcall('GET', ctx.P .. ':svk')
+    return k and SV.hmac(unhex(k), 'survey|' .. sid)
+end
+
+-- The web page that takes session sid's answer (survey's link: the base customers reach;
+-- the page asks what the fragment says), or nil without a link or a key.
+local function link_of(ctx, c, sid)
+    local tok = c.link ~= '' and SV.token(ctx, sid)
+    if not tok then return nil end
+    return sfmt('%s/survey/%s/%s/%s#%s', (string.gsub(c.link, '/+$', '')), smatch(ctx.P, '{(.*)}'),
+        sid, tok, c.kind)
+end
+
+-- oq_survey_key hex: the tenant's survey key (64 hex digits), kept once made: 1 when this
+-- one was taken, 0 when the tenant had one.
+function SV.fn_key(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 1, 'key')
+    if #args[1] ~= 64 or smatch(args[1], '[^0-9a-f]') then
+        U.fail('ARG', 'the survey key must be 64 lowercase hex digits')
+    end
+    return rcall('SET', ctx.P .. ':svk', args[1], 'NX') and 1 or 0
+end
+
 -- Whether the tenant has any survey (the engine asks the same, engine/sla.c).
 function SV.on(ctx) return rcall('EXISTS', ctx.P .. ':svq') == 1 end
 
@@ -217,6 +259,9 @@ function SV.on_end(ctx, s)
     local step = c.kind == 'nps' and 'nps' or 'csat'
     local text = step == 'nps' and (c.ask_nps ~= '' and c.ask_nps or SV.ASK_NPS)
         or (c.ask ~= '' and c.ask or SV.ASK)
+    -- a mail also carries the link to the survey's page (answered there, or in words)
+    local url = s.channel == 'email' and link_of(ctx, c, s.id)
+    if url then text = text .. SV.LINK_SAY .. url end
     local ok, why = say(ctx, s.id, not to, ch, to, s.ext, text)
     if not ok then
         rcall('HSET', key, 'survey', 'unsent', 'survey_comment', why)
@@ -296,21 +341,30 @@ function M.survey_answer(ctx, cid, channel, from, body)
     return {sid, v[10] or 'closed', agent, '0', cid or '', id, '3'}
 end
 
--- oq_survey_answer sid csat nps comment: the answer a customer gave in a form (the web
--- chat's or the app's; a signed link's), csat 1-5 and nps 0-10 ("" where not given: the
+-- oq_survey_answer sid csat nps comment [token]: the answer a customer gave in a form (the
+-- web chat's or the app's; a mailed link's page, with the link's token, NOTFOUND when it is
+-- not the session's), csat 1-5 and nps 0-10 ("" where not given: the
 -- ones the survey asks, at least one), comment "" or their words. Recorded as an answer in
 -- words is, with a note in the transcript for the agent. Returns the thanks to show ("":
 -- none). STATE when no survey of the session waits for an answer (none, answered, opted
 -- out) or its window has closed.
 function SV.fn_answer(keys, args)
     local ctx = X.begin(keys)
-    V.args(args, 4, 'sid csat nps comment')
+    if #args ~= 5 then V.args(args, 4, 'sid csat nps comment [token]') end
     local sid = V.sid(args[1])
+    if args[5] and args[5] ~= '' then
+        -- a link's answer: the token must be the session's (compared whole: a forged one
+        -- learns nothing from how it differs)
+        local want = SV.token(ctx, sid)
+        if not want or want ~= slower(args[5]) then
+            U.fail('NOTFOUND', 'no survey for this link')
+        end
+    end
     local csat = args[2] ~= '' and V.int('csat', args[2], 1, 5) or nil
     local nps = args[3] ~= '' and V.int('nps', args[3], 0, 10) or nil
     local comment = V.str('comment', args[4], SV.ANSWER_MAX, true)
     local key = R.skey(ctx, sid)
-    local v = rcall('HMGET', key, 'survey', 'sv_step', 'sv_until', 'channel', 'ext', 'queue',
+    local v = rcall('HMGET', key, 'survey', 'sv_kind', 'sv_until', 'channel', 'ext', 'queue',
         'agent', 'customer', 'survey_comment')
     if not v[4] then U.fail('NOTFOUND', 'session ' .. sid) end
     if v[1] ~= 'asked' then
@@ -320,10 +374,10 @@ function SV.fn_answer(keys, args)
     if (tonum(v[3]) or 0) < ctx.now then
         U.fail('STATE', 'the survey of session ' .. sid .. ' takes no answers any more')
     end
-    local step = v[2]
+    local kind = v[2]    -- a form asks all the survey's kind asks, whatever a message asked
     if not csat and not nps then U.fail('ARG', 'a score is required: csat 1-5 or nps 0-10') end
-    if (csat and step == 'nps') or (nps and step == 'csat') then
-        U.fail('ARG', 'this survey asks ' .. step .. ' only')
+    if (csat and kind == 'nps') or (nps and kind == 'csat') then
+        U.fail('ARG', 'this survey asks ' .. kind .. ' only')
     end
     local said = {}
     if csat then said[#said + 1] = 'CSAT ' .. csat .. '/5' end
@@ -352,8 +406,14 @@ local function check(f, v)
         V.str(f, v, L.SLA_NOTICE_MAX, true)
     elseif f == 'sms' then
         if v ~= '' then V.id('sms', v) end
+    elseif f == 'link' then
+        V.str('link', v, L.TEXT_MAX, true)
+        if v ~= '' and not smatch(v, '^https?://[%w%.%-:%[%]]+[%w%./_%-]*$') then
+            U.fail('ARG', 'link must be the web surface as customers reach it, '
+                .. 'e.g. https://support.example.com')
+        end
     else
-        U.fail('ARG', 'field must be one of kind, window, ask, ask_nps, thanks, sms')
+        U.fail('ARG', 'field must be one of kind, window, ask, ask_nps, thanks, sms, link')
     end
     return v
 end
