@@ -48,9 +48,9 @@ static void look_now(oqe_call *c, RedisModuleString *sid)
 
 void oqe_sla_ended(oqe_call *c, RedisModuleString *sid)
 {
-	/* its follow-up rules (lua/79_followup.lua), its survey (lua/77_survey.lua) */
-	if (exists(c, ":furl") || exists(c, ":seq:fu") || exists(c, ":svq"))
-		look_now(c, sid);
+	/* its figures (lua/76_report.lua), its follow-up rules (lua/79_followup.lua), its
+	 * survey (lua/77_survey.lua): the sweep looks at every session that ends */
+	look_now(c, sid);
 }
 
 void oqe_sla_new(oqe_call *c, RedisModuleString *sid)

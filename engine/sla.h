@@ -25,8 +25,8 @@ void oqe_sla_message(oqe_call *c, RedisModuleKey *s, const char *sp, size_t sl,
 		RedisModuleString *sid, const char *dir);
 
 /* A session ended (closed by the engine's step) or went into its wrap-up: the sweep looks
- * at it when the tenant uses follow-ups (a rule may make one; one it was opened for ends)
- * or surveys (the customer is asked once the conversation is over). */
+ * at it (its figures for the reports, a follow-up rule may make one, one it was opened for
+ * ends, its customer is asked the survey once the conversation is over). */
 void oqe_sla_ended(oqe_call *c, RedisModuleString *sid);
 
 #endif

@@ -39,6 +39,8 @@ static const struct {
 	{"tiers", "oq_tier_list", 0, 1, 0},
 	{"region_prefixes", "oq_region_prefix_list", 0, 0, 0},
 	{"region_queues", "oq_region_queue_list", 0, 1, 0},
+	{"report", "oq_report", 4, 1, 0},
+	{"surveys", "oq_survey_list", 0, 1, 0},
 };
 
 static void to_str(redisReply *e, str *out)

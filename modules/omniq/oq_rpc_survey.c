@@ -1,7 +1,8 @@
 /*
  * oq_rpc_survey.c - surveys at the end (lua/77_survey.lua; docs/admin.md, "Surveys at the
  * end"): api.survey_answer, a form's answer (the web chat's, the app's), and kamcmd
- * omniq.survey_set, omniq.survey_del, omniq.surveys and omniq.survey_answer.
+ * omniq.survey_set, omniq.survey_del, omniq.surveys and omniq.survey_answer; and the
+ * measures they feed, kamcmd omniq.report (lua/76_report.lua).
  */
 #include <stdio.h>
 #include <string.h>
@@ -155,12 +156,59 @@ static void rpc_survey_answer(rpc_t *rpc, void *c)
 	rpc->rpl_printf(c, "%s", thanks);
 }
 
+static const char *rpc_report_doc[] = {
+		"The service's figures by interval: from_ms to_ms [step [by]] (step 15m, 1h or 1d; "
+		"by tenant, queue, channel, agent or tag)",
+		0};
+/* The index of w among the first words of pairs[0..n-1], or -1 */
+static int word_of(const str *w, const char *const pairs[][2], int n)
+{
+	int i;
+
+	for(i = 0; i < n; i++)
+		if(w->len == (int)strlen(pairs[i][0]) && !memcmp(w->s, pairs[i][0], w->len))
+			return i;
+	return -1;
+}
+
+/* omniq.report from_ms to_ms [15m|1h|1d [tenant|queue|channel|agent|tag]] */
+static void rpc_report(rpc_t *rpc, void *c)
+{
+	static const char *const steps[][2] = {
+			{"15m", "900000"}, {"1h", "3600000"}, {"1d", "86400000"}};
+	static const char *const bys[][2] = {{"tenant", "*"}, {"queue", "q"}, {"channel", "c"},
+			{"agent", "a"}, {"tag", "g"}};
+	str a[4], w = STR_NULL;
+	int i;
+
+	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
+		return;
+	a[2] = omniq_str("3600000");
+	a[3] = omniq_str("*");
+	if(oq_rpc_opt(rpc, c, &w)) {
+		if((i = word_of(&w, steps, 3)) < 0) {
+			rpc->fault(c, 400, "step must be 15m, 1h or 1d");
+			return;
+		}
+		a[2] = omniq_str((char *)steps[i][1]);
+		if(oq_rpc_opt(rpc, c, &w)) {
+			if((i = word_of(&w, bys, 5)) < 0) {
+				rpc->fault(c, 400, "by must be tenant, queue, channel, agent or tag");
+				return;
+			}
+			a[3] = omniq_str((char *)bys[i][1]);
+		}
+	}
+	oq_rpc_list(rpc, c, "oq_report", 4, a);
+}
+
 /* clang-format off */
 static rpc_export_t rpc_survey_cmds[] = {
 	{"omniq.survey_set", rpc_survey_set, rpc_survey_set_doc, 0},
 	{"omniq.survey_del", rpc_survey_del, rpc_survey_del_doc, 0},
 	{"omniq.surveys", rpc_surveys, rpc_surveys_doc, 0},
 	{"omniq.survey_answer", rpc_survey_answer, rpc_survey_answer_doc, 0},
+	{"omniq.report", rpc_report, rpc_report_doc, 0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */

@@ -457,6 +457,8 @@ int ws_api_resources(const ws_req_t *rq, ws_resp_t *rs, const char *rest)
 		ws_api_tiers(rq, rs, p.n == 2 ? p.seg[1] : NULL);
 	else if(!strcmp(p.seg[0], "regions") && p.n <= 2)
 		ws_api_regions(rq, rs, p.n == 2 ? p.seg[1] : NULL);
+	else if(!strcmp(p.seg[0], "reports") && p.n == 1)
+		ws_api_reports(rq, rs);
 	else if(!strcmp(p.seg[0], "agents"))
 		agents(rq, rs, &p);
 	else if(!strcmp(p.seg[0], "queues"))

@@ -114,6 +114,8 @@ void ws_api_hours(const ws_req_t *rq, ws_resp_t *rs, const char *queue);
 void ws_api_tiers(const ws_req_t *rq, ws_resp_t *rs, const char *name);
 void ws_api_regions(const ws_req_t *rq, ws_resp_t *rs, const char *prefix);
 void ws_api_region_queue(const ws_req_t *rq, ws_resp_t *rs, const char *queue, const char *region);
+/* api_reports.c: GET /api/v1/reports */
+void ws_api_reports(const ws_req_t *rq, ws_resp_t *rs);
 /* Map an OMNIQ_* result to a response (error) and return 0 for OMNIQ_OK. ws_omniq_fail:
  * the same with the error's message given (a result made on another thread). */
 int ws_omniq_error(ws_resp_t *rs, int rc);

@@ -1068,7 +1068,10 @@ def test_ws_a_socket_that_does_not_read_is_closed_and_the_others_are_served(ctx)
         pass
     assert time.time() - t0 < 20, "the socket was not closed"
     s.close()
-    assert len(seen) > 100 and seen == list(range(len(seen))), seen[:5] + seen[-5:]
+    # how many it takes before the buffers are full is the kernel's (its socket buffers
+    # autotune with the machine's memory and load: 28 to over 100 frames of 8 kB seen):
+    # some, whole, in order, none skipped
+    assert len(seen) >= 10 and seen == list(range(len(seen))), seen[:5] + seen[-5:]
     # kB: 512 frames of 8 kB kept, what lws holds and the reader's buffers, not the 40 MB
     assert grown < 16 * 1024, (rss0, grown)
     # the other customer was served all along, and a new one is

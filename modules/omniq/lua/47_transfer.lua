@@ -72,6 +72,7 @@ function T.fn_transfer(keys, args)
 
     M.tx_add(ctx, sid, 'sys', aid, 'transfer', 'transferred by ' .. aid .. ' to ' .. kind .. ' ' .. target,
         s.channel or '', s.ext)
+    rcall('HINCRBY', R.skey(ctx, sid), 'transfers', 1)   -- its figures count them (76_report.lua)
     rcall('SADD', R.skey(ctx, sid) .. ':x', aid)
     if a then A.release(ctx, a, sid, s.class) end
     X.count(ctx, 'transferred')

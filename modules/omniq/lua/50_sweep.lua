@@ -14,6 +14,7 @@
 --   P:fuz     a follow-up due → a session of its customer, offered to its agent first
 --   P:reidx   a policy change   → the agents it names are indexed again (their room in each
 --                                 class changed) and pull what they may now take
+--   P:fcrz    a resolved session's FCR window end → its verdict (76_report.lua)
 --   P:ret     retention end     → the ended session leaves Redis: its hash, transcript,
 --                                 client ids and decliners, and its place in its
 --                                 customer's history (a session with a follow-up date
@@ -188,6 +189,8 @@ function SW.fn_sweep(keys, args)
     n[7] = SW.followups(ctx, max)
     -- regions (75_value.lua): the sessions whose wait for their region is over
     SW.regions(ctx, max)
+    -- first-contact verdicts due (76_report.lua)
+    SW.fcr(ctx, max)
     X.trim_events(ctx)
     rescue(ctx, mmin(max, 64))
     return {tostr(n[1]), tostr(n[2]), tostr(n[3]), tostr(n[4]), tostr(n[5]), tostr(n[6]),

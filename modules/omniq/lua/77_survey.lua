@@ -74,21 +74,21 @@ function SV.norm(body)
     return (string.gsub(t, '%s+$', ''))
 end
 
-local function starts(t, p) return ssub(t, 1, #p) == p end
+function SV.starts(t, p) return ssub(t, 1, #p) == p end
 
 -- The rest after a score: '' or a comment, nil when what follows is no separator (and no
 -- unit came): "5个订单" is no answer.
-local function rest_after(t, unit_seen)
+function SV.rest_after(t, unit_seen)
     if t == '' then return '' end
     for _, sp in ipairs_(SV.SEPS) do
-        if starts(t, sp) then unit_seen = true; break end
+        if SV.starts(t, sp) then unit_seen = true; break end
     end
     if not unit_seen then return nil end
     local prev
     repeat
         prev = t
         for _, sp in ipairs_(SV.SEPS) do
-            if starts(t, sp) then t = ssub(t, #sp + 1) end
+            if SV.starts(t, sp) then t = ssub(t, #sp + 1) end
         end
     until t == prev
     return t
@@ -102,18 +102,18 @@ function SV.parse(body, step)
     -- a word (the longest that starts the text)
     local best, bestw = nil, nil
     for w, v in pairs_(SV.WORDS) do
-        if starts(t, w) and (not bestw or #w > #bestw) then best, bestw = v, w end
+        if SV.starts(t, w) and (not bestw or #w > #bestw) then best, bestw = v, w end
     end
     if bestw then
         local score = best == 'max' and hi or best
         if step == 'nps' and best ~= 'max' then return nil end
-        local rest = rest_after(ssub(t, #bestw + 1), true)
+        local rest = SV.rest_after(ssub(t, #bestw + 1), true)
         -- an English word is an answer alone ("good morning, ..." is a new conversation)
         if smatch(bestw, '^[%a ]+$') and not smatch(rest, '^[%p%s]*$') then return nil end
         return score, smatch(rest, '^[%p%s]*$') and '' or rest
     end
     for _, l in ipairs_(SV.LEADS) do
-        if starts(t, l) then t = ssub(t, #l + 1); break end
+        if SV.starts(t, l) then t = ssub(t, #l + 1); break end
     end
     local n, len = nil, 0
     local d = smatch(t, '^%d+')
@@ -123,21 +123,21 @@ function SV.parse(body, step)
     else
         -- 十 (10), or one numeral 零..九
         for w, v in pairs_(SV.NUMERALS) do
-            if starts(t, w) then n, len = v, #w; break end
+            if SV.starts(t, w) then n, len = v, #w; break end
         end
-        if n and starts(ssub(t, len + 1), '十') then return nil end   -- 二十: no score here
+        if n and SV.starts(ssub(t, len + 1), '十') then return nil end   -- 二十: no score here
     end
     if not n or n < lo or n > hi then return nil end
     t = ssub(t, len + 1)
     local unit = false
     for _, u in ipairs_(SV.UNITS) do
-        if starts(t, u) then
+        if SV.starts(t, u) then
             if (u == '/5' and hi ~= 5) or (u == '/10' and hi ~= 10) then return nil end
             t, unit = ssub(t, #u + 1), true
             break
         end
     end
-    local comment = rest_after(t, unit)
+    local comment = SV.rest_after(t, unit)
     if not comment then return nil end
     return n, comment
 end
@@ -157,28 +157,28 @@ function SV.config(ctx, queue)
 end
 
 -- HMAC-SHA1 (RFC 2104) of msg under key, in hex: Redis gives the library SHA-1 alone.
-local function unhex(h) return (string.gsub(h, '..', function(x) return string.char(tonum(x, 16)) end)) end
+function SV.unhex(h) return (string.gsub(h, '..', function(x) return string.char(tonum(x, 16)) end)) end
 function SV.hmac(key, msg)
-    if #key > 64 then key = unhex(redis.sha1hex(key)) end
+    if #key > 64 then key = SV.unhex(redis.sha1hex(key)) end
     key = key .. string.rep('\0', 64 - #key)
     local i, o = {}, {}
     for n = 1, 64 do
         local b = sbyte(key, n)
         i[n], o[n] = string.char(bit.bxor(b, 0x36)), string.char(bit.bxor(b, 0x5c))
     end
-    return redis.sha1hex(tconcat(o) .. unhex(redis.sha1hex(tconcat(i) .. msg)))
+    return redis.sha1hex(tconcat(o) .. SV.unhex(redis.sha1hex(tconcat(i) .. msg)))
 end
 
 -- A survey link's token for session sid: signed with the tenant's survey key (P:svk, made
 -- at random by the omniq module's start: oq_survey_key), nil without one.
 function SV.token(ctx, sid)
     local k = rcall('GET', ctx.P .. ':svk')
-    return k and SV.hmac(unhex(k), 'survey|' .. sid)
+    return k and SV.hmac(SV.unhex(k), 'survey|' .. sid)
 end
 
 -- The web page that takes session sid's answer (survey's link: the base customers reach;
 -- the page asks what the fragment says), or nil without a link or a key.
-local function link_of(ctx, c, sid)
+function SV.link_of(ctx, c, sid)
     local tok = c.link ~= '' and SV.token(ctx, sid)
     if not tok then return nil end
     return sfmt('%s/survey/%s/%s/%s#%s', (string.gsub(c.link, '/+$', '')), smatch(ctx.P, '{(.*)}'),
@@ -203,7 +203,7 @@ function SV.on(ctx) return rcall('EXISTS', ctx.P .. ':svq') == 1 end
 -- asked on: its own channel (the message joins the transcript and leaves through the
 -- outbox, as a reply), or another one (a call's survey by SMS: a message of no session to
 -- `to`, noted in the call's transcript). Returns true, or false and why.
-local function say(ctx, sid, own, ch, to, ext, text)
+function SV.say(ctx, sid, own, ch, to, ext, text)
     local ok, why = OB.room(ctx, ch)
     if not ok then return false, why end
     if own then
@@ -219,7 +219,7 @@ end
 -- after the end; a call's, by SMS through the survey's gateway when the caller's number is
 -- known. Returns the channel and the address for a message of no session (nil when the
 -- session's own), or nil when they cannot be reached.
-local function reach(ctx, s, c)
+function SV.reach(ctx, s, c)
     if s.class ~= 'voice' then
         if OB.has_senders(ctx, s.channel) then return s.channel end
         return nil
@@ -239,7 +239,7 @@ function SV.on_end(ctx, s)
     local form = s.class ~= 'voice' and SV.FORM[s.channel]
     local ch, to
     if not form then
-        ch, to = reach(ctx, s, c)
+        ch, to = SV.reach(ctx, s, c)
         if not ch then return end
     end
     local live = s.customer ~= '' and C.resolve(ctx, s.customer)
@@ -260,9 +260,9 @@ function SV.on_end(ctx, s)
     local text = step == 'nps' and (c.ask_nps ~= '' and c.ask_nps or SV.ASK_NPS)
         or (c.ask ~= '' and c.ask or SV.ASK)
     -- a mail also carries the link to the survey's page (answered there, or in words)
-    local url = s.channel == 'email' and link_of(ctx, c, s.id)
+    local url = s.channel == 'email' and SV.link_of(ctx, c, s.id)
     if url then text = text .. SV.LINK_SAY .. url end
-    local ok, why = say(ctx, s.id, not to, ch, to, s.ext, text)
+    local ok, why = SV.say(ctx, s.id, not to, ch, to, s.ext, text)
     if not ok then
         rcall('HSET', key, 'survey', 'unsent', 'survey_comment', why)
         return
@@ -278,7 +278,7 @@ end
 -- An answer's scores ({csat = n, nps = n}, either may be nil) and comment on session key,
 -- the customer's last_csat, the count: what both ways of answering record. upd: more
 -- fields to write with them.
-local function record(ctx, key, cid, scores, comment, before, upd)
+function SV.record(ctx, key, cid, scores, comment, before, upd)
     for _, f in ipairs_({'csat', 'nps'}) do
         if scores[f] then upd[#upd + 1] = f; upd[#upd + 1] = U.istr(scores[f]) end
     end
@@ -291,7 +291,7 @@ local function record(ctx, key, cid, scores, comment, before, upd)
     if live then rcall('HSET', C.key(ctx, live), 'last_csat', U.istr(scores.csat)) end
 end
 
-local function thanks_of(c)
+function SV.thanks_of(c)
     if c.thanks == '-' then return '' end
     return c.thanks ~= '' and c.thanks or SV.THANKS
 end
@@ -328,15 +328,16 @@ function M.survey_answer(ctx, cid, channel, from, body)
         if step == 'csat' and kind == 'both' then
             upd, reply, state = {'sv_step', 'nps'}, c.ask_nps ~= '' and c.ask_nps or SV.ASK_NPS, 'nps'
         else
-            upd, reply, state = {'survey', 'answered'}, thanks_of(c), 'answered'
+            upd, reply, state = {'survey', 'answered'}, SV.thanks_of(c), 'answered'
             X.count(ctx, 'surveys_answered')
         end
-        record(ctx, key, cid, {[step] = score}, comment, v[9] or '', upd)
+        SV.record(ctx, key, cid, {[step] = score}, comment, v[9] or '', upd)
+        REP.survey(ctx, sid, {[step] = score})
         upd = nil
     end
     local id = M.tx_add(ctx, sid, 'in', from, 'text', body, own and channel or v[4], ext)
     if upd then rcall('HSET', key, unpk(upd)) end
-    if reply and reply ~= '' then say(ctx, sid, own, channel, v[11], ext, reply) end
+    if reply and reply ~= '' then SV.say(ctx, sid, own, channel, v[11], ext, reply) end
     X.emit(ctx, 'survey', sid, state, agent, v[4], ext, extra)
     return {sid, v[10] or 'closed', agent, '0', cid or '', id, '3'}
 end
@@ -385,17 +386,18 @@ function SV.fn_answer(keys, args)
     if comment ~= '' then said[#said + 1] = '\226\128\156' .. comment .. '\226\128\157' end
     M.tx_add(ctx, sid, 'note', 'omniq', 'text', 'Survey: ' .. tconcat(said, ' \194\183 '),
         v[4], v[5] or '')
-    record(ctx, key, v[8], {csat = csat, nps = nps}, comment, v[9] or '',
+    SV.record(ctx, key, v[8], {csat = csat, nps = nps}, comment, v[9] or '',
         {'survey', 'answered'})
+    REP.survey(ctx, sid, {csat = csat, nps = nps})
     X.count(ctx, 'surveys_answered')
     local extra = {}
     if csat then extra[#extra + 1] = 'csat'; extra[#extra + 1] = U.istr(csat) end
     if nps then extra[#extra + 1] = 'nps'; extra[#extra + 1] = U.istr(nps) end
     X.emit(ctx, 'survey', sid, 'answered', v[7] or '', v[4], v[5] or '', extra)
-    return thanks_of(SV.config(ctx, v[6] or '') or SV.DEFAULTS), ctx
+    return SV.thanks_of(SV.config(ctx, v[6] or '') or SV.DEFAULTS), ctx
 end
 
-local function check(f, v)
+function SV.check(f, v)
     if f == 'kind' then
         if v ~= 'csat' and v ~= 'nps' and v ~= 'both' then
             U.fail('ARG', 'kind must be csat, nps or both')
@@ -418,7 +420,7 @@ local function check(f, v)
     return v
 end
 
-local function queue_arg(v)
+function SV.queue_arg(v)
     if v == '*' then return v end
     return V.queue(v)
 end
@@ -427,16 +429,16 @@ end
 -- (fields not given keep their value, or the default). OK.
 function SV.fn_set(keys, args)
     local ctx = X.begin(keys)
-    local queue = queue_arg(args[1] or '')
+    local queue = SV.queue_arg(args[1] or '')
     return U.named_set(ctx, ctx.P .. ':svc:' .. queue, ctx.P .. ':svq', queue, args, 2,
-        SV.FIELDS, SV.DEFAULTS, check, 'surveys')
+        SV.FIELDS, SV.DEFAULTS, SV.check, 'surveys')
 end
 
 -- oq_survey_del queue: 1 when it had one (sessions asked already still take answers).
 function SV.fn_del(keys, args)
     local ctx = X.begin(keys)
     V.args(args, 1, 'queue')
-    local queue = queue_arg(args[1])
+    local queue = SV.queue_arg(args[1])
     rcall('ZREM', ctx.P .. ':svq', queue)
     return rcall('DEL', ctx.P .. ':svc:' .. queue)
 end

@@ -45,9 +45,10 @@ function SL.new(ctx, sid)
 end
 
 -- A session ended (the library's steps; the engine's do this in engine/sla.c): looked at
--- for its follow-ups (79_followup.lua) and its survey (77_survey.lua).
+-- for its figures (76_report.lua), its follow-ups (79_followup.lua) and its survey
+-- (77_survey.lua).
 function SL.ended(ctx, sid)
-    if FU.on(ctx) or SV.on(ctx) then SLH.look_at(ctx, sid, ctx.ns) end
+    SLH.look_at(ctx, sid, ctx.ns)
 end
 
 -- A session was reopened: its clocks start again, and its policy is matched again.
@@ -276,6 +277,7 @@ function SLH.fire(ctx, s, p, kind, lvl, start)
         lvl, s.id, s.channel, s.customer, s.queue, SLH.SAY[kind], SLH.span(wait), SLH.span(target))
     if p.link ~= '' then text = text .. ' ' .. p.link .. s.id end
     local told = SLH.tell(ctx, people, text)
+    REP.alert(ctx, s, lvl)
     local escalated, notice, callback = '', '', nil
     if lvl == 2 then escalated = SLH.escalate(ctx, s.id, p) end
     if lvl == 3 then
@@ -314,6 +316,7 @@ function SLH.look(ctx, sid)
     if ended and s.state ~= '' then
         FU.on_end(ctx, s)
         SV.on_end(ctx, s)
+        REP.on_end(ctx, sid)
     end
     if not p then
         rcall('ZREM', ctx.P .. ':look', sid)

@@ -1,0 +1,256 @@
+-- 76_report.lua — what the service did, by interval (the table `REP`): the figures a
+-- supervisor and a manager read per queue, channel and agent, for 15 minutes, an hour or a
+-- day, live from Redis.
+--
+-- Every session counts once, when it has ended (the sweep's look at an ended session,
+-- 80_sla.lua), in the 15-minute interval in which it joined its queue (the contact centre's
+-- "interval of arrival": an interval's figures grow as its sessions end). Its survey answer
+-- (77_survey.lua), its service-level alerts (80_sla.lua) and its first-contact verdict
+-- (below) count in the same interval when they come.
+--
+-- Keys: P:rp:<ms> (hash, the interval starting then; it expires REP.KEEP_S after its end):
+-- fields "<dimension>|<figure>", the dimension '*' (the tenant), 'q:<queue>', 'c:<channel>',
+-- 'a:<agent>' (sessions an agent answered: their last agent's), 'g:<tag>' (complaints by
+-- tag). P:fcrz (zset): the sessions closed as resolved waiting for their FCR verdict,
+-- member "<sid>|<customer>|<queue>|<channel>|<agent>|<end ms>|<interval ms>", score the
+-- window's end: the verdict needs no session hash (retention may have removed it).
+-- Figures (sums and counts; oq_report derives the rates):
+--   offered, answered, abandoned, short_abandoned (within short_abandon s), expired,
+--   wait_ms (answered: enqueue to answer), sl_met (answered within sl_target s),
+--   wait_max_ms (longest wait, answered or not), handle_ms (answer to end), transfers,
+--   promised_n, promised_ms, promised_wait_ms (sessions told a wait, and what they waited),
+--   csat_n, csat_sum, csat_sat (4 or 5), nps_n, nps_pro (9, 10), nps_det (0..6),
+--   resolved (closed as resolved), fcr_n (verdicts), fcr_ok, complaints, sla1 sla2 sla3.
+
+local REP = {
+    BUCKET = 900000,              -- 15 minutes
+    KEEP_S = 35 * 86400,          -- an interval's figures stay this long after it ends
+    -- dispositions that say the customer's matter was resolved / was a complaint
+    RESOLVED = {resolved = true, request_accepted = true, consultation = true},
+    COMPLAINT = {complaint = true},
+    STEPS = {['900000'] = true, ['3600000'] = true, ['86400000'] = true},
+    FIGURES = {'offered', 'answered', 'abandoned', 'short_abandoned', 'expired', 'wait_ms',
+        'sl_met', 'wait_max_ms', 'handle_ms', 'transfers', 'promised_n', 'promised_ms',
+        'promised_wait_ms', 'csat_n', 'csat_sum', 'csat_sat', 'nps_n', 'nps_pro', 'nps_det',
+        'resolved', 'fcr_n', 'fcr_ok', 'complaints', 'sla1', 'sla2', 'sla3'},
+    DERIVED = {'sl_pct', 'asa_s', 'aht_s', 'abandon_pct', 'csat_avg', 'csat_pct', 'nps',
+        'fcr_pct'},
+}
+
+function REP.bucket(ms) return ms - ms % REP.BUCKET end
+
+-- Add n to figure of each dimension in dims, in the interval of ms.
+function REP.add(ctx, at, dims, figure, n)
+    local key = ctx.P .. ':rp:' .. U.istr(REP.bucket(at))
+    for _, d in ipairs_(dims) do rcall('HINCRBY', key, d .. '|' .. figure, n) end
+    -- KEEP_S after the interval's end; a day at least (what a very late end adds stays a while)
+    rcall('EXPIRE', key, mmax(86400, mfloor((REP.bucket(at) + REP.BUCKET - ctx.now) / 1000) + REP.KEEP_S))
+end
+
+-- The longest of value and what figure holds, per dimension.
+function REP.keep_max(ctx, at, dims, figure, value)
+    local key = ctx.P .. ':rp:' .. U.istr(REP.bucket(at))
+    for _, d in ipairs_(dims) do
+        local f = d .. '|' .. figure
+        if (tonum(rcall('HGET', key, f)) or -1) < value then rcall('HSET', key, f, U.istr(value)) end
+    end
+end
+
+function REP.dims(queue, channel, agent)
+    local d = {'*'}
+    if queue and queue ~= '' then d[#d + 1] = 'q:' .. queue end
+    if channel and channel ~= '' then d[#d + 1] = 'c:' .. channel end
+    if agent and agent ~= '' then d[#d + 1] = 'a:' .. agent end
+    return d
+end
+
+REP.FIELDS = {'enq', 'answered', 'updated', 'queue', 'channel', 'agent', 'promised',
+    'disposition', 'customer', 'transfers', 'tags', 'state', 'rp'}
+
+-- An ended session (closed, abandoned, expired), once: its figures.
+function REP.on_end(ctx, sid)
+    local key = R.skey(ctx, sid)
+    local v = rcall('HMGET', key, unpk(REP.FIELDS))
+    local enq, answered, ended = tonum(v[1]), tonum(v[2]), tonum(v[3]) or ctx.now
+    local state = v[12]
+    if not enq or not U.TERMINAL[state] or v[13] then return end
+    rcall('HSET', key, 'rp', '1')
+    local queue, channel = v[4] or '', v[5] or ''
+    local agent = answered and v[6] or ''
+    local all = REP.dims(queue, channel, agent)
+    REP.add(ctx, enq, all, 'offered', 1)
+    local wait
+    if answered then
+        wait = mmax(0, answered - enq)
+        REP.add(ctx, enq, all, 'answered', 1)
+        REP.add(ctx, enq, all, 'wait_ms', wait)
+        REP.add(ctx, enq, all, 'handle_ms', mmax(0, ended - answered))
+        if wait <= ctx.cfg.sl_target * 1000 then REP.add(ctx, enq, all, 'sl_met', 1) end
+        local promised = tonum(v[7])
+        if promised then
+            REP.add(ctx, enq, all, 'promised_n', 1)
+            REP.add(ctx, enq, all, 'promised_ms', promised)
+            REP.add(ctx, enq, all, 'promised_wait_ms', wait)
+        end
+    else
+        wait = mmax(0, ended - enq)
+        if state == 'abandoned' then
+            REP.add(ctx, enq, all, 'abandoned', 1)
+            if wait < ctx.cfg.short_abandon * 1000 then REP.add(ctx, enq, all, 'short_abandoned', 1) end
+        elseif state == 'expired' then
+            REP.add(ctx, enq, all, 'expired', 1)
+        end
+    end
+    REP.keep_max(ctx, enq, all, 'wait_max_ms', wait)
+    local transfers = tonum(v[10]) or 0
+    if transfers > 0 then REP.add(ctx, enq, all, 'transfers', transfers) end
+    local disp = v[8] or ''
+    if REP.COMPLAINT[disp] then
+        local d = REP.dims(queue, channel, agent)
+        for _, tag in ipairs_(U.split(v[11] or '', ',')) do
+            if tag ~= '' then d[#d + 1] = 'g:' .. tag end
+        end
+        REP.add(ctx, enq, d, 'complaints', 1)
+    end
+    if state == 'closed' and REP.RESOLVED[disp] then
+        REP.add(ctx, enq, all, 'resolved', 1)
+        local cid = v[9] and v[9] ~= '' and C.resolve(ctx, v[9])
+        if cid and ctx.cfg.fcr_window > 0 then
+            rcall('ZADD', ctx.P .. ':fcrz', U.istr(ended + ctx.cfg.fcr_window * 1000),
+                tconcat({sid, cid, queue, channel, agent, U.istr(ended), U.istr(REP.bucket(enq))}, '|'))
+        end
+    end
+end
+
+-- The survey answer of session sid (77_survey.lua): scores {csat =, nps =}.
+function REP.survey(ctx, sid, scores)
+    local v = rcall('HMGET', R.skey(ctx, sid), 'enq', 'queue', 'channel', 'agent', 'answered')
+    local enq = tonum(v[1])
+    if not enq then return end
+    local d = REP.dims(v[2], v[3], v[5] and v[4] or '')
+    if scores.csat then
+        REP.add(ctx, enq, d, 'csat_n', 1)
+        REP.add(ctx, enq, d, 'csat_sum', scores.csat)
+        if scores.csat >= 4 then REP.add(ctx, enq, d, 'csat_sat', 1) end
+    end
+    if scores.nps then
+        REP.add(ctx, enq, d, 'nps_n', 1)
+        if scores.nps >= 9 then REP.add(ctx, enq, d, 'nps_pro', 1) end
+        if scores.nps <= 6 then REP.add(ctx, enq, d, 'nps_det', 1) end
+    end
+end
+
+-- A service-level alert of level lvl fired for session s (80_sla.lua).
+function REP.alert(ctx, s, lvl)
+    local enq = tonum(s.enq)
+    if enq then REP.add(ctx, enq, REP.dims(s.queue, s.channel, ''), 'sla' .. lvl, 1) end
+end
+
+-- The sweep's part (50_sweep.lua): the FCR verdicts due, at most max. A customer who came
+-- back to the same queue (any channel) after the close and within the window makes it a
+-- no; their history says (a session retired since is not seen: its customer's list lost it).
+function SW.fcr(ctx, max_)
+    local n = 0
+    for _, m in ipairs_(U.due(ctx, ctx.P .. ':fcrz', max_)) do
+        local p = U.split(m, '|')
+        local sid, cid, queue, channel, agent = p[1], p[2], p[3], p[4], p[5]
+        local ended, bucket = tonum(p[6]) or 0, tonum(p[7]) or 0
+        local back = false
+        local live = C.resolve(ctx, cid)
+        for _, other in ipairs_(live and C.hist_recent(C.hist_get(ctx, live), 64) or {}) do
+            if other ~= sid then
+                local o = rcall('HMGET', R.skey(ctx, other), 'queue', 'enq')
+                local t = tonum(o[2])
+                if o[1] == queue and t and t > ended and t <= ended + ctx.cfg.fcr_window * 1000 then
+                    back = true
+                    break
+                end
+            end
+        end
+        local d = REP.dims(queue, channel, agent)
+        REP.add(ctx, bucket, d, 'fcr_n', 1)
+        if not back then REP.add(ctx, bucket, d, 'fcr_ok', 1) end
+        -- the verdict on the session too, while it is kept (retention may have removed it)
+        if rcall('EXISTS', R.skey(ctx, sid)) == 1 then
+            rcall('HSET', R.skey(ctx, sid), 'fcr', back and '0' or '1')
+        end
+        n = n + 1
+    end
+    return n
+end
+
+-- The rates a reader wants, from the sums f (a table figure -> number).
+function REP.derive(f)
+    local function pct(a, b) return b > 0 and sfmt('%.1f', 100 * a / b) or '' end
+    local function avg(a, b, k) return b > 0 and sfmt('%.1f', a / b / (k or 1)) or '' end
+    local z = function(x) return f[x] or 0 end
+    return {
+        sl_pct = pct(z('sl_met'), z('answered')),
+        asa_s = avg(z('wait_ms'), z('answered'), 1000),
+        aht_s = avg(z('handle_ms'), z('answered'), 1000),
+        abandon_pct = pct(z('abandoned') - z('short_abandoned'), z('offered') - z('short_abandoned')),
+        csat_avg = avg(z('csat_sum'), z('csat_n')),
+        csat_pct = pct(z('csat_sat'), z('csat_n')),
+        nps = z('nps_n') > 0 and sfmt('%.0f', 100 * (z('nps_pro') - z('nps_det')) / z('nps_n')) or '',
+        fcr_pct = pct(z('fcr_ok'), z('fcr_n')),
+    }
+end
+
+-- oq_report from_ms to_ms step_ms by: the figures of the intervals in [from, to) (15-minute
+-- aligned), summed per step (900000, 3600000 or 86400000 ms) and per dimension of the kind
+-- `by` ('*' the tenant, 'q' queues, 'c' channels, 'a' agents, 'g' complaint tags). Rows
+-- [start, <ms>, dim, <name>, figure, value, ...]: every figure of REP.FIGURES (0 where
+-- none), then the rates (sl_pct asa_s
+-- aht_s abandon_pct csat_avg csat_pct nps fcr_pct; "" where nothing to divide), in start
+-- then name order. At most 35 days (3,360 intervals) a call (a reader).
+function REP.fn_report(keys, args)
+    local ctx = X.begin_ro(keys)
+    V.args(args, 4, 'from_ms to_ms step_ms by')
+    local from = V.int('from_ms', args[1], 0, 999999999999999)
+    local to = V.int('to_ms', args[2], 0, 999999999999999)
+    if not REP.STEPS[args[3]] then U.fail('ARG', 'step_ms must be 900000, 3600000 or 86400000') end
+    local step = tonum(args[3])
+    local by = args[4]
+    if by ~= '*' and by ~= 'q' and by ~= 'c' and by ~= 'a' and by ~= 'g' then
+        U.fail('ARG', "by must be '*', 'q', 'c', 'a' or 'g'")
+    end
+    if to <= from then U.fail('ARG', 'to_ms must be after from_ms') end
+    from, to = REP.bucket(from), to
+    if (to - from) / REP.BUCKET > 3360 then U.fail('ARG', 'at most 35 days a call') end
+    local groups, order = {}, {}
+    for b = from, to - 1, REP.BUCKET do
+        local start = b - b % step
+        local h = rcall('HGETALL', ctx.P .. ':rp:' .. U.istr(b))
+        for i = 1, #h, 2 do
+            local d, fig = smatch(h[i], '^(.-)|([%w_]+)$')
+            if d and (by == '*' and d == '*' or ssub(d, 1, #by + 1) == by .. ':') then
+                local name = by == '*' and '*' or ssub(d, #by + 2)
+                local k = start .. '\0' .. name
+                local g = groups[k]
+                if not g then
+                    g = {start = start, name = name, f = {}}
+                    groups[k] = g
+                    order[#order + 1] = g
+                end
+                if fig == 'wait_max_ms' then
+                    g.f[fig] = mmax(g.f[fig] or 0, tonum(h[i + 1]) or 0)
+                else
+                    g.f[fig] = (g.f[fig] or 0) + (tonum(h[i + 1]) or 0)
+                end
+            end
+        end
+    end
+    tsort(order, function(a, b)
+        if a.start ~= b.start then return a.start < b.start end
+        return a.name < b.name
+    end)
+    local out = {}
+    for _, g in ipairs_(order) do
+        local row = {'start', U.istr(g.start), 'dim', g.name}
+        for _, f in ipairs_(REP.FIGURES) do row[#row + 1] = f; row[#row + 1] = U.istr(g.f[f] or 0) end
+        local d = REP.derive(g.f)
+        for _, f in ipairs_(REP.DERIVED) do row[#row + 1] = f; row[#row + 1] = d[f] end
+        out[#out + 1] = row
+    end
+    return out
+end

@@ -1,0 +1,50 @@
+"""Reports (lua/76_report.lua) through a running kamailio: the dispatcher's sweep folds each
+ended session into its interval; kamcmd omniq.report and REST GET /api/v1/reports read the
+figures; bad arguments get clear errors."""
+import time
+
+from harness import test, wait_for
+from test_wechat import ok_rpc
+from test_ws import ws_kam
+
+
+@test
+def test_report_a_served_and_an_abandoned_session_over_rest_and_kamcmd(ctx):
+    rs, k, api = ws_kam(ctx)
+    r = rs.client()
+    ok_rpc(k, "omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")
+    ok_rpc(k, "omniq.agent_state", "alice", "available")
+    t0 = int(time.time() * 1000)
+    st, s = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:r1",
+                                                  "skills": "sales", "queue": "support"})
+    assert st == 201, s
+    assert api.call("POST", "/api/v1/sessions/%s/accept" % s["sid"], {"agent": "alice"})[0] == 200
+    assert api.call("POST", "/api/v1/sessions/%s/close" % s["sid"], {"disposition": "resolved"})[0] == 200
+    ok_rpc(k, "omniq.agent_state", "alice", "away")
+    st, s2 = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:r2",
+                                                   "skills": "sales", "queue": "support"})
+    assert st == 201 and s2["state"] == "queued", s2
+    assert api.call("POST", "/api/v1/sessions/%s/abandon" % s2["sid"])[0] in (200, 204)
+    q = "/api/v1/reports?from=%d&to=%d&step=1d&by=queue" % (t0 - 60000, t0 + 3600000)
+
+    def support():
+        rows = api.call("GET", q)[1]["rows"]
+        return [x for x in rows if x["dim"] == "support"]
+    wait_for(lambda: support() and support()[0]["offered"] == "2", timeout=10,
+             what="both sessions folded by the sweep")
+    row = support()[0]
+    assert (row["answered"], row["abandoned"], row["resolved"], row["sl_pct"]) == \
+        ("1", "1", "1", "100.0"), row
+    # kamcmd reads a bare number as 32 bits: an ms time goes as s:<ms>
+    out = ok_rpc(k, "omniq.report", "s:%d" % (t0 - 60000), "s:%d" % (t0 + 3600000), "1d", "queue")
+    assert "support" in out and "offered" in out, out
+    # bad arguments: JSON errors, kamcmd faults
+    for bad in ("step=2h", "by=team", "from=x", "from=%d&to=%d" % (t0, t0 - 1),
+                "from=0&to=%d" % (t0 + 1)):
+        st, e = api.call("GET", "/api/v1/reports?" + bad)
+        assert st == 400 and e["error"]["message"], (bad, st, e)
+    assert api.call("POST", "/api/v1/reports", {})[0] == 405
+    assert "error" in k.rpc("omniq.report", str(t0), str(t0 + 1000), "2h")[1]
+    assert "error" in k.rpc("omniq.report", str(t0), str(t0 + 1000), "1h", "team")[1]
+    assert r.exists("oq:{default}:rp:%d" % (t0 - t0 % 900000)) or \
+        r.exists("oq:{default}:rp:%d" % (t0 - t0 % 900000 + 900000))
