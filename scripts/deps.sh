@@ -33,7 +33,10 @@ case "${1:-build}" in
               # (its own instance, SASL through Dovecot's auth) and a real Dovecot (IMAP,
               # LMTP) as the mail servers; openssl makes the rig's self-signed certificate.
               # Installed with no system service started (see policy-rc.d below)
-              postfix dovecot-imapd dovecot-lmtpd openssl)
+              postfix dovecot-imapd dovecot-lmtpd openssl
+              # omniq_ws' /metrics checked by Prometheus' own promtool (its server is
+              # installed with it, never started: see policy-rc.d below)
+              prometheus)
         # node + npm for the browser tests (playwright-core); a node from elsewhere
         # (e.g. nodesource, which bundles npm) is fine and must not be replaced
         command -v node >/dev/null 2>&1 || want+=(nodejs)

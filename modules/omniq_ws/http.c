@@ -35,6 +35,7 @@
 #include "follow.h"
 #include "hooks.h"
 #include "survey_page.h"
+#include "metrics.h"
 #include "media.h"
 #include "desk_media.h"
 #include "appends.h"
@@ -61,6 +62,7 @@ struct pss {
 	const ws_static_t *early_file;
 	int authed;
 	int survey;            /* a POST to a survey link (survey_page.h): no key */
+	int metrics;           /* GET /metrics (metrics.h): text, not JSON */
 	int tenant;            /* the key's */
 	int key_idx;           /* its index in ws_cfg's keys */
 	char key_name[65];
@@ -294,6 +296,23 @@ static int handle(struct lws *wsi, struct pss *p)
 		ws_error(&rs, 413, "too_large", "request body larger than %d bytes", p->max_body);
 	} else if(flooding(p, peer, &rs)) {
 		/* answered: 429 */
+	} else if(p->metrics && p->authed && !strcmp(p->method, "GET")) {
+		char *text;
+		size_t n;
+		int rc;
+
+		ws_oq.tenant_use_index(p->tenant);
+		rc = ws_metrics(p->tenant, &text, &n);
+		ws_oq.tenant_use_index(0);
+		if(rc == OMNIQ_OK) {
+			rc = send_body(wsi, p, 200, "text/plain; version=0.0.4; charset=utf-8",
+					(const unsigned char *)text, n, 0, 0);
+			free(text);
+			return rc;
+		}
+		ws_omniq_error(&rs, rc);
+	} else if(p->metrics && p->authed) {
+		ws_error(&rs, 405, "method_not_allowed", "GET on /metrics");
 	} else if(p->survey) {
 		rq.body = p->body_len > 0 ? json_loadb(p->body, p->body_len, JSON_REJECT_DUPLICATES,
 											&jerr)
@@ -473,6 +492,10 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 						ma.len, 0, 0);
 				ws_media_done(&ma);
 				return rc ? -1 : 0;
+			} else if(!strcmp(p->path, "/metrics")) {
+				/* Prometheus' scrape: the API key's tenant, as the REST API (metrics.h) */
+				p->authed = authenticate(wsi, p);
+				p->metrics = 1;
 			} else if(!strncmp(p->path, "/survey/", 8) && !strcmp(p->method, "POST")) {
 				/* a mailed survey link's answer: its token, not a key (survey_page.h) */
 				p->survey = 1;

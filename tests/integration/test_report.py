@@ -48,3 +48,50 @@ def test_report_a_served_and_an_abandoned_session_over_rest_and_kamcmd(ctx):
     assert "error" in k.rpc("omniq.report", str(t0), str(t0 + 1000), "1h", "team")[1]
     assert r.exists("oq:{default}:rp:%d" % (t0 - t0 % 900000)) or \
         r.exists("oq:{default}:rp:%d" % (t0 - t0 % 900000 + 900000))
+
+
+@test
+def test_report_metrics_for_prometheus_pass_promtool_and_say_what_redis_holds(ctx):
+    """GET /metrics with the API key: Prometheus' text format, checked by Debian's promtool;
+    its samples are what Redis holds (waiting per queue, sessions by state, today's figures
+    per queue); no key, no metrics (401, JSON); another verb, 405."""
+    import re
+    import subprocess
+    import urllib.request
+    rs, k, api = ws_kam(ctx)
+    ok_rpc(k, "omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")
+    ok_rpc(k, "omniq.agent_state", "alice", "available")
+    st, s = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:m1",
+                                                  "skills": "sales", "queue": "support"})
+    api.call("POST", "/api/v1/sessions/%s/accept" % s["sid"], {"agent": "alice"})
+    api.call("POST", "/api/v1/sessions/%s/close" % s["sid"], {"disposition": "resolved"})
+    ok_rpc(k, "omniq.agent_state", "alice", "away")
+    for i in range(2):
+        api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:w%d" % i,
+                                              "skills": "sales", "queue": "billing"})
+
+    def scrape(key=api.key, method="GET"):
+        req = urllib.request.Request(api.base + "/metrics", method=method,
+                                     headers={"Authorization": "Bearer " + key} if key else {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as f:
+                return f.status, f.headers.get("Content-Type"), f.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type"), e.read().decode()
+    wait_for(lambda: 'omniq_today_offered{tenant="default",queue="support"} 1' in scrape()[2],
+             timeout=10, what="the closed session in today's figures")
+    st, ctype, text = scrape()
+    assert st == 200 and ctype.startswith("text/plain; version=0.0.4"), (st, ctype)
+    check = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr + text
+    samples = dict(re.findall(r"^(\S+) (\S+)$", text, re.M))
+    assert samples['omniq_queue_waiting{tenant="default",queue="billing"}'] == "2", text
+    assert samples['omniq_sessions{tenant="default",state="queued"}'] == "2", text
+    assert samples['omniq_sessions_total{tenant="default",event="enqueued"}'] == "3", text
+    assert samples['omniq_today_answered{tenant="default",queue="support"}'] == "1", text
+    assert samples['omniq_today_service_level_percent{tenant="default",queue="support"}'] == "100.0"
+    st, ctype, body = scrape(key="")
+    assert st == 401 and ctype.startswith("application/json") and "unauthorized" in body, body
+    assert scrape(key="local:wrong-secret-0123456789")[0] == 401
+    assert scrape(method="POST")[0] == 405
