@@ -334,7 +334,7 @@ static int mod_init(void)
 	}
 	if(oq_rpc_register() < 0 || oq_rpc_sla_register() < 0 || oq_rpc_hours_register() < 0
 			|| oq_rpc_followup_register() < 0 || oq_rpc_value_register() < 0
-			|| oq_rpc_survey_register() < 0)
+			|| oq_rpc_measures_register() < 0)
 		return -1;
 	if(oq_node_token_init() < 0)
 		return -1;

@@ -25,13 +25,13 @@ int oq_region_queue_set(const str *queue, const str *region, const str *target);
 /* api.sla_ack (omniq_api.h), in oq_rpc_sla.c beside its kamcmd command */
 int oq_sla_ack(const str *sid, const str *agent, int told);
 int oq_rpc_value_register(void);
-/* api.survey_answer and kamcmd omniq.survey_* (oq_rpc_survey.c) */
+/* api.survey_answer and kamcmd omniq.survey_* (oq_rpc_measures.c) */
 int oq_survey_answer(const str *sid, const str *token, int csat, int nps, const str *comment,
 		char *thanks, int size);
 /* Each tenant's survey key (its links' tokens are signed with it): made at random once,
  * kept in Redis (the mod_init of omniq) */
 int oq_survey_keys(void);
-int oq_rpc_survey_register(void);
+int oq_rpc_measures_register(void);
 
 /* An optional string argument: 1 and *out when given, else 0 and *out "" (binrpc leaves a
  * warning text in an argument it did not read, which must never be taken for a value) */

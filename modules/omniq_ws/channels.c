@@ -19,7 +19,10 @@
  *
  * ext is what the integrator gave when the session was opened; the ingest gives the
  * customer's identity when it gave nothing, so that the receiver always knows whom to
- * answer.
+ * answer. A session closed as a sales lead, on the tenant's lead channel (a CRM):
+ *
+ *   {"type":"lead","channel":"crm","lead":{"session","customer","name","tier","region",
+ *    "identities","channel","queue","agent","disposition","tags","closed"},"id":..,"ts":..}
  */
 #include <string.h>
 #include <time.h>
@@ -140,7 +143,17 @@ static void send_reply(const omniq_outbound_t *m, omniq_send_result_t *res, void
 	char *body;
 
 	snprintf(did, sizeof(did), "%.*s", m->did.len, m->did.s);
-	if(m->sid.len == 0)
+	if(m->sid.len == 0 && m->type.len == 4 && !memcmp(m->type.s, "lead", 4)) {
+		/* a session closed as a sales lead (lua/76_disposition.lua): its record as JSON */
+		json_t *lead = json_loadb(m->body.s, (size_t)m->body.len, 0, NULL);
+		if(lead == NULL) {
+			res->outcome = OMNIQ_FAILED;
+			snprintf(res->reason, sizeof(res->reason), "the lead is not JSON");
+			return;
+		}
+		v = json_pack("{s:s,s:s,s:o,s:s,s:I}", "type", "lead", "channel", c->name, "lead", lead,
+				"id", did, "ts", (json_int_t)time(NULL));
+	} else if(m->sid.len == 0)
 		v = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s,s:I}", "type", "notice", "channel", c->name,
 				"to", m->ext.s, (size_t)m->ext.len, "from", m->from.s, (size_t)m->from.len,
 				"text", m->body.s, (size_t)m->body.len, "id", did, "ts", (json_int_t)time(NULL));

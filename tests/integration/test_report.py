@@ -95,3 +95,51 @@ def test_report_metrics_for_prometheus_pass_promtool_and_say_what_redis_holds(ct
     assert st == 401 and ctype.startswith("application/json") and "unauthorized" in body, body
     assert scrape(key="local:wrong-secret-0123456789")[0] == 401
     assert scrape(method="POST")[0] == 405
+
+
+@test
+def test_report_a_lead_reaches_the_crm_as_a_signed_webhook_and_complaints_count_by_tag(ctx):
+    """kamcmd sets what dispositions mean and where leads go (an integrator's webhook
+    channel standing for a CRM); a session closed as a lead is posted there once, signed;
+    a complaint's tags (the session's and its disposition's) count in the report by tag."""
+    import hashlib
+    import hmac
+    import json
+    from test_app import Backend
+    from test_channels import LINE_SECRET, line_kam
+    backend = Backend()
+    try:
+        rs, k, api = line_kam(ctx, backend)
+        ok_rpc(k, "omniq.disposition_set", "late_delivery", "complaint", "delivery")
+        ok_rpc(k, "omniq.lead_channel", "line")
+        out = ok_rpc(k, "omniq.dispositions")
+        assert "late_delivery" in out and "sales_lead" in out and "line" in out, out
+        assert "error" in k.rpc("omniq.disposition_set", "x", "happy")[1]
+        t0 = int(time.time() * 1000)
+        sids = []
+        for ident, disp, tags in (("web:l1", "sales_lead", "vip"), ("web:l2", "late_delivery",
+                                                                    "courier")):
+            st, s = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": ident,
+                                                          "skills": "sales", "queue": "support"})
+            assert st == 201, s
+            api.call("POST", "/api/v1/sessions/%s/accept" % s["sid"], {"agent": "alice"})
+            assert api.call("PUT", "/api/v1/sessions/%s" % s["sid"], {"tags": tags})[0] == 200
+            api.call("POST", "/api/v1/sessions/%s/close" % s["sid"], {"disposition": disp})
+            sids.append(s["sid"])
+        wait_for(lambda: backend.delivered(), timeout=15, what="the lead at the CRM")
+        time.sleep(1)
+        pushes = [p for p in backend.pushes if p["status"] == 200]
+        assert len(pushes) == 1, backend.pushes
+        got = pushes[0]
+        want = "sha256=" + hmac.new(LINE_SECRET, got["body"], hashlib.sha256).hexdigest()
+        assert got["headers"]["x-omniq-signature"] == want
+        body = json.loads(got["body"])
+        assert (body["type"], body["channel"]) == ("lead", "line"), body
+        lead = body["lead"]
+        assert (lead["session"], lead["disposition"], lead["tags"], lead["agent"]) == \
+            (sids[0], "sales_lead", "vip", "alice"), lead
+        q = "/api/v1/reports?from=%d&to=%d&step=1d&by=tag" % (t0 - 60000, t0 + 3600000)
+        tags = {r["dim"]: r["complaints"] for r in api.call("GET", q)[1]["rows"]}
+        assert tags == {"courier": "1", "delivery": "1"}, tags
+    finally:
+        backend.stop()

@@ -166,3 +166,59 @@ def test_each_session_counts_once_and_a_report_is_checked(h):
         t.expect_err('ARG', 'oq_report', *args)
     # a quiet interval: no rows
     assert t.fc('oq_report', start + 900000, start + 1800000, 900000, '*') == []
+
+
+def closed_as(t, disposition, tags=''):
+    r = t.fc('oq_enqueue', 'web', '', t.ident(), '', 0, 'support', '')
+    t.fc('oq_accept', r[0], 'a')
+    if tags:
+        t.fc('oq_session_set', r[0], 'tags', tags)
+    t.fc('oq_close', r[0], disposition)
+    return r[0]
+
+
+def test_a_tenants_dispositions_say_what_is_resolved_a_complaint_or_a_lead(h):
+    import json
+    t = h.tenant()
+    t.agent('a', '', caps='voice=1,chat=8,email=0,total=8')
+    rows_ = [harness.pairs(r) for r in t.fc('oq_disposition_list')]
+    assert rows_[0] == {'lead_channel': ''}
+    seeds = {r['name']: r['flags'] for r in rows_[1:]}
+    assert seeds == {'complaint': 'complaint', 'consultation': 'resolved', 'request_accepted':
+                     'resolved', 'resolved': 'resolved', 'return_visit': '', 'sales_lead': 'lead'}
+    assert t.fc('oq_disposition_set', 'late_delivery', 'complaint', 'delivery,courier') == 'OK'
+    assert t.fc('oq_disposition_set', 'consultation', '', '') == 'OK'      # a seed changed
+    for args in [('x', 'happy', ''), ('', 'lead', ''), ('bad name', 'lead', ''),
+                 ('y', 'lead', 'bad tag'), ('y', 'lead')]:
+        t.expect_err('ARG', 'oq_disposition_set', *args)
+    t.expect_err('ARG', 'oq_lead_channel', 'CRM!')
+    t.fc('oq_ob_register', 'crm')
+    assert t.fc('oq_lead_channel', 'crm') == 'OK'
+    start = at_interval_start(h)
+    closed_as(t, 'late_delivery', 'courier,weekend')
+    closed_as(t, 'consultation')
+    lead = closed_as(t, 'sales_lead', 'vip')
+    t.fc('oq_sweep', 100)
+    tot = rows(t, start, 900000, '*')[(start, '*')]
+    assert (tot['offered'], tot['complaints'], tot['resolved']) == ('3', '1', '0'), tot
+    g = {name: r['complaints'] for (_, name), r in rows(t, start, 900000, 'g').items()}
+    assert g == {'courier': '1', 'weekend': '1', 'delivery': '1'}, g    # once each
+    # the lead: a delivery of type lead for the crm channel's senders, its body the lead
+    did = h.r.hget(t.P + ':s:' + lead, 'lead_did')
+    d = h.r.hgetall(t.P + ':ob:d:' + did)
+    assert (d['channel'], d['type'], d['state'], d['sid']) == ('crm', 'lead', 'queued', ''), d
+    body = json.loads(d['body'])
+    assert (body['session'], body['disposition'], body['tags'], body['agent'], body['queue']) == \
+        (lead, 'sales_lead', 'vip', 'a', 'support'), body
+    t.fc('oq_sweep', 100)
+    assert h.r.zcard(t.P + ':ob:q:crm') == 1                 # forwarded once
+    # without a lead channel, or one no node sends on: not forwarded, nothing queued
+    t.fc('oq_lead_channel', '')
+    other = closed_as(t, 'sales_lead')
+    t.fc('oq_lead_channel', 'nowhere')
+    third = closed_as(t, 'sales_lead')
+    t.fc('oq_sweep', 100)
+    assert h.r.hget(t.P + ':s:' + other, 'lead_did') is None
+    assert h.r.hget(t.P + ':s:' + third, 'lead_did') is None and not h.r.exists(t.P + ':ob:q:nowhere')
+    assert t.fc('oq_disposition_del', 'late_delivery') == 1
+    assert t.fc('oq_disposition_del', 'late_delivery') == 0

@@ -20,14 +20,12 @@
 --   wait_max_ms (longest wait, answered or not), handle_ms (answer to end), transfers,
 --   promised_n, promised_ms, promised_wait_ms (sessions told a wait, and what they waited),
 --   csat_n, csat_sum, csat_sat (4 or 5), nps_n, nps_pro (9, 10), nps_det (0..6),
---   resolved (closed as resolved), fcr_n (verdicts), fcr_ok, complaints, sla1 sla2 sla3.
+--   resolved (closed with a disposition that says so, 76_disposition.lua), fcr_n
+--   (verdicts), fcr_ok, complaints (likewise; by tag too), sla1 sla2 sla3.
 
 local REP = {
     BUCKET = 900000,              -- 15 minutes
     KEEP_S = 35 * 86400,          -- an interval's figures stay this long after it ends
-    -- dispositions that say the customer's matter was resolved / was a complaint
-    RESOLVED = {resolved = true, request_accepted = true, consultation = true},
-    COMPLAINT = {complaint = true},
     STEPS = {['900000'] = true, ['3600000'] = true, ['86400000'] = true},
     FIGURES = {'offered', 'answered', 'abandoned', 'short_abandoned', 'expired', 'wait_ms',
         'sl_met', 'wait_max_ms', 'handle_ms', 'transfers', 'promised_n', 'promised_ms',
@@ -105,14 +103,25 @@ function REP.on_end(ctx, sid)
     local transfers = tonum(v[10]) or 0
     if transfers > 0 then REP.add(ctx, enq, all, 'transfers', transfers) end
     local disp = v[8] or ''
-    if REP.COMPLAINT[disp] then
-        local d = REP.dims(queue, channel, agent)
-        for _, tag in ipairs_(U.split(v[11] or '', ',')) do
-            if tag ~= '' then d[#d + 1] = 'g:' .. tag end
+    local means = DSP.of(ctx, disp)
+    if means.complaint then
+        -- by each tag: the session's, and those its disposition adds
+        local d, seen = REP.dims(queue, channel, agent), {}
+        for _, list in ipairs_({U.split(v[11] or '', ','), means.tags}) do
+            for _, tag in ipairs_(list) do
+                if tag ~= '' and not seen[tag] then
+                    seen[tag] = true
+                    d[#d + 1] = 'g:' .. tag
+                end
+            end
         end
         REP.add(ctx, enq, d, 'complaints', 1)
     end
-    if state == 'closed' and REP.RESOLVED[disp] then
+    if state == 'closed' and means.lead then
+        DSP.forward_lead(ctx, sid, {customer = v[9] or '', channel = channel, queue = queue,
+            agent = v[6] or '', disposition = disp, tags = v[11] or '', ended = ended})
+    end
+    if state == 'closed' and means.resolved then
         REP.add(ctx, enq, all, 'resolved', 1)
         local cid = v[9] and v[9] ~= '' and C.resolve(ctx, v[9])
         if cid and ctx.cfg.fcr_window > 0 then

@@ -1,8 +1,10 @@
 /*
- * oq_rpc_survey.c - surveys at the end (lua/77_survey.lua; docs/admin.md, "Surveys at the
- * end"): api.survey_answer, a form's answer (the web chat's, the app's), and kamcmd
- * omniq.survey_set, omniq.survey_del, omniq.surveys and omniq.survey_answer; and the
- * measures they feed, kamcmd omniq.report (lua/76_report.lua).
+ * oq_rpc_measures.c - measured service: surveys at the end (lua/77_survey.lua; docs/admin.md,
+ * "Surveys at the end"): api.survey_answer, a form's answer (the web chat's, the app's), the
+ * tenants' survey keys, kamcmd omniq.survey_set, omniq.survey_del, omniq.surveys and
+ * omniq.survey_answer; what dispositions mean (lua/76_disposition.lua): kamcmd
+ * omniq.disposition_set, omniq.disposition_del, omniq.dispositions, omniq.lead_channel; and
+ * the figures they feed, kamcmd omniq.report (lua/76_report.lua).
  */
 #include <stdio.h>
 #include <string.h>
@@ -202,21 +204,73 @@ static void rpc_report(rpc_t *rpc, void *c)
 	oq_rpc_list(rpc, c, "oq_report", 4, a);
 }
 
+static const char *rpc_disposition_set_doc[] = {
+		"What a disposition means: name flags [tags] (flags: resolved, complaint, lead, "
+		"comma-separated, or - for none; tags comma-separated)",
+		0};
+static void rpc_disposition_set(rpc_t *rpc, void *c)
+{
+	str a[3] = {STR_NULL, STR_NULL, STR_NULL};
+
+	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
+		return;
+	oq_rpc_opt(rpc, c, &a[2]);
+	oq_rpc_dash(&a[1]);
+	oq_rpc_dash(&a[2]);
+	oq_rpc_done(rpc, c, oq_call_checked("oq_disposition_set", 3, a, OQ_R_OK));
+}
+
+static const char *rpc_disposition_del_doc[] = {
+		"The tenant's meaning of a disposition removed (a seed means what it did at first): "
+		"name",
+		0};
+static void rpc_disposition_del(rpc_t *rpc, void *c)
+{
+	oq_rpc_delete(rpc, c, "oq_disposition_del", "disposition");
+}
+
+static const char *rpc_dispositions_doc[] = {
+		"The dispositions and what each means (the seeds and the tenant's), and the lead "
+		"channel",
+		0};
+static void rpc_dispositions(rpc_t *rpc, void *c)
+{
+	oq_rpc_list(rpc, c, "oq_disposition_list", 0, NULL);
+}
+
+static const char *rpc_lead_channel_doc[] = {
+		"Where sessions closed as leads are forwarded: channel (an integrator's webhook "
+		"channel), or - for nowhere",
+		0};
+static void rpc_lead_channel(rpc_t *rpc, void *c)
+{
+	str ch;
+
+	if(rpc->scan(c, ".S", &ch) < 1)
+		return;
+	oq_rpc_dash(&ch);
+	oq_rpc_done(rpc, c, oq_call_checked("oq_lead_channel", 1, &ch, OQ_R_OK));
+}
+
 /* clang-format off */
-static rpc_export_t rpc_survey_cmds[] = {
+static rpc_export_t rpc_measures_cmds[] = {
 	{"omniq.survey_set", rpc_survey_set, rpc_survey_set_doc, 0},
 	{"omniq.survey_del", rpc_survey_del, rpc_survey_del_doc, 0},
 	{"omniq.surveys", rpc_surveys, rpc_surveys_doc, 0},
 	{"omniq.survey_answer", rpc_survey_answer, rpc_survey_answer_doc, 0},
 	{"omniq.report", rpc_report, rpc_report_doc, 0},
+	{"omniq.disposition_set", rpc_disposition_set, rpc_disposition_set_doc, 0},
+	{"omniq.disposition_del", rpc_disposition_del, rpc_disposition_del_doc, 0},
+	{"omniq.dispositions", rpc_dispositions, rpc_dispositions_doc, 0},
+	{"omniq.lead_channel", rpc_lead_channel, rpc_lead_channel_doc, 0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */
 
-int oq_rpc_survey_register(void)
+int oq_rpc_measures_register(void)
 {
-	if(rpc_register_array(rpc_survey_cmds) != 0) {
-		LM_ERR("cannot register the survey RPC commands\n");
+	if(rpc_register_array(rpc_measures_cmds) != 0) {
+		LM_ERR("cannot register the surveys' and reports' RPC commands\n");
 		return -1;
 	}
 	return 0;
