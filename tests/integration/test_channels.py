@@ -35,6 +35,17 @@ def sent_id(r, sid):
     return [i for i, f in r.xrange("%s:s:%s:tx" % (P, sid)) if f["dir"] == "out"][-1]
 
 
+def the_one_signed_post(backend):
+    """The backend took exactly one post, signed with the line channel's secret: (the
+    post, its JSON body)."""
+    pushes = [p for p in backend.pushes if p["status"] == 200]
+    assert len(pushes) == 1, backend.pushes
+    got = pushes[0]
+    want = "sha256=" + hmac.new(LINE_SECRET, got["body"], hashlib.sha256).hexdigest()
+    assert got["headers"]["x-omniq-signature"] == want
+    return got, json.loads(got["body"])
+
+
 def say(api, text, identity="app:line:U1", **kw):
     return api.call("POST", "/api/v1/channels/line/messages",
                     dict({"identity": identity, "body": text}, **kw))
@@ -207,12 +218,7 @@ def test_channel_webhook_carries_a_service_level_alert_as_a_signed_notice(ctx):
         assert st == 201 and a["state"] == "queued", a
         wait_for(lambda: backend.delivered(), timeout=15, what="the supervisor's notice")
         time.sleep(2)          # levels 1 and 3 name nobody: one notice in all
-        pushes = [p for p in backend.pushes if p["status"] == 200]
-        assert len(pushes) == 1, backend.pushes
-        got = pushes[0]
-        want = "sha256=" + hmac.new(LINE_SECRET, got["body"], hashlib.sha256).hexdigest()
-        assert got["headers"]["x-omniq-signature"] == want
-        body = json.loads(got["body"])
+        got, body = the_one_signed_post(backend)
         assert (body["type"], body["channel"], body["to"], body["from"]) == \
             ("notice", "line", "staff-room", "omniq"), body
         assert body["text"].startswith("[SLA level 2] session %s (line" % a["sid"]), body
