@@ -22,6 +22,8 @@
  *   {"type":"search", "q":...}          its past conversations where q is found (20 newest)
  *   {"type":"canned", "name":...?, "text":...?}   the saved replies it may pick; with a
  *                                       name, its own one saved first (text "": deleted)
+ *   {"type":"figures"}, {"type":"board"}   its own figures of the day; a supervisor's
+ *                                       wallboard (desk_board.h)
  * Server → client:
  *   {"type":"welcome", "agent":..., "name":..., "state":..., "supervisor":bool,
  *    "inbox":[session...]}
@@ -62,6 +64,7 @@
 #include "follow.h"
 #include "desk.h"
 #include "desk_followup.h"
+#include "desk_board.h"
 #include "desk_token.h"
 
 typedef struct desk {
@@ -658,6 +661,8 @@ static int on_message(desk_t *d, json_t *m)
 		do_alert_ack(d, m, rid);
 	else if(!strncmp(type, "followup", 8))
 		ws_desk_followup(&d->sock, d->agent, type, m, rid);
+	else if(!strcmp(type, "figures") || !strcmp(type, "board"))
+		ws_desk_board(&d->sock, d->agent, type, m, rid);
 	else
 		ws_sock_error(&d->sock, "bad_argument", "unknown message type", rid);
 	return 0;

@@ -13,18 +13,6 @@
 #include "ws.h"
 #include "desk_followup.h"
 
-static void ok(ws_sock_t *s, json_t *rid, json_t *v)
-{
-	json_object_set_new(v, "type", json_string("ok"));
-	if(rid)
-		json_object_set(v, "rid", rid);
-	ws_sock_send(s, v);
-}
-
-static void fail(ws_sock_t *s, int rc, json_t *rid)
-{
-	ws_sock_error(s, ws_omniq_code(rc), ws_oq.last_error(), rid);
-}
 
 static void list(ws_sock_t *s, const char *agent, json_t *rid)
 {
@@ -34,10 +22,10 @@ static void list(ws_sock_t *s, const char *agent, json_t *rid)
 
 	if((rc = ws_oq.query("agent_followups", 2, a, ws_row_append, rows)) < 0) {
 		json_decref(rows);
-		fail(s, rc, rid);
+		ws_sock_fail(s, rc, rid);
 		return;
 	}
-	ok(s, rid, json_pack("{s:o}", "followups", rows));
+	ws_sock_ok(s, rid, json_pack("{s:o}", "followups", rows));
 }
 
 static void add(ws_sock_t *s, const char *agent, json_t *m, json_t *rid)
@@ -61,10 +49,10 @@ static void add(ws_sock_t *s, const char *agent, json_t *m, json_t *rid)
 	a[4] = omniq_str(queue ? queue : "");
 	if((rc = ws_oq.followup_add(&a[0], NULL, &a[1], &a[2], &a[3], &me, &a[4], fid,
 				sizeof(fid))) < 0) {
-		fail(s, rc, rid);
+		ws_sock_fail(s, rc, rid);
 		return;
 	}
-	ok(s, rid, json_pack("{s:s}", "fid", fid));
+	ws_sock_ok(s, rid, json_pack("{s:s}", "fid", fid));
 }
 
 /* the follow-up's agent into out (row callback of the "followup" reader) */
@@ -93,7 +81,7 @@ static void done(ws_sock_t *s, const char *agent, json_t *m, json_t *rid)
 	}
 	f = omniq_str(fid);
 	if((rc = ws_oq.query("followup", 1, &f, agent_of, owner)) < 0) {
-		fail(s, rc, rid);
+		ws_sock_fail(s, rc, rid);
 		return;
 	}
 	if(strcmp(owner, agent) != 0) {
@@ -103,10 +91,10 @@ static void done(ws_sock_t *s, const char *agent, json_t *m, json_t *rid)
 	o = omniq_str(outcome);
 	n = omniq_str(note ? note : "");
 	if((rc = ws_oq.followup_done(&f, &o, &n)) < 0) {
-		fail(s, rc, rid);
+		ws_sock_fail(s, rc, rid);
 		return;
 	}
-	ok(s, rid, json_object());
+	ws_sock_ok(s, rid, json_object());
 }
 
 void ws_desk_followup(ws_sock_t *s, const char *agent, const char *type, json_t *m, json_t *rid)

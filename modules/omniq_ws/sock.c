@@ -215,6 +215,21 @@ void ws_sock_error(ws_sock_t *s, const char *code, const char *msg, json_t *rid)
 	error_with(s, code, msg, "rid", rid);
 }
 
+void ws_sock_ok(ws_sock_t *s, json_t *rid, json_t *v)
+{
+	if(v == NULL)
+		v = json_object();
+	json_object_set_new(v, "type", json_string("ok"));
+	if(rid)
+		json_object_set(v, "rid", rid);
+	ws_sock_send(s, v);
+}
+
+void ws_sock_fail(ws_sock_t *s, int rc, json_t *rid)
+{
+	ws_sock_error(s, ws_omniq_code(rc), ws_oq.last_error(), rid);
+}
+
 void ws_sock_error_for(ws_sock_t *s, const char *code, const char *msg, json_t *cid)
 {
 	error_with(s, code, msg, "cid", cid);

@@ -43,6 +43,10 @@ void ws_sock_send(ws_sock_t *s, json_t *v);
 /* An error frame {"type":"error","code","message"}, with "rid" (a desk request's id) when
  * rid is not NULL; ws_sock_error_for names the message it answers with "cid" instead. */
 void ws_sock_error(ws_sock_t *s, const char *code, const char *msg, json_t *rid);
+/* A request's success, {"type":"ok", "rid":rid, ...v} (v taken, may be NULL), and its
+ * failure with the core's result rc in words (the desk's requests) */
+void ws_sock_ok(ws_sock_t *s, json_t *rid, json_t *v);
+void ws_sock_fail(ws_sock_t *s, int rc, json_t *rid);
 void ws_sock_error_for(ws_sock_t *s, const char *code, const char *msg, json_t *cid);
 /* LWS_CALLBACK_TIMER: a socket closed from outside its callbacks (ws_sock_close_later, a
  * client that does not read), one given up (admit.h: made way, said nothing in time) or

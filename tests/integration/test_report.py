@@ -135,3 +135,48 @@ def test_report_a_lead_reaches_the_crm_as_a_signed_webhook_and_complaints_count_
         assert tags == {"courier": "1", "delivery": "1"}, tags
     finally:
         backend.stop()
+
+
+@test
+def test_report_desk_shows_an_agent_her_day_and_a_supervisor_the_board(ctx):
+    """In Chromium: alice's own figures in her desk header, no board for her; the
+    supervisor's board with the queue's figures, alice's row, the complaint's tag and the
+    satisfaction chart, each equal to what this day held."""
+    import os
+    import subprocess
+    from test_e2e import E2E
+    rs, k, api = ws_kam(ctx)
+    for args in (("omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4"),
+                 ("omniq.agent_password", "alice", "desk-pass-123"),
+                 ("omniq.agent_set", "sue", "Sue", "lead:1", "voice=0,chat=0"),
+                 ("omniq.agent_password", "sue", "desk-pass-123"),
+                 ("omniq.agent_role", "sue", "supervisor"),
+                 ("omniq.agent_state", "alice", "available"),
+                 ("omniq.survey_set", "*", "kind", "csat")):
+        ok_rpc(k, *args)
+    st, s = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:b1",
+                                                  "skills": "sales", "queue": "support"})
+    api.call("POST", "/api/v1/sessions/%s/accept" % s["sid"], {"agent": "alice"})
+    api.call("PUT", "/api/v1/sessions/%s" % s["sid"], {"tags": "billing"})
+    api.call("POST", "/api/v1/sessions/%s/close" % s["sid"], {"disposition": "complaint"})
+    wait_for(lambda: rs.client().hget("oq:{default}:s:%s" % s["sid"], "survey") == "asked",
+             what="the survey asked")
+    ok_rpc(k, "omniq.survey_answer", s["sid"], "4", "-")
+    ok_rpc(k, "omniq.agent_state", "alice", "away")
+    api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:b2",
+                                          "skills": "sales", "queue": "support"})
+    node = subprocess.run(["node", os.path.join(E2E, "desk_board.js"),
+                           api.base.rsplit(":", 1)[1], ctx.dir, "alice", "sue", "desk-pass-123"],
+                          cwd=E2E, capture_output=True, text=True, timeout=120)
+    out = node.stdout.strip().splitlines()
+    assert node.returncode == 0 and len(out) >= 2, node.stdout + node.stderr
+    assert out[-2].startswith("FIGURES Today: 1 answered") and "CSAT 4.0" in out[-2], out
+    queue, agent, tags, points = out[-1][len("BOARD "):].split(" ## ")
+    cells = [c.strip() for c in queue.split(" | ")]
+    # queue | waiting | longest | offered | answered | SL | answer | abandoned | CSAT | NPS | FCR | alerts
+    assert cells[0] == "support" and cells[1] == "1" and cells[3:5] == ["1", "1"], cells
+    assert cells[5] == "100.0 %" and cells[8] == "4.0" and cells[9] == "–", cells
+    acells = [c.strip() for c in agent.split(" | ")]
+    assert acells[0] == "Alice (alice)" and acells[1] == "away" and acells[4] == "1", acells
+    assert tags.strip() == "billing | 1" and points == "1", (tags, points)
+    assert os.path.getsize(os.path.join(ctx.dir, "desk-13-board.png")) > 1000

@@ -19,7 +19,8 @@ def at_interval_start(h):
     """the library's clock moved to 1 s into the next 15-minute interval: its start"""
     n = now_ms(h)
     h.advance(BUCKET - n % BUCKET + SEC)
-    return now_ms(h) - now_ms(h) % BUCKET
+    n = now_ms(h)
+    return n - n % BUCKET
 
 
 def rows(t, start, step, by):
@@ -222,3 +223,35 @@ def test_a_tenants_dispositions_say_what_is_resolved_a_complaint_or_a_lead(h):
     assert h.r.hget(t.P + ':s:' + third, 'lead_did') is None and not h.r.exists(t.P + ':ob:q:nowhere')
     assert t.fc('oq_disposition_del', 'late_delivery') == 1
     assert t.fc('oq_disposition_del', 'late_delivery') == 0
+
+
+def test_a_supervisors_board_in_one_read(h):
+    t = h.tenant()
+    t.agent('boss', '', caps='voice=0,chat=1,email=0,total=1', presence='away')
+    t.fc('oq_agent_role', 'boss', 'supervisor')
+    t.agent('a', '', caps='voice=1,chat=1,email=0,total=1')
+    start = at_interval_start(h)
+    day = start - start % 86400000
+    served_ = t.fc('oq_enqueue', 'web', '', t.ident(), '', 0, 'support', '')[0]
+    t.fc('oq_accept', served_, 'a')                      # a is busy from now on
+    t.fc('oq_enqueue', 'web', '', t.ident(), '', 0, 'support', '')
+    h.advance(30 * SEC)
+    t.fc('oq_enqueue', 'web', '', t.ident(), '', 0, 'billing', '')
+    t.fc('oq_agent_state', 'a', 'away')                   # takes nothing more
+    t.fc('oq_close', served_, 'complaint')
+    t.fc('oq_sweep', 100)
+    board = [harness.pairs(r) for r in t.fc('oq_board', 'boss', day)]
+    kinds = {}
+    for b in board:
+        kinds.setdefault(b['kind'], {})[b['name']] = b
+    sup, bil = kinds['queue']['support'], kinds['queue']['billing']
+    assert (sup['waiting'], sup['offered'], sup['answered'], sup['complaints']) == ('1', '1', '1', '1')
+    assert near(sup['longest_ms'], 30 * SEC, 2000) and near(bil['longest_ms'], 0, 2000), (sup, bil)
+    assert bil['waiting'] == '1'
+    a = kinds['agent']['a']
+    assert (a['state'], a['load'], a['cap'], a['answered']) == ('away', '0', '1', '1'), a
+    assert near(a['since'], now_ms(h) - 30 * SEC, 31 * SEC) and kinds['agent']['boss']['state'] == 'away'
+    assert list(kinds['interval']) == [str(start)] and kinds['interval'][str(start)]['offered'] == '1'
+    assert 'tag' not in kinds                           # a complaint with no tags
+    t.expect_err('AGENT', 'oq_board', 'a', day)
+    t.expect_err('ARG', 'oq_board', 'boss')

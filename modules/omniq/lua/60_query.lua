@@ -81,6 +81,7 @@ local function agent_state(ctx, a)
     end
     return 'busy'
 end
+Q.agent_state = agent_state   -- the wallboard's too (76_report.lua)
 
 local function held_sorted(a)
     local ss = U.split(a.held, ',')

@@ -218,16 +218,24 @@ function REP.fn_report(keys, args)
     local from = V.int('from_ms', args[1], 0, 999999999999999)
     local to = V.int('to_ms', args[2], 0, 999999999999999)
     if not REP.STEPS[args[3]] then U.fail('ARG', 'step_ms must be 900000, 3600000 or 86400000') end
-    local step = tonum(args[3])
     local by = args[4]
     if by ~= '*' and by ~= 'q' and by ~= 'c' and by ~= 'a' and by ~= 'g' then
         U.fail('ARG', "by must be '*', 'q', 'c', 'a' or 'g'")
     end
     if to <= from then U.fail('ARG', 'to_ms must be after from_ms') end
-    from, to = REP.bucket(from), to
-    if (to - from) / REP.BUCKET > 3360 then U.fail('ARG', 'at most 35 days a call') end
+    if (to - REP.bucket(from)) / REP.BUCKET > 3360 then U.fail('ARG', 'at most 35 days a call') end
+    local out = {}
+    for _, g in ipairs_(REP.groups(ctx, from, to, tonum(args[3]), by)) do
+        out[#out + 1] = REP.row({'start', U.istr(g.start), 'dim', g.name}, g.f)
+    end
+    return out
+end
+
+-- The sums of the intervals in [from, to) per step and per dimension of kind by, in start
+-- then name order: {start =, name =, f = {figure = n}}.
+function REP.groups(ctx, from, to, step, by)
     local groups, order = {}, {}
-    for b = from, to - 1, REP.BUCKET do
+    for b = REP.bucket(from), to - 1, REP.BUCKET do
         local start = b - b % step
         local h = rcall('HGETALL', ctx.P .. ':rp:' .. U.istr(b))
         for i = 1, #h, 2 do
@@ -253,13 +261,70 @@ function REP.fn_report(keys, args)
         if a.start ~= b.start then return a.start < b.start end
         return a.name < b.name
     end)
+    return order
+end
+
+-- row, then every figure of sums f (0 where none) and the rates.
+function REP.row(row, f)
+    for _, k in ipairs_(REP.FIGURES) do row[#row + 1] = k; row[#row + 1] = U.istr(f[k] or 0) end
+    local d = REP.derive(f)
+    for _, k in ipairs_(REP.DERIVED) do row[#row + 1] = k; row[#row + 1] = d[k] end
+    return row
+end
+
+-- oq_board aid day_ms: a supervisor's wallboard in one read: rows by kind -
+--   [kind, queue, name, q, waiting, n, longest_ms, ms, <today's figures of the queue>]
+--   [kind, agent, name, aid, agent_name, n, state, s, since, ms, load, n, cap, n, <today's>]
+--   [kind, interval, name, <ms>, <the tenant's figures of each 15 minutes of the day>]
+--   [kind, tag, name, t, complaints, n]
+-- day_ms: the day's start (the desk's midnight). AGENT when aid is no supervisor. The
+-- longest wait of a queue is read among its first 64 entries (its order is priority, then
+-- age). At most 1,000 agents and U.MAX_QUEUES queues (a reader).
+function REP.fn_board(keys, args)
+    local ctx = X.begin_ro(keys)
+    X.need_cfg(ctx)
+    V.args(args, 2, 'aid day_ms')
+    local aid = V.id('agent', args[1])
+    if not PK.is_supervisor(ctx, aid) then U.fail('AGENT', 'agent ' .. aid .. ' is no supervisor') end
+    local day = V.int('day_ms', args[2], 0, 999999999999999)
+    local to = day + 86400000
+    local function today(by)
+        local t = {}
+        for _, g in ipairs_(REP.groups(ctx, day, to, 86400000, by)) do t[g.name] = g.f end
+        return t
+    end
     local out = {}
-    for _, g in ipairs_(order) do
-        local row = {'start', U.istr(g.start), 'dim', g.name}
-        for _, f in ipairs_(REP.FIGURES) do row[#row + 1] = f; row[#row + 1] = U.istr(g.f[f] or 0) end
-        local d = REP.derive(g.f)
-        for _, f in ipairs_(REP.DERIVED) do row[#row + 1] = f; row[#row + 1] = d[f] end
-        out[#out + 1] = row
+    local qf = today('q')
+    local qs = rcall('SMEMBERS', ctx.P .. ':queues')
+    tsort(qs)
+    for i = 1, mmin(#qs, U.MAX_QUEUES) do
+        local z = rcall('ZRANGE', ctx.P .. ':q:' .. qs[i], 0, 63, 'WITHSCORES')
+        local oldest
+        for k = 2, #z, 2 do
+            local enq = tonum(z[k]) % 4398046511104       -- the score's low 42 bits
+            if not oldest or enq < oldest then oldest = enq end
+        end
+        out[#out + 1] = REP.row({'kind', 'queue', 'name', qs[i], 'waiting',
+            U.istr(rcall('ZCARD', ctx.P .. ':q:' .. qs[i])), 'longest_ms',
+            U.istr(oldest and mmax(0, ctx.now - oldest) or 0)}, qf[qs[i]] or {})
+    end
+    local af = today('a')
+    local ids = rcall('SMEMBERS', ctx.P .. ':agents')
+    tsort(ids)
+    for i = 1, mmin(#ids, 1000) do
+        local a = A.load(ctx, ids[i])
+        if a then
+            local v = rcall('HMGET', A.key(ctx, ids[i]), 'name', 'state_at')
+            out[#out + 1] = REP.row({'kind', 'agent', 'name', ids[i], 'agent_name', v[1] or '',
+                'state', Q.agent_state(ctx, a), 'since', v[2] or '', 'load', U.istr(a.lt),
+                'cap', U.istr(a.ct)}, af[ids[i]] or {})
+        end
+    end
+    for _, g in ipairs_(REP.groups(ctx, day, to, REP.BUCKET, '*')) do
+        out[#out + 1] = REP.row({'kind', 'interval', 'name', U.istr(g.start)}, g.f)
+    end
+    for _, g in ipairs_(REP.groups(ctx, day, to, 86400000, 'g')) do
+        out[#out + 1] = {'kind', 'tag', 'name', g.name, 'complaints', U.istr(g.f.complaints or 0)}
     end
     return out
 end
