@@ -129,7 +129,8 @@ def test_a_scripted_interval_gives_the_figures_worked_out_by_hand(h):
     ch = rows(t, start, 900000, 'c')
     assert (ch[(start, 'sms')]['offered'], ch[(start, 'web')]['offered']) == ('2', '4')
     for step in (3600000, 86400000):
-        tot = list(rows(t, start - start % step, step, '*').values())
+        # (an interval of the agents' samples alone, later on, is no row of sessions)
+        tot = [r for r in rows(t, start - start % step, step, '*').values() if r['offered'] != '0']
         assert len(tot) == 1 and tot[0]['offered'] == '6' and tot[0]['answered'] == '3', tot
     # the complaint's tags: none were set, so it counts for its queue, channel and agent only
     assert rows(t, start, 900000, 'g') == {}
@@ -255,3 +256,52 @@ def test_a_supervisors_board_in_one_read(h):
     assert 'tag' not in kinds                           # a complaint with no tags
     t.expect_err('AGENT', 'oq_board', 'a', day)
     t.expect_err('ARG', 'oq_board', 'boss')
+
+
+def erlang_c_agents(a, h, t, goal):
+    """the textbook's Erlang C, with factorials: the fewest agents for goal within t s"""
+    import math
+    u = a * h
+    for n in range(int(u) + 1, 1000):
+        s = sum(u ** k / math.factorial(k) for k in range(n))
+        top = u ** n / math.factorial(n) * n / (n - u)
+        wait = top / (s + top)
+        if 1 - wait * math.exp(-(n - u) * t / h) >= goal:
+            return n
+
+
+def test_staffing_is_erlang_c_of_the_intervals_arrivals_and_handle_time(h):
+    t = h.tenant()
+    t.cfg(sl_target='20', sl_goal='80')
+    for i in range(6):
+        t.agent('s%d' % i, '', caps='voice=0,chat=1,email=0,total=1')
+    start = at_interval_start(h)
+    seen = []
+
+    def sweep():
+        seen.append(h.r.scard(t.P + ':avail'))
+        t.fc('oq_sweep', 100)
+    sweep()                                                 # a sample
+    sids = [t.fc('oq_enqueue', 'web', '', t.ident(), '', 0, 'support', '') for _ in range(6)]
+    for r in sids:
+        t.fc('oq_accept', r[0], r[2])
+    t.fc('oq_agent_state', 's5', 'away')                    # one fewer available
+    h.advance(30 * SEC)
+    sweep()                                                 # within the minute: no sample
+    h.advance(31 * SEC)
+    sweep()                                                 # a sample
+    h.advance(239 * SEC)                                    # 300 s of handling each
+    for r in sids:
+        t.fc('oq_close', r[0], '')
+    sweep()                                                 # a sample
+    row = rows(t, start, 900000, '*')[(start, '*')]
+    assert (row['offered'], row['avail_n'], seen) == ('6', '3', [6, 5, 5, 5]), (row, seen)
+    assert row['agents_available'] == '5.3', row            # (6 + 5 + 5) / 3
+    aht = int(row['handle_ms']) / 6 / 1000.0
+    assert 300 <= aht < 301, row
+    want = erlang_c_agents(6 / 900.0, aht, 20, 0.8)
+    # 2 erlangs, 300 s a session, 80 % within 20 s: 3 agents answer 58 % in time, 4 answer 85 %
+    assert row['agents_needed'] == str(want) and want == 4, (row['agents_needed'], want)
+    # an hour: the same sessions spread over 3,600 s need fewer
+    hour = rows(t, start - start % 3600000, 3600000, '*')[(start - start % 3600000, '*')]
+    assert hour['agents_needed'] == str(erlang_c_agents(6 / 3600.0, aht, 20, 0.8))

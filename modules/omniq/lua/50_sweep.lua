@@ -189,8 +189,9 @@ function SW.fn_sweep(keys, args)
     n[7] = SW.followups(ctx, max)
     -- regions (75_value.lua): the sessions whose wait for their region is over
     SW.regions(ctx, max)
-    -- first-contact verdicts due (76_report.lua)
+    -- first-contact verdicts due, the agents available sampled (76_report.lua)
     SW.fcr(ctx, max)
+    SW.sample(ctx)
     X.trim_events(ctx)
     rescue(ctx, mmin(max, 64))
     return {tostr(n[1]), tostr(n[2]), tostr(n[3]), tostr(n[4]), tostr(n[5]), tostr(n[6]),

@@ -21,7 +21,9 @@
 --   promised_n, promised_ms, promised_wait_ms (sessions told a wait, and what they waited),
 --   csat_n, csat_sum, csat_sat (4 or 5), nps_n, nps_pro (9, 10), nps_det (0..6),
 --   resolved (closed with a disposition that says so, 76_disposition.lua), fcr_n
---   (verdicts), fcr_ok, complaints (likewise; by tag too), sla1 sla2 sla3.
+--   (verdicts), fcr_ok, complaints (likewise; by tag too), sla1 sla2 sla3, avail_sum and
+--   avail_n (the tenant's available agents, sampled once a minute by the sweep: dimension
+--   '*' only, in the interval of the sample).
 
 local REP = {
     BUCKET = 900000,              -- 15 minutes
@@ -30,9 +32,11 @@ local REP = {
     FIGURES = {'offered', 'answered', 'abandoned', 'short_abandoned', 'expired', 'wait_ms',
         'sl_met', 'wait_max_ms', 'handle_ms', 'transfers', 'promised_n', 'promised_ms',
         'promised_wait_ms', 'csat_n', 'csat_sum', 'csat_sat', 'nps_n', 'nps_pro', 'nps_det',
-        'resolved', 'fcr_n', 'fcr_ok', 'complaints', 'sla1', 'sla2', 'sla3'},
+        'resolved', 'fcr_n', 'fcr_ok', 'complaints', 'sla1', 'sla2', 'sla3', 'avail_sum',
+        'avail_n'},
     DERIVED = {'sl_pct', 'asa_s', 'aht_s', 'abandon_pct', 'csat_avg', 'csat_pct', 'nps',
-        'fcr_pct'},
+        'fcr_pct', 'agents_available', 'agents_needed'},
+    SAMPLE_MS = 60000,            -- the agents available are counted once a minute
 }
 
 function REP.bucket(ms) return ms - ms % REP.BUCKET end
@@ -188,8 +192,26 @@ function SW.fcr(ctx, max_)
     return n
 end
 
--- The rates a reader wants, from the sums f (a table figure -> number).
-function REP.derive(f)
+-- Erlang C: the fewest agents that answer a share goal (0..1) of the calls within t
+-- seconds, for a arrivals a second of h seconds' handling; nil when there is no traffic.
+-- Erlang B by its recursion (no factorials), then C from it.
+function REP.erlang_c(a, h, t, goal)
+    local u = a * h                                -- the offered load, in erlangs
+    if u <= 0 then return nil end
+    local b, n = 1, 0
+    while n < 10000 do
+        n = n + 1
+        b = u * b / (n + u * b)                    -- Erlang B for n agents
+        if n > u then
+            local c = n * b / (n - u * (1 - b))     -- the chance a call waits
+            if 1 - c * math.exp(-(n - u) * t / h) >= goal then return n end
+        end
+    end
+    return nil
+end
+
+-- The rates a reader wants, from the sums f (a table figure -> number) of step ms.
+function REP.derive(f, ctx, step)
     local function pct(a, b) return b > 0 and sfmt('%.1f', 100 * a / b) or '' end
     local function avg(a, b, k) return b > 0 and sfmt('%.1f', a / b / (k or 1)) or '' end
     local z = function(x) return f[x] or 0 end
@@ -202,18 +224,41 @@ function REP.derive(f)
         csat_pct = pct(z('csat_sat'), z('csat_n')),
         nps = z('nps_n') > 0 and sfmt('%.0f', 100 * (z('nps_pro') - z('nps_det')) / z('nps_n')) or '',
         fcr_pct = pct(z('fcr_ok'), z('fcr_n')),
+        agents_available = avg(z('avail_sum'), z('avail_n')),
+        agents_needed = (function()
+            if not ctx or z('offered') == 0 or z('answered') == 0 or z('handle_ms') == 0 then
+                return ''
+            end
+            local n = REP.erlang_c(z('offered') / (step / 1000), z('handle_ms') / z('answered') / 1000,
+                ctx.cfg.sl_target, ctx.cfg.sl_goal / 100)
+            return n and U.istr(n) or ''
+        end)(),
     }
+end
+
+-- The agents available now, in the interval's figures once a minute (the sweep's): the
+-- staffing figure is set beside them.
+function SW.sample(ctx)
+    local key = ctx.P .. ':rp:sample'             -- when the last sample was taken (ms)
+    if ctx.now - (tonum(rcall('GET', key)) or 0) < REP.SAMPLE_MS then return end
+    rcall('SET', key, ctx.ns)
+    local n = rcall('SCARD', ctx.P .. ':avail')
+    REP.add(ctx, ctx.now, {'*'}, 'avail_sum', n)
+    REP.add(ctx, ctx.now, {'*'}, 'avail_n', 1)
 end
 
 -- oq_report from_ms to_ms step_ms by: the figures of the intervals in [from, to) (15-minute
 -- aligned), summed per step (900000, 3600000 or 86400000 ms) and per dimension of the kind
 -- `by` ('*' the tenant, 'q' queues, 'c' channels, 'a' agents, 'g' complaint tags). Rows
 -- [start, <ms>, dim, <name>, figure, value, ...]: every figure of REP.FIGURES (0 where
--- none), then the rates (sl_pct asa_s
+-- none), then the rates (agents_available: the average of the minute samples of the
+-- tenant's available agents; agents_needed: Erlang C's agents for sl_goal % within
+-- sl_target s at the step's arrival rate and handle time; sl_pct asa_s
 -- aht_s abandon_pct csat_avg csat_pct nps fcr_pct; "" where nothing to divide), in start
 -- then name order. At most 35 days (3,360 intervals) a call (a reader).
 function REP.fn_report(keys, args)
     local ctx = X.begin_ro(keys)
+    X.need_cfg(ctx)          -- sl_target, sl_goal: the staffing figure
     V.args(args, 4, 'from_ms to_ms step_ms by')
     local from = V.int('from_ms', args[1], 0, 999999999999999)
     local to = V.int('to_ms', args[2], 0, 999999999999999)
@@ -226,7 +271,7 @@ function REP.fn_report(keys, args)
     if (to - REP.bucket(from)) / REP.BUCKET > 3360 then U.fail('ARG', 'at most 35 days a call') end
     local out = {}
     for _, g in ipairs_(REP.groups(ctx, from, to, tonum(args[3]), by)) do
-        out[#out + 1] = REP.row({'start', U.istr(g.start), 'dim', g.name}, g.f)
+        out[#out + 1] = REP.row({'start', U.istr(g.start), 'dim', g.name}, g.f, ctx, tonum(args[3]))
     end
     return out
 end
@@ -265,9 +310,9 @@ function REP.groups(ctx, from, to, step, by)
 end
 
 -- row, then every figure of sums f (0 where none) and the rates.
-function REP.row(row, f)
+function REP.row(row, f, ctx, step)
     for _, k in ipairs_(REP.FIGURES) do row[#row + 1] = k; row[#row + 1] = U.istr(f[k] or 0) end
-    local d = REP.derive(f)
+    local d = REP.derive(f, ctx, step)
     for _, k in ipairs_(REP.DERIVED) do row[#row + 1] = k; row[#row + 1] = d[k] end
     return row
 end
@@ -321,7 +366,7 @@ function REP.fn_board(keys, args)
         end
     end
     for _, g in ipairs_(REP.groups(ctx, day, to, REP.BUCKET, '*')) do
-        out[#out + 1] = REP.row({'kind', 'interval', 'name', U.istr(g.start)}, g.f)
+        out[#out + 1] = REP.row({'kind', 'interval', 'name', U.istr(g.start)}, g.f, ctx, REP.BUCKET)
     end
     for _, g in ipairs_(REP.groups(ctx, day, to, 86400000, 'g')) do
         out[#out + 1] = {'kind', 'tag', 'name', g.name, 'complaints', U.istr(g.f.complaints or 0)}

@@ -4,7 +4,9 @@
  * wallboard ({"type":"board"}, every 10 s while open): queues (waiting now, the longest
  * wait, the day's service level, answer and abandon rates, satisfaction, alerts), agents
  * (state and time in it, load, the day's sessions, handle time, CSAT), the day's service
- * level and satisfaction by 15 minutes as charts, and the complaints by tag. Waiting
+ * level and satisfaction by 15 minutes as charts, the staffing of each 15 minutes (the agents
+ * Erlang C says its arrivals and handle time needed, beside those available), and the
+ * complaints by tag. Waiting
  * sessions are reassigned from the queue view (desk-queue.js). Every value is written as
  * text: nothing the server sends is read as HTML.
  */
@@ -96,6 +98,10 @@
         function (r) { return r.since ? span(now - +r.since) : "–"; },
         function (r) { return r.load + "/" + r.cap; }, function (r) { return r.answered; },
         function (r) { return or(r.aht_s, " s"); }, function (r) { return or(r.csat_avg); }]);
+      table("board-staffing", by.interval.filter(function (r) { return +r.offered > 0; }), [
+        function (r) { var d = new Date(+r.name); return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2); },
+        function (r) { return r.offered; }, function (r) { return or(r.agents_needed); },
+        function (r) { return or(r.agents_available); }]);
       chart("chart-sl", by.interval, "sl_pct", 100);
       chart("chart-csat", by.interval, "csat_avg", 5);
       by.tag.sort(function (a, b) { return b.complaints - a.complaints || (a.name < b.name ? -1 : 1); });
