@@ -205,3 +205,32 @@ def test_survey_mail_link_page_takes_the_answer_once_and_a_forged_link_nothing(c
         ("5", "10", "answered", "回复很及时"), s
     st, _, out = raw_request(port, "POST", path, json.dumps({"csat": 1}))
     assert st == 409 and r.hget("%s:s:%s" % (P, sid), "csat") == "5", out
+
+
+@test
+def test_survey_app_is_asked_in_its_own_frame_and_answers_once(ctx):
+    """The mobile app socket: the survey frame names the session once the agent closed it;
+    the app's answer is recorded once, an NPS-only survey refuses a CSAT."""
+    from test_app import App, Backend, agent_takes, app_kam
+    backend = Backend()
+    ctx.servers.append(backend)
+    rs, k, api, port = app_kam(ctx, backend)
+    r = rs.client()
+    ok_rpc(k, "omniq.survey_set", "*", "kind", "nps", "thanks", "-")
+    a = App(port)
+    a.hello()
+    sid = a.start("my order", "m1")
+    agent_takes(k, api, sid)
+    assert api.call("POST", "/api/v1/sessions/%s/close" % sid, {"disposition": "resolved"})[0] == 200
+    m = a.recv("survey")
+    assert (m["session"], m["state"], m["ask"]) == (sid, "asked", "nps"), m
+    a.send({"type": "survey", "csat": 5})
+    assert a.recv("error")["code"] == "bad_argument"
+    a.send({"type": "survey", "nps": 9, "comment": "好用"})
+    m = a.recv("survey")
+    assert (m["state"], m["thanks"]) == ("answered", ""), m
+    s = r.hgetall("%s:s:%s" % (P, sid))
+    assert (s["nps"], s["survey_comment"], s["survey"]) == ("9", "好用", "answered"), s
+    a.send({"type": "survey", "nps": 10})
+    assert a.recv("error")["code"] == "bad_state"
+    a.close()
