@@ -78,3 +78,7 @@ fresh; rb "$main" latency "$lat_agents" "$lat_queued" "$lat_samples"
 rb "$soakp" soak "$soak" "$pool"
 echo "== $(( $(date +%s) - t0 )) s in all; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 "$here/figures.py" "$dir/out.txt"
+# what the sweep's look at each ended session costs (its figures for the reports), beside
+# the session's own cycle, on a server of its own
+echo "== the sweep's look at ended sessions (bench/route/fold_alone.py)"
+/usr/bin/python3 "$here/fold_alone.py" "${OMNIQ_BENCH_FOLD:-3000}"

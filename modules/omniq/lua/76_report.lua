@@ -9,7 +9,8 @@
 -- (below) count in the same interval when they come.
 --
 -- Keys: P:rp:<ms> (hash, the interval starting then; it expires REP.KEEP_S after its end):
--- fields "<dimension>|<figure>", the dimension '*' (the tenant), 'q:<queue>', 'c:<channel>',
+-- a field per dimension holding its figures (REP.FIGURES, in order, space-separated), the
+-- dimension '*' (the tenant), 'q:<queue>', 'c:<channel>',
 -- 'a:<agent>' (sessions an agent answered: their last agent's), 'g:<tag>' (complaints by
 -- tag). P:fcrz (zset): the sessions closed as resolved waiting for their FCR verdict,
 -- member "<sid>|<customer>|<queue>|<channel>|<agent>|<end ms>|<interval ms>", score the
@@ -41,20 +42,66 @@ local REP = {
 
 function REP.bucket(ms) return ms - ms % REP.BUCKET end
 
--- Add n to figure of each dimension in dims, in the interval of ms.
-function REP.add(ctx, at, dims, figure, n)
-    local key = ctx.P .. ':rp:' .. U.istr(REP.bucket(at))
-    for _, d in ipairs_(dims) do rcall('HINCRBY', key, d .. '|' .. figure, n) end
-    -- KEEP_S after the interval's end; a day at least (what a very late end adds stays a while)
-    rcall('EXPIRE', key, mmax(86400, mfloor((REP.bucket(at) + REP.BUCKET - ctx.now) / 1000) + REP.KEEP_S))
+-- A call's figures are gathered (REP.add) and written once at its end (REP.flush): per
+-- interval one HMGET of its dimensions, one HSET, one EXPIRE. Each dimension's figures are
+-- one field, the numbers of REP.FIGURES in order, space-separated: a session's fold is three
+-- commands, not one HINCRBY per figure and dimension (which cost the sweep 104 us a
+-- session; see docs/performance.md, stop 47).
+function REP.idx(f)
+    if not REP.INDEX then
+        REP.INDEX = {}
+        for i, name in ipairs_(REP.FIGURES) do REP.INDEX[name] = i end
+    end
+    return REP.INDEX[f]
 end
 
--- The longest of value and what figure holds, per dimension.
-function REP.keep_max(ctx, at, dims, figure, value)
+function REP.unpack(v)
+    local out, n = {}, 0
+    for x in sgmatch(v or '', '%S+') do n = n + 1; out[n] = tonum(x) or 0 end
+    for i = n + 1, #REP.FIGURES do out[i] = 0 end
+    return out
+end
+
+-- Add n to figure (wait_max_ms: keep the larger) of each dimension in dims, in the interval
+-- of at: gathered until REP.flush.
+function REP.add(ctx, at, dims, figure, n)
     local key = ctx.P .. ':rp:' .. U.istr(REP.bucket(at))
+    local p = ctx.rp
+    if not p then p = {}; ctx.rp = p end
+    local k = p[key]
+    if not k then k = {at = at, dims = {}, order = {}}; p[key] = k end
     for _, d in ipairs_(dims) do
-        local f = d .. '|' .. figure
-        if (tonum(rcall('HGET', key, f)) or -1) < value then rcall('HSET', key, f, U.istr(value)) end
+        local t = k.dims[d]
+        if not t then t = {}; k.dims[d] = t; k.order[#k.order + 1] = d end
+        if figure == 'wait_max_ms' then t[figure] = mmax(t[figure] or 0, n)
+        else t[figure] = (t[figure] or 0) + n end
+    end
+end
+
+function REP.flush(ctx)
+    local p = ctx.rp
+    if not p then return end
+    ctx.rp = nil
+    for key, k in pairs_(p) do
+        local cur = rcall('HMGET', key, unpk(k.order))
+        local args = {'HSET', key}
+        for i, d in ipairs_(k.order) do
+            -- the figures as text; only those that change are read and written as numbers
+            local v, m = {}, 0
+            for x in sgmatch(cur[i] or '', '%S+') do m = m + 1; v[m] = x end
+            for j = m + 1, #REP.FIGURES do v[j] = '0' end
+            for f, n in pairs_(k.dims[d]) do
+                local x = REP.idx(f)
+                local was = tonum(v[x]) or 0
+                v[x] = U.istr(f == 'wait_max_ms' and mmax(was, n) or was + n)
+            end
+            args[#args + 1] = d
+            args[#args + 1] = tconcat(v, ' ')
+        end
+        rcall(unpk(args))
+        -- KEEP_S after the interval's end; a day at least (what a very late end adds stays)
+        rcall('EXPIRE', key, mmax(86400, mfloor((REP.bucket(k.at) + REP.BUCKET - ctx.now) / 1000)
+            + REP.KEEP_S))
     end
 end
 
@@ -103,7 +150,7 @@ function REP.on_end(ctx, sid)
             REP.add(ctx, enq, all, 'expired', 1)
         end
     end
-    REP.keep_max(ctx, enq, all, 'wait_max_ms', wait)
+    REP.add(ctx, enq, all, 'wait_max_ms', wait)
     local transfers = tonum(v[10]) or 0
     if transfers > 0 then REP.add(ctx, enq, all, 'transfers', transfers) end
     local disp = v[8] or ''
@@ -133,6 +180,7 @@ function REP.on_end(ctx, sid)
                 tconcat({sid, cid, queue, channel, agent, U.istr(ended), U.istr(REP.bucket(enq))}, '|'))
         end
     end
+    REP.flush(ctx)
 end
 
 -- The survey answer of session sid (77_survey.lua): scores {csat =, nps =}.
@@ -151,12 +199,16 @@ function REP.survey(ctx, sid, scores)
         if scores.nps >= 9 then REP.add(ctx, enq, d, 'nps_pro', 1) end
         if scores.nps <= 6 then REP.add(ctx, enq, d, 'nps_det', 1) end
     end
+    REP.flush(ctx)
 end
 
 -- A service-level alert of level lvl fired for session s (80_sla.lua).
 function REP.alert(ctx, s, lvl)
     local enq = tonum(s.enq)
-    if enq then REP.add(ctx, enq, REP.dims(s.queue, s.channel, ''), 'sla' .. lvl, 1) end
+    if enq then
+        REP.add(ctx, enq, REP.dims(s.queue, s.channel, ''), 'sla' .. lvl, 1)
+        REP.flush(ctx)
+    end
 end
 
 -- The sweep's part (50_sweep.lua): the FCR verdicts due, at most max. A customer who came
@@ -189,6 +241,7 @@ function SW.fcr(ctx, max_)
         end
         n = n + 1
     end
+    REP.flush(ctx)
     return n
 end
 
@@ -245,6 +298,7 @@ function SW.sample(ctx)
     local n = rcall('SCARD', ctx.P .. ':avail')
     REP.add(ctx, ctx.now, {'*'}, 'avail_sum', n)
     REP.add(ctx, ctx.now, {'*'}, 'avail_n', 1)
+    REP.flush(ctx)
 end
 
 -- oq_report from_ms to_ms step_ms by: the figures of the intervals in [from, to) (15-minute
@@ -284,8 +338,8 @@ function REP.groups(ctx, from, to, step, by)
         local start = b - b % step
         local h = rcall('HGETALL', ctx.P .. ':rp:' .. U.istr(b))
         for i = 1, #h, 2 do
-            local d, fig = smatch(h[i], '^(.-)|([%w_]+)$')
-            if d and (by == '*' and d == '*' or ssub(d, 1, #by + 1) == by .. ':') then
+            local d = h[i]
+            if by == '*' and d == '*' or ssub(d, 1, #by + 1) == by .. ':' then
                 local name = by == '*' and '*' or ssub(d, #by + 2)
                 local k = start .. '\0' .. name
                 local g = groups[k]
@@ -294,10 +348,13 @@ function REP.groups(ctx, from, to, step, by)
                     groups[k] = g
                     order[#order + 1] = g
                 end
-                if fig == 'wait_max_ms' then
-                    g.f[fig] = mmax(g.f[fig] or 0, tonum(h[i + 1]) or 0)
-                else
-                    g.f[fig] = (g.f[fig] or 0) + (tonum(h[i + 1]) or 0)
+                local v = REP.unpack(h[i + 1])
+                for j, fig in ipairs_(REP.FIGURES) do
+                    if fig == 'wait_max_ms' then
+                        g.f[fig] = mmax(g.f[fig] or 0, v[j])
+                    elseif v[j] ~= 0 then
+                        g.f[fig] = (g.f[fig] or 0) + v[j]
+                    end
                 end
             end
         end
