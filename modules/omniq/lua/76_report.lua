@@ -45,8 +45,8 @@ function REP.bucket(ms) return ms - ms % REP.BUCKET end
 -- A call's figures are gathered (REP.add) and written once at its end (REP.flush): per
 -- interval one HMGET of its dimensions, one HSET, one EXPIRE. Each dimension's figures are
 -- one field, the numbers of REP.FIGURES in order, space-separated: a session's fold is three
--- commands, not one HINCRBY per figure and dimension (which cost the sweep 104 us a
--- session; see docs/performance.md, stop 47).
+-- commands, not one HINCRBY per figure and dimension (about 35; docs/performance.md, stop
+-- 47, bench/route/fold_alone.py).
 function REP.idx(f)
     if not REP.INDEX then
         REP.INDEX = {}
