@@ -181,6 +181,7 @@ end
 -- the wait average, which only this library keeps, in one HSET from the cached counters.
 function X.finish(ctx)
     local T = ctx.T
+    if ctx.rp then X.report_flush(ctx) end   -- the figures the call gathered (76_report.lua)
     if ctx.st then
         for f, n in pairs_(ctx.st) do
             local v = rcall('HINCRBY', ctx.P .. ':stat', f, DEC[n] or istr(n))

@@ -42,7 +42,8 @@ local REP = {
 
 function REP.bucket(ms) return ms - ms % REP.BUCKET end
 
--- A call's figures are gathered (REP.add) and written once at its end (REP.flush): per
+-- A call's figures are gathered (REP.add) and written once at its end (REP.flush, from
+-- X.finish: a sweep that folds 200 ended sessions of one interval writes it once): per
 -- interval one HMGET of its dimensions, one HSET, one EXPIRE. Each dimension's figures are
 -- one field, the numbers of REP.FIGURES in order, space-separated: a session's fold is three
 -- commands, not one HINCRBY per figure and dimension (about 35; docs/performance.md, stop
@@ -65,11 +66,14 @@ end
 -- Add n to figure (wait_max_ms: keep the larger) of each dimension in dims, in the interval
 -- of at: gathered until REP.flush.
 function REP.add(ctx, at, dims, figure, n)
-    local key = ctx.P .. ':rp:' .. U.istr(REP.bucket(at))
+    local b = at - at % REP.BUCKET
     local p = ctx.rp
     if not p then p = {}; ctx.rp = p end
-    local k = p[key]
-    if not k then k = {at = at, dims = {}, order = {}}; p[key] = k end
+    local k = p[b]
+    if not k then
+        k = {at = at, key = ctx.P .. ':rp:' .. U.istr(b), dims = {}, order = {}}
+        p[b] = k
+    end
     for _, d in ipairs_(dims) do
         local t = k.dims[d]
         if not t then t = {}; k.dims[d] = t; k.order[#k.order + 1] = d end
@@ -78,11 +82,14 @@ function REP.add(ctx, at, dims, figure, n)
     end
 end
 
+X.report_flush = function(ctx) REP.flush(ctx) end   -- X.finish's (04_ctx.lua)
+
 function REP.flush(ctx)
     local p = ctx.rp
     if not p then return end
     ctx.rp = nil
-    for key, k in pairs_(p) do
+    for _, k in pairs_(p) do
+        local key = k.key
         local cur = rcall('HMGET', key, unpk(k.order))
         local args = {'HSET', key}
         for i, d in ipairs_(k.order) do
@@ -180,7 +187,6 @@ function REP.on_end(ctx, sid)
                 tconcat({sid, cid, queue, channel, agent, U.istr(ended), U.istr(REP.bucket(enq))}, '|'))
         end
     end
-    REP.flush(ctx)
 end
 
 -- The survey answer of session sid (77_survey.lua): scores {csat =, nps =}.
@@ -199,7 +205,6 @@ function REP.survey(ctx, sid, scores)
         if scores.nps >= 9 then REP.add(ctx, enq, d, 'nps_pro', 1) end
         if scores.nps <= 6 then REP.add(ctx, enq, d, 'nps_det', 1) end
     end
-    REP.flush(ctx)
 end
 
 -- A service-level alert of level lvl fired for session s (80_sla.lua).
@@ -207,7 +212,6 @@ function REP.alert(ctx, s, lvl)
     local enq = tonum(s.enq)
     if enq then
         REP.add(ctx, enq, REP.dims(s.queue, s.channel, ''), 'sla' .. lvl, 1)
-        REP.flush(ctx)
     end
 end
 
@@ -241,7 +245,6 @@ function SW.fcr(ctx, max_)
         end
         n = n + 1
     end
-    REP.flush(ctx)
     return n
 end
 
@@ -298,7 +301,6 @@ function SW.sample(ctx)
     local n = rcall('SCARD', ctx.P .. ':avail')
     REP.add(ctx, ctx.now, {'*'}, 'avail_sum', n)
     REP.add(ctx, ctx.now, {'*'}, 'avail_n', 1)
-    REP.flush(ctx)
 end
 
 -- oq_report from_ms to_ms step_ms by: the figures of the intervals in [from, to) (15-minute
