@@ -212,22 +212,11 @@ static void rpc_callback_words(rpc_t *rpc, void *c)
 	oq_rpc_done(rpc, c, oq_call_checked("oq_callback_words", 2, a, OQ_R_OK));
 }
 
-/* name field value [field value ...]: every field of a rule once */
-#define RULE_SET_ARGS (1 + 2 * 10)
-
 static const char *rpc_fu_rule_set_doc[] = {
 	"Make or change a follow-up rule: name field value [field value ...]", 0};
 static void rpc_fu_rule_set(rpc_t *rpc, void *c)
 {
-	str a[RULE_SET_ARGS];
-	int n;
-
-	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
-		return;
-	n = 3;
-	while(n + 1 < RULE_SET_ARGS && rpc->scan(c, "*.S.S", &a[n], &a[n + 1]) == 2)
-		n += 2;
-	oq_rpc_done(rpc, c, oq_call_checked("oq_fu_rule_set", n, a, OQ_R_OK));
+	oq_rpc_named_set(rpc, c, "oq_fu_rule_set", 10); /* a rule's fields (79_followup.lua) */
 }
 
 static const char *rpc_fu_rule_del_doc[] = {"Remove a follow-up rule: name", 0};

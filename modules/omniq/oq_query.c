@@ -40,6 +40,7 @@ static const struct {
 	{"region_prefixes", "oq_region_prefix_list", 0, 0, 0},
 	{"region_queues", "oq_region_queue_list", 0, 1, 0},
 	{"report", "oq_report", 4, 1, 0},
+	{"report_of", "oq_report", 5, 1, 0}, /* one dimension's rows: its name the 5th */
 	{"board", "oq_board", 2, 1, 0},
 	{"surveys", "oq_survey_list", 0, 1, 0},
 };

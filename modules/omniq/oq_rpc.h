@@ -57,6 +57,11 @@ void oq_rpc_too_large(rpc_t *rpc, void *c, const char *fn, size_t n);
 /* One argument, the name of what fn deletes (its reply: 1 deleted, 0 there was none):
  * "ok", or 404 "<what> <name> not found" */
 void oq_rpc_delete(rpc_t *rpc, void *c, const char *fn, const char *what);
+/* name field value [field value ...], at most `fields` pairs (each field of the record once;
+ * what is past them is not read), for fn, which makes or changes a named record of fields
+ * (a service-level policy, a follow-up rule, a queue's survey: the library's U.named_set):
+ * "ok", or its error. fields: at most OQ_SLA_FIELDS_MAX. */
+void oq_rpc_named_set(rpc_t *rpc, void *c, const char *fn, int fields);
 /* [k, v, ...] added to struct st; a list of records added to array arr. -1 when the
  * transport took no more. */
 int oq_rpc_flat(rpc_t *rpc, void *st, struct redisReply *r);

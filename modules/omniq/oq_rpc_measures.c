@@ -83,9 +83,6 @@ int oq_survey_answer(const str *sid, const str *token, int csat, int nps, const 
 	return OMNIQ_OK;
 }
 
-/* queue field value [field value ...]: each of the five fields once */
-#define SURVEY_SET_ARGS (1 + 2 * 5)
-
 static const char *rpc_survey_set_doc[] = {
 		"Make or change a queue's survey ('*': every queue without its own): queue field "
 		"value [field value ...]; fields kind (csat, nps, both), window (s), ask, ask_nps, "
@@ -93,15 +90,7 @@ static const char *rpc_survey_set_doc[] = {
 		0};
 static void rpc_survey_set(rpc_t *rpc, void *c)
 {
-	str a[SURVEY_SET_ARGS];
-	int n;
-
-	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
-		return;
-	n = 3;
-	while(n + 1 < SURVEY_SET_ARGS && rpc->scan(c, "*.S.S", &a[n], &a[n + 1]) == 2)
-		n += 2;
-	oq_rpc_done(rpc, c, oq_call_checked("oq_survey_set", n, a, OQ_R_OK));
+	oq_rpc_named_set(rpc, c, "oq_survey_set", 5);
 }
 
 static const char *rpc_survey_del_doc[] = {"Remove a queue's survey: queue", 0};

@@ -34,15 +34,7 @@ static const char *rpc_sla_set_doc[] = {
 	"Make or change a service-level policy: name field value [field value ...]", 0};
 static void rpc_sla_set(rpc_t *rpc, void *c)
 {
-	str a[SLA_SET_ARGS];
-	int n;
-
-	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
-		return;
-	n = 3;
-	while(n + 1 < SLA_SET_ARGS && rpc->scan(c, "*.S.S", &a[n], &a[n + 1]) == 2)
-		n += 2;
-	oq_rpc_done(rpc, c, oq_call_checked("oq_sla_set", n, a, OQ_R_OK));
+	oq_rpc_named_set(rpc, c, "oq_sla_set", OQ_SLA_FIELDS_MAX);
 }
 
 static const char *rpc_sla_del_doc[] = {"Remove a service-level policy: name", 0};

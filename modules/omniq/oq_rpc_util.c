@@ -205,6 +205,19 @@ int oq_delete(const char *fn, const str *name, const char *what)
 	return OMNIQ_OK;
 }
 
+void oq_rpc_named_set(rpc_t *rpc, void *c, const char *fn, int fields)
+{
+	str a[1 + 2 * OQ_SLA_FIELDS_MAX];
+	int n, max = 1 + 2 * (fields < OQ_SLA_FIELDS_MAX ? fields : OQ_SLA_FIELDS_MAX);
+
+	if(rpc->scan(c, ".S.S.S", &a[0], &a[1], &a[2]) < 3)
+		return;
+	n = 3;
+	while(n + 1 < max && rpc->scan(c, "*.S.S", &a[n], &a[n + 1]) == 2)
+		n += 2;
+	oq_rpc_done(rpc, c, oq_call_checked(fn, n, a, OQ_R_OK));
+}
+
 void oq_rpc_delete(rpc_t *rpc, void *c, const char *fn, const char *what)
 {
 	str a;

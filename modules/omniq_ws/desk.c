@@ -89,16 +89,12 @@ static desk_t *of(ws_follower_t *f)
 
 static void error_rc(desk_t *d, int rc, json_t *rid)
 {
-	ws_sock_error(&d->sock, ws_omniq_code(rc), ws_oq.last_error(), rid);
+	ws_sock_fail(&d->sock, rc, rid);
 }
 
 static void ok(desk_t *d, json_t *rid, json_t *extra)
 {
-	json_t *v = extra ? extra : json_object();
-	json_object_set_new(v, "type", json_string("ok"));
-	if(rid)
-		json_object_set(v, "rid", rid);
-	ws_sock_send(&d->sock, v);
+	ws_sock_ok(&d->sock, rid, extra);
 }
 
 /* ---- the inbox ------------------------------------------------------------------- */

@@ -34,48 +34,30 @@ static long long day_of(ws_sock_t *s, json_t *m, json_t *rid)
 	return (long long)json_integer_value(d);
 }
 
-typedef struct mine {
-	const char *agent;
-	json_t *row;
-} mine_t;
-
-static int my_row(void *arg, int n, const str *it)
-{
-	mine_t *m = arg;
-	int i;
-
-	for(i = 0; i + 1 < n; i += 2)
-		if(it[i].len == 3 && !memcmp(it[i].s, "dim", 3)
-				&& it[i + 1].len == (int)strlen(m->agent)
-				&& !memcmp(it[i + 1].s, m->agent, it[i + 1].len))
-			return ws_row_merge(m->row, n, it);
-	return 0;
-}
-
 static void figures(ws_sock_t *s, const char *agent, json_t *m, json_t *rid)
 {
 	long long day = day_of(s, m, rid);
 	char f[24], t[24];
-	mine_t me = {agent, json_object()};
-	str a[4];
+	json_t *mine;
+	str a[5];
 	int rc;
 
-	if(day < 0) {
-		json_decref(me.row);
+	if(day < 0)
 		return;
-	}
 	a[0].s = f;
 	a[0].len = snprintf(f, sizeof(f), "%lld", day);
 	a[1].s = t;
 	a[1].len = snprintf(t, sizeof(t), "%lld", day + 86400000LL);
 	a[2] = omniq_str("86400000");
 	a[3] = omniq_str("a");
-	if((rc = ws_oq.query("report", 4, a, my_row, &me)) < 0) {
-		json_decref(me.row);
+	a[4] = omniq_str((char *)agent); /* its own row alone, not every agent's */
+	mine = json_object();
+	if((rc = ws_oq.query("report_of", 5, a, ws_row_merge, mine)) < 0) {
+		json_decref(mine);
 		ws_sock_fail(s, rc, rid);
 		return;
 	}
-	ws_sock_ok(s, rid, json_pack("{s:o}", "figures", me.row));
+	ws_sock_ok(s, rid, json_pack("{s:o}", "figures", mine));
 }
 
 static void board(ws_sock_t *s, const char *agent, json_t *m, json_t *rid)

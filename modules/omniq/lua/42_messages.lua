@@ -75,7 +75,9 @@ function M.fn_ingest(keys, args)
     -- A retried delivery is known to the session that took it, even if that one has
     -- ended since: it must not open (or reopen) a session. A survey's answer is kept by the
     -- session it answers, which may be of another channel (a call's survey by SMS).
-    local surveyed = mcid ~= '' and cid and M.survey_waiting(ctx, cid, channel)
+    local over = not sid or U.TERMINAL[state] or state == 'wrapup'
+    local surveyed, customer   -- the survey asked on this channel, looked up once
+    if cid and (mcid ~= '' or over) then surveyed, customer = M.survey_waiting(ctx, cid, channel) end
     if mcid ~= '' then
         for _, k in ipairs_({tstate and thread or false, sid or false, surveyed or false}) do
             local seen = k and rcall('HGET', ctx.P .. ':s:' .. k .. ':cids', mcid)
@@ -89,9 +91,8 @@ function M.fn_ingest(keys, args)
     end
     -- no live session here (or the one its agent wraps up): the answer to the survey asked
     -- on this channel, perhaps of a call (77_survey.lua)
-    if thread == '' and cid and (not sid or U.TERMINAL[state] or state == 'wrapup')
-            and typ == 'text' then
-        local ans = M.survey_answer(ctx, cid, channel, from, body)
+    if thread == '' and surveyed and over and typ == 'text' then
+        local ans = M.survey_answer(ctx, surveyed, customer, cid, channel, from, body)
         if ans then
             if mcid ~= '' then rcall('HSET', ctx.P .. ':s:' .. ans[1] .. ':cids', mcid, ans[6]) end
             return ans, ctx

@@ -42,8 +42,8 @@ function DSP.fn_set(keys, args)
     local tags = V.str('tags', args[3], L.TAGS_MAX, true)
     for t in sgmatch(tags, '[^,]+') do V.id('tag', t) end
     if rcall('HEXISTS', ctx.P .. ':disp', name) == 0 and not DSP.SEEDS[name]
-            and rcall('HLEN', ctx.P .. ':disp') >= L.CANNED_MAX then
-        U.fail('CAPACITY', 'a tenant has at most ' .. L.CANNED_MAX .. ' dispositions')
+            and rcall('HLEN', ctx.P .. ':disp') >= L.DISPOSITIONS_MAX then
+        U.fail('CAPACITY', 'a tenant has at most ' .. L.DISPOSITIONS_MAX .. ' dispositions')
     end
     rcall('HSET', ctx.P .. ':disp', name, args[2] .. '|' .. tags)
     return 'OK'

@@ -303,7 +303,7 @@ function SW.sample(ctx)
     REP.add(ctx, ctx.now, {'*'}, 'avail_n', 1)
 end
 
--- oq_report from_ms to_ms step_ms by: the figures of the intervals in [from, to) (15-minute
+-- oq_report from_ms to_ms step_ms by [name]: the figures of the intervals in [from, to) (15-minute
 -- aligned), summed per step (900000, 3600000 or 86400000 ms) and per dimension of the kind
 -- `by` ('*' the tenant, 'q' queues, 'c' channels, 'a' agents, 'g' complaint tags). Rows
 -- [start, <ms>, dim, <name>, figure, value, ...]: every figure of REP.FIGURES (0 where
@@ -311,11 +311,12 @@ end
 -- tenant's available agents; agents_needed: Erlang C's agents for sl_goal % within
 -- sl_target s at the step's arrival rate and handle time; sl_pct asa_s
 -- aht_s abandon_pct csat_avg csat_pct nps fcr_pct; "" where nothing to divide), in start
--- then name order. At most 35 days (3,360 intervals) a call (a reader).
+-- then name order; name: that dimension's rows alone. At most 35 days (3,360 intervals) a
+-- call (a reader).
 function REP.fn_report(keys, args)
     local ctx = X.begin_ro(keys)
     X.need_cfg(ctx)          -- sl_target, sl_goal: the staffing figure
-    V.args(args, 4, 'from_ms to_ms step_ms by')
+    if #args ~= 5 then V.args(args, 4, 'from_ms to_ms step_ms by [name]') end
     local from = V.int('from_ms', args[1], 0, 999999999999999)
     local to = V.int('to_ms', args[2], 0, 999999999999999)
     if not REP.STEPS[args[3]] then U.fail('ARG', 'step_ms must be 900000, 3600000 or 86400000') end
@@ -326,29 +327,35 @@ function REP.fn_report(keys, args)
     if to <= from then U.fail('ARG', 'to_ms must be after from_ms') end
     if (to - REP.bucket(from)) / REP.BUCKET > 3360 then U.fail('ARG', 'at most 35 days a call') end
     local out = {}
-    for _, g in ipairs_(REP.groups(ctx, from, to, tonum(args[3]), by)) do
+    local only = args[5] ~= '' and args[5] or nil
+    for _, g in ipairs_(REP.groups(ctx, from, to, {[by] = tonum(args[3])}, only)[by]) do
         out[#out + 1] = REP.row({'start', U.istr(g.start), 'dim', g.name}, g.f, ctx, tonum(args[3]))
     end
     return out
 end
 
--- The sums of the intervals in [from, to) per step and per dimension of kind by, in start
--- then name order: {start =, name =, f = {figure = n}}.
-function REP.groups(ctx, from, to, step, by)
+-- The sums of the intervals in [from, to), for each kind of dimension in want (kind ->
+-- step: '*', 'q', 'c', 'a', 'g'), per step and per dimension of that kind (only: its name
+-- alone), in one read of each interval: {kind = {{start =, name =, f = {figure = n}}, ...}},
+-- in start then name order.
+function REP.groups(ctx, from, to, want, only)
     local groups, order = {}, {}
+    for by in pairs_(want) do order[by] = {} end
     for b = REP.bucket(from), to - 1, REP.BUCKET do
-        local start = b - b % step
         local h = rcall('HGETALL', ctx.P .. ':rp:' .. U.istr(b))
         for i = 1, #h, 2 do
             local d = h[i]
-            if by == '*' and d == '*' or ssub(d, 1, #by + 1) == by .. ':' then
-                local name = by == '*' and '*' or ssub(d, #by + 2)
-                local k = start .. '\0' .. name
+            local by = d == '*' and '*' or ssub(d, 1, 1)
+            local step = want[by]
+            local name = by == '*' and '*' or ssub(d, 3)
+            if step and (d == '*' or ssub(d, 2, 2) == ':') and (not only or name == only) then
+                local start = b - b % step
+                local k = by .. '\0' .. start .. '\0' .. name
                 local g = groups[k]
                 if not g then
                     g = {start = start, name = name, f = {}}
                     groups[k] = g
-                    order[#order + 1] = g
+                    order[by][#order[by] + 1] = g
                 end
                 local v = REP.unpack(h[i + 1])
                 for j, fig in ipairs_(REP.FIGURES) do
@@ -361,10 +368,12 @@ function REP.groups(ctx, from, to, step, by)
             end
         end
     end
-    tsort(order, function(a, b)
-        if a.start ~= b.start then return a.start < b.start end
-        return a.name < b.name
-    end)
+    for _, list in pairs_(order) do
+        tsort(list, function(x, y)
+            if x.start ~= y.start then return x.start < y.start end
+            return x.name < y.name
+        end)
+    end
     return order
 end
 
@@ -392,9 +401,12 @@ function REP.fn_board(keys, args)
     if not PK.is_supervisor(ctx, aid) then U.fail('AGENT', 'agent ' .. aid .. ' is no supervisor') end
     local day = V.int('day_ms', args[2], 0, 999999999999999)
     local to = day + 86400000
+    -- the day's figures by queue, agent and tag, and the tenant's by 15 minutes: one read
+    local got = REP.groups(ctx, day, to, {q = 86400000, a = 86400000, g = 86400000,
+        ['*'] = REP.BUCKET})
     local function today(by)
         local t = {}
-        for _, g in ipairs_(REP.groups(ctx, day, to, 86400000, by)) do t[g.name] = g.f end
+        for _, g in ipairs_(got[by]) do t[g.name] = g.f end
         return t
     end
     local out = {}
@@ -424,10 +436,10 @@ function REP.fn_board(keys, args)
                 'cap', U.istr(a.ct)}, af[ids[i]] or {})
         end
     end
-    for _, g in ipairs_(REP.groups(ctx, day, to, REP.BUCKET, '*')) do
+    for _, g in ipairs_(got['*']) do
         out[#out + 1] = REP.row({'kind', 'interval', 'name', U.istr(g.start)}, g.f, ctx, REP.BUCKET)
     end
-    for _, g in ipairs_(REP.groups(ctx, day, to, 86400000, 'g')) do
+    for _, g in ipairs_(got.g) do
         out[#out + 1] = {'kind', 'tag', 'name', g.name, 'complaints', U.istr(g.f.complaints or 0)}
     end
     return out

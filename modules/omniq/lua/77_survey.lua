@@ -305,12 +305,10 @@ function M.survey_waiting(ctx, cid, channel)
     return sid, live
 end
 
--- oq_ingest (42_messages.lua), for customer cid with no live session on channel (or the
--- one the agent wraps up): their message as the answer to the survey asked there, or nil
--- (not one).
-function M.survey_answer(ctx, cid, channel, from, body)
-    local sid, live = M.survey_waiting(ctx, cid, channel)
-    if not sid then return nil end
+-- oq_ingest (42_messages.lua), for customer cid (live: its live id) with no live session on
+-- channel (or the one the agent wraps up) and session sid's survey asked there
+-- (M.survey_waiting): their message as its answer, or nil (not one).
+function M.survey_answer(ctx, sid, live, cid, channel, from, body)
     local key = R.skey(ctx, sid)
     local v = rcall('HMGET', key, 'survey', 'sv_step', 'sv_until', 'channel', 'ext', 'queue',
         'sv_kind', 'agent', 'survey_comment', 'state', 'sv_to')
