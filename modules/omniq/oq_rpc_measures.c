@@ -86,11 +86,11 @@ int oq_survey_answer(const str *sid, const str *token, int csat, int nps, const 
 static const char *rpc_survey_set_doc[] = {
 		"Make or change a queue's survey ('*': every queue without its own): queue field "
 		"value [field value ...]; fields kind (csat, nps, both), window (s), ask, ask_nps, "
-		"thanks",
+		"thanks, sms (a call's gateway), link (the mail link's web address)",
 		0};
 static void rpc_survey_set(rpc_t *rpc, void *c)
 {
-	oq_rpc_named_set(rpc, c, "oq_survey_set", 5);
+	oq_rpc_named_set(rpc, c, "oq_survey_set", 7); /* SV.FIELDS (lua/77_survey.lua) */
 }
 
 static const char *rpc_survey_del_doc[] = {"Remove a queue's survey: queue", 0};

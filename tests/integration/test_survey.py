@@ -57,6 +57,11 @@ def test_survey_sms_customer_is_asked_after_the_close_and_answers_in_words(ctx):
     code, _, h = message(k, "+8613800000101", "5")
     assert code == 200 and h["X-Omniq-Session"] == sid
     assert transcript(r, P, sid)[-1] == ("in", "5") and r.hget("%s:s:%s" % (P, sid), "csat") == "5"
+    # every field in one command: the last ones were dropped when kamcmd read five
+    ok_rpc(k, "omniq.survey_set", "sales", "kind", "csat", "window", "600", "ask", "打分?",
+           "ask_nps", "推荐?", "thanks", "谢谢", "sms", "carrier", "link", "https://s.example.com")
+    rows = ok_rpc(k, "omniq.surveys")
+    assert "carrier" in rows and "https://s.example.com" in rows, rows
     assert ok_rpc(k, "omniq.survey_del", "*")
     assert "error" in k.rpc("omniq.survey_set", "*", "kind", "stars")[1]
     assert "error" in k.rpc("omniq.survey_set", "*", "window", "10")[1]
