@@ -95,5 +95,5 @@ clean:
 	rm -rf $(BUILD)
 	@$(MAKE) --no-print-directory -C engine clean
 	@$(MAKE) --no-print-directory -C tools/omniq_deliver clean
-	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES) $(FIXTURES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c $$m/oq_limits.h; done
+	@for m in $(addprefix modules/,$(MODULES)) $(EXAMPLES) $(FIXTURES); do rm -f $$m/*.o $$m/*.d $$m/*.so $$m/oq_lualib.c $$m/oq_limits.h $$m/oq_archive_sql.h; done
 	@$(MAKE) --no-print-directory -C tests/modules/omniq_faults/preload clean

@@ -12,7 +12,10 @@ want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
       # the email channel's MIME parsing (modules/omniq_email, built with the others)
       libgmime-3.0-dev
       # the zones a queue's business hours are kept in (modules/omniq/oq_hours.c)
-      tzdata)
+      tzdata
+      # the SQL archive's database modules (modules/omniq/oq_archive.c): SQLite is what
+      # make run uses, PostgreSQL the production choice
+      kamailio-sqlite-modules kamailio-postgres-modules sqlite3)
 case "${1:-build}" in
   test|coverage) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
               chromium
@@ -36,7 +39,10 @@ case "${1:-build}" in
               postfix dovecot-imapd dovecot-lmtpd openssl
               # omniq_ws' /metrics checked by Prometheus' own promtool (its server is
               # installed with it, never started: see policy-rc.d below)
-              prometheus)
+              prometheus
+              # the SQL archive's tests on PostgreSQL (tests/integration/pgrig.py: a server
+              # of the test's own; the system's is installed, never started)
+              postgresql)
         # node + npm for the browser tests (playwright-core); a node from elsewhere
         # (e.g. nodesource, which bundles npm) is fine and must not be replaced
         command -v node >/dev/null 2>&1 || want+=(nodejs)

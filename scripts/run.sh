@@ -14,6 +14,7 @@ if [ ${#ctl_sock} -gt 100 ]; then
 fi
 ctl="unix:$ctl_sock"
 mkdir -p "$rundir/redis"
+rundir=$(cd "$rundir" && pwd)   # absolute: the archive's SQLite URL names it
 
 # Secrets of its own, made on the first start and kept (cfg/omniq.cfg's are examples anyone
 # can know): the chat's and the app's token secrets, the desk's (logins survive a restart),
@@ -51,6 +52,7 @@ cat <<EOT
 omniq is starting:
   Redis     127.0.0.1:$redis_port  (data: $rundir/redis, AOF on, log: $rundir/redis.log)
   SIP       $sip
+  Archive   ${OMNIQ_ARCHIVE_DB:-sqlite:///$rundir/archive.sqlite}  (ended sessions, report intervals)
   Web       http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/        web chat demo
             http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/desk/   agent desk (password: kamcmd ... omniq.agent_password alice <password>)
             http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/api/v1  REST, with the header
@@ -69,6 +71,7 @@ kamailio -DD -E -x tlsf -f "$top/cfg/omniq.cfg" -L "$top/build/modules:/usr/lib/
   -A "OMNIQ_HTTP_PORT=${OMNIQ_HTTP_PORT:-8080}" \
   -A "OMNIQ_SITE_SECRET=\"$site\"" -A "OMNIQ_APP_SECRET=\"$app\"" \
   -A "OMNIQ_DESK_SECRET=\"$desk\"" -A "OMNIQ_API_KEY=\"local:$key\"" \
+  -A "OMNIQ_ARCHIVE_DB=\"${OMNIQ_ARCHIVE_DB:-sqlite:///$rundir/archive.sqlite}\"" \
   "${wechat[@]}" \
   -Y "$rundir" &
 kam_pid=$!

@@ -29,6 +29,7 @@
 #include "oq_node.h"
 #include "oq_followup.h"
 #include "oq_hours_sync.h"
+#include "oq_archive.h"
 
 MODULE_VERSION
 
@@ -283,6 +284,10 @@ static param_export_t params[] = {
 	{"dispatcher", PARAM_INT, &oq_dispatch_cfg.enabled},
 	{"event_callback", PARAM_STR, &oq_dispatch_cfg.kemi_callback},
 	{"event_read_gap", PARAM_INT, &oq_dispatch_cfg.event_read_gap_us},
+	{"archive_db_url", PARAM_STR, &oq_archive_cfg.db_url},
+	{"archive_batch", PARAM_INT, &oq_archive_cfg.batch},
+	{"archive_interval", PARAM_INT, &oq_archive_cfg.interval_ms},
+	{"archive_reports_interval", PARAM_INT, &oq_archive_cfg.reports_s},
 	{0, 0, 0}
 };
 
@@ -340,6 +345,9 @@ static int mod_init(void)
 		return -1;
 	if(check_int_params() < 0)
 		return -1;
+	/* before the settings go to Redis: a database turns `archive` on */
+	if(oq_archive_mod_init() < 0)
+		return -1;
 	/* an agent's capacities when none are given: read as any agent's, so a class left
 	 * out is 0 and a total left out the sum */
 	if(oq_caps_parse(capacity_param, strlen(capacity_param), NULL, oq_settings.cap_default,
@@ -391,7 +399,7 @@ static int child_init(int rank)
 		return 0;
 	}
 	if(rank == PROC_MAIN)
-		return oq_outbound_fork() < 0 ? -1 : oq_dispatch_fork();
+		return oq_outbound_fork() < 0 || oq_archive_fork() < 0 ? -1 : oq_dispatch_fork();
 	/* other processes connect lazily on their first call */
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "core/mem/pkg.h"
 
 #include "oq_core.h"
+#include "oq_archive.h"
 
 static const struct {
 	const char *what, *fn;
@@ -105,7 +106,9 @@ int oq_query(const char *what, int argc, const str *argv, omniq_row_cb cb, void 
 				argc);
 		return OMNIQ_EARG;
 	}
-	r = oq_call(readers[k].fn, argc, argv, &rc);
+	/* a report reaching back past what Redis keeps reads the SQL archive too */
+	r = strcmp(readers[k].fn, "oq_report") ? oq_call(readers[k].fn, argc, argv, &rc)
+										   : oq_report_call(argc, argv, &rc);
 	if(r == NULL)
 		return rc;
 	/* every row checked before the first is handed on: a reader gets all or an error */

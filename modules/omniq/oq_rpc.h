@@ -4,6 +4,7 @@
 #define OQ_RPC_H
 
 #include "core/rpc.h"
+#include <hiredis/hiredis.h>
 #include "core/str.h"
 
 struct redisReply;
@@ -52,6 +53,8 @@ void oq_rpc_struct_ex(rpc_t *rpc, void *c, const char *fn, int argc, str *argv,
 		int empty_is_404);
 /* fn's list of records as an array of structs */
 void oq_rpc_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv);
+/* The same, for the reply r of a call made already (NULL: it failed with rc). Frees r. */
+void oq_rpc_list_reply(rpc_t *rpc, void *c, const char *fn, redisReply *r, int rc);
 /* The transport took no more of fn's answer of n values: a 500 fault, and why in the log */
 void oq_rpc_too_large(rpc_t *rpc, void *c, const char *fn, size_t n);
 /* One argument, the name of what fn deletes (its reply: 1 deleted, 0 there was none):

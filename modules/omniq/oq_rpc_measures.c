@@ -18,6 +18,7 @@
 
 #include "oq_core.h"
 #include "oq_rpc.h"
+#include "oq_archive.h"
 
 int oq_survey_keys(void)
 {
@@ -170,7 +171,8 @@ static void rpc_report(rpc_t *rpc, void *c)
 	static const char *const bys[][2] = {{"tenant", "*"}, {"queue", "q"}, {"channel", "c"},
 			{"agent", "a"}, {"tag", "g"}};
 	str a[4], w = STR_NULL;
-	int i;
+	redisReply *r;
+	int i, rc;
 
 	if(rpc->scan(c, ".S.S", &a[0], &a[1]) < 2)
 		return;
@@ -190,7 +192,8 @@ static void rpc_report(rpc_t *rpc, void *c)
 			a[3] = omniq_str((char *)bys[i][1]);
 		}
 	}
-	oq_rpc_list(rpc, c, "oq_report", 4, a);
+	r = oq_report_call(4, a, &rc); /* the SQL archive's too, for what Redis let go */
+	oq_rpc_list_reply(rpc, c, "oq_report", r, rc);
 }
 
 static const char *rpc_disposition_set_doc[] = {

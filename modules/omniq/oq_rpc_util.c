@@ -136,10 +136,17 @@ static int add_record(rpc_t *rpc, void *arr, redisReply *e)
  * is either flat [k, v, ...] or a stream entry [id, [k, v, ...]] (the id becomes "id"). */
 void oq_rpc_list(rpc_t *rpc, void *c, const char *fn, int argc, str *argv)
 {
-	void *arr;
-	size_t i;
 	int rc;
 	redisReply *r = oq_call(fn, argc, argv, &rc);
+
+	oq_rpc_list_reply(rpc, c, fn, r, rc);
+}
+
+void oq_rpc_list_reply(rpc_t *rpc, void *c, const char *fn, redisReply *r, int rc)
+{
+	void *arr;
+	size_t i;
+
 	if(r == NULL) {
 		oq_rpc_fail(rpc, c, rc);
 		return;

@@ -27,6 +27,8 @@ stat_export_t oq_stat_exports[] = {
 	{"outbound_failed", 0, &st[OQ_ST_OUT_FAILED]},
 	{"sla_alerts", 0, &st[OQ_ST_SLA_ALERTS]},
 	{"followups_opened", 0, &st[OQ_ST_FOLLOWUPS]},
+	{"archived_sessions", 0, &st[OQ_ST_ARCHIVED]},
+	{"archive_failures", 0, &st[OQ_ST_ARCHIVE_FAILURES]},
 	{0, 0, 0}
 };
 

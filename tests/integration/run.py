@@ -42,6 +42,7 @@ import test_followup  # noqa: E402,F401
 import test_sip_dial  # noqa: E402,F401
 import test_survey  # noqa: E402,F401
 import test_report  # noqa: E402,F401
+import test_archive  # noqa: E402,F401
 
 if __name__ == "__main__":
     import parallel  # noqa: E402

@@ -220,6 +220,27 @@ def test_make_run_starts_and_stops(ctx):
         from test_ws import Api
         assert Api(hport, "local:" + key).call("GET", "/api/v1/stats")[0] == 200
         assert Api(hport, "local:example-key-change-me-0123").call("GET", "/api/v1/stats")[0] == 401
+        # the SQL archive on SQLite, in the run directory: an ended session comes there
+        import sqlite3
+        db = os.path.join(ctx.dir, "run", "archive.sqlite")
+        assert "Archive   sqlite:///%s " % db in out, out
+        api = Api(hport, "local:" + key)
+        st, s = api.call("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:run1",
+                                                      "skills": "sales"})
+        assert st == 201, s
+        assert api.call("POST", "/api/v1/sessions/%s/abandon" % s["sid"])[0] in (200, 204)
+
+        def archived():
+            try:
+                con = sqlite3.connect(db, timeout=5)
+                try:
+                    return con.execute("SELECT state FROM omniq_session WHERE sid = ?",
+                                       (s["sid"],)).fetchall() == [("abandoned",)]
+                finally:
+                    con.close()
+            except sqlite3.OperationalError:
+                return False
+        wait_for(archived, timeout=20, what="the abandoned session in run/archive.sqlite")
     finally:
         os.killpg(p.pid, signal.SIGINT)
         try:

@@ -67,6 +67,42 @@ def test_survey_sms_customer_is_asked_after_the_close_and_answers_in_words(ctx):
     assert "error" in k.rpc("omniq.survey_set", "*", "window", "10")[1]
 
 
+@test
+def test_survey_call_caller_is_asked_by_sms_after_hanging_up_and_answers_there(ctx):
+    """A call through the shipped cfg/omniq.cfg (sipp caller, sipp agent phone): when it
+    ends, its queue's survey goes to the caller's number by SMS through the survey's gateway
+    (a sipp gateway takes the SIP MESSAGE); the caller's SMS answer is recorded on the call
+    and thanked, and the call's transcript notes both."""
+    from sipcall import Phone, call, caller_xml
+    gw = SippGateway(ctx.dir)
+    ctx.servers.append(gw)
+    rs, k = sms_kam(ctx, gw_port=gw.port)
+    r = rs.client()
+    ok_rpc(k, "omniq.agent_set", "alice", "Alice", "support:5", "voice=1,chat=4,email=0,total=5")
+    ok_rpc(k, "omniq.agent_state", "alice", "available")
+    ok_rpc(k, "omniq.survey_set", "support", "kind", "csat", "sms", "carrier")
+    phone = Phone(ctx, k, "alice", "agent_answer.xml")
+    assert call(ctx, k, "support", caller_xml(ctx.dir, "surveyed", queued="may"),
+                caller="13800000177") == 0
+    assert phone.wait() == 0
+    sid = "1"
+    wait_for(lambda: r.hget("%s:s:%s" % (P, sid), "state") == "wrapup", what="the call ended")
+    wait_for(lambda: len(gw.received()) == 1, timeout=15, what="the survey by SMS")
+    asked = gw.received()[0]
+    assert asked[0].startswith("MESSAGE sip:+8613800000177@"), asked[0]
+    assert "回复 1-5" in asked[2], asked[2]
+    s = r.hgetall("%s:s:%s" % (P, sid))
+    assert (s["channel"], s["survey"], s["sv_ch"], s["sv_to"]) == \
+        ("phone", "asked", "sms", "carrier:+8613800000177"), s
+    code, _, h = message(k, "+8613800000177", "5分 接得很快")
+    assert code == 200 and h["X-Omniq-Session"] == sid, h
+    wait_for(lambda: len(gw.received()) == 2, timeout=15, what="the thanks by SMS")
+    s = r.hgetall("%s:s:%s" % (P, sid))
+    assert (s["csat"], s["survey"], s["survey_comment"]) == ("5", "answered", "接得很快"), s
+    notes = [b for d, b in transcript(r, P, sid) if d == "note"]
+    assert any("Survey" in b for b in notes), transcript(r, P, sid)
+
+
 def closed_chat(k, api, port):
     """A web chat customer served by alice and closed: (chat socket, sid)."""
     from test_ws import accepted_chat

@@ -198,32 +198,3 @@ function SW.fn_sweep(keys, args)
         tostr(n[7])}, ctx
 end
 
--- oq_archived sid [sid ...]: the archive has taken these ended sessions (with `archive`
--- on); from now on each leaves Redis when its retention, counted from its end, is over.
--- Returns how many were waiting for it.
-function SW.fn_archived(keys, args)
-    local ctx = X.begin(keys)
-    if #args < 1 or #args > 1000 then fail('ARG', 'expected 1..1000 session ids') end
-    for i = 1, #args do V.sid(args[i]) end
-    local n = 0
-    for i = 1, #args do
-        local ended = rcall('ZSCORE', ctx.P .. ':arq', args[i])
-        if ended then
-            rcall('ZREM', ctx.P .. ':arq', args[i])
-            rcall('ZADD', ctx.P .. ':ret', istr(mmax(ctx.now, tonum(ended)
-                + ctx.cfg.retention * 1000)), args[i])
-            rcall('HSET', R.skey(ctx, args[i]), 'archived', ctx.ns)
-            n = n + 1
-        end
-    end
-    return n
-end
-
--- oq_archive_pending count: the ended sessions the archive has not taken yet, oldest
--- first: [sid, ended ms, ...], count 1..1000 (the archive's work list).
-function SW.fn_archive_pending(keys, args)
-    local ctx = X.begin_ro(keys)
-    V.args(args, 1, 'count')
-    local count = V.int('count', args[1], 1, 1000)
-    return rcall('ZRANGE', ctx.P .. ':arq', 0, count - 1, 'WITHSCORES')
-end

@@ -28,7 +28,7 @@
 
 local REP = {
     BUCKET = 900000,              -- 15 minutes
-    KEEP_S = 35 * 86400,          -- an interval's figures stay this long after it ends
+    KEEP_S = L.REPORT_KEEP_DAYS * 86400,   -- an interval's figures stay this long after it ends
     STEPS = {['900000'] = true, ['3600000'] = true, ['86400000'] = true},
     FIGURES = {'offered', 'answered', 'abandoned', 'short_abandoned', 'expired', 'wait_ms',
         'sl_met', 'wait_max_ms', 'handle_ms', 'transfers', 'promised_n', 'promised_ms',
@@ -106,6 +106,10 @@ function REP.flush(ctx)
             args[#args + 1] = tconcat(v, ' ')
         end
         rcall(unpk(args))
+        -- the archive's mark (84_archive.lua): this interval has figures it has not copied
+        if ctx.cfg and ctx.cfg.archive == 1 then
+            rcall('HINCRBY', ctx.P .. ':rpd', U.istr(REP.bucket(k.at)), 1)
+        end
         -- KEEP_S after the interval's end; a day at least (what a very late end adds stays)
         rcall('EXPIRE', key, mmax(86400, mfloor((REP.bucket(k.at) + REP.BUCKET - ctx.now) / 1000)
             + REP.KEEP_S))
@@ -189,11 +193,24 @@ function REP.on_end(ctx, sid)
     end
 end
 
+-- A late change of an ended session (its survey answer, its FCR verdict) that the archive
+-- (84_archive.lua) has copied already: it waits for the archive again, which updates its
+-- row, and its retention starts again from that copy.
+function REP.rearchive(ctx, sid)
+    if ctx.cfg.archive ~= 1 then return end
+    local key = R.skey(ctx, sid)
+    if not rcall('HGET', key, 'archived') then return end   -- not copied yet: it will be
+    rcall('HDEL', key, 'archived')
+    rcall('ZREM', ctx.P .. ':ret', sid)
+    rcall('ZADD', ctx.P .. ':arq', ctx.ns, sid)
+end
+
 -- The survey answer of session sid (77_survey.lua): scores {csat =, nps =}.
 function REP.survey(ctx, sid, scores)
     local v = rcall('HMGET', R.skey(ctx, sid), 'enq', 'queue', 'channel', 'agent', 'answered')
     local enq = tonum(v[1])
     if not enq then return end
+    REP.rearchive(ctx, sid)
     local d = REP.dims(v[2], v[3], v[5] and v[4] or '')
     if scores.csat then
         REP.add(ctx, enq, d, 'csat_n', 1)
@@ -242,6 +259,7 @@ function SW.fcr(ctx, max_)
         -- the verdict on the session too, while it is kept (retention may have removed it)
         if rcall('EXISTS', R.skey(ctx, sid)) == 1 then
             rcall('HSET', R.skey(ctx, sid), 'fcr', back and '0' or '1')
+            REP.rearchive(ctx, sid)
         end
         n = n + 1
     end
@@ -311,12 +329,16 @@ end
 -- tenant's available agents; agents_needed: Erlang C's agents for sl_goal % within
 -- sl_target s at the step's arrival rate and handle time; sl_pct asa_s
 -- aht_s abandon_pct csat_avg csat_pct nps fcr_pct; "" where nothing to divide), in start
--- then name order; name: that dimension's rows alone. At most 35 days (3,360 intervals) a
--- call (a reader).
+-- then name order; name: that dimension's rows alone ("": all). At most 35 days (3,360
+-- intervals) a call (a reader). After name, the archive's copies of intervals Redis no
+-- longer holds (oq_archive.c reads them from SQL): start_ms dimension figures, ...; an
+-- interval Redis holds is read from Redis.
 function REP.fn_report(keys, args)
     local ctx = X.begin_ro(keys)
     X.need_cfg(ctx)          -- sl_target, sl_goal: the staffing figure
-    if #args ~= 5 then V.args(args, 4, 'from_ms to_ms step_ms by [name]') end
+    if #args ~= 4 and (#args < 5 or (#args - 5) % 3 ~= 0) then
+        V.args(args, 4, 'from_ms to_ms step_ms by [name [start_ms dimension figures ...]]')
+    end
     local from = V.int('from_ms', args[1], 0, 999999999999999)
     local to = V.int('to_ms', args[2], 0, 999999999999999)
     if not REP.STEPS[args[3]] then U.fail('ARG', 'step_ms must be 900000, 3600000 or 86400000') end
@@ -326,9 +348,19 @@ function REP.fn_report(keys, args)
     end
     if to <= from then U.fail('ARG', 'to_ms must be after from_ms') end
     if (to - REP.bucket(from)) / REP.BUCKET > 3360 then U.fail('ARG', 'at most 35 days a call') end
-    local out = {}
+    local out, arch = {}, {}
     local only = args[5] ~= '' and args[5] or nil
-    for _, g in ipairs_(REP.groups(ctx, from, to, {[by] = tonum(args[3])}, only)[by]) do
+    for i = 6, #args, 3 do
+        local b = V.int('start_ms', args[i], 0, 999999999999999)
+        if b % REP.BUCKET ~= 0 then U.fail('ARG', 'an archived start_ms is not an interval\'s') end
+        V.str('dimension', args[i + 1], L.TAGS_MAX + 2)
+        if not smatch(args[i + 2], '^[%d ]*$') then U.fail('ARG', 'archived figures must be numbers') end
+        local a = arch[b]
+        if not a then a = {}; arch[b] = a end
+        a[#a + 1] = args[i + 1]
+        a[#a + 1] = args[i + 2]
+    end
+    for _, g in ipairs_(REP.groups(ctx, from, to, {[by] = tonum(args[3])}, only, arch)[by]) do
         out[#out + 1] = REP.row({'start', U.istr(g.start), 'dim', g.name}, g.f, ctx, tonum(args[3]))
     end
     return out
@@ -337,12 +369,14 @@ end
 -- The sums of the intervals in [from, to), for each kind of dimension in want (kind ->
 -- step: '*', 'q', 'c', 'a', 'g'), per step and per dimension of that kind (only: its name
 -- alone), in one read of each interval: {kind = {{start =, name =, f = {figure = n}}, ...}},
--- in start then name order.
-function REP.groups(ctx, from, to, want, only)
+-- in start then name order. arch: start -> [dimension, figures, ...] of intervals Redis
+-- no longer holds (the archive's copies).
+function REP.groups(ctx, from, to, want, only, arch)
     local groups, order = {}, {}
     for by in pairs_(want) do order[by] = {} end
     for b = REP.bucket(from), to - 1, REP.BUCKET do
         local h = rcall('HGETALL', ctx.P .. ':rp:' .. U.istr(b))
+        if #h == 0 and arch and arch[b] then h = arch[b] end
         for i = 1, #h, 2 do
             local d = h[i]
             local by = d == '*' and '*' or ssub(d, 1, 1)

@@ -319,6 +319,7 @@ function M.survey_answer(ctx, sid, live, cid, channel, from, body)
     if SV.OPTOUT_WORDS[(string.gsub(SV.norm(body), '[%.!。！]+$', ''))] then
         rcall('HSET', C.key(ctx, live), 'surveys', 'no')
         upd, reply, state, extra = {'survey', 'optout'}, SV.OPTOUT, 'optout', {}
+        REP.rearchive(ctx, sid)
     else
         local score, comment = SV.parse(body, step)
         if not score then return nil end
