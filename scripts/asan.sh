@@ -26,7 +26,8 @@ SAN_CC="$SAN -Wno-restrict -Wno-error=maybe-uninitialized -Wno-error=stringop-ov
 # queued and cancelled calls and its shutdown, omniq_ws' REST API, chat, desk, app and
 # channel webhook, the outbound sender process, the WeChat channel both ways, SMS, email over LMTP
 # (and its signed bounces), a call outside business hours, follow-ups over REST, a phone follow-up's
-# click-to-dial (tm's UAC from the dispatcher), and the fault tests that need no malloc
+# click-to-dial (tm's UAC from the dispatcher), the SQL archive on SQLite and PostgreSQL
+# (its writes, its history reads, a database gone and back), and the fault tests that need no malloc
 # wrapper (a wrong library, pkg and shm failing in a chat message and a queued INVITE).
 # `make check-asan` runs them all.
 CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript_link
@@ -58,6 +59,8 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   email_attachments_are_kept_and_listed_for_the_agent
   email_postfix_a_customers_mail_reaches_the_agent_and_the_reply_threads_back
   email_imap_idle_reads_new_mail_as_it_comes
+  archive_sqlite_intervals_copied_and_history_read_back
+  archive_postgresql_stopped_and_restarted_in_the_middle
   email_imap_a_message_that_can_never_be_stored_is_flagged_and_passed
   sla_three_levels_once_across_two_nodes_to_wechat_the_desk_and_the_customer
   sip_a_call_outside_business_hours_is_told_when_to_call_again_or_goes_to_the_night_service
