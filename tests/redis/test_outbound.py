@@ -333,3 +333,50 @@ def test_the_status_of_each_channels_queue(h):
     t.fc('oq_ob_take', 'sms', 'n', 1, 30000, 5)        # leased: waiting, not due
     assert t.fc('oq_ob_status')[4:7] == ['sms', '2', '1']
     t.expect_err('ARG', 'oq_ob_status', 'x')
+
+
+def test_one_recipients_messages_leave_in_order_whoever_takes_them(h):
+    """Two senders (nodes) take from one queue: a customer's second reply is not handed
+    out while the first is being sent or waits for a retry; it is due again the moment the
+    first leaves the queue; another customer's message is not held up meanwhile."""
+    t = h.tenant()
+    sid = _session(t)
+    other = t.enq(channel='sms', identity='tel:+8613800000002', skills='en',
+                  ext='tel:+8613800000002')['sid']
+    t.fc('oq_accept', other, 'a')
+    _, _, _, a1 = t.fc('oq_send', sid, 'a', 'text', 'first')
+    _, _, _, a2 = t.fc('oq_send', sid, 'a', 'text', 'second')
+    _, _, _, b1 = t.fc('oq_send', other, 'a', 'text', 'to the other customer')
+    got = t.fc('oq_ob_take', 'sms', 'node1', 1, 30000, 5)
+    assert [g[0] for g in got] == [a1]
+    # the second node asks for as many as there are: the other customer's, not 'second'
+    got = t.fc('oq_ob_take', 'sms', 'node2', 10, 30000, 5)
+    assert [g[0] for g in got] == [b1], got
+    assert harness.pairs(t.fc('oq_ob_get', a2))['state'] == 'queued'
+    # the first is not sent this time: it is retried after its backoff, 'second' still waits
+    assert t.fc('oq_ob_done', a1, 1, 'retry', 'busy', 0, 5, 2000, 60000) == 'queued'
+    assert t.fc('oq_ob_take', 'sms', 'node2', 10, 30000, 5) == []
+    h.advance(2001)
+    assert [g[0] for g in t.fc('oq_ob_take', 'sms', 'node2', 10, 30000, 5)] == [a1]
+    assert t.fc('oq_ob_take', 'sms', 'node1', 10, 30000, 5) == []
+    # the first is sent: the second is due at once, without waiting for its re-scored time
+    assert t.fc('oq_ob_done', a1, 2, 'sent', 'SM1') == 'sent'
+    got = t.fc('oq_ob_take', 'sms', 'node1', 10, 30000, 5)
+    assert [(g[0], g[7]) for g in got] == [(a2, 'second')], got
+    assert t.fc('oq_ob_done', a2, 1, 'failed', 'unknown number') == 'failed'
+    assert t.fc('oq_ob_done', b1, 1, 'sent', 'SM2') == 'sent'
+    # nothing is left of the order once every message is out of the queue
+    assert not [k for k in h.r.scan_iter(match=t.P + ':ob:r:*')]
+
+
+def test_an_order_entry_left_by_a_vanished_delivery_holds_nothing_up(h):
+    t = h.tenant()
+    sid = _session(t)
+    _, _, _, a1 = t.fc('oq_send', sid, 'a', 'text', 'first')
+    _, _, _, a2 = t.fc('oq_send', sid, 'a', 'text', 'second')
+    # the first's record and queue entry gone by hand: the second is not blocked by it
+    h.r.delete(t.P + ':ob:d:' + a1)
+    h.r.zrem(t.P + ':ob:q:sms', a1)
+    assert [g[0] for g in t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 5)] == [a2]
+    t.fc('oq_ob_done', a2, 1, 'sent', 'SM1')
+    assert not [k for k in h.r.scan_iter(match=t.P + ':ob:r:*')]

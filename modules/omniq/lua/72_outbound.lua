@@ -20,6 +20,13 @@
 -- state and reason a transcript read shows beside the message (fields `delivery` and
 -- `delivery_reason`), and every change that the agent should see is a `delivery` event:
 -- sid, state, channel, ext, id (the transcript entry), did, reason.
+--
+-- One recipient's messages leave in the order they were queued, however many senders
+-- (nodes) take from the queue: P:ob:r:<channel>:<ext> holds the dids of a recipient not yet
+-- sent (queued or being sent), and oq_ob_take hands out only the first of them; a later one
+-- that comes due first waits behind it (re-scored to its predecessor's time), and is due
+-- again as soon as that one leaves the queue (sent, or failed). A customer's two replies, a
+-- WeCom conversation's "being served" and "ended", arrive as they were written.
 
 local OB = {}
 
@@ -28,6 +35,42 @@ local OB = {}
 local H = {FINAL = {delivered = true, failed = true}}
 
 function H.qkey(P, channel) return P .. ':ob:q:' .. channel end
+function H.rkey(P, channel, ext) return P .. ':ob:r:' .. channel .. ':' .. ext end
+
+-- did joins its recipient's order (queued now: its number is its place).
+function H.order(P, channel, ext, did)
+    rcall('ZADD', H.rkey(P, channel, ext), did, did)
+end
+
+-- did left the queue: the recipient's next, if it waits behind it, is due now (or when its
+-- own retry is).
+function H.release(ctx, d, did)
+    local rk = H.rkey(ctx.P, d.channel, d.ext)
+    rcall('ZREM', rk, did)
+    local nxt = rcall('ZRANGE', rk, 0, 0)[1]
+    if not nxt then return end
+    local q = H.qkey(ctx.P, d.channel)
+    local at = tonum(rcall('ZSCORE', q, nxt))
+    if not at then return end
+    local st = rcall('HMGET', H.dkey(ctx.P, nxt), 'state', 'next_at')
+    if st[1] == 'queued' and at > ctx.now then
+        rcall('ZADD', q, U.istr(mmax(ctx.now, tonum(st[2]) or 0)), nxt)
+        H.wake(ctx.P, d.channel)
+    end
+end
+
+-- The first of did's recipient that is still in the queue, when it is not did: did waits
+-- behind it. Entries whose delivery left the queue some other way go on the way.
+function H.before(ctx, q, d, did)
+    local rk = H.rkey(ctx.P, d.channel, d.ext)
+    for _ = 1, 16 do
+        local head = rcall('ZRANGE', rk, 0, 0)[1]
+        if not head or head == did or tonum(head) > tonum(did) then return nil end
+        if rcall('ZSCORE', q, head) then return head end
+        rcall('ZREM', rk, head)
+    end
+    return nil
+end
 H.dkey = M.delivery_key
 
 function H.did_arg(v)
@@ -53,6 +96,7 @@ function H.set_state(ctx, did, d, state, reason, extra)
     if state == 'sent' or H.FINAL[state] then
         rcall('ZREM', H.qkey(ctx.P, d.channel), did)
         rcall('PEXPIRE', H.dkey(ctx.P, did), U.istr(L.OUTBOUND_KEEP * 1000))
+        H.release(ctx, d, did)
     end
     H.event(ctx, d, did, state, reason)
 end
@@ -103,6 +147,7 @@ function OB.queue(ctx, sid, id, channel, ext)
     rcall('HSET', H.dkey(ctx.P, did), 'sid', sid, 'tx', id, 'channel', channel, 'ext', ext,
         'state', 'queued', 'tries', '0', 'created', ctx.ns, 'updated', ctx.ns)
     rcall('ZADD', H.qkey(ctx.P, channel), ctx.ns, did)
+    H.order(ctx.P, channel, ext, did)
     H.wake(ctx.P, channel)
     rcall('HSET', R.skey(ctx, sid) .. ':dl', id, did)
     H.event(ctx, {sid = sid, tx = id, channel = channel, ext = ext}, did, 'queued', '')
@@ -161,6 +206,7 @@ function OB.add(ctx, channel, to, from, typ, body)
         'from', from, 'type', typ, 'body', body, 'state', 'queued', 'tries', '0',
         'created', ctx.ns, 'updated', ctx.ns)
     rcall('ZADD', H.qkey(ctx.P, channel), ctx.ns, did)
+    H.order(ctx.P, channel, to, did)
     H.wake(ctx.P, channel)
     H.event(ctx, {sid = '', tx = '', channel = channel, ext = to}, did, 'queued', '')
     return did
@@ -207,6 +253,42 @@ function OB.fn_register(keys, args)
     return 'OK'
 end
 
+-- One due did of oq_ob_take: handed out (into out), failed on the way, or left waiting
+-- behind an earlier message of its recipient (true).
+function H.take_one(ctx, q, did, channel, consumer, lease, attempts, out)
+    local d = H.load(ctx.P, did)
+    if not d or d.channel ~= channel or H.FINAL[d.state] or d.state == 'sent' then
+        rcall('ZREM', q, did) -- not a delivery of this queue: never handed out
+        return false
+    end
+    local first = H.before(ctx, q, d, did)
+    if first then
+        rcall('ZADD', q, U.istr(mmax(ctx.now, tonum(rcall('ZSCORE', q, first))) + 1), did)
+        return true
+    end
+    local e
+    if d.sid == '' then   -- a message of no session: its text is in the delivery
+        e = {d.tx, {'from', d.from, 'type', d.type, 'body', d.body}}
+    else
+        e = rcall('XRANGE', R.skey(ctx, d.sid) .. ':tx', d.tx, d.tx)[1]
+    end
+    if not e then
+        H.set_state(ctx, did, d, 'failed', 'the message is gone (its session was removed)')
+    elseif d.state == 'sending' and d.tries >= attempts then
+        H.set_state(ctx, did, d, 'failed', 'no result from a sender in ' .. d.tries
+            .. ' attempts (each sender stopped before it answered)')
+    else
+        local f = U.map(e[2])
+        local try = U.istr(d.tries + 1)
+        rcall('HSET', H.dkey(ctx.P, did), 'state', 'sending', 'tries', try,
+            'consumer', consumer, 'updated', ctx.ns)
+        rcall('ZADD', q, U.istr(ctx.now + lease), did)
+        out[#out + 1] = {did, try, d.sid, d.tx, d.ext, f.from or '', f.type or '',
+            f.body or ''}
+    end
+    return false
+end
+
 -- oq_ob_take channel consumer n lease_ms attempts: up to n deliveries of channel that are
 -- due, each leased to consumer for lease_ms: [[did, attempt, sid, tx, ext, from, type,
 -- body], ...]. Fails on the way: one whose message is gone (its session removed by
@@ -222,32 +304,17 @@ function OB.fn_take(keys, args)
     local attempts = V.int('attempts', args[5], 1, L.OUTBOUND_ATTEMPTS_MAX)
     local q = H.qkey(ctx.P, channel)
     local out = {}
-    for _, did in ipairs_(U.due(ctx, q, n)) do
-        local d = H.load(ctx.P, did)
-        if not d or d.channel ~= channel or H.FINAL[d.state] or d.state == 'sent' then
-            rcall('ZREM', q, did) -- not a delivery of this queue: never handed out
-        else
-            local e
-            if d.sid == '' then   -- a message of no session: its text is in the delivery
-                e = {d.tx, {'from', d.from, 'type', d.type, 'body', d.body}}
-            else
-                e = rcall('XRANGE', R.skey(ctx, d.sid) .. ':tx', d.tx, d.tx)[1]
-            end
-            if not e then
-                H.set_state(ctx, did, d, 'failed', 'the message is gone (its session was removed)')
-            elseif d.state == 'sending' and d.tries >= attempts then
-                H.set_state(ctx, did, d, 'failed', 'no result from a sender in ' .. d.tries
-                    .. ' attempts (each sender stopped before it answered)')
-            else
-                local f = U.map(e[2])
-                local try = U.istr(d.tries + 1)
-                rcall('HSET', H.dkey(ctx.P, did), 'state', 'sending', 'tries', try,
-                    'consumer', consumer, 'updated', ctx.ns)
-                rcall('ZADD', q, U.istr(ctx.now + lease), did)
-                out[#out + 1] = {did, try, d.sid, d.tx, d.ext, f.from or '', f.type or '',
-                    f.body or ''}
+    -- a look at what is due, again while what it found waits behind an earlier message of
+    -- its recipient (re-scored out of the way), so that one customer's backlog does not
+    -- keep the others' from being taken
+    for _ = 1, 8 do
+        local waited = 0
+        for _, did in ipairs_(U.due(ctx, q, n - #out)) do
+            if H.take_one(ctx, q, did, channel, consumer, lease, attempts, out) then
+                waited = waited + 1
             end
         end
+        if waited == 0 or #out >= n then break end
     end
     return out
 end
