@@ -98,20 +98,43 @@ CSAT_REPLIES = [
 ]
 
 
+# A customer's identity and address on each channel that asks in words
+ADDRESS = {'sms': lambda i: ('tel:+86136%08d' % i, '+86136%08d' % i),
+           'wechat': lambda i: ('wechat:wx2c2769f8efd9abc2:oQ%08d' % i,
+                                'wx2c2769f8efd9abc2:oQ%08d' % i),
+           'email': lambda i: ('email:c%d@example.com' % i, 'c%d@example.com' % i)}
+
+
+def served_on(t, channel, i):
+    """served() on channel, for its customer number i: (sid, identity, ext)"""
+    ident, ext = ADDRESS[channel](i)
+    t.fc('oq_ob_register', channel)
+    r = t.fc('oq_ingest', channel, '', ident, '', 0, 'support', ext, '', 'text', '洗衣机漏水', '')
+    sid = r[0]
+    t.fc('oq_accept', sid, 'a')
+    t.fc('oq_send', sid, 'a', 'text', '明天上门维修')
+    t.fc('oq_close', sid, 'resolved')
+    t.fc('oq_sweep', 100)
+    return sid, ident, ext
+
+
 def test_answers_in_chinese_and_english_words_numbers_and_numerals(h):
+    """The table of replies, on each channel that asks in words (SMS, WeChat, email)."""
     t = setup(h)
-    for i, (reply, want, comment) in enumerate(CSAT_REPLIES):
-        number = '+86136%08d' % i
-        sid, _ = served(t, number)
-        r = says(t, number, reply)
+    for n, (channel, reply, want, comment) in enumerate(
+            (ch, *row) for ch in ('sms', 'wechat', 'email') for row in CSAT_REPLIES):
+        sid, ident, ext = served_on(t, channel, n)
+        assert sv(h, t, sid)['sv_ch'] == channel
+        r = t.fc('oq_ingest', channel, '', ident, '', 0, 'support', ext, '', 'text', reply, '')
         s = sv(h, t, sid)
         if want is None:
-            assert r[6] == '2' and r[0] != sid, (reply, r)
-            assert s['survey'] == 'asked' and 'csat' not in s, (reply, s)
-            # the conversation it opened is served and closed: no second survey meanwhile
+            assert r[6] == '2' and r[0] != sid, (channel, reply, r)
+            assert s['survey'] == 'asked' and 'csat' not in s, (channel, reply, s)
+            t.fc('oq_abandon', r[0])       # the conversation it opened ends unsurveyed
             continue
-        assert r[6] == '3' and r[0] == sid, (reply, r)
-        assert (s['csat'], s.get('survey_comment', '')) == (str(want), comment), (reply, s)
+        assert r[6] == '3' and r[0] == sid, (channel, reply, r)
+        assert (s['csat'], s.get('survey_comment', '')) == (str(want), comment), \
+            (channel, reply, s)
 
 
 NPS_REPLIES = [('10', 10), ('0', 0), ('十', 10), ('10分', 10), ('满分', 10), ('9/10', 9),
