@@ -15,7 +15,9 @@ want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
       tzdata
       # the SQL archive's database modules (modules/omniq/oq_archive.c): SQLite is what
       # make run uses, PostgreSQL the production choice
-      kamailio-sqlite-modules kamailio-postgres-modules sqlite3)
+      kamailio-sqlite-modules kamailio-postgres-modules sqlite3
+      # ss: make run says which program holds a port it needs
+      iproute2)
 case "${1:-build}" in
   test|coverage) want+=(sip-tester valgrind python3 python3-redis python3-websocket jq kamailio-lua-modules
               chromium
@@ -78,6 +80,7 @@ fi
 
 if ((${#missing[@]})) || ((need_update)); then
   echo "deps: installing ${missing[*]:-(deb-src index only)}" >&2
+  echo "deps: apt-get update" >&2
   $SUDO apt-get update -qq
   if ((${#missing[@]})); then
     # Postfix's debconf question, answered: no system configuration (no /etc/postfix/main.cf;
@@ -97,11 +100,22 @@ if ((${#missing[@]})) || ((need_update)); then
       trap '$SUDO rm -f "$rcd"' EXIT
       trap 'exit 130' INT TERM HUP
     fi
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # the services the machine has now: those the packages bring are disabled after
+    before=$(mktemp)
+    $SUDO "$(dirname "$0")/services.sh" snapshot "$before"
+    echo "deps: installing ${#missing[@]} package(s) and what they need (this can take minutes):" >&2
+    # a line per package as it is fetched, unpacked and set up: it is moving
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}" 2>&1 \
+      | sed -un -e 's/^Get:[0-9]* [^ ]* [^ ]* [^ ]* \([^ ]*\).*/deps:   fetching \1/p' \
+          -e 's/^\(Unpacking\|Setting up\) \([^ ]*\).*/deps:   \1 \2/p' \
+          -e 's/^E: \(.*\)/deps: apt-get: \1/p' >&2
     if ((made_rcd)); then
       $SUDO rm -f "$rcd"
       trap - EXIT INT TERM HUP
     fi
+    quieted=$($SUDO "$(dirname "$0")/services.sh" quiet "$before")
+    rm -f "$before"
+    [ -z "$quieted" ] || echo "deps: the packages' own services are off (not running, not started at boot): $quieted; omniq runs its own instances. \`systemctl enable --now <name>\` brings one back" >&2
   fi
 fi
 # playwright-core for the browser tests, at the version tests/e2e/package-lock.json pins

@@ -4,17 +4,40 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 rundir=${OMNIQ_RUN_DIR:-$top/run}
+mkdir -p "$rundir/redis"
+rundir=$(cd "$rundir" && pwd)   # absolute: the commands it prints work from anywhere
 redis_port=${OMNIQ_REDIS_PORT:-6379}
 sip=${OMNIQ_SIP_LISTEN:-udp:127.0.0.1:5060}
 ctl_sock=${OMNIQ_CTL_SOCK:-$rundir/kamailio_ctl}
+ctl_sock=$(realpath -m "$ctl_sock")   # absolute, like every path it prints
 # a unix socket path is limited to 108 bytes (104 for Kamailio's ctl): say so, not a cryptic ctl error
 if [ ${#ctl_sock} -gt 100 ]; then
   echo "run.sh: the RPC socket path $ctl_sock is longer than 100 bytes; set OMNIQ_CTL_SOCK to a shorter one" >&2
   exit 2
 fi
 ctl="unix:$ctl_sock"
-mkdir -p "$rundir/redis"
-rundir=$(cd "$rundir" && pwd)   # absolute: the archive's SQLite URL names it
+# the shorter form, scripts/kamcmd, finds the socket by itself where make run put it
+short=""
+[ -z "${OMNIQ_CTL_SOCK:-}" ] && [ -z "${OMNIQ_RUN_DIR:-}" ] && short="$top/scripts/kamcmd"
+
+# A port another program holds: say which, held by what, and which variable moves it,
+# rather than a kamailio that stops with a bind error in its log.
+taken_by() {   # proto port -> "name (pid N)" of its holder, or nothing
+  ss -Hlnp"$([ "$1" = udp ] && echo u || echo t)" "sport = :$2" 2>/dev/null \
+    | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 (pid \2)/p' | head -1
+}
+port_free() {  # proto port variable example
+  local who
+  who=$(taken_by "$1" "$2")
+  if [ -n "$who" ] || { [ "$1" = tcp ] && (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; }; then
+    echo "run.sh: $1 port $2 is taken${who:+ by $who}: stop that, or set $3 (e.g. $3=$4)" >&2
+    exit 2
+  fi
+}
+sip_proto=${sip%%:*}; sip_port=${sip##*:}
+port_free "$sip_proto" "$sip_port" OMNIQ_SIP_LISTEN "$sip_proto:127.0.0.1:$((sip_port + 10))"
+http_port=${OMNIQ_HTTP_PORT:-8080}
+port_free tcp "$http_port" OMNIQ_HTTP_PORT "$((http_port + 1))"
 
 # Secrets of its own, made on the first start and kept (cfg/omniq.cfg's are examples anyone
 # can know): the chat's and the app's token secrets, the desk's (logins survive a restart),
@@ -32,9 +55,16 @@ for v in "$site" "$app" "$desk" "$key"; do
 done
 
 if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
-  echo "Redis already answers on 127.0.0.1:$redis_port: using it (set OMNIQ_REDIS_PORT for another)"
+  # another Redis: usable only with omniq's engine loaded; its data and settings are its own
+  if ! redis-cli -p "$redis_port" MODULE LIST 2>/dev/null | grep -qx omniq; then
+    holder=$(taken_by tcp "$redis_port")
+    echo "run.sh: a Redis already answers on 127.0.0.1:$redis_port${holder:+ ($holder)} without omniq's engine loaded: stop it, or set OMNIQ_REDIS_PORT to a free port (make run starts its own there)" >&2
+    exit 2
+  fi
+  redis_note="already running, not started by make run: its own data, persistence and log"
   redis_pid=""
 else
+  redis_note="started here: data $rundir/redis, AOF on, log $rundir/redis.log"
   redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$rundir/redis" --appendonly yes \
     --save '' --daemonize no --logfile "$rundir/redis.log" \
     --loadmodule "$top/build/engine/omniq_engine.so" &
@@ -50,7 +80,7 @@ trap cleanup EXIT INT TERM
 
 cat <<EOT
 omniq is starting:
-  Redis     127.0.0.1:$redis_port  (data: $rundir/redis, AOF on, log: $rundir/redis.log)
+  Redis     127.0.0.1:$redis_port  ($redis_note)
   SIP       $sip
   Archive   ${OMNIQ_ARCHIVE_DB:-sqlite:///$rundir/archive.sqlite}  (ended sessions, report intervals)
   Web       http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/        web chat demo
@@ -61,7 +91,8 @@ omniq is starting:
             kamcmd -s $ctl omniq.agent_set alice Alice "sales:8,en:5" "voice=1,chat=4"
             kamcmd -s $ctl omniq.agent_state alice available
             kamcmd -s $ctl omniq.enqueue web web:visitor1 sales
-Press Ctrl-C to stop.
+${short:+            $short omniq.stats   (the same, from any directory)
+}Press Ctrl-C to stop.
 EOT
 # the WeChat channel when an account is given (cfg/omniq.cfg, docs/admin-wechat.md)
 wechat=()

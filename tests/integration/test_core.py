@@ -241,6 +241,17 @@ def test_make_run_starts_and_stops(ctx):
             except sqlite3.OperationalError:
                 return False
         wait_for(archived, timeout=20, what="the abandoned session in run/archive.sqlite")
+        # the banner tells the truth about the Redis it started; scripts/kamcmd reaches this
+        # kamailio from another directory (its socket given as make run was given it)
+        assert "Redis     127.0.0.1:%d  (started here: data %s/run/redis, AOF on" % (
+            rport, ctx.dir) in out, out
+        k = subprocess.run([os.path.join(TOP, "scripts", "kamcmd"), "omniq.stats"], cwd="/",
+                           env=env, capture_output=True, text=True)
+        assert k.returncode == 0 and "enqueued" in k.stdout, (k.stdout, k.stderr)
+        k = subprocess.run([os.path.join(TOP, "scripts", "kamcmd"), "omniq.stats"], cwd="/",
+                           env=dict(env, OMNIQ_CTL_SOCK="/nonexistent/ctl"),
+                           capture_output=True, text=True)
+        assert k.returncode == 2 and "no RPC socket at /nonexistent/ctl" in k.stderr, k.stderr
     finally:
         os.killpg(p.pid, signal.SIGINT)
         try:
@@ -254,6 +265,105 @@ def test_make_run_starts_and_stops(ctx):
     still = subprocess.run(["kamcmd", "-s", ctl, "core.version"], capture_output=True).returncode == 0
     shutil.rmtree(ctldir, ignore_errors=True)
     assert not still, "kamailio still running after Ctrl-C"
+
+
+@test
+def test_make_run_says_which_port_is_taken_by_what_and_what_moves_it(ctx):
+    """make run on a machine where the SIP or the web port is held by another program, or
+    a Redis without omniq's engine answers on its port: it stops at once with the port, the
+    holder and the variable that moves it, and starts nothing."""
+    import subprocess
+    import tempfile
+    from harness import free_port, TOP
+
+    def run(env_extra):
+        rport, sport, hport = free_port(), free_port(socket.SOCK_DGRAM), free_port()
+        env = dict(os.environ, OMNIQ_REDIS_PORT=str(rport),
+                   OMNIQ_SIP_LISTEN="udp:127.0.0.1:%d" % sport, OMNIQ_HTTP_PORT=str(hport),
+                   OMNIQ_RUN_DIR=os.path.join(ctx.dir, "run"),
+                   OMNIQ_CTL_SOCK=os.path.join(tempfile.mkdtemp(prefix="oq-ctl-"), "ctl"))
+        env.update(env_extra)
+        p = subprocess.run([os.path.join(TOP, "scripts", "run.sh")], env=env,
+                           capture_output=True, text=True, timeout=60)
+        return p, int(env["OMNIQ_REDIS_PORT"])
+    # the web port held by a listening socket of this test
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen(1)
+    hp = held.getsockname()[1]
+    p, rport = run({"OMNIQ_HTTP_PORT": str(hp)})
+    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
+    assert "tcp port %d is taken by python3 (pid %d): stop that, or set OMNIQ_HTTP_PORT" % (
+        hp, os.getpid()) in p.stderr, p.stderr
+    held.close()
+    # the SIP port (UDP)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    up = u.getsockname()[1]
+    p, rport = run({"OMNIQ_SIP_LISTEN": "udp:127.0.0.1:%d" % up})
+    assert p.returncode == 2 and "udp port %d is taken by python3" % up in p.stderr and \
+        "OMNIQ_SIP_LISTEN=udp:127.0.0.1:%d" % (up + 10) in p.stderr, p.stderr
+    u.close()
+    # a Redis of somebody else's (no omniq engine) on the Redis port
+    other = ctx.redis(engine_loaded=False)
+    p, _ = run({"OMNIQ_REDIS_PORT": str(other.port)})
+    assert p.returncode == 2 and ("a Redis already answers on 127.0.0.1:%d" % other.port) in \
+        p.stderr and "without omniq's engine loaded" in p.stderr and "OMNIQ_REDIS_PORT" in \
+        p.stderr, p.stderr
+    assert "omniq is starting" not in p.stdout
+    assert other.client().ping()
+
+
+@test
+def test_deps_turns_off_the_services_packages_bring_and_leaves_the_machines_own(ctx):
+    """scripts/services.sh, as scripts/deps.sh uses it around apt-get install: a service
+    that appears enabled (a systemd unit, a SysV script) after the snapshot is disabled and
+    named; one the machine had before stays as it was."""
+    import subprocess
+    from harness import TOP
+    sh = os.path.join(TOP, "scripts", "services.sh")
+    unit = "/etc/systemd/system/omniq-test-new.service"
+    mine = "/etc/systemd/system/omniq-test-mine.service"
+    sysv = "/etc/init.d/omniq-test-sysv"
+    snap = os.path.join(ctx.dir, "before")
+    body = "[Unit]\nDescription=omniq test\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n"
+
+    def sh_run(*a):
+        return subprocess.run(list(a), capture_output=True, text=True, timeout=60)
+    try:
+        # the machine's own service, enabled before the snapshot
+        open(mine, "w").write(body)
+        assert sh_run("systemctl", "enable", "omniq-test-mine.service").returncode == 0
+        assert sh_run(sh, "snapshot", snap).returncode == 0
+        assert "omniq-test-mine.service" in open(snap).read()
+        # what "the packages" bring: a unit and a SysV script, enabled for boot
+        open(unit, "w").write(body)
+        assert sh_run("systemctl", "enable", "omniq-test-new.service").returncode == 0
+        open(sysv, "w").write("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: omniq-test-sysv\n"
+                              "# Required-Start:\n# Required-Stop:\n# Default-Start: 2 3 4 5\n"
+                              "# Default-Stop: 0 1 6\n# Short-Description: test\n"
+                              "### END INIT INFO\nexit 0\n")
+        os.chmod(sysv, 0o755)
+        assert sh_run("update-rc.d", "omniq-test-sysv", "defaults").returncode == 0
+        assert any(f.endswith("omniq-test-sysv") for f in os.listdir("/etc/rc2.d"))
+        p = sh_run(sh, "quiet", snap)
+        assert p.returncode == 0, p.stderr
+        assert set(p.stdout.split()) == {"omniq-test-new", "omniq-test-sysv"}, p.stdout
+        assert sh_run("systemctl", "is-enabled", "omniq-test-new.service").stdout.strip() == \
+            "disabled"
+        assert not [f for f in os.listdir("/etc/rc2.d")
+                    if f.startswith("S") and f.endswith("omniq-test-sysv")]
+        assert sh_run("systemctl", "is-enabled", "omniq-test-mine.service").stdout.strip() == \
+            "enabled"
+        # nothing new: nothing touched, nothing said
+        assert sh_run(sh, "snapshot", snap).returncode == 0
+        assert sh_run(sh, "quiet", snap).stdout == ""
+    finally:
+        sh_run("systemctl", "disable", "omniq-test-new.service", "omniq-test-mine.service")
+        sh_run("update-rc.d", "-f", "omniq-test-sysv", "remove")
+        for f in (unit, mine, sysv):
+            if os.path.exists(f):
+                os.unlink(f)
 
 
 @test
