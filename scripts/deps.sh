@@ -42,6 +42,8 @@ case "${1:-build}" in
               # omniq_ws' /metrics checked by Prometheus' own promtool (its server is
               # installed with it, never started: see policy-rc.d below)
               prometheus
+              # a real softphone as an agent's phone (tests/integration/test_softphone.py)
+              baresip-core
               # the SQL archive's tests on PostgreSQL (tests/integration/pgrig.py: a server
               # of the test's own; the system's is installed, never started)
               postgresql)
