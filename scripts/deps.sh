@@ -88,42 +88,11 @@ if ((${#missing[@]})) || ((need_update)); then
     # Postfix's debconf question, answered: no system configuration (no /etc/postfix/main.cf;
     # the tests write their own), so the install asks nothing
     echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
-    # A package's maintainer scripts start its service through invoke-rc.d (and
-    # deb-systemd-invoke), which ask /usr/sbin/policy-rc.d first: exit 101 is "forbidden".
-    # Without it a stock Postfix on port 25 and a Dovecot on 143 would be left running. One
-    # that is already there (a container's) is left as it is; ours goes once the install is
-    # over, failed or not.
-    rcd=/usr/sbin/policy-rc.d made_rcd=0
-    if [ ! -e "$rcd" ]; then
-      printf '#!/bin/sh\n# scripts/deps.sh: no service starts while it installs\nexit 101\n' \
-        | $SUDO tee "$rcd" >/dev/null
-      $SUDO chmod 755 "$rcd"
-      made_rcd=1
-      trap '$SUDO rm -f "$rcd"' EXIT
-      trap 'exit 130' INT TERM HUP
-    fi
-    # the services the machine has now: those the packages bring are disabled after
-    before=$(mktemp)
-    $SUDO "$(dirname "$0")/services.sh" snapshot "$before"
-    echo "deps: installing ${#missing[@]} package(s) and what they need (this can take minutes):" >&2
-    # a line per package as it is fetched, unpacked and set up: it is moving
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}" 2>&1 \
-      | sed -un -e 's/^Get:[0-9]* [^ ]* [^ ]* [^ ]* \([^ ]*\).*/deps:   fetching \1/p' \
-          -e 's/^\(Unpacking\|Setting up\) \([^ ]*\).*/deps:   \1 \2/p' \
-          -e 's/^E: \(.*\)/deps: apt-get: \1/p' >&2
-    if ((made_rcd)); then
-      $SUDO rm -f "$rcd"
-      trap - EXIT INT TERM HUP
-    fi
-    quieted=$($SUDO "$(dirname "$0")/services.sh" quiet "$before")
-    rm -f "$before"
-    [ -z "$quieted" ] || echo "deps: the packages' own services are off (not running, not started at boot): $quieted; omniq runs its own instances. \`systemctl enable --now <name>\` brings one back" >&2
+    $SUDO "$(dirname "$0")/apt-install.sh" "${missing[@]}"
   fi
 fi
 # playwright-core for the browser tests, at the version tests/e2e/package-lock.json pins
 if [[ "${1:-build}" = test || "${1:-build}" = coverage ]] && [ ! -d "$(dirname "$0")/../tests/e2e/node_modules/playwright-core" ]; then
   (cd "$(dirname "$0")/../tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-# The Debian package enables and starts system services; our runs use their own
-# instances on their own ports, so leave the system ones alone.
 exit 0

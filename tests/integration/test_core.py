@@ -252,6 +252,9 @@ def test_make_run_starts_and_stops(ctx):
                            env=dict(env, OMNIQ_CTL_SOCK="/nonexistent/ctl"),
                            capture_output=True, text=True)
         assert k.returncode == 2 and "no RPC socket at /nonexistent/ctl" in k.stderr, k.stderr
+        # what the tests leave in the tree is not the tree's
+        assert subprocess.run(["git", "-C", TOP, "check-ignore", "-q",
+                               "tests/integration/__pycache__/x.pyc"]).returncode == 0
     finally:
         os.killpg(p.pid, signal.SIGINT)
         try:
@@ -364,6 +367,43 @@ def test_deps_turns_off_the_services_packages_bring_and_leaves_the_machines_own(
         for f in (unit, mine, sysv):
             if os.path.exists(f):
                 os.unlink(f)
+
+
+@test
+def test_deps_installs_with_a_line_per_package_and_starts_no_service(ctx):
+    """scripts/apt-install.sh, what scripts/deps.sh installs with, on a real Debian package
+    that brings a network service (tinyproxy, an HTTP proxy on port 8888): a line per
+    package as it is fetched, unpacked and set up; its service never started, not enabled
+    for the next boot, and said so; removed again after."""
+    import subprocess
+    from harness import TOP
+    pk = ["tinyproxy", "tinyproxy-bin"]
+    subprocess.run(["apt-get", "purge", "-y", "-qq"] + pk, capture_output=True, timeout=300)
+    try:
+        p = subprocess.run([os.path.join(TOP, "scripts", "apt-install.sh"), "tinyproxy"],
+                           capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, p.stderr
+        lines = p.stderr.splitlines()
+        assert lines[0] == "deps: installing 1 package(s) and what they need (this can take " \
+            "minutes):", lines
+        for step in ("Unpacking tinyproxy", "Setting up tinyproxy"):
+            assert any(l.startswith("deps:   " + step) for l in lines), (step, lines)
+        assert "deps: the packages' own services are off (not running, not started at boot): " \
+            "tinyproxy" in p.stderr, p.stderr
+        en = subprocess.run(["systemctl", "is-enabled", "tinyproxy"], capture_output=True,
+                            text=True)
+        assert en.stdout.strip() == "disabled", en.stdout
+        assert not [f for f in os.listdir("/etc/rc2.d") if f.startswith("S") and "tinyproxy" in f]
+        assert subprocess.run(["pgrep", "-x", "tinyproxy"]).returncode == 1
+        assert not os.path.exists("/usr/sbin/policy-rc.d") or \
+            "apt-install" not in open("/usr/sbin/policy-rc.d").read()
+        # a package that does not exist: apt-get's words, and a failure
+        p = subprocess.run([os.path.join(TOP, "scripts", "apt-install.sh"), "omniq-no-such-pkg"],
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode != 0 and "deps: apt-get: Unable to locate package omniq-no-such-pkg" \
+            in p.stderr, (p.returncode, p.stderr)
+    finally:
+        subprocess.run(["apt-get", "purge", "-y", "-qq"] + pk, capture_output=True, timeout=300)
 
 
 @test
