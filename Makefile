@@ -5,6 +5,8 @@
 #   make run      build, then run redis-server + kamailio with cfg/omniq.cfg on loopback
 #   make test     install what the tests need, build, run every test
 #   make bench    run the benchmarks under bench/
+#   make image    the container image (docker/Dockerfile) with buildah, no daemon needed
+#   make test-image   build it, start Redis and two nodes from it, run the smoke tests
 #   make chaos    the faults drill's long form: five minutes of calls and chats over two
 #                 nodes through Redis restarts and kills, library flushes, a node killed
 #                 (its short form is part of make test; docs/testing.md, "The faults drill")
@@ -22,7 +24,7 @@ EXAMPLES := docs/examples/omniq_echo
 # modules that exist only for the tests (fixtures), built the same way
 FIXTURES := tests/modules/omniq_badhook tests/modules/omniq_faults tests/modules/omniq_testsender
 
-.PHONY: all deps deps-test modules fixtures run test unit bench chaos clean asan check-asan
+.PHONY: all deps deps-test modules fixtures run test unit bench chaos clean asan check-asan image test-image
 all: modules
 
 deps:
@@ -83,6 +85,14 @@ chaos: deps-test
 bench: modules
 	@scripts/deps.sh bench
 	@bench/run.sh
+
+# the container image (scripts/image.sh; docs/admin.md, "The container image"): not part of
+# make test (a build of its own, minutes); .ci/run runs test-image after make test
+image:
+	@scripts/image.sh build
+
+test-image: deps-test
+	@scripts/image.sh test
 
 # not part of make test: a build of its own, -O0, and every test again (docs/testing.md)
 .PHONY: coverage

@@ -68,7 +68,8 @@ SUDO=""
 # deb-src for the Debian suites already configured, so `apt-get source kamailio` works.
 src=/etc/apt/sources.list.d/omniq-deb-src.sources
 need_update=0
-if [ ! -f "$src" ]; then
+# (the .list form where the machine's sources are /etc/apt/sources.list: an mmdebstrap base)
+if [ ! -f "$src" ] && [ ! -f /etc/apt/sources.list.d/omniq-deb-src.list ]; then
   if [ -f /etc/apt/sources.list.d/debian.sources ]; then
     sed -e 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
       | $SUDO tee "$src" >/dev/null

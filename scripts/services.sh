@@ -21,7 +21,7 @@ now() {
     fi
     # SysV start links (a machine, or a container, without systemd)
     for l in /etc/rc[2-5].d/S*; do
-      [ -e "$l" ] && echo "sysv:$(basename "$l" | sed 's/^S[0-9]*//')"
+      if [ -e "$l" ]; then echo "sysv:$(basename "$l" | sed 's/^S[0-9]*//')"; fi
     done
   } | sort -u
 }
