@@ -4,6 +4,8 @@
 #   KAMAILIO_SRC=/path  use that tree instead (it must have had `make cfg`).
 set -euo pipefail
 cache="${1:?usage: $0 CACHE_DIR}"
+# absolute, so that what it prints works from any directory (make -C, docs/integrator.md)
+cache=$(mkdir -p "$cache" && cd "$cache" && pwd)
 
 if [ -n "${KAMAILIO_SRC:-}" ]; then
   [ -f "$KAMAILIO_SRC/src/config.mak" ] || { echo "KAMAILIO_SRC=$KAMAILIO_SRC: no src/config.mak, run 'make cfg' there" >&2; exit 1; }

@@ -407,6 +407,32 @@ def test_deps_installs_with_a_line_per_package_and_starts_no_service(ctx):
 
 
 @test
+def test_integrator_guide_builds_the_echo_example_as_written(ctx):
+    """docs/integrator.md's build command for a module outside the tree, run exactly as the
+    guide writes it, from the top of the tree: it builds the echo example (it failed before:
+    scripts/kamailio-src.sh printed a relative path that make -C read from elsewhere)."""
+    import re
+    import subprocess
+    from harness import TOP
+    guide = open(os.path.join(TOP, "docs", "integrator.md")).read()
+    m = re.search(r"prints one\):\n\n```sh\n(.*?)\n```", guide, re.S)
+    assert m, "the guide's build command is not where this test looks for it"
+    cmd = m.group(1)
+    assert cmd.startswith("make -C docs/examples/omniq_echo"), cmd
+    p = subprocess.run(["bash", "-c", cmd], cwd=TOP, capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, (cmd, p.stdout[-1500:], p.stderr[-1500:])
+    so = os.path.join(TOP, "docs", "examples", "omniq_echo", "omniq_echo.so")
+    assert os.path.exists(so)
+    # and from another directory, the way the guide's scripts/kamailio-src.sh is meant to
+    # be used with an absolute cache
+    out = subprocess.run([os.path.join(TOP, "scripts", "kamailio-src.sh"),
+                          os.path.join(TOP, ".cache")], cwd="/", capture_output=True,
+                         text=True, timeout=300).stdout.strip()
+    assert os.path.isabs(out) and os.path.exists(os.path.join(out, "src", "Makefile.defs")), out
+
+
+@test
 def test_rpc_answer_too_large_for_kamcmd_is_a_fault(ctx):
     """kamcmd's transport (ctl's binrpc) keeps a struct within 8 KB: a listing that does not
     fit fails with a fault saying so, where it used to answer what fitted as if it were all
