@@ -415,7 +415,7 @@ def test_integrator_guide_builds_the_echo_example_as_written(ctx):
     import subprocess
     from harness import TOP
     guide = open(os.path.join(TOP, "docs", "integrator.md")).read()
-    m = re.search(r"prints one\):\n\n```sh\n(.*?)\n```", guide, re.S)
+    m = re.search(r"exactly as written\):\n\n```sh\n(.*?)\n```", guide, re.S)
     assert m, "the guide's build command is not where this test looks for it"
     cmd = m.group(1)
     assert cmd.startswith("make -C docs/examples/omniq_echo"), cmd
