@@ -43,7 +43,8 @@ redisReply *oq_report_call(int argc, const str *argv, int *rc)
 	db1_res_t *res = NULL;
 	long long from, to, cutoff;
 	str tenant, *a = NULL;
-	char *text = NULL;
+	char *text = NULL, *p;
+	size_t size;
 	redisReply *r;
 	int i, rows, n, k;
 
@@ -87,8 +88,10 @@ redisReply *oq_report_call(int argc, const str *argv, int *rc)
 	}
 	/* the call's arguments in the system's heap, as hiredis builds the command from them
 	 * there: a few MB that pkg memory (8 MB a process by default) is not meant for */
+	for(i = 0, size = 1; i < rows; i++) /* a start and a dimension ("<kind>:<name>") each */
+		size += 20 + 3 + oq_adb_str_of(&ROW_VALUES(&RES_ROWS(res)[i])[2]).len;
 	a = malloc((5 + 3 * rows) * sizeof(str));
-	text = malloc(rows * (20 + OQ_TAGS_MAX + 3) + 1);
+	text = malloc(size);
 	if(a == NULL || text == NULL) {
 		free(a);
 		free(text);
@@ -101,19 +104,19 @@ redisReply *oq_report_call(int argc, const str *argv, int *rc)
 	for(i = 0; i < 4; i++)
 		a[i] = argv[i];
 	a[4] = argc == 5 ? argv[4] : empty;
-	for(i = 0, k = 5; i < rows; i++) {
+	for(i = 0, k = 5, p = text; i < rows; i++) {
 		db_val_t *v = ROW_VALUES(&RES_ROWS(res)[i]);
-		char *p = text + i * (20 + OQ_TAGS_MAX + 3);
 		str kind = oq_adb_str_of(&v[1]), name = oq_adb_str_of(&v[2]);
 		if(kind.len != 1 || name.len > OQ_TAGS_MAX)
 			continue;
 		a[k].s = p;
-		a[k++].len = snprintf(p, 20, "%lld", oq_adb_ll_of(&v[0]));
-		p += 20;
+		a[k].len = snprintf(p, 20, "%lld", oq_adb_ll_of(&v[0]));
+		p += a[k++].len;
 		a[k].s = p;
-		a[k++].len = kind.s[0] == '*' ? snprintf(p, 2, "*")
-									  : snprintf(p, OQ_TAGS_MAX + 3, "%c:%.*s", kind.s[0],
-											  name.len, name.s);
+		a[k].len = kind.s[0] == '*' ? snprintf(p, 2, "*")
+									: snprintf(p, name.len + 3, "%c:%.*s", kind.s[0], name.len,
+											  name.s);
+		p += a[k++].len;
 		a[k++] = oq_adb_str_of(&v[3]);
 	}
 	r = oq_call("oq_report", k, a, rc);

@@ -21,6 +21,7 @@ TOP = os.environ.get("OMNIQ_TOP") or os.path.abspath(os.path.join(os.path.dirnam
 sys.path[:0] = [os.path.join(TOP, "tests"), os.path.join(TOP, "tests", "integration")]
 from ports import free_port  # noqa: E402
 import sipcall  # noqa: E402
+from harness import wait_for  # noqa: E402
 
 IMAGE = os.environ.get("OMNIQ_IMAGE", "localhost/omniq:latest")
 B = ["buildah", "--storage-driver", "vfs"]
@@ -29,15 +30,6 @@ SECRETS = {"OMNIQ_SITE_SECRET": "image-site-secret-0123456789",
            "OMNIQ_APP_SECRET": "image-app-secret-0123456789",
            "OMNIQ_DESK_SECRET": "image-desk-secret-0123456789",
            "OMNIQ_API_KEY": "ops:image-key-0123456789abcdef"}
-
-
-def wait_for(cond, timeout=30.0, what="condition"):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
 
 
 class Box:

@@ -106,13 +106,19 @@ class RedisServer:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             lua_counts.collect(self.port, "redis stop")
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            end_process(self.proc)
         self.proc = None
+
+
+def end_process(proc, grace=10):
+    """SIGTERM, then SIGKILL if proc has not ended within grace seconds; reaped either way."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def _cpu_seconds(stat_path):

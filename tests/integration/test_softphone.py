@@ -11,7 +11,7 @@ import tempfile
 import wave
 
 import sipp_ports
-from harness import TOP, free_port, test, wait_for
+from harness import TOP, end_process, free_port, test, wait_for
 from sipcall import _sipp_common
 from test_wechat import ok_rpc
 
@@ -58,13 +58,7 @@ class Baresip:
         return open(self.log, errors="replace").read()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
         self.out.close()
 
     def cleanup(self):

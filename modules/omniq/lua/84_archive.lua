@@ -66,8 +66,9 @@ function ARC.fn_archive_read(keys, args)
     local out, bytes = {}, 0
     for i = 1, #z, 2 do
         local key = R.skey(ctx, z[i])
-        local v = rcall('HMGET', key, 'state', 'rp')
-        if not v[1] or v[2] or tonum(z[i + 1]) <= ctx.now - ARC.LOOK_WAIT_MS then
+        local h = rcall('HGETALL', key)
+        local m = U.map(h)
+        if not m.state or m.rp or tonum(z[i + 1]) <= ctx.now - ARC.LOOK_WAIT_MS then
             local tx = rcall('XRANGE', key .. ':tx', '-', '+')
             local size = 0
             for _, e in ipairs_(tx) do
@@ -76,7 +77,7 @@ function ARC.fn_archive_read(keys, args)
             end
             if #out > 0 and bytes + size > ARC.READ_BYTES then break end
             bytes = bytes + size
-            out[#out + 1] = {z[i], z[i + 1], rcall('HGETALL', key), tx}
+            out[#out + 1] = {z[i], z[i + 1], h, tx}
         end
     end
     return out
