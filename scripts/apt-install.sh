@@ -24,10 +24,13 @@ fi
 # the services the machine has now: those the packages bring are disabled after
 "$here/services.sh" snapshot "$before"
 echo "deps: installing $# package(s) and what they need (this can take minutes):" >&2
-# a line per package as it is fetched, unpacked and set up: it is moving
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" 2>&1 \
+# a line per package as it is fetched, unpacked and set up: it is moving. Another apt
+# (a fresh machine's unattended-upgrades) holding the dpkg lock is waited for, not failed on.
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+  -o DPkg::Lock::Timeout=600 "$@" 2>&1 \
   | sed -un -e 's/^Get:[0-9]* [^ ]* [^ ]* [^ ]* \([^ ]*\).*/deps:   fetching \1/p' \
       -e 's/^\(Unpacking\|Setting up\) \([^ ]*\).*/deps:   \1 \2/p' \
+      -e 's/^\(Waiting for cache lock\).*/deps:   \1 (another apt-get or dpkg runs)/p' \
       -e 's/^E: \(.*\)/deps: apt-get: \1/p' >&2
 if ((made_rcd)); then
   rm -f "$rcd"

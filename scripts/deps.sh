@@ -84,7 +84,7 @@ fi
 if ((${#missing[@]})) || ((need_update)); then
   echo "deps: installing ${missing[*]:-(deb-src index only)}" >&2
   echo "deps: apt-get update" >&2
-  $SUDO apt-get update -qq
+  $SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
   if ((${#missing[@]})); then
     # Postfix's debconf question, answered: no system configuration (no /etc/postfix/main.cf;
     # the tests write their own), so the install asks nothing

@@ -590,6 +590,27 @@ def recap(name, why):
             f.write("    (%d more lines)\n" % (len(lines) - 40))
 
 
+def where(e):
+    """The test file's line a failure was raised at and its kind ("test_core.py:341,
+    AssertionError"): a bare assert has no message, and the traceback goes to stderr, which
+    a CI log does not keep."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__)
+              if os.path.basename(f.filename).startswith("test_")]
+    at = "%s:%d" % (os.path.basename(frames[-1].filename), frames[-1].lineno) if frames else "?"
+    return "%s, %s" % (at, type(e).__name__)
+
+
+def machine_lock():
+    """A lock held while a test changes what the machine has installed or enabled (apt,
+    systemd units, rc.d links): such tests snapshot the machine's services and compare, so
+    two of them at once (parallel workers, another checkout's run) see each other's
+    changes."""
+    import fcntl
+    f = open("/tmp/omniq-test-machine.lock", "a")
+    fcntl.flock(f, fcntl.LOCK_EX)
+    return f
+
+
 def name_of(fn):
     return fn.__name__.replace("test_", "")
 
@@ -631,7 +652,7 @@ def run(selected=None):
             failed += 1
             msg = str(e).replace("\n", " | ")[:600]
             print("FAIL %s/%s: %s" % (SUITE, name, msg), flush=True)
-            recap(name, str(e))
+            recap(name, "[%s] %s" % (where(e), e))
             traceback.print_exc(file=sys.stderr)
         finally:
             ctx.close()

@@ -4,7 +4,7 @@ import shutil
 import socket
 import time
 
-from harness import test, sipp, wait_for
+from harness import test, sipp, wait_for, machine_lock
 
 P = "oq:{default}"
 
@@ -333,6 +333,7 @@ def test_deps_turns_off_the_services_packages_bring_and_leaves_the_machines_own(
 
     def sh_run(*a):
         return subprocess.run(list(a), capture_output=True, text=True, timeout=60)
+    lock = machine_lock()
     try:
         # the machine's own service, enabled before the snapshot
         open(mine, "w").write(body)
@@ -367,6 +368,7 @@ def test_deps_turns_off_the_services_packages_bring_and_leaves_the_machines_own(
         for f in (unit, mine, sysv):
             if os.path.exists(f):
                 os.unlink(f)
+        lock.close()
 
 
 @test
@@ -378,6 +380,7 @@ def test_deps_installs_with_a_line_per_package_and_starts_no_service(ctx):
     import subprocess
     from harness import TOP
     pk = ["tinyproxy", "tinyproxy-bin"]
+    lock = machine_lock()
     subprocess.run(["apt-get", "purge", "-y", "-qq"] + pk, capture_output=True, timeout=300)
     try:
         p = subprocess.run([os.path.join(TOP, "scripts", "apt-install.sh"), "tinyproxy"],
@@ -404,6 +407,7 @@ def test_deps_installs_with_a_line_per_package_and_starts_no_service(ctx):
             in p.stderr, (p.returncode, p.stderr)
     finally:
         subprocess.run(["apt-get", "purge", "-y", "-qq"] + pk, capture_output=True, timeout=300)
+        lock.close()
 
 
 @test
