@@ -30,6 +30,10 @@ case "${1:-build}" in
               lua5.1 locales
               # tests/integration/test_wechat.py signs and encrypts callbacks as WeChat does
               python3-cryptography
+              # the client libraries (clients/, tests/integration/test_clients.py): the
+              # generator reads docs/openapi.yaml; the Python client is pip-installed into
+              # a venv of the test's own, offline (no PyPI here: Debian's setuptools/wheel)
+              python3-yaml python3-venv python3-setuptools python3-wheel
               # the SMS channel's tests: Kannel (bearerbox, smsbox) and its fakesmsc
               # (kannel-extras) as the phone network; setpriv (util-linux) ties the rig's
               # processes to the test's life
@@ -92,8 +96,10 @@ if ((${#missing[@]})) || ((need_update)); then
     $SUDO "$(dirname "$0")/apt-install.sh" "${missing[@]}"
   fi
 fi
-# playwright-core for the browser tests, at the version tests/e2e/package-lock.json pins
-if [[ "${1:-build}" = test || "${1:-build}" = coverage ]] && [ ! -d "$(dirname "$0")/../tests/e2e/node_modules/playwright-core" ]; then
+# playwright-core for the browser tests and typescript for the client's declarations
+# (tests/integration/test_clients.py), at the versions tests/e2e/package-lock.json pins
+e2e="$(dirname "$0")/../tests/e2e/node_modules"
+if [[ "${1:-build}" = test || "${1:-build}" = coverage ]] && { [ ! -d "$e2e/playwright-core" ] || [ ! -d "$e2e/typescript" ]; }; then
   (cd "$(dirname "$0")/../tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 exit 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: a local redis-server (AOF on, data under run/redis) and kamailio with
-# cfg/omniq.cfg on loopback, in the foreground until Ctrl-C.
+# cfg/omniq.cfg on loopback, in the foreground until Ctrl-C. Every OMNIQ_* variable it
+# reads is in docs/first-hour.md, "make run's settings".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 rundir=${OMNIQ_RUN_DIR:-$top/run}
@@ -16,6 +17,42 @@ if [ ${#ctl_sock} -gt 100 ]; then
   exit 2
 fi
 ctl="unix:$ctl_sock"
+
+# The cfg kamailio runs: cfg/omniq.cfg, or an admin's own (OMNIQ_CFG, e.g. one that
+# include_files cfg/omniq.cfg and adds modules and settings); and modules of one's own,
+# loaded after it with their default settings (OMNIQ_MODULES: .so paths, space-separated).
+cfg=${OMNIQ_CFG:-$top/cfg/omniq.cfg}
+if [ ! -f "$cfg" ]; then
+  echo "run.sh: OMNIQ_CFG=$cfg: no such file" >&2
+  exit 2
+fi
+cfg=$(realpath "$cfg")
+modules=()
+for m in ${OMNIQ_MODULES:-}; do
+  if [ ! -f "$m" ]; then
+    echo "run.sh: OMNIQ_MODULES: $m is no file (give each module's .so file, space-separated)" >&2
+    exit 2
+  fi
+  modules+=("$(realpath "$m")")
+done
+run_cfg=$cfg
+rm -f "$rundir/omniq-run.cfg"
+if [ ${#modules[@]} -gt 0 ]; then
+  # kamailio loads modules only from a cfg: a cfg of this start's own reads the cfg, then
+  # loads them (an included file's path is limited to 127 bytes in Kamailio)
+  if [ ${#cfg} -gt 127 ] || [[ $cfg == *'"'* ]]; then
+    echo "run.sh: OMNIQ_MODULES: the cfg path $cfg is longer than 127 bytes or holds" \
+      "a '\"': move it" >&2
+    exit 2
+  fi
+  run_cfg="$rundir/omniq-run.cfg"
+  {
+    echo "#!KAMAILIO"
+    echo "# made by scripts/run.sh for this start (OMNIQ_MODULES): the cfg, then each module"
+    echo "include_file \"$cfg\""
+    for m in "${modules[@]}"; do echo "loadmodule \"$m\""; done
+  } > "$run_cfg"
+fi
 # the shorter form, scripts/kamcmd, finds the socket by itself where make run put it
 short=""
 [ -z "${OMNIQ_CTL_SOCK:-}" ] && [ -z "${OMNIQ_RUN_DIR:-}" ] && short="$top/scripts/kamcmd"
@@ -80,7 +117,9 @@ trap cleanup EXIT INT TERM
 
 cat <<EOT
 omniq is starting:
-  Redis     127.0.0.1:$redis_port  ($redis_note)
+  Cfg       $cfg
+${modules[0]:+  Modules   ${modules[*]}  (OMNIQ_MODULES)
+}  Redis     127.0.0.1:$redis_port  ($redis_note)
   SIP       $sip
   Archive   ${OMNIQ_ARCHIVE_DB:-sqlite:///$rundir/archive.sqlite}  (ended sessions, report intervals)
   Web       http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/        web chat demo
@@ -97,7 +136,7 @@ EOT
 # the WeChat channel when an account is given (cfg/omniq.cfg, docs/admin-wechat.md)
 wechat=()
 [ -n "${OMNIQ_WECHAT_ACCOUNT:-}" ] && wechat=(-A "OMNIQ_WECHAT_ACCOUNT=\"$OMNIQ_WECHAT_ACCOUNT\"")
-kamailio -DD -E -x tlsf -f "$top/cfg/omniq.cfg" -L "$top/build/modules:/usr/lib/x86_64-linux-gnu/kamailio/modules" \
+kamailio -DD -E -x tlsf -f "$run_cfg" -L "$top/build/modules:/usr/lib/x86_64-linux-gnu/kamailio/modules" \
   -A "OMNIQ_SIP_LISTEN=$sip" -A "OMNIQ_REDIS_PORT=$redis_port" -A "OMNIQ_CTL=\"$ctl\"" \
   -A "OMNIQ_HTTP_PORT=${OMNIQ_HTTP_PORT:-8080}" \
   -A "OMNIQ_SITE_SECRET=\"$site\"" -A "OMNIQ_APP_SECRET=\"$app\"" \

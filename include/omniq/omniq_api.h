@@ -36,8 +36,10 @@
 
 #include "omniq/omniq_limits.h" /* OMNIQ_SID_MAX, OMNIQ_ID_MAX, ... */
 
-/* 2: omniq_append_t has a client id and the entry id (append_many appends once too) */
-#define OMNIQ_API_VERSION 2
+/* 2: omniq_append_t has a client id and the entry id (append_many appends once too).
+ * 3: a driver's deliver() takes one omniq_delivery_t (the customer's identity with it) and
+ *    omniq_driver_t names its owner. */
+#define OMNIQ_API_VERSION 3
 
 /* A NUL-terminated C string as the str every API call takes (no copy). */
 static inline str omniq_str(const char *s)
@@ -56,7 +58,7 @@ static inline str omniq_str(const char *s)
 /* Return codes of every API call (and of the cfg functions, as -1..-7). */
 #define OMNIQ_OK 0
 #define OMNIQ_EARG -1       /* bad argument: nothing was written */
-#define OMNIQ_ENOTFOUND -2  /* no such session / agent / customer */
+#define OMNIQ_ENOTFOUND -2  /* no such session / agent / customer / channel */
 #define OMNIQ_ESTATE -3     /* illegal transition: nothing was changed */
 #define OMNIQ_EAGENT -4     /* not offered to / held by this agent */
 #define OMNIQ_ECAPACITY -5  /* agent has no free capacity (or a channel's outbound queue
@@ -81,9 +83,23 @@ static inline int omniq_http_status(int rc)
 	}
 }
 
-/* Capacity classes a channel counts in. */
-/* ingest()'s answer for a customer's survey answer (a score after a session ended) */
+/* ingest()'s answers (>= 0): appended to the customer's live session, the cid appended
+ * before (nothing written), appended to the session it opened, a customer's survey answer
+ * (a score after a session ended). */
+#define OMNIQ_INGEST_APPENDED 0
+#define OMNIQ_INGEST_DUPLICATE 1
+#define OMNIQ_INGEST_OPENED 2
 #define OMNIQ_INGEST_SURVEY 3
+
+/* What a cfg function (or KEMI) that wraps ingest() returns: Kamailio's script stops at 0,
+ * and takes < 0 as false, so each answer becomes a positive value - 1 appended, 2
+ * duplicate, 3 opened, 4 survey - and an error stays the negative OMNIQ_E* code. */
+static inline int omniq_ingest_cfg_rc(int rc)
+{
+	return rc < 0 ? rc : rc + 1;
+}
+
+/* Capacity classes a channel counts in. */
 
 #define OMNIQ_CLASS_VOICE 0
 #define OMNIQ_CLASS_CHAT 1
@@ -112,7 +128,19 @@ typedef struct omniq_session_info {
  * ext are empty. A driver that acts on events re-reads the state of what this node holds
  * (api.get of its sessions) and does what a missed event would have made it do. */
 typedef struct omniq_event {
-	str type;    /* "offer", "accept", ... (docs/redis-model.md), or "resync" */
+	/* The type, and what state and agent carry for it (docs/integrator.md, "Events"
+	 * has the whole table; a test holds it to the code):
+	 *   enqueue queued -; offer offered <agent>; park/unpark queued <agent or ~opening>;
+	 *   reopen queued <previous agent or ->; accept active <agent>; decline queued <agent>;
+	 *   miss queued <agent>; transfer offered|queued <who handed it on>; wrapup wrapup
+	 *   <agent>; close closed <agent>; abandon abandoned <offered agent or ->; expire
+	 *   expired -; message in|out|sys|note (its dir) -; delivery queued|sent|delivered|
+	 *   failed -; callback queued -; followup scheduled|opened|done|cancelled|failed
+	 *   <agent or ->; survey csat|nps|both|answered|optout <agent>; sla1/sla2/sla3
+	 *   first|reply|resolve <person told> (one node only); and "resync" (no stream
+	 *   event: see above). Events of no channel (presence, agent_del, revoke, merge) and
+	 *   typing reach no driver. */
+	str type;
 	str sid;
 	str state;   /* the session's new state */
 	str agent;   /* agent concerned, may be empty */
@@ -227,20 +255,41 @@ typedef struct omniq_append {
 
 #define OMNIQ_APPEND_MANY_MAX 256
 
+/* An agent's reply handed to a channel without a sender (omniq_driver_t.deliver). The
+ * strings live until deliver() returns. */
+typedef struct omniq_delivery {
+	str sid;
+	str channel;
+	str ext;       /* the channel's own reference given at open() or ingest() (ingest
+	                * gives the identity when the channel gave none); may be empty */
+	str identity;  /* the customer's identity on this channel, canonical ("chan:line:U4a",
+	                * "tel:+8613800138000"): whom to answer, always set */
+	str from;      /* the agent who wrote it, or who the integration named */
+	str type;      /* "text", or "image", "voice", "video", "file" (reply_typed: body is
+	                * then the file's /media/<tenant>/<key>) */
+	str body;
+	str tenant;    /* whose session: the current tenant while deliver() runs */
+} omniq_delivery_t;
+
 typedef struct omniq_driver {
 	str channel;        /* `[a-z][a-z0-9_-]{0,31}`, e.g. "sms" */
 	int cls;            /* OMNIQ_CLASS_* */
 	unsigned int caps;  /* OMNIQ_CAP_* */
 	/* Agent → customer, for a channel without a sender (register_sender): called in the
-	 * process that called api.reply(); one bounded network send at most. Return 0 when
-	 * handed to the channel, <0 to report the reply undelivered. */
-	int (*deliver)(const str *sid, const str *ext, const str *from, const str *body,
-			void *param);
+	 * process that called api.reply() (a SIP worker, an omniq_ws process, the ctl process
+	 * of a kamcmd), in that same call, with the session's tenant current; one bounded
+	 * network send at most. Return 0 when handed to the channel, <0 to report the reply
+	 * undelivered (reply() then answers OMNIQ_EINTERNAL; the reply stays in the
+	 * transcript). */
+	int (*deliver)(const omniq_delivery_t *d, void *param);
 	/* Called in the omniq dispatcher process of every node for events of this channel; a
 	 * driver that owns node-local state (a suspended transaction) checks ext. Every driver
 	 * also gets the tenant's "resync" (omniq_event_t) when events were lost. May be NULL. */
 	void (*event)(const omniq_event_t *ev, void *param);
 	void *param;
+	/* Who registers it, for the log line when two register one channel ("omniq_sms",
+	 * "modparam omniq_ws channel"); NULL: "a module". */
+	const char *owner;
 } omniq_driver_t;
 
 /* Outbound delivery (docs/redis-model.md, "Outbound delivery"): a channel whose replies
@@ -449,8 +498,10 @@ typedef struct omniq_api {
 	 * midway, those not answered get OMNIQ_EREDIS: as with append(), such a message may
 	 * have been written before the reply was lost. */
 	int (*append_many)(omniq_append_t *m, int n);
-	/* The current tenant's index (see tenant_use): for a driver's deliver(), which the
-	 * dispatcher calls with the event's tenant current, to pick that tenant's settings. */
+	/* The current tenant's index (see tenant_use): for a driver's deliver(), which runs in
+	 * the process that called reply() with the session's tenant current, and its event(),
+	 * which the dispatcher calls with the event's tenant current: to pick that tenant's
+	 * settings. */
 	int (*tenant_index)(void);
 	/* Desk login attempts, counted in Redis so that the limit holds across every process
 	 * and node. login_try, before a password check: counts the attempt for key (e.g.
@@ -751,6 +802,12 @@ typedef struct omniq_api {
 	 * waits for an answer (none, answered already, opted out, its window over). */
 	int (*survey_answer)(const str *sid, const str *token, int csat, int nps,
 			const str *comment, char *thanks, int size);
+	/* reply_typed() in the name of an agent who must hold the session (its agent, offered,
+	 * active or in wrap-up): OMNIQ_EAGENT, nothing written, when agent is someone else or
+	 * the session has none. For a surface that takes replies in an agent's name from
+	 * outside (the REST API), so that a reply "from mallory" on alice's session is refused.
+	 * One round trip, as reply(). */
+	int (*reply_held)(const str *sid, const str *agent, const str *type, const str *body);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -174,5 +174,6 @@ int bind_omniq(omniq_api_t *api)
 	api->region_queue_set = oq_region_queue_set;
 	api->closed_callback = oq_closed_callback;
 	api->survey_answer = oq_survey_answer;
+	api->reply_held = oq_reply_held;
 	return 0;
 }

@@ -405,8 +405,11 @@ static int open_args(const str *channel, const str *identity, const str *skills,
 		return oq_bad_arg("channel", why);
 	if(rc == 1) {
 		drv = oq_driver_find(channel);
-		if(drv == NULL)
-			return oq_bad_arg("channel", "no channel driver registered under this name");
+		if(drv == NULL) { /* a well-formed name of no channel here: not found, as a sid */
+			oq_set_error(OMNIQ_ENOTFOUND, "channel %.*s: no channel of that name is "
+					"configured (no module or modparam registers it)", channel->len, channel->s);
+			return OMNIQ_ENOTFOUND;
+		}
 		o->cls = (oq_class_t)drv->cls;
 	}
 	if(oq_identity_canon(identity->s, identity->len, oq_settings.default_cc, o->ident,
@@ -883,6 +886,10 @@ int oq_ingest_thread(const omniq_inbound_t *m, const str *thread, omniq_session_
 	if(m->cid.s && m->cid.len != 0 && (rc = oq_text_arg(OQ_TEXT_CID, &m->cid)) < 0)
 		return rc;
 	memcpy(a, o.a, sizeof(o.a));
+	/* no reference of the channel's own: the identity, so that a driver's deliver() and a
+	 * sender always know whom to answer and each customer's replies keep their order */
+	if(a[6].len == 0)
+		a[6] = omniq_str(o.ident);
 	a[7] = m->from.s ? m->from : omniq_str("");
 	a[8] = omniq_str("text");
 	a[9] = m->body;
@@ -1126,12 +1133,15 @@ int oq_reply(const str *sid, const str *from, const str *body)
 	return oq_reply_typed(sid, from, &text, body);
 }
 
-int oq_reply_typed(const str *sid, const str *from, const str *type, const str *body)
+/* reply_typed(), and with held reply_held(): from must be the session's agent */
+static int reply_send(const str *sid, const str *from, const str *type, const str *body,
+		int held)
 {
 	static const char *const types[] = {"text", "image", "voice", "video", "file", NULL};
 	char why[OQ_WHY_MAX];
 	const omniq_driver_t *drv;
-	str a[4], ch, ext;
+	omniq_delivery_t d;
+	str a[5], prefix;
 	redisReply *r;
 	int rc, t;
 
@@ -1152,31 +1162,54 @@ int oq_reply_typed(const str *sid, const str *from, const str *type, const str *
 	if(from) a[1] = *from; else { a[1].s = ""; a[1].len = 0; }
 	a[2] = *type;
 	a[3] = *body;
+	a[4] = omniq_str(held ? "1" : "0");
 	/* stored, and queued for the channel's sender when it has one (lua/72_outbound.lua) */
-	r = oq_call("oq_send", 4, a, &rc);
+	r = oq_call("oq_send", 5, a, &rc);
 	if(r == NULL)
 		return rc;
 	/* the channel and its reference decide where the reply is delivered: no guess */
-	if(r->type != REDIS_REPLY_ARRAY || r->elements != 4 || !entry_id(r->element[0])
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 5 || !entry_id(r->element[0])
 			|| !name_elem(r->element[1], 32) || !text_elem(r->element[2], 256)
-			|| r->element[3]->type != REDIS_REPLY_STRING || r->element[3]->len > 20) {
-		rc = oq_bad_reply("oq_send", r, "[entry id, channel, channel reference, delivery id]");
+			|| r->element[3]->type != REDIS_REPLY_STRING || r->element[3]->len > 20
+			|| !text_elem(r->element[4], OQ_IDENTITY_MAX)) {
+		rc = oq_bad_reply("oq_send", r,
+				"[entry id, channel, channel reference, delivery id, identity]");
 		freeReplyObject(r);
 		return rc;
 	}
 	oq_stat_inc(OQ_ST_MESSAGES);
-	ch.s = r->element[1]->str; ch.len = (int)r->element[1]->len;
-	ext.s = r->element[2]->str; ext.len = (int)r->element[2]->len;
+	memset(&d, 0, sizeof(d));
+	d.sid = *sid;
+	d.channel.s = r->element[1]->str; d.channel.len = (int)r->element[1]->len;
+	d.ext.s = r->element[2]->str; d.ext.len = (int)r->element[2]->len;
+	d.identity.s = r->element[4]->str; d.identity.len = (int)r->element[4]->len;
+	d.from = a[1];
+	d.type = *type;
+	d.body = *body;
+	oq_tenant_at(oq_tenant_index(), &d.tenant, &prefix);
 	/* queued: the channel's sender has it. Else a channel without push delivery: the
 	 * customer reads the transcript (web, app) */
-	drv = r->element[3]->len ? NULL : oq_driver_find(&ch);
+	drv = r->element[3]->len ? NULL : oq_driver_find(&d.channel);
 	rc = OMNIQ_OK;
-	if(drv && drv->deliver && drv->deliver(sid, &ext, from, body, drv->param) < 0) {
-		oq_set_error(OMNIQ_EINTERNAL, "channel %.*s could not deliver the reply", ch.len, ch.s);
+	if(drv && drv->deliver && drv->deliver(&d, drv->param) < 0) {
+		oq_set_error(OMNIQ_EINTERNAL, "channel %.*s could not deliver the reply",
+				d.channel.len, d.channel.s);
 		rc = OMNIQ_EINTERNAL;
 	}
 	freeReplyObject(r);
 	return rc;
+}
+
+int oq_reply_typed(const str *sid, const str *from, const str *type, const str *body)
+{
+	return reply_send(sid, from, type, body, 0);
+}
+
+int oq_reply_held(const str *sid, const str *agent, const str *type, const str *body)
+{
+	if(agent == NULL || agent->len == 0)
+		return oq_bad_arg("agent", "missing: a reply in an agent's name names the agent");
+	return reply_send(sid, agent, type, body, 1);
 }
 
 /* oq_agent_set, or with keep (update) oq_agent_update: the fields given NULL are left as

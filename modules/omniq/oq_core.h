@@ -69,6 +69,7 @@ int oq_append_once(const str *sid, const str *dir, const str *from, const str *b
 		const str *cid, char *id_out, int id_size);
 int oq_reply(const str *sid, const str *from, const str *body);
 int oq_reply_typed(const str *sid, const str *from, const str *type, const str *body);
+int oq_reply_held(const str *sid, const str *agent, const str *type, const str *body);
 int oq_accept(const str *sid, const str *agent);
 int oq_decline(const str *sid, const str *agent);
 int oq_close(const str *sid, const str *disposition);

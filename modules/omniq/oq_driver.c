@@ -27,6 +27,7 @@ const omniq_driver_t *oq_driver_find(const str *channel)
 int oq_driver_register(const omniq_driver_t *drv)
 {
 	char why[OQ_WHY_MAX];
+	const omniq_driver_t *had;
 	oq_class_t cls;
 	str name;
 
@@ -43,8 +44,10 @@ int oq_driver_register(const omniq_driver_t *drv)
 				drv->channel.s, drv->cls);
 		return OMNIQ_EARG;
 	}
-	if(oq_driver_find(&drv->channel)) {
-		LM_ERR("channel '%.*s' already has a driver\n", drv->channel.len, drv->channel.s);
+	if((had = oq_driver_find(&drv->channel)) != NULL) {
+		LM_ERR("channel '%.*s' is registered twice: by %s, then by %s (give the channel "
+			   "another name in one of them)\n", drv->channel.len, drv->channel.s,
+				had->owner ? had->owner : "a module", drv->owner ? drv->owner : "a module");
 		return OMNIQ_EARG;
 	}
 	if(n_drivers == OQ_DRIVERS_MAX) {

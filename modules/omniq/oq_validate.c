@@ -742,6 +742,28 @@ static int canonical_app(span_t value, out_t *o, char *why)
 	return OQ_V_OK;
 }
 
+/* chan:<channel>:<user>, a user of an integrator's channel (LINE, Telegram...): a namespace
+ * of its own, never an app's (app:<app_id>:<user>) whatever an admin names the app. */
+static int canonical_chan(span_t value, out_t *o, char *why)
+{
+	span_t channel, user;
+	quoted_t q;
+	int rc;
+
+	if ((rc = split_pair(value, "chan", &channel, &user, why)) != OQ_V_OK
+			|| (rc = check_identity_part(channel, "channel name", OQ_CHANNEL_MAX,
+					is_channel_char, "[a-z0-9_-]", why)) != OQ_V_OK)
+		return rc;
+	if (channel.p[0] < 'a' || channel.p[0] > 'z')
+		return fail_with(why, OQ_V_SYNTAX, "channel name '%s' must start with [a-z]",
+				quoted(&q, channel.p, channel.n));
+	if ((rc = check_identity_part(user, "channel user", APP_USER_MAX, is_app_user_char,
+					"printable non-space ASCII other than ','", why)) != OQ_V_OK)
+		return rc;
+	put_bytes(o, value.p, value.n);
+	return OQ_V_OK;
+}
+
 static int canonical_web(span_t value, out_t *o, char *why)
 {
 	int rc = check_identity_part(value, "web visitor", WEB_VISITOR_MAX, is_dotted_token_char,
@@ -837,7 +859,8 @@ static int canonical_sip(span_t value, out_t *o, char *why)
 int oq_identity_canon(const char *s, size_t len, const char *default_cc, char *out,
 		size_t outsz, char *why)
 {
-	static const char *const kinds[] = { "phone", "sms", "wechat", "email", "app", "web", "sip" };
+	static const char *const kinds[] = { "phone", "sms", "wechat", "email", "app", "web", "sip",
+		"chan" };
 	out_t o = out_to(out, outsz);
 	span_t whole = span_of(s, len), kind, value;
 	quoted_t q;
@@ -861,7 +884,7 @@ int oq_identity_canon(const char *s, size_t len, const char *default_cc, char *o
 			break;
 	if (k == sizeof kinds / sizeof kinds[0])
 		return fail_output(&o, fail_with(why, OQ_V_UNKNOWN,
-				"identity kind '%s' is not phone, sms, wechat, email, app, web or sip",
+				"identity kind '%s' is not phone, sms, wechat, email, app, web, sip or chan",
 				quoted(&q, kind.p, kind.n)));
 
 	put_text(&o, kinds[k]);
@@ -883,8 +906,11 @@ int oq_identity_canon(const char *s, size_t len, const char *default_cc, char *o
 	case 5:
 		rc = canonical_web(value, &o, why);
 		break;
-	default:
+	case 6:
 		rc = canonical_sip(value, &o, why);
+		break;
+	default:
+		rc = canonical_chan(value, &o, why);
 		break;
 	}
 	if (rc != OQ_V_OK)

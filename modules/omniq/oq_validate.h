@@ -97,6 +97,9 @@ int oq_check_text(oq_text_t kind, const char *s, size_t len, char *why);
  *   app:<app>:<user>          app `[A-Za-z0-9_.-]{1,64}`, user printable non-space 1..128
  *                             other than ',' (the library keeps identities in comma lists)
  *   web:<visitor>             `[A-Za-z0-9_.-]{1,128}`
+ *   chan:<channel>:<user>     a user of an integrator's channel: channel `[a-z][a-z0-9_-]`
+ *                             of 1..OQ_CHANNEL_MAX, user as an app's (its own namespace:
+ *                             never an app's, whatever an admin names the app)
  * "Printable" means ASCII 0x21..0x7e. Kind is case-insensitive and lowercased. The
  * canonical form is written to out (size outsz, at most OQ_IDENTITY_BUF needed). Total
  * input length ≤ OQ_IDENTITY_MAX, checked first (so in practice it caps an email domain at

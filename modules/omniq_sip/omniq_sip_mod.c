@@ -63,11 +63,10 @@ static int queue_param(modparam_t type, void *val)
 	return 0;
 }
 
-static int phone_deliver(const str *sid, const str *ext, const str *from, const str *body,
-		void *param)
+static int phone_deliver(const omniq_delivery_t *d, void *param)
 {
-	LM_NOTICE("session %.*s is a phone call: text replies cannot be delivered\n", sid->len,
-			sid->s);
+	LM_NOTICE("session %.*s is a phone call: text replies cannot be delivered\n", d->sid.len,
+			d->sid.s);
 	return -1;
 }
 
@@ -268,6 +267,7 @@ static int mod_init(void)
 	drv.caps = OMNIQ_CAP_VOICE;
 	drv.deliver = phone_deliver;
 	drv.event = os_call_event;
+	drv.owner = "omniq_sip";
 	if(os_oq.register_driver(&drv) < 0)
 		return -1;
 	/* this node holds calls from now on: its lease, and what it held before it (re)started

@@ -295,6 +295,7 @@ int wx_sender_register(omniq_api_t *api, wx_sender_cfg_t *c)
 	d.cls = OMNIQ_CLASS_CHAT;
 	d.caps = OMNIQ_CAP_TEXT;
 	d.event = wx_kf_event;
+	d.owner = "omniq_wechat";
 	if(api->register_driver(&d) < 0) {
 		LM_ERR("cannot register the WeChat channel: %s\n", api->last_error());
 		return -1;

@@ -7,7 +7,11 @@
  *   GET  /api/v1/sessions/{sid}                 state, agent, position, estimated wait
  *   PUT  /api/v1/sessions/{sid}                 sets the fields given: {"tags","csat","nps",
  *                                               "disposition","follow_up"}
- *   POST /api/v1/sessions/{sid}/messages        append a message (in | out | sys)
+ *   GET  /api/v1/sessions/{sid}/messages        the transcript, paged (?after=<id>&limit=n)
+ *   POST /api/v1/sessions/{sid}/messages        append a message (dir in | out | sys | note);
+ *                                               out is a reply: from the agent who holds
+ *                                               the session, or with no from the
+ *                                               integration's (api:<key name>)
  *   POST /api/v1/sessions/{sid}/accept          {"agent"}
  *   POST /api/v1/sessions/{sid}/decline         {"agent"}
  *   POST /api/v1/sessions/{sid}/assign          {"agent"}: a waiting one, offered to agent
@@ -203,11 +207,11 @@ static void channel_message(const ws_req_t *rq, ws_resp_t *rs, const char *chann
 		ws_omniq_error(rs, rc);
 		return;
 	}
-	rs->status = rc == 1 ? 200 : 201;
+	rs->status = rc == OMNIQ_INGEST_DUPLICATE ? 200 : 201;
 	rs->json = session_json(&info);
 	json_object_set_new(rs->json, "id", json_string(id));
-	json_object_set_new(rs->json, "opened", json_boolean(rc == 2));
-	json_object_set_new(rs->json, "duplicate", json_boolean(rc == 1));
+	json_object_set_new(rs->json, "opened", json_boolean(rc == OMNIQ_INGEST_OPENED));
+	json_object_set_new(rs->json, "duplicate", json_boolean(rc == OMNIQ_INGEST_DUPLICATE));
 	json_object_set_new(rs->json, "survey", json_boolean(rc == OMNIQ_INGEST_SURVEY));
 }
 
@@ -277,22 +281,154 @@ static void ok(ws_resp_t *rs, const str *sid, const char *what)
 	rs->json = json_pack("{s:s%,s:s}", "sid", sid->s, (size_t)sid->len, "result", what);
 }
 
+/* The request's "dir", or "direction", its name before the one vocabulary (deprecated,
+ * still taken; both given must agree). 0, or -1 with the 400 set. */
+static int body_dir(const ws_req_t *rq, ws_resp_t *rs, str *dir)
+{
+	str old;
+
+	if(ws_body_str(rq, rs, "dir", 0, dir) < 0 || ws_body_str(rq, rs, "direction", 0, &old) < 0)
+		return -1;
+	if(dir->s == NULL)
+		*dir = old;
+	else if(old.s && (old.len != dir->len || memcmp(old.s, dir->s, dir->len))) {
+		ws_error(rs, 400, "bad_argument", "'dir' and 'direction' (its old name) disagree");
+		return -1;
+	}
+	if(dir->s == NULL) {
+		ws_error(rs, 400, "bad_argument", "'dir' is required (in, out, sys or note)");
+		return -1;
+	}
+	return 0;
+}
+
+/* POST /sessions/{sid}/messages. An agent's words ("out") go through reply(): the channel
+ * delivers them (an SMS, a webhook, a push to an app user who is not connected). A reply
+ * in an agent's name must come from the agent who holds the session (reply_held: 409
+ * wrong_agent otherwise, nothing written); one without "from" is the integration's own,
+ * "api:<key name>", as the transcript shows it. */
+static void post_message(const ws_req_t *rq, ws_resp_t *rs, const str *sid)
+{
+	static const str text = {"text", 4};
+	char by[80];
+	str dir, from, body;
+	int rc;
+
+	if(body_dir(rq, rs, &dir) < 0 || ws_body_str(rq, rs, "from", 0, &from) < 0
+			|| ws_body_str(rq, rs, "body", 1, &body) < 0)
+		return;
+	if(dir.len == 3 && !memcmp(dir.s, "out", 3)) {
+		if(from.s) {
+			rc = ws_oq.reply_held(sid, &from, &text, &body);
+		} else {
+			snprintf(by, sizeof(by), "api:%s", rq->key_name ? rq->key_name : "");
+			from = omniq_str(by);
+			rc = ws_oq.reply(sid, &from, &body);
+		}
+	} else if(from.s == NULL) {
+		ws_error(rs, 400, "bad_argument", "'from' is required for a message that is no reply");
+		return;
+	} else {
+		rc = ws_oq.append(sid, &dir, &from, &body);
+	}
+	if(ws_omniq_error(rs, rc) < 0)
+		return;
+	ok(rs, sid, "appended");
+	json_object_set_new(rs->json, "from", json_stringn(from.s, from.len));
+	rs->status = 201;
+}
+
+/* GET /sessions/{sid}/messages?after=<id>&limit=<1..200>: the transcript, oldest first,
+ * from after the entry id given (none: from the start); "next" is the id to ask after for
+ * the next page, null at the end. */
+typedef struct {
+	json_t *rows;
+	char last[48];
+} tx_page_t;
+
+static void tx_row(void *arg, const omniq_tx_entry_t *e)
+{
+	tx_page_t *p = arg;
+	json_t *o = json_pack("{s:s%,s:s%,s:s%,s:s%}", "id", e->id.s, (size_t)e->id.len, "dir",
+			e->dir.s, (size_t)e->dir.len, "from", e->from.s, (size_t)e->from.len, "body",
+			e->body.s, (size_t)e->body.len);
+
+	if(o == NULL)
+		return;
+	if(e->delivery.len) {
+		json_object_set_new(o, "delivery", json_stringn(e->delivery.s, e->delivery.len));
+		json_object_set_new(o, "delivery_reason",
+				json_stringn(e->delivery_reason.s, e->delivery_reason.len));
+	}
+	json_array_append_new(p->rows, o);
+	snprintf(p->last, sizeof(p->last), "%.*s", e->id.len, e->id.s);
+}
+
+/* The query argument name as it stands (no %-decoding: for ids of digits and '-') into out
+ * (kept as it was when absent): 0, or -1 when longer than size - 1. */
+static int raw_arg(const ws_req_t *rq, const char *name, char *out, size_t size)
+{
+	const char *q = rq->query ? rq->query : "", *v;
+	size_t nl = strlen(name), n;
+
+	for(v = q; v && *v; v = strchr(v, '&') ? strchr(v, '&') + 1 : NULL) {
+		if(strncmp(v, name, nl) || v[nl] != '=')
+			continue;
+		v += nl + 1;
+		n = strchr(v, '&') ? (size_t)(strchr(v, '&') - v) : strlen(v);
+		if(n >= size)
+			return -1;
+		memcpy(out, v, n);
+		out[n] = '\0';
+		return 0;
+	}
+	return 0;
+}
+
+static void get_messages(const ws_req_t *rq, ws_resp_t *rs, const str *sid)
+{
+	char after[48] = "";
+	tx_page_t page;
+	str a;
+	int limit, rc;
+
+	if(ws_arg_int(rq, rs, "limit", 50, 1, 200, &limit) < 0)
+		return;
+	if(raw_arg(rq, "after", after, sizeof(after)) < 0
+			|| strspn(after, "0123456789-") != strlen(after)) {
+		ws_error(rs, 400, "bad_argument", "'after' must be a transcript id (<ms>-<n>)");
+		return;
+	}
+	memset(&page, 0, sizeof(page));
+	if((page.rows = json_array()) == NULL) {
+		ws_error(rs, 500, "internal", "out of memory");
+		return;
+	}
+	a = omniq_str(after);
+	/* one more than asked for: whether there is a next page */
+	rc = ws_oq.transcript_read(sid, &a, limit + 1, tx_row, &page); /* how many, or < 0 */
+	if(ws_omniq_error(rs, rc > 0 ? OMNIQ_OK : rc) < 0) {
+		json_decref(page.rows);
+		return;
+	}
+	rs->status = 200;
+	if(json_array_size(page.rows) > (size_t)limit) {
+		json_array_remove(page.rows, (size_t)limit);
+		rs->json = json_pack("{s:s%,s:o,s:s}", "sid", sid->s, (size_t)sid->len, "messages",
+				page.rows, "next", json_string_value(json_object_get(
+						json_array_get(page.rows, (size_t)limit - 1), "id")));
+	} else {
+		rs->json = json_pack("{s:s%,s:o,s:n}", "sid", sid->s, (size_t)sid->len, "messages",
+				page.rows, "next");
+	}
+}
+
 static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, const char *act)
 {
-	str a, b, c;
+	str a;
 
 	if(!strcmp(act, "messages")) {
-		if(ws_body_str(rq, rs, "direction", 1, &a) < 0 || ws_body_str(rq, rs, "from", 1, &b) < 0
-				|| ws_body_str(rq, rs, "body", 1, &c) < 0)
-			return;
-		/* an agent's words go through reply(): the channel delivers them (an SMS, a push
-		 * to an app user who is not connected) */
-		if(ws_omniq_error(rs, a.len == 3 && !memcmp(a.s, "out", 3) ? ws_oq.reply(sid, &b, &c)
-																 : ws_oq.append(sid, &a, &b, &c))
-				< 0)
-			return;
-		ok(rs, sid, "appended");
-		rs->status = 201;
+		post_message(rq, rs, sid);
 	} else if(!strcmp(act, "accept") || !strcmp(act, "decline")) {
 		if(ws_body_str(rq, rs, "agent", 1, &a) < 0)
 			return;
@@ -311,9 +447,13 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 	} else if(!strcmp(act, "close")) {
 		if(ws_body_str(rq, rs, "disposition", 0, &a) < 0)
 			return;
+		omniq_session_info_t info;
+
 		if(ws_omniq_error(rs, ws_oq.close(sid, a.s ? &a : NULL)) < 0)
 			return;
-		ok(rs, sid, "closed");
+		/* wrapup while the agent finishes (the omniq module's wrapup time), else closed:
+		 * what the session is, not what was asked */
+		ok(rs, sid, ws_oq.get(sid, &info) == OMNIQ_OK ? info.state : "closed");
 	} else if(!strcmp(act, "abandon")) {
 		int rc = ws_oq.abandon(sid);
 
@@ -401,6 +541,10 @@ void ws_api_handle(const ws_req_t *rq, ws_resp_t *rs)
 		return;
 	}
 	snprintf(act, sizeof(act), "%s", slash + 1);
+	if(!strcmp(act, "messages") && !strcmp(rq->method, "GET")) {
+		get_messages(rq, rs, &sid);
+		return;
+	}
 	if(strcmp(rq->method, "POST")) {
 		ws_error(rs, 405, "method_not_allowed", "%s on a session action", rq->method);
 		return;

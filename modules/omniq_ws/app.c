@@ -596,11 +596,11 @@ int ws_app_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 /* ---- the channel driver: an agent's reply to a user who is not connected -------------- */
 
-static int deliver(const str *sid, const str *ext, const str *from, const str *body,
-		void *param)
+static int deliver(const omniq_delivery_t *d, void *param)
 {
 	/* the process that took the reply made the session's tenant current */
 	const ws_app_site_t *site = ws_app_site(ws_oq.tenant_index());
+	const str *ext = &d->ext;
 	const char *user;
 	json_t *p;
 	int pre;
@@ -613,11 +613,14 @@ static int deliver(const str *sid, const str *ext, const str *from, const str *b
 			|| ext->s[pre - 1] != ':')
 		return 0; /* not a session this channel opened */
 	user = ext->s + pre;
-	p = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:I}", "type", "reply", "app", site->app_id,
-			"user", user, (size_t)(ext->len - pre), "session", sid->s, (size_t)sid->len, "from",
-			from ? from->s : "", (size_t)(from ? from->len : 0), "text", body->s,
-			(size_t)body->len, "ts", (json_int_t)time(NULL));
-	return ws_push_queue(ext, sid, from, p);
+	/* sid and body, as the REST API names them; session and text, the names before them,
+	 * until API v2 (docs/integrator.md, "One vocabulary") */
+	p = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:s%,s:s%,s:I}", "type", "reply", "app",
+			site->app_id, "user", user, (size_t)(ext->len - pre), "sid", d->sid.s,
+			(size_t)d->sid.len, "session", d->sid.s, (size_t)d->sid.len, "from", d->from.s,
+			(size_t)d->from.len, "body", d->body.s, (size_t)d->body.len, "text", d->body.s,
+			(size_t)d->body.len, "ts", (json_int_t)time(NULL));
+	return ws_push_queue(ext, &d->sid, &d->from, p);
 }
 
 int ws_app_register(void)
@@ -629,5 +632,6 @@ int ws_app_register(void)
 	d.cls = OMNIQ_CLASS_CHAT;
 	d.caps = OMNIQ_CAP_TEXT;
 	d.deliver = deliver;
+	d.owner = "omniq_ws (the app channel)";
 	return ws_oq.register_driver(&d) < 0 ? -1 : 0;
 }

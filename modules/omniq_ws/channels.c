@@ -14,8 +14,12 @@
  * Retry-After) until the receiver takes it or webhook_attempts are spent; a 4xx other than
  * 408 and 429 refuses it for good. The agent sees which. The payload:
  *
- *   {"type":"message","channel":"line","session":"12","ext":"<conversation>",
- *    "from":"<agent>","text":"...","id":"<transcript entry>","ts":<unix s it was written>}
+ *   {"type":"message","channel":"line","sid":"12","ext":"<conversation>","from":"<agent>",
+ *    "body":"...","id":"<transcript entry>","ts":<unix s it was written>,"session":"12",
+ *    "text":"..."}
+ *
+ * ("session" and "text" are "sid" and "body" under their names before the one vocabulary:
+ * deprecated, sent until the REST API's v2.)
  *
  * ext is what the integrator gave when the session was opened; the ingest gives the
  * customer's identity when it gave nothing, so that the receiver always knows whom to
@@ -154,15 +158,17 @@ static void send_reply(const omniq_outbound_t *m, omniq_send_result_t *res, void
 		v = json_pack("{s:s,s:s,s:o,s:s,s:I}", "type", "lead", "channel", c->name, "lead", lead,
 				"id", did, "ts", (json_int_t)time(NULL));
 	} else if(m->sid.len == 0)
-		v = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s,s:I}", "type", "notice", "channel", c->name,
-				"to", m->ext.s, (size_t)m->ext.len, "from", m->from.s, (size_t)m->from.len,
-				"text", m->body.s, (size_t)m->body.len, "id", did, "ts", (json_int_t)time(NULL));
+		v = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:s,s:I}", "type", "notice", "channel",
+				c->name, "to", m->ext.s, (size_t)m->ext.len, "from", m->from.s,
+				(size_t)m->from.len, "body", m->body.s, (size_t)m->body.len, "text", m->body.s,
+				(size_t)m->body.len, "id", did, "ts", (json_int_t)time(NULL));
 	else /* when the agent wrote it: the transcript entry's milliseconds, the same on a retry */
-		v = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:s%,s:I}", "type", "message", "channel",
-				c->name, "session", m->sid.s, (size_t)m->sid.len, "ext", m->ext.s,
-				(size_t)m->ext.len, "from", m->from.s, (size_t)m->from.len, "text", m->body.s,
+		v = json_pack("{s:s,s:s,s:s%,s:s%,s:s%,s:s%,s:s%,s:I,s:s%,s:s%}", "type", "message",
+				"channel", c->name, "sid", m->sid.s, (size_t)m->sid.len, "ext", m->ext.s,
+				(size_t)m->ext.len, "from", m->from.s, (size_t)m->from.len, "body", m->body.s,
 				(size_t)m->body.len, "id", m->tx.s, (size_t)m->tx.len, "ts",
-				(json_int_t)(strtoll(m->tx.s, NULL, 10) / 1000));
+				(json_int_t)(strtoll(m->tx.s, NULL, 10) / 1000), "session", m->sid.s,
+				(size_t)m->sid.len, "text", m->body.s, (size_t)m->body.len);
 	body = v ? json_dumps(v, JSON_COMPACT) : NULL;
 	json_decref(v);
 	if(body == NULL) {
@@ -195,6 +201,7 @@ int ws_channels_register(void)
 		d.cls = channels[i].cls;
 		d.caps = OMNIQ_CAP_TEXT;
 		d.param = &channels[i];
+		d.owner = "modparam(\"omniq_ws\", \"channel\")";
 		if(ws_oq.register_driver(&d) < 0)
 			return -1;
 		memset(&s, 0, sizeof(s));

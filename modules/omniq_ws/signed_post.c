@@ -2,7 +2,9 @@
  * signed_post.c - see signed_post.h.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ws.h"
 #include "token.h"
@@ -27,18 +29,38 @@ CURL *ws_post_handle(void)
 	return c;
 }
 
+/* The signature a receiver checks: HMAC-SHA256 over "<t>." and the body, so that a
+ * delivery captured once cannot be replayed later with a fresh timestamp. */
+static int sign_at(const char *secret, long long t, const char *body, size_t len, char hex[65])
+{
+	char head[24];
+	size_t hl = (size_t)snprintf(head, sizeof(head), "%lld.", t);
+	char *m = malloc(hl + len + 1);
+	int rc;
+
+	if(m == NULL)
+		return -1;
+	memcpy(m, head, hl);
+	memcpy(m + hl, body, len);
+	rc = ws_hmac_hex(secret, m, hl + len, hex);
+	free(m);
+	return rc;
+}
+
 int ws_signed_post(CURL *curl, const ws_post_t *p, long *status, long *retry_after_s,
 		char *why, size_t size)
 {
 	struct curl_slist *h = NULL, *n;
-	char hdr[256], sig[65];
+	char hdr[256], sig[65], sig2[65];
+	long long t = (long long)time(NULL);
 	curl_off_t ra = 0;
 	CURLcode cc;
 	int ok = 1;
 
 	*status = 0;
 	*retry_after_s = 0;
-	if(ws_hmac_hex(p->secret, p->body, p->len, sig) < 0) {
+	if(ws_hmac_hex(p->secret, p->body, p->len, sig) < 0
+			|| sign_at(p->secret, t, p->body, p->len, sig2) < 0) {
 		snprintf(why, size, "cannot sign the request");
 		return -1;
 	}
@@ -56,6 +78,10 @@ int ws_signed_post(CURL *curl, const ws_post_t *p, long *status, long *retry_aft
 	if(p->channel)
 		HDR("X-Omniq-Channel: %s", p->channel);
 	HDR("X-Omniq-Tenant: %.*s", p->tenant.len, p->tenant.s);
+	HDR("X-Omniq-Timestamp: %lld", t);
+	HDR("X-Omniq-Signature-V2: t=%lld,sha256=%s", t, sig2);
+	/* the body alone: deprecated (a captured delivery verifies for ever), kept for the
+	 * receivers written before V2 */
 	HDR("X-Omniq-Signature: sha256=%s", sig);
 #undef HDR
 	if(!ok) {

@@ -312,15 +312,7 @@ class Kamailio:
 
     def psx(self):
         """core.psx: {pid: description} of every process kamailio forked."""
-        rc, out = self.rpc("core.psx")
-        got, pid = {}, None
-        for line in out.splitlines():
-            line = line.strip()
-            if line.startswith("PID:"):
-                pid = int(line.split(":")[1])
-            elif line.startswith("DSC:") and pid is not None:
-                got[pid] = line[4:].strip()
-        return got
+        return psx_of(self.rpc("core.psx")[1])
 
     def alive_problems(self):
         """What of a ready kamailio is not alive now: a process it had once ready, a process
@@ -470,6 +462,7 @@ class Ctx:
         self.servers = []
         self.expected = []     # teardown.Expected: log lines the test causes on purpose
         self.broken = []       # redis-servers whose data the test broke on purpose
+        self.notes = []        # (title, fn): fn() is more to read when the test fails
 
     def expect_log(self, pattern, optional=False):
         """An ERROR/CRITICAL/ALERT line matching pattern (re.search) is this test's doing:
@@ -590,6 +583,18 @@ def recap(name, why):
             f.write("    (%d more lines)\n" % (len(lines) - 40))
 
 
+def psx_of(out):
+    """kamcmd core.psx's text as {pid: description}."""
+    got, pid = {}, None
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("PID:"):
+            pid = int(line.split(":")[1])
+        elif line.startswith("DSC:") and pid is not None:
+            got[pid] = line[4:].strip()
+    return got
+
+
 def where(e):
     """The test file's line a failure was raised at and its kind ("test_core.py:341,
     AssertionError"): a bare assert has no message, and the traceback goes to stderr, which
@@ -598,6 +603,19 @@ def where(e):
               if os.path.basename(f.filename).startswith("test_")]
     at = "%s:%d" % (os.path.basename(frames[-1].filename), frames[-1].lineno) if frames else "?"
     return "%s, %s" % (at, type(e).__name__)
+
+
+def failure_notes(ctx):
+    """What a test's helpers asked to be shown when it fails (a peer's log tail, say: a
+    hang in a Postfix is not in kamailio's log), each under its title."""
+    out = ""
+    for title, fn in ctx.notes:
+        try:
+            text = fn()
+        except Exception as e:  # noqa: BLE001 - a note that cannot be read says why
+            text = "(cannot read it: %s)" % e
+        out += "\n-- %s --\n%s" % (title, text)
+    return out
 
 
 def machine_lock():
@@ -652,7 +670,7 @@ def run(selected=None):
             failed += 1
             msg = str(e).replace("\n", " | ")[:600]
             print("FAIL %s/%s: %s" % (SUITE, name, msg), flush=True)
-            recap(name, "[%s] %s" % (where(e), e))
+            recap(name, "[%s] %s%s" % (where(e), e, failure_notes(ctx)))
             traceback.print_exc(file=sys.stderr)
         finally:
             ctx.close()

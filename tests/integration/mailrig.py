@@ -923,7 +923,11 @@ service auth {
 
 def start_rig(ctx, **kw):
     """A started MailRig of this test, in <ctx.dir>/mail; the harness stops it."""
-    return start_for(ctx, MailRig(os.path.join(ctx.dir, "mail"), **kw))
+    rig = start_for(ctx, MailRig(os.path.join(ctx.dir, "mail"), **kw))
+    ctx.notes.append(("the rig's postfix.log, its last 25 lines",
+                      lambda: "".join(open(rig.files["postfix.log"], errors="replace")
+                                      .readlines()[-25:])))
+    return rig
 
 
 class LmtpRecorder:

@@ -44,6 +44,8 @@ import test_survey  # noqa: E402,F401
 import test_report  # noqa: E402,F401
 import test_archive  # noqa: E402,F401
 import test_softphone  # noqa: E402,F401
+import test_clients  # noqa: E402,F401
+import test_integrator  # noqa: E402,F401
 
 if __name__ == "__main__":
     import parallel  # noqa: E402

@@ -118,7 +118,7 @@ def test_channel_ingest_refusals(ctx):
         path = "/api/v1/channels/line/messages"
         with unchanged(r):
             for method, url, body, want, code in [
-                ("POST", "/api/v1/channels/nope/messages", {"identity": "app:line:U1", "body": "x"}, 400, "bad_argument"),
+                ("POST", "/api/v1/channels/nope/messages", {"identity": "app:line:U1", "body": "x"}, 404, "not_found"),
                 ("POST", "/api/v1/channels/LINE/messages", {"identity": "app:line:U1", "body": "x"}, 400, "bad_argument"),
                 ("POST", "/api/v1/channels/phone/messages", {"identity": "phone:+8613800000001", "body": "x"}, 400, "bad_argument"),
                 ("POST", path, {"body": "x"}, 400, "bad_argument"),
@@ -226,3 +226,106 @@ def test_channel_webhook_carries_a_service_level_alert_as_a_signed_notice(ctx):
         assert r.hget("%s:s:%s" % (P, a["sid"]), "sla_f") == "3"
     finally:
         backend.stop()
+
+
+@test
+def test_channel_one_vocabulary_paged_transcript_and_replies_in_an_agents_name(ctx):
+    """Issue 28's REST points: an integrator's user as chan:<channel>:<user> (a namespace of
+    its own); a reply in an agent's name only from the agent who holds the session (mallory
+    on alice's session: 409, nothing written), one without `from` marked as the
+    integration's (api:<key name>); `dir`, with `direction` its deprecated name; the
+    webhook's payload under the one vocabulary (sid, body; session, text kept) and signed
+    with its timestamp (X-Omniq-Signature-V2) so that a captured delivery cannot be
+    replayed; the transcript read back page by page; close answers the state it left."""
+    backend = Backend()
+    try:
+        rs, k, api = line_kam(ctx, backend)
+        r = rs.client()
+        st, a = say(api, "こんにちは", identity="chan:LINE:U7".replace("LINE", "line"),
+                    skills="sales", cid="m1")
+        assert st == 201 and a["opened"] is True, (st, a)
+        sid = a["sid"]
+        assert r.hget("%s:s:%s" % (P, sid), "ext") == "chan:line:U7"
+        assert api.call("POST", "/api/v1/sessions/%s/accept" % sid, {"agent": "alice"})[0] == 200
+        assert k.rpc("omniq.agent_set", "mallory", "Mallory", "sales:5", "chat=4")[0] == 0
+        msgs = "/api/v1/sessions/%s/messages" % sid
+        with unchanged(r):
+            st, e = api.call("POST", msgs, {"dir": "out", "from": "mallory", "body": "pay me"})
+            assert st == 409 and e["error"]["code"] == "wrong_agent" and "held by alice" in \
+                e["error"]["message"], (st, e)
+            st, e = api.call("POST", msgs, {"dir": "out", "direction": "in", "body": "x"})
+            assert st == 400 and "disagree" in e["error"]["message"], (st, e)
+            st, e = api.call("POST", msgs, {"body": "x", "from": "alice"})
+            assert st == 400 and "'dir' is required" in e["error"]["message"], (st, e)
+            st, e = api.call("POST", msgs, {"dir": "sys", "body": "x"})
+            assert st == 400 and "'from' is required" in e["error"]["message"], (st, e)
+        st, ok = api.call("POST", msgs, {"dir": "out", "from": "alice", "body": "はい"})
+        assert st == 201 and ok["from"] == "alice", (st, ok)
+        st, ok = api.call("POST", msgs, {"dir": "out", "body": "Your order #42 shipped"})
+        assert st == 201 and ok["from"] == "api:crm", (st, ok)
+        # the deprecated name still works
+        st, _ = api.call("POST", msgs, {"direction": "in", "from": "chan:line:U7", "body": "ok"})
+        assert st == 201
+        wait_for(lambda: len(backend.delivered()) == 2, timeout=15, what="two webhooks")
+        for p, (frm, text) in zip(backend.delivered(), [("alice", "はい"),
+                                                          ("api:crm", "Your order #42 shipped")]):
+            h, raw = p["headers"], p["body"]
+            body = json.loads(raw)
+            assert (body["sid"], body["body"], body["from"], body["ext"]) == \
+                (sid, text, frm, "chan:line:U7"), body
+            assert (body["session"], body["text"]) == (sid, text), body  # deprecated names
+            t = int(h["x-omniq-timestamp"])
+            assert abs(t - time.time()) < 60, h
+            v2 = "t=%d,sha256=%s" % (t, hmac.new(LINE_SECRET, b"%d." % t + raw,
+                                                  hashlib.sha256).hexdigest())
+            assert h["x-omniq-signature-v2"] == v2, (h, v2)
+            # the same body under another timestamp does not verify: no replay
+            assert hmac.new(LINE_SECRET, b"%d." % (t + 600) + raw, hashlib.sha256) \
+                .hexdigest() not in h["x-omniq-signature-v2"]
+        # the transcript, page by page, as Redis holds it
+        whole = [(i, f["dir"], f["from"], f["body"]) for i, f in
+                 r.xrange("%s:s:%s:tx" % (P, sid))]
+        assert len(whole) == 4, whole
+        got, after, pages = [], None, 0
+        while True:
+            st, page = api.call("GET", msgs + "?limit=3" + ("&after=" + after if after else ""))
+            assert st == 200 and page["sid"] == sid, (st, page)
+            got += [(m["id"], m["dir"], m["from"], m["body"]) for m in page["messages"]]
+            pages += 1
+            if page["next"] is None:
+                break
+            assert page["next"] == page["messages"][-1]["id"]
+            after = page["next"]
+        assert got == whole and pages == 2, (got, whole, pages)
+        st, page = api.call("GET", msgs)
+        sent = [m for m in page["messages"] if m["dir"] == "out"]
+        wait_for(lambda: all(m.get("delivery") == "sent" for m in
+                             api.call("GET", msgs)[1]["messages"] if m["dir"] == "out"),
+                 what="the replies shown as sent")
+        assert len(sent) == 2 and page["next"] is None
+        for bad in ("?limit=0", "?limit=201", "?after=x1", "?after=" + "9" * 60):
+            st, e = api.call("GET", msgs + bad)
+            assert st == 400 and e["error"]["code"] == "bad_argument", (bad, st, e)
+        st, e = api.call("GET", "/api/v1/sessions/999999/messages")
+        assert st == 404 and e["error"]["code"] == "not_found", (st, e)
+        # closed: it answers what the session became
+        st, c = api.call("POST", "/api/v1/sessions/%s/close" % sid, {"disposition": "resolved"})
+        assert st == 200 and c["result"] == r.hget("%s:s:%s" % (P, sid), "state") and \
+            c["result"] in ("wrapup", "closed"), (st, c)
+    finally:
+        backend.stop()
+
+
+@test
+def test_channel_registered_by_a_modparam_and_a_module_names_both(ctx):
+    """An integrator's channel named as a loaded module's (omniq_echo registers `echo`): kamailio
+    does not start, and its line names both that registered it - the modparam first (omniq_ws
+    is loaded before), then the module - where it used to blame the module alone."""
+    rs = ctx.redis()
+    refuses_to_start(ctx, rs, [(
+        {"OMNIQ_ECHO": '"%s"' % os.path.join(ctx.dir, "echo.out"),
+         "OMNIQ_LINE_CHANNEL": '"name=echo;url=http://127.0.0.1:9/x;secret=%s"'
+                               % LINE_SECRET.decode()},
+        "channel 'echo' is registered twice: by modparam(\"omniq_ws\", \"channel\"), then by "
+        "omniq_echo (give the channel another name in one of them)")], "twice")
+    assert not rs.client().keys("oq:{default}:s:*")   # no session was written

@@ -88,7 +88,11 @@ def test_hook_takes_messages_for_its_module(ctx):
     assert k.rpc("omniq.accept", "1", "eve")[0] == 0
     rc, out = k.rpc("omniq.reply", "1", "eve", "Hi, Eve here")
     assert rc == 0 and not out.startswith("error"), out
-    wait_for(lambda: "reply 1 from eve: Hi, Eve here" in open(ctx.dir + "/echo-outbox.txt").read(),
+    # delivered in the process that took the RPC (kamcmd's: the ctl handler), to the
+    # identity the hook's message came from
+    ctl = k.pids("ctl handler")
+    line = "reply 1 from eve to web:h-1 (pid %d): Hi, Eve here" % ctl[0]
+    wait_for(lambda: line in open(ctx.dir + "/echo-outbox.txt").read(),
              what="the reply delivered by the echo driver")
 
 

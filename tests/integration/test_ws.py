@@ -114,8 +114,10 @@ def test_ws_rest_bad_requests_get_json_errors_and_write_nothing(ctx):
         ("POST", "/api/v1/sessions", {"channel": "web"}, None, 400, "bad_argument"),
         ("POST", "/api/v1/sessions", {"channel": "web", "identity": 7}, None, 400,
          "bad_argument"),
-        ("POST", "/api/v1/sessions", {"channel": "fax", "identity": "web:v"}, None, 400,
-         "bad_argument"),
+        ("POST", "/api/v1/sessions", {"channel": "fax", "identity": "web:v"}, None, 404,
+         "not_found"),                                  # no channel of that name
+        ("POST", "/api/v1/sessions", {"channel": "Fax!", "identity": "web:v"}, None, 400,
+         "bad_argument"),                               # no channel's name at all
         ("POST", "/api/v1/sessions", {"channel": "web", "identity": "phone:12"}, None, 400,
          "bad_argument"),
         ("POST", "/api/v1/sessions", {"channel": "web", "identity": "web:v", "priority": 5000},

@@ -29,7 +29,7 @@ def _delivery_events(t):
 def test_a_reply_is_stored_and_queued_in_one_step(h):
     t = h.tenant()
     sid = _session(t)
-    tx, channel, ext, did = t.fc('oq_send', sid, 'a', 'text', '您好, your order ships today')
+    tx, channel, ext, did = t.fc('oq_send', sid, 'a', 'text', '您好, your order ships today')[:4]
     assert (channel, ext, did) == ('sms', 'tel:+8613800000001', '1')
     entry = h.r.xrange(t.P + ':s:%s:tx' % sid)[-1]
     assert entry[0] == tx and entry[1]['dir'] == 'out' and entry[1]['from'] == 'a'
@@ -46,8 +46,8 @@ def test_a_transcript_shows_each_sent_messages_state_and_why_it_failed(h):
     t = h.tenant()
     sid = _session(t)
     t.fc('oq_append', sid, 'in', 'sms:+8613800000001', 'text', 'where is my order?')
-    tx1, _, _, d1 = t.fc('oq_send', sid, 'a', 'text', 'shipped today')
-    tx2, _, _, d2 = t.fc('oq_send', sid, 'a', 'text', 'tracking: SF123')
+    tx1, _, _, d1 = t.fc('oq_send', sid, 'a', 'text', 'shipped today')[:4]
+    tx2, _, _, d2 = t.fc('oq_send', sid, 'a', 'text', 'tracking: SF123')[:4]
     for did, how in ((d1, ('sent', 'SM1')), (d2, ('failed', 'unknown number'))):
         got = t.fc('oq_ob_take', 'sms', 'n', 1, 30000, 5)
         assert got[0][0] == did
@@ -70,7 +70,7 @@ def test_a_channel_without_a_sender_gets_its_reply_as_before(h):
     t.agent('a', 'en:5', caps='chat=10,total=10')
     s = t.enq(channel='web', identity='web:v1', skills='en', ext='conn-7')
     t.fc('oq_accept', s['sid'], 'a')
-    tx, channel, ext, did = t.fc('oq_send', s['sid'], 'a', 'text', 'hello')
+    tx, channel, ext, did = t.fc('oq_send', s['sid'], 'a', 'text', 'hello')[:4]
     assert (channel, ext, did) == ('web', 'conn-7', '')
     assert h.r.xrange(t.P + ':s:%s:tx' % s['sid'])[-1][0] == tx
     assert not h.r.exists(t.P + ':ob:seq') and t.fc('oq_deliveries', s['sid']) == []
@@ -89,7 +89,7 @@ def test_a_channel_without_a_sender_gets_its_reply_as_before(h):
 def test_a_sender_takes_what_is_due_under_a_lease_and_reports_it_sent(h):
     t = h.tenant()
     sid = _session(t)
-    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')[:4]
     got = t.fc('oq_ob_take', 'sms', 'node1', 10, 30000, 5)
     assert got == [[did, '1', sid, tx, 'tel:+8613800000001', 'a', 'text', 'hello']]
     # leased: nobody else gets it meanwhile, and other channels' senders never do
@@ -118,7 +118,7 @@ def test_a_report_that_beats_its_sends_answer_applies_when_the_sender_records_it
     moment the sender records the provider's id, instead of being lost as unknown."""
     t = h.tenant()
     sid = _session(t)
-    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')[:4]
     t.fc('oq_ob_take', 'sms', 'node1', 10, 30000, 5)
     assert t.fc('oq_ob_report', 'sms', 'SM777', 'delivered', 'on the phone') == ['', 'early']
     # an "accepted" after it does not replace the final word
@@ -132,13 +132,13 @@ def test_a_report_that_beats_its_sends_answer_applies_when_the_sender_records_it
     assert [s for s, _, _, _ in _delivery_events(t)] == ['queued', 'sent', 'delivered']
     assert not h.r.exists(t.P + ':ob:early:sms:SM777')
     # a failure reported early fails it the same way
-    tx2, _, _, did2 = t.fc('oq_send', sid, 'a', 'text', 'again')
+    tx2, _, _, did2 = t.fc('oq_send', sid, 'a', 'text', 'again')[:4]
     t.fc('oq_ob_take', 'sms', 'node1', 10, 30000, 5)
     assert t.fc('oq_ob_report', 'sms', 'SM778', 'failed', 'absent subscriber') == ['', 'early']
     assert t.fc('oq_ob_done', did2, 1, 'sent', 'SM778') == 'failed'
     assert harness.pairs(t.fc('oq_ob_get', did2))['reason'] == 'absent subscriber'
     # an early "accepted" alone changes nothing when the answer comes
-    tx3, _, _, did3 = t.fc('oq_send', sid, 'a', 'text', 'third')
+    tx3, _, _, did3 = t.fc('oq_send', sid, 'a', 'text', 'third')[:4]
     t.fc('oq_ob_take', 'sms', 'node1', 10, 30000, 5)
     assert t.fc('oq_ob_report', 'sms', 'SM779', 'sent', 'buffered') == ['', 'early']
     assert t.fc('oq_ob_done', did3, 1, 'sent', 'SM779') == 'sent'
@@ -147,7 +147,7 @@ def test_a_report_that_beats_its_sends_answer_applies_when_the_sender_records_it
 def test_a_sender_that_dies_leaves_its_lease_to_run_out_and_its_late_answer_is_refused(h):
     t = h.tenant()
     sid = _session(t)
-    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')[:4]
     assert t.fc('oq_ob_take', 'sms', 'node1', 10, 5000, 5)[0][1] == '1'
     h.advance(4800)
     assert t.fc('oq_ob_take', 'sms', 'node2', 10, 5000, 5) == []
@@ -164,7 +164,7 @@ def test_a_sender_that_dies_leaves_its_lease_to_run_out_and_its_late_answer_is_r
 def test_a_message_whose_sender_never_answers_fails_after_its_attempts(h):
     t = h.tenant()
     sid = _session(t)
-    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'a message that kills its sender')
+    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'a message that kills its sender')[:4]
     for attempt in (1, 2):
         assert t.fc('oq_ob_take', 'sms', 'n', 10, 1000, 2)[0][:2] == [did, str(attempt)]
         h.advance(1000)
@@ -178,7 +178,7 @@ def test_a_message_whose_sender_never_answers_fails_after_its_attempts(h):
 def test_retries_back_off_and_the_last_one_fails_with_the_providers_reason(h):
     t = h.tenant()
     sid = _session(t)
-    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')[:4]
     waits = []
     for attempt in (1, 2, 3, 4):
         got = t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 10)
@@ -213,7 +213,7 @@ def test_retries_back_off_and_the_last_one_fails_with_the_providers_reason(h):
 def test_a_providers_retry_after_wins_over_a_shorter_backoff(h):
     t = h.tenant()
     sid = _session(t)
-    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')[:4]
     t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 10)
     t.fc('oq_ob_done', did, 1, 'retry', '429 Too Many Requests', 60000, 5, 1000, 300000)
     h.advance(59800)
@@ -225,7 +225,7 @@ def test_a_providers_retry_after_wins_over_a_shorter_backoff(h):
 def test_a_refusal_for_good_fails_at_once_and_the_agent_sees_why(h):
     t = h.tenant()
     sid = _session(t, channel='wechat', ident='wechat:wx1:o1')
-    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    tx, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')[:4]
     t.fc('oq_ob_take', 'wechat', 'n', 10, 30000, 10)
     reason = 'errcode 45015: response out of time limit (48 hours)'
     assert t.fc('oq_ob_done', did, 1, 'failed', reason) == 'failed'
@@ -236,7 +236,7 @@ def test_a_refusal_for_good_fails_at_once_and_the_agent_sees_why(h):
 def test_a_message_whose_session_is_gone_fails_when_taken(h):
     t = h.tenant(retention=60)
     sid = _session(t)
-    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')[:4]
     t.fc('oq_close', sid, 'resolved')
     h.advance(61000)
     t.sweep()
@@ -264,7 +264,7 @@ def test_sends_that_cannot_be_taken_write_nothing(h):
 def test_outbound_calls_check_every_argument(h):
     t = h.tenant()
     sid = _session(t)
-    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')
+    _, _, _, did = t.fc('oq_send', sid, 'a', 'text', 'hello')[:4]
     for args in [('SMS', 'n', 1, 1000, 1), ('sms', '', 1, 1000, 1), ('sms', 'n', 0, 1000, 1),
                  ('sms', 'n', 101, 1000, 1), ('sms', 'n', 1, 999, 1), ('sms', 'n', 1, 3600001, 1),
                  ('sms', 'n', 1, 1000, 0), ('sms', 'n', 1, 1000), ('sms', 'n\x01', 1, 1000, 1)]:
@@ -344,9 +344,9 @@ def test_one_recipients_messages_leave_in_order_whoever_takes_them(h):
     other = t.enq(channel='sms', identity='tel:+8613800000002', skills='en',
                   ext='tel:+8613800000002')['sid']
     t.fc('oq_accept', other, 'a')
-    _, _, _, a1 = t.fc('oq_send', sid, 'a', 'text', 'first')
-    _, _, _, a2 = t.fc('oq_send', sid, 'a', 'text', 'second')
-    _, _, _, b1 = t.fc('oq_send', other, 'a', 'text', 'to the other customer')
+    _, _, _, a1 = t.fc('oq_send', sid, 'a', 'text', 'first')[:4]
+    _, _, _, a2 = t.fc('oq_send', sid, 'a', 'text', 'second')[:4]
+    _, _, _, b1 = t.fc('oq_send', other, 'a', 'text', 'to the other customer')[:4]
     got = t.fc('oq_ob_take', 'sms', 'node1', 1, 30000, 5)
     assert [g[0] for g in got] == [a1]
     # the second node asks for as many as there are: the other customer's, not 'second'
@@ -372,11 +372,37 @@ def test_one_recipients_messages_leave_in_order_whoever_takes_them(h):
 def test_an_order_entry_left_by_a_vanished_delivery_holds_nothing_up(h):
     t = h.tenant()
     sid = _session(t)
-    _, _, _, a1 = t.fc('oq_send', sid, 'a', 'text', 'first')
-    _, _, _, a2 = t.fc('oq_send', sid, 'a', 'text', 'second')
+    _, _, _, a1 = t.fc('oq_send', sid, 'a', 'text', 'first')[:4]
+    _, _, _, a2 = t.fc('oq_send', sid, 'a', 'text', 'second')[:4]
     # the first's record and queue entry gone by hand: the second is not blocked by it
     h.r.delete(t.P + ':ob:d:' + a1)
     h.r.zrem(t.P + ':ob:q:sms', a1)
     assert [g[0] for g in t.fc('oq_ob_take', 'sms', 'n', 10, 30000, 5)] == [a2]
     t.fc('oq_ob_done', a2, 1, 'sent', 'SM1')
     assert not [k for k in h.r.scan_iter(match=t.P + ':ob:r:*')]
+
+
+def test_a_reply_names_the_customers_identity_and_held_replies_come_from_the_agent(h):
+    """oq_send's fifth element is the session's customer identity (whom a driver's deliver()
+    answers when the channel gave no reference of its own), with or without a sender; with
+    held '1' only the session's agent may reply in its name (OQ_AGENT, nothing written)."""
+    t = h.tenant()
+    sid = _session(t)
+    s = t.enq(channel='web', identity='web:v1', skills='en', ext='')
+    t.fc('oq_accept', s['sid'], 'a')
+    r = t.fc('oq_send', s['sid'], 'a', 'text', 'hello', '1')
+    assert r[1:] == ['web', '', '', 'web:v1'], r
+    t.agent('m', 'fr:5', caps='chat=10,total=10')
+    assert t.fc('oq_send', sid, 'a', 'text', 'shipped', '1')[4] == 'tel:+8613800000001'
+    txlen = h.r.xlen(t.P + ':s:%s:tx' % sid)
+    seq = h.r.get(t.P + ':ob:seq')
+    t.expect_err('AGENT', 'oq_send', sid, 'm', 'text', 'from mallory', '1')
+    t.expect_err('AGENT', 'oq_send', sid, '', 'text', 'from nobody', '1')
+    t.expect_err('ARG', 'oq_send', sid, 'a', 'text', 'hi', 'yes')
+    assert h.r.xlen(t.P + ':s:%s:tx' % sid) == txlen and h.r.get(t.P + ':ob:seq') == seq
+    # held '0' (or none): the library's own steps and trusted surfaces, as before
+    assert t.fc('oq_send', sid, 'm', 'text', 'a note from a supervisor', '0')[3] != ''
+    queued = h.tenant()
+    queued.agent('b', 'fr:5', caps='chat=10,total=10')
+    w = queued.enq(channel='web', identity='web:v2', skills='en', ext='')
+    queued.expect_err('AGENT', 'oq_send', w['sid'], 'b', 'text', 'not yours', '1')

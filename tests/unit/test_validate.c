@@ -711,6 +711,24 @@ TEST(identity_wechat)
 	EXPECT_ERR(ident_n(STR(buf), NULL), OQ_V_TOOLONG, "129 characters, the limit is 128");
 }
 
+TEST(identity_chan)
+{
+	EXPECT_OK_OUT(ident_n(LIT("chan:line:U4af4980629"), NULL), "chan:line:U4af4980629");
+	EXPECT_OK_OUT(ident_n(LIT("CHAN:tg-bot_2:@user;x"), NULL), "chan:tg-bot_2:@user;x");
+	/* never an app's identity, whatever the app is called */
+	EXPECT_OK_OUT(ident_n(LIT("app:line:U4af4980629"), NULL), "app:line:U4af4980629");
+	EXPECT_ERR(ident_n(LIT("chan:line"), NULL), OQ_V_SYNTAX, "two parts");
+	EXPECT_ERR(ident_n(LIT("chan::u"), NULL), OQ_V_EMPTY, "channel name is empty");
+	EXPECT_ERR(ident_n(LIT("chan:line:"), NULL), OQ_V_EMPTY, "channel user is empty");
+	EXPECT_ERR(ident_n(LIT("chan:Line:u"), NULL), OQ_V_SYNTAX, "channel name 'Line'");
+	EXPECT_ERR(ident_n(LIT("chan:2line:u"), NULL), OQ_V_SYNTAX, "must start with [a-z]");
+	EXPECT_ERR(ident_n(LIT("chan:line:a,b"), NULL), OQ_V_SYNTAX, "channel user 'a,b' has ','");
+	EXPECT_ERR(ident_n(LIT("chan:line:a b"), NULL), OQ_V_SYNTAX, "channel user 'a b'");
+	EXPECT_ERR(ident_n(LIT("chan:abcdefghijklmnopqrstuvwxyz0123456:u"), NULL), OQ_V_TOOLONG,
+			"33 characters, the limit is 32");
+	EXPECT_ERR(ident_n(LIT("telegram:u"), NULL), OQ_V_UNKNOWN, "web, sip or chan");
+}
+
 TEST(identity_app)
 {
 	char buf[512], part[200];

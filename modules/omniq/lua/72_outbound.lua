@@ -113,30 +113,53 @@ function H.load(P, did)
     return d
 end
 
--- oq_send sid from type body: an agent's reply, appended as oq_reply appends it and, when the
--- session's channel has an outbound sender (oq_ob_register), queued for it in the same
--- step: {entry id, channel, ext, did} (did "" when the channel has none: its driver or
--- socket delivers the reply as before). Whether a channel is queued is known to Redis, not
+-- oq_send sid from type body [held]: an agent's reply, appended as oq_reply appends it and,
+-- when the session's channel has an outbound sender (oq_ob_register), queued for it in the
+-- same step: {entry id, channel, ext, did, identity} (did "" when the channel has none: its
+-- driver or socket delivers the reply as before; identity the session's customer identity,
+-- whom a driver answers). held '1': from must be the session's agent (OQ_AGENT, nothing
+-- written, otherwise): a reply the REST API takes in an agent's name. Whether a channel is queued is known to Redis, not
 -- to the node that took the reply, so that a reply taken on any node reaches the node that
 -- runs the channel's sender. A queue holding OUTBOUND_MAX messages (its provider unreachable
 -- for long) refuses with OQ_CAPACITY before anything is written: the agent is told at once
 -- rather than the reply kept and never sent.
 function OB.fn_send(keys, args)
     local ctx = X.begin(keys)
-    V.args(args, 4, 'sid from type body')
-    return OB.send(ctx, V.sid(args[1]), args[2], args[3], args[4]), ctx
+    if #args ~= 5 then V.args(args, 4, 'sid from type body [held]') end
+    local sid = V.sid(args[1])
+    if args[5] == '1' then
+        H.held(ctx, sid, args[2])
+    elseif args[5] and args[5] ~= '0' then
+        U.fail('ARG', 'held must be 0 or 1')
+    end
+    return OB.send(ctx, sid, args[2], args[3], args[4]), ctx
+end
+
+-- A reply in agent's name only from the agent who holds session sid (a session that does
+-- not exist is left to the reply itself, which says so).
+function H.held(ctx, sid, agent)
+    local v = rcall('HMGET', R.skey(ctx, sid), 'state', 'agent')
+    if not v[1] then return end
+    local holder = v[2] or ''
+    if holder == '' or holder ~= agent then
+        U.fail('AGENT', 'session ' .. sid .. (holder == '' and ' has no agent'
+            or ' is held by ' .. holder) .. ', not by ' .. (agent == '' and 'nobody' or agent))
+    end
 end
 
 -- The same for the library's own steps (a service-level notice to the customer, 80_sla.lua):
 -- {id, channel, ext, did}, did '' when the channel has no senders (a web chat: its socket
 -- reads the message event).
 function OB.send(ctx, sid, from, typ, body)
-    local channel = rcall('HGET', R.skey(ctx, sid), 'channel')
+    local v = rcall('HMGET', R.skey(ctx, sid), 'channel', 'identity')
+    local channel = v[1]
     local queued = channel and rcall('SISMEMBER', ctx.P .. ':ob:senders', channel) == 1
     if queued then H.room(ctx.P, channel) end
     local r = E.run('omniq.reply', ctx.P, sid, from, typ, body)
-    if not queued then return {r[1], r[2], r[3], ''} end
-    return OB.queue(ctx, sid, r[1], r[2], r[3])
+    if not queued then return {r[1], r[2], r[3], '', v[2] or ''} end
+    local q = OB.queue(ctx, sid, r[1], r[2], r[3])
+    q[5] = v[2] or ''
+    return q
 end
 
 -- Transcript entry id of session sid, written as 'out', handed to channel's senders: its
