@@ -96,10 +96,12 @@ if ((${#missing[@]})) || ((need_update)); then
     $SUDO "$(dirname "$0")/apt-install.sh" "${missing[@]}"
   fi
 fi
-# playwright-core for the browser tests and typescript for the client's declarations
-# (tests/integration/test_clients.py), at the versions tests/e2e/package-lock.json pins
+# playwright-core for the browser tests, typescript for the client's declarations and
+# swagger-parser for docs/openapi.yaml (tests/integration/test_clients.py), at the versions
+# tests/e2e/package-lock.json pins
 e2e="$(dirname "$0")/../tests/e2e/node_modules"
-if [[ "${1:-build}" = test || "${1:-build}" = coverage ]] && { [ ! -d "$e2e/playwright-core" ] || [ ! -d "$e2e/typescript" ]; }; then
+if [[ "${1:-build}" = test || "${1:-build}" = coverage ]] && { [ ! -d "$e2e/playwright-core" ] \
+    || [ ! -d "$e2e/typescript" ] || [ ! -d "$e2e/@apidevtools/swagger-parser" ]; }; then
   (cd "$(dirname "$0")/../tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 exit 0

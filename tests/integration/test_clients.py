@@ -356,3 +356,27 @@ def test_clients_typescript_declarations_check(ctx):
         f.write(text.replace("// @ts-expect-error identity is required\n", ""))
     p = subprocess.run(tsc + ["wrong.ts"], cwd=d, capture_output=True, text=True, timeout=120)
     assert p.returncode != 0 and "identity" in p.stdout, (p.returncode, p.stdout)
+
+
+@test
+def test_openapi_is_a_valid_openapi_3_1_document(ctx):
+    """docs/openapi.yaml, which the clients are generated from and integrators read, is a
+    valid OpenAPI 3.1 document (@apidevtools/swagger-parser: the 3.1 schema, every $ref
+    resolved), with its webhook; a copy broken as an edit could break it is refused, so the
+    check can fail."""
+    check = os.path.join(TOP, "tests/e2e/validate_openapi.mjs")
+    spec = os.path.join(TOP, "docs/openapi.yaml")
+    out = run(["node", check, spec], "validating docs/openapi.yaml")
+    with open(spec) as f:
+        doc = yaml.safe_load(f)
+    assert out.strip() == "valid 3.1.0 %d paths 1 webhooks" % len(doc["paths"]), out
+    doc["paths"]["/api/v1/stats"]["get"]["responses"] = {"200": {"content": 7}}
+    doc["webhooks"]["message"]["post"]["parameters"][0]["in"] = "body"
+    bad = os.path.join(ctx.dir, "broken.yaml")
+    with open(bad, "w") as f:
+        yaml.safe_dump(doc, f)
+    p = subprocess.run(["node", check, bad], capture_output=True, text=True, timeout=60)
+    said = p.stdout + p.stderr
+    assert p.returncode == 1 and "invalid" in said, said
+    assert "/webhooks/message/post/parameters/0/in" in said, said
+    assert "/paths/~1api~1v1~1stats/get/responses/200/content must be object" in said, said
