@@ -49,6 +49,22 @@ SWEEP_FAILED = r"omniq \[oq_dispatch\.c:\d+\]: sweep_failed\(\): sweep of tenant
 SWEEP_AGAIN = r"(?: \(\d+ sweeps in a row have failed, for \d+ s\))?$"
 
 
+def settled_keys(r, quiet=0.5, timeout=10.0):
+    """Redis' keys, sorted, once a kamailio's start-up writes are over: the same for quiet
+    seconds (its sender processes register their channels, leases start, a moment after it
+    answers). For a test that compares keys before and after what it does."""
+    end = time.time() + timeout
+    keys, since = sorted(r.keys("*")), time.time()
+    while time.time() < end:
+        time.sleep(0.05)
+        now = sorted(r.keys("*"))
+        if now != keys:
+            keys, since = now, time.time()
+        elif time.time() - since >= quiet:
+            return keys
+    raise AssertionError("Redis' keys still changing after %.0f s: %s" % (timeout, keys[:20]))
+
+
 def wait_for(cond, timeout=10.0, step=0.05, what="condition"):
     end = time.time() + timeout
     while time.time() < end:

@@ -12,7 +12,7 @@ import urllib.parse
 import uuid
 
 import sipp_ports
-from harness import alone, HERE, TOP, free_port, sipp, test, wait_for
+from harness import alone, HERE, TOP, free_port, settled_keys, sipp, test, wait_for
 from test_wechat import agent, ok_rpc, transcript
 
 P = "oq:{default}"
@@ -86,7 +86,7 @@ def test_sms_sip_message_joins_the_customers_session_and_is_the_caller_too(ctx):
 def test_sms_sip_bad_requests_get_clear_answers_and_store_nothing(ctx):
     rs, k = sms_kam(ctx)
     r = rs.client()
-    before = sorted(r.keys("*"))
+    before = settled_keys(r)
     code, reason, h = message(k, "+8613800000001", "<b>hi</b>", ctype="text/html")
     assert code == 415 and h.get("Accept") == "text/plain, message/cpim", (code, reason, h)
     code, reason, h = message(k, "+8613800000001", "hi", ctype=None)
@@ -106,7 +106,9 @@ def test_sms_sip_bad_requests_get_clear_answers_and_store_nothing(ctx):
                               "From: <sip:+8613800000002@c>\r\n\r\nContent-Type: text/html\r\n\r\n<b>x</b>",
                               ctype="message/cpim")
     assert code == 415, (code, reason)
-    assert sorted(r.keys("*")) == before
+    after = sorted(r.keys("*"))
+    assert after == before, ("written:", sorted(set(after) - set(before)),
+                             "gone:", sorted(set(before) - set(after)))
 
 
 @test
