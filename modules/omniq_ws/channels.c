@@ -25,7 +25,7 @@
  * customer's identity when it gave nothing, so that the receiver always knows whom to
  * answer. A session closed as a sales lead, on the tenant's lead channel (a CRM):
  *
- *   {"type":"lead","channel":"crm","lead":{"session","customer","name","tier","region",
+ *   {"type":"lead","channel":"crm","lead":{"sid","session","customer","name","tier","region",
  *    "identities","channel","queue","agent","disposition","tags","closed"},"id":..,"ts":..}
  */
 #include <string.h>

@@ -128,8 +128,9 @@ def test_report_a_lead_reaches_the_crm_as_a_signed_webhook_and_complaints_count_
         _, body = the_one_signed_post(backend)
         assert (body["type"], body["channel"]) == ("lead", "line"), body
         lead = body["lead"]
-        assert (lead["session"], lead["disposition"], lead["tags"], lead["agent"]) == \
+        assert (lead["sid"], lead["disposition"], lead["tags"], lead["agent"]) == \
             (sids[0], "sales_lead", "vip", "alice"), lead
+        assert lead["session"] == lead["sid"], lead   # its old name, kept until v2
         q = "/api/v1/reports?from=%d&to=%d&step=1d&by=tag" % (t0 - 60000, t0 + 3600000)
         tags = {r["dim"]: r["complaints"] for r in api.call("GET", q)[1]["rows"]}
         assert tags == {"courier": "1", "delivery": "1"}, tags

@@ -44,8 +44,8 @@ export interface Webhook {
   /** notice: the address it was queued for */
   to?: string;
   /**
-   * lead: the session's record (sid, customer, name, tier, region, identities, channel, queue,
-   * agent, disposition, tags, closed)
+   * lead: the session's record (sid, session (its old name), customer, name, tier, region,
+   * identities, channel, queue, agent, disposition, tags, closed)
    */
   lead?: Record<string, unknown>;
   /** message: the transcript id; notice, lead: the delivery id */

@@ -56,8 +56,8 @@ Webhook = TypedDict("Webhook", {
     "body": str,
     #: notice: the address it was queued for
     "to": str,
-    #: lead: the session's record (sid, customer, name, tier, region, identities, channel, queue,
-    #: agent, disposition, tags, closed)
+    #: lead: the session's record (sid, session (its old name), customer, name, tier, region,
+    #: identities, channel, queue, agent, disposition, tags, closed)
     "lead": Dict[str, Any],
     #: message: the transcript id; notice, lead: the delivery id
     "id": str,

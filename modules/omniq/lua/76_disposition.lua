@@ -98,7 +98,9 @@ function DSP.forward_lead(ctx, sid, v)
     if not ok then return nil, why end
     local live = v.customer ~= '' and C.resolve(ctx, v.customer)
     local c = live and rcall('HMGET', C.key(ctx, live), 'name', 'tier', 'region', 'ids') or {}
-    local lead = {session = sid, customer = live or '', name = c[1] or '', tier = c[2] or '',
+    -- sid, as every surface names a session; session, its name before (sent until v2)
+    local lead = {sid = sid, session = sid, customer = live or '', name = c[1] or '',
+        tier = c[2] or '',
         region = c[3] or '', identities = c[4] or '', channel = v.channel, queue = v.queue,
         agent = v.agent, disposition = v.disposition, tags = v.tags,
         closed = tonum(v.ended)}
