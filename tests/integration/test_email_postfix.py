@@ -706,6 +706,14 @@ def test_email_imap_a_rebuilt_folder_is_read_again_and_nothing_stored_twice(ctx)
     the reader starts it over, says so, stores what is new and nothing it stored before."""
     rig = mailrig.start_rig(ctx, support_transport=None)
     rig.create_folder("support@example.com", "Support")
+    # a failure shows the UIDs Dovecot gave (one fresh run in many: the third mail never
+    # answered UID SEARCH after the rebuild; Dovecot had logged a corrupted transaction
+    # log on the reader's IDLE connection as the folder went)
+    maildir = os.path.join(rig.dir, "mailboxes", "example.com", "support", "Maildir", ".Support")
+    ctx.notes.append(("the Support folder's dovecot-uidlist and files", lambda: "%s\n%s" % (
+        open(os.path.join(maildir, "dovecot-uidlist"), errors="replace").read(),
+        "\n".join(sorted(d + "/" + f for d in ("new", "cur")
+                          for f in os.listdir(os.path.join(maildir, d)))))))
     rs = ctx.redis()
     r = rs.client()
     mails = [customer_mail("文件夹 %d" % i, "第 %d 封" % i) for i in range(3)]
