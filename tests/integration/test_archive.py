@@ -141,10 +141,14 @@ def test_archive_sqlite_every_ended_session_once_with_its_record_and_transcript(
     assert rows()[s1]["survey"] == "answered"
     assert sq(path, "SELECT count(*) FROM omniq_session WHERE sid = ?", s1) == [[1]]
     assert json.loads(rows()[s1]["record"])["survey_comment"] == "快"
-    assert r.zcard(P + ":arq") == 0 and r.hget(P + ":s:" + s1, "archived")
+    # the archive commits the row, then tells Redis (oq_archived), then counts it
+    wait_for(lambda: r.zcard(P + ":arq") == 0, what="the copy confirmed to Redis")
+    assert r.hget(P + ":s:" + s1, "archived")
+    wait_for(lambda: "omniq:archived_sessions = 3" in ok_rpc(k, "stats.get_statistics",
+                                                             "omniq:"),
+             what="two archived, and one again")
     stats = ok_rpc(k, "stats.get_statistics", "omniq:")
-    assert "omniq:archived_sessions = 3" in stats, stats    # two, and one again
-    assert "omniq:archive_failures = 0" in stats, stats
+    assert "omniq:archived_sessions = 3" in stats and "omniq:archive_failures = 0" in stats, stats
 
 
 @test
