@@ -420,6 +420,7 @@ def test_email_a_corpus_of_real_world_shaped_mail_each_stored_or_refused_in_word
         ("a From without an address", _raw(["From: just a name", "Subject: x"], b"x"),
          "550 5.6.0 ", None),
     ]
+    settled_keys(r)     # kamailio's start-up writes are over before the first count
     for name, raw, want, text in cases:
         before = r.dbsize()
         got = deliver(k, raw)
