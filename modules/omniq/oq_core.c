@@ -1179,18 +1179,20 @@ static int reply_send(const str *sid, const str *from, const str *type, const st
 	}
 	oq_stat_inc(OQ_ST_MESSAGES);
 	memset(&d, 0, sizeof(d));
-	d.sid = *sid;
 	d.channel.s = r->element[1]->str; d.channel.len = (int)r->element[1]->len;
-	d.ext.s = r->element[2]->str; d.ext.len = (int)r->element[2]->len;
-	d.identity.s = r->element[4]->str; d.identity.len = (int)r->element[4]->len;
-	d.from = a[1];
-	d.type = *type;
-	d.body = *body;
-	oq_tenant_at(oq_tenant_index(), &d.tenant, &prefix);
 	/* queued: the channel's sender has it. Else a channel without push delivery: the
 	 * customer reads the transcript (web, app) */
 	drv = r->element[3]->len ? NULL : oq_driver_find(&d.channel);
 	rc = OMNIQ_OK;
+	if(drv && drv->deliver) { /* the delivery is made only for a driver that takes one */
+		d.sid = *sid;
+		d.ext.s = r->element[2]->str; d.ext.len = (int)r->element[2]->len;
+		d.identity.s = r->element[4]->str; d.identity.len = (int)r->element[4]->len;
+		d.from = a[1];
+		d.type = *type;
+		d.body = *body;
+		oq_tenant_at(oq_tenant_index(), &d.tenant, &prefix);
+	}
 	if(drv && drv->deliver && drv->deliver(&d, drv->param) < 0) {
 		oq_set_error(OMNIQ_EINTERNAL, "channel %.*s could not deliver the reply",
 				d.channel.len, d.channel.s);
