@@ -59,6 +59,7 @@ fixtures: modules
 	$(MAKE) --no-print-directory -C engine omniq_engine_faults.so; \
 	cp --remove-destination engine/omniq_engine_faults.so $(BUILD)/test-modules/; \
 	cp tests/modules/omniq_faults/preload/libomniq_failmalloc.so $(BUILD)/test-modules/
+	@$(MAKE) --no-print-directory -C tests/tools/rtpfar OUT=$(BUILD)/test-tools
 
 run: modules
 	@scripts/run.sh
