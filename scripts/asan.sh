@@ -25,7 +25,7 @@ SAN_CC="$SAN -Wno-restrict -Wno-error=maybe-uninitialized -Wno-error=stringop-ov
 # What `make test` runs on the sanitizer build: omniq's RPC, cfg and KEMI faces, omniq_sip's
 # queued and cancelled calls and its shutdown, omniq_ws' REST API, chat, desk, app and
 # channel webhook, the outbound sender process, the WeChat channel both ways, SMS, email over LMTP
-# (and its signed bounces), a call outside business hours, follow-ups over REST, a phone follow-up's
+# (and its signed bounces), queued-call media (SRTP, refused offers, a silent caller), a call outside business hours, follow-ups over REST, a phone follow-up's
 # click-to-dial (tm's UAC from the dispatcher), the SQL archive on SQLite and PostgreSQL
 # (its writes, its history reads, a database gone and back), and the fault tests that need no malloc
 # wrapper (a wrong library, pkg and shm failing in a chat message and a queued INVITE).
@@ -58,6 +58,9 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   email_refusals_say_why_and_store_nothing
   email_attachments_are_kept_and_listed_for_the_agent
   email_postfix_a_customers_mail_reaches_the_agent_and_the_reply_threads_back
+  media_a_queued_caller_hears_greeting_place_and_music_over_srtp
+  media_offers_it_cannot_play_are_refused_with_a_warning_and_nothing_is_stored
+  media_a_silent_caller_is_ended_and_its_ports_freed
   email_imap_idle_reads_new_mail_as_it_comes
   archive_sqlite_intervals_copied_and_history_read_back
   archive_postgresql_stopped_and_restarted_in_the_middle

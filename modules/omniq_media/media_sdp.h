@@ -2,9 +2,6 @@
  * media_sdp.h - the caller's SDP offer read, a codec and crypto suite chosen from it, and
  * the SDP answer omniq_media sends back (in the 183 Session Progress of a queued call).
  *
- * NEXT SESSION (issue 29): this directory is the pure-C foundation only; see NOTES.md for
- * what is still to do (the Kamailio module face, media processes, 183 early media, ...).
- *
  * What is read (RFC 4566), bounded: at most MEDIA_SDP_MAX bytes, lines ending in CRLF or a
  * bare LF (the last line may lack its end), "<letter>=<value>" each, v=0 first, one o= line;
  * empty lines are skipped. No NUL, no other control character but TAB, no CR outside a line

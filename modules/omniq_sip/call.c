@@ -23,6 +23,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 
 #include "core/dprint.h"
@@ -31,6 +32,8 @@
 #include "core/mem/pkg.h"
 #include "core/dset.h"
 #include "core/data_lump_rpl.h"
+#include "core/parser/parse_content.h"
+#include "core/parser/parse_hname2.h"
 #include "core/rand/kam_rand.h"
 #include "core/route_struct.h"
 #include "core/sr_module.h"
@@ -72,6 +75,8 @@ typedef struct os_call {
 	int qidx;                 /* its queue now (changes on overflow to another queue) */
 	int tenant;               /* whose session (api.tenant_index when it came) */
 	int hops;                 /* overflows so far */
+	unsigned int media;       /* omniq_media's stream while it waits (early media), or 0 */
+	int media_gone;           /* the stream ended on its own: the caller is gone */
 	long long deadline_ms;    /* end of the current queue's max wait, 0 = none */
 	char ident[OS_IDENT_MAX];
 	char ident_uri[OS_IDENT_MAX]; /* the URI it called from, for when ident is no number */
@@ -164,11 +169,110 @@ static void set_sid(os_call_t *c, const char *sid)
 		snprintf(c->dref->sid, sizeof(c->dref->sid), "%s", sid);
 }
 
+/* The announcements end (c locked). */
+static void stop_media_locked(os_call_t *c)
+{
+	if(c->media) {
+		os_media.stop(c->media);
+		c->media = 0;
+	}
+}
+
 static void end_call(os_call_t *c)
 {
 	lock_c(c);
 	c->state = OS_ENDED;
+	stop_media_locked(c);
 	unlock_c(c);
+}
+
+/* The INVITE's SDP offer, when it has one (Content-Type application/sdp): 1, else 0. */
+static int sdp_offer(sip_msg_t *msg, str *body)
+{
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->content_type == NULL
+			|| (body->s = get_body(msg)) == NULL)
+		return 0;
+	body->len = msg->len - (int)(body->s - msg->buf);
+	if(msg->content_length)
+		body->len = get_content_length(msg) < body->len ? (int)get_content_length(msg)
+														: body->len;
+	return body->len > 0 && msg->content_type->body.len >= 15
+		   && strncasecmp(msg->content_type->body.s, "application/sdp", 15) == 0;
+}
+
+/* A reply with a Warning (RFC 3261 20.43: 399, our host, the reason quoted) or an SDP body,
+ * from the request route (in_fail 0). The lumps go once the reply is sent: a later reply
+ * to the same request (a 487) must not carry them. Not tm's t_reply_with_body: it drops a
+ * reference to the transaction it was not given. */
+static void reply_more(sip_msg_t *msg, int code, char *text, const char *warning,
+		const char *sdp)
+{
+	static char ctype[] = "Content-Type: application/sdp\r\n";
+	char hdr[64 + OMNIQ_MEDIA_WHY_MAX + 80];
+	struct socket_info *si = msg->rcv.bind_address;
+	struct lump_rpl *h, *b = NULL;
+	int n;
+
+	if(warning) {
+		n = snprintf(hdr, sizeof(hdr), "Warning: 399 %.*s \"%s\"\r\n",
+				si ? si->address_str.len : 9, si ? si->address_str.s : "localhost", warning);
+		h = add_lump_rpl(msg, hdr, n < (int)sizeof(hdr) ? n : (int)sizeof(hdr) - 1,
+				LUMP_RPL_HDR);
+	} else {
+		h = add_lump_rpl(msg, ctype, sizeof(ctype) - 1, LUMP_RPL_HDR);
+		b = h ? add_lump_rpl(msg, (char *)sdp, strlen(sdp), LUMP_RPL_BODY) : NULL;
+	}
+	if(h == NULL || (!warning && b == NULL))
+		LM_ERR("no memory for the %d reply's %s: sent without\n", code,
+				warning ? "Warning" : "SDP");
+	reply(msg, 0, code, text);
+	if(b) {
+		unlink_lump_rpl(msg, b);
+		free_lump_rpl(b);
+	}
+	if(h) {
+		unlink_lump_rpl(msg, h);
+		free_lump_rpl(h);
+	}
+}
+
+/* First wait of a call: early media (183 with omniq_media's answer) when the INVITE has an
+ * offer and omniq_media is loaded; else, or when no stream can start, 182 Queued. */
+static void tell_queued(os_call_t *c, sip_msg_t *msg, int in_fail)
+{
+	omniq_media_call_t mc;
+	omniq_session_info_t info;
+	char sdp[OMNIQ_MEDIA_SDP_MAX], why[OMNIQ_MEDIA_WHY_MAX];
+	unsigned int handle;
+	int rc;
+
+	if(c->media)
+		return; /* the announcements go on (an agent's phone failed, the call came back) */
+	if(in_fail || !os_media_on || !sdp_offer(msg, &mc.offer)) {
+		reply(msg, in_fail, 182, "Queued");
+		return;
+	}
+	mc.sid = omniq_str(c->sid);
+	mc.local_ip = msg->rcv.bind_address ? msg->rcv.bind_address->address_str
+										: (str)str_init("127.0.0.1");
+	mc.position = 0;
+	mc.est_wait_s = -1;
+	if(os_oq.get(&mc.sid, &info) == 0) {
+		mc.position = info.position;
+		mc.est_wait_s = info.est_wait_s;
+	}
+	mc.tag = ((uint64_t)c->hi << 32) | c->label;
+	rc = os_media.start(&mc, sdp, sizeof(sdp), &handle, why, sizeof(why));
+	if(rc != 0) {
+		LM_NOTICE("call %s waits without announcements (%d %s): 182 Queued\n", c->sid, rc, why);
+		reply(msg, in_fail, 182, "Queued");
+		return;
+	}
+	lock_c(c);
+	c->media = handle;
+	unlock_c(c);
+	os_stat_inc(OS_ST_MEDIA);
+	reply_more(msg, 183, "Session Progress", NULL, sdp);
 }
 
 /* The call is gone (why): its session sidbuf must not wait in a queue for it. When the
@@ -227,6 +331,7 @@ static void give_up(os_call_t *c, sip_msg_t *msg, int in_fail, int code, char *t
 
 	lock_c(c);
 	c->state = OS_ENDED;
+	stop_media_locked(c);
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 	unlock_c(c);
 	reply(msg, in_fail, code, text);
@@ -319,6 +424,7 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 			int todo = !c->abandoned && c->sid[0];
 			c->abandoned = 1;
 			c->state = OS_ENDED;
+			stop_media_locked(c);
 			snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 			unlock_c(c);
 			if(todo)
@@ -335,7 +441,7 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 			if(!sent182) {
 				c->state = OS_OPENING;
 				unlock_c(c);
-				reply(msg, in_fail, 182, "Queued");
+				tell_queued(c, msg, in_fail);
 				sent182 = 1;
 				continue;
 			}
@@ -440,6 +546,10 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 	}
 	lock_c(c);
 	set_sid(c, info.sid);
+	if(c->media) {
+		str ns = omniq_str(info.sid);
+		os_media.rebind(c->media, &ns, info.position, info.est_wait_s);
+	}
 	unlock_c(c);
 	if(c->hops == 0)
 		os_stat_inc(OS_ST_CALLS);
@@ -465,6 +575,7 @@ static void on_cancel(os_call_t *c)
 		return;
 	}
 	c->abandoned = 1;
+	stop_media_locked(c);
 	unlock_c(c);
 	/* a caller who asked to be called back left as agreed: no abandon */
 	if(abandon_session(c, sidbuf, "cancelled by the caller") <= 0)
@@ -593,6 +704,7 @@ static void on_answer(os_call_t *c)
 		return;
 	}
 	c->state = OS_ANSWERED;
+	stop_media_locked(c); /* the caller's media goes to the agent now */
 	snprintf(agent, sizeof(agent), "%s", c->agent);
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 	unlock_c(c);
@@ -645,6 +757,9 @@ static void on_tm(struct cell *t, int type, struct tmcb_params *ps)
 				on_answer(c);
 			break;
 		case TMCB_DESTROY:
+			lock_c(c);
+			stop_media_locked(c);
+			unlock_c(c);
 			retry_abandon(c);
 			unlink_call(c);
 			shm_free(c);
@@ -727,9 +842,10 @@ static int track_dialog(sip_msg_t *msg, os_call_t *c)
 
 int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 {
-	char ident[OS_IDENT_MAX], uri[OS_IDENT_MAX];
+	char ident[OS_IDENT_MAX], uri[OS_IDENT_MAX], why[OMNIQ_MEDIA_WHY_MAX];
 	struct cell *t;
 	os_call_t *c;
+	str offer;
 	int rc;
 
 	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INVITE) {
@@ -768,6 +884,15 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 	t = os_tmb.t_gett();
 	if(t == NULL || t == T_UNDEFINED) {
 		LM_ERR("no transaction after t_newtran\n");
+		return -1;
+	}
+	if(os_media_on && sdp_offer(msg, &offer)
+			&& (rc = os_media.check(&offer, why, sizeof(why))) != 0) {
+		/* the caller would hear nothing it can play: said before anything is written */
+		LM_NOTICE("INVITE for queue %s refused: %d %s\n", q->name, rc, why);
+		os_stat_inc(OS_ST_REFUSED);
+		reply_more(msg, rc, rc == 400 ? "Bad Session Description" : "Not Acceptable Here",
+				why, NULL);
 		return -1;
 	}
 	if(rc != OS_CALLER_OK) {
@@ -824,6 +949,20 @@ static int w_resume(sip_msg_t *msg, char *p1, char *p2)
 		return 1;
 	if(c->state != OS_CONTINUING) {
 		unlock_c(c);
+		return 1;
+	}
+	if(c->media_gone) {
+		/* the caller's media stopped while it waited: the caller is gone */
+		char sidbuf[OMNIQ_SID_MAX];
+
+		c->state = OS_ENDED;
+		c->abandoned = 1;
+		snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
+		unlock_c(c);
+		os_stat_inc(OS_ST_MEDIA_LOST);
+		if(abandon_session(c, sidbuf, "silent (no media from the caller)") <= 0)
+			os_stat_inc(OS_ST_ABANDONED);
+		reply(msg, 1, 408, "No Media From Caller");
 		return 1;
 	}
 	snprintf(agent, sizeof(agent), "%s", c->agent);
@@ -1051,4 +1190,32 @@ void os_call_event(const omniq_event_t *ev, void *param)
 		return; /* an earlier session of this call (before an overflow) */
 	}
 	take_offer(c, hi, label, &ev->sid, &ev->agent);
+}
+
+void os_call_media_end(uint64_t tag, const char *sid, omniq_media_end_t why)
+{
+	unsigned int hi = (unsigned int)(tag >> 32), label = (unsigned int)tag;
+	os_call_t *c = find_locked(hi, label);
+
+	if(c == NULL)
+		return;
+	c->media = 0; /* ended already */
+	if(c->state != OS_WAITING || strcmp(c->sid, sid) != 0) {
+		/* ringing an agent, answered or ending: the call's own path ends it */
+		unlock_c(c);
+		return;
+	}
+	c->state = OS_CONTINUING;
+	c->media_gone = 1;
+	unlock_c(c);
+	if(resume_action == NULL
+			&& (resume_action = mk_action(MODULE0_T, 2, MODEXP_ST, &resume_cmd, NUMBER_ST, 0))
+					   == NULL) {
+		LM_ERR("cannot build the resume action\n");
+		return;
+	}
+	resume_hi = hi;
+	resume_label = label;
+	if(os_tmb.t_continue(hi, label, resume_action) < 0)
+		LM_NOTICE("call %s: transaction gone before its silence was acted on\n", sid);
 }

@@ -8,6 +8,7 @@
 
 #include "core/parser/msg_parser.h"
 #include "omniq/omniq_api.h"
+#include "omniq/omniq_media.h"
 #include "queue.h"
 
 /* mod_init: the shared call table. It is never destroyed: at shutdown tm goes after this
@@ -25,5 +26,9 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller);
  * "resync" (events were lost) has every waiting or ringing call re-read its session and
  * take the offer it may have missed. */
 void os_call_event(const omniq_event_t *ev, void *param);
+
+/* omniq_media's control process: the stream of a waiting call ended on its own (the caller
+ * sent nothing for its idle_timeout): the call is ended as if the caller had hung up. */
+void os_call_media_end(uint64_t tag, const char *sid, omniq_media_end_t why);
 
 #endif

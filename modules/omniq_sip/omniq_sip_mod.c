@@ -31,6 +31,8 @@ registrar_api_t os_regb;
 struct dlg_binds os_dlgb;
 omniq_api_t os_oq;
 cmd_function os_dlg_manage = NULL;
+omniq_media_api_t os_media;
+int os_media_on = 0;
 
 os_settings_t os_cfg = {
 	.node = STR_NULL,
@@ -228,6 +230,10 @@ static int mod_init(void)
 	}
 	if(omniq_load_api(&os_oq) < 0)
 		return -1;
+	if((n = omniq_media_load_api(&os_media)) < 0)
+		return -1;
+	if((os_media_on = (n == 0)))
+		os_media.on_end(os_call_media_end);
 	if(location_param) {
 		os_cfg.location.s = location_param;
 		os_cfg.location.len = strlen(location_param);
@@ -282,8 +288,9 @@ static int mod_init(void)
 				os_cfg.node.len, os_cfg.node.s, n);
 		os_stat_add(OS_ST_NODE_LOST, n);
 	}
-	LM_INFO("omniq_sip ready: node %.*s, agents at %s in usrloc table %.*s\n", os_cfg.node.len,
-			os_cfg.node.s, os_cfg.agent_aor, os_cfg.location.len, os_cfg.location.s);
+	LM_INFO("omniq_sip ready: node %.*s, agents at %s in usrloc table %.*s, queued callers "
+			"hear %s\n", os_cfg.node.len, os_cfg.node.s, os_cfg.agent_aor, os_cfg.location.len,
+			os_cfg.location.s, os_media_on ? "omniq_media's announcements" : "their ringback");
 	return 0;
 }
 

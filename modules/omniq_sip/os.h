@@ -11,12 +11,16 @@
 #include "modules/registrar/api.h"
 #include "modules/dialog/dlg_load.h"
 #include "omniq/omniq_api.h"
+#include "omniq/omniq_media.h"
 
 extern struct tm_binds os_tmb;
 extern registrar_api_t os_regb;
 extern struct dlg_binds os_dlgb;
 extern omniq_api_t os_oq;
 extern cmd_function os_dlg_manage;
+/* omniq_media, when it is loaded: queued callers hear early media (183) instead of 182 */
+extern omniq_media_api_t os_media;
+extern int os_media_on;
 
 typedef struct os_settings {
 	str node;             /* this kamailio instance, in every call's ext */
@@ -48,6 +52,8 @@ enum {
 	OS_ST_DIALS,       /* click-to-dial: agents' phones rung for a follow-up or a callback */
 	OS_ST_DIALS_ANSWERED, /* ... whose customer answered */
 	OS_ST_DIALS_FAILED,   /* ... whose customer was not reached (or not called: gateway) */
+	OS_ST_MEDIA,       /* queued calls answered with early media (183 and omniq_media's SDP) */
+	OS_ST_MEDIA_LOST,  /* queued calls ended because the caller's media stopped */
 	OS_ST_COUNT
 };
 extern stat_export_t os_stat_exports[];

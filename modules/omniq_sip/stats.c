@@ -21,6 +21,8 @@ stat_export_t os_stat_exports[] = {
 	{"dials", 0, &st[OS_ST_DIALS]},
 	{"dials_answered", 0, &st[OS_ST_DIALS_ANSWERED]},
 	{"dials_failed", 0, &st[OS_ST_DIALS_FAILED]},
+	{"early_media", 0, &st[OS_ST_MEDIA]},
+	{"media_lost", 0, &st[OS_ST_MEDIA_LOST]},
 	{0, 0, 0}
 };
 

@@ -1,0 +1,82 @@
+/*
+ * omniq_media.h - what a module that queues calls (omniq_sip, or a phone channel of yours)
+ * asks of omniq_media: early media for a caller while the call waits - a greeting, the
+ * caller's place and expected wait, music between - over RTP or SDES-SRTP.
+ *
+ * Why an API of its own and not a cfg function: the stream belongs to the queued INVITE's
+ * life, which only the queuing module knows (an agent answers, the caller cancels, the
+ * call overflows); the cfg script never sees those moments.
+ *
+ * Bind it in mod_init with omniq_media_load_api(): it answers 1 when omniq_media is not
+ * loaded (the node then keeps answering queued calls with 182 Queued, as without media).
+ *
+ * Who calls what, in which process:
+ *  - start() and stop() from any SIP worker or the process that resumes a transaction:
+ *    neither waits on the network (a socket bound, a datagram to a media process);
+ *  - the `ended` callback runs in omniq_media's control process, where one blocking Redis
+ *    round trip (api.abandon) is allowed: media processes never wait on anything.
+ */
+#ifndef OMNIQ_MEDIA_H
+#define OMNIQ_MEDIA_H
+
+#include <stdint.h>
+
+#include "core/str.h"
+#include "core/sr_module.h"
+
+#define OMNIQ_MEDIA_SDP_MAX 2048 /* an answer, with room: ~400 bytes with SRTP */
+#define OMNIQ_MEDIA_WHY_MAX 160  /* a reason, for a Warning header and the log */
+
+/* Why a media process ended a stream on its own (the `ended` callback). */
+typedef enum omniq_media_end {
+	OMNIQ_MEDIA_END_IDLE = 1,  /* the caller sent no RTP or RTCP for idle_timeout */
+	OMNIQ_MEDIA_END_FAILED = 2 /* the stream could not go on (its socket failed) */
+} omniq_media_end_t;
+
+/* A stream's owner is told that it ended on its own; tag is what start() was given. */
+typedef void (*omniq_media_end_cb)(uint64_t tag, const char *sid, omniq_media_end_t why);
+
+/* What start() is asked for one call. */
+typedef struct omniq_media_call {
+	str offer;          /* the INVITE's SDP body */
+	str sid;            /* the call's session: position and wait are read for it */
+	str local_ip;       /* the address the INVITE came to: ours when media_addr is unset */
+	int position;       /* the place open() answered (0: not known yet) */
+	int est_wait_s;     /* the wait open() estimated (-1: not known) */
+	uint64_t tag;       /* the owner's, handed back to its `ended` callback */
+} omniq_media_call_t;
+
+typedef struct omniq_media_api {
+	/* Whether start() could answer this offer, before anything is written for the call:
+	 * 0, or 400 / 488 with why (a malformed offer, nothing in it we can take). */
+	int (*check)(const str *offer, char *why, int why_len);
+	/* A stream answering c->offer: 0 with the SDP answer in sdp (NUL-terminated, size
+	 * bytes, OMNIQ_MEDIA_SDP_MAX is enough) and *handle; else the SIP status to answer the
+	 * INVITE with and why: 400 (a malformed offer), 488 (nothing in it we can take), 503
+	 * (no media port or process free), 500. */
+	int (*start)(const omniq_media_call_t *c, char *sdp, int size, unsigned int *handle,
+			char *why, int why_len);
+	/* The announcements end (the agent answered, the caller hung up, the call left the
+	 * queue): the stream says RTCP BYE, its ports are freed. Safe to call twice, and for
+	 * a stream that ended on its own; handle 0 is no stream. */
+	void (*stop)(unsigned int handle);
+	/* The call moved to another session (an overflow to another queue): its position and
+	 * wait are read for sid from now on. */
+	void (*rebind)(unsigned int handle, const str *sid, int position, int est_wait_s);
+	/* The one callback told of streams that end on their own (mod_init; NULL: none). */
+	void (*on_end)(omniq_media_end_cb cb);
+} omniq_media_api_t;
+
+typedef int (*omniq_media_bind_f)(omniq_media_api_t *api);
+
+/* 0 bound, 1 omniq_media is not loaded, -1 it is but cannot be bound (logged). */
+static inline int omniq_media_load_api(omniq_media_api_t *api)
+{
+	omniq_media_bind_f bind = (omniq_media_bind_f)find_export("omniq_media_bind", 0, 0);
+
+	if(bind == NULL)
+		return 1;
+	return bind(api) < 0 ? -1 : 0;
+}
+
+#endif

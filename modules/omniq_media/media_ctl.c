@@ -1,0 +1,91 @@
+/*
+ * media_ctl.c - omniq_media's control process: the one place that waits on Redis for the
+ * media processes, which never do.
+ *
+ * It keeps each stream's position and expected wait fresh (api.get of its session, every
+ * REFRESH_S or half the announcement interval, whichever is shorter), so that the media
+ * process finds the latest figures in the slot when an announcement is due; and it tells
+ * a stream's owner (omniq_sip) that the stream ended on its own, through the callback the
+ * owner registered - the owner then ends the call (an abandon in Redis, a reply), which
+ * may wait on Redis too.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "core/dprint.h"
+
+#include "omniq/omniq_clock.h"
+#include "media_mod.h"
+#include "media_slot.h"
+
+#define REFRESH_S 10
+
+static void refresh(void)
+{
+	omniq_session_info_t info;
+	char sid[OMNIQ_SID_MAX];
+	str s;
+	int i;
+
+	for(i = 0; i < media_slots->n; i++) {
+		media_slot_t *sl = &media_slots->slot[i];
+		unsigned short gen = sl->gen;
+
+		if(sl->state != MS_ACTIVE || sl->stop)
+			continue;
+		memcpy(sid, sl->sid, sizeof(sid));
+		sid[sizeof(sid) - 1] = '\0';
+		s.s = sid;
+		s.len = strlen(sid);
+		if(s.len == 0 || media_oq.get(&s, &info) < 0)
+			continue; /* Redis away: the last figures stay, said as they were */
+		if(sl->gen != gen)
+			continue; /* the slot went to another call meanwhile */
+		if(strcmp(info.state, "queued") == 0) {
+			sl->position = info.position;
+			sl->est_wait_s = info.est_wait_s;
+		}
+	}
+}
+
+static void take_ends(void)
+{
+	media_msg_end_t m;
+	ssize_t n;
+
+	while((n = recv(media_to_ctl[0], &m, sizeof(m), MSG_DONTWAIT)) >= 0) {
+		if(n != (ssize_t)sizeof(m))
+			continue;
+		m.sid[sizeof(m.sid) - 1] = '\0';
+		LM_NOTICE("session %s: the caller's media stream ended (%s)\n", m.sid,
+				m.why == OMNIQ_MEDIA_END_IDLE ? "nothing received" : "failed");
+		if(media_end_cb)
+			media_end_cb(m.tag, m.sid, (omniq_media_end_t)m.why);
+	}
+}
+
+void media_ctl_loop(void *arg)
+{
+	struct pollfd pfd = {.fd = media_to_ctl[0], .events = POLLIN};
+	int every = media_cfg.announce_interval / 2, k;
+	long long next = 0, now;
+
+	if(every > REFRESH_S)
+		every = REFRESH_S;
+	if(every < 1)
+		every = 1;
+	for(k = 0; k < media_cfg.processes; k++)
+		close(media_to_proc[k][0]);
+	for(;;) {
+		if(poll(&pfd, 1, 1000) > 0)
+			take_ends();
+		now = omniq_mono_ms();
+		if(now >= next) {
+			refresh();
+			next = now + every * 1000LL;
+		}
+	}
+}

@@ -1,0 +1,445 @@
+/*
+ * media_proc.c - a media process: the streams of its slots (slot % processes), one epoll
+ * loop, one 20 ms timer for all of them.
+ *
+ * Each tick every stream sends what it owes since the last one (a late tick sends up to
+ * MAX_CATCHUP frames; beyond that the RTP clock skips, as across silence, and the caller's
+ * jitter buffer sees one clock), its RTCP report when due, and is ended when asked
+ * (media_slot_t.stop) or when the caller has sent nothing for idle_timeout. What the
+ * caller sends is read as it comes: SRTP authenticated (failures counted), the address of
+ * the first good packet latched (symmetric RTP: we send where the caller's packets come
+ * from, which is right behind a NAT whatever its SDP said), DTMF taken from RFC 4733
+ * packets.
+ *
+ * Nothing here waits: sockets are non-blocking, a send that would block drops the frame
+ * (the caller hears a gap, the process keeps its pace for everyone else).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+
+#include "core/dprint.h"
+#include "core/mem/pkg.h"
+
+#include "media_mod.h"
+#include "media_play.h"
+#include "media_rtp.h"
+#include "media_slot.h"
+#include "media_srtp.h"
+
+#define FRAME_NS 20000000ULL
+#define MAX_CATCHUP 5       /* frames sent at once after a late tick */
+#define RX_BURST 64         /* packets read from one socket per wake-up */
+#define PKT_MAX 1500
+
+typedef struct stream {
+	int slot;
+	unsigned short gen;
+	int fd[2];                /* RTP, RTCP */
+	int sends;                /* the answer's direction lets us send */
+	media_rtp_tx_t tx;
+	media_srtp_t stx, srx;    /* ours, the caller's (SRTP only) */
+	media_play_t play;
+	media_dtmf_rx_t dtmf;
+	struct sockaddr_storage to, to_rtcp;
+	socklen_t to_len;
+	int latched, latched_rtcp;
+	uint64_t next_ns, last_rx_ns;
+	char cname[48];
+} stream_t;
+
+static stream_t **streams;    /* by slot index; NULL when not ours or not running */
+static int *active, nactive;  /* indexes of the running ones */
+static int ep = -1;
+static int me;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void send_rtcp(stream_t *s, uint64_t now, int bye)
+{
+	uint8_t pkt[PKT_MAX];
+	size_t len;
+	int n;
+
+	if(!s->sends || s->to_len == 0)
+		return;
+	n = media_rtcp_report(&s->tx, wall_ns(), now, s->cname, bye, pkt,
+			sizeof(pkt) - MEDIA_SRTP_TRAILER_MAX);
+	if(n < 0)
+		return;
+	len = (size_t)n;
+	if(s->stx.ctx && media_srtp_protect_rtcp(&s->stx, pkt, &len, sizeof(pkt)) != 0)
+		return;
+	sendto(s->fd[1], pkt, len, MSG_DONTWAIT, (struct sockaddr *)&s->to_rtcp, s->to_len);
+}
+
+/* the stream ends: BYE, sockets closed, the slot (and so the ports) free; the owner told
+ * when it ended on its own */
+static void end_stream(stream_t *s, int why)
+{
+	media_slot_t *sl = &media_slots->slot[s->slot];
+	media_msg_end_t m;
+	int k;
+
+	send_rtcp(s, mono_ns(), 1);
+	for(k = 0; k < nactive; k++)
+		if(active[k] == s->slot) {
+			active[k] = active[--nactive];
+			break;
+		}
+	for(k = 0; k < 2; k++) {
+		epoll_ctl(ep, EPOLL_CTL_DEL, s->fd[k], NULL);
+		close(s->fd[k]);
+	}
+	media_srtp_free(&s->stx);
+	media_srtp_free(&s->srx);
+	if(why) {
+		memset(&m, 0, sizeof(m));
+		m.slot = s->slot;
+		m.why = why;
+		m.tag = sl->tag;
+		memcpy(m.sid, sl->sid, sizeof(m.sid));
+		if(send(media_to_ctl[1], &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			LM_ERR("session %s: the control process cannot be told the stream ended (%s)\n",
+					sl->sid, strerror(errno));
+		if(why == OMNIQ_MEDIA_END_IDLE)
+			media_stat_add(MEDIA_ST_IDLE, 1);
+	}
+	LM_INFO("session %s: stream on port %d ended (%s): %lu packets sent, %lu received\n",
+			sl->sid, media_slot_port(s->slot),
+			why == OMNIQ_MEDIA_END_IDLE ? "the caller sent nothing"
+										: why ? "failed" : "stopped",
+			sl->sent, sl->received);
+	streams[s->slot] = NULL;
+	k = s->slot;
+	pkg_free(s);
+	media_slot_release(k);
+}
+
+/* a stream handed over by a worker: its sockets in fds */
+static void start_stream(const media_msg_start_t *m, int fds[2])
+{
+	media_slot_t *sl;
+	stream_t *s = NULL;
+	struct epoll_event ev;
+	char why[MEDIA_SRTP_WHY_MAX];
+	uint64_t now = mono_ns();
+	int k;
+
+	if(m->slot < 0 || m->slot >= media_slots->n || media_slot_proc(m->slot) != me
+			|| streams[m->slot] || media_slot_activate(m->slot, m->gen) < 0) {
+		LM_ERR("stream of slot %d generation %u is not ours to start\n", m->slot, m->gen);
+		goto fail;
+	}
+	sl = &media_slots->slot[m->slot];
+	if((s = pkg_malloc(sizeof(*s))) == NULL) {
+		PKG_MEM_ERROR;
+		goto release;
+	}
+	memset(s, 0, sizeof(*s));
+	s->slot = m->slot;
+	s->gen = m->gen;
+	s->fd[0] = fds[0];
+	s->fd[1] = fds[1];
+	s->sends = sl->dir == MEDIA_SENDRECV || sl->dir == MEDIA_SENDONLY;
+	if(media_rtp_tx_init(&s->tx, sl->pt, 8000, now) < 0) {
+		LM_ERR("session %s: no random numbers for RTP (%s)\n", sl->sid, strerror(errno));
+		goto release;
+	}
+	if(sl->suite != MEDIA_SUITE_NONE
+			&& (media_srtp_tx_create(&s->stx, sl->suite, sl->tx_key, sl->tx_key_len,
+						s->tx.ssrc, why) < 0
+					|| media_srtp_rx_create(&s->srx, sl->suite, sl->rx_key, sl->rx_key_len,
+							sl->rx_mki, sl->rx_mki_len, sl->rx_wsh, why) < 0)) {
+		LM_ERR("session %s: SRTP: %s\n", sl->sid, why);
+		goto release;
+	}
+	if(sl->peer_len) {
+		s->to = sl->peer;
+		s->to_rtcp = sl->peer_rtcp;
+		s->to_len = sl->peer_len;
+	}
+	snprintf(s->cname, sizeof(s->cname), "omniq-media-%d-%d", me, m->slot);
+	media_play_init(&s->play, &media_prompts, sl->law, media_cfg.announce_interval,
+			sl->position, sl->est_wait_s, now);
+	s->next_ns = now;
+	s->last_rx_ns = now;
+	for(k = 0; k < 2; k++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.u32 = ((uint32_t)m->slot << 1) | k;
+		if(epoll_ctl(ep, EPOLL_CTL_ADD, fds[k], &ev) < 0) {
+			LM_ERR("session %s: epoll: %s\n", sl->sid, strerror(errno));
+			if(k)
+				epoll_ctl(ep, EPOLL_CTL_DEL, fds[0], NULL);
+			goto release;
+		}
+	}
+	streams[m->slot] = s;
+	active[nactive++] = m->slot;
+	return;
+release:
+	if(s) {
+		media_srtp_free(&s->stx);
+		media_srtp_free(&s->srx);
+		pkg_free(s);
+	}
+	media_slot_release(m->slot);
+fail:
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void take_starts(void)
+{
+	media_msg_start_t m;
+	char ctl[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int fds[2], burst;
+	ssize_t n;
+
+	for(burst = 0; burst < RX_BURST; burst++) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = &m;
+		iov.iov_len = sizeof(m);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl;
+		mh.msg_controllen = sizeof(ctl);
+		n = recvmsg(media_to_proc[me][0], &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if(n < 0)
+			return;
+		cm = CMSG_FIRSTHDR(&mh);
+		if(cm == NULL || cm->cmsg_type != SCM_RIGHTS
+				|| cm->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
+			LM_ERR("a start without its two sockets: dropped\n");
+			continue;
+		}
+		memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+		if(n != (ssize_t)sizeof(m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+			LM_ERR("a start of %zd bytes: dropped\n", n);
+			close(fds[0]);
+			close(fds[1]);
+			continue;
+		}
+		start_stream(&m, fds);
+	}
+}
+
+/* RFC 4733 digits: counted and logged (what a digit does is the owner's, next) */
+static void dtmf(stream_t *s, const media_rtp_hdr_t *h)
+{
+	media_slot_t *sl = &media_slots->slot[s->slot];
+	media_dtmf_t d[2];
+	int n = media_dtmf_rx_feed(&s->dtmf, h, d), k;
+
+	for(k = 0; k < n; k++) {
+		sl->dtmf++;
+		media_stat_add(MEDIA_ST_DTMF, 1);
+		LM_INFO("session %s: the caller pressed %c\n", sl->sid, media_dtmf_char(d[k].event));
+	}
+}
+
+static void receive(stream_t *s, int rtcp, uint64_t now)
+{
+	media_slot_t *sl = &media_slots->slot[s->slot];
+	uint8_t pkt[PKT_MAX];
+	struct sockaddr_storage from;
+	socklen_t flen;
+	media_rtp_hdr_t h;
+	size_t len;
+	ssize_t n;
+	int burst, rc;
+
+	for(burst = 0; burst < RX_BURST; burst++) {
+		flen = sizeof(from);
+		n = recvfrom(s->fd[rtcp], pkt, sizeof(pkt), MSG_DONTWAIT, (struct sockaddr *)&from,
+				&flen);
+		if(n < 0)
+			return;
+		len = (size_t)n;
+		if(rtcp) {
+			if(len < 8 || (pkt[0] >> 6) != 2)
+				continue;
+			rc = s->srx.ctx ? media_srtp_unprotect_rtcp(&s->srx, pkt, &len) : 0;
+		} else {
+			if(media_rtp_parse(pkt, len, &h) < 0)
+				continue;
+			rc = s->srx.ctx ? media_srtp_unprotect(&s->srx, pkt, &len) : 0;
+			if(rc == 0 && media_rtp_parse(pkt, len, &h) < 0)
+				continue;
+		}
+		if(rc != 0) {
+			if(s->srx.auth_fail != sl->auth_fail)
+				media_stat_add(MEDIA_ST_AUTH_FAIL, s->srx.auth_fail - sl->auth_fail);
+			if(s->srx.replay != sl->replay)
+				media_stat_add(MEDIA_ST_REPLAY, s->srx.replay - sl->replay);
+			sl->auth_fail = s->srx.auth_fail;
+			sl->replay = s->srx.replay;
+			continue;
+		}
+		s->last_rx_ns = now;
+		if(rtcp) {
+			if(!s->latched_rtcp) {
+				s->to_rtcp = from;
+				s->latched_rtcp = 1;
+			}
+			continue;
+		}
+		sl->received++;
+		if(!s->latched) {
+			/* symmetric RTP: our packets go where the caller's come from */
+			s->to = from;
+			s->to_len = flen;
+			if(!s->latched_rtcp) {
+				s->to_rtcp = from;
+				if(from.ss_family == AF_INET)
+					((struct sockaddr_in *)&s->to_rtcp)->sin_port =
+							htons(ntohs(((struct sockaddr_in *)&from)->sin_port) + 1);
+				else
+					((struct sockaddr_in6 *)&s->to_rtcp)->sin6_port =
+							htons(ntohs(((struct sockaddr_in6 *)&from)->sin6_port) + 1);
+			}
+			s->latched = 1;
+			sl->latched = 1;
+		}
+		if(s->tx.pt != h.pt && media_slots->slot[s->slot].te_pt == h.pt)
+			dtmf(s, &h);
+	}
+}
+
+static void send_frame(stream_t *s, media_slot_t *sl, uint64_t now)
+{
+	uint8_t pkt[PKT_MAX];
+	const uint8_t *f = media_play_next(&s->play, sl->position, sl->est_wait_s, now);
+	size_t len;
+	int n;
+
+	n = media_rtp_tx_packet(&s->tx, f, MEDIA_RTP_SAMPLES, MEDIA_RTP_SAMPLES, now, pkt,
+			sizeof(pkt) - MEDIA_SRTP_TRAILER_MAX);
+	if(n < 0 || s->to_len == 0)
+		return;
+	len = (size_t)n;
+	if(s->stx.ctx && media_srtp_protect(&s->stx, pkt, &len, sizeof(pkt)) != 0)
+		return;
+	if(sendto(s->fd[0], pkt, len, MSG_DONTWAIT, (struct sockaddr *)&s->to, s->to_len) > 0)
+		sl->sent++;
+}
+
+static void tick(uint64_t now)
+{
+	uint64_t idle = (uint64_t)media_cfg.idle_timeout * 1000000000ULL;
+	int k = 0, sent;
+
+	while(k < nactive) {
+		stream_t *s = streams[active[k]];
+		media_slot_t *sl = &media_slots->slot[s->slot];
+
+		if(sl->stop) {
+			end_stream(s, 0);
+			continue; /* active[k] is another stream now */
+		}
+		if(idle && now - s->last_rx_ns > idle) {
+			end_stream(s, OMNIQ_MEDIA_END_IDLE);
+			continue;
+		}
+		if(s->sends) {
+			if(now > s->next_ns + MAX_CATCHUP * FRAME_NS) {
+				/* the process was held up: the clock jumps, the caller's buffer copes */
+				uint64_t late = (now - s->next_ns) / FRAME_NS;
+				media_rtp_tx_skip(&s->tx, (uint32_t)(late * MEDIA_RTP_SAMPLES));
+				s->next_ns += late * FRAME_NS;
+			}
+			for(sent = 0; s->next_ns <= now && sent < MAX_CATCHUP; sent++) {
+				send_frame(s, sl, now);
+				s->next_ns += FRAME_NS;
+			}
+			if(media_rtcp_due(&s->tx, now))
+				send_rtcp(s, now, 0);
+		}
+		k++;
+	}
+}
+
+void media_proc_loop(void *arg)
+{
+	struct epoll_event ev, evs[64];
+	struct itimerspec its;
+	char why[MEDIA_SRTP_WHY_MAX];
+	uint64_t expirations;
+	int tfd, n, k;
+
+	me = (int)(long)arg;
+	streams = pkg_malloc(media_slots->n * sizeof(*streams));
+	active = pkg_malloc(media_slots->n * sizeof(*active));
+	if(streams == NULL || active == NULL) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	memset(streams, 0, media_slots->n * sizeof(*streams));
+	if(media_srtp_init(why) < 0) {
+		LM_CRIT("media process %d: libsrtp: %s\n", me, why);
+		return;
+	}
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if(ep < 0 || tfd < 0) {
+		LM_CRIT("media process %d: epoll/timerfd: %s\n", me, strerror(errno));
+		return;
+	}
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_nsec = its.it_value.tv_nsec = FRAME_NS;
+	timerfd_settime(tfd, 0, &its, NULL);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = 0xfffffffe; /* the timer */
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.u32 = 0xffffffff; /* starts from the workers */
+	epoll_ctl(ep, EPOLL_CTL_ADD, media_to_proc[me][0], &ev);
+	for(k = 0; k < media_cfg.processes; k++) {
+		/* the other processes' ends are theirs */
+		if(k != me)
+			close(media_to_proc[k][0]);
+	}
+	close(media_to_ctl[0]);
+	LM_INFO("media process %d: ports %d-%d, every %d-th pair\n", me, media_cfg.port_min,
+			media_cfg.port_max, media_cfg.processes);
+	for(;;) {
+		n = epoll_wait(ep, evs, 64, 1000);
+		if(n < 0 && errno != EINTR) {
+			LM_CRIT("media process %d: epoll_wait: %s\n", me, strerror(errno));
+			return;
+		}
+		for(k = 0; k < n; k++) {
+			uint32_t d = evs[k].data.u32;
+			if(d == 0xfffffffe) {
+				if(read(tfd, &expirations, sizeof(expirations)) > 0)
+					tick(mono_ns());
+			} else if(d == 0xffffffff) {
+				take_starts();
+			} else if(streams[d >> 1]) {
+				receive(streams[d >> 1], d & 1, mono_ns());
+			}
+		}
+	}
+}

@@ -1,0 +1,128 @@
+/*
+ * media_slot.c - see media_slot.h.
+ */
+#include <string.h>
+
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+
+#include "omniq/omniq_clock.h"
+#include "media_slot.h"
+
+media_slots_t *media_slots = NULL;
+static gen_lock_t *lock = NULL;
+
+int media_slots_init(int port_min, int port_max, int procs)
+{
+	int n = (port_max - port_min + 1) / 2;
+
+	media_slots = shm_malloc(sizeof(*media_slots) + n * sizeof(media_slot_t));
+	lock = lock_alloc();
+	if(media_slots == NULL || lock == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(media_slots, 0, sizeof(*media_slots) + n * sizeof(media_slot_t));
+	lock_init(lock);
+	media_slots->n = n;
+	media_slots->port_min = port_min;
+	media_slots->procs = procs;
+	return 0;
+}
+
+int media_slot_take(void)
+{
+	int k, i = -1;
+
+	lock_get(lock);
+	for(k = 0; k < media_slots->n; k++) {
+		/* round robin: a port just freed is the last to be used again, so late packets
+		 * of the call before do not reach the next caller */
+		int j = (media_slots->next + k) % media_slots->n;
+		if(media_slots->slot[j].state == MS_FREE) {
+			i = j;
+			break;
+		}
+	}
+	if(i >= 0) {
+		media_slot_t *s = &media_slots->slot[i];
+		unsigned short gen = s->gen + 1;
+
+		memset(s, 0, sizeof(*s));
+		s->gen = gen ? gen : 1;
+		s->state = MS_STARTING;
+		s->started_ms = omniq_wall_ms();
+		s->est_wait_s = -1;
+		media_slots->next = (i + 1) % media_slots->n;
+		media_slots->in_use++;
+	}
+	lock_release(lock);
+	return i;
+}
+
+void media_slot_release(int i)
+{
+	lock_get(lock);
+	if(media_slots->slot[i].state != MS_FREE) {
+		media_slots->slot[i].state = MS_FREE;
+		media_slots->in_use--;
+	}
+	lock_release(lock);
+}
+
+int media_slot_activate(int i, unsigned short gen)
+{
+	int rc = -1;
+
+	lock_get(lock);
+	if(media_slots->slot[i].state == MS_STARTING && media_slots->slot[i].gen == gen) {
+		media_slots->slot[i].state = MS_ACTIVE;
+		rc = 0;
+	}
+	lock_release(lock);
+	return rc;
+}
+
+int media_slot_of(unsigned int handle)
+{
+	int i = (int)(handle & 0xffff) - 1;
+	unsigned short gen = (unsigned short)(handle >> 16);
+
+	if(media_slots == NULL || i < 0 || i >= media_slots->n)
+		return -1;
+	return media_slots->slot[i].gen == gen && media_slots->slot[i].state != MS_FREE ? i : -1;
+}
+
+void media_slot_stop(unsigned int handle)
+{
+	int i = (int)(handle & 0xffff) - 1;
+
+	if(media_slots == NULL || i < 0 || i >= media_slots->n)
+		return;
+	lock_get(lock);
+	if(media_slots->slot[i].gen == (unsigned short)(handle >> 16)
+			&& media_slots->slot[i].state != MS_FREE)
+		media_slots->slot[i].stop = 1;
+	lock_release(lock);
+}
+
+void media_slot_rebind(unsigned int handle, const char *sid, int len, int position,
+		int est_wait_s)
+{
+	int i = (int)(handle & 0xffff) - 1;
+	media_slot_t *s;
+
+	if(media_slots == NULL || i < 0 || i >= media_slots->n || len < 0
+			|| len >= OMNIQ_SID_MAX)
+		return;
+	s = &media_slots->slot[i];
+	lock_get(lock);
+	if(s->gen == (unsigned short)(handle >> 16) && s->state != MS_FREE) {
+		memcpy(s->sid, sid, len);
+		s->sid[len] = '\0';
+		s->position = position;
+		s->est_wait_s = est_wait_s;
+	}
+	lock_release(lock);
+}

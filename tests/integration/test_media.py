@@ -1,0 +1,407 @@
+"""Queued-call media (omniq_media): a caller who waits hears early media - 183 Session
+Progress with omniq_media's SDP answer, then a greeting, its place and expected wait, and
+music - over RTP or SDES-SRTP, checked by rtpfar (tests/tools/rtpfar, built on libsrtp
+alone, none of omniq_media's code): every packet authenticated and decoded, the audio
+compared code for code with the prompts, sequence numbers and timestamps continuous, RTCP
+sender reports and a BYE when the stream ends."""
+import base64
+import os
+import random
+import re
+import socket
+import struct
+import subprocess
+import time
+import wave
+
+from harness import test, wait_for
+import ports
+from rtpfar import RtpFar, free_udp_pair
+from sipraw import Caller, offer, answer
+
+P = "oq:{default}"
+FRAME = 160
+
+# every prompt a language may ask for (media_say.h): a tone of its own each, short
+PROMPTS = (["greeting", "music", "pos_pre", "pos_post", "wait_pre", "wait_minute",
+            "wait_minutes", "wait_short", "wait_over", "callback_offer", "callback_ok",
+            "closed", "sla3"] + ["digit_%d" % i for i in range(10)]
+           + ["ten", "hundred", "thousand", "ten_thousand", "two_alt"]
+           + ["eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+              "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy",
+              "eighty", "ninety", "and"])
+
+
+def make_prompts(d):
+    """A WAV (8 kHz mono 16-bit) per prompt: a tone of its own, 0.1-0.3 s (the greeting
+    0.5 s, the music 0.7 s), lengths that are no multiple of 20 ms (the padding is checked
+    too). Returns {name: samples}."""
+    os.makedirs(d, exist_ok=True)
+    out = {}
+    for k, name in enumerate(PROMPTS):
+        n = {"greeting": 4000, "music": 5600}.get(name, 800 + 97 * (k % 13))
+        f = 300.0 + 37.0 * k
+        import math
+        s = [int(8000 * math.sin(2 * math.pi * f * i / 8000.0) * (0.5 + 0.5 * ((i // 400) % 2)))
+             for i in range(n)]
+        with wave.open(os.path.join(d, name + ".wav"), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes(struct.pack("<%dh" % n, *s))
+        out[name] = s
+    return out
+
+
+def ulaw(s):
+    """G.711 µ-law of a 16-bit sample, as ITU-T G.191's ulaw_compress computes it."""
+    a = (~s if s < 0 else s) >> 2
+    a = min(a + 33, 0x1FFF)
+    seg, i = 1, a >> 6
+    while i:
+        seg, i = seg + 1, i >> 1
+    code = ((8 - seg) << 4) | (0xF - ((a >> seg) & 0xF))
+    return code | 0x80 if s >= 0 else code
+
+
+def alaw(s):
+    """G.711 A-law, as G.191's alaw_compress."""
+    ix = (~s if s < 0 else s) >> 4
+    if ix > 15:
+        e = 1
+        while ix > 16 + 15:
+            ix, e = ix >> 1, e + 1
+        ix = ix - 16 + (e << 4)
+    if s >= 0:
+        ix |= 0x80
+    return ix ^ 0x55
+
+
+def coded(samples, law):
+    """A prompt as the stream must carry it: encoded, padded with silence to whole frames."""
+    enc = ulaw if law == "PCMU" else alaw
+    codes = bytes(enc(x) for x in samples)
+    pad = (-len(codes)) % FRAME
+    return codes + bytes([enc(0)]) * pad
+
+
+def media_port_range(n=40):
+    """An even port range of n ports nobody uses now, below the ephemeral ports (no
+    connect() takes them meanwhile) and in this worker's slice (tests/ports.py): each test's
+    kamailio has its own."""
+    top = ports._ephemeral_low() - 2
+    lo, hi = ports._slice(max(1024, top - 20000), top)
+    for _ in range(200):
+        base = random.randint(lo, hi - n) & ~1
+        if base < lo or any(p in ports._given for p in range(base, base + n)):
+            continue
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        ports._given.update(range(base, base + n))
+        return base, base + n - 1
+    raise AssertionError("no free port range of %d in %d..%d" % (n, lo, hi))
+
+
+def media_kam(ctx, rs, **more):
+    ctx.prompts = make_prompts(os.path.join(ctx.dir, "prompts"))
+    lo, hi = media_port_range()
+    ctx.media_ports = (lo, hi)
+    d = {"OMNIQ_MEDIA_PROMPTS": '"%s"' % os.path.join(ctx.dir, "prompts"),
+         "OMNIQ_MEDIA_PORT_MIN": str(lo), "OMNIQ_MEDIA_PORT_MAX": str(hi)}
+    d.update({k: str(v) for k, v in more.items()})
+    return ctx.kamailio("omniq.cfg", rs.port, defines=d)
+
+
+def sockets_in(lo, hi):
+    """UDP sockets bound in [lo, hi] on this machine now (ss), whoever holds them."""
+    out = subprocess.run(["ss", "-Huan"], capture_output=True, text=True).stdout
+    ports = []
+    for line in out.splitlines():
+        m = re.search(r":(\d+)\s", line.split()[3] + " ")
+        if m and lo <= int(m.group(1)) <= hi:
+            ports.append(int(m.group(1)))
+    return ports
+
+
+def ports_in_use(k):
+    return int(k.rpc_struct("omniq_media.ports")["in_use"])
+
+
+def phone_pair():
+    """The caller phone's RTP and RTCP sockets, bound before it offers them (as a phone's
+    are): rtpfar takes them over (--fds), nothing sent meanwhile is lost."""
+    rtp, _ = free_udp_pair()
+    socks = []
+    for p in (rtp, rtp + 1):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", p))
+        socks.append(s)
+    return rtp, socks
+
+
+def key():
+    return base64.b64encode(os.urandom(30)).decode()
+
+
+def expected_start(ctx, law, words):
+    """The codes the stream must begin with: the greeting, then words (prompt names)."""
+    return b"".join(coded(ctx.prompts[w], law) for w in ["greeting"] + words)
+
+
+def check_stream(rep, payload, start, what):
+    rep = {k: v for k, v in rep.items() if k != "pkts"}     # the packets: too long to show
+    assert rep["packets"] > 0, (what, rep)
+    assert rep["auth_fail"] == 0 and rep["other_err"] == 0, (what, rep)
+    assert len(rep["ssrcs"]) == 1, (what, rep)
+    assert rep["seq_gaps"] == 0 and rep["seq_dups"] == 0, (what, rep)
+    assert rep["ts_errors"] == 0 and rep["ts_jumps"] == 0, (what, rep)
+    assert rep["markers"] == [rep["first_seq"]], (what, rep)
+    assert len(payload) == rep["packets"] * FRAME, (what, len(payload), rep["packets"])
+    n = min(len(start), len(payload))
+    if payload[:n] != start[:n]:
+        i = next(i for i in range(n) if payload[i] != start[i])
+        raise AssertionError("%s: the audio differs from the prompts at byte %d (frame %d)"
+                             % (what, i, i // FRAME))
+
+
+@test
+def test_media_a_queued_caller_hears_greeting_place_and_music_over_srtp(ctx):
+    """No agent is free: the caller's SRTP offer (AES_CM_128_HMAC_SHA1_80) is answered by a
+    183 with omniq_media's own key; the stream decodes to the greeting, "you are number 1",
+    then the music, code for code; one SSRC, no sequence gap, timestamps 160 apart, the
+    marker on the first packet, sender reports; our packets (with the offer's key) are
+    authenticated and latched. The CANCEL ends it: RTCP BYE, both ports free again."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    lo, hi = ctx.media_ports
+    rtp, socks = phone_pair()
+    ours = key()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp, savp=True, crypto=["1 AES_CM_128_HMAC_SHA1_80 inline:" + ours]))
+    r183 = c.wait_code(183)
+    a = answer(r183.body)
+    assert r183.header("content-type") == "application/sdp", r183.headers
+    assert a["proto"] == "RTP/SAVP" and a["pt"] == 0 and lo <= a["port"] <= hi, a
+    assert a["crypto"][0] == 1 and a["crypto"][1] == "AES_CM_128_HMAC_SHA1_80", a
+    assert a["crypto"][2] != ours, "the answer must carry a key of its own"
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, suite=a["crypto"][1], key=a["crypto"][2],
+                                         send_to=("127.0.0.1", a["port"]),
+                                         send_suite="AES_CM_128_HMAC_SHA1_80", send_key=ours,
+                                         duration_ms=5000, until_bye=True, socks=socks)
+    ctx.servers.append(far)
+    time.sleep(4.5)
+    st = k.rpc("omniq_media.streams")[1]
+    assert "latched: 1" in st and "auth_failures: 0" in st, st
+    assert ports_in_use(k) == 1
+    assert sorted(sockets_in(lo, hi)) == [a["port"], a["port"] + 1]
+    c.cancel()
+    c.wait_code(487)
+    rep, payload = far.wait()
+    check_stream(rep, payload, expected_start(ctx, "PCMU", ["pos_pre", "digit_1", "pos_post"]),
+                 "SRTP PCMU")
+    assert rep["packets"] >= 150, rep      # 4.5 s at 50 packets a second, less start-up
+    assert rep["rtcp"]["sr"] >= 1 and rep["rtcp"]["bye"], rep
+    assert rep["rtcp"]["last_sr"]["packets"] <= rep["packets"], rep
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+    assert sockets_in(lo, hi) == []
+    assert k.stat("omniq_media:started") == 1 and k.stat("omniq_sip:early_media") == 1
+
+
+def session_states(r):
+    out = []
+    n = int(r.get(P + ":seq:s") or 0)
+    for i in range(1, n + 1):
+        out.append(r.hget("%s:s:%d" % (P, i), "state"))
+    return out
+
+
+@test
+def test_media_plain_rtp_in_pcma_when_that_is_what_the_caller_offers(ctx):
+    """An offer of plain RTP/AVP with PCMA only: answered in PCMA without a=crypto; the
+    A-law stream decodes to the prompts; the caller's source address is latched."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp, pt=(8, 101)))
+    a = answer(c.wait_code(183).body)
+    assert a["proto"] == "RTP/AVP" and a["pt"] == 8 and a["crypto"] is None, a
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, send_to=("127.0.0.1", a["port"]),
+                                         send_pt=8, duration_ms=3000, until_bye=True, socks=socks)
+    ctx.servers.append(far)
+    time.sleep(2)
+    c.cancel()
+    c.wait_code(487)
+    rep, payload = far.wait()
+    check_stream(rep, payload, expected_start(ctx, "PCMA", ["pos_pre", "digit_1", "pos_post"]),
+                 "RTP PCMA")
+    assert rep["rtcp"]["bye"], rep["rtcp"]
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+
+
+@test
+def test_media_the_agent_answers_and_the_announcements_stop(ctx):
+    """The caller waits hearing the queue; an agent becomes available, her phone rings and
+    answers: the caller gets the agent's 200 (the agent's own SDP), omniq_media's stream ends
+    with an RTCP BYE and its ports are free; the call then ends as any other."""
+    from sipcall import Phone
+    from test_sip import agent
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "olga", skills="sales:5", state="away")
+    phone = Phone(ctx, k, "olga", "agent_answer.xml")
+    rtp, socks = phone_pair()
+    ours = key()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp, savp=True, crypto=["1 AES_CM_128_HMAC_SHA1_32 inline:" + ours]))
+    a = answer(c.wait_code(183).body)
+    assert a["crypto"][1] == "AES_CM_128_HMAC_SHA1_32", a
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, suite=a["crypto"][1], key=a["crypto"][2],
+                                         duration_ms=8000, until_bye=True, socks=socks)
+    ctx.servers.append(far)
+    time.sleep(1.5)
+    assert ports_in_use(k) == 1
+    assert k.rpc("omniq.agent_state", "olga", "available")[0] == 0
+    ok = c.wait_code(200, timeout=15)
+    assert "o=agent" in ok.body, ok.body          # the agent's answer, not omniq_media's
+    c.ack(ok)
+    rep, payload = far.wait()
+    check_stream(rep, payload, expected_start(ctx, "PCMU", ["pos_pre", "digit_1", "pos_post"]),
+                 "SRTP PCMU _32")
+    assert rep["rtcp"]["bye"], rep["rtcp"]
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+    assert session_states(r) == ["active"], session_states(r)
+    c.bye(ok)
+    c.wait_code(200, method="BYE")
+    phone.wait(15)
+
+
+@test
+def test_media_offers_it_cannot_play_are_refused_with_a_warning_and_nothing_is_stored(ctx):
+    """A malformed SDP gets 400, an offer of nothing omniq_media can play 488 (SRTP of an
+    unknown suite only, DTLS-SRTP, a codec it has no prompts in); each with a Warning that
+    says why (RFC 3261 399), before any session is written or any port bound."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    rtp, _ = free_udp_pair()
+    cases = [
+        ("v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+         "m=audio notaport RTP/AVP 0\r\n", 400),
+        (offer(rtp, savp=True, crypto=["1 F8_128_HMAC_SHA1_80 inline:" + key()]), 488),
+        (offer(rtp, savp=True, crypto=["1 AES_CM_128_HMAC_SHA1_80 inline:c2hvcnQ="]), 488),
+        (offer(rtp).replace("RTP/AVP", "UDP/TLS/RTP/SAVPF"), 488),
+        (offer(rtp, pt=(9,)), 488),
+    ]
+    for sdp, code in cases:
+        c = Caller(k.sip_port)
+        c.invite(sdp)
+        fin = c.wait_final()
+        assert fin.code == code, (fin, sdp)
+        w = fin.header("warning")
+        assert w and re.match(r'399 \S+ "[^"]{8,}"$', w), (fin.headers, sdp)
+        c.ack(fin)
+        c.close()
+    assert r.get(P + ":seq:s") is None, "a refused call wrote a session"
+    assert ports_in_use(k) == 0 and k.stat("omniq_media:refused") == len(cases)
+
+
+@test
+def test_media_a_silent_caller_is_ended_and_its_ports_freed(ctx):
+    """A caller whose phone stops sending (gone without a BYE or CANCEL: a dead phone, a lost
+    network) is ended after idle_timeout: 408 to its INVITE, its session abandoned, the
+    ports free. While it sends, it is kept."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs, OMNIQ_MEDIA_IDLE=2)
+    r = rs.client()
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp))
+    a = answer(c.wait_code(183).body)
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, send_to=("127.0.0.1", a["port"]),
+                                         stop_send_after_ms=3000, duration_ms=9000,
+                                         until_bye=True, socks=socks)
+    ctx.servers.append(far)
+    t0 = time.time()
+    fin = c.wait_final(timeout=12)
+    took = time.time() - t0
+    assert fin.code == 408, fin
+    assert 4.5 <= took <= 8, took        # 3 s of packets, then 2 s of silence (+ a tick)
+    c.ack(fin)
+    rep, _ = far.wait()
+    assert rep["rtcp"]["bye"], rep["rtcp"]
+    wait_for(lambda: session_states(r) == ["abandoned"], timeout=5,
+             what="the session abandoned: %s" % session_states(r))
+    assert ports_in_use(k) == 0
+    assert k.stat("omniq_media:idle_ended") == 1 and k.stat("omniq_sip:media_lost") == 1
+
+
+@test
+def test_media_a_wrong_key_is_counted_and_nothing_is_heard(ctx):
+    """Packets under a key that is not the offer's fail authentication in omniq_media
+    (counted in the stream and the statistics, the address never latched, nothing crashes);
+    a far end with a wrong key cannot read omniq_media's stream either."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp, savp=True, crypto=["7 AEAD_AES_128_GCM inline:" + base64.b64encode(
+        os.urandom(28)).decode()]))
+    a = answer(c.wait_code(183).body)
+    assert a["crypto"][:2] == (7, "AEAD_AES_128_GCM"), a
+    far = RtpFar(workdir=ctx.dir).start(
+        "127.0.0.1", rtp, suite="AEAD_AES_128_GCM", key=base64.b64encode(os.urandom(28)).decode(),
+        send_to=("127.0.0.1", a["port"]), send_suite="AEAD_AES_128_GCM",
+        send_key=base64.b64encode(os.urandom(28)).decode(), duration_ms=1500, socks=socks)
+    ctx.servers.append(far)
+    rep, _ = far.wait()
+    assert rep["packets"] == 0 and rep["auth_fail"] >= 50, {x: rep[x] for x in rep if x != "pkts"}
+    st = k.rpc_struct("omniq_media.streams")
+    assert st["latched"] == "0" and int(st["auth_failures"]) >= 50, st
+    assert k.stat("omniq_media:srtp_auth_failures") >= 50
+    c.cancel()
+    c.wait_code(487)
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+
+
+@test
+def test_media_settings_it_cannot_work_with_stop_kamailio_with_the_reason(ctx):
+    """A prompts directory without a required prompt, a file it cannot play, an odd first
+    port, an unknown language: kamailio does not start, and its log says what and why."""
+    rs = ctx.redis()
+    good = os.path.join(ctx.dir, "prompts")
+    make_prompts(good)
+    missing = os.path.join(ctx.dir, "missing")
+    make_prompts(missing)
+    os.unlink(os.path.join(missing, "pos_pre.wav"))
+    stereo = os.path.join(ctx.dir, "stereo")
+    make_prompts(stereo)
+    with wave.open(os.path.join(stereo, "greeting.wav"), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(b"\0\0" * 2 * 441)
+    lo, hi = media_port_range()
+    cases = [({"OMNIQ_MEDIA_PROMPTS": '"%s"' % missing}, "pos_pre.wav"),
+             ({"OMNIQ_MEDIA_PROMPTS": '"%s"' % stereo}, "44100 Hz stereo"),
+             ({"OMNIQ_MEDIA_PROMPTS": '"%s"' % good, "OMNIQ_MEDIA_PORT_MIN": str(lo + 1)},
+              "modparam port_min = %d must be even" % (lo + 1)),
+             ({"OMNIQ_MEDIA_PROMPTS": '"%s"' % good, "OMNIQ_MEDIA_LANGUAGE": '"fr"'},
+              "modparam language 'fr': zh or en")]
+    for i, (d, says) in enumerate(cases):
+        defines = {"OMNIQ_MEDIA_PORT_MIN": str(lo), "OMNIQ_MEDIA_PORT_MAX": str(hi)}
+        defines.update(d)
+        k = ctx.kamailio("omniq.cfg", rs.port, start=False, name="bad%d" % i, defines=defines)
+        k.start(expect_ready=False)
+        assert k.wait_exit(20) != 0, d
+        assert says in k.text(), (says, k.tail())
