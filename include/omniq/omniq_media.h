@@ -30,7 +30,10 @@
 /* Why a media process ended a stream on its own (the `ended` callback). */
 typedef enum omniq_media_end {
 	OMNIQ_MEDIA_END_IDLE = 1,  /* the caller sent no RTP or RTCP for idle_timeout */
-	OMNIQ_MEDIA_END_FAILED = 2 /* the stream could not go on (its socket failed) */
+	OMNIQ_MEDIA_END_FAILED = 2, /* the stream could not go on (its socket failed) */
+	OMNIQ_MEDIA_END_CALLBACK = 3 /* the caller pressed callback_digit: the session keeps its
+	                              * place as a callback (api.callback made), the caller heard
+	                              * the confirmation; the call ends, the session is no abandon */
 } omniq_media_end_t;
 
 /* A stream's owner is told that it ended on its own; tag is what start() was given. */

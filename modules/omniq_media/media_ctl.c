@@ -51,17 +51,43 @@ static void refresh(void)
 	}
 }
 
+/* The caller pressed the callback key: the session keeps its place as a callback (Redis),
+ * then the media process says so and ends the stream. Refused (no longer waiting, Redis
+ * away): the caller goes on waiting, hearing the queue. */
+static void callback_key(const media_msg_end_t *m)
+{
+	media_slot_t *sl = &media_slots->slot[m->slot];
+	str sid = {(char *)m->sid, (int)strlen(m->sid)}, to = STR_NULL;
+	int rc = media_oq.callback(&sid, &to);
+
+	if(rc < 0) {
+		LM_NOTICE("session %s: the caller pressed %c for a callback, refused: %s\n", m->sid,
+				m->digit, media_oq.last_error());
+		return;
+	}
+	if(sl->gen == m->gen && sl->state == MS_ACTIVE)
+		sl->callback_made = 1;
+	media_stat_add(MEDIA_ST_CALLBACK, 1);
+	LM_INFO("session %s: the caller pressed %c: to be called back, keeping the place\n",
+			m->sid, m->digit);
+}
+
 static void take_ends(void)
 {
 	media_msg_end_t m;
 	ssize_t n;
 
 	while((n = recv(media_to_ctl[0], &m, sizeof(m), MSG_DONTWAIT)) >= 0) {
-		if(n != (ssize_t)sizeof(m))
+		if(n != (ssize_t)sizeof(m) || m.slot < 0 || m.slot >= media_slots->n)
 			continue;
 		m.sid[sizeof(m.sid) - 1] = '\0';
-		LM_NOTICE("session %s: the caller's media stream ended (%s)\n", m.sid,
-				m.why == OMNIQ_MEDIA_END_IDLE ? "nothing received" : "failed");
+		if(m.why == 0) {
+			callback_key(&m);
+			continue;
+		}
+		if(m.why != OMNIQ_MEDIA_END_CALLBACK)
+			LM_NOTICE("session %s: the caller's media stream ended (%s)\n", m.sid,
+					m.why == OMNIQ_MEDIA_END_IDLE ? "nothing received" : "failed");
 		if(media_end_cb)
 			media_end_cb(m.tag, m.sid, (omniq_media_end_t)m.why);
 	}

@@ -22,6 +22,7 @@ typedef struct media_cfg {
 	int idle_timeout;       /* s */
 	int processes;
 	int prefer;             /* MEDIA_PREFER_OFFER / _OURS */
+	char *callback_digit;   /* the key that asks for a callback ("" none) */
 	char *prefer_name;
 } media_cfg_t;
 extern media_cfg_t media_cfg;
@@ -41,10 +42,13 @@ typedef struct media_msg_start {
 	unsigned short gen;
 } media_msg_start_t;
 
-/* a stream ended on its own: to the control process, which tells the owner */
+/* a stream ended on its own (why), or its caller pressed a key (why 0, digit): to the
+ * control process, which tells the owner or acts on the key */
 typedef struct media_msg_end {
 	int slot;
-	int why;               /* omniq_media_end_t */
+	unsigned short gen;
+	int why;               /* omniq_media_end_t, 0 for a key */
+	char digit;
 	uint64_t tag;
 	char sid[OMNIQ_SID_MAX];
 } media_msg_end_t;
@@ -57,6 +61,7 @@ enum {
 	MEDIA_ST_AUTH_FAIL,    /* SRTP packets of callers that failed authentication */
 	MEDIA_ST_REPLAY,       /* ... that were replays */
 	MEDIA_ST_DTMF,         /* DTMF digits received */
+	MEDIA_ST_CALLBACK,     /* callers who pressed callback_digit and were promised a call */
 	MEDIA_ST_COUNT
 };
 extern stat_export_t media_stat_exports[];

@@ -21,15 +21,18 @@ static int announce(media_play_t *pl, int position, int est_wait_s, int first)
 	pl->nsaid = n;
 	memcpy(pl->list + pl->n, words, n * sizeof(words[0]));
 	pl->n += n;
+	if(pl->offer_callback)
+		pl->list[pl->n++] = MP_CALLBACK_OFFER;
 	pl->announcements++;
 	return 1;
 }
 
 void media_play_init(media_play_t *pl, const media_prompts_t *p, int law, int interval_s,
-		int position, int est_wait_s, uint64_t now_ns)
+		int position, int est_wait_s, int offer_callback, uint64_t now_ns)
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->p = p;
+	pl->offer_callback = offer_callback;
 	pl->law = law;
 	pl->interval_ns = (uint64_t)interval_s * 1000000000ULL;
 	memset(pl->silence, media_prompt_silence(law), sizeof(pl->silence));
@@ -54,13 +57,22 @@ static const uint8_t *from_list(media_play_t *pl)
 	return NULL;
 }
 
+void media_play_last(media_play_t *pl, media_prompt_id_t id)
+{
+	pl->list[0] = id;
+	pl->n = 1;
+	pl->at = 0;
+	pl->frame = 0;
+	pl->last = 1;
+}
+
 const uint8_t *media_play_next(media_play_t *pl, int position, int est_wait_s,
 		uint64_t now_ns)
 {
 	const uint8_t *f = from_list(pl);
 	size_t frames;
 
-	if(f)
+	if(f || pl->last)
 		return f;
 	if(pl->n) {
 		/* the list just ended: music until the next announcement */

@@ -21,7 +21,7 @@
 #include "media_prompts.h"
 #include "media_say.h"
 
-#define MEDIA_PLAY_LIST_MAX (MEDIA_SAY_MAX + 2)
+#define MEDIA_PLAY_LIST_MAX (MEDIA_SAY_MAX + 3) /* greeting, words, callback offer */
 
 typedef struct media_play {
 	const media_prompts_t *p;
@@ -36,15 +36,23 @@ typedef struct media_play {
 	int nsaid;
 	uint8_t silence[MEDIA_RTP_SAMPLES];
 	unsigned long announcements;  /* made so far */
+	int offer_callback;  /* each announcement ends with "press 1 for a callback" */
+	int last;            /* the list is the last thing said: then the stream is over */
 } media_play_t;
 
 /* Starts the greeting and the first announcement (position/est_wait_s as media_say_
- * announcement takes them: <= 0 / < 0 leave a part out). */
+ * announcement takes them: <= 0 / < 0 leave a part out); offer_callback: every
+ * announcement ends with MP_CALLBACK_OFFER (when the directory has it). */
 void media_play_init(media_play_t *pl, const media_prompts_t *p, int law, int interval_s,
-		int position, int est_wait_s, uint64_t now_ns);
+		int position, int est_wait_s, int offer_callback, uint64_t now_ns);
 
-/* The next frame (MEDIA_RTP_SAMPLES codes): a prompt's, the music's or silence. position
- * and est_wait_s are the latest known; they are read when an announcement is due. */
+/* Says id now, cutting off what plays; once it is said, media_play_next answers NULL:
+ * the stream is over (a confirmation before the call ends). */
+void media_play_last(media_play_t *pl, media_prompt_id_t id);
+
+/* The next frame (MEDIA_RTP_SAMPLES codes): a prompt's, the music's or silence; NULL once
+ * media_play_last's prompt is over. position and est_wait_s are the latest known; they are
+ * read when an announcement is due. */
 const uint8_t *media_play_next(media_play_t *pl, int position, int est_wait_s,
 		uint64_t now_ns);
 

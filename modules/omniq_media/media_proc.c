@@ -50,6 +50,7 @@ typedef struct stream {
 	struct sockaddr_storage to, to_rtcp;
 	socklen_t to_len;
 	int latched, latched_rtcp;
+	int callback_asked;       /* the key was pressed: the control process is asking Redis */
 	uint64_t next_ns, last_rx_ns;
 	char cname[48];
 } stream_t;
@@ -91,12 +92,29 @@ static void send_rtcp(stream_t *s, uint64_t now, int bye)
 	sendto(s->fd[1], pkt, len, MSG_DONTWAIT, (struct sockaddr *)&s->to_rtcp, s->to_len);
 }
 
+/* to the control process: the stream ended on its own (why), or a key (why 0, digit) */
+static void tell_ctl(stream_t *s, int why, char digit)
+{
+	media_slot_t *sl = &media_slots->slot[s->slot];
+	media_msg_end_t m;
+
+	memset(&m, 0, sizeof(m));
+	m.slot = s->slot;
+	m.gen = s->gen;
+	m.why = why;
+	m.digit = digit;
+	m.tag = sl->tag;
+	memcpy(m.sid, sl->sid, sizeof(m.sid));
+	if(send(media_to_ctl[1], &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		LM_ERR("session %s: the control process cannot be told (%s)\n", sl->sid,
+				strerror(errno));
+}
+
 /* the stream ends: BYE, sockets closed, the slot (and so the ports) free; the owner told
  * when it ended on its own */
 static void end_stream(stream_t *s, int why)
 {
 	media_slot_t *sl = &media_slots->slot[s->slot];
-	media_msg_end_t m;
 	int k;
 
 	send_rtcp(s, mono_ns(), 1);
@@ -112,21 +130,16 @@ static void end_stream(stream_t *s, int why)
 	media_srtp_free(&s->stx);
 	media_srtp_free(&s->srx);
 	if(why) {
-		memset(&m, 0, sizeof(m));
-		m.slot = s->slot;
-		m.why = why;
-		m.tag = sl->tag;
-		memcpy(m.sid, sl->sid, sizeof(m.sid));
-		if(send(media_to_ctl[1], &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-			LM_ERR("session %s: the control process cannot be told the stream ended (%s)\n",
-					sl->sid, strerror(errno));
+		tell_ctl(s, why, 0);
 		if(why == OMNIQ_MEDIA_END_IDLE)
 			media_stat_add(MEDIA_ST_IDLE, 1);
 	}
 	LM_INFO("session %s: stream on port %d ended (%s): %lu packets sent, %lu received\n",
 			sl->sid, media_slot_port(s->slot),
-			why == OMNIQ_MEDIA_END_IDLE ? "the caller sent nothing"
-										: why ? "failed" : "stopped",
+			why == OMNIQ_MEDIA_END_IDLE		  ? "the caller sent nothing"
+			: why == OMNIQ_MEDIA_END_CALLBACK ? "a callback"
+			: why							  ? "failed"
+											  : "stopped",
 			sl->sent, sl->received);
 	streams[s->slot] = NULL;
 	k = s->slot;
@@ -179,7 +192,7 @@ static void start_stream(const media_msg_start_t *m, int fds[2])
 	}
 	snprintf(s->cname, sizeof(s->cname), "omniq-media-%d-%d", me, m->slot);
 	media_play_init(&s->play, &media_prompts, sl->law, media_cfg.announce_interval,
-			sl->position, sl->est_wait_s, now);
+			sl->position, sl->est_wait_s, media_cfg.callback_digit[0] != '\0', now);
 	s->next_ns = now;
 	s->last_rx_ns = now;
 	for(k = 0; k < 2; k++) {
@@ -246,7 +259,8 @@ static void take_starts(void)
 	}
 }
 
-/* RFC 4733 digits: counted and logged (what a digit does is the owner's, next) */
+/* RFC 4733 digits: the callback key goes to the control process (it asks Redis); every
+ * digit is counted */
 static void dtmf(stream_t *s, const media_rtp_hdr_t *h)
 {
 	media_slot_t *sl = &media_slots->slot[s->slot];
@@ -254,9 +268,15 @@ static void dtmf(stream_t *s, const media_rtp_hdr_t *h)
 	int n = media_dtmf_rx_feed(&s->dtmf, h, d), k;
 
 	for(k = 0; k < n; k++) {
+		char c = media_dtmf_char(d[k].event);
+
 		sl->dtmf++;
 		media_stat_add(MEDIA_ST_DTMF, 1);
-		LM_INFO("session %s: the caller pressed %c\n", sl->sid, media_dtmf_char(d[k].event));
+		LM_INFO("session %s: the caller pressed %c\n", sl->sid, c);
+		if(c == media_cfg.callback_digit[0] && !s->callback_asked && !s->play.last) {
+			s->callback_asked = 1;
+			tell_ctl(s, 0, c);
+		}
 	}
 }
 
@@ -328,22 +348,26 @@ static void receive(stream_t *s, int rtcp, uint64_t now)
 	}
 }
 
-static void send_frame(stream_t *s, media_slot_t *sl, uint64_t now)
+/* 0, or -1 when the stream has said its last */
+static int send_frame(stream_t *s, media_slot_t *sl, uint64_t now)
 {
 	uint8_t pkt[PKT_MAX];
 	const uint8_t *f = media_play_next(&s->play, sl->position, sl->est_wait_s, now);
 	size_t len;
 	int n;
 
+	if(f == NULL)
+		return -1;
 	n = media_rtp_tx_packet(&s->tx, f, MEDIA_RTP_SAMPLES, MEDIA_RTP_SAMPLES, now, pkt,
 			sizeof(pkt) - MEDIA_SRTP_TRAILER_MAX);
 	if(n < 0 || s->to_len == 0)
-		return;
+		return 0;
 	len = (size_t)n;
 	if(s->stx.ctx && media_srtp_protect(&s->stx, pkt, &len, sizeof(pkt)) != 0)
-		return;
+		return 0;
 	if(sendto(s->fd[0], pkt, len, MSG_DONTWAIT, (struct sockaddr *)&s->to, s->to_len) > 0)
 		sl->sent++;
+	return 0;
 }
 
 static void tick(uint64_t now)
@@ -359,20 +383,34 @@ static void tick(uint64_t now)
 			end_stream(s, 0);
 			continue; /* active[k] is another stream now */
 		}
-		if(idle && now - s->last_rx_ns > idle) {
+		if(idle && now - s->last_rx_ns > idle && !s->play.last) {
 			end_stream(s, OMNIQ_MEDIA_END_IDLE);
 			continue;
 		}
+		if(sl->callback_made && !s->play.last) {
+			/* Redis has it: the confirmation, then the call ends */
+			media_play_last(&s->play, MP_CALLBACK_OK);
+			if(!s->sends) {
+				end_stream(s, OMNIQ_MEDIA_END_CALLBACK);
+				continue;
+			}
+		}
 		if(s->sends) {
+			int over = 0;
+
 			if(now > s->next_ns + MAX_CATCHUP * FRAME_NS) {
 				/* the process was held up: the clock jumps, the caller's buffer copes */
 				uint64_t late = (now - s->next_ns) / FRAME_NS;
 				media_rtp_tx_skip(&s->tx, (uint32_t)(late * MEDIA_RTP_SAMPLES));
 				s->next_ns += late * FRAME_NS;
 			}
-			for(sent = 0; s->next_ns <= now && sent < MAX_CATCHUP; sent++) {
-				send_frame(s, sl, now);
+			for(sent = 0; s->next_ns <= now && sent < MAX_CATCHUP && !over; sent++) {
+				over = send_frame(s, sl, now) < 0;
 				s->next_ns += FRAME_NS;
+			}
+			if(over) {
+				end_stream(s, OMNIQ_MEDIA_END_CALLBACK);
+				continue;
 			}
 			if(media_rtcp_due(&s->tx, now))
 				send_rtcp(s, now, 0);

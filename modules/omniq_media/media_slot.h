@@ -48,6 +48,9 @@ typedef struct media_slot {
 	volatile int stop;
 	/* the control process: the latest position and wait (0 / -1 not known) */
 	volatile int position, est_wait_s;
+	/* the control process made the callback the caller asked for: the media process plays
+	 * the confirmation and ends the stream (OMNIQ_MEDIA_END_CALLBACK) */
+	volatile int callback_made;
 	/* the media process, for omniq_media.streams */
 	volatile unsigned long sent, received, auth_fail, replay, dtmf;
 	volatile int latched;

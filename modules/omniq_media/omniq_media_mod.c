@@ -41,6 +41,7 @@ media_cfg_t media_cfg = {
 	.idle_timeout = 30,
 	.processes = 1,
 	.prefer_name = "offer",
+	.callback_digit = "1",
 };
 
 media_prompts_t media_prompts;
@@ -84,6 +85,7 @@ stat_export_t media_stat_exports[] = {
 	{"srtp_auth_failures", 0, &st[MEDIA_ST_AUTH_FAIL]},
 	{"srtp_replays", 0, &st[MEDIA_ST_REPLAY]},
 	{"dtmf", 0, &st[MEDIA_ST_DTMF]},
+	{"callbacks", 0, &st[MEDIA_ST_CALLBACK]},
 	{0, 0, 0}
 };
 
@@ -156,6 +158,7 @@ static param_export_t params[] = {
 	{"idle_timeout", PARAM_INT, &media_cfg.idle_timeout},
 	{"processes", PARAM_INT, &media_cfg.processes},
 	{"prefer", PARAM_STRING, &media_cfg.prefer_name},
+	{"callback_digit", PARAM_STRING, &media_cfg.callback_digit},
 	{0, 0, 0}
 };
 
@@ -204,6 +207,13 @@ static int check_params(void)
 	else {
 		LM_ERR("modparam prefer '%s': offer (the caller's order) or ours\n",
 				media_cfg.prefer_name);
+		return -1;
+	}
+	if(strlen(media_cfg.callback_digit) > 1
+			|| (media_cfg.callback_digit[0]
+					&& strchr("0123456789*#", media_cfg.callback_digit[0]) == NULL)) {
+		LM_ERR("modparam callback_digit '%s': one of 0-9 * #, or \"\" for none\n",
+				media_cfg.callback_digit);
 		return -1;
 	}
 	if(media_cfg.prompts_dir == NULL || media_cfg.prompts_dir[0] == '\0') {

@@ -76,7 +76,8 @@ typedef struct os_call {
 	int tenant;               /* whose session (api.tenant_index when it came) */
 	int hops;                 /* overflows so far */
 	unsigned int media;       /* omniq_media's stream while it waits (early media), or 0 */
-	int media_gone;           /* the stream ended on its own: the caller is gone */
+	int media_gone;           /* the stream ended on its own (omniq_media_end_t): the
+	                           * caller is gone, or asked to be called back */
 	long long deadline_ms;    /* end of the current queue's max wait, 0 = none */
 	char ident[OS_IDENT_MAX];
 	char ident_uri[OS_IDENT_MAX]; /* the URI it called from, for when ident is no number */
@@ -952,17 +953,26 @@ static int w_resume(sip_msg_t *msg, char *p1, char *p2)
 		return 1;
 	}
 	if(c->media_gone) {
-		/* the caller's media stopped while it waited: the caller is gone */
+		/* the caller's media stopped while it waited (the caller is gone), or the caller
+		 * pressed the callback key and heard the confirmation: the call ends; a callback's
+		 * session keeps its place (abandon answers 1 for it) */
 		char sidbuf[OMNIQ_SID_MAX];
+		int cb = c->media_gone == OMNIQ_MEDIA_END_CALLBACK;
 
 		c->state = OS_ENDED;
 		c->abandoned = 1;
 		snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 		unlock_c(c);
-		os_stat_inc(OS_ST_MEDIA_LOST);
-		if(abandon_session(c, sidbuf, "silent (no media from the caller)") <= 0)
+		if(!cb)
+			os_stat_inc(OS_ST_MEDIA_LOST);
+		if(abandon_session(c, sidbuf, cb ? "ended after the callback key"
+										 : "silent (no media from the caller)")
+				<= 0)
 			os_stat_inc(OS_ST_ABANDONED);
-		reply(msg, 1, 408, "No Media From Caller");
+		if(cb)
+			reply(msg, 1, 480, "Will Call You Back");
+		else
+			reply(msg, 1, 408, "No Media From Caller");
 		return 1;
 	}
 	snprintf(agent, sizeof(agent), "%s", c->agent);
@@ -1206,7 +1216,7 @@ void os_call_media_end(uint64_t tag, const char *sid, omniq_media_end_t why)
 		return;
 	}
 	c->state = OS_CONTINUING;
-	c->media_gone = 1;
+	c->media_gone = why;
 	unlock_c(c);
 	if(resume_action == NULL
 			&& (resume_action = mk_action(MODULE0_T, 2, MODEXP_ST, &resume_cmd, NUMBER_ST, 0))

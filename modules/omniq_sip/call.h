@@ -27,8 +27,9 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller);
  * take the offer it may have missed. */
 void os_call_event(const omniq_event_t *ev, void *param);
 
-/* omniq_media's control process: the stream of a waiting call ended on its own (the caller
- * sent nothing for its idle_timeout): the call is ended as if the caller had hung up. */
+/* omniq_media's control process: the stream of a waiting call ended on its own - the caller
+ * sent nothing for its idle_timeout (the call ends as if the caller had hung up: 408), or
+ * pressed the callback key and heard the confirmation (480, the session keeps its place). */
 void os_call_media_end(uint64_t tag, const char *sid, omniq_media_end_t why);
 
 #endif

@@ -152,12 +152,20 @@ def key():
     return base64.b64encode(os.urandom(30)).decode()
 
 
+# what the first caller of an empty queue is told after the greeting: "您排在第一位，预计等待
+# 不到一分钟" (no history: the wait is short), "press 1 for a callback"; then the music
+FIRST = ["pos_pre", "digit_1", "pos_post", "wait_pre", "wait_short", "callback_offer", "music"]
+
+
 def expected_start(ctx, law, words):
     """The codes the stream must begin with: the greeting, then words (prompt names)."""
     return b"".join(coded(ctx.prompts[w], law) for w in ["greeting"] + words)
 
 
-def check_stream(rep, payload, start, what):
+def check_stream(rep, payload, start, what, tail=b""):
+    """rep/payload (rtpfar's) are a clean stream beginning with the codes start (all of
+    them, or as much as it lasted) and, when given, ending with tail (what was said last,
+    cutting off the rest)."""
     rep = {k: v for k, v in rep.items() if k != "pkts"}     # the packets: too long to show
     assert rep["packets"] > 0, (what, rep)
     assert rep["auth_fail"] == 0 and rep["other_err"] == 0, (what, rep)
@@ -166,6 +174,9 @@ def check_stream(rep, payload, start, what):
     assert rep["ts_errors"] == 0 and rep["ts_jumps"] == 0, (what, rep)
     assert rep["markers"] == [rep["first_seq"]], (what, rep)
     assert len(payload) == rep["packets"] * FRAME, (what, len(payload), rep["packets"])
+    if tail:
+        assert payload.endswith(tail), "%s: the stream does not end with its last words" % what
+        payload = payload[:-len(tail)]
     n = min(len(start), len(payload))
     if payload[:n] != start[:n]:
         i = next(i for i in range(n) if payload[i] != start[i])
@@ -206,7 +217,7 @@ def test_media_a_queued_caller_hears_greeting_place_and_music_over_srtp(ctx):
     c.cancel()
     c.wait_code(487)
     rep, payload = far.wait()
-    check_stream(rep, payload, expected_start(ctx, "PCMU", ["pos_pre", "digit_1", "pos_post"]),
+    check_stream(rep, payload, expected_start(ctx, "PCMU", FIRST),
                  "SRTP PCMU")
     assert rep["packets"] >= 150, rep      # 4.5 s at 50 packets a second, less start-up
     assert rep["rtcp"]["sr"] >= 1 and rep["rtcp"]["bye"], rep
@@ -242,7 +253,7 @@ def test_media_plain_rtp_in_pcma_when_that_is_what_the_caller_offers(ctx):
     c.cancel()
     c.wait_code(487)
     rep, payload = far.wait()
-    check_stream(rep, payload, expected_start(ctx, "PCMA", ["pos_pre", "digit_1", "pos_post"]),
+    check_stream(rep, payload, expected_start(ctx, "PCMA", FIRST),
                  "RTP PCMA")
     assert rep["rtcp"]["bye"], rep["rtcp"]
     wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
@@ -276,7 +287,7 @@ def test_media_the_agent_answers_and_the_announcements_stop(ctx):
     assert "o=agent" in ok.body, ok.body          # the agent's answer, not omniq_media's
     c.ack(ok)
     rep, payload = far.wait()
-    check_stream(rep, payload, expected_start(ctx, "PCMU", ["pos_pre", "digit_1", "pos_post"]),
+    check_stream(rep, payload, expected_start(ctx, "PCMU", FIRST),
                  "SRTP PCMU _32")
     assert rep["rtcp"]["bye"], rep["rtcp"]
     wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
@@ -405,3 +416,35 @@ def test_media_settings_it_cannot_work_with_stop_kamailio_with_the_reason(ctx):
         k.start(expect_ready=False)
         assert k.wait_exit(20) != 0, d
         assert says in k.text(), (says, k.tail())
+
+
+@test
+def test_media_a_caller_who_presses_1_is_called_back_and_keeps_the_place(ctx):
+    """"Press 1 for a callback" ends each announcement; the caller presses 1 (RFC 4733
+    telephone-event): the session becomes a callback to the caller's number in Redis, the
+    caller hears the confirmation (the stream's last words, then its BYE), the INVITE ends
+    with 480 Will Call You Back, and the session keeps its place - no abandon. Its turn comes
+    as a callback on the desk (test_sip.py's callback test follows that part)."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp))
+    a = answer(c.wait_code(183).body)
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, send_to=("127.0.0.1", a["port"]),
+                                         dtmf="1@1500", dtmf_pt=101, duration_ms=8000,
+                                         until_bye=True, socks=socks)
+    ctx.servers.append(far)
+    fin = c.wait_final(timeout=10)
+    assert (fin.code, fin.reason) == (480, "Will Call You Back"), fin
+    c.ack(fin)
+    rep, payload = far.wait()
+    assert rep["rtcp"]["bye"], rep["rtcp"]
+    check_stream(rep, payload, expected_start(ctx, "PCMU", FIRST), "callback",
+                 tail=coded(ctx.prompts["callback_ok"], "PCMU"))
+    s = r.hgetall(P + ":s:1")
+    assert s["state"] == "queued" and s["callback_to"] == s["identity"] != "", s
+    assert k.stat("omniq_media:callbacks") == 1 and k.stat("omniq_media:dtmf") == 1
+    assert k.stat("omniq:abandoned") == 0 and k.stat("omniq_sip:abandoned") == 0
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
