@@ -3,6 +3,7 @@
 #                 the installed kamailio (fetched once into .cache/ with apt-get source), the
 #                 engine, and omniq-deliver (Postfix's pipe to omniq_email) into build/bin/
 #   make run      build, then run redis-server + kamailio with cfg/omniq.cfg on loopback
+#   make prompts  omniq_media's spoken prompts (espeak-ng) into build/prompts/{zh,en}
 #   make test     install what the tests need, build, run every test
 #   make bench    run the benchmarks under bench/
 #   make image    the container image (docker/Dockerfile) with buildah, no daemon needed
@@ -24,7 +25,7 @@ EXAMPLES := docs/examples/omniq_echo
 # modules that exist only for the tests (fixtures), built the same way
 FIXTURES := tests/modules/omniq_badhook tests/modules/omniq_faults tests/modules/omniq_testsender
 
-.PHONY: all deps deps-test modules fixtures run test unit bench chaos clean asan check-asan image test-image
+.PHONY: all deps deps-test modules fixtures prompts run test unit bench chaos clean asan check-asan image test-image
 all: modules
 
 deps:
@@ -61,7 +62,10 @@ fixtures: modules
 	cp tests/modules/omniq_faults/preload/libomniq_failmalloc.so $(BUILD)/test-modules/
 	@$(MAKE) --no-print-directory -C tests/tools/rtpfar OUT=$(BUILD)/test-tools
 
-run: modules
+prompts: deps
+	@scripts/prompts.sh $(BUILD)/prompts
+
+run: modules prompts
 	@scripts/run.sh
 
 unit:

@@ -50,6 +50,15 @@ case "$role" in
       need OMNIQ_DMQ_SELF "this node's SIP address for the other nodes, sip:<host>:<port>"
       set -- "$@" -A "OMNIQ_DMQ_SELF=\"$OMNIQ_DMQ_SELF\"" -A "OMNIQ_DMQ_PEER=\"$OMNIQ_DMQ_PEER\""
     fi
+    # queued callers hear the prompts of OMNIQ_MEDIA_LANGUAGE (omniq_media); empty
+    # OMNIQ_MEDIA_PROMPTS: not loaded (callers hear their ringback)
+    prompts=${OMNIQ_MEDIA_PROMPTS-/usr/share/omniq/prompts/${OMNIQ_MEDIA_LANGUAGE:-zh}}
+    if [ -n "$prompts" ]; then
+      set -- "$@" -A "OMNIQ_MEDIA_PROMPTS=\"$prompts\"" \
+        -A "OMNIQ_MEDIA_LANGUAGE=\"${OMNIQ_MEDIA_LANGUAGE:-zh}\"" \
+        -A "OMNIQ_MEDIA_PORT_MIN=${OMNIQ_MEDIA_PORT_MIN:-30000}" \
+        -A "OMNIQ_MEDIA_PORT_MAX=${OMNIQ_MEDIA_PORT_MAX:-30999}"
+    fi
     if [ -n "${OMNIQ_ARCHIVE_DB:-}" ]; then
       set -- "$@" -A "OMNIQ_ARCHIVE_DB=\"$OMNIQ_ARCHIVE_DB\"" \
         -A "OMNIQ_ARCHIVE_MODULE=\"${OMNIQ_ARCHIVE_MODULE:-db_sqlite.so}\""

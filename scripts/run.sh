@@ -115,12 +115,26 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# queued callers hear omniq_media's prompts (docs/admin-media.md): make prompts' spoken ones
+# in OMNIQ_MEDIA_LANGUAGE, or a directory of one's own; OMNIQ_MEDIA_PROMPTS= (empty) leaves
+# omniq_media out (callers hear their ringback)
+media=()
+lang=${OMNIQ_MEDIA_LANGUAGE:-zh}
+prompts=${OMNIQ_MEDIA_PROMPTS-$top/build/prompts/$lang}
+if [ -n "$prompts" ]; then
+  if [ ! -f "$prompts/greeting.wav" ]; then
+    echo "run.sh: OMNIQ_MEDIA_PROMPTS=$prompts holds no greeting.wav (make prompts makes" \
+      "build/prompts/zh and en; OMNIQ_MEDIA_PROMPTS= runs without omniq_media)" >&2
+    exit 2
+  fi
+  media=(-A "OMNIQ_MEDIA_PROMPTS=\"$(realpath "$prompts")\"" -A "OMNIQ_MEDIA_LANGUAGE=\"$lang\"")
+fi
 cat <<EOT
 omniq is starting:
   Cfg       $cfg
 ${modules[0]:+  Modules   ${modules[*]}  (OMNIQ_MODULES)
 }  Redis     127.0.0.1:$redis_port  ($redis_note)
-  SIP       $sip
+  SIP       $sip${media[0]:+  (queued callers hear the $lang prompts of $prompts)}
   Archive   ${OMNIQ_ARCHIVE_DB:-sqlite:///$rundir/archive.sqlite}  (ended sessions, report intervals)
   Web       http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/        web chat demo
             http://127.0.0.1:${OMNIQ_HTTP_PORT:-8080}/desk/   agent desk (password: kamcmd ... omniq.agent_password alice <password>)
@@ -142,7 +156,7 @@ kamailio -DD -E -x tlsf -f "$run_cfg" -L "$top/build/modules:/usr/lib/x86_64-lin
   -A "OMNIQ_SITE_SECRET=\"$site\"" -A "OMNIQ_APP_SECRET=\"$app\"" \
   -A "OMNIQ_DESK_SECRET=\"$desk\"" -A "OMNIQ_API_KEY=\"local:$key\"" \
   -A "OMNIQ_ARCHIVE_DB=\"${OMNIQ_ARCHIVE_DB:-sqlite:///$rundir/archive.sqlite}\"" \
-  "${wechat[@]}" \
+  "${wechat[@]}" "${media[@]}" \
   -Y "$rundir" &
 kam_pid=$!
 wait "$kam_pid"

@@ -14,7 +14,7 @@ import subprocess
 import time
 import wave
 
-from harness import test, wait_for
+from harness import TOP, test, wait_for
 import ports
 from rtpfar import RtpFar, free_udp_pair
 from sipraw import Caller, offer, answer
@@ -448,3 +448,50 @@ def test_media_a_caller_who_presses_1_is_called_back_and_keeps_the_place(ctx):
     assert k.stat("omniq_media:callbacks") == 1 and k.stat("omniq_media:dtmf") == 1
     assert k.stat("omniq:abandoned") == 0 and k.stat("omniq_sip:abandoned") == 0
     wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+
+
+def read_prompts(d):
+    out = {}
+    for f in os.listdir(d):
+        if f.endswith(".wav"):
+            with wave.open(os.path.join(d, f)) as w:
+                assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 8000), f
+                out[f[:-4]] = list(struct.unpack("<%dh" % w.getnframes(),
+                                                 w.readframes(w.getnframes())))
+    return out
+
+
+@test
+def test_media_make_prompts_speaks_both_languages_and_a_caller_hears_them(ctx):
+    """scripts/prompts.sh (make prompts, what make run loads) speaks every prompt of zh and
+    en with espeak-ng; omniq_media takes either directory, and a caller queued with the zh
+    one hears the greeting, "您排在第一位，预计等待不到一分钟", "如需回电，请按一", then the
+    music, code for code; with the en one the greeting."""
+    out = os.path.join(ctx.dir, "spoken")
+    subprocess.run([os.path.join(TOP, "scripts", "prompts.sh"), out], check=True,
+                   capture_output=True, timeout=120)
+    for lang, seconds, words in (("zh", 19, FIRST), ("en", 3, [])):
+        rs = ctx.redis()
+        ctx.prompts = read_prompts(os.path.join(out, lang))
+        lo, hi = media_port_range()
+        k = ctx.kamailio("omniq.cfg", rs.port, name="kam_" + lang, defines={
+            "OMNIQ_MEDIA_PROMPTS": '"%s"' % os.path.join(out, lang),
+            "OMNIQ_MEDIA_LANGUAGE": '"%s"' % lang,
+            "OMNIQ_MEDIA_PORT_MIN": str(lo), "OMNIQ_MEDIA_PORT_MAX": str(hi)})
+        rtp, socks = phone_pair()
+        c = Caller(k.sip_port)
+        c.invite(offer(rtp))
+        a = answer(c.wait_code(183).body)
+        far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, duration_ms=seconds * 1000 + 3000,
+                                             until_bye=True, socks=socks)
+        ctx.servers.append(far)
+        time.sleep(seconds)
+        c.cancel()
+        c.wait_code(487)
+        rep, payload = far.wait()
+        start = expected_start(ctx, "PCMU", words)
+        if words:
+            # all of it heard, up to the music
+            assert len(payload) >= len(start) - len(coded(ctx.prompts["music"], "PCMU")), \
+                (lang, len(payload), len(start))
+        check_stream(rep, payload, start, "spoken " + lang)
