@@ -51,6 +51,8 @@ typedef struct stream {
 	socklen_t to_len;
 	int latched, latched_rtcp;
 	int callback_asked;       /* the key was pressed: the control process is asking Redis */
+	int heard;                /* a good RTP packet came from the caller: from then on, a
+	                           * silence (no RTP, no RTCP) of idle_timeout means it is gone */
 	uint64_t next_ns, last_rx_ns;
 	char cname[48];
 } stream_t;
@@ -327,6 +329,7 @@ static void receive(stream_t *s, int rtcp, uint64_t now)
 			continue;
 		}
 		sl->received++;
+		s->heard = 1;
 		if(!s->latched) {
 			/* symmetric RTP: our packets go where the caller's come from */
 			s->to = from;
@@ -383,7 +386,10 @@ static void tick(uint64_t now)
 			end_stream(s, 0);
 			continue; /* active[k] is another stream now */
 		}
-		if(idle && now - s->last_rx_ns > idle && !s->play.last) {
+		/* only a caller whose RTP was heard: many phones send no RTP in early media
+		 * (baresip: an RTCP report at most), they are there all the same and leave by
+		 * CANCEL */
+		if(idle && s->heard && now - s->last_rx_ns > idle && !s->play.last) {
 			end_stream(s, OMNIQ_MEDIA_END_IDLE);
 			continue;
 		}

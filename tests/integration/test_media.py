@@ -7,6 +7,8 @@ sender reports and a BYE when the stream ends."""
 import base64
 import os
 import random
+import shutil
+import tempfile
 import re
 import socket
 import struct
@@ -495,3 +497,98 @@ def test_media_make_prompts_speaks_both_languages_and_a_caller_hears_them(ctx):
             assert len(payload) >= len(start) - len(coded(ctx.prompts["music"], "PCMU")), \
                 (lang, len(payload), len(start))
         check_stream(rep, payload, start, "spoken " + lang)
+
+
+def tones_heard(samples, names):
+    """Which of the test prompts (each a tone of its own, make_prompts) a recording holds, in
+    order: each 60 ms window named by the strongest of their frequencies (Goertzel), runs of
+    one name kept when they last 3 windows or more, silence left out."""
+    import math
+    freqs = {n: 300.0 + 37.0 * PROMPTS.index(n) for n in names}
+    coef = {n: 2 * math.cos(2 * math.pi * f / 8000.0) for n, f in freqs.items()}
+    win, step, labels = 480, 160, []
+    for at in range(0, len(samples) - win, step):
+        w = samples[at:at + win]
+        if max(abs(x) for x in w) < 500:
+            labels.append(None)
+            continue
+        best, power = None, 0.0
+        for n, c in coef.items():
+            s1 = s2 = 0.0
+            for x in w:
+                s1, s2 = x + c * s1 - s2, s1
+            p = s1 * s1 + s2 * s2 - c * s1 * s2
+            if p > power:
+                best, power = n, p
+        labels.append(best)
+    runs = []
+    for lab in labels:
+        if runs and runs[-1][0] == lab:
+            runs[-1][1] += 1
+        else:
+            runs.append([lab, 1])
+    out = []
+    for lab, n in runs:
+        if lab is not None and n >= 3 and (not out or out[-1] != lab):
+            out.append(lab)
+    return out
+
+
+@test
+def test_media_baresip_a_real_phone_hears_the_queue_over_srtp(ctx):
+    """Debian's baresip dials the queue as a caller would, offering SRTP (mediaenc=srtp-mand):
+    it takes the 183's answer and key, and what it hears (its decoded audio, written to a WAV
+    file) is the greeting, its place and wait, the callback offer, then the music, tone by
+    tone. It sends nothing in early media, as many phones do: it is not taken for gone
+    (idle_timeout 2 s), and its hang-up (CANCEL) ends the call and frees the ports."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs, OMNIQ_MEDIA_IDLE=2)
+    r = rs.client()
+    d = os.path.join(ctx.dir, "baresip")
+    os.makedirs(d)
+    dumps = tempfile.mkdtemp(prefix="bs-")     # short: baresip 1.0 cuts a dump's name
+    ctx.notes.append(("baresip's log", lambda: open(os.path.join(d, "log"), errors="replace")
+                      .read()[-2000:]))
+    port, cons = ports.free_port(), ports.free_port(socket.SOCK_DGRAM)
+    with open(os.path.join(d, "config"), "w") as f:
+        f.write("\n".join([
+            "poll_method epoll", "sip_listen 127.0.0.1:%d" % port, "snd_path %s" % dumps,
+            "audio_source ausine,440", "ausrc_srate 48000", "ausrc_channels 2",
+            "audio_alert aufile,/dev/null", "auplay_srate 8000", "auplay_channels 1",
+            "rtp_ports %d-%d" % (port + 2, port + 40), "cons_listen 127.0.0.1:%d" % cons,
+            "module_path /usr/lib/baresip/modules", "module g711.so", "module srtp.so",
+            "module aufile.so", "module ausine.so", "module sndfile.so", "module cons.so",
+            "module_app account.so", "module_app menu.so", ""]))
+    with open(os.path.join(d, "accounts"), "w") as f:
+        f.write("<sip:13800000199@127.0.0.1:%d;transport=udp>;regint=0;mediaenc=srtp-mand;"
+                "audio_codecs=PCMU\n" % k.sip_port)
+    log = open(os.path.join(d, "log"), "w")
+    bs = subprocess.Popen(["stdbuf", "-oL", "baresip", "-f", d, "-e",
+                           "/dial sip:sales@127.0.0.1:%d" % k.sip_port],
+                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=d)
+
+    class _Stop:
+        def stop(self):
+            if bs.poll() is None:
+                bs.kill()
+                bs.wait()
+            log.close()
+            shutil.rmtree(dumps, ignore_errors=True)
+    ctx.servers.append(_Stop())
+    wait_for(lambda: ports_in_use(k) == 1, timeout=10, what="baresip's call queued")
+    st = k.rpc_struct("omniq_media.streams")
+    assert st["srtp"] in ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"), st
+    time.sleep(4)                                 # twice idle_timeout: still there
+    assert ports_in_use(k) == 1 and r.hget(P + ":s:1", "state") == "queued"
+    bs.terminate()                                # baresip hangs up (CANCEL) as it quits
+    bs.wait(10)
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "abandoned", timeout=10,
+             what="the session abandoned on the CANCEL")
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+    dec = [f for f in os.listdir(dumps) if f.endswith("-dec.wav")]
+    assert len(dec) == 1, os.listdir(dumps)
+    with wave.open(os.path.join(dumps, dec[0])) as w:
+        assert (w.getnchannels(), w.getframerate()) == (1, 8000), w.getparams()
+        samples = struct.unpack("<%dh" % w.getnframes(), w.readframes(w.getnframes()))
+    heard = tones_heard(samples, ["greeting"] + FIRST)
+    assert heard[:len(FIRST) + 1] == ["greeting"] + FIRST, heard
