@@ -592,3 +592,70 @@ def test_media_baresip_a_real_phone_hears_the_queue_over_srtp(ctx):
         samples = struct.unpack("<%dh" % w.getnframes(), w.readframes(w.getnframes()))
     heard = tones_heard(samples, ["greeting"] + FIRST)
     assert heard[:len(FIRST) + 1] == ["greeting"] + FIRST, heard
+
+
+def sipp_caller(ctx, k, name, parts, timeout=30):
+    """A sipp caller running scenario parts (sipcall's pieces) to the sales queue: its exit
+    code (0: every message as the scenario says) and its error file's end."""
+    import sipp_ports
+    from sipcall import _sipp_common, write_scenario
+    sc = write_scenario(ctx.dir, name, parts)
+    media = ports.free_port(socket.SOCK_DGRAM)
+    argv = ["sipp", "127.0.0.1:%d" % k.sip_port, "-sf", sc, "-s", "sales", "-m", "1",
+            "-i", "127.0.0.1", "-mi", "127.0.0.1", "-mp", str(media), "-timeout", str(timeout),
+            "-timeout_error"] + _sipp_common(ctx.dir, name)
+    rc, _ = sipp_ports.run(argv, ctx.dir, name, timeout + 30)
+    err = os.path.join(ctx.dir, name + "_err.log")
+    return rc, open(err, errors="replace").read()[-800:] if os.path.exists(err) else ""
+
+
+def sipp_invite(media_line, attrs):
+    from sipcall import send
+    return send(["INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0",
+                 "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                 "From: <sip:13800000177@[local_ip]>;tag=[pid]caller[call_number]",
+                 "To: <sip:[service]@[remote_ip]:[remote_port]>", "Call-ID: [call_id]",
+                 "CSeq: 1 INVITE", "Contact: <sip:caller@[local_ip]:[local_port]>",
+                 "Max-Forwards: 70", "Content-Type: application/sdp", "Content-Length: [len]", "",
+                 "v=0", "o=caller 1 1 IN IP[local_ip_type] [local_ip]", "s=-",
+                 "c=IN IP[media_ip_type] [media_ip]", "t=0 0", media_line] + attrs + [""],
+                ' retrans="500"')
+
+
+@test
+def test_media_sipp_offers_srtp_and_presses_1_in_rfc4733(ctx):
+    """sipp as the caller, as an admin would test with it: an SRTP offer is answered by a 183
+    with RTP/SAVP and omniq_media's own a=crypto line (checked by sipp's regular
+    expressions); a caller offering plain RTP plays Debian's sipp pcap of an RFC 4733 "1"
+    (dtmf_2833_1.pcap) into the stream and gets 480 Will Call You Back: a callback kept in
+    its place."""
+    from sipcall import ack_failure, cancel
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    check = ('  <recv response="183">\n    <action>\n'
+             '      <ereg regexp="m=audio [0-9]+ RTP/SAVP 0" search_in="body" check_it="true" assign_to="m"/>\n'
+             '      <ereg regexp="a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}" '
+             'search_in="body" check_it="true" assign_to="c"/>\n'
+             '    </action>\n  </recv>\n  <Reference variables="m,c"/>\n')
+    rc, err = sipp_caller(ctx, k, "sipp_srtp", [
+        sipp_invite("m=audio [media_port] RTP/SAVP 0", [
+            "a=rtpmap:0 PCMU/8000",
+            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"]),
+        '  <recv response="100" optional="true"/>\n', check,
+        '  <pause milliseconds="1000"/>\n', cancel(), '  <recv response="200"/>\n',
+        '  <recv response="487"/>\n', ack_failure()])
+    assert rc == 0, err
+    rc, err = sipp_caller(ctx, k, "sipp_dtmf", [
+        sipp_invite("m=audio [media_port] RTP/AVP 0 101", [
+            "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]),
+        '  <recv response="100" optional="true"/>\n', '  <recv response="183"/>\n',
+        '  <nop>\n    <action>\n      <exec play_pcap_audio="/usr/share/sip-tester/'
+        'dtmf_2833_1.pcap"/>\n    </action>\n  </nop>\n',
+        '  <recv response="480"/>\n', ack_failure()])
+    assert rc == 0, err
+    s = r.hgetall(P + ":s:2")
+    assert s["state"] == "queued" and s["callback_to"] == "phone:+8613800000177", s
+    assert r.hget(P + ":s:1", "state") == "abandoned"
+    assert k.stat("omniq_media:callbacks") == 1
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
