@@ -31,9 +31,10 @@
 typedef enum omniq_media_end {
 	OMNIQ_MEDIA_END_IDLE = 1,  /* the caller sent no RTP or RTCP for idle_timeout */
 	OMNIQ_MEDIA_END_FAILED = 2, /* the stream could not go on (its socket failed) */
-	OMNIQ_MEDIA_END_CALLBACK = 3 /* the caller pressed callback_digit: the session keeps its
-	                              * place as a callback (api.callback made), the caller heard
-	                              * the confirmation; the call ends, the session is no abandon */
+	OMNIQ_MEDIA_END_CALLBACK = 3, /* the caller pressed callback_digit: the session keeps its
+	                               * place as a callback (api.callback made), the caller heard
+	                               * the confirmation; the call ends, the session is no abandon */
+	OMNIQ_MEDIA_END_SAID = 4     /* a stream started for one prompt (`only`) has said it */
 } omniq_media_end_t;
 
 /* A stream's owner is told that it ended on its own; tag is what start() was given. */
@@ -47,6 +48,8 @@ typedef struct omniq_media_call {
 	int position;       /* the place open() answered (0: not known yet) */
 	int est_wait_s;     /* the wait open() estimated (-1: not known) */
 	uint64_t tag;       /* the owner's, handed back to its `ended` callback */
+	const char *only;   /* NULL: the queue's announcements; else one prompt's name
+	                     * ("closed"): said once, then the stream ends (OMNIQ_MEDIA_END_SAID) */
 } omniq_media_call_t;
 
 typedef struct omniq_media_api {
@@ -56,7 +59,8 @@ typedef struct omniq_media_api {
 	/* A stream answering c->offer: 0 with the SDP answer in sdp (NUL-terminated, size
 	 * bytes, OMNIQ_MEDIA_SDP_MAX is enough) and *handle; else the SIP status to answer the
 	 * INVITE with and why: 400 (a malformed offer), 488 (nothing in it we can take), 503
-	 * (no media port or process free), 500. */
+	 * (no media port or process free), 404 (c->only names no prompt the directory holds),
+	 * 500. */
 	int (*start)(const omniq_media_call_t *c, char *sdp, int size, unsigned int *handle,
 			char *why, int why_len);
 	/* The announcements end (the agent answered, the caller hung up, the call left the

@@ -85,7 +85,7 @@ static void take_ends(void)
 			callback_key(&m);
 			continue;
 		}
-		if(m.why != OMNIQ_MEDIA_END_CALLBACK)
+		if(m.why == OMNIQ_MEDIA_END_IDLE || m.why == OMNIQ_MEDIA_END_FAILED)
 			LM_NOTICE("session %s: the caller's media stream ended (%s)\n", m.sid,
 					m.why == OMNIQ_MEDIA_END_IDLE ? "nothing received" : "failed");
 		if(media_end_cb)

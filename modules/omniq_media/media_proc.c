@@ -51,6 +51,7 @@ typedef struct stream {
 	socklen_t to_len;
 	int latched, latched_rtcp;
 	int callback_asked;       /* the key was pressed: the control process is asking Redis */
+	int end_why;              /* why the stream ends once its last words are said */
 	int heard;                /* a good RTP packet came from the caller: from then on, a
 	                           * silence (no RTP, no RTCP) of idle_timeout means it is gone */
 	uint64_t next_ns, last_rx_ns;
@@ -140,6 +141,7 @@ static void end_stream(stream_t *s, int why)
 			sl->sid, media_slot_port(s->slot),
 			why == OMNIQ_MEDIA_END_IDLE		  ? "the caller sent nothing"
 			: why == OMNIQ_MEDIA_END_CALLBACK ? "a callback"
+			: why == OMNIQ_MEDIA_END_SAID	  ? "said"
 			: why							  ? "failed"
 											  : "stopped",
 			sl->sent, sl->received);
@@ -195,6 +197,10 @@ static void start_stream(const media_msg_start_t *m, int fds[2])
 	snprintf(s->cname, sizeof(s->cname), "omniq-media-%d-%d", me, m->slot);
 	media_play_init(&s->play, &media_prompts, sl->law, media_cfg.announce_interval,
 			sl->position, sl->est_wait_s, media_cfg.callback_digit[0] != '\0', now);
+	if(sl->only >= 0) {
+		media_play_last(&s->play, sl->only);
+		s->end_why = OMNIQ_MEDIA_END_SAID;
+	}
 	s->next_ns = now;
 	s->last_rx_ns = now;
 	for(k = 0; k < 2; k++) {
@@ -396,10 +402,11 @@ static void tick(uint64_t now)
 		if(sl->callback_made && !s->play.last) {
 			/* Redis has it: the confirmation, then the call ends */
 			media_play_last(&s->play, MP_CALLBACK_OK);
-			if(!s->sends) {
-				end_stream(s, OMNIQ_MEDIA_END_CALLBACK);
-				continue;
-			}
+			s->end_why = OMNIQ_MEDIA_END_CALLBACK;
+		}
+		if(s->play.last && !s->sends) {
+			end_stream(s, s->end_why); /* nothing can be said to it */
+			continue;
 		}
 		if(s->sends) {
 			int over = 0;
@@ -415,7 +422,7 @@ static void tick(uint64_t now)
 				s->next_ns += FRAME_NS;
 			}
 			if(over) {
-				end_stream(s, OMNIQ_MEDIA_END_CALLBACK);
+				end_stream(s, s->end_why);
 				continue;
 			}
 			if(media_rtcp_due(&s->tx, now))

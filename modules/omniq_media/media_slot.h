@@ -35,6 +35,7 @@ typedef struct media_slot {
 	uint64_t tag;
 	char sid[OMNIQ_SID_MAX];
 	int law, pt, te_pt, codec;
+	int only;                             /* a prompt id said alone, or -1 */
 	media_dir_t dir;
 	media_suite_t suite;                  /* MEDIA_SUITE_NONE: plain RTP */
 	unsigned char tx_key[MEDIA_KEY_MAX];  /* ours (the answer's) */

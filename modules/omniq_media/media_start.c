@@ -19,6 +19,7 @@
 
 #include "media_g711.h"
 #include "media_mod.h"
+#include "media_prompts.h"
 #include "media_sdp.h"
 #include "media_slot.h"
 #include "media_suite.h"
@@ -141,6 +142,19 @@ static int fill(media_slot_t *s, const media_offer_t *o, const media_choice_t *c
 	s->dir = ch->dir;
 	s->position = c->position;
 	s->est_wait_s = c->est_wait_s;
+	s->only = -1;
+	if(c->only) {
+		int id;
+		for(id = 0; id < MP_COUNT; id++)
+			if(media_prompt_name(id) && strcmp(media_prompt_name(id), c->only) == 0
+					&& media_prompt_frame_count(&media_prompts, id) > 0)
+				break;
+		if(id == MP_COUNT) {
+			say(why, why_len, "no %s.wav among the prompts", c->only);
+			return 404;
+		}
+		s->only = id;
+	}
 	if(ch->crypto >= 0) {
 		const media_crypto_t *cr = &o->crypto[ch->crypto];
 		suite = cr->suite;

@@ -11,6 +11,8 @@
  *   CONTINUING  the dispatcher took an offer and is resuming the transaction (t_continue)
  *   RINGING     the INVITE is relayed to the agent's registered phone
  *   ANSWERED    the agent's phone answered: the session is active; the dialog's end closes it
+ *   SAYING      a message before the final answer (closed.wav outside business hours,
+ *               omniq_media): the transaction is suspended until it is said
  *   ENDED       final response sent or call left omniq (overflow to a URI)
  *
  * Who may act: the SIP worker that received the INVITE (OPENING → RINGING/WAITING), the
@@ -56,7 +58,7 @@
 #define OS_IDENT_MAX (OMNIQ_IDENTITY_MAX + 1)
 
 typedef enum {
-	OS_OPENING, OS_WAITING, OS_CONTINUING, OS_RINGING, OS_ANSWERED, OS_ENDED
+	OS_OPENING, OS_WAITING, OS_CONTINUING, OS_RINGING, OS_ANSWERED, OS_SAYING, OS_ENDED
 } os_state_t;
 
 /* The session id the dialog callbacks close; owned by the dialog (freed with it). */
@@ -78,6 +80,9 @@ typedef struct os_call {
 	unsigned int media;       /* omniq_media's stream while it waits (early media), or 0 */
 	int media_gone;           /* the stream ended on its own (omniq_media_end_t): the
 	                           * caller is gone, or asked to be called back */
+	int final_code;           /* SAYING: the answer once the message is said */
+	const char *final_text;   /* (a queue's action: read-only after mod_init) */
+	int retry_after;          /* its Retry-After, or -1 */
 	long long deadline_ms;    /* end of the current queue's max wait, 0 = none */
 	char ident[OS_IDENT_MAX];
 	char ident_uri[OS_IDENT_MAX]; /* the URI it called from, for when ident is no number */
@@ -569,6 +574,11 @@ static void on_cancel(os_call_t *c)
 	lock_c(c);
 	c->cancelled = 1;
 	st = c->state;
+	if(st == OS_SAYING) {
+		/* tm answers the suspended INVITE 487 itself */
+		c->state = OS_ENDED;
+		stop_media_locked(c);
+	}
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 	/* while OPENING the process in Redis abandons it when it is done (settle) */
 	if(st == OS_ANSWERED || st == OS_ENDED || st == OS_OPENING || sidbuf[0] == '\0') {
@@ -581,6 +591,78 @@ static void on_cancel(os_call_t *c)
 	/* a caller who asked to be called back left as agreed: no abandon */
 	if(abandon_session(c, sidbuf, "cancelled by the caller") <= 0)
 		os_stat_inc(OS_ST_ABANDONED);
+}
+
+/* The final answer of a call that was SAYING (its message said, or out of time): with its
+ * Retry-After. From the resumed transaction or its failure handling (in_fail). */
+static void final_after_saying(os_call_t *c, sip_msg_t *msg)
+{
+	char hdr[48];
+	int code, retry;
+	const char *text;
+
+	lock_c(c);
+	c->state = OS_ENDED;
+	stop_media_locked(c);
+	code = c->final_code;
+	text = c->final_text;
+	retry = c->retry_after;
+	unlock_c(c);
+	if(retry >= 0) {
+		snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n", retry);
+		if(add_lump_rpl(msg, hdr, strlen(hdr), LUMP_RPL_HDR) == 0)
+			LM_ERR("no memory for the Retry-After of a reply\n");
+	}
+	reply(msg, 1, code, (char *)text);
+}
+
+/* The longest message said before an answer: then the answer comes anyway. */
+#define OS_SAY_MAX_MS 60000
+
+/* A message (omniq_media's prompt `what`, e.g. closed) before the final answer a gives,
+ * when the INVITE offers media and omniq_media has that prompt: 183 with its SDP, the
+ * transaction suspended until it is said. 1 when it is under way; 0 when the answer is to
+ * be sent as it is (no omniq_media, no offer, no such prompt, no port). */
+static int say_then_reply(os_call_t *c, sip_msg_t *msg, const char *what, const os_action_t *a,
+		int retry_after)
+{
+	char sdp[OMNIQ_MEDIA_SDP_MAX], why[OMNIQ_MEDIA_WHY_MAX];
+	omniq_media_call_t mc;
+	unsigned int handle, hi, label;
+	int rc;
+
+	if(!os_media_on || !sdp_offer(msg, &mc.offer))
+		return 0;
+	mc.sid = (str)STR_NULL;
+	mc.local_ip = msg->rcv.bind_address ? msg->rcv.bind_address->address_str
+										: (str)str_init("127.0.0.1");
+	mc.position = 0;
+	mc.est_wait_s = -1;
+	mc.tag = ((uint64_t)c->hi << 32) | c->label;
+	mc.only = what;
+	if((rc = os_media.start(&mc, sdp, sizeof(sdp), &handle, why, sizeof(why))) != 0) {
+		LM_INFO("call of %s: %s not said (%d %s)\n", c->ident, what, rc, why);
+		return 0;
+	}
+	reply_more(msg, 183, "Session Progress", NULL, sdp);
+	lock_c(c);
+	c->media = handle;
+	c->final_code = a->code;
+	c->final_text = a->text;
+	c->retry_after = retry_after;
+	os_tmb.set_fr(msg, 0, OS_SAY_MAX_MS);
+	rc = os_tmb.t_suspend(msg, &hi, &label);
+	if(rc == 0)
+		c->state = OS_SAYING;
+	else
+		stop_media_locked(c);
+	unlock_c(c);
+	if(rc != 0) {
+		LM_ERR("call of %s: cannot suspend the INVITE for its message (%d)\n", c->ident, rc);
+		return 0;
+	}
+	LM_INFO("call of %s: saying %s, then %d %s\n", c->ident, what, a->code, a->text);
+	return 1;
 }
 
 /* The call leaves queue q as action a says (its overflow, or where it goes while q is
@@ -618,6 +700,8 @@ static void divert(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, const os_a
 			return;
 		case OS_OVF_REPLY:
 		default:
+			if(a == &q->closed && !in_fail && say_then_reply(c, msg, "closed", a, retry_after))
+				return;
 			LM_INFO("call of %s: %s of queue %s, answering %d\n", c->ident, why, q->name,
 					a->code);
 			end_call(c);
@@ -672,10 +756,18 @@ static void on_failure(os_call_t *c, struct cell *t, sip_msg_t *msg, int code)
 	c->state = OS_OPENING;
 	unlock_c(c);
 
-	if(st == OS_WAITING || st == OS_CONTINUING) {
+	if(st == OS_WAITING || st == OS_CONTINUING || st == OS_SAYING) {
 		/* the blind branch of t_suspend timed out; tm clears the flag only for a cfg
 		 * failure_route, and a transaction flagged suspended drops the agents' replies */
 		t->flags &= ~T_ASYNC_SUSPENDED;
+	}
+	if(st == OS_SAYING || (st == OS_CONTINUING && c->media_gone == OMNIQ_MEDIA_END_SAID)) {
+		/* the message outlasted its time (or was just said): the answer now */
+		lock_c(c);
+		c->media_gone = OMNIQ_MEDIA_END_SAID;
+		unlock_c(c);
+		final_after_saying(c, msg);
+		return;
 	}
 	if(st == OS_WAITING) {
 		overflow(c, msg);
@@ -952,6 +1044,11 @@ static int w_resume(sip_msg_t *msg, char *p1, char *p2)
 		unlock_c(c);
 		return 1;
 	}
+	if(c->media_gone == OMNIQ_MEDIA_END_SAID) {
+		unlock_c(c);
+		final_after_saying(c, msg);
+		return 1;
+	}
 	if(c->media_gone) {
 		/* the caller's media stopped while it waited (the caller is gone), or the caller
 		 * pressed the callback key and heard the confirmation: the call ends; a callback's
@@ -1210,7 +1307,9 @@ void os_call_media_end(uint64_t tag, const char *sid, omniq_media_end_t why)
 	if(c == NULL)
 		return;
 	c->media = 0; /* ended already */
-	if(c->state != OS_WAITING || strcmp(c->sid, sid) != 0) {
+	if(c->state == OS_SAYING && why == OMNIQ_MEDIA_END_SAID) {
+		/* the message is said: the final answer */
+	} else if(c->state != OS_WAITING || strcmp(c->sid, sid) != 0) {
 		/* ringing an agent, answered or ending: the call's own path ends it */
 		unlock_c(c);
 		return;

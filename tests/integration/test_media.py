@@ -659,3 +659,44 @@ def test_media_sipp_offers_srtp_and_presses_1_in_rfc4733(ctx):
     assert r.hget(P + ":s:1", "state") == "abandoned"
     assert k.stat("omniq_media:callbacks") == 1
     wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+
+
+@test
+def test_media_a_call_outside_business_hours_hears_closed_then_480_with_retry_after(ctx):
+    """A queue outside its hours: the caller hears closed.wav (183, one prompt, no greeting)
+    and then gets the queue's answer, 480 Closed with its Retry-After, as without media;
+    nothing is written. A caller who hangs up during the message gets 487 and frees the
+    ports."""
+    import datetime
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    today = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date()
+    shut = "%s..%s closed" % (today.isoformat(), (today + datetime.timedelta(days=1)).isoformat())
+    rc, out = k.rpc("omniq.hours_set", "sales", "Asia/Shanghai", "mon-sun 09:00-18:00", shut)
+    assert rc == 0 and out.strip() == "ok", out
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp))
+    a = answer(c.wait_code(183).body)
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, duration_ms=6000, until_bye=True,
+                                         socks=socks)
+    ctx.servers.append(far)
+    fin = c.wait_final(timeout=10)
+    assert (fin.code, fin.reason) == (480, "Closed") and int(fin.header("retry-after")) > 0, \
+        (fin, fin.headers)
+    c.ack(fin)
+    rep, payload = far.wait()
+    check_stream(rep, payload, coded(ctx.prompts["closed"], "PCMU"), "closed")
+    assert len(payload) == len(coded(ctx.prompts["closed"], "PCMU")), "closed.wav once, alone"
+    assert rep["rtcp"]["bye"], rep["rtcp"]
+    assert r.get(P + ":seq:s") is None, "a closed queue's call wrote a session"
+    # hung up while it is said
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp))
+    c.wait_code(183)
+    c.cancel()
+    c.wait_code(487)
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+    assert k.stat("omniq_sip:closed") == 2
