@@ -12,15 +12,36 @@
  * Sending (a UDP socket per stream, the media processes' pacing) is not here yet: there is
  * no media process yet; this is the part of a packet's cost the foundation decides.
  *
- *   media_bench [streams] [ticks]        defaults 2000 streams, 50 ticks (1 s of audio)
+ *   media_bench [-N] [-x] [-p procs] [-l label] [-r] [streams] [ticks]
+ *                                        defaults 2000 streams, 50 ticks (1 s of audio)
+ *   -N        NSS initialised by the bench, before srtp_init(), without NSS_INIT_OPTIMIZESPACE
+ *             (libsrtp's own NSS_InitContext asks for it: the softoken then hashes its
+ *             sessions and objects into 32 buckets instead of 1024; FINDINGS.md). Only in a
+ *             build with MEDIA_BENCH_NSS (make's default against Debian's libsrtp2)
+ *   -x        each stream also holds the caller's inbound context (media_srtp_rx_create), as
+ *             omniq_media's streams do; it is never used here, only held
+ *   -p procs  the streams spread over procs processes (streams/procs each, running at the
+ *             same time, each initialising libsrtp after the fork as media processes do); the
+ *             figure is the CPU of all of them over all their packets
+ *   -l label  a name for this build/variant in the rows; -r prints rows for run.sh:
+ *             "ROW label procs streams suite omniq_ns raw_ns" ("- -" for a suite the build
+ *             cannot do, e.g. GCM without a crypto library)
+ *
+ * Which libsrtp2 is measured is the one the binary is linked to (bench/media/Makefile:
+ * Debian's with NSS, or one of build_srtp.sh's under .cache/media-srtp/).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <math.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <srtp2/srtp.h>
+#ifdef MEDIA_BENCH_NSS
+#include <nss.h>
+#endif
 
 #include "media_g711.h"
 #include "media_rtp.h"
@@ -60,9 +81,12 @@ static void make_prompt(void)
 	media_g711_encode(0, pcm, sizeof(pcm) / sizeof(pcm[0]), prompt);
 }
 
+static int with_rx; /* -x */
+
 typedef struct {
 	media_rtp_tx_t tx;
 	media_srtp_t s;
+	media_srtp_t rx;
 	srtp_t raw;
 	uint8_t tmpl[12 + PAYLOAD];
 	uint16_t seq;
@@ -79,9 +103,11 @@ static int setup(stream_t *st, int n, media_suite_t suite)
 	for(i = 0; i < n; i++) {
 		if(media_suite_new_key(suite, key, sizeof(key), why) < 0
 				|| media_rtp_tx_init(&st[i].tx, 0, 8000, mono_ns()) < 0
-				|| media_srtp_tx_create(&st[i].s, suite, key, kl, st[i].tx.ssrc, why) < 0) {
-			fprintf(stderr, "media_bench: stream %d: %s\n", i, why);
-			return -1;
+				|| media_srtp_tx_create(&st[i].s, suite, key, kl, st[i].tx.ssrc, why) < 0
+				|| (with_rx && media_srtp_rx_create(&st[i].rx, suite, key, kl, 0, 0, 0, why) < 0)) {
+			if(i > 0) /* a suite that failed at the first stream is one the build lacks */
+				fprintf(stderr, "media_bench: stream %d: %s\n", i, why);
+			return i > 0 ? -1 : -2;
 		}
 		/* the raw side: the same suite and key, libsrtp's own policy calls */
 		memset(&p, 0, sizeof(p));
@@ -164,36 +190,73 @@ static double run_raw(stream_t *st, int n, int ticks, long *pkts)
 	return cpu_now() - t0;
 }
 
-int main(int argc, char **argv)
-{
-	static const media_suite_t suites[] = {MEDIA_AES_CM_128_HMAC_SHA1_80, MEDIA_AEAD_AES_128_GCM};
-	int n = argc > 1 ? atoi(argv[1]) : 2000, ticks = argc > 2 ? atoi(argv[2]) : 50;
-	char why[160];
-	unsigned k;
-	int r;
+static const media_suite_t suites[] = {MEDIA_AES_CM_128_HMAC_SHA1_80, MEDIA_AEAD_AES_128_GCM};
+#define NSUITES (sizeof(suites) / sizeof(suites[0]))
 
-	if(n < 1 || n > 100000 || ticks < 1 || ticks > 100000) {
-		fprintf(stderr, "usage: media_bench [streams 1..100000] [ticks 1..100000]\n");
-		return 2;
+/* one process's figures: best CPU seconds per packet of each side, per suite (0: the build
+ * cannot do the suite) */
+typedef struct {
+	double ours[NSUITES], raw[NSUITES];
+	int ok[NSUITES];
+} result_t;
+
+#ifdef MEDIA_BENCH_NSS
+static NSSInitContext *nss;
+#endif
+
+static int init(int nss_time, char *why)
+{
+	if(nss_time) {
+#ifdef MEDIA_BENCH_NSS
+		/* What omniq_media would do before srtp_init(): the first NSS_InitContext of a process
+		 * decides the softoken's hash tables (nssinit.c: later ones with NOCERTDB|NOMODDB skip
+		 * module init); libsrtp's own ask for NSS_INIT_OPTIMIZESPACE, this one does not. */
+		nss = NSS_InitContext("", "", "", "", NULL,
+				NSS_INIT_READONLY | NSS_INIT_NOCERTDB | NSS_INIT_NOMODDB
+						| NSS_INIT_FORCEOPEN);
+		if(nss == NULL) {
+			snprintf(why, 160, "NSS_InitContext failed");
+			return -1;
+		}
+#else
+		snprintf(why, 160, "-N: built without MEDIA_BENCH_NSS");
+		return -1;
+#endif
 	}
-	if(media_srtp_init(why) < 0) {
-		fprintf(stderr, "media_bench: %s\n", why);
-		return 1;
-	}
-	media_g711_init();
-	make_prompt();
-	printf("streams %d, %d packets of 20 ms each (%d s of audio), best of %d rounds, CPU time\n",
-			n, ticks, ticks / 50, ROUNDS);
-	printf("%-24s %14s %14s %12s %12s %8s\n", "suite", "omniq ns/pkt", "raw ns/pkt",
-			"omniq pkt/s", "streams/core", "ratio");
-	for(k = 0; k < sizeof(suites) / sizeof(suites[0]); k++) {
+	return media_srtp_init(why);
+}
+
+static void fini(void)
+{
+	media_srtp_shutdown();
+#ifdef MEDIA_BENCH_NSS
+	if(nss != NULL)
+		NSS_ShutdownContext(nss);
+	nss = NULL;
+#endif
+}
+
+/* n streams in this process, every suite; res gets the best of ROUNDS of each side */
+static int measure(int n, int ticks, result_t *res)
+{
+	unsigned k;
+	int r, i, rc;
+
+	memset(res, 0, sizeof(*res));
+	for(k = 0; k < NSUITES; k++) {
 		stream_t *st = calloc((size_t)n, sizeof(*st));
 		double best_o = 1e9, best_r = 1e9, o, rw;
 		long po, pr;
-		int i;
 
-		if(st == NULL || setup(st, n, suites[k]) < 0)
-			return 1;
+		if(st == NULL)
+			return -1;
+		rc = setup(st, n, suites[k]);
+		if(rc == -2) { /* not in this build */
+			free(st);
+			continue;
+		}
+		if(rc < 0)
+			return -1;
 		for(r = 0; r < ROUNDS; r++) { /* interleaved: the machine's noise falls on both */
 			po = pr = 0;
 			o = run_ours(st, n, ticks, &po) / po;
@@ -201,14 +264,179 @@ int main(int argc, char **argv)
 			best_o = o < best_o ? o : best_o;
 			best_r = rw < best_r ? rw : best_r;
 		}
-		printf("%-24s %14.0f %14.0f %12.0f %12.0f %8.2f\n", media_suite_name(suites[k]),
-				best_o * 1e9, best_r * 1e9, 1 / best_o, 1 / best_o / 50, best_r / best_o);
+		res->ours[k] = best_o;
+		res->raw[k] = best_r;
+		res->ok[k] = 1;
 		for(i = 0; i < n; i++) {
 			media_srtp_free(&st[i].s);
+			if(with_rx)
+				media_srtp_free(&st[i].rx);
 			srtp_dealloc(st[i].raw);
 		}
 		free(st);
 	}
-	media_srtp_shutdown();
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t len)
+{
+	ssize_t r;
+	size_t got = 0;
+
+	while(got < len) {
+		r = read(fd, (char *)p + got, len - got);
+		if(r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* procs processes of n/procs streams each (the remainder over the first ones), at the same
+ * time: each forks before any libsrtp/NSS state exists and initialises its own, as media
+ * processes do; the figure is the mean over all packets, i.e. the processes' CPU summed
+ * over the packets they sent (each process sends the same number of packets a stream) */
+static int measure_procs(int n, int procs, int ticks, int nss_time, result_t *res)
+{
+	int out[2], p, status, fail = 0;
+	unsigned k;
+	pid_t pid;
+	result_t one;
+	double w, sum_o[NSUITES] = {0}, sum_r[NSUITES] = {0};
+
+	if(pipe(out) < 0)
+		return -1;
+	for(p = 0; p < procs; p++) {
+		int mine = n / procs + (p < n % procs);
+
+		pid = fork();
+		if(pid < 0)
+			return -1;
+		if(pid == 0) {
+			char why[160];
+
+			close(out[0]);
+			if(init(nss_time, why) < 0) {
+				fprintf(stderr, "media_bench: %s\n", why);
+				_exit(1);
+			}
+			if(measure(mine, ticks, &one) < 0)
+				_exit(1);
+			fini();
+			if(write(out[1], &mine, sizeof(mine)) != sizeof(mine)
+					|| write(out[1], &one, sizeof(one)) != sizeof(one))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(out[1]);
+	memset(res, 0, sizeof(*res));
+	for(k = 0; k < NSUITES; k++)
+		res->ok[k] = 1;
+	for(p = 0; p < procs; p++) {
+		int mine;
+
+		if(read_all(out[0], &mine, sizeof(mine)) < 0 || read_all(out[0], &one, sizeof(one)) < 0) {
+			fail = 1;
+			break;
+		}
+		w = (double)mine / n; /* the share of all packets this process sent */
+		for(k = 0; k < NSUITES; k++) {
+			sum_o[k] += w * one.ours[k];
+			sum_r[k] += w * one.raw[k];
+			res->ok[k] &= one.ok[k];
+		}
+	}
+	close(out[0]);
+	while(wait(&status) > 0)
+		if(!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fail = 1;
+	for(k = 0; k < NSUITES; k++) {
+		res->ours[k] = sum_o[k];
+		res->raw[k] = sum_r[k];
+	}
+	return fail ? -1 : 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: media_bench [-N] [-x] [-p procs] [-l label] [-r] [streams 1..100000] "
+			"[ticks 1..100000]\n");
+}
+
+int main(int argc, char **argv)
+{
+	int n, ticks, procs = 1, nss_time = 0, rows = 0, c;
+	const char *label = "libsrtp2";
+	char why[160];
+	result_t res;
+	unsigned k;
+
+	while((c = getopt(argc, argv, "Nxp:l:r")) != -1) {
+		switch(c) {
+			case 'N':
+				nss_time = 1;
+				break;
+			case 'x':
+				with_rx = 1;
+				break;
+			case 'p':
+				procs = atoi(optarg);
+				break;
+			case 'l':
+				label = optarg;
+				break;
+			case 'r':
+				rows = 1;
+				break;
+			default:
+				usage();
+				return 2;
+		}
+	}
+	n = optind < argc ? atoi(argv[optind]) : 2000;
+	ticks = optind + 1 < argc ? atoi(argv[optind + 1]) : 50;
+	if(n < 1 || n > 100000 || ticks < 1 || ticks > 100000 || procs < 1 || procs > n
+			|| procs > 256) {
+		usage();
+		return 2;
+	}
+	media_g711_init();
+	make_prompt();
+	if(procs > 1) {
+		if(measure_procs(n, procs, ticks, nss_time, &res) < 0) {
+			fprintf(stderr, "media_bench: a process failed\n");
+			return 1;
+		}
+	} else {
+		if(init(nss_time, why) < 0) {
+			fprintf(stderr, "media_bench: %s\n", why);
+			return 1;
+		}
+		if(measure(n, ticks, &res) < 0)
+			return 1;
+		fini();
+	}
+	if(!rows) {
+		printf("%s: streams %d over %d process%s, %d packets of 20 ms each (%d s of audio), "
+				"best of %d rounds, CPU time\n", label, n, procs, procs > 1 ? "es" : "", ticks,
+				ticks / 50, ROUNDS);
+		printf("%-24s %14s %14s %12s %12s %8s\n", "suite", "omniq ns/pkt", "raw ns/pkt",
+				"omniq pkt/s", "streams/core", "ratio");
+	}
+	for(k = 0; k < NSUITES; k++) {
+		if(rows) {
+			if(res.ok[k])
+				printf("ROW %s %d %d %s %.0f %.0f\n", label, procs, n,
+						media_suite_name(suites[k]), res.ours[k] * 1e9, res.raw[k] * 1e9);
+			else
+				printf("ROW %s %d %d %s - -\n", label, procs, n, media_suite_name(suites[k]));
+		} else if(!res.ok[k])
+			printf("%-24s %14s (not in this libsrtp2 build)\n", media_suite_name(suites[k]), "-");
+		else
+			printf("%-24s %14.0f %14.0f %12.0f %12.0f %8.2f\n", media_suite_name(suites[k]),
+					res.ours[k] * 1e9, res.raw[k] * 1e9, 1 / res.ours[k], 1 / res.ours[k] / 50,
+					res.raw[k] / res.ours[k]);
+	}
 	return 0;
 }

@@ -40,7 +40,8 @@ typedef enum omniq_media_end {
 /* A stream's owner is told that it ended on its own; tag is what start() was given. */
 typedef void (*omniq_media_end_cb)(uint64_t tag, const char *sid, omniq_media_end_t why);
 
-/* What start() is asked for one call. */
+/* What start() is asked for one call: zero it first (memset), then fill in what you know;
+ * fields added later are zero for callers that do not know them. */
 typedef struct omniq_media_call {
 	str offer;          /* the INVITE's SDP body */
 	str sid;            /* the call's session: position and wait are read for it */

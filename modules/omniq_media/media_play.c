@@ -35,7 +35,7 @@ void media_play_init(media_play_t *pl, const media_prompts_t *p, int law, int in
 	pl->offer_callback = offer_callback;
 	pl->law = law;
 	pl->interval_ns = (uint64_t)interval_s * 1000000000ULL;
-	memset(pl->silence, media_prompt_silence(law), sizeof(pl->silence));
+	memcpy(pl->silence, media_prompt_silence_frame(law), sizeof(pl->silence));
 	pl->list[pl->n++] = MP_GREETING;
 	announce(pl, position, est_wait_s, 1);
 	pl->next_ns = now_ns; /* set again when the list ends */

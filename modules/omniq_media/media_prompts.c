@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 
 #include "media_g711.h"
+#include <spandsp/telephony.h>
+#include <spandsp/g722.h>
+
 #include "media_prompts.h"
 #include "media_wav.h"
 
@@ -121,11 +124,50 @@ uint8_t media_prompt_silence(int law)
 	return code;
 }
 
-/* w's samples as both laws, padded to whole frames, into one block of into */
+/* n samples (zeros past w's end) as G.722 from a fresh encoder: 0, or -1 */
+static int g722(const int16_t *pcm, size_t have, size_t n, uint8_t *out)
+{
+	g722_encode_state_t *st = g722_encode_init(NULL, 64000, G722_SAMPLE_RATE_8000);
+	int16_t *padded = calloc(n ? n : 1, sizeof(*padded));
+	int rc = -1;
+
+	if(st && padded) {
+		memcpy(padded, pcm, have * sizeof(*pcm));
+		rc = g722_encode(st, out, padded, (int)n) == (int)n ? 0 : -1;
+	}
+	free(padded);
+	if(st)
+		g722_encode_free(st);
+	return rc;
+}
+
+const uint8_t *media_prompt_silence_frame(int law)
+{
+	static uint8_t frame[MEDIA_CODECS][FRAME];
+	static int made[MEDIA_CODECS];
+	int16_t zeros[3 * FRAME];
+	uint8_t codes[3 * FRAME];
+
+	if(law < 0 || law >= MEDIA_CODECS)
+		law = MEDIA_ULAW;
+	if(!made[law]) {
+		if(law == MEDIA_G722) {
+			/* the encoder's own silence, once it has settled: the last of three frames */
+			memset(zeros, 0, sizeof(zeros));
+			if(g722(zeros, 3 * FRAME, 3 * FRAME, codes) == 0)
+				memcpy(frame[law], codes + 2 * FRAME, FRAME);
+		} else
+			memset(frame[law], media_prompt_silence(law), FRAME);
+		made[law] = 1;
+	}
+	return frame[law];
+}
+
+/* w's samples in every codec, padded to whole frames, into one block of into */
 static int encode(const media_wav_t *w, media_prompt_t *into)
 {
 	size_t frames = (w->samples + FRAME - 1) / FRAME, bytes = frames * FRAME;
-	uint8_t *block = malloc(2 * bytes);
+	uint8_t *block = malloc(MEDIA_CODECS * bytes);
 	int law;
 
 	if(block == NULL)
@@ -134,6 +176,12 @@ static int encode(const media_wav_t *w, media_prompt_t *into)
 		into->code[law] = block + (size_t)law * bytes;
 		media_g711_encode(law, w->pcm, w->samples, into->code[law]);
 		memset(into->code[law] + w->samples, media_prompt_silence(law), bytes - w->samples);
+	}
+	into->code[MEDIA_G722] = block + (size_t)MEDIA_G722 * bytes;
+	if(g722(w->pcm, w->samples, bytes, into->code[MEDIA_G722]) < 0) {
+		free(block);
+		memset(into->code, 0, sizeof(into->code));
+		return -1;
 	}
 	into->frames = frames;
 	into->samples = w->samples;
@@ -146,8 +194,8 @@ static int bad_rate(const char *dir, int id, int rate, char *why, int len)
 	const char *name = media_prompt_name(id);
 
 	return whyf(why, len,
-			"prompts directory %s: prompt %s.wav: %d Hz is for G.722, which has no encoder "
-			"yet (8000 Hz is taken); convert with: sox %s.wav -r 8000 -c 1 -b 16 %s-8k.wav",
+			"prompts directory %s: prompt %s.wav: %d Hz; prompts are 8000 Hz (G.722 calls "
+			"get them too); convert with: sox %s.wav -r 8000 -c 1 -b 16 %s-8k.wav",
 			dir, name, rate, name, name);
 }
 
@@ -224,7 +272,7 @@ const uint8_t *media_prompt_frames(const media_prompts_t *p, media_prompt_id_t i
 {
 	if(frames)
 		*frames = 0;
-	if(p == NULL || (int)id < 0 || id >= MP_COUNT || (law != MEDIA_ULAW && law != MEDIA_ALAW)
+	if(p == NULL || (int)id < 0 || id >= MP_COUNT || law < 0 || law >= MEDIA_CODECS
 			|| p->p[id].code[law] == NULL)
 		return NULL;
 	if(frames)

@@ -2,6 +2,12 @@
  * media_prompts.h - the prompts of one language (media_say.h's ids), loaded from a
  * directory of WAV files and encoded once, ready for the media processes to send.
  *
+ * G.722 (MEDIA_G722): the same 8000 Hz prompts, encoded by spandsp's G.722 encoder in its
+ * 8 kHz input mode (the upper band silent): a caller whose phone prefers G.722 is answered
+ * in it, 160 bytes per 20 ms at RTP clock 8000 (RFC 3551's rule for G.722). The encoder is
+ * stateful: each prompt is encoded from a fresh state, as a decoder that resets between
+ * talkspurts hears it.
+ *
  * Why all at load: a media process sends 20 ms frames on a timer to thousands of callers;
  * encoding there would repeat the same work per call, and a bad file found there would be
  * heard as noise. So <dir>/<basename>.wav of every id the language uses is read with
@@ -35,9 +41,14 @@
 /* enough for a directory path and media_wav's reason */
 #define MEDIA_PROMPTS_WHY_MAX 768
 
+/* the codecs a prompt is held in: media_g711.h's MEDIA_ULAW (0), MEDIA_ALAW (1), and */
+#define MEDIA_G722 2
+#define MEDIA_CODECS 3
+
 typedef struct media_prompt {
-	uint8_t *code[2]; /* [MEDIA_ULAW], [MEDIA_ALAW]: frames * MEDIA_RTP_SAMPLES codes;
-						 NULL when absent (one block: code[0] is the one to free) */
+	uint8_t *code[MEDIA_CODECS]; /* [MEDIA_ULAW], [MEDIA_ALAW], [MEDIA_G722]: frames *
+						 MEDIA_RTP_SAMPLES bytes; NULL when absent (one block: code[0] is the one
+						 to free) */
 	size_t frames;
 	size_t samples; /* in the file, before the padding */
 } media_prompt_t;
@@ -66,8 +77,12 @@ const uint8_t *media_prompt_frames(const media_prompts_t *p, media_prompt_id_t i
 /* The frames of id: 0 when absent. */
 size_t media_prompt_frame_count(const media_prompts_t *p, media_prompt_id_t id);
 
-/* The code of linear 0 in law: what the padding is made of. */
+/* The code of linear 0 in law: what the padding is made of (G.711 laws). */
 uint8_t media_prompt_silence(int law);
+
+/* A frame of silence in law (MEDIA_ULAW, MEDIA_ALAW, MEDIA_G722): what is sent when there is
+ * no music. */
+const uint8_t *media_prompt_silence_frame(int law);
 
 /* The optional prompts of p's language that are absent, as "music.wav sla3.wav" into out
  * (len bytes, cut at a name's end when short): how many. For mod_init's log. */

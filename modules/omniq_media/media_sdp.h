@@ -27,8 +27,8 @@
  * '"' or '\', whatever bytes the offer held (quoted parts of the offer are sanitized).
  *
  * The choice (media_sdp_choose):
- *  - codec: of the codecs the caller allows (a mask: PCMU and PCMA always; G.722 once the
- *    module has 16 kHz prompts and an encoder), by default the first one in the offer's
+ *  - codec: of the codecs the caller allows (a mask: the module allows PCMU, PCMA and
+ *    G.722, whose prompts spandsp encodes at load), by default the first one in the offer's
  *    order (MEDIA_PREFER_OFFER: RFC 3264 §6.1 asks the answerer to honour the offerer's
  *    preference); with MEDIA_PREFER_OURS, our ranking G722 > PCMU > PCMA among those
  *    offered. Either way a format counts only at an 8000 Hz RTP clock, one channel.

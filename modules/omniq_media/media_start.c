@@ -24,6 +24,9 @@
 #include "media_slot.h"
 #include "media_suite.h"
 
+/* G.722 too: every prompt is held in it (media_prompts.h) */
+#define MEDIA_CODECS_OURS (MEDIA_CODEC_PCMU | MEDIA_CODEC_PCMA | MEDIA_CODEC_G722)
+
 #define BIND_TRIES 8 /* ports of the range taken by other programs passed over per start */
 
 static void say(char *why, int why_len, const char *fmt, const char *detail)
@@ -136,7 +139,9 @@ static int fill(media_slot_t *s, const media_offer_t *o, const media_choice_t *c
 	s->tag = c->tag;
 	snprintf(s->sid, sizeof(s->sid), "%.*s", c->sid.len, c->sid.s);
 	s->codec = ch->codec;
-	s->law = ch->codec == MEDIA_CODEC_PCMA ? MEDIA_ALAW : MEDIA_ULAW;
+	s->law = ch->codec == MEDIA_CODEC_PCMA	  ? MEDIA_ALAW
+			 : ch->codec == MEDIA_CODEC_G722 ? MEDIA_G722
+											 : MEDIA_ULAW;
 	s->pt = ch->pt;
 	s->te_pt = ch->te_pt;
 	s->dir = ch->dir;
@@ -207,7 +212,7 @@ int media_api_start(const omniq_media_call_t *c, char *sdp, int size, unsigned i
 		return 500;
 	}
 	if((rc = media_sdp_parse(c->offer.s, c->offer.len, o, w)) != 0
-			|| (rc = media_sdp_choose(o, MEDIA_CODEC_PCMU | MEDIA_CODEC_PCMA, media_cfg.prefer,
+			|| (rc = media_sdp_choose(o, MEDIA_CODECS_OURS, media_cfg.prefer,
 						&ch, w)) != 0) {
 		say(why, why_len, "%s", w);
 		media_stat_add(MEDIA_ST_REFUSED, 1);
@@ -276,7 +281,7 @@ int media_api_check(const str *offer, char *why, int why_len)
 		return 500;
 	}
 	if((rc = media_sdp_parse(offer->s, offer->len, o, w)) != 0
-			|| (rc = media_sdp_choose(o, MEDIA_CODEC_PCMU | MEDIA_CODEC_PCMA, media_cfg.prefer,
+			|| (rc = media_sdp_choose(o, MEDIA_CODECS_OURS, media_cfg.prefer,
 						&ch, w)) != 0) {
 		say(why, why_len, "%s", w);
 		media_stat_add(MEDIA_ST_REFUSED, 1);

@@ -254,6 +254,7 @@ static void tell_queued(os_call_t *c, sip_msg_t *msg, int in_fail)
 
 	if(c->media)
 		return; /* the announcements go on (an agent's phone failed, the call came back) */
+	memset(&mc, 0, sizeof(mc)); /* every field: later versions add some (only) */
 	if(in_fail || !os_media_on || !sdp_offer(msg, &mc.offer)) {
 		reply(msg, in_fail, 182, "Queued");
 		return;
@@ -631,6 +632,7 @@ static int say_then_reply(os_call_t *c, sip_msg_t *msg, const char *what, const 
 	unsigned int handle, hi, label;
 	int rc;
 
+	memset(&mc, 0, sizeof(mc));
 	if(!os_media_on || !sdp_offer(msg, &mc.offer))
 		return 0;
 	mc.sid = (str)STR_NULL;

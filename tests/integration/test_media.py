@@ -302,7 +302,7 @@ def test_media_the_agent_answers_and_the_announcements_stop(ctx):
 @test
 def test_media_offers_it_cannot_play_are_refused_with_a_warning_and_nothing_is_stored(ctx):
     """A malformed SDP gets 400, an offer of nothing omniq_media can play 488 (SRTP of an
-    unknown suite only, DTLS-SRTP, a codec it has no prompts in); each with a Warning that
+    unknown suite only, a key of the wrong length, DTLS-SRTP, GSM only); each with a Warning that
     says why (RFC 3261 399), before any session is written or any port bound."""
     rs = ctx.redis()
     k = media_kam(ctx, rs)
@@ -314,7 +314,7 @@ def test_media_offers_it_cannot_play_are_refused_with_a_warning_and_nothing_is_s
         (offer(rtp, savp=True, crypto=["1 F8_128_HMAC_SHA1_80 inline:" + key()]), 488),
         (offer(rtp, savp=True, crypto=["1 AES_CM_128_HMAC_SHA1_80 inline:c2hvcnQ="]), 488),
         (offer(rtp).replace("RTP/AVP", "UDP/TLS/RTP/SAVPF"), 488),
-        (offer(rtp, pt=(9,)), 488),
+        (offer(rtp, pt=(3,)), 488),             # GSM only
     ]
     for sdp, code in cases:
         c = Caller(k.sip_port)
@@ -534,13 +534,12 @@ def tones_heard(samples, names):
     return out
 
 
-@test
-def test_media_baresip_a_real_phone_hears_the_queue_over_srtp(ctx):
-    """Debian's baresip dials the queue as a caller would, offering SRTP (mediaenc=srtp-mand):
-    it takes the 183's answer and key, and what it hears (its decoded audio, written to a WAV
-    file) is the greeting, its place and wait, the callback offer, then the music, tone by
-    tone. It sends nothing in early media, as many phones do: it is not taken for gone
-    (idle_timeout 2 s), and its hang-up (CANCEL) ends the call and frees the ports."""
+def baresip_hears_the_queue(ctx, account_params, modules, suites):
+    """Debian's baresip dials the queue (account_params: its SRTP and codec choice): what it
+    hears (its decoded audio, written to a WAV file) is the greeting, its place and wait, the
+    callback offer, then the music, tone by tone. It sends no RTP in early media, as many
+    phones do: it is not taken for gone (idle_timeout 2 s); its hang-up (CANCEL) ends the call
+    and frees the ports. The stream's SRTP suite is one of suites (None: plain RTP)."""
     rs = ctx.redis()
     k = media_kam(ctx, rs, OMNIQ_MEDIA_IDLE=2)
     r = rs.client()
@@ -556,12 +555,13 @@ def test_media_baresip_a_real_phone_hears_the_queue_over_srtp(ctx):
             "audio_source ausine,440", "ausrc_srate 48000", "ausrc_channels 2",
             "audio_alert aufile,/dev/null", "auplay_srate 8000", "auplay_channels 1",
             "rtp_ports %d-%d" % (port + 2, port + 40), "cons_listen 127.0.0.1:%d" % cons,
-            "module_path /usr/lib/baresip/modules", "module g711.so", "module srtp.so",
-            "module aufile.so", "module ausine.so", "module sndfile.so", "module cons.so",
-            "module_app account.so", "module_app menu.so", ""]))
+            "module_path /usr/lib/baresip/modules"]
+            + ["module %s" % m for m in modules]
+            + ["module aufile.so", "module ausine.so", "module sndfile.so", "module cons.so",
+               "module_app account.so", "module_app menu.so", ""]))
     with open(os.path.join(d, "accounts"), "w") as f:
-        f.write("<sip:13800000199@127.0.0.1:%d;transport=udp>;regint=0;mediaenc=srtp-mand;"
-                "audio_codecs=PCMU\n" % k.sip_port)
+        f.write("<sip:13800000199@127.0.0.1:%d;transport=udp>;regint=0;%s\n"
+                % (k.sip_port, account_params))
     log = open(os.path.join(d, "log"), "w")
     bs = subprocess.Popen(["stdbuf", "-oL", "baresip", "-f", d, "-e",
                            "/dial sip:sales@127.0.0.1:%d" % k.sip_port],
@@ -575,9 +575,10 @@ def test_media_baresip_a_real_phone_hears_the_queue_over_srtp(ctx):
             log.close()
             shutil.rmtree(dumps, ignore_errors=True)
     ctx.servers.append(_Stop())
-    wait_for(lambda: ports_in_use(k) == 1, timeout=10, what="baresip's call queued")
+    wait_for(lambda: ports_in_use(k) == 1 and k.rpc_struct("omniq_media.streams")["state"]
+             == "active", timeout=10, what="baresip's call queued, its stream playing")
     st = k.rpc_struct("omniq_media.streams")
-    assert st["srtp"] in ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"), st
+    assert (None if st["srtp"] == "none" else st["srtp"]) in suites, st
     time.sleep(4)                                 # twice idle_timeout: still there
     assert ports_in_use(k) == 1 and r.hget(P + ":s:1", "state") == "queued"
     bs.terminate()                                # baresip hangs up (CANCEL) as it quits
@@ -588,10 +589,30 @@ def test_media_baresip_a_real_phone_hears_the_queue_over_srtp(ctx):
     dec = [f for f in os.listdir(dumps) if f.endswith("-dec.wav")]
     assert len(dec) == 1, os.listdir(dumps)
     with wave.open(os.path.join(dumps, dec[0])) as w:
-        assert (w.getnchannels(), w.getframerate()) == (1, 8000), w.getparams()
+        assert w.getnchannels() == 1 and w.getframerate() in (8000, 16000), w.getparams()
         samples = struct.unpack("<%dh" % w.getnframes(), w.readframes(w.getnframes()))
+        if w.getframerate() == 16000:
+            samples = samples[::2]     # G.722's decoder runs at 16 kHz: the tones are far below 4 kHz
     heard = tones_heard(samples, ["greeting"] + FIRST)
     assert heard[:len(FIRST) + 1] == ["greeting"] + FIRST, heard
+    return st
+
+
+@test
+def test_media_baresip_a_real_phone_hears_the_queue_over_srtp(ctx):
+    """baresip offering SRTP only (mediaenc=srtp-mand) in PCMU: see baresip_hears_the_queue."""
+    st = baresip_hears_the_queue(ctx, "mediaenc=srtp-mand;audio_codecs=PCMU",
+                                 ["g711.so", "srtp.so"],
+                                 ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"))
+    assert st["codec"] == "PCMU", st
+
+
+@test
+def test_media_baresip_offering_g722_first_is_answered_in_g722(ctx):
+    """baresip preferring G.722 (then PCMU) over plain RTP: answered in G.722 (the prompts
+    encoded by spandsp at load), and baresip's G.722 decoder hears the queue tone by tone."""
+    st = baresip_hears_the_queue(ctx, "audio_codecs=G722/16000/1,PCMU", ["g722.so", "g711.so"], (None,))
+    assert st["codec"] == "G722", st
 
 
 def sipp_caller(ctx, k, name, parts, timeout=30):
