@@ -46,6 +46,9 @@ typedef struct omniq_media_call {
 	str offer;          /* the INVITE's SDP body */
 	str sid;            /* the call's session: position and wait are read for it */
 	str local_ip;       /* the address the INVITE came to: ours when media_addr is unset */
+	str source_ip;      /* the address the INVITE came from: plain RTP is taken from it or
+	                     * from the SDP's address only (no one else can steer the stream or
+	                     * press keys for the caller); empty: the SDP's only */
 	int position;       /* the place open() answered (0: not known yet) */
 	int est_wait_s;     /* the wait open() estimated (-1: not known) */
 	uint64_t tag;       /* the owner's, handed back to its `ended` callback */

@@ -288,6 +288,45 @@ static void dtmf(stream_t *s, const media_rtp_hdr_t *h)
 	}
 }
 
+static int same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if(a->ss_family != b->ss_family)
+		return 0;
+	if(a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr
+			   == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return a->ss_family == AF_INET6
+		   && memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+					  &((const struct sockaddr_in6 *)b)->sin6_addr, 16)
+					  == 0;
+}
+
+static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if(!same_ip(a, b))
+		return 0;
+	return a->ss_family == AF_INET ? ((const struct sockaddr_in *)a)->sin_port
+										  == ((const struct sockaddr_in *)b)->sin_port
+								   : ((const struct sockaddr_in6 *)a)->sin6_port
+										  == ((const struct sockaddr_in6 *)b)->sin6_port;
+}
+
+/* Plain RTP proves nothing about who sends it: before the stream is latched, only the
+ * SDP's address or the INVITE's source may latch it; after, only the latched address is
+ * heard (RTP, and RTCP once it is latched too). SRTP is proven by its authentication. */
+static int from_the_caller(stream_t *s, int rtcp, const struct sockaddr_storage *from)
+{
+	media_slot_t *sl = &media_slots->slot[s->slot];
+
+	if(s->srx.ctx)
+		return 1;
+	if(rtcp ? s->latched_rtcp : s->latched)
+		return same_addr(from, rtcp ? &s->to_rtcp : &s->to);
+	if(s->latched)
+		return same_ip(from, &s->to);
+	return (sl->peer_len && same_ip(from, &sl->peer)) || same_ip(from, &sl->sig);
+}
+
 static void receive(stream_t *s, int rtcp, uint64_t now)
 {
 	media_slot_t *sl = &media_slots->slot[s->slot];
@@ -306,6 +345,11 @@ static void receive(stream_t *s, int rtcp, uint64_t now)
 		if(n < 0)
 			return;
 		len = (size_t)n;
+		if(!from_the_caller(s, rtcp, &from)) {
+			sl->strangers++;
+			media_stat_add(MEDIA_ST_STRANGERS, 1);
+			continue;
+		}
 		if(rtcp) {
 			if(len < 8 || (pkt[0] >> 6) != 2)
 				continue;
@@ -328,7 +372,7 @@ static void receive(stream_t *s, int rtcp, uint64_t now)
 		}
 		s->last_rx_ns = now;
 		if(rtcp) {
-			if(!s->latched_rtcp) {
+			if(!s->latched_rtcp || (s->srx.ctx && !same_addr(&from, &s->to_rtcp))) {
 				s->to_rtcp = from;
 				s->latched_rtcp = 1;
 			}
@@ -336,7 +380,9 @@ static void receive(stream_t *s, int rtcp, uint64_t now)
 		}
 		sl->received++;
 		s->heard = 1;
-		if(!s->latched) {
+		/* SRTP: an authenticated packet from elsewhere is the caller's NAT binding that
+		 * changed - follow it */
+		if(!s->latched || (s->srx.ctx && !same_addr(&from, &s->to))) {
 			/* symmetric RTP: our packets go where the caller's come from */
 			s->to = from;
 			s->to_len = flen;
@@ -412,9 +458,11 @@ static void tick(uint64_t now)
 			int over = 0;
 
 			if(now > s->next_ns + MAX_CATCHUP * FRAME_NS) {
-				/* the process was held up: the clock jumps, the caller's buffer copes */
+				/* the process was held up: the clock jumps, as after silence, and the next
+				 * packet begins a talkspurt (marker) so the caller's jitter buffer resyncs */
 				uint64_t late = (now - s->next_ns) / FRAME_NS;
 				media_rtp_tx_skip(&s->tx, (uint32_t)(late * MEDIA_RTP_SAMPLES));
+				media_rtp_tx_talkspurt(&s->tx);
 				s->next_ns += late * FRAME_NS;
 			}
 			for(sent = 0; s->next_ns <= now && sent < MAX_CATCHUP && !over; sent++) {

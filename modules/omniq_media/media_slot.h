@@ -45,6 +45,7 @@ typedef struct media_slot {
 	uint32_t rx_mki;
 	struct sockaddr_storage peer, peer_rtcp; /* from the offer, until latched */
 	socklen_t peer_len;
+	struct sockaddr_storage sig;          /* where the INVITE came from (port 0), or AF_UNSPEC */
 	/* any process */
 	volatile int stop;
 	/* the control process: the latest position and wait (0 / -1 not known) */
@@ -54,6 +55,7 @@ typedef struct media_slot {
 	volatile int callback_made;
 	/* the media process, for omniq_media.streams */
 	volatile unsigned long sent, received, auth_fail, replay, dtmf;
+	volatile unsigned long strangers;     /* plain RTP/RTCP from an address not the caller's */
 	volatile int latched;
 } media_slot_t;
 

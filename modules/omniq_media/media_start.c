@@ -174,6 +174,15 @@ static int fill(media_slot_t *s, const media_offer_t *o, const media_choice_t *c
 		}
 	}
 	s->suite = suite;
+	if(c->source_ip.len > 0 && c->source_ip.len < MEDIA_SDP_ADDR_MAX) {
+		char ip[MEDIA_SDP_ADDR_MAX];
+		socklen_t l;
+
+		memcpy(ip, c->source_ip.s, c->source_ip.len);
+		ip[c->source_ip.len] = '\0';
+		if(sockaddr_of(ip, 0, &s->sig, &l) < 0)
+			s->sig.ss_family = AF_UNSPEC;
+	}
 	/* c=0.0.0.0 (or ::): the caller does not say where yet; its first packet will */
 	if(sockaddr_of(o->addr, o->port, &s->peer, &s->peer_len) < 0
 			|| strcmp(o->addr, "0.0.0.0") == 0 || strcmp(o->addr, "::") == 0)

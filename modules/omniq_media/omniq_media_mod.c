@@ -86,6 +86,7 @@ stat_export_t media_stat_exports[] = {
 	{"srtp_replays", 0, &st[MEDIA_ST_REPLAY]},
 	{"dtmf", 0, &st[MEDIA_ST_DTMF]},
 	{"callbacks", 0, &st[MEDIA_ST_CALLBACK]},
+	{"rtp_strangers", 0, &st[MEDIA_ST_STRANGERS]},
 	{0, 0, 0}
 };
 
@@ -113,12 +114,12 @@ static void rpc_streams(rpc_t *rpc, void *c)
 			continue;
 		if(rpc->add(c, "{", &h) < 0)
 			return;
-		rpc->struct_add(h, "sdsssddddddd", "sid", s->sid, "port", media_slot_port(i),
+		rpc->struct_add(h, "sdsssdddddddd", "sid", s->sid, "port", media_slot_port(i),
 				"state", media_state_name(s->state), "codec", media_codec_name(s->codec),
 				"srtp", media_suite_name(s->suite), "latched", s->latched, "sent",
 				(int)s->sent, "received", (int)s->received, "auth_failures",
-				(int)s->auth_fail, "replays", (int)s->replay, "dtmf", (int)s->dtmf,
-				"position", s->position);
+				(int)s->auth_fail, "replays", (int)s->replay, "strangers", (int)s->strangers,
+				"dtmf", (int)s->dtmf, "position", s->position);
 	}
 }
 

@@ -262,6 +262,7 @@ static void tell_queued(os_call_t *c, sip_msg_t *msg, int in_fail)
 	mc.sid = omniq_str(c->sid);
 	mc.local_ip = msg->rcv.bind_address ? msg->rcv.bind_address->address_str
 										: (str)str_init("127.0.0.1");
+	mc.source_ip = omniq_str(ip_addr2a(&msg->rcv.src_ip));
 	mc.position = 0;
 	mc.est_wait_s = -1;
 	if(os_oq.get(&mc.sid, &info) == 0) {
@@ -638,6 +639,7 @@ static int say_then_reply(os_call_t *c, sip_msg_t *msg, const char *what, const 
 	mc.sid = (str)STR_NULL;
 	mc.local_ip = msg->rcv.bind_address ? msg->rcv.bind_address->address_str
 										: (str)str_init("127.0.0.1");
+	mc.source_ip = omniq_str(ip_addr2a(&msg->rcv.src_ip));
 	mc.position = 0;
 	mc.est_wait_s = -1;
 	mc.tag = ((uint64_t)c->hi << 32) | c->label;

@@ -173,8 +173,11 @@ def check_stream(rep, payload, start, what, tail=b""):
     assert rep["auth_fail"] == 0 and rep["other_err"] == 0, (what, rep)
     assert len(rep["ssrcs"]) == 1, (what, rep)
     assert rep["seq_gaps"] == 0 and rep["seq_dups"] == 0, (what, rep)
-    assert rep["ts_errors"] == 0 and rep["ts_jumps"] == 0, (what, rep)
-    assert rep["markers"] == [rep["first_seq"]], (what, rep)
+    # the clock moves 160 a packet; when the media process was held up (a loaded machine)
+    # it jumps forward with the marker bit set, as after silence - nothing else
+    assert rep["ts_errors"] == 0, (what, rep)
+    assert rep["markers"][:1] == [rep["first_seq"]], (what, rep)
+    assert rep["ts_jumps"] == len(rep["markers"]) - 1, (what, rep)
     assert len(payload) == rep["packets"] * FRAME, (what, len(payload), rep["packets"])
     if tail:
         assert payload.endswith(tail), "%s: the stream does not end with its last words" % what
@@ -721,3 +724,35 @@ def test_media_a_call_outside_business_hours_hears_closed_then_480_with_retry_af
     c.wait_code(487)
     wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
     assert k.stat("omniq_sip:closed") == 2
+
+
+@test
+def test_media_plain_rtp_from_a_stranger_cannot_steer_the_stream_or_press_keys(ctx):
+    """An attacker who finds the media port (a raw socket on another address, 127.0.0.2)
+    sends plain RTP with an RFC 4733 "1" first: omniq_media drops it (counted as strangers),
+    does not latch to it, takes no key from it; the caller's stream still goes to the
+    caller, who receives it whole."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp))
+    a = answer(c.wait_code(183).body)
+    evil_port, _ = free_udp_pair("127.0.0.2")
+    evil = RtpFar(workdir=ctx.dir).start("127.0.0.2", evil_port, send_to=("127.0.0.1", a["port"]),
+                                          dtmf="1@100", duration_ms=1500)
+    ctx.servers.append(evil)
+    erep, _ = evil.wait()
+    assert erep["sent"] > 20 and erep["packets"] == 0, {x: erep[x] for x in erep if x != "pkts"}
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, send_to=("127.0.0.1", a["port"]),
+                                         duration_ms=1500, socks=socks)
+    ctx.servers.append(far)
+    rep, payload = far.wait()
+    st = k.rpc_struct("omniq_media.streams")
+    assert int(st["strangers"]) >= erep["sent"] and st["dtmf"] == "0", st
+    assert st["latched"] == "1" and int(st["received"]) > 20, st
+    assert k.stat("omniq_media:callbacks") == 0 and k.stat("omniq_media:rtp_strangers") > 20
+    check_stream(rep, payload, expected_start(ctx, "PCMU", FIRST), "the caller's")
+    assert rep["packets"] >= 70, rep["packets"]     # 3 s from the start: nothing went astray
+    c.cancel()
+    c.wait_code(487)
