@@ -9,7 +9,9 @@
 #
 # Prints the prefix (on stdout) and exits 0 when the library is there; exits non-zero with a
 # reason on stderr when it cannot be built (no deb-src, no libssl-dev...). Idempotent: a
-# prefix whose stamp names the same source version and flags is kept as it is.
+# prefix whose stamp names the same source version and flags is kept as it is. The prefix
+# has libsrtp2.so.1 (what media_bench links) and libsrtp2.a (position-independent: what a
+# module would link into itself, FINDINGS.md).
 set -euo pipefail
 variant=${1:?usage: build_srtp.sh openssl|builtin}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +31,7 @@ flags="--disable-stdout --enable-syslog --disable-debug ${backend[*]}"
 mkdir -p "$cache"
 src_dir() { find "$cache/src" -mindepth 1 -maxdepth 1 -type d -name 'libsrtp2-*' 2>/dev/null | head -1 || true; }
 want_ver=$(dpkg-query -W -f='${Version}' libsrtp2-1 2>/dev/null || true)
-stamp="libsrtp2 ${want_ver:-?} $flags"
+stamp="libsrtp2 ${want_ver:-?} $flags static+shared"
 if [ -f "$prefix/lib/libsrtp2.so.1" ] && [ "$(cat "$prefix/.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "$prefix"
   exit 0
@@ -62,7 +64,7 @@ cflags="$(dpkg-buildflags --get CFLAGS | sed 's/-O2//') -D_REENTRANT -O4 -fexpen
 echo "build_srtp.sh: building libsrtp2 ($variant) in $b (log: $log)" >&2
 if ! (cd "$b" && CFLAGS="$cflags" LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
         ./configure --prefix="$prefix" $flags \
-      && make -j"$(nproc)" shared_library \
+      && make -j"$(nproc)" libsrtp2.a shared_library \
       && make install) >"$log" 2>&1; then
   echo "build_srtp.sh: the $variant build failed (see $log)" >&2
   rm -rf "$prefix"

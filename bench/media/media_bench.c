@@ -24,8 +24,14 @@
  *             same time, each initialising libsrtp after the fork as media processes do); the
  *             figure is the CPU of all of them over all their packets
  *   -l label  a name for this build/variant in the rows; -r prints rows for run.sh:
- *             "ROW label procs streams suite omniq_ns raw_ns" ("- -" for a suite the build
- *             cannot do, e.g. GCM without a crypto library)
+ *             "ROW label procs streams suite omniq_ns raw_ns create_us free_us" ("-" for a
+ *             suite the build cannot do, e.g. GCM without a crypto library)
+ *
+ *   -v        no bench: one packet of each suite protected under a fixed key, in hex (run.sh
+ *             checks that every build gives the same bytes)
+ *
+ * Besides the packets: the CPU to create (srtp_create) and to free (srtp_dealloc) one
+ * libsrtp context while the process holds the others, what a call's start and end cost.
  *
  * Which libsrtp2 is measured is the one the binary is linked to (bench/media/Makefile:
  * Debian's with NSS, or one of build_srtp.sh's under .cache/media-srtp/).
@@ -35,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 #include <math.h>
+#include <limits.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
@@ -197,8 +204,11 @@ static const media_suite_t suites[] = {MEDIA_AES_CM_128_HMAC_SHA1_80, MEDIA_AEAD
  * cannot do the suite) */
 typedef struct {
 	double ours[NSUITES], raw[NSUITES];
+	double create[NSUITES], destroy[NSUITES]; /* CPU seconds per libsrtp context */
 	int ok[NSUITES];
+	int streams; /* the process's, in -p */
 } result_t;
+_Static_assert(sizeof(result_t) <= PIPE_BUF, "a process's result is one atomic pipe write");
 
 #ifdef MEDIA_BENCH_NSS
 static NSSInitContext *nss;
@@ -245,12 +255,14 @@ static int measure(int n, int ticks, result_t *res)
 	memset(res, 0, sizeof(*res));
 	for(k = 0; k < NSUITES; k++) {
 		stream_t *st = calloc((size_t)n, sizeof(*st));
-		double best_o = 1e9, best_r = 1e9, o, rw;
+		double best_o = 1e9, best_r = 1e9, o, rw, t0 = cpu_now();
+		int ctxs = n * (2 + with_rx); /* omniq's tx, the raw one (, the inbound) */
 		long po, pr;
 
 		if(st == NULL)
 			return -1;
 		rc = setup(st, n, suites[k]);
+		res->create[k] = (cpu_now() - t0) / ctxs;
 		if(rc == -2) { /* not in this build */
 			free(st);
 			continue;
@@ -267,12 +279,14 @@ static int measure(int n, int ticks, result_t *res)
 		res->ours[k] = best_o;
 		res->raw[k] = best_r;
 		res->ok[k] = 1;
+		t0 = cpu_now();
 		for(i = 0; i < n; i++) {
 			media_srtp_free(&st[i].s);
 			if(with_rx)
 				media_srtp_free(&st[i].rx);
 			srtp_dealloc(st[i].raw);
 		}
+		res->destroy[k] = (cpu_now() - t0) / ctxs;
 		free(st);
 	}
 	return 0;
@@ -302,7 +316,8 @@ static int measure_procs(int n, int procs, int ticks, int nss_time, result_t *re
 	unsigned k;
 	pid_t pid;
 	result_t one;
-	double w, sum_o[NSUITES] = {0}, sum_r[NSUITES] = {0};
+	double w, sum_o[NSUITES] = {0}, sum_r[NSUITES] = {0}, sum_c[NSUITES] = {0},
+		   sum_d[NSUITES] = {0};
 
 	if(pipe(out) < 0)
 		return -1;
@@ -323,8 +338,8 @@ static int measure_procs(int n, int procs, int ticks, int nss_time, result_t *re
 			if(measure(mine, ticks, &one) < 0)
 				_exit(1);
 			fini();
-			if(write(out[1], &mine, sizeof(mine)) != sizeof(mine)
-					|| write(out[1], &one, sizeof(one)) != sizeof(one))
+			one.streams = mine; /* one write below PIPE_BUF: whole, never interleaved */
+			if(write(out[1], &one, sizeof(one)) != sizeof(one))
 				_exit(1);
 			_exit(0);
 		}
@@ -334,16 +349,16 @@ static int measure_procs(int n, int procs, int ticks, int nss_time, result_t *re
 	for(k = 0; k < NSUITES; k++)
 		res->ok[k] = 1;
 	for(p = 0; p < procs; p++) {
-		int mine;
-
-		if(read_all(out[0], &mine, sizeof(mine)) < 0 || read_all(out[0], &one, sizeof(one)) < 0) {
+		if(read_all(out[0], &one, sizeof(one)) < 0) {
 			fail = 1;
 			break;
 		}
-		w = (double)mine / n; /* the share of all packets this process sent */
+		w = (double)one.streams / n; /* the share of all packets this process sent */
 		for(k = 0; k < NSUITES; k++) {
 			sum_o[k] += w * one.ours[k];
 			sum_r[k] += w * one.raw[k];
+			sum_c[k] += w * one.create[k];
+			sum_d[k] += w * one.destroy[k];
 			res->ok[k] &= one.ok[k];
 		}
 	}
@@ -354,26 +369,79 @@ static int measure_procs(int n, int procs, int ticks, int nss_time, result_t *re
 	for(k = 0; k < NSUITES; k++) {
 		res->ours[k] = sum_o[k];
 		res->raw[k] = sum_r[k];
+		res->create[k] = sum_c[k];
+		res->destroy[k] = sum_d[k];
 	}
 	return fail ? -1 : 0;
+}
+
+/* -v: one packet of each suite protected with a fixed key, in hex: the same bytes from every
+ * build (run.sh compares them), so the variants measured do the same work */
+static int vectors(void)
+{
+	unsigned char key[MEDIA_KEY_MAX];
+	uint8_t buf[CAP];
+	srtp_policy_t p;
+	srtp_t ctx;
+	unsigned k;
+	int i, len;
+
+	for(k = 0; k < NSUITES; k++) {
+		memset(&p, 0, sizeof(p));
+		if(suites[k] == MEDIA_AEAD_AES_128_GCM)
+			srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
+		else
+			srtp_crypto_policy_set_rtp_default(&p.rtp);
+		srtp_crypto_policy_set_rtcp_default(&p.rtcp);
+		for(i = 0; i < (int)sizeof(key); i++)
+			key[i] = (unsigned char)(i * 7 + 1);
+		p.ssrc.type = ssrc_specific;
+		p.ssrc.value = 0x01020304;
+		p.key = key;
+		p.window_size = 128;
+		printf("VEC %s ", media_suite_name(suites[k]));
+		if(srtp_create(&ctx, &p) != srtp_err_status_ok) {
+			printf("-\n");
+			continue;
+		}
+		memset(buf, 0, 12);
+		buf[0] = 0x80;
+		*(uint16_t *)(buf + 2) = htons(4711);
+		*(uint32_t *)(buf + 4) = htonl(160 * 4711);
+		*(uint32_t *)(buf + 8) = htonl(0x01020304);
+		memcpy(buf + 12, prompt, PAYLOAD);
+		len = 12 + PAYLOAD;
+		if(srtp_protect(ctx, buf, &len) != srtp_err_status_ok) {
+			printf("failed\n");
+			return 1;
+		}
+		for(i = 0; i < len; i++)
+			printf("%02x", buf[i]);
+		printf("\n");
+		srtp_dealloc(ctx);
+	}
+	return 0;
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: media_bench [-N] [-x] [-p procs] [-l label] [-r] [streams 1..100000] "
-			"[ticks 1..100000]\n");
+			"[ticks 1..100000]\n       media_bench [-N] -v\n");
 }
 
 int main(int argc, char **argv)
 {
-	int n, ticks, procs = 1, nss_time = 0, rows = 0, c;
+	int n, ticks, procs = 1, nss_time = 0, rows = 0, vectors_only = 0, c;
 	const char *label = "libsrtp2";
 	char why[160];
 	result_t res;
 	unsigned k;
 
-	while((c = getopt(argc, argv, "Nxp:l:r")) != -1) {
+	while((c = getopt(argc, argv, "Nxp:l:rv")) != -1) {
 		switch(c) {
+			case 'v':
+				vectors_only = 1;
+				break;
 			case 'N':
 				nss_time = 1;
 				break;
@@ -403,6 +471,15 @@ int main(int argc, char **argv)
 	}
 	media_g711_init();
 	make_prompt();
+	if(vectors_only) {
+		if(init(nss_time, why) < 0) {
+			fprintf(stderr, "media_bench: %s\n", why);
+			return 1;
+		}
+		c = vectors();
+		fini();
+		return c;
+	}
 	if(procs > 1) {
 		if(measure_procs(n, procs, ticks, nss_time, &res) < 0) {
 			fprintf(stderr, "media_bench: a process failed\n");
@@ -421,22 +498,25 @@ int main(int argc, char **argv)
 		printf("%s: streams %d over %d process%s, %d packets of 20 ms each (%d s of audio), "
 				"best of %d rounds, CPU time\n", label, n, procs, procs > 1 ? "es" : "", ticks,
 				ticks / 50, ROUNDS);
-		printf("%-24s %14s %14s %12s %12s %8s\n", "suite", "omniq ns/pkt", "raw ns/pkt",
-				"omniq pkt/s", "streams/core", "ratio");
+		printf("%-24s %14s %14s %12s %12s %8s %10s %10s\n", "suite", "omniq ns/pkt",
+				"raw ns/pkt", "omniq pkt/s", "streams/core", "ratio", "create us", "free us");
 	}
 	for(k = 0; k < NSUITES; k++) {
 		if(rows) {
 			if(res.ok[k])
-				printf("ROW %s %d %d %s %.0f %.0f\n", label, procs, n,
-						media_suite_name(suites[k]), res.ours[k] * 1e9, res.raw[k] * 1e9);
+				printf("ROW %s %d %d %s %.0f %.0f %.1f %.1f\n", label, procs, n,
+						media_suite_name(suites[k]), res.ours[k] * 1e9, res.raw[k] * 1e9,
+						res.create[k] * 1e6, res.destroy[k] * 1e6);
 			else
-				printf("ROW %s %d %d %s - -\n", label, procs, n, media_suite_name(suites[k]));
+				printf("ROW %s %d %d %s - - - -\n", label, procs, n,
+						media_suite_name(suites[k]));
 		} else if(!res.ok[k])
 			printf("%-24s %14s (not in this libsrtp2 build)\n", media_suite_name(suites[k]), "-");
 		else
-			printf("%-24s %14.0f %14.0f %12.0f %12.0f %8.2f\n", media_suite_name(suites[k]),
-					res.ours[k] * 1e9, res.raw[k] * 1e9, 1 / res.ours[k], 1 / res.ours[k] / 50,
-					res.raw[k] / res.ours[k]);
+			printf("%-24s %14.0f %14.0f %12.0f %12.0f %8.2f %10.1f %10.1f\n",
+					media_suite_name(suites[k]), res.ours[k] * 1e9, res.raw[k] * 1e9,
+					1 / res.ours[k], 1 / res.ours[k] / 50, res.raw[k] / res.ours[k],
+					res.create[k] * 1e6, res.destroy[k] * 1e6);
 	}
 	return 0;
 }

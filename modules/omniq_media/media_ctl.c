@@ -23,32 +23,37 @@
 
 #define REFRESH_S 10
 
-static void refresh(void)
+/* slot i's position and wait, read from Redis (one round trip) */
+static void refresh_one(int i)
 {
+	media_slot_t *sl = &media_slots->slot[i];
+	unsigned short gen = sl->gen;
 	omniq_session_info_t info;
 	char sid[OMNIQ_SID_MAX];
 	str s;
+
+	if(sl->state != MS_ACTIVE || sl->stop)
+		return;
+	memcpy(sid, sl->sid, sizeof(sid));
+	sid[sizeof(sid) - 1] = '\0';
+	s.s = sid;
+	s.len = strlen(sid);
+	if(s.len == 0 || media_oq.get(&s, &info) < 0)
+		return; /* Redis away: the last figures stay, said as they were */
+	if(sl->gen != gen)
+		return; /* the slot went to another call meanwhile */
+	if(strcmp(info.state, "queued") == 0) {
+		sl->position = info.position;
+		sl->est_wait_s = info.est_wait_s;
+	}
+}
+
+static void refresh(void)
+{
 	int i;
 
-	for(i = 0; i < media_slots->n; i++) {
-		media_slot_t *sl = &media_slots->slot[i];
-		unsigned short gen = sl->gen;
-
-		if(sl->state != MS_ACTIVE || sl->stop)
-			continue;
-		memcpy(sid, sl->sid, sizeof(sid));
-		sid[sizeof(sid) - 1] = '\0';
-		s.s = sid;
-		s.len = strlen(sid);
-		if(s.len == 0 || media_oq.get(&s, &info) < 0)
-			continue; /* Redis away: the last figures stay, said as they were */
-		if(sl->gen != gen)
-			continue; /* the slot went to another call meanwhile */
-		if(strcmp(info.state, "queued") == 0) {
-			sl->position = info.position;
-			sl->est_wait_s = info.est_wait_s;
-		}
-	}
+	for(i = 0; i < media_slots->n; i++)
+		refresh_one(i);
 }
 
 /* The caller pressed the callback key: the session keeps its place as a callback (Redis),
@@ -82,7 +87,10 @@ static void take_ends(void)
 			continue;
 		m.sid[sizeof(m.sid) - 1] = '\0';
 		if(m.why == 0) {
-			callback_key(&m);
+			if(m.digit)
+				callback_key(&m);
+			else if(media_slots->slot[m.slot].gen == m.gen)
+				refresh_one(m.slot); /* a new stream: its figures before its greeting ends */
 			continue;
 		}
 		if(m.why == OMNIQ_MEDIA_END_IDLE || m.why == OMNIQ_MEDIA_END_FAILED)

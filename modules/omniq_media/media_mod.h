@@ -42,8 +42,9 @@ typedef struct media_msg_start {
 	unsigned short gen;
 } media_msg_start_t;
 
-/* a stream ended on its own (why), or its caller pressed a key (why 0, digit): to the
- * control process, which tells the owner or acts on the key */
+/* a stream ended on its own (why), its caller pressed a key (why 0, digit), or it started
+ * (why 0, digit 0: its figures are wanted now): to the control process, which tells the
+ * owner, acts on the key, or reads the figures */
 typedef struct media_msg_end {
 	int slot;
 	unsigned short gen;

@@ -36,9 +36,12 @@ void media_play_init(media_play_t *pl, const media_prompts_t *p, int law, int in
 	pl->law = law;
 	pl->interval_ns = (uint64_t)interval_s * 1000000000ULL;
 	memcpy(pl->silence, media_prompt_silence_frame(law), sizeof(pl->silence));
-	pl->list[pl->n++] = MP_GREETING;
-	announce(pl, position, est_wait_s, 1);
 	pl->next_ns = now_ns; /* set again when the list ends */
+	if(media_prompt_frame_count(p, MP_GREETING) > 0) {
+		pl->list[pl->n++] = MP_GREETING;
+		pl->first_due = 1;
+	} else
+		announce(pl, position, est_wait_s, 1);
 }
 
 /* the next frame of the list, or NULL when it is over (absent prompts skipped) */
@@ -74,6 +77,14 @@ const uint8_t *media_play_next(media_play_t *pl, int position, int est_wait_s,
 
 	if(f || pl->last)
 		return f;
+	if(pl->first_due) {
+		/* the greeting is over: the first announcement, with today's figures */
+		pl->first_due = 0;
+		pl->n = pl->at = 0;
+		pl->frame = 0;
+		if(announce(pl, position, est_wait_s, 1) && (f = from_list(pl)) != NULL)
+			return f;
+	}
 	if(pl->n) {
 		/* the list just ended: music until the next announcement */
 		pl->n = pl->at = 0;

@@ -38,11 +38,15 @@ typedef struct media_play {
 	unsigned long announcements;  /* made so far */
 	int offer_callback;  /* each announcement ends with "press 1 for a callback" */
 	int last;            /* the list is the last thing said: then the stream is over */
+	int first_due;       /* the first announcement follows the greeting, with the figures
+	                      * known then */
 } media_play_t;
 
-/* Starts the greeting and the first announcement (position/est_wait_s as media_say_
- * announcement takes them: <= 0 / < 0 leave a part out); offer_callback: every
- * announcement ends with MP_CALLBACK_OFFER (when the directory has it). */
+/* Starts the greeting; the first announcement follows it, made from the position and
+ * wait media_play_next is given then (as media_say_announcement takes them: <= 0 / < 0
+ * leave a part out; position/est_wait_s here are used when there is no greeting);
+ * offer_callback: every announcement ends with MP_CALLBACK_OFFER (when the directory has
+ * it). */
 void media_play_init(media_play_t *pl, const media_prompts_t *p, int law, int interval_s,
 		int position, int est_wait_s, int offer_callback, uint64_t now_ns);
 

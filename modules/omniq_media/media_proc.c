@@ -216,6 +216,8 @@ static void start_stream(const media_msg_start_t *m, int fds[2])
 	}
 	streams[m->slot] = s;
 	active[nactive++] = m->slot;
+	if(sl->sid[0])
+		tell_ctl(s, 0, 0); /* the control process reads its figures before the greeting ends */
 	return;
 release:
 	if(s) {

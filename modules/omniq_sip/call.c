@@ -80,6 +80,7 @@ typedef struct os_call {
 	unsigned int media;       /* omniq_media's stream while it waits (early media), or 0 */
 	int media_gone;           /* the stream ended on its own (omniq_media_end_t): the
 	                           * caller is gone, or asked to be called back */
+	int position;             /* the place open() answered (for omniq_media's first words) */
 	int final_code;           /* SAYING: the answer once the message is said */
 	const char *final_text;   /* (a queue's action: read-only after mod_init) */
 	int retry_after;          /* its Retry-After, or -1 */
@@ -247,7 +248,6 @@ static void reply_more(sip_msg_t *msg, int code, char *text, const char *warning
 static void tell_queued(os_call_t *c, sip_msg_t *msg, int in_fail)
 {
 	omniq_media_call_t mc;
-	omniq_session_info_t info;
 	char sdp[OMNIQ_MEDIA_SDP_MAX], why[OMNIQ_MEDIA_WHY_MAX];
 	unsigned int handle;
 	int rc;
@@ -263,12 +263,10 @@ static void tell_queued(os_call_t *c, sip_msg_t *msg, int in_fail)
 	mc.local_ip = msg->rcv.bind_address ? msg->rcv.bind_address->address_str
 										: (str)str_init("127.0.0.1");
 	mc.source_ip = omniq_str(ip_addr2a(&msg->rcv.src_ip));
-	mc.position = 0;
+	/* the place open() answered; the wait is read by omniq_media's control process (a SIP
+	 * worker makes one Redis round trip per request: the open) */
+	mc.position = c->position;
 	mc.est_wait_s = -1;
-	if(os_oq.get(&mc.sid, &info) == 0) {
-		mc.position = info.position;
-		mc.est_wait_s = info.est_wait_s;
-	}
 	mc.tag = ((uint64_t)c->hi << 32) | c->label;
 	rc = os_media.start(&mc, sdp, sizeof(sdp), &handle, why, sizeof(why));
 	if(rc != 0) {
@@ -554,6 +552,7 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 	}
 	lock_c(c);
 	set_sid(c, info.sid);
+	c->position = info.position;
 	if(c->media) {
 		str ns = omniq_str(info.sid);
 		os_media.rebind(c->media, &ns, info.position, info.est_wait_s);
