@@ -36,8 +36,9 @@ deps-test:
 
 modules: deps
 	@set -e; src=$$(scripts/kamailio-src.sh $(CACHE)); mkdir -p $(BUILD)/modules; \
+	srtp=$$(scripts/libsrtp.sh openssl $(CACHE)); \
 	for m in $(MODULES); do \
-	  $(MAKE) --no-print-directory -C modules/$$m COREPATH=$$src/src quiet=silent; \
+	  $(MAKE) --no-print-directory -C modules/$$m COREPATH=$$src/src SRTP_PREFIX=$$srtp quiet=silent; \
 	  cp --remove-destination modules/$$m/$$m.so $(BUILD)/modules/; \
 	done; \
 	for e in $(EXAMPLES); do \

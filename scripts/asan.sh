@@ -25,7 +25,7 @@ SAN_CC="$SAN -Wno-restrict -Wno-error=maybe-uninitialized -Wno-error=stringop-ov
 # What `make test` runs on the sanitizer build: omniq's RPC, cfg and KEMI faces, omniq_sip's
 # queued and cancelled calls and its shutdown, omniq_ws' REST API, chat, desk, app and
 # channel webhook, the outbound sender process, the WeChat channel both ways, SMS, email over LMTP
-# (and its signed bounces), queued-call media (SRTP, refused offers, a silent caller), a call outside business hours, follow-ups over REST, a phone follow-up's
+# (and its signed bounces), queued-call media (SRTP, refused offers, a silent caller, a callback by key, closed hours), a call outside business hours, follow-ups over REST, a phone follow-up's
 # click-to-dial (tm's UAC from the dispatcher), the SQL archive on SQLite and PostgreSQL
 # (its writes, its history reads, a database gone and back), and the fault tests that need no malloc
 # wrapper (a wrong library, pkg and shm failing in a chat message and a queued INVITE).
@@ -61,6 +61,8 @@ CORE="rpc_agent_session_lifecycle rpc_errors_write_nothing rpc_queues_transcript
   media_a_queued_caller_hears_greeting_place_and_music_over_srtp
   media_offers_it_cannot_play_are_refused_with_a_warning_and_nothing_is_stored
   media_a_silent_caller_is_ended_and_its_ports_freed
+  media_a_caller_who_presses_1_is_called_back_and_keeps_the_place
+  media_a_call_outside_business_hours_hears_closed_then_480_with_retry_after
   email_imap_idle_reads_new_mail_as_it_comes
   archive_sqlite_intervals_copied_and_history_read_back
   archive_postgresql_stopped_and_restarted_in_the_middle
@@ -95,6 +97,7 @@ build)
     # still being written, unit-tested alone, has none yet)
     [ -f "$m/Makefile" ] || continue
     make --no-print-directory -C "$m" COREPATH="$src/src" OMNIQ_INCLUDE="$asan/src/include" \
+      SRTP_PREFIX="$("$top/scripts/libsrtp.sh" openssl "${CACHE:-$top/.cache}")" \
       CC_EXTRA_OPTS="$cc_extra" MOD_LDFLAGS="$mod_ld" quiet=silent
     cp "$m"/*.so "$asan/modules/"
   done

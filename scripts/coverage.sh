@@ -32,7 +32,7 @@ for dir in modules/*/; do
   [ -f "$dir/Makefile" ] || continue
   cp scripts/coverage/gcov_flush.c "$copy/modules/$m/"
   make --no-print-directory -C "$copy/modules/$m" COREPATH="$ksrc/src" quiet=silent \
-    OMNIQ_COVERAGE_MK="$top/scripts/coverage/gcov.mk" OMNIQ_COVERAGE_LUA="$cov/lua"
+    SRTP_PREFIX="$("$top/scripts/libsrtp.sh" openssl)" OMNIQ_COVERAGE_MK="$top/scripts/coverage/gcov.mk" OMNIQ_COVERAGE_LUA="$cov/lua"
   cp "$copy/modules/$m/$m.so" "$cov/modules/"
 done
 # the worked example and the test fixtures are not omniq's code: their plain build (make

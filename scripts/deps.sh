@@ -10,7 +10,8 @@ set -euo pipefail
 want=(build-essential pkg-config bison flex kamailio kamailio-extra-modules
       redis-server redis-tools libhiredis-dev libjansson-dev libwebsockets-dev libuv1-dev libcurl4-openssl-dev libexpat1-dev dpkg-dev
       # issue 29's omniq_media; espeak-ng and sox speak its prompts (scripts/prompts.sh)
-      libsrtp2-dev libspandsp-dev espeak-ng sox
+      # (libsrtp2 is built from Debian's source with OpenSSL: scripts/libsrtp.sh)
+      libsrtp2-dev libssl-dev libspandsp-dev espeak-ng sox
       # the email channel's MIME parsing (modules/omniq_email, built with the others)
       libgmime-3.0-dev
       # the zones a queue's business hours are kept in (modules/omniq/oq_hours.c)

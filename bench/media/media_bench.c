@@ -34,7 +34,7 @@
  * libsrtp context while the process holds the others, what a call's start and end cost.
  *
  * Which libsrtp2 is measured is the one the binary is linked to (bench/media/Makefile:
- * Debian's with NSS, or one of build_srtp.sh's under .cache/media-srtp/).
+ * Debian's with NSS, or one of scripts/libsrtp.sh's under .cache/media-srtp/).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #   debian-nss   Debian's libsrtp2 as it is (NSS backend; libsrtp's NSS_InitContext asks
 #                for NSS_INIT_OPTIMIZESPACE: the softoken's 32-bucket hash tables)
 #   nss-1024     the same library, NSS initialised first without OPTIMIZESPACE (media_bench -N)
-#   openssl      libsrtp2 from Debian's source with --enable-openssl (build_srtp.sh, under
+#   openssl      libsrtp2 from Debian's source with --enable-openssl (scripts/libsrtp.sh, under
 #                .cache/media-srtp; skipped with a reason when it cannot be built)
 #   builtin      the same without any crypto library (libsrtp's own AES/SHA-1, no GCM);
 #                only when MEDIA_VARIANTS names it
@@ -33,7 +33,9 @@ for v in $variants; do
       if "$build/media_bench" -N -r 1 1 >/dev/null 2>&1; then cmd[$v]="$build/media_bench -N"
       else echo "nss-1024: skipped (media_bench built without NSS's headers: libnss3-dev)"; continue; fi ;;
     openssl|builtin)
-      if ! "$here/build_srtp.sh" "$v" >/dev/null 2>"$build/$v.why"; then
+      [ -f "$here/../../.cache/media-srtp/$v/.stamp" ] \
+        || echo "$v: building libsrtp2 from Debian's source into .cache/media-srtp (once, ~1 min)"
+      if ! "$here/../../scripts/libsrtp.sh" "$v" >/dev/null 2>"$build/$v.why"; then
         echo "$v: skipped, libsrtp2 could not be built: $(tail -1 "$build/$v.why")"; continue
       fi
       if ! make -s -C "$here" BUILD="$build" "$build/media_bench_$v" >"$build/$v.why" 2>&1; then
@@ -85,6 +87,8 @@ function cell(v, p, n, s,   k) { k = v SUBSEP p SUBSEP n SUBSEP s
   return sprintf("%d (%d)", o[k], r[k]) }
 END {
   nv = split(variants, V, " "); nz = split(sizes, Z, " ")
+  printf "debian-nss: Debian'"'"'s libsrtp2 (NSS) as it is; nss-1024: the same, NSS initialised first without OPTIMIZESPACE;\n"
+  printf "openssl / builtin: libsrtp2 from Debian'"'"'s source with OpenSSL / no crypto library (scripts/libsrtp.sh). FINDINGS.md says why\n"
   printf "CPU ns per packet: omniq path (raw srtp_protect), best of 3 rounds; one process\n"
   for (i = 1; i <= ns; i++) {
     s = suites[i]; printf "%s\n%-8s", s, "streams"

@@ -18,7 +18,8 @@
  * 80-bit tag (RFC 4568 §6.2.2, RFC 6188): a far end that follows the RFCs reads it.
  *
  * libsrtp must be initialised once per process (media_srtp_init) before any context;
- * Debian's libsrtp2 is built with NSS, which provides AES-GCM and AES-256.
+ * The module links libsrtp2 built from Debian's source with OpenSSL (scripts/libsrtp.sh;
+ * AES-NI, AES-GCM and AES-256; bench/media/FINDINGS.md on why not Debian's NSS build).
  */
 #ifndef OMNIQ_MEDIA_SRTP_H
 #define OMNIQ_MEDIA_SRTP_H

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# bench/media: libsrtp2 from Debian's own source package (apt-get source libsrtp2, with
-# Debian's patches and compiler flags) built with another crypto backend than Debian's NSS,
-# into a prefix of its own under .cache/ -- never installed system-wide; only media_bench
-# links it (by rpath).
+# libsrtp2 from Debian's own source package (apt-get source libsrtp2, with Debian's patches
+# and compiler flags) built with another crypto backend than Debian's NSS, into a prefix of
+# its own under the cache (.cache/media-srtp) -- never installed system-wide. omniq_media
+# links the openssl one into itself (its Makefile: SRTP_PREFIX, the static libsrtp2.a, no
+# srtp_ symbol exported); bench/media compares the builds (FINDINGS.md says why: Debian's
+# NSS backend costs more per packet the more streams a process holds).
 #
-#   build_srtp.sh openssl    --enable-openssl: AES (AES-NI), HMAC-SHA1 and GCM from libcrypto
-#   build_srtp.sh builtin    no crypto library: libsrtp's own C AES and SHA-1 (no GCM)
+#   libsrtp.sh openssl [CACHE]   --enable-openssl: AES (AES-NI), HMAC-SHA1 and GCM from libcrypto
+#   libsrtp.sh builtin [CACHE]   no crypto library: libsrtp's own C AES and SHA-1 (no GCM)
 #
 # Prints the prefix (on stdout) and exits 0 when the library is there; exits non-zero with a
 # reason on stderr when it cannot be built (no deb-src, no libssl-dev...). Idempotent: a
@@ -13,17 +15,17 @@
 # has libsrtp2.so.1 (what media_bench links) and libsrtp2.a (position-independent: what a
 # module would link into itself, FINDINGS.md).
 set -euo pipefail
-variant=${1:?usage: build_srtp.sh openssl|builtin}
+variant=${1:?usage: libsrtp.sh openssl|builtin [CACHE]}
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cache="$root/.cache/media-srtp"
+root=$(cd "$here/.." && pwd)
+cache="${2:-$root/.cache}/media-srtp"
 prefix="$cache/$variant"
 log="$cache/$variant.log"
 
 case "$variant" in
   openssl) backend=(--enable-openssl) ;;
   builtin) backend=() ;;
-  *) echo "build_srtp.sh: no variant $variant (openssl|builtin)" >&2; exit 2 ;;
+  *) echo "libsrtp.sh: no variant $variant (openssl|builtin)" >&2; exit 2 ;;
 esac
 # Debian's configure flags (debian/rules) with its --enable-nss replaced by the backend
 flags="--disable-stdout --enable-syslog --disable-debug ${backend[*]}"
@@ -38,7 +40,7 @@ if [ -f "$prefix/lib/libsrtp2.so.1" ] && [ "$(cat "$prefix/.stamp" 2>/dev/null)"
 fi
 
 if [ "$variant" = openssl ] && ! pkg-config --exists libcrypto; then
-  echo "build_srtp.sh: no libcrypto development files (apt-get install libssl-dev)" >&2
+  echo "libsrtp.sh: no libcrypto development files (apt-get install libssl-dev)" >&2
   exit 1
 fi
 
@@ -48,7 +50,7 @@ if [ -z "$s" ] || [ "$(cat "$cache/src/.version" 2>/dev/null)" != "$want_ver" ];
   rm -rf "$cache/src"
   mkdir -p "$cache/src"
   if ! (cd "$cache/src" && apt-get source "libsrtp2${want_ver:+=$want_ver}") >"$cache/src.log" 2>&1; then
-    echo "build_srtp.sh: apt-get source libsrtp2 failed (deb-src enabled? see $cache/src.log)" >&2
+    echo "libsrtp.sh: apt-get source libsrtp2 failed (deb-src enabled? see $cache/src.log)" >&2
     exit 1
   fi
   echo "$want_ver" >"$cache/src/.version"
@@ -61,12 +63,12 @@ b="$cache/build-$variant"
 rm -rf "$b" "$prefix"
 cp -a "$s" "$b"
 cflags="$(dpkg-buildflags --get CFLAGS | sed 's/-O2//') -D_REENTRANT -O4 -fexpensive-optimizations -funroll-loops"
-echo "build_srtp.sh: building libsrtp2 ($variant) in $b (log: $log)" >&2
+echo "libsrtp.sh: building libsrtp2 ($variant) in $b (log: $log)" >&2
 if ! (cd "$b" && CFLAGS="$cflags" LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
         ./configure --prefix="$prefix" $flags \
       && make -j"$(nproc)" libsrtp2.a shared_library \
       && make install) >"$log" 2>&1; then
-  echo "build_srtp.sh: the $variant build failed (see $log)" >&2
+  echo "libsrtp.sh: the $variant build failed (see $log)" >&2
   rm -rf "$prefix"
   exit 1
 fi
