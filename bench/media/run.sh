@@ -14,6 +14,7 @@
 #   MEDIA_PACKETS=20000                packets per side and round (ticks = packets / streams)
 #   MEDIA_VARIANTS="debian-nss nss-1024 openssl"
 #   MEDIA_PROCS="4 20"                 processes for the largest size (empty: none)
+#   MEDIA_STREAMS=2000 MEDIA_WINDOW=5  the end-to-end part (streams.py)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build="$here/../../build/bench/media"
@@ -112,3 +113,13 @@ END {
       if (!hdr++) printf "debian-nss, %d streams over k processes at once: CPU ns per packet over all of them, cores for %d packets/s\n", largest, largest * 50
       printf "  %-24s k=%-3d %6d/proc %18s  %5.2f cores\n", s, p, largest / p, cell("debian-nss", p, largest, s), o[key] * largest * 50 / 1e9 } }
 }' "$rows"
+
+# end to end: omniq_media's media process sending 2,000 SRTP streams through real sockets
+# (kamailio, sipp's calls waiting in a queue), against floor_send.c in the same run
+echo "== media processes, end to end (streams.py): omniq_media against floor_send, same run"
+if make -s -C "$here" BUILD="$build" "$build/floor_send" >"$build/floor.why" 2>&1; then
+  /usr/bin/python3 "$here/streams.py" "${MEDIA_STREAMS:-2000}" "${MEDIA_WINDOW:-5}" \
+    || echo "streams.py: failed"
+else
+  echo "floor_send: skipped, it did not build: $(tail -1 "$build/floor.why")"
+fi

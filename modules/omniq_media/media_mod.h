@@ -64,6 +64,7 @@ enum {
 	MEDIA_ST_DTMF,         /* DTMF digits received */
 	MEDIA_ST_CALLBACK,     /* callers who pressed callback_digit and were promised a call */
 	MEDIA_ST_STRANGERS,    /* plain RTP/RTCP packets from addresses not the caller's: dropped */
+	MEDIA_ST_PACKETS,      /* RTP packets sent to callers (added once a tick) */
 	MEDIA_ST_COUNT
 };
 extern stat_export_t media_stat_exports[];

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 
@@ -61,6 +62,7 @@ typedef struct stream {
 static stream_t **streams;    /* by slot index; NULL when not ours or not running */
 static int *active, nactive;  /* indexes of the running ones */
 static int ep = -1;
+static unsigned long ticked; /* packets sent, for the statistic */
 static int me;
 
 static uint64_t mono_ns(void)
@@ -422,14 +424,17 @@ static int send_frame(stream_t *s, media_slot_t *sl, uint64_t now)
 	len = (size_t)n;
 	if(s->stx.ctx && media_srtp_protect(&s->stx, pkt, &len, sizeof(pkt)) != 0)
 		return 0;
-	if(sendto(s->fd[0], pkt, len, MSG_DONTWAIT, (struct sockaddr *)&s->to, s->to_len) > 0)
+	if(sendto(s->fd[0], pkt, len, MSG_DONTWAIT, (struct sockaddr *)&s->to, s->to_len) > 0) {
 		sl->sent++;
+		ticked++;
+	}
 	return 0;
 }
 
 static void tick(uint64_t now)
 {
 	uint64_t idle = (uint64_t)media_cfg.idle_timeout * 1000000000ULL;
+	unsigned long before = ticked;
 	int k = 0, sent;
 
 	while(k < nactive) {
@@ -480,6 +485,29 @@ static void tick(uint64_t now)
 		}
 		k++;
 	}
+	if(ticked != before)
+		media_stat_add(MEDIA_ST_PACKETS, ticked - before); /* one atomic add a tick */
+}
+
+/* Each stream holds two sockets here: the soft limit of open files goes up to the hard one
+ * (systems start processes at 1,024); said when even that is short of this process's share
+ * of the range. */
+static void open_files(void)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)(2 * ((media_slots->n + media_cfg.processes - 1) / media_cfg.processes)
+						   + 64);
+
+	if(getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if(rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if(rl.rlim_cur < want)
+		LM_WARN("media process %d may hold %lu sockets, but only %lu files may be open: raise "
+				"the hard limit (LimitNOFILE=, ulimit -Hn) or add processes\n",
+				me, (unsigned long)want, (unsigned long)rl.rlim_cur);
 }
 
 void media_proc_loop(void *arg)
@@ -491,6 +519,7 @@ void media_proc_loop(void *arg)
 	int tfd, n, k;
 
 	me = (int)(long)arg;
+	open_files();
 	streams = pkg_malloc(media_slots->n * sizeof(*streams));
 	active = pkg_malloc(media_slots->n * sizeof(*active));
 	if(streams == NULL || active == NULL) {

@@ -87,6 +87,7 @@ stat_export_t media_stat_exports[] = {
 	{"dtmf", 0, &st[MEDIA_ST_DTMF]},
 	{"callbacks", 0, &st[MEDIA_ST_CALLBACK]},
 	{"rtp_strangers", 0, &st[MEDIA_ST_STRANGERS]},
+	{"packets_sent", 0, &st[MEDIA_ST_PACKETS]},
 	{0, 0, 0}
 };
 
