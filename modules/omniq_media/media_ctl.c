@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -23,12 +24,51 @@
 
 #define REFRESH_S 10
 
-/* slot i's position and wait, read from Redis (one round trip) */
+typedef struct figures {
+	int queued, position, est_wait_s, sla_first;
+} figures_t;
+
+static int field_is(const str *k, const char *name)
+{
+	return k->len == (int)strlen(name) && memcmp(k->s, name, k->len) == 0;
+}
+
+static int num_of(const str *v)
+{
+	char buf[24];
+
+	if(v->len <= 0 || v->len >= (int)sizeof(buf))
+		return 0;
+	memcpy(buf, v->s, v->len);
+	buf[v->len] = '\0';
+	return atoi(buf);
+}
+
+/* the session's fields (api.query "session": name, value, ...) */
+static int on_session(void *arg, int n, const str *it)
+{
+	figures_t *f = arg;
+	int i;
+
+	for(i = 0; i + 1 < n; i += 2) {
+		if(field_is(&it[i], "state"))
+			f->queued = field_is(&it[i + 1], "queued");
+		else if(field_is(&it[i], "position"))
+			f->position = num_of(&it[i + 1]);
+		else if(field_is(&it[i], "est_wait_ms"))
+			f->est_wait_s = num_of(&it[i + 1]) / 1000;
+		else if(field_is(&it[i], "sla_f"))
+			f->sla_first = num_of(&it[i + 1]); /* the first response's alert level fired */
+	}
+	return 0;
+}
+
+/* slot i's position, wait and alert level, read from Redis (one round trip) */
 static void refresh_one(int i)
 {
 	media_slot_t *sl = &media_slots->slot[i];
 	unsigned short gen = sl->gen;
-	omniq_session_info_t info;
+	figures_t f = {0, 0, -1, 0};
 	char sid[OMNIQ_SID_MAX];
 	str s;
 
@@ -38,13 +78,15 @@ static void refresh_one(int i)
 	sid[sizeof(sid) - 1] = '\0';
 	s.s = sid;
 	s.len = strlen(sid);
-	if(s.len == 0 || media_oq.get(&s, &info) < 0)
+	if(s.len == 0 || media_oq.query("session", 1, &s, on_session, &f) < 0)
 		return; /* Redis away: the last figures stay, said as they were */
 	if(sl->gen != gen)
 		return; /* the slot went to another call meanwhile */
-	if(strcmp(info.state, "queued") == 0) {
-		sl->position = info.position;
-		sl->est_wait_s = info.est_wait_s;
+	if(f.queued) {
+		sl->position = f.position;
+		sl->est_wait_s = f.est_wait_s;
+		if(f.sla_first >= 3)
+			sl->sla3 = 1;
 	}
 }
 

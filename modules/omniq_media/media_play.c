@@ -60,6 +60,14 @@ static const uint8_t *from_list(media_play_t *pl)
 	return NULL;
 }
 
+void media_play_say(media_play_t *pl, media_prompt_id_t id)
+{
+	pl->list[0] = id;
+	pl->n = 1;
+	pl->at = 0;
+	pl->frame = 0;
+}
+
 void media_play_last(media_play_t *pl, media_prompt_id_t id)
 {
 	pl->list[0] = id;

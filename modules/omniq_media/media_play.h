@@ -50,6 +50,10 @@ typedef struct media_play {
 void media_play_init(media_play_t *pl, const media_prompts_t *p, int law, int interval_s,
 		int position, int est_wait_s, int offer_callback, uint64_t now_ns);
 
+/* Says id now, cutting off what plays (an apology when the wait is far too long); then the
+ * music, and announcements as before. */
+void media_play_say(media_play_t *pl, media_prompt_id_t id);
+
 /* Says id now, cutting off what plays; once it is said, media_play_next answers NULL:
  * the stream is over (a confirmation before the call ends). */
 void media_play_last(media_play_t *pl, media_prompt_id_t id);

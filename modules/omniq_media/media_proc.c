@@ -52,6 +52,7 @@ typedef struct stream {
 	socklen_t to_len;
 	int latched, latched_rtcp;
 	int callback_asked;       /* the key was pressed: the control process is asking Redis */
+	int sla3_said;            /* the level-3 apology was said */
 	int end_why;              /* why the stream ends once its last words are said */
 	int heard;                /* a good RTP packet came from the caller: from then on, a
 	                           * silence (no RTP, no RTCP) of idle_timeout means it is gone */
@@ -451,6 +452,10 @@ static void tick(uint64_t now)
 		if(idle && s->heard && now - s->last_rx_ns > idle && !s->play.last) {
 			end_stream(s, OMNIQ_MEDIA_END_IDLE);
 			continue;
+		}
+		if(sl->sla3 && !s->sla3_said && !s->play.last) {
+			media_play_say(&s->play, MP_SLA3); /* "sorry for the long wait", at once */
+			s->sla3_said = 1;
 		}
 		if(sl->callback_made && !s->play.last) {
 			/* Redis has it: the confirmation, then the call ends */

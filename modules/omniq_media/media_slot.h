@@ -53,6 +53,9 @@ typedef struct media_slot {
 	/* the control process made the callback the caller asked for: the media process plays
 	 * the confirmation and ends the stream (OMNIQ_MEDIA_END_CALLBACK) */
 	volatile int callback_made;
+	/* the control process saw the session's level-3 alert (its wait is far too long): the
+	 * media process says sla3.wav once */
+	volatile int sla3;
 	/* the media process, for omniq_media.streams */
 	volatile unsigned long sent, received, auth_fail, replay, dtmf;
 	volatile unsigned long strangers;     /* plain RTP/RTCP from an address not the caller's */

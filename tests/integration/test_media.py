@@ -756,3 +756,37 @@ def test_media_plain_rtp_from_a_stranger_cannot_steer_the_stream_or_press_keys(c
     assert rep["packets"] >= 70, rep["packets"]     # 3 s from the start: nothing went astray
     c.cancel()
     c.wait_code(487)
+
+
+@test
+def test_media_a_caller_past_the_level_3_alert_hears_the_apology_once(ctx):
+    """The queue's service level (omniq.sla_set: first response in 2 s, alerts at 25/50/75 %)
+    slips for a waiting caller: once its level-3 alert fires, the caller hears sla3.wav (the
+    control process reads the alert level with the session's figures), once, and the queue's
+    music goes on."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs, OMNIQ_MEDIA_INTERVAL=2)
+    rc, out = k.rpc("omniq.sla_set", "calls", "queue", "sales", "first", "2", "levels",
+                    "25,50,75")
+    assert rc == 0 and not out.startswith("error"), out
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp))
+    answer(c.wait_code(183).body)
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, duration_ms=9000, until_bye=True,
+                                         socks=socks)
+    ctx.servers.append(far)
+    r = rs.client()
+    wait_for(lambda: (r.hget(P + ":s:1", "sla_f") or "0") == "3", timeout=10,
+             what="the level-3 alert of the call's first response")
+    time.sleep(3)
+    c.cancel()
+    c.wait_code(487)
+    rep, payload = far.wait()
+    sorry = coded(ctx.prompts["sla3"], "PCMU")
+    at = payload.find(sorry)
+    assert at >= 0 and at % FRAME == 0, "sla3.wav was not said whole"
+    assert payload.find(sorry, at + 1) < 0, "sla3.wav said twice"
+    music = coded(ctx.prompts["music"], "PCMU")
+    assert payload[at + len(sorry):at + len(sorry) + FRAME] in \
+        [music[i:i + FRAME] for i in range(0, len(music), FRAME)], "no music after the apology"
