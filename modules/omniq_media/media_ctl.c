@@ -63,39 +63,50 @@ static int on_session(void *arg, int n, const str *it)
 	return 0;
 }
 
-/* slot i's position, wait and alert level, read from Redis (one round trip) */
-static void refresh_one(int i)
+/* slot i's position, wait and alert level, read from Redis (one round trip): 0, or -1 when
+ * Redis did not answer */
+static int refresh_one(int i)
 {
 	media_slot_t *sl = &media_slots->slot[i];
 	unsigned short gen = sl->gen;
 	figures_t f = {0, 0, -1, 0};
 	char sid[OMNIQ_SID_MAX];
 	str s;
+	int rc;
 
 	if(sl->state != MS_ACTIVE || sl->stop)
-		return;
+		return 0;
 	memcpy(sid, sl->sid, sizeof(sid));
 	sid[sizeof(sid) - 1] = '\0';
 	s.s = sid;
 	s.len = strlen(sid);
-	if(s.len == 0 || media_oq.query("session", 1, &s, on_session, &f) < 0)
-		return; /* Redis away: the last figures stay, said as they were */
+	if(s.len == 0)
+		return 0;
+	if((rc = media_oq.query("session", 1, &s, on_session, &f)) < 0)
+		return rc == OMNIQ_EREDIS ? -1 : 0; /* the last figures stay, said as they were */
 	if(sl->gen != gen)
-		return; /* the slot went to another call meanwhile */
+		return 0; /* the slot went to another call meanwhile */
 	if(f.queued) {
 		sl->position = f.position;
 		sl->est_wait_s = f.est_wait_s;
 		if(f.sla_first >= 3)
 			sl->sla3 = 1;
 	}
+	return 0;
 }
 
+/* every stream's figures; a round ends at the first Redis failure (each would wait its
+ * timeout, and the ends and keys of callers wait behind this loop) */
 static void refresh(void)
 {
 	int i;
 
 	for(i = 0; i < media_slots->n; i++)
-		refresh_one(i);
+		if(refresh_one(i) < 0) {
+			LM_NOTICE("positions not read (Redis: %s): the last ones are said until it is "
+					  "back\n", media_oq.last_error());
+			return;
+		}
 }
 
 /* The caller pressed the callback key: the session keeps its place as a callback (Redis),

@@ -790,3 +790,39 @@ def test_media_a_caller_past_the_level_3_alert_hears_the_apology_once(ctx):
     music = coded(ctx.prompts["music"], "PCMU")
     assert payload[at + len(sorry):at + len(sorry) + FRAME] in \
         [music[i:i + FRAME] for i in range(0, len(music), FRAME)], "no music after the apology"
+
+
+@test
+def test_media_callers_keep_hearing_the_queue_while_redis_is_down(ctx):
+    """Redis stops while a caller waits: the stream goes on without a gap (the media process
+    never waits on Redis; the control process gives up a round of positions at the first
+    failure and says so), the caller's hang-up is answered 487 and frees the ports; the
+    session leaves the queue once Redis is back."""
+    rs = ctx.redis()
+    ctx.expect_redis_down(rs)
+    ctx.expect_log(r"omniq_media \[media_ctl\.c:\d+\]: refresh\(\): positions not read \(Redis: "
+                   r".*\): the last ones are said until it is back", optional=True)
+    ctx.expect_log(r"omniq_sip \[call\.c:\d+\]: abandon_session\(\): call 1 cancelled by the "
+                   r"caller; abandon failed, tried again when its transaction ends: .*",
+                   optional=True)
+    k = media_kam(ctx, rs, OMNIQ_MEDIA_INTERVAL=2)
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp))
+    answer(c.wait_code(183).body)
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, duration_ms=9000, until_bye=True,
+                                         socks=socks)
+    ctx.servers.append(far)
+    time.sleep(1)
+    rs.stop()
+    time.sleep(4)                           # two refresh rounds of the control process
+    c.cancel()
+    c.wait_code(487)
+    rep, payload = far.wait()
+    check_stream(rep, payload, expected_start(ctx, "PCMU", FIRST), "through the outage")
+    assert rep["packets"] >= 200, rep["packets"]      # 5 s at 50 a second, no gap
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+    rs.start()
+    r = rs.client()
+    wait_for(lambda: r.hget(P + ":s:1", "state") == "abandoned", timeout=15,
+             what="the session abandoned once Redis is back")
