@@ -59,7 +59,8 @@ case "${1:-build}" in
         command -v node >/dev/null 2>&1 || want+=(nodejs)
         command -v npm >/dev/null 2>&1 || want+=(npm)
         [ "$1" = coverage ] && want+=(gcovr) ;;
-  bench) want+=(bc python3) ;;
+  # bench/sip and bench/media drive sipp; bench/media compares Debian's rtpengine
+  bench) want+=(bc python3 python3-redis sip-tester rtpengine-daemon) ;;
   build) ;;
   *) echo "usage: $0 build|test|bench|coverage" >&2; exit 2 ;;
 esac

@@ -123,3 +123,8 @@ if make -s -C "$here" BUILD="$build" "$build/floor_send" >"$build/floor.why" 2>&
 else
   echo "floor_send: skipped, it did not build: $(tail -1 "$build/floor.why")"
 fi
+
+# the same work by Debian's rtpengine (userspace), playing a prompt to as many SRTP callers
+echo "== rtpengine playing the music to the same number of SRTP callers (rtpengine.py)"
+/usr/bin/python3 "$here/rtpengine.py" "${MEDIA_STREAMS:-2000}" "${MEDIA_WINDOW:-5}" \
+  || echo "rtpengine.py: failed"
