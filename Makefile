@@ -73,7 +73,7 @@ unit:
 	@$(MAKE) --no-print-directory -C tests/unit check BUILD=$(BUILD)/unit
 
 test: deps-test
-	@$(MAKE) --no-print-directory fixtures asan
+	@$(MAKE) --no-print-directory fixtures asan prompts
 	@tests/run.sh
 
 # the sanitizer build: its own copy of the sources and its own directory (scripts/asan.sh)

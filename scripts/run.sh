@@ -121,6 +121,10 @@ trap cleanup EXIT INT TERM
 media=()
 lang=${OMNIQ_MEDIA_LANGUAGE:-zh}
 prompts=${OMNIQ_MEDIA_PROMPTS-$top/build/prompts/$lang}
+if [ -z "${OMNIQ_MEDIA_PROMPTS+set}" ] && [ ! -f "$prompts/greeting.wav" ]; then
+  # the default ones, made here when run.sh runs without make run (which makes them first)
+  "$top/scripts/prompts.sh" "$top/build/prompts" >&2
+fi
 if [ -n "$prompts" ]; then
   if [ ! -f "$prompts/greeting.wav" ]; then
     echo "run.sh: OMNIQ_MEDIA_PROMPTS=$prompts holds no greeting.wav (make prompts makes" \
