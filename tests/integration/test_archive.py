@@ -6,6 +6,7 @@ late survey answer updates it, the reports' intervals are copied, and a report t
 back past what Redis keeps reads them; a database that is locked or stopped in the middle
 delays the archive, loses nothing and doubles nothing."""
 import json
+import re
 import os
 import sqlite3
 import time
@@ -113,6 +114,10 @@ def test_archive_sqlite_every_ended_session_once_with_its_record_and_transcript(
     them go only after (P:arq empty, `archived` set); a survey answer after the copy updates
     the row (one row still); the archive's counters say so."""
     rs, k, api, path = sqlite_kam(ctx)
+    for p in (r"omniq \[oq_archive\.c:\d+\]: take_sessions\(\): archive: the database did not "
+              r"take session \d+ of tenant default \(\d+ waiting in this batch\): they stay in "
+              r"Redis$", r"db_sqlite \[dbase\.c:\d+\]: ", r"<core> \[db_query\.c:\d+\]: "):
+        ctx.expect_log(p, optional=True)        # the test's reads lock the file: see the end
     r = rs.client()
     ok_rpc(k, "omniq.agent_set", "alice", "Alice", "sales:5", "voice=1,chat=4")
     ok_rpc(k, "omniq.agent_state", "alice", "available")
@@ -148,7 +153,13 @@ def test_archive_sqlite_every_ended_session_once_with_its_record_and_transcript(
                                                              "omniq:"),
              what="two archived, and one again")
     stats = ok_rpc(k, "stats.get_statistics", "omniq:")
-    assert "omniq:archived_sessions = 3" in stats and "omniq:archive_failures = 0" in stats, stats
+    # the test's own reads of the file (sq) hold SQLite's shared lock: a commit that comes
+    # meanwhile is refused ("database is locked", db_sqlite has no busy wait) and made again
+    # at the next round - each such failure counted, said, and followed by the recovery
+    locked = k.text().count("sqlite3_step failed: database is locked")
+    failed = int(re.search(r"omniq:archive_failures = (\d+)", stats).group(1))
+    assert "omniq:archived_sessions = 3" in stats and failed <= locked, (stats, locked)
+    assert failed == 0 or "takes writes again" in k.text(), stats
 
 
 @test
