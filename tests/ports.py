@@ -51,3 +51,33 @@ def free_port(kind=socket.SOCK_STREAM):
         _given.add(p)
         return p
     raise RuntimeError("no free loopback port in %d..%d" % (lo, hi))
+
+
+def free_udp_range(n, ip="127.0.0.1"):
+    """(first, last) of n UDP ports from an even one, all free on ip now, below the
+    ephemeral ports and in this process's slice, none handed out before: RTP and RTCP
+    pairs (n = 2), a media port range. The slice is walked from a random place: a worker
+    that ran many tests has handed out ports all over it, and random picks run out."""
+    fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    top = _ephemeral_low() - 2
+    lo, hi = _slice(max(1024, top - 20000), top)
+    lo = (lo + 1) & ~1
+    start = base = random.randint(lo, hi - n) & ~1
+    while True:
+        if base >= lo and not any(p in _given for p in range(base, base + n)):
+            socks = []
+            try:
+                for p in range(base, base + n):
+                    s = socket.socket(fam, socket.SOCK_DGRAM)
+                    socks.append(s)
+                    s.bind((ip, p))
+                _given.update(range(base, base + n))
+                return base, base + n - 1
+            except OSError:
+                pass
+            finally:
+                for s in socks:
+                    s.close()
+        base = base + 2 if base + 2 + n <= hi else lo
+        if base == start:
+            raise RuntimeError("no %d free UDP ports in a row on %s in %d..%d" % (n, ip, lo, hi))

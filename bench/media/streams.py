@@ -83,15 +83,9 @@ Content-Length: 0
 
 
 def media_pid(k):
-    rc, out = k.rpc("core.psx")
-    pid = None
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("PID:"):
-            pid = int(line.split(":")[1])
-        elif line.startswith("DSC:") and "omniq_media stream" in line:
-            return pid
-    raise AssertionError("no omniq_media stream process in core.psx")
+    pids = k.pids("omniq_media stream")
+    assert pids, "no omniq_media stream process in core.psx"
+    return pids[0]
 
 
 def streams(k):

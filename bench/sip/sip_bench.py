@@ -47,15 +47,8 @@ def kam_pids(k):
 
 def dispatcher_pid(k):
     """The omniq dispatcher process, from core.psx (its CPU is reported on its own)."""
-    rc, out = k.rpc("core.psx")
-    pid = None
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("PID:"):
-            pid = int(line.split(":")[1])
-        elif line.startswith("DSC:") and "omniq dispatcher" in line:
-            return pid
-    return None
+    pids = k.pids("omniq dispatcher")
+    return pids[0] if pids else None
 
 
 def redis_per_call(r, calls):

@@ -403,7 +403,7 @@ static void receive(stream_t *s, int rtcp, uint64_t now)
 			s->latched = 1;
 			sl->latched = 1;
 		}
-		if(s->tx.pt != h.pt && media_slots->slot[s->slot].te_pt == h.pt)
+		if(s->tx.pt != h.pt && sl->te_pt == h.pt)
 			dtmf(s, &h);
 	}
 }

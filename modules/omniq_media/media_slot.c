@@ -84,45 +84,43 @@ int media_slot_activate(int i, unsigned short gen)
 	return rc;
 }
 
-int media_slot_of(unsigned int handle)
+/* The slot of a handle still current, with the lock held (release it); NULL when the
+ * stream ended (the slot free or another call's), without the lock. */
+static media_slot_t *current_locked(unsigned int handle)
 {
 	int i = (int)(handle & 0xffff) - 1;
-	unsigned short gen = (unsigned short)(handle >> 16);
+	media_slot_t *s;
 
 	if(media_slots == NULL || i < 0 || i >= media_slots->n)
-		return -1;
-	return media_slots->slot[i].gen == gen && media_slots->slot[i].state != MS_FREE ? i : -1;
+		return NULL;
+	s = &media_slots->slot[i];
+	lock_get(lock);
+	if(s->gen == (unsigned short)(handle >> 16) && s->state != MS_FREE)
+		return s;
+	lock_release(lock);
+	return NULL;
 }
 
 void media_slot_stop(unsigned int handle)
 {
-	int i = (int)(handle & 0xffff) - 1;
+	media_slot_t *s = current_locked(handle);
 
-	if(media_slots == NULL || i < 0 || i >= media_slots->n)
-		return;
-	lock_get(lock);
-	if(media_slots->slot[i].gen == (unsigned short)(handle >> 16)
-			&& media_slots->slot[i].state != MS_FREE)
-		media_slots->slot[i].stop = 1;
-	lock_release(lock);
+	if(s) {
+		s->stop = 1;
+		lock_release(lock);
+	}
 }
 
 void media_slot_rebind(unsigned int handle, const char *sid, int len, int position,
 		int est_wait_s)
 {
-	int i = (int)(handle & 0xffff) - 1;
 	media_slot_t *s;
 
-	if(media_slots == NULL || i < 0 || i >= media_slots->n || len < 0
-			|| len >= OMNIQ_SID_MAX)
+	if(len < 0 || len >= OMNIQ_SID_MAX || (s = current_locked(handle)) == NULL)
 		return;
-	s = &media_slots->slot[i];
-	lock_get(lock);
-	if(s->gen == (unsigned short)(handle >> 16) && s->state != MS_FREE) {
-		memcpy(s->sid, sid, len);
-		s->sid[len] = '\0';
-		s->position = position;
-		s->est_wait_s = est_wait_s;
-	}
+	memcpy(s->sid, sid, len);
+	s->sid[len] = '\0';
+	s->position = position;
+	s->est_wait_s = est_wait_s;
 	lock_release(lock);
 }

@@ -89,8 +89,6 @@ static inline unsigned int media_handle(int i, unsigned short gen)
 {
 	return ((unsigned int)gen << 16) | (unsigned int)(i + 1);
 }
-/* The slot of a handle still current, or -1. */
-int media_slot_of(unsigned int handle);
 /* Asks the stream of handle to stop, if it is still current (under the lock: a handle of a
  * stream that ended never stops the next caller's in the same slot). */
 void media_slot_stop(unsigned int handle);

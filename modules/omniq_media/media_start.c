@@ -194,6 +194,32 @@ static int fill(media_slot_t *s, const media_offer_t *o, const media_choice_t *c
 	return 0;
 }
 
+/* The offer read and our choice made from it, the same for check and start: 0 with *op
+ * (pkg, the caller's to free), or the SIP status with why (a refusal counted). */
+static int read_offer(const str *offer, media_offer_t **op, media_choice_t *ch, char *why,
+		int why_len)
+{
+	char w[MEDIA_WHY_MAX];
+	media_offer_t *o = pkg_malloc(sizeof(*o));
+	int rc;
+
+	*op = NULL;
+	if(o == NULL) {
+		PKG_MEM_ERROR;
+		say(why, why_len, "%s", "out of memory");
+		return 500;
+	}
+	if((rc = media_sdp_parse(offer->s, offer->len, o, w)) != 0
+			|| (rc = media_sdp_choose(o, MEDIA_CODECS_OURS, media_cfg.prefer, ch, w)) != 0) {
+		say(why, why_len, "%s", w);
+		media_stat_add(MEDIA_ST_REFUSED, 1);
+		pkg_free(o);
+		return rc;
+	}
+	*op = o;
+	return 0;
+}
+
 int media_api_start(const omniq_media_call_t *c, char *sdp, int size, unsigned int *handle,
 		char *why, int why_len)
 {
@@ -215,18 +241,8 @@ int media_api_start(const omniq_media_call_t *c, char *sdp, int size, unsigned i
 		say(why, why_len, "no media address (%s is none)", addr);
 		return 500;
 	}
-	if((o = pkg_malloc(sizeof(*o))) == NULL) {
-		PKG_MEM_ERROR;
-		say(why, why_len, "%s", "out of memory");
-		return 500;
-	}
-	if((rc = media_sdp_parse(c->offer.s, c->offer.len, o, w)) != 0
-			|| (rc = media_sdp_choose(o, MEDIA_CODECS_OURS, media_cfg.prefer,
-						&ch, w)) != 0) {
-		say(why, why_len, "%s", w);
-		media_stat_add(MEDIA_ST_REFUSED, 1);
-		goto out;
-	}
+	if((rc = read_offer(&c->offer, &o, &ch, why, why_len)) != 0)
+		return rc;
 	if((i = take_ports(&at, at_len, fds)) < 0) {
 		say(why, why_len, "%s", errno == ENOSPC ? "every media port is in use"
 											   : "no media port could be bound");
@@ -279,23 +295,12 @@ out:
 
 int media_api_check(const str *offer, char *why, int why_len)
 {
-	char w[MEDIA_WHY_MAX];
-	media_offer_t *o = pkg_malloc(sizeof(*o));
+	media_offer_t *o;
 	media_choice_t ch;
-	int rc;
+	int rc = read_offer(offer, &o, &ch, why, why_len);
 
-	if(o == NULL) {
-		PKG_MEM_ERROR;
-		say(why, why_len, "%s", "out of memory");
-		return 500;
-	}
-	if((rc = media_sdp_parse(offer->s, offer->len, o, w)) != 0
-			|| (rc = media_sdp_choose(o, MEDIA_CODECS_OURS, media_cfg.prefer,
-						&ch, w)) != 0) {
-		say(why, why_len, "%s", w);
-		media_stat_add(MEDIA_ST_REFUSED, 1);
-	}
-	pkg_free(o);
+	if(rc == 0)
+		pkg_free(o);
 	return rc;
 }
 

@@ -243,6 +243,21 @@ static void reply_more(sip_msg_t *msg, int code, char *text, const char *warning
 	}
 }
 
+/* What omniq_media is asked for call c's INVITE msg, zeroed first (fields a later
+ * omniq_media.h adds stay 0): 1, or 0 when there is no omniq_media or no SDP offer. */
+static int media_call(os_call_t *c, sip_msg_t *msg, omniq_media_call_t *mc)
+{
+	memset(mc, 0, sizeof(*mc));
+	if(!os_media_on || !sdp_offer(msg, &mc->offer))
+		return 0;
+	mc->local_ip = msg->rcv.bind_address ? msg->rcv.bind_address->address_str
+										 : (str)str_init("127.0.0.1");
+	mc->source_ip = omniq_str(ip_addr2a(&msg->rcv.src_ip));
+	mc->est_wait_s = -1; /* not known here */
+	mc->tag = ((uint64_t)c->hi << 32) | c->label;
+	return 1;
+}
+
 /* First wait of a call: early media (183 with omniq_media's answer) when the INVITE has an
  * offer and omniq_media is loaded; else, or when no stream can start, 182 Queued. */
 static void tell_queued(os_call_t *c, sip_msg_t *msg, int in_fail)
@@ -254,20 +269,14 @@ static void tell_queued(os_call_t *c, sip_msg_t *msg, int in_fail)
 
 	if(c->media)
 		return; /* the announcements go on (an agent's phone failed, the call came back) */
-	memset(&mc, 0, sizeof(mc)); /* every field: later versions add some (only) */
-	if(in_fail || !os_media_on || !sdp_offer(msg, &mc.offer)) {
+	if(in_fail || !media_call(c, msg, &mc)) {
 		reply(msg, in_fail, 182, "Queued");
 		return;
 	}
 	mc.sid = omniq_str(c->sid);
-	mc.local_ip = msg->rcv.bind_address ? msg->rcv.bind_address->address_str
-										: (str)str_init("127.0.0.1");
-	mc.source_ip = omniq_str(ip_addr2a(&msg->rcv.src_ip));
 	/* the place open() answered; the wait is read by omniq_media's control process (a SIP
 	 * worker makes one Redis round trip per request: the open) */
 	mc.position = c->position;
-	mc.est_wait_s = -1;
-	mc.tag = ((uint64_t)c->hi << 32) | c->label;
 	rc = os_media.start(&mc, sdp, sizeof(sdp), &handle, why, sizeof(why));
 	if(rc != 0) {
 		LM_NOTICE("call %s waits without announcements (%d %s): 182 Queued\n", c->sid, rc, why);
@@ -632,16 +641,8 @@ static int say_then_reply(os_call_t *c, sip_msg_t *msg, const char *what, const 
 	unsigned int handle, hi, label;
 	int rc;
 
-	memset(&mc, 0, sizeof(mc));
-	if(!os_media_on || !sdp_offer(msg, &mc.offer))
+	if(!media_call(c, msg, &mc))
 		return 0;
-	mc.sid = (str)STR_NULL;
-	mc.local_ip = msg->rcv.bind_address ? msg->rcv.bind_address->address_str
-										: (str)str_init("127.0.0.1");
-	mc.source_ip = omniq_str(ip_addr2a(&msg->rcv.src_ip));
-	mc.position = 0;
-	mc.est_wait_s = -1;
-	mc.tag = ((uint64_t)c->hi << 32) | c->label;
 	mc.only = what;
 	if((rc = os_media.start(&mc, sdp, sizeof(sdp), &handle, why, sizeof(why))) != 0) {
 		LM_INFO("call of %s: %s not said (%d %s)\n", c->ident, what, rc, why);

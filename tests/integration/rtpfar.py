@@ -17,15 +17,12 @@ $OMNIQ_BUILD or build/ at the top of the tree).
 """
 import json
 import os
-import random
 import selectors
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.environ.get("OMNIQ_TOP") or os.path.abspath(os.path.join(HERE, "../.."))
@@ -46,29 +43,9 @@ def rtpfar_path():
 
 
 def free_udp_pair(ip="127.0.0.1"):
-    """(port, port + 1), port even, both free for UDP on ip now: RTP and its RTCP. Taken from
-    the range of tests/ports.py (below the ephemeral ports, this worker's slice), never twice
-    in one process."""
-    fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
-    lo, hi = ports._slice(max(1024, ports._ephemeral_low() - 20000), ports._ephemeral_low() - 2)
-    for _ in range(1000):
-        p = random.randint(lo, hi) & ~1
-        if p < lo or p in ports._given or p + 1 in ports._given:
-            continue
-        socks = []
-        try:
-            for q in (p, p + 1):
-                s = socket.socket(fam, socket.SOCK_DGRAM)
-                socks.append(s)
-                s.bind((ip, q))
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-        ports._given.update((p, p + 1))
-        return p, p + 1
-    raise RuntimeError("no free even UDP port pair on %s in %d..%d" % (ip, lo, hi))
+    """(port, port + 1), port even, both free for UDP on ip now: RTP and its RTCP
+    (tests/ports.py's range, never twice in one process)."""
+    return ports.free_udp_range(2, ip)
 
 
 def _hostport(addr):

@@ -62,8 +62,10 @@ def send(lines, attrs=""):
         attrs, "\n".join("      " + l if l else "" for l in lines))
 
 
-def invite(from_user="[caller]", extra_header=""):
-    """The caller's INVITE to [service] with a PCMU offer; From user from_user."""
+def invite(from_user="[caller]", extra_header="", media=("m=audio [media_port] RTP/AVP 0",
+                                                         "a=rtpmap:0 PCMU/8000")):
+    """The caller's INVITE to [service] with an offer of media (its m= line and attributes;
+    PCMU by default); From user from_user."""
     return send(["INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0",
                  "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
                  "From: <sip:%s@[local_ip]>;tag=[pid]caller[call_number]" % from_user,
@@ -73,8 +75,7 @@ def invite(from_user="[caller]", extra_header=""):
                 + ([extra_header] if extra_header else [])
                 + ["Content-Type: application/sdp", "Content-Length: [len]", "",
                    "v=0", "o=caller 1 1 IN IP[local_ip_type] [local_ip]", "s=-",
-                   "c=IN IP[media_ip_type] [media_ip]", "t=0 0",
-                   "m=audio [media_port] RTP/AVP 0", "a=rtpmap:0 PCMU/8000", ""],
+                   "c=IN IP[media_ip_type] [media_ip]", "t=0 0"] + list(media) + [""],
                 ' retrans="500"')
 
 

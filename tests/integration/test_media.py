@@ -6,7 +6,6 @@ compared code for code with the prompts, sequence numbers and timestamps continu
 sender reports and a BYE when the stream ends."""
 import base64
 import os
-import random
 import shutil
 import tempfile
 import re
@@ -88,36 +87,8 @@ def coded(samples, law):
 
 
 def media_port_range(n=20):
-    """An even port range of n ports nobody uses now, below the ephemeral ports (no
-    connect() takes them meanwhile) and in this worker's slice (tests/ports.py): each test's
-    kamailio has its own. The slice is walked from a random place: a worker that ran many
-    tests has handed out ports all over it."""
-    top = ports._ephemeral_low() - 2
-    lo, hi = ports._slice(max(1024, top - 20000), top)
-    start = random.randint(lo, hi - n) & ~1
-    base = start
-    while True:
-        if base < lo:
-            base = (lo + 1) & ~1
-        if not any(p in ports._given for p in range(base, base + n)):
-            socks = []
-            try:
-                for p in range(base, base + n):
-                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                    socks.append(s)
-                    s.bind(("127.0.0.1", p))
-                ports._given.update(range(base, base + n))
-                return base, base + n - 1
-            except OSError:
-                pass
-            finally:
-                for s in socks:
-                    s.close()
-        base += 2
-        if base + n > hi:
-            base = lo
-        if abs(base - start) < 2:
-            raise AssertionError("no free port range of %d in %d..%d" % (n, lo, hi))
+    """An even port range of n ports nobody uses now, for a test's kamailio of its own."""
+    return ports.free_udp_range(n)
 
 
 def media_kam(ctx, rs, **more):
@@ -155,6 +126,24 @@ def phone_pair():
         s.bind(("127.0.0.1", p))
         socks.append(s)
     return rtp, socks
+
+
+def queued_call(ctx, k, offer_kw=None, send=False, **far):
+    """A caller queued with an offer (offer()'s keywords) of its own bound pair, the 183 read,
+    and rtpfar taking the caller's sockets with far's keywords: it hears with the answer's
+    SRTP key unless given one, and sends to omniq_media's port when send. (caller, answer of
+    the 183, rtpfar)."""
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp, **(offer_kw or {})))
+    a = answer(c.wait_code(183).body)
+    if a["crypto"] and "key" not in far:
+        far.update(suite=a["crypto"][1], key=a["crypto"][2])
+    if send:
+        far["send_to"] = ("127.0.0.1", a["port"])
+    f = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, socks=socks, **far)
+    ctx.servers.append(f)
+    return c, a, f
 
 
 def key():
@@ -240,11 +229,9 @@ def test_media_a_queued_caller_hears_greeting_place_and_music_over_srtp(ctx):
 
 
 def session_states(r):
-    out = []
-    n = int(r.get(P + ":seq:s") or 0)
-    for i in range(1, n + 1):
-        out.append(r.hget("%s:s:%d" % (P, i), "state"))
-    return out
+    """Every session's state, in creation order (test_sip.sessions' sessions)."""
+    from test_sip import sessions
+    return [s["state"] for s in sessions(r)]
 
 
 @test
@@ -253,14 +240,9 @@ def test_media_plain_rtp_in_pcma_when_that_is_what_the_caller_offers(ctx):
     A-law stream decodes to the prompts; the caller's source address is latched."""
     rs = ctx.redis()
     k = media_kam(ctx, rs)
-    rtp, socks = phone_pair()
-    c = Caller(k.sip_port)
-    c.invite(offer(rtp, pt=(8, 101)))
-    a = answer(c.wait_code(183).body)
+    c, a, far = queued_call(ctx, k, {"pt": (8, 101)}, send=True, send_pt=8, duration_ms=3000,
+                            until_bye=True)
     assert a["proto"] == "RTP/AVP" and a["pt"] == 8 and a["crypto"] is None, a
-    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, send_to=("127.0.0.1", a["port"]),
-                                         send_pt=8, duration_ms=3000, until_bye=True, socks=socks)
-    ctx.servers.append(far)
     time.sleep(2)
     c.cancel()
     c.wait_code(487)
@@ -283,15 +265,9 @@ def test_media_the_agent_answers_and_the_announcements_stop(ctx):
     r = rs.client()
     agent(k, "olga", skills="sales:5", state="away")
     phone = Phone(ctx, k, "olga", "agent_answer.xml")
-    rtp, socks = phone_pair()
-    ours = key()
-    c = Caller(k.sip_port)
-    c.invite(offer(rtp, savp=True, crypto=["1 AES_CM_128_HMAC_SHA1_32 inline:" + ours]))
-    a = answer(c.wait_code(183).body)
+    c, a, far = queued_call(ctx, k, {"savp": True, "crypto": [
+        "1 AES_CM_128_HMAC_SHA1_32 inline:" + key()]}, duration_ms=8000, until_bye=True)
     assert a["crypto"][1] == "AES_CM_128_HMAC_SHA1_32", a
-    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, suite=a["crypto"][1], key=a["crypto"][2],
-                                         duration_ms=8000, until_bye=True, socks=socks)
-    ctx.servers.append(far)
     time.sleep(1.5)
     assert ports_in_use(k) == 1
     assert k.rpc("omniq.agent_state", "olga", "available")[0] == 0
@@ -347,14 +323,8 @@ def test_media_a_silent_caller_is_ended_and_its_ports_freed(ctx):
     rs = ctx.redis()
     k = media_kam(ctx, rs, OMNIQ_MEDIA_IDLE=2)
     r = rs.client()
-    rtp, socks = phone_pair()
-    c = Caller(k.sip_port)
-    c.invite(offer(rtp))
-    a = answer(c.wait_code(183).body)
-    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, send_to=("127.0.0.1", a["port"]),
-                                         stop_send_after_ms=3000, duration_ms=9000,
-                                         until_bye=True, socks=socks)
-    ctx.servers.append(far)
+    c, a, far = queued_call(ctx, k, send=True, stop_send_after_ms=3000, duration_ms=9000,
+                            until_bye=True)
     t0 = time.time()
     fin = c.wait_final(timeout=12)
     took = time.time() - t0
@@ -376,17 +346,13 @@ def test_media_a_wrong_key_is_counted_and_nothing_is_heard(ctx):
     a far end with a wrong key cannot read omniq_media's stream either."""
     rs = ctx.redis()
     k = media_kam(ctx, rs)
-    rtp, socks = phone_pair()
-    c = Caller(k.sip_port)
-    c.invite(offer(rtp, savp=True, crypto=["7 AEAD_AES_128_GCM inline:" + base64.b64encode(
-        os.urandom(28)).decode()]))
-    a = answer(c.wait_code(183).body)
+    def gcm_key():
+        return base64.b64encode(os.urandom(28)).decode()
+    c, a, far = queued_call(ctx, k, {"savp": True, "crypto": ["7 AEAD_AES_128_GCM inline:"
+                                                               + gcm_key()]},
+                            send=True, suite="AEAD_AES_128_GCM", key=gcm_key(),
+                            send_suite="AEAD_AES_128_GCM", send_key=gcm_key(), duration_ms=1500)
     assert a["crypto"][:2] == (7, "AEAD_AES_128_GCM"), a
-    far = RtpFar(workdir=ctx.dir).start(
-        "127.0.0.1", rtp, suite="AEAD_AES_128_GCM", key=base64.b64encode(os.urandom(28)).decode(),
-        send_to=("127.0.0.1", a["port"]), send_suite="AEAD_AES_128_GCM",
-        send_key=base64.b64encode(os.urandom(28)).decode(), duration_ms=1500, socks=socks)
-    ctx.servers.append(far)
     rep, _ = far.wait()
     assert rep["packets"] == 0 and rep["auth_fail"] >= 50, {x: rep[x] for x in rep if x != "pkts"}
     st = k.rpc_struct("omniq_media.streams")
@@ -440,14 +406,8 @@ def test_media_a_caller_who_presses_1_is_called_back_and_keeps_the_place(ctx):
     rs = ctx.redis()
     k = media_kam(ctx, rs)
     r = rs.client()
-    rtp, socks = phone_pair()
-    c = Caller(k.sip_port)
-    c.invite(offer(rtp))
-    a = answer(c.wait_code(183).body)
-    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, send_to=("127.0.0.1", a["port"]),
-                                         dtmf="1@1500", dtmf_pt=101, duration_ms=8000,
-                                         until_bye=True, socks=socks)
-    ctx.servers.append(far)
+    c, _, far = queued_call(ctx, k, send=True, dtmf="1@1500", dtmf_pt=101, duration_ms=8000,
+                            until_bye=True)
     fin = c.wait_final(timeout=10)
     assert (fin.code, fin.reason) == (480, "Will Call You Back"), fin
     c.ack(fin)
@@ -490,13 +450,7 @@ def test_media_make_prompts_speaks_both_languages_and_a_caller_hears_them(ctx):
             "OMNIQ_MEDIA_PROMPTS": '"%s"' % os.path.join(out, lang),
             "OMNIQ_MEDIA_LANGUAGE": '"%s"' % lang,
             "OMNIQ_MEDIA_PORT_MIN": str(lo), "OMNIQ_MEDIA_PORT_MAX": str(hi)})
-        rtp, socks = phone_pair()
-        c = Caller(k.sip_port)
-        c.invite(offer(rtp))
-        a = answer(c.wait_code(183).body)
-        far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, duration_ms=seconds * 1000 + 3000,
-                                             until_bye=True, socks=socks)
-        ctx.servers.append(far)
+        c, _, far = queued_call(ctx, k, duration_ms=seconds * 1000 + 3000, until_bye=True)
         time.sleep(seconds)
         c.cancel()
         c.wait_code(487)
@@ -641,16 +595,8 @@ def sipp_caller(ctx, k, name, parts, timeout=30):
 
 
 def sipp_invite(media_line, attrs):
-    from sipcall import send
-    return send(["INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0",
-                 "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
-                 "From: <sip:13800000177@[local_ip]>;tag=[pid]caller[call_number]",
-                 "To: <sip:[service]@[remote_ip]:[remote_port]>", "Call-ID: [call_id]",
-                 "CSeq: 1 INVITE", "Contact: <sip:caller@[local_ip]:[local_port]>",
-                 "Max-Forwards: 70", "Content-Type: application/sdp", "Content-Length: [len]", "",
-                 "v=0", "o=caller 1 1 IN IP[local_ip_type] [local_ip]", "s=-",
-                 "c=IN IP[media_ip_type] [media_ip]", "t=0 0", media_line] + attrs + [""],
-                ' retrans="500"')
+    from sipcall import invite
+    return invite("13800000177", media=[media_line] + attrs)
 
 
 @test
@@ -706,13 +652,7 @@ def test_media_a_call_outside_business_hours_hears_closed_then_480_with_retry_af
     shut = "%s..%s closed" % (today.isoformat(), (today + datetime.timedelta(days=1)).isoformat())
     rc, out = k.rpc("omniq.hours_set", "sales", "Asia/Shanghai", "mon-sun 09:00-18:00", shut)
     assert rc == 0 and out.strip() == "ok", out
-    rtp, socks = phone_pair()
-    c = Caller(k.sip_port)
-    c.invite(offer(rtp))
-    a = answer(c.wait_code(183).body)
-    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, duration_ms=6000, until_bye=True,
-                                         socks=socks)
-    ctx.servers.append(far)
+    c, a, far = queued_call(ctx, k, duration_ms=6000, until_bye=True)
     fin = c.wait_final(timeout=10)
     assert (fin.code, fin.reason) == (480, "Closed") and int(fin.header("retry-after")) > 0, \
         (fin, fin.headers)
@@ -776,13 +716,7 @@ def test_media_a_caller_past_the_level_3_alert_hears_the_apology_once(ctx):
     rc, out = k.rpc("omniq.sla_set", "calls", "queue", "sales", "first", "2", "levels",
                     "25,50,75")
     assert rc == 0 and not out.startswith("error"), out
-    rtp, socks = phone_pair()
-    c = Caller(k.sip_port)
-    c.invite(offer(rtp))
-    answer(c.wait_code(183).body)
-    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, duration_ms=9000, until_bye=True,
-                                         socks=socks)
-    ctx.servers.append(far)
+    c, _, far = queued_call(ctx, k, duration_ms=9000, until_bye=True)
     r = rs.client()
     wait_for(lambda: (r.hget(P + ":s:1", "sla_f") or "0") == "3", timeout=10,
              what="the level-3 alert of the call's first response")
@@ -813,13 +747,7 @@ def test_media_callers_keep_hearing_the_queue_while_redis_is_down(ctx):
                    r"caller; abandon failed, tried again when its transaction ends: .*",
                    optional=True)
     k = media_kam(ctx, rs, OMNIQ_MEDIA_INTERVAL=2)
-    rtp, socks = phone_pair()
-    c = Caller(k.sip_port)
-    c.invite(offer(rtp))
-    answer(c.wait_code(183).body)
-    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, duration_ms=9000, until_bye=True,
-                                         socks=socks)
-    ctx.servers.append(far)
+    c, _, far = queued_call(ctx, k, duration_ms=9000, until_bye=True)
     time.sleep(1)
     rs.stop()
     time.sleep(4)                           # two refresh rounds of the control process
