@@ -124,7 +124,9 @@ def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
     bye: after 200/ACK and hold_ms, send BYE and expect 200. routes=False: the ACK and the
     BYE carry no Route header (a UA that ignores Record-Route).
     """
-    parts = [invite(from_user, extra_header), '  <recv response="100" optional="true"/>\n']
+    # 100, 180 and 183 are taken wherever they come (optional="global"): kamailio forwards an
+    # agent's 180 and 200 from different workers, and the 180 may come after the 200
+    parts = [invite(from_user, extra_header), '  <recv response="100" optional="global"/>\n']
     if queued == "must":
         parts.append('  <recv response="182"/>\n')
     elif queued == "may":
@@ -138,7 +140,8 @@ def caller_xml(workdir, name, final=200, queued="may", hold_ms=300, bye=True,
         for code in ("180", "183", "182", "180", "183"):
             if code == "182" and queued == "never":
                 continue
-            parts.append('  <recv response="%s" optional="true"/>\n' % code)
+            parts.append('  <recv response="%s" optional="%s"/>\n' % (
+                code, "true" if code == "182" else "global"))
     if final == 200:
         parts += ['  <recv response="200" rrs="true"/>\n', in_dialog("ACK", 1, routes),
                   '  <pause milliseconds="%d"/>\n' % hold_ms]

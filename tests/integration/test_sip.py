@@ -357,7 +357,7 @@ def test_sip_caller_cancels_while_ringing(ctx):
   </send>
   <recv response="200" optional="true"/>
   <recv response="487"/>""")
-    xml = xml.replace('  <recv response="180" optional="true"/>\n', "", 2)
+    xml = xml.replace('  <recv response="180" optional="global"/>\n', "", 2)
     with open(sc, "w") as f:
         f.write(xml)
     assert call(ctx, k, "sales", sc, caller="13800000003") == 0
