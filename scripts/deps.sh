@@ -31,6 +31,9 @@ case "${1:-build}" in
               # tests/redis: luac5.1 lists the library's locals (test_library.py); the
               # locales' sources build en_US.UTF-8 for a Redis that collates (test_limits.py)
               lua5.1 locales
+              # gdb: a kamailio that does not stop is shown with each process's stack
+              # (procwatch.py), and a test makes a process deaf to SIGTERM (test_faults.py)
+              gdb
               # tests/integration/test_wechat.py signs and encrypts callbacks as WeChat does
               python3-cryptography
               # the client libraries (clients/, tests/integration/test_clients.py): the

@@ -30,6 +30,7 @@
 #include "oq_followup.h"
 #include "oq_hours_sync.h"
 #include "oq_archive.h"
+#include "oq_stop.h"
 
 MODULE_VERSION
 
@@ -341,7 +342,7 @@ static int mod_init(void)
 			|| oq_rpc_followup_register() < 0 || oq_rpc_value_register() < 0
 			|| oq_rpc_measures_register() < 0)
 		return -1;
-	if(oq_node_token_init() < 0)
+	if(oq_node_token_init() < 0 || oq_stop_init() < 0)
 		return -1;
 	if(check_int_params() < 0)
 		return -1;

@@ -37,6 +37,7 @@
 #include "oq_stats.h"
 #include "oq_archive.h"
 #include "oq_archive_db.h"
+#include "oq_stop.h"
 
 oq_archive_cfg_t oq_archive_cfg = {STR_NULL, 50, 1000, 60};
 static int db_down; /* the archive process has said the database is down */
@@ -456,6 +457,7 @@ static void archive_loop(void)
 	LM_INFO("archive: ended sessions and report intervals go to %s\n", oq_adb_url());
 	for(;;) {
 		cfg_update();
+		oq_stop_check("omniq archive");
 		busy = failed = 0;
 		if(oq_adb_open() < 0) {
 			if(!db_down) {

@@ -42,6 +42,7 @@
 #include "oq_events.h"
 #include "oq_node.h"
 #include "oq_hours_sync.h"
+#include "oq_stop.h"
 
 oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL, OMNIQ_EVENT_READ_GAP_DEF};
 
@@ -418,6 +419,7 @@ static void dispatcher_loop(void)
 	}
 	for(;;) {
 		cfg_update();
+		oq_stop_check("omniq dispatcher");
 		/* anchored before the first sweep: what that sweep makes happen (the alerts and
 		 * lapses due while this node was down) comes after the anchor and is read */
 		if(anchor(st, n) < 0) {

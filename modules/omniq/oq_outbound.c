@@ -28,6 +28,7 @@
 #include "oq_redis.h"
 #include "oq_stats.h"
 #include "oq_outbound.h"
+#include "oq_stop.h"
 
 #define SENDERS_MAX 16
 #define REDIS_DOWN_WAIT_US 1000000
@@ -281,16 +282,19 @@ static int wait_for_work(sender_t *d)
 
 static void sender_loop(sender_t *d)
 {
-	char consumer[96], host[64] = "";
+	char consumer[96], host[64] = "", what[OMNIQ_CHANNEL_MAX + 16];
 	long long registered[OQ_TENANTS_MAX] = {0};
 	int t, n, busy, down;
 	str name;
+
+	snprintf(what, sizeof(what), "omniq sender %s", d->channel);
 
 	if(gethostname(host, sizeof(host) - 1) != 0)
 		snprintf(host, sizeof(host), "localhost");
 	snprintf(consumer, sizeof(consumer), "%s:%d", host, (int)getpid());
 	for(;;) {
 		cfg_update();
+		oq_stop_check(what);
 		busy = down = 0;
 		for(t = 0; oq_tenant_at(t, &name, NULL) == 0 && !down; t++) {
 			oq_tenant_use_index(t);

@@ -75,6 +75,37 @@ def test_sip_stop_with_a_queued_call_exits_cleanly(ctx):
     assert not k.problems, k.problems
 
 
+@test
+def test_a_core_process_that_misses_its_sigterm_still_ends_with_kamailio(ctx):
+    """Once in thousands of stops an omniq sender stayed in its BLPOP after kamailio had
+    signalled every child, and kamailio waited its exit timeout for it. Here the sms
+    sender and the dispatcher are made to ignore SIGTERM (gdb, as a lost signal would leave
+    them): kamailio still stops within a few seconds, and each says it ended without it."""
+    rs = ctx.redis()
+    k = ctx.kamailio("omniq.cfg", rs.port)
+    procs = {d: p for p, d in k.psx().items()}
+    deaf = [procs["omniq sender sms"], procs["omniq dispatcher"]]
+    for pid in deaf:
+        out = subprocess.run(["gdb", "-q", "-batch", "-p", str(pid), "-ex",
+                              "call (long)((long (*)(int, long))signal)(15, 1)"],
+                             capture_output=True, text=True, timeout=60)
+        assert re.search(r"^\$1 = \d+$", out.stdout, re.M), (out.stdout, out.stderr)
+        with open("/proc/%d/status" % pid) as f:
+            ign = int(re.search(r"^SigIgn:\s*([0-9a-f]+)", f.read(), re.M).group(1), 16)
+        assert ign & (1 << 14), "SIGTERM is not ignored by %d" % pid
+    t0 = time.time()
+    k.stop()
+    took = time.time() - t0
+    assert not k.problems, k.problems
+    assert 3 <= took < 10, took
+    for what in ("omniq sender sms", "omniq dispatcher"):
+        assert re.search(r"WARNING: omniq \[oq_stop\.c:\d+\]: oq_stop_check\(\): %s: kamailio "
+                         r"is stopping \(for \d+ ms\) and this process had no SIGTERM from "
+                         r"it: it ends now" % what, k.text()), k.tail()
+    for pid in deaf:
+        assert not os.path.exists("/proc/%d" % pid), pid
+
+
 class Stopper:
     """A process of a test's own, stopped with the test's servers."""
 
