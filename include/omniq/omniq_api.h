@@ -808,6 +808,14 @@ typedef struct omniq_api {
 	 * outside (the REST API), so that a reply "from mallory" on alice's session is refused.
 	 * One round trip, as reply(). */
 	int (*reply_held)(const str *sid, const str *agent, const str *type, const str *body);
+	/* transfer() of a session whose contact is replaced in the same step: a phone call
+	 * transferred by REFER comes back as a new INVITE, maybe at another node. ext and node
+	 * (as open_node() takes them) are the new call's before the transfer's events go out,
+	 * so its offer (and a later close) reach the node that holds the call now. *out (may be
+	 * NULL) gets sid, state ("offered" or "queued") and agent (the one offered it, or "");
+	 * position and est_wait_s are 0. One round trip. */
+	int (*transfer_call)(const str *sid, const str *agent, const str *kind, const str *target,
+			const str *ext, const str *node, omniq_session_info_t *out);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

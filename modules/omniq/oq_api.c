@@ -175,5 +175,6 @@ int bind_omniq(omniq_api_t *api)
 	api->closed_callback = oq_closed_callback;
 	api->survey_answer = oq_survey_answer;
 	api->reply_held = oq_reply_held;
+	api->transfer_call = oq_transfer_call;
 	return 0;
 }

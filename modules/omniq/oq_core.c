@@ -1414,11 +1414,11 @@ int oq_session_set(const str *sid, const str *field, const str *value)
 	return oq_call_checked("oq_session_set", 3, a, OQ_R_OK);
 }
 
-int oq_transfer(const str *sid, const str *agent, const str *kind, const str *target,
-		const str *skills)
+/* oq_transfer's first five arguments into a[] (sk: the skills' buffer). 0 or OMNIQ_EARG. */
+static int transfer_args(const str *sid, const str *agent, const str *kind, const str *target,
+		const str *skills, char *sk, str *a)
 {
-	char why[OQ_WHY_MAX], sk[OQ_SKILLS_BUF];
-	str a[5];
+	char why[OQ_WHY_MAX];
 	int rc;
 
 	if((rc = check_sid(sid)) < 0)
@@ -1430,11 +1430,61 @@ int oq_transfer(const str *sid, const str *agent, const str *kind, const str *ta
 	if(target == NULL)
 		return oq_bad_arg("target", "missing");
 	CHECK_ID(kind->s[0] == 'a' ? "target agent" : "target queue", target);
-	if(oq_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, sk, sizeof(sk), why) < 0)
+	if(oq_skills_canon(skills ? skills->s : "", skills ? skills->len : 0, sk, OQ_SKILLS_BUF, why)
+			< 0)
 		return oq_bad_arg("skills", why);
 	a[0] = *sid; a[1] = *agent; a[2] = *kind; a[3] = *target;
 	a[4].s = sk; a[4].len = strlen(sk);
+	return 0;
+}
+
+int oq_transfer(const str *sid, const str *agent, const str *kind, const str *target,
+		const str *skills)
+{
+	char sk[OQ_SKILLS_BUF];
+	str a[5];
+	int rc;
+
+	if((rc = transfer_args(sid, agent, kind, target, skills, sk, a)) < 0)
+		return rc;
 	return oq_call_checked("oq_transfer", 5, a, OQ_R_STRINGS);
+}
+
+int oq_transfer_call(const str *sid, const str *agent, const str *kind, const str *target,
+		const str *ext, const str *node, omniq_session_info_t *out)
+{
+	char sk[OQ_SKILLS_BUF];
+	redisReply *r;
+	str a[7];
+	int rc;
+
+	if((rc = transfer_args(sid, agent, kind, target, NULL, sk, a)) < 0)
+		return rc;
+	if(ext == NULL || ext->len <= 0)
+		return oq_bad_arg("ext", "missing: the new contact's reference");
+	if((rc = oq_text_arg(OQ_TEXT_EXT, ext)) < 0)
+		return rc;
+	CHECK_ID("node", node);
+	a[5] = *ext; a[6] = *node;
+	r = oq_call("oq_transfer", 7, a, &rc);
+	if(r == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 3
+			|| !digits_elem(r->element[0], OMNIQ_SID_MAX - 1)
+			|| !name_elem(r->element[1], sizeof(out->state) - 1)
+			|| !text_elem(r->element[2], OMNIQ_ID_MAX)) {
+		rc = oq_bad_reply("oq_transfer", r, "[sid, state, agent]");
+		freeReplyObject(r);
+		return rc;
+	}
+	if(out) {
+		memset(out, 0, sizeof(*out));
+		copy_elem(out->sid, sizeof(out->sid), r->element[0]);
+		copy_elem(out->state, sizeof(out->state), r->element[1]);
+		copy_elem(out->agent, sizeof(out->agent), r->element[2]);
+	}
+	freeReplyObject(r);
+	return OMNIQ_OK;
 }
 
 int oq_pick(const str *sid, const str *agent, const str *by)

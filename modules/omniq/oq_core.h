@@ -84,6 +84,8 @@ int oq_session_set(const str *sid, const str *field, const str *value);
 int oq_typing(const str *sid, const str *dir, const str *from);
 int oq_transfer(const str *sid, const str *agent, const str *kind, const str *target,
 		const str *skills);
+int oq_transfer_call(const str *sid, const str *agent, const str *kind, const str *target,
+		const str *ext, const str *node, omniq_session_info_t *out);
 int oq_pick(const str *sid, const str *agent, const str *by);
 /* oq_query.c: api.query() */
 int oq_query(const char *what, int argc, const str *argv, omniq_row_cb cb, void *arg);

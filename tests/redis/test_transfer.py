@@ -277,7 +277,37 @@ def test_transfer_refused_unchanged(h):
         [sid, 'a', 'queue', 'q', ','.join('s%02d' % i for i in range(33))],
         # argument errors come first, whatever the session's state
         [q['sid'], 'a', 'queue', 'q', 'b,a'], ['9999', 'a', 'lateral', 'c', ''],
+        # the new contact: an ext and a node, both or neither
+        [sid, 'a', 'queue', 'q', '', '', 'n1'], [sid, 'a', 'queue', 'q', '', 'x', 'a:b'],
+        [sid, 'a', 'queue', 'q', '', 'x', ''], [sid, 'a', 'queue', 'q', '', 'x' * 5000, 'n1'],
+        [q['sid'], 'a', 'queue', 'q', '', 'x\ny', 'n1'],
     ]
     for args in bad:
         t.expect_err('ARG', 'oq_transfer', *args)
     assert t.state(sid) == 'active' and t.stats()['transferred'] == '0'
+
+
+def test_transfer_moves_the_contact_to_a_new_ext_and_node(h):
+    """A phone call transferred by REFER comes back as a new INVITE, maybe at another node:
+    the session's ext and node are the new call's before anything is emitted, so the offer
+    (and a later close) reaches the node that holds the call now."""
+    t = h.tenant()
+    t.agent('a', 'en:5')
+    s = t.enq(channel='phone', skills='en', queue='sales', ext='n1/1/2/3/4', node='n1')
+    sid = s['sid']
+    assert s['agent'] == 'a'
+    t.fc('oq_accept', sid, 'a')
+    assert h.r.smembers(t.P + ':node:n1') == {sid}
+    t.agent('b', 'en:5')
+    assert t.fc('oq_transfer', sid, 'a', 'agent', 'b', '', 'n2/5/6/7/8', 'n2') == \
+        [sid, 'offered', 'b']
+    d = t.sess(sid)
+    assert (d['ext'], d['node'], d['state'], d['agent']) == ('n2/5/6/7/8', 'n2', 'offered', 'b')
+    assert h.r.smembers(t.P + ':node:n1') == set() and h.r.smembers(t.P + ':node:n2') == {sid}
+    ev = [(e['type'], e['ext']) for e in t.events() if e['sid'] == sid]
+    assert ev[-2:] == [('transfer', 'n2/5/6/7/8'), ('offer', 'n2/5/6/7/8')], ev
+    # the same node again, to a queue: the contact moves, the set stays
+    t.fc('oq_accept', sid, 'b')
+    assert t.fc('oq_transfer', sid, 'b', 'queue', 'sales', '', 'n2/9/9/9/9', 'n2') == \
+        [sid, 'queued', '']                       # never back to a or b, who passed it on
+    assert t.sess(sid)['ext'] == 'n2/9/9/9/9' and h.r.smembers(t.P + ':node:n2') == {sid}

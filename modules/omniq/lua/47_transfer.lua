@@ -23,6 +23,12 @@
 -- routed at once. Its max_wait deadline and wait statistics count from the
 -- transfer instead (transfer_at, see wait_from()): time spent talking to an
 -- agent is no waiting.
+--
+-- Two more arguments, optional: the ext and node of the contact that carries
+-- the session from now on (a phone call transferred by REFER comes back as a
+-- new INVITE, maybe to another node: its offers and its hang-up go there).
+-- Set before anything is emitted, so that every event of the transfer names
+-- the new contact.
 
 local T = {}
 
@@ -30,7 +36,7 @@ local fail, istr = U.fail, U.istr
 
 function T.fn_transfer(keys, args)
     local ctx = X.begin(keys)
-    V.args(args, 5, 'sid aid kind target skills')
+    if #args ~= 7 then V.args(args, 5, 'sid aid kind target skills [ext node]') end
     local sid, aid = V.sid(args[1]), V.id('agent id', args[2])
     local kind, target, skills = args[3], args[4], nil
     if kind == 'agent' then
@@ -43,6 +49,8 @@ function T.fn_transfer(keys, args)
     else
         fail('ARG', 'kind must be agent or queue')
     end
+    local ext, node = nil, nil
+    if args[6] then ext, node = V.str('ext', args[6], L.TEXT_MAX, false), V.id('node', args[7]) end
     local s = R.sess_require(ctx, sid)
     if s.state ~= 'active' then fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ', not active') end
     if s.agent ~= aid then fail('AGENT', 'session ' .. sid .. ' is not held by ' .. aid) end
@@ -58,6 +66,15 @@ function T.fn_transfer(keys, args)
     local a = A.load(ctx, aid)
     s.transfer_at = ctx.now
     local extra = {'transfer_at', ctx.ns}
+    if ext then
+        local key = R.skey(ctx, sid)
+        if (s.node or '') ~= '' and s.node ~= node then
+            rcall('SREM', ctx.P .. ':node:' .. s.node, sid)
+        end
+        rcall('SADD', ctx.P .. ':node:' .. node, sid)
+        rcall('HSET', key, 'ext', ext, 'node', node)
+        s.ext, s.node = ext, node
+    end
     if kind == 'queue' then
         -- the queue it is sent to is where it stays: a widening does not take it "home"
         extra[3], extra[4], extra[5], extra[6] = 'queue', target, 'home_queue', ''
