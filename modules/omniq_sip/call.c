@@ -49,21 +49,24 @@
 #include "caller.h"
 #include "pending.h"
 #include "hangup.h"
+#include "xfer.h"
 #include "dial.h"
 #include "omniq/omniq_clock.h"
 
 #define OS_BUCKETS 256
 #define OS_RING_ATTEMPTS 8            /* agents tried in a row within one settle() */
 #define OS_NO_DEADLINE_MS (24 * 3600 * 1000) /* queue without max_wait: tm's lifetime bounds it */
-#define OS_IDENT_MAX (OMNIQ_IDENTITY_MAX + 1)
 
 typedef enum {
 	OS_OPENING, OS_WAITING, OS_CONTINUING, OS_RINGING, OS_ANSWERED, OS_SAYING, OS_ENDED
 } os_state_t;
 
-/* The session id the dialog callbacks close; owned by the dialog (freed with it). */
+/* The session id the dialog callbacks close, and what a REFER in the dialog needs (xfer.h);
+ * owned by the dialog (freed with it). */
 typedef struct os_dref {
 	char sid[OMNIQ_SID_MAX];
+	char agent[OMNIQ_ID_MAX + 1]; /* who answered: set with the answer */
+	char ident[OS_IDENT_MAX];     /* the caller */
 } os_dref_t;
 
 typedef struct os_call {
@@ -172,8 +175,10 @@ static void reply(sip_msg_t *msg, int in_fail, int code, char *text)
 static void set_sid(os_call_t *c, const char *sid)
 {
 	snprintf(c->sid, sizeof(c->sid), "%s", sid);
-	if(c->dref)
+	if(c->dref) {
 		snprintf(c->dref->sid, sizeof(c->dref->sid), "%s", sid);
+		snprintf(c->dref->ident, sizeof(c->dref->ident), "%s", c->ident);
+	}
 }
 
 /* The announcements end (c locked). */
@@ -498,22 +503,29 @@ static void settle(os_call_t *c, sip_msg_t *msg, const char *offered, int in_fai
 static void divert(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, const os_action_t *a,
 		const char *why, int in_fail, int retry_after);
 
+#define OS_EXT_MAX (OMNIQ_ID_MAX * 2 + 48)
+
+/* The call's ext: node/transaction/dialog. The node that holds the call resumes it on an
+ * offer (the transaction) and hangs it up when its session is closed elsewhere (the dialog). */
+static str call_ext(const os_call_t *c, char *ext)
+{
+	snprintf(ext, OS_EXT_MAX, "%.*s/%u/%u/%u/%u", os_cfg.node.len, os_cfg.node.s, c->hi,
+			c->label, c->dh, c->di);
+	return omniq_str(ext);
+}
+
 /* Open a session for the call in queue q and settle it. */
 static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int in_fail)
 {
-	char ext[OMNIQ_ID_MAX * 2 + 48];
+	char ext[OS_EXT_MAX];
 	omniq_session_info_t info;
 	str ident, skills, qname, sext;
 	int rc;
 
-	/* node/transaction/dialog: the node that holds the call resumes it on an offer (the
-	 * transaction) and hangs it up when its session is closed elsewhere (the dialog) */
-	snprintf(ext, sizeof(ext), "%.*s/%u/%u/%u/%u", os_cfg.node.len, os_cfg.node.s, c->hi,
-			c->label, c->dh, c->di);
+	sext = call_ext(c, ext);
 	ident = omniq_str(c->ident);
 	skills = omniq_str(q->skills);
 	qname = omniq_str(q->name);
-	sext = omniq_str(ext);
 	lock_c(c);
 	c->qidx = os_queue_index(q);
 	c->deadline_ms = q->max_wait_s ? omniq_wall_ms() + q->max_wait_s * 1000LL : 0;
@@ -572,6 +584,57 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 	LM_INFO("call %s for %s in queue %s: %s %s\n", info.sid, c->ident, q->name, info.state,
 			info.agent);
 	settle(c, msg, strcmp(info.state, "offered") == 0 ? info.agent : NULL, in_fail);
+}
+
+/*
+ * The call completes a REFER of agent `from` (xfer.h): session sidbuf moves to it, offered to
+ * the target agent (q NULL: name is an agent id) or queued in q, and it is settled as a new
+ * call is. A move refused leaves the session with its agent and answers the INVITE with
+ * why (the caller's UA tells the agent's phone in its NOTIFY: a phone that has not hung up
+ * keeps the call).
+ */
+static void move_in(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, const str *name,
+		const char *sidbuf, const char *from)
+{
+	static str kq = str_init("queue"), ka = str_init("agent");
+	char ext[OS_EXT_MAX];
+	omniq_session_info_t info;
+	str sid = omniq_str(sidbuf), agent = omniq_str(from), sext, target;
+	int rc, code;
+	char *text;
+
+	sext = call_ext(c, ext);
+	target = q ? omniq_str(q->name) : *name;
+	lock_c(c);
+	c->qidx = q ? os_queue_index(q) : -1;
+	c->deadline_ms = q && q->max_wait_s ? omniq_wall_ms() + q->max_wait_s * 1000LL : 0;
+	c->state = OS_OPENING;
+	set_sid(c, sidbuf); /* a CANCEL from now on abandons it */
+	unlock_c(c);
+	rc = os_oq.transfer_call(&sid, &agent, q ? &kq : &ka, &target, &sext, &os_cfg.node, &info);
+	if(rc < 0) {
+		os_xfer_untake(sidbuf);
+		lock_c(c);
+		set_sid(c, ""); /* not the call's: its CANCEL or end must not touch it */
+		unlock_c(c);
+		end_call(c);
+		os_stat_inc(OS_ST_TRANSFER_FAILED);
+		switch(rc) {
+			case OMNIQ_ECAPACITY: code = 486; text = "Busy Here"; break;
+			case OMNIQ_ENOTFOUND: code = 404; text = "Not Found"; break;
+			case OMNIQ_EREDIS: code = 503; text = "Queue Unavailable"; break;
+			case OMNIQ_ESTATE: case OMNIQ_EAGENT: code = 481; text = "Call Does Not Exist"; break;
+			default: code = 500; text = "Transfer Failed";
+		}
+		LM_NOTICE("call %s: the transfer by %s to %.*s was refused (%s): %d %s\n", sidbuf, from,
+				target.len, target.s, os_oq.last_error(), code, text);
+		reply(msg, 0, code, text);
+		return;
+	}
+	os_stat_inc(OS_ST_TRANSFERRED);
+	LM_INFO("call %s of %s transferred by %s to %s %.*s: %s %s\n", info.sid, c->ident, from,
+			q ? "queue" : "agent", target.len, target.s, info.state, info.agent);
+	settle(c, msg, strcmp(info.state, "offered") == 0 ? info.agent : NULL, 0);
 }
 
 /* ---- tm and dialog hooks ---- */
@@ -719,13 +782,15 @@ static void divert(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, const os_a
 	}
 }
 
-/* Max wait passed: expire the session, then the queue's overflow. */
+/* Max wait passed: expire the session, then the queue's overflow (a call moved to an agent
+ * has no max wait: move_in). */
 static void overflow(os_call_t *c, sip_msg_t *msg)
 {
 	const os_queue_t *q = os_queue_at(c->qidx);
 	char sidbuf[OMNIQ_SID_MAX];
 	str sid;
 	int rc;
+
 
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 	sid = omniq_str(sidbuf);
@@ -803,6 +868,8 @@ static void on_answer(os_call_t *c)
 	c->state = OS_ANSWERED;
 	stop_media_locked(c); /* the caller's media goes to the agent now */
 	snprintf(agent, sizeof(agent), "%s", c->agent);
+	if(c->dref) /* before the ACK: a REFER of the call comes after it */
+		snprintf(c->dref->agent, sizeof(c->dref->agent), "%s", c->agent);
 	snprintf(sidbuf, sizeof(sidbuf), "%s", c->sid);
 	unlock_c(c);
 	os_stat_inc(OS_ST_ANSWERED);
@@ -875,6 +942,12 @@ static void on_dialog_end(struct dlg_cell *dlg, int type, struct dlg_cb_params *
 	if(d == NULL || d->sid[0] == '\0')
 		return;
 	os_stat_inc(OS_ST_ENDED);
+	if(os_xfer_ended(d->sid, dlg->h_entry, dlg->h_id)) {
+		LM_INFO("call %s ended (%s) after its transfer: the session goes on\n", d->sid,
+				type == DLGCB_EXPIRED ? "dialog timeout" : "BYE");
+		d->sid[0] = '\0';
+		return;
+	}
 	if(os_pending_behind(OS_PEND_CLOSE, d->sid, NULL)) {
 		d->sid[0] = '\0'; /* made after the answer Redis has not taken yet */
 		return;
@@ -893,6 +966,18 @@ static void on_dialog_end(struct dlg_cell *dlg, int type, struct dlg_cb_params *
 		LM_INFO("call %s ended (%s)\n", d->sid,
 				type == DLGCB_EXPIRED ? "dialog timeout" : "BYE");
 	d->sid[0] = '\0';
+}
+
+/* A request within an answered call's dialog: a REFER from the agent's phone is a transfer
+ * (xfer.h). */
+static void on_dialog_request(struct dlg_cell *dlg, int type, struct dlg_cb_params *params)
+{
+	os_dref_t *d = (os_dref_t *)*params->param;
+
+	if(d == NULL || d->sid[0] == '\0' || d->agent[0] == '\0' || params->req == NULL)
+		return;
+	os_xfer_request(params->req, params->direction == DLG_DIR_UPSTREAM, d->sid, d->agent,
+			d->ident, dlg->h_entry, dlg->h_id);
 }
 
 static void free_dref(void *p)
@@ -919,7 +1004,7 @@ static int track_dialog(sip_msg_t *msg, os_call_t *c)
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	c->dref->sid[0] = '\0';
+	memset(c->dref, 0, sizeof(*c->dref));
 	c->dh = dlg->h_entry;
 	c->di = dlg->h_id;
 	if(os_dlgb.register_dlgcb(dlg, DLGCB_TERMINATED | DLGCB_EXPIRED, on_dialog_end, c->dref,
@@ -931,19 +1016,24 @@ static int track_dialog(sip_msg_t *msg, os_call_t *c)
 		LM_ERR("cannot register dialog callbacks\n");
 		return -1;
 	}
+	/* the dref is freed with the first registration's callbacks */
+	if(os_dlgb.register_dlgcb(dlg, DLGCB_REQ_WITHIN, on_dialog_request, c->dref, NULL) != 0)
+		LM_WARN("cannot register the in-dialog request callback: REFERs of this call will "
+				"not move its session\n");
 	os_dlgb.release_dlg(dlg);
 	return 0;
 }
 
 /* ---- the entry point ---- */
 
-int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
+int os_call_start(sip_msg_t *msg, const str *name, const os_queue_t *q, const str *caller)
 {
 	char ident[OS_IDENT_MAX], uri[OS_IDENT_MAX], why[OMNIQ_MEDIA_WHY_MAX];
+	char xsid[OMNIQ_SID_MAX], xagent[OMNIQ_ID_MAX + 1];
 	struct cell *t;
 	os_call_t *c;
 	str offer;
-	int rc;
+	int rc, moved = 0;
 
 	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INVITE) {
 		LM_ERR("omniq_call() takes INVITEs only\n");
@@ -963,34 +1053,38 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 		reply(msg, 0, 513, "Message Too Large");
 		return -1;
 	}
-	if(q == NULL) {
+	rc = os_caller_identity(msg, caller, ident, sizeof(ident), uri, sizeof(uri));
+	if(rc == OS_CALLER_TOOLONG) {
+		os_stat_inc(OS_ST_REFUSED);
+		LM_NOTICE("INVITE for %.*s refused: caller number of over %d bytes\n",
+				name ? name->len : 0, name ? name->s : "", OMNIQ_IDENTITY_MAX);
+		reply(msg, 0, 400, "Bad Caller Number");
+		return -1;
+	}
+	/* the caller's INVITE after a REFER of its call (xfer.h): to a queue or to an agent */
+	if(rc == OS_CALLER_OK)
+		moved = os_xfer_take(msg, ident, uri, name, xsid, xagent);
+	if(q == NULL && !moved) {
 		LM_NOTICE("INVITE to %.*s refused: no such queue\n", msg->first_line.u.request.uri.len,
 				msg->first_line.u.request.uri.s);
 		os_stat_inc(OS_ST_REFUSED);
 		reply(msg, 0, 404, "Unknown Queue");
 		return -1;
 	}
-	rc = os_caller_identity(msg, caller, ident, sizeof(ident), uri, sizeof(uri));
-	if(rc == OS_CALLER_TOOLONG) {
-		os_stat_inc(OS_ST_REFUSED);
-		LM_NOTICE("INVITE for queue %s refused: caller number of over %d bytes\n", q->name,
-				OMNIQ_IDENTITY_MAX);
-		reply(msg, 0, 400, "Bad Caller Number");
-		return -1;
-	}
 	t = os_tmb.t_gett();
 	if(t == NULL || t == T_UNDEFINED) {
 		LM_ERR("no transaction after t_newtran\n");
-		return -1;
+		goto untake;
 	}
 	if(os_media_on && sdp_offer(msg, &offer)
 			&& (rc = os_media.check(&offer, why, sizeof(why))) != 0) {
 		/* the caller would hear nothing it can play: said before anything is written */
-		LM_NOTICE("INVITE for queue %s refused: %d %s\n", q->name, rc, why);
+		LM_NOTICE("INVITE for %.*s refused: %d %s\n", name ? name->len : 0,
+				name ? name->s : "", rc, why);
 		os_stat_inc(OS_ST_REFUSED);
 		reply_more(msg, rc, rc == 400 ? "Bad Session Description" : "Not Acceptable Here",
 				why, NULL);
-		return -1;
+		goto untake;
 	}
 	if(rc != OS_CALLER_OK) {
 		/* withheld (anonymous, restricted) or no user at all: a new customer each call,
@@ -1003,7 +1097,7 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 	if(c == NULL) {
 		SHM_MEM_ERROR;
 		reply(msg, 0, 500, "Server Out Of Memory");
-		return -1;
+		goto untake;
 	}
 	memset(c, 0, sizeof(*c));
 	c->hi = t->hash_index;
@@ -1015,7 +1109,7 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 	if(track_dialog(msg, c) < 0) {
 		shm_free(c);
 		reply(msg, 0, 500, "Dialog Tracking Failed");
-		return -1;
+		goto untake;
 	}
 	lock_c(c);
 	c->next = table[c->hi % OS_BUCKETS];
@@ -1029,10 +1123,17 @@ int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller)
 		unlink_call(c);
 		shm_free(c);
 		reply(msg, 0, 500, "Server Error");
-		return -1;
+		goto untake;
 	}
-	open_in_queue(c, msg, q, 0);
+	if(moved)
+		move_in(c, msg, q, name, xsid, xagent);
+	else
+		open_in_queue(c, msg, q, 0);
 	return 1;
+untake:
+	if(moved)
+		os_xfer_untake(xsid);
+	return -1;
 }
 
 /* ---- the dispatcher side ---- */

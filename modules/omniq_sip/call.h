@@ -16,10 +16,12 @@
  * calls from it; it goes with the rest of shared memory when Kamailio exits. */
 int os_call_init(void);
 
-/* omniq_call(): takes the INVITE into queue q. Always answers the caller in the end: the
- * INVITE is relayed to an agent, waits (182 Queued), or gets a final error response.
+/* omniq_call(): takes the INVITE into queue q (name: as the cfg gave it, q NULL when no queue
+ * has it). The caller's INVITE after a REFER of its call takes the session along instead
+ * (xfer.h), to the queue or to the agent name names. Always answers the caller in the end:
+ * the INVITE is relayed to an agent, waits (182 Queued), or gets a final error response.
  * Returns 1 when the call is in the queue's hands, <0 when it was refused (already replied). */
-int os_call_start(sip_msg_t *msg, const os_queue_t *q, const str *caller);
+int os_call_start(sip_msg_t *msg, const str *name, const os_queue_t *q, const str *caller);
 
 /* The driver's event hook, in the omniq dispatcher process of every node: an offer for a
  * call suspended on this node resumes its transaction (t_continue) towards the agent; a

@@ -18,6 +18,7 @@
 
 #include "os.h"
 #include "queue.h"
+#include "xfer.h"
 #include "call.h"
 #include "omniq/omniq_params.h"
 #include "pending.h"
@@ -76,12 +77,12 @@ static int phone_deliver(const omniq_delivery_t *d, void *param)
 
 static int ki_omniq_call_caller(sip_msg_t *msg, str *queue, str *caller)
 {
-	return os_call_start(msg, os_queue_find(queue->s, queue->len), caller);
+	return os_call_start(msg, queue, os_queue_find(queue->s, queue->len), caller);
 }
 
 static int ki_omniq_call(sip_msg_t *msg, str *queue)
 {
-	return os_call_start(msg, os_queue_find(queue->s, queue->len), NULL);
+	return os_call_start(msg, queue, os_queue_find(queue->s, queue->len), NULL);
 }
 
 static int w_omniq_call(sip_msg_t *msg, char *p1, char *p2)
@@ -95,7 +96,7 @@ static int w_omniq_call(sip_msg_t *msg, char *p1, char *p2)
 		LM_ERR("cannot evaluate the caller parameter\n");
 		return -1;
 	}
-	return os_call_start(msg, os_queue_find(queue.s, queue.len), p2 ? &caller : NULL);
+	return os_call_start(msg, &queue, os_queue_find(queue.s, queue.len), p2 ? &caller : NULL);
 }
 
 /* clang-format off */
@@ -263,7 +264,7 @@ static int mod_init(void)
 				os_cfg.node.s);
 		return -1;
 	}
-	if(os_call_init() < 0 || os_pending_init() < 0 || os_hangup_init() < 0)
+	if(os_call_init() < 0 || os_pending_init() < 0 || os_hangup_init() < 0 || os_xfer_init() < 0)
 		return -1;
 
 	memset(&drv, 0, sizeof(drv));

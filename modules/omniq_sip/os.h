@@ -22,6 +22,9 @@ extern cmd_function os_dlg_manage;
 extern omniq_media_api_t os_media;
 extern int os_media_on;
 
+/* a caller's identity (a number, or the URI it called from), NUL included */
+#define OS_IDENT_MAX (OMNIQ_IDENTITY_MAX + 1)
+
 typedef struct os_settings {
 	str node;             /* this kamailio instance, in every call's ext */
 	str location;         /* usrloc table agents register in */
@@ -54,6 +57,8 @@ enum {
 	OS_ST_DIALS_FAILED,   /* ... whose customer was not reached (or not called: gateway) */
 	OS_ST_MEDIA,       /* queued calls answered with early media (183 and omniq_media's SDP) */
 	OS_ST_MEDIA_LOST,  /* queued calls ended because the caller's media stopped */
+	OS_ST_TRANSFERRED, /* calls whose session moved to the caller's INVITE after a REFER */
+	OS_ST_TRANSFER_FAILED, /* ... whose move was refused (target busy or unknown): error reply */
 	OS_ST_COUNT
 };
 extern stat_export_t os_stat_exports[];

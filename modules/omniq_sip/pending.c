@@ -13,6 +13,7 @@
 #include "os.h"
 #include "pending.h"
 #include "dial.h"
+#include "xfer.h"
 
 #define PER_TICK 256 /* tried a second at most, one round trip each: a full list drains in 16 s */
 
@@ -193,6 +194,7 @@ static void retry_tick(unsigned int ticks, void *param)
 
 	renew_lease();
 	os_dial_tick();
+	os_xfer_tick();
 	lock_get(&pl->lock);
 	k = pl->n < PER_TICK ? pl->n : PER_TICK;
 	memcpy(batch, pl->item, (size_t)k * sizeof(batch[0]));

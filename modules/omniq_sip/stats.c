@@ -23,6 +23,8 @@ stat_export_t os_stat_exports[] = {
 	{"dials_failed", 0, &st[OS_ST_DIALS_FAILED]},
 	{"early_media", 0, &st[OS_ST_MEDIA]},
 	{"media_lost", 0, &st[OS_ST_MEDIA_LOST]},
+	{"transferred", 0, &st[OS_ST_TRANSFERRED]},
+	{"transfers_failed", 0, &st[OS_ST_TRANSFER_FAILED]},
 	{0, 0, 0}
 };
 

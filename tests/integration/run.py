@@ -47,6 +47,7 @@ import test_softphone  # noqa: E402,F401
 import test_clients  # noqa: E402,F401
 import test_integrator  # noqa: E402,F401
 import test_media  # noqa: E402,F401
+import test_transfer  # noqa: E402,F401
 
 if __name__ == "__main__":
     import parallel  # noqa: E402

@@ -28,7 +28,9 @@ def _sipp_common(workdir, tag):
 class Phone:
     """One agent's phone: registered, then answering `calls` INVITEs with `scenario`."""
 
-    def __init__(self, ctx, kam, agent, scenario, calls=1, register=True, timeout=60):
+    def __init__(self, ctx, kam, agent, scenario, calls=1, register=True, timeout=60, keys=()):
+        """keys: (name, value) pairs for the scenario's [name] keywords; with them,
+        [service] is the agent's id."""
         self.agent = agent
         self.workdir = ctx.dir
         port = None
@@ -43,7 +45,9 @@ class Phone:
         # the phone answers on the port it registered from (tried once: the registrar has it)
         self.proc, self.port = sipp_ports.start(
             ["sipp", "-sf", os.path.join(SIPP, scenario), "-i", "127.0.0.1",
-             "-m", str(calls), "-timeout", str(timeout)] + _sipp_common(ctx.dir, "phone_" + agent),
+             "-m", str(calls), "-timeout", str(timeout)]
+            + (["-s", agent] if keys else []) + [a for k, v in keys for a in ("-key", k, v)]
+            + _sipp_common(ctx.dir, "phone_" + agent),
             ctx.dir, "phone_" + agent, port=port)
         ctx.servers.append(self)
 

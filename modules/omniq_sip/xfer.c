@@ -1,0 +1,339 @@
+/*
+ * xfer.c - see xfer.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+#include "core/parser/parse_refer_to.h"
+#include "core/parser/parse_uri.h"
+#include "core/parser/parse_from.h"
+#include "modules/tm/t_hooks.h"
+
+#include "omniq/omniq_clock.h"
+#include "os.h"
+#include "pending.h"
+#include "xfer.h"
+
+typedef enum { XF_FREE, XF_REFERRED, XF_MOVED } xf_state_t;
+
+typedef struct xf {
+	xf_state_t state;
+	int ended;           /* the REFERring call ended (REFERRED: close when no INVITE comes) */
+	int refused;         /* its INVITE came and the move was refused: the call stays */
+	int tenant;
+	long long at_ms;     /* the REFER (REFERRED), the move (MOVED and after) */
+	unsigned int dh, di; /* the REFERring call's dialog */
+	char sid[OMNIQ_SID_MAX];
+	char agent[OMNIQ_ID_MAX + 1];
+	char ident[OS_IDENT_MAX];
+	char target[OMNIQ_ID_MAX + 1];
+	char by[OMNIQ_ID_MAX + 1]; /* the user of the REFER's Referred-By (else its From) */
+} xf_t;
+
+typedef struct xfers {
+	gen_lock_t lock;
+	unsigned long full; /* REFERs not kept: the table was full */
+	xf_t item[OS_XFER_MAX];
+} xfers_t;
+
+/* A moved session's old call that has not ended after this long is forgotten (its end then
+ * finds no entry and closes nothing it does not hold: see os_xfer_ended). */
+#define MOVED_KEEP_MS (3600 * 1000LL)
+
+static xfers_t *xt = NULL;
+
+int os_xfer_init(void)
+{
+	xt = shm_malloc(sizeof(*xt));
+	if(xt == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(xt, 0, sizeof(*xt));
+	if(lock_init(&xt->lock) == NULL) {
+		LM_ERR("cannot init the lock of the transfers\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* The user part of a name-addr or addr-spec (a Refer-To, a Referred-By) into out: 0, or -1
+ * when it has none or it does not fit. *replaces (may be NULL): 1 when the URI carries a
+ * Replaces header (an attended transfer). */
+static int uri_user(str v, char *out, int size, int *replaces)
+{
+	struct sip_uri u;
+	char *lt, *gt;
+
+	if(v.s == NULL || v.len <= 0)
+		return -1;
+	if((lt = memchr(v.s, '<', v.len)) != NULL
+			&& (gt = memchr(lt, '>', v.len - (int)(lt - v.s))) != NULL) {
+		v.s = lt + 1;
+		v.len = (int)(gt - lt) - 1;
+	} else {
+		char *semi = memchr(v.s, ';', v.len);
+
+		if(semi)
+			v.len = (int)(semi - v.s);
+	}
+	while(v.len > 0 && (v.s[v.len - 1] == ' ' || v.s[v.len - 1] == '\t'))
+		v.len--;
+	while(v.len > 0 && (v.s[0] == ' ' || v.s[0] == '\t')) {
+		v.s++;
+		v.len--;
+	}
+	if(parse_uri(v.s, v.len, &u) < 0 || u.user.len <= 0 || u.user.len >= size)
+		return -1;
+	memcpy(out, u.user.s, u.user.len);
+	out[u.user.len] = '\0';
+	if(replaces)
+		*replaces = u.headers.len >= 8 && strncasecmp(u.headers.s, "Replaces", 8) == 0;
+	return 0;
+}
+
+/* The user of msg's Referred-By (RFC 3892) into out: 1, 0 when it has none, -1 when it is
+ * malformed. */
+static int referred_by(sip_msg_t *msg, char *out, int size)
+{
+	struct hdr_field *h;
+
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return -1;
+	for(h = msg->headers; h; h = h->next)
+		if(h->type == HDR_REFERREDBY_T)
+			return uri_user(h->body, out, size, NULL) < 0 ? -1 : 1;
+	return 0;
+}
+
+/* What the REFER's transaction callback finds its entry by. */
+typedef struct refer_ref {
+	unsigned int dh, di;
+	long long at_ms;
+} refer_ref_t;
+
+static void free_ref(void *p)
+{
+	shm_free(p);
+}
+
+/* The REFER's final answer went back to the agent's phone: refused (the caller's UA does
+ * not transfer, or was not reached), the call stays with its agent and nothing is awaited. */
+static void on_refer_reply(struct cell *t, int type, struct tmcb_params *ps)
+{
+	refer_ref_t *r = (refer_ref_t *)*ps->param;
+	int i, code = ps->code;
+	xf_t *x;
+
+	if(r == NULL || code < 300)
+		return;
+	lock_get(&xt->lock);
+	for(i = 0; i < OS_XFER_MAX; i++) {
+		x = &xt->item[i];
+		if(x->state == XF_REFERRED && x->dh == r->dh && x->di == r->di && x->at_ms == r->at_ms) {
+			LM_INFO("call %s: the caller's phone answered the transfer to %s with %d: the "
+					"call stays with %s\n",
+					x->sid, x->target, code, x->agent);
+			x->state = XF_FREE;
+		}
+	}
+	lock_release(&xt->lock);
+}
+
+void os_xfer_request(sip_msg_t *req, int from_callee, const char *sid, const char *agent,
+		const char *ident, unsigned int dh, unsigned int di)
+{
+	char target[OMNIQ_ID_MAX + 1], by[OMNIQ_ID_MAX + 1];
+	int i, replaces = 0, slot = -1;
+	refer_ref_t *ref;
+	long long at;
+	xf_t *x;
+
+	if(req == NULL || req->first_line.type != SIP_REQUEST || req->REQ_METHOD != METHOD_REFER)
+		return;
+	if(!from_callee) {
+		LM_INFO("call %s: the caller sent a REFER: relayed, the session stays with %s\n", sid,
+				agent);
+		return;
+	}
+	if(parse_refer_to_header(req) != 0 || req->refer_to == NULL
+			|| uri_user(get_refer_to(req)->uri, target, sizeof(target), &replaces) < 0) {
+		LM_NOTICE("call %s: a REFER from agent %s without a usable Refer-To: relayed, the "
+				  "session stays\n",
+				sid, agent);
+		return;
+	}
+	if(replaces) {
+		LM_NOTICE("call %s: agent %s transfers with Replaces (attended) to %s: not followed, "
+				  "the session stays with %s\n",
+				sid, agent, target, agent);
+		return;
+	}
+	if(referred_by(req, by, sizeof(by)) <= 0) {
+		/* the transferee makes one from the REFER's From (RFC 3892 section 3) */
+		if(parse_from_header(req) < 0
+				|| uri_user(get_from(req)->uri, by, sizeof(by), NULL) < 0)
+			by[0] = '\0';
+	}
+	lock_get(&xt->lock);
+	for(i = 0; i < OS_XFER_MAX; i++) {
+		x = &xt->item[i];
+		if(x->state == XF_REFERRED && x->dh == dh && x->di == di) {
+			slot = i; /* a second REFER of the same call: the newest target counts */
+			break;
+		}
+		if(x->state == XF_FREE && slot < 0)
+			slot = i;
+	}
+	if(slot < 0) {
+		xt->full++;
+		lock_release(&xt->lock);
+		LM_WARN("call %s: %d transfers wait already: this one to %s is not followed (its "
+				"INVITE opens a session of its own)\n",
+				sid, OS_XFER_MAX, target);
+		return;
+	}
+	x = &xt->item[slot];
+	memset(x, 0, sizeof(*x));
+	x->state = XF_REFERRED;
+	x->tenant = os_oq.tenant_index();
+	x->at_ms = at = omniq_mono_ms();
+	x->dh = dh;
+	x->di = di;
+	snprintf(x->sid, sizeof(x->sid), "%s", sid);
+	snprintf(x->agent, sizeof(x->agent), "%s", agent);
+	snprintf(x->ident, sizeof(x->ident), "%s", ident);
+	snprintf(x->target, sizeof(x->target), "%s", target);
+	snprintf(x->by, sizeof(x->by), "%s", by);
+	lock_release(&xt->lock);
+	LM_INFO("call %s: agent %s transfers it to %s (REFER): the caller's INVITE is awaited\n",
+			sid, agent, target);
+	/* on the transaction t_relay makes of the REFER next (tm keeps it for the message) */
+	if((ref = shm_malloc(sizeof(*ref))) == NULL) {
+		SHM_MEM_ERROR;
+		return;
+	}
+	ref->dh = dh;
+	ref->di = di;
+	ref->at_ms = at;
+	if(os_tmb.register_tmcb(req, 0, TMCB_RESPONSE_OUT, on_refer_reply, ref, free_ref) <= 0) {
+		shm_free(ref);
+		LM_NOTICE("call %s: the REFER's answer will not be watched (a refusal then keeps the "
+				  "session waiting for the caller's INVITE for %d s)\n",
+				sid, OS_XFER_WAIT_MS / 1000);
+	}
+}
+
+int os_xfer_take(sip_msg_t *msg, const char *ident, const char *ident_uri, const str *target,
+		char *sid, char *agent)
+{
+	char by[OMNIQ_ID_MAX + 1];
+	long long now = omniq_mono_ms(), best_at = -1;
+	int i, best = -1, t = os_oq.tenant_index(), has_by;
+	xf_t *x;
+
+	if(target == NULL || target->len <= 0 || target->len > OMNIQ_ID_MAX)
+		return 0;
+	if((has_by = referred_by(msg, by, sizeof(by))) < 0)
+		return 0; /* a Referred-By that cannot be read matches no REFER */
+	lock_get(&xt->lock);
+	for(i = 0; i < OS_XFER_MAX; i++) {
+		x = &xt->item[i];
+		if(x->state != XF_REFERRED || x->tenant != t || now - x->at_ms > OS_XFER_WAIT_MS
+				|| (int)strlen(x->target) != target->len
+				|| memcmp(x->target, target->s, target->len) != 0
+				|| !(strcmp(x->ident, ident) == 0
+						|| (ident_uri && ident_uri[0] && strcmp(x->ident, ident_uri) == 0))
+				|| (has_by && x->by[0] && strcmp(x->by, by) != 0))
+			continue;
+		if(x->at_ms > best_at) {
+			best = i;
+			best_at = x->at_ms;
+		}
+	}
+	if(best >= 0) {
+		x = &xt->item[best];
+		x->state = XF_MOVED;
+		x->at_ms = now;
+		snprintf(sid, OMNIQ_SID_MAX, "%s", x->sid);
+		snprintf(agent, OMNIQ_ID_MAX + 1, "%s", x->agent);
+	}
+	lock_release(&xt->lock);
+	return best >= 0;
+}
+
+void os_xfer_untake(const char *sid)
+{
+	int i;
+
+	lock_get(&xt->lock);
+	for(i = 0; i < OS_XFER_MAX; i++)
+		if(xt->item[i].state == XF_MOVED && strcmp(xt->item[i].sid, sid) == 0) {
+			xt->item[i].state = XF_REFERRED;
+			xt->item[i].refused = 1;
+			break;
+		}
+	lock_release(&xt->lock);
+}
+
+int os_xfer_ended(const char *sid, unsigned int dh, unsigned int di)
+{
+	int i, kept = 0;
+	xf_t *x;
+
+	lock_get(&xt->lock);
+	for(i = 0; i < OS_XFER_MAX; i++) {
+		x = &xt->item[i];
+		if(x->state == XF_FREE || x->dh != dh || x->di != di || strcmp(x->sid, sid) != 0)
+			continue;
+		if(x->state == XF_MOVED) {
+			x->state = XF_FREE; /* the session is the new call's: this one is done */
+			kept = 1;
+		} else if(x->refused) {
+			x->state = XF_FREE; /* the transfer failed, the call stayed: its end closes */
+		} else {
+			x->ended = 1; /* os_xfer_tick closes it when no INVITE comes */
+			kept = 1;
+		}
+	}
+	lock_release(&xt->lock);
+	return kept;
+}
+
+void os_xfer_tick(void)
+{
+	char sids[OS_XFER_MAX][OMNIQ_SID_MAX];
+	int tenants[OS_XFER_MAX];
+	long long now = omniq_mono_ms();
+	int i, n = 0;
+	xf_t *x;
+
+	if(xt == NULL)
+		return;
+	lock_get(&xt->lock);
+	for(i = 0; i < OS_XFER_MAX; i++) {
+		x = &xt->item[i];
+		if(x->state == XF_REFERRED && now - x->at_ms > OS_XFER_WAIT_MS) {
+			if(x->ended) {
+				memcpy(sids[n], x->sid, OMNIQ_SID_MAX);
+				tenants[n++] = x->tenant;
+			}
+			x->state = XF_FREE;
+		} else if(x->state == XF_MOVED
+				  && now - x->at_ms > (x->ended ? OS_XFER_WAIT_MS : MOVED_KEEP_MS)) {
+			x->state = XF_FREE;
+		}
+	}
+	lock_release(&xt->lock);
+	for(i = 0; i < n; i++) {
+		LM_NOTICE("call %s: transferred, but no INVITE of the caller came within %d s and "
+				  "the call has ended: the session is closed\n",
+				sids[i], OS_XFER_WAIT_MS / 1000);
+		os_oq.tenant_use_index(tenants[i]);
+		os_pending_defer(OS_PEND_CLOSE, sids[i], NULL, 0);
+	}
+	os_oq.tenant_use_index(0);
+}

@@ -1,0 +1,57 @@
+/*
+ * xfer.h - calls transferred by REFER (blind transfer, RFC 3515 / RFC 5589 section 6).
+ *
+ * omniq is a proxy: the agent's phone REFERs the caller's UA (in the dialog, through this
+ * node), and the caller's UA INVITEs the Refer-To target itself: a queue or an agent, which
+ * the cfg hands to omniq_call() like any call. What only this node sees is that the two
+ * belong together, so the REFER is kept here for a while; the INVITE that comes from the
+ * same caller for the same target takes it, and the session moves to the new call
+ * (api.transfer_call) instead of a new session being opened. The old call then ends without
+ * closing the session; if it ends and no INVITE comes, the session is closed after all.
+ * Kept per node: the caller's INVITE must reach the node the REFER went through (the
+ * Refer-To host is the agent phone's proxy, which is that node).
+ */
+#ifndef OS_XFER_H
+#define OS_XFER_H
+
+#include "core/str.h"
+#include "core/parser/msg_parser.h"
+#include "omniq/omniq_api.h"
+
+/* REFERs kept at once; one more is logged and not kept (the call stays with its agent's
+ * session as before: the new INVITE opens a session of its own). */
+#define OS_XFER_MAX 256
+/* How long the caller's INVITE may take after the REFER: tm's Timer B (64 * T1), after
+ * which the REFER's own transaction has failed anyway. */
+#define OS_XFER_WAIT_MS 32000
+
+/* mod_init: the shared table. 0 or -1. */
+int os_xfer_init(void);
+
+/* A request within the dialog of an answered call (the dialog module's DLGCB_REQ_WITHIN):
+ * a REFER from the agent's side is kept for the caller's INVITE. sid, agent, ident: the
+ * call's; dh, di: its dialog. */
+void os_xfer_request(sip_msg_t *req, int from_callee, const char *sid, const char *agent,
+		const char *ident, unsigned int dh, unsigned int di);
+
+/* omniq_call() of an INVITE from caller ident (or ident_uri, when the call was queued by
+ * its URI) for target: the REFER it completes, taken (1: sid and agent filled, sizes
+ * OMNIQ_SID_MAX and OMNIQ_ID_MAX + 1), or 0. An INVITE with a Referred-By must name the
+ * REFER's. */
+int os_xfer_take(sip_msg_t *msg, const char *ident, const char *ident_uri, const str *target,
+		char *sid, char *agent);
+
+/* The move failed (the target busy, unknown, Redis): the REFER is kept again, as before
+ * os_xfer_take. */
+void os_xfer_untake(const char *sid);
+
+/* The dialog dh/di of session sid ended: 1 when its close is not the dialog's to make (the
+ * session moved to a new call, or a REFER of it waits for its INVITE: closed by
+ * os_xfer_tick when none comes), else 0. */
+int os_xfer_ended(const char *sid, unsigned int dh, unsigned int di);
+
+/* Each second, from the module's timer process: REFERs whose INVITE did not come in time are
+ * dropped, and the session of one whose call has ended meanwhile is closed. */
+void os_xfer_tick(void);
+
+#endif

@@ -1,0 +1,163 @@
+"""Calls transferred by REFER (modules/omniq_sip/xfer.h): the agent's phone (a sipp UAS,
+sipp/agent_refer.xml) REFERs the caller, a real UA - Debian's baresip, which honours REFER
+by calling the Refer-To target itself - and the session follows the audio to the new call:
+the same session, offered to the next agent, its transcript kept; the first call's BYE
+closes nothing."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+from harness import free_port, test, wait_for
+from sipcall import Phone
+from test_sip import P, agent, sip_kam, stat
+
+
+def baresip_caller(ctx, k, queue, number="13800000166"):
+    """baresip dialling sip:<queue>@kamailio from <number>, unregistered, PCMU; its log in
+    the test's notes. Returns its log reader."""
+    d = os.path.join(ctx.dir, "baresip")
+    os.makedirs(d)
+    dumps = tempfile.mkdtemp(prefix="bs-")
+    port = free_port()
+    with open(os.path.join(d, "config"), "w") as f:
+        f.write("\n".join([
+            "poll_method epoll", "sip_listen 127.0.0.1:%d" % port, "snd_path %s" % dumps,
+            "audio_source ausine,440", "ausrc_srate 48000", "ausrc_channels 2",
+            "audio_alert aufile,/dev/null", "auplay_srate 8000", "auplay_channels 1",
+            "rtp_ports %d-%d" % (port + 2, port + 40), "module_path /usr/lib/baresip/modules",
+            "module g711.so", "module aufile.so", "module ausine.so", "module sndfile.so",
+            "module_app account.so", "module_app menu.so", ""]))
+    with open(os.path.join(d, "accounts"), "w") as f:
+        f.write("<sip:%s@127.0.0.1:%d;transport=udp>;regint=0;audio_codecs=PCMU\n"
+                % (number, k.sip_port))
+    path = os.path.join(d, "log")
+    log = open(path, "w")
+    bs = subprocess.Popen(["stdbuf", "-oL", "baresip", "-f", d, "-e",
+                           "/dial sip:%s@127.0.0.1:%d" % (queue, k.sip_port)],
+                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=d)
+
+    def text():
+        return open(path, errors="replace").read()
+
+    class _Stop:
+        def stop(self):
+            if bs.poll() is None:
+                bs.terminate()
+                try:
+                    bs.wait(10)
+                except subprocess.TimeoutExpired:
+                    bs.kill()
+                    bs.wait()
+            log.close()
+            shutil.rmtree(dumps, ignore_errors=True)
+    stopper = _Stop()
+    ctx.servers.append(stopper)
+    ctx.notes.append(("baresip's log", lambda: text()[-2500:]))
+    text.stop = stopper.stop
+    return text
+
+
+def session(r, sid="1"):
+    return r.hgetall("%s:s:%s" % (P, sid))
+
+
+def events_of(r, sid="1"):
+    out = []
+    for _, f in r.xrange(P + ":events"):
+        if f.get("sid") == sid and f.get("type") != "message":
+            out.append((f["type"], f.get("state", ""), f.get("agent", "")))
+    return out
+
+
+def refers(ctx, refer_to_user, bob_phone=True):
+    """alice answers baresip's call to sales and REFERs it to refer_to_user; bob, away, has
+    a phone that answers (bob_phone). Returns (kamailio, redis client, alice's phone, bob's
+    phone or None, baresip's log reader, the session before the REFER)."""
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    agent(k, "bob", state="away")
+    alice = Phone(ctx, k, "alice", "agent_refer.xml",
+                  keys=[("refer_to", "sip:%s@127.0.0.1:%d" % (refer_to_user, k.sip_port))])
+    bob = Phone(ctx, k, "bob", "agent_answer.xml") if bob_phone else None
+    caller = baresip_caller(ctx, k, "sales")
+    wait_for(lambda: session(r).get("state") == "active", timeout=15,
+             what="alice answered baresip's call")
+    before = session(r)
+    assert before["agent"] == "alice", before
+    return k, r, alice, bob, caller, before
+
+
+def transferred(ctx, refer_to_user):
+    """refers(), bob available once alice holds the session: the session is bob's on the
+    caller's new call. Returns (kamailio, redis client, baresip, bob's phone, before)."""
+    k, r, alice, bob, caller, before = refers(ctx, refer_to_user)
+    agent(k, "bob")                       # free now; the session is alice's
+    assert alice.wait(30) == 0, "alice's REFER, the NOTIFYs or her BYE went wrong"
+    wait_for(lambda: session(r).get("state") == "active" and session(r).get("agent") == "bob",
+             timeout=15, what="the session with bob, on the caller's new call")
+    return k, r, caller, bob, before
+
+
+@test
+def test_transfer_blind_by_refer_to_a_queue_moves_the_session_with_the_audio(ctx):
+    """alice REFERs the caller to the sales queue: baresip calls sales, and that call takes
+    the same session (transferred by alice, requeued, offered to bob, answered); alice's
+    BYE of the first call after the NOTIFY of 200 closes nothing; one session in all, its
+    ext the new call's; when the caller hangs up, bob's call ends the session."""
+    k, r, caller, bob, before = transferred(ctx, "sales")
+    s = session(r)
+    assert r.get(P + ":seq:s") == "1", "a session of its own for the new call"
+    assert s["ext"] != before["ext"] and s["transfers"] == "1", (s, before)
+    assert s["identity"] == before["identity"] == "phone:+8613800000166", s
+    ev = events_of(r)
+    i = ev.index(("transfer", "queued", "alice"))
+    assert ev[i + 1:] == [("offer", "offered", "bob"), ("accept", "active", "bob")], ev
+    assert not any(e[0] in ("close", "wrapup") for e in ev), ev
+    assert stat(k, "transferred") == 1 and stat(k, "transfers_failed") == 0
+    assert "the caller's INVITE is awaited" in k.text()
+    assert "ended (BYE) after its transfer: the session goes on" in k.text(), k.tail()
+    a = k.rpc_struct("omniq.agent", "alice")
+    assert a.get("load:voice") == "0", a
+    # the caller hangs up: bob's call ends, and with it the session
+    caller.stop()
+    assert bob.wait(20) == 0
+    wait_for(lambda: session(r).get("state") in ("wrapup", "closed"), timeout=10,
+             what="the session ended with bob's call")
+    assert session(r)["agent"] == "bob"
+
+
+@test
+def test_transfer_blind_by_refer_to_an_agent_offers_the_session_to_that_agent(ctx):
+    """alice REFERs the caller to sip:bob@...: no queue of that name, but the REFER names
+    him: the caller's INVITE offers the same session to bob, who answers."""
+    k, r, caller, bob, before = transferred(ctx, "bob")
+    ev = events_of(r)
+    i = ev.index(("transfer", "offered", "alice"))
+    assert ev[i + 1:] == [("offer", "offered", "bob"), ("accept", "active", "bob")], ev
+    assert r.get(P + ":seq:s") == "1"
+    assert stat(k, "transferred") == 1
+    caller.stop()
+    assert bob.wait(20) == 0
+
+
+@test
+def test_transfer_to_an_agent_who_cannot_take_it_leaves_the_call_with_the_first(ctx):
+    """alice REFERs the caller to bob, who is away: the caller's INVITE is answered 486, the
+    session stays alice's (not moved, nothing written), baresip tells alice so in its NOTIFY,
+    and her BYE afterwards closes the session at once."""
+    k, r, alice, _, caller, before = refers(ctx, "bob", bob_phone=False)
+    assert alice.wait(30) == 0, "alice's REFER, the NOTIFYs or her BYE went wrong"
+    msgs = open(os.path.join(ctx.dir, "phone_alice_msg.log"), errors="replace").read()
+    assert "SIP/2.0 486 Busy Here" in msgs, msgs[-3000:]
+    wait_for(lambda: session(r).get("state") in ("wrapup", "closed"), timeout=5,
+             what="alice's BYE ended the session at once")
+    s = session(r)
+    assert (s["agent"], s["ext"], s.get("transfers")) == ("alice", before["ext"], None), s
+    assert not any(e[0] in ("transfer", "offer") and e[2] == "bob" for e in events_of(r))
+    assert stat(k, "transferred") == 0 and stat(k, "transfers_failed") == 1
+    assert "the transfer by alice to bob was refused" in k.text(), k.tail()
+    assert r.get(P + ":seq:s") == "1"
+    caller.stop()
