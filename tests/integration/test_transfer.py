@@ -4,18 +4,19 @@ by calling the Refer-To target itself - and the session follows the audio to the
 the same session, offered to the next agent, its transcript kept; the first call's BYE
 closes nothing."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 
-from harness import free_port, test, wait_for
+from harness import HERE, free_port, test, wait_for
 from sipcall import Phone
 from test_sip import P, agent, sip_kam, stat
 
 
-def baresip_caller(ctx, k, queue, number="13800000166"):
-    """baresip dialling sip:<queue>@kamailio from <number>, unregistered, PCMU; its log in
-    the test's notes. Returns its log reader."""
+def baresip_caller(ctx, k, queue, number="13800000166", account=""):
+    """baresip dialling sip:<queue>@kamailio from <number>, unregistered, PCMU (account: more
+    of its account's parameters); its log in the test's notes. Returns its log reader."""
     d = os.path.join(ctx.dir, "baresip")
     os.makedirs(d)
     dumps = tempfile.mkdtemp(prefix="bs-")
@@ -29,8 +30,8 @@ def baresip_caller(ctx, k, queue, number="13800000166"):
             "module g711.so", "module aufile.so", "module ausine.so", "module sndfile.so",
             "module_app account.so", "module_app menu.so", ""]))
     with open(os.path.join(d, "accounts"), "w") as f:
-        f.write("<sip:%s@127.0.0.1:%d;transport=udp>;regint=0;audio_codecs=PCMU\n"
-                % (number, k.sip_port))
+        f.write("<sip:%s@127.0.0.1:%d;transport=udp>;regint=0;audio_codecs=PCMU%s\n"
+                % (number, k.sip_port, ";" + account if account else ""))
     path = os.path.join(d, "log")
     log = open(path, "w")
     bs = subprocess.Popen(["stdbuf", "-oL", "baresip", "-f", d, "-e",
@@ -160,4 +161,40 @@ def test_transfer_to_an_agent_who_cannot_take_it_leaves_the_call_with_the_first(
     assert stat(k, "transferred") == 0 and stat(k, "transfers_failed") == 1
     assert "the transfer by alice to bob was refused" in k.text(), k.tail()
     assert r.get(P + ":seq:s") == "1"
+    caller.stop()
+
+
+@test
+def test_transfer_a_refer_the_callers_phone_refuses_changes_nothing(ctx):
+    """baresip set not to transfer (call_transfer=no) refuses alice's REFER: the call stays
+    hers (omniq_sip forgets the REFER on the refusal), and her BYE a moment later closes the
+    session at once - not after the 32 s a transfer's INVITE may take."""
+    with open(os.path.join(HERE, "sipp", "agent_refer.xml")) as f:
+        xml = f.read()
+    # the REFER's final answer is a refusal, whichever; then a moment of talk and her BYE
+    refusal = "".join('  <recv response="%d" optional="true" next="refused"/>\n' % c
+                      for c in (403, 405, 488, 501)) + \
+        '  <recv response="603" next="refused"/>\n  <label id="refused"/>\n' \
+        '  <pause milliseconds="500"/>\n'
+    xml, n = re.subn(r'  <recv response="202"/>\n.*?(?=  <send retrans="500">\s*<!\[CDATA\[\s*BYE)',
+                     refusal, xml, flags=re.S)
+    assert n == 1
+    with open(os.path.join(ctx.dir, "agent_refer_refused.xml"), "w") as f:
+        f.write(xml)
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    alice = Phone(ctx, k, "alice", os.path.join(ctx.dir, "agent_refer_refused.xml"),
+                  keys=[("refer_to", "sip:sales@127.0.0.1:%d" % k.sip_port)])
+    caller = baresip_caller(ctx, k, "sales", account="call_transfer=no")
+    wait_for(lambda: session(r).get("state") == "active", timeout=15,
+             what="alice answered baresip's call")
+    assert alice.wait(30) == 0, "alice's REFER was not refused, or her BYE went wrong"
+    wait_for(lambda: session(r).get("state") in ("wrapup", "closed"), timeout=5,
+             what="alice's BYE ended the session at once")
+    assert session(r)["agent"] == "alice" and session(r).get("transfers") is None
+    assert re.search(r"call 1: the caller's phone answered the transfer to sales with \d{3}: "
+                     r"the call stays with alice", k.text()), k.tail()
+    assert stat(k, "transferred") == 0 and stat(k, "transfers_failed") == 0
     caller.stop()
