@@ -46,6 +46,7 @@ os_settings_t os_cfg = {
 	.dial_uri = NULL,
 	.dial_timeout_ms = 25000,
 	.dial_max_s = 14400,
+	.transfer_wait_ms = OS_XFER_WAIT_MS,
 };
 
 static char *node_param = NULL;
@@ -118,6 +119,7 @@ static param_export_t params[] = {
 	{"dial_uri", PARAM_STRING, &os_cfg.dial_uri},
 	{"dial_timeout", PARAM_INT, &os_cfg.dial_timeout_ms},
 	{"dial_max_time", PARAM_INT, &os_cfg.dial_max_s},
+	{"transfer_wait", PARAM_INT, &os_cfg.transfer_wait_ms},
 	{0, 0, 0}
 };
 
@@ -146,6 +148,7 @@ static int check_params(void)
 		 * rings, and a phone gives that up after 64*T1 = 32 s (RFC 3261 13.3.1.4) */
 		{"dial_timeout", &os_cfg.dial_timeout_ms, 1000, 30000},
 		{"dial_max_time", &os_cfg.dial_max_s, 2, 86400},
+		{"transfer_wait", &os_cfg.transfer_wait_ms, 1000, 120000},
 	};
 	const char *p;
 	int n = 0;

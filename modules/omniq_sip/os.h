@@ -36,6 +36,7 @@ typedef struct os_settings {
 	char *dial_uri;       /* click-to-dial: where a customer is called, {number}; NULL: off */
 	int dial_timeout_ms;  /* how long the customer's phone may ring on a dial */
 	int dial_max_s;       /* a dial up longer than this is hung up (a lost BYE) */
+	int transfer_wait_ms; /* how long a REFERred caller's INVITE may take (xfer.h) */
 } os_settings_t;
 extern os_settings_t os_cfg;
 

@@ -222,8 +222,8 @@ void os_xfer_request(sip_msg_t *req, int from_callee, const char *sid, const cha
 	if(os_tmb.register_tmcb(req, 0, TMCB_RESPONSE_OUT, on_refer_reply, ref, free_ref) <= 0) {
 		shm_free(ref);
 		LM_NOTICE("call %s: the REFER's answer will not be watched (a refusal then keeps the "
-				  "session waiting for the caller's INVITE for %d s)\n",
-				sid, OS_XFER_WAIT_MS / 1000);
+				  "session waiting for the caller's INVITE for %d ms)\n",
+				sid, os_cfg.transfer_wait_ms);
 	}
 }
 
@@ -242,7 +242,7 @@ int os_xfer_take(sip_msg_t *msg, const char *ident, const char *ident_uri, const
 	lock_get(&xt->lock);
 	for(i = 0; i < OS_XFER_MAX; i++) {
 		x = &xt->item[i];
-		if(x->state != XF_REFERRED || x->tenant != t || now - x->at_ms > OS_XFER_WAIT_MS
+		if(x->state != XF_REFERRED || x->tenant != t || now - x->at_ms > os_cfg.transfer_wait_ms
 				|| (int)strlen(x->target) != target->len
 				|| memcmp(x->target, target->s, target->len) != 0
 				|| !(strcmp(x->ident, ident) == 0
@@ -316,22 +316,22 @@ void os_xfer_tick(void)
 	lock_get(&xt->lock);
 	for(i = 0; i < OS_XFER_MAX; i++) {
 		x = &xt->item[i];
-		if(x->state == XF_REFERRED && now - x->at_ms > OS_XFER_WAIT_MS) {
+		if(x->state == XF_REFERRED && now - x->at_ms > os_cfg.transfer_wait_ms) {
 			if(x->ended) {
 				memcpy(sids[n], x->sid, OMNIQ_SID_MAX);
 				tenants[n++] = x->tenant;
 			}
 			x->state = XF_FREE;
 		} else if(x->state == XF_MOVED
-				  && now - x->at_ms > (x->ended ? OS_XFER_WAIT_MS : MOVED_KEEP_MS)) {
+				  && now - x->at_ms > (x->ended ? os_cfg.transfer_wait_ms : MOVED_KEEP_MS)) {
 			x->state = XF_FREE;
 		}
 	}
 	lock_release(&xt->lock);
 	for(i = 0; i < n; i++) {
-		LM_NOTICE("call %s: transferred, but no INVITE of the caller came within %d s and "
+		LM_NOTICE("call %s: transferred, but no INVITE of the caller came within %d ms and "
 				  "the call has ended: the session is closed\n",
-				sids[i], OS_XFER_WAIT_MS / 1000);
+				sids[i], os_cfg.transfer_wait_ms);
 		os_oq.tenant_use_index(tenants[i]);
 		os_pending_defer(OS_PEND_CLOSE, sids[i], NULL, 0);
 	}

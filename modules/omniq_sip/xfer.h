@@ -21,8 +21,8 @@
 /* REFERs kept at once; one more is logged and not kept (the call stays with its agent's
  * session as before: the new INVITE opens a session of its own). */
 #define OS_XFER_MAX 256
-/* How long the caller's INVITE may take after the REFER: tm's Timer B (64 * T1), after
- * which the REFER's own transaction has failed anyway. */
+/* How long the caller's INVITE may take after the REFER, by default (modparam transfer_wait):
+ * tm's Timer B (64 * T1), after which the REFER's own transaction has failed anyway. */
 #define OS_XFER_WAIT_MS 32000
 
 /* mod_init: the shared table. 0 or -1. */
@@ -50,7 +50,8 @@ void os_xfer_untake(const char *sid);
  * os_xfer_tick when none comes), else 0. */
 int os_xfer_ended(const char *sid, unsigned int dh, unsigned int di);
 
-/* Each second, from the module's timer process: REFERs whose INVITE did not come in time are
+/* Each second, from the module's timer process: REFERs whose INVITE did not come within
+ * transfer_wait are
  * dropped, and the session of one whose call has ended meanwhile is closed. */
 void os_xfer_tick(void);
 

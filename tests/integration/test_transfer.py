@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 from harness import HERE, free_port, test, wait_for
 from sipcall import Phone
@@ -69,6 +70,21 @@ def events_of(r, sid="1"):
         if f.get("sid") == sid and f.get("type") != "message":
             out.append((f["type"], f.get("state", ""), f.get("agent", "")))
     return out
+
+
+
+def alice_refers(ctx, name, then):
+    """sipp/agent_refer.xml with what follows the REFER's 202 replaced by then (sipp XML,
+    before her BYE): the scenario's path."""
+    with open(os.path.join(HERE, "sipp", "agent_refer.xml")) as f:
+        xml = f.read()
+    xml, n = re.subn(r'  <recv response="202"/>\n.*?(?=  <send retrans="500">\s*<!\[CDATA\[\s*BYE)',
+                     then, xml, flags=re.S)
+    assert n == 1
+    path = os.path.join(ctx.dir, name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    return path
 
 
 def refers(ctx, refer_to_user, bob_phone=True):
@@ -169,23 +185,17 @@ def test_transfer_a_refer_the_callers_phone_refuses_changes_nothing(ctx):
     """baresip set not to transfer (call_transfer=no) refuses alice's REFER: the call stays
     hers (omniq_sip forgets the REFER on the refusal), and her BYE a moment later closes the
     session at once - not after the 32 s a transfer's INVITE may take."""
-    with open(os.path.join(HERE, "sipp", "agent_refer.xml")) as f:
-        xml = f.read()
     # the REFER's final answer is a refusal, whichever; then a moment of talk and her BYE
     refusal = "".join('  <recv response="%d" optional="true" next="refused"/>\n' % c
                       for c in (403, 405, 488, 501)) + \
         '  <recv response="603" next="refused"/>\n  <label id="refused"/>\n' \
         '  <pause milliseconds="500"/>\n'
-    xml, n = re.subn(r'  <recv response="202"/>\n.*?(?=  <send retrans="500">\s*<!\[CDATA\[\s*BYE)',
-                     refusal, xml, flags=re.S)
-    assert n == 1
-    with open(os.path.join(ctx.dir, "agent_refer_refused.xml"), "w") as f:
-        f.write(xml)
+    scenario = alice_refers(ctx, "agent_refer_refused", refusal)
     rs = ctx.redis()
     k = sip_kam(ctx, rs)
     r = rs.client()
     agent(k, "alice")
-    alice = Phone(ctx, k, "alice", os.path.join(ctx.dir, "agent_refer_refused.xml"),
+    alice = Phone(ctx, k, "alice", scenario,
                   keys=[("refer_to", "sip:sales@127.0.0.1:%d" % k.sip_port)])
     caller = baresip_caller(ctx, k, "sales", account="call_transfer=no")
     wait_for(lambda: session(r).get("state") == "active", timeout=15,
@@ -198,3 +208,35 @@ def test_transfer_a_refer_the_callers_phone_refuses_changes_nothing(ctx):
                      r"the call stays with alice", k.text()), k.tail()
     assert stat(k, "transferred") == 0 and stat(k, "transfers_failed") == 0
     caller.stop()
+
+
+
+@test
+def test_transfer_accepted_but_never_made_closes_the_session_after_transfer_wait(ctx):
+    """The caller's phone accepts alice's REFER (202) and never calls anyone; alice hangs up
+    at once (blind). The session is not closed by her BYE - the caller's INVITE may still
+    come - but once transfer_wait (2 s here) has passed without it, it is, and said."""
+    from sipcall import call, in_dialog, invite, send, write_scenario
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs, OMNIQ_TRANSFER_WAIT=2000)
+    r = rs.client()
+    agent(k, "alice")
+    alice = Phone(ctx, k, "alice", alice_refers(ctx, "refer_blind", '  <recv response="202"/>\n'),
+                  keys=[("refer_to", "sip:sales@127.0.0.1:%d" % k.sip_port)])
+    answer = ["[last_Via:]", "[last_From:]", "[last_To:]", "[last_Call-ID:]", "[last_CSeq:]",
+              "Content-Length: 0", ""]
+    sc = write_scenario(ctx.dir, "accepts_refer", [
+        invite("13800000155"), '  <recv response="100" optional="true"/>\n',
+        '  <recv response="180" optional="true"/>\n', '  <recv response="200" rrs="true"/>\n',
+        in_dialog("ACK", 1), '  <recv request="REFER"/>\n', send(["SIP/2.0 202 Accepted"] + answer),
+        '  <recv request="BYE"/>\n', send(["SIP/2.0 200 OK"] + answer)])
+    p = call(ctx, k, "sales", sc, caller="13800000155", background=True)
+    assert alice.wait(30) == 0 and p.wait(30) == 0
+    t_bye = time.time()
+    assert session(r)["state"] == "active", session(r)       # the INVITE may still come
+    wait_for(lambda: session(r).get("state") in ("wrapup", "closed"), timeout=8,
+             what="the session closed once transfer_wait passed")
+    assert time.time() - t_bye > 0.5
+    assert re.search(r"call 1: transferred, but no INVITE of the caller came within 2000 ms and "
+                     r"the call has ended: the session is closed", k.text()), k.tail()
+    assert stat(k, "transferred") == 0
