@@ -187,10 +187,15 @@ def stacks(pids, names=None, limit=4, log=None):
             pid, (names or {}).get(pid, ""), state, wchan, sigs))
         if state != "Z" and n < limit:
             try:
+                # and what kamailio's SIGTERM handler (main.c sig_usr) decides by: a
+                # process that takes itself for the main one only notes the signal
                 bt = subprocess.run(["gdb", "-q", "-batch", "-p", str(pid), "-ex",
-                                     "thread apply all bt 12"], capture_output=True,
-                                    text=True, timeout=20).stdout
+                                     "thread apply all bt 12", "-ex",
+                                     "printf \"_ksr_is_main=%d sig_flag=%d\\n\", "
+                                     "(int)_ksr_is_main, (int)sig_flag"],
+                                    capture_output=True, text=True, timeout=20).stdout
                 out += ["    " + l for l in _frames(bt)]
+                out += ["    " + l for l in bt.splitlines() if l.startswith("_ksr_is_main=")]
             except (OSError, subprocess.TimeoutExpired) as e:
                 out.append("    (no stack: %s)" % e)
         out += ["    logged: " + l for l in said.get(pid, [])[-3:]]

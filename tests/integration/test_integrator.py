@@ -19,6 +19,7 @@ import textwrap
 import time
 import uuid
 
+import procwatch
 from harness import TOP, alone, free_port, psx_of, test, wait_for
 from test_hooks import Hook
 from test_ws import ws_kam
@@ -375,6 +376,7 @@ class MakeRun:
                         OMNIQ_HTTP_PORT=str(self.hport), OMNIQ_RUN_DIR=self.rundir,
                         OMNIQ_CTL_SOCK=self.ctl, **env)
         self.logpath = os.path.join(ctx.dir, name + ".log")
+        self.names = {}
         self.log = open(self.logpath, "w")
         self.p = subprocess.Popen(argv, cwd=TOP, env=self.env, stdout=self.log,
                                   stderr=subprocess.STDOUT, start_new_session=True)
@@ -403,6 +405,7 @@ class MakeRun:
             except OSError:
                 return False
         wait_for(web, timeout=20, what="the web port")
+        self.names = self.psx()     # who is who, should one of them not stop
 
     def text(self):
         return open(self.logpath).read()
@@ -414,9 +417,12 @@ class MakeRun:
                 try:
                     self.p.wait(30)
                 except subprocess.TimeoutExpired:
+                    where = procwatch.stacks(procwatch.group_of(self.p.pid), self.names,
+                                             log=self.logpath)
                     os.killpg(self.p.pid, signal.SIGKILL)
                     self.p.wait(5)
-                    raise AssertionError("make run did not stop within 30 s of Ctrl-C")
+                    raise AssertionError("make run did not stop within 30 s of Ctrl-C; its "
+                                         "processes:\n" + where)
             assert self.kamcmd("core.version")[0] != 0, "kamailio still running after Ctrl-C"
             assert subprocess.run(["redis-cli", "-p", str(self.rport), "ping"],
                                   capture_output=True).returncode != 0, "redis still running"
