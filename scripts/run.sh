@@ -154,7 +154,10 @@ EOT
 # the WeChat channel when an account is given (cfg/omniq.cfg, docs/admin-wechat.md)
 wechat=()
 [ -n "${OMNIQ_WECHAT_ACCOUNT:-}" ] && wechat=(-A "OMNIQ_WECHAT_ACCOUNT=\"$OMNIQ_WECHAT_ACCOUNT\"")
-kamailio -DD -E -x tlsf -f "$run_cfg" -L "$top/build/modules:/usr/lib/x86_64-linux-gnu/kamailio/modules" \
+# in a session of its own: Ctrl-C reaches this script alone, whose trap stops kamailio with one
+# SIGTERM to its main process, which stops its children in order (a SIGINT to every process
+# at once ends children in the middle of what they hold; docs/admin.md, "Stopping kamailio")
+setsid kamailio -DD -E -x tlsf -f "$run_cfg" -L "$top/build/modules:/usr/lib/x86_64-linux-gnu/kamailio/modules" \
   -A "OMNIQ_SIP_LISTEN=$sip" -A "OMNIQ_REDIS_PORT=$redis_port" -A "OMNIQ_CTL=\"$ctl\"" \
   -A "OMNIQ_HTTP_PORT=${OMNIQ_HTTP_PORT:-8080}" \
   -A "OMNIQ_SITE_SECRET=\"$site\"" -A "OMNIQ_APP_SECRET=\"$app\"" \

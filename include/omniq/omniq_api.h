@@ -816,6 +816,11 @@ typedef struct omniq_api {
 	 * position and est_wait_s are 0. One round trip. */
 	int (*transfer_call)(const str *sid, const str *agent, const str *kind, const str *target,
 			const str *ext, const str *node, omniq_session_info_t *out);
+	/* Once per turn of the loop of a process of your module's own (omniq_fork_loop, a basic
+	 * timer's tick): when kamailio began stopping more than 3 s ago and this process is still
+	 * there (its SIGTERM never acted: seen in CI for processes waiting in poll or a Redis
+	 * read), it says so, naming `what`, and exits. Costs an atomic load. */
+	void (*stop_check)(const char *what);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -3,6 +3,7 @@
  * (include/omniq/omniq_api.h). Each member is the same core function the cfg script uses.
  */
 #include "oq_core.h"
+#include "oq_stop.h"
 #include "oq_followup.h"
 #include "oq_rpc.h"
 #include "oq_outbound.h"
@@ -176,5 +177,6 @@ int bind_omniq(omniq_api_t *api)
 	api->survey_answer = oq_survey_answer;
 	api->reply_held = oq_reply_held;
 	api->transfer_call = oq_transfer_call;
+	api->stop_check = oq_stop_check;
 	return 0;
 }

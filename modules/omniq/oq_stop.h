@@ -1,6 +1,6 @@
 /*
- * oq_stop.h - kamailio is stopping: the core's own processes (senders, dispatcher, archive)
- * end even if their SIGTERM never came.
+ * oq_stop.h - kamailio is stopping: omniq's own processes (the core's senders, dispatcher and
+ * archive; the channel modules' through api.stop_check) end even if their SIGTERM never came.
  *
  * Why: once in thousands of stops a sender stayed in its BLPOP after kamailio's main process
  * had signalled every child, nothing pending, nothing logged, and kamailio waited its whole

@@ -362,6 +362,7 @@ void email_imap_serve(omniq_api_t *api, const email_imap_cfg_t *c)
 	}
 	LM_INFO("imap: reading every %d s as %s\n", cfg->poll_s, owner);
 	for(;;) {
+		oq->stop_check("omniq_email imap");
 		for(i = 0; (b = email_mailbox_at(i)) != NULL; i++) {
 			if(b->imap[0] == '\0')
 				continue;

@@ -167,6 +167,7 @@ void media_ctl_loop(void *arg)
 	for(k = 0; k < media_cfg.processes; k++)
 		close(media_to_proc[k][0]);
 	for(;;) {
+		media_oq.stop_check("omniq_media control");
 		if(poll(&pfd, 1, 1000) > 0)
 			take_ends();
 		now = omniq_mono_ms();

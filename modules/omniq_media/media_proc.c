@@ -560,6 +560,7 @@ void media_proc_loop(void *arg)
 	LM_INFO("media process %d: ports %d-%d, every %d-th pair\n", me, media_cfg.port_min,
 			media_cfg.port_max, media_cfg.processes);
 	for(;;) {
+		media_oq.stop_check("omniq_media stream");
 		n = epoll_wait(ep, evs, 64, 1000);
 		if(n < 0 && errno != EINTR) {
 			LM_CRIT("media process %d: epoll_wait: %s\n", me, strerror(errno));

@@ -192,6 +192,7 @@ static void retry_tick(unsigned int ticks, void *param)
 	pend_t batch[PER_TICK];
 	int i, k, rc, done = 0;
 
+	os_oq.stop_check("omniq_sip pending");
 	renew_lease();
 	os_dial_tick();
 	os_xfer_tick();

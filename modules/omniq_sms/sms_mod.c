@@ -151,6 +151,7 @@ static int tenants_ok(void)
 
 static void parts_tick(unsigned int ticks, void *param)
 {
+	oq.stop_check("omniq_sms parts");
 	sms_inbound_parts_due();
 }
 

@@ -735,6 +735,7 @@ void ws_http_loop(int rank)
 			ws_cfg.cert ? "s" : "", ws_cfg.listen_addr, ws_cfg.port);
 	for(;;) {
 		cfg_update();
+		ws_oq.stop_check("omniq_ws http");
 		uv_run(&loop, UV_RUN_ONCE);
 		ws_append_pump(); /* the customers' messages of this turn, to Redis */
 	}

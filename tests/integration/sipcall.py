@@ -30,7 +30,7 @@ class Phone:
 
     def __init__(self, ctx, kam, agent, scenario, calls=1, register=True, timeout=60, keys=()):
         """keys: (name, value) pairs for the scenario's [name] keywords; with them,
-        [service] is the agent's id."""
+        [service] is the agent's id and the phone answers NOTIFY, INFO and OPTIONS itself."""
         self.agent = agent
         self.workdir = ctx.dir
         port = None
@@ -46,7 +46,8 @@ class Phone:
         self.proc, self.port = sipp_ports.start(
             ["sipp", "-sf", os.path.join(SIPP, scenario), "-i", "127.0.0.1",
              "-m", str(calls), "-timeout", str(timeout)]
-            + (["-s", agent] if keys else []) + [a for k, v in keys for a in ("-key", k, v)]
+            # a phone of a scenario with keys answers NOTIFY, INFO and OPTIONS itself (-aa)
+            + (["-s", agent, "-aa"] if keys else []) + [a for k, v in keys for a in ("-key", k, v)]
             + _sipp_common(ctx.dir, "phone_" + agent),
             ctx.dir, "phone_" + agent, port=port)
         ctx.servers.append(self)

@@ -76,15 +76,19 @@ def test_sip_stop_with_a_queued_call_exits_cleanly(ctx):
 
 
 @test
-def test_a_core_process_that_misses_its_sigterm_still_ends_with_kamailio(ctx):
+def test_a_process_that_misses_its_sigterm_still_ends_with_kamailio(ctx):
     """Once in thousands of stops an omniq sender stayed in its BLPOP after kamailio had
-    signalled every child, and kamailio waited its exit timeout for it. Here the sms
-    sender and the dispatcher are made to ignore SIGTERM (gdb, as a lost signal would leave
-    them): kamailio still stops within a few seconds, and each says it ended without it."""
+    signalled every child (and once omniq_media's control process in its poll), and kamailio
+    waited its exit timeout for it. Here processes of the core and of channel modules are
+    made to ignore SIGTERM (gdb, as a lost signal would leave them): kamailio still stops
+    within a few seconds, and each says it ended without it."""
+    from test_media import media_kam
     rs = ctx.redis()
-    k = ctx.kamailio("omniq.cfg", rs.port)
+    k = media_kam(ctx, rs)
     procs = {d: p for p, d in k.psx().items()}
-    deaf = [procs["omniq sender sms"], procs["omniq dispatcher"]]
+    names = ("omniq sender sms", "omniq dispatcher", "omniq_media control", "omniq_ws http",
+             "omniq_sip pending")
+    deaf = [procs[n if n in procs else n + " 0"] for n in names]
     for pid in deaf:
         out = subprocess.run(["gdb", "-q", "-batch", "-p", str(pid), "-ex",
                               "call (long)((long (*)(int, long))signal)(15, 1)"],
@@ -98,7 +102,7 @@ def test_a_core_process_that_misses_its_sigterm_still_ends_with_kamailio(ctx):
     took = time.time() - t0
     assert not k.problems, k.problems
     assert 3 <= took < 10, took
-    for what in ("omniq sender sms", "omniq dispatcher"):
+    for what in names:
         assert re.search(r"WARNING: omniq \[oq_stop\.c:\d+\]: oq_stop_check\(\): %s: kamailio "
                          r"is stopping \(for \d+ ms\) and this process had no SIGTERM from "
                          r"it: it ends now" % what, k.text()), k.tail()

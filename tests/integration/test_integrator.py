@@ -417,9 +417,15 @@ class MakeRun:
                 try:
                     self.p.wait(30)
                 except subprocess.TimeoutExpired:
-                    where = procwatch.stacks(procwatch.group_of(self.p.pid), self.names,
-                                             log=self.logpath)
+                    kam = [p for p in self.names if os.path.exists("/proc/%d" % p)]
+                    where = procwatch.stacks(set(procwatch.group_of(self.p.pid)) | set(kam),
+                                             self.names, log=self.logpath)
                     os.killpg(self.p.pid, signal.SIGKILL)
+                    for p in kam:         # kamailio runs in a session of its own
+                        try:
+                            os.kill(p, signal.SIGKILL)
+                        except OSError:
+                            pass
                     self.p.wait(5)
                     raise AssertionError("make run did not stop within 30 s of Ctrl-C; its "
                                          "processes:\n" + where)
