@@ -67,6 +67,7 @@ typedef struct os_dref {
 	char sid[OMNIQ_SID_MAX];
 	char agent[OMNIQ_ID_MAX + 1]; /* who answered: set with the answer */
 	char ident[OS_IDENT_MAX];     /* the caller */
+	int tenant;                   /* whose session (an in-dialog request may not say) */
 } os_dref_t;
 
 typedef struct os_call {
@@ -178,6 +179,7 @@ static void set_sid(os_call_t *c, const char *sid)
 	if(c->dref) {
 		snprintf(c->dref->sid, sizeof(c->dref->sid), "%s", sid);
 		snprintf(c->dref->ident, sizeof(c->dref->ident), "%s", c->ident);
+		c->dref->tenant = c->tenant;
 	}
 }
 
@@ -976,8 +978,8 @@ static void on_dialog_request(struct dlg_cell *dlg, int type, struct dlg_cb_para
 
 	if(d == NULL || d->sid[0] == '\0' || d->agent[0] == '\0' || params->req == NULL)
 		return;
-	os_xfer_request(params->req, params->direction == DLG_DIR_UPSTREAM, d->sid, d->agent,
-			d->ident, dlg->h_entry, dlg->h_id);
+	os_xfer_request(params->req, params->direction == DLG_DIR_UPSTREAM, d->tenant, d->sid,
+			d->agent, d->ident, dlg->h_entry, dlg->h_id);
 }
 
 static void free_dref(void *p)

@@ -143,8 +143,8 @@ static void on_refer_reply(struct cell *t, int type, struct tmcb_params *ps)
 	lock_release(&xt->lock);
 }
 
-void os_xfer_request(sip_msg_t *req, int from_callee, const char *sid, const char *agent,
-		const char *ident, unsigned int dh, unsigned int di)
+void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *sid,
+		const char *agent, const char *ident, unsigned int dh, unsigned int di)
 {
 	char target[OMNIQ_ID_MAX + 1], by[OMNIQ_ID_MAX + 1];
 	int i, replaces = 0, slot = -1;
@@ -199,7 +199,7 @@ void os_xfer_request(sip_msg_t *req, int from_callee, const char *sid, const cha
 	x = &xt->item[slot];
 	memset(x, 0, sizeof(*x));
 	x->state = XF_REFERRED;
-	x->tenant = os_oq.tenant_index();
+	x->tenant = tenant;
 	x->at_ms = at = omniq_mono_ms();
 	x->dh = dh;
 	x->di = di;

@@ -29,10 +29,10 @@
 int os_xfer_init(void);
 
 /* A request within the dialog of an answered call (the dialog module's DLGCB_REQ_WITHIN):
- * a REFER from the agent's side is kept for the caller's INVITE. sid, agent, ident: the
- * call's; dh, di: its dialog. */
-void os_xfer_request(sip_msg_t *req, int from_callee, const char *sid, const char *agent,
-		const char *ident, unsigned int dh, unsigned int di);
+ * a REFER from the agent's side is kept for the caller's INVITE. tenant, sid, agent, ident:
+ * the call's; dh, di: its dialog. */
+void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *sid,
+		const char *agent, const char *ident, unsigned int dh, unsigned int di);
 
 /* omniq_call() of an INVITE from caller ident (or ident_uri, when the call was queued by
  * its URI) for target: the REFER it completes, taken (1: sid and agent filled, sizes
