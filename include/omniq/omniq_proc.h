@@ -44,8 +44,9 @@ static inline void omniq_proc_cfg_ready(void)
  * Kamailio way: reserved in mod_init (register_procs(1), cfg_register_child(1)), forked from
  * child_init(PROC_MAIN) with PROC_NOCHLDINIT, so it does here what child_init would have.
  * desc names it in kamailio's process list (ps, kamcmd core.psx); loop(arg) does not return:
- * if it does, the process logs it and exits. In kamailio's main process: 0, or -1 when the
- * fork failed; in the new process, -1 when its cfg cannot start. */
+ * if it does, the process logs it and exits; each of its turns calls api.stop_check (a
+ * process whose SIGTERM never acts still ends with kamailio). In kamailio's main process: 0,
+ * or -1 when the fork failed; in the new process, -1 when its cfg cannot start. */
 static inline int omniq_fork_loop(const char *desc, void (*loop)(void *arg), void *arg)
 {
 	int pid = fork_process(PROC_NOCHLDINIT, (char *)desc, 1);

@@ -210,7 +210,7 @@ static int serve(conn_t *c)
 	}
 }
 
-void email_lmtp_serve(const char *host, size_t max_msg)
+void email_lmtp_serve(const char *host, size_t max_msg, void (*turn)(void))
 {
 	struct pollfd pfd[EMAIL_LMTP_CONNS + 1];
 	time_t now;
@@ -218,6 +218,7 @@ void email_lmtp_serve(const char *host, size_t max_msg)
 
 	LM_INFO("lmtp: taking mail on %s\n", listen_addr);
 	for(;;) {
+		turn();
 		pfd[0].fd = lfd;
 		pfd[0].events = POLLIN;
 		for(i = 0; i < n_conns; i++) {

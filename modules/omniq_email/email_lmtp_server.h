@@ -21,7 +21,8 @@
  * listening, so that a taken port stops kamailio's start. 0, or -1 logged. */
 int email_lmtp_listen(const char *addr);
 
-/* The process' loop (never returns). max_msg: bytes of one mail. */
-void email_lmtp_serve(const char *host, size_t max_msg);
+/* The process' loop (never returns). max_msg: bytes of one mail; turn() first in each of
+ * its turns (api.stop_check). */
+void email_lmtp_serve(const char *host, size_t max_msg, void (*turn)(void));
 
 #endif

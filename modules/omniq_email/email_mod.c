@@ -155,9 +155,15 @@ static int mod_init(void)
 }
 
 /* the processes of this module's own (omniq_fork_loop) */
+/* each turn of the LMTP loop: api.stop_check */
+static void lmtp_turn(void)
+{
+	oq.stop_check("omniq_email lmtp");
+}
+
 static void lmtp_loop(void *arg)
 {
-	email_lmtp_serve(lmtp_host[0] ? lmtp_host : "omniq", (size_t)max_message);
+	email_lmtp_serve(lmtp_host[0] ? lmtp_host : "omniq", (size_t)max_message, lmtp_turn);
 }
 
 static void imap_loop(void *arg)
