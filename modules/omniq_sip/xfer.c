@@ -35,6 +35,7 @@ typedef struct xf {
 
 typedef struct xfers {
 	gen_lock_t lock;
+	int referred;       /* entries REFERRED: 0 spares every INVITE the lock (os_xfer_take) */
 	unsigned long full; /* REFERs not kept: the table was full */
 	xf_t item[OS_XFER_MAX];
 } xfers_t;
@@ -44,6 +45,16 @@ typedef struct xfers {
 #define MOVED_KEEP_MS (3600 * 1000LL)
 
 static xfers_t *xt = NULL;
+
+/* x's state becomes st (the lock held), the count of REFERRED entries kept with it. */
+static void set_state(xf_t *x, xf_state_t st)
+{
+	int d = (st == XF_REFERRED) - (x->state == XF_REFERRED);
+
+	x->state = st;
+	if(d)
+		__atomic_add_fetch(&xt->referred, d, __ATOMIC_RELEASE);
+}
 
 int os_xfer_init(void)
 {
@@ -60,52 +71,57 @@ int os_xfer_init(void)
 	return 0;
 }
 
-/* The user part of a name-addr or addr-spec (a Refer-To, a Referred-By) into out: 0, or -1
- * when it has none or it does not fit. *replaces (may be NULL): 1 when the URI carries a
- * Replaces header (an attended transfer). */
-static int uri_user(str v, char *out, int size, int *replaces)
+/* Whether a URI's headers (RFC 3261 19.1.1: "?h1=v1&h2=v2") hold a Replaces (RFC 3891: an
+ * attended transfer). */
+static int has_replaces(str h)
+{
+	char *amp;
+
+	while(h.len >= 9) {
+		if(strncasecmp(h.s, "Replaces=", 9) == 0)
+			return 1;
+		if((amp = memchr(h.s, '&', h.len)) == NULL)
+			break;
+		h.len -= (int)(amp - h.s) + 1;
+		h.s = amp + 1;
+	}
+	return 0;
+}
+
+/* The user part of uri (a Refer-To's, a Referred-By's, a From's) into out: 0, or -1 when it
+ * has none or it does not fit. *replaces (may be NULL): has_replaces of its headers. */
+static int uri_user(const str *uri, char *out, int size, int *replaces)
 {
 	struct sip_uri u;
-	char *lt, *gt;
 
-	if(v.s == NULL || v.len <= 0)
-		return -1;
-	if((lt = memchr(v.s, '<', v.len)) != NULL
-			&& (gt = memchr(lt, '>', v.len - (int)(lt - v.s))) != NULL) {
-		v.s = lt + 1;
-		v.len = (int)(gt - lt) - 1;
-	} else {
-		char *semi = memchr(v.s, ';', v.len);
-
-		if(semi)
-			v.len = (int)(semi - v.s);
-	}
-	while(v.len > 0 && (v.s[v.len - 1] == ' ' || v.s[v.len - 1] == '\t'))
-		v.len--;
-	while(v.len > 0 && (v.s[0] == ' ' || v.s[0] == '\t')) {
-		v.s++;
-		v.len--;
-	}
-	if(parse_uri(v.s, v.len, &u) < 0 || u.user.len <= 0 || u.user.len >= size)
+	if(parse_uri(uri->s, uri->len, &u) < 0 || u.user.len <= 0 || u.user.len >= size)
 		return -1;
 	memcpy(out, u.user.s, u.user.len);
 	out[u.user.len] = '\0';
 	if(replaces)
-		*replaces = u.headers.len >= 8 && strncasecmp(u.headers.s, "Replaces", 8) == 0;
+		*replaces = has_replaces(u.headers);
 	return 0;
 }
 
-/* The user of msg's Referred-By (RFC 3892) into out: 1, 0 when it has none, -1 when it is
- * malformed. */
+/* The user of msg's Referred-By (RFC 3892: a name-addr, parsed as a To is) into out: 1, 0
+ * when it has none, -1 when it is malformed. */
 static int referred_by(sip_msg_t *msg, char *out, int size)
 {
 	struct hdr_field *h;
+	struct to_body tb;
+	int rc;
 
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -1;
-	for(h = msg->headers; h; h = h->next)
-		if(h->type == HDR_REFERREDBY_T)
-			return uri_user(h->body, out, size, NULL) < 0 ? -1 : 1;
+	for(h = msg->headers; h; h = h->next) {
+		if(h->type != HDR_REFERREDBY_T)
+			continue;
+		memset(&tb, 0, sizeof(tb));
+		parse_to(h->body.s, h->body.s + h->body.len + 1, &tb); /* as parse_refer_to_header */
+		rc = tb.error == PARSE_OK && uri_user(&tb.uri, out, size, NULL) == 0 ? 1 : -1;
+		free_to_params(&tb);
+		return rc;
+	}
 	return 0;
 }
 
@@ -137,7 +153,7 @@ static void on_refer_reply(struct cell *t, int type, struct tmcb_params *ps)
 			LM_INFO("call %s: the caller's phone answered the transfer to %s with %d: the "
 					"call stays with %s\n",
 					x->sid, x->target, code, x->agent);
-			x->state = XF_FREE;
+			set_state(x, XF_FREE);
 		}
 	}
 	lock_release(&xt->lock);
@@ -160,7 +176,7 @@ void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *si
 		return;
 	}
 	if(parse_refer_to_header(req) != 0 || req->refer_to == NULL
-			|| uri_user(get_refer_to(req)->uri, target, sizeof(target), &replaces) < 0) {
+			|| uri_user(&get_refer_to(req)->uri, target, sizeof(target), &replaces) < 0) {
 		LM_NOTICE("call %s: a REFER from agent %s without a usable Refer-To: relayed, the "
 				  "session stays\n",
 				sid, agent);
@@ -175,7 +191,7 @@ void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *si
 	if(referred_by(req, by, sizeof(by)) <= 0) {
 		/* the transferee makes one from the REFER's From (RFC 3892 section 3) */
 		if(parse_from_header(req) < 0
-				|| uri_user(get_from(req)->uri, by, sizeof(by), NULL) < 0)
+				|| uri_user(&get_from(req)->uri, by, sizeof(by), NULL) < 0)
 			by[0] = '\0';
 	}
 	lock_get(&xt->lock);
@@ -197,8 +213,9 @@ void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *si
 		return;
 	}
 	x = &xt->item[slot];
+	set_state(x, XF_FREE);
 	memset(x, 0, sizeof(*x));
-	x->state = XF_REFERRED;
+	set_state(x, XF_REFERRED);
 	x->tenant = tenant;
 	x->at_ms = at = omniq_mono_ms();
 	x->dh = dh;
@@ -235,7 +252,9 @@ int os_xfer_take(sip_msg_t *msg, const char *ident, const char *ident_uri, const
 	int i, best = -1, t = os_oq.tenant_index(), has_by;
 	xf_t *x;
 
-	if(target == NULL || target->len <= 0 || target->len > OMNIQ_ID_MAX)
+	/* every INVITE comes here: no REFER waits, nothing parsed and no lock taken */
+	if(target == NULL || target->len <= 0 || target->len > OMNIQ_ID_MAX
+			|| __atomic_load_n(&xt->referred, __ATOMIC_ACQUIRE) == 0)
 		return 0;
 	if((has_by = referred_by(msg, by, sizeof(by))) < 0)
 		return 0; /* a Referred-By that cannot be read matches no REFER */
@@ -256,7 +275,7 @@ int os_xfer_take(sip_msg_t *msg, const char *ident, const char *ident_uri, const
 	}
 	if(best >= 0) {
 		x = &xt->item[best];
-		x->state = XF_MOVED;
+		set_state(x, XF_MOVED);
 		x->at_ms = now;
 		snprintf(sid, OMNIQ_SID_MAX, "%s", x->sid);
 		snprintf(agent, OMNIQ_ID_MAX + 1, "%s", x->agent);
@@ -272,7 +291,7 @@ void os_xfer_untake(const char *sid)
 	lock_get(&xt->lock);
 	for(i = 0; i < OS_XFER_MAX; i++)
 		if(xt->item[i].state == XF_MOVED && strcmp(xt->item[i].sid, sid) == 0) {
-			xt->item[i].state = XF_REFERRED;
+			set_state(&xt->item[i], XF_REFERRED);
 			xt->item[i].refused = 1;
 			break;
 		}
@@ -290,10 +309,10 @@ int os_xfer_ended(const char *sid, unsigned int dh, unsigned int di)
 		if(x->state == XF_FREE || x->dh != dh || x->di != di || strcmp(x->sid, sid) != 0)
 			continue;
 		if(x->state == XF_MOVED) {
-			x->state = XF_FREE; /* the session is the new call's: this one is done */
+			set_state(x, XF_FREE); /* the session is the new call's: this one is done */
 			kept = 1;
 		} else if(x->refused) {
-			x->state = XF_FREE; /* the transfer failed, the call stayed: its end closes */
+			set_state(x, XF_FREE); /* the transfer failed, the call stayed: its end closes */
 		} else {
 			x->ended = 1; /* os_xfer_tick closes it when no INVITE comes */
 			kept = 1;
@@ -321,10 +340,10 @@ void os_xfer_tick(void)
 				memcpy(sids[n], x->sid, OMNIQ_SID_MAX);
 				tenants[n++] = x->tenant;
 			}
-			x->state = XF_FREE;
+			set_state(x, XF_FREE);
 		} else if(x->state == XF_MOVED
 				  && now - x->at_ms > (x->ended ? os_cfg.transfer_wait_ms : MOVED_KEEP_MS)) {
-			x->state = XF_FREE;
+			set_state(x, XF_FREE);
 		}
 	}
 	lock_release(&xt->lock);

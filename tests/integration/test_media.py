@@ -6,8 +6,6 @@ compared code for code with the prompts, sequence numbers and timestamps continu
 sender reports and a BYE when the stream ends."""
 import base64
 import os
-import shutil
-import tempfile
 import re
 import socket
 import struct
@@ -15,6 +13,7 @@ import subprocess
 import time
 import wave
 
+import baresip
 from harness import TOP, test, wait_for
 import ports
 from rtpfar import RtpFar, free_udp_pair
@@ -507,46 +506,17 @@ def baresip_hears_the_queue(ctx, account_params, modules, suites):
     rs = ctx.redis()
     k = media_kam(ctx, rs, OMNIQ_MEDIA_IDLE=2)
     r = rs.client()
-    d = os.path.join(ctx.dir, "baresip")
-    os.makedirs(d)
-    dumps = tempfile.mkdtemp(prefix="bs-")     # short: baresip 1.0 cuts a dump's name
-    ctx.notes.append(("baresip's log", lambda: open(os.path.join(d, "log"), errors="replace")
-                      .read()[-2000:]))
-    port, cons = ports.free_port(), ports.free_port(socket.SOCK_DGRAM)
-    with open(os.path.join(d, "config"), "w") as f:
-        f.write("\n".join([
-            "poll_method epoll", "sip_listen 127.0.0.1:%d" % port, "snd_path %s" % dumps,
-            "audio_source ausine,440", "ausrc_srate 48000", "ausrc_channels 2",
-            "audio_alert aufile,/dev/null", "auplay_srate 8000", "auplay_channels 1",
-            "rtp_ports %d-%d" % (port + 2, port + 40), "cons_listen 127.0.0.1:%d" % cons,
-            "module_path /usr/lib/baresip/modules"]
-            + ["module %s" % m for m in modules]
-            + ["module aufile.so", "module ausine.so", "module sndfile.so", "module cons.so",
-               "module_app account.so", "module_app menu.so", ""]))
-    with open(os.path.join(d, "accounts"), "w") as f:
-        f.write("<sip:13800000199@127.0.0.1:%d;transport=udp>;regint=0;%s\n"
-                % (k.sip_port, account_params))
-    log = open(os.path.join(d, "log"), "w")
-    bs = subprocess.Popen(["stdbuf", "-oL", "baresip", "-f", d, "-e",
-                           "/dial sip:sales@127.0.0.1:%d" % k.sip_port],
-                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=d)
-
-    class _Stop:
-        def stop(self):
-            if bs.poll() is None:
-                bs.kill()
-                bs.wait()
-            log.close()
-            shutil.rmtree(dumps, ignore_errors=True)
-    ctx.servers.append(_Stop())
+    cons = ports.free_port(socket.SOCK_DGRAM)
+    bs = baresip.Caller(ctx, k, "sales", "13800000199", account_params, modules,
+                        ["cons_listen 127.0.0.1:%d" % cons, "module cons.so"])
+    dumps = bs.dumps
     wait_for(lambda: ports_in_use(k) == 1 and k.rpc_struct("omniq_media.streams")["state"]
              == "active", timeout=10, what="baresip's call queued, its stream playing")
     st = k.rpc_struct("omniq_media.streams")
     assert (None if st["srtp"] == "none" else st["srtp"]) in suites, st
     time.sleep(4)                                 # twice idle_timeout: still there
     assert ports_in_use(k) == 1 and r.hget(P + ":s:1", "state") == "queued"
-    bs.terminate()                                # baresip hangs up (CANCEL) as it quits
-    bs.wait(10)
+    bs.hang_up()                                  # baresip hangs up (CANCEL) as it quits
     wait_for(lambda: r.hget(P + ":s:1", "state") == "abandoned", timeout=10,
              what="the session abandoned on the CANCEL")
     wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import wave
 
+import baresip
 import sipp_ports
 from harness import TOP, end_process, free_port, test, wait_for
 from sipcall import _sipp_common
@@ -29,21 +30,7 @@ class Baresip:
         # a short directory: baresip 1.0 cuts a dump's name to fit a small buffer
         self.dumps = tempfile.mkdtemp(prefix="bs-")
         self.log = os.path.join(self.dir, "baresip.log")
-        with open(os.path.join(self.dir, "config"), "w") as f:
-            f.write("\n".join([
-                "poll_method epoll",
-                "sip_listen 127.0.0.1:%d" % self.port,
-                # what it hears and says is written to WAV files (sndfile's dumps)
-                "snd_path %s" % self.dumps,
-                "audio_source ausine,440",
-                "audio_alert aufile,/dev/null",
-                # ausine makes 48 kHz stereo only: baresip resamples to PCMU's 8 kHz mono
-                "ausrc_srate 48000", "ausrc_channels 2",
-                "auplay_srate 8000", "auplay_channels 1",
-                "rtp_ports %d-%d" % (self.port + 2, self.port + 40),
-                "module_path /usr/lib/baresip/modules",
-                "module g711.so", "module ausine.so", "module aufile.so", "module sndfile.so",
-                "module_app account.so", "module_app menu.so", ""]))
+        baresip.write_config(self.dir, self.port, self.dumps)
         with open(os.path.join(self.dir, "accounts"), "w") as f:
             # what a person types into a softphone: user, server, no password (make run's
             # cfg has no authentication), answer automatically

@@ -5,59 +5,19 @@ the same session, offered to the next agent, its transcript kept; the first call
 closes nothing."""
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 import time
 
-from harness import HERE, free_port, test, wait_for
+import baresip
+from harness import HERE, test, wait_for
 from sipcall import Phone
 from test_sip import P, agent, sip_kam, stat
 
 
 def baresip_caller(ctx, k, queue, number="13800000166", account=""):
-    """baresip dialling sip:<queue>@kamailio from <number>, unregistered, PCMU (account: more
-    of its account's parameters); its log in the test's notes. Returns its log reader."""
-    d = os.path.join(ctx.dir, "baresip")
-    os.makedirs(d)
-    dumps = tempfile.mkdtemp(prefix="bs-")
-    port = free_port()
-    with open(os.path.join(d, "config"), "w") as f:
-        f.write("\n".join([
-            "poll_method epoll", "sip_listen 127.0.0.1:%d" % port, "snd_path %s" % dumps,
-            "audio_source ausine,440", "ausrc_srate 48000", "ausrc_channels 2",
-            "audio_alert aufile,/dev/null", "auplay_srate 8000", "auplay_channels 1",
-            "rtp_ports %d-%d" % (port + 2, port + 40), "module_path /usr/lib/baresip/modules",
-            "module g711.so", "module aufile.so", "module ausine.so", "module sndfile.so",
-            "module_app account.so", "module_app menu.so", ""]))
-    with open(os.path.join(d, "accounts"), "w") as f:
-        f.write("<sip:%s@127.0.0.1:%d;transport=udp>;regint=0;audio_codecs=PCMU%s\n"
-                % (number, k.sip_port, ";" + account if account else ""))
-    path = os.path.join(d, "log")
-    log = open(path, "w")
-    bs = subprocess.Popen(["stdbuf", "-oL", "baresip", "-f", d, "-e",
-                           "/dial sip:%s@127.0.0.1:%d" % (queue, k.sip_port)],
-                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=d)
-
-    def text():
-        return open(path, errors="replace").read()
-
-    class _Stop:
-        def stop(self):
-            if bs.poll() is None:
-                bs.terminate()
-                try:
-                    bs.wait(10)
-                except subprocess.TimeoutExpired:
-                    bs.kill()
-                    bs.wait()
-            log.close()
-            shutil.rmtree(dumps, ignore_errors=True)
-    stopper = _Stop()
-    ctx.servers.append(stopper)
-    ctx.notes.append(("baresip's log", lambda: text()[-2500:]))
-    text.stop = stopper.stop
-    return text
+    """baresip dialling sip:<queue>@kamailio from <number>, in PCMU (account: more of its
+    account's parameters)."""
+    return baresip.Caller(ctx, k, queue, number,
+                          "audio_codecs=PCMU" + (";" + account if account else ""))
 
 
 def session(r, sid="1"):
@@ -90,7 +50,7 @@ def alice_refers(ctx, name, then):
 def refers(ctx, refer_to_user, bob_phone=True):
     """alice answers baresip's call to sales and REFERs it to refer_to_user; bob, away, has
     a phone that answers (bob_phone). Returns (kamailio, redis client, alice's phone, bob's
-    phone or None, baresip's log reader, the session before the REFER)."""
+    phone or None, the caller (baresip.Caller), the session before the REFER)."""
     rs = ctx.redis()
     k = sip_kam(ctx, rs)
     r = rs.client()
@@ -109,7 +69,7 @@ def refers(ctx, refer_to_user, bob_phone=True):
 
 def transferred(ctx, refer_to_user):
     """refers(), bob available once alice holds the session: the session is bob's on the
-    caller's new call. Returns (kamailio, redis client, baresip, bob's phone, before)."""
+    caller's new call. Returns (kamailio, redis client, the caller, bob's phone, before)."""
     k, r, alice, bob, caller, before = refers(ctx, refer_to_user)
     agent(k, "bob")                       # free now; the session is alice's
     assert alice.wait(30) == 0, "alice's REFER, the NOTIFYs or her BYE went wrong"
@@ -139,7 +99,7 @@ def test_transfer_blind_by_refer_to_a_queue_moves_the_session_with_the_audio(ctx
     a = k.rpc_struct("omniq.agent", "alice")
     assert a.get("load:voice") == "0", a
     # the caller hangs up: bob's call ends, and with it the session
-    caller.stop()
+    caller.hang_up()
     assert bob.wait(20) == 0
     wait_for(lambda: session(r).get("state") in ("wrapup", "closed"), timeout=10,
              what="the session ended with bob's call")
@@ -156,7 +116,7 @@ def test_transfer_blind_by_refer_to_an_agent_offers_the_session_to_that_agent(ct
     assert ev[i + 1:] == [("offer", "offered", "bob"), ("accept", "active", "bob")], ev
     assert r.get(P + ":seq:s") == "1"
     assert stat(k, "transferred") == 1
-    caller.stop()
+    caller.hang_up()
     assert bob.wait(20) == 0
 
 
@@ -177,7 +137,7 @@ def test_transfer_to_an_agent_who_cannot_take_it_leaves_the_call_with_the_first(
     assert stat(k, "transferred") == 0 and stat(k, "transfers_failed") == 1
     assert "the transfer by alice to bob was refused" in k.text(), k.tail()
     assert r.get(P + ":seq:s") == "1"
-    caller.stop()
+    caller.hang_up()
 
 
 @test
@@ -207,7 +167,7 @@ def test_transfer_a_refer_the_callers_phone_refuses_changes_nothing(ctx):
     assert re.search(r"call 1: the caller's phone answered the transfer to sales with \d{3}: "
                      r"the call stays with alice", k.text()), k.tail()
     assert stat(k, "transferred") == 0 and stat(k, "transfers_failed") == 0
-    caller.stop()
+    caller.hang_up()
 
 
 
