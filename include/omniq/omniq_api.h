@@ -57,6 +57,7 @@ static inline str omniq_str(const char *s)
 
 /* Return codes of every API call (and of the cfg functions, as -1..-7). */
 #define OMNIQ_OK 0
+#define OMNIQ_REFERRING 1   /* transfer(): asked of the contact's driver (OMNIQ_CAP_REFER) */
 #define OMNIQ_EARG -1       /* bad argument: nothing was written */
 #define OMNIQ_ENOTFOUND -2  /* no such session / agent / customer / channel */
 #define OMNIQ_ESTATE -3     /* illegal transition: nothing was changed */
@@ -109,6 +110,12 @@ static inline int omniq_ingest_cfg_rc(int rc)
 #define OMNIQ_CAP_TEXT (1u << 0)
 #define OMNIQ_CAP_MEDIA (1u << 1)  /* images, files */
 #define OMNIQ_CAP_VOICE (1u << 2)
+/* The contact moves itself: a transfer of an active session of this channel (a desk's, an
+ * RPC's) does not move the record but asks the driver (event "refer" to every node, the
+ * contact's node acts) to move the contact; the driver then moves the session with
+ * transfer_call() as the contact moves (a call: omniq REFERs the caller's phone, whose
+ * INVITE to the target comes back). Why: the record must follow the audio, never lead it. */
+#define OMNIQ_CAP_REFER (1u << 3)
 
 #define OMNIQ_TENANTS_MAX 32  /* tenants one kamailio serves */
 
@@ -147,6 +154,11 @@ typedef struct omniq_event {
 	str channel;
 	str ext;     /* the channel's own reference given at open (Call-ID, openid, ...) */
 	str tenant;  /* whose session: the dispatcher has made it the current tenant */
+	/* "refer" only (a transfer asked of an OMNIQ_CAP_REFER driver): state is the kind
+	 * ("agent" or "queue"), agent who hands it on, target the agent or queue it goes to,
+	 * skills the required skills asked with a queue (may be empty). Else empty. */
+	str target;
+	str skills;
 } omniq_event_t;
 
 struct redisContext; /* hiredis' (api.redis_connect) */
@@ -415,7 +427,10 @@ typedef struct omniq_api {
 	int (*agent_state)(const str *aid, const str *presence);
 	/* An agent hands an active session on: kind "agent" (offered to that agent, who must be
 	 * available with room: else OMNIQ_ECAPACITY and nothing changes) or "queue" (re-queued
-	 * there, skills replaced unless empty, seniority kept). Never offered back to `agent`. */
+	 * there, skills replaced unless empty, seniority kept). Never offered back to `agent`.
+	 * A session of a channel whose driver has OMNIQ_CAP_REFER (a call) is not moved:
+	 * the same checks pass, the driver is asked (event "refer") and OMNIQ_REFERRING comes
+	 * back; the session moves when the contact does (or stays, the transcript saying why). */
 	int (*transfer)(const str *sid, const str *agent, const str *kind, const str *target,
 			const str *skills);
 	/* One session field: tags, csat (1..5), nps (0..10), disposition, follow_up (YYYY-MM-DD

@@ -1441,13 +1441,34 @@ static int transfer_args(const str *sid, const str *agent, const str *kind, cons
 int oq_transfer(const str *sid, const str *agent, const str *kind, const str *target,
 		const str *skills)
 {
-	char sk[OQ_SKILLS_BUF];
-	str a[5];
+	char sk[OQ_SKILLS_BUF], refer[OQ_DRIVERS_MAX * (OMNIQ_ID_MAX + 1) + 1];
+	redisReply *r;
+	str a[6];
 	int rc;
 
 	if((rc = transfer_args(sid, agent, kind, target, skills, sk, a)) < 0)
 		return rc;
-	return oq_call_checked("oq_transfer", 5, a, OQ_R_STRINGS);
+	/* the channels that move their contact themselves (OMNIQ_CAP_REFER): the library asks
+	 * their driver instead of moving the record (47_transfer.lua) */
+	if((rc = oq_driver_refer_channels(refer, sizeof(refer))) < 0)
+		return OMNIQ_EINTERNAL;
+	if(rc == 0)
+		return oq_call_checked("oq_transfer", 5, a, OQ_R_STRINGS);
+	a[5].s = refer;
+	a[5].len = rc;
+	r = oq_call("oq_transfer", 6, a, &rc);
+	if(r == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 3 || !name_elem(r->element[1], 15)) {
+		rc = oq_bad_reply("oq_transfer", r, "[sid, state, agent]");
+		freeReplyObject(r);
+		return rc;
+	}
+	rc = (r->element[1]->len == 9 && !memcmp(r->element[1]->str, "referring", 9))
+			? OMNIQ_REFERRING
+			: OMNIQ_OK;
+	freeReplyObject(r);
+	return rc;
 }
 
 int oq_transfer_call(const str *sid, const str *agent, const str *kind, const str *target,

@@ -51,7 +51,7 @@ oq_dispatch_cfg_t oq_dispatch_cfg = {1, 200, STR_NULL, OMNIQ_EVENT_READ_GAP_DEF}
 static const char *event_types[] = {"enqueue", "offer", "park", "unpark", "reopen", "accept",
 		"decline", "miss", "wrapup", "close", "abandon", "expire", "presence", "merge",
 		"agent_del", "revoke", "message", "transfer", "delivery", "sla1", "sla2", "sla3",
-		"followup", "callback", "survey", "resync"};
+		"followup", "callback", "survey", "refer", "resync"};
 #define OQ_EVENT_TYPES ((int)(sizeof(event_types) / sizeof(event_types[0])))
 static int event_rt_idx[OQ_EVENT_TYPES];
 
@@ -182,6 +182,8 @@ static int handle_events(redisReply *s, int t, stream_t *st)
 		omniq_stream_field(f, "agent", &ev.agent);
 		omniq_stream_field(f, "channel", &ev.channel);
 		omniq_stream_field(f, "ext", &ev.ext);
+		omniq_stream_field(f, "target", &ev.target); /* "refer" only: else empty */
+		omniq_stream_field(f, "skills", &ev.skills);
 		oq_tenant_use_index(t);
 		run_event_route(&ev);
 		oq_driver_event(&ev);
@@ -311,7 +313,7 @@ static void resync(int t, const omniq_events_gap_t *gap)
 	memset(&ev, 0, sizeof(ev));
 	ev.type.s = "resync";
 	ev.type.len = 6;
-	ev.sid.s = ev.state.s = ev.agent.s = ev.channel.s = ev.ext.s = "";
+	ev.sid.s = ev.state.s = ev.agent.s = ev.channel.s = ev.ext.s = ev.target.s = ev.skills.s = "";
 	oq_tenant_at(t, &ev.tenant, NULL);
 	oq_tenant_use_index(t);
 	run_event_route(&ev);

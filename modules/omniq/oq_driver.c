@@ -80,3 +80,21 @@ const omniq_driver_t *oq_driver_at(int i)
 {
 	return (i >= 0 && i < n_drivers) ? &drivers[i] : NULL;
 }
+
+int oq_driver_refer_channels(char *out, int size)
+{
+	int i, n = 0;
+
+	for(i = 0; i < n_drivers; i++) {
+		if(!(drivers[i].caps & OMNIQ_CAP_REFER))
+			continue;
+		if(n + drivers[i].channel.len + 2 > size)
+			return -1;
+		if(n)
+			out[n++] = ',';
+		memcpy(out + n, drivers[i].channel.s, drivers[i].channel.len);
+		n += drivers[i].channel.len;
+	}
+	out[n] = '\0';
+	return n;
+}

@@ -17,5 +17,8 @@ const omniq_driver_t *oq_driver_find(const str *channel);
 void oq_driver_event(const omniq_event_t *ev);
 int oq_driver_count(void);
 const omniq_driver_t *oq_driver_at(int i);
+/* The channels whose driver has OMNIQ_CAP_REFER, comma-separated, into out (NUL-ended):
+ * the length (0: none), or -1 when it does not fit size. */
+int oq_driver_refer_channels(char *out, int size);
 
 #endif

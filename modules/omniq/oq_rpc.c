@@ -192,15 +192,20 @@ static void rpc_close(rpc_t *rpc, void *c)
 }
 
 static const char *rpc_transfer_doc[] = {
-	"Hand an active session on: sid agent agent|queue target [skills]", 0};
+	"Hand an active session on: sid agent agent|queue target [skills] (\"referring\": a "
+	"live call, whose node REFERs the caller; the session moves with its new call)", 0};
 static void rpc_transfer(rpc_t *rpc, void *c)
 {
 	str sid, agent, kind, target, skills = STR_NULL;
+	int rc;
 	if(rpc->scan(c, ".S.S.S.S", &sid, &agent, &kind, &target) < 4)
 		return;
 	if(rpc->scan(c, "*.S", &skills) < 1)
 		skills.len = 0;
-	oq_rpc_done(rpc, c, oq_transfer(&sid, &agent, &kind, &target, &skills));
+	if((rc = oq_transfer(&sid, &agent, &kind, &target, &skills)) == OMNIQ_REFERRING)
+		rpc->rpl_printf(c, "referring"); /* a live call: its node REFERs the caller */
+	else
+		oq_rpc_done(rpc, c, rc);
 }
 
 static const char *rpc_pick_doc[] = {

@@ -50,6 +50,7 @@
 #include "pending.h"
 #include "hangup.h"
 #include "xfer.h"
+#include "indialog.h"
 #include "dial.h"
 #include "omniq/omniq_clock.h"
 
@@ -636,6 +637,7 @@ static void move_in(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, const str
 	os_stat_inc(OS_ST_TRANSFERRED);
 	LM_INFO("call %s of %s transferred by %s to %s %.*s: %s %s\n", info.sid, c->ident, from,
 			q ? "queue" : "agent", target.len, target.s, info.state, info.agent);
+	os_xfer_moved(sidbuf); /* omniq REFERred (a desk's transfer): the first call ends */
 	settle(c, msg, strcmp(info.state, "offered") == 0 ? info.agent : NULL, 0);
 }
 
@@ -1364,6 +1366,42 @@ static void resync(void)
 	}
 }
 
+/* Event "refer" (a transfer from a desk or RPC: OMNIQ_CAP_REFER) of a call of this node:
+ * when it is answered by the agent who asks, omniq REFERs the caller (xfer.c). What the
+ * call is (its session, agent, caller, tenant) is the dialog's reference (on_dialog_request's
+ * param), read under the dialog's lock. */
+static void refer_event(const omniq_event_t *ev, int n, unsigned int dh, unsigned int di)
+{
+	struct dlg_callback *cb;
+	dlg_cell_t *dlg;
+	os_dref_t d;
+
+	if(n != 4) {
+		os_xfer_not_asked(ev, n == 2 ? "the call is not answered" : "it is no call of its own");
+		return;
+	}
+	if((dlg = os_dlg_find(dh, di)) == NULL) {
+		os_xfer_not_asked(ev, "the call has ended");
+		return;
+	}
+	d.sid[0] = d.agent[0] = '\0';
+	os_dlg_lock(dlg);
+	for(cb = dlg->cbs.first; cb; cb = cb->next)
+		if(cb->callback == on_dialog_request && cb->param) {
+			d = *(os_dref_t *)cb->param;
+			break;
+		}
+	os_dlg_unlock(dlg);
+	if(d.sid[0] == '\0' || ev->sid.len != (int)strlen(d.sid)
+			|| memcmp(ev->sid.s, d.sid, ev->sid.len) != 0)
+		os_xfer_not_asked(ev, "the call has ended");
+	else if(ev->agent.len != (int)strlen(d.agent) || memcmp(ev->agent.s, d.agent, ev->agent.len))
+		os_xfer_not_asked(ev, "the call is not answered by the agent who asks");
+	else
+		os_xfer_ask(ev, dlg, d.tenant, d.ident);
+	os_dlgb.release_dlg(dlg);
+}
+
 void os_call_event(const omniq_event_t *ev, void *param)
 {
 	unsigned int hi, label, dh, di;
@@ -1381,6 +1419,16 @@ void os_call_event(const omniq_event_t *ev, void *param)
 				&& memcmp(ev->ext.s, os_cfg.node.s, os_cfg.node.len) == 0
 				&& memcmp(ev->ext.s + os_cfg.node.len, "/dial/", 6) == 0)
 			os_dial_closed(ev); /* a dial of this node */
+		return;
+	}
+	if(ev->type.len == 5 && memcmp(ev->type.s, "refer", 5) == 0) {
+		int n = parse_ext(&ev->ext, &hi, &label, &dh, &di);
+		if(n > 0)
+			refer_event(ev, n, dh, di);
+		else if(ev->ext.len > os_cfg.node.len
+				&& memcmp(ev->ext.s, os_cfg.node.s, os_cfg.node.len) == 0
+				&& ev->ext.s[os_cfg.node.len] == '/')
+			refer_event(ev, 0, 0, 0); /* a dial of this node */
 		return;
 	}
 	if(ev->type.len != 5 || memcmp(ev->type.s, "offer", 5) != 0 || ev->agent.len <= 0

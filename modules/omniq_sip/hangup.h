@@ -9,9 +9,6 @@
 
 #include "omniq/omniq_api.h"
 
-/* mod_init: finds the dialog module's lookup by id. 0 or -1. */
-int os_hangup_init(void);
-
 /* The dialog of a session is h_entry/h_id (the last two numbers of the session's ext, see
  * call.c): ends it when it is still up. From the dispatcher's event hook. */
 void os_hangup(const omniq_event_t *ev, unsigned int h_entry, unsigned int h_id);

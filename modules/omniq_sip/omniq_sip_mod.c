@@ -23,6 +23,7 @@
 #include "omniq/omniq_params.h"
 #include "pending.h"
 #include "hangup.h"
+#include "indialog.h"
 #include "dial.h"
 
 MODULE_VERSION
@@ -267,14 +268,14 @@ static int mod_init(void)
 				os_cfg.node.s);
 		return -1;
 	}
-	if(os_call_init() < 0 || os_pending_init() < 0 || os_hangup_init() < 0 || os_xfer_init() < 0)
+	if(os_call_init() < 0 || os_pending_init() < 0 || os_indialog_init() < 0 || os_xfer_init() < 0)
 		return -1;
 
 	memset(&drv, 0, sizeof(drv));
 	drv.channel.s = "phone";
 	drv.channel.len = 5;
 	drv.cls = OMNIQ_CLASS_VOICE;
-	drv.caps = OMNIQ_CAP_VOICE;
+	drv.caps = OMNIQ_CAP_VOICE | OMNIQ_CAP_REFER; /* a desk's transfer REFERs the caller */
 	drv.deliver = phone_deliver;
 	drv.event = os_call_event;
 	drv.owner = "omniq_sip";

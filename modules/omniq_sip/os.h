@@ -60,6 +60,8 @@ enum {
 	OS_ST_MEDIA_LOST,  /* queued calls ended because the caller's media stopped */
 	OS_ST_TRANSFERRED, /* calls whose session moved to the caller's INVITE after a REFER */
 	OS_ST_TRANSFER_FAILED, /* ... whose move was refused (target busy or unknown): error reply */
+	OS_ST_TRANSFER_ASKED,  /* REFERs omniq sent to callers for a desk's (RPC's) transfer */
+	OS_ST_TRANSFER_ASK_FAILED, /* ... not sent, or refused / not answered by the phone */
 	OS_ST_COUNT
 };
 extern stat_export_t os_stat_exports[];

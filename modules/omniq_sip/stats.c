@@ -25,6 +25,8 @@ stat_export_t os_stat_exports[] = {
 	{"media_lost", 0, &st[OS_ST_MEDIA_LOST]},
 	{"transferred", 0, &st[OS_ST_TRANSFERRED]},
 	{"transfers_failed", 0, &st[OS_ST_TRANSFER_FAILED]},
+	{"transfers_asked", 0, &st[OS_ST_TRANSFER_ASKED]},
+	{"transfers_asked_failed", 0, &st[OS_ST_TRANSFER_ASK_FAILED]},
 	{0, 0, 0}
 };
 

@@ -10,10 +10,12 @@
 #include "core/parser/parse_refer_to.h"
 #include "core/parser/parse_uri.h"
 #include "core/parser/parse_from.h"
+#include "core/socket_info.h"
 #include "modules/tm/t_hooks.h"
 
 #include "omniq/omniq_clock.h"
 #include "os.h"
+#include "indialog.h"
 #include "pending.h"
 #include "xfer.h"
 
@@ -23,6 +25,8 @@ typedef struct xf {
 	xf_state_t state;
 	int ended;           /* the REFERring call ended (REFERRED: close when no INVITE comes) */
 	int refused;         /* its INVITE came and the move was refused: the call stays */
+	int asked;           /* omniq REFERred the caller itself (a desk's transfer): it ends
+	                      * the old call once the session has moved (os_xfer_moved) */
 	int tenant;
 	long long at_ms;     /* the REFER (REFERRED), the move (MOVED and after) */
 	unsigned int dh, di; /* the REFERring call's dialog */
@@ -136,37 +140,92 @@ static void free_ref(void *p)
 	shm_free(p);
 }
 
+/* The entry of REFER r, refused with code: forgotten (the call stays with its agent and
+ * nothing is awaited). 1 with a copy of it in *out, or 0 when it is gone already. */
+static int drop(const refer_ref_t *r, xf_t *out)
+{
+	int i, found = 0;
+	xf_t *x;
+
+	lock_get(&xt->lock);
+	for(i = 0; i < OS_XFER_MAX; i++) {
+		x = &xt->item[i];
+		if(x->state == XF_REFERRED && x->dh == r->dh && x->di == r->di && x->at_ms == r->at_ms) {
+			*out = *x;
+			set_state(x, XF_FREE);
+			found = 1;
+		}
+	}
+	lock_release(&xt->lock);
+	return found;
+}
+
 /* The REFER's final answer went back to the agent's phone: refused (the caller's UA does
  * not transfer, or was not reached), the call stays with its agent and nothing is awaited. */
 static void on_refer_reply(struct cell *t, int type, struct tmcb_params *ps)
 {
 	refer_ref_t *r = (refer_ref_t *)*ps->param;
-	int i, code = ps->code;
+	xf_t x;
+
+	if(r == NULL || ps->code < 300 || !drop(r, &x))
+		return;
+	LM_INFO("call %s: the caller's phone answered the transfer to %s with %d: the call stays "
+			"with %s\n",
+			x.sid, x.target, ps->code, x.agent);
+}
+
+/* A REFER of call dh/di kept for the caller's INVITE (the lock not held): its time, or -1
+ * when the table is full (logged). */
+static long long keep(int tenant, const char *sid, const char *agent, const char *ident,
+		const char *target, const char *by, unsigned int dh, unsigned int di, int asked)
+{
+	int i, slot = -1;
+	long long at;
 	xf_t *x;
 
-	if(r == NULL || code < 300)
-		return;
 	lock_get(&xt->lock);
 	for(i = 0; i < OS_XFER_MAX; i++) {
 		x = &xt->item[i];
-		if(x->state == XF_REFERRED && x->dh == r->dh && x->di == r->di && x->at_ms == r->at_ms) {
-			LM_INFO("call %s: the caller's phone answered the transfer to %s with %d: the "
-					"call stays with %s\n",
-					x->sid, x->target, code, x->agent);
-			set_state(x, XF_FREE);
+		if(x->state == XF_REFERRED && x->dh == dh && x->di == di) {
+			slot = i; /* a second REFER of the same call: the newest target counts */
+			break;
 		}
+		if(x->state == XF_FREE && slot < 0)
+			slot = i;
 	}
+	if(slot < 0) {
+		xt->full++;
+		lock_release(&xt->lock);
+		LM_WARN("call %s: %d transfers wait already: this one to %s is not followed (its "
+				"INVITE opens a session of its own)\n",
+				sid, OS_XFER_MAX, target);
+		return -1;
+	}
+	x = &xt->item[slot];
+	set_state(x, XF_FREE);
+	memset(x, 0, sizeof(*x));
+	set_state(x, XF_REFERRED);
+	x->tenant = tenant;
+	x->at_ms = at = omniq_mono_ms();
+	x->dh = dh;
+	x->di = di;
+	snprintf(x->sid, sizeof(x->sid), "%s", sid);
+	snprintf(x->agent, sizeof(x->agent), "%s", agent);
+	snprintf(x->ident, sizeof(x->ident), "%s", ident);
+	snprintf(x->target, sizeof(x->target), "%s", target);
+	snprintf(x->by, sizeof(x->by), "%s", by);
+	x->asked = asked;
 	lock_release(&xt->lock);
+	return at;
 }
 
 void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *sid,
 		const char *agent, const char *ident, unsigned int dh, unsigned int di)
 {
 	char target[OMNIQ_ID_MAX + 1], by[OMNIQ_ID_MAX + 1];
-	int i, replaces = 0, slot = -1;
+	int replaces = 0;
 	refer_ref_t *ref;
 	long long at;
-	xf_t *x;
 
 	if(req == NULL || req->first_line.type != SIP_REQUEST || req->REQ_METHOD != METHOD_REFER)
 		return;
@@ -194,38 +253,8 @@ void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *si
 				|| uri_user(&get_from(req)->uri, by, sizeof(by), NULL) < 0)
 			by[0] = '\0';
 	}
-	lock_get(&xt->lock);
-	for(i = 0; i < OS_XFER_MAX; i++) {
-		x = &xt->item[i];
-		if(x->state == XF_REFERRED && x->dh == dh && x->di == di) {
-			slot = i; /* a second REFER of the same call: the newest target counts */
-			break;
-		}
-		if(x->state == XF_FREE && slot < 0)
-			slot = i;
-	}
-	if(slot < 0) {
-		xt->full++;
-		lock_release(&xt->lock);
-		LM_WARN("call %s: %d transfers wait already: this one to %s is not followed (its "
-				"INVITE opens a session of its own)\n",
-				sid, OS_XFER_MAX, target);
+	if((at = keep(tenant, sid, agent, ident, target, by, dh, di, 0)) < 0)
 		return;
-	}
-	x = &xt->item[slot];
-	set_state(x, XF_FREE);
-	memset(x, 0, sizeof(*x));
-	set_state(x, XF_REFERRED);
-	x->tenant = tenant;
-	x->at_ms = at = omniq_mono_ms();
-	x->dh = dh;
-	x->di = di;
-	snprintf(x->sid, sizeof(x->sid), "%s", sid);
-	snprintf(x->agent, sizeof(x->agent), "%s", agent);
-	snprintf(x->ident, sizeof(x->ident), "%s", ident);
-	snprintf(x->target, sizeof(x->target), "%s", target);
-	snprintf(x->by, sizeof(x->by), "%s", by);
-	lock_release(&xt->lock);
 	LM_INFO("call %s: agent %s transfers it to %s (REFER): the caller's INVITE is awaited\n",
 			sid, agent, target);
 	/* on the transaction t_relay makes of the REFER next (tm keeps it for the message) */
@@ -355,4 +384,193 @@ void os_xfer_tick(void)
 		os_pending_defer(OS_PEND_CLOSE, sids[i], NULL, 0);
 	}
 	os_oq.tenant_use_index(0);
+}
+
+/* ---- a transfer asked of this node (event "refer": a desk's, an RPC's) ---- */
+
+/* A transfer asked of this node that is not made: the agent reads why in the session's
+ * transcript (a "sys" line, the desk shows it at once), the admin in the log. */
+static void not_made(int tenant, const char *sid, const char *agent, const char *target,
+		const char *why)
+{
+	char body[512];
+	str s = omniq_str(sid), dir = str_init("sys"), from = omniq_str(agent), b;
+	int n;
+
+	os_stat_inc(OS_ST_TRANSFER_ASK_FAILED);
+	LM_NOTICE("call %s: the transfer to %s asked by %s is not made: %s; the call stays with "
+			  "%s\n",
+			sid, target, agent, why, agent);
+	n = snprintf(body, sizeof(body), "The transfer to %s was not made: %s. The call stays "
+			"with %s.", target, why, agent);
+	b.s = body;
+	b.len = n < (int)sizeof(body) ? n : (int)sizeof(body) - 1;
+	os_oq.tenant_use_index(tenant);
+	if(os_oq.append(&s, &dir, &from, &b) < 0)
+		LM_ERR("call %s: the transcript could not say why the transfer was not made: %s\n",
+				sid, os_oq.last_error());
+	os_oq.tenant_use_index(0);
+}
+
+/* ev's field into out (size bytes with its NUL): 0, or -1 when empty or too long. */
+static int ev_copy(const str *f, char *out, int size)
+{
+	if(f->len <= 0 || f->len >= size)
+		return -1;
+	memcpy(out, f->s, f->len);
+	out[f->len] = '\0';
+	return 0;
+}
+
+void os_xfer_not_asked(const omniq_event_t *ev, const char *why)
+{
+	char sid[OMNIQ_SID_MAX], agent[OMNIQ_ID_MAX + 1], target[OMNIQ_ID_MAX + 1];
+
+	if(ev_copy(&ev->sid, sid, sizeof(sid)) < 0 || ev_copy(&ev->agent, agent, sizeof(agent)) < 0
+			|| ev_copy(&ev->target, target, sizeof(target)) < 0) {
+		LM_ERR("a transfer event without a usable sid, agent or target: ignored\n");
+		return;
+	}
+	not_made(os_oq.tenant_index(), sid, agent, target, why);
+}
+
+/* The caller's phone answered omniq's REFER (or tm gave up: 408). */
+static void on_asked_done(struct cell *t, int type, struct tmcb_params *ps)
+{
+	refer_ref_t *r = (refer_ref_t *)*ps->param;
+	char why[96];
+	xf_t x;
+
+	if(r == NULL)
+		return;
+	*ps->param = NULL;
+	if(ps->code >= 300 && drop(r, &x)) {
+		if(ps->code == 408)
+			snprintf(why, sizeof(why), "the caller's phone did not answer its REFER");
+		else
+			snprintf(why, sizeof(why), "the caller's phone refused it (%d)", ps->code);
+		not_made(x.tenant, x.sid, x.agent, x.target, why);
+	} else if(ps->code < 300) {
+		LM_INFO("the caller's phone accepted a transfer (%d): its INVITE is awaited\n",
+				ps->code);
+	}
+	shm_free(r);
+}
+
+/* Whether a queue's or an agent's id can stand as a SIP URI's user as it is (RFC 3261
+ * 25.1: unreserved and user-unreserved characters): ids with others are not REFERred. */
+static int uri_user_safe(const char *s)
+{
+	for(; *s; s++)
+		if(!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
+				   || strchr("-_.!~*'()&=+$,;?/", *s)))
+			return 0;
+	return 1;
+}
+
+void os_xfer_ask(const omniq_event_t *ev, dlg_cell_t *dlg, int tenant, const char *ident)
+{
+	static str refer = str_init("REFER");
+	char sid[OMNIQ_SID_MAX], agent[OMNIQ_ID_MAX + 1], target[OMNIQ_ID_MAX + 1], hdrs[1024];
+	struct socket_info *si;
+	refer_ref_t *ref;
+	str host, port, h;
+	int n;
+
+	if(ev_copy(&ev->sid, sid, sizeof(sid)) < 0 || ev_copy(&ev->agent, agent, sizeof(agent)) < 0
+			|| ev_copy(&ev->target, target, sizeof(target)) < 0) {
+		LM_ERR("a transfer event without a usable sid, agent or target: ignored\n");
+		return;
+	}
+	if(!uri_user_safe(target) || !uri_user_safe(agent)) {
+		not_made(tenant, sid, agent, target, "its name cannot stand in a SIP URI");
+		return;
+	}
+	/* the Refer-To names this node as the caller's phone reaches it, so that its INVITE
+	 * comes back here (xfer.h: a REFER is kept per node) */
+	os_dlg_lock(dlg);
+	si = dlg->bind_addr[DLG_CALLER_LEG];
+	if(si == NULL || dlg->contact[DLG_CALLEE_LEG].len <= 0) {
+		os_dlg_unlock(dlg);
+		not_made(tenant, sid, agent, target, "the call has no socket or contact to use");
+		return;
+	}
+	host = si->useinfo.name.len > 0 ? si->useinfo.name : si->address_str;
+	port = si->useinfo.port_no_str.len > 0 ? si->useinfo.port_no_str : si->port_no_str;
+	n = snprintf(hdrs, sizeof(hdrs),
+			"Refer-To: <sip:%s@%s%.*s%s:%.*s%s%s>\r\n"
+			"Referred-By: <sip:%s@%s%.*s%s:%.*s>\r\n"
+			"Contact: <%.*s>\r\n",
+			target, si->address.af == AF_INET6 && host.s[0] != '[' ? "[" : "", host.len,
+			host.s, si->address.af == AF_INET6 && host.s[0] != '[' ? "]" : "", port.len,
+			port.s, si->proto == PROTO_UDP ? "" : ";transport=",
+			si->proto == PROTO_UDP ? "" : proto2a(si->proto), agent,
+			si->address.af == AF_INET6 && host.s[0] != '[' ? "[" : "", host.len, host.s,
+			si->address.af == AF_INET6 && host.s[0] != '[' ? "]" : "", port.len, port.s,
+			dlg->contact[DLG_CALLEE_LEG].len, dlg->contact[DLG_CALLEE_LEG].s);
+	os_dlg_unlock(dlg);
+	if(n < 0 || n >= (int)sizeof(hdrs)) {
+		not_made(tenant, sid, agent, target, "the agent's contact is too long for a REFER");
+		return;
+	}
+	h.s = hdrs;
+	h.len = n;
+	if((ref = shm_malloc(sizeof(*ref))) == NULL) {
+		SHM_MEM_ERROR;
+		not_made(tenant, sid, agent, target, "this node is out of memory");
+		return;
+	}
+	ref->dh = dlg->h_entry;
+	ref->di = dlg->h_id;
+	if((ref->at_ms = keep(tenant, sid, agent, ident, target, agent, ref->dh, ref->di, 1)) < 0) {
+		shm_free(ref);
+		not_made(tenant, sid, agent, target, "too many transfers wait on this node");
+		return;
+	}
+	if(os_dlg_send(dlg, DLG_CALLER_LEG, &refer, &h, on_asked_done, ref) < 0) {
+		xf_t x;
+		drop(ref, &x);
+		shm_free(ref);
+		not_made(tenant, sid, agent, target, "the REFER could not be sent to the caller's phone");
+		return;
+	}
+	os_stat_inc(OS_ST_TRANSFER_ASKED);
+	LM_INFO("call %s: %s transfers it to %s from the desk: REFER sent to the caller's phone, "
+			"its INVITE is awaited\n",
+			sid, agent, target);
+}
+
+void os_xfer_moved(const char *sid)
+{
+	unsigned int dh = 0, di = 0;
+	dlg_cell_t *dlg;
+	int i, asked = 0;
+	xf_t *x;
+
+	lock_get(&xt->lock);
+	for(i = 0; i < OS_XFER_MAX; i++) {
+		x = &xt->item[i];
+		if(x->state == XF_MOVED && x->asked && strcmp(x->sid, sid) == 0) {
+			x->asked = 0;
+			dh = x->dh;
+			di = x->di;
+			asked = 1;
+			break;
+		}
+	}
+	lock_release(&xt->lock);
+	if(!asked || (dlg = os_dlg_find(dh, di)) == NULL)
+		return; /* the agent's phone REFERred: it hangs up itself; or the call has ended */
+	os_dlg_lock(dlg); /* both BYEs out before a reply to the first is handled (hangup.c) */
+	if((dlg->state == DLG_STATE_CONFIRMED_NA || dlg->state == DLG_STATE_CONFIRMED)
+			&& os_dlgb.terminate_dlg(dlg, NULL) < 0)
+		LM_ERR("call %s: moved to the caller's new call, but its first call could not be "
+			   "hung up\n",
+				sid);
+	else
+		LM_INFO("call %s: moved to the caller's new call; its first call is hung up (BYE on "
+				"both legs)\n",
+				sid);
+	os_dlg_unlock(dlg);
+	os_dlgb.release_dlg(dlg);
 }

@@ -16,6 +16,7 @@
 
 #include "core/str.h"
 #include "core/parser/msg_parser.h"
+#include "modules/dialog/dlg_hash.h"
 #include "omniq/omniq_api.h"
 
 /* REFERs kept at once; one more is logged and not kept (the call stays with its agent's
@@ -49,6 +50,24 @@ void os_xfer_untake(const char *sid);
  * session moved to a new call, or a REFER of it waits for its INVITE: closed by
  * os_xfer_tick when none comes), else 0. */
 int os_xfer_ended(const char *sid, unsigned int dh, unsigned int di);
+
+/* Event "refer" (a transfer from a desk or RPC, OMNIQ_CAP_REFER) for the answered call of
+ * dialog dlg, whose session it is (tenant, caller ident: the call's): omniq takes the
+ * agent's phone's place and REFERs the caller's phone to the target on this node (Refer-To
+ * and Referred-By naming this node), keeping the REFER as os_xfer_request does; its INVITE
+ * then moves the session (os_xfer_take). What cannot be made (the REFER refused or not
+ * answered, not sent) leaves the call with its agent and says why in the transcript. From
+ * the dispatcher process. */
+void os_xfer_ask(const omniq_event_t *ev, dlg_cell_t *dlg, int tenant, const char *ident);
+
+/* Event "refer" this node cannot act on (the call ended, is not answered, is a
+ * click-to-dial): why, in the transcript and the log. */
+void os_xfer_not_asked(const omniq_event_t *ev, const char *why);
+
+/* Session sid has moved to the caller's new call (after os_xfer_take): when omniq sent the
+ * REFER (os_xfer_ask), the first call is hung up here, as the transferor's phone would
+ * have done (BYE on both legs). */
+void os_xfer_moved(const char *sid);
 
 /* Each second, from the module's timer process: REFERs whose INVITE did not come within
  * transfer_wait are

@@ -11,6 +11,7 @@
  *   {"type":"note", "sid":..., "text":...}              internal: agents only, never the customer
  *   {"type":"close", "sid":..., "disposition":..., "follow_up":"YYYY-MM-DD"?}
  *   {"type":"transfer", "sid":..., "to":"agent"|"queue", "target":..., "skills":...?}
+ *                                 ok "state":"moved" | "referring" (a call: its node REFERs)
  *   {"type":"customer", "sid":...}                      profile and history of its customer
  *   {"type":"transcript", "sid":..., "after":id?}
  *   {"type":"typing", "sid":...}                        the agent is writing (throttled)
@@ -369,7 +370,10 @@ static void do_transfer(desk_t *d, json_t *m, json_t *rid)
 		error_rc(d, rc, rid);
 		return;
 	}
-	ok(d, rid, json_pack("{s:s}", "sid", sid.s));
+	/* a call: its node REFERs the caller's phone, the session stays with this agent until
+	 * the caller's new call takes it (or the transcript says why it did not) */
+	ok(d, rid, json_pack("{s:s,s:s}", "sid", sid.s, "state",
+					   rc == OMNIQ_REFERRING ? "referring" : "moved"));
 	send_inbox(d, "inbox");
 }
 

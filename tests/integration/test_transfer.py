@@ -200,3 +200,140 @@ def test_transfer_accepted_but_never_made_closes_the_session_after_transfer_wait
     assert re.search(r"call 1: transferred, but no INVITE of the caller came within 2000 ms and "
                      r"the call has ended: the session is closed", k.text()), k.tail()
     assert stat(k, "transferred") == 0
+
+
+def answered(ctx, account="", bob=True, **defines):
+    """alice (her phone a sipp UAS that answers NOTIFYs, -aa) answers baresip's call to
+    sales; bob, away until then, is available once she has (with a phone that answers:
+    bob). Returns (kamailio, redis client, alice's phone, bob's phone or None, the caller,
+    the session)."""
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs, **defines)
+    r = rs.client()
+    agent(k, "alice")
+    agent(k, "bob", state="away")
+    alice = Phone(ctx, k, "alice", "agent_answer.xml", keys=[("unused", "-")])
+    bobp = Phone(ctx, k, "bob", "agent_answer.xml") if bob else None
+    caller = baresip_caller(ctx, k, "sales", account=account)
+    wait_for(lambda: session(r).get("state") == "active", timeout=15,
+             what="alice answered baresip's call")
+    before = session(r)
+    if bob:
+        agent(k, "bob")
+    return k, r, alice, bobp, caller, before
+
+
+def asked(ctx, account="", bob=True):
+    """answered(), then a supervisor's `kamcmd omniq.transfer` (the core's transfer, as the
+    desk's) hands the call to the sales queue. Returns what answered() does and the RPC's
+    answer."""
+    k, r, alice, bobp, caller, before = answered(ctx, account, bob)
+    rc, out = k.rpc("omniq.transfer", "1", "alice", "queue", "sales")
+    assert rc == 0, out
+    return k, r, alice, bobp, caller, before, out.strip()
+
+
+def hang_up(caller, phone, r, what):
+    """The caller hangs up: the agent's phone ends its call, and the session ends (what)."""
+    caller.hang_up()
+    assert phone.wait(20) == 0
+    wait_for(lambda: session(r).get("state") in ("wrapup", "closed"), timeout=10, what=what)
+
+
+def tx_bodies(r, sid="1"):
+    return [f.get("body", "") for _, f in r.xrange("%s:s:%s:tx" % (P, sid))]
+
+
+@test
+def test_transfer_from_the_desk_refers_the_caller_and_the_audio_moves(ctx):
+    """A transfer of an answered call from a desk or RPC does not move the record ahead of
+    the audio: omniq REFERs the caller's phone itself (in alice's place: Refer-To the queue
+    on this node, Referred-By alice), baresip calls sales, and that new call takes the same
+    session (transferred by alice, offered to bob, answered); omniq then hangs up the first
+    call on both legs, which closes nothing. One session, its ext the new call's."""
+    k, r, alice, bob, caller, before, out = asked(ctx)
+    assert out == "referring", out
+    wait_for(lambda: session(r).get("agent") == "bob" and session(r).get("state") == "active",
+             timeout=15, what="the session with bob, on the caller's new call")
+    assert alice.wait(20) == 0, "alice's phone did not get the BYE of the first call"
+    s = session(r)
+    assert r.get(P + ":seq:s") == "1", "a session of its own for the new call"
+    assert s["ext"] != before["ext"] and s["transfers"] == "1", (s, before)
+    ev = events_of(r)
+    assert ("refer", "queue", "alice") in ev, ev
+    i = ev.index(("transfer", "queued", "alice"))
+    assert ev[i + 1:] == [("offer", "offered", "bob"), ("accept", "active", "bob")], ev
+    assert stat(k, "transfers_asked") == 1 and stat(k, "transferred") == 1
+    assert stat(k, "transfers_asked_failed") == 0
+    text = k.text()
+    assert "alice transfers it to sales from the desk: REFER sent to the caller's phone" in text
+    assert "moved to the caller's new call; its first call is hung up" in text, k.tail()
+    assert "ended (BYE) after its transfer: the session goes on" in text, k.tail()
+    msgs = open(os.path.join(ctx.dir, "phone_alice_msg.log"), errors="replace").read()
+    assert "BYE sip:" in msgs, msgs[-2000:]
+    hang_up(caller, bob, r, "the session ended with bob's call")
+
+
+@test
+def test_transfer_from_the_desk_the_callers_phone_refuses_keeps_the_call_and_says_why(ctx):
+    """baresip set not to transfer (call_transfer=no) refuses omniq's REFER: nothing moves,
+    the call stays alice's, and the transcript says why (the desk shows it); her hang-up
+    then closes the session as any call's."""
+    k, r, alice, _, caller, before, out = asked(ctx, account="call_transfer=no", bob=False)
+    assert out == "referring", out
+    wait_for(lambda: stat(k, "transfers_asked_failed") == 1, timeout=10,
+             what="the REFER refused and counted")
+    s = session(r)
+    assert (s["state"], s["agent"], s["ext"], s.get("transfers")) == \
+        ("active", "alice", before["ext"], None), s
+    note = [b for b in tx_bodies(r) if b.startswith("The transfer to sales was not made")]
+    assert note and re.search(r"the caller's phone refused it \(\d{3}\)\. The call stays with "
+                              r"alice\.$", note[0]), tx_bodies(r)
+    assert stat(k, "transferred") == 0
+    hang_up(caller, alice, r, "the caller's hang-up closed the session at once")
+
+
+@test
+def test_transfer_from_the_desk_of_a_call_that_cannot_be_referred_is_said(ctx):
+    """The checks of a transfer come first (a target that is away: 409, nothing asked);
+    a call still ringing its agent is no answered call to REFER: the transcript says so."""
+    k, r, alice, _, caller, _ = answered(ctx, bob=False)
+    rc, out = k.rpc("omniq.transfer", "1", "alice", "agent", "bob")
+    assert out.startswith("error: 409") and "bob is away" in out, out
+    assert not any(e[0] == "refer" for e in events_of(r))
+    # the session's contact as a ringing call's (two numbers): the node cannot REFER it
+    ext = session(r)["ext"]
+    r.hset(P + ":s:1", "ext", "/".join(ext.split("/")[:3]))
+    rc, out = k.rpc("omniq.transfer", "1", "alice", "queue", "sales")
+    assert rc == 0 and out.strip() == "referring", out
+    wait_for(lambda: any(b.startswith("The transfer to sales was not made: the call is not "
+                                      "answered") for b in tx_bodies(r)),
+             timeout=10, what="the transcript saying why")
+    assert stat(k, "transfers_asked_failed") == 1 and stat(k, "transfers_asked") == 0
+    r.hset(P + ":s:1", "ext", ext)
+    caller.hang_up()
+    assert alice.wait(20) == 0
+
+
+@test
+def test_transfer_from_the_agent_desk_of_a_call_answers_referring(ctx):
+    """In the agent desk (omniq_ws's /ws/agent), alice transfers the call she is on: the
+    desk's answer says the caller's phone is asked (state "referring"), her inbox keeps the
+    call until the new call takes the session, and then it is bob's."""
+    from test_desk import Desk, login, PASSWORD
+    from test_ws import Api
+    k, r, alice, bob, caller, _ = answered(ctx, OMNIQ_DESK=1)
+    assert k.rpc("omniq.agent_password", "alice", PASSWORD)[0] == 0
+    st, body = login(Api(k.http_port), "alice")
+    assert st == 200, body
+    d = Desk(k.http_port, body["token"])
+    ans = d.request(type="transfer", sid="1", to="queue", target="sales")
+    assert ans["type"] == "ok" and ans["state"] == "referring", ans
+    ib = d.inbox(lambda ib: True)              # the inbox sent with the answer: still hers
+    assert [(s["sid"], s["state"]) for s in ib] == [("1", "active")], ib
+    wait_for(lambda: session(r).get("agent") == "bob" and session(r).get("state") == "active",
+             timeout=15, what="the session with bob, on the caller's new call")
+    d.inbox(lambda ib: all(s["sid"] != "1" for s in ib), timeout=15)   # then gone from it
+    assert alice.wait(20) == 0
+    caller.hang_up()
+    assert bob.wait(20) == 0

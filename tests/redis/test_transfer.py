@@ -264,7 +264,8 @@ def test_transfer_refused_unchanged(h):
     t.expect_err('NOTFOUND', 'oq_transfer', '9999', 'a', 'queue', 'q', '')
     assert 'agent ghost' in t.expect_err('NOTFOUND', 'oq_transfer', sid, 'a', 'agent', 'ghost', '')
     bad = [
-        [sid, 'a', 'agent', 'c'], [sid, 'a', 'agent', 'c', '', ''], [],
+        [sid, 'a', 'agent', 'c'], [sid, 'a', 'agent', 'c', '', '', '', ''], [],
+        [sid, 'a', 'agent', 'c', '', 'x' * 1025],             # refer channels too long
         ['x', 'a', 'agent', 'c', ''], ['', 'a', 'agent', 'c', ''],
         [sid, '', 'agent', 'c', ''], [sid, 'a:b', 'agent', 'c', ''],
         [sid, 'a', 'Agent', 'c', ''], [sid, 'a', '', 'c', ''], [sid, 'a', 'supervisor', 'c', ''],
@@ -311,3 +312,44 @@ def test_transfer_moves_the_contact_to_a_new_ext_and_node(h):
     assert t.fc('oq_transfer', sid, 'b', 'queue', 'sales', '', 'n2/9/9/9/9', 'n2') == \
         [sid, 'queued', '']                       # never back to a or b, who passed it on
     assert t.sess(sid)['ext'] == 'n2/9/9/9/9' and h.r.smembers(t.P + ':node:n2') == {sid}
+
+
+def test_transfer_of_a_live_call_is_asked_of_its_node(h):
+    """oq_transfer with the channels that move their contact themselves (OMNIQ_CAP_REFER):
+    a session of one of them with a contact (ext and node: a live call) is not moved, the
+    same checks pass and event 'refer' asks the contact's node (kind, target, skills); a
+    session of another channel, or one without a contact, moves as before."""
+    t = h.tenant()
+    t.agent('a', 'en:5')
+    s = t.enq(channel='phone', skills='en', queue='sales', ext='n1/1/2/3/4', node='n1')
+    sid = s['sid']
+    t.fc('oq_accept', sid, 'a')
+    t.agent('b', 'en:5')
+    before, n_ev = t.sess(sid), len(t.events())
+    assert t.fc('oq_transfer', sid, 'a', 'queue', 'billing', 'en,vip', 'sms,phone') == \
+        [sid, 'referring', 'a']
+    assert t.sess(sid) == before and t.stats()['transferred'] == '0'
+    ev = t.events()[n_ev:]
+    assert [(e['type'], e['state'], e['agent'], e['target'], e['skills'], e['ext'])
+            for e in ev] == [('refer', 'queue', 'a', 'billing', 'en,vip', 'n1/1/2/3/4')], ev
+    assert t.fc('oq_transfer', sid, 'a', 'agent', 'b', '', 'phone') == [sid, 'referring', 'a']
+    assert t.events()[-1]['target'] == 'b' and t.events()[-1]['state'] == 'agent'
+    # the checks of a transfer come first: a target with no room is refused, nothing asked
+    t.agent('c', 'en:5', presence='away')
+    n_ev = len(t.events())
+    t.expect_err('CAPACITY', 'oq_transfer', sid, 'a', 'agent', 'c', '', 'phone')
+    t.expect_err('AGENT', 'oq_transfer', sid, 'b', 'queue', 'q', '', 'phone')
+    assert len(t.events()) == n_ev
+    # no channel of the list (a chat), or a call session without a contact: moved as before
+    chat = t.enq(channel='web', skills='en', ext='thread-1')
+    holder = chat['agent']
+    other = 'a' if holder == 'b' else 'b'
+    t.fc('oq_accept', chat['sid'], holder)
+    assert t.fc('oq_transfer', chat['sid'], holder, 'agent', other, '', 'phone') == \
+        [chat['sid'], 'offered', other]
+    t.agent('d', 'en:5')
+    bare = t.enq(channel='phone', skills='en')
+    assert bare['agent'] in ('b', 'd'), bare
+    t.fc('oq_accept', bare['sid'], bare['agent'])
+    r = t.fc('oq_transfer', bare['sid'], bare['agent'], 'queue', 'q', '', 'phone')
+    assert r[1] in ('queued', 'offered') and t.sess(bare['sid'])['transfers'] == '1', r

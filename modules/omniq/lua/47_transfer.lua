@@ -29,6 +29,15 @@
 -- new INVITE, maybe to another node: its offers and its hang-up go there).
 -- Set before anything is emitted, so that every event of the transfer names
 -- the new contact.
+--
+-- Or one more argument instead: the channels whose driver moves its contact
+-- itself (OMNIQ_CAP_REFER, comma-separated; oq_transfer() passes them). A
+-- session of one of them that has a contact (ext and node: a live call) is
+-- not moved: the same checks pass, event 'refer' asks the contact's node
+-- (state: the kind; target, skills) and {sid, 'referring', aid} comes back.
+-- The driver moves the session with the 7-argument form once the contact has
+-- moved (the caller's phone, REFERred, calls the target), so the record
+-- never says a call is queued while the caller still talks to aid.
 
 local T = {}
 
@@ -36,7 +45,7 @@ local fail, istr = U.fail, U.istr
 
 function T.fn_transfer(keys, args)
     local ctx = X.begin(keys)
-    if #args ~= 7 then V.args(args, 5, 'sid aid kind target skills [ext node]') end
+    if #args ~= 7 and #args ~= 6 then V.args(args, 5, 'sid aid kind target skills [ext node | refer]') end
     local sid, aid = V.sid(args[1]), V.id('agent id', args[2])
     local kind, target, skills = args[3], args[4], nil
     if kind == 'agent' then
@@ -49,8 +58,9 @@ function T.fn_transfer(keys, args)
     else
         fail('ARG', 'kind must be agent or queue')
     end
-    local ext, node = nil, nil
-    if args[6] then ext, node = V.str('ext', args[6], L.TEXT_MAX, false), V.id('node', args[7]) end
+    local ext, node, refer = nil, nil, nil
+    if #args == 7 then ext, node = V.str('ext', args[6], L.TEXT_MAX, false), V.id('node', args[7]) end
+    if #args == 6 then refer = V.str('refer channels', args[6], 1024, true) end
     local s = R.sess_require(ctx, sid)
     if s.state ~= 'active' then fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ', not active') end
     if s.agent ~= aid then fail('AGENT', 'session ' .. sid .. ' is not held by ' .. aid) end
@@ -62,6 +72,12 @@ function T.fn_transfer(keys, args)
         if not A.free(ctx, b, s.class) then
             fail('CAPACITY', 'agent ' .. target .. ' has no free ' .. s.class .. ' capacity')
         end
+    end
+    if refer and (s.ext or '') ~= '' and (s.node or '') ~= ''
+        and sfind(',' .. refer .. ',', ',' .. (s.channel or '') .. ',', 1, true) then
+        X.emit(ctx, 'refer', sid, kind, aid, s.channel, s.ext,
+            {'target', target, 'skills', skills and tconcat(skills, ',') or ''})
+        return {sid, 'referring', aid}, ctx
     end
     local a = A.load(ctx, aid)
     s.transfer_at = ctx.now

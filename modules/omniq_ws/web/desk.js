@@ -456,8 +456,14 @@
   });
   $("transfer").addEventListener("submit", function (ev) {
     ev.preventDefault();
-    send({ type: "transfer", sid: st.sel, to: $("transfer-kind").value, target: $("transfer-target").value.trim() },
-      function (m) { if (m.type === "ok") $("transfer-target").value = ""; });
+    var msgTarget = $("transfer-target").value.trim();
+    send({ type: "transfer", sid: st.sel, to: $("transfer-kind").value, target: msgTarget },
+      function (m) {
+        if (m.type !== "ok") return;
+        $("transfer-target").value = "";
+        // a call: the caller's phone is asked to call the target; the call stays here until then
+        if (m.state === "referring") $("act-err").textContent = "Transferring the call: the caller's phone is asked to call " + msgTarget + ".";
+      });
   });
 
   if (st.token) connect();

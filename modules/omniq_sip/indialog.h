@@ -1,0 +1,34 @@
+/*
+ * indialog.h - what omniq_sip uses of the dialog module beyond its API (dlg_binds): a dialog
+ * found by its id, its entry lock, and a request of our own sent in it. The dialog module
+ * keeps these global but does not bind them; they are found among its symbols at mod_init,
+ * so that a Kamailio without them refuses to start instead of failing a call later.
+ */
+#ifndef OS_INDIALOG_H
+#define OS_INDIALOG_H
+
+#include "core/str.h"
+#include "modules/dialog/dlg_hash.h"
+#include "modules/tm/t_hooks.h"
+
+/* mod_init: the symbols. 0, or -1 (logged). */
+int os_indialog_init(void);
+
+/* The dialog h_entry/h_id with a reference taken (os_dlgb.release_dlg), or NULL when it has
+ * ended. */
+dlg_cell_t *os_dlg_find(unsigned int h_entry, unsigned int h_id);
+
+/* Its entry's lock (re-entrant in one process): its fields read or changed together. */
+void os_dlg_lock(dlg_cell_t *dlg);
+void os_dlg_unlock(dlg_cell_t *dlg);
+
+/* A request of ours in the confirmed dialog, as the other leg's UA would send it, to leg
+ * (DLG_CALLER_LEG: the caller's phone): method, hdrs (each line CRLF-ended, NULL: none), cb
+ * with param once the transaction completes (TMCB_LOCAL_COMPLETED; cb frees param). The
+ * CSeq is the lowest that is valid (the other leg's last + 1: the phone whose place omniq
+ * takes numbers its next request above it), and the dialog keeps it, so that its own BYE
+ * comes after. 0, or -1 (logged; cb is not called). */
+int os_dlg_send(dlg_cell_t *dlg, int leg, str *method, str *hdrs, transaction_cb *cb,
+		void *param);
+
+#endif
