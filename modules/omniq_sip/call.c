@@ -51,6 +51,7 @@
 #include "hangup.h"
 #include "xfer.h"
 #include "indialog.h"
+#include "agentcall.h"
 #include "dial.h"
 #include "omniq/omniq_clock.h"
 
@@ -1037,7 +1038,7 @@ int os_call_start(sip_msg_t *msg, const str *name, const os_queue_t *q, const st
 	struct cell *t;
 	os_call_t *c;
 	str offer;
-	int rc, moved = 0;
+	int rc, ac, moved = 0;
 
 	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INVITE) {
 		LM_ERR("omniq_call() takes INVITEs only\n");
@@ -1068,6 +1069,8 @@ int os_call_start(sip_msg_t *msg, const str *name, const os_queue_t *q, const st
 	/* the caller's INVITE after a REFER of its call (xfer.h): to a queue or to an agent */
 	if(rc == OS_CALLER_OK)
 		moved = os_xfer_take(msg, ident, uri, name, xsid, xagent);
+	if(q == NULL && !moved && (ac = os_agent_call(msg, name)) != 0)
+		return ac > 0 ? 1 : -1; /* an agent's phone calling a colleague: relayed, or refused */
 	if(q == NULL && !moved) {
 		LM_NOTICE("INVITE to %.*s refused: no such queue\n", msg->first_line.u.request.uri.len,
 				msg->first_line.u.request.uri.s);

@@ -95,8 +95,6 @@ typedef struct dial_table {
 } dial_table_t;
 
 static dial_table_t *dt = NULL;
-static usrloc_api_t ul;
-static udomain_t *udom = NULL;
 
 static const str s_invite = str_init("INVITE");
 static const str s_ack = str_init("ACK");
@@ -108,17 +106,12 @@ static int dial_request(sip_msg_t *msg, unsigned int flags, void *param);
 
 /* ---- settings ---- */
 
-int os_dial_init(usrloc_api_t *api)
+int os_dial_init(void)
 {
 	char why[320];
 
 	if(os_dial_uri_check(os_cfg.dial_uri, why, sizeof(why)) < 0) {
 		LM_ERR("modparam dial_uri %s\n", why);
-		return -1;
-	}
-	ul = *api;
-	if(ul.get_udomain(os_cfg.location.s, &udom) < 0) {
-		LM_ERR("usrloc table '%.*s' not found\n", os_cfg.location.len, os_cfg.location.s);
 		return -1;
 	}
 	dt = shm_malloc(sizeof(*dt));
@@ -385,43 +378,38 @@ static void agent_leg_end(dlg_t *adlg, const char *offer, int offer_len)
 
 /* ---- the offer (dispatcher) ---- */
 
-/* The AOR usrloc keeps agent's phone under, and its newest valid contact: 1, 0 when there
- * is none, -1 on error. */
+/* The newest of an agent's contacts, copied (os_phone_each). */
+typedef struct pick {
+	time_t at;
+	int found;
+	char *uri, *dst;
+	int usize, dsize;
+	struct socket_info **sock;
+} pick_t;
+
+static int keep_newest(ucontact_t *c, void *arg)
+{
+	pick_t *p = arg;
+
+	if(p->found && c->last_modified <= p->at)
+		return 0;
+	p->found = 1;
+	p->at = c->last_modified;
+	snprintf(p->uri, p->usize, "%.*s", c->c.len, c->c.s);
+	snprintf(p->dst, p->dsize, "%.*s", c->received.len, c->received.s);
+	*p->sock = c->sock;
+	return 0;
+}
+
+/* agent's newest valid contact: 1, 0 when she has none, -1 on error. */
 static int agent_contact(const char *agent, char *uri, int usize, char *dst, int dsize,
 		struct socket_info **sock)
 {
-	char aor[256], *k;
-	str key;
-	urecord_t *r = NULL;
-	ucontact_t *c, *best = NULL;
-	time_t now = time(NULL);
-	int n;
+	pick_t p = {0, 0, uri, dst, usize, dsize, sock};
 
-	n = snprintf(aor, sizeof(aor), os_cfg.agent_aor, agent);
-	if(n <= 0 || n >= (int)sizeof(aor))
+	if(os_phone_each(agent, keep_newest, &p) < 0)
 		return -1;
-	k = aor + (strncmp(aor, "sips:", 5) ? 4 : 5);
-	key.s = k;
-	key.len = (int)strlen(k);
-	if(!ul.use_domain) {
-		char *at = memchr(k, '@', key.len);
-		if(at)
-			key.len = (int)(at - k);
-	}
-	ul.lock_udomain(udom, &key);
-	if(ul.get_urecord(udom, &key, &r) == 0 && r) {
-		for(c = r->contacts; c; c = c->next)
-			if(VALID_CONTACT(c, now) && (best == NULL || c->last_modified > best->last_modified))
-				best = c;
-		if(best) {
-			snprintf(uri, usize, "%.*s", best->c.len, best->c.s);
-			snprintf(dst, dsize, "%.*s", best->received.len, best->received.s);
-			*sock = best->sock;
-		}
-		ul.release_urecord(r);
-	}
-	ul.unlock_udomain(udom, &key);
-	return best ? 1 : 0;
+	return p.found;
 }
 
 /* The agent could not be rung or did not answer: as for an inbound call. */

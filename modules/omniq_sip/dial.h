@@ -13,7 +13,7 @@
 /* mod_init: dial_uri checked ({number} exactly once, a sip: or sips: URI), the table of
  * dials in shared memory, the hook that takes the dials' in-dialog requests. 0 or -1
  * (logged: kamailio does not start). */
-int os_dial_init(usrloc_api_t *ul);
+int os_dial_init(void);
 
 /* The driver's event hook (the dispatcher), for an offer: 1 when it was a dial's (a phone
  * session with no call of its own: this node dials it if it claims it first), 0 when it is

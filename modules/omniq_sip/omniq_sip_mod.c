@@ -196,7 +196,7 @@ static int register_location(void)
 		return -1;
 	if(os_cfg.dial_uri && os_cfg.dial_uri[0] == '\0')
 		os_cfg.dial_uri = NULL;
-	return os_cfg.dial_uri ? os_dial_init(&ul) : 0;
+	return os_cfg.dial_uri ? os_dial_init() : 0;
 }
 
 static int mod_init(void)

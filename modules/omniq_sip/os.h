@@ -62,6 +62,7 @@ enum {
 	OS_ST_TRANSFER_FAILED, /* ... whose move was refused (target busy or unknown): error reply */
 	OS_ST_TRANSFER_ASKED,  /* REFERs omniq sent to callers for a desk's (RPC's) transfer */
 	OS_ST_TRANSFER_ASK_FAILED, /* ... not sent, or refused / not answered by the phone */
+	OS_ST_AGENT_CALLS, /* calls between agents' phones relayed (agentcall.h): no session */
 	OS_ST_COUNT
 };
 extern stat_export_t os_stat_exports[];

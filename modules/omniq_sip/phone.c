@@ -11,7 +11,9 @@
  * agent's when it matches `agent_aor` (its user part; usrloc keeps the domain only with
  * use_domain).
  */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/dprint.h"
 #include "modules/usrloc/usrloc.h"
@@ -22,6 +24,8 @@
 /* agent_aor's user part around %s: "sip:agent-%s@host" -> "agent-" and "" */
 static char pre[64], post[64];
 static int pre_len, post_len;
+static usrloc_api_t ul;
+static udomain_t *udom = NULL;
 
 /* the agent id of a usrloc AOR ("user" or "user@domain"), in out: its length, or -1 when
  * the AOR is none of agent_aor's */
@@ -57,7 +61,7 @@ static void contact_added(ucontact_t *c, int type, void *param)
 				os_oq.last_error());
 }
 
-int os_phone_init(usrloc_api_t *ul)
+int os_phone_init(usrloc_api_t *api)
 {
 	const char *u = os_cfg.agent_aor + (strncmp(os_cfg.agent_aor, "sips:", 5) ? 4 : 5);
 	const char *pct = strstr(u, "%s"), *at = strchr(u, '@');
@@ -73,11 +77,47 @@ int os_phone_init(usrloc_api_t *ul)
 	memcpy(pre, u, pre_len);
 	post_len = end - pre_len - 2;
 	memcpy(post, pct + 2, post_len);
-	if(ul->register_ulcb(UL_CONTACT_INSERT, contact_added, NULL) < 0) {
+	if(api->register_ulcb(UL_CONTACT_INSERT, contact_added, NULL) < 0) {
 		LM_ERR("cannot register the usrloc callback for agents' phones\n");
 		return -1;
 	}
+	ul = *api;
+	if(ul.get_udomain(os_cfg.location.s, &udom) < 0) {
+		LM_ERR("usrloc table '%.*s' not found\n", os_cfg.location.len, os_cfg.location.s);
+		return -1;
+	}
 	return 0;
+}
+
+int os_phone_each(const char *agent, int (*cb)(ucontact_t *c, void *arg), void *arg)
+{
+	char aor[256], *k;
+	str key;
+	urecord_t *r = NULL;
+	ucontact_t *c;
+	time_t now = time(NULL);
+	int n, rc = 0;
+
+	n = snprintf(aor, sizeof(aor), os_cfg.agent_aor, agent);
+	if(n <= 0 || n >= (int)sizeof(aor))
+		return -1;
+	k = aor + (strncmp(aor, "sips:", 5) ? 4 : 5);
+	key.s = k;
+	key.len = (int)strlen(k);
+	if(!ul.use_domain) {
+		char *at = memchr(k, '@', key.len);
+		if(at)
+			key.len = (int)(at - k);
+	}
+	ul.lock_udomain(udom, &key);
+	if(ul.get_urecord(udom, &key, &r) == 0 && r) {
+		for(c = r->contacts; c && rc == 0; c = c->next)
+			if(VALID_CONTACT(c, now))
+				rc = cb(c, arg);
+		ul.release_urecord(r);
+	}
+	ul.unlock_udomain(udom, &key);
+	return rc;
 }
 
 int os_agent_not_taken(const char *sid, const char *agent, int nophone)

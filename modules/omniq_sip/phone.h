@@ -10,6 +10,11 @@
  * (before the fork). 0, or -1 logged. */
 int os_phone_init(usrloc_api_t *ul);
 
+/* Agent's valid registered contacts, each to cb (usrloc's lock held: copy what is kept)
+ * until cb returns non-zero: that value; 0 when none did or she has none, -1 when her AOR
+ * cannot be made (agent_aor). From any process after mod_init. */
+int os_phone_each(const char *agent, int (*cb)(ucontact_t *c, void *arg), void *arg);
+
 /* A call found no registered contact for agent: the core keeps her out of calls until one
  * registers. 0, or the OMNIQ_* error of the core (Redis). */
 int os_phone_none(const char *agent);

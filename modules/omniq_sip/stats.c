@@ -27,6 +27,7 @@ stat_export_t os_stat_exports[] = {
 	{"transfers_failed", 0, &st[OS_ST_TRANSFER_FAILED]},
 	{"transfers_asked", 0, &st[OS_ST_TRANSFER_ASKED]},
 	{"transfers_asked_failed", 0, &st[OS_ST_TRANSFER_ASK_FAILED]},
+	{"agent_calls", 0, &st[OS_ST_AGENT_CALLS]},
 	{0, 0, 0}
 };
 

@@ -241,12 +241,6 @@ void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *si
 				sid, agent);
 		return;
 	}
-	if(replaces) {
-		LM_NOTICE("call %s: agent %s transfers with Replaces (attended) to %s: not followed, "
-				  "the session stays with %s\n",
-				sid, agent, target, agent);
-		return;
-	}
 	if(referred_by(req, by, sizeof(by)) <= 0) {
 		/* the transferee makes one from the REFER's From (RFC 3892 section 3) */
 		if(parse_from_header(req) < 0
@@ -255,8 +249,11 @@ void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *si
 	}
 	if((at = keep(tenant, sid, agent, ident, target, by, dh, di, 0)) < 0)
 		return;
-	LM_INFO("call %s: agent %s transfers it to %s (REFER): the caller's INVITE is awaited\n",
-			sid, agent, target);
+	/* attended (RFC 5589 section 7: a Replaces naming her call with the target): the same
+	 * for this node, the caller's INVITE replaces the consultation at the target's phone */
+	LM_INFO("call %s: agent %s transfers it to %s (REFER%s): the caller's INVITE is "
+			"awaited\n",
+			sid, agent, target, replaces ? " with Replaces, attended" : "");
 	/* on the transaction t_relay makes of the REFER next (tm keeps it for the message) */
 	if((ref = shm_malloc(sizeof(*ref))) == NULL) {
 		SHM_MEM_ERROR;

@@ -10,6 +10,12 @@
  * closing the session; if it ends and no INVITE comes, the session is closed after all.
  * Kept per node: the caller's INVITE must reach the node the REFER went through (the
  * Refer-To host is the agent phone's proxy, which is that node).
+ *
+ * Attended transfer (RFC 5589 section 7) is the same here: the agent first calls her
+ * colleague (an agent's call, agentcall.h), then REFERs the caller with a Refer-To that
+ * names the colleague and carries Replaces; the caller's INVITE to the colleague takes the
+ * session (offered to her, as any transfer to an agent) and is relayed to her phone with
+ * its Replaces, which swaps the consultation for the caller.
  */
 #ifndef OS_XFER_H
 #define OS_XFER_H

@@ -48,6 +48,7 @@ import test_clients  # noqa: E402,F401
 import test_integrator  # noqa: E402,F401
 import test_media  # noqa: E402,F401
 import test_transfer  # noqa: E402,F401
+import test_agentcall  # noqa: E402,F401
 
 if __name__ == "__main__":
     import parallel  # noqa: E402

@@ -28,9 +28,12 @@ def _sipp_common(workdir, tag):
 class Phone:
     """One agent's phone: registered, then answering `calls` INVITEs with `scenario`."""
 
-    def __init__(self, ctx, kam, agent, scenario, calls=1, register=True, timeout=60, keys=()):
+    def __init__(self, ctx, kam, agent, scenario, calls=1, register=True, timeout=60, keys=(),
+                 dial=None):
         """keys: (name, value) pairs for the scenario's [name] keywords; with them,
-        [service] is the agent's id and the phone answers NOTIFY, INFO and OPTIONS itself."""
+        [service] is the agent's id and the phone answers NOTIFY, INFO and OPTIONS itself.
+        dial: the phone calls instead (a caller scenario, sipcall.caller_xml): to sip:<dial>@
+        kamailio, from [caller] = the agent's id, from the address it registered."""
         self.agent = agent
         self.workdir = ctx.dir
         port = None
@@ -44,8 +47,10 @@ class Phone:
                 agent, rc, _tail(os.path.join(ctx.dir, "reg_%s_err.log" % agent)))
         # the phone answers on the port it registered from (tried once: the registrar has it)
         self.proc, self.port = sipp_ports.start(
-            ["sipp", "-sf", os.path.join(SIPP, scenario), "-i", "127.0.0.1",
-             "-m", str(calls), "-timeout", str(timeout)]
+            ["sipp"] + (["127.0.0.1:%d" % kam.sip_port, "-s", dial, "-key", "caller", agent]
+                        if dial else [])
+            + ["-sf", os.path.join(SIPP, scenario), "-i", "127.0.0.1",
+               "-m", str(calls), "-timeout", str(timeout)]
             # a phone of a scenario with keys answers NOTIFY, INFO and OPTIONS itself (-aa)
             + (["-s", agent, "-aa"] if keys else []) + [a for k, v in keys for a in ("-key", k, v)]
             + _sipp_common(ctx.dir, "phone_" + agent),

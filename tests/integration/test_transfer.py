@@ -337,3 +337,51 @@ def test_transfer_from_the_agent_desk_of_a_call_answers_referring(ctx):
     assert alice.wait(20) == 0
     caller.hang_up()
     assert bob.wait(20) == 0
+
+
+@test
+def test_transfer_attended_after_a_consultation_moves_the_session_to_the_colleague(ctx):
+    """Attended transfer (RFC 5589 section 7): alice answers baresip's call, calls bob from
+    her second line (an agent's call: no session, agentcall.h) and talks to him, then REFERs
+    the caller with a Refer-To naming bob with Replaces. The caller's INVITE to bob takes the
+    same session (offered to bob, answered on his phone); alice's BYE of the first call
+    closes nothing, nor does the consultation's end. (Debian's baresip 1.0 does not copy a
+    Refer-To's Replaces into its INVITE, so bob's phone - sipp - answers it as a call of its
+    own: swapping the consultation is the phones' part, not the proxy's.)"""
+    from sipcall import caller_xml
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    agent(k, "bob", state="away")
+    with open(os.path.join(HERE, "sipp", "agent_refer.xml")) as f:
+        xml = f.read()
+    # the REFER after the consultation is up: 5 s after her answer instead of 1
+    xml, n = re.subn(r'<pause milliseconds="1000"/>', '<pause milliseconds="5000"/>', xml, 1)
+    assert n == 1
+    scenario = os.path.join(ctx.dir, "agent_refer_attended.xml")
+    with open(scenario, "w") as f:
+        f.write(xml)
+    target = "sip:bob@127.0.0.1:%d?Replaces=consult-1%%3Bto-tag%%3Db1%%3Bfrom-tag%%3Da1" % (
+        k.sip_port)
+    alice = Phone(ctx, k, "alice", scenario, keys=[("refer_to", target)])
+    bob = Phone(ctx, k, "bob", "agent_answer.xml", calls=2)
+    caller = baresip_caller(ctx, k, "sales")
+    wait_for(lambda: session(r).get("state") == "active", timeout=15,
+             what="alice answered baresip's call")
+    agent(k, "bob")
+    line2 = Phone(ctx, k, "alice", caller_xml(ctx.dir, "consult", queued="never", hold_ms=8000),
+                  dial="bob")
+    wait_for(lambda: stat(k, "agent_calls") == 1, timeout=4, what="alice's consultation of bob")
+    assert session(r)["agent"] == "alice", "the consultation moved the session"
+    assert alice.wait(30) == 0, "alice's REFER, the NOTIFYs or her BYE went wrong"
+    wait_for(lambda: session(r).get("state") == "active" and session(r).get("agent") == "bob",
+             timeout=15, what="the session with bob, on the caller's new call")
+    assert "agent alice transfers it to bob (REFER with Replaces, attended)" in k.text()
+    ev = events_of(r)
+    i = ev.index(("transfer", "offered", "alice"))
+    assert ev[i + 1:] == [("offer", "offered", "bob"), ("accept", "active", "bob")], ev
+    assert r.get(P + ":seq:s") == "1" and stat(k, "transferred") == 1
+    assert line2.wait(30) == 0, "the consultation did not end as a call does"
+    assert session(r)["state"] == "active", "the consultation's end touched the session"
+    hang_up(caller, bob, r, "the session ended with bob's call")
