@@ -76,6 +76,10 @@ typedef struct omniq_media_api {
 	void (*rebind)(unsigned int handle, const str *sid, int position, int est_wait_s);
 	/* The one callback told of streams that end on their own (mod_init; NULL: none). */
 	void (*on_end)(omniq_media_end_cb cb);
+	/* The caller pressed digit (0-9 * # A-D) and it reached the signalling, not the stream
+	 * (SIP INFO): the stream acts on it as on an RFC 4733 one (the callback key). 0, or
+	 * -1 when the stream has ended or the digit is none. Any process. */
+	int (*key)(unsigned int handle, char digit);
 } omniq_media_api_t;
 
 typedef int (*omniq_media_bind_f)(omniq_media_api_t *api);

@@ -76,6 +76,7 @@ int media_api_start(const omniq_media_call_t *c, char *sdp, int size, unsigned i
 void media_api_stop(unsigned int handle);
 int media_api_check(const str *offer, char *why, int why_len);
 void media_api_rebind(unsigned int handle, const str *sid, int position, int est_wait_s);
+int media_api_key(unsigned int handle, char digit);
 
 /* the processes' loops (media_proc.c, media_ctl.c) */
 void media_proc_loop(void *arg);

@@ -272,25 +272,29 @@ static void take_starts(void)
 	}
 }
 
-/* RFC 4733 digits: the callback key goes to the control process (it asks Redis); every
- * digit is counted */
-static void dtmf(stream_t *s, const media_rtp_hdr_t *h)
+/* A key the caller pressed (how: "RFC 4733", "SIP INFO"): the callback key goes to the
+ * control process (it asks Redis); every key is counted */
+static void pressed(stream_t *s, char c, const char *how)
 {
 	media_slot_t *sl = &media_slots->slot[s->slot];
+
+	sl->dtmf++;
+	media_stat_add(MEDIA_ST_DTMF, 1);
+	LM_INFO("session %s: the caller pressed %c (%s)\n", sl->sid, c, how);
+	if(c == media_cfg.callback_digit[0] && !s->callback_asked && !s->play.last) {
+		s->callback_asked = 1;
+		tell_ctl(s, 0, c);
+	}
+}
+
+/* RFC 4733 digits */
+static void dtmf(stream_t *s, const media_rtp_hdr_t *h)
+{
 	media_dtmf_t d[2];
 	int n = media_dtmf_rx_feed(&s->dtmf, h, d), k;
 
-	for(k = 0; k < n; k++) {
-		char c = media_dtmf_char(d[k].event);
-
-		sl->dtmf++;
-		media_stat_add(MEDIA_ST_DTMF, 1);
-		LM_INFO("session %s: the caller pressed %c\n", sl->sid, c);
-		if(c == media_cfg.callback_digit[0] && !s->callback_asked && !s->play.last) {
-			s->callback_asked = 1;
-			tell_ctl(s, 0, c);
-		}
-	}
+	for(k = 0; k < n; k++)
+		pressed(s, media_dtmf_char(d[k].event), "RFC 4733");
 }
 
 static int same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -452,6 +456,11 @@ static void tick(uint64_t now)
 		if(idle && s->heard && now - s->last_rx_ns > idle && !s->play.last) {
 			end_stream(s, OMNIQ_MEDIA_END_IDLE);
 			continue;
+		}
+		if(sl->key) {
+			char c = sl->key;
+			sl->key = 0;
+			pressed(s, c, "SIP INFO");
 		}
 		if(sl->sla3 && !s->sla3_said && !s->play.last) {
 			media_play_say(&s->play, MP_SLA3); /* "sorry for the long wait", at once */

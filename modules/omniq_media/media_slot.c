@@ -111,6 +111,17 @@ void media_slot_stop(unsigned int handle)
 	}
 }
 
+int media_slot_key(unsigned int handle, char digit)
+{
+	media_slot_t *s = current_locked(handle);
+
+	if(s == NULL)
+		return -1;
+	s->key = digit;
+	lock_release(lock);
+	return 0;
+}
+
 void media_slot_rebind(unsigned int handle, const char *sid, int len, int position,
 		int est_wait_s)
 {

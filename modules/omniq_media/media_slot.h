@@ -48,6 +48,9 @@ typedef struct media_slot {
 	struct sockaddr_storage sig;          /* where the INVITE came from (port 0), or AF_UNSPEC */
 	/* any process */
 	volatile int stop;
+	/* a key the caller pressed that reached a SIP worker, not this stream (SIP INFO,
+	 * omniq_sip): the media process takes it as an RFC 4733 one, then clears it */
+	volatile char key;
 	/* the control process: the latest position and wait (0 / -1 not known) */
 	volatile int position, est_wait_s;
 	/* the control process made the callback the caller asked for: the media process plays
@@ -92,6 +95,9 @@ static inline unsigned int media_handle(int i, unsigned short gen)
 /* Asks the stream of handle to stop, if it is still current (under the lock: a handle of a
  * stream that ended never stops the next caller's in the same slot). */
 void media_slot_stop(unsigned int handle);
+/* A key pressed by SIP INFO for the stream of handle: 0 when it is current (the media
+ * process acts on it within 20 ms), -1 when it has ended. */
+int media_slot_key(unsigned int handle, char digit);
 /* The stream of handle now plays for session sid (len bytes), if it is still current. */
 void media_slot_rebind(unsigned int handle, const char *sid, int len, int position,
 		int est_wait_s);

@@ -309,6 +309,13 @@ void media_api_rebind(unsigned int handle, const str *sid, int position, int est
 	media_slot_rebind(handle, sid->s, sid->len, position, est_wait_s);
 }
 
+int media_api_key(unsigned int handle, char digit)
+{
+	if(handle == 0 || !strchr("0123456789*#ABCD", digit) || digit == '\0')
+		return -1;
+	return media_slot_key(handle, digit);
+}
+
 void media_api_stop(unsigned int handle)
 {
 	if(handle)

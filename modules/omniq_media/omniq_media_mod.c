@@ -69,6 +69,7 @@ static int omniq_media_bind(omniq_media_api_t *api)
 	api->start = media_api_start;
 	api->rebind = media_api_rebind;
 	api->stop = media_api_stop;
+	api->key = media_api_key;
 	api->on_end = api_on_end;
 	return 0;
 }

@@ -35,6 +35,7 @@
 #include "core/dset.h"
 #include "core/data_lump_rpl.h"
 #include "core/parser/parse_content.h"
+#include "core/parser/parse_from.h"
 #include "core/parser/parse_hname2.h"
 #include "core/rand/kam_rand.h"
 #include "core/route_struct.h"
@@ -84,6 +85,8 @@ typedef struct os_call {
 	int tenant;               /* whose session (api.tenant_index when it came) */
 	int hops;                 /* overflows so far */
 	unsigned int media;       /* omniq_media's stream while it waits (early media), or 0 */
+	uint64_t dkey;            /* its Call-ID and From tag hashed: a request in its early
+	                           * dialog (a SIP INFO key) finds it (os_call_stream) */
 	int media_gone;           /* the stream ended on its own (omniq_media_end_t): the
 	                           * caller is gone, or asked to be called back */
 	int position;             /* the place open() answered (for omniq_media's first words) */
@@ -235,7 +238,19 @@ static void reply_more(sip_msg_t *msg, int code, char *text, const char *warning
 		h = add_lump_rpl(msg, hdr, n < (int)sizeof(hdr) ? n : (int)sizeof(hdr) - 1,
 				LUMP_RPL_HDR);
 	} else {
-		h = add_lump_rpl(msg, ctype, sizeof(ctype) - 1, LUMP_RPL_HDR);
+		/* the early dialog's Contact (RFC 3261 12.1.1): this node, where the caller's phone
+		 * sends what it sends in it - keys by SIP INFO (dtmf.h) */
+		str host = si && si->useinfo.name.len ? si->useinfo.name
+										   : (si ? si->address_str : (str)str_init("127.0.0.1"));
+		str port = si && si->useinfo.port_no_str.len ? si->useinfo.port_no_str
+											   : (si ? si->port_no_str : (str)str_init("5060"));
+		int v6 = si && si->address.af == AF_INET6 && host.s[0] != '[';
+
+		n = snprintf(hdr, sizeof(hdr), "Contact: <sip:%s%.*s%s:%.*s%s%s>\r\n%s", v6 ? "[" : "",
+				host.len, host.s, v6 ? "]" : "", port.len, port.s,
+				si && si->proto != PROTO_UDP ? ";transport=" : "",
+				si && si->proto != PROTO_UDP ? proto2a(si->proto) : "", ctype);
+		h = n > 0 && n < (int)sizeof(hdr) ? add_lump_rpl(msg, hdr, n, LUMP_RPL_HDR) : NULL;
 		b = h ? add_lump_rpl(msg, (char *)sdp, strlen(sdp), LUMP_RPL_BODY) : NULL;
 	}
 	if(h == NULL || (!warning && b == NULL))
@@ -1031,6 +1046,54 @@ static int track_dialog(sip_msg_t *msg, os_call_t *c)
 
 /* ---- the entry point ---- */
 
+/* A dialog's Call-ID and From tag hashed (FNV-1a, 64 bits): what a request of the early
+ * dialog a waiting call's 183 made finds the call by. 0 when msg has neither. */
+static uint64_t dialog_key(sip_msg_t *msg)
+{
+	uint64_t h = 1469598103934665603ULL;
+	str parts[2];
+	int i, k;
+
+	if(parse_headers(msg, HDR_CALLID_F | HDR_FROM_F, 0) < 0 || msg->callid == NULL
+			|| parse_from_header(msg) < 0 || get_from(msg)->tag_value.len <= 0)
+		return 0;
+	parts[0] = msg->callid->body;
+	parts[1] = get_from(msg)->tag_value;
+	for(i = 0; i < 2; i++) {
+		for(k = 0; k < parts[i].len; k++) {
+			h ^= (unsigned char)parts[i].s[k];
+			h *= 1099511628211ULL;
+		}
+		h ^= 0xff; /* no Call-ID and tag run into each other the same */
+		h *= 1099511628211ULL;
+	}
+	return h ? h : 1;
+}
+
+int os_call_stream(sip_msg_t *msg, char *sid, unsigned int *handle)
+{
+	uint64_t k = dialog_key(msg);
+	os_call_t *c;
+	int b, found = 0;
+
+	if(k == 0)
+		return 0;
+	for(b = 0; b < OS_BUCKETS && !found; b++) {
+		lock_set_get(locks, b);
+		for(c = table[b]; c; c = c->next)
+			if(c->dkey == k && !c->cancelled
+					&& (c->state == OS_WAITING || c->state == OS_RINGING
+							|| c->state == OS_CONTINUING || c->state == OS_SAYING)) {
+				snprintf(sid, OMNIQ_SID_MAX, "%s", c->sid);
+				*handle = c->media_gone ? 0 : c->media;
+				found = 1;
+				break;
+			}
+		lock_set_release(locks, b);
+	}
+	return found;
+}
+
 int os_call_start(sip_msg_t *msg, const str *name, const os_queue_t *q, const str *caller)
 {
 	char ident[OS_IDENT_MAX], uri[OS_IDENT_MAX], why[OMNIQ_MEDIA_WHY_MAX];
@@ -1109,6 +1172,7 @@ int os_call_start(sip_msg_t *msg, const str *name, const os_queue_t *q, const st
 	memset(c, 0, sizeof(*c));
 	c->hi = t->hash_index;
 	c->label = t->label;
+	c->dkey = dialog_key(msg);
 	c->tenant = os_oq.tenant_index();
 	c->state = OS_OPENING;
 	snprintf(c->ident, sizeof(c->ident), "%s", ident);

@@ -34,4 +34,9 @@ void os_call_event(const omniq_event_t *ev, void *param);
  * pressed the callback key and heard the confirmation (480, the session keeps its place). */
 void os_call_media_end(uint64_t tag, const char *sid, omniq_media_end_t why);
 
+/* The waiting call (queued, ringing an agent, saying a message) whose early dialog msg is in
+ * (its Call-ID and From tag: a SIP INFO the caller's phone sends after our 183): 1 with its
+ * session (sid, OMNIQ_SID_MAX bytes) and omniq_media's stream (*handle, 0: none), or 0. */
+int os_call_stream(sip_msg_t *msg, char *sid, unsigned int *handle);
+
 #endif

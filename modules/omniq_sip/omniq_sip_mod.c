@@ -24,6 +24,7 @@
 #include "pending.h"
 #include "hangup.h"
 #include "indialog.h"
+#include "dtmf.h"
 #include "dial.h"
 
 MODULE_VERSION
@@ -101,10 +102,21 @@ static int w_omniq_call(sip_msg_t *msg, char *p1, char *p2)
 	return os_call_start(msg, &queue, os_queue_find(queue.s, queue.len), p2 ? &caller : NULL);
 }
 
+static int w_omniq_dtmf(sip_msg_t *msg, char *p1, char *p2)
+{
+	return os_dtmf_request(msg);
+}
+
+static int ki_omniq_dtmf(sip_msg_t *msg)
+{
+	return os_dtmf_request(msg);
+}
+
 /* clang-format off */
 static cmd_export_t cmds[] = {
 	{"omniq_call", (cmd_function)w_omniq_call, 1, fixup_spve_null, fixup_free_spve_null, REQUEST_ROUTE},
 	{"omniq_call", (cmd_function)w_omniq_call, 2, fixup_spve_spve, fixup_free_spve_spve, REQUEST_ROUTE},
+	{"omniq_dtmf", (cmd_function)w_omniq_dtmf, 0, 0, 0, REQUEST_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -310,6 +322,8 @@ static sr_kemi_t sr_kemi_omniq_sip_exports[] = {
 		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
 	{ str_init("omniq_sip"), str_init("call_caller"), SR_KEMIP_INT, ki_omniq_call_caller,
 		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ str_init("omniq_sip"), str_init("dtmf"), SR_KEMIP_INT, ki_omniq_dtmf,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
 	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
 };
 /* clang-format on */

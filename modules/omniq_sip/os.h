@@ -63,6 +63,7 @@ enum {
 	OS_ST_TRANSFER_ASKED,  /* REFERs omniq sent to callers for a desk's (RPC's) transfer */
 	OS_ST_TRANSFER_ASK_FAILED, /* ... not sent, or refused / not answered by the phone */
 	OS_ST_AGENT_CALLS, /* calls between agents' phones relayed (agentcall.h): no session */
+	OS_ST_INFO_KEYS,   /* keys waiting callers sent by SIP INFO (dtmf.h) */
 	OS_ST_COUNT
 };
 extern stat_export_t os_stat_exports[];

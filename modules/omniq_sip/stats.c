@@ -28,6 +28,7 @@ stat_export_t os_stat_exports[] = {
 	{"transfers_asked", 0, &st[OS_ST_TRANSFER_ASKED]},
 	{"transfers_asked_failed", 0, &st[OS_ST_TRANSFER_ASK_FAILED]},
 	{"agent_calls", 0, &st[OS_ST_AGENT_CALLS]},
+	{"info_keys", 0, &st[OS_ST_INFO_KEYS]},
 	{0, 0, 0}
 };
 

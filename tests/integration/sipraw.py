@@ -51,7 +51,8 @@ class Caller:
         self.to_hdr = None       # the To of the final response (its tag: the dialog's)
         self.record_route = []
 
-    def _request(self, method, body="", cseq=1, branch=None, to=None, uri=None, extra=()):
+    def _request(self, method, body="", cseq=1, branch=None, to=None, uri=None, extra=(),
+                 ctype="application/sdp"):
         uri = uri or "sip:%s@127.0.0.1:%d" % (self.queue, self.kam[1])
         lines = ["%s %s SIP/2.0" % (method, uri),
                  "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport" % (self.port, branch or self.branch),
@@ -61,7 +62,7 @@ class Caller:
                  "Contact: <sip:%s@127.0.0.1:%d>" % (self.user, self.port), "Max-Forwards: 70"]
         lines += list(extra)
         if body:
-            lines.append("Content-Type: application/sdp")
+            lines.append("Content-Type: " + ctype)
         lines.append("Content-Length: %d" % len(body.encode()))
         self.sock.sendto(("\r\n".join(lines) + "\r\n\r\n" + body).encode(), self.kam)
 
@@ -81,6 +82,13 @@ class Caller:
         else:
             self._request("ACK", branch="z9hG4bK%x" % random.getrandbits(48), to=to,
                           uri=self._contact(final), extra=self._routes(final))
+
+    def info(self, early, body, ctype="application/dtmf-relay", cseq=2):
+        """An INFO (a key, by default) in the early dialog of response early (a 183): to its
+        Contact, with its To (the dialog's tag), along its Record-Route."""
+        self._request("INFO", body, cseq=cseq, branch="z9hG4bK%x" % random.getrandbits(48),
+                      to=early.header("to"), uri=self._contact(early), extra=self._routes(early),
+                      ctype=ctype)
 
     def bye(self, final):
         self._request("BYE", cseq=2, branch="z9hG4bK%x" % random.getrandbits(48),

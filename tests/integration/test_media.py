@@ -421,6 +421,41 @@ def test_media_a_caller_who_presses_1_is_called_back_and_keeps_the_place(ctx):
     wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
 
 
+@test
+def test_media_a_caller_who_presses_1_by_sip_info_is_called_back(ctx):
+    """A phone that sends its keys by SIP INFO (nothing in the audio) presses 1 while queued:
+    the INFO comes in the early dialog of omniq's 183, whose Contact is the node;
+    omniq_dtmf() answers it 200 and the key reaches the announcements as an RFC 4733 one
+    would - the callback, its confirmation, 480. Before that, an INFO of another package
+    gets 415 and a DTMF body without a key 400, and neither changes anything."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    c, _, far = queued_call(ctx, k, duration_ms=8000, until_bye=True)
+    early = [x for x in c.responses if x.code == 183][0]
+    assert re.match(r"<sip:127\.0\.0\.1:%d>" % k.sip_port, early.header("contact") or ""), \
+        early.headers
+    c.info(early, "<media_control/>", "application/media_control+xml", cseq=2)
+    assert "application/dtmf-relay" in (c.wait_code(415, "INFO").header("accept") or "")
+    c.info(early, "Duration=160\r\n", cseq=3)
+    c.wait_code(400, "INFO")
+    assert r.hget(P + ":s:1", "state") == "queued" and not r.hget(P + ":s:1", "callback_to")
+    c.info(early, "Signal=1\r\nDuration=160\r\n", cseq=4)
+    c.wait_code(200, "INFO")
+    fin = c.wait_final(timeout=10)
+    assert (fin.code, fin.reason) == (480, "Will Call You Back"), fin
+    c.ack(fin)
+    rep, payload = far.wait()
+    check_stream(rep, payload, expected_start(ctx, "PCMU", []), "callback by INFO",
+                 tail=coded(ctx.prompts["callback_ok"], "PCMU"))
+    s = r.hgetall(P + ":s:1")
+    assert s["state"] == "queued" and s["callback_to"] == s["identity"] != "", s
+    assert k.stat("omniq_media:callbacks") == 1 and k.stat("omniq_media:dtmf") == 1
+    assert k.stat("omniq_sip:info_keys") == 1
+    assert "the caller pressed 1 (SIP INFO)" in k.text()
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+
+
 def read_prompts(d):
     out = {}
     for f in os.listdir(d):
