@@ -836,6 +836,12 @@ typedef struct omniq_api {
 	 * there (its SIGTERM never acted: seen in CI for processes waiting in poll or a Redis
 	 * read), it says so, naming `what`, and exits. Costs an atomic load. */
 	void (*stop_check)(const char *what);
+	/* A call's agent hung up and the caller is still there: when its queue's survey asks
+	 * calls by voice (docs/admin.md, "Surveys at the end": `voice`), the survey is marked
+	 * asked now - CSAT, on the call, answered with survey_answer() within minutes; no SMS
+	 * is sent for it - and OMNIQ_OK comes back. OMNIQ_ESTATE with why (size bytes) when no
+	 * voice survey applies (none, asked already, the customer opted out). One round trip. */
+	int (*survey_voice)(const str *sid, char *why, int size);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -178,5 +178,6 @@ int bind_omniq(omniq_api_t *api)
 	api->reply_held = oq_reply_held;
 	api->transfer_call = oq_transfer_call;
 	api->stop_check = oq_stop_check;
+	api->survey_voice = oq_survey_voice;
 	return 0;
 }

@@ -84,14 +84,38 @@ int oq_survey_answer(const str *sid, const str *token, int csat, int nps, const 
 	return OMNIQ_OK;
 }
 
+int oq_survey_voice(const str *sid, char *why, int size)
+{
+	redisReply *r;
+	int rc;
+
+	if(sid == NULL || sid->len < 1)
+		return oq_bad_arg("session", "missing");
+	if((r = oq_call("oq_survey_voice", 1, sid, &rc)) == NULL)
+		return rc;
+	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2
+			|| r->element[0]->type != REDIS_REPLY_STRING
+			|| r->element[1]->type != REDIS_REPLY_STRING) {
+		rc = oq_bad_reply("oq_survey_voice", r, "[kind, why]");
+		freeReplyObject(r);
+		return rc;
+	}
+	rc = r->element[0]->len > 0 ? OMNIQ_OK : OMNIQ_ESTATE;
+	if(why && size > 0)
+		snprintf(why, (size_t)size, "%s", r->element[1]->str);
+	freeReplyObject(r);
+	return rc;
+}
+
 static const char *rpc_survey_set_doc[] = {
 		"Make or change a queue's survey ('*': every queue without its own): queue field "
 		"value [field value ...]; fields kind (csat, nps, both), window (s), ask, ask_nps, "
-		"thanks, sms (a call's gateway), link (the mail link's web address)",
+		"thanks, sms (a call's gateway), link (the mail link's web address), voice (1: a "
+		"call is asked on the call as its agent hangs up)",
 		0};
 static void rpc_survey_set(rpc_t *rpc, void *c)
 {
-	oq_rpc_named_set(rpc, c, "oq_survey_set", 7); /* SV.FIELDS (lua/77_survey.lua) */
+	oq_rpc_named_set(rpc, c, "oq_survey_set", 8); /* SV.FIELDS (lua/77_survey.lua) */
 }
 
 static const char *rpc_survey_del_doc[] = {"Remove a queue's survey: queue", 0};

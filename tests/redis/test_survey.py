@@ -281,8 +281,9 @@ def test_survey_settings_are_checked_listed_and_removed(h):
     rows = [harness.pairs(r) for r in t.fc('oq_survey_list')]
     assert rows == [{'queue': 'support', 'kind': 'both', 'window': '7200',
                      'ask': '打个分吧 1-5', 'ask_nps': '', 'thanks': '-', 'sms': '',
-                     'link': ''}]
+                     'link': '', 'voice': ''}]
     t.expect_err('ARG', 'oq_survey_set', 'support', 'sms', 'no gateway!')
+    t.expect_err('ARG', 'oq_survey_set', 'support', 'voice', 'yes')
     assert t.fc('oq_survey_del', 'support') == 1 and t.fc('oq_survey_del', 'support') == 0
     assert t.fc('oq_survey_list') == [] and not h.r.exists(t.P + ':svq')
 
@@ -398,6 +399,49 @@ def test_a_call_is_not_surveyed_without_a_gateway_or_a_number(h):
     t2 = setup(h, kind='csat', sms='kannel')     # no SMS senders on any node
     sid, _ = called(t2, 'phone:+8613100000003')
     assert 'survey' not in sv(h, t2, sid)
+
+
+def test_a_call_is_surveyed_by_voice_as_its_agent_hangs_up_and_never_by_sms(h):
+    """voice '1': oq_survey_voice, as the agent hangs up (the session still active), asks
+    CSAT on the call (sv_ch voice, a window of minutes), counts and emits it; the keypad's
+    answer comes through oq_survey_answer; the close and the sweep after it send no SMS, and
+    a second ask is refused. Without voice, or for an opted-out caller or a chat, none."""
+    t = setup(h, kind='both', sms='kannel', voice='1')
+    t.fc('oq_ob_register', 'sms')
+    r = t.fc('oq_enqueue', 'phone', 'voice', 'phone:+8613100000009', '', 0, 'support', 'x')
+    sid, cid = r[0], r[4]
+    t.fc('oq_accept', sid, 'a')
+    assert t.fc('oq_survey_voice', sid) == ['csat', '']
+    s = sv(h, t, sid)
+    assert (s['survey'], s['sv_kind'], s['sv_ch']) == ('asked', 'csat', 'voice'), s
+    assert int(s['sv_until']) - int(s['sv_at']) == 300000, s
+    assert h.r.hget(t.P + ':stat', 'surveys_asked') == '1'
+    assert [e['state'] for e in t.events() if e['type'] == 'survey'] == ['csat']
+    assert t.fc('oq_survey_voice', sid) == ['', 'session %s has a survey already (asked)' % sid]
+    t.fc('oq_close', sid, 'resolved')
+    t.fc('oq_sweep', 100)
+    assert sms_queue(h, t) == [] and sv(h, t, sid)['survey'] == 'asked'
+    assert t.fc('oq_survey_answer', sid, '4', '', '', )
+    s = sv(h, t, sid)
+    assert (s['csat'], s['survey']) == ('4', 'answered') and t.cust(cid)['last_csat'] == '4'
+    # a call of voice '1' whose caller left first is asked nothing, not even by SMS
+    sid2, _ = called(t, 'phone:+8613100000010')
+    assert 'survey' not in sv(h, t, sid2) and sms_queue(h, t) == []
+    # an opted-out caller: recorded, not asked; a chat: none; no voice: none
+    t.fc('oq_customer_set', cid, 'surveys', 'no')
+    r = t.fc('oq_enqueue', 'phone', 'voice', 'phone:+8613100000009', '', 0, 'support', 'y')
+    t.fc('oq_accept', r[0], 'a')
+    assert t.fc('oq_survey_voice', r[0]) == ['', 'the customer opted out of surveys']
+    assert sv(h, t, r[0])['survey'] == 'optout'
+    t.fc('oq_close', r[0], 'resolved')
+    chat = t.enq(channel='web', queue='support')
+    assert t.fc('oq_survey_voice', chat['sid'])[0] == ''
+    t.fc('oq_survey_set', '*', 'voice', '')
+    r = t.fc('oq_enqueue', 'phone', 'voice', 'phone:+8613100000011', '', 0, 'support', 'z')
+    t.fc('oq_accept', r[0], 'a')
+    assert t.fc('oq_survey_voice', r[0]) == \
+        ['', 'the survey of queue support does not ask calls by voice']
+    t.expect_err('NOTFOUND', 'oq_survey_voice', '99999')
 
 
 KEY_HEX = '0f' * 32

@@ -24,9 +24,12 @@
 -- Keys: P:svq (zset: the queues with a survey, '*' among them), P:svc:<queue> (hash).
 
 local SV = {
-    FIELDS = {'kind', 'window', 'ask', 'ask_nps', 'thanks', 'sms', 'link'},
+    FIELDS = {'kind', 'window', 'ask', 'ask_nps', 'thanks', 'sms', 'link', 'voice'},
     DEFAULTS = {kind = 'csat', window = '86400', ask = '', ask_nps = '', thanks = '', sms = '',
-        link = ''},
+        link = '', voice = ''},
+    -- a call asked on the call itself (voice '1'): CSAT by keypad while the caller is still
+    -- there, so its answer comes within minutes
+    VOICE_WINDOW_MS = 300000,
     LINK_SAY = '\n\n或在此评价 / Or rate us here: ',
     ASK = '请为本次服务打分: 回复 1-5 (5 = 非常满意), 可附上您的意见; 回复 TD 不再接收调查。'
         .. 'How satisfied were you? Reply 1-5 (5 = very satisfied), with a comment if you '
@@ -224,7 +227,8 @@ function SV.reach(ctx, s, c)
         if OB.has_senders(ctx, s.channel) then return s.channel end
         return nil
     end
-    if c.sms == '' or not OB.has_senders(ctx, 'sms') then return nil end
+    -- asked on the call itself (oq_survey_voice) or not at all: never by SMS as well
+    if c.voice == '1' or c.sms == '' or not OB.has_senders(ctx, 'sms') then return nil end
     local num = smatch(rcall('HGET', R.skey(ctx, s.id), 'identity') or '', '^%a+:(%+%d+)$')
     return num and 'sms', num and c.sms .. ':' .. num
 end
@@ -396,6 +400,40 @@ function SV.fn_answer(keys, args)
     return SV.thanks_of(SV.config(ctx, v[6] or '') or SV.DEFAULTS), ctx
 end
 
+-- oq_survey_voice sid: the call's agent hung up and the caller is still on the line: when
+-- its queue's survey asks calls by voice (voice '1'), the survey is asked now, on the call
+-- (omniq_sip keeps the caller, omniq_media asks CSAT 1-5 by keypad) and answered with
+-- oq_survey_answer. Reply {'csat', ''} when asked, {'', why} when not (no such survey,
+-- surveyed already, opted out: recorded as the sweep would). One survey per session.
+function SV.fn_voice(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 1, 'sid')
+    local sid = V.sid(args[1])
+    local key = R.skey(ctx, sid)
+    local v = rcall('HMGET', key, 'class', 'state', 'queue', 'customer', 'survey', 'agent',
+        'channel', 'ext')
+    if not v[2] then U.fail('NOTFOUND', 'session ' .. sid) end
+    if v[1] ~= 'voice' then return {'', 'session ' .. sid .. ' is no call'} end
+    if v[2] ~= 'active' and v[2] ~= 'wrapup' and v[2] ~= 'closed' then
+        return {'', 'session ' .. sid .. ' is ' .. v[2]}
+    end
+    if v[5] then return {'', 'session ' .. sid .. ' has a survey already (' .. v[5] .. ')'} end
+    local c = SV.on(ctx) and SV.config(ctx, v[3] or '')
+    if not c or c.voice ~= '1' then
+        return {'', 'the survey of queue ' .. (v[3] or '') .. ' does not ask calls by voice'}
+    end
+    local live = (v[4] or '') ~= '' and C.resolve(ctx, v[4])
+    if live and rcall('HGET', C.key(ctx, live), 'surveys') == 'no' then
+        rcall('HSET', key, 'survey', 'optout')
+        return {'', 'the customer opted out of surveys'}
+    end
+    rcall('HSET', key, 'survey', 'asked', 'sv_kind', 'csat', 'sv_step', 'csat', 'sv_ch', 'voice',
+        'sv_at', ctx.ns, 'sv_until', U.istr(ctx.now + SV.VOICE_WINDOW_MS))
+    X.count(ctx, 'surveys_asked')
+    X.emit(ctx, 'survey', sid, 'csat', v[6] or '', v[7] or '', v[8] or '')
+    return {'csat', ''}, ctx
+end
+
 function SV.check(f, v)
     if f == 'kind' then
         if v ~= 'csat' and v ~= 'nps' and v ~= 'both' then
@@ -407,6 +445,8 @@ function SV.check(f, v)
         V.str(f, v, L.SLA_NOTICE_MAX, true)
     elseif f == 'sms' then
         if v ~= '' then V.id('sms', v) end
+    elseif f == 'voice' then
+        if v ~= '' and v ~= '1' then U.fail('ARG', "voice must be '1' or ''") end
     elseif f == 'link' then
         V.str('link', v, L.TEXT_MAX, true)
         if v ~= '' and not smatch(v, '^https?://[%w%.%-:%[%]]+[%w%./_%-]*$') then
@@ -414,7 +454,7 @@ function SV.check(f, v)
                 .. 'e.g. https://support.example.com')
         end
     else
-        U.fail('ARG', 'field must be one of kind, window, ask, ask_nps, thanks, sms, link')
+        U.fail('ARG', 'field must be one of kind, window, ask, ask_nps, thanks, sms, link, voice')
     end
     return v
 end
