@@ -43,6 +43,8 @@ callback_offer|如需回电，请按一。|To be called back instead, press one.
 callback_ok|我们会尽快给您回电，再见。|We will call you back. Goodbye.
 closed|现在是非工作时间。|We are closed now.
 sla3|非常抱歉让您久等了。|We are very sorry for the long wait.
+survey_ask|请为刚才的服务打分，非常满意请按五，非常不满意请按一。|Please rate the service you just had: press five if you were very satisfied, one if not at all.
+survey_thanks|感谢您的评价，再见。|Thank you for your rating. Goodbye.
 digit_0|零|zero
 digit_1|一|one
 digit_2|二|two

@@ -54,6 +54,10 @@ typedef struct omniq_media_call {
 	uint64_t tag;       /* the owner's, handed back to its `ended` callback */
 	const char *only;   /* NULL: the queue's announcements; else one prompt's name
 	                     * ("closed"): said once, then the stream ends (OMNIQ_MEDIA_END_SAID) */
+	int survey;         /* 1: the survey after the agent hung up, instead: survey_ask, the
+	                     * caller's key 1-5 recorded (api.survey_answer, CSAT), survey_thanks;
+	                     * asked twice at most; then OMNIQ_MEDIA_END_SAID. start() answers 404
+	                     * when the directory has no survey_ask.wav */
 } omniq_media_call_t;
 
 typedef struct omniq_media_api {
@@ -80,6 +84,9 @@ typedef struct omniq_media_api {
 	 * (SIP INFO): the stream acts on it as on an RFC 4733 one (the callback key). 0, or
 	 * -1 when the stream has ended or the digit is none. Any process. */
 	int (*key)(unsigned int handle, char digit);
+	/* Whether a survey stream could be started (the prompts hold survey_ask.wav): asked
+	 * before a call is kept for its survey. */
+	int (*can_survey)(void);
 } omniq_media_api_t;
 
 typedef int (*omniq_media_bind_f)(omniq_media_api_t *api);

@@ -130,6 +130,27 @@ static void callback_key(const media_msg_end_t *m)
 			m->sid, m->digit);
 }
 
+/* The caller's key for the survey (1-5): the session's CSAT (api.survey_answer), then the
+ * media process thanks them and the call ends - also when Redis refused it (the window
+ * closed, Redis away: said in the log; nothing the caller can do about it). */
+static void survey_key(const media_msg_end_t *m)
+{
+	media_slot_t *sl = &media_slots->slot[m->slot];
+	str sid = {(char *)m->sid, (int)strlen(m->sid)};
+	int rc = media_oq.survey_answer(&sid, NULL, m->digit - '0', -1, NULL, NULL, 0);
+
+	if(rc < 0)
+		LM_NOTICE("session %s: the caller rated the call %c by keypad, not recorded: %s\n",
+				m->sid, m->digit, media_oq.last_error());
+	else {
+		media_stat_add(MEDIA_ST_SURVEYS, 1);
+		LM_INFO("session %s: the caller rated the call %c by keypad (CSAT)\n", m->sid,
+				m->digit);
+	}
+	if(sl->gen == m->gen && sl->state == MS_ACTIVE)
+		sl->survey_done = 1;
+}
+
 static void take_ends(void)
 {
 	media_msg_end_t m;
@@ -140,7 +161,9 @@ static void take_ends(void)
 			continue;
 		m.sid[sizeof(m.sid) - 1] = '\0';
 		if(m.why == 0) {
-			if(m.digit)
+			if(m.digit && media_slots->slot[m.slot].survey)
+				survey_key(&m);
+			else if(m.digit)
 				callback_key(&m);
 			else if(media_slots->slot[m.slot].gen == m.gen)
 				refresh_one(m.slot); /* a new stream: its figures before its greeting ends */

@@ -63,6 +63,7 @@ enum {
 	MEDIA_ST_REPLAY,       /* ... that were replays */
 	MEDIA_ST_DTMF,         /* DTMF digits received */
 	MEDIA_ST_CALLBACK,     /* callers who pressed callback_digit and were promised a call */
+	MEDIA_ST_SURVEYS,      /* survey answers by keypad recorded */
 	MEDIA_ST_STRANGERS,    /* plain RTP/RTCP packets from addresses not the caller's: dropped */
 	MEDIA_ST_PACKETS,      /* RTP packets sent to callers (added once a tick) */
 	MEDIA_ST_COUNT
@@ -77,6 +78,7 @@ void media_api_stop(unsigned int handle);
 int media_api_check(const str *offer, char *why, int why_len);
 void media_api_rebind(unsigned int handle, const str *sid, int position, int est_wait_s);
 int media_api_key(unsigned int handle, char digit);
+int media_api_can_survey(void);
 
 /* the processes' loops (media_proc.c, media_ctl.c) */
 void media_proc_loop(void *arg);

@@ -68,6 +68,13 @@ void media_play_say(media_play_t *pl, media_prompt_id_t id)
 	pl->frame = 0;
 }
 
+void media_play_ask(media_play_t *pl, media_prompt_id_t id)
+{
+	media_play_say(pl, id);
+	pl->quiet = 1;
+	pl->first_due = 0;
+}
+
 void media_play_last(media_play_t *pl, media_prompt_id_t id)
 {
 	pl->list[0] = id;
@@ -85,6 +92,8 @@ const uint8_t *media_play_next(media_play_t *pl, int position, int est_wait_s,
 
 	if(f || pl->last)
 		return f;
+	if(pl->quiet)
+		return pl->silence;
 	if(pl->first_due) {
 		/* the greeting is over: the first announcement, with today's figures */
 		pl->first_due = 0;

@@ -40,6 +40,8 @@ typedef struct media_play {
 	int last;            /* the list is the last thing said: then the stream is over */
 	int first_due;       /* the first announcement follows the greeting, with the figures
 	                      * known then */
+	int quiet;           /* media_play_ask: silence after what is said, no music, no
+	                      * announcements */
 } media_play_t;
 
 /* Starts the greeting; the first announcement follows it, made from the position and
@@ -57,6 +59,10 @@ void media_play_say(media_play_t *pl, media_prompt_id_t id);
 /* Says id now, cutting off what plays; once it is said, media_play_next answers NULL:
  * the stream is over (a confirmation before the call ends). */
 void media_play_last(media_play_t *pl, media_prompt_id_t id);
+
+/* Says id now, cutting off what plays, then silence - no music, no announcements - while
+ * the caller answers on the keypad (a survey's question); again to ask again. */
+void media_play_ask(media_play_t *pl, media_prompt_id_t id);
 
 /* The next frame (MEDIA_RTP_SAMPLES codes): a prompt's, the music's or silence; NULL once
  * media_play_last's prompt is over. position and est_wait_s are the latest known; they are

@@ -52,6 +52,9 @@ typedef struct stream {
 	socklen_t to_len;
 	int latched, latched_rtcp;
 	int callback_asked;       /* the key was pressed: the control process is asking Redis */
+	int survey_key;           /* the survey's key was pressed: the control process records it */
+	int survey_asks;          /* times the survey's question was asked */
+	uint64_t survey_until_ns; /* no key by then: asked again, or the stream ends */
 	int sla3_said;            /* the level-3 apology was said */
 	int end_why;              /* why the stream ends once its last words are said */
 	int heard;                /* a good RTP packet came from the caller: from then on, a
@@ -154,6 +157,19 @@ static void end_stream(stream_t *s, int why)
 	media_slot_release(k);
 }
 
+/* The survey's question, now: then silence while the caller answers, for the question's
+ * length and SURVEY_WAIT_NS */
+#define SURVEY_WAIT_NS (10 * 1000000000ULL)
+#define SURVEY_ASKS 2
+
+static void ask_survey(stream_t *s, uint64_t now)
+{
+	media_play_ask(&s->play, MP_SURVEY_ASK);
+	s->survey_asks++;
+	s->survey_until_ns = now + SURVEY_WAIT_NS
+						 + media_prompt_frame_count(&media_prompts, MP_SURVEY_ASK) * 20000000ULL;
+}
+
 /* a stream handed over by a worker: its sockets in fds */
 static void start_stream(const media_msg_start_t *m, int fds[2])
 {
@@ -202,6 +218,10 @@ static void start_stream(const media_msg_start_t *m, int fds[2])
 			sl->position, sl->est_wait_s, media_cfg.callback_digit[0] != '\0', now);
 	if(sl->only >= 0) {
 		media_play_last(&s->play, sl->only);
+		s->end_why = OMNIQ_MEDIA_END_SAID;
+	}
+	if(sl->survey) {
+		ask_survey(s, now);
 		s->end_why = OMNIQ_MEDIA_END_SAID;
 	}
 	s->next_ns = now;
@@ -272,8 +292,8 @@ static void take_starts(void)
 	}
 }
 
-/* A key the caller pressed (how: "RFC 4733", "SIP INFO"): the callback key goes to the
- * control process (it asks Redis); every key is counted */
+/* A key the caller pressed (how: "RFC 4733", "SIP INFO"): the callback key, or a survey's
+ * answer (1-5), goes to the control process (it asks Redis); every key is counted */
 static void pressed(stream_t *s, char c, const char *how)
 {
 	media_slot_t *sl = &media_slots->slot[s->slot];
@@ -281,6 +301,13 @@ static void pressed(stream_t *s, char c, const char *how)
 	sl->dtmf++;
 	media_stat_add(MEDIA_ST_DTMF, 1);
 	LM_INFO("session %s: the caller pressed %c (%s)\n", sl->sid, c, how);
+	if(sl->survey) {
+		if(c >= '1' && c <= '5' && !s->survey_key && !s->play.last) {
+			s->survey_key = 1;
+			tell_ctl(s, 0, c);
+		}
+		return;
+	}
 	if(c == media_cfg.callback_digit[0] && !s->callback_asked && !s->play.last) {
 		s->callback_asked = 1;
 		tell_ctl(s, 0, c);
@@ -465,6 +492,19 @@ static void tick(uint64_t now)
 		if(sl->sla3 && !s->sla3_said && !s->play.last) {
 			media_play_say(&s->play, MP_SLA3); /* "sorry for the long wait", at once */
 			s->sla3_said = 1;
+		}
+		if(sl->survey && !s->play.last) {
+			if(sl->survey_done) {
+				media_play_last(&s->play, MP_SURVEY_THANKS); /* then the call ends */
+			} else if(!s->survey_key && now > s->survey_until_ns) {
+				if(s->survey_asks < SURVEY_ASKS) {
+					ask_survey(s, now);
+				} else {
+					LM_INFO("session %s: no key for the survey: the call ends\n", sl->sid);
+					end_stream(s, OMNIQ_MEDIA_END_SAID);
+					continue;
+				}
+			}
 		}
 		if(sl->callback_made && !s->play.last) {
 			/* Redis has it: the confirmation, then the call ends */

@@ -26,6 +26,8 @@ static const char *const names[MP_COUNT] = {
 		[MP_CALLBACK_OK] = "callback_ok",
 		[MP_CLOSED] = "closed",
 		[MP_SLA3] = "sla3",
+		[MP_SURVEY_ASK] = "survey_ask",
+		[MP_SURVEY_THANKS] = "survey_thanks",
 		[MP_DIGIT_0 + 0] = "digit_0",
 		[MP_DIGIT_0 + 1] = "digit_1",
 		[MP_DIGIT_0 + 2] = "digit_2",
@@ -80,6 +82,8 @@ static const unsigned char phrase_need[MP_DIGIT_0][MEDIA_LANG_COUNT] = {
 		[MP_CALLBACK_OK] = {O, O},
 		[MP_CLOSED] = {O, O},
 		[MP_SLA3] = {O, O},
+		[MP_SURVEY_ASK] = {O, O},
+		[MP_SURVEY_THANKS] = {O, O},
 };
 
 static int word_need(int lang, int id)

@@ -46,6 +46,9 @@ typedef enum media_prompt_id {
 	MP_CALLBACK_OK,	   /* [callback_ok] "we will call you back, goodbye"; optional */
 	MP_CLOSED,		   /* [closed] outside business hours; optional */
 	MP_SLA3,		   /* [sla3] apology for a wait far too long; optional */
+	MP_SURVEY_ASK,	   /* [survey_ask] after the agent hangs up: "rate us 1 to 5 on your
+	                    * keypad"; optional (without it no call is surveyed by voice) */
+	MP_SURVEY_THANKS,  /* [survey_thanks] after the key; optional */
 	MP_DIGIT_0,		   /* [digit_0 .. digit_9] 零..九 / zero..nine */
 	MP_DIGIT_9 = MP_DIGIT_0 + 9,
 	MP_TEN,			   /* [ten] 十 / ten */

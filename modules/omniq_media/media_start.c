@@ -148,6 +148,11 @@ static int fill(media_slot_t *s, const media_offer_t *o, const media_choice_t *c
 	s->position = c->position;
 	s->est_wait_s = c->est_wait_s;
 	s->only = -1;
+	s->survey = c->survey != 0;
+	if(s->survey && media_prompt_frame_count(&media_prompts, MP_SURVEY_ASK) == 0) {
+		say(why, why_len, "no %s.wav among the prompts", "survey_ask");
+		return 404;
+	}
 	if(c->only) {
 		int id;
 		for(id = 0; id < MP_COUNT; id++)
@@ -307,6 +312,11 @@ int media_api_check(const str *offer, char *why, int why_len)
 void media_api_rebind(unsigned int handle, const str *sid, int position, int est_wait_s)
 {
 	media_slot_rebind(handle, sid->s, sid->len, position, est_wait_s);
+}
+
+int media_api_can_survey(void)
+{
+	return media_prompt_frame_count(&media_prompts, MP_SURVEY_ASK) > 0;
 }
 
 int media_api_key(unsigned int handle, char digit)

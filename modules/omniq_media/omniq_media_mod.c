@@ -70,6 +70,7 @@ static int omniq_media_bind(omniq_media_api_t *api)
 	api->rebind = media_api_rebind;
 	api->stop = media_api_stop;
 	api->key = media_api_key;
+	api->can_survey = media_api_can_survey;
 	api->on_end = api_on_end;
 	return 0;
 }
@@ -87,6 +88,7 @@ stat_export_t media_stat_exports[] = {
 	{"srtp_replays", 0, &st[MEDIA_ST_REPLAY]},
 	{"dtmf", 0, &st[MEDIA_ST_DTMF]},
 	{"callbacks", 0, &st[MEDIA_ST_CALLBACK]},
+	{"surveys", 0, &st[MEDIA_ST_SURVEYS]},
 	{"rtp_strangers", 0, &st[MEDIA_ST_STRANGERS]},
 	{"packets_sent", 0, &st[MEDIA_ST_PACKETS]},
 	{0, 0, 0}

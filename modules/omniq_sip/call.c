@@ -1437,11 +1437,32 @@ static void resync(void)
  * when it is answered by the agent who asks, omniq REFERs the caller (xfer.c). What the
  * call is (its session, agent, caller, tenant) is the dialog's reference (on_dialog_request's
  * param), read under the dialog's lock. */
-static void refer_event(const omniq_event_t *ev, int n, unsigned int dh, unsigned int di)
+int os_call_ref(dlg_cell_t *dlg, os_call_ref_t *out)
 {
 	struct dlg_callback *cb;
-	dlg_cell_t *dlg;
 	os_dref_t d;
+
+	d.sid[0] = d.agent[0] = '\0';
+	os_dlg_lock(dlg);
+	for(cb = dlg->cbs.first; cb; cb = cb->next)
+		if(cb->callback == on_dialog_request && cb->param) {
+			d = *(os_dref_t *)cb->param;
+			break;
+		}
+	os_dlg_unlock(dlg);
+	if(d.sid[0] == '\0')
+		return 0;
+	memcpy(out->sid, d.sid, sizeof(out->sid));
+	memcpy(out->agent, d.agent, sizeof(out->agent));
+	memcpy(out->ident, d.ident, sizeof(out->ident));
+	out->tenant = d.tenant;
+	return 1;
+}
+
+static void refer_event(const omniq_event_t *ev, int n, unsigned int dh, unsigned int di)
+{
+	dlg_cell_t *dlg;
+	os_call_ref_t d;
 
 	if(n != 4) {
 		os_xfer_not_asked(ev, n == 2 ? "the call is not answered" : "it is no call of its own");
@@ -1451,15 +1472,7 @@ static void refer_event(const omniq_event_t *ev, int n, unsigned int dh, unsigne
 		os_xfer_not_asked(ev, "the call has ended");
 		return;
 	}
-	d.sid[0] = d.agent[0] = '\0';
-	os_dlg_lock(dlg);
-	for(cb = dlg->cbs.first; cb; cb = cb->next)
-		if(cb->callback == on_dialog_request && cb->param) {
-			d = *(os_dref_t *)cb->param;
-			break;
-		}
-	os_dlg_unlock(dlg);
-	if(d.sid[0] == '\0' || ev->sid.len != (int)strlen(d.sid)
+	if(!os_call_ref(dlg, &d) || ev->sid.len != (int)strlen(d.sid)
 			|| memcmp(ev->sid.s, d.sid, ev->sid.len) != 0)
 		os_xfer_not_asked(ev, "the call has ended");
 	else if(ev->agent.len != (int)strlen(d.agent) || memcmp(ev->agent.s, d.agent, ev->agent.len))
@@ -1525,6 +1538,7 @@ void os_call_media_end(uint64_t tag, const char *sid, omniq_media_end_t why)
 {
 	unsigned int hi = (unsigned int)(tag >> 32), label = (unsigned int)tag;
 	os_call_t *c = find_locked(hi, label);
+
 
 	if(c == NULL)
 		return;

@@ -10,6 +10,8 @@
 #include "omniq/omniq_api.h"
 #include "omniq/omniq_media.h"
 #include "queue.h"
+#include "modules/dialog/dlg_hash.h"
+#include "os.h"
 
 /* mod_init: the shared call table. It is never destroyed: at shutdown tm goes after this
  * module and still runs the destroy callbacks of the transactions left, which unlink their
@@ -38,5 +40,18 @@ void os_call_media_end(uint64_t tag, const char *sid, omniq_media_end_t why);
  * (its Call-ID and From tag: a SIP INFO the caller's phone sends after our 183): 1 with its
  * session (sid, OMNIQ_SID_MAX bytes) and omniq_media's stream (*handle, 0: none), or 0. */
 int os_call_stream(sip_msg_t *msg, char *sid, unsigned int *handle);
+
+/* What an answered call is, as its dialog keeps it (the reference of its dialog callbacks):
+ * read under the dialog's lock. */
+typedef struct os_call_ref {
+	char sid[OMNIQ_SID_MAX];
+	char agent[OMNIQ_ID_MAX + 1];  /* who answered */
+	char ident[OS_IDENT_MAX];      /* the caller */
+	int tenant;
+} os_call_ref_t;
+
+/* dlg's call: 1 (out filled), or 0 when dlg is no call of omniq's (or no longer holds a
+ * session: it moved to a transfer's new call). */
+int os_call_ref(dlg_cell_t *dlg, os_call_ref_t *out);
 
 #endif

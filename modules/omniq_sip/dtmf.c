@@ -13,6 +13,7 @@
 #include "call.h"
 #include "dtmf.h"
 #include "dtmf_info.h"
+#include "survey.h"
 
 static void answer(sip_msg_t *msg, int code, char *text, const char *hdr)
 {
@@ -31,8 +32,8 @@ int os_dtmf_request(sip_msg_t *msg)
 
 	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INFO)
 		return -1;
-	if(!os_call_stream(msg, sid, &handle))
-		return -1; /* not a waiting call's: the cfg's own routing */
+	if(!os_call_stream(msg, sid, &handle) && !os_survey_stream(msg, sid, &handle))
+		return -1; /* not a waiting or surveyed call's: the cfg's own routing */
 	if((rc = os_tmb.t_newtran(msg)) == 0)
 		return 1; /* a retransmission: tm answers it again */
 	if(rc < 0) {

@@ -3,7 +3,8 @@
  * "DTMF: SIP INFO", which send nothing in the audio). The INFO comes in the early dialog of
  * omniq's 183 (its Contact is this node); the cfg hands it over before its in-dialog routing.
  * The key goes to the call's announcements as an RFC 4733 one would (omniq_media: the
- * callback key), and the INFO is answered here.
+ * callback key), and the INFO is answered here; so does a key of a caller asked the survey
+ * on the call (survey.h: a confirmed dialog, omniq in the agent's place).
  */
 #ifndef OS_DTMF_H
 #define OS_DTMF_H

@@ -8,6 +8,7 @@
 #include "os.h"
 #include "hangup.h"
 #include "indialog.h"
+#include "survey.h"
 
 void os_hangup(const omniq_event_t *ev, unsigned int h_entry, unsigned int h_id)
 {
@@ -17,6 +18,10 @@ void os_hangup(const omniq_event_t *ev, unsigned int h_entry, unsigned int h_id)
 
 	if(dlg == NULL)
 		return; /* ended already (BYE, timeout): the close came from it */
+	if(os_survey_holds(h_entry, h_id)) {
+		os_dlgb.release_dlg(dlg); /* its agent gone: the caller is asked the survey */
+		return;
+	}
 	state = dlg->state;
 	if(state == DLG_STATE_CONFIRMED_NA || state == DLG_STATE_CONFIRMED) {
 		/* dlg_bye_all sends the caller's BYE, then the callee's, and refuses the second once

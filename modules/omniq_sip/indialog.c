@@ -16,12 +16,16 @@ typedef dlg_cell_t *(*lookup_f)(unsigned int h_entry, unsigned int h_id);
 typedef dlg_t *(*build_dlg_t_f)(dlg_cell_t *cell, int dir);
 typedef int (*free_tm_dlg_f)(dlg_t *td);
 typedef int (*update_cseq_f)(dlg_cell_t *dlg, unsigned int leg, str *cseq);
+typedef int (*bye_f)(dlg_cell_t *dlg, str *hdrs, int side);
+typedef int (*timeout_f)(dlg_cell_t *dlg, int timeout);
 
 static lookup_f lookup = NULL;
 static dlg_table_t **table = NULL;
 static build_dlg_t_f build_dlg = NULL;
 static free_tm_dlg_f free_td = NULL;
 static update_cseq_f update_cseq = NULL;
+static bye_f bye = NULL;
+static timeout_f set_timeout = NULL;
 
 int os_indialog_init(void)
 {
@@ -32,10 +36,12 @@ int os_indialog_init(void)
 			|| (table = (dlg_table_t **)dlsym(m->handle, "d_table")) == NULL
 			|| (build_dlg = (build_dlg_t_f)dlsym(m->handle, "build_dlg_t")) == NULL
 			|| (free_td = (free_tm_dlg_f)dlsym(m->handle, "free_tm_dlg")) == NULL
-			|| (update_cseq = (update_cseq_f)dlsym(m->handle, "dlg_update_cseq")) == NULL) {
-		LM_ERR("the dialog module lacks dlg_lookup, d_table, build_dlg_t, free_tm_dlg or "
-			   "dlg_update_cseq: a call closed from a desk could not be hung up, nor "
-			   "transferred\n");
+			|| (update_cseq = (update_cseq_f)dlsym(m->handle, "dlg_update_cseq")) == NULL
+			|| (bye = (bye_f)dlsym(m->handle, "dlg_bye")) == NULL
+			|| (set_timeout = (timeout_f)dlsym(m->handle, "update_dlg_timeout")) == NULL) {
+		LM_ERR("the dialog module lacks dlg_lookup, d_table, build_dlg_t, free_tm_dlg, "
+			   "dlg_update_cseq, dlg_bye or update_dlg_timeout: a call closed from a desk "
+			   "could not be hung up, nor transferred or surveyed\n");
 		return -1;
 	}
 	return 0;
@@ -57,7 +63,7 @@ void os_dlg_unlock(dlg_cell_t *dlg)
 }
 
 int os_dlg_send(dlg_cell_t *dlg, int leg, str *method, str *hdrs, transaction_cb *cb,
-		void *param)
+		void *param, int flags)
 {
 	char num[INT2STR_MAX_LEN];
 	uac_req_t uac_r;
@@ -79,7 +85,10 @@ int os_dlg_send(dlg_cell_t *dlg, int leg, str *method, str *hdrs, transaction_cb
 				method->len, method->s);
 		return -1;
 	}
-	set_uac_req(&uac_r, method, hdrs, NULL, td, TMCB_LOCAL_COMPLETED, cb, param);
+	set_uac_req(&uac_r, method, hdrs, NULL, td,
+			TMCB_LOCAL_COMPLETED
+					| ((flags & OS_DLG_OWN_ACK) ? TMCB_DONT_ACK | TMCB_LOCAL_RESPONSE_IN : 0),
+			cb, param);
 	rc = os_tmb.t_request_within(&uac_r);
 	if(rc >= 0) {
 		cseq.s = int2strbuf(td->loc_seq.value, num, sizeof(num), &cseq.len);
@@ -95,4 +104,38 @@ int os_dlg_send(dlg_cell_t *dlg, int leg, str *method, str *hdrs, transaction_cb
 		return -1;
 	}
 	return 0;
+}
+
+int os_dlg_bye(dlg_cell_t *dlg, int leg)
+{
+	int rc;
+
+	os_dlg_lock(dlg);
+	rc = bye(dlg, NULL, leg);
+	os_dlg_unlock(dlg);
+	return rc < 0 ? -1 : 0;
+}
+
+void os_dlg_expire(dlg_cell_t *dlg)
+{
+	if(set_timeout(dlg, 1) < 0)
+		LM_NOTICE("a dialog that is over keeps its record until its own timeout\n");
+}
+
+int os_dlg_here(dlg_cell_t *dlg, int leg, const char *user, char *out, int size)
+{
+	struct socket_info *si = dlg->bind_addr[leg];
+	str host, port;
+	int v6, n;
+
+	if(si == NULL)
+		return -1;
+	host = si->useinfo.name.len > 0 ? si->useinfo.name : si->address_str;
+	port = si->useinfo.port_no_str.len > 0 ? si->useinfo.port_no_str : si->port_no_str;
+	v6 = si->address.af == AF_INET6 && host.s[0] != '[';
+	n = snprintf(out, size, "sip:%s%s%s%.*s%s:%.*s%s%s", user ? user : "", user ? "@" : "",
+			v6 ? "[" : "", host.len, host.s, v6 ? "]" : "", port.len, port.s,
+			si->proto == PROTO_UDP ? "" : ";transport=",
+			si->proto == PROTO_UDP ? "" : proto2a(si->proto));
+	return n > 0 && n < size ? n : -1;
 }

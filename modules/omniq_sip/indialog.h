@@ -29,6 +29,22 @@ void os_dlg_unlock(dlg_cell_t *dlg);
  * takes numbers its next request above it), and the dialog keeps it, so that its own BYE
  * comes after. 0, or -1 (logged; cb is not called). */
 int os_dlg_send(dlg_cell_t *dlg, int leg, str *method, str *hdrs, transaction_cb *cb,
-		void *param);
+		void *param, int flags);
+
+/* flags of os_dlg_send: an INVITE whose 2xx omniq ACKs itself (tm's ack_local_uac: an offer
+ * in the 2xx is answered in the ACK); cb is also called (TMCB_LOCAL_RESPONSE_IN) with each
+ * reply as it comes, before tm keeps it (see survey.c own_ack) */
+#define OS_DLG_OWN_ACK 1
+
+/* BYE to leg only, through the dialog module (its state follows: the dialog ends with the
+ * answer). 0 or -1. */
+int os_dlg_bye(dlg_cell_t *dlg, int leg);
+
+/* The dialog ends quietly in a second (no BYE: both legs are over already). */
+void os_dlg_expire(dlg_cell_t *dlg);
+
+/* This node as leg's phone reaches it: "sip:[user@]host:port[;transport=...]" into out
+ * (user NULL: none); the length, or -1 (no socket, too long). The dialog locked or not. */
+int os_dlg_here(dlg_cell_t *dlg, int leg, const char *user, char *out, int size);
 
 #endif

@@ -25,6 +25,7 @@
 #include "hangup.h"
 #include "indialog.h"
 #include "dtmf.h"
+#include "survey.h"
 #include "dial.h"
 
 MODULE_VERSION
@@ -102,6 +103,15 @@ static int w_omniq_call(sip_msg_t *msg, char *p1, char *p2)
 	return os_call_start(msg, &queue, os_queue_find(queue.s, queue.len), p2 ? &caller : NULL);
 }
 
+/* omniq_media: a stream ended on its own - a survey's (survey.h), else a waiting call's */
+static void media_ended(uint64_t tag, const char *sid, omniq_media_end_t why)
+{
+	if(tag & OS_SURVEY_TAG)
+		os_survey_media_end(tag, sid, why);
+	else
+		os_call_media_end(tag, sid, why);
+}
+
 static int w_omniq_dtmf(sip_msg_t *msg, char *p1, char *p2)
 {
 	return os_dtmf_request(msg);
@@ -112,11 +122,22 @@ static int ki_omniq_dtmf(sip_msg_t *msg)
 	return os_dtmf_request(msg);
 }
 
+static int w_omniq_survey(sip_msg_t *msg, char *p1, char *p2)
+{
+	return os_survey_request(msg);
+}
+
+static int ki_omniq_survey(sip_msg_t *msg)
+{
+	return os_survey_request(msg);
+}
+
 /* clang-format off */
 static cmd_export_t cmds[] = {
 	{"omniq_call", (cmd_function)w_omniq_call, 1, fixup_spve_null, fixup_free_spve_null, REQUEST_ROUTE},
 	{"omniq_call", (cmd_function)w_omniq_call, 2, fixup_spve_spve, fixup_free_spve_spve, REQUEST_ROUTE},
 	{"omniq_dtmf", (cmd_function)w_omniq_dtmf, 0, 0, 0, REQUEST_ROUTE},
+	{"omniq_survey", (cmd_function)w_omniq_survey, 0, 0, 0, REQUEST_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -250,7 +271,7 @@ static int mod_init(void)
 	if((n = omniq_media_load_api(&os_media)) < 0)
 		return -1;
 	if((os_media_on = (n == 0)))
-		os_media.on_end(os_call_media_end);
+		os_media.on_end(media_ended);
 	if(location_param) {
 		os_cfg.location.s = location_param;
 		os_cfg.location.len = strlen(location_param);
@@ -280,7 +301,8 @@ static int mod_init(void)
 				os_cfg.node.s);
 		return -1;
 	}
-	if(os_call_init() < 0 || os_pending_init() < 0 || os_indialog_init() < 0 || os_xfer_init() < 0)
+	if(os_call_init() < 0 || os_pending_init() < 0 || os_indialog_init() < 0 || os_xfer_init() < 0
+			|| os_survey_init() < 0)
 		return -1;
 
 	memset(&drv, 0, sizeof(drv));
@@ -323,6 +345,8 @@ static sr_kemi_t sr_kemi_omniq_sip_exports[] = {
 	{ str_init("omniq_sip"), str_init("call_caller"), SR_KEMIP_INT, ki_omniq_call_caller,
 		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
 	{ str_init("omniq_sip"), str_init("dtmf"), SR_KEMIP_INT, ki_omniq_dtmf,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
+	{ str_init("omniq_sip"), str_init("survey"), SR_KEMIP_INT, ki_omniq_survey,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE } },
 	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
 };

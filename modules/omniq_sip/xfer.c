@@ -469,9 +469,9 @@ void os_xfer_ask(const omniq_event_t *ev, dlg_cell_t *dlg, int tenant, const cha
 {
 	static str refer = str_init("REFER");
 	char sid[OMNIQ_SID_MAX], agent[OMNIQ_ID_MAX + 1], target[OMNIQ_ID_MAX + 1], hdrs[1024];
-	struct socket_info *si;
+	char to[OMNIQ_ID_MAX + 160], by[OMNIQ_ID_MAX + 160];
 	refer_ref_t *ref;
-	str host, port, h;
+	str h;
 	int n;
 
 	if(ev_copy(&ev->sid, sid, sizeof(sid)) < 0 || ev_copy(&ev->agent, agent, sizeof(agent)) < 0
@@ -486,25 +486,15 @@ void os_xfer_ask(const omniq_event_t *ev, dlg_cell_t *dlg, int tenant, const cha
 	/* the Refer-To names this node as the caller's phone reaches it, so that its INVITE
 	 * comes back here (xfer.h: a REFER is kept per node) */
 	os_dlg_lock(dlg);
-	si = dlg->bind_addr[DLG_CALLER_LEG];
-	if(si == NULL || dlg->contact[DLG_CALLEE_LEG].len <= 0) {
+	if(os_dlg_here(dlg, DLG_CALLER_LEG, target, to, sizeof(to)) < 0
+			|| os_dlg_here(dlg, DLG_CALLER_LEG, agent, by, sizeof(by)) < 0
+			|| dlg->contact[DLG_CALLEE_LEG].len <= 0) {
 		os_dlg_unlock(dlg);
 		not_made(tenant, sid, agent, target, "the call has no socket or contact to use");
 		return;
 	}
-	host = si->useinfo.name.len > 0 ? si->useinfo.name : si->address_str;
-	port = si->useinfo.port_no_str.len > 0 ? si->useinfo.port_no_str : si->port_no_str;
-	n = snprintf(hdrs, sizeof(hdrs),
-			"Refer-To: <sip:%s@%s%.*s%s:%.*s%s%s>\r\n"
-			"Referred-By: <sip:%s@%s%.*s%s:%.*s>\r\n"
-			"Contact: <%.*s>\r\n",
-			target, si->address.af == AF_INET6 && host.s[0] != '[' ? "[" : "", host.len,
-			host.s, si->address.af == AF_INET6 && host.s[0] != '[' ? "]" : "", port.len,
-			port.s, si->proto == PROTO_UDP ? "" : ";transport=",
-			si->proto == PROTO_UDP ? "" : proto2a(si->proto), agent,
-			si->address.af == AF_INET6 && host.s[0] != '[' ? "[" : "", host.len, host.s,
-			si->address.af == AF_INET6 && host.s[0] != '[' ? "]" : "", port.len, port.s,
-			dlg->contact[DLG_CALLEE_LEG].len, dlg->contact[DLG_CALLEE_LEG].s);
+	n = snprintf(hdrs, sizeof(hdrs), "Refer-To: <%s>\r\nReferred-By: <%s>\r\nContact: <%.*s>\r\n",
+			to, by, dlg->contact[DLG_CALLEE_LEG].len, dlg->contact[DLG_CALLEE_LEG].s);
 	os_dlg_unlock(dlg);
 	if(n < 0 || n >= (int)sizeof(hdrs)) {
 		not_made(tenant, sid, agent, target, "the agent's contact is too long for a REFER");
@@ -524,7 +514,7 @@ void os_xfer_ask(const omniq_event_t *ev, dlg_cell_t *dlg, int tenant, const cha
 		not_made(tenant, sid, agent, target, "too many transfers wait on this node");
 		return;
 	}
-	if(os_dlg_send(dlg, DLG_CALLER_LEG, &refer, &h, on_asked_done, ref) < 0) {
+	if(os_dlg_send(dlg, DLG_CALLER_LEG, &refer, &h, on_asked_done, ref, 0) < 0) {
 		xf_t x;
 		drop(ref, &x);
 		shm_free(ref);

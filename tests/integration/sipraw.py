@@ -8,14 +8,14 @@ import socket
 import time
 
 
-class Response:
+class Message:
+    """A SIP message as it came: its first line (parsed by the subclass), headers, body."""
+
     def __init__(self, raw):
         text = raw.decode("utf-8", errors="replace")
         head, _, self.body = text.partition("\r\n\r\n")
         lines = head.split("\r\n")
-        m = re.match(r"SIP/2\.0 (\d{3}) (.*)", lines[0])
-        assert m, "not a SIP response: %r" % lines[0]
-        self.code, self.reason = int(m.group(1)), m.group(2)
+        self.first(lines[0])
         self.headers = []
         for l in lines[1:]:
             k, _, v = l.partition(":")
@@ -31,8 +31,27 @@ class Response:
     def all(self, name):
         return [v for k, v in self.headers if k == name.lower()]
 
+
+class Response(Message):
+    def first(self, line):
+        m = re.match(r"SIP/2\.0 (\d{3}) (.*)", line)
+        assert m, "not a SIP response: %r" % line
+        self.code, self.reason = int(m.group(1)), m.group(2)
+
     def __repr__(self):
         return "<%d %s>" % (self.code, self.reason)
+
+
+class Request(Message):
+    """A request to the caller (omniq's INVITE, BYE): method, URI, headers, body."""
+
+    def first(self, line):
+        m = re.match(r"([A-Z]+) (\S+) SIP/2\.0$", line)
+        assert m, "not a SIP request: %r" % line
+        self.method, self.uri = m.group(1), m.group(2)
+
+    def __repr__(self):
+        return "<%s %s>" % (self.method, self.uri)
 
 
 class Caller:
@@ -48,6 +67,7 @@ class Caller:
         self.tag = "%x" % random.getrandbits(32)
         self.branch = "z9hG4bK%x" % random.getrandbits(48)
         self.responses = []
+        self.requests = []       # requests to us (omniq's INVITE, BYE), as they came
         self.to_hdr = None       # the To of the final response (its tag: the dialog's)
         self.record_route = []
 
@@ -114,7 +134,8 @@ class Caller:
         except socket.timeout:
             return None
         if not data.startswith(b"SIP/2.0 "):
-            return self.read(timeout)   # a request to us (a BYE): not what tests wait for
+            self.requests.append(Request(data))   # wait_request() finds it
+            return self.read(timeout)
         r = Response(data)
         self.responses.append(r)
         return r
@@ -135,6 +156,44 @@ class Caller:
     def wait_final(self, timeout=10.0):
         return self.wait(lambda r: r.code >= 200 and (r.header("cseq") or "").endswith("INVITE"),
                          timeout, "final response to the INVITE")
+
+    def wait_request(self, method, timeout=10.0):
+        """The first request of method to us not taken yet (read until it comes)."""
+        t0 = time.time()
+        while True:
+            for i, q in enumerate(self.requests):
+                if q.method == method:
+                    return self.requests.pop(i)
+            left = timeout - (time.time() - t0)
+            if left <= 0:
+                raise AssertionError("no %s to the caller within %.0f s; requests %r" % (
+                    method, timeout, self.requests))
+            self.sock.settimeout(left)
+            try:
+                data, _ = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            if data.startswith(b"SIP/2.0 "):
+                self.responses.append(Response(data))
+            else:
+                self.requests.append(Request(data))
+
+    def respond(self, req, code, reason, sdp=""):
+        """A response to req, as a UA in the call answers: its Via, From, To, Call-ID and CSeq,
+        our Contact, an SDP body when given; to where its top Via says (rport)."""
+        lines = ["SIP/2.0 %d %s" % (code, reason)]
+        lines += ["Via: " + v for v in req.all("via")]
+        lines += ["From: " + req.header("from"), "To: " + req.header("to"),
+                  "Call-ID: " + req.header("call-id"), "CSeq: " + req.header("cseq"),
+                  "Contact: <sip:%s@127.0.0.1:%d>" % (self.user, self.port)]
+        if sdp:
+            lines.append("Content-Type: application/sdp")
+        lines.append("Content-Length: %d" % len(sdp.encode()))
+        via = req.all("via")[0]
+        m = re.search(r"SIP/2\.0/UDP ([^;:\s]+):(\d+)", via)
+        rport = re.search(r";rport=(\d+)", via)
+        dst = (m.group(1), int(rport.group(1)) if rport else int(m.group(2)))
+        self.sock.sendto(("\r\n".join(lines) + "\r\n\r\n" + sdp).encode(), dst)
 
     def close(self):
         self.sock.close()

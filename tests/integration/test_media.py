@@ -29,7 +29,7 @@ PROMPTS = (["greeting", "music", "pos_pre", "pos_post", "wait_pre", "wait_minute
            + ["ten", "hundred", "thousand", "ten_thousand", "two_alt"]
            + ["eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
               "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy",
-              "eighty", "ninety", "and"])
+              "eighty", "ninety", "and", "survey_ask", "survey_thanks"])
 
 
 def make_prompts(d):
@@ -454,6 +454,107 @@ def test_media_a_caller_who_presses_1_by_sip_info_is_called_back(ctx):
     assert k.stat("omniq_sip:info_keys") == 1
     assert "the caller pressed 1 (SIP INFO)" in k.text()
     wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+
+
+def surveyed_call(ctx, k, r):
+    """A caller (raw, its media rtpfar's) answered by alice, who hangs up after 1.5 s while
+    the queue's survey asks calls by voice: omniq's INVITE without an offer comes to the
+    caller instead of a BYE; the caller's 200 offers its media, omniq's ACK answers it.
+    Returns (caller, the answer in the ACK, rtp port, its sockets, alice's phone, the call's
+    200)."""
+    from sipcall import Phone
+    from test_sip import agent
+    rc, out = k.rpc("omniq.survey_set", "*", "kind", "csat", "voice", "1")
+    assert rc == 0 and "error" not in out, out
+    agent(k, "alice")
+    alice = Phone(ctx, k, "alice", "agent_hangs_up.xml", keys=[("unused", "-")])
+    rtp, socks = phone_pair()
+    c = Caller(k.sip_port)
+    c.invite(offer(rtp))
+    fin = c.wait_final(timeout=15)
+    assert fin.code == 200, fin
+    c.ack(fin)
+    inv = c.wait_request("INVITE", timeout=15)
+    assert inv.body == "" and inv.header("call-id") == c.call_id, (inv, inv.body)
+    assert (inv.header("contact") or "").startswith("<sip:127.0.0.1:"), inv.headers
+    c.respond(inv, 200, "OK", offer(rtp))
+    ack = c.wait_request("ACK", timeout=5)
+    return c, answer(ack.body), rtp, socks, alice, fin
+
+
+@test
+def test_media_a_call_is_surveyed_on_the_line_after_the_agent_hangs_up(ctx):
+    """The queue's survey asks calls by voice: alice hangs up, her BYE is answered by omniq,
+    the session closes as it would have, and the caller stays on the line: omniq takes her
+    place (an INVITE without an offer; the caller's 200 offers, omniq's ACK answers) and
+    asks the survey; the caller presses 4 (RFC 4733): CSAT 4 on the session, the thanks,
+    then omniq's BYE. No SMS is sent for it."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    c, a, rtp, socks, alice, _ = surveyed_call(ctx, k, r)
+    assert alice.wait(10) == 0, "alice's BYE was not answered"
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, socks=socks,
+                                         send_to=("127.0.0.1", a["port"]), dtmf="4@1000",
+                                         dtmf_pt=101, duration_ms=10000, until_bye=True)
+    bye = c.wait_request("BYE", timeout=20)
+    c.respond(bye, 200, "OK")
+    rep, payload = far.wait()
+    check_stream(rep, payload, coded(ctx.prompts["survey_ask"], "PCMU"), "survey",
+                 tail=coded(ctx.prompts["survey_thanks"], "PCMU"))
+    s = r.hgetall(P + ":s:1")
+    assert (s["csat"], s["survey"], s["sv_ch"]) == ("4", "answered", "voice"), s
+    wait_for(lambda: r.hget(P + ":s:1", "state") in ("wrapup", "closed"), timeout=5,
+             what="the session closed as alice hung up")
+    assert k.stat("omniq_media:surveys") == 1
+    assert "agent alice hung up; the caller stays for the survey" in k.text()
+    wait_for(lambda: "the survey is over (said): the caller is hung up" in k.text(), timeout=5,
+             what="the log line of the survey's end (written after its BYE)")
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+
+
+@test
+def test_media_a_caller_answers_the_survey_on_the_call_by_sip_info(ctx):
+    """The same survey answered by a phone that sends its keys by SIP INFO, in the call's
+    dialog (omniq in the agent's place): omniq_dtmf() takes it (200) and the key is CSAT 5."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    c, a, rtp, socks, alice, fin = surveyed_call(ctx, k, r)
+    assert alice.wait(10) == 0
+    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, socks=socks,
+                                         send_to=("127.0.0.1", a["port"]), duration_ms=10000,
+                                         until_bye=True)
+    c.info(fin, "Signal=5\r\nDuration=160\r\n", cseq=3)
+    c.wait_code(200, "INFO")
+    bye = c.wait_request("BYE", timeout=20)
+    c.respond(bye, 200, "OK")
+    far.wait()
+    s = r.hgetall(P + ":s:1")
+    assert (s["csat"], s["survey"]) == ("5", "answered"), s
+    assert k.stat("omniq_sip:info_keys") == 1 and k.stat("omniq_media:surveys") == 1
+
+
+@test
+def test_media_a_caller_who_hangs_up_during_the_survey_gets_200_and_nothing_is_recorded(ctx):
+    """The caller leaves as the survey's question plays: their BYE is answered 200 by omniq
+    (not relayed to alice's phone, which is gone), the stream stops, no score is written,
+    and the dialog's record ends by itself."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    c, a, rtp, socks, alice, _ = surveyed_call(ctx, k, r)
+    assert alice.wait(10) == 0
+    for s_ in socks:
+        s_.close()
+    c.bye(c.responses[-1] if c.responses[-1].code == 200 else
+          [x for x in c.responses if x.code == 200][0])
+    c.wait_code(200, "BYE")
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the survey's stream stopped")
+    s = r.hgetall(P + ":s:1")
+    assert s["survey"] == "asked" and "csat" not in s, s
+    assert "the caller hung up during the survey" in k.text()
+    assert k.stat("omniq_media:surveys") == 0
 
 
 def read_prompts(d):

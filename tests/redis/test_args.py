@@ -164,7 +164,7 @@ def test_readers_are_no_writes(h):
                'oq_archive_read', 'oq_archive_intervals'}
     for name, flags in fl.items():
         assert ('no-writes' in flags) == (name in readers), (name, flags)
-    assert len(fl) == 117, sorted(fl)
+    assert len(fl) == 118, sorted(fl)
     # FCALL_RO works for readers
     t = h.tenant()
     assert h.r.execute_command('FCALL_RO', 'oq_stats', 1, t.P)[0] == 'enqueued'

@@ -178,4 +178,25 @@ TEST(play_last_words_cut_in_then_the_stream_is_over)
 	teardown();
 }
 
+TEST(play_ask_then_silence_until_the_answer_then_the_last_words)
+{
+	media_play_t pl;
+	uint64_t now = 0;
+
+	setup();
+	put(MP_SURVEY_ASK, 2);
+	/* a survey's stream: the question at once (no greeting), then silence - no music, no
+	 * announcement even long past the interval - until it is asked again or thanked */
+	media_play_init(&pl, &P, MEDIA_ULAW, 1, 1, 30, 1, now);
+	media_play_ask(&pl, MP_SURVEY_ASK);
+	CHECK_EQ_STR(heard(&pl, 4, 1, 30, &now), ids("%d:0 %d:1 s s", MP_SURVEY_ASK, MP_SURVEY_ASK));
+	now += 5 * S;
+	CHECK_EQ_STR(heard(&pl, 2, 1, 30, &now), "s s");
+	media_play_ask(&pl, MP_SURVEY_ASK);
+	CHECK_EQ_STR(heard(&pl, 3, 1, 30, &now), ids("%d:0 %d:1 s", MP_SURVEY_ASK, MP_SURVEY_ASK));
+	media_play_last(&pl, MP_SURVEY_THANKS);
+	CHECK_EQ_STR(heard(&pl, 3, 1, 30, &now), ids("%d:0 END", MP_SURVEY_THANKS));
+	teardown();
+}
+
 UNIT_MAIN()

@@ -12,6 +12,9 @@ function ksr_request_route()
 		if KSR.is_INFO() and KSR.omniq_sip.dtmf() > 0 then
 			return
 		end
+		if KSR.is_BYE() and KSR.omniq_sip.survey() > 0 then
+			return
+		end
 		if KSR.rr.loose_route() > 0 then
 			KSR.tm.t_relay()
 		elseif KSR.is_ACK() and KSR.tm.t_check_trans() > 0 then
