@@ -339,6 +339,18 @@ def test_transfer_from_the_agent_desk_of_a_call_answers_referring(ctx):
     assert bob.wait(20) == 0
 
 
+def slow_refer(ctx, ms):
+    """sipp/agent_refer.xml with its REFER ms after the answer instead of 1 s: a path."""
+    with open(os.path.join(HERE, "sipp", "agent_refer.xml")) as f:
+        xml = f.read()
+    xml, n = re.subn(r'<pause milliseconds="1000"/>', '<pause milliseconds="%d"/>' % ms, xml, 1)
+    assert n == 1
+    path = os.path.join(ctx.dir, "agent_refer_%d.xml" % ms)
+    with open(path, "w") as f:
+        f.write(xml)
+    return path
+
+
 @test
 def test_transfer_attended_after_a_consultation_moves_the_session_to_the_colleague(ctx):
     """Attended transfer (RFC 5589 section 7): alice answers baresip's call, calls bob from
@@ -354,14 +366,7 @@ def test_transfer_attended_after_a_consultation_moves_the_session_to_the_colleag
     r = rs.client()
     agent(k, "alice")
     agent(k, "bob", state="away")
-    with open(os.path.join(HERE, "sipp", "agent_refer.xml")) as f:
-        xml = f.read()
-    # the REFER after the consultation is up: 5 s after her answer instead of 1
-    xml, n = re.subn(r'<pause milliseconds="1000"/>', '<pause milliseconds="5000"/>', xml, 1)
-    assert n == 1
-    scenario = os.path.join(ctx.dir, "agent_refer_attended.xml")
-    with open(scenario, "w") as f:
-        f.write(xml)
+    scenario = slow_refer(ctx, 5000)      # the REFER once the consultation is up
     target = "sip:bob@127.0.0.1:%d?Replaces=consult-1%%3Bto-tag%%3Db1%%3Bfrom-tag%%3Da1" % (
         k.sip_port)
     alice = Phone(ctx, k, "alice", scenario, keys=[("refer_to", target)])
@@ -385,3 +390,35 @@ def test_transfer_attended_after_a_consultation_moves_the_session_to_the_colleag
     assert line2.wait(30) == 0, "the consultation did not end as a call does"
     assert session(r)["state"] == "active", "the consultation's end touched the session"
     hang_up(caller, bob, r, "the session ended with bob's call")
+
+
+@test
+def test_transfer_with_redis_down_at_the_move_answers_503_and_loses_nothing(ctx):
+    """Redis stops after alice answered and before the caller's INVITE comes (her REFER goes
+    1 s after her answer): the INVITE is answered 503 - the move cannot be written - and the
+    caller's phone tells her so; her BYE's close waits for Redis, and once it is back the
+    session is closed: one session, never moved, nothing lost or doubled."""
+    rs = ctx.redis()
+    ctx.expect_redis_down(rs)
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    alice = Phone(ctx, k, "alice", slow_refer(ctx, 3000),
+                  keys=[("refer_to", "sip:sales@127.0.0.1:%d" % k.sip_port)])
+    caller = baresip_caller(ctx, k, "sales")
+    wait_for(lambda: session(r).get("state") == "active", timeout=15,
+             what="alice answered baresip's call")
+    before = session(r)
+    rs.stop()                                   # her REFER comes 3 s after her answer
+    assert alice.wait(30) == 0, "alice's REFER, the NOTIFYs or her BYE went wrong"
+    msgs = open(os.path.join(ctx.dir, "phone_alice_msg.log"), errors="replace").read()
+    assert "SIP/2.0 503" in msgs, msgs[-3000:]
+    assert stat(k, "transfers_failed") == 1 and stat(k, "transferred") == 0
+    rs.start()
+    r = rs.client()
+    wait_for(lambda: session(r).get("state") in ("wrapup", "closed"), timeout=20,
+             what="alice's BYE's close made once Redis is back")
+    s = session(r)
+    assert (s["agent"], s["ext"], s.get("transfers")) == ("alice", before["ext"], None), s
+    assert r.get(P + ":seq:s") == "1"
+    caller.hang_up()
