@@ -127,13 +127,13 @@ def phone_pair():
     return rtp, socks
 
 
-def queued_call(ctx, k, offer_kw=None, send=False, **far):
+def queued_call(ctx, k, offer_kw=None, send=False, user="+8613800138000", **far):
     """A caller queued with an offer (offer()'s keywords) of its own bound pair, the 183 read,
     and rtpfar taking the caller's sockets with far's keywords: it hears with the answer's
     SRTP key unless given one, and sends to omniq_media's port when send. (caller, answer of
     the 183, rtpfar)."""
     rtp, socks = phone_pair()
-    c = Caller(k.sip_port)
+    c = Caller(k.sip_port, user=user)
     c.invite(offer(rtp, **(offer_kw or {})))
     a = answer(c.wait_code(183).body)
     if a["crypto"] and "key" not in far:
@@ -555,6 +555,41 @@ def test_media_a_caller_who_hangs_up_during_the_survey_gets_200_and_nothing_is_r
     assert s["survey"] == "asked" and "csat" not in s, s
     assert "the caller hung up during the survey" in k.text()
     assert k.stat("omniq_media:surveys") == 0
+
+
+@test
+def test_media_streams_of_two_media_processes_each_reach_their_own_caller(ctx):
+    """omniq_media with two media processes (slot i is process i % 2): three callers queued
+    at once each hear their own stream from the start, the second one's key (its stream in
+    the other process than the first's) makes its callback alone, the others wait on; their
+    hang-ups free every port."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs, OMNIQ_MEDIA_PROCESSES=2)
+    r = rs.client()
+    assert len(k.pids("omniq_media stream")) == 2, k.psx()
+    calls = [queued_call(ctx, k, user="+861380013800%d" % i, send=(i == 1),
+                         duration_ms=6000, until_bye=True,
+                         **({"dtmf": "1@1500", "dtmf_pt": 101} if i == 1 else {}))
+             for i in range(3)]
+    ports = [a["port"] for _, a, _ in calls]
+    assert len(set(ports)) == 3, ports
+    fin = calls[1][0].wait_final(timeout=10)
+    assert (fin.code, fin.reason) == (480, "Will Call You Back"), fin
+    calls[1][0].ack(fin)
+    time.sleep(1)
+    for i in (0, 2):
+        calls[i][0].cancel()
+        calls[i][0].wait_code(487)
+    for i, (c, a, far) in enumerate(calls):
+        rep, payload = far.wait()
+        # the greeting, then each its own place (the first: FIRST's words)
+        check_stream(rep, payload, expected_start(ctx, "PCMU", FIRST if i == 0 else []),
+                     "caller %d" % i, tail=coded(ctx.prompts["callback_ok"], "PCMU")
+                     if i == 1 else b"")
+    sids = {r.hget(P + ":s:%d" % n, "identity"): str(n) for n in (1, 2, 3)}
+    assert r.hget(P + ":s:" + sids["phone:+8613800138001"], "callback_to"), sids
+    assert k.stat("omniq_media:callbacks") == 1
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="every port freed")
 
 
 def read_prompts(d):
