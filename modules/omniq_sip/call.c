@@ -1465,7 +1465,8 @@ static void refer_event(const omniq_event_t *ev, int n, unsigned int dh, unsigne
 	os_call_ref_t d;
 
 	if(n != 4) {
-		os_xfer_not_asked(ev, n == 2 ? "the call is not answered" : "it is no call of its own");
+		os_xfer_not_asked(ev, n == 2 ? "the call is not answered"
+									 : "a call omniq dialled (click-to-dial) is not transferred");
 		return;
 	}
 	if((dlg = os_dlg_find(dh, di)) == NULL) {
