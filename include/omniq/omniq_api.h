@@ -842,6 +842,9 @@ typedef struct omniq_api {
 	 * is sent for it - and OMNIQ_OK comes back. OMNIQ_ESTATE with why (size bytes) when no
 	 * voice survey applies (none, asked already, the customer opted out). One round trip. */
 	int (*survey_voice)(const str *sid, char *why, int size);
+	/* close() that says what the session is now in the same round trip: *out (may be
+	 * NULL) gets sid and state ("wrapup" while its agent finishes, or "closed"). */
+	int (*close_info)(const str *sid, const str *disposition, omniq_session_info_t *out);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

@@ -179,5 +179,6 @@ int bind_omniq(omniq_api_t *api)
 	api->transfer_call = oq_transfer_call;
 	api->stop_check = oq_stop_check;
 	api->survey_voice = oq_survey_voice;
+	api->close_info = oq_close_info;
 	return 0;
 }

@@ -970,8 +970,9 @@ int oq_expire(const str *sid)
 	return rc;
 }
 
-int oq_close(const str *sid, const str *disposition)
+int oq_close_info(const str *sid, const str *disposition, omniq_session_info_t *out)
 {
+	redisReply *r;
 	str a[2];
 	int rc;
 	if((rc = check_sid(sid)) < 0)
@@ -980,10 +981,28 @@ int oq_close(const str *sid, const str *disposition)
 		CHECK_ID("disposition", disposition);
 	a[0] = *sid;
 	if(disposition && disposition->len) a[1] = *disposition; else { a[1].s = "resolved"; a[1].len = 8; }
-	rc = oq_call_checked("oq_close", 2, a, OQ_R_STRINGS);
-	if(rc == OMNIQ_OK)
-		oq_stat_inc(OQ_ST_CLOSED);
-	return rc;
+	if((r = oq_call("oq_close", 2, a, &rc)) == NULL)
+		return rc;
+	/* [sid, state]: wrapup or closed, what the session is now */
+	if(r->type != REDIS_REPLY_ARRAY || r->elements < 2
+			|| !name_elem(r->element[1], sizeof(out->state) - 1)) {
+		rc = oq_bad_reply("oq_close", r, "[sid, state]");
+		freeReplyObject(r);
+		return rc;
+	}
+	if(out) {
+		memset(out, 0, sizeof(*out));
+		copy_elem(out->sid, sizeof(out->sid), r->element[0]);
+		copy_elem(out->state, sizeof(out->state), r->element[1]);
+	}
+	freeReplyObject(r);
+	oq_stat_inc(OQ_ST_CLOSED);
+	return OMNIQ_OK;
+}
+
+int oq_close(const str *sid, const str *disposition)
+{
+	return oq_close_info(sid, disposition, NULL);
 }
 
 int oq_abandon(const str *sid)

@@ -73,6 +73,7 @@ int oq_reply_held(const str *sid, const str *agent, const str *type, const str *
 int oq_accept(const str *sid, const str *agent);
 int oq_decline(const str *sid, const str *agent);
 int oq_close(const str *sid, const str *disposition);
+int oq_close_info(const str *sid, const str *disposition, omniq_session_info_t *out);
 int oq_abandon(const str *sid);
 int oq_miss(const str *sid, const str *agent, int away);
 int oq_expire(const str *sid);

@@ -449,11 +449,11 @@ static void session_action(const ws_req_t *rq, ws_resp_t *rs, const str *sid, co
 			return;
 		omniq_session_info_t info;
 
-		if(ws_omniq_error(rs, ws_oq.close(sid, a.s ? &a : NULL)) < 0)
-			return;
 		/* wrapup while the agent finishes (the omniq module's wrapup time), else closed:
-		 * what the session is, not what was asked */
-		ok(rs, sid, ws_oq.get(sid, &info) == OMNIQ_OK ? info.state : "closed");
+		 * what the session is, not what was asked - in the close's own reply */
+		if(ws_omniq_error(rs, ws_oq.close_info(sid, a.s ? &a : NULL, &info)) < 0)
+			return;
+		ok(rs, sid, info.state);
 	} else if(!strcmp(act, "abandon")) {
 		int rc = ws_oq.abandon(sid);
 
