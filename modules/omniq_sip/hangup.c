@@ -18,8 +18,11 @@ void os_hangup(const omniq_event_t *ev, unsigned int h_entry, unsigned int h_id)
 
 	if(dlg == NULL)
 		return; /* ended already (BYE, timeout): the close came from it */
-	if(os_survey_holds(h_entry, h_id)) {
-		os_dlgb.release_dlg(dlg); /* its agent gone: the caller is asked the survey */
+	if(os_survey_holds(h_entry, h_id)
+			|| (dlg->dflags & (DLG_FLAG_CALLERBYE | DLG_FLAG_CALLEEBYE))
+					   == (DLG_FLAG_CALLERBYE | DLG_FLAG_CALLEEBYE)) {
+		/* its agent gone, the caller asked the survey; or both have hung up after it */
+		os_dlgb.release_dlg(dlg);
 		return;
 	}
 	state = dlg->state;

@@ -118,7 +118,12 @@ int os_dlg_bye(dlg_cell_t *dlg, int leg)
 
 void os_dlg_expire(dlg_cell_t *dlg)
 {
-	if(set_timeout(dlg, 1) < 0)
+	/* update_dlg_timeout releases a reference to the dialog: its own, taken here */
+	dlg_cell_t *ref = lookup(dlg->h_entry, dlg->h_id);
+
+	if(ref == NULL)
+		return; /* gone already */
+	if(set_timeout(ref, 1) < 0)
 		LM_NOTICE("a dialog that is over keeps its record until its own timeout\n");
 }
 

@@ -264,10 +264,14 @@ static int agent_bye(sip_msg_t *msg, dlg_cell_t *dlg)
 				ref.sid, OS_SURVEY_MAX);
 		return -1;
 	}
-	/* the agent's phone is done: its BYE answered here, the session closed as its relay
-	 * would have closed it (in the timer process: this worker has made its round trip) */
+	/* the agent's phone is done: its BYE answered here (and never sent it by the dialog
+	 * module), the session closed as its relay would have closed it (in the timer process:
+	 * this worker has made its round trip) */
 	if(os_tmb.t_newtran(msg) < 0 || os_tmb.t_reply(msg, 200, "OK") < 0)
 		LM_NOTICE("call %s: the agent's BYE could not be answered\n", ref.sid);
+	os_dlg_lock(dlg);
+	dlg->dflags |= DLG_FLAG_CALLEEBYE;
+	os_dlg_unlock(dlg);
 	os_oq.tenant_use_index(ref.tenant);
 	os_pending_defer(OS_PEND_CLOSE, ref.sid, NULL, 0);
 	os_oq.tenant_use_index(prev);
@@ -312,6 +316,10 @@ static int caller_bye(sip_msg_t *msg, dlg_cell_t *dlg)
 		LM_NOTICE("call %s: the caller's BYE could not be answered\n", s.sid);
 	if(s.media)
 		os_media.stop(s.media);
+	/* both legs have said BYE: no one (a close's hang-up: hangup.c) sends one again */
+	os_dlg_lock(dlg);
+	dlg->dflags |= DLG_FLAG_CALLERBYE | DLG_FLAG_CALLEEBYE;
+	os_dlg_unlock(dlg);
 	os_dlg_expire(dlg);
 	LM_INFO("call %s: the caller hung up during the survey\n", s.sid);
 	return 1;

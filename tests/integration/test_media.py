@@ -555,6 +555,16 @@ def test_media_a_caller_who_hangs_up_during_the_survey_gets_200_and_nothing_is_r
     assert s["survey"] == "asked" and "csat" not in s, s
     assert "the caller hung up during the survey" in k.text()
     assert k.stat("omniq_media:surveys") == 0
+    # both phones are done: the dialog's record ends by itself within seconds, quietly (no
+    # BYE to either phone: the session's close hangs up nothing)
+    wait_for(lambda: c.call_id not in k.rpc("dlg.list")[1], timeout=6,
+             what="the dialog's record ended")
+    assert "hung up, BYE on both legs" not in k.text()
+    try:
+        extra = c.wait_request("BYE", timeout=1.5)
+    except AssertionError:
+        extra = None
+    assert extra is None, "a BYE to the caller after its own: %r" % extra
 
 
 @test
