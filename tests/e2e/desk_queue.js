@@ -102,6 +102,9 @@ run(async (browser) => {
   await desk.fill('#transfer-target', 'sue');
   await desk.click('#transfer button');
   await step('refusal in words', desk.waitForSelector('#act-err >> text=/^Not possible now: .*the agent must be Available with room for it/', T));
+  // the queue view refreshes every 5 s: its answers do not wipe what the agent was told
+  await desk.waitForTimeout(6000);
+  if (!/^Not possible now/.test(await desk.textContent('#act-err') || '')) fail('a background refresh cleared the refusal');
   await desk.fill('#transfer-target', '');
 
   // search over the agent's own past conversations: the note's word finds this one

@@ -31,7 +31,7 @@
       var f = m.figures || {};
       $("my-figures").textContent = f.answered ? "Today: " + f.answered + " answered · handle " +
         or(f.aht_s, " s") + " · CSAT " + or(f.csat_avg) : "Today: none yet";
-    });
+    }, true);
   }
 
   function cell(tr, text, cls) {
@@ -107,7 +107,7 @@
       by.tag.sort(function (a, b) { return b.complaints - a.complaints || (a.name < b.name ? -1 : 1); });
       table("board-tags", by.tag, [function (r) { return r.name; }, function (r) { return r.complaints; }]);
       $("board-tags-none").hidden = by.tag.length > 0;
-    });
+    }, true);
   }
 
   $("board-btn").addEventListener("click", function () {

@@ -58,7 +58,7 @@
   setInterval(function () { if (shown.length) render(shown); }, 30000);
 
   function load() {
-    st.send({ type: "followups" }, function (m) { if (m.type === "ok") render(m.followups); });
+    st.send({ type: "followups" }, function (m) { if (m.type === "ok") render(m.followups); }, true);
   }
 
   function selected(sid) {

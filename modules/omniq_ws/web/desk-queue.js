@@ -19,7 +19,7 @@
     st.send({ type: "queue" }, function (m) {
       busy = false;
       if (m.type === "ok") render(m.waiting || []);
-    });
+    }, true);
     if (st.supervisor) directory();
   }
 
@@ -28,7 +28,7 @@
       if (m.type !== "ok") return;
       dir = { agents: m.agents || {}, queues: m.queues || {} };
       targets();
-    });
+    }, true);
   }
 
   /* "available 1/5" → who may be given something now */

@@ -16,7 +16,7 @@
   var STATE = { offered: "incoming offer", active: "active", wrapup: "wrap-up", queued: "waiting" };
   var TOKEN = "omniq-desk:token", SEL = "omniq-desk:sel";
   var st = { token: localStorage.getItem(TOKEN), agent: "", inbox: [], sel: sessionStorage.getItem(SEL),
-             ws: null, rid: 0, waiting: {}, transcripts: {}, customers: {}, unread: {}, retry: 0, hooks: [],
+             ws: null, rid: 0, waiting: {}, background: {}, transcripts: {}, customers: {}, unread: {}, retry: 0, hooks: [],
              supervisor: false, name: "" };
   window.omniqDesk = st;
   function hook(name, arg) {
@@ -33,13 +33,16 @@
     var s = Math.max(0, Math.round((Date.now() - ms) / 1000));
     return s < 60 ? s + " s" : s < 3600 ? Math.floor(s / 60) + " min" : Math.floor(s / 3600) + " h";
   }
-  function send(msg, done) {
+  /* background: a refresh the agent did not ask for (the queue view, the figures): its
+   * answer neither clears nor replaces what the agent's own last action was told */
+  function send(msg, done, background) {
     if (!st.ws || st.ws.readyState !== 1) {
-      $("act-err").textContent = "Not connected to the server: wait for it to reconnect";
+      if (!background) $("act-err").textContent = "Not connected to the server: wait for it to reconnect";
       return;
     }
     msg.rid = String(++st.rid);
     if (done) st.waiting[msg.rid] = done;
+    if (background) st.background[msg.rid] = true;
     st.ws.send(JSON.stringify(msg));
   }
   st.send = send;
@@ -186,8 +189,9 @@
       return;
     }
     if (m.type === "ok" || m.type === "error") {
-      /* an error stays until the next thing that works */
-      $("act-err").textContent = m.type === "error" ? say(m) : "";
+      /* an error stays until the agent's next thing that works */
+      if (!st.background[m.rid]) $("act-err").textContent = m.type === "error" ? say(m) : "";
+      delete st.background[m.rid];
       cb = m.rid && st.waiting[m.rid];
       delete st.waiting[m.rid];
       if (cb) cb(m);
