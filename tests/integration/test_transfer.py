@@ -422,3 +422,29 @@ def test_transfer_with_redis_down_at_the_move_answers_503_and_loses_nothing(ctx)
     assert (s["agent"], s["ext"], s.get("transfers")) == ("alice", before["ext"], None), s
     assert r.get(P + ":seq:s") == "1"
     caller.hang_up()
+
+
+@test
+def test_transfer_a_refer_to_an_oversized_target_is_relayed_and_followed_nowhere(ctx):
+    """An agent's phone REFERs the caller to a user of 300 characters (no id is that long):
+    omniq relays the REFER but keeps nothing (said in the log); whatever the caller's phone
+    does with it (baresip 1.0 gives up calling such a URI; an INVITE to it would meet 404),
+    no session opens and nothing moves, and her BYE closes the session at once."""
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    agent(k, "alice")
+    target = "sip:%s@127.0.0.1:%d" % ("x" * 300, k.sip_port)
+    alice = Phone(ctx, k, "alice", "agent_refer.xml", keys=[("refer_to", target)])
+    caller = baresip_caller(ctx, k, "sales")
+    wait_for(lambda: session(r).get("state") == "active", timeout=15,
+             what="alice answered baresip's call")
+    assert alice.wait(30) == 0, "alice's REFER, the NOTIFYs or her BYE went wrong"
+    wait_for(lambda: session(r).get("state") in ("wrapup", "closed"), timeout=5,
+             what="alice's BYE closed the session at once")
+    s = session(r)
+    assert (s["agent"], s.get("transfers")) == ("alice", None), s
+    assert r.get(P + ":seq:s") == "1"
+    assert "a REFER from agent alice without a usable Refer-To: relayed" in k.text()
+    assert stat(k, "transferred") == 0 and stat(k, "transfers_failed") == 0
+    caller.hang_up()
