@@ -329,8 +329,8 @@ def test_transfer_from_the_agent_desk_of_a_call_answers_referring(ctx):
     d = Desk(k.http_port, body["token"])
     ans = d.request(type="transfer", sid="1", to="queue", target="sales")
     assert ans["type"] == "ok" and ans["state"] == "referring", ans
-    ib = d.inbox(lambda ib: True)              # the inbox sent with the answer: still hers
-    assert [(s["sid"], s["state"]) for s in ib] == [("1", "active")], ib
+    # (the inbox sent with the answer may hold the call or not: the caller's phone may have
+    # called the queue already - the move is not the desk's to wait for)
     wait_for(lambda: session(r).get("agent") == "bob" and session(r).get("state") == "active",
              timeout=15, what="the session with bob, on the caller's new call")
     d.inbox(lambda ib: all(s["sid"] != "1" for s in ib), timeout=15)   # then gone from it
