@@ -970,6 +970,31 @@ int oq_expire(const str *sid)
 	return rc;
 }
 
+/* A step's reply [sid, state] or, with_agent, [sid, state, agent] into *out (may be NULL;
+ * position and est_wait_s 0); r freed. OMNIQ_OK, or the bad-reply error naming fn. */
+static int session_reply(const char *fn, redisReply *r, int with_agent, omniq_session_info_t *out)
+{
+	int rc;
+
+	if(r->type != REDIS_REPLY_ARRAY || (with_agent ? r->elements != 3 : r->elements < 2)
+			|| !digits_elem(r->element[0], OMNIQ_SID_MAX - 1)
+			|| !name_elem(r->element[1], sizeof(out->state) - 1)
+			|| (with_agent && !text_elem(r->element[2], OMNIQ_ID_MAX))) {
+		rc = oq_bad_reply(fn, r, with_agent ? "[sid, state, agent]" : "[sid, state]");
+		freeReplyObject(r);
+		return rc;
+	}
+	if(out) {
+		memset(out, 0, sizeof(*out));
+		copy_elem(out->sid, sizeof(out->sid), r->element[0]);
+		copy_elem(out->state, sizeof(out->state), r->element[1]);
+		if(with_agent)
+			copy_elem(out->agent, sizeof(out->agent), r->element[2]);
+	}
+	freeReplyObject(r);
+	return OMNIQ_OK;
+}
+
 int oq_close_info(const str *sid, const str *disposition, omniq_session_info_t *out)
 {
 	redisReply *r;
@@ -984,20 +1009,9 @@ int oq_close_info(const str *sid, const str *disposition, omniq_session_info_t *
 	if((r = oq_call("oq_close", 2, a, &rc)) == NULL)
 		return rc;
 	/* [sid, state]: wrapup or closed, what the session is now */
-	if(r->type != REDIS_REPLY_ARRAY || r->elements < 2
-			|| !name_elem(r->element[1], sizeof(out->state) - 1)) {
-		rc = oq_bad_reply("oq_close", r, "[sid, state]");
-		freeReplyObject(r);
-		return rc;
-	}
-	if(out) {
-		memset(out, 0, sizeof(*out));
-		copy_elem(out->sid, sizeof(out->sid), r->element[0]);
-		copy_elem(out->state, sizeof(out->state), r->element[1]);
-	}
-	freeReplyObject(r);
-	oq_stat_inc(OQ_ST_CLOSED);
-	return OMNIQ_OK;
+	if((rc = session_reply("oq_close", r, 0, out)) == OMNIQ_OK)
+		oq_stat_inc(OQ_ST_CLOSED);
+	return rc;
 }
 
 int oq_close(const str *sid, const str *disposition)
@@ -1461,6 +1475,7 @@ int oq_transfer(const str *sid, const str *agent, const str *kind, const str *ta
 		const str *skills)
 {
 	char sk[OQ_SKILLS_BUF], refer[OQ_DRIVERS_MAX * (OMNIQ_ID_MAX + 1) + 1];
+	omniq_session_info_t info;
 	redisReply *r;
 	str a[6];
 	int rc;
@@ -1475,19 +1490,11 @@ int oq_transfer(const str *sid, const str *agent, const str *kind, const str *ta
 		return oq_call_checked("oq_transfer", 5, a, OQ_R_STRINGS);
 	a[5].s = refer;
 	a[5].len = rc;
-	r = oq_call("oq_transfer", 6, a, &rc);
-	if(r == NULL)
+	if((r = oq_call("oq_transfer", 6, a, &rc)) == NULL)
 		return rc;
-	if(r->type != REDIS_REPLY_ARRAY || r->elements != 3 || !name_elem(r->element[1], 15)) {
-		rc = oq_bad_reply("oq_transfer", r, "[sid, state, agent]");
-		freeReplyObject(r);
+	if((rc = session_reply("oq_transfer", r, 1, &info)) < 0)
 		return rc;
-	}
-	rc = (r->element[1]->len == 9 && !memcmp(r->element[1]->str, "referring", 9))
-			? OMNIQ_REFERRING
-			: OMNIQ_OK;
-	freeReplyObject(r);
-	return rc;
+	return strcmp(info.state, "referring") == 0 ? OMNIQ_REFERRING : OMNIQ_OK;
 }
 
 int oq_transfer_call(const str *sid, const str *agent, const str *kind, const str *target,
@@ -1506,25 +1513,9 @@ int oq_transfer_call(const str *sid, const str *agent, const str *kind, const st
 		return rc;
 	CHECK_ID("node", node);
 	a[5] = *ext; a[6] = *node;
-	r = oq_call("oq_transfer", 7, a, &rc);
-	if(r == NULL)
+	if((r = oq_call("oq_transfer", 7, a, &rc)) == NULL)
 		return rc;
-	if(r->type != REDIS_REPLY_ARRAY || r->elements != 3
-			|| !digits_elem(r->element[0], OMNIQ_SID_MAX - 1)
-			|| !name_elem(r->element[1], sizeof(out->state) - 1)
-			|| !text_elem(r->element[2], OMNIQ_ID_MAX)) {
-		rc = oq_bad_reply("oq_transfer", r, "[sid, state, agent]");
-		freeReplyObject(r);
-		return rc;
-	}
-	if(out) {
-		memset(out, 0, sizeof(*out));
-		copy_elem(out->sid, sizeof(out->sid), r->element[0]);
-		copy_elem(out->state, sizeof(out->state), r->element[1]);
-		copy_elem(out->agent, sizeof(out->agent), r->element[2]);
-	}
-	freeReplyObject(r);
-	return OMNIQ_OK;
+	return session_reply("oq_transfer", r, 1, out);
 }
 
 int oq_pick(const str *sid, const str *agent, const str *by)

@@ -9,7 +9,6 @@
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_uri.h"
 #include "core/ut.h"
-#include "core/dset.h"
 
 #include "os.h"
 #include "phone.h"
@@ -43,10 +42,9 @@ static int names_source(ucontact_t *c, void *arg)
 
 int os_agent_call(sip_msg_t *msg, const str *target)
 {
-	char from[OMNIQ_ID_MAX + 1], to[OMNIQ_ID_MAX + 1], aor[256];
+	char from[OMNIQ_ID_MAX + 1], to[OMNIQ_ID_MAX + 1];
 	struct to_body *fb;
 	source_t src;
-	str s;
 	int rc;
 
 	if(target == NULL || target->len <= 0 || target->len > OMNIQ_ID_MAX
@@ -68,12 +66,9 @@ int os_agent_call(sip_msg_t *msg, const str *target)
 		os_tmb.t_reply(msg, 482, "Loop Detected");
 		return -1;
 	}
-	s.len = snprintf(aor, sizeof(aor), os_cfg.agent_aor, to);
-	if(s.len <= 0 || s.len >= (int)sizeof(aor))
+	if((rc = os_phone_lookup(msg, to)) == -9)
 		return 0;
-	s.s = aor;
-	clear_branches();
-	if((rc = os_regb.lookup_uri(msg, &os_cfg.location, &s)) != 1) {
+	if(rc != 1) {
 		LM_NOTICE("agent %s calls %s, who has no phone registered (lookup %d)\n", from, to, rc);
 		os_tmb.t_reply(msg, 480, "Temporarily Unavailable");
 		return -1;

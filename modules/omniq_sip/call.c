@@ -240,16 +240,11 @@ static void reply_more(sip_msg_t *msg, int code, char *text, const char *warning
 	} else {
 		/* the early dialog's Contact (RFC 3261 12.1.1): this node, where the caller's phone
 		 * sends what it sends in it - keys by SIP INFO (dtmf.h) */
-		str host = si && si->useinfo.name.len ? si->useinfo.name
-										   : (si ? si->address_str : (str)str_init("127.0.0.1"));
-		str port = si && si->useinfo.port_no_str.len ? si->useinfo.port_no_str
-											   : (si ? si->port_no_str : (str)str_init("5060"));
-		int v6 = si && si->address.af == AF_INET6 && host.s[0] != '[';
+		char uri[128];
 
-		n = snprintf(hdr, sizeof(hdr), "Contact: <sip:%s%.*s%s:%.*s%s%s>\r\n%s", v6 ? "[" : "",
-				host.len, host.s, v6 ? "]" : "", port.len, port.s,
-				si && si->proto != PROTO_UDP ? ";transport=" : "",
-				si && si->proto != PROTO_UDP ? proto2a(si->proto) : "", ctype);
+		n = os_sock_uri(si, NULL, uri, sizeof(uri)) < 0
+					? snprintf(hdr, sizeof(hdr), "%s", ctype) /* no socket: no Contact */
+					: snprintf(hdr, sizeof(hdr), "Contact: <%s>\r\n%s", uri, ctype);
 		h = n > 0 && n < (int)sizeof(hdr) ? add_lump_rpl(msg, hdr, n, LUMP_RPL_HDR) : NULL;
 		b = h ? add_lump_rpl(msg, (char *)sdp, strlen(sdp), LUMP_RPL_BODY) : NULL;
 	}
@@ -382,21 +377,13 @@ static void give_up(os_call_t *c, sip_msg_t *msg, int in_fail, int code, char *t
  * registered for her, -1: the relay failed. */
 static int relay_agent(os_call_t *c, sip_msg_t *msg, const char *agent)
 {
-	char aor[256];
-	str s;
-	int rc;
+	int rc = os_phone_lookup(msg, agent);
 
-	s.len = snprintf(aor, sizeof(aor), os_cfg.agent_aor, agent);
-	if(s.len <= 0 || s.len >= (int)sizeof(aor)) {
-		LM_ERR("agent '%s': AOR from agent_aor too long\n", agent);
+	if(rc == -9)
 		return -1;
-	}
-	s.s = aor;
-	clear_branches();
-	rc = os_regb.lookup_uri(msg, &os_cfg.location, &s);
 	if(rc != 1) {
-		LM_NOTICE("call %s: agent %s (%s) has no registered phone (lookup %d): no calls for "
-				  "her until one registers\n", c->sid, agent, aor, rc);
+		LM_NOTICE("call %s: agent %s has no registered phone (lookup %d): no calls for her "
+				  "until one registers\n", c->sid, agent, rc);
 		return -2;
 	}
 	os_tmb.set_fr(msg, os_cfg.ring_timeout_ms, os_cfg.ring_timeout_ms);

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "core/dprint.h"
+#include "core/forward.h"
+#include "core/parser/parse_uri.h"
 #include "core/data_lump_rpl.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_content.h"
@@ -23,6 +25,19 @@ static void answer(sip_msg_t *msg, int code, char *text, const char *hdr)
 		LM_NOTICE("could not send %d %s to an INFO\n", code, text);
 }
 
+/* An INFO of a waiting call's early dialog goes to our 183's Contact: this node, no user.
+ * Any other (an answered call's, to the agent's phone) is spared the look through every
+ * call of the node (os_call_stream). */
+static int to_this_node(sip_msg_t *msg)
+{
+	struct sip_uri *u;
+
+	if(parse_sip_msg_uri(msg) < 0)
+		return 0;
+	u = &msg->parsed_uri;
+	return u->user.len == 0 && check_self(&u->host, u->port_no ? u->port_no : SIP_PORT, 0) == 1;
+}
+
 int os_dtmf_request(sip_msg_t *msg)
 {
 	char sid[OMNIQ_SID_MAX], digit = 0, why[64];
@@ -32,7 +47,8 @@ int os_dtmf_request(sip_msg_t *msg)
 
 	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INFO)
 		return -1;
-	if(!os_call_stream(msg, sid, &handle) && !os_survey_stream(msg, sid, &handle))
+	if(!(to_this_node(msg) && os_call_stream(msg, sid, &handle))
+			&& !os_survey_stream(msg, sid, &handle))
 		return -1; /* not a waiting or surveyed call's: the cfg's own routing */
 	if((rc = os_tmb.t_newtran(msg)) == 0)
 		return 1; /* a retransmission: tm answers it again */

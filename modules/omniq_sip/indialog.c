@@ -129,7 +129,11 @@ void os_dlg_expire(dlg_cell_t *dlg)
 
 int os_dlg_here(dlg_cell_t *dlg, int leg, const char *user, char *out, int size)
 {
-	struct socket_info *si = dlg->bind_addr[leg];
+	return os_sock_uri(dlg->bind_addr[leg], user, out, size);
+}
+
+int os_sock_uri(struct socket_info *si, const char *user, char *out, int size)
+{
 	str host, port;
 	int v6, n;
 

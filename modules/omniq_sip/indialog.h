@@ -47,4 +47,7 @@ void os_dlg_expire(dlg_cell_t *dlg);
  * (user NULL: none); the length, or -1 (no socket, too long). The dialog locked or not. */
 int os_dlg_here(dlg_cell_t *dlg, int leg, const char *user, char *out, int size);
 
+/* The same for socket si (a request's bind address): -1 when si is NULL or it is too long. */
+int os_sock_uri(struct socket_info *si, const char *user, char *out, int size);
+
 #endif

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/dprint.h"
+#include "core/dset.h"
 #include "modules/usrloc/usrloc.h"
 
 #include "os.h"
@@ -87,6 +88,21 @@ int os_phone_init(usrloc_api_t *api)
 		return -1;
 	}
 	return 0;
+}
+
+int os_phone_lookup(sip_msg_t *msg, const char *agent)
+{
+	char aor[256];
+	str s;
+
+	s.len = snprintf(aor, sizeof(aor), os_cfg.agent_aor, agent);
+	if(s.len <= 0 || s.len >= (int)sizeof(aor)) {
+		LM_ERR("agent '%s': AOR from agent_aor too long\n", agent);
+		return -9;
+	}
+	s.s = aor;
+	clear_branches();
+	return os_regb.lookup_uri(msg, &os_cfg.location, &s);
 }
 
 int os_phone_each(const char *agent, int (*cb)(ucontact_t *c, void *arg), void *arg)

@@ -4,6 +4,7 @@
 #ifndef OS_PHONE_H
 #define OS_PHONE_H
 
+#include "core/parser/msg_parser.h"
 #include "modules/usrloc/usrloc.h"
 
 /* mod_init: agent_aor's user part understood, usrloc's new-contact callback registered
@@ -14,6 +15,11 @@ int os_phone_init(usrloc_api_t *ul);
  * until cb returns non-zero: that value; 0 when none did or she has none, -1 when her AOR
  * cannot be made (agent_aor). From any process after mod_init. */
 int os_phone_each(const char *agent, int (*cb)(ucontact_t *c, void *arg), void *arg);
+
+/* msg's destination set made agent's registered contacts (registrar's lookup of her AOR,
+ * agent_aor; the branches before cleared): 1 when she has one, else registrar's answer
+ * (<= 0), -9 when her AOR cannot be made (logged). */
+int os_phone_lookup(sip_msg_t *msg, const char *agent);
 
 /* A call found no registered contact for agent: the core keeps her out of calls until one
  * registers. 0, or the OMNIQ_* error of the core (Redis). */
