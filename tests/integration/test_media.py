@@ -678,12 +678,25 @@ def tones_heard(samples, names):
     return out
 
 
+def decoded(dumps):
+    """What baresip heard: the samples of the one decoded WAV sndfile wrote in dumps, at
+    8 kHz."""
+    dec = [f for f in os.listdir(dumps) if f.endswith("-dec.wav")]
+    assert len(dec) == 1, os.listdir(dumps)
+    with wave.open(os.path.join(dumps, dec[0])) as w:
+        assert w.getnchannels() == 1 and w.getframerate() in (8000, 16000), w.getparams()
+        samples = struct.unpack("<%dh" % w.getnframes(), w.readframes(w.getnframes()))
+        if w.getframerate() == 16000:
+            samples = samples[::2]     # G.722's decoder runs at 16 kHz: the tones are far below 4 kHz
+    return samples
+
+
 def baresip_hears_the_queue(ctx, account_params, modules, suites):
     """Debian's baresip dials the queue (account_params: its SRTP and codec choice): what it
     hears (its decoded audio, written to a WAV file) is the greeting, its place and wait, the
-    callback offer, then the music, tone by tone. It sends no RTP in early media, as many
-    phones do: it is not taken for gone (idle_timeout 2 s); its hang-up (CANCEL) ends the call
-    and frees the ports. The stream's SRTP suite is one of suites (None: plain RTP)."""
+    callback offer, then the music, tone by tone. It sends its own audio (its microphone, a
+    sine) in early media all along, so it is not taken for gone (idle_timeout 2 s); its
+    hang-up (CANCEL) ends the call and frees the ports. The stream's SRTP suite is one of suites (None: plain RTP)."""
     rs = ctx.redis()
     k = media_kam(ctx, rs, OMNIQ_MEDIA_IDLE=2)
     r = rs.client()
@@ -701,14 +714,7 @@ def baresip_hears_the_queue(ctx, account_params, modules, suites):
     wait_for(lambda: r.hget(P + ":s:1", "state") == "abandoned", timeout=10,
              what="the session abandoned on the CANCEL")
     wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
-    dec = [f for f in os.listdir(dumps) if f.endswith("-dec.wav")]
-    assert len(dec) == 1, os.listdir(dumps)
-    with wave.open(os.path.join(dumps, dec[0])) as w:
-        assert w.getnchannels() == 1 and w.getframerate() in (8000, 16000), w.getparams()
-        samples = struct.unpack("<%dh" % w.getnframes(), w.readframes(w.getnframes()))
-        if w.getframerate() == 16000:
-            samples = samples[::2]     # G.722's decoder runs at 16 kHz: the tones are far below 4 kHz
-    heard = tones_heard(samples, ["greeting"] + FIRST)
+    heard = tones_heard(decoded(dumps), ["greeting"] + FIRST)
     assert heard[:len(FIRST) + 1] == ["greeting"] + FIRST, heard
     return st
 
@@ -728,6 +734,35 @@ def test_media_baresip_offering_g722_first_is_answered_in_g722(ctx):
     encoded by spandsp at load), and baresip's G.722 decoder hears the queue tone by tone."""
     st = baresip_hears_the_queue(ctx, "audio_codecs=G722/16000/1,PCMU", ["g722.so", "g711.so"], (None,))
     assert st["codec"] == "G722", st
+
+@test
+def test_media_baresip_presses_1_while_queued_and_is_called_back(ctx):
+    """Debian's baresip dials the queue over SRTP and, while it hears the queue, its user
+    presses 1 (baresip's "/sndcode 1" by its UDP console: an RFC 4733 telephone-event in its
+    early-media stream): the session becomes a callback to its number and keeps its place,
+    baresip hears the confirmation and its call ends with 480 Will Call You Back."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    cons = ports.free_port(socket.SOCK_DGRAM)
+    bs = baresip.Caller(ctx, k, "sales", "13800000198", "mediaenc=srtp-mand;audio_codecs=PCMU",
+                        ["g711.so", "srtp.so"], ["cons_listen 127.0.0.1:%d" % cons, "module cons.so"])
+    wait_for(lambda: ports_in_use(k) == 1 and k.rpc_struct("omniq_media.streams")["state"]
+             == "active", timeout=10, what="baresip's call queued, its stream playing")
+    time.sleep(2)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(b"/sndcode 1\n", ("127.0.0.1", cons))
+    wait_for(lambda: r.hget(P + ":s:1", "callback_to"), timeout=10, what="the callback kept")
+    wait_for(lambda: "480" in bs.text(), timeout=15, what="baresip's call ended with 480")
+    s = r.hgetall(P + ":s:1")
+    assert s["state"] == "queued" and s["callback_to"] == s["identity"] == "phone:+8613800000198", s
+    assert k.stat("omniq_media:callbacks") == 1 and k.stat("omniq_media:dtmf") == 1
+    assert k.stat("omniq:abandoned") == 0 and k.stat("omniq_sip:abandoned") == 0
+    wait_for(lambda: ports_in_use(k) == 0, timeout=5, what="the ports freed")
+    assert "send DTMF digit: '1'" in bs.text()
+    bs.hang_up()                                  # its dump of what it heard is complete
+    heard = tones_heard(decoded(bs.dumps), ["greeting", "callback_ok"] + FIRST)
+    assert heard[:2] == ["greeting", "pos_pre"] and heard[-1] == "callback_ok", heard
 
 
 def sipp_caller(ctx, k, name, parts, timeout=30):
