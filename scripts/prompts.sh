@@ -45,6 +45,7 @@ closed|现在是非工作时间。|We are closed now.
 sla3|非常抱歉让您久等了。|We are very sorry for the long wait.
 survey_ask|请为刚才的服务打分，非常满意请按五，非常不满意请按一。|Please rate the service you just had: press five if you were very satisfied, one if not at all.
 survey_thanks|感谢您的评价，再见。|Thank you for your rating. Goodbye.
+survey_nps|您有多大可能向朋友推荐我们？请按零到九，十分请按一再按零。|How likely are you to recommend us to a friend, from zero to ten? Press a key from zero to nine; for ten, press one, then zero.
 digit_0|零|zero
 digit_1|一|one
 digit_2|二|two

@@ -69,6 +69,11 @@ static inline str omniq_str(const char *s)
 #define OMNIQ_ECLOSED -8    /* a call to a queue outside its business hours: nothing was
                              * written; last_error() says when it opens ("(in <n> s)") */
 
+/* The scores a survey asks (bits: kind csat 1, nps 2, both 3): survey_voice()'s `can` and
+ * `kind`, omniq_media_call_t.survey. */
+#define OMNIQ_SURVEY_CSAT 1 /* 1-5 */
+#define OMNIQ_SURVEY_NPS 2  /* 0-10 */
+
 /* The HTTP status of a return code, for every surface that reports one (the REST API, the
  * RPC faults), so that they agree: 200, 400, 404, 409, 503, else 500. */
 static inline int omniq_http_status(int rc)
@@ -837,11 +842,14 @@ typedef struct omniq_api {
 	 * read), it says so, naming `what`, and exits. Costs an atomic load. */
 	void (*stop_check)(const char *what);
 	/* A call's agent hung up and the caller is still there: when its queue's survey asks
-	 * calls by voice (docs/admin.md, "Surveys at the end": `voice`), the survey is marked
-	 * asked now - CSAT, on the call, answered with survey_answer() within minutes; no SMS
-	 * is sent for it - and OMNIQ_OK comes back. OMNIQ_ESTATE with why (size bytes) when no
-	 * voice survey applies (none, asked already, the customer opted out). One round trip. */
-	int (*survey_voice)(const str *sid, char *why, int size);
+	 * calls by voice (docs/admin.md, "Surveys at the end": `voice`) and its kind is one
+	 * `can` (OMNIQ_SURVEY_* bits: what the node's prompts can ask) holds, the survey is
+	 * marked asked now - on the call, answered with survey_answer() within minutes, one
+	 * score at a time (a CSAT of kind both leaves it asked for its NPS); no SMS is sent for
+	 * it - *kind (may be NULL) gets its OMNIQ_SURVEY_* bits and OMNIQ_OK comes back.
+	 * OMNIQ_ESTATE with why (size bytes) when no voice survey applies (none, asked already,
+	 * the customer opted out, a kind the prompts cannot ask). One round trip. */
+	int (*survey_voice)(const str *sid, int can, int *kind, char *why, int size);
 	/* close() that says what the session is now in the same round trip: *out (may be
 	 * NULL) gets sid and state ("wrapup" while its agent finishes, or "closed"). */
 	int (*close_info)(const str *sid, const str *disposition, omniq_session_info_t *out);

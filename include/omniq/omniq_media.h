@@ -54,10 +54,12 @@ typedef struct omniq_media_call {
 	uint64_t tag;       /* the owner's, handed back to its `ended` callback */
 	const char *only;   /* NULL: the queue's announcements; else one prompt's name
 	                     * ("closed"): said once, then the stream ends (OMNIQ_MEDIA_END_SAID) */
-	int survey;         /* 1: the survey after the agent hung up, instead: survey_ask, the
-	                     * caller's key 1-5 recorded (api.survey_answer, CSAT), survey_thanks;
+	int survey;         /* OMNIQ_SURVEY_* bits (omniq_api.h; 0: none): the survey after the
+	                     * agent hung up, instead: survey_ask (CSAT 1-5) and/or survey_nps
+	                     * (NPS 0-10, 10 as 1 then 0), CSAT first, each score recorded as
+	                     * given (api.survey_answer), then survey_thanks; each question
 	                     * asked twice at most; then OMNIQ_MEDIA_END_SAID. start() answers 404
-	                     * when the directory has no survey_ask.wav */
+	                     * when the directory lacks a question asked */
 } omniq_media_call_t;
 
 typedef struct omniq_media_api {
@@ -84,8 +86,9 @@ typedef struct omniq_media_api {
 	 * (SIP INFO): the stream acts on it as on an RFC 4733 one (the callback key). 0, or
 	 * -1 when the stream has ended or the digit is none. Any process. */
 	int (*key)(unsigned int handle, char digit);
-	/* Whether a survey stream could be started (the prompts hold survey_ask.wav): asked
-	 * before a call is kept for its survey. */
+	/* What a survey stream could ask (OMNIQ_SURVEY_CSAT when the prompts hold
+	 * survey_ask.wav, OMNIQ_SURVEY_NPS for survey_nps.wav; 0: no survey): asked before a call
+	 * is kept for its survey, and handed to api.survey_voice. */
 	int (*can_survey)(void);
 } omniq_media_api_t;
 

@@ -27,7 +27,7 @@ int oq_region_queue_set(const str *queue, const str *region, const str *target);
 int oq_sla_ack(const str *sid, const str *agent, int told);
 int oq_rpc_value_register(void);
 /* api.survey_answer and kamcmd omniq.survey_* (oq_rpc_measures.c) */
-int oq_survey_voice(const str *sid, char *why, int size);
+int oq_survey_voice(const str *sid, int can, int *kind, char *why, int size);
 int oq_survey_answer(const str *sid, const str *token, int csat, int nps, const str *comment,
 		char *thanks, int size);
 /* Each tenant's survey key (its links' tokens are signed with it): made at random once,

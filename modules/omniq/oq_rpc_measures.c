@@ -84,14 +84,28 @@ int oq_survey_answer(const str *sid, const str *token, int csat, int nps, const 
 	return OMNIQ_OK;
 }
 
-int oq_survey_voice(const str *sid, char *why, int size)
+int oq_survey_voice(const str *sid, int can, int *kind, char *why, int size)
 {
+	static const struct {
+		const char *name;
+		int bits;
+	} kinds[] = {{"csat", OMNIQ_SURVEY_CSAT}, {"nps", OMNIQ_SURVEY_NPS},
+			{"both", OMNIQ_SURVEY_CSAT | OMNIQ_SURVEY_NPS}};
+	char cb[4];
+	str a[2];
 	redisReply *r;
-	int rc;
+	int rc, i;
 
+	if(kind)
+		*kind = 0;
 	if(sid == NULL || sid->len < 1)
 		return oq_bad_arg("session", "missing");
-	if((r = oq_call("oq_survey_voice", 1, sid, &rc)) == NULL)
+	if(can < 1 || can > (OMNIQ_SURVEY_CSAT | OMNIQ_SURVEY_NPS))
+		return oq_bad_arg("can", "not a set of OMNIQ_SURVEY_* bits");
+	a[0] = *sid;
+	a[1].s = cb;
+	a[1].len = snprintf(cb, sizeof(cb), "%d", can);
+	if((r = oq_call("oq_survey_voice", 2, a, &rc)) == NULL)
 		return rc;
 	if(r->type != REDIS_REPLY_ARRAY || r->elements != 2
 			|| r->element[0]->type != REDIS_REPLY_STRING
@@ -100,7 +114,18 @@ int oq_survey_voice(const str *sid, char *why, int size)
 		freeReplyObject(r);
 		return rc;
 	}
-	rc = r->element[0]->len > 0 ? OMNIQ_OK : OMNIQ_ESTATE;
+	rc = OMNIQ_ESTATE;
+	for(i = 0; r->element[0]->len > 0 && i < (int)(sizeof(kinds) / sizeof(kinds[0])); i++)
+		if(strcmp(r->element[0]->str, kinds[i].name) == 0) {
+			rc = OMNIQ_OK;
+			if(kind)
+				*kind = kinds[i].bits;
+		}
+	if(rc != OMNIQ_OK && r->element[0]->len > 0) {
+		rc = oq_bad_reply("oq_survey_voice", r, "a kind of csat, nps or both");
+		freeReplyObject(r);
+		return rc;
+	}
 	if(why && size > 0)
 		snprintf(why, (size_t)size, "%s", r->element[1]->str);
 	freeReplyObject(r);

@@ -20,6 +20,7 @@
 
 #include "omniq/omniq_clock.h"
 #include "media_mod.h"
+#include "media_score.h"
 #include "media_slot.h"
 
 #define REFRESH_S 10
@@ -130,25 +131,30 @@ static void callback_key(const media_msg_end_t *m)
 			m->sid, m->digit);
 }
 
-/* The caller's key for the survey (1-5): the session's CSAT (api.survey_answer), then the
- * media process thanks them and the call ends - also when Redis refused it (the window
- * closed, Redis away: said in the log; nothing the caller can do about it). */
+/* The caller's score for the survey's question (CSAT 1-5 or NPS 0-10, media_score.h): the
+ * session's (api.survey_answer, one score at a time), then the media process asks the next
+ * question (NPS after CSAT, kind both) or thanks them and the call ends - also when Redis
+ * refused it (the window closed, Redis away: said in the log; nothing the caller can do
+ * about it). */
 static void survey_key(const media_msg_end_t *m)
 {
 	media_slot_t *sl = &media_slots->slot[m->slot];
 	str sid = {(char *)m->sid, (int)strlen(m->sid)};
-	int rc = media_oq.survey_answer(&sid, NULL, m->digit - '0', -1, NULL, NULL, 0);
+	int nps = m->step == MEDIA_SCORE_NPS;
+	const char *what = nps ? "NPS" : "CSAT";
+	int rc = media_oq.survey_answer(
+			&sid, NULL, nps ? -1 : m->score, nps ? m->score : -1, NULL, NULL, 0);
 
 	if(rc < 0)
-		LM_NOTICE("session %s: the caller rated the call %c by keypad, not recorded: %s\n",
-				m->sid, m->digit, media_oq.last_error());
+		LM_NOTICE("session %s: the caller's %s %d by keypad is not recorded: %s\n", m->sid,
+				what, m->score, media_oq.last_error());
 	else {
 		media_stat_add(MEDIA_ST_SURVEYS, 1);
-		LM_INFO("session %s: the caller rated the call %c by keypad (CSAT)\n", m->sid,
-				m->digit);
+		LM_INFO("session %s: the caller's %s %d by keypad is recorded\n", m->sid, what,
+				m->score);
 	}
 	if(sl->gen == m->gen && sl->state == MS_ACTIVE)
-		sl->survey_done = 1;
+		sl->survey_done = m->step;
 }
 
 static void take_ends(void)
@@ -161,7 +167,7 @@ static void take_ends(void)
 			continue;
 		m.sid[sizeof(m.sid) - 1] = '\0';
 		if(m.why == 0) {
-			if(m.digit && media_slots->slot[m.slot].survey)
+			if(m.step == MEDIA_SCORE_CSAT || m.step == MEDIA_SCORE_NPS)
 				survey_key(&m);
 			else if(m.digit)
 				callback_key(&m);

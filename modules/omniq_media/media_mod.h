@@ -49,7 +49,9 @@ typedef struct media_msg_end {
 	int slot;
 	unsigned short gen;
 	int why;               /* omniq_media_end_t, 0 for a key */
-	char digit;
+	char digit;            /* the callback key */
+	int step;              /* a survey's score (why 0, digit 0): MEDIA_SCORE_CSAT or _NPS */
+	int score;             /*   and its value */
 	uint64_t tag;
 	char sid[OMNIQ_SID_MAX];
 } media_msg_end_t;
@@ -63,7 +65,7 @@ enum {
 	MEDIA_ST_REPLAY,       /* ... that were replays */
 	MEDIA_ST_DTMF,         /* DTMF digits received */
 	MEDIA_ST_CALLBACK,     /* callers who pressed callback_digit and were promised a call */
-	MEDIA_ST_SURVEYS,      /* survey answers by keypad recorded */
+	MEDIA_ST_SURVEYS,      /* survey scores by keypad recorded (CSAT, NPS: one each) */
 	MEDIA_ST_STRANGERS,    /* plain RTP/RTCP packets from addresses not the caller's: dropped */
 	MEDIA_ST_PACKETS,      /* RTP packets sent to callers (added once a tick) */
 	MEDIA_ST_COUNT

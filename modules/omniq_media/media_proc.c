@@ -31,6 +31,7 @@
 #include "media_mod.h"
 #include "media_play.h"
 #include "media_rtp.h"
+#include "media_score.h"
 #include "media_slot.h"
 #include "media_srtp.h"
 
@@ -52,7 +53,8 @@ typedef struct stream {
 	socklen_t to_len;
 	int latched, latched_rtcp;
 	int callback_asked;       /* the key was pressed: the control process is asking Redis */
-	int survey_key;           /* the survey's key was pressed: the control process records it */
+	media_score_t score;      /* the survey's question being answered (CSAT, then NPS) */
+	int survey_key;           /* its score was entered: the control process records it */
 	int survey_asks;          /* times the survey's question was asked */
 	uint64_t survey_until_ns; /* no key by then: asked again, or the stream ends */
 	int sla3_said;            /* the level-3 apology was said */
@@ -101,8 +103,9 @@ static void send_rtcp(stream_t *s, uint64_t now, int bye)
 	sendto(s->fd[1], pkt, len, MSG_DONTWAIT, (struct sockaddr *)&s->to_rtcp, s->to_len);
 }
 
-/* to the control process: the stream ended on its own (why), or a key (why 0, digit) */
-static void tell_ctl(stream_t *s, int why, char digit)
+/* to the control process: the stream ended on its own (why), the callback key (why 0,
+ * digit), or a survey's score (why 0, digit 0, step: its kind, score) */
+static void tell_ctl_score(stream_t *s, int why, char digit, int step, int score)
 {
 	media_slot_t *sl = &media_slots->slot[s->slot];
 	media_msg_end_t m;
@@ -112,11 +115,18 @@ static void tell_ctl(stream_t *s, int why, char digit)
 	m.gen = s->gen;
 	m.why = why;
 	m.digit = digit;
+	m.step = step;
+	m.score = score;
 	m.tag = sl->tag;
 	memcpy(m.sid, sl->sid, sizeof(m.sid));
 	if(send(media_to_ctl[1], &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		LM_ERR("session %s: the control process cannot be told (%s)\n", sl->sid,
 				strerror(errno));
+}
+
+static void tell_ctl(stream_t *s, int why, char digit)
+{
+	tell_ctl_score(s, why, digit, 0, 0);
 }
 
 /* the stream ends: BYE, sockets closed, the slot (and so the ports) free; the owner told
@@ -164,10 +174,32 @@ static void end_stream(stream_t *s, int why)
 
 static void ask_survey(stream_t *s, uint64_t now)
 {
-	media_play_ask(&s->play, MP_SURVEY_ASK);
+	int id = s->score.kind == MEDIA_SCORE_NPS ? MP_SURVEY_NPS : MP_SURVEY_ASK;
+
+	media_play_ask(&s->play, id);
 	s->survey_asks++;
-	s->survey_until_ns = now + SURVEY_WAIT_NS
-						 + media_prompt_frame_count(&media_prompts, MP_SURVEY_ASK) * 20000000ULL;
+	s->survey_until_ns =
+			now + SURVEY_WAIT_NS + media_prompt_frame_count(&media_prompts, id) * 20000000ULL;
+}
+
+/* The survey's next question (kind), asked now. */
+static void next_question(stream_t *s, media_score_kind_t kind, uint64_t now)
+{
+	media_score_start(&s->score, kind);
+	s->survey_key = 0;
+	s->survey_asks = 0;
+	ask_survey(s, now);
+}
+
+/* The score of the question being asked was entered: the control process records it. */
+static void scored(stream_t *s, int score)
+{
+	media_slot_t *sl = &media_slots->slot[s->slot];
+
+	s->survey_key = 1;
+	LM_INFO("session %s: the caller's %s is %d\n", sl->sid,
+			s->score.kind == MEDIA_SCORE_NPS ? "NPS" : "CSAT", score);
+	tell_ctl_score(s, 0, 0, s->score.kind, score);
 }
 
 /* a stream handed over by a worker: its sockets in fds */
@@ -221,7 +253,8 @@ static void start_stream(const media_msg_start_t *m, int fds[2])
 		s->end_why = OMNIQ_MEDIA_END_SAID;
 	}
 	if(sl->survey) {
-		ask_survey(s, now);
+		next_question(s, (sl->survey & OMNIQ_SURVEY_CSAT) ? MEDIA_SCORE_CSAT : MEDIA_SCORE_NPS,
+				now);
 		s->end_why = OMNIQ_MEDIA_END_SAID;
 	}
 	s->next_ns = now;
@@ -293,19 +326,19 @@ static void take_starts(void)
 }
 
 /* A key the caller pressed (how: "RFC 4733", "SIP INFO"): the callback key, or a survey's
- * answer (1-5), goes to the control process (it asks Redis); every key is counted */
+ * score (media_score.h), goes to the control process (it asks Redis); every key is counted */
 static void pressed(stream_t *s, char c, const char *how)
 {
 	media_slot_t *sl = &media_slots->slot[s->slot];
+	int score;
 
 	sl->dtmf++;
 	media_stat_add(MEDIA_ST_DTMF, 1);
 	LM_INFO("session %s: the caller pressed %c (%s)\n", sl->sid, c, how);
 	if(sl->survey) {
-		if(c >= '1' && c <= '5' && !s->survey_key && !s->play.last) {
-			s->survey_key = 1;
-			tell_ctl(s, 0, c);
-		}
+		if(!s->survey_key && !s->play.last
+				&& (score = media_score_key(&s->score, c, mono_ns())) >= 0)
+			scored(s, score);
 		return;
 	}
 	if(c == media_cfg.callback_digit[0] && !s->callback_asked && !s->play.last) {
@@ -494,9 +527,17 @@ static void tick(uint64_t now)
 			s->sla3_said = 1;
 		}
 		if(sl->survey && !s->play.last) {
+			int score;
 			if(sl->survey_done) {
-				media_play_last(&s->play, MP_SURVEY_THANKS); /* then the call ends */
-			} else if(!s->survey_key && now > s->survey_until_ns) {
+				int done = sl->survey_done;
+				sl->survey_done = 0;
+				if(done == MEDIA_SCORE_CSAT && (sl->survey & OMNIQ_SURVEY_NPS))
+					next_question(s, MEDIA_SCORE_NPS, now); /* kind both: NPS next */
+				else
+					media_play_last(&s->play, MP_SURVEY_THANKS); /* then the call ends */
+			} else if(!s->survey_key && (score = media_score_due(&s->score, now)) >= 0) {
+				scored(s, score); /* a "1" of NPS and no "0" after it */
+			} else if(!s->survey_key && !s->score.one && now > s->survey_until_ns) {
 				if(s->survey_asks < SURVEY_ASKS) {
 					ask_survey(s, now);
 				} else {

@@ -28,6 +28,7 @@ static const char *const names[MP_COUNT] = {
 		[MP_SLA3] = "sla3",
 		[MP_SURVEY_ASK] = "survey_ask",
 		[MP_SURVEY_THANKS] = "survey_thanks",
+		[MP_SURVEY_NPS] = "survey_nps",
 		[MP_DIGIT_0 + 0] = "digit_0",
 		[MP_DIGIT_0 + 1] = "digit_1",
 		[MP_DIGIT_0 + 2] = "digit_2",
@@ -84,6 +85,7 @@ static const unsigned char phrase_need[MP_DIGIT_0][MEDIA_LANG_COUNT] = {
 		[MP_SLA3] = {O, O},
 		[MP_SURVEY_ASK] = {O, O},
 		[MP_SURVEY_THANKS] = {O, O},
+		[MP_SURVEY_NPS] = {O, O},
 };
 
 static int word_need(int lang, int id)

@@ -49,6 +49,8 @@ typedef enum media_prompt_id {
 	MP_SURVEY_ASK,	   /* [survey_ask] after the agent hangs up: "rate us 1 to 5 on your
 	                    * keypad"; optional (without it no call is surveyed by voice) */
 	MP_SURVEY_THANKS,  /* [survey_thanks] after the key; optional */
+	MP_SURVEY_NPS,	   /* [survey_nps] "how likely are you to recommend us, 0 to 10: for 10
+	                    * press 1 then 0"; optional (without it no NPS is asked by voice) */
 	MP_DIGIT_0,		   /* [digit_0 .. digit_9] 零..九 / zero..nine */
 	MP_DIGIT_9 = MP_DIGIT_0 + 9,
 	MP_TEN,			   /* [ten] 十 / ten */

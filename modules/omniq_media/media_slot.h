@@ -36,7 +36,7 @@ typedef struct media_slot {
 	char sid[OMNIQ_SID_MAX];
 	int law, pt, te_pt, codec;
 	int only;                             /* a prompt id said alone, or -1 */
-	int survey;                           /* the survey (omniq_media_call_t.survey) */
+	int survey;                           /* the survey's OMNIQ_SURVEY_* bits (0: none) */
 	media_dir_t dir;
 	media_suite_t suite;                  /* MEDIA_SUITE_NONE: plain RTP */
 	unsigned char tx_key[MEDIA_KEY_MAX];  /* ours (the answer's) */
@@ -57,7 +57,8 @@ typedef struct media_slot {
 	/* the control process made the callback the caller asked for: the media process plays
 	 * the confirmation and ends the stream (OMNIQ_MEDIA_END_CALLBACK) */
 	volatile int callback_made;
-	/* the control process recorded the survey's key: the media process thanks and ends */
+	/* the control process recorded the survey's score of this step (MEDIA_SCORE_*): the
+	 * media process asks the next one (NPS after CSAT), or thanks and ends */
 	volatile int survey_done;
 	/* the control process saw the session's level-3 alert (its wait is far too long): the
 	 * media process says sla3.wav once */

@@ -148,9 +148,19 @@ static int fill(media_slot_t *s, const media_offer_t *o, const media_choice_t *c
 	s->position = c->position;
 	s->est_wait_s = c->est_wait_s;
 	s->only = -1;
-	s->survey = c->survey != 0;
-	if(s->survey && media_prompt_frame_count(&media_prompts, MP_SURVEY_ASK) == 0) {
+	s->survey = c->survey & (OMNIQ_SURVEY_CSAT | OMNIQ_SURVEY_NPS);
+	if(c->survey && !s->survey) {
+		say(why, why_len, "a survey that asks %s", "no score");
+		return 500;
+	}
+	if((s->survey & OMNIQ_SURVEY_CSAT)
+			&& media_prompt_frame_count(&media_prompts, MP_SURVEY_ASK) == 0) {
 		say(why, why_len, "no %s.wav among the prompts", "survey_ask");
+		return 404;
+	}
+	if((s->survey & OMNIQ_SURVEY_NPS)
+			&& media_prompt_frame_count(&media_prompts, MP_SURVEY_NPS) == 0) {
+		say(why, why_len, "no %s.wav among the prompts", "survey_nps");
 		return 404;
 	}
 	if(c->only) {
@@ -316,7 +326,9 @@ void media_api_rebind(unsigned int handle, const str *sid, int position, int est
 
 int media_api_can_survey(void)
 {
-	return media_prompt_frame_count(&media_prompts, MP_SURVEY_ASK) > 0;
+	return (media_prompt_frame_count(&media_prompts, MP_SURVEY_ASK) > 0 ? OMNIQ_SURVEY_CSAT : 0)
+		   | (media_prompt_frame_count(&media_prompts, MP_SURVEY_NPS) > 0 ? OMNIQ_SURVEY_NPS
+																		   : 0);
 }
 
 int media_api_key(unsigned int handle, char digit)

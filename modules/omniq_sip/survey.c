@@ -30,6 +30,7 @@ typedef struct sv {
 	unsigned int dh, di; /* the call's dialog */
 	unsigned int media;  /* omniq_media's stream once asking */
 	int tenant;
+	int kind;            /* what is asked: OMNIQ_SURVEY_* bits (api.survey_voice) */
 	char sid[OMNIQ_SID_MAX];
 } sv_t;
 
@@ -179,7 +180,7 @@ static void on_invite_done(struct cell *t, int type, struct tmcb_params *ps)
 	mc.source_ip = omniq_str(ip_addr2a(&rpl->rcv.src_ip));
 	mc.est_wait_s = -1;
 	mc.tag = OS_SURVEY_TAG | (uint64_t)r->i;
-	mc.survey = 1;
+	mc.survey = s.kind;
 	why[0] = '\0';
 	if(offer.len > 0)
 		rc = os_media.start(&mc, sdp, sizeof(sdp), &handle, why, sizeof(why));
@@ -223,14 +224,14 @@ static int agent_bye(sip_msg_t *msg, dlg_cell_t *dlg)
 	char why[160], contact[OMNIQ_ID_MAX + 200];
 	os_call_ref_t ref;
 	sv_ref_t *r;
-	int i, rc, prev = os_oq.tenant_index();
+	int i, rc, kind = 0, prev = os_oq.tenant_index();
 	str sid, h;
 
 	if(!os_call_ref(dlg, &ref) || ref.agent[0] == '\0')
 		return -1;
 	sid = omniq_str(ref.sid);
 	os_oq.tenant_use_index(ref.tenant);
-	rc = os_oq.survey_voice(&sid, why, sizeof(why));
+	rc = os_oq.survey_voice(&sid, os_media.can_survey(), &kind, why, sizeof(why));
 	os_oq.tenant_use_index(prev);
 	if(rc != OMNIQ_OK) {
 		if(rc == OMNIQ_ESTATE)
@@ -253,6 +254,7 @@ static int agent_bye(sip_msg_t *msg, dlg_cell_t *dlg)
 		st->item[i].di = dlg->h_id;
 		st->item[i].media = 0;
 		st->item[i].tenant = ref.tenant;
+		st->item[i].kind = kind;
 		snprintf(st->item[i].sid, sizeof(st->item[i].sid), "%s", ref.sid);
 		r->i = i;
 		r->gen = st->item[i].gen;

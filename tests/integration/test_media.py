@@ -29,7 +29,7 @@ PROMPTS = (["greeting", "music", "pos_pre", "pos_post", "wait_pre", "wait_minute
            + ["ten", "hundred", "thousand", "ten_thousand", "two_alt"]
            + ["eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
               "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy",
-              "eighty", "ninety", "and", "survey_ask", "survey_thanks"])
+              "eighty", "ninety", "and", "survey_ask", "survey_thanks", "survey_nps"])
 
 
 def make_prompts(d):
@@ -456,7 +456,7 @@ def test_media_a_caller_who_presses_1_by_sip_info_is_called_back(ctx):
     wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
 
 
-def surveyed_call(ctx, k, r):
+def surveyed_call(ctx, k, r, kind="csat"):
     """A caller (raw, its media rtpfar's) answered by alice, who hangs up after 1.5 s while
     the queue's survey asks calls by voice: omniq's INVITE without an offer comes to the
     caller instead of a BYE; the caller's 200 offers its media, omniq's ACK answers it.
@@ -464,7 +464,7 @@ def surveyed_call(ctx, k, r):
     200)."""
     from sipcall import Phone
     from test_sip import agent
-    rc, out = k.rpc("omniq.survey_set", "*", "kind", "csat", "voice", "1")
+    rc, out = k.rpc("omniq.survey_set", "*", "kind", kind, "voice", "1")
     assert rc == 0 and "error" not in out, out
     agent(k, "alice")
     alice = Phone(ctx, k, "alice", "agent_hangs_up.xml", keys=[("unused", "-")])
@@ -482,6 +482,20 @@ def surveyed_call(ctx, k, r):
     return c, answer(ack.body), rtp, socks, alice, fin
 
 
+def surveyed_far(ctx, kind="csat", **far):
+    """surveyed_call on a kamailio of its own, alice's BYE answered, then the caller's media
+    (rtpfar, far: its keys and length) sent to the survey's stream until omniq's BYE.
+    Returns (kamailio, redis client, caller, rtpfar, the call's 200)."""
+    rs = ctx.redis()
+    k = media_kam(ctx, rs)
+    r = rs.client()
+    c, a, rtp, socks, alice, fin = surveyed_call(ctx, k, r, kind)
+    assert alice.wait(10) == 0, "alice's BYE was not answered"
+    return k, r, c, RtpFar(workdir=ctx.dir).start(
+        "127.0.0.1", rtp, socks=socks, send_to=("127.0.0.1", a["port"]), until_bye=True,
+        **far), fin
+
+
 @test
 def test_media_a_call_is_surveyed_on_the_line_after_the_agent_hangs_up(ctx):
     """The queue's survey asks calls by voice: alice hangs up, her BYE is answered by omniq,
@@ -489,14 +503,7 @@ def test_media_a_call_is_surveyed_on_the_line_after_the_agent_hangs_up(ctx):
     place (an INVITE without an offer; the caller's 200 offers, omniq's ACK answers) and
     asks the survey; the caller presses 4 (RFC 4733): CSAT 4 on the session, the thanks,
     then omniq's BYE. No SMS is sent for it."""
-    rs = ctx.redis()
-    k = media_kam(ctx, rs)
-    r = rs.client()
-    c, a, rtp, socks, alice, _ = surveyed_call(ctx, k, r)
-    assert alice.wait(10) == 0, "alice's BYE was not answered"
-    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, socks=socks,
-                                         send_to=("127.0.0.1", a["port"]), dtmf="4@1000",
-                                         dtmf_pt=101, duration_ms=10000, until_bye=True)
+    k, r, c, far, _ = surveyed_far(ctx, dtmf="4@1000", dtmf_pt=101, duration_ms=10000)
     bye = c.wait_request("BYE", timeout=20)
     c.respond(bye, 200, "OK")
     rep, payload = far.wait()
@@ -517,14 +524,7 @@ def test_media_a_call_is_surveyed_on_the_line_after_the_agent_hangs_up(ctx):
 def test_media_a_caller_answers_the_survey_on_the_call_by_sip_info(ctx):
     """The same survey answered by a phone that sends its keys by SIP INFO, in the call's
     dialog (omniq in the agent's place): omniq_dtmf() takes it (200) and the key is CSAT 5."""
-    rs = ctx.redis()
-    k = media_kam(ctx, rs)
-    r = rs.client()
-    c, a, rtp, socks, alice, fin = surveyed_call(ctx, k, r)
-    assert alice.wait(10) == 0
-    far = RtpFar(workdir=ctx.dir).start("127.0.0.1", rtp, socks=socks,
-                                         send_to=("127.0.0.1", a["port"]), duration_ms=10000,
-                                         until_bye=True)
+    k, r, c, far, fin = surveyed_far(ctx, duration_ms=10000)
     c.info(fin, "Signal=5\r\nDuration=160\r\n", cseq=3)
     c.wait_code(200, "INFO")
     bye = c.wait_request("BYE", timeout=20)
@@ -533,6 +533,50 @@ def test_media_a_caller_answers_the_survey_on_the_call_by_sip_info(ctx):
     s = r.hgetall(P + ":s:1")
     assert (s["csat"], s["survey"]) == ("5", "answered"), s
     assert k.stat("omniq_sip:info_keys") == 1 and k.stat("omniq_media:surveys") == 1
+
+
+@test
+def test_media_a_survey_of_both_kinds_asks_csat_then_nps_and_10_is_1_then_0(ctx):
+    """The queue's survey asks both scores by voice: the caller hears the CSAT question and
+    presses 4, then the NPS question ("0 to 10; for 10 press 1 then 0") and presses 1 and 0:
+    CSAT 4 and NPS 10 on the session, one at a time (the CSAT kept while the NPS is asked),
+    then the thanks and omniq's BYE."""
+    k, r, c, far, _ = surveyed_far(ctx, "both", dtmf="4@1000,1@2500,0@3000", dtmf_pt=101,
+                                   duration_ms=12000)
+    bye = c.wait_request("BYE", timeout=20)
+    c.respond(bye, 200, "OK")
+    rep, payload = far.wait()
+    check_stream(rep, payload, coded(ctx.prompts["survey_ask"], "PCMU"), "survey of both",
+                 tail=coded(ctx.prompts["survey_thanks"], "PCMU"))
+    assert coded(ctx.prompts["survey_nps"], "PCMU") in payload, "the NPS question was not asked"
+    s = r.hgetall(P + ":s:1")
+    assert (s["csat"], s["nps"], s["survey"], s["sv_kind"]) == ("4", "10", "answered", "both"), s
+    assert k.stat("omniq_media:surveys") == 2
+    assert "the caller's CSAT 4 by keypad is recorded" in k.text()
+    assert "the caller's NPS 10 by keypad is recorded" in k.text()
+    wait_for(lambda: ports_in_use(k) == 0, timeout=3, what="the ports freed")
+
+
+@test
+def test_media_an_nps_survey_takes_a_lone_1_by_sip_info_once_no_0_follows(ctx):
+    """The queue's survey asks NPS only, by voice: the NPS question at once; the caller's
+    phone sends 1 by SIP INFO and nothing after it: NPS 1 once 2.5 s have passed without a
+    0, then the thanks. A key that is no score (#) before it changes nothing."""
+    k, r, c, far, fin = surveyed_far(ctx, "nps", duration_ms=12000)
+    c.info(fin, "Signal=#\r\nDuration=160\r\n", cseq=3)
+    c.wait_code(200, "INFO")
+    c.info(fin, "Signal=1\r\nDuration=160\r\n", cseq=4)
+    c.wait_code(200, "INFO")
+    time.sleep(1.5)
+    assert "nps" not in r.hgetall(P + ":s:1"), "the 1 was taken before its 0 could come"
+    bye = c.wait_request("BYE", timeout=20)
+    c.respond(bye, 200, "OK")
+    rep, payload = far.wait()
+    check_stream(rep, payload, coded(ctx.prompts["survey_nps"], "PCMU"), "NPS survey",
+                 tail=coded(ctx.prompts["survey_thanks"], "PCMU"))
+    s = r.hgetall(P + ":s:1")
+    assert (s["nps"], s["survey"], s["sv_kind"]) == ("1", "answered", "nps") and "csat" not in s, s
+    assert k.stat("omniq_media:surveys") == 1 and k.stat("omniq_sip:info_keys") == 2
 
 
 @test

@@ -406,7 +406,7 @@ def test_a_call_is_surveyed_by_voice_as_its_agent_hangs_up_and_never_by_sms(h):
     CSAT on the call (sv_ch voice, a window of minutes), counts and emits it; the keypad's
     answer comes through oq_survey_answer; the close and the sweep after it send no SMS, and
     a second ask is refused. Without voice, or for an opted-out caller or a chat, none."""
-    t = setup(h, kind='both', sms='kannel', voice='1')
+    t = setup(h, kind='csat', sms='kannel', voice='1')
     t.fc('oq_ob_register', 'sms')
     r = t.fc('oq_enqueue', 'phone', 'voice', 'phone:+8613100000009', '', 0, 'support', 'x')
     sid, cid = r[0], r[4]
@@ -442,6 +442,45 @@ def test_a_call_is_surveyed_by_voice_as_its_agent_hangs_up_and_never_by_sms(h):
     assert t.fc('oq_survey_voice', r[0]) == \
         ['', 'the survey of queue support does not ask calls by voice']
     t.expect_err('NOTFOUND', 'oq_survey_voice', '99999')
+
+
+def test_a_call_is_asked_nps_or_both_on_the_keypad_when_the_node_can_ask_them(h):
+    """kind both, voice '1': a node whose prompts ask CSAT only (can 1, the default) asks
+    nothing; one that asks both (can 3) marks CSAT first; the keypad's CSAT is kept and the
+    survey stays asked for its NPS (event 'nps'), which answers it - a CSAT then is refused.
+    kind nps: asked by a node that can ask NPS (can 2), its step nps at once."""
+    t = setup(h, kind='both', sms='', voice='1')
+    r = t.fc('oq_enqueue', 'phone', 'voice', 'phone:+8613100000012', '', 0, 'support', 'x')
+    sid, cid = r[0], r[4]
+    t.fc('oq_accept', sid, 'a')
+    assert t.fc('oq_survey_voice', sid) == ['', 'the prompts of this node cannot ask both on the call']
+    assert t.fc('oq_survey_voice', sid, '2')[0] == ''
+    assert 'survey' not in sv(h, t, sid)
+    t.expect_err('ARG', 'oq_survey_voice', sid, '4')
+    assert t.fc('oq_survey_voice', sid, '3') == ['both', '']
+    s = sv(h, t, sid)
+    assert (s['survey'], s['sv_kind'], s['sv_step']) == ('asked', 'both', 'csat'), s
+    t.fc('oq_survey_answer', sid, '2', '', '')
+    s = sv(h, t, sid)
+    assert (s['csat'], s['survey'], s['sv_step']) == ('2', 'asked', 'nps') and 'nps' not in s, s
+    assert h.r.hget(t.P + ':stat', 'surveys_answered') is None
+    t.expect_err('ARG', 'oq_survey_answer', sid, '3', '', '')
+    t.fc('oq_survey_answer', sid, '', '10', '')
+    s = sv(h, t, sid)
+    assert (s['csat'], s['nps'], s['survey']) == ('2', '10', 'answered'), s
+    assert h.r.hget(t.P + ':stat', 'surveys_answered') == '1'
+    assert [e['state'] for e in t.events() if e['type'] == 'survey'] == ['csat', 'nps', 'answered']
+    t.expect_err('STATE', 'oq_survey_answer', sid, '', '9', '')
+    t.fc('oq_close', sid, 'resolved')
+    t.fc('oq_survey_set', '*', 'kind', 'nps')
+    r = t.fc('oq_enqueue', 'phone', 'voice', 'phone:+8613100000013', '', 0, 'support', 'y')
+    t.fc('oq_accept', r[0], 'a')
+    assert t.fc('oq_survey_voice', r[0], '1')[0] == ''
+    assert t.fc('oq_survey_voice', r[0], '2') == ['nps', '']
+    assert sv(h, t, r[0])['sv_step'] == 'nps'
+    t.expect_err('ARG', 'oq_survey_answer', r[0], '4', '', '')
+    t.fc('oq_survey_answer', r[0], '', '0', '')
+    assert (sv(h, t, r[0])['nps'], sv(h, t, r[0])['survey']) == ('0', 'answered')
 
 
 KEY_HEX = '0f' * 32

@@ -272,9 +272,9 @@ TEST(prompts_load_zh_encodes_and_pads_every_file)
 	CHECK(media_prompt_frames(&pr, MP_ELEVEN, MEDIA_ULAW, NULL) == NULL);
 	CHECK(media_prompt_frames(&pr, MP_CALLBACK_OFFER, MEDIA_ALAW, NULL) == NULL);
 	CHECK_EQ_INT(media_prompt_frame_count(&pr, MP_CALLBACK_OFFER), 0);
-	CHECK_EQ_INT(media_prompts_absent(&pr, absent, sizeof absent), 6);
+	CHECK_EQ_INT(media_prompts_absent(&pr, absent, sizeof absent), 7);
 	CHECK_EQ_STR(absent, "callback_offer.wav callback_ok.wav closed.wav sla3.wav "
-						 "survey_ask.wav survey_thanks.wav");
+						 "survey_ask.wav survey_thanks.wav survey_nps.wav");
 	media_prompts_free(&pr);
 	CHECK_EQ_INT(pr.lang, -1);
 	CHECK(media_prompt_frames(&pr, MP_GREETING, MEDIA_ULAW, NULL) == NULL);
@@ -295,8 +295,8 @@ TEST(prompts_load_en_without_optional_files)
 	CHECK(media_prompt_frames(&pr, MP_MUSIC, MEDIA_ULAW, NULL) == NULL); /* silence */
 	CHECK(media_prompt_frames(&pr, MP_AND, MEDIA_ULAW, NULL) == NULL);	/* American */
 	CHECK(media_prompt_frames(&pr, MP_TWO_ALT, MEDIA_ULAW, NULL) == NULL);
-	/* eight absent; the list stops at the last name that fits */
-	CHECK_EQ_INT(media_prompts_absent(&pr, absent, sizeof absent), 8);
+	/* nine absent; the list stops at the last name that fits */
+	CHECK_EQ_INT(media_prompts_absent(&pr, absent, sizeof absent), 9);
 	CHECK_EQ_STR(absent, "music.wav");
 	media_prompts_free(&pr);
 }

@@ -369,7 +369,7 @@ function SV.fn_answer(keys, args)
     local comment = V.str('comment', args[4], SV.ANSWER_MAX, true)
     local key = R.skey(ctx, sid)
     local v = rcall('HMGET', key, 'survey', 'sv_kind', 'sv_until', 'channel', 'ext', 'queue',
-        'agent', 'customer', 'survey_comment')
+        'agent', 'customer', 'survey_comment', 'sv_ch', 'sv_step')
     if not v[4] then U.fail('NOTFOUND', 'session ' .. sid) end
     if v[1] ~= 'asked' then
         U.fail('STATE', 'session ' .. sid .. ' has no survey waiting for an answer'
@@ -383,6 +383,12 @@ function SV.fn_answer(keys, args)
     if (csat and kind == 'nps') or (nps and kind == 'csat') then
         U.fail('ARG', 'this survey asks ' .. kind .. ' only')
     end
+    -- on the call the keypad asks one score at a time: a CSAT of a survey of both kinds
+    -- leaves it asked, its NPS next (as an answer in words does)
+    local first = kind == 'both' and v[10] == 'voice' and csat and not nps and v[11] == 'csat'
+    if v[10] == 'voice' and v[11] == 'nps' and csat then
+        U.fail('ARG', 'this survey asks its nps now')
+    end
     local said = {}
     if csat then said[#said + 1] = 'CSAT ' .. csat .. '/5' end
     if nps then said[#said + 1] = 'NPS ' .. nps .. '/10' end
@@ -390,25 +396,31 @@ function SV.fn_answer(keys, args)
     M.tx_add(ctx, sid, 'note', 'omniq', 'text', 'Survey: ' .. tconcat(said, ' \194\183 '),
         v[4], v[5] or '')
     SV.record(ctx, key, v[8], {csat = csat, nps = nps}, comment, v[9] or '',
-        {'survey', 'answered'})
+        first and {'sv_step', 'nps'} or {'survey', 'answered'})
     REP.survey(ctx, sid, {csat = csat, nps = nps})
-    X.count(ctx, 'surveys_answered')
+    if not first then X.count(ctx, 'surveys_answered') end
     local extra = {}
     if csat then extra[#extra + 1] = 'csat'; extra[#extra + 1] = U.istr(csat) end
     if nps then extra[#extra + 1] = 'nps'; extra[#extra + 1] = U.istr(nps) end
-    X.emit(ctx, 'survey', sid, 'answered', v[7] or '', v[4], v[5] or '', extra)
+    X.emit(ctx, 'survey', sid, first and 'nps' or 'answered', v[7] or '', v[4], v[5] or '',
+        extra)
     return SV.thanks_of(SV.config(ctx, v[6] or '') or SV.DEFAULTS), ctx
 end
 
--- oq_survey_voice sid: the call's agent hung up and the caller is still on the line: when
--- its queue's survey asks calls by voice (voice '1'), the survey is asked now, on the call
--- (omniq_sip keeps the caller, omniq_media asks CSAT 1-5 by keypad) and answered with
--- oq_survey_answer. Reply {'csat', ''} when asked, {'', why} when not (no such survey,
--- surveyed already, opted out: recorded as the sweep would). One survey per session.
+-- oq_survey_voice sid [can]: the call's agent hung up and the caller is still on the line:
+-- when its queue's survey asks calls by voice (voice '1'), the survey is asked now, on the
+-- call (omniq_sip keeps the caller, omniq_media asks by keypad: CSAT 1-5, NPS 0-10, or both,
+-- as the survey's kind says) and answered with oq_survey_answer. can: what the node's
+-- prompts can ask (1 CSAT, 2 NPS, 3 both; default 1): a kind it cannot ask is not asked.
+-- Reply {kind, ''} when asked, {'', why} when not (no such survey, surveyed already, opted
+-- out: recorded as the sweep would). One survey per session.
+SV.VOICE_NEEDS = {csat = 1, nps = 2, both = 3}
+
 function SV.fn_voice(keys, args)
     local ctx = X.begin(keys)
-    V.args(args, 1, 'sid')
+    if #args ~= 2 then V.args(args, 1, 'sid [can]') end
     local sid = V.sid(args[1])
+    local can = (args[2] or '') ~= '' and V.int('can', args[2], 1, 3) or 1
     local key = R.skey(ctx, sid)
     local v = rcall('HMGET', key, 'class', 'state', 'queue', 'customer', 'survey', 'agent',
         'channel', 'ext')
@@ -422,16 +434,21 @@ function SV.fn_voice(keys, args)
     if not c or c.voice ~= '1' then
         return {'', 'the survey of queue ' .. (v[3] or '') .. ' does not ask calls by voice'}
     end
+    local need = SV.VOICE_NEEDS[c.kind] or 1
+    if can ~= 3 and can ~= need then
+        return {'', 'the prompts of this node cannot ask ' .. c.kind .. ' on the call'}
+    end
     local live = (v[4] or '') ~= '' and C.resolve(ctx, v[4])
     if live and rcall('HGET', C.key(ctx, live), 'surveys') == 'no' then
         rcall('HSET', key, 'survey', 'optout')
         return {'', 'the customer opted out of surveys'}
     end
-    rcall('HSET', key, 'survey', 'asked', 'sv_kind', 'csat', 'sv_step', 'csat', 'sv_ch', 'voice',
+    local step = c.kind == 'nps' and 'nps' or 'csat'
+    rcall('HSET', key, 'survey', 'asked', 'sv_kind', c.kind, 'sv_step', step, 'sv_ch', 'voice',
         'sv_at', ctx.ns, 'sv_until', U.istr(ctx.now + SV.VOICE_WINDOW_MS))
     X.count(ctx, 'surveys_asked')
-    X.emit(ctx, 'survey', sid, 'csat', v[6] or '', v[7] or '', v[8] or '')
-    return {'csat', ''}, ctx
+    X.emit(ctx, 'survey', sid, step, v[6] or '', v[7] or '', v[8] or '')
+    return {c.kind, ''}, ctx
 end
 
 function SV.check(f, v)
