@@ -853,6 +853,24 @@ typedef struct omniq_api {
 	/* close() that says what the session is now in the same round trip: *out (may be
 	 * NULL) gets sid and state ("wrapup" while its agent finishes, or "closed"). */
 	int (*close_info)(const str *sid, const str *disposition, omniq_session_info_t *out);
+	/* Transfers across nodes: a call REFERred through this node may come back to another
+	 * (the caller's phone, or a proxy in front of it, sends the INVITE elsewhere). The
+	 * transfer of session sid (active with agent) to target (an agent or a queue id) is
+	 * noted under token (OMNIQ_XFER_TOKEN_MIN..MAX letters and digits, random: the
+	 * REFER's node puts it in the Refer-To's URI) for wait_ms (1,000-3,600,000). One round
+	 * trip. */
+	int (*xfer_note)(const str *token, const str *sid, const str *agent, const str *target,
+			int wait_ms);
+	/* The INVITE carrying token, to target (kind "agent" or "queue"), as contact ext on
+	 * node: the noted session moves to it as transfer_call() moves it (*out, may be NULL:
+	 * sid, state, agent). OMNIQ_ENOTFOUND when no transfer waits under token for target
+	 * (never noted, taken already, its wait over); else transfer_call()'s codes, the
+	 * transfer then still waiting. One round trip. */
+	int (*transfer_token)(const str *token, const str *kind, const str *target,
+			const str *ext, const str *node, omniq_session_info_t *out);
+	/* Of n tokens (1..OMNIQ_XFER_MOVED_MAX) this node noted: moved[i] 1 when an INVITE has
+	 * taken it, on any node, else 0 (waiting, or its wait over). One round trip. */
+	int (*xfer_moved)(const str *tokens, int n, int *moved);
 } omniq_api_t;
 
 /* m[i].rc of a message that append_many_write sent, until append_many_read answers it */

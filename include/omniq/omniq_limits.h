@@ -28,6 +28,9 @@
 #define OMNIQ_MEDIA_KEY 32       /* a media key: 32 lower-case hex digits */
 #define OMNIQ_CHAN_NAMES_MAX 64  /* names of one chan_get_first() or chan_set_many() */
 #define OMNIQ_SLA_FIELDS_MAX 16 /* the fields of a service-level policy (sla_set) */
+#define OMNIQ_XFER_TOKEN_MIN 16  /* a transfer's token (api.xfer_note): letters and digits */
+#define OMNIQ_XFER_TOKEN_MAX 64
+#define OMNIQ_XFER_MOVED_MAX 256 /* tokens one api.xfer_moved() asks about */
 #define OMNIQ_SKILLS_BUF 528     /* holds a session's skill list (16 names of up to 32 bytes,
                                     comma-separated) and its NUL */
 

@@ -18,6 +18,9 @@
  * here when they part. */
 _Static_assert(OMNIQ_ID_MAX == OQ_ID_MAX, "OMNIQ_ID_MAX is not limits.def's ID_MAX");
 _Static_assert(OMNIQ_SLA_FIELDS_MAX == OQ_SLA_FIELDS_MAX, "OMNIQ_SLA_FIELDS_MAX is not limits.def's");
+_Static_assert(OMNIQ_XFER_TOKEN_MIN == OQ_XFER_TOKEN_MIN && OMNIQ_XFER_TOKEN_MAX == OQ_XFER_TOKEN_MAX
+					   && OMNIQ_XFER_MOVED_MAX == OQ_XFER_MOVED_MAX,
+		"the transfer tokens' limits are not limits.def's");
 _Static_assert(OMNIQ_SID_MAX > OQ_SID_DIGITS_MAX, "OMNIQ_SID_MAX cannot hold an id and its NUL");
 _Static_assert(OMNIQ_CHANNEL_MAX == OQ_CHANNEL_MAX, "OMNIQ_CHANNEL_MAX is not limits.def's");
 _Static_assert(OMNIQ_PRIORITY_MAX == OQ_PRIORITY_MAX, "OMNIQ_PRIORITY_MAX is not limits.def's");
@@ -177,6 +180,9 @@ int bind_omniq(omniq_api_t *api)
 	api->survey_answer = oq_survey_answer;
 	api->reply_held = oq_reply_held;
 	api->transfer_call = oq_transfer_call;
+	api->xfer_note = oq_xfer_note;
+	api->transfer_token = oq_transfer_token;
+	api->xfer_moved = oq_xfer_moved;
 	api->stop_check = oq_stop_check;
 	api->survey_voice = oq_survey_voice;
 	api->close_info = oq_close_info;

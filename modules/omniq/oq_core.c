@@ -972,7 +972,7 @@ int oq_expire(const str *sid)
 
 /* A step's reply [sid, state] or, with_agent, [sid, state, agent] into *out (may be NULL;
  * position and est_wait_s 0); r freed. OMNIQ_OK, or the bad-reply error naming fn. */
-static int session_reply(const char *fn, redisReply *r, int with_agent, omniq_session_info_t *out)
+int oq_session_reply(const char *fn, redisReply *r, int with_agent, omniq_session_info_t *out)
 {
 	int rc;
 
@@ -1009,7 +1009,7 @@ int oq_close_info(const str *sid, const str *disposition, omniq_session_info_t *
 	if((r = oq_call("oq_close", 2, a, &rc)) == NULL)
 		return rc;
 	/* [sid, state]: wrapup or closed, what the session is now */
-	if((rc = session_reply("oq_close", r, 0, out)) == OMNIQ_OK)
+	if((rc = oq_session_reply("oq_close", r, 0, out)) == OMNIQ_OK)
 		oq_stat_inc(OQ_ST_CLOSED);
 	return rc;
 }
@@ -1492,7 +1492,7 @@ int oq_transfer(const str *sid, const str *agent, const str *kind, const str *ta
 	a[5].len = rc;
 	if((r = oq_call("oq_transfer", 6, a, &rc)) == NULL)
 		return rc;
-	if((rc = session_reply("oq_transfer", r, 1, &info)) < 0)
+	if((rc = oq_session_reply("oq_transfer", r, 1, &info)) < 0)
 		return rc;
 	return strcmp(info.state, "referring") == 0 ? OMNIQ_REFERRING : OMNIQ_OK;
 }
@@ -1515,7 +1515,7 @@ int oq_transfer_call(const str *sid, const str *agent, const str *kind, const st
 	a[5] = *ext; a[6] = *node;
 	if((r = oq_call("oq_transfer", 7, a, &rc)) == NULL)
 		return rc;
-	return session_reply("oq_transfer", r, 1, out);
+	return oq_session_reply("oq_transfer", r, 1, out);
 }
 
 int oq_pick(const str *sid, const str *agent, const str *by)

@@ -88,6 +88,15 @@ int oq_transfer(const str *sid, const str *agent, const str *kind, const str *ta
 int oq_transfer_call(const str *sid, const str *agent, const str *kind, const str *target,
 		const str *ext, const str *node, omniq_session_info_t *out);
 int oq_pick(const str *sid, const str *agent, const str *by);
+/* A [sid, state(, agent)] reply of fn (freed) into *out (may be NULL): OMNIQ_OK, or the
+ * bad reply's code. */
+int oq_session_reply(const char *fn, redisReply *r, int with_agent, omniq_session_info_t *out);
+/* oq_xfer.c: transfers across nodes (api.xfer_note, transfer_token, xfer_moved) */
+int oq_xfer_note(const str *token, const str *sid, const str *agent, const str *target,
+		int wait_ms);
+int oq_transfer_token(const str *token, const str *kind, const str *target, const str *ext,
+		const str *node, omniq_session_info_t *out);
+int oq_xfer_moved(const str *tokens, int n, int *moved);
 /* oq_query.c: api.query() */
 int oq_query(const char *what, int argc, const str *argv, omniq_row_cb cb, void *arg);
 /* oq_notify.c: connection leases and the notification outbox */

@@ -384,6 +384,8 @@ static void take_checks(stream_t *st, int n, redisReply **info, int *lost,
 		if(loading(info[t])) {
 			/* no answer yet: checked with the next read, whatever the interval */
 			st[t].pos.checked_ms = now - OMNIQ_EVENTS_CHECK_MS;
+			freeReplyObject(info[t]);
+			info[t] = NULL;
 			continue;
 		}
 		rc = oq_events_check(&st[t].pos, info[t], now, &gap[t]);

@@ -51,6 +51,7 @@
 #include "pending.h"
 #include "hangup.h"
 #include "xfer.h"
+#include "xfer_token.h"
 #include "indialog.h"
 #include "agentcall.h"
 #include "dial.h"
@@ -595,19 +596,26 @@ static void open_in_queue(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, int
 /*
  * The call completes a REFER of agent `from` (xfer.h): session sidbuf moves to it, offered to
  * the target agent (q NULL: name is an agent id) or queued in q, and it is settled as a new
- * call is. A move refused leaves the session with its agent and answers the INVITE with
+ * call is. Or, with token (sidbuf and from NULL), a REFER another node noted: the session
+ * Redis keeps under the token moves (api.transfer_token); when none waits there (its wait
+ * over, a token made up), the call is a call as any other. A move refused leaves the session with its agent and answers the INVITE with
  * why (the caller's UA tells the agent's phone in its NOTIFY: a phone that has not hung up
  * keeps the call).
  */
 static void move_in(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, const str *name,
-		const char *sidbuf, const char *from)
+		const char *sidbuf, const char *from, const char *token)
 {
 	static str kq = str_init("queue"), ka = str_init("agent");
 	char ext[OS_EXT_MAX];
 	omniq_session_info_t info;
-	str sid = omniq_str(sidbuf), agent = omniq_str(from), sext, target;
+	str sid = STR_NULL, agent = STR_NULL, sext, target, tok;
 	int rc, code;
 	char *text;
+
+	if(token == NULL) {
+		sid = omniq_str(sidbuf);
+		agent = omniq_str(from);
+	}
 
 	sext = call_ext(c, ext);
 	target = q ? omniq_str(q->name) : *name;
@@ -615,11 +623,38 @@ static void move_in(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, const str
 	c->qidx = q ? os_queue_index(q) : -1;
 	c->deadline_ms = q && q->max_wait_s ? omniq_wall_ms() + q->max_wait_s * 1000LL : 0;
 	c->state = OS_OPENING;
-	set_sid(c, sidbuf); /* a CANCEL from now on abandons it */
+	if(token == NULL)
+		set_sid(c, sidbuf); /* a CANCEL from now on abandons it */
 	unlock_c(c);
-	rc = os_oq.transfer_call(&sid, &agent, q ? &kq : &ka, &target, &sext, &os_cfg.node, &info);
+	if(token) {
+		tok = omniq_str(token);
+		rc = os_oq.transfer_token(&tok, q ? &kq : &ka, &target, &sext, &os_cfg.node, &info);
+		if(rc == OMNIQ_ENOTFOUND) {
+			LM_INFO("INVITE of %s for %.*s: its transfer token is known to no node (%s): a "
+					"call as any other\n",
+					c->ident, target.len, target.s, os_oq.last_error());
+			if(q) {
+				open_in_queue(c, msg, q, 0);
+				return;
+			}
+			end_call(c);
+			os_stat_inc(OS_ST_REFUSED);
+			reply(msg, 0, 404, "Unknown Queue");
+			return;
+		}
+		if(rc == OMNIQ_OK) {
+			lock_c(c);
+			set_sid(c, info.sid);
+			unlock_c(c);
+			sidbuf = info.sid;
+			from = "a REFER of another node";
+		}
+	} else
+		rc = os_oq.transfer_call(&sid, &agent, q ? &kq : &ka, &target, &sext, &os_cfg.node,
+				&info);
 	if(rc < 0) {
-		os_xfer_untake(sidbuf);
+		if(token == NULL)
+			os_xfer_untake(sidbuf);
 		lock_c(c);
 		set_sid(c, ""); /* not the call's: its CANCEL or end must not touch it */
 		unlock_c(c);
@@ -632,15 +667,17 @@ static void move_in(os_call_t *c, sip_msg_t *msg, const os_queue_t *q, const str
 			case OMNIQ_ESTATE: case OMNIQ_EAGENT: code = 481; text = "Call Does Not Exist"; break;
 			default: code = 500; text = "Transfer Failed";
 		}
-		LM_NOTICE("call %s: the transfer by %s to %.*s was refused (%s): %d %s\n", sidbuf, from,
-				target.len, target.s, os_oq.last_error(), code, text);
+		LM_NOTICE("call %s: the transfer by %s to %.*s was refused (%s): %d %s\n",
+				token ? "of another node" : sidbuf, token ? "a REFER" : from, target.len,
+				target.s, os_oq.last_error(), code, text);
 		reply(msg, 0, code, text);
 		return;
 	}
 	os_stat_inc(OS_ST_TRANSFERRED);
 	LM_INFO("call %s of %s transferred by %s to %s %.*s: %s %s\n", info.sid, c->ident, from,
 			q ? "queue" : "agent", target.len, target.s, info.state, info.agent);
-	os_xfer_moved(sidbuf); /* omniq REFERred (a desk's transfer): the first call ends */
+	if(token == NULL)
+		os_xfer_moved(sidbuf); /* omniq REFERred (a desk's transfer): the first call ends */
 	settle(c, msg, strcmp(info.state, "offered") == 0 ? info.agent : NULL, 0);
 }
 
@@ -1084,7 +1121,7 @@ int os_call_stream(sip_msg_t *msg, char *sid, unsigned int *handle)
 int os_call_start(sip_msg_t *msg, const str *name, const os_queue_t *q, const str *caller)
 {
 	char ident[OS_IDENT_MAX], uri[OS_IDENT_MAX], why[OMNIQ_MEDIA_WHY_MAX];
-	char xsid[OMNIQ_SID_MAX], xagent[OMNIQ_ID_MAX + 1];
+	char xsid[OMNIQ_SID_MAX], xagent[OMNIQ_ID_MAX + 1], xtok[OMNIQ_XFER_TOKEN_MAX + 1];
 	struct cell *t;
 	os_call_t *c;
 	str offer;
@@ -1116,9 +1153,15 @@ int os_call_start(sip_msg_t *msg, const str *name, const os_queue_t *q, const st
 		reply(msg, 0, 400, "Bad Caller Number");
 		return -1;
 	}
-	/* the caller's INVITE after a REFER of its call (xfer.h): to a queue or to an agent */
-	if(rc == OS_CALLER_OK)
-		moved = os_xfer_take(msg, ident, uri, name, xsid, xagent);
+	/* the caller's INVITE after a REFER of its call (xfer.h): to a queue or to an agent; of
+	 * this node (moved 1), or maybe of another, when it carries a token (moved 2) */
+	if(!os_xfer_token_of(msg, xtok))
+		xtok[0] = '\0';
+	if(rc == OS_CALLER_OK || xtok[0])
+		moved = os_xfer_take(msg, rc == OS_CALLER_OK ? ident : "", rc == OS_CALLER_OK ? uri : "",
+				name, xtok, xsid, xagent);
+	if(!moved && xtok[0])
+		moved = 2;
 	if(q == NULL && !moved && (ac = os_agent_call(msg, name)) != 0)
 		return ac > 0 ? 1 : -1; /* an agent's phone calling a colleague: relayed, or refused */
 	if(q == NULL && !moved) {
@@ -1183,13 +1226,15 @@ int os_call_start(sip_msg_t *msg, const str *name, const os_queue_t *q, const st
 		reply(msg, 0, 500, "Server Error");
 		goto untake;
 	}
-	if(moved)
-		move_in(c, msg, q, name, xsid, xagent);
+	if(moved == 1)
+		move_in(c, msg, q, name, xsid, xagent, NULL);
+	else if(moved == 2)
+		move_in(c, msg, q, name, NULL, NULL, xtok);
 	else
 		open_in_queue(c, msg, q, 0);
 	return 1;
 untake:
-	if(moved)
+	if(moved == 1)
 		os_xfer_untake(xsid);
 	return -1;
 }

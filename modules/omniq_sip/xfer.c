@@ -18,6 +18,7 @@
 #include "indialog.h"
 #include "pending.h"
 #include "xfer.h"
+#include "xfer_token.h"
 
 typedef enum { XF_FREE, XF_REFERRED, XF_MOVED } xf_state_t;
 
@@ -27,6 +28,8 @@ typedef struct xf {
 	int refused;         /* its INVITE came and the move was refused: the call stays */
 	int asked;           /* omniq REFERred the caller itself (a desk's transfer): it ends
 	                      * the old call once the session has moved (os_xfer_moved) */
+	int noted;           /* noted in Redis under token (its Refer-To carries it): the
+	                      * caller's INVITE may take it on another node (os_xfer_tick asks) */
 	int tenant;
 	long long at_ms;     /* the REFER (REFERRED), the move (MOVED and after) */
 	unsigned int dh, di; /* the REFERring call's dialog */
@@ -35,6 +38,7 @@ typedef struct xf {
 	char ident[OS_IDENT_MAX];
 	char target[OMNIQ_ID_MAX + 1];
 	char by[OMNIQ_ID_MAX + 1]; /* the user of the REFER's Referred-By (else its From) */
+	char token[OS_XFER_TOKEN_LEN + 1];
 } xf_t;
 
 typedef struct xfers {
@@ -174,10 +178,11 @@ static void on_refer_reply(struct cell *t, int type, struct tmcb_params *ps)
 			x.sid, x.target, ps->code, x.agent);
 }
 
-/* A REFER of call dh/di kept for the caller's INVITE (the lock not held): its time, or -1
- * when the table is full (logged). */
+/* A REFER of call dh/di kept for the caller's INVITE (the lock not held), under token
+ * (xfer_token.h; "" for none): its time, or -1 when the table is full (logged). */
 static long long keep(int tenant, const char *sid, const char *agent, const char *ident,
-		const char *target, const char *by, unsigned int dh, unsigned int di, int asked)
+		const char *target, const char *by, unsigned int dh, unsigned int di, int asked,
+		const char *token)
 {
 	int i, slot = -1;
 	long long at;
@@ -214,15 +219,41 @@ static long long keep(int tenant, const char *sid, const char *agent, const char
 	snprintf(x->ident, sizeof(x->ident), "%s", ident);
 	snprintf(x->target, sizeof(x->target), "%s", target);
 	snprintf(x->by, sizeof(x->by), "%s", by);
+	snprintf(x->token, sizeof(x->token), "%s", token);
 	x->asked = asked;
 	lock_release(&xt->lock);
 	return at;
 }
 
+/* The kept REFER of token (at: its time) is noted in Redis for every node (api.xfer_note):
+ * its entry polled from then on (os_xfer_tick). A failure leaves the transfer to this
+ * node's INVITEs (logged). One round trip. */
+static void note(int tenant, const char *sid, const char *agent, const char *target,
+		const char *token, long long at)
+{
+	str t = omniq_str(token), s = omniq_str(sid), a = omniq_str(agent), g = omniq_str(target);
+	int i, rc, prev = os_oq.tenant_index();
+
+	os_oq.tenant_use_index(tenant);
+	rc = os_oq.xfer_note(&t, &s, &a, &g, os_cfg.transfer_wait_ms);
+	os_oq.tenant_use_index(prev);
+	if(rc < 0) {
+		LM_NOTICE("call %s: its transfer to %s is followed on this node only (%s)\n", sid,
+				target, os_oq.last_error());
+		return;
+	}
+	lock_get(&xt->lock);
+	for(i = 0; i < OS_XFER_MAX; i++)
+		if(xt->item[i].state == XF_REFERRED && xt->item[i].at_ms == at
+				&& strcmp(xt->item[i].token, token) == 0)
+			xt->item[i].noted = 1;
+	lock_release(&xt->lock);
+}
+
 void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *sid,
 		const char *agent, const char *ident, unsigned int dh, unsigned int di)
 {
-	char target[OMNIQ_ID_MAX + 1], by[OMNIQ_ID_MAX + 1];
+	char target[OMNIQ_ID_MAX + 1], by[OMNIQ_ID_MAX + 1], token[OS_XFER_TOKEN_LEN + 1];
 	int replaces = 0;
 	refer_ref_t *ref;
 	long long at;
@@ -247,8 +278,16 @@ void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *si
 				|| uri_user(&get_from(req)->uri, by, sizeof(by), NULL) < 0)
 			by[0] = '\0';
 	}
-	if((at = keep(tenant, sid, agent, ident, target, by, dh, di, 0)) < 0)
+	if(os_xfer_token_new(token) < 0)
+		token[0] = '\0';
+	if((at = keep(tenant, sid, agent, ident, target, by, dh, di, 0, token)) < 0)
 		return;
+	/* the caller's INVITE may reach another node: the Refer-To carries the token there */
+	if(token[0] && os_xfer_token_put(req, &get_refer_to(req)->uri, token) == 0)
+		note(tenant, sid, agent, target, token, at);
+	else
+		LM_DBG("call %s: the Refer-To cannot carry a token: followed on this node only\n",
+				sid);
 	/* attended (RFC 5589 section 7: a Replaces naming her call with the target): the same
 	 * for this node, the caller's INVITE replaces the consultation at the target's phone */
 	LM_INFO("call %s: agent %s transfers it to %s (REFER%s): the caller's INVITE is "
@@ -271,7 +310,7 @@ void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *si
 }
 
 int os_xfer_take(sip_msg_t *msg, const char *ident, const char *ident_uri, const str *target,
-		char *sid, char *agent)
+		const char *token, char *sid, char *agent)
 {
 	char by[OMNIQ_ID_MAX + 1];
 	long long now = omniq_mono_ms(), best_at = -1;
@@ -289,10 +328,13 @@ int os_xfer_take(sip_msg_t *msg, const char *ident, const char *ident_uri, const
 		x = &xt->item[i];
 		if(x->state != XF_REFERRED || x->tenant != t || now - x->at_ms > os_cfg.transfer_wait_ms
 				|| (int)strlen(x->target) != target->len
-				|| memcmp(x->target, target->s, target->len) != 0
-				|| !(strcmp(x->ident, ident) == 0
-						|| (ident_uri && ident_uri[0] && strcmp(x->ident, ident_uri) == 0))
-				|| (has_by && x->by[0] && strcmp(x->by, by) != 0))
+				|| memcmp(x->target, target->s, target->len) != 0)
+			continue;
+		/* its own token, or the same caller (by the same agent's REFER) */
+		if(!(token && token[0] && strcmp(x->token, token) == 0)
+				&& (!(strcmp(x->ident, ident) == 0
+							|| (ident_uri && ident_uri[0] && strcmp(x->ident, ident_uri) == 0))
+						|| (has_by && x->by[0] && strcmp(x->by, by) != 0)))
 			continue;
 		if(x->at_ms > best_at) {
 			best = i;
@@ -348,9 +390,84 @@ int os_xfer_ended(const char *sid, unsigned int dh, unsigned int di)
 	return kept;
 }
 
+/* Whether noted REFER x (REFERRED) is to be asked about now: an asked one each tick (omniq
+ * hangs up its first call once it moved), any other once its wait is over, before it is
+ * let go - its call's end must not close a session that lives on another node now. */
+static int to_poll(const xf_t *x, long long now)
+{
+	return x->state == XF_REFERRED && x->noted
+		   && (x->asked || now - x->at_ms > os_cfg.transfer_wait_ms);
+}
+
+/* The noted REFERs that another node's INVITE may have taken (to_poll): one api.xfer_moved
+ * round trip per tenant with any (the timer process). Those taken become MOVED, as a take
+ * here makes them, and an asked one's first call is hung up. held[i] is set for those
+ * whose ask failed (Redis away): kept for the next tick, not let go. */
+static void poll_moved(long long now, char *held)
+{
+	char tk[OS_XFER_MAX][OS_XFER_TOKEN_LEN + 1], sids[OS_XFER_MAX][OMNIQ_SID_MAX];
+	int idx[OS_XFER_MAX], ten[OS_XFER_MAX], moved[OS_XFER_MAX];
+	str toks[OS_XFER_MAX];
+	int i, j, k, n = 0, m, nh = 0, rc;
+	xf_t *x;
+
+	lock_get(&xt->lock);
+	for(i = 0; i < OS_XFER_MAX; i++) {
+		x = &xt->item[i];
+		if(!to_poll(x, now))
+			continue;
+		memcpy(tk[n], x->token, sizeof(tk[n]));
+		idx[n] = i;
+		ten[n++] = x->tenant;
+	}
+	lock_release(&xt->lock);
+	for(i = 0; i < n; i++) {
+		if(ten[i] < 0)
+			continue; /* asked with its tenant's */
+		for(j = i, m = 0; j < n; j++)
+			if(ten[j] == ten[i]) {
+				toks[m].s = tk[j];
+				toks[m++].len = OS_XFER_TOKEN_LEN;
+			}
+		os_oq.tenant_use_index(ten[i]);
+		rc = os_oq.xfer_moved(toks, m, moved);
+		for(j = i, k = 0; j < n; j++) {
+			if(ten[j] != ten[i])
+				continue;
+			if(rc < 0)
+				held[idx[j]] = 1;
+			else if(moved[k]) {
+				lock_get(&xt->lock);
+				x = &xt->item[idx[j]];
+				if(x->state == XF_REFERRED && strcmp(x->token, tk[j]) == 0) {
+					set_state(x, XF_MOVED);
+					x->at_ms = now;
+					memcpy(sids[nh], x->sid, OMNIQ_SID_MAX);
+					nh++;
+				}
+				lock_release(&xt->lock);
+			}
+			k++;
+			if(j != i)
+				ten[j] = -1;
+		}
+		if(rc < 0)
+			LM_NOTICE("%d transfer(s) could not be asked about (%s): asked again in a "
+					  "second\n",
+					m, os_oq.last_error());
+	}
+	os_oq.tenant_use_index(0);
+	for(i = 0; i < nh; i++) {
+		LM_INFO("call %s: its caller's INVITE took the transfer on another node: the session "
+				"lives there now\n",
+				sids[i]);
+		os_xfer_moved(sids[i]); /* omniq's own REFER: its first call ends */
+	}
+}
+
 void os_xfer_tick(void)
 {
-	char sids[OS_XFER_MAX][OMNIQ_SID_MAX];
+	char sids[OS_XFER_MAX][OMNIQ_SID_MAX], held[OS_XFER_MAX];
 	int tenants[OS_XFER_MAX];
 	long long now = omniq_mono_ms();
 	int i, n = 0;
@@ -358,9 +475,14 @@ void os_xfer_tick(void)
 
 	if(xt == NULL)
 		return;
+	memset(held, 0, sizeof(held));
+	if(__atomic_load_n(&xt->referred, __ATOMIC_ACQUIRE) > 0)
+		poll_moved(now, held);
 	lock_get(&xt->lock);
 	for(i = 0; i < OS_XFER_MAX; i++) {
 		x = &xt->item[i];
+		if(held[i] && now - x->at_ms < MOVED_KEEP_MS)
+			continue;
 		if(x->state == XF_REFERRED && now - x->at_ms > os_cfg.transfer_wait_ms) {
 			if(x->ended) {
 				memcpy(sids[n], x->sid, OMNIQ_SID_MAX);
@@ -469,7 +591,7 @@ void os_xfer_ask(const omniq_event_t *ev, dlg_cell_t *dlg, int tenant, const cha
 {
 	static str refer = str_init("REFER");
 	char sid[OMNIQ_SID_MAX], agent[OMNIQ_ID_MAX + 1], target[OMNIQ_ID_MAX + 1], hdrs[1024];
-	char to[OMNIQ_ID_MAX + 160], by[OMNIQ_ID_MAX + 160];
+	char to[OMNIQ_ID_MAX + 160], by[OMNIQ_ID_MAX + 160], token[OS_XFER_TOKEN_LEN + 1];
 	refer_ref_t *ref;
 	str h;
 	int n;
@@ -484,7 +606,9 @@ void os_xfer_ask(const omniq_event_t *ev, dlg_cell_t *dlg, int tenant, const cha
 		return;
 	}
 	/* the Refer-To names this node as the caller's phone reaches it, so that its INVITE
-	 * comes back here (xfer.h: a REFER is kept per node) */
+	 * comes back here, and carries the token that lets another node take it (xfer.h) */
+	if(os_xfer_token_new(token) < 0)
+		token[0] = '\0';
 	os_dlg_lock(dlg);
 	if(os_dlg_here(dlg, DLG_CALLER_LEG, target, to, sizeof(to)) < 0
 			|| os_dlg_here(dlg, DLG_CALLER_LEG, agent, by, sizeof(by)) < 0
@@ -493,8 +617,10 @@ void os_xfer_ask(const omniq_event_t *ev, dlg_cell_t *dlg, int tenant, const cha
 		not_made(tenant, sid, agent, target, "the call has no socket or contact to use");
 		return;
 	}
-	n = snprintf(hdrs, sizeof(hdrs), "Refer-To: <%s>\r\nReferred-By: <%s>\r\nContact: <%.*s>\r\n",
-			to, by, dlg->contact[DLG_CALLEE_LEG].len, dlg->contact[DLG_CALLEE_LEG].s);
+	n = snprintf(hdrs, sizeof(hdrs),
+			"Refer-To: <%s%s%s>\r\nReferred-By: <%s>\r\nContact: <%.*s>\r\n", to,
+			token[0] ? ";" OS_XFER_TOKEN_PARAM "=" : "", token, by, dlg->contact[DLG_CALLEE_LEG].len,
+			dlg->contact[DLG_CALLEE_LEG].s);
 	os_dlg_unlock(dlg);
 	if(n < 0 || n >= (int)sizeof(hdrs)) {
 		not_made(tenant, sid, agent, target, "the agent's contact is too long for a REFER");
@@ -509,11 +635,14 @@ void os_xfer_ask(const omniq_event_t *ev, dlg_cell_t *dlg, int tenant, const cha
 	}
 	ref->dh = dlg->h_entry;
 	ref->di = dlg->h_id;
-	if((ref->at_ms = keep(tenant, sid, agent, ident, target, agent, ref->dh, ref->di, 1)) < 0) {
+	if((ref->at_ms = keep(tenant, sid, agent, ident, target, agent, ref->dh, ref->di, 1, token))
+			< 0) {
 		shm_free(ref);
 		not_made(tenant, sid, agent, target, "too many transfers wait on this node");
 		return;
 	}
+	if(token[0])
+		note(tenant, sid, agent, target, token, ref->at_ms);
 	if(os_dlg_send(dlg, DLG_CALLER_LEG, &refer, &h, on_asked_done, ref, 0) < 0) {
 		xf_t x;
 		drop(ref, &x);

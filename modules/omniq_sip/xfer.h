@@ -8,8 +8,15 @@
  * same caller for the same target takes it, and the session moves to the new call
  * (api.transfer_call) instead of a new session being opened. The old call then ends without
  * closing the session; if it ends and no INVITE comes, the session is closed after all.
- * Kept per node: the caller's INVITE must reach the node the REFER went through (the
- * Refer-To host is the agent phone's proxy, which is that node).
+ *
+ * Across nodes: the Refer-To names the node the REFER went through, but a phone's outbound
+ * proxy or a dispatcher in front may send the INVITE to another node. So a kept REFER is
+ * also noted in Redis under a random token that its Refer-To's URI carries (xfer_token.h:
+ * inserted into the agent phone's REFER as it is relayed; in omniq's own); the node that
+ * gets an INVITE with a token no REFER of its own matches moves the session with it
+ * (api.transfer_token), and the REFER's node asks Redis about its noted REFERs
+ * (api.xfer_moved: omniq's own each second, to hang up its first call; the others once
+ * their wait is over, so that their call's end closes nothing that lives elsewhere).
  *
  * Attended transfer (RFC 5589 section 7) is the same here: the agent first calls her
  * colleague (an agent's call, agentcall.h), then REFERs the caller with a Refer-To that
@@ -42,11 +49,12 @@ void os_xfer_request(sip_msg_t *req, int from_callee, int tenant, const char *si
 		const char *agent, const char *ident, unsigned int dh, unsigned int di);
 
 /* omniq_call() of an INVITE from caller ident (or ident_uri, when the call was queued by
- * its URI) for target: the REFER it completes, taken (1: sid and agent filled, sizes
- * OMNIQ_SID_MAX and OMNIQ_ID_MAX + 1), or 0. An INVITE with a Referred-By must name the
- * REFER's. */
+ * its URI) for target, carrying token (its Request-URI's, xfer_token.h; "" for none): the
+ * REFER of this node it completes, taken (1: sid and agent filled, sizes OMNIQ_SID_MAX and
+ * OMNIQ_ID_MAX + 1), or 0. The REFER's own token matches whoever calls; else an INVITE
+ * with a Referred-By must name the REFER's. */
 int os_xfer_take(sip_msg_t *msg, const char *ident, const char *ident_uri, const str *target,
-		char *sid, char *agent);
+		const char *token, char *sid, char *agent);
 
 /* The move failed (the target busy, unknown, Redis): the REFER is kept again, as before
  * os_xfer_take. */
@@ -75,9 +83,10 @@ void os_xfer_not_asked(const omniq_event_t *ev, const char *why);
  * have done (BYE on both legs). */
 void os_xfer_moved(const char *sid);
 
-/* Each second, from the module's timer process: REFERs whose INVITE did not come within
- * transfer_wait are
- * dropped, and the session of one whose call has ended meanwhile is closed. */
+/* Each second, from the module's timer process: noted REFERs taken on another node become
+ * moved (omniq's own: the first call hung up), REFERs whose INVITE did not come within
+ * transfer_wait are dropped, and the session of one whose call has ended meanwhile is
+ * closed. */
 void os_xfer_tick(void);
 
 #endif

@@ -157,8 +157,8 @@ def signals(pid):
 def stacks(pids, names=None, limit=4, log=None):
     """What each of pids is doing, for a process that would not stop: its state and kernel
     wait channel from /proc, and its threads' stacks from gdb, a line a thread (the first
-    limit of them not zombies and not the main process waiting for its children, which
-    come first; gdb attaches for a moment and leaves the process as it was), and the last
+    limit of them not zombies and not the main process waiting for its children, the
+    stopped and uninterruptible ones first; gdb attaches for a moment and leaves the process as it was), and the last
     lines each logged (kamailio's "N(pid) LEVEL: ..." lines in the log file log: whether a
     child logged the signal it got says whether its handler ran). A hang's report says where
     it hangs, not only that it did."""
@@ -181,8 +181,10 @@ def stacks(pids, names=None, limit=4, log=None):
                 wchan = f.read().strip() or "-"
         except OSError:
             continue
-        seen.append((wchan == "do_wait", pid, state, wchan, signals(pid)))
-    for n, (waits, pid, state, wchan, sigs) in enumerate(sorted(seen)):
+        # the stopped or stuck ones first, the main process waiting for its children last
+        seen.append((wchan == "do_wait", state not in ("T", "t", "D"), pid, state, wchan,
+                     signals(pid)))
+    for n, (waits, running, pid, state, wchan, sigs) in enumerate(sorted(seen)):
         out.append("  %d (%s): state %s, waits in %s; %s" % (
             pid, (names or {}).get(pid, ""), state, wchan, sigs))
         if state != "Z" and n < limit:

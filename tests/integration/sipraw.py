@@ -86,9 +86,10 @@ class Caller:
         lines.append("Content-Length: %d" % len(body.encode()))
         self.sock.sendto(("\r\n".join(lines) + "\r\n\r\n" + body).encode(), self.kam)
 
-    def invite(self, sdp):
+    def invite(self, sdp, uri=None):
+        """uri: the Request-URI (a Refer-To's), else sip:<queue>@kamailio."""
         self.sdp = sdp
-        self._request("INVITE", sdp)
+        self._request("INVITE", sdp, uri=uri)
 
     def cancel(self):
         self._request("CANCEL")

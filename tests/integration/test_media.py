@@ -117,14 +117,22 @@ def ports_in_use(k):
 
 def phone_pair():
     """The caller phone's RTP and RTCP sockets, bound before it offers them (as a phone's
-    are): rtpfar takes them over (--fds), nothing sent meanwhile is lost."""
-    rtp, _ = free_udp_pair()
-    socks = []
-    for p in (rtp, rtp + 1):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", p))
-        socks.append(s)
-    return rtp, socks
+    are): rtpfar takes them over (--fds), nothing sent meanwhile is lost. A pair taken by
+    someone else between the look and the bind (other tests, a media port range) is given
+    up for another."""
+    for attempt in range(20):
+        rtp, _ = free_udp_pair()
+        socks = []
+        try:
+            for p in (rtp, rtp + 1):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return rtp, socks
+        except OSError:
+            for s in socks:
+                s.close()
+    raise AssertionError("no free pair of UDP ports for the caller's RTP in 20 tries")
 
 
 def queued_call(ctx, k, offer_kw=None, send=False, user="+8613800138000", **far):

@@ -448,3 +448,142 @@ def test_transfer_a_refer_to_an_oversized_target_is_relayed_and_followed_nowhere
     assert "a REFER from agent alice without a usable Refer-To: relayed" in k.text()
     assert stat(k, "transferred") == 0 and stat(k, "transfers_failed") == 0
     caller.hang_up()
+
+
+def two_nodes(ctx, rs, wait_ms=3000):
+    """Nodes kama and kamb on one Redis, usrloc shared over DMQ (a phone registered at one
+    is reached from the other), transfer_wait wait_ms. Returns (a, b)."""
+    a = ctx.kamailio("sip.cfg", rs.port, name="kama", start=False)
+    b = ctx.kamailio("sip.cfg", rs.port, name="kamb", start=False)
+    for me, peer in ((a, b), (b, a)):
+        me.defines["OMNIQ_DMQ_SELF"] = '"sip:127.0.0.1:%d"' % me.sip_port
+        me.defines["OMNIQ_DMQ_PEER"] = '"sip:127.0.0.1:%d"' % peer.sip_port
+        me.defines["OMNIQ_NODE"] = '"%s"' % me.name
+        me.defines["OMNIQ_TRANSFER_WAIT"] = str(wait_ms)
+    a.start()
+    b.start()
+    return a, b
+
+
+@test
+def test_transfer_whose_invite_reaches_another_node_moves_the_session_there(ctx):
+    """Two nodes on one Redis. alice, on node A, REFERs the caller to sales on node B (her
+    phone's target, a dispatcher or the caller's proxy may send the INVITE elsewhere): A
+    puts a token in the Refer-To as it relays the REFER, baresip INVITEs B with it, and B
+    moves the same session - no second one opens - and offers it to bob. alice's BYE on A
+    closes nothing, not even once the transfer's wait (3 s) is over: A asks Redis then and
+    learns that the session lives on B."""
+    rs = ctx.redis()
+    a, b = two_nodes(ctx, rs)
+    r = rs.client()
+    agent(a, "alice")
+    agent(a, "bob", state="away")
+    alice = Phone(ctx, a, "alice", "agent_refer.xml",
+                  keys=[("refer_to", "sip:sales@127.0.0.1:%d" % b.sip_port)])
+    bob = Phone(ctx, a, "bob", "agent_answer.xml")
+    wait_for(lambda: "bob" in b.rpc("ul.dump")[1], timeout=10,
+             what="bob's registration on node b (DMQ)")
+    caller = baresip_caller(ctx, a, "sales")
+    wait_for(lambda: session(r).get("state") == "active", timeout=15,
+             what="alice answered baresip's call on node a")
+    before = session(r)
+    assert before["node"] == "kama", before
+    agent(a, "bob")
+    assert alice.wait(30) == 0, "alice's REFER, the NOTIFYs or her BYE went wrong"
+    wait_for(lambda: session(r).get("state") == "active" and session(r).get("agent") == "bob",
+             timeout=15, what="the session with bob, on the caller's new call on node b")
+    s = session(r)
+    assert r.get(P + ":seq:s") == "1", "a session of its own for the new call"
+    assert s["node"] == "kamb" and s["ext"] != before["ext"] and s["transfers"] == "1", s
+    assert re.search(r"connecting to '<sip:sales@127\.0\.0\.1:%d;oqx=[0-9A-Za-z]{20}>'"
+                     % b.sip_port, caller.text()), caller.text()[-1500:]
+    assert stat(b, "transferred") == 1 and stat(a, "transferred") == 0
+    assert "ended (BYE) after its transfer: the session goes on" in a.text(), a.tail()
+    wait_for(lambda: "its caller's INVITE took the transfer on another node" in a.text(),
+             timeout=8, what="node a learning that the session moved (after the 3 s wait)")
+    time.sleep(1.5)
+    s = session(r)
+    assert (s["state"], s["agent"], s["node"]) == ("active", "bob", "kamb"), s
+    assert "the session is closed" not in a.text()
+    hang_up(caller, bob, r, "the session ended with bob's call")
+
+
+@test
+def test_transfer_from_the_desk_whose_invite_reaches_another_node_hangs_up_the_first_call(ctx):
+    """A desk's (here the RPC's) transfer REFERs the caller's phone from node A, the
+    Refer-To naming A with the token; the caller's phone (raw SIP here, as behind a proxy
+    that sends everything to B) INVITEs node B with that URI: B moves the session and offers
+    it to bob, and A, asking Redis each second about the REFERs it sent, hangs up the first
+    call on both legs (alice's phone and the caller get a BYE) and closes nothing."""
+    from sipraw import Caller, offer
+    rs = ctx.redis()
+    a, b = two_nodes(ctx, rs, wait_ms=20000)
+    r = rs.client()
+    agent(a, "alice")
+    agent(a, "bob", state="away")
+    alice = Phone(ctx, a, "alice", "agent_answer.xml", keys=[("unused", "-")])
+    bob = Phone(ctx, a, "bob", "agent_answer.xml")
+    wait_for(lambda: "bob" in b.rpc("ul.dump")[1], timeout=10,
+             what="bob's registration on node b (DMQ)")
+    c = Caller(a.sip_port, user="+8613800000167")
+    c.invite(offer(40000))
+    fin = c.wait_final(timeout=15)
+    assert fin.code == 200, fin
+    c.ack(fin)
+    wait_for(lambda: session(r).get("state") == "active", timeout=10, what="alice answered")
+    agent(a, "bob")
+    rc, out = a.rpc("omniq.transfer", "1", "alice", "queue", "sales")
+    assert rc == 0 and out.strip() == "referring", out
+    refer = c.wait_request("REFER", timeout=10)
+    c.respond(refer, 202, "Accepted")
+    m = re.match(r"<(sip:sales@127\.0\.0\.1:(\d+)[^>]*;oqx=([0-9A-Za-z]{20}))>$",
+                 refer.header("refer-to"))
+    assert m and int(m.group(2)) == a.sip_port, refer.header("refer-to")
+    c2 = Caller(b.sip_port, user="+8613800000167")
+    c2.invite(offer(40002), uri=m.group(1).replace(":%d;" % a.sip_port, ":%d;" % b.sip_port))
+    fin2 = c2.wait_final(timeout=15)
+    assert fin2.code == 200, fin2
+    c2.ack(fin2)
+    wait_for(lambda: session(r).get("state") == "active", timeout=5,
+             what="bob's answer recorded")
+    s = session(r)
+    assert (s["state"], s["agent"], s["node"]) == ("active", "bob", "kamb"), s
+    assert r.get(P + ":seq:s") == "1" and stat(b, "transferred") == 1
+    bye = c.wait_request("BYE", timeout=5)
+    c.respond(bye, 200, "OK")
+    assert alice.wait(10) == 0, "alice's phone did not get the BYE of the first call"
+    assert "its caller's INVITE took the transfer on another node" in a.text()
+    time.sleep(1)
+    s = session(r)
+    assert (s["state"], s["agent"]) == ("active", "bob"), s
+    assert stat(a, "transfers_asked") == 1 and stat(a, "transfers_asked_failed") == 0
+
+
+@test
+def test_transfer_a_token_no_node_knows_is_a_call_as_any_other(ctx):
+    """An INVITE whose Request-URI carries a transfer token no node noted (a redial of an
+    old transfer, a made-up one) moves nothing: to a queue it is a new call as any other,
+    to an agent's id it is 404 as it would be without; a malformed token is no token."""
+    from sipraw import Caller, offer
+    rs = ctx.redis()
+    k = sip_kam(ctx, rs)
+    r = rs.client()
+    c = Caller(k.sip_port, user="+8613800000168")
+    c.invite(offer(40004), uri="sip:sales@127.0.0.1:%d;oqx=%s" % (k.sip_port, "A" * 20))
+    wait_for(lambda: session(r).get("state") == "queued", timeout=10,
+             what="the call queued as any other")
+    assert session(r)["identity"] == "phone:+8613800000168" and not session(r).get("transfers")
+    assert "its transfer token is known to no node" in k.text()
+    c.cancel()
+    c2 = Caller(k.sip_port, queue="bob", user="+8613800000169")
+    c2.invite(offer(40006), uri="sip:bob@127.0.0.1:%d;oqx=%s" % (k.sip_port, "B" * 20))
+    fin = c2.wait_final(timeout=10)
+    assert (fin.code, fin.reason) == (404, "Unknown Queue"), fin
+    c2.ack(fin)
+    c3 = Caller(k.sip_port, user="+8613800000170")
+    c3.invite(offer(40008), uri="sip:sales@127.0.0.1:%d;oqx=short-one" % k.sip_port)
+    wait_for(lambda: r.get(P + ":seq:s") == "2" and session(r, "2").get("state") == "queued",
+             timeout=10, what="the second call queued")
+    assert k.text().count("its transfer token is known to no node") == 2   # not the third
+    assert stat(k, "transferred") == 0 and stat(k, "transfers_failed") == 0
+    c3.cancel()

@@ -353,3 +353,51 @@ def test_transfer_of_a_live_call_is_asked_of_its_node(h):
     t.fc('oq_accept', bare['sid'], bare['agent'])
     r = t.fc('oq_transfer', bare['sid'], bare['agent'], 'queue', 'q', '', 'phone')
     assert r[1] in ('queued', 'offered') and t.sess(bare['sid'])['transfers'] == '1', r
+
+
+TOK = "0123456789abcdefXYZ"
+
+
+def test_a_refer_noted_under_a_token_is_taken_by_the_invite_on_any_node(h):
+    """oq_xfer_note keeps a REFERred call's transfer under a token (with its wait) for
+    whichever node the caller's INVITE reaches; oq_xfer_take with the token moves the
+    session to the new call there (as the 7-argument transfer) and marks the token taken,
+    which oq_xfer_moved tells the REFER's node. A token never noted, taken already, for
+    another target, or malformed takes nothing; a move refused keeps it waiting."""
+    t = h.tenant()
+    t.agent('a', 'en:5')
+    s = t.enq(channel='phone', skills='en', queue='sales', ext='n1/1/2/3/4', node='n1')
+    sid = s['sid']
+    t.fc('oq_accept', sid, 'a')
+    t.agent('b', 'en:5', presence='away')
+    assert t.fc('oq_xfer_note', TOK, sid, 'a', 'b', 32000) == 'OK'
+    assert 630000 < h.r.pttl(t.P + ':xf:' + TOK) <= 632000   # the wait, and 10 min to learn of it
+    assert t.fc('oq_xfer_moved', TOK, 'x' * 16) == ['', '']
+    t.expect_err('NOTFOUND', 'oq_xfer_take', TOK, 'queue', 'sales', 'n2/5/6/7/8', 'n2')
+    t.expect_err('CAPACITY', 'oq_xfer_take', TOK, 'agent', 'b', 'n2/5/6/7/8', 'n2')
+    assert t.sess(sid)['node'] == 'n1' and t.fc('oq_xfer_moved', TOK) == ['']
+    t.agent('b', 'en:5')
+    assert t.fc('oq_xfer_take', TOK, 'agent', 'b', 'n2/5/6/7/8', 'n2') == [sid, 'offered', 'b']
+    d = t.sess(sid)
+    assert (d['ext'], d['node'], d['state'], d['agent']) == ('n2/5/6/7/8', 'n2', 'offered', 'b')
+    assert t.fc('oq_xfer_moved', TOK) == ['n2']
+    t.expect_err('NOTFOUND', 'oq_xfer_take', TOK, 'agent', 'b', 'n2/5/6/7/8', 'n2')
+    # the noted session must be active with the REFERring agent
+    t.expect_err('STATE', 'oq_xfer_note', 'q' * 20, sid, 'b', 'a', 32000)
+    t.fc('oq_accept', sid, 'b')
+    t.expect_err('AGENT', 'oq_xfer_note', 'q' * 20, sid, 'a', 'b', 32000)
+    t.expect_err('NOTFOUND', 'oq_xfer_note', 'q' * 20, '999', 'a', 'b', 32000)
+    for bad in ('short', 'x' * 65, 'abc-defghijklmnop', ''):
+        t.expect_err('ARG', 'oq_xfer_take', bad, 'agent', 'b', 'e', 'n')
+        t.expect_err('ARG', 'oq_xfer_note', bad, sid, 'a', 'b', 32000)
+    t.expect_err('ARG', 'oq_xfer_note', TOK, sid, 'a', 'b', 10)
+    # a transfer whose wait is over is taken by no INVITE, yet asked about it says so
+    s2 = t.enq(channel='phone', skills='en', queue='sales', ext='n1/9/9/9/9', node='n1')
+    t.fc('oq_accept', s2['sid'], s2['agent'])
+    tok2 = 'Z' * 20
+    assert t.fc('oq_xfer_note', tok2, s2['sid'], s2['agent'], 'sales', 2000) == 'OK'
+    h.advance(2001)
+    t.expect_err('NOTFOUND', 'oq_xfer_take', tok2, 'queue', 'sales', 'n2/1/1/1/1', 'n2')
+    assert t.fc('oq_xfer_moved', tok2, TOK) == ['', 'n2']
+    assert t.sess(s2['sid'])['node'] == 'n1'
+    t.expect_err('ARG', 'oq_xfer_moved', *(['y' * 16] * 257))

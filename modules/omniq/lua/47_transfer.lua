@@ -46,6 +46,11 @@ local fail, istr = U.fail, U.istr
 function T.fn_transfer(keys, args)
     local ctx = X.begin(keys)
     if #args ~= 7 and #args ~= 6 then V.args(args, 5, 'sid aid kind target skills [ext node | refer]') end
+    return T.move(ctx, args), ctx
+end
+
+-- The transfer of fn_transfer's args (already counted), in ctx.
+function T.move(ctx, args)
     local sid, aid = V.sid(args[1]), V.id('agent id', args[2])
     local kind, target, skills = args[3], args[4], nil
     if kind == 'agent' then
@@ -77,7 +82,7 @@ function T.fn_transfer(keys, args)
         and sfind(',' .. refer .. ',', ',' .. (s.channel or '') .. ',', 1, true) then
         X.emit(ctx, 'refer', sid, kind, aid, s.channel, s.ext,
             {'target', target, 'skills', skills and tconcat(skills, ',') or ''})
-        return {sid, 'referring', aid}, ctx
+        return {sid, 'referring', aid}
     end
     local a = A.load(ctx, aid)
     s.transfer_at = ctx.now
@@ -119,5 +124,73 @@ function T.fn_transfer(keys, args)
         S.requeue_apply(ctx, s, d, 'transfer', aid, extra)
     end
     if a then R.pull(ctx, a, S.freed_room(ctx, a, s.class)) end
-    return {sid, s.state, s.agent or ''}, ctx
+    return {sid, s.state, s.agent or ''}
+end
+
+-- A call REFERred on one node may come back to another (the caller's phone, or its proxy,
+-- sends the INVITE elsewhere): the REFER's node notes the transfer under a token it puts in
+-- the Refer-To's URI (omniq_sip xfer.c), and the node the INVITE reaches takes it with that
+-- token. Key P:xf:<token> (string): "<sid>\t<aid>\t<target>\t<until ms>" while it waits
+-- (taken until then), "moved\t<sid>\t<node>" once taken; it stays T.KEEP_MS past the wait,
+-- so that the REFER's node, which asks when the wait is over, learns of it (oq_xfer_moved).
+T.KEEP_MS = 600000
+function T.xkey(ctx, token)
+    if type(token) ~= 'string' or #token < L.XFER_TOKEN_MIN or #token > L.XFER_TOKEN_MAX
+        or sfind(token, '[^0-9A-Za-z]') then
+        fail('ARG', 'token must be ' .. L.XFER_TOKEN_MIN .. '-' .. L.XFER_TOKEN_MAX
+            .. ' letters and digits')
+    end
+    return ctx.P .. ':xf:' .. token
+end
+
+-- oq_xfer_note token sid aid target wait_ms: session sid, active with aid, is REFERred to
+-- target (an agent or a queue); its INVITE may take it on any node for wait_ms.
+function T.fn_note(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 5, 'token sid aid target wait_ms')
+    local key, sid, aid = T.xkey(ctx, args[1]), V.sid(args[2]), V.id('agent id', args[3])
+    local target = V.id('target', args[4])
+    local ms = V.int('wait_ms', args[5], 1000, 3600000)
+    local s = R.sess_require(ctx, sid)
+    if s.state ~= 'active' then fail('STATE', 'session ' .. sid .. ' is ' .. s.state .. ', not active') end
+    if s.agent ~= aid then fail('AGENT', 'session ' .. sid .. ' is not held by ' .. aid) end
+    rcall('SET', key, sid .. '\t' .. aid .. '\t' .. target .. '\t' .. istr(ctx.now + ms), 'PX',
+        ms + T.KEEP_MS)
+    return 'OK', ctx
+end
+
+-- oq_xfer_take token kind target ext node: the INVITE of a REFERred caller that carries
+-- token, to target (kind agent or queue), as contact ext on node: the noted session moves
+-- to it as fn_transfer's 7-argument form moves it ({sid, state, agent}). NOTFOUND when no
+-- transfer waits under the token (never noted, taken, its wait over) or it names another
+-- target; STATE / AGENT / CAPACITY as the transfer's.
+function T.fn_take(keys, args)
+    local ctx = X.begin(keys)
+    V.args(args, 5, 'token kind target ext node')
+    local key = T.xkey(ctx, args[1])
+    local v = rcall('GET', key)
+    local sid, aid, target, untl = nil, nil, nil, nil
+    if v then sid, aid, target, untl = smatch(v, '^([^\t]+)\t([^\t]+)\t([^\t]+)\t(%d+)$') end
+    if not sid or ctx.now > tonum(untl) then fail('NOTFOUND', 'no transfer waits for this token') end
+    if target ~= args[3] then
+        fail('NOTFOUND', 'the transfer of session ' .. sid .. ' is to ' .. target .. ', not ' .. args[3])
+    end
+    local out = T.move(ctx, {sid, aid, args[2], args[3], '', args[4], args[5]})
+    rcall('SET', key, 'moved\t' .. sid .. '\t' .. args[5], 'KEEPTTL')
+    return out, ctx
+end
+
+-- oq_xfer_moved token...: for each, the node its INVITE moved the session to, or ''
+-- (waiting, its wait over, never noted).
+function T.fn_moved(keys, args)
+    local ctx = X.begin(keys)
+    if #args < 1 or #args > L.XFER_MOVED_MAX then
+        V.args(args, 1, 'token [token ...] (at most ' .. L.XFER_MOVED_MAX .. ')')
+    end
+    local out = {}
+    for i = 1, #args do
+        local v = rcall('GET', T.xkey(ctx, args[i]))
+        out[i] = v and smatch(v, '^moved\t[^\t]+\t(.+)$') or ''
+    end
+    return out, ctx
 end
