@@ -161,10 +161,10 @@ def test_readers_are_no_writes(h):
                'oq_sla_get', 'oq_hours_get', 'oq_hours_due', 'oq_followup_get',
                'oq_followups_of', 'oq_fu_rule_list', 'oq_tier_list', 'oq_region_prefix_list',
                'oq_region_queue_list', 'oq_callback_words_get', 'oq_survey_list', 'oq_report', 'oq_disposition_list', 'oq_board',
-               'oq_archive_read', 'oq_archive_intervals'}
+               'oq_archive_read', 'oq_archive_intervals', 'oq_xfer_moved'}
     for name, flags in fl.items():
         assert ('no-writes' in flags) == (name in readers), (name, flags)
-    assert len(fl) == 118, sorted(fl)
+    assert len(fl) == 121, sorted(fl)
     # FCALL_RO works for readers
     t = h.tenant()
     assert h.r.execute_command('FCALL_RO', 'oq_stats', 1, t.P)[0] == 'enqueued'
