@@ -49,10 +49,11 @@ def delivery(rs, did):
 
 def said(k, what):
     """The NOTICE line of the sender about a message (not an error: a provider's refusal is
-    the customer's number, not omniq's fault)."""
+    the customer's number, not omniq's fault); written just after Redis has the outcome, so
+    waited for a moment."""
     line = "NOTICE: omniq [oq_outbound.c:"
-    assert any(line in l and l.endswith("record(): channel sms: " + what)
-               for l in k.text().splitlines()), what
+    wait_for(lambda: any(line in l and l.endswith("record(): channel sms: " + what)
+                         for l in k.text().splitlines()), timeout=5, what=what)
 
 
 def states(rs, sid):
