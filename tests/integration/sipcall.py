@@ -38,9 +38,13 @@ class Phone:
         self.workdir = ctx.dir
         port = None
         if register:
+            # no retransmission (-nr): a REGISTER sent again on a loaded machine gets a second
+            # 200 after the registering sipp is gone, at the port the phone's sipp answers on
+            # from then on, which takes it for a call of its own and aborts it (its -m 1 used up)
             rc, port = sipp_ports.run(
                 ["sipp", "127.0.0.1:%d" % kam.sip_port, "-sf", os.path.join(SIPP, "register.xml"),
-                 "-s", agent, "-m", "1", "-i", "127.0.0.1", "-timeout", "10", "-timeout_error"]
+                 "-s", agent, "-m", "1", "-i", "127.0.0.1", "-timeout", "10", "-timeout_error",
+                 "-nr"]
                 + _sipp_common(ctx.dir, "reg_" + agent), ctx.dir, "reg_" + agent, 30,
                 need_port=True)
             assert rc == 0, "REGISTER of %s failed (sipp exit %d): %s" % (
