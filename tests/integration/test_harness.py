@@ -65,7 +65,8 @@ NO_VIA = r"ERROR: <core> \[core/receive\.c:\d+\]: receive_msg\(\): no via found 
 def test_harness_teardown_passes_a_clean_run(ctx):
     with scene("clean") as (inner, rs, k):
         assert k.rpc_struct("omniq.enqueue", "web", "web:selftest", "", 0)["sid"] == "1"
-        assert teardown.after(inner) == []
+        problems = teardown.after(inner)
+        assert problems == [], problems
 
 
 @test

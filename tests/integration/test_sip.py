@@ -215,7 +215,7 @@ def test_sip_unregistered_agent_is_skipped_and_not_set_away(ctx):
     assert call(ctx, k, "sales", sc, caller="13800000003") == 0
     assert ring.wait() == 0
     assert [e["agent"] for e in events(r, "4", "offer")] == ["ghost"]   # 3 is the chat
-    assert stat(k, "agent_failed") == 1
+    assert stat(k, "agent_failed") == 1, (stat(k, "agent_failed"), k.tail())
 
 
 @test
